@@ -1,0 +1,3 @@
+"""narrate: a build system for spoken audio."""
+
+__version__ = "0.1.0"

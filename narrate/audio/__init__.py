@@ -1,0 +1,1 @@
+"""PCM in memory, resampling, levels, and encoders."""

@@ -1,0 +1,110 @@
+"""One exception tree for narrate. The CLI maps these to messages and exit codes.
+
+Messages never contain secrets: provider errors carry status, request id and segment,
+never headers or keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class NarrateError(Exception):
+    """Base of every error narrate raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} (hint: {self.hint})"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a user's input file."""
+
+    file: str
+    line: int | None
+    key_path: str
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        key = f" {self.key_path}:" if self.key_path else ""
+        hint = f" (did you mean {self.hint}?)" if self.hint else ""
+        return f"{where}:{key} {self.message}{hint}"
+
+
+class ManifestError(NarrateError):
+    """A manifest (or a file it names) is invalid. Carries every problem found, not just the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class UsageError(NarrateError):
+    """The command line asked for something impossible."""
+
+    exit_code = 2
+
+
+class ProviderError(NarrateError):
+    """A provider request failed. `retryable` drives the retry policy."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        request_id: str | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.provider = provider
+        self.status = status
+        self.request_id = request_id
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class InvalidAudioError(ProviderError):
+    """A provider answered 2xx but the body is not plausible audio for the text (HTML, JSON, truncated...)."""
+
+
+class VoiceError(NarrateError):
+    """An unknown voice or language for a provider."""
+
+    exit_code = 2
+
+
+class AudioError(NarrateError):
+    """Audio could not be decoded, processed or encoded."""
+
+
+class CacheError(NarrateError):
+    """The segment cache is unreadable or inconsistent."""
+
+
+class BuildError(NarrateError):
+    """A build finished with failed segments or outputs. Everything that succeeded is kept."""
+
+    def __init__(self, message: str, failures: list[str]) -> None:
+        super().__init__(message)
+        self.failures = failures
+
+
+class PlatformLimitError(NarrateError):
+    """An output violates a telephony platform's documented limit."""
+
+    exit_code = 2

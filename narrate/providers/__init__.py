@@ -1,0 +1,1 @@
+"""Text-to-speech providers behind one small interface (see base.py)."""

@@ -1,0 +1,99 @@
+"""The provider interface: text, voice and options in; audio bytes and their format out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    """What a provider's bytes are. `container` is "wav" (RIFF), "raw" (headerless) or "mp3"."""
+
+    container: str
+    encoding: str  # "pcm_s16le", "mulaw", "alaw", "mp3"
+    sample_rate: int
+
+
+@dataclass(frozen=True)
+class SynthesisRequest:
+    """Everything that changes the audio a provider returns. Hashed (via Provider.key_params) into the segment key."""
+
+    text: str
+    voice: str
+    language: str
+    model: str | None = None
+    speed: float = 1.0
+    # True when every output made from this segment is 8 kHz: REST providers then ask for G.711 natively.
+    telephony: bool = False
+    # Provider-specific extras from the manifest (`options:`), sorted pairs so the request stays hashable.
+    options: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class SynthesisResult:
+    audio: bytes
+    format: AudioFormat
+    request_id: str | None = None
+    billed_chars: int | None = None
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    name: str
+    languages: tuple[str, ...]
+    gender: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ProviderLimits:
+    max_chars: int
+    default_concurrency: int
+    # Optional throttles (None = unlimited).
+    requests_per_minute: int | None = None
+    chars_per_minute: int | None = None
+
+
+@runtime_checkable
+class Provider(Protocol):
+    name: str
+    # Bump when the same request would now produce different audio (new endpoint version, new decoding).
+    contract_version: str
+    limits: ProviderLimits
+
+    def key_params(self, request: SynthesisRequest) -> dict[str, object]:
+        """The request parameters that change the returned audio (format, rate, speed, model...). Never secrets."""
+        ...
+
+    def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
+        """Synthesize one segment. Raises ProviderError (retryable or not) or InvalidAudioError."""
+        ...
+
+    def voices(self) -> list[VoiceInfo]:
+        ...
+
+    def check_voice(self, voice: str, language: str) -> str | None:
+        """None if the voice is usable, else a one-line reason (used by manifest validation)."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+@dataclass
+class ProviderConfig:
+    """Provider settings from the manifest's `providers:` section plus the environment."""
+
+    name: str
+    kind: str  # which implementation: "espeak", "openai", "deepgram", ...
+    base_url: str | None = None
+    api_key_env: str | None = None
+    api_key_file: str | None = None
+    concurrency: int | None = None
+    requests_per_minute: int | None = None
+    chars_per_minute: int | None = None
+    timeout_s: float | None = None
+    max_attempts: int | None = None
+    max_retry_time_s: float | None = None
+    options: dict[str, object] = field(default_factory=dict)
