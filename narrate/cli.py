@@ -1,0 +1,279 @@
+"""Thin click commands. The only module that prints or draws progress bars.
+
+Exit codes: 0 success, 1 build or check failure, 2 bad input (manifest, usage, voices).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from .errors import ManifestError, NarrateError
+
+log = logging.getLogger("narrate")
+
+
+class Context:
+    def __init__(self, verbose: int, quiet: bool) -> None:
+        self.verbose = verbose
+        self.quiet = quiet
+
+
+def _run(ctx: Context, fn: Callable[[], int | None]) -> None:
+    """Map narrate's exceptions to one-line messages and exit codes; tracebacks only with -v."""
+    try:
+        code = fn() or 0
+    except ManifestError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        if ctx.verbose:
+            traceback.print_exc()
+        code = exc.exit_code
+    except NarrateError as exc:
+        click.echo(f"error: {exc}", err=True)
+        if ctx.verbose:
+            traceback.print_exc()
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted: everything synthesized so far is cached", err=True)
+        code = 130
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="Log requests; show tracebacks.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@click.version_option(package_name="narrate")
+@click.pass_context
+def main(click_ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """narrate: build spoken audio from text, like a build system."""
+    click_ctx.obj = Context(verbose, quiet)
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO,
+                            format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+manifests_arg = click.argument("manifests", nargs=-1, required=True,
+                               type=click.Path(dir_okay=False, path_type=Path))
+cache_opt = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                         help="Segment cache folder (default: .narrate-cache beside the manifest, or $NARRATE_CACHE).")
+
+
+def _cache_for(manifest_path: Path, cache_dir: Path | None):
+    from .cache import SegmentCache, default_cache_dir
+
+    return SegmentCache(cache_dir or default_cache_dir(manifest_path))
+
+
+class _Bars:
+    """BuildEvents drawn as tqdm bars on stderr, one per phase; silent unless stderr is a terminal."""
+
+    def __init__(self, enabled: bool, prefix: str) -> None:
+        self.enabled = enabled
+        self.prefix = prefix
+        self.bars: dict[str, Any] = {}
+
+    def start(self, phase: str, total: int, label: str = "") -> None:
+        if self.enabled and total:
+            from tqdm import tqdm
+
+            self.bars[phase] = tqdm(total=total, desc=f"{self.prefix}: {label or phase}", unit="seg",
+                                    file=sys.stderr, leave=False, dynamic_ncols=True)
+
+    def advance(self, phase: str, n: int = 1) -> None:
+        if phase in self.bars:
+            self.bars[phase].update(n)
+
+    def finish(self, phase: str) -> None:
+        bar = self.bars.pop(phase, None)
+        if bar is not None:
+            bar.close()
+
+
+@main.command()
+@manifests_arg
+@cache_opt
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Cap on parallel requests.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the build's figures.")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if anything would be synthesized, written or removed.")
+@click.option("--offline", is_flag=True, help="Never call a provider; fail if a segment is not cached.")
+@click.option("--max-chars", type=click.IntRange(0), default=None, help="Refuse to synthesize more characters than this.")
+@pass_ctx
+def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, jobs: int | None,
+          as_json: bool, check: bool, offline: bool, max_chars: int | None) -> None:
+    """Build every library and book in MANIFESTS."""
+    from .build import BuildOptions, build as run_build
+    from .manifest import load_manifest
+
+    def go() -> int:
+        options = BuildOptions(jobs=jobs, check=check, offline=offline, max_chars=max_chars)
+        reports = []
+        for path in manifests:
+            manifest = load_manifest(path)
+            for w in manifest.warnings:
+                click.echo(f"warning: {w}", err=True)
+            bars = _Bars(not ctx.quiet and sys.stderr.isatty(), path.name)
+            cache = _cache_for(path, cache_dir)
+            try:
+                reports.append(run_build(manifest, cache, options, bars))
+            finally:
+                cache.close()
+        failed = any(r.errors for r in reports)
+        changes = any(r.written or r.removed or r.missing_segments for r in reports)
+        if as_json:
+            total = _sum_reports(reports)
+            click.echo(json.dumps(total, indent=None, sort_keys=True))
+        else:
+            for r in reports:
+                _print_report(r, check)
+        if failed:
+            return 1
+        return 1 if check and changes else 0
+
+    _run(ctx, go)
+
+
+def _sum_reports(reports: list) -> dict[str, Any]:
+    if len(reports) == 1:
+        return reports[0].as_json()
+    total: dict[str, Any] = {"manifests": [r.as_json() for r in reports]}
+    for key in ("segments", "cached", "synthesized", "chars_synthesized", "outputs_written",
+                "outputs_unchanged", "outputs_removed"):
+        total[key] = sum(getattr(r, key) for r in reports)
+    total["errors"] = [e for r in reports for e in r.errors]
+    return total
+
+
+def _print_report(r, check: bool) -> None:
+    out = lambda s: click.echo(s, err=True)  # noqa: E731 - human summary goes to stderr, data to stdout
+    if check:
+        for m in r.missing_segments:
+            out(f"would synthesize {m}")
+        for w in r.written:
+            out(f"would write {w}")
+        for rm in r.removed:
+            out(f"would remove {rm}")
+        if not (r.missing_segments or r.written or r.removed):
+            out(f"{Path(r.manifest).name}: up to date")
+        return
+    for rm in r.removed:
+        out(f"removed {rm}")
+    for e in r.errors:
+        out(f"error: {e}")
+    out(f"{Path(r.manifest).name}: {r.segments} segments ({r.cached} cached, {r.synthesized} synthesized, "
+        f"{r.chars_synthesized} chars); outputs {r.outputs_written} written, {r.outputs_unchanged} unchanged, "
+        f"{r.outputs_removed} removed" + (f"; {len(r.errors)} failed" if r.errors else ""))
+
+
+@main.command()
+@manifests_arg
+@cache_opt
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_json: bool) -> None:
+    """Say what a build would synthesize and write, without synthesizing."""
+    from .build import prepare_build
+    from .manifest import load_manifest
+
+    def go() -> int:
+        results = []
+        for path in manifests:
+            manifest = load_manifest(path)
+            cache = _cache_for(path, cache_dir)
+            try:
+                pb = prepare_build(manifest, cache)
+            finally:
+                cache.close()
+            chars_by_provider: dict[str, int] = {}
+            for seg in pb.missing:
+                chars_by_provider[seg.provider] = chars_by_provider.get(seg.provider, 0) + len(seg.request.text)
+            results.append({
+                "manifest": str(path), "segments": len(pb.plan.segments), "to_synthesize": len(pb.missing),
+                "chars": sum(chars_by_provider.values()), "chars_by_provider": chars_by_provider,
+                "outputs_to_write": sorted(o.path for j in pb.stale for o in j.outputs),
+                "outputs_to_remove": pb.orphans,
+                "warnings": [str(w) for w in manifest.warnings]})
+        if as_json:
+            click.echo(json.dumps(results[0] if len(results) == 1 else results, sort_keys=True))
+            return 0
+        for r in results:
+            click.echo(f"{r['manifest']}: {r['to_synthesize']} of {r['segments']} segments to synthesize, "
+                       f"{r['chars']:,} characters")
+            for prov, n in sorted(r["chars_by_provider"].items()):
+                click.echo(f"  {prov}: {n:,} characters")
+            click.echo(f"  {len(r['outputs_to_write'])} outputs to write, {len(r['outputs_to_remove'])} to remove")
+            for w in r["warnings"]:
+                click.echo(f"warning: {w}", err=True)
+        return 0
+
+    _run(ctx, go)
+
+
+@main.command()
+@manifests_arg
+@pass_ctx
+def validate(ctx: Context, manifests: tuple[Path, ...]) -> None:
+    """Check manifests (keys, texts, names, voices) without building."""
+    from .build import check_voices, make_providers
+    from .manifest import load_manifest
+
+    def go() -> int:
+        problems = []
+        for path in manifests:
+            try:
+                manifest = load_manifest(path)
+                providers, _ = make_providers(manifest)
+                check_voices(manifest, providers)
+            except ManifestError as exc:
+                problems.extend(exc.problems)
+                continue
+            for w in manifest.warnings:
+                click.echo(f"warning: {w}", err=True)
+            n = sum(len(lib.prompts) for lib in manifest.libraries)
+            click.echo(f"{path}: ok ({len(manifest.libraries)} libraries, {n} prompts, {len(manifest.books)} books)")
+        if problems:
+            raise ManifestError(problems)
+        return 0
+
+    _run(ctx, go)
+
+
+@main.command()
+@click.option("--provider", default="espeak", show_default=True, help="Provider kind.")
+@click.option("--language", default=None, help="Only voices for this language prefix (e.g. es).")
+@pass_ctx
+def voices(ctx: Context, provider: str, language: str | None) -> None:
+    """List a provider's voices and languages."""
+    from .providers.base import ProviderConfig
+    from .providers.registry import create_provider
+
+    def go() -> int:
+        prov = create_provider(ProviderConfig(name=provider, kind=provider))
+        prefix = language.lower() if language else None
+        for v in sorted(prov.voices(), key=lambda v: v.name):
+            if prefix and not any(l.lower().startswith(prefix) for l in v.languages):
+                continue
+            click.echo(f"{v.name:24} {','.join(v.languages):20} {v.gender or '':8} {v.description}")
+        return 0
+
+    _run(ctx, go)
+
+
+@main.command()
+@pass_ctx
+def schema(ctx: Context) -> None:
+    """Print the manifest's JSON Schema (for editor completion)."""
+    from .schema import manifest_schema
+
+    _run(ctx, lambda: click.echo(json.dumps(manifest_schema(), indent=2)) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Packaging: prompt-set layouts, books and chapters, release archives."""

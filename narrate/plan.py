@@ -1,0 +1,157 @@
+"""Manifest model -> prompt jobs -> content-addressed segments. Pure: no files, no network.
+
+A segment's key hashes everything that changes the audio a provider returns (DESIGN.md 2.1):
+the spoken text after normalisation and lexicon, provider kind and contract version, voice,
+model and every parameter the provider reports through `key_params`. Never a prompt's name,
+position or path, so renaming or moving a prompt costs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from .errors import ManifestError, Problem
+from .manifest import Library, Manifest, PromptText, Settings
+from .package.layouts import FORMAT_RATES, prompt_path
+from .providers.base import Provider, SynthesisRequest
+from .text import Lexicon, normalize, split_for_limit
+
+# Bump when rendering (trim, level, resampling, encoders) changes the bytes of an output.
+RENDER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Segment:
+    key: str
+    provider: str  # provider config name (for concurrency and error messages)
+    request: SynthesisRequest
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    path: str  # relative to the manifest's folder, POSIX separators
+    format: str
+
+
+@dataclass(frozen=True)
+class PromptJob:
+    """One prompt in one language: its segments, rendered into one file per format."""
+
+    library: str
+    name: str
+    language: str
+    text: str  # the spoken text (after normalisation and lexicon)
+    segments: tuple[str, ...]
+    settings: Settings
+    outputs: tuple[OutputFile, ...]
+    recipe: str  # hash of segments + rendering settings: equal recipe and format, equal bytes
+
+    @property
+    def id(self) -> str:
+        return f"{self.library}/{self.language}/{self.name}"
+
+
+@dataclass
+class Plan:
+    segments: dict[str, Segment] = field(default_factory=dict)
+    jobs: list[PromptJob] = field(default_factory=list)
+    chars_by_key: dict[str, int] = field(default_factory=dict)
+
+    def chars(self, keys: set[str] | None = None) -> int:
+        return sum(self.chars_by_key[k] for k in (self.segments if keys is None else keys))
+
+
+class KeyMaker:
+    """Computes segment keys; memoises the canonical header per voice/params so 10k keys are cheap."""
+
+    def __init__(self) -> None:
+        self._heads: dict[tuple, bytes] = {}
+
+    def key(self, provider: Provider, request: SynthesisRequest) -> str:
+        params = provider.key_params(request)
+        memo = (provider.name, request.voice, request.model, tuple(sorted(params.items())))
+        head = self._heads.get(memo)
+        if head is None:
+            head = json.dumps({"provider": provider.name, "contract": provider.contract_version,
+                               "voice": request.voice, "model": request.model, "params": params},
+                              sort_keys=True, separators=(",", ":"), default=str).encode()
+            self._heads[memo] = head
+        # JSON escapes newlines, so the header can never run into the text.
+        return hashlib.sha256(head + b"\n" + request.text.encode("utf-8")).hexdigest()
+
+
+def render_recipe(segment_keys: tuple[str, ...], settings: Settings) -> str:
+    """Everything besides the format that decides an output's bytes."""
+    lvl, sil = settings.level, settings.silence
+    parts = [RENDER_VERSION, *segment_keys, repr((lvl.enabled, lvl.target_dbov, lvl.peak_dbfs)),
+             repr((sil.trim, sil.threshold_dbov, sil.lead_ms, sil.trail_ms))]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def plan_manifest(manifest: Manifest, providers: Mapping[str, Provider],
+                  lexicon: Lexicon | None = None) -> Plan:
+    plan = Plan()
+    keys = KeyMaker()
+    for lib in manifest.libraries:
+        _plan_library(plan, keys, manifest, lib, providers, lexicon)
+    return plan
+
+
+def library_prefix(manifest: Manifest, lib: Library) -> str:
+    """The library's output folder as recorded in plans and locks: relative to the manifest's folder,
+    so a lock file means the same on every machine and checkout."""
+    return Path(os.path.relpath(lib.output, manifest.root)).as_posix()
+
+
+def spoken_text(text: str, language: str, lexicon: Lexicon | None) -> str:
+    text = normalize(text)
+    return normalize(lexicon.apply(text, language)) if lexicon is not None else text
+
+
+def _plan_library(plan: Plan, keys: KeyMaker, manifest: Manifest, lib: Library,
+                  providers: Mapping[str, Provider], lexicon: Lexicon | None) -> None:
+    # Native telephony requests only when every output of the library is 8 kHz.
+    telephony = all(FORMAT_RATES[f] == 8000 for f in lib.formats)
+    out_prefix = library_prefix(manifest, lib)
+    claimed: dict[str, str] = {}  # case-folded path -> prompt id, to catch collisions on any filesystem
+    problems: list[Problem] = []
+    for prompt in lib.prompts:
+        job = _plan_prompt(plan, keys, lib, prompt, providers, lexicon, telephony, out_prefix)
+        for out in job.outputs:
+            folded = out.path.casefold()
+            if folded in claimed and claimed[folded] != job.id:
+                problems.append(Problem(str(manifest.path), prompt.line, f"libraries.{lib.name}.prompts.{prompt.name}",
+                                        f"writes the same file as {claimed[folded]}: {out.path}"))
+            claimed[folded] = job.id
+        plan.jobs.append(job)
+    if problems:
+        raise ManifestError(problems)
+
+
+def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
+                 providers: Mapping[str, Provider], lexicon: Lexicon | None, telephony: bool,
+                 out_prefix: str) -> PromptJob:
+    s = prompt.settings
+    provider = providers[s.provider]
+    text = spoken_text(prompt.text, prompt.language, lexicon)
+    voice = s.voice or prompt.language.lower()
+    seg_keys = []
+    for chunk in split_for_limit(text, provider.limits.max_chars, prompt.language):
+        request = SynthesisRequest(text=chunk, voice=voice, language=prompt.language, model=s.model,
+                                   speed=s.speed, telephony=telephony, options=s.options)
+        key = keys.key(provider, request)
+        if key not in plan.segments:
+            plan.segments[key] = Segment(key, s.provider, request)
+            plan.chars_by_key[key] = len(chunk)
+        seg_keys.append(key)
+    segs = tuple(seg_keys)
+    lang_path = lib.languages[prompt.language].path
+    outputs = tuple(OutputFile(f"{out_prefix}/{prompt_path(lib.layout, lang_path, prompt.name, fmt)}", fmt)
+                    for fmt in lib.formats)
+    recipe = render_recipe(segs, s)
+    return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe)

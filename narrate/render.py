@@ -1,0 +1,51 @@
+"""Segments' audio -> finished prompt files. Pure: bytes in, bytes out.
+
+Order matters: join the segments, trim silence, measure and set the level at the source rate,
+then per format resample (soxr, anti-aliased), pad, and encode. Padding after resampling keeps
+lead/trail exact in samples at every rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .audio.decode import decode
+from .audio.encode import encode
+from .audio.formats import OUTPUT_FORMATS
+from .audio.level import concat, normalize, pad, trim_silence
+from .audio.pcm import Pcm
+from .audio.resample import resample
+from .manifest import Settings
+from .providers.base import AudioFormat
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    format: str
+    data: bytes
+    duration: float
+
+
+def prepare(parts: list[tuple[bytes, AudioFormat]], settings: Settings) -> Pcm:
+    """Decode and join a prompt's segments, then trim and level them."""
+    pcms = [decode(data, fmt) for data, fmt in parts]
+    rate = max(p.rate for p in pcms)
+    pcm = concat([p if p.rate == rate else resample(p, rate) for p in pcms])
+    if settings.silence.trim:
+        pcm = trim_silence(pcm, threshold_dbov=settings.silence.threshold_dbov)
+    if settings.level.enabled:
+        pcm = normalize(pcm, target_dbov=settings.level.target_dbov, peak_limit_dbfs=settings.level.peak_dbfs)
+    return pcm
+
+
+def render_formats(pcm: Pcm, settings: Settings, formats: tuple[str, ...]) -> list[RenderedFile]:
+    out = []
+    by_rate: dict[int, Pcm] = {}
+    for name in formats:
+        fmt = OUTPUT_FORMATS[name]
+        if fmt.rate not in by_rate:
+            at_rate = pcm if pcm.rate == fmt.rate else resample(pcm, fmt.rate)
+            by_rate[fmt.rate] = pad(at_rate, settings.silence.lead_ms, settings.silence.trail_ms)
+        final = by_rate[fmt.rate]
+        out.append(RenderedFile(name, encode(final, fmt), round(final.duration, 3)))
+    return out
