@@ -266,6 +266,48 @@ def voices(ctx: Context, provider: str, language: str | None) -> None:
     _run(ctx, go)
 
 
+@main.group(name="import")
+def import_group() -> None:
+    """Turn existing prompt lists into a manifest (printed on stdout)."""
+
+
+def _import_command(kind: str, fn_name: str, defaults: dict[str, str]) -> None:
+    @import_group.command(name=kind)
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--library", default=defaults["library"], show_default=True, help="Library name.")
+    @click.option("--language", default=defaults["language"], show_default=True, help="Language tag.")
+    @click.option("--voice", default="en-us", show_default=True, help="Voice for that language.")
+    @click.option("--output", "out", default=None, help="Output folder in the manifest (default ../output/<library>).")
+    @pass_ctx
+    def command(ctx: Context, file: Path, library: str, language: str, voice: str, out: str | None) -> None:
+        from . import importers
+
+        def go() -> int:
+            raw = file.read_bytes()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("latin-1")  # old transcripts are often Latin-1
+            kwargs: dict[str, Any] = {"source": str(file), "library": library, "voice": voice}
+            if kind == "asterisk":
+                kwargs["language"] = language
+            result = getattr(importers, fn_name)(text, **kwargs)
+            if out is not None:
+                result.manifest["libraries"][library]["output"] = out
+            for name, reason in result.skipped:
+                click.echo(f"skipped {name}: {reason}", err=True)
+            click.echo(importers.dump_manifest(result.manifest), nl=False)
+            return 0
+
+        _run(ctx, go)
+
+    command.__doc__ = f"Import a {kind} prompt list FILE as a manifest."
+
+
+_import_command("asterisk", "import_asterisk", {"library": "asterisk-sounds", "language": "en-US"})
+_import_command("freeswitch", "import_freeswitch", {"library": "freeswitch-sounds", "language": "en-US"})
+
+
 @main.command()
 @pass_ctx
 def schema(ctx: Context) -> None:

@@ -30,6 +30,9 @@ LAYOUT_FORMATS = {
 }
 BOOK_FORMATS = ("mp3", "m4b", "chapters")
 MISSING_POLICIES = ("warn", "error", "fallback")
+# Platforms whose documented limits `narrate package` checks (see narrate.package.platforms).
+PLATFORMS = ("asterisk", "freeswitch", "connect", "genesys", "cisco", "twilio", "generic")
+DEFAULT_PLATFORM = {"asterisk": "asterisk", "freeswitch": "freeswitch", "flat": "generic"}
 PROVIDER_KINDS = ("espeak", "openai", "deepgram", "elevenlabs", "google", "azure")
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
@@ -95,6 +98,7 @@ class Library:
     missing_translation: str = "warn"
     version: str = "1.0"
     license: Path | None = None
+    platform: str = "generic"
 
 
 @dataclass
@@ -173,6 +177,7 @@ LIBRARY_KEYS = {
     "missing_translation": "warn | error | fallback",
     "version": "library version used in archive names",
     "license": "license or README file shipped in archives",
+    "platform": "target platform whose limits are checked: " + ", ".join(PLATFORMS),
     **SETTINGS_KEYS,
 }
 LANGUAGE_KEYS = {"path": "folder for this language in the layout (default: the tag)", **SETTINGS_KEYS}
@@ -197,7 +202,10 @@ PROVIDER_KEYS = {
 }
 BUDGET_KEYS = {"max_chars": "maximum characters to synthesize in one build"}
 CACHE_KEYS = {"remote": "shared cache URL, s3://bucket/prefix"}
-PACKAGE_KEYS = {"formats": "archive formats: tar.gz, zip", "epoch": "timestamp for archive entries"}
+PACKAGE_KEYS = {"output": "folder for release archives, relative to the manifest",
+                "formats": "archive formats: tar.gz, zip",
+                "epoch": "timestamp for archive entries (default: $SOURCE_DATE_EPOCH or 0)",
+                "on_build": "true: `narrate build` also packages"}
 
 
 # ---------------------------------------------------------------- validation helpers
@@ -452,6 +460,7 @@ def _parse_library(c: _Checker, name: str, data: Any, line: int, root: Path, bas
         c.add(line, where, name_problem)
     output = c.string(lib, "output", where, required=True)
     layout = c.choice(lib, "layout", where, LAYOUTS) or "asterisk"
+    platform = c.choice(lib, "platform", where, PLATFORMS) or DEFAULT_PLATFORM[layout]
     policy = c.choice(lib, "missing_translation", where, MISSING_POLICIES) or "warn"
     version = c.string(lib, "version", where) or "1.0"
     license_name = c.string(lib, "license", where)
@@ -603,7 +612,7 @@ def _parse_library(c: _Checker, name: str, data: Any, line: int, root: Path, bas
         return None
     return Library(name=name, output=(root / output).resolve(), layout=layout, formats=tuple(formats),
                    languages=languages, prompts=prompts, missing={k: v for k, v in missing.items() if v},
-                   missing_translation=policy, version=version, license=license_path)
+                   missing_translation=policy, version=version, license=license_path, platform=platform)
 
 
 def _close(key: str, options: Any) -> str | None:

@@ -51,7 +51,8 @@ def manifest_schema() -> dict[str, Any]:
         "languages": {"type": "object", "additionalProperties": language, "minProperties": 1},
         "prompts": {"type": "object", "additionalProperties": prompt},
         "missing_translation": {"enum": list(m.MISSING_POLICIES)},
-        "version": {"type": ["string", "number"]}, "license": _STR, **settings,
+        "version": {"type": ["string", "number"]}, "license": _STR,
+        "platform": {"enum": list(m.PLATFORMS)}, **settings,
     }, m.LIBRARY_KEYS, ["output", "formats", "languages", "prompts"])
     book = _obj({
         "title": _STR, "author": _STR, "cover": _STR, "language": _STR, "output": _STR,
@@ -78,8 +79,9 @@ def manifest_schema() -> dict[str, Any]:
         "budget": _obj({"max_chars": {"type": "integer", "minimum": 0}}, m.BUDGET_KEYS),
         "prices": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0}},
         "cache": _obj({"remote": _STR}, m.CACHE_KEYS),
-        "package": _obj({"formats": {"type": "array", "items": {"enum": ["tar.gz", "zip"]}},
-                         "epoch": {"type": "integer", "minimum": 0}}, m.PACKAGE_KEYS),
+        "package": _obj({"output": _STR, "formats": {"type": "array", "items": {"enum": ["tar.gz", "zip"]}},
+                         "epoch": {"type": "integer", "minimum": 0}, "on_build": {"type": "boolean"}},
+                        m.PACKAGE_KEYS),
     }, m.TOP_KEYS)
     top["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     top["title"] = "narrate manifest"
