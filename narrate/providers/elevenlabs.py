@@ -1,0 +1,124 @@
+"""ElevenLabs `POST /v1/text-to-speech/{voice_id}?output_format=...`.
+
+Key: ELEVENLABS_API_KEY (header `xi-api-key`). Voices are voice IDs (e.g. 21m00Tcm4TlvDq8ikWAM).
+Telephony segments ask for `ulaw_8000` (raw G.711 mu-law); others for `pcm_24000` (raw 16-bit;
+44.1 kHz PCM needs the Pro plan). Options: `model` (model_id), `stability`, `similarity_boost`,
+`style`, `use_speaker_boost` (voice_settings), `seed`, `apply_text_normalization`, `language_code`
+(only Turbo/Flash v2.5 accept it, so it is never sent unless asked for).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+
+from ..errors import ProviderError
+from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
+from .http import RestProvider, default_classify, public_base_url
+from .keys import require_key
+
+KIND = "elevenlabs"
+BASE_URL = "https://api.elevenlabs.io"
+KEY_ENVS = ("ELEVENLABS_API_KEY",)
+DEFAULT_MODEL = "eleven_multilingual_v2"  # the API's own default model_id
+# Characters per request by model (docs models.mdx, 2025-08); over it: 400 max_character_limit_exceeded.
+MAX_CHARS = {"eleven_v3": 3000, "eleven_flash_v2_5": 40000, "eleven_turbo_v2_5": 40000, "eleven_flash_v2": 30000,
+             "eleven_turbo_v2": 30000, "eleven_multilingual_v2": 10000, "eleven_multilingual_v1": 10000}
+# Concurrency 5 = the Creator plan's Multilingual v2 limit (docs models.mdx, 2025-08: Free 2, Starter 3,
+# Creator 5, Pro 10, Scale/Business 15; Turbo/Flash double). Above it requests queue, then 429.
+DEFAULT_CONCURRENCY = 5
+VOICE_SETTINGS = {"stability": float, "similarity_boost": float, "style": float, "use_speaker_boost": bool}
+_VOICE_ID = re.compile(r"^[A-Za-z0-9]{20}$")
+
+
+def classify(provider: str, response: httpx.Response) -> ProviderError:
+    error = default_classify(provider, response)
+    # 401 quota_exceeded (out of credits) and invalid_api_key are fatal already (4xx); say why.
+    if "quota_exceeded" in error.message:
+        error.hint = "the ElevenLabs account is out of credits: retrying cannot help"
+    return error
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+class ElevenLabsProvider(RestProvider):
+    contract_version = "elevenlabs-tts-v1.1"
+
+    def __init__(self, config: ProviderConfig, *, transport: httpx.BaseTransport | None = None) -> None:
+        model = str(config.options.get("model") or DEFAULT_MODEL)
+        # The longest text the configured model takes; v3 and unknown models get the smallest documented cap.
+        defaults = ProviderLimits(max_chars=MAX_CHARS.get(model, 3000), default_concurrency=DEFAULT_CONCURRENCY)
+        super().__init__(config, kind=KIND, defaults=defaults, base_url=config.base_url or BASE_URL,
+                         transport=transport, auth=self._auth, classify=classify)
+
+    def _auth(self) -> tuple[dict[str, str], dict[str, str]]:
+        return {"xi-api-key": require_key(self.config, KEY_ENVS).value}, {}
+
+    @staticmethod
+    def output_format(request: SynthesisRequest) -> tuple[str, AudioFormat]:
+        if request.telephony:
+            return "ulaw_8000", AudioFormat("raw", "mulaw", 8000)
+        return "pcm_24000", AudioFormat("raw", "pcm_s16le", 24000)
+
+    def body(self, request: SynthesisRequest) -> dict[str, Any]:
+        body: dict[str, Any] = {"text": request.text,
+                                "model_id": request.model or self.option(request, "model") or DEFAULT_MODEL}
+        settings: dict[str, Any] = {}
+        for name, kind in VOICE_SETTINGS.items():
+            if kind is bool:
+                flag = self.option(request, name)
+                if flag is not None:
+                    settings[name] = _bool(flag)
+            elif (number := self.number_option(request, name, float)) is not None:
+                settings[name] = number
+        if request.speed != 1.0:
+            settings["speed"] = request.speed
+        if settings:
+            body["voice_settings"] = settings
+        seed = self.number_option(request, "seed", int)
+        if seed is not None:
+            body["seed"] = seed
+        for name in ("apply_text_normalization", "language_code"):
+            value = self.option(request, name)
+            if value:
+                body[name] = value
+        return body
+
+    def key_params(self, request: SynthesisRequest) -> dict[str, object]:
+        body = self.body(request)
+        del body["text"]
+        if "voice_settings" in body:  # key values must be hashable scalars
+            body["voice_settings"] = json.dumps(body["voice_settings"], sort_keys=True)
+        key: dict[str, object] = {"endpoint": "v1/text-to-speech", "output_format": self.output_format(request)[0],
+                                  **body}
+        if self.base_url != BASE_URL:
+            key["base_url"] = public_base_url(self.base_url)
+        return key
+
+    def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
+        output_format, fmt = self.output_format(request)
+
+        def handle(response: httpx.Response) -> SynthesisResult:
+            # The spec types every 200 as audio/mpeg whatever the format, so the type is checked for HTML/JSON only.
+            return self.audio_result(response.content, fmt, request, response,
+                                     content_type=response.headers.get("content-type"))
+
+        return self.http.call("POST", f"/v1/text-to-speech/{request.voice}", params={"output_format": output_format},
+                              json_body=self.body(request), chars=len(request.text), handle=handle)
+
+    def voices(self) -> list[VoiceInfo]:
+        return []  # the catalogue is per account (GET /v1/voices); not fetched at build time
+
+    def check_voice(self, voice: str, language: str) -> str | None:
+        if _VOICE_ID.match(voice):
+            return None
+        return "ElevenLabs voices are 20-character voice IDs, e.g. 21m00Tcm4TlvDq8ikWAM (see GET /v1/voices)"
+
+
+def create(config: ProviderConfig, *, transport: httpx.BaseTransport | None = None) -> Provider:
+    return ElevenLabsProvider(config, transport=transport)
