@@ -3,7 +3,6 @@ httpx.MockTransport that records each request. (No tests here; imported by test_
 
 from __future__ import annotations
 
-import audioop
 import base64
 import json
 import logging
@@ -16,17 +15,23 @@ from typing import Callable
 import httpx
 import numpy as np
 
+from narrate.audio.g711 import ulaw_encode
+
 SPECS = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "specs"
 KEY = "sk-TEST-0123456789abcdef-SECRET"  # must never appear in a message or a log record
 
 Reply = "httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]"
 
 
+def samples(seconds: float, rate: int) -> np.ndarray:
+    """A 220 Hz tone at about -10 dBFS: plausible level and length for a short prompt."""
+    t = np.arange(int(seconds * rate)) / rate
+    return (np.sin(2 * math.pi * 220 * t) * 10000).astype(np.int16)
+
+
 def tone(seconds: float, rate: int) -> bytes:
-    """Raw s16le mono: a 220 Hz tone at about -10 dBFS (plausible speech-like level and length)."""
-    n = int(seconds * rate)
-    t = np.arange(n) / rate
-    return (np.sin(2 * math.pi * 220 * t) * 10000).astype("<i2").tobytes()
+    """Raw s16le mono."""
+    return samples(seconds, rate).astype("<i2").tobytes()
 
 
 def raw_pcm(rate: int = 24000, seconds: float = 1.5) -> bytes:
@@ -34,7 +39,7 @@ def raw_pcm(rate: int = 24000, seconds: float = 1.5) -> bytes:
 
 
 def raw_mulaw(rate: int = 8000, seconds: float = 1.5) -> bytes:
-    return audioop.lin2ulaw(tone(seconds, rate), 2)
+    return ulaw_encode(samples(seconds, rate))
 
 
 def wav(data: bytes, rate: int, *, tag: int = 1, bits: int = 16, declared: int | None = None) -> bytes:

@@ -468,7 +468,8 @@ class RestProvider:
         from ..audio.validate import check_audio
 
         rid = request_id_of(response)
-        check_audio(data, fmt, request.text, provider=self.label, content_type=content_type, request_id=rid)
+        check_audio(data, fmt, request.text, provider=self.label, content_type=content_type, request_id=rid,
+                    speed=request.speed)
         return SynthesisResult(audio=data, format=fmt, request_id=rid, billed_chars=billed_chars_of(response))
 
     def close(self) -> None:
