@@ -1,6 +1,6 @@
 """Deepgram Aura / Aura-2: `POST /v1/speak?model=...&encoding=...` with `{"text": ...}`.
 
-Key: DEEPGRAM_API_KEY (`Authorization: Token <key>`). The voice is the model (`aura-2-thalia-en`); a
+Key: DEEPGRAM_API_KEY (`Authorization: Token <key>`); optional when `base_url` is not a deepgram.com host. The voice is the model (`aura-2-thalia-en`); a
 bare name (`thalia`) becomes `aura-2-<name>-<language>`. Encoding, container and sample rate are
 always sent: the docs (linear16/wav/24 kHz) and the spec (mp3) disagree on the defaults.
 Telephony segments get raw G.711 mu-law at 8 kHz; others raw 16-bit PCM at 24 kHz (Aura's native rate).
@@ -16,7 +16,7 @@ import httpx
 
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
 from .http import RestProvider
-from .keys import require_key
+from .keys import find_key, require_key
 
 KIND = "deepgram"
 BASE_URL = "https://api.deepgram.com"
@@ -73,7 +73,10 @@ class DeepgramProvider(RestProvider):
                          transport=transport, auth=self._auth)
 
     def _auth(self) -> tuple[dict[str, str], dict[str, str]]:
-        return {"authorization": f"Token {require_key(self.config, KEY_ENVS).value}"}, {}
+        # A Deepgram-compatible server elsewhere (`narrate serve`, a proxy) may need no key.
+        official = (httpx.URL(self.base_url).host or "").endswith("deepgram.com")
+        cred = require_key(self.config, KEY_ENVS) if official else find_key(self.config, KEY_ENVS)
+        return ({"authorization": f"Token {cred.value}"} if cred else {}), {}
 
     def query(self, request: SynthesisRequest) -> dict[str, str]:
         params, _ = audio_params(request)

@@ -1,0 +1,479 @@
+"""`narrate serve`: a local server speaking the OpenAI and Deepgram TTS request/response shapes on the
+embedded engine, with latency and fault injection, for integration tests, benchmarks and offline demos.
+
+    POST /v1/audio/speech   OpenAI: {"model", "input", "voice", "response_format", "speed"} -> audio bytes
+    POST /v1/speak          Deepgram: ?model=&encoding=&container=&sample_rate=&speed=, {"text"} -> audio bytes
+    GET  /stats             {"requests", "by_status", "faults", "syntheses": {sha256(text)[:16]: n}, ...}
+    POST /stats/reset       zero the counters
+    GET  /health
+
+Faults (`fault_rate` per request, chosen uniformly from `faults`): 429 (with Retry-After and
+retry-after-ms), 500, 503, reset (the connection is aborted before any response), truncated (headers
+and half the body, then the connection drops), html200 (an HTML page with status 200), slow (an extra
+`slow_ms` before an otherwise good answer). `syntheses` counts only complete, good answers: what a
+real provider would bill. The engine is not thread-safe, so synthesis runs in worker threads behind
+its lock, and an LRU of decoded audio keeps repeated texts (benchmarks) from measuring the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .audio.decode import decode
+from .audio.encode import encode, wav_bytes
+from .audio.formats import OutputFormat
+from .audio.pcm import Pcm
+from .errors import NarrateError
+from .providers.base import Provider, ProviderConfig, SynthesisRequest
+
+FAULTS = ("429", "500", "503", "reset", "truncated", "html200", "slow")
+OPENAI_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
+# OpenAI's built-in voices, spread over the engine's English voices so they sound different.
+OPENAI_VOICES: dict[str, str] = {
+    "alloy": "en-us", "ash": "en-us+m3", "ballad": "en-gb+m2", "coral": "en-us+f2", "echo": "en-gb",
+    "fable": "en-gb-x-rp", "onyx": "en-us+m1", "nova": "en-us+f3", "sage": "en-gb+f2", "shimmer": "en-us+f4",
+    "verse": "en-us+m2", "marin": "en-gb+f3", "cedar": "en-gb+m3",
+}
+OPENAI_PCM_RATE = 24000  # OpenAI's `pcm` is headerless 24 kHz s16le
+FFMPEG_ARGS = {"mp3": ["-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3"], "flac": ["-c:a", "flac", "-f", "flac"],
+               "opus": ["-c:a", "libopus", "-b:a", "32k", "-f", "ogg"], "aac": ["-c:a", "aac", "-b:a", "64k", "-f", "adts"]}
+CONTENT_TYPES = {"mp3": "audio/mpeg", "flac": "audio/flac", "opus": "audio/ogg", "aac": "audio/aac", "wav": "audio/wav",
+                 "pcm": "application/octet-stream"}
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body>maintenance</body></html>"
+
+
+def text_hash(text: str) -> str:
+    """The key of `syntheses` in /stats."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class ServeOptions:
+    latency_ms: float = 0.0
+    fault_rate: float = 0.0
+    faults: tuple[str, ...] = FAULTS
+    slow_ms: float = 1000.0
+    retry_after_s: float = 1.0
+    seed: int | None = None
+    cache_size: int = 1024
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.faults if f not in FAULTS]
+        if unknown:
+            raise NarrateError(f"unknown fault(s) {', '.join(unknown)}; choose from {', '.join(FAULTS)}")
+        if not 0.0 <= self.fault_rate <= 1.0:
+            raise NarrateError(f"fault rate must be between 0 and 1, not {self.fault_rate}")
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    by_status: Counter = field(default_factory=Counter)
+    faults: Counter = field(default_factory=Counter)
+    syntheses: Counter = field(default_factory=Counter)
+    engine_calls: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, counter: str, key: str) -> None:
+        with self.lock:
+            getattr(self, counter)[key] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {"requests": self.requests, "by_status": dict(self.by_status), "faults": dict(self.faults),
+                    "syntheses": dict(self.syntheses), "engine_calls": self.engine_calls}
+
+    def reset(self) -> None:
+        with self.lock:
+            self.requests, self.engine_calls = 0, 0
+            self.by_status.clear(), self.faults.clear(), self.syntheses.clear()
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.param = status, message, param
+
+
+# ------------------------------------------------------------------------------------- engine
+
+class SpeechCache:
+    """Synthesizes through the engine (in a worker thread) with an LRU of decoded audio."""
+
+    def __init__(self, engine: Provider, stats: Stats, size: int) -> None:
+        self.engine, self.stats, self.size = engine, stats, size
+        self._items: OrderedDict[tuple, Pcm] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str, voice: str, language: str, speed: float) -> Pcm:
+        key = (text, voice, language, round(speed, 3))
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        result = self.engine.synthesize(SynthesisRequest(text=text, voice=voice, language=language, speed=speed))
+        pcm = decode(result.audio, result.format)
+        with self.stats.lock:
+            self.stats.engine_calls += 1
+        with self._lock:
+            self._items[key] = pcm
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return pcm
+
+
+def engine_voice(voice: str, language: str | None = None) -> tuple[str, str]:
+    """(engine voice, language) for an OpenAI voice name, a Deepgram model, or an engine voice name."""
+    if voice in OPENAI_VOICES:
+        return OPENAI_VOICES[voice], "en-US"
+    parts = voice.split("-")
+    if voice.startswith("aura") and len(parts) >= 3:  # aura-2-thalia-en / aura-asteria-en
+        name, lang = parts[-2], parts[-1]
+        variants = ("", "+f2", "+m3", "+f3", "+m1", "+f4", "+m2")
+        pick = variants[int(hashlib.sha256(name.encode()).hexdigest(), 16) % len(variants)]
+        return f"{lang}{pick}", lang
+    return voice, language or (voice.split("+")[0] if voice else "en-US")
+
+
+def ffmpeg_encode(pcm: Pcm, fmt: str) -> bytes:
+    import imageio_ffmpeg
+
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "wav", "-i", "pipe:0",
+           *FFMPEG_ARGS[fmt], "pipe:1"]
+    done = subprocess.run(cmd, input=wav_bytes(pcm), capture_output=True, timeout=60, check=False)
+    if done.returncode != 0:
+        raise ApiError(500, f"ffmpeg could not encode {fmt}")
+    return done.stdout
+
+
+def render_openai(pcm: Pcm, response_format: str) -> bytes:
+    if response_format == "pcm":
+        return encode(pcm, OutputFormat("pcm", "pcm", OPENAI_PCM_RATE, "pcm_s16le", "raw"))
+    if response_format == "wav":
+        return encode(pcm, OutputFormat("wav", "wav", OPENAI_PCM_RATE, "pcm_s16le", "wav"))
+    return ffmpeg_encode(pcm, response_format)
+
+
+DEEPGRAM_RATES = {"linear16": {8000, 16000, 24000, 32000, 48000}, "mulaw": {8000, 16000}, "alaw": {8000, 16000},
+                  "mp3": {22050}, "flac": {8000, 16000, 22050, 24000, 32000, 48000}}
+
+
+def deepgram_format(query: dict[str, str]) -> tuple[str, str, int]:
+    """(encoding, container, sample_rate) from /v1/speak's query, with the documented defaults."""
+    encoding = query.get("encoding", "linear16")
+    if encoding not in DEEPGRAM_RATES:
+        raise ApiError(400, f"unsupported encoding {encoding!r} (narrate serve: {', '.join(DEEPGRAM_RATES)})", "encoding")
+    default_rate = {"mp3": 22050, "mulaw": 8000, "alaw": 8000}.get(encoding, 24000)
+    try:
+        rate = int(query.get("sample_rate", default_rate))
+    except ValueError:
+        raise ApiError(400, "sample_rate must be an integer", "sample_rate") from None
+    if rate not in DEEPGRAM_RATES[encoding]:
+        raise ApiError(400, f"sample_rate {rate} is not supported for {encoding}", "sample_rate")
+    container = query.get("container", "wav" if encoding in ("linear16", "mulaw", "alaw") else "none")
+    if container not in ("wav", "none") or (container == "wav" and encoding not in ("linear16", "mulaw", "alaw")):
+        raise ApiError(400, f"container {container!r} is not supported for {encoding}", "container")
+    return encoding, container, rate
+
+
+def render_deepgram(pcm: Pcm, encoding: str, container: str, rate: int) -> tuple[bytes, str]:
+    if encoding in ("mp3", "flac"):
+        from .audio.resample import resample
+        return ffmpeg_encode(resample(pcm, rate), encoding), CONTENT_TYPES[encoding]
+    codec = {"linear16": "pcm_s16le", "mulaw": "mulaw", "alaw": "alaw"}[encoding]
+    data = encode(pcm, OutputFormat(encoding, "", rate, codec, "wav" if container == "wav" else "raw"))
+    if container == "wav":
+        return data, "audio/wav"
+    return data, {"linear16": "audio/l16", "mulaw": "audio/basic", "alaw": "audio/x-alaw-basic"}[encoding]
+
+
+# ------------------------------------------------------------------------------------------ app
+
+def _speed(value: Any) -> float:
+    try:
+        speed = float(value)
+    except (TypeError, ValueError):
+        raise ApiError(400, "speed must be a number", "speed") from None
+    if not 0.25 <= speed <= 4.0:
+        raise ApiError(400, "speed must be between 0.25 and 4.0", "speed")
+    return speed
+
+
+def create_app(options: ServeOptions | None = None, *, engine: Provider | None = None,
+               stats: Stats | None = None) -> Any:
+    """The Starlette app. `engine` defaults to the embedded espeak provider."""
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    opts = options or ServeOptions()
+    stats = stats or Stats()
+    if engine is None:
+        from .providers.espeak import create as create_espeak
+        engine = create_espeak(ProviderConfig(name="espeak", kind="espeak"))
+    speech = SpeechCache(engine, stats, opts.cache_size)
+    rng = random.Random(opts.seed)
+
+    def pick_fault() -> str | None:
+        if opts.faults and rng.random() < opts.fault_rate:
+            return rng.choice(opts.faults)
+        return None
+
+    async def serve(request: Request, api: str, parse: Callable[[Request, dict], tuple],
+                    error_body: Callable[[ApiError, str], dict]) -> Response:
+        with stats.lock:
+            stats.requests += 1
+        request_id = str(uuid.uuid4())
+        if opts.latency_ms:
+            await asyncio.sleep(opts.latency_ms / 1000)
+        try:
+            try:
+                payload = json.loads(await request.body() or b"{}")
+            except ValueError:
+                raise ApiError(400, "the body is not JSON") from None
+            if not isinstance(payload, dict):
+                raise ApiError(400, "the body must be a JSON object")
+            text, voice, language, speed, render = parse(request, payload)
+        except ApiError as err:
+            stats.count("by_status", str(err.status))
+            return JSONResponse(error_body(err, request_id), status_code=err.status, headers=_ids(api, request_id))
+        fault = pick_fault()
+        if fault:
+            stats.count("faults", fault)
+        if fault in ("429", "500", "503"):
+            status = int(fault)
+            stats.count("by_status", fault)
+            headers = _ids(api, request_id)
+            if status == 429:
+                headers.update({"retry-after": f"{opts.retry_after_s:g}",
+                                "retry-after-ms": str(int(opts.retry_after_s * 1000))})
+            message = {429: "Too many requests (narrate serve fault)", 500: "Internal error (narrate serve fault)",
+                       503: "Service unavailable (narrate serve fault)"}[status]
+            return JSONResponse(error_body(ApiError(status, message), request_id), status_code=status, headers=headers)
+        if fault == "reset":
+            stats.count("by_status", "reset")
+            _abort(request.scope, reset=True)
+            await asyncio.sleep(0)  # let the server see the connection go, so it drops what follows
+            return Response(b"", status_code=500)  # never reaches the client
+        if fault == "html200":
+            stats.count("by_status", "200")
+            return Response(HTML_PAGE, media_type="text/html")
+        if fault == "slow":
+            await asyncio.sleep(opts.slow_ms / 1000)
+        try:
+            pcm = await run_in_threadpool(speech.get, text, voice, language, speed)
+            body, content_type = await run_in_threadpool(render, pcm)
+        except ApiError as err:
+            stats.count("by_status", str(err.status))
+            return JSONResponse(error_body(err, request_id), status_code=err.status)
+        except NarrateError as err:  # e.g. an unknown voice
+            stats.count("by_status", "400")
+            return JSONResponse(error_body(ApiError(400, err.message, "voice"), request_id), status_code=400)
+        headers = {**_ids(api, request_id), "content-length": str(len(body))}
+        if api == "deepgram":
+            headers.update({"dg-char-count": str(len(text)), "dg-model-name": voice})
+        if fault == "truncated":
+            stats.count("by_status", "truncated")
+            return _Truncated(body, content_type, headers)
+        stats.count("by_status", "200")
+        stats.count("syntheses", text_hash(text))
+        return Response(body, media_type=content_type, headers=headers)
+
+    def parse_openai(request: Request, p: dict) -> tuple:
+        text = p.get("input")
+        if not isinstance(text, str) or not text.strip():
+            raise ApiError(400, "'input' is required", "input")
+        if len(text) > 4096:
+            raise ApiError(400, "'input' is longer than 4096 characters", "input")
+        voice = p.get("voice")
+        if isinstance(voice, dict):
+            voice = voice.get("id")
+        if not isinstance(voice, str) or not voice:
+            raise ApiError(400, "'voice' is required", "voice")
+        fmt = p.get("response_format", "mp3")
+        if fmt not in OPENAI_FORMATS:
+            raise ApiError(400, f"response_format must be one of {', '.join(OPENAI_FORMATS)}", "response_format")
+        extra = set(p) - {"model", "input", "voice", "response_format", "speed", "instructions", "stream_format"}
+        if extra:
+            raise ApiError(400, f"unrecognized request argument(s): {', '.join(sorted(extra))}")
+        engine_name, language = engine_voice(voice)
+        return text, engine_name, language, _speed(p.get("speed", 1.0)), \
+            lambda pcm: (render_openai(pcm, fmt), CONTENT_TYPES[fmt])
+
+    def parse_deepgram(request: Request, p: dict) -> tuple:
+        text = p.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ApiError(400, "'text' is required", "text")
+        query = dict(request.query_params)
+        encoding, container, rate = deepgram_format(query)
+        engine_name, language = engine_voice(query.get("model", "aura-asteria-en"))
+        return text, engine_name, language, _speed(query.get("speed", 1.0)), \
+            lambda pcm: render_deepgram(pcm, encoding, container, rate)
+
+    def openai_error(err: ApiError, request_id: str) -> dict:
+        kind = {429: "rate_limit_exceeded", 500: "server_error", 503: "server_error"}.get(err.status,
+                                                                                        "invalid_request_error")
+        return {"error": {"message": err.message, "type": kind, "param": err.param, "code": None}}
+
+    def deepgram_error(err: ApiError, request_id: str) -> dict:
+        code = {429: "TOO_MANY_REQUESTS", 500: "INTERNAL_SERVER_ERROR", 503: "SERVICE_UNAVAILABLE"}.get(
+            err.status, "INVALID_QUERY_PARAMETER" if err.param else "Bad Request")
+        return {"err_code": code, "err_msg": err.message, "request_id": request_id}
+
+    async def openai_speech(request: Request) -> Response:
+        return await serve(request, "openai", parse_openai, openai_error)
+
+    async def deepgram_speak(request: Request) -> Response:
+        return await serve(request, "deepgram", parse_deepgram, deepgram_error)
+
+    async def get_stats(request: Request) -> Response:
+        return JSONResponse(stats.snapshot())
+
+    async def reset_stats(request: Request) -> Response:
+        stats.reset()
+        return JSONResponse(stats.snapshot())
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    app = Starlette(routes=[
+        Route("/v1/audio/speech", openai_speech, methods=["POST"]),
+        Route("/v1/speak", deepgram_speak, methods=["POST"]),
+        Route("/stats", get_stats, methods=["GET"]),
+        Route("/stats/reset", reset_stats, methods=["POST"]),
+        Route("/health", health, methods=["GET"]),
+    ])
+    app.state.stats = stats
+    return _KeepSend(app)
+
+
+def _ids(api: str, request_id: str) -> dict[str, str]:
+    return {"dg-request-id": request_id} if api == "deepgram" else {"x-request-id": request_id}
+
+
+class _KeepSend:
+    """Outermost ASGI layer: remembers the server's own `send`, whose owner holds the connection's transport."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.state = app.state
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope["narrate.send"] = send
+        await self.app(scope, receive, send)
+
+
+def _abort(scope: dict, *, reset: bool) -> bool:
+    """Drop the client connection now (uvicorn: the transport behind `send`). True if it worked."""
+    owner = getattr(scope.get("narrate.send"), "__self__", None)
+    transport = getattr(owner, "transport", None)
+    if transport is None:
+        return False
+    if reset:  # linger 0: the peer sees a TCP reset, not a clean close
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            except OSError:
+                pass
+    transport.abort()
+    return True
+
+
+class _Truncated:
+    """Headers promising the whole body, half of it, then the connection drops."""
+
+    def __init__(self, body: bytes, content_type: str, headers: dict[str, str]) -> None:
+        self.body, self.content_type, self.headers = body, content_type, headers
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        raw = [(k.encode(), v.encode()) for k, v in {**self.headers, "content-type": self.content_type}.items()]
+        await send({"type": "http.response.start", "status": 200, "headers": raw})
+        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
+        await asyncio.sleep(0.01)  # let the partial body leave before the socket closes
+        _abort(scope, reset=False)
+
+
+# -------------------------------------------------------------------------------------- running
+
+def _server(app: Any, log_level: str) -> Any:
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", http="h11",
+                            timeout_keep_alive=30)
+    return uvicorn.Server(config)
+
+
+def run(host: str = "127.0.0.1", port: int = 8000, *, latency_ms: float = 0.0, fault_rate: float = 0.0,
+        faults: tuple[str, ...] | list[str] = FAULTS, slow_ms: float = 1000.0, retry_after_s: float = 1.0,
+        seed: int | None = None, log_level: str = "info") -> None:
+    """Serve until interrupted (what `narrate serve` calls)."""
+    opts = ServeOptions(latency_ms=latency_ms, fault_rate=fault_rate, faults=tuple(faults), slow_ms=slow_ms,
+                        retry_after_s=retry_after_s, seed=seed)
+    server = _server(create_app(opts), log_level)
+    sock = _bind(host, port)
+    server.run(sockets=[sock])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+class BackgroundServer:
+    """`with BackgroundServer(ServeOptions(...)) as srv:` serves on 127.0.0.1:<free port> in a thread.
+
+    `srv.url` is the root URL, `srv.stats()` the counters; leaving the block stops the server.
+    """
+
+    def __init__(self, options: ServeOptions | None = None, *, engine: Provider | None = None,
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = create_app(options, engine=engine)
+        self._sock = _bind(host, port)
+        self.host, self.port = self._sock.getsockname()[:2]
+        self._server = _server(self.app, "critical")
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
+                                        name="narrate-serve", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stats(self) -> dict[str, Any]:
+        return self.app.state.stats.snapshot()
+
+    def reset_stats(self) -> None:
+        self.app.state.stats.reset()
+
+    def __enter__(self) -> "BackgroundServer":
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise NarrateError("narrate serve did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._sock.close()
