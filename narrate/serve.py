@@ -420,11 +420,11 @@ def _server(app: Any, log_level: str) -> Any:
 
 def run(host: str = "127.0.0.1", port: int = 8000, *, latency_ms: float = 0.0, fault_rate: float = 0.0,
         faults: tuple[str, ...] | list[str] = FAULTS, slow_ms: float = 1000.0, retry_after_s: float = 1.0,
-        seed: int | None = None, log_level: str = "info") -> None:
-    """Serve until interrupted (what `narrate serve` calls)."""
+        seed: int | None = None, log_level: str = "info", engine: Provider | None = None) -> None:
+    """Serve until interrupted (what `narrate serve` calls). `engine` defaults to the embedded espeak."""
     opts = ServeOptions(latency_ms=latency_ms, fault_rate=fault_rate, faults=tuple(faults), slow_ms=slow_ms,
                         retry_after_s=retry_after_s, seed=seed)
-    server = _server(create_app(opts), log_level)
+    server = _server(create_app(opts, engine=engine), log_level)
     sock = _bind(host, port)
     server.run(sockets=[sock])
 
@@ -433,6 +433,9 @@ def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted sockets inherit this on Linux. Without it, Nagle + delayed ACK hold the last segment of
+    # a response written in two parts (headers, body) for ~40 ms.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(1024)
     sock.set_inheritable(True)
