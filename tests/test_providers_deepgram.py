@@ -78,6 +78,8 @@ def test_bare_voice_name_and_speed():
     _, _, sent = run(SynthesisRequest("Hola.", "celeste", "es-MX", speed=1.25, telephony=True))
     query = dict(sent[0].url.params)
     assert query["model"] == "aura-2-celeste-es" and query["speed"] == "1.25"
+    _, _, sent = run(SynthesisRequest("Hi.", "asteria", "en-US", model="aura", telephony=True))
+    assert sent[0].url.params["model"] == "aura-asteria-en"
 
 
 def test_base_url_override_goes_into_the_key_and_the_request():

@@ -118,9 +118,10 @@ def test_bad_attempt_then_200(kind, failure, retries):
 @pytest.mark.parametrize("kind", KINDS)
 def test_html_with_200_every_time_fails_as_invalid_audio_and_is_never_returned(kind, retries):
     script = Script([httpx.Response(200, content=HTML, headers={"content-type": "text/html"})])
-    with pytest.raises(InvalidAudioError):
+    with pytest.raises(InvalidAudioError) as info:
         synth(kind, script, max_attempts=3)
     assert script.count == 3
+    assert info.value.status == 200 and "3 attempts" in str(info.value)
 
 
 @pytest.mark.parametrize("kind", KINDS)

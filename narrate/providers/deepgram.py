@@ -1,7 +1,7 @@
 """Deepgram Aura / Aura-2: `POST /v1/speak?model=...&encoding=...` with `{"text": ...}`.
 
 Key: DEEPGRAM_API_KEY (`Authorization: Token <key>`); optional when `base_url` is not a deepgram.com host. The voice is the model (`aura-2-thalia-en`); a
-bare name (`thalia`) becomes `aura-2-<name>-<language>`. Encoding, container and sample rate are
+bare name (`thalia`) becomes `<model, default aura-2>-<name>-<primary language>`. Encoding, container and sample rate are
 always sent: the docs (linear16/wav/24 kHz) and the spec (mp3) disagree on the defaults.
 Telephony segments get raw G.711 mu-law at 8 kHz; others raw 16-bit PCM at 24 kHz (Aura's native rate).
 Raw rather than WAV because a streamed (chunked) WAV header cannot know its data size.
@@ -50,12 +50,12 @@ _MODEL_RE = re.compile(r"^aura(-2)?-[a-z]+-[a-z]{2}$")
 
 
 def model_for(request: SynthesisRequest) -> str:
-    if request.model:
-        return request.model
+    """The `model` query value: the voice if it is a full model name, else `<model or aura-2>-<voice>-<lang>`."""
     voice = request.voice or DEFAULT_VOICE
     if voice.startswith("aura"):
         return voice
-    return f"aura-2-{voice.lower()}-{request.language.split('-')[0].lower()}"
+    family = request.model or "aura-2"
+    return f"{family}-{voice.lower()}-{request.language.split('-')[0].lower()}"
 
 
 def audio_params(request: SynthesisRequest) -> tuple[dict[str, str], AudioFormat]:

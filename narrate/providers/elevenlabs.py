@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import quote
 from typing import Any
 
 import httpx
@@ -108,7 +109,7 @@ class ElevenLabsProvider(RestProvider):
             return self.audio_result(response.content, fmt, request, response,
                                      content_type=response.headers.get("content-type"))
 
-        return self.http.call("POST", f"/v1/text-to-speech/{request.voice}", params={"output_format": output_format},
+        return self.http.call("POST", f"/v1/text-to-speech/{quote(request.voice, safe='')}", params={"output_format": output_format},
                               json_body=self.body(request), chars=len(request.text), handle=handle)
 
     def voices(self) -> list[VoiceInfo]:

@@ -54,7 +54,7 @@ RETRYABLE_STATUSES = frozenset({408, 429})
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 5
-    max_retry_time_s: float = 120.0  # first request to giving up, waits included
+    max_retry_time_s: float = 300.0  # first request to giving up, requests and waits included
     initial_wait_s: float = 0.5
     max_wait_s: float = 30.0
     # A Retry-After longer than this means "come back much later": fail the segment now (the OpenAI SDK uses 120 s).
@@ -203,7 +203,7 @@ def billed_chars_of(response: httpx.Response) -> int | None:
 
 
 def _json_body(response: httpx.Response) -> Any:
-    if "json" not in response.headers.get("content-type", "") and not response.content[:1] in (b"{", b"["):
+    if "json" not in response.headers.get("content-type", "") and response.content[:1] not in (b"{", b"["):
         return None
     try:
         return json.loads(response.content)
@@ -387,8 +387,14 @@ class RestClient:
             error.message = scrub(error.message, self._secrets)
             error.args = (error.message,)
             raise error
-        check_length(self.provider, response)
-        return handle(response)
+        try:
+            check_length(self.provider, response)
+            return handle(response)
+        except ProviderError as err:  # a 2xx that is not audio: say which response it was
+            err.status = err.status if err.status is not None else response.status_code
+            err.request_id = err.request_id or rid
+            log.debug("%s %s -> %d rejected: %s", method, shown_url, response.status_code, err.message)
+            raise
 
     def _final(self, error: ProviderError, attempts: int, elapsed: float, retryable: bool) -> ProviderError:
         """The error raised to the caller: the last status and reason, and how long we tried."""
@@ -403,7 +409,9 @@ class RestClient:
 
 # ---------------------------------------------------------------------- provider scaffolding
 
-DEFAULT_TIMEOUT_S = 120.0  # long texts (ElevenLabs: up to 10,000 characters per request) take a while
+# httpx applies it per operation (connect, each read, each write), not to the whole response, so a
+# slow stream is fine as long as bytes keep coming; 60 s covers the time to first byte of long texts.
+DEFAULT_TIMEOUT_S = 60.0
 
 
 def effective_limits(defaults: ProviderLimits, config: ProviderConfig) -> ProviderLimits:
