@@ -10,7 +10,6 @@ import math
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import httpx
 import numpy as np
@@ -19,9 +18,6 @@ from narrate.audio.g711 import ulaw_encode
 
 SPECS = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "specs"
 KEY = "sk-TEST-0123456789abcdef-SECRET"  # must never appear in a message or a log record
-
-Reply = "httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]"
-
 
 def samples(seconds: float, rate: int) -> np.ndarray:
     """A 220 Hz tone at about -10 dBFS: plausible level and length for a short prompt."""
