@@ -1,0 +1,44 @@
+"""Pcm -> output file bytes, in process: soxr resample, audioop G.711, hand-written RIFF header.
+
+About half a millisecond for a 3-second prompt (bench/encode.py), against 20-30 ms for one ffmpeg
+process per file. The bytes depend only on the samples and the format: no timestamps, no tags.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import AudioError
+from . import g711
+from .formats import OutputFormat
+from .pcm import Pcm
+from .resample import resample
+from .riff import WAVE_FORMAT_ALAW, WAVE_FORMAT_MULAW, WAVE_FORMAT_PCM, wav_file
+
+
+def _payload(samples: np.ndarray, encoding: str) -> tuple[bytes, int, int]:
+    """Encoded sample bytes, their WAV format tag and bits per sample."""
+    if encoding == "pcm_s16le":
+        return np.ascontiguousarray(samples, dtype="<i2").tobytes(), WAVE_FORMAT_PCM, 16
+    if encoding == "mulaw":
+        return g711.ulaw_encode(samples), WAVE_FORMAT_MULAW, 8
+    if encoding == "alaw":
+        return g711.alaw_encode(samples), WAVE_FORMAT_ALAW, 8
+    raise AudioError(f"unsupported output encoding {encoding!r}")
+
+
+def encode(pcm: Pcm, fmt: OutputFormat) -> bytes:
+    if pcm.rate != fmt.rate:
+        pcm = resample(pcm, fmt.rate)
+    payload, tag, bits = _payload(pcm.samples, fmt.encoding)
+    if fmt.container == "raw":
+        return payload
+    if fmt.container == "wav":
+        return wav_file(tag, fmt.rate, payload, bits=bits)
+    raise AudioError(f"unsupported output container {fmt.container!r} for format {fmt.name!r}")
+
+
+def wav_bytes(pcm: Pcm) -> bytes:
+    """16-bit PCM WAV at the Pcm's own rate (a canonical 44-byte header)."""
+    payload, tag, bits = _payload(pcm.samples, "pcm_s16le")
+    return wav_file(tag, pcm.rate, payload, bits=bits)
