@@ -1,0 +1,186 @@
+"""Levels, trimming, padding and joining. Pure numpy.
+
+Conventions (stated because dB references differ by 3 dB between tools):
+- **dBov**: 0 dBov is a full-scale square wave, i.e. RMS 32768 in 16-bit. A full-scale sine is -3.01 dBov.
+  This is the ITU-T P.56 / sox / ffmpeg-astats convention; -26 dBov is RMS 1642.
+- **dBFS** (for peaks): 20*log10(max|sample| / 32768).
+- Active speech level follows ITU-T P.56 method B: a two-stage envelope (time constant 0.03 s),
+  16 thresholds an octave apart, 0.2 s hangover, and the level is where the active-segment
+  energy sits M = 15.9 dB above its threshold (interpolated between thresholds). Pauses between
+  words therefore do not drag the level down, unlike a whole-file RMS.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import AudioError
+from .pcm import Pcm
+from .resample import to_int16
+
+FULL_SCALE = 32768.0
+TIME_CONSTANT_S = 0.03
+HANGOVER_S = 0.2
+MARGIN_DB = 15.9
+THRESHOLDS = 2.0 ** np.arange(16)  # 1 .. 32768 in sample units
+_CHUNK = 1 << 18  # samples per pass: bounds memory for hour-long inputs
+
+
+def _smooth(x: np.ndarray, g: float, state: float) -> tuple[np.ndarray, float]:
+    """y[n] = g*y[n-1] + (1-g)*x[n] from y[-1] = state, vectorised block by block.
+
+    Within a block the zero-state response is (1-g) g^t cumsum(x g^-t); blocks are short enough
+    (g^-B = e^10) that the scaling stays well inside float64.
+    """
+    n = len(x)
+    block = max(1, min(n, int(10.0 / -math.log(g))))
+    nb = -(-n // block)
+    xb = np.zeros(nb * block)
+    xb[:n] = x
+    xb = xb.reshape(nb, block)
+    t = np.arange(block)
+    zero_state = (1.0 - g) * g ** t * np.cumsum(xb * g ** -t, axis=1)
+    decay = g ** (t + 1)
+    ends = np.empty(nb)
+    carry = state
+    for k in range(nb):  # nb is n / (10 time constants): a few loop turns per second of audio
+        ends[k] = carry
+        carry = carry * decay[-1] + zero_state[k, -1]
+    y = (zero_state + ends[:, None] * decay).ravel()[:n]
+    return y, float(y[-1]) if n else state
+
+
+def _sliding_max(k: np.ndarray, width: int) -> np.ndarray:
+    """out[i] = max(k[i-width+1 .. i]) for i >= width-1 (van Herk/Gil-Werman: a fixed number of passes)."""
+    n = len(k)
+    nb = -(-n // width)
+    padded = np.full(nb * width, -1, dtype=k.dtype)
+    padded[:n] = k
+    blocks = padded.reshape(nb, width)
+    prefix = np.maximum.accumulate(blocks, axis=1).ravel()
+    suffix = np.maximum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+    end = np.arange(width - 1, n)
+    return np.maximum(suffix[end - width + 1], prefix[end])
+
+
+def active_level_dbov(pcm: Pcm) -> float:
+    """Active speech level in dBov (P.56 method B, see module doc); -inf for silence or no audio."""
+    x_all = pcm.samples
+    if len(x_all) == 0 or pcm.rate <= 0:
+        return -math.inf
+    g = math.exp(-1.0 / (TIME_CONSTANT_S * pcm.rate))
+    hangover = int(math.ceil(HANGOVER_S * pcm.rate))
+    p_state = q_state = 0.0
+    energy = 0.0
+    active = np.zeros(len(THRESHOLDS) + 1, dtype=np.int64)
+    # Per sample, the highest threshold index the envelope reaches (-1: below them all). A sample
+    # is active for threshold j if any of it and the `hangover` samples before reached j, so
+    # a sliding maximum over hangover+1 samples gives every threshold's activity at once.
+    history = np.full(hangover, -1, dtype=np.int8)  # "never above" before the start
+    for start in range(0, len(x_all), _CHUNK):
+        x = x_all[start:start + _CHUNK].astype(np.float64)
+        energy += float(np.dot(x, x))
+        p, p_state = _smooth(np.abs(x), g, p_state)
+        q, q_state = _smooth(p, g, q_state)
+        reached = np.clip(np.frexp(q)[1] - 1, -1, len(THRESHOLDS) - 1).astype(np.int8)
+        window = np.concatenate([history, reached])
+        active += np.bincount(_sliding_max(window, hangover + 1) + 1, minlength=len(active))
+        history = window[len(window) - hangover:]
+    # active[j + 1] counts samples whose highest active threshold is j; thresholds <= it are active too.
+    per_threshold = np.cumsum(active[::-1])[::-1][1:]
+    if energy == 0.0 or per_threshold[0] == 0:
+        return -math.inf
+    return _level_from_activity(energy, per_threshold) - 20.0 * math.log10(FULL_SCALE)
+
+
+def _level_from_activity(energy: float, active: np.ndarray) -> float:
+    """The active level in dB re 1 LSB: where level minus threshold crosses MARGIN_DB."""
+    prev_a = prev_diff = None
+    for a, c in zip(active, THRESHOLDS, strict=True):
+        if a == 0:
+            break
+        level = 10.0 * math.log10(energy / a)
+        diff = level - 20.0 * math.log10(c)
+        if diff <= MARGIN_DB:
+            if prev_a is None:
+                return level  # barely above the lowest threshold: nothing to interpolate against
+            frac = (prev_diff - MARGIN_DB) / (prev_diff - diff)
+            return prev_a + frac * (level - prev_a)
+        prev_a, prev_diff = level, diff
+    return prev_a  # activity ran out before the crossing (isolated clicks): best estimate
+
+
+def peak_dbfs(pcm: Pcm) -> float:
+    """Sample peak in dBFS (re 32768); -inf for silence."""
+    if len(pcm.samples) == 0:
+        return -math.inf
+    peak = int(np.max(np.abs(pcm.samples.astype(np.int32))))
+    return 20.0 * math.log10(peak / FULL_SCALE) if peak else -math.inf
+
+
+def normalize(pcm: Pcm, target_dbov: float = -26.0, peak_limit_dbfs: float = -3.0) -> Pcm:
+    """One gain for the whole prompt: active level to `target_dbov`, unless that would put the
+    sample peak above `peak_limit_dbfs`, in which case the gain stops there.
+
+    We never clip and never compress: a peaky prompt ends a little below target rather than
+    being distorted. Silence is returned unchanged. Resampling afterwards can add a fraction of
+    a dB of inter-sample overshoot, which the default -3 dBFS limit leaves room for.
+    """
+    level = active_level_dbov(pcm)
+    if not math.isfinite(level):
+        return pcm
+    gain_db = min(target_dbov - level, peak_limit_dbfs - peak_dbfs(pcm))
+    gain = 10.0 ** (gain_db / 20.0)
+    return Pcm(to_int16(pcm.samples.astype(np.float64) * gain), pcm.rate)
+
+
+def trim_silence(pcm: Pcm, threshold_dbov: float = -50.0, keep_ms: int = 0) -> Pcm:
+    """Drop leading and trailing silence: 10 ms frames whose RMS is below `threshold_dbov`.
+
+    The first and last frames at or above the threshold are kept whole, plus `keep_ms` on each
+    side, so a soft consonant onset just before the loud part survives. All-silent audio trims
+    to nothing.
+    """
+    n = len(pcm.samples)
+    frame = max(1, int(round(pcm.rate * 0.01)))
+    nf = -(-n // frame)
+    if nf == 0:
+        return pcm
+    x = np.zeros(nf * frame)
+    x[:n] = pcm.samples
+    counts = np.full(nf, frame, dtype=np.float64)
+    counts[-1] = n - (nf - 1) * frame
+    mean_sq = (x.reshape(nf, frame) ** 2).sum(axis=1) / counts
+    loud = np.flatnonzero(mean_sq >= (FULL_SCALE * 10.0 ** (threshold_dbov / 20.0)) ** 2)
+    if len(loud) == 0:
+        return Pcm(pcm.samples[:0], pcm.rate)
+    keep = int(round(keep_ms * pcm.rate / 1000))
+    start = max(0, int(loud[0]) * frame - keep)
+    end = min(n, (int(loud[-1]) + 1) * frame + keep)
+    return Pcm(pcm.samples[start:end], pcm.rate)
+
+
+def pad(pcm: Pcm, lead_ms: float, trail_ms: float) -> Pcm:
+    """Add digital silence (linear 0) before and after: round(ms * rate / 1000) samples each."""
+    lead = np.zeros(int(round(lead_ms * pcm.rate / 1000)), dtype=np.int16)
+    trail = np.zeros(int(round(trail_ms * pcm.rate / 1000)), dtype=np.int16)
+    return Pcm(np.concatenate([lead, pcm.samples.astype(np.int16), trail]), pcm.rate)
+
+
+def concat(pcms: list[Pcm], gap_ms: float = 0) -> Pcm:
+    """Join Pcms of one rate (resample the others first), with `gap_ms` of silence between them."""
+    if not pcms:
+        raise AudioError("nothing to concatenate")
+    rate = pcms[0].rate
+    rates = sorted({p.rate for p in pcms})
+    if len(rates) > 1:
+        raise AudioError(f"cannot concatenate audio at different rates {rates} Hz: resample first")
+    gap = np.zeros(int(round(gap_ms * rate / 1000)), dtype=np.int16)
+    parts: list[np.ndarray] = []
+    for i, p in enumerate(pcms):
+        if i and len(gap):
+            parts.append(gap)
+        parts.append(p.samples.astype(np.int16))
+    return Pcm(np.concatenate(parts), rate)
