@@ -176,14 +176,18 @@ def _print_report(r, check: bool) -> None:
 @manifests_arg
 @cache_opt
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--max-chars", type=click.IntRange(0), default=None, help="Exit 1 if the plan needs more characters.")
 @pass_ctx
-def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_json: bool) -> None:
-    """Say what a build would synthesize and write, without synthesizing."""
+def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_json: bool,
+         max_chars: int | None) -> None:
+    """Show what a build would add, change, remove and synthesize, and what it would cost."""
     from .build import prepare_build
+    from .costs import PRICES_AS_OF, estimate
     from .manifest import load_manifest
+    from .plan import diff_lock
 
     def go() -> int:
-        results = []
+        results, over_budget = [], False
         for path in manifests:
             manifest = load_manifest(path)
             cache = _cache_for(path, cache_dir)
@@ -191,29 +195,73 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
                 pb = prepare_build(manifest, cache)
             finally:
                 cache.close()
-            chars_by_provider: dict[str, int] = {}
+            diff = diff_lock(pb.plan.jobs, pb.lock.prompts)
+            chars: dict[str, int] = {}
             for seg in pb.missing:
-                chars_by_provider[seg.provider] = chars_by_provider.get(seg.provider, 0) + len(seg.request.text)
+                chars[seg.provider] = chars.get(seg.provider, 0) + len(seg.request.text)
+            kinds = {name: cfg.kind for name, cfg in pb.configs.items()}
+            costs = estimate(chars, kinds, manifest.prices)
+            budget = max_chars if max_chars is not None else manifest.max_chars
+            total_chars = sum(chars.values())
+            over_budget |= budget is not None and total_chars > budget
             results.append({
                 "manifest": str(path), "segments": len(pb.plan.segments), "to_synthesize": len(pb.missing),
-                "chars": sum(chars_by_provider.values()), "chars_by_provider": chars_by_provider,
+                "chars": total_chars, "chars_by_provider": chars, "cost_usd_by_provider": costs,
+                "cost_usd": round(sum(c for c in costs.values() if c), 4), "prices_as_of": PRICES_AS_OF,
+                "budget_chars": budget,
+                "added": [j.id for j in diff.added], "changed": [j.id for j, _ in diff.changed],
+                "removed": [k for k, _ in diff.removed], "unchanged": diff.unchanged,
                 "outputs_to_write": sorted(o.path for j in pb.stale for o in j.outputs),
                 "outputs_to_remove": pb.orphans,
+                "translations": _translation_report(manifest),
                 "warnings": [str(w) for w in manifest.warnings]})
+            if not as_json:
+                _print_plan(results[-1], diff)
         if as_json:
             click.echo(json.dumps(results[0] if len(results) == 1 else results, sort_keys=True))
-            return 0
-        for r in results:
-            click.echo(f"{r['manifest']}: {r['to_synthesize']} of {r['segments']} segments to synthesize, "
-                       f"{r['chars']:,} characters")
-            for prov, n in sorted(r["chars_by_provider"].items()):
-                click.echo(f"  {prov}: {n:,} characters")
-            click.echo(f"  {len(r['outputs_to_write'])} outputs to write, {len(r['outputs_to_remove'])} to remove")
-            for w in r["warnings"]:
-                click.echo(f"warning: {w}", err=True)
+        if over_budget:
+            click.echo("error: the plan is over the character budget", err=True)
+            return 1
         return 0
 
     _run(ctx, go)
+
+
+def _translation_report(manifest) -> dict[str, dict[str, dict[str, list[str]]]]:
+    return {lib.name: {"missing": lib.missing, "only_in": lib.only_in_one_language()}
+            for lib in manifest.libraries if lib.missing or lib.only_in_one_language()}
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_plan(r: dict[str, Any], diff) -> None:
+    echo = click.echo
+    echo(f"{r['manifest']}:")
+    for job in diff.added:
+        echo(click.style(f"  + {job.id}", fg="green") + f"  {_short(job.text)!r}")
+    for job, old in diff.changed:
+        echo(click.style(f"  ~ {job.id}", fg="yellow") + f"  {_short(old)!r} -> {_short(job.text)!r}")
+    for job_id, old in diff.removed:
+        echo(click.style(f"  - {job_id}", fg="red") + f"  {_short(old)!r}")
+    echo(f"  {r['to_synthesize']} of {r['segments']} segments to synthesize, {r['chars']:,} characters")
+    for prov, n in sorted(r["chars_by_provider"].items()):
+        cost = r["cost_usd_by_provider"].get(prov)
+        echo(f"    {prov}: {n:,} characters, " + (f"about ${cost:,.2f}" if cost is not None else "no price known"))
+    if r["budget_chars"] is not None:
+        echo(f"  budget: {r['budget_chars']:,} characters" + (" (over!)" if r["chars"] > r["budget_chars"] else ""))
+    echo(f"  {len(r['outputs_to_write'])} outputs to write, {len(r['outputs_to_remove'])} to remove")
+    _print_translations(r["translations"])
+    echo(f"Plan: {len(diff.added)} to add, {len(diff.changed)} to change, {len(diff.removed)} to remove.")
+
+
+def _print_translations(report: dict[str, Any]) -> None:
+    for lib, parts in report.items():
+        for lang, names in sorted(parts["missing"].items()):
+            click.echo(f"  {lib}: {len(names)} missing in {lang}: {', '.join(names)}", err=True)
+        for lang, names in sorted(parts["only_in"].items()):
+            click.echo(f"  {lib}: {len(names)} only in {lang}: {', '.join(names)}", err=True)
 
 
 @main.command()
@@ -234,8 +282,7 @@ def validate(ctx: Context, manifests: tuple[Path, ...]) -> None:
             except ManifestError as exc:
                 problems.extend(exc.problems)
                 continue
-            for w in manifest.warnings:
-                click.echo(f"warning: {w}", err=True)
+            _print_translations(_translation_report(manifest))
             n = sum(len(lib.prompts) for lib in manifest.libraries)
             click.echo(f"{path}: ok ({len(manifest.libraries)} libraries, {n} prompts, {len(manifest.books)} books)")
         if problems:

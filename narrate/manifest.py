@@ -100,6 +100,20 @@ class Library:
     license: Path | None = None
     platform: str = "generic"
 
+    def only_in_one_language(self) -> dict[str, list[str]]:
+        """language -> prompts written in that language alone (multi-language libraries only)."""
+        if len(self.languages) < 2:
+            return {}
+        written: dict[str, list[str]] = {}
+        for p in self.prompts:
+            if p.fallback_from is None:
+                written.setdefault(p.name, []).append(p.language)
+        out: dict[str, list[str]] = {}
+        for name, langs in written.items():
+            if len(langs) == 1:
+                out.setdefault(langs[0], []).append(name)
+        return out
+
 
 @dataclass
 class Book:

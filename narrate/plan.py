@@ -155,3 +155,29 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
                     for fmt in lib.formats)
     recipe = render_recipe(segs, s)
     return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe)
+
+
+@dataclass
+class LockDiff:
+    """Prompts added, changed and removed against the lock file, like `terraform plan`."""
+
+    added: list[PromptJob] = field(default_factory=list)
+    changed: list[tuple[PromptJob, str]] = field(default_factory=list)  # (job, old text)
+    removed: list[tuple[str, str]] = field(default_factory=list)  # (id, old text)
+    unchanged: int = 0
+
+
+def diff_lock(jobs: list[PromptJob], locked: Mapping[str, Mapping]) -> LockDiff:
+    diff = LockDiff()
+    for job in jobs:
+        entry = locked.get(job.id)
+        if entry is None:
+            diff.added.append(job)
+        elif entry.get("recipe") != job.recipe or entry.get("text") != job.text or \
+                sorted(entry.get("outputs", {})) != sorted(o.format for o in job.outputs):
+            diff.changed.append((job, entry.get("text", "")))
+        else:
+            diff.unchanged += 1
+    live = {job.id for job in jobs}
+    diff.removed = sorted((k, v.get("text", "")) for k, v in locked.items() if k not in live)
+    return diff

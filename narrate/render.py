@@ -32,7 +32,8 @@ def prepare(parts: list[tuple[bytes, AudioFormat]], settings: Settings) -> Pcm:
     rate = max(p.rate for p in pcms)
     pcm = concat([p if p.rate == rate else resample(p, rate) for p in pcms])
     if settings.silence.trim:
-        pcm = trim_silence(pcm, threshold_dbov=settings.silence.threshold_dbov)
+        # Keep 20 ms around the speech so soft onsets and final consonants survive the trim.
+        pcm = trim_silence(pcm, threshold_dbov=settings.silence.threshold_dbov, keep_ms=20)
     if settings.level.enabled:
         pcm = normalize(pcm, target_dbov=settings.level.target_dbov, peak_limit_dbfs=settings.level.peak_dbfs)
     return pcm

@@ -61,7 +61,7 @@ def synthesize_missing(segments: list[Segment], providers: Mapping[str, Provider
             result = provider.synthesize(segment.request)
         # Validate before caching (DESIGN.md 2.4): never store an error page as a prompt.
         check_audio(result.audio, result.format, segment.request.text, provider=provider.name,
-                    request_id=result.request_id)
+                    request_id=result.request_id, speed=segment.request.speed)
         cache.put(segment.key, result, {
             "provider": provider.name, "voice": segment.request.voice, "model": segment.request.model,
             "language": segment.request.language, "text": segment.request.text,

@@ -1,0 +1,37 @@
+"""Estimated synthesis cost from a price table (USD per million characters).
+
+The defaults are list prices for each provider's common voices as published by mid-2026 (see
+../shared/reference/providers.md); plans and voice families differ, so a manifest's `prices:`
+(keyed by provider name or kind) overrides them. They are estimates for a budget gate, not bills.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+PRICES_AS_OF = "2026-08"
+DEFAULT_PRICES: dict[str, float] = {
+    "espeak": 0.0,  # embedded, offline
+    "openai": 15.0,  # tts-1, measured $15 per 1M characters
+    "deepgram": 30.0,  # Aura-2 list price, $0.030 per 1k characters
+    "elevenlabs": 150.0,  # credit overage on Creator/Pro plans is roughly $0.15-0.30 per 1k characters
+    "google": 16.0,  # Neural2 / WaveNet voices
+    "azure": 15.0,  # neural voices, pay-as-you-go
+}
+
+
+def price_for(provider: str, kind: str, prices: Mapping[str, float]) -> float | None:
+    for name in (provider, kind):
+        if name in prices:
+            return prices[name]
+    return DEFAULT_PRICES.get(kind)
+
+
+def estimate(chars_by_provider: Mapping[str, int], kinds: Mapping[str, str],
+             prices: Mapping[str, float]) -> dict[str, float | None]:
+    """Cost per provider name; None where no price is known."""
+    out: dict[str, float | None] = {}
+    for provider, chars in chars_by_provider.items():
+        price = price_for(provider, kinds.get(provider, provider), prices)
+        out[provider] = None if price is None else round(chars * price / 1_000_000, 4)
+    return out
