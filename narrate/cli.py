@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import click
 
-from .errors import ManifestError, NarrateError
+from .errors import ManifestError, NarrateError, UsageError
 
 log = logging.getLogger("narrate")
 
@@ -353,6 +353,39 @@ def _import_command(kind: str, fn_name: str, defaults: dict[str, str]) -> None:
 
 _import_command("asterisk", "import_asterisk", {"library": "asterisk-sounds", "language": "en-US"})
 _import_command("freeswitch", "import_freeswitch", {"library": "freeswitch-sounds", "language": "en-US"})
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--latency-ms", default=0.0, type=click.FloatRange(0), help="Added latency per request.")
+@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of requests that fail.")
+@click.option("--faults", default="429,500,503,reset,truncated,html200,slow", show_default=True,
+              help="Comma list of faults to inject.")
+@click.option("--seed", type=int, default=None, help="Seed for reproducible fault injection.")
+@pass_ctx
+def serve(ctx: Context, host: str, port: int, latency_ms: float, fault_rate: float, faults: str,
+          seed: int | None) -> None:
+    """Serve the embedded engine over OpenAI's /v1/audio/speech and Deepgram's /v1/speak."""
+    def go() -> int:
+        try:
+            from .serve import FAULTS, run
+        except ImportError as exc:
+            raise NarrateError(f"narrate serve needs the serve extra ({exc.name} is missing)",
+                               hint="pip install 'narrate[serve]'") from None
+        chosen = tuple(f.strip() for f in faults.split(",") if f.strip())
+        unknown = [f for f in chosen if f not in FAULTS]
+        if unknown:
+            raise UsageError(f"unknown fault(s): {', '.join(unknown)}", hint=", ".join(FAULTS))
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo(f"warning: serving on {host}: anyone who can reach it can use it", err=True)
+        click.echo(f"narrate serve: http://{host}:{port} (OpenAI /v1/audio/speech, Deepgram /v1/speak, GET /stats)",
+                   err=True)
+        run(host, port, latency_ms=latency_ms, fault_rate=fault_rate, faults=chosen, seed=seed,
+            log_level="info" if ctx.verbose else "warning")
+        return 0
+
+    _run(ctx, go)
 
 
 @main.command()

@@ -1,0 +1,106 @@
+"""Crash safety (DESIGN.md 2.2, 2.3): SIGKILL a build at random points while it synthesizes through
+`narrate serve`; every rerun completes, nothing is truncated, nothing is paid twice except requests
+in flight at a kill. And two builds at once on one cache both succeed."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("uvicorn")
+
+from narrate.audio.riff import parse_wav  # noqa: E402
+from narrate.cache import SegmentCache, decode_entry  # noqa: E402
+from narrate.serve import BackgroundServer, ServeOptions  # noqa: E402
+
+PROMPTS = 36
+CONCURRENCY = 4
+
+
+def write_manifest(path: Path, url: str, output: str = "out") -> None:
+    lines = ["version: 1", "providers:", "  local:", "    kind: openai", f"    base_url: {url}/v1",
+             f"    concurrency: {CONCURRENCY}", "    max_attempts: 8", "libraries:", "  crash:",
+             f"    output: {output}", "    layout: asterisk", "    formats: [ulaw, wav]",
+             "    provider: local", "    languages:", "      en-US: {voice: alloy, path: en}", "    prompts:"]
+    for i in range(PROMPTS):
+        lines.append(f"      p{i:02d}: This is prompt number {i}, spoken for the crash test.")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def narrate(*args: str, cache: Path) -> subprocess.Popen:
+    env = {**os.environ, "NARRATE_CACHE": str(cache)}
+    return subprocess.Popen([sys.executable, "-m", "narrate.cli", "-q", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def assert_nothing_truncated(out: Path, cache_dir: Path) -> None:
+    for f in out.rglob("*"):
+        if f.is_file() and f.suffix == ".wav":
+            info = parse_wav(f.read_bytes())  # raises on a truncated RIFF
+            assert info.data_size > 0, f
+        elif f.is_file() and f.suffix == ".ulaw":
+            assert f.stat().st_size > 1000, f
+    cache = SegmentCache(cache_dir)
+    try:
+        for key in cache.keys():
+            decode_entry(key, cache.get_raw(key))  # checksum verified; raises if corrupt
+    finally:
+        cache.close()
+
+
+def test_sigkill_at_random_points_then_rerun(tmp_path):
+    rng = random.Random(20261123)
+    cache_dir = tmp_path / "cache"
+    manifest = tmp_path / "crash.yaml"
+    with BackgroundServer(ServeOptions(latency_ms=40, seed=7)) as server:
+        write_manifest(manifest, server.url)
+        kills = 0
+        for _ in range(20):
+            proc = narrate("build", str(manifest), cache=cache_dir)
+            time.sleep(rng.uniform(0.2, 1.6))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait()
+            assert_nothing_truncated(tmp_path / "out", cache_dir)
+        final = narrate("build", "--json", str(manifest), cache=cache_dir)
+        stdout, stderr = final.communicate(timeout=300)
+        assert final.returncode == 0, stderr
+        report = json.loads(stdout)
+        assert report["errors"] == []
+        stats = server.stats()
+    assert kills >= 5, "the random kills should land while the build is running"
+    assert_nothing_truncated(tmp_path / "out", cache_dir)
+    assert len(list((tmp_path / "out" / "en").glob("*.ulaw"))) == PROMPTS
+    # Every prompt paid at least once; extra payments only for requests in flight at a kill.
+    paid = stats["syntheses"]
+    assert len(paid) == PROMPTS
+    extra = sum(n - 1 for n in paid.values())
+    assert extra <= kills * CONCURRENCY, (extra, kills)
+
+
+def test_two_builds_at_once_share_one_cache(tmp_path):
+    cache_dir = tmp_path / "cache"
+    with BackgroundServer(ServeOptions(latency_ms=20)) as server:
+        a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+        write_manifest(a, server.url, output="out-a")
+        write_manifest(b, server.url, output="out-b")
+        procs = [narrate("build", "--json", str(m), cache=cache_dir) for m in (a, b)]
+        results = [p.communicate(timeout=300) for p in procs]
+        for proc, (stdout, stderr) in zip(procs, results):
+            assert proc.returncode == 0, stderr
+            assert json.loads(stdout)["errors"] == []
+        stats = server.stats()
+    for out in ("out-a", "out-b"):
+        assert len(list((tmp_path / out / "en").glob("*.wav"))) == PROMPTS
+    # Racing builds may both pay for a segment neither had cached yet, never more than that.
+    assert all(n <= 2 for n in stats["syntheses"].values())
