@@ -176,14 +176,14 @@ def test_long_text_split_into_segments(project, monkeypatch):
 
 
 def test_shared_segments_are_synthesized_once(project, fake):
-    text = MANIFEST + textwrap.dedent("""\
+    text = MANIFEST + textwrap.indent(textwrap.dedent("""\
       connect:
         output: out/connect
         layout: flat
         formats: [mulaw-wav]
         languages: {en-US: en-us}
         prompts: {hello: Welcome to the shop.}
-    """)
+    """), "  ")
     project.write_text(text)
     r = run(project)
     assert r.segments == 8 and fake.calls.count("Welcome to the shop.") == 1
