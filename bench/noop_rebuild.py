@@ -61,7 +61,8 @@ def main() -> None:
         cold_report = json.loads(out)
         noop, out = timed(build, args.runs)
         noop_report = json.loads(out)
-        text = manifest.read_text().replace("Prompt 4242,", "Prompt 4242 (edited),", 1)
+        middle = args.prompts // 2
+        text = manifest.read_text().replace(f"Prompt {middle},", f"Prompt {middle} (edited),", 1)
         manifest.write_text(text)
         edit, out = timed(build)
         edit_report = json.loads(out)

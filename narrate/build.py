@@ -8,60 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import posixpath
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from .cache import SegmentCache
 from .errors import ManifestError, NarrateError, Problem, UsageError, VoiceError
-from .fsutil import remove_and_prune, write_if_changed
-from .lock import LockFile, StatCache
+from .fsutil import remove_and_prune, sha256_file, write_if_changed
+from .lock import LockFile
 from .manifest import Library, Manifest
 from .plan import Plan, PromptJob, Segment, library_prefix, plan_manifest
 from .providers.base import Provider, ProviderConfig
+from .outcome import BuildEvents, BuildOptions, BuildReport
+from .state import BuildState
 
 # What an orphaned lock entry may delete: only file types narrate writes.
 AUDIO_SUFFIXES = {".ulaw", ".alaw", ".wav", ".wav16", ".sln16", ".mp3", ".m4b", ".m3u"}
-
-
-@dataclass
-class BuildOptions:
-    jobs: int | None = None
-    check: bool = False  # report what would change, change nothing
-    offline: bool = False  # never call a provider
-    max_chars: int | None = None
-
-
-class BuildEvents:
-    """Progress hooks; the CLI subclasses this to draw bars. Default: silent."""
-
-    def start(self, phase: str, total: int, label: str = "") -> None: ...
-    def advance(self, phase: str, n: int = 1) -> None: ...
-    def finish(self, phase: str) -> None: ...
-
-
-@dataclass
-class BuildReport:
-    manifest: str
-    segments: int = 0
-    cached: int = 0
-    synthesized: int = 0
-    chars_synthesized: int = 0
-    outputs_written: int = 0
-    outputs_unchanged: int = 0
-    outputs_removed: int = 0
-    written: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    missing_segments: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in (
-            "manifest", "segments", "cached", "synthesized", "chars_synthesized", "outputs_written",
-            "outputs_unchanged", "outputs_removed", "written", "removed", "missing_segments", "errors",
-            "warnings")}
 
 
 def load_lexicon(manifest: Manifest):
@@ -107,7 +72,7 @@ def check_voices(manifest: Manifest, providers: Mapping[str, Provider]) -> None:
         raise ManifestError(problems)
 
 
-def is_current(job: PromptJob, lock: LockFile, stats: StatCache, root: Path) -> bool:
+def is_current(job: PromptJob, lock: LockFile, stats: BuildState, root: Path) -> bool:
     entry = lock.prompts.get(job.id)
     if not entry or entry.get("recipe") != job.recipe or entry.get("text") != job.text:
         return False
@@ -126,7 +91,7 @@ class PlannedBuild:
     manifest: Manifest
     plan: Plan
     lock: LockFile
-    stats: StatCache
+    stats: BuildState
     stale: list[PromptJob]
     missing: list[Segment]
     orphans: list[str]
@@ -148,7 +113,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     providers, configs = make_providers(manifest, transport)
     plan = plan_manifest(manifest, providers, load_lexicon(manifest))
     lock = LockFile.for_manifest(manifest.path)
-    stats = StatCache(cache.directory, manifest.path)
+    stats = BuildState(cache.directory, manifest.path)
     root = manifest.root
     stale = [job for job in plan.jobs if not is_current(job, lock, stats, root)]
     needed = sorted({k for job in stale for k in job.segments})
@@ -187,29 +152,75 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
     if pb.missing and options.offline:
         report.errors = [f"not in the cache (offline): {d}" for d in report.missing_segments]
         return report
+    stale_ids = {j.id for j in pb.stale}
+    report.outputs_unchanged += sum(len(j.outputs) for j in pb.plan.jobs if j.id not in stale_ids)
     if pb.missing:
         check_voices(manifest, pb.providers)
-        from .synth import synthesize_missing
+    with _Renderer(pb, cache, report, events) as renderer:
+        # Render each prompt the moment its last segment arrives: rendering (numpy, file writes) then
+        # overlaps synthesis instead of waiting for all of it.
+        missing_keys = {s.key for s in pb.missing}
+        waiting: dict[str, list[PromptJob]] = {}
+        remaining: dict[str, int] = {}
+        for job in pb.stale:
+            needs = {k for k in job.segments if k in missing_keys}
+            if not needs:
+                renderer.submit(job)
+            remaining[job.id] = len(needs)
+            for key in needs:
+                waiting.setdefault(key, []).append(job)
 
-        events.start("synthesize", len(pb.missing), "synthesizing")
-        outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
-                                     on_done=lambda seg, ok: events.advance("synthesize"))
-        events.finish("synthesize")
-        report.synthesized = outcome.synthesized
-        report.chars_synthesized = outcome.chars
-        for f in outcome.failures:
-            status = f" status {f.status}" if f.status else ""
-            rid = f" request {f.request_id}" if f.request_id else ""
-            report.errors.append(f"{_describe(pb, f.segment)}: {f.provider}{status}{rid}: {f.message}")
-    _render_stale(pb, cache, report, events)
+        def segment_done(segment: Segment, ok: bool) -> None:
+            events.advance("synthesize")
+            for job in waiting.pop(segment.key, []) if ok else ():
+                remaining[job.id] -= 1
+                if remaining[job.id] == 0:
+                    renderer.submit(job)
+
+        if pb.missing:
+            from .synth import synthesize_missing
+
+            events.start("synthesize", len(pb.missing), "synthesizing")
+            outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
+                                         on_done=segment_done)
+            events.finish("synthesize")
+            report.synthesized = outcome.synthesized
+            report.chars_synthesized = outcome.chars
+            for f in outcome.failures:
+                status = f" status {f.status}" if f.status else ""
+                rid = f" request {f.request_id}" if f.request_id else ""
+                report.errors.append(f"{_describe(pb, f.segment)}: {f.provider}{status}{rid}: {f.message}")
+    report.written.sort()
     _remove_orphans(pb, report)
-    for lib in manifest.libraries:
-        _write_index(pb, lib)
-    pb.lock.save()
+    live = {j.id for j in pb.plan.jobs}
+    gone = [job_id for job_id in pb.lock.prompts if job_id not in live]
+    for job_id in gone:
+        del pb.lock.prompts[job_id]
+    # A no-op build (nothing rendered, nothing removed) leaves index and lock as they are, unread.
+    if pb.stale or pb.orphans or gone or not pb.lock.path.exists():
+        for lib in manifest.libraries:
+            _write_index(pb, lib)
+        pb.lock.save()
+    if report.errors:
+        pb.stats.forget_clean_build()
+    else:
+        _remember_clean_build(pb, report)
     pb.stats.save()
     for p in pb.providers.values():
         p.close()
     return report
+
+
+def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
+    """Record the lock and index files too, so that touching them also disables the fast path."""
+    root = pb.manifest.root
+    own = [os.path.relpath(pb.lock.path, root)]
+    own += [os.path.relpath(lib.output / "index.json", root) for lib in pb.manifest.libraries]
+    for rel in own:
+        pb.stats.record(root, rel, sha256_file(root / rel))
+    summary = {"segments": report.segments, "outputs": report.outputs_written + report.outputs_unchanged,
+               "warnings": report.warnings}
+    pb.stats.remember_clean_build(pb.manifest.input_files(), summary)
 
 
 def _describe(pb: PlannedBuild, segment: Segment) -> str:
@@ -218,46 +229,69 @@ def _describe(pb: PlannedBuild, segment: Segment) -> str:
     return f"{where} [{segment.provider}, {len(segment.request.text)} chars, {segment.key[:12]}]"
 
 
-def _render_stale(pb: PlannedBuild, cache: SegmentCache, report: BuildReport, events: BuildEvents) -> None:
-    from .render import prepare, render_formats
+class _Renderer:
+    """Renders prompt jobs on a small thread pool (numpy and file I/O release the GIL)."""
 
-    root = pb.manifest.root
-    stale_ids = {j.id for j in pb.stale}
-    events.start("render", len(pb.stale), "rendering")
-    for job in pb.stale:
+    def __init__(self, pb: PlannedBuild, cache: SegmentCache, report: BuildReport, events: BuildEvents) -> None:
+        self.pb, self.cache, self.report, self.events = pb, cache, report, events
+        self.lock = threading.Lock()
+        self.pool: ThreadPoolExecutor | None = None
+        self.futures: list[Future] = []
+
+    def __enter__(self) -> "_Renderer":
+        if self.pb.stale:
+            self.events.start("render", len(self.pb.stale), "rendering")
+            self.pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="narrate-render")
+        return self
+
+    def submit(self, job: PromptJob) -> None:
+        assert self.pool is not None
+        self.futures.append(self.pool.submit(self._render, job))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is None:
+            return
+        self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+        for fut in self.futures:
+            if not fut.cancelled() and fut.exception() is not None and exc[0] is None:
+                raise fut.exception()  # type: ignore[misc]
+        self.events.finish("render")
+
+    def _render(self, job: PromptJob) -> None:
+        from .render import prepare, render_formats
+
+        root = self.pb.manifest.root
         parts = []
         for key in job.segments:
-            entry = cache.get(key)
-            if entry is None:
-                break
+            entry = self.cache.get(key)
+            if entry is None:  # corrupt entry dropped by the cache: the next build synthesizes it again
+                with self.lock:
+                    self.report.errors.append(f"{job.id}: segment {key[:12]} missing from the cache")
+                return
             parts.append((entry.audio, entry.format))
-        else:
-            try:
-                pcm = prepare(parts, job.settings)
-                rendered = render_formats(pcm, job.settings, tuple(o.format for o in job.outputs))
-            except NarrateError as exc:
-                report.errors.append(f"{job.id}: {exc}")
-                events.advance("render")
-                continue
-            outputs = {}
-            for out, file in zip(job.outputs, rendered):
-                digest = hashlib.sha256(file.data).hexdigest()
-                if write_if_changed(root / out.path, file.data):
-                    report.outputs_written += 1
-                    report.written.append(out.path)
-                else:
-                    report.outputs_unchanged += 1
-                pb.stats.record(root, out.path, digest)
-                outputs[out.format] = {"file": out.path, "sha256": digest, "bytes": len(file.data),
-                                       "duration": file.duration}
-            pb.lock.prompts[job.id] = {"text": job.text, "segments": list(job.segments),
-                                       "recipe": job.recipe, "outputs": outputs}
-        events.advance("render")
-    events.finish("render")
-    report.outputs_unchanged += sum(len(j.outputs) for j in pb.plan.jobs if j.id not in stale_ids)
-    live = {j.id for j in pb.plan.jobs}
-    for job_id in [k for k in pb.lock.prompts if k not in live]:
-        del pb.lock.prompts[job_id]
+        try:
+            pcm = prepare(parts, job.settings)
+            rendered = render_formats(pcm, job.settings, tuple(o.format for o in job.outputs))
+        except NarrateError as exc:
+            with self.lock:
+                self.report.errors.append(f"{job.id}: {exc}")
+            return
+        outputs, written = {}, []
+        for out, file in zip(job.outputs, rendered):
+            digest = hashlib.sha256(file.data).hexdigest()
+            if write_if_changed(root / out.path, file.data):
+                written.append(out.path)
+            outputs[out.format] = {"file": out.path, "sha256": digest, "bytes": len(file.data),
+                                   "duration": file.duration}
+        with self.lock:
+            for out in job.outputs:
+                self.pb.stats.record(root, out.path, outputs[out.format]["sha256"])
+            self.report.outputs_written += len(written)
+            self.report.outputs_unchanged += len(job.outputs) - len(written)
+            self.report.written.extend(written)
+            self.pb.lock.prompts[job.id] = {"text": job.text, "segments": list(job.segments),
+                                            "recipe": job.recipe, "outputs": outputs}
+            self.events.advance("render")
 
 
 def _remove_orphans(pb: PlannedBuild, report: BuildReport) -> None:
@@ -284,7 +318,7 @@ def _write_index(pb: PlannedBuild, lib: Library) -> None:
             rec = entry["outputs"].get(out.format)
             if rec:
                 rows.append({"name": job.name, "language": job.language, "text": job.text,
-                             "file": posixpath.relpath(rec["file"], prefix), "format": out.format, "duration": rec["duration"], "sha256": rec["sha256"]})
+                             "file": rec["file"][len(prefix) + 1:], "format": out.format, "duration": rec["duration"], "sha256": rec["sha256"]})
     rows.sort(key=lambda r: (r["name"], r["language"], r["format"]))
     doc = {"library": lib.name, "layout": lib.layout, "formats": list(lib.formats),
            "languages": {c: l.path for c, l in lib.languages.items()}, "prompts": rows}

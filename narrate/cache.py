@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,11 +49,6 @@ def decode_entry(key: str, blob: bytes) -> CachedSegment:
     if len(audio) != meta.get("bytes") or hashlib.sha256(audio).hexdigest() != meta.get("sha256"):
         raise CacheError(f"cache entry {key[:12]} is corrupt (checksum mismatch)")
     return CachedSegment(key, audio, AudioFormat(container, encoding, int(rate)), meta)
-
-
-def default_cache_dir(manifest_path: Path) -> Path:
-    env = os.environ.get("NARRATE_CACHE")
-    return Path(env).expanduser() if env else manifest_path.resolve().parent / ".narrate-cache"
 
 
 class SegmentCache:

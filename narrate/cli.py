@@ -66,10 +66,16 @@ cache_opt = click.option("--cache-dir", type=click.Path(file_okay=False, path_ty
                          help="Segment cache folder (default: .narrate-cache beside the manifest, or $NARRATE_CACHE).")
 
 
-def _cache_for(manifest_path: Path, cache_dir: Path | None):
-    from .cache import SegmentCache, default_cache_dir
+def _cache_dir(manifest_path: Path, cache_dir: Path | None) -> Path:
+    from .state import default_cache_dir
 
-    return SegmentCache(cache_dir or default_cache_dir(manifest_path))
+    return cache_dir or default_cache_dir(manifest_path)
+
+
+def _cache_for(manifest_path: Path, cache_dir: Path | None):
+    from .cache import SegmentCache
+
+    return SegmentCache(_cache_dir(manifest_path, cache_dir))
 
 
 class _Bars:
@@ -109,22 +115,27 @@ class _Bars:
 def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, jobs: int | None,
           as_json: bool, check: bool, offline: bool, max_chars: int | None) -> None:
     """Build every library and book in MANIFESTS."""
-    from .build import BuildOptions, build as run_build
-    from .manifest import load_manifest
+    from .outcome import BuildOptions, noop_report
 
     def go() -> int:
         options = BuildOptions(jobs=jobs, check=check, offline=offline, max_chars=max_chars)
         reports = []
         for path in manifests:
-            manifest = load_manifest(path)
-            for w in manifest.warnings:
+            report = noop_report(path, _cache_dir(path, cache_dir))  # nothing changed: no parsing
+            if report is None:
+                from .build import build as run_build
+                from .manifest import load_manifest
+
+                manifest = load_manifest(path)
+                bars = _Bars(not ctx.quiet and sys.stderr.isatty(), path.name)
+                cache = _cache_for(path, cache_dir)
+                try:
+                    report = run_build(manifest, cache, options, bars)
+                finally:
+                    cache.close()
+            for w in report.warnings:
                 click.echo(f"warning: {w}", err=True)
-            bars = _Bars(not ctx.quiet and sys.stderr.isatty(), path.name)
-            cache = _cache_for(path, cache_dir)
-            try:
-                reports.append(run_build(manifest, cache, options, bars))
-            finally:
-                cache.close()
+            reports.append(report)
         failed = any(r.errors for r in reports)
         changes = any(r.written or r.removed or r.missing_segments for r in reports)
         if as_json:

@@ -3,22 +3,17 @@
 `narrate.lock` (beside the manifest, committed to git) records, per manifest file, what each
 output was built from: segment keys, render recipe, sha256, size and duration. JSON with sorted
 keys and one entry per line-ish indentation, so a one-word edit is a small diff.
-
-The stat cache (in the cache folder, never committed) remembers each output's size, mtime and
-sha256, like git's index, so a no-op rebuild stats files instead of hashing them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import CacheError
-from .fsutil import sha256_file, write_if_changed
+from .fsutil import write_if_changed
 
 LOCK_NAME = "narrate.lock"
 LOCK_VERSION = 1
@@ -71,45 +66,3 @@ def _read(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("narrate_lock") != LOCK_VERSION:
         return {}
     return data
-
-
-class StatCache:
-    """path -> (size, mtime_ns, sha256) for outputs this machine wrote or hashed."""
-
-    def __init__(self, cache_dir: Path, manifest_path: Path) -> None:
-        digest = hashlib.sha256(str(manifest_path.resolve()).encode()).hexdigest()[:16]
-        self.path = cache_dir / "state" / f"{digest}.json"
-        try:
-            self.entries: dict[str, list] = json.loads(self.path.read_text())
-        except (FileNotFoundError, ValueError):
-            self.entries = {}
-        self._dirty = False
-
-    def sha256(self, root: Path, rel: str) -> str | None:
-        """The file's sha256, from the stat cache when size and mtime match, else by hashing it."""
-        try:
-            st = os.stat(root / rel)
-        except FileNotFoundError:
-            return None
-        known = self.entries.get(rel)
-        if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
-            return known[2]
-        digest = sha256_file(root / rel)
-        self.entries[rel] = [st.st_size, st.st_mtime_ns, digest]
-        self._dirty = True
-        return digest
-
-    def record(self, root: Path, rel: str, digest: str) -> None:
-        st = os.stat(root / rel)
-        self.entries[rel] = [st.st_size, st.st_mtime_ns, digest]
-        self._dirty = True
-
-    def forget(self, rel: str) -> None:
-        if self.entries.pop(rel, None) is not None:
-            self._dirty = True
-
-    def save(self) -> None:
-        if self._dirty:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_if_changed(self.path, json.dumps(self.entries, separators=(",", ":")).encode())
-            self._dirty = False

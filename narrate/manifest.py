@@ -126,6 +126,7 @@ class Book:
     settings: Settings
     formats: tuple[str, ...]
     cover: Path | None = None
+    order_file: Path | None = None
     code: str = "skip"
     tables: str = "skip"
     footnotes: str = "end"
@@ -139,6 +140,7 @@ class Manifest:
     providers: dict[str, ProviderConfig] = field(default_factory=dict)
     lexicon: dict[str, Any] | None = None
     lexicon_source: str | None = None
+    lexicon_path: Path | None = None
     max_chars: int | None = None
     prices: dict[str, float] = field(default_factory=dict)
     remote_cache: str | None = None
@@ -148,6 +150,17 @@ class Manifest:
     @property
     def root(self) -> Path:
         return self.path.parent
+
+    def input_files(self) -> list[Path]:
+        """Every file whose content this manifest's outputs depend on (for the no-op fast path)."""
+        files = [self.path]
+        if self.lexicon_path is not None:
+            files.append(self.lexicon_path)
+        files += [lib.license for lib in self.libraries if lib.license is not None]
+        for book in self.books:
+            files += book.chapters
+            files += [f for f in (book.cover, book.order_file) if f is not None]
+        return files
 
     def provider_config(self, name: str) -> ProviderConfig:
         return self.providers.get(name) or ProviderConfig(name=name, kind=name)
@@ -673,6 +686,8 @@ def _parse_book(c: _Checker, name: str, data: Any, line: int, root: Path, base: 
         if not cover.is_file():
             c.add(bm.line_of("cover"), _join(where, "cover"), f"file not found: {cover_name}")
     chapters = _resolve_chapters(c, bm, where, root)
+    order = bm.get("order")
+    order_file = (root / order).resolve() if isinstance(order, str) and order != "name" else None
     settings = _parse_settings(c, bm, where, base, provider_names)
     if settings.voice is None:
         settings = replace(settings, voice=language.lower())
@@ -680,7 +695,7 @@ def _parse_book(c: _Checker, name: str, data: Any, line: int, root: Path, base: 
         return None
     return Book(name=name, title=title, author=author, chapters=chapters, output=(root / output).resolve(),
                 language=language, settings=settings, formats=tuple(formats), cover=cover,
-                code=code, tables=tables, footnotes=footnotes)
+                order_file=order_file, code=code, tables=tables, footnotes=footnotes)
 
 
 _SUMMARY_LINK = re.compile(r"\]\(([^)\s]+\.md)\)")
@@ -835,7 +850,7 @@ def _load_lexicon(c: _Checker, manifest: Manifest, data: SourceMap, root: Path) 
         if not isinstance(doc.data, dict):
             c.add(None, "lexicon", f"{value} must hold a mapping of term: replacement")
             return
-        manifest.lexicon, manifest.lexicon_source = doc.data, value
+        manifest.lexicon, manifest.lexicon_source, manifest.lexicon_path = doc.data, value, lex_path.resolve()
     elif isinstance(value, SourceMap):
         manifest.lexicon, manifest.lexicon_source = value, f"{c.file}:lexicon"
     else:
