@@ -38,7 +38,8 @@ def test_speed_changes_duration(engine):
 
 
 @pytest.mark.parametrize("tag, expected", [("en-US", "gmw/en-US"), ("en-us", "gmw/en-US"), ("es-US", "roa/es-419"),
-                                           ("pt-BR", "roa/pt-BR"), ("fr-CA", "roa/fr"), ("en-us+f3", "gmw/en-US+f3")])
+                                           ("pt-BR", "roa/pt-BR"), ("fr-CA", "roa/fr"), ("en-us+f3", "gmw/en-US+f3"),
+                                           ("es-CL", "roa/es")])
 def test_language_tags_resolve(tag, expected):
     assert resolve_voice(tag) == expected
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import difflib
 import os
+import re
 import struct
 import tempfile
 import threading
@@ -217,7 +218,9 @@ def resolve_voice(voice: str) -> str:
     for v in engine.voices:
         for lang in v.languages:
             by_lang.setdefault(lang.lower(), v.name)
-    for candidate in (key, LANGUAGE_ALIASES.get(key), key.split("-")[0]):
+    # A region we have no voice for (es-CL) falls back to its language (es); other unknown subtags do not.
+    region_only = re.fullmatch(r"([a-z]{2,3})-(?:[a-z]{2}|\d{3})", key)
+    for candidate in (key, LANGUAGE_ALIASES.get(key), region_only and region_only.group(1)):
         if not candidate:
             continue
         found = ids.get(candidate) or next(
