@@ -399,6 +399,148 @@ def serve(ctx: Context, host: str, port: int, latency_ms: float, fault_rate: flo
     _run(ctx, go)
 
 
+@main.group(name="cache")
+def cache_group() -> None:
+    """Inspect and manage the segment cache."""
+
+
+def _cache_location(cache_dir: Path | None, manifest: Path | None) -> Path:
+    import os
+
+    if cache_dir:
+        return cache_dir
+    if manifest:
+        return _cache_dir(manifest, None)
+    if os.environ.get("NARRATE_CACHE"):
+        return Path(os.environ["NARRATE_CACHE"]).expanduser()
+    raise UsageError("which cache? pass --cache-dir DIR or -m MANIFEST (or set NARRATE_CACHE)")
+
+
+def _cache_command(fn: Callable) -> Callable:
+    fn = click.option("-m", "--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                      help="Use the cache beside this manifest.")(fn)
+    return cache_opt(fn)
+
+
+@cache_group.command(name="stats")
+@_cache_command
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, as_json: bool) -> None:
+    """Entries, bytes and characters per provider."""
+    from .cache import SegmentCache
+    from .cachetools import cache_stats
+
+    def go() -> int:
+        cache = SegmentCache(_cache_location(cache_dir, manifest))
+        try:
+            stats = cache_stats(cache)
+        finally:
+            cache.close()
+        if as_json:
+            click.echo(json.dumps(stats, sort_keys=True))
+            return 0
+        click.echo(f"{stats['directory']}: {stats['entries']} entries, {stats['bytes'] / 1e6:.1f} MB")
+        for name, p in sorted(stats["by_provider"].items()):  # type: ignore[union-attr]
+            click.echo(f"  {name}: {p['entries']} segments, {p['chars']:,} characters, {p['bytes'] / 1e6:.1f} MB of audio")
+        return 0
+
+    _run(ctx, go)
+
+
+@cache_group.command(name="verify")
+@_cache_command
+@click.option("--drop", is_flag=True, help="Delete the corrupt entries (they are synthesized again next build).")
+@pass_ctx
+def cache_verify_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, drop: bool) -> None:
+    """Re-hash every entry and re-derive its key; report (and optionally drop) corrupt ones."""
+    from .cache import SegmentCache
+    from .cachetools import verify_cache
+
+    def go() -> int:
+        cache = SegmentCache(_cache_location(cache_dir, manifest))
+        try:
+            report = verify_cache(cache, drop=drop)
+        finally:
+            cache.close()
+        for key, reason in report.corrupt:
+            click.echo(f"corrupt {key[:12]}: {reason}", err=True)
+        click.echo(f"{report.checked} entries checked, {len(report.corrupt)} corrupt, {report.dropped} dropped")
+        return 1 if report.corrupt and not drop else 0
+
+    _run(ctx, go)
+
+
+@cache_group.command(name="prune")
+@manifests_arg
+@cache_opt
+@click.option("--yes", is_flag=True, help="Really delete (default: dry run).")
+@pass_ctx
+def cache_prune_cmd(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, yes: bool) -> None:
+    """Drop cache entries that none of MANIFESTS references (a dry run unless --yes)."""
+    from .cache import SegmentCache
+    from .cachetools import prune_cache, referenced_keys
+    from .manifest import load_manifest
+
+    def go() -> int:
+        keep = referenced_keys([load_manifest(p) for p in manifests])
+        cache = SegmentCache(_cache_location(cache_dir, manifests[0]))
+        try:
+            report = prune_cache(cache, keep, dry_run=not yes)
+        finally:
+            cache.close()
+        verb = "dropped" if yes else "would drop"
+        click.echo(f"{verb} {len(report.unreferenced)} unreferenced entries ({report.bytes / 1e6:.1f} MB); "
+                   f"kept {report.kept}" + ("" if yes else " (dry run: add --yes)"))
+        return 0
+
+    _run(ctx, go)
+
+
+@cache_group.command(name="export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_cache_command
+@pass_ctx
+def cache_export_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest: Path | None) -> None:
+    """Write every entry to FILE (a tar) to warm another machine's cache."""
+    from .cache import SegmentCache
+    from .cachetools import export_cache
+
+    def go() -> int:
+        cache = SegmentCache(_cache_location(cache_dir, manifest))
+        try:
+            n = export_cache(cache, file)
+        finally:
+            cache.close()
+        click.echo(f"exported {n} entries to {file}")
+        return 0
+
+    _run(ctx, go)
+
+
+@cache_group.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_cache_command
+@pass_ctx
+def cache_import_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest: Path | None) -> None:
+    """Import entries from FILE; each is verified before it is stored."""
+    from .cache import SegmentCache
+    from .cachetools import import_cache
+
+    def go() -> int:
+        cache = SegmentCache(_cache_location(cache_dir, manifest))
+        try:
+            report = import_cache(cache, file)
+        finally:
+            cache.close()
+        for name, reason in report.rejected:
+            click.echo(f"rejected {name}: {reason}", err=True)
+        click.echo(f"imported {report.imported}, already present {report.already}, rejected {len(report.rejected)}")
+        return 1 if report.rejected else 0
+
+    _run(ctx, go)
+
+
 @main.command()
 @pass_ctx
 def schema(ctx: Context) -> None:

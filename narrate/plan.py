@@ -30,6 +30,7 @@ class Segment:
     key: str
     provider: str  # provider config name (for concurrency and error messages)
     request: SynthesisRequest
+    key_head: str = ""  # canonical JSON hashed with the text: stored so any entry's key can be re-derived
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,9 @@ class KeyMaker:
         self._heads: dict[tuple, bytes] = {}
 
     def key(self, provider: Provider, request: SynthesisRequest) -> str:
+        return self.key_and_head(provider, request)[0]
+
+    def key_and_head(self, provider: Provider, request: SynthesisRequest) -> tuple[str, bytes]:
         params = provider.key_params(request)
         memo = (provider.name, request.voice, request.model, tuple(sorted(params.items())))
         head = self._heads.get(memo)
@@ -81,8 +85,12 @@ class KeyMaker:
                                "voice": request.voice, "model": request.model, "params": params},
                               sort_keys=True, separators=(",", ":"), default=str).encode()
             self._heads[memo] = head
-        # JSON escapes newlines, so the header can never run into the text.
-        return hashlib.sha256(head + b"\n" + request.text.encode("utf-8")).hexdigest()
+        return key_from(head, request.text), head
+
+
+def key_from(head: bytes, text: str) -> str:
+    # JSON escapes newlines, so the header can never run into the text.
+    return hashlib.sha256(head + b"\n" + text.encode("utf-8")).hexdigest()
 
 
 def render_recipe(segment_keys: tuple[str, ...], settings: Settings) -> str:
@@ -144,9 +152,9 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
     for chunk in split_for_limit(text, provider.limits.max_chars, prompt.language):
         request = SynthesisRequest(text=chunk, voice=voice, language=prompt.language, model=s.model,
                                    speed=s.speed, telephony=telephony, options=s.options)
-        key = keys.key(provider, request)
+        key, head = keys.key_and_head(provider, request)
         if key not in plan.segments:
-            plan.segments[key] = Segment(key, s.provider, request)
+            plan.segments[key] = Segment(key, s.provider, request, head.decode())
             plan.chars_by_key[key] = len(chunk)
         seg_keys.append(key)
     segs = tuple(seg_keys)

@@ -65,7 +65,7 @@ def synthesize_missing(segments: list[Segment], providers: Mapping[str, Provider
         cache.put(segment.key, result, {
             "provider": provider.name, "voice": segment.request.voice, "model": segment.request.model,
             "language": segment.request.language, "text": segment.request.text,
-            "chars": len(segment.request.text), "request_id": result.request_id,
+            "chars": len(segment.request.text), "key_head": segment.key_head, "request_id": result.request_id,
             "billed_chars": result.billed_chars})
         with lock:
             outcome.synthesized += 1

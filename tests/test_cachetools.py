@@ -1,0 +1,131 @@
+"""Cache management through the CLI: stats, verify, prune, export/import, with hostile inputs."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from narrate.cache import SegmentCache, decode_entry, encode_entry
+from narrate.cachetools import check_entry, import_cache
+from narrate.errors import CacheError
+from narrate.providers.base import AudioFormat, SynthesisResult
+
+MANIFEST = """\
+version: 1
+libraries:
+  shop:
+    output: out
+    formats: [ulaw]
+    languages: {en-US: {voice: en-us, path: en}}
+    prompts:
+      a: First prompt.
+      b: Second prompt.
+      c: Third prompt.
+"""
+
+
+def narrate(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "narrate.cli", "-q", *args], cwd=cwd, capture_output=True, text=True)
+
+
+@pytest.fixture
+def built(tmp_path):
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    assert narrate("build", "m.yaml", cwd=tmp_path).returncode == 0
+    return tmp_path
+
+
+def keys_of(cache_dir: Path) -> list[str]:
+    cache = SegmentCache(cache_dir)
+    try:
+        return sorted(cache.keys())
+    finally:
+        cache.close()
+
+
+def test_stats(built):
+    done = narrate("cache", "stats", "--json", "-m", "m.yaml", cwd=built)
+    stats = json.loads(done.stdout)
+    assert stats["entries"] == 3 and stats["by_provider"]["espeak"]["chars"] == len("First prompt.Second prompt.Third prompt.")
+
+
+def test_verify_finds_and_drops_corrupt_entries(built):
+    cache_dir = built / ".narrate-cache"
+    key = keys_of(cache_dir)[0]
+    cache = SegmentCache(cache_dir)
+    blob = bytearray(cache.get_raw(key))
+    blob[-10] ^= 0xFF  # one flipped bit in the audio
+    cache.put_raw(key, bytes(blob))
+    other = keys_of(cache_dir)[1]
+    good = cache.get_raw(other)
+    cache.put_raw("f" * 64, good)  # a valid entry filed under the wrong key
+    cache.close()
+    done = narrate("cache", "verify", "-m", "m.yaml", cwd=built)
+    assert done.returncode == 1 and "checksum mismatch" in done.stderr and "does not match its key" in done.stderr
+    assert "4 entries checked, 2 corrupt" in done.stdout
+    assert narrate("cache", "verify", "--drop", "-m", "m.yaml", cwd=built).returncode == 0
+    assert len(keys_of(cache_dir)) == 2
+    # Outputs are current, so nothing is needed; from scratch, exactly the dropped segment is paid again.
+    assert json.loads(narrate("build", "--json", "m.yaml", cwd=built).stdout)["synthesized"] == 0
+    import shutil
+
+    shutil.rmtree(built / "out")
+    rebuilt = json.loads(narrate("build", "--json", "m.yaml", cwd=built).stdout)
+    assert rebuilt["synthesized"] == 1
+
+
+def test_prune_dry_run_then_yes(built):
+    (built / "m.yaml").write_text(MANIFEST.replace("      c: Third prompt.\n", ""))
+    done = narrate("cache", "prune", "m.yaml", cwd=built)
+    assert "would drop 1 unreferenced entries" in done.stdout and len(keys_of(built / ".narrate-cache")) == 3
+    done = narrate("cache", "prune", "--yes", "m.yaml", cwd=built)
+    assert "dropped 1" in done.stdout and len(keys_of(built / ".narrate-cache")) == 2
+    assert json.loads(narrate("build", "--json", "m.yaml", cwd=built).stdout)["synthesized"] == 0
+
+
+def test_export_import_warms_another_machine(built, tmp_path_factory):
+    export = built / "warm.tar"
+    assert narrate("cache", "export", str(export), "-m", "m.yaml", cwd=built).returncode == 0
+    other = tmp_path_factory.mktemp("other")
+    (other / "m.yaml").write_text(MANIFEST)
+    done = narrate("cache", "import", str(export), "-m", "m.yaml", cwd=other)
+    assert "imported 3" in done.stdout and done.returncode == 0
+    report = json.loads(narrate("build", "--json", "m.yaml", cwd=other).stdout)
+    assert report["synthesized"] == 0 and report["outputs_written"] == 3
+
+
+def test_import_rejects_hostile_members(tmp_path):
+    good = encode_entry(SynthesisResult(b"RIFF....", AudioFormat("wav", "pcm_s16le", 22050)),
+                        {"key_head": "{}", "text": "hello"})
+    from narrate.plan import key_from
+
+    good_key = key_from(b"{}", "hello")
+    path = tmp_path / "evil.tar"
+    with tarfile.open(path, "w") as tar:
+        for name, data in (("../../etc/cron.d/x", b"x"), ("segments/" + "a" * 64, good), ("segments/" + good_key, good),
+                           ("segments/not-a-key", good)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    cache = SegmentCache(tmp_path / "cache")
+    report = import_cache(cache, path)
+    assert report.imported == 1 and good_key in cache
+    reasons = dict(report.rejected)
+    assert reasons["../../etc/cron.d/x"] == "not a segment entry"
+    assert "does not match its key" in reasons["segments/" + "a" * 64]
+    assert not (tmp_path / "etc").exists()
+    cache.close()
+
+
+def test_check_entry_detects_truncation():
+    blob = encode_entry(SynthesisResult(b"abcdef", AudioFormat("raw", "mulaw", 8000)), {})
+    with pytest.raises(CacheError, match="corrupt"):
+        decode_entry("k", blob[:-2])
+    assert check_entry("k" * 64, blob).audio == b"abcdef"
