@@ -201,6 +201,8 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
         for lib in manifest.libraries:
             _write_index(pb, lib)
         pb.lock.save()
+    if manifest.package.get("on_build") and manifest.libraries and not report.errors:
+        _package(pb)
     if report.errors:
         pb.stats.forget_clean_build()
     else:
@@ -209,6 +211,16 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
     for p in pb.providers.values():
         p.close()
     return report
+
+
+def _package(pb: PlannedBuild) -> None:
+    """`package: {on_build: true}`: archives are outputs too, so the fast path watches them."""
+    from .package.archive import package_manifest, packages_dir
+
+    archives, _ = package_manifest(pb.manifest)
+    root = pb.manifest.root
+    for path in [*archives, packages_dir(pb.manifest) / "SHA256SUMS"]:
+        pb.stats.record(root, os.path.relpath(path, root), sha256_file(path))
 
 
 def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:

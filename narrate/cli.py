@@ -133,6 +133,7 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
                     report = run_build(manifest, cache, options, bars)
                 finally:
                     cache.close()
+
             for w in report.warnings:
                 click.echo(f"warning: {w}", err=True)
             reports.append(report)
@@ -394,6 +395,29 @@ def serve(ctx: Context, host: str, port: int, latency_ms: float, fault_rate: flo
                    err=True)
         run(host, port, latency_ms=latency_ms, fault_rate=fault_rate, faults=chosen, seed=seed,
             log_level="info" if ctx.verbose else "warning")
+        return 0
+
+    _run(ctx, go)
+
+
+@main.command()
+@manifests_arg
+@click.option("--format", "formats", multiple=True, type=click.Choice(["tar.gz", "zip"]),
+              help="Archive format (repeatable; default: the manifest's package.formats, else tar.gz).")
+@click.option("--epoch", type=click.IntRange(0), default=None,
+              help="Timestamp for archive entries (default: $SOURCE_DATE_EPOCH, else package.epoch, else 0).")
+@pass_ctx
+def package(ctx: Context, manifests: tuple[Path, ...], formats: tuple[str, ...], epoch: int | None) -> None:
+    """Package built prompt libraries as reproducible release archives with SHA256SUMS."""
+    from .manifest import load_manifest
+    from .package.archive import package_manifest
+
+    def go() -> int:
+        for path in manifests:
+            archives, written = package_manifest(load_manifest(path), formats=formats or None, epoch=epoch)
+            changed = set(written)
+            for archive in archives:
+                click.echo(f"{archive}" + ("" if archive in changed else " (unchanged)"))
         return 0
 
     _run(ctx, go)

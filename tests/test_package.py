@@ -1,0 +1,185 @@
+"""Release archives through the CLI: contents, transcripts, checksums, reproducibility, platform limits."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import SHARED
+from narrate.audio.encode import encode
+from narrate.audio.formats import OUTPUT_FORMATS
+from narrate.audio.pcm import Pcm
+from narrate.manifest import load_manifest
+from narrate.package.platforms import check_library
+
+MANIFEST = """\
+version: 1
+package: {output: dist}
+libraries:
+  shop:
+    output: out/shop
+    layout: asterisk
+    formats: [ulaw, wav]
+    version: "2.1"
+    license: LICENSE.txt
+    languages:
+      en-US: {voice: en-us, path: en}
+      es-US: {voice: es-419, path: es}
+    prompts:
+      welcome: {en-US: Welcome to the shop., es-US: Bienvenido a la tienda.}
+      digits/1: {en-US: one, es-US: uno}
+"""
+
+
+def narrate(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "narrate.cli", "-q", *args], cwd=cwd, capture_output=True,
+                          text=True, env={**os.environ, **(env or {})})
+
+
+def make_project(root: Path, manifest: str = MANIFEST) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "m.yaml").write_text(manifest)
+    (root / "LICENSE.txt").write_text("CC BY-SA 4.0\n")
+    return root
+
+
+def test_archives_contents_transcripts_and_checksums(tmp_path):
+    root = make_project(tmp_path / "p")
+    assert narrate("build", "m.yaml", cwd=root).returncode == 0
+    done = narrate("package", "m.yaml", "--format", "tar.gz", "--format", "zip", cwd=root)
+    assert done.returncode == 0, done.stderr
+    dist = root / "dist"
+    names = sorted(p.name for p in dist.iterdir())
+    assert names == ["SHA256SUMS"] + sorted(f"shop-{lang}-{fmt}-2.1.{kind}" for lang in ("en-US", "es-US")
+                                            for fmt in ("ulaw", "wav") for kind in ("tar.gz", "zip"))
+    with tarfile.open(dist / "shop-es-US-ulaw-2.1.tar.gz") as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        assert sorted(members) == ["LICENSE.txt", "es", "es/digits", "es/digits/1.ulaw", "es/welcome.ulaw",
+                                   "index.json", "shop-es-US.txt"]
+        assert all(m.uid == 0 and m.gid == 0 and m.uname == "" for m in members.values())
+        transcript = tar.extractfile("shop-es-US.txt").read().decode()
+        index = json.loads(tar.extractfile("index.json").read())
+        audio = tar.extractfile("es/welcome.ulaw").read()
+    assert transcript == "digits/1: uno\nwelcome: Bienvenido a la tienda.\n"
+    assert {r["name"] for r in index["prompts"]} == {"welcome", "digits/1"}
+    assert audio == (root / "out" / "shop" / "es" / "welcome.ulaw").read_bytes()
+    with zipfile.ZipFile(dist / "shop-en-US-wav-2.1.zip") as zf:
+        assert sorted(zf.namelist()) == ["LICENSE.txt", "en/digits/1.wav", "en/welcome.wav", "index.json", "shop-en-US.txt"]
+    for line in (dist / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest
+    assert len((dist / "SHA256SUMS").read_text().splitlines()) == 8
+
+
+def test_reproducible_across_directories_and_times(tmp_path):
+    cache = tmp_path / "shared-cache"  # same audio: a shared cache, as CI runners have
+    outputs = []
+    for i, umask in enumerate((0o022, 0o077)):
+        root = make_project(tmp_path / f"checkout{i}")
+        old = os.umask(umask)
+        try:
+            assert narrate("build", "m.yaml", cwd=root, env={"NARRATE_CACHE": str(cache)}).returncode == 0
+            assert narrate("package", "m.yaml", cwd=root, env={"NARRATE_CACHE": str(cache)}).returncode == 0
+        finally:
+            os.umask(old)
+        outputs.append({p.name: p.read_bytes() for p in (root / "dist").iterdir()})
+        time.sleep(1.1)
+    assert outputs[0] == outputs[1]
+    raw = next(v for k, v in outputs[0].items() if k.endswith(".tar.gz"))
+    assert raw[4:8] == b"\0\0\0\0"  # gzip MTIME field is zero
+    # SOURCE_DATE_EPOCH sets every entry's mtime.
+    root = tmp_path / "checkout0"
+    assert narrate("package", "m.yaml", cwd=root, env={"SOURCE_DATE_EPOCH": "1700000000"}).returncode == 0
+    with tarfile.open(root / "dist" / "shop-en-US-ulaw-2.1.tar.gz") as tar:
+        assert {m.mtime for m in tar.getmembers()} == {1700000000}
+
+
+def test_unchanged_library_keeps_its_archives(tmp_path):
+    root = make_project(tmp_path / "p")
+    narrate("build", "m.yaml", cwd=root)
+    narrate("package", "m.yaml", cwd=root)
+    before = {p: p.stat().st_mtime_ns for p in (root / "dist").iterdir()}
+    time.sleep(0.05)
+    done = narrate("package", "m.yaml", cwd=root)
+    assert done.stdout.count("(unchanged)") == 4
+    assert {p: p.stat().st_mtime_ns for p in (root / "dist").iterdir()} == before
+
+
+def test_package_on_build_and_before_build(tmp_path):
+    root = make_project(tmp_path / "p", MANIFEST.replace("package: {output: dist}", "package: {output: dist, on_build: true}"))
+    done = narrate("package", "m.yaml", cwd=root)
+    assert done.returncode == 1 and "run `narrate build` first" in done.stderr
+    assert narrate("build", "m.yaml", cwd=root).returncode == 0
+    assert (root / "dist" / "SHA256SUMS").is_file() and len(list((root / "dist").glob("*.tar.gz"))) == 4
+    (root / "dist" / "shop-en-US-wav-2.1.tar.gz").unlink()
+    assert narrate("build", "m.yaml", cwd=root).returncode == 0  # the fast path notices a missing archive
+    assert (root / "dist" / "shop-en-US-wav-2.1.tar.gz").is_file()
+
+
+def test_platform_names_checked_through_the_cli(tmp_path):
+    text = MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]", "    layout: flat\n    platform: genesys\n    formats: [mulaw-wav]")
+    root = make_project(tmp_path / "p", text + "      main-menu: {en-US: Main menu., es-US: Menú principal.}\n")
+    assert narrate("build", "m.yaml", cwd=root).returncode == 0
+    done = narrate("package", "m.yaml", cwd=root)
+    assert done.returncode == 2
+    assert "shop/en-US/main-menu (mulaw-wav/en/main-menu.wav): Genesys Cloud file names allow letters" in done.stderr
+    assert "shop/es-US/main-menu" in done.stderr and "welcome" not in done.stderr
+    assert not (root / "dist").exists()
+
+
+def _wav(tmp: Path, rel: str, seconds: float, fmt: str) -> dict:
+    pcm = Pcm(np.zeros(int(seconds * 8000), dtype=np.int16), 8000)
+    path = tmp / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(encode(pcm, OUTPUT_FORMATS[fmt]))
+    return {"name": Path(rel).stem, "language": "en-US", "text": "x", "file": rel, "format": fmt,
+            "duration": seconds, "sha256": ""}
+
+
+def test_platform_limits_name_the_prompt_and_the_limit(tmp_path):
+    manifest = make_project(tmp_path / "p", MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]",
+                                                            "    layout: flat\n    platform: connect\n    formats: [mulaw-wav]"))
+    lib = load_manifest(manifest / "m.yaml").libraries[0]
+    rows = [_wav(lib.output, "long.wav", 301, "mulaw-wav"), _wav(lib.output, "pcm.wav", 1, "wav")]
+    found = [str(v) for v in check_library(lib, {"prompts": rows})]
+    assert any("shop/en-US/long" in v and "over Amazon Connect's 5-minute limit" in v for v in found)
+    assert any("shop/en-US/pcm" in v and "needs mu-law mono 8000 Hz, this is 16-bit PCM" in v for v in found)
+    lib.platform = "asterisk"
+    rows = [_wav(lib.output, "mulaw.wav", 1, "mulaw-wav")]
+    assert [str(v) for v in check_library(lib, {"prompts": rows})] == [
+        "shop/en-US/mulaw (mulaw.wav): Asterisk needs 16-bit PCM mono 8000 Hz, this is mu-law mono 8000 Hz"]
+    lib.platform = "genesys"
+    rows = [_wav(lib.output, "main menu.wav", 1, "wav")]
+    assert any("Genesys Cloud file names allow letters, digits and underscores" in str(v)
+               for v in check_library(lib, {"prompts": rows}))
+
+
+def test_freeswitch_corpus_subset_packages(tmp_path):
+    imported = narrate("import", "freeswitch", str(SHARED / "corpora" / "freeswitch-phrase" / "phrase_en.xml"),
+                       "--output", "out", cwd=tmp_path)
+    data = yaml.safe_load(imported.stdout)
+    lib = data["libraries"]["freeswitch-sounds"]
+    lib["prompts"] = dict(list(lib["prompts"].items())[:30])
+    (tmp_path / "fs.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    assert narrate("build", "fs.yaml", cwd=tmp_path).returncode == 0
+    done = narrate("package", "fs.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    archives = sorted((tmp_path / "packages").glob("*.tar.gz"))
+    assert [a.name for a in archives] == ["freeswitch-sounds-en-US-wav-1.0.tar.gz", "freeswitch-sounds-en-US-wav16-1.0.tar.gz"]
+    with tarfile.open(archives[1]) as tar:
+        names = tar.getnames()
+        transcript = tar.extractfile("freeswitch-sounds-en-US.txt").read().decode().splitlines()
+    assert "en/ascii/16000/32.wav" in names and len([n for n in names if n.endswith(".wav")]) == 30
+    assert "ascii/32: Space" in transcript and transcript == sorted(transcript) and len(transcript) == 30
