@@ -13,7 +13,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .cache import SegmentCache
 from .errors import ManifestError, NarrateError, Problem, UsageError, VoiceError
@@ -24,6 +24,9 @@ from .plan import Plan, PromptJob, Segment, library_prefix, plan_manifest
 from .providers.base import Provider, ProviderConfig
 from .outcome import BuildEvents, BuildOptions, BuildReport
 from .state import BuildState
+
+if TYPE_CHECKING:
+    from .books import BookJob
 
 # What an orphaned lock entry may delete: only file types narrate writes.
 AUDIO_SUFFIXES = {".ulaw", ".alaw", ".wav", ".wav16", ".sln16", ".mp3", ".m4b", ".m3u"}
@@ -97,6 +100,8 @@ class PlannedBuild:
     orphans: list[str]
     providers: dict[str, Provider]
     configs: dict[str, ProviderConfig]
+    books: list[BookJob] = field(default_factory=list)
+    stale_books: list[BookJob] = field(default_factory=list)
     _users: dict[str, list[str]] | None = None
 
     def users_of(self, key: str) -> list[str]:
@@ -106,21 +111,45 @@ class PlannedBuild:
             for job in self.plan.jobs:
                 for k in job.segments:
                     self._users.setdefault(k, []).append(job.id)
+            for book in self.books:
+                for chapter in book.chapters:
+                    for k, _ in chapter.units:
+                        self._users.setdefault(k, []).append(f"{book.id}/{chapter.source.name}")
         return self._users.get(key, [])
 
 
 def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = None) -> PlannedBuild:
     providers, configs = make_providers(manifest, transport)
-    plan = plan_manifest(manifest, providers, load_lexicon(manifest))
+    lexicon = load_lexicon(manifest)
+    plan = plan_manifest(manifest, providers, lexicon)
+    books = []
+    if manifest.books:
+        from .books import plan_books
+
+        books = plan_books(manifest, providers, lexicon)
+        for job in books:
+            for key, seg in job.segments.items():
+                plan.segments.setdefault(key, seg)
+                plan.chars_by_key[key] = len(seg.request.text)
     lock = LockFile.for_manifest(manifest.path)
     stats = BuildState(cache.directory, manifest.path)
     root = manifest.root
     stale = [job for job in plan.jobs if not is_current(job, lock, stats, root)]
-    needed = sorted({k for job in stale for k in job.segments})
+    stale_books = [job for job in books if not book_is_current(job, lock, stats, root)]
+    needed = sorted({k for job in stale for k in job.segments} | {k for job in stale_books for k in job.keys()})
     missing = [plan.segments[k] for k in needed if k not in cache] if needed else []
     planned_files = {out.path for job in plan.jobs for out in job.outputs}
+    planned_files |= {rel for job in books for rel in job.outputs.values()}
     orphans = sorted(f for f in lock.output_files() if f not in planned_files and _removable(root, f))
-    return PlannedBuild(manifest, plan, lock, stats, stale, missing, orphans, providers, configs)
+    return PlannedBuild(manifest, plan, lock, stats, stale, missing, orphans, providers, configs, books, stale_books)
+
+
+def book_is_current(job: "BookJob", lock: LockFile, stats: BuildState, root: Path) -> bool:
+    entry = lock.books.get(job.book.name)
+    if not entry or entry.get("recipe") != job.recipe or set(entry.get("outputs", {})) != set(job.outputs):
+        return False
+    return all(rec["file"] == job.outputs[oid] and stats.sha256(root, rec["file"]) == rec["sha256"]
+               for oid, rec in entry["outputs"].items())
 
 
 def _removable(root: Path, rel: str) -> bool:
@@ -146,7 +175,8 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
         raise UsageError(f"the build needs {chars_needed:,} characters of synthesis, over the budget of "
                          f"{budget:,}; nothing was synthesized", hint="raise --max-chars or budget.max_chars")
     if options.check:
-        report.written = sorted(o.path for j in pb.stale for o in j.outputs)
+        report.written = sorted([o.path for j in pb.stale for o in j.outputs] +
+                                [rel for j in pb.stale_books for rel in j.outputs.values()])
         report.removed = pb.orphans
         return report
     if pb.missing and options.offline:
@@ -190,14 +220,22 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
                 status = f" status {f.status}" if f.status else ""
                 rid = f" request {f.request_id}" if f.request_id else ""
                 report.errors.append(f"{_describe(pb, f.segment)}: {f.provider}{status}{rid}: {f.message}")
+    report.outputs_unchanged += sum(len(j.outputs) for j in pb.books if j not in pb.stale_books)
+    for job in pb.stale_books:
+        _build_book(pb, job, cache, report, events)
     report.written.sort()
     _remove_orphans(pb, report)
     live = {j.id for j in pb.plan.jobs}
     gone = [job_id for job_id in pb.lock.prompts if job_id not in live]
     for job_id in gone:
         del pb.lock.prompts[job_id]
+    live_books = {job.book.name for job in pb.books}
+    gone_books = [name for name in pb.lock.books if name not in live_books]
+    for name in gone_books:
+        del pb.lock.books[name]
+    gone += gone_books
     # A no-op build (nothing rendered, nothing removed) leaves index and lock as they are, unread.
-    if pb.stale or pb.orphans or gone or not pb.lock.path.exists():
+    if pb.stale or pb.stale_books or pb.orphans or gone or not pb.lock.path.exists():
         for lib in manifest.libraries:
             _write_index(pb, lib)
         pb.lock.save()
@@ -211,6 +249,32 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
     for p in pb.providers.values():
         p.close()
     return report
+
+
+def _build_book(pb: PlannedBuild, job: "BookJob", cache: SegmentCache, report: BuildReport,
+                events: BuildEvents) -> None:
+    from .books import build_book
+
+    missing = [k for k in job.keys() if k not in cache]
+    if missing:
+        report.errors.append(f"{job.id}: {len(set(missing))} segment(s) failed to synthesize; book not assembled")
+        return
+    phase = f"book:{job.book.name}"
+    events.start(phase, len(job.keys()), f"assembling {job.book.name}")
+    try:
+        entry, written = build_book(job, cache, pb.manifest.root, lambda n: events.advance(phase, n))
+    except NarrateError as exc:
+        report.errors.append(f"{job.id}: {exc}")
+        return
+    finally:
+        events.finish(phase)
+    root = pb.manifest.root
+    for rec in entry["outputs"].values():
+        pb.stats.record(root, rec["file"], rec["sha256"])
+    pb.lock.books[job.book.name] = entry
+    report.outputs_written += len(written)
+    report.outputs_unchanged += len(entry["outputs"]) - len(written)
+    report.written.extend(written)
 
 
 def _package(pb: PlannedBuild) -> None:

@@ -566,6 +566,31 @@ def cache_import_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest:
 
 
 @main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--code", type=click.Choice(["skip", "notice"]), default="skip", show_default=True)
+@click.option("--tables", type=click.Choice(["skip", "notice"]), default="skip", show_default=True)
+@click.option("--footnotes", type=click.Choice(["end", "skip"]), default="end", show_default=True)
+@pass_ctx
+def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str) -> None:
+    """Print the speakable text of a Markdown FILE: exactly what a book will say."""
+    from .text.markdown import markdown_to_speakable, speakable_text
+
+    def go() -> int:
+        try:
+            source = file.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{file}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+        doc = markdown_to_speakable(source, code=code, tables=tables, footnotes=footnotes,  # type: ignore[arg-type]
+                                    path=str(file))
+        if doc.title:
+            click.echo(f"Title: {doc.title}\n")
+        click.echo(speakable_text(doc), nl=False)
+        return 0
+
+    _run(ctx, go)
+
+
+@main.command()
 @pass_ctx
 def schema(ctx: Context) -> None:
     """Print the manifest's JSON Schema (for editor completion)."""

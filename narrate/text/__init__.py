@@ -1,4 +1,4 @@
-"""Text to speakable text: normalisation, lexicon, sentences (and Markdown for books)."""
+"""Text to speakable text: normalisation, lexicon, sentences, Markdown for books."""
 
 from .lexicon import Lexicon, LexiconRule
 from .normalize import normalize

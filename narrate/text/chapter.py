@@ -1,0 +1,37 @@
+"""A speakable document -> the units a chapter is assembled from: sentence-sized texts and the
+pause after each. Sentence-sized on purpose: editing one sentence changes one segment key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lexicon import Lexicon
+from .markdown import SpeakableDoc
+from .normalize import normalize
+from .sentences import segment_paragraph
+
+PAUSE_AFTER_HEADING_MS = 800
+PAUSE_AFTER_PARAGRAPH_MS = 500
+PAUSE_BETWEEN_SENTENCES_MS = 150
+
+
+@dataclass(frozen=True)
+class SpeechUnit:
+    text: str
+    pause_after_ms: int
+
+
+def chapter_units(doc: SpeakableDoc, max_chars: int, language: str, lexicon: Lexicon | None) -> list[SpeechUnit]:
+    units: list[SpeechUnit] = []
+    for block in doc.blocks:
+        text = normalize(lexicon.apply(block.text, language)) if lexicon else block.text
+        if block.kind == "heading":
+            pieces = segment_paragraph(text, max_chars, language)
+            end_pause = PAUSE_AFTER_HEADING_MS
+        elif block.kind == "notice":
+            pieces, end_pause = [text], PAUSE_AFTER_PARAGRAPH_MS
+        else:
+            pieces, end_pause = segment_paragraph(text, max_chars, language), PAUSE_AFTER_PARAGRAPH_MS
+        for i, piece in enumerate(pieces):
+            units.append(SpeechUnit(piece, end_pause if i == len(pieces) - 1 else PAUSE_BETWEEN_SENTENCES_MS))
+    return units

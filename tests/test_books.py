@@ -1,0 +1,183 @@
+"""Books: Markdown to speakable text on the real corpus, sentence segments, and the containers."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+
+from conftest import ROOT, SHARED
+from narrate.cache import SegmentCache
+from narrate.errors import NarrateError
+from narrate.manifest import load_manifest
+from narrate.text import Lexicon
+from narrate.text.chapter import chapter_units
+from narrate.text.markdown import markdown_to_speakable, speakable_text
+
+CORPUS = SHARED / "corpora" / "articles-rust-book" / "src"
+FFMPEG = __import__("imageio_ffmpeg").get_ffmpeg_exe()
+
+
+@pytest.mark.parametrize("chapter", sorted(p.name for p in CORPUS.glob("*.md")))
+def test_corpus_chapters_speak_no_markup(chapter):
+    source = (CORPUS / chapter).read_text()
+    text = speakable_text(markdown_to_speakable(source, code="skip"))
+    for marker in ("```", "{{#", "<Listing", "</Listing", "](", "|---", "[^", "<img", "<span"):
+        assert marker not in text, marker
+    assert not re.search(r"^\s*(fn |let |use |\$ cargo)", text, re.M), "code leaked into the text"
+    assert len(text) > 200
+
+
+def test_structure_of_a_real_chapter():
+    doc = markdown_to_speakable((CORPUS / "ch04-01-what-is-ownership.md").read_text())
+    assert doc.title == "What Is Ownership?"
+    headings = [(b.level, b.text) for b in doc.blocks if b.kind == "heading"]
+    assert headings[0] == (2, "What Is Ownership?") and (3, "The Stack and the Heap") in headings
+    text = speakable_text(doc)
+    assert "String::from" in text  # inline code is read
+    assert "{{#rustdoc_include" not in (CORPUS / "ch04-01-what-is-ownership.md").read_text() or "rustdoc" not in text
+
+
+def test_footnotes_links_front_matter_html():
+    source = """---
+title: From Front Matter
+draft: true
+---
+# Heading One
+
+See [the docs](https://example.com) and ![a diagram](d.png) now.[^1] <span>Inline html</span> stays read.
+
+<div class="warning">A raw HTML block is never spoken.</div>
+
+{{#include ../listings/ch01/main.rs}}
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+[^1]: The footnote text.
+"""
+    doc = markdown_to_speakable(source, tables="notice")
+    assert doc.title == "From Front Matter" and doc.front_matter["draft"] is True
+    text = speakable_text(doc)
+    assert "See the docs and a diagram now. Inline html stays read." in text
+    assert "raw HTML" not in text and "include" not in text and "draft" not in text
+    assert "[Table omitted.]" in text and text.rstrip().endswith("The footnote text.")
+    toml = markdown_to_speakable('+++\ntitle = "Toml Title"\n+++\nBody text.')
+    assert toml.title == "Toml Title" and speakable_text(toml).strip() == "Body text."
+
+
+def test_one_sentence_edit_changes_one_unit_on_a_real_chapter():
+    source = (CORPUS / "ch04-01-what-is-ownership.md").read_text()
+    sentence = "Keep at it!"
+    assert source.count(sentence) == 1
+    before = [u.text for u in chapter_units(markdown_to_speakable(source), 2000, "en-US", None)]
+    after = [u.text for u in chapter_units(markdown_to_speakable(source.replace(sentence, "Keep going!")), 2000, "en-US", None)]
+    assert len(before) == len(after) > 100
+    assert [i for i, (a, b) in enumerate(zip(before, after)) if a != b] == [before.index("Keep at it!")]
+
+
+def test_lexicon_applies_to_books():
+    doc = markdown_to_speakable("# Cargo\n\nRun Cargo now. Nothing else.")
+    lex = Lexicon.from_mapping({"Cargo": "car go"}, source="lex")
+    assert [u.text for u in chapter_units(doc, 2000, "en-US", lex)] == ["car go", "Run car go now.", "Nothing else."]
+
+
+BOOK = """\
+version: 1
+books:
+  guide:
+    title: A Small Guide
+    author: Test Author
+    sources: ch/*.md
+    cover: cover.png
+    formats: [chapters, mp3, m4b]
+    output: out/guide
+"""
+
+
+def narrate(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "narrate.cli", "-q", *args], cwd=cwd, capture_output=True, text=True)
+
+
+@pytest.fixture
+def book(tmp_path):
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01-one.md").write_text("# First Steps\n\nThis is the first chapter. It is short.\n")
+    (tmp_path / "ch" / "02-two.md").write_text("# Second Thoughts\n\nThe second chapter has one paragraph. And a final line.\n")
+    (tmp_path / "cover.png").write_bytes((ROOT / "content" / "patient-guide" / "cover.png").read_bytes())
+    (tmp_path / "book.yaml").write_text(BOOK)
+    return tmp_path
+
+
+def ffmpeg_chapters(path: Path) -> list[tuple[float, str]]:
+    out = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    starts = [float(s) for s in re.findall(r"Chapter #\d+:\d+: start ([\d.]+)", out)]
+    titles = re.findall(r"Chapter #.*\n\s+Metadata:\n\s+title\s+: (.*)", out) or \
+        re.findall(r"Chapter #.*\n\s+title\s+: (.*)", out)
+    return list(zip(starts, titles))
+
+
+def test_book_outputs_through_the_cli(book):
+    done = narrate("build", "--json", "book.yaml", cwd=book)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["errors"] == [] and report["outputs_written"] == 5
+    out = book / "out" / "guide"
+    assert sorted(p.name for p in out.iterdir()) == ["01-first-steps.mp3", "02-second-thoughts.mp3", "guide.m3u",
+                                                      "guide.m4b", "guide.mp3"]
+    lock = json.loads((book / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["guide"]
+    second_start = lock["chapters"][1][1] / 1000
+    for container in ("guide.m4b", "guide.mp3"):
+        chapters = ffmpeg_chapters(out / container)
+        assert [t for _, t in chapters] == ["First Steps", "Second Thoughts"], container
+        assert chapters[0][0] == 0 and abs(chapters[1][0] - second_start) < 0.01
+    tags = ID3(out / "guide.mp3")
+    chaps = tags.getall("CHAP")
+    assert [c.start_time for c in chaps] == sorted(c.start_time for c in chaps)
+    data = (out / "guide.mp3").read_bytes()[:4096]
+    assert data.index(b"CHAP\x00") < data.rindex(b"CHAP\x00") and tags.getall("CTOC")[0].child_element_ids == ["ch0", "ch1"]
+    chapter_tags = ID3(out / "02-second-thoughts.mp3")
+    assert str(chapter_tags["TIT2"]) == "Second Thoughts" and str(chapter_tags["TALB"]) == "A Small Guide"
+    assert str(chapter_tags["TPE1"]) == "Test Author" and str(chapter_tags["TRCK"]) == "2/2"
+    assert chapter_tags.getall("APIC")[0].data == (book / "cover.png").read_bytes()
+    playlist = (out / "guide.m3u").read_text().splitlines()
+    assert playlist[0] == "#EXTM3U" and playlist[2] == "01-first-steps.mp3" and playlist[3].endswith(",Second Thoughts")
+    # Incremental: nothing to do, then one sentence edited costs one segment.
+    again = json.loads(narrate("build", "--json", "book.yaml", cwd=book).stdout)
+    assert again["synthesized"] == 0 and again["outputs_written"] == 0
+    (book / "ch" / "02-two.md").write_text("# Second Thoughts\n\nThe second chapter has one paragraph. And a last line.\n")
+    edited = json.loads(narrate("build", "--json", "book.yaml", cwd=book).stdout)
+    assert edited["synthesized"] == 1
+    assert "out/guide/01-first-steps.mp3" not in edited["written"]  # its bytes did not change
+
+
+def test_text_command(tmp_path):
+    (tmp_path / "a.md").write_text("# Title\n\n```rust\nfn main() {}\n```\n\nSome `code` here.\n")
+    done = narrate("text", "a.md", "--code", "notice", cwd=tmp_path)
+    assert done.returncode == 0 and "[Code example omitted.]" in done.stdout and "Some code here." in done.stdout
+    assert "fn main" not in done.stdout
+
+
+def test_failed_assembly_leaves_no_partial_file(book, monkeypatch):
+    assert narrate("build", "book.yaml", cwd=book).returncode == 0
+    cache = SegmentCache(book / ".narrate-cache")
+    from narrate.books import build_book, plan_books
+    from narrate.build import load_lexicon, make_providers
+
+    manifest = load_manifest(book / "book.yaml")
+    providers, _ = make_providers(manifest)
+    (job,) = plan_books(manifest, providers, load_lexicon(manifest))
+    before = {p.name: p.read_bytes() for p in (book / "out" / "guide").iterdir()}
+    cache.delete(job.keys()[-1])
+    with pytest.raises(NarrateError, match="missing from the cache"):
+        build_book(job, cache, book)
+    cache.close()
+    after = {p.name: p.read_bytes() for p in (book / "out" / "guide").iterdir()}
+    assert after == before  # no temp or partial files, old outputs untouched
