@@ -137,7 +137,8 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     stale = [job for job in plan.jobs if not is_current(job, lock, stats, root)]
     stale_books = [job for job in books if not book_is_current(job, lock, stats, root)]
     needed = sorted({k for job in stale for k in job.segments} | {k for job in stale_books for k in job.keys()})
-    missing = [plan.segments[k] for k in needed if k not in cache] if needed else []
+    absent = cache.missing(needed) if needed else set()
+    missing = [plan.segments[k] for k in needed if k in absent]
     planned_files = {out.path for job in plan.jobs for out in job.outputs}
     planned_files |= {rel for job in books for rel in job.outputs.values()}
     orphans = sorted(f for f in lock.output_files() if f not in planned_files and _removable(root, f))
@@ -241,6 +242,7 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
         pb.lock.save()
     if manifest.package.get("on_build") and manifest.libraries and not report.errors:
         _package(pb)
+    report.warnings += getattr(cache, "warnings", [])
     if report.errors:
         pb.stats.forget_clean_build()
     else:

@@ -84,6 +84,9 @@ class SegmentCache:
             self.store.delete(key)
             return None
 
+    def missing(self, keys: list[str]) -> set[str]:
+        return {k for k in keys if k not in self.store}
+
     def get_raw(self, key: str) -> bytes | None:
         return self.store.get(key)
 

@@ -72,10 +72,19 @@ def _cache_dir(manifest_path: Path, cache_dir: Path | None) -> Path:
     return cache_dir or default_cache_dir(manifest_path)
 
 
-def _cache_for(manifest_path: Path, cache_dir: Path | None):
+def _cache_for(manifest_path: Path, cache_dir: Path | None, remote: str | None = None):
+    """The local cache, behind a shared remote tier when one is configured."""
+    import os
+
     from .cache import SegmentCache
 
-    return SegmentCache(_cache_dir(manifest_path, cache_dir))
+    local = SegmentCache(_cache_dir(manifest_path, cache_dir))
+    remote = remote or os.environ.get("NARRATE_REMOTE_CACHE")
+    if not remote:
+        return local
+    from .remote import RemoteStore, TieredCache
+
+    return TieredCache(local, RemoteStore(remote))
 
 
 class _Bars:
@@ -111,9 +120,14 @@ class _Bars:
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if anything would be synthesized, written or removed.")
 @click.option("--offline", is_flag=True, help="Never call a provider; fail if a segment is not cached.")
 @click.option("--max-chars", type=click.IntRange(0), default=None, help="Refuse to synthesize more characters than this.")
+@click.option("--remote", default=None, metavar="s3://BUCKET/PREFIX",
+              help="Shared remote cache (also cache.remote in the manifest, or $NARRATE_REMOTE_CACHE).")
+@click.option("--report", "junit", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a JUnit XML report for CI systems.")
 @pass_ctx
 def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, jobs: int | None,
-          as_json: bool, check: bool, offline: bool, max_chars: int | None) -> None:
+          as_json: bool, check: bool, offline: bool, max_chars: int | None, remote: str | None,
+          junit: Path | None) -> None:
     """Build every library and book in MANIFESTS."""
     from .outcome import BuildOptions, noop_report
 
@@ -128,7 +142,7 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
 
                 manifest = load_manifest(path)
                 bars = _Bars(not ctx.quiet and sys.stderr.isatty(), path.name)
-                cache = _cache_for(path, cache_dir)
+                cache = _cache_for(path, cache_dir, remote or manifest.remote_cache)
                 try:
                     report = run_build(manifest, cache, options, bars)
                 finally:
@@ -139,6 +153,10 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
             reports.append(report)
         failed = any(r.errors for r in reports)
         changes = any(r.written or r.removed or r.missing_segments for r in reports)
+        if junit is not None:
+            from .report import write_junit
+
+            write_junit(reports, junit)
         if as_json:
             total = _sum_reports(reports)
             click.echo(json.dumps(total, indent=None, sort_keys=True))
@@ -202,7 +220,7 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
         results, over_budget = [], False
         for path in manifests:
             manifest = load_manifest(path)
-            cache = _cache_for(path, cache_dir)
+            cache = _cache_for(path, cache_dir, manifest.remote_cache)
             try:
                 pb = prepare_build(manifest, cache)
             finally:
@@ -418,6 +436,26 @@ def package(ctx: Context, manifests: tuple[Path, ...], formats: tuple[str, ...],
             changed = set(written)
             for archive in archives:
                 click.echo(f"{archive}" + ("" if archive in changed else " (unchanged)"))
+        return 0
+
+    _run(ctx, go)
+
+
+@main.command()
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write (default: review.html beside the manifest).")
+@pass_ctx
+def report(ctx: Context, manifest: Path, out: Path | None) -> None:
+    """Write an HTML review page of the last build: text, duration, level and a player per recording."""
+    from .manifest import load_manifest
+    from .report import write_html_report
+
+    def go() -> int:
+        model = load_manifest(manifest)
+        target = out or manifest.parent / "review.html"
+        n = write_html_report(model, target)
+        click.echo(f"{target}: {n} recordings")
         return 0
 
     _run(ctx, go)

@@ -1,0 +1,149 @@
+"""Reports of a build: JUnit XML for CI systems, and an HTML review page for people.
+
+The review page lists every prompt and chapter with its text, language, duration, measured level
+and an audio player, so a reviewer can listen to a pull request's changes in a browser. Browsers
+cannot play headerless G.711, so a library with only telephony formats gets small PCM WAV
+previews written beside the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from .fsutil import write_if_changed
+from .lock import LockFile
+from .manifest import Manifest
+
+BROWSER_FORMATS = ("wav16", "wav", "mp3")  # formats a browser plays as they are, best first
+
+
+def write_junit(reports: list, path: Path) -> None:
+    """One testsuite per manifest: a failed testcase per error, a passing one per built target."""
+    suites = ET.Element("testsuites", name="narrate")
+    for r in reports:
+        suite = ET.SubElement(suites, "testsuite", name=Path(r.manifest).name,
+                              tests=str(len(r.errors) + 1), failures=str(len(r.errors)), errors="0")
+        ok = ET.SubElement(suite, "testcase", classname="narrate.build", name="outputs")
+        ET.SubElement(ok, "system-out").text = (
+            f"{r.segments} segments, {r.synthesized} synthesized ({r.chars_synthesized} characters); "
+            f"{r.outputs_written} outputs written, {r.outputs_unchanged} unchanged, {r.outputs_removed} removed")
+        for error in r.errors:
+            name = error.split(":", 1)[0].split(" [", 1)[0]
+            case = ET.SubElement(suite, "testcase", classname="narrate.segment", name=name)
+            ET.SubElement(case, "failure", message=error[:500]).text = error
+    ET.indent(suites)
+    write_if_changed(path, ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n")
+
+
+def _level(path: Path, fmt: str) -> float | None:
+    from .audio.decode import decode
+    from .audio.level import active_level_dbov
+    from .providers.base import AudioFormat
+
+    raw = {"ulaw": ("raw", "mulaw", 8000), "alaw": ("raw", "alaw", 8000), "sln16": ("raw", "pcm_s16le", 16000)}
+    container, encoding, rate = raw.get(fmt, ("wav", "pcm_s16le", 8000))
+    try:
+        pcm = decode(path.read_bytes(), AudioFormat(container, encoding, rate))
+    except Exception:
+        return None
+    level = active_level_dbov(pcm)
+    return None if level == float("-inf") else round(level, 1)
+
+
+def _preview(path: Path, fmt: str, preview_dir: Path) -> Path:
+    """A 16-bit PCM WAV copy a browser can play, named by the source's content."""
+    from .audio.decode import decode
+    from .audio.encode import wav_bytes
+    from .providers.base import AudioFormat
+
+    data = path.read_bytes()
+    target = preview_dir / f"{hashlib.sha256(data).hexdigest()[:20]}.wav"
+    if not target.exists():
+        container, encoding = ("raw", "mulaw") if fmt == "ulaw" else ("raw", "alaw") if fmt == "alaw" else ("wav", "")
+        pcm = decode(data, AudioFormat(container, encoding or "pcm_s16le", 8000))
+        write_if_changed(target, wav_bytes(pcm))
+    return target
+
+
+def review_rows(manifest: Manifest, lock: LockFile, out_path: Path) -> list[dict[str, Any]]:
+    root = manifest.root
+    preview_dir = out_path.parent / "report-audio"
+    rows = []
+    for job_id, entry in sorted(lock.prompts.items()):
+        library, language, name = job_id.split("/", 2)
+        outputs = entry.get("outputs", {})
+        if not outputs:
+            continue
+        fmt = next((f for f in BROWSER_FORMATS if f in outputs), next(iter(outputs)))
+        source = root / outputs[fmt]["file"]
+        if not source.exists():
+            continue
+        playable = source if fmt in BROWSER_FORMATS else _preview(source, fmt, preview_dir)
+        rows.append({"kind": library, "name": name, "language": language, "text": entry.get("text", ""),
+                     "duration": outputs[fmt]["duration"], "level": _level(source, fmt),
+                     "src": os.path.relpath(playable, out_path.parent), "files": sorted(outputs)})
+    for book_name, entry in sorted(lock.books.items()):
+        chapters = entry.get("chapters", [])
+        outputs = entry.get("outputs", {})
+        for i, (title, _start) in enumerate(chapters, 1):
+            rec = outputs.get(f"chapter-{i:03d}")
+            if rec and (root / rec["file"]).exists():
+                rows.append({"kind": f"book {book_name}", "name": f"{i:02d}", "language": "", "text": title,
+                             "duration": rec["duration"], "level": None,
+                             "src": os.path.relpath(root / rec["file"], out_path.parent), "files": ["mp3"]})
+    return rows
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>narrate review: {title}</title>
+<style>
+body{{font:15px/1.4 system-ui,sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;width:100%}}
+td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top}} th{{background:#f4f4f4}}
+.num{{text-align:right;white-space:nowrap}} audio{{width:260px}}
+</style></head><body>
+<h1>narrate review: {title}</h1>
+<p>{count} recordings. Levels are active speech levels in dBov (ITU-T P.56 style; 0 dBov = full-scale square wave).</p>
+<table><thead><tr><th>target</th><th>name</th><th>language</th><th>text</th><th class="num">seconds</th>
+<th class="num">level</th><th>listen</th></tr></thead><tbody>
+{rows}
+</tbody></table>
+<script>
+// ?selftest: report, for automated checks, whether every player could load its audio.
+if (location.search.includes("selftest")) {{
+  const players = [...document.querySelectorAll("audio")];
+  const results = players.map(a => new Promise(ok => {{
+    if (a.readyState >= 1) return ok(a.duration > 0);
+    a.addEventListener("loadedmetadata", () => ok(a.duration > 0), {{once: true}});
+    a.addEventListener("error", () => ok(false), {{once: true}});
+    a.load();
+  }}));
+  Promise.all(results).then(r => {{
+    const el = document.createElement("pre"); el.id = "selftest";
+    el.textContent = "SELFTEST " + r.filter(Boolean).length + "/" + r.length;
+    document.body.appendChild(el);
+  }});
+}}
+</script>
+</body></html>
+"""
+
+
+def write_html_report(manifest: Manifest, out_path: Path) -> int:
+    lock = LockFile.for_manifest(manifest.path)
+    rows = review_rows(manifest, lock, out_path)
+    esc = html.escape
+    body = "\n".join(
+        f"<tr><td>{esc(r['kind'])}</td><td>{esc(r['name'])}</td><td>{esc(r['language'])}</td>"
+        f"<td>{esc(r['text'])}</td><td class=\"num\">{r['duration']:.2f}</td>"
+        f"<td class=\"num\">{'' if r['level'] is None else r['level']}</td>"
+        f"<td><audio controls preload=\"metadata\" src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\"></audio></td></tr>"
+        for r in rows)
+    page = _PAGE.format(title=esc(manifest.path.name), count=len(rows), rows=body)
+    write_if_changed(out_path, page.encode("utf-8"))
+    return len(rows)
