@@ -3,7 +3,8 @@
 Traps (DESIGN.md section 4): initialise with espeakINITIALIZE_DONT_EXIT or a bad data path
 exits the process; the data path must be shorter than 160 characters; the library is a global,
 non-thread-safe singleton (one lock around every call); SetVoiceByName does not take every
-language tag, SetVoiceByProperties does. Output: 22050 Hz, 16-bit, mono.
+language tag, so tags are resolved here to voice identifiers first. Output: 22050 Hz, 16-bit, mono.
+Output is not byte-identical across calls in one process: never compare audio bytes, only keys.
 """
 
 from __future__ import annotations
@@ -16,29 +17,35 @@ import struct
 import tempfile
 import threading
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ProviderError
+from ..errors import ProviderError, VoiceError
 from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 INITIALIZE_DONT_EXIT = 0x8000
-CHARS_UTF8 = 1
+CHARS_UTF8 = 1  # and never espeakSSML (0x10) or espeakPHONEMES (0x100): markup is read out, not obeyed
 POS_CHARACTER = 1
 PARAM_RATE, PARAM_PITCH = 1, 3
 EE_OK = 0
 SAMPLE_RATE = 22050
 BASE_WPM = 175  # espeak's default speaking rate: speed 1.0
-MAX_DATA_PATH = 159
+MIN_WPM, MAX_WPM = 80, 450  # espeakRATE_MINIMUM / espeakRATE_MAXIMUM
+DEFAULT_PITCH = 50
+MAX_DATA_PATH = 159  # espeak copies the path into a 160-byte buffer
+BUFFER_MS = 500  # callback granularity; fewer Python round-trips than the 200 ms default
 
-# BCP-47 tags whose espeak voice is not simply the lower-cased tag.
+# BCP-47 tags whose espeak voice is not found by the tag itself or its primary language.
 LANGUAGE_ALIASES = {
-    "es-us": "es-419", "es-mx": "es-419", "es-419": "es-419", "es-ar": "es-419", "es-co": "es-419",
-    "es-es": "es", "en-au": "en-gb", "en-nz": "en-gb", "en-ie": "en-gb", "en-ca": "en-us",
-    "fr-ca": "fr", "fr-fr": "fr", "fr-be": "fr-be", "fr-ch": "fr-ch", "de-de": "de", "it-it": "it",
-    "pt-pt": "pt", "pt-br": "pt-br", "nl-nl": "nl", "sv-se": "sv", "ja-jp": "ja", "ru-ru": "ru",
-    "zh-cn": "cmn", "zh": "cmn", "zh-tw": "cmn", "zh-hk": "yue",
+    "es-us": "es-419", "es-mx": "es-419", "es-ar": "es-419", "es-co": "es-419", "es-cl": "es-419",
+    "es-pe": "es-419", "es-ve": "es-419", "es-es": "es", "en-au": "en-gb", "en-nz": "en-gb",
+    "en-ie": "en-gb", "en-ca": "en-us", "fr-ca": "fr", "fr-fr": "fr", "pt-pt": "pt", "zh-cn": "cmn",
+    "zh": "cmn", "zh-tw": "cmn", "zh-hans": "cmn", "zh-hant": "cmn", "zh-hk": "yue",
 }
+# Subtags a lookup may drop (RFC 4647 3.4): region ("AT", "419") and script ("Hant") only. A typo
+# ("en-uss") or a made-up variant ("es-marsian") in a *voice* field is an error, not a silent "es".
+_DROPPABLE = re.compile(r"[a-z]{2}|[0-9]{3}|[a-z]{4}")
 
 
 class _espeak_VOICE(ctypes.Structure):
@@ -51,30 +58,73 @@ class _espeak_VOICE(ctypes.Structure):
 _SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
 
+@dataclass(frozen=True)
+class _VoiceIndex:
+    """Lower-cased lookups built once from the voice list: everything resolve_voice needs."""
+
+    by_id: dict[str, str]  # "gmw/en-us" and "en-us" -> "gmw/en-US"
+    by_description: dict[str, str]  # "english (america)" -> "gmw/en-US"
+    by_language: dict[str, str]  # "en-us" -> the voice listing it with the best priority
+    variants: dict[str, str]  # "f3" -> "f3", "mr serious" -> "Mr serious" (file names are case-sensitive)
+    descriptions: dict[str, str]  # identifier -> description, for hints
+
+    @classmethod
+    def build(cls, voices: list[tuple[VoiceInfo, tuple[int, ...]]], variants: list[str]) -> "_VoiceIndex":
+        by_id: dict[str, str] = {}
+        by_description: dict[str, str] = {}
+        best: dict[str, tuple[int, str]] = {}
+        for info, priorities in voices:
+            by_id[info.name.lower()] = info.name
+            by_id.setdefault(info.name.split("/")[-1].lower(), info.name)
+            by_description.setdefault(info.description.lower(), info.name)
+            for tag, priority in zip(info.languages, priorities):
+                if tag.lower() not in best or priority < best[tag.lower()][0]:
+                    best[tag.lower()] = (priority, info.name)
+        return cls(by_id, by_description, {tag: name for tag, (_, name) in best.items()},
+                   {v.lower(): v for v in variants}, {info.name: info.description for info, _ in voices})
+
+    def find(self, key: str) -> str | None:
+        return self.by_id.get(key) or self.by_description.get(key) or self.by_language.get(key)
+
+
 class _Engine:
-    """The process-wide eSpeak NG library. Every call holds `lock`."""
+    """The process-wide eSpeak NG library. Every call into it holds `lock`."""
 
     lock = threading.Lock()
     _instance: "_Engine | None" = None
 
-    def __init__(self) -> None:
+    def __init__(self, data_path: Path | None = None) -> None:
         import espeakng_loader
 
-        self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        data = _short_data_path(_data_dir(Path(data_path or espeakng_loader.get_data_path())))
+        try:
+            self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        except OSError as exc:
+            raise ProviderError(f"eSpeak NG library could not be loaded: {exc}", provider="espeak",
+                                hint="reinstall the espeakng-loader wheel") from None
         self._declare()
-        data = _short_data_path(Path(espeakng_loader.get_data_path()))
-        rate = self.lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, str(data).encode(), INITIALIZE_DONT_EXIT)
+        # DONT_EXIT: without it a bad data folder calls exit(1) inside the library.
+        rate = self.lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, BUFFER_MS, str(data).encode(),
+                                          INITIALIZE_DONT_EXIT)
         if rate <= 0:
-            raise ProviderError(f"eSpeak NG could not start (data folder {data})", provider="espeak")
+            raise ProviderError(f"eSpeak NG could not load its data from {data}", provider="espeak",
+                                hint="reinstall the espeakng-loader wheel")
         self.sample_rate = rate
         self._chunks: list[bytes] = []
         self._callback = _SYNTH_CALLBACK(self._collect)  # keep a reference: ctypes must not free it
         self.lib.espeak_SetSynthCallback(self._callback)
-        self.version = self.lib.espeak_Info(None).decode(errors="replace")
-        self.voices = self._list_voices()
+        self.version = (self.lib.espeak_Info(None) or b"unknown").decode(errors="replace")
+        self.voices = self._list_voices(None)
+        if not self.voices:
+            raise ProviderError(f"eSpeak NG found no voices in {data}", provider="espeak")
+        variants = [v.name.split("/", 1)[1] for v, _ in self._list_voices(b"variant")]
+        self.index = _VoiceIndex.build(self.voices, variants)
 
     @classmethod
     def get(cls) -> "_Engine":
+        engine = cls._instance  # no lock once initialised: callers would queue behind a synthesis
+        if engine is not None:
+            return engine
         with cls.lock:
             if cls._instance is None:
                 cls._instance = cls()
@@ -85,84 +135,141 @@ class _Engine:
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_SetSynthCallback.argtypes = [_SYNTH_CALLBACK]
+        lib.espeak_SetSynthCallback.restype = None
         lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
                                      ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
         lib.espeak_Synth.restype = ctypes.c_int
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        lib.espeak_SetParameter.restype = ctypes.c_int
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetVoiceByName.restype = ctypes.c_int
         lib.espeak_SetVoiceByProperties.argtypes = [ctypes.POINTER(_espeak_VOICE)]
-        lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
+        lib.espeak_SetVoiceByProperties.restype = ctypes.c_int
+        lib.espeak_ListVoices.argtypes = [ctypes.POINTER(_espeak_VOICE)]
         lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_espeak_VOICE))
         lib.espeak_Info.argtypes = [ctypes.c_void_p]
         lib.espeak_Info.restype = ctypes.c_char_p
 
-    def _collect(self, wav: ctypes.POINTER(ctypes.c_short), count: int, events: int) -> int:  # type: ignore[valid-type]
+    def _collect(self, wav: "ctypes._Pointer[ctypes.c_short]", count: int, events: int) -> int:
         if wav and count > 0:
             self._chunks.append(ctypes.string_at(wav, count * 2))
         return 0  # 0 = continue
 
-    def _list_voices(self) -> list[VoiceInfo]:
+    def _list_voices(self, language: bytes | None) -> list[tuple[VoiceInfo, tuple[int, ...]]]:
+        """espeak_ListVoices(NULL) (all voices) or filtered by a language ("variant" lists variants)."""
+        spec = None
+        if language is not None:
+            buf = ctypes.create_string_buffer(language)
+            spec = ctypes.byref(_espeak_VOICE(languages=ctypes.cast(buf, ctypes.c_void_p).value))
         out = []
-        voices = self.lib.espeak_ListVoices(None)
+        voices = self.lib.espeak_ListVoices(spec)
         i = 0
         while voices[i]:
             v = voices[i].contents
-            out.append(VoiceInfo(name=v.identifier.decode(), languages=_languages(v.languages),
-                                 gender={1: "male", 2: "female"}.get(v.gender), description=v.name.decode()))
+            pairs = _languages(v.languages)
+            info = VoiceInfo(name=v.identifier.decode(errors="replace"), languages=tuple(t for _, t in pairs),
+                             gender={1: "male", 2: "female"}.get(v.gender),
+                             description=(v.name or b"").decode(errors="replace"))
+            out.append((info, tuple(p for p, _ in pairs)))
             i += 1
         return out
 
-    def synthesize(self, text: str, voice: str, wpm: int, pitch: int | None) -> bytes:
+    def synthesize(self, text: str, voice: str, wpm: int, pitch: int) -> bytes:
         data = text.encode("utf-8") + b"\0"
         with self.lock:
             self._select_voice(voice)
             self.lib.espeak_SetParameter(PARAM_RATE, wpm, 0)
-            self.lib.espeak_SetParameter(PARAM_PITCH, 50 if pitch is None else pitch, 0)
+            self.lib.espeak_SetParameter(PARAM_PITCH, pitch, 0)
             self._chunks = []
-            err = self.lib.espeak_Synth(data, len(data), 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
-            pcm, self._chunks = b"".join(self._chunks), []
+            try:
+                err = self.lib.espeak_Synth(data, len(data), 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
+                pcm = b"".join(self._chunks)
+            finally:
+                self._chunks = []
         if err != EE_OK:
             raise ProviderError(f"eSpeak NG failed to synthesize (error {err})", provider="espeak")
         return pcm
 
     def _select_voice(self, voice: str) -> None:
-        base, _, variant = voice.partition("+")
+        """`voice` is an identifier from resolve_voice; SetVoiceByProperties is the fallback for a bare tag."""
         if self.lib.espeak_SetVoiceByName(voice.encode()) == EE_OK:
             return
-        lang = ctypes.create_string_buffer(base.encode())
+        lang = ctypes.create_string_buffer(voice.partition("+")[0].split("/")[-1].lower().encode())
         spec = _espeak_VOICE(languages=ctypes.cast(lang, ctypes.c_void_p).value)
         if self.lib.espeak_SetVoiceByProperties(ctypes.byref(spec)) != EE_OK:
-            raise ProviderError(f"eSpeak NG has no voice {voice!r}", provider="espeak")
+            raise ProviderError(f"eSpeak NG could not load voice {voice!r}", provider="espeak")
 
 
-def _languages(address: int | None) -> tuple[str, ...]:
-    """espeak_VOICE.languages: (priority byte, NUL-terminated tag) repeated, ending with a zero byte."""
-    out: list[str] = []
-    while address and ctypes.string_at(address, 1) != b"\0":
+def _languages(address: int | None) -> list[tuple[int, str]]:
+    """espeak_VOICE.languages: (priority byte, NUL-terminated tag) repeated, ended by a zero priority byte."""
+    out: list[tuple[int, str]] = []
+    while address:
+        priority = ctypes.string_at(address, 1)[0]
+        if priority == 0:
+            break
         tag = ctypes.string_at(address + 1)
-        out.append(tag.decode(errors="replace"))
+        out.append((priority, tag.decode(errors="replace")))
         address += 1 + len(tag) + 1
-    return tuple(out)
+    return out
 
 
-def _short_data_path(data: Path) -> Path:
-    """eSpeak NG rejects data paths of 160 characters or more: link a short alias if needed."""
+def _data_dir(path: Path) -> Path:
+    """The espeak-ng-data folder (given itself or its parent), checked before the library sees it."""
+    for candidate in (path, path / "espeak-ng-data"):
+        if (candidate / "phontab").is_file():
+            return candidate
+    raise ProviderError(f"eSpeak NG data folder not found at {path} (no phontab)", provider="espeak",
+                        hint="reinstall the espeakng-loader wheel")
+
+
+def _short_data_path(data: Path, alias_dir: Path | None = None) -> Path:
+    """eSpeak NG truncates data paths of 160 characters or more: point a short symlink at long ones."""
     if len(str(data)) <= MAX_DATA_PATH:
         return data
-    alias = Path(tempfile.gettempdir()) / f"narrate-espeak-data-{os.getuid()}"
-    if not alias.exists():
-        alias.symlink_to(data, target_is_directory=True)
+    base = alias_dir or Path("/tmp" if os.name == "posix" else tempfile.gettempdir())
+    alias = base / f"narrate-espeak-data-{getattr(os, 'getuid', lambda: 'user')()}"
+    target = data.resolve()
+    try:
+        # Missing, dangling, or left pointing at an old venv: re-point it atomically (other processes may race).
+        if alias.resolve() != target:
+            tmp = base / f".{alias.name}.{os.getpid()}.{threading.get_ident()}"
+            tmp.unlink(missing_ok=True)
+            tmp.symlink_to(target, target_is_directory=True)
+            os.replace(tmp, alias)
+    except OSError as exc:
+        raise ProviderError(f"eSpeak NG data path {data} is too long and no short alias could be made at {alias}: "
+                            f"{exc.strerror or exc}", provider="espeak",
+                            hint=f"remove {alias} or install into a shorter path") from None
+    if len(str(alias)) > MAX_DATA_PATH:
+        raise ProviderError(f"eSpeak NG data path {alias} is too long", provider="espeak",
+                            hint="set TMPDIR to a short folder")
     return alias
 
 
 def _wav(pcm: bytes, rate: int) -> bytes:
+    """A 44-byte RIFF header for mono 16-bit PCM, then the samples."""
     return (b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVE" + b"fmt " +
             struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16) + b"data" + struct.pack("<I", len(pcm)) + pcm)
 
 
-def _clean(text: str) -> str:
-    """Drop control characters (they can stall the engine); keep everything speakable."""
-    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in text).strip()
+def clean_text(text: str) -> str:
+    """Control characters become spaces (they can stall the engine); lone surrogates cannot be UTF-8."""
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in text).strip()
+
+
+def _pitch(options: tuple[tuple[str, str], ...]) -> int | None:
+    """The `pitch` option (0-99, espeak's scale; 50 is the voice's normal pitch), or None."""
+    raw = dict(options).get("pitch")
+    if raw is None:
+        return None
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 99:
+        raise ProviderError(f"espeak option pitch must be a whole number from 0 to 99, not {raw!r}",
+                            provider="espeak")
+    return value
 
 
 class EspeakProvider:
@@ -174,65 +281,92 @@ class EspeakProvider:
 
     @property
     def contract_version(self) -> str:
+        # The library version: a new eSpeak NG release may pronounce the same text differently.
         return f"espeak-ng-{_Engine.get().version}/1"
 
     def key_params(self, request: SynthesisRequest) -> dict[str, object]:
+        # No telephony: espeak always makes 22050 Hz PCM, whatever the outputs need.
         params: dict[str, object] = {"rate": SAMPLE_RATE, "encoding": "pcm_s16le", "speed": request.speed}
-        pitch = dict(request.options).get("pitch")
+        pitch = _pitch(request.options)
         if pitch is not None:
             params["pitch"] = pitch
         return params
 
     def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
         engine = _Engine.get()
-        voice = resolve_voice(request.voice)
-        pitch = dict(request.options).get("pitch")
-        wpm = max(80, min(450, round(BASE_WPM * request.speed)))
-        pcm = engine.synthesize(_clean(request.text), voice, wpm, int(pitch) if pitch is not None else None)
+        try:
+            voice = resolve_voice(request.voice)
+        except VoiceError as exc:
+            raise ProviderError(exc.message, provider="espeak", hint=exc.hint) from None
+        text = clean_text(request.text)
+        if not text:
+            raise ProviderError("nothing to speak (the text is empty)", provider="espeak")
+        pitch = _pitch(request.options)
+        wpm = max(MIN_WPM, min(MAX_WPM, round(BASE_WPM * request.speed)))
+        pcm = engine.synthesize(text, voice, wpm, DEFAULT_PITCH if pitch is None else pitch)
         if not pcm:
             raise ProviderError(f"eSpeak NG produced no audio for voice {voice!r}", provider="espeak")
         return SynthesisResult(_wav(pcm, engine.sample_rate), AudioFormat("wav", "pcm_s16le", engine.sample_rate))
 
     def voices(self) -> list[VoiceInfo]:
-        return list(_Engine.get().voices)
+        return [info for info, _ in _Engine.get().voices]
 
     def check_voice(self, voice: str, language: str) -> str | None:
         try:
             resolve_voice(voice)
-        except ProviderError as exc:
-            return exc.message
+        except VoiceError as exc:
+            return str(exc)
         return None
 
     def close(self) -> None:
         pass
 
 
+def _lookup_keys(tag: str) -> list[str]:
+    """tag, then its alias, then shorter forms (RFC 4647 lookup), dropping only well-formed subtags."""
+    keys: list[str] = []
+    parts = tag.split("-")
+    while parts:
+        key = "-".join(parts)
+        keys += [key] + ([LANGUAGE_ALIASES[key]] if key in LANGUAGE_ALIASES else [])
+        if len(parts) == 1 or not _DROPPABLE.fullmatch(parts[-1]):
+            break
+        parts.pop()
+        while len(parts) > 1 and len(parts[-1]) == 1:  # a singleton ("x") never ends a tag
+            parts.pop()
+    return keys
+
+
 def resolve_voice(voice: str) -> str:
-    """An espeak voice identifier for a voice name, identifier or BCP-47 tag (with an optional +variant)."""
+    """The espeak voice identifier for a voice identifier, name or BCP-47 tag, with an optional +variant.
+
+    Case-insensitive: "en-US", "gmw/en-us", "English (America)" -> "gmw/en-US"; "es-US" -> "roa/es-419";
+    "en-us+F3" -> "gmw/en-US+f3". Raises VoiceError, with up to 3 close matches, when nothing fits.
+    """
+    index = _Engine.get().index
     base, plus, variant = voice.strip().partition("+")
-    engine = _Engine.get()
-    key = base.lower().replace("_", "-")
-    ids = {v.name.lower(): v.name for v in engine.voices}
-    by_desc = {v.description.lower(): v.name for v in engine.voices}
-    by_lang: dict[str, str] = {}
-    for v in engine.voices:
-        for lang in v.languages:
-            by_lang.setdefault(lang.lower(), v.name)
-    # A region we have no voice for (es-CL) falls back to its language (es); other unknown subtags do not.
-    region_only = re.fullmatch(r"([a-z]{2,3})-(?:[a-z]{2}|\d{3})", key)
-    for candidate in (key, LANGUAGE_ALIASES.get(key), region_only and region_only.group(1)):
-        if not candidate:
-            continue
-        found = ids.get(candidate) or next(
-            (vid for vid in ids.values() if vid.split("/")[-1].lower() == candidate), None
-        ) or by_desc.get(candidate) or by_lang.get(candidate)
-        if found:
-            return found + (plus + variant if variant else "")
-    names = sorted(set(by_lang) | {n.split("/")[-1] for n in ids})
-    close = difflib.get_close_matches(key, names, n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else "; `narrate voices` lists them"
-    raise ProviderError(f"eSpeak NG has no voice or language {voice!r}{hint}", provider="espeak")
+    key = base.strip().lower().replace("_", "-")
+    found = next((f for f in map(index.find, _lookup_keys(key)) if f), None) if key else None
+    if found is None:
+        vocabulary = {**{k: v for k, v in index.by_id.items() if "/" not in k}, **index.by_description,
+                      **index.by_language}
+        # Prefixes first ("english" -> the English voices), then spelling neighbours.
+        close = [k for k in vocabulary if key and k.startswith(key)] + difflib.get_close_matches(key, vocabulary, n=6)
+        names = list(dict.fromkeys(vocabulary[c] for c in close))[:3]
+        hint = ", ".join(f"{n.split('/')[-1]} ({index.descriptions[n]})" for n in names)
+        raise VoiceError(f"eSpeak NG has no voice or language {voice!r}",
+                         hint=f"did you mean {hint}?" if hint else "`narrate voices --provider espeak` lists them")
+    if not plus:
+        return found
+    file = index.variants.get(variant.strip().lower())
+    if file is None:
+        close = difflib.get_close_matches(variant.strip().lower(), index.variants, n=3)
+        raise VoiceError(f"eSpeak NG has no voice variant {variant!r} (in {voice!r})",
+                         hint=f"did you mean {', '.join(index.variants[c] for c in close)}?" if close
+                         else "variants include f1-f5, m1-m7, klatt")
+    return f"{found}+{file}"
 
 
 def create(config: ProviderConfig, *, transport: object = None) -> EspeakProvider:
+    """The registry hook. `transport` is ignored: the engine is in-process."""
     return EspeakProvider(config)
