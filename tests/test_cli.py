@@ -56,6 +56,7 @@ def test_demo_builds_offline_and_decodes(tmp_path):
     """The README's main job, in a copy of the repository's manifests."""
     shutil.copytree(ROOT / "manifests", tmp_path / "manifests",
                     ignore=shutil.ignore_patterns(".narrate-cache", "narrate.lock"))
+    shutil.copytree(ROOT / "content", tmp_path / "content")
     code, report = build_json(tmp_path / "manifests" / "demo.yaml")
     assert code == 0 and report["errors"] == [] and report["synthesized"] == report["segments"]
     out = tmp_path / "output"
@@ -68,6 +69,9 @@ def test_demo_builds_offline_and_decodes(tmp_path):
     with wave.open(str(out / "freeswitch" / "en" / "us" / "northwind" / "ivr" / "16000" / "welcome.wav")) as w:
         assert (w.getframerate(), w.getsampwidth(), w.getnchannels()) == (16000, 2, 1)
         assert 2.0 < w.getnframes() / 16000 < 10.0
+    chapters = subprocess.run([FFMPEG, "-hide_banner", "-i", str(out / "books" / "patient-guide" / "patient-guide.m4b")],
+                              capture_output=True, text=True).stderr
+    assert chapters.count("Chapter #") == 3 and "Caring for Your Teeth at Home" in chapters
     code, again = build_json(tmp_path / "manifests" / "demo.yaml")
     assert code == 0 and again["synthesized"] == 0 and again["outputs_written"] == 0
 
