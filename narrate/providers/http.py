@@ -14,7 +14,7 @@
 Each request is logged at DEBUG on `narrate.http`: method, URL with secret query values redacted,
 status, request id, billed characters, attempt. Keys never reach a log record or an exception.
 
-stamina (a dependency) is not used here: its test mode zeroes Retry-After waits before its hooks see
+stamina is not used here (nor a dependency): its test mode zeroes Retry-After waits before its hooks see
 them, its time budget does not count the wait about to start, and its default hooks log every retry
 at WARNING, which would land in the middle of the CLI's progress bar.
 """
