@@ -81,9 +81,8 @@ def main() -> None:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
-        out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
         if status != 0:
-            sys.exit(f"build failed: {err[-2000:]}")
+            sys.exit(f"build failed: {proc.stderr.read().decode()[-2000:]}")
         sizes = {p.name: p.stat().st_size for p in (root / "out").iterdir() if p.suffix in (".mp3", ".m4b")}
     print(f"assembly wall time: {wall:.1f} s ({args.hours * 3600 / wall:.0f}x real time)")
     print(f"peak RSS (narrate or any ffmpeg it ran): {usage.ru_maxrss / 1024:.0f} MB (target <= 300 MB)")

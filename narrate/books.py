@@ -150,7 +150,6 @@ def _publish(tmp: Path, final: Path) -> bool:
 def build_book(job: BookJob, cache: SegmentCache, root: Path,
                progress: Callable[[int], None] = lambda n: None) -> tuple[dict[str, Any], list[str]]:
     """Assemble one book. Returns (its lock entry, the output paths whose bytes changed)."""
-    book = job.book
     out_dir = root / job.prefix
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".narrate-work-", dir=out_dir))  # same filesystem: renames are atomic

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .cache import SegmentCache
-from .errors import ManifestError, NarrateError, Problem, UsageError, VoiceError
+from .errors import ManifestError, NarrateError, Problem, UsageError
 from .fsutil import remove_and_prune, sha256_file, write_if_changed
 from .lock import LockFile
 from .manifest import Library, Manifest

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import textwrap
 import wave
 
 import pytest
 
 from fakes import FakeProvider
-from narrate import build as build_mod
 from narrate.build import BuildOptions, build
 from narrate.cache import SegmentCache
 from narrate.errors import ManifestError, UsageError

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import subprocess
@@ -14,7 +13,6 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pytest
 import yaml
 
 from conftest import SHARED
