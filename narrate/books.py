@@ -28,7 +28,7 @@ from .errors import ManifestError, NarrateError, Problem
 from .fsutil import sha256_file
 from .manifest import Book, Manifest
 from .package.book import BookTags, ChapterMark, m3u, write_book_mp3, write_chapter_mp3, write_m4b
-from .plan import KeyMaker, Segment
+from .plan import KeyMaker, Segment, manifest_relative
 from .providers.base import Provider, SynthesisRequest
 from .text import Lexicon
 from .text.chapter import chapter_units
@@ -75,7 +75,7 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
         provider = providers[book.settings.provider]
         s = book.settings
         voice = s.voice or book.language.lower()
-        prefix = Path(os.path.relpath(book.output, manifest.root)).as_posix()
+        prefix = manifest_relative(manifest, book.output)
         job = BookJob(book, prefix, [])
         for path in book.chapters:
             try:

@@ -20,7 +20,7 @@ from .errors import ManifestError, NarrateError, Problem, UsageError
 from .fsutil import remove_and_prune, sha256_file, write_if_changed
 from .lock import LockFile
 from .manifest import Library, Manifest
-from .plan import Plan, PromptJob, Segment, library_prefix, plan_manifest
+from .plan import Plan, PromptJob, Segment, manifest_relative, plan_manifest
 from .providers.base import Provider, ProviderConfig
 from .outcome import BuildEvents, BuildOptions, BuildReport
 from .state import BuildState
@@ -130,7 +130,6 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
         for job in books:
             for key, seg in job.segments.items():
                 plan.segments.setdefault(key, seg)
-                plan.chars_by_key[key] = len(seg.request.text)
     lock = LockFile.for_manifest(manifest.path)
     stats = BuildState(cache.directory, manifest.path)
     root = manifest.root
@@ -384,7 +383,7 @@ def _remove_orphans(pb: PlannedBuild, report: BuildReport) -> None:
 
 def _write_index(pb: PlannedBuild, lib: Library) -> None:
     """index.json: one row per file, for deploy scripts and reviewers."""
-    prefix = library_prefix(pb.manifest, lib)
+    prefix = manifest_relative(pb.manifest, lib.output)
     rows = []
     for job in pb.plan.jobs:
         if job.library != lib.name:

@@ -61,10 +61,6 @@ class PromptJob:
 class Plan:
     segments: dict[str, Segment] = field(default_factory=dict)
     jobs: list[PromptJob] = field(default_factory=list)
-    chars_by_key: dict[str, int] = field(default_factory=dict)
-
-    def chars(self, keys: set[str] | None = None) -> int:
-        return sum(self.chars_by_key[k] for k in (self.segments if keys is None else keys))
 
 
 class KeyMaker:
@@ -110,10 +106,10 @@ def plan_manifest(manifest: Manifest, providers: Mapping[str, Provider],
     return plan
 
 
-def library_prefix(manifest: Manifest, lib: Library) -> str:
-    """The library's output folder as recorded in plans and locks: relative to the manifest's folder,
+def manifest_relative(manifest: Manifest, path: Path) -> str:
+    """A path as recorded in plans and locks: relative to the manifest's folder, POSIX separators,
     so a lock file means the same on every machine and checkout."""
-    return Path(os.path.relpath(lib.output, manifest.root)).as_posix()
+    return Path(os.path.relpath(path, manifest.root)).as_posix()
 
 
 def spoken_text(text: str, language: str, lexicon: Lexicon | None) -> str:
@@ -125,7 +121,7 @@ def _plan_library(plan: Plan, keys: KeyMaker, manifest: Manifest, lib: Library,
                   providers: Mapping[str, Provider], lexicon: Lexicon | None) -> None:
     # Native telephony requests only when every output of the library is 8 kHz.
     telephony = all(FORMAT_RATES[f] == 8000 for f in lib.formats)
-    out_prefix = library_prefix(manifest, lib)
+    out_prefix = manifest_relative(manifest, lib.output)
     claimed: dict[str, str] = {}  # case-folded path -> prompt id, to catch collisions on any filesystem
     problems: list[Problem] = []
     for prompt in lib.prompts:
@@ -155,7 +151,6 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
         key, head = keys.key_and_head(provider, request)
         if key not in plan.segments:
             plan.segments[key] = Segment(key, s.provider, request, head.decode())
-            plan.chars_by_key[key] = len(chunk)
         seg_keys.append(key)
     segs = tuple(seg_keys)
     lang_path = lib.languages[prompt.language].path
