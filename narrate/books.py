@@ -45,6 +45,10 @@ class ChapterPlan:
     title: str
     units: list[tuple[str, int]]  # (segment key, pause after in ms)
 
+    def digest(self) -> str:
+        """What this chapter sounds like, for `narrate plan`'s per-chapter diff."""
+        return hashlib.sha256("\n".join(f"{k}:{p}" for k, p in self.units).encode()).hexdigest()[:16]
+
 
 @dataclass
 class BookJob:
@@ -223,5 +227,6 @@ def _assemble(job: BookJob, cache: SegmentCache, root: Path, work: Path,
             written.append(rel)
         outputs[output_id] = {"file": rel, "sha256": digest, "bytes": size, "duration": round(seconds, 3)}
     entry = {"recipe": job.recipe, "title": book.title, "segments": job.keys(), "outputs": outputs,
-             "chapters": [[m.title, m.start_ms] for m in marks]}
+             "chapters": [[m.title, m.start_ms] for m in marks],
+             "sources": {ch.source.name: [ch.title, ch.digest()] for ch in job.chapters}}
     return entry, written

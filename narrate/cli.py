@@ -225,7 +225,7 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
                 pb = prepare_build(manifest, cache)
             finally:
                 cache.close()
-            diff = diff_lock(pb.plan.jobs, pb.lock.prompts)
+            diff = diff_lock(pb.plan.jobs, pb.lock.prompts, pb.books, pb.lock.books)
             chars: dict[str, int] = {}
             for seg in pb.missing:
                 chars[seg.provider] = chars.get(seg.provider, 0) + len(seg.request.text)
@@ -239,8 +239,8 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
                 "chars": total_chars, "chars_by_provider": chars, "cost_usd_by_provider": costs,
                 "cost_usd": round(sum(c for c in costs.values() if c), 4), "prices_as_of": PRICES_AS_OF,
                 "budget_chars": budget,
-                "added": [j.id for j in diff.added], "changed": [j.id for j, _ in diff.changed],
-                "removed": [k for k, _ in diff.removed], "unchanged": diff.unchanged,
+                "added": [i for i, _ in diff.added], "changed": [i for i, _, _ in diff.changed],
+                "removed": [i for i, _ in diff.removed], "unchanged": diff.unchanged,
                 "outputs_to_write": sorted(o.path for j in pb.stale for o in j.outputs),
                 "outputs_to_remove": pb.orphans,
                 "translations": _translation_report(manifest),
@@ -269,10 +269,10 @@ def _short(text: str, width: int = 60) -> str:
 def _print_plan(r: dict[str, Any], diff) -> None:
     echo = click.echo
     echo(f"{r['manifest']}:")
-    for job in diff.added:
-        echo(click.style(f"  + {job.id}", fg="green") + f"  {_short(job.text)!r}")
-    for job, old in diff.changed:
-        echo(click.style(f"  ~ {job.id}", fg="yellow") + f"  {_short(old)!r} -> {_short(job.text)!r}")
+    for item_id, text in diff.added:
+        echo(click.style(f"  + {item_id}", fg="green") + f"  {_short(text)!r}")
+    for item_id, old, new in diff.changed:
+        echo(click.style(f"  ~ {item_id}", fg="yellow") + f"  {_short(old)!r} -> {_short(new)!r}")
     for job_id, old in diff.removed:
         echo(click.style(f"  - {job_id}", fg="red") + f"  {_short(old)!r}")
     echo(f"  {r['to_synthesize']} of {r['segments']} segments to synthesize, {r['chars']:,} characters")

@@ -180,3 +180,15 @@ def test_failed_assembly_leaves_no_partial_file(book, monkeypatch):
     cache.close()
     after = {p.name: p.read_bytes() for p in (book / "out" / "guide").iterdir()}
     assert after == before  # no temp or partial files, old outputs untouched
+
+
+def test_plan_shows_chapters_added_changed_removed(book):
+    assert narrate("build", "book.yaml", cwd=book).returncode == 0
+    (book / "ch" / "02-two.md").write_text("# Second Thoughts\n\nA changed sentence.\n")
+    (book / "ch" / "01-one.md").unlink()
+    (book / "ch" / "03-three.md").write_text("# Third Way\n\nBrand new.\n")
+    done = narrate("plan", "book.yaml", cwd=book)
+    assert done.returncode == 0, done.stderr
+    assert "+ books/guide/03-three.md  'Third Way'" in done.stdout
+    assert "~ books/guide/02-two.md" in done.stdout and "- books/guide/01-one.md  'First Steps'" in done.stdout
+    assert "Plan: 1 to add, 1 to change, 1 to remove." in done.stdout
