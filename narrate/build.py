@@ -146,7 +146,8 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
 
 def book_is_current(job: "BookJob", lock: LockFile, stats: BuildState, root: Path) -> bool:
     entry = lock.books.get(job.book.name)
-    if not entry or entry.get("recipe") != job.recipe or set(entry.get("outputs", {})) != set(job.outputs):
+    if not entry or entry.get("recipe") != job.recipe or set(entry.get("outputs", {})) != set(job.outputs) \
+            or "sources" not in entry:
         return False
     return all(rec["file"] == job.outputs[oid] and stats.sha256(root, rec["file"]) == rec["sha256"]
                for oid, rec in entry["outputs"].items())
