@@ -238,7 +238,10 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
     # A no-op build (nothing rendered, nothing removed) leaves index and lock as they are, unread.
     if pb.stale or pb.stale_books or pb.orphans or gone or not pb.lock.path.exists():
         for lib in manifest.libraries:
-            _write_index(pb, lib)
+            try:
+                _write_index(pb, lib)
+            except OSError as exc:
+                report.errors.append(f"libraries.{lib.name}: cannot write index.json: {exc.strerror or exc}")
         pb.lock.save()
     if manifest.package.get("on_build") and manifest.libraries and not report.errors:
         _package(pb)
@@ -357,7 +360,13 @@ class _Renderer:
         outputs, written = {}, []
         for out, file in zip(job.outputs, rendered):
             digest = hashlib.sha256(file.data).hexdigest()
-            if write_if_changed(root / out.path, file.data):
+            try:
+                changed = write_if_changed(root / out.path, file.data)
+            except OSError as exc:  # full disk, permissions: the segments stay cached for the next try
+                with self.lock:
+                    self.report.errors.append(f"{job.id}: cannot write {out.path}: {exc.strerror or exc}")
+                return
+            if changed:
                 written.append(out.path)
             outputs[out.format] = {"file": out.path, "sha256": digest, "bytes": len(file.data),
                                    "duration": file.duration}

@@ -40,6 +40,12 @@ def _run(ctx: Context, fn: Callable[[], int | None]) -> None:
         if ctx.verbose:
             traceback.print_exc()
         code = exc.exit_code
+    except OSError as exc:  # a file narrate could not read or write: say which, keep what is done
+        where = f" ({exc.filename})" if exc.filename else ""
+        click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        if ctx.verbose:
+            traceback.print_exc()
+        code = 1
     except KeyboardInterrupt:
         click.echo("interrupted: everything synthesized so far is cached", err=True)
         code = 130

@@ -176,3 +176,15 @@ def test_voices_and_schema():
     assert schema == json.loads((ROOT / "docs" / "manifest.schema.json").read_text()), \
         "docs/manifest.schema.json is stale: regenerate it with `narrate schema`"
     jsonschema.validate(yaml.safe_load((ROOT / "manifests" / "demo.yaml").read_text()), schema)
+
+
+def test_unwritable_output_is_a_clean_error_and_keeps_the_cache(tmp_path):
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the output folder should be")
+    (tmp_path / "m.yaml").write_text(SMALL.replace("output: out/shop", "output: out/shop"))
+    done = narrate("-q", "build", str(tmp_path / "m.yaml"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "cannot write out/shop/en/welcome.ulaw" in done.stderr
+    blocker.unlink()
+    again = json.loads(narrate("-q", "build", "--json", str(tmp_path / "m.yaml")).stdout)
+    assert again["synthesized"] == 0 and again["outputs_written"] == 10  # everything came from the cache
