@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import threading
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -321,7 +322,8 @@ class _Renderer:
 
     def __enter__(self) -> "_Renderer":
         if self.pb.stale:
-            self.events.start("render", len(self.pb.stale), "rendering")
+            for library, count in Counter(job.library for job in self.pb.stale).items():  # a bar per target
+                self.events.start(f"render:{library}", count, f"rendering {library}")
             self.pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="narrate-render")
         return self
 
@@ -336,7 +338,8 @@ class _Renderer:
         for fut in self.futures:
             if not fut.cancelled() and fut.exception() is not None and exc[0] is None:
                 raise fut.exception()  # type: ignore[misc]
-        self.events.finish("render")
+        for library in {job.library for job in self.pb.stale}:
+            self.events.finish(f"render:{library}")
 
     def _render(self, job: PromptJob) -> None:
         from .render import prepare, render_formats
@@ -378,7 +381,7 @@ class _Renderer:
             self.report.written.extend(written)
             self.pb.lock.prompts[job.id] = {"text": job.text, "segments": list(job.segments),
                                             "recipe": job.recipe, "outputs": outputs}
-            self.events.advance("render")
+            self.events.advance(f"render:{job.library}")
 
 
 def _remove_orphans(pb: PlannedBuild, report: BuildReport) -> None:
