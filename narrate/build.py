@@ -237,7 +237,8 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
         del pb.lock.books[name]
     gone += gone_books
     # A no-op build (nothing rendered, nothing removed) leaves index and lock as they are, unread.
-    if pb.stale or pb.stale_books or pb.orphans or gone or not pb.lock.path.exists():
+    missing_index = any(not (lib.output / "index.json").exists() for lib in manifest.libraries)
+    if pb.stale or pb.stale_books or pb.orphans or gone or missing_index or not pb.lock.path.exists():
         for lib in manifest.libraries:
             try:
                 _write_index(pb, lib)
@@ -410,8 +411,10 @@ def _write_index(pb: PlannedBuild, lib: Library) -> None:
                 rows.append({"name": job.name, "language": job.language, "text": job.text,
                              "file": rec["file"][len(prefix) + 1:], "format": out.format, "duration": rec["duration"], "sha256": rec["sha256"]})
     rows.sort(key=lambda r: (r["name"], r["language"], r["format"]))
-    doc = {"library": lib.name, "layout": lib.layout, "formats": list(lib.formats),
-           "languages": {c: l.path for c, l in lib.languages.items()}, "prompts": rows}
+    head = {"library": lib.name, "layout": lib.layout, "formats": list(lib.formats),
+            "languages": {c: l.path for c, l in lib.languages.items()}}
+    # One row per line: readable, diff-friendly, and written by json's C encoder.
+    rows_text = ",\n".join(" " + json.dumps(r, ensure_ascii=False) for r in rows)
+    text = json.dumps(head, ensure_ascii=False)[:-1] + ', "prompts": [\n' + rows_text + "\n]}\n"
     lib.output.mkdir(parents=True, exist_ok=True)
-    write_if_changed(lib.output / "index.json",
-                     (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_if_changed(lib.output / "index.json", text.encode("utf-8"))

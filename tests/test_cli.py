@@ -92,6 +92,10 @@ def test_json_report_and_noop_fast_path(project):
     (project.parent / "out" / "shop" / "es" / "goodbye.ulaw").unlink()
     code, third = build_json(project)
     assert (third["synthesized"], third["outputs_written"]) == (0, 1)
+    # ... and a deleted index.json.
+    (project.parent / "out" / "shop" / "index.json").unlink()
+    code, index_run = build_json(project)
+    assert code == 0 and (project.parent / "out" / "shop" / "index.json").is_file()
     # ... and a changed lexicon file, though the manifest's bytes did not change.
     lexicon = project.parent / "lex.yaml"
     lexicon.write_text("shop: store\n")
