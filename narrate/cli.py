@@ -61,8 +61,10 @@ def main(click_ctx: click.Context, verbose: int, quiet: bool) -> None:
     """narrate: build spoken audio from text, like a build system."""
     click_ctx.obj = Context(verbose, quiet)
     if verbose:
-        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO,
+        # -v: narrate's own log (each request with its id and billed characters); -vv: libraries' too.
+        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING,
                             format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        logging.getLogger("narrate").setLevel(logging.DEBUG)
 
 
 pass_ctx = click.make_pass_decorator(Context)
