@@ -115,7 +115,8 @@ def import_asterisk(text: str, *, source: str, library: str = "asterisk-sounds",
     Asterisk installs a language's sounds under its bare code (sounds/en, sounds/fr), hence `path`.
     """
     found = _Collector(asides=False)
-    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), 1):
+    # Split on "\n" only: splitlines() also breaks at \x0c or \u2028 and the line numbers would drift.
+    for number, raw in enumerate(text.lstrip("\ufeff").split("\n"), 1):
         line = raw.strip()
         if not line or line.startswith((";", "#")):
             continue

@@ -88,8 +88,8 @@ def test_asterisk_transcript_skips_with_reasons_and_lines():
 
 
 def test_asterisk_bom_crlf_and_control_characters():
-    result, lib = _asterisk("\ufeffdigits/1: one\r\ndigits/2:two\r\nbad\x01name: x\r\n")
-    assert lib["prompts"] == {"digits/1": "one", "digits/2": "two"}
+    result, lib = _asterisk("\ufeffdigits/1: one\r\ndigits/2:two\u2028two\x0c\r\nbad\x01name: x\r\n")
+    assert lib["prompts"] == {"digits/1": "one", "digits/2": "two two"}
     assert result.skipped == [("bad\x01name", "control characters are not allowed in names (line 3)")]
 
 
