@@ -10,14 +10,15 @@ from __future__ import annotations
 import io
 import re
 import tarfile
-import tempfile
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from .cache import CachedSegment, SegmentCache, decode_entry
 from .errors import CacheError, NarrateError
+from .manifest import Manifest
 from .plan import key_from
 
 EXPORT_PREFIX = "segments/"
@@ -58,7 +59,9 @@ class ImportReport:
 
 
 def cache_stats(cache: SegmentCache) -> dict[str, object]:
-    entries = 0
+    """Entries, bytes, characters per provider, oldest/newest entry time (Unix seconds), and how
+    many entries are corrupt (not counted elsewhere; `verify_cache` names them)."""
+    entries = corrupt = chars = 0
     total = 0
     by_provider: dict[str, dict[str, int]] = {}
     oldest = newest = None
@@ -69,8 +72,10 @@ def cache_stats(cache: SegmentCache) -> dict[str, object]:
         try:
             entry = decode_entry(key, blob)
         except CacheError:
+            corrupt += 1
             continue
         entries += 1
+        chars += int(entry.meta.get("chars", 0) or 0)
         total += len(blob)
         prov = by_provider.setdefault(str(entry.meta.get("provider", "?")), {"entries": 0, "chars": 0, "bytes": 0})
         prov["entries"] += 1
@@ -80,8 +85,8 @@ def cache_stats(cache: SegmentCache) -> dict[str, object]:
         if isinstance(created, (int, float)):
             oldest = created if oldest is None else min(oldest, created)
             newest = created if newest is None else max(newest, created)
-    return {"directory": str(cache.directory), "entries": entries, "bytes": total, "by_provider": by_provider,
-            "oldest": oldest, "newest": newest}
+    return {"directory": str(cache.directory), "entries": entries, "bytes": total, "chars": chars,
+            "by_provider": by_provider, "oldest": oldest, "newest": newest, "corrupt": corrupt}
 
 
 def verify_cache(cache: SegmentCache, *, drop: bool = False) -> VerifyReport:
@@ -100,8 +105,9 @@ def verify_cache(cache: SegmentCache, *, drop: bool = False) -> VerifyReport:
     return report
 
 
-def referenced_keys(manifests: Iterable) -> set[str]:
-    """Every segment key the manifests use today (prompts and books)."""
+def referenced_keys(manifests: Iterable[Manifest]) -> set[str]:
+    """Every segment key the manifests use today: their prompts and their books' sentences."""
+    from .books import plan_books
     from .build import load_lexicon, make_providers
     from .plan import plan_manifest
 
@@ -110,12 +116,9 @@ def referenced_keys(manifests: Iterable) -> set[str]:
         providers, _ = make_providers(manifest)
         lexicon = load_lexicon(manifest)
         keys |= set(plan_manifest(manifest, providers, lexicon).segments)
-        try:
-            from .books import plan_books
-        except ImportError:
-            continue
-        for job in plan_books(manifest, providers, lexicon):
-            keys |= set(job.segments)
+        if manifest.books:
+            for job in plan_books(manifest, providers, lexicon):
+                keys |= set(job.keys())
     return keys
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from narrate.cache import SegmentCache, decode_entry, encode_entry
-from narrate.cachetools import check_entry, import_cache
+from narrate.cachetools import cache_stats, check_entry, export_cache, import_cache
 from narrate.errors import CacheError
 from narrate.providers.base import AudioFormat, SynthesisResult
 
@@ -52,7 +52,15 @@ def keys_of(cache_dir: Path) -> list[str]:
 def test_stats(built):
     done = narrate("cache", "stats", "--json", "-m", "m.yaml", cwd=built)
     stats = json.loads(done.stdout)
-    assert stats["entries"] == 3 and stats["by_provider"]["espeak"]["chars"] == len("First prompt.Second prompt.Third prompt.")
+    chars = len("First prompt.Second prompt.Third prompt.")
+    assert stats["entries"] == 3 and stats["by_provider"]["espeak"]["chars"] == chars == stats["chars"]
+    assert stats["corrupt"] == 0 and stats["oldest"] <= stats["newest"]
+    cache = SegmentCache(built / ".narrate-cache")
+    key = sorted(cache.keys())[0]
+    cache.put_raw(key, cache.get_raw(key)[:-1])
+    after = cache_stats(cache)
+    cache.close()
+    assert (after["entries"], after["corrupt"]) == (2, 1) and after["bytes"] < stats["bytes"]
 
 
 def test_verify_finds_and_drops_corrupt_entries(built):
@@ -128,3 +136,46 @@ def test_check_entry_detects_truncation():
     with pytest.raises(CacheError, match="corrupt"):
         decode_entry("k", blob[:-2])
     assert check_entry("k" * 64, blob).audio == b"abcdef"
+
+
+def test_export_is_reproducible_selective_and_atomic(built, tmp_path):
+    cache = SegmentCache(built / ".narrate-cache")
+    keys = sorted(cache.keys())
+    first, second = tmp_path / "one" / "cache.tar", tmp_path / "two" / "cache.tar"
+    assert export_cache(cache, first) == export_cache(cache, second) == 3
+    assert first.read_bytes() == second.read_bytes()  # same entries, same bytes: no times, owners or order drift
+    with tarfile.open(first) as tar:
+        assert tar.getnames() == ["segments/" + k for k in keys]
+        assert {(m.mtime, m.uid, m.uname) for m in tar} == {(0, 0, "")}
+    assert export_cache(cache, first, keys={keys[1], "0" * 64}) == 1
+    with tarfile.open(first) as tar:
+        assert tar.getnames() == ["segments/" + keys[1]]
+    assert sorted(p.name for p in first.parent.iterdir()) == ["cache.tar"]  # no temp file left behind
+    cache.close()
+
+
+BOOK = """\
+books:
+  guide:
+    title: Guide
+    sources: ch/*.md
+    language: en-US
+    voice: en-us
+    formats: [chapters]
+    output: book/guide
+"""
+
+
+def test_prune_keeps_book_segments(tmp_path):
+    (tmp_path / "ch").mkdir()
+    chapter = tmp_path / "ch" / "01.md"
+    chapter.write_text("# Start\n\nFirst sentence here. Second sentence here.\n")
+    (tmp_path / "m.yaml").write_text(MANIFEST + BOOK)
+    assert narrate("build", "m.yaml", cwd=tmp_path).returncode == 0
+    entries = len(keys_of(tmp_path / ".narrate-cache"))
+    assert entries > 3  # three prompts and the book's sentences
+    assert "would drop 0 unreferenced" in narrate("cache", "prune", "m.yaml", cwd=tmp_path).stdout
+    chapter.write_text("# Start\n\nFirst sentence here. Second sentence changed.\n")
+    assert narrate("build", "m.yaml", cwd=tmp_path).returncode == 0
+    done = narrate("cache", "prune", "--yes", "m.yaml", cwd=tmp_path)
+    assert "dropped 1 unreferenced" in done.stdout and len(keys_of(tmp_path / ".narrate-cache")) == entries
