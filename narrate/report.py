@@ -13,12 +13,15 @@ import html
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .fsutil import write_if_changed
 from .lock import LockFile
 from .manifest import Manifest
+
+if TYPE_CHECKING:
+    from .audio.pcm import Pcm
 
 BROWSER_FORMATS = ("wav16", "wav", "mp3")  # formats a browser plays as they are, best first
 
@@ -41,37 +44,41 @@ def write_junit(reports: list, path: Path) -> None:
     write_if_changed(path, ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n")
 
 
-def _level(path: Path, fmt: str) -> float | None:
+def _decode(path: Path, fmt: str) -> "Pcm | None":
+    """An output file as PCM, by its manifest format name ('mp3' for book files); None if unreadable."""
     from .audio.decode import decode
-    from .audio.level import active_level_dbov
+    from .audio.formats import OUTPUT_FORMATS
     from .providers.base import AudioFormat
 
-    raw = {"ulaw": ("raw", "mulaw", 8000), "alaw": ("raw", "alaw", 8000), "sln16": ("raw", "pcm_s16le", 16000)}
-    container, encoding, rate = raw.get(fmt, ("wav", "pcm_s16le", 8000))
+    spec = OUTPUT_FORMATS.get(fmt)
+    audio_format = AudioFormat(spec.container, spec.encoding, spec.rate) if spec else AudioFormat("mp3", "mp3", 0)
     try:
-        pcm = decode(path.read_bytes(), AudioFormat(container, encoding, rate))
-    except Exception:
+        return decode(path.read_bytes(), audio_format)
+    except Exception:  # a damaged or foreign file: the page says so by leaving level empty
         return None
-    level = active_level_dbov(pcm)
+
+
+def _level(pcm: "Pcm | None") -> float | None:
+    from .audio.level import active_level_dbov
+
+    level = active_level_dbov(pcm) if pcm is not None else float("-inf")
     return None if level == float("-inf") else round(level, 1)
 
 
-def _preview(path: Path, fmt: str, preview_dir: Path) -> Path:
-    """A 16-bit PCM WAV copy a browser can play, named by the source's content."""
-    from .audio.decode import decode
+def _preview(pcm: "Pcm", preview_dir: Path) -> Path:
+    """A 16-bit PCM WAV copy a browser can play, named by its content."""
     from .audio.encode import wav_bytes
-    from .providers.base import AudioFormat
 
-    data = path.read_bytes()
+    data = wav_bytes(pcm)
     target = preview_dir / f"{hashlib.sha256(data).hexdigest()[:20]}.wav"
-    if not target.exists():
-        container, encoding = ("raw", "mulaw") if fmt == "ulaw" else ("raw", "alaw") if fmt == "alaw" else ("wav", "")
-        pcm = decode(data, AudioFormat(container, encoding or "pcm_s16le", 8000))
-        write_if_changed(target, wav_bytes(pcm))
+    write_if_changed(target, data)
     return target
 
 
 def review_rows(manifest: Manifest, lock: LockFile, out_path: Path) -> list[dict[str, Any]]:
+    """One row per built prompt (per library and language) and per book chapter, with a source a
+    browser can play: the output itself when it is PCM WAV or MP3, else a WAV preview in
+    `report-audio/` beside the page (G.711, headerless PCM)."""
     root = manifest.root
     preview_dir = out_path.parent / "report-audio"
     rows = []
@@ -80,22 +87,32 @@ def review_rows(manifest: Manifest, lock: LockFile, out_path: Path) -> list[dict
         outputs = entry.get("outputs", {})
         if not outputs:
             continue
-        fmt = next((f for f in BROWSER_FORMATS if f in outputs), next(iter(outputs)))
+        fmt = next((f for f in BROWSER_FORMATS if f in outputs), sorted(outputs)[0])
         source = root / outputs[fmt]["file"]
         if not source.exists():
             continue
-        playable = source if fmt in BROWSER_FORMATS else _preview(source, fmt, preview_dir)
+        pcm = _decode(source, fmt)
+        if fmt in BROWSER_FORMATS:
+            playable = source
+        elif pcm is not None:
+            playable = _preview(pcm, preview_dir)
+        else:
+            continue
         rows.append({"kind": library, "name": name, "language": language, "text": entry.get("text", ""),
-                     "duration": outputs[fmt]["duration"], "level": _level(source, fmt),
+                     "duration": outputs[fmt]["duration"], "level": _level(pcm),
                      "src": os.path.relpath(playable, out_path.parent), "files": sorted(outputs)})
+    languages = {book.name: book.language for book in manifest.books}
     for book_name, entry in sorted(lock.books.items()):
-        chapters = entry.get("chapters", [])
         outputs = entry.get("outputs", {})
-        for i, (title, _start) in enumerate(chapters, 1):
-            rec = outputs.get(f"chapter-{i:03d}")
+        titles = [title for title, _start in entry.get("chapters", [])]
+        parts = [(f"{i:02d}", title, outputs.get(f"chapter-{i:03d}")) for i, title in enumerate(titles, 1)]
+        if not any(rec for _, _, rec in parts):  # no chapter files: the whole book as one row
+            parts = [("book", entry.get("title", book_name), outputs.get("mp3"))]
+        for name, title, rec in parts:
             if rec and (root / rec["file"]).exists():
-                rows.append({"kind": f"book {book_name}", "name": f"{i:02d}", "language": "", "text": title,
-                             "duration": rec["duration"], "level": None,
+                rows.append({"kind": f"book {book_name}", "name": name, "language": languages.get(book_name, ""),
+                             "text": title, "duration": rec["duration"],
+                             "level": _level(_decode(root / rec["file"], "mp3")),
                              "src": os.path.relpath(root / rec["file"], out_path.parent), "files": ["mp3"]})
     return rows
 
@@ -140,7 +157,7 @@ def write_html_report(manifest: Manifest, out_path: Path) -> int:
     esc = html.escape
     body = "\n".join(
         f"<tr><td>{esc(r['kind'])}</td><td>{esc(r['name'])}</td><td>{esc(r['language'])}</td>"
-        f"<td>{esc(r['text'])}</td><td class=\"num\">{r['duration']:.2f}</td>"
+        f"<td lang=\"{esc(r['language'], quote=True)}\">{esc(r['text'])}</td><td class=\"num\">{r['duration']:.2f}</td>"
         f"<td class=\"num\">{'' if r['level'] is None else r['level']}</td>"
         f"<td><audio controls preload=\"metadata\" src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\"></audio></td></tr>"
         for r in rows)

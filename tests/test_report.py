@@ -31,6 +31,20 @@ libraries:
     languages: {en-US: en-us}
     prompts:
       hold: Please hold.
+  wide:
+    output: out/wide
+    formats: [sln16]
+    languages: {es-US: {voice: es-419, path: es}}
+    prompts:
+      hola: Hola y bienvenidos.
+books:
+  guide:
+    title: Guide
+    sources: ch/*.md
+    language: en-US
+    voice: en-us
+    formats: [chapters]
+    output: out/guide
 """
 
 
@@ -63,29 +77,44 @@ class _Rows(html.parser.HTMLParser):
             self._cell.append(data)
 
 
-@pytest.fixture
-def built(tmp_path):
-    (tmp_path / "m.yaml").write_text(MANIFEST)
-    assert narrate("build", "m.yaml", cwd=tmp_path).returncode == 0
-    return tmp_path
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("built")
+    (root / "m.yaml").write_text(MANIFEST)
+    (root / "ch").mkdir()
+    (root / "ch" / "01-start.md").write_text("# Q&A <first>\n\nThis is the first chapter. It is short.\n")
+    (root / "ch" / "02-end.md").write_text("# The end\n\nThat is all.\n")
+    done = narrate("build", "m.yaml", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return root
 
 
 def test_html_review_page(built):
     done = narrate("report", "m.yaml", "-o", "review/index.html", cwd=built)
-    assert done.returncode == 0 and "3 recordings" in done.stdout
+    assert done.returncode == 0 and "6 recordings" in done.stdout
     page = (built / "review" / "index.html").read_text()
     assert "Welcome to &lt;Shop&gt; &amp; &quot;friends&quot;." in page  # escaped, not markup
+    assert "Q&amp;A" in page
     parser = _Rows()
     parser.feed(page)
-    rows = [r for r in parser.rows if r]
-    assert {r[1] for r in rows} == {"welcome", "goodbye", "hold"}
-    welcome = next(r for r in rows if r[1] == "welcome")
+    rows = {r[1]: r for r in parser.rows if r}
+    assert set(rows) == {"welcome", "goodbye", "hold", "hola", "01", "02"}
+    welcome = rows["welcome"]
     assert welcome[3] == 'Welcome to <Shop> & "friends".' and float(welcome[4]) > 0.5
-    assert -28 < float(welcome[5]) < -24  # the measured level is near the -26 dBov target
+    for name in ("welcome", "hold", "hola"):  # prompts are normalised towards -26 dBov
+        assert -28.5 < float(rows[name][5]) < -23.5, rows[name]
+    assert rows["hola"][2] == "es-US" and 'lang="es-US">Hola y bienvenidos.<' in page
+    assert rows["01"][0] == "book guide" and rows["01"][3] == "Q&A" and -32 < float(rows["01"][5]) < -22
+    assert len(parser.sources) == 6
     for src in parser.sources:
         assert (built / "review" / src).is_file(), src
-    assert any(s.endswith(".wav16") for s in parser.sources)  # PCM outputs play as they are
-    assert any(s.startswith("report-audio/") for s in parser.sources)  # mu-law-only gets a PCM preview
+    assert sum(s.endswith(".wav16") for s in parser.sources) == 2  # PCM outputs play as they are
+    assert sum(s.endswith(".mp3") for s in parser.sources) == 2  # chapter files too
+    previews = [s for s in parser.sources if s.startswith("report-audio/")]
+    assert len(previews) == 2  # mu-law WAV and headerless sln16 get PCM WAV previews
+    from narrate.audio.decode import decode_wav
+
+    assert {decode_wav((built / "review" / s).read_bytes()).rate for s in previews} == {8000, 16000}
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian's chromium (apt-get install chromium)")
@@ -107,12 +136,12 @@ def test_review_page_players_load_in_headless_chromium(built, tmp_path_factory):
             capture_output=True, text=True, timeout=120)
     finally:
         server.shutdown()
-    assert "SELFTEST 3/3" in done.stdout, done.stdout[-500:] + done.stderr[-1500:]
+    assert "SELFTEST 6/6" in done.stdout, done.stdout[-500:] + done.stderr[-1500:]
 
 
 def test_junit_report_names_failures(tmp_path):
     providers = "providers:\n  down:\n    kind: openai\n    base_url: http://127.0.0.1:9/v1\n    max_attempts: 1\n"
-    (tmp_path / "m.yaml").write_text(MANIFEST.replace("version: 1\n", "version: 1\n" + providers).replace(
+    (tmp_path / "m.yaml").write_text(MANIFEST.split("books:")[0].replace("version: 1\n", "version: 1\n" + providers).replace(
         "    formats: [ulaw, wav16]\n", "    formats: [ulaw, wav16]\n    provider: down\n    voice: alloy\n"))
     done = narrate("build", "--report", "junit.xml", "m.yaml", cwd=tmp_path)
     assert done.returncode == 1
