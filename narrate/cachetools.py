@@ -8,9 +8,9 @@ import, a flipped bit) is found and never trusted.
 from __future__ import annotations
 
 import io
+import os
 import re
 import tarfile
-import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -188,7 +188,7 @@ class RemoteStore:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             if len(wanted) < LIST_THRESHOLD:
                 ordered = sorted(wanted)
-                return {k for k, there in zip(ordered, pool.map(self.exists, ordered)) if not there}
+                return {k for k, there in zip(ordered, pool.map(self.exists, ordered), strict=True) if not there}
             shards = sorted({k[:2] for k in wanted})
             present: set[str] = set()
             for names in pool.map(lambda s: set(self.list_keys(s)), shards):
@@ -260,7 +260,7 @@ class TieredCache:
         there = [k for k in local_missing if k not in absent]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             fetched = list(pool.map(self._fetch, there))
-        return absent | {k for k, ok in zip(there, fetched) if not ok}
+        return absent | {k for k, ok in zip(there, fetched, strict=True) if not ok}
 
     def get(self, key: str) -> CachedSegment | None:
         entry = self.local.get(key)
@@ -329,7 +329,7 @@ def push_to_remote(local: SegmentCache, remote: RemoteStore, keys: Iterable[str]
         return None
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for key, reason in zip(absent, pool.map(upload, absent)):
+        for key, reason in zip(absent, pool.map(upload, absent), strict=True):
             if reason is None:
                 report.uploaded += 1
             else:

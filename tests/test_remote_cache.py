@@ -23,7 +23,7 @@ from narrate.cache import SegmentCache, encode_entry
 from narrate.errors import CacheError, UsageError
 from narrate.plan import key_from
 from narrate.providers.base import AudioFormat, SynthesisResult
-from narrate.remote import EMPTY_SHA256, Credentials, RemoteStore, TieredCache, push_to_remote, sigv4_headers
+from narrate.remote import Credentials, RemoteStore, TieredCache, push_to_remote, sigv4_headers
 
 moto_server = pytest.importorskip("moto.server")
 
@@ -195,7 +195,7 @@ def test_corrupt_remote_entry_is_rejected_and_resynthesized(tmp_path, s3):
 
 def test_corrupt_remote_entry_never_reaches_the_local_tier(tmp_path, s3):
     key, blob = entry("hello")
-    other_key, other_blob = entry("other")
+    other_key = entry("other")[0]
     store = s3.store()
     store.put(key, blob[:-1] + bytes([blob[-1] ^ 1]))  # one flipped bit
     store.put(other_key, blob)  # a valid entry filed under another key
@@ -306,9 +306,9 @@ def test_signatures_are_checked_by_the_server(s3):
                   (Credentials("AKIAUNKNOWNKEY000000", secret), "403 InvalidAccessKeyId")]
         for creds, expected in forged:
             store = s3.store("team segments+1", creds=creds)
-            for call in (lambda: store.put(keys[0], b"x"), lambda: store.get(keys[0])):
+            for call, args in ((store.put, (keys[0], b"x")), (store.get, (keys[0],))):
                 with pytest.raises(CacheError) as caught:
-                    call()
+                    call(*args)
                 assert expected in caught.value.message
                 assert creds.secret_key not in caught.value.message and creds.access_key not in caught.value.message
             with pytest.raises(CacheError, match="HTTP 4"):
