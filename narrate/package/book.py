@@ -98,5 +98,5 @@ def m3u(entries: list[tuple[str, float, str]]) -> str:
     """#EXTM3U playlist of (file, seconds, title)."""
     lines = ["#EXTM3U"]
     for file, seconds, title in entries:
-        lines += [f"#EXTINF:{round(seconds)},{title}", file]
+        lines += [f"#EXTINF:{round(seconds)},{' '.join(title.split())}", file]  # one line per entry
     return "\n".join(lines) + "\n"
