@@ -1,9 +1,12 @@
 """Books: Markdown chapters -> sentence segments -> chapter MP3s, a whole-book MP3 and an M4B.
 
 Planning reads the chapter files (the only I/O) and returns content-addressed segments: one per
-sentence, so editing one sentence synthesizes one segment. Assembly streams segment by segment
-into WAV files on disk, so memory stays bounded whatever the book's length; ffmpeg then encodes
-from those files, and finished files are published atomically (and only if their bytes changed).
+sentence, so editing one sentence synthesizes one segment. Each output has its own recipe, so a
+rebuild renders only the outputs whose recipe changed or whose file was altered. Assembly streams
+segment by segment into WAV files on disk, so memory stays bounded whatever the book's length;
+ffmpeg encodes from those files, on worker threads so that encoding overlaps streaming (each
+chapter's MP3 starts as soon as the chapter is written), and finished files are published
+atomically, and only if their bytes changed.
 """
 
 from __future__ import annotations
@@ -12,31 +15,42 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 import tempfile
+import time
 import unicodedata
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .audio.decode import decode
 from .audio.level import normalize as level_normalize
 from .audio.level import trim_silence
 from .audio.pcm import Pcm
+from .audio.resample import resample
 from .audio.stream import WavStreamWriter
 from .cache import SegmentCache
 from .errors import ManifestError, NarrateError, Problem
 from .fsutil import sha256_file
 from .manifest import Book, Manifest
-from .package.book import BookTags, ChapterMark, m3u, write_book_mp3, write_chapter_mp3, write_m4b
+from .package.book import AAC_ARGS, MP3_ARGS, BookTags, ChapterMark, m3u, write_book_mp3, write_chapter_mp3, write_m4b
 from .plan import KeyMaker, Segment, manifest_relative
 from .providers.base import Provider, SynthesisRequest
 from .text import Lexicon
 from .text.chapter import chapter_units
 from .text.markdown import markdown_to_speakable
 
-BOOK_RENDER_VERSION = "1"
+BOOK_RENDER_VERSION = "2"
 CHAPTER_LEAD_MS = 400
 CHAPTER_TAIL_MS = 1200
+DEFAULT_RATE = 22050  # a book without a single sentence: silence only
+WORK_PREFIX = ".narrate-work-"
+ABANDONED_AFTER_S = 2 * 86400  # a work folder older than this is no live build's, whatever its host
+# ffmpeg processes at once (tens of MB each). One more than the cores: the M4B, the slowest encode,
+# then starts the moment the book's WAV is complete instead of queueing behind chapter MP3s.
+ENCODE_WORKERS = (os.cpu_count() or 1) + 1
 
 
 @dataclass
@@ -57,7 +71,8 @@ class BookJob:
     chapters: list[ChapterPlan]
     segments: dict[str, Segment] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)  # output id -> path relative to the manifest's folder
-    recipe: str = ""
+    recipes: dict[str, str] = field(default_factory=dict)  # output id -> digest of what makes its bytes
+    recipe: str = ""  # the whole book's: unchanged means every output is current
 
     @property
     def id(self) -> str:
@@ -103,27 +118,43 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
     return jobs
 
 
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
 def _name_outputs(job: BookJob) -> None:
+    """Output paths, and a recipe per output: everything that changes its bytes, nothing else.
+
+    A chapter MP3's recipe holds only its own sentences, so an edit in chapter 7 re-encodes
+    chapter 7 and the whole-book files, not the other chapters.
+    """
     book = job.book
+    lvl, sil = book.settings.level, book.settings.silence
+    audio = [BOOK_RENDER_VERSION, repr((lvl.enabled, lvl.target_dbov, lvl.peak_dbfs)),
+             repr((sil.trim, sil.threshold_dbov)), f"{CHAPTER_LEAD_MS}:{CHAPTER_TAIL_MS}"]
+    tags = [book.title, book.author or "", book.language, sha256_file(book.cover) if book.cover else ""]
+    spoken = [[ch.title, *(f"{k}:{p}" for k, p in ch.units)] for ch in job.chapters]
+    everything = [part for chapter in spoken for part in (*chapter, "\x1e")]
+    total = len(job.chapters)
     if "chapters" in book.formats:
+        names = []
         for i, ch in enumerate(job.chapters, 1):
-            job.outputs[f"chapter-{i:03d}"] = f"{job.prefix}/{i:02d}-{slug(ch.title)}.mp3"
+            rel = f"{job.prefix}/{i:02d}-{slug(ch.title)}.mp3"
+            job.outputs[f"chapter-{i:03d}"] = rel
+            job.recipes[f"chapter-{i:03d}"] = _digest(*audio, *tags, *MP3_ARGS, f"{i}/{total}", *spoken[i - 1])
+            names.append(Path(rel).name)
         job.outputs["m3u"] = f"{job.prefix}/{book.name}.m3u"
+        job.recipes["m3u"] = _digest(*audio, "m3u", *names, *everything)
     if "mp3" in book.formats:
         job.outputs["mp3"] = f"{job.prefix}/{book.name}.mp3"
+        job.recipes["mp3"] = _digest(*audio, *tags, *MP3_ARGS, "book-mp3", *everything)
     if "m4b" in book.formats:
         job.outputs["m4b"] = f"{job.prefix}/{book.name}.m4b"
-    lvl, sil = book.settings.level, book.settings.silence
-    parts = [BOOK_RENDER_VERSION, book.title, book.author or "", book.language, ",".join(book.formats),
-             sha256_file(book.cover) if book.cover else "", repr((lvl.enabled, lvl.target_dbov, lvl.peak_dbfs)),
-             repr((sil.trim, sil.threshold_dbov))]
-    for ch in job.chapters:
-        parts.append(ch.title)
-        parts.extend(f"{k}:{p}" for k, p in ch.units)
-    job.recipe = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+        job.recipes["m4b"] = _digest(*audio, *tags, *AAC_ARGS, "book-m4b", *everything)
+    job.recipe = _digest(*audio, *tags, ",".join(book.formats), *everything)
 
 
-def _unit_pcm(cache: SegmentCache, key: str, book: Book) -> Pcm:
+def _unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int | None = None) -> Pcm:
     entry = cache.get(key)
     if entry is None:
         raise NarrateError(f"segment {key[:12]} is missing from the cache")
@@ -132,11 +163,9 @@ def _unit_pcm(cache: SegmentCache, key: str, book: Book) -> Pcm:
         pcm = trim_silence(pcm, threshold_dbov=book.settings.silence.threshold_dbov, keep_ms=20)
     if book.settings.level.enabled:
         pcm = level_normalize(pcm, book.settings.level.target_dbov, book.settings.level.peak_dbfs)
-    return pcm
-
-
-def _silence(ms: int, rate: int) -> Pcm:
-    return Pcm.silence(ms / 1000, rate)
+    # One rate for the whole book, fixed before writing: sample counts (chapter starts, durations)
+    # are then the same whichever chapters a build streams.
+    return resample(pcm, rate) if rate else pcm
 
 
 def _publish(tmp: Path, final: Path) -> bool:
@@ -151,82 +180,209 @@ def _publish(tmp: Path, final: Path) -> bool:
     return True
 
 
-def build_book(job: BookJob, cache: SegmentCache, root: Path,
-               progress: Callable[[int], None] = lambda n: None) -> tuple[dict[str, Any], list[str]]:
-    """Assemble one book. Returns (its lock entry, the output paths whose bytes changed)."""
+def _work_prefix() -> str:
+    # mkdtemp's random suffix has no "-", so the pid and host can be read back from the name.
+    return f"{WORK_PREFIX}{os.getpid()}-{socket.gethostname()}-"
+
+
+def _remove_abandoned_work(out_dir: Path) -> None:
+    """A killed build leaves its work folder behind (gigabytes of WAV for a long book). Remove the
+    ones whose process is gone from this host, and any older than ABANDONED_AFTER_S (another host's)."""
+    for folder in out_dir.glob(f"{WORK_PREFIX}*"):
+        pid, _, rest = folder.name[len(WORK_PREFIX):].partition("-")
+        host = rest.rpartition("-")[0]
+        try:
+            age = time.time() - folder.stat().st_mtime
+        except OSError:
+            continue
+        here = host == socket.gethostname() and pid.isdigit()
+        if (here and not _alive(int(pid))) or age > ABANDONED_AFTER_S:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    return True
+
+
+def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable[[int], None] = lambda n: None,
+               *, previous: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """Assemble one book. Returns (its lock entry, the output paths whose bytes changed).
+
+    `previous` is the book's lock entry from the last build. An output whose recipe matches it and
+    whose file still holds the recorded bytes is kept without being re-encoded; without
+    `previous`, every output is rendered (and still only replaced if its bytes changed).
+    `progress(n)` is called as sentences are streamed (or skipped), len(job.keys()) in all.
+    """
     out_dir = root / job.prefix
     out_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".narrate-work-", dir=out_dir))  # same filesystem: renames are atomic
+    _remove_abandoned_work(out_dir)
+    # Same filesystem as the outputs, so publishing is a rename.
+    work = Path(tempfile.mkdtemp(prefix=_work_prefix(), dir=out_dir))
     try:
-        return _assemble(job, cache, root, work, progress)
+        return _Assembly(job, cache, root, work, progress, previous or {}).run()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _assemble(job: BookJob, cache: SegmentCache, root: Path, work: Path,
-              progress: Callable[[int], None]) -> tuple[dict[str, Any], list[str]]:
-    book = job.book
-    tags = BookTags(book.title, book.author, book.cover, book.language)
-    whole = "mp3" in book.formats or "m4b" in book.formats
-    book_writer = WavStreamWriter(work / "book.wav") if whole else None
-    marks: list[ChapterMark] = []
-    chapter_files: list[tuple[Path, float]] = []
-    rate: int | None = None
-    for i, chapter in enumerate(job.chapters, 1):
-        start_ms = round(book_writer.duration * 1000) if book_writer else 0
-        with WavStreamWriter(work / f"chapter-{i:03d}.wav") as chapter_writer:
-            writers = [chapter_writer] + ([book_writer] if book_writer else [])
-            for key, pause in chapter.units:
-                pcm = _unit_pcm(cache, key, book)
-                rate = rate or pcm.rate
-                if chapter_writer.frames == 0:
-                    for w in writers:
-                        w.write(_silence(CHAPTER_LEAD_MS, pcm.rate))
-                for w in writers:
-                    w.write(pcm)
-                    w.write(_silence(pause, pcm.rate))
-                progress(1)
-            for w in writers:
-                w.write(_silence(CHAPTER_TAIL_MS, rate or 22050))
-            chapter_seconds = chapter_writer.duration
-        chapter_files.append((work / f"chapter-{i:03d}.wav", chapter_seconds))
-        end_ms = round(book_writer.duration * 1000) if book_writer else 0
-        marks.append(ChapterMark(chapter.title, start_ms, end_ms))
-    if book_writer:
-        book_writer.close()
+def _still_there(root: Path, rel: str, rec: Mapping[str, Any]) -> bool:
+    path = root / rel
+    try:
+        return path.stat().st_size == rec.get("bytes") and sha256_file(path) == rec.get("sha256")
+    except OSError:
+        return False
 
-    produced: dict[str, tuple[Path, float]] = {}
-    if "chapters" in book.formats:
-        total = len(job.chapters)
-        playlist = []
-        for i, ((wav, seconds), chapter) in enumerate(zip(chapter_files, job.chapters), 1):
-            out = work / f"out-chapter-{i:03d}.mp3"
-            write_chapter_mp3(wav, out, tags, chapter.title, i, total)
-            produced[f"chapter-{i:03d}"] = (out, seconds)
-            playlist.append((Path(job.outputs[f"chapter-{i:03d}"]).name, seconds, chapter.title))
-        m3u_path = work / "out.m3u"
-        m3u_path.write_text(m3u(playlist), encoding="utf-8")
-        produced["m3u"] = (m3u_path, sum(s for _, s in chapter_files))
-    for wav, _ in chapter_files:
-        wav.unlink()
-    if whole:
-        total_seconds = marks[-1].end_ms / 1000 if marks else 0.0
-        if "mp3" in book.formats:
-            out = work / "out-book.mp3"
-            write_book_mp3(work / "book.wav", out, tags, marks, work)
-            produced["mp3"] = (out, total_seconds)
-        if "m4b" in book.formats:
-            out = work / "out-book.m4b"
-            write_m4b(work / "book.wav", out, tags, marks, work)
-            produced["m4b"] = (out, total_seconds)
-    written, outputs = [], {}
-    for output_id, rel in job.outputs.items():
-        tmp, seconds = produced[output_id]
-        digest, size = sha256_file(tmp), tmp.stat().st_size
-        if _publish(tmp, root / rel):
-            written.append(rel)
-        outputs[output_id] = {"file": rel, "sha256": digest, "bytes": size, "duration": round(seconds, 3)}
-    entry = {"recipe": job.recipe, "title": book.title, "segments": job.keys(), "outputs": outputs,
-             "chapters": [[m.title, m.start_ms] for m in marks],
-             "sources": {ch.source.name: [ch.title, ch.digest()] for ch in job.chapters}}
-    return entry, written
+
+class _Count:
+    """A sink that only counts samples: a chapter whose length is unknown but whose audio is not needed."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+
+    def write(self, pcm: Pcm) -> None:
+        self.frames += len(pcm.samples)
+
+
+class _Assembly:
+    """One pass over the chapters, writing only what stale outputs need. ffmpeg encodes run on
+    worker threads (each is a subprocess, so it uses another core while this thread streams)."""
+
+    def __init__(self, job: BookJob, cache: SegmentCache, root: Path, work: Path,
+                 progress: Callable[[int], None], previous: Mapping[str, Any]) -> None:
+        self.job, self.cache, self.root, self.work, self.progress = job, cache, root, work, progress
+        self.book = job.book
+        self.previous = previous
+        old = previous.get("outputs", {})
+        self.kept = {oid: old[oid] for oid, rel in job.outputs.items()
+                     if oid in old and old[oid].get("recipe") == job.recipes[oid] and old[oid].get("file") == rel
+                     and _still_there(root, rel, old[oid])}
+        self.tags = BookTags(self.book.title, self.book.author, self.book.cover, self.book.language)
+
+    def run(self) -> tuple[dict[str, Any], list[str]]:
+        pool = ThreadPoolExecutor(ENCODE_WORKERS)
+        try:
+            return self._run(pool)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # no ffmpeg outlives its work folder
+
+    def _run(self, pool: ThreadPoolExecutor) -> tuple[dict[str, Any], list[str]]:
+        job = self.job
+        rate = self._rate()
+        known = self._known_samples(rate)
+        whole = [oid for oid in ("m4b", "mp3") if oid in job.outputs and oid not in self.kept]  # slowest first
+        produced: dict[str, Path] = {}
+        samples: list[int] = []
+        encodes: list[Future[None]] = []
+        book_wav = WavStreamWriter(self.work / "book.wav", rate) if whole else None
+        for i, chapter in enumerate(job.chapters, 1):
+            oid = f"chapter-{i:03d}"
+            sinks: list[Any] = [book_wav] if book_wav else []
+            own = None
+            if oid in job.outputs and oid not in self.kept:
+                own = WavStreamWriter(self.work / f"{oid}.wav", rate)
+                sinks.append(own)
+            if not sinks and known[i - 1] is not None:
+                samples.append(known[i - 1])  # nothing to write, and its length is on record
+                self.progress(len(chapter.units))
+                continue
+            samples.append(self._stream(chapter, sinks or [_Count()], rate))
+            if own:
+                own.close()
+                produced[oid] = self.work / f"out-{oid}.mp3"
+                encodes.append(pool.submit(self._encode_chapter, own.path, produced[oid], chapter.title, i))
+        marks = self._marks(samples, rate)
+        if book_wav:
+            book_wav.close()
+            for oid in whole:
+                produced[oid] = self.work / f"out-book.{oid}"
+                write = write_m4b if oid == "m4b" else write_book_mp3
+                encodes.append(pool.submit(write, book_wav.path, produced[oid], self.tags, marks, self.work))
+        if "m3u" in job.outputs and "m3u" not in self.kept:
+            produced["m3u"] = self.work / "out.m3u"
+            produced["m3u"].write_text(self._playlist(samples, rate), encoding="utf-8")
+        for encode in encodes:
+            encode.result()  # the first failed encode raises here
+        return self._publish_all(produced, samples, rate, marks)
+
+    def _rate(self) -> int:
+        """The book's sample rate: its first sentence's (all come from one provider and voice)."""
+        first = next((k for ch in self.job.chapters for k, _ in ch.units), None)
+        return _unit_pcm(self.cache, first, self.book).rate if first else DEFAULT_RATE
+
+    def _known_samples(self, rate: int) -> list[int | None]:
+        """Per chapter, its length in samples if the last build's is still right (else None)."""
+        n = len(self.job.chapters)
+        old = self.previous.get("samples")
+        if self.previous.get("rate") != rate or not isinstance(old, list) or len(old) != n:
+            return [None] * n
+        whole = [oid for oid in ("mp3", "m4b") if oid in self.job.outputs]
+        if whole and all(oid in self.kept for oid in whole):
+            return list(old)  # their recipes cover every sentence of every chapter
+        return [old[i] if f"chapter-{i + 1:03d}" in self.kept else None for i in range(n)]
+
+    def _stream(self, chapter: ChapterPlan, sinks: list[Any], rate: int) -> int:
+        """Lead silence, each sentence and its pause, tail silence; returns the chapter's samples."""
+        frames = 0
+
+        def put(pcm: Pcm) -> None:
+            nonlocal frames
+            frames += len(pcm.samples)
+            for sink in sinks:
+                sink.write(pcm)
+
+        try:
+            put(Pcm.silence(CHAPTER_LEAD_MS / 1000, rate))
+            for key, pause in chapter.units:
+                put(_unit_pcm(self.cache, key, self.book, rate))
+                put(Pcm.silence(pause / 1000, rate))
+                self.progress(1)
+            put(Pcm.silence(CHAPTER_TAIL_MS / 1000, rate))
+        except BaseException:
+            for sink in sinks:
+                if isinstance(sink, WavStreamWriter):
+                    sink.abort()
+            raise
+        return frames
+
+    def _encode_chapter(self, wav: Path, out: Path, title: str, track: int) -> None:
+        try:
+            write_chapter_mp3(wav, out, self.tags, title, track, len(self.job.chapters))
+        finally:
+            wav.unlink(missing_ok=True)  # a long book's chapter WAVs need not all sit on disk at once
+
+    def _marks(self, samples: list[int], rate: int) -> list[ChapterMark]:
+        marks, at = [], 0
+        for chapter, n in zip(self.job.chapters, samples, strict=True):
+            marks.append(ChapterMark(chapter.title, round(at * 1000 / rate), round((at + n) * 1000 / rate)))
+            at += n
+        return marks
+
+    def _playlist(self, samples: list[int], rate: int) -> str:
+        return m3u([(Path(self.job.outputs[f"chapter-{i:03d}"]).name, n / rate, ch.title)
+                    for i, (ch, n) in enumerate(zip(self.job.chapters, samples, strict=True), 1)])
+
+    def _publish_all(self, produced: dict[str, Path], samples: list[int], rate: int,
+                     marks: list[ChapterMark]) -> tuple[dict[str, Any], list[str]]:
+        job = self.job
+        seconds = {f"chapter-{i:03d}": n / rate for i, n in enumerate(samples, 1)}
+        seconds["m3u"] = seconds["mp3"] = seconds["m4b"] = sum(samples) / rate
+        written, outputs = [], {}
+        for oid, rel in job.outputs.items():
+            if oid in self.kept:
+                outputs[oid] = dict(self.kept[oid])
+                continue
+            tmp = produced[oid]
+            digest, size = sha256_file(tmp), tmp.stat().st_size
+            if _publish(tmp, self.root / rel):
+                written.append(rel)
+            outputs[oid] = {"file": rel, "sha256": digest, "bytes": size, "duration": round(seconds[oid], 3),
+                            "recipe": job.recipes[oid]}
+        entry = {"recipe": job.recipe, "title": self.book.title, "segments": job.keys(), "outputs": outputs,
+                 "chapters": [[m.title, m.start_ms] for m in marks], "rate": rate, "samples": samples,
+                 "sources": {ch.source.name: [ch.title, ch.digest()] for ch in job.chapters}}
+        return entry, written

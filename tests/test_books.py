@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SHARED
 from mutagen.id3 import ID3
 
-from conftest import ROOT, SHARED
+import narrate.books as books
+from narrate.books import build_book, plan_books
+from narrate.build import load_lexicon, make_providers
 from narrate.cache import SegmentCache
 from narrate.errors import NarrateError
 from narrate.manifest import load_manifest
@@ -79,7 +85,7 @@ def test_one_sentence_edit_changes_one_unit_on_a_real_chapter():
     before = [u.text for u in chapter_units(markdown_to_speakable(source), 2000, "en-US", None)]
     after = [u.text for u in chapter_units(markdown_to_speakable(source.replace(sentence, "Keep going!")), 2000, "en-US", None)]
     assert len(before) == len(after) > 100
-    assert [i for i, (a, b) in enumerate(zip(before, after)) if a != b] == [before.index("Keep at it!")]
+    assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [before.index("Keep at it!")]
 
 
 def test_lexicon_applies_to_books():
@@ -120,7 +126,7 @@ def ffmpeg_chapters(path: Path) -> list[tuple[float, str]]:
     starts = [float(s) for s in re.findall(r"Chapter #\d+:\d+: start ([\d.]+)", out)]
     titles = re.findall(r"Chapter #.*\n\s+Metadata:\n\s+title\s+: (.*)", out) or \
         re.findall(r"Chapter #.*\n\s+title\s+: (.*)", out)
-    return list(zip(starts, titles))
+    return list(zip(starts, titles, strict=True))
 
 
 def test_book_outputs_through_the_cli(book):
@@ -167,12 +173,7 @@ def test_text_command(tmp_path):
 def test_failed_assembly_leaves_no_partial_file(book, monkeypatch):
     assert narrate("build", "book.yaml", cwd=book).returncode == 0
     cache = SegmentCache(book / ".narrate-cache")
-    from narrate.books import build_book, plan_books
-    from narrate.build import load_lexicon, make_providers
-
-    manifest = load_manifest(book / "book.yaml")
-    providers, _ = make_providers(manifest)
-    (job,) = plan_books(manifest, providers, load_lexicon(manifest))
+    job = plan_one(book)
     before = {p.name: p.read_bytes() for p in (book / "out" / "guide").iterdir()}
     cache.delete(job.keys()[-1])
     with pytest.raises(NarrateError, match="missing from the cache"):
@@ -192,3 +193,114 @@ def test_plan_shows_chapters_added_changed_removed(book):
     assert "+ books/guide/03-three.md  'Third Way'" in done.stdout
     assert "~ books/guide/02-two.md" in done.stdout and "- books/guide/01-one.md  'First Steps'" in done.stdout
     assert "Plan: 1 to add, 1 to change, 1 to remove." in done.stdout
+
+
+def plan_one(root: Path) -> books.BookJob:
+    manifest = load_manifest(root / "book.yaml")
+    providers, _ = make_providers(manifest)
+    (job,) = plan_books(manifest, providers, load_lexicon(manifest))
+    return job
+
+
+def test_one_sentence_edit_is_one_new_segment_key_on_a_real_chapter(tmp_path):
+    source = (CORPUS / "ch04-01-what-is-ownership.md").read_text()
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "ownership.md").write_text(source)
+    (tmp_path / "book.yaml").write_text(
+        "version: 1\nbooks:\n  rust:\n    title: Ownership\n    sources: ch/*.md\n"
+        "    formats: [m4b]\n    output: out\n")
+    before = plan_one(tmp_path)
+    (tmp_path / "ch" / "ownership.md").write_text(source.replace("Keep at it!", "Keep going!"))
+    after = plan_one(tmp_path)
+    assert len(after.keys()) == len(before.keys()) > 100
+    (added,) = set(after.segments) - set(before.segments)
+    (dropped,) = set(before.segments) - set(after.segments)
+    assert after.segments[added].request.text == "Keep going!"
+    assert before.segments[dropped].request.text == "Keep at it!"
+    assert [i for i, (a, b) in enumerate(zip(before.keys(), after.keys(), strict=True)) if a != b] == \
+        [after.keys().index(added)]
+    assert after.recipes["m4b"] != before.recipes["m4b"] and after.recipe != before.recipe
+
+
+EDITED = "# Second Thoughts\n\nThe second chapter has one paragraph. And a last line.\n"
+
+
+def lock_entry(root: Path) -> dict:
+    return json.loads((root / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["guide"]
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+@pytest.fixture
+def encodes(monkeypatch) -> list[str]:
+    """Records every ffmpeg encode build_book starts: "chapter <track>", "book mp3" or "m4b"."""
+    calls: list[str] = []
+
+    def spy(name, real):
+        def run(*args, **kwargs):
+            calls.append(f"chapter {args[4]}" if name == "write_chapter_mp3" else name)
+            return real(*args, **kwargs)
+        return run
+
+    for name in ("write_chapter_mp3", "write_book_mp3", "write_m4b"):
+        monkeypatch.setattr(books, name, spy(name, getattr(books, name)))
+    return calls
+
+
+def rebuild(root: Path, previous: dict) -> tuple[dict, list[str]]:
+    cache = SegmentCache(root / ".narrate-cache")
+    try:
+        entry, written = build_book(plan_one(root), cache, root, previous=previous)
+    finally:
+        cache.close()
+    return json.loads(json.dumps(entry)), written
+
+
+def test_an_edit_re_encodes_only_what_it_changes_and_matches_a_clean_build(book, encodes):
+    assert narrate("build", "book.yaml", cwd=book).returncode == 0
+    out = book / "out" / "guide"
+    last, last_entry = files(out), lock_entry(book)
+    (book / "ch" / "02-two.md").write_text(EDITED)
+    assert narrate("build", "book.yaml", cwd=book).returncode == 0  # synthesizes the new sentence, renders everything
+    clean, clean_entry = files(out), lock_entry(book)
+    for name, data in last.items():  # back to the files the last build left
+        (out / name).write_bytes(data)
+    entry, written = rebuild(book, last_entry)
+    assert sorted(encodes) == ["chapter 2", "write_book_mp3", "write_m4b"]  # chapter 1 is not re-encoded
+    assert entry == clean_entry and files(out) == clean  # incremental == clean, byte for byte
+    assert sorted(written) == sorted(f"out/guide/{n}" for n in clean if clean[n] != last[n])
+    assert "out/guide/02-second-thoughts.mp3" in written and "out/guide/01-first-steps.mp3" not in written
+
+
+def test_only_a_deleted_or_altered_output_is_rebuilt(book, encodes):
+    assert narrate("build", "book.yaml", cwd=book).returncode == 0
+    out = book / "out" / "guide"
+    before, entry = files(out), lock_entry(book)
+    untouched = (out / "02-second-thoughts.mp3").stat().st_mtime_ns
+    assert rebuild(book, entry) == (entry, []) and encodes == []  # all current: nothing streamed or encoded
+    (out / "01-first-steps.mp3").unlink()
+    (out / "guide.m4b").write_bytes(b"edited by hand")
+    again, written = rebuild(book, entry)
+    assert sorted(encodes) == ["chapter 1", "write_m4b"]
+    assert again == entry and files(out) == before
+    assert sorted(written) == ["out/guide/01-first-steps.mp3", "out/guide/guide.m4b"]
+    assert (out / "02-second-thoughts.mp3").stat().st_mtime_ns == untouched
+
+
+def test_work_folders_of_dead_builds_are_removed(book):
+    assert narrate("build", "book.yaml", cwd=book).returncode == 0
+    out = book / "out" / "guide"
+    host = socket.gethostname()
+    dead = out / f".narrate-work-4194305-{host}-abc123"  # above any pid_max: no such process
+    live = out / f".narrate-work-{os.getpid()}-{host}-abc123"
+    elsewhere = out / ".narrate-work-4194305-another-host-abc123"  # may be a live build on that host
+    old = out / ".narrate-work-4194305-another-host-def456"
+    for folder in (dead, live, elsewhere, old):
+        folder.mkdir()
+        (folder / "book.wav").write_bytes(b"RIFF")
+    os.utime(old, (time.time() - 3 * 86400,) * 2)
+    rebuild(book, lock_entry(book))
+    assert live.exists() and elsewhere.exists() and not dead.exists() and not old.exists()
+    assert len(list(out.glob(".narrate-work-*"))) == 2  # and the build's own folder is gone
