@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,3 +36,35 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+def narrate(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 300,
+            input: str | None = None) -> subprocess.CompletedProcess:
+    """Run the CLI in a fresh interpreter, as a user would (no -q: add it where a test wants it)."""
+    return subprocess.run([sys.executable, "-m", "narrate.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout, input=input)
+
+
+def snapshot(root: Path) -> dict[str, tuple[str, str]]:
+    """Every entry under root: relative path -> (kind, sha256 of a file's bytes or a link's target).
+
+    Compare two snapshots to prove a command touched nothing outside the folders it owns.
+    """
+    found: dict[str, tuple[str, str]] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            found[rel] = ("link", os.readlink(path))
+        elif path.is_file():
+            found[rel] = ("file", hashlib.sha256(path.read_bytes()).hexdigest())
+        elif path.is_dir():
+            found[rel] = ("dir", "")
+    return found
+
+
+def assert_clean_failure(done: subprocess.CompletedProcess, code: int, *fragments: str) -> None:
+    """A refused input: the exit code, no traceback, and every fragment in one stderr line."""
+    assert done.returncode == code, (done.returncode, done.stdout[-2000:], done.stderr[-2000:])
+    assert "Traceback" not in done.stderr, done.stderr[-4000:]
+    lines = done.stderr.splitlines()
+    assert any(all(f in line for f in fragments) for line in lines), (fragments, done.stderr[-4000:])
