@@ -41,7 +41,10 @@ def write_junit(reports: list, path: Path) -> None:
             case = ET.SubElement(suite, "testcase", classname="narrate.segment", name=name)
             ET.SubElement(case, "failure", message=error[:500]).text = error
     ET.indent(suites)
-    write_if_changed(path, ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = path.parent.resolve()  # the folder as given, followed once; never a link out of it
+    write_if_changed(folder / path.name, ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n",
+                     within=folder)
 
 
 def _decode(path: Path, fmt: str) -> "Pcm | None":
@@ -71,7 +74,7 @@ def _preview(pcm: "Pcm", preview_dir: Path) -> Path:
 
     data = wav_bytes(pcm)
     target = preview_dir / f"{hashlib.sha256(data).hexdigest()[:20]}.wav"
-    write_if_changed(target, data)
+    write_if_changed(target, data, within=preview_dir.parent)  # beside the page, never through a link out
     return target
 
 
@@ -152,6 +155,11 @@ if (location.search.includes("selftest")) {{
 
 
 def write_html_report(manifest: Manifest, out_path: Path) -> int:
+    """Write the review page at `out_path` (and WAV previews in `report-audio/` beside it); its
+    folder is the page's output folder: nothing is written through a link that leaves it.
+    Returns the number of rows."""
+    out_path = out_path.parent.resolve() / out_path.name  # the folder as given, followed once
+    out_path.parent.mkdir(parents=True, exist_ok=True)
     lock = LockFile.for_manifest(manifest.path)
     rows = review_rows(manifest, lock, out_path)
     esc = html.escape
@@ -162,5 +170,5 @@ def write_html_report(manifest: Manifest, out_path: Path) -> int:
         f"<td><audio controls preload=\"metadata\" src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\"></audio></td></tr>"
         for r in rows)
     page = _PAGE.format(title=esc(manifest.path.name), count=len(rows), rows=body)
-    write_if_changed(out_path, page.encode("utf-8"))
+    write_if_changed(out_path, page.encode("utf-8"), within=out_path.parent)
     return len(rows)
