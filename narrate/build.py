@@ -78,6 +78,8 @@ def is_current(job: PromptJob, lock: LockFile, stats: BuildState, root: Path) ->
     if not entry or entry.get("recipe") != job.recipe or entry.get("text") != job.text:
         return False
     outs = entry.get("outputs", {})
+    if len(outs) != len(job.outputs):  # a format added or dropped: the entry must be rewritten
+        return False
     for out in job.outputs:
         rec = outs.get(out.format)
         if not rec or rec["file"] != out.path or not _regular(root, out.path) \
@@ -110,6 +112,8 @@ class PlannedBuild:
     books: list[BookJob] = field(default_factory=list)
     stale_books: list[BookJob] = field(default_factory=list)
     left_alone: list[str] = field(default_factory=list)  # one warning per lock-named file not deleted
+    removal_warnings: list[str] = field(default_factory=list)  # the same, found right before deleting
+    orphan_records: dict[str, RecordedOutput] = field(default_factory=dict)  # as the lock was read
     _users: dict[str, list[str]] | None = None
 
     def users_of(self, key: str) -> list[str]:
@@ -148,16 +152,17 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     missing = [plan.segments[k] for k in needed if k in absent]
     planned_files = {out.path for job in plan.jobs for out in job.outputs}
     planned_files |= {rel for job in books for rel in job.outputs.values()}
-    orphans, left_alone = [], []
+    orphans: dict[str, RecordedOutput] = {}
+    left_alone = []
     for rec in _unplanned(lock, planned_files):
         path, reason = _check_removable(manifest, rec)
         if path is not None:
-            orphans.append(rec.file)
+            orphans[rec.file] = rec
         elif reason:
             left_alone.append(f"{shown(lock.path)} lists {shown(rec.file)} ({rec.owner_kind} {shown(rec.owner)}), "
                               f"which {reason}: left alone")
     return PlannedBuild(manifest, plan, lock, stats, stale, missing, sorted(orphans), providers, configs, books,
-                        stale_books, left_alone)
+                        stale_books, left_alone, orphan_records=orphans)
 
 
 def book_is_current(job: "BookJob", lock: LockFile, stats: BuildState, root: Path) -> bool:
@@ -385,8 +390,9 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
     own += [os.path.relpath(lib.output / "index.json", root) for lib in pb.manifest.libraries]
     for rel in own:
         pb.stats.record(root, rel, sha256_file(root / rel))
+    once = set(pb.left_alone) | set(pb.removal_warnings)  # about lock entries now gone: not for the no-op replay
     summary = {"segments": report.segments, "outputs": report.outputs_written + report.outputs_unchanged,
-               "warnings": report.warnings}
+               "warnings": [w for w in report.warnings if w not in once]}
     pb.stats.remember_clean_build(pb.manifest.input_files(), summary)
 
 
@@ -478,13 +484,13 @@ class _Renderer:
 def _remove_orphans(pb: PlannedBuild, report: BuildReport) -> None:
     """Delete the files the plan found removable, checking each again right before (a build may
     run for minutes, and the file may have changed meanwhile)."""
-    records = {rec.file: rec for rec in pb.lock.recorded_outputs()}
     folders = [os.path.realpath(f) for f in output_folders(pb.manifest).values()]
     for rel in pb.orphans:
-        path, reason = _check_removable(pb.manifest, records[rel])
+        path, reason = _check_removable(pb.manifest, pb.orphan_records[rel])
         if path is None:
             if reason:
-                report.warnings.append(f"{shown(pb.lock.path)} lists {shown(rel)}, which {reason}: left alone")
+                pb.removal_warnings.append(f"{shown(pb.lock.path)} lists {shown(rel)}, which {reason}: left alone")
+                report.warnings.append(pb.removal_warnings[-1])
             continue
         stop = next(Path(f) for f in folders if _under(str(path), f))
         if remove_and_prune(path, stop):
