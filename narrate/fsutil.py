@@ -86,7 +86,7 @@ def output_path(folder: Path, path: Path, *, create: bool = True) -> Path:
     full = os.path.normpath(os.path.join(base, path))
     if not _inside(full, base) or full == base:
         raise OutputPathError(f"{shown(path)}: outside the output folder {shown(folder)}; nothing written there")
-    parts = Path(os.path.relpath(full, base)).parts
+    parts = full[len(base.rstrip(os.sep)) + 1:].split(os.sep)  # strings, not Path: this runs per output file
     current = base
     real_base: str | None = None
     for i, part in enumerate(parts):

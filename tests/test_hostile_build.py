@@ -431,3 +431,14 @@ def test_stale_name_pattern():
                  "narrate-tmp-12-h-abc", ".narrate-tmp-12-h-ABC", ".narrate-tmp-12-h-abc.mp3~"):
         assert not fsutil._STALE_NAME.fullmatch(name), name
     assert socket.gethostname()  # the host part is this machine's name, made file-safe
+
+
+def test_release_archive_that_is_a_symlink_to_outside_is_refused(tree):
+    proj = tree / "proj"
+    packages = proj / "out" / "packages"
+    packages.mkdir()
+    (packages / "shop-en-US-ulaw-1.0.tar.gz").symlink_to(tree / "recordings" / "keep.wav")
+    before = outside(tree)
+    done = narrate("package", "m.yaml", cwd=proj)
+    assert_clean_failure(done, 1, "error:", "shop-en-US-ulaw-1.0.tar.gz", "is a symlink to", "outside the output folder")
+    assert (tree / "recordings" / "keep.wav").read_bytes() == KEEP and outside(tree) == before
