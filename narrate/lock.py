@@ -166,6 +166,8 @@ def _entry_problem(entry: Any, where: str) -> tuple[str, str] | None:
             if not isinstance(value, types) or isinstance(value, bool):
                 expected = "a string" if types == (str,) else "a number"
                 return f"{where}.outputs.{oid}.{key}", f"expected {expected}, found {_kind(value)}"
+        if not rec["file"] or "\0" in rec["file"]:
+            return f"{where}.outputs.{oid}.file", "expected a file path, found an empty name or a NUL byte"
     chapters = entry.get("chapters", [])
     if not (isinstance(chapters, list) and all(isinstance(c, list) and len(c) == 2 and isinstance(c[0], str)
                                                and isinstance(c[1], (int, float)) for c in chapters)):

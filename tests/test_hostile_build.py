@@ -174,6 +174,8 @@ LOCK_MESSAGE = "delete it or restore it from git; narrate will rebuild it"
     ('{"narrate_lock": 1, "manifests": {"m.yaml": {"prompts": {"a": {"outputs": {"ulaw": {"file": "x"}}}}}}}\n',
      "narrate.lock:1:", "outputs.ulaw.sha256: expected a string, found null"),
     ('{"narrate_lock": 7, "manifests": {}}\n', "narrate.lock:", "expected lock version 1, found 7"),
+    ('{"narrate_lock": 1, "manifests": {"m.yaml": {"books": {"b": {"outputs": {"mp3": {"file": "a\\u0000b", '
+     '"sha256": "0", "bytes": 1, "duration": 1}}}}}}}\n', "narrate.lock:1:", "books.b.outputs.mp3.file: expected a file path"),
 ])
 def test_lock_of_the_wrong_shape_is_a_clear_error(tree, text, where, fragment):
     (tree / "proj" / "narrate.lock").write_text(text)
@@ -442,3 +444,30 @@ def test_release_archive_that_is_a_symlink_to_outside_is_refused(tree):
     done = narrate("package", "m.yaml", cwd=proj)
     assert_clean_failure(done, 1, "error:", "shop-en-US-ulaw-1.0.tar.gz", "is a symlink to", "outside the output folder")
     assert (tree / "recordings" / "keep.wav").read_bytes() == KEEP and outside(tree) == before
+
+
+def test_procs_stop_all_kills_running_children_and_refuses_new_ones():
+    import signal
+    import threading
+
+    from narrate import procs
+    from narrate.errors import Interrupted
+
+    results = []
+    worker = threading.Thread(target=lambda: results.append(procs.run(["sleep", "30"])))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not procs.live_pids():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    t0 = time.monotonic()
+    try:
+        assert procs.stop_all(signal.SIGTERM) == 1
+        worker.join(timeout=10)
+        assert time.monotonic() - t0 < 5 and results[0].returncode == -signal.SIGKILL
+        with pytest.raises(Interrupted) as info:
+            procs.run(["true"])
+        assert info.value.exit_code == 143 and procs.live_pids() == []
+    finally:
+        procs.reset()
+    assert procs.run(["true"]).returncode == 0
