@@ -122,6 +122,18 @@ def output_path(folder: Path, path: Path, *, create: bool = True) -> Path:
     raise AssertionError("unreachable")  # pragma: no cover - parts is never empty
 
 
+def regular_file_inside(path: Path, folders: list[Path]) -> bool:
+    """True if `path` is a regular file (not a link, FIFO or device) whose real location is inside
+    one of `folders`: the test for reading a file an untrusted record (the lock) names."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        real = os.path.realpath(path)
+    except (OSError, ValueError):
+        return False
+    return any(_inside(real, os.path.realpath(f)) for f in folders)
+
+
 def write_atomic(path: Path, data: bytes, *, within: Path | None = None) -> Path:
     """Write `data` to `path` whole or not at all: a temp file in the same folder, fsync, rename.
 

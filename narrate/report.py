@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .fsutil import write_if_changed
+from .fsutil import regular_file_inside, write_if_changed
 from .lock import LockFile
 from .manifest import Manifest
 
@@ -84,6 +84,11 @@ def review_rows(manifest: Manifest, lock: LockFile, out_path: Path) -> list[dict
     `report-audio/` beside the page (G.711, headerless PCM)."""
     root = manifest.root
     preview_dir = out_path.parent / "report-audio"
+    folders = [lib.output for lib in manifest.libraries] + [book.output for book in manifest.books]
+
+    def owned(path: Path) -> bool:  # the lock is untrusted: never read what is not an output (/dev/zero...)
+        return regular_file_inside(path, folders)
+
     rows = []
     for job_id, entry in sorted(lock.prompts.items()):
         library, language, name = job_id.split("/", 2)
@@ -92,7 +97,7 @@ def review_rows(manifest: Manifest, lock: LockFile, out_path: Path) -> list[dict
             continue
         fmt = next((f for f in BROWSER_FORMATS if f in outputs), sorted(outputs)[0])
         source = root / outputs[fmt]["file"]
-        if not source.exists():
+        if not owned(source):
             continue
         pcm = _decode(source, fmt)
         if fmt in BROWSER_FORMATS:
@@ -112,7 +117,7 @@ def review_rows(manifest: Manifest, lock: LockFile, out_path: Path) -> list[dict
         if not any(rec for _, _, rec in parts):  # no chapter files: the whole book as one row
             parts = [("book", entry.get("title", book_name), outputs.get("mp3"))]
         for name, title, rec in parts:
-            if rec and (root / rec["file"]).exists():
+            if rec and owned(root / rec["file"]):
                 rows.append({"kind": f"book {book_name}", "name": name, "language": languages.get(book_name, ""),
                              "text": title, "duration": rec["duration"],
                              "level": _level(_decode(root / rec["file"], "mp3")),

@@ -471,3 +471,16 @@ def test_procs_stop_all_kills_running_children_and_refuses_new_ones():
     finally:
         procs.reset()
     assert procs.run(["true"]).returncode == 0
+
+
+def test_review_page_never_reads_what_the_lock_names_outside(tree):
+    """A lock pointing a prompt at /dev/zero (endless) or at a user's file: the page skips the row."""
+    def point(section):
+        section["prompts"]["shop/en-US/welcome"]["outputs"]["wav"]["file"] = "/dev/zero"
+        section["prompts"]["shop/en-US/goodbye"]["outputs"]["wav"]["file"] = "../recordings/keep.wav"
+
+    edit_lock(tree, point)
+    before = outside(tree, "review.html")
+    done = narrate("report", "m.yaml", "-o", str(tree / "review.html"), cwd=tree / "proj", timeout=60)
+    assert done.returncode == 0 and done.stdout.strip().endswith("review.html: 0 recordings"), done
+    assert "keep.wav" not in (tree / "review.html").read_text() and outside(tree, "review.html") == before
