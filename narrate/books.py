@@ -15,9 +15,7 @@ import hashlib
 import os
 import re
 import shutil
-import socket
-import tempfile
-import time
+import stat
 import unicodedata
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,7 +31,7 @@ from .audio.resample import resample
 from .audio.stream import WavStreamWriter
 from .cache import SegmentCache
 from .errors import ManifestError, NarrateError, Problem
-from .fsutil import sha256_file
+from .fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
 from .manifest import Book, Manifest
 from .package.book import AAC_ARGS, MP3_ARGS, BookTags, ChapterMark, m3u, write_book_mp3, write_chapter_mp3, write_m4b
 from .plan import KeyMaker, Segment, manifest_relative
@@ -46,8 +44,6 @@ BOOK_RENDER_VERSION = "2"
 CHAPTER_LEAD_MS = 400
 CHAPTER_TAIL_MS = 1200
 DEFAULT_RATE = 22050  # a book without a single sentence: silence only
-WORK_PREFIX = ".narrate-work-"
-ABANDONED_AFTER_S = 2 * 86400  # a work folder older than this is no live build's, whatever its host
 # ffmpeg processes at once (tens of MB each). One more than the cores: the M4B, the slowest encode,
 # then starts the moment the book's WAV is complete instead of queueing behind chapter MP3s.
 ENCODE_WORKERS = (os.cpu_count() or 1) + 1
@@ -168,48 +164,6 @@ def _unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int | None = None
     return resample(pcm, rate) if rate else pcm
 
 
-def _publish(tmp: Path, final: Path) -> bool:
-    """Move a finished file into place atomically, unless the same bytes are already there."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    if final.exists() and final.stat().st_size == tmp.stat().st_size and sha256_file(final) == sha256_file(tmp):
-        tmp.unlink()
-        return False
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
-    return True
-
-
-def _work_prefix() -> str:
-    # mkdtemp's random suffix has no "-", so the pid and host can be read back from the name.
-    return f"{WORK_PREFIX}{os.getpid()}-{socket.gethostname()}-"
-
-
-def _remove_abandoned_work(out_dir: Path) -> None:
-    """A killed build leaves its work folder behind (gigabytes of WAV for a long book). Remove the
-    ones whose process is gone from this host, and any older than ABANDONED_AFTER_S (another host's)."""
-    for folder in out_dir.glob(f"{WORK_PREFIX}*"):
-        pid, _, rest = folder.name[len(WORK_PREFIX):].partition("-")
-        host = rest.rpartition("-")[0]
-        try:
-            age = time.time() - folder.stat().st_mtime
-        except OSError:
-            continue
-        here = host == socket.gethostname() and pid.isdigit()
-        if (here and not _alive(int(pid))) or age > ABANDONED_AFTER_S:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # it exists, under another user
-    return True
-
-
 def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable[[int], None] = lambda n: None,
                *, previous: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
     """Assemble one book. Returns (its lock entry, the output paths whose bytes changed).
@@ -219,13 +173,14 @@ def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable
     `previous`, every output is rendered (and still only replaced if its bytes changed).
     `progress(n)` is called as sentences are streamed (or skipped), len(job.keys()) in all.
     """
-    out_dir = root / job.prefix
+    out_dir = Path(os.path.normpath(root / job.prefix))  # the book's output folder, as the manifest resolved it
     out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned_work(out_dir)
+    # A killed build leaves its work folder behind (gigabytes of WAV for a long book).
+    remove_stale_temps(out_dir, recursive=False)
     # Same filesystem as the outputs, so publishing is a rename.
-    work = Path(tempfile.mkdtemp(prefix=_work_prefix(), dir=out_dir))
+    work = make_work_dir(out_dir)
     try:
-        return _Assembly(job, cache, root, work, progress, previous or {}).run()
+        return _Assembly(job, cache, root, work, progress, previous or {}, out_dir).run()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -233,7 +188,8 @@ def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable
 def _still_there(root: Path, rel: str, rec: Mapping[str, Any]) -> bool:
     path = root / rel
     try:
-        return path.stat().st_size == rec.get("bytes") and sha256_file(path) == rec.get("sha256")
+        st = os.lstat(path)  # a link is never "still there": it may lead out, or to a FIFO
+        return stat.S_ISREG(st.st_mode) and st.st_size == rec.get("bytes") and sha256_file(path) == rec.get("sha256")
     except OSError:
         return False
 
@@ -253,8 +209,9 @@ class _Assembly:
     worker threads (each is a subprocess, so it uses another core while this thread streams)."""
 
     def __init__(self, job: BookJob, cache: SegmentCache, root: Path, work: Path,
-                 progress: Callable[[int], None], previous: Mapping[str, Any]) -> None:
+                 progress: Callable[[int], None], previous: Mapping[str, Any], out_dir: Path) -> None:
         self.job, self.cache, self.root, self.work, self.progress = job, cache, root, work, progress
+        self.out_dir = out_dir
         self.book = job.book
         self.previous = previous
         old = previous.get("outputs", {})
@@ -378,7 +335,7 @@ class _Assembly:
                 continue
             tmp = produced[oid]
             digest, size = sha256_file(tmp), tmp.stat().st_size
-            if _publish(tmp, self.root / rel):
+            if publish(tmp, self.root / rel, within=self.out_dir):
                 written.append(rel)
             outputs[oid] = {"file": rel, "sha256": digest, "bytes": size, "duration": round(seconds[oid], 3),
                             "recipe": job.recipes[oid]}

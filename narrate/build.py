@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import threading
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from .cache import SegmentCache
 from .errors import ManifestError, NarrateError, Problem, UsageError
-from .fsutil import remove_and_prune, sha256_file, write_if_changed
-from .lock import LockFile
+from .fsutil import remove_and_prune, remove_stale_temps, sha256_file, shown, write_if_changed
+from .lock import LockFile, RecordedOutput
 from .manifest import Library, Manifest
 from .plan import Plan, PromptJob, Segment, manifest_relative, plan_manifest
 from .providers.base import Provider, ProviderConfig
@@ -28,10 +29,6 @@ from .state import BuildState
 
 if TYPE_CHECKING:
     from .books import BookJob
-
-# What an orphaned lock entry may delete: only file types narrate writes.
-AUDIO_SUFFIXES = {".ulaw", ".alaw", ".wav", ".wav16", ".sln16", ".mp3", ".m4b", ".m3u"}
-
 
 def load_lexicon(manifest: Manifest):
     if manifest.lexicon is None:
@@ -81,11 +78,22 @@ def is_current(job: PromptJob, lock: LockFile, stats: BuildState, root: Path) ->
     if not entry or entry.get("recipe") != job.recipe or entry.get("text") != job.text:
         return False
     outs = entry.get("outputs", {})
+    if len(outs) != len(job.outputs):  # a format added or dropped: the entry must be rewritten
+        return False
     for out in job.outputs:
         rec = outs.get(out.format)
-        if not rec or rec["file"] != out.path or stats.sha256(root, out.path) != rec["sha256"]:
+        if not rec or rec["file"] != out.path or not _regular(root, out.path) \
+                or stats.sha256(root, out.path) != rec["sha256"]:
             return False
     return True
+
+
+def _regular(root: Path, rel: str) -> bool:
+    """A regular file, not a link (which may lead out of the folder, or to a FIFO that never ends)."""
+    try:
+        return stat.S_ISREG(os.lstat(os.path.join(root, rel)).st_mode)
+    except OSError:
+        return False
 
 
 @dataclass
@@ -98,11 +106,14 @@ class PlannedBuild:
     stats: BuildState
     stale: list[PromptJob]
     missing: list[Segment]
-    orphans: list[str]
+    orphans: list[str]  # lock-recorded files this build deletes (checked by _check_removable)
     providers: dict[str, Provider]
     configs: dict[str, ProviderConfig]
     books: list[BookJob] = field(default_factory=list)
     stale_books: list[BookJob] = field(default_factory=list)
+    left_alone: list[str] = field(default_factory=list)  # one warning per lock-named file not deleted
+    removal_warnings: list[str] = field(default_factory=list)  # the same, found right before deleting
+    orphan_records: dict[str, RecordedOutput] = field(default_factory=dict)  # as the lock was read
     _users: dict[str, list[str]] | None = None
 
     def users_of(self, key: str) -> list[str]:
@@ -141,8 +152,17 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     missing = [plan.segments[k] for k in needed if k in absent]
     planned_files = {out.path for job in plan.jobs for out in job.outputs}
     planned_files |= {rel for job in books for rel in job.outputs.values()}
-    orphans = sorted(f for f in lock.output_files() if f not in planned_files and _removable(root, f))
-    return PlannedBuild(manifest, plan, lock, stats, stale, missing, orphans, providers, configs, books, stale_books)
+    orphans: dict[str, RecordedOutput] = {}
+    left_alone = []
+    for rec in _unplanned(lock, planned_files):
+        path, reason = _check_removable(manifest, rec)
+        if path is not None:
+            orphans[rec.file] = rec
+        elif reason:
+            left_alone.append(f"{shown(lock.path)} lists {shown(rec.file)} ({rec.owner_kind} {shown(rec.owner)}), "
+                              f"which {reason}: left alone")
+    return PlannedBuild(manifest, plan, lock, stats, stale, missing, sorted(orphans), providers, configs, books,
+                        stale_books, left_alone, orphan_records=orphans)
 
 
 def book_is_current(job: "BookJob", lock: LockFile, stats: BuildState, root: Path) -> bool:
@@ -150,16 +170,73 @@ def book_is_current(job: "BookJob", lock: LockFile, stats: BuildState, root: Pat
     if not entry or entry.get("recipe") != job.recipe or set(entry.get("outputs", {})) != set(job.outputs) \
             or "sources" not in entry:
         return False
-    return all(rec["file"] == job.outputs[oid] and stats.sha256(root, rec["file"]) == rec["sha256"]
-               for oid, rec in entry["outputs"].items())
+    return all(rec["file"] == job.outputs[oid] and _regular(root, rec["file"])
+               and stats.sha256(root, rec["file"]) == rec["sha256"] for oid, rec in entry["outputs"].items())
 
 
-def _removable(root: Path, rel: str) -> bool:
-    """Only delete what narrate could have written: audio files in the project (the manifest's
-    folder's parent), never through a symlink. A hand-edited lock cannot delete anything else."""
-    path = root / rel
-    return (path.suffix in AUDIO_SUFFIXES and not path.is_symlink()
-            and path.resolve().is_relative_to(root.parent))
+def _unplanned(lock: LockFile, planned: set[str]) -> list[RecordedOutput]:
+    """The lock's outputs that this build does not produce, each file once."""
+    seen: set[str] = set()
+    found = []
+    for rec in lock.recorded_outputs():
+        if rec.file not in planned and rec.file not in seen:
+            seen.add(rec.file)
+            found.append(rec)
+    return found
+
+
+def output_folders(manifest: Manifest) -> dict[tuple[str, str], Path]:
+    """(kind, name) -> the output folder the manifest declares (resolved once, at load)."""
+    folders = {("library", lib.name): lib.output for lib in manifest.libraries}
+    folders.update({("book", book.name): book.output for book in manifest.books})
+    return folders
+
+
+def _check_removable(manifest: Manifest, rec: RecordedOutput) -> tuple[Path | None, str]:
+    """May a build delete this lock-recorded file? (path to unlink, "") if so; else (None, why not),
+    with an empty reason when the file is simply gone.
+
+    A lock is a file anyone can edit, so it proves nothing alone (DESIGN.md invariant 8). The file
+    must be inside the output folder the manifest declares for the entry's library or book (any
+    folder the manifest declares, when that library or book was removed from it), reached without
+    a symlink leaving it, be a regular file (not a link), and still hold the bytes the lock
+    recorded, so that a file someone replaced or edited is never lost.
+    """
+    folders = output_folders(manifest)
+    own = folders.get((rec.owner_kind, rec.owner))
+    candidates = [own] if own is not None else list(folders.values())
+    full = os.path.normpath(os.path.join(manifest.root, rec.file))
+    folder = next((f for f in candidates if _under(full, os.path.abspath(f))), None)
+    if folder is None:
+        what = f"the output folder of {rec.owner_kind} {shown(rec.owner)}" if own is not None else \
+            "every output folder this manifest declares"
+        return None, f"is outside {what}"
+    real_folder = os.path.realpath(folder)
+    real_parent = os.path.realpath(os.path.dirname(full))
+    if not (real_parent == real_folder or _under(real_parent, real_folder)):
+        return None, "is reached through a symlink that leaves its output folder"
+    path = Path(real_parent, os.path.basename(full))
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None, ""
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISLNK(st.st_mode):
+        return None, "is a symlink"
+    if not stat.S_ISREG(st.st_mode):
+        return None, "is not a regular file"
+    try:
+        same = sha256_file(path) == rec.sha256
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or exc})"
+    if not same:
+        return None, "changed since narrate wrote it"
+    return path, ""
+
+
+def _under(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None = None,
@@ -168,7 +245,7 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
     events = events or BuildEvents()
     pb = prepare_build(manifest, cache, transport=transport)
     report = BuildReport(str(manifest.path), segments=len(pb.plan.segments))
-    report.warnings = [str(w) for w in manifest.warnings]
+    report.warnings = [str(w) for w in manifest.warnings] + pb.left_alone
     report.cached = report.segments - len(pb.missing)
     report.missing_segments = [_describe(pb, s) for s in pb.missing]
     chars_needed = sum(len(s.request.text) for s in pb.missing)
@@ -184,6 +261,7 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
     if pb.missing and options.offline:
         report.errors = [f"not in the cache (offline): {d}" for d in report.missing_segments]
         return report
+    _remove_stale_temps(manifest)
     stale_ids = {j.id for j in pb.stale}
     report.outputs_unchanged += sum(len(j.outputs) for j in pb.plan.jobs if j.id not in stale_ids)
     if pb.missing:
@@ -244,6 +322,8 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
                 _write_index(pb, lib)
             except OSError as exc:
                 report.errors.append(f"libraries.{lib.name}: cannot write index.json: {exc.strerror or exc}")
+            except NarrateError as exc:  # OutputPathError
+                report.errors.append(f"libraries.{lib.name}: {exc}")
         pb.lock.save()
     if manifest.package.get("on_build") and manifest.libraries and not report.errors:
         _package(pb)
@@ -256,6 +336,15 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
     for p in pb.providers.values():
         p.close()
     return report
+
+
+def _remove_stale_temps(manifest: Manifest) -> None:
+    """Temp files and work folders that killed builds left in this manifest's output folders (and
+    beside its lock); only names that match narrate's own pattern (fsutil.is_stale_temp)."""
+    for folder in output_folders(manifest).values():
+        if folder.is_dir():
+            remove_stale_temps(folder)
+    remove_stale_temps(manifest.root, recursive=False)
 
 
 def _build_book(pb: PlannedBuild, job: "BookJob", cache: SegmentCache, report: BuildReport,
@@ -301,8 +390,9 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
     own += [os.path.relpath(lib.output / "index.json", root) for lib in pb.manifest.libraries]
     for rel in own:
         pb.stats.record(root, rel, sha256_file(root / rel))
+    once = set(pb.left_alone) | set(pb.removal_warnings)  # about lock entries now gone: not for the no-op replay
     summary = {"segments": report.segments, "outputs": report.outputs_written + report.outputs_unchanged,
-               "warnings": report.warnings}
+               "warnings": [w for w in report.warnings if w not in once]}
     pb.stats.remember_clean_build(pb.manifest.input_files(), summary)
 
 
@@ -317,6 +407,7 @@ class _Renderer:
 
     def __init__(self, pb: PlannedBuild, cache: SegmentCache, report: BuildReport, events: BuildEvents) -> None:
         self.pb, self.cache, self.report, self.events = pb, cache, report, events
+        self.folders = {lib.name: lib.output for lib in pb.manifest.libraries}
         self.lock = threading.Lock()
         self.pool: ThreadPoolExecutor | None = None
         self.futures: list[Future] = []
@@ -346,6 +437,7 @@ class _Renderer:
         from .render import prepare, render_formats
 
         root = self.pb.manifest.root
+        folder = self.folders[job.library]
         parts = []
         for key in job.segments:
             entry = self.cache.get(key)
@@ -365,10 +457,14 @@ class _Renderer:
         for out, file in zip(job.outputs, rendered):
             digest = hashlib.sha256(file.data).hexdigest()
             try:
-                changed = write_if_changed(root / out.path, file.data)
+                changed = write_if_changed(root / out.path, file.data, within=folder)
             except OSError as exc:  # full disk, permissions: the segments stay cached for the next try
                 with self.lock:
                     self.report.errors.append(f"{job.id}: cannot write {out.path}: {exc.strerror or exc}")
+                return
+            except NarrateError as exc:  # OutputPathError: a link or `..` would leave the output folder
+                with self.lock:
+                    self.report.errors.append(f"{job.id}: {exc}")
                 return
             if changed:
                 written.append(out.path)
@@ -386,10 +482,18 @@ class _Renderer:
 
 
 def _remove_orphans(pb: PlannedBuild, report: BuildReport) -> None:
-    root = pb.manifest.root
+    """Delete the files the plan found removable, checking each again right before (a build may
+    run for minutes, and the file may have changed meanwhile)."""
+    folders = [os.path.realpath(f) for f in output_folders(pb.manifest).values()]
     for rel in pb.orphans:
-        stop = next((lib.output for lib in pb.manifest.libraries if (root / rel).resolve().is_relative_to(lib.output)), root)
-        if remove_and_prune(root / rel, stop):
+        path, reason = _check_removable(pb.manifest, pb.orphan_records[rel])
+        if path is None:
+            if reason:
+                pb.removal_warnings.append(f"{shown(pb.lock.path)} lists {shown(rel)}, which {reason}: left alone")
+                report.warnings.append(pb.removal_warnings[-1])
+            continue
+        stop = next(Path(f) for f in folders if _under(str(path), f))
+        if remove_and_prune(path, stop):
             report.outputs_removed += 1
             report.removed.append(rel)
         pb.stats.forget(rel)
@@ -417,4 +521,4 @@ def _write_index(pb: PlannedBuild, lib: Library) -> None:
     rows_text = ",\n".join(" " + json.dumps(r, ensure_ascii=False) for r in rows)
     text = json.dumps(head, ensure_ascii=False)[:-1] + ', "prompts": [\n' + rows_text + "\n]}\n"
     lib.output.mkdir(parents=True, exist_ok=True)
-    write_if_changed(lib.output / "index.json", text.encode("utf-8"))
+    write_if_changed(lib.output / "index.json", text.encode("utf-8"), within=lib.output)

@@ -1,20 +1,28 @@
 """Thin click commands. The only module that prints or draws progress bars.
 
-Exit codes: 0 success, 1 build or check failure, 2 bad input (manifest, usage, voices).
+Exit codes: 0 success, 1 build or check failure, 2 bad input (manifest, usage, voices, lock),
+70 internal error (a bug: an exception narrate did not anticipate), 130 / 143 stopped by SIGINT /
+SIGTERM.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
-from .errors import ManifestError, NarrateError, UsageError
+from .errors import Interrupted, ManifestError, NarrateError, UsageError
+from .fsutil import shown
+
+INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE in BSD sysexits.h: "an internal software error has been detected"
 
 log = logging.getLogger("narrate")
 
@@ -26,9 +34,22 @@ class Context:
 
 
 def _run(ctx: Context, fn: Callable[[], int | None]) -> None:
-    """Map narrate's exceptions to one-line messages and exit codes; tracebacks only with -v."""
+    """The one wrapper every command runs in. Maps narrate's exceptions to one-line messages and
+    exit codes (tracebacks only with -v), anything unanticipated to `internal error: ...` and exit
+    70, and SIGINT/SIGTERM to a stop: child processes ended, exit 130/143."""
+    restore = _stop_on_signals()
     try:
-        code = fn() or 0
+        code = _call(ctx, fn)
+    finally:
+        restore()
+    sys.exit(code)
+
+
+def _call(ctx: Context, fn: Callable[[], int | None]) -> int:
+    try:
+        return fn() or 0
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise  # click's own: it prints them and picks the exit code
     except ManifestError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
@@ -41,15 +62,48 @@ def _run(ctx: Context, fn: Callable[[], int | None]) -> None:
             traceback.print_exc()
         code = exc.exit_code
     except OSError as exc:  # a file narrate could not read or write: say which, keep what is done
-        where = f" ({exc.filename})" if exc.filename else ""
+        where = f" ({shown(exc.filename)})" if exc.filename else ""
         click.echo(f"error: {exc.strerror or exc}{where}", err=True)
         if ctx.verbose:
             traceback.print_exc()
         code = 1
-    except KeyboardInterrupt:
-        click.echo("interrupted: everything synthesized so far is cached", err=True)
-        code = 130
-    sys.exit(code)
+    except KeyboardInterrupt as exc:  # Interrupted (SIGTERM, SIGINT) or a Ctrl-C that came first
+        name = signal.Signals(exc.signum).name if isinstance(exc, Interrupted) else "SIGINT"
+        click.echo(f"stopped by {name}: child processes ended; everything synthesized so far is cached", err=True)
+        code = exc.exit_code if isinstance(exc, Interrupted) else 130
+    except Exception as exc:  # a bug: one line, the traceback with -v
+        click.echo(f"internal error: {type(exc).__name__}: {shown(exc)}; rerun with -v and report it", err=True)
+        if ctx.verbose:
+            traceback.print_exc()
+        code = INTERNAL_ERROR_EXIT
+    return code
+
+
+def _stop_on_signals() -> Callable[[], None]:
+    """Turn SIGINT and SIGTERM into Interrupted on the main thread, after killing every child
+    process (procs.stop_all), so cleanups run and nothing outlives narrate. A second signal exits
+    at once. Returns a function that puts the previous handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # only the main thread may set handlers (an embedding caller's thread)
+    from . import procs
+
+    fired: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        procs.stop_all(signum)
+        if fired:  # the first one is still unwinding (waiting for requests in flight): stop now
+            os._exit(128 + signum)
+        fired.append(signum)
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        procs.reset()
+
+    return restore
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

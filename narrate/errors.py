@@ -108,3 +108,31 @@ class PlatformLimitError(NarrateError):
     """An output violates a telephony platform's documented limit."""
 
     exit_code = 2
+
+
+class LockError(NarrateError):
+    """narrate.lock is not valid JSON or not the shape narrate writes. The message names the file,
+    where it is wrong, and how to recover (delete or restore it; the next build rebuilds it)."""
+
+    exit_code = 2
+
+
+class OutputPathError(NarrateError):
+    """An output path would leave its output folder (through `..` or a symlink), or a link or folder
+    stands where an output file should be. Nothing was written there."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM reached narrate: its child processes are stopped, what is cached stays.
+
+    A KeyboardInterrupt, so that every `except Exception` lets it through and every cleanup that
+    handles Ctrl-C handles SIGTERM the same way. Exit code 128 + the signal's number (130, 143).
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum

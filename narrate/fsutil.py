@@ -1,30 +1,182 @@
-"""Atomic file writes: outputs and state appear whole or not at all (DESIGN.md invariant 3)."""
+"""Files narrate writes: atomic, inside their own folder, never through a link, and recognisable.
+
+- Atomic (DESIGN.md invariant 3): write a temp file in the same folder, fsync, rename.
+- Contained (invariant 8): every output path is checked by `output_path` against the folder it
+  belongs to before anything is written. The folder itself is taken as given, already resolved
+  (the manifest resolves each declared output folder once, so a folder the user made a symlink
+  is followed at its root); below it, no `..` and no symlink may lead out. A symlink standing
+  where an output file goes is replaced by a regular file only if it points inside the folder.
+- Recognisable: temp files and work folders are named `.narrate-tmp-<pid>-<host>-<random>[.ext]`
+  and `.narrate-work-<pid>-<host>-<random>`, so a later build can remove the ones a killed build
+  left (`remove_stale_temps`) and nothing else.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
+import socket
+import stat
 import tempfile
+import time
 from pathlib import Path
 
+from .errors import OutputPathError
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same directory, fsync, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+TEMP_PREFIX = ".narrate-tmp-"
+WORK_PREFIX = ".narrate-work-"
+# A temp file or work folder older than this belongs to no live build, whatever its host: a single
+# write lasts seconds, and the longest book build measured (bench/book.py, 10 hours) minutes.
+STALE_AFTER_S = 86400
+_STALE_NAME = re.compile(r"\.narrate-(?P<kind>tmp|work)-(?P<pid>[0-9]+)-(?P<host>[A-Za-z0-9._-]+)"
+                         r"-(?P<rand>[a-z0-9_]+)(?:\.[A-Za-z0-9]+)*")
+
+
+def shown(text: object) -> str:
+    """`text` safe to print on one terminal line: control, bidi and zero-width characters (every
+    character Python does not call printable) become escapes such as \\x1b or \\u202e."""
+    s = str(text)
+    if s.isprintable():
+        return s
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in s)
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname())[:64] or "host"
+
+
+def temp_prefix(kind: str = "tmp") -> str:
+    """`.narrate-<kind>-<pid>-<host>-`: mkstemp/mkdtemp add 8 characters of [a-z0-9_]."""
+    return f".narrate-{kind}-{os.getpid()}-{_host()}-"
+
+
+def make_temp(folder: Path, suffix: str = "") -> tuple[int, Path]:
+    """A new temp file in `folder` with narrate's name pattern: (open fd, path). `suffix` such as
+    ".m4b" keeps an extension that ffmpeg chooses its muxer by."""
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=suffix, dir=folder)
+    return fd, Path(tmp)
+
+
+def make_work_dir(folder: Path) -> Path:
+    """A new private work folder in `folder` (same filesystem as the outputs: publishing is a rename)."""
+    return Path(tempfile.mkdtemp(prefix=temp_prefix("work"), dir=folder))
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def output_path(folder: Path, path: Path, *, create: bool = True) -> Path:
+    """Check that `path` stays inside `folder`, and return the path to write it at.
+
+    `folder` is an output folder as declared (absolute; symlinks in its own path are followed: it
+    is the user's choice). `path` may be relative to it or absolute. Every component below
+    `folder` is looked at (lstat): a symlinked subfolder is followed only if it resolves inside
+    `folder`, and the returned path goes through no link. With `create`, missing subfolders are
+    made, only after the part above them was checked. The last component may be missing, a
+    regular file, or a symlink that resolves inside `folder` (os.replace then replaces the link
+    itself, never its target).
+
+    Raises OutputPathError (naming the path) if `path` leaves `folder` by `..`, an absolute path
+    or a symlink, or if a folder, a device or a FIFO stands where the file should be.
+    """
+    base = os.path.abspath(folder)
+    full = os.path.normpath(os.path.join(base, path))
+    if not _inside(full, base) or full == base:
+        raise OutputPathError(f"{shown(path)}: outside the output folder {shown(folder)}; nothing written there")
+    parts = full[len(base.rstrip(os.sep)) + 1:].split(os.sep)  # strings, not Path: this runs per output file
+    current = base
+    real_base: str | None = None
+    for i, part in enumerate(parts):
+        nxt = os.path.join(current, part)
+        last = i == len(parts) - 1
+        try:
+            st = os.lstat(nxt)
+        except FileNotFoundError:
+            rest = os.path.join(current, *parts[i:])
+            if not last and create:
+                os.makedirs(os.path.dirname(rest), exist_ok=True)  # under `current`, which was checked
+            return Path(rest)
+        if stat.S_ISLNK(st.st_mode):
+            real_base = real_base or os.path.realpath(base)
+            target = os.path.realpath(nxt)
+            if not _inside(target, real_base) or target == real_base:
+                raise OutputPathError(f"{shown(full)}: {shown(nxt)} is a symlink to {shown(target)}, outside the "
+                                      f"output folder {shown(folder)}; nothing written there")
+            if last:
+                if os.path.isdir(target):
+                    raise OutputPathError(f"{shown(full)}: a symlink to a folder stands where the file goes")
+                return Path(nxt)  # a link inside: replaced by the file, its target left alone
+            current = target
+            continue
+        if last:
+            if not stat.S_ISREG(st.st_mode):
+                what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+                raise OutputPathError(f"{shown(full)}: {what} stands where an output file goes; nothing written")
+            return Path(nxt)
+        if not stat.S_ISDIR(st.st_mode):
+            raise OutputPathError(f"{shown(full)}: {shown(nxt)} is not a folder")
+        current = nxt
+    raise AssertionError("unreachable")  # pragma: no cover - parts is never empty
+
+
+def regular_file_inside(path: Path, folders: list[Path]) -> bool:
+    """True if `path` is a regular file (not a link, FIFO or device) whose real location is inside
+    one of `folders`: the test for reading a file an untrusted record (the lock) names."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        real = os.path.realpath(path)
+    except (OSError, ValueError):
+        return False
+    return any(_inside(real, os.path.realpath(f)) for f in folders)
+
+
+def write_atomic(path: Path, data: bytes, *, within: Path | None = None) -> Path:
+    """Write `data` to `path` whole or not at all: a temp file in the same folder, fsync, rename.
+
+    `within` is the output folder `path` must stay inside (see `output_path`); None means the
+    file's own folder. Returns the path written (links in the folder resolved). Raises
+    OutputPathError before writing anything if the path leaves `within`; OSError as the OS gives it.
+    """
+    if within is None:
+        within = path.parent
+        Path(within).mkdir(parents=True, exist_ok=True)
+    target = output_path(within, path)
+    fd, tmp = make_temp(target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        os.replace(tmp, target)  # replaces a symlink itself, never what it points to
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        tmp.unlink(missing_ok=True)
         raise
+    return target
+
+
+def publish(tmp: Path, path: Path, *, within: Path) -> bool:
+    """Move a finished temp file (same filesystem) to `path` inside `within`, unless the same
+    bytes are already there (then `tmp` is removed and the old file's mtime stays). True if moved."""
+    target = output_path(within, path)
+    try:
+        st = os.lstat(target)
+        same = (stat.S_ISREG(st.st_mode) and st.st_size == tmp.stat().st_size
+                and sha256_file(target) == sha256_file(tmp))
+    except FileNotFoundError:
+        same = False
+    if same:
+        tmp.unlink()
+        return False
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+    return True
 
 
 def sha256_file(path: Path) -> str:
@@ -35,14 +187,20 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write `data` atomically unless the file already holds exactly these bytes (its mtime then stays)."""
+def write_if_changed(path: Path, data: bytes, *, within: Path | None = None) -> bool:
+    """Write `data` atomically unless the file already holds exactly these bytes (its mtime then
+    stays). `within` as for `write_atomic`; the check comes before anything is read."""
+    if within is None:
+        within = path.parent
+        Path(within).mkdir(parents=True, exist_ok=True)
+    target = output_path(within, path)
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
+        st = os.lstat(target)
+        if stat.S_ISREG(st.st_mode) and st.st_size == len(data) and target.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
-    write_atomic(path, data)
+    write_atomic(target, data, within=within)
     return True
 
 
@@ -60,3 +218,57 @@ def remove_and_prune(path: Path, stop: Path) -> bool:
             break
         parent = parent.parent
     return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    return True
+
+
+def is_stale_temp(path: Path, *, now: float | None = None) -> bool:
+    """True if `path` is a temp file or work folder of a narrate process that is gone: its full
+    name matches narrate's pattern and it is the right kind (a regular file for tmp, a real folder
+    for work), and either its pid is not alive on this host or it is older than STALE_AFTER_S
+    (another host's, or a reused pid)."""
+    m = _STALE_NAME.fullmatch(path.name)
+    if m is None:
+        return False
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    kind_ok = stat.S_ISREG(st.st_mode) if m["kind"] == "tmp" else stat.S_ISDIR(st.st_mode)
+    if not kind_ok:
+        return False
+    if (now or time.time()) - st.st_mtime > STALE_AFTER_S:
+        return True
+    return m["host"] == _host() and not _alive(int(m["pid"]))
+
+
+def remove_stale_temps(folder: Path, *, recursive: bool = True) -> list[Path]:
+    """Remove what killed narrate builds left in `folder` (and its subfolders, never through a
+    symlink): temp files and work folders that `is_stale_temp` recognises; nothing else.
+    Returns what was removed."""
+    removed: list[Path] = []
+    now = time.time()
+    for here, dirs, files in os.walk(folder):
+        for name in [*files, *dirs]:
+            if not name.startswith((TEMP_PREFIX, WORK_PREFIX)):
+                continue
+            path = Path(here, name)
+            if not is_stale_temp(path, now=now):
+                continue
+            if name.startswith(WORK_PREFIX):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+        if not recursive:
+            break
+        dirs[:] = [d for d in dirs if not d.startswith((TEMP_PREFIX, WORK_PREFIX))]  # live work is private
+    return removed

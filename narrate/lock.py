@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import CacheError
-from .fsutil import write_if_changed
+from .errors import LockError
+from .fsutil import shown, write_if_changed
 
 LOCK_NAME = "narrate.lock"
 LOCK_VERSION = 1
@@ -48,18 +48,31 @@ class LockFile:
                              + ("," if s == 0 else ""))
             lines.append(" }" + ("," if m < len(manifests) - 1 else ""))
         lines.append("}}")
-        return write_if_changed(self.path, ("\n".join(lines) + "\n").encode("utf-8"))
+        return write_if_changed(self.path, ("\n".join(lines) + "\n").encode("utf-8"), within=self.path.parent)
 
     def output_files(self) -> dict[str, str]:
         """Every output path recorded for this manifest -> its sha256."""
-        files = {}
-        for entry in self.prompts.values():
-            for out in entry.get("outputs", {}).values():
-                files[out["file"]] = out["sha256"]
-        for entry in self.books.values():
-            for out in entry.get("outputs", {}).values():
-                files[out["file"]] = out["sha256"]
-        return files
+        return {rec.file: rec.sha256 for rec in self.recorded_outputs()}
+
+    def recorded_outputs(self) -> list["RecordedOutput"]:
+        """Every output this manifest's section records, with the library or book it belongs to
+        (a prompt entry's id is `<library>/<language>/<name>`)."""
+        found = [RecordedOutput("library", job_id.split("/", 1)[0], out["file"], out["sha256"])
+                 for job_id, entry in self.prompts.items() for out in entry.get("outputs", {}).values()]
+        found += [RecordedOutput("book", name, out["file"], out["sha256"])
+                  for name, entry in self.books.items() for out in entry.get("outputs", {}).values()]
+        return found
+
+
+@dataclass(frozen=True)
+class RecordedOutput:
+    """One output file as the lock records it: its owner (kind "library" or "book", and name), its
+    path relative to the manifest's folder as written in the lock (untrusted), and its sha256."""
+
+    owner_kind: str
+    owner: str
+    file: str
+    sha256: str
 
 
 def json_object_lines(entries: dict[str, Any], indent: str = " ") -> str:
@@ -72,13 +85,105 @@ def json_object_lines(entries: dict[str, Any], indent: str = " ") -> str:
     return "{\n" + body + "\n" + indent[:-1] + "}"
 
 
+RECOVER = "delete it or restore it from git; narrate will rebuild it from the cache"
+
+
 def _read(path: Path) -> dict[str, Any]:
+    """The lock's content, checked to be the shape narrate writes. Raises LockError naming the file,
+    the place and the way to recover if it is not JSON or not that shape."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CacheError(f"{path}: unreadable lock file ({exc}); delete it to rebuild from the cache") from None
-    if not isinstance(data, dict) or data.get("narrate_lock") != LOCK_VERSION:
-        return {}
+    except UnicodeDecodeError as exc:
+        raise LockError(f"{shown(path)}: not UTF-8 (byte {exc.start}); {RECOVER}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        where = f":{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
+        msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise LockError(f"{shown(path)}{where}: not valid JSON ({msg}); {RECOVER}") from None
+    problem = _shape_problem(data)
+    if problem is not None:
+        key_path, message, anchor = problem
+        line = _line_of(text, anchor)
+        where = f"{shown(path)}:{line}" if line else shown(path)
+        raise LockError(f"{where}: {shown(key_path)}: {message}; {RECOVER}")
     return data
+
+
+_OUTPUT_FIELDS: dict[str, tuple[type, ...]] = {"file": (str,), "sha256": (str,), "bytes": (int,),
+                                               "duration": (int, float)}
+_SECTIONS = ("books", "prompts")
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def _shape_problem(data: Any) -> tuple[str, str, list[str]] | None:
+    """The first place where `data` is not a lock narrate wrote, or None: (key path, message,
+    the object keys that lead to it, to find its line by)."""
+    if not isinstance(data, dict):
+        return "(top level)", f"expected an object, found {_kind(data)}", []
+    if data.get("narrate_lock") != LOCK_VERSION:
+        return "narrate_lock", f"expected lock version {LOCK_VERSION}, found {data.get('narrate_lock')!r}", []
+    manifests = data.get("manifests")
+    if not isinstance(manifests, dict):
+        return "manifests", f"expected an object, found {_kind(manifests)}", ["manifests"]
+    for name, section in manifests.items():
+        if not isinstance(section, dict):
+            return f"manifests.{name}", f"expected an object, found {_kind(section)}", [name]
+        for kind in _SECTIONS:
+            entries = section.get(kind, {})
+            if not isinstance(entries, dict):
+                return f"manifests.{name}.{kind}", f"expected an object, found {_kind(entries)}", [name, kind]
+            for entry_id, entry in entries.items():
+                found = _entry_problem(entry, f"manifests.{name}.{kind}.{entry_id}")
+                if found:
+                    return found[0], found[1], [name, entry_id]
+    return None
+
+
+def _entry_problem(entry: Any, where: str) -> tuple[str, str] | None:
+    if not isinstance(entry, dict):
+        return where, f"expected an object, found {_kind(entry)}"
+    for key, types in (("recipe", (str,)), ("text", (str,)), ("title", (str,))):
+        if key in entry and not isinstance(entry[key], types):
+            return f"{where}.{key}", f"expected a string, found {_kind(entry[key])}"
+    if "segments" in entry and not (isinstance(entry["segments"], list)
+                                    and all(isinstance(k, str) for k in entry["segments"])):
+        return f"{where}.segments", "expected a list of segment keys"
+    outputs = entry.get("outputs")
+    if not isinstance(outputs, dict):
+        return f"{where}.outputs", f"expected an object, found {_kind(outputs)}"
+    for oid, rec in outputs.items():
+        if not isinstance(rec, dict):
+            return f"{where}.outputs.{oid}", f"expected an object, found {_kind(rec)}"
+        for key, types in _OUTPUT_FIELDS.items():
+            value = rec.get(key)
+            if not isinstance(value, types) or isinstance(value, bool):
+                expected = "a string" if types == (str,) else "a number"
+                return f"{where}.outputs.{oid}.{key}", f"expected {expected}, found {_kind(value)}"
+        if not rec["file"] or "\0" in rec["file"]:
+            return f"{where}.outputs.{oid}.file", "expected a file path, found an empty name or a NUL byte"
+    chapters = entry.get("chapters", [])
+    if not (isinstance(chapters, list) and all(isinstance(c, list) and len(c) == 2 and isinstance(c[0], str)
+                                               and isinstance(c[1], (int, float)) for c in chapters)):
+        return f"{where}.chapters", "expected a list of [title, start_ms]"
+    return None
+
+
+def _line_of(text: str, anchors: list[str]) -> int | None:
+    """The line of the last of `anchors` (JSON object keys), each searched after the one before:
+    the lock is written one entry per line, so this finds the entry that is wrong."""
+    at, line = 0, None
+    for anchor in anchors:
+        found = text.find(json.dumps(anchor, ensure_ascii=False) + ":", at)
+        if found < 0:
+            found = text.find(json.dumps(anchor) + ":", at)
+        if found < 0:
+            return line
+        at, line = found, text.count("\n", 0, found) + 1
+    return line

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .fsutil import write_if_changed
+from .fsutil import regular_file_inside, write_if_changed
 from .lock import LockFile
 from .manifest import Manifest
 
@@ -41,7 +41,10 @@ def write_junit(reports: list, path: Path) -> None:
             case = ET.SubElement(suite, "testcase", classname="narrate.segment", name=name)
             ET.SubElement(case, "failure", message=error[:500]).text = error
     ET.indent(suites)
-    write_if_changed(path, ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = path.parent.resolve()  # the folder as given, followed once; never a link out of it
+    write_if_changed(folder / path.name, ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n",
+                     within=folder)
 
 
 def _decode(path: Path, fmt: str) -> "Pcm | None":
@@ -71,7 +74,7 @@ def _preview(pcm: "Pcm", preview_dir: Path) -> Path:
 
     data = wav_bytes(pcm)
     target = preview_dir / f"{hashlib.sha256(data).hexdigest()[:20]}.wav"
-    write_if_changed(target, data)
+    write_if_changed(target, data, within=preview_dir.parent)  # beside the page, never through a link out
     return target
 
 
@@ -81,6 +84,11 @@ def review_rows(manifest: Manifest, lock: LockFile, out_path: Path) -> list[dict
     `report-audio/` beside the page (G.711, headerless PCM)."""
     root = manifest.root
     preview_dir = out_path.parent / "report-audio"
+    folders = [lib.output for lib in manifest.libraries] + [book.output for book in manifest.books]
+
+    def owned(path: Path) -> bool:  # the lock is untrusted: never read what is not an output (/dev/zero...)
+        return regular_file_inside(path, folders)
+
     rows = []
     for job_id, entry in sorted(lock.prompts.items()):
         library, language, name = job_id.split("/", 2)
@@ -89,7 +97,7 @@ def review_rows(manifest: Manifest, lock: LockFile, out_path: Path) -> list[dict
             continue
         fmt = next((f for f in BROWSER_FORMATS if f in outputs), sorted(outputs)[0])
         source = root / outputs[fmt]["file"]
-        if not source.exists():
+        if not owned(source):
             continue
         pcm = _decode(source, fmt)
         if fmt in BROWSER_FORMATS:
@@ -109,7 +117,7 @@ def review_rows(manifest: Manifest, lock: LockFile, out_path: Path) -> list[dict
         if not any(rec for _, _, rec in parts):  # no chapter files: the whole book as one row
             parts = [("book", entry.get("title", book_name), outputs.get("mp3"))]
         for name, title, rec in parts:
-            if rec and (root / rec["file"]).exists():
+            if rec and owned(root / rec["file"]):
                 rows.append({"kind": f"book {book_name}", "name": name, "language": languages.get(book_name, ""),
                              "text": title, "duration": rec["duration"],
                              "level": _level(_decode(root / rec["file"], "mp3")),
@@ -152,6 +160,11 @@ if (location.search.includes("selftest")) {{
 
 
 def write_html_report(manifest: Manifest, out_path: Path) -> int:
+    """Write the review page at `out_path` (and WAV previews in `report-audio/` beside it); its
+    folder is the page's output folder: nothing is written through a link that leaves it.
+    Returns the number of rows."""
+    out_path = out_path.parent.resolve() / out_path.name  # the folder as given, followed once
+    out_path.parent.mkdir(parents=True, exist_ok=True)
     lock = LockFile.for_manifest(manifest.path)
     rows = review_rows(manifest, lock, out_path)
     esc = html.escape
@@ -162,5 +175,5 @@ def write_html_report(manifest: Manifest, out_path: Path) -> int:
         f"<td><audio controls preload=\"metadata\" src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\"></audio></td></tr>"
         for r in rows)
     page = _PAGE.format(title=esc(manifest.path.name), count=len(rows), rows=body)
-    write_if_changed(out_path, page.encode("utf-8"))
+    write_if_changed(out_path, page.encode("utf-8"), within=out_path.parent)
     return len(rows)

@@ -208,3 +208,31 @@ def test_unknown_voice_is_located(project, fake):
 def test_atomic_writes_leave_no_temp_files(project, fake):
     run(project)
     assert not [p for p in (project.parent / "out").rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_dropping_a_format_removes_its_files_and_lock_entries(project, fake):
+    run(project)
+    project.write_text(MANIFEST.replace("formats: [ulaw, wav, wav16]", "formats: [ulaw]"))
+    r = run(project)
+    assert (r.outputs_removed, r.outputs_written, r.synthesized) == (16, 0, 0)
+    lock = json.loads((project.parent / "narrate.lock").read_text())["manifests"]["m.yaml"]["prompts"]
+    assert {fmt for entry in lock.values() for fmt in entry["outputs"]} == {"ulaw"}
+    assert sorted(p.suffix for p in (project.parent / "out" / "shop" / "en").rglob("*.*")) == [".ulaw"] * 4
+
+
+def test_atomic_writes_use_narrates_temp_names(project, fake, monkeypatch):
+    """Every temp file a build makes is named .narrate-tmp-<pid>-<host>-<random> (and removed)."""
+    import narrate.fsutil as fsutil
+
+    made = []
+    real = fsutil.make_temp
+
+    def spy(folder, suffix=""):
+        fd, path = real(folder, suffix)
+        made.append(path)
+        return fd, path
+
+    monkeypatch.setattr(fsutil, "make_temp", spy)
+    run(project)
+    assert len(made) == 24 + 1 + 1 + 1  # 24 prompt files, index.json, narrate.lock, the stat cache
+    assert all(fsutil._STALE_NAME.fullmatch(p.name) and not p.exists() for p in made)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -61,7 +62,7 @@ def test_sigkill_at_random_points_then_rerun(tmp_path):
     rng = random.Random(20261123)
     cache_dir = tmp_path / "cache"
     manifest = tmp_path / "crash.yaml"
-    kills = 0
+    kills = temps_left = 0
     with BackgroundServer(ServeOptions(latency_ms=100, seed=7)) as server:
         for round_ in range(20):
             # New texts each round, so every kill lands while segments are being synthesized.
@@ -79,14 +80,18 @@ def test_sigkill_at_random_points_then_rerun(tmp_path):
                 kills += 1
             proc.wait()
             assert_nothing_truncated(tmp_path / "out", cache_dir)
+            temps_left += len(list((tmp_path / "out").rglob(".narrate-tmp-*")))
             rerun = narrate("build", "--json", str(manifest), cache=cache_dir)
             stdout, stderr = rerun.communicate(timeout=300)
             assert rerun.returncode == 0, stderr
             assert json.loads(stdout)["errors"] == []
             assert_nothing_truncated(tmp_path / "out", cache_dir)
+            # A kill between a temp file's creation and its rename leaves it; the rerun removes it.
+            assert list((tmp_path / "out").rglob(".narrate-tmp-*")) == []
             assert len(list((tmp_path / "out" / "en").glob("*.ulaw"))) == PROMPTS
         stats = server.stats()
     assert kills >= 15, "the kills should land while the build is running"
+    print(f"{kills} kills left {temps_left} temp files, all removed by the next build")
     # Every prompt of every round paid at least once; extra payments only for requests in flight at a kill.
     paid = stats["syntheses"]
     assert len(paid) == 20 * PROMPTS
@@ -111,3 +116,121 @@ def test_two_builds_at_once_share_one_cache(tmp_path):
         assert len(list((tmp_path / out / "en").glob("*.wav"))) == PROMPTS
     # Racing builds may both pay for a segment neither had cached yet, never more than that.
     assert all(n <= 2 for n in stats["syntheses"].values())
+
+
+# -- stopping a book build stops its ffmpeg children (issue 9 item 17)
+
+BOOK_CHAPTERS = 4
+BOOK_SENTENCES = 120  # per chapter, 3 s each: about 25 minutes of audio, so encodes run for seconds
+
+
+def _speechlike(seconds: float, seed: int, rate: int = 22050):
+    import numpy as np
+
+    from narrate.audio.pcm import Pcm
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * rate)) / rate
+    tone = np.sin(2 * np.pi * (120 + seed % 80) * t) + 0.3 * rng.standard_normal(len(t))
+    envelope = 0.5 + 0.5 * np.sin(2 * np.pi * 4 * t) ** 2
+    return Pcm((0.2 * envelope * tone * 32767).clip(-32768, 32767).astype(np.int16), rate)
+
+
+@pytest.fixture(scope="module")
+def long_book(tmp_path_factory) -> tuple[Path, Path]:
+    """A book project and a cache holding every sentence (nothing to synthesize: as bench/book.py)."""
+    from narrate.audio.encode import wav_bytes
+    from narrate.books import plan_books
+    from narrate.build import load_lexicon, make_providers
+    from narrate.manifest import load_manifest
+    from narrate.providers.base import AudioFormat, SynthesisResult
+
+    root = tmp_path_factory.mktemp("longbook")
+    (root / "ch").mkdir()
+    for c in range(BOOK_CHAPTERS):
+        lines = [f"# Chapter {c + 1}", ""] + [f"Sentence {s} of chapter {c + 1} is spoken here." for s in
+                                              range(BOOK_SENTENCES)]
+        (root / "ch" / f"{c + 1:02d}.md").write_text("\n".join(lines) + "\n")
+    (root / "book.yaml").write_text("version: 1\nbooks:\n  long:\n    title: A Long Book\n    sources: ch/*.md\n"
+                                    "    formats: [chapters, mp3, m4b]\n    output: out\n")
+    manifest = load_manifest(root / "book.yaml")
+    providers, _ = make_providers(manifest)
+    (job,) = plan_books(manifest, providers, load_lexicon(manifest))
+    cache = SegmentCache(root / "cache")
+    try:
+        for i, key in enumerate(job.segments):
+            cache.put(key, SynthesisResult(wav_bytes(_speechlike(3.0, i)), AudioFormat("wav", "pcm_s16le", 22050)),
+                      {"text": "test"})
+    finally:
+        cache.close()
+    return root, root / "cache"
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Live child processes of `pid`: pid -> command name (Linux /proc)."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        comm, rest = stat[stat.index("(") + 1: stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if int(rest[1]) == pid and rest[0] != "Z":
+            found[int(entry)] = comm
+    return found
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie (a zombie has ended; only its exit status is left)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_stopping_a_book_build_ends_its_ffmpeg_children(long_book, tmp_path, sig, code):
+    source, cache_dir = long_book
+    shutil.copytree(source / "ch", tmp_path / "ch")
+    shutil.copy(source / "book.yaml", tmp_path / "book.yaml")
+    proc = subprocess.Popen([sys.executable, "-m", "narrate.cli", "-q", "build", "--cache-dir", str(cache_dir),
+                             str(tmp_path / "book.yaml")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen: dict[int, str] = {}
+    deadline = time.monotonic() + 120
+    try:
+        while not seen:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no ffmpeg child appeared"
+            seen = {p: c for p, c in _children(proc.pid).items() if c.startswith("ffmpeg")}
+            time.sleep(0.01)
+        time.sleep(0.2)  # let more encodes start (chapters overlap)
+        seen.update({p: c for p, c in _children(proc.pid).items() if c.startswith("ffmpeg")})
+        t0 = time.monotonic()
+        proc.send_signal(sig)
+        _, stderr = proc.communicate(timeout=30)
+        stopped_in = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == code, stderr
+    assert stopped_in < 5, stopped_in
+    assert "Traceback" not in stderr
+    assert stderr.splitlines() == [f"stopped by {sig.name}: child processes ended; everything synthesized so far "
+                                   "is cached"]
+    survivors = [p for p in seen if _running(p)]
+    assert survivors == [], (survivors, seen)
+    out = tmp_path / "out"
+    left = [p.name for p in out.iterdir()] if out.exists() else []
+    assert not [n for n in left if n.startswith((".narrate-work-", ".narrate-tmp-"))], left
+    if sig == signal.SIGTERM:  # what was cached stays: the rerun completes the book
+        rerun = subprocess.run([sys.executable, "-m", "narrate.cli", "-q", "build", "--json", "--cache-dir",
+                                str(cache_dir), str(tmp_path / "book.yaml")], capture_output=True, text=True,
+                               timeout=600)
+        assert rerun.returncode == 0, rerun.stderr
+        assert json.loads(rerun.stdout)["synthesized"] == 0
+        assert sorted(p.suffix for p in out.iterdir()) == [".m3u", ".m4b", ".mp3"] + [".mp3"] * BOOK_CHAPTERS

@@ -10,6 +10,7 @@ import subprocess
 
 import numpy as np
 
+from .. import procs
 from ..errors import AudioError
 from ..providers.base import AudioFormat
 from . import g711
@@ -92,7 +93,7 @@ def decode_ffmpeg(data: bytes, rate: int | None = None) -> Pcm:
            "-i", "pipe:0", "-map", "0:a:0", "-ac", "1", *(["-ar", str(rate)] if rate else []),
            "-c:a", "pcm_s16le", "-f", "wav", "pipe:1"]
     try:
-        proc = subprocess.run(cmd, input=data, capture_output=True, timeout=FFMPEG_TIMEOUT_S, check=False)
+        proc = procs.run(cmd, input=data, timeout=FFMPEG_TIMEOUT_S)  # recorded: a stop signal ends it
     except subprocess.TimeoutExpired as exc:
         raise AudioError(f"ffmpeg did not finish decoding {len(data)} bytes in {FFMPEG_TIMEOUT_S} s") from exc
     except OSError as exc:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import struct
-import subprocess
-import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -18,7 +16,9 @@ from typing import BinaryIO
 import numpy as np
 import soxr
 
+from .. import procs
 from ..errors import AudioError
+from ..fsutil import make_temp
 from .decode import stderr_tail
 from .pcm import Pcm
 from .resample import QUALITY, to_int16
@@ -34,8 +34,8 @@ MAX_RIFF_DATA = 0xFFFFFFFF - _HEADER_SIZE  # beyond this, the file is finished a
 
 def _temp_beside(path: Path) -> tuple[BinaryIO, Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
-    return os.fdopen(fd, "w+b"), Path(tmp)
+    fd, tmp = make_temp(path.parent, suffix=path.suffix)  # narrate's temp name: a killed build's is removed later
+    return os.fdopen(fd, "w+b"), tmp
 
 
 def _publish(tmp: Path, path: Path) -> None:
@@ -170,8 +170,8 @@ def encode_with_ffmpeg(wav_path: str | os.PathLike[str], out_path: str | os.Path
     fh, tmp = _temp_beside(out)
     fh.close()
     try:
-        proc = subprocess.run([*cmd, *maps, *codec_args, "-fflags", "+bitexact", os.fspath(tmp)],
-                              capture_output=True, check=False)
+        # procs.run records the child, so SIGTERM/SIGINT to narrate ends it too.
+        proc = procs.run([*cmd, *maps, *codec_args, "-fflags", "+bitexact", os.fspath(tmp)])
         if proc.returncode != 0:
             raise AudioError(f"ffmpeg failed ({proc.returncode}) writing {out}: {stderr_tail(proc.stderr)}")
         with open(tmp, "rb") as done:

@@ -138,7 +138,7 @@ def package_library(lib: Library, index: dict[str, Any], *, out_dir: Path,
             for kind in formats:
                 data = tar_gz_bytes(files, epoch) if kind == "tar.gz" else zip_bytes(files, epoch)
                 path = out_dir / f"{base}.{kind}"
-                if write_if_changed(path, data):
+                if write_if_changed(path, data, within=out_dir):
                     written.append(path)
                 archives.append(path)
     return archives, written
@@ -147,7 +147,7 @@ def package_library(lib: Library, index: dict[str, Any], *, out_dir: Path,
 def write_checksums(out_dir: Path, archives: list[Path]) -> Path:
     lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in sorted(archives, key=lambda p: p.name)]
     path = out_dir / "SHA256SUMS"
-    write_if_changed(path, "".join(lines).encode())
+    write_if_changed(path, "".join(lines).encode(), within=out_dir)
     return path
 
 
@@ -166,6 +166,7 @@ def package_manifest(manifest: Manifest, *, formats: tuple[str, ...] | None = No
     if violations:
         raise PlatformLimitError("\n".join(str(v) for v in violations))
     out_dir = packages_dir(manifest)
+    out_dir.mkdir(parents=True, exist_ok=True)  # the packages folder itself, as declared (see fsutil.output_path)
     archives, written = [], []
     for lib in manifest.libraries:
         a, w = package_library(lib, indexes[lib.name], out_dir=out_dir, formats=chosen, epoch=stamp)

@@ -1,0 +1,73 @@
+"""Child processes (ffmpeg): started in one place, so that stopping narrate stops them all.
+
+Every subprocess narrate starts goes through `run`, which records it while it runs. On SIGTERM or
+SIGINT the CLI calls `stop_all`: every recorded child is killed at once, and `run` refuses to
+start new ones, so a worker thread that was about to start the next encode fails instead. Killed
+children leave only temp files, which their callers remove (their outputs are atomic).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections.abc import Sequence
+
+from .errors import Interrupted
+
+_lock = threading.RLock()  # re-entrant: the signal handler runs on the main thread, maybe inside `run`
+_live: set[subprocess.Popen[bytes]] = set()
+_stopped_by: int | None = None
+
+
+def run(cmd: Sequence[str], *, input: bytes | None = None, timeout: float | None = None
+        ) -> subprocess.CompletedProcess[bytes]:
+    """subprocess.run(cmd, input=..., capture_output=True, timeout=...), recorded while it runs.
+
+    Raises subprocess.TimeoutExpired (the child killed and reaped) like subprocess.run, and
+    Interrupted if narrate is stopping (nothing started).
+    """
+    with _lock:
+        if _stopped_by is not None:
+            raise Interrupted(_stopped_by)
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _live.add(proc)
+    try:
+        try:
+            out, err = proc.communicate(input, timeout=timeout)
+        except BaseException:
+            proc.kill()
+            proc.communicate()
+            raise
+    finally:
+        with _lock:
+            _live.discard(proc)
+    return subprocess.CompletedProcess(list(cmd), proc.returncode, out, err)
+
+
+def live_pids() -> list[int]:
+    """Pids of the children running now (for tests and diagnostics)."""
+    with _lock:
+        return sorted(p.pid for p in _live)
+
+
+def stop_all(signum: int) -> int:
+    """Kill every running child (SIGKILL: an encode's partial output is worthless, and a child
+    that ignores SIGTERM must not keep narrate waiting) and refuse new ones. Returns how many."""
+    global _stopped_by
+    with _lock:
+        _stopped_by = signum
+        procs = list(_live)
+    for proc in procs:
+        try:
+            proc.kill()
+        except OSError:
+            pass  # already gone
+    return len(procs)
+
+
+def reset() -> None:
+    """Allow children again (a long-lived process, such as a test run, after a stop)."""
+    global _stopped_by
+    with _lock:
+        _stopped_by = None
