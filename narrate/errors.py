@@ -108,3 +108,7 @@ class PlatformLimitError(NarrateError):
     """An output violates a telephony platform's documented limit."""
 
     exit_code = 2
+
+
+class LeaseError(NarrateError):
+    """Another build held a claim (a segment lease or a project's publish lock) past the bound."""
