@@ -204,6 +204,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     # Render while synthesizing if no other build is publishing here; else synthesize first (sharing
     # segments through leases), then wait for the folder and render.
     overlap = publish.try_acquire()
+    _check_writable(pb, guard)
     with _Renderer(pb, cache, report, events, guard) as renderer:
         # Render each prompt the moment its last segment arrives: rendering (numpy, file writes) then
         # overlaps synthesis instead of waiting for all of it.
@@ -244,7 +245,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
         if not overlap:
             publish.acquire(PUBLISH_WAIT_S)
             for job in pb.stale:
-                if remaining[job.id] == 0 and not guard.stopped:
+                if remaining[job.id] == 0 and not guard.outputs_failed:
                     renderer.submit(job)
     publish.acquire(PUBLISH_WAIT_S)
     if guard.failure is not None and report.error is None:  # an output write failed
@@ -383,7 +384,7 @@ class _Renderer:
     def _render(self, job: PromptJob) -> None:
         from .render import prepare, render_formats
 
-        if self.guard.stopped:
+        if self.guard.outputs_failed:
             return
         root = self.pb.manifest.root
         parts = []
@@ -434,6 +435,23 @@ class _Renderer:
         per_job = self.rendered_bytes / self.rendered_jobs if self.rendered_jobs else 0
         return failure.message(self.rendered_jobs, left, int(per_job * left) or None, done_word="written",
                                not_done_word="not written", unit="prompts")
+
+
+def _check_writable(pb: PlannedBuild, guard: Any) -> None:
+    """Stop before paying anything when an output folder cannot be written (read-only, no permission):
+    the nearest existing folder of each output must be writable (access(2), so no probe files)."""
+    import errno
+
+    from .synth import write_failure
+
+    for folder in sorted({(pb.manifest.root / o.path).parent for j in pb.stale for o in j.outputs}):
+        probe = folder
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if not os.access(probe, os.W_OK | os.X_OK):
+            code = errno.EROFS if os.statvfs(probe).f_flag & os.ST_RDONLY else errno.EACCES
+            guard.fail(write_failure(OSError(code, os.strerror(code)), "output", folder))
+            return
 
 
 def _remove_orphans(pb: PlannedBuild, report: BuildReport) -> None:

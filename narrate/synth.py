@@ -92,6 +92,13 @@ class SpendGuard:
     def stopped(self) -> bool:
         return self._stopped.is_set()
 
+    @property
+    def outputs_failed(self) -> bool:
+        """True once an output write failed: rendering stops too (after a cache failure it goes on,
+        since prompts whose segments were stored cost nothing more to write)."""
+        failure = self.failure
+        return failure is not None and failure.kind == "output"
+
     def fail(self, failure: WriteFailure) -> bool:
         """Record a failure; True if it is the first (the one to report)."""
         with self._lock:
