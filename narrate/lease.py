@@ -22,6 +22,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Self
 
 from .errors import LeaseError
 
@@ -141,7 +142,7 @@ class PublishLock:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> "PublishLock":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

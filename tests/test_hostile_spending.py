@@ -22,9 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from conftest import assert_clean_failure, snapshot
 from fakes import FakeProvider
+
 from narrate.cache import SegmentCache
 from narrate.plan import Segment
 from narrate.providers.base import ProviderConfig, SynthesisRequest
@@ -32,7 +32,7 @@ from narrate.synth import SpendGuard, synthesize_missing
 
 pytest.importorskip("uvicorn")
 
-from narrate.serve import BackgroundServer, ServeOptions  # noqa: E402
+from narrate.serve import BackgroundServer, ServeOptions
 
 CONCURRENCY = 2
 TEXTS = 30
@@ -117,7 +117,7 @@ def write_manifest(folder: Path, url: str, texts: int = TEXTS, output: str = "ou
 def run_cli(*args: str, cwd: Path, code: str | None = None, env: dict | None = None,
             timeout: float = 300) -> subprocess.CompletedProcess:
     head = ["-c", code] if code else ["-m", "narrate.cli"]
-    return subprocess.run([sys.executable, *head, "-q", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, *head, "-q", *args], cwd=cwd, capture_output=True, text=True, check=False,
                           env={**os.environ, **(env or {})}, timeout=timeout)
 
 
@@ -138,7 +138,7 @@ def paid(server) -> tuple[int, dict[str, int]]:
 def cache_entries(cache_dir: Path) -> int:
     cache = SegmentCache(cache_dir)
     try:
-        return sum(1 for _ in cache.keys())
+        return len(list(cache.keys()))
     finally:
         cache.close()
 
@@ -169,7 +169,7 @@ def small_fs(path: Path, size: str, *, read_only: bool = False, fill=None):
     """A tmpfs of `size` at `path` (optionally filled by `fill(path)` then remounted read-only)."""
     path.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or done.returncode}); "
                     "the fault-hook tests cover the same path")
@@ -211,7 +211,7 @@ def test_store_failure_stops_new_requests_in_process(tmp_path, limit):
     # The failing store ends request limit+1; at that moment at most 3 others were in flight.
     assert limit + 1 <= calls <= limit + 4, calls
     # No request started after the failure, save ones already handed to a worker (at most concurrency-1).
-    assert sum(t > cache.failed_at for t in provider.starts) <= 3
+    assert len([t for t in provider.starts if t > cache.failed_at]) <= 3
     assert (outcome.synthesized, outcome.lost, outcome.not_requested) == (limit, calls - limit, 40 - calls)
     assert outcome.stop is not None and outcome.stop.kind == "cache" and outcome.stop.space
     assert outcome.failures == []
@@ -244,7 +244,7 @@ def test_output_failure_reported_through_the_guard_stops_new_requests(tmp_path):
     try:
         outcome = synthesize_missing(segments(40), {"fake": provider}, {"fake": config}, cache,
                                      on_done=on_done, guard=guard)
-        stored = sum(1 for _ in cache.keys())
+        stored = len(list(cache.keys()))
     finally:
         cache.close()
     calls = len(provider.calls)
@@ -388,7 +388,7 @@ def test_read_only_output_folder_stops_at_the_first_write(tmp_path, fresh):
         done = run_cli("build", "--cache-dir", str(tmp_path / "cache"), "m.yaml", cwd=tmp_path)
         assert_clean_failure(done, 1, f"cannot write the output folder {out}/ulaw/en-US: Read-only file system; "
                                       f"0 prompts written, {TEXTS} not written")
-        requests, syntheses = paid(fresh)
+        requests = paid(fresh)[0]
         assert list(out.iterdir()) == []
     assert requests == 0  # seen before paying: the folder is not writable
     assert outside(tmp_path) == before
