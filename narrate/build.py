@@ -253,8 +253,8 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     if report.error:
         report.errors.insert(0, report.error)
     report.outputs_unchanged += sum(len(j.outputs) for j in pb.books if j not in pb.stale_books)
-    for job in pb.stale_books if not guard.stopped else ():
-        _build_book(pb, job, cache, report, events)
+    for book_job in pb.stale_books if not guard.stopped else []:  # stopped: the line above says why
+        _build_book(pb, book_job, cache, report, events)
     report.written.sort()
     _remove_orphans(pb, report)
     live = {j.id for j in pb.plan.jobs}
@@ -421,7 +421,7 @@ class _Renderer:
                 self.pb.stats.record(root, out.path, outputs[out.format]["sha256"])
             self.report.outputs_written += len(written)
             self.rendered_jobs += 1
-            self.rendered_bytes += sum(o["bytes"] for o in outputs.values())
+            self.rendered_bytes += sum(len(file.data) for file in rendered)
             self.report.outputs_unchanged += len(job.outputs) - len(written)
             self.report.written.extend(written)
             self.pb.lock.prompts[job.id] = {"text": job.text, "segments": list(job.segments),
