@@ -438,8 +438,9 @@ class _Renderer:
 
 
 def _check_writable(pb: PlannedBuild, guard: Any) -> None:
-    """Stop before paying anything when an output folder cannot be written (read-only, no permission):
-    the nearest existing folder of each output must be writable (access(2), so no probe files)."""
+    """Stop before paying anything when an output folder cannot be written (read-only, no permission,
+    a file in the way): the nearest existing folder of each output must be a writable folder
+    (access(2), so no probe files)."""
     import errno
 
     from .synth import write_failure
@@ -448,10 +449,14 @@ def _check_writable(pb: PlannedBuild, guard: Any) -> None:
         probe = folder
         while not probe.exists() and probe != probe.parent:
             probe = probe.parent
-        if not os.access(probe, os.W_OK | os.X_OK):
+        if not probe.is_dir():
+            code = errno.ENOTDIR  # a file where a folder should be
+        elif not os.access(probe, os.W_OK | os.X_OK):
             code = errno.EROFS if os.statvfs(probe).f_flag & os.ST_RDONLY else errno.EACCES
-            guard.fail(write_failure(OSError(code, os.strerror(code)), "output", folder))
-            return
+        else:
+            continue
+        guard.fail(write_failure(OSError(code, os.strerror(code)), "output", folder))
+        return
 
 
 def _remove_orphans(pb: PlannedBuild, report: BuildReport) -> None:
