@@ -30,6 +30,9 @@ from .state import BuildState
 if TYPE_CHECKING:
     from .books import BookJob
 
+PUBLISH_WAIT_S = 3600.0  # longest a build waits for another build writing the same folder's outputs
+
+
 def load_lexicon(manifest: Manifest):
     if manifest.lexicon is None:
         return None
@@ -241,6 +244,17 @@ def _under(path: str, folder: str) -> bool:
 
 def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None = None,
           events: BuildEvents | None = None, *, transport: Any = None) -> BuildReport:
+    from .lease import PublishLock
+
+    # Builds of manifests in one folder render and write their lock one at a time (narrate.lease).
+    with PublishLock(manifest.path.parent) as publish:
+        return _build(manifest, cache, options, events, transport=transport, publish=publish)
+
+
+def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None, events: BuildEvents | None,
+           *, transport: Any, publish: Any) -> BuildReport:
+    from .synth import SpendGuard
+
     options = options or BuildOptions()
     events = events or BuildEvents()
     pb = prepare_build(manifest, cache, transport=transport)
@@ -266,7 +280,12 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
     report.outputs_unchanged += sum(len(j.outputs) for j in pb.plan.jobs if j.id not in stale_ids)
     if pb.missing:
         check_voices(manifest, pb.providers)
-    with _Renderer(pb, cache, report, events) as renderer:
+    guard = SpendGuard()  # the first failed write (cache or output) stops all spending
+    # Render while synthesizing if no other build is publishing here; else synthesize first (sharing
+    # segments through leases), then wait for the folder and render.
+    overlap = publish.try_acquire()
+    _check_writable(pb, guard)
+    with _Renderer(pb, cache, report, events, guard) as renderer:
         # Render each prompt the moment its last segment arrives: rendering (numpy, file writes) then
         # overlaps synthesis instead of waiting for all of it.
         missing_keys = {s.key for s in pb.missing}
@@ -274,7 +293,7 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
         remaining: dict[str, int] = {}
         for job in pb.stale:
             needs = {k for k in job.segments if k in missing_keys}
-            if not needs:
+            if not needs and overlap:
                 renderer.submit(job)
             remaining[job.id] = len(needs)
             for key in needs:
@@ -284,7 +303,7 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
             events.advance("synthesize")
             for job in waiting.pop(segment.key, []) if ok else ():
                 remaining[job.id] -= 1
-                if remaining[job.id] == 0:
+                if remaining[job.id] == 0 and overlap:
                     renderer.submit(job)
 
         if pb.missing:
@@ -292,17 +311,30 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
 
             events.start("synthesize", len(pb.missing), "synthesizing")
             outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
-                                         on_done=segment_done)
+                                         on_done=segment_done, guard=guard)
             events.finish("synthesize")
             report.synthesized = outcome.synthesized
+            report.cached += outcome.shared
+            if outcome.stop is not None and outcome.stop.kind == "cache":
+                report.error = outcome.stop_message()
             report.chars_synthesized = outcome.chars
             for f in outcome.failures:
                 status = f" status {f.status}" if f.status else ""
                 rid = f" request {f.request_id}" if f.request_id else ""
                 report.errors.append(f"{_describe(pb, f.segment)}: {f.provider}{status}{rid}: {f.message}")
+        if not overlap:
+            publish.acquire(PUBLISH_WAIT_S)
+            for job in pb.stale:
+                if remaining[job.id] == 0 and not guard.outputs_failed:
+                    renderer.submit(job)
+    publish.acquire(PUBLISH_WAIT_S)
+    if guard.failure is not None and report.error is None:  # an output write failed
+        report.error = renderer.stop_message(guard.failure)
+    if report.error:
+        report.errors.insert(0, report.error)
     report.outputs_unchanged += sum(len(j.outputs) for j in pb.books if j not in pb.stale_books)
-    for job in pb.stale_books:
-        _build_book(pb, job, cache, report, events)
+    for book_job in pb.stale_books if not guard.stopped else []:  # stopped: the line above says why
+        _build_book(pb, book_job, cache, report, events)
     report.written.sort()
     _remove_orphans(pb, report)
     live = {j.id for j in pb.plan.jobs}
@@ -321,10 +353,14 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
             try:
                 _write_index(pb, lib)
             except OSError as exc:
-                report.errors.append(f"libraries.{lib.name}: cannot write index.json: {exc.strerror or exc}")
+                if not guard.stopped:  # else the stop message already names the folder
+                    report.errors.append(f"libraries.{lib.name}: cannot write index.json: {exc.strerror or exc}")
             except NarrateError as exc:  # OutputPathError
                 report.errors.append(f"libraries.{lib.name}: {exc}")
-        pb.lock.save()
+        try:
+            pb.lock.save()
+        except OSError as exc:
+            report.errors.append(f"cannot write the lock {pb.lock.path}: {exc.strerror or exc}")
     if manifest.package.get("on_build") and manifest.libraries and not report.errors:
         _package(pb)
     report.warnings += getattr(cache, "warnings", [])
@@ -332,7 +368,10 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
         pb.stats.forget_clean_build()
     else:
         _remember_clean_build(pb, report)
-    pb.stats.save()
+    try:
+        pb.stats.save()
+    except OSError:  # a full or read-only cache folder: the stat cache is only a speed-up
+        pass
     for p in pb.providers.values():
         p.close()
     return report
@@ -405,9 +444,11 @@ def _describe(pb: PlannedBuild, segment: Segment) -> str:
 class _Renderer:
     """Renders prompt jobs on a small thread pool (numpy and file I/O release the GIL)."""
 
-    def __init__(self, pb: PlannedBuild, cache: SegmentCache, report: BuildReport, events: BuildEvents) -> None:
-        self.pb, self.cache, self.report, self.events = pb, cache, report, events
+    def __init__(self, pb: PlannedBuild, cache: SegmentCache, report: BuildReport, events: BuildEvents,
+                 guard: Any) -> None:
+        self.pb, self.cache, self.report, self.events, self.guard = pb, cache, report, events, guard
         self.folders = {lib.name: lib.output for lib in pb.manifest.libraries}
+        self.rendered_bytes = self.rendered_jobs = 0
         self.lock = threading.Lock()
         self.pool: ThreadPoolExecutor | None = None
         self.futures: list[Future] = []
@@ -436,6 +477,8 @@ class _Renderer:
     def _render(self, job: PromptJob) -> None:
         from .render import prepare, render_formats
 
+        if self.guard.outputs_failed:
+            return
         root = self.pb.manifest.root
         folder = self.folders[job.library]
         parts = []
@@ -458,9 +501,10 @@ class _Renderer:
             digest = hashlib.sha256(file.data).hexdigest()
             try:
                 changed = write_if_changed(root / out.path, file.data, within=folder)
-            except OSError as exc:  # full disk, permissions: the segments stay cached for the next try
-                with self.lock:
-                    self.report.errors.append(f"{job.id}: cannot write {out.path}: {exc.strerror or exc}")
+            except OSError as exc:  # full disk, permissions: stop spending; the segments stay cached
+                from .synth import write_failure
+
+                self.guard.fail(write_failure(exc, "output", (root / out.path).parent))
                 return
             except NarrateError as exc:  # OutputPathError: a link or `..` would leave the output folder
                 with self.lock:
@@ -474,11 +518,42 @@ class _Renderer:
             for out in job.outputs:
                 self.pb.stats.record(root, out.path, outputs[out.format]["sha256"])
             self.report.outputs_written += len(written)
+            self.rendered_jobs += 1
+            self.rendered_bytes += sum(len(file.data) for file in rendered)
             self.report.outputs_unchanged += len(job.outputs) - len(written)
             self.report.written.extend(written)
             self.pb.lock.prompts[job.id] = {"text": job.text, "segments": list(job.segments),
                                             "recipe": job.recipe, "outputs": outputs}
             self.events.advance(f"render:{job.library}")
+
+    def stop_message(self, failure: Any) -> str:
+        """The one line for an output write failure, with the space the unwritten prompts need."""
+        left = len(self.pb.stale) - self.rendered_jobs
+        per_job = self.rendered_bytes / self.rendered_jobs if self.rendered_jobs else 0
+        return failure.message(self.rendered_jobs, left, int(per_job * left) or None, done_word="written",
+                               not_done_word="not written", unit="prompts")
+
+
+def _check_writable(pb: PlannedBuild, guard: Any) -> None:
+    """Stop before paying anything when an output folder cannot be written (read-only, no permission,
+    a file in the way): the nearest existing folder of each output must be a writable folder
+    (access(2), so no probe files)."""
+    import errno
+
+    from .synth import write_failure
+
+    for folder in sorted({(pb.manifest.root / o.path).parent for j in pb.stale for o in j.outputs}):
+        probe = folder
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if not probe.is_dir():
+            code = errno.ENOTDIR  # a file where a folder should be
+        elif not os.access(probe, os.W_OK | os.X_OK):
+            code = errno.EROFS if os.statvfs(probe).f_flag & os.ST_RDONLY else errno.EACCES
+        else:
+            continue
+        guard.fail(write_failure(OSError(code, os.strerror(code)), "output", folder))
+        return
 
 
 def _remove_orphans(pb: PlannedBuild, report: BuildReport) -> None:

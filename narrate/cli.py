@@ -213,6 +213,8 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
             for w in report.warnings:
                 click.echo(f"warning: {w}", err=True)
             reports.append(report)
+            if report.error:  # a failed write (full disk...): the next manifests would fail the same way
+                break
         failed = any(r.errors for r in reports)
         changes = any(r.written or r.removed or r.missing_segments for r in reports)
         if junit is not None:
@@ -222,6 +224,9 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
         if as_json:
             total = _sum_reports(reports)
             click.echo(json.dumps(total, indent=None, sort_keys=True))
+            for r in reports:  # the one line a person reads, beside the object a program reads
+                if r.error:
+                    click.echo(f"error: {r.error}", err=True)
         else:
             for r in reports:
                 _print_report(r, check)

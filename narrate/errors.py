@@ -136,3 +136,6 @@ class Interrupted(KeyboardInterrupt):
     @property
     def exit_code(self) -> int:
         return 128 + self.signum
+
+class LeaseError(NarrateError):
+    """Another build held a claim (a segment lease or a project's publish lock) past the bound."""

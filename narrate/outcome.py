@@ -40,12 +40,47 @@ class BuildReport:
     missing_segments: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    error: str | None = None  # why the build stopped early (a write failure); also in `errors`
 
     def as_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (
             "manifest", "segments", "cached", "synthesized", "chars_synthesized", "outputs_written",
             "outputs_unchanged", "outputs_removed", "written", "removed", "missing_segments", "errors",
-            "warnings")}
+            "warnings", "error")}
+
+
+@dataclass(frozen=True)
+class WriteFailure:
+    """The first write that failed in a build: it stops all spending (DESIGN.md 2.11).
+
+    kind: "cache" (a segment store) or "output" (a rendered file, index or lock); folder: the
+    folder named to the user; reason: the OS's words (strerror); space: True when the failure is
+    lack of space (ENOSPC, EDQUOT, SQLite's "database or disk is full"), so a size is worth giving.
+    """
+
+    kind: str
+    folder: str
+    reason: str
+    space: bool = False
+
+    def message(self, done: int, not_done: int, needed_bytes: int | None, *, done_word: str = "stored",
+                not_done_word: str = "not requested", unit: str = "segments", lost: int = 0) -> str:
+        """One line: `cannot write the cache at /x: No space left on device (about 3.1 MB more needed);
+        7 segments stored, 73 not requested`."""
+        where = f"the cache at {self.folder}" if self.kind == "cache" else f"the output folder {self.folder}"
+        need = f" (about {human_size(needed_bytes)} more needed)" if self.space and needed_bytes else ""
+        tail = f"{done} {unit} {done_word}, {not_done} {not_done_word}"
+        if lost:
+            tail += f", {lost} paid but not stored"
+        return f"cannot write {where}: {self.reason}{need}; {tail}"
+
+
+def human_size(n: int) -> str:
+    """Bytes in decimal units (1 MB = 10^6 bytes, as df -H and disk makers count): `3.1 MB`."""
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
 
 
 def noop_report(manifest_path: Path, cache_dir: Path) -> BuildReport | None:

@@ -1,22 +1,45 @@
 """Run the segments missing from the cache through their providers.
 
-Bounded concurrency (a semaphore per provider, a thread pool overall), every success stored in the
+Bounded concurrency (at most `cap` requests in flight per provider), every success stored in the
 cache the moment it arrives (an interrupted build loses only requests in flight), failures
 collected so the rest of the build carries on. Progress goes out as events; the CLI draws them.
+
+Pay once, across processes: a segment is requested only by the build holding its lease
+(`narrate.lease`); a build that finds a lease taken moves on to other segments and picks the
+result up from the cache when the holder lets go. Stop at once on a write failure: the first store
+that fails (or an output write the caller reports through the same `SpendGuard`) stops new requests;
+requests already in flight finish and are stored if they can be, and nothing else is sent.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
+import sqlite3
 import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from pathlib import Path
+from typing import Any
 
 from .audio.validate import check_audio
-from .cache import SegmentCache
 from .errors import NarrateError, ProviderError
+from .lease import Lease, SegmentLeases
+from .outcome import WriteFailure
 from .plan import Segment
 from .providers.base import Provider, ProviderConfig
+
+log = logging.getLogger("narrate.synth")
+
+# How long a build waits for a segment another build holds before requesting it itself: the
+# holder's whole retry budget plus one attempt and a margin. Defaults as in providers/http.py.
+DEFAULT_RETRY_TIME_S = 300.0
+DEFAULT_TIMEOUT_S = 60.0
+LEASE_MARGIN_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -30,10 +53,83 @@ class SegmentFailure:
 
 @dataclass
 class SynthOutcome:
+    """What synthesis did. `synthesized` were paid and stored by this build; `shared` were found in
+    the cache after another build (holding their lease) stored them; `lost` were paid but could not
+    be stored; `not_requested` were never sent because a write failed first."""
+
     synthesized: int = 0
     chars: int = 0
     billed_chars: int = 0
+    shared: int = 0
+    lost: int = 0
+    not_requested: int = 0
+    audio_bytes: int = 0  # bytes of audio received (stored or not): the basis of the space estimate
+    audio_chars: int = 0
+    unstored_chars: int = 0  # characters of the segments lost or not requested
     failures: list[SegmentFailure] = field(default_factory=list)
+    stop: WriteFailure | None = None
+
+    def needed_bytes(self) -> int | None:
+        """About how much more space the unstored segments need, from the bytes per character seen."""
+        if not self.audio_chars:
+            return None
+        return int(self.audio_bytes / self.audio_chars * self.unstored_chars)
+
+    def stop_message(self) -> str | None:
+        if self.stop is None:
+            return None
+        return self.stop.message(self.synthesized, self.not_requested, self.needed_bytes(), lost=self.lost)
+
+
+class SpendGuard:
+    """Shared by synthesis and rendering: the first write failure is kept and stops new requests."""
+
+    def __init__(self) -> None:
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()
+        self.failure: WriteFailure | None = None
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    @property
+    def outputs_failed(self) -> bool:
+        """True once an output write failed: rendering stops too (after a cache failure it goes on,
+        since prompts whose segments were stored cost nothing more to write)."""
+        failure = self.failure
+        return failure is not None and failure.kind == "output"
+
+    def fail(self, failure: WriteFailure) -> bool:
+        """Record a failure; True if it is the first (the one to report)."""
+        with self._lock:
+            first = self.failure is None
+            if first:
+                self.failure = failure
+            self._stopped.set()
+        return first
+
+
+def write_failure(exc: BaseException, kind: str, folder: Path | str) -> WriteFailure:
+    """Describe a failed write in the OS's words, never as a traceback."""
+    if isinstance(exc, OSError):
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        space = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    elif isinstance(exc, sqlite3.Error):  # diskcache keeps small entries in SQLite
+        reason = str(exc)
+        space = "full" in reason
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+        space = False
+    return WriteFailure(kind, str(folder), reason, space)
+
+
+class _NotStarted(Exception):
+    """A request that was queued when spending stopped: never sent."""
+
+
+class _StoreFailed(Exception):
+    """A request that was paid for, but whose store failed."""
 
 
 ProgressCallback = Callable[[Segment, bool], None]
@@ -44,52 +140,190 @@ def concurrency_for(name: str, provider: Provider, config: ProviderConfig, jobs:
     return max(1, min(limit, jobs) if jobs else limit)
 
 
+def lease_wait_s(config: ProviderConfig) -> float:
+    """Longest a build waits on another build's lease for one segment of this provider."""
+    return (config.max_retry_time_s or DEFAULT_RETRY_TIME_S) + (config.timeout_s or DEFAULT_TIMEOUT_S) + LEASE_MARGIN_S
+
+
 def synthesize_missing(segments: list[Segment], providers: Mapping[str, Provider],
-                       configs: Mapping[str, ProviderConfig], cache: SegmentCache, *,
-                       jobs: int | None = None, on_done: ProgressCallback | None = None) -> SynthOutcome:
+                       configs: Mapping[str, ProviderConfig], cache: Any, *,
+                       jobs: int | None = None, on_done: ProgressCallback | None = None,
+                       guard: SpendGuard | None = None) -> SynthOutcome:
+    """Synthesize and store `segments` (each missing from `cache` when planned).
+
+    `cache` needs `directory`, `__contains__` and `put`. Never raises for a segment's failure: see
+    the outcome's `failures`, and `stop` for a write failure (cache here, or one reported by the
+    caller through `guard`) that stopped spending.
+    """
+    guard = guard or SpendGuard()
     outcome = SynthOutcome()
     if not segments:
         return outcome
-    caps = {name: concurrency_for(name, providers[name], configs[name], jobs) for name in {s.provider for s in segments}}
-    gates = {name: threading.BoundedSemaphore(cap) for name, cap in caps.items()}
-    workers = min(len(segments), sum(caps.values()))
-    lock = threading.Lock()
-
-    def run(segment: Segment) -> None:
-        provider = providers[segment.provider]
-        with gates[segment.provider]:
-            result = provider.synthesize(segment.request)
-        # Validate before caching (DESIGN.md 2.4): never store an error page as a prompt.
-        check_audio(result.audio, result.format, segment.request.text, provider=provider.name,
-                    request_id=result.request_id, speed=segment.request.speed)
-        cache.put(segment.key, result, {
-            "provider": provider.name, "voice": segment.request.voice, "model": segment.request.model,
-            "language": segment.request.language, "text": segment.request.text,
-            "chars": len(segment.request.text), "key_head": segment.key_head, "request_id": result.request_id,
-            "billed_chars": result.billed_chars})
-        with lock:
-            outcome.synthesized += 1
-            outcome.chars += len(segment.request.text)
-            outcome.billed_chars += result.billed_chars or len(segment.request.text)
-
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="narrate-synth") as pool:
-        pending: dict[Future, Segment] = {pool.submit(run, s): s for s in segments}
-        try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    seg = pending.pop(fut)
-                    exc = fut.exception()
-                    if exc is not None:
-                        outcome.failures.append(_failure(seg, exc))
-                    if on_done:
-                        on_done(seg, exc is None)
-        except BaseException:
-            # Ctrl-C or a kill: drop what has not started; what finished is already cached.
-            for fut in pending:
-                fut.cancel()
-            raise
+    try:
+        leases = SegmentLeases(cache.directory)
+    except OSError as exc:  # a read-only or full cache folder: nothing can be kept, so nothing is sent
+        guard.fail(write_failure(exc, "cache", cache.directory))
+        outcome.not_requested = len(segments)
+        outcome.unstored_chars = sum(len(s.request.text) for s in segments)
+        outcome.stop = guard.failure
+        return outcome
+    _Scheduler(segments, providers, configs, cache, jobs, on_done, guard, leases, outcome).run()
+    outcome.stop = guard.failure
     return outcome
+
+
+class _Scheduler:
+    """Hands segments to workers as per-provider slots free up, each under its lease."""
+
+    def __init__(self, segments: list[Segment], providers: Mapping[str, Provider],
+                 configs: Mapping[str, ProviderConfig], cache: Any, jobs: int | None,
+                 on_done: ProgressCallback | None, guard: SpendGuard, leases: SegmentLeases,
+                 outcome: SynthOutcome) -> None:
+        self.providers, self.configs, self.cache = providers, configs, cache
+        self.on_done, self.guard, self.leases, self.outcome = on_done, guard, leases, outcome
+        names = {s.provider for s in segments}
+        self.caps = {n: concurrency_for(n, providers[n], configs[n], jobs) for n in names}
+        self.todo: dict[str, deque[Segment]] = {n: deque() for n in names}
+        for s in segments:
+            self.todo[s.provider].append(s)
+        self.deferred: dict[str, tuple[Segment, float]] = {}  # key -> (segment, when first found taken)
+        self.inflight: dict[str, int] = dict.fromkeys(names, 0)
+        self.pending: dict[Future, tuple[Segment, Lease | None]] = {}
+        self.lock = threading.Lock()
+        self.workers = min(len(segments), sum(self.caps.values()))
+
+    def run(self) -> None:
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="narrate-synth") as pool:
+            try:
+                while self.pending or self.deferred or any(self.todo.values()):
+                    if self.guard.stopped:
+                        self._drop_unsent()
+                    else:
+                        self._fill(pool)
+                    if not self.pending and not self.deferred:
+                        continue
+                    # Wake on a finished request, or to look at segments other builds hold.
+                    timeout = None if not self.deferred else max(0.05, min(1.0, len(self.deferred) / 20000))
+                    if not self.pending:
+                        time.sleep(timeout or 0.05)
+                        continue
+                    done, _ = wait(list(self.pending), timeout=timeout, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        self._collect(fut)
+            except BaseException:
+                # Ctrl-C or a kill: drop what has not started (its lease with it); what finished is cached.
+                for fut, (_, lease) in self.pending.items():
+                    if fut.cancel() and lease is not None:
+                        lease.release()
+                raise
+
+    def _drop_unsent(self) -> None:
+        for queue in self.todo.values():
+            for seg in queue:
+                self._not_requested(seg)
+            queue.clear()
+        for seg, _ in self.deferred.values():
+            self._not_requested(seg)
+        self.deferred.clear()
+
+    def _not_requested(self, seg: Segment) -> None:
+        self.outcome.not_requested += 1
+        self.outcome.unstored_chars += len(seg.request.text)
+
+    def _fill(self, pool: ThreadPoolExecutor) -> None:
+        now = time.monotonic()
+        # Segments other builds held: stored meanwhile (done), released unstored (ours now), or still held.
+        for key, (seg, since) in list(self.deferred.items()):
+            if self.inflight[seg.provider] >= self.caps[seg.provider]:
+                continue  # looked at again when one of this build's own requests ends
+            lease = self._claim(seg)
+            if self.guard.stopped:
+                return
+            if lease is None and now - since < lease_wait_s(self.configs[seg.provider]):
+                continue
+            del self.deferred[key]
+            if key in self.cache:
+                if lease is not None:
+                    lease.release()
+                self._shared(key, seg)
+                continue
+            if lease is None:
+                log.warning("segment %s: another build has held it for over %.0f s; requesting it anyway",
+                            key[:12], now - since)
+            self._submit(pool, seg, lease)
+        for name, queue in self.todo.items():
+            while queue and self.inflight[name] < self.caps[name]:
+                seg = queue.popleft()
+                lease = self._claim(seg)
+                if self.guard.stopped:
+                    queue.appendleft(seg)
+                    return
+                if lease is None:
+                    self.deferred.setdefault(seg.key, (seg, now))
+                elif seg.key in self.cache:  # stored by another build since this one planned
+                    lease.release()
+                    self._shared(seg.key, seg)
+                else:
+                    self._submit(pool, seg, lease)
+
+    def _claim(self, seg: Segment) -> Lease | None:
+        try:
+            return self.leases.try_claim(seg.key)
+        except OSError as exc:
+            self.guard.fail(write_failure(exc, "cache", self.cache.directory))
+            return None
+
+    def _shared(self, key: str, seg: Segment) -> None:
+        self.outcome.shared += 1
+        if self.on_done:
+            self.on_done(seg, True)
+
+    def _submit(self, pool: ThreadPoolExecutor, seg: Segment, lease: Lease | None) -> None:
+        self.inflight[seg.provider] += 1
+        self.pending[pool.submit(self._work, seg, lease)] = (seg, lease)
+
+    def _collect(self, fut: Future) -> None:
+        seg, _ = self.pending.pop(fut)
+        self.inflight[seg.provider] -= 1
+        exc = fut.exception()
+        if isinstance(exc, _NotStarted):
+            self._not_requested(seg)
+        elif isinstance(exc, _StoreFailed):
+            self.outcome.lost += 1
+            self.outcome.unstored_chars += len(seg.request.text)
+        elif exc is not None:
+            self.outcome.failures.append(_failure(seg, exc))
+        if self.on_done:
+            self.on_done(seg, exc is None)
+
+    def _work(self, segment: Segment, lease: Lease | None) -> None:
+        try:
+            if self.guard.stopped:
+                raise _NotStarted
+            provider = self.providers[segment.provider]
+            result = provider.synthesize(segment.request)
+            with self.lock:
+                self.outcome.audio_bytes += len(result.audio)
+                self.outcome.audio_chars += len(segment.request.text)
+            # Validate before caching (DESIGN.md 2.4): never store an error page as a prompt.
+            check_audio(result.audio, result.format, segment.request.text, provider=provider.name,
+                        request_id=result.request_id, speed=segment.request.speed)
+            try:
+                self.cache.put(segment.key, result, {
+                    "provider": provider.name, "voice": segment.request.voice, "model": segment.request.model,
+                    "language": segment.request.language, "text": segment.request.text,
+                    "chars": len(segment.request.text), "key_head": segment.key_head,
+                    "request_id": result.request_id, "billed_chars": result.billed_chars})
+            except (OSError, sqlite3.Error) as exc:  # full disk, I/O error, read-only: stop spending now
+                self.guard.fail(write_failure(exc, "cache", self.cache.directory))
+                raise _StoreFailed from None
+            with self.lock:
+                self.outcome.synthesized += 1
+                self.outcome.chars += len(segment.request.text)
+                self.outcome.billed_chars += result.billed_chars or len(segment.request.text)
+        finally:
+            if lease is not None:
+                lease.release()
 
 
 def _failure(segment: Segment, exc: BaseException) -> SegmentFailure:
