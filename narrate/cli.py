@@ -75,7 +75,7 @@ cache_opt = click.option("--cache-dir", type=click.Path(file_okay=False, path_ty
 
 
 def _cache_dir(manifest_path: Path, cache_dir: Path | None) -> Path:
-    from .state import default_cache_dir
+    from .cache.state import default_cache_dir
 
     return cache_dir or default_cache_dir(manifest_path)
 
@@ -90,7 +90,7 @@ def _cache_for(manifest_path: Path, cache_dir: Path | None, remote: str | None =
     remote = remote or os.environ.get("NARRATE_REMOTE_CACHE")
     if not remote:
         return local
-    from .remote import RemoteStore, TieredCache
+    from .cache.remote import RemoteStore, TieredCache
 
     return TieredCache(local, RemoteStore(remote))
 
@@ -499,7 +499,7 @@ def _cache_command(fn: Callable) -> Callable:
 def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, as_json: bool) -> None:
     """Entries, bytes and characters per provider."""
     from .cache import SegmentCache
-    from .cachetools import cache_stats
+    from .cache.commands import cache_stats
 
     def go() -> int:
         cache = SegmentCache(_cache_location(cache_dir, manifest))
@@ -525,7 +525,7 @@ def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None,
 def cache_verify_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, drop: bool) -> None:
     """Re-hash every entry and re-derive its key; report (and optionally drop) corrupt ones."""
     from .cache import SegmentCache
-    from .cachetools import verify_cache
+    from .cache.commands import verify_cache
 
     def go() -> int:
         cache = SegmentCache(_cache_location(cache_dir, manifest))
@@ -549,7 +549,7 @@ def cache_verify_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None
 def cache_prune_cmd(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, yes: bool) -> None:
     """Drop cache entries that none of MANIFESTS references (a dry run unless --yes)."""
     from .cache import SegmentCache
-    from .cachetools import prune_cache, referenced_keys
+    from .cache.commands import prune_cache, referenced_keys
     from .manifest import load_manifest
 
     def go() -> int:
@@ -574,7 +574,7 @@ def cache_prune_cmd(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path |
 def cache_export_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest: Path | None) -> None:
     """Write every entry to FILE (a tar) to warm another machine's cache."""
     from .cache import SegmentCache
-    from .cachetools import export_cache
+    from .cache.commands import export_cache
 
     def go() -> int:
         cache = SegmentCache(_cache_location(cache_dir, manifest))
@@ -595,7 +595,7 @@ def cache_export_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest:
 def cache_import_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest: Path | None) -> None:
     """Import entries from FILE; each is verified before it is stored."""
     from .cache import SegmentCache
-    from .cachetools import import_cache
+    from .cache.commands import import_cache
 
     def go() -> int:
         cache = SegmentCache(_cache_location(cache_dir, manifest))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from narrate.cache import SegmentCache, decode_entry, encode_entry
-from narrate.cachetools import cache_stats, check_entry, export_cache, import_cache
+from narrate.cache.commands import cache_stats, check_entry, export_cache, import_cache
 from narrate.errors import CacheError
 from narrate.providers.base import AudioFormat, SynthesisResult
 

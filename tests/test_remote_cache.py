@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from narrate import remote as remote_mod
+from narrate.cache import remote as remote_mod
 from narrate.cache import SegmentCache, encode_entry
 from narrate.errors import CacheError, UsageError
 from narrate.plan import key_from
 from narrate.providers.base import AudioFormat, SynthesisResult
-from narrate.remote import Credentials, RemoteStore, TieredCache, push_to_remote, sigv4_headers
+from narrate.cache.remote import Credentials, RemoteStore, TieredCache, push_to_remote, sigv4_headers
 
 moto_server = pytest.importorskip("moto.server")
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import CacheError
-from .providers.base import AudioFormat, SynthesisResult
+from ..errors import CacheError
+from ..providers.base import AudioFormat, SynthesisResult
 
 ENTRY_VERSION = 1
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .cache import CachedSegment, SegmentCache, decode_entry
-from .errors import CacheError, NarrateError
-from .manifest import Manifest
-from .plan import key_from
+from ..errors import CacheError, NarrateError
+from ..manifest import Manifest
+from ..plan import key_from
+from .store import CachedSegment, SegmentCache, decode_entry
 
 EXPORT_PREFIX = "segments/"
 _KEY_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -107,9 +107,9 @@ def verify_cache(cache: SegmentCache, *, drop: bool = False) -> VerifyReport:
 
 def referenced_keys(manifests: Iterable[Manifest]) -> set[str]:
     """Every segment key the manifests use today: their prompts and their books' sentences."""
-    from .books import plan_books
-    from .build import load_lexicon, make_providers
-    from .plan import plan_manifest
+    from ..books import plan_books
+    from ..build import load_lexicon, make_providers
+    from ..plan import plan_manifest
 
     keys: set[str] = set()
     for manifest in manifests:

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-from .cache import CachedSegment, SegmentCache
-from .errors import CacheError, UsageError
+from ..errors import CacheError, UsageError
+from .store import CachedSegment, SegmentCache
 
 log = logging.getLogger("narrate.remote")
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -223,7 +223,7 @@ class TieredCache:
 
     def _fetch(self, key: str) -> bool:
         """Copy a verified remote entry into the local cache. True if it is now local."""
-        from .cachetools import check_entry
+        from .commands import check_entry
 
         if not self._remote_ok:
             return False
@@ -275,7 +275,7 @@ class TieredCache:
         return blob
 
     def put(self, key: str, result: Any, meta: dict[str, Any]) -> None:
-        from .cache import encode_entry
+        from .store import encode_entry
 
         self.put_raw(key, encode_entry(result, meta))
 
@@ -309,7 +309,7 @@ def push_to_remote(local: SegmentCache, remote: RemoteStore, keys: Iterable[str]
                    workers: int = WORKERS) -> PushReport:
     """Upload local entries the remote lacks (all of them, or `keys`): what a build could not
     write through while the remote was down. Corrupt local entries are never spread."""
-    from .cachetools import check_entry
+    from .commands import check_entry
 
     wanted = sorted(set(local.keys() if keys is None else keys))
     absent = sorted(remote.missing_keys(wanted, workers))
