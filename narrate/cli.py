@@ -652,6 +652,44 @@ def cache_import_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest:
     _run(ctx, go)
 
 
+@cache_group.command(name="push")
+@_cache_command
+@click.option("--remote", default=None, metavar="s3://BUCKET/PREFIX",
+              help="Remote cache (default: cache.remote in the manifest, or $NARRATE_REMOTE_CACHE).")
+@pass_ctx
+def cache_push_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, remote: str | None) -> None:
+    """Upload the local entries the remote cache lacks (what builds could not write through).
+
+    Only entries that verify are sent."""
+    import os
+
+    from .cache.remote import RemoteStore, push_to_remote
+
+    def go() -> int:
+        url = remote
+        if not url and manifest is not None:
+            from .manifest import load_manifest
+
+            url = load_manifest(manifest).remote_cache
+        url = url or os.environ.get("NARRATE_REMOTE_CACHE")
+        if not url:
+            raise UsageError("which remote cache? pass --remote s3://bucket/prefix, or -m MANIFEST with cache.remote")
+        store = RemoteStore(url)
+        cache = _open_cache(cache_dir, manifest)
+        try:
+            report = push_to_remote(cache, store)
+        finally:
+            _echo_warnings(cache)
+            cache.close()
+            store.close()
+        for key, reason in report.failed:
+            click.echo(f"failed {key[:12]}: {reason}", err=True)
+        click.echo(f"uploaded {report.uploaded}, already there {report.present}, failed {len(report.failed)}")
+        return 1 if report.failed else 0
+
+    _run(ctx, go)
+
+
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--code", type=click.Choice(["skip", "notice"]), default="skip", show_default=True)

@@ -124,15 +124,16 @@ class RemoteStore:
             url += "?" + urlencode(sorted(params.items()), quote_via=quote, safe="-_.~")
         payload = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
         headers = sigv4_headers(method, url, region=self.region, service="s3", creds=self.creds,
-                                payload_sha256=payload, now=dt.datetime.now(dt.timezone.utc))
+                                payload_sha256=payload, now=dt.datetime.now(dt.UTC))
         response = self.client.request(method, url, content=body or None, headers=headers)
         log.debug("%s %s -> %s", method, url, response.status_code)
         return response
 
     def _request(self, op: str, what: str, method: str, name: str, body: bytes = b"",
-                 params: dict[str, str] | None = None, ok: tuple[int, ...] = (200,)) -> Any:
-        """Send until a status in `ok` (or 404) comes back; retry transport errors, 408, 429 and 5xx
-        under `policy` while the breaker stays closed. Raises CacheError `remote cache OP WHAT: reason`."""
+                 params: dict[str, str] | None = None, ok: tuple[int, ...] = (200, 404)) -> Any:
+        """Send until a status in `ok` comes back (404: no such object, for GET, HEAD and LIST); retry
+        transport errors, 408, 429 and 5xx under `policy` while the breaker stays closed.
+        Raises CacheError `remote cache OP WHAT: reason`."""
         import httpx
 
         started, skipped, attempt = time.monotonic(), 0.0, 0
@@ -147,7 +148,7 @@ class RemoteStore:
             except httpx.TransportError as exc:
                 reason, retryable = f"connection error ({type(exc).__name__})", True
             else:
-                if response.status_code in ok or response.status_code == 404:
+                if response.status_code in ok:
                     self.breaker.success()
                     return response
                 status = response.status_code
@@ -177,9 +178,7 @@ class RemoteStore:
         return self._request("HEAD", key[:12], "HEAD", self.name_for(key)).status_code == 200
 
     def put(self, key: str, blob: bytes) -> None:
-        response = self._request("PUT", key[:12], "PUT", self.name_for(key), blob, ok=(200, 201))
-        if response.status_code == 404:
-            raise CacheError(f"remote cache PUT {key[:12]}: HTTP 404{_s3_code(response)}")
+        self._request("PUT", key[:12], "PUT", self.name_for(key), blob, ok=(200, 201))
 
     def list_keys(self, shard: str = "", page_size: int = 1000) -> Iterator[str]:
         """Every entry key under the prefix (or one two-hex-digit shard of it), by ListObjectsV2."""

@@ -21,8 +21,9 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import CacheError
 from ..providers.base import SynthesisResult
@@ -76,7 +77,6 @@ class SegmentCache:
 
     def _open(self) -> Any:
         index = self.index_path
-        empty_index = _zero_bytes(index) and _zero_bytes(index.with_name(INDEX_NAME + "-wal"))
         try:
             store = self._diskcache()
         except sqlite3.OperationalError as exc:  # locked, read-only, permissions: not corruption
@@ -93,7 +93,7 @@ class SegmentCache:
             return store
         except Exception as exc:  # permissions, a file where the folder should be
             raise CacheError(f"cannot open cache at {self.directory}: {exc}") from None
-        if empty_index and len(store) == 0 and next(self._entry_files(), None) is not None:
+        if len(store) == 0 and next(self._entry_files(), None) is not None:  # e.g. a zero-byte cache.db
             found, recovered = self.recover_files(store)
             self._notes.append(f"{index}: empty cache index but entry files on disk; "
                                f"recovered {recovered} of {found} entry files")
@@ -237,13 +237,6 @@ class SegmentCache:
         if self._store is not None:
             self._store.close()
             self._store = None
-
-
-def _zero_bytes(path: Path) -> bool:
-    try:
-        return path.stat().st_size == 0
-    except FileNotFoundError:
-        return True
 
 
 def _derived_key(blob: bytes) -> str | None:
