@@ -82,6 +82,8 @@ class SegmentCache:
         except sqlite3.OperationalError as exc:  # locked, read-only, permissions: not corruption
             raise CacheError(f"cannot open cache at {self.directory}: {exc}") from None
         except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+            if not index.is_file():
+                raise CacheError(f"cannot open cache at {self.directory}: {exc}") from None
             aside = self._move_index_aside()
             try:
                 store = self._diskcache()
