@@ -49,12 +49,14 @@ def speechlike(seconds: float, seed: int) -> Pcm:
     return Pcm((0.2 * syllables * tone * 32767).clip(-32768, 32767).astype(np.int16), RATE)
 
 
-def fill(cache_dir: Path, keys, seconds: float) -> None:
+def fill(cache_dir: Path, segments, seconds: float) -> None:
     cache = SegmentCache(cache_dir)
-    for i, key in enumerate(keys):
+    for i, (key, seg) in enumerate(segments.items()):
         if key not in cache:
             audio = wav_bytes(speechlike(seconds, i))
-            cache.put(key, SynthesisResult(audio, AudioFormat("wav", "pcm_s16le", RATE)), {"text": "bench"})
+            # With its key material: the cache verifies every entry it reads against its key.
+            cache.put(key, SynthesisResult(audio, AudioFormat("wav", "pcm_s16le", RATE)),
+                      {"text": seg.request.text, "key_head": seg.key_head})
     cache.close()
 
 

@@ -25,7 +25,7 @@ from .manifest import Library, Manifest
 from .plan import Plan, PromptJob, Segment, manifest_relative, plan_manifest
 from .providers.base import Provider, ProviderConfig
 from .outcome import BuildEvents, BuildOptions, BuildReport
-from .state import BuildState
+from .cache.state import BuildState
 
 if TYPE_CHECKING:
     from .books import BookJob

@@ -129,7 +129,7 @@ cache_opt = click.option("--cache-dir", type=click.Path(file_okay=False, path_ty
 
 
 def _cache_dir(manifest_path: Path, cache_dir: Path | None) -> Path:
-    from .state import default_cache_dir
+    from .cache.state import default_cache_dir
 
     return cache_dir or default_cache_dir(manifest_path)
 
@@ -144,7 +144,7 @@ def _cache_for(manifest_path: Path, cache_dir: Path | None, remote: str | None =
     remote = remote or os.environ.get("NARRATE_REMOTE_CACHE")
     if not remote:
         return local
-    from .remote import RemoteStore, TieredCache
+    from .cache.remote import RemoteStore, TieredCache
 
     return TieredCache(local, RemoteStore(remote))
 
@@ -551,25 +551,37 @@ def _cache_command(fn: Callable) -> Callable:
     return cache_opt(fn)
 
 
+def _open_cache(cache_dir: Path | None, manifest: Path | None):
+    from .cache import SegmentCache
+
+    return SegmentCache(_cache_location(cache_dir, manifest))
+
+
+def _echo_warnings(cache) -> None:
+    for line in cache.warnings:
+        click.echo(f"warning: {line}", err=True)
+
+
 @cache_group.command(name="stats")
 @_cache_command
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, as_json: bool) -> None:
     """Entries, bytes and characters per provider."""
-    from .cache import SegmentCache
-    from .cachetools import cache_stats
+    from .cache.commands import cache_stats
 
     def go() -> int:
-        cache = SegmentCache(_cache_location(cache_dir, manifest))
+        cache = _open_cache(cache_dir, manifest)
         try:
             stats = cache_stats(cache)
         finally:
+            _echo_warnings(cache)
             cache.close()
         if as_json:
             click.echo(json.dumps(stats, sort_keys=True))
             return 0
-        click.echo(f"{stats['directory']}: {stats['entries']} entries, {stats['bytes'] / 1e6:.1f} MB")
+        click.echo(f"{stats['directory']}: {stats['entries']} entries, {stats['bytes'] / 1e6:.1f} MB"
+                   + (f", {stats['corrupt']} corrupt (see narrate cache verify)" if stats["corrupt"] else ""))
         for name, p in sorted(stats["by_provider"].items()):  # type: ignore[union-attr]
             click.echo(f"  {name}: {p['entries']} segments, {p['chars']:,} characters, {p['bytes'] / 1e6:.1f} MB of audio")
         return 0
@@ -579,18 +591,19 @@ def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None,
 
 @cache_group.command(name="verify")
 @_cache_command
-@click.option("--drop", is_flag=True, help="Delete the corrupt entries (they are synthesized again next build).")
+@click.option("--drop", is_flag=True, help="Delete the corrupt entries (they are synthesized again next build) "
+                                           "and put back entry files the index lost.")
 @pass_ctx
 def cache_verify_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, drop: bool) -> None:
-    """Re-hash every entry and re-derive its key; report (and optionally drop) corrupt ones."""
-    from .cache import SegmentCache
-    from .cachetools import verify_cache
+    """Re-hash every entry and re-derive its key; report (and optionally drop) corrupt or missing ones."""
+    from .cache.commands import verify_cache
 
     def go() -> int:
-        cache = SegmentCache(_cache_location(cache_dir, manifest))
+        cache = _open_cache(cache_dir, manifest)
         try:
             report = verify_cache(cache, drop=drop)
         finally:
+            _echo_warnings(cache)
             cache.close()
         for key, reason in report.corrupt:
             click.echo(f"corrupt {key[:12]}: {reason}", err=True)
@@ -600,27 +613,53 @@ def cache_verify_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None
     _run(ctx, go)
 
 
+def _planned_keys(path: Path) -> set[str]:
+    """Every segment key one manifest uses today: its prompts and its books' sentences."""
+    from .build import load_lexicon, make_providers
+    from .manifest import load_manifest
+    from .plan import plan_manifest
+
+    manifest = load_manifest(path)
+    providers, _ = make_providers(manifest)
+    lexicon = load_lexicon(manifest)
+    keys = set(plan_manifest(manifest, providers, lexicon).segments)
+    if manifest.books:
+        from .books import plan_books
+
+        for job in plan_books(manifest, providers, lexicon):
+            keys |= set(job.keys())
+    for provider in providers.values():
+        provider.close()
+    return keys
+
+
 @cache_group.command(name="prune")
 @manifests_arg
 @cache_opt
 @click.option("--yes", is_flag=True, help="Really delete (default: dry run).")
 @pass_ctx
 def cache_prune_cmd(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, yes: bool) -> None:
-    """Drop cache entries that none of MANIFESTS references (a dry run unless --yes)."""
-    from .cache import SegmentCache
-    from .cachetools import prune_cache, referenced_keys
-    from .manifest import load_manifest
+    """Drop cache entries that none of MANIFESTS references (a dry run unless --yes).
+
+    Entries stored after the manifests were read (by a build running meanwhile) are kept."""
+    import time
+
+    from .cache.commands import prune_cache, referenced_keys
 
     def go() -> int:
-        keep = referenced_keys([load_manifest(p) for p in manifests])
-        cache = SegmentCache(_cache_location(cache_dir, manifests[0]))
+        read_at = time.time()  # before reading: anything stored from now on is not ours to judge
+        keep = referenced_keys(_planned_keys(p) for p in manifests)
+        cache = _open_cache(cache_dir, manifests[0])
         try:
-            report = prune_cache(cache, keep, dry_run=not yes)
+            report = prune_cache(cache, keep, dry_run=not yes, read_at=read_at)
         finally:
+            _echo_warnings(cache)
             cache.close()
         verb = "dropped" if yes else "would drop"
-        click.echo(f"{verb} {len(report.unreferenced)} unreferenced entries ({report.bytes / 1e6:.1f} MB); "
-                   f"kept {report.kept}" + ("" if yes else " (dry run: add --yes)"))
+        extra = f", {report.dangling} of them with their file missing" if report.dangling else ""
+        newer = f"; kept {report.newer} stored after the manifests were read" if report.newer else ""
+        click.echo(f"{verb} {len(report.unreferenced)} unreferenced entries ({report.bytes / 1e6:.1f} MB{extra}); "
+                   f"kept {report.kept}{newer}" + ("" if yes else " (dry run: add --yes)"))
         return 0
 
     _run(ctx, go)
@@ -631,15 +670,15 @@ def cache_prune_cmd(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path |
 @_cache_command
 @pass_ctx
 def cache_export_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest: Path | None) -> None:
-    """Write every entry to FILE (a tar) to warm another machine's cache."""
-    from .cache import SegmentCache
-    from .cachetools import export_cache
+    """Write every entry that verifies to FILE (a tar) to warm another machine's cache."""
+    from .cache.commands import export_cache
 
     def go() -> int:
-        cache = SegmentCache(_cache_location(cache_dir, manifest))
+        cache = _open_cache(cache_dir, manifest)
         try:
             n = export_cache(cache, file)
         finally:
+            _echo_warnings(cache)
             cache.close()
         click.echo(f"exported {n} entries to {file}")
         return 0
@@ -652,20 +691,60 @@ def cache_export_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest:
 @_cache_command
 @pass_ctx
 def cache_import_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest: Path | None) -> None:
-    """Import entries from FILE; each is verified before it is stored."""
-    from .cache import SegmentCache
-    from .cachetools import import_cache
+    """Import entries from FILE; each is verified (key re-derived, checksum, format) before it is stored.
+
+    A damaged or truncated FILE imports nothing (exit 2); rejected entries exit 1."""
+    from .cache.commands import import_cache
 
     def go() -> int:
-        cache = SegmentCache(_cache_location(cache_dir, manifest))
+        cache = _open_cache(cache_dir, manifest)
         try:
             report = import_cache(cache, file)
         finally:
+            _echo_warnings(cache)
             cache.close()
         for name, reason in report.rejected:
-            click.echo(f"rejected {name}: {reason}", err=True)
+            click.echo(f"rejected {file}: {name}: {reason}", err=True)
         click.echo(f"imported {report.imported}, already present {report.already}, rejected {len(report.rejected)}")
         return 1 if report.rejected else 0
+
+    _run(ctx, go)
+
+
+@cache_group.command(name="push")
+@_cache_command
+@click.option("--remote", default=None, metavar="s3://BUCKET/PREFIX",
+              help="Remote cache (default: cache.remote in the manifest, or $NARRATE_REMOTE_CACHE).")
+@pass_ctx
+def cache_push_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, remote: str | None) -> None:
+    """Upload the local entries the remote cache lacks (what builds could not write through).
+
+    Only entries that verify are sent."""
+    import os
+
+    from .cache.remote import RemoteStore, push_to_remote
+
+    def go() -> int:
+        url = remote
+        if not url and manifest is not None:
+            from .manifest import load_manifest
+
+            url = load_manifest(manifest).remote_cache
+        url = url or os.environ.get("NARRATE_REMOTE_CACHE")
+        if not url:
+            raise UsageError("which remote cache? pass --remote s3://bucket/prefix, or -m MANIFEST with cache.remote")
+        store = RemoteStore(url)
+        cache = _open_cache(cache_dir, manifest)
+        try:
+            report = push_to_remote(cache, store)
+        finally:
+            _echo_warnings(cache)
+            cache.close()
+            store.close()
+        for key, reason in report.failed:
+            click.echo(f"failed {key[:12]}: {reason}", err=True)
+        click.echo(f"uploaded {report.uploaded}, already there {report.present}, failed {len(report.failed)}")
+        return 1 if report.failed else 0
 
     _run(ctx, go)
 

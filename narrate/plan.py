@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from .cache.entry import key_from  # the cache re-derives keys with the same function
 from .errors import ManifestError, Problem
 from .manifest import Library, Manifest, PromptText, Settings
 from .package.layouts import FORMAT_RATES, prompt_path
@@ -82,11 +83,6 @@ class KeyMaker:
                               sort_keys=True, separators=(",", ":"), default=str).encode()
             self._heads[memo] = head
         return key_from(head, request.text), head
-
-
-def key_from(head: bytes, text: str) -> str:
-    # JSON escapes newlines, so the header can never run into the text.
-    return hashlib.sha256(head + b"\n" + text.encode("utf-8")).hexdigest()
 
 
 def render_recipe(segment_keys: tuple[str, ...], settings: Settings) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from narrate.cache import SegmentCache, decode_entry, encode_entry
-from narrate.cachetools import cache_stats, check_entry, export_cache, import_cache
+from narrate.cache.commands import cache_stats, check_entry, export_cache, import_cache
 from narrate.errors import CacheError
 from narrate.providers.base import AudioFormat, SynthesisResult
 
@@ -109,10 +109,12 @@ def test_export_import_warms_another_machine(built, tmp_path_factory):
 
 
 def test_import_rejects_hostile_members(tmp_path):
-    good = encode_entry(SynthesisResult(b"RIFF....", AudioFormat("wav", "pcm_s16le", 22050)),
-                        {"key_head": "{}", "text": "hello"})
+    from narrate.audio.riff import WAVE_FORMAT_PCM, wav_file
     from narrate.plan import key_from
 
+    wav = wav_file(WAVE_FORMAT_PCM, 22050, b"\x01\x00" * 2205, bits=16)
+    good = encode_entry(SynthesisResult(wav, AudioFormat("wav", "pcm_s16le", 22050)),
+                        {"key_head": "{}", "text": "hello"})
     good_key = key_from(b"{}", "hello")
     path = tmp_path / "evil.tar"
     with tarfile.open(path, "w") as tar:
@@ -131,11 +133,16 @@ def test_import_rejects_hostile_members(tmp_path):
     cache.close()
 
 
-def test_check_entry_detects_truncation():
-    blob = encode_entry(SynthesisResult(b"abcdef", AudioFormat("raw", "mulaw", 8000)), {})
+def test_check_entry_detects_truncation_and_requires_key_material():
+    from narrate.plan import key_from
+
+    blob = encode_entry(SynthesisResult(b"abcdef", AudioFormat("raw", "mulaw", 8000)), {"key_head": "{}", "text": "t"})
     with pytest.raises(CacheError, match="corrupt"):
         decode_entry("k", blob[:-2])
-    assert check_entry("k" * 64, blob).audio == b"abcdef"
+    assert check_entry(key_from(b"{}", "t"), blob).audio == b"abcdef"
+    stripped = encode_entry(SynthesisResult(b"abcdef", AudioFormat("raw", "mulaw", 8000)), {})
+    with pytest.raises(CacheError, match="no key material"):
+        check_entry("a" * 64, stripped)
 
 
 def test_export_is_reproducible_selective_and_atomic(built, tmp_path):

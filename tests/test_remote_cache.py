@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from narrate import remote as remote_mod
 from narrate.cache import SegmentCache, encode_entry
+from narrate.cache import remote as remote_mod
+from narrate.cache.remote import Credentials, RemoteStore, TieredCache, push_to_remote, sigv4_headers
 from narrate.errors import CacheError, UsageError
 from narrate.plan import key_from
 from narrate.providers.base import AudioFormat, SynthesisResult
-from narrate.remote import Credentials, RemoteStore, TieredCache, push_to_remote, sigv4_headers
 
 moto_server = pytest.importorskip("moto.server")
 
@@ -218,11 +218,12 @@ def test_remote_down_falls_back_to_local(tmp_path, s3):
     assert len(list(SegmentCache(a / ".narrate-cache").keys())) == 3  # paid audio kept locally
     s3.server.start()  # moto keeps its state in this process: the bucket is back
     # What the build could not write through is pushed later, verified; then another machine gets it all.
+    pushed = narrate("cache", "push", "--remote", f"s3://{s3.bucket}/segments", "-m", "m.yaml", cwd=a, env=s3.env)
+    assert pushed.returncode == 0 and "uploaded 3, already there 0, failed 0" in pushed.stdout, pushed.stderr
     local = SegmentCache(a / ".narrate-cache")
     store = s3.store()
     report = push_to_remote(local, store)
-    assert (report.uploaded, report.present, report.failed) == (3, 0, [])
-    assert push_to_remote(local, store).present == 3
+    assert (report.uploaded, report.present, report.failed) == (0, 3, [])
     b = machine(tmp_path, "b")
     done = narrate("build", "--json", "--remote", f"s3://{s3.bucket}/segments", "m.yaml", cwd=b, env=s3.env)
     assert json.loads(done.stdout)["synthesized"] == 0
@@ -333,3 +334,62 @@ def test_manifest_setting_and_bad_url(tmp_path, s3):
     (a / "m.yaml").write_text("cache: {remote: 'https://not-s3'}\n" + MANIFEST.replace("Shared prompt one", "New"))
     done = narrate("build", "m.yaml", cwd=a, env=s3.env)
     assert done.returncode == 2 and "s3://bucket/prefix" in done.stderr
+
+
+# ------------------------------------------------ retries and the circuit breaker, without a network
+
+
+def mock_store(answers: list, seen: list) -> RemoteStore:
+    """A RemoteStore whose transport plays `answers` in turn (a status, or an exception to raise)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        answer = answers[min(len(seen) - 1, len(answers) - 1)]
+        if isinstance(answer, Exception):
+            raise answer
+        status, headers = answer if isinstance(answer, tuple) else (answer, {})
+        return httpx.Response(status, headers=headers, content=b"entry" if status == 200 else b"")
+
+    return RemoteStore("s3://bucket/p", endpoint="http://127.0.0.1:9", region="us-east-1",
+                       creds=Credentials("AKIDMOCK", "mock-secret"), transport=httpx.MockTransport(handler),
+                       timeout=1.0)
+
+
+def test_5xx_and_timeouts_are_retried_under_the_providers_policy():
+    from narrate.providers import http
+
+    seen: list[str] = []
+    store = mock_store([503, httpx.ReadTimeout("slow"), 200], seen)
+    with http.set_testing():
+        assert store.get("ab" * 32) == b"entry"
+    assert seen == ["GET"] * 3 and store.breaker.failures == 0  # a success resets the count
+    seen.clear()
+    store = mock_store([404], seen)
+    assert store.get("ab" * 32) is None and seen == ["GET"]  # absent is an answer, not a failure
+    seen.clear()
+    store = mock_store([403], seen)
+    with pytest.raises(CacheError, match=r"remote cache PUT abababababab: HTTP 403$"):
+        store.put("ab" * 32, b"x")
+    assert seen == ["PUT"]  # 4xx is not retried
+    seen.clear()
+    store = mock_store([(503, {"retry-after": "60"})], seen)
+    with pytest.raises(CacheError, match="HTTP 503"):
+        store.exists("ab" * 32)  # a Retry-After beyond the remote's budget: give up at once
+    assert seen == ["HEAD"]
+
+
+def test_breaker_opens_after_three_consecutive_failures_and_stops_sending():
+    from narrate.cache.breaker import RemoteSkipped
+    from narrate.providers import http
+
+    seen: list[str] = []
+    store = mock_store([httpx.ConnectError("refused")], seen)
+    with http.set_testing(), pytest.raises(CacheError, match=r"connection error \(ConnectError\) \(gave up after 3"):
+        store.get("ab" * 32)
+    assert store.breaker.is_open and len(seen) == 3
+    calls = (lambda: store.get("cd" * 32), lambda: store.put("cd" * 32, b"x"), lambda: store.missing_keys(["cd" * 32]))
+    for call in calls:
+        with pytest.raises(RemoteSkipped, match="skipped for the rest of this run after 3 consecutive failures"):
+            call()
+    assert len(seen) == 3  # nothing more was sent
+    assert "mock-secret" not in str(store.breaker.reason)

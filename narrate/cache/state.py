@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .fsutil import sha256_file, write_if_changed
+from ..fsutil import sha256_file, write_if_changed
 
 STATE_VERSION = 1
 
@@ -29,7 +29,7 @@ def default_cache_dir(manifest_path: Path) -> Path:
 
 def _code_stamp() -> bytes:
     """narrate's own source files (name, size, mtime): editing narrate invalidates every fast path."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # narrate/, not narrate/cache/
     h = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         st = path.stat()

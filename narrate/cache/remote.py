@@ -8,90 +8,70 @@ entry's bytes at `<prefix>/<key[:2]>/<key>`.
 Credentials come from the usual AWS environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 AWS_SESSION_TOKEN, AWS_REGION / AWS_DEFAULT_REGION); the endpoint from NARRATE_S3_ENDPOINT,
 AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (path-style addressing), else AWS's regional endpoint.
-Requests are signed with AWS Signature Version 4, written out below rather than pulling in
-botocore. Messages carry HTTP statuses and S3 error codes, never a credential.
+Requests are signed with AWS Signature Version 4 (`sigv4.py`). Messages carry HTTP statuses and
+S3 error codes, never a credential.
+
+A remote that fails costs seconds, not minutes (issue 9 item 16): each attempt has a connect
+timeout of CONNECT_TIMEOUT_S and a read timeout of DEFAULT_TIMEOUT_S (`NARRATE_REMOTE_TIMEOUT_S`
+sets it), failed attempts are retried under the providers' policy (`providers.http.RetryPolicy`
+and `next_wait`: transport errors, 408, 429 and 5xx, backoff with jitter, Retry-After honoured)
+with a smaller budget (REMOTE_POLICY), and a circuit breaker (`breaker.py`) skips the remote for
+the rest of the run after a few consecutive failures. The build then carries on with the local
+cache alone and says so in one warning.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import logging
 import os
 import re
 import threading
+import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
 
-from .cache import CachedSegment, SegmentCache
-from .errors import CacheError, UsageError
+from ..errors import CacheError, UsageError
+from ..providers.http import RETRYABLE_STATUSES, RetryPolicy, is_testing, next_wait, parse_retry_after
+from .breaker import CircuitBreaker
+from .entry import check_entry, encode_entry
+from .sigv4 import EMPTY_SHA256, Credentials, _encode, credentials_from_env, sigv4_headers
+from .store import CachedSegment, SegmentCache
+
+__all__ = ["Credentials", "RemoteStore", "TieredCache", "PushReport", "push_to_remote", "sigv4_headers"]
 
 log = logging.getLogger("narrate.remote")
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 ENDPOINT_VARS = ("NARRATE_S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+TIMEOUT_VAR = "NARRATE_REMOTE_TIMEOUT_S"
 WORKERS = 16
 # Above this many keys, listing the key shards (1,000 names per request) beats one HEAD per key.
 LIST_THRESHOLD = 512
 _KEY_RE = re.compile(r"^[0-9a-f]{64}$")
+# S3 answers a GET or HEAD in well under a second (first byte); 5 s of silence means it will not.
+DEFAULT_TIMEOUT_S = 5.0
+CONNECT_TIMEOUT_S = 3.0
+# The providers' policy with a cache's budget: a remote hit must cost less than the synthesis it saves.
+REMOTE_POLICY = RetryPolicy(max_attempts=3, max_retry_time_s=10.0, initial_wait_s=0.25, max_wait_s=2.0,
+                            max_retry_after_s=5.0)
 
 
-@dataclass(frozen=True)
-class Credentials:
-    access_key: str
-    secret_key: str
-    token: str | None = None
-
-    def __repr__(self) -> str:  # never print a secret, even by accident
-        return f"Credentials(access_key={self.access_key[:4]}…)"
-
-
-def _hmac(key: bytes, msg: str) -> bytes:
-    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
-
-
-def _encode(text: str) -> str:
-    return quote(text, safe="-_.~")
-
-
-def sigv4_headers(method: str, url: str, *, region: str, service: str, creds: Credentials,
-                  payload_sha256: str, now: dt.datetime, headers: dict[str, str] | None = None) -> dict[str, str]:
-    """The headers (Authorization, x-amz-date, x-amz-content-sha256, ...) that sign one request.
-
-    Path and query are normalised to AWS's encoding (decoded, then each byte but A-Z a-z 0-9 -_.~
-    percent-encoded once), so `url` may be given raw or encoded, but it must be sent encoded that way.
-    """
-    parts = urlsplit(url)
-    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
-    date = amz_date[:8]
-    signed = {k.lower(): " ".join(v.split()) for k, v in (headers or {}).items()}
-    signed["host"] = parts.netloc
-    signed["x-amz-date"] = amz_date
-    signed["x-amz-content-sha256"] = payload_sha256
-    if creds.token:
-        signed["x-amz-security-token"] = creds.token
-    names = sorted(signed)
-    query = "&".join(sorted(f"{_encode(k)}={_encode(v)}" for k, v in parse_qsl(parts.query, keep_blank_values=True)))
-    canonical = "\n".join([method, quote(unquote(parts.path or "/"), safe="/-_.~"), query,
-                           "".join(f"{n}:{signed[n]}\n" for n in names), ";".join(names), payload_sha256])
-    scope = f"{date}/{region}/{service}/aws4_request"
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-    key = _hmac(_hmac(_hmac(_hmac(("AWS4" + creds.secret_key).encode(), date), region), service), "aws4_request")
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    out = {k: v for k, v in signed.items() if k != "host"}
-    out["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={creds.access_key}/{scope}, "
-                            f"SignedHeaders={';'.join(names)}, Signature={signature}")
-    return out
-
-
-def credentials_from_env() -> Credentials:
-    access, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
-    if not access or not secret:
-        raise UsageError("the remote cache needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment")
-    return Credentials(access, secret, os.environ.get("AWS_SESSION_TOKEN") or None)
+def timeout_from_env() -> float:
+    """`NARRATE_REMOTE_TIMEOUT_S` (seconds, > 0), else DEFAULT_TIMEOUT_S."""
+    value = os.environ.get(TIMEOUT_VAR)
+    if not value:
+        return DEFAULT_TIMEOUT_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 600:
+        raise UsageError(f"{TIMEOUT_VAR} must be a number of seconds between 0 and 600, not {value!r}")
+    return seconds
 
 
 def _s3_code(response: Any) -> str:
@@ -102,10 +82,16 @@ def _s3_code(response: Any) -> str:
 
 
 class RemoteStore:
-    """GET/PUT/HEAD/list of cache entries in one S3 bucket and prefix."""
+    """GET/PUT/HEAD/list of cache entries in one S3 bucket and prefix, with bounded, retried attempts.
+
+    `timeout` is the read timeout of each attempt in seconds (connect: at most CONNECT_TIMEOUT_S);
+    `policy` bounds attempts and time per request; `breaker_threshold` consecutive failed attempts
+    open the circuit breaker. Every failure is a CacheError naming the operation and object.
+    """
 
     def __init__(self, url: str, *, endpoint: str | None = None, region: str | None = None,
-                 creds: Credentials | None = None, transport: Any = None, timeout: float = 30.0) -> None:
+                 creds: Credentials | None = None, transport: Any = None, timeout: float | None = None,
+                 policy: RetryPolicy = REMOTE_POLICY, breaker_threshold: int = 3) -> None:
         import httpx
 
         parts = urlsplit(url)
@@ -120,54 +106,93 @@ class RemoteStore:
         self.base = (endpoint.rstrip("/") if endpoint else f"https://s3.{self.region}.amazonaws.com") \
             + "/" + _encode(self.bucket)
         self.creds = creds or credentials_from_env()
-        # Connection failures are retried twice by the transport; anything else degrades the tier.
-        self.client = httpx.Client(transport=transport or httpx.HTTPTransport(retries=2), timeout=timeout,
+        self.policy = policy
+        self.breaker = CircuitBreaker(breaker_threshold)
+        read = timeout if timeout is not None else timeout_from_env()
+        self.timeout = httpx.Timeout(read, connect=min(CONNECT_TIMEOUT_S, read))
+        # No transport-level retries: every retry goes through the policy and the breaker.
+        self.client = httpx.Client(transport=transport, timeout=self.timeout,
                                    limits=httpx.Limits(max_connections=WORKERS * 2))
 
     def name_for(self, key: str) -> str:
         return f"{self.prefix}/{key[:2]}/{key}" if self.prefix else f"{key[:2]}/{key}"
 
     def _send(self, method: str, name: str, body: bytes = b"", params: dict[str, str] | None = None) -> Any:
+        """One signed attempt, no retry."""
         url = f"{self.base}/{quote(name, safe='/-_.~')}"
         if params:
             url += "?" + urlencode(sorted(params.items()), quote_via=quote, safe="-_.~")
         payload = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
         headers = sigv4_headers(method, url, region=self.region, service="s3", creds=self.creds,
-                                payload_sha256=payload, now=dt.datetime.now(dt.timezone.utc))
+                                payload_sha256=payload, now=dt.datetime.now(dt.UTC))
         response = self.client.request(method, url, content=body or None, headers=headers)
         log.debug("%s %s -> %s", method, url, response.status_code)
         return response
 
+    def _request(self, op: str, what: str, method: str, name: str, body: bytes = b"",
+                 params: dict[str, str] | None = None, ok: tuple[int, ...] = (200, 404)) -> Any:
+        """Send until a status in `ok` comes back (404: no such object, for GET, HEAD and LIST); retry
+        transport errors, 408, 429 and 5xx under `policy` while the breaker stays closed.
+        Raises CacheError `remote cache OP WHAT: reason`."""
+        import httpx
+
+        started, skipped, attempt = time.monotonic(), 0.0, 0
+        while True:
+            self.breaker.check()
+            attempt += 1
+            retry_after: float | None = None
+            try:
+                response = self._send(method, name, body, params)
+            except httpx.TimeoutException as exc:
+                reason, retryable = f"timed out ({type(exc).__name__})", True
+            except httpx.TransportError as exc:
+                reason, retryable = f"connection error ({type(exc).__name__})", True
+            else:
+                if response.status_code in ok:
+                    self.breaker.success()
+                    return response
+                status = response.status_code
+                reason = f"HTTP {status}{_s3_code(response)}"
+                retryable = status in RETRYABLE_STATUSES or status >= 500
+                retry_after = parse_retry_after(response.headers)
+            opened = self.breaker.failure(reason)
+            elapsed = time.monotonic() - started + skipped
+            wait = next_wait(self.policy, attempt, retry_after)
+            if (opened or not retryable or attempt >= self.policy.max_attempts
+                    or (retry_after is not None and retry_after > self.policy.max_retry_after_s)
+                    or elapsed + wait > self.policy.max_retry_time_s):
+                tried = f" (gave up after {attempt} attempts in {elapsed:.1f}s)" if attempt > 1 else ""
+                raise CacheError(f"remote cache {op} {what}: {reason}{tried}")
+            log.debug("remote cache %s %s: retry %d in %.2fs after %s", op, what, attempt, wait, reason)
+            if is_testing():
+                skipped += wait
+            else:
+                time.sleep(wait)
+
     def get(self, key: str) -> bytes | None:
         """The object's bytes, or None if there is none (404)."""
-        response = self._send("GET", self.name_for(key))
-        if response.status_code == 404:
-            return None
-        if response.status_code != 200:
-            raise CacheError(f"remote cache GET {key[:12]}: HTTP {response.status_code}{_s3_code(response)}")
-        return response.content
+        response = self._request("GET", key[:12], "GET", self.name_for(key))
+        return None if response.status_code == 404 else response.content
 
     def exists(self, key: str) -> bool:
-        response = self._send("HEAD", self.name_for(key))
-        if response.status_code in (200, 404):
-            return response.status_code == 200
-        raise CacheError(f"remote cache HEAD {key[:12]}: HTTP {response.status_code}")
+        return self._request("HEAD", key[:12], "HEAD", self.name_for(key)).status_code == 200
 
     def put(self, key: str, blob: bytes) -> None:
-        response = self._send("PUT", self.name_for(key), blob)
-        if response.status_code not in (200, 201):
-            raise CacheError(f"remote cache PUT {key[:12]}: HTTP {response.status_code}{_s3_code(response)}")
+        self._request("PUT", key[:12], "PUT", self.name_for(key), blob, ok=(200, 201))
 
     def list_keys(self, shard: str = "", page_size: int = 1000) -> Iterator[str]:
         """Every entry key under the prefix (or one two-hex-digit shard of it), by ListObjectsV2."""
         root = f"{self.prefix}/" if self.prefix else ""
         params = {"list-type": "2", "prefix": root + (f"{shard}/" if shard else ""), "max-keys": str(page_size)}
         while True:
-            response = self._send("GET", "", params=params)
+            where = params["prefix"] or "/"
+            response = self._request("LIST", where, "GET", "", params=params)
             if response.status_code != 200:
-                raise CacheError(f"remote cache LIST {params['prefix'] or '/'}: HTTP {response.status_code}"
-                                 f"{_s3_code(response)}")
-            tree = ET.fromstring(response.content)
+                raise CacheError(f"remote cache LIST {where}: HTTP {response.status_code}{_s3_code(response)}")
+            try:
+                tree = ET.fromstring(response.content)
+            except ET.ParseError:
+                raise CacheError(f"remote cache LIST {where}: the answer is not S3 XML") from None
             ns = tree.tag[: tree.tag.index("}") + 1] if tree.tag.startswith("{") else ""
             for item in tree.iter(f"{ns}Contents"):
                 name = item.findtext(f"{ns}Key") or ""
@@ -210,21 +235,24 @@ class TieredCache:
     def __init__(self, local: SegmentCache, remote: RemoteStore) -> None:
         self.local, self.remote = local, remote
         self.directory = local.directory
-        self.warnings: list[str] = []
+        self._warnings: list[str] = []
         self._remote_ok = True
         self._lock = threading.Lock()
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per problem: the remote given up (once), remote entries rejected, local repairs."""
+        return self.local.warnings + self._warnings
 
     def _remote_failed(self, exc: Exception) -> None:
         with self._lock:
             if self._remote_ok:
-                self.warnings.append(f"remote cache unavailable, continuing with the local cache: {exc}")
-                log.warning("remote cache unavailable: %s", exc)
+                self._warnings.append(f"remote cache unavailable, continuing with the local cache: {exc}")
+                log.debug("remote cache unavailable: %s", exc)
             self._remote_ok = False
 
     def _fetch(self, key: str) -> bool:
         """Copy a verified remote entry into the local cache. True if it is now local."""
-        from .cachetools import check_entry
-
         if not self._remote_ok:
             return False
         try:
@@ -238,7 +266,7 @@ class TieredCache:
             check_entry(key, blob)
         except CacheError as exc:
             with self._lock:
-                self.warnings.append(f"remote entry {key[:12]} rejected: {exc.message}")
+                self._warnings.append(f"remote entry {key[:12]} rejected: {exc.message}")
             return False
         self.local.put_raw(key, blob)
         return True
@@ -275,8 +303,6 @@ class TieredCache:
         return blob
 
     def put(self, key: str, result: Any, meta: dict[str, Any]) -> None:
-        from .cache import encode_entry
-
         self.put_raw(key, encode_entry(result, meta))
 
     def put_raw(self, key: str, blob: bytes) -> None:
@@ -309,8 +335,6 @@ def push_to_remote(local: SegmentCache, remote: RemoteStore, keys: Iterable[str]
                    workers: int = WORKERS) -> PushReport:
     """Upload local entries the remote lacks (all of them, or `keys`): what a build could not
     write through while the remote was down. Corrupt local entries are never spread."""
-    from .cachetools import check_entry
-
     wanted = sorted(set(local.keys() if keys is None else keys))
     absent = sorted(remote.missing_keys(wanted, workers))
     report = PushReport(present=len(wanted) - len(absent))

@@ -1,0 +1,125 @@
+"""One cache entry: its byte layout, its key, and the checks that decide whether to trust it.
+
+An entry is one bytes value: a JSON header line, then the provider's audio bytes. The header
+carries the audio's format, sha256 and length, and the key material the key was hashed from
+(`key_head`, the canonical provider/voice/params JSON, and `text`, the spoken text). So any
+entry, wherever it came from (a provider, `cache import`, the remote tier, an old disk), can be
+re-derived and checked without trusting its name (DESIGN.md invariant 9).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import CacheError
+from ..providers.base import AudioFormat, SynthesisResult
+
+ENTRY_VERSION = 1
+KEY_RE = re.compile(r"^[0-9a-f]{64}$")
+# Magic numbers of containers narrate's providers may return (RIFF/RF64 WAV, ID3-tagged MP3,
+# Ogg, FLAC). A "raw" entry that starts with one of them holds a file, not headerless samples.
+_CONTAINER_MAGIC = (b"RIFF", b"RF64", b"ID3", b"OggS", b"fLaC")
+
+
+@dataclass(frozen=True)
+class CachedSegment:
+    key: str
+    audio: bytes
+    format: AudioFormat
+    meta: dict[str, Any]
+
+
+def key_from(head: bytes, text: str) -> str:
+    """A segment key: sha256 hex of the canonical header JSON, a newline and the UTF-8 text.
+
+    JSON escapes newlines, so the header can never run into the text. `narrate.plan` makes every
+    key with this function; the cache re-derives keys with it.
+    """
+    return hashlib.sha256(head + b"\n" + text.encode("utf-8")).hexdigest()
+
+
+def encode_entry(result: SynthesisResult, meta: dict[str, Any]) -> bytes:
+    """The stored bytes of one entry: a sorted JSON header line (format, checksum, `meta`), then the audio."""
+    fmt = result.format
+    header = {"v": ENTRY_VERSION, "format": [fmt.container, fmt.encoding, fmt.sample_rate],
+              "sha256": hashlib.sha256(result.audio).hexdigest(), "bytes": len(result.audio),
+              "created": round(time.time(), 3), **meta}
+    return json.dumps(header, sort_keys=True, ensure_ascii=False).encode() + b"\n" + result.audio
+
+
+def decode_entry(key: str, blob: bytes) -> CachedSegment:
+    """Parse one entry and check its audio against its checksum. Raises CacheError if it is corrupt."""
+    head, sep, audio = blob.partition(b"\n")
+    if not sep:
+        raise CacheError(f"cache entry {key[:12]} has no header")
+    try:
+        meta = json.loads(head)
+        container, encoding, rate = meta["format"]
+        fmt = AudioFormat(str(container), str(encoding), int(rate))
+    except (ValueError, KeyError, TypeError):
+        raise CacheError(f"cache entry {key[:12]} has an unreadable header") from None
+    if not isinstance(meta, dict):
+        raise CacheError(f"cache entry {key[:12]} has an unreadable header")
+    if len(audio) != meta.get("bytes") or hashlib.sha256(audio).hexdigest() != meta.get("sha256"):
+        raise CacheError(f"cache entry {key[:12]} is corrupt (checksum mismatch)")
+    return CachedSegment(key, audio, fmt, meta)
+
+
+def check_entry(key: str, blob: bytes) -> CachedSegment:
+    """The entry if everything about it re-derives, else CacheError saying what does not:
+
+    - the key is 64 lowercase hex digits;
+    - the header parses and the audio matches its sha256 and length (`decode_entry`);
+    - the key material is there (`key_head` and `text`, both strings, `key_head` a JSON object)
+      and `key_from(key_head, text)` is the key: an entry stripped of it, or carrying another
+      text's, is refused, whatever name it was filed under;
+    - the audio looks like its recorded format (`format_problem`; a structural check, no decoding).
+    """
+    if not KEY_RE.match(key):
+        raise CacheError(f"{key[:70]!r} is not a segment key")
+    entry = decode_entry(key, blob)
+    head, text = entry.meta.get("key_head"), entry.meta.get("text")
+    if not isinstance(head, str) or not isinstance(text, str) or not head.startswith("{"):
+        raise CacheError(f"cache entry {key[:12]} has no key material (key_head and text): it cannot be verified")
+    if key_from(head.encode("utf-8"), text) != key:
+        raise CacheError(f"cache entry {key[:12]} does not match its key (mislabelled or tampered)")
+    problem = format_problem(entry.audio, entry.format)
+    if problem:
+        raise CacheError(f"cache entry {key[:12]} is not {entry.format.container}/{entry.format.encoding}: {problem}")
+    return entry
+
+
+def format_problem(audio: bytes, fmt: AudioFormat) -> str | None:
+    """Why `audio` cannot be `fmt`, or None. Header checks only, so verifying 10,000 entries stays cheap:
+
+    - wav: a RIFF/WAVE header with `fmt ` and `data` chunks (`audio.riff.parse_wav`);
+    - raw: no container magic (RIFF, ID3, OggS, fLaC), and an even length for 16-bit PCM;
+    - mp3: an ID3 tag or an MPEG audio frame sync (11 set bits) at the start.
+    """
+    from ..audio.riff import parse_wav
+    from ..errors import AudioError
+
+    if not audio:
+        return "no audio"
+    if fmt.container == "wav":
+        try:
+            parse_wav(audio)
+        except AudioError as exc:
+            return str(exc)
+        return None
+    if fmt.container == "raw":
+        if audio.startswith(_CONTAINER_MAGIC):
+            return f"a {audio[:4].decode('latin-1')!r} file, not headerless samples"
+        if fmt.encoding == "pcm_s16le" and len(audio) % 2:
+            return f"odd length {len(audio)} for 16-bit samples"
+        return None
+    if fmt.container == "mp3":
+        if audio.startswith(b"ID3") or (len(audio) >= 2 and audio[0] == 0xFF and audio[1] & 0xE0 == 0xE0):
+            return None
+        return "no ID3 tag or MPEG frame sync"
+    return None  # a container narrate does not record: the checksum is all there is to check

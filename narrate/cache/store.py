@@ -1,0 +1,257 @@
+"""The segment store: content-addressed synthesized audio on diskcache, which heals.
+
+Paid audio is never evicted silently (eviction_policy='none'). Each entry is one bytes value
+(see `entry.py`), so entries carry their own metadata, key material and checksum, and no pickle
+is ever loaded from a cache that may have been imported from elsewhere.
+
+Healing (issue 9 item 7): diskcache keeps an SQLite index (`cache.db`) and, for values over
+32 KiB, one file per entry. Either can be lost behind the other's back:
+
+- a row whose file is gone ("dangling"), or an entry that no longer verifies, is dropped when it
+  is read or checked (`get`, `missing`), so the build synthesizes it again and says so
+  (`warnings`) instead of failing on every later build;
+- an index that SQLite cannot read is moved aside (`cache.db.corrupt-<time>`, never deleted), a
+  fresh one is started, and the entry files are put back in it after each one re-derives its key
+  (`recover_files`); the same recovery runs when `cache.db` is empty but entry files exist.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import CacheError
+from ..providers.base import SynthesisResult
+from .entry import CachedSegment, check_entry, decode_entry, encode_entry
+
+__all__ = ["CachedSegment", "SegmentCache", "decode_entry", "encode_entry"]
+
+INDEX_NAME = "cache.db"
+# Written by diskcache for values of 32 KiB and more, under two levels of two-hex-digit folders.
+ENTRY_FILE_GLOB = "[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*.val"
+# An orphaned entry file younger than this may belong to a write still in flight in another
+# process (diskcache writes the file, then commits the row): it is copied, never removed.
+ORPHAN_MIN_AGE_S = 60.0
+MAX_ENTRY_BYTES = 256 * 1024 * 1024  # no segment is this large; refuse rather than fill memory
+# More healed entries than this are summarised in one warning line rather than listed.
+HEAL_LINES = 5
+
+
+class SegmentCache:
+    """Local segment store. Safe across threads and processes (diskcache uses SQLite transactions).
+
+    `warnings` lists, one line each, what the cache repaired while it was open (moved-aside index,
+    recovered files, missing or corrupt entries that will be synthesized again).
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._store: Any = None
+        self._notes: list[str] = []
+        self._healed: list[tuple[str, str]] = []  # (key, why) of entries dropped so they are rebuilt
+        self._lock = threading.Lock()
+
+    # -- opening, and repairing the index
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    self._store = self._open()
+        return self._store
+
+    @property
+    def index_path(self) -> Path:
+        return self.directory / INDEX_NAME
+
+    def _diskcache(self) -> Any:
+        import diskcache  # deferred: a no-op rebuild never opens the cache
+
+        return diskcache.Cache(str(self.directory), eviction_policy="none", size_limit=2**62, cull_limit=0)
+
+    def _open(self) -> Any:
+        index = self.index_path
+        try:
+            store = self._diskcache()
+        except sqlite3.OperationalError as exc:  # locked, read-only, permissions: not corruption
+            raise CacheError(f"cannot open cache at {self.directory}: {exc}") from None
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+            if not index.is_file():
+                raise CacheError(f"cannot open cache at {self.directory}: {exc}") from None
+            aside = self._move_index_aside()
+            try:
+                store = self._diskcache()
+            except Exception as again:
+                raise CacheError(f"cannot open cache at {self.directory}: {again}") from None
+            found, recovered = self.recover_files(store)
+            self._notes.append(f"{index}: unreadable cache index ({exc}); moved it aside to {aside.name} and "
+                               f"started a fresh one; recovered {recovered} of {found} entry files")
+            return store
+        except Exception as exc:  # permissions, a file where the folder should be
+            raise CacheError(f"cannot open cache at {self.directory}: {exc}") from None
+        if len(store) == 0 and next(self._entry_files(), None) is not None:  # e.g. a zero-byte cache.db
+            found, recovered = self.recover_files(store)
+            self._notes.append(f"{index}: empty cache index but entry files on disk; "
+                               f"recovered {recovered} of {found} entry files")
+        return store
+
+    def _move_index_aside(self) -> Path:
+        """Rename cache.db (and its -wal/-shm) to cache.db.corrupt-<UTC time>[-n]: kept for a post-mortem."""
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        aside = self.index_path.with_name(f"{INDEX_NAME}.corrupt-{stamp}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = self.index_path.with_name(f"{INDEX_NAME}.corrupt-{stamp}-{n}")
+        os.replace(self.index_path, aside)
+        for suffix in ("-wal", "-shm"):
+            side = self.index_path.with_name(INDEX_NAME + suffix)
+            if side.exists():
+                os.replace(side, aside.with_name(aside.name + suffix))
+        return aside
+
+    def _entry_files(self) -> Iterator[Path]:
+        return self.directory.glob(ENTRY_FILE_GLOB)
+
+    def recover_files(self, store: Any | None = None) -> tuple[int, int]:
+        """Put entry files the index does not list back into it, each only if it re-derives its key.
+
+        Returns (files found, entries recovered). The index gets its own copy; an original older than
+        ORPHAN_MIN_AGE_S is then removed (it is a duplicate), a younger one is left alone.
+        """
+        store = store if store is not None else self.store
+        listed = {row[0] for row in store._sql("SELECT filename FROM Cache WHERE filename IS NOT NULL")}
+        found = recovered = 0
+        for path in sorted(self._entry_files()):
+            rel = path.relative_to(self.directory).as_posix()
+            if rel in listed:
+                continue
+            found += 1
+            try:
+                if path.stat().st_size > MAX_ENTRY_BYTES:
+                    continue
+                blob = path.read_bytes()
+            except OSError:
+                continue
+            key = _derived_key(blob)
+            if key is None:
+                continue
+            if store.get(key) is None:
+                store.set(key, blob, tag=time.time())
+            recovered += 1
+            try:
+                if time.time() - path.stat().st_mtime > ORPHAN_MIN_AGE_S:
+                    path.unlink()
+            except OSError:
+                pass
+        return found, recovered
+
+    # -- reading
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.store
+
+    def get(self, key: str) -> CachedSegment | None:
+        """The verified entry (checksum, key material, format), or None. A corrupt or dangling entry is
+        dropped, so it gets rebuilt instead of trusted, and noted in `warnings`."""
+        blob = self.store.get(key)
+        if blob is None:
+            if key in self.store:
+                self._heal(key, "its file is missing (deleted behind the cache index)")
+            return None
+        try:
+            return check_entry(key, blob)
+        except CacheError as exc:
+            self._heal(key, exc.message)
+            return None
+
+    def missing(self, keys: list[str]) -> set[str]:
+        """The keys with no entry that verifies. Entries present but dangling or corrupt are dropped
+        (and reported in `warnings`) so that the build synthesizes them again instead of failing."""
+        store = self.store
+        return {k for k in keys if k not in store or self.get(k) is None}
+
+    def get_raw(self, key: str) -> bytes | None:
+        """The stored bytes as they are (unverified), or None if absent or dangling."""
+        return self.store.get(key)
+
+    def stored_at(self, key: str) -> float | None:
+        """When this cache stored the entry (Unix seconds), None if unknown (written by narrate < 0.2)."""
+        found = self.store.get(key, default=None, tag=True)
+        if not isinstance(found, tuple):
+            return None
+        tag = found[1]
+        return float(tag) if isinstance(tag, (int, float)) else None
+
+    def is_dangling(self, key: str) -> bool:
+        """True if the index lists the key but its entry file is gone."""
+        return self.store.get(key) is None and key in self.store
+
+    # -- writing
+
+    def put(self, key: str, result: SynthesisResult, meta: dict[str, Any]) -> None:
+        self.put_raw(key, encode_entry(result, meta))
+
+    def put_raw(self, key: str, blob: bytes) -> None:
+        # Only whole, committed transactions become visible: a killed build leaves no partial entry.
+        # The tag is the local store time, which `cache prune` compares with when it read the manifests.
+        self.store.set(key, blob, tag=time.time())
+
+    def delete(self, key: str) -> bool:
+        return bool(self.store.delete(key))
+
+    def keys(self) -> Iterator[str]:
+        return iter(self.store)
+
+    def volume(self) -> int:
+        return int(self.store.volume())
+
+    # -- reporting
+
+    def _heal(self, key: str, why: str) -> None:
+        self.store.delete(key)
+        with self._lock:
+            self._healed.append((key, why))
+
+    @property
+    def healed(self) -> list[tuple[str, str]]:
+        """(key, reason) of every entry dropped while open because it was dangling or did not verify."""
+        return list(self._healed)
+
+    @property
+    def warnings(self) -> list[str]:
+        lines = list(self._notes)
+        healed = self._healed
+        for key, why in healed[:HEAL_LINES]:
+            lines.append(f"cache entry {key[:12]} dropped, it will be synthesized again: {why}")
+        if len(healed) > HEAL_LINES:
+            lines.append(f"{len(healed) - HEAL_LINES} more cache entries were missing or corrupt "
+                         f"and will be synthesized again")
+        return lines
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def _derived_key(blob: bytes) -> str | None:
+    """The key an orphaned entry file re-derives to (from its own key material), if it verifies."""
+    import json
+
+    from .entry import key_from
+
+    head = blob.partition(b"\n")[0]
+    try:
+        meta = json.loads(head)
+        key = key_from(str(meta["key_head"]).encode("utf-8"), str(meta["text"]))
+        check_entry(key, blob)
+    except (ValueError, KeyError, TypeError, CacheError):
+        return None
+    return key
