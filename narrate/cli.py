@@ -640,7 +640,7 @@ def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str) -> No
 @pass_ctx
 def schema(ctx: Context) -> None:
     """Print the manifest's JSON Schema (for editor completion)."""
-    from .schema import manifest_schema
+    from .manifest.schema import manifest_schema
 
     _run(ctx, lambda: click.echo(json.dumps(manifest_schema(), indent=2)) or 0)
 
