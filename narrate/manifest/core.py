@@ -37,6 +37,7 @@ DEFAULT_PLATFORM = {"asterisk": "asterisk", "freeswitch": "freeswitch", "flat": 
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 PROMPT_SETTINGS_KEYS = tuple(m.PromptSettings.model_fields)
 SETTINGS_KEYS = tuple(m.Settings.model_fields)
+_SETTINGS_SET = frozenset(SETTINGS_KEYS)
 
 
 @dataclass
@@ -150,6 +151,9 @@ def _partial(data: dict[str, Any]) -> m.Manifest:
 
 def _overlay(c: Checker, base: Settings, spec: m.PromptSettings, key: Key, providers: set[str]) -> Settings:
     """`base` with the settings `spec` sets (one inheritance step)."""
+    given = spec.model_fields_set & _SETTINGS_SET
+    if not given:
+        return base  # the common case: a prompt that only has text
     changes: dict[str, Any] = {}
     if spec.provider is not None:
         if spec.provider not in providers and spec.provider not in m.PROVIDER_KINDS:
@@ -158,7 +162,7 @@ def _overlay(c: Checker, base: Settings, spec: m.PromptSettings, key: Key, provi
         else:
             changes["provider"] = spec.provider
     for name in ("voice", "model"):
-        value = getattr(spec, name, None)
+        value = getattr(spec, name) if name in given else None
         if value is not None:
             if not value.strip():
                 c.add((*key, name), f"empty {name}")
