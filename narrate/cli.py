@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -25,24 +26,36 @@ class Context:
         self.quiet = quiet
 
 
+# Control characters (C0 but newline, DEL, C1), bidi overrides/isolates and zero-width characters:
+# none of them may reach the terminal from a message, whatever file or provider the text came from.
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200d\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+
+
+def _error(message: object) -> None:
+    """Print `error: message` on stderr, every unsafe character escaped (as \\x1b, \\u202e)."""
+    text = _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                       str(message))
+    click.echo(f"error: {text}", err=True)
+
+
 def _run(ctx: Context, fn: Callable[[], int | None]) -> None:
     """Map narrate's exceptions to one-line messages and exit codes; tracebacks only with -v."""
     try:
         code = fn() or 0
     except ManifestError as exc:
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+            _error(problem)
         if ctx.verbose:
             traceback.print_exc()
         code = exc.exit_code
     except NarrateError as exc:
-        click.echo(f"error: {exc}", err=True)
+        _error(exc)
         if ctx.verbose:
             traceback.print_exc()
         code = exc.exit_code
     except OSError as exc:  # a file narrate could not read or write: say which, keep what is done
         where = f" ({exc.filename})" if exc.filename else ""
-        click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        _error(f"{exc.strerror or exc}{where}")
         if ctx.verbose:
             traceback.print_exc()
         code = 1
@@ -368,11 +381,7 @@ def _import_command(kind: str, fn_name: str, defaults: dict[str, str]) -> None:
         from . import importers
 
         def go() -> int:
-            raw = file.read_bytes()
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = raw.decode("latin-1")  # old transcripts are often Latin-1
+            text = importers.read_source(file)  # bounded; a FIFO or device is refused, never read
             kwargs: dict[str, Any] = {"source": str(file), "library": library, "voice": voice}
             if kind == "asterisk":
                 kwargs["language"] = language

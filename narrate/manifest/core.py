@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -117,15 +116,20 @@ def validate(data: Any, lines: LineTable, file: str, root: Path) -> Draft:
     return draft
 
 
-@cache
-def _adapter(tp: Any) -> TypeAdapter[Any]:
-    return TypeAdapter(tp)
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+
+
+def _adapter(name: str) -> TypeAdapter[Any]:
+    """A validator for one top-level field of the manifest (built once, on the error path only)."""
+    if name not in _ADAPTERS:
+        _ADAPTERS[name] = TypeAdapter(m.Manifest.model_fields[name].rebuild_annotation())
+    return _ADAPTERS[name]
 
 
 def _partial(data: dict[str, Any]) -> m.Manifest:
     """The sections (and named entries) of `data` that validate on their own; the rest left out."""
     fields: dict[str, Any] = {}
-    for name, info in m.Manifest.model_fields.items():
+    for name in m.Manifest.model_fields:
         if name not in data:
             continue
         value = data[name]
@@ -140,7 +144,7 @@ def _partial(data: dict[str, Any]) -> m.Manifest:
             fields[name] = good
             continue
         try:
-            fields[name] = _adapter(info.rebuild_annotation()).validate_python(value)
+            fields[name] = _adapter(name).validate_python(value)
         except ValidationError:
             pass
     return m.Manifest.model_construct(**fields)

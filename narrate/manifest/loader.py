@@ -7,8 +7,9 @@ problems, not silent overwrites; only YAML's safe scalars are built (no tags, no
 
 Aliases are the one way a small file becomes a huge document ("billion laughs": 332 bytes expand
 to 10^9 nodes). libyaml composes an alias as a second reference to one node, so the cost only
-appears when we build the data: we count every node built beyond the nodes written and stop at
-MAX_ALIAS_NODES, and we stop at MAX_DEPTH nesting levels (before Python's recursion limit).
+appears when the data is built: before building, we size the expanded document over the distinct
+nodes (memoised, microseconds) and refuse one that adds more than MAX_ALIAS_NODES, and we refuse
+nesting beyond MAX_DEPTH levels (before Python's recursion limit; an alias cycle is caught so too).
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ try:  # libyaml is in every PyYAML wheel; the pure-Python parser is a slow fallb
 except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
-# Nodes that alias expansion may add to a document. A 10,000-prompt manifest written with anchors
-# for shared settings adds a few per prompt; a million extra nodes is ~1 s of work and ~200 MB.
-MAX_ALIAS_NODES = 1_000_000
+# Nodes that alias expansion may add to a document beyond those written. A 10,000-prompt manifest
+# that reuses an anchored settings mapping in every prompt adds ~3 nodes per use (30,000); building
+# 100,000 extra nodes takes ~0.2 s and ~20 MB.
+MAX_ALIAS_NODES = 100_000
 # Nesting levels of mappings and lists. Manifests nest about 7 deep; Python's default recursion
 # limit is 1,000 frames.
 MAX_DEPTH = 100
@@ -80,31 +82,39 @@ class _Bomb(Exception):
         self.line, self.where, self.message = line, where, message
 
 
+def expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
+    """Nodes in `node` once every alias is expanded, without expanding: each distinct node is sized
+    once (`memo` by id), so a 332-byte alias bomb is measured in microseconds. A node nested deeper
+    than MAX_DEPTH (or an alias cycle) raises _Bomb."""
+    found = memo.get(id(node))
+    if found is not None:
+        return found
+    if depth > MAX_DEPTH:
+        raise _Bomb(node.start_mark.line + 1, "", f"nested deeper than {MAX_DEPTH} levels")
+    if isinstance(node, yaml.ScalarNode):
+        size = 1
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(expanded_size(item, memo, depth + 1) for item in node.value)
+    else:
+        size = 1 + sum(expanded_size(k, memo, depth + 1) + expanded_size(v, memo, depth + 1) for k, v in node.value)
+    memo[id(node)] = size
+    return size
+
+
 class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
         self.lines = LineTable()
         self.problems: list[Problem] = []
-        self.seen: set[int] = set()
-        self.extra = 0  # nodes built again through an alias
 
-    def build(self, node: yaml.Node, key: Key, depth: int) -> Any:
-        if id(node) in self.seen:
-            self.extra += 1
-            if self.extra > MAX_ALIAS_NODES:
-                raise _Bomb(node.start_mark.line + 1, _where(key),
-                            f"YAML aliases expand to more than {MAX_ALIAS_NODES:,} extra nodes; refusing to expand")
-        else:
-            self.seen.add(id(node))
+    def build(self, node: yaml.Node, key: Key) -> Any:
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
-        if depth > MAX_DEPTH:
-            raise _Bomb(node.start_mark.line + 1, _where(key), f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(node, yaml.SequenceNode):
             out: list[Any] = []
             for i, item in enumerate(node.value):
                 self.lines[(*key, i)] = item.start_mark.line + 1
-                out.append(self.build(item, (*key, i), depth + 1))
+                out.append(self.build(item, (*key, i)))
             return out
         mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -123,12 +133,28 @@ class _Builder:
                                              f"duplicate key (first defined on line {self.lines[child]})"))
                 continue
             self.lines[child] = key_line
-            mapping[name] = self.build(value_node, child, depth + 1)
+            mapping[name] = self.build(value_node, child)
         return mapping
 
 
 def _where(key: Key) -> str:
     return show(".".join(str(k) if not isinstance(k, int) else f"[{k}]" for k in key).replace(".[", "["))
+
+
+def _first_alias_line(root: yaml.Node) -> int:
+    """The line of the first node written once and used again (the alias that multiplies)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return node.start_mark.line + 1
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in reversed(node.value) for v in reversed(pair))
+    return root.start_mark.line + 1
 
 
 def load_yaml_text(text: str, path: str) -> YamlDocument:
@@ -144,12 +170,18 @@ def load_yaml_text(text: str, path: str) -> YamlDocument:
         raise ManifestError([Problem(path, None, "", f"invalid YAML: {show(exc)}")]) from None
     if node is None:
         raise ManifestError([Problem(path, 1, "", "the file is empty")])
-    builder = _Builder(path)
-    builder.lines[()] = node.start_mark.line + 1
+    memo: dict[int, int] = {}
     try:
-        data = builder.build(node, (), 0)
+        size = expanded_size(node, memo)
     except _Bomb as bomb:
         raise ManifestError([Problem(path, bomb.line, bomb.where, bomb.message)]) from None
+    if size - len(memo) > MAX_ALIAS_NODES:
+        line = _first_alias_line(node)
+        raise ManifestError([Problem(path, line, "", f"YAML aliases of the node anchored here expand the document "
+                                     f"by {size - len(memo):,} nodes; the limit is {MAX_ALIAS_NODES:,}")])
+    builder = _Builder(path)
+    builder.lines[()] = node.start_mark.line + 1
+    data = builder.build(node, ())
     return YamlDocument(path, data, builder.lines, builder.problems)
 
 

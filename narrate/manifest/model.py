@@ -28,7 +28,7 @@ PROVIDER_KINDS = ("espeak", "openai", "deepgram", "elevenlabs", "google", "azure
 class Section(BaseModel):
     """A mapping with a fixed set of keys: unknown keys are errors, and YAML types are taken as written."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 # ---------------------------------------------------------------- settings
