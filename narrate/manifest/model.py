@@ -8,9 +8,9 @@ declared, a format suits the layout, names are safe) are in `core.py`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema
 
 from ..package.layouts import FORMAT_RATES
 from .fields import Choice, Const, Either, NumText, OneOrMany, Range, SpokenText
@@ -50,7 +50,9 @@ class Silence(Section):
     trail_ms: Range(0, 10_000, integer=True) = Field(None, description="silence added after speech, ms (default 250)")
 
 
-OptionValue = StrictStr | int | float | StrictBool | None
+# Synthesis options are passed to the provider as text; nested values are refused in core.py.
+Options = Annotated[dict[str, Any], WithJsonSchema(
+    {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean", "null"]}})]
 
 
 class PromptSettings(Section):
@@ -59,10 +61,10 @@ class PromptSettings(Section):
     provider: StrictStr = Field(None, description="provider name: a key of `providers:` or a provider kind (default espeak)")
     model: StrictStr = Field(None, description="provider model")
     speed: Range(0.25, 4.0) = Field(None, description="speaking rate, 0.25 to 4.0 (default 1.0)")
-    options: dict[str, Any] = Field(None, description="provider-specific synthesis options (mapping of plain values)")
-    level: Either("a mapping or false", false=bool, mapping=Level) = Field(
+    options: Options = Field(None, description="provider-specific synthesis options (mapping of plain values)")
+    level: Either("a mapping or false", false=Literal[False], mapping=Level) = Field(
         None, description="loudness: {target_dbov, peak_dbfs}, or false to leave the level as synthesized")
-    silence: Either("a mapping or false", false=bool, mapping=Silence) = Field(
+    silence: Either("a mapping or false", false=Literal[False], mapping=Silence) = Field(
         None, description="silence handling: {trim, threshold_dbov, lead_ms, trail_ms}, or false for none")
 
 
