@@ -140,6 +140,8 @@ def test_nul_bytes_are_refused(tmp_path):
     ("budget:\n  max_chars: -5\n", ("m.yaml:10:", "budget.max_chars: -5 is out of range 0 to 1e+12")),
     ("budget: 1000\n", ("m.yaml:9:", "budget: expected a mapping, got a number (1000)")),
     ("cache:\n  remote: [s3://a]\n", ("m.yaml:10:", "cache.remote: expected text, got a list")),
+    ("cache:\n  remote: https://example.com/?token=1\n",
+     ("m.yaml:10:", "cache.remote: must look like s3://bucket/prefix")),
     ("cache:\n  remot: s3://a/b\n", ("m.yaml:10:", "cache.remot: unknown key (did you mean 'remote'?)")),
     ("prices:\n  openai: cheap\n", ("m.yaml:10:", "prices.openai: expected a number, got text ('cheap')")),
     ("package:\n  epoch: soon\n", ("m.yaml:10:", "package.epoch: expected a whole number, got text ('soon')")),

@@ -112,3 +112,18 @@ def Const(value: Any, message: str) -> Any:  # noqa: N802
         return given
 
     return Annotated[Any, AfterValidator(check), WithJsonSchema({"const": value})]
+
+
+_S3_URL = r"^s3://[^/?#\s]+(/[^?#\s]*)?$"  # the same rule narrate.remote applies: a bucket, a prefix, no query
+
+
+def _s3_url(value: str) -> str:
+    import re
+
+    if not re.match(_S3_URL, value):
+        raise PydanticCustomError("narrate_s3_url", "must look like s3://bucket/prefix")
+    return value
+
+
+# The shared cache's location (see narrate.remote): an S3 bucket and an optional key prefix.
+S3Url = Annotated[str, AfterValidator(_s3_url), WithJsonSchema({"type": "string", "pattern": _S3_URL})]

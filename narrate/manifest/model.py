@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema
 
 from ..package.layouts import FORMAT_RATES
-from .fields import Choice, Const, Either, NumText, OneOrMany, Range, SpokenText
+from .fields import Choice, Const, Either, NumText, OneOrMany, Range, S3Url, SpokenText
 
 MANIFEST_VERSION = 1
 LAYOUTS = ("asterisk", "freeswitch", "flat")
@@ -177,7 +177,7 @@ class Budget(Section):
 class Cache(Section):
     """The shared cache tier."""
 
-    remote: StrictStr = Field(None, description="shared remote cache URL, s3://bucket/prefix")
+    remote: S3Url = Field(None, description="shared remote cache URL, s3://bucket/prefix")
 
 
 class Package(Section):
