@@ -30,9 +30,9 @@ from .audio.pcm import Pcm
 from .audio.resample import resample
 from .audio.stream import WavStreamWriter
 from .cache import SegmentCache
-from .errors import ManifestError, NarrateError, Problem
+from .errors import NarrateError
 from .fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
-from .manifest import Book, Manifest
+from .manifest import Book, Manifest, read_text_input
 from .package.book import AAC_ARGS, MP3_ARGS, BookTags, ChapterMark, m3u, write_book_mp3, write_chapter_mp3, write_m4b
 from .plan import KeyMaker, Segment, manifest_relative
 from .providers.base import Provider, SynthesisRequest
@@ -93,11 +93,8 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
         prefix = manifest_relative(manifest, book.output)
         job = BookJob(book, prefix, [])
         for path in book.chapters:
-            try:
-                source = path.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ManifestError([Problem(str(path), None, f"books.{book.name}.sources",
-                                             f"cannot read chapter: {exc}")]) from None
+            # Bounded, regular files only (a FIFO or /dev/zero as a chapter must not hang the build).
+            source = read_text_input(path, key_path=f"books.{book.name}.sources")
             doc = markdown_to_speakable(source, code=book.code, tables=book.tables,  # type: ignore[arg-type]
                                         footnotes=book.footnotes, path=str(path))  # type: ignore[arg-type]
             title = doc.title or path.stem

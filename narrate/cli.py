@@ -33,6 +33,11 @@ class Context:
         self.quiet = quiet
 
 
+def _error(message: object) -> None:
+    """Print `error: message` on stderr, every control, bidi and zero-width character escaped."""
+    click.echo("error: " + "\n".join(shown(line) for line in str(message).split("\n")), err=True)
+
+
 def _run(ctx: Context, fn: Callable[[], int | None]) -> None:
     """The one wrapper every command runs in. Maps narrate's exceptions to one-line messages and
     exit codes (tracebacks only with -v), anything unanticipated to `internal error: ...` and exit
@@ -52,18 +57,18 @@ def _call(ctx: Context, fn: Callable[[], int | None]) -> int:
         raise  # click's own: it prints them and picks the exit code
     except ManifestError as exc:
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+            _error(problem)
         if ctx.verbose:
             traceback.print_exc()
         code = exc.exit_code
     except NarrateError as exc:
-        click.echo(f"error: {exc}", err=True)
+        _error(exc)
         if ctx.verbose:
             traceback.print_exc()
         code = exc.exit_code
     except OSError as exc:  # a file narrate could not read or write: say which, keep what is done
         where = f" ({shown(exc.filename)})" if exc.filename else ""
-        click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        _error(f"{exc.strerror or exc}{where}")
         if ctx.verbose:
             traceback.print_exc()
         code = 1
@@ -226,7 +231,7 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
             click.echo(json.dumps(total, indent=None, sort_keys=True))
             for r in reports:  # the one line a person reads, beside the object a program reads
                 if r.error:
-                    click.echo(f"error: {r.error}", err=True)
+                    _error(r.error)
         else:
             for r in reports:
                 _print_report(r, check)
@@ -427,11 +432,7 @@ def _import_command(kind: str, fn_name: str, defaults: dict[str, str]) -> None:
         from . import importers
 
         def go() -> int:
-            raw = file.read_bytes()
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = raw.decode("latin-1")  # old transcripts are often Latin-1
+            text = importers.read_source(file)  # bounded; a FIFO or device is refused, never read
             kwargs: dict[str, Any] = {"source": str(file), "library": library, "voice": voice}
             if kind == "asterisk":
                 kwargs["language"] = language
@@ -778,7 +779,7 @@ def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str) -> No
 @pass_ctx
 def schema(ctx: Context) -> None:
     """Print the manifest's JSON Schema (for editor completion)."""
-    from .schema import manifest_schema
+    from .manifest.schema import manifest_schema
 
     _run(ctx, lambda: click.echo(json.dumps(manifest_schema(), indent=2)) or 0)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .errors import ManifestError, Problem
@@ -106,6 +107,18 @@ def _nothing_found(source: str, what: str, skipped: Skipped) -> ManifestError:
     problems = [Problem(source, None, "", f"no {what} found")]
     problems += [Problem(source, None, name, reason) for name, reason in skipped[:20]]
     return ManifestError(problems)
+
+
+def read_source(path: Path) -> str:
+    """The text of an import file: bounded and regular files only (`manifest.read_input`), UTF-8
+    or, failing that, Latin-1 (old transcripts often are). Raises ManifestError naming the file."""
+    from .manifest.resolve import MAX_TEXT_BYTES, read_input  # imported here to keep the module light
+
+    raw = read_input(path, limit=MAX_TEXT_BYTES)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def import_asterisk(text: str, *, source: str, library: str = "asterisk-sounds", language: str = "en-US",

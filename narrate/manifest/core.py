@@ -1,0 +1,374 @@
+"""Validated models -> the resolved manifest. Pure: data and a line table in, data and problems out.
+
+`validate(data, lines, file, root)` checks the data against the models (`model.py`), then the rules
+that relate keys to each other: names are safe paths and do not collide, languages are declared,
+formats suit the layout, providers exist, settings inherit defaults -> library -> language ->
+prompt -> prompt-in-language. Paths are joined to `root` but not resolved and no file is read:
+`resolve.py` does that.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from ..errors import ManifestError, Problem
+from ..package.layouts import FORMAT_RATES
+from ..providers.base import ProviderConfig
+from . import model as m
+from .loader import Key, LineTable
+from .names import check_name, nfc, show
+from .problems import from_validation, hint_for, key_path, kind
+from .resolved import Book, Language, Level, Library, Manifest, PromptText, Settings, Silence
+
+LAYOUT_FORMATS = {
+    # Asterisk's format_wav rejects G.711-in-WAV: only headerless G.711 or 16-bit PCM.
+    "asterisk": ("ulaw", "alaw", "wav", "wav16", "sln16"),
+    # FreeSWITCH plays 16-bit PCM WAV from <rate>/ folders.
+    "freeswitch": ("wav", "wav16"),
+    "flat": tuple(FORMAT_RATES),
+}
+DEFAULT_PLATFORM = {"asterisk": "asterisk", "freeswitch": "freeswitch", "flat": "generic"}
+LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+PROMPT_SETTINGS_KEYS = tuple(m.PromptSettings.model_fields)
+SETTINGS_KEYS = tuple(m.Settings.model_fields)
+_SETTINGS_SET = frozenset(SETTINGS_KEYS)
+
+
+@dataclass
+class Draft:
+    """A validated manifest before file resolution: paths joined to the root, chapters not yet found."""
+
+    manifest: Manifest
+    file: str
+    lines: LineTable
+    problems: list[Problem] = field(default_factory=list)
+    library_specs: dict[str, m.Library] = field(default_factory=dict)
+    book_specs: dict[str, m.Book] = field(default_factory=dict)
+    lexicon_file: str | None = None
+
+
+class Checker:
+    """Collects located problems (each once) for one file."""
+
+    def __init__(self, file: str, lines: LineTable) -> None:
+        self.file, self.lines = file, lines
+        self.found: dict[Problem, None] = {}
+
+    def add(self, key: Key, message: str, hint: str | None = None, *, line: int | None = None) -> None:
+        line = self.lines.line(key) if line is None else line
+        self.found.setdefault(Problem(self.file, line, key_path(key), message, hint), None)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self.found)
+
+
+def validate(data: Any, lines: LineTable, file: str, root: Path) -> Draft:
+    """Check a manifest's data (plain dicts from `loader`) and build the draft. No I/O.
+
+    `file` is how the manifest is named in messages; `root` is its folder (joined, not resolved).
+    Raises ManifestError if the data is not a mapping; otherwise problems are in `Draft.problems`.
+    """
+    if not isinstance(data, dict):
+        raise ManifestError([Problem(file, lines.line(()) or 1, "", f"the manifest must be a mapping, got {kind(data)}")])
+    c = Checker(file, lines)
+    try:
+        spec = m.Manifest.model_validate(data)
+    except ValidationError as exc:
+        for p in from_validation(exc, m.Manifest, lines, file):
+            c.found.setdefault(p, None)
+        spec = _partial(data)  # keep checking the sections that are well formed
+    draft = Draft(Manifest(path=root / Path(file).name), file, lines)
+    man = draft.manifest
+    man.providers = _providers(c, spec.providers or {})
+    names = set(man.providers)
+    defaults = _overlay(c, Settings(), spec.defaults, ("defaults",), names) if spec.defaults else Settings()
+    if isinstance(spec.lexicon, str):
+        draft.lexicon_file = spec.lexicon
+    elif spec.lexicon is not None:
+        check_lexicon(c, spec.lexicon, ("lexicon",))
+        man.lexicon, man.lexicon_source = data["lexicon"], f"{file}:lexicon"
+    if spec.budget is not None:
+        man.max_chars = spec.budget.max_chars
+    if spec.cache is not None:
+        man.remote_cache = spec.cache.remote
+    if spec.package is not None:
+        man.package = spec.package.model_dump(exclude_none=True)
+    man.prices = {name: float(price) for name, price in (spec.prices or {}).items()}
+    if "libraries" not in data and "books" not in data:
+        c.add((), "nothing to build: add `libraries:` or `books:`")
+    for name, lib_spec in (spec.libraries or {}).items():
+        lib = _library(c, name, lib_spec, root, defaults, names)
+        if lib is not None:
+            man.libraries.append(lib)
+            draft.library_specs[name] = lib_spec
+    for name, book_spec in (spec.books or {}).items():
+        book = _book(c, name, book_spec, root, defaults, names)
+        if book is not None:
+            man.books.append(book)
+            draft.book_specs[name] = book_spec
+    draft.problems = c.problems
+    return draft
+
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+
+
+def _adapter(name: str) -> TypeAdapter[Any]:
+    """A validator for one top-level field of the manifest (built once, on the error path only)."""
+    if name not in _ADAPTERS:
+        _ADAPTERS[name] = TypeAdapter(m.Manifest.model_fields[name].rebuild_annotation())
+    return _ADAPTERS[name]
+
+
+def _partial(data: dict[str, Any]) -> m.Manifest:
+    """The sections (and named entries) of `data` that validate on their own; the rest left out."""
+    fields: dict[str, Any] = {}
+    for name in m.Manifest.model_fields:
+        if name not in data:
+            continue
+        value = data[name]
+        item = {"libraries": m.Library, "books": m.Book, "providers": m.Provider}.get(name)
+        if item is not None and isinstance(value, dict):
+            good = {}
+            for key, entry in value.items():
+                try:
+                    good[key] = item.model_validate(entry)
+                except ValidationError:
+                    pass
+            fields[name] = good
+            continue
+        try:
+            fields[name] = _adapter(name).validate_python(value)
+        except ValidationError:
+            pass
+    return m.Manifest.model_construct(**fields)
+
+
+# ---------------------------------------------------------------- settings
+
+
+def _overlay(c: Checker, base: Settings, spec: m.PromptSettings, key: Key, providers: set[str]) -> Settings:
+    """`base` with the settings `spec` sets (one inheritance step)."""
+    given = spec.model_fields_set & _SETTINGS_SET
+    if not given:
+        return base  # the common case: a prompt that only has text
+    changes: dict[str, Any] = {}
+    if spec.provider is not None:
+        if spec.provider not in providers and spec.provider not in m.PROVIDER_KINDS:
+            c.add((*key, "provider"), f"unknown provider {show(repr(spec.provider))}",
+                  hint_for(spec.provider, sorted(providers | set(m.PROVIDER_KINDS))))
+        else:
+            changes["provider"] = spec.provider
+    for name in ("voice", "model"):
+        value = getattr(spec, name) if name in given else None
+        if value is not None:
+            if not value.strip():
+                c.add((*key, name), f"empty {name}")
+            else:
+                changes[name] = value.strip()
+    if spec.speed is not None:
+        changes["speed"] = float(spec.speed)
+    if spec.options is not None:
+        merged = dict(base.options)
+        for name, value in spec.options.items():
+            if isinstance(value, (dict, list)):
+                c.add((*key, "options", name), "options must be plain values")
+            else:
+                merged[str(name)] = "" if value is None else str(value)
+        changes["options"] = tuple(sorted(merged.items()))
+    if spec.level is False:
+        changes["level"] = replace(base.level, enabled=False)
+    elif isinstance(spec.level, m.Level):
+        lv = spec.level
+        changes["level"] = Level(target_dbov=base.level.target_dbov if lv.target_dbov is None else float(lv.target_dbov),
+                                 peak_dbfs=base.level.peak_dbfs if lv.peak_dbfs is None else float(lv.peak_dbfs))
+    if spec.silence is False:
+        changes["silence"] = Silence(trim=False, lead_ms=0, trail_ms=0)
+    elif isinstance(spec.silence, m.Silence):
+        sv, s = spec.silence, base.silence
+        changes["silence"] = Silence(
+            trim=s.trim if sv.trim is None else sv.trim,
+            threshold_dbov=s.threshold_dbov if sv.threshold_dbov is None else float(sv.threshold_dbov),
+            lead_ms=s.lead_ms if sv.lead_ms is None else sv.lead_ms,
+            trail_ms=s.trail_ms if sv.trail_ms is None else sv.trail_ms)
+    return replace(base, **changes) if changes else base
+
+
+# ---------------------------------------------------------------- sections
+
+
+def _providers(c: Checker, specs: dict[str, m.Provider]) -> dict[str, ProviderConfig]:
+    out: dict[str, ProviderConfig] = {}
+    for name, spec in specs.items():
+        kind_name = spec.kind or (name if name in m.PROVIDER_KINDS else None)
+        if kind_name is None:
+            c.add(("providers", name, "kind"), "missing required key", line=c.lines.line(("providers", name)))
+            continue
+        out[name] = ProviderConfig(
+            name=name, kind=kind_name, base_url=spec.base_url, api_key_env=spec.api_key_env,
+            api_key_file=spec.api_key_file, concurrency=spec.concurrency, requests_per_minute=spec.requests_per_minute,
+            chars_per_minute=spec.chars_per_minute, timeout_s=spec.timeout_s, max_attempts=spec.max_attempts,
+            max_retry_time_s=spec.max_retry_time_s, options=dict(spec.options or {}))
+    return out
+
+
+def check_lexicon(c: Checker, spec: m.Lexicon, key: Key) -> None:
+    """Rules a lexicon's shape cannot express: terms are not empty, languages are tags."""
+    for term in spec.__pydantic_extra__ or {}:
+        if not term.strip():
+            c.add((*key, term), "empty term")
+    for lang, rules in (spec.languages or {}).items():
+        if not LANG_RE.match(lang):
+            c.add((*key, "languages", lang), "not a language tag like en-US or es")
+        for term in rules:
+            if not term.strip():
+                c.add((*key, "languages", lang, term), "empty term")
+
+
+def _library(c: Checker, name: str, spec: m.Library, root: Path, defaults: Settings,
+             providers: set[str]) -> Library | None:
+    key: Key = ("libraries", name)
+    before = len(c.found)
+    why = "library names may not contain '/'" if "/" in name else check_name(name)
+    if why:
+        c.add(key, why)
+    layout = spec.layout or "asterisk"
+    formats = _library_formats(c, spec.formats, layout, (*key, "formats"))
+    settings = _overlay(c, defaults, spec, key, providers)
+    languages, lang_settings = _languages(c, spec.languages, (*key, "languages"), settings, providers)
+    policy = spec.missing_translation or "warn"
+    prompts, missing = _prompts(c, spec.prompts, (*key, "prompts"), languages, lang_settings, policy, providers)
+    if len(c.found) > before:
+        return None
+    return Library(name=name, output=root / spec.output, layout=layout, formats=tuple(formats),
+                   languages=languages, prompts=prompts, missing={k: v for k, v in missing.items() if v},
+                   missing_translation=policy, version=spec.version or "1.0", license=None,
+                   platform=spec.platform or DEFAULT_PLATFORM[layout])
+
+
+def _library_formats(c: Checker, given: list[str], layout: str, key: Key) -> list[str]:
+    formats: list[str] = []
+    for f in given:
+        if f not in LAYOUT_FORMATS[layout]:
+            reason = " (Asterisk's format_wav rejects G.711 in WAV: use ulaw/alaw or wav)" if layout == "asterisk" else ""
+            c.add(key, f"format {f!r} is not supported by the {layout} layout{reason}; supported: "
+                  + ", ".join(LAYOUT_FORMATS[layout]))
+        elif f in formats:
+            c.add(key, f"format {f!r} listed twice")
+        else:
+            formats.append(f)
+    return formats
+
+
+def _languages(c: Checker, specs: dict[str, Any], key: Key, base: Settings,
+               providers: set[str]) -> tuple[dict[str, Language], dict[str, Settings]]:
+    languages: dict[str, Language] = {}
+    settings: dict[str, Settings] = {}
+    folders: dict[str, str] = {}  # NFC, case-folded folder -> language
+    for code, entry in specs.items():
+        lkey = (*key, code)
+        if not LANG_RE.match(code):
+            c.add(lkey, "not a language tag like en-US or es")
+            continue
+        if entry is None:
+            entry = m.LanguageSpec.model_construct()
+        elif isinstance(entry, str):  # `en-US: en-us` is shorthand for {voice: en-us}
+            entry = m.LanguageSpec.model_construct(voice=entry)
+        path = nfc(entry.path) if entry.path is not None else code
+        why = check_name(path)
+        folded = path.casefold()
+        if why:
+            c.add((*lkey, "path"), why)
+        elif folded in folders:
+            c.add((*lkey, "path"), f"same folder as language {folders[folded]}")
+        folders.setdefault(folded, code)
+        languages[code] = Language(code, path)
+        settings[code] = _overlay(c, base, entry, lkey, providers)
+    return languages, settings
+
+
+def _prompts(c: Checker, specs: dict[str, Any], key: Key, languages: dict[str, Language],
+             lang_settings: dict[str, Settings], policy: str,
+             providers: set[str]) -> tuple[list[PromptText], dict[str, list[str]]]:
+    lines = c.lines
+    first = next(iter(languages), None)
+    texts: dict[str, dict[str, PromptText]] = {}
+    seen: dict[str, str] = {}  # NFC, case-folded name -> name as written
+    for written, value in specs.items():
+        pkey = (*key, written)
+        why = check_name(written)
+        if why:
+            c.add(pkey, why)
+            continue
+        name = nfc(written)
+        folded = name.casefold()
+        if folded in seen:
+            c.add(pkey, f"same file as prompt {show(repr(seen[folded]))} on case-insensitive or "
+                        "Unicode-normalising filesystems (names are compared in NFC, ignoring case)")
+            continue
+        seen[folded] = written
+        by_lang: dict[str, PromptText] = {}
+        texts[name] = by_lang
+        if isinstance(value, str):
+            if first is not None:
+                by_lang[first] = PromptText(name, first, value, lang_settings[first], lines.line(pkey))
+            continue
+        extra = value.__pydantic_extra__ or {}
+        for code in extra:
+            if code in languages:
+                continue
+            if LANG_RE.match(code) and code not in SETTINGS_KEYS:
+                c.add((*pkey, code), f"language {show(repr(code))} is not declared in {key_path(key[:-1])}.languages",
+                      hint_for(code, languages))
+            else:
+                c.add((*pkey, code), "unknown key", hint_for(code, list(PROMPT_SETTINGS_KEYS) + list(languages)))
+        for code in languages:
+            entry = extra.get(code)
+            if entry is None:
+                continue
+            base = _overlay(c, lang_settings[code], value, pkey, providers)
+            line = lines.line((*pkey, code))
+            if isinstance(entry, str):
+                by_lang[code] = PromptText(name, code, entry, base, line)
+            else:
+                settings = _overlay(c, base, entry, (*pkey, code), providers)
+                by_lang[code] = PromptText(name, code, entry.text, settings, line)
+    prompts: list[PromptText] = []
+    missing: dict[str, list[str]] = {code: [] for code in languages}
+    for name, by_lang in texts.items():
+        for code in languages:
+            if code in by_lang:
+                prompts.append(by_lang[code])
+                continue
+            missing[code].append(name)
+            if by_lang and policy == "fallback":
+                src = next(iter(by_lang.values()))
+                prompts.append(PromptText(name, code, src.text, lang_settings[code], src.line, fallback_from=src.language))
+            elif by_lang and policy == "error":
+                c.add((*key, seen[name.casefold()], code), "missing translation", line=lines.line((*key, seen[name.casefold()])))
+    return prompts, missing
+
+
+def _book(c: Checker, name: str, spec: m.Book, root: Path, defaults: Settings, providers: set[str]) -> Book | None:
+    key: Key = ("books", name)
+    before = len(c.found)
+    if "/" in name or check_name(name):
+        c.add(key, "book names must be plain folder names")
+    language = spec.language or "en-US"
+    if not LANG_RE.match(language):
+        c.add((*key, "language"), "not a language tag like en-US")
+    formats = list(dict.fromkeys(spec.formats or m.BOOK_FORMATS))
+    settings = _overlay(c, defaults, spec, key, providers)
+    if settings.voice is None:
+        settings = replace(settings, voice=language.lower())
+    if len(c.found) > before:
+        return None
+    return Book(name=name, title=spec.title or name, author=spec.author, chapters=[], output=root / spec.output,
+                language=language, settings=settings, formats=tuple(formats), code=spec.code or "skip",
+                tables=spec.tables or "skip", footnotes=spec.footnotes or "end")

@@ -1,0 +1,200 @@
+"""YAML text -> plain data plus a line table, with bounded work.
+
+PyYAML's loaders forget line numbers and silently keep the last of two duplicate keys. We let
+libyaml (the C parser) compose the node tree and build the data ourselves: plain dicts, lists and
+scalars, and a `LineTable` that maps each key path to its 1-based line. Duplicate keys become
+problems, not silent overwrites; only YAML's safe scalars are built (no tags, no objects).
+
+Aliases are the one way a small file becomes a huge document ("billion laughs": 332 bytes expand
+to 10^9 nodes). libyaml composes an alias as a second reference to one node, so the cost only
+appears when the data is built: before building, we size the expanded document over the distinct
+nodes (memoised, microseconds) and refuse one that adds more than MAX_ALIAS_NODES, and we refuse
+nesting beyond MAX_DEPTH levels (before Python's recursion limit; an alias cycle is caught so too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ManifestError, Problem
+from .names import show
+from .resolve import MAX_MANIFEST_BYTES, read_input
+
+try:  # libyaml is in every PyYAML wheel; the pure-Python parser is a slow fallback.
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+# Nodes that alias expansion may add to a document beyond those written. A 10,000-prompt manifest
+# that reuses an anchored settings mapping in every prompt adds ~3 nodes per use (30,000); building
+# 100,000 extra nodes takes ~0.2 s and ~20 MB.
+MAX_ALIAS_NODES = 100_000
+# Nesting levels of mappings and lists. Manifests nest about 7 deep; Python's default recursion
+# limit is 1,000 frames.
+MAX_DEPTH = 100
+
+Key = tuple[str | int, ...]
+
+
+class LineTable(dict[Key, int]):
+    """Key path (`("libraries", "shop", "layout")`, list items by index) -> 1-based line.
+
+    The line of a missing path is the line of its nearest recorded ancestor.
+    """
+
+    def line(self, path: Key) -> int | None:
+        for end in range(len(path), -1, -1):
+            found = self.get(path[:end])
+            if found is not None:
+                return found
+        return None
+
+
+@dataclass
+class YamlDocument:
+    """Parsed YAML: plain data, where each key came from, and structural problems (duplicates...)."""
+
+    path: str
+    data: Any
+    lines: LineTable
+    problems: list[Problem] = field(default_factory=list)
+
+
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_SCALAR_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+                "tag:yaml.org,2002:null")
+_constructor = yaml.SafeLoader("")  # scalar construction only (ints, floats, bools, nulls)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag = node.tag
+    if tag in _SCALAR_TAGS:
+        return _constructor.construct_object(node, deep=True)
+    return node.value  # strings, dates (text to us) and unknown tags
+
+
+class _Bomb(Exception):
+    def __init__(self, line: int, where: str, message: str) -> None:
+        self.line, self.where, self.message = line, where, message
+
+
+def expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
+    """Nodes in `node` once every alias is expanded, without expanding: each distinct node is sized
+    once (`memo` by id), so a 332-byte alias bomb is measured in microseconds. A node nested deeper
+    than MAX_DEPTH (or an alias cycle) raises _Bomb."""
+    found = memo.get(id(node))
+    if found is not None:
+        return found
+    if depth > MAX_DEPTH:
+        raise _Bomb(node.start_mark.line + 1, "", f"nested deeper than {MAX_DEPTH} levels")
+    if isinstance(node, yaml.ScalarNode):
+        size = 1
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(expanded_size(item, memo, depth + 1) for item in node.value)
+    else:
+        size = 1 + sum(expanded_size(k, memo, depth + 1) + expanded_size(v, memo, depth + 1) for k, v in node.value)
+    memo[id(node)] = size
+    return size
+
+
+class _Builder:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.lines = LineTable()
+        self.problems: list[Problem] = []
+
+    def build(self, node: yaml.Node, key: Key) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            out: list[Any] = []
+            for i, item in enumerate(node.value):
+                self.lines[(*key, i)] = item.start_mark.line + 1
+                out.append(self.build(item, (*key, i)))
+            return out
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(Problem(self.path, key_line, _where(key), "keys must be plain text"))
+                continue
+            name = _scalar(key_node)
+            if name is None:
+                name = "null"
+            elif not isinstance(name, str):
+                name = key_node.value if isinstance(name, bool) else str(name)
+            child = (*key, name)
+            if name in mapping:
+                self.problems.append(Problem(self.path, key_line, _where(child),
+                                             f"duplicate key (first defined on line {self.lines[child]})"))
+                continue
+            self.lines[child] = key_line
+            mapping[name] = self.build(value_node, child)
+        return mapping
+
+
+def _where(key: Key) -> str:
+    return show(".".join(str(k) if not isinstance(k, int) else f"[{k}]" for k in key).replace(".[", "["))
+
+
+def _first_alias_line(root: yaml.Node) -> int:
+    """The line of the first node written once and used again (the alias that multiplies)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return node.start_mark.line + 1
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in reversed(node.value) for v in reversed(pair))
+    return root.start_mark.line + 1
+
+
+def load_yaml_text(text: str, path: str) -> YamlDocument:
+    """Parse YAML text. Syntax errors and expansion bombs raise ManifestError; duplicates are returned."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        reason = exc.problem or str(exc)
+        raise ManifestError([Problem(path, line, "", f"invalid YAML: {show(reason)}")]) from None
+    except yaml.YAMLError as exc:  # e.g. more than one document
+        raise ManifestError([Problem(path, None, "", f"invalid YAML: {show(exc)}")]) from None
+    if node is None:
+        raise ManifestError([Problem(path, 1, "", "the file is empty")])
+    memo: dict[int, int] = {}
+    try:
+        size = expanded_size(node, memo)
+    except _Bomb as bomb:
+        raise ManifestError([Problem(path, bomb.line, bomb.where, bomb.message)]) from None
+    if size - len(memo) > MAX_ALIAS_NODES:
+        line = _first_alias_line(node)
+        raise ManifestError([Problem(path, line, "", f"YAML aliases of the node anchored here expand the document "
+                                     f"by {size - len(memo):,} nodes; the limit is {MAX_ALIAS_NODES:,}")])
+    builder = _Builder(path)
+    builder.lines[()] = node.start_mark.line + 1
+    data = builder.build(node, ())
+    return YamlDocument(path, data, builder.lines, builder.problems)
+
+
+def load_yaml_file(path: Path, display: str | None = None, *, limit: int = MAX_MANIFEST_BYTES) -> YamlDocument:
+    """Read (bounded, regular files only) and parse a YAML file; bad bytes are located ManifestErrors."""
+    shown = display or str(path)
+    raw = read_input(path, limit=limit, display=shown)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ManifestError([Problem(shown, line, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ManifestError([Problem(shown, line, "", "contains a NUL byte (is this a binary file?)")])
+    return load_yaml_text(text, shown)

@@ -1,0 +1,377 @@
+"""The manifest's I/O: bounded reading of every input file, globs, order files, lexicon files, covers.
+
+Everything that touches the filesystem on behalf of a manifest lives here, so the model
+(`model.py`, `core.py`) stays pure. `read_input` is the one way narrate reads a user's input file
+(manifests, lexicons, chapters, import files): regular files only, never more than a stated limit,
+and never a blocking open (a FIFO would hang the build, `/dev/zero` would never end).
+"""
+
+from __future__ import annotations
+
+import errno
+import glob as globlib
+import os
+import re
+import stat
+import struct
+from pathlib import Path
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from ..errors import ManifestError, Problem
+from .names import MAX_PATH_BYTES, path_problem, show
+from .resolved import Manifest
+
+if TYPE_CHECKING:
+    from .core import Draft
+    from .loader import Key, LineTable
+
+# Size limits. A 10,000-prompt manifest in two languages is about 1 MiB and a long book chapter
+# well under 1 MiB: 16 MiB leaves room for any real input and keeps a mistaken (or hostile) file
+# from filling memory. Covers are images: stores ask for at most a few MiB (Apple Books/Audible
+# covers are ~3,000 px JPEGs), 64 MiB is far beyond any of them.
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # manifests and lexicons
+MAX_TEXT_BYTES = 16 * 1024 * 1024  # chapters (Markdown), SUMMARY.md order files, import files
+MAX_COVER_BYTES = 64 * 1024 * 1024
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def input_problem(path: Path, *, limit: int) -> str | None:
+    """Why `path` cannot be read as an input file (missing, not regular, over `limit` bytes), or None.
+
+    Uses stat only (follows links): never opens the file.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "file not found"
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror}"
+    return _stat_problem(st, limit)
+
+
+def _stat_problem(st: os.stat_result, limit: int) -> str | None:
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
+        return f"is {kind}, not a regular file"
+    if st.st_size > limit:
+        return f"file is {st.st_size:,} bytes; the limit is {limit:,}"
+    return None
+
+
+def read_input(path: Path, *, limit: int, display: str | None = None, key_path: str = "",
+               head: int | None = None) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes.
+
+    Opens with O_NONBLOCK so that a FIFO cannot block, checks the open file (not the name, which
+    could change in between) and reads at most `limit` + 1 bytes, so a file that grows while being
+    read is still refused. Raises ManifestError(file, key_path: reason) for a missing, unreadable,
+    non-regular or oversized file. With `head`, returns at most the first `head` bytes.
+    """
+    shown = display or str(path)
+
+    def fail(reason: str) -> ManifestError:
+        return ManifestError([Problem(show(shown), None, key_path, reason)])
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise fail("file not found") from None
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket or a FIFO with O_NONBLOCK on some systems
+            raise fail("is not a regular file") from None
+        raise fail(f"cannot read file: {exc.strerror}") from None
+    try:
+        reason = _stat_problem(os.fstat(fd), limit)
+        if reason:
+            raise fail(reason)
+        chunks, size = [], 0
+        want = limit + 1 if head is None else head
+        while size < want:
+            chunk = os.read(fd, min(1 << 20, want - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise fail(f"file is over the limit of {limit:,} bytes")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise fail(f"cannot read file: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def read_text_input(path: Path, *, limit: int = MAX_TEXT_BYTES, display: str | None = None,
+                    key_path: str = "") -> str:
+    """`read_input` decoded as UTF-8 (a BOM is dropped); bad bytes are a ManifestError with the line."""
+    raw = read_input(path, limit=limit, display=display, key_path=key_path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ManifestError([Problem(show(display or str(path)), line, key_path,
+                                     f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]) from None
+
+
+# ---------------------------------------------------------------- covers
+
+
+def image_problem(head: bytes) -> str | None:
+    """Why `head` (a file's first bytes, 64 KiB is enough) is not a decodable PNG or JPEG, or None.
+
+    PNG: the 8-byte signature, then an IHDR chunk of 13 bytes with a non-zero width and height, a
+    valid bit depth and colour type (PNG spec, ISO/IEC 15948, section 11.2.2). JPEG: SOI (FFD8),
+    then marker segments up to a start-of-frame (SOF0-SOF15 except DHT/JPG/DAC) giving non-zero
+    dimensions (ITU-T T.81, annex B).
+    """
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        if len(head) < 33 or head[12:16] != b"IHDR" or struct.unpack(">I", head[8:12])[0] != 13:
+            return "a PNG without an IHDR header"
+        width, height, depth, colour = struct.unpack(">IIBB", head[16:26])
+        ok_depths = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+        if not width or not height or depth not in ok_depths.get(colour, ()):
+            return "a PNG with an invalid header (size, bit depth or colour type)"
+        return None
+    if head.startswith(b"\xff\xd8"):
+        return _jpeg_problem(head)
+    return "not a PNG or JPEG image"
+
+
+def _jpeg_problem(data: bytes) -> str | None:
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return "a JPEG with a broken marker structure"
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # markers without a length
+            pos += 2
+            continue
+        length = struct.unpack(">H", data[pos + 2:pos + 4])[0]
+        if length < 2:
+            return "a JPEG with a broken marker structure"
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            if pos + 9 > len(data):
+                break
+            height, width = struct.unpack(">HH", data[pos + 5:pos + 9])
+            return None if width and height else "a JPEG with a zero width or height"
+        if marker == 0xDA:  # start of scan before any frame header
+            return "a JPEG without a frame header"
+        pos += 2 + length
+    return "a JPEG without a frame header"
+
+
+def check_cover(path: Path) -> str | None:
+    """Why the cover at `path` cannot be used (missing, not a regular file, too big, not PNG/JPEG), or None."""
+    try:
+        head = read_input(path, limit=MAX_COVER_BYTES, head=65536)
+    except ManifestError as exc:
+        return exc.problems[0].message
+    return image_problem(head)
+
+
+# ---------------------------------------------------------------- books
+
+_SUMMARY_LINK = re.compile(r"\]\(([^)\s]+\.md)\)")
+
+
+def summary_links(summary: Path) -> list[Path]:
+    """The Markdown files a SUMMARY.md-style file links to, resolved, in link order (may raise ManifestError)."""
+    text = read_input(summary, limit=MAX_TEXT_BYTES).decode("utf-8", errors="replace")
+    return [(summary.parent / link).resolve() for link in _SUMMARY_LINK.findall(text)]
+
+
+# ---------------------------------------------------------------- the manifest
+
+
+def load_manifest(path: Path | str) -> Manifest:
+    """Load, validate and resolve a manifest. Raises ManifestError listing every problem.
+
+    Steps: `loader` (bounded YAML -> data + line table), `core.validate` (pure), then this
+    module's resolution: outputs resolved, license/cover/lexicon/order files checked, chapters found.
+    """
+    from .core import validate
+    from .loader import load_yaml_file
+
+    path = Path(path)
+    shown = show(str(path))
+    doc = load_yaml_file(path, shown)
+    root = path.resolve().parent
+    draft = validate(doc.data, doc.lines, shown, root)
+    draft.manifest.path = path.resolve()
+    c = _Located(shown, doc.lines, [*doc.problems, *draft.problems])
+    _resolve(c, draft, root)
+    if c.problems:
+        raise ManifestError(sorted(dict.fromkeys(c.problems), key=lambda p: (p.line or 0, p.key_path)))
+    manifest = draft.manifest
+    for lib in manifest.libraries:
+        if lib.missing_translation == "warn":
+            for code, names in lib.missing.items():
+                listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+                manifest.warnings.append(Problem(shown, None, f"libraries.{lib.name}",
+                                                 f"{len(names)} prompt(s) missing in {code}: {listed}"))
+    return manifest
+
+
+class _Located:
+    def __init__(self, file: str, lines: LineTable, problems: list[Problem]) -> None:
+        self.file, self.lines, self.problems = file, lines, problems
+
+    def add(self, key: Key, message: str, *, line: int | None = None) -> None:
+        from .problems import key_path
+
+        self.problems.append(Problem(self.file, self.lines.line(key) if line is None else line, key_path(key), message))
+
+
+def _resolve(c: _Located, draft: Draft, root: Path) -> None:
+    man = draft.manifest
+    if draft.lexicon_file is not None:
+        _lexicon(c, man, draft.lexicon_file, root)
+    for lib in man.libraries:
+        spec = draft.library_specs[lib.name]
+        key = ("libraries", lib.name)
+        lib.output = lib.output.resolve()
+        if spec.license:
+            lib.license = (root / spec.license).resolve()
+            why = input_problem(lib.license, limit=MAX_TEXT_BYTES)
+            if why:
+                c.add((*key, "license"), f"{show(spec.license)}: {why}")
+        _library_paths(c, lib, key)
+    for book in man.books:
+        spec = draft.book_specs[book.name]
+        key = ("books", book.name)
+        book.output = book.output.resolve()
+        why = path_problem(str(book.output))
+        if why:
+            c.add((*key, "output"), why)
+        if spec.cover:
+            book.cover = (root / spec.cover).resolve()
+            why = check_cover(book.cover)
+            if why:
+                c.add((*key, "cover"), f"{show(spec.cover)}: {why}")
+        book.chapters = _chapters(c, spec, key, root)
+        if isinstance(spec.order, str) and spec.order != "name":
+            book.order_file = (root / spec.order).resolve()
+    _check_overlap(c, man)
+
+
+def _library_paths(c: _Located, lib: Any, key: Key) -> None:
+    """Every file the library will write fits the filesystem's name and path limits."""
+    from ..package.layouts import prompt_path
+
+    out = str(lib.output)
+    why = path_problem(out)
+    if why:
+        c.add((*key, "output"), why)
+        return
+    room = MAX_PATH_BYTES - len(out.encode()) - 64  # 64: language folder, rate folder, extension
+    for prompt in lib.prompts:
+        size = len(prompt.name.encode())
+        if size < min(room, 200) and (lib.layout != "flat" or size < 200):
+            continue  # cannot reach either limit: skip the exact check
+        for fmt in lib.formats:
+            rel = prompt_path(lib.layout, lib.languages[prompt.language].path, prompt.name, fmt)
+            why = path_problem(f"{out}/{rel}")
+            if why:
+                c.add((*key, "prompts", prompt.name), why, line=prompt.line)
+                break
+
+
+def _lexicon(c: _Located, man: Manifest, name: str, root: Path) -> None:
+    from .core import Checker, check_lexicon
+    from .loader import load_yaml_file
+    from .model import Lexicon
+    from .problems import from_validation
+
+    path = root / name
+    try:
+        doc = load_yaml_file(path, show(name))
+    except ManifestError as exc:
+        line = c.lines.line(("lexicon",))
+        c.problems += [Problem(c.file, line, "lexicon", f"{p.file}: {p.message}") if p.line is None else p
+                       for p in exc.problems]
+        return
+    c.problems += doc.problems
+    if not isinstance(doc.data, dict):
+        c.problems.append(Problem(doc.path, doc.lines.line(()), "", f"a lexicon is a mapping of term: replacement, "
+                                  f"got {_kind(doc.data)}"))
+        return
+    try:
+        spec = Lexicon.model_validate(doc.data)
+    except ValidationError as exc:
+        c.problems += from_validation(exc, Lexicon, doc.lines, doc.path)
+        return
+    checker = Checker(doc.path, doc.lines)
+    check_lexicon(checker, spec, ())
+    c.problems += checker.problems
+    man.lexicon, man.lexicon_source, man.lexicon_path = doc.data, name, path.resolve()
+
+
+def _kind(value: Any) -> str:
+    from .problems import kind
+
+    return kind(value)
+
+
+def _chapters(c: _Located, spec: Any, key: Key, root: Path) -> list[Path]:
+    patterns = [spec.sources] if isinstance(spec.sources, str) else list(spec.sources)
+    files: list[Path] = []
+    for pattern in patterns:
+        matched = sorted(Path(p) for p in globlib.glob(str(root / pattern), recursive=True))
+        if not matched:
+            c.add((*key, "sources"), f"no file matches {show(repr(pattern))}")
+        for p in matched:
+            if p.is_dir():
+                continue  # `chapters/*` also matches folders: not chapters
+            why = input_problem(p, limit=MAX_TEXT_BYTES)
+            if why:
+                c.add((*key, "sources"), f"{show(p)}: {why}")
+            else:
+                files.append(p.resolve())
+    order = spec.order if spec.order is not None else "name"
+    okey = (*key, "order")
+    if order == "name":
+        return sorted(dict.fromkeys(files), key=lambda p: p.name)
+    if isinstance(order, list):
+        by_name = {p.name: p for p in files}
+        chosen = []
+        for item in order:
+            if item not in by_name:
+                from .problems import hint_for
+
+                c.add(okey, f"{show(repr(item))} is not among the sources" + (
+                    f" (did you mean {hint}?)" if (hint := hint_for(item, by_name)) else ""))
+            else:
+                chosen.append(by_name[item])
+        return chosen
+    summary = (root / order).resolve()
+    why = input_problem(summary, limit=MAX_TEXT_BYTES)
+    if why:
+        c.add(okey, f"{show(order)}: {why}")
+        return files
+    wanted = set(files)
+    chosen = list(dict.fromkeys(p for p in summary_links(summary) if p in wanted))
+    if not chosen:
+        c.add(okey, f"{show(order)} links to none of the sources")
+    return chosen
+
+
+def _check_overlap(c: _Located, man: Manifest) -> None:
+    seen: dict[Path, str] = {}
+    targets = [(("libraries", lib.name), lib.output) for lib in man.libraries]
+    targets += [(("books", b.name), b.output) for b in man.books]
+    for key, out in targets:
+        where = ".".join(key)
+        if out == man.root or out in man.root.parents:
+            c.add((*key, "output"), "output must be a dedicated folder, not the manifest's folder or above")
+        for other, other_where in seen.items():
+            if out == other or other in out.parents or out in other.parents:
+                c.add((*key, "output"), f"overlaps the output of {show(other_where)}")
+        seen[out] = where

@@ -1,0 +1,144 @@
+"""The resolved manifest: plain frozen dataclasses that the rest of narrate reads.
+
+Built from the validated models by `core.py` (pure) and completed by `resolve.py` (paths, chapters,
+lexicon file). Nothing here depends on pydantic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import Problem
+from ..providers.base import ProviderConfig
+
+
+@dataclass(frozen=True)
+class Level:
+    """Loudness target of active speech (dBov) and sample peak limit (dBFS)."""
+
+    target_dbov: float = -26.0
+    peak_dbfs: float = -3.0
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Silence:
+    """Silence trimming threshold (dBov) and padding before/after speech (ms)."""
+
+    trim: bool = True
+    threshold_dbov: float = -50.0
+    lead_ms: int = 50
+    trail_ms: int = 250
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Fully resolved synthesis and processing settings for one spoken text."""
+
+    provider: str = "espeak"
+    voice: str | None = None
+    model: str | None = None
+    speed: float = 1.0
+    options: tuple[tuple[str, str], ...] = ()
+    level: Level = Level()
+    silence: Silence = Silence()
+
+
+@dataclass(frozen=True)
+class PromptText:
+    """One prompt in one language: its name (a relative path), text, settings and manifest line."""
+
+    name: str
+    language: str
+    text: str
+    settings: Settings
+    line: int | None = None
+    fallback_from: str | None = None  # language whose text was borrowed for a missing translation
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    path: str
+
+
+@dataclass
+class Library:
+    name: str
+    output: Path
+    layout: str
+    formats: tuple[str, ...]
+    languages: dict[str, Language]
+    prompts: list[PromptText]
+    missing: dict[str, list[str]]  # language -> prompt names with no text in that language
+    missing_translation: str = "warn"
+    version: str = "1.0"
+    license: Path | None = None
+    platform: str = "generic"
+
+    def only_in_one_language(self) -> dict[str, list[str]]:
+        """language -> prompts written in that language alone (multi-language libraries only)."""
+        if len(self.languages) < 2:
+            return {}
+        written: dict[str, list[str]] = {}
+        for p in self.prompts:
+            if p.fallback_from is None:
+                written.setdefault(p.name, []).append(p.language)
+        out: dict[str, list[str]] = {}
+        for name, langs in written.items():
+            if len(langs) == 1:
+                out.setdefault(langs[0], []).append(name)
+        return out
+
+
+@dataclass
+class Book:
+    name: str
+    title: str
+    author: str | None
+    chapters: list[Path]
+    output: Path
+    language: str
+    settings: Settings
+    formats: tuple[str, ...]
+    cover: Path | None = None
+    order_file: Path | None = None
+    code: str = "skip"
+    tables: str = "skip"
+    footnotes: str = "end"
+
+
+@dataclass
+class Manifest:
+    path: Path
+    libraries: list[Library] = field(default_factory=list)
+    books: list[Book] = field(default_factory=list)
+    providers: dict[str, ProviderConfig] = field(default_factory=dict)
+    lexicon: dict[str, Any] | None = None
+    lexicon_source: str | None = None
+    lexicon_path: Path | None = None
+    max_chars: int | None = None
+    prices: dict[str, float] = field(default_factory=dict)
+    remote_cache: str | None = None
+    package: dict[str, Any] = field(default_factory=dict)  # validated: output str, formats list, epoch int, on_build bool
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def input_files(self) -> list[Path]:
+        """Every file whose content this manifest's outputs depend on (for the no-op fast path)."""
+        files = [self.path]
+        if self.lexicon_path is not None:
+            files.append(self.lexicon_path)
+        files += [lib.license for lib in self.libraries if lib.license is not None]
+        for book in self.books:
+            files += book.chapters
+            files += [f for f in (book.cover, book.order_file) if f is not None]
+        return files
+
+    def provider_config(self, name: str) -> ProviderConfig:
+        return self.providers.get(name) or ProviderConfig(name=name, kind=name)
