@@ -484,3 +484,23 @@ def test_review_page_never_reads_what_the_lock_names_outside(tree):
     done = narrate("report", "m.yaml", "-o", str(tree / "review.html"), cwd=tree / "proj", timeout=60)
     assert done.returncode == 0 and done.stdout.strip().endswith("review.html: 0 recordings"), done
     assert "keep.wav" not in (tree / "review.html").read_text() and outside(tree, "review.html") == before
+
+
+def test_stale_temp_cleanup_never_follows_links(tmp_path):
+    folder, away = tmp_path / "out", tmp_path / "away"
+    folder.mkdir()
+    away.mkdir()
+    name = f".narrate-tmp-4194305-{fsutil._host()}-abcd1234"
+    (away / name).write_bytes(b"not narrate's to clean here")
+    (folder / "link").symlink_to(away, target_is_directory=True)  # a link into another folder
+    (folder / name).symlink_to(away / name)  # a link with narrate's name: not a regular file
+    work = folder / f".narrate-work-4194305-{fsutil._host()}-abcd1234"
+    work.mkdir()
+    (work / name).write_bytes(b"partial")
+    assert fsutil.remove_stale_temps(folder) == [work]
+    assert (away / name).exists() and (folder / name).is_symlink() and not work.exists()
+
+
+def test_shown_escapes_what_a_terminal_would_act_on():
+    assert fsutil.shown("out/\x1b[2Jx\u202e.wav\u200b") == "out/\\x1b[2Jx\\u202e.wav\\u200b"
+    assert fsutil.shown("añø/日本.wav") == "añø/日本.wav"
