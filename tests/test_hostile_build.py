@@ -504,3 +504,26 @@ def test_stale_temp_cleanup_never_follows_links(tmp_path):
 def test_shown_escapes_what_a_terminal_would_act_on():
     assert fsutil.shown("out/\x1b[2Jx\u202e.wav\u200b") == "out/\\x1b[2Jx\\u202e.wav\\u200b"
     assert fsutil.shown("añø/日本.wav") == "añø/日本.wav"
+
+
+def test_book_outputs_are_held_to_the_book_folder(tmp_path):
+    from narrate.lock import RecordedOutput
+    from narrate.manifest import load_manifest
+    from narrate.removal import check_removable
+
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01.md").write_text("# One\n\nA sentence.\n")
+    (tmp_path / "book.yaml").write_text("version: 1\nbooks:\n  guide:\n    title: Guide\n    sources: ch/*.md\n"
+                                        "    formats: [mp3]\n    output: out/guide\n")
+    (tmp_path / "out" / "guide").mkdir(parents=True)
+    (tmp_path / "out" / "guide" / "old.mp3").write_bytes(b"mp3")
+    (tmp_path / "keep.mp3").write_bytes(b"mp3")
+    manifest = load_manifest(tmp_path / "book.yaml")
+    ok = RecordedOutput("book", "guide", "out/guide/old.mp3", sha(b"mp3"))
+    assert check_removable(manifest, ok) == (tmp_path / "out" / "guide" / "old.mp3", "")
+    assert check_removable(manifest, RecordedOutput("book", "guide", "keep.mp3", sha(b"mp3"))) == (
+        None, "is outside the output folder of book guide")
+    assert check_removable(manifest, RecordedOutput("book", "gone", "keep.mp3", sha(b"mp3"))) == (
+        None, "is outside every output folder this manifest declares")
+    assert check_removable(manifest, RecordedOutput("book", "gone", "out/guide/old.mp3", sha(b"mp3")))[1] == ""
+    assert check_removable(manifest, RecordedOutput("book", "guide", "out/guide/none.mp3", sha(b"mp3"))) == (None, "")
