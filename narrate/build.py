@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from .cache import SegmentCache
 from .errors import ManifestError, NarrateError, Problem, UsageError
-from .fsutil import remove_and_prune, remove_stale_temps, sha256_file, shown, write_if_changed
+from .fsutil import sha256_file, write_if_changed
 from .lock import LockFile, RecordedOutput
 from .manifest import Library, Manifest
 from .plan import Plan, PromptJob, Segment, manifest_relative, plan_manifest
 from .providers.base import Provider, ProviderConfig
+from .removal import plan_removals, remove_outputs, remove_stale_temps_of
 from .outcome import BuildEvents, BuildOptions, BuildReport
 from .cache.state import BuildState
 
@@ -109,7 +110,7 @@ class PlannedBuild:
     stats: BuildState
     stale: list[PromptJob]
     missing: list[Segment]
-    orphans: list[str]  # lock-recorded files this build deletes (checked by _check_removable)
+    orphans: list[str]  # lock-recorded files this build deletes (checked by removal.check_removable)
     providers: dict[str, Provider]
     configs: dict[str, ProviderConfig]
     books: list[BookJob] = field(default_factory=list)
@@ -155,15 +156,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     missing = [plan.segments[k] for k in needed if k in absent]
     planned_files = {out.path for job in plan.jobs for out in job.outputs}
     planned_files |= {rel for job in books for rel in job.outputs.values()}
-    orphans: dict[str, RecordedOutput] = {}
-    left_alone = []
-    for rec in _unplanned(lock, planned_files):
-        path, reason = _check_removable(manifest, rec)
-        if path is not None:
-            orphans[rec.file] = rec
-        elif reason:
-            left_alone.append(f"{shown(lock.path)} lists {shown(rec.file)} ({rec.owner_kind} {shown(rec.owner)}), "
-                              f"which {reason}: left alone")
+    orphans, left_alone = plan_removals(manifest, lock, planned_files)
     return PlannedBuild(manifest, plan, lock, stats, stale, missing, sorted(orphans), providers, configs, books,
                         stale_books, left_alone, orphan_records=orphans)
 
@@ -175,71 +168,6 @@ def book_is_current(job: "BookJob", lock: LockFile, stats: BuildState, root: Pat
         return False
     return all(rec["file"] == job.outputs[oid] and _regular(root, rec["file"])
                and stats.sha256(root, rec["file"]) == rec["sha256"] for oid, rec in entry["outputs"].items())
-
-
-def _unplanned(lock: LockFile, planned: set[str]) -> list[RecordedOutput]:
-    """The lock's outputs that this build does not produce, each file once."""
-    seen: set[str] = set()
-    found = []
-    for rec in lock.recorded_outputs():
-        if rec.file not in planned and rec.file not in seen:
-            seen.add(rec.file)
-            found.append(rec)
-    return found
-
-
-def output_folders(manifest: Manifest) -> dict[tuple[str, str], Path]:
-    """(kind, name) -> the output folder the manifest declares (resolved once, at load)."""
-    folders = {("library", lib.name): lib.output for lib in manifest.libraries}
-    folders.update({("book", book.name): book.output for book in manifest.books})
-    return folders
-
-
-def _check_removable(manifest: Manifest, rec: RecordedOutput) -> tuple[Path | None, str]:
-    """May a build delete this lock-recorded file? (path to unlink, "") if so; else (None, why not),
-    with an empty reason when the file is simply gone.
-
-    A lock is a file anyone can edit, so it proves nothing alone (DESIGN.md invariant 8). The file
-    must be inside the output folder the manifest declares for the entry's library or book (any
-    folder the manifest declares, when that library or book was removed from it), reached without
-    a symlink leaving it, be a regular file (not a link), and still hold the bytes the lock
-    recorded, so that a file someone replaced or edited is never lost.
-    """
-    folders = output_folders(manifest)
-    own = folders.get((rec.owner_kind, rec.owner))
-    candidates = [own] if own is not None else list(folders.values())
-    full = os.path.normpath(os.path.join(manifest.root, rec.file))
-    folder = next((f for f in candidates if _under(full, os.path.abspath(f))), None)
-    if folder is None:
-        what = f"the output folder of {rec.owner_kind} {shown(rec.owner)}" if own is not None else \
-            "every output folder this manifest declares"
-        return None, f"is outside {what}"
-    real_folder = os.path.realpath(folder)
-    real_parent = os.path.realpath(os.path.dirname(full))
-    if not (real_parent == real_folder or _under(real_parent, real_folder)):
-        return None, "is reached through a symlink that leaves its output folder"
-    path = Path(real_parent, os.path.basename(full))
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return None, ""
-    except OSError as exc:
-        return None, f"cannot be read ({exc.strerror or exc})"
-    if stat.S_ISLNK(st.st_mode):
-        return None, "is a symlink"
-    if not stat.S_ISREG(st.st_mode):
-        return None, "is not a regular file"
-    try:
-        same = sha256_file(path) == rec.sha256
-    except OSError as exc:
-        return None, f"cannot be read ({exc.strerror or exc})"
-    if not same:
-        return None, "changed since narrate wrote it"
-    return path, ""
-
-
-def _under(path: str, folder: str) -> bool:
-    return path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None = None,
@@ -275,7 +203,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     if pb.missing and options.offline:
         report.errors = [f"not in the cache (offline): {d}" for d in report.missing_segments]
         return report
-    _remove_stale_temps(manifest)
+    remove_stale_temps_of(manifest)
     stale_ids = {j.id for j in pb.stale}
     report.outputs_unchanged += sum(len(j.outputs) for j in pb.plan.jobs if j.id not in stale_ids)
     if pb.missing:
@@ -336,7 +264,12 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     for book_job in pb.stale_books if not guard.stopped else []:  # stopped: the line above says why
         _build_book(pb, book_job, cache, report, events)
     report.written.sort()
-    _remove_orphans(pb, report)
+    removed, pb.removal_warnings = remove_outputs(pb.manifest, pb.lock.path, [pb.orphan_records[f] for f in pb.orphans])
+    for rel in pb.orphans:
+        pb.stats.forget(rel)
+    report.outputs_removed += len(removed)
+    report.removed += removed
+    report.warnings += pb.removal_warnings
     live = {j.id for j in pb.plan.jobs}
     gone = [job_id for job_id in pb.lock.prompts if job_id not in live]
     for job_id in gone:
@@ -375,15 +308,6 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     for p in pb.providers.values():
         p.close()
     return report
-
-
-def _remove_stale_temps(manifest: Manifest) -> None:
-    """Temp files and work folders that killed builds left in this manifest's output folders (and
-    beside its lock); only names that match narrate's own pattern (fsutil.is_stale_temp)."""
-    for folder in output_folders(manifest).values():
-        if folder.is_dir():
-            remove_stale_temps(folder)
-    remove_stale_temps(manifest.root, recursive=False)
 
 
 def _build_book(pb: PlannedBuild, job: "BookJob", cache: SegmentCache, report: BuildReport,
@@ -554,24 +478,6 @@ def _check_writable(pb: PlannedBuild, guard: Any) -> None:
             continue
         guard.fail(write_failure(OSError(code, os.strerror(code)), "output", folder))
         return
-
-
-def _remove_orphans(pb: PlannedBuild, report: BuildReport) -> None:
-    """Delete the files the plan found removable, checking each again right before (a build may
-    run for minutes, and the file may have changed meanwhile)."""
-    folders = [os.path.realpath(f) for f in output_folders(pb.manifest).values()]
-    for rel in pb.orphans:
-        path, reason = _check_removable(pb.manifest, pb.orphan_records[rel])
-        if path is None:
-            if reason:
-                pb.removal_warnings.append(f"{shown(pb.lock.path)} lists {shown(rel)}, which {reason}: left alone")
-                report.warnings.append(pb.removal_warnings[-1])
-            continue
-        stop = next(Path(f) for f in folders if _under(str(path), f))
-        if remove_and_prune(path, stop):
-            report.outputs_removed += 1
-            report.removed.append(rel)
-        pb.stats.forget(rel)
 
 
 def _write_index(pb: PlannedBuild, lib: Library) -> None:

@@ -217,6 +217,7 @@ def test_stopping_a_book_build_ends_its_ffmpeg_children(long_book, tmp_path, sig
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    print(f"{sig.name}: {len(seen)} ffmpeg children seen, exit {proc.returncode} after {stopped_in:.2f} s")
     assert proc.returncode == code, stderr
     assert stopped_in < 5, stopped_in
     assert "Traceback" not in stderr

@@ -484,3 +484,46 @@ def test_review_page_never_reads_what_the_lock_names_outside(tree):
     done = narrate("report", "m.yaml", "-o", str(tree / "review.html"), cwd=tree / "proj", timeout=60)
     assert done.returncode == 0 and done.stdout.strip().endswith("review.html: 0 recordings"), done
     assert "keep.wav" not in (tree / "review.html").read_text() and outside(tree, "review.html") == before
+
+
+def test_stale_temp_cleanup_never_follows_links(tmp_path):
+    folder, away = tmp_path / "out", tmp_path / "away"
+    folder.mkdir()
+    away.mkdir()
+    name = f".narrate-tmp-4194305-{fsutil._host()}-abcd1234"
+    (away / name).write_bytes(b"not narrate's to clean here")
+    (folder / "link").symlink_to(away, target_is_directory=True)  # a link into another folder
+    (folder / name).symlink_to(away / name)  # a link with narrate's name: not a regular file
+    work = folder / f".narrate-work-4194305-{fsutil._host()}-abcd1234"
+    work.mkdir()
+    (work / name).write_bytes(b"partial")
+    assert fsutil.remove_stale_temps(folder) == [work]
+    assert (away / name).exists() and (folder / name).is_symlink() and not work.exists()
+
+
+def test_shown_escapes_what_a_terminal_would_act_on():
+    assert fsutil.shown("out/\x1b[2Jx\u202e.wav\u200b") == "out/\\x1b[2Jx\\u202e.wav\\u200b"
+    assert fsutil.shown("añø/日本.wav") == "añø/日本.wav"
+
+
+def test_book_outputs_are_held_to_the_book_folder(tmp_path):
+    from narrate.lock import RecordedOutput
+    from narrate.manifest import load_manifest
+    from narrate.removal import check_removable
+
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01.md").write_text("# One\n\nA sentence.\n")
+    (tmp_path / "book.yaml").write_text("version: 1\nbooks:\n  guide:\n    title: Guide\n    sources: ch/*.md\n"
+                                        "    formats: [mp3]\n    output: out/guide\n")
+    (tmp_path / "out" / "guide").mkdir(parents=True)
+    (tmp_path / "out" / "guide" / "old.mp3").write_bytes(b"mp3")
+    (tmp_path / "keep.mp3").write_bytes(b"mp3")
+    manifest = load_manifest(tmp_path / "book.yaml")
+    ok = RecordedOutput("book", "guide", "out/guide/old.mp3", sha(b"mp3"))
+    assert check_removable(manifest, ok) == (tmp_path / "out" / "guide" / "old.mp3", "")
+    assert check_removable(manifest, RecordedOutput("book", "guide", "keep.mp3", sha(b"mp3"))) == (
+        None, "is outside the output folder of book guide")
+    assert check_removable(manifest, RecordedOutput("book", "gone", "keep.mp3", sha(b"mp3"))) == (
+        None, "is outside every output folder this manifest declares")
+    assert check_removable(manifest, RecordedOutput("book", "gone", "out/guide/old.mp3", sha(b"mp3")))[1] == ""
+    assert check_removable(manifest, RecordedOutput("book", "guide", "out/guide/none.mp3", sha(b"mp3"))) == (None, "")

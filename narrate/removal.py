@@ -1,0 +1,112 @@
+"""What a build may delete (DESIGN.md invariant 8): outputs the lock records that are no longer
+built, and the temp files killed builds left. Nothing else, whatever the lock says.
+
+A lock is a file anyone can edit (a pull request from a stranger, a bad merge), so a path in it
+proves nothing alone. A recorded output is deleted only if it is inside the output folder the
+manifest declares for the entry's library or book (any folder the manifest declares, when that
+library or book was removed from it), reached without a symlink leaving that folder, a regular
+file (not a link), and still holds the bytes the lock recorded, so that a file someone replaced
+or edited is never lost. Everything else gets one warning and stays.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from .fsutil import remove_and_prune, remove_stale_temps, sha256_file, shown
+from .lock import LockFile, RecordedOutput
+from .manifest import Manifest
+
+
+def output_folders(manifest: Manifest) -> dict[tuple[str, str], Path]:
+    """("library" | "book", name) -> the output folder the manifest declares (resolved at load)."""
+    folders = {("library", lib.name): lib.output for lib in manifest.libraries}
+    folders.update({("book", book.name): book.output for book in manifest.books})
+    return folders
+
+
+def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str]
+                  ) -> tuple[dict[str, RecordedOutput], list[str]]:
+    """The lock's outputs that this build does not produce: (the removable ones by path, one
+    warning line per recorded file that stays). Reads and hashes, deletes nothing."""
+    removable: dict[str, RecordedOutput] = {}
+    warnings = []
+    for rec in lock.recorded_outputs():
+        if rec.file in planned or rec.file in removable:
+            continue
+        path, reason = check_removable(manifest, rec)
+        if path is not None:
+            removable[rec.file] = rec
+        elif reason:
+            warnings.append(f"{shown(lock.path)} lists {shown(rec.file)} ({rec.owner_kind} {shown(rec.owner)}), "
+                            f"which {reason}: left alone")
+    return removable, list(dict.fromkeys(warnings))
+
+
+def check_removable(manifest: Manifest, rec: RecordedOutput) -> tuple[Path | None, str]:
+    """(the real path to unlink, "") if the build may delete this recorded output; else (None, why
+    not), with an empty reason when the file is simply gone."""
+    folders = output_folders(manifest)
+    own = folders.get((rec.owner_kind, rec.owner))
+    candidates = [own] if own is not None else list(folders.values())
+    try:
+        full = os.path.normpath(os.path.join(manifest.root, rec.file))
+        folder = next((f for f in candidates if _under(full, os.path.abspath(f))), None)
+        if folder is None:
+            what = (f"the output folder of {rec.owner_kind} {shown(rec.owner)}" if own is not None
+                    else "every output folder this manifest declares")
+            return None, f"is outside {what}"
+        real_folder = os.path.realpath(folder)
+        real_parent = os.path.realpath(os.path.dirname(full))
+        if not (real_parent == real_folder or _under(real_parent, real_folder)):
+            return None, "is reached through a symlink that leaves its output folder"
+        path = Path(real_parent, os.path.basename(full))
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None, ""
+    except (OSError, ValueError) as exc:
+        return None, f"cannot be read ({getattr(exc, 'strerror', None) or exc})"
+    if stat.S_ISLNK(st.st_mode):
+        return None, "is a symlink"
+    if not stat.S_ISREG(st.st_mode):
+        return None, "is not a regular file"
+    try:
+        same = sha256_file(path) == rec.sha256
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or exc})"
+    if not same:
+        return None, "changed since narrate wrote it"
+    return path, ""
+
+
+def remove_outputs(manifest: Manifest, lock_path: Path, records: list[RecordedOutput]) -> tuple[list[str], list[str]]:
+    """Delete the outputs `plan_removals` found removable, each checked again right before (a
+    build may run for minutes, and a file may change meanwhile), and the folders they leave empty
+    (never the output folder itself). Returns (the lock paths removed, warnings)."""
+    folders = [os.path.realpath(f) for f in output_folders(manifest).values()]
+    removed, warnings = [], []
+    for rec in records:
+        path, reason = check_removable(manifest, rec)
+        if path is None:
+            if reason:
+                warnings.append(f"{shown(lock_path)} lists {shown(rec.file)}, which {reason}: left alone")
+            continue
+        stop = next(Path(f) for f in folders if _under(str(path), f))
+        if remove_and_prune(path, stop):
+            removed.append(rec.file)
+    return removed, warnings
+
+
+def remove_stale_temps_of(manifest: Manifest) -> None:
+    """Temp files and work folders killed builds left in this manifest's output folders (and beside
+    its lock): only names that match narrate's whole pattern (fsutil.is_stale_temp)."""
+    for folder in output_folders(manifest).values():
+        if folder.is_dir():
+            remove_stale_temps(folder)
+    remove_stale_temps(manifest.root, recursive=False)
+
+
+def _under(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
