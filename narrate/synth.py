@@ -40,6 +40,7 @@ log = logging.getLogger("narrate.synth")
 DEFAULT_RETRY_TIME_S = 300.0
 DEFAULT_TIMEOUT_S = 60.0
 LEASE_MARGIN_S = 30.0
+DEFERRED_SCAN_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ class _Scheduler:
         self.pending: dict[Future, tuple[Segment, Lease | None]] = {}
         self.lock = threading.Lock()
         self.workers = min(len(segments), sum(self.caps.values()))
+        self.next_scan = 0.0
 
     def run(self) -> None:
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="narrate-synth") as pool:
@@ -232,8 +234,12 @@ class _Scheduler:
 
     def _fill(self, pool: ThreadPoolExecutor) -> None:
         now = time.monotonic()
-        # Segments other builds held: stored meanwhile (done), released unstored (ours now), or still held.
-        for key, (seg, since) in list(self.deferred.items()):
+        # Segments other builds held: stored meanwhile (done), released unstored (ours now), or still
+        # held. Looked at every DEFERRED_SCAN_S at most: a scan costs a few syscalls per segment.
+        scan = now >= self.next_scan
+        if scan:
+            self.next_scan = now + DEFERRED_SCAN_S
+        for key, (seg, since) in list(self.deferred.items()) if scan else ():
             if self.inflight[seg.provider] >= self.caps[seg.provider]:
                 continue  # looked at again when one of this build's own requests ends
             lease = self._claim(seg)
