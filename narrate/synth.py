@@ -181,6 +181,9 @@ class _Scheduler:
                  on_done: ProgressCallback | None, guard: SpendGuard, leases: SegmentLeases,
                  outcome: SynthOutcome) -> None:
         self.providers, self.configs, self.cache = providers, configs, cache
+        # Re-checks after a lease ask this machine's store only: the remote tier was asked when the
+        # build planned, and asking again would cost one remote request per missing segment.
+        self.stored = getattr(cache, "local", cache)
         self.on_done, self.guard, self.leases, self.outcome = on_done, guard, leases, outcome
         names = {s.provider for s in segments}
         self.caps = {n: concurrency_for(n, providers[n], configs[n], jobs) for n in names}
@@ -248,7 +251,7 @@ class _Scheduler:
             if lease is None and now - since < lease_wait_s(self.configs[seg.provider]):
                 continue
             del self.deferred[key]
-            if key in self.cache:
+            if key in self.stored:
                 if lease is not None:
                     lease.release()
                 self._shared(key, seg)
@@ -266,7 +269,7 @@ class _Scheduler:
                     return
                 if lease is None:
                     self.deferred.setdefault(seg.key, (seg, now))
-                elif seg.key in self.cache:  # stored by another build since this one planned
+                elif seg.key in self.stored:  # stored by another build since this one planned
                     lease.release()
                     self._shared(seg.key, seg)
                 else:
