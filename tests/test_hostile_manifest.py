@@ -311,3 +311,46 @@ def test_import_of_a_fifo_does_not_hang(tmp_path):
 def test_import_of_dev_zero_does_not_hang(tmp_path):
     done = narrate("-q", "import", "freeswitch", "/dev/zero", cwd=tmp_path, timeout=30)
     assert_clean_failure(done, 2, "/dev/zero:", "is a character device")
+
+
+# ---------------------------------------------------------------- the one reading function
+
+
+def test_read_input_refuses_without_blocking(tmp_path):
+    from narrate.errors import ManifestError
+    from narrate.manifest import read_input, read_text_input
+
+    os.mkfifo(tmp_path / "fifo")
+    start = time.monotonic()
+    for path, reason in ((tmp_path / "fifo", "is a FIFO"), (Path("/dev/zero"), "is a character device"),
+                         (tmp_path, "is a directory"), (tmp_path / "absent", "file not found")):
+        with pytest.raises(ManifestError, match=reason):
+            read_input(path, limit=10)
+    assert time.monotonic() - start < 5
+    big = tmp_path / "big.md"
+    big.write_bytes(b"x" * 11)
+    with pytest.raises(ManifestError, match="file is 11 bytes; the limit is 10"):
+        read_input(big, limit=10)
+    assert read_input(big, limit=11) == b"x" * 11
+    assert read_input(big, limit=11, head=4) == b"xxxx"
+    big.write_bytes(b"# T\n\xff\n")
+    with pytest.raises(ManifestError) as info:
+        read_text_input(big, key_path="books.b.sources")
+    assert str(info.value.problems[0]).endswith(":2: books.b.sources: not valid UTF-8 (byte 0xff at offset 4)")
+
+
+def test_book_planning_reads_chapters_through_read_input(tmp_path):
+    """A chapter swapped for a FIFO after validation is still refused, not read (books.plan_books)."""
+    from narrate.books import plan_books
+    from narrate.errors import ManifestError
+    from narrate.manifest import Book, Manifest, Settings
+
+    os.mkfifo(tmp_path / "01.md")
+    book = Book(name="guide", title="Guide", author=None, chapters=[tmp_path / "01.md"], output=tmp_path / "out",
+                language="en-US", settings=Settings(voice="en-us"), formats=("mp3",))
+    manifest = Manifest(path=tmp_path / "m.yaml", books=[book])
+    start = time.monotonic()
+    with pytest.raises(ManifestError) as info:
+        plan_books(manifest, {"espeak": object()}, None)  # type: ignore[dict-item]
+    assert time.monotonic() - start < 5
+    assert str(info.value.problems[0]).endswith("01.md: books.guide.sources: is a FIFO (named pipe), not a regular file")

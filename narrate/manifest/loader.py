@@ -64,7 +64,7 @@ class YamlDocument:
     problems: list[Problem] = field(default_factory=list)
 
 
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_STR_TAG = "tag:yaml.org,2002:str"
 _SCALAR_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
                 "tag:yaml.org,2002:null")
 _constructor = yaml.SafeLoader("")  # scalar construction only (ints, floats, bools, nulls)
@@ -72,6 +72,8 @@ _constructor = yaml.SafeLoader("")  # scalar construction only (ints, floats, bo
 
 def _scalar(node: yaml.ScalarNode) -> Any:
     tag = node.tag
+    if tag == _STR_TAG:  # most scalars: test it first
+        return node.value
     if tag in _SCALAR_TAGS:
         return _constructor.construct_object(node, deep=True)
     return node.value  # strings, dates (text to us) and unknown tags
@@ -107,14 +109,17 @@ class _Builder:
         self.lines = LineTable()
         self.problems: list[Problem] = []
 
-    def build(self, node: yaml.Node, key: Key) -> Any:
+    def build(self, node: yaml.Node, key: Key, depth: int) -> Any:
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
+        if depth > MAX_DEPTH:
+            raise _Bomb(node.start_mark.line + 1, "", f"nested deeper than {MAX_DEPTH} levels")
+        lines = self.lines
         if isinstance(node, yaml.SequenceNode):
             out: list[Any] = []
             for i, item in enumerate(node.value):
-                self.lines[(*key, i)] = item.start_mark.line + 1
-                out.append(self.build(item, (*key, i)))
+                lines[key + (i,)] = item.start_mark.line + 1
+                out.append(self.build(item, key + (i,), depth + 1))
             return out
         mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -127,13 +132,13 @@ class _Builder:
                 name = "null"
             elif not isinstance(name, str):
                 name = key_node.value if isinstance(name, bool) else str(name)
-            child = (*key, name)
+            child = key + (name,)
             if name in mapping:
                 self.problems.append(Problem(self.path, key_line, _where(child),
-                                             f"duplicate key (first defined on line {self.lines[child]})"))
+                                             f"duplicate key (first defined on line {lines[child]})"))
                 continue
-            self.lines[child] = key_line
-            mapping[name] = self.build(value_node, child)
+            lines[child] = key_line
+            mapping[name] = self.build(value_node, child, depth + 1)
         return mapping
 
 
@@ -170,18 +175,22 @@ def load_yaml_text(text: str, path: str) -> YamlDocument:
         raise ManifestError([Problem(path, None, "", f"invalid YAML: {show(exc)}")]) from None
     if node is None:
         raise ManifestError([Problem(path, 1, "", "the file is empty")])
-    memo: dict[int, int] = {}
-    try:
-        size = expanded_size(node, memo)
-    except _Bomb as bomb:
-        raise ManifestError([Problem(path, bomb.line, bomb.where, bomb.message)]) from None
-    if size - len(memo) > MAX_ALIAS_NODES:
-        line = _first_alias_line(node)
-        raise ManifestError([Problem(path, line, "", f"YAML aliases of the node anchored here expand the document "
-                                     f"by {size - len(memo):,} nodes; the limit is {MAX_ALIAS_NODES:,}")])
+    if "&" in text:  # an alias needs an anchor: size the expanded document before building it
+        memo: dict[int, int] = {}
+        try:
+            size = expanded_size(node, memo)
+        except _Bomb as bomb:
+            raise ManifestError([Problem(path, bomb.line, bomb.where, bomb.message)]) from None
+        if size - len(memo) > MAX_ALIAS_NODES:
+            line = _first_alias_line(node)
+            raise ManifestError([Problem(path, line, "", f"YAML aliases of the node anchored here expand the document "
+                                         f"by {size - len(memo):,} nodes; the limit is {MAX_ALIAS_NODES:,}")])
     builder = _Builder(path)
     builder.lines[()] = node.start_mark.line + 1
-    data = builder.build(node, ())
+    try:
+        data = builder.build(node, (), 0)
+    except _Bomb as bomb:
+        raise ManifestError([Problem(path, bomb.line, bomb.where, bomb.message)]) from None
     return YamlDocument(path, data, builder.lines, builder.problems)
 
 

@@ -27,6 +27,9 @@ _UNSAFE_RE = re.compile(f"[{_CONTROL}{_BIDI}{_INVISIBLE}]")
 _CONTROL_RE = re.compile(f"[{_CONTROL}]")
 _BIDI_RE = re.compile(f"[{_BIDI}]")
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
+# Names that pass every rule below at a glance (ASCII words, '/' between segments that do not
+# start with '.'): most prompt names, checked with one match instead of eight.
+_PLAIN_RE = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*(?:/[A-Za-z0-9_\-][A-Za-z0-9_.\-]*)*")
 
 
 def show(text: object) -> str:
@@ -49,6 +52,8 @@ def check_name(name: str) -> str | None:
     backslash, absolute path, drive letter, '.', '..' or empty segment; no segment with outer
     spaces; each segment at most MAX_COMPONENT_BYTES in UTF-8.
     """
+    if len(name) <= 200 and _PLAIN_RE.fullmatch(name):
+        return None
     if not name or not name.strip():
         return "empty name"
     if _CONTROL_RE.search(name):
