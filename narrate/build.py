@@ -29,8 +29,8 @@ from .state import BuildState
 if TYPE_CHECKING:
     from .books import BookJob
 
-# What an orphaned lock entry may delete: only file types narrate writes.
 PUBLISH_WAIT_S = 3600.0  # longest a build waits for another build writing the same folder's outputs
+# What an orphaned lock entry may delete: only file types narrate writes.
 AUDIO_SUFFIXES = {".ulaw", ".alaw", ".wav", ".wav16", ".sln16", ".mp3", ".m4b", ".m3u"}
 
 
@@ -433,7 +433,6 @@ class _Renderer:
             self.pb.lock.prompts[job.id] = {"text": job.text, "segments": list(job.segments),
                                             "recipe": job.recipe, "outputs": outputs}
             self.events.advance(f"render:{job.library}")
-
 
     def stop_message(self, failure: Any) -> str:
         """The one line for an output write failure, with the space the unwritten prompts need."""
