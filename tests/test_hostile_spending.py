@@ -269,6 +269,54 @@ def test_unwritable_lease_folder_sends_nothing(tmp_path):
                                      "0 segments stored, 5 not requested"
 
 
+@pytest.mark.parametrize("holder_stores", [True, False])
+def test_a_segment_another_build_holds_is_waited_for_not_paid(tmp_path, holder_stores):
+    from fakes import tone_wav
+
+    from narrate.providers.base import AudioFormat, SynthesisResult
+
+    segs = segments(6)
+    held = segs[2]
+    code = ("import sys, time; from pathlib import Path; from narrate.lease import SegmentLeases; "
+            "lease = SegmentLeases(Path(sys.argv[1])).try_claim(sys.argv[2]); "
+            "print('held' if lease else 'busy', flush=True); time.sleep(60)")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "cache"), held.key],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    provider = SlowProvider(0.01)
+    cache = SegmentCache(tmp_path / "cache")
+    found: dict = {}
+    config = ProviderConfig(name="fake", kind="fake", concurrency=2)
+    worker = threading.Thread(target=lambda: found.setdefault(
+        "outcome", synthesize_missing(segs, {"fake": provider}, {"fake": config}, cache)))
+    try:
+        worker.start()
+        deadline = time.monotonic() + 30
+        while len(provider.calls) < 5:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.3)
+        assert worker.is_alive() and held.request.text not in provider.calls  # waiting, not paying
+        if holder_stores:  # the other build stores its result, then lets go
+            other = SegmentCache(tmp_path / "cache")
+            other.put(held.key, SynthesisResult(tone_wav(held.request.text), AudioFormat("wav", "pcm_s16le", 22050),
+                                                "req-other", None), {})
+            other.close()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=10)
+    worker.join(timeout=10)
+    cache.close()
+    assert not worker.is_alive()
+    outcome = found["outcome"]
+    if holder_stores:
+        assert (outcome.synthesized, outcome.shared, len(provider.calls)) == (5, 1, 5)
+        assert held.request.text not in provider.calls
+    else:  # the holder died without storing it: this build pays for it, once
+        assert (outcome.synthesized, outcome.shared, len(provider.calls)) == (6, 0, 6)
+        assert provider.calls.count(held.request.text) == 1
+
+
 # ------------------------------------------------------------------------------- CLI, hostile
 
 def test_cache_on_a_full_filesystem_stops_spending(tmp_path, fresh):
