@@ -252,8 +252,14 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
                 report.errors.append(f"{_describe(pb, f.segment)}: {f.provider}{status}{rid}: {f.message}")
         if not overlap:
             publish.acquire(PUBLISH_WAIT_S)
+            published = LockFile.for_manifest(manifest.path)  # what the build that held the folder wrote
             for job in pb.stale:
-                if remaining[job.id] == 0 and not guard.outputs_failed:
+                if remaining[job.id] or guard.outputs_failed:
+                    continue
+                if is_current(job, published, pb.stats, manifest.root):  # rendered meanwhile: keep it
+                    pb.lock.prompts[job.id] = published.prompts[job.id]
+                    report.outputs_unchanged += len(job.outputs)
+                else:
                     renderer.submit(job)
     publish.acquire(PUBLISH_WAIT_S)
     if guard.failure is not None and report.error is None:  # an output write failed

@@ -246,7 +246,9 @@ class _Scheduler:
             if self.inflight[seg.provider] >= self.caps[seg.provider]:
                 continue  # looked at again when one of this build's own requests ends
             lease = self._claim(seg)
-            if self.guard.stopped:
+            if self.guard.stopped:  # a write failed meanwhile (here, in a worker or in rendering)
+                if lease is not None:
+                    lease.release()
                 return
             if lease is None and now - since < lease_wait_s(self.configs[seg.provider]):
                 continue
@@ -265,6 +267,8 @@ class _Scheduler:
                 seg = queue.popleft()
                 lease = self._claim(seg)
                 if self.guard.stopped:
+                    if lease is not None:
+                        lease.release()
                     queue.appendleft(seg)
                     return
                 if lease is None:

@@ -116,6 +116,9 @@ def test_two_builds_at_once_share_one_cache(tmp_path):
         assert len(list((tmp_path / out / "en").glob("*.wav"))) == PROMPTS
     # Racing builds claim each segment through its lease: the same texts are paid once, not once a build.
     assert len(stats["syntheses"]) == PROMPTS and set(stats["syntheses"].values()) == {1}
+    # Both wrote the one narrate.lock of their folder, one at a time: neither section was lost.
+    lock = json.loads((tmp_path / "narrate.lock").read_text())["manifests"]
+    assert {name: len(section["prompts"]) for name, section in lock.items()} == {"a.yaml": PROMPTS, "b.yaml": PROMPTS}
 
 
 # -- stopping a book build stops its ffmpeg children (issue 9 item 17)
@@ -362,3 +365,27 @@ def test_the_publish_lock_of_a_killed_build_is_taken_over_at_once(tmp_path):
     lock.acquire(0.5)
     assert lock.held and list(tmp_path.iterdir()) == []  # no file added beside the manifest
     lock.release()
+
+
+def test_a_build_writes_nothing_while_another_holds_the_folder(tmp_path):
+    manifest = tmp_path / "m.yaml"
+    with BackgroundServer(ServeOptions(latency_ms=20)) as server:
+        write_manifest(manifest, server.url)
+        holder = hold("publish", str(tmp_path))  # another build publishing in this folder
+        try:
+            proc = narrate("build", "--json", str(manifest), cache=tmp_path / "cache")
+            deadline = time.monotonic() + 120
+            while len(server.stats()["syntheses"]) < PROMPTS:  # it synthesizes meanwhile...
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+                time.sleep(0.05)
+            time.sleep(0.5)
+            # ...but renders and writes nothing until the folder is free.
+            assert proc.poll() is None
+            assert not (tmp_path / "out").exists() and not (tmp_path / "narrate.lock").exists()
+        finally:
+            holder.send_signal(signal.SIGKILL)
+            holder.wait(timeout=10)
+        stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert json.loads(stdout)["synthesized"] == PROMPTS
+    assert lock_matches_disk(tmp_path, "m.yaml") == 2 * PROMPTS
