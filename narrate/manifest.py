@@ -701,6 +701,13 @@ def _parse_book(c: _Checker, name: str, data: Any, line: int, root: Path, base: 
 _SUMMARY_LINK = re.compile(r"\]\(([^)\s]+\.md)\)")
 
 
+def _natural_key(name: str) -> tuple:
+    """Natural order: "chapter-2" before "chapter-10" (digit runs compare as numbers), case-folded,
+    then the name itself so that "ch-02" and "ch-2" still sort the same way every time."""
+    parts = re.split(r"(\d+)", name)
+    return tuple(int(p) if i % 2 else p.casefold() for i, p in enumerate(parts)), name
+
+
 def _resolve_chapters(c: _Checker, bm: SourceMap, where: str, root: Path) -> list[Path]:
     sources = bm.get("sources")
     sline = bm.line_of("sources")
@@ -719,7 +726,7 @@ def _resolve_chapters(c: _Checker, bm: SourceMap, where: str, root: Path) -> lis
         files.extend(p.resolve() for p in matched if p.is_file())
     order = bm.get("order", "name")
     if order == "name":
-        files = sorted(dict.fromkeys(files), key=lambda p: p.name)
+        files = sorted(dict.fromkeys(files), key=lambda p: _natural_key(p.name))
     elif isinstance(order, list):
         by_name = {p.name: p for p in files}
         chosen = []

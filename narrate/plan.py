@@ -20,6 +20,7 @@ from .manifest import Library, Manifest, PromptText, Settings
 from .package.layouts import FORMAT_RATES, prompt_path
 from .providers.base import Provider, SynthesisRequest
 from .text import Lexicon, normalize, split_for_limit
+from .text.frontend import key_material, normalization_applies
 
 # Bump when rendering (trim, level, resampling, encoders) changes the bytes of an output.
 RENDER_VERSION = "1"
@@ -74,11 +75,13 @@ class KeyMaker:
 
     def key_and_head(self, provider: Provider, request: SynthesisRequest) -> tuple[str, bytes]:
         params = provider.key_params(request)
-        memo = (provider.name, request.voice, request.model, tuple(sorted(params.items())))
+        normalized = normalization_applies(provider)
+        memo = (provider.name, request.voice, request.model, tuple(sorted(params.items())), normalized)
         head = self._heads.get(memo)
         if head is None:
             head = json.dumps({"provider": provider.name, "contract": provider.contract_version,
-                               "voice": request.voice, "model": request.model, "params": params},
+                               "voice": request.voice, "model": request.model, "params": params,
+                               "text": key_material(normalized)},
                               sort_keys=True, separators=(",", ":"), default=str).encode()
             self._heads[memo] = head
         return key_from(head, request.text), head
@@ -112,9 +115,11 @@ def manifest_relative(manifest: Manifest, path: Path) -> str:
     return Path(os.path.relpath(path, manifest.root)).as_posix()
 
 
-def spoken_text(text: str, language: str, lexicon: Lexicon | None) -> str:
+def spoken_text(text: str, language: str, lexicon: Lexicon | None, spoken: bool = False) -> str:
+    """Canonical text, then the lexicon, then (`spoken`) numbers and symbols said in `language`."""
     text = normalize(text)
-    return normalize(lexicon.apply(text, language)) if lexicon is not None else text
+    text = normalize(lexicon.apply(text, language)) if lexicon is not None else text
+    return normalize(text, language) if spoken else text
 
 
 def _plan_library(plan: Plan, keys: KeyMaker, manifest: Manifest, lib: Library,
@@ -142,7 +147,7 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
                  out_prefix: str) -> PromptJob:
     s = prompt.settings
     provider = providers[s.provider]
-    text = spoken_text(prompt.text, prompt.language, lexicon)
+    text = spoken_text(prompt.text, prompt.language, lexicon, normalization_applies(provider))
     voice = s.voice or prompt.language.lower()
     seg_keys = []
     for chunk in split_for_limit(text, provider.limits.max_chars, prompt.language):
