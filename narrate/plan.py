@@ -52,6 +52,11 @@ class PromptJob:
     settings: Settings
     outputs: tuple[OutputFile, ...]
     recipe: str  # hash of segments + rendering settings: equal recipe and format, equal bytes
+    written: str = ""  # what the author wrote: the record in locks, indexes and plans (DESIGN.md 2.12)
+
+    @property
+    def record(self) -> str:
+        return self.written or self.text
 
     @property
     def id(self) -> str:
@@ -162,7 +167,7 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
     outputs = tuple(OutputFile(f"{out_prefix}/{prompt_path(lib.layout, lang_path, prompt.name, fmt)}", fmt)
                     for fmt in lib.formats)
     recipe = render_recipe(segs, s)
-    return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe)
+    return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe, normalize(prompt.text))
 
 
 @dataclass
@@ -182,10 +187,10 @@ def diff_lock(jobs: list[PromptJob], locked: Mapping[str, Mapping], books: list 
     for job in jobs:
         entry = locked.get(job.id)
         if entry is None:
-            diff.added.append((job.id, job.text))
-        elif entry.get("recipe") != job.recipe or entry.get("text") != job.text or \
+            diff.added.append((job.id, job.record))
+        elif entry.get("recipe") != job.recipe or entry.get("text") != job.record or \
                 sorted(entry.get("outputs", {})) != sorted(o.format for o in job.outputs):
-            diff.changed.append((job.id, entry.get("text", ""), job.text))
+            diff.changed.append((job.id, entry.get("text", ""), job.record))
         else:
             diff.unchanged += 1
     live = {job.id for job in jobs}

@@ -114,9 +114,25 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
-def test_plan_shows_the_spoken_text(tmp_path):
+def test_plan_counts_the_spoken_text_and_shows_the_written_one(tmp_path, manifest):
+    spoken = sum(len(s.request.text) for s in plan_manifest(manifest, {"espeak": FakeProvider()}).segments.values())
+    assert spoken == 248
     (tmp_path / "m.yaml").write_text(MANIFEST)
-    done = _cli("plan", "m.yaml", cwd=tmp_path)
+    done = _cli("plan", "--json", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "+ shop/en-US/price  'Your balance is one hundred twenty-three dollars and forty-…'" in done.stdout
-    assert "'Part three begins at eight AM.'" in done.stdout
+    assert json.loads(done.stdout)["chars"] == spoken  # what is billed is what is said
+    done = _cli("plan", "m.yaml", cwd=tmp_path)
+    assert "+ shop/en-US/price  'Your balance is $123.45.'" in done.stdout  # the record is the written text
+
+
+def test_the_lock_and_index_keep_the_written_text(tmp_path):
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    done = _cli("build", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lock = json.loads((tmp_path / "narrate.lock").read_text())
+    assert lock["manifests"]["m.yaml"]["prompts"]["shop/en-US/price"]["text"] == "Your balance is $123.45."
+    index = json.loads((tmp_path / "out" / "shop" / "index.json").read_text())
+    assert {r["text"] for r in index["prompts"] if r["name"] == "part"} == {
+        "Part III begins at 8 AM.", "La Dra. Pérez llega a las 8 AM. Vive en EE. UU. desde hace años."}
+    again = _cli("plan", "--json", "m.yaml", cwd=tmp_path)
+    assert json.loads(again.stdout)["to_synthesize"] == 0 and json.loads(again.stdout)["changed"] == []

@@ -9,6 +9,8 @@ pass turns digits into words, so running the whole again changes nothing (idempo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import lru_cache
 
 from .langdata import SYMBOLS, Lang
 from .normalize import MARKUP
@@ -18,10 +20,21 @@ from .when import german_ending, replace_dates, replace_times
 
 
 
+@lru_cache(maxsize=None)
+def _re(pattern: str) -> re.Pattern[str]:
+    """Compiled once: the patterns below are built per language, then reused for every text."""
+    return re.compile(pattern)
+
+
+@lru_cache(maxsize=64)
+def _number_pattern_for(group: str, decimal: str) -> str:
+    g, dec = re.escape(group), re.escape(decimal)
+    return rf"\d{{1,3}}(?:{g}\d{{3}}(?!\d))+(?:{dec}\d+)?|\d+(?:{dec}\d+)?"
+
+
 def _number_pattern(lang: Lang) -> str:
     """A written number in the language's own notation (grouping and decimal separators)."""
-    g, dec = re.escape(lang.group), re.escape(lang.decimal)
-    return rf"\d{{1,3}}(?:{g}\d{{3}}(?!\d))+(?:{dec}\d+)?|\d+(?:{dec}\d+)?"
+    return _number_pattern_for(lang.group, lang.decimal)
 
 
 def _split_number(written: str, lang: Lang) -> tuple[str, str | None]:
@@ -127,10 +140,10 @@ def replace_money(text: str, lang: Lang) -> str:
             return m.group(0)  # "$1.5 million": left to the decimal pass
         return say_money(code, *_amount(g["amt"]), lang, g.get("scale") or "")
 
-    text = re.sub(rf"(?<![\w$€£¥])(?P<sym>[{symbols}])\s?(?P<amt>{_AMOUNT}){scale}", money, text)
-    text = re.sub(rf"(?<![\w.,])(?P<amt>{_AMOUNT})\s?(?P<sym>[{symbols}])(?![\w$€£¥])", money, text)
-    text = re.sub(rf"\b(?P<code>{_CODES})\s?(?P<amt>{_AMOUNT}){scale}", money, text)
-    return re.sub(rf"(?<![\w.,])(?P<amt>{_AMOUNT})\s?(?P<code>{_CODES})\b", money, text)
+    text = _re(rf"(?<![\w$€£¥])(?P<sym>[{symbols}])\s?(?P<amt>{_AMOUNT}){scale}").sub(money, text)
+    text = _re(rf"(?<![\w.,])(?P<amt>{_AMOUNT})\s?(?P<sym>[{symbols}])(?![\w$€£¥])").sub(money, text)
+    text = _re(rf"\b(?P<code>{_CODES})\s?(?P<amt>{_AMOUNT}){scale}").sub(money, text)
+    return _re(rf"(?<![\w.,])(?P<amt>{_AMOUNT})\s?(?P<code>{_CODES})\b").sub(money, text)
 
 
 # ---------------------------------------------------------------- percentages, ordinals, units
@@ -143,7 +156,7 @@ def _signed(m: re.Match[str], words: str, lang: Lang) -> str:
 
 
 def replace_percent(text: str, lang: Lang) -> str:
-    return re.sub(rf"{_SIGN}(?<![\w.,])({_number_pattern(lang)})\s?%",
+    return _re(rf"{_SIGN}(?<![\w.,])({_number_pattern(lang)})\s?%").sub(
                   lambda m: _signed(m, f"{_say(m.group(2), lang)} {lang.percent}", lang), text)
 
 
@@ -165,16 +178,19 @@ def replace_ordinals(text: str, lang: Lang) -> str:
                 return "seconde" if suf == "nde" else "second"
             return ordinal(n, lang, feminine=suf in ("re", "ère", "ere"))
         if lang.code == "de":
-            return ordinal(n, lang, ending=german_ending(text[:m.start()]))
+            return ordinal(n, lang, ending=german_ending(m.string[max(0, m.start() - 40):m.start()]))
         return ordinal(n, lang)
 
     return _ORDINALS[lang.code].sub(repl, text)
 
 
+_UNIT_ALTERNATION: dict[str, str] = {}
+
+
 def replace_units(text: str, lang: Lang) -> str:
     """Quantities with a unit: "5 km" -> "five kilometers", "1 kg" -> "one kilogram"."""
-    symbols = sorted(lang.units, key=len, reverse=True)
-    alternation = "|".join(re.escape(s) for s in symbols)
+    alternation = _UNIT_ALTERNATION.get(lang.tag) or _UNIT_ALTERNATION.setdefault(
+        lang.tag, "|".join(re.escape(u) for u in sorted(lang.units, key=len, reverse=True)))
 
     def repl(m: re.Match[str]) -> str:
         written, unit = m.group(2), m.group(3)
@@ -183,7 +199,7 @@ def replace_units(text: str, lang: Lang) -> str:
         one = integer in ("0", "1") if lang.code == "fr" else _is_one(written, lang)
         return _signed(m, f"{_say(written, lang, noun=True, feminine=feminine)} {singular if one else plural}", lang)
 
-    return re.sub(rf"{_SIGN}(?<![\w.,])({_number_pattern(lang)})\s?({alternation})(?![\w/°])", repl, text)
+    return _re(rf"{_SIGN}(?<![\w.,])({_number_pattern(lang)})\s?({alternation})(?![\w/°])").sub(repl, text)
 
 
 # ---------------------------------------------------------------- years and plain numbers
@@ -198,7 +214,7 @@ def replace_years(text: str, lang: Lang) -> str:
     cues = _YEAR_CUES.get(lang.code)
     if not cues:
         return text
-    return re.sub(rf"\b({cues})\s(1[1-9]\d\d|20\d\d)(?![\w%]|[.,:]\d)",
+    return _re(rf"\b({cues})\s(1[1-9]\d\d|20\d\d)(?![\w%]|[.,:]\d)").sub(
                   lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
 
 
@@ -210,8 +226,10 @@ def replace_numbers(text: str, lang: Lang) -> str:
         sign = f"{lang.minus} " if m.group(1) else ""
         return _pad(m, f"{sign}{_say(m.group(2), lang)}")
 
-    text = re.sub(rf"(?:(?<![\w.,-])(-))?(?<![\d.,])({_number_pattern(lang)})(?![\d])", repl, text)
-    return re.sub(r"[0-9]+", lambda m: _pad(m, number(m.group(0), None, lang)), text)
+    text = _re(rf"(?:(?<![\w.,-])(-))?(?<![\d.,])({_number_pattern(lang)})(?![\d])").sub(repl, text)
+    if not _DIGIT.search(text):
+        return text
+    return _ANY_DIGITS.sub(lambda m: _pad(m, number(m.group(0), None, lang)), text)
 
 
 def _pad(m: re.Match[str], words: str) -> str:
@@ -224,9 +242,45 @@ def _pad(m: re.Match[str], words: str) -> str:
 
 def speak(text: str, lang: Lang) -> str:
     """All passes, in order. Input is canonical text (see normalize.canonical)."""
-    text = re.sub(r" {2,}", " ", MARKUP.sub(" ", text))
-    text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
-    for step in (replace_dates, replace_phones, replace_times, replace_money, replace_percent, replace_ordinals,
-                 replace_units, replace_years, replace_numbers, replace_roman):
-        text = step(text, lang)
+    if _SYMBOL_HINT.search(text):
+        text = re.sub(r" {2,}", " ", MARKUP.sub(" ", text))
+        text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
+    if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
+        for step, hint in _PASSES:
+            if hint(text, lang):  # a cheap test first: each full pass scans the text with a costly pattern
+                text = step(text, lang)
+    if _ROMAN_HINT.search(text):
+        text = replace_roman(text, lang)
     return text
+
+
+_DIGIT = re.compile(r"[0-9]")
+_SYMBOL_HINT = re.compile(r"[<>{}&]")
+_ANY_DIGITS = re.compile(r"[0-9]+")
+_ORDINAL_HINT = {"en": re.compile(r"\d(?:st|nd|rd|th)"), "es": re.compile(r"[ºª]"),
+                 "fr": re.compile(r"\d(?:e|er|re|è|n)"), "de": re.compile(r"\d\.\s")}
+
+
+def _has(pattern: str) -> Callable[[str, Lang], bool]:
+    compiled = re.compile(pattern)
+    return lambda text, lang: compiled.search(text) is not None
+
+
+def _date_hint(text: str, lang: Lang) -> bool:
+    return bool(_DATE_DIGITS.search(text)) or any(m in text for m in lang.months) or (
+        bool(lang.month_abbrev) and any(a.capitalize() in text for a in lang.month_abbrev))
+
+
+_DATE_DIGITS = re.compile(r"\d[-/.]\d")
+_PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
+    (replace_dates, _date_hint),
+    (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d")),
+    (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h")),
+    (replace_money, _has(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")),
+    (replace_percent, lambda text, lang: "%" in text),
+    (replace_ordinals, lambda text, lang: _ORDINAL_HINT[lang.code].search(text) is not None),
+    (replace_units, _has(r"\d\s?[^\W\d_°]|\d\s?°")),
+    (replace_years, _has(r"\d{4}")),
+    (replace_numbers, lambda text, lang: True),
+)
+_ROMAN_HINT = re.compile(r"\b(?:[IVXLCDM]{2,}|[IVX]|Ier|Ire|Ière)\b")

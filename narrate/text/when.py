@@ -65,18 +65,13 @@ def _month_number(name: str, lang: Lang) -> int:
     return lang.month_abbrev[low]
 
 
-def replace_dates(text: str, lang: Lang) -> str:
-    def iso(m: re.Match[str]) -> str:
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        return say_date(y, mo, d, lang, text[:m.start()]) if _valid(mo, d) else m.group(0)
+_WRITTEN: dict[str, re.Pattern[str]] = {}
 
-    def numeric(m: re.Match[str]) -> str:
-        a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
-        mo, d = (a, b) if lang.date_order == "mdy" and m.group(2) == "/" else (b, a)
-        return say_date(y, mo, d, lang, text[:m.start()]) if _valid(mo, d) else m.group(0)
 
-    text = _ISO.sub(iso, text)
-    text = _NUMERIC.sub(numeric, text)
+def _written_pattern(lang: Lang) -> re.Pattern[str]:
+    """Dates written with month names, in the language's orders (compiled once per language)."""
+    if lang.tag in _WRITTEN:
+        return _WRITTEN[lang.tag]
     months = _month_names(lang)
     if lang.code == "en":
         pattern = (rf"\b(?P<month>{months})(?:\.)?\s(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)"
@@ -89,6 +84,23 @@ def replace_dates(text: str, lang: Lang) -> str:
         pattern = rf"\b(?P<day>\d{{1,2}})\.\s?(?P<month>{months})\b(?:\s(?P<year>\d{{4}})\b)?"
     else:
         pattern = rf"\b(?P<day>\d{{1,2}})(?:er|re)?\s(?P<month>{months})\b(?:\s(?P<year>\d{{4}})\b)?"
+    _WRITTEN[lang.tag] = re.compile(pattern)
+    return _WRITTEN[lang.tag]
+
+
+def replace_dates(text: str, lang: Lang) -> str:
+    def iso(m: re.Match[str]) -> str:
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        return say_date(y, mo, d, lang, m.string[max(0, m.start() - 40):m.start()]) if _valid(mo, d) else m.group(0)
+
+    def numeric(m: re.Match[str]) -> str:
+        a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        mo, d = (a, b) if lang.date_order == "mdy" and m.group(2) == "/" else (b, a)
+        return say_date(y, mo, d, lang, m.string[max(0, m.start() - 40):m.start()]) if _valid(mo, d) else m.group(0)
+
+    text = _ISO.sub(iso, text)
+    text = _NUMERIC.sub(numeric, text)
+    pattern = _written_pattern(lang)
 
     def written(m: re.Match[str]) -> str:
         g = m.groupdict()
@@ -97,9 +109,9 @@ def replace_dates(text: str, lang: Lang) -> str:
         mo, d = _month_number(month, lang), int(day)
         if not _valid(mo, d):
             return m.group(0)
-        return say_date(int(yr) if yr else None, mo, d, lang, text[:m.start()])
+        return say_date(int(yr) if yr else None, mo, d, lang, m.string[max(0, m.start() - 40):m.start()])
 
-    return re.sub(pattern, written, text)
+    return pattern.sub(written, text)
 
 
 _AMPM = r"(?P<ampm>[AaPp]\.\s?[Mm]\.|[AaPp][Mm](?![\w]))"
