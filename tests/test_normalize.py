@@ -191,3 +191,15 @@ def test_languages_without_rules_are_cleaned_only():
 
 def test_tags_that_reach_the_normaliser_are_dropped_whole():
     assert normalize("Press <b>1</b> for {sales} & 2 > 1 at <Shop>", "en-US") == "Press one for sales and two one at Shop"
+
+
+@pytest.mark.parametrize("language, written, spoken", [
+    ("de-DE", "101.623 Leute", "einhunderteintausendsechshundertdreiundzwanzig Leute"),  # num2words: "einhunderteins-"
+    ("es-ES", "21.000 personas", "veintiún mil personas"),  # num2words: "veintiuno mil"
+    ("fr-BE", "300 515 habitants", "trois cent mille cinq cent quinze habitants"),  # num2words: "trois cents mille"
+    ("en-US", "1,005 and 999,999", "one thousand five and nine hundred ninety-nine thousand nine hundred ninety-nine"),
+    ("en-GB", "1,005", "one thousand and five"),
+    ("fr-FR", "80 000 et 200 000", "quatre-vingt mille et deux cent mille"),
+])
+def test_thousands_are_said_correctly(language, written, spoken):
+    assert normalize(written, language) == spoken
