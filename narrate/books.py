@@ -38,6 +38,7 @@ from .plan import KeyMaker, Segment, manifest_relative
 from .providers.base import Provider, SynthesisRequest
 from .text import Lexicon
 from .text.chapter import chapter_units
+from .text.frontend import normalization_applies
 from .text.markdown import markdown_to_speakable
 
 BOOK_RENDER_VERSION = "2"
@@ -99,7 +100,8 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
                                         footnotes=book.footnotes, path=str(path))  # type: ignore[arg-type]
             title = doc.title or path.stem
             chapter = ChapterPlan(path, title, [])
-            for unit in chapter_units(doc, provider.limits.max_chars, book.language, lexicon):
+            for unit in chapter_units(doc, provider.limits.max_chars, book.language, lexicon,
+                                      spoken=normalization_applies(provider)):
                 request = SynthesisRequest(text=unit.text, voice=voice, language=book.language, model=s.model,
                                            speed=s.speed, telephony=False, options=s.options)
                 key, head = keys.key_and_head(provider, request)

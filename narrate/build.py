@@ -79,7 +79,7 @@ def check_voices(manifest: Manifest, providers: Mapping[str, Provider]) -> None:
 
 def is_current(job: PromptJob, lock: LockFile, stats: BuildState, root: Path) -> bool:
     entry = lock.prompts.get(job.id)
-    if not entry or entry.get("recipe") != job.recipe or entry.get("text") != job.text:
+    if not entry or entry.get("recipe") != job.recipe or entry.get("text") != job.record:
         return False
     outs = entry.get("outputs", {})
     if len(outs) != len(job.outputs):  # a format added or dropped: the entry must be rewritten
@@ -452,7 +452,7 @@ class _Renderer:
             self.rendered_bytes += sum(len(file.data) for file in rendered)
             self.report.outputs_unchanged += len(job.outputs) - len(written)
             self.report.written.extend(written)
-            self.pb.lock.prompts[job.id] = {"text": job.text, "segments": list(job.segments),
+            self.pb.lock.prompts[job.id] = {"text": job.record, "segments": list(job.segments),
                                             "recipe": job.recipe, "outputs": outputs}
             self.events.advance(f"render:{job.library}")
 
@@ -499,7 +499,7 @@ def _write_index(pb: PlannedBuild, lib: Library) -> None:
         for out in job.outputs:
             rec = entry["outputs"].get(out.format)
             if rec:
-                rows.append({"name": job.name, "language": job.language, "text": job.text,
+                rows.append({"name": job.name, "language": job.language, "text": job.record,
                              "file": rec["file"][len(prefix) + 1:], "format": out.format, "duration": rec["duration"], "sha256": rec["sha256"]})
     rows.sort(key=lambda r: (r["name"], r["language"], r["format"]))
     head = {"library": lib.name, "layout": lib.layout, "formats": list(lib.formats),

@@ -21,6 +21,7 @@ from .manifest import Library, Manifest, PromptText, Settings
 from .package.layouts import FORMAT_RATES, prompt_path
 from .providers.base import Provider, SynthesisRequest
 from .text import Lexicon, normalize, split_for_limit
+from .text.frontend import key_material, normalization_applies
 
 # Bump when rendering (trim, level, resampling, encoders) changes the bytes of an output.
 RENDER_VERSION = "1"
@@ -52,6 +53,11 @@ class PromptJob:
     settings: Settings
     outputs: tuple[OutputFile, ...]
     recipe: str  # hash of segments + rendering settings: equal recipe and format, equal bytes
+    written: str = ""  # what the author wrote: the record in locks, indexes and plans (DESIGN.md 2.12)
+
+    @property
+    def record(self) -> str:
+        return self.written or self.text
 
     @property
     def id(self) -> str:
@@ -75,11 +81,13 @@ class KeyMaker:
 
     def key_and_head(self, provider: Provider, request: SynthesisRequest) -> tuple[str, bytes]:
         params = provider.key_params(request)
-        memo = (provider.name, request.voice, request.model, tuple(sorted(params.items())))
+        normalized = normalization_applies(provider)
+        memo = (provider.name, request.voice, request.model, tuple(sorted(params.items())), normalized)
         head = self._heads.get(memo)
         if head is None:
             head = json.dumps({"provider": provider.name, "contract": provider.contract_version,
-                               "voice": request.voice, "model": request.model, "params": params},
+                               "voice": request.voice, "model": request.model, "params": params,
+                               "text": key_material(normalized)},
                               sort_keys=True, separators=(",", ":"), default=str).encode()
             self._heads[memo] = head
         return key_from(head, request.text), head
@@ -108,9 +116,11 @@ def manifest_relative(manifest: Manifest, path: Path) -> str:
     return Path(os.path.relpath(path, manifest.root)).as_posix()
 
 
-def spoken_text(text: str, language: str, lexicon: Lexicon | None) -> str:
+def spoken_text(text: str, language: str, lexicon: Lexicon | None, spoken: bool = False) -> str:
+    """Canonical text, then the lexicon, then (`spoken`) numbers and symbols said in `language`."""
     text = normalize(text)
-    return normalize(lexicon.apply(text, language)) if lexicon is not None else text
+    text = normalize(lexicon.apply(text, language)) if lexicon is not None else text
+    return normalize(text, language) if spoken else text
 
 
 def _plan_library(plan: Plan, keys: KeyMaker, manifest: Manifest, lib: Library,
@@ -138,7 +148,7 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
                  out_prefix: str) -> PromptJob:
     s = prompt.settings
     provider = providers[s.provider]
-    text = spoken_text(prompt.text, prompt.language, lexicon)
+    text = spoken_text(prompt.text, prompt.language, lexicon, normalization_applies(provider))
     voice = s.voice or prompt.language.lower()
     seg_keys = []
     for chunk in split_for_limit(text, provider.limits.max_chars, prompt.language):
@@ -153,7 +163,7 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
     outputs = tuple(OutputFile(f"{out_prefix}/{prompt_path(lib.layout, lang_path, prompt.name, fmt)}", fmt)
                     for fmt in lib.formats)
     recipe = render_recipe(segs, s)
-    return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe)
+    return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe, normalize(prompt.text))
 
 
 @dataclass
@@ -173,10 +183,10 @@ def diff_lock(jobs: list[PromptJob], locked: Mapping[str, Mapping], books: list 
     for job in jobs:
         entry = locked.get(job.id)
         if entry is None:
-            diff.added.append((job.id, job.text))
-        elif entry.get("recipe") != job.recipe or entry.get("text") != job.text or \
+            diff.added.append((job.id, job.record))
+        elif entry.get("recipe") != job.recipe or entry.get("text") != job.record or \
                 sorted(entry.get("outputs", {})) != sorted(o.format for o in job.outputs):
-            diff.changed.append((job.id, entry.get("text", ""), job.text))
+            diff.changed.append((job.id, entry.get("text", ""), job.record))
         else:
             diff.unchanged += 1
     live = {job.id for job in jobs}

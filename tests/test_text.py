@@ -61,3 +61,43 @@ def test_bad_lexicon_entries_are_located():
     text = str(info.value)
     assert "lex.yaml: : empty term" in text or "empty term" in text
     assert "lex.yaml: ok: replacement must be text" in text and "languages.es: expected a mapping" in text
+
+
+BOOK = """\
+version: 1
+books:
+  guide:
+    title: A Guide
+    sources: ch/*.md
+    order: name
+    formats: [mp3]
+    output: out/guide
+"""
+
+
+@pytest.fixture
+def numbered_book(tmp_path):
+    for name in ("chapter-10.md", "chapter-2.md", "Chapter-1.md", "chapter-02b.md", "appendix.md"):
+        (tmp_path / "ch").mkdir(exist_ok=True)
+        (tmp_path / "ch" / name).write_text(f"# {name}\n\nText of {name}.\n")
+    (tmp_path / "book.yaml").write_text(BOOK)
+    return tmp_path
+
+
+def test_order_name_is_natural(numbered_book):
+    from narrate.manifest import load_manifest
+
+    book = load_manifest(numbered_book / "book.yaml").books[0]
+    assert [p.name for p in book.chapters] == ["appendix.md", "Chapter-1.md", "chapter-2.md", "chapter-02b.md",
+                                               "chapter-10.md"]
+
+
+def test_order_name_is_natural_through_the_cli(numbered_book):
+    import json
+
+    from conftest import narrate
+
+    done = narrate("plan", "--json", "book.yaml", cwd=numbered_book)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["added"] == [f"books/guide/{n}" for n in (
+        "appendix.md", "Chapter-1.md", "chapter-2.md", "chapter-02b.md", "chapter-10.md")]

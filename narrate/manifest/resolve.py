@@ -338,7 +338,7 @@ def _chapters(c: _Located, spec: Any, key: Key, root: Path) -> list[Path]:
     order = spec.order if spec.order is not None else "name"
     okey = (*key, "order")
     if order == "name":
-        return sorted(dict.fromkeys(files), key=lambda p: p.name)
+        return sorted(dict.fromkeys(files), key=lambda p: _natural_key(p.name))
     if isinstance(order, list):
         by_name = {p.name: p for p in files}
         chosen = []
@@ -375,3 +375,10 @@ def _check_overlap(c: _Located, man: Manifest) -> None:
             if out == other or other in out.parents or out in other.parents:
                 c.add((*key, "output"), f"overlaps the output of {show(other_where)}")
         seen[out] = where
+
+
+def _natural_key(name: str) -> tuple:
+    """Natural order: "chapter-2" before "chapter-10" (digit runs compare as numbers), case-folded,
+    then the name itself so that "ch-02" and "ch-2" still sort the same way every time."""
+    parts = re.split(r"(\d+)", name)
+    return tuple(int(p) if i % 2 else p.casefold() for i, p in enumerate(parts)), name

@@ -436,6 +436,8 @@ class RestProvider:
     name: str
     contract_version: str
     limits: ProviderLimits
+    # These services read numbers, dates and currency themselves: `normalize: auto` leaves the text alone.
+    normalizes_text = True
 
     def __init__(self, config: ProviderConfig, *, kind: str, defaults: ProviderLimits, base_url: str,
                  transport: httpx.BaseTransport | None,

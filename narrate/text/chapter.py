@@ -21,17 +21,21 @@ class SpeechUnit:
     pause_after_ms: int
 
 
-def chapter_units(doc: SpeakableDoc, max_chars: int, language: str, lexicon: Lexicon | None) -> list[SpeechUnit]:
+def chapter_units(doc: SpeakableDoc, max_chars: int, language: str, lexicon: Lexicon | None,
+                  spoken: bool = False) -> list[SpeechUnit]:
+    """The chapter's segments in order. `spoken`: numbers and symbols said in `language` (per
+    sentence, after the lexicon), as for a provider with normalisation on (frontend.py)."""
     units: list[SpeechUnit] = []
     for block in doc.blocks:
         text = normalize(lexicon.apply(block.text, language)) if lexicon else block.text
         if block.kind == "heading":
-            pieces = segment_paragraph(text, max_chars, language)
+            pieces = segment_paragraph(text, max_chars, language, spoken=spoken)
             end_pause = PAUSE_AFTER_HEADING_MS
         elif block.kind == "notice":
-            pieces, end_pause = [text], PAUSE_AFTER_PARAGRAPH_MS
+            pieces, end_pause = [normalize(text, language) if spoken else text], PAUSE_AFTER_PARAGRAPH_MS
         else:
-            pieces, end_pause = segment_paragraph(text, max_chars, language), PAUSE_AFTER_PARAGRAPH_MS
+            pieces = segment_paragraph(text, max_chars, language, spoken=spoken)
+            end_pause = PAUSE_AFTER_PARAGRAPH_MS
         for i, piece in enumerate(pieces):
             units.append(SpeechUnit(piece, end_pause if i == len(pieces) - 1 else PAUSE_BETWEEN_SENTENCES_MS))
     return units

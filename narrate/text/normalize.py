@@ -1,20 +1,69 @@
-"""Canonical spoken text: the exact string that is hashed into a segment key."""
+"""Canonical spoken text: the exact string that is hashed into a segment key.
+
+Two levels. `normalize(text)` only canonicalises (NFC, plain quotes and dashes, no control
+characters, single spaces): what every caller relied on before numbers were read. With a
+language, `normalize(text, "en-US")` also says numbers, amounts, dates, times, telephone
+numbers, ordinals, units and Roman numerals as a person of that language would (English,
+Spanish, German and French; other languages are only canonicalised), and never emits the markup
+characters < > { }. The rules are in spoken.py (passes), when.py (dates and times), roman.py and
+langdata.py (per-language tables); number words come from num2words.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+
+from .langdata import Lang, resolve
+
+# Bump when any rule changes what a text is normalised to: the version is part of every segment
+# key (plan.KeyMaker), so a rule change re-synthesizes exactly the segments it could affect,
+# deliberately (see "Upgrading the text front-end" in the README).
+NORMALIZER_VERSION = "spoken-1"
 
 _SPACE = re.compile(r"\s+")
+# An HTML/SSML tag that reached the normaliser (a closing or self-closing tag, one with attributes,
+# or a common inline tag) is dropped whole; any other < > { } is dropped alone, so "<Shop>" says "Shop".
+MARKUP = re.compile(r"</[A-Za-z][^<>]*>|<[A-Za-z][^<>]*(?:=|/)[^<>]*>|"
+                    r"<(?:b|i|u|s|em|strong|span|br|p|div|sup|sub|small|code|a|mark|kbd|q)>|[<>{}]", re.IGNORECASE)
 _PUNCT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                         "\u2014": " - ", "\u2026": "...", "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 
 
-def normalize(text: str) -> str:
+def canonical(text: str) -> str:
     """NFC, plain quotes and dashes, no control characters, single spaces. Deterministic, conservative:
-    numbers and abbreviations are left to the engine."""
+    numbers and abbreviations are left alone."""
     if text.isascii() and text.isprintable():  # the common case, ten times faster
         return _SPACE.sub(" ", text).strip()
     text = unicodedata.normalize("NFC", text).translate(_PUNCT)
     text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
     return _SPACE.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=64)
+def _lang(language: str) -> Lang | None:
+    return resolve(language)
+
+
+def normalize(text: str, language: str | None = None) -> str:
+    """The text to hash and speak.
+
+    text: any string. language: a BCP-47 tag ("en-US", "es-419", "de-DE", "fr-CA"); None (the
+    default) only canonicalises. Pure and idempotent: normalize(normalize(x, l), l) ==
+    normalize(x, l). Raises nothing for any input.
+    """
+    text = canonical(text)
+    if language is None:
+        return text
+    lang = _lang(language)
+    if lang is None:
+        return canonical(MARKUP.sub(" ", text))
+    from .spoken import speak  # the rules import num2words: only when a language asks for them
+
+    return canonical(speak(text, lang))
+
+
+def spoken_languages() -> tuple[str, ...]:
+    """Primary language subtags whose numbers normalize() reads aloud."""
+    return ("en", "es", "de", "fr")

@@ -1,0 +1,210 @@
+"""Per-language data for spoken normalisation: separators, words and conventions, as tables.
+
+Number words themselves come from num2words; these tables hold only what num2words does not:
+how each language writes numbers (decimal and grouping separators, date order), the names of
+currencies, units and months, and the words that announce a Roman numeral. Sources: CLDR number
+and date patterns for the separators and orders (cldr.unicode.org, `en`/`es`/`de`/`fr` locales,
+`es-MX`/`es-US`/`es-419` for the point as decimal separator), the languages' usual typography for
+ordinals (English 1st, Spanish 2.º/2.ª, German "2.", French 2e/1er).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Currency:
+    major: tuple[str, str]  # singular, plural
+    minor: tuple[str, str]
+    feminine: bool = False  # Spanish/French "libra", "livre": "una libra", "une livre"
+    minor_feminine: bool = False
+
+
+@dataclass(frozen=True)
+class Lang:
+    """Everything language- and region-specific that the rules in spoken.py read."""
+
+    tag: str  # the BCP-47 tag asked for
+    code: str  # primary language: en, es, de, fr
+    n2w: str  # num2words language code
+    decimal: str  # "." or ","
+    group: str  # thousands separator: "," "." or " "
+    date_order: str  # "mdy" or "dmy" for 05/01/2024
+    strip_and: bool  # North American English: "one hundred twenty-three", no "and"
+    point: str
+    minus: str
+    percent: str
+    ampersand: str
+    plus: str
+    currency_join: str  # "$1.50": "one dollar AND fifty cents"
+    months: tuple[str, ...]
+    currencies: dict[str, Currency]
+    units: dict[str, tuple[str, str, bool]]  # symbol -> (singular, plural, feminine)
+    numbered: frozenset[str]  # words followed by a Roman numeral read as a cardinal: "Part III"
+    month_abbrev: dict[str, int] = field(default_factory=dict)
+
+
+SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+
+_EN_CUR = {
+    "USD": Currency(("dollar", "dollars"), ("cent", "cents")),
+    "CAD": Currency(("Canadian dollar", "Canadian dollars"), ("cent", "cents")),
+    "AUD": Currency(("Australian dollar", "Australian dollars"), ("cent", "cents")),
+    "EUR": Currency(("euro", "euros"), ("cent", "cents")),
+    "GBP": Currency(("pound", "pounds"), ("penny", "pence")),
+    "JPY": Currency(("yen", "yen"), ("sen", "sen")),
+    "MXN": Currency(("peso", "pesos"), ("centavo", "centavos")),
+}
+_ES_CUR = {
+    "USD": Currency(("dólar", "dólares"), ("centavo", "centavos")),
+    "CAD": Currency(("dólar canadiense", "dólares canadienses"), ("centavo", "centavos")),
+    "AUD": Currency(("dólar australiano", "dólares australianos"), ("centavo", "centavos")),
+    "EUR": Currency(("euro", "euros"), ("céntimo", "céntimos")),
+    "GBP": Currency(("libra", "libras"), ("penique", "peniques"), feminine=True),
+    "JPY": Currency(("yen", "yenes"), ("sen", "sen")),
+    "MXN": Currency(("peso", "pesos"), ("centavo", "centavos")),
+}
+_DE_CUR = {
+    "USD": Currency(("Dollar", "Dollar"), ("Cent", "Cent")),
+    "CAD": Currency(("kanadischer Dollar", "kanadische Dollar"), ("Cent", "Cent")),
+    "AUD": Currency(("australischer Dollar", "australische Dollar"), ("Cent", "Cent")),
+    "EUR": Currency(("Euro", "Euro"), ("Cent", "Cent")),
+    "GBP": Currency(("Pfund", "Pfund"), ("Penny", "Pence")),
+    "JPY": Currency(("Yen", "Yen"), ("Sen", "Sen")),
+    "MXN": Currency(("Peso", "Pesos"), ("Centavo", "Centavos")),
+    "CHF": Currency(("Franken", "Franken"), ("Rappen", "Rappen")),
+}
+_FR_CUR = {
+    "USD": Currency(("dollar", "dollars"), ("cent", "cents")),
+    "CAD": Currency(("dollar canadien", "dollars canadiens"), ("cent", "cents")),
+    "AUD": Currency(("dollar australien", "dollars australiens"), ("cent", "cents")),
+    "EUR": Currency(("euro", "euros"), ("centime", "centimes")),
+    "GBP": Currency(("livre", "livres"), ("penny", "pence"), feminine=True),
+    "JPY": Currency(("yen", "yens"), ("sen", "sen")),
+    "MXN": Currency(("peso", "pesos"), ("centavo", "centavos")),
+    "CHF": Currency(("franc", "francs"), ("centime", "centimes")),
+}
+
+_EN_UNITS = {
+    "km": ("kilometer", "kilometers", False), "m": ("meter", "meters", False),
+    "cm": ("centimeter", "centimeters", False), "mm": ("millimeter", "millimeters", False),
+    "kg": ("kilogram", "kilograms", False), "g": ("gram", "grams", False), "mg": ("milligram", "milligrams", False),
+    "l": ("liter", "liters", False), "L": ("liter", "liters", False), "ml": ("milliliter", "milliliters", False),
+    "mL": ("milliliter", "milliliters", False), "km/h": ("kilometer per hour", "kilometers per hour", False),
+    "mph": ("mile per hour", "miles per hour", False), "mi": ("mile", "miles", False),
+    "lb": ("pound", "pounds", False), "lbs": ("pound", "pounds", False), "oz": ("ounce", "ounces", False),
+    "ft": ("foot", "feet", False), "in": ("inch", "inches", False),
+    "°C": ("degree Celsius", "degrees Celsius", False), "°F": ("degree Fahrenheit", "degrees Fahrenheit", False),
+    "°": ("degree", "degrees", False), "KB": ("kilobyte", "kilobytes", False), "kB": ("kilobyte", "kilobytes", False),
+    "MB": ("megabyte", "megabytes", False), "GB": ("gigabyte", "gigabytes", False),
+    "TB": ("terabyte", "terabytes", False), "ms": ("millisecond", "milliseconds", False),
+    "h": ("hour", "hours", False), "min": ("minute", "minutes", False), "s": ("second", "seconds", False),
+    "kHz": ("kilohertz", "kilohertz", False), "Hz": ("hertz", "hertz", False), "kW": ("kilowatt", "kilowatts", False),
+}
+_ES_UNITS = {
+    "km": ("kilómetro", "kilómetros", False), "m": ("metro", "metros", False),
+    "cm": ("centímetro", "centímetros", False), "mm": ("milímetro", "milímetros", False),
+    "kg": ("kilogramo", "kilogramos", False), "g": ("gramo", "gramos", False), "mg": ("miligramo", "miligramos", False),
+    "l": ("litro", "litros", False), "L": ("litro", "litros", False), "ml": ("mililitro", "mililitros", False),
+    "mL": ("mililitro", "mililitros", False), "km/h": ("kilómetro por hora", "kilómetros por hora", False),
+    "°C": ("grado Celsius", "grados Celsius", False), "°F": ("grado Fahrenheit", "grados Fahrenheit", False),
+    "°": ("grado", "grados", False), "KB": ("kilobyte", "kilobytes", False), "kB": ("kilobyte", "kilobytes", False),
+    "MB": ("megabyte", "megabytes", False), "GB": ("gigabyte", "gigabytes", False),
+    "TB": ("terabyte", "terabytes", False), "ms": ("milisegundo", "milisegundos", False),
+    "h": ("hora", "horas", True), "min": ("minuto", "minutos", False), "s": ("segundo", "segundos", False),
+    "kHz": ("kilohercio", "kilohercios", False), "Hz": ("hercio", "hercios", False),
+    "kW": ("kilovatio", "kilovatios", False),
+}
+_DE_UNITS = {
+    "km": ("Kilometer", "Kilometer", False), "m": ("Meter", "Meter", False),
+    "cm": ("Zentimeter", "Zentimeter", False), "mm": ("Millimeter", "Millimeter", False),
+    "kg": ("Kilogramm", "Kilogramm", False), "g": ("Gramm", "Gramm", False), "mg": ("Milligramm", "Milligramm", False),
+    "l": ("Liter", "Liter", False), "L": ("Liter", "Liter", False), "ml": ("Milliliter", "Milliliter", False),
+    "mL": ("Milliliter", "Milliliter", False), "km/h": ("Kilometer pro Stunde", "Kilometer pro Stunde", False),
+    "°C": ("Grad Celsius", "Grad Celsius", False), "°F": ("Grad Fahrenheit", "Grad Fahrenheit", False),
+    "°": ("Grad", "Grad", False), "KB": ("Kilobyte", "Kilobyte", False), "kB": ("Kilobyte", "Kilobyte", False),
+    "MB": ("Megabyte", "Megabyte", False), "GB": ("Gigabyte", "Gigabyte", False),
+    "TB": ("Terabyte", "Terabyte", False), "ms": ("Millisekunde", "Millisekunden", True),
+    "h": ("Stunde", "Stunden", True), "min": ("Minute", "Minuten", True), "s": ("Sekunde", "Sekunden", True),
+    "kHz": ("Kilohertz", "Kilohertz", False), "Hz": ("Hertz", "Hertz", False), "kW": ("Kilowatt", "Kilowatt", False),
+}
+_FR_UNITS = {
+    "km": ("kilomètre", "kilomètres", False), "m": ("mètre", "mètres", False),
+    "cm": ("centimètre", "centimètres", False), "mm": ("millimètre", "millimètres", False),
+    "kg": ("kilogramme", "kilogrammes", False), "g": ("gramme", "grammes", False),
+    "mg": ("milligramme", "milligrammes", False), "l": ("litre", "litres", False), "L": ("litre", "litres", False),
+    "ml": ("millilitre", "millilitres", False), "mL": ("millilitre", "millilitres", False),
+    "km/h": ("kilomètre par heure", "kilomètres par heure", False),
+    "°C": ("degré Celsius", "degrés Celsius", False), "°F": ("degré Fahrenheit", "degrés Fahrenheit", False),
+    "°": ("degré", "degrés", False), "Ko": ("kilooctet", "kilooctets", False), "KB": ("kilooctet", "kilooctets", False),
+    "Mo": ("mégaoctet", "mégaoctets", False), "MB": ("mégaoctet", "mégaoctets", False),
+    "Go": ("gigaoctet", "gigaoctets", False), "GB": ("gigaoctet", "gigaoctets", False),
+    "To": ("téraoctet", "téraoctets", False), "TB": ("téraoctet", "téraoctets", False),
+    "ms": ("milliseconde", "millisecondes", True), "min": ("minute", "minutes", True),
+    "s": ("seconde", "secondes", True), "kHz": ("kilohertz", "kilohertz", False), "Hz": ("hertz", "hertz", False),
+    "kW": ("kilowatt", "kilowatts", False),
+}
+
+_MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre"),
+    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+           "November", "Dezember"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"),
+}
+_EN_ABBREV = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+              "oct": 10, "nov": 11, "dec": 12}
+
+_NUMBERED = {
+    "en": {"Chapter", "Part", "Book", "Volume", "Vol.", "Act", "Scene", "Section", "Appendix", "Phase", "Stage",
+           "Level", "Round", "Season", "Episode", "War", "Apollo", "Article", "Title", "Class", "Type", "Version"},
+    "es": {"Capítulo", "Parte", "Libro", "Tomo", "Volumen", "Vol.", "Acto", "Escena", "Sección", "Apéndice",
+           "Fase", "Temporada", "Episodio", "Artículo", "Título", "Guerra", "Mundial", "Siglo", "siglo"},
+    "de": {"Kapitel", "Teil", "Buch", "Band", "Bd.", "Akt", "Szene", "Abschnitt", "Anhang", "Phase", "Stufe",
+           "Staffel", "Folge", "Artikel", "Titel", "Klasse", "Typ", "Version"},
+    "fr": {"Chapitre", "Partie", "Livre", "Tome", "Volume", "Vol.", "Acte", "Scène", "Section", "Annexe",
+           "Phase", "Saison", "Épisode", "Article", "Titre", "Classe", "Type", "Version", "siècle", "Siècle"},
+}
+
+_COMMON = {
+    "en": dict(point="point", minus="minus", percent="percent", ampersand="and", plus="plus", currency_join="and"),
+    "es": dict(point="coma", minus="menos", percent="por ciento", ampersand="y", plus="más", currency_join="con"),
+    "de": dict(point="Komma", minus="minus", percent="Prozent", ampersand="und", plus="plus", currency_join="und"),
+    "fr": dict(point="virgule", minus="moins", percent="pour cent", ampersand="et", plus="plus",
+               currency_join="et"),
+}
+_CURRENCIES = {"en": _EN_CUR, "es": _ES_CUR, "de": _DE_CUR, "fr": _FR_CUR}
+_UNITS = {"en": _EN_UNITS, "es": _ES_UNITS, "de": _DE_UNITS, "fr": _FR_UNITS}
+_POINT_DECIMAL_ES = {"MX", "US", "419", "PR", "DO", "GT", "HN", "NI", "PA", "SV", "PE"}  # CLDR: "." in these
+_MDY = {"US", "CA", "PH"}  # English regions that write 05/01/2024 for May 1
+_N2W_REGIONAL = {"fr-BE": "fr_BE", "fr-CH": "fr_CH"}  # septante, nonante
+
+
+def resolve(tag: str) -> Lang | None:
+    """The rules for a BCP-47 tag ("en-US", "es-419", "de-DE", "fr-CA"), or None for a language
+    without spoken rules (its text is only cleaned)."""
+    parts = [p for p in tag.replace("_", "-").split("-") if p]
+    if not parts:
+        return None
+    code = parts[0].lower()
+    if code not in _COMMON:
+        return None
+    region = next((p.upper() for p in parts[1:] if len(p) == 2 or (len(p) == 3 and p.isdigit())), "")
+    point_decimal = code == "en" or (code == "es" and region in _POINT_DECIMAL_ES)
+    n2w = _N2W_REGIONAL.get(f"{code}-{region}", code)
+    common = dict(_COMMON[code])
+    if code == "es" and point_decimal:
+        common["point"] = "punto"  # "tres punto catorce" where the point is the decimal separator
+    return Lang(
+        tag=tag, code=code, n2w=n2w, decimal="." if point_decimal else ",",
+        group="," if point_decimal else ("." if code != "fr" else " "),
+        date_order="mdy" if code == "en" and (region in _MDY or not region) else "dmy",
+        strip_and=code == "en" and (region in _MDY or not region),
+        months=_MONTHS[code], currencies=_CURRENCIES[code], units=_UNITS[code],
+        numbered=frozenset(_NUMBERED[code]), month_abbrev=_EN_ABBREV if code == "en" else {},
+        **common,
+    )

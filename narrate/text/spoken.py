@@ -1,0 +1,286 @@
+"""Written numbers, amounts and symbols -> the words a person says, per language.
+
+The passes run in a fixed order, most specific first, so a later pass never sees what an
+earlier one has claimed: dates, telephone numbers, times, currency amounts, percentages,
+ordinals, quantities with units, Roman numerals, years, then every remaining number. Every
+pass turns digits into words, so running the whole again changes nothing (idempotent).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from .langdata import SYMBOLS, Lang
+from .normalize import MARKUP
+from .numwords import cardinal, digit_words, number, ordinal, year
+from .roman import replace_roman
+from .when import german_ending, replace_dates, replace_times
+
+
+
+@lru_cache(maxsize=None)
+def _re(pattern: str) -> re.Pattern[str]:
+    """Compiled once: the patterns below are built per language, then reused for every text."""
+    return re.compile(pattern)
+
+
+@lru_cache(maxsize=64)
+def _number_pattern_for(group: str, decimal: str) -> str:
+    g, dec = re.escape(group), re.escape(decimal)
+    return rf"\d{{1,3}}(?:{g}\d{{3}}(?!\d))+(?:{dec}\d+)?|\d+(?:{dec}\d+)?"
+
+
+def _number_pattern(lang: Lang) -> str:
+    """A written number in the language's own notation (grouping and decimal separators)."""
+    return _number_pattern_for(lang.group, lang.decimal)
+
+
+def _split_number(written: str, lang: Lang) -> tuple[str, str | None]:
+    """("1,234.5", en) -> ("1234", "5")."""
+    integer, _, fraction = written.partition(lang.decimal)
+    return integer.replace(lang.group, ""), fraction or None
+
+
+def _say(written: str, lang: Lang, **agree: bool) -> str:
+    integer, fraction = _split_number(written, lang)
+    return number(integer, fraction, lang, **agree)
+
+
+def _is_one(written: str, lang: Lang) -> bool:
+    integer, fraction = _split_number(written, lang)
+    return integer == "1" and not fraction
+
+
+# ---------------------------------------------------------------- telephone numbers
+
+_E164 = re.compile(r"(?<![\w+])\+(?P<cc>\d{1,3})(?P<rest>(?:[ .-]\d{1,4}){2,5})(?![\w-])")
+_NANP = re.compile(r"(?<![\w+-])(?:(?P<one>1)[ .-])?(?:\((?P<area1>\d{3})\)\s?|(?P<area>\d{3})[ .-])"
+                   r"(?P<exch>\d{3})[ .-](?P<line>\d{4})(?![\w-])")
+_LOCAL7 = re.compile(r"(?<![\w+.-])(?P<exch>\d{3})-(?P<line>\d{4})(?![\w-]|\.\d)")
+_FR_NATIONAL = re.compile(r"(?<![\w+])0\d(?:[ .]\d{2}){4}(?![\w])")
+
+
+def _group(digits: str, lang: Lang, *, area: bool = False) -> str:
+    # Toll-free area codes are said "eight hundred" in North America, not "eight zero zero".
+    if area and lang.code == "en" and digits.endswith("00") and digits[0] != "0":
+        return f"{cardinal(int(digits[0]), lang)} hundred"
+    return digit_words(digits, lang)
+
+
+def replace_phones(text: str, lang: Lang) -> str:
+    """Telephone numbers as digit groups with a pause (comma) between groups: E.164 `+1 415 555
+    0100`, NANP `1-800-555-0199`, `(415) 555-0100`, `555-0100`; French `01 23 45 67 89` in pairs."""
+
+    def e164(m: re.Match[str]) -> str:
+        groups = re.split(r"[ .-]", m.group("rest").strip(" .-"))
+        return ", ".join([f"{lang.plus} {digit_words(m.group('cc'), lang)}", *(digit_words(g, lang) for g in groups)])
+
+    def nanp(m: re.Match[str]) -> str:
+        parts = [digit_words("1", lang)] if m.group("one") else []
+        parts.append(_group(m.group("area1") or m.group("area"), lang, area=True))
+        return ", ".join([*parts, digit_words(m.group("exch"), lang), digit_words(m.group("line"), lang)])
+
+    def local(m: re.Match[str]) -> str:
+        return f"{digit_words(m.group('exch'), lang)}, {digit_words(m.group('line'), lang)}"
+
+    def french(m: re.Match[str]) -> str:
+        pairs = re.split(r"[ .]", m.group(0))
+        return ", ".join(f"{digit_words(p[0], lang)} {digit_words(p[1], lang)}" if p[0] == "0"
+                         else cardinal(int(p), lang) for p in pairs)
+
+    text = _E164.sub(e164, text)
+    if lang.code == "fr":
+        text = _FR_NATIONAL.sub(french, text)
+    text = _NANP.sub(nanp, text)
+    return _LOCAL7.sub(local, text)
+
+
+# ---------------------------------------------------------------- money
+
+_AMOUNT = r"\d{1,3}(?:[.,\u00a0 ]\d{3}(?!\d))+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)"
+_CODES = "USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF"
+_SCALES = {"en": ("thousand", "million", "billion", "trillion")}
+
+
+def _amount(written: str) -> tuple[int, int]:
+    """("1.234,56") -> (1234, 56): a last separator followed by one or two digits is decimal,
+    every other separator groups thousands, whichever the language ("$5,50" and "€5,50" alike)."""
+    m = re.search(r"[.,](\d{1,2})$", written)
+    minor = int(m.group(1).ljust(2, "0")) if m else 0
+    major = re.sub(r"\D", "", written[:m.start()] if m else written)
+    return int(major), minor
+
+
+def say_money(code: str, major: int, minor: int, lang: Lang, scale: str = "") -> str:
+    """An amount in a currency: "one hundred twenty-three dollars and forty-five cents"."""
+    cur = lang.currencies.get(code)
+    if cur is None:
+        return f"{cardinal(major, lang)} {code}"
+    if scale:  # "$2 million": "two million dollars"
+        return f"{cardinal(major, lang)} {scale} {cur.major[1]}"
+    parts = []
+    if major or not minor:
+        parts.append(f"{cardinal(major, lang, noun=True, feminine=cur.feminine)} {cur.major[major != 1]}")
+    if minor:
+        parts.append(f"{cardinal(minor, lang, noun=True, feminine=cur.minor_feminine)} {cur.minor[minor != 1]}")
+    return f" {lang.currency_join} ".join(parts)
+
+
+def replace_money(text: str, lang: Lang) -> str:
+    scales = "|".join(_SCALES.get(lang.code, ()))
+    scale = rf"(?:\s(?P<scale>{scales})\b)?" if scales else ""
+    symbols = re.escape("".join(SYMBOLS))
+
+    def money(m: re.Match[str]) -> str:
+        g = m.groupdict()
+        code = SYMBOLS.get(g.get("sym") or "", g.get("code") or "")
+        if g.get("scale") and not re.fullmatch(r"\d+", g["amt"]):
+            return m.group(0)  # "$1.5 million": left to the decimal pass
+        return say_money(code, *_amount(g["amt"]), lang, g.get("scale") or "")
+
+    text = _re(rf"(?<![\w$€£¥])(?P<sym>[{symbols}])\s?(?P<amt>{_AMOUNT}){scale}").sub(money, text)
+    text = _re(rf"(?<![\w.,])(?P<amt>{_AMOUNT})\s?(?P<sym>[{symbols}])(?![\w$€£¥])").sub(money, text)
+    text = _re(rf"\b(?P<code>{_CODES})\s?(?P<amt>{_AMOUNT}){scale}").sub(money, text)
+    return _re(rf"(?<![\w.,])(?P<amt>{_AMOUNT})\s?(?P<code>{_CODES})\b").sub(money, text)
+
+
+# ---------------------------------------------------------------- percentages, ordinals, units
+
+_SIGN = r"(?P<neg>(?<![\w.,-])-)?"
+
+
+def _signed(m: re.Match[str], words: str, lang: Lang) -> str:
+    return f"{lang.minus} {words}" if m.group("neg") else words
+
+
+def replace_percent(text: str, lang: Lang) -> str:
+    return _re(rf"{_SIGN}(?<![\w.,])({_number_pattern(lang)})\s?%").sub(
+                  lambda m: _signed(m, f"{_say(m.group(2), lang)} {lang.percent}", lang), text)
+
+
+_ORDINALS = {
+    "en": re.compile(r"(?<![\w.,])(?P<n>\d+)(?P<suf>st|nd|rd|th)\b"),
+    "es": re.compile(r"(?<![\w.,])(?P<n>\d+)\.?(?P<suf>[ºª])"),
+    "fr": re.compile(r"(?<![\w.,])(?P<n>\d+)(?P<suf>ère|ere|er|re|ème|eme|e|nde|nd)\b"),
+    "de": re.compile(r"(?<![\w.,])(?P<n>\d{1,3})\.(?=[ \u00a0][^\W\d_])"),
+}
+
+
+def replace_ordinals(text: str, lang: Lang) -> str:
+    def repl(m: re.Match[str]) -> str:
+        n, suf = int(m.group("n")), m.groupdict().get("suf") or ""
+        if lang.code == "es":
+            return ordinal(n, lang, feminine=suf == "ª")
+        if lang.code == "fr":
+            if suf in ("nde", "nd"):
+                return "seconde" if suf == "nde" else "second"
+            return ordinal(n, lang, feminine=suf in ("re", "ère", "ere"))
+        if lang.code == "de":
+            return ordinal(n, lang, ending=german_ending(m.string[max(0, m.start() - 40):m.start()]))
+        return ordinal(n, lang)
+
+    return _ORDINALS[lang.code].sub(repl, text)
+
+
+_UNIT_ALTERNATION: dict[str, str] = {}
+
+
+def replace_units(text: str, lang: Lang) -> str:
+    """Quantities with a unit: "5 km" -> "five kilometers", "1 kg" -> "one kilogram"."""
+    alternation = _UNIT_ALTERNATION.get(lang.tag) or _UNIT_ALTERNATION.setdefault(
+        lang.tag, "|".join(re.escape(u) for u in sorted(lang.units, key=len, reverse=True)))
+
+    def repl(m: re.Match[str]) -> str:
+        written, unit = m.group(2), m.group(3)
+        singular, plural, feminine = lang.units[unit]
+        integer, fraction = _split_number(written, lang)
+        one = integer in ("0", "1") if lang.code == "fr" else _is_one(written, lang)
+        return _signed(m, f"{_say(written, lang, noun=True, feminine=feminine)} {singular if one else plural}", lang)
+
+    return _re(rf"{_SIGN}(?<![\w.,])({_number_pattern(lang)})\s?({alternation})(?![\w/°])").sub(repl, text)
+
+
+# ---------------------------------------------------------------- years and plain numbers
+
+_YEAR_CUES = {
+    "en": r"[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Ff]rom|of|[Yy]ear|[Aa]round|[Cc]irca|[Bb]efore|[Aa]fter|[Dd]uring",
+    "de": r"[Ii]m Jahr(?:e)?|[Ss]eit|[Bb]is|[Vv]on|[Aa]b|[Uu]m|[Vv]or|[Nn]ach|[Aa]nno|[Ii]n den Jahren",
+}
+
+
+def replace_years(text: str, lang: Lang) -> str:
+    cues = _YEAR_CUES.get(lang.code)
+    if not cues:
+        return text
+    return _re(rf"\b({cues})\s(1[1-9]\d\d|20\d\d)(?![\w%]|[.,:]\d)").sub(
+                  lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
+
+
+def replace_numbers(text: str, lang: Lang) -> str:
+    """Every remaining number: signs, grouping and decimals in the language's notation, then bare
+    digit runs (also inside words: "MP3" -> "MP three", "H2O" -> "H two O")."""
+
+    def repl(m: re.Match[str]) -> str:
+        sign = f"{lang.minus} " if m.group(1) else ""
+        return _pad(m, f"{sign}{_say(m.group(2), lang)}")
+
+    text = _re(rf"(?:(?<![\w.,-])(-))?(?<![\d.,])({_number_pattern(lang)})(?![\d])").sub(repl, text)
+    if not _DIGIT.search(text):
+        return text
+    return _ANY_DIGITS.sub(lambda m: _pad(m, number(m.group(0), None, lang)), text)
+
+
+def _pad(m: re.Match[str], words: str) -> str:
+    """Words for a match, spaced from a letter it touched ("MP3" -> "MP three")."""
+    s = m.string
+    before = " " if m.start() > 0 and s[m.start() - 1].isalnum() else ""
+    after = " " if m.end() < len(s) and s[m.end()].isalnum() else ""
+    return f"{before}{words}{after}"
+
+
+def speak(text: str, lang: Lang) -> str:
+    """All passes, in order. Input is canonical text (see normalize.canonical)."""
+    if _SYMBOL_HINT.search(text):
+        text = re.sub(r" {2,}", " ", MARKUP.sub(" ", text))
+        text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
+    if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
+        for step, hint in _PASSES:
+            if hint(text, lang):  # a cheap test first: each full pass scans the text with a costly pattern
+                text = step(text, lang)
+    if _ROMAN_HINT.search(text):
+        text = replace_roman(text, lang)
+    return text
+
+
+_DIGIT = re.compile(r"[0-9]")
+_SYMBOL_HINT = re.compile(r"[<>{}&]")
+_ANY_DIGITS = re.compile(r"[0-9]+")
+_ORDINAL_HINT = {"en": re.compile(r"\d(?:st|nd|rd|th)"), "es": re.compile(r"[ºª]"),
+                 "fr": re.compile(r"\d(?:e|er|re|è|n)"), "de": re.compile(r"\d\.\s")}
+
+
+def _has(pattern: str) -> Callable[[str, Lang], bool]:
+    compiled = re.compile(pattern)
+    return lambda text, lang: compiled.search(text) is not None
+
+
+def _date_hint(text: str, lang: Lang) -> bool:
+    return bool(_DATE_DIGITS.search(text)) or any(m in text for m in lang.months) or (
+        bool(lang.month_abbrev) and any(a.capitalize() in text for a in lang.month_abbrev))
+
+
+_DATE_DIGITS = re.compile(r"\d[-/.]\d")
+_PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
+    (replace_dates, _date_hint),
+    (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d")),
+    (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h")),
+    (replace_money, _has(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")),
+    (replace_percent, lambda text, lang: "%" in text),
+    (replace_ordinals, lambda text, lang: _ORDINAL_HINT[lang.code].search(text) is not None),
+    (replace_units, _has(r"\d\s?[^\W\d_°]|\d\s?°")),
+    (replace_years, _has(r"\d{4}")),
+    (replace_numbers, lambda text, lang: True),
+)
+_ROMAN_HINT = re.compile(r"\b(?:[IVXLCDM]{2,}|[IVX]|Ier|Ire|Ière)\b")

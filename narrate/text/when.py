@@ -1,0 +1,178 @@
+"""Dates and times in words, per language.
+
+Dates: ISO 8601 `2024-05-01`; numeric `05/01/2024` (month first in US English, day first
+elsewhere, CLDR short date patterns), `01.05.2024`; written `May 1, 2024`, `Jan. 3`, `1 May 2024`,
+`1. Mai 2024`, `1 de mayo de 2024`, `1er mai 2024`. Times: `14:30`, `8:05 PM`, `8 AM`, German
+`14.30 Uhr`, French `14h30` / `8 h`. English says 24-hour times on the 12-hour clock ("two thirty
+PM"); German and French say 12-hour times on the 24-hour clock ("zwanzig Uhr", "vingt heures").
+"""
+
+from __future__ import annotations
+
+import re
+
+from .langdata import Lang
+from .numwords import cardinal, ordinal, year
+
+_GERMAN_DATIVE = frozenset({"am", "vom", "zum", "bis", "seit", "ab", "dem", "den", "des", "im", "beim", "Am", "Vom",
+                            "Ab", "Seit", "Bis"})
+_NOMINATIVE_ARTICLES = frozenset({"der", "die", "das", "Der", "Die", "Das"})
+
+
+def german_ending(before: str) -> str:
+    """The declension of a German ordinal from the word before it: "am ersten", "der erste", "erster"."""
+    words = before.split()
+    prev = words[-1] if words else ""
+    if prev in _GERMAN_DATIVE:
+        return "en"
+    return "e" if prev in _NOMINATIVE_ARTICLES else "er"
+
+
+def say_date(y: int | None, m: int, d: int, lang: Lang, before: str = "") -> str:
+    """A calendar date in words. `before` is the text preceding it (German declension)."""
+    month = lang.months[m - 1]
+    yr = f" {year(y, lang)}" if y is not None else ""
+    if lang.code == "en":
+        if lang.date_order == "mdy":
+            return f"{month} {ordinal(d, lang)}" + (f", {year(y, lang)}" if y is not None else "")
+        return f"the {ordinal(d, lang)} of {month}{yr}"
+    if lang.code == "es":
+        day = "primero" if d == 1 and not lang.tag.upper().endswith("-ES") else cardinal(d, lang)
+        return f"{day} de {month}" + (f" de {year(y, lang)}" if y is not None else "")
+    if lang.code == "de":
+        return f"{ordinal(d, lang, ending=german_ending(before))} {month}{yr}"
+    return f"{'premier' if d == 1 else cardinal(d, lang)} {month}{yr}"
+
+
+def _valid(m: int, d: int) -> bool:
+    return 1 <= m <= 12 and 1 <= d <= 31
+
+
+_ISO = re.compile(r"(?<![\w.-])(\d{4})-(\d{2})-(\d{2})(?![\w-])")
+_NUMERIC = re.compile(r"(?<![\w./-])(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?![\w/-])")
+
+
+def _month_names(lang: Lang) -> str:
+    names = sorted([*lang.months, *(k.capitalize() for k in lang.month_abbrev)], key=len, reverse=True)
+    return "|".join(re.escape(n) for n in names)
+
+
+def _month_number(name: str, lang: Lang) -> int:
+    low = name.lower()
+    for i, month in enumerate(lang.months, 1):
+        if month.lower() == low:
+            return i
+    return lang.month_abbrev[low]
+
+
+_WRITTEN: dict[str, re.Pattern[str]] = {}
+
+
+def _written_pattern(lang: Lang) -> re.Pattern[str]:
+    """Dates written with month names, in the language's orders (compiled once per language)."""
+    if lang.tag in _WRITTEN:
+        return _WRITTEN[lang.tag]
+    months = _month_names(lang)
+    if lang.code == "en":
+        pattern = (rf"\b(?P<month>{months})(?:\.)?\s(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)"
+                   rf"(?:,?\s(?P<year>\d{{4}})\b)?|\b(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s(?:of\s)?"
+                   rf"(?P<month2>{months})\b\.?(?:,?\s(?P<year2>\d{{4}})\b)?")
+    elif lang.code == "es":
+        pattern = (rf"\b(?P<day>\d{{1,2}})(?:\.?º)?\sde\s(?P<month>{months})\b"
+                   rf"(?:\s(?:de|del)\s(?P<year>\d{{4}})\b)?")
+    elif lang.code == "de":
+        pattern = rf"\b(?P<day>\d{{1,2}})\.\s?(?P<month>{months})\b(?:\s(?P<year>\d{{4}})\b)?"
+    else:
+        pattern = rf"\b(?P<day>\d{{1,2}})(?:er|re)?\s(?P<month>{months})\b(?:\s(?P<year>\d{{4}})\b)?"
+    _WRITTEN[lang.tag] = re.compile(pattern)
+    return _WRITTEN[lang.tag]
+
+
+def replace_dates(text: str, lang: Lang) -> str:
+    def iso(m: re.Match[str]) -> str:
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        return say_date(y, mo, d, lang, m.string[max(0, m.start() - 40):m.start()]) if _valid(mo, d) else m.group(0)
+
+    def numeric(m: re.Match[str]) -> str:
+        a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        mo, d = (a, b) if lang.date_order == "mdy" and m.group(2) == "/" else (b, a)
+        return say_date(y, mo, d, lang, m.string[max(0, m.start() - 40):m.start()]) if _valid(mo, d) else m.group(0)
+
+    text = _ISO.sub(iso, text)
+    text = _NUMERIC.sub(numeric, text)
+    pattern = _written_pattern(lang)
+
+    def written(m: re.Match[str]) -> str:
+        g = m.groupdict()
+        day, month, yr = g.get("day") or g.get("day2"), g.get("month") or g.get("month2"), g.get("year") or g.get(
+            "year2")
+        mo, d = _month_number(month, lang), int(day)
+        if not _valid(mo, d):
+            return m.group(0)
+        return say_date(int(yr) if yr else None, mo, d, lang, m.string[max(0, m.start() - 40):m.start()])
+
+    return pattern.sub(written, text)
+
+
+_AMPM = r"(?P<ampm>[AaPp]\.\s?[Mm]\.|[AaPp][Mm](?![\w]))"
+_CLOCK = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2}):(?P<m>\d{2})(?![\d:]|[.,]\d)(?:\s?" + _AMPM + r")?"
+                    r"(?P<uhr>\s?Uhr\b)?")
+_HOUR_AMPM = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?" + _AMPM)
+_GERMAN_DOT = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})\s?(?P<uhr>Uhr)\b")
+_GERMAN_HOUR = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?(?P<uhr>Uhr)\b")
+_FRENCH = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?h\s?(?P<m>\d{2})?(?![\w])")
+
+
+def say_time(h: int, mi: int, ampm: str | None, lang: Lang) -> str:
+    """A clock time in words; `ampm` is "a" or "p" when the text gave one."""
+    if lang.code == "en":
+        if ampm is None and (h > 12 or h == 0):
+            ampm = "p" if h >= 12 else "a"
+        hour = (h % 12 or 12) if ampm else h
+        if mi == 0:
+            words = cardinal(hour, lang) + ("" if ampm else " o'clock")
+        elif mi < 10:
+            words = f"{cardinal(hour, lang)} oh {cardinal(mi, lang)}"
+        else:
+            words = f"{cardinal(hour, lang)} {cardinal(mi, lang)}"
+        return f"{words} {'AM' if ampm == 'a' else 'PM'}" if ampm else words
+    if lang.code == "es":
+        hour = (h % 12 or 12) if ampm else h
+        words = cardinal(hour, lang, feminine=True) + (" en punto" if mi == 0 and not ampm else "")
+        if mi:
+            words += f" y {cardinal(mi, lang)}"
+        if ampm == "a":
+            words += " de la mañana"
+        elif ampm == "p":
+            words += " de la tarde" if hour == 12 or hour < 8 else " de la noche"
+        return words
+    if ampm:  # German and French say the 24-hour clock
+        h = h % 12 + (12 if ampm == "p" else 0)
+    if lang.code == "de":
+        return f"{cardinal(h, lang, noun=True)} Uhr" + (f" {cardinal(mi, lang)}" if mi else "")
+    hours = "heure" if h <= 1 else "heures"
+    return f"{cardinal(h, lang, feminine=True)} {hours}" + (f" {cardinal(mi, lang)}" if mi else "")
+
+
+def replace_times(text: str, lang: Lang) -> str:
+    def clock(m: re.Match[str]) -> str:
+        h, mi = int(m.group("h")), int(m.groupdict().get("m") or 0)
+        ampm = (m.groupdict().get("ampm") or "")[:1].lower() or None
+        if h > 24 or mi > 59 or (ampm and not 1 <= h <= 12):
+            return m.group(0)
+        said = say_time(h, mi, ampm, lang)
+        if m.groupdict().get("uhr") and lang.code != "de":
+            said += m.group("uhr")
+        # "at 8 a.m." ends a sentence with the abbreviation's dot: keep one.
+        if m.group(0).endswith(".") and re.match(r"\s*(?:$|[A-ZÀ-Þ])", m.string[m.end():]):
+            said += "."
+        return said
+
+    text = _CLOCK.sub(clock, text)
+    text = _HOUR_AMPM.sub(clock, text)
+    if lang.code == "de":
+        text = _GERMAN_DOT.sub(clock, text)
+        text = _GERMAN_HOUR.sub(clock, text)
+    elif lang.code == "fr":
+        text = _FRENCH.sub(clock, text)
+    return text
