@@ -1,0 +1,112 @@
+"""Source-level rewrites before Markdown parsing: syntax that no markdown-it plugin parses.
+
+Each rewrite is a linear scan with bounded patterns (no regular expression here can backtrack over
+more than a few hundred characters), so hostile input costs time in proportion to its size.
+
+- `drop_esm`: MDX `import ... from '...'` / `export const ...` paragraphs (Docusaurus).
+- `strip_templates`: Hugo `{{< x >}}` / `{{% x %}}`, Liquid/Jinja `{% x %}`, `{{ x }}`, `{# x #}`,
+  mdBook `{{#include x}}`: the tags go, paired tags keep their inner prose; `{% raw %}` keeps its
+  content, `{% comment %}` drops it.
+- `strip_attributes`: `## Title {#custom-id}`, attr_list `{ .class #id }`, kramdown `{: .x}` `{:toc}`.
+- `unfold_tabs`: MkDocs Material content tabs (`=== "Label"` and a body indented 4 spaces) become
+  the label as a short paragraph and the body at the tab's own indentation.
+- `flatten_nesting`: containers nested deeper than narrate reads are read as if less nested
+  (issue 9 item 15: markdown-it drops whatever lies past its nesting limit, without a word).
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_MARKERS = 8  # block quote / list markers kept on one line
+MAX_INDENT = 32  # columns of leading indentation kept; deeper lines become siblings at this depth
+
+_ESM = re.compile(r"\A(?:import\s+(?:[\w*${},\s]{1,500}\s+from\s+)?['\"][^'\"\n]{1,500}['\"]|"
+                  r"export\s+(?:const|let|var|function|default|class|async|\{|\*))")
+_COMMENT_BLOCK = re.compile(r"\{%-?\s*comment\s*-?%\}.{0,20000}?\{%-?\s*endcomment\s*-?%\}", re.S)
+_RAW_TAG = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
+# A tag spans at most 500 characters and never a blank line: an unclosed opener costs a bounded scan.
+_SPAN = r"(?:[^\n]|\n(?![ \t]*\n)){0,500}?"
+_TEMPLATE = re.compile(r"\{\{<" + _SPAN + r">\}\}|\{\{%" + _SPAN + r"%\}\}|\{%" + _SPAN + r"%\}|"
+                       r"\{\{" + _SPAN + r"\}\}|\{#" + _SPAN + r"#\}")
+_HEADING_ID = re.compile(r"^([ \t]{0,3}#{1,6}[ \t].*?)[ \t]*\{#[^{}\s]{1,200}\}[ \t]*$", re.M)
+_ATTR_ITEM = r"(?:[.#][\w\-:]{1,100}|[\w\-]{1,100}=(?:\"[^\"\n]{0,200}\"|'[^'\n]{0,200}'|[^\s}]{1,200}))"
+_ATTRS = re.compile(r"[ \t]*\{:[^{}\n]{0,300}\}|[ \t]*\{[ \t]*" + _ATTR_ITEM + r"(?:[ \t]+" + _ATTR_ITEM +
+                    r"){0,20}[ \t]*\}")
+_TAB = re.compile(r"^([ ]*)===[!+]{0,2}[ \t]+\"([^\"\n]*)\"[ \t]*$")
+_PREFIX = re.compile(r"(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)))+[ \t]?")
+_MARKER = re.compile(r">|[-+*]|\d{1,9}[.)]")
+
+
+def drop_esm(source: str) -> str:
+    """Remove MDX module paragraphs (they start at column 0 with `import`/`export` and end at a
+    blank line). Prose such as "import the data first" is kept: an import needs a quoted module."""
+    if "import" not in source and "export" not in source:
+        return source
+    paragraphs = re.split(r"(\n[ \t]*\n)", source)
+    return "".join("" if _ESM.match(p) else p for p in paragraphs)
+
+
+def strip_templates(source: str) -> str:
+    """Template tags removed, `{% raw %}` content kept, `{% comment %}` content dropped."""
+    if "{" not in source:
+        return source
+    source = _COMMENT_BLOCK.sub(" ", source)
+    source = _RAW_TAG.sub(" ", source)
+    return _TEMPLATE.sub(lambda m: "\n\n" if "\n\n" in m.group(0) else " ", source)
+
+
+def strip_mdbook(source: str) -> str:
+    """mdBook directives (`{{#include file.rs}}`, `{{#rustdoc_include ...}}`): never spoken."""
+    return re.sub(r"\{\{#[^{}\n]{0,500}\}\}", " ", source) if "{{#" in source else source
+
+
+def strip_attributes(source: str) -> str:
+    """Heading ids `{#id}`, attr lists `{ .c #id k=v }` and kramdown IALs `{: ...}` removed."""
+    if "{" not in source:
+        return source
+    return _ATTRS.sub("", _HEADING_ID.sub(r"\1", source))
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def unfold_tabs(source: str) -> str:
+    """`=== "Adults"` + indented body -> `Adults:` + the body dedented by 4 (nested tabs work too)."""
+    if "===" not in source:
+        return source
+    lines = source.split("\n")
+    out: list[str] = []
+    dedent_stack: list[int] = []  # body indentation of each open tab, innermost last
+    for line in lines:
+        while dedent_stack and line.strip() and _indent(line) < dedent_stack[-1]:
+            dedent_stack.pop()
+        removed = 4 * len(dedent_stack)
+        line = line[min(removed, _indent(line)):]
+        m = _TAB.match(line)
+        if m:
+            label = m.group(2).strip()
+            out += [f"{m.group(1)}{label}:" if label else "", ""]
+            dedent_stack.append(removed + len(m.group(1)) + 4)
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def flatten_nesting(source: str) -> str:
+    """Cap each line's container prefix at MAX_MARKERS block quote / list markers and its
+    indentation at MAX_INDENT columns, so nothing lies past markdown-it's nesting limit. Deeper
+    content is read as if it were that deep; no text is removed."""
+    out = []
+    for line in source.split("\n"):
+        if len(line) > MAX_INDENT and line[:MAX_INDENT + 1].isspace():
+            line = " " * MAX_INDENT + line.lstrip(" \t")
+        if ">" in line[:MAX_INDENT + 2 * MAX_MARKERS] or len(line) > MAX_INDENT:
+            m = _PREFIX.match(line)
+            if m and (m.end() > MAX_INDENT + 2 * MAX_MARKERS or len(_MARKER.findall(m.group(0))) > MAX_MARKERS):
+                markers = _MARKER.findall(m.group(0))[:MAX_MARKERS]
+                lead = min(_indent(line), MAX_INDENT)
+                line = " " * lead + " ".join(markers) + " " + line[m.end():]
+        out.append(line)
+    return "\n".join(out)
