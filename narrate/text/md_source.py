@@ -23,12 +23,13 @@ MAX_INDENT = 32  # columns of leading indentation kept; deeper lines become sibl
 
 _ESM = re.compile(r"\A(?:import\s+(?:[\w*${},\s]{1,500}\s+from\s+)?['\"][^'\"\n]{1,500}['\"]|"
                   r"export\s+(?:const|let|var|function|default|class|async|\{|\*))")
-_COMMENT_BLOCK = re.compile(r"\{%-?\s*comment\s*-?%\}.{0,20000}?\{%-?\s*endcomment\s*-?%\}", re.S)
-_RAW_TAG = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
-# A tag spans at most 500 characters and never a blank line: an unclosed opener costs a bounded scan.
-_SPAN = r"(?:[^\n]|\n(?![ \t]*\n)){0,500}?"
-_TEMPLATE = re.compile(r"\{\{<" + _SPAN + r">\}\}|\{\{%" + _SPAN + r"%\}\}|\{%" + _SPAN + r"%\}|"
-                       r"\{\{" + _SPAN + r"\}\}|\{#" + _SPAN + r"#\}")
+_OPENER = re.compile(r"\{\{[<%]?|\{[%#]")
+_CLOSER = {"{{<": ">}}", "{{%": "%}}", "{{": "}}", "{%": "%}", "{#": "#}"}
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}\Z")
+_END_COMMENT = re.compile(r"\{%-?\s*endcomment\s*-?%\}")
+MAX_TAG = 500  # characters in one template tag; a longer "tag" is not one
+MAX_COMMENT = 20_000  # characters in one {% comment %} block
 _HEADING_ID = re.compile(r"^([ \t]{0,3}#{1,6}[ \t].*?)[ \t]*\{#[^{}\s]{1,200}\}[ \t]*$", re.M)
 _ATTR_ITEM = r"(?:[.#][\w\-:]{1,100}|[\w\-]{1,100}=(?:\"[^\"\n]{0,200}\"|'[^'\n]{0,200}'|[^\s}]{1,200}))"
 _ATTRS = re.compile(r"[ \t]*\{:[^{}\n]{0,300}\}|[ \t]*\{[ \t]*" + _ATTR_ITEM + r"(?:[ \t]+" + _ATTR_ITEM +
@@ -48,12 +49,31 @@ def drop_esm(source: str) -> str:
 
 
 def strip_templates(source: str) -> str:
-    """Template tags removed, `{% raw %}` content kept, `{% comment %}` content dropped."""
-    if "{" not in source:
+    """Template tags removed, `{% raw %}` content kept, `{% comment %}` content dropped. A tag is an
+    opener and its closer within MAX_TAG characters and no blank line; an opener without one is
+    left for the final scrub. Linear: each opener costs one bounded `str.find`."""
+    if "{{" not in source and "{%" not in source and "{#" not in source:
         return source
-    source = _COMMENT_BLOCK.sub(" ", source)
-    source = _RAW_TAG.sub(" ", source)
-    return _TEMPLATE.sub(lambda m: "\n\n" if "\n\n" in m.group(0) else " ", source)
+    out: list[str] = []
+    pos = 0
+    for m in _OPENER.finditer(source):
+        i = m.start()
+        if i < pos:
+            continue
+        closer = _CLOSER[m.group(0)]
+        j = source.find(closer, m.end(), m.end() + MAX_TAG)
+        if j < 0 or _BLANK_LINE.search(source, i, j):
+            continue
+        end = j + len(closer)
+        tag = source[i:end]
+        if _COMMENT.match(tag):
+            close = _END_COMMENT.search(source, end, end + MAX_COMMENT)
+            if close:
+                end = close.end()
+        out += [source[pos:i], " "]
+        pos = end
+    out.append(source[pos:])
+    return "".join(out)
 
 
 def strip_mdbook(source: str) -> str:

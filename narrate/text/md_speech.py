@@ -12,7 +12,7 @@ import unicodedata
 # Sequences that are markup in some dialect and never speech (issue 11): the scrub removes every one.
 MARKUP_SEQUENCES = ("!!!", ":::", "{{", "}}", "{%", "%}", "[!", "](", "://", "<", "`")
 
-_URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://|www\.)[^\s<>\"'`]+")
+_URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]")
 _MAILTO = re.compile(r"\bmailto:", re.I)
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+\b")
 _HOST = re.compile(r"\A(?:[A-Za-z][A-Za-z0-9+.\-]*://)?(?:[^@/?#\s]*@)?(?:www\.)?([^/?#:\s]+)")
@@ -22,6 +22,8 @@ _ICON_SETS = ("material-", "octicons-", "fontawesome-", "simple-", "twemoji-")
 _TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,300}>")
 _LINK_SYNTAX = re.compile(r"!?\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")
 _TEMPLATE_REMNANT = re.compile(r"\{\{[^{}\n]{0,300}\}\}|\{%[^{}\n]{0,300}%\}")
+_SPACE = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCT = re.compile(r" (?=[.,;:!?](?: |\Z))")  # left where a dropped emoji or tag was
 _LESS_THAN = re.compile(r"(?<=\s)<=?(?=\s)")
 # Pictographs, dingbats, symbols, flags, skin tones, keycaps and tag characters; joiners and selectors.
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF\u3030\u303D\u3297\u3299"
@@ -62,7 +64,7 @@ def _shortcode(match: re.Match[str], keep_names: bool) -> str:
 def spoken(text: str, *, emoji: str = "drop") -> str:
     """One block's text made speakable: links still in Markdown syntax keep their text, URLs and
     e-mail addresses are said as hosts and addresses, emoji are dropped (or named: `emoji="name"`),
-    and every sequence in MARKUP_SEQUENCES is removed. Whitespace is not yet normalised."""
+    and every sequence in MARKUP_SEQUENCES is removed; runs of white space become one space."""
     if "](" in text:
         text = _LINK_SYNTAX.sub(r"\1", text)
     if "{" in text:
@@ -79,7 +81,7 @@ def spoken(text: str, *, emoji: str = "drop") -> str:
         text = _SHORTCODE.sub(lambda m: _shortcode(m, keep), text)
     if not text.isascii():
         text = _EMOJI.sub(_emoji_names if emoji == "name" else (lambda m: " "), text)
-    return scrub(text)
+    return _SPACE_BEFORE_PUNCT.sub("", _SPACE.sub(" ", scrub(text)))
 
 
 def scrub(text: str) -> str:
