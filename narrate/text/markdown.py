@@ -32,7 +32,9 @@ __all__ = ["CODE_NOTICE", "TABLE_NOTICE", "Block", "MarkdownOptions", "Speakable
            "speakable_text", "split_front_matter"]
 
 Dialect = Literal["auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll"]
-_GFM = frozenset({"alerts", "tasklists", "autolinks"})
+# GFM's bare-URL autolinks are not parsed (mdit-py-plugins' gfm_autolink is quadratic on text full of
+# colons: 4,000 `:a:` took 5.6 s): md_speech says every URL in any text as its host instead.
+_GFM = frozenset({"alerts", "tasklists"})
 # What each dialect adds to CommonMark (+ tables and footnotes, which narrate always reads).
 FEATURES: dict[str, frozenset[str]] = {
     "commonmark": frozenset(),
@@ -110,10 +112,6 @@ def parser(dialect: str) -> Any:
         md.options["alerts"] = True
     if "tasklists" in features:
         md.options["tasklists"] = True
-    if "autolinks" in features:
-        from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
-
-        md.use(gfm_autolink_plugin)
     if "admonitions" in features:
         from mdit_py_plugins.admon import admon_plugin
 

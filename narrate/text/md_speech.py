@@ -54,11 +54,14 @@ def _emoji_names(match: re.Match[str]) -> str:
     return " " + " ".join(n for n in names if n) + " "
 
 
+_SHORTCODE_NAMES = {"+1": "thumbs up", "-1": "thumbs down", "100": "hundred points"}
+
+
 def _shortcode(match: re.Match[str], keep_names: bool) -> str:
     code = match.group(1)
     if not keep_names or code.startswith(_ICON_SETS):
         return " "
-    return " " + code.replace("_", " ").replace("-", " ").strip() + " "
+    return " " + _SHORTCODE_NAMES.get(code, code.replace("_", " ").replace("-", " ").replace("+", " ")).strip() + " "
 
 
 def spoken(text: str, *, emoji: str = "drop") -> str:
