@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 MAX_MARKERS = 8  # block quote / list markers kept on one line
+MAX_CONTAINERS = 8  # `:::` containers open at once
 MAX_INDENT = 32  # columns of leading indentation kept; deeper lines become siblings at this depth
 
 _ESM = re.compile(r"\A(?:import\s+(?:[\w*${},\s]{1,500}\s+from\s+)?['\"][^'\"\n]{1,500}['\"]|"
@@ -36,6 +37,8 @@ _ATTRS = re.compile(r"[ \t]*\{:[^{}\n]{0,300}\}|[ \t]*\{[ \t]*" + _ATTR_ITEM + r
                     r"){0,20}[ \t]*\}")
 _TAB = re.compile(r"^([ ]*)===[!+]{0,2}[ \t]+\"([^\"\n]*)\"[ \t]*$")
 _PREFIX = re.compile(r"(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)))+[ \t]?")
+_FENCE_OPEN = re.compile(r"[ \t]{0,3}:{3,}[ \t]*([^:\s].*)\Z")
+_FENCE_CLOSE = re.compile(r"[ \t]{0,3}:{3,}[ \t]*\Z")
 _MARKER = re.compile(r">|[-+*]|\d{1,9}[.)]")
 
 
@@ -117,9 +120,25 @@ def unfold_tabs(source: str) -> str:
 def flatten_nesting(source: str) -> str:
     """Cap each line's container prefix at MAX_MARKERS block quote / list markers and its
     indentation at MAX_INDENT columns, so nothing lies past markdown-it's nesting limit. Deeper
-    content is read as if it were that deep; no text is removed."""
+    content is read as if it were that deep; no text is removed. `:::` containers opened more than
+    MAX_CONTAINERS deep lose their fences (a title stays as a line of text)."""
     out = []
+    containers: list[bool] = []  # per open `:::` container: were its fences kept?
+    kept_open = 0
+    check_fences = ":::" in source
     for line in source.split("\n"):
+        if check_fences and ":::" in line[:8]:
+            if _FENCE_CLOSE.match(line):
+                if containers:
+                    if not containers.pop():
+                        continue
+                    kept_open -= 1
+            elif m := _FENCE_OPEN.match(line):
+                kept = kept_open < MAX_CONTAINERS
+                containers.append(kept)
+                kept_open += kept
+                if not kept:
+                    line = re.sub(r"\A[\w\-]*\s*\[?|\]\s*\Z", "", m.group(1))
         if len(line) > MAX_INDENT and line[:MAX_INDENT + 1].isspace():
             line = " " * MAX_INDENT + line.lstrip(" \t")
         if ">" in line[:MAX_INDENT + 2 * MAX_MARKERS] or len(line) > MAX_INDENT:
