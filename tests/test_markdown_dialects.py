@@ -63,6 +63,9 @@ TABLE = "Here is the schedule:\n\n| Day | Time |\n|-----|------|\n| Monday | 9 A
     ("---\ntitle: Not Spoken Twice\n---\n# Real Heading\n\nBody.\n", "# Real Heading\n\nBody.\n"),
     # attribute lists and kramdown IALs
     ("## Next steps {: .fancy }\n\nA paragraph.\n{: .note}\n\nTitle { .class #id }\n", "## Next steps\n\nA paragraph.\n\nTitle\n"),
+    # angle brackets: tags are never read, a literal comparison is, generics keep their words
+    ("If a < b, stop; `Vec<T>` is fine.\n\nLine one<br>two &amp; three &lt;tag&gt; and 3 &lt; 4.\n",
+     "If a less than b, stop; Vec T is fine.\n\nLine one two & three tag and 3 less than 4.\n"),
 ])
 def test_each_dialect_case_is_read_exactly(source, expected):
     assert say(source) == expected
@@ -101,3 +104,19 @@ def test_older_keyword_settings_still_work():
     assert speakable_text(doc) == "Here is the schedule:\n\n[Table omitted.]\n"
     assert MarkdownOptions.from_settings(tables="skip", code=None) == MarkdownOptions()
     assert markdown_to_speakable("# T\n\nx[^1]\n\n[^1]: Note.\n", footnotes="skip").blocks[-1].text == "x"
+
+
+def test_narrate_text_shows_what_a_docs_page_will_say(tmp_path):
+    from conftest import narrate, snapshot
+
+    page = tmp_path / "copy.mdx"
+    page.write_text("---\ntitle: Copying\n---\n" + MDX.replace("## Copying text {#copy-text}\n\n", "") + "\n" + CONTAINERS +
+                    "\n" + JSX + "\n" + TABLE, encoding="utf-8")
+    before = snapshot(tmp_path)
+    done = narrate("text", str(page), cwd=tmp_path, timeout=120)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.stdout == ("Title: Copying\n\n# Copying\n\nimport the data first.\n\nKeyboard shortcuts:\n\n"
+                           "Use the keyboard.\n\nWarning:\n\nMind the gap.\n\nVersion 3 title:\n\nNew syntax.\n\n"
+                           "Use Ctrl + C to copy.\n\nUse Command + C to copy.\n\nMore\n\nHidden detail.\n\n"
+                           "Here is the schedule:\n\n[Table omitted.]\n")
+    assert snapshot(tmp_path) == before

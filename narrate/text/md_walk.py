@@ -15,6 +15,7 @@ from .normalize import normalize
 CODE_NOTICE = "Code example omitted."
 TABLE_NOTICE = "Table omitted."
 _WORD = re.compile(r"\w")
+_ANGLE = re.compile(r"<(?=\S)|(?<=\S)>")
 _CONTAINER = re.compile(r"\A\s*([\w\-]*)\s*(?:\[(.*)\]|(.*))\Z", re.S)
 
 
@@ -51,8 +52,8 @@ def _inline_raw(token: Any, images: str) -> str:
     parts: list[str] = []
     for child in token.children or []:
         t = child.type
-        if t == "text":
-            parts.append(child.content)
+        if t == "text":  # a `<` here is literal (tags are html_inline): "&lt;tag&gt;" is read "tag"
+            parts.append(_ANGLE.sub(" ", child.content) if "<" in child.content else child.content)
         elif t == "code_inline":
             parts.append(child.content.replace("<", " ").replace(">", " "))
         elif t in ("softbreak", "hardbreak"):
