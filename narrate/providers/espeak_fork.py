@@ -196,7 +196,10 @@ def serve(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> No
                                                              request["pitch"])
             except Exception as exc:
                 status, payload = ERROR, str(exc).encode()
-        _send(stdout, status, payload)
+        try:
+            _send(stdout, status, payload)
+        except OSError:  # the parent is gone (stopped, killed): nothing left to answer
+            return
         if not can_fork:
             return
 
