@@ -39,7 +39,7 @@ from .providers.base import Provider, SynthesisRequest
 from .text import Lexicon
 from .text.chapter import chapter_units
 from .text.frontend import normalization_applies
-from .text.markdown import markdown_to_speakable
+from .text.markdown import MarkdownOptions, markdown_to_speakable
 
 BOOK_RENDER_VERSION = "2"
 CHAPTER_LEAD_MS = 400
@@ -96,8 +96,8 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
         for path in book.chapters:
             # Bounded, regular files only (a FIFO or /dev/zero as a chapter must not hang the build).
             source = read_text_input(path, key_path=f"books.{book.name}.sources")
-            doc = markdown_to_speakable(source, code=book.code, tables=book.tables,  # type: ignore[arg-type]
-                                        footnotes=book.footnotes, path=str(path))  # type: ignore[arg-type]
+            doc = markdown_to_speakable(source, MarkdownOptions.from_settings(
+                code=book.code, tables=book.tables, footnotes=book.footnotes), path=str(path))
             title = doc.title or path.stem
             chapter = ChapterPlan(path, title, [])
             for unit in chapter_units(doc, provider.limits.max_chars, book.language, lexicon,

@@ -58,7 +58,7 @@ draft: true
 
 See [the docs](https://example.com) and ![a diagram](d.png) now.[^1] <span>Inline html</span> stays read.
 
-<div class="warning">A raw HTML block is never spoken.</div>
+<div class="warning">A raw HTML block is read as its text.</div><!-- never a comment -->
 
 {{#include ../listings/ch01/main.rs}}
 
@@ -72,10 +72,11 @@ See [the docs](https://example.com) and ![a diagram](d.png) now.[^1] <span>Inlin
     assert doc.title == "From Front Matter" and doc.front_matter["draft"] is True
     text = speakable_text(doc)
     assert "See the docs and a diagram now. Inline html stays read." in text
-    assert "raw HTML" not in text and "include" not in text and "draft" not in text
+    assert "A raw HTML block is read as its text." in text  # its text children, never its tags (issue 11)
+    assert "warning" not in text and "comment" not in text and "include" not in text and "draft" not in text
     assert "[Table omitted.]" in text and text.rstrip().endswith("The footnote text.")
     toml = markdown_to_speakable('+++\ntitle = "Toml Title"\n+++\nBody text.')
-    assert toml.title == "Toml Title" and speakable_text(toml).strip() == "Body text."
+    assert toml.title == "Toml Title" and speakable_text(toml).strip() == "# Toml Title\n\nBody text."
 
 
 def test_one_sentence_edit_changes_one_unit_on_a_real_chapter():

@@ -183,3 +183,73 @@ def test_a_bad_data_folder_raises_instead_of_exiting(tmp_path):
                          timeout=60)
     assert run.returncode == 0, run.stderr
     assert "raised: eSpeak NG could not load its data" in run.stdout and "still alive" in run.stdout
+
+
+DETERMINISM_TEXT = "Thank you for calling. Your call is important to us."
+SPEAK_ONE = ("import hashlib, sys\nfrom narrate.providers.base import ProviderConfig, SynthesisRequest\n"
+             "from narrate.providers.espeak import create\n"
+             "e = create(ProviderConfig(name='espeak', kind='espeak'))\n"
+             "for text, voice, speed, pitch in [(sys.argv[1], 'en-us', 1.0, None)] if len(sys.argv) < 3 else "
+             "[('Hola, buenos dias.', 'es-419', 1.6, '90'), (sys.argv[1], 'en-us', 1.0, None)]:\n"
+             "    opts = (('pitch', pitch),) if pitch else ()\n"
+             "    audio = e.synthesize(SynthesisRequest(text=text, voice=voice, language='en-US', speed=speed,"
+             " options=opts)).audio\n"
+             "print(hashlib.sha256(audio).hexdigest())\n")
+
+
+def test_one_text_gives_the_same_bytes_whatever_came_before(engine):
+    """DESIGN invariant 10: before the fork server, the second call of one text already differed."""
+    first = engine.synthesize(request(DETERMINISM_TEXT)).audio
+    others = [("Hola, gracias por llamar.", "es-419", 1.5, "80"), ("Bonjour tout le monde.", "fr", 0.7, None),
+              ("Guten Tag.", "de", 2.0, "10"), ("Press one.", "en-us+f3", 1.0, None),
+              ("Press two.", "en-us+klatt", 0.8, "99"), ("我们明天去公园。", "cmn", 1.0, None)]
+    seen = []
+    for text, voice, speed, pitch in others:
+        engine.synthesize(request(text, voice, speed=speed, options=(("pitch", pitch),) if pitch else ()))
+        seen.append(engine.synthesize(request(DETERMINISM_TEXT)).audio)
+    assert all(audio == first for audio in seen)
+    assert len(first) > 44 + 22050  # real audio, not an empty answer compared with itself
+    # and the parameters still matter: a different speed is different audio
+    assert engine.synthesize(request(DETERMINISM_TEXT, speed=1.2)).audio != first
+
+
+def test_one_text_gives_the_same_bytes_across_processes(engine):
+    import hashlib
+
+    here = hashlib.sha256(engine.synthesize(request(DETERMINISM_TEXT)).audio).hexdigest()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    fresh = subprocess.run([sys.executable, "-c", SPEAK_ONE, DETERMINISM_TEXT], capture_output=True, text=True,
+                           env=env, timeout=120)
+    after_spanish = subprocess.run([sys.executable, "-c", SPEAK_ONE, DETERMINISM_TEXT, "spanish first"],
+                                   capture_output=True, text=True, env=env, timeout=120)
+    assert fresh.returncode == after_spanish.returncode == 0, fresh.stderr + after_spanish.stderr
+    assert fresh.stdout.strip() == after_spanish.stdout.strip() == here
+
+
+def test_a_dead_worker_is_replaced(engine):
+    from narrate.providers.espeak import _Engine
+
+    first = engine.synthesize(request("Hello.")).audio
+    client = _Engine.get()._fork
+    assert client is not None and client.pid is not None
+    old = client.pid
+    os.kill(old, 9)  # our own worker, by its pid
+    assert engine.synthesize(request("Hello.")).audio == first  # a new worker, the same bytes
+    assert client.pid not in (None, old)
+
+
+def test_without_fork_the_server_answers_one_request_then_exits():
+    code = ("import io, json, os, struct\n"
+            "del os.fork\n"
+            "from narrate.providers.espeak_fork import serve, _HEAD\n"
+            "req = json.dumps({'text': 'Hello.', 'voice': 'gmw/en-US', 'wpm': 175, 'pitch': 50}).encode()\n"
+            "frame = struct.pack('>I', len(req)) + req\n"
+            "out = io.BytesIO()\n"
+            "serve(io.BytesIO(frame * 2), out)\n"
+            "data = out.getvalue()\n"
+            "ready, n = _HEAD.unpack(data[:5]); status, size = _HEAD.unpack(data[5:10])\n"
+            "print(ready, n, status, size > 10000, len(data) == 10 + size)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["3", "0", "0", "True", "True"]  # READY_ONCE, then one PCM reply only

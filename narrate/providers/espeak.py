@@ -4,7 +4,9 @@ Traps (DESIGN.md section 4): initialise with espeakINITIALIZE_DONT_EXIT or a bad
 exits the process; the data path must be shorter than 160 characters; the library is a global,
 non-thread-safe singleton (one lock around every call); SetVoiceByName does not take every
 language tag, so tags are resolved here to voice identifiers first. Output: 22050 Hz, 16-bit, mono.
-Output is not byte-identical across calls in one process: never compare audio bytes, only keys.
+The library's output depends on what it synthesized before (C statics no call resets): every
+segment is therefore spoken by a process forked from a pristine engine (espeak_fork.py), so one
+key gives one audio, in one process and across processes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from ..errors import ProviderError, VoiceError
 from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
+from .espeak_fork import ForkClient, ServerError
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 INITIALIZE_DONT_EXIT = 0x8000
@@ -119,6 +122,7 @@ class _Engine:
             raise ProviderError(f"eSpeak NG found no voices in {data}", provider="espeak")
         variants = [v.name.split("/", 1)[1] for v, _ in self._list_voices(b"variant")]
         self.index = _VoiceIndex.build(self.voices, variants)
+        self._fork: ForkClient | None = None
 
     @classmethod
     def get(cls) -> "_Engine":
@@ -175,6 +179,18 @@ class _Engine:
         return out
 
     def synthesize(self, text: str, voice: str, wpm: int, pitch: int) -> bytes:
+        """PCM for one segment, spoken by a process forked from a pristine engine (espeak_fork.py says
+        why): the same arguments give the same bytes whatever this process synthesized before."""
+        with self.lock:
+            if self._fork is None:
+                self._fork = ForkClient()
+            try:
+                return self._fork.synthesize(text, voice, wpm, pitch)
+            except ServerError as exc:
+                raise ProviderError(str(exc), provider="espeak") from None
+
+    def synthesize_here(self, text: str, voice: str, wpm: int, pitch: int) -> bytes:
+        """PCM from this process's library: only in a fresh fork (its output depends on earlier calls)."""
         data = text.encode("utf-8") + b"\0"
         with self.lock:
             self._select_voice(voice)

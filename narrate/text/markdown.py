@@ -1,35 +1,95 @@
-"""Markdown -> speakable text, with a real CommonMark parser (markdown-it-py).
+"""Markdown -> speakable text, with a real CommonMark parser (markdown-it-py) and its plugins.
 
-What is read: headings (as chapter and section titles), paragraphs, list items, block quotes,
-link text, inline code, image alt text (`images="alt"`), footnotes (at the end of the chapter).
-What is never read: fenced and indented code (or a short notice), tables (or a notice), raw
-HTML, front matter (YAML `---` or TOML `+++`: parsed for the title), mdBook directives such as
-`{{#include ...}}` and `<Listing>` tags, emphasis marks, footnote reference marks.
+What is read: headings (as chapter and section titles), paragraphs, list items (ordered ones with
+their numbers: "1. Unplug the phone."), block quotes, callouts (GitHub/DocFX alerts, MkDocs
+admonitions, Docusaurus `:::` containers: a label such as "Note:" or the custom title, then the
+body), MkDocs content tabs (the label, then the body), the text children of HTML and JSX
+components, link text, inline code, image alt text, footnotes (at the end of the chapter), and
+tables (a notice, or row by row as "header: value" pairs). URLs are read as their host ("example
+dot org") and e-mail addresses as said ("help at example dot org").
+What is never read: fenced and indented code (or a short notice), HTML tags and attributes, front
+matter (YAML `---` or TOML `+++`: parsed for the title), MDX import/export, template tags (Hugo,
+Liquid, Jinja, mdBook `{{#include ...}}`), heading ids and attribute lists, emphasis marks,
+footnote reference marks, task-list boxes, emoji and icon shortcodes (or their names, by option).
+No sequence in md_speech.MARKUP_SEQUENCES ever reaches the spoken text, whatever the input.
 Pauses are not written into the text: the assembly adds them after headings and paragraphs.
+
+Modules: md_source (rewrites before parsing), md_walk (tokens -> blocks), md_html (HTML/JSX
+text), md_speech (URLs, emoji, the final scrub).
 """
 
 from __future__ import annotations
 
-import html
-import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
-from .normalize import normalize
+from . import md_source
+from .md_walk import CODE_NOTICE, TABLE_NOTICE, Block, speakable, walk
 
-_DIRECTIVE = re.compile(r"\{\{#[^}]*\}\}")
-_TOML_FRONT = re.compile(r"\A\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
-_YAML_FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-CODE_NOTICE = "Code example omitted."
-TABLE_NOTICE = "Table omitted."
+__all__ = ["CODE_NOTICE", "TABLE_NOTICE", "Block", "MarkdownOptions", "SpeakableDoc", "markdown_to_speakable",
+           "speakable_text", "split_front_matter"]
+
+Dialect = Literal["auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll"]
+# GFM's bare-URL autolinks are not parsed (mdit-py-plugins' gfm_autolink is quadratic on text full of
+# colons: 4,000 `:a:` took 5.6 s): md_speech says every URL in any text as its host instead.
+_GFM = frozenset({"alerts", "tasklists"})
+# What each dialect adds to CommonMark (+ tables and footnotes, which narrate always reads).
+FEATURES: dict[str, frozenset[str]] = {
+    "commonmark": frozenset(),
+    "gfm": _GFM,
+    "mkdocs": frozenset({"admonitions", "tabs", "attributes", "tasklists", "templates"}),
+    "docusaurus": _GFM | {"containers", "mdx", "attributes"},
+    "hugo": _GFM | {"templates", "attributes"},
+    "jekyll": _GFM | {"templates", "attributes"},
+}
+# `auto` is every dialect's rules at once. They never conflict: each rule fires only on syntax that
+# no other dialect gives another meaning (`!!!`, `???`, `===` + quoted label, `:::`, `[!NOTE]`,
+# `{{<`, `{%`, MDX `import ... from '...'`). The one trade: an indented block right after
+# `!!! note` is an admonition body, not CommonMark's code block. Detecting the dialect from the
+# text instead would save nothing and could guess wrong on a page that mixes two of them.
+FEATURES["auto"] = frozenset().union(*FEATURES.values())
+MAX_NESTING = 100  # markdown-it levels; md_source.flatten_nesting keeps every document well below
 
 
-@dataclass
-class Block:
-    kind: Literal["heading", "paragraph", "notice"]
-    text: str
-    level: int = 0
+@dataclass(frozen=True)
+class MarkdownOptions:
+    """How a Markdown chapter is read. The defaults are what a listener should hear.
+
+    dialect: which generators' syntax is parsed (see FEATURES; `auto` = all of them).
+    alerts: "label" reads a callout's type ("Note:"), "drop" leaves it out (custom titles are read).
+    emoji: "drop" or "name" (`unicodedata.name`, lower case: "grinning face").
+    tables: "notice" says TABLE_NOTICE; "rows" reads each row as "header: value" pairs.
+    code: "skip" or "notice" (CODE_NOTICE) for code blocks; inline code is always read.
+    footnotes: "end" (under a "Notes" heading at the end) or "skip"; images: "alt" or "skip".
+    Raises ValueError for a value outside these.
+    """
+
+    dialect: Dialect = "auto"
+    alerts: Literal["label", "drop"] = "label"
+    emoji: Literal["drop", "name"] = "drop"
+    tables: Literal["notice", "rows"] = "notice"
+    code: Literal["skip", "notice"] = "skip"
+    footnotes: Literal["end", "skip"] = "end"
+    images: Literal["alt", "skip"] = "alt"
+
+    def __post_init__(self) -> None:
+        allowed = {"dialect": FEATURES, "alerts": ("label", "drop"), "emoji": ("drop", "name"),
+                   "tables": ("notice", "rows"), "code": ("skip", "notice"), "footnotes": ("end", "skip"),
+                   "images": ("alt", "skip")}
+        for name, values in allowed.items():
+            if getattr(self, name) not in values:
+                raise ValueError(f"markdown {name} must be one of {', '.join(values)}, not {getattr(self, name)!r}")
+
+    @classmethod
+    def from_settings(cls, **settings: str | None) -> "MarkdownOptions":
+        """From the older book settings (`code`, `tables`, `footnotes`...), None meaning the default.
+        `tables: skip` reads as "notice": a table is never dropped without a word (issue 11)."""
+        given = {k: v for k, v in settings.items() if v is not None}
+        if given.get("tables") == "skip":
+            given["tables"] = "notice"
+        return cls(**given)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -39,17 +99,38 @@ class SpeakableDoc:
     front_matter: dict[str, Any] = field(default_factory=dict)
 
 
-def _parser():
+@lru_cache(maxsize=16)
+def parser(dialect: str) -> Any:
+    """The markdown-it parser for a dialect (cached: building one costs more than parsing a page)."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.footnote import footnote_plugin
 
-    return MarkdownIt("commonmark", {"html": True}).enable("table").use(footnote_plugin)
+    features = FEATURES[dialect]
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING}).enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    if "alerts" in features:
+        md.options["alerts"] = True
+    if "tasklists" in features:
+        md.options["tasklists"] = True
+    if "admonitions" in features:
+        from mdit_py_plugins.admon import admon_plugin
+
+        md.use(admon_plugin)
+    if "containers" in features:
+        from mdit_py_plugins.container import container_plugin
+
+        md.use(container_plugin, "any", validate=lambda params, *_: bool(params.strip()))
+    return md
 
 
 def split_front_matter(source: str) -> tuple[dict[str, Any], str]:
-    """(front matter, body). YAML between `---` lines or TOML between `+++` lines, at the very top."""
-    for pattern, kind in ((_TOML_FRONT, "toml"), (_YAML_FRONT, "yaml")):
-        m = pattern.match(source)
+    """(front matter, body). YAML between `---` lines or TOML between `+++` lines, at the very top.
+    Malformed front matter is {} and still never spoken."""
+    import re
+
+    for pattern, kind in ((r"\A\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", "toml"),
+                          (r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", "yaml")):
+        m = re.match(pattern, source, re.DOTALL)
         if not m:
             continue
         try:
@@ -65,73 +146,44 @@ def split_front_matter(source: str) -> tuple[dict[str, Any], str]:
     return {}, source
 
 
-def _inline_text(token: Any, images: str) -> str:
-    parts: list[str] = []
-    skip_depth = 0
-    for child in token.children or []:
-        t = child.type
-        if t in ("text", "code_inline"):
-            if not skip_depth:
-                parts.append(child.content)
-        elif t in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif t == "image":
-            if images == "alt" and child.children:
-                parts.append("".join(c.content for c in child.children if c.type in ("text", "code_inline")))
-        elif t == "html_inline":
-            continue  # tags are not spoken; text between them is
-        elif t == "footnote_ref":
-            continue
-    text = html.unescape("".join(parts))
-    return _DIRECTIVE.sub(" ", text)
+def prepare(body: str, dialect: str) -> str:
+    """The source rewrites (md_source) a dialect needs, in order."""
+    features = FEATURES[dialect]
+    if "mdx" in features:
+        body = md_source.drop_esm(body)
+    if "templates" in features:
+        body = md_source.strip_templates(body)
+    body = md_source.strip_mdbook(body)
+    if "attributes" in features:
+        body = md_source.strip_attributes(body)
+    if "tabs" in features:
+        body = md_source.unfold_tabs(body)
+    return md_source.flatten_nesting(body)
 
 
-def markdown_to_speakable(source: str, *, code: Literal["skip", "notice"] = "skip",
-                          tables: Literal["skip", "notice"] = "skip",
-                          footnotes: Literal["skip", "end"] = "end",
-                          images: Literal["alt", "skip"] = "alt", path: str = "<string>") -> SpeakableDoc:
+def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *, path: str = "<string>",
+                          **settings: str | None) -> SpeakableDoc:
+    """A chapter's speakable document. `options` defaults to MarkdownOptions(); the older keyword
+    settings (`code=`, `tables=`, `footnotes=`, `images=`) still work and override it. `path` is
+    for messages only. Raises ValueError for an unknown option value."""
+    opts = options or MarkdownOptions()
+    if settings:
+        base = {k: getattr(opts, k) for k in ("dialect", "alerts", "emoji", "tables", "code", "footnotes", "images")}
+        opts = MarkdownOptions.from_settings(**{**base, **settings})
     front, body = split_front_matter(source)
-    tokens = _parser().parse(body)
-    blocks: list[Block] = []
-    notes: list[str] = []
-    in_table = in_footnote = 0
-    heading_level = 0
-    for i, tok in enumerate(tokens):
-        t = tok.type
-        if t == "table_open":
-            in_table += 1
-            if tables == "notice":
-                blocks.append(Block("notice", TABLE_NOTICE))
-        elif t == "table_close":
-            in_table -= 1
-        elif t == "footnote_block_open":
-            in_footnote += 1
-        elif t == "footnote_block_close":
-            in_footnote -= 1
-        elif t in ("fence", "code_block"):
-            if code == "notice" and not in_table:
-                blocks.append(Block("notice", CODE_NOTICE))
-        elif t == "heading_open":
-            heading_level = int(tok.tag[1])
-        elif t == "inline" and not in_table:
-            text = normalize(_inline_text(tok, images))
-            if not text or not re.search(r"\w", text):
-                continue
-            if in_footnote:
-                notes.append(text)
-            elif heading_level:
-                blocks.append(Block("heading", text, heading_level))
-            else:
-                blocks.append(Block("paragraph", text))
-        elif t == "heading_close":
-            heading_level = 0
-    if footnotes == "end" and notes:
+    blocks, notes = walk(parser(opts.dialect).parse(prepare(body, opts.dialect)), opts)
+    front_title = front.get("title") if isinstance(front.get("title"), str) else None
+    headings = [b for b in blocks if b.kind == "heading"]
+    if front_title is not None:
+        title: str | None = front_title
+        spoken_title = speakable(front_title, opts)
+        if spoken_title and not headings:
+            blocks.insert(0, Block("heading", spoken_title, 1))  # the title lives only in front matter
+    else:  # the first top-level heading, else the first heading at all
+        title = next((b.text for b in headings if b.level == 1), headings[0].text if headings else None)
+    if opts.footnotes == "end" and notes:
         blocks.append(Block("heading", "Notes", 2))
         blocks.extend(Block("paragraph", n) for n in notes)
-    title = front.get("title") if isinstance(front.get("title"), str) else None
-    if title is None:  # the first top-level heading, else the first heading at all
-        headings = [b for b in blocks if b.kind == "heading"]
-        title = next((b.text for b in headings if b.level == 1), headings[0].text if headings else None)
     return SpeakableDoc(title=title, blocks=blocks, front_matter=front)
 
 
@@ -146,3 +198,4 @@ def speakable_text(doc: SpeakableDoc) -> str:
         else:
             out.append(block.text)
     return "\n\n".join(out) + "\n"
+

@@ -1,0 +1,68 @@
+"""Markdown nested past the parser's limit, and hostile Markdown: nothing silently unspoken (issue 9
+item 15), bounded time, and `narrate text` answers without a traceback and writes nothing."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import narrate, snapshot
+
+from narrate.text.markdown import markdown_to_speakable, speakable_text
+
+
+def said(source: str) -> str:
+    return speakable_text(markdown_to_speakable(source))
+
+
+def test_thirty_level_lists_are_read_to_the_innermost_sentence():
+    bullets = "".join("  " * k + f"- Level {k}.\n" for k in range(30)) + "  " * 30 + "- The innermost sentence.\n"
+    text = said(bullets)
+    assert [f"Level {k}." for k in range(30)] == [line for line in text.split("\n\n") if line.startswith("Level")]
+    assert text.endswith("The innermost sentence.\n")
+    numbered = "".join("   " * k + f"1. Step {k}.\n" for k in range(30))
+    assert said(numbered) == "\n\n".join(f"1. Step {k}." for k in range(30)) + "\n"
+
+
+def test_sixty_level_block_quotes_are_read_to_the_innermost_sentence():
+    assert said("> " * 60 + "The innermost quote.\n") == "The innermost quote.\n"
+    stairs = "".join(">" * k + f" Quote {k}.\n\n" for k in range(1, 61))
+    assert said(stairs) == "".join(f"Quote {k}.\n\n" for k in range(1, 61))[:-1]
+    mixed = "> - " * 40 + "Mixed innermost.\n"
+    assert said(mixed) == "Mixed innermost.\n"
+
+
+def test_deep_containers_and_admonitions_are_read():
+    containers = ":::note\n" * 150 + "Deep text.\n" + ":::\n" * 150 + "After.\n"
+    assert said(containers) == "Note:\n\n" * 8 + "Deep text.\n\nAfter.\n"
+    admonitions = "".join("    " * k + "!!! note\n" for k in range(20)) + "    " * 20 + "Deep admonition.\n"
+    assert said(admonitions).endswith("Deep admonition.\n")
+
+
+@pytest.mark.parametrize("name, source, expected", [
+    ("quotes", ">" * 200_000 + " deep", "deep\n"),
+    ("list markers", "- " * 100_000 + "deep", "deep\n"),
+    ("quote stairs", "".join(">" * k + " x\n" for k in range(1, 2000)), "x\n"),
+    ("shortcode openers", "{{<" * 100_000 + " after", "after\n"),
+    ("liquid openers", "{%" * 100_000 + " after", "after\n"),
+    ("containers", ":::tip\n" * 50_000 + "inside", "inside\n"),
+    ("colons", ":a:" * 50_000, None),
+])
+def test_hostile_documents_finish_in_bounded_time(name, source, expected):
+    start = time.monotonic()
+    text = said(source)
+    assert time.monotonic() - start < 30, name  # measured 0.1-4 s each on a loaded 2-core machine
+    if expected is not None:
+        assert text.endswith(expected), text[-200:]
+    assert "<" not in text and "{{" not in text and "{%" not in text and ":::" not in text
+
+
+def test_cli_reads_a_deeply_nested_file_without_a_traceback(tmp_path):
+    source = tmp_path / "deep.md"
+    source.write_text("# Deep\n\n" + "> " * 60 + "Innermost quote.\n\n" + ">" * 200_000 + " Last words.\n")
+    before = snapshot(tmp_path)
+    done = narrate("text", str(source), cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert done.stdout == "Title: Deep\n\n# Deep\n\nInnermost quote.\n\nLast words.\n"
+    assert snapshot(tmp_path) == before  # `narrate text` writes nothing
