@@ -30,7 +30,8 @@ import numpy as np
 
 from narrate.audio.encode import wav_bytes
 from narrate.audio.pcm import Pcm
-from narrate.books import build_book, plan_books
+from narrate.plan.books import plan_books
+from narrate.package.assemble import build_book
 from narrate.build import load_lexicon, make_providers
 from narrate.cache import SegmentCache
 from narrate.manifest import load_manifest

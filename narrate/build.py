@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from .cache import SegmentCache
 from .errors import ManifestError, NarrateError, Problem, UsageError
 from .fsutil import sha256_file, write_if_changed
-from .lock import LockFile, RecordedOutput
+from .cache.lock import LockFile, RecordedOutput
 from .manifest import Library, Manifest
 from .plan import Plan, PromptJob, Segment, manifest_relative, plan_manifest
 from .providers.base import Provider, ProviderConfig
@@ -29,7 +29,7 @@ from .outcome import BuildEvents, BuildOptions, BuildReport
 from .cache.state import BuildState
 
 if TYPE_CHECKING:
-    from .books import BookJob
+    from .plan.books import BookJob
 
 PUBLISH_WAIT_S = 3600.0  # longest a build waits for another build writing the same folder's outputs
 
@@ -140,7 +140,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     plan = plan_manifest(manifest, providers, lexicon)
     books = []
     if manifest.books:
-        from .books import plan_books
+        from .plan.books import plan_books
 
         books = plan_books(manifest, providers, lexicon)
         for job in books:
@@ -172,7 +172,7 @@ def book_is_current(job: "BookJob", lock: LockFile, stats: BuildState, root: Pat
 
 def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None = None,
           events: BuildEvents | None = None, *, transport: Any = None) -> BuildReport:
-    from .lease import PublishLock
+    from .cache.lease import PublishLock
 
     # Builds of manifests in one folder render and write their lock one at a time (narrate.lease).
     with PublishLock(manifest.path.parent) as publish:
@@ -318,7 +318,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
 
 def _build_book(pb: PlannedBuild, job: "BookJob", cache: SegmentCache, report: BuildReport,
                 events: BuildEvents) -> None:
-    from .books import build_book
+    from .package.assemble import build_book
 
     missing = [k for k in job.keys() if k not in cache]
     if missing:
@@ -405,7 +405,7 @@ class _Renderer:
             self.events.finish(f"render:{library}")
 
     def _render(self, job: PromptJob) -> None:
-        from .render import prepare, render_formats
+        from .package.render import prepare, render_formats
 
         if self.guard.outputs_failed:
             return

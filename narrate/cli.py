@@ -284,7 +284,7 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
          max_chars: int | None) -> None:
     """Show what a build would add, change, remove and synthesize, and what it would cost."""
     from .build import prepare_build
-    from .costs import PRICES_AS_OF, estimate
+    from .plan.costs import PRICES_AS_OF, estimate
     from .manifest import load_manifest
     from .plan import diff_lock
 
@@ -625,7 +625,7 @@ def _planned_keys(path: Path) -> set[str]:
     lexicon = load_lexicon(manifest)
     keys = set(plan_manifest(manifest, providers, lexicon).segments)
     if manifest.books:
-        from .books import plan_books
+        from .plan.books import plan_books
 
         for job in plan_books(manifest, providers, lexicon):
             keys |= set(job.keys())

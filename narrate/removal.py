@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 
 from .fsutil import remove_and_prune, remove_stale_temps, sha256_file, shown
-from .lock import LockFile, RecordedOutput
+from .cache.lock import LockFile, RecordedOutput
 from .manifest import Manifest
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .fsutil import regular_file_inside, write_if_changed
-from .lock import LockFile
+from .cache.lock import LockFile
 from .manifest import Manifest
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from typing import Any
 
 from .audio.validate import check_audio
 from .errors import NarrateError, ProviderError
-from .lease import Lease, SegmentLeases
+from .cache.lease import Lease, SegmentLeases
 from .outcome import WriteFailure
 from .plan import Segment
 from .providers.base import Provider, ProviderConfig

@@ -15,8 +15,9 @@ import pytest
 from conftest import ROOT, SHARED
 from mutagen.id3 import ID3
 
-import narrate.books as books
-from narrate.books import build_book, plan_books
+import narrate.package.assemble as books
+from narrate.plan.books import plan_books
+from narrate.package.assemble import build_book
 from narrate.build import load_lexicon, make_providers
 from narrate.cache import SegmentCache
 from narrate.errors import NarrateError

@@ -110,7 +110,7 @@ def test_export_import_warms_another_machine(built, tmp_path_factory):
 
 def test_import_rejects_hostile_members(tmp_path):
     from narrate.audio.riff import WAVE_FORMAT_PCM, wav_file
-    from narrate.plan import key_from
+    from narrate.cache.entry import key_from
 
     wav = wav_file(WAVE_FORMAT_PCM, 22050, b"\x01\x00" * 2205, bits=16)
     good = encode_entry(SynthesisResult(wav, AudioFormat("wav", "pcm_s16le", 22050)),
@@ -134,7 +134,7 @@ def test_import_rejects_hostile_members(tmp_path):
 
 
 def test_check_entry_detects_truncation_and_requires_key_material():
-    from narrate.plan import key_from
+    from narrate.cache.entry import key_from
 
     blob = encode_entry(SynthesisResult(b"abcdef", AudioFormat("raw", "mulaw", 8000)), {"key_head": "{}", "text": "t"})
     with pytest.raises(CacheError, match="corrupt"):

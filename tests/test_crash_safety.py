@@ -143,7 +143,7 @@ def _speechlike(seconds: float, seed: int, rate: int = 22050):
 def long_book(tmp_path_factory) -> tuple[Path, Path]:
     """A book project and a cache holding every sentence (nothing to synthesize: as bench/book.py)."""
     from narrate.audio.encode import wav_bytes
-    from narrate.books import plan_books
+    from narrate.plan.books import plan_books
     from narrate.build import load_lexicon, make_providers
     from narrate.manifest import load_manifest
     from narrate.providers.base import AudioFormat, SynthesisResult
@@ -303,7 +303,7 @@ def test_three_builds_of_one_manifest_pay_each_text_once(tmp_path, serve_cli):
 HOLD = """
 import sys, time
 from pathlib import Path
-from narrate.lease import PublishLock, SegmentLeases
+from narrate.cache.lease import PublishLock, SegmentLeases
 if sys.argv[1] == "lease":
     held = SegmentLeases(Path(sys.argv[2])).try_claim(sys.argv[3])
 else:
@@ -320,7 +320,7 @@ def hold(*args: str) -> subprocess.Popen:
 
 
 def test_a_lease_held_by_a_killed_process_is_taken_over_at_once(tmp_path):
-    from narrate.lease import SegmentLeases
+    from narrate.cache.lease import SegmentLeases
 
     key = "ab" * 32
     leases = SegmentLeases(tmp_path)
@@ -349,7 +349,7 @@ def test_a_lease_held_by_a_killed_process_is_taken_over_at_once(tmp_path):
 
 def test_the_publish_lock_of_a_killed_build_is_taken_over_at_once(tmp_path):
     from narrate.errors import LeaseError
-    from narrate.lease import PublishLock
+    from narrate.cache.lease import PublishLock
 
     holder = hold("publish", str(tmp_path))
     lock = PublishLock(tmp_path)

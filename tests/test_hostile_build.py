@@ -192,7 +192,7 @@ def test_wrong_types_deep_in_a_real_lock_are_located_by_line(tree):
     path = tree / "proj" / "narrate.lock"
     data = json.loads(path.read_text())
     edit(data["manifests"]["m.yaml"])
-    from narrate.lock import json_object_lines
+    from narrate.cache.lock import json_object_lines
     path.write_text('{"narrate_lock": 1, "manifests": {\n "m.yaml": {\n  "books": {},\n  "prompts": '
                     + json_object_lines(data["manifests"]["m.yaml"]["prompts"], indent="   ") + "\n }\n}}\n")
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if '"shop/en-US/welcome"' in text)
@@ -507,7 +507,7 @@ def test_shown_escapes_what_a_terminal_would_act_on():
 
 
 def test_book_outputs_are_held_to_the_book_folder(tmp_path):
-    from narrate.lock import RecordedOutput
+    from narrate.cache.lock import RecordedOutput
     from narrate.manifest import load_manifest
     from narrate.removal import check_removable
 

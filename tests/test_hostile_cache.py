@@ -26,7 +26,7 @@ from conftest import assert_clean_failure, narrate, snapshot
 from narrate.audio.riff import WAVE_FORMAT_PCM, wav_file
 from narrate.cache import SegmentCache, encode_entry
 from narrate.cache.commands import prune_cache
-from narrate.plan import key_from
+from narrate.cache.entry import key_from
 from narrate.providers.base import AudioFormat, SynthesisResult
 
 MANIFEST = """\

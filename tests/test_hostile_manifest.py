@@ -341,7 +341,7 @@ def test_read_input_refuses_without_blocking(tmp_path):
 
 def test_book_planning_reads_chapters_through_read_input(tmp_path):
     """A chapter swapped for a FIFO after validation is still refused, not read (books.plan_books)."""
-    from narrate.books import plan_books
+    from narrate.plan.books import plan_books
     from narrate.errors import ManifestError
     from narrate.manifest import Book, Manifest, Settings
 

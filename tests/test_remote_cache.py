@@ -22,7 +22,7 @@ from narrate.cache import SegmentCache, encode_entry
 from narrate.cache import remote as remote_mod
 from narrate.cache.remote import Credentials, RemoteStore, TieredCache, push_to_remote, sigv4_headers
 from narrate.errors import CacheError, UsageError
-from narrate.plan import key_from
+from narrate.cache.entry import key_from
 from narrate.providers.base import AudioFormat, SynthesisResult
 
 moto_server = pytest.importorskip("moto.server")

@@ -34,3 +34,8 @@ OUTPUT_FORMATS: dict[str, OutputFormat] = {
         OutputFormat("sln16", "sln16", 16000, "pcm_s16le", "raw"),
     )
 }
+
+# ffmpeg encoder arguments for book audio (mono speech). Part of each book output's recipe, so a
+# change here re-encodes the books, and only them.
+MP3_ARGS = ["-c:a", "libmp3lame", "-b:a", "64k", "-ac", "1"]
+AAC_ARGS = ["-c:a", "aac", "-b:a", "64k", "-ac", "1", "-movflags", "+faststart"]

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import ManifestError, Problem
-from ..package.layouts import FORMAT_RATES
+from .layouts import FORMAT_RATES
 from ..providers.base import ProviderConfig
 from . import model as m
 from .loader import Key, LineTable

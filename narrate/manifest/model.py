@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema
 
-from ..package.layouts import FORMAT_RATES
+from .layouts import FORMAT_RATES
 from .fields import Choice, Const, Either, NumText, OneOrMany, Range, S3Url, SpokenText
 
 MANIFEST_VERSION = 1

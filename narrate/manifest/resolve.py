@@ -264,7 +264,7 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
 
 def _library_paths(c: _Located, lib: Any, key: Key) -> None:
     """Every file the library will write fits the filesystem's name and path limits."""
-    from ..package.layouts import prompt_path
+    from .layouts import prompt_path
 
     out = str(lib.output)
     why = path_problem(out)

@@ -1,6 +1,6 @@
 """Book containers: chapter MP3s with ID3 tags, a whole-book MP3 with ID3 CHAP/CTOC, an M4B with
 chapter marks, and an M3U playlist. Input is a streamed WAV on disk; nothing holds a whole book
-in memory (one ffmpeg process reads the WAV). These write into a work folder; narrate.books
+in memory (one ffmpeg process reads the WAV). These write into a work folder; narrate.package.assemble
 publishes the finished files atomically."""
 
 from __future__ import annotations
@@ -8,10 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..audio.formats import AAC_ARGS, MP3_ARGS
 from ..audio.stream import encode_with_ffmpeg
 
-MP3_ARGS = ["-c:a", "libmp3lame", "-b:a", "64k", "-ac", "1"]
-AAC_ARGS = ["-c:a", "aac", "-b:a", "64k", "-ac", "1", "-movflags", "+faststart"]
 
 
 @dataclass(frozen=True)

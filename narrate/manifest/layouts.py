@@ -1,13 +1,17 @@
-"""Where each prompt's file goes, per telephony platform layout. Pure: names in, relative paths out."""
+"""Where each prompt's file goes, per telephony platform layout. Pure: names in, relative paths out.
+
+Part of the manifest package because validation needs it (an output path over 4,096 bytes is
+refused before anything is paid) as much as planning does; the packagers only write to these paths.
+"""
 
 from __future__ import annotations
 
 from posixpath import join as pjoin
 
-FORMAT_EXTENSIONS = {"ulaw": "ulaw", "alaw": "alaw", "wav": "wav", "wav16": "wav16", "mulaw-wav": "wav",
-                     "alaw-wav": "wav", "sln16": "sln16"}
-FORMAT_RATES = {"ulaw": 8000, "alaw": 8000, "wav": 8000, "wav16": 16000, "mulaw-wav": 8000,
-                "alaw-wav": 8000, "sln16": 16000}
+from ..audio.formats import OUTPUT_FORMATS
+
+FORMAT_EXTENSIONS = {name: f.ext for name, f in OUTPUT_FORMATS.items()}
+FORMAT_RATES = {name: f.rate for name, f in OUTPUT_FORMATS.items()}
 
 
 def prompt_path(layout: str, language_path: str, name: str, fmt: str) -> str:

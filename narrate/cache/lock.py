@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import LockError
-from .fsutil import shown, write_if_changed
+from ..errors import LockError
+from ..fsutil import shown, write_if_changed
 
 LOCK_NAME = "narrate.lock"
 LOCK_VERSION = 1

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Self
 
-from .errors import LeaseError
+from ..errors import LeaseError
 
 LEASE_DIR = "leases"
 _SAFE_KEY = re.compile(r"[0-9a-f]{8,128}")

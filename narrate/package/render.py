@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .audio.decode import decode
-from .audio.encode import encode
-from .audio.formats import OUTPUT_FORMATS
-from .audio.level import concat, normalize, pad, trim_silence
-from .audio.pcm import Pcm
-from .audio.resample import resample
-from .manifest import Settings
-from .providers.base import AudioFormat
+from ..audio.decode import decode
+from ..audio.encode import encode
+from ..audio.formats import OUTPUT_FORMATS
+from ..audio.level import concat, normalize, pad, trim_silence
+from ..audio.pcm import Pcm
+from ..audio.resample import resample
+from ..manifest import Settings
+from ..providers.base import AudioFormat
 
 
 @dataclass(frozen=True)

@@ -1,152 +1,39 @@
-"""Books: Markdown chapters -> sentence segments -> chapter MP3s, a whole-book MP3 and an M4B.
+"""Book assembly: cached sentence segments -> chapter MP3s, a whole-book MP3 and an M4B.
 
-Planning reads the chapter files (the only I/O) and returns content-addressed segments: one per
-sentence, so editing one sentence synthesizes one segment. Each output has its own recipe, so a
-rebuild renders only the outputs whose recipe changed or whose file was altered. Assembly streams
-segment by segment into WAV files on disk, so memory stays bounded whatever the book's length;
-ffmpeg encodes from those files, on worker threads so that encoding overlaps streaming (each
-chapter's MP3 starts as soon as the chapter is written), and finished files are published
-atomically, and only if their bytes changed.
+Assembly streams segment by segment into WAV files on disk, so memory stays bounded whatever the
+book's length; ffmpeg encodes from those files, on worker threads so that encoding overlaps
+streaming (each chapter's MP3 starts as soon as the chapter is written), and finished files are
+published atomically, and only if their bytes changed. Only outputs whose recipe (see
+`narrate.plan.books`) changed, or whose file was altered, are rendered again.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import shutil
 import stat
-import unicodedata
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .audio.decode import decode
-from .audio.level import normalize as level_normalize
-from .audio.level import trim_silence
-from .audio.pcm import Pcm
-from .audio.resample import resample
-from .audio.stream import WavStreamWriter
-from .cache import SegmentCache
-from .errors import NarrateError
-from .fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
-from .manifest import Book, Manifest, read_text_input
-from .package.book import AAC_ARGS, MP3_ARGS, BookTags, ChapterMark, m3u, write_book_mp3, write_chapter_mp3, write_m4b
-from .plan import KeyMaker, Segment, manifest_relative
-from .providers.base import Provider, SynthesisRequest
-from .text import Lexicon
-from .text.chapter import chapter_units
-from .text.frontend import normalization_applies
-from .text.markdown import MarkdownOptions, markdown_to_speakable
+from ..audio.decode import decode
+from ..audio.level import normalize as level_normalize
+from ..audio.level import trim_silence
+from ..audio.pcm import Pcm
+from ..audio.resample import resample
+from ..audio.stream import WavStreamWriter
+from ..cache import SegmentCache
+from ..errors import NarrateError
+from ..fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
+from ..manifest import Book
+from ..plan.books import CHAPTER_LEAD_MS, CHAPTER_TAIL_MS, BookJob, ChapterPlan
+from .book import BookTags, ChapterMark, m3u, write_book_mp3, write_chapter_mp3, write_m4b
 
-BOOK_RENDER_VERSION = "2"
-CHAPTER_LEAD_MS = 400
-CHAPTER_TAIL_MS = 1200
 DEFAULT_RATE = 22050  # a book without a single sentence: silence only
 # ffmpeg processes at once (tens of MB each). One more than the cores: the M4B, the slowest encode,
 # then starts the moment the book's WAV is complete instead of queueing behind chapter MP3s.
 ENCODE_WORKERS = (os.cpu_count() or 1) + 1
-
-
-@dataclass
-class ChapterPlan:
-    source: Path
-    title: str
-    units: list[tuple[str, int]]  # (segment key, pause after in ms)
-
-    def digest(self) -> str:
-        """What this chapter sounds like, for `narrate plan`'s per-chapter diff."""
-        return hashlib.sha256("\n".join(f"{k}:{p}" for k, p in self.units).encode()).hexdigest()[:16]
-
-
-@dataclass
-class BookJob:
-    book: Book
-    prefix: str  # the book's output folder relative to the manifest's folder
-    chapters: list[ChapterPlan]
-    segments: dict[str, Segment] = field(default_factory=dict)
-    outputs: dict[str, str] = field(default_factory=dict)  # output id -> path relative to the manifest's folder
-    recipes: dict[str, str] = field(default_factory=dict)  # output id -> digest of what makes its bytes
-    recipe: str = ""  # the whole book's: unchanged means every output is current
-
-    @property
-    def id(self) -> str:
-        return f"books/{self.book.name}"
-
-    def keys(self) -> list[str]:
-        return [k for ch in self.chapters for k, _ in ch.units]
-
-
-def slug(title: str) -> str:
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60] or "chapter"
-
-
-def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: Lexicon | None) -> list[BookJob]:
-    keys = KeyMaker()
-    jobs = []
-    for book in manifest.books:
-        provider = providers[book.settings.provider]
-        s = book.settings
-        voice = s.voice or book.language.lower()
-        prefix = manifest_relative(manifest, book.output)
-        job = BookJob(book, prefix, [])
-        for path in book.chapters:
-            # Bounded, regular files only (a FIFO or /dev/zero as a chapter must not hang the build).
-            source = read_text_input(path, key_path=f"books.{book.name}.sources")
-            doc = markdown_to_speakable(source, MarkdownOptions.from_settings(
-                code=book.code, tables=book.tables, footnotes=book.footnotes), path=str(path))
-            title = doc.title or path.stem
-            chapter = ChapterPlan(path, title, [])
-            for unit in chapter_units(doc, provider.limits.max_chars, book.language, lexicon,
-                                      spoken=normalization_applies(provider)):
-                request = SynthesisRequest(text=unit.text, voice=voice, language=book.language, model=s.model,
-                                           speed=s.speed, telephony=False, options=s.options)
-                key, head = keys.key_and_head(provider, request)
-                job.segments.setdefault(key, Segment(key, s.provider, request, head.decode()))
-                chapter.units.append((key, unit.pause_after_ms))
-            job.chapters.append(chapter)
-        _name_outputs(job)
-        jobs.append(job)
-    return jobs
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-
-
-def _name_outputs(job: BookJob) -> None:
-    """Output paths, and a recipe per output: everything that changes its bytes, nothing else.
-
-    A chapter MP3's recipe holds only its own sentences, so an edit in chapter 7 re-encodes
-    chapter 7 and the whole-book files, not the other chapters.
-    """
-    book = job.book
-    lvl, sil = book.settings.level, book.settings.silence
-    audio = [BOOK_RENDER_VERSION, repr((lvl.enabled, lvl.target_dbov, lvl.peak_dbfs)),
-             repr((sil.trim, sil.threshold_dbov)), f"{CHAPTER_LEAD_MS}:{CHAPTER_TAIL_MS}"]
-    tags = [book.title, book.author or "", book.language, sha256_file(book.cover) if book.cover else ""]
-    spoken = [[ch.title, *(f"{k}:{p}" for k, p in ch.units)] for ch in job.chapters]
-    everything = [part for chapter in spoken for part in (*chapter, "\x1e")]
-    total = len(job.chapters)
-    if "chapters" in book.formats:
-        names = []
-        for i, ch in enumerate(job.chapters, 1):
-            rel = f"{job.prefix}/{i:02d}-{slug(ch.title)}.mp3"
-            job.outputs[f"chapter-{i:03d}"] = rel
-            job.recipes[f"chapter-{i:03d}"] = _digest(*audio, *tags, *MP3_ARGS, f"{i}/{total}", *spoken[i - 1])
-            names.append(Path(rel).name)
-        job.outputs["m3u"] = f"{job.prefix}/{book.name}.m3u"
-        job.recipes["m3u"] = _digest(*audio, "m3u", *names, *everything)
-    if "mp3" in book.formats:
-        job.outputs["mp3"] = f"{job.prefix}/{book.name}.mp3"
-        job.recipes["mp3"] = _digest(*audio, *tags, *MP3_ARGS, "book-mp3", *everything)
-    if "m4b" in book.formats:
-        job.outputs["m4b"] = f"{job.prefix}/{book.name}.m4b"
-        job.recipes["m4b"] = _digest(*audio, *tags, *AAC_ARGS, "book-m4b", *everything)
-    job.recipe = _digest(*audio, *tags, ",".join(book.formats), *everything)
 
 
 def _unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int | None = None) -> Pcm:
