@@ -29,8 +29,8 @@ import re
 import numpy as np
 
 from ..errors import AudioError, InvalidAudioError
-from ..providers.base import AudioFormat
 from .decode import decode
+from .formats import AudioFormat
 from .pcm import Pcm
 from .riff import is_riff, parse_wav
 
