@@ -10,8 +10,12 @@ embedded engine, with latency and fault injection, for integration tests, benchm
 Faults (`fault_rate` per request, chosen uniformly from `faults`): 429 (with Retry-After and
 retry-after-ms), 500, 503, reset (the connection is aborted before any response), truncated (headers
 and half the body, then the connection drops), html200 (an HTML page with status 200), slow (an extra
-`slow_ms` before an otherwise good answer). `syntheses` counts only complete, good answers: what a
-real provider would bill. The engine is not thread-safe, so synthesis runs in worker threads behind
+`slow_ms` before an otherwise good answer), wrongformat (status 200 and the requested content type,
+but another encoding: MP3 or WAV for raw PCM, raw PCM for G.711, raw samples for WAV...), endless
+(status 200 and a body that never ends), drip (the true Content-Length, then one byte every `drip_ms`).
+The last three are in serve_faults.py; `DEFAULT_FAULTS` (what `--faults` defaults to) leaves them
+out, so a plain `--fault-rate` run keeps its old meaning. `syntheses` counts only complete, good
+answers: what a real provider would bill. The engine is not thread-safe, so synthesis runs in worker threads behind
 its lock, and an LRU of decoded audio keeps repeated texts (benchmarks) from measuring the engine.
 """
 
@@ -30,6 +34,8 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from . import serve_faults
+
 from .audio.decode import decode
 from .audio.encode import encode, wav_bytes
 from .audio.formats import OutputFormat
@@ -37,7 +43,8 @@ from .audio.pcm import Pcm
 from .errors import NarrateError
 from .providers.base import Provider, ProviderConfig, SynthesisRequest
 
-FAULTS = ("429", "500", "503", "reset", "truncated", "html200", "slow")
+DEFAULT_FAULTS = ("429", "500", "503", "reset", "truncated", "html200", "slow")
+FAULTS = (*DEFAULT_FAULTS, "wrongformat", "endless", "drip")
 OPENAI_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
 # OpenAI's built-in voices, spread over the engine's English voices so they sound different.
 OPENAI_VOICES: dict[str, str] = {
@@ -62,8 +69,9 @@ def text_hash(text: str) -> str:
 class ServeOptions:
     latency_ms: float = 0.0
     fault_rate: float = 0.0
-    faults: tuple[str, ...] = FAULTS
+    faults: tuple[str, ...] = DEFAULT_FAULTS
     slow_ms: float = 1000.0
+    drip_ms: float = 2000.0  # one byte per this many ms (the `drip` fault)
     retry_after_s: float = 1.0
     seed: int | None = None
     cache_size: int = 1024
@@ -157,6 +165,14 @@ def ffmpeg_encode(pcm: Pcm, fmt: str) -> bytes:
     return done.stdout
 
 
+def render_wrong(pcm: Pcm, variant: str, rate: int) -> bytes:
+    """A body in `variant` ("mp3", "wav", "pcm", "mulaw"; see serve_faults.wrong_choices) at `rate`."""
+    if variant == "mp3":
+        return ffmpeg_encode(pcm, "mp3")
+    encoding, container = {"wav": ("pcm_s16le", "wav"), "pcm": ("pcm_s16le", "raw"), "mulaw": ("mulaw", "raw")}[variant]
+    return encode(pcm, OutputFormat(variant, "", rate, encoding, container))
+
+
 def render_openai(pcm: Pcm, response_format: str) -> bytes:
     if response_format == "pcm":
         return encode(pcm, OutputFormat("pcm", "pcm", OPENAI_PCM_RATE, "pcm_s16le", "raw"))
@@ -246,7 +262,7 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
                 raise ApiError(400, "the body is not JSON") from None
             if not isinstance(payload, dict):
                 raise ApiError(400, "the body must be a JSON object")
-            text, voice, language, speed, render = parse(request, payload)
+            text, voice, language, speed, render, (kind, codec, rate) = parse(request, payload)
         except ApiError as err:
             stats.count("by_status", str(err.status))
             return JSONResponse(error_body(err, request_id), status_code=err.status, headers=_ids(api, request_id))
@@ -265,7 +281,7 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
             return JSONResponse(error_body(ApiError(status, message), request_id), status_code=status, headers=headers)
         if fault == "reset":
             stats.count("by_status", "reset")
-            _abort(request.scope, reset=True)
+            serve_faults.abort(request.scope, reset=True)
             await asyncio.sleep(0)  # let the server see the connection go, so it drops what follows
             return Response(b"", status_code=500)  # never reaches the client
         if fault == "html200":
@@ -287,7 +303,19 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
             headers.update({"dg-char-count": str(len(text)), "dg-model-name": voice})
         if fault == "truncated":
             stats.count("by_status", "truncated")
-            return _Truncated(body, content_type, headers)
+            return serve_faults.Truncated(body, content_type, headers)
+        if fault == "wrongformat":
+            stats.count("by_status", "200")
+            variant = rng.choice(serve_faults.wrong_choices(kind, codec))
+            wrong = await run_in_threadpool(render_wrong, pcm, variant, rate)
+            return Response(wrong, media_type=content_type, headers={**headers, "content-length": str(len(wrong))})
+        if fault == "endless":
+            stats.count("by_status", "endless")
+            return serve_faults.Endless(body, content_type, headers)
+        if fault == "drip":
+            stats.count("by_status", "drip")
+            return serve_faults.Drip(body, content_type, headers, opts.drip_ms / 1000,
+                                     lambda: stats.count("syntheses", text_hash(text)))
         stats.count("by_status", "200")
         stats.count("syntheses", text_hash(text))
         return Response(body, media_type=content_type, headers=headers)
@@ -310,8 +338,9 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
         if extra:
             raise ApiError(400, f"unrecognized request argument(s): {', '.join(sorted(extra))}")
         engine_name, language = engine_voice(voice)
+        kind = {"pcm": "raw", "wav": "wav"}.get(fmt, "compressed")
         return text, engine_name, language, _speed(p.get("speed", 1.0)), \
-            lambda pcm: (render_openai(pcm, fmt), CONTENT_TYPES[fmt])
+            lambda pcm: (render_openai(pcm, fmt), CONTENT_TYPES[fmt]), (kind, "pcm_s16le", OPENAI_PCM_RATE)
 
     def parse_deepgram(request: Request, p: dict) -> tuple:
         text = p.get("text")
@@ -320,8 +349,10 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
         query = dict(request.query_params)
         encoding, container, rate = deepgram_format(query)
         engine_name, language = engine_voice(query.get("model", "aura-asteria-en"))
+        kind = "compressed" if encoding in ("mp3", "flac") else ("wav" if container == "wav" else "raw")
+        codec = {"linear16": "pcm_s16le"}.get(encoding, encoding)
         return text, engine_name, language, _speed(query.get("speed", 1.0)), \
-            lambda pcm: render_deepgram(pcm, encoding, container, rate)
+            lambda pcm: render_deepgram(pcm, encoding, container, rate), (kind, codec, rate)
 
     def openai_error(err: ApiError, request_id: str) -> dict:
         kind = {429: "rate_limit_exceeded", 500: "server_error", 503: "server_error"}.get(err.status,
@@ -377,37 +408,6 @@ class _KeepSend:
         await self.app(scope, receive, send)
 
 
-def _abort(scope: dict, *, reset: bool) -> bool:
-    """Drop the client connection now (uvicorn: the transport behind `send`). True if it worked."""
-    owner = getattr(scope.get("narrate.send"), "__self__", None)
-    transport = getattr(owner, "transport", None)
-    if transport is None:
-        return False
-    if reset:  # linger 0: the peer sees a TCP reset, not a clean close
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-            except OSError:
-                pass
-    transport.abort()
-    return True
-
-
-class _Truncated:
-    """Headers promising the whole body, half of it, then the connection drops."""
-
-    def __init__(self, body: bytes, content_type: str, headers: dict[str, str]) -> None:
-        self.body, self.content_type, self.headers = body, content_type, headers
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        raw = [(k.encode(), v.encode()) for k, v in {**self.headers, "content-type": self.content_type}.items()]
-        await send({"type": "http.response.start", "status": 200, "headers": raw})
-        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
-        await asyncio.sleep(0.01)  # let the partial body leave before the socket closes
-        _abort(scope, reset=False)
-
-
 # -------------------------------------------------------------------------------------- running
 
 def _server(app: Any, log_level: str) -> Any:
@@ -419,11 +419,12 @@ def _server(app: Any, log_level: str) -> Any:
 
 
 def run(host: str = "127.0.0.1", port: int = 8000, *, latency_ms: float = 0.0, fault_rate: float = 0.0,
-        faults: tuple[str, ...] | list[str] = FAULTS, slow_ms: float = 1000.0, retry_after_s: float = 1.0,
-        seed: int | None = None, log_level: str = "info", engine: Provider | None = None) -> None:
+        faults: tuple[str, ...] | list[str] = DEFAULT_FAULTS, slow_ms: float = 1000.0, retry_after_s: float = 1.0,
+        seed: int | None = None, log_level: str = "info", engine: Provider | None = None,
+        drip_ms: float = 2000.0) -> None:
     """Serve until interrupted (what `narrate serve` calls). `engine` defaults to the embedded espeak."""
     opts = ServeOptions(latency_ms=latency_ms, fault_rate=fault_rate, faults=tuple(faults), slow_ms=slow_ms,
-                        retry_after_s=retry_after_s, seed=seed)
+                        retry_after_s=retry_after_s, seed=seed, drip_ms=drip_ms)
     server = _server(create_app(opts, engine=engine), log_level)
     sock = _bind(host, port)
     server.run(sockets=[sock])

@@ -179,9 +179,10 @@ def test_providers_through_faulty_server_pay_each_text_once():
         engine = None
     except ImportError:  # pragma: no cover - the engine lands separately
         engine = ToneEngine()
-    options = ServeOptions(fault_rate=0.3, faults=FAULTS, slow_ms=200, retry_after_s=5, seed=7)
+    # Every fault, the new ones too: a drip outlasts the 8 s attempt deadline, an endless body the size cap.
+    options = ServeOptions(fault_rate=0.3, faults=FAULTS, slow_ms=200, retry_after_s=5, seed=7, drip_ms=500)
     with BackgroundServer(options, engine=engine) as srv, http.set_testing() as retries:
-        common = dict(max_attempts=15, timeout_s=10, concurrency=8)
+        common = dict(max_attempts=15, timeout_s=8, concurrency=8)
         providers = {
             "openai": create_provider(ProviderConfig("local-openai", "openai", base_url=f"{srv.url}/v1", **common)),
             "deepgram": create_provider(ProviderConfig("local-dg", "deepgram", base_url=srv.url, **common)),

@@ -24,7 +24,6 @@ import httpx
 from ..errors import InvalidAudioError, ProviderError
 from .responses import REQUEST_ID_HEADERS, header_value
 
-CHUNK_BYTES = 64 * 1024
 
 
 class Watchdog:
@@ -69,7 +68,7 @@ def read_body(response: httpx.Response, *, provider: str, max_bytes: int, deadli
     buf = bytearray()
     watchdog = Watchdog(response, deadline)
     try:
-        for chunk in response.iter_bytes(CHUNK_BYTES):
+        for chunk in response.iter_bytes():
             buf += chunk
             if len(buf) > max_bytes:
                 if not strict:
