@@ -242,6 +242,8 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
         engine = create_espeak(ProviderConfig(name="espeak", kind="espeak"))
     speech = SpeechCache(engine, stats, opts.cache_size)
     rng = random.Random(opts.seed)
+    # Its own generator, so the order in which requests finish synthesizing cannot shift the fault sequence.
+    variant_rng = random.Random(None if opts.seed is None else opts.seed + 1)
 
     def pick_fault() -> str | None:
         if opts.faults and rng.random() < opts.fault_rate:
@@ -306,7 +308,7 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
             return serve_faults.Truncated(body, content_type, headers)
         if fault == "wrongformat":
             stats.count("by_status", "200")
-            variant = rng.choice(serve_faults.wrong_choices(kind, codec))
+            variant = variant_rng.choice(serve_faults.wrong_choices(kind, codec))
             wrong = await run_in_threadpool(render_wrong, pcm, variant, rate)
             return Response(wrong, media_type=content_type, headers={**headers, "content-length": str(len(wrong))})
         if fault == "endless":
