@@ -13,7 +13,7 @@ and half the body, then the connection drops), html200 (an HTML page with status
 `slow_ms` before an otherwise good answer), wrongformat (status 200 and the requested content type,
 but another encoding: MP3 or WAV for raw PCM, raw PCM for G.711, raw samples for WAV...), endless
 (status 200 and a body that never ends), drip (the true Content-Length, then one byte every `drip_ms`).
-The last three are in serve_faults.py; `DEFAULT_FAULTS` (what `--faults` defaults to) leaves them
+The last three are in serve_faults.py, the API shapes in serve_formats.py; `DEFAULT_FAULTS` (what `--faults` defaults to) leaves them
 out, so a plain `--fault-rate` run keeps its old meaning. `syntheses` counts only complete, good
 answers: what a real provider would bill. The engine is not thread-safe, so synthesis runs in worker threads behind
 its lock, and an LRU of decoded audio keeps repeated texts (benchmarks) from measuring the engine.
@@ -26,7 +26,6 @@ import hashlib
 import json
 import random
 import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -35,28 +34,21 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import serve_faults
-
 from .audio.decode import decode
-from .audio.encode import encode, wav_bytes
-from .audio.formats import OutputFormat
 from .audio.pcm import Pcm
 from .errors import NarrateError
 from .providers.base import Provider, ProviderConfig, SynthesisRequest
 
+# Re-exported: tests and benchmarks import these from narrate.serve.
+from .serve_formats import (CONTENT_TYPES, OPENAI_FORMATS, OPENAI_PCM_RATE, OPENAI_VOICES, ApiError, deepgram_format,
+                            engine_voice, ffmpeg_encode, render_deepgram, render_openai, render_wrong)
+
+__all__ = ["CONTENT_TYPES", "DEFAULT_FAULTS", "FAULTS", "OPENAI_FORMATS", "OPENAI_PCM_RATE", "OPENAI_VOICES", "ApiError",
+           "BackgroundServer", "ServeOptions", "Stats", "create_app", "deepgram_format", "engine_voice",
+           "ffmpeg_encode", "render_deepgram", "render_openai", "render_wrong", "run", "text_hash"]
+
 DEFAULT_FAULTS = ("429", "500", "503", "reset", "truncated", "html200", "slow")
 FAULTS = (*DEFAULT_FAULTS, "wrongformat", "endless", "drip")
-OPENAI_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
-# OpenAI's built-in voices, spread over the engine's English voices so they sound different.
-OPENAI_VOICES: dict[str, str] = {
-    "alloy": "en-us", "ash": "en-us+m3", "ballad": "en-gb+m2", "coral": "en-us+f2", "echo": "en-gb",
-    "fable": "en-gb-x-rp", "onyx": "en-us+m1", "nova": "en-us+f3", "sage": "en-gb+f2", "shimmer": "en-us+f4",
-    "verse": "en-us+m2", "marin": "en-gb+f3", "cedar": "en-gb+m3",
-}
-OPENAI_PCM_RATE = 24000  # OpenAI's `pcm` is headerless 24 kHz s16le
-FFMPEG_ARGS = {"mp3": ["-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3"], "flac": ["-c:a", "flac", "-f", "flac"],
-               "opus": ["-c:a", "libopus", "-b:a", "32k", "-f", "ogg"], "aac": ["-c:a", "aac", "-b:a", "64k", "-f", "adts"]}
-CONTENT_TYPES = {"mp3": "audio/mpeg", "flac": "audio/flac", "opus": "audio/ogg", "aac": "audio/aac", "wav": "audio/wav",
-                 "pcm": "application/octet-stream"}
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body>maintenance</body></html>"
 
 
@@ -108,12 +100,6 @@ class Stats:
             self.by_status.clear(), self.faults.clear(), self.syntheses.clear()
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, param: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.param = status, message, param
-
-
 # ------------------------------------------------------------------------------------- engine
 
 class SpeechCache:
@@ -139,79 +125,6 @@ class SpeechCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return pcm
-
-
-def engine_voice(voice: str, language: str | None = None) -> tuple[str, str]:
-    """(engine voice, language) for an OpenAI voice name, a Deepgram model, or an engine voice name."""
-    if voice in OPENAI_VOICES:
-        return OPENAI_VOICES[voice], "en-US"
-    parts = voice.split("-")
-    if voice.startswith("aura") and len(parts) >= 3:  # aura-2-thalia-en / aura-asteria-en
-        name, lang = parts[-2], parts[-1]
-        variants = ("", "+f2", "+m3", "+f3", "+m1", "+f4", "+m2")
-        pick = variants[int(hashlib.sha256(name.encode()).hexdigest(), 16) % len(variants)]
-        return f"{lang}{pick}", lang
-    return voice, language or (voice.split("+")[0] if voice else "en-US")
-
-
-def ffmpeg_encode(pcm: Pcm, fmt: str) -> bytes:
-    import imageio_ffmpeg
-
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "wav", "-i", "pipe:0",
-           *FFMPEG_ARGS[fmt], "pipe:1"]
-    done = subprocess.run(cmd, input=wav_bytes(pcm), capture_output=True, timeout=60, check=False)
-    if done.returncode != 0:
-        raise ApiError(500, f"ffmpeg could not encode {fmt}")
-    return done.stdout
-
-
-def render_wrong(pcm: Pcm, variant: str, rate: int) -> bytes:
-    """A body in `variant` ("mp3", "wav", "pcm", "mulaw"; see serve_faults.wrong_choices) at `rate`."""
-    if variant == "mp3":
-        return ffmpeg_encode(pcm, "mp3")
-    encoding, container = {"wav": ("pcm_s16le", "wav"), "pcm": ("pcm_s16le", "raw"), "mulaw": ("mulaw", "raw")}[variant]
-    return encode(pcm, OutputFormat(variant, "", rate, encoding, container))
-
-
-def render_openai(pcm: Pcm, response_format: str) -> bytes:
-    if response_format == "pcm":
-        return encode(pcm, OutputFormat("pcm", "pcm", OPENAI_PCM_RATE, "pcm_s16le", "raw"))
-    if response_format == "wav":
-        return encode(pcm, OutputFormat("wav", "wav", OPENAI_PCM_RATE, "pcm_s16le", "wav"))
-    return ffmpeg_encode(pcm, response_format)
-
-
-DEEPGRAM_RATES = {"linear16": {8000, 16000, 24000, 32000, 48000}, "mulaw": {8000, 16000}, "alaw": {8000, 16000},
-                  "mp3": {22050}, "flac": {8000, 16000, 22050, 24000, 32000, 48000}}
-
-
-def deepgram_format(query: dict[str, str]) -> tuple[str, str, int]:
-    """(encoding, container, sample_rate) from /v1/speak's query, with the documented defaults."""
-    encoding = query.get("encoding", "linear16")
-    if encoding not in DEEPGRAM_RATES:
-        raise ApiError(400, f"unsupported encoding {encoding!r} (narrate serve: {', '.join(DEEPGRAM_RATES)})", "encoding")
-    default_rate = {"mp3": 22050, "mulaw": 8000, "alaw": 8000}.get(encoding, 24000)
-    try:
-        rate = int(query.get("sample_rate", default_rate))
-    except ValueError:
-        raise ApiError(400, "sample_rate must be an integer", "sample_rate") from None
-    if rate not in DEEPGRAM_RATES[encoding]:
-        raise ApiError(400, f"sample_rate {rate} is not supported for {encoding}", "sample_rate")
-    container = query.get("container", "wav" if encoding in ("linear16", "mulaw", "alaw") else "none")
-    if container not in ("wav", "none") or (container == "wav" and encoding not in ("linear16", "mulaw", "alaw")):
-        raise ApiError(400, f"container {container!r} is not supported for {encoding}", "container")
-    return encoding, container, rate
-
-
-def render_deepgram(pcm: Pcm, encoding: str, container: str, rate: int) -> tuple[bytes, str]:
-    if encoding in ("mp3", "flac"):
-        from .audio.resample import resample
-        return ffmpeg_encode(resample(pcm, rate), encoding), CONTENT_TYPES[encoding]
-    codec = {"linear16": "pcm_s16le", "mulaw": "mulaw", "alaw": "alaw"}[encoding]
-    data = encode(pcm, OutputFormat(encoding, "", rate, codec, "wav" if container == "wav" else "raw"))
-    if container == "wav":
-        return data, "audio/wav"
-    return data, {"linear16": "audio/l16", "mulaw": "audio/basic", "alaw": "audio/x-alaw-basic"}[encoding]
 
 
 # ------------------------------------------------------------------------------------------ app
