@@ -13,10 +13,11 @@ and half the body, then the connection drops), html200 (an HTML page with status
 `slow_ms` before an otherwise good answer), wrongformat (status 200 and the requested content type,
 but another encoding: MP3 or WAV for raw PCM, raw PCM for G.711, raw samples for WAV...), endless
 (status 200 and a body that never ends), drip (the true Content-Length, then one byte every `drip_ms`).
-The last three are in serve_faults.py, the API shapes in serve_formats.py; `DEFAULT_FAULTS` (what `--faults` defaults to) leaves them
-out, so a plain `--fault-rate` run keeps its old meaning. `syntheses` counts only complete, good
-answers: what a real provider would bill. The engine is not thread-safe, so synthesis runs in worker threads behind
-its lock, and an LRU of decoded audio keeps repeated texts (benchmarks) from measuring the engine.
+The last three are in serve_faults.py, the API shapes in serve_formats.py. `DEFAULT_FAULTS` (what
+`--faults` defaults to) leaves them out, so a plain `--fault-rate` run keeps its old meaning.
+`syntheses` counts only complete, good answers: what a real provider would bill. The engine is not
+thread-safe, so synthesis runs in worker threads behind its lock, and an LRU of decoded audio keeps
+repeated texts (benchmarks) from measuring the engine.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ from .providers.base import Provider, ProviderConfig, SynthesisRequest
 from .serve_formats import (CONTENT_TYPES, OPENAI_FORMATS, OPENAI_PCM_RATE, OPENAI_VOICES, ApiError, deepgram_format,
                             engine_voice, ffmpeg_encode, render_deepgram, render_openai, render_wrong)
 
-__all__ = ["CONTENT_TYPES", "DEFAULT_FAULTS", "FAULTS", "OPENAI_FORMATS", "OPENAI_PCM_RATE", "OPENAI_VOICES", "ApiError",
-           "BackgroundServer", "ServeOptions", "Stats", "create_app", "deepgram_format", "engine_voice",
+__all__ = ["CONTENT_TYPES", "DEFAULT_FAULTS", "FAULTS", "OPENAI_FORMATS", "OPENAI_PCM_RATE", "OPENAI_VOICES",
+           "ApiError", "BackgroundServer", "ServeOptions", "Stats", "create_app", "deepgram_format", "engine_voice",
            "ffmpeg_encode", "render_deepgram", "render_openai", "render_wrong", "run", "text_hash"]
 
 DEFAULT_FAULTS = ("429", "500", "503", "reset", "truncated", "html200", "slow")

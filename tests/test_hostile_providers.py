@@ -66,7 +66,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
-        self.server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))  # type: ignore[attr-defined]
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.server.requests.append((self.path, headers, body))  # type: ignore[attr-defined]
         self.server.script(self, body)  # type: ignore[attr-defined]
 
     def reply(self, status: int, body: bytes, content_type: str, **headers: str) -> None:
