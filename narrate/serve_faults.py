@@ -17,9 +17,11 @@ app's outermost layer stores in the scope as "narrate.send").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 ENDLESS_MAX_S = 120.0
 ENDLESS_MAX_BYTES = 4 * 1024**3
@@ -27,11 +29,11 @@ DRIP_MAX_S = 600.0
 ENDLESS_CHUNK = 64 * 1024
 
 
-def _owner(scope: dict) -> Any:
+def _owner(scope: dict[str, Any]) -> Any:
     return getattr(scope.get("narrate.send"), "__self__", None)
 
 
-def abort(scope: dict, *, reset: bool) -> bool:
+def abort(scope: dict[str, Any], *, reset: bool) -> bool:
     """Drop the client connection now. True if it worked."""
     transport = getattr(_owner(scope), "transport", None)
     if transport is None:
@@ -39,15 +41,13 @@ def abort(scope: dict, *, reset: bool) -> bool:
     if reset:  # linger 0: the peer sees a TCP reset, not a clean close
         sock = transport.get_extra_info("socket")
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-            except OSError:
-                pass
     transport.abort()
     return True
 
 
-def client_gone(scope: dict) -> bool:
+def client_gone(scope: dict[str, Any]) -> bool:
     """True once the client has closed the connection (uvicorn's cycle flag, or a closing transport)."""
     owner = _owner(scope)
     if owner is None:
@@ -56,7 +56,7 @@ def client_gone(scope: dict) -> bool:
     return bool(getattr(owner, "disconnected", False) or (transport is not None and transport.is_closing()))
 
 
-def _start(status: int, headers: dict[str, str], content_type: str) -> dict:
+def _start(status: int, headers: dict[str, str], content_type: str) -> dict[str, Any]:
     raw = [(k.encode(), v.encode()) for k, v in {**headers, "content-type": content_type}.items()]
     return {"type": "http.response.start", "status": status, "headers": raw}
 
@@ -67,7 +67,7 @@ class Truncated:
     def __init__(self, body: bytes, content_type: str, headers: dict[str, str]) -> None:
         self.body, self.content_type, self.headers = body, content_type, headers
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send(_start(200, self.headers, self.content_type))
         await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
         await asyncio.sleep(0.01)  # let the partial body leave before the socket closes
@@ -82,7 +82,7 @@ class Endless:
         self.headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
         self.chunk = (body * (ENDLESS_CHUNK // max(1, len(body)) + 1))[:ENDLESS_CHUNK] if body else b"\0" * 1024
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send(_start(200, self.headers, self.content_type))
         started, sent = time.monotonic(), 0
         while not client_gone(scope) and sent < ENDLESS_MAX_BYTES and time.monotonic() - started < ENDLESS_MAX_S:
@@ -100,7 +100,7 @@ class Drip:
         self.body, self.content_type, self.headers = body, content_type, headers
         self.interval_s, self.on_complete = interval_s, on_complete
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send(_start(200, {**self.headers, "content-length": str(len(self.body))}, self.content_type))
         started = time.monotonic()
         for i in range(len(self.body)):

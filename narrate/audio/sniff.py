@@ -32,7 +32,7 @@ bodies under 800 samples or with no energy are not (the duration and silence che
 from __future__ import annotations
 
 import re
-import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -238,7 +238,7 @@ def _mpeg_frame_length(data: bytes, off: int) -> int | None:
     """The length of the MPEG audio frame whose header is at `off`, or None if no valid header is there."""
     if off + 4 > len(data):
         return None
-    (h,) = struct.unpack_from(">I", data, off)
+    h = int.from_bytes(data[off:off + 4], "big")
     if h >> 21 != 0x7FF:
         return None
     version, layer_bits = (h >> 19) & 3, (h >> 17) & 3
@@ -274,7 +274,7 @@ def _adts_frames(data: bytes, limit: int = 3) -> int:
     return _chain(data, _adts_frame_length, limit)
 
 
-def _chain(data: bytes, frame_length, limit: int) -> int:  # type: ignore[no-untyped-def]
+def _chain(data: bytes, frame_length: Callable[[bytes, int], int | None], limit: int) -> int:
     off, count = 0, 0
     while count < limit:
         length = frame_length(data, off)

@@ -15,6 +15,7 @@ Content-Length is a truncated download (real servers make h11 raise earlier; moc
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -23,7 +24,6 @@ import httpx
 
 from ..errors import InvalidAudioError, ProviderError
 from .responses import REQUEST_ID_HEADERS, header_value
-
 
 
 class Watchdog:
@@ -41,11 +41,9 @@ class Watchdog:
 
     def _fire(self, sock: socket.socket) -> None:
         self.fired = True
-        try:
-            # socket.socket's own shutdown, also for an SSLSocket: end the blocked recv, not the TLS state.
+        # socket.socket's own shutdown, also for an SSLSocket: end the blocked recv, not the TLS state.
+        with contextlib.suppress(OSError):
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def cancel(self) -> None:
         if self._timer is not None:
