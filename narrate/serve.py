@@ -10,9 +10,14 @@ embedded engine, with latency and fault injection, for integration tests, benchm
 Faults (`fault_rate` per request, chosen uniformly from `faults`): 429 (with Retry-After and
 retry-after-ms), 500, 503, reset (the connection is aborted before any response), truncated (headers
 and half the body, then the connection drops), html200 (an HTML page with status 200), slow (an extra
-`slow_ms` before an otherwise good answer). `syntheses` counts only complete, good answers: what a
-real provider would bill. The engine is not thread-safe, so synthesis runs in worker threads behind
-its lock, and an LRU of decoded audio keeps repeated texts (benchmarks) from measuring the engine.
+`slow_ms` before an otherwise good answer), wrongformat (status 200 and the requested content type,
+but another encoding: MP3 or WAV for raw PCM, raw PCM for G.711, raw samples for WAV...), endless
+(status 200 and a body that never ends), drip (the true Content-Length, then one byte every `drip_ms`).
+The last three are in serve_faults.py, the API shapes in serve_formats.py. `DEFAULT_FAULTS` (what
+`--faults` defaults to) leaves them out, so a plain `--fault-rate` run keeps its old meaning.
+`syntheses` counts only complete, good answers: what a real provider would bill. The engine is not
+thread-safe, so synthesis runs in worker threads behind its lock, and an LRU of decoded audio keeps
+repeated texts (benchmarks) from measuring the engine.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ import hashlib
 import json
 import random
 import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -30,26 +34,22 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from . import serve_faults
 from .audio.decode import decode
-from .audio.encode import encode, wav_bytes
-from .audio.formats import OutputFormat
 from .audio.pcm import Pcm
 from .errors import NarrateError
 from .providers.base import Provider, ProviderConfig, SynthesisRequest
 
-FAULTS = ("429", "500", "503", "reset", "truncated", "html200", "slow")
-OPENAI_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
-# OpenAI's built-in voices, spread over the engine's English voices so they sound different.
-OPENAI_VOICES: dict[str, str] = {
-    "alloy": "en-us", "ash": "en-us+m3", "ballad": "en-gb+m2", "coral": "en-us+f2", "echo": "en-gb",
-    "fable": "en-gb-x-rp", "onyx": "en-us+m1", "nova": "en-us+f3", "sage": "en-gb+f2", "shimmer": "en-us+f4",
-    "verse": "en-us+m2", "marin": "en-gb+f3", "cedar": "en-gb+m3",
-}
-OPENAI_PCM_RATE = 24000  # OpenAI's `pcm` is headerless 24 kHz s16le
-FFMPEG_ARGS = {"mp3": ["-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3"], "flac": ["-c:a", "flac", "-f", "flac"],
-               "opus": ["-c:a", "libopus", "-b:a", "32k", "-f", "ogg"], "aac": ["-c:a", "aac", "-b:a", "64k", "-f", "adts"]}
-CONTENT_TYPES = {"mp3": "audio/mpeg", "flac": "audio/flac", "opus": "audio/ogg", "aac": "audio/aac", "wav": "audio/wav",
-                 "pcm": "application/octet-stream"}
+# Re-exported: tests and benchmarks import these from narrate.serve.
+from .serve_formats import (CONTENT_TYPES, OPENAI_FORMATS, OPENAI_PCM_RATE, OPENAI_VOICES, ApiError, deepgram_format,
+                            engine_voice, ffmpeg_encode, render_deepgram, render_openai, render_wrong)
+
+__all__ = ["CONTENT_TYPES", "DEFAULT_FAULTS", "FAULTS", "OPENAI_FORMATS", "OPENAI_PCM_RATE", "OPENAI_VOICES",
+           "ApiError", "BackgroundServer", "ServeOptions", "Stats", "create_app", "deepgram_format", "engine_voice",
+           "ffmpeg_encode", "render_deepgram", "render_openai", "render_wrong", "run", "text_hash"]
+
+DEFAULT_FAULTS = ("429", "500", "503", "reset", "truncated", "html200", "slow")
+FAULTS = (*DEFAULT_FAULTS, "wrongformat", "endless", "drip")
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body>maintenance</body></html>"
 
 
@@ -62,8 +62,9 @@ def text_hash(text: str) -> str:
 class ServeOptions:
     latency_ms: float = 0.0
     fault_rate: float = 0.0
-    faults: tuple[str, ...] = FAULTS
+    faults: tuple[str, ...] = DEFAULT_FAULTS
     slow_ms: float = 1000.0
+    drip_ms: float = 2000.0  # one byte per this many ms (the `drip` fault)
     retry_after_s: float = 1.0
     seed: int | None = None
     cache_size: int = 1024
@@ -100,12 +101,6 @@ class Stats:
             self.by_status.clear(), self.faults.clear(), self.syntheses.clear()
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, param: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.param = status, message, param
-
-
 # ------------------------------------------------------------------------------------- engine
 
 class SpeechCache:
@@ -131,71 +126,6 @@ class SpeechCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return pcm
-
-
-def engine_voice(voice: str, language: str | None = None) -> tuple[str, str]:
-    """(engine voice, language) for an OpenAI voice name, a Deepgram model, or an engine voice name."""
-    if voice in OPENAI_VOICES:
-        return OPENAI_VOICES[voice], "en-US"
-    parts = voice.split("-")
-    if voice.startswith("aura") and len(parts) >= 3:  # aura-2-thalia-en / aura-asteria-en
-        name, lang = parts[-2], parts[-1]
-        variants = ("", "+f2", "+m3", "+f3", "+m1", "+f4", "+m2")
-        pick = variants[int(hashlib.sha256(name.encode()).hexdigest(), 16) % len(variants)]
-        return f"{lang}{pick}", lang
-    return voice, language or (voice.split("+")[0] if voice else "en-US")
-
-
-def ffmpeg_encode(pcm: Pcm, fmt: str) -> bytes:
-    import imageio_ffmpeg
-
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "wav", "-i", "pipe:0",
-           *FFMPEG_ARGS[fmt], "pipe:1"]
-    done = subprocess.run(cmd, input=wav_bytes(pcm), capture_output=True, timeout=60, check=False)
-    if done.returncode != 0:
-        raise ApiError(500, f"ffmpeg could not encode {fmt}")
-    return done.stdout
-
-
-def render_openai(pcm: Pcm, response_format: str) -> bytes:
-    if response_format == "pcm":
-        return encode(pcm, OutputFormat("pcm", "pcm", OPENAI_PCM_RATE, "pcm_s16le", "raw"))
-    if response_format == "wav":
-        return encode(pcm, OutputFormat("wav", "wav", OPENAI_PCM_RATE, "pcm_s16le", "wav"))
-    return ffmpeg_encode(pcm, response_format)
-
-
-DEEPGRAM_RATES = {"linear16": {8000, 16000, 24000, 32000, 48000}, "mulaw": {8000, 16000}, "alaw": {8000, 16000},
-                  "mp3": {22050}, "flac": {8000, 16000, 22050, 24000, 32000, 48000}}
-
-
-def deepgram_format(query: dict[str, str]) -> tuple[str, str, int]:
-    """(encoding, container, sample_rate) from /v1/speak's query, with the documented defaults."""
-    encoding = query.get("encoding", "linear16")
-    if encoding not in DEEPGRAM_RATES:
-        raise ApiError(400, f"unsupported encoding {encoding!r} (narrate serve: {', '.join(DEEPGRAM_RATES)})", "encoding")
-    default_rate = {"mp3": 22050, "mulaw": 8000, "alaw": 8000}.get(encoding, 24000)
-    try:
-        rate = int(query.get("sample_rate", default_rate))
-    except ValueError:
-        raise ApiError(400, "sample_rate must be an integer", "sample_rate") from None
-    if rate not in DEEPGRAM_RATES[encoding]:
-        raise ApiError(400, f"sample_rate {rate} is not supported for {encoding}", "sample_rate")
-    container = query.get("container", "wav" if encoding in ("linear16", "mulaw", "alaw") else "none")
-    if container not in ("wav", "none") or (container == "wav" and encoding not in ("linear16", "mulaw", "alaw")):
-        raise ApiError(400, f"container {container!r} is not supported for {encoding}", "container")
-    return encoding, container, rate
-
-
-def render_deepgram(pcm: Pcm, encoding: str, container: str, rate: int) -> tuple[bytes, str]:
-    if encoding in ("mp3", "flac"):
-        from .audio.resample import resample
-        return ffmpeg_encode(resample(pcm, rate), encoding), CONTENT_TYPES[encoding]
-    codec = {"linear16": "pcm_s16le", "mulaw": "mulaw", "alaw": "alaw"}[encoding]
-    data = encode(pcm, OutputFormat(encoding, "", rate, codec, "wav" if container == "wav" else "raw"))
-    if container == "wav":
-        return data, "audio/wav"
-    return data, {"linear16": "audio/l16", "mulaw": "audio/basic", "alaw": "audio/x-alaw-basic"}[encoding]
 
 
 # ------------------------------------------------------------------------------------------ app
@@ -226,6 +156,8 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
         engine = create_espeak(ProviderConfig(name="espeak", kind="espeak"))
     speech = SpeechCache(engine, stats, opts.cache_size)
     rng = random.Random(opts.seed)
+    # Its own generator, so the order in which requests finish synthesizing cannot shift the fault sequence.
+    variant_rng = random.Random(None if opts.seed is None else opts.seed + 1)
 
     def pick_fault() -> str | None:
         if opts.faults and rng.random() < opts.fault_rate:
@@ -246,7 +178,7 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
                 raise ApiError(400, "the body is not JSON") from None
             if not isinstance(payload, dict):
                 raise ApiError(400, "the body must be a JSON object")
-            text, voice, language, speed, render = parse(request, payload)
+            text, voice, language, speed, render, (kind, codec, rate) = parse(request, payload)
         except ApiError as err:
             stats.count("by_status", str(err.status))
             return JSONResponse(error_body(err, request_id), status_code=err.status, headers=_ids(api, request_id))
@@ -265,7 +197,7 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
             return JSONResponse(error_body(ApiError(status, message), request_id), status_code=status, headers=headers)
         if fault == "reset":
             stats.count("by_status", "reset")
-            _abort(request.scope, reset=True)
+            serve_faults.abort(request.scope, reset=True)
             await asyncio.sleep(0)  # let the server see the connection go, so it drops what follows
             return Response(b"", status_code=500)  # never reaches the client
         if fault == "html200":
@@ -287,7 +219,19 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
             headers.update({"dg-char-count": str(len(text)), "dg-model-name": voice})
         if fault == "truncated":
             stats.count("by_status", "truncated")
-            return _Truncated(body, content_type, headers)
+            return serve_faults.Truncated(body, content_type, headers)
+        if fault == "wrongformat":
+            stats.count("by_status", "200")
+            variant = variant_rng.choice(serve_faults.wrong_choices(kind, codec))
+            wrong = await run_in_threadpool(render_wrong, pcm, variant, rate)
+            return Response(wrong, media_type=content_type, headers={**headers, "content-length": str(len(wrong))})
+        if fault == "endless":
+            stats.count("by_status", "endless")
+            return serve_faults.Endless(body, content_type, headers)
+        if fault == "drip":
+            stats.count("by_status", "drip")
+            return serve_faults.Drip(body, content_type, headers, opts.drip_ms / 1000,
+                                     lambda: stats.count("syntheses", text_hash(text)))
         stats.count("by_status", "200")
         stats.count("syntheses", text_hash(text))
         return Response(body, media_type=content_type, headers=headers)
@@ -310,8 +254,9 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
         if extra:
             raise ApiError(400, f"unrecognized request argument(s): {', '.join(sorted(extra))}")
         engine_name, language = engine_voice(voice)
+        kind = {"pcm": "raw", "wav": "wav"}.get(fmt, "compressed")
         return text, engine_name, language, _speed(p.get("speed", 1.0)), \
-            lambda pcm: (render_openai(pcm, fmt), CONTENT_TYPES[fmt])
+            lambda pcm: (render_openai(pcm, fmt), CONTENT_TYPES[fmt]), (kind, "pcm_s16le", OPENAI_PCM_RATE)
 
     def parse_deepgram(request: Request, p: dict) -> tuple:
         text = p.get("text")
@@ -320,8 +265,10 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
         query = dict(request.query_params)
         encoding, container, rate = deepgram_format(query)
         engine_name, language = engine_voice(query.get("model", "aura-asteria-en"))
+        kind = "compressed" if encoding in ("mp3", "flac") else ("wav" if container == "wav" else "raw")
+        codec = {"linear16": "pcm_s16le"}.get(encoding, encoding)
         return text, engine_name, language, _speed(query.get("speed", 1.0)), \
-            lambda pcm: render_deepgram(pcm, encoding, container, rate)
+            lambda pcm: render_deepgram(pcm, encoding, container, rate), (kind, codec, rate)
 
     def openai_error(err: ApiError, request_id: str) -> dict:
         kind = {429: "rate_limit_exceeded", 500: "server_error", 503: "server_error"}.get(err.status,
@@ -377,37 +324,6 @@ class _KeepSend:
         await self.app(scope, receive, send)
 
 
-def _abort(scope: dict, *, reset: bool) -> bool:
-    """Drop the client connection now (uvicorn: the transport behind `send`). True if it worked."""
-    owner = getattr(scope.get("narrate.send"), "__self__", None)
-    transport = getattr(owner, "transport", None)
-    if transport is None:
-        return False
-    if reset:  # linger 0: the peer sees a TCP reset, not a clean close
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-            except OSError:
-                pass
-    transport.abort()
-    return True
-
-
-class _Truncated:
-    """Headers promising the whole body, half of it, then the connection drops."""
-
-    def __init__(self, body: bytes, content_type: str, headers: dict[str, str]) -> None:
-        self.body, self.content_type, self.headers = body, content_type, headers
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        raw = [(k.encode(), v.encode()) for k, v in {**self.headers, "content-type": self.content_type}.items()]
-        await send({"type": "http.response.start", "status": 200, "headers": raw})
-        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
-        await asyncio.sleep(0.01)  # let the partial body leave before the socket closes
-        _abort(scope, reset=False)
-
-
 # -------------------------------------------------------------------------------------- running
 
 def _server(app: Any, log_level: str) -> Any:
@@ -419,11 +335,12 @@ def _server(app: Any, log_level: str) -> Any:
 
 
 def run(host: str = "127.0.0.1", port: int = 8000, *, latency_ms: float = 0.0, fault_rate: float = 0.0,
-        faults: tuple[str, ...] | list[str] = FAULTS, slow_ms: float = 1000.0, retry_after_s: float = 1.0,
-        seed: int | None = None, log_level: str = "info", engine: Provider | None = None) -> None:
+        faults: tuple[str, ...] | list[str] = DEFAULT_FAULTS, slow_ms: float = 1000.0, retry_after_s: float = 1.0,
+        seed: int | None = None, log_level: str = "info", engine: Provider | None = None,
+        drip_ms: float = 2000.0) -> None:
     """Serve until interrupted (what `narrate serve` calls). `engine` defaults to the embedded espeak."""
     opts = ServeOptions(latency_ms=latency_ms, fault_rate=fault_rate, faults=tuple(faults), slow_ms=slow_ms,
-                        retry_after_s=retry_after_s, seed=seed)
+                        retry_after_s=retry_after_s, seed=seed, drip_ms=drip_ms)
     server = _server(create_app(opts, engine=engine), log_level)
     sock = _bind(host, port)
     server.run(sockets=[sock])

@@ -20,6 +20,8 @@ def _isolated_env(monkeypatch, tmp_path):
     for var in list(os.environ):
         if var == "NARRATE_CACHE" or var.endswith("_API_KEY") or var.startswith("AZURE_SPEECH"):
             monkeypatch.delenv(var, raising=False)
+    from narrate.providers import secrets  # keys registered for masking by one test must not mask the next's text
+    secrets.clear()
 
 
 @pytest.fixture

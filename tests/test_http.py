@@ -3,7 +3,13 @@ key lookup, and RestClient's retry loop against httpx.MockTransport (no waits: h
 
 from __future__ import annotations
 
+import base64
+import gzip
 import logging
+import socket
+import threading
+import time
+import urllib.parse
 
 import httpx
 import pytest
@@ -290,3 +296,162 @@ def test_transport_error_messages_are_scrubbed(retries):
     with pytest.raises(ProviderError) as info:
         client(script, max_attempts=2).call("GET", "/x", handle=ok)
     assert KEY not in str(info.value) and "ConnectError" in str(info.value)
+
+
+# -------------------------------------------------------------- bounded bodies (issue 9 item 4)
+
+class Endless(httpx.SyncByteStream):
+    """A body that never ends (bounded here only so a broken client cannot hang the test run)."""
+
+    def __init__(self, chunk: bytes = b"\x01\x02" * 8192, delay_s: float = 0.0, limit: int = 10**9) -> None:
+        self.chunk, self.delay_s, self.limit, self.sent = chunk, delay_s, limit, 0
+
+    def __iter__(self):
+        while self.sent < self.limit:
+            if self.delay_s:
+                time.sleep(self.delay_s)
+            self.sent += len(self.chunk)
+            yield self.chunk
+
+
+def timed_client(script: Script, timeout_s: float | None, **policy) -> RestClient:
+    return RestClient("mock", base_url="https://api.example.test", policy=RetryPolicy(**policy), timeout_s=timeout_s,
+                      concurrency=2, transport=script.transport)
+
+
+def test_an_endless_200_body_stops_at_the_cap_and_is_retried(retries):
+    stream = Endless()
+    script = Script([httpx.Response(200, stream=stream), httpx.Response(200, content=b"fine")])
+    assert client(script).call("GET", "/x", handle=ok, max_bytes=100_000) == b"fine"
+    assert script.count == 2 and stream.sent <= 100_000 + 16384  # read no further than one chunk past the cap
+    assert "passed the 100000-byte limit" in retries[0].reason
+
+
+def test_a_declared_length_over_the_cap_is_refused_unread(retries):
+    stream = Endless(limit=1)  # would yield once: it must not be read at all
+    script = Script([httpx.Response(200, stream=stream, headers={"content-length": "5000000"})])
+    with pytest.raises(InvalidAudioError, match="5000000 bytes .* over the 1000-byte limit") as info:
+        client(script, max_attempts=2).call("GET", "/x", handle=ok, max_bytes=1000)
+    assert stream.sent == 0 and script.count == 2 and "gave up after 2 attempts" in str(info.value)
+
+
+def test_a_gzip_bomb_is_decoded_under_the_cap_and_identity_is_asked_for(retries):
+    bomb = gzip.compress(bytes(16 * 1024 * 1024), compresslevel=1)  # 16 MiB of zeros in ~70 KiB
+    assert len(bomb) < 100_000
+    script = Script([httpx.Response(200, content=bomb, headers={"content-encoding": "gzip"})])
+    with pytest.raises(InvalidAudioError, match="passed the 1000000-byte limit"):
+        client(script, max_attempts=1).call("GET", "/x", handle=ok, max_bytes=1_000_000)
+    assert script.requests[0].headers["accept-encoding"] == "identity"
+
+
+def test_error_bodies_are_read_only_so_far():
+    stream = Endless()
+    script = Script([httpx.Response(503, stream=stream)])
+    with http.set_testing(), pytest.raises(ProviderError, match="HTTP 503"):
+        client(script, max_attempts=1).call("GET", "/x", handle=ok)
+    assert stream.sent <= http.ERROR_BODY_BYTES + 16384
+
+
+def test_a_drip_fed_body_ends_at_the_attempt_deadline(retries):
+    script = Script([lambda request: httpx.Response(200, stream=Endless(chunk=b"\x01", delay_s=0.05))])
+    started = time.monotonic()
+    with pytest.raises(ProviderError) as info:
+        timed_client(script, timeout_s=0.5, max_attempts=2).call("GET", "/x", handle=ok)
+    elapsed = time.monotonic() - started
+    assert 0.9 <= elapsed < 2.0, elapsed  # two attempts of 0.5 s each, waits skipped
+    assert "attempt deadline of 0.5s passed" in str(info.value) and info.value.retryable
+    assert script.count == 2
+
+
+def test_the_retry_budget_bounds_an_attempt_too(retries):
+    # No timeout_s: the attempt alone could last 60 s; max_retry_time_s cuts it at 0.6 s.
+    stream = Endless(chunk=b"\x01", delay_s=0.05)
+    script = Script([httpx.Response(200, stream=stream)])
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match="attempt deadline of 0.6s"):
+        timed_client(script, timeout_s=None, max_retry_time_s=0.6).call("GET", "/x", handle=ok)
+    assert time.monotonic() - started < 1.5 and script.count == 1
+
+
+def test_the_default_deadline_grows_with_the_text():
+    rc = timed_client(Script([httpx.Response(200)]), timeout_s=None)
+    assert rc.attempt_budget(0) == 60.0 and rc.attempt_budget(4096) == pytest.approx(264.8)
+    assert timed_client(Script([httpx.Response(200)]), timeout_s=7).attempt_budget(4096) == 7
+
+
+class SilentAfterAFewBytes(threading.Thread):
+    """A raw HTTP server on 127.0.0.1: headers, 10 bytes over 0.5 s, then silence with the socket open."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        conn, _ = self.sock.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 1000\r\n\r\n")
+            for _ in range(10):
+                conn.sendall(b"\x01")
+                time.sleep(0.05)
+            self.done.wait(10)  # silent, connection open: only the watchdog can end the client's read
+
+
+def test_the_watchdog_ends_a_read_blocked_on_a_silent_socket(retries):
+    server = SilentAfterAFewBytes()
+    server.start()
+    rc = RestClient("mock", base_url=f"http://127.0.0.1:{server.port}", policy=RetryPolicy(max_attempts=1),
+                    timeout_s=1.0, concurrency=1)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ProviderError, match=r"attempt deadline of 1.0s passed with 10 body bytes"):
+            rc.call("GET", "/x", handle=ok)
+    finally:
+        server.done.set()
+        rc.close()
+    # The last read began about 0.5 s in with a 1 s read timeout: without the watchdog it would end near 1.5 s.
+    assert time.monotonic() - started < 1.3
+
+
+# --------------------------------------------------------------- masking secrets (issue 9 item 11)
+
+def test_a_key_echoed_in_a_200_body_is_masked_in_errors_and_logs(retries, logs):
+    short = "k9Z"  # any length is masked, and long keys also in URL-encoded and base64 (Basic auth) forms
+    basic = base64.b64encode(f"user:{KEY}".encode()).decode()
+    echo = (f"<html><body>bad auth: Bearer {short} / {urllib.parse.quote(KEY + '/x', safe='')} / Basic {basic}"
+            f"</body></html>").encode()
+    script = Script([httpx.Response(200, content=echo, headers={"content-type": "text/html"})])
+    auth = {"authorization": f"Bearer {short}", "x-other": KEY}
+    rc = RestClient("mock", base_url="https://api.example.test", policy=RetryPolicy(max_attempts=2), timeout_s=5,
+                    concurrency=1, transport=script.transport, auth=lambda: (auth, {}))
+
+    def reject(response: httpx.Response) -> bytes:
+        raise InvalidAudioError(f"HTML body: {response.content.decode()}", provider="mock", retryable=True)
+
+    with pytest.raises(InvalidAudioError) as info:
+        rc.call("GET", "/x", handle=reject)
+    everything = str(info.value) + repr(info.value.__cause__) + logs.text() + " ".join(r.reason for r in retries)
+    for secret in (short, KEY, urllib.parse.quote(KEY, safe=""), basic[8:-4]):
+        assert secret not in everything, secret
+    assert "bad auth" in str(info.value) and "REDACTED" in str(info.value)  # the rest of the message survives
+
+
+def test_base_url_credentials_are_masked_and_any_logger_is_covered(retries):
+    from narrate.providers import secrets
+
+    rc = RestClient("mock", base_url="https://u:pw-9f8e7d@api.example.test", policy=RetryPolicy(), timeout_s=5,
+                    concurrency=1, transport=Script([httpx.Response(200)]).transport)
+    rc.close()
+    secrets.register(*http.url_secrets("https://u:pw-9f8e7d@h.test/?token=abc&v=1"))
+    assert secrets.mask("pw-9f8e7d abc v=1") == "REDACTED REDACTED v=1"  # a short non-secret query value stays
+    handler = Captured()
+    other = logging.getLogger("httpcore.test")  # not narrate's: the record factory masks every logger
+    other.addHandler(handler)
+    other.setLevel(logging.DEBUG)
+    try:
+        other.debug("sent %s", "token abc")
+    finally:
+        other.removeHandler(handler)
+    assert handler.text() == "sent token REDACTED"

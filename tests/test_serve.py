@@ -4,6 +4,7 @@ providers driven concurrently through it with faults (nothing paid twice)."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -162,6 +163,81 @@ def test_html200_and_slow(engine):
             httpx.post(f"{srv.url}/v1/speak", json={"text": "Hi."}, timeout=0.1)
 
 
+@pytest.mark.parametrize("api,request_kw,fmt", [
+    ("openai", {"json": {"model": "m", "input": "Hello there, caller.", "voice": "alloy", "response_format": "pcm"}},
+     AudioFormat("raw", "pcm_s16le", 24000)),
+    ("openai", {"json": {"model": "m", "input": "Hello there, caller.", "voice": "alloy", "response_format": "wav"}},
+     AudioFormat("wav", "pcm_s16le", 24000)),
+    ("deepgram", {"params": {"encoding": "mulaw", "sample_rate": "8000", "container": "none"},
+                  "json": {"text": "Hello there, caller."}}, AudioFormat("raw", "mulaw", 8000)),
+    ("deepgram", {"params": {"encoding": "linear16", "container": "none"}, "json": {"text": "Hello there, caller."}},
+     AudioFormat("raw", "pcm_s16le", 24000)),
+])
+def test_wrongformat_answers_200_with_the_requested_type_and_other_bytes(engine, api, request_kw, fmt):
+    from narrate.errors import InvalidAudioError
+
+    def problem(body: bytes) -> str | None:
+        try:
+            check_audio(body, fmt, "Hello there, caller.", provider="t")
+        except InvalidAudioError as exc:
+            return exc.message.split(": ", 1)[1]
+        return None
+
+    path = "/v1/audio/speech" if api == "openai" else "/v1/speak"
+    problems = set()
+    with faulty(engine, "wrongformat", seed=3) as srv:
+        good_type = None
+        for _ in range(6):  # the variant is picked at random: see several
+            r = post(srv.url + path, **request_kw)
+            assert r.status_code == 200 and int(r.headers["content-length"]) == len(r.content)
+            good_type = good_type or r.headers["content-type"]
+            assert r.headers["content-type"] == good_type  # the server lies about what it sends
+            problems.add(problem(r.content))
+        stats = srv.stats()
+    assert None not in problems and len(problems) >= 2, problems  # every body refused, for more than one reason
+    assert stats["syntheses"] == {} and stats["faults"] == {"wrongformat": 6}
+
+
+def test_endless_streams_until_the_client_leaves(engine):
+    with faulty(engine, "endless") as srv:
+        received = 0
+        with httpx.stream("POST", f"{srv.url}/v1/speak", json={"text": "Hi there."}, timeout=10) as r:
+            assert r.status_code == 200 and "content-length" not in r.headers
+            for chunk in r.iter_bytes():
+                received += len(chunk)
+                if received > 5_000_000:  # far more than 0.5 s of 24 kHz audio: it would never end
+                    break
+        deadline = time.monotonic() + 5
+        while srv.stats()["by_status"].get("endless") != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert httpx.get(f"{srv.url}/health").json() == {"ok": True}  # the server let go and carries on
+        assert srv.stats()["syntheses"] == {}
+
+
+def test_drip_sends_the_true_length_one_byte_at_a_time_and_bills_only_a_complete_body(engine):
+    with faulty(engine, "drip", drip_ms=100) as srv:
+        started = time.monotonic()
+        with httpx.stream("POST", f"{srv.url}/v1/speak", json={"text": "Hi."}, timeout=10) as r:
+            declared = int(r.headers["content-length"])
+            got = b""
+            for chunk in r.iter_bytes():
+                got += chunk
+                if len(got) >= 5:
+                    break
+        elapsed = time.monotonic() - started
+        assert declared > 1000 and len(got) == 5 and 0.35 <= elapsed < 3, elapsed  # ~100 ms per byte
+        assert srv.stats()["syntheses"] == {}
+    # A patient client gets all of it, and then it counts (a tiny body: 2 ms per byte).
+    tiny = ToneEngine()
+    with faulty(tiny, "drip", drip_ms=2) as srv:
+        r = httpx.post(f"{srv.url}/v1/speak", params={"encoding": "mulaw", "sample_rate": "8000",
+                                                      "container": "none"}, json={"text": "Hi"}, timeout=30)
+        deadline = time.monotonic() + 5
+        while not srv.stats()["syntheses"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(r.content) == int(r.headers["content-length"]) and srv.stats()["syntheses"] == {text_hash("Hi"): 1}
+
+
 def test_unknown_fault_is_refused():
     from narrate.errors import NarrateError
 
@@ -179,9 +255,10 @@ def test_providers_through_faulty_server_pay_each_text_once():
         engine = None
     except ImportError:  # pragma: no cover - the engine lands separately
         engine = ToneEngine()
-    options = ServeOptions(fault_rate=0.3, faults=FAULTS, slow_ms=200, retry_after_s=5, seed=7)
+    # Every fault, the new ones too: a drip outlasts the 8 s attempt deadline, an endless body the size cap.
+    options = ServeOptions(fault_rate=0.3, faults=FAULTS, slow_ms=200, retry_after_s=5, seed=7, drip_ms=500)
     with BackgroundServer(options, engine=engine) as srv, http.set_testing() as retries:
-        common = dict(max_attempts=15, timeout_s=10, concurrency=8)
+        common = dict(max_attempts=15, timeout_s=8, concurrency=8)
         providers = {
             "openai": create_provider(ProviderConfig("local-openai", "openai", base_url=f"{srv.url}/v1", **common)),
             "deepgram": create_provider(ProviderConfig("local-dg", "deepgram", base_url=srv.url, **common)),

@@ -12,8 +12,8 @@ import numpy as np
 
 from .. import procs
 from ..errors import AudioError
-from ..providers.base import AudioFormat
 from . import g711
+from .formats import AudioFormat
 from .pcm import Pcm
 from .resample import to_int16
 from .riff import WAVE_FORMAT_ALAW, WAVE_FORMAT_IEEE_FLOAT, WAVE_FORMAT_MULAW, WAVE_FORMAT_PCM, is_riff, parse_wav

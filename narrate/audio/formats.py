@@ -1,4 +1,5 @@
-"""The output formats narrate can write, by the name a manifest uses in `formats:`.
+"""Audio format descriptors: `AudioFormat` (what a provider's bytes are) and the output formats
+narrate can write, by the name a manifest uses in `formats:`.
 
 Why each exists (see ../shared/reference/telephony.md):
 - `ulaw`/`alaw`: headerless G.711 at 8 kHz, what Asterisk plays cheapest.
@@ -11,6 +12,15 @@ Why each exists (see ../shared/reference/telephony.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    """What a provider's bytes are. `container` is "wav" (RIFF), "raw" (headerless) or "mp3"."""
+
+    container: str
+    encoding: str  # "pcm_s16le", "mulaw", "alaw", "mp3"
+    sample_rate: int  # Hz
 
 
 @dataclass(frozen=True)

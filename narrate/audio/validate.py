@@ -1,4 +1,5 @@
-"""Is a provider's 2xx body plausible audio for its text? (DESIGN.md invariant 4: check before caching.)
+"""Is a provider's 2xx body plausible audio for its text, in the encoding that was asked for?
+(DESIGN.md invariants 4 and 9: check before caching.) Also the size cap every response is read under.
 
 Every rejection is an InvalidAudioError with retryable=True: a truncated download or a proxy's
 error page usually goes away on retry, and the retry budget bounds the rest.
@@ -7,9 +8,10 @@ Thresholds:
 - **Empty body**: rejected.
 - **Text instead of audio**: rejected when the content type is text/*, */json, */xml or */html and
   the body does not start with an audio signature (RIFF, ID3, MPEG sync, OggS, fLaC); or when the
-  body itself is printable text (its first 512 bytes decode as UTF-8 with no control characters)
-  starting with `<`, `{` or `[`, or at least 16 bytes long. Audio samples are never 16 printable
-  characters in a row in practice (silence is 0x00 in PCM and 0xFF/0x7F in G.711).
+  body itself is text (see sniff.py).
+- **Not the requested encoding** (sniff.format_problem): another container or codec (MP3 or WAV where
+  raw PCM was asked, raw bytes or MP3 where WAV was asked), a WAV whose format tag, sample width or
+  rate is not the one requested, or raw bytes that are not plausible samples of the requested encoding.
 - **Truncated WAV**: the data chunk declares more bytes than arrived, by more than
   max(64 bytes, 10 ms of audio). Declared sizes of 0x7FFF0000 and above are streaming
   placeholders (0xFFFFFFFF, 0x7FFFFFFF, ...), never real: nobody sends a 2 GB prompt.
@@ -20,6 +22,14 @@ Thresholds:
   for fast voices and abbreviations, and `speed` scales it for requests that asked for fast speech.
 - **Too long**: over (3 * n + 5) / speed seconds: a provider reading out its own error, or a stuck stream.
 - **Silent**: text with letters or digits but no sample louder than 16 (-66 dBFS).
+
+Size cap (`max_body_bytes`): a response is read as a stream and abandoned past
+HEADER_SLACK_BYTES + byte rate x (3 s x len(text) + 5 s) / speed, with the byte rate of the requested
+encoding (16-bit PCM: 2 x rate; G.711: rate; MP3: 320 kbit/s, the highest MPEG-1 Layer III bitrate;
+Opus/Ogg: 510 kbit/s, Opus's maximum), times 4/3 for base64 bodies. That is the "too long" bound
+above over every character, so the cap never cuts a body the duration check would accept. Whatever
+the text, no body may pass HARD_MAX_BODY_BYTES (64 MiB: 10 minutes, Azure's longest output, of 48 kHz
+16-bit mono is 57.6 MB; no provider is asked for more than 24 kHz).
 """
 
 from __future__ import annotations
@@ -29,10 +39,11 @@ import re
 import numpy as np
 
 from ..errors import AudioError, InvalidAudioError
-from ..providers.base import AudioFormat
 from .decode import decode
+from .formats import AudioFormat
 from .pcm import Pcm
 from .riff import is_riff, parse_wav
+from .sniff import format_problem, snippet
 
 TRUNCATION_TOLERANCE_BYTES = 64
 TRUNCATION_TOLERANCE_S = 0.010
@@ -42,10 +53,30 @@ MIN_DURATION_S = 0.05
 MAX_S_PER_CHAR = 3.0
 MAX_EXTRA_S = 5.0
 SILENT_PEAK = 16
+HEADER_SLACK_BYTES = 64 * 1024
+HARD_MAX_BODY_BYTES = 64 * 1024 * 1024
+# Highest byte rates of compressed encodings (bytes/s): MP3 320 kbit/s, Opus 510 kbit/s; others as 16-bit PCM.
+COMPRESSED_BYTE_RATES = {"mp3": 40_000, "opus": 63_750, "ogg": 63_750, "aac": 64_000}
 
 _TEXT_TYPES = re.compile(r"^\s*(text/[\w.+-]+|[\w.+-]+/([\w.+-]+\+)?(json|xml|html))\s*(;|$)", re.I)
 _AUDIO_MAGIC = (b"RIFF", b"RF64", b"ID3", b"OggS", b"fLaC")
-_SECRETISH = re.compile(r"[A-Za-z0-9_\-]{24,}")
+
+
+def max_body_bytes(text: str, fmt: AudioFormat, *, speed: float = 1.0, base64: bool = False) -> int:
+    """The most bytes a response for `text` in `fmt` may have (see the module doc for the assumption)."""
+    speed = speed if speed > 0 else 1.0
+    rate = fmt.sample_rate or 48000
+    if fmt.encoding in ("mulaw", "alaw"):
+        byte_rate = rate
+    elif fmt.encoding in COMPRESSED_BYTE_RATES or fmt.container in COMPRESSED_BYTE_RATES:
+        byte_rate = COMPRESSED_BYTE_RATES.get(fmt.encoding) or COMPRESSED_BYTE_RATES[fmt.container]
+    else:
+        byte_rate = 2 * rate
+    seconds = (MAX_S_PER_CHAR * len(text) + MAX_EXTRA_S) / speed
+    cap = HEADER_SLACK_BYTES + int(byte_rate * seconds)
+    if base64:
+        cap = cap * 4 // 3 + 4
+    return min(cap, HARD_MAX_BODY_BYTES)
 
 
 def check_audio(data: bytes, fmt: AudioFormat, text: str, *, provider: str, content_type: str | None = None,
@@ -62,11 +93,10 @@ def check_audio(data: bytes, fmt: AudioFormat, text: str, *, provider: str, cont
     head = data[:512]
     ctype = (content_type or "").strip()
     if ctype and _TEXT_TYPES.match(ctype) and not _audio_magic(head):
-        raise invalid(f"content type {ctype.split(';')[0]} instead of audio ({len(data)} bytes: {_snippet(head)})")
-    body_text = _as_text(head)
-    if body_text is not None and (body_text.lstrip("\ufeff \t\r\n")[:1] in ("<", "{", "[") or len(head) >= 16):
-        kind = _text_kind(body_text)
-        raise invalid(f"{kind} body instead of audio ({len(data)} bytes: {_snippet(head)})")
+        raise invalid(f"content type {ctype.split(';')[0]} instead of audio ({len(data)} bytes: {snippet(head)})")
+    problem = format_problem(data, fmt)
+    if problem:
+        raise invalid(problem)
 
     if is_riff(data):
         try:
@@ -78,8 +108,6 @@ def check_audio(data: bytes, fmt: AudioFormat, text: str, *, provider: str, cont
         if missing > tolerance:
             raise invalid(f"truncated WAV: data chunk declares {info.declared_size} bytes, "
                           f"{info.data_end - info.data_offset} arrived")
-    elif fmt.container == "raw" and fmt.encoding == "pcm_s16le" and len(data) % 2:
-        raise invalid(f"truncated 16-bit PCM: odd length {len(data)} bytes")
 
     try:
         pcm = decode(data, fmt)
@@ -103,32 +131,3 @@ def check_audio(data: bytes, fmt: AudioFormat, text: str, *, provider: str, cont
 
 def _audio_magic(head: bytes) -> bool:
     return head.startswith(_AUDIO_MAGIC) or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
-
-
-def _as_text(head: bytes) -> str | None:
-    """The head as text if it is printable UTF-8 (a multi-byte character cut at the end is fine)."""
-    try:
-        s = head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 3 or exc.reason != "unexpected end of data":
-            return None
-        s = head[:exc.start].decode("utf-8")
-    return s if s and all(ch.isprintable() or ch in "\t\r\n" for ch in s.lstrip("\ufeff")) else None
-
-
-def _text_kind(s: str) -> str:
-    start = s.lstrip("\ufeff \t\r\n")[:15].lower()
-    if start.startswith(("<!doctype html", "<html")) or "<body" in s.lower():
-        return "HTML"
-    if start.startswith(("{", "[")):
-        return "JSON"
-    if start.startswith("<"):
-        return "XML/HTML"
-    return "text"
-
-
-def _snippet(head: bytes, limit: int = 100) -> str:
-    """A short look at an error body, with long token-like runs (possible keys) redacted."""
-    text = " ".join(head.decode("utf-8", "replace").split())
-    text = _SECRETISH.sub("[redacted]", text)
-    return repr(text[:limit] + ("..." if len(text) > limit else ""))

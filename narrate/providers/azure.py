@@ -86,7 +86,7 @@ class AzureProvider(RestProvider):
 
         return self.http.call("POST", self.endpoint(), content=ssml(request, self.voice(request)).encode("utf-8"),
                               headers={"content-type": "application/ssml+xml", "x-microsoft-outputformat": output_format},
-                              chars=len(request.text), handle=handle)
+                              chars=len(request.text), handle=handle, max_bytes=self.body_cap(request, fmt))
 
     def voices(self) -> list[VoiceInfo]:
         return []  # per-region catalogue (GET /cognitiveservices/voices/list)

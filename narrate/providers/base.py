@@ -5,14 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+# AudioFormat lives in the audio layer (audio imports nothing from providers); re-exported here.
+from ..audio.formats import AudioFormat
 
-@dataclass(frozen=True)
-class AudioFormat:
-    """What a provider's bytes are. `container` is "wav" (RIFF), "raw" (headerless) or "mp3"."""
-
-    container: str
-    encoding: str  # "pcm_s16le", "mulaw", "alaw", "mp3"
-    sample_rate: int
+__all__ = ["AudioFormat", "Provider", "ProviderConfig", "ProviderLimits", "SynthesisRequest", "SynthesisResult",
+           "VoiceInfo"]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
-from .http import RestProvider
+from .http import RestProvider, key_base_url
 from .keys import find_key, require_key
 
 KIND = "deepgram"
@@ -87,8 +87,9 @@ class DeepgramProvider(RestProvider):
 
     def key_params(self, request: SynthesisRequest) -> dict[str, object]:
         key: dict[str, Any] = {"endpoint": "v1/speak", **self.query(request)}
-        if self.base_url != BASE_URL:
-            key["base_url"] = self.base_url
+        base = key_base_url(self.base_url, BASE_URL)  # never credentials: keys are stored and shared
+        if base is not None:
+            key["base_url"] = base
         return key
 
     def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
@@ -99,7 +100,7 @@ class DeepgramProvider(RestProvider):
                                      content_type=response.headers.get("content-type"))
 
         return self.http.call("POST", "/v1/speak", params=self.query(request), json_body={"text": request.text},
-                              chars=len(request.text), handle=handle)
+                              chars=len(request.text), handle=handle, max_bytes=self.body_cap(request, fmt))
 
     def voices(self) -> list[VoiceInfo]:
         return list(VOICES)

@@ -18,7 +18,7 @@ import httpx
 
 from ..errors import ProviderError
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
-from .http import RestProvider, default_classify, public_base_url
+from .http import RestProvider, default_classify, key_base_url
 from .keys import require_key
 
 KIND = "elevenlabs"
@@ -97,8 +97,9 @@ class ElevenLabsProvider(RestProvider):
             body["voice_settings"] = json.dumps(body["voice_settings"], sort_keys=True)
         key: dict[str, object] = {"endpoint": "v1/text-to-speech", "output_format": self.output_format(request)[0],
                                   **body}
-        if self.base_url != BASE_URL:
-            key["base_url"] = public_base_url(self.base_url)
+        base = key_base_url(self.base_url, BASE_URL)  # never credentials: keys are stored and shared
+        if base is not None:
+            key["base_url"] = base
         return key
 
     def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
@@ -110,7 +111,8 @@ class ElevenLabsProvider(RestProvider):
                                      content_type=response.headers.get("content-type"))
 
         return self.http.call("POST", f"/v1/text-to-speech/{quote(request.voice, safe='')}", params={"output_format": output_format},
-                              json_body=self.body(request), chars=len(request.text), handle=handle)
+                              json_body=self.body(request), chars=len(request.text), handle=handle,
+                              max_bytes=self.body_cap(request, fmt))
 
     def voices(self) -> list[VoiceInfo]:
         return []  # the catalogue is per account (GET /v1/voices); not fetched at build time

@@ -22,7 +22,7 @@ import httpx
 
 from ..errors import InvalidAudioError, ProviderError, UsageError
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
-from .http import RestProvider, language_mismatch, locale_of, public_base_url, request_id_of
+from .http import RestProvider, key_base_url, language_mismatch, locale_of, request_id_of
 from .keys import Credential, require_key
 
 KIND = "google"
@@ -91,8 +91,9 @@ class GoogleProvider(RestProvider):
         body = self.body(request)
         key: dict[str, object] = {"endpoint": "v1/text:synthesize", "language": request.language,
                                   "audioConfig": json.dumps(body["audioConfig"], sort_keys=True)}
-        if self.base_url != BASE_URL:
-            key["base_url"] = public_base_url(self.base_url)
+        base = key_base_url(self.base_url, BASE_URL)  # never credentials: keys are stored and shared
+        if base is not None:
+            key["base_url"] = base
         return key
 
     def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
@@ -106,8 +107,9 @@ class GoogleProvider(RestProvider):
             audio = self._audio_content(response)
             return self.audio_result(audio, fmt, request, response)
 
+        # The audio arrives base64-encoded inside JSON: 4/3 of its size.
         return self.http.call("POST", "/v1/text:synthesize", json_body=self.body(request), chars=len(request.text),
-                              handle=handle)
+                              handle=handle, max_bytes=self.body_cap(request, fmt, base64=True))
 
     def _audio_content(self, response: httpx.Response) -> bytes:
         def invalid(why: str) -> InvalidAudioError:

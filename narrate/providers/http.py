@@ -1,18 +1,21 @@
 """The one HTTP layer shared by every REST provider (DESIGN.md section 4).
 
 - `make_client`: the only place an httpx.Client is built (tests pass `httpx.MockTransport`).
-- `RetryPolicy` + `next_wait`: a small explicit policy. Transport errors, 408, 429 and 5xx are
-  retried with exponential backoff and jitter, honouring `retry-after-ms` / `Retry-After`; other 4xx
-  are fatal; a provider's `classify` hook can make more statuses fatal (OpenAI `insufficient_quota`).
-  Attempts and total time (waits included) are bounded.
-- `set_testing`: removes every wait and records the waits that would have happened, so tests can
-  assert that Retry-After was honoured without sleeping (modelled on stamina's `set_testing`).
-- `RestClient.call`: throttle, send, classify, validate, log, retry. 2xx bodies go through the
-  provider's `handle` callback, which raises InvalidAudioError for HTML/JSON/truncated bodies; that is
-  retried too, and nothing a provider raises is ever cached (only what synthesize returns is).
+- The retry policy and its testing switch live in policy.py; response parsing in responses.py;
+  bounded body reading in transfer.py (all re-exported here).
+- `RestClient.call`: throttle, send, read (bounded), classify, validate, log, retry. 2xx bodies go
+  through the provider's `handle` callback, which raises InvalidAudioError for HTML/JSON/truncated or
+  wrongly encoded bodies; that is retried too, and nothing a provider raises is ever cached (only
+  what synthesize returns is).
+
+Every attempt is bounded: its body by `max_bytes` (validate.max_body_bytes: the text's length at the
+requested format's byte rate, with a hard ceiling), its time by a deadline from connect to last byte:
+`timeout_s` when the manifest sets it, else 60 s + 50 ms per character of text (a long text streams
+for a while; 4,096 characters get 265 s), and never past what is left of `max_retry_time_s`.
 
 Each request is logged at DEBUG on `narrate.http`: method, URL with secret query values redacted,
-status, request id, billed characters, attempt. Keys never reach a log record or an exception.
+status, request id, billed characters, attempt. Keys never reach a log record or an exception: every
+error raised here goes through secrets.mask, and so does every log record once a key is known.
 
 stamina is not used here (nor a dependency): its test mode zeroes Retry-After waits before its hooks see
 them, its time budget does not count the wait about to start, and its default hooks log every retry
@@ -21,265 +24,56 @@ at WARNING, which would land in the middle of the CLI's progress bar.
 
 from __future__ import annotations
 
-import email.utils
-import json
 import logging
-import random
 import threading
 import time
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 import httpx
 
 from ..errors import InvalidAudioError, ProviderError, UsageError
+from . import secrets
 from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult
+from .policy import (RetryPolicy, RetryRecord, is_testing, next_wait, parse_retry_after, set_testing,
+                     testing_records)
+from .responses import (BILLED_CHARS_HEADERS, REQUEST_ID_HEADERS, RETRYABLE_STATUSES, SECRET_QUERY_PARAMS,
+                        billed_chars_of, default_classify, error_code_and_reason, header_value, redact_url,
+                        request_id_of)
 from .throttle import Throttle
+from .transfer import read_body, with_body
+
+__all__ = ["BILLED_CHARS_HEADERS", "REQUEST_ID_HEADERS", "RETRYABLE_STATUSES", "SECRET_QUERY_PARAMS", "RestClient",
+           "RestProvider", "RetryPolicy", "RetryRecord", "billed_chars_of", "default_classify",
+           "error_code_and_reason", "header_value", "is_testing", "make_client", "next_wait", "parse_retry_after",
+           "public_base_url", "redact_url", "request_id_of", "set_testing"]
 
 log = logging.getLogger("narrate.http")
 
 T = TypeVar("T")
 
 USER_AGENT = "narrate/0.1"
-REQUEST_ID_HEADERS = ("dg-request-id", "x-request-id", "request-id", "x-amzn-requestid", "apim-request-id",
-                      "x-requestid", "x-goog-request-id")
-BILLED_CHARS_HEADERS = ("dg-char-count", "character-cost", "x-amzn-requestcharacters")
-SECRET_QUERY_PARAMS = frozenset({"key", "api_key", "apikey", "api-key", "token", "access_token", "sig",
-                                 "signature", "x-amz-signature", "x-amz-security-token", "x-amz-credential"})
-RETRYABLE_STATUSES = frozenset({408, 429})
+# httpx applies these per operation (connect, each read, each write); the attempt deadline bounds the whole.
+DEFAULT_TIMEOUT_S = 60.0
+CONNECT_TIMEOUT_S = 10.0
+# The attempt deadline when the manifest sets no timeout_s: time to first byte plus streaming time.
+DEFAULT_ATTEMPT_S = 60.0
+ATTEMPT_S_PER_CHAR = 0.05
+# Error bodies are read only this far: enough for any provider's message, never a memory hazard.
+ERROR_BODY_BYTES = 64 * 1024
+# A body with no expected size (a caller that passes no max_bytes) may still not pass this.
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
-
-# ------------------------------------------------------------------------------------- policy
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    max_retry_time_s: float = 300.0  # first request to giving up, requests and waits included
-    initial_wait_s: float = 0.5
-    max_wait_s: float = 30.0
-    # A Retry-After longer than this means "come back much later": fail the segment now (the OpenAI SDK uses 120 s).
-    max_retry_after_s: float = 120.0
-
-    @classmethod
-    def from_config(cls, config: ProviderConfig) -> "RetryPolicy":
-        policy = cls()
-        if config.max_attempts is not None:
-            policy = replace(policy, max_attempts=max(1, int(config.max_attempts)))
-        if config.max_retry_time_s is not None:
-            policy = replace(policy, max_retry_time_s=float(config.max_retry_time_s))
-        return policy
-
-
-def next_wait(policy: RetryPolicy, retry_number: int, retry_after: float | None,
-              rand: Callable[[], float] = random.random) -> float:
-    """Seconds to wait before retry `retry_number` (1 = first retry).
-
-    With a server hint, wait that long plus up to 10% so that workers throttled together do not
-    return together. Otherwise exponential backoff with "equal jitter": half the step is fixed,
-    half random, so waits still grow but concurrent workers spread out.
-    """
-    if retry_after is not None:
-        return max(0.0, retry_after) * (1.0 + 0.1 * rand())
-    step = min(policy.max_wait_s, policy.initial_wait_s * (2.0 ** (retry_number - 1)))
-    return step / 2 + step / 2 * rand()
-
-
-def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """Seconds from `retry-after-ms`, else `Retry-After` (seconds or an HTTP date); None if absent or unreadable."""
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-# ------------------------------------------------------------------------------ testing switch
-
-@dataclass(frozen=True)
-class RetryRecord:
-    provider: str
-    attempt: int  # the attempt that failed
-    wait_s: float  # the wait computed before the next attempt
-    status: int | None
-    reason: str
-
-
-@dataclass
-class _Testing:
-    retries: list[RetryRecord] = field(default_factory=list)
-    previous: "_Testing | None" = None
-
-    def __enter__(self) -> list[RetryRecord]:
-        return self.retries
-
-    def __exit__(self, *exc: object) -> None:
-        global _TESTING
-        _TESTING = self.previous
-
-
-_TESTING: _Testing | None = None
-
-
-def set_testing(testing: bool = True) -> _Testing:
-    """Switch retry waits off (True) or on (False). Usable as a context manager that restores the old state:
-
-        with http.set_testing() as retries:
-            ...
-        assert [r.wait_s for r in retries] == [...]
-    """
-    global _TESTING
-    switch = _Testing(previous=_TESTING)
-    _TESTING = switch if testing else None
-    return switch
-
-
-def is_testing() -> bool:
-    return _TESTING is not None
-
-
-# ----------------------------------------------------------------------------------- redaction
-
-def redact_url(url: str | httpx.URL) -> str:
-    """The URL without credentials: user info dropped, secret query values (Google ?key=...) replaced."""
-    u = httpx.URL(str(url))
-    if u.userinfo:
-        u = u.copy_with(username=None, password=None)
-    if u.query:
-        pairs = [(k, "REDACTED" if k.lower() in SECRET_QUERY_PARAMS else v) for k, v in u.params.multi_items()]
-        u = u.copy_with(params=pairs)
-    return str(u)
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "REDACTED")
-    return text
-
-
-# ---------------------------------------------------------------------------------- responses
-
-def header_value(headers: Mapping[str, str], names: Iterable[str]) -> str | None:
-    for name in names:
-        value = headers.get(name)
-        if value:
-            return value
-    return None
-
-
-def request_id_of(response: httpx.Response) -> str | None:
-    rid = header_value(response.headers, REQUEST_ID_HEADERS)
-    if rid:
-        return rid
-    body = _json_body(response)
-    if isinstance(body, dict):  # Deepgram puts it in error bodies too
-        value = body.get("request_id")
-        if isinstance(value, str):
-            return value
-    return None
-
-
-def billed_chars_of(response: httpx.Response) -> int | None:
-    value = header_value(response.headers, BILLED_CHARS_HEADERS)
-    try:
-        return int(float(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _json_body(response: httpx.Response) -> Any:
-    if "json" not in response.headers.get("content-type", "") and response.content[:1] not in (b"{", b"["):
-        return None
-    try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def error_code_and_reason(response: httpx.Response) -> tuple[str | None, str]:
-    """A short machine code and reason from an error body in any provider's shape.
-
-    OpenAI/Google `{"error": {"message", "type"|"status", "code"}}`, Deepgram `{err_code, err_msg}` or
-    `{category, message}`, ElevenLabs `{"detail": {"status", "message"}}` or `{"detail": "..."}`.
-    """
-    body = _json_body(response)
-    code: Any = None
-    reason: Any = None
-    if isinstance(body, dict):
-        err = body.get("error")
-        detail = body.get("detail")
-        if isinstance(err, dict):
-            code = err.get("code") if isinstance(err.get("code"), str) else None
-            code = code or err.get("type") or err.get("status")
-            reason = err.get("message")
-        elif isinstance(detail, dict):
-            code, reason = detail.get("status") or detail.get("code"), detail.get("message")
-        elif isinstance(detail, (str, list)):
-            reason = detail if isinstance(detail, str) else json.dumps(detail)[:200]
-        else:
-            code = body.get("err_code") or body.get("category") or body.get("code")
-            reason = body.get("err_msg") or body.get("message") or (err if isinstance(err, str) else None)
-    if reason is None:
-        ctype = response.headers.get("content-type", "")
-        text = response.content[:300].decode("utf-8", "replace")
-        if "html" in ctype or text.lstrip().lower().startswith(("<!doctype", "<html")):
-            reason = "an HTML page"
-        else:
-            reason = text or response.reason_phrase or "no body"
-    reason = " ".join(str(reason).split())
-    if len(reason) > 200:
-        reason = reason[:197] + "..."
-    return (str(code) if code not in (None, "") else None), reason
-
-
-def default_classify(provider: str, response: httpx.Response) -> ProviderError:
-    """The error for a non-2xx response: 408, 429 and 5xx retryable, other 4xx fatal."""
-    code, reason = error_code_and_reason(response)
-    status = response.status_code
-    retryable = status in RETRYABLE_STATUSES or status >= 500
-    label = f"HTTP {status}" + (f" {code}" if code else "")
-    return ProviderError(f"{label}: {reason}", provider=provider, status=status,
-                         request_id=request_id_of(response), retryable=retryable,
-                         retry_after=parse_retry_after(response.headers))
-
-
-def check_length(provider: str, response: httpx.Response) -> None:
-    """A body shorter than its Content-Length is a truncated download (real servers raise earlier; mocks don't)."""
-    declared = response.headers.get("content-length")
-    if declared and "content-encoding" not in response.headers:
-        try:
-            expected = int(declared)
-        except ValueError:
-            return
-        if len(response.content) != expected:
-            raise InvalidAudioError(f"truncated body: {len(response.content)} of {expected} bytes",
-                                    provider=provider, status=response.status_code,
-                                    request_id=request_id_of(response), retryable=True)
-
-
-# -------------------------------------------------------------------------------------- client
 
 def make_client(*, base_url: str, timeout_s: float, concurrency: int, transport: httpx.BaseTransport | None = None,
                 headers: Mapping[str, str] | None = None) -> httpx.Client:
-    """The one httpx.Client factory. One client per provider; httpx.Client is thread-safe."""
-    timeout = httpx.Timeout(timeout_s, connect=min(10.0, timeout_s))
+    """The one httpx.Client factory. One client per provider; httpx.Client is thread-safe.
+
+    Audio does not compress, so bodies are asked for uncompressed (`accept-encoding: identity`); a
+    server that compresses anyway is decoded chunk by chunk under the same size cap.
+    """
+    timeout = httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s))
     limits = httpx.Limits(max_connections=max(64, 2 * concurrency), max_keepalive_connections=max(16, concurrency))
-    all_headers = {"user-agent": USER_AGENT, **(headers or {})}
+    all_headers = {"user-agent": USER_AGENT, "accept-encoding": "identity", **(headers or {})}
     return httpx.Client(base_url=base_url, timeout=timeout, limits=limits, transport=transport, headers=all_headers,
                         follow_redirects=False)
 
@@ -287,25 +81,36 @@ def make_client(*, base_url: str, timeout_s: float, concurrency: int, transport:
 Classify = Callable[[str, httpx.Response], ProviderError]
 
 
+def masked(error: ProviderError) -> ProviderError:
+    """The same error with every known secret masked in its message and hint (in place)."""
+    error.message = secrets.mask(error.message)
+    error.hint = secrets.mask(error.hint) if error.hint else error.hint
+    error.args = (error.message,)
+    return error
+
+
 class RestClient:
     """Sends one logical request with throttling, retries, validation and logging.
 
     `auth` returns the auth headers and/or query params; it is called at the first request (keys
-    are looked up lazily) and its values are scrubbed from every message.
+    are looked up lazily) and its values are masked in every message and log record.
+    `timeout_s`: the deadline of each attempt, connect to last byte (None: 60 s + 50 ms per character).
     """
 
-    def __init__(self, provider: str, *, base_url: str, policy: RetryPolicy, timeout_s: float, concurrency: int,
-                 throttle: Throttle | None = None, transport: httpx.BaseTransport | None = None,
+    def __init__(self, provider: str, *, base_url: str, policy: RetryPolicy, timeout_s: float | None,
+                 concurrency: int, throttle: Throttle | None = None, transport: httpx.BaseTransport | None = None,
                  auth: Callable[[], tuple[dict[str, str], dict[str, str]]] | None = None,
                  classify: Classify = default_classify) -> None:
         self.provider = provider
         self.policy = policy
         self.throttle = throttle
         self.classify = classify
+        self.timeout_s = timeout_s
         self._auth = auth
         self._auth_parts: tuple[dict[str, str], dict[str, str]] | None = None
         self._auth_lock = threading.Lock()
-        self.client = make_client(base_url=base_url, timeout_s=timeout_s, concurrency=concurrency, transport=transport)
+        self.client = make_client(base_url=base_url, timeout_s=timeout_s or DEFAULT_TIMEOUT_S,
+                                  concurrency=concurrency, transport=transport)
 
     def close(self) -> None:
         self.client.close()
@@ -314,22 +119,27 @@ class RestClient:
         if self._auth_parts is None:
             with self._auth_lock:
                 if self._auth_parts is None:
-                    self._auth_parts = self._auth() if self._auth else ({}, {})
+                    parts = self._auth() if self._auth else ({}, {})
+                    values = [*parts[0].values(), *parts[1].values()]
+                    # "Bearer abc" / "Token abc": mask the bare key too.
+                    secrets.register(*values, *(v.split(" ", 1)[1] for v in values if " " in v))
+                    self._auth_parts = parts
         return self._auth_parts
 
-    @property
-    def _secrets(self) -> list[str]:
-        if self._auth_parts is None:
-            return []
-        headers, params = self._auth_parts
-        values = [*headers.values(), *params.values()]
-        # "Bearer abc" / "Token abc": scrub the bare key too.
-        return values + [v.split(" ", 1)[1] for v in values if " " in v]
+    def attempt_budget(self, chars: int) -> float:
+        """Seconds one attempt may take, connect to last byte, before the retry budget is applied."""
+        if self.timeout_s:
+            return self.timeout_s
+        return DEFAULT_ATTEMPT_S + ATTEMPT_S_PER_CHAR * chars
 
     def call(self, method: str, url: str, *, handle: Callable[[httpx.Response], T], chars: int = 0,
              params: Mapping[str, Any] | None = None, json_body: Any = None, content: bytes | str | None = None,
-             headers: Mapping[str, str] | None = None) -> T:
-        """Send until `handle(response)` returns for a 2xx, or a fatal error / the retry budget ends it."""
+             headers: Mapping[str, str] | None = None, max_bytes: int | None = None) -> T:
+        """Send until `handle(response)` returns for a 2xx, or a fatal error / the retry budget ends it.
+
+        `chars`: the text's length (throttle and default deadline). `max_bytes`: the largest body accepted.
+        Raises ProviderError (InvalidAudioError for a rejected 2xx), its message masked.
+        """
         auth_headers, auth_params = self._auth_now()
         all_headers = {**(headers or {}), **auth_headers}
         all_params = {**(params or {}), **auth_params}
@@ -341,10 +151,13 @@ class RestClient:
             attempt += 1
             if self.throttle is not None:
                 self.throttle.acquire(chars)
+            left = policy.max_retry_time_s - (time.monotonic() - started + skipped)
+            budget = max(0.05, min(self.attempt_budget(chars), left))
             try:
-                return self._attempt(method, url, attempt, handle, all_params, json_body, content, all_headers)
+                return self._attempt(method, url, attempt, handle, all_params, json_body, content, all_headers,
+                                     budget_s=budget, max_bytes=max_bytes or DEFAULT_MAX_BYTES)
             except ProviderError as err:
-                error = err
+                error = masked(err)
             elapsed = time.monotonic() - started + skipped
             retryable = error.retryable or isinstance(error, InvalidAudioError)
             wait = next_wait(policy, attempt, error.retry_after)
@@ -354,65 +167,70 @@ class RestClient:
             if give_up:
                 raise self._final(error, attempt, elapsed, retryable) from error
             log.debug("%s: retry %d in %.2fs after %s", self.provider, attempt, wait, error.message)
-            testing = _TESTING
-            if testing is not None:
-                testing.retries.append(RetryRecord(self.provider, attempt, wait, error.status, error.message))
+            records = testing_records()
+            if records is not None:
+                records.append(RetryRecord(self.provider, attempt, wait, error.status, error.message))
                 skipped += wait
             else:
                 time.sleep(wait)
 
     def _attempt(self, method: str, url: str, attempt: int, handle: Callable[[httpx.Response], T],
                  params: Mapping[str, Any], json_body: Any, content: bytes | str | None,
-                 headers: Mapping[str, str]) -> T:
+                 headers: Mapping[str, str], *, budget_s: float, max_bytes: int) -> T:
         t0 = time.monotonic()
+        deadline = t0 + budget_s
+        read_s = min(self.timeout_s or DEFAULT_TIMEOUT_S, budget_s)
+        timeout = httpx.Timeout(read_s, connect=min(CONNECT_TIMEOUT_S, budget_s))
         request = self.client.build_request(method, url, params=params or None, json=json_body, content=content,
-                                            headers=headers)
+                                            headers=headers, timeout=timeout)
         shown_url = redact_url(request.url)
         try:
-            response = self.client.send(request)
+            response = self.client.send(request, stream=True)
         except httpx.TimeoutException as exc:
             log.debug("%s %s -> timeout (%s) attempt=%d", method, shown_url, type(exc).__name__, attempt)
             raise ProviderError(f"timed out ({type(exc).__name__})", provider=self.provider, retryable=True) from None
         except httpx.TransportError as exc:
-            detail = scrub(str(exc), self._secrets)[:160]
+            detail = secrets.mask(str(exc))[:160]
             log.debug("%s %s -> %s attempt=%d", method, shown_url, type(exc).__name__, attempt)
             raise ProviderError(f"connection error ({type(exc).__name__}: {detail})", provider=self.provider,
                                 retryable=True) from None
-        rid = request_id_of(response)
-        log.debug("%s %s -> %d request_id=%s billed_chars=%s attempt=%d/%d %.0fms", method, shown_url,
-                  response.status_code, rid, billed_chars_of(response), attempt, self.policy.max_attempts,
-                  (time.monotonic() - t0) * 1000)
-        if not response.is_success:
-            error = self.classify(self.provider, response)
-            error.message = scrub(error.message, self._secrets)
-            error.args = (error.message,)
-            raise error
         try:
-            check_length(self.provider, response)
+            limit = max_bytes if response.is_success else ERROR_BODY_BYTES
+            body = read_body(response, provider=self.provider, max_bytes=limit, deadline=deadline,
+                             budget_s=budget_s, strict=response.is_success)
+        except ProviderError as err:
+            log.debug("%s %s -> %d body rejected: %s attempt=%d", method, shown_url, response.status_code,
+                      secrets.mask(err.message), attempt)
+            raise masked(err) from None
+        finally:
+            response.close()
+        response = with_body(response, body)
+        rid = request_id_of(response)
+        log.debug("%s %s -> %d request_id=%s billed_chars=%s bytes=%d attempt=%d/%d %.0fms", method, shown_url,
+                  response.status_code, rid, billed_chars_of(response), len(body), attempt,
+                  self.policy.max_attempts, (time.monotonic() - t0) * 1000)
+        if not response.is_success:
+            raise masked(self.classify(self.provider, response))
+        try:
             return handle(response)
         except ProviderError as err:  # a 2xx that is not audio: say which response it was
             err.status = err.status if err.status is not None else response.status_code
             err.request_id = err.request_id or rid
+            masked(err)
             log.debug("%s %s -> %d rejected: %s", method, shown_url, response.status_code, err.message)
             raise
 
     def _final(self, error: ProviderError, attempts: int, elapsed: float, retryable: bool) -> ProviderError:
         """The error raised to the caller: the last status and reason, and how long we tried."""
-        message = scrub(error.message, self._secrets)
+        message = secrets.mask(error.message)
         if retryable:
             message += f" (gave up after {attempts} attempt{'s' if attempts != 1 else ''} in {elapsed:.1f}s)"
         cls = type(error) if isinstance(error, ProviderError) else ProviderError
-        final = cls(message, provider=error.provider, status=error.status, request_id=error.request_id,
-                    retryable=retryable, retry_after=error.retry_after, hint=error.hint)
-        return final
+        return cls(message, provider=error.provider, status=error.status, request_id=error.request_id,
+                   retryable=retryable, retry_after=error.retry_after, hint=error.hint)
 
 
 # ---------------------------------------------------------------------- provider scaffolding
-
-# httpx applies it per operation (connect, each read, each write), not to the whole response, so a
-# slow stream is fine as long as bytes keep coming; 60 s covers the time to first byte of long texts.
-DEFAULT_TIMEOUT_S = 60.0
-
 
 def effective_limits(defaults: ProviderLimits, config: ProviderConfig) -> ProviderLimits:
     """The provider's documented defaults with the manifest's overrides applied."""
@@ -425,9 +243,26 @@ def effective_limits(defaults: ProviderLimits, config: ProviderConfig) -> Provid
 
 
 def public_base_url(url: str) -> str:
-    """A base URL fit for a cache key or a message: no user info, no query, no trailing slash."""
+    """A base URL fit for a cache key or a message: no user info, no query, no fragment, no trailing slash."""
     u = httpx.URL(url)
     return str(u.copy_with(username=None, password=None, query=None, fragment=None)).rstrip("/")
+
+
+def key_base_url(url: str, official: str) -> str | None:
+    """What a segment key records of `url`: None for the provider's own endpoint, else the credential-free URL.
+
+    Two URLs that differ only in credentials (user:password, ?token=, #fragment) give the same value.
+    """
+    public = public_base_url(url)
+    return None if public == public_base_url(official) else public
+
+
+def url_secrets(url: str) -> list[str]:
+    """The credentials in a base URL: its password (or a lone user name), the values of secret-named
+    query parameters (SECRET_QUERY_PARAMS), and any other query value of 8 characters or more."""
+    u = httpx.URL(url)
+    found = [u.password or u.username] if u.userinfo else []
+    return found + [v for k, v in u.params.multi_items() if k.lower() in SECRET_QUERY_PARAMS or len(v) >= 8]
 
 
 class RestProvider:
@@ -448,10 +283,11 @@ class RestProvider:
         self.label = config.name
         self.limits = effective_limits(defaults, config)
         self.base_url = base_url.rstrip("/")
+        if self.base_url:
+            secrets.register(*url_secrets(self.base_url))
         throttle = Throttle(self.limits.requests_per_minute, self.limits.chars_per_minute)
         self.http = RestClient(config.name, base_url=self.base_url, policy=RetryPolicy.from_config(config),
-                               timeout_s=config.timeout_s or DEFAULT_TIMEOUT_S,
-                               concurrency=self.limits.default_concurrency,
+                               timeout_s=config.timeout_s, concurrency=self.limits.default_concurrency,
                                throttle=throttle if throttle.active else None, transport=transport,
                                auth=auth, classify=classify)
 
@@ -472,9 +308,16 @@ class RestProvider:
         except ValueError:
             raise UsageError(f"provider {self.label}: option {key}={value!r} is not a {cast.__name__}") from None
 
+    @staticmethod
+    def body_cap(request: SynthesisRequest, fmt: AudioFormat, *, base64: bool = False) -> int:
+        """The largest response body accepted for `request` in `fmt` (audio.validate.max_body_bytes)."""
+        from ..audio.validate import max_body_bytes
+
+        return max_body_bytes(request.text, fmt, speed=request.speed, base64=base64)
+
     def audio_result(self, data: bytes, fmt: AudioFormat, request: SynthesisRequest, response: httpx.Response,
                      *, content_type: str | None = None) -> SynthesisResult:
-        """Validate (decode) the body before anyone can cache it; InvalidAudioError is retried by the caller."""
+        """Validate (sniff and decode) the body before anyone can cache it; InvalidAudioError is retried."""
         from ..audio.validate import check_audio
 
         rid = request_id_of(response)

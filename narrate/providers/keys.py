@@ -3,7 +3,8 @@
 Lookup order: `api_key_file` (if configured), then `api_key_env` (if configured), then the
 provider's documented variables in order. Keys are looked up when the first request goes out,
 not when the provider is created, so a build whose segments are all cached needs no key.
-Messages name the variable or file, never the value.
+Messages name the variable or file, never the value; every value found is registered with
+secrets.py so that it is masked wherever it might show up (messages, logs).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import UsageError
+from . import secrets
 from .base import ProviderConfig
 
 
@@ -25,6 +27,15 @@ class Credential:
 
 def find_key(config: ProviderConfig, default_envs: tuple[str, ...], *,
              environ: Mapping[str, str] | None = None) -> Credential | None:
+    """The key for `config`, or None (see _lookup); a key found is registered for masking."""
+    found = _lookup(config, default_envs, environ=environ)
+    if found is not None:
+        secrets.register(found.value)
+    return found
+
+
+def _lookup(config: ProviderConfig, default_envs: tuple[str, ...], *,
+            environ: Mapping[str, str] | None = None) -> Credential | None:
     """The key for `config`, or None when none of the places it may come from has one.
 
     A configured `api_key_file` or `api_key_env` that is missing or empty is an error (the user asked

@@ -18,7 +18,7 @@ import httpx
 
 from ..errors import ProviderError
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
-from .http import RestProvider, default_classify, public_base_url
+from .http import RestProvider, default_classify, key_base_url
 from .keys import find_key, require_key
 
 KIND = "openai"
@@ -94,9 +94,10 @@ class OpenAIProvider(RestProvider):
         key: dict[str, object] = {"endpoint": "audio/speech", "model": body["model"], "format": "pcm",
                                   "sample_rate": self.sample_rate(request), "speed": request.speed,
                                   "instructions": body.get("instructions")}
-        if not self.official:
-            # Another server is another voice even under the same names.
-            key["base_url"] = public_base_url(self.base_url)
+        base = key_base_url(self.base_url, BASE_URL)
+        if not self.official and base is not None:
+            # Another server is another voice even under the same names (credentials never enter the key).
+            key["base_url"] = base
         return key
 
     def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
@@ -108,7 +109,7 @@ class OpenAIProvider(RestProvider):
 
         return self.http.call("POST", "/audio/speech", json_body=self.body(request),
                               headers={"accept": "application/octet-stream"}, chars=len(request.text),
-                              handle=handle)
+                              handle=handle, max_bytes=self.body_cap(request, fmt))
 
     def voices(self) -> list[VoiceInfo]:
         return list(VOICES)
