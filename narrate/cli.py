@@ -19,8 +19,7 @@ from typing import Any, Callable
 
 import click
 
-from .errors import Interrupted, ManifestError, NarrateError, UsageError
-from .fsutil import shown
+from .errors import Interrupted, ManifestError, NarrateError, UsageError, shown
 
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE in BSD sysexits.h: "an internal software error has been detected"
 

@@ -139,3 +139,14 @@ class Interrupted(KeyboardInterrupt):
 
 class LeaseError(NarrateError):
     """Another build held a claim (a segment lease or a project's publish lock) past the bound."""
+
+
+def shown(text: object, limit: int | None = None) -> str:
+    """`text` safe to print on one terminal line: every character Python does not call printable
+    (C0 and C1 controls, bidi overrides and isolates, zero-width characters...) becomes an escape
+    such as \\x1b or \\u202e, so no name or provider text can rewrite the user's terminal. With
+    `limit`, longer results are cut to that many characters, ending in "…"."""
+    s = str(text)
+    if not s.isprintable():
+        s = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in s)
+    return s if limit is None or len(s) <= limit else s[: limit - 1] + "…"

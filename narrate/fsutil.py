@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .errors import OutputPathError
+from .errors import OutputPathError, shown
 
 TEMP_PREFIX = ".narrate-tmp-"
 WORK_PREFIX = ".narrate-work-"
@@ -33,14 +33,6 @@ STALE_AFTER_S = 86400
 _STALE_NAME = re.compile(r"\.narrate-(?P<kind>tmp|work)-(?P<pid>[0-9]+)-(?P<host>[A-Za-z0-9._-]+)"
                          r"-(?P<rand>[a-z0-9_]+)(?:\.[A-Za-z0-9]+)*")
 
-
-def shown(text: object) -> str:
-    """`text` safe to print on one terminal line: control, bidi and zero-width characters (every
-    character Python does not call printable) become escapes such as \\x1b or \\u202e."""
-    s = str(text)
-    if s.isprintable():
-        return s
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in s)
 
 
 def _host() -> str:

@@ -15,7 +15,8 @@ import os
 import stat
 from pathlib import Path
 
-from .fsutil import remove_and_prune, remove_stale_temps, sha256_file, shown
+from .errors import shown
+from .fsutil import remove_and_prune, remove_stale_temps, sha256_file
 from .cache.lock import LockFile, RecordedOutput
 from .manifest import Manifest
 

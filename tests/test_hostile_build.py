@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import assert_clean_failure, narrate, snapshot
 
-from narrate import fsutil
+from narrate import errors, fsutil
 from narrate.errors import OutputPathError
 
 MANIFEST = """\
@@ -502,8 +502,8 @@ def test_stale_temp_cleanup_never_follows_links(tmp_path):
 
 
 def test_shown_escapes_what_a_terminal_would_act_on():
-    assert fsutil.shown("out/\x1b[2Jx\u202e.wav\u200b") == "out/\\x1b[2Jx\\u202e.wav\\u200b"
-    assert fsutil.shown("añø/日本.wav") == "añø/日本.wav"
+    assert errors.shown("out/\x1b[2Jx\u202e.wav\u200b") == "out/\\x1b[2Jx\\u202e.wav\\u200b"
+    assert errors.shown("añø/日本.wav") == "añø/日本.wav"
 
 
 def test_book_outputs_are_held_to_the_book_folder(tmp_path):

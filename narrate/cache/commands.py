@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import CacheError, UsageError
+from ..errors import CacheError, UsageError, shown
 from .entry import KEY_RE, check_entry, decode_entry
 from .store import MAX_ENTRY_BYTES, SegmentCache
 
@@ -52,11 +52,6 @@ class ImportReport:
     already: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (member name, reason)
 
-
-def shown(name: str, limit: int = 120) -> str:
-    """A name from someone else's file, safe to print: control characters escaped, length capped."""
-    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in name)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def referenced_keys(key_sets: Iterable[Iterable[str]]) -> set[str]:
@@ -237,7 +232,7 @@ def _read_members(path: Path, only: set[str] | None = None) -> Iterable[tuple[st
                     continue
                 key = name[len(EXPORT_PREFIX):] if name.startswith(EXPORT_PREFIX) else ""
                 if not member.isfile() or not KEY_RE.match(key):
-                    yield shown(name), key, None, "not a segment entry"
+                    yield shown(name, limit=120), key, None, "not a segment entry"
                     continue
                 if member.size > MAX_ENTRY_BYTES:
                     yield name, key, None, "entry too large"
@@ -259,4 +254,4 @@ def _read_members(path: Path, only: set[str] | None = None) -> Iterable[tuple[st
 
 
 def _why(exc: BaseException) -> str:
-    return shown(str(exc) or type(exc).__name__, 160)
+    return shown(str(exc) or type(exc).__name__, limit=160)

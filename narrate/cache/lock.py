@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LockError
-from ..fsutil import shown, write_if_changed
+from ..errors import shown
+from ..fsutil import write_if_changed
 
 LOCK_NAME = "narrate.lock"
 LOCK_VERSION = 1

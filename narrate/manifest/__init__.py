@@ -9,7 +9,8 @@ from .core import DEFAULT_PLATFORM, LAYOUT_FORMATS, validate
 from .fields import MAX_TEXT_CHARS
 from .loader import LineTable, load_yaml_file, load_yaml_text
 from .model import BOOK_FORMATS, LAYOUTS, MANIFEST_VERSION, MISSING_POLICIES, PLATFORMS, PROVIDER_KINDS
-from .names import check_name, show
+from ..errors import shown as show
+from .names import check_name
 from .resolve import load_manifest, read_input, read_text_input
 from .resolved import Book, Language, Level, Library, Manifest, PromptText, Settings, Silence
 

@@ -17,11 +17,12 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from ..errors import ManifestError, Problem
+from ..errors import shown as show
 from .layouts import FORMAT_RATES
 from ..providers.base import ProviderConfig
 from . import model as m
 from .loader import Key, LineTable
-from .names import check_name, nfc, show
+from .names import check_name, nfc
 from .problems import from_validation, hint_for, key_path, kind
 from .resolved import Book, Language, Level, Library, Manifest, PromptText, Settings, Silence
 

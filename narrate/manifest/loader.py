@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from ..errors import ManifestError, Problem
-from .names import show
+from ..errors import shown as show
 from .resolve import MAX_MANIFEST_BYTES, read_input
 
 try:  # libyaml is in every PyYAML wheel; the pure-Python parser is a slow fallback.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+
 # POSIX NAME_MAX and PATH_MAX as Linux, macOS (APFS) and ext4/XFS define them: 255 bytes per
 # component, 4,096 bytes per path. A name over these passes YAML but fails after synthesis is paid.
 MAX_COMPONENT_BYTES = 255
@@ -32,17 +33,6 @@ _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 _PLAIN_RE = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*(?:/[A-Za-z0-9_\-][A-Za-z0-9_.\-]*)*")
 
 
-def show(text: object) -> str:
-    """`text` as it may be printed: every control, bidi and zero-width character escaped (`\\x1b`, `\\u202e`)."""
-    value = str(text)
-    if not _UNSAFE_RE.search(value):
-        return value
-    return _UNSAFE_RE.sub(_escape, value)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def check_name(name: str) -> str | None:

@@ -15,9 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem
+from ..errors import shown as show
 from .fields import TAG
 from .loader import Key, LineTable
-from .names import show
 
 _TYPES = {"float_type": "a number", "int_type": "a whole number", "string_type": "text",
           "bool_type": "true or false", "dict_type": "a mapping", "model_type": "a mapping",

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..errors import ManifestError, Problem
-from .names import MAX_PATH_BYTES, path_problem, show
+from ..errors import shown as show
+from .names import MAX_PATH_BYTES, path_problem
 from .resolved import Manifest
 
 if TYPE_CHECKING:
