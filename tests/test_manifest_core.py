@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from narrate.manifest import LineTable, validate
-from narrate.manifest.names import check_name, path_problem, show
+from narrate.errors import shown as show
+from narrate.manifest.names import check_name, path_problem
 from narrate.manifest.resolve import image_problem
 
 DATA = {
