@@ -32,7 +32,7 @@ from narrate.audio.encode import wav_bytes
 from narrate.audio.pcm import Pcm
 from narrate.plan.books import plan_books
 from narrate.package.assemble import build_book
-from narrate.build import load_lexicon, make_providers
+from narrate.prepare import load_lexicon, make_providers
 from narrate.cache import SegmentCache
 from narrate.manifest import load_manifest
 from narrate.providers.base import AudioFormat, SynthesisResult

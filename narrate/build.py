@@ -9,165 +9,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 import threading
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .cache import SegmentCache
-from .errors import ManifestError, NarrateError, Problem, UsageError
+from .errors import NarrateError, UsageError
 from .fsutil import sha256_file, write_if_changed
-from .cache.lock import LockFile, RecordedOutput
+from .cache.lock import LockFile
 from .manifest import Library, Manifest
-from .plan import Plan, PromptJob, Segment, manifest_relative, plan_manifest
-from .providers.base import Provider, ProviderConfig
-from .removal import plan_removals, remove_outputs, remove_stale_temps_of
+from .plan import PromptJob, Segment, manifest_relative
+from .prepare import PlannedBuild, check_voices, is_current, prepare_build
+from .removal import remove_outputs, remove_stale_temps_of
 from .outcome import BuildEvents, BuildOptions, BuildReport
-from .cache.state import BuildState
 
 if TYPE_CHECKING:
     from .plan.books import BookJob
 
 PUBLISH_WAIT_S = 3600.0  # longest a build waits for another build writing the same folder's outputs
-
-
-def load_lexicon(manifest: Manifest):
-    if manifest.lexicon is None:
-        return None
-    from .text import Lexicon
-
-    return Lexicon.from_mapping(manifest.lexicon, source=manifest.lexicon_source or str(manifest.path))
-
-
-def make_providers(manifest: Manifest, transport: Any = None) -> tuple[dict[str, Provider], dict[str, ProviderConfig]]:
-    from .providers.registry import create_provider
-
-    names = {p.settings.provider for lib in manifest.libraries for p in lib.prompts}
-    names |= {b.settings.provider for b in manifest.books}
-    configs = {name: manifest.provider_config(name) for name in names}
-    return {name: create_provider(cfg, transport=transport) for name, cfg in configs.items()}, configs
-
-
-def check_voices(manifest: Manifest, providers: Mapping[str, Provider]) -> None:
-    """Every (provider, voice, language) used must be one the provider accepts; report each once, located."""
-    seen: set[tuple[str, str, str]] = set()
-    problems: list[Problem] = []
-    for lib in manifest.libraries:
-        for p in lib.prompts:
-            voice = p.settings.voice or p.language.lower()
-            combo = (p.settings.provider, voice, p.language)
-            if combo in seen:
-                continue
-            seen.add(combo)
-            reason = providers[p.settings.provider].check_voice(voice, p.language)
-            if reason:
-                problems.append(Problem(str(manifest.path), p.line,
-                                        f"libraries.{lib.name}.prompts.{p.name}.{p.language}",
-                                        f"voice {voice!r} for {p.settings.provider}: {reason}"))
-    for book in manifest.books:
-        voice = book.settings.voice or book.language.lower()
-        reason = providers[book.settings.provider].check_voice(voice, book.language)
-        if reason:
-            problems.append(Problem(str(manifest.path), None, f"books.{book.name}.voice",
-                                    f"voice {voice!r} for {book.settings.provider}: {reason}"))
-    if problems:
-        raise ManifestError(problems)
-
-
-def is_current(job: PromptJob, lock: LockFile, stats: BuildState, root: Path) -> bool:
-    entry = lock.prompts.get(job.id)
-    if not entry or entry.get("recipe") != job.recipe or entry.get("text") != job.record:
-        return False
-    outs = entry.get("outputs", {})
-    if len(outs) != len(job.outputs):  # a format added or dropped: the entry must be rewritten
-        return False
-    for out in job.outputs:
-        rec = outs.get(out.format)
-        if not rec or rec["file"] != out.path or not _regular(root, out.path) \
-                or stats.sha256(root, out.path) != rec["sha256"]:
-            return False
-    return True
-
-
-def _regular(root: Path, rel: str) -> bool:
-    """A regular file, not a link (which may lead out of the folder, or to a FIFO that never ends)."""
-    try:
-        return stat.S_ISREG(os.lstat(os.path.join(root, rel)).st_mode)
-    except OSError:
-        return False
-
-
-@dataclass
-class PlannedBuild:
-    """What a build would do, computed without synthesizing or writing anything."""
-
-    manifest: Manifest
-    plan: Plan
-    lock: LockFile
-    stats: BuildState
-    stale: list[PromptJob]
-    missing: list[Segment]
-    orphans: list[str]  # lock-recorded files this build deletes (checked by removal.check_removable)
-    providers: dict[str, Provider]
-    configs: dict[str, ProviderConfig]
-    books: list[BookJob] = field(default_factory=list)
-    stale_books: list[BookJob] = field(default_factory=list)
-    left_alone: list[str] = field(default_factory=list)  # one warning per lock-named file not deleted
-    removal_warnings: list[str] = field(default_factory=list)  # the same, found right before deleting
-    orphan_records: dict[str, RecordedOutput] = field(default_factory=dict)  # as the lock was read
-    _users: dict[str, list[str]] | None = None
-
-    def users_of(self, key: str) -> list[str]:
-        """Ids of the prompts that speak this segment (built on first use: error paths only)."""
-        if self._users is None:
-            self._users = {}
-            for job in self.plan.jobs:
-                for k in job.segments:
-                    self._users.setdefault(k, []).append(job.id)
-            for book in self.books:
-                for chapter in book.chapters:
-                    for k, _ in chapter.units:
-                        self._users.setdefault(k, []).append(f"{book.id}/{chapter.source.name}")
-        return self._users.get(key, [])
-
-
-def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = None) -> PlannedBuild:
-    providers, configs = make_providers(manifest, transport)
-    lexicon = load_lexicon(manifest)
-    plan = plan_manifest(manifest, providers, lexicon)
-    books = []
-    if manifest.books:
-        from .plan.books import plan_books
-
-        books = plan_books(manifest, providers, lexicon)
-        for job in books:
-            for key, seg in job.segments.items():
-                plan.segments.setdefault(key, seg)
-    lock = LockFile.for_manifest(manifest.path)
-    stats = BuildState(cache.directory, manifest.path)
-    root = manifest.root
-    stale = [job for job in plan.jobs if not is_current(job, lock, stats, root)]
-    stale_books = [job for job in books if not book_is_current(job, lock, stats, root)]
-    needed = sorted({k for job in stale for k in job.segments} | {k for job in stale_books for k in job.keys()})
-    absent = cache.missing(needed) if needed else set()
-    missing = [plan.segments[k] for k in needed if k in absent]
-    planned_files = {out.path for job in plan.jobs for out in job.outputs}
-    planned_files |= {rel for job in books for rel in job.outputs.values()}
-    orphans, left_alone = plan_removals(manifest, lock, planned_files)
-    return PlannedBuild(manifest, plan, lock, stats, stale, missing, sorted(orphans), providers, configs, books,
-                        stale_books, left_alone, orphan_records=orphans)
-
-
-def book_is_current(job: "BookJob", lock: LockFile, stats: BuildState, root: Path) -> bool:
-    entry = lock.books.get(job.book.name)
-    if not entry or entry.get("recipe") != job.recipe or set(entry.get("outputs", {})) != set(job.outputs) \
-            or "sources" not in entry:
-        return False
-    return all(rec["file"] == job.outputs[oid] and _regular(root, rec["file"])
-               and stats.sha256(root, rec["file"]) == rec["sha256"] for oid, rec in entry["outputs"].items())
 
 
 def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None = None,
@@ -190,11 +50,10 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     report.warnings = [str(w) for w in manifest.warnings] + pb.left_alone
     report.cached = report.segments - len(pb.missing)
     report.missing_segments = [_describe(pb, s) for s in pb.missing]
-    chars_needed = sum(len(s.request.text) for s in pb.missing)
-    budget = options.max_chars if options.max_chars is not None else manifest.max_chars
-    if pb.missing and budget is not None and chars_needed > budget:
-        raise UsageError(f"the build needs {chars_needed:,} characters of synthesis, over the budget of "
-                         f"{budget:,}; nothing was synthesized", hint="raise --max-chars or budget.max_chars")
+    spend = pb.spend(options.max_chars)
+    if spend.over_budget:
+        raise UsageError(f"the build needs {spend.chars:,} characters of synthesis, over the budget of "
+                         f"{spend.budget_chars:,}; nothing was synthesized", hint="raise --max-chars or budget.max_chars")
     if options.check:
         report.written = sorted([o.path for j in pb.stale for o in j.outputs] +
                                 [rel for j in pb.stale_books for rel in j.outputs.values()])

@@ -282,55 +282,28 @@ def _print_report(r, check: bool) -> None:
 def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_json: bool,
          max_chars: int | None) -> None:
     """Show what a build would add, change, remove and synthesize, and what it would cost."""
-    from .build import prepare_build
-    from .plan.costs import PRICES_AS_OF, estimate
     from .manifest import load_manifest
-    from .plan import diff_lock
+    from .prepare import plan_report, prepare_build
 
     def go() -> int:
         results, over_budget = [], False
         for path in manifests:
             manifest = load_manifest(path)
-            cache = _cache_for(path, cache_dir, manifest.remote_cache)
-            try:
+            with _cache_for(path, cache_dir, manifest.remote_cache) as cache:
                 pb = prepare_build(manifest, cache)
-            finally:
-                cache.close()
-            diff = diff_lock(pb.plan.jobs, pb.lock.prompts, pb.books, pb.lock.books)
-            chars: dict[str, int] = {}
-            for seg in pb.missing:
-                chars[seg.provider] = chars.get(seg.provider, 0) + len(seg.request.text)
-            kinds = {name: cfg.kind for name, cfg in pb.configs.items()}
-            costs = estimate(chars, kinds, manifest.prices)
-            budget = max_chars if max_chars is not None else manifest.max_chars
-            total_chars = sum(chars.values())
-            over_budget |= budget is not None and total_chars > budget
-            results.append({
-                "manifest": str(path), "segments": len(pb.plan.segments), "to_synthesize": len(pb.missing),
-                "chars": total_chars, "chars_by_provider": chars, "cost_usd_by_provider": costs,
-                "cost_usd": round(sum(c for c in costs.values() if c), 4), "prices_as_of": PRICES_AS_OF,
-                "budget_chars": budget,
-                "added": [i for i, _ in diff.added], "changed": [i for i, _, _ in diff.changed],
-                "removed": [i for i, _ in diff.removed], "unchanged": diff.unchanged,
-                "outputs_to_write": sorted(o.path for j in pb.stale for o in j.outputs),
-                "outputs_to_remove": pb.orphans,
-                "translations": _translation_report(manifest),
-                "warnings": [str(w) for w in manifest.warnings]})
+            result, diff, over = plan_report(pb, max_chars, name=str(path))
+            over_budget |= over
+            results.append(result)
             if not as_json:
-                _print_plan(results[-1], diff)
+                _print_plan(result, diff)
         if as_json:
             click.echo(json.dumps(results[0] if len(results) == 1 else results, sort_keys=True))
         if over_budget:
-            click.echo("error: the plan is over the character budget", err=True)
+            _error("the plan is over the character budget")
             return 1
         return 0
 
     _run(ctx, go)
-
-
-def _translation_report(manifest) -> dict[str, dict[str, dict[str, list[str]]]]:
-    return {lib.name: {"missing": lib.missing, "only_in": lib.only_in_one_language()}
-            for lib in manifest.libraries if lib.missing or lib.only_in_one_language()}
 
 
 def _short(text: str, width: int = 60) -> str:
@@ -370,7 +343,7 @@ def _print_translations(report: dict[str, Any]) -> None:
 @pass_ctx
 def validate(ctx: Context, manifests: tuple[Path, ...]) -> None:
     """Check manifests (keys, texts, names, voices) without building."""
-    from .build import check_voices, make_providers
+    from .prepare import check_voices, make_providers, translation_report
     from .manifest import load_manifest
 
     def go() -> int:
@@ -383,7 +356,7 @@ def validate(ctx: Context, manifests: tuple[Path, ...]) -> None:
             except ManifestError as exc:
                 problems.extend(exc.problems)
                 continue
-            _print_translations(_translation_report(manifest))
+            _print_translations(translation_report(manifest))
             n = sum(len(lib.prompts) for lib in manifest.libraries)
             click.echo(f"{path}: ok ({len(manifest.libraries)} libraries, {n} prompts, {len(manifest.books)} books)")
         if problems:
@@ -615,7 +588,7 @@ def cache_verify_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None
 
 def _planned_keys(path: Path) -> set[str]:
     """Every segment key one manifest uses today: its prompts and its books' sentences."""
-    from .build import load_lexicon, make_providers
+    from .prepare import load_lexicon, make_providers
     from .manifest import load_manifest
     from .plan import plan_manifest
 

@@ -18,7 +18,7 @@ from mutagen.id3 import ID3
 import narrate.package.assemble as books
 from narrate.plan.books import plan_books
 from narrate.package.assemble import build_book
-from narrate.build import load_lexicon, make_providers
+from narrate.prepare import load_lexicon, make_providers
 from narrate.cache import SegmentCache
 from narrate.errors import NarrateError
 from narrate.manifest import load_manifest

@@ -144,7 +144,7 @@ def long_book(tmp_path_factory) -> tuple[Path, Path]:
     """A book project and a cache holding every sentence (nothing to synthesize: as bench/book.py)."""
     from narrate.audio.encode import wav_bytes
     from narrate.plan.books import plan_books
-    from narrate.build import load_lexicon, make_providers
+    from narrate.prepare import load_lexicon, make_providers
     from narrate.manifest import load_manifest
     from narrate.providers.base import AudioFormat, SynthesisResult
 

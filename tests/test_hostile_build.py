@@ -382,7 +382,8 @@ def test_internal_error_in_process(tree, monkeypatch):
     def boom(*args, **kwargs):
         raise KeyError("no such thing")
 
-    monkeypatch.setattr("narrate.build.prepare_build", boom)
+    monkeypatch.setattr("narrate.build.prepare_build", boom)  # as `build` calls it
+    monkeypatch.setattr("narrate.prepare.prepare_build", boom)  # as `plan` calls it
     monkeypatch.chdir(tree / "proj")
     result = CliRunner().invoke(main, ["build", "m.yaml"])
     assert result.exit_code == 70

@@ -33,7 +33,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote, urlencode, urlsplit
 
 from ..errors import CacheError, UsageError
@@ -318,6 +318,12 @@ class TieredCache:
 
     def keys(self) -> Iterator[str]:
         return self.local.keys()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         self.local.close()

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from ..errors import CacheError
 from ..providers.base import SynthesisResult
@@ -234,6 +234,12 @@ class SegmentCache:
             lines.append(f"{len(healed) - HEAL_LINES} more cache entries were missing or corrupt "
                          f"and will be synthesized again")
         return lines
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         if self._store is not None:

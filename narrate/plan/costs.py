@@ -7,7 +7,10 @@ The defaults are list prices for each provider's common voices as published by m
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .prompts import Segment
 
 PRICES_AS_OF = "2026-08"
 DEFAULT_PRICES: dict[str, float] = {
@@ -35,3 +38,39 @@ def estimate(chars_by_provider: Mapping[str, int], kinds: Mapping[str, str],
         price = price_for(provider, kinds.get(provider, provider), prices)
         out[provider] = None if price is None else round(chars * price / 1_000_000, 4)
     return out
+
+
+def budget_for(option: int | None, manifest_max: int | None) -> int | None:
+    """The character budget in force: `--max-chars` if given, else the manifest's `budget.max_chars`."""
+    return option if option is not None else manifest_max
+
+
+@dataclass(frozen=True)
+class Spend:
+    """What synthesizing the missing segments takes: characters and estimated USD per provider name."""
+
+    chars_by_provider: dict[str, int]
+    cost_usd_by_provider: dict[str, float | None]
+    budget_chars: int | None
+
+    @property
+    def chars(self) -> int:
+        return sum(self.chars_by_provider.values())
+
+    @property
+    def cost_usd(self) -> float:
+        return round(sum(c for c in self.cost_usd_by_provider.values() if c), 4)
+
+    @property
+    def over_budget(self) -> bool:
+        """The one budget rule for `plan` and `build`: more characters than the budget allows."""
+        return self.budget_chars is not None and self.chars > self.budget_chars
+
+
+def estimate_spend(missing: Iterable[Segment], kinds: Mapping[str, str], prices: Mapping[str, float],
+                   budget_chars: int | None) -> Spend:
+    """Characters and cost of synthesizing `missing`, per provider name (`kinds` maps names to kinds)."""
+    chars: dict[str, int] = {}
+    for seg in missing:
+        chars[seg.provider] = chars.get(seg.provider, 0) + len(seg.request.text)
+    return Spend(chars, estimate(chars, kinds, prices), budget_chars)
