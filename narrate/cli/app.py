@@ -1,0 +1,177 @@
+"""The command group, its options, and the one wrapper every command runs in.
+
+Exit codes: 0 success, 1 build or check failure, 2 bad input (manifest, usage, voices, lock),
+70 internal error (a bug: an exception narrate did not anticipate), 130 / 143 stopped by SIGINT /
+SIGTERM.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from ..errors import Interrupted, ManifestError, NarrateError, shown
+
+INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE in BSD sysexits.h: "an internal software error has been detected"
+
+log = logging.getLogger("narrate")
+
+
+class Context:
+    def __init__(self, verbose: int, quiet: bool) -> None:
+        self.verbose = verbose
+        self.quiet = quiet
+
+
+def error(message: object) -> None:
+    """Print `error: message` on stderr, every control, bidi and zero-width character escaped."""
+    click.echo("error: " + "\n".join(shown(line) for line in str(message).split("\n")), err=True)
+
+
+def run(ctx: Context, fn: Callable[[], int | None]) -> None:
+    """The one wrapper every command runs in. Maps narrate's exceptions to one-line messages and
+    exit codes (tracebacks only with -v), anything unanticipated to `internal error: ...` and exit
+    70, and SIGINT/SIGTERM to a stop: child processes ended, exit 130/143."""
+    restore = _stop_on_signals()
+    try:
+        code = _call(ctx, fn)
+    finally:
+        restore()
+    sys.exit(code)
+
+
+def _call(ctx: Context, fn: Callable[[], int | None]) -> int:
+    try:
+        return fn() or 0
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise  # click's own: it prints them and picks the exit code
+    except ManifestError as exc:
+        for problem in exc.problems:
+            error(problem)
+        if ctx.verbose:
+            traceback.print_exc()
+        code = exc.exit_code
+    except NarrateError as exc:
+        error(exc)
+        if ctx.verbose:
+            traceback.print_exc()
+        code = exc.exit_code
+    except OSError as exc:  # a file narrate could not read or write: say which, keep what is done
+        where = f" ({shown(exc.filename)})" if exc.filename else ""
+        error(f"{exc.strerror or exc}{where}")
+        if ctx.verbose:
+            traceback.print_exc()
+        code = 1
+    except KeyboardInterrupt as exc:  # Interrupted (SIGTERM, SIGINT) or a Ctrl-C that came first
+        name = signal.Signals(exc.signum).name if isinstance(exc, Interrupted) else "SIGINT"
+        click.echo(f"stopped by {name}: child processes ended; everything synthesized so far is cached", err=True)
+        code = exc.exit_code if isinstance(exc, Interrupted) else 130
+    except Exception as exc:  # a bug: one line, the traceback with -v
+        click.echo(f"internal error: {type(exc).__name__}: {shown(exc)}; rerun with -v and report it", err=True)
+        if ctx.verbose:
+            traceback.print_exc()
+        code = INTERNAL_ERROR_EXIT
+    return code
+
+
+def _stop_on_signals() -> Callable[[], None]:
+    """Turn SIGINT and SIGTERM into Interrupted on the main thread, after killing every child
+    process (procs.stop_all), so cleanups run and nothing outlives narrate. A second signal exits
+    at once. Returns a function that puts the previous handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # only the main thread may set handlers (an embedding caller's thread)
+    from .. import procs
+
+    fired: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        procs.stop_all(signum)
+        if fired:  # the first one is still unwinding (waiting for requests in flight): stop now
+            os._exit(128 + signum)
+        fired.append(signum)
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        procs.reset()
+
+    return restore
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="Log requests; show tracebacks.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@click.version_option(package_name="narrate")
+@click.pass_context
+def main(click_ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """narrate: build spoken audio from text, like a build system."""
+    click_ctx.obj = Context(verbose, quiet)
+    if verbose:
+        # -v: narrate's own log (each request with its id and billed characters); -vv: libraries' too.
+        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        logging.getLogger("narrate").setLevel(logging.DEBUG)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+manifests_arg = click.argument("manifests", nargs=-1, required=True,
+                               type=click.Path(dir_okay=False, path_type=Path))
+cache_opt = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                         help="Segment cache folder (default: .narrate-cache beside the manifest, or $NARRATE_CACHE).")
+
+
+def cache_folder(manifest_path: Path, cache_dir: Path | None) -> Path:
+    from ..cache.state import default_cache_dir
+
+    return cache_dir or default_cache_dir(manifest_path)
+
+
+def cache_for(manifest_path: Path, cache_dir: Path | None, remote: str | None = None):
+    """The local cache, behind a shared remote tier when one is configured."""
+    import os
+
+    from ..cache import SegmentCache
+
+    local = SegmentCache(cache_folder(manifest_path, cache_dir))
+    remote = remote or os.environ.get("NARRATE_REMOTE_CACHE")
+    if not remote:
+        return local
+    from ..cache.remote import RemoteStore, TieredCache
+
+    return TieredCache(local, RemoteStore(remote))
+
+
+class Bars:
+    """BuildEvents drawn as tqdm bars on stderr, one per phase; silent unless stderr is a terminal."""
+
+    def __init__(self, enabled: bool, prefix: str) -> None:
+        self.enabled = enabled
+        self.prefix = prefix
+        self.bars: dict[str, Any] = {}
+
+    def start(self, phase: str, total: int, label: str = "") -> None:
+        if self.enabled and total:
+            from tqdm import tqdm
+
+            self.bars[phase] = tqdm(total=total, desc=f"{self.prefix}: {label or phase}", unit="seg",
+                                    file=sys.stderr, leave=False, dynamic_ncols=True)
+
+    def advance(self, phase: str, n: int = 1) -> None:
+        if phase in self.bars:
+            self.bars[phase].update(n)
+
+    def finish(self, phase: str) -> None:
+        bar = self.bars.pop(phase, None)
+        if bar is not None:
+            bar.close()

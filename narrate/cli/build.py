@@ -1,0 +1,246 @@
+"""`narrate build`, `plan`, `validate`, `package` and `report`: thin commands over narrate.build,
+narrate.prepare and narrate.package. Only these print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import ManifestError
+from .app import Context, main, pass_ctx, manifests_arg, cache_opt, run, error, cache_for, Bars, cache_folder
+
+
+@main.command()
+@manifests_arg
+@cache_opt
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Cap on parallel requests.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the build's figures.")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if anything would be synthesized, written or removed.")
+@click.option("--offline", is_flag=True, help="Never call a provider; fail if a segment is not cached.")
+@click.option("--max-chars", type=click.IntRange(0), default=None, help="Refuse to synthesize more characters than this.")
+@click.option("--remote", default=None, metavar="s3://BUCKET/PREFIX",
+              help="Shared remote cache (also cache.remote in the manifest, or $NARRATE_REMOTE_CACHE).")
+@click.option("--report", "junit", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a JUnit XML report for CI systems.")
+@pass_ctx
+def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, jobs: int | None,
+          as_json: bool, check: bool, offline: bool, max_chars: int | None, remote: str | None,
+          junit: Path | None) -> None:
+    """Build every library and book in MANIFESTS."""
+    from ..outcome import BuildOptions, noop_report
+
+    def go() -> int:
+        options = BuildOptions(jobs=jobs, check=check, offline=offline, max_chars=max_chars)
+        reports = []
+        for path in manifests:
+            report = noop_report(path, cache_folder(path, cache_dir))  # nothing changed: no parsing
+            if report is None:
+                from ..build import build as run_build
+                from ..manifest import load_manifest
+
+                manifest = load_manifest(path)
+                bars = Bars(not ctx.quiet and sys.stderr.isatty(), path.name)
+                cache = cache_for(path, cache_dir, remote or manifest.remote_cache)
+                try:
+                    report = run_build(manifest, cache, options, bars)
+                finally:
+                    cache.close()
+
+            for w in report.warnings:
+                click.echo(f"warning: {w}", err=True)
+            reports.append(report)
+            if report.error:  # a failed write (full disk...): the next manifests would fail the same way
+                break
+        failed = any(r.errors for r in reports)
+        changes = any(r.written or r.removed or r.missing_segments for r in reports)
+        if junit is not None:
+            from ..report import write_junit
+
+            write_junit(reports, junit)
+        if as_json:
+            total = _sum_reports(reports)
+            click.echo(json.dumps(total, indent=None, sort_keys=True))
+            for r in reports:  # the one line a person reads, beside the object a program reads
+                if r.error:
+                    error(r.error)
+        else:
+            for r in reports:
+                _print_report(r, check)
+        if failed:
+            return 1
+        return 1 if check and changes else 0
+
+    run(ctx, go)
+
+
+def _sum_reports(reports: list) -> dict[str, Any]:
+    if len(reports) == 1:
+        return reports[0].as_json()
+    total: dict[str, Any] = {"manifests": [r.as_json() for r in reports]}
+    for key in ("segments", "cached", "synthesized", "chars_synthesized", "outputs_written",
+                "outputs_unchanged", "outputs_removed"):
+        total[key] = sum(getattr(r, key) for r in reports)
+    total["errors"] = [e for r in reports for e in r.errors]
+    return total
+
+
+def _print_report(r, check: bool) -> None:
+    out = lambda s: click.echo(s, err=True)  # noqa: E731 - human summary goes to stderr, data to stdout
+    if check:
+        for m in r.missing_segments:
+            out(f"would synthesize {m}")
+        for w in r.written:
+            out(f"would write {w}")
+        for rm in r.removed:
+            out(f"would remove {rm}")
+        if not (r.missing_segments or r.written or r.removed):
+            out(f"{Path(r.manifest).name}: up to date")
+        return
+    for rm in r.removed:
+        out(f"removed {rm}")
+    for e in r.errors:
+        out(f"error: {e}")
+    out(f"{Path(r.manifest).name}: {r.segments} segments ({r.cached} cached, {r.synthesized} synthesized, "
+        f"{r.chars_synthesized} chars); outputs {r.outputs_written} written, {r.outputs_unchanged} unchanged, "
+        f"{r.outputs_removed} removed" + (f"; {len(r.errors)} failed" if r.errors else ""))
+
+
+@main.command()
+@manifests_arg
+@cache_opt
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--max-chars", type=click.IntRange(0), default=None, help="Exit 1 if the plan needs more characters.")
+@pass_ctx
+def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_json: bool,
+         max_chars: int | None) -> None:
+    """Show what a build would add, change, remove and synthesize, and what it would cost."""
+    from ..manifest import load_manifest
+    from ..prepare import plan_report, prepare_build
+
+    def go() -> int:
+        results, over_budget = [], False
+        for path in manifests:
+            manifest = load_manifest(path)
+            with cache_for(path, cache_dir, manifest.remote_cache) as cache:
+                pb = prepare_build(manifest, cache)
+            result, diff, over = plan_report(pb, max_chars, name=str(path))
+            over_budget |= over
+            results.append(result)
+            if not as_json:
+                _print_plan(result, diff)
+        if as_json:
+            click.echo(json.dumps(results[0] if len(results) == 1 else results, sort_keys=True))
+        if over_budget:
+            error("the plan is over the character budget")
+            return 1
+        return 0
+
+    run(ctx, go)
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_plan(r: dict[str, Any], diff) -> None:
+    echo = click.echo
+    echo(f"{r['manifest']}:")
+    for item_id, text in diff.added:
+        echo(click.style(f"  + {item_id}", fg="green") + f"  {_short(text)!r}")
+    for item_id, old, new in diff.changed:
+        echo(click.style(f"  ~ {item_id}", fg="yellow") + f"  {_short(old)!r} -> {_short(new)!r}")
+    for job_id, old in diff.removed:
+        echo(click.style(f"  - {job_id}", fg="red") + f"  {_short(old)!r}")
+    echo(f"  {r['to_synthesize']} of {r['segments']} segments to synthesize, {r['chars']:,} characters")
+    for prov, n in sorted(r["chars_by_provider"].items()):
+        cost = r["cost_usd_by_provider"].get(prov)
+        echo(f"    {prov}: {n:,} characters, " + (f"about ${cost:,.2f}" if cost is not None else "no price known"))
+    if r["budget_chars"] is not None:
+        echo(f"  budget: {r['budget_chars']:,} characters" + (" (over!)" if r["chars"] > r["budget_chars"] else ""))
+    echo(f"  {len(r['outputs_to_write'])} outputs to write, {len(r['outputs_to_remove'])} to remove")
+    _print_translations(r["translations"])
+    echo(f"Plan: {len(diff.added)} to add, {len(diff.changed)} to change, {len(diff.removed)} to remove.")
+
+
+def _print_translations(report: dict[str, Any]) -> None:
+    for lib, parts in report.items():
+        for lang, names in sorted(parts["missing"].items()):
+            click.echo(f"  {lib}: {len(names)} missing in {lang}: {', '.join(names)}", err=True)
+        for lang, names in sorted(parts["only_in"].items()):
+            click.echo(f"  {lib}: {len(names)} only in {lang}: {', '.join(names)}", err=True)
+
+
+@main.command()
+@manifests_arg
+@pass_ctx
+def validate(ctx: Context, manifests: tuple[Path, ...]) -> None:
+    """Check manifests (keys, texts, names, voices) without building."""
+    from ..prepare import check_voices, make_providers, translation_report
+    from ..manifest import load_manifest
+
+    def go() -> int:
+        problems = []
+        for path in manifests:
+            try:
+                manifest = load_manifest(path)
+                providers, _ = make_providers(manifest)
+                check_voices(manifest, providers)
+            except ManifestError as exc:
+                problems.extend(exc.problems)
+                continue
+            _print_translations(translation_report(manifest))
+            n = sum(len(lib.prompts) for lib in manifest.libraries)
+            click.echo(f"{path}: ok ({len(manifest.libraries)} libraries, {n} prompts, {len(manifest.books)} books)")
+        if problems:
+            raise ManifestError(problems)
+        return 0
+
+    run(ctx, go)
+
+
+
+@main.command()
+@manifests_arg
+@click.option("--format", "formats", multiple=True, type=click.Choice(["tar.gz", "zip"]),
+              help="Archive format (repeatable; default: the manifest's package.formats, else tar.gz).")
+@click.option("--epoch", type=click.IntRange(0), default=None,
+              help="Timestamp for archive entries (default: $SOURCE_DATE_EPOCH, else package.epoch, else 0).")
+@pass_ctx
+def package(ctx: Context, manifests: tuple[Path, ...], formats: tuple[str, ...], epoch: int | None) -> None:
+    """Package built prompt libraries as reproducible release archives with SHA256SUMS."""
+    from ..manifest import load_manifest
+    from ..package.archive import package_manifest
+
+    def go() -> int:
+        for path in manifests:
+            archives, written = package_manifest(load_manifest(path), formats=formats or None, epoch=epoch)
+            changed = set(written)
+            for archive in archives:
+                click.echo(f"{archive}" + ("" if archive in changed else " (unchanged)"))
+        return 0
+
+    run(ctx, go)
+
+
+@main.command()
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write (default: review.html beside the manifest).")
+@pass_ctx
+def report(ctx: Context, manifest: Path, out: Path | None) -> None:
+    """Write an HTML review page of the last build: text, duration, level and a player per recording."""
+    from ..manifest import load_manifest
+    from ..report import write_html_report
+
+    def go() -> int:
+        model = load_manifest(manifest)
+        target = out or manifest.parent / "review.html"
+        n = write_html_report(model, target)
+        click.echo(f"{target}: {n} recordings")
+        return 0
+
+    run(ctx, go)

@@ -1,0 +1,233 @@
+"""`narrate cache stats|verify|prune|export|import|push`: thin commands over narrate.cache.commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from ..errors import UsageError
+from .app import Context, main, pass_ctx, manifests_arg, cache_opt, run, cache_folder
+
+
+@main.group(name="cache")
+def cache_group() -> None:
+    """Inspect and manage the segment cache."""
+
+
+def _cache_location(cache_dir: Path | None, manifest: Path | None) -> Path:
+    import os
+
+    if cache_dir:
+        return cache_dir
+    if manifest:
+        return cache_folder(manifest, None)
+    if os.environ.get("NARRATE_CACHE"):
+        return Path(os.environ["NARRATE_CACHE"]).expanduser()
+    raise UsageError("which cache? pass --cache-dir DIR or -m MANIFEST (or set NARRATE_CACHE)")
+
+
+def _cache_command(fn: Callable) -> Callable:
+    fn = click.option("-m", "--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                      help="Use the cache beside this manifest.")(fn)
+    return cache_opt(fn)
+
+
+def _open_cache(cache_dir: Path | None, manifest: Path | None):
+    from ..cache import SegmentCache
+
+    return SegmentCache(_cache_location(cache_dir, manifest))
+
+
+def _echo_warnings(cache) -> None:
+    for line in cache.warnings:
+        click.echo(f"warning: {line}", err=True)
+
+
+@cache_group.command(name="stats")
+@_cache_command
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, as_json: bool) -> None:
+    """Entries, bytes and characters per provider."""
+    from ..cache.commands import cache_stats
+
+    def go() -> int:
+        cache = _open_cache(cache_dir, manifest)
+        try:
+            stats = cache_stats(cache)
+        finally:
+            _echo_warnings(cache)
+            cache.close()
+        if as_json:
+            click.echo(json.dumps(stats, sort_keys=True))
+            return 0
+        click.echo(f"{stats['directory']}: {stats['entries']} entries, {stats['bytes'] / 1e6:.1f} MB"
+                   + (f", {stats['corrupt']} corrupt (see narrate cache verify)" if stats["corrupt"] else ""))
+        for name, p in sorted(stats["by_provider"].items()):  # type: ignore[union-attr]
+            click.echo(f"  {name}: {p['entries']} segments, {p['chars']:,} characters, {p['bytes'] / 1e6:.1f} MB of audio")
+        return 0
+
+    run(ctx, go)
+
+
+@cache_group.command(name="verify")
+@_cache_command
+@click.option("--drop", is_flag=True, help="Delete the corrupt entries (they are synthesized again next build) "
+                                           "and put back entry files the index lost.")
+@pass_ctx
+def cache_verify_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, drop: bool) -> None:
+    """Re-hash every entry and re-derive its key; report (and optionally drop) corrupt or missing ones."""
+    from ..cache.commands import verify_cache
+
+    def go() -> int:
+        cache = _open_cache(cache_dir, manifest)
+        try:
+            report = verify_cache(cache, drop=drop)
+        finally:
+            _echo_warnings(cache)
+            cache.close()
+        for key, reason in report.corrupt:
+            click.echo(f"corrupt {key[:12]}: {reason}", err=True)
+        click.echo(f"{report.checked} entries checked, {len(report.corrupt)} corrupt, {report.dropped} dropped")
+        return 1 if report.corrupt and not drop else 0
+
+    run(ctx, go)
+
+
+def _planned_keys(path: Path) -> set[str]:
+    """Every segment key one manifest uses today: its prompts and its books' sentences."""
+    from ..prepare import load_lexicon, make_providers
+    from ..manifest import load_manifest
+    from ..plan import plan_manifest
+
+    manifest = load_manifest(path)
+    providers, _ = make_providers(manifest)
+    lexicon = load_lexicon(manifest)
+    keys = set(plan_manifest(manifest, providers, lexicon).segments)
+    if manifest.books:
+        from ..plan.books import plan_books
+
+        for job in plan_books(manifest, providers, lexicon):
+            keys |= set(job.keys())
+    for provider in providers.values():
+        provider.close()
+    return keys
+
+
+@cache_group.command(name="prune")
+@manifests_arg
+@cache_opt
+@click.option("--yes", is_flag=True, help="Really delete (default: dry run).")
+@pass_ctx
+def cache_prune_cmd(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, yes: bool) -> None:
+    """Drop cache entries that none of MANIFESTS references (a dry run unless --yes).
+
+    Entries stored after the manifests were read (by a build running meanwhile) are kept."""
+    import time
+
+    from ..cache.commands import prune_cache, referenced_keys
+
+    def go() -> int:
+        read_at = time.time()  # before reading: anything stored from now on is not ours to judge
+        keep = referenced_keys(_planned_keys(p) for p in manifests)
+        cache = _open_cache(cache_dir, manifests[0])
+        try:
+            report = prune_cache(cache, keep, dry_run=not yes, read_at=read_at)
+        finally:
+            _echo_warnings(cache)
+            cache.close()
+        verb = "dropped" if yes else "would drop"
+        extra = f", {report.dangling} of them with their file missing" if report.dangling else ""
+        newer = f"; kept {report.newer} stored after the manifests were read" if report.newer else ""
+        click.echo(f"{verb} {len(report.unreferenced)} unreferenced entries ({report.bytes / 1e6:.1f} MB{extra}); "
+                   f"kept {report.kept}{newer}" + ("" if yes else " (dry run: add --yes)"))
+        return 0
+
+    run(ctx, go)
+
+
+@cache_group.command(name="export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_cache_command
+@pass_ctx
+def cache_export_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest: Path | None) -> None:
+    """Write every entry that verifies to FILE (a tar) to warm another machine's cache."""
+    from ..cache.commands import export_cache
+
+    def go() -> int:
+        cache = _open_cache(cache_dir, manifest)
+        try:
+            n = export_cache(cache, file)
+        finally:
+            _echo_warnings(cache)
+            cache.close()
+        click.echo(f"exported {n} entries to {file}")
+        return 0
+
+    run(ctx, go)
+
+
+@cache_group.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_cache_command
+@pass_ctx
+def cache_import_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest: Path | None) -> None:
+    """Import entries from FILE; each is verified (key re-derived, checksum, format) before it is stored.
+
+    A damaged or truncated FILE imports nothing (exit 2); rejected entries exit 1."""
+    from ..cache.commands import import_cache
+
+    def go() -> int:
+        cache = _open_cache(cache_dir, manifest)
+        try:
+            report = import_cache(cache, file)
+        finally:
+            _echo_warnings(cache)
+            cache.close()
+        for name, reason in report.rejected:
+            click.echo(f"rejected {file}: {name}: {reason}", err=True)
+        click.echo(f"imported {report.imported}, already present {report.already}, rejected {len(report.rejected)}")
+        return 1 if report.rejected else 0
+
+    run(ctx, go)
+
+
+@cache_group.command(name="push")
+@_cache_command
+@click.option("--remote", default=None, metavar="s3://BUCKET/PREFIX",
+              help="Remote cache (default: cache.remote in the manifest, or $NARRATE_REMOTE_CACHE).")
+@pass_ctx
+def cache_push_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, remote: str | None) -> None:
+    """Upload the local entries the remote cache lacks (what builds could not write through).
+
+    Only entries that verify are sent."""
+    import os
+
+    from ..cache.remote import RemoteStore, push_to_remote
+
+    def go() -> int:
+        url = remote
+        if not url and manifest is not None:
+            from ..manifest import load_manifest
+
+            url = load_manifest(manifest).remote_cache
+        url = url or os.environ.get("NARRATE_REMOTE_CACHE")
+        if not url:
+            raise UsageError("which remote cache? pass --remote s3://bucket/prefix, or -m MANIFEST with cache.remote")
+        store = RemoteStore(url)
+        cache = _open_cache(cache_dir, manifest)
+        try:
+            report = push_to_remote(cache, store)
+        finally:
+            _echo_warnings(cache)
+            cache.close()
+            store.close()
+        for key, reason in report.failed:
+            click.echo(f"failed {key[:12]}: {reason}", err=True)
+        click.echo(f"uploaded {report.uploaded}, already there {report.present}, failed {len(report.failed)}")
+        return 1 if report.failed else 0
+
+    run(ctx, go)

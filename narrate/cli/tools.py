@@ -1,0 +1,139 @@
+"""`narrate voices`, `import`, `serve`, `text` and `schema`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import NarrateError, UsageError
+from .app import Context, main, pass_ctx, run
+
+
+@main.command()
+@click.option("--provider", default="espeak", show_default=True, help="Provider kind.")
+@click.option("--language", default=None, help="Only voices for this language prefix (e.g. es).")
+@pass_ctx
+def voices(ctx: Context, provider: str, language: str | None) -> None:
+    """List a provider's voices and languages."""
+    from ..providers.base import ProviderConfig
+    from ..providers.registry import create_provider
+
+    def go() -> int:
+        prov = create_provider(ProviderConfig(name=provider, kind=provider))
+        prefix = language.lower() if language else None
+        for v in sorted(prov.voices(), key=lambda v: v.name):
+            if prefix and not any(l.lower().startswith(prefix) for l in v.languages):
+                continue
+            click.echo(f"{v.name:24} {','.join(v.languages):20} {v.gender or '':8} {v.description}")
+        return 0
+
+    run(ctx, go)
+
+
+@main.group(name="import")
+def import_group() -> None:
+    """Turn existing prompt lists into a manifest (printed on stdout)."""
+
+
+def _import_command(kind: str, fn_name: str, defaults: dict[str, str]) -> None:
+    @import_group.command(name=kind)
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--library", default=defaults["library"], show_default=True, help="Library name.")
+    @click.option("--language", default=defaults["language"], show_default=True, help="Language tag.")
+    @click.option("--voice", default="en-us", show_default=True, help="Voice for that language.")
+    @click.option("--output", "out", default=None, help="Output folder in the manifest (default ../output/<library>).")
+    @pass_ctx
+    def command(ctx: Context, file: Path, library: str, language: str, voice: str, out: str | None) -> None:
+        from .. import importers
+
+        def go() -> int:
+            text = importers.read_source(file)  # bounded; a FIFO or device is refused, never read
+            kwargs: dict[str, Any] = {"source": str(file), "library": library, "voice": voice}
+            if kind == "asterisk":
+                kwargs["language"] = language
+            result = getattr(importers, fn_name)(text, **kwargs)
+            if out is not None:
+                result.manifest["libraries"][library]["output"] = out
+            for name, reason in result.skipped:
+                click.echo(f"skipped {name}: {reason}", err=True)
+            click.echo(importers.dump_manifest(result.manifest), nl=False)
+            return 0
+
+        run(ctx, go)
+
+    command.__doc__ = f"Import a {kind} prompt list FILE as a manifest."
+
+
+_import_command("asterisk", "import_asterisk", {"library": "asterisk-sounds", "language": "en-US"})
+_import_command("freeswitch", "import_freeswitch", {"library": "freeswitch-sounds", "language": "en-US"})
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--latency-ms", default=0.0, type=click.FloatRange(0), help="Added latency per request.")
+@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of requests that fail.")
+@click.option("--faults", default="429,500,503,reset,truncated,html200,slow", show_default=True,
+              help="Comma list of faults to inject.")
+@click.option("--seed", type=int, default=None, help="Seed for reproducible fault injection.")
+@pass_ctx
+def serve(ctx: Context, host: str, port: int, latency_ms: float, fault_rate: float, faults: str,
+          seed: int | None) -> None:
+    """Serve the embedded engine over OpenAI's /v1/audio/speech and Deepgram's /v1/speak."""
+    def go() -> int:
+        try:
+            from ..serve import FAULTS, run
+        except ImportError as exc:
+            raise NarrateError(f"narrate serve needs the serve extra ({exc.name} is missing)",
+                               hint="pip install 'narrate[serve]'") from None
+        chosen = tuple(f.strip() for f in faults.split(",") if f.strip())
+        unknown = [f for f in chosen if f not in FAULTS]
+        if unknown:
+            raise UsageError(f"unknown fault(s): {', '.join(unknown)}", hint=", ".join(FAULTS))
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo(f"warning: serving on {host}: anyone who can reach it can use it", err=True)
+        click.echo(f"narrate serve: http://{host}:{port} (OpenAI /v1/audio/speech, Deepgram /v1/speak, GET /stats)",
+                   err=True)
+        run(host, port, latency_ms=latency_ms, fault_rate=fault_rate, faults=chosen, seed=seed,
+            log_level="info" if ctx.verbose else "warning")
+        return 0
+
+    run(ctx, go)
+
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--code", type=click.Choice(["skip", "notice"]), default="skip", show_default=True)
+@click.option("--tables", type=click.Choice(["skip", "notice"]), default="skip", show_default=True)
+@click.option("--footnotes", type=click.Choice(["end", "skip"]), default="end", show_default=True)
+@pass_ctx
+def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str) -> None:
+    """Print the speakable text of a Markdown FILE: exactly what a book will say."""
+    from ..text.markdown import markdown_to_speakable, speakable_text
+
+    def go() -> int:
+        try:
+            source = file.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{file}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+        doc = markdown_to_speakable(source, code=code, tables=tables, footnotes=footnotes,  # type: ignore[arg-type]
+                                    path=str(file))
+        if doc.title:
+            click.echo(f"Title: {doc.title}\n")
+        click.echo(speakable_text(doc), nl=False)
+        return 0
+
+    run(ctx, go)
+
+
+@main.command()
+@pass_ctx
+def schema(ctx: Context) -> None:
+    """Print the manifest's JSON Schema (for editor completion)."""
+    from ..manifest.schema import manifest_schema
+
+    run(ctx, lambda: click.echo(json.dumps(manifest_schema(), indent=2)) or 0)
