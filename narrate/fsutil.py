@@ -21,7 +21,10 @@ import socket
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import OutputPathError, shown
 
@@ -126,12 +129,21 @@ def regular_file_inside(path: Path, folders: list[Path]) -> bool:
     return any(_inside(real, os.path.realpath(f)) for f in folders)
 
 
-def write_atomic(path: Path, data: bytes, *, within: Path | None = None) -> Path:
-    """Write `data` to `path` whole or not at all: a temp file in the same folder, fsync, rename.
+def commit(tmp: Path, path: Path) -> None:
+    """Move a finished, fsynced temp file over `path` (same folder): mode 0644 (mkstemp makes
+    0600), then one rename, which replaces a symlink itself, never what it points to."""
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
 
+
+@contextmanager
+def atomic_writer(path: Path, *, within: Path | None = None) -> Iterator[BinaryIO]:
+    """A binary file whose bytes appear at `path` whole or not at all (DESIGN.md invariant 3).
+
+    Writes go to narrate's temp file beside `path`; when the block ends without an exception the
+    file is flushed, fsynced and renamed over `path`, else it is removed and `path` is untouched.
     `within` is the output folder `path` must stay inside (see `output_path`); None means the
-    file's own folder. Returns the path written (links in the folder resolved). Raises
-    OutputPathError before writing anything if the path leaves `within`; OSError as the OS gives it.
+    file's own folder. Raises OutputPathError before anything is written if the path leaves it.
     """
     if within is None:
         within = path.parent
@@ -140,15 +152,20 @@ def write_atomic(path: Path, data: bytes, *, within: Path | None = None) -> Path
     fd, tmp = make_temp(target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)  # replaces a symlink itself, never what it points to
+        commit(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return target
+
+
+def write_atomic(path: Path, data: bytes, *, within: Path | None = None) -> None:
+    """Write `data` to `path` whole or not at all (see `atomic_writer`). Raises OutputPathError if
+    the path leaves `within`; OSError as the OS gives it."""
+    with atomic_writer(path, within=within) as fh:
+        fh.write(data)
 
 
 def publish(tmp: Path, path: Path, *, within: Path) -> bool:
@@ -166,8 +183,7 @@ def publish(tmp: Path, path: Path, *, within: Path) -> bool:
         return False
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
+    commit(tmp, target)
     return True
 
 

@@ -9,8 +9,8 @@ variant of the language. Compressed formats go through ffmpeg.
 from __future__ import annotations
 
 import hashlib
-import subprocess
 
+from .audio.ffmpeg import run_ffmpeg
 from .audio.encode import encode, wav_bytes
 from .audio.formats import OutputFormat
 from .audio.pcm import Pcm
@@ -49,11 +49,7 @@ def engine_voice(voice: str, language: str | None = None) -> tuple[str, str]:
 
 
 def ffmpeg_encode(pcm: Pcm, fmt: str) -> bytes:
-    import imageio_ffmpeg
-
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "wav", "-i", "pipe:0",
-           *FFMPEG_ARGS[fmt], "pipe:1"]
-    done = subprocess.run(cmd, input=wav_bytes(pcm), capture_output=True, timeout=60, check=False)
+    done = run_ffmpeg(["-f", "wav", "-i", "pipe:0", *FFMPEG_ARGS[fmt], "pipe:1"], input=wav_bytes(pcm), timeout=60)
     if done.returncode != 0:
         raise ApiError(500, f"ffmpeg could not encode {fmt}")
     return done.stdout

@@ -10,10 +10,10 @@ import subprocess
 
 import numpy as np
 
-from .. import procs
 from ..errors import AudioError
 from . import g711
 from .formats import AudioFormat
+from .ffmpeg import run_ffmpeg, stderr_tail
 from .pcm import Pcm
 from .resample import to_int16
 from .riff import WAVE_FORMAT_ALAW, WAVE_FORMAT_IEEE_FLOAT, WAVE_FORMAT_MULAW, WAVE_FORMAT_PCM, is_riff, parse_wav
@@ -85,27 +85,17 @@ def decode_ffmpeg(data: bytes, rate: int | None = None) -> Pcm:
 
     ffmpeg writes a streamed WAV to the pipe (sizes 0xFFFFFFFF), so the rate comes back in its header.
     """
-    import imageio_ffmpeg
-
     if not data:
         raise AudioError("no audio bytes to decode")
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
-           "-i", "pipe:0", "-map", "0:a:0", "-ac", "1", *(["-ar", str(rate)] if rate else []),
-           "-c:a", "pcm_s16le", "-f", "wav", "pipe:1"]
+    args = ["-i", "pipe:0", "-map", "0:a:0", "-ac", "1", *(["-ar", str(rate)] if rate else []),
+            "-c:a", "pcm_s16le", "-f", "wav", "pipe:1"]
     try:
-        proc = procs.run(cmd, input=data, timeout=FFMPEG_TIMEOUT_S)  # recorded: a stop signal ends it
+        proc = run_ffmpeg(args, input=data, timeout=FFMPEG_TIMEOUT_S)
     except subprocess.TimeoutExpired as exc:
         raise AudioError(f"ffmpeg did not finish decoding {len(data)} bytes in {FFMPEG_TIMEOUT_S} s") from exc
-    except OSError as exc:
-        raise AudioError(f"cannot run ffmpeg: {exc}") from exc
     if proc.returncode != 0 or not is_riff(proc.stdout):
         raise AudioError(f"ffmpeg cannot decode {len(data)} bytes of audio: {stderr_tail(proc.stderr)}")
     pcm = decode_wav(proc.stdout)
     if len(pcm.samples) == 0:
         raise AudioError(f"ffmpeg decoded no samples from {len(data)} bytes: {stderr_tail(proc.stderr)}")
     return pcm
-
-
-def stderr_tail(stderr: bytes, lines: int = 5) -> str:
-    text = stderr.decode("utf-8", "replace").strip().splitlines()
-    return " | ".join(text[-lines:]) if text else "(no message)"

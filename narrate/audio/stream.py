@@ -16,10 +16,9 @@ from typing import BinaryIO
 import numpy as np
 import soxr
 
-from .. import procs
 from ..errors import AudioError
-from ..fsutil import make_temp
-from .decode import stderr_tail
+from ..fsutil import commit, make_temp
+from .ffmpeg import run_ffmpeg, stderr_tail
 from .pcm import Pcm
 from .resample import QUALITY, to_int16
 from .riff import WAVE_FORMAT_PCM
@@ -36,11 +35,6 @@ def _temp_beside(path: Path) -> tuple[BinaryIO, Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = make_temp(path.parent, suffix=path.suffix)  # narrate's temp name: a killed build's is removed later
     return os.fdopen(fd, "w+b"), tmp
-
-
-def _publish(tmp: Path, path: Path) -> None:
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are ordinary files
-    os.replace(tmp, path)
 
 
 class WavStreamWriter:
@@ -108,7 +102,7 @@ class WavStreamWriter:
             self._fh.flush()
             os.fsync(self._fh.fileno())
             self._fh.close()
-            _publish(self._tmp, self.path)
+            commit(self._tmp, self.path)
         except BaseException:
             self.abort()
             raise
@@ -153,11 +147,8 @@ def encode_with_ffmpeg(wav_path: str | os.PathLike[str], out_path: str | os.Path
     version string and random ids out of the container, so the same input gives the same bytes.
     Raises AudioError with the tail of ffmpeg's stderr on failure; nothing is left behind.
     """
-    import imageio_ffmpeg
-
     out = Path(out_path)
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-           "-i", os.fspath(wav_path)]
+    cmd = ["-y", "-i", os.fspath(wav_path)]
     maps = ["-map", "0:a"]
     next_input = 1
     if metadata_path is not None:
@@ -170,13 +161,12 @@ def encode_with_ffmpeg(wav_path: str | os.PathLike[str], out_path: str | os.Path
     fh, tmp = _temp_beside(out)
     fh.close()
     try:
-        # procs.run records the child, so SIGTERM/SIGINT to narrate ends it too.
-        proc = procs.run([*cmd, *maps, *codec_args, "-fflags", "+bitexact", os.fspath(tmp)])
+        proc = run_ffmpeg([*cmd, *maps, *codec_args, "-fflags", "+bitexact", os.fspath(tmp)])
         if proc.returncode != 0:
             raise AudioError(f"ffmpeg failed ({proc.returncode}) writing {out}: {stderr_tail(proc.stderr)}")
         with open(tmp, "rb") as done:
             os.fsync(done.fileno())
-        _publish(tmp, out)
+        commit(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -9,15 +9,14 @@ a manifest: the caller passes the keys to keep.
 from __future__ import annotations
 
 import io
-import os
 import tarfile
-import tempfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CacheError, UsageError, shown
+from ..fsutil import atomic_writer
 from .entry import KEY_RE, check_entry, decode_entry
 from .store import MAX_ENTRY_BYTES, SegmentCache
 
@@ -149,30 +148,20 @@ def export_cache(cache: SegmentCache, path: Path, keys: set[str] | None = None) 
     """Write the entries that verify to one uncompressed tar (audio does not compress), sorted,
     atomically. Corrupt or dangling entries are left out: an export never spreads them."""
     chosen = sorted(k for k in cache.keys() if keys is None or k in keys)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     count = 0
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with tarfile.open(fileobj=fh, mode="w", format=tarfile.PAX_FORMAT) as tar:
-                for key in chosen:
-                    blob = cache.get_raw(key)
-                    if blob is None:
-                        continue
-                    try:
-                        check_entry(key, blob)
-                    except CacheError:
-                        continue
-                    info = tarfile.TarInfo(EXPORT_PREFIX + key)
-                    info.size, info.mode, info.mtime = len(blob), 0o644, 0
-                    tar.addfile(info, io.BytesIO(blob))
-                    count += 1
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as fh, tarfile.open(fileobj=fh, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for key in chosen:
+            blob = cache.get_raw(key)
+            if blob is None:
+                continue
+            try:
+                check_entry(key, blob)
+            except CacheError:
+                continue
+            info = tarfile.TarInfo(EXPORT_PREFIX + key)
+            info.size, info.mode, info.mtime = len(blob), 0o644, 0
+            tar.addfile(info, io.BytesIO(blob))
+            count += 1
     return count
 
 

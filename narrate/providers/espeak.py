@@ -15,13 +15,13 @@ import ctypes
 import difflib
 import os
 import re
-import struct
 import tempfile
 import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..audio.riff import WAVE_FORMAT_PCM, wav_file
 from ..errors import ProviderError, VoiceError
 from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
 from .espeak_fork import ForkClient, ServerError
@@ -263,9 +263,8 @@ def _short_data_path(data: Path, alias_dir: Path | None = None) -> Path:
 
 
 def _wav(pcm: bytes, rate: int) -> bytes:
-    """A 44-byte RIFF header for mono 16-bit PCM, then the samples."""
-    return (b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVE" + b"fmt " +
-            struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16) + b"data" + struct.pack("<I", len(pcm)) + pcm)
+    """Mono 16-bit PCM in the canonical 44-byte RIFF header."""
+    return wav_file(WAVE_FORMAT_PCM, rate, pcm, bits=16)
 
 
 def clean_text(text: str) -> str:
