@@ -96,14 +96,6 @@ class CacheError(NarrateError):
     """The segment cache is unreadable or inconsistent."""
 
 
-class BuildError(NarrateError):
-    """A build finished with failed segments or outputs. Everything that succeeded is kept."""
-
-    def __init__(self, message: str, failures: list[str]) -> None:
-        super().__init__(message)
-        self.failures = failures
-
-
 class PlatformLimitError(NarrateError):
     """An output violates a telephony platform's documented limit."""
 

@@ -60,7 +60,6 @@ class SynthOutcome:
 
     synthesized: int = 0
     chars: int = 0
-    billed_chars: int = 0
     shared: int = 0
     lost: int = 0
     not_requested: int = 0
@@ -333,7 +332,6 @@ class _Scheduler:
             with self.lock:
                 self.outcome.synthesized += 1
                 self.outcome.chars += len(segment.request.text)
-                self.outcome.billed_chars += result.billed_chars or len(segment.request.text)
         finally:
             if lease is not None:
                 lease.release()

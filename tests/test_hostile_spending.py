@@ -277,7 +277,7 @@ def test_a_segment_another_build_holds_is_waited_for_not_paid(tmp_path, holder_s
 
     segs = segments(6)
     held = segs[2]
-    code = ("import sys, time; from pathlib import Path; from narrate.lease import SegmentLeases; "
+    code = ("import sys, time; from pathlib import Path; from narrate.cache.lease import SegmentLeases; "
             "lease = SegmentLeases(Path(sys.argv[1])).try_claim(sys.argv[2]); "
             "print('held' if lease else 'busy', flush=True); time.sleep(60)")
     holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "cache"), held.key],

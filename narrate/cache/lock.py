@@ -51,10 +51,6 @@ class LockFile:
         lines.append("}}")
         return write_if_changed(self.path, ("\n".join(lines) + "\n").encode("utf-8"), within=self.path.parent)
 
-    def output_files(self) -> dict[str, str]:
-        """Every output path recorded for this manifest -> its sha256."""
-        return {rec.file: rec.sha256 for rec in self.recorded_outputs()}
-
     def recorded_outputs(self) -> list["RecordedOutput"]:
         """Every output this manifest's section records, with the library or book it belongs to
         (a prompt entry's id is `<library>/<language>/<name>`)."""

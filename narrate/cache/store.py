@@ -189,12 +189,6 @@ class SegmentCache:
         tag = found[1]
         return float(tag) if isinstance(tag, (int, float)) else None
 
-    def is_dangling(self, key: str) -> bool:
-        """True if the index lists the key but its entry file is gone."""
-        return self.store.get(key) is None and key in self.store
-
-    # -- writing
-
     def put(self, key: str, result: SynthesisResult, meta: dict[str, Any]) -> None:
         self.put_raw(key, encode_entry(result, meta))
 
@@ -208,11 +202,6 @@ class SegmentCache:
 
     def keys(self) -> Iterator[str]:
         return iter(self.store)
-
-    def volume(self) -> int:
-        return int(self.store.volume())
-
-    # -- reporting
 
     def _heal(self, key: str, why: str) -> None:
         self.store.delete(key)
