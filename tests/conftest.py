@@ -12,6 +12,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+SHARED_MISSING = (f"{SHARED} is missing: tests marked `shared` read the project's shared folder (corpora, "
+                  "provider specs) beside the repository; put a copy of it there")
+
+
+def require_shared() -> None:
+    """Fail the calling test with a clear message when ../shared is absent (never skip it silently)."""
+    if not SHARED.is_dir():
+        pytest.fail(SHARED_MISSING, pytrace=False)
+
+
+def shared_names(folder: Path, pattern: str = "*.md") -> list[str]:
+    """File names for a parametrize over a ../shared folder: never an empty list (which pytest would
+    quietly turn into one skip) but one case that then fails with SHARED_MISSING."""
+    return sorted(p.name for p in folder.glob(pattern)) or ["(../shared is missing)"]
+
+
+@pytest.fixture(autouse=True)
+def _needs_shared(request):
+    if request.node.get_closest_marker("shared"):
+        require_shared()
 
 
 @pytest.fixture(autouse=True)

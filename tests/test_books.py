@@ -7,12 +7,11 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SHARED
+from conftest import ROOT, SHARED, narrate, shared_names
 from mutagen.id3 import ID3
 
 import narrate.package.assemble as books
@@ -30,7 +29,8 @@ CORPUS = SHARED / "corpora" / "articles-rust-book" / "src"
 FFMPEG = __import__("imageio_ffmpeg").get_ffmpeg_exe()
 
 
-@pytest.mark.parametrize("chapter", sorted(p.name for p in CORPUS.glob("*.md")))
+@pytest.mark.shared
+@pytest.mark.parametrize("chapter", shared_names(CORPUS))
 def test_corpus_chapters_speak_no_markup(chapter):
     source = (CORPUS / chapter).read_text()
     text = speakable_text(markdown_to_speakable(source, code="skip"))
@@ -40,6 +40,7 @@ def test_corpus_chapters_speak_no_markup(chapter):
     assert len(text) > 200
 
 
+@pytest.mark.shared
 def test_structure_of_a_real_chapter():
     doc = markdown_to_speakable((CORPUS / "ch04-01-what-is-ownership.md").read_text())
     assert doc.title == "What Is Ownership?"
@@ -80,6 +81,7 @@ See [the docs](https://example.com) and ![a diagram](d.png) now.[^1] <span>Inlin
     assert toml.title == "Toml Title" and speakable_text(toml).strip() == "# Toml Title\n\nBody text."
 
 
+@pytest.mark.shared
 def test_one_sentence_edit_changes_one_unit_on_a_real_chapter():
     source = (CORPUS / "ch04-01-what-is-ownership.md").read_text()
     sentence = "Keep at it!"
@@ -107,10 +109,6 @@ books:
     formats: [chapters, mp3, m4b]
     output: out/guide
 """
-
-
-def narrate(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "narrate.cli", "-q", *args], cwd=cwd, capture_output=True, text=True)
 
 
 @pytest.fixture
@@ -204,6 +202,7 @@ def plan_one(root: Path) -> books.BookJob:
     return job
 
 
+@pytest.mark.shared
 def test_one_sentence_edit_is_one_new_segment_key_on_a_real_chapter(tmp_path):
     source = (CORPUS / "ch04-01-what-is-ownership.md").read_text()
     (tmp_path / "ch").mkdir()

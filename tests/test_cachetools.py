@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
 import pytest
+from conftest import narrate
 
 from narrate.cache import SegmentCache, decode_entry, encode_entry
 from narrate.cache.commands import cache_stats, check_entry, export_cache, import_cache
@@ -28,10 +27,6 @@ libraries:
       b: Second prompt.
       c: Third prompt.
 """
-
-
-def narrate(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "narrate.cli", "-q", *args], cwd=cwd, capture_output=True, text=True)
 
 
 @pytest.fixture

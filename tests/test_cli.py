@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import wave
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, narrate
 
 FFMPEG = __import__("imageio_ffmpeg").get_ffmpeg_exe()
 
@@ -33,11 +31,6 @@ libraries:
       goodbye: {en-US: Goodbye., es-US: Adiós.}
       only-english: Press one for sales.
 """
-
-
-def narrate(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "narrate.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})})
 
 
 @pytest.fixture

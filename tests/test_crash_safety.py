@@ -37,7 +37,7 @@ def write_manifest(path: Path, url: str, output: str = "out", round_: int = 0) -
     path.write_text("\n".join(lines) + "\n")
 
 
-def narrate(*args: str, cache: Path) -> subprocess.Popen:
+def start_build(*args: str, cache: Path) -> subprocess.Popen:
     env = {**os.environ, "NARRATE_CACHE": str(cache)}
     return subprocess.Popen([sys.executable, "-m", "narrate.cli", "-q", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -58,6 +58,7 @@ def assert_nothing_truncated(out: Path, cache_dir: Path) -> None:
         cache.close()
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_points_then_rerun(tmp_path):
     rng = random.Random(20261123)
     cache_dir = tmp_path / "cache"
@@ -69,7 +70,7 @@ def test_sigkill_at_random_points_then_rerun(tmp_path):
             write_manifest(manifest, server.url, round_=round_)
             before = server.stats()["requests"]
             kill_after = rng.randint(1, PROMPTS - CONCURRENCY)
-            proc = narrate("build", str(manifest), cache=cache_dir)
+            proc = start_build("build", str(manifest), cache=cache_dir)
             deadline = time.monotonic() + 60
             while server.stats()["requests"] < before + kill_after and proc.poll() is None:
                 assert time.monotonic() < deadline
@@ -81,7 +82,7 @@ def test_sigkill_at_random_points_then_rerun(tmp_path):
             proc.wait()
             assert_nothing_truncated(tmp_path / "out", cache_dir)
             temps_left += len(list((tmp_path / "out").rglob(".narrate-tmp-*")))
-            rerun = narrate("build", "--json", str(manifest), cache=cache_dir)
+            rerun = start_build("build", "--json", str(manifest), cache=cache_dir)
             stdout, stderr = rerun.communicate(timeout=300)
             assert rerun.returncode == 0, stderr
             assert json.loads(stdout)["errors"] == []
@@ -106,7 +107,7 @@ def test_two_builds_at_once_share_one_cache(tmp_path):
         a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
         write_manifest(a, server.url, output="out-a")
         write_manifest(b, server.url, output="out-b")
-        procs = [narrate("build", "--json", str(m), cache=cache_dir) for m in (a, b)]
+        procs = [start_build("build", "--json", str(m), cache=cache_dir) for m in (a, b)]
         results = [p.communicate(timeout=300) for p in procs]
         for proc, (stdout, stderr) in zip(procs, results):
             assert proc.returncode == 0, stderr
@@ -286,7 +287,7 @@ def test_three_builds_of_one_manifest_pay_each_text_once(tmp_path, serve_cli):
     cache_dir = tmp_path / "cache"
     manifest = tmp_path / "m.yaml"
     write_manifest(manifest, url)
-    procs = [narrate("build", "--json", str(manifest), cache=cache_dir) for _ in range(3)]
+    procs = [start_build("build", "--json", str(manifest), cache=cache_dir) for _ in range(3)]
     results = [p.communicate(timeout=300) for p in procs]
     for proc, (stdout, stderr) in zip(procs, results):
         assert proc.returncode == 0, stderr
@@ -373,7 +374,7 @@ def test_a_build_writes_nothing_while_another_holds_the_folder(tmp_path):
         write_manifest(manifest, server.url)
         holder = hold("publish", str(tmp_path))  # another build publishing in this folder
         try:
-            proc = narrate("build", "--json", str(manifest), cache=tmp_path / "cache")
+            proc = start_build("build", "--json", str(manifest), cache=tmp_path / "cache")
             deadline = time.monotonic() + 120
             while len(server.stats()["syntheses"]) < PROMPTS:  # it synthesizes meanwhile...
                 assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()

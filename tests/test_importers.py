@@ -130,6 +130,7 @@ def test_freeswitch_language_without_language_wrapper_and_one_language_reads_pla
     assert lib["prompts"] == {"saludos/hola": "Hola"}
 
 
+@pytest.mark.shared
 def test_freeswitch_corpus_imports_every_prompt():
     text = PHRASES.read_text()
     result = import_freeswitch(text, source=str(PHRASES))
@@ -151,6 +152,7 @@ def test_freeswitch_corpus_imports_every_prompt():
     assert all(check_name(name) is None and isinstance(t, str) and t.strip() for name, t in prompts.items())
 
 
+@pytest.mark.shared
 def test_dump_round_trips_and_keeps_each_text_on_one_line():
     manifest = import_freeswitch(PHRASES.read_text(), source=str(PHRASES)).manifest
     dumped = dump_manifest(manifest)
@@ -214,6 +216,8 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           text=True, check=False)
 
 
+@pytest.mark.shared
+@pytest.mark.slow
 def test_cli_imports_and_builds_the_whole_freeswitch_corpus(tmp_path):
     """The acceptance test: import phrase_en.xml, build all of it offline, check every file."""
     imported = cli("import", "freeswitch", str(PHRASES), "--output", "out", cwd=tmp_path)

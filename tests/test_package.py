@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import tarfile
 import time
 import zipfile
@@ -15,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from conftest import SHARED
+import pytest
+from conftest import SHARED, narrate
 from narrate.audio.encode import encode
 from narrate.audio.formats import OUTPUT_FORMATS
 from narrate.audio.pcm import Pcm
@@ -39,11 +38,6 @@ libraries:
       welcome: {en-US: Welcome to the shop., es-US: Bienvenido a la tienda.}
       digits/1: {en-US: one, es-US: uno}
 """
-
-
-def narrate(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "narrate.cli", "-q", *args], cwd=cwd, capture_output=True,
-                          text=True, env={**os.environ, **(env or {})})
 
 
 def make_project(root: Path, manifest: str = MANIFEST) -> Path:
@@ -164,6 +158,7 @@ def test_platform_limits_name_the_prompt_and_the_limit(tmp_path):
                for v in check_library(lib, {"prompts": rows}))
 
 
+@pytest.mark.shared
 def test_freeswitch_corpus_subset_packages(tmp_path):
     imported = narrate("import", "freeswitch", str(SHARED / "corpora" / "freeswitch-phrase" / "phrase_en.xml"),
                        "--output", "out", cwd=tmp_path)

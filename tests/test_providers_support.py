@@ -9,14 +9,14 @@ import logging
 import math
 import struct
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import numpy as np
 
+from conftest import SHARED, require_shared
 from narrate.audio.g711 import ulaw_encode
 
-SPECS = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "specs"
+SPECS = SHARED / "reference" / "specs"
 KEY = "sk-TEST-0123456789abcdef-SECRET"  # must never appear in a message or a log record
 
 def samples(seconds: float, rate: int) -> np.ndarray:
@@ -101,6 +101,7 @@ def error_response(status: int, body: dict | bytes, **headers: str) -> httpx.Res
 def load_yaml(name: str) -> dict:
     import yaml
 
+    require_shared()
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(SPECS / name, encoding="utf-8") as fh:
         return yaml.load(fh, Loader=loader)

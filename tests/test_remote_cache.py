@@ -6,17 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
+from conftest import narrate
 
 from narrate.cache import SegmentCache, encode_entry
 from narrate.cache import remote as remote_mod
@@ -142,11 +140,6 @@ def s3():
     moto.create_bucket()
     yield moto
     moto.server.stop()
-
-
-def narrate(*args: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "narrate.cli", "-q", *args], cwd=cwd, capture_output=True,
-                          text=True, env={**os.environ, **env})
 
 
 def machine(tmp_path: Path, name: str) -> Path:

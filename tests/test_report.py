@@ -7,12 +7,11 @@ import html.parser
 import http.server
 import shutil
 import subprocess
-import sys
 import threading
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+from conftest import narrate
 
 MANIFEST = """\
 version: 1
@@ -46,10 +45,6 @@ books:
     formats: [chapters]
     output: out/guide
 """
-
-
-def narrate(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "narrate.cli", "-q", *args], cwd=cwd, capture_output=True, text=True)
 
 
 class _Rows(html.parser.HTMLParser):
