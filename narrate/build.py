@@ -32,6 +32,15 @@ PUBLISH_WAIT_S = 3600.0  # longest a build waits for another build writing the s
 
 def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None = None,
           events: BuildEvents | None = None, *, transport: Any = None) -> BuildReport:
+    """Build one manifest: plan, look up the cache, synthesize the misses, render, assemble, lock.
+
+    Returns a BuildReport (segments, cached, synthesized, characters, outputs written, unchanged and
+    removed, errors, warnings). A failed segment or output is an entry in `errors`, never an
+    exception; everything else is built and kept. Raises ManifestError (exit 2) for a bad manifest
+    or voice, UsageError over the character budget (`options.max_chars`, else `budget.max_chars`),
+    LockError for a damaged lock, LeaseError if another build holds the folder past an hour.
+    `transport` (an httpx transport) is for tests.
+    """
     from .cache.lease import PublishLock
 
     # Builds of manifests in one folder render and write their lock one at a time (narrate.lease).

@@ -23,6 +23,12 @@ FFMPEG_TIMEOUT_S = 120
 
 
 def decode(data: bytes, fmt: AudioFormat) -> Pcm:
+    """Provider bytes -> mono 16-bit Pcm at their own rate.
+
+    A RIFF header is trusted over `fmt` (providers label loosely); headerless bytes are read as
+    `fmt.encoding` (pcm_s16le, mulaw, alaw) at `fmt.sample_rate`; MP3 and other compressed
+    containers go through ffmpeg. Raises AudioError for bytes that are none of these.
+    """
     if is_riff(data):
         return decode_wav(data)
     if fmt.container == "wav":

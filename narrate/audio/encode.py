@@ -28,6 +28,9 @@ def _payload(samples: np.ndarray, encoding: str) -> tuple[bytes, int, int]:
 
 
 def encode(pcm: Pcm, fmt: OutputFormat) -> bytes:
+    """Pcm -> the bytes of one output file: resampled to `fmt.rate` with soxr, then 16-bit PCM or
+    G.711 (ITU-T G.711 mu-law or A-law, via audioop), headerless or in RIFF (format tags 1, 7, 6).
+    Raises AudioError for an encoding narrate does not write."""
     if pcm.rate != fmt.rate:
         pcm = resample(pcm, fmt.rate)
     payload, tag, bits = _payload(pcm.samples, fmt.encoding)

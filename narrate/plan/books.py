@@ -65,6 +65,9 @@ def slug(title: str) -> str:
 
 
 def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: Lexicon | None) -> list[BookJob]:
+    """One BookJob per book: chapters read (bounded) and parsed to speakable text, one segment per
+    sentence (keys as for prompts), and a recipe per output. Raises ManifestError for an
+    unreadable chapter."""
     keys = KeyMaker()
     jobs = []
     for book in manifest.books:

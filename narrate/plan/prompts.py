@@ -103,6 +103,14 @@ def render_recipe(segment_keys: tuple[str, ...], settings: Settings) -> str:
 
 def plan_manifest(manifest: Manifest, providers: Mapping[str, Provider],
                   lexicon: Lexicon | None = None) -> Plan:
+    """Prompt jobs and their content-addressed segments, from the validated manifest. Pure.
+
+    Each prompt in each language becomes a PromptJob (its output files, one per format, and its
+    segment keys in order); texts over a provider's character limit are split at sentence
+    boundaries first. A key is the sha256 of the spoken text (after normalisation and lexicon) and
+    the request's provider, voice, model and parameters (DESIGN.md 2.1). Raises ManifestError for
+    two prompts that would write one file.
+    """
     plan = Plan()
     keys = KeyMaker()
     for lib in manifest.libraries:

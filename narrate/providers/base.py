@@ -64,7 +64,11 @@ class Provider(Protocol):
         ...
 
     def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
-        """Synthesize one segment. Raises ProviderError (retryable or not) or InvalidAudioError."""
+        """Synthesize one segment: `request.text` (at most `limits.max_chars` characters) in
+        `request.voice` -> audio bytes and their AudioFormat (container, encoding, sample rate in Hz),
+        checked before they are returned (status, content type, sniffed codec, plausible duration).
+        Raises ProviderError (`retryable` says whether the common policy may try again; REST
+        providers have already retried) or InvalidAudioError; never returns unchecked bytes."""
         ...
 
     def voices(self) -> list[VoiceInfo]:
