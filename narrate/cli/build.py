@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from ..errors import ManifestError
-from .app import Context, main, pass_ctx, manifests_arg, cache_opt, run, error, cache_for, Bars, cache_folder
+from .app import Bars, Context, cache_folder, cache_for, cache_opt, error, main, manifests_arg, pass_ctx, run
 
 
 @main.command()
@@ -44,11 +44,8 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
 
                 manifest = load_manifest(path)
                 bars = Bars(not ctx.quiet and sys.stderr.isatty(), path.name)
-                cache = cache_for(path, cache_dir, remote or manifest.remote_cache)
-                try:
+                with cache_for(path, cache_dir, remote or manifest.remote_cache) as cache:
                     report = run_build(manifest, cache, options, bars)
-                finally:
-                    cache.close()
 
             for w in report.warnings:
                 click.echo(f"warning: {w}", err=True)
@@ -179,8 +176,8 @@ def _print_translations(report: dict[str, Any]) -> None:
 @pass_ctx
 def validate(ctx: Context, manifests: tuple[Path, ...]) -> None:
     """Check manifests (keys, texts, names, voices) without building."""
-    from ..prepare import check_voices, make_providers, translation_report
     from ..manifest import load_manifest
+    from ..prepare import check_voices, make_providers, translation_report
 
     def go() -> int:
         problems = []

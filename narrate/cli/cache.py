@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import click
 
 from ..errors import UsageError
-from .app import Context, main, pass_ctx, manifests_arg, cache_opt, run, cache_folder
+
+if TYPE_CHECKING:
+    from ..cache import SegmentCache
+
+from .app import Context, cache_folder, cache_opt, main, manifests_arg, pass_ctx, run
 
 
 @main.group(name="cache")
@@ -35,7 +41,17 @@ def _cache_command(fn: Callable) -> Callable:
     return cache_opt(fn)
 
 
-def _open_cache(cache_dir: Path | None, manifest: Path | None):
+@contextmanager
+def _opened(cache_dir: Path | None, manifest: Path | None) -> Iterator[SegmentCache]:
+    """The cache for a `narrate cache` command, its warnings printed and the cache closed after."""
+    with _open_cache(cache_dir, manifest) as cache:
+        try:
+            yield cache
+        finally:
+            _echo_warnings(cache)
+
+
+def _open_cache(cache_dir: Path | None, manifest: Path | None) -> SegmentCache:
     from ..cache import SegmentCache
 
     return SegmentCache(_cache_location(cache_dir, manifest))
@@ -55,12 +71,8 @@ def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None,
     from ..cache.commands import cache_stats
 
     def go() -> int:
-        cache = _open_cache(cache_dir, manifest)
-        try:
+        with _opened(cache_dir, manifest) as cache:
             stats = cache_stats(cache)
-        finally:
-            _echo_warnings(cache)
-            cache.close()
         if as_json:
             click.echo(json.dumps(stats, sort_keys=True))
             return 0
@@ -83,12 +95,8 @@ def cache_verify_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None
     from ..cache.commands import verify_cache
 
     def go() -> int:
-        cache = _open_cache(cache_dir, manifest)
-        try:
+        with _opened(cache_dir, manifest) as cache:
             report = verify_cache(cache, drop=drop)
-        finally:
-            _echo_warnings(cache)
-            cache.close()
         for key, reason in report.corrupt:
             click.echo(f"corrupt {key[:12]}: {reason}", err=True)
         click.echo(f"{report.checked} entries checked, {len(report.corrupt)} corrupt, {report.dropped} dropped")
@@ -99,9 +107,9 @@ def cache_verify_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None
 
 def _planned_keys(path: Path) -> set[str]:
     """Every segment key one manifest uses today: its prompts and its books' sentences."""
-    from ..prepare import load_lexicon, make_providers
     from ..manifest import load_manifest
     from ..plan import plan_manifest
+    from ..prepare import load_lexicon, make_providers
 
     manifest = load_manifest(path)
     providers, _ = make_providers(manifest)
@@ -133,12 +141,8 @@ def cache_prune_cmd(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path |
     def go() -> int:
         read_at = time.time()  # before reading: anything stored from now on is not ours to judge
         keep = referenced_keys(_planned_keys(p) for p in manifests)
-        cache = _open_cache(cache_dir, manifests[0])
-        try:
+        with _opened(cache_dir, manifests[0]) as cache:
             report = prune_cache(cache, keep, dry_run=not yes, read_at=read_at)
-        finally:
-            _echo_warnings(cache)
-            cache.close()
         verb = "dropped" if yes else "would drop"
         extra = f", {report.dangling} of them with their file missing" if report.dangling else ""
         newer = f"; kept {report.newer} stored after the manifests were read" if report.newer else ""
@@ -158,12 +162,8 @@ def cache_export_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest:
     from ..cache.commands import export_cache
 
     def go() -> int:
-        cache = _open_cache(cache_dir, manifest)
-        try:
+        with _opened(cache_dir, manifest) as cache:
             n = export_cache(cache, file)
-        finally:
-            _echo_warnings(cache)
-            cache.close()
         click.echo(f"exported {n} entries to {file}")
         return 0
 
@@ -181,12 +181,8 @@ def cache_import_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest:
     from ..cache.commands import import_cache
 
     def go() -> int:
-        cache = _open_cache(cache_dir, manifest)
-        try:
+        with _opened(cache_dir, manifest) as cache:
             report = import_cache(cache, file)
-        finally:
-            _echo_warnings(cache)
-            cache.close()
         for name, reason in report.rejected:
             click.echo(f"rejected {file}: {name}: {reason}", err=True)
         click.echo(f"imported {report.imported}, already present {report.already}, rejected {len(report.rejected)}")
@@ -218,12 +214,10 @@ def cache_push_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, 
         if not url:
             raise UsageError("which remote cache? pass --remote s3://bucket/prefix, or -m MANIFEST with cache.remote")
         store = RemoteStore(url)
-        cache = _open_cache(cache_dir, manifest)
         try:
-            report = push_to_remote(cache, store)
+            with _opened(cache_dir, manifest) as cache:
+                report = push_to_remote(cache, store)
         finally:
-            _echo_warnings(cache)
-            cache.close()
             store.close()
         for key, reason in report.failed:
             click.echo(f"failed {key[:12]}: {reason}", err=True)
