@@ -755,24 +755,65 @@ def cache_push_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, 
 @click.option("--code", type=click.Choice(["skip", "notice"]), default="skip", show_default=True)
 @click.option("--tables", type=click.Choice(["skip", "notice"]), default="skip", show_default=True)
 @click.option("--footnotes", type=click.Choice(["end", "skip"]), default="end", show_default=True)
+@click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="read FILE as a chapter of a book of this manifest (its Markdown, lexicon, language, provider)")
+@click.option("--book", "book_name", default=None, help="the book (needed when the manifest has several)")
 @pass_ctx
-def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str) -> None:
-    """Print the speakable text of a Markdown FILE: exactly what a book will say."""
+def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str, manifest_path: Path | None,
+         book_name: str | None) -> None:
+    """Print the speakable text of a Markdown FILE: exactly what a book will say.
+
+    With --manifest, prints one segment per line as it will be synthesized (after the book's
+    lexicon and, where its provider's `normalize` applies, numbers said in words), with a blank
+    line after each heading and paragraph."""
+    from .manifest import read_text_input
     from .text.markdown import markdown_to_speakable, speakable_text
 
     def go() -> int:
-        try:
-            source = file.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise UsageError(f"{file}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
-        doc = markdown_to_speakable(source, code=code, tables=tables, footnotes=footnotes,  # type: ignore[arg-type]
-                                    path=str(file))
-        if doc.title:
-            click.echo(f"Title: {doc.title}\n")
-        click.echo(speakable_text(doc), nl=False)
+        source = read_text_input(file, display=str(file))  # bounded, regular files only (no FIFO)
+        if manifest_path is None:
+            if book_name is not None:
+                raise UsageError("--book needs --manifest")
+            doc = markdown_to_speakable(source, code=code, tables=tables, footnotes=footnotes,  # type: ignore[arg-type]
+                                        path=str(file))
+            if doc.title:
+                click.echo(f"Title: {doc.title}\n")
+            click.echo(speakable_text(doc), nl=False)
+            return 0
+        for line in _book_text_lines(manifest_path, book_name, file, source):
+            click.echo(line)
         return 0
 
     _run(ctx, go)
+
+
+def _book_text_lines(manifest_path: Path, book_name: str | None, file: Path, source: str) -> list[str]:
+    """`narrate text --manifest`: the title, then each segment's text, a blank line after each block."""
+    from .build import load_lexicon
+    from .manifest import load_manifest
+    from .plan.books import markdown_options
+    from .providers.registry import create_provider
+    from .text.chapter import PAUSE_AFTER_PARAGRAPH_MS, chapter_units
+    from .text.frontend import normalization_applies
+    from .text.markdown import markdown_to_speakable
+
+    manifest = load_manifest(manifest_path)
+    books = {b.name: b for b in manifest.books}
+    if book_name is None and len(books) != 1:
+        raise UsageError(f"{manifest_path}: give --book (books: {', '.join(books) or 'none'})")
+    book = books.get(book_name) if book_name is not None else next(iter(books.values()))
+    if book is None:
+        raise UsageError(f"{manifest_path}: no book {book_name!r} (books: {', '.join(books) or 'none'})")
+    provider = create_provider(manifest.provider_config(book.settings.provider))
+    doc = markdown_to_speakable(source, markdown_options(book), path=str(file))
+    units = chapter_units(doc, provider.limits.max_chars, book.language, load_lexicon(manifest),
+                          spoken=normalization_applies(provider))
+    lines = [f"Title: {doc.title or file.stem}", ""]
+    for unit in units:
+        lines.append(unit.text)
+        if unit.pause_after_ms >= PAUSE_AFTER_PARAGRAPH_MS:
+            lines.append("")
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 @main.command()

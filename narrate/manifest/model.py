@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema
 
 from .layouts import FORMAT_RATES
 from .fields import Choice, Const, Either, NumText, OneOrMany, Range, S3Url, SpokenText
@@ -77,6 +77,12 @@ class Settings(PromptSettings):
 # ---------------------------------------------------------------- providers
 
 
+# YAML 1.1 reads a bare `on`/`off` as true/false: both spellings mean the same here.
+NormalizeSetting = Annotated[Choice("auto", "on", "off"),
+                             BeforeValidator(lambda v: {True: "on", False: "off"}.get(v, v) if isinstance(v, bool) else v),
+                             WithJsonSchema({"enum": ["auto", "on", "off", True, False]})]
+
+
 class Provider(Section):
     """A named provider configuration. Keys never go here: only where to find them."""
 
@@ -92,6 +98,9 @@ class Provider(Section):
     max_attempts: Range(1, 100, integer=True) = Field(None, description="attempts per segment before it fails")
     max_retry_time_s: Range(0, 86400) = Field(None, description="retry time budget per segment, seconds")
     options: dict[str, Any] = Field(None, description="provider-wide options passed to the implementation")
+    normalize: NormalizeSetting = Field(
+        None, description="narrate says numbers, currency, dates... itself before hashing: auto (default: on for "
+                          "the embedded engine, off for providers that normalise well themselves) | on | off")
 
 
 # ---------------------------------------------------------------- libraries
@@ -145,6 +154,21 @@ class Library(Settings):
 # ---------------------------------------------------------------- books
 
 FileList = Either("a glob or a list of files", text=StrictStr, list=list[StrictStr])
+DIALECTS = ("auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll")
+
+
+class MarkdownSettings(Section):
+    """How a book's Markdown is read (narrate.text.markdown.MarkdownOptions); unset keys keep the defaults."""
+
+    dialect: Choice(*DIALECTS) = Field(None, description="whose syntax is parsed: " + " | ".join(DIALECTS)
+                                       + " (default auto: all of them)")
+    alerts: Choice("label", "drop") = Field(None, description="callouts: label (say \"Note:\") or drop the label")
+    emoji: Choice("drop", "name") = Field(None, description="emoji: drop, or say their names")
+    tables: Choice("notice", "rows") = Field(None, description="tables: notice (say one is skipped) or rows "
+                                             "(\"header: value\" pairs)")
+    code: Choice("skip", "notice") = Field(None, description="code blocks: skip, or notice (say that one is skipped)")
+    footnotes: Choice("end", "skip") = Field(None, description="footnotes: read at the end of the chapter, or skip")
+    images: Choice("alt", "skip") = Field(None, description="images: read their alt text, or skip")
 
 
 class Book(Settings):
@@ -163,6 +187,8 @@ class Book(Settings):
     code: Choice("skip", "notice") = Field(None, description="code blocks: skip, or notice (say that one is skipped)")
     tables: Choice("skip", "notice") = Field(None, description="tables: skip, or notice (say that one is skipped)")
     footnotes: Choice("end", "skip") = Field(None, description="footnotes: read at the end of the chapter, or skip")
+    markdown: MarkdownSettings = Field(None, description="how the chapters' Markdown is read: {dialect, alerts, "
+                                       "emoji, tables, code, footnotes, images}")
 
 
 # ---------------------------------------------------------------- the rest
