@@ -219,16 +219,28 @@ def _providers(c: Checker, specs: dict[str, m.Provider]) -> dict[str, ProviderCo
 
 
 def check_lexicon(c: Checker, spec: m.Lexicon, key: Key) -> None:
-    """Rules a lexicon's shape cannot express: terms are not empty, languages are tags."""
+    """Rules a lexicon's shape cannot express: terms are not empty, languages are tags, patterns compile."""
     for term in spec.__pydantic_extra__ or {}:
         if not term.strip():
             c.add((*key, term), "empty term")
+    _check_patterns(c, spec.patterns, (*key, "patterns"))
     for lang, rules in (spec.languages or {}).items():
         if not LANG_RE.match(lang):
             c.add((*key, "languages", lang), "not a language tag like en-US or es")
-        for term in rules:
+        for term in rules.__pydantic_extra__ or {}:
             if not term.strip():
                 c.add((*key, "languages", lang, term), "empty term")
+        _check_patterns(c, rules.patterns, (*key, "languages", lang, "patterns"))
+
+
+def _check_patterns(c: Checker, rules: list[m.LexiconPattern] | None, key: Key) -> None:
+    from ..text.lexicon_patterns import compile_pattern
+
+    for i, rule in enumerate(rules or ()):
+        try:
+            compile_pattern(rule.pattern, str(rule.say), bool(rule.case_sensitive))
+        except ValueError as exc:
+            c.add((*key, i, "pattern"), str(exc))
 
 
 def _library(c: Checker, name: str, spec: m.Library, root: Path, defaults: Settings,

@@ -227,13 +227,35 @@ class LexiconSay(Section):
 LexiconEntry = Either("text or {say, case_sensitive}", text=NumText, mapping=LexiconSay)
 
 
-class Lexicon(Section):
-    """Pronunciation lexicon: term -> replacement (whole words), with per-language rules."""
+class LexiconPattern(Section):
+    """A pattern rule: a regular expression (Python `re`) and its replacement, applied after the words."""
+
+    pattern: StrictStr = Field(description="regular expression (at most 200 characters, no repetition inside a "
+                                           "repetition)")
+    say: NumText = Field(description="the replacement; \\1 or \\g<name> insert the pattern's groups")
+    case_sensitive: StrictBool = Field(None, description="match case exactly (default false)")
+
+
+Patterns = list[LexiconPattern]
+
+
+class LexiconLanguage(Section):
+    """One language's rules: term -> replacement, and `patterns`."""
 
     model_config = ConfigDict(extra="allow")
     __pydantic_extra__: dict[str, LexiconEntry] = Field(init=False)  # type: ignore[assignment]
-    languages: dict[str, dict[str, LexiconEntry]] = Field(
-        None, description="language tag -> {term: replacement}, overriding the global rules")
+    patterns: Patterns = Field(None, description="pattern rules for this language, after the global ones")
+
+
+class Lexicon(Section):
+    """Pronunciation lexicon: term -> replacement (whole words), pattern rules, and per-language rules."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, LexiconEntry] = Field(init=False)  # type: ignore[assignment]
+    patterns: Patterns = Field(None, description="pattern rules [{pattern, say, case_sensitive}], applied in order "
+                                                 "after the whole-word rules")
+    languages: dict[str, LexiconLanguage] = Field(
+        None, description="language tag -> {term: replacement, patterns}, overriding the global word rules")
 
 
 class Manifest(Section):
