@@ -106,7 +106,9 @@ def review_rows(manifest: Manifest, lock: LockFile, out_path: Path) -> list[dict
             playable = _preview(pcm, preview_dir)
         else:
             continue
+        spoken = entry.get("spoken")
         rows.append({"kind": library, "name": name, "language": language, "text": entry.get("text", ""),
+                     "spoken": spoken if isinstance(spoken, str) else None,
                      "duration": outputs[fmt]["duration"], "level": _level(pcm),
                      "src": os.path.relpath(playable, out_path.parent), "files": sorted(outputs)})
     languages = {book.name: book.language for book in manifest.books}
@@ -130,7 +132,7 @@ _PAGE = """<!doctype html>
 <style>
 body{{font:15px/1.4 system-ui,sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;width:100%}}
 td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top}} th{{background:#f4f4f4}}
-.num{{text-align:right;white-space:nowrap}} audio{{width:260px}}
+.num{{text-align:right;white-space:nowrap}} audio{{width:260px}} .said{{color:#555}}
 </style></head><body>
 <h1>narrate review: {title}</h1>
 <p>{count} recordings. Levels are active speech levels in dBov (ITU-T P.56 style; 0 dBov = full-scale square wave).</p>
@@ -159,6 +161,11 @@ if (location.search.includes("selftest")) {{
 """
 
 
+def _said(spoken: str | None) -> str:
+    """The spoken form under the written text, where the lexicon or normaliser changed it."""
+    return f'<br><small class="said">said: {html.escape(spoken)}</small>' if spoken else ""
+
+
 def write_html_report(manifest: Manifest, out_path: Path) -> int:
     """Write the review page at `out_path` (and WAV previews in `report-audio/` beside it); its
     folder is the page's output folder: nothing is written through a link that leaves it.
@@ -170,7 +177,7 @@ def write_html_report(manifest: Manifest, out_path: Path) -> int:
     esc = html.escape
     body = "\n".join(
         f"<tr><td>{esc(r['kind'])}</td><td>{esc(r['name'])}</td><td>{esc(r['language'])}</td>"
-        f"<td lang=\"{esc(r['language'], quote=True)}\">{esc(r['text'])}</td><td class=\"num\">{r['duration']:.2f}</td>"
+        f"<td lang=\"{esc(r['language'], quote=True)}\">{esc(r['text'])}{_said(r.get('spoken'))}</td><td class=\"num\">{r['duration']:.2f}</td>"
         f"<td class=\"num\">{'' if r['level'] is None else r['level']}</td>"
         f"<td><audio controls preload=\"metadata\" src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\"></audio></td></tr>"
         for r in rows)
