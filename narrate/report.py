@@ -137,7 +137,7 @@ td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:
 <h1>narrate review: {title}</h1>
 <p>{count} recordings. Levels are active speech levels in dBov (ITU-T P.56 style; 0 dBov = full-scale square wave).</p>
 <table><thead><tr><th>target</th><th>name</th><th>language</th><th>text</th><th class="num">seconds</th>
-<th class="num">level</th><th>listen</th></tr></thead><tbody>
+<th class="num">level</th><th>listen</th><th>said (where it differs from the text)</th></tr></thead><tbody>
 {rows}
 </tbody></table>
 <script>
@@ -161,9 +161,11 @@ if (location.search.includes("selftest")) {{
 """
 
 
-def _said(spoken: str | None) -> str:
-    """The spoken form under the written text, where the lexicon or normaliser changed it."""
-    return f'<br><small class="said">said: {html.escape(spoken)}</small>' if spoken else ""
+def _said(row: dict[str, Any]) -> str:
+    """The last cell: the spoken form, where the lexicon or normaliser changed the written text."""
+    spoken = row.get("spoken")
+    return f'<td class="said" lang="{html.escape(row["language"], quote=True)}">{html.escape(spoken)}</td>' \
+        if spoken else "<td></td>"
 
 
 def write_html_report(manifest: Manifest, out_path: Path) -> int:
@@ -177,9 +179,9 @@ def write_html_report(manifest: Manifest, out_path: Path) -> int:
     esc = html.escape
     body = "\n".join(
         f"<tr><td>{esc(r['kind'])}</td><td>{esc(r['name'])}</td><td>{esc(r['language'])}</td>"
-        f"<td lang=\"{esc(r['language'], quote=True)}\">{esc(r['text'])}{_said(r.get('spoken'))}</td><td class=\"num\">{r['duration']:.2f}</td>"
+        f"<td lang=\"{esc(r['language'], quote=True)}\">{esc(r['text'])}</td><td class=\"num\">{r['duration']:.2f}</td>"
         f"<td class=\"num\">{'' if r['level'] is None else r['level']}</td>"
-        f"<td><audio controls preload=\"metadata\" src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\"></audio></td></tr>"
+        f"<td><audio controls preload=\"metadata\" src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\"></audio></td>{_said(r)}</tr>"
         for r in rows)
     page = _PAGE.format(title=esc(manifest.path.name), count=len(rows), rows=body)
     write_if_changed(out_path, page.encode("utf-8"), within=out_path.parent)

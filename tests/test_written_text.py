@@ -80,5 +80,6 @@ def test_review_page_shows_both(built):
     done = narrate("-q", "report", "m.yaml", "-o", "review.html", cwd=built)
     assert done.returncode == 0, done.stderr
     page = (built / "review.html").read_text()
-    assert "Northwind costs $5.<br><small class=\"said\">said: North wind costs five dollars.</small>" in page
-    assert "Hello there.</td>" in page
+    assert 'lang="en-US">Northwind costs $5.</td>' in page
+    assert '<td class="said" lang="en-US">North wind costs five dollars.</td></tr>' in page
+    assert 'lang="en-US">Hello there.</td>' in page and page.count('class="said"') == 1
