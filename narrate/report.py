@@ -181,7 +181,8 @@ def write_html_report(manifest: Manifest, out_path: Path) -> int:
         f"<tr><td>{esc(r['kind'])}</td><td>{esc(r['name'])}</td><td>{esc(r['language'])}</td>"
         f"<td lang=\"{esc(r['language'], quote=True)}\">{esc(r['text'])}</td><td class=\"num\">{r['duration']:.2f}</td>"
         f"<td class=\"num\">{'' if r['level'] is None else r['level']}</td>"
-        f"<td><audio controls preload=\"metadata\" src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\"></audio></td>{_said(r)}</tr>"
+        f"<td><audio controls preload=\"metadata\" src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\"></audio></td>"
+        f"{_said(r)}</tr>"
         for r in rows)
     page = _PAGE.format(title=esc(manifest.path.name), count=len(rows), rows=body)
     write_if_changed(out_path, page.encode("utf-8"), within=out_path.parent)

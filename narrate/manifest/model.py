@@ -78,8 +78,11 @@ class Settings(PromptSettings):
 
 
 # YAML 1.1 reads a bare `on`/`off` as true/false: both spellings mean the same here.
-NormalizeSetting = Annotated[Choice("auto", "on", "off"),
-                             BeforeValidator(lambda v: {True: "on", False: "off"}.get(v, v) if isinstance(v, bool) else v),
+def _on_off(value: Any) -> Any:
+    return ("on" if value else "off") if isinstance(value, bool) else value
+
+
+NormalizeSetting = Annotated[Choice("auto", "on", "off"), BeforeValidator(_on_off),
                              WithJsonSchema({"enum": ["auto", "on", "off", True, False]})]
 
 
