@@ -321,7 +321,8 @@ class _Renderer:
             self.report.outputs_unchanged += len(job.outputs) - len(written)
             self.report.written.extend(written)
             self.pb.lock.prompts[job.id] = {"text": job.record, "segments": list(job.segments),
-                                            "recipe": job.recipe, "outputs": outputs}
+                                            "recipe": job.recipe, "outputs": outputs,
+                                            **({"spoken": job.spoken} if job.spoken is not None else {})}
             self.events.advance(f"render:{job.library}")
 
     def stop_message(self, failure: Any) -> str:
@@ -367,8 +368,11 @@ def _write_index(pb: PlannedBuild, lib: Library) -> None:
         for out in job.outputs:
             rec = entry["outputs"].get(out.format)
             if rec:
-                rows.append({"name": job.name, "language": job.language, "text": job.record,
-                             "file": rec["file"][len(prefix) + 1:], "format": out.format, "duration": rec["duration"], "sha256": rec["sha256"]})
+                row = {"name": job.name, "language": job.language, "text": job.record}
+                if job.spoken is not None:  # the lexicon or normaliser changed it (DESIGN.md 2.12)
+                    row["spoken"] = job.spoken
+                rows.append({**row, "file": rec["file"][len(prefix) + 1:], "format": out.format,
+                             "duration": rec["duration"], "sha256": rec["sha256"]})
     rows.sort(key=lambda r: (r["name"], r["language"], r["format"]))
     head = {"library": lib.name, "layout": lib.layout, "formats": list(lib.formats),
             "languages": {c: l.path for c, l in lib.languages.items()}}

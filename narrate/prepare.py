@@ -18,7 +18,7 @@ from typing import Any
 from .cache import SegmentCache
 from .cache.lock import LockFile, RecordedOutput
 from .cache.state import BuildState
-from .errors import ManifestError, Problem
+from .errors import ManifestError, Problem, UsageError
 from .manifest import Manifest
 from .plan import LockDiff, Plan, PromptJob, Segment, diff_lock, plan_manifest
 from .plan.books import BookJob
@@ -193,3 +193,33 @@ def translation_report(manifest: Manifest) -> dict[str, dict[str, dict[str, list
     """Per library: prompt names missing in a language, and names present in one language only."""
     return {lib.name: {"missing": lib.missing, "only_in": lib.only_in_one_language()}
             for lib in manifest.libraries if lib.missing or lib.only_in_one_language()}
+
+
+def book_text_lines(manifest_path: Path, book_name: str | None, file: Path, source: str) -> list[str]:
+    """`narrate text --manifest`: the title, then each segment's text as it will be synthesized
+    (the book's Markdown options, lexicon, language and its provider's normalisation), a blank line
+    after each heading and paragraph. Raises UsageError for a missing or ambiguous book."""
+    from .manifest import load_manifest
+    from .plan.books import markdown_options
+    from .providers.registry import create_provider
+    from .text.chapter import PAUSE_AFTER_PARAGRAPH_MS, chapter_units
+    from .text.frontend import normalization_applies
+    from .text.markdown import markdown_to_speakable
+
+    manifest = load_manifest(manifest_path)
+    books = {b.name: b for b in manifest.books}
+    if book_name is None and len(books) != 1:
+        raise UsageError(f"{manifest_path}: give --book (books: {', '.join(books) or 'none'})")
+    book = books.get(book_name) if book_name is not None else next(iter(books.values()))
+    if book is None:
+        raise UsageError(f"{manifest_path}: no book {book_name!r} (books: {', '.join(books) or 'none'})")
+    provider = create_provider(manifest.provider_config(book.settings.provider))
+    doc = markdown_to_speakable(source, markdown_options(book), path=str(file))
+    units = chapter_units(doc, provider.limits.max_chars, book.language, load_lexicon(manifest),
+                          spoken=normalization_applies(provider))
+    lines = [f"Title: {doc.title or file.stem}", ""]
+    for unit in units:
+        lines.append(unit.text)
+        if unit.pause_after_ms >= PAUSE_AFTER_PARAGRAPH_MS:
+            lines.append("")
+    return lines[:-1] if lines[-1] == "" else lines

@@ -106,7 +106,9 @@ def review_rows(manifest: Manifest, lock: LockFile, out_path: Path) -> list[dict
             playable = _preview(pcm, preview_dir)
         else:
             continue
+        spoken = entry.get("spoken")
         rows.append({"kind": library, "name": name, "language": language, "text": entry.get("text", ""),
+                     "spoken": spoken if isinstance(spoken, str) else None,
                      "duration": outputs[fmt]["duration"], "level": _level(pcm),
                      "src": os.path.relpath(playable, out_path.parent), "files": sorted(outputs)})
     languages = {book.name: book.language for book in manifest.books}
@@ -130,12 +132,12 @@ _PAGE = """<!doctype html>
 <style>
 body{{font:15px/1.4 system-ui,sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;width:100%}}
 td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top}} th{{background:#f4f4f4}}
-.num{{text-align:right;white-space:nowrap}} audio{{width:260px}}
+.num{{text-align:right;white-space:nowrap}} audio{{width:260px}} .said{{color:#555}}
 </style></head><body>
 <h1>narrate review: {title}</h1>
 <p>{count} recordings. Levels are active speech levels in dBov (ITU-T P.56 style; 0 dBov = full-scale square wave).</p>
 <table><thead><tr><th>target</th><th>name</th><th>language</th><th>text</th><th class="num">seconds</th>
-<th class="num">level</th><th>listen</th></tr></thead><tbody>
+<th class="num">level</th><th>listen</th><th>said (where it differs from the text)</th></tr></thead><tbody>
 {rows}
 </tbody></table>
 <script>
@@ -159,6 +161,13 @@ if (location.search.includes("selftest")) {{
 """
 
 
+def _said(row: dict[str, Any]) -> str:
+    """The last cell: the spoken form, where the lexicon or normaliser changed the written text."""
+    spoken = row.get("spoken")
+    return f'<td class="said" lang="{html.escape(row["language"], quote=True)}">{html.escape(spoken)}</td>' \
+        if spoken else "<td></td>"
+
+
 def write_html_report(manifest: Manifest, out_path: Path) -> int:
     """Write the review page at `out_path` (and WAV previews in `report-audio/` beside it); its
     folder is the page's output folder: nothing is written through a link that leaves it.
@@ -172,7 +181,8 @@ def write_html_report(manifest: Manifest, out_path: Path) -> int:
         f"<tr><td>{esc(r['kind'])}</td><td>{esc(r['name'])}</td><td>{esc(r['language'])}</td>"
         f"<td lang=\"{esc(r['language'], quote=True)}\">{esc(r['text'])}</td><td class=\"num\">{r['duration']:.2f}</td>"
         f"<td class=\"num\">{'' if r['level'] is None else r['level']}</td>"
-        f"<td><audio controls preload=\"metadata\" src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\"></audio></td></tr>"
+        f"<td><audio controls preload=\"metadata\" src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\"></audio></td>"
+        f"{_said(r)}</tr>"
         for r in rows)
     page = _PAGE.format(title=esc(manifest.path.name), count=len(rows), rows=body)
     write_if_changed(out_path, page.encode("utf-8"), within=out_path.parent)

@@ -110,21 +110,34 @@ def serve(ctx: Context, host: str, port: int, latency_ms: float, fault_rate: flo
 @click.option("--code", type=click.Choice(["skip", "notice"]), default="skip", show_default=True)
 @click.option("--tables", type=click.Choice(["skip", "notice"]), default="skip", show_default=True)
 @click.option("--footnotes", type=click.Choice(["end", "skip"]), default="end", show_default=True)
+@click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="read FILE as a chapter of a book of this manifest (its Markdown, lexicon, language, provider)")
+@click.option("--book", "book_name", default=None, help="the book (needed when the manifest has several)")
 @pass_ctx
-def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str) -> None:
-    """Print the speakable text of a Markdown FILE: exactly what a book will say."""
+def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str, manifest_path: Path | None,
+         book_name: str | None) -> None:
+    """Print the speakable text of a Markdown FILE: exactly what a book will say.
+
+    With --manifest, prints one segment per line as it will be synthesized (after the book's
+    lexicon and, where its provider's `normalize` applies, numbers said in words), with a blank
+    line after each heading and paragraph."""
+    from ..manifest import read_text_input
+    from ..prepare import book_text_lines
     from ..text.markdown import markdown_to_speakable, speakable_text
 
     def go() -> int:
-        try:
-            source = file.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise UsageError(f"{file}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
-        doc = markdown_to_speakable(source, code=code, tables=tables, footnotes=footnotes,  # type: ignore[arg-type]
-                                    path=str(file))
-        if doc.title:
-            click.echo(f"Title: {doc.title}\n")
-        click.echo(speakable_text(doc), nl=False)
+        source = read_text_input(file, display=str(file))  # bounded, regular files only (no FIFO)
+        if manifest_path is None:
+            if book_name is not None:
+                raise UsageError("--book needs --manifest")
+            doc = markdown_to_speakable(source, code=code, tables=tables, footnotes=footnotes,  # type: ignore[arg-type]
+                                        path=str(file))
+            if doc.title:
+                click.echo(f"Title: {doc.title}\n")
+            click.echo(speakable_text(doc), nl=False)
+            return 0
+        for line in book_text_lines(manifest_path, book_name, file, source):
+            click.echo(line)
         return 0
 
     run(ctx, go)

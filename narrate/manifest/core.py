@@ -215,21 +215,33 @@ def _providers(c: Checker, specs: dict[str, m.Provider]) -> dict[str, ProviderCo
             name=name, kind=kind_name, base_url=spec.base_url, api_key_env=spec.api_key_env,
             api_key_file=spec.api_key_file, concurrency=spec.concurrency, requests_per_minute=spec.requests_per_minute,
             chars_per_minute=spec.chars_per_minute, timeout_s=spec.timeout_s, max_attempts=spec.max_attempts,
-            max_retry_time_s=spec.max_retry_time_s, options=dict(spec.options or {}))
+            max_retry_time_s=spec.max_retry_time_s, options=dict(spec.options or {}), normalize=spec.normalize)
     return out
 
 
 def check_lexicon(c: Checker, spec: m.Lexicon, key: Key) -> None:
-    """Rules a lexicon's shape cannot express: terms are not empty, languages are tags."""
+    """Rules a lexicon's shape cannot express: terms are not empty, languages are tags, patterns compile."""
     for term in spec.__pydantic_extra__ or {}:
         if not term.strip():
             c.add((*key, term), "empty term")
+    _check_patterns(c, spec.patterns, (*key, "patterns"))
     for lang, rules in (spec.languages or {}).items():
         if not LANG_RE.match(lang):
             c.add((*key, "languages", lang), "not a language tag like en-US or es")
-        for term in rules:
+        for term in rules.__pydantic_extra__ or {}:
             if not term.strip():
                 c.add((*key, "languages", lang, term), "empty term")
+        _check_patterns(c, rules.patterns, (*key, "languages", lang, "patterns"))
+
+
+def _check_patterns(c: Checker, rules: list[m.LexiconPattern] | None, key: Key) -> None:
+    from ..text.lexicon_patterns import compile_pattern
+
+    for i, rule in enumerate(rules or ()):
+        try:
+            compile_pattern(rule.pattern, str(rule.say), bool(rule.case_sensitive))
+        except ValueError as exc:
+            c.add((*key, i, "pattern"), str(exc))
 
 
 def _library(c: Checker, name: str, spec: m.Library, root: Path, defaults: Settings,
@@ -372,4 +384,17 @@ def _book(c: Checker, name: str, spec: m.Book, root: Path, defaults: Settings, p
         return None
     return Book(name=name, title=spec.title or name, author=spec.author, chapters=[], output=root / spec.output,
                 language=language, settings=settings, formats=tuple(formats), code=spec.code or "skip",
-                tables=spec.tables or "skip", footnotes=spec.footnotes or "end")
+                tables=spec.tables or "skip", footnotes=spec.footnotes or "end", markdown=_markdown(c, spec, key))
+
+
+def _markdown(c: Checker, spec: m.Book, key: Key) -> dict[str, str]:
+    """MarkdownOptions values: the older book keys (code, tables, footnotes), then `markdown:`.
+    A key given both ways with different meanings is an error rather than a silent choice."""
+    given = {k: v for k in ("code", "tables", "footnotes") if (v := getattr(spec, k)) is not None}
+    if given.get("tables") == "skip":
+        given["tables"] = "notice"  # a table is never dropped without a word (MarkdownOptions.from_settings)
+    for k, v in (spec.markdown.model_dump(exclude_none=True) if spec.markdown else {}).items():
+        if k in given and given[k] != v:
+            c.add((*key, "markdown", k), f"{k} is also given as books.{key[-1]}.{k} ({getattr(spec, k)}); keep one")
+        given[k] = v
+    return given

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema
 
 from .layouts import FORMAT_RATES
 from .fields import Choice, Const, Either, NumText, OneOrMany, Range, S3Url, SpokenText
@@ -77,6 +77,15 @@ class Settings(PromptSettings):
 # ---------------------------------------------------------------- providers
 
 
+# YAML 1.1 reads a bare `on`/`off` as true/false: both spellings mean the same here.
+def _on_off(value: Any) -> Any:
+    return ("on" if value else "off") if isinstance(value, bool) else value
+
+
+NormalizeSetting = Annotated[Choice("auto", "on", "off"), BeforeValidator(_on_off),
+                             WithJsonSchema({"enum": ["auto", "on", "off", True, False]})]
+
+
 class Provider(Section):
     """A named provider configuration. Keys never go here: only where to find them."""
 
@@ -92,6 +101,9 @@ class Provider(Section):
     max_attempts: Range(1, 100, integer=True) = Field(None, description="attempts per segment before it fails")
     max_retry_time_s: Range(0, 86400) = Field(None, description="retry time budget per segment, seconds")
     options: dict[str, Any] = Field(None, description="provider-wide options passed to the implementation")
+    normalize: NormalizeSetting = Field(
+        None, description="narrate says numbers, currency, dates... itself before hashing: auto (default: on for "
+                          "the embedded engine, off for providers that normalise well themselves) | on | off")
 
 
 # ---------------------------------------------------------------- libraries
@@ -145,6 +157,21 @@ class Library(Settings):
 # ---------------------------------------------------------------- books
 
 FileList = Either("a glob or a list of files", text=StrictStr, list=list[StrictStr])
+DIALECTS = ("auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll")
+
+
+class MarkdownSettings(Section):
+    """How a book's Markdown is read (narrate.text.markdown.MarkdownOptions); unset keys keep the defaults."""
+
+    dialect: Choice(*DIALECTS) = Field(None, description="whose syntax is parsed: " + " | ".join(DIALECTS)
+                                       + " (default auto: all of them)")
+    alerts: Choice("label", "drop") = Field(None, description="callouts: label (say \"Note:\") or drop the label")
+    emoji: Choice("drop", "name") = Field(None, description="emoji: drop, or say their names")
+    tables: Choice("notice", "rows") = Field(None, description="tables: notice (say one is skipped) or rows "
+                                             "(\"header: value\" pairs)")
+    code: Choice("skip", "notice") = Field(None, description="code blocks: skip, or notice (say that one is skipped)")
+    footnotes: Choice("end", "skip") = Field(None, description="footnotes: read at the end of the chapter, or skip")
+    images: Choice("alt", "skip") = Field(None, description="images: read their alt text, or skip")
 
 
 class Book(Settings):
@@ -163,6 +190,8 @@ class Book(Settings):
     code: Choice("skip", "notice") = Field(None, description="code blocks: skip, or notice (say that one is skipped)")
     tables: Choice("skip", "notice") = Field(None, description="tables: skip, or notice (say that one is skipped)")
     footnotes: Choice("end", "skip") = Field(None, description="footnotes: read at the end of the chapter, or skip")
+    markdown: MarkdownSettings = Field(None, description="how the chapters' Markdown is read: {dialect, alerts, "
+                                       "emoji, tables, code, footnotes, images}")
 
 
 # ---------------------------------------------------------------- the rest
@@ -201,13 +230,35 @@ class LexiconSay(Section):
 LexiconEntry = Either("text or {say, case_sensitive}", text=NumText, mapping=LexiconSay)
 
 
-class Lexicon(Section):
-    """Pronunciation lexicon: term -> replacement (whole words), with per-language rules."""
+class LexiconPattern(Section):
+    """A pattern rule: a regular expression (Python `re`) and its replacement, applied after the words."""
+
+    pattern: StrictStr = Field(description="regular expression (at most 200 characters, no repetition inside a "
+                                           "repetition)")
+    say: NumText = Field(description="the replacement; \\1 or \\g<name> insert the pattern's groups")
+    case_sensitive: StrictBool = Field(None, description="match case exactly (default false)")
+
+
+Patterns = list[LexiconPattern]
+
+
+class LexiconLanguage(Section):
+    """One language's rules: term -> replacement, and `patterns`."""
 
     model_config = ConfigDict(extra="allow")
     __pydantic_extra__: dict[str, LexiconEntry] = Field(init=False)  # type: ignore[assignment]
-    languages: dict[str, dict[str, LexiconEntry]] = Field(
-        None, description="language tag -> {term: replacement}, overriding the global rules")
+    patterns: Patterns = Field(None, description="pattern rules for this language, after the global ones")
+
+
+class Lexicon(Section):
+    """Pronunciation lexicon: term -> replacement (whole words), pattern rules, and per-language rules."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, LexiconEntry] = Field(init=False)  # type: ignore[assignment]
+    patterns: Patterns = Field(None, description="pattern rules [{pattern, say, case_sensitive}], applied in order "
+                                                 "after the whole-word rules")
+    languages: dict[str, LexiconLanguage] = Field(
+        None, description="language tag -> {term: replacement, patterns}, overriding the global word rules")
 
 
 class Manifest(Section):

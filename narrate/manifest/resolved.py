@@ -108,6 +108,8 @@ class Book:
     code: str = "skip"
     tables: str = "skip"
     footnotes: str = "end"
+    # MarkdownOptions keyword values from the book's `markdown:` section and the older keys above.
+    markdown: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

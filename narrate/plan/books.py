@@ -64,6 +64,12 @@ def slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60] or "chapter"
 
 
+def markdown_options(book: Book) -> MarkdownOptions:
+    """How this book's chapters are read: its `markdown:` section over the older keys (code, tables, footnotes)."""
+    older = {"code": book.code, "tables": book.tables, "footnotes": book.footnotes}
+    return MarkdownOptions.from_settings(**{**older, **book.markdown})
+
+
 def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: Lexicon | None) -> list[BookJob]:
     """One BookJob per book: chapters read (bounded) and parsed to speakable text, one segment per
     sentence (keys as for prompts), and a recipe per output. Raises ManifestError for an
@@ -79,8 +85,7 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
         for path in book.chapters:
             # Bounded, regular files only (a FIFO or /dev/zero as a chapter must not hang the build).
             source = read_text_input(path, key_path=f"books.{book.name}.sources")
-            doc = markdown_to_speakable(source, MarkdownOptions.from_settings(
-                code=book.code, tables=book.tables, footnotes=book.footnotes), path=str(path))
+            doc = markdown_to_speakable(source, markdown_options(book), path=str(path))
             title = doc.title or path.stem
             chapter = ChapterPlan(path, title, [])
             for unit in chapter_units(doc, provider.limits.max_chars, book.language, lexicon,

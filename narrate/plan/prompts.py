@@ -57,7 +57,13 @@ class PromptJob:
 
     @property
     def record(self) -> str:
+        """What the author wrote (canonical Unicode), as shown in locks, indexes, transcripts and plans."""
         return self.written or self.text
+
+    @property
+    def spoken(self) -> str | None:
+        """The text sent to the provider when the lexicon or normalisation changed it, else None."""
+        return self.text if self.text != self.record else None
 
     @property
     def id(self) -> str:

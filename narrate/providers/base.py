@@ -98,3 +98,4 @@ class ProviderConfig:
     max_attempts: int | None = None
     max_retry_time_s: float | None = None
     options: dict[str, object] = field(default_factory=dict)
+    normalize: str | None = None  # "auto" | "on" | "off" (narrate.text.frontend.normalization_applies); None = auto

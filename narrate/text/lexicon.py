@@ -1,11 +1,15 @@
-"""Pronunciation lexicon: whole-word replacements applied before hashing.
+r"""Pronunciation lexicon: whole-word replacements applied before hashing.
 
 YAML shape::
 
     PPO: P P O                          # term: replacement (case-insensitive)
     SQL: {say: sequel, case_sensitive: true}
-    languages:                          # per-language rules override the global ones
-      es-US: {Northwind: Nort uind}
+    patterns:                           # regular expressions, applied in order after the words
+      - {pattern: 'Route (\d+)', say: 'Highway \1'}
+    languages:                          # per-language word rules override the global ones;
+      es-US:                            # per-language patterns run after the global patterns
+        Northwind: Nort uind
+        patterns: [{pattern: '(\d+) hrs', say: '\1 horas'}]
 
 Because the lexicon rewrites the text before it is hashed, changing one rule changes the keys
 of exactly the segments that contain that term, and nothing else.
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..errors import ManifestError, Problem
+from .lexicon_patterns import PatternRule, compile_pattern
 
 
 @dataclass(frozen=True)
@@ -29,8 +34,9 @@ class LexiconRule:
 
 
 class Lexicon:
-    def __init__(self, rules: list[LexiconRule]) -> None:
+    def __init__(self, rules: list[LexiconRule], patterns: list[PatternRule] | None = None) -> None:
         self.rules = rules
+        self.patterns = patterns or []
         self._compiled: dict[str, tuple[re.Pattern[str], dict[str, str], dict[str, str]] | None] = {}
 
     @classmethod
@@ -50,8 +56,29 @@ class Lexicon:
             else:
                 rules.append(LexiconRule(term.strip(), str(value), case, language))
 
+        patterns: list[PatternRule] = []
+
+        def add_patterns(items: Any, language: str | None, where: str) -> None:
+            if not isinstance(items, list):
+                problems.append(Problem(source, None, where, "expected a list of {pattern, say}"))
+                return
+            for i, item in enumerate(items):
+                if not isinstance(item, Mapping) or not isinstance(item.get("pattern"), str) or \
+                        not isinstance(item.get("say"), (str, int, float)) or isinstance(item.get("say"), bool):
+                    problems.append(Problem(source, None, f"{where}[{i}]", "expected {pattern: regex, say: text}"))
+                    continue
+                say = str(item["say"])
+                try:
+                    regex = compile_pattern(item["pattern"], say, bool(item.get("case_sensitive", False)))
+                except ValueError as exc:
+                    problems.append(Problem(source, None, f"{where}[{i}].pattern", str(exc)))
+                    continue
+                patterns.append(PatternRule(regex, say, language))
+
         for term, value in data.items():
-            if term == "languages":
+            if term == "patterns":
+                add_patterns(value, None, "patterns")
+            elif term == "languages":
                 if not isinstance(value, Mapping):
                     problems.append(Problem(source, None, "languages", "expected language: {term: replacement}"))
                     continue
@@ -60,12 +87,17 @@ class Lexicon:
                         problems.append(Problem(source, None, f"languages.{lang}", "expected a mapping"))
                         continue
                     for t, v in entries.items():
-                        add(t, v, str(lang), f"languages.{lang}.{t}")
+                        if t == "patterns":
+                            add_patterns(v, str(lang), f"languages.{lang}.patterns")
+                        else:
+                            add(t, v, str(lang), f"languages.{lang}.{t}")
             else:
                 add(term, value, None, str(term))
         if problems:
             raise ManifestError(problems)
-        return cls(rules)
+        # Global patterns first, then each language's, each in the order written.
+        patterns.sort(key=lambda p: p.language is not None)
+        return cls(rules, patterns)
 
     def rules_for(self, language: str) -> list[LexiconRule]:
         specific = {r.term.casefold() for r in self.rules if r.language == language}
@@ -73,18 +105,22 @@ class Lexicon:
                 (r.language is None and r.term.casefold() not in specific)]
 
     def apply(self, text: str, language: str) -> str:
+        """The text with the word rules for `language`, then its pattern rules in order."""
         compiled = self._compiled.get(language, ...)
         if compiled is ...:
             compiled = self._compiled[language] = self._compile(language)
-        if compiled is None:
-            return text
-        pattern, exact, folded = compiled
+        if compiled is not None:
+            pattern, exact, folded = compiled
 
-        def replace(m: re.Match[str]) -> str:
-            word = m.group(0)
-            return exact.get(word) or folded.get(word.casefold(), word)
+            def replace(m: re.Match[str]) -> str:
+                word = m.group(0)
+                return exact.get(word) or folded.get(word.casefold(), word)
 
-        return pattern.sub(replace, text)
+            text = pattern.sub(replace, text)
+        for rule in self.patterns:
+            if rule.language is None or rule.language == language:
+                text = rule.regex.sub(rule.say, text)
+        return text
 
     def _compile(self, language: str):
         rules = self.rules_for(language)
