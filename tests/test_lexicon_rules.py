@@ -81,7 +81,7 @@ libraries:
 def _keys(tmp_path, lexicon: str) -> dict[str, tuple[str, tuple[str, ...]]]:
     (tmp_path / "lex.yaml").write_text(lexicon)
     (tmp_path / "m.yaml").write_text(MANIFEST)
-    from narrate.build import load_lexicon
+    from narrate.prepare import load_lexicon
 
     manifest = load_manifest(tmp_path / "m.yaml")
     plan = plan_manifest(manifest, {"espeak": FakeProvider()}, load_lexicon(manifest))

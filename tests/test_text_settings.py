@@ -155,7 +155,7 @@ libraries:
 
 
 def _plan(tmp_path, extra: str = "", espeak: str = ""):
-    from narrate.build import make_providers
+    from narrate.prepare import make_providers
 
     (tmp_path / "m.yaml").write_text(PRICE.format(extra=extra, espeak=espeak))
     manifest = load_manifest(tmp_path / "m.yaml")

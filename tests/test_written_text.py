@@ -11,7 +11,7 @@ import pytest
 
 from conftest import narrate
 from fakes import FakeProvider
-from narrate.build import load_lexicon
+from narrate.prepare import load_lexicon
 from narrate.manifest import load_manifest
 from narrate.plan import plan_manifest
 
