@@ -139,3 +139,10 @@ class Interrupted(KeyboardInterrupt):
 
 class LeaseError(NarrateError):
     """Another build held a claim (a segment lease or a project's publish lock) past the bound."""
+
+
+class MarkupError(NarrateError):
+    """Prompt markup (the SSML subset in narrate.text.markup) that cannot be parsed or is not allowed.
+    The message is the reason only; manifest validation adds file, line and key path."""
+
+    exit_code = 2
