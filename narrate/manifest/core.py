@@ -19,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import ManifestError, Problem
 from .layouts import FORMAT_RATES
 from ..providers.base import ProviderConfig
+from ..text.markup import check as markup_problem
 from . import model as m
 from .loader import Key, LineTable
 from .names import check_name, nfc, show
@@ -218,17 +219,32 @@ def _providers(c: Checker, specs: dict[str, m.Provider]) -> dict[str, ProviderCo
     return out
 
 
+def _check_markup(c: Checker, texts: dict[str, dict[str, PromptText]], key: Key, seen: dict[str, str]) -> None:
+    """Prompt markup (narrate.text.markup) parses: only texts holding "<" are looked at."""
+    for name, by_lang in texts.items():
+        for code, prompt in by_lang.items():
+            if "<" in prompt.text:
+                reason = markup_problem(prompt.text)
+                if reason:
+                    c.add((*key, seen[name.casefold()], code), f"markup: {reason}", line=prompt.line)
+
+
 def check_lexicon(c: Checker, spec: m.Lexicon, key: Key) -> None:
-    """Rules a lexicon's shape cannot express: terms are not empty, languages are tags."""
-    for term in spec.__pydantic_extra__ or {}:
+    """Rules a lexicon's shape cannot express: terms are not empty, languages are tags, replacements
+    hold no markup (a replacement is said, never obeyed: prompt markup belongs in the prompt)."""
+    for term, entry in (spec.__pydantic_extra__ or {}).items():
         if not term.strip():
             c.add((*key, term), "empty term")
+        if "<" in str(getattr(entry, "say", entry)):
+            c.add((*key, term), "markup is not allowed in a lexicon replacement; put it in the prompt text")
     for lang, rules in (spec.languages or {}).items():
         if not LANG_RE.match(lang):
             c.add((*key, "languages", lang), "not a language tag like en-US or es")
-        for term in rules:
+        for term, entry in rules.items():
             if not term.strip():
                 c.add((*key, "languages", lang, term), "empty term")
+            if "<" in str(getattr(entry, "say", entry)):
+                c.add((*key, "languages", lang, term), "markup is not allowed in a lexicon replacement")
 
 
 def _library(c: Checker, name: str, spec: m.Library, root: Path, defaults: Settings,
@@ -339,6 +355,7 @@ def _prompts(c: Checker, specs: dict[str, Any], key: Key, languages: dict[str, L
             else:
                 settings = _overlay(c, base, entry, (*pkey, code), providers)
                 by_lang[code] = PromptText(name, code, entry.text, settings, line)
+    _check_markup(c, texts, key, seen)
     prompts: list[PromptText] = []
     missing: dict[str, list[str]] = {code: [] for code in languages}
     for name, by_lang in texts.items():
