@@ -210,14 +210,14 @@ class _Parser:
             self.nodes.append(SayAs(kind, text))
         elif name == "sub":
             alias = attrs.get("alias", "")
-            if not alias.strip() or "<" in alias:
-                self.fail("sub needs alias=\"...\" with the words to say (no markup)")
+            if not alias.strip():
+                self.fail("sub needs alias=\"...\" with the words to say")
             self.nodes.append(Sub(alias, text))
         else:
             alphabet, ph = attrs.get("alphabet", ""), attrs.get("ph", "")
             if alphabet not in ALPHABETS:
                 self.fail(f"phoneme alphabet must be one of {', '.join(ALPHABETS)}, not {alphabet!r}")
-            if not ph.strip() or "<" in ph:
+            if not ph.strip():
                 self.fail("phoneme needs ph=\"...\" with the pronunciation")
             self.nodes.append(Phoneme(alphabet, ph, text))
 
