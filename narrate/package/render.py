@@ -34,7 +34,8 @@ def prepare(parts: list[tuple[bytes, AudioFormat]], settings: Settings, pauses: 
 
     pauses: silence in ms after each segment (prompt markup breaks), () for none. A segment next to
     a pause is trimmed on its own first, so the gap is the break as written, not the break plus the
-    engine's own lead and tail silence.
+    engine's own lead and tail silence (10 ms frames: the first and last audible frames are kept
+    whole, so a soft onset survives and the gap is the break within about one frame).
     """
     pcms = [decode(data, fmt) for data, fmt in parts]
     rate = max(p.rate for p in pcms)
@@ -59,7 +60,7 @@ def _join_with_pauses(pcms: list[Pcm], pauses: tuple[int, ...], settings: Settin
     for i, p in enumerate(pcms):
         near_pause = pauses[i] or (i and pauses[i - 1])
         if near_pause and settings.silence.trim:
-            p = trim_silence(p, threshold_dbov=settings.silence.threshold_dbov, keep_ms=10)
+            p = trim_silence(p, threshold_dbov=settings.silence.threshold_dbov, keep_ms=0)
         out.append(p)
         if pauses[i] and i < len(pcms) - 1:
             out.append(Pcm(np.zeros(int(round(pauses[i] * rate / 1000)), dtype=np.int16), rate))
