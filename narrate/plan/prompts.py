@@ -22,7 +22,7 @@ from ..manifest.layouts import FORMAT_RATES, prompt_path
 from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon, normalize, split_for_limit
 from ..text.frontend import key_material, normalization_applies
-from ..text.markup import compile_pieces, target_of
+from ..text.markup import PLAIN, compile_pieces, target_of
 
 # Bump when rendering (trim, level, resampling, encoders) changes the bytes of an output.
 RENDER_VERSION = "1"
@@ -160,8 +160,14 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
     pauses: list[int] = []
     spoken: list[str] = []
     # Markup compiles per provider (narrate.text.markup); text without "<" is one plain piece, as before.
-    for piece in compile_pieces(prompt.text, prompt.language, target_of(provider),
-                                lambda t: spoken_text(t, prompt.language, lexicon, normalized)):
+    def say(t: str) -> str:
+        return spoken_text(t, prompt.language, lexicon, normalized)
+
+    pieces = compile_pieces(prompt.text, prompt.language, target_of(provider), say)
+    if any(p.ssml and len(p.text) > provider.limits.max_chars for p in pieces):
+        # An SSML body is never cut (a cut could split an element): one too long for a request is lowered.
+        pieces = compile_pieces(prompt.text, prompt.language, PLAIN, say)
+    for piece in pieces:
         spoken.append(piece.text)
         chunks = [piece.text] if piece.ssml else split_for_limit(piece.text, provider.limits.max_chars,
                                                                  prompt.language)

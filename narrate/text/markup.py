@@ -99,10 +99,6 @@ def target_of(provider: object) -> Target:
                   bool(getattr(provider, "ssml_phoneme", False)))
 
 
-def has_markup(text: str) -> bool:
-    return "<" in text
-
-
 def parse(text: str) -> tuple[Node, ...]:
     """The text's nodes, adjacent text merged. Text without `<` is one run, returned as is.
 
