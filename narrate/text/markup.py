@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import xml.parsers.expat
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Union
 
 from ..errors import MarkupError
@@ -247,8 +248,13 @@ def check(text: str) -> str | None:
 # ---- lowering: an element -> the words a person would say -------------------------------------
 
 
+@lru_cache(maxsize=256)
+def _digit_word(digit: str, language: str) -> str:
+    return normalize(digit, language)
+
+
 def _digit_words(digits: str, language: str) -> list[str]:
-    return [normalize(d, language) for d in digits]
+    return [_digit_word(d, language) for d in digits]
 
 
 def lower_say_as(node: SayAs, language: str) -> str:
@@ -260,7 +266,7 @@ def lower_say_as(node: SayAs, language: str) -> str:
     if kind == "digits":
         return " ".join(_digit_words("".join(c for c in text if c.isdigit()) or text, language))
     if kind == "characters":
-        return " ".join(normalize(c, language) if c.isdigit() else c.upper() for c in text if c.isalnum())
+        return " ".join(_digit_word(c, language) if c.isdigit() else c.upper() for c in text if c.isalnum())
     if kind == "telephone":
         groups = re.findall(r"\d+", text)
         lead = normalize("+", language).strip() + " " if text.startswith("+") else ""
