@@ -216,7 +216,7 @@ def test_azure_sends_the_ssml_inside_its_voice(monkeypatch):
     first, second = (r.content.decode() for r in script.requests)
     assert first.endswith("<voice name=\"en-US-AvaMultilingualNeural\">"
                           '<sub alias="World Wide Web">WWW</sub> &lt;3</voice></speak>')
-    assert "&lt;sub alias=&quot;x&quot;&gt;y&lt;/sub&gt;" in second or "&lt;sub alias=\"x\"&gt;y&lt;/sub&gt;" in second
+    assert second.endswith('<voice name="en-US-AvaMultilingualNeural">&lt;sub alias="x"&gt;y&lt;/sub&gt;</voice></speak>')
 
 
 def test_espeak_obeys_its_ssml():
