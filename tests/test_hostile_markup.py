@@ -27,8 +27,9 @@ BOMB = ('<!DOCTYPE m [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&
 
 CASES = {
     "unclosed tag": ('Press <say-as interpret-as="digits">12', "an element is not closed"),
-    "unknown element": ("Press <b>one</b> now", "unknown element <b>"),
-    "script element": ("Hi <script>alert(1)</script>", "unknown element <script>"),
+    "unknown element": ('Press <b>one</b> <break time="1s"/> now', "unknown element <b>"),
+    "script element": ("Hi <script>alert(1)</script> <break/>", "unknown element <script>"),
+    "wrong case": ('Wait <BREAK time="1s"/>', "unknown element <BREAK>"),
     "entity bomb": (BOMB, "a DOCTYPE is not allowed"),
     "external entity": ('<!ENTITY x SYSTEM "file:///etc/passwd"> &x;', "an entity declaration is not allowed"),
     "undefined entity": ("Tom &bogus; Jerry <break/>", "unknown entity"),
@@ -48,7 +49,7 @@ CASES = {
     "processing instruction": ('<?xml-stylesheet href="x"?> Hello', "a processing instruction is not allowed"),
     "comment": ("Hello <!-- hidden --> there", "a comment is not allowed"),
     "cdata": ("Hello <![CDATA[<break/>]]> there", "a CDATA section is not allowed"),
-    "stray less-than": ("Press < 5 to continue", "write < as &lt;"),
+    "stray less-than": ("Press < 5 to continue <break/>", "write < as &lt;"),
 }
 
 
@@ -108,5 +109,7 @@ def test_no_entity_is_ever_expanded():
 
 
 def test_plain_text_is_never_parsed():
-    # No "<": not markup, so ampersands and would-be entities are the author's text, untouched.
+    # Not markup (no subset tag), so ampersands, entities and other tags are the author's text, as before.
     assert parse("AT&T &bogus; R&D") == ("AT&T &bogus; R&D",)
+    assert parse('Welcome to <Shop> & "friends" <b>now</b> <breakfast>') == (
+        'Welcome to <Shop> & "friends" <b>now</b> <breakfast>',)

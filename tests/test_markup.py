@@ -35,6 +35,7 @@ def test_parse_builds_the_tree():
     assert parse(text) == ("Call ", SayAs("telephone", "555-0100"), ",", Break(1500), Sub("World Wide Web", "WWW"),
                            " <3 AT&T ", Phoneme("ipa", 't"', "to"), Break(500), Break(750))
     assert parse("no markup & no parse") == ("no markup & no parse",)  # without "<" the text is taken as written
+    assert parse("Welcome to <Shop>") == ("Welcome to <Shop>",)  # no subset tag: plain text, as before markup
     assert parse('<break time="250ms"/>') == (Break(250),)
 
 

@@ -1,6 +1,8 @@
 """Portable prompt markup: a small SSML subset, parsed once and compiled per provider. Pure.
 
-Accepted in prompt text (any text containing `<`; text without `<` is plain and costs one `in` test):
+Accepted in prompt text. A text is markup when it holds one of the four elements (or a `<!`/`<?`
+declaration, refused below); other angle brackets ("Welcome to <Shop>") stay plain text as before,
+and text without `<` costs one `in` test:
 
     <break time="500ms"/>  <break time="1.5s"/>  <break strength="strong"/>   (0 to 10 s)
     <say-as interpret-as="digits|characters|telephone|date|time|currency|cardinal|ordinal">...</say-as>
@@ -39,6 +41,8 @@ _ATTRS = {"break": {"time", "strength"}, "say-as": {"interpret-as"}, "sub": {"al
           "phoneme": {"alphabet", "ph"}}
 _TIME = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*")
 _BARE_AMP = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
+# One of the subset's tags, or a declaration: then the whole text is parsed (strictly).
+_SIGN = re.compile(r"<\s*/?\s*(?:break|say-as|sub|phoneme)(?![\w-])|<[!?]", re.IGNORECASE)
 _SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _WRAP = "<m>"  # the fragment is parsed inside this element; columns on line 1 are shifted back by its length
 
@@ -100,13 +104,18 @@ def target_of(provider: object) -> Target:
                   bool(getattr(provider, "ssml_phoneme", False)))
 
 
+def is_markup(text: str) -> bool:
+    """Whether `text` is prompt markup (holds a subset tag or a declaration)."""
+    return "<" in text and _SIGN.search(text) is not None
+
+
 def parse(text: str) -> tuple[Node, ...]:
-    """The text's nodes, adjacent text merged. Text without `<` is one run, returned as is.
+    """The text's nodes, adjacent text merged. Text that is not markup is one run, returned as is.
 
     Raises MarkupError("line L, column C: reason") for malformed markup, unknown elements or
     attributes, nesting, and bad values; L and C count in the text itself, from 1.
     """
-    if "<" not in text:
+    if not is_markup(text):
         return (text,) if text else ()
     for bad, what in (("<!DOCTYPE", "a DOCTYPE"), ("<!ENTITY", "an entity declaration"), ("<!--", "a comment"),
                       ("<![CDATA[", "a CDATA section"), ("<?", "a processing instruction")):
@@ -236,7 +245,7 @@ class _Parser:
 
 def check(text: str) -> str | None:
     """None if `text` is plain or valid markup, else the reason (for manifest validation)."""
-    if "<" not in text:
+    if not is_markup(text):
         return None
     try:
         parse(text)
@@ -386,11 +395,11 @@ def compile_pieces(text: str, language: str, target: Target,
     """Prompt text -> the pieces to synthesize. `say(text) -> text` is the prompt pipeline for plain
     runs (lexicon, normalisation); for plain targets it sees the whole lowered piece.
 
-    Plain text (no `<`) gives [Piece(say(text), False)]: exactly what a prompt gave before markup.
+    Plain text (not markup) gives [Piece(say(text), False)]: exactly what a prompt gave before markup.
     An SSML piece with no element left in it is sent as plain text, so spellings that compile the
     same share a key. Raises MarkupError for invalid markup.
     """
-    if "<" not in text:
+    if not is_markup(text):
         return [Piece(say(text), False)]
     out: list[Piece] = []
     for nodes, pause in split_breaks(parse(text)):
