@@ -288,7 +288,7 @@ class _Renderer:
                 return
             parts.append((entry.audio, entry.format))
         try:
-            pcm = prepare(parts, job.settings)
+            pcm = prepare(parts, job.settings, job.pauses)
             rendered = render_formats(pcm, job.settings, tuple(o.format for o in job.outputs))
         except NarrateError as exc:
             with self.lock:

@@ -133,6 +133,13 @@ class LeaseError(NarrateError):
     """Another build held a claim (a segment lease or a project's publish lock) past the bound."""
 
 
+class MarkupError(NarrateError):
+    """Prompt markup (the SSML subset in narrate.text.markup) that cannot be parsed or is not allowed.
+    The message is the reason only; manifest validation adds file, line and key path."""
+
+    exit_code = 2
+
+
 def shown(text: object, limit: int | None = None) -> str:
     """`text` safe to print on one terminal line: every character Python does not call printable
     (C0 and C1 controls, bidi overrides and isolates, zero-width characters...) becomes an escape

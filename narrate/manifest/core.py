@@ -20,6 +20,7 @@ from ..errors import ManifestError, Problem
 from ..errors import shown as show
 from .layouts import FORMAT_RATES
 from ..providers.base import ProviderConfig
+from ..text.markup import check as markup_problem
 from . import model as m
 from .loader import Key, LineTable
 from .names import check_name, nfc
@@ -219,19 +220,35 @@ def _providers(c: Checker, specs: dict[str, m.Provider]) -> dict[str, ProviderCo
     return out
 
 
+def _check_markup(c: Checker, texts: dict[str, dict[str, PromptText]], key: Key, seen: dict[str, str]) -> None:
+    """Prompt markup (narrate.text.markup) parses: only texts holding "<" are looked at."""
+    for name, by_lang in texts.items():
+        for code, prompt in by_lang.items():
+            if "<" in prompt.text:
+                reason = markup_problem(prompt.text)
+                if reason:
+                    c.add((*key, seen[name.casefold()], code), f"markup: {reason}", line=prompt.line)
+
+
 def check_lexicon(c: Checker, spec: m.Lexicon, key: Key) -> None:
-    """Rules a lexicon's shape cannot express: terms are not empty, languages are tags, patterns compile."""
-    for term in spec.__pydantic_extra__ or {}:
-        if not term.strip():
-            c.add((*key, term), "empty term")
+    """Rules a lexicon's shape cannot express: terms are not empty, languages are tags, patterns
+    compile, and replacements hold no markup (a replacement is said, never obeyed: prompt markup
+    belongs in the prompt)."""
+    _check_terms(c, spec.__pydantic_extra__ or {}, key)
     _check_patterns(c, spec.patterns, (*key, "patterns"))
     for lang, rules in (spec.languages or {}).items():
         if not LANG_RE.match(lang):
             c.add((*key, "languages", lang), "not a language tag like en-US or es")
-        for term in rules.__pydantic_extra__ or {}:
-            if not term.strip():
-                c.add((*key, "languages", lang, term), "empty term")
+        _check_terms(c, rules.__pydantic_extra__ or {}, (*key, "languages", lang))
         _check_patterns(c, rules.patterns, (*key, "languages", lang, "patterns"))
+
+
+def _check_terms(c: Checker, terms: dict[str, Any], key: Key) -> None:
+    for term, entry in terms.items():
+        if not term.strip():
+            c.add((*key, term), "empty term")
+        if "<" in str(getattr(entry, "say", entry)):
+            c.add((*key, term), "markup is not allowed in a lexicon replacement; put it in the prompt text")
 
 
 def _check_patterns(c: Checker, rules: list[m.LexiconPattern] | None, key: Key) -> None:
@@ -352,6 +369,7 @@ def _prompts(c: Checker, specs: dict[str, Any], key: Key, languages: dict[str, L
             else:
                 settings = _overlay(c, base, entry, (*pkey, code), providers)
                 by_lang[code] = PromptText(name, code, entry.text, settings, line)
+    _check_markup(c, texts, key, seen)
     prompts: list[PromptText] = []
     missing: dict[str, list[str]] = {code: [] for code in languages}
     for name, by_lang in texts.items():

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..audio.decode import decode
 from ..audio.encode import encode
 from ..audio.formats import OUTPUT_FORMATS
 from ..audio.level import concat, normalize, pad, trim_silence
 from ..audio.pcm import Pcm
 from ..audio.resample import resample
+from ..errors import AudioError
 from ..manifest import Settings
 from ..providers.base import AudioFormat
 
@@ -26,17 +29,42 @@ class RenderedFile:
     duration: float
 
 
-def prepare(parts: list[tuple[bytes, AudioFormat]], settings: Settings) -> Pcm:
-    """Decode and join a prompt's segments, then trim and level them."""
+def prepare(parts: list[tuple[bytes, AudioFormat]], settings: Settings, pauses: tuple[int, ...] = ()) -> Pcm:
+    """Decode and join a prompt's segments, then trim and level them.
+
+    pauses: silence in ms after each segment (prompt markup breaks), () for none. A segment next to
+    a pause is trimmed on its own first, so the gap is the break as written, not the break plus the
+    engine's own lead and tail silence (10 ms frames: the first and last audible frames are kept
+    whole, so a soft onset survives and the gap is the break within about one frame).
+    """
     pcms = [decode(data, fmt) for data, fmt in parts]
     rate = max(p.rate for p in pcms)
-    pcm = concat([p if p.rate == rate else resample(p, rate) for p in pcms])
+    pcms = [p if p.rate == rate else resample(p, rate) for p in pcms]
+    if any(pauses):
+        pcm = _join_with_pauses(pcms, pauses, settings)
+    else:
+        pcm = concat(pcms)
     if settings.silence.trim:
         # Keep 20 ms around the speech so soft onsets and final consonants survive the trim.
         pcm = trim_silence(pcm, threshold_dbov=settings.silence.threshold_dbov, keep_ms=20)
     if settings.level.enabled:
         pcm = normalize(pcm, target_dbov=settings.level.target_dbov, peak_limit_dbfs=settings.level.peak_dbfs)
     return pcm
+
+
+def _join_with_pauses(pcms: list[Pcm], pauses: tuple[int, ...], settings: Settings) -> Pcm:
+    if len(pauses) != len(pcms):
+        raise AudioError(f"{len(pcms)} segments but {len(pauses)} pauses")
+    rate = pcms[0].rate
+    out: list[Pcm] = []
+    for i, p in enumerate(pcms):
+        near_pause = pauses[i] or (i and pauses[i - 1])
+        if near_pause and settings.silence.trim:
+            p = trim_silence(p, threshold_dbov=settings.silence.threshold_dbov, keep_ms=0)
+        out.append(p)
+        if pauses[i] and i < len(pcms) - 1:
+            out.append(Pcm(np.zeros(int(round(pauses[i] * rate / 1000)), dtype=np.int16), rate))
+    return concat([p for p in out if len(p.samples)] or pcms[:1])
 
 
 def render_formats(pcm: Pcm, settings: Settings, formats: tuple[str, ...]) -> list[RenderedFile]:

@@ -22,6 +22,7 @@ from ..manifest.layouts import FORMAT_RATES, prompt_path
 from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon, normalize, split_for_limit
 from ..text.frontend import key_material, normalization_applies
+from ..text.markup import PLAIN, compile_pieces, target_of
 
 # Bump when rendering (trim, level, resampling, encoders) changes the bytes of an output.
 RENDER_VERSION = "1"
@@ -54,6 +55,9 @@ class PromptJob:
     outputs: tuple[OutputFile, ...]
     recipe: str  # hash of segments + rendering settings: equal recipe and format, equal bytes
     written: str = ""  # what the author wrote: the record in locks, indexes and plans (DESIGN.md 2.12)
+    # Silence (ms) after each segment, from prompt markup breaks; () when there is none. Part of the
+    # recipe, never of a segment key: the same words share a segment whatever pause follows them.
+    pauses: tuple[int, ...] = ()
 
     @property
     def record(self) -> str:
@@ -99,11 +103,13 @@ class KeyMaker:
         return key_from(head, request.text), head
 
 
-def render_recipe(segment_keys: tuple[str, ...], settings: Settings) -> str:
+def render_recipe(segment_keys: tuple[str, ...], settings: Settings, pauses: tuple[int, ...] = ()) -> str:
     """Everything besides the format that decides an output's bytes."""
     lvl, sil = settings.level, settings.silence
     parts = [RENDER_VERSION, *segment_keys, repr((lvl.enabled, lvl.target_dbov, lvl.peak_dbfs)),
              repr((sil.trim, sil.threshold_dbov, sil.lead_ms, sil.trail_ms))]
+    if any(pauses):  # only then: recipes of prompts without breaks stay what they were
+        parts.append("pauses:" + ",".join(map(str, pauses)))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
@@ -162,19 +168,39 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
                  out_prefix: str) -> PromptJob:
     s = prompt.settings
     provider = providers[s.provider]
-    text = spoken_text(prompt.text, prompt.language, lexicon, normalization_applies(provider))
+    normalized = normalization_applies(provider)
     voice = s.voice or prompt.language.lower()
-    seg_keys = []
-    for chunk in split_for_limit(text, provider.limits.max_chars, prompt.language):
-        request = SynthesisRequest(text=chunk, voice=voice, language=prompt.language, model=s.model,
-                                   speed=s.speed, telephony=telephony, options=s.options)
-        key, head = keys.key_and_head(provider, request)
-        if key not in plan.segments:
-            plan.segments[key] = Segment(key, s.provider, request, head.decode())
-        seg_keys.append(key)
+    seg_keys: list[str] = []
+    pauses: list[int] = []
+    spoken: list[str] = []
+    # Markup compiles per provider (narrate.text.markup); text without "<" is one plain piece, as before.
+    def say(t: str) -> str:
+        return spoken_text(t, prompt.language, lexicon, normalized)
+
+    pieces = compile_pieces(prompt.text, prompt.language, target_of(provider), say)
+    if any(p.ssml and len(p.text) > provider.limits.max_chars for p in pieces):
+        # An SSML body is never cut (a cut could split an element): one too long for a request is lowered.
+        pieces = compile_pieces(prompt.text, prompt.language, PLAIN, say)
+    for piece in pieces:
+        spoken.append(piece.text)
+        chunks = [piece.text] if piece.ssml else split_for_limit(piece.text, provider.limits.max_chars,
+                                                                 prompt.language)
+        for chunk in chunks:
+            request = SynthesisRequest(text=chunk, voice=voice, language=prompt.language, model=s.model,
+                                       speed=s.speed, telephony=telephony, options=s.options, ssml=piece.ssml)
+            key, head = keys.key_and_head(provider, request)
+            if key not in plan.segments:
+                plan.segments[key] = Segment(key, s.provider, request, head.decode())
+            seg_keys.append(key)
+            pauses.append(0)
+        if pauses:
+            pauses[-1] = piece.pause_ms
     segs = tuple(seg_keys)
+    gaps = tuple(pauses) if any(pauses) else ()
+    text = " ".join(spoken)
     lang_path = lib.languages[prompt.language].path
     outputs = tuple(OutputFile(f"{out_prefix}/{prompt_path(lib.layout, lang_path, prompt.name, fmt)}", fmt)
                     for fmt in lib.formats)
-    recipe = render_recipe(segs, s)
-    return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe, normalize(prompt.text))
+    recipe = render_recipe(segs, s, gaps)
+    return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe, normalize(prompt.text),
+                     gaps)

@@ -33,7 +33,7 @@ LIMITS = ProviderLimits(max_chars=5000, default_concurrency=20)
 
 
 def ssml(request: SynthesisRequest, voice: str) -> str:
-    text = escape(request.text)
+    text = request.text if request.ssml else escape(request.text)  # an SSML body is escaped already
     if request.speed != 1.0:
         text = f"<prosody rate={quoteattr(f'{(request.speed - 1) * 100:+.0f}%')}>{text}</prosody>"
     return (f"<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' xml:lang={quoteattr(request.language)}>"
@@ -42,6 +42,10 @@ def ssml(request: SynthesisRequest, voice: str) -> str:
 
 class AzureProvider(RestProvider):
     contract_version = "azure-tts-v1.1"
+    # say-as values Azure reads without a format attribute (speech-synthesis-markup-pronunciation.md);
+    # date and time need format=, currency is not listed: those are lowered by narrate.
+    accepts_ssml, ssml_say_as, ssml_sub, ssml_phoneme = True, ("digits", "characters", "telephone", "cardinal",
+                                                               "ordinal"), True, True
 
     def __init__(self, config: ProviderConfig, *, transport: httpx.BaseTransport | None = None) -> None:
         # The region may come from the environment; it is resolved per request so that planning needs none.
@@ -75,6 +79,8 @@ class AzureProvider(RestProvider):
                                                                 speed=request.speed), self.voice(request))}
         if self.config.base_url:
             key["base_url"] = public_base_url(self.base_url)
+        if request.ssml:
+            key["markup"] = "ssml"
         return key
 
     def synthesize(self, request: SynthesisRequest) -> SynthesisResult:

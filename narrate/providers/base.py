@@ -25,6 +25,9 @@ class SynthesisRequest:
     telephony: bool = False
     # Provider-specific extras from the manifest (`options:`), sorted pairs so the request stays hashable.
     options: tuple[tuple[str, str], ...] = ()
+    # True when `text` is an SSML `<speak>` body compiled by narrate.text.markup (escaped, only the
+    # elements the provider declares): sent only to providers whose class says `accepts_ssml = True`.
+    ssml: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,10 @@ class ProviderLimits:
 
 @runtime_checkable
 class Provider(Protocol):
+    """Optional class attributes read by narrate.text.markup.target_of (absent means False/empty):
+    `accepts_ssml` (the provider takes an SSML body), `ssml_say_as` (interpret-as values it reads
+    natively), `ssml_sub`, `ssml_phoneme`. Everything else in prompt markup is lowered to text."""
+
     name: str
     # Bump when the same request would now produce different audio (new endpoint version, new decoding).
     contract_version: str

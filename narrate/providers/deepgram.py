@@ -67,6 +67,7 @@ def audio_params(request: SynthesisRequest) -> tuple[dict[str, str], AudioFormat
 
 class DeepgramProvider(RestProvider):
     contract_version = "deepgram-speak-v1.1"
+    accepts_ssml = False  # prompt markup is lowered to plain text (narrate.text.markup)
 
     def __init__(self, config: ProviderConfig, *, transport: httpx.BaseTransport | None = None) -> None:
         super().__init__(config, kind=KIND, defaults=LIMITS, base_url=config.base_url or BASE_URL,

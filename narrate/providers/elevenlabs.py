@@ -49,6 +49,7 @@ def _bool(value: str) -> bool:
 
 class ElevenLabsProvider(RestProvider):
     contract_version = "elevenlabs-tts-v1.1"
+    accepts_ssml = False  # prompt markup is lowered to plain text (narrate.text.markup)
 
     def __init__(self, config: ProviderConfig, *, transport: httpx.BaseTransport | None = None) -> None:
         model = str(config.options.get("model") or DEFAULT_MODEL)

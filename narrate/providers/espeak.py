@@ -28,7 +28,8 @@ from .espeak_fork import ForkClient, ServerError
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 INITIALIZE_DONT_EXIT = 0x8000
-CHARS_UTF8 = 1  # and never espeakSSML (0x10) or espeakPHONEMES (0x100): markup is read out, not obeyed
+CHARS_UTF8 = 1  # never espeakPHONEMES (0x100); espeakSSML only for bodies compiled by narrate.text.markup
+SSML = 0x10  # espeakSSML: the text is an SSML document
 POS_CHARACTER = 1
 PARAM_RATE, PARAM_PITCH = 1, 3
 EE_OK = 0
@@ -178,18 +179,18 @@ class _Engine:
             i += 1
         return out
 
-    def synthesize(self, text: str, voice: str, wpm: int, pitch: int) -> bytes:
+    def synthesize(self, text: str, voice: str, wpm: int, pitch: int, ssml: bool = False) -> bytes:
         """PCM for one segment, spoken by a process forked from a pristine engine (espeak_fork.py says
         why): the same arguments give the same bytes whatever this process synthesized before."""
         with self.lock:
             if self._fork is None:
                 self._fork = ForkClient()
             try:
-                return self._fork.synthesize(text, voice, wpm, pitch)
+                return self._fork.synthesize(text, voice, wpm, pitch, ssml)
             except ServerError as exc:
                 raise ProviderError(str(exc), provider="espeak") from None
 
-    def synthesize_here(self, text: str, voice: str, wpm: int, pitch: int) -> bytes:
+    def synthesize_here(self, text: str, voice: str, wpm: int, pitch: int, ssml: bool = False) -> bytes:
         """PCM from this process's library: only in a fresh fork (its output depends on earlier calls)."""
         data = text.encode("utf-8") + b"\0"
         with self.lock:
@@ -198,7 +199,8 @@ class _Engine:
             self.lib.espeak_SetParameter(PARAM_PITCH, pitch, 0)
             self._chunks = []
             try:
-                err = self.lib.espeak_Synth(data, len(data), 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
+                err = self.lib.espeak_Synth(data, len(data), 0, POS_CHARACTER, 0, CHARS_UTF8 | (SSML if ssml else 0),
+                                            None, None)
                 pcm = b"".join(self._chunks)
             finally:
                 self._chunks = []
@@ -289,6 +291,9 @@ def _pitch(options: tuple[tuple[str, str], ...]) -> int | None:
 
 class EspeakProvider:
     name = "espeak"
+    # eSpeak NG's SSML reader (ssml.c) spells say-as characters; the other say-as values, sub and
+    # phoneme ph are not obeyed, so narrate lowers them.
+    accepts_ssml, ssml_say_as = True, ("characters",)
     limits = ProviderLimits(max_chars=5000, default_concurrency=1)
 
     def __init__(self, config: ProviderConfig) -> None:
@@ -305,6 +310,8 @@ class EspeakProvider:
         pitch = _pitch(request.options)
         if pitch is not None:
             params["pitch"] = pitch
+        if request.ssml:
+            params["markup"] = "ssml"
         return params
 
     def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
@@ -318,7 +325,9 @@ class EspeakProvider:
             raise ProviderError("nothing to speak (the text is empty)", provider="espeak")
         pitch = _pitch(request.options)
         wpm = max(MIN_WPM, min(MAX_WPM, round(BASE_WPM * request.speed)))
-        pcm = engine.synthesize(text, voice, wpm, DEFAULT_PITCH if pitch is None else pitch)
+        if request.ssml:
+            text = f"<speak>{text}</speak>"
+        pcm = engine.synthesize(text, voice, wpm, DEFAULT_PITCH if pitch is None else pitch, request.ssml)
         if not pcm:
             raise ProviderError(f"eSpeak NG produced no audio for voice {voice!r}", provider="espeak")
         return SynthesisResult(_wav(pcm, engine.sample_rate), AudioFormat("wav", "pcm_s16le", engine.sample_rate))

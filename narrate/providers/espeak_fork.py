@@ -15,7 +15,7 @@ server forwards the bytes. Where `os.fork` does not exist the server answers one
 (a new one is started for the next request): slower, equally deterministic.
 
 Protocol on the server's stdin/stdout, binary: a request is a 4-byte big-endian length and a
-JSON object {"text", "voice", "wpm", "pitch"}; a reply is one status byte (0 = PCM, 1 = error
+JSON object {"text", "voice", "wpm", "pitch", "ssml"}; a reply is one status byte (0 = PCM, 1 = error
 message, 2 = ready, 3 = ready for one request only), a 4-byte big-endian length, the payload.
 """
 
@@ -85,10 +85,10 @@ class ForkClient:
         except (EOFError, OSError):
             raise ServerError(f"the eSpeak NG worker process ended unexpectedly (exit {proc.poll()})") from None
 
-    def synthesize(self, text: str, voice: str, wpm: int, pitch: int) -> bytes:
+    def synthesize(self, text: str, voice: str, wpm: int, pitch: int, ssml: bool = False) -> bytes:
         """16-bit mono PCM at the engine's rate. A server found dead is replaced and the request sent
         once more (synthesis has no side effects); a second failure raises ServerError."""
-        body = json.dumps({"text": text, "voice": voice, "wpm": wpm, "pitch": pitch}).encode()
+        body = json.dumps({"text": text, "voice": voice, "wpm": wpm, "pitch": pitch, "ssml": ssml}).encode()
         for attempt in (1, 2):
             if self._proc is None or self._proc.poll() is not None:
                 self._proc = self._start()
@@ -137,7 +137,8 @@ def _child(engine: object, request: dict[str, object], out: int) -> None:
     code = 0
     try:
         pcm = engine.synthesize_here(str(request["text"]), str(request["voice"]),  # type: ignore[attr-defined]
-                                     int(request["wpm"]), int(request["pitch"]))  # type: ignore[call-overload]
+                                     int(request["wpm"]), int(request["pitch"]),  # type: ignore[call-overload]
+                                     bool(request.get("ssml")))
         view = memoryview(pcm)
         while view:
             view = view[os.write(out, view):]
@@ -193,7 +194,7 @@ def serve(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> No
         else:
             try:
                 status, payload = OK, engine.synthesize_here(request["text"], request["voice"], request["wpm"],
-                                                             request["pitch"])
+                                                             request["pitch"], bool(request.get("ssml")))
             except Exception as exc:
                 status, payload = ERROR, str(exc).encode()
         try:

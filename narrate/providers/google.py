@@ -39,6 +39,10 @@ LIMITS = ProviderLimits(max_chars=MAX_BYTES // 4, default_concurrency=10, reques
 
 class GoogleProvider(RestProvider):
     contract_version = "google-tts-v1.1"
+    # SSML through input.ssml (cloud.google.com/text-to-speech/docs/ssml): say-as characters, cardinal,
+    # ordinal and telephone need no extra attributes; digits, date, time and currency are lowered.
+    accepts_ssml, ssml_say_as, ssml_sub, ssml_phoneme = True, ("characters", "cardinal", "ordinal", "telephone"), \
+        True, True
 
     def __init__(self, config: ProviderConfig, *, transport: httpx.BaseTransport | None = None) -> None:
         super().__init__(config, kind=KIND, defaults=LIMITS, base_url=config.base_url or BASE_URL,
@@ -85,7 +89,8 @@ class GoogleProvider(RestProvider):
         voice: dict[str, Any] = {"languageCode": request.language}
         if request.voice and request.voice != "default":
             voice["name"] = request.voice
-        return {"input": {"text": request.text}, "voice": voice, "audioConfig": audio_config}
+        text_input = {"ssml": f"<speak>{request.text}</speak>"} if request.ssml else {"text": request.text}
+        return {"input": text_input, "voice": voice, "audioConfig": audio_config}
 
     def key_params(self, request: SynthesisRequest) -> dict[str, object]:
         body = self.body(request)
@@ -94,10 +99,12 @@ class GoogleProvider(RestProvider):
         base = key_base_url(self.base_url, BASE_URL)  # never credentials: keys are stored and shared
         if base is not None:
             key["base_url"] = base
+        if request.ssml:
+            key["markup"] = "ssml"
         return key
 
     def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
-        size = len(request.text.encode("utf-8"))
+        size = len(request.text.encode("utf-8")) + (len("<speak></speak>") if request.ssml else 0)
         if size > MAX_BYTES:
             raise ProviderError(f"text is {size} bytes; Google takes at most {MAX_BYTES} bytes per request",
                                 provider=self.label)

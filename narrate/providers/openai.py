@@ -62,6 +62,7 @@ def classify(provider: str, response: httpx.Response) -> ProviderError:
 
 class OpenAIProvider(RestProvider):
     contract_version = "openai-speech-v1.1"
+    accepts_ssml = False  # prompt markup is lowered to plain text (narrate.text.markup)
 
     def __init__(self, config: ProviderConfig, *, transport: httpx.BaseTransport | None = None) -> None:
         super().__init__(config, kind=KIND, defaults=LIMITS, base_url=config.base_url or BASE_URL,
