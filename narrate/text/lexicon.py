@@ -86,7 +86,7 @@ class Lexicon:
 
         return pattern.sub(replace, text)
 
-    def _compile(self, language: str):
+    def _compile(self, language: str) -> tuple[re.Pattern[str], dict[str, str], dict[str, str]] | None:
         rules = self.rules_for(language)
         if not rules:
             return None
