@@ -98,7 +98,9 @@ class Stats:
     def reset(self) -> None:
         with self.lock:
             self.requests, self.engine_calls = 0, 0
-            self.by_status.clear(), self.faults.clear(), self.syntheses.clear()
+            self.by_status.clear()
+            self.faults.clear()
+            self.syntheses.clear()
 
 
 # ------------------------------------------------------------------------------------- engine
@@ -148,6 +150,7 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
+    from starlette.types import ASGIApp  # the fault responses (serve_faults) are raw ASGI apps
 
     opts = options or ServeOptions()
     stats = stats or Stats()
@@ -165,7 +168,7 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
         return None
 
     async def serve(request: Request, api: str, parse: Callable[[Request, dict], tuple],
-                    error_body: Callable[[ApiError, str], dict]) -> Response:
+                    error_body: Callable[[ApiError, str], dict]) -> Response | ASGIApp:
         with stats.lock:
             stats.requests += 1
         request_id = str(uuid.uuid4())
@@ -280,10 +283,10 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
             err.status, "INVALID_QUERY_PARAMETER" if err.param else "Bad Request")
         return {"err_code": code, "err_msg": err.message, "request_id": request_id}
 
-    async def openai_speech(request: Request) -> Response:
+    async def openai_speech(request: Request) -> Response | ASGIApp:
         return await serve(request, "openai", parse_openai, openai_error)
 
-    async def deepgram_speak(request: Request) -> Response:
+    async def deepgram_speak(request: Request) -> Response | ASGIApp:
         return await serve(request, "deepgram", parse_deepgram, deepgram_error)
 
     async def get_stats(request: Request) -> Response:

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 ENDLESS_MAX_S = 120.0
@@ -29,11 +29,11 @@ DRIP_MAX_S = 600.0
 ENDLESS_CHUNK = 64 * 1024
 
 
-def _owner(scope: dict[str, Any]) -> Any:
+def _owner(scope: MutableMapping[str, Any]) -> Any:
     return getattr(scope.get("narrate.send"), "__self__", None)
 
 
-def abort(scope: dict[str, Any], *, reset: bool) -> bool:
+def abort(scope: MutableMapping[str, Any], *, reset: bool) -> bool:
     """Drop the client connection now. True if it worked."""
     transport = getattr(_owner(scope), "transport", None)
     if transport is None:
@@ -47,7 +47,7 @@ def abort(scope: dict[str, Any], *, reset: bool) -> bool:
     return True
 
 
-def client_gone(scope: dict[str, Any]) -> bool:
+def client_gone(scope: MutableMapping[str, Any]) -> bool:
     """True once the client has closed the connection (uvicorn's cycle flag, or a closing transport)."""
     owner = _owner(scope)
     if owner is None:
@@ -67,7 +67,7 @@ class Truncated:
     def __init__(self, body: bytes, content_type: str, headers: dict[str, str]) -> None:
         self.body, self.content_type, self.headers = body, content_type, headers
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         await send(_start(200, self.headers, self.content_type))
         await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
         await asyncio.sleep(0.01)  # let the partial body leave before the socket closes
@@ -82,7 +82,7 @@ class Endless:
         self.headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
         self.chunk = (body * (ENDLESS_CHUNK // max(1, len(body)) + 1))[:ENDLESS_CHUNK] if body else b"\0" * 1024
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         await send(_start(200, self.headers, self.content_type))
         started, sent = time.monotonic(), 0
         while not client_gone(scope) and sent < ENDLESS_MAX_BYTES and time.monotonic() - started < ENDLESS_MAX_S:
@@ -100,7 +100,7 @@ class Drip:
         self.body, self.content_type, self.headers = body, content_type, headers
         self.interval_s, self.on_complete = interval_s, on_complete
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         await send(_start(200, {**self.headers, "content-length": str(len(self.body))}, self.content_type))
         started = time.monotonic()
         for i in range(len(self.body)):

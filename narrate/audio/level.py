@@ -39,9 +39,9 @@ def _smooth(x: np.ndarray, g: float, state: float) -> tuple[np.ndarray, float]:
     nb = -(-n // block)
     xb = np.zeros(nb * block)
     xb[:n] = x
-    xb = xb.reshape(nb, block)
+    blocks = xb.reshape(nb, block)
     t = np.arange(block)
-    zero_state = (1.0 - g) * g ** t * np.cumsum(xb * g ** -t, axis=1)
+    zero_state = (1.0 - g) * g ** t * np.cumsum(blocks * g ** -t, axis=1)
     decay = g ** (t + 1)
     ends = np.empty(nb)
     carry = state
@@ -97,19 +97,21 @@ def active_level_dbov(pcm: Pcm) -> float:
 
 def _level_from_activity(energy: float, active: np.ndarray) -> float:
     """The active level in dB re 1 LSB: where level minus threshold crosses MARGIN_DB."""
-    prev_a = prev_diff = None
+    prev: tuple[float, float] | None = None  # (level, level - threshold) at the threshold before
     for a, c in zip(active, THRESHOLDS, strict=True):
         if a == 0:
             break
         level = 10.0 * math.log10(energy / a)
         diff = level - 20.0 * math.log10(c)
         if diff <= MARGIN_DB:
-            if prev_a is None:
+            if prev is None:
                 return level  # barely above the lowest threshold: nothing to interpolate against
+            prev_a, prev_diff = prev
             frac = (prev_diff - MARGIN_DB) / (prev_diff - diff)
             return prev_a + frac * (level - prev_a)
-        prev_a, prev_diff = level, diff
-    return prev_a  # activity ran out before the crossing (isolated clicks): best estimate
+        prev = level, diff
+    assert prev is not None  # the caller returns early when the lowest threshold is never active
+    return prev[0]  # activity ran out before the crossing (isolated clicks): best estimate
 
 
 def peak_dbfs(pcm: Pcm) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..errors import LockError
 from ..errors import shown
@@ -106,7 +106,7 @@ def _read(path: Path) -> dict[str, Any]:
         line = _line_of(text, anchor)
         where = f"{shown(path)}:{line}" if line else shown(path)
         raise LockError(f"{where}: {shown(key_path)}: {message}; {RECOVER}")
-    return data
+    return cast("dict[str, Any]", data)  # its shape was checked just above
 
 
 _OUTPUT_FIELDS: dict[str, tuple[type, ...]] = {"file": (str,), "sha256": (str,), "bytes": (int,),
@@ -146,8 +146,8 @@ def _shape_problem(data: Any) -> tuple[str, str, list[str]] | None:
 def _entry_problem(entry: Any, where: str) -> tuple[str, str] | None:
     if not isinstance(entry, dict):
         return where, f"expected an object, found {_kind(entry)}"
-    for key, types in (("recipe", (str,)), ("text", (str,)), ("title", (str,))):
-        if key in entry and not isinstance(entry[key], types):
+    for key in ("recipe", "text", "title"):
+        if key in entry and not isinstance(entry[key], str):
             return f"{where}.{key}", f"expected a string, found {_kind(entry[key])}"
     if "segments" in entry and not (isinstance(entry["segments"], list)
                                     and all(isinstance(k, str) for k in entry["segments"])):

@@ -175,7 +175,7 @@ class RemoteStore:
         return None if response.status_code == 404 else response.content
 
     def exists(self, key: str) -> bool:
-        return self._request("HEAD", key[:12], "HEAD", self.name_for(key)).status_code == 200
+        return bool(self._request("HEAD", key[:12], "HEAD", self.name_for(key)).status_code == 200)
 
     def put(self, key: str, blob: bytes) -> None:
         self._request("PUT", key[:12], "PUT", self.name_for(key), blob, ok=(200, 201))

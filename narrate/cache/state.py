@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..fsutil import sha256_file, write_if_changed
 
@@ -59,7 +59,7 @@ class BuildState:
                 raise ValueError
         except (OSError, ValueError, AttributeError):
             data = {}
-        self.entries: dict[str, list] = data.get("files", {})
+        self.entries: dict[str, list[Any]] = data.get("files", {})
         self.last: dict[str, Any] | None = data.get("last")
         self._dirty = False
 
@@ -74,7 +74,7 @@ class BuildState:
             return None
         known = self.entries.get(rel)
         if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
-            return known[2]
+            return cast(str, known[2])
         digest = sha256_file(Path(path))
         self.entries[rel] = [st.st_size, st.st_mtime_ns, digest]
         self._dirty = True
@@ -115,7 +115,7 @@ class BuildState:
                 return None
             if st.st_size != size or st.st_mtime_ns != mtime:
                 return None
-        return last["summary"]
+        return cast("dict[str, Any]", last["summary"])
 
     def save(self) -> None:
         if self._dirty:

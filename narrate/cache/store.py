@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from ..errors import CacheError
 from ..providers.base import SynthesisResult
@@ -179,7 +179,7 @@ class SegmentCache:
 
     def get_raw(self, key: str) -> bytes | None:
         """The stored bytes as they are (unverified), or None if absent or dangling."""
-        return self.store.get(key)
+        return cast("bytes | None", self.store.get(key))  # diskcache ships no type hints
 
     def stored_at(self, key: str) -> float | None:
         """When this cache stored the entry (Unix seconds), None if unknown (written by narrate < 0.2)."""

@@ -135,7 +135,8 @@ def _partial(data: dict[str, Any]) -> m.Manifest:
         if name not in data:
             continue
         value = data[name]
-        item = {"libraries": m.Library, "books": m.Book, "providers": m.Provider}.get(name)
+        entry_models: dict[str, type[m.Section]] = {"libraries": m.Library, "books": m.Book, "providers": m.Provider}
+        item = entry_models.get(name)
         if item is not None and isinstance(value, dict):
             good = {}
             for key, entry in value.items():

@@ -2,15 +2,20 @@
 
 Validators raise `PydanticCustomError`s whose type and context `problems.py` turns into the
 messages users have always seen ("9 is out of range 0.25 to 4", "unknown format 'wavv'").
+The helpers return pydantic metadata, not types, so that a type checker reads the field's type:
+`speed: Omittable[Annotated[float, Range(0.25, 4.0)]]` is a `float | None` to mypy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, Union
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar, Union
 
-from pydantic import AfterValidator, BeforeValidator, Discriminator, Tag, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from annotated_types import GroupedMetadata
+from pydantic import AfterValidator, BeforeValidator, Discriminator, GetJsonSchemaHandler, Tag, WithJsonSchema
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 # Marks a union branch in an error location; problems.py drops these parts from key paths.
 TAG = "\x00"
@@ -26,42 +31,81 @@ def _number_text(value: Any) -> Any:
 NumText = Annotated[str, BeforeValidator(_number_text), WithJsonSchema({"type": ["string", "number"]})]
 
 
-def Range(lo: float, hi: float, *, integer: bool = False) -> Any:  # noqa: N802 - reads as a type
-    """A number (a whole number if `integer`) from `lo` to `hi` inclusive."""
+_T = TypeVar("_T")
+
+if TYPE_CHECKING:
+    # What the code sees: the attribute is None when the key is left out.
+    Omittable: TypeAlias = Union[_T, None]  # noqa: UP007 - a generic alias needs Union[...]
+else:
+    class Omittable:
+        """`Omittable[X]`: a key that may be left out (its attribute is then None), but whose value,
+        when given, must be an X: an explicit null is refused, and the schema shows plain X. Type
+        checkers read it as `X | None`; pydantic reads it as X (the field's default supplies None)."""
+
+        def __class_getitem__(cls, item: Any) -> Any:
+            return item
+
+
+@dataclass(frozen=True)
+class _Metadata(GroupedMetadata):
+    """Several pieces of pydantic metadata used as one `Annotated[...]` argument."""
+
+    items: tuple[Any, ...]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+
+@dataclass(frozen=True)
+class _RangeSchema:
+    """JSON Schema of a range: the number's own type ("integer" or "number") with its bounds."""
+
+    lo: float
+    hi: float
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"type": handler(schema)["type"], "minimum": self.lo, "maximum": self.hi}
+
+
+def Range(lo: float, hi: float) -> GroupedMetadata:  # noqa: N802 - reads as a type
+    """`Annotated[float, Range(lo, hi)]` (or int): a number from `lo` to `hi` inclusive."""
 
     def check(value: float) -> float:
         if not lo <= value <= hi:
             raise PydanticCustomError("out_of_range", "out of range", {"lo": lo, "hi": hi})
         return value
 
-    kind = "integer" if integer else "number"
-    return Annotated[int if integer else float, AfterValidator(check),
-                     WithJsonSchema({"type": kind, "minimum": lo, "maximum": hi})]
+    return _Metadata((AfterValidator(check), _RangeSchema(lo, hi)))
 
 
-def Choice(*values: str, what: str | None = None) -> Any:  # noqa: N802
-    """One of `values`. `what` names the thing in the message ("unknown format 'x'")."""
+def Choice(*values: str, what: str | None = None) -> GroupedMetadata:  # noqa: N802
+    """`Annotated[str, Choice(...)]`: one of `values`. `what` names the thing in the message
+    ("unknown format 'x'")."""
 
     def check(value: str) -> str:
         if value not in values:
             raise PydanticCustomError("not_one_of", "not one of", {"choices": values, "what": what})
         return value
 
-    return Annotated[str, AfterValidator(check), WithJsonSchema({"enum": list(values)})]
+    return _Metadata((AfterValidator(check), WithJsonSchema({"enum": list(values)})))
 
 
-def OneOrMany(item: Any) -> Any:  # noqa: N802
-    """A list of `item`, or one item alone (`formats: ulaw` is `formats: [ulaw]`)."""
-
-    def wrap(value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
-    return Annotated[list[item], BeforeValidator(wrap)]
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
 
 
-def Either(what: str, **branches: Any) -> Any:  # noqa: N802
-    """A union chosen by the input's shape (text, mapping, list, false, null), so that an error
-    reports only the branch the user meant. Branch names: text, mapping, list, false, null."""
+# `Annotated[list[X], ONE_OR_MANY]`: a list of X, or one X alone (`formats: ulaw` is `formats: [ulaw]`).
+ONE_OR_MANY = BeforeValidator(_one_or_many)
+
+# The branches of an `Either` union, by the input's shape: `Annotated[Level, MAPPING]`.
+TEXT, MAPPING, LIST, FALSE, NULL = (Tag(TAG + name) for name in ("text", "mapping", "list", "false", "null"))
+
+
+def Either(what: str, *branches: Tag) -> Discriminator:  # noqa: N802
+    """`Annotated[Annotated[A, TEXT] | Annotated[B, MAPPING], Either(what, TEXT, MAPPING)]`: a union
+    chosen by the input's shape (text, mapping, list, false, null), so that an error reports only
+    the branch the user meant; another shape is a "wrong_shape" error naming `what`."""
+    names = {tag.tag for tag in branches}
 
     def shape(value: Any) -> str | None:
         if isinstance(value, dict):
@@ -76,13 +120,11 @@ def Either(what: str, **branches: Any) -> Any:  # noqa: N802
             name = "text"
         else:
             return None
-        return TAG + name if name in branches else None
+        return TAG + name if TAG + name in names else None
 
-    tagged = tuple(Annotated[tp, Tag(TAG + name)] for name, tp in branches.items())
     choose: Callable[[Any], str | None] = shape
-    return Annotated[Union[tagged],  # noqa: UP007 - a tuple of branches needs Union[...]
-                     Discriminator(choose, custom_error_type="wrong_shape", custom_error_message=what,
-                                   custom_error_context={"what": what})]
+    return Discriminator(choose, custom_error_type="wrong_shape", custom_error_message=what,
+                         custom_error_context={"what": what})
 
 
 MAX_TEXT_CHARS = 100_000  # a single prompt beyond this is a mistake, not a prompt: books are for long text
@@ -103,15 +145,16 @@ SpokenText = Annotated[str, BeforeValidator(_number_text), AfterValidator(_spoke
                        WithJsonSchema({"type": ["string", "number"]})]
 
 
-def Const(value: Any, message: str) -> Any:  # noqa: N802
-    """Exactly `value`; anything else is `message` (formatted with {value})."""
+def Const(value: Any, message: str) -> GroupedMetadata:  # noqa: N802
+    """`Annotated[Any, Const(value, message)]`: exactly `value`; anything else is `message`
+    (formatted with {value})."""
 
     def check(given: Any) -> Any:
         if given != value or isinstance(given, bool):
             raise PydanticCustomError("narrate_const", message, {"value": repr(given)})
         return given
 
-    return Annotated[Any, AfterValidator(check), WithJsonSchema({"const": value})]
+    return _Metadata((AfterValidator(check), WithJsonSchema({"const": value})))
 
 
 _S3_URL = r"^s3://[^/?#\s]+(/[^?#\s]*)?$"  # the same rule narrate.remote applies: a bucket, a prefix, no query

@@ -13,7 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema
 
 from .layouts import FORMAT_RATES
-from .fields import Choice, Const, Either, NumText, OneOrMany, Range, S3Url, SpokenText
+from .fields import (FALSE, LIST, MAPPING, NULL, ONE_OR_MANY, TEXT, Choice, Const, Either, NumText, Omittable,
+                     Range, S3Url, SpokenText)
 
 MANIFEST_VERSION = 1
 LAYOUTS = ("asterisk", "freeswitch", "flat")
@@ -37,17 +38,22 @@ class Section(BaseModel):
 class Level(Section):
     """Loudness normalisation of active speech (ITU-T P.56 style), then a peak limit."""
 
-    target_dbov: Range(-60, 0) = Field(None, description="active speech level target in dBov (default -26)")
-    peak_dbfs: Range(-30, 0) = Field(None, description="sample peak limit in dBFS (default -3)")
+    target_dbov: Omittable[Annotated[float, Range(-60, 0)]] = Field(
+        None, description="active speech level target in dBov (default -26)")
+    peak_dbfs: Omittable[Annotated[float, Range(-30, 0)]] = Field(
+        None, description="sample peak limit in dBFS (default -3)")
 
 
 class Silence(Section):
     """Leading/trailing silence: trimmed at a threshold, then padded to fixed lengths."""
 
-    trim: StrictBool = Field(None, description="trim leading/trailing silence (default true)")
-    threshold_dbov: Range(-96, -10) = Field(None, description="silence threshold in dBov (default -50)")
-    lead_ms: Range(0, 10_000, integer=True) = Field(None, description="silence added before speech, ms (default 50)")
-    trail_ms: Range(0, 10_000, integer=True) = Field(None, description="silence added after speech, ms (default 250)")
+    trim: Omittable[StrictBool] = Field(None, description="trim leading/trailing silence (default true)")
+    threshold_dbov: Omittable[Annotated[float, Range(-96, -10)]] = Field(
+        None, description="silence threshold in dBov (default -50)")
+    lead_ms: Omittable[Annotated[int, Range(0, 10_000)]] = Field(
+        None, description="silence added before speech, ms (default 50)")
+    trail_ms: Omittable[Annotated[int, Range(0, 10_000)]] = Field(
+        None, description="silence added after speech, ms (default 250)")
 
 
 # Synthesis options are passed to the provider as text; nested values are refused in core.py.
@@ -58,20 +64,23 @@ Options = Annotated[dict[str, Any], WithJsonSchema(
 class PromptSettings(Section):
     """The settings a single prompt may override (the voice belongs to its language)."""
 
-    provider: StrictStr = Field(None, description="provider name: a key of `providers:` or a provider kind (default espeak)")
-    model: StrictStr = Field(None, description="provider model")
-    speed: Range(0.25, 4.0) = Field(None, description="speaking rate, 0.25 to 4.0 (default 1.0)")
-    options: Options = Field(None, description="provider-specific synthesis options (mapping of plain values)")
-    level: Either("a mapping or false", false=Literal[False], mapping=Level) = Field(
+    provider: Omittable[StrictStr] = Field(None, description="provider name: a key of `providers:` or a provider kind (default espeak)")
+    model: Omittable[StrictStr] = Field(None, description="provider model")
+    speed: Omittable[Annotated[float, Range(0.25, 4.0)]] = Field(
+        None, description="speaking rate, 0.25 to 4.0 (default 1.0)")
+    options: Omittable[Options] = Field(None, description="provider-specific synthesis options (mapping of plain values)")
+    level: Omittable[Annotated[Annotated[Literal[False], FALSE] | Annotated[Level, MAPPING],
+                               Either("a mapping or false", FALSE, MAPPING)]] = Field(
         None, description="loudness: {target_dbov, peak_dbfs}, or false to leave the level as synthesized")
-    silence: Either("a mapping or false", false=Literal[False], mapping=Silence) = Field(
+    silence: Omittable[Annotated[Annotated[Literal[False], FALSE] | Annotated[Silence, MAPPING],
+                                 Either("a mapping or false", FALSE, MAPPING)]] = Field(
         None, description="silence handling: {trim, threshold_dbov, lead_ms, trail_ms}, or false for none")
 
 
 class Settings(PromptSettings):
     """Synthesis and processing settings, inherited defaults -> library -> language -> prompt -> prompt-in-language."""
 
-    voice: StrictStr = Field(None, description="voice name for the provider")
+    voice: Omittable[StrictStr] = Field(None, description="voice name for the provider")
 
 
 # ---------------------------------------------------------------- providers
@@ -82,26 +91,33 @@ def _on_off(value: Any) -> Any:
     return ("on" if value else "off") if isinstance(value, bool) else value
 
 
-NormalizeSetting = Annotated[Choice("auto", "on", "off"), BeforeValidator(_on_off),
+NormalizeSetting = Annotated[str, Choice("auto", "on", "off"), BeforeValidator(_on_off),
                              WithJsonSchema({"enum": ["auto", "on", "off", True, False]})]
 
 
 class Provider(Section):
     """A named provider configuration. Keys never go here: only where to find them."""
 
-    kind: Choice(*PROVIDER_KINDS) = Field(None, description="provider implementation: " + ", ".join(PROVIDER_KINDS)
+    kind: Omittable[Annotated[str, Choice(*PROVIDER_KINDS)]] = Field(
+        None, description="provider implementation: " + ", ".join(PROVIDER_KINDS)
                                           + " (default: the provider's name, if it is a kind)")
-    base_url: StrictStr = Field(None, description="API base URL (OpenAI-compatible servers, proxies)")
-    api_key_env: StrictStr = Field(None, description="environment variable holding the API key")
-    api_key_file: StrictStr = Field(None, description="file holding the API key")
-    concurrency: Range(1, 256, integer=True) = Field(None, description="parallel requests to this provider")
-    requests_per_minute: Range(1, 1_000_000, integer=True) = Field(None, description="request rate cap per minute")
-    chars_per_minute: Range(1, 100_000_000, integer=True) = Field(None, description="character rate cap per minute")
-    timeout_s: Range(0.1, 3600) = Field(None, description="overall deadline of one request attempt, seconds")
-    max_attempts: Range(1, 100, integer=True) = Field(None, description="attempts per segment before it fails")
-    max_retry_time_s: Range(0, 86400) = Field(None, description="retry time budget per segment, seconds")
-    options: dict[str, Any] = Field(None, description="provider-wide options passed to the implementation")
-    normalize: NormalizeSetting = Field(
+    base_url: Omittable[StrictStr] = Field(None, description="API base URL (OpenAI-compatible servers, proxies)")
+    api_key_env: Omittable[StrictStr] = Field(None, description="environment variable holding the API key")
+    api_key_file: Omittable[StrictStr] = Field(None, description="file holding the API key")
+    concurrency: Omittable[Annotated[int, Range(1, 256)]] = Field(
+        None, description="parallel requests to this provider")
+    requests_per_minute: Omittable[Annotated[int, Range(1, 1_000_000)]] = Field(
+        None, description="request rate cap per minute")
+    chars_per_minute: Omittable[Annotated[int, Range(1, 100_000_000)]] = Field(
+        None, description="character rate cap per minute")
+    timeout_s: Omittable[Annotated[float, Range(0.1, 3600)]] = Field(
+        None, description="overall deadline of one request attempt, seconds")
+    max_attempts: Omittable[Annotated[int, Range(1, 100)]] = Field(
+        None, description="attempts per segment before it fails")
+    max_retry_time_s: Omittable[Annotated[float, Range(0, 86400)]] = Field(
+        None, description="retry time budget per segment, seconds")
+    options: Omittable[dict[str, Any]] = Field(None, description="provider-wide options passed to the implementation")
+    normalize: Omittable[NormalizeSetting] = Field(
         None, description="narrate says numbers, currency, dates... itself before hashing: auto (default: on for "
                           "the embedded engine, off for providers that normalise well themselves) | on | off")
 
@@ -112,7 +128,7 @@ class Provider(Section):
 class LanguageSpec(Settings):
     """One language of a library; its settings apply to every prompt in that language."""
 
-    path: StrictStr = Field(None, description="folder for this language in the layout (default: the tag)")
+    path: Omittable[StrictStr] = Field(None, description="folder for this language in the layout (default: the tag)")
 
 
 class PromptLanguage(Settings):
@@ -121,77 +137,91 @@ class PromptLanguage(Settings):
     text: SpokenText = Field(description="the words to speak")
 
 
-LanguageEntry = Either("text (a voice), nothing, or a mapping", text=NumText, null=type(None), mapping=LanguageSpec)
-PromptLanguageEntry = Either("text or a mapping with `text`", text=SpokenText, mapping=PromptLanguage)
+LanguageEntry = Annotated[Annotated[NumText, TEXT] | Annotated[None, NULL] | Annotated[LanguageSpec, MAPPING],
+                          Either("text (a voice), nothing, or a mapping", TEXT, NULL, MAPPING)]
+PromptLanguageEntry = Annotated[Annotated[SpokenText, TEXT] | Annotated[PromptLanguage, MAPPING],
+                                Either("text or a mapping with `text`", TEXT, MAPPING)]
 
 
 class PromptSpec(PromptSettings):
     """A prompt in several languages: language tag -> text or {text, settings}, plus shared settings."""
 
     model_config = ConfigDict(extra="allow")
-    __pydantic_extra__: dict[str, PromptLanguageEntry] = Field(init=False)  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, PromptLanguageEntry] = Field(init=False)
 
 
-PromptEntry = Either("text, or a mapping of language -> text", text=SpokenText, mapping=PromptSpec)
+PromptEntry = Annotated[Annotated[SpokenText, TEXT] | Annotated[PromptSpec, MAPPING],
+                        Either("text, or a mapping of language -> text", TEXT, MAPPING)]
 
 
 class Library(Settings):
     """A prompt library: prompts x languages x formats, written in a telephony layout."""
 
     output: StrictStr = Field(description="output directory of the library, relative to the manifest")
-    layout: Choice(*LAYOUTS) = Field(None, description="file layout: asterisk | freeswitch | flat (default asterisk)")
-    formats: OneOrMany(Choice(*FORMAT_RATES, what="format")) = Field(
+    layout: Omittable[Annotated[str, Choice(*LAYOUTS)]] = Field(
+        None, description="file layout: asterisk | freeswitch | flat (default asterisk)")
+    formats: Annotated[list[Annotated[str, Choice(*FORMAT_RATES, what="format")]], ONE_OR_MANY] = Field(
         min_length=1, description="audio formats to write: " + ", ".join(FORMAT_RATES))
     languages: dict[str, LanguageEntry] = Field(
         min_length=1, description="language tag -> voice, or {voice, path, settings}; the first is the default")
     prompts: dict[str, PromptEntry] = Field(
         description="prompt name (a relative path) -> text in the first language, or language -> text")
-    missing_translation: Choice(*MISSING_POLICIES) = Field(
+    missing_translation: Omittable[Annotated[str, Choice(*MISSING_POLICIES)]] = Field(
         None, description="a prompt missing in a language: warn | error | fallback (to the first written language)")
-    version: NumText = Field(None, description="library version used in archive names (default 1.0)")
-    license: StrictStr = Field(None, description="license or README file shipped in release archives")
-    platform: Choice(*PLATFORMS) = Field(None, description="target platform whose documented limits are checked: "
+    version: Omittable[NumText] = Field(None, description="library version used in archive names (default 1.0)")
+    license: Omittable[StrictStr] = Field(None, description="license or README file shipped in release archives")
+    platform: Omittable[Annotated[str, Choice(*PLATFORMS)]] = Field(
+        None, description="target platform whose documented limits are checked: "
                                          + ", ".join(PLATFORMS))
 
 
 # ---------------------------------------------------------------- books
 
-FileList = Either("a glob or a list of files", text=StrictStr, list=list[StrictStr])
+FileList = Annotated[Annotated[StrictStr, TEXT] | Annotated[list[StrictStr], LIST],
+                     Either("a glob or a list of files", TEXT, LIST)]
 DIALECTS = ("auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll")
 
 
 class MarkdownSettings(Section):
     """How a book's Markdown is read (narrate.text.markdown.MarkdownOptions); unset keys keep the defaults."""
 
-    dialect: Choice(*DIALECTS) = Field(None, description="whose syntax is parsed: " + " | ".join(DIALECTS)
-                                       + " (default auto: all of them)")
-    alerts: Choice("label", "drop") = Field(None, description="callouts: label (say \"Note:\") or drop the label")
-    emoji: Choice("drop", "name") = Field(None, description="emoji: drop, or say their names")
-    tables: Choice("notice", "rows") = Field(None, description="tables: notice (say one is skipped) or rows "
-                                             "(\"header: value\" pairs)")
-    code: Choice("skip", "notice") = Field(None, description="code blocks: skip, or notice (say that one is skipped)")
-    footnotes: Choice("end", "skip") = Field(None, description="footnotes: read at the end of the chapter, or skip")
-    images: Choice("alt", "skip") = Field(None, description="images: read their alt text, or skip")
+    dialect: Omittable[Annotated[str, Choice(*DIALECTS)]] = Field(
+        None, description="whose syntax is parsed: " + " | ".join(DIALECTS) + " (default auto: all of them)")
+    alerts: Omittable[Annotated[str, Choice("label", "drop")]] = Field(
+        None, description="callouts: label (say \"Note:\") or drop the label")
+    emoji: Omittable[Annotated[str, Choice("drop", "name")]] = Field(
+        None, description="emoji: drop, or say their names")
+    tables: Omittable[Annotated[str, Choice("notice", "rows")]] = Field(
+        None, description="tables: notice (say one is skipped) or rows (\"header: value\" pairs)")
+    code: Omittable[Annotated[str, Choice("skip", "notice")]] = Field(
+        None, description="code blocks: skip, or notice (say that one is skipped)")
+    footnotes: Omittable[Annotated[str, Choice("end", "skip")]] = Field(
+        None, description="footnotes: read at the end of the chapter, or skip")
+    images: Omittable[Annotated[str, Choice("alt", "skip")]] = Field(
+        None, description="images: read their alt text, or skip")
 
 
 class Book(Settings):
     """A narrated book: Markdown chapters -> MP3/M4B with chapter marks."""
 
-    title: StrictStr = Field(None, description="book title (default: the book's name)")
-    author: StrictStr = Field(None, description="author named in tags and feeds")
+    title: Omittable[StrictStr] = Field(None, description="book title (default: the book's name)")
+    author: Omittable[StrictStr] = Field(None, description="author named in tags and feeds")
     sources: FileList = Field(description="Markdown chapter files: a glob or a list of globs, relative to the manifest")
-    order: FileList = Field(None, description="chapter order: 'name' (sorted by file name), a SUMMARY.md-style file "
-                                              "whose links give the order, or an explicit list of file names")
-    cover: StrictStr = Field(None, description="cover image (PNG or JPEG), relative to the manifest")
-    language: StrictStr = Field(None, description="language tag of the book's text (default en-US)")
+    order: Omittable[FileList] = Field(None, description="chapter order: 'name' (sorted by file name), a SUMMARY.md-style "
+                                                         "file whose links give the order, or an explicit list of file names")
+    cover: Omittable[StrictStr] = Field(None, description="cover image (PNG or JPEG), relative to the manifest")
+    language: Omittable[StrictStr] = Field(None, description="language tag of the book's text (default en-US)")
     output: StrictStr = Field(description="output directory of the book, relative to the manifest")
-    formats: OneOrMany(Choice(*BOOK_FORMATS, what="book format")) = Field(
+    formats: Omittable[Annotated[list[Annotated[str, Choice(*BOOK_FORMATS, what="book format")]], ONE_OR_MANY]] = Field(
         None, description="book outputs: mp3 | m4b | chapters (default all three)")
-    code: Choice("skip", "notice") = Field(None, description="code blocks: skip, or notice (say that one is skipped)")
-    tables: Choice("skip", "notice") = Field(None, description="tables: skip, or notice (say that one is skipped)")
-    footnotes: Choice("end", "skip") = Field(None, description="footnotes: read at the end of the chapter, or skip")
-    markdown: MarkdownSettings = Field(None, description="how the chapters' Markdown is read: {dialect, alerts, "
-                                       "emoji, tables, code, footnotes, images}")
+    code: Omittable[Annotated[str, Choice("skip", "notice")]] = Field(
+        None, description="code blocks: skip, or notice (say that one is skipped)")
+    tables: Omittable[Annotated[str, Choice("skip", "notice")]] = Field(
+        None, description="tables: skip, or notice (say that one is skipped)")
+    footnotes: Omittable[Annotated[str, Choice("end", "skip")]] = Field(
+        None, description="footnotes: read at the end of the chapter, or skip")
+    markdown: Omittable[MarkdownSettings] = Field(
+        None, description="how the chapters' Markdown is read: {dialect, alerts, emoji, tables, code, footnotes, images}")
 
 
 # ---------------------------------------------------------------- the rest
@@ -200,34 +230,36 @@ class Book(Settings):
 class Budget(Section):
     """Spending limits checked before any request is sent."""
 
-    max_chars: Range(0, 10**12, integer=True) = Field(None, description="maximum characters to synthesize in one build")
+    max_chars: Omittable[Annotated[int, Range(0, 10**12)]] = Field(
+        None, description="maximum characters to synthesize in one build")
 
 
 class Cache(Section):
     """The shared cache tier."""
 
-    remote: S3Url = Field(None, description="shared remote cache URL, s3://bucket/prefix")
+    remote: Omittable[S3Url] = Field(None, description="shared remote cache URL, s3://bucket/prefix")
 
 
 class Package(Section):
     """Release archives of prompt libraries (`narrate package`)."""
 
-    output: StrictStr = Field(None, description="folder for release archives, relative to the manifest")
-    formats: list[Choice(*ARCHIVE_FORMATS, what="archive format")] = Field(
+    output: Omittable[StrictStr] = Field(None, description="folder for release archives, relative to the manifest")
+    formats: Omittable[list[Annotated[str, Choice(*ARCHIVE_FORMATS, what="archive format")]]] = Field(
         None, min_length=1, description="archive formats, a list of: tar.gz, zip (default [tar.gz])")
-    epoch: Range(0, 253402300799, integer=True) = Field(
+    epoch: Omittable[Annotated[int, Range(0, 253402300799)]] = Field(
         None, description="timestamp of archive entries, seconds since 1970 (default: $SOURCE_DATE_EPOCH or 0)")
-    on_build: StrictBool = Field(None, description="true: `narrate build` also writes the archives")
+    on_build: Omittable[StrictBool] = Field(None, description="true: `narrate build` also writes the archives")
 
 
 class LexiconSay(Section):
     """A lexicon rule with options."""
 
     say: NumText = Field(description="the replacement spoken instead of the term")
-    case_sensitive: StrictBool = Field(None, description="match the term's case exactly (default false)")
+    case_sensitive: Omittable[StrictBool] = Field(None, description="match the term's case exactly (default false)")
 
 
-LexiconEntry = Either("text or {say, case_sensitive}", text=NumText, mapping=LexiconSay)
+LexiconEntry = Annotated[Annotated[NumText, TEXT] | Annotated[LexiconSay, MAPPING],
+                         Either("text or {say, case_sensitive}", TEXT, MAPPING)]
 
 
 class LexiconPattern(Section):
@@ -236,7 +268,7 @@ class LexiconPattern(Section):
     pattern: StrictStr = Field(description="regular expression (at most 200 characters, no repetition inside a "
                                            "repetition)")
     say: NumText = Field(description="the replacement; \\1 or \\g<name> insert the pattern's groups")
-    case_sensitive: StrictBool = Field(None, description="match case exactly (default false)")
+    case_sensitive: Omittable[StrictBool] = Field(None, description="match case exactly (default false)")
 
 
 Patterns = list[LexiconPattern]
@@ -246,34 +278,36 @@ class LexiconLanguage(Section):
     """One language's rules: term -> replacement, and `patterns`."""
 
     model_config = ConfigDict(extra="allow")
-    __pydantic_extra__: dict[str, LexiconEntry] = Field(init=False)  # type: ignore[assignment]
-    patterns: Patterns = Field(None, description="pattern rules for this language, after the global ones")
+    __pydantic_extra__: dict[str, LexiconEntry] = Field(init=False)
+    patterns: Omittable[Patterns] = Field(None, description="pattern rules for this language, after the global ones")
 
 
 class Lexicon(Section):
     """Pronunciation lexicon: term -> replacement (whole words), pattern rules, and per-language rules."""
 
     model_config = ConfigDict(extra="allow")
-    __pydantic_extra__: dict[str, LexiconEntry] = Field(init=False)  # type: ignore[assignment]
-    patterns: Patterns = Field(None, description="pattern rules [{pattern, say, case_sensitive}], applied in order "
-                                                 "after the whole-word rules")
-    languages: dict[str, LexiconLanguage] = Field(
+    __pydantic_extra__: dict[str, LexiconEntry] = Field(init=False)
+    patterns: Omittable[Patterns] = Field(
+        None, description="pattern rules [{pattern, say, case_sensitive}], applied in order after the whole-word rules")
+    languages: Omittable[dict[str, LexiconLanguage]] = Field(
         None, description="language tag -> {term: replacement, patterns}, overriding the global word rules")
 
 
 class Manifest(Section):
     """A narrate manifest: prompt libraries and books, and how to synthesize them."""
 
-    version: Const(MANIFEST_VERSION, "unsupported manifest version {value} (this narrate reads 1)") = Field(
+    version: Omittable[Annotated[Any, Const(
+        MANIFEST_VERSION, "unsupported manifest version {value} (this narrate reads 1)")]] = Field(
         None, description="manifest format version (1)")
-    defaults: Settings = Field(None, description="settings inherited by every library and book")
-    providers: dict[str, Provider] = Field(None, description="named provider configurations")
-    lexicon: Either("a file path or a mapping", text=StrictStr, mapping=Lexicon) = Field(
+    defaults: Omittable[Settings] = Field(None, description="settings inherited by every library and book")
+    providers: Omittable[dict[str, Provider]] = Field(None, description="named provider configurations")
+    lexicon: Omittable[Annotated[Annotated[StrictStr, TEXT] | Annotated[Lexicon, MAPPING],
+                                 Either("a file path or a mapping", TEXT, MAPPING)]] = Field(
         None, description="pronunciation lexicon: a YAML file path (relative to the manifest) or an inline mapping")
-    libraries: dict[str, Library] = Field(None, description="prompt libraries by name")
-    books: dict[str, Book] = Field(None, description="narrated books by name")
-    budget: Budget = Field(None, description="spending limits: {max_chars}")
-    prices: dict[str, Range(0, 10_000)] = Field(
+    libraries: Omittable[dict[str, Library]] = Field(None, description="prompt libraries by name")
+    books: Omittable[dict[str, Book]] = Field(None, description="narrated books by name")
+    budget: Omittable[Budget] = Field(None, description="spending limits: {max_chars}")
+    prices: Omittable[dict[str, Annotated[float, Range(0, 10_000)]]] = Field(
         None, description="price per million characters, by provider name or kind (for cost estimates)")
-    cache: Cache = Field(None, description="shared cache: {remote}")
-    package: Package = Field(None, description="release archives: {output, formats, epoch, on_build}")
+    cache: Omittable[Cache] = Field(None, description="shared cache: {remote}")
+    package: Omittable[Package] = Field(None, description="release archives: {output, formats, epoch, on_build}")

@@ -66,7 +66,7 @@ def from_validation(error: ValidationError, root: type[BaseModel], lines: LineTa
     return list(found)
 
 
-def _one(err: Any, raw_loc: tuple, loc: Key, root: type[BaseModel], lines: LineTable, file: str) -> Problem:
+def _one(err: Any, raw_loc: tuple[Any, ...], loc: Key, root: type[BaseModel], lines: LineTable, file: str) -> Problem:
     etype, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     line = lines.line(loc)
     if etype == "extra_forbidden":
@@ -96,7 +96,7 @@ def _one(err: Any, raw_loc: tuple, loc: Key, root: type[BaseModel], lines: LineT
     return Problem(file, line, key_path(loc), show(err["msg"]))
 
 
-def allowed_keys(root: type[BaseModel], raw_loc: tuple) -> list[str]:
+def allowed_keys(root: type[BaseModel], raw_loc: tuple[Any, ...]) -> list[str]:
     """The keys the model allows at `raw_loc` (a pydantic loc, union tags included), for hints."""
     tp: Any = root
     for part in raw_loc:

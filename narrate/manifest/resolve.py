@@ -246,20 +246,20 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
                 c.add((*key, "license"), f"{show(spec.license)}: {why}")
         _library_paths(c, lib, key)
     for book in man.books:
-        spec = draft.book_specs[book.name]
+        book_spec = draft.book_specs[book.name]
         key = ("books", book.name)
         book.output = book.output.resolve()
         why = path_problem(str(book.output))
         if why:
             c.add((*key, "output"), why)
-        if spec.cover:
-            book.cover = (root / spec.cover).resolve()
+        if book_spec.cover:
+            book.cover = (root / book_spec.cover).resolve()
             why = check_cover(book.cover)
             if why:
-                c.add((*key, "cover"), f"{show(spec.cover)}: {why}")
-        book.chapters = _chapters(c, spec, key, root)
-        if isinstance(spec.order, str) and spec.order != "name":
-            book.order_file = (root / spec.order).resolve()
+                c.add((*key, "cover"), f"{show(book_spec.cover)}: {why}")
+        book.chapters = _chapters(c, book_spec, key, root)
+        if isinstance(book_spec.order, str) and book_spec.order != "name":
+            book.order_file = (root / book_spec.order).resolve()
     _check_overlap(c, man)
 
 
@@ -378,7 +378,7 @@ def _check_overlap(c: _Located, man: Manifest) -> None:
         seen[out] = where
 
 
-def _natural_key(name: str) -> tuple:
+def _natural_key(name: str) -> tuple[tuple[int | str, ...], str]:
     """Natural order: "chapter-2" before "chapter-10" (digit runs compare as numbers), case-folded,
     then the name itself so that "ch-02" and "ch-2" still sort the same way every time."""
     parts = re.split(r"(\d+)", name)

@@ -129,8 +129,9 @@ class _Assembly:
             if oid in job.outputs and oid not in self.kept:
                 own = WavStreamWriter(self.work / f"{oid}.wav", rate)
                 sinks.append(own)
-            if not sinks and known[i - 1] is not None:
-                samples.append(known[i - 1])  # nothing to write, and its length is on record
+            recorded = known[i - 1]
+            if not sinks and recorded is not None:
+                samples.append(recorded)  # nothing to write, and its length is on record
                 self.progress(len(chapter.units))
                 continue
             samples.append(self._stream(chapter, sinks or [_Count()], rate))

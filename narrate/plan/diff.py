@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from .books import BookJob
 from .prompts import PromptJob
 
 
@@ -19,8 +21,8 @@ class LockDiff:
     unchanged: int = 0
 
 
-def diff_lock(jobs: list[PromptJob], locked: Mapping[str, Mapping], books: list = (),
-              locked_books: Mapping[str, Mapping] | None = None) -> LockDiff:
+def diff_lock(jobs: list[PromptJob], locked: Mapping[str, Mapping[str, Any]], books: Sequence[BookJob] = (),
+              locked_books: Mapping[str, Mapping[str, Any]] | None = None) -> LockDiff:
     diff = LockDiff()
     for job in jobs:
         entry = locked.get(job.id)

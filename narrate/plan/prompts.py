@@ -84,7 +84,7 @@ class KeyMaker:
     """Computes segment keys; memoises the canonical header per voice/params so 10k keys are cheap."""
 
     def __init__(self) -> None:
-        self._heads: dict[tuple, bytes] = {}
+        self._heads: dict[tuple[object, ...], bytes] = {}
 
     def key(self, provider: Provider, request: SynthesisRequest) -> str:
         return self.key_and_head(provider, request)[0]

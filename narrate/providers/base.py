@@ -62,9 +62,12 @@ class Provider(Protocol):
     natively), `ssml_sub`, `ssml_phoneme`. Everything else in prompt markup is lowered to text."""
 
     name: str
-    # Bump when the same request would now produce different audio (new endpoint version, new decoding).
-    contract_version: str
     limits: ProviderLimits
+
+    @property
+    def contract_version(self) -> str:  # read-only here, so that a class attribute and a property both fit
+        """Bump when the same request would now produce different audio (new endpoint version, new decoding)."""
+        ...
 
     def key_params(self, request: SynthesisRequest) -> dict[str, object]:
         """The request parameters that change the returned audio (format, rate, speed, model...). Never secrets."""

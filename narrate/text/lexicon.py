@@ -122,7 +122,7 @@ class Lexicon:
                 text = rule.regex.sub(rule.say, text)
         return text
 
-    def _compile(self, language: str):
+    def _compile(self, language: str) -> tuple[re.Pattern[str], dict[str, str], dict[str, str]] | None:
         rules = self.rules_for(language)
         if not rules:
             return None

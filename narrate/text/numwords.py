@@ -23,7 +23,7 @@ MAX_DIGITS = 15  # longer digit strings are read digit by digit (an account numb
 def _n2w(n: int, lang: str, to: str) -> str:
     if to == "cardinal" and 1000 <= n < 1_000_000 and lang[:2] in ("en", "es", "de", "fr"):
         return _thousands(n, lang)
-    return num2words(n, lang=lang, to=to)
+    return str(num2words(n, lang=lang, to=to))  # num2words ships no type hints; it returns str
 
 
 def _thousands(n: int, lang: str) -> str:

@@ -106,6 +106,7 @@ def replace_dates(text: str, lang: Lang) -> str:
         g = m.groupdict()
         day, month, yr = g.get("day") or g.get("day2"), g.get("month") or g.get("month2"), g.get("year") or g.get(
             "year2")
+        assert day is not None and month is not None  # the pattern always captures a day and a month
         mo, d = _month_number(month, lang), int(day)
         if not _valid(mo, d):
             return m.group(0)
