@@ -294,7 +294,7 @@ class _Renderer:
             with self.lock:
                 self.report.errors.append(f"{job.id}: {exc}")
             return
-        outputs, written = {}, []
+        outputs, written, digests = {}, [], {}
         for out, file in zip(job.outputs, rendered):
             digest = hashlib.sha256(file.data).hexdigest()
             try:
@@ -312,9 +312,10 @@ class _Renderer:
                 written.append(out.path)
             outputs[out.format] = {"file": out.path, "sha256": digest, "bytes": len(file.data),
                                    "duration": file.duration}
+            digests[out.format] = digest
         with self.lock:
             for out in job.outputs:
-                self.pb.stats.record(root, out.path, outputs[out.format]["sha256"])
+                self.pb.stats.record(root, out.path, digests[out.format])
             self.report.outputs_written += len(written)
             self.rendered_jobs += 1
             self.rendered_bytes += sum(len(file.data) for file in rendered)

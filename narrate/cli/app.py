@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import click
 
+from ..outcome import BuildEvents
 from ..errors import Interrupted, ManifestError, NarrateError, shown
 
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE in BSD sysexits.h: "an internal software error has been detected"
@@ -152,7 +153,7 @@ def cache_for(manifest_path: Path, cache_dir: Path | None, remote: str | None = 
     return TieredCache(local, RemoteStore(remote))
 
 
-class Bars:
+class Bars(BuildEvents):
     """BuildEvents drawn as tqdm bars on stderr, one per phase; silent unless stderr is a terminal."""
 
     def __init__(self, enabled: bool, prefix: str) -> None:

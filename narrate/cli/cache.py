@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, cast
 
 import click
 
@@ -76,9 +76,10 @@ def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None,
         if as_json:
             click.echo(json.dumps(stats, sort_keys=True))
             return 0
-        click.echo(f"{stats['directory']}: {stats['entries']} entries, {stats['bytes'] / 1e6:.1f} MB"
+        click.echo(f"{stats['directory']}: {stats['entries']} entries, {cast(int, stats['bytes']) / 1e6:.1f} MB"
                    + (f", {stats['corrupt']} corrupt (see narrate cache verify)" if stats["corrupt"] else ""))
-        for name, p in sorted(stats["by_provider"].items()):  # type: ignore[union-attr]
+        by_provider: dict[str, dict[str, int]] = stats["by_provider"]  # type: ignore[assignment]
+        for name, p in sorted(by_provider.items()):
             click.echo(f"  {name}: {p['entries']} segments, {p['chars']:,} characters, {p['bytes'] / 1e6:.1f} MB of audio")
         return 0
 

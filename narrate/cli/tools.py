@@ -149,4 +149,8 @@ def schema(ctx: Context) -> None:
     """Print the manifest's JSON Schema (for editor completion)."""
     from ..manifest.schema import manifest_schema
 
-    run(ctx, lambda: click.echo(json.dumps(manifest_schema(), indent=2)) or 0)
+    def go() -> int:
+        click.echo(json.dumps(manifest_schema(), indent=2))
+        return 0
+
+    run(ctx, go)

@@ -24,10 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-try:  # the parser behind `re`; private, so its absence only disables the nested-repetition check
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_parse  # type: ignore[no-redef]
+# The parser behind `re` (private; typeshed omits it): it finds a repetition inside a repetition.
+from re import _parser as sre_parse  # type: ignore[attr-defined]
 
 MAX_PATTERN_CHARS = 200  # long enough for any respelling rule seen in practice; short enough to review
 
