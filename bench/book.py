@@ -30,16 +30,15 @@ import numpy as np
 
 from narrate.audio.encode import wav_bytes
 from narrate.audio.pcm import Pcm
-from narrate.plan.books import plan_books
-from narrate.package.assemble import build_book
-from narrate.prepare import load_lexicon, make_providers
 from narrate.cache import SegmentCache
 from narrate.manifest import load_manifest
+from narrate.package.assemble import build_book
+from narrate.plan.books import plan_books
+from narrate.prepare import load_lexicon, make_providers
 from narrate.providers.base import AudioFormat, SynthesisResult
 
 RATE = 22050
-WORDS = ("the quick brown fox jumps over a lazy dog while patient readers listen to every chapter of "
-         "this long synthetic book about ownership borrowing lifetimes and careful memory").split()
+WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "patient", "readers", "listen", "to", "every", "chapter", "of", "this", "long", "synthetic", "book", "about", "ownership", "borrowing", "lifetimes", "and", "careful", "memory"]  # noqa: E501
 
 
 def speechlike(seconds: float, seed: int) -> Pcm:

@@ -18,8 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = ("account balance payment card number press option please wait agent service hours "
-         "thank you calling order delivery status menu main return previous repeat").split()
+WORDS = ["account", "balance", "payment", "card", "number", "press", "option", "please", "wait", "agent", "service", "hours", "thank", "you", "calling", "order", "delivery", "status", "menu", "main", "return", "previous", "repeat"]  # noqa: E501
 
 
 def make_manifest(path: Path, prompts: int, formats: list[str]) -> None:

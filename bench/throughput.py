@@ -30,8 +30,7 @@ sys.path.insert(0, str(ROOT))
 from narrate.providers.base import AudioFormat, ProviderConfig, SynthesisRequest, SynthesisResult  # noqa: E402
 from narrate.providers.registry import create_provider  # noqa: E402
 
-WORDS = ("account balance payment card number press option please wait agent service hours "
-         "thank you calling order delivery status menu main return previous repeat").split()
+WORDS = ["account", "balance", "payment", "card", "number", "press", "option", "please", "wait", "agent", "service", "hours", "thank", "you", "calling", "order", "delivery", "status", "menu", "main", "return", "previous", "repeat"]  # noqa: E501
 
 
 class ToneEngine:

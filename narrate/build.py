@@ -6,6 +6,7 @@ Nothing here prints.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -15,14 +16,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from .cache import SegmentCache
+from .cache.lock import LockFile
 from .errors import NarrateError, UsageError
 from .fsutil import sha256_file, write_if_changed
-from .cache.lock import LockFile
 from .manifest import Library, Manifest
+from .outcome import BuildEvents, BuildOptions, BuildReport
 from .plan import PromptJob, Segment, manifest_relative
 from .prepare import PlannedBuild, check_voices, is_current, prepare_build
 from .removal import remove_outputs, remove_stale_temps_of
-from .outcome import BuildEvents, BuildOptions, BuildReport
 
 if TYPE_CHECKING:
     from .plan.books import BookJob
@@ -175,16 +176,14 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
         pb.stats.forget_clean_build()
     else:
         _remember_clean_build(pb, report)
-    try:
+    with contextlib.suppress(OSError):  # a full or read-only cache folder: the stat cache is only a speed-up
         pb.stats.save()
-    except OSError:  # a full or read-only cache folder: the stat cache is only a speed-up
-        pass
     for p in pb.providers.values():
         p.close()
     return report
 
 
-def _build_book(pb: PlannedBuild, job: "BookJob", cache: SegmentCache, report: BuildReport,
+def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: BuildReport,
                 events: BuildEvents) -> None:
     from .package.assemble import build_book
 
@@ -251,7 +250,7 @@ class _Renderer:
         self.pool: ThreadPoolExecutor | None = None
         self.futures: list[Future] = []
 
-    def __enter__(self) -> "_Renderer":
+    def __enter__(self) -> _Renderer:
         if self.pb.stale:
             for library, count in Counter(job.library for job in self.pb.stale).items():  # a bar per target
                 self.events.start(f"render:{library}", count, f"rendering {library}")
@@ -295,7 +294,7 @@ class _Renderer:
                 self.report.errors.append(f"{job.id}: {exc}")
             return
         outputs, written, digests = {}, [], {}
-        for out, file in zip(job.outputs, rendered):
+        for out, file in zip(job.outputs, rendered, strict=False):
             digest = hashlib.sha256(file.data).hexdigest()
             try:
                 changed = write_if_changed(root / out.path, file.data, within=folder)
@@ -376,7 +375,7 @@ def _write_index(pb: PlannedBuild, lib: Library) -> None:
                              "duration": rec["duration"], "sha256": rec["sha256"]})
     rows.sort(key=lambda r: (r["name"], r["language"], r["format"]))
     head = {"library": lib.name, "layout": lib.layout, "formats": list(lib.formats),
-            "languages": {c: l.path for c, l in lib.languages.items()}}
+            "languages": {code: lang.path for code, lang in lib.languages.items()}}
     # One row per line: readable, diff-friendly, and written by json's C encoder.
     rows_text = ",\n".join(" " + json.dumps(r, ensure_ascii=False) for r in rows)
     text = json.dumps(head, ensure_ascii=False)[:-1] + ', "prompts": [\n' + rows_text + "\n]}\n"

@@ -160,7 +160,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
                         stale_books, left_alone, orphan_records=orphans)
 
 
-def book_is_current(job: "BookJob", lock: LockFile, stats: BuildState, root: Path) -> bool:
+def book_is_current(job: BookJob, lock: LockFile, stats: BuildState, root: Path) -> bool:
     entry = lock.books.get(job.book.name)
     if not entry or entry.get("recipe") != job.recipe or set(entry.get("outputs", {})) != set(job.outputs) \
             or "sources" not in entry:

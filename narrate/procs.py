@@ -8,6 +8,7 @@ children leave only temp files, which their callers remove (their outputs are at
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 from collections.abc import Sequence
@@ -59,10 +60,8 @@ def stop_all(signum: int) -> int:
         _stopped_by = signum
         procs = list(_live)
     for proc in procs:
-        try:
+        with contextlib.suppress(OSError):  # already gone
             proc.kill()
-        except OSError:
-            pass  # already gone
     return len(procs)
 
 

@@ -15,9 +15,9 @@ import os
 import stat
 from pathlib import Path
 
+from .cache.lock import LockFile, RecordedOutput
 from .errors import shown
 from .fsutil import remove_and_prune, remove_stale_temps, sha256_file
-from .cache.lock import LockFile, RecordedOutput
 from .manifest import Manifest
 
 

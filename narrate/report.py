@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .fsutil import regular_file_inside, write_if_changed
 from .cache.lock import LockFile
+from .fsutil import regular_file_inside, write_if_changed
 from .manifest import Manifest
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def write_junit(reports: list, path: Path) -> None:
                      within=folder)
 
 
-def _decode(path: Path, fmt: str) -> "Pcm | None":
+def _decode(path: Path, fmt: str) -> Pcm | None:
     """An output file as PCM, by its manifest format name ('mp3' for book files); None if unreadable."""
     from .audio.decode import decode
     from .audio.formats import OUTPUT_FORMATS
@@ -61,14 +61,14 @@ def _decode(path: Path, fmt: str) -> "Pcm | None":
         return None
 
 
-def _level(pcm: "Pcm | None") -> float | None:
+def _level(pcm: Pcm | None) -> float | None:
     from .audio.level import active_level_dbov
 
     level = active_level_dbov(pcm) if pcm is not None else float("-inf")
     return None if level == float("-inf") else round(level, 1)
 
 
-def _preview(pcm: "Pcm", preview_dir: Path) -> Path:
+def _preview(pcm: Pcm, preview_dir: Path) -> Path:
     """A 16-bit PCM WAV copy a browser can play, named by its content."""
     from .audio.encode import wav_bytes
 

@@ -31,8 +31,9 @@ import threading
 import time
 import uuid
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from . import serve_faults
 from .audio.decode import decode
@@ -41,8 +42,19 @@ from .errors import NarrateError
 from .providers.base import Provider, ProviderConfig, SynthesisRequest
 
 # Re-exported: tests and benchmarks import these from narrate.serve.
-from .serve_formats import (CONTENT_TYPES, OPENAI_FORMATS, OPENAI_PCM_RATE, OPENAI_VOICES, ApiError, deepgram_format,
-                            engine_voice, ffmpeg_encode, render_deepgram, render_openai, render_wrong)
+from .serve_formats import (
+    CONTENT_TYPES,
+    OPENAI_FORMATS,
+    OPENAI_PCM_RATE,
+    OPENAI_VOICES,
+    ApiError,
+    deepgram_format,
+    engine_voice,
+    ffmpeg_encode,
+    render_deepgram,
+    render_openai,
+    render_wrong,
+)
 
 __all__ = ["CONTENT_TYPES", "DEFAULT_FAULTS", "FAULTS", "OPENAI_FORMATS", "OPENAI_PCM_RATE", "OPENAI_VOICES",
            "ApiError", "BackgroundServer", "ServeOptions", "Stats", "create_app", "deepgram_format", "engine_voice",
@@ -387,7 +399,7 @@ class BackgroundServer:
     def reset_stats(self) -> None:
         self.app.state.stats.reset()
 
-    def __enter__(self) -> "BackgroundServer":
+    def __enter__(self) -> BackgroundServer:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 
-from .audio.ffmpeg import run_ffmpeg
 from .audio.encode import encode, wav_bytes
+from .audio.ffmpeg import run_ffmpeg
 from .audio.formats import OutputFormat
 from .audio.pcm import Pcm
 

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from .audio.validate import check_audio
-from .errors import NarrateError, ProviderError
 from .cache.lease import Lease, SegmentLeases
+from .errors import NarrateError, ProviderError
 from .outcome import WriteFailure
 from .plan import Segment
 from .providers.base import Provider, ProviderConfig

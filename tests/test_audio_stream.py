@@ -75,20 +75,18 @@ def test_rate_from_first_chunk_and_streaming_resample(tmp_path):
 
 def test_exception_mid_write_leaves_nothing(tmp_path):
     target = tmp_path / "ch2.wav"
-    with pytest.raises(RuntimeError):
-        with WavStreamWriter(target, 8000) as w:
-            w.write(chirp(8000, 0.5))
-            raise RuntimeError("synthesis failed")
+    with pytest.raises(RuntimeError), WavStreamWriter(target, 8000) as w:
+        w.write(chirp(8000, 0.5))
+        raise RuntimeError("synthesis failed")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_exception_keeps_the_previous_file(tmp_path):
     target = tmp_path / "ch3.wav"
     target.write_bytes(b"old complete file")
-    with pytest.raises(KeyboardInterrupt):
-        with WavStreamWriter(target, 8000) as w:
-            w.write(chirp(8000, 0.5))
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), WavStreamWriter(target, 8000) as w:
+        w.write(chirp(8000, 0.5))
+        raise KeyboardInterrupt
     assert target.read_bytes() == b"old complete file"
     assert [p.name for p in tmp_path.iterdir()] == ["ch3.wav"]
 
@@ -99,9 +97,8 @@ def test_write_after_close_and_empty_writer(tmp_path):
     assert decode((tmp_path / "x.wav").read_bytes(), WAV).samples.size == 0
     with pytest.raises(AudioError, match="after close"):
         w.write(chirp(8000, 0.1))
-    with pytest.raises(AudioError, match="no rate"):
-        with WavStreamWriter(tmp_path / "y.wav"):
-            pass
+    with pytest.raises(AudioError, match="no rate"), WavStreamWriter(tmp_path / "y.wav"):
+        pass
     assert not (tmp_path / "y.wav").exists()
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 import pytest
-from conftest import ROOT
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 
+from conftest import ROOT
 from narrate.audio.pcm import Pcm
 from narrate.audio.stream import WavStreamWriter
 from narrate.errors import AudioError

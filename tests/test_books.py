@@ -11,16 +11,16 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SHARED, narrate, shared_names
 from mutagen.id3 import ID3
 
 import narrate.package.assemble as books
-from narrate.plan.books import plan_books
-from narrate.package.assemble import build_book
-from narrate.prepare import load_lexicon, make_providers
+from conftest import ROOT, SHARED, narrate, shared_names
 from narrate.cache import SegmentCache
 from narrate.errors import NarrateError
 from narrate.manifest import load_manifest
+from narrate.package.assemble import build_book
+from narrate.plan.books import plan_books
+from narrate.prepare import load_lexicon, make_providers
 from narrate.text import Lexicon
 from narrate.text.chapter import chapter_units
 from narrate.text.markdown import markdown_to_speakable, speakable_text

@@ -8,8 +8,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import narrate
 
+from conftest import narrate
 from narrate.cache import SegmentCache, decode_entry, encode_entry
 from narrate.cache.commands import cache_stats, check_entry, export_cache, import_cache
 from narrate.errors import CacheError

@@ -109,7 +109,7 @@ def test_two_builds_at_once_share_one_cache(tmp_path):
         write_manifest(b, server.url, output="out-b")
         procs = [start_build("build", "--json", str(m), cache=cache_dir) for m in (a, b)]
         results = [p.communicate(timeout=300) for p in procs]
-        for proc, (stdout, stderr) in zip(procs, results):
+        for proc, (stdout, stderr) in zip(procs, results, strict=False):
             assert proc.returncode == 0, stderr
             assert json.loads(stdout)["errors"] == []
         stats = server.stats()
@@ -144,9 +144,9 @@ def _speechlike(seconds: float, seed: int, rate: int = 22050):
 def long_book(tmp_path_factory) -> tuple[Path, Path]:
     """A book project and a cache holding every sentence (nothing to synthesize: as bench/book.py)."""
     from narrate.audio.encode import wav_bytes
+    from narrate.manifest import load_manifest
     from narrate.plan.books import plan_books
     from narrate.prepare import load_lexicon, make_providers
-    from narrate.manifest import load_manifest
     from narrate.providers.base import AudioFormat, SynthesisResult
 
     root = tmp_path_factory.mktemp("longbook")
@@ -289,7 +289,7 @@ def test_three_builds_of_one_manifest_pay_each_text_once(tmp_path, serve_cli):
     write_manifest(manifest, url)
     procs = [start_build("build", "--json", str(manifest), cache=cache_dir) for _ in range(3)]
     results = [p.communicate(timeout=300) for p in procs]
-    for proc, (stdout, stderr) in zip(procs, results):
+    for proc, (stdout, stderr) in zip(procs, results, strict=False):
         assert proc.returncode == 0, stderr
         assert json.loads(stdout)["errors"] == []
     paid = stats()["syntheses"]
@@ -349,8 +349,8 @@ def test_a_lease_held_by_a_killed_process_is_taken_over_at_once(tmp_path):
 
 
 def test_the_publish_lock_of_a_killed_build_is_taken_over_at_once(tmp_path):
-    from narrate.errors import LeaseError
     from narrate.cache.lease import PublishLock
+    from narrate.errors import LeaseError
 
     holder = hold("publish", str(tmp_path))
     lock = PublishLock(tmp_path)

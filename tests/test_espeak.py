@@ -17,7 +17,13 @@ import pytest
 from narrate.errors import ProviderError, VoiceError
 from narrate.providers.base import Provider, ProviderConfig, SynthesisRequest
 from narrate.providers.espeak import (
-    EspeakProvider, _data_dir, _languages, _short_data_path, clean_text, create, resolve_voice,
+    EspeakProvider,
+    _data_dir,
+    _languages,
+    _short_data_path,
+    clean_text,
+    create,
+    resolve_voice,
 )
 from narrate.providers.registry import create_provider
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import assert_clean_failure, narrate, snapshot
 
+from conftest import assert_clean_failure, narrate, snapshot
 from narrate import errors, fsutil
 from narrate.errors import OutputPathError
 
@@ -188,7 +188,8 @@ def test_lock_of_the_wrong_shape_is_a_clear_error(tree, text, where, fragment):
 
 
 def test_wrong_types_deep_in_a_real_lock_are_located_by_line(tree):
-    edit = lambda section: section["prompts"]["shop/en-US/welcome"]["outputs"]["wav"].__setitem__("bytes", "many")
+    def edit(section):
+        return section["prompts"]["shop/en-US/welcome"]["outputs"]["wav"].__setitem__("bytes", "many")
     path = tree / "proj" / "narrate.lock"
     data = json.loads(path.read_text())
     edit(data["manifests"]["m.yaml"])

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import assert_clean_failure, narrate, snapshot
 
+from conftest import assert_clean_failure, narrate, snapshot
 from narrate.audio.riff import WAVE_FORMAT_PCM, wav_file
 from narrate.cache import SegmentCache, encode_entry
 from narrate.cache.commands import prune_cache

@@ -9,6 +9,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+
 from conftest import assert_clean_failure, narrate, snapshot
 
 LIB = """\
@@ -136,7 +137,7 @@ def test_nul_bytes_are_refused(tmp_path):
     ("defaults:\n  level: true\n", ("m.yaml:10:", "defaults.level: expected a mapping or false, got true/false")),
     ("providers:\n  cloud:\n    kind: openai\n    concurrency: many\n",
      ("m.yaml:12:", "providers.cloud.concurrency: expected a whole number, got text ('many')")),
-    ("providers:\n  cloud: {kind: opneai}\n", ("m.yaml:10:", "providers.cloud.kind: 'opneai' is not one of", "did you mean 'openai'")),
+    ("providers:\n  cloud: {kind: opneai}\n", ("m.yaml:10:", "providers.cloud.kind: 'opneai' is not one of", "did you mean 'openai'")),  # noqa: E501
     ("budget:\n  max_chars: -5\n", ("m.yaml:10:", "budget.max_chars: -5 is out of range 0 to 1e+12")),
     ("budget: 1000\n", ("m.yaml:9:", "budget: expected a mapping, got a number (1000)")),
     ("cache:\n  remote: [s3://a]\n", ("m.yaml:10:", "cache.remote: expected text, got a list")),
@@ -341,9 +342,9 @@ def test_read_input_refuses_without_blocking(tmp_path):
 
 def test_book_planning_reads_chapters_through_read_input(tmp_path):
     """A chapter swapped for a FIFO after validation is still refused, not read (books.plan_books)."""
-    from narrate.plan.books import plan_books
     from narrate.errors import ManifestError
     from narrate.manifest import Book, Manifest, Settings
+    from narrate.plan.books import plan_books
 
     os.mkfifo(tmp_path / "01.md")
     book = Book(name="guide", title="Guide", author=None, chapters=[tmp_path / "01.md"], output=tmp_path / "out",

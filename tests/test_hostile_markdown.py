@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import narrate, snapshot
 
+from conftest import narrate, snapshot
 from narrate.text.markdown import markdown_to_speakable, speakable_text
 
 

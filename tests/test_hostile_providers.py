@@ -99,7 +99,7 @@ class Scripted:
     def requests(self) -> list:
         return self.server.requests  # type: ignore[attr-defined]
 
-    def __enter__(self) -> "Scripted":
+    def __enter__(self) -> Scripted:
         self.thread.start()
         return self
 

@@ -22,9 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
 from conftest import assert_clean_failure, snapshot
 from fakes import FakeProvider
-
 from narrate.cache import SegmentCache
 from narrate.plan import Segment
 from narrate.providers.base import ProviderConfig, SynthesisRequest
@@ -272,7 +272,6 @@ def test_unwritable_lease_folder_sends_nothing(tmp_path):
 @pytest.mark.parametrize("holder_stores", [True, False])
 def test_a_segment_another_build_holds_is_waited_for_not_paid(tmp_path, holder_stores):
     from fakes import tone_wav
-
     from narrate.providers.base import AudioFormat, SynthesisResult
 
     segs = segments(6)
@@ -450,7 +449,7 @@ def test_racing_builds_pay_each_text_once(tmp_path, fresh, builds):
     procs = [start_cli("build", "--json", "--cache-dir", str(tmp_path / "cache"), "m.yaml", cwd=tmp_path)
              for _ in range(builds)]
     results = [p.communicate(timeout=300) for p in procs]
-    for proc, (stdout, stderr) in zip(procs, results):
+    for proc, (stdout, stderr) in zip(procs, results, strict=False):
         assert proc.returncode == 0, stderr
         assert json.loads(stdout)["errors"] == []
     requests, syntheses = paid(fresh)

@@ -22,7 +22,6 @@ from narrate.providers.keys import find_key, require_key
 from narrate.providers.throttle import Throttle
 from test_providers_support import HTML, KEY, Captured, Script, error_response
 
-
 # ------------------------------------------------------------------------------------ policy
 
 def test_backoff_grows_exponentially_with_bounded_jitter():

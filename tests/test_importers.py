@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, SHARED
 
+from conftest import ROOT, SHARED
 from narrate.errors import ManifestError
 from narrate.importers import dump_manifest, import_asterisk, import_freeswitch, spoken
 from narrate.manifest import check_name, load_manifest

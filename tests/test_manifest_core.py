@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from narrate.manifest import LineTable, validate
 from narrate.errors import shown as show
+from narrate.manifest import LineTable, validate
 from narrate.manifest.names import check_name, path_problem
 from narrate.manifest.resolve import image_problem
 
@@ -106,9 +106,9 @@ def test_path_limits():
 
 
 def test_image_headers():
-    png = b"\x89PNG\r\n\x1a\n" + (13).to_bytes(4, "big") + b"IHDR" + (640).to_bytes(4, "big") + (480).to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])
+    png = b"\x89PNG\r\n\x1a\n" + (13).to_bytes(4, "big") + b"IHDR" + (640).to_bytes(4, "big") + (480).to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])  # noqa: E501
     assert image_problem(png + b"\x00" * 4) is None
-    jpeg = b"\xff\xd8" + b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\xff\xc0\x00\x11\x08\x01\xe0\x02\x80\x03" + b"\x00" * 9
+    jpeg = b"\xff\xd8" + b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\xff\xc0\x00\x11\x08\x01\xe0\x02\x80\x03" + b"\x00" * 9  # noqa: E501
     assert image_problem(jpeg) is None
     assert image_problem(b"GIF89a...") == "not a PNG or JPEG image"
     assert image_problem(jpeg.replace(b"\x01\xe0\x02\x80", b"\x00\x00\x02\x80")) == "a JPEG with a zero width or height"

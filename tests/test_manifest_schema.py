@@ -7,8 +7,8 @@ from typing import Any
 
 import jsonschema
 import yaml
-from conftest import ROOT, narrate
 
+from conftest import ROOT, narrate
 from narrate.manifest.schema import manifest_schema
 
 

@@ -13,8 +13,8 @@ import typing
 from pathlib import Path
 
 import pytest
-from conftest import assert_clean_failure, narrate, snapshot
 
+from conftest import assert_clean_failure, narrate, snapshot
 from narrate.manifest import model as m
 from narrate.manifest.fields import Omittable
 

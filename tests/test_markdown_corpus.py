@@ -8,10 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import SHARED
 from narrate.text.markdown import MarkdownOptions, markdown_to_speakable, speakable_text
 from narrate.text.md_speech import MARKUP_SEQUENCES
 
@@ -47,7 +47,7 @@ def test_the_corpus_is_all_there():
     assert len(CHAPTERS) == 17 and len(OTHER_MARKDOWN) >= 1
 
 
-@pytest.mark.parametrize("path", CHAPTERS + OTHER_MARKDOWN or [CORPORA / "(../shared is missing)"], ids=lambda p: p.name if p in CHAPTERS else str(p.parent.name))
+@pytest.mark.parametrize("path", CHAPTERS + OTHER_MARKDOWN or [CORPORA / "(../shared is missing)"], ids=lambda p: p.name if p in CHAPTERS else str(p.parent.name))  # noqa: E501
 def test_real_markdown_speaks_no_markup_and_keeps_its_prose(path: Path):
     source = path.read_text(encoding="utf-8")
     for options in (MarkdownOptions(), MarkdownOptions(tables="rows", code="notice", emoji="name")):

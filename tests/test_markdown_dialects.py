@@ -11,7 +11,7 @@ def say(source: str, **options: str) -> str:
     return speakable_text(markdown_to_speakable(source, MarkdownOptions(**options)))  # type: ignore[arg-type]
 
 
-MKDOCS = '!!! note\n    Body of the note.\n\n??? warning "Hot surface"\n    Do not touch.\n\n    Really.\n\n???+ tip\n    Open tip.\n'
+MKDOCS = '!!! note\n    Body of the note.\n\n??? warning "Hot surface"\n    Do not touch.\n\n    Really.\n\n???+ tip\n    Open tip.\n'  # noqa: E501
 TABS = ('Dosage:\n\n=== "Adults"\n\n    Two tablets.\n\n=== "Children"\n\n    One tablet.\n    !!! warning\n'
         '        Ask a doctor.\n\nAfter tabs.\n')
 MDX = ("import Tabs from '@theme/Tabs';\nimport TabItem from '@theme/TabItem';\n\n"
@@ -62,7 +62,7 @@ TABLE = "Here is the schedule:\n\n| Day | Time |\n|-----|------|\n| Monday | 9 A
     ("---\ntitle: Getting Started\n---\nWelcome aboard.\n", "# Getting Started\n\nWelcome aboard.\n"),
     ("---\ntitle: Not Spoken Twice\n---\n# Real Heading\n\nBody.\n", "# Real Heading\n\nBody.\n"),
     # attribute lists and kramdown IALs
-    ("## Next steps {: .fancy }\n\nA paragraph.\n{: .note}\n\nTitle { .class #id }\n", "## Next steps\n\nA paragraph.\n\nTitle\n"),
+    ("## Next steps {: .fancy }\n\nA paragraph.\n{: .note}\n\nTitle { .class #id }\n", "## Next steps\n\nA paragraph.\n\nTitle\n"),  # noqa: E501
     # angle brackets: tags are never read, a literal comparison is, generics keep their words
     ("If a < b, stop; `Vec<T>` is fine.\n\nLine one<br>two &amp; three &lt;tag&gt; and 3 &lt; 4.\n",
      "If a less than b, stop; Vec T is fine.\n\nLine one two & three tag and 3 less than 4.\n"),

@@ -11,9 +11,9 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 
-import pytest
 from conftest import SHARED, narrate
 from narrate.audio.encode import encode
 from narrate.audio.formats import OUTPUT_FORMATS
@@ -121,7 +121,7 @@ def test_package_on_build_and_before_build(tmp_path):
 
 
 def test_platform_names_checked_through_the_cli(tmp_path):
-    text = MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]", "    layout: flat\n    platform: genesys\n    formats: [mulaw-wav]")
+    text = MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]", "    layout: flat\n    platform: genesys\n    formats: [mulaw-wav]")  # noqa: E501
     root = make_project(tmp_path / "p", text + "      main-menu: {en-US: Main menu., es-US: Menú principal.}\n")
     assert narrate("build", "m.yaml", cwd=root).returncode == 0
     done = narrate("package", "m.yaml", cwd=root)

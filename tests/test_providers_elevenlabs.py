@@ -9,8 +9,16 @@ import pytest
 from narrate.errors import ProviderError
 from narrate.providers import elevenlabs, http
 from narrate.providers.base import AudioFormat, ProviderConfig, SynthesisRequest
-from test_providers_support import (KEY, SPECS, Script, audio_response, error_response, raw_mulaw, raw_pcm,
-                                    schema_validator)
+from test_providers_support import (
+    KEY,
+    SPECS,
+    Script,
+    audio_response,
+    error_response,
+    raw_mulaw,
+    raw_pcm,
+    schema_validator,
+)
 
 PATH = "/v1/text-to-speech/{voice_id}"
 VOICE = "21m00Tcm4TlvDq8ikWAM"

@@ -12,8 +12,17 @@ from narrate.errors import InvalidAudioError, ProviderError, UsageError
 from narrate.providers import http
 from narrate.providers.base import ProviderConfig, SynthesisRequest
 from narrate.providers.registry import create_provider
-from test_providers_support import (HTML, KEY, Captured, Script, audio_response, error_response, google_json,
-                                    raw_mulaw, wav)
+from test_providers_support import (
+    HTML,
+    KEY,
+    Captured,
+    Script,
+    audio_response,
+    error_response,
+    google_json,
+    raw_mulaw,
+    wav,
+)
 
 ENV = {"deepgram": {"DEEPGRAM_API_KEY": KEY}, "openai": {"OPENAI_API_KEY": KEY},
        "elevenlabs": {"ELEVENLABS_API_KEY": KEY}, "google": {"GOOGLE_API_KEY": KEY},

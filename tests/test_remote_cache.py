@@ -14,13 +14,13 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from conftest import narrate
 
+from conftest import narrate
 from narrate.cache import SegmentCache, encode_entry
 from narrate.cache import remote as remote_mod
+from narrate.cache.entry import key_from
 from narrate.cache.remote import Credentials, RemoteStore, TieredCache, push_to_remote, sigv4_headers
 from narrate.errors import CacheError, UsageError
-from narrate.cache.entry import key_from
 from narrate.providers.base import AudioFormat, SynthesisResult
 
 moto_server = pytest.importorskip("moto.server")
@@ -38,7 +38,7 @@ libraries:
       c: Shared prompt three.
 """
 DOC_CREDS = Credentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-DOC_TIME = dt.datetime(2013, 5, 24, tzinfo=dt.timezone.utc)
+DOC_TIME = dt.datetime(2013, 5, 24, tzinfo=dt.UTC)
 
 
 # The four examples of "Signature Calculations for the Authorization Header" in the S3 API docs.
@@ -122,7 +122,7 @@ class Moto:
         body = urlencode(params).encode()
         headers = sigv4_headers("POST", self.endpoint + "/", region="us-east-1", service=service,
                                 creds=Credentials("testing", "testing"), payload_sha256=hashlib.sha256(body).hexdigest(),
-                                now=dt.datetime.now(dt.timezone.utc),
+                                now=dt.datetime.now(dt.UTC),
                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
         response = httpx.post(self.endpoint + "/", content=body, headers=headers)
         assert response.status_code == 200, response.text

@@ -11,6 +11,7 @@ import threading
 import xml.etree.ElementTree as ET
 
 import pytest
+
 from conftest import narrate
 
 MANIFEST = """\

@@ -158,9 +158,8 @@ def test_html200_and_slow(engine):
     with faulty(engine, "html200") as srv:
         r = post(f"{srv.url}/v1/speak", json={"text": "Hi."})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
-    with faulty(engine, "slow", slow_ms=400) as srv:
-        with pytest.raises(httpx.ReadTimeout):
-            httpx.post(f"{srv.url}/v1/speak", json={"text": "Hi."}, timeout=0.1)
+    with faulty(engine, "slow", slow_ms=400) as srv, pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{srv.url}/v1/speak", json={"text": "Hi."}, timeout=0.1)
 
 
 @pytest.mark.parametrize("api,request_kw,fmt", [
@@ -273,7 +272,7 @@ def test_providers_through_faulty_server_pay_each_text_once():
             p.close()
         stats = srv.stats()
 
-    for (kind, request), result in zip(jobs, results):
+    for (kind, request), result in zip(jobs, results, strict=False):
         check_audio(result.audio, result.format, request.text, provider=kind)  # valid audio, every one
         assert result.request_id
     assert stats["syntheses"] == {text_hash(r.text): 1 for _, r in jobs}  # nobody paid twice

@@ -40,7 +40,7 @@ def free_port() -> int:
 def serve(tmp_path: Path, *args: str, port: int | None = None):
     """`narrate serve` in a child process on 127.0.0.1; yields its URL; stops it (by pid) afterwards."""
     port = port or free_port()
-    log = open(tmp_path / f"serve-{port}-{time.monotonic_ns()}.log", "wb")
+    log = open(tmp_path / f"serve-{port}-{time.monotonic_ns()}.log", "wb")  # noqa: SIM115 - closed when the server stops
     proc = subprocess.Popen([sys.executable, "-m", "narrate.cli", "serve", "--port", str(port), *args],
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -11,9 +11,9 @@ import pytest
 
 from conftest import narrate
 from fakes import FakeProvider
-from narrate.prepare import load_lexicon
 from narrate.manifest import load_manifest
 from narrate.plan import plan_manifest
+from narrate.prepare import load_lexicon
 
 MANIFEST = """\
 version: 1

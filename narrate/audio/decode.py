@@ -12,8 +12,8 @@ import numpy as np
 
 from ..errors import AudioError
 from . import g711
-from .formats import AudioFormat
 from .ffmpeg import run_ffmpeg, stderr_tail
+from .formats import AudioFormat
 from .pcm import Pcm
 from .resample import to_int16
 from .riff import WAVE_FORMAT_ALAW, WAVE_FORMAT_IEEE_FLOAT, WAVE_FORMAT_MULAW, WAVE_FORMAT_PCM, is_riff, parse_wav

@@ -17,5 +17,5 @@ class Pcm:
         return len(self.samples) / self.rate if self.rate else 0.0
 
     @classmethod
-    def silence(cls, seconds: float, rate: int) -> "Pcm":
+    def silence(cls, seconds: float, rate: int) -> Pcm:
         return cls(np.zeros(int(round(seconds * rate)), dtype=np.int16), rate)

@@ -209,7 +209,7 @@ def _read_members(path: Path, only: set[str] | None = None) -> Iterable[tuple[st
     """(member name, key, bytes or None, reason it is refused or None) for each member of the archive.
     Raises UsageError naming the archive if it cannot be read to its end."""
     try:
-        tar = tarfile.open(path, mode="r:*")
+        tar = tarfile.open(path, mode="r:*")  # noqa: SIM115 - closed by the caller's finally
     except _ARCHIVE_ERRORS as exc:
         why = "not a tar archive" if isinstance(exc, tarfile.ReadError) else _why(exc)
         raise UsageError(f"{path}: not a narrate cache export ({why})") from None

@@ -17,6 +17,7 @@ has meanwhile been unlinked (or replaced) sees another inode at the path and tri
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
@@ -45,10 +46,8 @@ class Lease:
         """Unlink the lease file, then unlock it (in that order: see the module docstring)."""
         if self._fd is None:
             return
-        try:
+        with contextlib.suppress(OSError):  # already gone, or a read-only folder: the unlock below is what matters
             os.unlink(self.path)
-        except OSError:  # already gone, or a read-only folder: the unlock below is what matters
-            pass
         os.close(self._fd)  # closing the last fd of the open file drops the flock
         self._fd = None
 

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from ..errors import LockError
-from ..errors import shown
+from ..errors import LockError, shown
 from ..fsutil import write_if_changed
 
 LOCK_NAME = "narrate.lock"
@@ -28,7 +27,7 @@ class LockFile:
     books: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def for_manifest(cls, manifest_path: Path) -> "LockFile":
+    def for_manifest(cls, manifest_path: Path) -> LockFile:
         path = manifest_path.parent / LOCK_NAME
         lock = cls(path, manifest_path.name)
         section = _read(path).get("manifests", {}).get(manifest_path.name, {})
@@ -41,7 +40,7 @@ class LockFile:
         data = _read(self.path)
         manifests = data.get("manifests", {})
         manifests[self.manifest_name] = {"prompts": self.prompts, "books": self.books}
-        lines = ['{"narrate_lock": %d, "manifests": {' % LOCK_VERSION]
+        lines = [f'{{"narrate_lock": {LOCK_VERSION}, "manifests": {{']
         for m, (name, section) in enumerate(sorted(manifests.items())):
             lines.append(f" {json.dumps(name)}: {{")
             for s, kind in enumerate(("books", "prompts")):
@@ -51,7 +50,7 @@ class LockFile:
         lines.append("}}")
         return write_if_changed(self.path, ("\n".join(lines) + "\n").encode("utf-8"), within=self.path.parent)
 
-    def recorded_outputs(self) -> list["RecordedOutput"]:
+    def recorded_outputs(self) -> list[RecordedOutput]:
         """Every output this manifest's section records, with the library or book it belongs to
         (a prompt entry's id is `<library>/<language>/<name>`)."""
         found = [RecordedOutput("library", job_id.split("/", 1)[0], out["file"], out["sha256"])

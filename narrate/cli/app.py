@@ -13,13 +13,14 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
-from ..outcome import BuildEvents
 from ..errors import Interrupted, ManifestError, NarrateError, shown
+from ..outcome import BuildEvents
 
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE in BSD sysexits.h: "an internal software error has been detected"
 

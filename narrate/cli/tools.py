@@ -25,7 +25,7 @@ def voices(ctx: Context, provider: str, language: str | None) -> None:
         prov = create_provider(ProviderConfig(name=provider, kind=provider))
         prefix = language.lower() if language else None
         for v in sorted(prov.voices(), key=lambda v: v.name):
-            if prefix and not any(l.lower().startswith(prefix) for l in v.languages):
+            if prefix and not any(lang.lower().startswith(prefix) for lang in v.languages):
                 continue
             click.echo(f"{v.name:24} {','.join(v.languages):20} {v.gender or '':8} {v.description}")
         return 0

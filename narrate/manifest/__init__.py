@@ -5,11 +5,11 @@ JSON Schema via `schema`) -> `core` (pure cross-key rules, builds `resolved` dat
 `resolve` (the I/O: files, globs, covers, lexicon). `load_manifest` runs them all.
 """
 
+from ..errors import shown as show
 from .core import DEFAULT_PLATFORM, LAYOUT_FORMATS, validate
 from .fields import MAX_TEXT_CHARS
 from .loader import LineTable, load_yaml_file, load_yaml_text
 from .model import BOOK_FORMATS, LAYOUTS, MANIFEST_VERSION, MISSING_POLICIES, PLATFORMS, PROVIDER_KINDS
-from ..errors import shown as show
 from .names import check_name
 from .resolve import load_manifest, read_input, read_text_input
 from .resolved import Book, Language, Level, Library, Manifest, PromptText, Settings, Silence

@@ -9,6 +9,7 @@ prompt -> prompt-in-language. Paths are joined to `root` but not resolved and no
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,10 +19,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
-from .layouts import FORMAT_RATES
 from ..providers.base import ProviderConfig
 from ..text.markup import check as markup_problem
 from . import model as m
+from .layouts import FORMAT_RATES
 from .loader import Key, LineTable
 from .names import check_name, nfc
 from .problems import from_validation, hint_for, key_path, kind
@@ -140,16 +141,12 @@ def _partial(data: dict[str, Any]) -> m.Manifest:
         if item is not None and isinstance(value, dict):
             good = {}
             for key, entry in value.items():
-                try:
+                with contextlib.suppress(ValidationError):
                     good[key] = item.model_validate(entry)
-                except ValidationError:
-                    pass
             fields[name] = good
             continue
-        try:
+        with contextlib.suppress(ValidationError):
             fields[name] = _adapter(name).validate_python(value)
-        except ValidationError:
-            pass
     return m.Manifest.model_construct(**fields)
 
 

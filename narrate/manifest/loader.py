@@ -202,7 +202,7 @@ def load_yaml_file(path: Path, display: str | None = None, *, limit: int = MAX_M
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ManifestError([Problem(shown, line, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]) from None
+        raise ManifestError([Problem(shown, line, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]) from None  # noqa: E501
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise ManifestError([Problem(shown, line, "", "contains a NUL byte (is this a binary file?)")])

@@ -12,9 +12,23 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema
 
+from .fields import (
+    FALSE,
+    LIST,
+    MAPPING,
+    NULL,
+    ONE_OR_MANY,
+    TEXT,
+    Choice,
+    Const,
+    Either,
+    NumText,
+    Omittable,
+    Range,
+    S3Url,
+    SpokenText,
+)
 from .layouts import FORMAT_RATES
-from .fields import (FALSE, LIST, MAPPING, NULL, ONE_OR_MANY, TEXT, Choice, Const, Either, NumText, Omittable,
-                     Range, S3Url, SpokenText)
 
 MANIFEST_VERSION = 1
 LAYOUTS = ("asterisk", "freeswitch", "flat")
@@ -64,7 +78,7 @@ Options = Annotated[dict[str, Any], WithJsonSchema(
 class PromptSettings(Section):
     """The settings a single prompt may override (the voice belongs to its language)."""
 
-    provider: Omittable[StrictStr] = Field(None, description="provider name: a key of `providers:` or a provider kind (default espeak)")
+    provider: Omittable[StrictStr] = Field(None, description="provider name: a key of `providers:` or a provider kind (default espeak)")  # noqa: E501
     model: Omittable[StrictStr] = Field(None, description="provider model")
     speed: Omittable[Annotated[float, Range(0.25, 4.0)]] = Field(
         None, description="speaking rate, 0.25 to 4.0 (default 1.0)")

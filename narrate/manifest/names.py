@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-
 # POSIX NAME_MAX and PATH_MAX as Linux, macOS (APFS) and ext4/XFS define them: 255 bytes per
 # component, 4,096 bytes per path. A name over these passes YAML but fails after synthesis is paid.
 MAX_COMPONENT_BYTES = 255

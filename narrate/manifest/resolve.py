@@ -15,7 +15,6 @@ import re
 import stat
 import struct
 from pathlib import Path
-
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError

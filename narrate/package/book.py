@@ -12,7 +12,6 @@ from ..audio.formats import AAC_ARGS, MP3_ARGS
 from ..audio.stream import encode_with_ffmpeg
 
 
-
 @dataclass(frozen=True)
 class ChapterMark:
     title: str

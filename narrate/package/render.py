@@ -40,10 +40,7 @@ def prepare(parts: list[tuple[bytes, AudioFormat]], settings: Settings, pauses: 
     pcms = [decode(data, fmt) for data, fmt in parts]
     rate = max(p.rate for p in pcms)
     pcms = [p if p.rate == rate else resample(p, rate) for p in pcms]
-    if any(pauses):
-        pcm = _join_with_pauses(pcms, pauses, settings)
-    else:
-        pcm = concat(pcms)
+    pcm = _join_with_pauses(pcms, pauses, settings) if any(pauses) else concat(pcms)
     if settings.silence.trim:
         # Keep 20 ms around the speech so soft onsets and final consonants survive the trim.
         pcm = trim_silence(pcm, threshold_dbov=settings.silence.threshold_dbov, keep_ms=20)

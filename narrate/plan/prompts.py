@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from ..cache.entry import key_from  # the cache re-derives keys with the same function
 from ..errors import ManifestError, Problem

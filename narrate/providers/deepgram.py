@@ -5,7 +5,7 @@ bare name (`thalia`) becomes `<model, default aura-2>-<name>-<primary language>`
 always sent: the docs (linear16/wav/24 kHz) and the spec (mp3) disagree on the defaults.
 Telephony segments get raw G.711 mu-law at 8 kHz; others raw 16-bit PCM at 24 kHz (Aura's native rate).
 Raw rather than WAV because a streamed (chunked) WAV header cannot know its data size.
-"""
+"""  # noqa: E501
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -111,7 +111,7 @@ class ElevenLabsProvider(RestProvider):
             return self.audio_result(response.content, fmt, request, response,
                                      content_type=response.headers.get("content-type"))
 
-        return self.http.call("POST", f"/v1/text-to-speech/{quote(request.voice, safe='')}", params={"output_format": output_format},
+        return self.http.call("POST", f"/v1/text-to-speech/{quote(request.voice, safe='')}", params={"output_format": output_format},  # noqa: E501
                               json_body=self.body(request), chars=len(request.text), handle=handle,
                               max_bytes=self.body_cap(request, fmt))
 

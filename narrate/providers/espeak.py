@@ -73,7 +73,7 @@ class _VoiceIndex:
     descriptions: dict[str, str]  # identifier -> description, for hints
 
     @classmethod
-    def build(cls, voices: list[tuple[VoiceInfo, tuple[int, ...]]], variants: list[str]) -> "_VoiceIndex":
+    def build(cls, voices: list[tuple[VoiceInfo, tuple[int, ...]]], variants: list[str]) -> _VoiceIndex:
         by_id: dict[str, str] = {}
         by_description: dict[str, str] = {}
         best: dict[str, tuple[int, str]] = {}
@@ -81,7 +81,7 @@ class _VoiceIndex:
             by_id[info.name.lower()] = info.name
             by_id.setdefault(info.name.split("/")[-1].lower(), info.name)
             by_description.setdefault(info.description.lower(), info.name)
-            for tag, priority in zip(info.languages, priorities):
+            for tag, priority in zip(info.languages, priorities, strict=False):
                 if tag.lower() not in best or priority < best[tag.lower()][0]:
                     best[tag.lower()] = (priority, info.name)
         return cls(by_id, by_description, {tag: name for tag, (_, name) in best.items()},
@@ -95,7 +95,7 @@ class _Engine:
     """The process-wide eSpeak NG library. Every call into it holds `lock`."""
 
     lock = threading.Lock()
-    _instance: "_Engine | None" = None
+    _instance: _Engine | None = None
 
     def __init__(self, data_path: Path | None = None) -> None:
         import espeakng_loader
@@ -126,7 +126,7 @@ class _Engine:
         self._fork: ForkClient | None = None
 
     @classmethod
-    def get(cls) -> "_Engine":
+    def get(cls) -> _Engine:
         engine = cls._instance  # no lock once initialised: callers would queue behind a synthesis
         if engine is not None:
             return engine
@@ -155,7 +155,7 @@ class _Engine:
         lib.espeak_Info.argtypes = [ctypes.c_void_p]
         lib.espeak_Info.restype = ctypes.c_char_p
 
-    def _collect(self, wav: "ctypes._Pointer[ctypes.c_short]", count: int, events: int) -> int:
+    def _collect(self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: int) -> int:
         if wav and count > 0:
             self._chunks.append(ctypes.string_at(wav, count * 2))
         return 0  # 0 = continue

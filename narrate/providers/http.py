@@ -27,18 +27,27 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Mapping, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import httpx
 
 from ..errors import InvalidAudioError, ProviderError, UsageError
 from . import secrets
 from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult
-from .policy import (RetryPolicy, RetryRecord, is_testing, next_wait, parse_retry_after, set_testing,
-                     testing_records)
-from .responses import (BILLED_CHARS_HEADERS, REQUEST_ID_HEADERS, RETRYABLE_STATUSES, SECRET_QUERY_PARAMS,
-                        billed_chars_of, default_classify, error_code_and_reason, header_value, redact_url,
-                        request_id_of)
+from .policy import RetryPolicy, RetryRecord, is_testing, next_wait, parse_retry_after, set_testing, testing_records
+from .responses import (
+    BILLED_CHARS_HEADERS,
+    REQUEST_ID_HEADERS,
+    RETRYABLE_STATUSES,
+    SECRET_QUERY_PARAMS,
+    billed_chars_of,
+    default_classify,
+    error_code_and_reason,
+    header_value,
+    redact_url,
+    request_id_of,
+)
 from .throttle import Throttle
 from .transfer import read_body, with_body
 

@@ -10,9 +10,9 @@ secrets.py so that it is masked wherever it might show up (messages, logs).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from ..errors import UsageError
 from . import secrets

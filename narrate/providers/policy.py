@@ -12,8 +12,8 @@ from __future__ import annotations
 import email.utils
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
 
 from .base import ProviderConfig
 
@@ -28,7 +28,7 @@ class RetryPolicy:
     max_retry_after_s: float = 120.0
 
     @classmethod
-    def from_config(cls, config: ProviderConfig) -> "RetryPolicy":
+    def from_config(cls, config: ProviderConfig) -> RetryPolicy:
         policy = cls()
         if config.max_attempts is not None:
             policy = replace(policy, max_attempts=max(1, int(config.max_attempts)))
@@ -89,7 +89,7 @@ class RetryRecord:
 @dataclass
 class _Testing:
     retries: list[RetryRecord] = field(default_factory=list)
-    previous: "_Testing | None" = None
+    previous: _Testing | None = None
 
     def __enter__(self) -> list[RetryRecord]:
         return self.retries

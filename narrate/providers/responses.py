@@ -4,7 +4,8 @@ provider's shape, the default status classification, and URL redaction for logs.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import httpx
 

@@ -18,8 +18,9 @@ of exactly the segments that contain that term, and nothing else.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import ManifestError, Problem
 from .lexicon_patterns import PatternRule, compile_pattern
@@ -40,7 +41,7 @@ class Lexicon:
         self._compiled: dict[str, tuple[re.Pattern[str], dict[str, str], dict[str, str]] | None] = {}
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> "Lexicon":
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> Lexicon:
         rules: list[LexiconRule] = []
         problems: list[Problem] = []
 

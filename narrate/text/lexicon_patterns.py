@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 # The parser behind `re` (private; typeshed omits it): it finds a repetition inside a repetition.
 from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
 
 MAX_PATTERN_CHARS = 200  # long enough for any respelling rule seen in practice; short enough to review
 
@@ -56,9 +56,8 @@ def _nested_repeat(parsed: Any, inside: bool = False) -> bool:
         elif name == "BRANCH":
             if any(_nested_repeat(b, inside) for b in av[1]):
                 return True
-        elif name in ("ASSERT", "ASSERT_NOT"):
-            if _nested_repeat(av[1], inside):
-                return True
+        elif name in ("ASSERT", "ASSERT_NOT") and _nested_repeat(av[1], inside):
+            return True
     return False
 
 

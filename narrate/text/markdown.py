@@ -83,7 +83,7 @@ class MarkdownOptions:
                 raise ValueError(f"markdown {name} must be one of {', '.join(values)}, not {getattr(self, name)!r}")
 
     @classmethod
-    def from_settings(cls, **settings: str | None) -> "MarkdownOptions":
+    def from_settings(cls, **settings: str | None) -> MarkdownOptions:
         """From the older book settings (`code`, `tables`, `footnotes`...), None meaning the default.
         `tables: skip` reads as "notice": a table is never dropped without a word (issue 11)."""
         given = {k: v for k, v in settings.items() if v is not None}

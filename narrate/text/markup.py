@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 import xml.parsers.expat
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Union
 
 from ..errors import MarkupError
 from .normalize import normalize
@@ -71,7 +71,7 @@ class Phoneme:
     text: str
 
 
-Node = Union[str, Break, SayAs, Sub, Phoneme]  # a str is a run of text
+Node = str | Break | SayAs | Sub | Phoneme  # a str is a run of text
 
 
 @dataclass(frozen=True)

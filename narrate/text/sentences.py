@@ -81,7 +81,7 @@ def _word_cuts(text: str, language: str) -> list[int]:
 
 def _slice(text: str, cuts: list[int]) -> list[str]:
     edges = [0, *sorted(set(c for c in cuts if 0 < c < len(text))), len(text)]
-    return [text[a:b] for a, b in zip(edges, edges[1:]) if a < b]
+    return [text[a:b] for a, b in zip(edges, edges[1:], strict=False) if a < b]
 
 
 def _hard_cut(word: str, max_chars: int) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from .langdata import SYMBOLS, Lang
 from .normalize import MARKUP
@@ -19,8 +19,7 @@ from .roman import replace_roman
 from .when import german_ending, replace_dates, replace_times
 
 
-
-@lru_cache(maxsize=None)
+@cache
 def _re(pattern: str) -> re.Pattern[str]:
     """Compiled once: the patterns below are built per language, then reused for every text."""
     return re.compile(pattern)
