@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -90,3 +94,39 @@ def assert_clean_failure(done: subprocess.CompletedProcess, code: int, *fragment
     assert "Traceback" not in done.stderr, done.stderr[-4000:]
     lines = done.stderr.splitlines()
     assert any(all(f in line for f in fragments) for line in lines), (fragments, done.stderr[-4000:])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve_process(log_dir: Path, *args: str, port: int | None = None) -> Iterator[str]:
+    """`narrate serve ARGS` in a child process on 127.0.0.1 (its output in a log under `log_dir`);
+    yields its URL once it answers, within 30 s; ends it by its pid afterwards."""
+    import httpx
+
+    port = port or free_port()
+    with open(log_dir / f"serve-{port}-{time.monotonic_ns()}.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "narrate.cli", "serve", "--port", str(port), *args],
+                                stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    httpx.get(url + "/health", timeout=1)
+                    break
+                except httpx.TransportError:
+                    assert proc.poll() is None and time.monotonic() < deadline, "narrate serve did not start"
+                    time.sleep(0.1)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import serve_process
+
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
@@ -256,29 +258,12 @@ def lock_matches_disk(folder: Path, manifest: str) -> int:
 
 
 @pytest.fixture
-def serve_cli():
+def serve_cli(tmp_path):
     """`narrate serve` as its own process on 127.0.0.1, with latency so that builds overlap."""
-    import socket
-
     import httpx
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "narrate.cli", "serve", "--port", str(port), "--latency-ms", "150"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(url + "/stats", timeout=1)
-            break
-        except httpx.TransportError:
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.1)
-    yield url, lambda: httpx.get(url + "/stats", timeout=5).json()
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serve_process(tmp_path, "--latency-ms", "150") as url:
+        yield url, lambda: httpx.get(url + "/stats", timeout=5).json()
 
 
 @pytest.mark.slow

@@ -4,10 +4,6 @@ reaches segment keys, request bodies and rendered files."""
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 import wave
 from pathlib import Path
 
@@ -15,7 +11,7 @@ import httpx
 import numpy as np
 import pytest
 
-from conftest import narrate
+from conftest import narrate, serve_process
 from fakes import FakeProvider
 from narrate.manifest import load_manifest
 from narrate.plan import plan_manifest
@@ -261,28 +257,10 @@ def test_cli_build_with_espeak_inserts_the_break(tmp_path):
     assert plain[0] < 600 and paused[1] < 600  # the engine's own pauses are shorter: the break is the one above
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_build_through_serve_as_openai_inserts_the_break(tmp_path):
     pytest.importorskip("uvicorn")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "narrate.cli", "serve", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/stats", timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline
-                time.sleep(0.1)
+    with serve_process(tmp_path) as url:
         (tmp_path / "m.yaml").write_text(
             f"version: 1\nproviders:\n  local:\n    kind: openai\n    base_url: {url}/v1\n    api_key_env: NO_KEY\n"
             "libraries:\n  ivr:\n    output: out\n    layout: flat\n    provider: local\n    formats: [wav]\n"
@@ -297,9 +275,6 @@ def test_build_through_serve_as_openai_inserts_the_break(tmp_path):
         billed = httpx.get(url + "/stats").json()["syntheses"]  # sha256(text)[:16] -> answers
         assert set(billed) == {text_hash(t) for t in ("For sales, press one one two.", "For support, press two.",
                                                        "For sales, press one. For support, press two.")}, billed
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_an_ssml_body_too_long_for_a_request_is_lowered_and_split(tmp_path):

@@ -5,43 +5,24 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import wave
 
 import httpx
 import pytest
+
+from conftest import serve_process
 
 pytest.importorskip("uvicorn")
 
 SECRET = "dg-secret-should-never-appear-0123456789"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def server():
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "narrate.cli", "serve", "--port", str(port), "--fault-rate", "0.3",
-                             "--seed", "11", "--latency-ms", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(url + "/stats", timeout=1)
-            break
-        except httpx.TransportError:
-            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode() if proc.poll() else ""
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+def server(tmp_path):
+    with serve_process(tmp_path, "--fault-rate", "0.3", "--seed", "11", "--latency-ms", "20") as url:
+        yield url
 
 
 def test_build_through_a_faulty_server(tmp_path, server):

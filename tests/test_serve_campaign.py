@@ -11,57 +11,19 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import assert_clean_failure, narrate
+from conftest import assert_clean_failure, free_port, narrate, serve_process
 from narrate.audio.decode import decode
 from narrate.audio.formats import OUTPUT_FORMATS, AudioFormat
 from narrate.audio.riff import parse_wav
 from narrate.serve import FAULTS, text_hash
 
 pytest.importorskip("uvicorn")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serve(tmp_path: Path, *args: str, port: int | None = None):
-    """`narrate serve` in a child process on 127.0.0.1; yields its URL; stops it (by pid) afterwards."""
-    port = port or free_port()
-    log = open(tmp_path / f"serve-{port}-{time.monotonic_ns()}.log", "wb")  # noqa: SIM115 - closed when the server stops
-    proc = subprocess.Popen([sys.executable, "-m", "narrate.cli", "serve", "--port", str(port), *args],
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, "narrate serve did not start"
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 def write_manifest(root: Path, url: str, libraries: dict[str, tuple[str, str, str, dict[str, str]]],
@@ -113,7 +75,7 @@ def assert_outputs_decode(root: Path, lib: str, names: list[str], formats: list[
 @pytest.mark.parametrize("fault,needle", [("endless", "byte limit for this text"),
                                           ("drip", "attempt deadline of 1.0s passed")])
 def test_endless_and_drip_bodies_end_every_attempt(tmp_path, fault, needle):
-    with serve(tmp_path, "--fault-rate", "1", "--faults", fault) as url:
+    with serve_process(tmp_path, "--fault-rate", "1", "--faults", fault) as url:
         write_manifest(tmp_path, url, {"lib": ("openai", "alloy", "[wav16]", {"hello": "Hello there, caller."})},
                        timeout_s=1, max_attempts=2)
         started = time.monotonic()
@@ -130,7 +92,7 @@ def test_endless_and_drip_bodies_end_every_attempt(tmp_path, fault, needle):
 @pytest.mark.slow
 def test_campaign_30_percent_faults_of_every_kind_builds_everything_once(tmp_path):
     openai, deepgram = prompts("Sales", 10), prompts("Billing", 10)
-    with serve(tmp_path, "--fault-rate", "0.3", "--faults", ",".join(FAULTS), "--seed", "3") as url:
+    with serve_process(tmp_path, "--fault-rate", "0.3", "--faults", ",".join(FAULTS), "--seed", "3") as url:
         write_manifest(tmp_path, url, {"sales": ("openai", "alloy", "[wav16]", openai),
                                        "billing": ("deepgram", "aura-2-thalia-en", "[ulaw, mulaw-wav]", deepgram)},
                        timeout_s=4, max_attempts=12, concurrency=4)
@@ -155,7 +117,7 @@ def test_campaign_30_percent_faults_of_every_kind_builds_everything_once(tmp_pat
 def test_campaign_90_percent_faults_is_bounded_and_a_clean_rerun_pays_only_the_failures(tmp_path):
     texts = prompts("Support", 12)
     port = free_port()
-    with serve(tmp_path, "--fault-rate", "0.9", "--faults", ",".join(FAULTS), "--seed", "9", port=port) as url:
+    with serve_process(tmp_path, "--fault-rate", "0.9", "--faults", ",".join(FAULTS), "--seed", "9", port=port) as url:
         write_manifest(tmp_path, url, {"lib": ("openai", "alloy", "[wav16]", texts)},
                        timeout_s=1.5, max_attempts=3, max_retry_time_s=4, concurrency=6)
         started = time.monotonic()
@@ -174,7 +136,7 @@ def test_campaign_90_percent_faults_is_bounded_and_a_clean_rerun_pays_only_the_f
     assert all("local-openai" in e and "gave up after" in e for e in report["errors"]), report["errors"]
     assert cache_entries(tmp_path) == len(built)
 
-    with serve(tmp_path, port=port) as url:  # same URL (the key has it), faults off
+    with serve_process(tmp_path, port=port) as url:  # same URL (the key has it), faults off
         again = narrate("-q", "build", "--json", "m.yaml", cwd=tmp_path, timeout=300)
         stats = httpx.get(url + "/stats").json()
     assert again.returncode == 0, again.stderr[-3000:]
