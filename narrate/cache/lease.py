@@ -31,6 +31,20 @@ LEASE_DIR = "leases"
 _SAFE_KEY = re.compile(r"[0-9a-f]{8,128}")
 
 
+def _try_flock(path: Path, flags: int) -> int | None:
+    """Open `path` and take an exclusive flock without blocking: the fd, or None if another holds it."""
+    fd = os.open(path, flags | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 class Lease:
     """One held claim on a segment key. `release()` is idempotent."""
 
@@ -75,15 +89,9 @@ class SegmentLeases:
         """
         path = self.path_for(key)
         for _ in range(16):  # each retry means the holder released between our open and our lock
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
+            fd = _try_flock(path, os.O_RDWR | os.O_CREAT)
+            if fd is None:
                 return None
-            except BaseException:
-                os.close(fd)
-                raise
             try:
                 same = os.stat(path).st_ino == os.fstat(fd).st_ino
             except FileNotFoundError:
@@ -114,17 +122,8 @@ class PublishLock:
     def try_acquire(self) -> bool:
         if self._fd is not None:
             return True
-        fd = os.open(self.folder, os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        except BaseException:
-            os.close(fd)
-            raise
-        self._fd = fd
-        return True
+        self._fd = _try_flock(self.folder, os.O_RDONLY)
+        return self._fd is not None
 
     def acquire(self, timeout_s: float) -> None:
         """Wait (bounded) for another build of this folder to finish publishing."""

@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from ..audio.validate import HARD_MAX_BODY_BYTES
 from ..errors import InvalidAudioError, ProviderError, UsageError
 from . import secrets
 from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult
@@ -70,7 +71,7 @@ ATTEMPT_S_PER_CHAR = 0.05
 # Error bodies are read only this far: enough for any provider's message, never a memory hazard.
 ERROR_BODY_BYTES = 64 * 1024
 # A body with no expected size (a caller that passes no max_bytes) may still not pass this.
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_BYTES = HARD_MAX_BODY_BYTES
 
 
 def make_client(*, base_url: str, timeout_s: float, concurrency: int, transport: httpx.BaseTransport | None = None,
