@@ -114,7 +114,7 @@ def _stop_on_signals() -> Callable[[], None]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="Log requests; show tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
-@click.version_option(package_name="narrate")
+@click.version_option(package_name="narrate-build", prog_name="narrate")
 @click.pass_context
 def main(click_ctx: click.Context, verbose: int, quiet: bool) -> None:
     """narrate: build spoken audio from text, like a build system."""

@@ -4,6 +4,7 @@ narrate.prepare and narrate.package. Only these print."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -171,13 +172,34 @@ def _print_translations(report: dict[str, Any]) -> None:
             click.echo(f"  {lib}: {len(names)} only in {lang}: {', '.join(names)}", err=True)
 
 
+# A narrate manifest declares prompt libraries or books at its top level; other YAML (lexicons,
+# CI workflows, docs configs) does not. Read as text so that a manifest with a YAML error is
+# still recognised, and reported.
+_MANIFEST_LINE = re.compile(r"^(libraries|books)\s*:", re.MULTILINE)
+
+
+def _looks_like_manifest(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            head = f.read(1 << 20)
+    except OSError:
+        return True  # let validate report it
+    return bool(_MANIFEST_LINE.search(head.decode("utf-8", "replace")))
+
+
 @main.command()
 @manifests_arg
+@click.option("--only-manifests", is_flag=True,
+              help="Skip YAML files that are not narrate manifests (no top-level libraries: or books:), "
+                   "as the pre-commit hook does.")
 @pass_ctx
-def validate(ctx: Context, manifests: tuple[Path, ...]) -> None:
+def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) -> None:
     """Check manifests (keys, texts, names, voices) without building."""
     from ..manifest import load_manifest
     from ..prepare import check_voices, make_providers, translation_report
+
+    if only_manifests:
+        manifests = tuple(path for path in manifests if _looks_like_manifest(path))
 
     def go() -> int:
         problems = []
