@@ -12,8 +12,9 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -111,19 +112,82 @@ def _stop_on_signals() -> Callable[[], None]:
     return restore
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="Log requests; show tracebacks.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+def color_from_env(env: Mapping[str, str]) -> bool | None:
+    """Whether to colour output: NO_COLOR (https://no-color.org) or TERM=dumb turn it off, FORCE_COLOR
+    (https://force-color.org) turns it on; None lets click decide (colour only on a terminal)."""
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    if env.get("TERM") == "dumb":
+        return False
+    return None
+
+
+def _set_verbose(click_ctx: click.Context, _param: click.Parameter, count: int) -> None:
+    if count:
+        obj = click_ctx.find_object(Context)
+        if obj is not None:
+            obj.verbose += count
+            _configure_logging(obj.verbose)
+
+
+def _set_quiet(click_ctx: click.Context, _param: click.Parameter, flag: bool) -> None:
+    obj = click_ctx.find_object(Context)
+    if flag and obj is not None:
+        obj.quiet = True
+
+
+def _configure_logging(verbose: int) -> None:
+    # -v: narrate's own log (each request with its id and billed characters); -vv: libraries' too.
+    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    logging.getLogger("narrate").setLevel(logging.DEBUG)
+
+
+def _verbosity_options() -> list[click.Option]:
+    """-v and -q for every subcommand, so `narrate build M -q` works as `narrate -q build M` does."""
+    return [click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_set_verbose,
+                         help="Log requests; show tracebacks."),
+            click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_quiet,
+                         help="No progress output.")]
+
+
+class NarrateGroup(click.Group):
+    """A group whose commands (and their subcommands) all accept -v and -q after their name."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _add_verbosity(cmd)
+        super().add_command(cmd, name)
+
+
+def _add_verbosity(cmd: click.Command) -> None:
+    names = {opt for param in cmd.params for opt in getattr(param, "opts", [])}
+    if "-q" not in names and "-v" not in names:
+        cmd.params.extend(_verbosity_options())
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _add_verbosity(sub)
+        original = cmd.add_command
+
+        def add_command(sub: click.Command, name: str | None = None) -> None:
+            _add_verbosity(sub)
+            original(sub, name)
+
+        cmd.add_command = add_command  # type: ignore[method-assign]
+
+
+@click.group(cls=NarrateGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="Log requests; show tracebacks (also after the command).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output (also after the command).")
 @click.version_option(package_name="narrate-build", prog_name="narrate")
 @click.pass_context
 def main(click_ctx: click.Context, verbose: int, quiet: bool) -> None:
     """narrate: build spoken audio from text, like a build system."""
     click_ctx.obj = Context(verbose, quiet)
+    click_ctx.color = color_from_env(os.environ)
     if verbose:
-        # -v: narrate's own log (each request with its id and billed characters); -vv: libraries' too.
-        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING,
-                            format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-        logging.getLogger("narrate").setLevel(logging.DEBUG)
+        _configure_logging(verbose)
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -154,16 +218,24 @@ def cache_for(manifest_path: Path, cache_dir: Path | None, remote: str | None = 
     return TieredCache(local, RemoteStore(remote))
 
 
-class Bars(BuildEvents):
-    """BuildEvents drawn as tqdm bars on stderr, one per phase; silent unless stderr is a terminal."""
+def progress_for(quiet: bool, prefix: str) -> BuildEvents:
+    """Progress on stderr: tqdm bars on a terminal, a line now and then in a CI log, nothing with -q."""
+    if quiet:
+        return BuildEvents()
+    if sys.stderr.isatty() and os.environ.get("TERM") != "dumb":
+        return Bars(prefix)
+    return ProgressLines(prefix)
 
-    def __init__(self, enabled: bool, prefix: str) -> None:
-        self.enabled = enabled
+
+class Bars(BuildEvents):
+    """BuildEvents drawn as tqdm bars on stderr, one per phase (for a terminal)."""
+
+    def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self.bars: dict[str, Any] = {}
 
     def start(self, phase: str, total: int, label: str = "") -> None:
-        if self.enabled and total:
+        if total:
             from tqdm import tqdm
 
             self.bars[phase] = tqdm(total=total, desc=f"{self.prefix}: {label or phase}", unit="seg",
@@ -177,3 +249,41 @@ class Bars(BuildEvents):
         bar = self.bars.pop(phase, None)
         if bar is not None:
             bar.close()
+
+
+class ProgressLines(BuildEvents):
+    """BuildEvents as plain lines for logs (CI), at most one per 10 % of a phase and per 10 s, and one
+    when the phase ends: a long build shows it is moving, a short one prints one line per phase."""
+
+    STEPS = 10  # a line per tenth of the total
+    INTERVAL_S = 10.0
+
+    def __init__(self, prefix: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.prefix = prefix
+        self.clock = clock
+        self.phases: dict[str, list[Any]] = {}  # phase -> [label, total, done, last tenth, last time]
+
+    def start(self, phase: str, total: int, label: str = "") -> None:
+        if total:
+            self.phases[phase] = [label or phase, total, 0, 0, self.clock()]
+
+    def advance(self, phase: str, n: int = 1) -> None:
+        state = self.phases.get(phase)
+        if state is None:
+            return
+        state[2] += n
+        if state[2] < state[1] and self._tenth(state) > state[3] and self.clock() - state[4] >= self.INTERVAL_S:
+            self._line(state)
+
+    def finish(self, phase: str) -> None:
+        state = self.phases.pop(phase, None)
+        if state is not None:
+            self._line(state)
+
+    def _tenth(self, state: list[Any]) -> int:
+        return int(state[2] * self.STEPS // state[1])
+
+    def _line(self, state: list[Any]) -> None:
+        label, total, done = state[0], state[1], state[2]
+        click.echo(f"{self.prefix}: {label}: {done}/{total} ({done / total:.0%})", err=True)
+        state[3], state[4] = self._tenth(state), self.clock()

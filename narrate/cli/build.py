@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..errors import ManifestError
-from .app import Bars, Context, cache_folder, cache_for, cache_opt, error, main, manifests_arg, pass_ctx, run
+from .app import Context, cache_folder, cache_for, cache_opt, error, main, manifests_arg, pass_ctx, progress_for, run
 
 
 @main.command()
@@ -44,7 +43,7 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
                 from ..manifest import load_manifest
 
                 manifest = load_manifest(path)
-                bars = Bars(not ctx.quiet and sys.stderr.isatty(), path.name)
+                bars = progress_for(ctx.quiet, path.name)
                 with cache_for(path, cache_dir, remote or manifest.remote_cache) as cache:
                     report = run_build(manifest, cache, options, bars)
 

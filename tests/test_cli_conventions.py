@@ -1,0 +1,76 @@
+"""Issue 16: options where people type them, colour by the usual environment variables, and
+progress lines in CI logs."""
+
+from __future__ import annotations
+
+import click
+import pytest
+
+from conftest import narrate
+from narrate.cli.app import ProgressLines, color_from_env
+
+LIBRARY = ("version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [wav]\n"
+           "    languages:\n      en-US: {voice: en-us}\n    prompts:\n")
+
+
+@pytest.fixture
+def manifest(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(LIBRARY + "".join(f"      p{i:02d}: Prompt number {i}.\n" for i in range(12)))
+    return path
+
+
+@pytest.mark.parametrize("args", [["-q", "build", "{m}"], ["build", "{m}", "-q"], ["build", "-q", "{m}"],
+                                  ["build", "{m}", "--quiet"]])
+def test_quiet_is_accepted_before_and_after_the_command(manifest, args):
+    done = narrate(*[a.format(m=manifest) for a in args])
+    assert done.returncode == 0, done.stderr
+    assert [line.split(" ")[1] for line in done.stderr.splitlines()] == ["12"]  # the summary line alone
+
+
+def test_verbose_after_the_command_logs_and_shows_tracebacks(manifest):
+    done = narrate("validate", str(manifest), "-v")
+    assert done.returncode == 0, done.stderr
+    nested = narrate("cache", "stats", "--manifest", str(manifest), "-q")
+    assert nested.returncode == 0, nested.stderr
+    missing = narrate("build", str(manifest.with_name("nope.yaml")), "-v")
+    assert missing.returncode == 2 and "Traceback" in missing.stderr
+
+
+def test_ci_log_gets_one_progress_line_per_phase_of_a_short_build(manifest):
+    done = narrate("build", str(manifest))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[:2] == ["m.yaml: synthesizing: 12/12 (100%)", "m.yaml: rendering ivr: 12/12 (100%)"]
+
+
+def test_progress_lines_at_most_every_ten_percent_and_ten_seconds(capsys):
+    now = [0.0]
+    lines = ProgressLines("m.yaml", clock=lambda: now[0])
+    lines.start("synth", 100, "synthesize")
+    for _ in range(100):  # 3 s per item: a tenth takes 30 s, so each tenth gets its line
+        now[0] += 3
+        lines.advance("synth")
+    lines.finish("synth")
+    assert capsys.readouterr().err.splitlines() == [f"m.yaml: synthesize: {n}/100 ({n}%)" for n in range(10, 101, 10)]
+    fast = ProgressLines("m.yaml", clock=lambda: now[0])
+    fast.start("synth", 1000)
+    for _ in range(1000):  # 0.05 s per item: a tenth takes 5 s, so a line every other tenth
+        now[0] += 0.05
+        fast.advance("synth")
+    fast.finish("synth")
+    assert capsys.readouterr().err.splitlines() == [f"m.yaml: synth: {n}/1000 ({n // 10}%)" for n in (200, 400, 600, 800, 1000)]
+
+
+@pytest.mark.parametrize("env,expected", [({}, None), ({"NO_COLOR": "1"}, False), ({"FORCE_COLOR": "1"}, True),
+                                          ({"TERM": "dumb"}, False), ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),
+                                          ({"NO_COLOR": ""}, None), ({"TERM": "dumb", "FORCE_COLOR": "1"}, True)])
+def test_colour_follows_no_color_force_color_and_term(env, expected):
+    assert color_from_env(env) is expected
+
+
+def test_force_color_colours_plan_output_in_a_pipe_and_no_color_wins(manifest):
+    forced = narrate("plan", str(manifest), env={"FORCE_COLOR": "1"})
+    assert "\x1b[32m" in forced.stdout, forced.stdout
+    plain = narrate("plan", str(manifest), env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert "\x1b[" not in plain.stdout
+    assert click.unstyle(forced.stdout) == plain.stdout
