@@ -154,27 +154,16 @@ def _verbosity_options() -> list[click.Option]:
 
 
 class NarrateGroup(click.Group):
-    """A group whose commands (and their subcommands) all accept -v and -q after their name."""
+    """A group whose commands all accept -v and -q after their name; its subgroups (`cache`,
+    `import`) are NarrateGroups too (click's `group_class = type`)."""
+
+    group_class = type
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
-        _add_verbosity(cmd)
+        names = {opt for param in cmd.params for opt in getattr(param, "opts", [])}
+        if not names & {"-q", "-v"}:
+            cmd.params.extend(_verbosity_options())
         super().add_command(cmd, name)
-
-
-def _add_verbosity(cmd: click.Command) -> None:
-    names = {opt for param in cmd.params for opt in getattr(param, "opts", [])}
-    if "-q" not in names and "-v" not in names:
-        cmd.params.extend(_verbosity_options())
-    if isinstance(cmd, click.Group):
-        for sub in cmd.commands.values():
-            _add_verbosity(sub)
-        original = cmd.add_command
-
-        def add_command(sub: click.Command, name: str | None = None) -> None:
-            _add_verbosity(sub)
-            original(sub, name)
-
-        cmd.add_command = add_command  # type: ignore[method-assign]
 
 
 @click.group(cls=NarrateGroup, context_settings={"help_option_names": ["-h", "--help"]})
