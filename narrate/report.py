@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .cache.lock import LockFile
+from .counts import counted
 from .fsutil import regular_file_inside, write_if_changed
 from .manifest import Manifest
 
@@ -34,8 +35,8 @@ def write_junit(reports: list, path: Path) -> None:
                               tests=str(len(r.errors) + 1), failures=str(len(r.errors)), errors="0")
         ok = ET.SubElement(suite, "testcase", classname="narrate.build", name="outputs")
         ET.SubElement(ok, "system-out").text = (
-            f"{r.segments} segments, {r.synthesized} synthesized ({r.chars_synthesized} characters); "
-            f"{r.outputs_written} outputs written, {r.outputs_unchanged} unchanged, {r.outputs_removed} removed")
+            f"{counted(r.segments, 'segment')}, {r.synthesized} synthesized ({counted(r.chars_synthesized, 'character')}); "
+            f"{counted(r.outputs_written, 'output')} written, {r.outputs_unchanged} unchanged, {r.outputs_removed} removed")
         for error in r.errors:
             name = error.split(":", 1)[0].split(" [", 1)[0]
             case = ET.SubElement(suite, "testcase", classname="narrate.segment", name=name)

@@ -352,12 +352,16 @@ def _server(app: Any, log_level: str) -> Any:
 def run(host: str = "127.0.0.1", port: int = 8000, *, latency_ms: float = 0.0, fault_rate: float = 0.0,
         faults: tuple[str, ...] | list[str] = DEFAULT_FAULTS, slow_ms: float = 1000.0, retry_after_s: float = 1.0,
         seed: int | None = None, log_level: str = "info", engine: Provider | None = None,
-        drip_ms: float = 2000.0) -> None:
-    """Serve until interrupted (what `narrate serve` calls). `engine` defaults to the embedded espeak."""
+        drip_ms: float = 2000.0, on_listening: Callable[[str, int], None] | None = None) -> None:
+    """Serve until interrupted (what `narrate serve` calls). `engine` defaults to the embedded espeak.
+    `on_listening(host, port)` is called once the socket is bound: with port 0 it gets the port the
+    system chose."""
     opts = ServeOptions(latency_ms=latency_ms, fault_rate=fault_rate, faults=tuple(faults), slow_ms=slow_ms,
                         retry_after_s=retry_after_s, seed=seed, drip_ms=drip_ms)
     server = _server(create_app(opts, engine=engine), log_level)
     sock = _bind(host, port)
+    if on_listening is not None:
+        on_listening(*sock.getsockname()[:2])
     server.run(sockets=[sock])
 
 

@@ -74,3 +74,58 @@ def test_force_color_colours_plan_output_in_a_pipe_and_no_color_wins(manifest):
     plain = narrate("plan", str(manifest), env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
     assert "\x1b[" not in plain.stdout
     assert click.unstyle(forced.stdout) == plain.stdout
+
+
+def test_serve_port_zero_prints_the_port_it_bound(tmp_path):
+    import re
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "narrate.cli", "serve", "--port", "0"], stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        banner = proc.stderr.readline()  # printed once the socket is bound
+        match = re.match(r"narrate serve: http://127\.0\.0\.1:(\d+) ", banner)
+        assert match and int(match.group(1)) > 0, banner
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert httpx.get(f"http://127.0.0.1:{match.group(1)}/health", timeout=1).status_code == 200
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_checksums_cover_archives_of_every_run(tmp_path):
+    (tmp_path / "m.yaml").write_text(LIBRARY + "      hello: Hello.\n")
+    assert narrate("-q", "build", "m.yaml", cwd=tmp_path).returncode == 0
+    assert narrate("package", "m.yaml", "--format", "zip", cwd=tmp_path).returncode == 0
+    assert narrate("package", "m.yaml", "--format", "tar.gz", cwd=tmp_path).returncode == 0
+    sums = (tmp_path / "packages" / "SHA256SUMS").read_text().splitlines()
+    assert [line.split("  ")[1] for line in sums] == ["ivr-en-US-wav-1.0.tar.gz", "ivr-en-US-wav-1.0.zip"]
+
+
+def test_counts_are_singular_for_one(tmp_path):
+    (tmp_path / "m.yaml").write_text(LIBRARY + "      hello: Hi.\n")
+    validated = narrate("validate", "m.yaml", cwd=tmp_path)
+    assert validated.stdout == "m.yaml: ok (1 library, 1 prompt, 0 books)\n"
+    built = narrate("-q", "build", "m.yaml", cwd=tmp_path)
+    assert built.stderr.startswith("m.yaml: 1 segment (0 cached, 1 synthesized, 3 chars)"), built.stderr
+    stats = narrate("cache", "stats", "m.yaml", cwd=tmp_path)  # the manifest as `cache prune` takes it
+    assert stats.returncode == 0 and ": 1 entry, " in stats.stdout, stats.stdout
+    assert "espeak: 1 segment, 3 characters" in stats.stdout
+
+
+def test_counted_nouns():
+    from narrate.counts import counted
+
+    assert [counted(n, "library") for n in (0, 1, 2)] == ["0 libraries", "1 library", "2 libraries"]
+    assert counted(1, "entry") == "1 entry" and counted(1200, "character", thousands=True) == "1,200 characters"
+    assert counted(2, "key") == "2 keys" and counted(3, "box") == "3 boxes"

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ..counts import counted
 from ..errors import ManifestError
 from .app import Context, cache_folder, cache_for, cache_opt, error, main, manifests_arg, pass_ctx, progress_for, run
 
@@ -101,8 +102,8 @@ def _print_report(r, check: bool) -> None:
         out(f"removed {rm}")
     for e in r.errors:
         out(f"error: {e}")
-    out(f"{Path(r.manifest).name}: {r.segments} segments ({r.cached} cached, {r.synthesized} synthesized, "
-        f"{r.chars_synthesized} chars); outputs {r.outputs_written} written, {r.outputs_unchanged} unchanged, "
+    out(f"{Path(r.manifest).name}: {counted(r.segments, 'segment')} ({r.cached} cached, {r.synthesized} synthesized, "
+        f"{counted(r.chars_synthesized, 'char')}); outputs {r.outputs_written} written, {r.outputs_unchanged} unchanged, "
         f"{r.outputs_removed} removed" + (f"; {len(r.errors)} failed" if r.errors else ""))
 
 
@@ -152,13 +153,16 @@ def _print_plan(r: dict[str, Any], diff) -> None:
         echo(click.style(f"  ~ {item_id}", fg="yellow") + f"  {_short(old)!r} -> {_short(new)!r}")
     for job_id, old in diff.removed:
         echo(click.style(f"  - {job_id}", fg="red") + f"  {_short(old)!r}")
-    echo(f"  {r['to_synthesize']} of {r['segments']} segments to synthesize, {r['chars']:,} characters")
+    echo(f"  {r['to_synthesize']} of {counted(r['segments'], 'segment')} to synthesize, "
+         f"{counted(r['chars'], 'character', thousands=True)}")
     for prov, n in sorted(r["chars_by_provider"].items()):
         cost = r["cost_usd_by_provider"].get(prov)
-        echo(f"    {prov}: {n:,} characters, " + (f"about ${cost:,.2f}" if cost is not None else "no price known"))
+        price = f"about ${cost:,.2f}" if cost is not None else "no price known"
+        echo(f"    {prov}: {counted(n, 'character', thousands=True)}, {price}")
     if r["budget_chars"] is not None:
-        echo(f"  budget: {r['budget_chars']:,} characters" + (" (over!)" if r["chars"] > r["budget_chars"] else ""))
-    echo(f"  {len(r['outputs_to_write'])} outputs to write, {len(r['outputs_to_remove'])} to remove")
+        over = " (over!)" if r["chars"] > r["budget_chars"] else ""
+        echo(f"  budget: {counted(r['budget_chars'], 'character', thousands=True)}{over}")
+    echo(f"  {counted(len(r['outputs_to_write']), 'output')} to write, {len(r['outputs_to_remove'])} to remove")
     _print_translations(r["translations"])
     echo(f"Plan: {len(diff.added)} to add, {len(diff.changed)} to change, {len(diff.removed)} to remove.")
 
@@ -212,7 +216,8 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
                 continue
             _print_translations(translation_report(manifest))
             n = sum(len(lib.prompts) for lib in manifest.libraries)
-            click.echo(f"{path}: ok ({len(manifest.libraries)} libraries, {n} prompts, {len(manifest.books)} books)")
+            click.echo(f"{path}: ok ({counted(len(manifest.libraries), 'library')}, {counted(n, 'prompt')}, "
+                       f"{counted(len(manifest.books), 'book')})")
         if problems:
             raise ManifestError(problems)
         return 0

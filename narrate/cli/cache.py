@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
+from ..counts import counted
 from ..errors import UsageError
 
 if TYPE_CHECKING:
@@ -41,6 +43,18 @@ def _cache_command(fn: Callable) -> Callable:
     return cache_opt(fn)
 
 
+def _manifest_or_option(fn: Callable) -> Callable:
+    """`narrate cache stats MANIFEST`, as `cache prune MANIFEST` takes it (`-m MANIFEST` works too)."""
+    def merged(*args: Any, manifest_arg: Path | None, manifest: Path | None, **kwargs: Any) -> Any:
+        if manifest_arg and manifest and manifest_arg != manifest:
+            raise click.UsageError("give the manifest once: as an argument or with -m")
+        return fn(*args, manifest=manifest_arg or manifest, **kwargs)
+
+    functools.update_wrapper(merged, fn)
+    return click.argument("manifest_arg", metavar="[MANIFEST]", required=False,
+                          type=click.Path(dir_okay=False, path_type=Path))(merged)
+
+
 @contextmanager
 def _opened(cache_dir: Path | None, manifest: Path | None) -> Iterator[SegmentCache]:
     """The cache for a `narrate cache` command, its warnings printed and the cache closed after."""
@@ -64,6 +78,7 @@ def _echo_warnings(cache) -> None:
 
 @cache_group.command(name="stats")
 @_cache_command
+@_manifest_or_option
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, as_json: bool) -> None:
@@ -76,11 +91,13 @@ def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None,
         if as_json:
             click.echo(json.dumps(stats, sort_keys=True))
             return 0
-        click.echo(f"{stats['directory']}: {stats['entries']} entries, {cast(int, stats['bytes']) / 1e6:.1f} MB"
+        size_mb = cast(int, stats["bytes"]) / 1e6
+        click.echo(f"{stats['directory']}: {counted(cast(int, stats['entries']), 'entry')}, {size_mb:.1f} MB"
                    + (f", {stats['corrupt']} corrupt (see narrate cache verify)" if stats["corrupt"] else ""))
         by_provider: dict[str, dict[str, int]] = stats["by_provider"]  # type: ignore[assignment]
         for name, p in sorted(by_provider.items()):
-            click.echo(f"  {name}: {p['entries']} segments, {p['chars']:,} characters, {p['bytes'] / 1e6:.1f} MB of audio")
+            click.echo(f"  {name}: {counted(p['entries'], 'segment')}, {counted(p['chars'], 'character', thousands=True)}, "
+                       f"{p['bytes'] / 1e6:.1f} MB of audio")
         return 0
 
     run(ctx, go)
@@ -88,6 +105,7 @@ def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None,
 
 @cache_group.command(name="verify")
 @_cache_command
+@_manifest_or_option
 @click.option("--drop", is_flag=True, help="Delete the corrupt entries (they are synthesized again next build) "
                                            "and put back entry files the index lost.")
 @pass_ctx
@@ -100,7 +118,7 @@ def cache_verify_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None
             report = verify_cache(cache, drop=drop)
         for key, reason in report.corrupt:
             click.echo(f"corrupt {key[:12]}: {reason}", err=True)
-        click.echo(f"{report.checked} entries checked, {len(report.corrupt)} corrupt, {report.dropped} dropped")
+        click.echo(f"{counted(report.checked, 'entry')} checked, {len(report.corrupt)} corrupt, {report.dropped} dropped")
         return 1 if report.corrupt and not drop else 0
 
     run(ctx, go)
@@ -165,7 +183,7 @@ def cache_export_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest:
     def go() -> int:
         with _opened(cache_dir, manifest) as cache:
             n = export_cache(cache, file)
-        click.echo(f"exported {n} entries to {file}")
+        click.echo(f"exported {counted(n, 'entry')} to {file}")
         return 0
 
     run(ctx, go)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..errors import NarrateError, UsageError
+from ..errors import UsageError
 from .app import Context, main, pass_ctx, run
 
 
@@ -84,21 +84,20 @@ def serve(ctx: Context, host: str, port: int, latency_ms: float, fault_rate: flo
           seed: int | None) -> None:
     """Serve the embedded engine over OpenAI's /v1/audio/speech and Deepgram's /v1/speak."""
     def go() -> int:
-        try:
-            from ..serve import FAULTS, run
-        except ImportError as exc:
-            raise NarrateError(f"narrate serve needs the serve extra ({exc.name} is missing)",
-                               hint="pip install 'narrate[serve]'") from None
+        from ..serve import FAULTS, run
         chosen = tuple(f.strip() for f in faults.split(",") if f.strip())
         unknown = [f for f in chosen if f not in FAULTS]
         if unknown:
             raise UsageError(f"unknown fault(s): {', '.join(unknown)}", hint=", ".join(FAULTS))
         if host not in ("127.0.0.1", "localhost", "::1"):
             click.echo(f"warning: serving on {host}: anyone who can reach it can use it", err=True)
-        click.echo(f"narrate serve: http://{host}:{port} (OpenAI /v1/audio/speech, Deepgram /v1/speak, GET /stats)",
-                   err=True)
+        def banner(bound_host: str, bound_port: int) -> None:  # the real port, also for --port 0
+            shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+            click.echo(f"narrate serve: http://{shown_host}:{bound_port} (OpenAI /v1/audio/speech, Deepgram /v1/speak, "
+                       "GET /stats)", err=True)
+
         run(host, port, latency_ms=latency_ms, fault_rate=fault_rate, faults=chosen, seed=seed,
-            log_level="info" if ctx.verbose else "warning")
+            log_level="info" if ctx.verbose else "warning", on_listening=banner)
         return 0
 
     run(ctx, go)

@@ -144,7 +144,11 @@ def package_library(lib: Library, index: dict[str, Any], *, out_dir: Path,
     return archives, written
 
 
-def write_checksums(out_dir: Path, archives: list[Path]) -> Path:
+def write_checksums(out_dir: Path) -> Path:
+    """SHA256SUMS over every archive in the packages folder: this run's and those an earlier run left
+    in another format (zip, then tar.gz), so the file vouches for everything a release uploads."""
+    suffixes = tuple("." + fmt for fmt in ARCHIVE_FORMATS)
+    archives = [p for p in out_dir.iterdir() if p.name.endswith(suffixes) and p.is_file() and not p.is_symlink()]
     lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in sorted(archives, key=lambda p: p.name)]
     path = out_dir / "SHA256SUMS"
     write_if_changed(path, "".join(lines).encode(), within=out_dir)
@@ -172,5 +176,5 @@ def package_manifest(manifest: Manifest, *, formats: tuple[str, ...] | None = No
         a, w = package_library(lib, indexes[lib.name], out_dir=out_dir, formats=chosen, epoch=stamp)
         archives += a
         written += w
-    write_checksums(out_dir, archives)
+    write_checksums(out_dir)
     return archives, written
