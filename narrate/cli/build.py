@@ -177,6 +177,7 @@ def _print_translations(report: dict[str, Any]) -> None:
 def validate(ctx: Context, manifests: tuple[Path, ...]) -> None:
     """Check manifests (keys, texts, names, voices) without building."""
     from ..manifest import load_manifest
+    from ..plan.books import check_chapters
     from ..prepare import check_voices, make_providers, translation_report
 
     def go() -> int:
@@ -186,6 +187,9 @@ def validate(ctx: Context, manifests: tuple[Path, ...]) -> None:
                 manifest = load_manifest(path)
                 providers, _ = make_providers(manifest)
                 check_voices(manifest, providers)
+                chapter_problems = check_chapters(manifest)
+                if chapter_problems:
+                    raise ManifestError(chapter_problems)
             except ManifestError as exc:
                 problems.extend(exc.problems)
                 continue
