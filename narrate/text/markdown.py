@@ -163,7 +163,7 @@ def prepare(body: str, dialect: str) -> str:
         body = md_source.strip_attributes(body)
     if "tabs" in features:
         body = md_source.unfold_tabs(body)
-    return md_source.flatten_nesting(body)
+    return md_source.bound_brackets(md_source.flatten_nesting(body))
 
 
 def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *, path: str = "<string>",
