@@ -205,6 +205,7 @@ def book_text_lines(manifest_path: Path, book_name: str | None, file: Path, sour
     from .text.chapter import PAUSE_AFTER_PARAGRAPH_MS, chapter_units
     from .text.frontend import normalization_applies
     from .text.markdown import markdown_to_speakable
+    from .text.markup import target_of
 
     manifest = load_manifest(manifest_path)
     books = {b.name: b for b in manifest.books}
@@ -216,10 +217,12 @@ def book_text_lines(manifest_path: Path, book_name: str | None, file: Path, sour
     provider = create_provider(manifest.provider_config(book.settings.provider))
     doc = markdown_to_speakable(source, markdown_options(book), path=str(file))
     units = chapter_units(doc, provider.limits.max_chars, book.language, load_lexicon(manifest),
-                          spoken=normalization_applies(provider))
+                          spoken=normalization_applies(provider), target=target_of(provider))
     lines = [f"Title: {doc.title or file.stem}", ""]
     for unit in units:
         lines.append(unit.text)
-        if unit.pause_after_ms >= PAUSE_AFTER_PARAGRAPH_MS:
+        if unit.break_ms:  # prompt markup: the silence narrate inserts
+            lines.append(f"[break {unit.break_ms} ms]")
+        if unit.pause_after_ms - unit.break_ms >= PAUSE_AFTER_PARAGRAPH_MS:
             lines.append("")
     return lines[:-1] if lines[-1] == "" else lines

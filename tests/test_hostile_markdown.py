@@ -66,3 +66,74 @@ def test_cli_reads_a_deeply_nested_file_without_a_traceback(tmp_path):
     assert "Traceback" not in done.stderr
     assert done.stdout == "Title: Deep\n\n# Deep\n\nInnermost quote.\n\nLast words.\n"
     assert snapshot(tmp_path) == before  # `narrate text` writes nothing
+
+
+# ---- runs of `[`: markdown-it spends ~0.3 ms on each `[` that opens nothing (100,000 took 29 s) ----
+
+@pytest.mark.parametrize("name, source, expected", [
+    ("bracket run", "[" * 200_000, "\n"),
+    ("bracket and letter", "x " + "[a" * 100_000, "x " + "[a" * 100_000 + "\n"),
+    ("image openers", "![" * 100_000 + " after", "! [ after\n"),
+    ("balanced nest", "[" * 100_000 + "]" * 100_000, "\n"),
+    ("links then a run", "[one](https://example.org) and [two][t]. " + "[" * 100_000 + "\n\n[t]: x",
+     "one and two. " + "[" * 100_000 + "\n"),
+])
+def test_bracket_runs_are_fast_and_read_as_text(name, source, expected):
+    start = time.monotonic()
+    text = said(source)
+    elapsed = time.monotonic() - start
+    assert elapsed < 60, (name, elapsed)  # 1-5 s here; 44 s (100,000 `[`) before md_source.bound_brackets
+    assert text == expected, text[:200]
+
+
+@pytest.mark.parametrize("source", [
+    "[" * 500, "x " + "[a" * 300, "![" * 300 + " after", "[" * 300 + "]" * 300,
+    "[one](https://example.org) and [two][t]. " + "[" * 300 + "\n\n[t]: x", "[a]" * 200 + "[" * 100,
+    "Use `[[[[` and " + "[" * 100 + " ok [^1].\n\n[^1]: Note.", "[" * 20 + "[a](b)" + "]" * 20 + "[" * 40,
+])
+def test_bounded_brackets_read_as_unbounded_ones(source, monkeypatch):
+    from narrate.text import md_source
+
+    bounded = said(source)
+    monkeypatch.setattr(md_source, "bound_brackets", lambda text: text)
+    assert said(source) == bounded
+
+
+def test_bracket_work_is_linear():
+    def cost(n: int) -> float:  # best of two: the machine is shared
+        times = []
+        for _ in range(2):
+            start = time.monotonic()
+            said("[a" * n)
+            times.append(time.monotonic() - start)
+        return min(times)
+    small, large = cost(20_000), cost(80_000)
+    # Four times the input: about four times the time (quadratic would be sixteen); generous for a noisy box.
+    assert large < 10 * max(small, 0.05), (small, large)
+
+
+def test_cli_reads_a_200k_bracket_run(tmp_path):
+    (tmp_path / "a.md").write_text("Before.\n\n" + "[" * 200_000 + "\n\nAfter.\n")
+    before = snapshot(tmp_path)
+    done = narrate("text", "a.md", cwd=tmp_path, timeout=60)  # a hang fails here, with a timeout
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Before.\n\nAfter.\n"
+    assert snapshot(tmp_path) == before
+
+
+def test_normal_documents_are_not_touched_by_the_bracket_bound():
+    from conftest import SHARED, require_shared
+    from narrate.text.md_source import bound_brackets
+
+    require_shared()
+    chapters = sorted((SHARED / "corpora").rglob("*.md"))
+    assert len(chapters) >= 17
+    for path in chapters:
+        source = path.read_text(encoding="utf-8")
+        assert bound_brackets(source) == source, path.name
+    links = "See [a](x), [b][r], [^1], ![img](y) and `[[[` " * 20  # 100 real openers in one paragraph
+    assert bound_brackets(links) == links
+    assert bound_brackets("[" * 33) == "\\[" * 33 and bound_brackets("[" * 32) == "[" * 32
+    assert bound_brackets("[a](b) " + "[" * 40) == "[a](b) " + "\\[" * 40  # only the ones that open nothing
+    nested = "[" * 9 + "x" + "]" * 9 + " " + "[" * 30
+    assert bound_brackets(nested) == nested.replace("[", "\\[")  # nested past 8: every one

@@ -113,3 +113,72 @@ def test_plain_text_is_never_parsed():
     assert parse("AT&T &bogus; R&D") == ("AT&T &bogus; R&D",)
     assert parse('Welcome to <Shop> & "friends" <b>now</b> <breakfast>') == (
         'Welcome to <Shop> & "friends" <b>now</b> <breakfast>',)
+
+
+# ---- markup in chapter (book) text ---------------------------------------------------------------
+
+BOOK = "version: 1\nbooks:\n  b:\n    title: T\n    sources: [ch/one.md]\n    formats: [chapters]\n    output: out\n"
+FRONT = "---\ntitle: Front\n---\n# One\n\nFine text.\n\n"  # the hostile paragraph starts on line 8
+
+CHAPTER_CASES = {
+    "unclosed say-as": ('Still fine,\nthen <say-as interpret-as="digits">12 unclosed.\n', 9,
+                        "markup: an element is not closed (or closed in the wrong order)"),
+    "unquoted break": ("Wait <break time=2s/> here.\n", 8, "markup: not well-formed (invalid token)"),
+    "tag markdown cannot parse": ('Wait\n<break time="2s" here.\n', 9,
+                                  "markup: <break> is not a well-formed tag (check its quotes and closing >)"),
+    "huge break in an HTML block": ('<div>\n<p>ok</p>\n<break time="99s"/>\n</div>\n', 10,
+                                    "markup: break time 99s is over the 10 s maximum"),
+    "nested elements": ('<say-as interpret-as="digits"><sub alias="x">1</sub></say-as>\n', 8,
+                        "markup: <sub> inside <say-as>: these elements hold text only"),
+    "unknown interpret-as": ('<say-as interpret-as="expletive">darn</say-as>\n', 8,
+                             "markup: say-as interpret-as must be one of"),
+}
+
+
+def _book(tmp_path, chapter: str) -> None:
+    (tmp_path / "ch").mkdir(exist_ok=True)
+    (tmp_path / "ch" / "one.md").write_text(FRONT + chapter, encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(BOOK, encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", list(CHAPTER_CASES))
+def test_chapter_markup_is_refused_at_validate_with_the_chapter_line(tmp_path, name):
+    chapter, line, reason = CHAPTER_CASES[name]
+    _book(tmp_path, chapter)
+    before = snapshot(tmp_path)
+    done = narrate("validate", "m.yaml", cwd=tmp_path, timeout=60)
+    assert_clean_failure(done, 2, f"ch/one.md:{line}: {reason}")
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_chapter_markup_validate_message_is_exact(tmp_path):
+    _book(tmp_path, CHAPTER_CASES["unclosed say-as"][0])
+    done = narrate("validate", "m.yaml", cwd=tmp_path, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == "error: ch/one.md:9: markup: an element is not closed (or closed in the wrong order)\n"
+
+
+def test_chapter_markup_is_refused_at_build_before_synthesizing(tmp_path):
+    _book(tmp_path, CHAPTER_CASES["huge break in an HTML block"][0])
+    before = snapshot(tmp_path)
+    done = narrate("build", "m.yaml", cwd=tmp_path, timeout=60)
+    assert_clean_failure(done, 2, "ch/one.md:10: markup: break time 99s is over the 10 s maximum")
+    after = {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(("out", ".narrate"))}
+    assert after == before and not (tmp_path / "out").exists()
+
+
+def test_chapter_html_that_only_looks_like_markup_is_read_as_before(tmp_path):
+    # HTML subscript (no alias), a JSX component <Break>, a comment, an entity-escaped tag: text, no error.
+    _book(tmp_path, "H<sub>2</sub>O <Break>now</Break> <!-- note --> &lt;break/&gt; `<say-as>`.\n")
+    done = narrate("text", "ch/one.md", cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Title: Front\n\n# One\n\nFine text.\n\nH2O now break/ say-as.\n"
+
+
+def test_chapter_declarations_are_dropped_never_expanded(tmp_path):
+    # In a chapter a declaration is HTML that markdown drops: the markup next to it parses alone.
+    _book(tmp_path, BOMB + ' <break time="1s"/> after &c;\n')
+    done = narrate("text", "ch/one.md", cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("&c; [break 1000 ms] after &c;\n") and "aaa" not in done.stdout, done.stdout

@@ -199,6 +199,7 @@ def _looks_like_manifest(path: Path) -> bool:
 def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) -> None:
     """Check manifests (keys, texts, names, voices) without building."""
     from ..manifest import load_manifest
+    from ..plan.books import check_chapters
     from ..prepare import check_voices, make_providers, translation_report
 
     if only_manifests:
@@ -211,6 +212,9 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
                 manifest = load_manifest(path)
                 providers, _ = make_providers(manifest)
                 check_voices(manifest, providers)
+                chapter_problems = check_chapters(manifest)
+                if chapter_problems:
+                    raise ManifestError(chapter_problems)
             except ManifestError as exc:
                 problems.extend(exc.problems)
                 continue

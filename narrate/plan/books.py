@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..audio.formats import AAC_ARGS, MP3_ARGS
+from ..errors import ManifestError, Problem
 from ..fsutil import sha256_file
 from ..manifest import Book, Manifest, read_text_input
 from ..providers.base import Provider, SynthesisRequest
@@ -23,6 +24,7 @@ from ..text import Lexicon
 from ..text.chapter import chapter_units
 from ..text.frontend import normalization_applies
 from ..text.markdown import MarkdownOptions, markdown_to_speakable
+from ..text.markup import target_of
 from .prompts import KeyMaker, Segment, manifest_relative
 
 BOOK_RENDER_VERSION = "2"
@@ -85,13 +87,14 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
         for path in book.chapters:
             # Bounded, regular files only (a FIFO or /dev/zero as a chapter must not hang the build).
             source = read_text_input(path, key_path=f"books.{book.name}.sources")
-            doc = markdown_to_speakable(source, markdown_options(book), path=str(path))
+            doc = markdown_to_speakable(source, markdown_options(book), path=manifest_relative(manifest, path))
             title = doc.title or path.stem
             chapter = ChapterPlan(path, title, [])
+            # Prompt markup compiles per provider (chapter.py); the compiled text is what is hashed.
             for unit in chapter_units(doc, provider.limits.max_chars, book.language, lexicon,
-                                      spoken=normalization_applies(provider)):
+                                      spoken=normalization_applies(provider), target=target_of(provider)):
                 request = SynthesisRequest(text=unit.text, voice=voice, language=book.language, model=s.model,
-                                           speed=s.speed, telephony=False, options=s.options)
+                                           speed=s.speed, telephony=False, options=s.options, ssml=unit.ssml)
                 key, head = keys.key_and_head(provider, request)
                 job.segments.setdefault(key, Segment(key, s.provider, request, head.decode()))
                 chapter.units.append((key, unit.pause_after_ms))
@@ -99,6 +102,20 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
         _name_outputs(job)
         jobs.append(job)
     return jobs
+
+
+def check_chapters(manifest: Manifest) -> list[Problem]:
+    """Every chapter's problems that `narrate validate` reports: unreadable files and malformed
+    prompt markup, located at the chapter's line (path relative to the manifest's folder)."""
+    problems: list[Problem] = []
+    for book in manifest.books:
+        for path in book.chapters:
+            try:
+                source = read_text_input(path, key_path=f"books.{book.name}.sources")
+                markdown_to_speakable(source, markdown_options(book), path=manifest_relative(manifest, path))
+            except ManifestError as exc:
+                problems.extend(exc.problems)
+    return problems
 
 
 def _digest(*parts: str) -> str:

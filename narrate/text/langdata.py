@@ -159,6 +159,63 @@ _MONTHS = {
 _EN_ABBREV = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
               "oct": 10, "nov": 11, "dec": 12}
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Given names that monarchs, popes and their families bear with a regnal number, in the spellings of
+# English, Spanish, German, French (and a few other European ones common in English text), from the
+# lists of European monarchs and of popes (Wikipedia, "List of popes"; "List of English monarchs";
+# "List of French monarchs"; "List of Spanish monarchs"; "List of German monarchs"). A capitalised
+# word before a Roman numeral is read as a regnal name only when it is one of these, or follows one
+# (John Paul II, Henry Ford II) or a title (King Tut II, Pharaoh Seti I); otherwise the numeral is
+# a cardinal: "Final Fantasy VII" -> "Final Fantasy seven", "Rocky IV" -> "Rocky four".
+REGNAL_NAMES = _words("""
+Adolf Adolphus Adrian Adriano Afonso Agnes Albert Alberto Albrecht Alexander Alexandre Alexandra Alexios
+Alfonso Alfons Alphonse Amadeus Amalia Amenhotep Anastasius Andrew Andreas André Anne Anna Ana Antiochus
+Antoine Anton Antonio August Augustus Auguste Baldwin Baudouin Béla Benedict Benedikt Benedetto Benedicto
+Benoît Bernhard Bohemond Boleslaw Boniface Bonifatius Bonifacio Carl Carlos Carol Casimir Catherine Catalina
+Katharina Charles Christian Christina Christopher Clement Clemens Clemente Clément Constantine Konstantin
+Constantino Constantin Cosimo Darius David Dmitri Edmund Edward Eduard Eduardo Édouard Elizabeth Elisabeth
+Isabel Isabella Isabelle Emmanuel Enrique Eric Erik Ernst Eugene Eugen Eugenio Eugène Fadrique Faisal
+Felipe Felix Félix Ferdinand Fernando Francis Francisco Franz François Francesco Frederick Friedrich
+Frederik Federico Frédéric Gregory Gregor Gregorio Grégoire George Georg Georges Jorge Gustav Gustaf
+Gustavus Haakon Hadrian Harald Heinrich Henry Henri Enrico Herod Honorius Hussein Innocent Innozenz
+Inocencio Innocent Isaac Ivan Iwan Jacques Jaime Jakob James Jan Jean Joan Johann Johannes John Juan
+João Joseph Josef José Julius Julio Jules Justinian Karl Louis Ludwig Luis Luigi Leo León Léon Leopold
+Leopoldo Léopold Llywelyn Lothar Lucius Magnus Malcolm Manuel Margaret Margrethe Margarethe Marguerite
+Maria Marie María Mary Martin Martín Matthias Maximilian Maximiliano Mehmed Michael Michel Miguel Mihai
+Mohammed Muhammad Murad Mustafa Napoleon Napoléon Nicholas Nikolaus Nicolás Nicolas Nikolai Olaf Oscar
+Otto Paul Pablo Paolo Pedro Peter Pierre Pietro Philip Philipp Philippe Pius Pio Pie Ptolemy Rama Ramesses
+Ramses Ramiro Richard Ricardo Robert Roberto Rudolf Rudolph Sancho Sebastian Sebastián Selim Sergius Seti
+Sigismund Sixtus Stanislaus Stephen Stefan Stephan Esteban Étienne Suleiman Sylvester Silvestre Theodosius
+Thutmose Umberto Urban Urbano Urbain Valdemar Victor Viktor Víctor Victoria Vittorio Vladimir Wilhelm
+Wilhelmina Willem William Guillermo Guillaume Guglielmo Xerxes
+""")
+REGNAL_TITLES = _words("""
+King Queen Pope Emperor Empress Tsar Czar Tsarina Sultan Pharaoh Prince Princess Duke Duchess Saint St.
+König Königin Kaiser Kaiserin Papst Zar Herzog Prinz Prinzessin Rey Reina Papa Emperador Emperatriz
+Príncipe Princesa Zar Roi Reine Pape Empereur Impératrice Tsar Duc Duchesse Saint Sainte
+""")
+
+# German writes an ordinal as "2." before its noun ("am 2. Mai", "der 3. Sieger"), and every noun is
+# capitalised, so "2." before a capitalised word is an ordinal unless that word is one no ordinal can
+# modify: these closed-class words (articles, pronouns, conjunctions, adverbs, prepositions) start a
+# new sentence instead: "Schritt 2. Dann ..." is "Schritt zwei. Dann ...".
+GERMAN_SENTENCE_OPENERS = _words("""
+Der Die Das Dem Den Des Ein Eine Einen Einem Einer Eines Kein Keine Ich Du Er Sie Es Wir Ihr Man Mein Meine
+Dein Deine Sein Seine Unser Unsere Euer Eure Dies Diese Dieser Dieses Jene Jener Alle Viele Manche Jeder Jede
+Dann Danach Daraufhin Davor Dabei Damit Dadurch Dafür Dagegen Daher Darum Deshalb Deswegen Trotzdem Außerdem
+Zuerst Zuletzt Schließlich Anschließend Jetzt Nun Heute Hier Dort Da So Also Auch Noch Schon Nur Doch Aber
+Und Oder Denn Sondern Wenn Als Ob Weil Dass Obwohl Während Bevor Nachdem Sobald Falls Wie Was Wer Wo Wann
+Warum Wohin Woher Welche Welcher Welches Bitte Ja Nein Nicht Im Am Zum Zur Vom Beim In Mit Bei Nach Vor Für
+Auf Aus Von Um Seit Bis Durch Gegen Ohne Über Unter Zwischen
+""")
+# Words after which a German "2." is a label's number, not an ordinal: "Schritt 2.", "Seite 3.".
+GERMAN_LABELS = frozenset({"Schritt", "Seite", "Nummer", "Nr.", "Punkt", "Lektion", "Übung", "Aufgabe", "Frage",
+                           "Absatz", "Zeile", "Spalte", "Bild", "Abbildung", "Tabelle", "Gleis", "Raum", "Zimmer",
+                           "Tor", "Runde", "Level", "Version"})
+
 _NUMBERED = {
     "en": {"Chapter", "Part", "Book", "Volume", "Vol.", "Act", "Scene", "Section", "Appendix", "Phase", "Stage",
            "Level", "Round", "Season", "Episode", "War", "Apollo", "Article", "Title", "Class", "Type", "Version"},

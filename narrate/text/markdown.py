@@ -13,6 +13,9 @@ Liquid, Jinja, mdBook `{{#include ...}}`), heading ids and attribute lists, emph
 footnote reference marks, task-list boxes, emoji and icon shortcodes (or their names, by option).
 No sequence in md_speech.MARKUP_SEQUENCES ever reaches the spoken text, whatever the input.
 Pauses are not written into the text: the assembly adds them after headings and paragraphs.
+Prompt markup (narrate.text.markup's SSML subset) is the exception: a block holding it keeps it as
+markup source (Block.markup) for chapter.py to compile per provider; `speakable_text` shows it
+lowered, each break as "[break N ms]".
 
 Modules: md_source (rewrites before parsing), md_walk (tokens -> blocks), md_html (HTML/JSX
 text), md_speech (URLs, emoji, the final scrub).
@@ -26,7 +29,9 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from . import md_source
+from .markup import Break, Node, lower, parse
 from .md_walk import CODE_NOTICE, TABLE_NOTICE, Block, speakable, walk
+from .normalize import normalize
 
 __all__ = ["CODE_NOTICE", "TABLE_NOTICE", "Block", "MarkdownOptions", "SpeakableDoc", "markdown_to_speakable",
            "speakable_text", "split_front_matter"]
@@ -158,7 +163,7 @@ def prepare(body: str, dialect: str) -> str:
         body = md_source.strip_attributes(body)
     if "tabs" in features:
         body = md_source.unfold_tabs(body)
-    return md_source.flatten_nesting(body)
+    return md_source.bound_brackets(md_source.flatten_nesting(body))
 
 
 def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *, path: str = "<string>",
@@ -171,7 +176,8 @@ def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *
         base = {k: getattr(opts, k) for k in ("dialect", "alerts", "emoji", "tables", "code", "footnotes", "images")}
         opts = MarkdownOptions.from_settings(**{**base, **settings})
     front, body = split_front_matter(source)
-    blocks, notes = walk(parser(opts.dialect).parse(prepare(body, opts.dialect)), opts)
+    line0 = source.count("\n", 0, len(source) - len(body))
+    blocks, notes = walk(parser(opts.dialect).parse(prepare(body, opts.dialect)), opts, path, line0)
     front_title = front.get("title") if isinstance(front.get("title"), str) else None
     headings = [b for b in blocks if b.kind == "heading"]
     if front_title is not None:
@@ -180,22 +186,47 @@ def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *
         if spoken_title and not headings:
             blocks.insert(0, Block("heading", spoken_title, 1))  # the title lives only in front matter
     else:  # the first top-level heading, else the first heading at all
-        title = next((b.text for b in headings if b.level == 1), headings[0].text if headings else None)
+        first = next((b for b in headings if b.level == 1), headings[0] if headings else None)
+        title = written(first) if first else None
     if opts.footnotes == "end" and notes:
         blocks.append(Block("heading", "Notes", 2))
-        blocks.extend(Block("paragraph", n) for n in notes)
+        blocks.extend(notes)
     return SpeakableDoc(title=title, blocks=blocks, front_matter=front)
 
 
-def speakable_text(doc: SpeakableDoc) -> str:
-    """The text a listener will hear, for `narrate text`: one block per paragraph."""
+def written(block: Block) -> str:
+    """A block's text as written: for markup, its text runs and the elements' own text, no tags."""
+    if not block.markup:
+        return block.text
+    return normalize("".join(n if isinstance(n, str) else " " if isinstance(n, Break) else n.text
+                             for n in parse(block.text)))
+
+
+def said(block: Block, language: str = "en") -> str:
+    """A block's text with markup lowered for a plain-text engine in `language`; breaks "[break N ms]"."""
+    if not block.markup:
+        return block.text
+    out: list[str] = []
+    run: list[Node] = []
+    for node in parse(block.text):
+        if isinstance(node, Break):
+            out += [lower(run, language), f"[break {node.ms} ms]"]
+            run = []
+        else:
+            run.append(node)
+    return normalize(" ".join([*out, lower(run, language)]))
+
+
+def speakable_text(doc: SpeakableDoc, language: str = "en") -> str:
+    """The text a listener will hear, for `narrate text`: one block per paragraph (markup lowered
+    for a plain-text engine in `language`)."""
     out = []
     for block in doc.blocks:
         if block.kind == "heading":
-            out.append(f"{'#' * block.level} {block.text}")
+            out.append(f"{'#' * block.level} {said(block, language)}")
         elif block.kind == "notice":
             out.append(f"[{block.text}]")
         else:
-            out.append(block.text)
+            out.append(said(block, language))
     return "\n\n".join(out) + "\n"
 

@@ -4,6 +4,11 @@ never (`<TabItem label="Windows">Use Ctrl + C to copy.</TabItem>` -> "Use Ctrl +
 Not read: comments, `<script>`, `<style>`, `<pre>`/`<code>` blocks (code), `<svg>`, `<math>`,
 `<template>`, and MDX `{expressions}`. Block-level and unknown (component) tags end a paragraph;
 inline tags such as `<b>` or `<kbd>` do not.
+
+The prompt markup subset (narrate.text.markup: `<break>`, `<say-as>`, `<phoneme>`, and `<sub>` with
+an `alias`) is kept: a paragraph holding one is returned as markup source (text escaped, those tags
+verbatim) for the caller to parse. Tag names are matched in lower case only: `<Break>` is a JSX
+component, `<sub>` without alias is HTML subscript.
 """
 
 from __future__ import annotations
@@ -11,55 +16,121 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from .markup import escape_text
+
 _SILENT = {"script", "style", "pre", "svg", "math", "template", "noscript", "textarea", "iframe"}
 _INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark", "q", "s", "samp",
            "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "del", "ins", "font", "br", "img"}
 _EXPRESSION = re.compile(r"\{[^{}\n]{0,500}\}")
+SSML_TAG = re.compile(r"<(/?)(break|say-as|sub|phoneme)(?![\w-])")
+_ALIAS = re.compile(r"\salias\s*=")
+
+
+def ssml_tag(tag: str, subs: list[bool]) -> bool:
+    """Whether the tag text `tag` (`<say-as ...>`, `</sub>`...) is one of the markup subset's. `subs`
+    is the caller's stack of open `<sub>`s (True: markup), so an HTML `</sub>` closes an HTML `<sub>`."""
+    m = SSML_TAG.match(tag)
+    if m is None:
+        return False
+    if m.group(2) != "sub":
+        return True
+    if m.group(1):
+        return subs.pop() if subs else True
+    markup = _ALIAS.search(tag) is not None
+    if not tag.rstrip().endswith("/>"):
+        subs.append(markup)
+    return markup
 
 
 class _Text(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.paragraphs: list[str] = []
-        self.current: list[str] = []
+        self.paragraphs: list[tuple[str, bool, int]] = []
+        self.current: list[tuple[str, bool]] = []  # (text, is a markup tag)
+        self.first_line = 1
         self.silent = 0
+        self.subs: list[bool] = []
+        # Open markup elements by name: HTMLParser lower-cases end tags, so `</Break>` (a component's)
+        # is markup only while a `<break>` of the subset is open.
+        self.open: dict[str, int] = {}
+
+    def _add(self, text: str, tag: bool = False) -> None:
+        if not self.current:
+            self.first_line = self.getpos()[0]
+        self.current.append((text, tag))
 
     def _break(self) -> None:
-        text = " ".join("".join(self.current).split())
-        if text:
-            self.paragraphs.append(text)
+        if any(tag for _, tag in self.current):  # markup source: newlines kept so errors keep their line
+            self.paragraphs.append(("".join(t if tag else escape_text(t) for t, tag in self.current), True,
+                                    self.first_line))
+        else:
+            text = " ".join("".join(t for t, _ in self.current).split())
+            if text:
+                self.paragraphs.append((text, False, self.first_line))
         self.current = []
 
+    def _markup(self, closed: bool) -> bool:
+        raw = self.get_starttag_text() or ""
+        if not self.silent and ssml_tag(raw, self.subs):
+            self._add(raw, True)
+            m = SSML_TAG.match(raw)
+            if m and not closed and m.group(2) != "sub":
+                self.open[m.group(2)] = self.open.get(m.group(2), 0) + 1
+            return True
+        return False
+
+    def _markup_end(self, tag: str) -> bool:
+        if self.silent:
+            return False
+        if tag == "sub":
+            return ssml_tag("</sub>", self.subs) if self.subs else False
+        if self.open.get(tag):
+            self.open[tag] -= 1
+            return True
+        return False
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._markup(False):
+            return
         if tag in _SILENT:
             self.silent += 1
         elif tag == "br":
-            self.current.append(" ")
+            self._add(" ")
         elif tag not in _INLINE:
             self._break()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._markup(True):
+            return
         if tag == "br" or tag in _INLINE:
-            self.current.append(" ")
+            self._add(" ")
         elif tag not in _SILENT:
             self._break()
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SILENT:
+        if self._markup_end(tag):
+            self._add(f"</{tag}>", True)
+        elif tag in _SILENT:
             self.silent = max(0, self.silent - 1)
         elif tag not in _INLINE:
             self._break()
 
     def handle_data(self, data: str) -> None:
         if not self.silent:
-            self.current.append(data)
+            self._add(data)
 
 
-def html_paragraphs(markup: str) -> list[str]:
-    """The text children of an HTML/JSX block, one string per paragraph (entities decoded)."""
+def html_pieces(markup: str) -> list[tuple[str, bool, int]]:
+    """The text children of an HTML/JSX block, one (text, is markup source, first line in the block
+    from 1) per paragraph; entities decoded in plain paragraphs, escaped again in markup ones."""
     parser = _Text()
     # JSX component names are case-sensitive, HTMLParser lower-cases them: harmless, none is silent.
     parser.feed(_EXPRESSION.sub(" ", markup))
     parser.close()
     parser._break()
     return parser.paragraphs
+
+
+def html_paragraphs(markup: str) -> list[str]:
+    """The text children of an HTML/JSX block, one string per paragraph (entities decoded)."""
+    return [text for text, is_markup, _ in html_pieces(markup) if not is_markup]

@@ -1,5 +1,11 @@
 """markdown-it tokens -> spoken blocks: headings, paragraphs, list numbers, callout labels, tables,
-HTML/JSX text children, footnotes. The options object is markdown.MarkdownOptions."""
+HTML/JSX text children, footnotes. The options object is markdown.MarkdownOptions.
+
+Prompt markup (narrate.text.markup's SSML subset) in a paragraph, heading, list item, quote, HTML
+block or footnote is kept: that block's text is then markup source (Block.markup), its text runs
+made speakable here and its elements left for chapter.py to compile per provider. Malformed markup
+is a ManifestError located at the chapter's line. In table cells the subset's tags are dropped like
+other HTML (their text is read)."""
 
 from __future__ import annotations
 
@@ -8,7 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .md_html import html_paragraphs
+from ..errors import ManifestError, MarkupError, Problem
+from .markup import INTERPRET_AS, Node, Target, escape_text, parse, to_ssml
+from .md_html import SSML_TAG, html_pieces, ssml_tag
 from .md_speech import spoken
 from .normalize import normalize
 
@@ -17,6 +25,11 @@ TABLE_NOTICE = "Table omitted."
 _WORD = re.compile(r"\w")
 _ANGLE = re.compile(r"<(?=\S)|(?<=\S)>")
 _CONTAINER = re.compile(r"\A\s*([\w\-]*)\s*(?:\[(.*)\]|(.*))\Z", re.S)
+_EVERYTHING = Target(True, frozenset(INTERPRET_AS), True, True)  # to write markup back out unchanged
+_AT = re.compile(r"line (\d+), column \d+: (.*)", re.S)
+# A subset tag in the paragraph's source that markdown-it did not take as HTML (a quote or `>` missing).
+_RAW_TAG = re.compile(r"(?<![\\`])<(/?)(break|say-as|phoneme)(?![\w-])")
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
 
 
 @dataclass
@@ -26,13 +39,16 @@ class Block:
     kind: Literal["heading", "paragraph", "notice"]
     text: str
     level: int = 0
+    markup: bool = False  # text is markup source (narrate.text.markup), its runs already speakable
 
 
 @dataclass
 class _State:
     options: Any
+    path: str = "<string>"  # for located markup errors
+    line0: int = 0  # lines before the parsed body (front matter)
     blocks: list[Block] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Block] = field(default_factory=list)
     heading: int = 0
     in_footnote: int = 0
     in_title: bool = False
@@ -48,22 +64,83 @@ def _label(text: str) -> str:
     return text if not text or text[-1] in ".:!?" else text + ":"
 
 
+def _piece(child: Any, images: str) -> str:
+    t = child.type
+    if t == "text":  # a `<` here is literal (tags are html_inline): "&lt;tag&gt;" is read "tag"
+        return _ANGLE.sub(" ", child.content) if "<" in child.content else str(child.content)
+    if t == "code_inline":
+        return str(child.content).replace("<", " ").replace(">", " ")
+    if t in ("softbreak", "hardbreak"):
+        return " "
+    if t == "image" and images == "alt" and child.children:
+        return "".join(c.content for c in child.children if c.type in ("text", "code_inline"))
+    if t == "html_inline" and child.content.lower().startswith("<br"):
+        return " "
+    return ""  # html_inline tags, footnote refs, emphasis and link marks: never spoken; text between them is.
+
+
 def _inline_raw(token: Any, images: str) -> str:
-    parts: list[str] = []
-    for child in token.children or []:
-        t = child.type
-        if t == "text":  # a `<` here is literal (tags are html_inline): "&lt;tag&gt;" is read "tag"
-            parts.append(_ANGLE.sub(" ", child.content) if "<" in child.content else child.content)
-        elif t == "code_inline":
-            parts.append(child.content.replace("<", " ").replace(">", " "))
-        elif t in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif t == "image" and images == "alt" and child.children:
-            parts.append("".join(c.content for c in child.children if c.type in ("text", "code_inline")))
-        elif t == "html_inline" and child.content.lower().startswith("<br"):
-            parts.append(" ")
-        # html_inline tags, footnote refs, emphasis and link marks: never spoken; text between them is.
-    return html.unescape("".join(parts))
+    return html.unescape("".join(_piece(child, images) for child in token.children or []))
+
+
+def _inline(s: _State, token: Any) -> tuple[str, bool]:
+    """(raw text, is markup source) of an inline token. Markup source keeps the subset's tags as
+    written, escapes the text between them, and keeps line breaks so errors keep their line."""
+    children = token.children or []
+    subs: list[bool] = []
+    if "<" not in token.content or not any(c.type == "html_inline" and ssml_tag(c.content, subs) for c in children):
+        if "<" in token.content:
+            _refuse_unparsed(s, token, [])
+        return _inline_raw(token, s.options.images), False
+    subs, parts, tags = [], [], []
+    for child in children:
+        if child.type == "html_inline" and ssml_tag(child.content, subs):
+            parts.append(child.content)
+            tags.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        else:
+            parts.append(escape_text(html.unescape(_piece(child, s.options.images))))
+    _refuse_unparsed(s, token, tags)
+    return "".join(parts), True
+
+
+def _refuse_unparsed(s: _State, token: Any, tags: list[str]) -> None:
+    """A `<break`, `<say-as` or `<phoneme` in the source that markdown-it did not parse as a tag
+    (outside code spans, not backslash-escaped) is malformed markup, not text to read aloud."""
+    raw = token.content
+    if not _RAW_TAG.search(raw):
+        return
+    code = [(m.start(), m.end()) for m in _CODE_SPAN.finditer(raw)] if "`" in raw else []
+    tags = [t for t in tags if SSML_TAG.match(t) and SSML_TAG.match(t).group(2) != "sub"]  # type: ignore[union-attr]
+    for m in _RAW_TAG.finditer(raw):
+        if any(a <= m.start() < b for a, b in code):
+            continue
+        if tags and raw.startswith(tags[0], m.start()):
+            tags.pop(0)
+            continue
+        line = _first_line(s, token) + raw.count("\n", 0, m.start())
+        raise ManifestError([Problem(s.path, line, "", f"markup: <{m.group(1)}{m.group(2)}> is not a well-formed tag "
+                                                       "(check its quotes and closing >)")])
+
+
+def _first_line(s: _State, token: Any) -> int:
+    return s.line0 + (token.map[0] if token.map else 0) + 1
+
+
+def _speakable_markup(s: _State, source: str, line: int) -> str:
+    """Markup source with its text runs made speakable (URLs, emoji, the markup scrub) and its
+    elements written back in canonical form; "" when it holds neither a word nor an element.
+    Raises ManifestError at `line` (the source's first line in the chapter) for malformed markup."""
+    try:
+        nodes: tuple[Node, ...] = parse(source)
+    except MarkupError as exc:
+        m = _AT.match(exc.message)
+        at, reason = (line + int(m.group(1)) - 1, m.group(2)) if m else (line, exc.message)
+        raise ManifestError([Problem(s.path, at, "", f"markup: {reason}")]) from None
+    if all(isinstance(n, str) and not _WORD.search(n) for n in nodes):
+        return ""
+    return to_ssml(nodes, "und", _EVERYTHING, lambda t: spoken(t, emoji=s.options.emoji))
 
 
 def speakable(raw: str, options: Any) -> str:
@@ -72,14 +149,17 @@ def speakable(raw: str, options: Any) -> str:
     return text if _WORD.search(text) else ""
 
 
-def _emit(state: _State, kind: Literal["heading", "paragraph", "notice"], raw: str, level: int = 0) -> None:
-    text = speakable(raw, state.options)
+def _emit(state: _State, kind: Literal["heading", "paragraph", "notice"], raw: str, level: int = 0,
+          markup_line: int = 0) -> None:
+    """`markup_line`: raw is markup source starting at that chapter line (0: plain text)."""
+    text = _speakable_markup(state, raw, markup_line) if markup_line else speakable(raw, state.options)
     if not text:
         return
+    block = Block(kind, text, level, bool(markup_line))
     if state.in_footnote:
-        state.notes.append(text)
+        state.notes.append(block)
     else:
-        state.blocks.append(Block(kind, text, level))
+        state.blocks.append(block)
 
 
 def _table_blocks(state: _State, rows: list[list[str]]) -> None:
@@ -99,9 +179,10 @@ def _table_blocks(state: _State, rows: list[list[str]]) -> None:
             state.blocks.append(Block("paragraph", text if text[-1] in ".!?" else text + "."))
 
 
-def walk(tokens: list[Any], options: Any) -> tuple[list[Block], list[str]]:
-    """(blocks, footnote texts) for a token stream from markdown.parser()."""
-    s = _State(options)
+def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0) -> tuple[list[Block], list[Block]]:
+    """(blocks, footnote paragraphs) for a token stream from markdown.parser(). `path` and `line0`
+    (lines before the parsed text) locate markup errors: ManifestError("path:line: markup: ...")."""
+    s = _State(options, path, line0)
     for tok in tokens:
         t = tok.type
         if s.table is not None:  # inside a table: collect cells only
@@ -118,15 +199,16 @@ def walk(tokens: list[Any], options: Any) -> tuple[list[Block], list[str]]:
         if t == "table_open":
             s.table, s.header_rows = [], 0
         elif t == "inline":
-            raw = _inline_raw(tok, options.images)
+            raw, is_markup = _inline(s, tok)
+            at = _first_line(s, tok) if is_markup else 0
             if s.in_title:
                 if s.title_wanted:
-                    _emit(s, "paragraph", _label(raw))
+                    _emit(s, "paragraph", _label(raw), markup_line=at)
             elif s.heading:
-                _emit(s, "heading", raw, s.heading)
+                _emit(s, "heading", raw, s.heading, markup_line=at)
             else:
                 raw, s.prefix = (s.prefix + " " + raw if s.prefix else raw), ""
-                _emit(s, "paragraph", raw)
+                _emit(s, "paragraph", raw, markup_line=at)
         elif t == "heading_open":
             s.heading = int(tok.tag[1])
         elif t == "heading_close":
@@ -135,8 +217,8 @@ def walk(tokens: list[Any], options: Any) -> tuple[list[Block], list[str]]:
             if options.code == "notice":
                 s.blocks.append(Block("notice", CODE_NOTICE))
         elif t == "html_block":
-            for paragraph in html_paragraphs(tok.content):
-                _emit(s, "paragraph", paragraph)
+            for paragraph, is_markup, line in html_pieces(tok.content):
+                _emit(s, "paragraph", paragraph, markup_line=_first_line(s, tok) + line - 1 if is_markup else 0)
         elif t in ("bullet_list_open", "ordered_list_open"):
             s.numbers.append(t == "ordered_list_open")
         elif t in ("bullet_list_close", "ordered_list_close"):

@@ -1,18 +1,22 @@
 """Roman numerals read as a person would, and only where they are numerals.
 
-Two contexts make a run of I V X L C D M a numeral: a word that numbers things ("Part III",
-"Kapitel IV", "Capítulo II": a cardinal) and a capitalised name before it ("Louis XIV": regnal,
-each language's way: English "Louis the fourteenth", German "Ludwig der Vierzehnte", Spanish
-"Felipe segundo" up to ten and "Luis catorce" above, French "Louis quatorze", "François premier").
-Anything else stays a word: the pronoun "I" after a name, "MIX", "CD", "DC", "CIVIL". Regnal
-numbers stop at 39 (no monarch or pope has needed more; it keeps "Washington DC" a place).
+Three contexts make a run of I V X L C D M a numeral: a word that numbers things ("Part III",
+"Kapitel IV", "Capítulo II": a cardinal); a personal name before it ("Louis XIV": regnal, each
+language's way: English "Louis the fourteenth", German "Ludwig der Vierzehnte", Spanish "Felipe
+segundo" up to ten and "Luis catorce" above, French "Louis quatorze", "François premier"); and any
+other capitalised word before a numeral of two letters or more ("Final Fantasy VII", "Rocky IV":
+a title's number, a cardinal). A name is personal when it is one of langdata.REGNAL_NAMES or
+follows one of them or a title (langdata.REGNAL_TITLES: "King", "Papst", "Rey"...).
+Anything else stays a word: the pronoun "I" after a name, one-letter "V"/"X" after a word that is
+no name ("Model X", "Generation X"), "MIX", "CD", "DC", "CIVIL". Numbers after a name stop at 39
+(no monarch or pope has needed more; it keeps "Washington DC" a place and "Music CD" a disc).
 """
 
 from __future__ import annotations
 
 import re
 
-from .langdata import Lang
+from .langdata import REGNAL_NAMES, REGNAL_TITLES, Lang
 from .numwords import cardinal, ordinal
 
 _VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
@@ -21,6 +25,7 @@ _CONTEXT = re.compile(r"(?P<prev>(?<![\w.])[^\W\d_][\w]*\.?) +(?P<num>" + _NUMER
                       r"|Ier|Ire|Ière)(?P<dot>\.(?![\w]))?(?![\w'’])")
 MAX_REGNAL = 39
 NOT_REGNAL = frozenset({"Malcolm"})  # "Malcolm X" is a name, not a tenth
+_WORD_BEFORE = re.compile(r"([^\W\d_][\w]*\.?)[ ]+\Z")
 
 
 def roman_value(numeral: str) -> int:
@@ -32,10 +37,20 @@ def roman_value(numeral: str) -> int:
     return total
 
 
-def _regnal(prev: str, num: str, value: int, lang: Lang) -> str | None:
+def _personal(prev: str, before: str) -> bool:
+    """Whether `prev` (the word before a numeral) names a person: a regnal name, or a word after one
+    or after a title ("John Paul II", "King Tut II")."""
+    return prev in REGNAL_NAMES or before in REGNAL_NAMES or before in REGNAL_TITLES
+
+
+def _regnal(prev: str, num: str, value: int, lang: Lang, before: str = "") -> str | None:
+    """The name and its number as said, or None when this is no numeral after a name. A capitalised
+    word that is not a personal name gets a cardinal, for numerals of two letters or more."""
     if (prev in NOT_REGNAL or not prev[0].isupper() or prev.isupper() or prev.endswith(".")
             or num == "I" or value > MAX_REGNAL or (len(num) == 1 and num not in "VX")):
         return None
+    if not _personal(prev, before):
+        return f"{prev} {cardinal(value, lang)}" if len(num) > 1 else None
     if lang.code == "en":
         return f"{prev} the {ordinal(value, lang)}"
     if lang.code == "de":
@@ -57,10 +72,12 @@ def replace_roman(text: str, lang: Lang) -> str:
         value = roman_value(num)
         if prev in lang.numbered:
             return f"{prev} {cardinal(value, lang)}{dot}"
-        said = _regnal(prev, num, value, lang)
+        before_m = _WORD_BEFORE.search(m.string, max(0, m.start() - 60), m.start())
+        before = before_m.group(1) if before_m else ""
+        said = _regnal(prev, num, value, lang, before)
         if said is None:
             return m.group(0)
         # German writes the regnal number with a dot ("Ludwig XIV."): the dot is the numeral's.
-        return said if lang.code == "de" else said + dot
+        return said if lang.code == "de" and _personal(prev, before) else said + dot
 
     return _CONTEXT.sub(repl, text)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from functools import cache, lru_cache
 
-from .langdata import SYMBOLS, Lang
+from .langdata import GERMAN_LABELS, GERMAN_SENTENCE_OPENERS, SYMBOLS, Lang
 from .normalize import MARKUP
 from .numwords import cardinal, digit_words, number, ordinal, year
 from .roman import replace_roman
@@ -167,6 +167,16 @@ _ORDINALS = {
 }
 
 
+def _german_sentence_end(before: str, after: str, lang: Lang) -> bool:
+    """Whether German "N." ends a sentence rather than being an ordinal: the next word is one no
+    ordinal can modify (langdata.GERMAN_SENTENCE_OPENERS), or the word before makes N a label's
+    number ("Schritt 2.", "Kapitel 2.")."""
+    nxt = after.split(None, 1)[0].rstrip(",.;:!?") if after.strip() else ""
+    words = before.split()
+    prev = words[-1] if words else ""
+    return nxt in GERMAN_SENTENCE_OPENERS or prev in GERMAN_LABELS or prev in lang.numbered
+
+
 def replace_ordinals(text: str, lang: Lang) -> str:
     def repl(m: re.Match[str]) -> str:
         n, suf = int(m.group("n")), m.groupdict().get("suf") or ""
@@ -177,7 +187,10 @@ def replace_ordinals(text: str, lang: Lang) -> str:
                 return "seconde" if suf == "nde" else "second"
             return ordinal(n, lang, feminine=suf in ("re", "ère", "ere"))
         if lang.code == "de":
-            return ordinal(n, lang, ending=german_ending(m.string[max(0, m.start() - 40):m.start()]))
+            before = m.string[max(0, m.start() - 40):m.start()]
+            if _german_sentence_end(before, m.string[m.end():m.end() + 40], lang):
+                return m.group(0)  # a number ending a sentence: replace_numbers reads it, the dot stays
+            return ordinal(n, lang, ending=german_ending(before))
         return ordinal(n, lang)
 
     return _ORDINALS[lang.code].sub(repl, text)

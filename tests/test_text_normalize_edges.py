@@ -1,0 +1,70 @@
+"""Rough edges of the normaliser (issue 11, item 2): Roman numerals after names that are not
+personal names, and German "N." ending a sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import narrate
+from narrate.text.normalize import NORMALIZER_VERSION, normalize
+
+ROMAN = [
+    # Regnal only after personal names (a regnal name, a word after one, or after a title)...
+    ("en-US", "Louis XIV met Elizabeth II and Henry VIII.",
+     "Louis the fourteenth met Elizabeth the second and Henry the eighth."),
+    ("en-US", "Pope John Paul II, King Tut II and Henry Ford II.",
+     "Pope John Paul the second, King Tut the second and Henry Ford the second."),
+    # ...a cardinal after any other capitalised word, whatever the title.
+    ("en-US", "Final Fantasy VII", "Final Fantasy seven"),
+    ("en-US", "I played Final Fantasy VII and Rocky IV, then Star Wars Episode IV.",
+     "I played Final Fantasy seven and Rocky four, then Star Wars Episode four."),
+    # One letter after a word that is no name stays a letter; big "numerals" stay words.
+    ("en-US", "Model X, Generation X, Malcolm X, a Music CD in Washington DC.",
+     "Model X, Generation X, Malcolm X, a Music CD in Washington DC."),
+    ("de-DE", "Final Fantasy VII und Ludwig XIV. spielen.", "Final Fantasy sieben und Ludwig der Vierzehnte spielen."),
+    ("de-DE", "Ich mag Final Fantasy VII. Du nicht.", "Ich mag Final Fantasy sieben. Du nicht."),
+    ("es-ES", "Final Fantasy VII y Felipe II.", "Final Fantasy siete y Felipe segundo."),
+    ("fr-FR", "Final Fantasy VII et Louis XIV.", "Final Fantasy sept et Louis quatorze."),
+]
+
+
+@pytest.mark.parametrize("language, written, spoken", ROMAN)
+def test_roman_numerals_after_names(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+ORDINALS = [
+    ("de-DE", "Schritt 2. Dann", "Schritt zwei. Dann"),
+    ("de-DE", "Wir sind 3. Wir gehen. Es waren 20. Die anderen kamen.",
+     "Wir sind drei. Wir gehen. Es waren zwanzig. Die anderen kamen."),
+    ("de-DE", "Kapitel 2. Einleitung", "Kapitel zwei. Einleitung"),
+    # Still ordinals: before a noun, after an article or preposition, in dates.
+    ("de-DE", "am 2. Mai", "am zweiten Mai"),
+    ("de-DE", "Er wurde 3. Sieger. Die 2. Auflage kam am 3. Tag.",
+     "Er wurde dritter Sieger. Die zweite Auflage kam am dritten Tag."),
+    ("de-DE", "Der 1. Weltkrieg", "Der erste Weltkrieg"),
+    # Spanish and French mark ordinals explicitly (2.º, 2e): a bare "2." before a new sentence is a cardinal.
+    ("es-ES", "Paso 2. Luego vamos. Quedó 2.º. Luego ganó.", "Paso dos. Luego vamos. Quedó segundo. Luego ganó."),
+    ("es-ES", "el 2.º piso y la 3.ª vez", "el segundo piso y la tercera vez"),
+    ("fr-FR", "Étape 2. Puis il est arrivé 2e. Puis le 1er mai.",
+     "Étape deux. Puis il est arrivé deuxième. Puis le premier mai."),
+]
+
+
+@pytest.mark.parametrize("language, written, spoken", ORDINALS)
+def test_number_ending_a_sentence_is_no_ordinal(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+def test_rule_change_is_in_the_version():
+    assert NORMALIZER_VERSION == "spoken-2"  # part of every segment key: the change re-synthesizes deliberately
+
+
+def test_cli_text_says_them(tmp_path):
+    (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b:\n    title: T\n    language: de-DE\n"
+                                     "    sources: [a.md]\n    output: out\n")
+    (tmp_path / "a.md").write_text("# Spiele\n\nIch mag Final Fantasy VII sehr. Schritt 2. Dann am 2. Mai.\n")
+    done = narrate("text", "a.md", "--manifest", "m.yaml", cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ("Title: Spiele\n\nSpiele\n\nIch mag Final Fantasy sieben sehr.\nSchritt zwei.\n"
+                           "Dann am zweiten Mai.\n")
