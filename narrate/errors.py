@@ -56,6 +56,10 @@ class UsageError(NarrateError):
     exit_code = 2
 
 
+class StarterError(UsageError):
+    """`narrate init` found files it would overwrite."""
+
+
 class ProviderError(NarrateError):
     """A provider request failed. `retryable` drives the retry policy."""
 

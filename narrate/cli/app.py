@@ -180,7 +180,20 @@ def main(click_ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 pass_ctx = click.make_pass_decorator(Context)
-manifests_arg = click.argument("manifests", nargs=-1, required=True,
+DEFAULT_MANIFESTS = ("narrate.yaml", "narrate.yml")
+
+
+def _default_manifest(_ctx: click.Context, _param: click.Parameter, given: tuple[Path, ...]) -> tuple[Path, ...]:
+    """No manifest named: `narrate.yaml` (or `narrate.yml`) in the current folder, as `narrate init` writes."""
+    if given:
+        return given
+    for name in DEFAULT_MANIFESTS:
+        if Path(name).is_file():
+            return (Path(name),)
+    raise click.UsageError("no manifest given, and no narrate.yaml in this folder (narrate init writes a starter project)")
+
+
+manifests_arg = click.argument("manifests", nargs=-1, required=False, callback=_default_manifest, metavar="[MANIFEST]...",
                                type=click.Path(dir_okay=False, path_type=Path))
 cache_opt = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                          help="Segment cache folder (default: .narrate-cache beside the manifest, or $NARRATE_CACHE).")

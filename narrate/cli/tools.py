@@ -143,6 +143,23 @@ def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str, manif
 
 
 @main.command()
+@click.argument("folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@pass_ctx
+def init(ctx: Context, folder: Path) -> None:
+    """Write a starter project into FOLDER (default: here): narrate.yaml with one prompt library and
+    one book, a lexicon, two chapters, .gitignore lines and a GitHub Actions workflow. Never overwrites."""
+    from ..starter import write_starter
+
+    def go() -> int:
+        for path in write_starter(folder):
+            click.echo(f"wrote {path}")
+        click.echo("next: narrate plan, then narrate build" + ("" if folder == Path(".") else f" (in {folder})"))
+        return 0
+
+    run(ctx, go)
+
+
+@main.command()
 @pass_ctx
 def schema(ctx: Context) -> None:
     """Print the manifest's JSON Schema (for editor completion)."""

@@ -1,0 +1,64 @@
+"""`narrate init`: a starter project (a manifest with one prompt library and one book, a lexicon,
+two chapters, `.gitignore` lines for the cache and the outputs, and the CI workflow).
+
+The files are package data under `narrate/templates/init/`. Nothing is overwritten: if any file
+the starter would write exists, `StarterError` names them and nothing is written. `.gitignore` is
+the exception: narrate's lines are appended to an existing one (once).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from .errors import StarterError
+from .fsutil import output_path, write_atomic
+
+# template (under templates/init) -> where it goes in the project
+FILES = {
+    "narrate.yaml": "narrate.yaml",
+    "lexicon.yaml": "lexicon.yaml",
+    "content/guide/01-welcome.md": "content/guide/01-welcome.md",
+    "content/guide/02-next-steps.md": "content/guide/02-next-steps.md",
+    "github-workflow.yml": ".github/workflows/narrate.yml",
+}
+GITIGNORE = "gitignore"
+
+
+def _template(name: str) -> bytes:
+    return resources.files("narrate").joinpath("templates", "init", *name.split("/")).read_bytes()
+
+
+def write_starter(folder: Path) -> list[Path]:
+    """Write the starter project into `folder` (created if missing); returns the paths written or
+    changed, in order. Raises StarterError (nothing written) if any of the files exists."""
+    folder = folder.resolve()
+    taken = [dest for dest in FILES.values() if (folder / dest).exists() or (folder / dest).is_symlink()]
+    if taken:
+        raise StarterError(f"{folder} already has {', '.join(taken)}; narrate init never overwrites",
+                           hint="run it in an empty folder, or move those files away")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for source, dest in FILES.items():
+        path = output_path(folder, Path(dest))
+        write_atomic(path, _template(source), within=folder)
+        written.append(path)
+    ignore = _gitignore(folder)
+    if ignore is not None:
+        written.append(ignore)
+    return written
+
+
+def _gitignore(folder: Path) -> Path | None:
+    """Append narrate's lines to `.gitignore` (created if missing); None if they are all there."""
+    path = output_path(folder, Path(".gitignore"))
+    old = path.read_bytes() if path.is_file() else b""
+    have = {line.strip() for line in old.decode("utf-8", "replace").splitlines()}
+    lines = _template(GITIGNORE).decode().splitlines()
+    missing = [line for line in lines if line.startswith("#") or line.strip() not in have]
+    if all(line.startswith("#") for line in missing):
+        return None
+    sep = b"" if not old or old.endswith(b"\n") else b"\n"
+    gap = b"\n" if old else b""
+    write_atomic(path, old + sep + gap + ("\n".join(missing) + "\n").encode(), within=folder)
+    return path
