@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import SegmentCache
 from .cache.lock import LockFile
+from .counts import counted
 from .errors import NarrateError, UsageError
 from .fsutil import sha256_file, write_if_changed
 from .manifest import Library, Manifest
@@ -69,13 +70,12 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
                                 [rel for j in pb.stale_books for rel in j.outputs.values()])
         report.removed = pb.orphans
         return report
-    if pb.missing and options.offline:
+    if pb.missing and options.offline:  # build what the cache allows; name the rest (exit 1)
         report.errors = [f"not in the cache (offline): {d}" for d in report.missing_segments]
-        return report
     remove_stale_temps_of(manifest)
     stale_ids = {j.id for j in pb.stale}
     report.outputs_unchanged += sum(len(j.outputs) for j in pb.plan.jobs if j.id not in stale_ids)
-    if pb.missing:
+    if pb.missing and not options.offline:
         check_voices(manifest, pb.providers)
     guard = SpendGuard()  # the first failed write (cache or output) stops all spending
     # Render while synthesizing if no other build is publishing here; else synthesize first (sharing
@@ -103,7 +103,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
                 if remaining[job.id] == 0 and overlap:
                     renderer.submit(job)
 
-        if pb.missing:
+        if pb.missing and not options.offline:
             from .synth import synthesize_missing
 
             events.start("synthesize", len(pb.missing), "synthesizing")
@@ -189,7 +189,7 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
 
     missing = [k for k in job.keys() if k not in cache]
     if missing:
-        report.errors.append(f"{job.id}: {len(set(missing))} segment(s) failed to synthesize; book not assembled")
+        report.errors.append(f"{job.id}: {counted(len(set(missing)), 'segment')} not in the cache; book not assembled")
         return
     phase = f"book:{job.book.name}"
     events.start(phase, len(job.keys()), f"assembling {job.book.name}")

@@ -115,7 +115,22 @@ def test_offline_lists_missing_segments_and_fails(project):
     done = narrate("-q", "build", "--offline", str(project))
     assert done.returncode == 1
     assert "not in the cache (offline): shop/en-US/welcome" in done.stderr
-    assert not (project.parent / "out").exists()
+    assert not list((project.parent / "out").rglob("*.ulaw"))
+
+
+def test_offline_writes_every_output_whose_segments_are_cached(project):
+    assert narrate("-q", "build", str(project)).returncode == 0
+    project.write_text(SMALL.replace("Goodbye.", "Bye now."))
+    goodbye = project.parent / "out" / "shop" / "en" / "goodbye.ulaw"
+    old_goodbye = goodbye.read_bytes()
+    welcome = project.parent / "out" / "shop" / "en" / "welcome.ulaw"
+    welcome.unlink()  # an output to write again from cached segments
+    done = narrate("-q", "build", "--offline", str(project))
+    assert done.returncode == 1
+    offline = [line for line in done.stderr.splitlines() if "not in the cache" in line]
+    assert len(offline) == 1 and offline[0].startswith("error: not in the cache (offline): shop/en-US/goodbye"), offline
+    assert welcome.is_file()  # written from the cache
+    assert goodbye.read_bytes() == old_goodbye  # its new text is not cached: the old file stays
 
 
 def test_budget_stops_before_any_request(project):
