@@ -228,3 +228,72 @@ def test_transcripts_added_to_a_built_book_need_no_reencode(book):
     removed = json.loads(narrate("build", "--json", "book.yaml", cwd=book).stdout)
     assert sorted(removed["removed"]) == ["out/guide/01-first-steps.srt", "out/guide/02-second-thoughts.srt",
                                           "out/guide/guide.srt"]
+
+
+# ---------------------------------------------------------------- word timings (ElevenLabs with-timestamps)
+
+VOICE = "21m00Tcm4TlvDq8ikWAM"
+LEAD_S = 0.3  # each fake response: 0.3 s of silence, then a tone under the words
+
+
+def _alignment(text: str) -> dict:
+    """Per-character times: 0.1 s per character from LEAD_S, spaces included (as ElevenLabs returns)."""
+    starts = [round(LEAD_S + 0.1 * i, 3) for i in range(len(text))]
+    return {"characters": list(text), "character_start_times_seconds": starts,
+            "character_end_times_seconds": [round(s + 0.1, 3) for s in starts]}
+
+
+def test_word_cues_from_elevenlabs_timestamps(tmp_path, monkeypatch):
+    import base64
+
+    import httpx
+
+    from narrate.build import build
+    from narrate.providers.elevenlabs import words_from_alignment
+
+    monkeypatch.setenv("ELEVENLABS_API_KEY", "sk-test-key")
+    paths = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        text = json.loads(request.content)["text"]
+        t = np.arange(int((0.1 * len(text) + 1.5) * 24000)) / 24000
+        tone = (np.sin(2 * np.pi * 220 * t) * 10000).astype("<i2")
+        lead = np.arange(int(LEAD_S * 24000)) / 24000
+        hush = (np.sin(2 * np.pi * 220 * lead) * 8).astype("<i2")  # about -72 dBFS: below the trim threshold
+        audio = np.concatenate([hush, tone]).tobytes()
+        return httpx.Response(200, json={"audio_base64": base64.b64encode(audio).decode(),
+                                         "alignment": _alignment(text)})
+
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "one.md").write_text("# Rivers\n\nRivers start small. Use SQL daily.\n")
+    (tmp_path / "book.yaml").write_text(
+        "version: 1\nlexicon:\n  SQL: sequel\nproviders:\n  el:\n    kind: elevenlabs\n    options: {timestamps: true}\n"
+        f"books:\n  b:\n    provider: el\n    voice: {VOICE}\n    sources: ch/*.md\n    output: out\n"
+        "    formats: [chapters]\n    transcripts: {formats: [vtt], cues: word}\n")
+    cache = SegmentCache(tmp_path / ".narrate-cache")
+    try:
+        report = build(load_manifest(tmp_path / "book.yaml"), cache, transport=httpx.MockTransport(handler))
+        assert report.errors == []
+        job = _plan(tmp_path)
+        stored = [cache.get(k).meta.get("words") for k, _ in job.chapters[0].units]
+    finally:
+        cache.close()
+    assert set(paths) == {f"/v1/text-to-speech/{VOICE}/with-timestamps"}
+    assert stored[1] == [["Rivers", 0.3, 0.9], ["start", 1.0, 1.5], ["small.", 1.6, 2.2]]
+    lock = json.loads((tmp_path / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["b"]
+    spans = lock["spans"][0]
+    vtt = (tmp_path / "out" / "01-rivers.vtt").read_text()
+    starts = _cue_starts(vtt, r"\.")
+    texts = [block.split("\n")[2] for block in vtt.split("\n\n")[1:] if block.strip()]
+    # Trimming keeps 20 ms before the first loud 10 ms frame: the unit starts 20 ms before LEAD_S.
+    head_ms = LEAD_S * 1000 - 20
+
+    def at(unit: int, seconds: float) -> int:
+        return round(spans[2 * unit] * 1000 / lock["rate"] + seconds * 1000 - head_ms)
+
+    # "Use SQL daily." was respelled ("Use sequel daily."): the provider's words are not what the
+    # author wrote, so that sentence keeps one cue with the written text.
+    assert texts == ["Rivers", "Rivers", "start", "small.", "Use SQL daily."]
+    assert starts == [at(0, 0.3), at(1, 0.3), at(1, 1.0), at(1, 1.6), round(spans[4] * 1000 / lock["rate"])]
+    assert words_from_alignment({"characters": ["a"], "character_start_times_seconds": []}) is None

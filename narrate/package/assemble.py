@@ -160,7 +160,8 @@ class _Assembly:
         for encode in encodes:
             encode.result()  # the first failed encode raises here
         if self.timed or "artwork" in job.outputs:
-            produced.update(write_extras(job, self.work, self.kept, produced, [s or [] for s in self.spans], samples, rate))
+            produced.update(write_extras(job, self.work, self.kept, produced, [s or [] for s in self.spans], samples, rate,
+                                         self.cache))
         return self._publish_all(produced, samples, rate, marks)
 
     def _rate(self) -> int:
