@@ -178,10 +178,10 @@ def test_cues_start_within_50ms_of_each_sentence_in_the_assembled_audio(book):
         starts_srt = _cue_starts((out / f"{name}.srt").read_text(), ",")
         assert starts_vtt == starts_srt and len(starts_vtt) == len(expected[i])
         for cue, real in zip(starts_vtt, expected[i], strict=True):
-            assert abs(cue - real) <= 50, (name, cue, real)
+            assert abs(cue - real) <= 1, (name, cue, real)  # exact, to the millisecond the format shows
         onsets = _speech_onsets_ms(out / f"{name}.mp3")  # the encoded audio itself
-        for cue in starts_vtt:
-            assert min(abs(o - cue) for o in onsets) <= 50, (name, cue, onsets)
+        for cue in starts_vtt:  # speech starts within 50 ms after the cue, never before it
+            assert any(0 <= o - cue <= 50 for o in onsets), (name, cue, onsets)
     # Whole book: chapter 2's cues shifted by chapter 1's length, as in the book MP3.
     lock = json.loads((book / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["guide"]
     second = lock["chapters"][1][1]
@@ -189,7 +189,7 @@ def test_cues_start_within_50ms_of_each_sentence_in_the_assembled_audio(book):
     assert len(book_starts) == 9
     assert [abs(b - (second + e)) <= 50 for b, e in zip(book_starts[6:], expected[1], strict=True)] == [True] * 3
     onsets = _speech_onsets_ms(out / "guide.mp3")
-    assert [min(abs(o - cue) for o in onsets) <= 50 for cue in book_starts] == [True] * 9, (str(book_starts), str(onsets))
+    assert [any(0 <= o - cue <= 50 for o in onsets) for cue in book_starts] == [True] * 9, (str(book_starts), str(onsets))
     chapters = json.loads((out / "guide.chapters.json").read_text())
     assert chapters == {"version": "1.2.0", "chapters": [{"startTime": 0.0, "title": "First Steps"},
                                                          {"startTime": second / 1000, "title": "Second Thoughts"}]}
@@ -205,6 +205,15 @@ def test_unchanged_rebuild_rewrites_no_transcript_and_an_edit_rewrites_its_chapt
     again = json.loads(narrate("build", "--json", "book.yaml", cwd=book).stdout)
     assert again["outputs_written"] == 0
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()} == before
+    # A deleted caption comes back from the spans on record, byte for byte, with no audio re-encoded.
+    (out / "guide.vtt").unlink()
+    (out / "01-first-steps.srt").unlink()
+    done = json.loads(narrate("build", "--json", "book.yaml", cwd=book).stdout)
+    assert sorted(done["written"]) == ["out/guide/01-first-steps.srt", "out/guide/guide.vtt"]
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir() if p.suffix == ".mp3"} == \
+        {name: v for name, v in before.items() if name.endswith(".mp3")}
+    assert (out / "guide.vtt").read_bytes() == before["guide.vtt"][0]
+    assert (out / "01-first-steps.srt").read_bytes() == before["01-first-steps.srt"][0]
     (book / "ch" / "02-two.md").write_text(CH2.replace("final line", "last line"))
     edited = json.loads(narrate("build", "--json", "book.yaml", cwd=book).stdout)
     assert edited["synthesized"] == 1
@@ -297,3 +306,24 @@ def test_word_cues_from_elevenlabs_timestamps(tmp_path, monkeypatch):
     assert texts == ["Rivers", "Rivers", "start", "small.", "Use SQL daily."]
     assert starts == [at(0, 0.3), at(1, 0.3), at(1, 1.0), at(1, 1.6), round(spans[4] * 1000 / lock["rate"])]
     assert words_from_alignment({"characters": ["a"], "character_start_times_seconds": []}) is None
+
+
+def test_a_deleted_caption_is_rewritten_from_the_lock_without_streaming_audio(book, monkeypatch):
+    import narrate.package.assemble as assemble
+
+    assert narrate("build", "book.yaml", cwd=book).returncode == 0
+    out = book / "out" / "guide"
+    entry = json.loads((book / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["guide"]
+    vtt = (out / "guide.vtt").read_bytes()
+    (out / "guide.vtt").unlink()
+    calls = []
+    real = assemble._unit_pcm
+    monkeypatch.setattr(assemble, "_unit_pcm", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    cache = SegmentCache(book / ".narrate-cache")
+    try:
+        again, written = assemble.build_book(_plan(book), cache, book, previous=entry)
+    finally:
+        cache.close()
+    assert written == ["out/guide/guide.vtt"] and (out / "guide.vtt").read_bytes() == vtt
+    assert calls == [_plan(book).keys()[0]]  # only the first segment, for the book's sample rate: nothing streamed
+    assert json.loads(json.dumps(again)) == entry
