@@ -36,7 +36,9 @@ def refused(root, manifest: str, *fragments: str) -> None:
     (("image: art.png", "image: wide.png"), ("books.notes.feed.image: artwork is 2000x1400 px",)),
     (("image: art.png", "image: missing.png"), ("books.notes.feed.image: missing.png:",)),
     (("base_url: https://example.org/casts/notes/", "base_url: example.org/notes"),
-     ("book.yaml:10: books.notes.feed.base_url: not an http(s) URL",)),
+     ("book.yaml:10: books.notes.feed.base_url: not an http(s) URL of a folder",)),
+    (("base_url: https://example.org/casts/notes/", "base_url: https://example.org/feed?id=3"),
+     ("book.yaml:10: books.notes.feed.base_url: not an http(s) URL of a folder",)),
     (("category: [Technology]", "category: [Gardening]"),
      ("book.yaml:13: books.notes.feed.category: 'Gardening' is not an Apple Podcasts category",)),
     (("formats: [chapters]", "formats: [m4b]"),
@@ -63,3 +65,34 @@ def test_a_cover_too_small_for_a_feed(site):
     (site / "cover.png").write_bytes(png(300, 300))
     refused(site, FEED.replace("      image: art.png\n", "").replace("    formats:", "    cover: cover.png\n    formats:"),
             "books.notes.cover: artwork is 300x300 px")
+
+
+def test_an_unreadable_date_is_named(site):
+    (site / "articles" / "roads.md").write_text(ART2.replace("date: 2024-06-15T09:30:00+02:00", "date: [2024, 6]"))
+    refused(site, FEED, "articles/roads.md:1: books.notes.feed: unreadable `date:` in the front matter")
+
+
+def test_hand_edited_spans_in_the_lock_are_not_trusted(site):
+    """Spans from the lock are used only when they could be true; otherwise the chapter is streamed again."""
+    import json
+
+    from narrate.cache import SegmentCache
+    from narrate.package.assemble import build_book
+    from test_transcripts import _plan
+
+    assert narrate("build", "book.yaml", cwd=site).returncode == 0
+    out = site / "out" / "notes"
+    vtt = (out / "01-tiny-rivers.vtt").read_bytes()
+    entry = json.loads((site / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["notes"]
+    good = entry["spans"]
+    bad = [["x"], [[1, 2], "no"], [[-5] * 6, good[1]], "garbage", [[10**30] * 6, good[1]],
+           [list(reversed(good[0])), good[1]], [[True] * 6, good[1]], [[0] * 5 + [10**9], good[1]]]
+    cache = SegmentCache(site / ".narrate-cache")
+    try:
+        for spans in bad:
+            (out / "01-tiny-rivers.vtt").unlink()
+            again, written = build_book(_plan(site), cache, site, previous={**entry, "spans": spans})
+            assert written == ["out/notes/01-tiny-rivers.vtt"] and (out / "01-tiny-rivers.vtt").read_bytes() == vtt, spans
+            assert again["spans"] == good
+    finally:
+        cache.close()

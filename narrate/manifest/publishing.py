@@ -91,8 +91,8 @@ def resolve_publishing(c: _Adds, spec: m.Book, key: Key, *, title: str, author: 
 
 def _feed(c: _Adds, f: m.Feed, key: Key, title: str, author: str | None, language: str,
           formats: tuple[str, ...], root: Path) -> FeedSettings:
-    if not _URL.match(f.base_url):
-        c.add((*key, "base_url"), "not an http(s) URL")
+    if not _URL.match(f.base_url) or "?" in f.base_url or "#" in f.base_url:
+        c.add((*key, "base_url"), "not an http(s) URL of a folder (no query or fragment)")
     if f.link is not None and not _URL.match(f.link):
         c.add((*key, "link"), "not an http(s) URL")
     if f.file is not None and (not _FILE_NAME.match(f.file) or not f.file.endswith(".xml")):

@@ -109,7 +109,7 @@ class _Assembly:
         self.tags = BookTags(self.book.title, self.book.author, self.book.cover, self.book.language)
         # Captions and feeds (narrate.package.extras): where each unit starts and ends, per chapter.
         self.timed = wants_spans(job)
-        self.spans = valid_spans(previous.get("spans"), job) if self.timed else []
+        self.spans = valid_spans(previous.get("spans"), job, previous.get("samples")) if self.timed else []
 
     def run(self) -> tuple[dict[str, Any], list[str]]:
         pool = ThreadPoolExecutor(ENCODE_WORKERS)

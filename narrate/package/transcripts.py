@@ -135,10 +135,17 @@ def duration_of(oid: str, seconds: dict[str, float]) -> float:
     return seconds.get("mp3", seconds.get("m4b", 0.0)) if is_transcript(oid) else 0.0
 
 
-def valid_spans(value: Any, job: BookJob) -> list[list[int] | None]:
-    """The lock's recorded spans per chapter, each kept only if its shape fits the chapter's units."""
+def valid_spans(value: Any, job: BookJob, samples: Any) -> list[list[int] | None]:
+    """The lock's recorded spans per chapter, each kept only if it could be true: one (start, end)
+    pair per unit, integers, in order, within the chapter's recorded length (a hand-edited lock
+    cannot put a cue anywhere else; a chapter without trustworthy spans is streamed again)."""
     n = len(job.chapters)
-    if not isinstance(value, list) or len(value) != n:
+    if not isinstance(value, list) or len(value) != n or not isinstance(samples, list) or len(samples) != n:
         return [None] * n
-    return [v if isinstance(v, list) and len(v) == 2 * len(ch.units) and all(isinstance(x, int) for x in v)
-            else None for v, ch in zip(value, job.chapters, strict=True)]
+
+    def fits(v: Any, units: int, length: Any) -> bool:
+        return (isinstance(v, list) and len(v) == 2 * units and isinstance(length, int)
+                and all(type(x) is int for x in v) and all(0 <= a <= b for a, b in zip([0, *v], [*v, length], strict=True)))
+
+    return [v if fits(v, len(ch.units), length) else None
+            for v, ch, length in zip(value, job.chapters, samples, strict=True)]
