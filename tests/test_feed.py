@@ -220,3 +220,20 @@ def test_whole_book_as_one_episode_with_an_artwork_url(site):
     assert item.findtext("pubDate") == "Mon, 01 Jul 2024 00:00:00 +0000"
     chapters = json.loads((out / "notes.chapters.json").read_text())["chapters"]
     assert [c["title"] for c in chapters] == ["Tiny Rivers", "Old Roads"]
+
+
+def test_recipes_do_not_depend_on_where_the_project_lives(site, tmp_path_factory):
+    from narrate.manifest import load_manifest
+    from narrate.plan.books import plan_books
+    from narrate.prepare import load_lexicon, make_providers
+
+    def recipes(root):
+        manifest = load_manifest(root / "book.yaml")
+        (job,) = plan_books(manifest, make_providers(manifest)[0], load_lexicon(manifest))
+        return job.recipe, job.recipes
+
+    moved = tmp_path_factory.mktemp("elsewhere") / "site"
+    shutil.copytree(site, moved)
+    assert recipes(site) == recipes(moved)
+    (moved / "art.png").write_bytes(png(1500, 1500))
+    assert recipes(site)[1]["feed"] != recipes(moved)[1]["feed"]  # the artwork's bytes do count

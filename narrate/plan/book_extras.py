@@ -10,6 +10,7 @@ book's recipe), the written text, and the settings; so an unchanged book rewrite
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,9 @@ def name_extras(job: BookJob) -> None:
     t, feed = book.transcripts, book.feed
     if t is None and feed is None:
         return
-    settings = repr((t, feed))
+    # The artwork's bytes enter the feed's recipe below; its absolute path must not (a checkout moved to
+    # another folder, as in CI, would otherwise make every book stale).
+    settings = repr((t, replace(feed, image_file=None) if feed else None))
     ids = [FORMAT_IDS[f] for f in (t.formats if t else ())]
     if "chapters" in book.formats:
         for i, ch in enumerate(job.chapters, 1):
