@@ -204,7 +204,7 @@ def test_front_matter_guid_wins(site):
 def test_whole_book_as_one_episode_with_an_artwork_url(site):
     (site / "book.yaml").write_text(FEED.replace("formats: [chapters]", "formats: [mp3]").replace(
         "image: art.png", "image: https://cdn.example.org/art.jpg\n      episodes: book\n      date: 2024-07-01\n"
-                          "      explicit: true"))
+                          "      explicit: true").replace("category: [Technology]", "category: [Arts, Books]"))
     done = narrate("build", "--json", "book.yaml", cwd=site)
     assert done.returncode == 0, done.stderr
     out = site / "out" / "notes"
@@ -213,6 +213,8 @@ def test_whole_book_as_one_episode_with_an_artwork_url(site):
     channel = ET.fromstring((out / "feed.xml").read_bytes()).find("channel")
     assert channel.find("itunes:image", NS).get("href") == "https://cdn.example.org/art.jpg"
     assert channel.findtext("itunes:explicit", namespaces=NS) == "true"
+    (category,) = channel.findall("itunes:category", NS)
+    assert category.get("text") == "Arts" and [c.get("text") for c in category] == ["Books"]
     (item,) = channel.findall("item")
     assert item.findtext("title") == "Field Notes"
     assert item.find("enclosure").get("url") == BASE + "notes.mp3"

@@ -39,6 +39,8 @@ def refused(root, manifest: str, *fragments: str) -> None:
      ("book.yaml:10: books.notes.feed.base_url: not an http(s) URL of a folder",)),
     (("base_url: https://example.org/casts/notes/", "base_url: https://example.org/feed?id=3"),
      ("book.yaml:10: books.notes.feed.base_url: not an http(s) URL of a folder",)),
+    (("image: art.png", "image: https://cdn.example.org/art.webp"),
+     ("book.yaml:12: books.notes.feed.image: not an http(s) URL ending in .jpg or .png",)),
     (("category: [Technology]", "category: [Gardening]"),
      ("book.yaml:13: books.notes.feed.category: 'Gardening' is not an Apple Podcasts category",)),
     (("formats: [chapters]", "formats: [m4b]"),

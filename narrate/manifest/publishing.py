@@ -117,8 +117,9 @@ def _feed(c: _Adds, f: m.Feed, key: Key, title: str, author: str | None, languag
     if f.image is not None:
         if f.image.startswith(("http://", "https://")):
             image_url = f.image
-            if not _URL.match(f.image):
-                c.add((*key, "image"), "not an http(s) URL")
+            if not _URL.match(f.image) or not f.image.lower().endswith((".jpg", ".png")):
+                # Apple Podcasts: "The URL must end in .jpg or .png" (feedgen drops itunes:image otherwise).
+                c.add((*key, "image"), "not an http(s) URL ending in .jpg or .png")
         else:
             image_file = root / f.image
     base = f.base_url if f.base_url.endswith("/") else f.base_url + "/"

@@ -158,7 +158,7 @@ def render_feed(job: BookJob, sizes: dict[str, int], seconds: dict[str, float]) 
         fg.podcast.itunes_author(feed.author)
     if feed.owner_email:
         fg.podcast.itunes_owner(name=feed.author or feed.title, email=feed.owner_email)
-    fg.podcast.itunes_category(feed.category[0], *feed.category[1:])
+    fg.podcast.itunes_category(dict(zip(("cat", "sub"), feed.category, strict=False)), replace=True)
     fg.podcast.itunes_type("episodic")
     fg.podcast2.set(explicit=feed.explicit, guid=guid)
     fg.lastBuildDate(max((e.date for e in items), default=feed.date or datetime(1970, 1, 1, tzinfo=UTC)))
