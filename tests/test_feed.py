@@ -239,3 +239,14 @@ def test_recipes_do_not_depend_on_where_the_project_lives(site, tmp_path_factory
     assert recipes(site) == recipes(moved)
     (moved / "art.png").write_bytes(png(1500, 1500))
     assert recipes(site)[1]["feed"] != recipes(moved)[1]["feed"]  # the artwork's bytes do count
+
+
+def test_a_book_of_m4b_only_is_one_audio_x_m4a_episode(site):
+    (site / "book.yaml").write_text(FEED.replace("formats: [chapters]", "formats: [m4b]").replace(
+        "image: art.png", "image: art.png\n      episodes: book\n      date: 2024-07-01"))
+    done = narrate("build", "--json", "book.yaml", cwd=site)
+    assert done.returncode == 0, done.stderr
+    out = site / "out" / "notes"
+    (item,) = validate_feed((out / "feed.xml").read_bytes(), out).findall("item")
+    assert item.find("enclosure").get("type") == "audio/x-m4a"
+    assert item.find("enclosure").get("url") == BASE + "notes.m4b"

@@ -43,7 +43,7 @@ def refused(root, manifest: str, *fragments: str) -> None:
      ("book.yaml:12: books.notes.feed.image: not an http(s) URL ending in .jpg or .png",)),
     (("category: [Technology]", "category: [Gardening]"),
      ("book.yaml:13: books.notes.feed.category: 'Gardening' is not an Apple Podcasts category",)),
-    (("formats: [chapters]", "formats: [m4b]"),
+    (("formats: [chapters]", "formats: [mp3, m4b]"),
      ("books.notes.feed.episodes: episodes: chapters needs `chapters` in the book's formats",)),
     (("      owner_email: ada@example.org\n", "      owner_email: ada@example.org\n      explicit: maybe\n"),
      ("book.yaml:15: books.notes.feed.explicit:",)),

@@ -100,9 +100,10 @@ def _feed(c: _Adds, f: m.Feed, key: Key, title: str, author: str | None, languag
     if not f.description.strip():
         c.add((*key, "description"), "empty text")
     episodes = f.episodes or "chapters"
-    needs = "chapters" if episodes == "chapters" else "mp3"
-    if needs not in formats:
-        c.add((*key, "episodes"), f"episodes: {episodes} needs `{needs}` in the book's formats (the enclosures)")
+    needs = ("chapters",) if episodes == "chapters" else ("mp3", "m4b")
+    if not set(needs) & set(formats):
+        c.add((*key, "episodes"), f"episodes: {episodes} needs `{' or '.join(needs)}` in the book's formats "
+                                  "(the enclosures)")
     category = tuple(f.category or ("Arts", "Books"))
     if not 1 <= len(category) <= 2 or not all(part.strip() for part in category):
         c.add((*key, "category"), "a category and at most one subcategory, like [Arts, Books]")

@@ -79,7 +79,8 @@ def episodes(job: BookJob, feed: FeedSettings, channel: str) -> list[Episode]:
         first = job.chapters[0] if job.chapters else None
         when = episode_date(first.front if first else {}, feed.date) if feed.date is None else feed.date
         assert when is not None  # plan.book_extras checked it
-        out.append(Episode(job.book.title, feed.description, str(uuid.uuid5(space, "book")), when, "mp3", ""))
+        audio = "mp3" if "mp3" in job.outputs else "m4b"  # MP3 plays everywhere; an M4B is audio/x-m4a
+        out.append(Episode(job.book.title, feed.description, str(uuid.uuid5(space, "book")), when, audio, ""))
         return out
     for i, ch in enumerate(job.chapters, 1):
         when = episode_date(ch.front, feed.date)
