@@ -170,6 +170,7 @@ def test_article_folder_feed_validates(site):
     assert items[0].find("podcast:transcript", NS).get("url") == BASE + "02-old-roads.vtt"
 
 
+@pytest.mark.slow
 def test_unchanged_rebuild_leaves_the_feed_bytes_and_a_clean_rebuild_matches(site):
     assert narrate("build", "book.yaml", cwd=site).returncode == 0
     feed = site / "out" / "notes" / "feed.xml"
@@ -182,6 +183,7 @@ def test_unchanged_rebuild_leaves_the_feed_bytes_and_a_clean_rebuild_matches(sit
     assert feed.read_bytes() == first
 
 
+@pytest.mark.slow
 def test_an_edit_keeps_guids_and_updates_length(site):
     assert narrate("build", "book.yaml", cwd=site).returncode == 0
     out = site / "out" / "notes"
@@ -241,6 +243,7 @@ def test_recipes_do_not_depend_on_where_the_project_lives(site, tmp_path_factory
     assert recipes(site)[1]["feed"] != recipes(moved)[1]["feed"]  # the artwork's bytes do count
 
 
+@pytest.mark.slow
 def test_a_book_of_m4b_only_is_one_audio_x_m4a_episode(site):
     (site / "book.yaml").write_text(FEED.replace("formats: [chapters]", "formats: [m4b]").replace(
         "image: art.png", "image: art.png\n      episodes: book\n      date: 2024-07-01"))

@@ -58,6 +58,7 @@ def test_bad_feed_sections_are_located(site, change, fragments):
     refused(site, FEED.replace(*change), *fragments)
 
 
+@pytest.mark.slow
 def test_an_article_without_a_date_is_named(site):
     (site / "articles" / "roads.md").write_text(ART2.replace("date: 2024-06-15T09:30:00+02:00\n", "draft: true\n"))
     refused(site, FEED, "articles/roads.md:1: books.notes.feed: no `date:` in the front matter")
@@ -74,6 +75,7 @@ def test_an_unreadable_date_is_named(site):
     refused(site, FEED, "articles/roads.md:1: books.notes.feed: unreadable `date:` in the front matter")
 
 
+@pytest.mark.slow
 def test_hand_edited_spans_in_the_lock_are_not_trusted(site):
     """Spans from the lock are used only when they could be true; otherwise the chapter is streamed again."""
     import json

@@ -198,6 +198,7 @@ def test_cues_start_within_50ms_of_each_sentence_in_the_assembled_audio(book):
     assert abs(sections[1]["startTime"] * 1000 - expected[0][3]) <= 1
 
 
+@pytest.mark.slow
 def test_unchanged_rebuild_rewrites_no_transcript_and_an_edit_rewrites_its_chapter(book):
     assert narrate("build", "book.yaml", cwd=book).returncode == 0
     out = book / "out" / "guide"
@@ -222,6 +223,7 @@ def test_unchanged_rebuild_rewrites_no_transcript_and_an_edit_rewrites_its_chapt
     assert "And a last line." in (out / "guide.srt").read_text()
 
 
+@pytest.mark.slow
 def test_transcripts_added_to_a_built_book_need_no_reencode(book):
     (book / "book.yaml").write_text(BOOK.replace("    transcripts: {}\n", ""))
     assert narrate("build", "book.yaml", cwd=book).returncode == 0
