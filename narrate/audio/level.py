@@ -145,11 +145,17 @@ def trim_silence(pcm: Pcm, threshold_dbov: float = -50.0, keep_ms: int = 0) -> P
     side, so a soft consonant onset just before the loud part survives. All-silent audio trims
     to nothing.
     """
+    start, end = trim_bounds(pcm, threshold_dbov, keep_ms)
+    return pcm if (start, end) == (0, len(pcm.samples)) else Pcm(pcm.samples[start:end], pcm.rate)
+
+
+def trim_bounds(pcm: Pcm, threshold_dbov: float = -50.0, keep_ms: int = 0) -> tuple[int, int]:
+    """The sample range [start, end) that `trim_silence` keeps (word timings shift by `start`)."""
     n = len(pcm.samples)
     frame = max(1, int(round(pcm.rate * 0.01)))
     nf = -(-n // frame)
     if nf == 0:
-        return pcm
+        return 0, n
     x = np.zeros(nf * frame)
     x[:n] = pcm.samples
     counts = np.full(nf, frame, dtype=np.float64)
@@ -157,11 +163,9 @@ def trim_silence(pcm: Pcm, threshold_dbov: float = -50.0, keep_ms: int = 0) -> P
     mean_sq = (x.reshape(nf, frame) ** 2).sum(axis=1) / counts
     loud = np.flatnonzero(mean_sq >= (FULL_SCALE * 10.0 ** (threshold_dbov / 20.0)) ** 2)
     if len(loud) == 0:
-        return Pcm(pcm.samples[:0], pcm.rate)
+        return 0, 0
     keep = int(round(keep_ms * pcm.rate / 1000))
-    start = max(0, int(loud[0]) * frame - keep)
-    end = min(n, (int(loud[-1]) + 1) * frame + keep)
-    return Pcm(pcm.samples[start:end], pcm.rate)
+    return max(0, int(loud[0]) * frame - keep), min(n, (int(loud[-1]) + 1) * frame + keep)
 
 
 def pad(pcm: Pcm, lead_ms: float, trail_ms: float) -> Pcm:

@@ -49,6 +49,8 @@ def encode_entry(result: SynthesisResult, meta: dict[str, Any]) -> bytes:
     header = {"v": ENTRY_VERSION, "format": [fmt.container, fmt.encoding, fmt.sample_rate],
               "sha256": hashlib.sha256(result.audio).hexdigest(), "bytes": len(result.audio),
               "created": round(time.time(), 3), **meta}
+    if result.words:
+        header["words"] = [[w, round(a, 3), round(b, 3)] for w, a, b in result.words]
     return json.dumps(header, sort_keys=True, ensure_ascii=False).encode() + b"\n" + result.audio
 
 

@@ -26,6 +26,7 @@ from .layouts import FORMAT_RATES
 from .loader import Key, LineTable
 from .names import check_name, nfc
 from .problems import from_validation, hint_for, key_path, kind
+from .publishing import resolve_publishing
 from .resolved import Book, Language, Level, Library, Manifest, PromptText, Settings, Silence
 
 LAYOUT_FORMATS = {
@@ -396,11 +397,14 @@ def _book(c: Checker, name: str, spec: m.Book, root: Path, defaults: Settings, p
     settings = _overlay(c, defaults, spec, key, providers)
     if settings.voice is None:
         settings = replace(settings, voice=language.lower())
+    transcripts, feed = resolve_publishing(c, spec, key, title=spec.title or name, author=spec.author,
+                                           language=language, formats=tuple(formats), root=root)
     if len(c.found) > before:
         return None
     return Book(name=name, title=spec.title or name, author=spec.author, chapters=[], output=root / spec.output,
                 language=language, settings=settings, formats=tuple(formats), code=spec.code or "skip",
-                tables=spec.tables or "skip", footnotes=spec.footnotes or "end", markdown=_markdown(c, spec, key))
+                tables=spec.tables or "skip", footnotes=spec.footnotes or "end", markdown=_markdown(c, spec, key),
+                transcripts=transcripts, feed=feed)
 
 
 def _markdown(c: Checker, spec: m.Book, key: Key) -> dict[str, str]:

@@ -215,6 +215,46 @@ class MarkdownSettings(Section):
         None, description="images: read their alt text, or skip")
 
 
+TRANSCRIPT_FORMATS = ("vtt", "srt", "chapters")
+EPISODE_KINDS = ("chapters", "book")
+
+
+class Transcripts(Section):
+    """Captions and chapter lists timed from the assembled audio (narrate.package.transcripts)."""
+
+    formats: Omittable[Annotated[list[Annotated[str, Choice(*TRANSCRIPT_FORMATS, what="transcript format")]],
+                                 ONE_OR_MANY]] = Field(
+        None, description="vtt (WebVTT) | srt | chapters (Podcasting 2.0 JSON chapters); default all three")
+    cues: Omittable[Annotated[str, Choice("sentence", "word")]] = Field(
+        None, description="one cue per sentence (default), or per word where the provider returned word timings")
+
+
+class Feed(Section):
+    """A podcast feed (RSS 2.0 with the iTunes and Podcasting 2.0 tags) of the book (narrate.package.feed)."""
+
+    base_url: StrictStr = Field(description="public URL of the book's output folder: enclosure, transcript and "
+                                            "artwork URLs are made from it")
+    file: Omittable[StrictStr] = Field(None, description="feed file name in the book's output folder (default feed.xml)")
+    title: Omittable[StrictStr] = Field(None, description="podcast title (default: the book's title)")
+    description: StrictStr = Field(description="podcast description (required by RSS 2.0 and Apple Podcasts)")
+    author: Omittable[StrictStr] = Field(None, description="itunes:author (default: the book's author)")
+    link: Omittable[StrictStr] = Field(None, description="the podcast's web site (default: base_url)")
+    image: Omittable[StrictStr] = Field(
+        None, description="artwork: an https URL, or a PNG/JPEG file relative to the manifest, square, 1400 to 3000 "
+                          "px, published beside the feed (default: the book's cover)")
+    language: Omittable[StrictStr] = Field(None, description="language tag (default: the book's language)")
+    category: Omittable[Annotated[list[StrictStr], ONE_OR_MANY]] = Field(
+        None, description="Apple Podcasts category, then an optional subcategory: [Technology] or "
+                          "[Arts, Books] (default [Arts, Books])")
+    explicit: Omittable[StrictBool] = Field(None, description="itunes:explicit (default false)")
+    episodes: Omittable[Annotated[str, Choice(*EPISODE_KINDS)]] = Field(
+        None, description="chapters: one episode per chapter or article (default) | book: the whole book as one")
+    date: Omittable[StrictStr] = Field(
+        None, description="publication date (ISO 8601) of episodes whose front matter has no `date:`")
+    owner_email: Omittable[StrictStr] = Field(None, description="itunes:owner email")
+    copyright: Omittable[StrictStr] = Field(None, description="channel copyright line")
+
+
 class Book(Settings):
     """A narrated book: Markdown chapters -> MP3/M4B with chapter marks."""
 
@@ -236,6 +276,12 @@ class Book(Settings):
         None, description="footnotes: read at the end of the chapter, or skip")
     markdown: Omittable[MarkdownSettings] = Field(
         None, description="how the chapters' Markdown is read: {dialect, alerts, emoji, tables, code, footnotes, images}")
+    transcripts: Omittable[Annotated[Annotated[Literal[False], FALSE] | Annotated[Transcripts, MAPPING],
+                                     Either("a mapping or false", FALSE, MAPPING)]] = Field(
+        None, description="WebVTT/SRT captions and JSON chapters: {formats, cues}, or false (default: on with a feed)")
+    feed: Omittable[Feed] = Field(
+        None, description="podcast feed: {base_url, description, title, author, link, image, language, category, "
+                          "explicit, episodes, date, owner_email, copyright, file}")
 
 
 # ---------------------------------------------------------------- the rest

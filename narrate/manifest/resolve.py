@@ -231,6 +231,8 @@ class _Located:
 
 
 def _resolve(c: _Located, draft: Draft, root: Path) -> None:
+    from .publishing import check_artwork
+
     man = draft.manifest
     if draft.lexicon_file is not None:
         _lexicon(c, man, draft.lexicon_file, root)
@@ -256,6 +258,7 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
             why = check_cover(book.cover)
             if why:
                 c.add((*key, "cover"), f"{show(book_spec.cover)}: {why}")
+        book.feed = check_artwork(c, book.feed, book.cover, key)
         book.chapters = _chapters(c, book_spec, key, root)
         if isinstance(book_spec.order, str) and book_spec.order != "name":
             book.order_file = (root / book_spec.order).resolve()

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
 from ..providers.base import ProviderConfig
+
+if TYPE_CHECKING:
+    from .publishing import FeedSettings, TranscriptSettings
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ class Book:
     footnotes: str = "end"
     # MarkdownOptions keyword values from the book's `markdown:` section and the older keys above.
     markdown: dict[str, str] = field(default_factory=dict)
+    transcripts: TranscriptSettings | None = None  # captions and JSON chapters (narrate.manifest.publishing)
+    feed: FeedSettings | None = None  # podcast feed
 
 
 @dataclass
@@ -139,7 +144,7 @@ class Manifest:
         files += [lib.license for lib in self.libraries if lib.license is not None]
         for book in self.books:
             files += book.chapters
-            files += [f for f in (book.cover, book.order_file) if f is not None]
+            files += [f for f in (book.cover, book.order_file, book.feed.image_file if book.feed else None) if f is not None]
         return files
 
     def provider_config(self, name: str) -> ProviderConfig:

@@ -29,6 +29,8 @@ from ..fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
 from ..manifest import Book
 from ..plan.books import CHAPTER_LEAD_MS, CHAPTER_TAIL_MS, BookJob, ChapterPlan
 from .book import BookTags, ChapterMark, m3u, write_book_mp3, write_chapter_mp3, write_m4b
+from .extras import wants_spans, write_extras
+from .transcripts import duration_of, valid_spans
 
 DEFAULT_RATE = 22050  # a book without a single sentence: silence only
 # ffmpeg processes at once (tens of MB each). One more than the cores: the M4B, the slowest encode,
@@ -105,6 +107,9 @@ class _Assembly:
                      if oid in old and old[oid].get("recipe") == job.recipes[oid] and old[oid].get("file") == rel
                      and _still_there(root, rel, old[oid])}
         self.tags = BookTags(self.book.title, self.book.author, self.book.cover, self.book.language)
+        # Captions and feeds (narrate.package.extras): where each unit starts and ends, per chapter.
+        self.timed = wants_spans(job)
+        self.spans = valid_spans(previous.get("spans"), job, previous.get("samples")) if self.timed else []
 
     def run(self) -> tuple[dict[str, Any], list[str]]:
         pool = ThreadPoolExecutor(ENCODE_WORKERS)
@@ -130,11 +135,14 @@ class _Assembly:
                 own = WavStreamWriter(self.work / f"{oid}.wav", rate)
                 sinks.append(own)
             recorded = known[i - 1]
-            if not sinks and recorded is not None:
-                samples.append(recorded)  # nothing to write, and its length is on record
+            if not sinks and recorded is not None and (not self.timed or self.spans[i - 1] is not None):
+                samples.append(recorded)  # nothing to write, and its length (and spans) on record
                 self.progress(len(chapter.units))
                 continue
-            samples.append(self._stream(chapter, sinks or [_Count()], rate))
+            spans: list[int] = []
+            samples.append(self._stream(chapter, sinks or [_Count()], rate, spans))
+            if self.timed:
+                self.spans[i - 1] = spans
             if own:
                 own.close()
                 produced[oid] = self.work / f"out-{oid}.mp3"
@@ -151,6 +159,9 @@ class _Assembly:
             produced["m3u"].write_text(self._playlist(samples, rate), encoding="utf-8")
         for encode in encodes:
             encode.result()  # the first failed encode raises here
+        if self.timed or "artwork" in job.outputs:
+            produced.update(write_extras(job, self.work, self.kept, produced, [s or [] for s in self.spans], samples, rate,
+                                         self.cache))
         return self._publish_all(produced, samples, rate, marks)
 
     def _rate(self) -> int:
@@ -169,8 +180,9 @@ class _Assembly:
             return list(old)  # their recipes cover every sentence of every chapter
         return [old[i] if f"chapter-{i + 1:03d}" in self.kept else None for i in range(n)]
 
-    def _stream(self, chapter: ChapterPlan, sinks: list[Any], rate: int) -> int:
-        """Lead silence, each sentence and its pause, tail silence; returns the chapter's samples."""
+    def _stream(self, chapter: ChapterPlan, sinks: list[Any], rate: int, spans: list[int] | None = None) -> int:
+        """Lead silence, each sentence and its pause, tail silence; returns the chapter's samples.
+        `spans` receives each sentence's start and end sample (for narrate.package.transcripts)."""
         frames = 0
 
         def put(pcm: Pcm) -> None:
@@ -182,7 +194,10 @@ class _Assembly:
         try:
             put(Pcm.silence(CHAPTER_LEAD_MS / 1000, rate))
             for key, pause in chapter.units:
+                start = frames
                 put(_unit_pcm(self.cache, key, self.book, rate))
+                if spans is not None:
+                    spans += [start, frames]
                 put(Pcm.silence(pause / 1000, rate))
                 self.progress(1)
             put(Pcm.silence(CHAPTER_TAIL_MS / 1000, rate))
@@ -224,9 +239,12 @@ class _Assembly:
             digest, size = sha256_file(tmp), tmp.stat().st_size
             if publish(tmp, self.root / rel, within=self.out_dir):
                 written.append(rel)
-            outputs[oid] = {"file": rel, "sha256": digest, "bytes": size, "duration": round(seconds[oid], 3),
+            outputs[oid] = {"file": rel, "sha256": digest, "bytes": size,
+                            "duration": round(seconds[oid] if oid in seconds else duration_of(oid, seconds), 3),
                             "recipe": job.recipes[oid]}
         entry = {"recipe": job.recipe, "title": self.book.title, "segments": job.keys(), "outputs": outputs,
                  "chapters": [[m.title, m.start_ms] for m in marks], "rate": rate, "samples": samples,
                  "sources": {ch.source.name: [ch.title, ch.digest()] for ch in job.chapters}}
+        if self.timed:
+            entry["spans"] = self.spans
         return entry, written

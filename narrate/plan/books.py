@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..audio.formats import AAC_ARGS, MP3_ARGS
 from ..errors import ManifestError, Problem
@@ -25,6 +26,8 @@ from ..text.chapter import chapter_units
 from ..text.frontend import normalization_applies
 from ..text.markdown import MarkdownOptions, markdown_to_speakable
 from ..text.markup import target_of
+from ..text.written import WrittenUnit, written_units
+from .book_extras import name_extras
 from .prompts import KeyMaker, Segment, manifest_relative
 
 BOOK_RENDER_VERSION = "2"
@@ -37,10 +40,18 @@ class ChapterPlan:
     source: Path
     title: str
     units: list[tuple[str, int]]  # (segment key, pause after in ms)
+    # For transcripts and feeds (books with `transcripts:` or `feed:` only): each unit's written text
+    # (narrate.text.written), and the chapter's front matter (dates, descriptions of feed episodes).
+    written: list[WrittenUnit] = field(default_factory=list)
+    front: dict[str, Any] = field(default_factory=dict)
 
     def digest(self) -> str:
         """What this chapter sounds like, for `narrate plan`'s per-chapter diff."""
         return hashlib.sha256("\n".join(f"{k}:{p}" for k, p in self.units).encode()).hexdigest()[:16]
+
+    def written_texts(self) -> list[str]:
+        """The written text of each unit ("" where a unit continues the cue before it)."""
+        return [w.text or "" for w in self.written]
 
 
 @dataclass
@@ -98,8 +109,13 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
                 key, head = keys.key_and_head(provider, request)
                 job.segments.setdefault(key, Segment(key, s.provider, request, head.decode()))
                 chapter.units.append((key, unit.pause_after_ms))
+            if book.transcripts is not None or book.feed is not None:
+                chapter.written = written_units(doc, provider.limits.max_chars, book.language, lexicon,
+                                                spoken=normalization_applies(provider))
+                chapter.front = doc.front_matter
             job.chapters.append(chapter)
         _name_outputs(job)
+        name_extras(job)
         jobs.append(job)
     return jobs
 

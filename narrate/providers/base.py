@@ -36,6 +36,9 @@ class SynthesisResult:
     format: AudioFormat
     request_id: str | None = None
     billed_chars: int | None = None
+    # Word timings where the provider returns them (ElevenLabs with-timestamps): (word, start s, end s)
+    # from the start of `audio`. Kept in the cache entry for word-level captions (narrate.package.transcripts).
+    words: tuple[tuple[str, float, float], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,24 @@ Key: ELEVENLABS_API_KEY (header `xi-api-key`). Voices are voice IDs (e.g. 21m00T
 Telephony segments ask for `ulaw_8000` (raw G.711 mu-law); others for `pcm_24000` (raw 16-bit;
 44.1 kHz PCM needs the Pro plan). Options: `model` (model_id), `stability`, `similarity_boost`,
 `style`, `use_speaker_boost` (voice_settings), `seed`, `apply_text_normalization`, `language_code`
-(only Turbo/Flash v2.5 accept it, so it is never sent unless asked for).
+(only Turbo/Flash v2.5 accept it, so it is never sent unless asked for), `timestamps` (true: the
+`/with-timestamps` sibling endpoint, JSON with base64 audio and per-character `alignment`, from
+which the words' timings are kept in the cache entry for word-level captions).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from ..errors import ProviderError
+from ..errors import InvalidAudioError, ProviderError
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
 from .http import RestProvider, default_classify, key_base_url
 from .keys import require_key
@@ -96,15 +101,20 @@ class ElevenLabsProvider(RestProvider):
         del body["text"]
         if "voice_settings" in body:  # key values must be hashable scalars
             body["voice_settings"] = json.dumps(body["voice_settings"], sort_keys=True)
-        key: dict[str, object] = {"endpoint": "v1/text-to-speech", "output_format": self.output_format(request)[0],
-                                  **body}
+        endpoint = "v1/text-to-speech/with-timestamps" if self.timestamps(request) else "v1/text-to-speech"
+        key: dict[str, object] = {"endpoint": endpoint, "output_format": self.output_format(request)[0], **body}
         base = key_base_url(self.base_url, BASE_URL)  # never credentials: keys are stored and shared
         if base is not None:
             key["base_url"] = base
         return key
 
+    def timestamps(self, request: SynthesisRequest) -> bool:
+        return _bool(self.option(request, "timestamps") or "")
+
     def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
         output_format, fmt = self.output_format(request)
+        if self.timestamps(request):
+            return self._with_timestamps(request, output_format, fmt)
 
         def handle(response: httpx.Response) -> SynthesisResult:
             # The spec types every 200 as audio/mpeg whatever the format, so the type is checked for HTML/JSON only.
@@ -115,6 +125,25 @@ class ElevenLabsProvider(RestProvider):
                               json_body=self.body(request), chars=len(request.text), handle=handle,
                               max_bytes=self.body_cap(request, fmt))
 
+    def _with_timestamps(self, request: SynthesisRequest, output_format: str, fmt: AudioFormat) -> SynthesisResult:
+        """`POST .../with-timestamps`: {audio_base64, alignment: {characters, character_start_times_seconds,
+        character_end_times_seconds}} (AudioWithTimestampsResponseModel); a body that is not that JSON is
+        an invalid response, retried like any other."""
+
+        def handle(response: httpx.Response) -> SynthesisResult:
+            try:
+                data = response.json()
+                audio = base64.b64decode(data["audio_base64"], validate=True)
+            except (ValueError, KeyError, TypeError, binascii.Error):
+                raise InvalidAudioError(f"{self.label} returned invalid audio: the with-timestamps response is not JSON "
+                                        "with audio_base64", provider=self.label, retryable=True) from None
+            result = self.audio_result(audio, fmt, request, response)
+            return replace(result, words=words_from_alignment(data.get("alignment")))
+
+        return self.http.call("POST", f"/v1/text-to-speech/{quote(request.voice, safe='')}/with-timestamps",
+                              params={"output_format": output_format}, json_body=self.body(request),
+                              chars=len(request.text), handle=handle, max_bytes=2 * self.body_cap(request, fmt))
+
     def voices(self) -> list[VoiceInfo]:
         return []  # the catalogue is per account (GET /v1/voices); not fetched at build time
 
@@ -122,6 +151,34 @@ class ElevenLabsProvider(RestProvider):
         if _VOICE_ID.match(voice):
             return None
         return "ElevenLabs voices are 20-character voice IDs, e.g. 21m00Tcm4TlvDq8ikWAM (see GET /v1/voices)"
+
+
+def words_from_alignment(alignment: Any) -> tuple[tuple[str, float, float], ...] | None:
+    """Per-character alignment -> (word, start s, end s) for each whitespace-separated word; None if
+    the alignment is missing or malformed (the audio is still good: captions fall back to sentences)."""
+    try:
+        chars = alignment["characters"]
+        starts = alignment["character_start_times_seconds"]
+        ends = alignment["character_end_times_seconds"]
+        if not len(chars) == len(starts) == len(ends):
+            return None
+        words: list[tuple[str, float, float]] = []
+        word, first, last = "", 0.0, 0.0
+        for ch, a, b in zip(chars, starts, ends, strict=True):
+            if str(ch).isspace():
+                if word:
+                    words.append((word, first, last))
+                word = ""
+                continue
+            if not word:
+                first = float(a)
+            word += str(ch)
+            last = float(b)
+        if word:
+            words.append((word, first, last))
+        return tuple(words) or None
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def create(config: ProviderConfig, *, transport: httpx.BaseTransport | None = None) -> Provider:

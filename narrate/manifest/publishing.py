@@ -1,0 +1,168 @@
+"""A book's `transcripts:` and `feed:` sections, resolved: defaults filled in, cross-key rules checked.
+
+`resolve_publishing` is pure (core.py calls it); `check_artwork` reads the artwork's header
+(resolve.py calls it). Apple's artwork rule: square JPEG or PNG, 1400 x 1400 to 3000 x 3000 px
+(Apple Podcasts Connect, "Podcast artwork requirements"; ../shared/reference/publishing.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from . import model as m
+
+if TYPE_CHECKING:
+    from .loader import Key
+
+ARTWORK_MIN_PX, ARTWORK_MAX_PX = 1400, 3000
+# Apple Podcasts' top-level categories (Apple Podcasts Connect, "Apple Podcasts categories", 2023 list).
+APPLE_CATEGORIES = ("Arts", "Business", "Comedy", "Education", "Fiction", "Government", "History", "Health & Fitness",
+                    "Kids & Family", "Leisure", "Music", "News", "Religion & Spirituality", "Science",
+                    "Society & Culture", "Sports", "Technology", "True Crime", "TV & Film")
+_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+class _Adds(Protocol):
+    def add(self, key: Key, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class TranscriptSettings:
+    formats: tuple[str, ...] = m.TRANSCRIPT_FORMATS
+    cues: str = "sentence"  # "sentence" | "word"
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    base_url: str  # ends with "/"
+    description: str
+    title: str
+    author: str | None
+    link: str
+    language: str
+    category: tuple[str, ...]  # (category,) or (category, subcategory)
+    explicit: bool
+    episodes: str  # "chapters" | "book"
+    file: str = "feed.xml"
+    image_url: str | None = None  # artwork given as a URL
+    image_file: Path | None = None  # local artwork, published beside the feed
+    date: datetime | None = None
+    owner_email: str | None = None
+    copyright: str | None = None
+
+
+def parse_date(value: Any) -> datetime | None:
+    """A front matter or manifest date -> an aware datetime (naive means UTC), or None if unreadable.
+    Takes datetime, date, and ISO 8601 text ("2024-05-01", "2024-05-01T10:00:00+02:00", "...Z")."""
+    from datetime import UTC, date
+
+    if isinstance(value, datetime):
+        when = value
+    elif isinstance(value, date):
+        when = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def resolve_publishing(c: _Adds, spec: m.Book, key: Key, *, title: str, author: str | None, language: str,
+                       formats: tuple[str, ...], root: Path) -> tuple[TranscriptSettings | None, FeedSettings | None]:
+    """(transcripts, feed) of one book; problems go to `c` under `key` (books.<name>)."""
+    feed = _feed(c, spec.feed, (*key, "feed"), title, author, language, formats, root) if spec.feed else None
+    if spec.transcripts is False:
+        if feed is not None:
+            c.add((*key, "transcripts"), "a feed links each episode's transcript: transcripts cannot be false")
+        return None, feed
+    if spec.transcripts is None:
+        return (TranscriptSettings() if feed else None), feed
+    t = spec.transcripts
+    return TranscriptSettings(tuple(dict.fromkeys(t.formats or m.TRANSCRIPT_FORMATS)), t.cues or "sentence"), feed
+
+
+def _feed(c: _Adds, f: m.Feed, key: Key, title: str, author: str | None, language: str,
+          formats: tuple[str, ...], root: Path) -> FeedSettings:
+    if not _URL.match(f.base_url) or "?" in f.base_url or "#" in f.base_url:
+        c.add((*key, "base_url"), "not an http(s) URL of a folder (no query or fragment)")
+    if f.link is not None and not _URL.match(f.link):
+        c.add((*key, "link"), "not an http(s) URL")
+    if f.file is not None and (not _FILE_NAME.match(f.file) or not f.file.endswith(".xml")):
+        c.add((*key, "file"), "a plain file name ending in .xml, like feed.xml")
+    if not f.description.strip():
+        c.add((*key, "description"), "empty text")
+    episodes = f.episodes or "chapters"
+    needs = ("chapters",) if episodes == "chapters" else ("mp3", "m4b")
+    if not set(needs) & set(formats):
+        c.add((*key, "episodes"), f"episodes: {episodes} needs `{' or '.join(needs)}` in the book's formats "
+                                  "(the enclosures)")
+    category = tuple(f.category or ("Arts", "Books"))
+    if not 1 <= len(category) <= 2 or not all(part.strip() for part in category):
+        c.add((*key, "category"), "a category and at most one subcategory, like [Arts, Books]")
+    elif category[0] not in APPLE_CATEGORIES:
+        c.add((*key, "category"), f"{category[0]!r} is not an Apple Podcasts category (" + ", ".join(APPLE_CATEGORIES) + ")")
+    when = None
+    if f.date is not None:
+        when = parse_date(f.date)
+        if when is None:
+            c.add((*key, "date"), "not an ISO 8601 date like 2024-05-01")
+    image_url = image_file = None
+    if f.image is not None:
+        if f.image.startswith(("http://", "https://")):
+            image_url = f.image
+            if not _URL.match(f.image) or not f.image.lower().endswith((".jpg", ".png")):
+                # Apple Podcasts: "The URL must end in .jpg or .png" (feedgen drops itunes:image otherwise).
+                c.add((*key, "image"), "not an http(s) URL ending in .jpg or .png")
+        else:
+            image_file = root / f.image
+    base = f.base_url if f.base_url.endswith("/") else f.base_url + "/"
+    return FeedSettings(base_url=base, description=f.description, title=f.title or title, author=f.author or author,
+                        link=f.link or base, language=f.language or language, category=category,
+                        explicit=bool(f.explicit), episodes=episodes, file=f.file or "feed.xml",
+                        image_url=image_url, image_file=image_file, date=when, owner_email=f.owner_email,
+                        copyright=f.copyright)
+
+
+def artwork_problem(path: Path) -> str | None:
+    """Why `path` is not Apple Podcasts artwork (square, 1400-3000 px), reading only its header; or None."""
+    import imagesize
+
+    try:
+        width, height = imagesize.get(str(path))
+    except (OSError, ValueError):
+        return "cannot read the image's size"
+    if width <= 0 or height <= 0:
+        return "cannot read the image's size"
+    if width != height or not ARTWORK_MIN_PX <= width <= ARTWORK_MAX_PX:
+        return (f"artwork is {width}x{height} px; Apple Podcasts needs a square image of "
+                f"{ARTWORK_MIN_PX} to {ARTWORK_MAX_PX} px")
+    return None
+
+
+def check_artwork(c: _Adds, feed: FeedSettings | None, cover: Path | None, key: Key) -> FeedSettings | None:
+    """The feed with its local artwork resolved (given `image:` file, else the book's cover) and
+    checked (PNG/JPEG via `check_cover`, then the size rule). `cover` was checked already."""
+    from .resolve import check_cover
+
+    if feed is None or feed.image_url is not None:
+        return feed
+    if feed.image_file is None and cover is None:
+        c.add((*key, "feed", "image"), "Apple Podcasts needs artwork: give `image:` (a URL or a file) or the book a "
+                                       "`cover:`")
+        return feed
+    art = (feed.image_file or cover or Path()).resolve()
+    where = (*key, "feed", "image") if feed.image_file is not None else (*key, "cover")
+    why = check_cover(art) if feed.image_file is not None else None
+    if why:
+        c.add(where, f"{art.name}: {why}")
+    elif why := artwork_problem(art):
+        c.add(where, why)
+    return replace(feed, image_file=art)

@@ -1,0 +1,98 @@
+"""A book's text outputs beside its audio: captions (WebVTT, SRT), JSON chapters, the podcast feed
+and its artwork. Names and recipes only; `narrate.package.transcripts` and `.feed` write them.
+
+Output ids: `vtt-NNN`, `srt-NNN`, `json-NNN` per chapter file (when the book has `chapters`),
+`vtt`, `srt`, `json` for the whole book (when it has `mp3` or `m4b`), `feed`, and `artwork` for a
+local artwork file. Each recipe covers the audio its timings come from (the chapter's or the
+book's recipe), the written text, and the settings; so an unchanged book rewrites none of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ManifestError, Problem
+from ..errors import shown as show
+from ..fsutil import sha256_file
+from ..manifest.publishing import parse_date
+
+if TYPE_CHECKING:
+    from .books import BookJob
+
+EXTRAS_VERSION = "1"
+EXTENSIONS = {"vtt": ".vtt", "srt": ".srt", "json": ".chapters.json"}
+FORMAT_IDS = {"vtt": "vtt", "srt": "srt", "chapters": "json"}
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def episode_date(front: dict[str, Any], fallback: datetime | None) -> datetime | None:
+    """An episode's publication date: front matter `date:` (or `pubDate:`), else the feed's `date:`."""
+    for name in ("date", "pubDate"):
+        if name in front:
+            return parse_date(front[name])
+    return fallback
+
+
+def name_extras(job: BookJob) -> None:
+    """Add the book's transcript and feed outputs (paths and recipes) to `job`, and fold them into
+    `job.recipe`. Raises ManifestError for a feed episode without a publication date."""
+    book = job.book
+    t, feed = book.transcripts, book.feed
+    if t is None and feed is None:
+        return
+    # The artwork's bytes enter the feed's recipe below; its absolute path must not (a checkout moved to
+    # another folder, as in CI, would otherwise make every book stale).
+    settings = repr((t, replace(feed, image_file=None) if feed else None))
+    ids = [FORMAT_IDS[f] for f in (t.formats if t else ())]
+    if "chapters" in book.formats:
+        for i, ch in enumerate(job.chapters, 1):
+            stem = Path(job.outputs[f"chapter-{i:03d}"]).name.removesuffix(".mp3")
+            for oid in ids:
+                job.outputs[f"{oid}-{i:03d}"] = f"{job.prefix}/{stem}{EXTENSIONS[oid]}"
+                job.recipes[f"{oid}-{i:03d}"] = _digest(EXTRAS_VERSION, oid, settings, job.recipes[f"chapter-{i:03d}"],
+                                                        *ch.written_texts())
+    whole = "mp3" in book.formats or "m4b" in book.formats
+    written = [text for ch in job.chapters for text in (ch.title, *ch.written_texts(), "\x1e")]
+    for oid in ids if whole else ():
+        job.outputs[oid] = f"{job.prefix}/{book.name}{EXTENSIONS[oid]}"
+        job.recipes[oid] = _digest(EXTRAS_VERSION, oid, settings, job.recipe, *written)
+    if feed is not None:
+        _check_dates(job)
+        fronts = [repr(sorted((k, str(v)) for k, v in ch.front.items())) for ch in job.chapters]
+        art = sha256_file(feed.image_file) if feed.image_file else ""
+        job.outputs["feed"] = f"{job.prefix}/{feed.file}"
+        job.recipes["feed"] = _digest(EXTRAS_VERSION, "feed", settings, job.recipe, art, *written, *fronts)
+        if feed.image_file is not None:
+            job.outputs["artwork"] = f"{job.prefix}/{artwork_name(feed.image_file)}"
+            job.recipes["artwork"] = _digest(EXTRAS_VERSION, "artwork", art)
+    job.recipe = _digest(job.recipe, *(f"{oid}={job.recipes[oid]}" for oid in sorted(job.recipes)))
+
+
+def artwork_name(path: Path) -> str:
+    """The artwork's name beside the feed: cover.png / cover.jpg (one fixed name, whatever the source is called)."""
+    return "cover.png" if path.suffix.lower() == ".png" else "cover.jpg"
+
+
+def _check_dates(job: BookJob) -> None:
+    feed = job.book.feed
+    assert feed is not None
+    if feed.episodes == "book":
+        if feed.date is None and episode_date(job.chapters[0].front if job.chapters else {}, None) is None:
+            raise ManifestError([Problem(show(str(job.book.output)), None, f"books.{job.book.name}.feed.date",
+                                         "the book's episode needs a publication date: set feed.date (ISO 8601)")])
+        return
+    problems = []
+    for ch in job.chapters:
+        if episode_date(ch.front, feed.date) is None:
+            why = "unreadable `date:` in the front matter" if "date" in ch.front else "no `date:` in the front matter"
+            problems.append(Problem(show(str(ch.source)), 1, f"books.{job.book.name}.feed",
+                                    f"{why}; a feed episode needs an ISO 8601 publication date (or set feed.date)"))
+    if problems:
+        raise ManifestError(problems)

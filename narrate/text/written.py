@@ -1,0 +1,44 @@
+"""The written text of each unit a chapter is assembled from, for transcripts (DESIGN.md invariant 12).
+
+`chapter_units` splits the *spoken* text (after the lexicon and, for the embedded engine, number
+normalisation). Captions must show what the author wrote, so each block is split a second time
+without the lexicon or normalisation, and the two splits are paired one to one. Where a respelling
+moved a sentence boundary (the counts differ), the block's written text goes to its first unit and
+the others continue that cue: a caption never shows a respelling, and never a wrong sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .chapter import chapter_units
+from .lexicon import Lexicon
+from .markdown import SpeakableDoc
+from .sentences import segment_paragraph
+
+
+@dataclass(frozen=True)
+class WrittenUnit:
+    """One unit's written text; `text` is None where the unit continues the previous cue.
+    `heading` is the level (1-6) of a heading block's first unit, else 0."""
+
+    text: str | None
+    heading: int = 0
+
+
+def written_units(doc: SpeakableDoc, max_chars: int, language: str, lexicon: Lexicon | None,
+                  spoken: bool = False) -> list[WrittenUnit]:
+    """One WrittenUnit per unit of `chapter_units(doc, ...)` (same arguments), in the same order."""
+    out: list[WrittenUnit] = []
+    for block in doc.blocks:
+        n = len(chapter_units(SpeakableDoc(None, [block]), max_chars, language, lexicon, spoken=spoken))
+        if n == 0:
+            continue
+        level = block.level if block.kind == "heading" else 0
+        written = [block.text.strip()] if block.kind == "notice" else segment_paragraph(block.text, max_chars, language)
+        if len(written) != n:
+            written = [" ".join(written)]
+        out.append(WrittenUnit(written[0], level))
+        out += [WrittenUnit(text) for text in written[1:]]
+        out += [WrittenUnit(None)] * (n - len(written))
+    return out
