@@ -59,6 +59,12 @@ def test_readme_yaml_example_validates(line, body, tmp_path):
         manifest.update(yaml.safe_load(body))
     elif _kind(body) == "manifest":
         manifest = yaml.safe_load(body)
+    for book in (manifest.get("books") or {}).values():  # an example's own article folder: one article
+        sources = book.get("sources")
+        if isinstance(sources, str) and not list(folder.glob(sources)):
+            article = folder / sources.replace("*", "01-first")
+            article.parent.mkdir(parents=True, exist_ok=True)
+            article.write_text("---\ntitle: First\ndate: 2024-05-01\n---\n\nA first article.\n")
     lexicon = body if _kind(body) == "lexicon" else LEXICON
     if isinstance(manifest.get("lexicon"), str):
         (folder / manifest["lexicon"]).write_text(lexicon, encoding="utf-8")
