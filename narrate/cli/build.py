@@ -160,6 +160,8 @@ def _print_plan(r: dict[str, Any], diff) -> None:
         echo(f"  budget: {r['budget_chars']:,} characters" + (" (over!)" if r["chars"] > r["budget_chars"] else ""))
     echo(f"  {len(r['outputs_to_write'])} outputs to write, {len(r['outputs_to_remove'])} to remove")
     _print_translations(r["translations"])
+    for w in r["warnings"]:  # consistency across languages, each fallback (narrate.manifest.advice)
+        click.echo(f"warning: {w}", err=True)
     echo(f"Plan: {len(diff.added)} to add, {len(diff.changed)} to change, {len(diff.removed)} to remove.")
 
 
@@ -190,6 +192,8 @@ def validate(ctx: Context, manifests: tuple[Path, ...]) -> None:
                 problems.extend(exc.problems)
                 continue
             _print_translations(translation_report(manifest))
+            for w in manifest.warnings:
+                click.echo(f"warning: {w}", err=True)
             n = sum(len(lib.prompts) for lib in manifest.libraries)
             click.echo(f"{path}: ok ({len(manifest.libraries)} libraries, {n} prompts, {len(manifest.books)} books)")
         if problems:

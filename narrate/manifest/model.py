@@ -37,6 +37,7 @@ ARCHIVE_FORMATS = ("tar.gz", "zip")
 MISSING_POLICIES = ("warn", "error", "fallback")
 # Platforms whose documented limits `narrate package` checks (see narrate.package.platforms).
 PLATFORMS = ("asterisk", "freeswitch", "connect", "genesys", "cisco", "twilio", "generic")
+MAX_NOTE_CHARS = 2000  # a note is a line or two for a person; past this it is a misplaced document
 PROVIDER_KINDS = ("espeak", "openai", "deepgram", "elevenlabs", "google", "azure")
 
 
@@ -162,6 +163,10 @@ class PromptSpec(PromptSettings):
 
     model_config = ConfigDict(extra="allow")
     __pydantic_extra__: dict[str, PromptLanguageEntry] = Field(init=False)
+    note: Omittable[StrictStr] = Field(
+        None, max_length=MAX_NOTE_CHARS,
+        description="a note for voice talents and translators (\"followed by a digit: keep the pitch open\"); shown in "
+                    "exports, review pages and transcripts, never spoken and never part of a segment key")
 
 
 PromptEntry = Annotated[Annotated[SpokenText, TEXT] | Annotated[PromptSpec, MAPPING],

@@ -56,6 +56,7 @@ class PromptText:
     settings: Settings
     line: int | None = None
     fallback_from: str | None = None  # language whose text was borrowed for a missing translation
+    note: str | None = None  # for voice talents and translators: shown, never spoken, never in a key
 
 
 @dataclass(frozen=True)

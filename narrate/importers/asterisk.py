@@ -1,0 +1,32 @@
+"""Asterisk's sound transcripts (core-sounds-<lang>.txt) -> a manifest."""
+
+from __future__ import annotations
+
+from .common import AUDIO_SUFFIX, Collector, ImportResult, default_voice, nothing_found, one_library
+
+
+def import_asterisk(text: str, *, source: str, library: str = "asterisk-sounds", language: str = "en-US",
+                    voice: str | None = None) -> ImportResult:
+    """`name: text` lines, `;` comments, in `language` (a BCP-47 tag); `voice` defaults to that
+    language's embedded voice. Raises ManifestError when no line is a prompt.
+
+    Asterisk installs a language's sounds under its bare code (sounds/en, sounds/fr), hence `path`.
+    """
+    found = Collector(asides=False)
+    # Split on "\n" only: splitlines() also breaks at \x0c or \u2028 and the line numbers would drift.
+    for number, raw in enumerate(text.lstrip("\ufeff").split("\n"), 1):
+        line = raw.strip()
+        if not line or line.startswith((";", "#")):
+            continue
+        name, sep, rest = line.partition(":")
+        name = AUDIO_SUFFIX.sub("", name.strip().strip("\"'").strip())
+        if not sep or not name:
+            found.skipped.append((f"line {number}", f"not a `name: text` line: {line[:60]!r}"))
+        elif any(c.isspace() for c in name):  # sound file names have no spaces: this is prose
+            found.skipped.append((f"line {number}", f"not a sound file name: {name[:60]!r}"))
+        else:
+            found.add(name, language, rest, number)
+    if not found.texts:
+        raise nothing_found(source, "`name: text` prompt", found.skipped)
+    languages = {language: {"voice": voice or default_voice(language), "path": language.split("-")[0]}}
+    return found.result(one_library(library, "asterisk", ["ulaw", "wav"], languages, found.prompts()))
