@@ -106,3 +106,17 @@ def test_validate_plan_and_build_print_the_warnings_and_succeed(tmp_path):
     assert [w.replace(str(tmp_path) + "/", "") for w in json.loads(plan.stdout)["warnings"]] == EXPECTED
     text_plan = narrate("plan", str(path), cwd=tmp_path)
     assert text_plan.returncode == 0 and text_plan.stderr.count("warning: ") == 5
+
+
+def test_compare_languages_false_silences_a_prompt_that_differs_on_purpose(tmp_path):
+    path = _path(tmp_path)
+    path.write_text(MANIFEST.replace("      menu:\n", "      menu:\n        compare_languages: false\n"), encoding="utf-8")
+    shown = [str(w).replace(str(tmp_path) + "/", "") for w in load_manifest(path).warnings]
+    assert [w for w in shown if ".prompts.menu" in w] == [] and len(shown) == len(EXPECTED) - 1
+
+
+def test_the_shipped_demo_validates_without_warnings():
+    from conftest import ROOT
+
+    demo = narrate("validate", str(ROOT / "manifests" / "demo.yaml"), cwd=ROOT)
+    assert demo.returncode == 0 and "warning" not in demo.stderr, demo.stderr

@@ -18,6 +18,9 @@ Pure: a resolved library in, located warnings out (never errors: a translator ma
   paste). East Asian wide characters count as WIDE_WEIGHT each: a Chinese or Japanese text takes
   about a third of the characters of its English (a rule of thumb of localisation practice).
 - Fallbacks: each prompt spoken with another language's text under `missing_translation: fallback`.
+
+A prompt whose languages differ on purpose (a language menu: "For English, press 1" / "Para
+español, oprima 2") says `compare_languages: false` and gets none of the first three.
 """
 
 from __future__ import annotations
@@ -126,6 +129,8 @@ def library_warnings(lib: Library, file: str) -> list[Problem]:
     problems: list[Problem] = []
     for name, by_lang in written.items():
         first = next(iter(by_lang.values()))
+        if not first.compare_languages:
+            continue
         for code, message in prompt_warnings({code: p.text for code, p in by_lang.items()}):
             where = f"libraries.{lib.name}.prompts.{name}" + (f".{code}" if code else "")
             problems.append(Problem(file, (by_lang[code] if code else first).line, where, message))

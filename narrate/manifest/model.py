@@ -167,6 +167,10 @@ class PromptSpec(PromptSettings):
         None, max_length=MAX_NOTE_CHARS,
         description="a note for voice talents and translators (\"followed by a digit: keep the pitch open\"); shown in "
                     "exports, review pages and transcripts, never spoken and never part of a segment key")
+    compare_languages: Omittable[StrictBool] = Field(
+        None, description="false: this prompt's languages say different things on purpose (a language menu: "
+                          "\"For English, press 1\" / \"Para español, oprima 2\"), so validate and plan do not "
+                          "compare their numbers, placeholders, texts and lengths (default true)")
 
 
 PromptEntry = Annotated[Annotated[SpokenText, TEXT] | Annotated[PromptSpec, MAPPING],
