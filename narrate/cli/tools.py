@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..errors import NarrateError, UsageError
+from ..errors import NarrateError, UsageError, shown
 from .app import Context, main, pass_ctx, run
 
 
@@ -40,10 +40,10 @@ def import_group() -> None:
 
 def _echo_import(result: Any) -> None:
     """What the importer left out and what it changed, on stderr: a reviewer reads both."""
-    for name, reason in result.skipped:
-        click.echo(f"skipped {name}: {reason}", err=True)
+    for name, reason in result.skipped:  # names come from the file: escaped, never printed raw
+        click.echo(shown(f"skipped {name}: {reason}"), err=True)
     for change in result.changed:
-        click.echo(f"changed {change}", err=True)
+        click.echo(shown(f"changed {change}"), err=True)
 
 
 def _import_command(kind: str, fn_name: str, library: str, language: str | None, language_help: str) -> None:
@@ -113,13 +113,13 @@ def import_csv(ctx: Context, file: Path, into: Path | None, library: str | None,
             return 0
         sheet = importers.read_sheet(text, **options)
         for name, reason in sheet.skipped:
-            click.echo(f"skipped {name}: {reason}", err=True)
+            click.echo(shown(f"skipped {name}: {reason}"), err=True)
         for header in sheet.ignored_columns:
-            click.echo(f"skipped column {header!r}: not a language tag, the name or the note", err=True)
+            click.echo(shown(f"skipped column {header!r}: not a language tag, the name or the note"), err=True)
         before = read_text_input(into, limit=MAX_MANIFEST_BYTES, display=str(into))
         merged = importers.merge_sheet(before, sheet, source=str(into), root=into.resolve().parent, library=library)
         for change in merged.changes:
-            click.echo(f"  {change}", err=True)
+            click.echo(shown(f"  {change}"), err=True)
         if merged.text != before:
             write_atomic(into.resolve(), merged.text.encode("utf-8"))
         click.echo(f"{into}: {merged.updated} texts or notes updated, {merged.added} prompts added, "

@@ -138,7 +138,8 @@ def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_col
 
     text = text.lstrip("\ufeff")
     sep = _delimiter(text, delimiter)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    # strict: an unclosed quote is an error, not the rest of the file swallowed into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     records: list[tuple[int, list[str]]] = []
     start = 1
     try:
