@@ -230,3 +230,16 @@ def test_cli_import_into_refuses_a_result_that_would_not_load_and_writes_nothing
     assert_clean_failure(done, 2, "ivr.yaml", "libraries.ivr.prompts.welcome.en-US",
                          "markup: line 1, column 1: break time 99s is over the 10 s maximum")
     assert snapshot(tmp_path) == before
+
+
+def test_libraries_sharing_prompts_through_an_alias_are_one_target(tmp_path):
+    text = MANIFEST.replace("    prompts:\n      welcome:", "    prompts: &shared\n      welcome:") + """\
+  copy:
+    output: out/copy
+    formats: [wav]
+    languages: {en-US: en-us, es-ES: es}
+    prompts: *shared
+"""
+    result = merge_sheet(text, read_sheet("name,en-US\ngoodbye,Bye now.\n", source="s.csv"), source="m.yaml", root=tmp_path)
+    assert result.changes == ["goodbye: 'Goodbye.' -> 'Bye now.'"]
+    assert "prompts: &shared\n" in result.text and "prompts: *shared\n" in result.text

@@ -100,3 +100,23 @@ def test_imported_voices_validate_with_the_embedded_engine(tmp_path):
     (tmp_path / "m.yaml").write_text(done.stdout, encoding="utf-8")
     valid = narrate("validate", "m.yaml", cwd=tmp_path)
     assert valid.returncode == 0, valid.stderr
+
+
+def test_asterisk_language_comes_from_the_transcript_name():
+    from narrate.importers import language_from_name
+
+    names = ("core-sounds-fr.txt", "core-sounds-en_GB.txt", "extra-sounds-es.txt", "CORE-SOUNDS-EN.TXT", "sounds.txt")
+    assert [language_from_name(n) for n in names] == ["fr-FR", "en-GB", "es-ES", "en-US", None]
+
+
+def test_cli_asterisk_french_transcript_gets_a_french_voice(tmp_path):
+    (tmp_path / "core-sounds-fr.txt").write_text("bonjour: Bonjour.\nvm-goodbye: Au revoir [bip].\n", encoding="utf-8")
+    done = narrate("-q", "import", "asterisk", "core-sounds-fr.txt", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lib = yaml.safe_load(done.stdout)["libraries"]["asterisk-sounds"]
+    assert lib["languages"] == {"fr-FR": {"voice": "fr-fr", "path": "fr"}}
+    assert lib["prompts"] == {"bonjour": "Bonjour.", "vm-goodbye": "Au revoir."}
+    assert done.stderr.splitlines() == ["changed vm-goodbye: 'Au revoir [bip].' -> 'Au revoir.' (line 2)"]
+    given = narrate("-q", "import", "asterisk", "core-sounds-fr.txt", "--language", "fr-CA", cwd=tmp_path)
+    assert yaml.safe_load(given.stdout)["libraries"]["asterisk-sounds"]["languages"] == {
+        "fr-CA": {"voice": "fr-ca", "path": "fr"}}

@@ -60,7 +60,10 @@ def _import_command(kind: str, fn_name: str, library: str, language: str | None,
 
         def go() -> int:
             text = importers.read_source(file)  # bounded; a FIFO or device is refused, never read
-            kwargs: dict[str, Any] = {"source": str(file), "library": library, "voice": voice, "language": language}
+            chosen = language
+            if kind == "asterisk" and chosen is None:  # core-sounds-fr.txt is French
+                chosen = importers.language_from_name(file.name) or "en-US"
+            kwargs: dict[str, Any] = {"source": str(file), "library": library, "voice": voice, "language": chosen}
             result = getattr(importers, fn_name)(text, **kwargs)
             if out is not None:
                 result.manifest["libraries"][library]["output"] = out
@@ -73,7 +76,8 @@ def _import_command(kind: str, fn_name: str, library: str, language: str | None,
     command.__doc__ = f"Import a {kind} prompt list FILE as a manifest."
 
 
-_import_command("asterisk", "import_asterisk", "asterisk-sounds", "en-US", "Language tag of the transcript.")
+_import_command("asterisk", "import_asterisk", "asterisk-sounds", None,
+                "Language tag of the transcript (default: from a core-sounds-<lang>.txt name, else en-US).")
 _import_command("freeswitch", "import_freeswitch", "freeswitch-sounds", None,
                 "Import only this language: its element (fr, pt_BR) or tag (fr-FR) (default: every language).")
 

@@ -10,11 +10,12 @@ open since 2015) and no other maintained Python library reads and writes it; a h
 XLIFF dialect would be a format nobody's tools have tested.
 """
 
-from .asterisk import import_asterisk
+from .asterisk import import_asterisk, language_from_name
 from .common import Change, ImportResult, default_voice, dump_manifest, read_source, spoken
 from .freeswitch import import_freeswitch
 from .merge import MergeResult, merge_sheet
 from .spreadsheet import Sheet, export_csv, import_csv, read_sheet
 
 __all__ = ["Change", "ImportResult", "MergeResult", "Sheet", "default_voice", "dump_manifest", "export_csv",
-           "import_asterisk", "import_csv", "import_freeswitch", "merge_sheet", "read_sheet", "read_source", "spoken"]
+           "import_asterisk", "import_csv", "import_freeswitch", "language_from_name", "merge_sheet", "read_sheet",
+           "read_source", "spoken"]

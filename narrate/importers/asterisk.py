@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from .common import AUDIO_SUFFIX, Collector, ImportResult, default_voice, nothing_found, one_library
+from .freeswitch import language_tag
+
+# Asterisk's sound packages name their transcripts core-sounds-<lang>.txt / extra-sounds-<lang>.txt
+# (core-sounds-fr.txt, core-sounds-en_GB.txt): the language of the file.
+_TRANSCRIPT_NAME = re.compile(r"(?:core|extra)-sounds-([a-z]{2,3}(?:_[A-Za-z]{2})?)\.txt$", re.IGNORECASE)
+
+
+def language_from_name(filename: str) -> str | None:
+    """The BCP-47 tag a transcript's name gives ("core-sounds-fr.txt" -> "fr-FR",
+    "core-sounds-en_GB.txt" -> "en-GB"), or None for another name."""
+    match = _TRANSCRIPT_NAME.search(filename)
+    if match is None:
+        return None
+    lang, _, region = match.group(1).partition("_")
+    return language_tag(lang.lower() + (f"_{region.upper()}" if region else ""))
 
 
 def import_asterisk(text: str, *, source: str, library: str = "asterisk-sounds", language: str = "en-US",

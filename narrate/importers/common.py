@@ -22,6 +22,8 @@ _BRACKETS = re.compile(r"\[[^\]]*\]|<[^>]*>")
 _PARENS = re.compile(r"\([^)]*\)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SPEAKABLE = re.compile(r"[^\W_]")  # a letter or digit: "...", "--" and "_" say nothing
+_GONE = "\x00"
+_BEFORE_STOP = re.compile(r"\s*\x00[\s\x00]*(?=[.,])")
 _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019"}
 # Sound file suffixes that name a format, not the prompt ("digits/7.wav" is the prompt "digits/7").
 AUDIO_SUFFIX = re.compile(r"\.(wav|wav16|gsm|ulaw|alaw|ul|al|ulw|alw|sln\d*|g722|g729|siren\d+|mp3|ogg)$",
@@ -59,10 +61,12 @@ def spoken(text: str, *, asides: bool = False) -> str:
     FreeSWITCH's phrase list transcribes spoken asides that way ("...wrong... (awkward!)" is the
     file ivr-terribly_wrong_awkward), so there a parenthesis is dropped only when nothing else is left.
     """
-    text = _BRACKETS.sub(" ", _CONTROL.sub(" ", text))
+    # Each direction becomes a marker (control characters are gone by then), so that the space it
+    # leaves before a full stop or comma goes too: "Au revoir [bip]." -> "Au revoir.", not "Au revoir .".
+    text = _BRACKETS.sub(_GONE, _CONTROL.sub(" ", text))
     if not asides or not SPEAKABLE.search(_PARENS.sub(" ", text)):
-        text = _PARENS.sub(" ", text)
-    text = " ".join(text.split())
+        text = _PARENS.sub(_GONE, text)
+    text = " ".join(_BEFORE_STOP.sub("", text).replace(_GONE, " ").split())
     if len(text) >= 2 and _QUOTES.get(text[0]) == text[-1] and text[0] not in text[1:-1]:
         text = text[1:-1].strip()
     return text

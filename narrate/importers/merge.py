@@ -67,7 +67,8 @@ def _choose_library(libraries: Any, wanted: str | None, sheet: Sheet, source: st
     names = {_fold(row.name) for row in sheet.rows}
     matching = [str(n) for n, lib in libraries.items()
                 if isinstance(lib, dict) and names & {_fold(str(k)) for k in (lib.get("prompts") or {})}]
-    if len(matching) == 1:
+    # One match, or several libraries sharing one prompts mapping through a YAML alias (`*prompts`).
+    if matching and len({id(libraries[n]["prompts"]) for n in matching}) == 1:
         return matching[0]
     raise UsageError(f"{source} has several libraries ({', '.join(map(str, libraries))})", hint="name one with --library")
 
