@@ -243,3 +243,17 @@ def test_libraries_sharing_prompts_through_an_alias_are_one_target(tmp_path):
     result = merge_sheet(text, read_sheet("name,en-US\ngoodbye,Bye now.\n", source="s.csv"), source="m.yaml", root=tmp_path)
     assert result.changes == ["goodbye: 'Goodbye.' -> 'Bye now.'"]
     assert "prompts: &shared\n" in result.text and "prompts: *shared\n" in result.text
+
+
+@pytest.mark.parametrize("style", [
+    "libraries:\n  ivr:\n    output: out\n    formats:\n      - ulaw\n      - wav\n",
+    "libraries:\n  ivr:\n    output: out\n    formats:\n    - ulaw\n    - wav\n",
+    "libraries:\n    ivr:\n        output: out\n        formats:\n            - ulaw\n            - wav\n",
+])
+def test_the_files_own_indentation_is_kept(tmp_path, style):
+    pad = " " * (style.index("ivr") - style.index("libraries:\n") - len("libraries:\n"))
+    body = (f"{pad * 2}languages: {{en-US: en-us}}  # one language\n{pad * 2}prompts:\n"
+            f"{pad * 3}hello: Hello.\n{pad * 3}bye: Bye.\n")
+    text = "version: 1\n" + style + body
+    result = merge_sheet(text, read_sheet("name,en-US\nbye,Goodbye.\n", source="s.csv"), source="m.yaml", root=tmp_path)
+    assert result.text == text.replace("bye: Bye.", "bye: Goodbye.")

@@ -10,6 +10,7 @@ language with its embedded voice. The result is validated before it may be writt
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,6 +147,30 @@ class _Merger:
         self.result.added += 1
 
 
+_KEY_LINE = re.compile(r"^( *)[^\s#-][^#]*:(?:\s|$)")
+_ITEM_LINE = re.compile(r"^( *)- ")
+
+
+def guess_indent(text: str) -> tuple[int, int]:
+    """(mapping indent, offset of a block sequence's dash under its key) as the file writes them,
+    from its first nested key and first block sequence item; (2, 0) when it has none. Cheap, where
+    ruamel's load_yaml_guess_indent parses the whole document a second time (7 s for 10,000 prompts)."""
+    indent, offset = 0, -1
+    previous = None  # indentation of the last key line
+    for line in text.splitlines():
+        key, item = _KEY_LINE.match(line), _ITEM_LINE.match(line)
+        if item and offset < 0 and previous is not None:
+            offset = max(0, len(item.group(1)) - previous)
+        if key:
+            width = len(key.group(1))
+            if width and not indent:
+                indent = width
+            previous = width
+        if indent and offset >= 0:
+            break
+    return indent or 2, max(offset, 0)
+
+
 def merge_sheet(yaml_text: str, sheet: Sheet, *, source: str, root: Path, library: str | None = None) -> MergeResult:
     """The manifest text `yaml_text` (named `source`, in folder `root`) with the sheet's texts and
     notes merged into `library` (or the one library whose prompts the sheet names). The result is
@@ -153,7 +178,6 @@ def merge_sheet(yaml_text: str, sheet: Sheet, *, source: str, root: Path, librar
     written by this function). UsageError for an unknown or ambiguous library."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
-    from ruamel.yaml.util import load_yaml_guess_indent
 
     from ..manifest import load_yaml_text, validate
 
@@ -161,9 +185,9 @@ def merge_sheet(yaml_text: str, sheet: Sheet, *, source: str, root: Path, librar
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True  # 'Please hold.' stays single-quoted
     yaml.width = 1_000_000  # one line per text, as written
+    indent, offset = guess_indent(yaml_text)  # the file's own indentation
+    yaml.indent(mapping=indent, sequence=offset + 2, offset=offset)  # "- " then the item
     try:
-        _, indent, block_seq_indent = load_yaml_guess_indent(yaml_text)  # the file's own indentation
-        yaml.indent(mapping=indent or 2, sequence=indent or 2, offset=block_seq_indent or 0)
         data = yaml.load(yaml_text)
     except YAMLError as exc:
         raise ManifestError([Problem(source, None, "", f"cannot edit this YAML: {exc}")]) from None

@@ -47,46 +47,73 @@ _NUMBER = re.compile(r"\d{1,3}(?:[,.\u00a0\u202f' ]\d{3})+(?!\d)|\d+")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+_DIGIT = re.compile(r"\d")
+_SIGIL = re.compile(r"[{%$]")
+
+
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # a decimal digit of another script: ٥ ५ ５
+
+
 def _ascii_digits(text: str) -> str:
-    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+    return _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), text)
+
+
+def _unmarked(text: str) -> str:
+    return _MARKUP.sub(" ", text) if "<" in text else text
+
+
+def _placeholder_list(text: str) -> tuple[str, ...]:
+    return tuple(sorted(_PLACEHOLDER.findall(_unmarked(text)))) if _SIGIL.search(text) else ()
+
+
+def _number_list(text: str) -> tuple[int, ...]:
+    if not _DIGIT.search(text):
+        return ()
+    plain = _unmarked(text)
+    if _SIGIL.search(plain):
+        plain = _PLACEHOLDER.sub(" ", plain)
+    return tuple(sorted(int(re.sub(r"\D", "", m)) for m in _NUMBER.findall(_ascii_digits(plain))))
 
 
 def placeholders(text: str) -> Counter[str]:
     """The template placeholders of a text, counted: "{n} of {m}" -> {"{n}": 1, "{m}": 1}."""
-    return Counter(_PLACEHOLDER.findall(_MARKUP.sub(" ", text)))
+    return Counter(_placeholder_list(text))
 
 
 def numbers(text: str) -> Counter[int]:
     """The numbers a text writes in digits, as values: "Press ٥ or 1,000" -> {5: 1, 1000: 1}."""
-    plain = _PLACEHOLDER.sub(" ", _MARKUP.sub(" ", text))
-    return Counter(int(re.sub(r"\D", "", m)) for m in _NUMBER.findall(_ascii_digits(plain)))
+    return Counter(_number_list(text))
 
 
 def weighted_length(text: str) -> int:
     """Characters of the words said (markup left out), wide East Asian characters counted WIDE_WEIGHT times."""
-    plain = " ".join(_MARKUP.sub(" ", text).split())
-    return sum(WIDE_WEIGHT if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in plain)
+    plain = " ".join(_unmarked(text).split())
+    if plain.isascii():
+        return len(plain)
+    # U+1100 is the first wide character (Hangul Jamo): below it nothing is wide.
+    wide = sum(1 for ch in plain if ch >= "\u1100" and unicodedata.east_asian_width(ch) in "WF")
+    return len(plain) + (WIDE_WEIGHT - 1) * wide
 
 
 def _folded(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", _MARKUP.sub(" ", text)).casefold().split())
+    return " ".join(_unmarked(text).casefold().split())
+
+
+def _sentence(folded: str) -> bool:
+    words = _WORD.findall(folded)
+    return len(words) >= MIN_UNTRANSLATED_WORDS and sum(map(len, words)) >= MIN_UNTRANSLATED_LETTERS
 
 
 def _primary(tag: str) -> str:
     return tag.replace("_", "-").split("-")[0].casefold()
 
 
-def _groups(values: dict[str, Any], show: Any) -> str:
-    """"5 in en-US; 6 in es-ES, fr-FR": languages grouped by equal value, in manifest order."""
+def _groups(values: dict[str, tuple[Any, ...]]) -> str:
+    """"5 in en-US; 6 in es-ES, fr-FR": languages grouped by equal values, in manifest order."""
     by_value: dict[str, list[str]] = {}
     for code, value in values.items():
-        by_value.setdefault(show(value), []).append(code)
+        by_value.setdefault(", ".join(map(str, value)) or "none", []).append(code)
     return "; ".join(f"{shown} in {', '.join(codes)}" for shown, codes in by_value.items())
-
-
-def _show_counter(counter: Counter[Any]) -> str:
-    items = sorted(counter.elements(), key=lambda v: (isinstance(v, str), v))
-    return ", ".join(map(str, items)) or "none"
 
 
 def prompt_warnings(texts: dict[str, str]) -> list[tuple[str | None, str]]:
@@ -94,22 +121,18 @@ def prompt_warnings(texts: dict[str, str]) -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
     if len(texts) < 2:
         return out
-    counted = {code: numbers(t) for code, t in texts.items()}
-    if len({tuple(sorted(c.items())) for c in counted.values()}) > 1:
-        out.append((None, f"the languages disagree on numbers: {_groups(counted, _show_counter)}"))
-    marks = {code: placeholders(t) for code, t in texts.items()}
-    if len({tuple(sorted(c.items())) for c in marks.values()}) > 1:
-        out.append((None, f"the languages disagree on placeholders: {_groups(marks, _show_counter)}"))
+    counted = {code: _number_list(t) for code, t in texts.items()}
+    if len(set(counted.values())) > 1:
+        out.append((None, f"the languages disagree on numbers: {_groups(counted)}"))
+    marks = {code: _placeholder_list(t) for code, t in texts.items()}
+    if len(set(marks.values())) > 1:
+        out.append((None, f"the languages disagree on placeholders: {_groups(marks)}"))
     seen: dict[str, str] = {}
     for code, text in texts.items():
         folded = _folded(text)
-        letters = sum(len(w) for w in _WORD.findall(folded))
-        if len(_WORD.findall(folded)) < MIN_UNTRANSLATED_WORDS or letters < MIN_UNTRANSLATED_LETTERS:
-            continue
-        other = seen.get(folded)
-        if other is not None and _primary(other) != _primary(code):
+        other = seen.setdefault(folded, code)
+        if other != code and _primary(other) != _primary(code) and _sentence(folded):
             out.append((code, f"same text as {other}: untranslated?"))
-        seen.setdefault(folded, code)
     lengths = {code: weighted_length(t) for code, t in texts.items()}
     for code, n in lengths.items():
         longest_other = max(v for c, v in lengths.items() if c != code)
