@@ -116,3 +116,11 @@ def test_export_guards_formulas_and_an_invalid_manifest_is_located(tmp_path):
     path.write_text(MANIFEST.replace("formats: [wav]", "formats: [nope]"), encoding="utf-8")
     bad = narrate("export", "csv", str(path), cwd=tmp_path, timeout=60)
     assert_clean_failure(bad, 2, "m.yaml:5: libraries.ivr.formats")
+
+
+def test_a_bad_delimiter_is_a_usage_error(tmp_path):
+    _, csv_path = _setup(tmp_path, "name,en-US\nwelcome,Hi.\n")
+    done = narrate("import", "csv", str(csv_path), "--delimiter", ";;", cwd=tmp_path, timeout=60)
+    assert_clean_failure(done, 2, "a delimiter is one character (or `tab`), not ';;'")
+    tab = narrate("import", "csv", str(csv_path), "--delimiter", "tab", cwd=tmp_path, timeout=60)
+    assert_clean_failure(tab, 2, "sheet.csv:1: no language column")  # the whole line is one column

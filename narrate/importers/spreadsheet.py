@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ManifestError, Problem
+from ..errors import ManifestError, Problem, UsageError
 from .common import AUDIO_SUFFIX, ImportResult, Skipped, default_voice, one_library
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def _delimiter(text: str, given: str | None) -> str:
         if given in ("tab", "\\t"):
             return "\t"
         if len(given) != 1 or given in "\"\r\n":
-            raise ManifestError([Problem("--delimiter", None, "", f"a delimiter is one character, not {given!r}")])
+            raise UsageError(f"a delimiter is one character (or `tab`), not {given!r}")
         return given
     try:
         return csv.Sniffer().sniff(text[:SNIFF_CHARS], delimiters=DELIMITERS).delimiter
@@ -218,8 +218,6 @@ def import_csv(text: str, *, source: str, library: str = "prompts", delimiter: s
 
 def pick_library(manifest: Manifest, name: str | None) -> Library:
     """The library `name`, or the manifest's only one. Raises UsageError otherwise."""
-    from ..errors import UsageError
-
     names = [lib.name for lib in manifest.libraries]
     if name is None and len(names) == 1:
         return manifest.libraries[0]
