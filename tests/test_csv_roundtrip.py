@@ -257,3 +257,21 @@ def test_the_files_own_indentation_is_kept(tmp_path, style):
     text = "version: 1\n" + style + body
     result = merge_sheet(text, read_sheet("name,en-US\nbye,Goodbye.\n", source="s.csv"), source="m.yaml", root=tmp_path)
     assert result.text == text.replace("bye: Bye.", "bye: Goodbye.")
+
+
+def test_cli_import_csv_prints_a_manifest_that_validates(tmp_path):
+    import yaml
+
+    (tmp_path / "sheet.csv").write_text("key;fr-FR;de-DE;comment;owner\nbonjour;Bonjour.;Hallo.;friendly;ana\n"
+                                        "menu;Tapez 1.;Drücken Sie 1.;;bo\n", encoding="utf-8")
+    done = narrate("-q", "import", "csv", "sheet.csv", "--library", "shop", "--output", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == ["skipped column 'owner': not a language tag, the name or the note: ignored"]
+    assert yaml.safe_load(done.stdout)["libraries"]["shop"] == {
+        "output": "out", "layout": "asterisk", "formats": ["ulaw", "wav"],
+        "languages": {"fr-FR": {"voice": "fr-fr"}, "de-DE": {"voice": "de-de"}},
+        "prompts": {"bonjour": {"fr-FR": "Bonjour.", "de-DE": "Hallo.", "note": "friendly"},
+                    "menu": {"fr-FR": "Tapez 1.", "de-DE": "Drücken Sie 1."}}}
+    (tmp_path / "m.yaml").write_text(done.stdout, encoding="utf-8")
+    valid = narrate("validate", "m.yaml", cwd=tmp_path)
+    assert valid.returncode == 0, valid.stderr
