@@ -154,9 +154,12 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     for name in gone_books:
         del pb.lock.books[name]
     gone += gone_books
-    # A no-op build (nothing rendered, nothing removed) leaves index and lock as they are, unread.
+    # A no-op build (nothing rendered, nothing removed) leaves the lock as it is. The index is written
+    # if its bytes differ: notes and fallbacks are in index.json and in no recipe, so an edited note
+    # rewrites the index alone (unchanged inputs never get here: outcome.noop_report answers first).
     missing_index = any(not (lib.output / "index.json").exists() for lib in manifest.libraries)
-    if pb.stale or pb.stale_books or pb.orphans or gone or missing_index or not pb.lock.path.exists():
+    changed = pb.stale or pb.stale_books or pb.orphans or gone or missing_index or not pb.lock.path.exists()
+    if manifest.libraries:
         for lib in manifest.libraries:
             try:
                 _write_index(pb, lib)
@@ -165,6 +168,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
                     report.errors.append(f"libraries.{lib.name}: cannot write index.json: {exc.strerror or exc}")
             except NarrateError as exc:  # OutputPathError
                 report.errors.append(f"libraries.{lib.name}: {exc}")
+    if changed:
         try:
             pb.lock.save()
         except OSError as exc:
@@ -358,6 +362,7 @@ def _check_writable(pb: PlannedBuild, guard: Any) -> None:
 def _write_index(pb: PlannedBuild, lib: Library) -> None:
     """index.json: one row per file, for deploy scripts and reviewers."""
     prefix = manifest_relative(pb.manifest, lib.output)
+    written = {(p.name, p.language): p for p in lib.prompts}  # notes and fallbacks: shown, never keyed
     rows = []
     for job in pb.plan.jobs:
         if job.library != lib.name:
@@ -371,6 +376,11 @@ def _write_index(pb: PlannedBuild, lib: Library) -> None:
                 row = {"name": job.name, "language": job.language, "text": job.record}
                 if job.spoken is not None:  # the lexicon or normaliser changed it (DESIGN.md 2.12)
                     row["spoken"] = job.spoken
+                source = written.get((job.name, job.language))
+                if source is not None and source.note:
+                    row["note"] = source.note
+                if source is not None and source.fallback_from:
+                    row["fallback_from"] = source.fallback_from
                 rows.append({**row, "file": rec["file"][len(prefix) + 1:], "format": out.format,
                              "duration": rec["duration"], "sha256": rec["sha256"]})
     rows.sort(key=lambda r: (r["name"], r["language"], r["format"]))

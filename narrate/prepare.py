@@ -185,7 +185,9 @@ def plan_report(pb: PlannedBuild, max_chars: int | None = None, *,
         "removed": [i for i, _ in diff.removed], "unchanged": diff.unchanged,
         "outputs_to_write": sorted(o.path for j in pb.stale for o in j.outputs),
         "outputs_to_remove": pb.orphans, "translations": translation_report(manifest),
-        "warnings": [str(w) for w in manifest.warnings]}
+        "warnings": [str(w) for w in manifest.warnings],
+        "fallbacks": [{"library": lib.name, "prompt": p.name, "language": p.language, "text_from": p.fallback_from}
+                      for lib in manifest.libraries for p in lib.prompts if p.fallback_from]}
     return report, diff, spend.over_budget
 
 

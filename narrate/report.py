@@ -90,6 +90,7 @@ def review_rows(manifest: Manifest, lock: LockFile, out_path: Path) -> list[dict
     def owned(path: Path) -> bool:  # the lock is untrusted: never read what is not an output (/dev/zero...)
         return regular_file_inside(path, folders)
 
+    written = {(lib.name, p.language, p.name): p for lib in manifest.libraries for p in lib.prompts}
     rows = []
     for job_id, entry in sorted(lock.prompts.items()):
         library, language, name = job_id.split("/", 2)
@@ -111,7 +112,9 @@ def review_rows(manifest: Manifest, lock: LockFile, out_path: Path) -> list[dict
         rows.append({"kind": library, "name": name, "language": language, "text": entry.get("text", ""),
                      "spoken": spoken if isinstance(spoken, str) else None,
                      "duration": outputs[fmt]["duration"], "level": _level(pcm),
-                     "src": os.path.relpath(playable, out_path.parent), "files": sorted(outputs)})
+                     "src": os.path.relpath(playable, out_path.parent), "files": sorted(outputs),
+                     "note": getattr(written.get((library, language, name)), "note", None),
+                     "fallback_from": getattr(written.get((library, language, name)), "fallback_from", None)})
     languages = {book.name: book.language for book in manifest.books}
     for book_name, entry in sorted(lock.books.items()):
         outputs = entry.get("outputs", {})
@@ -134,9 +137,10 @@ _PAGE = """<!doctype html>
 body{{font:15px/1.4 system-ui,sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;width:100%}}
 td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top}} th{{background:#f4f4f4}}
 .num{{text-align:right;white-space:nowrap}} audio{{width:260px}} .said{{color:#555}}
+.note{{color:#555;font-size:90%}} .fallback{{color:#a40;font-size:90%}}
 </style></head><body>
 <h1>narrate review: {title}</h1>
-<p>{count} recordings. Levels are active speech levels in dBov (ITU-T P.56 style; 0 dBov = full-scale square wave).</p>
+<p>{count} recordings{fallbacks}. Levels are active speech levels in dBov (ITU-T P.56 style; 0 dBov = full-scale square wave).</p>
 <table><thead><tr><th>target</th><th>name</th><th>language</th><th>text</th><th class="num">seconds</th>
 <th class="num">level</th><th>listen</th><th>said (where it differs from the text)</th></tr></thead><tbody>
 {rows}
@@ -169,6 +173,18 @@ def _said(row: dict[str, Any]) -> str:
         if spoken else "<td></td>"
 
 
+def _text_cell(row: dict[str, Any]) -> str:
+    """The written text, then the prompt's note and, for a fallback, whose text is said."""
+    esc = html.escape
+    cell = f"<td lang=\"{esc(row['language'], quote=True)}\">{esc(row['text'])}"
+    if row.get("fallback_from"):
+        cell += (f'<div class="fallback" lang="en">fallback: no {esc(row["language"])} text, the '
+                 f'{esc(row["fallback_from"])} text said with the {esc(row["language"])} voice</div>')
+    if row.get("note"):
+        cell += f'<div class="note" lang="">note: {esc(row["note"])}</div>'
+    return cell + "</td>"
+
+
 def write_html_report(manifest: Manifest, out_path: Path) -> int:
     """Write the review page at `out_path` (and WAV previews in `report-audio/` beside it); its
     folder is the page's output folder: nothing is written through a link that leaves it.
@@ -180,11 +196,13 @@ def write_html_report(manifest: Manifest, out_path: Path) -> int:
     esc = html.escape
     body = "\n".join(
         f"<tr><td>{esc(r['kind'])}</td><td>{esc(r['name'])}</td><td>{esc(r['language'])}</td>"
-        f"<td lang=\"{esc(r['language'], quote=True)}\">{esc(r['text'])}</td><td class=\"num\">{r['duration']:.2f}</td>"
+        f"{_text_cell(r)}<td class=\"num\">{r['duration']:.2f}</td>"
         f"<td class=\"num\">{'' if r['level'] is None else r['level']}</td>"
         f"<td><audio controls preload=\"metadata\" src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\"></audio></td>"
         f"{_said(r)}</tr>"
         for r in rows)
-    page = _PAGE.format(title=esc(manifest.path.name), count=len(rows), rows=body)
+    fell_back = sum(1 for r in rows if r.get("fallback_from"))
+    page = _PAGE.format(title=esc(manifest.path.name), count=len(rows), rows=body,
+                        fallbacks=f", {fell_back} of them fallbacks (another language's text)" if fell_back else "")
     write_if_changed(out_path, page.encode("utf-8"), within=out_path.parent)
     return len(rows)

@@ -105,7 +105,7 @@ def test_freeswitch_small_file_exactly():
     result = import_freeswitch(MINI_PHRASES.read_text(), source=str(MINI_PHRASES), library="fs", voice="en-gb")
     assert result.manifest == {"version": 1, "libraries": {"fs": {
         "output": "../output/fs", "layout": "freeswitch", "formats": ["wav", "wav16"],
-        "languages": {"en-US": {"voice": "en-gb", "path": "en"}, "pt-BR": {"path": "pt_BR"}},
+        "languages": {"en-US": {"voice": "en-gb", "path": "en"}, "pt-BR": {"voice": "pt-br", "path": "pt_BR"}},
         "prompts": {
             "digits/7": {"en-US": "Seven", "pt-BR": "Sete"},
             "digits/8": {"en-US": "Eight"},
@@ -137,14 +137,24 @@ def test_freeswitch_corpus_imports_every_prompt():
     lib = result.manifest["libraries"]["freeswitch-sounds"]
     prompts = lib["prompts"]
     assert text.count("<prompt ") == 1229
-    # One file name appears twice in `directory` (a re-recording): 1,228 prompts, one skip.
-    assert len(prompts) == 1228
-    assert result.skipped == [("directory/dir-for_next", "duplicate of line 310: the later one wins (line 317)")]
+    # One file name appears twice in `directory` (a re-recording), and five conference entries are
+    # tones or music (phrase="NULL"): 1,223 prompts, six skips.
+    assert len(prompts) == 1223
+    sound = 'record or copy that sound itself'
+    assert result.skipped == [
+        ("directory/dir-for_next", "duplicate of line 310: the later one wins (line 317)"),
+        ("conference/conf-ack", f'a tone (phrase="NULL"), not speech: {sound} (line 327)'),
+        ("conference/conf-nack", f'a tone (phrase="NULL"), not speech: {sound} (line 328)'),
+        ("conference/conf-perpetual", f'a music (phrase="NULL"), not speech: {sound} (line 332)'),
+        ("conference/conf-enter", f'a tone (phrase="NULL"), not speech: {sound} (line 333)'),
+        ("conference/conf-exit", f'a tone (phrase="NULL"), not speech: {sound} (line 334)'),
+    ]
+    assert not any(t.strip().casefold() == "null" for t in prompts.values())
     per_category: dict[str, int] = {}
     for name in prompts:
         per_category[name.split("/")[0]] = per_category.get(name.split("/")[0], 0) + 1
     assert per_category == {"ascii": 58, "phonetic-ascii": 30, "digits": 57, "currency": 9, "time": 33,
-                            "voicemail": 96, "directory": 25, "conference": 37, "ivr": 324, "misc": 40,
+                            "voicemail": 96, "directory": 25, "conference": 32, "ivr": 324, "misc": 40,
                             "base256": 519}
     assert prompts["ascii/35"] == "Pound" and prompts["phonetic-ascii/97"] != prompts["ascii/97"]
     assert prompts["ivr/ivr-terribly_wrong_awkward"].endswith("(awkward!)")
@@ -161,7 +171,7 @@ def test_dump_round_trips_and_keeps_each_text_on_one_line():
         "output", "layout", "formats", "languages", "prompts"]  # not sorted
     lines = dumped.splitlines()
     prompt_lines = lines[lines.index("    prompts:") + 1:]
-    assert len(prompt_lines) == 1228  # the 198-character phrase is not folded onto a second line
+    assert len(prompt_lines) == 1223  # the 198-character phrase is not folded onto a second line
     assert "t: España" in dump_manifest({"t": "España"})  # UTF-8 kept, not escaped
 
 
@@ -205,7 +215,8 @@ def test_broken_or_empty_xml_names_file_and_line():
 
 def test_importing_the_module_loads_no_parser_or_heavy_library():
     code = ("import sys, narrate.importers; "
-            "print(sorted(m for m in ('yaml', 'numpy', 'xml.parsers.expat', 'narrate.manifest', 'httpx', 'click')"
+            "print(sorted(m for m in ('yaml', 'numpy', 'xml.parsers.expat', 'narrate.manifest', 'httpx', 'click',"
+            " 'ruamel', 'ruamel.yaml')"
             " if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -223,14 +234,16 @@ def test_cli_imports_and_builds_the_whole_freeswitch_corpus(tmp_path):
     imported = cli("import", "freeswitch", str(PHRASES), "--output", "out", cwd=tmp_path)
     assert imported.returncode == 0, imported.stderr
     assert "skipped directory/dir-for_next: duplicate of line 310" in imported.stderr
+    assert 'skipped conference/conf-perpetual: a music (phrase="NULL")' in imported.stderr
     manifest = tmp_path / "phrases.yaml"
     manifest.write_text(imported.stdout)
     built = cli("build", "--json", str(manifest), cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     report = json.loads(built.stdout)
-    assert report["errors"] == [] and report["outputs_written"] == 2 * 1228
+    assert report["errors"] == [] and report["outputs_written"] == 2 * 1223
     index = json.loads((tmp_path / "out" / "index.json").read_text())
-    assert len(index["prompts"]) == 2 * 1228
+    assert len(index["prompts"]) == 2 * 1223
+    assert not any(r["name"].startswith(("conference/conf-ack", "conference/conf-perpetual")) for r in index["prompts"])
     sample = next(r for r in index["prompts"] if r["name"] == "ivr/ivr-welcome_to_freeswitch" and r["format"] == "wav")
     assert sample["file"] == "en/ivr/8000/ivr-welcome_to_freeswitch.wav"
     again = cli("build", "--json", str(manifest), cwd=tmp_path)

@@ -164,6 +164,8 @@ def _print_plan(r: dict[str, Any], diff) -> None:
         echo(f"  budget: {counted(r['budget_chars'], 'character', thousands=True)}{over}")
     echo(f"  {counted(len(r['outputs_to_write']), 'output')} to write, {len(r['outputs_to_remove'])} to remove")
     _print_translations(r["translations"])
+    for w in r["warnings"]:  # consistency across languages, each fallback (narrate.manifest.advice)
+        click.echo(f"warning: {w}", err=True)
     echo(f"Plan: {len(diff.added)} to add, {len(diff.changed)} to change, {len(diff.removed)} to remove.")
 
 
@@ -219,6 +221,8 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
                 problems.extend(exc.problems)
                 continue
             _print_translations(translation_report(manifest))
+            for w in manifest.warnings:
+                click.echo(f"warning: {w}", err=True)
             n = sum(len(lib.prompts) for lib in manifest.libraries)
             click.echo(f"{path}: ok ({counted(len(manifest.libraries), 'library')}, {counted(n, 'prompt')}, "
                        f"{counted(len(manifest.books), 'book')})")

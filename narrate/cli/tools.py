@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..errors import UsageError
+from ..errors import UsageError, shown
 from .app import Context, main, pass_ctx, run
 
 
@@ -35,30 +35,39 @@ def voices(ctx: Context, provider: str, language: str | None) -> None:
 
 @main.group(name="import")
 def import_group() -> None:
-    """Turn existing prompt lists into a manifest (printed on stdout)."""
+    """Turn existing prompt lists and spreadsheets into a manifest (printed on stdout)."""
 
 
-def _import_command(kind: str, fn_name: str, defaults: dict[str, str]) -> None:
+def _echo_import(result: Any) -> None:
+    """What the importer left out and what it changed, on stderr: a reviewer reads both."""
+    for name, reason in result.skipped:  # names come from the file: escaped, never printed raw
+        click.echo(shown(f"skipped {name}: {reason}"), err=True)
+    for change in result.changed:
+        click.echo(shown(f"changed {change}"), err=True)
+
+
+def _import_command(kind: str, fn_name: str, library: str, language: str | None, language_help: str) -> None:
     @import_group.command(name=kind)
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--library", default=defaults["library"], show_default=True, help="Library name.")
-    @click.option("--language", default=defaults["language"], show_default=True, help="Language tag.")
-    @click.option("--voice", default="en-us", show_default=True, help="Voice for that language.")
+    @click.option("--library", default=library, show_default=True, help="Library name.")
+    @click.option("--language", default=language, show_default=language is not None, help=language_help)
+    @click.option("--voice", default=None, help="Voice for that language (default: the embedded voice of each language).")
     @click.option("--output", "out", default=None, help="Output folder in the manifest (default ../output/<library>).")
     @pass_ctx
-    def command(ctx: Context, file: Path, library: str, language: str, voice: str, out: str | None) -> None:
+    def command(ctx: Context, file: Path, library: str, language: str | None, voice: str | None,
+                out: str | None) -> None:
         from .. import importers
 
         def go() -> int:
             text = importers.read_source(file)  # bounded; a FIFO or device is refused, never read
-            kwargs: dict[str, Any] = {"source": str(file), "library": library, "voice": voice}
-            if kind == "asterisk":
-                kwargs["language"] = language
+            chosen = language
+            if kind == "asterisk" and chosen is None:  # core-sounds-fr.txt is French
+                chosen = importers.language_from_name(file.name) or "en-US"
+            kwargs: dict[str, Any] = {"source": str(file), "library": library, "voice": voice, "language": chosen}
             result = getattr(importers, fn_name)(text, **kwargs)
             if out is not None:
                 result.manifest["libraries"][library]["output"] = out
-            for name, reason in result.skipped:
-                click.echo(f"skipped {name}: {reason}", err=True)
+            _echo_import(result)
             click.echo(importers.dump_manifest(result.manifest), nl=False)
             return 0
 
@@ -67,8 +76,99 @@ def _import_command(kind: str, fn_name: str, defaults: dict[str, str]) -> None:
     command.__doc__ = f"Import a {kind} prompt list FILE as a manifest."
 
 
-_import_command("asterisk", "import_asterisk", {"library": "asterisk-sounds", "language": "en-US"})
-_import_command("freeswitch", "import_freeswitch", {"library": "freeswitch-sounds", "language": "en-US"})
+_import_command("asterisk", "import_asterisk", "asterisk-sounds", None,
+                "Language tag of the transcript (default: from a core-sounds-<lang>.txt name, else en-US).")
+_import_command("freeswitch", "import_freeswitch", "freeswitch-sounds", None,
+                "Import only this language: its element (fr, pt_BR) or tag (fr-FR) (default: every language).")
+
+
+@import_group.command(name="csv")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", "into", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Update this manifest in place (texts and notes only; comments, order and settings kept).")
+@click.option("--library", default=None, help="Library name (new manifest: default prompts; --into: the one the sheet names).")
+@click.option("--delimiter", default=None, help="Column delimiter (default: detected among , ; tab |).")
+@click.option("--name-column", default=None, help="Header of the prompt-name column (default: name, prompt, id, key, file).")
+@click.option("--note-column", default=None, help="Header of the note column (default: note, notes, comment, context).")
+@click.option("--language", "languages", multiple=True, metavar="HEADER[=TAG]",
+              help="A language column, repeatable (default: every column headed by a language tag).")
+@click.option("--output", "out", default=None, help="Output folder in a new manifest (default ../output/<library>).")
+@pass_ctx
+def import_csv(ctx: Context, file: Path, into: Path | None, library: str | None, delimiter: str | None,
+               name_column: str | None, note_column: str | None, languages: tuple[str, ...], out: str | None) -> None:
+    """Import a spreadsheet FILE (CSV: a name column, a column per language, a note): print a new
+    manifest, or with --into update an existing one's texts."""
+    from .. import importers
+    from ..fsutil import write_atomic
+    from ..manifest import read_text_input
+    from ..manifest.resolve import MAX_MANIFEST_BYTES
+
+    def go() -> int:
+        text = importers.read_source(file)
+        options: dict[str, Any] = {"source": str(file), "delimiter": delimiter, "name_column": name_column,
+                                   "note_column": note_column, "languages": list(languages) or None}
+        if into is None:
+            name = library or "prompts"
+            result = importers.import_csv(text, library=name, **options)
+            if out is not None:
+                result.manifest["libraries"][name]["output"] = out
+            _echo_import(result)
+            click.echo(importers.dump_manifest(result.manifest), nl=False)
+            return 0
+        sheet = importers.read_sheet(text, **options)
+        for name, reason in sheet.skipped:
+            click.echo(shown(f"skipped {name}: {reason}"), err=True)
+        for header in sheet.ignored_columns:
+            click.echo(shown(f"skipped column {header!r}: not a language tag, the name or the note"), err=True)
+        before = read_text_input(into, limit=MAX_MANIFEST_BYTES, display=str(into))
+        merged = importers.merge_sheet(before, sheet, source=str(into), root=into.resolve().parent, library=library)
+        for change in merged.changes:
+            click.echo(shown(f"  {change}"), err=True)
+        if merged.text != before:
+            write_atomic(into.resolve(), merged.text.encode("utf-8"))
+        click.echo(f"{into}: {merged.updated} texts or notes updated, {merged.added} prompts added, "
+                   f"{merged.untouched} prompts not in the sheet (kept)" + ("" if merged.text != before else "; unchanged"))
+        return 0
+
+    run(ctx, go)
+
+
+@main.group(name="export")
+def export_group() -> None:
+    """Export a manifest's texts for translators."""
+
+
+@export_group.command(name="csv")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--library", default=None, help="Library to export (default: the manifest's only one).")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV file to write (default: stdout).")
+@click.option("--delimiter", default=",", show_default=True, help="Column delimiter (e.g. ';' for Excel in many locales).")
+@click.option("--bom", is_flag=True, help="Start with a UTF-8 byte order mark, so that Excel reads the file as UTF-8.")
+@pass_ctx
+def export_csv(ctx: Context, manifest: Path, library: str | None, out: Path | None, delimiter: str, bom: bool) -> None:
+    """Write MANIFEST's prompts as CSV: one row per prompt, a column per language (empty where a
+    translation is missing), and the note."""
+    from ..fsutil import write_atomic
+    from ..importers import export_csv as to_csv
+    from ..importers.spreadsheet import pick_library
+    from ..manifest import load_manifest
+
+    def go() -> int:
+        if len(delimiter) != 1 or delimiter in "\"\r\n":
+            raise UsageError(f"a delimiter is one character, not {delimiter!r}")
+        model = load_manifest(manifest)
+        text = ("\ufeff" if bom else "") + to_csv(model, library, delimiter)
+        if out is None:
+            click.echo(text, nl=False)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(out.resolve(), text.encode("utf-8"))
+            rows = len({p.name for p in pick_library(model, library).prompts})
+            click.echo(f"{out}: {rows} prompts", err=True)
+        return 0
+
+    run(ctx, go)
 
 
 @main.command()

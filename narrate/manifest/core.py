@@ -348,6 +348,8 @@ def _prompts(c: Checker, specs: dict[str, Any], key: Key, languages: dict[str, L
             if first is not None:
                 by_lang[first] = PromptText(name, first, value, lang_settings[first], lines.line(pkey))
             continue
+        note = value.note.strip() or None if value.note is not None else None
+        about: dict[str, Any] = {"note": note, "compare_languages": value.compare_languages is not False}
         extra = value.__pydantic_extra__ or {}
         for code in extra:
             if code in languages:
@@ -364,10 +366,10 @@ def _prompts(c: Checker, specs: dict[str, Any], key: Key, languages: dict[str, L
             base = _overlay(c, lang_settings[code], value, pkey, providers)
             line = lines.line((*pkey, code))
             if isinstance(entry, str):
-                by_lang[code] = PromptText(name, code, entry, base, line)
+                by_lang[code] = PromptText(name, code, entry, base, line, **about)
             else:
                 settings = _overlay(c, base, entry, (*pkey, code), providers)
-                by_lang[code] = PromptText(name, code, entry.text, settings, line)
+                by_lang[code] = PromptText(name, code, entry.text, settings, line, **about)
     _check_markup(c, texts, key, seen)
     prompts: list[PromptText] = []
     missing: dict[str, list[str]] = {code: [] for code in languages}
@@ -379,7 +381,8 @@ def _prompts(c: Checker, specs: dict[str, Any], key: Key, languages: dict[str, L
             missing[code].append(name)
             if by_lang and policy == "fallback":
                 src = next(iter(by_lang.values()))
-                prompts.append(PromptText(name, code, src.text, lang_settings[code], src.line, fallback_from=src.language))
+                prompts.append(PromptText(name, code, src.text, lang_settings[code], src.line, fallback_from=src.language,
+                                          note=src.note))
             elif by_lang and policy == "error":
                 c.add((*key, seen[name.casefold()], code), "missing translation", line=lines.line((*key, seen[name.casefold()])))
     return prompts, missing

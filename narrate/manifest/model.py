@@ -37,6 +37,7 @@ ARCHIVE_FORMATS = ("tar.gz", "zip")
 MISSING_POLICIES = ("warn", "error", "fallback")
 # Platforms whose documented limits `narrate package` checks (see narrate.package.platforms).
 PLATFORMS = ("asterisk", "freeswitch", "connect", "genesys", "cisco", "twilio", "generic")
+MAX_NOTE_CHARS = 2000  # a note is a line or two for a person; past this it is a misplaced document
 PROVIDER_KINDS = ("espeak", "openai", "deepgram", "elevenlabs", "google", "azure")
 
 
@@ -162,6 +163,14 @@ class PromptSpec(PromptSettings):
 
     model_config = ConfigDict(extra="allow")
     __pydantic_extra__: dict[str, PromptLanguageEntry] = Field(init=False)
+    note: Omittable[StrictStr] = Field(
+        None, max_length=MAX_NOTE_CHARS,
+        description="a note for voice talents and translators (\"followed by a digit: keep the pitch open\"); shown in "
+                    "exports, review pages and transcripts, never spoken and never part of a segment key")
+    compare_languages: Omittable[StrictBool] = Field(
+        None, description="false: this prompt's languages say different things on purpose (a language menu: "
+                          "\"For English, press 1\" / \"Para español, oprima 2\"), so validate and plan do not "
+                          "compare their numbers, placeholders, texts and lengths (default true)")
 
 
 PromptEntry = Annotated[Annotated[SpokenText, TEXT] | Annotated[PromptSpec, MAPPING],

@@ -197,6 +197,7 @@ def load_manifest(path: Path | str) -> Manifest:
     Steps: `loader` (bounded YAML -> data + line table), `core.validate` (pure), then this
     module's resolution: outputs resolved, license/cover/lexicon/order files checked, chapters found.
     """
+    from .advice import library_warnings
     from .core import validate
     from .loader import load_yaml_file
 
@@ -217,6 +218,7 @@ def load_manifest(path: Path | str) -> Manifest:
                 listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
                 manifest.warnings.append(Problem(shown, None, f"libraries.{lib.name}",
                                                  f"{len(names)} prompt(s) missing in {code}: {listed}"))
+        manifest.warnings += library_warnings(lib, shown)  # numbers, untranslated, length; each fallback
     return manifest
 
 

@@ -59,6 +59,8 @@ class PromptText:
     settings: Settings
     line: int | None = None
     fallback_from: str | None = None  # language whose text was borrowed for a missing translation
+    note: str | None = None  # for voice talents and translators: shown, never spoken, never in a key
+    compare_languages: bool = True  # false: no cross-language warnings for this prompt (manifest.advice)
 
 
 @dataclass(frozen=True)

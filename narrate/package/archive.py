@@ -72,7 +72,10 @@ def _entries(lib: Library, index: dict[str, Any], language: str, fmt: str) -> li
             raise NarrateError(f"{lib.output / row['file']} changed since the build: run `narrate build` again")
         files.append((row["file"], data))
     tag = language
-    transcript = "".join(f"{r['name']}: {r['text']}\n" for r in rows).encode("utf-8")
+    # Asterisk's `name: text` lines; a note goes on a `;` comment line before its prompt (sound
+    # transcripts use `;` for comments, and `narrate import asterisk` skips them).
+    transcript = "".join((f"; {r['name']}: note: {' '.join(r['note'].split())}\n" if r.get("note") else "")
+                         + f"{r['name']}: {r['text']}\n" for r in rows).encode("utf-8")
     files.append((f"{lib.name}-{tag}.txt", transcript))
     sub_index = {**{k: v for k, v in index.items() if k != "prompts"}, "language": language, "format": fmt,
                  "prompts": rows}

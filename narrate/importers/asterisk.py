@@ -1,0 +1,49 @@
+"""Asterisk's sound transcripts (core-sounds-<lang>.txt) -> a manifest."""
+
+from __future__ import annotations
+
+import re
+
+from .common import AUDIO_SUFFIX, Collector, ImportResult, default_voice, nothing_found, one_library
+from .freeswitch import language_tag
+
+# Asterisk's sound packages name their transcripts core-sounds-<lang>.txt / extra-sounds-<lang>.txt
+# (core-sounds-fr.txt, core-sounds-en_GB.txt): the language of the file.
+_TRANSCRIPT_NAME = re.compile(r"(?:core|extra)-sounds-([a-z]{2,3}(?:_[A-Za-z]{2})?)\.txt$", re.IGNORECASE)
+
+
+def language_from_name(filename: str) -> str | None:
+    """The BCP-47 tag a transcript's name gives ("core-sounds-fr.txt" -> "fr-FR",
+    "core-sounds-en_GB.txt" -> "en-GB"), or None for another name."""
+    match = _TRANSCRIPT_NAME.search(filename)
+    if match is None:
+        return None
+    lang, _, region = match.group(1).partition("_")
+    return language_tag(lang.lower() + (f"_{region.upper()}" if region else ""))
+
+
+def import_asterisk(text: str, *, source: str, library: str = "asterisk-sounds", language: str = "en-US",
+                    voice: str | None = None) -> ImportResult:
+    """`name: text` lines, `;` comments, in `language` (a BCP-47 tag); `voice` defaults to that
+    language's embedded voice. Raises ManifestError when no line is a prompt.
+
+    Asterisk installs a language's sounds under its bare code (sounds/en, sounds/fr), hence `path`.
+    """
+    found = Collector(asides=False)
+    # Split on "\n" only: splitlines() also breaks at \x0c or \u2028 and the line numbers would drift.
+    for number, raw in enumerate(text.lstrip("\ufeff").split("\n"), 1):
+        line = raw.strip()
+        if not line or line.startswith((";", "#")):
+            continue
+        name, sep, rest = line.partition(":")
+        name = AUDIO_SUFFIX.sub("", name.strip().strip("\"'").strip())
+        if not sep or not name:
+            found.skipped.append((f"line {number}", f"not a `name: text` line: {line[:60]!r}"))
+        elif any(c.isspace() for c in name):  # sound file names have no spaces: this is prose
+            found.skipped.append((f"line {number}", f"not a sound file name: {name[:60]!r}"))
+        else:
+            found.add(name, language, rest, number)
+    if not found.texts:
+        raise nothing_found(source, "`name: text` prompt", found.skipped)
+    languages = {language: {"voice": voice or default_voice(language), "path": language.split("-")[0]}}
+    return found.result(one_library(library, "asterisk", ["ulaw", "wav"], languages, found.prompts()))

@@ -1,0 +1,164 @@
+"""What every importer shares: the spoken-text tidier, the prompt collector and the result.
+
+Pure functions: text in, data out. Real transcripts are messy, so an unusable line is skipped
+with a reason (and its line number) rather than failing the whole import, and every text the
+importer changed (a stage direction removed, quotes dropped) is reported beside the skips; only a
+file with no prompt at all is an error. Imports stay light (re, dataclasses): the parsers an
+importer needs are imported inside its functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ManifestError, Problem
+
+# Stage directions nobody reads aloud: "[beep tone]", "<beep descending>", "(sound of a bell)".
+_BRACKETS = re.compile(r"\[[^\]]*\]|<[^>]*>")
+_PARENS = re.compile(r"\([^)]*\)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+SPEAKABLE = re.compile(r"[^\W_]")  # a letter or digit: "...", "--" and "_" say nothing
+_GONE = "\x00"
+_BEFORE_STOP = re.compile(r"\s*\x00[\s\x00]*(?=[.,])")
+_QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019"}
+# Sound file suffixes that name a format, not the prompt ("digits/7.wav" is the prompt "digits/7").
+AUDIO_SUFFIX = re.compile(r"\.(wav|wav16|gsm|ulaw|alaw|ul|al|ulw|alw|sln\d*|g722|g729|siren\d+|mp3|ogg)$",
+                          re.IGNORECASE)
+
+Skipped = list[tuple[str, str]]  # (prompt name, or "line N" when no name could be read; reason)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A text the importer changed before writing it: what the file said and what will be spoken."""
+
+    name: str
+    before: str
+    after: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.before!r} -> {self.after!r} (line {self.line})"
+
+
+@dataclass
+class ImportResult:
+    """The manifest (plain data, dumped as YAML), the entries skipped and the texts changed."""
+
+    manifest: dict[str, Any]
+    skipped: Skipped = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+
+
+def spoken(text: str, *, asides: bool = False) -> str:
+    """The words to say: stage directions removed, control characters, quotes and spaces tidied.
+
+    Square and angle brackets are always directions. Parentheses are too, unless `asides` is set:
+    FreeSWITCH's phrase list transcribes spoken asides that way ("...wrong... (awkward!)" is the
+    file ivr-terribly_wrong_awkward), so there a parenthesis is dropped only when nothing else is left.
+    """
+    # Each direction becomes a marker (control characters are gone by then), so that the space it
+    # leaves before a full stop or comma goes too: "Au revoir [bip]." -> "Au revoir.", not "Au revoir .".
+    text = _BRACKETS.sub(_GONE, _CONTROL.sub(" ", text))
+    if not asides or not SPEAKABLE.search(_PARENS.sub(" ", text)):
+        text = _PARENS.sub(_GONE, text)
+    text = " ".join(_BEFORE_STOP.sub("", text).replace(_GONE, " ").split())
+    if len(text) >= 2 and _QUOTES.get(text[0]) == text[-1] and text[0] not in text[1:-1]:
+        text = text[1:-1].strip()
+    return text
+
+
+def default_voice(tag: str) -> str:
+    """The embedded engine's voice for a language: its tag, lower-cased ("fr-FR" -> "fr-fr"), which
+    eSpeak NG resolves to that language's voice (narrate.providers.espeak.resolve_voice)."""
+    return tag.lower()
+
+
+def one_library(name: str, layout: str, formats: list[str], languages: dict[str, dict[str, str]],
+            prompts: dict[str, Any]) -> dict[str, Any]:
+    """A one-library manifest, keys in the order a reader expects."""
+    return {"version": 1, "libraries": {name: {
+        "output": f"../output/{name}", "layout": layout, "formats": formats,
+        "languages": languages, "prompts": prompts}}}
+
+
+class Collector:
+    """Prompts by name (then language), with the line each came from, refusing what cannot build."""
+
+    def __init__(self, asides: bool) -> None:
+        # The manifest's own rule, so every imported name loads; imported here to keep the module light.
+        from ..manifest import check_name
+
+        self.check_name: Callable[[str], str | None] = check_name
+        self.asides = asides
+        self.texts: dict[str, dict[str, str]] = {}  # name -> language -> text
+        self.notes: dict[str, str] = {}  # name -> note for voice talents and translators
+        self.lines: dict[tuple[str, str], int] = {}
+        self.folded: dict[str, str] = {}  # casefolded name -> name: one file on macOS/Windows
+        self.skipped: Skipped = []
+        self.changed: list[Change] = []
+
+    def skip(self, name: str, reason: str, line: int) -> None:
+        self.skipped.append((name, f"{reason} (line {line})"))
+
+    def add(self, name: str, language: str, text: str, line: int, note: str = "") -> None:
+        why = self.check_name(name)
+        if why:
+            return self.skip(name, why, line)
+        words = spoken(text, asides=self.asides)
+        shown = " ".join(text.split())
+        if not SPEAKABLE.search(words):
+            return self.skip(name, f"nothing to speak in {shown!r}" if shown else "empty text", line)
+        other = self.folded.setdefault(name.casefold(), name)
+        if other != name:
+            return self.skip(name, f"same file as {other!r} on case-insensitive filesystems", line)
+        earlier = self.lines.get((name, language))
+        if earlier is not None:
+            self.skip(name, f"duplicate of line {earlier}: the later one wins", line)
+        if words != shown:  # spacing alone is not a change: the same words are said
+            self.changed.append(Change(name, shown, words, line))
+        self.texts.setdefault(name, {})[language] = words
+        self.lines[(name, language)] = line
+        if note.strip():
+            self.notes[name] = " ".join(note.split())
+
+    def prompts(self) -> dict[str, Any]:
+        """Plain `name: text` entries when the file has one language and no notes (they read best),
+        else mappings of language -> text, with `note` last."""
+        if len({lang for by_lang in self.texts.values() for lang in by_lang}) == 1 and not self.notes:
+            return {name: next(iter(by_lang.values())) for name, by_lang in self.texts.items()}
+        return {name: dict(by_lang) | ({"note": self.notes[name]} if name in self.notes else {})
+                for name, by_lang in self.texts.items()}
+
+    def result(self, manifest: dict[str, Any]) -> ImportResult:
+        return ImportResult(manifest, self.skipped, self.changed)
+
+
+def nothing_found(source: str, what: str, skipped: Skipped) -> ManifestError:
+    problems = [Problem(source, None, "", f"no {what} found")]
+    problems += [Problem(source, None, name, reason) for name, reason in skipped[:20]]
+    return ManifestError(problems)
+
+
+def read_source(path: Path) -> str:
+    """The text of an import file: bounded and regular files only (`manifest.read_input`), UTF-8
+    or, failing that, Latin-1 (old transcripts often are). Raises ManifestError naming the file."""
+    from ..manifest.resolve import MAX_TEXT_BYTES, read_input  # imported here to keep the module light
+
+    raw = read_input(path, limit=MAX_TEXT_BYTES)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def dump_manifest(manifest: dict[str, Any]) -> str:
+    """YAML for a human to review: keys in the order built, one line per text, UTF-8 kept."""
+    import yaml
+
+    header = "# Imported by `narrate import`. Review voices and output, then `narrate build` this file.\n"
+    return header + yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=1_000_000)

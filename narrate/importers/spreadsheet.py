@@ -1,0 +1,251 @@
+"""Spreadsheets for translators: CSV <-> prompts, one row per prompt and one column per language.
+
+A sheet has a header row naming its columns: the prompt's name (`name`, `prompt`, `id`, `key` or
+`file`, else the first column), one column per language (headers that are language tags, such as
+`en-US` or `es_MX`), and an optional note for voice talents and translators (`note`, `notes`,
+`comment`, `context`). Each may also be named by option. The delimiter is detected with
+`csv.Sniffer` among `, ; TAB |` (Excel writes `;` in many locales), or given.
+
+Texts are taken exactly as written (only surrounding spaces are dropped): a sheet is the manifest's
+own text, markup included, so an export read back changes nothing. An empty cell is a missing
+translation. Cells an export guarded against spreadsheet formulas (OWASP's CSV injection advice: a
+leading `'` before `= + - @`) are read back unguarded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ManifestError, Problem, UsageError
+from .common import AUDIO_SUFFIX, ImportResult, Skipped, default_voice, one_library
+
+if TYPE_CHECKING:
+    from ..manifest import Library, Manifest
+
+NAME_HEADERS = ("name", "prompt", "id", "key", "file", "filename")
+NOTE_HEADERS = ("note", "notes", "comment", "comments", "context")
+DELIMITERS = ",;\t|"
+SNIFF_CHARS = 64 * 1024  # the sample csv.Sniffer reads: plenty for a header and some rows
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula to Excel and LibreOffice
+_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{4}))?(?:[-_]([A-Za-z]{2}|\d{3}))?$")
+
+
+def canonical_tag(header: str) -> str | None:
+    """A column header as a BCP-47 language tag in its usual case ("EN_us" -> "en-US",
+    "zh-hant-tw" -> "zh-Hant-TW"), or None when it is not one (language[-Script][-REGION] only)."""
+    match = _TAG.match(header.strip())
+    if not match:
+        return None
+    lang, script, region = match.groups()
+    return "-".join(p for p in (lang.lower(), script.title() if script else None,
+                                region.upper() if region else None) if p)
+
+
+def guard(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula: `'` before a leading = + - @ (and before a
+    leading `'` that already guards one, so that `unguard` gives the text back exactly)."""
+    return "'" + text if text.lstrip("'")[:1] in _FORMULA and text[:1] in (*_FORMULA, "'") else text
+
+
+def unguard(cell: str) -> str:
+    return cell[1:] if cell[:1] == "'" and cell.lstrip("'")[:1] in _FORMULA else cell
+
+
+@dataclass
+class Row:
+    """One prompt of a sheet: its name, texts by language (non-empty cells only), note, first line."""
+
+    name: str
+    texts: dict[str, str]
+    note: str
+    line: int
+
+
+@dataclass
+class Sheet:
+    """A spreadsheet read: language tags in column order, rows in file order, what was left out."""
+
+    languages: list[str]
+    rows: list[Row]
+    has_note: bool
+    delimiter: str
+    skipped: Skipped = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+def _delimiter(text: str, given: str | None) -> str:
+    if given is not None:
+        if given in ("tab", "\\t"):
+            return "\t"
+        if len(given) != 1 or given in "\"\r\n":
+            raise UsageError(f"a delimiter is one character (or `tab`), not {given!r}")
+        return given
+    try:
+        return csv.Sniffer().sniff(text[:SNIFF_CHARS], delimiters=DELIMITERS).delimiter
+    except csv.Error:  # one column, or too few rows to tell: the usual comma
+        return ","
+
+
+def _column(header: list[str], wanted: str | None, defaults: tuple[str, ...], what: str, source: str) -> int | None:
+    folded = [h.strip().casefold() for h in header]
+    if wanted is not None:
+        if wanted.strip().casefold() not in folded:
+            raise ManifestError([Problem(source, 1, "", f"no {what} column {wanted!r}; the columns are: "
+                                         + ", ".join(h for h in header if h.strip()))])
+        return folded.index(wanted.strip().casefold())
+    return next((folded.index(d) for d in defaults if d in folded), None)
+
+
+def _language_columns(header: list[str], taken: set[int], given: list[str] | None,
+                      source: str) -> tuple[dict[int, str], list[str]]:
+    """Column index -> tag, and the headers ignored. `given` entries are "Header" or "Header=tag"."""
+    folded = [h.strip().casefold() for h in header]
+    columns: dict[int, str] = {}
+    if given:
+        for item in given:
+            head, _, tag = item.partition("=")
+            if head.strip().casefold() not in folded:
+                raise ManifestError([Problem(source, 1, "", f"no language column {head!r}; the columns are: "
+                                             + ", ".join(h for h in header if h.strip()))])
+            canonical = canonical_tag(tag or head)
+            if canonical is None:
+                raise ManifestError([Problem(source, 1, "", f"{(tag or head)!r} is not a language tag like en-US; "
+                                             "give one as HEADER=TAG")])
+            columns[folded.index(head.strip().casefold())] = canonical
+    else:
+        for i, head in enumerate(header):
+            found = canonical_tag(head) if i not in taken else None
+            if found is not None:
+                columns[i] = found
+    ignored = [h for i, h in enumerate(header) if i not in taken and i not in columns and h.strip()]
+    seen: dict[str, int] = {}
+    for i, tag in columns.items():
+        if tag in seen:
+            raise ManifestError([Problem(source, 1, "", f"columns {header[seen[tag]]!r} and {header[i]!r} are both {tag}")])
+        seen[tag] = i
+    return columns, ignored
+
+
+def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_column: str | None = None,
+               note_column: str | None = None, languages: list[str] | None = None) -> Sheet:
+    """Parse a CSV sheet (see the module doc). Raises ManifestError, located, for a sheet without a
+    header, a language column or any prompt; rows it cannot use are in `skipped` with their line."""
+    from ..manifest import check_name
+
+    text = text.lstrip("\ufeff")
+    sep = _delimiter(text, delimiter)
+    # strict: an unclosed quote is an error, not the rest of the file swallowed into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                records.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ManifestError([Problem(source, reader.line_num, "", f"unreadable CSV: {exc}")]) from None
+    if not records:
+        raise ManifestError([Problem(source, None, "", "empty spreadsheet: no header row")])
+    (_, header), body = records[0], records[1:]
+    name_at = _column(header, name_column, NAME_HEADERS, "name", source)
+    note_at = _column(header, note_column, NOTE_HEADERS, "note", source)
+    if name_at is None:
+        name_at = 0
+    columns, ignored = _language_columns(header, {name_at} | ({note_at} if note_at is not None else set()),
+                                         languages, source)
+    if not columns:
+        raise ManifestError([Problem(source, records[0][0], "", "no language column: name the columns with language "
+                                     "tags (name, en-US, es-MX, note) or give --language HEADER=TAG")])
+    sheet = Sheet(list(columns.values()), [], note_at is not None, sep, ignored_columns=ignored)
+    by_name: dict[str, int] = {}  # casefolded name -> index in sheet.rows
+    for line, record in body:
+        cells = record + [""] * (len(header) - len(record))
+
+        def cell(i: int, cells: list[str] = cells) -> str:
+            return unguard(cells[i].strip()) if i < len(cells) else ""
+
+        name = AUDIO_SUFFIX.sub("", cell(name_at))
+        why = "no name" if not name else check_name(name)
+        if why:
+            sheet.skipped.append((name or f"line {line}", f"{why} (line {line})"))
+            continue
+        texts = {tag: cell(i) for i, tag in columns.items() if cell(i)}
+        note = cell(note_at) if note_at is not None else ""
+        if not texts and not note:
+            sheet.skipped.append((name, f"no text in any language (line {line})"))
+            continue
+        row = Row(name, texts, note, line)
+        earlier = by_name.get(name.casefold())
+        if earlier is not None:
+            first = sheet.rows[earlier]
+            reason = "duplicate" if first.name == name else f"same file as {first.name!r} on case-insensitive filesystems:"
+            sheet.skipped.append((name, f"{reason} of line {first.line}: the later one wins (line {line})"))
+            sheet.rows[earlier] = row
+            continue
+        by_name[name.casefold()] = len(sheet.rows)
+        sheet.rows.append(row)
+    if not sheet.rows:
+        problems = [Problem(source, None, "", "no prompt found")]
+        raise ManifestError(problems + [Problem(source, None, n, r) for n, r in sheet.skipped[:20]])
+    return sheet
+
+
+def import_csv(text: str, *, source: str, library: str = "prompts", delimiter: str | None = None,
+               name_column: str | None = None, note_column: str | None = None,
+               languages: list[str] | None = None) -> ImportResult:
+    """A new manifest from a sheet: an asterisk library (ulaw and wav) with a voice of each
+    column's language. Raises ManifestError as `read_sheet` does."""
+    sheet = read_sheet(text, source=source, delimiter=delimiter, name_column=name_column,
+                       note_column=note_column, languages=languages)
+    used = [tag for tag in sheet.languages if any(tag in row.texts for row in sheet.rows)] or sheet.languages[:1]
+    prompts: dict[str, Any] = {}
+    for row in sheet.rows:
+        if len(used) == 1 and not sheet.has_note and row.texts:
+            prompts[row.name] = row.texts[used[0]]
+        else:
+            prompts[row.name] = {tag: row.texts[tag] for tag in used if tag in row.texts} | (
+                {"note": row.note} if row.note else {})
+    skipped = sheet.skipped + [(f"column {h!r}", "not a language tag, the name or the note: ignored")
+                               for h in sheet.ignored_columns]
+    languages_map = {tag: {"voice": default_voice(tag)} for tag in used}
+    return ImportResult(one_library(library, "asterisk", ["ulaw", "wav"], languages_map, prompts), skipped)
+
+
+def pick_library(manifest: Manifest, name: str | None) -> Library:
+    """The library `name`, or the manifest's only one. Raises UsageError otherwise."""
+    names = [lib.name for lib in manifest.libraries]
+    if name is None and len(names) == 1:
+        return manifest.libraries[0]
+    for lib in manifest.libraries:
+        if lib.name == name:
+            return lib
+    if name is None:
+        raise UsageError("the manifest has " + (f"several libraries ({', '.join(names)})" if names else "no library"),
+                         hint="name one with --library" if names else None)
+    raise UsageError(f"no library {name!r} in the manifest", hint=", ".join(names) or None)
+
+
+def export_csv(manifest: Manifest, library: str | None = None, delimiter: str = ",") -> str:
+    """One row per prompt in manifest order: `name`, a column per declared language (the text as
+    written; empty where the translation is missing, fallbacks included), `note`. RFC 4180 quoting,
+    CRLF line ends as spreadsheets expect. Raises UsageError for an unknown or ambiguous library."""
+    lib = pick_library(manifest, library)
+    codes = list(lib.languages)
+    rows: dict[str, dict[str, str]] = {}
+    for p in lib.prompts:
+        row = rows.setdefault(p.name, {})
+        if p.note:
+            row["note"] = p.note
+        if p.fallback_from is None:
+            row[p.language] = p.text
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(["name", *codes, "note"])
+    for name, row in rows.items():
+        writer.writerow([guard(name), *(guard(row.get(code, "")) for code in codes), guard(row.get("note", ""))])
+    return out.getvalue()

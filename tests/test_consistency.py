@@ -1,0 +1,122 @@
+"""Cross-language consistency warnings (issue 13 item 5): numbers, placeholders, untranslated texts
+and lengths that disagree between the languages of one prompt; warnings in validate, plan and build,
+never errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import narrate
+from narrate.manifest import load_manifest
+from narrate.manifest.advice import numbers, placeholders, prompt_warnings, weighted_length
+
+MANIFEST = """\
+version: 1
+libraries:
+  ivr:
+    output: out
+    formats: [wav]
+    languages: {en-US: en-us, es-ES: es, fr-FR: fr, en-GB: en-gb}
+    prompts:
+      menu:
+        en-US: For billing, press 5.
+        es-ES: Para facturación, oprima 6.
+        fr-FR: Pour la facturation, appuyez sur 6.
+      hours:
+        en-US: We are open from 8 to 6.
+        es-ES: Abrimos de 8 a 6.
+      brand:
+        en-US: Northwind Dental
+        es-ES: Northwind Dental
+      untranslated:
+        en-US: Please hold while we connect you.
+        es-ES: Please hold while we connect you.
+        en-GB: Please hold while we connect you.
+      long:
+        en-US: Thank you for calling us today.
+        es-ES: Gracias por llamarnos hoy. Nuestro horario de atención es de lunes a viernes, de nueve a cinco.
+"""
+
+
+def _path(tmp_path: Path) -> Path:
+    path = tmp_path / "ivr.yaml"
+    path.write_text(MANIFEST, encoding="utf-8")
+    return path
+
+
+EXPECTED = [
+    "ivr.yaml: libraries.ivr: 4 prompt(s) missing in fr-FR: hours, brand, untranslated, long",
+    "ivr.yaml: libraries.ivr: 4 prompt(s) missing in en-GB: menu, hours, brand, long",
+    "ivr.yaml:9: libraries.ivr.prompts.menu: the languages disagree on numbers: 5 in en-US; 6 in es-ES, fr-FR",
+    "ivr.yaml:20: libraries.ivr.prompts.untranslated.es-ES: same text as en-US: untranslated?",
+    "ivr.yaml:24: libraries.ivr.prompts.long.es-ES: 3.1 times as long as any other language "
+    "(95 characters, 31 at most in the others): an extra sentence or a wrong text?",
+]
+
+
+def test_warnings_of_a_manifest_exactly(tmp_path):
+    manifest = load_manifest(_path(tmp_path))
+    assert [str(w).replace(str(tmp_path) + "/", "") for w in manifest.warnings] == EXPECTED
+
+
+def test_numbers_compare_values_across_digit_forms_and_grouping():
+    assert numbers("Press ٥ or ५, then 1,000 or 1.000 or 1 000") == {5: 2, 1000: 3}
+    assert numbers("Wait <break time=\"300ms\"/> for {0} of 2.5") == {2: 1, 5: 1}
+    assert prompt_warnings({"en-US": "Press 5.", "ar-EG": "اضغط ٥."}) == []
+    assert prompt_warnings({"en-US": "It costs 1,500 dollars.", "de-DE": "Es kostet 1.500 Dollar."}) == []
+    assert prompt_warnings({"en-US": "Press five.", "es-ES": "Oprima 5."}) == [
+        (None, "the languages disagree on numbers: none in en-US; 5 in es-ES")]
+
+
+def test_placeholders_must_match():
+    assert placeholders("Hello {name}, you have %d messages and ${count} calls") == {"{name}": 1, "%d": 1, "${count}": 1}
+    assert prompt_warnings({"en-US": "Hello {name}.", "fr-FR": "Bonjour {nom}."}) == [
+        (None, "the languages disagree on placeholders: {name} in en-US; {nom} in fr-FR")]
+
+
+def test_identical_texts_need_two_primary_languages_and_a_sentence():
+    same = "Please hold while we connect you."
+    assert prompt_warnings({"en-US": same, "en-GB": same}) == []  # one language, two regions
+    assert prompt_warnings({"en-US": "Taxi rank", "de-DE": "Taxi rank"}) == []  # two words
+    assert prompt_warnings({"en-US": "OK now go", "de-DE": "OK now go"}) == []  # 7 letters
+    assert prompt_warnings({"en-US": same, "de-DE": " please  HOLD while we connect you. "}) == [
+        ("de-DE", "same text as en-US: untranslated?")]
+
+
+def test_length_ratio_and_the_weight_of_wide_characters():
+    assert weighted_length("谢谢您的来电") == 18 and weighted_length("Hi <break time=\"1s\"/> there") == 8
+    english = "Thank you for calling, please hold."  # 35 characters
+    assert prompt_warnings({"en-US": english, "zh-CN": "感谢您的来电，请稍候。"}) == []  # 33 weighted
+    assert prompt_warnings({"en-US": "Press one.", "de-DE": "Drücken Sie bitte jetzt die Eins."}) == []  # short
+    assert prompt_warnings({"en-US": "x" * 20, "de-DE": "y" * 40}) == [
+        ("de-DE", "2.0 times as long as any other language (40 characters, 20 at most in the others): "
+                  "an extra sentence or a wrong text?")]
+    assert prompt_warnings({"en-US": "x" * 20, "de-DE": "y" * 39}) == []
+
+
+def test_validate_plan_and_build_print_the_warnings_and_succeed(tmp_path):
+    path = _path(tmp_path)
+    valid = narrate("validate", str(path), cwd=tmp_path)
+    assert valid.returncode == 0, valid.stderr
+    printed = [line.replace(str(tmp_path) + "/", "") for line in valid.stderr.splitlines() if line.startswith("warning: ")]
+    assert printed == [f"warning: {w}" for w in EXPECTED]
+    plan = narrate("plan", "--json", str(path), cwd=tmp_path)
+    assert plan.returncode == 0, plan.stderr
+    assert [w.replace(str(tmp_path) + "/", "") for w in json.loads(plan.stdout)["warnings"]] == EXPECTED
+    text_plan = narrate("plan", str(path), cwd=tmp_path)
+    assert text_plan.returncode == 0 and text_plan.stderr.count("warning: ") == 5
+
+
+def test_compare_languages_false_silences_a_prompt_that_differs_on_purpose(tmp_path):
+    path = _path(tmp_path)
+    path.write_text(MANIFEST.replace("      menu:\n", "      menu:\n        compare_languages: false\n"), encoding="utf-8")
+    shown = [str(w).replace(str(tmp_path) + "/", "") for w in load_manifest(path).warnings]
+    assert [w for w in shown if ".prompts.menu" in w] == [] and len(shown) == len(EXPECTED) - 1
+
+
+def test_the_shipped_demo_validates_without_warnings():
+    from conftest import ROOT
+
+    demo = narrate("validate", str(ROOT / "manifests" / "demo.yaml"), cwd=ROOT)
+    assert demo.returncode == 0 and "warning" not in demo.stderr, demo.stderr
