@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from ..audio import profiles
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
 from ..providers.base import ProviderConfig
@@ -26,7 +27,20 @@ from .layouts import FORMAT_RATES
 from .loader import Key, LineTable
 from .names import check_name, nfc
 from .problems import from_validation, hint_for, key_path, kind
-from .resolved import Book, Language, Level, Library, Manifest, PromptText, Settings, Silence
+from .resolved import (
+    Book,
+    BookMeta,
+    ChapterSettings,
+    Language,
+    Level,
+    Library,
+    Manifest,
+    Pauses,
+    PromptText,
+    SampleSpec,
+    Settings,
+    Silence,
+)
 
 LAYOUT_FORMATS = {
     # Asterisk's format_wav rejects G.711-in-WAV: only headerless G.711 or 16-bit PCM.
@@ -396,11 +410,71 @@ def _book(c: Checker, name: str, spec: m.Book, root: Path, defaults: Settings, p
     settings = _overlay(c, defaults, spec, key, providers)
     if settings.voice is None:
         settings = replace(settings, voice=language.lower())
+    profile = _profile(c, spec, key)
+    pauses = _pauses(Pauses(), spec.pauses)
+    chapters = {}
+    for file, chapter in (spec.chapters or {}).items():
+        voice = chapter.voice.strip() if chapter.voice is not None else None
+        if voice == "":
+            c.add((*key, "chapters", file, "voice"), "empty voice")
+        chapters[file] = ChapterSettings(voice or None, _pauses(pauses, chapter.pauses))
+    sample = None
+    if spec.sample is not None:
+        sample = SampleSpec(spec.sample.chapter or 1, float(spec.sample.start_s or 0.0), float(spec.sample.length_s or 180.0))
+        low, high = profile.sample_range_s
+        if profile.name == "audiobook" and not low <= sample.length_s <= high:
+            c.add((*key, "sample", "length_s"), f"ACX retail samples are {low:g} to {high:g} seconds long")
     if len(c.found) > before:
         return None
+    credits = spec.credits
     return Book(name=name, title=spec.title or name, author=spec.author, chapters=[], output=root / spec.output,
                 language=language, settings=settings, formats=tuple(formats), code=spec.code or "skip",
-                tables=spec.tables or "skip", footnotes=spec.footnotes or "end", markdown=_markdown(c, spec, key))
+                tables=spec.tables or "skip", footnotes=spec.footnotes or "end", markdown=_markdown(c, spec, key),
+                profile=profile, meta=_meta(spec), pauses=pauses, chapter_specs=chapters, sample=sample,
+                opening_credits=credits.opening if credits else None, closing_credits=credits.closing if credits else None)
+
+
+# MPEG audio bit rates LAME can write at constant bit rate: MPEG-1 (32-48 kHz), MPEG-2 (16-24 kHz).
+_MPEG1_KBPS = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+_MPEG2_KBPS = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
+
+
+def _profile(c: Checker, spec: m.Book, key: Key) -> profiles.Profile:
+    """The book's profile; `audio:` numbers only with `profile: custom` (the others' are the platforms')."""
+    name = spec.profile or "audiobook"
+    audio = spec.audio
+    if name != "custom":
+        if audio is not None:
+            c.add((*key, "audio"), f"the {name} profile's numbers are its platform's requirements; "
+                                   "use `profile: custom` to set them")
+        return profiles.PROFILES[name]
+    if audio is None:
+        return profiles.CUSTOM
+    rate = audio.sample_rate
+    if rate is not None and rate not in m.SAMPLE_RATES:
+        c.add((*key, "audio", "sample_rate"), "not one of " + ", ".join(map(str, m.SAMPLE_RATES)))
+    allowed = _MPEG2_KBPS if (rate or 44100) < 32000 else _MPEG1_KBPS
+    if audio.bitrate is not None and audio.bitrate not in allowed:
+        c.add((*key, "audio", "bitrate"), f"{audio.bitrate} kbps is not an MPEG bit rate at {rate or 44100} Hz; "
+                                          "one of " + ", ".join(map(str, allowed)))
+    return profiles.custom(bitrate=audio.bitrate, sample_rate=rate,
+                           loudness=None if audio.loudness is None else float(audio.loudness),
+                           peak=None if audio.peak is None else float(audio.peak),
+                           head_s=None if audio.head_s is None else float(audio.head_s),
+                           tail_s=None if audio.tail_s is None else float(audio.tail_s))
+
+
+def _pauses(base: Pauses, spec: m.Pauses | None) -> Pauses:
+    if spec is None:
+        return base
+    return replace(base, **spec.model_dump(exclude_none=True))
+
+
+def _meta(spec: m.Book) -> BookMeta:
+    series = spec.series
+    return BookMeta(narrator=spec.narrator, year=spec.year, description=spec.description, publisher=spec.publisher,
+                    genre=spec.genre or "Audiobook", copyright=spec.copyright, series=series.name if series else None,
+                    series_position=None if series is None or series.position is None else float(series.position))
 
 
 def _markdown(c: Checker, spec: m.Book, key: Key) -> dict[str, str]:

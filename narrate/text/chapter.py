@@ -22,20 +22,23 @@ class SpeechUnit:
 
 
 def chapter_units(doc: SpeakableDoc, max_chars: int, language: str, lexicon: Lexicon | None,
-                  spoken: bool = False) -> list[SpeechUnit]:
+                  spoken: bool = False, *, heading_ms: int = PAUSE_AFTER_HEADING_MS,
+                  paragraph_ms: int = PAUSE_AFTER_PARAGRAPH_MS,
+                  sentence_ms: int = PAUSE_BETWEEN_SENTENCES_MS) -> list[SpeechUnit]:
     """The chapter's segments in order. `spoken`: numbers and symbols said in `language` (per
-    sentence, after the lexicon), as for a provider with normalisation on (frontend.py)."""
+    sentence, after the lexicon), as for a provider with normalisation on (frontend.py). The pauses
+    (ms) after headings, paragraphs and between sentences are the book's or chapter's."""
     units: list[SpeechUnit] = []
     for block in doc.blocks:
         text = normalize(lexicon.apply(block.text, language)) if lexicon else block.text
         if block.kind == "heading":
             pieces = segment_paragraph(text, max_chars, language, spoken=spoken)
-            end_pause = PAUSE_AFTER_HEADING_MS
+            end_pause = heading_ms
         elif block.kind == "notice":
-            pieces, end_pause = [normalize(text, language) if spoken else text], PAUSE_AFTER_PARAGRAPH_MS
+            pieces, end_pause = [normalize(text, language) if spoken else text], paragraph_ms
         else:
             pieces = segment_paragraph(text, max_chars, language, spoken=spoken)
-            end_pause = PAUSE_AFTER_PARAGRAPH_MS
+            end_pause = paragraph_ms
         for i, piece in enumerate(pieces):
-            units.append(SpeechUnit(piece, end_pause if i == len(pieces) - 1 else PAUSE_BETWEEN_SENTENCES_MS))
+            units.append(SpeechUnit(piece, end_pause if i == len(pieces) - 1 else sentence_ms))
     return units
