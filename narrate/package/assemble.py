@@ -21,6 +21,7 @@ from ..audio.decode import decode
 from ..audio.level import normalize as level_normalize
 from ..audio.level import trim_silence
 from ..audio.pcm import Pcm
+from ..audio.profiles import AAC_MARGIN_DB
 from ..audio.resample import resample
 from ..audio.stream import WavStreamWriter
 from ..cache import SegmentCache
@@ -29,7 +30,7 @@ from ..fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
 from ..manifest import Book
 from ..plan.books import BookJob, ChapterPlan
 from .book import BookTags, ChapterMark, m3u, write_book_mp3, write_chapter_mp3, write_m4b
-from .levels import file_filters
+from .levels import chain, file_gain
 
 DEFAULT_RATE = 22050  # a book without a single sentence: silence only
 # ffmpeg processes at once (tens of MB each). One more than the cores: the M4B, the slowest encode,
@@ -154,7 +155,7 @@ class _Assembly:
         marks = self._marks(samples, rate)
         if book_wav:
             book_wav.close()
-            gain = pool.submit(file_filters, book_wav.path, self.profile)  # measured once for both files
+            gain = pool.submit(file_gain, book_wav.path, self.profile)  # measured once for both files
             for oid in whole:
                 produced[oid] = self.work / f"out-book.{oid}"
                 encodes.append(pool.submit(self._encode_whole, oid, book_wav.path, produced[oid], marks, gain))
@@ -218,7 +219,9 @@ class _Assembly:
                 if taking and at >= start:
                     needed = len(pcm.samples) + (len(pending.samples) if pending is not None else 0)
                     if taken + needed <= room:
-                        put(*(x for x in (pending, pcm) if x is not None), sample)
+                        for part in (pending, pcm):
+                            if part is not None:
+                                put(part, sample)
                         taken, pending = taken + needed, gap
                     else:
                         taking = False
@@ -246,16 +249,17 @@ class _Assembly:
     def _encode_chapter(self, wav: Path, out: Path, title: str, track: int, total: int | None = None) -> None:
         try:
             write_chapter_mp3(wav, out, self.tags, title, track, total or len(self.job.chapters),
-                              codec_args=self.profile.mp3_args(), af=file_filters(wav, self.profile))
+                              codec_args=self.profile.mp3_args(), af=chain(file_gain(wav, self.profile), self.profile))
         finally:
             wav.unlink(missing_ok=True)  # a long book's chapter WAVs need not all sit on disk at once
 
-    def _encode_whole(self, oid: str, wav: Path, out: Path, marks: list[ChapterMark], gain: Future[str]) -> None:
+    def _encode_whole(self, oid: str, wav: Path, out: Path, marks: list[ChapterMark], gain: Future[float | None]) -> None:
         if oid == "m4b":
-            write_m4b(wav, out, self.tags, marks, self.work, codec_args=self.profile.aac_args(), af=gain.result())
+            write_m4b(wav, out, self.tags, marks, self.work, codec_args=self.profile.aac_args(),
+                      af=chain(gain.result(), self.profile, AAC_MARGIN_DB))
         else:
             write_book_mp3(wav, out, self.tags, marks, self.work, codec_args=self.profile.mp3_args(),
-                           af=gain.result())
+                           af=chain(gain.result(), self.profile))
 
     def _marks(self, samples: list[int], rate: int) -> list[ChapterMark]:
         marks, at = [], 0

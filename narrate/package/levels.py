@@ -26,21 +26,25 @@ def _level(levels: Levels, profile: Profile) -> float:
     return levels.rms if profile.measure == "rms" else levels.lufs
 
 
-def chain(gain_db: float, profile: Profile) -> str:
-    """ffmpeg filters: gain in double precision (no clipping before the limiter), then the limiter."""
-    limit = 10.0 ** ((profile.peak - ENCODE_MARGIN_DB) / 20.0)
+def chain(gain_db: float | None, profile: Profile, margin_db: float = ENCODE_MARGIN_DB) -> str:
+    """ffmpeg filters: gain in double precision (no clipping before the limiter), then the limiter at
+    the profile's ceiling less `margin_db` (the codec's overshoot). "" for no gain (silence)."""
+    if gain_db is None:
+        return ""
+    limit = 10.0 ** ((profile.peak - margin_db) / 20.0)
     return (f"aformat=sample_fmts=dbl,volume={gain_db:.2f}dB,"
             f"alimiter=limit={limit:.4f}:attack={ATTACK_MS}:release={RELEASE_MS}:level=disabled:latency=1")
 
 
-def file_filters(wav: Path, profile: Profile) -> str:
-    """The filter chain (see `chain`) that brings `wav` to its profile's loudness; "" for silence.
-    Two ffmpeg measuring passes; the gain is rounded to 0.01 dB, so equal input gives equal bytes."""
+def file_gain(wav: Path, profile: Profile) -> float | None:
+    """The gain (dB) that, followed by the limiter (see `chain`), brings `wav` to its profile's
+    loudness; None for silence. Two ffmpeg measuring passes; rounded to 0.01 dB, so equal input
+    gives equal bytes."""
     level = _level(measure(wav, full=False), profile)
     if not math.isfinite(level):
-        return ""
+        return None
     gain = min(profile.loudness - level, MAX_GAIN_DB)
     after = _level(measure(wav, full=False, af=chain(gain, profile)), profile)
     if math.isfinite(after):
         gain = min(gain + profile.loudness - after, MAX_GAIN_DB)
-    return chain(round(gain, 2), profile)
+    return round(gain, 2)
