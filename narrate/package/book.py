@@ -37,8 +37,9 @@ def _position(value: float) -> str:
 def _extra_tags(tags: BookTags) -> list[tuple[str, str]]:
     """(FFMETADATA key, value) beyond title/album/artist/genre, in a fixed order.
 
-    ffmpeg's ID3v2 muxer writes composer as TCOM, date as TDRC, comment as COMM, publisher as TPUB,
-    copyright as TCOP, language as TLAN and other keys as TXXX frames named by the key; narrators go
+    ffmpeg's ID3v2 muxer writes composer as TCOM, date as TDRC, publisher as TPUB, copyright as TCOP,
+    language as TLAN and other keys as TXXX frames named by the key (it has no COMM: the description is
+    TXXX:DESCRIPTION in the whole-book MP3, and also COMM in chapter files, which mutagen tags); narrators go
     in composer, where Apple Books and most audiobook players look for them, and in TXXX:NARRATOR.
     Series follow Mp3tag's and Audiobookshelf's SERIES / SERIES-PART.
     """
@@ -49,7 +50,7 @@ def _extra_tags(tags: BookTags) -> list[tuple[str, str]]:
     if m.year is not None:
         out.append(("date", str(m.year)))
     if m.description:
-        out.append(("comment", m.description))
+        out.append(("DESCRIPTION", m.description))
     for key, value in (("publisher", m.publisher), ("copyright", m.copyright), ("SERIES", m.series)):
         if value:
             out.append((key, value))
@@ -94,7 +95,7 @@ def _gain_args(codec_args: list[str], af: str) -> list[str]:
 def write_chapter_mp3(wav: Path, out: Path, tags: BookTags, chapter_title: str, track: int, total: int, *,
                       codec_args: list[str] | None = None, af: str = "") -> None:
     """One chapter (or credits, or sample) as an MP3 with ID3v2.4 tags; `af` (ffmpeg filters) applied while encoding."""
-    from mutagen.id3 import ID3, TALB, TCON, TIT2, TLAN, TPE1, TPE2, TRCK, TXXX, Frames
+    from mutagen.id3 import COMM, ID3, TALB, TCON, TIT2, TLAN, TPE1, TPE2, TRCK, TXXX, Frames
 
     encode_with_ffmpeg(wav, out, codec_args=_gain_args(codec_args or MP3_ARGS, af))
     id3 = ID3()
@@ -110,12 +111,10 @@ def write_chapter_mp3(wav: Path, out: Path, tags: BookTags, chapter_title: str, 
     for key, value in _extra_tags(tags):
         if key in frames:
             id3.add(Frames[frames[key]](encoding=3, text=value))
-        elif key == "comment":
-            from mutagen.id3 import COMM
-
-            id3.add(COMM(encoding=3, lang="eng", desc="", text=value))
         elif key != "language":
             id3.add(TXXX(encoding=3, desc=key, text=value))
+    if tags.meta.description:
+        id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.meta.description))
     if tags.cover:
         id3.add(_cover_frame(tags.cover))
     _save_id3(id3, out)
