@@ -39,6 +39,7 @@ def refused(tmp_path: Path, extra: str, *fragments: str, command: str = "validat
      ("m.yaml:7: books.guide.audio: the audiobook profile's numbers are its platform's requirements; "
       "use `profile: custom` to set them",)),
     ("    profile: podcast\n    audio: {loudness: -14}\n", ("m.yaml:8: books.guide.audio: the podcast profile",)),
+    ("    level: {target_dbov: -26}\n", ("m.yaml:7: books.guide.level: a book's levels come from its `profile:`",)),
     ("    profile: custom\n    audio: {bitrate: 100}\n",
      ("m.yaml:8: books.guide.audio.bitrate: 100 kbps is not an MPEG bit rate at 44100 Hz",)),
     ("    profile: custom\n    audio: {bitrate: 192, sample_rate: 22050}\n",

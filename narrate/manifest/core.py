@@ -410,6 +410,9 @@ def _book(c: Checker, name: str, spec: m.Book, root: Path, defaults: Settings, p
     settings = _overlay(c, defaults, spec, key, providers)
     if settings.voice is None:
         settings = replace(settings, voice=language.lower())
+    if isinstance(spec.level, m.Level) and (spec.level.target_dbov is not None or spec.level.peak_dbfs is not None):
+        c.add((*key, "level"), "a book's levels come from its `profile:`; set them with `profile: custom` and "
+                               "`audio: {loudness, peak}` (`level: false` leaves sentences as synthesized)")
     profile = _profile(c, spec, key)
     pauses = _pauses(Pauses(), spec.pauses)
     chapters = {}
