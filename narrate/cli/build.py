@@ -27,10 +27,11 @@ from .app import Context, cache_folder, cache_for, cache_opt, error, main, manif
               help="Shared remote cache (also cache.remote in the manifest, or $NARRATE_REMOTE_CACHE).")
 @click.option("--report", "junit", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write a JUnit XML report for CI systems.")
+@click.option("--check-audio", is_flag=True, help="Then measure the books' files against their profiles (`narrate check`).")
 @pass_ctx
 def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, jobs: int | None,
           as_json: bool, check: bool, offline: bool, max_chars: int | None, remote: str | None,
-          junit: Path | None) -> None:
+          junit: Path | None, check_audio: bool) -> None:
     """Build every library and book in MANIFESTS."""
     from ..outcome import BuildOptions, noop_report
 
@@ -70,6 +71,11 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
                 _print_report(r, check)
         if failed:
             return 1
+        if check_audio and not check:
+            from .check import check_audio as measure_books
+
+            if sum(measure_books(path) for path in manifests):
+                return 1
         return 1 if check and changes else 0
 
     run(ctx, go)

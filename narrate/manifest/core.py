@@ -22,6 +22,7 @@ from ..errors import shown as show
 from ..providers.base import ProviderConfig
 from ..text.markup import check as markup_problem
 from . import model as m
+from .book_audio import resolve_book_audio
 from .layouts import FORMAT_RATES
 from .loader import Key, LineTable
 from .names import check_name, nfc
@@ -402,12 +403,13 @@ def _book(c: Checker, name: str, spec: m.Book, root: Path, defaults: Settings, p
         settings = replace(settings, voice=language.lower())
     transcripts, feed = resolve_publishing(c, spec, key, title=spec.title or name, author=spec.author,
                                            language=language, formats=tuple(formats), root=root)
+    audio = resolve_book_audio(c, spec, key)
     if len(c.found) > before:
         return None
     return Book(name=name, title=spec.title or name, author=spec.author, chapters=[], output=root / spec.output,
                 language=language, settings=settings, formats=tuple(formats), code=spec.code or "skip",
                 tables=spec.tables or "skip", footnotes=spec.footnotes or "end", markdown=_markdown(c, spec, key),
-                transcripts=transcripts, feed=feed)
+                transcripts=transcripts, feed=feed, **audio)
 
 
 def _markdown(c: Checker, spec: m.Book, key: Key) -> dict[str, str]:

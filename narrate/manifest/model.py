@@ -264,6 +264,71 @@ class Feed(Section):
     copyright: Omittable[StrictStr] = Field(None, description="channel copyright line")
 
 
+BOOK_PROFILES = ("audiobook", "podcast", "custom")  # narrate.audio.profiles
+SAMPLE_RATES = (22050, 24000, 32000, 44100, 48000)
+
+
+class AudioNumbers(Section):
+    """The numbers of the `custom` profile (each optional: unset keys keep the custom defaults)."""
+
+    bitrate: Omittable[Annotated[int, Range(32, 320)]] = Field(
+        None, description="MP3 (constant) and AAC bit rate, kbps: an MPEG bit rate such as 64, 96, 128, 192 (default 128)")
+    sample_rate: Omittable[Annotated[int, Range(8000, 48000)]] = Field(
+        None, description="sample rate of every file, Hz: " + ", ".join(map(str, SAMPLE_RATES)) + " (default 44100)")
+    loudness: Omittable[Annotated[float, Range(-40, -5)]] = Field(
+        None, description="integrated loudness, LUFS (ITU-R BS.1770), accepted within 1 LU (default -18)")
+    peak: Omittable[Annotated[float, Range(-12, 0)]] = Field(None, description="true peak ceiling, dBTP (default -1)")
+    head_s: Omittable[Annotated[float, Range(0, 10)]] = Field(
+        None, description="silence before the speech of every file, seconds (default 0.5)")
+    tail_s: Omittable[Annotated[float, Range(0, 30)]] = Field(
+        None, description="silence after the speech of every file, seconds (default 1)")
+
+
+class Credits(Section):
+    """Opening and closing credits, spoken and written as their own files (ACX asks for both)."""
+
+    opening: Omittable[SpokenText] = Field(None, description="opening credits: the words to speak (Markdown)")
+    closing: Omittable[SpokenText] = Field(None, description="closing credits: the words to speak (Markdown)")
+
+
+class Sample(Section):
+    """A retail sample: whole sentences of one chapter, from `start_s`, at most `length_s` long."""
+
+    chapter: Omittable[Annotated[int, Range(1, 100_000)]] = Field(
+        None, description="the chapter it is cut from, counting from 1 (default 1)")
+    start_s: Omittable[Annotated[float, Range(0, 360_000)]] = Field(
+        None, description="where in the chapter's speech it starts, seconds (default 0)")
+    length_s: Omittable[Annotated[float, Range(1, 3600)]] = Field(
+        None, description="its longest length, seconds (default 180; the audiobook profile needs 60 to 300)")
+
+
+class Pauses(Section):
+    """Pause lengths, ms (narrate.text.chapter has the defaults)."""
+
+    heading_ms: Omittable[Annotated[int, Range(0, 60_000)]] = Field(None, description="after a heading (default 800)")
+    paragraph_ms: Omittable[Annotated[int, Range(0, 60_000)]] = Field(
+        None, description="after a paragraph (default 500)")
+    sentence_ms: Omittable[Annotated[int, Range(0, 60_000)]] = Field(
+        None, description="between sentences of a paragraph (default 150)")
+    chapter_ms: Omittable[Annotated[int, Range(0, 60_000)]] = Field(
+        None, description="after a chapter, before the next, in the whole-book files (default 2000)")
+
+
+class Series(Section):
+    """The series a book belongs to."""
+
+    name: StrictStr = Field(description="series name")
+    position: Omittable[Annotated[float, Range(0, 100_000)]] = Field(None, description="the book's number in the series")
+
+
+class ChapterSettings(Section):
+    """Settings of one chapter, by its file name (or its path relative to the manifest)."""
+
+    voice: Omittable[StrictStr] = Field(None, description="voice of this chapter")
+    pauses: Omittable[Pauses] = Field(None, description="pause lengths in this chapter: {heading_ms, paragraph_ms, "
+                                                        "sentence_ms, chapter_ms}")
+
+
 class Book(Settings):
     """A narrated book: Markdown chapters -> MP3/M4B with chapter marks."""
 
@@ -291,6 +356,22 @@ class Book(Settings):
     feed: Omittable[Feed] = Field(
         None, description="podcast feed: {base_url, description, title, author, link, image, language, category, "
                           "explicit, episodes, date, owner_email, copyright, file}")
+    profile: Omittable[Annotated[str, Choice(*BOOK_PROFILES, what="profile")]] = Field(
+        None, description="what the files are made for: audiobook (ACX/Audible, the default) | podcast | custom")
+    audio: Omittable[AudioNumbers] = Field(
+        None, description="the custom profile's numbers: {bitrate, sample_rate, loudness, peak, head_s, tail_s}")
+    credits: Omittable[Credits] = Field(None, description="opening and closing credits as their own files: {opening, closing}")
+    sample: Omittable[Sample] = Field(None, description="a retail sample file: {chapter, start_s, length_s}")
+    narrator: Omittable[StrictStr] = Field(None, description="narrator named in tags")
+    year: Omittable[Annotated[int, Range(1000, 9999)]] = Field(None, description="year of publication")
+    description: Omittable[StrictStr] = Field(None, description="description (ID3 comment, MP4 description)")
+    publisher: Omittable[StrictStr] = Field(None, description="publisher")
+    genre: Omittable[StrictStr] = Field(None, description="genre (default Audiobook)")
+    copyright: Omittable[StrictStr] = Field(None, description="copyright notice")
+    series: Omittable[Series] = Field(None, description="series: {name, position}")
+    pauses: Omittable[Pauses] = Field(None, description="pause lengths: {heading_ms, paragraph_ms, sentence_ms, chapter_ms}")
+    chapters: Omittable[dict[str, ChapterSettings]] = Field(
+        None, description="per chapter, by file name: {voice, pauses}")
 
 
 # ---------------------------------------------------------------- the rest

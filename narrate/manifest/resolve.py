@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
 from .names import MAX_PATH_BYTES, path_problem
-from .resolved import Manifest
+from .resolved import Book, Manifest
 
 if TYPE_CHECKING:
     from .core import Draft
@@ -262,9 +262,25 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
                 c.add((*key, "cover"), f"{show(book_spec.cover)}: {why}")
         book.feed = check_artwork(c, book.feed, book.cover, key)
         book.chapters = _chapters(c, book_spec, key, root)
+        _chapter_settings(c, book, key, root)
         if isinstance(book_spec.order, str) and book_spec.order != "name":
             book.order_file = (root / book_spec.order).resolve()
     _check_overlap(c, man)
+
+
+def _chapter_settings(c: _Located, book: Book, key: Key, root: Path) -> None:
+    """`chapters:` keys -> chapter files (by file name, or path relative to the manifest); the sample's chapter exists."""
+    for written, settings in book.chapter_specs.items():
+        found = [p for p in book.chapters if p.name == written or p == (root / written).resolve()]
+        if len(found) != 1:
+            c.add((*key, "chapters", written), "no chapter file of this book has this name" if not found else
+                  f"{len(found)} chapter files have this name: give the path relative to the manifest")
+        elif found[0] in book.chapter_settings:
+            c.add((*key, "chapters", written), "this chapter is already given under another name")
+        else:
+            book.chapter_settings[found[0]] = settings
+    if book.sample is not None and book.chapters and book.sample.chapter > len(book.chapters):
+        c.add((*key, "sample", "chapter"), f"the book has {len(book.chapters)} chapter(s)")
 
 
 def _library_paths(c: _Located, lib: Any, key: Key) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..audio.profiles import AUDIOBOOK, Profile
 from ..errors import Problem
 from ..providers.base import ProviderConfig
 
@@ -98,6 +99,48 @@ class Library:
         return out
 
 
+@dataclass(frozen=True)
+class Pauses:
+    """Pause lengths in ms: after a heading, after a paragraph, between sentences, after a chapter
+    (before the next one, in the whole-book files). Defaults as narrate.text.chapter's."""
+
+    heading_ms: int = 800
+    paragraph_ms: int = 500
+    sentence_ms: int = 150
+    chapter_ms: int = 2000
+
+
+@dataclass(frozen=True)
+class ChapterSettings:
+    """One chapter's own voice (None: the book's) and pauses."""
+
+    voice: str | None
+    pauses: Pauses
+
+
+@dataclass(frozen=True)
+class BookMeta:
+    """What listeners' apps show besides title and author. `year` is an int; `series_position` a number."""
+
+    narrator: str | None = None
+    year: int | None = None
+    description: str | None = None
+    publisher: str | None = None
+    genre: str = "Audiobook"
+    copyright: str | None = None
+    series: str | None = None
+    series_position: float | None = None
+
+
+@dataclass(frozen=True)
+class SampleSpec:
+    """The retail sample: chapter (1-based, among the sources), start and longest length in seconds."""
+
+    chapter: int = 1
+    start_s: float = 0.0
+    length_s: float = 180.0
+
+
 @dataclass
 class Book:
     name: str
@@ -117,6 +160,19 @@ class Book:
     markdown: dict[str, str] = field(default_factory=dict)
     transcripts: TranscriptSettings | None = None  # captions and JSON chapters (narrate.manifest.publishing)
     feed: FeedSettings | None = None  # podcast feed
+    profile: Profile = AUDIOBOOK
+    meta: BookMeta = BookMeta()
+    opening_credits: str | None = None
+    closing_credits: str | None = None
+    sample: SampleSpec | None = None
+    pauses: Pauses = Pauses()
+    # Per chapter, by the `chapters:` key as written; resolve.py maps keys to chapter files (`chapter_settings`).
+    chapter_specs: dict[str, ChapterSettings] = field(default_factory=dict)
+    chapter_settings: dict[Path, ChapterSettings] = field(default_factory=dict)
+
+    def settings_for(self, chapter: Path) -> ChapterSettings:
+        """A chapter's voice and pauses: its own, else the book's."""
+        return self.chapter_settings.get(chapter) or ChapterSettings(None, self.pauses)
 
 
 @dataclass
