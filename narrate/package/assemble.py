@@ -173,8 +173,9 @@ class _Assembly:
         for encode in encodes:
             encode.result()  # the first failed encode raises here
         if self.timed or "artwork" in job.outputs:
+            files = [self._chapter_frames(i, n, rate) for i, n in enumerate(samples, 1)]
             produced.update(write_extras(job, self.work, self.kept, produced, [s or [] for s in self.spans], samples, rate,
-                                         self.cache))
+                                         self.cache, files))
         return self._publish_all(produced, samples, rate, marks)
 
     def _rate(self) -> int:
