@@ -303,13 +303,14 @@ def _check_paths(c: Checker, lib: Library, key: Key) -> None:
         for fmt in lib.formats:
             rel = lib.file_path(prompt.language, prompt.name, fmt)
             why = relative_problem(rel)
+            shown = rel if len(rel) <= 120 else rel[:100] + "…" + rel[-19:]
             who = f"{prompt.name} in {prompt.language} as {fmt}"
             if why:
-                c.add((*key, prompt.name), f"layout pattern gives {show(repr(rel))}: {why}", line=prompt.line)
+                c.add((*key, prompt.name), f"layout pattern gives {show(repr(shown))}: {why}", line=prompt.line)
                 return
             other = claimed.setdefault(rel.casefold(), who)
             if other != who:
-                c.add((*key, prompt.name), f"layout pattern writes {show(repr(rel))} for both {show(other)} "
+                c.add((*key, prompt.name), f"layout pattern writes {show(repr(shown))} for both {show(other)} "
                       f"and {show(who)}; add placeholders such as {{name}}, {{lang}} or {{ext}}", line=prompt.line)
                 return
 

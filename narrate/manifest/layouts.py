@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from posixpath import join as pjoin
 
 from ..audio.formats import OUTPUT_FORMATS
-from .names import check_name
+from .names import MAX_COMPONENT_BYTES, check_name
 
 FORMAT_EXTENSIONS = {name: f.ext for name, f in OUTPUT_FORMATS.items()}
 FORMAT_RATES = {name: f.rate for name, f in OUTPUT_FORMATS.items()}
@@ -148,5 +148,15 @@ def path_of(layout: str, pattern: str | None, place: Place) -> str:
 
 
 def relative_problem(rel: str) -> str | None:
-    """Why a computed path could leave the output folder or not be a file name, or None."""
-    return check_name(rel) if len(rel) <= 200 else next(filter(None, map(check_name, rel.split("/"))), None)
+    """Why a computed path could leave the output folder or not be a file name, or None: each
+    segment passes `check_name` (no '..', controls, backslash...) and fits in 255 bytes."""
+    if not rel:
+        return "empty path"
+    for seg in rel.split("/"):
+        size = len(seg.encode("utf-8", "surrogateescape"))
+        if size > MAX_COMPONENT_BYTES:
+            return f"a path segment is {size} bytes in UTF-8; filesystems allow {MAX_COMPONENT_BYTES}"
+        why = check_name(seg)
+        if why and not why.startswith("name longer than"):  # 200 characters is a rule for names, not paths
+            return why
+    return None
