@@ -81,6 +81,19 @@ def test_each_format_decodes_to_the_source_duration_and_level(rendered, fmt):
     assert active_level_dbov(decoded) == pytest.approx(active_level_dbov(source), abs=LEVEL_DB[fmt])
 
 
+@pytest.mark.parametrize("fmt", ["g722", "gsm", "sln48", "wav32"])
+def test_narrates_own_decoder_reads_them_back(rendered, fmt):
+    """The review page measures output files with narrate.audio.decode (ffmpeg only for Ogg/MP3)."""
+    from narrate.audio.decode import decode
+    from narrate.providers.base import AudioFormat
+
+    _, files = rendered
+    spec = OUTPUT_FORMATS[fmt]
+    pcm = decode(files[fmt].data, AudioFormat(spec.container, spec.encoding, spec.rate))
+    assert pcm.rate == spec.rate
+    assert abs(pcm.duration - files[fmt].duration) * 1000 <= (20 if fmt == "gsm" else 0.5)
+
+
 def test_byte_layouts(rendered):
     pcm, files = rendered
     n16 = len(resample(pcm, 16000).samples) + int(0.3 * 16000)  # 50 + 250 ms of padding
