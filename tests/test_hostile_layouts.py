@@ -117,3 +117,11 @@ def test_a_pattern_path_over_the_filesystem_limit(tmp_path):
     deep = "/".join([long] * 17)  # every segment fits, the whole path does not
     refused(tmp_path, f'{{pattern: "{deep}/{{lang}}/{{name}}.{{ext}}"}}', "m.yaml:11:", "libraries.shop.prompts.welcome",
             "the output path would be", "filesystems allow 4,096")
+
+
+def test_a_language_folder_inside_another(tmp_path):
+    """en's ivr/menu and en/ivr's menu would be one file: refused at validate, not at build."""
+    refused(tmp_path, "asterisk", "m.yaml:9:", "libraries.shop.languages.fr-CA.path",
+            "folder 'en/ivr' is inside or around language en-GB's folder",
+            replace=("en-GB: en-gb\n      fr-CA: {voice: fr}",
+                     "en-GB: {voice: en-gb, path: en}\n      fr-CA: {voice: fr, path: en/ivr}"))

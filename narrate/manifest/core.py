@@ -22,7 +22,7 @@ from ..errors import shown as show
 from ..providers.base import ProviderConfig
 from ..text.markup import check as markup_problem
 from . import model as m
-from .layouts import FORMAT_RATES, language_folder, pattern_problem, relative_problem
+from .layouts import FORMAT_RATES, language_folder, pattern_problem, pattern_problems
 from .loader import Key, LineTable
 from .names import check_name, nfc
 from .problems import from_validation, hint_for, key_path, kind
@@ -296,23 +296,8 @@ def _layout(c: Checker, spec: str | m.LayoutPattern | None, key: Key) -> tuple[s
 
 
 def _check_paths(c: Checker, lib: Library, key: Key) -> None:
-    """A pattern's every path stays in the output folder and no two prompts share a file (the
-    built-in layouts are safe by construction: names and folders are checked one by one)."""
-    claimed: dict[str, str] = {}  # case-folded path -> the prompt writing it
-    for prompt in lib.prompts:
-        for fmt in lib.formats:
-            rel = lib.file_path(prompt.language, prompt.name, fmt)
-            why = relative_problem(rel)
-            shown = rel if len(rel) <= 120 else rel[:100] + "…" + rel[-19:]
-            who = f"{prompt.name} in {prompt.language} as {fmt}"
-            if why:
-                c.add((*key, prompt.name), f"layout pattern gives {show(repr(shown))}: {why}", line=prompt.line)
-                return
-            other = claimed.setdefault(rel.casefold(), who)
-            if other != who:
-                c.add((*key, prompt.name), f"layout pattern writes {show(repr(shown))} for both {show(other)} "
-                      f"and {show(who)}; add placeholders such as {{name}}, {{lang}} or {{ext}}", line=prompt.line)
-                return
+    for prompt, message in pattern_problems(lib):
+        c.add((*key, prompt.name), message, line=prompt.line)
 
 
 def _library_formats(c: Checker, given: list[str], layout: str, key: Key) -> list[str]:
@@ -354,6 +339,11 @@ def _languages(c: Checker, specs: dict[str, Any], key: Key, base: Settings,
             c.add((*lkey, "path"), why)
         elif folded in folders:
             c.add((*lkey, "path"), f"same folder as language {folders[folded]} ({show(repr(path))})")
+        else:  # en/ivr inside en: en's ivr/menu and en/ivr's menu would be one file
+            outer = next((other for f, other in folders.items()
+                          if folded.startswith(f + "/") or f.startswith(folded + "/")), None)
+            if outer is not None:
+                c.add((*lkey, "path"), f"folder {show(repr(path))} is inside or around language {outer}'s folder")
         folders.setdefault(folded, code)
         languages[code] = Language(code, path, voice)
     return languages, settings

@@ -19,9 +19,14 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 from posixpath import join as pjoin
+from typing import TYPE_CHECKING
 
 from ..audio.formats import OUTPUT_FORMATS
+from ..errors import shown
 from .names import MAX_COMPONENT_BYTES, check_name
+
+if TYPE_CHECKING:
+    from .resolved import Library, PromptText
 
 FORMAT_EXTENSIONS = {name: f.ext for name, f in OUTPUT_FORMATS.items()}
 FORMAT_RATES = {name: f.rate for name, f in OUTPUT_FORMATS.items()}
@@ -160,3 +165,24 @@ def relative_problem(rel: str) -> str | None:
         if why and not why.startswith("name longer than"):  # 200 characters is a rule for names, not paths
             return why
     return None
+
+
+def pattern_problems(lib: Library) -> list[tuple[PromptText, str]]:
+    """A pattern library's problems, each with the prompt to locate it at (at most one per library):
+    a path that leaves the output folder or is no file name, or two prompts, languages or formats
+    on one file (compared case-folded: macOS and Windows would merge them). The built-in layouts
+    are safe by construction: names and language folders are checked one by one."""
+    claimed: dict[str, str] = {}  # case-folded path -> the prompt, language and format writing it
+    for prompt in lib.prompts:
+        for fmt in lib.formats:
+            rel = lib.file_path(prompt.language, prompt.name, fmt)
+            short = rel if len(rel) <= 120 else rel[:100] + "…" + rel[-19:]
+            why = relative_problem(rel)
+            if why:
+                return [(prompt, f"layout pattern gives {shown(repr(short))}: {why}")]
+            who = f"{prompt.name} in {prompt.language} as {fmt}"
+            other = claimed.setdefault(rel.casefold(), who)
+            if other != who:
+                return [(prompt, f"layout pattern writes {shown(repr(short))} for both {shown(other)} and "
+                                 f"{shown(who)}; add placeholders such as {{name}}, {{lang}} or {{ext}}")]
+    return []
