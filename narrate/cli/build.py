@@ -123,7 +123,7 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
          max_chars: int | None) -> None:
     """Show what a build would add, change, remove and synthesize, and what it would cost."""
     from ..manifest import load_manifest
-    from ..prepare import plan_report, prepare_build
+    from ..prepare import check_voices, plan_report, prepare_build
 
     def go() -> int:
         results, over_budget = [], False
@@ -131,6 +131,7 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
             manifest = load_manifest(path)
             with cache_for(path, cache_dir, manifest.remote_cache) as cache:
                 pb = prepare_build(manifest, cache)
+            check_voices(manifest, pb.providers)  # a voice of another language is refused here too
             result, diff, over = plan_report(pb, max_chars, name=str(path))
             over_budget |= over
             results.append(result)

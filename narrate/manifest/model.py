@@ -28,10 +28,10 @@ from .fields import (
     S3Url,
     SpokenText,
 )
-from .layouts import FORMAT_RATES
+from .layouts import FORMAT_RATES, PLACEHOLDERS
+from .layouts import LAYOUTS as LAYOUTS  # re-exported: the manifest package's public names
 
 MANIFEST_VERSION = 1
-LAYOUTS = ("asterisk", "freeswitch", "flat")
 BOOK_FORMATS = ("mp3", "m4b", "chapters")
 ARCHIVE_FORMATS = ("tar.gz", "zip")
 MISSING_POLICIES = ("warn", "error", "fallback")
@@ -177,12 +177,22 @@ PromptEntry = Annotated[Annotated[SpokenText, TEXT] | Annotated[PromptSpec, MAPP
                         Either("text, or a mapping of language -> text", TEXT, MAPPING)]
 
 
+class LayoutPattern(Section):
+    """A file layout of your own: a relative path with placeholders."""
+
+    pattern: StrictStr = Field(description="relative path with placeholders: "
+                                           + ", ".join(f"{{{k}}} {v}" for k, v in PLACEHOLDERS.items()))
+
+
 class Library(Settings):
     """A prompt library: prompts x languages x formats, written in a telephony layout."""
 
     output: StrictStr = Field(description="output directory of the library, relative to the manifest")
-    layout: Omittable[Annotated[str, Choice(*LAYOUTS)]] = Field(
-        None, description="file layout: asterisk | freeswitch | flat (default asterisk)")
+    layout: Omittable[Annotated[Annotated[str, Choice(*LAYOUTS), TEXT] | Annotated[LayoutPattern, MAPPING],
+                                Either("a layout name or {pattern: ...}", TEXT, MAPPING)]] = Field(
+        None, description="file layout: asterisk (<lang>/<name>.<ext>, lang as en_GB) | freeswitch "
+                          "(<lang>/<region>/<voice>/<category>/<rate>/) | flat | {pattern: \"{name}.{lang}.{ext}\"} "
+                          "(default asterisk)")
     formats: Annotated[list[Annotated[str, Choice(*FORMAT_RATES, what="format")]], ONE_OR_MANY] = Field(
         min_length=1, description="audio formats to write: " + ", ".join(FORMAT_RATES))
     languages: dict[str, LanguageEntry] = Field(

@@ -285,20 +285,19 @@ def _chapter_settings(c: _Located, book: Book, key: Key, root: Path) -> None:
 
 def _library_paths(c: _Located, lib: Any, key: Key) -> None:
     """Every file the library will write fits the filesystem's name and path limits."""
-    from .layouts import prompt_path
-
     out = str(lib.output)
     why = path_problem(out)
     if why:
         c.add((*key, "output"), why)
         return
-    room = MAX_PATH_BYTES - len(out.encode()) - 64  # 64: language folder, rate folder, extension
+    folder = max((len(lang.path.encode()) for lang in lib.languages.values()), default=0)
+    room = MAX_PATH_BYTES - len(out.encode()) - folder - 64  # 64: format and rate folders, extension
     for prompt in lib.prompts:
         size = len(prompt.name.encode())
-        if size < min(room, 200) and (lib.layout != "flat" or size < 200):
-            continue  # cannot reach either limit: skip the exact check
+        if lib.layout != "pattern" and size < min(room, 200) and (lib.layout != "flat" or size < 200):
+            continue  # cannot reach either limit: skip the exact check (a pattern's own text can be long)
         for fmt in lib.formats:
-            rel = prompt_path(lib.layout, lib.languages[prompt.language].path, prompt.name, fmt)
+            rel = lib.file_path(prompt.language, prompt.name, fmt)
             why = path_problem(f"{out}/{rel}")
             if why:
                 c.add((*key, "prompts", prompt.name), why, line=prompt.line)

@@ -67,14 +67,15 @@ class PromptText:
 @dataclass(frozen=True)
 class Language:
     code: str
-    path: str
+    path: str  # its folder in the layout: `path:`, else the layout's default (layouts.language_folder)
+    voice: str = ""  # the language's own voice (prompts may override it), for folders and {voice}
 
 
 @dataclass
 class Library:
     name: str
     output: Path
-    layout: str
+    layout: str  # asterisk | freeswitch | flat | pattern
     formats: tuple[str, ...]
     languages: dict[str, Language]
     prompts: list[PromptText]
@@ -83,6 +84,14 @@ class Library:
     version: str = "1.0"
     license: Path | None = None
     platform: str = "generic"
+    pattern: str | None = None  # the `layout: {pattern}` template when layout is "pattern"
+
+    def file_path(self, language: str, name: str, fmt: str) -> str:
+        """Where prompt `name` in `language` and format `fmt` goes, relative to `output`."""
+        from .layouts import Place, path_of
+
+        lang = self.languages[language]
+        return path_of(self.layout, self.pattern, Place(name, language, lang.path, lang.voice, fmt))
 
     def only_in_one_language(self) -> dict[str, list[str]]:
         """language -> prompts written in that language alone (multi-language libraries only)."""

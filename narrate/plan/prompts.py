@@ -18,7 +18,7 @@ from pathlib import Path
 from ..cache.entry import key_from  # the cache re-derives keys with the same function
 from ..errors import ManifestError, Problem
 from ..manifest import Library, Manifest, PromptText, Settings
-from ..manifest.layouts import FORMAT_RATES, prompt_path
+from ..manifest.layouts import FORMAT_RATES
 from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon, normalize, split_for_limit
 from ..text.frontend import key_material, normalization_applies
@@ -198,8 +198,7 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
     segs = tuple(seg_keys)
     gaps = tuple(pauses) if any(pauses) else ()
     text = " ".join(spoken)
-    lang_path = lib.languages[prompt.language].path
-    outputs = tuple(OutputFile(f"{out_prefix}/{prompt_path(lib.layout, lang_path, prompt.name, fmt)}", fmt)
+    outputs = tuple(OutputFile(f"{out_prefix}/{lib.file_path(prompt.language, prompt.name, fmt)}", fmt)
                     for fmt in lib.formats)
     recipe = render_recipe(segs, s, gaps)
     return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe, normalize(prompt.text),

@@ -348,10 +348,9 @@ def locale_of(voice: str) -> str | None:
 
 
 def language_mismatch(voice: str, language: str) -> str | None:
-    """A reason when a locale-named voice cannot speak `language` (compared on the primary subtag)."""
+    """A reason when a locale-named voice cannot speak `language`, with BCP-47 equivalences
+    (`cmn-CN-Wavenet-A` speaks zh-CN, `yue-HK-...` zh-HK, `nb-NO-...` no: see `languages`)."""
+    from .languages import mismatch
+
     locale = locale_of(voice)
-    if locale is None:
-        return None
-    if locale.split("-")[0].lower() != language.split("-")[0].lower():
-        return f"{voice} is a {locale} voice, not {language}"
-    return None
+    return None if locale is None else mismatch(voice, locale, language)
