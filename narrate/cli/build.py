@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..errors import ManifestError
+from ..errors import ManifestError, MissingKeyError, Problem
 from .app import Bars, Context, cache_folder, cache_for, cache_opt, error, main, manifests_arg, pass_ctx, run
 
 
@@ -124,6 +124,7 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
             manifest = load_manifest(path)
             with cache_for(path, cache_dir, manifest.remote_cache) as cache:
                 pb = prepare_build(manifest, cache)
+            pb.check_keys()
             result, diff, over = plan_report(pb, max_chars, name=str(path))
             over_budget |= over
             results.append(result)
@@ -177,7 +178,7 @@ def _print_translations(report: dict[str, Any]) -> None:
 def validate(ctx: Context, manifests: tuple[Path, ...]) -> None:
     """Check manifests (keys, texts, names, voices) without building."""
     from ..manifest import load_manifest
-    from ..prepare import check_voices, make_providers, translation_report
+    from ..prepare import check_keys, check_voices, make_providers, translation_report
 
     def go() -> int:
         problems = []
@@ -188,6 +189,11 @@ def validate(ctx: Context, manifests: tuple[Path, ...]) -> None:
                 check_voices(manifest, providers)
             except ManifestError as exc:
                 problems.extend(exc.problems)
+                continue
+            try:
+                check_keys(providers)
+            except MissingKeyError as exc:
+                problems.extend(Problem(str(path), None, "", p) for p in exc.problems)
                 continue
             _print_translations(translation_report(manifest))
             n = sum(len(lib.prompts) for lib in manifest.libraries)
