@@ -22,6 +22,7 @@ from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon
 from ..text.chapter import chapter_units
 from ..text.frontend import normalization_applies
+from ..text.lexicon_compile import alphabets_for, out_of_band
 from ..text.markdown import MarkdownOptions, markdown_to_speakable
 from .prompts import KeyMaker, Segment, manifest_relative
 
@@ -88,10 +89,14 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
             doc = markdown_to_speakable(source, markdown_options(book), path=str(path))
             title = doc.title or path.stem
             chapter = ChapterPlan(path, title, [])
+            # Chapters are plain text: providers that take pronunciations out of band get them so, the
+            # others (SSML phonemes included) the respelling (narrate.text.lexicon_compile).
+            band = alphabets_for(provider) if lexicon is not None and out_of_band(provider) else ()
             for unit in chapter_units(doc, provider.limits.max_chars, book.language, lexicon,
-                                      spoken=normalization_applies(provider)):
+                                      spoken=normalization_applies(provider), keep=band):
+                entries = lexicon.phonetic_entries(unit.text, book.language, band) if band and lexicon else ()
                 request = SynthesisRequest(text=unit.text, voice=voice, language=book.language, model=s.model,
-                                           speed=s.speed, telephony=False, options=s.options)
+                                           speed=s.speed, telephony=False, options=s.options, lexicon=entries)
                 key, head = keys.key_and_head(provider, request)
                 job.segments.setdefault(key, Segment(key, s.provider, request, head.decode()))
                 chapter.units.append((key, unit.pause_after_ms))

@@ -22,12 +22,13 @@ class SpeechUnit:
 
 
 def chapter_units(doc: SpeakableDoc, max_chars: int, language: str, lexicon: Lexicon | None,
-                  spoken: bool = False) -> list[SpeechUnit]:
+                  spoken: bool = False, keep: tuple[str, ...] = ()) -> list[SpeechUnit]:
     """The chapter's segments in order. `spoken`: numbers and symbols said in `language` (per
-    sentence, after the lexicon), as for a provider with normalisation on (frontend.py)."""
+    sentence, after the lexicon), as for a provider with normalisation on (frontend.py). `keep`:
+    alphabets of phonetic forms the provider takes out of band (those terms are not respelled)."""
     units: list[SpeechUnit] = []
     for block in doc.blocks:
-        text = normalize(lexicon.apply(block.text, language)) if lexicon else block.text
+        text = normalize(lexicon.apply(block.text, language, keep)) if lexicon else block.text
         if block.kind == "heading":
             pieces = segment_paragraph(text, max_chars, language, spoken=spoken)
             end_pause = PAUSE_AFTER_HEADING_MS
