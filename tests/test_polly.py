@@ -285,3 +285,121 @@ def test_check_voice():
     assert provider.check_voice("Joanna", "en-US") is None and provider.check_voice("default", "en-US") is None
     assert provider.check_voice("en-us", "en-US") == ("Polly voices are names like Joanna, Lupe or Hans "
                                                      "(see narrate voices --provider polly)")
+
+
+# ------------------------------------------------------- integration: moto's Polly server on 127.0.0.1
+
+
+@pytest.fixture
+def moto_polly(monkeypatch):
+    """moto's Polly server in a thread on 127.0.0.1 (started and stopped here), with its backend reset.
+
+    moto checks each SynthesizeSpeech (voice, output format, sample rate, text type, length, that
+    every LexiconNames entry was put) and answers 8 zero bytes, which is not audio. `audio=True`
+    replaces that placeholder, and only it, with a tone of the requested rate, so a whole build can
+    run against the server; requests moto refuses are refused as before."""
+    pytest.importorskip("moto")
+    from moto.polly.responses import PollyResponse
+    from moto.server import ThreadedMotoServer
+
+    from conftest import free_port
+
+    state = {"audio": False, "speech": []}
+    original = PollyResponse.speech
+
+    def speech(self):
+        body, headers = original(self)
+        if isinstance(headers, dict) and headers.get("Content-Type") == "audio/pcm":
+            state["speech"].append(self.json)
+            if state["audio"]:
+                return raw_pcm(int(self.json.get("SampleRate", 16000))), headers
+        return body, headers
+
+    monkeypatch.setattr(PollyResponse, "speech", speech)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    httpx.post(f"{url}/moto-api/reset", timeout=10)
+    try:
+        yield url, state
+    finally:
+        server.stop()
+
+
+def test_moto_describe_voices_and_put_lexicon(moto_polly):
+    url, _ = moto_polly
+    provider = polly.create(ProviderConfig("aws", "polly", base_url=url))
+    voices = {v.name: v for v in provider.voices()}
+    assert voices["Joanna"].languages[0] == "en-US" and voices["Joanna"].gender == "female"
+    assert voices["Lupe"].languages[0] == "es-US"
+    provider.lexicons.put("narrateTest1", "<lexicon/>")
+    import botocore.session
+
+    client = botocore.session.Session().create_client("polly", endpoint_url=url, region_name="eu-west-1")
+    assert client.get_lexicon(Name="narrateTest1")["Lexicon"]["Content"] == "<lexicon/>"
+
+
+def test_moto_accepts_the_request_and_narrate_refuses_its_placeholder_audio(moto_polly, retries):
+    url, state = moto_polly
+    provider = polly.create(ProviderConfig("aws", "polly", base_url=url, max_attempts=2))
+    request = SynthesisRequest('Call <say-as interpret-as="digits">42</say-as> for Nguyen.', "Joanna", "en-US",
+                               telephony=True, ssml=True, lexicon=(("Nguyen", "ipa", "wɪn"),))
+    with pytest.raises(ProviderError) as info:
+        provider.synthesize(request)
+    # moto validated the signed request (its lexicon was put first) and answered 200 with 8 zero bytes:
+    # not audio, so nothing reaches a cache.
+    assert info.value.status == 200 and "returned invalid audio" in str(info.value)
+    sent = state["speech"][0]
+    assert sent["Text"] == '<speak>Call <say-as interpret-as="digits">42</say-as> for Nguyen.</speak>'
+    assert sent["TextType"] == "ssml" and sent["LexiconNames"][0].startswith("narrate")
+    import botocore.session
+
+    client = botocore.session.Session().create_client("polly", endpoint_url=url, region_name="eu-west-1")
+    content = client.get_lexicon(Name=sent["LexiconNames"][0])["Lexicon"]["Content"]
+    assert "<grapheme>Nguyen</grapheme><phoneme>wɪn</phoneme>" in content
+
+
+def test_moto_refusals_are_fatal_and_named(moto_polly, retries):
+    url, _ = moto_polly
+    provider = polly.create(ProviderConfig("aws", "polly", base_url=url))
+    with pytest.raises(ProviderError) as info:
+        provider.synthesize(SynthesisRequest("Hello.", "Nobody", "en-US", telephony=True))
+    assert str(info.value).startswith("HTTP 400 InvalidParameterValue: Not one of ") and retries == []
+
+
+def test_moto_build_end_to_end(moto_polly, tmp_path):
+    """A whole build against the server: SSML prompt markup, a PLS lexicon, 8 kHz outputs, then a
+    rebuild that sends nothing."""
+    import wave
+
+    from narrate.build import build
+    from narrate.cache import SegmentCache
+    from narrate.manifest import load_manifest
+
+    url, state = moto_polly
+    state["audio"] = True
+    path = tmp_path / "m.yaml"
+    path.write_text(json.dumps({
+        "version": 1, "providers": {"aws": {"kind": "polly", "base_url": url, "options": {"engine": "neural"}}},
+        "lexicon": {"Nguyen": {"say": "win", "ipa": "wɪn"}},
+        "libraries": {"ivr": {"output": "out", "formats": ["wav"], "languages": {"en-US": {"voice": "Joanna",
+                                                                                        "provider": "aws"}},
+                              "prompts": {"hello": {"en-US": "Ask Nguyen."},
+                                          "code": {"en-US": 'Your code is <say-as interpret-as="digits">42</say-as>.'},
+                                          "bye": {"en-US": "Goodbye."}}}}}, ensure_ascii=False), encoding="utf-8")
+    cache = SegmentCache(tmp_path / "cache")
+    try:
+        report = build(load_manifest(path), cache)
+        assert report.errors == [] and report.synthesized == 3
+        again = build(load_manifest(path), cache)
+        assert again.synthesized == 0 and again.cached == 3
+    finally:
+        cache.close()
+    texts = sorted((s["Text"], s["TextType"], tuple(s.get("LexiconNames", ()))) for s in state["speech"])
+    assert [(t, k) for t, k, _ in texts] == [("<speak>Your code is <say-as interpret-as=\"digits\">42</say-as>.</speak>",
+                                              "ssml"), ("Ask Nguyen.", "text"), ("Goodbye.", "text")]
+    assert [bool(names) for _, _, names in texts] == [False, True, False]
+    assert all(s["Engine"] == "neural" and s["SampleRate"] == "8000" for s in state["speech"])
+    with wave.open(str(tmp_path / "out" / "en-US" / "hello.wav")) as w:
+        assert (w.getframerate(), w.getsampwidth()) == (8000, 2) and w.getnframes() > 4000
