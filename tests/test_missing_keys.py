@@ -130,3 +130,22 @@ def test_offline_and_cached_builds_need_no_key(project):
     assert done.returncode == 1, done.stderr
     assert "API_KEY" not in done.stderr
     assert "not in the cache (offline)" in done.stderr
+
+
+def test_polly_without_aws_credentials_is_named_once(tmp_path, monkeypatch):
+    pytest.importorskip("botocore")
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    env = {"AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+           "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
+    path = tmp_path / "m.yaml"
+    path.write_text(MANIFEST.replace("dg: {kind: deepgram}", "dg: {kind: polly}").replace("aura-2-thalia-en", "Joanna")
+                    .replace("de-DE: {voice: 21m00Tcm4TlvDq8ikWAM, provider: el}", "")
+                    .replace(", de-DE: Willkommen.", "").replace(", de-DE: eins", "").replace(", de-DE: zwei", "")
+                    .replace(", de-DE: Auf Wiedersehen.", ""))
+    for command in ("validate", "build"):
+        done = narrate(command, str(path), env=env)
+        assert_clean_failure(done, 2, "provider dg: no AWS credentials: set AWS_ACCESS_KEY_ID and "
+                                      "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
+        assert lines_with(done.stderr, "no AWS credentials") == 1
+    assert not (tmp_path / "out").exists()
