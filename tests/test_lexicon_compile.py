@@ -286,3 +286,28 @@ def test_cli_plan_shows_one_change_for_one_rule(tmp_path):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["to_synthesize"] == 1 and result["changed"] == ["shop/en-US/plan"]
+
+
+@pytest.mark.parametrize("kind,text,entries", [
+    ("polly", "Ask Nguyen about the order.", (("Nguyen", "ipa", "wɪn"),)),
+    ("google", "Ask Nguyen about the order.", (("Nguyen", "ipa", "wɪn"),)),
+    ("azure", "Ask win about the order.", ()),  # chapters are plain text: Azure respells there
+    ("openai", "Ask win about the order.", ())])
+def test_books_get_the_same_mechanism_out_of_band(tmp_path, kind, text, entries):
+    from narrate.plan.books import plan_books
+
+    if kind == "polly":
+        pytest.importorskip("botocore")
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "one.md").write_text("# One\n\nAsk Nguyen about the order.\n\nGoodbye.\n")
+    path = tmp_path / "m.yaml"
+    path.write_text(json.dumps({"version": 1, "providers": {"p": {"kind": kind}}, "lexicon": LEXICON,
+                                "books": {"b": {"title": "B", "sources": "ch/*.md", "formats": ["m4b"], "output": "out",
+                                                "provider": "p", "voice": VOICES[kind], "language": "en-US"}}},
+                               ensure_ascii=False), encoding="utf-8")
+    manifest = load_manifest(path)
+    provider = create_provider(manifest.provider_config("p"))
+    (job,) = plan_books(manifest, {"p": provider}, Lexicon.from_mapping(LEXICON, source="lex"))
+    requests = {seg.request.text: seg.request for seg in job.segments.values()}
+    assert requests[text].lexicon == entries
+    assert requests["Goodbye."].lexicon == ()

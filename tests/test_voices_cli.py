@@ -191,3 +191,15 @@ def test_polly_voices_through_the_cli(monkeypatch, tmp_path):
     assert result.stdout.splitlines()[1].split() == ["Lupe", "es-US", "female", "US", "Spanish;", "engines:",
                                                      "neural,", "standard"]
     assert len(result.stdout.splitlines()) == 2
+
+
+def test_cli_takes_the_provider_from_a_manifest(tmp_path):
+    """--manifest: a provider name of the manifest (here an OpenAI-compatible local server, which needs no key)."""
+    path = tmp_path / "m.yaml"
+    path.write_text("version: 1\nproviders:\n  local: {kind: openai, base_url: 'http://127.0.0.1:9/v1'}\n"
+                    "libraries:\n  shop:\n    output: out\n    languages: {en-US: {voice: alloy, provider: local}}\n"
+                    "    prompts:\n      hi: Hello.\n")
+    done = narrate("voices", "--manifest", str(path), "--provider", "local")
+    assert done.returncode == 0, done.stderr
+    names = [line.split()[0] for line in done.stdout.splitlines()[1:]]
+    assert len(names) == 13 and names[0] == "alloy" and "cedar" in names
