@@ -197,7 +197,8 @@ def test_cli_takes_the_provider_from_a_manifest(tmp_path):
     """--manifest: a provider name of the manifest (here an OpenAI-compatible local server, which needs no key)."""
     path = tmp_path / "m.yaml"
     path.write_text("version: 1\nproviders:\n  local: {kind: openai, base_url: 'http://127.0.0.1:9/v1'}\n"
-                    "libraries:\n  shop:\n    output: out\n    languages: {en-US: {voice: alloy, provider: local}}\n"
+                    "libraries:\n  shop:\n    output: out\n    formats: [wav]\n"
+                    "    languages: {en-US: {voice: alloy, provider: local}}\n"
                     "    prompts:\n      hi: Hello.\n")
     done = narrate("voices", "--manifest", str(path), "--provider", "local")
     assert done.returncode == 0, done.stderr
