@@ -231,6 +231,7 @@ def book_text_lines(manifest_path: Path, book_name: str | None, file: Path, sour
     from .providers.registry import create_provider
     from .text.chapter import PAUSE_AFTER_PARAGRAPH_MS, chapter_units
     from .text.frontend import normalization_applies
+    from .text.lexicon_compile import alphabets_for, out_of_band
     from .text.markdown import markdown_to_speakable
 
     manifest = load_manifest(manifest_path)
@@ -242,8 +243,10 @@ def book_text_lines(manifest_path: Path, book_name: str | None, file: Path, sour
         raise UsageError(f"{manifest_path}: no book {book_name!r} (books: {', '.join(books) or 'none'})")
     provider = create_provider(manifest.provider_config(book.settings.provider))
     doc = markdown_to_speakable(source, markdown_options(book), path=str(file))
-    units = chapter_units(doc, provider.limits.max_chars, book.language, load_lexicon(manifest),
-                          spoken=normalization_applies(provider))
+    lexicon = load_lexicon(manifest)
+    band = alphabets_for(provider) if lexicon is not None and out_of_band(provider) else ()  # as plan_books
+    units = chapter_units(doc, provider.limits.max_chars, book.language, lexicon,
+                          spoken=normalization_applies(provider), keep=band)
     lines = [f"Title: {doc.title or file.stem}", ""]
     for unit in units:
         lines.append(unit.text)

@@ -311,3 +311,19 @@ def test_books_get_the_same_mechanism_out_of_band(tmp_path, kind, text, entries)
     requests = {seg.request.text: seg.request for seg in job.segments.values()}
     assert requests[text].lexicon == entries
     assert requests["Goodbye."].lexicon == ()
+
+
+@pytest.mark.parametrize("kind,line", [("polly", "Ask Nguyen about the order."), ("openai", "Ask win about the order.")])
+def test_cli_text_shows_what_each_provider_is_sent(tmp_path, kind, line):
+    if kind == "polly":
+        pytest.importorskip("botocore")
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "one.md").write_text("# One\n\nAsk Nguyen about the order.\n")
+    path = tmp_path / "m.yaml"
+    path.write_text(json.dumps({"version": 1, "providers": {"p": {"kind": kind}}, "lexicon": LEXICON,
+                                "books": {"b": {"title": "B", "sources": "ch/*.md", "formats": ["m4b"], "output": "out",
+                                                "provider": "p", "voice": VOICES[kind], "language": "en-US"}}},
+                               ensure_ascii=False), encoding="utf-8")
+    done = narrate("text", str(tmp_path / "ch" / "one.md"), "--manifest", str(path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["Title: One", "", "One", "", line]
