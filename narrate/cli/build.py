@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from ..counts import counted
-from ..errors import ManifestError
+from ..errors import ManifestError, MissingKeyError, Problem
 from .app import Context, cache_folder, cache_for, cache_opt, error, main, manifests_arg, pass_ctx, progress_for, run
 
 
@@ -132,6 +132,7 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
             with cache_for(path, cache_dir, manifest.remote_cache) as cache:
                 pb = prepare_build(manifest, cache)
             check_voices(manifest, pb.providers)  # a voice of another language is refused here too
+            pb.check_keys()
             result, diff, over = plan_report(pb, max_chars, name=str(path))
             over_budget |= over
             results.append(result)
@@ -209,7 +210,7 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
     """Check manifests (keys, texts, names, voices) without building."""
     from ..manifest import load_manifest
     from ..plan.books import check_chapters
-    from ..prepare import check_voices, make_providers, translation_report
+    from ..prepare import check_keys, check_voices, make_providers, translation_report
 
     if only_manifests:
         manifests = tuple(path for path in manifests if _looks_like_manifest(path))
@@ -226,6 +227,11 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
                     raise ManifestError(chapter_problems)
             except ManifestError as exc:
                 problems.extend(exc.problems)
+                continue
+            try:
+                check_keys(providers)
+            except MissingKeyError as exc:
+                problems.extend(Problem(str(path), None, "", p) for p in exc.problems)
                 continue
             _print_translations(translation_report(manifest))
             for w in manifest.warnings:

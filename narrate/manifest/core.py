@@ -252,6 +252,12 @@ def _check_terms(c: Checker, terms: dict[str, Any], key: Key) -> None:
             c.add((*key, term), "empty term")
         if "<" in str(getattr(entry, "say", entry)):
             c.add((*key, term), "markup is not allowed in a lexicon replacement; put it in the prompt text")
+        if isinstance(entry, m.LexiconSay):
+            if entry.say is None and not (entry.ipa or "").strip() and not (entry.x_sampa or "").strip():
+                c.add((*key, term), "a rule needs say, ipa or x-sampa")
+            for name, value in (("ipa", entry.ipa), ("x-sampa", entry.x_sampa)):
+                if value is not None and (not value.strip() or "<" in value or ">" in value):
+                    c.add((*key, term, name), "a phonetic form is a non-empty string without < or >")
 
 
 def _check_patterns(c: Checker, rules: list[m.LexiconPattern] | None, key: Key) -> None:

@@ -38,7 +38,7 @@ MISSING_POLICIES = ("warn", "error", "fallback")
 # Platforms whose documented limits `narrate package` checks (see narrate.package.platforms).
 PLATFORMS = ("asterisk", "freeswitch", "connect", "genesys", "cisco", "twilio", "generic")
 MAX_NOTE_CHARS = 2000  # a note is a line or two for a person; past this it is a misplaced document
-PROVIDER_KINDS = ("espeak", "openai", "deepgram", "elevenlabs", "google", "azure")
+PROVIDER_KINDS = ("espeak", "openai", "deepgram", "elevenlabs", "google", "azure", "polly")
 
 
 class Section(BaseModel):
@@ -412,14 +412,20 @@ class Package(Section):
 
 
 class LexiconSay(Section):
-    """A lexicon rule with options."""
+    """A lexicon rule with options: a respelling (`say`) and/or a phonetic form (`ipa`, `x-sampa`)."""
 
-    say: NumText = Field(description="the replacement spoken instead of the term")
+    say: Omittable[NumText] = Field(None, description="the respelling spoken instead of the term, by providers "
+                                                      "that take no phonetic form (default: the term as written)")
+    ipa: Omittable[StrictStr] = Field(None, description="the pronunciation in IPA, for providers that take one "
+                                                        "(Polly and ElevenLabs lexicons, Azure phoneme, Google "
+                                                        "customPronunciations)")
+    x_sampa: Omittable[StrictStr] = Field(None, alias="x-sampa", description="the pronunciation in X-SAMPA, used "
+                                                                            "where no IPA is given (not by ElevenLabs)")
     case_sensitive: Omittable[StrictBool] = Field(None, description="match the term's case exactly (default false)")
 
 
 LexiconEntry = Annotated[Annotated[NumText, TEXT] | Annotated[LexiconSay, MAPPING],
-                         Either("text or {say, case_sensitive}", TEXT, MAPPING)]
+                         Either("text or {say, ipa, x-sampa, case_sensitive}", TEXT, MAPPING)]
 
 
 class LexiconPattern(Section):

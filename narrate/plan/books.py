@@ -25,6 +25,7 @@ from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon
 from ..text.chapter import chapter_units
 from ..text.frontend import normalization_applies
+from ..text.lexicon_compile import alphabets_for, out_of_band
 from ..text.markdown import MarkdownOptions, markdown_to_speakable
 from ..text.markup import target_of
 from ..text.written import WrittenUnit, written_units
@@ -138,11 +139,16 @@ def _add_chapter(job: BookJob, provider: Provider, keys: KeyMaker, lexicon: Lexi
     doc = markdown_to_speakable(text, markdown_options(book), path=shown_as or str(source))
     chapter = ChapterPlan(source, title or doc.title or source.stem, [], pauses.chapter_ms)
     spoken = normalization_applies(provider)
+    # Providers that take pronunciations out of band get them so, the others the respelling
+    # (narrate.text.lexicon_compile).
+    band = alphabets_for(provider) if lexicon is not None and out_of_band(provider) else ()
     for unit in chapter_units(doc, provider.limits.max_chars, book.language, lexicon, spoken=spoken,
                               target=target_of(provider), heading_ms=pauses.heading_ms,
-                              paragraph_ms=pauses.paragraph_ms, sentence_ms=pauses.sentence_ms):
+                              paragraph_ms=pauses.paragraph_ms, sentence_ms=pauses.sentence_ms, keep=band):
+        entries = lexicon.phonetic_entries(unit.text, book.language, band) if band and lexicon else ()
         request = SynthesisRequest(text=unit.text, voice=voice or s.voice or book.language.lower(), language=book.language,
-                                   model=s.model, speed=s.speed, telephony=False, options=s.options, ssml=unit.ssml)
+                                   model=s.model, speed=s.speed, telephony=False, options=s.options, ssml=unit.ssml,
+                                   lexicon=entries)
         key, head = keys.key_and_head(provider, request)
         job.segments.setdefault(key, Segment(key, s.provider, request, head.decode()))
         chapter.units.append((key, unit.pause_after_ms))
