@@ -401,5 +401,5 @@ def test_moto_build_end_to_end(moto_polly, tmp_path):
                                               "ssml"), ("Ask Nguyen.", "text"), ("Goodbye.", "text")]
     assert [bool(names) for _, _, names in texts] == [False, True, False]
     assert all(s["Engine"] == "neural" and s["SampleRate"] == "8000" for s in state["speech"])
-    with wave.open(str(tmp_path / "out" / "en-US" / "hello.wav")) as w:
+    with wave.open(str(tmp_path / "out" / "en_US" / "hello.wav")) as w:
         assert (w.getframerate(), w.getsampwidth()) == (8000, 2) and w.getnframes() > 4000
