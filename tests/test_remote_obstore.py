@@ -30,7 +30,7 @@ from narrate.cache import SegmentCache, encode_entry
 from narrate.cache.entry import key_from
 from narrate.cache.objstore import parse_url, proxy_options
 from narrate.cache.remote import RemoteStore, TieredCache, push_to_remote
-from narrate.errors import UsageError
+from narrate.errors import CacheError, UsageError
 from narrate.providers.base import AudioFormat, SynthesisResult
 
 MANIFEST = """\
@@ -342,3 +342,21 @@ def test_entry_timestamps_are_not_needed(tmp_path):
     os.utime(folder / key, (0, 0))
     store = RemoteStore(f"file://{tmp_path}/copied")
     assert store.get(key) == blob and store.missing_keys([key]) == set()
+
+
+def test_no_aws_credentials_at_all_is_said_plainly(tmp_path, monkeypatch):
+    """No keys, no profile, no web identity: the chain ends at the instance metadata service, stood
+    in for here by a closed port on 127.0.0.1 (AWS_METADATA_ENDPOINT): one plain message, no request
+    sent unsigned, not retried."""
+    for var in [v for v in os.environ if v.startswith("AWS_")]:
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    with Recorder(404) as server:
+        monkeypatch.setenv("AWS_METADATA_ENDPOINT", f"http://127.0.0.1:{free_port()}")
+        store = RemoteStore("s3://team/p", endpoint=f"http://127.0.0.1:{server.port}")
+        started = time.monotonic()
+        with pytest.raises(CacheError, match=r"^remote cache GET abababababab: no AWS credentials \(none in the environment"):
+            store.get("ab" * 32)
+        assert time.monotonic() - started < 10 and store.requests == 1
+        assert server.seen == []  # nothing unsigned was sent

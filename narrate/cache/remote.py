@@ -74,6 +74,11 @@ def classify(exc: BaseException) -> tuple[str, bool]:
     """(reason, retryable) for an obstore failure. The reason holds the HTTP status and the S3/Azure
     error code only: the store's message may quote an error body that echoes the access key id."""
     text = str(exc)
+    # The end of the AWS chain: the instance metadata service (IMDSv2 token, role credentials) or the
+    # container credential endpoint did not answer.
+    if any(m in text for m in ("/latest/api/token", "/latest/meta-data/", "169.254.170.2")):
+        return "no AWS credentials (none in the environment, no AWS_PROFILE, no web identity, and no instance " \
+               "or container role answered)", False
     status = _STATUS_RE.search(text)
     if status:
         code = int(status.group(1))
