@@ -18,12 +18,17 @@ def build_shard(pb: PlannedBuild, cache: SegmentCache, options: BuildOptions, re
                 events: BuildEvents) -> BuildReport:
     """Synthesize shard `options.shard`'s missing segments into `cache`; return the report with
     `segments` and `cached` counting the shard's own segments. A remote tier that failed during the
-    shard is an error (exit 1): the assembling job could not find the shard's work."""
+    shard is an error (exit 1): the assembling job could not find the shard's work. One that failed
+    while planning stops the shard before anything is paid for."""
     from .synth import SpendGuard, synthesize_missing
 
     assert options.shard is not None
     owned = [k for k in pb.plan.segments if in_shard(k, options.shard)]
     report.segments, report.cached = len(owned), len(owned) - len(pb.missing)
+    if getattr(cache, "remote_ok", None) is False:  # failed while planning: what it paid for could not be shared
+        report.errors.append("the shared cache is unavailable: this shard synthesized nothing")
+        report.warnings += getattr(cache, "warnings", [])
+        return report
     if pb.missing:
         check_voices(pb.manifest, pb.providers)
         events.start("synthesize", len(pb.missing), "synthesizing")

@@ -3,9 +3,11 @@ line, no traceback, nothing written anywhere."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, free_port, narrate, snapshot
 
 MANIFEST = """\
 version: 1
@@ -53,3 +55,20 @@ def test_shard_without_a_remote_warns_and_writes_no_outputs(tmp_path):
     offline = narrate("-q", "build", "--json", "--offline", "m.yaml", cwd=tmp_path)
     assert offline.returncode == 0 and '"synthesized": 0' in offline.stdout
     assert (tmp_path / "out" / "en" / "a.ulaw").stat().st_size > 1000
+
+
+def test_shard_with_its_remote_down_pays_for_nothing(tmp_path):
+    """The shared cache refuses connections: the shard stops before synthesizing (its audio could not
+    reach the assembling job), exit 1, one warning naming the remote, nothing written but the cache folder."""
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    before = snapshot(tmp_path)
+    env = {"AWS_ACCESS_KEY_ID": "AKIDSHARD", "AWS_SECRET_ACCESS_KEY": "shard-secret-value", "AWS_REGION": "us-east-1",
+           "NARRATE_S3_ENDPOINT": f"http://127.0.0.1:{free_port()}"}
+    done = narrate("-q", "build", "--json", "--shard", "1/1", "--remote", "s3://team/segments", "m.yaml", cwd=tmp_path,
+                   env=env, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    report = json.loads(done.stdout)
+    assert report["synthesized"] == 0 and report["errors"] == ["the shared cache is unavailable: this shard synthesized nothing"]
+    assert sum("remote cache unavailable" in w and "connection error" in w for w in report["warnings"]) == 1
+    assert "shard-secret-value" not in done.stdout + done.stderr
+    assert {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(".narrate-cache")} == before

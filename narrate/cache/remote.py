@@ -84,10 +84,11 @@ def classify(exc: BaseException) -> tuple[str, bool]:
         code = int(status.group(1))
         name = _CODE_RE.search(text)
         return f"HTTP {code}{' ' + name.group(1) if name else ''}", code in RETRYABLE_STATUSES or code >= 500
-    lowered = text.lower()
-    if "timed out" in lowered or "timeout" in lowered:
+    # object_store's debug text names reqwest's error kind ("kind: Timeout", "kind: Connect"); every
+    # message also holds "retry_timeout", so a bare "timeout" says nothing.
+    if "kind: Timeout" in text or "TimedOut" in text or "timed out" in text.lower():
         return f"timed out ({type(exc).__name__})", True
-    if "error sending request" in lowered or "connect" in lowered or "dns" in lowered:
+    if "kind: Connect" in text or "error sending request" in text or "dns error" in text.lower():
         return f"connection error ({type(exc).__name__})", True
     return f"{type(exc).__name__}", False
 
