@@ -13,7 +13,8 @@ A remote that fails costs seconds, not minutes (issue 9 item 16): each attempt h
 timeout of CONNECT_TIMEOUT_S and a read timeout of DEFAULT_TIMEOUT_S (`NARRATE_REMOTE_TIMEOUT_S`
 sets it); obstore's own retries are off, and failed attempts (transport errors, timeouts, 408,
 429, 5xx) are retried under the providers' backoff (`providers.http.next_wait`) with a smaller
-budget (REMOTE_POLICY), and a circuit breaker (`breaker.py`) skips the remote for the rest of the
+budget (REMOTE_POLICY; obstore does not expose a Retry-After header, so none is honoured), and a
+circuit breaker (`breaker.py`) skips the remote for the rest of the
 run after a few consecutive failures. The build then carries on with the local cache alone and
 says so in one warning.
 """
