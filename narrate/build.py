@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import SegmentCache
 from .cache.lock import LockFile
+from .cache.shards import ShardView
 from .counts import counted
 from .errors import NarrateError, UsageError
 from .fsutil import sha256_file, write_if_changed
@@ -25,6 +26,7 @@ from .outcome import BuildEvents, BuildOptions, BuildReport
 from .plan import PromptJob, Segment, manifest_relative
 from .prepare import PlannedBuild, check_voices, is_current, prepare_build
 from .removal import remove_outputs, remove_stale_temps_of
+from .shard import build_shard
 
 if TYPE_CHECKING:
     from .plan.books import BookJob
@@ -56,7 +58,9 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
 
     options = options or BuildOptions()
     events = events or BuildEvents()
-    pb = prepare_build(manifest, cache, transport=transport)
+    shard = options.shard
+    planned: Any = ShardView(cache, shard) if shard else cache  # a shard plans its own keys only
+    pb = prepare_build(manifest, planned, transport=transport)
     report = BuildReport(str(manifest.path), segments=len(pb.plan.segments))
     report.warnings = [str(w) for w in manifest.warnings] + pb.left_alone
     report.cached = report.segments - len(pb.missing)
@@ -72,6 +76,8 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
         return report
     if pb.missing and options.offline:  # build what the cache allows; name the rest (exit 1)
         report.errors = [f"not in the cache (offline): {d}" for d in report.missing_segments]
+    if shard:
+        return build_shard(pb, cache, options, report, events)
     remove_stale_temps_of(manifest)
     stale_ids = {j.id for j in pb.stale}
     report.outputs_unchanged += sum(len(j.outputs) for j in pb.plan.jobs if j.id not in stale_ids)

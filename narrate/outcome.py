@@ -15,6 +15,7 @@ class BuildOptions:
     check: bool = False  # report what would change, change nothing
     offline: bool = False  # never call a provider
     max_chars: int | None = None
+    shard: tuple[int, int] | None = None  # (K, N): synthesize shard K of N into the cache, write no outputs
 
 
 class BuildEvents:

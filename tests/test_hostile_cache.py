@@ -482,6 +482,7 @@ class StatusServer:
                 body = b"" if self.command == "HEAD" else b"<Error><Code>SlowDown</Code></Error>"
                 self.send_response(status)
                 self.send_header("content-length", str(len(body)))
+                self.send_header("etag", '"0"')  # as S3 does: obstore reads a PUT's ETag
                 self.end_headers()
                 if body:
                     self.wfile.write(body)

@@ -1,25 +1,26 @@
-"""The shared remote cache tier: SigV4 against AWS's published examples, and everything else
-against a real S3-compatible server (moto) on 127.0.0.1, with signature checking switched on."""
+"""The shared remote cache tier through obstore, against a real S3-compatible server (moto) on
+127.0.0.1 with signature checking switched on; retries and the breaker against scripted failures."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
-import socket
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import obstore
 import pytest
+from obstore.exceptions import GenericError
 
-from conftest import narrate
+from conftest import free_port, narrate
 from narrate.cache import SegmentCache, encode_entry
 from narrate.cache import remote as remote_mod
 from narrate.cache.entry import key_from
-from narrate.cache.remote import Credentials, RemoteStore, TieredCache, push_to_remote, sigv4_headers
+from narrate.cache.objstore import s3_endpoint
+from narrate.cache.remote import RemoteStore, TieredCache, push_to_remote
 from narrate.errors import CacheError, UsageError
 from narrate.providers.base import AudioFormat, SynthesisResult
 
@@ -37,64 +38,43 @@ libraries:
       b: Shared prompt two.
       c: Shared prompt three.
 """
-DOC_CREDS = Credentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-DOC_TIME = dt.datetime(2013, 5, 24, tzinfo=dt.UTC)
-
-
-# The four examples of "Signature Calculations for the Authorization Header" in the S3 API docs.
-@pytest.mark.parametrize("method,url,headers,payload,signed,signature", [
-    ("GET", "https://examplebucket.s3.amazonaws.com/test.txt", {"Range": "bytes=0-9"}, b"",
-     "host;range;x-amz-content-sha256;x-amz-date", "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"),
-    ("PUT", "https://examplebucket.s3.amazonaws.com/test$file.text",
-     {"Date": "Fri, 24 May 2013 00:00:00 GMT", "x-amz-storage-class": "REDUCED_REDUNDANCY"}, b"Welcome to Amazon S3.",
-     "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class",
-     "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd"),
-    ("GET", "https://examplebucket.s3.amazonaws.com/?lifecycle", {}, b"",
-     "host;x-amz-content-sha256;x-amz-date", "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"),
-    ("GET", "https://examplebucket.s3.amazonaws.com/?max-keys=2&prefix=J", {}, b"",
-     "host;x-amz-content-sha256;x-amz-date", "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"),
-])
-def test_sigv4_matches_the_aws_documentation_examples(method, url, headers, payload, signed, signature):
-    out = sigv4_headers(method, url, region="us-east-1", service="s3", creds=DOC_CREDS,
-                        payload_sha256=hashlib.sha256(payload).hexdigest(), now=DOC_TIME, headers=headers)
-    assert out["Authorization"] == (f"AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
-                                    f"SignedHeaders={signed}, Signature={signature}")
-    assert out["x-amz-date"] == "20130524T000000Z"
-    assert "wJalr" not in repr(DOC_CREDS)
-
-
 def test_configuration_from_the_environment(monkeypatch):
     for var in ("NARRATE_S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
-                "AWS_SESSION_TOKEN"):
+                "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "very-secret-value")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     store = RemoteStore("s3://team-cache/ivr/segments/")
-    assert store.base == "https://s3.eu-west-1.amazonaws.com/team-cache" and store.creds.token is None
+    assert store.where == "s3://team-cache at https://s3.eu-west-1.amazonaws.com" and store.prefix == "ivr/segments"
     assert store.name_for("ab" + "0" * 62) == "ivr/segments/ab/ab" + "0" * 62
+    assert "very-secret" not in repr(store.store) + store.where
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://generic:9000")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://s3-specific:9000")
-    assert RemoteStore("s3://team-cache").base == "http://s3-specific:9000/team-cache"
+    assert s3_endpoint() == "http://s3-specific:9000"
+    assert RemoteStore("s3://team-cache").where == "s3://team-cache at http://s3-specific:9000"
     monkeypatch.setenv("NARRATE_S3_ENDPOINT", "http://minio.internal:9000/")
-    assert RemoteStore("s3://team-cache").base == "http://minio.internal:9000/team-cache"
+    assert RemoteStore("s3://team-cache").where == "s3://team-cache at http://minio.internal:9000"
     monkeypatch.setenv("NARRATE_S3_ENDPOINT", "minio.internal:9000")
     with pytest.raises(UsageError, match="http"):
         RemoteStore("s3://team-cache")
-    for bad in ("https://team-cache/x", "s3:///x", "team-cache"):
+    for bad in ("https://team-cache/x", "s3:///x", "team-cache", "s3://b/p?versionId=1", "file://relative/x",
+                "s3://b/team segments"):
         with pytest.raises(UsageError, match="s3://bucket/prefix"):
             RemoteStore(bad)
+    # Without keys in the environment the AWS chain (web identity, container, instance role) is asked
+    # when a request is made: building the store is not an error any more.
     monkeypatch.delenv("NARRATE_S3_ENDPOINT")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    with pytest.raises(UsageError, match="AWS_SECRET_ACCESS_KEY") as caught:
-        RemoteStore("s3://team-cache")
-    assert "AKIDEXAMPLE" not in str(caught.value)
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    assert RemoteStore("s3://team-cache").prefix == ""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def fake_auth(service: str) -> dict[str, str]:
+    """An Authorization header moto routes by (it checks signatures only once auth is on)."""
+    day = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
+    return {"Authorization": f"AWS4-HMAC-SHA256 Credential=testing/{day}/us-east-1/{service}/aws4_request, "
+                             "SignedHeaders=host, Signature=00"}
 
 
 class Moto:
@@ -108,22 +88,17 @@ class Moto:
         self.env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
                     "NARRATE_S3_ENDPOINT": self.endpoint}
 
-    def store(self, prefix: str = "segments", creds: Credentials | None = None) -> RemoteStore:
-        return RemoteStore(f"s3://{self.bucket}/{prefix}", endpoint=self.endpoint, region="us-east-1",
-                           creds=creds or Credentials("testing", "testing"))
+    def store(self, prefix: str = "segments", creds: tuple[str, ...] = ("testing", "testing")) -> RemoteStore:
+        keys = dict(zip(("access_key_id", "secret_access_key", "token"), creds, strict=False))
+        return RemoteStore(f"s3://{self.bucket}/{prefix}", endpoint=self.endpoint, region="us-east-1", config=keys)
 
-    def create_bucket(self, creds: Credentials | None = None) -> None:
-        store = self.store(creds=creds)
-        assert store._send("PUT", "").status_code == 200
-        store.close()
+    def create_bucket(self) -> None:
+        httpx.put(f"{self.endpoint}/{self.bucket}", headers=fake_auth("s3")).raise_for_status()
 
     def query(self, service: str, params: dict[str, str]) -> str:
-        """An IAM/STS query API call (signed, though moto checks signatures only once auth is on)."""
+        """An IAM/STS query API call (moto checks signatures only once auth is on, after these calls)."""
         body = urlencode(params).encode()
-        headers = sigv4_headers("POST", self.endpoint + "/", region="us-east-1", service=service,
-                                creds=Credentials("testing", "testing"), payload_sha256=hashlib.sha256(body).hexdigest(),
-                                now=dt.datetime.now(dt.UTC),
-                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+        headers = {**fake_auth(service), "Content-Type": "application/x-www-form-urlencoded"}
         response = httpx.post(self.endpoint + "/", content=body, headers=headers)
         assert response.status_code == 200, response.text
         return response.text
@@ -245,17 +220,18 @@ def test_existence_checks_head_few_keys_and_list_many(tmp_path, s3, monkeypatch)
         store.put(key, blob)
     absent = [entry(f"absent {i}")[0] for i in range(3)]
     wanted = [k for k, _ in present] + absent
-    sent: list[tuple[str, str]] = []
-    real_send = store._send
-    monkeypatch.setattr(store, "_send", lambda method, name, *a, **kw: sent.append((method, name)) or
-                        real_send(method, name, *a, **kw))
+    sent: list[tuple[str, str | None]] = []
+    real_head, real_list = obstore.head, obstore.list
+    monkeypatch.setattr(obstore, "head", lambda st, path: sent.append(("HEAD", path)) or real_head(st, path))
+    monkeypatch.setattr(obstore, "list", lambda st, prefix=None, **kw: sent.append(("LIST", prefix)) or
+                        real_list(st, prefix, **kw))
     assert store.missing_keys(wanted) == set(absent)
     assert sorted(m for m, _ in sent) == ["HEAD"] * len(wanted)
     sent.clear()
     monkeypatch.setattr(remote_mod, "LIST_THRESHOLD", 2)
     assert store.missing_keys(wanted) == set(absent)
-    assert {m for m, _ in sent} == {"GET"} and len(sent) == len({k[:2] for k in wanted})
-    assert sorted(store.list_keys(page_size=2)) == sorted(k for k, _ in present)  # 3 pages
+    assert sorted(sent) == sorted(("LIST", f"segments/{k[:2]}/") for k in {k[:2] for k in wanted})
+    assert sorted(store.list_keys(page_size=2)) == sorted(k for k, _ in present)
     store.close()
 
 
@@ -278,11 +254,11 @@ def test_signatures_are_checked_by_the_server(s3):
                      "PolicyDocument": allow_s3, "Version": "2010-05-08"})
     assumed = s3.query("sts", {"Action": "AssumeRole", "RoleArn": "arn:aws:iam::123456789012:role/runner",
                                "RoleSessionName": "ci", "Version": "2011-06-15"})
-    temp = Credentials(*(re.search(fr"<{t}>(.+?)</{t}>", assumed).group(1)
-                         for t in ("AccessKeyId", "SecretAccessKey", "SessionToken")))
+    temp = tuple(re.search(fr"<{t}>(.+?)</{t}>", assumed).group(1)
+                 for t in ("AccessKeyId", "SecretAccessKey", "SessionToken"))
     s3.require_signatures(True)
     try:
-        user = s3.store("team segments+1", creds=Credentials(access, secret))
+        user = s3.store("team-segments+1", creds=(access, secret))
         keys, blobs = [], []
         for i in range(5):
             key, blob = entry(f"signed {i}")
@@ -292,19 +268,19 @@ def test_signatures_are_checked_by_the_server(s3):
             blobs.append(blob)
         assert sorted(user.list_keys(page_size=2)) == sorted(keys)  # continuation tokens are signed too
         assert user.missing_keys(keys + ["ab" * 32]) == {"ab" * 32}
-        session = s3.store("team segments+1", creds=temp)
+        session = s3.store("team-segments+1", creds=temp)
         assert session.get(keys[0]) is not None  # x-amz-security-token is sent and signed
 
-        forged = [(Credentials(access, "not-the-secret"), "403 SignatureDoesNotMatch"),
-                  (Credentials(temp.access_key, temp.secret_key, temp.token[:-4] + "AAAA"), "400 InvalidToken"),
-                  (Credentials("AKIAUNKNOWNKEY000000", secret), "403 InvalidAccessKeyId")]
+        forged = [((access, "not-the-secret"), "403 SignatureDoesNotMatch"),
+                  ((temp[0], temp[1], temp[2][:-4] + "AAAA"), "400 InvalidToken"),
+                  (("AKIAUNKNOWNKEY000000", secret), "403 InvalidAccessKeyId")]
         for creds, expected in forged:
-            store = s3.store("team segments+1", creds=creds)
+            store = s3.store("team-segments+1", creds=creds)
             for call, args in ((store.put, (keys[0], b"x")), (store.get, (keys[0],))):
                 with pytest.raises(CacheError) as caught:
                     call(*args)
                 assert expected in caught.value.message
-                assert creds.secret_key not in caught.value.message and creds.access_key not in caught.value.message
+                assert creds[1] not in caught.value.message and creds[0] not in caught.value.message
             with pytest.raises(CacheError, match="HTTP 4"):
                 store.exists(keys[0])
             store.close()
@@ -332,52 +308,60 @@ def test_manifest_setting_and_bad_url(tmp_path, s3):
 # ------------------------------------------------ retries and the circuit breaker, without a network
 
 
-def mock_store(answers: list, seen: list) -> RemoteStore:
-    """A RemoteStore whose transport plays `answers` in turn (a status, or an exception to raise)."""
+def scripted(monkeypatch, answers: list, seen: list) -> RemoteStore:
+    """A RemoteStore whose obstore calls play `answers` in turn: bytes (success), an HTTP status
+    (raised as obstore reports it: FileNotFoundError for 404, else GenericError with the status and an
+    S3 error body that echoes the key id), or an exception to raise."""
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request.method)
-        answer = answers[min(len(seen) - 1, len(answers) - 1)]
-        if isinstance(answer, Exception):
-            raise answer
-        status, headers = answer if isinstance(answer, tuple) else (answer, {})
-        return httpx.Response(status, headers=headers, content=b"entry" if status == 200 else b"")
+    def call(method: str):
+        def fake(_store, _path, *_rest):
+            seen.append(method)
+            answer = answers[min(len(seen) - 1, len(answers) - 1)]
+            if isinstance(answer, BaseException):
+                raise answer
+            if isinstance(answer, int):
+                text = (f"Error performing {method} http://127.0.0.1:9/bucket/p in 2ms - Server returned non-2xx "
+                        f"status code: {answer} X: <Error><Code>SlowDown</Code><AWSAccessKeyId>AKIDMOCK"
+                        "</AWSAccessKeyId></Error>")
+                raise FileNotFoundError(text) if answer == 404 else GenericError(text)
+            return type("Got", (), {"bytes": lambda self: answer})() if method == "GET" else {}
+        return fake
 
+    for name, method in (("get", "GET"), ("head", "HEAD"), ("put", "PUT")):
+        monkeypatch.setattr(obstore, name, call(method))
     return RemoteStore("s3://bucket/p", endpoint="http://127.0.0.1:9", region="us-east-1",
-                       creds=Credentials("AKIDMOCK", "mock-secret"), transport=httpx.MockTransport(handler),
-                       timeout=1.0)
+                       config={"access_key_id": "AKIDMOCK", "secret_access_key": "mock-secret"}, timeout=1.0)
 
 
-def test_5xx_and_timeouts_are_retried_under_the_providers_policy():
+def test_5xx_and_timeouts_are_retried_under_the_providers_policy(monkeypatch):
     from narrate.providers import http
 
     seen: list[str] = []
-    store = mock_store([503, httpx.ReadTimeout("slow"), 200], seen)
+    store = scripted(monkeypatch, [503, GenericError("Generic S3 error: HTTP error: operation timed out"), b"entry"],
+                     seen)
     with http.set_testing():
         assert store.get("ab" * 32) == b"entry"
     assert seen == ["GET"] * 3 and store.breaker.failures == 0  # a success resets the count
     seen.clear()
-    store = mock_store([404], seen)
+    store = scripted(monkeypatch, [404], seen)
     assert store.get("ab" * 32) is None and seen == ["GET"]  # absent is an answer, not a failure
+    assert store.exists("ab" * 32) is False and store.breaker.failures == 0
     seen.clear()
-    store = mock_store([403], seen)
-    with pytest.raises(CacheError, match=r"remote cache PUT abababababab: HTTP 403$"):
+    store = scripted(monkeypatch, [403], seen)
+    with pytest.raises(CacheError, match=r"^remote cache PUT abababababab: HTTP 403 SlowDown$") as caught:
         store.put("ab" * 32, b"x")
     assert seen == ["PUT"]  # 4xx is not retried
-    seen.clear()
-    store = mock_store([(503, {"retry-after": "60"})], seen)
-    with pytest.raises(CacheError, match="HTTP 503"):
-        store.exists("ab" * 32)  # a Retry-After beyond the remote's budget: give up at once
-    assert seen == ["HEAD"]
+    assert "AKIDMOCK" not in caught.value.message  # the error body's key id is never repeated
 
 
-def test_breaker_opens_after_three_consecutive_failures_and_stops_sending():
+def test_breaker_opens_after_three_consecutive_failures_and_stops_sending(monkeypatch):
     from narrate.cache.breaker import RemoteSkipped
     from narrate.providers import http
 
     seen: list[str] = []
-    store = mock_store([httpx.ConnectError("refused")], seen)
-    with http.set_testing(), pytest.raises(CacheError, match=r"connection error \(ConnectError\) \(gave up after 3"):
+    store = scripted(monkeypatch, [GenericError("Generic S3 error: error sending request for url (http://127.0.0.1:9/)")],
+                     seen)
+    with http.set_testing(), pytest.raises(CacheError, match=r"connection error \(GenericError\) \(gave up after 3"):
         store.get("ab" * 32)
     assert store.breaker.is_open and len(seen) == 3
     calls = (lambda: store.get("cd" * 32), lambda: store.put("cd" * 32, b"x"), lambda: store.missing_keys(["cd" * 32]))

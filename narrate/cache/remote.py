@@ -1,52 +1,47 @@
-"""A shared remote cache tier on S3-compatible object storage (AWS S3, MinIO, R2, Ceph...).
+"""A shared remote cache tier on object storage: S3 (and MinIO, R2, Ceph...), Google Cloud Storage,
+Azure Blob, or a shared folder, through obstore (`objstore.py` turns the URL into a store).
 
 `cache: {remote: s3://bucket/prefix}` in the manifest (or `--remote`/`NARRATE_REMOTE_CACHE`)
 puts a read-through, write-through tier behind the local cache: a segment any runner or teammate
 has paid for is downloaded, verified, and never synthesized again. Objects hold exactly the local
-entry's bytes at `<prefix>/<key[:2]>/<key>`.
-
-Credentials come from the usual AWS environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-AWS_SESSION_TOKEN, AWS_REGION / AWS_DEFAULT_REGION); the endpoint from NARRATE_S3_ENDPOINT,
-AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (path-style addressing), else AWS's regional endpoint.
-Requests are signed with AWS Signature Version 4 (`sigv4.py`). Messages carry HTTP statuses and
-S3 error codes, never a credential.
+entry's bytes at `<prefix>/<key[:2]>/<key>`. An entry read from the remote is checked against its
+key (re-derived from the entry's own key material) and its checksum before it reaches the local
+tier (`entry.check_entry`). Messages carry HTTP statuses and S3 error codes, never a credential,
+and never the store's own message (an S3 error body may echo the access key id).
 
 A remote that fails costs seconds, not minutes (issue 9 item 16): each attempt has a connect
 timeout of CONNECT_TIMEOUT_S and a read timeout of DEFAULT_TIMEOUT_S (`NARRATE_REMOTE_TIMEOUT_S`
-sets it), failed attempts are retried under the providers' policy (`providers.http.RetryPolicy`
-and `next_wait`: transport errors, 408, 429 and 5xx, backoff with jitter, Retry-After honoured)
-with a smaller budget (REMOTE_POLICY), and a circuit breaker (`breaker.py`) skips the remote for
-the rest of the run after a few consecutive failures. The build then carries on with the local
-cache alone and says so in one warning.
+sets it); obstore's own retries are off, and failed attempts (transport errors, timeouts, 408,
+429, 5xx) are retried under the providers' backoff (`providers.http.next_wait`) with a smaller
+budget (REMOTE_POLICY; obstore does not expose a Retry-After header, so none is honoured), and a
+circuit breaker (`breaker.py`) skips the remote for the rest of the
+run after a few consecutive failures. The build then carries on with the local cache alone and
+says so in one warning.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import logging
 import os
 import re
 import threading
 import time
-import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Self
-from urllib.parse import quote, urlencode, urlsplit
+from typing import Any, Self, TypeVar
 
 from ..errors import CacheError, UsageError
-from ..providers.http import RETRYABLE_STATUSES, RetryPolicy, is_testing, next_wait, parse_retry_after
+from ..providers.http import RETRYABLE_STATUSES, RetryPolicy, is_testing, next_wait
 from .breaker import CircuitBreaker
 from .entry import check_entry, encode_entry
-from .sigv4 import EMPTY_SHA256, Credentials, _encode, credentials_from_env, sigv4_headers
+from .objstore import open_store
 from .store import CachedSegment, SegmentCache
 
-__all__ = ["Credentials", "RemoteStore", "TieredCache", "PushReport", "push_to_remote", "sigv4_headers"]
+__all__ = ["RemoteStore", "TieredCache", "PushReport", "push_to_remote"]
 
 log = logging.getLogger("narrate.remote")
-ENDPOINT_VARS = ("NARRATE_S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+T = TypeVar("T")
 TIMEOUT_VAR = "NARRATE_REMOTE_TIMEOUT_S"
 WORKERS = 16
 # Above this many keys, listing the key shards (1,000 names per request) beats one HEAD per key.
@@ -58,6 +53,8 @@ CONNECT_TIMEOUT_S = 3.0
 # The providers' policy with a cache's budget: a remote hit must cost less than the synthesis it saves.
 REMOTE_POLICY = RetryPolicy(max_attempts=3, max_retry_time_s=10.0, initial_wait_s=0.25, max_wait_s=2.0,
                             max_retry_after_s=5.0)
+_STATUS_RE = re.compile(r"status(?: code)?:? (\d{3})\b")
+_CODE_RE = re.compile(r"<Code>([A-Za-z0-9.]{1,64})</Code>")
 
 
 def timeout_from_env() -> float:
@@ -74,92 +71,82 @@ def timeout_from_env() -> float:
     return seconds
 
 
-def _s3_code(response: Any) -> str:
-    """The S3 error code (AccessDenied, SignatureDoesNotMatch...) of an error response, or ''.
-    Only the code: S3 error bodies may echo the access key id and the string that was signed."""
-    match = re.search(rb"<Code>([A-Za-z0-9.]{1,64})</Code>", response.content or b"")
-    return f" {match.group(1).decode()}" if match else ""
+def classify(exc: BaseException) -> tuple[str, bool]:
+    """(reason, retryable) for an obstore failure. The reason holds the HTTP status and the S3/Azure
+    error code only: the store's message may quote an error body that echoes the access key id."""
+    text = str(exc)
+    # The end of the AWS chain: the instance metadata service (IMDSv2 token, role credentials) or the
+    # container credential endpoint did not answer.
+    if any(m in text for m in ("/latest/api/token", "/latest/meta-data/", "169.254.170.2")):
+        return "no AWS credentials (none in the environment, no AWS_PROFILE, no web identity, and no instance " \
+               "or container role answered)", False
+    status = _STATUS_RE.search(text)
+    if status:
+        code = int(status.group(1))
+        name = _CODE_RE.search(text)
+        return f"HTTP {code}{' ' + name.group(1) if name else ''}", code in RETRYABLE_STATUSES or code >= 500
+    # object_store's debug text names reqwest's error kind ("kind: Timeout", "kind: Connect"); every
+    # message also holds "retry_timeout", so a bare "timeout" says nothing.
+    if "kind: Timeout" in text or "TimedOut" in text or "timed out" in text.lower():
+        return f"timed out ({type(exc).__name__})", True
+    if "kind: Connect" in text or "error sending request" in text or "dns error" in text.lower():
+        return f"connection error ({type(exc).__name__})", True
+    return f"{type(exc).__name__}", False
 
 
 class RemoteStore:
-    """GET/PUT/HEAD/list of cache entries in one S3 bucket and prefix, with bounded, retried attempts.
+    """GET/PUT/HEAD/list of cache entries in one bucket (or container, or folder) and prefix, with
+    bounded, retried attempts.
 
     `timeout` is the read timeout of each attempt in seconds (connect: at most CONNECT_TIMEOUT_S);
     `policy` bounds attempts and time per request; `breaker_threshold` consecutive failed attempts
-    open the circuit breaker. Every failure is a CacheError naming the operation and object.
+    open the circuit breaker. `endpoint`, `region` and `config` (obstore settings, e.g. keys) are
+    for S3; `store` replaces the URL's store (tests pass obstore's MemoryStore). Every failure is a
+    CacheError naming the operation and object. Raises UsageError for a bad URL or setting.
     """
 
     def __init__(self, url: str, *, endpoint: str | None = None, region: str | None = None,
-                 creds: Credentials | None = None, transport: Any = None, timeout: float | None = None,
+                 config: dict[str, str] | None = None, store: Any = None, timeout: float | None = None,
                  policy: RetryPolicy = REMOTE_POLICY, breaker_threshold: int = 3) -> None:
-        import httpx
-
-        parts = urlsplit(url)
-        if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
-            raise UsageError(f"remote cache URL must look like s3://bucket/prefix, not {url!r}")
         self.url = url
-        self.bucket, self.prefix = parts.netloc, parts.path.strip("/")
-        self.region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-        endpoint = endpoint or next((os.environ[v] for v in ENDPOINT_VARS if os.environ.get(v)), None)
-        if endpoint and urlsplit(endpoint).scheme not in ("http", "https"):
-            raise UsageError(f"S3 endpoint must be an http(s) URL, not {endpoint!r}")
-        self.base = (endpoint.rstrip("/") if endpoint else f"https://s3.{self.region}.amazonaws.com") \
-            + "/" + _encode(self.bucket)
-        self.creds = creds or credentials_from_env()
+        read = timeout if timeout is not None else timeout_from_env()
+        opened, self.prefix, self.where = open_store(url, read_timeout_s=read, connect_timeout_s=CONNECT_TIMEOUT_S,
+                                                     endpoint=endpoint, region=region, config=config)
+        self.store = store if store is not None else opened
         self.policy = policy
         self.breaker = CircuitBreaker(breaker_threshold)
-        read = timeout if timeout is not None else timeout_from_env()
-        self.timeout = httpx.Timeout(read, connect=min(CONNECT_TIMEOUT_S, read))
-        # No transport-level retries: every retry goes through the policy and the breaker.
-        self.client = httpx.Client(transport=transport, timeout=self.timeout,
-                                   limits=httpx.Limits(max_connections=WORKERS * 2))
+        self.requests = 0  # attempts sent, for tests and logs
 
     def name_for(self, key: str) -> str:
         return f"{self.prefix}/{key[:2]}/{key}" if self.prefix else f"{key[:2]}/{key}"
 
-    def _send(self, method: str, name: str, body: bytes = b"", params: dict[str, str] | None = None) -> Any:
-        """One signed attempt, no retry."""
-        url = f"{self.base}/{quote(name, safe='/-_.~')}"
-        if params:
-            url += "?" + urlencode(sorted(params.items()), quote_via=quote, safe="-_.~")
-        payload = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
-        headers = sigv4_headers(method, url, region=self.region, service="s3", creds=self.creds,
-                                payload_sha256=payload, now=dt.datetime.now(dt.UTC))
-        response = self.client.request(method, url, content=body or None, headers=headers)
-        log.debug("%s %s -> %s", method, url, response.status_code)
-        return response
-
-    def _request(self, op: str, what: str, method: str, name: str, body: bytes = b"",
-                 params: dict[str, str] | None = None, ok: tuple[int, ...] = (200, 404)) -> Any:
-        """Send until a status in `ok` comes back (404: no such object, for GET, HEAD and LIST); retry
-        transport errors, 408, 429 and 5xx under `policy` while the breaker stays closed.
+    def _request(self, op: str, what: str, call: Callable[[], T], absent_ok: bool = False) -> T:
+        """Run `call` until it succeeds; retry transport errors, timeouts, 408, 429 and 5xx under
+        `policy` while the breaker stays closed. With `absent_ok` (GET, HEAD, LIST), FileNotFoundError
+        (no such object) passes through as an answer; for a PUT it is a failure (no such bucket).
         Raises CacheError `remote cache OP WHAT: reason`."""
-        import httpx
-
         started, skipped, attempt = time.monotonic(), 0.0, 0
         while True:
             self.breaker.check()
             attempt += 1
-            retry_after: float | None = None
+            self.requests += 1
             try:
-                response = self._send(method, name, body, params)
-            except httpx.TimeoutException as exc:
-                reason, retryable = f"timed out ({type(exc).__name__})", True
-            except httpx.TransportError as exc:
-                reason, retryable = f"connection error ({type(exc).__name__})", True
+                result = call()
+            except FileNotFoundError as exc:
+                if not absent_ok:
+                    reason, retryable = classify(exc)
+                else:
+                    self.breaker.success()  # absent is an answer, not a failure
+                    raise
+            except Exception as exc:  # obstore's errors, and ValueError/OSError for some
+                reason, retryable = classify(exc)
             else:
-                if response.status_code in ok:
-                    self.breaker.success()
-                    return response
-                status = response.status_code
-                reason = f"HTTP {status}{_s3_code(response)}"
-                retryable = status in RETRYABLE_STATUSES or status >= 500
-                retry_after = parse_retry_after(response.headers)
+                self.breaker.success()
+                return result
             opened = self.breaker.failure(reason)
             elapsed = time.monotonic() - started + skipped
-            wait = next_wait(self.policy, attempt, retry_after)
+            wait = next_wait(self.policy, attempt, None)
             if (opened or not retryable or attempt >= self.policy.max_attempts
-                    or (retry_after is not None and retry_after > self.policy.max_retry_after_s)
                     or elapsed + wait > self.policy.max_retry_time_s):
                 tried = f" (gave up after {attempt} attempts in {elapsed:.1f}s)" if attempt > 1 else ""
                 raise CacheError(f"remote cache {op} {what}: {reason}{tried}")
@@ -170,42 +157,48 @@ class RemoteStore:
                 time.sleep(wait)
 
     def get(self, key: str) -> bytes | None:
-        """The object's bytes, or None if there is none (404)."""
-        response = self._request("GET", key[:12], "GET", self.name_for(key))
-        return None if response.status_code == 404 else response.content
+        """The object's bytes, or None if there is none."""
+        import obstore
+
+        try:
+            return self._request("GET", key[:12], lambda: bytes(obstore.get(self.store, self.name_for(key)).bytes()),
+                                 absent_ok=True)
+        except FileNotFoundError:
+            return None
 
     def exists(self, key: str) -> bool:
-        return bool(self._request("HEAD", key[:12], "HEAD", self.name_for(key)).status_code == 200)
+        import obstore
+
+        try:
+            self._request("HEAD", key[:12], lambda: obstore.head(self.store, self.name_for(key)), absent_ok=True)
+        except FileNotFoundError:
+            return False
+        return True
 
     def put(self, key: str, blob: bytes) -> None:
-        self._request("PUT", key[:12], "PUT", self.name_for(key), blob, ok=(200, 201))
+        import obstore
+
+        self._request("PUT", key[:12], lambda: obstore.put(self.store, self.name_for(key), blob))
 
     def list_keys(self, shard: str = "", page_size: int = 1000) -> Iterator[str]:
-        """Every entry key under the prefix (or one two-hex-digit shard of it), by ListObjectsV2."""
+        """Every entry key under the prefix (or one two-hex-digit shard of it). The listing is read
+        whole per call (a shard holds at most a few thousand names), so a retry restarts it."""
+        import obstore
+
         root = f"{self.prefix}/" if self.prefix else ""
-        params = {"list-type": "2", "prefix": root + (f"{shard}/" if shard else ""), "max-keys": str(page_size)}
-        while True:
-            where = params["prefix"] or "/"
-            response = self._request("LIST", where, "GET", "", params=params)
-            if response.status_code != 200:
-                raise CacheError(f"remote cache LIST {where}: HTTP {response.status_code}{_s3_code(response)}")
-            try:
-                tree = ET.fromstring(response.content)
-            except ET.ParseError:
-                raise CacheError(f"remote cache LIST {where}: the answer is not S3 XML") from None
-            ns = tree.tag[: tree.tag.index("}") + 1] if tree.tag.startswith("{") else ""
-            for item in tree.iter(f"{ns}Contents"):
-                name = item.findtext(f"{ns}Key") or ""
-                key = name.rsplit("/", 1)[-1]
-                if _KEY_RE.match(key) and name == self.name_for(key):
-                    yield key
-            token = tree.findtext(f"{ns}NextContinuationToken")
-            if tree.findtext(f"{ns}IsTruncated") != "true" or not token:
-                return
-            params["continuation-token"] = token
+        where = root + (f"{shard}/" if shard else "")
+
+        def listing() -> list[str]:
+            return [str(meta["path"]) for batch in obstore.list(self.store, where or None, chunk_size=page_size)
+                    for meta in batch]
+
+        for name in self._request("LIST", where or "/", listing):
+            key = name.rsplit("/", 1)[-1]
+            if _KEY_RE.match(key) and name == self.name_for(key):
+                yield key
 
     def missing_keys(self, keys: Iterable[str], workers: int = WORKERS) -> set[str]:
-        """The keys with no object in the bucket: HEAD each, concurrently, or list their shards
+        """The keys with no object in the store: HEAD each, concurrently, or list their shards
         when there are many (a few hundred names cost fewer requests as listings)."""
         wanted = set(keys)
         if not wanted:
@@ -221,7 +214,7 @@ class RemoteStore:
         return wanted - present
 
     def close(self) -> None:
-        self.client.close()
+        """Nothing to release: obstore's connection pool goes with the store."""
 
 
 class TieredCache:
@@ -243,6 +236,11 @@ class TieredCache:
     def warnings(self) -> list[str]:
         """One line per problem: the remote given up (once), remote entries rejected, local repairs."""
         return self.local.warnings + self._warnings
+
+    @property
+    def remote_ok(self) -> bool:
+        """False once the remote has been given up for this run."""
+        return self._remote_ok
 
     def _remote_failed(self, exc: Exception) -> None:
         with self._lock:

@@ -23,23 +23,34 @@ from .app import Context, cache_folder, cache_for, cache_opt, error, main, manif
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if anything would be synthesized, written or removed.")
 @click.option("--offline", is_flag=True, help="Never call a provider; fail if a segment is not cached.")
 @click.option("--max-chars", type=click.IntRange(0), default=None, help="Refuse to synthesize more characters than this.")
-@click.option("--remote", default=None, metavar="s3://BUCKET/PREFIX",
-              help="Shared remote cache (also cache.remote in the manifest, or $NARRATE_REMOTE_CACHE).")
+@click.option("--remote", default=None, metavar="URL",
+              help="Shared remote cache, s3://, gs://, az:// or file:// (also cache.remote in the manifest, "
+                   "or $NARRATE_REMOTE_CACHE).")
+@click.option("--shard", default=None, metavar="K/N",
+              help="Synthesize only shard K of N of the missing segments into the shared cache; write no outputs "
+                   "(a last `narrate build --offline` assembles them).")
 @click.option("--report", "junit", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write a JUnit XML report for CI systems.")
 @click.option("--check-audio", is_flag=True, help="Then measure the books' files against their profiles (`narrate check`).")
 @pass_ctx
 def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, jobs: int | None,
           as_json: bool, check: bool, offline: bool, max_chars: int | None, remote: str | None,
-          junit: Path | None, check_audio: bool) -> None:
+          shard: str | None, junit: Path | None, check_audio: bool) -> None:
     """Build every library and book in MANIFESTS."""
     from ..outcome import BuildOptions, noop_report
 
     def go() -> int:
-        options = BuildOptions(jobs=jobs, check=check, offline=offline, max_chars=max_chars)
+        from ..cache.shards import parse_shard
+        from ..errors import UsageError
+
+        parts = parse_shard(shard) if shard is not None else None
+        if parts and (offline or check):
+            raise UsageError("--shard synthesizes; it cannot be combined with --offline or --check")
+        options = BuildOptions(jobs=jobs, check=check, offline=offline, max_chars=max_chars, shard=parts)
         reports = []
         for path in manifests:
-            report = noop_report(path, cache_folder(path, cache_dir))  # nothing changed: no parsing
+            # Nothing changed: no parsing. A shard always plans (it owns only part of the segments).
+            report = None if parts else noop_report(path, cache_folder(path, cache_dir))
             if report is None:
                 from ..build import build as run_build
                 from ..manifest import load_manifest
@@ -69,6 +80,9 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
         else:
             for r in reports:
                 _print_report(r, check)
+        if parts and not as_json:
+            click.echo(f"shard {parts[0]}/{parts[1]}: segments written to the cache only, no outputs written "
+                       "(run `narrate build --offline` once every shard is done)", err=True)
         if failed:
             return 1
         if check_audio and not check:

@@ -212,7 +212,7 @@ def cache_import_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest:
 
 @cache_group.command(name="push")
 @_cache_command
-@click.option("--remote", default=None, metavar="s3://BUCKET/PREFIX",
+@click.option("--remote", default=None, metavar="URL",
               help="Remote cache (default: cache.remote in the manifest, or $NARRATE_REMOTE_CACHE).")
 @pass_ctx
 def cache_push_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, remote: str | None) -> None:

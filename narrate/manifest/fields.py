@@ -157,16 +157,18 @@ def Const(value: Any, message: str) -> GroupedMetadata:  # noqa: N802
     return _Metadata((AfterValidator(check), WithJsonSchema({"const": value})))
 
 
-_S3_URL = r"^s3://[^/?#\s]+(/[^?#\s]*)?$"  # the same rule narrate.remote applies: a bucket, a prefix, no query
+# The same rule narrate.cache.objstore applies: a scheme, a bucket (a folder for file://), a prefix, no query.
+_S3_URL = r"^((s3|gs|az)://[^/?#\s]+(/[^?#\s]*)?|file:///[^?#\s]*)$"
 
 
 def _s3_url(value: str) -> str:
     import re
 
     if not re.match(_S3_URL, value):
-        raise PydanticCustomError("narrate_s3_url", "must look like s3://bucket/prefix")
+        raise PydanticCustomError("narrate_s3_url", "must look like s3://bucket/prefix, gs://bucket/prefix, "
+                                 "az://container/prefix or file:///folder")
     return value
 
 
-# The shared cache's location (see narrate.remote): an S3 bucket and an optional key prefix.
+# The shared cache's location (see narrate.cache.objstore): a bucket and an optional key prefix.
 S3Url = Annotated[str, AfterValidator(_s3_url), WithJsonSchema({"type": "string", "pattern": _S3_URL})]

@@ -397,7 +397,7 @@ class Budget(Section):
 class Cache(Section):
     """The shared cache tier."""
 
-    remote: Omittable[S3Url] = Field(None, description="shared remote cache URL, s3://bucket/prefix")
+    remote: Omittable[S3Url] = Field(None, description="shared remote cache URL: s3://, gs://, az:// or file://")
 
 
 class Package(Section):

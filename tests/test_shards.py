@@ -1,0 +1,119 @@
+"""Builds split across machines (issue 14 item 5): four `narrate build --shard K/4` runners share a
+moto S3 server on 127.0.0.1, synthesize through `narrate serve` (which counts every synthesis),
+and a last `narrate build --offline` assembles outputs byte-identical to a single-machine build."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import free_port, narrate, serve_process
+from narrate.cache import SegmentCache
+from narrate.cache.shards import ShardView, in_shard, parse_shard
+from narrate.errors import UsageError
+
+moto_server = pytest.importorskip("moto.server")
+pytest.importorskip("uvicorn")
+
+TEXTS = {f"p{i:02d}": f"Shard test prompt number {i}, please hold." for i in range(24)}
+
+
+def manifest(server: str) -> str:
+    lines = ["version: 1", "providers:", "  local:", "    kind: openai", f"    base_url: {server}/v1", "    concurrency: 4",
+             "libraries:", "  shop:", "    output: out", "    formats: [ulaw, wav16]", "    provider: local",
+             "    languages:", "      en-US: {voice: alloy}", "    prompts:"]
+    return "\n".join(lines + [f"      {k}: {v}" for k, v in TEXTS.items()]) + "\n"
+
+
+def test_partition_is_stable_and_complete():
+    keys = [f"{i:08x}" + "0" * 56 for i in (0, 1, 2, 3, 4, 7, 0xFFFFFFFF)]
+    assert [k for k in keys if in_shard(k, (1, 4))] == [keys[0], keys[4]]  # 0 and 4: remainder 0 -> shard 1
+    assert [k for k in keys if in_shard(k, (4, 4))] == [keys[3], keys[5], keys[6]]  # 3, 7, 2**32-1
+    assert all(sum(in_shard(k, (s, 3)) for s in (1, 2, 3)) == 1 for k in keys)  # each key in exactly one shard
+    assert parse_shard("2/4") == (2, 4) and parse_shard(" 1 / 1 ") == (1, 1)
+    for bad, message in (("0/4", "K must be between 1 and N"), ("5/4", "K must be between 1 and N"),
+                         ("x", "K/N"), ("1/0", "between 1 and N"), ("-1/4", "K/N"), ("1/4/2", "K/N")):
+        with pytest.raises(UsageError, match=message):
+            parse_shard(bad)
+
+
+def test_shard_view_asks_about_its_own_keys_only(tmp_path):
+    asked: list[list[str]] = []
+
+    class Cache:
+        directory = tmp_path
+
+        def missing(self, keys):
+            asked.append(list(keys))
+            return set(keys)
+
+    keys = [f"{i:08x}" + "a" * 56 for i in range(8)]
+    view = ShardView(Cache(), (2, 4))
+    assert view.missing(keys) == {keys[1], keys[5]} and asked == [[keys[1], keys[5]]]
+    assert view.directory == tmp_path
+
+
+@pytest.mark.slow
+def test_four_shards_synthesize_each_segment_once_and_assemble_identically(tmp_path):
+    port = free_port()
+    s3 = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    s3.start()
+    try:
+        bucket = f"narrate-{uuid.uuid4().hex[:12]}"
+        env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+               "NARRATE_S3_ENDPOINT": f"http://127.0.0.1:{port}", "NARRATE_REMOTE_CACHE": f"s3://{bucket}/segments"}
+        auth = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
+        httpx.put(f"http://127.0.0.1:{port}/{bucket}", headers={"Authorization": auth}).raise_for_status()
+        with serve_process(tmp_path) as server:
+            text = manifest(server)
+            shard_counts = []
+            for k in (1, 2, 3, 4):
+                runner = tmp_path / f"shard-{k}"
+                runner.mkdir()
+                (runner / "m.yaml").write_text(text)
+                done = narrate("-q", "build", "--json", "--shard", f"{k}/4", "m.yaml", cwd=runner, env=env, timeout=300)
+                assert done.returncode == 0, done.stderr
+                report = json.loads(done.stdout)
+                assert report["errors"] == [] and report["outputs_written"] == 0
+                assert not (runner / "out").exists() and not (runner / "narrate.lock").exists()  # no outputs
+                keys = list(SegmentCache(runner / ".narrate-cache").keys())
+                assert len(keys) == report["synthesized"] == report["segments"]
+                assert all(in_shard(key, (k, 4)) for key in keys)  # nothing of another shard fetched or made
+                shard_counts.append(report["synthesized"])
+            human = narrate("build", "--shard", "1/4", "m.yaml", cwd=tmp_path / "shard-1", env=env)
+            assert human.returncode == 0
+            assert "shard 1/4: segments written to the cache only, no outputs written" in human.stderr
+            stats = httpx.get(server + "/stats").json()
+            assert sorted(stats["syntheses"]) == sorted(hashlib.sha256(t.encode()).hexdigest()[:16] for t in TEXTS.values())
+            assert all(n == 1 for n in stats["syntheses"].values()), stats["syntheses"]  # each exactly once
+            assert sum(shard_counts) == len(TEXTS) and all(n > 0 for n in shard_counts), shard_counts
+
+            assembler = tmp_path / "assemble"
+            assembler.mkdir()
+            (assembler / "m.yaml").write_text(text)
+            done = narrate("-q", "build", "--json", "--offline", "m.yaml", cwd=assembler, env=env, timeout=300)
+            assert done.returncode == 0, done.stderr
+            report = json.loads(done.stdout)
+            assert (report["synthesized"], report["cached"], report["outputs_written"]) == (0, 24, 48)
+
+            single = tmp_path / "single"
+            single.mkdir()
+            (single / "m.yaml").write_text(text)
+            alone = {k: v for k, v in env.items() if k != "NARRATE_REMOTE_CACHE"}
+            done = narrate("-q", "build", "--json", "m.yaml", cwd=single, env=alone, timeout=300)
+            assert done.returncode == 0 and json.loads(done.stdout)["synthesized"] == 24, done.stderr
+    finally:
+        s3.stop()
+
+    def outputs(root: Path) -> dict[str, bytes]:
+        out = root / "out"
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    assembled, reference = outputs(assembler), outputs(single)
+    assert len(reference) == 49  # 24 prompts x 2 formats, and index.json
+    assert assembled == reference
