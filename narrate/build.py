@@ -178,6 +178,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
         _remember_clean_build(pb, report)
     with contextlib.suppress(OSError):  # a full or read-only cache folder: the stat cache is only a speed-up
         pb.stats.save()
+    pb.save_memo()
     for p in pb.providers.values():
         p.close()
     return report

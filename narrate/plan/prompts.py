@@ -23,6 +23,7 @@ from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon, normalize, split_for_limit
 from ..text.frontend import key_material, normalization_applies
 from ..text.markup import PLAIN, compile_pieces, target_of
+from .memo import Front, FrontMemo, context_digest, lexicon_digest
 
 # Bump when rendering (trim, level, resampling, encoders) changes the bytes of an output.
 RENDER_VERSION = "1"
@@ -114,19 +115,21 @@ def render_recipe(segment_keys: tuple[str, ...], settings: Settings, pauses: tup
 
 
 def plan_manifest(manifest: Manifest, providers: Mapping[str, Provider],
-                  lexicon: Lexicon | None = None) -> Plan:
+                  lexicon: Lexicon | None = None, memo: FrontMemo | None = None) -> Plan:
     """Prompt jobs and their content-addressed segments, from the validated manifest. Pure.
 
     Each prompt in each language becomes a PromptJob (its output files, one per format, and its
     segment keys in order); texts over a provider's character limit are split at sentence
     boundaries first. A key is the sha256 of the spoken text (after normalisation and lexicon) and
     the request's provider, voice, model and parameters (DESIGN.md 2.1). Raises ManifestError for
-    two prompts that would write one file.
+    two prompts that would write one file. `memo` (plan.memo) holds the text front-end's output
+    of earlier plans: a prompt found there skips normalisation; the plan is the same either way.
     """
     plan = Plan()
     keys = KeyMaker()
+    front = _FrontEnd(lexicon, memo)
     for lib in manifest.libraries:
-        _plan_library(plan, keys, manifest, lib, providers, lexicon)
+        _plan_library(plan, keys, front, manifest, lib, providers)
     return plan
 
 
@@ -143,15 +146,60 @@ def spoken_text(text: str, language: str, lexicon: Lexicon | None, spoken: bool 
     return normalize(text, language) if spoken else text
 
 
-def _plan_library(plan: Plan, keys: KeyMaker, manifest: Manifest, lib: Library,
-                  providers: Mapping[str, Provider], lexicon: Lexicon | None) -> None:
+class _FrontEnd:
+    """The text front-end of one plan: written prompt text -> pieces and their chunks, through the memo."""
+
+    def __init__(self, lexicon: Lexicon | None, memo: FrontMemo | None) -> None:
+        self.lexicon, self.memo = lexicon, memo
+        self._contexts: dict[tuple[str, str], str] = {}
+        self._lexicon_digest: str | None = None
+
+    def pieces(self, prompt: PromptText, provider: Provider) -> Front:
+        memo = self.memo
+        if memo is None:
+            return _front_end(prompt.text, prompt.language, provider, self.lexicon)
+        where = (prompt.settings.provider, prompt.language)  # the config name: two configs may share a kind
+        context = self._contexts.get(where)
+        if context is None:
+            if self._lexicon_digest is None:
+                self._lexicon_digest = lexicon_digest(self.lexicon)
+            context = context_digest(memo.stamp, self._lexicon_digest, prompt.language,
+                                     normalization_applies(provider), target_of(provider),
+                                     provider.limits.max_chars)
+            self._contexts[where] = context
+        found = memo.get(context, prompt.text)
+        if found is None:
+            found = _front_end(prompt.text, prompt.language, provider, self.lexicon)
+            memo.put(context, prompt.text, found)
+        return found
+
+
+def _front_end(text: str, language: str, provider: Provider, lexicon: Lexicon | None) -> Front:
+    """Written prompt text -> [(piece, its chunks under the provider's character limit)]: markup
+    compiled for the provider, lexicon and normalisation applied, over-long plain text split."""
+    normalized = normalization_applies(provider)
+
+    def say(t: str) -> str:
+        return spoken_text(t, language, lexicon, normalized)
+
+    # Markup compiles per provider (narrate.text.markup); text without "<" is one plain piece, as before.
+    pieces = compile_pieces(text, language, target_of(provider), say)
+    if any(p.ssml and len(p.text) > provider.limits.max_chars for p in pieces):
+        # An SSML body is never cut (a cut could split an element): one too long for a request is lowered.
+        pieces = compile_pieces(text, language, PLAIN, say)
+    return [(piece, [piece.text] if piece.ssml else split_for_limit(piece.text, provider.limits.max_chars, language))
+            for piece in pieces]
+
+
+def _plan_library(plan: Plan, keys: KeyMaker, front: _FrontEnd, manifest: Manifest, lib: Library,
+                  providers: Mapping[str, Provider]) -> None:
     # Native telephony requests only when every output of the library is 8 kHz.
     telephony = all(FORMAT_RATES[f] == 8000 for f in lib.formats)
     out_prefix = manifest_relative(manifest, lib.output)
     claimed: dict[str, str] = {}  # case-folded path -> prompt id, to catch collisions on any filesystem
     problems: list[Problem] = []
     for prompt in lib.prompts:
-        job = _plan_prompt(plan, keys, lib, prompt, providers, lexicon, telephony, out_prefix)
+        job = _plan_prompt(plan, keys, front, lib, prompt, providers, telephony, out_prefix)
         for out in job.outputs:
             folded = out.path.casefold()
             if folded in claimed and claimed[folded] != job.id:
@@ -163,28 +211,16 @@ def _plan_library(plan: Plan, keys: KeyMaker, manifest: Manifest, lib: Library,
         raise ManifestError(problems)
 
 
-def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
-                 providers: Mapping[str, Provider], lexicon: Lexicon | None, telephony: bool,
-                 out_prefix: str) -> PromptJob:
+def _plan_prompt(plan: Plan, keys: KeyMaker, front: _FrontEnd, lib: Library, prompt: PromptText,
+                 providers: Mapping[str, Provider], telephony: bool, out_prefix: str) -> PromptJob:
     s = prompt.settings
     provider = providers[s.provider]
-    normalized = normalization_applies(provider)
     voice = s.voice or prompt.language.lower()
     seg_keys: list[str] = []
     pauses: list[int] = []
     spoken: list[str] = []
-    # Markup compiles per provider (narrate.text.markup); text without "<" is one plain piece, as before.
-    def say(t: str) -> str:
-        return spoken_text(t, prompt.language, lexicon, normalized)
-
-    pieces = compile_pieces(prompt.text, prompt.language, target_of(provider), say)
-    if any(p.ssml and len(p.text) > provider.limits.max_chars for p in pieces):
-        # An SSML body is never cut (a cut could split an element): one too long for a request is lowered.
-        pieces = compile_pieces(prompt.text, prompt.language, PLAIN, say)
-    for piece in pieces:
+    for piece, chunks in front.pieces(prompt, provider):
         spoken.append(piece.text)
-        chunks = [piece.text] if piece.ssml else split_for_limit(piece.text, provider.limits.max_chars,
-                                                                 prompt.language)
         for chunk in chunks:
             request = SynthesisRequest(text=chunk, voice=voice, language=prompt.language, model=s.model,
                                        speed=s.speed, telephony=telephony, options=s.options, ssml=piece.ssml)
