@@ -218,7 +218,7 @@ class MemoFile:
         head, _, body = text.partition("\n")
         try:
             header = json.loads(head)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the C decoder's limit
             return {}
         if not isinstance(header, dict) or header.get("narrate_memo") != MEMO_FILE_VERSION \
                 or not isinstance(header.get("stamp"), str):
@@ -291,12 +291,12 @@ def _json_lines(body: str) -> list[Any]:
     try:
         rows = json.loads("[" + body.replace("\n", ",") + "]")
         return cast("list[Any]", rows)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     rows = []
     for line in body.split("\n"):
         try:
             rows.append(json.loads(line))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the C decoder's limit
             continue
     return rows
