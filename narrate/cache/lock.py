@@ -176,6 +176,8 @@ def _parse(path: Path, text: str, *, checked: bool = False) -> dict[str, Any]:
     state says narrate wrote this very file), not the shape narrate writes."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise LockError(f"{shown(path)}: not valid JSON (nested too deeply); {RECOVER}") from None
     except ValueError as exc:
         where = f":{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
         msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
