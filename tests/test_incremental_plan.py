@@ -305,16 +305,27 @@ def test_a_one_edit_build_normalises_and_encodes_one_prompt(tmp_path, fake, monk
     encoded: list[object] = []
     import narrate.cache.lock as lockmod
 
+    saving = []
+
     class CountingJson:
         def __getattr__(self, name):
             return getattr(json, name)
 
         def dumps(self, value, **kw):
-            if isinstance(value, dict) and "recipe" in value:
+            if saving and isinstance(value, dict) and "recipe" in value:
                 encoded.append(value["text"])
             return json.dumps(value, **kw)
 
+    def save(self):
+        saving.append(1)
+        try:
+            return real_save(self)
+        finally:
+            saving.clear()
+
+    real_save = lockmod.LockFile.save
     monkeypatch.setattr(lockmod, "json", CountingJson())
+    monkeypatch.setattr(lockmod.LockFile, "save", save)
     report = run(project / "m.yaml")
     assert report.written == ["out/shop/en/part.ulaw", "out/shop/en/part.wav"]
     assert calls == ["Part IV begins at 8 AM."]
@@ -389,6 +400,23 @@ def test_a_hand_formatted_lock_is_read_but_not_copied(tmp_path):
     lock.save()
     expected = json_object_lines(ENTRIES, indent="   ")
     assert f'  "prompts": {expected}\n' in (tmp_path / "narrate.lock").read_text()
+
+
+def test_a_lock_encoded_by_another_encoder_is_encoded_again(tmp_path):
+    LockFile(tmp_path / "narrate.lock", "m.yaml", prompts=json.loads(json.dumps(ENTRIES))).save()
+    path = tmp_path / "narrate.lock"
+    lines = path.read_text().split("\n")
+    last = max(i for i, line in enumerate(lines) if line.startswith('   "shop/'))
+    name = sorted(ENTRIES)[-1]
+    key = json.dumps(name, ensure_ascii=False)
+    unsorted = dict(ENTRIES[name])  # the same entry, its keys as written above: not sorted
+    assert sorted(unsorted) != list(unsorted)
+    lines[last] = f"   {key}: {json.dumps(unsorted, ensure_ascii=False)}"
+    path.write_text("\n".join(lines))
+    lock = LockFile.for_manifest(tmp_path / "m.yaml", ours=True)
+    assert lock._texts == {} and lock.prompts == ENTRIES
+    lock.save()
+    assert f"   {key}: {json.dumps(unsorted, sort_keys=True, ensure_ascii=False)}" in path.read_text()
 
 
 def test_a_lock_written_by_another_build_meanwhile_is_read_again(tmp_path):

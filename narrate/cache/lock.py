@@ -151,6 +151,12 @@ def _entry_texts(text: str, manifest_name: str, prompts: dict[str, Any]) -> dict
         if not line.startswith(prefix) or line.endswith(",") == last:
             return {}
         found[key] = (prompts[key], line)
+    # The first and last entries must be exactly what this narrate's encoder writes: a lock written by a
+    # version that encoded entries otherwise is encoded again, in full.
+    for key in {keys[0], keys[-1]}:
+        line = found[key][1]
+        if line[len(_quoted(key)) + 5:].removesuffix(",") != json.dumps(prompts[key], sort_keys=True, ensure_ascii=False):
+            return {}
     return found
 
 

@@ -70,6 +70,11 @@ def decode_front(value: Any) -> Front | None:
     """The memo's JSON value -> front-end output, or None if it is not the shape `encode_front` writes."""
     if not isinstance(value, list) or not value:
         return None
+    if len(value) == 1:  # the common case, one plain piece: [[text, false, 0]]
+        row = value[0]
+        if type(row) is list and len(row) == 3 and type(row[0]) is str and row[0] and row[1] is False \
+                and type(row[2]) is int and row[2] == 0:
+            return [(Piece(row[0], False, 0), [row[0]])]
     front: Front = []
     for row in value:
         if not isinstance(row, list) or len(row) not in (3, 4):

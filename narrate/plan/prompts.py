@@ -85,30 +85,48 @@ class KeyMaker:
     """Computes segment keys; memoises the canonical header per voice/params so 10k keys are cheap."""
 
     def __init__(self) -> None:
-        self._heads: dict[tuple[object, ...], bytes] = {}
+        self._heads: dict[tuple[object, ...], tuple[bytes, str]] = {}
+        self._normalized: dict[int, tuple[Provider, bool]] = {}  # id(provider) -> (provider, setting)
 
     def key(self, provider: Provider, request: SynthesisRequest) -> str:
         return self.key_and_head(provider, request)[0]
 
     def key_and_head(self, provider: Provider, request: SynthesisRequest) -> tuple[str, bytes]:
+        key, head, _ = self.key_and_heads(provider, request)
+        return key, head
+
+    def key_and_heads(self, provider: Provider, request: SynthesisRequest) -> tuple[str, bytes, str]:
+        """(key, the canonical header hashed with the text, the same header as text)."""
         params = provider.key_params(request)
-        normalized = normalization_applies(provider)
+        known = self._normalized.get(id(provider))
+        if known is None or known[0] is not provider:
+            known = self._normalized[id(provider)] = (provider, normalization_applies(provider))
+        normalized = known[1]
         memo = (provider.name, request.voice, request.model, tuple(sorted(params.items())), normalized)
-        head = self._heads.get(memo)
-        if head is None:
+        heads = self._heads.get(memo)
+        if heads is None:
             head = json.dumps({"provider": provider.name, "contract": provider.contract_version,
                                "voice": request.voice, "model": request.model, "params": params,
                                "text": key_material(normalized)},
                               sort_keys=True, separators=(",", ":"), default=str).encode()
-            self._heads[memo] = head
-        return key_from(head, request.text), head
+            heads = self._heads[memo] = (head, head.decode())
+        return key_from(heads[0], request.text), heads[0], heads[1]
 
 
 def render_recipe(segment_keys: tuple[str, ...], settings: Settings, pauses: tuple[int, ...] = ()) -> str:
     """Everything besides the format that decides an output's bytes."""
+    return _recipe(segment_keys, _render_settings(settings), pauses)
+
+
+def _render_settings(settings: Settings) -> str:
+    """The rendering settings' part of a recipe: level, then silence."""
     lvl, sil = settings.level, settings.silence
-    parts = [RENDER_VERSION, *segment_keys, repr((lvl.enabled, lvl.target_dbov, lvl.peak_dbfs)),
-             repr((sil.trim, sil.threshold_dbov, sil.lead_ms, sil.trail_ms))]
+    return (repr((lvl.enabled, lvl.target_dbov, lvl.peak_dbfs)) + "\x1f"
+            + repr((sil.trim, sil.threshold_dbov, sil.lead_ms, sil.trail_ms)))
+
+
+def _recipe(segment_keys: tuple[str, ...], rendering: str, pauses: tuple[int, ...]) -> str:
+    parts = [RENDER_VERSION, *segment_keys, rendering]
     if any(pauses):  # only then: recipes of prompts without breaks stay what they were
         parts.append("pauses:" + ",".join(map(str, pauses)))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
@@ -153,6 +171,14 @@ class _FrontEnd:
         self.lexicon, self.memo = lexicon, memo
         self._contexts: dict[tuple[str, str], str] = {}
         self._lexicon_digest: str | None = None
+        self._rendering: dict[int, tuple[Settings, str]] = {}  # prompts of a language share one Settings
+
+    def rendering(self, settings: Settings) -> str:
+        """`_render_settings(settings)`, once per Settings object."""
+        known = self._rendering.get(id(settings))
+        if known is None or known[0] is not settings:
+            known = self._rendering[id(settings)] = (settings, _render_settings(settings))
+        return known[1]
 
     def pieces(self, prompt: PromptText, provider: Provider) -> Front:
         memo = self.memo
@@ -224,9 +250,9 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, front: _FrontEnd, lib: Library, pro
         for chunk in chunks:
             request = SynthesisRequest(text=chunk, voice=voice, language=prompt.language, model=s.model,
                                        speed=s.speed, telephony=telephony, options=s.options, ssml=piece.ssml)
-            key, head = keys.key_and_head(provider, request)
+            key, _, head = keys.key_and_heads(provider, request)
             if key not in plan.segments:
-                plan.segments[key] = Segment(key, s.provider, request, head.decode())
+                plan.segments[key] = Segment(key, s.provider, request, head)
             seg_keys.append(key)
             pauses.append(0)
         if pauses:
@@ -237,6 +263,6 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, front: _FrontEnd, lib: Library, pro
     lang_path = lib.languages[prompt.language].path
     outputs = tuple(OutputFile(f"{out_prefix}/{prompt_path(lib.layout, lang_path, prompt.name, fmt)}", fmt)
                     for fmt in lib.formats)
-    recipe = render_recipe(segs, s, gaps)
+    recipe = _recipe(segs, front.rendering(s), gaps)
     return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe, normalize(prompt.text),
                      gaps)
