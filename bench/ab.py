@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,12 +27,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from noop_rebuild import make_manifest  # noqa: E402 - the same generated library
 
+CPU: dict[str, list[float]] = {}  # checkout -> CPU seconds (user + sys) of each run
+
 
 def run_once(tree: Path, args: list[str], cwd: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(tree.resolve())}
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "narrate.cli", *args], cwd=cwd, env=env, capture_output=True, timeout=900)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    now = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.setdefault(str(tree), []).append(now.ru_utime - used.ru_utime + now.ru_stime - used.ru_stime)
+    return wall
 
 
 def main() -> None:
@@ -50,14 +57,15 @@ def main() -> None:
         if not (folder / "m.yaml").exists():
             make_manifest(folder / "m.yaml", opts.prompts, ["ulaw", "wav"])
         original = (folder / "m.yaml").read_text()
-        count = 0
+        edited, count = original, 0
 
         def run(tree: Path) -> float:
-            nonlocal count
-            if opts.edit:  # a new text each time: one new segment, two files written
+            nonlocal count, edited
+            if opts.edit:  # one more prompt each time, earlier edits kept: one new segment, two files written
                 count += 1
                 n = (opts.prompts // 2 + 97 * count) % opts.prompts
-                (folder / "m.yaml").write_text(original.replace(f"Prompt {n},", f"Prompt {n} (ab {os.getpid()}-{count}),", 1))
+                edited = edited.replace(f"Prompt {n},", f"Prompt {n} (ab {os.getpid()}-{count}),", 1)
+                (folder / "m.yaml").write_text(edited)
             return run_once(tree, command, folder)
 
         times: dict[str, list[float]] = {"A": [], "B": []}
@@ -71,9 +79,10 @@ def main() -> None:
             (folder / "m.yaml").write_text(original)
     a, b = statistics.median(times["A"]), statistics.median(times["B"])
     print(f"narrate {' '.join(command)} on {opts.prompts} prompts, {opts.runs} interleaved runs each")
-    print(f"A {opts.a}: median {a * 1000:.0f} ms")
-    print(f"B {opts.b}: median {b * 1000:.0f} ms")
-    print(f"B/A = {b / a:.2f}")
+    cpu_a, cpu_b = (statistics.median(CPU[str(t)][1:]) for t in (opts.a, opts.b))  # [0]: the warm-up run
+    print(f"A {opts.a}: median {a * 1000:.0f} ms wall, {cpu_a * 1000:.0f} ms CPU")
+    print(f"B {opts.b}: median {b * 1000:.0f} ms wall, {cpu_b * 1000:.0f} ms CPU")
+    print(f"B/A = {b / a:.2f} wall, {cpu_b / cpu_a:.2f} CPU")
 
 
 if __name__ == "__main__":

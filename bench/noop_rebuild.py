@@ -1,7 +1,7 @@
 """Benchmark: cold build, no-op rebuild and one-edit rebuild of a generated prompt library.
 
     .venv/bin/python bench/noop_rebuild.py [--prompts 10000] [--formats ulaw,wav] [--runs 5]
-                                           [--seed] [--folder DIR]
+                                           [--seed] [--folder DIR [--name bench.yaml]]
 
 The floor is a fresh interpreter that only parses the same YAML with PyYAML's C loader. Targets
 (issue 14 item 2): a no-op rebuild within 1.5x the floor; a one-edit rebuild within 1 s at 10,000
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -43,14 +44,22 @@ def make_manifest(path: Path, prompts: int, formats: list[str]) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+CPU: list[float] = []  # CPU seconds (user + sys) of each run of the last timed() call
+
+
 def timed(cmd: list[str], runs: int = 1, before=None) -> tuple[float, list[float], str]:
+    """Median wall seconds of `runs` runs, each wall time, the last stdout; CPU seconds in CPU."""
     times, out = [], ""
+    CPU.clear()
     for run in range(runs):
         if before is not None:
             before(run)
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         times.append(time.perf_counter() - t0)
+        now = resource.getrusage(resource.RUSAGE_CHILDREN)
+        CPU.append(now.ru_utime - used.ru_utime + now.ru_stime - used.ru_stime)
         if proc.returncode != 0:
             sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
         out = proc.stdout
@@ -91,12 +100,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seed", action="store_true", help="fill the cache with a stock segment per key (see above)")
     ap.add_argument("--folder", type=Path, default=None, help="build in this folder and keep it")
+    ap.add_argument("--name", default="bench.yaml", help="the manifest's file name in --folder")
     args = ap.parse_args()
     narrate = [sys.executable, "-m", "narrate.cli"]
     with tempfile.TemporaryDirectory(prefix="narrate-bench-") as tmp:
         folder = args.folder or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        manifest = folder / "bench.yaml"
+        manifest = folder / args.name
         fresh = manifest.with_suffix(".fresh")
         make_manifest(fresh, args.prompts, args.formats.split(","))
         built = manifest.exists() and (folder / "narrate.lock").exists()
@@ -108,34 +118,41 @@ def main() -> None:
         build = narrate + ["-q", "build", "--json", str(manifest)]
         floor, _, _ = timed([sys.executable, "-c", "import sys, yaml; yaml.load(open(sys.argv[1]), Loader=yaml.CSafeLoader)",
                              str(manifest)], args.runs)
+        floor_cpu = statistics.median(CPU)
         seeded = seed_cache(manifest) if args.seed and not built else 0
         cold, _, out = timed(build)  # a no-op when the folder was built already
         cold_report = json.loads(out)
         noop, noop_times, out = timed(build, args.runs)
+        noop_cpu = statistics.median(CPU)
         noop_report = json.loads(out)
         original = manifest.read_text()
         stamp = time.strftime("%H%M%S")
+        edited = [original]
 
-        def edit(run: int) -> None:  # a new text each run: one new segment, two files written
+        def edit(run: int) -> None:  # one more prompt each run, earlier edits kept: one new segment, two files
             n = (args.prompts // 2 + 97 * run) % args.prompts
-            manifest.write_text(original.replace(f"Prompt {n},", f"Prompt {n} (edit {stamp}-{run}),", 1))
+            edited[0] = edited[0].replace(f"Prompt {n},", f"Prompt {n} (edit {stamp}-{run}),", 1)
+            manifest.write_text(edited[0])
 
         edit_s, edit_times, out = timed(build, args.runs, before=edit)
+        edit_cpu = statistics.median(CPU)
         edit_report = json.loads(out)
-        manifest.write_text(original)
+        manifest.write_text(original)  # the next build (in --folder) puts the library back
     target = TARGET_EDIT_S.get(args.prompts)
     print(f"prompts: {args.prompts}, formats: {args.formats}, runs: {args.runs} (medians)")
-    print(f"floor (parse YAML, C loader, fresh interpreter): {floor * 1000:8.1f} ms")
+    print(f"floor (parse YAML, C loader, fresh interpreter): {floor * 1000:8.1f} ms  (CPU {floor_cpu * 1000:.0f} ms)")
     if built:
         print("cold build:        skipped (the folder was built already)")
     else:
         how = f"seeded {seeded} segments, rendered only" if args.seed else f"synthesized {cold_report['synthesized']}"
         print(f"cold build:      {cold:8.2f} s   {how}, written {cold_report['outputs_written']}")
     print(f"no-op rebuild:   {noop * 1000:8.1f} ms  synthesized {noop_report['synthesized']}, "
-          f"written {noop_report['outputs_written']}  -> {noop / floor:.2f}x floor (target <= {TARGET_NOOP_X}x)")
+          f"written {noop_report['outputs_written']}  -> {noop / floor:.2f}x floor (target <= {TARGET_NOOP_X}x); "
+          f"CPU {noop_cpu * 1000:.0f} ms, {noop_cpu / floor_cpu:.2f}x the floor's")
     print(f"one-edit rebuild:{edit_s * 1000:8.1f} ms  synthesized {edit_report['synthesized']}, "
           f"written {edit_report['outputs_written']}  -> {edit_s / floor:.2f}x floor"
-          + (f" (target <= {target:.1f} s)" if target else ""))
+          + (f" (target <= {target:.1f} s)" if target else "")
+          + f"; CPU {edit_cpu * 1000:.0f} ms, {edit_cpu / floor_cpu:.2f}x the floor's")
     print(f"runs (s): no-op {' '.join(f'{t:.2f}' for t in noop_times)}; one-edit {' '.join(f'{t:.2f}' for t in edit_times)}")
 
 
