@@ -1,17 +1,22 @@
 """A/B: one narrate command under two checkouts of narrate, interleaved, medians and their ratio.
 
     .venv/bin/python bench/ab.py --a /tmp/before --b . --prompts 10000 --runs 7 -- plan --json m.yaml
+    .venv/bin/python bench/ab.py --a /tmp/before --b . --folder built/ --edit -- -q build m.yaml
 
-Generates the same prompt library as bench/noop_rebuild.py in a temp folder, then runs the command
-(after `narrate`) as a fresh interpreter alternately with PYTHONPATH at checkout A and at B, so
-load on a shared machine hits both alike. Prints each median and B/A. The command's exit code is
-ignored (a plan over budget still measures); its wall time is what counts.
+Generates the same prompt library as bench/noop_rebuild.py in a temp folder (or uses `--folder`,
+which holds m.yaml and may be built already), then runs the command (after `narrate`) as a fresh
+interpreter alternately with PYTHONPATH at checkout A and at B, so load on a shared machine hits
+both alike. Prints each median and B/A. The command's exit code is ignored (a plan over budget
+still measures); its wall time is what counts. `--edit` changes one prompt's text before every
+run (a new text each time), so each `build` is a one-edit rebuild of what the other checkout left;
+both checkouts must make the same segment keys.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -22,12 +27,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from noop_rebuild import make_manifest  # noqa: E402 - the same generated library
 
+CPU: dict[str, list[float]] = {}  # checkout -> CPU seconds (user + sys) of each run
+
 
 def run_once(tree: Path, args: list[str], cwd: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(tree.resolve())}
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "narrate.cli", *args], cwd=cwd, env=env, capture_output=True, timeout=900)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    now = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.setdefault(str(tree), []).append(now.ru_utime - used.ru_utime + now.ru_stime - used.ru_stime)
+    return wall
 
 
 def main() -> None:
@@ -36,23 +47,42 @@ def main() -> None:
     ap.add_argument("--b", type=Path, required=True, help="checkout B")
     ap.add_argument("--prompts", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--folder", type=Path, default=None, help="use (and keep) this folder's m.yaml")
+    ap.add_argument("--edit", action="store_true", help="edit one prompt before every run")
     ap.add_argument("command", nargs=argparse.REMAINDER, help="-- then the narrate command, e.g. plan --json m.yaml")
     opts = ap.parse_args()
     command = [c for c in opts.command if c != "--"] or ["plan", "--json", "m.yaml"]
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        make_manifest(folder / "m.yaml", opts.prompts, ["ulaw", "wav"])
+        folder = opts.folder or Path(tmp)
+        if not (folder / "m.yaml").exists():
+            make_manifest(folder / "m.yaml", opts.prompts, ["ulaw", "wav"])
+        original = (folder / "m.yaml").read_text()
+        edited, count = original, 0
+
+        def run(tree: Path) -> float:
+            nonlocal count, edited
+            if opts.edit:  # one more prompt each time, earlier edits kept: one new segment, two files written
+                count += 1
+                n = (opts.prompts // 2 + 97 * count) % opts.prompts
+                edited = edited.replace(f"Prompt {n},", f"Prompt {n} (ab {os.getpid()}-{count}),", 1)
+                (folder / "m.yaml").write_text(edited)
+            return run_once(tree, command, folder)
+
         times: dict[str, list[float]] = {"A": [], "B": []}
-        run_once(opts.a, command, folder)  # warm the OS caches for both
-        run_once(opts.b, command, folder)
-        for _ in range(opts.runs):
-            times["A"].append(run_once(opts.a, command, folder))
-            times["B"].append(run_once(opts.b, command, folder))
+        try:
+            run(opts.a)  # warm the OS caches for both
+            run(opts.b)
+            for _ in range(opts.runs):
+                times["A"].append(run(opts.a))
+                times["B"].append(run(opts.b))
+        finally:
+            (folder / "m.yaml").write_text(original)
     a, b = statistics.median(times["A"]), statistics.median(times["B"])
     print(f"narrate {' '.join(command)} on {opts.prompts} prompts, {opts.runs} interleaved runs each")
-    print(f"A {opts.a}: median {a * 1000:.0f} ms")
-    print(f"B {opts.b}: median {b * 1000:.0f} ms")
-    print(f"B/A = {b / a:.2f}")
+    cpu_a, cpu_b = (statistics.median(CPU[str(t)][1:]) for t in (opts.a, opts.b))  # [0]: the warm-up run
+    print(f"A {opts.a}: median {a * 1000:.0f} ms wall, {cpu_a * 1000:.0f} ms CPU")
+    print(f"B {opts.b}: median {b * 1000:.0f} ms wall, {cpu_b * 1000:.0f} ms CPU")
+    print(f"B/A = {b / a:.2f} wall, {cpu_b / cpu_a:.2f} CPU")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import threading
 from collections import Counter
@@ -23,6 +22,7 @@ from .errors import NarrateError, UsageError
 from .fsutil import sha256_file, write_if_changed
 from .manifest import Library, Manifest
 from .outcome import BuildEvents, BuildOptions, BuildReport
+from .package.index import index_text
 from .plan import PromptJob, Segment, manifest_relative
 from .prepare import PlannedBuild, check_voices, is_current, prepare_build
 from .removal import remove_outputs, remove_stale_temps_of
@@ -189,6 +189,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
         _remember_clean_build(pb, report)
     with contextlib.suppress(OSError):  # a full or read-only cache folder: the stat cache is only a speed-up
         pb.stats.save()
+    pb.save_memo()
     for p in pb.providers.values():
         p.close()
     return report
@@ -390,11 +391,7 @@ def _write_index(pb: PlannedBuild, lib: Library) -> None:
                     row["fallback_from"] = source.fallback_from
                 rows.append({**row, "file": rec["file"][len(prefix) + 1:], "format": out.format,
                              "duration": rec["duration"], "sha256": rec["sha256"]})
-    rows.sort(key=lambda r: (r["name"], r["language"], r["format"]))
     head = {"library": lib.name, "layout": lib.layout, "formats": list(lib.formats),
             "languages": {code: lang.path for code, lang in lib.languages.items()}}
-    # One row per line: readable, diff-friendly, and written by json's C encoder.
-    rows_text = ",\n".join(" " + json.dumps(r, ensure_ascii=False) for r in rows)
-    text = json.dumps(head, ensure_ascii=False)[:-1] + ', "prompts": [\n' + rows_text + "\n]}\n"
     lib.output.mkdir(parents=True, exist_ok=True)
-    write_if_changed(lib.output / "index.json", text.encode("utf-8"), within=lib.output)
+    write_if_changed(lib.output / "index.json", index_text(head, rows).encode("utf-8"), within=lib.output)

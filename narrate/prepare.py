@@ -8,6 +8,7 @@ files a build may delete. `narrate build` runs it (`narrate.build`); `narrate pl
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterable, Mapping
@@ -16,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from .cache import SegmentCache
-from .cache.lock import LockFile, RecordedOutput
-from .cache.state import BuildState
-from .errors import ManifestError, MissingKeyError, Problem, UsageError
+from .cache.lock import LOCK_NAME, LockFile, RecordedOutput
+from .cache.state import BuildState, MemoFile, front_end_stamp
+from .errors import ManifestError, MissingKeyError, NarrateError, Problem, UsageError
 from .manifest import Manifest
 from .plan import LockDiff, Plan, PromptJob, Segment, diff_lock, plan_manifest
 from .plan.books import BookJob
 from .plan.costs import PRICES_AS_OF, Spend, budget_for, estimate_spend
+from .plan.memo import FrontMemo
 from .providers.base import Provider, ProviderConfig
 from .removal import plan_removals
 
@@ -98,8 +100,7 @@ def is_current(job: PromptJob, lock: LockFile, stats: BuildState, root: Path) ->
         return False
     for out in job.outputs:
         rec = outs.get(out.format)
-        if not rec or rec["file"] != out.path or not _regular(root, out.path) \
-                or stats.sha256(root, out.path) != rec["sha256"]:
+        if not rec or rec["file"] != out.path or stats.regular_sha256(root, out.path) != rec["sha256"]:
             return False
     return True
 
@@ -130,7 +131,17 @@ class PlannedBuild:
     left_alone: list[str] = field(default_factory=list)  # one warning per lock-named file not deleted
     removal_warnings: list[str] = field(default_factory=list)  # the same, found right before deleting
     orphan_records: dict[str, RecordedOutput] = field(default_factory=dict)  # as the lock was read
+    memo: FrontMemo | None = None  # the text front-end memo this plan read and filled
+    memo_file: MemoFile | None = None
     _users: dict[str, list[str]] | None = None
+
+    def save_memo(self) -> None:
+        """Keep the front-end memo for the next build (appended, or rewritten when mostly stale). Only a
+        speed-up: a memo that cannot be written is left as it is."""
+        if self.memo is None or self.memo_file is None:
+            return
+        with contextlib.suppress(OSError, NarrateError):
+            self.memo_file.save(self.memo.stamp, self.memo.used, self.memo.added, self.memo.rejected)
 
     def spend(self, max_chars: int | None = None) -> Spend:
         """Characters and estimated cost of the missing segments, against the budget in force."""
@@ -163,7 +174,12 @@ class PlannedBuild:
 def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = None) -> PlannedBuild:
     providers, configs = make_providers(manifest, transport)
     lexicon = load_lexicon(manifest)
-    plan = plan_manifest(manifest, providers, lexicon)
+    stats = BuildState(cache.directory, manifest.path)
+    # Unchanged prompts take their spoken text from the memo of earlier builds (plan.memo).
+    memo_file = MemoFile(stats.memo_path)
+    stamp = front_end_stamp()
+    memo = FrontMemo(stamp, memo_file.load(stamp))
+    plan = plan_manifest(manifest, providers, lexicon, memo)
     books = []
     if manifest.books:
         from .plan.books import plan_books
@@ -172,9 +188,10 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
         for job in books:
             for key, seg in job.segments.items():
                 plan.segments.setdefault(key, seg)
-    lock = LockFile.for_manifest(manifest.path)
-    stats = BuildState(cache.directory, manifest.path)
     root = manifest.root
+    # A lock narrate wrote itself (the state recorded its size and mtime) keeps its entries' text for saving.
+    lock_rel = os.path.relpath(manifest.path.parent / LOCK_NAME, root)
+    lock = LockFile.for_manifest(manifest.path, ours=stats.unchanged(root, lock_rel))
     stale = [job for job in plan.jobs if not is_current(job, lock, stats, root)]
     stale_books = [job for job in books if not book_is_current(job, lock, stats, root)]
     needed = sorted({k for job in stale for k in job.segments} | {k for job in stale_books for k in job.keys()})
@@ -184,7 +201,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     planned_files |= {rel for job in books for rel in job.outputs.values()}
     orphans, left_alone = plan_removals(manifest, lock, planned_files)
     return PlannedBuild(manifest, plan, lock, stats, stale, missing, sorted(orphans), providers, configs, books,
-                        stale_books, left_alone, orphan_records=orphans)
+                        stale_books, left_alone, orphan_records=orphans, memo=memo, memo_file=memo_file)
 
 
 def book_is_current(job: BookJob, lock: LockFile, stats: BuildState, root: Path) -> bool:

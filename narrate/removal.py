@@ -34,7 +34,7 @@ def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str]
     warning line per recorded file that stays). Reads and hashes, deletes nothing."""
     removable: dict[str, RecordedOutput] = {}
     warnings = []
-    for rec in lock.recorded_outputs():
+    for rec in lock.recorded_outputs(skip=planned):
         if rec.file in planned or rec.file in removable:
             continue
         path, reason = check_removable(manifest, rec)

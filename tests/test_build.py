@@ -234,5 +234,5 @@ def test_atomic_writes_use_narrates_temp_names(project, fake, monkeypatch):
 
     monkeypatch.setattr(fsutil, "make_temp", spy)
     run(project)
-    assert len(made) == 24 + 1 + 1 + 1  # 24 prompt files, index.json, narrate.lock, the stat cache
+    assert len(made) == 24 + 1 + 1 + 1 + 1  # 24 prompt files, index.json, narrate.lock, the stat cache, the memo
     assert all(fsutil._STALE_NAME.fullmatch(p.name) and not p.exists() for p in made)

@@ -8,6 +8,7 @@ keys and one entry per line-ish indentation, so a one-word edit is a small diff.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -25,38 +26,64 @@ class LockFile:
     manifest_name: str
     prompts: dict[str, dict[str, Any]] = field(default_factory=dict)
     books: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The whole lock as read, the file's (size, mtime_ns, inode) then, and for each prompt entry as
+    # read from a file narrate wrote, its JSON text: `save` writes an entry that is still the very
+    # object read by that text instead of encoding it again, so a one-edit save encodes one entry.
+    _data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _stat: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
+    _texts: dict[str, tuple[object, str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def for_manifest(cls, manifest_path: Path) -> LockFile:
+    def for_manifest(cls, manifest_path: Path, *, ours: bool = False) -> LockFile:
+        """The lock beside `manifest_path`, this manifest's section of it. Raises LockError for a lock
+        that is not one narrate wrote. `ours`: the build state says narrate wrote this very file
+        (size and mtime as it left them), so its entries' texts are kept for `save`."""
         path = manifest_path.parent / LOCK_NAME
         lock = cls(path, manifest_path.name)
-        section = _read(path).get("manifests", {}).get(manifest_path.name, {})
+        text, lock._stat = _read_text(path)
+        data = _parse(path, text, checked=ours) if text is not None else {}
+        lock._data = data
+        section = data.get("manifests", {}).get(manifest_path.name, {})
         lock.prompts = section.get("prompts", {})
         lock.books = section.get("books", {})
+        if ours and text is not None and lock.prompts:
+            lock._texts = _entry_texts(text, manifest_path.name, lock.prompts)
         return lock
 
     def save(self) -> bool:
         """Write the lock if its content changed; other manifests' sections are kept."""
-        data = _read(self.path)
-        manifests = data.get("manifests", {})
+        try:
+            st = os.stat(self.path)
+            now: tuple[int, int, int] | None = (st.st_size, st.st_mtime_ns, st.st_ino)
+        except FileNotFoundError:
+            now = None
+        if now is not None and now == self._stat:
+            data = self._data  # nobody wrote it since it was read: no second read and parse
+        else:
+            text, _ = _read_text(self.path)
+            data = _parse(self.path, text) if text is not None else {}
+        manifests = dict(data.get("manifests", {}))
         manifests[self.manifest_name] = {"prompts": self.prompts, "books": self.books}
         lines = [f'{{"narrate_lock": {LOCK_VERSION}, "manifests": {{']
         for m, (name, section) in enumerate(sorted(manifests.items())):
             lines.append(f" {json.dumps(name)}: {{")
             for s, kind in enumerate(("books", "prompts")):
-                lines.append(f'  "{kind}": ' + json_object_lines(section.get(kind, {}), indent="   ")
+                known = self._texts if name == self.manifest_name and kind == "prompts" else None
+                lines.append(f'  "{kind}": ' + json_object_lines(section.get(kind, {}), indent="   ", known=known)
                              + ("," if s == 0 else ""))
             lines.append(" }" + ("," if m < len(manifests) - 1 else ""))
         lines.append("}}")
         return write_if_changed(self.path, ("\n".join(lines) + "\n").encode("utf-8"), within=self.path.parent)
 
-    def recorded_outputs(self) -> list[RecordedOutput]:
-        """Every output this manifest's section records, with the library or book it belongs to
-        (a prompt entry's id is `<library>/<language>/<name>`)."""
+    def recorded_outputs(self, skip: set[str] | frozenset[str] = frozenset()) -> list[RecordedOutput]:
+        """Every output this manifest's section records, but those whose file is in `skip`, with the
+        library or book it belongs to (a prompt entry's id is `<library>/<language>/<name>`)."""
         found = [RecordedOutput("library", job_id.split("/", 1)[0], out["file"], out["sha256"])
-                 for job_id, entry in self.prompts.items() for out in entry.get("outputs", {}).values()]
+                 for job_id, entry in self.prompts.items() for out in entry.get("outputs", {}).values()
+                 if out["file"] not in skip]
         found += [RecordedOutput("book", name, out["file"], out["sha256"])
-                  for name, entry in self.books.items() for out in entry.get("outputs", {}).values()]
+                  for name, entry in self.books.items() for out in entry.get("outputs", {}).values()
+                  if out["file"] not in skip]
         return found
 
 
@@ -71,35 +98,97 @@ class RecordedOutput:
     sha256: str
 
 
-def json_object_lines(entries: dict[str, Any], indent: str = " ") -> str:
+def json_object_lines(entries: dict[str, Any], indent: str = " ",
+                      known: dict[str, tuple[object, str]] | None = None) -> str:
     """A JSON object with one entry per line, keys sorted: a one-word edit is a one-line diff, and
-    the C encoder does the work (json's `indent` falls back to a pure-Python encoder, 10x slower)."""
+    the C encoder does the work (json's `indent` falls back to a pure-Python encoder, 10x slower).
+    `known`: key -> (value object, its whole line as this function wrote it, with or without the
+    comma); a value that is that very object is not encoded again."""
     if not entries:
         return "{}"
-    body = ",\n".join(f"{indent}{json.dumps(k, ensure_ascii=False)}: "
-                      f"{json.dumps(v, sort_keys=True, ensure_ascii=False)}" for k, v in sorted(entries.items()))
-    return "{\n" + body + "\n" + indent[:-1] + "}"
+    known = known or {}
+    parts = []
+    for k, v in sorted(entries.items()):
+        seen = known.get(k)
+        if seen is not None and seen[0] is v:
+            line = seen[1]
+            parts.append(line if line.endswith(",") else line + ",")
+        else:
+            parts.append(f"{indent}{_quoted(k)}: {json.dumps(v, sort_keys=True, ensure_ascii=False)},")
+    parts[-1] = parts[-1][:-1]
+    return "{\n" + "\n".join(parts) + "\n" + indent[:-1] + "}"
+
+
+def _quoted(key: str) -> str:
+    """json.dumps(key, ensure_ascii=False), without the call for the common printable-ASCII key."""
+    if key.isascii() and key.isprintable() and '"' not in key and "\\" not in key:
+        return f'"{key}"'
+    return json.dumps(key, ensure_ascii=False)
+
+
+def _entry_texts(text: str, manifest_name: str, prompts: dict[str, Any]) -> dict[str, tuple[object, str]]:
+    """Each prompt entry's line in a lock narrate wrote (one entry per line, keys sorted, as `save`
+    writes it): key -> (the parsed entry, its line). {} if the layout is not exactly that."""
+    head = f" {json.dumps(manifest_name)}: {{\n"
+    at = text.find(head)
+    if at < 0:
+        return {}
+    start = text.find('\n  "prompts": {\n', at)
+    if start < 0:
+        return {}
+    start += len('\n  "prompts": {\n')
+    end = text.find("\n  }", start)
+    if end < 0:
+        return {}
+    lines = text[start:end].split("\n")
+    keys = sorted(prompts)
+    if len(lines) != len(keys):
+        return {}
+    found: dict[str, tuple[object, str]] = {}
+    for i, (key, line) in enumerate(zip(keys, lines, strict=True)):
+        prefix = f"   {_quoted(key)}: "
+        last = i == len(keys) - 1
+        if not line.startswith(prefix) or line.endswith(",") == last:
+            return {}
+        found[key] = (prompts[key], line)
+    # The first and last entries must be exactly what this narrate's encoder writes: a lock written by a
+    # version that encoded entries otherwise is encoded again, in full.
+    for key in {keys[0], keys[-1]}:
+        line = found[key][1]
+        if line[len(_quoted(key)) + 5:].removesuffix(",") != json.dumps(prompts[key], sort_keys=True, ensure_ascii=False):
+            return {}
+    return found
 
 
 RECOVER = "delete it or restore it from git; narrate will rebuild it from the cache"
 
 
-def _read(path: Path) -> dict[str, Any]:
-    """The lock's content, checked to be the shape narrate writes. Raises LockError naming the file,
-    the place and the way to recover if it is not JSON or not that shape."""
+def _read_text(path: Path) -> tuple[str | None, tuple[int, int, int] | None]:
+    """(the lock's text, its (size, mtime_ns, inode)), or (None, None) if there is none. LockError if not UTF-8."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            data = f.read()
     except FileNotFoundError:
-        return {}
+        return None, None
+    try:
+        return data.decode("utf-8"), (st.st_size, st.st_mtime_ns, st.st_ino)
     except UnicodeDecodeError as exc:
         raise LockError(f"{shown(path)}: not UTF-8 (byte {exc.start}); {RECOVER}") from None
+
+
+def _parse(path: Path, text: str, *, checked: bool = False) -> dict[str, Any]:
+    """The lock's JSON. Raises LockError (located) if it is not JSON or, unless `checked` (the build
+    state says narrate wrote this very file), not the shape narrate writes."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise LockError(f"{shown(path)}: not valid JSON (nested too deeply); {RECOVER}") from None
     except ValueError as exc:
         where = f":{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
         msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         raise LockError(f"{shown(path)}{where}: not valid JSON ({msg}); {RECOVER}") from None
-    problem = _shape_problem(data)
+    problem = None if checked and isinstance(data, dict) else _shape_problem(data)
     if problem is not None:
         key_path, message, anchor = problem
         line = _line_of(text, anchor)

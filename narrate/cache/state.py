@@ -6,13 +6,19 @@
   (the manifest, its lexicon, book chapters...). When the fingerprint matches and every output
   still has the size and mtime narrate left it with, the build is a no-op without even parsing
   the YAML. This module imports nothing heavy so that path stays fast.
+- The text front-end memo (`MemoFile`, beside the state file): what each prompt's written text
+  became (narrate.plan.memo), so that a rebuild normalises only the prompts that changed.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import stat
+import sys
+import unicodedata
 from pathlib import Path
 from typing import Any, cast
 
@@ -27,6 +33,7 @@ def default_cache_dir(manifest_path: Path) -> Path:
     return Path(env).expanduser() if env else manifest_path.resolve().parent / ".narrate-cache"
 
 
+@functools.cache  # the code does not change under a running process; the no-op path and the memo both ask
 def _code_stamp() -> bytes:
     """narrate's own source files (name, size, mtime): editing narrate invalidates every fast path."""
     package = Path(__file__).resolve().parents[1]  # narrate/, not narrate/cache/
@@ -49,10 +56,36 @@ def fingerprint(inputs: list[str]) -> str | None:
     return h.hexdigest()
 
 
+# Libraries whose behaviour decides what a written text is normalised and split to (num2words,
+# sentencex, icu4py): an upgrade may change a text without a version bump (README, "Upgrading the
+# text front-end"), so the memo is keyed by their installed files too.
+FRONT_END_LIBRARIES = ("num2words", "sentencex", "icu4py")
+
+
+def front_end_stamp() -> str:
+    """sha256 hex of everything in the environment that the text front-end's output may depend on:
+    narrate's own code (file names, sizes, mtimes), the Python and Unicode database versions, and
+    each of FRONT_END_LIBRARIES' installed `__init__` (path, size, mtime). A few ms: no imports."""
+    import importlib.util
+
+    h = hashlib.sha256(_code_stamp())
+    h.update(f"{sys.version}\0{unicodedata.unidata_version}\n".encode())
+    for name in FRONT_END_LIBRARIES:
+        try:
+            spec = importlib.util.find_spec(name)
+            origin = spec.origin if spec is not None else None
+            st = os.stat(origin) if origin else None
+        except (ImportError, ValueError, OSError):
+            origin, st = None, None
+        h.update(f"{name}\0{origin}\0{st and st.st_size}\0{st and st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
 class BuildState:
     def __init__(self, cache_dir: Path, manifest_path: Path) -> None:
         digest = hashlib.sha256(str(manifest_path.resolve()).encode()).hexdigest()[:16]
         self.path = Path(cache_dir) / "state" / f"{digest}.json"
+        self.memo_path = self.path.with_suffix(".memo")
         try:
             data = json.loads(self.path.read_text())
             if data.get("v") != STATE_VERSION:
@@ -79,6 +112,35 @@ class BuildState:
         self.entries[rel] = [st.st_size, st.st_mtime_ns, digest]
         self._dirty = True
         return digest
+
+    def regular_sha256(self, root: Path, rel: str) -> str | None:
+        """`sha256` of a regular file, with one lstat(2); None if it is missing or not a regular file
+        (a link, which may lead out of the folder, or a FIFO that never ends)."""
+        path = os.path.join(root, rel)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        known = self.entries.get(rel)
+        if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
+            return cast(str, known[2])
+        digest = sha256_file(Path(path))
+        self.entries[rel] = [st.st_size, st.st_mtime_ns, digest]
+        self._dirty = True
+        return digest
+
+    def unchanged(self, root: Path, rel: str) -> bool:
+        """Whether the file still has the size and mtime recorded when narrate last wrote or hashed it."""
+        known = self.entries.get(rel)
+        if not known:
+            return False
+        try:
+            st = os.stat(os.path.join(root, rel))
+        except OSError:
+            return False
+        return bool(known[0] == st.st_size and known[1] == st.st_mtime_ns)
 
     def record(self, root: Path, rel: str, digest: str) -> None:
         st = os.stat(os.path.join(root, rel))
@@ -123,3 +185,118 @@ class BuildState:
             doc = {"v": STATE_VERSION, "files": self.entries, "last": self.last}
             write_if_changed(self.path, json.dumps(doc, separators=(",", ":")).encode())
             self._dirty = False
+
+
+MEMO_FILE_VERSION = 1
+MAX_MEMO_BYTES = 256 * 1024 * 1024  # ~1 million prompts; a larger file is not one narrate wrote: ignored
+# Appended entries that no plan uses any more are dropped by rewriting the file once they number
+# more than the live ones (and at least this many): the file stays within ~2x its live size.
+MEMO_SLACK = 1000
+
+
+class MemoFile:
+    """The front-end memo on disk: a header line `{"narrate_memo": 1, "stamp": S}`, then one JSON line
+    `[context, written, value]` per entry (narrate.plan.memo). A build appends what it computed
+    (work proportional to the change); the file is rewritten whole, atomically, only when it is new,
+    was unreadable, has another stamp, or holds more dead entries than live ones.
+
+    Never trusted to be well-formed: anything that is not a regular file of that shape (a link, a
+    FIFO, a folder, bad JSON, wrong types, oversize) reads as empty and is replaced at the next save,
+    and a torn last line (a killed append) loses only that line. Nothing is written through a link.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.stamp: str | None = None  # the header's stamp when the file read well
+        self.lines = 0  # entry lines read (live or not)
+
+    def load(self, stamp: str) -> dict[str, dict[str, Any]]:
+        """{context: {written: value}} from the file if its header carries `stamp`, else {}."""
+        text = self._read()
+        if text is None:
+            return {}
+        head, _, body = text.partition("\n")
+        try:
+            header = json.loads(head)
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the C decoder's limit
+            return {}
+        if not isinstance(header, dict) or header.get("narrate_memo") != MEMO_FILE_VERSION \
+                or not isinstance(header.get("stamp"), str):
+            return {}
+        self.stamp = header["stamp"]
+        if self.stamp != stamp:
+            return {}
+        rows = _json_lines(body)
+        self.lines = len(rows)
+        stored: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            if type(row) is list and len(row) == 3 and type(row[0]) is str and type(row[1]) is str:
+                stored.setdefault(row[0], {})[row[1]] = row[2]
+        return stored
+
+    def _read(self) -> str | None:
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_MEMO_BYTES:
+                return None
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                data = f.read(MAX_MEMO_BYTES + 1)
+            return data.decode("utf-8") if len(data) <= MAX_MEMO_BYTES else None
+        except (OSError, UnicodeDecodeError):
+            return None
+        finally:
+            os.close(fd)
+
+    def save(self, stamp: str, used: dict[str, dict[str, Any]], added: list[tuple[str, str, Any]],
+             rejected: int = 0) -> None:
+        """Record this plan's entries: append `added` when the file read well with this stamp and is
+        not mostly dead entries, else rewrite it with `used` (every entry the plan read or made)."""
+        live = sum(len(rows) for rows in used.values())
+        dead = self.lines + len(added) - live
+        if self.stamp == stamp and not rejected and dead <= max(live, MEMO_SLACK):
+            if added:
+                self._append("".join(_line([c, w, v]) for c, w, v in added))
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        body = "".join(_line([c, w, v]) for c, rows in used.items() for w, v in rows.items())
+        header = json.dumps({"narrate_memo": MEMO_FILE_VERSION, "stamp": stamp}) + "\n"
+        write_if_changed(self.path, (header + body).encode("utf-8"), within=self.path.parent)
+        self.stamp, self.lines = stamp, live
+
+    def _append(self, text: str) -> None:
+        flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(self.path, flags)  # no O_CREAT: the file read well a moment ago
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return
+            os.write(fd, text.encode("utf-8"))
+        finally:
+            os.close(fd)
+
+
+def _line(row: list[Any]) -> str:
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _json_lines(body: str) -> list[Any]:
+    """Each line's JSON value, by one parse of them all; line by line (dropping the bad ones: a torn
+    last line) only when that fails."""
+    body = body.strip("\n")
+    if not body:
+        return []
+    try:
+        rows = json.loads("[" + body.replace("\n", ",") + "]")
+        return cast("list[Any]", rows)
+    except (ValueError, RecursionError):
+        pass
+    rows = []
+    for line in body.split("\n"):
+        try:
+            rows.append(json.loads(line))
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the C decoder's limit
+            continue
+    return rows

@@ -24,6 +24,7 @@ from ..text import Lexicon, normalize, split_for_limit
 from ..text.frontend import key_material, normalization_applies
 from ..text.lexicon_compile import alphabets_for, inline_phonemes, out_of_band
 from ..text.markup import PLAIN, compile_pieces, target_of
+from .memo import Front, FrontMemo, context_digest, lexicon_digest
 
 # Bump when rendering (trim, level, resampling, encoders) changes the bytes of an output.
 RENDER_VERSION = "1"
@@ -85,51 +86,72 @@ class KeyMaker:
     """Computes segment keys; memoises the canonical header per voice/params so 10k keys are cheap."""
 
     def __init__(self) -> None:
-        self._heads: dict[tuple[object, ...], bytes] = {}
+        self._heads: dict[tuple[object, ...], tuple[bytes, str]] = {}
+        self._normalized: dict[int, tuple[Provider, bool]] = {}  # id(provider) -> (provider, setting)
 
     def key(self, provider: Provider, request: SynthesisRequest) -> str:
         return self.key_and_head(provider, request)[0]
 
     def key_and_head(self, provider: Provider, request: SynthesisRequest) -> tuple[str, bytes]:
+        key, head, _ = self.key_and_heads(provider, request)
+        return key, head
+
+    def key_and_heads(self, provider: Provider, request: SynthesisRequest) -> tuple[str, bytes, str]:
+        """(key, the canonical header hashed with the text, the same header as text)."""
         params = provider.key_params(request)
-        normalized = normalization_applies(provider)
+        known = self._normalized.get(id(provider))
+        if known is None or known[0] is not provider:
+            known = self._normalized[id(provider)] = (provider, normalization_applies(provider))
+        normalized = known[1]
         memo = (provider.name, request.voice, request.model, tuple(sorted(params.items())), normalized,
                 request.lexicon)
-        head = self._heads.get(memo)
-        if head is None:
-            fields: dict[str, object] = {"provider": provider.name, "contract": provider.contract_version, "voice": request.voice,
-                      "model": request.model, "params": params, "text": key_material(normalized)}
+        heads = self._heads.get(memo)
+        if heads is None:
+            fields: dict[str, object] = {"provider": provider.name, "contract": provider.contract_version,
+                                         "voice": request.voice, "model": request.model, "params": params,
+                                         "text": key_material(normalized)}
             if request.lexicon:  # pronunciations sent out of band (a PLS lexicon...): only for segments with them
                 fields["lexicon"] = [list(entry) for entry in request.lexicon]
             head = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str).encode()
-            self._heads[memo] = head
-        return key_from(head, request.text), head
+            heads = self._heads[memo] = (head, head.decode())
+        return key_from(heads[0], request.text), heads[0], heads[1]
 
 
 def render_recipe(segment_keys: tuple[str, ...], settings: Settings, pauses: tuple[int, ...] = ()) -> str:
     """Everything besides the format that decides an output's bytes."""
+    return _recipe(segment_keys, _render_settings(settings), pauses)
+
+
+def _render_settings(settings: Settings) -> str:
+    """The rendering settings' part of a recipe: level, then silence."""
     lvl, sil = settings.level, settings.silence
-    parts = [RENDER_VERSION, *segment_keys, repr((lvl.enabled, lvl.target_dbov, lvl.peak_dbfs)),
-             repr((sil.trim, sil.threshold_dbov, sil.lead_ms, sil.trail_ms))]
+    return (repr((lvl.enabled, lvl.target_dbov, lvl.peak_dbfs)) + "\x1f"
+            + repr((sil.trim, sil.threshold_dbov, sil.lead_ms, sil.trail_ms)))
+
+
+def _recipe(segment_keys: tuple[str, ...], rendering: str, pauses: tuple[int, ...]) -> str:
+    parts = [RENDER_VERSION, *segment_keys, rendering]
     if any(pauses):  # only then: recipes of prompts without breaks stay what they were
         parts.append("pauses:" + ",".join(map(str, pauses)))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 def plan_manifest(manifest: Manifest, providers: Mapping[str, Provider],
-                  lexicon: Lexicon | None = None) -> Plan:
+                  lexicon: Lexicon | None = None, memo: FrontMemo | None = None) -> Plan:
     """Prompt jobs and their content-addressed segments, from the validated manifest. Pure.
 
     Each prompt in each language becomes a PromptJob (its output files, one per format, and its
     segment keys in order); texts over a provider's character limit are split at sentence
     boundaries first. A key is the sha256 of the spoken text (after normalisation and lexicon) and
     the request's provider, voice, model and parameters (DESIGN.md 2.1). Raises ManifestError for
-    two prompts that would write one file.
+    two prompts that would write one file. `memo` (plan.memo) holds the text front-end's output
+    of earlier plans: a prompt found there skips normalisation; the plan is the same either way.
     """
     plan = Plan()
     keys = KeyMaker()
+    front = _FrontEnd(lexicon, memo)
     for lib in manifest.libraries:
-        _plan_library(plan, keys, manifest, lib, providers, lexicon)
+        _plan_library(plan, keys, front, manifest, lib, providers)
     return plan
 
 
@@ -148,15 +170,76 @@ def spoken_text(text: str, language: str, lexicon: Lexicon | None, spoken: bool 
     return normalize(text, language) if spoken else text
 
 
-def _plan_library(plan: Plan, keys: KeyMaker, manifest: Manifest, lib: Library,
-                  providers: Mapping[str, Provider], lexicon: Lexicon | None) -> None:
+class _FrontEnd:
+    """The text front-end of one plan: written prompt text -> pieces and their chunks, through the memo."""
+
+    def __init__(self, lexicon: Lexicon | None, memo: FrontMemo | None) -> None:
+        self.lexicon, self.memo = lexicon, memo
+        self._contexts: dict[tuple[str, str], str] = {}
+        self._lexicon_digest: str | None = None
+        self._rendering: dict[int, tuple[Settings, str]] = {}  # prompts of a language share one Settings
+
+    def rendering(self, settings: Settings) -> str:
+        """`_render_settings(settings)`, once per Settings object."""
+        known = self._rendering.get(id(settings))
+        if known is None or known[0] is not settings:
+            known = self._rendering[id(settings)] = (settings, _render_settings(settings))
+        return known[1]
+
+    def pieces(self, prompt: PromptText, provider: Provider) -> Front:
+        memo = self.memo
+        if memo is None:
+            return _front_end(prompt.text, prompt.language, provider, self.lexicon)
+        where = (prompt.settings.provider, prompt.language)  # the config name: two configs may share a kind
+        context = self._contexts.get(where)
+        if context is None:
+            if self._lexicon_digest is None:
+                self._lexicon_digest = lexicon_digest(self.lexicon)
+            context = context_digest(memo.stamp, self._lexicon_digest, prompt.language,
+                                     normalization_applies(provider), target_of(provider),
+                                     provider.limits.max_chars,
+                                     (alphabets_for(provider), out_of_band(provider)) if self.lexicon else None)
+            self._contexts[where] = context
+        found = memo.get(context, prompt.text)
+        if found is None:
+            found = _front_end(prompt.text, prompt.language, provider, self.lexicon)
+            memo.put(context, prompt.text, found)
+        return found
+
+
+def _front_end(text: str, language: str, provider: Provider, lexicon: Lexicon | None) -> Front:
+    """Written prompt text -> [(piece, its chunks under the provider's character limit)]: markup
+    compiled for the provider, lexicon and normalisation applied, over-long plain text split."""
+    normalized = normalization_applies(provider)
+    # The lexicon compiles per provider (narrate.text.lexicon_compile): phonetic forms inline as SSML
+    # phonemes, out of band in the request, or (everywhere else) respelled in the text.
+    keep = alphabets_for(provider) if lexicon is not None else ()
+    band = keep if out_of_band(provider) else ()
+    source = text
+    if keep and not band and lexicon is not None:
+        source = inline_phonemes(text, language, lexicon, keep)
+
+    def say(t: str) -> str:
+        return spoken_text(t, language, lexicon, normalized, keep)
+
+    # Markup compiles per provider (narrate.text.markup); text without "<" is one plain piece, as before.
+    pieces = compile_pieces(source, language, target_of(provider), say)
+    if any(p.ssml and len(p.text) > provider.limits.max_chars for p in pieces):
+        # An SSML body is never cut (a cut could split an element): one too long for a request is lowered.
+        pieces = compile_pieces(text, language, PLAIN, lambda t: spoken_text(t, language, lexicon, normalized, band))
+    return [(piece, [piece.text] if piece.ssml else split_for_limit(piece.text, provider.limits.max_chars, language))
+            for piece in pieces]
+
+
+def _plan_library(plan: Plan, keys: KeyMaker, front: _FrontEnd, manifest: Manifest, lib: Library,
+                  providers: Mapping[str, Provider]) -> None:
     # Native telephony requests only when every output of the library is 8 kHz.
     telephony = all(FORMAT_RATES[f] == 8000 for f in lib.formats)
     out_prefix = manifest_relative(manifest, lib.output)
     claimed: dict[str, str] = {}  # case-folded path -> prompt id, to catch collisions on any filesystem
     problems: list[Problem] = []
     for prompt in lib.prompts:
-        job = _plan_prompt(plan, keys, lib, prompt, providers, lexicon, telephony, out_prefix)
+        job = _plan_prompt(plan, keys, front, lib, prompt, providers, telephony, out_prefix)
         for out in job.outputs:
             folded = out.path.casefold()
             if folded in claimed and claimed[folded] != job.id:
@@ -168,45 +251,26 @@ def _plan_library(plan: Plan, keys: KeyMaker, manifest: Manifest, lib: Library,
         raise ManifestError(problems)
 
 
-def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
-                 providers: Mapping[str, Provider], lexicon: Lexicon | None, telephony: bool,
-                 out_prefix: str) -> PromptJob:
+def _plan_prompt(plan: Plan, keys: KeyMaker, front: _FrontEnd, lib: Library, prompt: PromptText,
+                 providers: Mapping[str, Provider], telephony: bool, out_prefix: str) -> PromptJob:
     s = prompt.settings
     provider = providers[s.provider]
-    normalized = normalization_applies(provider)
     voice = s.voice or prompt.language.lower()
     seg_keys: list[str] = []
     pauses: list[int] = []
     spoken: list[str] = []
-    # The lexicon compiles per provider (narrate.text.lexicon_compile): phonetic forms inline as SSML
-    # phonemes, out of band in the request, or (everywhere else) respelled in the text.
-    keep = alphabets_for(provider) if lexicon is not None else ()
-    band = keep if out_of_band(provider) else ()
-    source = prompt.text
-    if keep and not band and lexicon is not None:
-        source = inline_phonemes(prompt.text, prompt.language, lexicon, keep)
-
-    # Markup compiles per provider (narrate.text.markup); text without "<" is one plain piece, as before.
-    def say(t: str) -> str:
-        return spoken_text(t, prompt.language, lexicon, normalized, keep)
-
-    pieces = compile_pieces(source, prompt.language, target_of(provider), say)
-    if any(p.ssml and len(p.text) > provider.limits.max_chars for p in pieces):
-        # An SSML body is never cut (a cut could split an element): one too long for a request is lowered.
-        pieces = compile_pieces(prompt.text, prompt.language, PLAIN,
-                                lambda t: spoken_text(t, prompt.language, lexicon, normalized, band))
-    for piece in pieces:
+    lexicon = front.lexicon
+    band = alphabets_for(provider) if lexicon is not None and out_of_band(provider) else ()
+    for piece, chunks in front.pieces(prompt, provider):
         spoken.append(piece.text)
-        chunks = [piece.text] if piece.ssml else split_for_limit(piece.text, provider.limits.max_chars,
-                                                                 prompt.language)
         for chunk in chunks:
             entries = lexicon.phonetic_entries(chunk, prompt.language, band) if band and lexicon else ()
             request = SynthesisRequest(text=chunk, voice=voice, language=prompt.language, model=s.model,
                                        speed=s.speed, telephony=telephony, options=s.options, ssml=piece.ssml,
                                        lexicon=entries)
-            key, head = keys.key_and_head(provider, request)
+            key, _, head = keys.key_and_heads(provider, request)
             if key not in plan.segments:
-                plan.segments[key] = Segment(key, s.provider, request, head.decode())
+                plan.segments[key] = Segment(key, s.provider, request, head)
             seg_keys.append(key)
             pauses.append(0)
         if pauses:
@@ -216,6 +280,6 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
     text = " ".join(spoken)
     outputs = tuple(OutputFile(f"{out_prefix}/{lib.file_path(prompt.language, prompt.name, fmt)}", fmt)
                     for fmt in lib.formats)
-    recipe = render_recipe(segs, s, gaps)
+    recipe = _recipe(segs, front.rendering(s), gaps)
     return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe, normalize(prompt.text),
                      gaps)
