@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pytest
 import yaml
-from conftest import SHARED, narrate
 
+from conftest import SHARED, narrate
 from narrate.audio.level import FULL_SCALE, HANGOVER_S, MARGIN_DB, THRESHOLDS, TIME_CONSTANT_S, active_level_dbov
 from narrate.audio.pcm import Pcm
 from narrate.cache.entry import level_record, with_level
@@ -173,7 +173,6 @@ libraries:
 def test_a_segments_level_is_stored_at_synthesis_and_used_by_later_renders(tmp_path):
     from narrate.cache.store import SegmentCache
     from narrate.package.render import measure_segment
-    from narrate.providers.base import AudioFormat
 
     (tmp_path / "narrate.yaml").write_text(MANIFEST.replace("FORMATS", "wav"))
     cache_dir = tmp_path / "cache"
