@@ -62,6 +62,9 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     options = options or BuildOptions()
     events = events or BuildEvents()
     pb = prepare_build(manifest, cache, transport=transport)
+    from .providers import espeak_pool
+
+    espeak_pool.configure(options.jobs, len(pb.missing) + len(pb.stale))  # small builds: no worker processes
     report = BuildReport(str(manifest.path), segments=len(pb.plan.segments))
     report.warnings = [str(w) for w in manifest.warnings] + pb.left_alone
     report.cached = report.segments - len(pb.missing)

@@ -49,8 +49,9 @@ def pool():
 
 
 def test_workers_reset_the_engine_in_place(pool):
-    pool.speak(*SEGMENTS[0])
-    assert pool._idle and {w.mode for w in pool._idle} == {"reset"}
+    from narrate.providers.espeak_worker import engine_mode
+
+    assert pool.call(engine_mode) == "reset"
 
 
 def test_same_segment_same_bytes_in_any_worker_and_any_order(pool):

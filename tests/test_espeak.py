@@ -252,16 +252,16 @@ def test_without_fork_or_reset_a_worker_answers_one_request_then_exits():
             "def unsupported(*a):\n"
             "    raise r.Unsupported('test')\n"
             "r.Pristine = unsupported\n"
-            "from narrate.providers.espeak_worker import serve, HEAD\n"
+            "from narrate.providers.espeak_worker import serve, HEAD, engine_mode\n"
             "req = pickle.dumps(('speak', 'Hello.', 'gmw/en-US', 175, 50, False))\n"
             "frame = struct.pack('>I', len(req)) + req\n"
             "out = io.BytesIO()\n"
             "serve(io.BytesIO(frame * 2), out)\n"
             "data = out.getvalue()\n"
-            "ready, n = HEAD.unpack(data[:5]); mode = data[5:5 + n]; rest = data[5 + n:]\n"
+            "ready, n = HEAD.unpack(data[:5]); rest = data[5 + n:]\n"
             "status, size = HEAD.unpack(rest[:5])\n"
-            "print(ready, mode.decode(), status, size > 10000, len(rest) == 5 + size)\n")
+            "print(ready, n, engine_mode(), status, size > 10000, len(rest) == 5 + size)\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == ["2", "fork", "0", "True", "True"]  # READY (fork mode), then one PCM reply only
+    assert run.stdout.split() == ["2", "0", "fork", "0", "True", "True"]  # READY, one PCM reply only (fork mode)

@@ -32,6 +32,9 @@ _ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the `narr
 # Every thread pool numpy may use, limited to one per worker: the pool already has one worker per core.
 THREAD_LIMITS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
                  "NUMEXPR_NUM_THREADS")
+# A build with at most this many segments to synthesize plus prompts to render runs them in its own
+# process: starting a worker (about 0.1-0.3 s of CPU) would cost more than the workers save.
+INLINE_MAX = 8
 WAIT_S = 1.0  # a waiting request looks again at least this often (so a stop is noticed)
 
 
@@ -53,7 +56,6 @@ class _Worker:
         if status != READY:
             self.close()
             raise WorkerError(payload.decode(errors="replace"))
-        self.mode = payload.decode()  # "reset", "fork" or "none" (no engine: rendering only)
 
     @property
     def pid(self) -> int:
@@ -100,6 +102,8 @@ class WorkerPool:
         self._count = 0  # started or starting
         self._cond = threading.Condition()
         self._stopped = False
+        # Small builds speak and render in this process instead (`INLINE_MAX`): same bytes, no start-up.
+        self.inline = False
 
     def resize(self, size: int | None) -> None:
         with self._cond:
@@ -178,11 +182,20 @@ class WorkerPool:
 
     def speak(self, text: str, voice: str, wpm: int, pitch: int, ssml: bool = False) -> bytes:
         """16-bit mono PCM at the engine's rate. Raises ProviderError, WorkerError or Interrupted."""
+        if self.inline:
+            from .espeak_worker import speaker
+
+            here = speaker()
+            if here.mode == "reset":  # never fork this (threaded) process: workers do that
+                return here.speak(text, voice, wpm, pitch, ssml)
+            self.inline = False
         return self._request(pickle.dumps(("speak", text, voice, wpm, pitch, ssml)), voice)
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """function(*args) in a worker (function: a module-level function of narrate's). Raises what
         it raised (a NarrateError of the same class and message), WorkerError or Interrupted."""
+        if self.inline:
+            return function(*args)
         payload = self._request(pickle.dumps(("call", function, args), protocol=pickle.HIGHEST_PROTOCOL), None)
         return pickle.loads(payload)
 
@@ -235,9 +248,12 @@ def shared_pool() -> WorkerPool:
         return _pool
 
 
-def configure(jobs: int | None) -> None:
-    """Cap the pool at `jobs` processes (None: every core)."""
-    shared_pool().resize(jobs)
+def configure(jobs: int | None, work: int | None = None) -> None:
+    """Cap the pool at `jobs` processes (None: every core). `work`: segments to synthesize plus prompts
+    to render, if known: at most INLINE_MAX of them, or `jobs` 1, runs them in this process."""
+    pool = shared_pool()
+    pool.resize(jobs)
+    pool.inline = jobs == 1 or (work is not None and work <= INLINE_MAX)
 
 
 def shutdown() -> None:

@@ -14,8 +14,8 @@ the worker forks per segment instead (`espeak_fork`): slower, equally determinis
 Protocol, binary: a request is a 4-byte big-endian length and a pickle: ("speak", text, voice, wpm,
 pitch, ssml) or ("call", function, args) (a function of narrate's, pickled by reference, so this
 module imports nothing above the providers layer). A reply is one status byte (0 = OK: PCM for
-"speak", a pickle for "call"; 1 = error: a pickled (kind, message, hint); 2 = ready, with the
-reset mode's name), a 4-byte big-endian length, the payload. Only narrate's own parent writes to
+"speak", a pickle for "call"; 1 = error: a pickled (kind, message, hint); 2 = ready, sent once at
+start), a 4-byte big-endian length, the payload. The engine starts on the first "speak". Only narrate's own parent writes to
 this pipe: the pickles are trusted.
 """
 
@@ -26,6 +26,7 @@ import pickle
 import signal
 import struct
 import sys
+import threading
 from typing import IO
 
 OK, ERROR, READY = 0, 1, 2
@@ -56,7 +57,8 @@ class Speaker:
         from .espeak import _Engine
         from .espeak_reset import Pristine, Unsupported
 
-        self.engine = _Engine()
+        self.lock = threading.Lock()  # restore + speak is one step (a parent speaking inline has threads)
+        self.engine = _Engine.get()  # this process's engine (a parent's has only listed voices so far)
         self.pristine: Pristine | None = None
         try:
             self.pristine = Pristine(self.engine.lib, espeakng_loader.get_library_path())
@@ -74,8 +76,9 @@ class Speaker:
             from .espeak_fork import fork_synthesize
 
             return fork_synthesize(self.engine, text, voice, wpm, pitch, ssml)
-        self.pristine.restore(self.pristine.image)
-        return self.engine.synthesize_here(text, voice, wpm, pitch, ssml)
+        with self.lock:
+            self.pristine.restore(self.pristine.image)
+            return self.engine.synthesize_here(text, voice, wpm, pitch, ssml)
 
 
 def _error(exc: BaseException) -> bytes:
@@ -86,18 +89,30 @@ def _error(exc: BaseException) -> bytes:
     return pickle.dumps(("Exception", f"{type(exc).__name__}: {exc}", None))
 
 
+_speaker: Speaker | None = None
+_speaker_lock = threading.Lock()
+
+
+def speaker() -> Speaker:
+    """This process's engine, started on first use (a worker that only renders never loads it).
+    Raises ProviderError if the engine cannot start."""
+    global _speaker
+    with _speaker_lock:
+        if _speaker is None:
+            _speaker = Speaker()
+        return _speaker
+
+
+def engine_mode() -> str:
+    """"reset" or "fork": how this process keeps one key, one audio (for tests and diagnostics)."""
+    return speaker().mode
+
+
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The request loop, until stdin ends."""
     from .espeak_fork import FreshProcessNeeded
 
-    speaker: Speaker | None = None
-    try:
-        speaker = Speaker()
-        mode = speaker.mode
-    except Exception as exc:  # no engine: rendering still works; "speak" reports this error
-        failure: BaseException = exc
-        mode = "none"
-    send(stdout, READY, mode.encode())
+    send(stdout, READY, b"")
     while True:
         try:
             (length,) = LENGTH.unpack(read_exact(stdin, LENGTH.size))
@@ -107,9 +122,7 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         try:
             request = pickle.loads(frame)  # a function the worker cannot import fails this request only
             if request[0] == "speak":
-                if speaker is None:
-                    raise failure
-                status, payload = OK, speaker.speak(*request[1:])
+                status, payload = OK, speaker().speak(*request[1:])
             else:
                 _, function, args = request
                 status, payload = OK, pickle.dumps(function(*args), protocol=pickle.HIGHEST_PROTOCOL)
@@ -125,6 +138,9 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
 
 def main() -> None:
+    import faulthandler
+
+    faulthandler.enable()  # a crash inside the C library leaves a Python traceback on stderr
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must never corrupt the protocol
