@@ -194,6 +194,29 @@ def test_a_library_without_symbols_is_not_reset(tmp_path):
     assert 4096 < layout.end - layout.start < 16 << 20  # .data + .bss: about 110 KB for espeak-ng 1.52
 
 
+def test_one_worker_alternating_klatt_and_other_voices_many_times():
+    """Regression: KlattReset frees and re-makes the speech player's heap block on every utterance;
+    restoring its old pointer freed it twice (a crash after a few segments, or worse)."""
+    p = WorkerPool(1)
+    try:
+        seen: dict[int, set[str]] = {0: set(), 1: set()}
+        for i in range(30):
+            seen[i % 2].add(digest(p.speak(*SEGMENTS[5 if i % 2 else 0])))
+        assert len(seen[0]) == len(seen[1]) == 1 and seen[0] != seen[1]
+        assert len(p.pids) == 1  # the same worker all along: it never died
+    finally:
+        p.shutdown()
+
+
+def test_the_layout_keeps_the_speech_players_handle():
+    import espeakng_loader
+
+    from narrate.providers.espeak_reset import OWNED
+
+    layout = read_layout(espeakng_loader.get_library_path())
+    assert OWNED[:3] == ("translator", "p_decoder", "speechPlayerHandle") and len(layout.owned) == len(OWNED)
+
+
 def test_concurrent_speakers_through_the_provider_agree(pool):
     """Threads of one process (the synth scheduler's) share the pool without mixing answers."""
     results: dict[int, set[str]] = {i: set() for i in range(4)}

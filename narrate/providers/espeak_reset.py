@@ -6,9 +6,10 @@ Forking per segment gives that at 5-44 ms a segment; this module gives it at the
 memory copy of the library's writable data (.data + .bss, about 110 KB for espeak-ng 1.52).
 
 How: right after `espeak_Initialize` the worker takes an image of the library's .data and .bss
-(`Pristine`). Before each segment it writes the image back, keeping the two statics that own heap
-memory allocated after initialisation (`translator`, freed and re-made by every voice load, and
-`p_decoder`, the reusable text decoder), seeds the random generator with a constant, and then
+(`Pristine`). Before each segment it writes the image back, keeping the statics that own heap
+memory freed or allocated after initialisation (`OWNED`: `translator`, freed and re-made by every
+voice load, `p_decoder`, the reusable text decoder, `speechPlayerHandle`, re-made by every
+utterance, and a few allocated on use), seeds the random generator with a constant, and then
 selects the voice, which rebuilds the translator from the voice files. What the image holds
 otherwise is either plain state (phase, flutter index, queues, echo buffer) or pointers into data
 loaded once by `espeak_Initialize` and never freed.
@@ -30,7 +31,13 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-OWNED = ("translator", "p_decoder")  # statics that own heap blocks allocated after initialisation
+# Statics that own heap blocks the library frees and allocates again after initialisation. Restoring an
+# old value of one would free a block twice (speechPlayerHandle: KlattReset frees and re-makes it on
+# every utterance, so a restored one crashes the next) or leak one per segment (translator2, namedata,
+# sonicSpeedupStream start NULL and are allocated on use). Each is kept as it is now; the first two
+# are required, the others are kept when the library has them.
+OWNED = ("translator", "p_decoder", "speechPlayerHandle", "translator2", "namedata", "sonicSpeedupStream")
+REQUIRED = OWNED[:3]
 RAND_SEED = 1  # any constant: eSpeak seeds from time(NULL) at initialisation (breathy voices use it)
 _ELF64_LE = b"\x7fELF\x02\x01"
 _SHDR = struct.Struct("<IIQQQQIIQQ")  # Elf64_Shdr
@@ -80,9 +87,9 @@ def read_layout(path: str | Path) -> Layout:
     except (KeyError, IndexError, ValueError, struct.error):
         raise Unsupported("the library has no .data/.bss/.symtab sections") from None
     start, end = data[3], bss[3] + bss[5]
-    if set(found) != wanted or not all(start <= found[n] < end for n in OWNED) or data[3] >= bss[3]:
-        raise Unsupported(f"the library's symbol table lacks {sorted(wanted - set(found))}")
-    return Layout(start, end, tuple(found[n] for n in OWNED))
+    if not set(REQUIRED) <= set(found) or not all(start <= v < end for v in found.values()) or data[3] >= bss[3]:
+        raise Unsupported(f"the library's symbol table lacks {sorted(set(REQUIRED) - set(found))}")
+    return Layout(start, end, tuple(found[n] for n in OWNED if n in found))
 
 
 class _DlInfo(ctypes.Structure):
