@@ -259,3 +259,48 @@ def test_builds_with_one_or_two_workers_write_identical_files(tmp_path):
         assert len(files) == 24
         outputs.append({p.relative_to(work / "out").as_posix(): p.read_bytes() for p in files})
     assert outputs[0] == outputs[1]
+
+
+def _children(pid: int) -> list[int]:
+    """Live child processes of `pid` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            rest = stat[stat.rindex(")") + 2:].split()
+            if int(rest[1]) == pid and rest[0] != "Z":
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_stopping_a_build_ends_its_workers(tmp_path, sig, code):
+    (tmp_path / "narrate.yaml").write_text(MANIFEST + "".join(
+        f"      q{i}:\n        en-US: Another prompt, number {i}, to keep the workers busy for a while.\n"
+        for i in range(150)))
+    build = subprocess.Popen([sys.executable, "-m", "narrate.cli", "-q", "build", "narrate.yaml", "-j", "2",
+                              "--cache-dir", str(tmp_path / "cache")], cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        workers: list[int] = []
+        while len(workers) < 2 and time.monotonic() < deadline and build.poll() is None:
+            time.sleep(0.05)
+            workers = _children(build.pid)
+        assert len(workers) == 2, "the build never started its two workers"
+        build.send_signal(sig)
+        _, err = build.communicate(timeout=60)
+    finally:
+        if build.poll() is None:
+            build.kill()
+            build.wait()
+    assert build.returncode == code, err
+    assert "Traceback" not in err
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(w) for w in workers)
