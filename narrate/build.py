@@ -46,10 +46,16 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
     `transport` (an httpx transport) is for tests.
     """
     from .cache.lease import PublishLock
+    from .providers import espeak_pool
 
     # Builds of manifests in one folder render and write their lock one at a time (narrate.lease).
-    with PublishLock(manifest.path.parent) as publish:
-        return _build(manifest, cache, options, events, transport=transport, publish=publish)
+    # Engine/render workers: at most `jobs` processes (default: one per core), ended with the build.
+    espeak_pool.configure(options.jobs if options else None)
+    try:
+        with PublishLock(manifest.path.parent) as publish:
+            return _build(manifest, cache, options, events, transport=transport, publish=publish)
+    finally:
+        espeak_pool.shutdown()
 
 
 def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None, events: BuildEvents | None,
@@ -61,6 +67,9 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     shard = options.shard
     planned: Any = ShardView(cache, shard) if shard else cache  # a shard plans its own keys only
     pb = prepare_build(manifest, planned, transport=transport)
+    from .providers import espeak_pool
+
+    espeak_pool.configure(options.jobs, len(pb.missing) + len(pb.stale))  # small builds: no worker processes
     report = BuildReport(str(manifest.path), segments=len(pb.plan.segments))
     report.warnings = [str(w) for w in manifest.warnings] + pb.left_alone
     report.cached = report.segments - len(pb.missing)
@@ -89,7 +98,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     # segments through leases), then wait for the folder and render.
     overlap = publish.try_acquire()
     _check_writable(pb, guard)
-    with _Renderer(pb, cache, report, events, guard) as renderer:
+    with _Renderer(pb, cache, report, events, guard, options.jobs) as renderer:
         # Render each prompt the moment its last segment arrives: rendering (numpy, file writes) then
         # overlaps synthesis instead of waiting for all of it.
         missing_keys = {s.key for s in pb.missing}
@@ -115,7 +124,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
 
             events.start("synthesize", len(pb.missing), "synthesizing")
             outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
-                                         on_done=segment_done, guard=guard)
+                                         on_done=segment_done, guard=guard, annotate=_level_annotator(pb.stale))
             events.finish("synthesize")
             report.synthesized = outcome.synthesized
             report.cached += outcome.shared
@@ -250,11 +259,37 @@ def _describe(pb: PlannedBuild, segment: Segment) -> str:
     return f"{where} [{segment.provider}, {len(segment.request.text)} chars, {segment.key[:12]}]"
 
 
+def _level_annotator(jobs: list[PromptJob]) -> Any:
+    """For synthesis: a segment's measured level(s), kept in its cache entry as it is stored, for the
+    single-segment prompts that will render it (so neither this render nor a later one measures)."""
+    from .cache.entry import level_record
+    from .package.render import level_memo, measure_segment
+    from .providers.espeak_pool import shared_pool
+
+    wanted: dict[str, dict[str, Any]] = {}
+    for job in jobs:
+        memo = level_memo(job.settings, len(job.segments), job.pauses)
+        if memo is not None:
+            wanted.setdefault(job.segments[0], {}).setdefault(memo, job.settings)
+
+    def annotate(segment: Segment, result: Any) -> dict[str, Any]:
+        levels = {}
+        for memo, settings in wanted.get(segment.key, {}).items():
+            try:
+                levels[memo] = level_record(shared_pool().call(measure_segment, result.audio, result.format, settings))
+            except Exception:  # a level is only a saving: the render measures it instead
+                continue
+        return {"levels": levels} if levels else {}
+
+    return annotate
+
+
 class _Renderer:
-    """Renders prompt jobs on a small thread pool (numpy and file I/O release the GIL)."""
+    """Renders prompt jobs in the worker processes (espeak_pool), from threads that wait on them."""
 
     def __init__(self, pb: PlannedBuild, cache: SegmentCache, report: BuildReport, events: BuildEvents,
-                 guard: Any) -> None:
+                 guard: Any, jobs: int | None = None) -> None:
+        self.jobs = jobs or os.cpu_count() or 1
         self.pb, self.cache, self.report, self.events, self.guard = pb, cache, report, events, guard
         self.folders = {lib.name: lib.output for lib in pb.manifest.libraries}
         self.rendered_bytes = self.rendered_jobs = 0
@@ -266,7 +301,7 @@ class _Renderer:
         if self.pb.stale:
             for library, count in Counter(job.library for job in self.pb.stale).items():  # a bar per target
                 self.events.start(f"render:{library}", count, f"rendering {library}")
-            self.pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="narrate-render")
+            self.pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="narrate-render")
         return self
 
     def submit(self, job: PromptJob) -> None:
@@ -284,13 +319,14 @@ class _Renderer:
             self.events.finish(f"render:{library}")
 
     def _render(self, job: PromptJob) -> None:
-        from .package.render import prepare, render_formats
+        from .package.render import level_memo, render_prompt
+        from .providers.espeak_pool import WorkerError, shared_pool
 
         if self.guard.outputs_failed:
             return
         root = self.pb.manifest.root
         folder = self.folders[job.library]
-        parts = []
+        parts, entries = [], []
         for key in job.segments:
             entry = self.cache.get(key)
             if entry is None:  # corrupt entry dropped by the cache: the next build synthesizes it again
@@ -298,13 +334,19 @@ class _Renderer:
                     self.report.errors.append(f"{job.id}: segment {key[:12]} missing from the cache")
                 return
             parts.append((entry.audio, entry.format))
+            entries.append(entry)
+        memo = level_memo(job.settings, len(parts), job.pauses)
+        stored = _stored_level(entries[0].meta, memo) if memo else None
         try:
-            pcm = prepare(parts, job.settings, job.pauses)
-            rendered = render_formats(pcm, job.settings, tuple(o.format for o in job.outputs))
-        except NarrateError as exc:
+            rendered, measured = shared_pool().call(render_prompt, parts, job.settings, job.pauses,
+                                                    tuple(o.format for o in job.outputs), stored)
+        except (NarrateError, WorkerError) as exc:
             with self.lock:
                 self.report.errors.append(f"{job.id}: {exc}")
             return
+        if memo and stored is None and measured is not None:  # an entry from before levels were kept
+            with contextlib.suppress(Exception):  # only a saving for the next render
+                getattr(self.cache, "local", self.cache).remember_level(job.segments[0], memo, measured)
         outputs, written, digests = {}, [], {}
         for out, file in zip(job.outputs, rendered, strict=False):
             digest = hashlib.sha256(file.data).hexdigest()
@@ -343,6 +385,17 @@ class _Renderer:
         per_job = self.rendered_bytes / self.rendered_jobs if self.rendered_jobs else 0
         return failure.message(self.rendered_jobs, left, int(per_job * left) or None, done_word="written",
                                not_done_word="not written", unit="prompts")
+
+
+def _stored_level(meta: dict[str, Any], memo: str) -> tuple[float, float] | None:
+    """The (active dBov, peak dBFS) a cache entry keeps under `memo`, if it is well-formed."""
+    levels = meta.get("levels")
+    value = levels.get(memo) if isinstance(levels, dict) else None
+    if (isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, (int, float)) or v is None for v in value)):
+        level, peak = (float("-inf") if v is None else float(v) for v in value)
+        return level, peak
+    return None
 
 
 def _check_writable(pb: PlannedBuild, guard: Any) -> None:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from .errors import Interrupted
 
 _lock = threading.RLock()  # re-entrant: the signal handler runs on the main thread, maybe inside `run`
 _live: set[subprocess.Popen[bytes]] = set()
 _stopped_by: int | None = None
+_workers: set[subprocess.Popen[bytes]] = set()  # long-lived children (engine workers): killed too, not counted
+_on_stop: list[Callable[[], None]] = []  # long-lived children's owners (the engine pool) stop theirs too
 
 
 def run(cmd: Sequence[str], *, input: bytes | None = None, timeout: float | None = None
@@ -59,10 +61,41 @@ def stop_all(signum: int) -> int:
     with _lock:
         _stopped_by = signum
         procs = list(_live)
-    for proc in procs:
+        workers = list(_workers)
+    for proc in procs + workers:
         with contextlib.suppress(OSError):  # already gone
             proc.kill()
+    for stop in list(_on_stop):
+        stop()
     return len(procs)
+
+
+def spawn(cmd: Sequence[str], *, env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """A long-lived child talking over stdin/stdout pipes, recorded until `forget`: stop_all kills it
+    too. Raises Interrupted if narrate is stopping (nothing started)."""
+    with _lock:
+        if _stopped_by is not None:
+            raise Interrupted(_stopped_by)
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        _workers.add(proc)
+    return proc
+
+
+def forget(proc: subprocess.Popen[bytes]) -> None:
+    with _lock:
+        _workers.discard(proc)
+
+
+def on_stop(callback: Callable[[], None]) -> None:
+    """Call `callback` (kill your long-lived children, refuse new work) when stop_all runs."""
+    with _lock:
+        if callback not in _on_stop:
+            _on_stop.append(callback)
+
+
+def stopping() -> int | None:
+    """The signal narrate is stopping for, or None."""
+    return _stopped_by
 
 
 def reset() -> None:

@@ -133,6 +133,7 @@ class _StoreFailed(Exception):
 
 
 ProgressCallback = Callable[[Segment, bool], None]
+Annotator = Callable[[Segment, Any], dict[str, Any]]
 
 
 def concurrency_for(name: str, provider: Provider, config: ProviderConfig, jobs: int | None) -> int:
@@ -148,12 +149,13 @@ def lease_wait_s(config: ProviderConfig) -> float:
 def synthesize_missing(segments: list[Segment], providers: Mapping[str, Provider],
                        configs: Mapping[str, ProviderConfig], cache: Any, *,
                        jobs: int | None = None, on_done: ProgressCallback | None = None,
-                       guard: SpendGuard | None = None) -> SynthOutcome:
+                       guard: SpendGuard | None = None, annotate: Annotator | None = None) -> SynthOutcome:
     """Synthesize and store `segments` (each missing from `cache` when planned).
 
     `cache` needs `directory`, `__contains__` and `put`. Never raises for a segment's failure: see
     the outcome's `failures`, and `stop` for a write failure (cache here, or one reported by the
-    caller through `guard`) that stopped spending.
+    caller through `guard`) that stopped spending. `annotate(segment, result)` gives extra header
+    fields for a segment's cache entry (its measured levels), computed before it is stored.
     """
     guard = guard or SpendGuard()
     outcome = SynthOutcome()
@@ -167,7 +169,7 @@ def synthesize_missing(segments: list[Segment], providers: Mapping[str, Provider
         outcome.unstored_chars = sum(len(s.request.text) for s in segments)
         outcome.stop = guard.failure
         return outcome
-    _Scheduler(segments, providers, configs, cache, jobs, on_done, guard, leases, outcome).run()
+    _Scheduler(segments, providers, configs, cache, jobs, on_done, guard, leases, outcome, annotate).run()
     outcome.stop = guard.failure
     return outcome
 
@@ -178,7 +180,8 @@ class _Scheduler:
     def __init__(self, segments: list[Segment], providers: Mapping[str, Provider],
                  configs: Mapping[str, ProviderConfig], cache: Any, jobs: int | None,
                  on_done: ProgressCallback | None, guard: SpendGuard, leases: SegmentLeases,
-                 outcome: SynthOutcome) -> None:
+                 outcome: SynthOutcome, annotate: Annotator | None = None) -> None:
+        self.annotate = annotate
         self.providers, self.configs, self.cache = providers, configs, cache
         # Re-checks after a lease ask this machine's store only: the remote tier was asked when the
         # build planned, and asking again would cost one remote request per missing segment.
@@ -320,9 +323,10 @@ class _Scheduler:
             # Validate before caching (DESIGN.md 2.4): never store an error page as a prompt.
             check_audio(result.audio, result.format, segment.request.text, provider=provider.name,
                         request_id=result.request_id, speed=segment.request.speed)
+            extra = self.annotate(segment, result) if self.annotate else {}
             try:
                 self.cache.put(segment.key, result, {
-                    "provider": provider.name, "voice": segment.request.voice, "model": segment.request.model,
+                    **extra, "provider": provider.name, "voice": segment.request.voice, "model": segment.request.model,
                     "language": segment.request.language, "text": segment.request.text,
                     "chars": len(segment.request.text), "key_head": segment.key_head,
                     "request_id": result.request_id, "billed_chars": result.billed_chars})

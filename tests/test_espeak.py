@@ -156,7 +156,8 @@ def test_registry_builds_it_and_it_is_a_provider(engine):
     provider = create_provider(ProviderConfig(name="local", kind="espeak"))
     assert isinstance(provider, EspeakProvider) and isinstance(provider, Provider)
     assert provider.contract_version.startswith("espeak-ng-1.") and provider.contract_version.endswith("/1")
-    assert provider.limits.default_concurrency == 1 and provider.limits.max_chars >= 1000
+    # one worker process per core (issue 14): the engine pool runs that many engines side by side
+    assert provider.limits.default_concurrency == (os.cpu_count() or 1) and provider.limits.max_chars >= 1000
 
 
 def test_long_data_paths_get_a_short_alias(tmp_path):
@@ -235,29 +236,34 @@ def test_one_text_gives_the_same_bytes_across_processes(engine):
 
 
 def test_a_dead_worker_is_replaced(engine):
-    from narrate.providers.espeak import _Engine
+    from narrate.providers.espeak_pool import shared_pool
 
     first = engine.synthesize(request("Hello.")).audio
-    client = _Engine.get()._fork
-    assert client is not None and client.pid is not None
-    old = client.pid
-    os.kill(old, 9)  # our own worker, by its pid
+    pids = shared_pool().pids
+    assert pids
+    for pid in pids:
+        os.kill(pid, 9)  # our own workers, by their pids
     assert engine.synthesize(request("Hello.")).audio == first  # a new worker, the same bytes
-    assert client.pid not in (None, old)
+    assert shared_pool().pids and not set(shared_pool().pids) & set(pids)
 
 
-def test_without_fork_the_server_answers_one_request_then_exits():
-    code = ("import io, json, os, struct\n"
+def test_without_fork_or_reset_a_worker_answers_one_request_then_exits():
+    code = ("import io, os, pickle, struct\n"
             "del os.fork\n"
-            "from narrate.providers.espeak_fork import serve, _HEAD\n"
-            "req = json.dumps({'text': 'Hello.', 'voice': 'gmw/en-US', 'wpm': 175, 'pitch': 50}).encode()\n"
+            "import narrate.providers.espeak_reset as r\n"
+            "def unsupported(*a):\n"
+            "    raise r.Unsupported('test')\n"
+            "r.Pristine = unsupported\n"
+            "from narrate.providers.espeak_worker import serve, HEAD, engine_mode\n"
+            "req = pickle.dumps(('speak', 'Hello.', 'gmw/en-US', 175, 50, False))\n"
             "frame = struct.pack('>I', len(req)) + req\n"
             "out = io.BytesIO()\n"
             "serve(io.BytesIO(frame * 2), out)\n"
             "data = out.getvalue()\n"
-            "ready, n = _HEAD.unpack(data[:5]); status, size = _HEAD.unpack(data[5:10])\n"
-            "print(ready, n, status, size > 10000, len(data) == 10 + size)\n")
+            "ready, n = HEAD.unpack(data[:5]); rest = data[5 + n:]\n"
+            "status, size = HEAD.unpack(rest[:5])\n"
+            "print(ready, n, engine_mode(), status, size > 10000, len(rest) == 5 + size)\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == ["3", "0", "0", "True", "True"]  # READY_ONCE, then one PCM reply only
+    assert run.stdout.split() == ["2", "0", "fork", "0", "True", "True"]  # READY, one PCM reply only (fork mode)

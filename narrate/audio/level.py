@@ -12,6 +12,7 @@ Conventions (stated because dB references differ by 3 dB between tools):
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -25,31 +26,39 @@ TIME_CONSTANT_S = 0.03
 HANGOVER_S = 0.2
 MARGIN_DB = 15.9
 THRESHOLDS = 2.0 ** np.arange(16)  # 1 .. 32768 in sample units
-_CHUNK = 1 << 18  # samples per pass: bounds memory for hour-long inputs
+_CHUNK = 1 << 18  # samples per pass: bounds memory for hour-long inputs (a multiple of DECIMATION)
+DECIMATION = 8  # samples per envelope step (0.36 ms at 22050 Hz, against a 30 ms time constant)
 
 
-def _smooth(x: np.ndarray, g: float, state: float) -> tuple[np.ndarray, float]:
-    """y[n] = g*y[n-1] + (1-g)*x[n] from y[-1] = state, vectorised block by block.
+def _recurse(u: np.ndarray, a: float, state: float) -> tuple[np.ndarray, float]:
+    """y[k] = a*y[k-1] + u[k] from y[-1] = state, vectorised block by block.
 
-    Within a block the zero-state response is (1-g) g^t cumsum(x g^-t); blocks are short enough
-    (g^-B = e^10) that the scaling stays well inside float64.
+    Within a block the zero-state response is a^t cumsum(u a^-t); blocks are short enough
+    (a^-B = e^10) that the scaling stays well inside float64.
     """
-    n = len(x)
-    block = max(1, min(n, int(10.0 / -math.log(g))))
+    n = len(u)
+    if n == 0:
+        return u, state
+    block = max(1, min(n, int(10.0 / -math.log(a))))
     nb = -(-n // block)
-    xb = np.zeros(nb * block)
-    xb[:n] = x
-    blocks = xb.reshape(nb, block)
-    t = np.arange(block)
-    zero_state = (1.0 - g) * g ** t * np.cumsum(blocks * g ** -t, axis=1)
-    decay = g ** (t + 1)
+    ub = np.zeros(nb * block)
+    ub[:n] = u
+    up, down = _powers(a, block)
+    zero_state = down * np.cumsum(ub.reshape(nb, block) * up, axis=1)
     ends = np.empty(nb)
-    carry = state
-    for k in range(nb):  # nb is n / (10 time constants): a few loop turns per second of audio
+    carry, last = state, float(down[-1])
+    for k in range(nb):  # a few turns per second of audio
         ends[k] = carry
-        carry = carry * decay[-1] + zero_state[k, -1]
-    y = (zero_state + ends[:, None] * decay).ravel()[:n]
-    return y, float(y[-1]) if n else state
+        carry = carry * last + zero_state[k, -1]
+    y = (zero_state + ends[:, None] * (down * a)).ravel()[:n]
+    return y, float(y[-1])
+
+
+@functools.lru_cache(maxsize=16)
+def _powers(a: float, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """(a^-t, a^t) for t in 0..block-1: computed once per rate."""
+    t = np.arange(block)
+    return a ** -t, a ** t
 
 
 def _sliding_max(k: np.ndarray, width: int) -> np.ndarray:
@@ -66,33 +75,54 @@ def _sliding_max(k: np.ndarray, width: int) -> np.ndarray:
 
 
 def active_level_dbov(pcm: Pcm) -> float:
-    """Active speech level in dBov (P.56 method B, see module doc); -inf for silence or no audio."""
+    """Active speech level in dBov (P.56 method B, see module doc); -inf for silence or no audio.
+
+    The envelope is evaluated every DECIMATION samples: the first smoothing stage exactly (a
+    weighted sum over each step, then the one-pole recursion at the lower rate), the second with
+    the first taken as a straight line within a step; activity and hangover are counted in steps. Within
+    0.02 dB of the per-sample method on the demo and corpus prompts (tests/test_level_meter.py
+    checks 0.1 dB), at a fraction of its cost.
+    """
     x_all = pcm.samples
     if len(x_all) == 0 or pcm.rate <= 0:
         return -math.inf
+    step = DECIMATION
     g = math.exp(-1.0 / (TIME_CONSTANT_S * pcm.rate))
-    hangover = int(math.ceil(HANGOVER_S * pcm.rate))
+    big = g ** step
+    weights = (1.0 - g) * g ** np.arange(step - 1, -1, -1)  # sample j of a step, seen at its end
+    rising = np.arange(1, step + 1) / step
+    ramp = (float(weights @ (1.0 - rising)), float(weights @ rising))  # share of the last and this step end
+    hangover = int(math.ceil(HANGOVER_S * pcm.rate / step))
     p_state = q_state = 0.0
-    energy = 0.0
-    active = np.zeros(len(THRESHOLDS) + 1, dtype=np.int64)
-    # Per sample, the highest threshold index the envelope reaches (-1: below them all). A sample
-    # is active for threshold j if any of it and the `hangover` samples before reached j, so
-    # a sliding maximum over hangover+1 samples gives every threshold's activity at once.
+    energy = 0
+    active = np.zeros(len(THRESHOLDS) + 1)
+    # Per step, the highest threshold index the envelope reaches (-1: below them all). A step is
+    # active for threshold j if it or one of the `hangover` steps before reached j, so a sliding
+    # maximum over hangover+1 steps gives every threshold's activity at once.
     history = np.full(hangover, -1, dtype=np.int8)  # "never above" before the start
     for start in range(0, len(x_all), _CHUNK):
-        x = x_all[start:start + _CHUNK].astype(np.float64)
-        energy += float(np.dot(x, x))
-        p, p_state = _smooth(np.abs(x), g, p_state)
-        q, q_state = _smooth(p, g, q_state)
+        x = x_all[start:start + _CHUNK]
+        wide = x.astype(np.int64)
+        energy += int(np.einsum("i,i->", wide, wide))  # exact, and no BLAS threads
+        n = len(x)
+        nb = -(-n // step)
+        mags = np.zeros(nb * step)
+        mags[:n] = np.abs(wide)
+        before = p_state
+        p, p_state = _recurse(np.einsum("ij,j->i", mags.reshape(nb, step), weights), big, p_state)
+        # Second stage: the first taken as a straight line between step ends (weights sum to 1 - big).
+        q, q_state = _recurse(ramp[0] * np.concatenate([[before], p[:-1]]) + ramp[1] * p, big, q_state)
         reached = np.clip(np.frexp(q)[1] - 1, -1, len(THRESHOLDS) - 1).astype(np.int8)
         window = np.concatenate([history, reached])
-        active += np.bincount(_sliding_max(window, hangover + 1) + 1, minlength=len(active))
+        lengths = np.full(nb, float(step))
+        lengths[-1] = n - (nb - 1) * step
+        active += np.bincount(_sliding_max(window, hangover + 1) + 1, weights=lengths, minlength=len(active))
         history = window[len(window) - hangover:]
     # active[j + 1] counts samples whose highest active threshold is j; thresholds <= it are active too.
     per_threshold = np.cumsum(active[::-1])[::-1][1:]
-    if energy == 0.0 or per_threshold[0] == 0:
+    if energy == 0 or per_threshold[0] == 0:
         return -math.inf
-    return _level_from_activity(energy, per_threshold) - 20.0 * math.log10(FULL_SCALE)
+    return _level_from_activity(float(energy), per_threshold) - 20.0 * math.log10(FULL_SCALE)
 
 
 def _level_from_activity(energy: float, active: np.ndarray) -> float:
@@ -122,18 +152,26 @@ def peak_dbfs(pcm: Pcm) -> float:
     return 20.0 * math.log10(peak / FULL_SCALE) if peak else -math.inf
 
 
-def normalize(pcm: Pcm, target_dbov: float = -26.0, peak_limit_dbfs: float = -3.0) -> Pcm:
+def measure(pcm: Pcm) -> tuple[float, float]:
+    """(active level in dBov, sample peak in dBFS) of `pcm`: what `normalize` needs, and what a cache
+    entry keeps so that re-rendering a segment never measures it again."""
+    return active_level_dbov(pcm), peak_dbfs(pcm)
+
+
+def normalize(pcm: Pcm, target_dbov: float = -26.0, peak_limit_dbfs: float = -3.0,
+              measured: tuple[float, float] | None = None) -> Pcm:
     """One gain for the whole prompt: active level to `target_dbov`, unless that would put the
     sample peak above `peak_limit_dbfs`, in which case the gain stops there.
 
     We never clip and never compress: a peaky prompt ends a little below target rather than
     being distorted. Silence is returned unchanged. Resampling afterwards can add a fraction of
     a dB of inter-sample overshoot, which the default -3 dBFS limit leaves room for.
+    `measured`: `measure(pcm)` from earlier (a cache entry), so it is not measured again.
     """
-    level = active_level_dbov(pcm)
+    level, peak = measured if measured is not None else measure(pcm)
     if not math.isfinite(level):
         return pcm
-    gain_db = min(target_dbov - level, peak_limit_dbfs - peak_dbfs(pcm))
+    gain_db = min(target_dbov - level, peak_limit_dbfs - peak)
     gain = 10.0 ** (gain_db / 20.0)
     return Pcm(to_int16(pcm.samples.astype(np.float64) * gain), pcm.rate)
 

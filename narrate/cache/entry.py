@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -52,6 +53,27 @@ def encode_entry(result: SynthesisResult, meta: dict[str, Any]) -> bytes:
     if result.words:
         header["words"] = [[w, round(a, 3), round(b, 3)] for w, a, b in result.words]
     return json.dumps(header, sort_keys=True, ensure_ascii=False).encode() + b"\n" + result.audio
+
+
+def level_record(level: tuple[float, float]) -> list[float | None]:
+    """(active dBov, peak dBFS) as kept in an entry's "levels": rounded to 1e-4 dB, -inf (silence) as null."""
+    return [round(v, 4) if math.isfinite(v) else None for v in level]
+
+
+def with_level(blob: bytes, name: str, level: tuple[float, float]) -> bytes:
+    """`blob` with `level` kept under `name` in its header's "levels"; the audio, its checksum and the
+    key material are untouched, so the entry verifies as before. Entries without "levels" (written
+    before narrate kept them) stay valid: the render measures them. Raises CacheError if unreadable."""
+    head, sep, audio = blob.partition(b"\n")
+    try:
+        meta = json.loads(head) if sep else None
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise CacheError("cache entry has an unreadable header")
+    levels = meta.get("levels")
+    meta["levels"] = {**(levels if isinstance(levels, dict) else {}), name: level_record(level)}
+    return json.dumps(meta, sort_keys=True, ensure_ascii=False).encode() + b"\n" + audio
 
 
 def decode_entry(key: str, blob: bytes) -> CachedSegment:

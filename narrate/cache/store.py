@@ -27,7 +27,7 @@ from typing import Any, Self, cast
 
 from ..errors import CacheError
 from ..providers.base import SynthesisResult
-from .entry import CachedSegment, check_entry, decode_entry, encode_entry
+from .entry import CachedSegment, check_entry, decode_entry, encode_entry, with_level
 
 __all__ = ["CachedSegment", "SegmentCache", "decode_entry", "encode_entry"]
 
@@ -196,6 +196,12 @@ class SegmentCache:
         # Only whole, committed transactions become visible: a killed build leaves no partial entry.
         # The tag is the local store time, which `cache prune` compares with when it read the manifests.
         self.store.set(key, blob, tag=time.time())
+
+    def remember_level(self, key: str, name: str, level: tuple[float, float]) -> None:
+        """Keep a segment's measured level in its entry (`entry.with_level`), so no render measures it again."""
+        blob = self.get_raw(key)
+        if blob is not None:
+            self.put_raw(key, with_level(blob, name, level))
 
     def delete(self, key: str) -> bool:
         return bool(self.store.delete(key))

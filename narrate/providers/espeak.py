@@ -5,8 +5,8 @@ exits the process; the data path must be shorter than 160 characters; the librar
 non-thread-safe singleton (one lock around every call); SetVoiceByName does not take every
 language tag, so tags are resolved here to voice identifiers first. Output: 22050 Hz, 16-bit, mono.
 The library's output depends on what it synthesized before (C statics no call resets): every
-segment is therefore spoken by a process forked from a pristine engine (espeak_fork.py), so one
-key gives one audio, in one process and across processes.
+segment is therefore spoken by a worker process whose engine is put back into its pristine state
+first (espeak_worker.py, espeak_reset.py), so one key gives one audio, in any worker and order.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from pathlib import Path
 from ..audio.riff import WAVE_FORMAT_PCM, wav_file
 from ..errors import ProviderError, VoiceError
 from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
-from .espeak_fork import ForkClient, ServerError
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 INITIALIZE_DONT_EXIT = 0x8000
@@ -123,7 +122,6 @@ class _Engine:
             raise ProviderError(f"eSpeak NG found no voices in {data}", provider="espeak")
         variants = [v.name.split("/", 1)[1] for v, _ in self._list_voices(b"variant")]
         self.index = _VoiceIndex.build(self.voices, variants)
-        self._fork: ForkClient | None = None
 
     @classmethod
     def get(cls) -> _Engine:
@@ -180,21 +178,22 @@ class _Engine:
         return out
 
     def synthesize(self, text: str, voice: str, wpm: int, pitch: int, ssml: bool = False) -> bytes:
-        """PCM for one segment, spoken by a process forked from a pristine engine (espeak_fork.py says
-        why): the same arguments give the same bytes whatever this process synthesized before."""
-        with self.lock:
-            if self._fork is None:
-                self._fork = ForkClient()
-            try:
-                return self._fork.synthesize(text, voice, wpm, pitch, ssml)
-            except ServerError as exc:
-                raise ProviderError(str(exc), provider="espeak") from None
+        """PCM for one segment, spoken by a worker process whose engine starts every segment from its
+        pristine state (espeak_worker.py says how): the same arguments give the same bytes whatever
+        any process synthesized before. Workers run in parallel, one engine each (espeak_pool.py)."""
+        from .espeak_pool import WorkerError, shared_pool
+
+        try:
+            return shared_pool().speak(text, voice, wpm, pitch, ssml)
+        except WorkerError as exc:
+            raise ProviderError(str(exc), provider="espeak") from None
 
     def synthesize_here(self, text: str, voice: str, wpm: int, pitch: int, ssml: bool = False) -> bytes:
-        """PCM from this process's library: only in a fresh fork (its output depends on earlier calls)."""
+        """PCM from this process's library as it is now: only for a pristine engine (a fresh fork, or
+        one reset by espeak_reset), since its output depends on earlier calls."""
         data = text.encode("utf-8") + b"\0"
         with self.lock:
-            self._select_voice(voice)
+            self.select_voice(voice)
             self.lib.espeak_SetParameter(PARAM_RATE, wpm, 0)
             self.lib.espeak_SetParameter(PARAM_PITCH, pitch, 0)
             self._chunks = []
@@ -208,7 +207,7 @@ class _Engine:
             raise ProviderError(f"eSpeak NG failed to synthesize (error {err})", provider="espeak")
         return pcm
 
-    def _select_voice(self, voice: str) -> None:
+    def select_voice(self, voice: str) -> None:
         """`voice` is an identifier from resolve_voice; SetVoiceByProperties is the fallback for a bare tag."""
         if self.lib.espeak_SetVoiceByName(voice.encode()) == EE_OK:
             return
@@ -294,7 +293,8 @@ class EspeakProvider:
     # eSpeak NG's SSML reader (ssml.c) spells say-as characters; the other say-as values, sub and
     # phoneme ph are not obeyed, so narrate lowers them.
     accepts_ssml, ssml_say_as = True, ("characters",)
-    limits = ProviderLimits(max_chars=5000, default_concurrency=1)
+    # One worker process per core (espeak_pool.py); `-j` caps it.
+    limits = ProviderLimits(max_chars=5000, default_concurrency=os.cpu_count() or 1)
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
