@@ -1,6 +1,7 @@
-"""A book's audio settings: its profile (narrate.audio.profiles), pauses, per-chapter voices and
-pauses, retail sample, credits and the metadata listeners' apps show. Pure: problems go to the
-checker under `books.<name>`."""
+"""A book's settings beyond the common ones: how its Markdown is read (`markdown:` and the older
+keys), and its audio: profile (narrate.audio.profiles), pauses, per-chapter voices and pauses,
+retail sample, credits and the metadata listeners' apps show. Pure: problems go to the checker
+under `books.<name>`."""
 
 from __future__ import annotations
 
@@ -83,3 +84,16 @@ def _meta(spec: m.Book) -> BookMeta:
     return BookMeta(narrator=spec.narrator, year=spec.year, description=spec.description, publisher=spec.publisher,
                     genre=spec.genre or "Audiobook", copyright=spec.copyright, series=series.name if series else None,
                     series_position=None if series is None or series.position is None else float(series.position))
+
+
+def markdown_settings(c: _Adds, spec: m.Book, key: Key) -> dict[str, str]:
+    """MarkdownOptions values: the older book keys (code, tables, footnotes), then `markdown:`.
+    A key given both ways with different meanings is an error rather than a silent choice."""
+    given = {k: v for k in ("code", "tables", "footnotes") if (v := getattr(spec, k)) is not None}
+    if given.get("tables") == "skip":
+        given["tables"] = "notice"  # a table is never dropped without a word (MarkdownOptions.from_settings)
+    for k, v in (spec.markdown.model_dump(exclude_none=True) if spec.markdown else {}).items():
+        if k in given and given[k] != v:
+            c.add((*key, "markdown", k), f"{k} is also given as books.{key[-1]}.{k} ({getattr(spec, k)}); keep one")
+        given[k] = v
+    return given

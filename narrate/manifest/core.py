@@ -10,7 +10,6 @@ prompt -> prompt-in-language. Paths are joined to `root` but not resolved and no
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,9 @@ from ..errors import shown as show
 from ..providers.base import ProviderConfig
 from ..text.markup import check as markup_problem
 from . import model as m
-from .book_audio import resolve_book_audio
+from .book_audio import markdown_settings, resolve_book_audio
 from .layouts import FORMAT_RATES, language_folder, pattern_problem, pattern_problems
+from .lexicon_rules import LANG_RE, check_lexicon
 from .loader import Key, LineTable
 from .names import check_name, nfc
 from .problems import from_validation, hint_for, key_path, kind
@@ -41,7 +41,6 @@ LAYOUT_FORMATS = {
     "pattern": tuple(FORMAT_RATES),
 }
 DEFAULT_PLATFORM = {"asterisk": "asterisk", "freeswitch": "freeswitch", "flat": "generic", "pattern": "generic"}
-LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 PROMPT_SETTINGS_KEYS = tuple(m.PromptSettings.model_fields)
 SETTINGS_KEYS = tuple(m.Settings.model_fields)
 _SETTINGS_SET = frozenset(SETTINGS_KEYS)
@@ -233,43 +232,6 @@ def _check_markup(c: Checker, texts: dict[str, dict[str, PromptText]], key: Key,
                     c.add((*key, seen[name.casefold()], code), f"markup: {reason}", line=prompt.line)
 
 
-def check_lexicon(c: Checker, spec: m.Lexicon, key: Key) -> None:
-    """Rules a lexicon's shape cannot express: terms are not empty, languages are tags, patterns
-    compile, and replacements hold no markup (a replacement is said, never obeyed: prompt markup
-    belongs in the prompt)."""
-    _check_terms(c, spec.__pydantic_extra__ or {}, key)
-    _check_patterns(c, spec.patterns, (*key, "patterns"))
-    for lang, rules in (spec.languages or {}).items():
-        if not LANG_RE.match(lang):
-            c.add((*key, "languages", lang), "not a language tag like en-US or es")
-        _check_terms(c, rules.__pydantic_extra__ or {}, (*key, "languages", lang))
-        _check_patterns(c, rules.patterns, (*key, "languages", lang, "patterns"))
-
-
-def _check_terms(c: Checker, terms: dict[str, Any], key: Key) -> None:
-    for term, entry in terms.items():
-        if not term.strip():
-            c.add((*key, term), "empty term")
-        if "<" in str(getattr(entry, "say", entry)):
-            c.add((*key, term), "markup is not allowed in a lexicon replacement; put it in the prompt text")
-        if isinstance(entry, m.LexiconSay):
-            if entry.say is None and not (entry.ipa or "").strip() and not (entry.x_sampa or "").strip():
-                c.add((*key, term), "a rule needs say, ipa or x-sampa")
-            for name, value in (("ipa", entry.ipa), ("x-sampa", entry.x_sampa)):
-                if value is not None and (not value.strip() or "<" in value or ">" in value):
-                    c.add((*key, term, name), "a phonetic form is a non-empty string without < or >")
-
-
-def _check_patterns(c: Checker, rules: list[m.LexiconPattern] | None, key: Key) -> None:
-    from ..text.lexicon_patterns import compile_pattern
-
-    for i, rule in enumerate(rules or ()):
-        try:
-            compile_pattern(rule.pattern, str(rule.say), bool(rule.case_sensitive))
-        except ValueError as exc:
-            c.add((*key, i, "pattern"), str(exc))
-
-
 def _library(c: Checker, name: str, spec: m.Library, root: Path, defaults: Settings,
              providers: set[str]) -> Library | None:
     key: Key = ("libraries", name)
@@ -442,18 +404,5 @@ def _book(c: Checker, name: str, spec: m.Book, root: Path, defaults: Settings, p
         return None
     return Book(name=name, title=spec.title or name, author=spec.author, chapters=[], output=root / spec.output,
                 language=language, settings=settings, formats=tuple(formats), code=spec.code or "skip",
-                tables=spec.tables or "skip", footnotes=spec.footnotes or "end", markdown=_markdown(c, spec, key),
+                tables=spec.tables or "skip", footnotes=spec.footnotes or "end", markdown=markdown_settings(c, spec, key),
                 transcripts=transcripts, feed=feed, **audio)
-
-
-def _markdown(c: Checker, spec: m.Book, key: Key) -> dict[str, str]:
-    """MarkdownOptions values: the older book keys (code, tables, footnotes), then `markdown:`.
-    A key given both ways with different meanings is an error rather than a silent choice."""
-    given = {k: v for k in ("code", "tables", "footnotes") if (v := getattr(spec, k)) is not None}
-    if given.get("tables") == "skip":
-        given["tables"] = "notice"  # a table is never dropped without a word (MarkdownOptions.from_settings)
-    for k, v in (spec.markdown.model_dump(exclude_none=True) if spec.markdown else {}).items():
-        if k in given and given[k] != v:
-            c.add((*key, "markdown", k), f"{k} is also given as books.{key[-1]}.{k} ({getattr(spec, k)}); keep one")
-        given[k] = v
-    return given

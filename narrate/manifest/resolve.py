@@ -305,7 +305,8 @@ def _library_paths(c: _Located, lib: Any, key: Key) -> None:
 
 
 def _lexicon(c: _Located, man: Manifest, name: str, root: Path) -> None:
-    from .core import Checker, check_lexicon
+    from .core import Checker
+    from .lexicon_rules import check_lexicon
     from .loader import load_yaml_file
     from .model import Lexicon
     from .problems import from_validation

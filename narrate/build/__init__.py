@@ -7,29 +7,26 @@ Nothing here prints.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import threading
-from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from .cache import SegmentCache
-from .cache.lock import LockFile
-from .cache.shards import ShardView
-from .counts import counted
-from .errors import NarrateError, UsageError
-from .fsutil import sha256_file, write_if_changed
-from .manifest import Library, Manifest
-from .outcome import BuildEvents, BuildOptions, BuildReport
-from .package.index import index_text
-from .plan import PromptJob, Segment, manifest_relative
-from .prepare import PlannedBuild, check_voices, is_current, prepare_build
-from .removal import remove_outputs, remove_stale_temps_of
-from .shard import build_shard
+from ..cache import SegmentCache
+from ..cache.lock import LockFile
+from ..cache.shards import ShardView
+from ..counts import counted
+from ..errors import NarrateError, UsageError
+from ..fsutil import sha256_file, write_if_changed
+from ..manifest import Library, Manifest
+from ..outcome import BuildEvents, BuildOptions, BuildReport
+from ..package.index import index_text
+from ..plan import PromptJob, Segment, manifest_relative
+from ..prepare import PlannedBuild, check_voices, is_current, prepare_build
+from ..removal import remove_outputs, remove_stale_temps_of
+from ..shard import build_shard
+from .render import PromptRenderer, level_annotator
 
 if TYPE_CHECKING:
-    from .plan.books import BookJob
+    from ..plan.books import BookJob
 
 PUBLISH_WAIT_S = 3600.0  # longest a build waits for another build writing the same folder's outputs
 
@@ -45,8 +42,8 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
     LockError for a damaged lock, LeaseError if another build holds the folder past an hour.
     `transport` (an httpx transport) is for tests.
     """
-    from .cache.lease import PublishLock
-    from .providers import espeak_pool
+    from ..cache.lease import PublishLock
+    from ..providers import espeak_pool
 
     # Builds of manifests in one folder render and write their lock one at a time (narrate.lease).
     # Engine/render workers: at most `jobs` processes (default: one per core), ended with the build.
@@ -60,14 +57,14 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
 
 def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None, events: BuildEvents | None,
            *, transport: Any, publish: Any) -> BuildReport:
-    from .synth import SpendGuard
+    from ..synth import SpendGuard
 
     options = options or BuildOptions()
     events = events or BuildEvents()
     shard = options.shard
     planned: Any = ShardView(cache, shard) if shard else cache  # a shard plans its own keys only
     pb = prepare_build(manifest, planned, transport=transport)
-    from .providers import espeak_pool
+    from ..providers import espeak_pool
 
     espeak_pool.configure(options.jobs, len(pb.missing) + len(pb.stale))  # small builds: no worker processes
     report = BuildReport(str(manifest.path), segments=len(pb.plan.segments))
@@ -98,7 +95,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     # segments through leases), then wait for the folder and render.
     overlap = publish.try_acquire()
     _check_writable(pb, guard)
-    with _Renderer(pb, cache, report, events, guard, options.jobs) as renderer:
+    with PromptRenderer(pb, cache, report, events, guard, options.jobs) as renderer:
         # Render each prompt the moment its last segment arrives: rendering (numpy, file writes) then
         # overlaps synthesis instead of waiting for all of it.
         missing_keys = {s.key for s in pb.missing}
@@ -120,11 +117,11 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
                     renderer.submit(job)
 
         if pb.missing and not options.offline:
-            from .synth import synthesize_missing
+            from ...synth import synthesize_missing
 
             events.start("synthesize", len(pb.missing), "synthesizing")
             outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
-                                         on_done=segment_done, guard=guard, annotate=_level_annotator(pb.stale))
+                                         on_done=segment_done, guard=guard, annotate=level_annotator(pb.stale))
             events.finish("synthesize")
             report.synthesized = outcome.synthesized
             report.cached += outcome.shared
@@ -206,7 +203,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
 
 def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: BuildReport,
                 events: BuildEvents) -> None:
-    from .package.assemble import build_book
+    from ..package.assemble import build_book
 
     missing = [k for k in job.keys() if k not in cache]
     if missing:
@@ -232,7 +229,7 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
 
 def _package(pb: PlannedBuild) -> None:
     """`package: {on_build: true}`: archives are outputs too, so the fast path watches them."""
-    from .package.archive import package_manifest, packages_dir
+    from ..package.archive import package_manifest, packages_dir
 
     archives, _ = package_manifest(pb.manifest)
     root = pb.manifest.root
@@ -259,152 +256,13 @@ def _describe(pb: PlannedBuild, segment: Segment) -> str:
     return f"{where} [{segment.provider}, {len(segment.request.text)} chars, {segment.key[:12]}]"
 
 
-def _level_annotator(jobs: list[PromptJob]) -> Any:
-    """For synthesis: a segment's measured level(s), kept in its cache entry as it is stored, for the
-    single-segment prompts that will render it (so neither this render nor a later one measures)."""
-    from .cache.entry import level_record
-    from .package.render import level_memo, measure_segment
-    from .providers.espeak_pool import shared_pool
-
-    wanted: dict[str, dict[str, Any]] = {}
-    for job in jobs:
-        memo = level_memo(job.settings, len(job.segments), job.pauses)
-        if memo is not None:
-            wanted.setdefault(job.segments[0], {}).setdefault(memo, job.settings)
-
-    def annotate(segment: Segment, result: Any) -> dict[str, Any]:
-        levels = {}
-        for memo, settings in wanted.get(segment.key, {}).items():
-            try:
-                levels[memo] = level_record(shared_pool().call(measure_segment, result.audio, result.format, settings))
-            except Exception:  # a level is only a saving: the render measures it instead
-                continue
-        return {"levels": levels} if levels else {}
-
-    return annotate
-
-
-class _Renderer:
-    """Renders prompt jobs in the worker processes (espeak_pool), from threads that wait on them."""
-
-    def __init__(self, pb: PlannedBuild, cache: SegmentCache, report: BuildReport, events: BuildEvents,
-                 guard: Any, jobs: int | None = None) -> None:
-        self.jobs = jobs or os.cpu_count() or 1
-        self.pb, self.cache, self.report, self.events, self.guard = pb, cache, report, events, guard
-        self.folders = {lib.name: lib.output for lib in pb.manifest.libraries}
-        self.rendered_bytes = self.rendered_jobs = 0
-        self.lock = threading.Lock()
-        self.pool: ThreadPoolExecutor | None = None
-        self.futures: list[Future] = []
-
-    def __enter__(self) -> _Renderer:
-        if self.pb.stale:
-            for library, count in Counter(job.library for job in self.pb.stale).items():  # a bar per target
-                self.events.start(f"render:{library}", count, f"rendering {library}")
-            self.pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="narrate-render")
-        return self
-
-    def submit(self, job: PromptJob) -> None:
-        assert self.pool is not None
-        self.futures.append(self.pool.submit(self._render, job))
-
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is None:
-            return
-        self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
-        for fut in self.futures:
-            if not fut.cancelled() and fut.exception() is not None and exc[0] is None:
-                raise fut.exception()  # type: ignore[misc]
-        for library in {job.library for job in self.pb.stale}:
-            self.events.finish(f"render:{library}")
-
-    def _render(self, job: PromptJob) -> None:
-        from .package.render import level_memo, render_prompt
-        from .providers.espeak_pool import WorkerError, shared_pool
-
-        if self.guard.outputs_failed:
-            return
-        root = self.pb.manifest.root
-        folder = self.folders[job.library]
-        parts, entries = [], []
-        for key in job.segments:
-            entry = self.cache.get(key)
-            if entry is None:  # corrupt entry dropped by the cache: the next build synthesizes it again
-                with self.lock:
-                    self.report.errors.append(f"{job.id}: segment {key[:12]} missing from the cache")
-                return
-            parts.append((entry.audio, entry.format))
-            entries.append(entry)
-        memo = level_memo(job.settings, len(parts), job.pauses)
-        stored = _stored_level(entries[0].meta, memo) if memo else None
-        try:
-            rendered, measured = shared_pool().call(render_prompt, parts, job.settings, job.pauses,
-                                                    tuple(o.format for o in job.outputs), stored)
-        except (NarrateError, WorkerError) as exc:
-            with self.lock:
-                self.report.errors.append(f"{job.id}: {exc}")
-            return
-        if memo and stored is None and measured is not None:  # an entry from before levels were kept
-            with contextlib.suppress(Exception):  # only a saving for the next render
-                getattr(self.cache, "local", self.cache).remember_level(job.segments[0], memo, measured)
-        outputs, written, digests = {}, [], {}
-        for out, file in zip(job.outputs, rendered, strict=False):
-            digest = hashlib.sha256(file.data).hexdigest()
-            try:
-                changed = write_if_changed(root / out.path, file.data, within=folder)
-            except OSError as exc:  # full disk, permissions: stop spending; the segments stay cached
-                from .synth import write_failure
-
-                self.guard.fail(write_failure(exc, "output", (root / out.path).parent))
-                return
-            except NarrateError as exc:  # OutputPathError: a link or `..` would leave the output folder
-                with self.lock:
-                    self.report.errors.append(f"{job.id}: {exc}")
-                return
-            if changed:
-                written.append(out.path)
-            outputs[out.format] = {"file": out.path, "sha256": digest, "bytes": len(file.data),
-                                   "duration": file.duration}
-            digests[out.format] = digest
-        with self.lock:
-            for out in job.outputs:
-                self.pb.stats.record(root, out.path, digests[out.format])
-            self.report.outputs_written += len(written)
-            self.rendered_jobs += 1
-            self.rendered_bytes += sum(len(file.data) for file in rendered)
-            self.report.outputs_unchanged += len(job.outputs) - len(written)
-            self.report.written.extend(written)
-            self.pb.lock.prompts[job.id] = {"text": job.record, "segments": list(job.segments),
-                                            "recipe": job.recipe, "outputs": outputs,
-                                            **({"spoken": job.spoken} if job.spoken is not None else {})}
-            self.events.advance(f"render:{job.library}")
-
-    def stop_message(self, failure: Any) -> str:
-        """The one line for an output write failure, with the space the unwritten prompts need."""
-        left = len(self.pb.stale) - self.rendered_jobs
-        per_job = self.rendered_bytes / self.rendered_jobs if self.rendered_jobs else 0
-        return failure.message(self.rendered_jobs, left, int(per_job * left) or None, done_word="written",
-                               not_done_word="not written", unit="prompts")
-
-
-def _stored_level(meta: dict[str, Any], memo: str) -> tuple[float, float] | None:
-    """The (active dBov, peak dBFS) a cache entry keeps under `memo`, if it is well-formed."""
-    levels = meta.get("levels")
-    value = levels.get(memo) if isinstance(levels, dict) else None
-    if (isinstance(value, list) and len(value) == 2
-            and all(isinstance(v, (int, float)) or v is None for v in value)):
-        level, peak = (float("-inf") if v is None else float(v) for v in value)
-        return level, peak
-    return None
-
-
 def _check_writable(pb: PlannedBuild, guard: Any) -> None:
     """Stop before paying anything when an output folder cannot be written (read-only, no permission,
     a file in the way): the nearest existing folder of each output must be a writable folder
     (access(2), so no probe files)."""
     import errno
 
-    from .synth import write_failure
+    from ..synth import write_failure
 
     for folder in sorted({(pb.manifest.root / o.path).parent for j in pb.stale for o in j.outputs}):
         probe = folder
