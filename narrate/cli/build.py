@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from ..counts import counted
-from ..errors import ManifestError, MissingKeyError, Problem
+from ..errors import ManifestError, MissingKeyError, NarrateError, Problem
 from .app import Context, cache_folder, cache_for, cache_opt, error, main, manifests_arg, pass_ctx, progress_for, run
 
 
@@ -48,6 +48,8 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
             raise UsageError("--shard synthesizes; it cannot be combined with --offline or --check")
         options = BuildOptions(jobs=jobs, check=check, offline=offline, max_chars=max_chars, shard=parts)
         reports = []
+        problems: list[Problem] = []
+        refused: NarrateError | None = None  # bad input, kept (with --json or --report) to be reported whole
         for path in manifests:
             # Nothing changed: no parsing. A shard always plans (it owns only part of the segments).
             report = None if parts else noop_report(path, cache_folder(path, cache_dir))
@@ -55,10 +57,17 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
                 from ..build import build as run_build
                 from ..manifest import load_manifest
 
-                manifest = load_manifest(path)
-                bars = progress_for(ctx.quiet, path.name)
-                with cache_for(path, cache_dir, remote or manifest.remote_cache) as cache:
-                    report = run_build(manifest, cache, options, bars)
+                try:
+                    manifest = load_manifest(path)
+                    bars = progress_for(ctx.quiet, path.name)
+                    with cache_for(path, cache_dir, remote or manifest.remote_cache) as cache:
+                        report = run_build(manifest, cache, options, bars)
+                except NarrateError as exc:
+                    if not (as_json or junit):
+                        raise
+                    refused = exc
+                    problems += exc.problems if isinstance(exc, ManifestError) else [Problem(str(path), None, "", str(exc))]
+                    continue
 
             for w in report.warnings:
                 click.echo(f"warning: {w}", err=True)
@@ -70,16 +79,20 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
         if junit is not None:
             from ..report import write_junit
 
-            write_junit(reports, junit)
+            write_junit(reports, junit, problems=problems, check=check)
         if as_json:
-            total = _sum_reports(reports)
-            click.echo(json.dumps(total, indent=None, sort_keys=True))
+            from .machine import envelope, problem_object
+
+            click.echo(json.dumps(envelope("build", [_build_json(r, check, offline) for r in reports],
+                                           [problem_object(p) for p in problems], BUILD_TOTALS), sort_keys=True))
             for r in reports:  # the one line a person reads, beside the object a program reads
                 if r.error:
                     error(r.error)
         else:
             for r in reports:
                 _print_report(r, check)
+        if refused is not None:
+            raise refused  # its lines on stderr and its exit code, after the report that names it
         if parts and not as_json:
             click.echo(f"shard {parts[0]}/{parts[1]}: segments written to the cache only, no outputs written "
                        "(run `narrate build --offline` once every shard is done)", err=True)
@@ -95,15 +108,27 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
     run(ctx, go)
 
 
-def _sum_reports(reports: list) -> dict[str, Any]:
-    if len(reports) == 1:
-        return reports[0].as_json()
-    total: dict[str, Any] = {"manifests": [r.as_json() for r in reports]}
-    for key in ("segments", "cached", "synthesized", "chars_synthesized", "outputs_written",
-                "outputs_unchanged", "outputs_removed"):
-        total[key] = sum(getattr(r, key) for r in reports)
-    total["errors"] = [e for r in reports for e in r.errors]
-    return total
+BUILD_TOTALS: dict[str, Any] = {
+    "segments": 0, "cached": 0, "synthesized": 0, "chars_synthesized": 0, "outputs_written": 0, "outputs_unchanged": 0,
+    "outputs_removed": 0, "written": [], "removed": [], "synthesized_segments": [], "segments_to_synthesize": [],
+    "warnings": []}
+
+
+def _build_json(r: Any, check: bool, offline: bool) -> dict[str, Any]:
+    """One manifest's build report for --json: errors as objects; the segments this build
+    synthesized apart from those it would synthesize (--check) or could not (--offline)."""
+    from .machine import error_object
+
+    errors = [error_object(e, r.manifest) for e in r.errors]
+    failed = {e["key"] for e in errors if e["code"] == "synthesis_failed"}
+    pending = check or offline
+    return {"manifest": r.manifest, "segments": r.segments, "cached": r.cached, "synthesized": r.synthesized,
+            "chars_synthesized": r.chars_synthesized, "outputs_written": r.outputs_written,
+            "outputs_unchanged": r.outputs_unchanged, "outputs_removed": r.outputs_removed, "written": r.written,
+            "removed": r.removed,
+            "synthesized_segments": [] if pending else [d for d in r.missing_segments if d.split(" [", 1)[0] not in failed],
+            "segments_to_synthesize": list(r.missing_segments) if pending else [],
+            "warnings": r.warnings, "errors": errors, "error": r.error}
 
 
 def _print_report(r, check: bool) -> None:
@@ -141,25 +166,45 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
 
     def go() -> int:
         results, over_budget = [], False
+        problems: list[Problem] = []
+        refused: NarrateError | None = None
         for path in manifests:
-            manifest = load_manifest(path)
-            with cache_for(path, cache_dir, manifest.remote_cache) as cache:
-                pb = prepare_build(manifest, cache)
-            check_voices(manifest, pb.providers)  # a voice of another language is refused here too
-            pb.check_keys()
+            try:
+                manifest = load_manifest(path)
+                with cache_for(path, cache_dir, manifest.remote_cache) as cache:
+                    pb = prepare_build(manifest, cache)
+                check_voices(manifest, pb.providers)  # a voice of another language is refused here too
+                pb.check_keys()
+            except NarrateError as exc:
+                if not as_json:
+                    raise
+                refused = exc
+                problems += exc.problems if isinstance(exc, ManifestError) else [Problem(str(path), None, "", str(exc))]
+                continue
             result, diff, over = plan_report(pb, max_chars, name=str(path))
             over_budget |= over
             results.append(result)
             if not as_json:
                 _print_plan(result, diff)
         if as_json:
-            click.echo(json.dumps(results[0] if len(results) == 1 else results, sort_keys=True))
+            from .machine import envelope, problem_object
+
+            click.echo(json.dumps(envelope("plan", results, [problem_object(p) for p in problems], PLAN_TOTALS),
+                                  sort_keys=True))
+        if refused is not None:
+            raise refused
         if over_budget:
             error("the plan is over the character budget")
             return 1
         return 0
 
     run(ctx, go)
+
+
+PLAN_TOTALS: dict[str, Any] = {
+    "segments": 0, "to_synthesize": 0, "chars": 0, "chars_by_provider": {}, "cost_usd": 0.0,
+    "cost_usd_by_provider": {}, "added": [], "changed": [], "removed": [], "unchanged": 0, "outputs_to_write": [],
+    "outputs_to_remove": [], "warnings": [], "fallbacks": []}
 
 
 def _short(text: str, width: int = 60) -> str:
