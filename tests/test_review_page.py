@@ -1,0 +1,242 @@
+"""The review page in headless Chromium, driven over the DevTools protocol (CDP) on a pipe
+(`--remote-debugging-pipe`: no port, no websocket library): filters, search, players, screenshot.
+
+Skipped only when chromium is missing and `CI` is not set; in CI a missing chromium fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import select
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import narrate
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACT = REPO / "output" / "ci-artifacts" / "review.png"  # ignored by git; CI keeps it (docs/ci.md)
+CHROMIUM = shutil.which("chromium")
+
+
+class Browser:
+    """Headless Chromium with CDP over fds 3 (commands in) and 4 (replies out), NUL-separated JSON."""
+
+    def __init__(self, profile: Path) -> None:
+        cmd_r, self._cmd_w = os.pipe()
+        self._res_r, res_w = os.pipe()
+
+        def onto_3_and_4() -> None:  # in the child, before exec: the fds chromium reads and writes
+            os.dup2(cmd_r, 3)
+            os.dup2(res_w, 4)
+
+        assert CHROMIUM is not None
+        self.proc = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--hide-scrollbars", f"--user-data-dir={profile}", "about:blank"],
+            preexec_fn=onto_3_and_4, pass_fds=(3, 4), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(cmd_r)
+        os.close(res_w)
+        self._buf = b""
+        self._id = 0
+        self.session: str | None = None
+
+    def send(self, method: str, params: dict[str, Any] | None = None, timeout: float = 30) -> dict[str, Any]:
+        """One command's result; events are skipped. Fails on a CDP error or after `timeout` s."""
+        self._id += 1
+        msg: dict[str, Any] = {"id": self._id, "method": method, "params": params or {}}
+        if self.session and not method.startswith(("Target.", "Browser.")):
+            msg["sessionId"] = self.session
+        os.write(self._cmd_w, json.dumps(msg).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            while b"\0" not in self._buf:
+                left = deadline - time.monotonic()
+                assert left > 0, f"no reply to {method} in {timeout} s"
+                if select.select([self._res_r], [], [], left)[0]:
+                    chunk = os.read(self._res_r, 1 << 20)
+                    assert chunk, "chromium closed the pipe"
+                    self._buf += chunk
+            raw, self._buf = self._buf.split(b"\0", 1)
+            reply = json.loads(raw)
+            if reply.get("id") == self._id:
+                assert "error" not in reply, reply["error"]
+                return reply.get("result", {})
+
+    def open(self, url: str) -> None:
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self.send("Emulation.setDeviceMetricsOverride", {"width": 1400, "height": 900, "deviceScaleFactor": 1,
+                                                         "mobile": False})
+        self.send("Page.navigate", {"url": url})
+        self.wait_for("document.readyState === 'complete'")
+
+    def js(self, expression: str) -> Any:
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
+        assert "exceptionDetails" not in result, result
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.js(expression):
+            assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        with contextlib.suppress(AssertionError, OSError):  # already gone: nothing to close
+            self.send("Browser.close", timeout=10)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()  # our own child, by its handle
+            self.proc.wait(timeout=10)
+        os.close(self._cmd_w)
+        os.close(self._res_r)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: .ci/run installs Debian's chromium; the review page test must run")
+        pytest.skip("needs Debian's chromium (apt-get install chromium); CI installs it")
+    b = Browser(tmp_path / "chromium-profile")
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+MANIFEST = """\
+version: 1
+libraries:
+  shop:
+    output: out/shop
+    formats: [ulaw, wav16]
+    languages: {en-US: {voice: en-us, path: en}}
+    prompts:
+      welcome: Welcome to <Shop> & "friends".
+      goodbye: Goodbye.
+      wait: Please wait. <break time="2s"/> Thank you for waiting.
+  loud:
+    output: out/loud
+    formats: [wav16]
+    level: {target_dbov: -8, peak_dbfs: -0.1}
+    languages: {en-US: en-us}
+    prompts:
+      alarm: Attention please.
+  wide:
+    output: out/wide
+    formats: [sln16]
+    languages: {es-US: {voice: es-419, path: es}}
+    prompts:
+      hola: Hola y bienvenidos.
+books:
+  guide:
+    title: Guide
+    sources: ch/*.md
+    language: en-US
+    voice: en-us
+    level: false
+    formats: [chapters]
+    output: out/guide
+"""
+
+
+@pytest.fixture
+def built(tmp_path):
+    root = tmp_path / "project"
+    (root / "ch").mkdir(parents=True)
+    (root / "m.yaml").write_text(MANIFEST)
+    (root / "ch" / "01-start.md").write_text("# Q&A <first>\n\nThis is the first chapter. It is short.\n")
+    (root / "ch" / "02-end.md").write_text("# The end\n\nThat is all.\n")
+    done = narrate("-q", "build", "m.yaml", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+VISIBLE = "[...document.querySelectorAll('tbody tr')].filter(r => !r.hidden && r.offsetParent !== null)" \
+          ".map(r => r.dataset.library + '/' + r.dataset.language + '/' + r.children[2].textContent)"
+
+
+def choose(browser: Browser, select_id: str, value: str) -> list[str]:
+    """Pick `value` in a filter as a user does (the select's value, then its change event)."""
+    browser.js(f"(() => {{ const s = document.getElementById({json.dumps(select_id)}); s.value = {json.dumps(value)};"
+               f" s.dispatchEvent(new Event('change')); }})()")
+    return sorted(browser.js(VISIBLE))
+
+
+def search(browser: Browser, text: str) -> list[str]:
+    browser.js(f"(() => {{ const s = document.getElementById('f-search'); s.value = {json.dumps(text)};"
+               f" s.dispatchEvent(new Event('input')); }})()")
+    return sorted(browser.js(VISIBLE))
+
+
+ALL = ["book guide/en-US/01", "book guide/en-US/02", "loud/en-US/alarm", "shop/en-US/goodbye",
+       "shop/en-US/wait", "shop/en-US/welcome", "wide/es-US/hola"]
+
+
+@pytest.mark.slow
+def test_review_page_in_headless_chromium(built, browser, tmp_path):
+    # A first page, then an edit and a rebuild: the second page marks the one row that changed.
+    assert narrate("report", "m.yaml", cwd=built).returncode == 0
+    manifest = built / "m.yaml"
+    manifest.write_text(MANIFEST.replace("goodbye: Goodbye.", "goodbye: Goodbye, and thank you."))
+    assert narrate("-q", "build", "m.yaml", cwd=built).returncode == 0
+    done = narrate("report", "m.yaml", cwd=built)
+    assert done.returncode == 0 and done.stdout == f"{built / 'out' / 'review' / 'review.html'}: 7 recordings\n"
+    browser.open((built / "out" / "review" / "review.html").as_uri())  # file://: offline, opened from disk
+    assert sorted(browser.js(VISIBLE)) == ALL
+    assert browser.js("document.getElementById('shown').textContent") == "7 of 7 shown"
+
+    # Every player loads its audio: metadata read, a duration above zero.
+    browser.js("Promise.all([...document.querySelectorAll('audio')].map(a => new Promise(ok => {"
+               " if (a.readyState >= 1) return ok(); a.addEventListener('loadedmetadata', ok, {once: true});"
+               " a.addEventListener('error', ok, {once: true}); a.load(); })))")
+    players = browser.js("[...document.querySelectorAll('audio')].map(a => [a.getAttribute('src'), a.readyState,"
+                         " a.duration])")
+    assert len(players) == 7
+    assert all(state >= 1 and duration > 0 for _src, state, duration in players), players
+    assert sorted(src.split("/")[0] for src, _s, _d in players) == [".."] * 6 + ["report-audio"]  # sln16: a preview
+
+    # Filters: a language, then a status on top of it, then a library; back to all.
+    assert choose(browser, "f-language", "es-US") == ["wide/es-US/hola"]
+    assert choose(browser, "f-language", "en-US") == [r for r in ALL if r != "wide/es-US/hola"]
+    assert choose(browser, "f-status", "changed") == ["shop/en-US/goodbye"]
+    assert browser.js("document.getElementById('shown').textContent") == "1 of 7 shown"
+    assert choose(browser, "f-status", "flagged") == ["loud/en-US/alarm", "shop/en-US/wait"]
+    assert choose(browser, "f-language", "es-US") == []
+    assert choose(browser, "f-language", "") == ["loud/en-US/alarm", "shop/en-US/wait"]
+    assert choose(browser, "f-status", "all") == ALL
+    assert choose(browser, "f-library", "shop") == ["shop/en-US/goodbye", "shop/en-US/wait", "shop/en-US/welcome"]
+    assert choose(browser, "f-library", "") == ALL
+
+    # Search: the written text, the spoken form, names; case does not matter.
+    assert search(browser, "AND THANK") == ["shop/en-US/goodbye"]
+    assert search(browser, "thank you") == ["shop/en-US/goodbye", "shop/en-US/wait"]
+    assert search(browser, "alarm") == ["loud/en-US/alarm"]  # a name
+    assert search(browser, "shop and") == ["shop/en-US/welcome"]  # the spoken form ("Shop and ...")
+    assert search(browser, "hola") == ["wide/es-US/hola"]
+    assert search(browser, "nothing like this") == []
+    assert browser.js("document.getElementById('shown').textContent") == "0 of 7 shown"
+    assert search(browser, "") == ALL
+
+    # A waveform per row, drawn inline.
+    assert browser.js("document.querySelectorAll('tbody tr svg.wave path').length") == 7
+
+    shot = base64.b64decode(browser.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+                            ["data"])
+    assert shot[:8] == b"\x89PNG\r\n\x1a\n" and len(shot) > 10_000
+    kept = tmp_path / "review.png"
+    kept.write_bytes(shot)
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(kept, ARTIFACT)
+    assert ARTIFACT.read_bytes() == shot
