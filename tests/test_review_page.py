@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from conftest import narrate
+from conftest import assert_clean_failure, narrate, snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACT = REPO / "output" / "ci-artifacts" / "review.png"  # ignored by git; CI keeps it (docs/ci.md)
@@ -240,3 +240,125 @@ def test_review_page_in_headless_chromium(built, browser, tmp_path):
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(kept, ARTIFACT)
     assert ARTIFACT.read_bytes() == shot
+
+
+# Units: what the page measures and how it marks changes (exact values).
+
+def _tone(seconds: float, amplitude: float, rate: int = 8000):
+    import numpy as np
+
+    t = np.arange(int(seconds * rate)) / rate
+    return (amplitude * 32767 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
+
+
+def _pcm(*parts):
+    import numpy as np
+
+    from narrate.audio.pcm import Pcm
+
+    return Pcm(np.concatenate(parts), 8000)
+
+
+def _zeros(seconds: float):
+    import numpy as np
+
+    return np.zeros(int(seconds * 8000), dtype=np.int16)
+
+
+def test_long_internal_silence_is_measured_and_lead_and_trail_are_not():
+    from narrate.audio.inspect import Inspection, inspect
+
+    loud = _tone(0.5, 0.95)
+    assert inspect(_pcm(_zeros(2), loud, _zeros(1.6), loud, _zeros(1))) == Inspection(-5.4, -0.4, 1.6, 2.5)
+    assert inspect(_pcm(_zeros(2), loud, _zeros(3))).pause_s == 0.0  # lead and trail only
+    # A quiet sound (-43 dBov, above the -50 trim threshold) in the middle splits the silence in two.
+    split = _pcm(loud, _zeros(1.4), _tone(0.5, 0.01), _zeros(1.4), loud)
+    assert (inspect(split).pause_s, inspect(split).pause_at_s) == (1.4, 0.5)
+    assert inspect(split, threshold_dbov=-30).pause_s == 3.3  # with a higher threshold it is silence
+    assert inspect(_pcm(_zeros(1))) == Inspection(None, None, 0.0, None)
+
+
+def test_flags_name_level_peak_and_silence():
+    from narrate.manifest.resolved import Level, Settings
+    from narrate.review import _measure
+
+    row: dict = {}
+    loud = _tone(0.5, 0.95)
+    _measure(row, _pcm(loud, _zeros(1.6), loud), Settings())
+    assert row["flags"] == ["level -4.4 dBov, target -26 \u00b12", "peak -0.4 dBFS, near clipping (above -1)",
+                            "silence of 1.6 s at 0.5 s (over 1.5 s)"]
+    assert (row["level"], row["peak"], row["target"], len(row["wave"])) == (-4.4, -0.4, -26.0, 120)
+    half = _pcm(_tone(1, 0.5))  # a sine at half scale: RMS -9.0 dBov, peak -6.0 dBFS
+    _measure(row, half, Settings(level=Level(target_dbov=-7)))  # 1.9 dB off: within
+    assert (row["level"], row["peak"], row["flags"]) == (-8.9, -6.0, [])
+    _measure(row, half, Settings(level=Level(target_dbov=-11)))  # 2.1 dB off
+    assert row["flags"] == ["level -8.9 dBov, target -11 \u00b12"]
+    _measure(row, half, Settings(level=Level(enabled=False)))  # level: false has no target
+    assert row["flags"] == [] and row["target"] is None
+    _measure(row, None, None)
+    assert row["flags"] == ["no sound (silent or unreadable)"] and row["wave"] == []
+
+
+def test_changes_are_marked_against_the_page_before_the_latest_build(tmp_path):
+    from narrate.review import mark_changes, state_path
+
+    page = tmp_path / "review.html"
+
+    def report(digests: dict[str, str]) -> tuple[bool, list[str], dict[str, str]]:
+        rows = [{"key": k, "digest": d} for k, d in digests.items()]
+        had, gone, state = mark_changes(rows, page)
+        state_path(page).write_bytes(state)
+        return had, gone, {r["key"]: r["status"] for r in rows}
+
+    assert report({"a": "1", "b": "2"}) == (False, [], {"a": "new", "b": "new"})
+    assert report({"a": "1", "b": "2"}) == (False, [], {"a": "new", "b": "new"})  # no build between: same marks
+    assert report({"a": "1", "b": "3", "c": "4"}) == (True, [], {"a": "unchanged", "b": "changed", "c": "new"})
+    assert report({"a": "1", "b": "3", "c": "4"}) == (True, [], {"a": "unchanged", "b": "changed", "c": "new"})
+    assert report({"b": "3", "c": "4"}) == (True, ["a"], {"b": "unchanged", "c": "unchanged"})
+    state_path(page).write_text("{not json")  # a damaged state costs the marks, not the page
+    assert report({"b": "3"}) == (False, [], {"b": "new"})
+
+
+def test_previews_no_longer_played_are_removed_and_nothing_else(tmp_path):
+    from narrate.review import prune_previews
+
+    audio = tmp_path / "report-audio"
+    audio.mkdir()
+    for name in ("0123456789abcdef0123.wav", "fedcba9876543210fedc.wav", "mine.wav"):
+        (audio / name).write_bytes(b"x")
+    assert prune_previews(tmp_path, {"report-audio/0123456789abcdef0123.wav"}) == 1
+    assert sorted(p.name for p in audio.iterdir()) == ["0123456789abcdef0123.wav", "mine.wav"]
+
+
+def test_page_escapes_every_text_in_rows_filters_and_search(tmp_path):
+    from narrate.review_page import render_page
+
+    evil = '"><script>alert(1)</script>'
+    row = {"key": "k", "library": evil, "name": evil, "language": evil, "text": evil, "spoken": evil,
+           "note": evil, "fallback_from": evil, "duration": 1.0, "src": 'a"b.wav', "level": None, "peak": None,
+           "flags": [evil], "wave": [(-0.5, 0.5)], "status": "new"}
+    page = render_page(evil, [row], False, [evil], tmp_path / "s.json")
+    assert "<script>alert" not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 25
+    assert 'src="a%22b.wav"' in page
+
+
+# Hostile: the page's folder and state never lead out of where the page goes.
+
+def test_review_folder_that_is_a_link_out_is_refused(built, tmp_path):
+    away = tmp_path / "away"
+    away.mkdir()
+    (built / "out" / "review").symlink_to(away, target_is_directory=True)
+    before = snapshot(tmp_path)
+    done = narrate("report", "m.yaml", cwd=built)
+    assert_clean_failure(done, 1, "error:", "review", "is a symlink to", "outside the output folder")
+    assert snapshot(tmp_path) == before and list(away.iterdir()) == []
+
+
+def test_state_file_that_is_a_link_out_is_refused(built, tmp_path):
+    (built / "out" / "review").mkdir()
+    keep = tmp_path / "keep.json"
+    keep.write_text('{"narrate_review": 1, "shown": {}, "baseline": null}')
+    (built / "out" / "review" / "review.state.json").symlink_to(keep)
+    done = narrate("report", "m.yaml", cwd=built)
+    assert_clean_failure(done, 1, "error:", "review.state.json", "outside the output folder")
+    assert keep.read_text() == '{"narrate_review": 1, "shown": {}, "baseline": null}'
