@@ -102,12 +102,25 @@ class Browser:
         os.close(self._res_r)
 
 
-@pytest.fixture
-def browser(tmp_path):
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
+def require_chromium(chromium: str | None, env: dict[str, str]) -> None:
+    """Skip without chromium on a workstation; in CI (`CI` set) a missing chromium is a failure."""
+    if chromium is None:
+        if env.get("CI"):
             pytest.fail("chromium is missing in CI: .ci/run installs Debian's chromium; the review page test must run")
         pytest.skip("needs Debian's chromium (apt-get install chromium); CI installs it")
+
+
+def test_browser_test_never_skips_in_ci():
+    with pytest.raises(pytest.fail.Exception, match="chromium is missing in CI"):
+        require_chromium(None, {"CI": "true"})
+    with pytest.raises(pytest.skip.Exception):
+        require_chromium(None, {})
+    require_chromium("/usr/bin/chromium", {"CI": "true"})  # present: runs
+
+
+@pytest.fixture
+def browser(tmp_path):
+    require_chromium(CHROMIUM, dict(os.environ))
     b = Browser(tmp_path / "chromium-profile")
     try:
         yield b
