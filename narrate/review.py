@@ -94,8 +94,15 @@ def _measure(row: dict[str, Any], pcm: Pcm | None, settings: Settings | None) ->
                target=target, flags=flags, wave=envelope(pcm) if pcm is not None else [])
 
 
-def _digest(*parts: object) -> str:
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+def _digest(text: str, spoken: str | None, audio_sha256: str) -> str:
+    """`<text digest>:<audio digest>`: the two halves tell a reviewer which of them changed."""
+    said = hashlib.sha256(json.dumps([text, spoken], ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+    return f"{said}:{audio_sha256[:16]}"
+
+
+def _what_changed(was: str, now: str) -> str:
+    parts = [name for name, a, b in zip(("text", "audio"), was.split(":"), now.split(":"), strict=False) if a != b]
+    return " and ".join(parts) or "text and audio"
 
 
 def review_rows(manifest: Manifest, lock: LockFile, page: Path) -> list[dict[str, Any]]:
@@ -181,9 +188,10 @@ def _read_state(path: Path) -> dict[str, Any] | None:
 
 
 def mark_changes(rows: list[dict[str, Any]], page: Path) -> tuple[bool, list[str], bytes]:
-    """Set each row's `status` ("new", "changed" or "unchanged") against the baseline (see the
-    module doc). Returns (whether there was a baseline, keys of rows gone since, the new state
-    file's bytes, to write with the page)."""
+    """Set each row's `status` ("new", "changed" or "unchanged") and, when changed, `what_changed`
+    ("text", "audio" or "text and audio") against the baseline (see the module doc). Returns
+    (whether there was a baseline, keys of rows gone since, the new state file's bytes, to write
+    with the page)."""
     current = {r["key"]: r["digest"] for r in rows}
     before = _read_state(state_path(page))
     if before is None:
@@ -195,6 +203,7 @@ def mark_changes(rows: list[dict[str, Any]], page: Path) -> tuple[bool, list[str
     for r in rows:
         was = (baseline or {}).get(r["key"])
         r["status"] = "new" if was is None else "unchanged" if was == r["digest"] else "changed"
+        r["what_changed"] = _what_changed(str(was), r["digest"]) if r["status"] == "changed" else None
     gone = sorted(set(baseline or {}) - set(current))
     state = {"narrate_review": STATE_VERSION, "baseline": baseline, "shown": current}
     return baseline is not None, gone, (json.dumps(state, sort_keys=True, indent=0) + "\n").encode("utf-8")

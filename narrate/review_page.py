@@ -35,6 +35,7 @@ td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:
 .num{{text-align:right;white-space:nowrap}} audio{{width:240px;display:block}} .said{{color:#555}}
 .note{{color:#555;font-size:90%}} .fallback{{color:#a40;font-size:90%}} .flags{{color:#b00;font-size:90%}}
 .status-new,.status-changed{{background:#fff4c2;font-weight:600}} .status-unchanged{{color:#777}}
+.what{{font-weight:400;font-size:85%}}
 svg.wave{{display:block;stroke:#36c;stroke-width:1}} #filters{{display:flex;gap:1em;flex-wrap:wrap;margin:1em 0}}
 </style></head><body>
 <h1>narrate review: {title}</h1>
@@ -128,7 +129,8 @@ def _row(r: dict[str, Any]) -> str:
              f'data-status="{r["status"]}" data-flagged="{"1" if r["flags"] else ""}" '
              f'data-search="{esc(search, quote=True)}"')
     flags = "".join(f"<div>{esc(f)}</div>" for f in r["flags"])
-    return (f"<tr {attrs}><td class=\"status-{r['status']}\">{r['status']}</td><td>{esc(r['library'])}</td>"
+    what = f'<div class="what">{esc(r["what_changed"])}</div>' if r.get("what_changed") else ""
+    return (f"<tr {attrs}><td class=\"status-{r['status']}\">{r['status']}{what}</td><td>{esc(r['library'])}</td>"
             f"<td>{esc(r['name'])}</td><td>{esc(r['language'])}</td>{_text_cell(r)}{_said(r)}"
             f"<td class=\"num\">{r['duration']:.2f}</td><td class=\"num\">{_num(r['level'])}</td>"
             f"<td class=\"num\">{_num(r['peak'])}</td><td class=\"flags\">{flags}</td>"

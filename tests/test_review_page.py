@@ -224,6 +224,8 @@ def test_review_page_in_headless_chromium(built, browser, tmp_path):
     assert choose(browser, "f-language", "es-US") == ["wide/es-US/hola"]
     assert choose(browser, "f-language", "en-US") == [r for r in ALL if r != "wide/es-US/hola"]
     assert choose(browser, "f-status", "changed") == ["shop/en-US/goodbye"]
+    assert browser.js("[...document.querySelectorAll('tbody tr')].filter(r => !r.hidden)[0].children[0].textContent") \
+        == "changedtext and audio"
     assert browser.js("document.getElementById('shown').textContent") == "1 of 7 shown"
     assert choose(browser, "f-status", "flagged") == ["loud/en-US/alarm", "shop/en-US/wait"]
     assert choose(browser, "f-language", "es-US") == []
@@ -333,15 +335,19 @@ def test_changes_are_marked_against_the_page_before_the_latest_build(tmp_path):
         rows = [{"key": k, "digest": d} for k, d in digests.items()]
         had, gone, state = mark_changes(rows, page)
         state_path(page).write_bytes(state)
-        return had, gone, {r["key"]: r["status"] for r in rows}
+        return had, gone, {r["key"]: r["status"] + (f" ({r['what_changed']})" if r["what_changed"] else "")
+                           for r in rows}
 
-    assert report({"a": "1", "b": "2"}) == (False, [], {"a": "new", "b": "new"})
-    assert report({"a": "1", "b": "2"}) == (False, [], {"a": "new", "b": "new"})  # no build between: same marks
-    assert report({"a": "1", "b": "3", "c": "4"}) == (True, [], {"a": "unchanged", "b": "changed", "c": "new"})
-    assert report({"a": "1", "b": "3", "c": "4"}) == (True, [], {"a": "unchanged", "b": "changed", "c": "new"})
-    assert report({"b": "3", "c": "4"}) == (True, ["a"], {"b": "unchanged", "c": "unchanged"})
+    assert report({"a": "t1:a1", "b": "t2:a2"}) == (False, [], {"a": "new", "b": "new"})
+    assert report({"a": "t1:a1", "b": "t2:a2"}) == (False, [], {"a": "new", "b": "new"})  # no build between
+    after = {"a": "t1:a1", "b": "t2:a3", "c": "t4:a4", "d": "t5:a5"}
+    marks = {"a": "unchanged", "b": "changed (audio)", "c": "new", "d": "new"}
+    assert report(after) == (True, [], marks)
+    assert report(after) == (True, [], marks)  # again with no build between: the same marks
+    assert report({"b": "t9:a3", "c": "t8:a8", "d": "t5:a5"}) == (
+        True, ["a"], {"b": "changed (text)", "c": "changed (text and audio)", "d": "unchanged"})
     state_path(page).write_text("{not json")  # a damaged state costs the marks, not the page
-    assert report({"b": "3"}) == (False, [], {"b": "new"})
+    assert report({"b": "t9:a3"}) == (False, [], {"b": "new"})
 
 
 def test_previews_no_longer_played_are_removed_and_nothing_else(tmp_path):
@@ -361,9 +367,9 @@ def test_page_escapes_every_text_in_rows_filters_and_search(tmp_path):
     evil = '"><script>alert(1)</script>'
     row = {"key": "k", "library": evil, "name": evil, "language": evil, "text": evil, "spoken": evil,
            "note": evil, "fallback_from": evil, "duration": 1.0, "src": 'a"b.wav', "level": None, "peak": None,
-           "flags": [evil], "wave": [(-0.5, 0.5)], "status": "new"}
+           "flags": [evil], "wave": [(-0.5, 0.5)], "status": "changed", "what_changed": evil}
     page = render_page(evil, [row], False, [evil], tmp_path / "s.json")
-    assert "<script>alert" not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 25
+    assert "<script>alert" not in page and page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 26
     assert 'src="a%22b.wav"' in page
 
 
