@@ -77,6 +77,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     report.outputs_unchanged += sum(len(j.outputs) for j in pb.plan.jobs if j.id not in stale_ids)
     if pb.missing and not options.offline:
         check_voices(manifest, pb.providers)
+        pb.check_keys()  # once, before any request: not one "no API key" per segment
     guard = SpendGuard()  # the first failed write (cache or output) stops all spending
     # Render while synthesizing if no other build is publishing here; else synthesize first (sharing
     # segments through leases), then wait for the folder and render.

@@ -60,6 +60,15 @@ class StarterError(UsageError):
     """`narrate init` found files it would overwrite."""
 
 
+class MissingKeyError(UsageError):
+    """Providers a command needs have no credentials. Raised once, before any request, naming for
+    each provider the environment variable (or file) to set; never a value."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
 class ProviderError(NarrateError):
     """A provider request failed. `retryable` drives the retry policy."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from .cache import SegmentCache
 from .cache.lock import LockFile, RecordedOutput
 from .cache.state import BuildState
-from .errors import ManifestError, Problem, UsageError
+from .errors import ManifestError, MissingKeyError, Problem, UsageError
 from .manifest import Manifest
 from .plan import LockDiff, Plan, PromptJob, Segment, diff_lock, plan_manifest
 from .plan.books import BookJob
@@ -70,6 +70,25 @@ def check_voices(manifest: Manifest, providers: Mapping[str, Provider]) -> None:
         raise ManifestError(problems)
 
 
+def check_keys(providers: Mapping[str, Provider], names: Iterable[str] | None = None,
+               waiting: Mapping[str, int] | None = None) -> None:
+    """Every provider in `names` (default: all) can find its credentials, checked before any request.
+
+    Raises MissingKeyError once, one line per provider without them, each naming the variable to
+    set (issue 15 item 5: not one identical error per segment). `waiting`: segments to synthesize
+    per provider name, added to the message. Providers without `credential_problem` need no key."""
+    problems = []
+    for name in sorted(set(providers if names is None else names)):
+        check = getattr(providers[name], "credential_problem", None)
+        problem = check() if check is not None else None
+        if problem:
+            count = (waiting or {}).get(name)
+            problems.append(problem + (f" ({count} segment{'s' if count != 1 else ''} to synthesize; nothing "
+                                       "was sent)" if count else ""))
+    if problems:
+        raise MissingKeyError(problems)
+
+
 def is_current(job: PromptJob, lock: LockFile, stats: BuildState, root: Path) -> bool:
     entry = lock.prompts.get(job.id)
     if not entry or entry.get("recipe") != job.recipe or entry.get("text") != job.record:
@@ -118,6 +137,14 @@ class PlannedBuild:
         kinds = {name: cfg.kind for name, cfg in self.configs.items()}
         return estimate_spend(self.missing, kinds, self.manifest.prices,
                               budget_for(max_chars, self.manifest.max_chars))
+
+    def check_keys(self) -> None:
+        """The providers of the missing segments have their keys (prepare.check_keys); a build
+        whose segments are all cached needs none."""
+        waiting: dict[str, int] = {}
+        for seg in self.missing:
+            waiting[seg.provider] = waiting.get(seg.provider, 0) + 1
+        check_keys(self.providers, waiting, waiting)
 
     def users_of(self, key: str) -> list[str]:
         """Ids of the prompts that speak this segment (built on first use: error paths only)."""
@@ -206,6 +233,7 @@ def book_text_lines(manifest_path: Path, book_name: str | None, file: Path, sour
     from .providers.registry import create_provider
     from .text.chapter import PAUSE_AFTER_PARAGRAPH_MS, chapter_units
     from .text.frontend import normalization_applies
+    from .text.lexicon_compile import alphabets_for, out_of_band
     from .text.markdown import markdown_to_speakable
     from .text.markup import target_of
 
@@ -218,8 +246,10 @@ def book_text_lines(manifest_path: Path, book_name: str | None, file: Path, sour
         raise UsageError(f"{manifest_path}: no book {book_name!r} (books: {', '.join(books) or 'none'})")
     provider = create_provider(manifest.provider_config(book.settings.provider))
     doc = markdown_to_speakable(source, markdown_options(book), path=str(file))
-    units = chapter_units(doc, provider.limits.max_chars, book.language, load_lexicon(manifest),
-                          spoken=normalization_applies(provider), target=target_of(provider))
+    lexicon = load_lexicon(manifest)
+    band = alphabets_for(provider) if lexicon is not None and out_of_band(provider) else ()  # as plan_books
+    units = chapter_units(doc, provider.limits.max_chars, book.language, lexicon,
+                          spoken=normalization_applies(provider), target=target_of(provider), keep=band)
     lines = [f"Title: {doc.title or file.stem}", ""]
     for unit in units:
         lines.append(unit.text)

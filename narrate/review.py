@@ -29,6 +29,7 @@ from .manifest import Manifest
 
 if TYPE_CHECKING:
     from .audio.pcm import Pcm
+    from .audio.profiles import Profile
     from .manifest.resolved import Settings
 
 BROWSER_FORMATS = ("wav16", "wav", "mp3")  # formats a browser plays as they are, best first
@@ -74,18 +75,25 @@ def _preview(pcm: Pcm, page_folder: Path) -> Path:
     return target
 
 
-def _measure(row: dict[str, Any], pcm: Pcm | None, settings: Settings | None) -> None:
-    """Add level, peak, pause, waveform and flags to `row` (in place)."""
-    from .audio.inspect import envelope, inspect
+def _measure(row: dict[str, Any], pcm: Pcm | None, settings: Settings | None, profile: Profile | None = None) -> None:
+    """Add level, peak, pause, waveform and flags to `row` (in place). A prompt's level is checked
+    against its `level.target_dbov`; a book file's against its profile (narrate.audio.profiles)
+    when that profile measures dB RMS (ACX): the whole file's RMS within `loudness_range`. A
+    LUFS profile's loudness needs BS.1770, which `narrate check` measures; the page does not."""
+    from .audio.inspect import envelope, file_rms_db, inspect
 
     threshold = settings.silence.threshold_dbov if settings else -50.0
-    target = settings.level.target_dbov if settings and settings.level.enabled else None
+    target = settings.level.target_dbov if settings and settings.level.enabled and profile is None else None
     seen = inspect(pcm, threshold) if pcm is not None else None
     flags: list[str] = []
     if seen is None or seen.level_dbov is None:
         flags.append("no sound (silent or unreadable)")
     elif target is not None and abs(seen.level_dbov - target) > LEVEL_TOLERANCE_DB:
         flags.append(f"level {seen.level_dbov:g} dBov, target {target:g} \u00b1{LEVEL_TOLERANCE_DB:g}")
+    elif pcm is not None and profile is not None and profile.measure == "rms":
+        rms, (low, high) = file_rms_db(pcm), profile.loudness_range
+        if rms is not None and not low <= rms <= high:
+            flags.append(f"file RMS {rms:g} dB, {profile.name} profile {low:g} to {high:g}")
     if seen is not None and seen.peak_dbfs is not None and seen.peak_dbfs > PEAK_LIMIT_DBFS:
         flags.append(f"peak {seen.peak_dbfs:g} dBFS, near clipping (above {PEAK_LIMIT_DBFS:g})")
     if seen is not None and seen.pause_s > PAUSE_LIMIT_S:
@@ -160,7 +168,8 @@ def review_rows(manifest: Manifest, lock: LockFile, page: Path) -> list[dict[str
                    "fallback_from": None, "duration": rec["duration"],
                    "src": os.path.relpath(root / rec["file"], page.parent), "files": ["mp3"],
                    "digest": _digest(title, None, rec["sha256"])}
-            _measure(row, _decode(root / rec["file"], "mp3"), book.settings if book else None)
+            _measure(row, _decode(root / rec["file"], "mp3"), book.settings if book else None,
+                     getattr(book, "profile", None))
             rows.append(row)
     return rows
 

@@ -44,6 +44,8 @@ def _isolated_env(monkeypatch, tmp_path):
     for var in list(os.environ):
         if var == "NARRATE_CACHE" or var.endswith("_API_KEY") or var.startswith("AZURE_SPEECH"):
             monkeypatch.delenv(var, raising=False)
+    # botocore's credential chain (Polly) must never ask an instance metadata service (network off 127.0.0.1).
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     from narrate.providers import secrets  # keys registered for masking by one test must not mask the next's text
     secrets.clear()
 

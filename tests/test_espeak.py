@@ -111,8 +111,10 @@ def test_voices_resolve_by_identifier_name_and_tag(voice, expected):
 
 
 def test_unknown_voices_and_variants_are_rejected_with_hints(engine):
-    for ok in ("en-US", "en-us", "es-US", "es-419", "en-us+f3"):
-        assert engine.check_voice(ok, "en-US") is None, ok
+    for ok, lang in (("en-US", "en-US"), ("en-us", "en-US"), ("es-US", "es-US"), ("es-419", "es-MX"), ("en-us+f3", "en-US")):
+        assert engine.check_voice(ok, lang) is None, ok
+    # A voice of another language is refused since issue 13 (tests/test_voice_language.py).
+    assert engine.check_voice("es-419", "en-US") == "eSpeak NG voice roa/es-419 speaks es-419, not en-US"
     reason = engine.check_voice("xx-klingon", "en-US")
     assert reason and "no voice" in reason and "did you mean piqd (Klingon)" in reason and "\n" not in reason
     assert "en-US" in (engine.check_voice("en-uss", "en-US") or "")  # a misspelt region is not silently "en"

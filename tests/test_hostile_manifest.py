@@ -243,7 +243,8 @@ def test_lexicon_of_the_wrong_shape(tmp_path):
 
 
 def test_lexicon_rule_of_the_wrong_type(tmp_path):
-    refused(tmp_path, LIB + "lexicon: lex.yaml\n", "lex.yaml:2:", "SQL: expected text or {say, case_sensitive}, got a list",
+    refused(tmp_path, LIB + "lexicon: lex.yaml\n", "lex.yaml:2:",
+            "SQL: expected text or {say, ipa, x-sampa, case_sensitive}, got a list",
             files={"lex.yaml": "PPO: P P O\nSQL: [se, quel]\nlanguages:\n  es-US: {Northwind: Nort uind}\n"})
 
 

@@ -45,7 +45,7 @@ def test_omittable_is_the_plain_type_at_runtime():
     ("    speed: null", 7, "libraries.main.speed: expected a number, got nothing (null)"),
     ("    voice: null", 7, "libraries.main.voice: expected text, got nothing (null)"),
     ("    level: null", 7, "libraries.main.level: expected a mapping or false, got nothing (null)"),
-    ("    layout: null", 7, "libraries.main.layout: expected text, got nothing (null)"),
+    ("    layout: null", 7, "libraries.main.layout: expected a layout name or {pattern: ...}, got nothing (null)"),
     ("    speed: 9", 7, "libraries.main.speed: 9 is out of range 0.25 to 4"),
     ("    layout: asterix", 7, "libraries.main.layout: 'asterix' is not one of asterisk, freeswitch, flat"),
 ])

@@ -113,4 +113,4 @@ def test_voice_checks_and_limits():
     assert provider.check_voice(VOICE, "fr-FR") is None
     assert "voice IDs" in provider.check_voice("Rachel", "en-US")
     assert provider.limits.default_concurrency == 5 and provider.limits.max_chars == 10000
-    assert provider.voices() == []
+    # voices() now reads GET /v1/voices (tests/test_voices_cli.py): never called here without a transport.

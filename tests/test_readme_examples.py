@@ -62,9 +62,10 @@ def test_readme_yaml_example_validates(line, body, tmp_path):
     for book in (manifest.get("books") or {}).values():  # an example's own article folder: one article
         sources = book.get("sources")
         if isinstance(sources, str) and not list(folder.glob(sources)):
-            article = folder / sources.replace("*", "01-first")
-            article.parent.mkdir(parents=True, exist_ok=True)
-            article.write_text("---\ntitle: First\ndate: 2024-05-01\n---\n\nA first article.\n")
+            for name in ["01-first", *(Path(c).stem for c in book.get("chapters") or {})]:  # and those it configures
+                article = folder / sources.replace("*", name)
+                article.parent.mkdir(parents=True, exist_ok=True)
+                article.write_text("---\ntitle: First\ndate: 2024-05-01\n---\n\nA first article.\n")
     lexicon = body if _kind(body) == "lexicon" else LEXICON
     if isinstance(manifest.get("lexicon"), str):
         (folder / manifest["lexicon"]).write_text(lexicon, encoding="utf-8")

@@ -326,6 +326,20 @@ def test_flags_name_level_peak_and_silence():
     assert row["flags"] == ["no sound (silent or unreadable)"] and row["wave"] == []
 
 
+def test_book_files_are_flagged_against_their_profile():
+    from narrate.audio.profiles import AUDIOBOOK, PODCAST
+    from narrate.manifest.resolved import Settings
+    from narrate.review import _measure
+
+    row: dict = {}
+    _measure(row, _pcm(_tone(1, 0.5)), Settings(), AUDIOBOOK)  # RMS -9.0 dB: far above ACX's -23..-18
+    assert row["flags"] == ["file RMS -9 dB, audiobook profile -23 to -18"] and row["target"] is None
+    _measure(row, _pcm(_tone(1, 0.1)), Settings(), AUDIOBOOK)  # RMS -23.0 dB: at the edge, accepted
+    assert row["flags"] == []
+    _measure(row, _pcm(_tone(1, 0.5)), Settings(), PODCAST)  # LUFS: left to `narrate check`
+    assert row["flags"] == []
+
+
 def test_changes_are_marked_against_the_page_before_the_latest_build(tmp_path):
     from narrate.review import mark_changes, state_path
 

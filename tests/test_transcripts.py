@@ -18,7 +18,7 @@ from narrate.audio.resample import resample
 from narrate.cache import SegmentCache
 from narrate.manifest import load_manifest
 from narrate.package.transcripts import Cue, chapter_cues, json_chapters, srt, webvtt
-from narrate.plan.books import CHAPTER_LEAD_MS, ChapterPlan, plan_books
+from narrate.plan.books import ChapterPlan, plan_books
 from narrate.prepare import load_lexicon, make_providers
 from narrate.text import Lexicon
 from narrate.text.markdown import markdown_to_speakable
@@ -117,7 +117,7 @@ def _expected_starts_ms(root: Path, job) -> list[list[float]]:
     out = []
     try:
         for chapter in job.chapters:
-            at = CHAPTER_LEAD_MS / 1000
+            at = round(job.book.profile.head_s * 22050) / 22050  # the profile's head room tone
             starts = []
             for key, pause in chapter.units:
                 entry = cache.get(key)
@@ -168,7 +168,8 @@ def test_cues_start_within_50ms_of_each_sentence_in_the_assembled_audio(book):
     job = _plan(book)
     expected = _expected_starts_ms(book, job)
     vtt1 = (out / "01-first-steps.vtt").read_text()
-    assert vtt1.startswith("WEBVTT\n\n1\n00:00:00.400 --> ")
+    head_ms = job.book.profile.head_s * 1000
+    assert vtt1.startswith(f"WEBVTT\n\n1\n00:00:00.{round(head_ms):03d} --> ")
     # Written text, one cue per sentence: "SQL" as written, never the lexicon's "sequel".
     texts = [block.split("\n")[2] for block in vtt1.split("\n\n")[1:] if block.strip()]
     assert texts == ["First Steps", "This is the first chapter.", "It uses SQL &amp; more.", "A Section",
@@ -182,12 +183,13 @@ def test_cues_start_within_50ms_of_each_sentence_in_the_assembled_audio(book):
         onsets = _speech_onsets_ms(out / f"{name}.mp3")  # the encoded audio itself
         for cue in starts_vtt:  # speech starts within 50 ms after the cue, never before it
             assert any(0 <= o - cue <= 50 for o in onsets), (name, cue, onsets)
-    # Whole book: chapter 2's cues shifted by chapter 1's length, as in the book MP3.
+    # Whole book: chapter 2's cues shifted by chapter 1's length, as in the book MP3 (where only the
+    # first chapter opens with the head room tone).
     lock = json.loads((book / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["guide"]
     second = lock["chapters"][1][1]
     book_starts = _cue_starts((out / "guide.vtt").read_text(), r"\.")
     assert len(book_starts) == 9
-    assert [abs(b - (second + e)) <= 50 for b, e in zip(book_starts[6:], expected[1], strict=True)] == [True] * 3
+    assert [abs(b - (second + e - head_ms)) <= 50 for b, e in zip(book_starts[6:], expected[1], strict=True)] == [True] * 3
     onsets = _speech_onsets_ms(out / "guide.mp3")
     assert [any(0 <= o - cue <= 50 for o in onsets) for cue in book_starts] == [True] * 9, (str(book_starts), str(onsets))
     chapters = json.loads((out / "guide.chapters.json").read_text())
@@ -234,7 +236,7 @@ def test_transcripts_added_to_a_built_book_need_no_reencode(book):
     assert sorted(done["written"]) == ["out/guide/01-first-steps.srt", "out/guide/02-second-thoughts.srt",
                                        "out/guide/guide.srt"]
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp3")} == mp3s
-    assert (out / "guide.srt").read_text().startswith("1\n00:00:00,400 --> ")
+    assert (out / "guide.srt").read_text().startswith("1\n00:00:00,750 --> ")
     (book / "book.yaml").write_text(BOOK.replace("    transcripts: {}\n", ""))
     removed = json.loads(narrate("build", "--json", "book.yaml", cwd=book).stdout)
     assert sorted(removed["removed"]) == ["out/guide/01-first-steps.srt", "out/guide/02-second-thoughts.srt",

@@ -11,14 +11,14 @@ import subprocess
 import numpy as np
 
 from ..errors import AudioError
-from . import g711
+from . import codecs, g711
 from .ffmpeg import run_ffmpeg, stderr_tail
 from .formats import AudioFormat
 from .pcm import Pcm
 from .resample import to_int16
 from .riff import WAVE_FORMAT_ALAW, WAVE_FORMAT_IEEE_FLOAT, WAVE_FORMAT_MULAW, WAVE_FORMAT_PCM, is_riff, parse_wav
 
-RAW_ENCODINGS = ("pcm_s16le", "mulaw", "alaw")
+RAW_ENCODINGS = ("pcm_s16le", "mulaw", "alaw", "g722", "gsm")
 FFMPEG_TIMEOUT_S = 120
 
 
@@ -48,6 +48,10 @@ def decode_raw(data: bytes, encoding: str, rate: int) -> Pcm:
         samples = g711.ulaw_decode(data)
     elif encoding == "alaw":
         samples = g711.alaw_decode(data)
+    elif encoding == "g722":  # 16 kHz whatever `rate` says: G.722's audio rate is fixed
+        return Pcm(codecs.g722_decode(data), codecs.G722_RATE)
+    elif encoding == "gsm":
+        return Pcm(codecs.gsm_decode(data), codecs.GSM_RATE)
     else:
         raise AudioError(f"unsupported raw encoding {encoding!r} (expected one of {', '.join(RAW_ENCODINGS)})")
     return Pcm(samples, rate)

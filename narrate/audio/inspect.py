@@ -61,6 +61,16 @@ def inspect(pcm: Pcm, threshold_dbov: float = -50.0) -> Inspection:
     return Inspection(_finite(active_level_dbov(speech)), _finite(peak_dbfs(pcm)), pause, at)
 
 
+def file_rms_db(pcm: Pcm) -> float | None:
+    """The whole file's RMS in dB re full scale 1.0 (a full-scale sine is -3.01 dB), as ACX's
+    checker measures "dB RMS" (narrate.audio.profiles); None for silence or no audio."""
+    if len(pcm.samples) == 0:
+        return None
+    x = pcm.samples.astype(np.float64)
+    rms = math.sqrt(float(np.dot(x, x)) / len(x))
+    return round(20.0 * math.log10(rms / FULL_SCALE), 1) if rms else None
+
+
 def envelope(pcm: Pcm, columns: int = 120) -> list[tuple[float, float]]:
     """(min, max) of the samples in each of `columns` equal slices, as fractions of full scale
     (-1.0 .. 1.0); fewer columns when there are fewer samples; [] for no audio."""

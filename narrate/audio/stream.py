@@ -157,7 +157,9 @@ def encode_with_ffmpeg(wav_path: str | os.PathLike[str], out_path: str | os.Path
         next_input += 1
     if cover is not None:
         cmd += ["-i", os.fspath(cover)]
-        maps += ["-map", f"{next_input}:v", "-c:v", "copy", "-disposition:v:0", "attached_pic"]
+        # ID3 APIC picture type from the stream's comment: "Cover (front)" is type 3 (ffmpeg's default is 0, "Other").
+        maps += ["-map", f"{next_input}:v", "-c:v", "copy", "-disposition:v:0", "attached_pic",
+                 "-metadata:s:v:0", "comment=Cover (front)"]
     fh, tmp = _temp_beside(out)
     fh.close()
     try:

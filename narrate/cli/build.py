@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from ..counts import counted
-from ..errors import ManifestError
+from ..errors import ManifestError, MissingKeyError, Problem
 from .app import Context, cache_folder, cache_for, cache_opt, error, main, manifests_arg, pass_ctx, progress_for, run
 
 
@@ -27,10 +27,11 @@ from .app import Context, cache_folder, cache_for, cache_opt, error, main, manif
               help="Shared remote cache (also cache.remote in the manifest, or $NARRATE_REMOTE_CACHE).")
 @click.option("--report", "junit", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write a JUnit XML report for CI systems.")
+@click.option("--check-audio", is_flag=True, help="Then measure the books' files against their profiles (`narrate check`).")
 @pass_ctx
 def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, jobs: int | None,
           as_json: bool, check: bool, offline: bool, max_chars: int | None, remote: str | None,
-          junit: Path | None) -> None:
+          junit: Path | None, check_audio: bool) -> None:
     """Build every library and book in MANIFESTS."""
     from ..outcome import BuildOptions, noop_report
 
@@ -70,6 +71,11 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
                 _print_report(r, check)
         if failed:
             return 1
+        if check_audio and not check:
+            from .check import check_audio as measure_books
+
+            if sum(measure_books(path) for path in manifests):
+                return 1
         return 1 if check and changes else 0
 
     run(ctx, go)
@@ -117,7 +123,7 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
          max_chars: int | None) -> None:
     """Show what a build would add, change, remove and synthesize, and what it would cost."""
     from ..manifest import load_manifest
-    from ..prepare import plan_report, prepare_build
+    from ..prepare import check_voices, plan_report, prepare_build
 
     def go() -> int:
         results, over_budget = [], False
@@ -125,6 +131,8 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
             manifest = load_manifest(path)
             with cache_for(path, cache_dir, manifest.remote_cache) as cache:
                 pb = prepare_build(manifest, cache)
+            check_voices(manifest, pb.providers)  # a voice of another language is refused here too
+            pb.check_keys()
             result, diff, over = plan_report(pb, max_chars, name=str(path))
             over_budget |= over
             results.append(result)
@@ -202,7 +210,7 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
     """Check manifests (keys, texts, names, voices) without building."""
     from ..manifest import load_manifest
     from ..plan.books import check_chapters
-    from ..prepare import check_voices, make_providers, translation_report
+    from ..prepare import check_keys, check_voices, make_providers, translation_report
 
     if only_manifests:
         manifests = tuple(path for path in manifests if _looks_like_manifest(path))
@@ -219,6 +227,11 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
                     raise ManifestError(chapter_problems)
             except ManifestError as exc:
                 problems.extend(exc.problems)
+                continue
+            try:
+                check_keys(providers)
+            except MissingKeyError as exc:
+                problems.extend(Problem(str(path), None, "", p) for p in exc.problems)
                 continue
             _print_translations(translation_report(manifest))
             for w in manifest.warnings:

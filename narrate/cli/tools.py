@@ -11,26 +11,97 @@ import click
 from ..errors import UsageError, shown
 from .app import Context, main, pass_ctx, run
 
+MAX_SAMPLE_CHARS = 300  # a sample is a sentence or two: every listed voice speaks it (and may bill it)
+
+
+def language_matches(languages: tuple[str, ...], prefix: str) -> bool:
+    """Whether a voice speaking `languages` matches the tag prefix: `es` matches es, es-US and es-419;
+    `es-US` matches es-US (case and `_`/`-` ignored), never `esperanto` (whole subtags only)."""
+    want = prefix.strip().lower().replace("_", "-")
+    return any((tag := lang.lower().replace("_", "-")) == want or tag.startswith(want + "-") for lang in languages)
+
+
+def filter_voices(voices: list[Any], language: str | None) -> tuple[list[Any], str | None]:
+    """(voices matching `language`, the tag actually matched). A tag with a region that no voice has
+    falls back to its primary language (`es-US` -> the es voices), and says so."""
+    if not language:
+        return voices, None
+    tag = language
+    while True:
+        found = [v for v in voices if language_matches(v.languages, tag)]
+        if found or "-" not in tag.replace("_", "-"):
+            return found, tag
+        tag = tag.replace("_", "-").rsplit("-", 1)[0]
+
+
+def _sample_name(voice: str) -> str:
+    """A file name for a voice's sample: characters other than letters, digits, . _ - become _."""
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in voice).strip("._") or "voice"
+
 
 @main.command()
-@click.option("--provider", default="espeak", show_default=True, help="Provider kind.")
-@click.option("--language", default=None, help="Only voices for this language prefix (e.g. es).")
+@click.option("--provider", default="espeak", show_default=True,
+              help="Provider kind, or a provider name of --manifest.")
+@click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Take the provider's settings (base_url, key variable, options) from this manifest.")
+@click.option("--language", default=None, help="Only voices for this language tag or prefix (es: es-US, es-419...).")
+@click.option("--sample", "sample_text", default=None, help="Synthesize this text with every listed voice.")
+@click.option("--out", "sample_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("voice-samples"),
+              show_default=True, help="Folder for the --sample WAV files (one per voice).")
 @pass_ctx
-def voices(ctx: Context, provider: str, language: str | None) -> None:
-    """List a provider's voices and languages."""
+def voices(ctx: Context, provider: str, manifest_path: Path | None, language: str | None, sample_text: str | None,
+           sample_dir: Path) -> None:
+    """List a provider's voices (from its voice-list endpoint for REST providers), with language,
+    gender and styles where the provider gives them; --sample writes one short WAV per voice."""
     from ..providers.base import ProviderConfig
     from ..providers.registry import create_provider
 
     def go() -> int:
-        prov = create_provider(ProviderConfig(name=provider, kind=provider))
-        prefix = language.lower() if language else None
-        for v in sorted(prov.voices(), key=lambda v: v.name):
-            if prefix and not any(lang.lower().startswith(prefix) for lang in v.languages):
-                continue
-            click.echo(f"{v.name:24} {','.join(v.languages):20} {v.gender or '':8} {v.description}")
+        if sample_text is not None and not 0 < len(sample_text.strip()) <= MAX_SAMPLE_CHARS:
+            raise UsageError(f"--sample takes 1 to {MAX_SAMPLE_CHARS} characters of text")
+        if manifest_path is not None:
+            from ..manifest import load_manifest
+
+            config = load_manifest(manifest_path).provider_config(provider)
+        else:
+            config = ProviderConfig(name=provider, kind=provider)
+        prov = create_provider(config)
+        try:
+            listed, matched = filter_voices(sorted(prov.voices(), key=lambda v: v.name), language)
+            if language and matched != language:
+                click.echo(f"no {provider} voice for {language}; voices for {matched}:", err=True)
+            if not listed:
+                click.echo(f"no {provider} voices" + (f" for {language}" if language else ""), err=True)
+                return 1
+            width = max(24, *(len(v.name) + 1 for v in listed))
+            click.echo(f"{'VOICE':{width}} {'LANGUAGES':20} {'GENDER':8} STYLES / DESCRIPTION")
+            for v in listed:
+                extra = "; ".join(x for x in (", ".join(v.styles), v.description) if x)
+                click.echo(f"{v.name:{width}} {','.join(v.languages):20} {v.gender or '-':8} {extra}".rstrip())
+            if sample_text is not None:
+                _write_samples(prov, listed, matched, sample_text.strip(), sample_dir)
+        finally:
+            prov.close()
         return 0
 
     run(ctx, go)
+
+
+def _write_samples(prov: Any, listed: list[Any], language: str | None, text: str, folder: Path) -> None:
+    """One WAV per voice in `folder` (16-bit PCM at the voice's own rate), written atomically."""
+    from ..audio.decode import decode
+    from ..audio.encode import wav_bytes
+    from ..fsutil import write_atomic
+    from ..providers.base import SynthesisRequest
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for v in listed:
+        lang = next((x for x in v.languages if language and language_matches((x,), language)),
+                    v.languages[0] if v.languages else (language or "en"))
+        result = prov.synthesize(SynthesisRequest(text=text, voice=v.name, language=lang))
+        path = folder / f"{_sample_name(v.name)}.wav"
+        write_atomic(path, wav_bytes(decode(result.audio, result.format)))
+        click.echo(f"wrote {path}", err=True)
 
 
 @main.group(name="import")

@@ -22,7 +22,8 @@ from ..errors import shown as show
 from ..providers.base import ProviderConfig
 from ..text.markup import check as markup_problem
 from . import model as m
-from .layouts import FORMAT_RATES
+from .book_audio import resolve_book_audio
+from .layouts import FORMAT_RATES, language_folder, pattern_problem, pattern_problems
 from .loader import Key, LineTable
 from .names import check_name, nfc
 from .problems import from_validation, hint_for, key_path, kind
@@ -30,13 +31,16 @@ from .publishing import resolve_publishing
 from .resolved import Book, Language, Level, Library, Manifest, PromptText, Settings, Silence
 
 LAYOUT_FORMATS = {
-    # Asterisk's format_wav rejects G.711-in-WAV: only headerless G.711 or 16-bit PCM.
-    "asterisk": ("ulaw", "alaw", "wav", "wav16", "sln16"),
-    # FreeSWITCH plays 16-bit PCM WAV from <rate>/ folders.
-    "freeswitch": ("wav", "wav16"),
+    # Asterisk's format_wav rejects G.711-in-WAV and any WAV but 8 kHz (.wav) or 16 kHz (.wav16);
+    # it reads headerless G.711, G.722, GSM and slin at 16/32/48 kHz, and .opus (format_ogg_opus).
+    # Not .ogg: format_ogg_vorbis claims that extension.
+    "asterisk": ("ulaw", "alaw", "wav", "wav16", "sln16", "sln32", "sln48", "g722", "gsm", "opus"),
+    # FreeSWITCH (mod_sndfile) plays 16-bit PCM WAV from its 8000/16000/32000/48000 folders.
+    "freeswitch": ("wav", "wav16", "wav32", "wav48"),
     "flat": tuple(FORMAT_RATES),
+    "pattern": tuple(FORMAT_RATES),
 }
-DEFAULT_PLATFORM = {"asterisk": "asterisk", "freeswitch": "freeswitch", "flat": "generic"}
+DEFAULT_PLATFORM = {"asterisk": "asterisk", "freeswitch": "freeswitch", "flat": "generic", "pattern": "generic"}
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 PROMPT_SETTINGS_KEYS = tuple(m.PromptSettings.model_fields)
 SETTINGS_KEYS = tuple(m.Settings.model_fields)
@@ -248,6 +252,12 @@ def _check_terms(c: Checker, terms: dict[str, Any], key: Key) -> None:
             c.add((*key, term), "empty term")
         if "<" in str(getattr(entry, "say", entry)):
             c.add((*key, term), "markup is not allowed in a lexicon replacement; put it in the prompt text")
+        if isinstance(entry, m.LexiconSay):
+            if entry.say is None and not (entry.ipa or "").strip() and not (entry.x_sampa or "").strip():
+                c.add((*key, term), "a rule needs say, ipa or x-sampa")
+            for name, value in (("ipa", entry.ipa), ("x-sampa", entry.x_sampa)):
+                if value is not None and (not value.strip() or "<" in value or ">" in value):
+                    c.add((*key, term, name), "a phonetic form is a non-empty string without < or >")
 
 
 def _check_patterns(c: Checker, rules: list[m.LexiconPattern] | None, key: Key) -> None:
@@ -267,18 +277,35 @@ def _library(c: Checker, name: str, spec: m.Library, root: Path, defaults: Setti
     why = "library names may not contain '/'" if "/" in name else check_name(name)
     if why:
         c.add(key, why)
-    layout = spec.layout or "asterisk"
+    layout, pattern = _layout(c, spec.layout, (*key, "layout"))
     formats = _library_formats(c, spec.formats, layout, (*key, "formats"))
     settings = _overlay(c, defaults, spec, key, providers)
-    languages, lang_settings = _languages(c, spec.languages, (*key, "languages"), settings, providers)
+    languages, lang_settings = _languages(c, spec.languages, (*key, "languages"), settings, providers, layout)
     policy = spec.missing_translation or "warn"
     prompts, missing = _prompts(c, spec.prompts, (*key, "prompts"), languages, lang_settings, policy, providers)
     if len(c.found) > before:
         return None
-    return Library(name=name, output=root / spec.output, layout=layout, formats=tuple(formats),
-                   languages=languages, prompts=prompts, missing={k: v for k, v in missing.items() if v},
-                   missing_translation=policy, version=spec.version or "1.0", license=None,
-                   platform=spec.platform or DEFAULT_PLATFORM[layout])
+    lib = Library(name=name, output=root / spec.output, layout=layout, formats=tuple(formats),
+                  languages=languages, prompts=prompts, missing={k: v for k, v in missing.items() if v},
+                  missing_translation=policy, version=spec.version or "1.0", license=None,
+                  platform=spec.platform or DEFAULT_PLATFORM[layout], pattern=pattern)
+    if pattern is not None:
+        _check_paths(c, lib, (*key, "prompts"))
+    return None if len(c.found) > before else lib
+
+
+def _layout(c: Checker, spec: str | m.LayoutPattern | None, key: Key) -> tuple[str, str | None]:
+    if not isinstance(spec, m.LayoutPattern):
+        return spec or "asterisk", None
+    why = pattern_problem(spec.pattern)
+    if why:
+        c.add((*key, "pattern"), why)
+    return "pattern", spec.pattern
+
+
+def _check_paths(c: Checker, lib: Library, key: Key) -> None:
+    for prompt, message in pattern_problems(lib):
+        c.add((*key, prompt.name), message, line=prompt.line)
 
 
 def _library_formats(c: Checker, given: list[str], layout: str, key: Key) -> list[str]:
@@ -296,7 +323,7 @@ def _library_formats(c: Checker, given: list[str], layout: str, key: Key) -> lis
 
 
 def _languages(c: Checker, specs: dict[str, Any], key: Key, base: Settings,
-               providers: set[str]) -> tuple[dict[str, Language], dict[str, Settings]]:
+               providers: set[str], layout: str) -> tuple[dict[str, Language], dict[str, Settings]]:
     languages: dict[str, Language] = {}
     settings: dict[str, Settings] = {}
     folders: dict[str, str] = {}  # NFC, case-folded folder -> language
@@ -309,16 +336,24 @@ def _languages(c: Checker, specs: dict[str, Any], key: Key, base: Settings,
             entry = m.LanguageSpec.model_construct()
         elif isinstance(entry, str):  # `en-US: en-us` is shorthand for {voice: en-us}
             entry = m.LanguageSpec.model_construct(voice=entry)
-        path = nfc(entry.path) if entry.path is not None else code
+        settings[code] = _overlay(c, base, entry, lkey, providers)
+        voice = settings[code].voice or code.lower()  # the voice a prompt gets unless it names one
+        path = nfc(entry.path) if entry.path is not None else language_folder(layout, code, voice)
         why = check_name(path)
         folded = path.casefold()
-        if why:
+        if why and entry.path is None:
+            c.add((*lkey, "voice"), f"the {layout} folder {show(repr(path))} made from this voice: {why}")
+        elif why:
             c.add((*lkey, "path"), why)
         elif folded in folders:
-            c.add((*lkey, "path"), f"same folder as language {folders[folded]}")
+            c.add((*lkey, "path"), f"same folder as language {folders[folded]} ({show(repr(path))})")
+        else:  # en/ivr inside en: en's ivr/menu and en/ivr's menu would be one file
+            outer = next((other for f, other in folders.items()
+                          if folded.startswith(f + "/") or f.startswith(folded + "/")), None)
+            if outer is not None:
+                c.add((*lkey, "path"), f"folder {show(repr(path))} is inside or around language {outer}'s folder")
         folders.setdefault(folded, code)
-        languages[code] = Language(code, path)
-        settings[code] = _overlay(c, base, entry, lkey, providers)
+        languages[code] = Language(code, path, voice)
     return languages, settings
 
 
@@ -402,12 +437,13 @@ def _book(c: Checker, name: str, spec: m.Book, root: Path, defaults: Settings, p
         settings = replace(settings, voice=language.lower())
     transcripts, feed = resolve_publishing(c, spec, key, title=spec.title or name, author=spec.author,
                                            language=language, formats=tuple(formats), root=root)
+    audio = resolve_book_audio(c, spec, key)
     if len(c.found) > before:
         return None
     return Book(name=name, title=spec.title or name, author=spec.author, chapters=[], output=root / spec.output,
                 language=language, settings=settings, formats=tuple(formats), code=spec.code or "skip",
                 tables=spec.tables or "skip", footnotes=spec.footnotes or "end", markdown=_markdown(c, spec, key),
-                transcripts=transcripts, feed=feed)
+                transcripts=transcripts, feed=feed, **audio)
 
 
 def _markdown(c: Checker, spec: m.Book, key: Key) -> dict[str, str]:

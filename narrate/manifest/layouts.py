@@ -1,21 +1,97 @@
 """Where each prompt's file goes, per telephony platform layout. Pure: names in, relative paths out.
 
-Part of the manifest package because validation needs it (an output path over 4,096 bytes is
-refused before anything is paid) as much as planning does; the packagers only write to these paths.
+Part of the manifest package because validation needs it (an output path over 4,096 bytes, two
+prompts on one file, or a pattern that leaves the output folder are refused before anything is
+paid) as much as planning does; the packagers only write to these paths. Paths never enter a
+segment key, so changing a layout moves files and bills nothing.
+
+Layouts (../shared/reference/telephony.md):
+- `asterisk`: `<lang>/<name>.<ext>`, the language folder named the Asterisk way (`en`, `en_GB`,
+  `fr_CA`: its core sound sets and the channel-language fallback `en_GB` -> `en` use underscores).
+- `freeswitch`: `<lang>/<region>/<voice>/<category>/<rate>/<file>.wav`, as its sound packs
+  (`en/us/callie/ivr/8000/ivr-welcome.wav`); mod_sndfile inserts the rate folder itself.
+- `flat`: `<format>/<lang>/<name with / as _>.<ext>`, for upload UIs that take flat lists.
+- `{pattern: "..."}`: any other convention, from the placeholders in PLACEHOLDERS.
 """
 
 from __future__ import annotations
 
+import string
+from dataclasses import dataclass
 from posixpath import join as pjoin
+from typing import TYPE_CHECKING
 
 from ..audio.formats import OUTPUT_FORMATS
+from ..errors import shown
+from .names import MAX_COMPONENT_BYTES, check_name
+
+if TYPE_CHECKING:
+    from .resolved import Library, PromptText
 
 FORMAT_EXTENSIONS = {name: f.ext for name, f in OUTPUT_FORMATS.items()}
 FORMAT_RATES = {name: f.rate for name, f in OUTPUT_FORMATS.items()}
+LAYOUTS = ("asterisk", "freeswitch", "flat")
+PLACEHOLDERS = {
+    "lang": "the language's folder: its `path:`, else the tag as written (en-GB)",
+    "language": "the language tag as written (en-GB)",
+    "name": "the prompt name, with its folders (ivr/welcome)",
+    "base": "the prompt name without its folders (welcome)",
+    "category": "the prompt name's folders (ivr), empty if none",
+    "voice": "the language's voice (`/` written as `-`)",
+    "format": "the format name (wav16)",
+    "rate": "the format's sample rate in Hz (16000)",
+    "ext": "the format's file extension (wav16)",
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    """What a path is made of: one prompt in one language and format."""
+
+    name: str
+    language: str  # the tag as written
+    folder: str  # the language's folder (`path:` or the layout's default)
+    voice: str
+    fmt: str
+
+
+def _subtags(tag: str) -> list[str]:
+    """BCP-47 subtags in their conventional case: language lower, script Title, region upper."""
+    out = []
+    for i, part in enumerate(tag.replace("_", "-").split("-")):
+        if i and len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif i and (len(part) == 2 and part.isalpha() or len(part) == 3 and part.isdigit()):
+            out.append(part.upper())
+        else:
+            out.append(part.lower())
+    return out
+
+
+def voice_folder(voice: str) -> str:
+    """A voice name as one folder name: espeak's `gmw/en-US` becomes `gmw-en-US`."""
+    return voice.replace("/", "-").replace("\\", "-")
+
+
+def language_folder(layout: str, tag: str, voice: str) -> str:
+    """The default folder of language `tag` in `layout` (a language's `path:` replaces it).
+
+    asterisk: `en-GB` -> `en_GB`, `fr-CA` -> `fr_CA`, `en` -> `en`;
+    freeswitch: `en-US` + voice `callie` -> `en/us/callie` (no region: `fr/<voice>`);
+    flat and patterns: the tag as written.
+    """
+    if layout == "asterisk":
+        return "_".join(_subtags(tag))
+    if layout == "freeswitch":
+        parts = _subtags(tag)
+        region = next((p for p in parts[1:] if len(p) == 2 and p.isupper() or len(p) == 3 and p.isdigit()), None)
+        return "/".join([parts[0], *([region.lower()] if region else []), voice_folder(voice)])
+    return tag
 
 
 def prompt_path(layout: str, language_path: str, name: str, fmt: str) -> str:
-    """The file's path relative to the library's output directory (POSIX separators)."""
+    """The file's path relative to the library's output directory (POSIX separators), for the
+    built-in layouts; `pattern_path` does patterns."""
     ext = FORMAT_EXTENSIONS[fmt]
     if layout == "asterisk":
         # Asterisk: sounds/<lang>/<name>.<ext>; playback names omit the extension.
@@ -29,3 +105,84 @@ def prompt_path(layout: str, language_path: str, name: str, fmt: str) -> str:
         # One folder per format and language, no subfolders: contact-centre uploads take flat lists.
         return f"{fmt}/{language_path}/{name.replace('/', '_')}.{ext}"
     raise ValueError(f"unknown layout {layout!r}")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why `pattern` cannot be a layout, or None: placeholders must be known and plain (no
+    `{name.attr}`, `{name!r}` or `{name:>9}`), and the literal text may not make an absolute path,
+    a backslash, or a `.`/`..` segment."""
+    try:
+        pieces = list(string.Formatter().parse(pattern))
+    except ValueError as exc:
+        return f"not a pattern: {exc} (write {{{{ and }}}} for literal braces)"
+    fields = [f for _, f, _, _ in pieces if f is not None]
+    for _, field, spec, conv in pieces:
+        if field is None:
+            continue
+        if field not in PLACEHOLDERS:
+            return f"unknown placeholder {{{field}}}; known: " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+        if spec or conv:
+            return f"placeholder {{{field}}} takes no conversion or format"
+    if "name" not in fields and "base" not in fields:
+        return "the pattern needs {name} or {base}, or every prompt would write one file"
+    literal = "".join(text + ("\0" if field is not None else "") for text, field, _, _ in pieces)
+    if literal.startswith("/") or "\\" in literal or ":" in literal[:2]:
+        return "the pattern must be a relative path inside the output folder (no leading /, no \\ or drive)"
+    if any(seg.strip() in (".", "..") for seg in literal.split("/")):
+        return "the pattern may not contain '.' or '..' segments: files stay inside the output folder"
+    return None
+
+
+def pattern_path(pattern: str, place: Place) -> str:
+    """The file's path for a checked pattern. Empty placeholders leave no empty folder
+    (`{category}/{base}.{ext}` for `welcome` is `welcome.ulaw`)."""
+    category, _, base = place.name.rpartition("/")
+    values = {"lang": place.folder, "language": place.language, "name": place.name, "base": base,
+              "category": category, "voice": voice_folder(place.voice), "format": place.fmt,
+              "rate": str(FORMAT_RATES[place.fmt]), "ext": FORMAT_EXTENSIONS[place.fmt]}
+    text = "".join(literal + (values[field] if field is not None else "")
+                   for literal, field, _, _ in string.Formatter().parse(pattern))
+    return "/".join(seg for seg in text.split("/") if seg)
+
+
+def path_of(layout: str, pattern: str | None, place: Place) -> str:
+    """The file's path relative to the library's output, whatever the layout."""
+    if pattern is not None:
+        return pattern_path(pattern, place)
+    return prompt_path(layout, place.folder, place.name, place.fmt)
+
+
+def relative_problem(rel: str) -> str | None:
+    """Why a computed path could leave the output folder or not be a file name, or None: each
+    segment passes `check_name` (no '..', controls, backslash...) and fits in 255 bytes."""
+    if not rel:
+        return "empty path"
+    for seg in rel.split("/"):
+        size = len(seg.encode("utf-8", "surrogateescape"))
+        if size > MAX_COMPONENT_BYTES:
+            return f"a path segment is {size} bytes in UTF-8; filesystems allow {MAX_COMPONENT_BYTES}"
+        why = check_name(seg)
+        if why and not why.startswith("name longer than"):  # 200 characters is a rule for names, not paths
+            return why
+    return None
+
+
+def pattern_problems(lib: Library) -> list[tuple[PromptText, str]]:
+    """A pattern library's problems, each with the prompt to locate it at (at most one per library):
+    a path that leaves the output folder or is no file name, or two prompts, languages or formats
+    on one file (compared case-folded: macOS and Windows would merge them). The built-in layouts
+    are safe by construction: names and language folders are checked one by one."""
+    claimed: dict[str, str] = {}  # case-folded path -> the prompt, language and format writing it
+    for prompt in lib.prompts:
+        for fmt in lib.formats:
+            rel = lib.file_path(prompt.language, prompt.name, fmt)
+            short = rel if len(rel) <= 120 else rel[:100] + "…" + rel[-19:]
+            why = relative_problem(rel)
+            if why:
+                return [(prompt, f"layout pattern gives {shown(repr(short))}: {why}")]
+            who = f"{prompt.name} in {prompt.language} as {fmt}"
+            other = claimed.setdefault(rel.casefold(), who)
+            if other != who:
+                return [(prompt, f"layout pattern writes {shown(repr(short))} for both {shown(other)} and "
+                                 f"{shown(who)}; add placeholders such as {{name}}, {{lang}} or {{ext}}")]
+    return []

@@ -28,17 +28,17 @@ from .fields import (
     S3Url,
     SpokenText,
 )
-from .layouts import FORMAT_RATES
+from .layouts import FORMAT_RATES, PLACEHOLDERS
+from .layouts import LAYOUTS as LAYOUTS  # re-exported: the manifest package's public names
 
 MANIFEST_VERSION = 1
-LAYOUTS = ("asterisk", "freeswitch", "flat")
 BOOK_FORMATS = ("mp3", "m4b", "chapters")
 ARCHIVE_FORMATS = ("tar.gz", "zip")
 MISSING_POLICIES = ("warn", "error", "fallback")
 # Platforms whose documented limits `narrate package` checks (see narrate.package.platforms).
 PLATFORMS = ("asterisk", "freeswitch", "connect", "genesys", "cisco", "twilio", "generic")
 MAX_NOTE_CHARS = 2000  # a note is a line or two for a person; past this it is a misplaced document
-PROVIDER_KINDS = ("espeak", "openai", "deepgram", "elevenlabs", "google", "azure")
+PROVIDER_KINDS = ("espeak", "openai", "deepgram", "elevenlabs", "google", "azure", "polly")
 
 
 class Section(BaseModel):
@@ -177,12 +177,22 @@ PromptEntry = Annotated[Annotated[SpokenText, TEXT] | Annotated[PromptSpec, MAPP
                         Either("text, or a mapping of language -> text", TEXT, MAPPING)]
 
 
+class LayoutPattern(Section):
+    """A file layout of your own: a relative path with placeholders."""
+
+    pattern: StrictStr = Field(description="relative path with placeholders: "
+                                           + ", ".join(f"{{{k}}} {v}" for k, v in PLACEHOLDERS.items()))
+
+
 class Library(Settings):
     """A prompt library: prompts x languages x formats, written in a telephony layout."""
 
     output: StrictStr = Field(description="output directory of the library, relative to the manifest")
-    layout: Omittable[Annotated[str, Choice(*LAYOUTS)]] = Field(
-        None, description="file layout: asterisk | freeswitch | flat (default asterisk)")
+    layout: Omittable[Annotated[Annotated[str, Choice(*LAYOUTS), TEXT] | Annotated[LayoutPattern, MAPPING],
+                                Either("a layout name or {pattern: ...}", TEXT, MAPPING)]] = Field(
+        None, description="file layout: asterisk (<lang>/<name>.<ext>, lang as en_GB) | freeswitch "
+                          "(<lang>/<region>/<voice>/<category>/<rate>/) | flat | {pattern: \"{name}.{lang}.{ext}\"} "
+                          "(default asterisk)")
     formats: Annotated[list[Annotated[str, Choice(*FORMAT_RATES, what="format")]], ONE_OR_MANY] = Field(
         min_length=1, description="audio formats to write: " + ", ".join(FORMAT_RATES))
     languages: dict[str, LanguageEntry] = Field(
@@ -264,6 +274,71 @@ class Feed(Section):
     copyright: Omittable[StrictStr] = Field(None, description="channel copyright line")
 
 
+BOOK_PROFILES = ("audiobook", "podcast", "custom")  # narrate.audio.profiles
+SAMPLE_RATES = (22050, 24000, 32000, 44100, 48000)
+
+
+class AudioNumbers(Section):
+    """The numbers of the `custom` profile (each optional: unset keys keep the custom defaults)."""
+
+    bitrate: Omittable[Annotated[int, Range(32, 320)]] = Field(
+        None, description="MP3 (constant) and AAC bit rate, kbps: an MPEG bit rate such as 64, 96, 128, 192 (default 128)")
+    sample_rate: Omittable[Annotated[int, Range(8000, 48000)]] = Field(
+        None, description="sample rate of every file, Hz: " + ", ".join(map(str, SAMPLE_RATES)) + " (default 44100)")
+    loudness: Omittable[Annotated[float, Range(-40, -5)]] = Field(
+        None, description="integrated loudness, LUFS (ITU-R BS.1770), accepted within 1 LU (default -18)")
+    peak: Omittable[Annotated[float, Range(-12, 0)]] = Field(None, description="true peak ceiling, dBTP (default -1)")
+    head_s: Omittable[Annotated[float, Range(0, 10)]] = Field(
+        None, description="silence before the speech of every file, seconds (default 0.5)")
+    tail_s: Omittable[Annotated[float, Range(0, 30)]] = Field(
+        None, description="silence after the speech of every file, seconds (default 1)")
+
+
+class Credits(Section):
+    """Opening and closing credits, spoken and written as their own files (ACX asks for both)."""
+
+    opening: Omittable[SpokenText] = Field(None, description="opening credits: the words to speak (Markdown)")
+    closing: Omittable[SpokenText] = Field(None, description="closing credits: the words to speak (Markdown)")
+
+
+class Sample(Section):
+    """A retail sample: whole sentences of one chapter, from `start_s`, at most `length_s` long."""
+
+    chapter: Omittable[Annotated[int, Range(1, 100_000)]] = Field(
+        None, description="the chapter it is cut from, counting from 1 (default 1)")
+    start_s: Omittable[Annotated[float, Range(0, 360_000)]] = Field(
+        None, description="where in the chapter's speech it starts, seconds (default 0)")
+    length_s: Omittable[Annotated[float, Range(1, 3600)]] = Field(
+        None, description="its longest length, seconds (default 180; the audiobook profile needs 60 to 300)")
+
+
+class Pauses(Section):
+    """Pause lengths, ms (narrate.text.chapter has the defaults)."""
+
+    heading_ms: Omittable[Annotated[int, Range(0, 60_000)]] = Field(None, description="after a heading (default 800)")
+    paragraph_ms: Omittable[Annotated[int, Range(0, 60_000)]] = Field(
+        None, description="after a paragraph (default 500)")
+    sentence_ms: Omittable[Annotated[int, Range(0, 60_000)]] = Field(
+        None, description="between sentences of a paragraph (default 150)")
+    chapter_ms: Omittable[Annotated[int, Range(0, 60_000)]] = Field(
+        None, description="after a chapter, before the next, in the whole-book files (default 2000)")
+
+
+class Series(Section):
+    """The series a book belongs to."""
+
+    name: StrictStr = Field(description="series name")
+    position: Omittable[Annotated[float, Range(0, 100_000)]] = Field(None, description="the book's number in the series")
+
+
+class ChapterSettings(Section):
+    """Settings of one chapter, by its file name (or its path relative to the manifest)."""
+
+    voice: Omittable[StrictStr] = Field(None, description="voice of this chapter")
+    pauses: Omittable[Pauses] = Field(None, description="pause lengths in this chapter: {heading_ms, paragraph_ms, "
+                                                        "sentence_ms, chapter_ms}")
+
+
 class Book(Settings):
     """A narrated book: Markdown chapters -> MP3/M4B with chapter marks."""
 
@@ -291,6 +366,22 @@ class Book(Settings):
     feed: Omittable[Feed] = Field(
         None, description="podcast feed: {base_url, description, title, author, link, image, language, category, "
                           "explicit, episodes, date, owner_email, copyright, file}")
+    profile: Omittable[Annotated[str, Choice(*BOOK_PROFILES, what="profile")]] = Field(
+        None, description="what the files are made for: audiobook (ACX/Audible, the default) | podcast | custom")
+    audio: Omittable[AudioNumbers] = Field(
+        None, description="the custom profile's numbers: {bitrate, sample_rate, loudness, peak, head_s, tail_s}")
+    credits: Omittable[Credits] = Field(None, description="opening and closing credits as their own files: {opening, closing}")
+    sample: Omittable[Sample] = Field(None, description="a retail sample file: {chapter, start_s, length_s}")
+    narrator: Omittable[StrictStr] = Field(None, description="narrator named in tags")
+    year: Omittable[Annotated[int, Range(1000, 9999)]] = Field(None, description="year of publication")
+    description: Omittable[StrictStr] = Field(None, description="description (ID3 comment, MP4 description)")
+    publisher: Omittable[StrictStr] = Field(None, description="publisher")
+    genre: Omittable[StrictStr] = Field(None, description="genre (default Audiobook)")
+    copyright: Omittable[StrictStr] = Field(None, description="copyright notice")
+    series: Omittable[Series] = Field(None, description="series: {name, position}")
+    pauses: Omittable[Pauses] = Field(None, description="pause lengths: {heading_ms, paragraph_ms, sentence_ms, chapter_ms}")
+    chapters: Omittable[dict[str, ChapterSettings]] = Field(
+        None, description="per chapter, by file name: {voice, pauses}")
 
 
 # ---------------------------------------------------------------- the rest
@@ -321,14 +412,20 @@ class Package(Section):
 
 
 class LexiconSay(Section):
-    """A lexicon rule with options."""
+    """A lexicon rule with options: a respelling (`say`) and/or a phonetic form (`ipa`, `x-sampa`)."""
 
-    say: NumText = Field(description="the replacement spoken instead of the term")
+    say: Omittable[NumText] = Field(None, description="the respelling spoken instead of the term, by providers "
+                                                      "that take no phonetic form (default: the term as written)")
+    ipa: Omittable[StrictStr] = Field(None, description="the pronunciation in IPA, for providers that take one "
+                                                        "(Polly and ElevenLabs lexicons, Azure phoneme, Google "
+                                                        "customPronunciations)")
+    x_sampa: Omittable[StrictStr] = Field(None, alias="x-sampa", description="the pronunciation in X-SAMPA, used "
+                                                                            "where no IPA is given (not by ElevenLabs)")
     case_sensitive: Omittable[StrictBool] = Field(None, description="match the term's case exactly (default false)")
 
 
 LexiconEntry = Annotated[Annotated[NumText, TEXT] | Annotated[LexiconSay, MAPPING],
-                         Either("text or {say, case_sensitive}", TEXT, MAPPING)]
+                         Either("text or {say, ipa, x-sampa, case_sensitive}", TEXT, MAPPING)]
 
 
 class LexiconPattern(Section):

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
 from .names import MAX_PATH_BYTES, path_problem
-from .resolved import Manifest
+from .resolved import Book, Manifest
 
 if TYPE_CHECKING:
     from .core import Draft
@@ -262,27 +262,42 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
                 c.add((*key, "cover"), f"{show(book_spec.cover)}: {why}")
         book.feed = check_artwork(c, book.feed, book.cover, key)
         book.chapters = _chapters(c, book_spec, key, root)
+        _chapter_settings(c, book, key, root)
         if isinstance(book_spec.order, str) and book_spec.order != "name":
             book.order_file = (root / book_spec.order).resolve()
     _check_overlap(c, man)
 
 
+def _chapter_settings(c: _Located, book: Book, key: Key, root: Path) -> None:
+    """`chapters:` keys -> chapter files (by file name, or path relative to the manifest); the sample's chapter exists."""
+    for written, settings in book.chapter_specs.items():
+        found = [p for p in book.chapters if p.name == written or p == (root / written).resolve()]
+        if len(found) != 1:
+            c.add((*key, "chapters", written), "no chapter file of this book has this name" if not found else
+                  f"{len(found)} chapter files have this name: give the path relative to the manifest")
+        elif found[0] in book.chapter_settings:
+            c.add((*key, "chapters", written), "this chapter is already given under another name")
+        else:
+            book.chapter_settings[found[0]] = settings
+    if book.sample is not None and book.chapters and book.sample.chapter > len(book.chapters):
+        c.add((*key, "sample", "chapter"), f"the book has {len(book.chapters)} chapter(s)")
+
+
 def _library_paths(c: _Located, lib: Any, key: Key) -> None:
     """Every file the library will write fits the filesystem's name and path limits."""
-    from .layouts import prompt_path
-
     out = str(lib.output)
     why = path_problem(out)
     if why:
         c.add((*key, "output"), why)
         return
-    room = MAX_PATH_BYTES - len(out.encode()) - 64  # 64: language folder, rate folder, extension
+    folder = max((len(lang.path.encode()) for lang in lib.languages.values()), default=0)
+    room = MAX_PATH_BYTES - len(out.encode()) - folder - 64  # 64: format and rate folders, extension
     for prompt in lib.prompts:
         size = len(prompt.name.encode())
-        if size < min(room, 200) and (lib.layout != "flat" or size < 200):
-            continue  # cannot reach either limit: skip the exact check
+        if lib.layout != "pattern" and size < min(room, 200) and (lib.layout != "flat" or size < 200):
+            continue  # cannot reach either limit: skip the exact check (a pattern's own text can be long)
         for fmt in lib.formats:
-            rel = prompt_path(lib.layout, lib.languages[prompt.language].path, prompt.name, fmt)
+            rel = lib.file_path(prompt.language, prompt.name, fmt)
             why = path_problem(f"{out}/{rel}")
             if why:
                 c.add((*key, "prompts", prompt.name), why, line=prompt.line)

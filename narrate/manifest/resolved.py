@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..audio.profiles import AUDIOBOOK, Profile
 from ..errors import Problem
 from ..providers.base import ProviderConfig
 
@@ -66,14 +67,15 @@ class PromptText:
 @dataclass(frozen=True)
 class Language:
     code: str
-    path: str
+    path: str  # its folder in the layout: `path:`, else the layout's default (layouts.language_folder)
+    voice: str = ""  # the language's own voice (prompts may override it), for folders and {voice}
 
 
 @dataclass
 class Library:
     name: str
     output: Path
-    layout: str
+    layout: str  # asterisk | freeswitch | flat | pattern
     formats: tuple[str, ...]
     languages: dict[str, Language]
     prompts: list[PromptText]
@@ -82,6 +84,14 @@ class Library:
     version: str = "1.0"
     license: Path | None = None
     platform: str = "generic"
+    pattern: str | None = None  # the `layout: {pattern}` template when layout is "pattern"
+
+    def file_path(self, language: str, name: str, fmt: str) -> str:
+        """Where prompt `name` in `language` and format `fmt` goes, relative to `output`."""
+        from .layouts import Place, path_of
+
+        lang = self.languages[language]
+        return path_of(self.layout, self.pattern, Place(name, language, lang.path, lang.voice, fmt))
 
     def only_in_one_language(self) -> dict[str, list[str]]:
         """language -> prompts written in that language alone (multi-language libraries only)."""
@@ -96,6 +106,48 @@ class Library:
             if len(langs) == 1:
                 out.setdefault(langs[0], []).append(name)
         return out
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Pause lengths in ms: after a heading, after a paragraph, between sentences, after a chapter
+    (before the next one, in the whole-book files). Defaults as narrate.text.chapter's."""
+
+    heading_ms: int = 800
+    paragraph_ms: int = 500
+    sentence_ms: int = 150
+    chapter_ms: int = 2000
+
+
+@dataclass(frozen=True)
+class ChapterSettings:
+    """One chapter's own voice (None: the book's) and pauses."""
+
+    voice: str | None
+    pauses: Pauses
+
+
+@dataclass(frozen=True)
+class BookMeta:
+    """What listeners' apps show besides title and author. `year` is an int; `series_position` a number."""
+
+    narrator: str | None = None
+    year: int | None = None
+    description: str | None = None
+    publisher: str | None = None
+    genre: str = "Audiobook"
+    copyright: str | None = None
+    series: str | None = None
+    series_position: float | None = None
+
+
+@dataclass(frozen=True)
+class SampleSpec:
+    """The retail sample: chapter (1-based, among the sources), start and longest length in seconds."""
+
+    chapter: int = 1
+    start_s: float = 0.0
+    length_s: float = 180.0
 
 
 @dataclass
@@ -117,6 +169,19 @@ class Book:
     markdown: dict[str, str] = field(default_factory=dict)
     transcripts: TranscriptSettings | None = None  # captions and JSON chapters (narrate.manifest.publishing)
     feed: FeedSettings | None = None  # podcast feed
+    profile: Profile = AUDIOBOOK
+    meta: BookMeta = BookMeta()
+    opening_credits: str | None = None
+    closing_credits: str | None = None
+    sample: SampleSpec | None = None
+    pauses: Pauses = Pauses()
+    # Per chapter, by the `chapters:` key as written; resolve.py maps keys to chapter files (`chapter_settings`).
+    chapter_specs: dict[str, ChapterSettings] = field(default_factory=dict)
+    chapter_settings: dict[Path, ChapterSettings] = field(default_factory=dict)
+
+    def settings_for(self, chapter: Path) -> ChapterSettings:
+        """A chapter's voice and pauses: its own, else the book's."""
+        return self.chapter_settings.get(chapter) or ChapterSettings(None, self.pauses)
 
 
 @dataclass

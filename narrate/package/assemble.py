@@ -21,15 +21,17 @@ from ..audio.decode import decode
 from ..audio.level import normalize as level_normalize
 from ..audio.level import trim_silence
 from ..audio.pcm import Pcm
+from ..audio.profiles import AAC_MARGIN_DB
 from ..audio.resample import resample
 from ..audio.stream import WavStreamWriter
 from ..cache import SegmentCache
 from ..errors import NarrateError
 from ..fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
 from ..manifest import Book
-from ..plan.books import CHAPTER_LEAD_MS, CHAPTER_TAIL_MS, BookJob, ChapterPlan
+from ..plan.books import BookJob, ChapterPlan
 from .book import BookTags, ChapterMark, m3u, write_book_mp3, write_chapter_mp3, write_m4b
 from .extras import wants_spans, write_extras
+from .levels import chain, file_gain
 from .transcripts import duration_of, valid_spans
 
 DEFAULT_RATE = 22050  # a book without a single sentence: silence only
@@ -46,7 +48,9 @@ def _unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int | None = None
     if book.settings.silence.trim:
         pcm = trim_silence(pcm, threshold_dbov=book.settings.silence.threshold_dbov, keep_ms=20)
     if book.settings.level.enabled:
-        pcm = level_normalize(pcm, book.settings.level.target_dbov, book.settings.level.peak_dbfs)
+        # The profile's level, never the telephony default: each sentence near the file's target, so
+        # the file's own gain (set before encoding) stays small.
+        pcm = level_normalize(pcm, book.profile.unit_level_dbov, book.profile.unit_peak_dbfs)
     # One rate for the whole book, fixed before writing: sample counts (chapter starts, durations)
     # are then the same whichever chapters a build streams.
     return resample(pcm, rate) if rate else pcm
@@ -106,8 +110,10 @@ class _Assembly:
         self.kept = {oid: old[oid] for oid, rel in job.outputs.items()
                      if oid in old and old[oid].get("recipe") == job.recipes[oid] and old[oid].get("file") == rel
                      and _still_there(root, rel, old[oid])}
-        self.tags = BookTags(self.book.title, self.book.author, self.book.cover, self.book.language)
-        # Captions and feeds (narrate.package.extras): where each unit starts and ends, per chapter.
+        self.tags = BookTags(self.book.title, self.book.author, self.book.cover, self.book.language, self.book.meta)
+        self.profile = self.book.profile
+        self.sample_frames: int | None = None
+        # Captions and feeds (narrate.package.extras): where each unit starts and ends in its chapter file.
         self.timed = wants_spans(job)
         self.spans = valid_spans(previous.get("spans"), job, previous.get("samples")) if self.timed else []
 
@@ -127,41 +133,49 @@ class _Assembly:
         samples: list[int] = []
         encodes: list[Future[None]] = []
         book_wav = WavStreamWriter(self.work / "book.wav", rate) if whole else None
+        n = len(job.chapters)
         for i, chapter in enumerate(job.chapters, 1):
             oid = f"chapter-{i:03d}"
-            sinks: list[Any] = [book_wav] if book_wav else []
-            own = None
+            own = sample = None
             if oid in job.outputs and oid not in self.kept:
                 own = WavStreamWriter(self.work / f"{oid}.wav", rate)
-                sinks.append(own)
+            if i - 1 == job.sample_chapter and "sample" in job.outputs and "sample" not in self.kept:
+                sample = WavStreamWriter(self.work / "sample.wav", rate)
             recorded = known[i - 1]
-            if not sinks and recorded is not None and (not self.timed or self.spans[i - 1] is not None):
+            if not (book_wav or own or sample) and recorded is not None and (not self.timed or self.spans[i - 1] is not None):
                 samples.append(recorded)  # nothing to write, and its length (and spans) on record
                 self.progress(len(chapter.units))
                 continue
             spans: list[int] = []
-            samples.append(self._stream(chapter, sinks or [_Count()], rate, spans))
+            samples.append(self._stream(chapter, rate, i == 1, i == n, book_wav or _Count(), own, sample, spans))
             if self.timed:
                 self.spans[i - 1] = spans
             if own:
                 own.close()
                 produced[oid] = self.work / f"out-{oid}.mp3"
                 encodes.append(pool.submit(self._encode_chapter, own.path, produced[oid], chapter.title, i))
+            if sample:
+                sample.close()
+                self.sample_frames = sample.frames
+                produced["sample"] = self.work / "out-sample.mp3"
+                encodes.append(pool.submit(self._encode_chapter, sample.path, produced["sample"],
+                                           f"{self.book.title}: sample", 1, 1))
         marks = self._marks(samples, rate)
         if book_wav:
             book_wav.close()
+            gain = pool.submit(file_gain, book_wav.path, self.profile)  # measured once for both files
             for oid in whole:
                 produced[oid] = self.work / f"out-book.{oid}"
-                write = write_m4b if oid == "m4b" else write_book_mp3
-                encodes.append(pool.submit(write, book_wav.path, produced[oid], self.tags, marks, self.work))
+                encodes.append(pool.submit(self._encode_whole, oid, book_wav.path, produced[oid], marks, gain))
         if "m3u" in job.outputs and "m3u" not in self.kept:
             produced["m3u"] = self.work / "out.m3u"
             produced["m3u"].write_text(self._playlist(samples, rate), encoding="utf-8")
         for encode in encodes:
             encode.result()  # the first failed encode raises here
         if self.timed or "artwork" in job.outputs:
+            files = [self._chapter_frames(i, n, rate) for i, n in enumerate(samples, 1)]
             produced.update(write_extras(job, self.work, self.kept, produced, [s or [] for s in self.spans], samples, rate,
-                                         self.cache))
+                                         self.cache, files))
         return self._publish_all(produced, samples, rate, marks)
 
     def _rate(self) -> int:
@@ -180,39 +194,88 @@ class _Assembly:
             return list(old)  # their recipes cover every sentence of every chapter
         return [old[i] if f"chapter-{i + 1:03d}" in self.kept else None for i in range(n)]
 
-    def _stream(self, chapter: ChapterPlan, sinks: list[Any], rate: int, spans: list[int] | None = None) -> int:
-        """Lead silence, each sentence and its pause, tail silence; returns the chapter's samples.
-        `spans` receives each sentence's start and end sample (for narrate.package.transcripts)."""
-        frames = 0
+    def _stream(self, chapter: ChapterPlan, rate: int, first: bool, last: bool, book: Any,
+                own: WavStreamWriter | None, sample: WavStreamWriter | None, spans: list[int] | None = None) -> int:
+        """One chapter into its sinks; returns its length in the whole-book stream, in samples.
+        `spans` receives each sentence's start and end sample in the chapter file (after its head),
+        for narrate.package.transcripts.
 
-        def put(pcm: Pcm) -> None:
-            nonlocal frames
-            frames += len(pcm.samples)
+        The chapter file (`own`) and the sample get the profile's head and tail room tone around the
+        speech; in the whole book (`book`) the head opens the first chapter, the tail closes the last,
+        and between chapters each chapter's `after_ms`. The last sentence's pause is never played:
+        the tail replaces it. The sample is the chapter's whole sentences from its `start_s`, as many
+        as fit in `length_s`.
+        """
+        p = self.profile
+        head, tail = Pcm.silence(p.head_s, rate), Pcm.silence(p.tail_s, rate)
+        spec = self.book.sample
+        start = round(spec.start_s * rate) if spec and sample else 0
+        room = round(spec.length_s * rate) - len(head.samples) - len(tail.samples) if spec and sample else 0
+        frames = at = taken = 0
+        pending: Pcm | None = None  # a pause written to the sample only if another sentence follows
+        taking = sample is not None
+
+        def put(pcm: Pcm, *sinks: Any) -> None:
             for sink in sinks:
-                sink.write(pcm)
+                if sink is not None:
+                    sink.write(pcm)
 
         try:
-            put(Pcm.silence(CHAPTER_LEAD_MS / 1000, rate))
-            for key, pause in chapter.units:
-                start = frames
-                put(_unit_pcm(self.cache, key, self.book, rate))
+            put(head, own, sample)
+            if first:
+                put(head, book)
+                frames += len(head.samples)
+            for n, (key, pause) in enumerate(chapter.units):
+                pcm = _unit_pcm(self.cache, key, self.book, rate)
+                gap = Pcm.silence(pause / 1000 if n < len(chapter.units) - 1 else 0, rate)
                 if spans is not None:
-                    spans += [start, frames]
-                put(Pcm.silence(pause / 1000, rate))
+                    spans += [len(head.samples) + at, len(head.samples) + at + len(pcm.samples)]
+                put(pcm, book, own)
+                put(gap, book, own)
+                if taking and at >= start:
+                    needed = len(pcm.samples) + (len(pending.samples) if pending is not None else 0)
+                    if taken + needed <= room:
+                        for part in (pending, pcm):
+                            if part is not None:
+                                put(part, sample)
+                        taken, pending = taken + needed, gap
+                    else:
+                        taking = False
+                at += len(pcm.samples) + len(gap.samples)
                 self.progress(1)
-            put(Pcm.silence(CHAPTER_TAIL_MS / 1000, rate))
+            frames += at
+            put(tail, own, sample)
+            end = tail if last else Pcm.silence(chapter.after_ms / 1000, rate)
+            put(end, book)
+            frames += len(end.samples)
         except BaseException:
-            for sink in sinks:
+            for sink in (book, own, sample):
                 if isinstance(sink, WavStreamWriter):
                     sink.abort()
             raise
         return frames
 
-    def _encode_chapter(self, wav: Path, out: Path, title: str, track: int) -> None:
+    def _chapter_frames(self, i: int, book_frames: int, rate: int) -> int:
+        """Chapter i's file length (head, speech, tail) from its length in the whole-book stream."""
+        p, n = self.profile, len(self.job.chapters)
+        head, tail = round(p.head_s * rate), round(p.tail_s * rate)
+        after = tail if i == n else round(self.job.chapters[i - 1].after_ms * rate / 1000)
+        return book_frames - (head if i == 1 else 0) - after + head + tail
+
+    def _encode_chapter(self, wav: Path, out: Path, title: str, track: int, total: int | None = None) -> None:
         try:
-            write_chapter_mp3(wav, out, self.tags, title, track, len(self.job.chapters))
+            write_chapter_mp3(wav, out, self.tags, title, track, total or len(self.job.chapters),
+                              codec_args=self.profile.mp3_args(), af=chain(file_gain(wav, self.profile), self.profile))
         finally:
             wav.unlink(missing_ok=True)  # a long book's chapter WAVs need not all sit on disk at once
+
+    def _encode_whole(self, oid: str, wav: Path, out: Path, marks: list[ChapterMark], gain: Future[float | None]) -> None:
+        if oid == "m4b":
+            write_m4b(wav, out, self.tags, marks, self.work, codec_args=self.profile.aac_args(),
+                      af=chain(gain.result(), self.profile, AAC_MARGIN_DB))
+        else:
+            write_book_mp3(wav, out, self.tags, marks, self.work, codec_args=self.profile.mp3_args(),
+                           af=chain(gain.result(), self.profile))
 
     def _marks(self, samples: list[int], rate: int) -> list[ChapterMark]:
         marks, at = [], 0
@@ -222,14 +285,15 @@ class _Assembly:
         return marks
 
     def _playlist(self, samples: list[int], rate: int) -> str:
-        return m3u([(Path(self.job.outputs[f"chapter-{i:03d}"]).name, n / rate, ch.title)
+        return m3u([(Path(self.job.outputs[f"chapter-{i:03d}"]).name, self._chapter_frames(i, n, rate) / rate, ch.title)
                     for i, (ch, n) in enumerate(zip(self.job.chapters, samples, strict=True), 1)])
 
     def _publish_all(self, produced: dict[str, Path], samples: list[int], rate: int,
                      marks: list[ChapterMark]) -> tuple[dict[str, Any], list[str]]:
         job = self.job
-        seconds = {f"chapter-{i:03d}": n / rate for i, n in enumerate(samples, 1)}
+        seconds = {f"chapter-{i:03d}": self._chapter_frames(i, n, rate) / rate for i, n in enumerate(samples, 1)}
         seconds["m3u"] = seconds["mp3"] = seconds["m4b"] = sum(samples) / rate
+        seconds["sample"] = (self.sample_frames or 0) / rate
         written, outputs = [], {}
         for oid, rel in job.outputs.items():
             if oid in self.kept:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..audio.formats import AAC_ARGS, MP3_ARGS
 from ..audio.stream import encode_with_ffmpeg
+from ..manifest.resolved import BookMeta
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,37 @@ class BookTags:
     author: str | None
     cover: Path | None
     language: str
+    meta: BookMeta = BookMeta()
+
+
+def _position(value: float) -> str:
+    return f"{value:g}"
+
+
+def _extra_tags(tags: BookTags) -> list[tuple[str, str]]:
+    """(FFMETADATA key, value) beyond title/album/artist/genre, in a fixed order.
+
+    ffmpeg's ID3v2 muxer writes composer as TCOM, date as TDRC, publisher as TPUB, copyright as TCOP,
+    language as TLAN and other keys as TXXX frames named by the key (it has no COMM: the description is
+    TXXX:DESCRIPTION in the whole-book MP3, and also COMM in chapter files, which mutagen tags); narrators go
+    in composer, where Apple Books and most audiobook players look for them, and in TXXX:NARRATOR.
+    Series follow Mp3tag's and Audiobookshelf's SERIES / SERIES-PART.
+    """
+    m = tags.meta
+    out: list[tuple[str, str]] = []
+    if m.narrator:
+        out += [("composer", m.narrator), ("NARRATOR", m.narrator)]
+    if m.year is not None:
+        out.append(("date", str(m.year)))
+    if m.description:
+        out.append(("DESCRIPTION", m.description))
+    for key, value in (("publisher", m.publisher), ("copyright", m.copyright), ("SERIES", m.series)):
+        if value:
+            out.append((key, value))
+    if m.series_position is not None:
+        out.append(("SERIES-PART", _position(m.series_position)))
+    out.append(("language", tags.language))
+    return out
 
 
 def _escape_ffmeta(value: str) -> str:
@@ -39,37 +72,56 @@ def ffmetadata(tags: BookTags, marks: list[ChapterMark]) -> str:
     lines = [";FFMETADATA1", f"title={_escape_ffmeta(tags.title)}", f"album={_escape_ffmeta(tags.title)}"]
     if tags.author:
         lines += [f"artist={_escape_ffmeta(tags.author)}", f"album_artist={_escape_ffmeta(tags.author)}"]
-    lines.append("genre=Audiobook")
+    lines.append(f"genre={_escape_ffmeta(tags.meta.genre)}")
+    lines += [f"{key}={_escape_ffmeta(value)}" for key, value in _extra_tags(tags)]
     for mark in marks:
         lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={mark.start_ms}", f"END={mark.end_ms}",
                   f"title={_escape_ffmeta(mark.title)}"]
     return "\n".join(lines) + "\n"
 
 
-def _cover_frame(cover: Path):
-    from mutagen.id3 import APIC
+def _cover_frame(cover: Path) -> Any:
+    from mutagen.id3 import APIC, PictureType
 
     mime = "image/png" if cover.suffix.lower() == ".png" else "image/jpeg"
-    return APIC(encoding=3, mime=mime, type=3, desc="Cover", data=cover.read_bytes())
+    return APIC(encoding=3, mime=mime, type=PictureType.COVER_FRONT, desc="Cover", data=cover.read_bytes())
 
 
-def write_chapter_mp3(wav: Path, out: Path, tags: BookTags, chapter_title: str, track: int, total: int) -> None:
-    from mutagen.id3 import ID3, TALB, TIT2, TLAN, TPE1, TRCK
+def _gain_args(codec_args: list[str], af: str) -> list[str]:
+    """The encoder options with the file's level processing (an ffmpeg filter chain, narrate.package.levels)."""
+    return [*codec_args, "-af", af] if af else list(codec_args)
 
-    encode_with_ffmpeg(wav, out, codec_args=MP3_ARGS)
+
+def write_chapter_mp3(wav: Path, out: Path, tags: BookTags, chapter_title: str, track: int, total: int, *,
+                      codec_args: list[str] | None = None, af: str = "") -> None:
+    """One chapter (or credits, or sample) as an MP3 with ID3v2.4 tags; `af` (ffmpeg filters) applied while encoding."""
+    from mutagen.id3 import COMM, ID3, TALB, TCON, TIT2, TLAN, TPE1, TPE2, TRCK, TXXX, Frames
+
+    encode_with_ffmpeg(wav, out, codec_args=_gain_args(codec_args or MP3_ARGS, af))
     id3 = ID3()
     id3.add(TIT2(encoding=3, text=chapter_title))
     id3.add(TALB(encoding=3, text=tags.title))
     if tags.author:
         id3.add(TPE1(encoding=3, text=tags.author))
+        id3.add(TPE2(encoding=3, text=tags.author))
     id3.add(TRCK(encoding=3, text=f"{track}/{total}"))
     id3.add(TLAN(encoding=3, text=tags.language))
+    id3.add(TCON(encoding=3, text=tags.meta.genre))
+    frames = {"composer": "TCOM", "date": "TDRC", "publisher": "TPUB", "copyright": "TCOP"}
+    for key, value in _extra_tags(tags):
+        if key in frames:
+            id3.add(Frames[frames[key]](encoding=3, text=value))
+        elif key != "language":
+            id3.add(TXXX(encoding=3, desc=key, text=value))
+    if tags.meta.description:
+        id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.meta.description))
     if tags.cover:
         id3.add(_cover_frame(tags.cover))
     _save_id3(id3, out)
 
 
-def write_book_mp3(wav: Path, out: Path, tags: BookTags, marks: list[ChapterMark], workdir: Path) -> None:
+def write_book_mp3(wav: Path, out: Path, tags: BookTags, marks: list[ChapterMark], workdir: Path, *,
+                   codec_args: list[str] | None = None, af: str = "") -> None:
     """The whole book as one MP3 with ID3v2 CHAP frames and a CTOC, in time order.
 
     ffmpeg's MP3 muxer writes the chapters from FFMETADATA in order; mutagen would re-order the
@@ -77,19 +129,65 @@ def write_book_mp3(wav: Path, out: Path, tags: BookTags, marks: list[ChapterMark
     """
     meta = workdir / "book-mp3.ffmeta"
     meta.write_text(ffmetadata(tags, marks), encoding="utf-8")
-    encode_with_ffmpeg(wav, out, codec_args=[*MP3_ARGS, "-id3v2_version", "4", "-write_id3v1", "0"],
+    args = _gain_args(codec_args or MP3_ARGS, af)
+    encode_with_ffmpeg(wav, out, codec_args=[*args, "-id3v2_version", "4", "-write_id3v1", "0"],
                        metadata_path=str(meta), cover=str(tags.cover) if tags.cover else None)
 
 
-def _save_id3(id3, out: Path) -> None:
+def _save_id3(id3: Any, out: Path) -> None:
     id3.save(out, v2_version=4, padding=lambda info: 0)  # no padding: the same tags, the same bytes
 
 
-def write_m4b(wav: Path, out: Path, tags: BookTags, marks: list[ChapterMark], workdir: Path) -> None:
+def write_m4b(wav: Path, out: Path, tags: BookTags, marks: list[ChapterMark], workdir: Path, *,
+              codec_args: list[str] | None = None, af: str = "") -> None:
+    """The whole book as an M4B: AAC, chapters (ffmpeg, from FFMETADATA), then iTunes tags with mutagen
+    in the file ffmpeg wrote, before it is published: media kind audiobook (stik 2), the cover as
+    `covr`, narrator (composer), year, description, publisher, copyright, series."""
     meta = workdir / "chapters.ffmeta"
     meta.write_text(ffmetadata(tags, marks), encoding="utf-8")
-    encode_with_ffmpeg(wav, out, codec_args=AAC_ARGS, metadata_path=str(meta),
+    encode_with_ffmpeg(wav, out, codec_args=_gain_args(codec_args or AAC_ARGS, af), metadata_path=str(meta),
                        cover=str(tags.cover) if tags.cover else None)
+    tag_m4b(out, tags)
+
+
+def _freeform(value: str) -> Any:
+    from mutagen.mp4 import MP4FreeForm
+
+    return [MP4FreeForm(value.encode("utf-8"))]
+
+
+def tag_m4b(path: Path, tags: BookTags) -> None:
+    """Write the iTunes atoms listeners' apps read (mutagen keeps the chapters and fixes the chunk offsets)."""
+    from mutagen.mp4 import MP4, MP4Cover
+
+    mp4 = MP4(path)
+    if mp4.tags is None:
+        mp4.add_tags()
+    t = mp4.tags
+    assert t is not None
+    m = tags.meta
+    t["\xa9nam"], t["\xa9alb"] = [tags.title], [tags.title]
+    if tags.author:
+        t["\xa9ART"], t["aART"] = [tags.author], [tags.author]
+    t["\xa9gen"] = [m.genre]
+    t["stik"] = [2]  # media kind: Audiobook
+    if m.narrator:
+        t["\xa9wrt"] = [m.narrator]
+        t["----:com.apple.iTunes:NARRATOR"] = _freeform(m.narrator)
+    if m.year is not None:
+        t["\xa9day"] = [str(m.year)]
+    if m.description:
+        t["desc"], t["ldes"] = [m.description[:255]], [m.description]
+    if m.copyright:
+        t["cprt"] = [m.copyright]
+    for name, value in (("PUBLISHER", m.publisher), ("SERIES", m.series), ("LANGUAGE", tags.language),
+                        ("SERIES-PART", None if m.series_position is None else _position(m.series_position))):
+        if value:
+            t[f"----:com.apple.iTunes:{name}"] = _freeform(value)
+    if tags.cover:
+        kind = MP4Cover.FORMAT_PNG if tags.cover.suffix.lower() == ".png" else MP4Cover.FORMAT_JPEG
+        t["covr"] = [MP4Cover(tags.cover.read_bytes(), imageformat=kind)]
+    mp4.save()
 
 
 def m3u(entries: list[tuple[str, float, str]]) -> str:

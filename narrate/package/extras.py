@@ -56,8 +56,11 @@ def word_timings(job: BookJob, cache: SegmentCache) -> Callable[[int, int], list
 
 
 def write_extras(job: BookJob, work: Path, kept: Mapping[str, Mapping[str, Any]], produced: Mapping[str, Path],
-                 spans: list[list[int]], samples: list[int], rate: int, cache: SegmentCache) -> dict[str, Path]:
-    """Output id -> temp file in `work` for each stale text output of `job`."""
+                 spans: list[list[int]], samples: list[int], rate: int, cache: SegmentCache,
+                 chapter_samples: list[int] | None = None) -> dict[str, Path]:
+    """Output id -> temp file in `work` for each stale text output of `job`. `samples`: each
+    chapter's length in the whole-book stream; `chapter_samples`: the length of each chapter file
+    (with its own head and tail room tone; default: the same)."""
     stale = [oid for oid in job.outputs if oid not in kept and (is_transcript(oid) or oid in ("feed", "artwork"))]
     out: dict[str, Path] = {}
     if not stale:
@@ -76,7 +79,7 @@ def write_extras(job: BookJob, work: Path, kept: Mapping[str, Mapping[str, Any]]
         else:
             sizes = {oid: (produced[oid].stat().st_size if oid in produced else int(kept[oid]["bytes"]))
                      for oid in job.outputs if oid.startswith("chapter-") or oid in ("mp3", "m4b")}
-            seconds = {f"chapter-{i:03d}": n / rate for i, n in enumerate(samples, 1)}
+            seconds = {f"chapter-{i:03d}": n / rate for i, n in enumerate(chapter_samples or samples, 1)}
             seconds["mp3"] = seconds["m4b"] = sum(samples) / rate
             path.write_bytes(render_feed(job, sizes, seconds))
         out[oid] = path

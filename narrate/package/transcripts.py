@@ -103,12 +103,16 @@ def render(job: BookJob, spans: list[list[int]], samples: list[int], rate: int,
     """Output id -> text of every transcript output in `job.outputs` (see narrate.plan.book_extras).
     `spans[c]` and `samples[c]` are chapter c's unit spans and length; `words(c, i)` as in chapter_cues."""
     texts: dict[str, str] = {}
-    offsets = [sum(samples[:c]) for c in range(len(samples))]
+    offsets = [sum(samples[:c]) for c in range(len(samples))]  # chapter starts in the whole-book stream
+    # Spans are in the chapter file, after its head room tone; in the whole book only the first
+    # chapter has that head (narrate.package.assemble), so the others' spans move back by it.
+    head = int(round(job.book.profile.head_s * rate))
+    shifts = [offsets[c] - (head if c else 0) for c in range(len(samples))]
     book_cues: list[Cue] = []
     for c, chapter in enumerate(job.chapters):
         unit_words = (lambda i, c=c: words(c, i)) if words else None
         cues = chapter_cues(chapter, spans[c], rate, words=unit_words)
-        book_cues += [Cue(q.start_ms + _ms(offsets[c], rate), q.end_ms + _ms(offsets[c], rate), q.text) for q in cues]
+        book_cues += [Cue(q.start_ms + _ms(shifts[c], rate), q.end_ms + _ms(shifts[c], rate), q.text) for q in cues]
         n = f"{c + 1:03d}"
         if f"vtt-{n}" in job.outputs:
             texts[f"vtt-{n}"] = webvtt(cues)

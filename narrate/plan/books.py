@@ -13,33 +13,35 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ..audio.formats import AAC_ARGS, MP3_ARGS
 from ..errors import ManifestError, Problem
 from ..fsutil import sha256_file
 from ..manifest import Book, Manifest, read_text_input
+from ..manifest.resolved import Pauses
 from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon
 from ..text.chapter import chapter_units
 from ..text.frontend import normalization_applies
+from ..text.lexicon_compile import alphabets_for, out_of_band
 from ..text.markdown import MarkdownOptions, markdown_to_speakable
 from ..text.markup import target_of
 from ..text.written import WrittenUnit, written_units
 from .book_extras import name_extras
 from .prompts import KeyMaker, Segment, manifest_relative
 
-BOOK_RENDER_VERSION = "2"
-CHAPTER_LEAD_MS = 400
-CHAPTER_TAIL_MS = 1200
+BOOK_RENDER_VERSION = "3"  # 3: profiles (levels, rates, head/tail room tone per file), credits, sample
+CREDITS = {"opening": "Opening Credits", "closing": "Closing Credits"}
 
 
 @dataclass
 class ChapterPlan:
-    source: Path
+    source: Path  # the chapter file; for credits a bare name ("opening-credits")
     title: str
-    units: list[tuple[str, int]]  # (segment key, pause after in ms)
+    units: list[tuple[str, int]]  # (segment key, pause after in ms; the last unit's is not played)
+    after_ms: int = 2000  # silence after this chapter, before the next, in the whole-book files
     # For transcripts and feeds (books with `transcripts:` or `feed:` only): each unit's written text
     # (narrate.text.written), and the chapter's front matter (dates, descriptions of feed episodes).
     written: list[WrittenUnit] = field(default_factory=list)
@@ -63,6 +65,7 @@ class BookJob:
     outputs: dict[str, str] = field(default_factory=dict)  # output id -> path relative to the manifest's folder
     recipes: dict[str, str] = field(default_factory=dict)  # output id -> digest of what makes its bytes
     recipe: str = ""  # the whole book's: unchanged means every output is current
+    sample_chapter: int | None = None  # index into `chapters` of the retail sample's chapter
 
     @property
     def id(self) -> str:
@@ -91,29 +94,21 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
     jobs = []
     for book in manifest.books:
         provider = providers[book.settings.provider]
-        s = book.settings
-        voice = s.voice or book.language.lower()
         prefix = manifest_relative(manifest, book.output)
         job = BookJob(book, prefix, [])
+
+        add = partial(_add_chapter, job, provider, keys, lexicon)
+        if book.opening_credits:
+            add(Path("opening-credits"), book.opening_credits, CREDITS["opening"], None, book.pauses)
         for path in book.chapters:
             # Bounded, regular files only (a FIFO or /dev/zero as a chapter must not hang the build).
             source = read_text_input(path, key_path=f"books.{book.name}.sources")
-            doc = markdown_to_speakable(source, markdown_options(book), path=manifest_relative(manifest, path))
-            title = doc.title or path.stem
-            chapter = ChapterPlan(path, title, [])
-            # Prompt markup compiles per provider (chapter.py); the compiled text is what is hashed.
-            for unit in chapter_units(doc, provider.limits.max_chars, book.language, lexicon,
-                                      spoken=normalization_applies(provider), target=target_of(provider)):
-                request = SynthesisRequest(text=unit.text, voice=voice, language=book.language, model=s.model,
-                                           speed=s.speed, telephony=False, options=s.options, ssml=unit.ssml)
-                key, head = keys.key_and_head(provider, request)
-                job.segments.setdefault(key, Segment(key, s.provider, request, head.decode()))
-                chapter.units.append((key, unit.pause_after_ms))
-            if book.transcripts is not None or book.feed is not None:
-                chapter.written = written_units(doc, provider.limits.max_chars, book.language, lexicon,
-                                                spoken=normalization_applies(provider))
-                chapter.front = doc.front_matter
-            job.chapters.append(chapter)
+            own = book.settings_for(path)
+            if book.sample is not None and book.sample.chapter == len(job.chapters) + 1 - bool(book.opening_credits):
+                job.sample_chapter = len(job.chapters)
+            add(path, source, None, own.voice, own.pauses, shown_as=manifest_relative(manifest, path))
+        if book.closing_credits:
+            add(Path("closing-credits"), book.closing_credits, CREDITS["closing"], None, book.pauses)
         _name_outputs(job)
         name_extras(job)
         jobs.append(job)
@@ -134,6 +129,35 @@ def check_chapters(manifest: Manifest) -> list[Problem]:
     return problems
 
 
+def _add_chapter(job: BookJob, provider: Provider, keys: KeyMaker, lexicon: Lexicon | None, source: Path, text: str,
+                 title: str | None, voice: str | None, pauses: Pauses, shown_as: str | None = None) -> None:
+    """Append one chapter (Markdown `text`) to the job: a segment per sentence, in `voice` (None: the
+    book's). Prompt markup compiles per provider (text/chapter.py); the compiled text is what is
+    hashed. `shown_as`: the chapter's path in error messages (relative to the manifest's folder)."""
+    book = job.book
+    s = book.settings
+    doc = markdown_to_speakable(text, markdown_options(book), path=shown_as or str(source))
+    chapter = ChapterPlan(source, title or doc.title or source.stem, [], pauses.chapter_ms)
+    spoken = normalization_applies(provider)
+    # Providers that take pronunciations out of band get them so, the others the respelling
+    # (narrate.text.lexicon_compile).
+    band = alphabets_for(provider) if lexicon is not None and out_of_band(provider) else ()
+    for unit in chapter_units(doc, provider.limits.max_chars, book.language, lexicon, spoken=spoken,
+                              target=target_of(provider), heading_ms=pauses.heading_ms,
+                              paragraph_ms=pauses.paragraph_ms, sentence_ms=pauses.sentence_ms, keep=band):
+        entries = lexicon.phonetic_entries(unit.text, book.language, band) if band and lexicon else ()
+        request = SynthesisRequest(text=unit.text, voice=voice or s.voice or book.language.lower(), language=book.language,
+                                   model=s.model, speed=s.speed, telephony=False, options=s.options, ssml=unit.ssml,
+                                   lexicon=entries)
+        key, head = keys.key_and_head(provider, request)
+        job.segments.setdefault(key, Segment(key, s.provider, request, head.decode()))
+        chapter.units.append((key, unit.pause_after_ms))
+    if book.transcripts is not None or book.feed is not None:
+        chapter.written = written_units(doc, provider.limits.max_chars, book.language, lexicon, spoken=spoken)
+        chapter.front = doc.front_matter
+    job.chapters.append(chapter)
+
+
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
@@ -146,27 +170,32 @@ def _name_outputs(job: BookJob) -> None:
     """
     book = job.book
     lvl, sil = book.settings.level, book.settings.silence
-    audio = [BOOK_RENDER_VERSION, repr((lvl.enabled, lvl.target_dbov, lvl.peak_dbfs)),
-             repr((sil.trim, sil.threshold_dbov)), f"{CHAPTER_LEAD_MS}:{CHAPTER_TAIL_MS}"]
-    tags = [book.title, book.author or "", book.language, sha256_file(book.cover) if book.cover else ""]
+    audio = [BOOK_RENDER_VERSION, book.profile.recipe(), repr(lvl.enabled), repr((sil.trim, sil.threshold_dbov))]
+    tags = [book.title, book.author or "", book.language, sha256_file(book.cover) if book.cover else "", repr(book.meta)]
+    mp3, aac = book.profile.mp3_args(), book.profile.aac_args()
     spoken = [[ch.title, *(f"{k}:{p}" for k, p in ch.units)] for ch in job.chapters]
-    everything = [part for chapter in spoken for part in (*chapter, "\x1e")]
+    everything = [part for chapter, ch in zip(spoken, job.chapters, strict=True)
+                  for part in (*chapter, f"after:{ch.after_ms}", "\x1e")]
     total = len(job.chapters)
     if "chapters" in book.formats:
         names = []
         for i, ch in enumerate(job.chapters, 1):
             rel = f"{job.prefix}/{i:02d}-{slug(ch.title)}.mp3"
             job.outputs[f"chapter-{i:03d}"] = rel
-            job.recipes[f"chapter-{i:03d}"] = _digest(*audio, *tags, *MP3_ARGS, f"{i}/{total}", *spoken[i - 1])
+            job.recipes[f"chapter-{i:03d}"] = _digest(*audio, *tags, *mp3, f"{i}/{total}", *spoken[i - 1])
             names.append(Path(rel).name)
         job.outputs["m3u"] = f"{job.prefix}/{book.name}.m3u"
         job.recipes["m3u"] = _digest(*audio, "m3u", *names, *everything)
     if "mp3" in book.formats:
         job.outputs["mp3"] = f"{job.prefix}/{book.name}.mp3"
-        job.recipes["mp3"] = _digest(*audio, *tags, *MP3_ARGS, "book-mp3", *everything)
+        job.recipes["mp3"] = _digest(*audio, *tags, *mp3, "book-mp3", *everything)
     if "m4b" in book.formats:
         job.outputs["m4b"] = f"{job.prefix}/{book.name}.m4b"
-        job.recipes["m4b"] = _digest(*audio, *tags, *AAC_ARGS, "book-m4b", *everything)
-    job.recipe = _digest(*audio, *tags, ",".join(book.formats), *everything)
+        job.recipes["m4b"] = _digest(*audio, *tags, *aac, "book-m4b", *everything)
+    if job.sample_chapter is not None and book.sample is not None:
+        sample = book.sample
+        job.outputs["sample"] = f"{job.prefix}/{book.name}-sample.mp3"
+        job.recipes["sample"] = _digest(*audio, *tags, *mp3, "sample", repr(sample), *spoken[job.sample_chapter])
+    job.recipe = _digest(*audio, *tags, ",".join(book.formats), repr(book.sample), *everything)
 
 

@@ -20,6 +20,7 @@ DEFAULT_PRICES: dict[str, float] = {
     "elevenlabs": 150.0,  # credit overage on Creator/Pro plans is roughly $0.15-0.30 per 1k characters
     "google": 16.0,  # Neural2 / WaveNet voices
     "azure": 15.0,  # neural voices, pay-as-you-go
+    "polly": 16.0,  # neural voices (standard $4, generative $30 per 1M characters; providers.md, third-party)
 }
 
 

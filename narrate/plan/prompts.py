@@ -18,10 +18,11 @@ from pathlib import Path
 from ..cache.entry import key_from  # the cache re-derives keys with the same function
 from ..errors import ManifestError, Problem
 from ..manifest import Library, Manifest, PromptText, Settings
-from ..manifest.layouts import FORMAT_RATES, prompt_path
+from ..manifest.layouts import FORMAT_RATES
 from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon, normalize, split_for_limit
 from ..text.frontend import key_material, normalization_applies
+from ..text.lexicon_compile import alphabets_for, inline_phonemes, out_of_band
 from ..text.markup import PLAIN, compile_pieces, target_of
 
 # Bump when rendering (trim, level, resampling, encoders) changes the bytes of an output.
@@ -92,13 +93,15 @@ class KeyMaker:
     def key_and_head(self, provider: Provider, request: SynthesisRequest) -> tuple[str, bytes]:
         params = provider.key_params(request)
         normalized = normalization_applies(provider)
-        memo = (provider.name, request.voice, request.model, tuple(sorted(params.items())), normalized)
+        memo = (provider.name, request.voice, request.model, tuple(sorted(params.items())), normalized,
+                request.lexicon)
         head = self._heads.get(memo)
         if head is None:
-            head = json.dumps({"provider": provider.name, "contract": provider.contract_version,
-                               "voice": request.voice, "model": request.model, "params": params,
-                               "text": key_material(normalized)},
-                              sort_keys=True, separators=(",", ":"), default=str).encode()
+            fields: dict[str, object] = {"provider": provider.name, "contract": provider.contract_version, "voice": request.voice,
+                      "model": request.model, "params": params, "text": key_material(normalized)}
+            if request.lexicon:  # pronunciations sent out of band (a PLS lexicon...): only for segments with them
+                fields["lexicon"] = [list(entry) for entry in request.lexicon]
+            head = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str).encode()
             self._heads[memo] = head
         return key_from(head, request.text), head
 
@@ -136,10 +139,12 @@ def manifest_relative(manifest: Manifest, path: Path) -> str:
     return Path(os.path.relpath(path, manifest.root)).as_posix()
 
 
-def spoken_text(text: str, language: str, lexicon: Lexicon | None, spoken: bool = False) -> str:
-    """Canonical text, then the lexicon, then (`spoken`) numbers and symbols said in `language`."""
+def spoken_text(text: str, language: str, lexicon: Lexicon | None, spoken: bool = False,
+                keep: tuple[str, ...] = ()) -> str:
+    """Canonical text, then the lexicon, then (`spoken`) numbers and symbols said in `language`.
+    `keep`: alphabets of the phonetic forms the provider takes; terms with one stay as written."""
     text = normalize(text)
-    text = normalize(lexicon.apply(text, language)) if lexicon is not None else text
+    text = normalize(lexicon.apply(text, language, keep)) if lexicon is not None else text
     return normalize(text, language) if spoken else text
 
 
@@ -173,21 +178,32 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
     seg_keys: list[str] = []
     pauses: list[int] = []
     spoken: list[str] = []
+    # The lexicon compiles per provider (narrate.text.lexicon_compile): phonetic forms inline as SSML
+    # phonemes, out of band in the request, or (everywhere else) respelled in the text.
+    keep = alphabets_for(provider) if lexicon is not None else ()
+    band = keep if out_of_band(provider) else ()
+    source = prompt.text
+    if keep and not band and lexicon is not None:
+        source = inline_phonemes(prompt.text, prompt.language, lexicon, keep)
+
     # Markup compiles per provider (narrate.text.markup); text without "<" is one plain piece, as before.
     def say(t: str) -> str:
-        return spoken_text(t, prompt.language, lexicon, normalized)
+        return spoken_text(t, prompt.language, lexicon, normalized, keep)
 
-    pieces = compile_pieces(prompt.text, prompt.language, target_of(provider), say)
+    pieces = compile_pieces(source, prompt.language, target_of(provider), say)
     if any(p.ssml and len(p.text) > provider.limits.max_chars for p in pieces):
         # An SSML body is never cut (a cut could split an element): one too long for a request is lowered.
-        pieces = compile_pieces(prompt.text, prompt.language, PLAIN, say)
+        pieces = compile_pieces(prompt.text, prompt.language, PLAIN,
+                                lambda t: spoken_text(t, prompt.language, lexicon, normalized, band))
     for piece in pieces:
         spoken.append(piece.text)
         chunks = [piece.text] if piece.ssml else split_for_limit(piece.text, provider.limits.max_chars,
                                                                  prompt.language)
         for chunk in chunks:
+            entries = lexicon.phonetic_entries(chunk, prompt.language, band) if band and lexicon else ()
             request = SynthesisRequest(text=chunk, voice=voice, language=prompt.language, model=s.model,
-                                       speed=s.speed, telephony=telephony, options=s.options, ssml=piece.ssml)
+                                       speed=s.speed, telephony=telephony, options=s.options, ssml=piece.ssml,
+                                       lexicon=entries)
             key, head = keys.key_and_head(provider, request)
             if key not in plan.segments:
                 plan.segments[key] = Segment(key, s.provider, request, head.decode())
@@ -198,8 +214,7 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, lib: Library, prompt: PromptText,
     segs = tuple(seg_keys)
     gaps = tuple(pauses) if any(pauses) else ()
     text = " ".join(spoken)
-    lang_path = lib.languages[prompt.language].path
-    outputs = tuple(OutputFile(f"{out_prefix}/{prompt_path(lib.layout, lang_path, prompt.name, fmt)}", fmt)
+    outputs = tuple(OutputFile(f"{out_prefix}/{lib.file_path(prompt.language, prompt.name, fmt)}", fmt)
                     for fmt in lib.formats)
     recipe = render_recipe(segs, s, gaps)
     return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe, normalize(prompt.text),

@@ -42,6 +42,8 @@ def ssml(request: SynthesisRequest, voice: str) -> str:
 
 class AzureProvider(RestProvider):
     contract_version = "azure-tts-v1.1"
+    # narrate.text.lexicon_compile: phonetic forms become <phoneme alphabet="ipa|x-sampa"> in the SSML body.
+    lexicon_mode = "ssml-phoneme"
     # say-as values Azure reads without a format attribute (speech-synthesis-markup-pronunciation.md);
     # date and time need format=, currency is not listed: those are lowered by narrate.
     accepts_ssml, ssml_say_as, ssml_sub, ssml_phoneme = True, ("digits", "characters", "telephone", "cardinal",
@@ -54,6 +56,16 @@ class AzureProvider(RestProvider):
 
     def _auth(self) -> tuple[dict[str, str], dict[str, str]]:
         return {"ocp-apim-subscription-key": require_key(self.config, KEY_ENVS).value}, {}
+
+    def credential_problem(self) -> str | None:
+        """The key, then the region (both needed before the first request)."""
+        problem = super().credential_problem()
+        if problem is None:
+            try:
+                self.endpoint()
+            except UsageError as exc:
+                return str(exc)
+        return problem
 
     def endpoint(self) -> str:
         if self.config.base_url:
@@ -95,7 +107,20 @@ class AzureProvider(RestProvider):
                               chars=len(request.text), handle=handle, max_bytes=self.body_cap(request, fmt))
 
     def voices(self) -> list[VoiceInfo]:
-        return []  # per-region catalogue (GET /cognitiveservices/voices/list)
+        """GET /cognitiveservices/voices/list (rest-text-to-speech.md): a JSON list of {ShortName,
+        Locale, Gender, StyleList, SecondaryLocaleList, LocaleName, VoiceType}."""
+        url = self.endpoint().removesuffix("/cognitiveservices/v1") + "/cognitiveservices/voices/list"
+        data = self.get_json(url)
+        found = []
+        for v in data if isinstance(data, list) else []:
+            if not isinstance(v, dict) or not v.get("ShortName"):
+                continue
+            langs = tuple(str(x) for x in [v.get("Locale"), *(v.get("SecondaryLocaleList") or [])] if x)
+            gender = str(v.get("Gender") or "").lower() or None
+            description = " ".join(str(v[k]) for k in ("LocaleName", "VoiceType") if v.get(k))
+            found.append(VoiceInfo(str(v["ShortName"]), langs, gender, description,
+                                   tuple(str(s) for s in v.get("StyleList") or ())))
+        return found
 
     def check_voice(self, voice: str, language: str) -> str | None:
         if voice in ("", "default"):

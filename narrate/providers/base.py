@@ -28,6 +28,10 @@ class SynthesisRequest:
     # True when `text` is an SSML `<speak>` body compiled by narrate.text.markup (escaped, only the
     # elements the provider declares): sent only to providers whose class says `accepts_ssml = True`.
     ssml: bool = False
+    # Pronunciations for this segment that go to the provider out of band (a PLS lexicon, Google's
+    # customPronunciations, an ElevenLabs dictionary): (term, alphabet "ipa" | "x-sampa", phonetic form),
+    # only those whose term the text holds, sorted. Part of the key, so one rule re-renders only its segments.
+    lexicon: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,9 @@ class SynthesisResult:
 class VoiceInfo:
     name: str
     languages: tuple[str, ...]
-    gender: str | None = None
+    gender: str | None = None  # "female" | "male" | "neutral", as the provider says; None when it does not
     description: str = ""
+    styles: tuple[str, ...] = ()  # speaking styles the provider lists for the voice (Azure's StyleList...)
 
 
 @dataclass(frozen=True)

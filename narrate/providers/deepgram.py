@@ -17,6 +17,7 @@ import httpx
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
 from .http import RestProvider, key_base_url
 from .keys import find_key, require_key
+from .languages import same_language
 
 KIND = "deepgram"
 BASE_URL = "https://api.deepgram.com"
@@ -112,7 +113,7 @@ class DeepgramProvider(RestProvider):
             return f"Deepgram voices are models like {DEFAULT_VOICE} (or a bare name such as thalia)"
         lang = model.rsplit("-", 1)[1]
         known = _KNOWN.get(model)
-        if known is not None and language.split("-")[0].lower() != lang:
+        if known is not None and not same_language(lang, language):
             return f"{model} speaks {lang}, not {language}"
         return None  # unknown but well-formed: Deepgram adds voices; the server has the final word
 

@@ -23,6 +23,7 @@ import httpx
 
 from ..errors import InvalidAudioError, ProviderError
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
+from .elevenlabs_dictionary import DictionaryStore
 from .http import RestProvider, default_classify, key_base_url
 from .keys import require_key
 
@@ -36,6 +37,9 @@ MAX_CHARS = {"eleven_v3": 3000, "eleven_flash_v2_5": 40000, "eleven_turbo_v2_5":
 # Concurrency 5 = the Creator plan's Multilingual v2 limit (docs models.mdx, 2025-08: Free 2, Starter 3,
 # Creator 5, Pro 10, Scale/Business 15; Turbo/Flash double). Above it requests queue, then 429.
 DEFAULT_CONCURRENCY = 5
+# Models that read phoneme rules (docs best-practices/prompting/controls.mdx, 2025-08: "Flash v2, Turbo v2
+# and English v1"); on the others lexicon rules are respelled in the text.
+PHONEME_MODELS = frozenset({"eleven_flash_v2", "eleven_turbo_v2", "eleven_monolingual_v1"})
 VOICE_SETTINGS = {"stability": float, "similarity_boost": float, "style": float, "use_speaker_boost": bool}
 _VOICE_ID = re.compile(r"^[A-Za-z0-9]{20}$")
 
@@ -62,6 +66,9 @@ class ElevenLabsProvider(RestProvider):
         defaults = ProviderLimits(max_chars=MAX_CHARS.get(model, 3000), default_concurrency=DEFAULT_CONCURRENCY)
         super().__init__(config, kind=KIND, defaults=defaults, base_url=config.base_url or BASE_URL,
                          transport=transport, auth=self._auth, classify=classify)
+        # narrate.text.lexicon_compile: IPA forms go in a PLS pronunciation dictionary where the model reads them.
+        self.lexicon_mode = "dictionary" if model in PHONEME_MODELS else "respell"
+        self.dictionaries = DictionaryStore(self)
 
     def _auth(self) -> tuple[dict[str, str], dict[str, str]]:
         return {"xi-api-key": require_key(self.config, KEY_ENVS).value}, {}
@@ -121,8 +128,12 @@ class ElevenLabsProvider(RestProvider):
             return self.audio_result(response.content, fmt, request, response,
                                      content_type=response.headers.get("content-type"))
 
+        body = self.body(request)
+        locators = self.dictionaries.locators_for(request)
+        if locators:
+            body["pronunciation_dictionary_locators"] = locators
         return self.http.call("POST", f"/v1/text-to-speech/{quote(request.voice, safe='')}", params={"output_format": output_format},  # noqa: E501
-                              json_body=self.body(request), chars=len(request.text), handle=handle,
+                              json_body=body, chars=len(request.text), handle=handle,
                               max_bytes=self.body_cap(request, fmt))
 
     def _with_timestamps(self, request: SynthesisRequest, output_format: str, fmt: AudioFormat) -> SynthesisResult:
@@ -145,7 +156,21 @@ class ElevenLabsProvider(RestProvider):
                               chars=len(request.text), handle=handle, max_bytes=2 * self.body_cap(request, fmt))
 
     def voices(self) -> list[VoiceInfo]:
-        return []  # the catalogue is per account (GET /v1/voices); not fetched at build time
+        """GET /v1/voices (the account's voices): {"voices": [{voice_id, name, labels: {gender, accent,
+        description, use_case}, verified_languages: [{language, locale}]}]} (GetVoicesResponseModel)."""
+        data = self.get_json("/v1/voices")
+        found = []
+        for v in (data.get("voices") if isinstance(data, dict) else None) or []:
+            if not isinstance(v, dict) or not v.get("voice_id"):
+                continue
+            labels: dict[str, Any] = v["labels"] if isinstance(v.get("labels"), dict) else {}
+            langs = tuple(dict.fromkeys(str(x.get("locale") or x.get("language")) for x in v.get("verified_languages")
+                                        or [] if isinstance(x, dict) and (x.get("locale") or x.get("language"))))
+            words = [str(v.get("name") or "")] + [str(labels[k]) for k in ("accent", "age", "description", "use_case")
+                                                  if labels.get(k)]
+            gender = str(labels.get("gender") or "").lower() or None
+            found.append(VoiceInfo(str(v["voice_id"]), langs or ("multilingual",), gender, ", ".join(w for w in words if w)))
+        return found
 
     def check_voice(self, voice: str, language: str) -> str | None:
         if _VOICE_ID.match(voice):

@@ -336,11 +336,18 @@ class EspeakProvider:
         return [info for info, _ in _Engine.get().voices]
 
     def check_voice(self, voice: str, language: str) -> str | None:
+        """A reason when eSpeak NG has no such voice, or when the voice speaks another language
+        than `language` (an English voice reads Cyrillic letter by letter); see `languages`."""
+        from .languages import same_language
+
         try:
-            resolve_voice(voice)
+            found = resolve_voice(voice).partition("+")[0]
         except VoiceError as exc:
             return str(exc)
-        return None
+        spoken = voice_languages(found)
+        if not spoken or any(same_language(tag, language) for tag in spoken):
+            return None
+        return f"eSpeak NG voice {found} speaks {spoken[0]}, not {language}"
 
     def close(self) -> None:
         pass
@@ -359,6 +366,14 @@ def _lookup_keys(tag: str) -> list[str]:
         while len(parts) > 1 and len(parts[-1]) == 1:  # a singleton ("x") never ends a tag
             parts.pop()
     return keys
+
+
+def voice_languages(identifier: str) -> tuple[str, ...]:
+    """The languages eSpeak NG lists for a voice identifier ("gmw/en-US" -> ("en-us", "en")), best first."""
+    for info, _ in _Engine.get().voices:
+        if info.name == identifier:
+            return info.languages
+    return ()
 
 
 def resolve_voice(voice: str) -> str:

@@ -37,8 +37,14 @@ MAX_BYTES = 5000
 LIMITS = ProviderLimits(max_chars=MAX_BYTES // 4, default_concurrency=10, requests_per_minute=1000)
 
 
+# CustomPronunciationParams.PhoneticEncoding (cloud_tts.proto v1).
+PHONETIC_ENCODINGS = {"ipa": "PHONETIC_ENCODING_IPA", "x-sampa": "PHONETIC_ENCODING_X_SAMPA"}
+
+
 class GoogleProvider(RestProvider):
     contract_version = "google-tts-v1.1"
+    # narrate.text.lexicon_compile: phonetic forms go in input.customPronunciations (the phrase stays in the text).
+    lexicon_mode = "custom-pronunciations"
     # SSML through input.ssml (cloud.google.com/text-to-speech/docs/ssml): say-as characters, cardinal,
     # ordinal and telephone need no extra attributes; digits, date, time and currency are lowered.
     accepts_ssml, ssml_say_as, ssml_sub, ssml_phoneme = True, ("characters", "cardinal", "ordinal", "telephone"), \
@@ -89,7 +95,12 @@ class GoogleProvider(RestProvider):
         voice: dict[str, Any] = {"languageCode": request.language}
         if request.voice and request.voice != "default":
             voice["name"] = request.voice
-        text_input = {"ssml": f"<speak>{request.text}</speak>"} if request.ssml else {"text": request.text}
+        text_input: dict[str, Any] = {"ssml": f"<speak>{request.text}</speak>"} if request.ssml \
+            else {"text": request.text}
+        if request.lexicon:  # the lexicon's phonetic forms for the terms this text holds
+            text_input["customPronunciations"] = {"pronunciations": [
+                {"phrase": term, "phoneticEncoding": PHONETIC_ENCODINGS[alphabet], "pronunciation": form}
+                for term, alphabet, form in request.lexicon]}
         return {"input": text_input, "voice": voice, "audioConfig": audio_config}
 
     def key_params(self, request: SynthesisRequest) -> dict[str, object]:
@@ -137,7 +148,19 @@ class GoogleProvider(RestProvider):
             raise invalid("audioContent is not base64") from None
 
     def voices(self) -> list[VoiceInfo]:
-        return []  # per-project catalogue (GET /v1/voices); names look like en-US-Neural2-F
+        """GET /v1/voices: `{"voices": [{"name", "languageCodes", "ssmlGender", "naturalSampleRateHertz"}]}`
+        (cloud_tts.proto ListVoicesResponse)."""
+        data = self.get_json("/v1/voices")
+        found = []
+        for v in (data.get("voices") if isinstance(data, dict) else None) or []:
+            if not isinstance(v, dict) or not v.get("name"):
+                continue
+            gender = str(v.get("ssmlGender") or "").lower()
+            rate = v.get("naturalSampleRateHertz")
+            found.append(VoiceInfo(str(v["name"]), tuple(str(x) for x in v.get("languageCodes") or ()),
+                                   gender if gender in ("female", "male", "neutral") else None,
+                                   f"{rate} Hz" if rate else ""))
+        return found
 
     def check_voice(self, voice: str, language: str) -> str | None:
         if voice in ("", "default"):

@@ -110,8 +110,10 @@ class RestClient:
     def __init__(self, provider: str, *, base_url: str, policy: RetryPolicy, timeout_s: float | None,
                  concurrency: int, throttle: Throttle | None = None, transport: httpx.BaseTransport | None = None,
                  auth: Callable[[], tuple[dict[str, str], dict[str, str]]] | None = None,
-                 classify: Classify = default_classify) -> None:
+                 classify: Classify = default_classify,
+                 sign: Callable[[httpx.Request], None] | None = None) -> None:
         self.provider = provider
+        self.sign = sign  # signs each attempt's request in place (AWS SigV4: the date is part of the signature)
         self.policy = policy
         self.throttle = throttle
         self.classify = classify
@@ -125,7 +127,8 @@ class RestClient:
     def close(self) -> None:
         self.client.close()
 
-    def _auth_now(self) -> tuple[dict[str, str], dict[str, str]]:
+    def auth_now(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The auth (headers, params), looked up once; raises UsageError when a key is missing."""
         if self._auth_parts is None:
             with self._auth_lock:
                 if self._auth_parts is None:
@@ -150,7 +153,7 @@ class RestClient:
         `chars`: the text's length (throttle and default deadline). `max_bytes`: the largest body accepted.
         Raises ProviderError (InvalidAudioError for a rejected 2xx), its message masked.
         """
-        auth_headers, auth_params = self._auth_now()
+        auth_headers, auth_params = self.auth_now()
         all_headers = {**(headers or {}), **auth_headers}
         all_params = {**(params or {}), **auth_params}
         policy = self.policy
@@ -193,6 +196,8 @@ class RestClient:
         timeout = httpx.Timeout(read_s, connect=min(CONNECT_TIMEOUT_S, budget_s))
         request = self.client.build_request(method, url, params=params or None, json=json_body, content=content,
                                             headers=headers, timeout=timeout)
+        if self.sign is not None:
+            self.sign(request)
         shown_url = redact_url(request.url)
         try:
             response = self.client.send(request, stream=True)
@@ -287,7 +292,8 @@ class RestProvider:
     def __init__(self, config: ProviderConfig, *, kind: str, defaults: ProviderLimits, base_url: str,
                  transport: httpx.BaseTransport | None,
                  auth: Callable[[], tuple[dict[str, str], dict[str, str]]] | None,
-                 classify: Classify = default_classify) -> None:
+                 classify: Classify = default_classify,
+                 sign: Callable[[httpx.Request], None] | None = None) -> None:
         self.name = kind  # the kind goes into segment keys; the config name into messages
         self.config = config
         self.label = config.name
@@ -299,7 +305,31 @@ class RestProvider:
         self.http = RestClient(config.name, base_url=self.base_url, policy=RetryPolicy.from_config(config),
                                timeout_s=config.timeout_s, concurrency=self.limits.default_concurrency,
                                throttle=throttle if throttle.active else None, transport=transport,
-                               auth=auth, classify=classify)
+                               auth=auth, classify=classify, sign=sign)
+
+    def credential_problem(self) -> str | None:
+        """None when this provider's credentials can be found, else the one-line reason naming the
+        variable or file to set (never a value). Looks the key up as the first request would, so a
+        key found now is the one used (and is registered for masking)."""
+        try:
+            self.http.auth_now()
+        except UsageError as exc:
+            return str(exc)
+        return None
+
+    def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET `url` through the retrying client and parse its JSON body (voice lists and the like).
+        Raises ProviderError (not retried) when the body is not JSON."""
+        import json
+
+        def handle(response: httpx.Response) -> Any:
+            try:
+                return json.loads(response.content)
+            except (ValueError, UnicodeDecodeError):
+                raise ProviderError(f"GET {url}: the answer is not JSON", provider=self.label,
+                                    request_id=request_id_of(response)) from None
+
+        return self.http.call("GET", url, params=params, handle=handle)
 
     def option(self, request: SynthesisRequest, key: str, default: str | None = None) -> str | None:
         """A synthesis option: the prompt's `options:` first, then the provider config's."""
@@ -348,10 +378,9 @@ def locale_of(voice: str) -> str | None:
 
 
 def language_mismatch(voice: str, language: str) -> str | None:
-    """A reason when a locale-named voice cannot speak `language` (compared on the primary subtag)."""
+    """A reason when a locale-named voice cannot speak `language`, with BCP-47 equivalences
+    (`cmn-CN-Wavenet-A` speaks zh-CN, `yue-HK-...` zh-HK, `nb-NO-...` no: see `languages`)."""
+    from .languages import mismatch
+
     locale = locale_of(voice)
-    if locale is None:
-        return None
-    if locale.split("-")[0].lower() != language.split("-")[0].lower():
-        return f"{voice} is a {locale} voice, not {language}"
-    return None
+    return None if locale is None else mismatch(voice, locale, language)

@@ -16,6 +16,7 @@ KINDS: dict[str, str] = {
     "elevenlabs": "elevenlabs",
     "google": "google",
     "azure": "azure",
+    "polly": "polly",
 }
 
 

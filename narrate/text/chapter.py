@@ -33,27 +33,33 @@ class SpeechUnit:
 
 
 def chapter_units(doc: SpeakableDoc, max_chars: int, language: str, lexicon: Lexicon | None,
-                  spoken: bool = False, target: Target = PLAIN) -> list[SpeechUnit]:
+                  spoken: bool = False, target: Target = PLAIN, *, heading_ms: int = PAUSE_AFTER_HEADING_MS,
+                  paragraph_ms: int = PAUSE_AFTER_PARAGRAPH_MS, sentence_ms: int = PAUSE_BETWEEN_SENTENCES_MS,
+                  keep: tuple[str, ...] = ()) -> list[SpeechUnit]:
     """The chapter's segments in order. `spoken`: numbers and symbols said in `language` (per
     sentence, after the lexicon), as for a provider with normalisation on (frontend.py). `target`:
-    what the provider reads of prompt markup (markup.target_of); PLAIN lowers everything."""
+    what the provider reads of prompt markup (markup.target_of); PLAIN lowers everything. The
+    pauses (ms) after headings, paragraphs and between sentences are the book's or chapter's.
+    `keep`: alphabets of phonetic forms the provider takes out of band (those terms are not respelled)."""
     units: list[SpeechUnit] = []
     for block in doc.blocks:
-        end_pause = PAUSE_AFTER_HEADING_MS if block.kind == "heading" else PAUSE_AFTER_PARAGRAPH_MS
+        end_pause = heading_ms if block.kind == "heading" else paragraph_ms
         if block.markup:
-            _markup_units(units, block.text, end_pause, _Compiler(max_chars, language, lexicon, spoken, target))
+            _markup_units(units, block.text, end_pause, sentence_ms,
+                          _Compiler(max_chars, language, lexicon, spoken, target, keep))
             continue
-        text = normalize(lexicon.apply(block.text, language)) if lexicon else block.text
+        text = normalize(lexicon.apply(block.text, language, keep)) if lexicon else block.text
         if block.kind == "notice":
             pieces = [normalize(text, language) if spoken else text]
         else:
             pieces = segment_paragraph(text, max_chars, language, spoken=spoken)
         for i, piece in enumerate(pieces):
-            units.append(SpeechUnit(piece, end_pause if i == len(pieces) - 1 else PAUSE_BETWEEN_SENTENCES_MS))
+            units.append(SpeechUnit(piece, end_pause if i == len(pieces) - 1 else sentence_ms))
     return units
 
 
-def _markup_units(units: list[SpeechUnit], source: str, end_pause: int, compiler: _Compiler) -> None:
+def _markup_units(units: list[SpeechUnit], source: str, end_pause: int, sentence_ms: int,
+                  compiler: _Compiler) -> None:
     nodes = parse(source)
     wordy = [i for i, n in enumerate(nodes) if not isinstance(n, str | Break) or (isinstance(n, str) and n.strip())]
     lead = sum(n.ms for n in nodes[:wordy[0] if wordy else len(nodes)] if isinstance(n, Break))
@@ -69,10 +75,10 @@ def _markup_units(units: list[SpeechUnit], source: str, end_pause: int, compiler
         final = i == len(pieces) - 1
         for j, (text, ssml) in enumerate(texts):
             if j < len(texts) - 1:
-                units.append(SpeechUnit(text, PAUSE_BETWEEN_SENTENCES_MS, ssml))
+                units.append(SpeechUnit(text, sentence_ms, ssml))
             else:
                 extra = trail if final else pause
-                base = end_pause if final else PAUSE_BETWEEN_SENTENCES_MS
+                base = end_pause if final else sentence_ms
                 units.append(SpeechUnit(text, base + extra, ssml, extra))
 
 
@@ -83,10 +89,11 @@ class _Compiler:
     lexicon: Lexicon | None
     spoken: bool
     target: Target
+    keep: tuple[str, ...] = ()
 
     def say(self, text: str) -> str:
         """A text run as the plain path treats it: lexicon, then numbers said (`spoken`)."""
-        text = normalize(self.lexicon.apply(normalize(text), self.language)) if self.lexicon else normalize(text)
+        text = normalize(self.lexicon.apply(normalize(text), self.language, self.keep)) if self.lexicon else normalize(text)
         return normalize(text, self.language) if self.spoken else text
 
     def native(self, node: Node) -> bool:
@@ -97,7 +104,7 @@ class _Compiler:
     def plain(self, nodes: list[Node]) -> list[tuple[str, bool]]:
         """Everything lowered to words, then exactly the path of a block without markup."""
         text = lower(nodes, self.language)
-        text = normalize(self.lexicon.apply(text, self.language)) if self.lexicon else text
+        text = normalize(self.lexicon.apply(text, self.language, self.keep)) if self.lexicon else text
         return [(s, False) for s in segment_paragraph(text, self.max_chars, self.language, spoken=self.spoken)]
 
     def sentences(self, nodes: list[Node]) -> list[tuple[str, bool]]:

@@ -4,6 +4,7 @@ YAML shape::
 
     PPO: P P O                          # term: replacement (case-insensitive)
     SQL: {say: sequel, case_sensitive: true}
+    Nguyen: {say: win, ipa: "wɪn"}      # a phonetic form (ipa, x-sampa) for providers that take one
     patterns:                           # regular expressions, applied in order after the words
       - {pattern: 'Route (\d+)', say: 'Highway \1'}
     languages:                          # per-language word rules override the global ones;
@@ -13,6 +14,12 @@ YAML shape::
 
 Because the lexicon rewrites the text before it is hashed, changing one rule changes the keys
 of exactly the segments that contain that term, and nothing else.
+
+Phonetic forms: a provider that takes pronunciations (lexicon_compile.py says which and how) gets
+the rules with a phonetic form in an alphabet it reads out of the text: `apply(..., keep=alphabets)`
+leaves those terms as written, and `phonetic_entries` lists the ones a segment holds, which go into
+its request (and so its key). Every other provider hears the respelling (`say`; without one, the
+term as written).
 """
 
 from __future__ import annotations
@@ -32,13 +39,26 @@ class LexiconRule:
     replacement: str
     case_sensitive: bool = False
     language: str | None = None
+    ipa: str | None = None
+    xsampa: str | None = None
+
+    def phonetic(self, alphabets: tuple[str, ...]) -> tuple[str, str] | None:
+        """(alphabet, form) for the first of `alphabets` ("ipa", "x-sampa") this rule has, else None."""
+        for alphabet in alphabets:
+            form = self.ipa if alphabet == "ipa" else self.xsampa if alphabet == "x-sampa" else None
+            if form:
+                return alphabet, form
+        return None
+
+
+_Compiled = tuple[re.Pattern[str], dict[str, LexiconRule], dict[str, LexiconRule]]
 
 
 class Lexicon:
     def __init__(self, rules: list[LexiconRule], patterns: list[PatternRule] | None = None) -> None:
         self.rules = rules
         self.patterns = patterns or []
-        self._compiled: dict[str, tuple[re.Pattern[str], dict[str, str], dict[str, str]] | None] = {}
+        self._compiled: dict[str, _Compiled | None] = {}
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> Lexicon:
@@ -47,15 +67,24 @@ class Lexicon:
 
         def add(term: Any, value: Any, language: str | None, where: str) -> None:
             case = False
+            phonetic: dict[str, str | None] = {"ipa": None, "x-sampa": None}
             if isinstance(value, Mapping):
                 case = bool(value.get("case_sensitive", False))
+                for name in phonetic:
+                    form = value.get(name)
+                    if form is not None and (not isinstance(form, str) or not form.strip()):
+                        problems.append(Problem(source, None, f"{where}.{name}", "a phonetic form must be text"))
+                    phonetic[name] = form.strip() if isinstance(form, str) and form.strip() else None
                 value = value.get("say")
+                if value is None and any(phonetic.values()) and isinstance(term, str):
+                    value = term.strip()  # no respelling: respelling providers say the term as written
             if not isinstance(term, str) or not term.strip():
                 problems.append(Problem(source, None, where, "empty term"))
             elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
                 problems.append(Problem(source, None, where, "replacement must be text (or {say: text})"))
             else:
-                rules.append(LexiconRule(term.strip(), str(value), case, language))
+                rules.append(LexiconRule(term.strip(), str(value), case, language, phonetic["ipa"],
+                                         phonetic["x-sampa"]))
 
         patterns: list[PatternRule] = []
 
@@ -105,17 +134,19 @@ class Lexicon:
         return [r for r in self.rules if r.language == language or
                 (r.language is None and r.term.casefold() not in specific)]
 
-    def apply(self, text: str, language: str) -> str:
-        """The text with the word rules for `language`, then its pattern rules in order."""
-        compiled = self._compiled.get(language, ...)
-        if compiled is ...:
-            compiled = self._compiled[language] = self._compile(language)
+    def apply(self, text: str, language: str, keep: tuple[str, ...] = ()) -> str:
+        """The text with the word rules for `language`, then its pattern rules in order. Rules with a
+        phonetic form in one of the `keep` alphabets are left as written (their provider takes the form)."""
+        compiled = self._rules_of(language)
         if compiled is not None:
             pattern, exact, folded = compiled
 
             def replace(m: re.Match[str]) -> str:
                 word = m.group(0)
-                return exact.get(word) or folded.get(word.casefold(), word)
+                rule = exact.get(word) or folded.get(word.casefold())
+                if rule is None or (keep and rule.phonetic(keep) is not None):
+                    return word
+                return rule.replacement
 
             text = pattern.sub(replace, text)
         for rule in self.patterns:
@@ -123,12 +154,49 @@ class Lexicon:
                 text = rule.regex.sub(rule.say, text)
         return text
 
-    def _compile(self, language: str) -> tuple[re.Pattern[str], dict[str, str], dict[str, str]] | None:
+    def phonetic_entries(self, text: str, language: str, alphabets: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+        """(term as written in `text`, alphabet, phonetic form) for each rule with a form in `alphabets`
+        whose term `text` holds, sorted and without repeats; () when none does."""
+        compiled = self._rules_of(language) if alphabets else None
+        if compiled is None:
+            return ()
+        pattern, exact, folded = compiled
+        found = set()
+        for m in pattern.finditer(text):
+            word = m.group(0)
+            rule = exact.get(word) or folded.get(word.casefold())
+            form = rule.phonetic(alphabets) if rule is not None else None
+            if form is not None:
+                found.add((word, *form))
+        return tuple(sorted(found))
+
+    def phonetic_spans(self, text: str, language: str,
+                       alphabets: tuple[str, ...]) -> list[tuple[int, int, str, str]]:
+        """(start, end, alphabet, form) of each term in `text` with a phonetic form in `alphabets`, in order."""
+        compiled = self._rules_of(language) if alphabets else None
+        if compiled is None:
+            return []
+        pattern, exact, folded = compiled
+        spans = []
+        for m in pattern.finditer(text):
+            rule = exact.get(m.group(0)) or folded.get(m.group(0).casefold())
+            form = rule.phonetic(alphabets) if rule is not None else None
+            if form is not None:
+                spans.append((m.start(), m.end(), *form))
+        return spans
+
+    def _rules_of(self, language: str) -> _Compiled | None:
+        compiled = self._compiled.get(language, ...)
+        if compiled is ...:
+            compiled = self._compiled[language] = self._compile(language)
+        return compiled
+
+    def _compile(self, language: str) -> _Compiled | None:
         rules = self.rules_for(language)
         if not rules:
             return None
-        exact = {r.term: r.replacement for r in rules if r.case_sensitive}
-        folded = {r.term.casefold(): r.replacement for r in rules if not r.case_sensitive}
+        exact = {r.term: r for r in rules if r.case_sensitive}
+        folded = {r.term.casefold(): r for r in rules if not r.case_sensitive}
         parts = []
         for r in sorted(rules, key=lambda r: -len(r.term)):  # longest first: "Harbor Street" before "Harbor"
             body = re.escape(r.term)

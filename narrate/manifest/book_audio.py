@@ -1,0 +1,85 @@
+"""A book's audio settings: its profile (narrate.audio.profiles), pauses, per-chapter voices and
+pauses, retail sample, credits and the metadata listeners' apps show. Pure: problems go to the
+checker under `books.<name>`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Protocol
+
+from ..audio import profiles
+from . import model as m
+from .loader import Key
+from .resolved import BookMeta, ChapterSettings, Pauses, SampleSpec
+
+
+class _Adds(Protocol):
+    def add(self, key: Key, message: str) -> None: ...
+
+
+def resolve_book_audio(c: _Adds, spec: m.Book, key: Key) -> dict[str, Any]:
+    """The Book fields this module owns: profile, meta, pauses, chapter_specs, sample and credits."""
+    if isinstance(spec.level, m.Level) and (spec.level.target_dbov is not None or spec.level.peak_dbfs is not None):
+        c.add((*key, "level"), "a book's levels come from its `profile:`; set them with `profile: custom` and "
+                               "`audio: {loudness, peak}` (`level: false` leaves sentences as synthesized)")
+    profile = _profile(c, spec, key)
+    pauses = _pauses(Pauses(), spec.pauses)
+    chapters = {}
+    for file, chapter in (spec.chapters or {}).items():
+        voice = chapter.voice.strip() if chapter.voice is not None else None
+        if voice == "":
+            c.add((*key, "chapters", file, "voice"), "empty voice")
+        chapters[file] = ChapterSettings(voice or None, _pauses(pauses, chapter.pauses))
+    sample = None
+    if spec.sample is not None:
+        sample = SampleSpec(spec.sample.chapter or 1, float(spec.sample.start_s or 0.0), float(spec.sample.length_s or 180.0))
+        low, high = profile.sample_range_s
+        if profile.name == "audiobook" and not low <= sample.length_s <= high:
+            c.add((*key, "sample", "length_s"), f"ACX retail samples are {low:g} to {high:g} seconds long")
+    credits = spec.credits
+    return {"profile": profile, "meta": _meta(spec), "pauses": pauses, "chapter_specs": chapters, "sample": sample,
+            "opening_credits": credits.opening if credits else None,
+            "closing_credits": credits.closing if credits else None}
+
+
+# MPEG audio bit rates LAME can write at constant bit rate: MPEG-1 (32-48 kHz), MPEG-2 (16-24 kHz).
+_MPEG1_KBPS = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+_MPEG2_KBPS = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
+
+
+def _profile(c: _Adds, spec: m.Book, key: Key) -> profiles.Profile:
+    """The book's profile; `audio:` numbers only with `profile: custom` (the others' are the platforms')."""
+    name = spec.profile or "audiobook"
+    audio = spec.audio
+    if name != "custom":
+        if audio is not None:
+            c.add((*key, "audio"), f"the {name} profile's numbers are its platform's requirements; "
+                                   "use `profile: custom` to set them")
+        return profiles.PROFILES[name]
+    if audio is None:
+        return profiles.CUSTOM
+    rate = audio.sample_rate
+    if rate is not None and rate not in m.SAMPLE_RATES:
+        c.add((*key, "audio", "sample_rate"), "not one of " + ", ".join(map(str, m.SAMPLE_RATES)))
+    allowed = _MPEG2_KBPS if (rate or 44100) < 32000 else _MPEG1_KBPS
+    if audio.bitrate is not None and audio.bitrate not in allowed:
+        c.add((*key, "audio", "bitrate"), f"{audio.bitrate} kbps is not an MPEG bit rate at {rate or 44100} Hz; "
+                                          "one of " + ", ".join(map(str, allowed)))
+    return profiles.custom(bitrate=audio.bitrate, sample_rate=rate,
+                           loudness=None if audio.loudness is None else float(audio.loudness),
+                           peak=None if audio.peak is None else float(audio.peak),
+                           head_s=None if audio.head_s is None else float(audio.head_s),
+                           tail_s=None if audio.tail_s is None else float(audio.tail_s))
+
+
+def _pauses(base: Pauses, spec: m.Pauses | None) -> Pauses:
+    if spec is None:
+        return base
+    return replace(base, **spec.model_dump(exclude_none=True))
+
+
+def _meta(spec: m.Book) -> BookMeta:
+    series = spec.series
+    return BookMeta(narrator=spec.narrator, year=spec.year, description=spec.description, publisher=spec.publisher,
+                    genre=spec.genre or "Audiobook", copyright=spec.copyright, series=series.name if series else None,
+                    series_position=None if series is None or series.position is None else float(series.position))
