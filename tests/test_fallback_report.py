@@ -90,7 +90,7 @@ def test_review_page_marks_each_fallback(built):
     root, _ = built
     done = narrate("report", "m.yaml", cwd=root)
     assert done.returncode == 0, done.stderr
-    page = (root / "review.html").read_text(encoding="utf-8")
+    page = (root / "review" / "review.html").read_text(encoding="utf-8")  # review/ beside out/
     assert "9 recordings, 3 of them fallbacks (another language's text)." in page
     assert page.count('<div class="fallback"') == 3
     assert ('<td lang="es-ES">We are closed.<div class="fallback" lang="en">fallback: no es-ES text, the en-US text '

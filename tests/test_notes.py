@@ -49,7 +49,7 @@ def test_editing_a_note_rebills_nothing_and_reaches_index_review_and_transcript(
         ("enter-digit", "en-US", "followed by a digit, rising at the end"),
         ("enter-digit", "es-ES", "followed by a digit, rising at the end"), ("goodbye", "en-US", None)]
     assert narrate("report", "m.yaml", cwd=tmp_path).returncode == 0
-    page = (tmp_path / "review.html").read_text(encoding="utf-8")
+    page = (tmp_path / "review" / "review.html").read_text(encoding="utf-8")  # review/ beside out/
     assert page.count('<div class="note" lang="">note: followed by a digit, rising at the end</div>') == 2
     packaged = narrate("package", "m.yaml", cwd=tmp_path)
     assert packaged.returncode == 0, packaged.stderr

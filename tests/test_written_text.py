@@ -81,5 +81,5 @@ def test_review_page_shows_both(built):
     assert done.returncode == 0, done.stderr
     page = (built / "review.html").read_text()
     assert 'lang="en-US">Northwind costs $5.</td>' in page
-    assert '<td class="said" lang="en-US">North wind costs five dollars.</td></tr>' in page
+    assert '<td class="said" lang="en-US">North wind costs five dollars.</td><td class="num">' in page
     assert 'lang="en-US">Hello there.</td>' in page and page.count('class="said"') == 1

@@ -332,18 +332,20 @@ def package(ctx: Context, manifests: tuple[Path, ...], formats: tuple[str, ...],
 @main.command()
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="HTML file to write (default: review.html beside the manifest).")
+              help="HTML file to write (default: review/review.html beside the first output folder).")
 @pass_ctx
 def report(ctx: Context, manifest: Path, out: Path | None) -> None:
-    """Write an HTML review page of the last build: text, duration, level and a player per recording."""
+    """Write an HTML review page of the last build: text, level, flags, waveform and a player per
+    recording; it marks what changed and filters by library, language and status."""
     from ..manifest import load_manifest
-    from ..report import write_html_report
+    from ..review import default_page
+    from ..review_page import write_html_report
 
     def go() -> int:
         model = load_manifest(manifest)
-        target = out or manifest.parent / "review.html"
-        n = write_html_report(model, target)
-        click.echo(f"{target}: {n} recordings")
+        folder, page = (out.parent, Path(out.name)) if out else default_page(model)
+        target, n = write_html_report(model, folder, page)
+        click.echo(f"{target}: {counted(n, 'recording')}")
         return 0
 
     run(ctx, go)
