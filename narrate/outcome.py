@@ -42,6 +42,10 @@ class BuildReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # why the build stopped early (a write failure); also in `errors`
+    # For per-output reports (JUnit): each prompt or book id -> its output paths, and the seconds
+    # this build spent rendering it (absent when it was current).
+    owners: dict[str, list[str]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (

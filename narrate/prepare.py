@@ -143,6 +143,21 @@ class PlannedBuild:
         with contextlib.suppress(OSError, NarrateError):
             self.memo_file.save(self.memo.stamp, self.memo.used, self.memo.added, self.memo.rejected)
 
+    def outputs_to_write(self) -> list[str]:
+        """Every file a build would write: each stale prompt's, and of each stale book only the
+        outputs whose recipe changed or whose file is not the one recorded (an edit in one chapter
+        rewrites that chapter and the whole-book files, not the others)."""
+        root = self.manifest.root
+        files = [o.path for j in self.stale for o in j.outputs]
+        for job in self.stale_books:
+            old = (self.lock.books.get(job.book.name) or {}).get("outputs", {})
+            for oid, rel in job.outputs.items():
+                rec = old.get(oid)
+                if not (isinstance(rec, dict) and rec.get("recipe") == job.recipes.get(oid) and rec.get("file") == rel
+                        and _regular(root, rel) and self.stats.sha256(root, rel) == rec.get("sha256")):
+                    files.append(rel)
+        return sorted(files)
+
     def spend(self, max_chars: int | None = None) -> Spend:
         """Characters and estimated cost of the missing segments, against the budget in force."""
         kinds = {name: cfg.kind for name, cfg in self.configs.items()}
@@ -227,7 +242,7 @@ def plan_report(pb: PlannedBuild, max_chars: int | None = None, *,
         "prices_as_of": PRICES_AS_OF, "budget_chars": spend.budget_chars,
         "added": [i for i, _ in diff.added], "changed": [i for i, _, _ in diff.changed],
         "removed": [i for i, _ in diff.removed], "unchanged": diff.unchanged,
-        "outputs_to_write": sorted(o.path for j in pb.stale for o in j.outputs),
+        "outputs_to_write": pb.outputs_to_write(),
         "outputs_to_remove": pb.orphans, "translations": translation_report(manifest),
         "warnings": [str(w) for w in manifest.warnings],
         "fallbacks": [{"library": lib.name, "prompt": p.name, "language": p.language, "text_from": p.fallback_from}

@@ -327,7 +327,7 @@ def test_cache_on_a_full_filesystem_stops_spending(tmp_path, fresh):
                              "MB more needed); ", " segments stored, ", " not requested")
         report = json.loads(done.stdout)  # --json still prints its object, with the error in it
         assert report["error"].startswith(f"cannot write the cache at {cache_dir}: No space left on device")
-        assert report["errors"] == [report["error"]]
+        assert [e["message"] for e in report["errors"]] == [report["error"]]
         stored, unsent = stop_counts(report["error"])
         requests, syntheses = paid(fresh)
         subprocess.run(["mount", "-o", "remount,size=8m", str(cache_dir)], check=True)  # room to open it
@@ -410,7 +410,7 @@ def test_full_output_folder_stops_spending_and_a_rerun_pays_the_rest(tmp_path, f
         assert_clean_failure(done, 1, f"cannot write the output folder {out}/ulaw/en-US: No space left on device (about ",
                              " prompts written, ", " not written")
         report = json.loads(done.stdout)
-        assert report["error"] in report["errors"]
+        assert report["error"] in [e["message"] for e in report["errors"]]
         written = int(re.search(r"(\d+) prompts written", report["error"]).group(1))
         requests, syntheses = paid(fresh)
         # Stopped early; every request paid is stored in the (healthy) cache; none paid twice.

@@ -130,10 +130,12 @@ def test_campaign_90_percent_faults_is_bounded_and_a_clean_rerun_pays_only_the_f
     built = {name for name in texts if output(tmp_path, "lib", "wav16", name).exists()}
     failed = set(texts) - built
     assert failed, "90% faults with 3 attempts should fail some prompts"
-    listed = {e.split(" [", 1)[0].rsplit("/", 1)[1] for e in report["errors"]}
-    assert listed == failed, (report["errors"], done.stderr[-3000:])
-    assert len(report["errors"]) == len(failed)  # each failure listed, once
-    assert all("local-openai" in e and "gave up after" in e for e in report["errors"]), report["errors"]
+    messages = [e["message"] for e in report["errors"]]
+    assert {e["code"] for e in report["errors"]} == ({"synthesis_failed"} if failed else set())
+    listed = {e.split(" [", 1)[0].rsplit("/", 1)[1] for e in messages}
+    assert listed == failed, (messages, done.stderr[-3000:])
+    assert len(messages) == len(failed)  # each failure listed, once
+    assert all("local-openai" in e and "gave up after" in e for e in messages), messages
     assert cache_entries(tmp_path) == len(built)
 
     with serve_process(tmp_path, port=port) as url:  # same URL (the key has it), faults off

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from typing import TYPE_CHECKING, Any
 
 from ..cache import SegmentCache
@@ -71,13 +72,14 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     report.warnings = [str(w) for w in manifest.warnings] + pb.left_alone
     report.cached = report.segments - len(pb.missing)
     report.missing_segments = [_describe(pb, s) for s in pb.missing]
+    report.owners = {j.id: [o.path for o in j.outputs] for j in pb.plan.jobs}
+    report.owners.update({b.id: sorted(b.outputs.values()) for b in pb.books})
     spend = pb.spend(options.max_chars)
     if spend.over_budget:
         raise UsageError(f"the build needs {spend.chars:,} characters of synthesis, over the budget of "
                          f"{spend.budget_chars:,}; nothing was synthesized", hint="raise --max-chars or budget.max_chars")
     if options.check:
-        report.written = sorted([o.path for j in pb.stale for o in j.outputs] +
-                                [rel for j in pb.stale_books for rel in j.outputs.values()])
+        report.written = pb.outputs_to_write()
         report.removed = pb.orphans
         return report
     if pb.missing and options.offline:  # build what the cache allows; name the rest (exit 1)
@@ -117,7 +119,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
                     renderer.submit(job)
 
         if pb.missing and not options.offline:
-            from ...synth import synthesize_missing
+            from ..synth import synthesize_missing
 
             events.start("synthesize", len(pb.missing), "synthesizing")
             outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
@@ -211,6 +213,7 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
         return
     phase = f"book:{job.book.name}"
     events.start(phase, len(job.keys()), f"assembling {job.book.name}")
+    started = time.monotonic()
     try:
         entry, written = build_book(job, cache, pb.manifest.root, lambda n: events.advance(phase, n))
     except NarrateError as exc:
@@ -222,6 +225,7 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
     for rec in entry["outputs"].values():
         pb.stats.record(root, rec["file"], rec["sha256"])
     pb.lock.books[job.book.name] = entry
+    report.seconds[job.id] = time.monotonic() - started
     report.outputs_written += len(written)
     report.outputs_unchanged += len(entry["outputs"]) - len(written)
     report.written.extend(written)

@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import os
 import threading
+import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -80,11 +81,12 @@ class PromptRenderer:
             self.events.finish(f"render:{library}")
 
     def _render(self, job: PromptJob) -> None:
-        from ...package.render import level_memo, render_prompt
-        from ...providers.espeak_pool import WorkerError, shared_pool
+        from ..package.render import level_memo, render_prompt
+        from ..providers.espeak_pool import WorkerError, shared_pool
 
         if self.guard.outputs_failed:
             return
+        started = time.monotonic()
         root = self.pb.manifest.root
         folder = self.folders[job.library]
         parts, entries = [], []
@@ -114,7 +116,7 @@ class PromptRenderer:
             try:
                 changed = write_if_changed(root / out.path, file.data, within=folder)
             except OSError as exc:  # full disk, permissions: stop spending; the segments stay cached
-                from ...synth import write_failure
+                from ..synth import write_failure
 
                 self.guard.fail(write_failure(exc, "output", (root / out.path).parent))
                 return
@@ -135,6 +137,7 @@ class PromptRenderer:
             self.rendered_bytes += sum(len(file.data) for file in rendered)
             self.report.outputs_unchanged += len(job.outputs) - len(written)
             self.report.written.extend(written)
+            self.report.seconds[job.id] = time.monotonic() - started
             self.pb.lock.prompts[job.id] = {"text": job.record, "segments": list(job.segments),
                                             "recipe": job.recipe, "outputs": outputs,
                                             **({"spoken": job.spoken} if job.spoken is not None else {})}

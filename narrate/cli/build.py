@@ -51,8 +51,9 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
         problems: list[Problem] = []
         refused: NarrateError | None = None  # bad input, kept (with --json or --report) to be reported whole
         for path in manifests:
-            # Nothing changed: no parsing. A shard always plans (it owns only part of the segments).
-            report = None if parts else noop_report(path, cache_folder(path, cache_dir))
+            # Nothing changed: no parsing. A shard always plans (it owns only part of the segments), and
+            # a JUnit report lists every output, which needs the plan.
+            report = None if parts or junit else noop_report(path, cache_folder(path, cache_dir))
             if report is None:
                 from ..build import build as run_build
                 from ..manifest import load_manifest
