@@ -101,7 +101,6 @@ class WorkerPool:
         self._idle: list[_Worker] = []
         self._count = 0  # started or starting
         self._cond = threading.Condition()
-        self._stopped = False
         # Small builds speak and render in this process instead (`INLINE_MAX`): same bytes, no start-up.
         self.inline = False
 
@@ -124,7 +123,7 @@ class WorkerPool:
     def _acquire(self, voice: str | None) -> _Worker:
         with self._cond:
             while True:
-                if self._stopped or procs.stopping() is not None:
+                if self.stopped():
                     raise Interrupted(procs.stopping() or 2)
                 for dead in [w for w in self._idle if w.proc.poll() is not None]:  # killed while idle
                     self._idle.remove(dead)
@@ -149,7 +148,7 @@ class WorkerPool:
 
     def _release(self, worker: _Worker, alive: bool) -> None:
         with self._cond:
-            if alive and not self._stopped and len(self._idle) < self.size:
+            if alive and not self.stopped() and len(self._idle) < self.size:
                 self._idle.append(worker)
                 self._cond.notify()
                 return
@@ -166,7 +165,7 @@ class WorkerPool:
                 status, payload = worker.ask(request)
                 alive = worker.proc.poll() is None
             except WorkerError:
-                if attempt == attempts or self._stopped or procs.stopping() is not None:
+                if attempt == attempts or self.stopped():
                     raise
                 continue
             finally:
@@ -199,10 +198,14 @@ class WorkerPool:
         payload = self._request(pickle.dumps(("call", function, args), protocol=pickle.HIGHEST_PROTOCOL), None)
         return pickle.loads(payload)
 
+    def stopped(self) -> bool:
+        """Refusing requests: narrate is stopping (procs.stopping). A long-lived process that goes on
+        after a stop (a test run, an embedding program) calls procs.reset, and the pool serves again."""
+        return procs.stopping() is not None
+
     def stop(self) -> None:
-        """Kill every worker now and refuse new requests (SIGINT/SIGTERM)."""
+        """Kill every worker now and refuse new requests until procs.reset (SIGINT/SIGTERM)."""
         with self._cond:
-            self._stopped = True
             idle, self._idle = self._idle, []
             self._count -= len(idle)
             self._cond.notify_all()
