@@ -19,6 +19,7 @@ _lock = threading.RLock()  # re-entrant: the signal handler runs on the main thr
 _live: set[subprocess.Popen[bytes]] = set()
 _stopped_by: int | None = None
 _workers: set[subprocess.Popen[bytes]] = set()  # long-lived children (engine workers): killed too, not counted
+_generation = 0
 _on_stop: list[Callable[[], None]] = []  # long-lived children's owners (the engine pool) stop theirs too
 
 
@@ -100,6 +101,12 @@ def stopping() -> int | None:
 
 def reset() -> None:
     """Allow children again (a long-lived process, such as a test run, after a stop)."""
-    global _stopped_by
+    global _stopped_by, _generation
     with _lock:
         _stopped_by = None
+        _generation += 1
+
+
+def generation() -> int:
+    """How many times `reset` has run: what a stop that should last until the next reset compares."""
+    return _generation

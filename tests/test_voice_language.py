@@ -114,10 +114,11 @@ libraries:
 
 
 def test_validate_matches_provider_voices_by_bcp47_equivalence(tmp_path):
+    key = {"GOOGLE_API_KEY": "test-key"}  # validate checks that each provider has its key (issue 15)
     (tmp_path / "m.yaml").write_text(GOOGLE.replace("JA", "ja-JP-Neural2-B"))
-    done = narrate("-q", "validate", "m.yaml", cwd=tmp_path)
+    done = narrate("-q", "validate", "m.yaml", cwd=tmp_path, env=key)
     assert done.returncode == 0, done.stderr
     (tmp_path / "m.yaml").write_text(GOOGLE.replace("JA", "cmn-CN-Wavenet-A"))
-    done = narrate("-q", "validate", "m.yaml", cwd=tmp_path)
+    done = narrate("-q", "validate", "m.yaml", cwd=tmp_path, env=key)
     assert_clean_failure(done, 2, "m.yaml:16:", "libraries.shop.prompts.welcome.ja-JP",
                          "voice 'cmn-CN-Wavenet-A' for google: cmn-CN-Wavenet-A is a cmn-CN voice, not ja-JP")

@@ -68,5 +68,7 @@ def envelope(command: str, manifests: list[dict[str, Any]], problems: list[dict[
         out[key] = _total([m[key] for m in manifests]) if manifests else zero
     errors = [e for m in manifests for e in m.get("errors", [])]
     out["errors"] = errors + problems
+    if command == "build":  # why a build stopped early (a failed write), as one line
+        out["error"] = next((m["error"] for m in manifests if m.get("error")), None)
     out["ok"] = not problems and not errors
     return out

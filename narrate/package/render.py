@@ -7,6 +7,7 @@ lead/trail exact in samples at every rate.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,10 +53,17 @@ def _prepare(parts: list[tuple[bytes, AudioFormat]], settings: Settings, pauses:
         # Keep 20 ms around the speech so soft onsets and final consonants survive the trim.
         pcm = trim_silence(pcm, threshold_dbov=settings.silence.threshold_dbov, keep_ms=20)
     if settings.level.enabled:
-        measured = measured or measure(pcm)
+        # A level from a cache entry is kept to 1e-4 dB (cache.entry.level_record): a fresh measurement
+        # is rounded the same way, so a prompt's bytes never depend on which of the two was used.
+        measured = measured or _as_kept(measure(pcm))
         pcm = normalize(pcm, target_dbov=settings.level.target_dbov, peak_limit_dbfs=settings.level.peak_dbfs,
                         measured=measured)
     return pcm, measured
+
+
+def _as_kept(level: tuple[float, float]) -> tuple[float, float]:
+    active, peak = (round(v, 4) if math.isfinite(v) else v for v in level)
+    return active, peak
 
 
 def level_memo(settings: Settings, segments: int, pauses: tuple[int, ...]) -> str | None:

@@ -101,6 +101,7 @@ class WorkerPool:
         self._idle: list[_Worker] = []
         self._count = 0  # started or starting
         self._cond = threading.Condition()
+        self._stopped_at = -1  # procs.generation() when `stop` last ran
         # Small builds speak and render in this process instead (`INLINE_MAX`): same bytes, no start-up.
         self.inline = False
 
@@ -199,13 +200,15 @@ class WorkerPool:
         return pickle.loads(payload)
 
     def stopped(self) -> bool:
-        """Refusing requests: narrate is stopping (procs.stopping). A long-lived process that goes on
-        after a stop (a test run, an embedding program) calls procs.reset, and the pool serves again."""
-        return procs.stopping() is not None
+        """Refusing requests: narrate is stopping, or `stop` ran since the last procs.reset. A process
+        that goes on after a stop (a test run, an embedding program) calls procs.reset, and the pool
+        serves again."""
+        return procs.stopping() is not None or self._stopped_at == procs.generation()
 
     def stop(self) -> None:
         """Kill every worker now and refuse new requests until procs.reset (SIGINT/SIGTERM)."""
         with self._cond:
+            self._stopped_at = procs.generation()
             idle, self._idle = self._idle, []
             self._count -= len(idle)
             self._cond.notify_all()
