@@ -105,24 +105,22 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_process(log_dir: Path, *args: str, port: int | None = None) -> Iterator[str]:
-    """`narrate serve ARGS` in a child process on 127.0.0.1 (its output in a log under `log_dir`);
-    yields its URL once it answers, within 30 s; ends it by its pid afterwards."""
+def child_server(cmd: list[str], log: Path, url: str, *, probe: str = "", what: str = "server",
+                 within_s: float = 30) -> Iterator[str]:
+    """A server `cmd` started as a child process (its output in `log`); yields `url` once `url + probe`
+    answers, within `within_s`; ends it by its pid afterwards (SIGTERM, then SIGKILL after 10 s)."""
     import httpx
 
-    port = port or free_port()
-    with open(log_dir / f"serve-{port}-{time.monotonic_ns()}.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "narrate.cli", "serve", "--port", str(port), *args],
-                                stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + within_s
             while True:
                 try:
-                    httpx.get(url + "/health", timeout=1)
+                    httpx.get(url + probe, timeout=1)
                     break
                 except httpx.TransportError:
-                    assert proc.poll() is None and time.monotonic() < deadline, "narrate serve did not start"
+                    assert proc.poll() is None and time.monotonic() < deadline, f"{what} did not start"
                     time.sleep(0.1)
             yield url
         finally:
@@ -132,3 +130,14 @@ def serve_process(log_dir: Path, *args: str, port: int | None = None) -> Iterato
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+
+@contextmanager
+def serve_process(log_dir: Path, *args: str, port: int | None = None) -> Iterator[str]:
+    """`narrate serve ARGS` in a child process on 127.0.0.1 (its output in a log under `log_dir`);
+    yields its URL once it answers, within 30 s; ends it by its pid afterwards."""
+    port = port or free_port()
+    with child_server([sys.executable, "-m", "narrate.cli", "serve", "--port", str(port), *args],
+                      log_dir / f"serve-{port}-{time.monotonic_ns()}.log", f"http://127.0.0.1:{port}",
+                      probe="/health", what="narrate serve") as url:
+        yield url

@@ -25,7 +25,7 @@ import httpx
 import pytest
 from obstore.store import AzureStore, GCSStore, LocalStore, MemoryStore, S3Store
 
-from conftest import free_port, narrate
+from conftest import child_server, free_port, narrate
 from narrate.cache import SegmentCache, encode_entry
 from narrate.cache.entry import key_from
 from narrate.cache.objstore import parse_url, proxy_options
@@ -261,27 +261,10 @@ def azurite(tmp_path: Path) -> Iterator[str]:
     if binary is None:
         pytest.skip("Azurite is not installed and npm is absent (.ci/run installs it with npm)")
     port = free_port()
-    with open(tmp_path / "azurite.log", "wb") as log:
-        proc = subprocess.Popen([str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--inMemoryPersistence",
-                                 "--skipApiVersionCheck", "--silent"], stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    httpx.get(url, timeout=1)
-                    break
-                except httpx.TransportError:
-                    assert proc.poll() is None and time.monotonic() < deadline, "Azurite did not start"
-                    time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+    with child_server([str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--inMemoryPersistence",
+                       "--skipApiVersionCheck", "--silent"], tmp_path / "azurite.log", f"http://127.0.0.1:{port}",
+                      what="Azurite", within_s=60) as url:
+        yield url
 
 
 def create_container(url: str, container: str) -> None:

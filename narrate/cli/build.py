@@ -67,7 +67,7 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
                     if not (as_json or junit):
                         raise
                     refused = exc
-                    problems += exc.problems if isinstance(exc, ManifestError) else [Problem(str(path), None, "", str(exc))]
+                    problems += _problems_of(exc, path)
                     continue
 
             for w in report.warnings:
@@ -107,6 +107,11 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
         return 1 if check and changes else 0
 
     run(ctx, go)
+
+
+def _problems_of(exc: NarrateError, path: Path) -> list[Problem]:
+    """Bad input as located problems, for --json and --report (a non-manifest error names the manifest)."""
+    return exc.problems if isinstance(exc, ManifestError) else [Problem(str(path), None, "", str(exc))]
 
 
 BUILD_TOTALS: dict[str, Any] = {
@@ -180,7 +185,7 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
                 if not as_json:
                     raise
                 refused = exc
-                problems += exc.problems if isinstance(exc, ManifestError) else [Problem(str(path), None, "", str(exc))]
+                problems += _problems_of(exc, path)
                 continue
             result, diff, over = plan_report(pb, max_chars, name=str(path))
             over_budget |= over

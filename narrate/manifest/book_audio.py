@@ -6,19 +6,16 @@ under `books.<name>`."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any
 
 from ..audio import profiles
 from . import model as m
 from .loader import Key
+from .problems import Adds
 from .resolved import BookMeta, ChapterSettings, Pauses, SampleSpec
 
 
-class _Adds(Protocol):
-    def add(self, key: Key, message: str) -> None: ...
-
-
-def resolve_book_audio(c: _Adds, spec: m.Book, key: Key) -> dict[str, Any]:
+def resolve_book_audio(c: Adds, spec: m.Book, key: Key) -> dict[str, Any]:
     """The Book fields this module owns: profile, meta, pauses, chapter_specs, sample and credits."""
     if isinstance(spec.level, m.Level) and (spec.level.target_dbov is not None or spec.level.peak_dbfs is not None):
         c.add((*key, "level"), "a book's levels come from its `profile:`; set them with `profile: custom` and "
@@ -48,7 +45,7 @@ _MPEG1_KBPS = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _MPEG2_KBPS = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
 
 
-def _profile(c: _Adds, spec: m.Book, key: Key) -> profiles.Profile:
+def _profile(c: Adds, spec: m.Book, key: Key) -> profiles.Profile:
     """The book's profile; `audio:` numbers only with `profile: custom` (the others' are the platforms')."""
     name = spec.profile or "audiobook"
     audio = spec.audio
@@ -86,7 +83,7 @@ def _meta(spec: m.Book) -> BookMeta:
                     series_position=None if series is None or series.position is None else float(series.position))
 
 
-def markdown_settings(c: _Adds, spec: m.Book, key: Key) -> dict[str, str]:
+def markdown_settings(c: Adds, spec: m.Book, key: Key) -> dict[str, str]:
     """MarkdownOptions values: the older book keys (code, tables, footnotes), then `markdown:`.
     A key given both ways with different meanings is an error rather than a silent choice."""
     given = {k: v for k in ("code", "tables", "footnotes") if (v := getattr(spec, k)) is not None}

@@ -4,19 +4,17 @@ checked the same whether the lexicon is inline in a manifest or a file of its ow
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Any
 
 from . import model as m
 from .loader import Key
+from .problems import Adds
 
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 
 
-class _Adds(Protocol):
-    def add(self, key: Key, message: str) -> None: ...
 
-
-def check_lexicon(c: _Adds, spec: m.Lexicon, key: Key) -> None:
+def check_lexicon(c: Adds, spec: m.Lexicon, key: Key) -> None:
     """Rules a lexicon's shape cannot express: terms are not empty, languages are tags, patterns
     compile, and replacements hold no markup (a replacement is said, never obeyed: prompt markup
     belongs in the prompt)."""
@@ -29,7 +27,7 @@ def check_lexicon(c: _Adds, spec: m.Lexicon, key: Key) -> None:
         _check_patterns(c, rules.patterns, (*key, "languages", lang, "patterns"))
 
 
-def _check_terms(c: _Adds, terms: dict[str, Any], key: Key) -> None:
+def _check_terms(c: Adds, terms: dict[str, Any], key: Key) -> None:
     for term, entry in terms.items():
         if not term.strip():
             c.add((*key, term), "empty term")
@@ -43,7 +41,7 @@ def _check_terms(c: _Adds, terms: dict[str, Any], key: Key) -> None:
                     c.add((*key, term, name), "a phonetic form is a non-empty string without < or >")
 
 
-def _check_patterns(c: _Adds, rules: list[m.LexiconPattern] | None, key: Key) -> None:
+def _check_patterns(c: Adds, rules: list[m.LexiconPattern] | None, key: Key) -> None:
     from ..text.lexicon_patterns import compile_pattern
 
     for i, rule in enumerate(rules or ()):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
@@ -18,6 +18,12 @@ from ..errors import Problem
 from ..errors import shown as show
 from .fields import TAG
 from .loader import Key, LineTable
+
+
+class Adds(Protocol):
+    """What a pure rule module needs of core.Checker: a place to add a located problem."""
+
+    def add(self, key: Key, message: str) -> None: ...
 
 _TYPES = {"float_type": "a number", "int_type": "a whole number", "string_type": "text",
           "bool_type": "true or false", "dict_type": "a mapping", "model_type": "a mapping",

@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from . import model as m
 
 if TYPE_CHECKING:
     from .loader import Key
+from .problems import Adds
 
 ARTWORK_MIN_PX, ARTWORK_MAX_PX = 1400, 3000
 # Apple Podcasts' top-level categories (Apple Podcasts Connect, "Apple Podcasts categories", 2023 list).
@@ -26,9 +27,6 @@ APPLE_CATEGORIES = ("Arts", "Business", "Comedy", "Education", "Fiction", "Gover
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
-
-class _Adds(Protocol):
-    def add(self, key: Key, message: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ def parse_date(value: Any) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def resolve_publishing(c: _Adds, spec: m.Book, key: Key, *, title: str, author: str | None, language: str,
+def resolve_publishing(c: Adds, spec: m.Book, key: Key, *, title: str, author: str | None, language: str,
                        formats: tuple[str, ...], root: Path) -> tuple[TranscriptSettings | None, FeedSettings | None]:
     """(transcripts, feed) of one book; problems go to `c` under `key` (books.<name>)."""
     feed = _feed(c, spec.feed, (*key, "feed"), title, author, language, formats, root) if spec.feed else None
@@ -89,7 +87,7 @@ def resolve_publishing(c: _Adds, spec: m.Book, key: Key, *, title: str, author: 
     return TranscriptSettings(tuple(dict.fromkeys(t.formats or m.TRANSCRIPT_FORMATS)), t.cues or "sentence"), feed
 
 
-def _feed(c: _Adds, f: m.Feed, key: Key, title: str, author: str | None, language: str,
+def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language: str,
           formats: tuple[str, ...], root: Path) -> FeedSettings:
     if not _URL.match(f.base_url) or "?" in f.base_url or "#" in f.base_url:
         c.add((*key, "base_url"), "not an http(s) URL of a folder (no query or fragment)")
@@ -147,7 +145,7 @@ def artwork_problem(path: Path) -> str | None:
     return None
 
 
-def check_artwork(c: _Adds, feed: FeedSettings | None, cover: Path | None, key: Key) -> FeedSettings | None:
+def check_artwork(c: Adds, feed: FeedSettings | None, cover: Path | None, key: Key) -> FeedSettings | None:
     """The feed with its local artwork resolved (given `image:` file, else the book's cover) and
     checked (PNG/JPEG via `check_cover`, then the size rule). `cover` was checked already."""
     from .resolve import check_cover
