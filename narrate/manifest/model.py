@@ -38,7 +38,7 @@ MISSING_POLICIES = ("warn", "error", "fallback")
 # Platforms whose documented limits `narrate package` checks (see narrate.package.platforms).
 PLATFORMS = ("asterisk", "freeswitch", "connect", "genesys", "cisco", "twilio", "generic")
 MAX_NOTE_CHARS = 2000  # a note is a line or two for a person; past this it is a misplaced document
-PROVIDER_KINDS = ("espeak", "openai", "deepgram", "elevenlabs", "google", "azure", "polly")
+PROVIDER_KINDS = ("espeak", "openai", "deepgram", "elevenlabs", "google", "azure", "polly", "piper")
 
 
 class Section(BaseModel):

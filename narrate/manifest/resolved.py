@@ -6,7 +6,7 @@ lexicon file). Nothing here depends on pydantic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -215,4 +215,5 @@ class Manifest:
         return files
 
     def provider_config(self, name: str) -> ProviderConfig:
-        return self.providers.get(name) or ProviderConfig(name=name, kind=name)
+        config = self.providers.get(name) or ProviderConfig(name=name, kind=name)
+        return replace(config, root=str(self.root))  # paths in a provider's options are the manifest's

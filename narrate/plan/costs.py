@@ -21,6 +21,7 @@ DEFAULT_PRICES: dict[str, float] = {
     "google": 16.0,  # Neural2 / WaveNet voices
     "azure": 15.0,  # neural voices, pay-as-you-go
     "polly": 16.0,  # neural voices (standard $4, generative $30 per 1M characters; providers.md, third-party)
+    "piper": 0.0,  # local neural engine, offline
 }
 
 

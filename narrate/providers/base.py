@@ -117,3 +117,4 @@ class ProviderConfig:
     max_retry_time_s: float | None = None
     options: dict[str, object] = field(default_factory=dict)
     normalize: str | None = None  # "auto" | "on" | "off" (narrate.text.frontend.normalization_applies); None = auto
+    root: str | None = None  # the manifest's folder: relative paths in `options` (Piper's voices_dir) start there

@@ -17,6 +17,7 @@ KINDS: dict[str, str] = {
     "google": "google",
     "azure": "azure",
     "polly": "polly",
+    "piper": "piper",  # the `piper` extra: create() says how to install it when it is missing
 }
 
 

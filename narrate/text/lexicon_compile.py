@@ -8,6 +8,7 @@ A provider class names its mechanism with `lexicon_mode` (absent: "respell"):
 | `custom-pronunciations` | Google | the term stays; `input.customPronunciations` entries (IPA or X_SAMPA) |
 | `dictionary` | ElevenLabs (models that read phonemes) | the term stays; a PLS pronunciation dictionary, by locator |
 | `ssml-phoneme` | Azure | `<phoneme alphabet="ipa" ph="...">term</phoneme>` in the SSML body |
+| `phoneme-input` | Piper | the term stays; the entries go in the request; Piper reads the IPA as a `[[ ... ]]` block |
 | `respell` | eSpeak, OpenAI, Deepgram, others | the respelling (`say`), as before |
 
 eSpeak NG reads phoneme input only as its own `[[...]]` mnemonics; no maintained IPA-to-eSpeak
@@ -30,8 +31,9 @@ MODES: dict[str, tuple[str, ...]] = {
     "custom-pronunciations": ("ipa", "x-sampa"),  # PHONETIC_ENCODING_IPA / _X_SAMPA (cloud_tts.proto)
     "dictionary": ("ipa",),  # ElevenLabs phoneme rules: ipa or cmu-arpabet
     "ssml-phoneme": ("ipa", "x-sampa"),  # Azure <phoneme alphabet="ipa|x-sampa">
+    "phoneme-input": ("ipa",),  # Piper: eSpeak NG's IPA symbols in [[ ]] (narrate.providers.piper_engine)
 }
-OUT_OF_BAND = frozenset({"pls", "custom-pronunciations", "dictionary"})
+OUT_OF_BAND = frozenset({"pls", "custom-pronunciations", "dictionary", "phoneme-input"})
 
 
 def lexicon_mode(provider: object) -> str:
