@@ -324,3 +324,29 @@ def test_changing_one_rule_rerenders_only_the_segments_with_its_term(tmp_path, r
     _, before = plan_piper(tmp_path / "a", LEXICON)
     _, after = plan_piper(tmp_path / "b", {**LEXICON, **rule})
     assert {name for name in before if before[name].segments != after[name].segments} == changed
+
+
+def test_a_model_changed_after_planning_is_not_spoken_under_the_old_key(tmp_path):
+    """The worker hashes the bytes it loads: audio from a new model never lands under the old model's key."""
+    from narrate.providers.piper_engine import speak
+
+    model = fake_voice(tmp_path)
+    digests = (file_sha256(model), file_sha256(model.with_suffix(".onnx.json")))
+    model.write_bytes(b"\x08\x07" + bytes(300))  # replaced between plan and synthesis
+    with pytest.raises(ProviderError) as err:
+        speak(str(model), str(model.with_suffix(".onnx.json")), digests, "Hello.", None, 1.0, ())
+    assert (err.value.message, err.value.hint) == (
+        "Piper model en_US-fake-medium.onnx changed during the build (its digest is in the keys)", "run the build again")
+
+
+def test_voices_lists_a_manifests_voices_dir(tmp_path):
+    pytest.importorskip("piper", reason="the `piper` extra is not installed (pip install 'narrate-build[piper]')")
+    fake_voice(tmp_path / "voices", "es_MX-fake-low", config={**CONFIG, "language": {"code": "es_MX"},
+                                                               "audio": {"sample_rate": 16000, "quality": "low"}})
+    (tmp_path / "m.yaml").write_text("version: 1\nproviders:\n  local: {kind: piper, options: {voices_dir: voices}}\n"
+                                     "libraries:\n  l:\n    output: out\n    formats: [wav]\n    provider: local\n"
+                                     "    languages: {es-MX: {voice: es_MX-fake-low}}\n    prompts: {hola: Hola.}\n")
+    done = narrate("voices", "--manifest", str(tmp_path / "m.yaml"), "--provider", "local", "--language", "es")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1:] == [
+        "es_MX-fake-low           es-MX                -        fake, low, 16000 Hz; voices_dir"]

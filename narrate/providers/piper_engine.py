@@ -42,17 +42,17 @@ def _session_voice(model: str, config: str, digests: tuple[str, str]) -> Any:
     if _loaded is not None and _loaded[0] == digests:
         return _loaded[1]
     _loaded = None  # free the old model before loading the next
+    model_bytes = Path(model).read_bytes()
+    config_bytes = Path(config).read_bytes()
+    if (hashlib.sha256(model_bytes).hexdigest(), hashlib.sha256(config_bytes).hexdigest()) != digests:
+        raise ProviderError(f"Piper model {Path(model).name} changed during the build (its digest is in the keys)",
+                            provider="piper", hint="run the build again")
     import json
 
     import onnxruntime
     from piper import PiperVoice
     from piper.config import PiperConfig
 
-    model_bytes = Path(model).read_bytes()
-    config_bytes = Path(config).read_bytes()
-    if (hashlib.sha256(model_bytes).hexdigest(), hashlib.sha256(config_bytes).hexdigest()) != digests:
-        raise ProviderError(f"Piper model {Path(model).name} changed during the build (its digest is in the keys)",
-                            provider="piper", hint="run the build again")
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
