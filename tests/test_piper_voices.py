@@ -350,3 +350,15 @@ def test_voices_lists_a_manifests_voices_dir(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[1:] == [
         "es_MX-fake-low           es-MX                -        fake, low, 16000 Hz; voices_dir"]
+
+
+def test_a_missing_voice_names_the_voices_for_the_prompts_language(tmp_path):
+    fake_voice(tmp_path / "voices", "de_DE-fake-low", config={**CONFIG, "language": {"code": "de_DE"}})
+    p = provider(tmp_path, voices_dir="voices")
+    where = f"in the voices_dir ({tmp_path / 'voices'}) or an installed voice package"
+    # No `voice:` in the manifest: the language tag stands in for it.
+    assert p.check_voice("de-de", "de-DE") == f"no Piper voice 'de-de' {where}; voices for de-DE: de_DE-fake-low"
+    assert p.check_voice("de_DE-fake-lo", "de-DE") == \
+        f"no Piper voice 'de_DE-fake-lo' {where}; did you mean de_DE-fake-low?; voices for de-DE: de_DE-fake-low"
+    assert p.check_voice("fi-fi", "fi-FI") == \
+        f"no Piper voice 'fi-fi' {where}; no voice for fi-FI is installed (the README says how to fetch one)"

@@ -150,11 +150,7 @@ class PiperProvider:
         if not text:
             raise ProviderError("nothing to speak (the text is empty)", provider=self.name)
         speed = min(MAX_SPEED, max(MIN_SPEED, request.speed))
-        import json
-
-        base = json.loads(files.config.read_bytes()).get("inference", {}).get("length_scale", 1.0)
-        length_scale = float(base) / speed if isinstance(base, (int, float)) and base > 0 else 1.0 / speed
-        args = (str(files.model), str(files.config), files.digests(), text, speaker, length_scale,
+        args = (str(files.model), str(files.config), files.digests(), text, speaker, files.length_scale / speed,
                 tuple(request.lexicon))
         try:
             rate, pcm = _pool().run(speak, args, files.digests()[0])
@@ -176,12 +172,23 @@ class PiperProvider:
 
     def check_voice(self, voice: str, language: str) -> str | None:
         """A reason when the voice cannot be found or loaded, or speaks another language than `language`."""
-        from .languages import mismatch
+        from .languages import mismatch, same_language
+        from .piper_voices import is_path, list_voices
 
+        try:
+            folder = self._checked_voices_dir()
+        except VoiceError as exc:
+            return str(exc)
         try:
             files = self.voice(voice)
         except VoiceError as exc:
-            return str(exc)
+            if is_path(voice):
+                return str(exc)
+            # A typo, or no `voice:` at all (the language tag stands in): name the voices that would do.
+            fits = [v.name for v in list_voices(folder) if v.language and same_language(v.language, language)]
+            close = [exc.hint] if exc.hint and exc.hint.startswith("did you mean") else []
+            return "; ".join([exc.message, *close, f"voices for {language}: {', '.join(fits[:5])}" if fits else
+                              f"no voice for {language} is installed (the README says how to fetch one)"])
         return mismatch(files.name, files.language, language) if files.language else None
 
     def close(self) -> None:

@@ -120,17 +120,19 @@ def _pcm(voice: Any, text: str, speaker: int | None, length_scale: float | None)
 
 
 def _in_child(voice: Any, args: tuple[str, int | None, float | None], out: int) -> None:
-    """In the forked child: speak once, write the PCM to `out`, never return."""
+    """In the forked child: speak once, write a 0 byte and the PCM (or a 1 byte and an error message) to
+    `out`, never return."""
     code = 0
     try:
-        view = memoryview(_pcm(voice, *args))
+        try:
+            reply = b"\0" + _pcm(voice, *args)
+        except Exception as exc:  # piper or onnxruntime refused this text: say why, in one line
+            reply = b"\1" + f"{type(exc).__name__}: {exc}"[:300].encode(errors="replace")
+        view = memoryview(reply)
         while view:
             view = view[os.write(out, view):]
-    except BaseException as exc:  # anything at all: report it through the exit code, never return
-        try:
-            os.write(2, f"narrate piper worker: {type(exc).__name__}: {exc}\n".encode(errors="replace"))
-        finally:
-            code = 1
+    except BaseException:  # anything at all (a closed pipe): the exit code says it, never return
+        code = 1
     finally:
         os._exit(code)
 
@@ -160,9 +162,12 @@ def speak(model: str, config: str, digests: tuple[str, str], text: str, speaker:
         while chunk := pipe.read(1 << 16):
             chunks.append(chunk)
     _, status = os.waitpid(pid, 0)
-    if status != 0:
-        raise ProviderError(f"Piper failed to synthesize (worker status {status})", provider="piper")
-    return rate, b"".join(chunks)
+    reply = b"".join(chunks)
+    if status != 0 or not reply:
+        raise ProviderError(f"Piper's synthesis process ended without an answer (status {status})", provider="piper")
+    if reply[:1] != b"\0":
+        raise ProviderError(f"Piper failed to synthesize: {reply[1:].decode(errors='replace')}", provider="piper")
+    return rate, reply[1:]
 
 
 def _reads_phonemes(voice: Any) -> bool:

@@ -57,6 +57,7 @@ class VoiceFiles:
     num_speakers: int
     speakers: tuple[tuple[str, int], ...]
     description: str
+    length_scale: float = 1.0  # the config's inference.length_scale: speed 1.0
 
     def digests(self) -> tuple[str, str]:
         """(sha256 of the .onnx, sha256 of the .onnx.json), hex: part of every segment key, so a
@@ -190,11 +191,14 @@ def _from_config(model: Path, config: Path, data: Any, source: str) -> VoiceFile
     quality = audio.get("quality") if isinstance(audio, dict) else None
     what = ", ".join(str(x) for x in (data.get("dataset"), quality, f"{rate} Hz") if x)
     phoneme_type = data.get("phoneme_type")
+    inference = data.get("inference")
+    scale = inference.get("length_scale") if isinstance(inference, dict) else None
     return VoiceFiles(name=model.name[:-len(MODEL_SUFFIX)], model=model, config=config, source=source,
                       sample_rate=rate, language=language,
                       phoneme_type=phoneme_type if isinstance(phoneme_type, str) else "espeak",
                       num_speakers=count if isinstance(count, int) and count > 0 else 1, speakers=speakers,
-                      description=f"{what}; {source}")
+                      description=f"{what}; {source}",
+                      length_scale=float(scale) if isinstance(scale, (int, float)) and 0.1 <= scale <= 10 else 1.0)
 
 
 def _walk(folder: Path) -> list[Path]:
