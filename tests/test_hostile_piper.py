@@ -56,6 +56,8 @@ def untouched(tmp_path: Path) -> dict:
     ("voices/lonely.onnx", lambda t: (t / "project" / "voices").mkdir(parents=True)
      or (t / "project" / "voices" / "lonely.onnx").write_bytes(b"\x08\x07" + bytes(300)),
      "Piper model lonely.onnx has no config beside it (lonely.onnx.json)"),
+    ("voices/a\x00b.onnx", lambda t: None, "Piper voice 'voices/a\\x00b.onnx' cannot be read: embedded null byte"),
+    ("a/" * 3000 + "x.onnx", lambda t: None, "cannot be read: File name too long"),
     ("voices/es_ES-x-medium.onnx",
      lambda t: fake(t / "project" / "voices", "es_ES-x-medium", config={**CONFIG, "language": {"code": "es_ES"}}),
      "es_ES-x-medium is a es-ES voice, not en-US"),

@@ -362,3 +362,13 @@ def test_a_missing_voice_names_the_voices_for_the_prompts_language(tmp_path):
         f"no Piper voice 'de_DE-fake-lo' {where}; did you mean de_DE-fake-low?; voices for de-DE: de_DE-fake-low"
     assert p.check_voice("fi-fi", "fi-FI") == \
         f"no Piper voice 'fi-fi' {where}; no voice for fi-FI is installed (the README says how to fetch one)"
+
+
+@pytest.mark.parametrize("voice,message", [
+    ("voices/a\x00b.onnx", "Piper voice 'voices/a\\x00b.onnx' cannot be read: embedded null byte"),
+    ("a/" * 3000 + "x.onnx", "cannot be read: File name too long"),
+])
+def test_a_path_the_system_refuses_is_a_voice_error(tmp_path, voice, message):
+    with pytest.raises(VoiceError) as err:
+        resolve(voice, root=tmp_path, voices_dir=None)
+    assert message in err.value.message

@@ -101,8 +101,15 @@ def resolve(voice: str, *, root: Path | None, voices_dir: Path | None) -> VoiceF
     """The files of `voice` (a model path or a voice name, see the module doc). `root` is the
     manifest's folder (None: the current folder), `voices_dir` the provider's option, already
     joined to `root`. Raises VoiceError: not found, outside the allowed folders, not a model, a
-    missing or unreadable config."""
-    voice = voice.strip()
+    missing or unreadable config, a path the system refuses (a NUL byte, a name too long)."""
+    try:
+        return _resolve(voice.strip(), root, voices_dir)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise VoiceError(f"Piper voice {voice.strip()[:200]!r} cannot be read: {reason}") from None
+
+
+def _resolve(voice: str, root: Path | None, voices_dir: Path | None) -> VoiceFiles:
     base = (root or Path.cwd()).resolve()
     folders = [base] + ([voices_dir.resolve()] if voices_dir is not None else [])
     if is_path(voice):
