@@ -10,8 +10,10 @@ generator each kernel seeds when the session is made and advances on every run. 
 piper-tts 1.8.0 and onnxruntime 1.32: the same text twice in one session gave different bytes, with
 or without `onnxruntime.set_seed` before each run. So the seed is fixed (SEED) before the session is
 made, the session is never run in the worker itself, and each segment is spoken by a child forked from
-it: every segment starts from the same generator state, in any worker and any order, on any machine
-with the same wheels (the contract version names them). Where `os.fork` does not exist the worker
+it: every segment starts from the same generator state, in any worker and any order (tested). Across
+machines the wheels are named in the contract version, but onnxruntime picks its float kernels by
+the CPU's instruction set, so two kinds of CPU may differ in the last bits; a shared cache keeps the
+audio of whichever synthesized the segment first (pay once). Where `os.fork` does not exist the worker
 speaks in place and is retired after the segment (espeak_fork.FreshProcessNeeded), as eSpeak's do.
 
 Sessions use one thread (intra- and inter-op): the pool already runs one worker per core, and a
