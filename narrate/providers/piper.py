@@ -37,8 +37,9 @@ from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest,
 from .espeak_pool import WorkerError, WorkerPool
 
 EXTRA_HINT = "pip install 'narrate-build[piper]'"
-MIN_SPEED, MAX_SPEED = 0.25, 4.0  # length_scale = the voice's / speed; beyond these Piper garbles words
-# Audio per character of text that is plausible: Piper speaks ~12-16 characters a second at speed 1.
+MIN_SPEED, MAX_SPEED = 0.25, 4.0  # the manifest's range; length_scale = the voice's / speed
+# Plausible audio per character of text: en_US-joe-medium speaks 15-22 characters a second at speed 1
+# (bench/piper_segment.py, tests/test_piper_build.py); these bounds leave 10x either way for slow voices.
 MIN_S_PER_CHAR, MAX_S_PER_CHAR = 0.005, 0.5
 
 
@@ -57,12 +58,13 @@ class PiperProvider:
     name = "piper"
     # Lexicon IPA forms as Piper phoneme blocks, passed beside the text (SynthesisRequest.lexicon).
     lexicon_mode = "phoneme-input"
+    # Piper speaks a text sentence by sentence; 2,000 characters (about two minutes of audio) bound one
+    # segment's time and memory in a worker. One worker per core (the pool's size, `-j` caps it).
     limits = ProviderLimits(max_chars=2000, default_concurrency=os.cpu_count() or 1)
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
-        root = getattr(config, "root", None)
-        self.root = Path(root) if root else None
+        self.root = Path(config.root) if config.root else None  # the manifest's folder
         self._voices: dict[str, Any] = {}  # voice as written -> VoiceFiles or the VoiceError it raised
         self._lock = threading.Lock()
         self._contract: str | None = None
