@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from functools import cache, lru_cache
 
-from .langdata import GERMAN_LABELS, GERMAN_SENTENCE_OPENERS, SYMBOLS, Lang
+from .langdata import GERMAN_ABBREVIATIONS, GERMAN_LABELS, GERMAN_SENTENCE_OPENERS, SYMBOLS, Lang
 from .normalize import MARKUP
 from .numwords import cardinal, digit_words, number, ordinal, year
 from .roman import replace_roman
@@ -177,6 +177,22 @@ def _german_sentence_end(before: str, after: str, lang: Lang) -> bool:
     return nxt in GERMAN_SENTENCE_OPENERS or prev in GERMAN_LABELS or prev in lang.numbered
 
 
+# A sentence's end before "N.": closing punctuation (and any closing quote or bracket) after a word of
+# two or more letters or a digit, so that "z. B. 2. Auflage" (a one-letter abbreviation) ends none;
+# nor does a known abbreviation's dot (langdata.GERMAN_ABBREVIATIONS: "vgl. 2. Auflage").
+_AFTER_SENTENCE = re.compile(r"(?:\n|(?:\w\w|\d)[.!?…][\"'»«“”„)\]]*[ \t\u00a0])[ \t\u00a0]*\Z")
+
+
+def _german_list_number(m: re.Match[str]) -> bool:
+    """Whether German "N." opens the text, a line or a sentence ("2. Kinder spielten im Hof."): a
+    list's number, read as a cardinal as an ordered list item is in every language ("zwei. Kinder
+    ..."), not "zweite Kinder". An ordinal opening a sentence comes with its article ("Der 2. Platz")."""
+    head = m.string[max(0, m.start() - 40):m.start()]
+    if not head.strip(" \t\u00a0"):
+        return m.start() == len(head) or "\n" in head  # the text's start, or a line's (blank before it)
+    return _AFTER_SENTENCE.search(head) is not None and head.split()[-1] not in GERMAN_ABBREVIATIONS
+
+
 def replace_ordinals(text: str, lang: Lang) -> str:
     def repl(m: re.Match[str]) -> str:
         n, suf = int(m.group("n")), m.groupdict().get("suf") or ""
@@ -188,8 +204,8 @@ def replace_ordinals(text: str, lang: Lang) -> str:
             return ordinal(n, lang, feminine=suf in ("re", "ère", "ere"))
         if lang.code == "de":
             before = m.string[max(0, m.start() - 40):m.start()]
-            if _german_sentence_end(before, m.string[m.end():m.end() + 40], lang):
-                return m.group(0)  # a number ending a sentence: replace_numbers reads it, the dot stays
+            if _german_list_number(m) or _german_sentence_end(before, m.string[m.end():m.end() + 40], lang):
+                return m.group(0)  # a list's number or one ending a sentence: replace_numbers reads it, the dot stays
             return ordinal(n, lang, ending=german_ending(before))
         return ordinal(n, lang)
 
