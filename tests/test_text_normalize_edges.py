@@ -96,3 +96,14 @@ def test_cli_build_says_a_german_list_number_and_keeps_ordinals(tmp_path):
     assert {row["name"]: row["spoken"] for row in rows} == {
         "liste": "zwei. Kinder spielten im Hof.",
         "datum": "Am zweiten Mai kam die zweite Auflage. Der dritte Platz ging an uns."}
+
+
+def test_cli_text_keeps_a_german_ordinal_with_its_noun_and_reads_list_numbers(tmp_path):
+    (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b:\n    title: T\n    language: de-DE\n"
+                                     "    sources: [a.md]\n    output: out\n")
+    (tmp_path / "a.md").write_text("# Hof\n\n1. Wir kamen an.\n2. Kinder spielten im Hof.\n\n"
+                                   "Am 2. Mai kam die 2. Auflage. Der 3. Platz ging an uns.\n")
+    done = narrate("text", "a.md", "--manifest", "m.yaml", cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ("Title: Hof\n\nHof\n\neins.\nWir kamen an.\n\nzwei.\nKinder spielten im Hof.\n\n"
+                           "Am zweiten Mai kam die zweite Auflage.\nDer dritte Platz ging an uns.\n")
