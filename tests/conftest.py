@@ -32,6 +32,15 @@ def shared_names(folder: Path, pattern: str = "*.md") -> list[str]:
     return sorted(p.name for p in folder.glob(pattern)) or ["(../shared is missing)"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow run first (a stable sort: the rest keep their file order). With xdist handing
+    out tests a few at a time (`--maxschedchunk` in pyproject.toml) each worker takes the next test
+    as it frees up, so the long ones start early, spread over the workers, and the run ends on short
+    ones; in file order, consecutive chunks put neighbouring long tests on one worker and a long
+    test collected late keeps one worker busy while the other idles."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _needs_shared(request):
     if request.node.get_closest_marker("shared"):

@@ -45,6 +45,7 @@ def build_json(path: Path, *extra: str) -> tuple[int, dict]:
     return done.returncode, json.loads(done.stdout)
 
 
+@pytest.mark.slow
 def test_demo_builds_offline_and_decodes(tmp_path):
     """The README's main job, in a copy of the repository's manifests."""
     shutil.copytree(ROOT / "manifests", tmp_path / "manifests",

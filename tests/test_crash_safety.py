@@ -27,14 +27,15 @@ from narrate.serve import BackgroundServer, ServeOptions  # noqa: E402
 
 PROMPTS = 24
 CONCURRENCY = 4
+ROUND_PROMPTS = 12  # per round of the SIGKILL test: three times its concurrency, so kills land mid-synthesis
 
 
-def write_manifest(path: Path, url: str, output: str = "out", round_: int = 0) -> None:
+def write_manifest(path: Path, url: str, output: str = "out", round_: int = 0, prompts: int = PROMPTS) -> None:
     lines = ["version: 1", "providers:", "  local:", "    kind: openai", f"    base_url: {url}/v1",
              f"    concurrency: {CONCURRENCY}", "    max_attempts: 8", "libraries:", "  crash:",
              f"    output: {output}", "    layout: asterisk", "    formats: [ulaw, wav]",
              "    provider: local", "    languages:", "      en-US: {voice: alloy, path: en}", "    prompts:"]
-    for i in range(PROMPTS):
+    for i in range(prompts):
         lines.append(f"      p{i:02d}: Round {round_}, prompt number {i}, spoken for the crash test.")
     path.write_text("\n".join(lines) + "\n")
 
@@ -69,9 +70,9 @@ def test_sigkill_at_random_points_then_rerun(tmp_path):
     with BackgroundServer(ServeOptions(latency_ms=100, seed=7)) as server:
         for round_ in range(20):
             # New texts each round, so every kill lands while segments are being synthesized.
-            write_manifest(manifest, server.url, round_=round_)
+            write_manifest(manifest, server.url, round_=round_, prompts=ROUND_PROMPTS)
             before = server.stats()["requests"]
-            kill_after = rng.randint(1, PROMPTS - CONCURRENCY)
+            kill_after = rng.randint(1, ROUND_PROMPTS - CONCURRENCY)
             proc = start_build("build", str(manifest), cache=cache_dir)
             deadline = time.monotonic() + 60
             while server.stats()["requests"] < before + kill_after and proc.poll() is None:
@@ -91,13 +92,13 @@ def test_sigkill_at_random_points_then_rerun(tmp_path):
             assert_nothing_truncated(tmp_path / "out", cache_dir)
             # A kill between a temp file's creation and its rename leaves it; the rerun removes it.
             assert list((tmp_path / "out").rglob(".narrate-tmp-*")) == []
-            assert len(list((tmp_path / "out" / "en").glob("*.ulaw"))) == PROMPTS
+            assert len(list((tmp_path / "out" / "en").glob("*.ulaw"))) == ROUND_PROMPTS
         stats = server.stats()
     assert kills >= 15, "the kills should land while the build is running"
     print(f"{kills} kills left {temps_left} temp files, all removed by the next build")
     # Every prompt of every round paid at least once; extra payments only for requests in flight at a kill.
     paid = stats["syntheses"]
-    assert len(paid) == 20 * PROMPTS
+    assert len(paid) == 20 * ROUND_PROMPTS
     extra = sum(n - 1 for n in paid.values())
     assert all(n <= 2 for n in paid.values())
     assert extra <= kills * CONCURRENCY, (extra, kills)
@@ -127,7 +128,9 @@ def test_two_builds_at_once_share_one_cache(tmp_path):
 # -- stopping a book build stops its ffmpeg children (issue 9 item 17)
 
 BOOK_CHAPTERS = 4
-BOOK_SENTENCES = 120  # per chapter, 3 s each: about 25 minutes of audio, so encodes run for seconds
+# Per chapter, 3 s each: a minute a chapter, so a chapter's encode runs for a good part of a second at
+# least; the signal is sent while one is seen running (the test fails, rather than passing idly, if none is).
+BOOK_SENTENCES = 20
 
 
 def _speechlike(seconds: float, seed: int, rate: int = 22050):
@@ -206,15 +209,21 @@ def test_stopping_a_book_build_ends_its_ffmpeg_children(long_book, tmp_path, sig
     proc = subprocess.Popen([sys.executable, "-m", "narrate.cli", "-q", "build", "--cache-dir", str(cache_dir),
                              str(tmp_path / "book.yaml")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen: dict[int, str] = {}
+    first_seen = None
     deadline = time.monotonic() + 120
     try:
-        while not seen:
+        # Stop at an event, not after a sleep: once two encodes run at once (chapters overlap), or one has
+        # run for 0.2 s, so that the signal lands while ffmpeg children are alive.
+        while True:
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "no ffmpeg child appeared"
-            seen = {p: c for p, c in _children(proc.pid).items() if c.startswith("ffmpeg")}
+            alive = {p: c for p, c in _children(proc.pid).items() if c.startswith("ffmpeg")}
+            seen.update(alive)
+            first_seen = first_seen or (time.monotonic() if alive else None)
+            if len(alive) >= 2 or (alive and time.monotonic() - first_seen >= 0.2):
+                break
             time.sleep(0.01)
-        time.sleep(0.2)  # let more encodes start (chapters overlap)
-        seen.update({p: c for p, c in _children(proc.pid).items() if c.startswith("ffmpeg")})
+        at_signal = [p for p in alive if _running(p)]
         t0 = time.monotonic()
         proc.send_signal(sig)
         _, stderr = proc.communicate(timeout=30)
@@ -223,7 +232,9 @@ def test_stopping_a_book_build_ends_its_ffmpeg_children(long_book, tmp_path, sig
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    print(f"{sig.name}: {len(seen)} ffmpeg children seen, exit {proc.returncode} after {stopped_in:.2f} s")
+    print(f"{sig.name}: {len(seen)} ffmpeg children seen, {len(at_signal)} running at the signal, "
+          f"exit {proc.returncode} after {stopped_in:.2f} s")
+    assert at_signal, "no ffmpeg child was running when the signal was sent: nothing was proved"
     assert proc.returncode == code, stderr
     assert stopped_in < 5, stopped_in
     assert "Traceback" not in stderr

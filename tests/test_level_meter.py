@@ -21,9 +21,18 @@ from narrate.providers.espeak_pool import WorkerPool
 TOLERANCE_DB = 0.1  # the issue's bound between today's meter and the new one
 
 
-def reference_level(pcm: Pcm) -> float:
+def _add_at(mask: np.ndarray, idx: np.ndarray, value: int) -> None:
+    np.add.at(mask, idx, value)  # unbuffered: right for repeated indices, and slow (~90% of the meter's time)
+
+
+def _add_unique(mask: np.ndarray, idx: np.ndarray, value: int) -> None:
+    mask[idx] += value  # the same as np.add.at when no index repeats, as for np.flatnonzero's (and those + a shift)
+
+
+def reference_level(pcm: Pcm, scatter=_add_at) -> float:
     """Today's meter before issue 14, per sample (a plain, slow transcription of P.56 method B as
-    narrate implemented it: two-stage envelope, thresholds an octave apart, hangover, 15.9 dB margin)."""
+    narrate implemented it: two-stage envelope, thresholds an octave apart, hangover, 15.9 dB margin).
+    `scatter=_add_unique` gives the same number (to the bit) about ten times sooner."""
     x = pcm.samples.astype(np.float64)
     if len(x) == 0:
         return -math.inf
@@ -43,8 +52,8 @@ def reference_level(pcm: Pcm) -> float:
         # active if above now or in the `hang` samples before
         idx = np.flatnonzero(above)
         active_mask = np.zeros(len(x) + hang + 1, dtype=np.int32)
-        np.add.at(active_mask, idx, 1)
-        np.add.at(active_mask, idx + hang + 1, -1)
+        scatter(active_mask, idx, 1)
+        scatter(active_mask, idx + hang + 1, -1)
         a = int(np.count_nonzero(np.cumsum(active_mask)[:len(x)]))
         if a == 0:
             if prev is None:  # never active at all: no level
@@ -95,10 +104,12 @@ def spoken():
 @pytest.mark.shared
 def test_new_meter_within_a_tenth_of_a_db_of_the_old_on_demo_and_corpus_prompts(spoken):
     assert len(spoken) >= 80
+    longest = max(spoken, key=lambda p: len(p.samples))
+    assert reference_level(longest, _add_unique) == reference_level(longest)  # the faster reference is the reference
     worst = 0.0
     for pcm in spoken:
         for version in (pcm, Pcm(pcm.samples[::2].copy(), 11025)):  # and at another rate
-            old, new = reference_level(version), active_level_dbov(version)
+            old, new = reference_level(version, _add_unique), active_level_dbov(version)
             assert math.isfinite(old) and math.isfinite(new)
             worst = max(worst, abs(old - new))
     assert worst <= TOLERANCE_DB

@@ -91,3 +91,23 @@ def test_a_single_word_longer_than_the_limit_is_the_only_cut_inside_a_word():
 
 def test_splitter_version_names_the_library():
     assert SPLITTER_VERSION.startswith("sentencex-")
+
+
+@pytest.mark.parametrize("text, sentences, spoken", [
+    # German writes an ordinal with a dot: no boundary between it and its noun (issue 11)...
+    ("Am 2. Mai kam die 2. Auflage. Der 3. Platz ging an uns.",
+     ["Am 2. Mai kam die 2. Auflage.", "Der 3. Platz ging an uns."],
+     ["Am zweiten Mai kam die zweite Auflage.", "Der dritte Platz ging an uns."]),
+    ("Er wurde 3. Sieger. Die 2. Auflage kam am 3. Tag.",
+     ["Er wurde 3. Sieger.", "Die 2. Auflage kam am 3. Tag."],
+     ["Er wurde dritter Sieger.", "Die zweite Auflage kam am dritten Tag."]),
+    # ...but a list's number, or a number that ends a sentence, still ends one.
+    ("2. Kinder spielten im Hof.", ["2.", "Kinder spielten im Hof."], ["zwei.", "Kinder spielten im Hof."]),
+    ("Schritt 2. Dann gehen wir.", ["Schritt 2.", "Dann gehen wir."], ["Schritt zwei.", "Dann gehen wir."]),
+    ("Wir sind 3. Wir gehen.", ["Wir sind 3.", "Wir gehen."], ["Wir sind drei.", "Wir gehen."]),
+])
+def test_german_ordinal_stays_with_its_noun(text, sentences, spoken):
+    assert split_sentences(text, "de-DE") == sentences
+    assert segment_paragraph(text, 500, "de-DE", spoken=True) == spoken
+    assert split_sentences("Das ist die 2. Auflage.", "en-US") == ["Das ist die 2.", "Auflage."]  # German only
+    assert SPLITTER_VERSION == "sentencex-1+narrate-2"  # boundaries moved: part of every segment key

@@ -3,6 +3,8 @@ personal names, and German "N." ending a sentence."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import narrate
@@ -43,6 +45,18 @@ ORDINALS = [
     ("de-DE", "Er wurde 3. Sieger. Die 2. Auflage kam am 3. Tag.",
      "Er wurde dritter Sieger. Die zweite Auflage kam am dritten Tag."),
     ("de-DE", "Der 1. Weltkrieg", "Der erste Weltkrieg"),
+    ("de-DE", "der 3. Platz", "der dritte Platz"),
+    ("de-DE", "die 2. Auflage", "die zweite Auflage"),
+    ("de-DE", "Der 3. Platz ging an uns.", "Der dritte Platz ging an uns."),
+    ("de-DE", "z. B. die 2. Auflage", "z. B. die zweite Auflage"),
+    # A number opening the text, a line or a sentence is a list's number (issue 11): a cardinal, as
+    # English "1. We admitted" is read "one. We admitted", not an ordinal of the noun after it.
+    ("de-DE", "2. Kinder spielten im Hof.", "zwei. Kinder spielten im Hof."),
+    ("de-DE", "1. Wir kamen an.\n2. Kinder spielten im Hof.", "eins. Wir kamen an. zwei. Kinder spielten im Hof."),
+    ("de-DE", "Am 2. Mai kamen wir. 3. Kinder spielten im Hof!", "Am zweiten Mai kamen wir. drei. Kinder spielten im Hof!"),
+    ("de-DE", "Sie riefen „Los!“ 4. Hunde bellten.", 'Sie riefen „Los!" vier. Hunde bellten.'),
+    ("de-DE", "Siehe vgl. 2. Teil und ca. 3. Platz.", "Siehe vgl. zweiter Teil und ca. dritter Platz."),
+    ("en-US", "1. We admitted we were powerless.", "one. We admitted we were powerless."),
     # Spanish and French mark ordinals explicitly (2.º, 2e): a bare "2." before a new sentence is a cardinal.
     ("es-ES", "Paso 2. Luego vamos. Quedó 2.º. Luego ganó.", "Paso dos. Luego vamos. Quedó segundo. Luego ganó."),
     ("es-ES", "el 2.º piso y la 3.ª vez", "el segundo piso y la tercera vez"),
@@ -57,7 +71,7 @@ def test_number_ending_a_sentence_is_no_ordinal(language, written, spoken):
 
 
 def test_rule_change_is_in_the_version():
-    assert NORMALIZER_VERSION == "spoken-2"  # part of every segment key: the change re-synthesizes deliberately
+    assert NORMALIZER_VERSION == "spoken-3"  # part of every segment key: the change re-synthesizes deliberately
 
 
 def test_cli_text_says_them(tmp_path):
@@ -68,3 +82,28 @@ def test_cli_text_says_them(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout == ("Title: Spiele\n\nSpiele\n\nIch mag Final Fantasy sieben sehr.\nSchritt zwei.\n"
                            "Dann am zweiten Mai.\n")
+
+
+def test_cli_build_says_a_german_list_number_and_keeps_ordinals(tmp_path):
+    # A prompt is normalised whole (not split first as a book's paragraph is): the issue's case.
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nlibraries:\n  ivr:\n    output: out\n    provider: espeak\n    formats: [wav]\n"
+        "    languages:\n      de-DE: {voice: de, path: de}\n    prompts:\n"
+        "      liste: '2. Kinder spielten im Hof.'\n      datum: 'Am 2. Mai kam die 2. Auflage. Der 3. Platz ging an uns.'\n")
+    done = narrate("-q", "build", "m.yaml", "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads((tmp_path / "out" / "index.json").read_text())["prompts"]
+    assert {row["name"]: row["spoken"] for row in rows} == {
+        "liste": "zwei. Kinder spielten im Hof.",
+        "datum": "Am zweiten Mai kam die zweite Auflage. Der dritte Platz ging an uns."}
+
+
+def test_cli_text_keeps_a_german_ordinal_with_its_noun_and_reads_list_numbers(tmp_path):
+    (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b:\n    title: T\n    language: de-DE\n"
+                                     "    sources: [a.md]\n    output: out\n")
+    (tmp_path / "a.md").write_text("# Hof\n\n1. Wir kamen an.\n2. Kinder spielten im Hof.\n\n"
+                                   "Am 2. Mai kam die 2. Auflage. Der 3. Platz ging an uns.\n")
+    done = narrate("text", "a.md", "--manifest", "m.yaml", cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ("Title: Hof\n\nHof\n\neins.\nWir kamen an.\n\nzwei.\nKinder spielten im Hof.\n\n"
+                           "Am zweiten Mai kam die zweite Auflage.\nDer dritte Platz ging an uns.\n")

@@ -216,6 +216,10 @@ GERMAN_LABELS = frozenset({"Schritt", "Seite", "Nummer", "Nr.", "Punkt", "Lektio
                            "Absatz", "Zeile", "Spalte", "Bild", "Abbildung", "Tabelle", "Gleis", "Raum", "Zimmer",
                            "Tor", "Runde", "Level", "Version"})
 
+# Abbreviations whose dot ends no sentence, so a German "N." after one is no list number ("vgl. 2. Auflage").
+GERMAN_ABBREVIATIONS = frozenset({"ca.", "bzw.", "vgl.", "ggf.", "evtl.", "inkl.", "exkl.", "zzgl.", "abzgl.",
+                                  "sog.", "bspw.", "gem.", "lt.", "insb.", "allg.", "urspr.", "Nr.", "Bd.", "Hrsg."})
+
 _NUMBERED = {
     "en": {"Chapter", "Part", "Book", "Volume", "Vol.", "Act", "Scene", "Section", "Appendix", "Phase", "Stage",
            "Level", "Round", "Season", "Episode", "War", "Apollo", "Article", "Title", "Class", "Type", "Version"},

@@ -21,7 +21,7 @@ from .normalize import normalize
 
 # Part of every segment key (plan.KeyMaker): bump when boundaries could move (a new sentencex
 # major version, a change to the corrections below or to the cutting rules).
-SPLITTER_VERSION = "sentencex-1+narrate-1"
+SPLITTER_VERSION = "sentencex-1+narrate-2"
 
 UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my", "bo", "yue", "wuu"})
 # Title abbreviations sentencex's lists lack, by language (checked against sentencex 1.0.32).
@@ -52,7 +52,26 @@ def _joins(prev: str, nxt: str, lang: str) -> bool:
     if first and first.islower():
         return True  # "Hello, world! should print": a sentence does not start in lowercase
     tail = prev.rstrip().rsplit(None, 1)[-1] if prev.strip() else ""
+    if lang == "de" and _GERMAN_NUMBER_DOT.search(prev) and first.isalpha():
+        return _german_ordinal(prev.rstrip(), nxt.lstrip())
     return tail in EXTRA_ABBREVIATIONS.get(lang, ())
+
+
+# A German sentence piece that ends in a number and its dot: "... die 2." before "Auflage".
+_GERMAN_NUMBER_DOT = re.compile(r"(?<![\w.,])\d{1,3}\.\s*\Z")
+
+
+def _german_ordinal(prev: str, nxt: str) -> bool:
+    """Whether a boundary after German "N." splits an ordinal from its noun ("die 2. | Auflage"):
+    German writes ordinals with a dot, so sentencex ends a sentence there; the normaliser's rule
+    (spoken.german_ordinal_at) tells an ordinal from a list's number or a sentence's last word."""
+    from .langdata import resolve
+    from .spoken import german_ordinal_at  # loaded only for German, as normalize loads the rules
+
+    lang, number = resolve("de"), _GERMAN_NUMBER_DOT.search(prev)
+    if lang is None or number is None:
+        return False
+    return german_ordinal_at(f"{prev} {nxt}", number.start(), len(prev), lang)
 
 
 def split_sentences(text: str, language: str = "en") -> list[str]:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from functools import cache, lru_cache
 
-from .langdata import GERMAN_LABELS, GERMAN_SENTENCE_OPENERS, SYMBOLS, Lang
+from .langdata import GERMAN_ABBREVIATIONS, GERMAN_LABELS, GERMAN_SENTENCE_OPENERS, SYMBOLS, Lang
 from .normalize import MARKUP
 from .numwords import cardinal, digit_words, number, ordinal, year
 from .roman import replace_roman
@@ -177,6 +177,30 @@ def _german_sentence_end(before: str, after: str, lang: Lang) -> bool:
     return nxt in GERMAN_SENTENCE_OPENERS or prev in GERMAN_LABELS or prev in lang.numbered
 
 
+# A sentence's end before "N.": closing punctuation (and any closing quote or bracket) after a word of
+# two or more letters or a digit, so that "z. B. 2. Auflage" (a one-letter abbreviation) ends none;
+# nor does a known abbreviation's dot (langdata.GERMAN_ABBREVIATIONS: "vgl. 2. Auflage").
+_AFTER_SENTENCE = re.compile(r"(?:\n|(?:\w\w|\d)[.!?…][\"'»«“”„)\]]*[ \t\u00a0])[ \t\u00a0]*\Z")
+
+
+def _german_list_number(text: str, start: int) -> bool:
+    """Whether German "N." at text[start:] opens the text, a line or a sentence ("2. Kinder spielten im
+    Hof."): a list's number, read as a cardinal as an ordered list item is in every language ("zwei.
+    Kinder ..."), not "zweite Kinder". An ordinal opening a sentence comes with its article ("Der 2. Platz")."""
+    head = text[max(0, start - 40):start]
+    if not head.strip(" \t\u00a0"):
+        return start == len(head) or "\n" in head  # the text's start, or a line's (blank before it)
+    return _AFTER_SENTENCE.search(head) is not None and head.split()[-1] not in GERMAN_ABBREVIATIONS
+
+
+def german_ordinal_at(text: str, start: int, end: int, lang: Lang) -> bool:
+    """Whether the German "N." at text[start:end] (digits and dot, before a word) is an ordinal ("am
+    2. Mai", "die 2. Auflage"), not a list's number ("2. Kinder spielten") nor a number that ends a
+    sentence ("Schritt 2. Dann"). The splitter (sentences.py) asks the same before it ends a sentence there."""
+    before = text[max(0, start - 40):start]
+    return not (_german_list_number(text, start) or _german_sentence_end(before, text[end:end + 40], lang))
+
+
 def replace_ordinals(text: str, lang: Lang) -> str:
     def repl(m: re.Match[str]) -> str:
         n, suf = int(m.group("n")), m.groupdict().get("suf") or ""
@@ -187,10 +211,9 @@ def replace_ordinals(text: str, lang: Lang) -> str:
                 return "seconde" if suf == "nde" else "second"
             return ordinal(n, lang, feminine=suf in ("re", "ère", "ere"))
         if lang.code == "de":
-            before = m.string[max(0, m.start() - 40):m.start()]
-            if _german_sentence_end(before, m.string[m.end():m.end() + 40], lang):
-                return m.group(0)  # a number ending a sentence: replace_numbers reads it, the dot stays
-            return ordinal(n, lang, ending=german_ending(before))
+            if not german_ordinal_at(m.string, m.start(), m.end(), lang):
+                return m.group(0)  # a list's number or one ending a sentence: replace_numbers reads it, the dot stays
+            return ordinal(n, lang, ending=german_ending(m.string[max(0, m.start() - 40):m.start()]))
         return ordinal(n, lang)
 
     return _ORDINALS[lang.code].sub(repl, text)
