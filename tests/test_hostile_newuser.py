@@ -1,0 +1,44 @@
+"""A new user's and an attacker's mistakes found by a fresh pair of eyes (branch hnewuser): each is
+refused with exit 2, one located line, no traceback, and nothing outside narrate's folders changed."""
+
+from __future__ import annotations
+
+from conftest import assert_clean_failure, narrate, snapshot
+
+LIBRARY = ("version: 1\nlibraries:\n  lib:\n    output: {output}\n    layout: {{pattern: \"{{name}}.db\"}}\n"
+           "    formats: [wav]\n    languages:\n      en-US: {{voice: en-us}}\n    prompts:\n"
+           "      welcome: Hello.\n      cache: This prompt would be written over the cache index.\n")
+
+
+def _without(shot: dict, *folders: str) -> dict:
+    return {k: v for k, v in shot.items() if not any(k == f or k.startswith(f + "/") for f in folders)}
+
+
+def test_output_folder_that_is_the_cache_is_refused_before_it_overwrites_the_index(tmp_path):
+    """`output: .narrate-cache` with a `{name}.db` layout wrote the prompt `cache` over cache.db: the
+    next `cache stats` found a WAV there, moved it aside and recovered 0 entries (the paid audio lost)."""
+    (tmp_path / "m.yaml").write_text(LIBRARY.format(output=".narrate-cache"))
+    before = snapshot(tmp_path)
+    done = narrate("-q", "build", "m.yaml", cwd=tmp_path)
+    assert_clean_failure(done, 2, "error: m.yaml: libraries.lib.output: ", f"{tmp_path / '.narrate-cache'} overlaps "
+                         f"the segment cache {tmp_path / '.narrate-cache'}; nothing was built")
+    assert not (tmp_path / ".narrate-cache" / "welcome.db").exists()
+    assert _without(snapshot(tmp_path), ".narrate-cache") == before
+
+
+def test_cache_inside_an_output_folder_is_refused(tmp_path):
+    (tmp_path / "m.yaml").write_text(LIBRARY.format(output="out"))
+    cache = tmp_path / "out" / "cache"
+    done = narrate("-q", "build", "m.yaml", cwd=tmp_path, env={"NARRATE_CACHE": str(cache)})
+    assert_clean_failure(done, 2, "libraries.lib.output: ", f"overlaps the segment cache {cache}")
+    assert not (tmp_path / "out").exists()  # no prompt file written, and the cache not even opened
+    done = narrate("-q", "build", "m.yaml", "--cache-dir", str(tmp_path / "out"), cwd=tmp_path)
+    assert_clean_failure(done, 2, "libraries.lib.output: ", "overlaps the segment cache")
+
+
+def test_output_beside_the_cache_still_builds(tmp_path):
+    (tmp_path / "m.yaml").write_text(LIBRARY.format(output="out"))
+    done = narrate("-q", "build", "m.yaml", "--cache-dir", str(tmp_path / "outcache"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["cache.db", "index.json", "welcome.db"]
+
