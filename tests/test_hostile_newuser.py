@@ -42,3 +42,29 @@ def test_output_beside_the_cache_still_builds(tmp_path):
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["cache.db", "index.json", "welcome.db"]
 
+
+def test_a_book_whose_output_folder_holds_its_chapters_is_refused(tmp_path):
+    """`sources: ch/*` and `output: ch`: the first build wrote 01-one.mp3 and g.m3u beside the chapter,
+    and every build after an edit read them as chapters (`ch/01-one.mp3:1: not valid UTF-8`; a UTF-8
+    g.m3u would have been read aloud)."""
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01-one.md").write_text("# One\n\nHello world.\n")
+    (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  g:\n    sources: ch/*\n    output: ch\n"
+                                     "    formats: [chapters]\n")
+    before = snapshot(tmp_path)
+    for command in ("validate", "build"):
+        done = narrate(command, "m.yaml", cwd=tmp_path)
+        assert_clean_failure(done, 2, f"m.yaml:4: books.g.sources: {tmp_path / 'ch' / '01-one.md'} is in the output "
+                             "folder of books.g; keep chapters and outputs in separate folders")
+    assert _without(snapshot(tmp_path), ".narrate-cache") == before
+
+
+def test_a_chapter_inside_a_library_output_folder_is_refused(tmp_path):
+    (tmp_path / "out" / "notes").mkdir(parents=True)
+    (tmp_path / "out" / "notes" / "01.md").write_text("# One\n\nHello world.\n")
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [wav]\n    languages:\n"
+        "      en-US: {voice: en-us}\n    prompts:\n      hi: Hi.\nbooks:\n  g:\n    sources: out/notes/*.md\n"
+        "    output: books\n    formats: [chapters]\n")
+    done = narrate("validate", "m.yaml", cwd=tmp_path)
+    assert_clean_failure(done, 2, "m.yaml:12: books.g.sources: ", "is in the output folder of libraries.ivr")
