@@ -3,6 +3,8 @@ refused with exit 2, one located line, no traceback, and nothing outside narrate
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import assert_clean_failure, narrate, snapshot
 
 LIBRARY = ("version: 1\nlibraries:\n  lib:\n    output: {output}\n    layout: {{pattern: \"{{name}}.db\"}}\n"
@@ -68,3 +70,18 @@ def test_a_chapter_inside_a_library_output_folder_is_refused(tmp_path):
         "    output: books\n    formats: [chapters]\n")
     done = narrate("validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:12: books.g.sources: ", "is in the output folder of libraries.ivr")
+
+
+@pytest.mark.slow
+def test_a_sample_that_starts_after_its_chapter_ends_fails_the_book_instead_of_writing_room_tone(tmp_path):
+    """The README's `sample: {chapter: 1, start_s: 30, length_s: 180}` on a 3-second chapter wrote a
+    2.8 s guide-sample.mp3 of silence, exit 0; only `narrate check` said so, as rms -inf."""
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01-one.md").write_text("# One\n\nA short chapter.\n")
+    (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  guide:\n    sources: ch/*.md\n    output: out\n"
+                                     "    formats: [chapters]\n    sample: {chapter: 1, start_s: 30, length_s: 180}\n")
+    done = narrate("-q", "build", "m.yaml", cwd=tmp_path)
+    assert_clean_failure(done, 1, "error: books/guide: sample: no whole sentence of chapter 1 fits from start_s 30 s "
+                         "within length_s 180 s (the chapter's speech is ")
+    assert not (tmp_path / "out" / "guide-sample.mp3").exists()
+
