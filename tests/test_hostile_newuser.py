@@ -85,3 +85,52 @@ def test_a_sample_that_starts_after_its_chapter_ends_fails_the_book_instead_of_w
                          "within length_s 180 s (the chapter's speech is ")
     assert not (tmp_path / "out" / "guide-sample.mp3").exists()
 
+
+MERGED = """\
+version: 1
+libraries:
+  sales: &base
+    output: out/sales
+    formats: [wav]
+    languages:
+      en-US: {voice: en-us}
+    prompts:
+      welcome: Hello.
+  support:
+    output: out/support
+    <<: *base
+    prompts:
+      hours: We are open.
+"""
+
+
+def test_yaml_merge_keys_work_as_in_pyyaml(tmp_path):
+    """`<<: *base` was read as a key named "<<": `libraries.support.<<: unknown key` and three
+    `missing required key` lines. The mapping's own keys win wherever they stand; lines stay exact."""
+    from narrate.manifest import load_manifest
+
+    (tmp_path / "m.yaml").write_text(MERGED)
+    done = narrate("validate", "m.yaml", cwd=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "m.yaml: ok (2 libraries, 2 prompts, 0 books)\n", "")
+    support = load_manifest(tmp_path / "m.yaml").libraries[1]
+    assert (support.output, support.formats) == (tmp_path / "out" / "support", ("wav",))
+    assert [(p.name, p.line) for p in support.prompts] == [("hours", 14)]
+    (tmp_path / "m.yaml").write_text(MERGED.replace("formats: [wav]", "formats: [wov]"))
+    done = narrate("validate", "m.yaml", cwd=tmp_path)
+    assert done.stderr == ("error: m.yaml:5: libraries.sales.formats: unknown format 'wov' (did you mean 'wav'?)\n"
+                           "error: m.yaml:5: libraries.support.formats: unknown format 'wov' (did you mean 'wav'?)\n")
+
+
+def test_a_list_of_merges_takes_the_first_mapping_that_has_a_key(tmp_path):
+    from narrate.manifest.loader import load_yaml_text
+
+    doc = load_yaml_text("a: &a {x: 1, y: 1}\nb: &b {x: 2, z: 2}\nc:\n  <<: [*a, *b]\n  y: 3\n", "m.yaml")
+    assert doc.data["c"] == {"x": 1, "y": 3, "z": 2} and doc.problems == []
+    assert (doc.lines.line(("c", "x")), doc.lines.line(("c", "y")), doc.lines.line(("c", "z"))) == (1, 5, 2)
+
+
+def test_a_merge_of_text_is_a_located_problem(tmp_path):
+    (tmp_path / "m.yaml").write_text(MERGED.replace("<<: *base", "<<: oops"))
+    done = narrate("validate", "m.yaml", cwd=tmp_path)
+    assert_clean_failure(done, 2, "m.yaml:12: libraries.support.<<: a merge key (<<) takes a mapping or a list of "
+                         "mappings")
