@@ -91,7 +91,7 @@ def output_path(folder: Path, path: Path, *, create: bool = True) -> Path:
             st = os.lstat(nxt)
         except FileNotFoundError:
             rest = os.path.join(current, *parts[i:])
-            if not last and create:
+            if create and (not last or current == base):  # the output folder itself may not exist yet
                 os.makedirs(os.path.dirname(rest), exist_ok=True)  # under `current`, which was checked
             return Path(rest)
         if stat.S_ISLNK(st.st_mode):

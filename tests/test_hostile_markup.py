@@ -182,3 +182,17 @@ def test_chapter_declarations_are_dropped_never_expanded(tmp_path):
     done = narrate("text", "ch/one.md", cwd=tmp_path, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.endswith("&c; [break 1000 ms] after &c;\n") and "aaa" not in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("text", ['<break time="1s"/>', ' <break/> <break strength="strong"/> '])
+def test_a_prompt_of_breaks_only_is_refused_before_anything_is_paid(tmp_path, text):
+    """It passed validate; the build then synthesized the other prompts and failed on this one with
+    `espeak: nothing to speak (the text is empty)`, exit 1."""
+    _manifest(tmp_path, text)
+    before = snapshot(tmp_path)
+    for command in ("validate", "build"):
+        done = narrate(command, "m.yaml", cwd=tmp_path, timeout=60)
+        assert_clean_failure(done, 2, f"m.yaml:{LINE}: libraries.ivr.prompts.hostile.en-US: markup: nothing to "
+                             "speak: the text holds only breaks")
+    after = {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(".narrate")}
+    assert after == before and not (tmp_path / "out").exists()

@@ -70,3 +70,27 @@ def test_the_starter_workflow_is_the_documented_one():
     starter = (ROOT / "narrate" / "templates" / "init" / "github-workflow.yml").read_text()
     assert starter == (ROOT / "docs" / "github-actions.yml").read_text()
     assert yaml.safe_load(starter)["jobs"]["audio"]["env"]["MANIFEST"] == "narrate.yaml"
+
+
+ONE_PROMPT = ("version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [wav]\n"
+              "    languages:\n      en-US: {voice: en-us}\n    prompts:\n      hi: Hi.\n")
+
+
+def test_report_and_cache_commands_use_narrate_yaml_too(tmp_path):
+    """A new user's `narrate report` and `narrate cache stats` in an init'd project: the README says the
+    manifest commands find narrate.yaml; `report` demanded an argument and `cache` asked which cache."""
+    (tmp_path / "narrate.yaml").write_text(ONE_PROMPT)
+    assert narrate("-q", "build", cwd=tmp_path).returncode == 0
+    page = narrate("report", cwd=tmp_path)
+    assert page.returncode == 0, page.stderr
+    assert page.stdout == f"{tmp_path / 'review' / 'review.html'}: 1 recording\n"
+    stats = narrate("cache", "stats", cwd=tmp_path)
+    assert stats.returncode == 0, stats.stderr
+    assert stats.stdout.startswith(f"{tmp_path / '.narrate-cache'}: 1 entry, ")
+
+
+def test_report_and_cache_stats_without_narrate_yaml_are_usage_errors(tmp_path):
+    done = narrate("report", cwd=tmp_path)
+    assert done.returncode == 2 and "no narrate.yaml in this folder" in done.stderr
+    done = narrate("cache", "stats", cwd=tmp_path)
+    assert_clean_failure(done, 2, "which cache? pass --cache-dir DIR or -m MANIFEST", "or run it beside narrate.yaml")

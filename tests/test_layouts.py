@@ -154,3 +154,25 @@ def test_changing_the_layout_moves_files_and_bills_nothing(tmp_path):
         assert report["synthesized"] == 0 and report["cached"] == 4, report
     files = sorted(p.relative_to(tmp_path / "out/shop").as_posix() for p in (tmp_path / "out/shop").rglob("*.*"))
     assert "ulaw/fr-CA/ivr_menu.ulaw" in files and "en-GB-welcome.ulaw" not in files  # the old layout's files removed
+
+
+def test_a_pattern_with_every_file_at_the_top_builds_into_a_fresh_output_folder(tmp_path):
+    """`{name}.{lang}.{ext}` (the README's pattern) with names without folders: every file goes straight
+    into the output folder, which did not exist yet. The build paid for synthesis, then failed with
+    `cannot write the output folder .../out: No such file or directory` (only a file in a subfolder
+    made the folders above it)."""
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nlibraries:\n  ivr:\n    output: out/ivr\n    layout: {pattern: \"{name}.{lang}.{ext}\"}\n"
+        "    formats: [wav]\n    languages:\n      en-GB: {voice: en-gb}\n    prompts:\n      welcome: Hello.\n")
+    done = narrate("-q", "build", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "out" / "ivr").iterdir()) == ["index.json", "welcome.en-GB.wav"]
+
+
+def test_output_path_makes_a_missing_output_folder(tmp_path):
+    from narrate.fsutil import output_path
+
+    folder = tmp_path / "a" / "b"
+    assert output_path(folder, "x.wav") == folder / "x.wav" and folder.is_dir()
+    assert output_path(tmp_path / "c", "x.wav", create=False) == tmp_path / "c" / "x.wav"
+    assert not (tmp_path / "c").exists()

@@ -15,7 +15,7 @@ from ..cache import SegmentCache
 from ..cache.lock import LockFile
 from ..cache.shards import ShardView
 from ..counts import counted
-from ..errors import NarrateError, UsageError
+from ..errors import NarrateError, UsageError, shown
 from ..fsutil import sha256_file, write_if_changed
 from ..manifest import Library, Manifest
 from ..outcome import BuildEvents, BuildOptions, BuildReport
@@ -46,6 +46,7 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
     from ..cache.lease import PublishLock
     from ..providers import espeak_pool
 
+    _check_cache_apart(manifest, cache.directory)
     # Builds of manifests in one folder render and write their lock one at a time (narrate.lease).
     # Engine/render workers: at most `jobs` processes (default: one per core), ended with the build.
     espeak_pool.configure(options.jobs if options else None)
@@ -252,6 +253,21 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
     summary = {"segments": report.segments, "outputs": report.outputs_written + report.outputs_unchanged,
                "warnings": [w for w in report.warnings if w not in once]}
     pb.stats.remember_clean_build(pb.manifest.input_files(), summary)
+
+
+def _check_cache_apart(manifest: Manifest, cache_dir: Any) -> None:
+    """Refuse (UsageError, before anything runs) an output folder that is the segment cache, lies in it
+    or holds it: a layout such as `{name}.db` would write a prompt over the cache's index, and the paid
+    audio it indexes would be lost."""
+    cache = os.path.realpath(cache_dir)
+    outputs = [(f"libraries.{lib.name}.output", lib.output) for lib in manifest.libraries]
+    outputs += [(f"books.{book.name}.output", book.output) for book in manifest.books]
+    for where, out in outputs:
+        folder = os.path.realpath(out)
+        if os.path.commonpath([folder, cache]) in (folder, cache):
+            raise UsageError(f"{shown(manifest.path.name)}: {where}: {shown(folder)} overlaps the segment cache "
+                             f"{shown(cache)}; nothing was built",
+                             hint="give the output its own folder, or the cache another (--cache-dir or $NARRATE_CACHE)")
 
 
 def _describe(pb: PlannedBuild, segment: Segment) -> str:

@@ -195,6 +195,15 @@ def _default_manifest(_ctx: click.Context, _param: click.Parameter, given: tuple
 
 manifests_arg = click.argument("manifests", nargs=-1, required=False, callback=_default_manifest, metavar="[MANIFEST]...",
                                type=click.Path(dir_okay=False, path_type=Path))
+
+
+def _default_one_manifest(ctx: click.Context, param: click.Parameter, given: Path | None) -> Path:
+    """A command that reads one manifest (`narrate report`) finds narrate.yaml the same way."""
+    return given or _default_manifest(ctx, param, ())[0]
+
+
+manifest_arg = click.argument("manifest", required=False, callback=_default_one_manifest, metavar="[MANIFEST]",
+                              type=click.Path(dir_okay=False, path_type=Path))
 cache_opt = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                          help="Segment cache folder (default: .narrate-cache beside the manifest, or $NARRATE_CACHE).")
 

@@ -12,7 +12,19 @@ import click
 
 from ..counts import counted
 from ..errors import ManifestError, MissingKeyError, NarrateError, Problem
-from .app import Context, cache_folder, cache_for, cache_opt, error, main, manifests_arg, pass_ctx, progress_for, run
+from .app import (
+    Context,
+    cache_folder,
+    cache_for,
+    cache_opt,
+    error,
+    main,
+    manifest_arg,
+    manifests_arg,
+    pass_ctx,
+    progress_for,
+    run,
+)
 
 
 @main.command()
@@ -336,7 +348,7 @@ def package(ctx: Context, manifests: tuple[Path, ...], formats: tuple[str, ...],
 
 
 @main.command()
-@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@manifest_arg
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="HTML file to write (default: review/review.html beside the first output folder).")
 @pass_ctx

@@ -17,7 +17,7 @@ from ..errors import UsageError
 if TYPE_CHECKING:
     from ..cache import SegmentCache
 
-from .app import Context, cache_folder, cache_opt, main, manifests_arg, pass_ctx, run
+from .app import DEFAULT_MANIFESTS, Context, cache_folder, cache_opt, main, manifests_arg, pass_ctx, run
 
 
 @main.group(name="cache")
@@ -34,7 +34,11 @@ def _cache_location(cache_dir: Path | None, manifest: Path | None) -> Path:
         return cache_folder(manifest, None)
     if os.environ.get("NARRATE_CACHE"):
         return Path(os.environ["NARRATE_CACHE"]).expanduser()
-    raise UsageError("which cache? pass --cache-dir DIR or -m MANIFEST (or set NARRATE_CACHE)")
+    for name in DEFAULT_MANIFESTS:  # in a project made by `narrate init`, the cache its bare `narrate build` uses
+        if Path(name).is_file():
+            return cache_folder(Path(name), None)
+    raise UsageError("which cache? pass --cache-dir DIR or -m MANIFEST (or set NARRATE_CACHE), "
+                     "or run it beside narrate.yaml")
 
 
 def _cache_command(fn: Callable) -> Callable:

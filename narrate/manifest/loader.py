@@ -65,6 +65,7 @@ class YamlDocument:
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _SCALAR_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
                 "tag:yaml.org,2002:null")
 _constructor = yaml.SafeLoader("")  # scalar construction only (ints, floats, bools, nulls)
@@ -122,7 +123,11 @@ class _Builder:
                 out.append(self.build(item, key + (i,), depth + 1))
             return out
         mapping: dict[str, Any] = {}
-        for key_node, value_node in node.value:
+        pairs = node.value
+        if any(k.tag == _MERGE_TAG for k, _ in pairs):
+            mapping, pairs = self._merged(node, key, depth)
+        explicit: set[str] = set()
+        for key_node, value_node in pairs:
             key_line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(Problem(self.path, key_line, _where(key), "keys must be plain text"))
@@ -133,13 +138,33 @@ class _Builder:
             elif not isinstance(name, str):
                 name = key_node.value if isinstance(name, bool) else str(name)
             child = key + (name,)
-            if name in mapping:
+            if name in explicit:
                 self.problems.append(Problem(self.path, key_line, _where(child),
                                              f"duplicate key (first defined on line {lines[child]})"))
                 continue
+            explicit.add(name)
             lines[child] = key_line
             mapping[name] = self.build(value_node, child, depth + 1)
         return mapping
+
+    def _merged(self, node: yaml.Node, key: Key, depth: int) -> tuple[dict[str, Any], list[Any]]:
+        """YAML merge keys (`<<: *defaults`, or `<<: [*a, *b]`), as PyYAML's safe_load reads them: the
+        mapping's own keys win, then the first merged mapping that has the key. Returns the merged keys
+        (their lines are the anchor's) and the mapping's own pairs, which are built after them."""
+        merged: dict[str, Any] = {}
+        own = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE_TAG:
+                own.append((key_node, value_node))
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in reversed(sources):  # the last first: an earlier mapping's keys and lines win
+                if not isinstance(source, yaml.MappingNode):
+                    self.problems.append(Problem(self.path, source.start_mark.line + 1, _where((*key, "<<")),
+                                                 "a merge key (<<) takes a mapping or a list of mappings"))
+                    continue
+                merged.update(self.build(source, key, depth))
+        return merged, own
 
 
 def _where(key: Key) -> str:

@@ -396,6 +396,13 @@ def _check_overlap(c: _Located, man: Manifest) -> None:
             if out == other or other in out.parents or out in other.parents:
                 c.add((*key, "output"), f"overlaps the output of {show(other_where)}")
         seen[out] = where
+    for book in man.books:  # a chapter among outputs: the next build would read its own MP3 or M3U aloud
+        for chapter in book.chapters:
+            inside = next((w for out, w in seen.items() if out in chapter.parents), None)
+            if inside is not None:
+                c.add(("books", book.name, "sources"), f"{show(chapter)} is in the output folder of {show(inside)}; "
+                      "keep chapters and outputs in separate folders")
+                break
 
 
 def _natural_key(name: str) -> tuple[tuple[int | str, ...], str]:

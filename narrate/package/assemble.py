@@ -243,6 +243,10 @@ class _Assembly:
                         taking = False
                 at += len(pcm.samples) + len(gap.samples)
                 self.progress(1)
+            if sample is not None and spec is not None and taken == 0:  # else a sample of room tone only
+                raise NarrateError(f"sample: no whole sentence of chapter {spec.chapter} fits from start_s "
+                                   f"{spec.start_s:g} s within length_s {spec.length_s:g} s (the chapter's speech "
+                                   f"is {at / rate:.1f} s long)")
             frames += at
             put(tail, own, sample)
             end = tail if last else Pcm.silence(chapter.after_ms / 1000, rate)

@@ -248,9 +248,11 @@ def check(text: str) -> str | None:
     if not is_markup(text):
         return None
     try:
-        parse(text)
+        nodes = parse(text)
     except MarkupError as exc:
         return exc.message
+    if not _has_words([n for n in nodes if not isinstance(n, Break)]):  # else the build fails after paying the rest
+        return "nothing to speak: the text holds only breaks"
     return None
 
 
