@@ -132,7 +132,7 @@ class _Assembly:
         self.rate = p.sample_rate
         self.grid = Layout(self.rate)
         self.head = self.grid.head(round(p.head_s * self.rate))
-        self.tail = self.grid.tail(round(p.tail_s * self.rate))  # a chapter file's
+        self.tail_samples = round(p.tail_s * self.rate)
         self.store = PieceStore(getattr(cache, "local", cache).directory)  # a TieredCache: its local tier
         self.sample_frames: int | None = None
         lvl, sil = self.book.settings.level, self.book.settings.silence
@@ -157,7 +157,7 @@ class _Assembly:
             ok = (isinstance(part, list) and len(part) == 2 and part[0] == ch.plan.digest()
                   and type(part[1]) is int and part[1] >= 0)
             ch.raw = part[1] if ok else None
-            bounds.append(self.head + self.grid.speech(part[1]) + self.tail if ok else None)
+            bounds.append(self._chapter_frames(ch) if ok else None)
         if self.timed:
             for ch, spans in zip(self.chapters, valid_spans(prev.get("spans"), self.job, bounds), strict=True):
                 ch.spans = spans if ch.raw is not None else None
@@ -241,6 +241,9 @@ class _Assembly:
             raise
         ch.raw, ch.spans = raw, spans
         if taker is not None:
+            # The chapter file's tail (its speech piece's padding and tail piece): a sample that takes the
+            # whole chapter is the chapter file, sample for sample.
+            taker.write(Pcm(np.zeros(self._chapter_frames(ch) - self.head - raw, dtype=np.int16), self.rate))
             taker.close()
             self.sample_frames = taker.frames
             produced["sample"] = self.work / "out-sample.mp3"
@@ -256,12 +259,12 @@ class _Assembly:
         next chapter's pause or the tail replaces it); returns (samples written, sum of their squares).
         `spans` receives each unit's start and end sample in the chapter file (after its head room
         tone). The retail sample (`sample`) is the chapter's whole sentences from its `start_s`, as
-        many as fit in `length_s`, between the profile's head and tail room tone."""
-        p, rate = self.profile, self.rate
-        head, tail = Pcm.silence(p.head_s, rate), Pcm.silence(p.tail_s, rate)
+        many as fit in `length_s`, after the head room tone (the caller adds the tail)."""
+        rate = self.rate
+        head = Pcm(np.zeros(self.head, dtype=np.int16), rate)
         spec = self.book.sample
         start = round(spec.start_s * rate) if spec and sample else 0
-        room = round(spec.length_s * rate) - len(head.samples) - len(tail.samples) if spec and sample else 0
+        room = round(spec.length_s * rate) - self.head - self.tail_samples if spec and sample else 0
         at = taken = 0
         energy = 0.0
         pending: Pcm | None = None  # a pause written to the sample only if another sentence follows
@@ -287,16 +290,13 @@ class _Assembly:
                     taking = False
             at += len(pcm.samples) + len(gap.samples)
             self.progress(1)
-        if sample is not None:
-            sample.write(tail)
         return at, energy
 
     def _encode(self, ch: _Chapter, wav: Path, energy: float, need_mp3: bool, need_aac: bool) -> None:
         """The chapter's gain (one for its file and its parts of the whole-book files), then its MP3
         piece and AAC part in one ffmpeg run, into the piece store."""
         try:
-            speech = self.grid.speech(ch.raw or 0)
-            gain = speech_gain(wav, self.profile, energy, self.head + speech + self.tail)
+            gain = speech_gain(wav, self.profile, energy, self._chapter_frames(ch))
             mp3 = (self.store.temp(ch.speech_key, "mp3"), self.profile.mp3_args(), chain(gain, self.profile)) \
                 if need_mp3 else None
             head = self.head if ch.first else 0
@@ -332,12 +332,22 @@ class _Assembly:
         assert ch.raw is not None
         return (self.head if ch.first else 0) + self.grid.speech(ch.raw)
 
+    def _pad(self, ch: _Chapter) -> int:
+        """The silence that ends the chapter's speech piece (see grid.speech): part of what follows it."""
+        assert ch.raw is not None
+        return self.grid.speech(ch.raw) - ch.raw
+
     def _end(self, ch: _Chapter) -> int:
-        """The silence after the chapter's speech in the whole-book stream: its pause, or the tail."""
-        before = self._before(ch)
+        """The silence piece after the chapter's speech in the whole-book stream: its pause, or the tail,
+        less the speech piece's own padding, on the grid."""
+        before, pad = self._before(ch), self._pad(ch)
         if ch.last:
-            return self.grid.tail(round(self.profile.tail_s * self.rate), before)
-        return self.grid.after(before, round(ch.plan.after_ms * self.rate / 1000))
+            return self.grid.tail(max(0, self.tail_samples - pad), before)
+        return self.grid.after(before, max(0, round(ch.plan.after_ms * self.rate / 1000) - pad))
+
+    def _file_tail(self, ch: _Chapter) -> int:
+        """The tail piece of the chapter's own file (with its speech piece's padding: the profile's tail)."""
+        return self.grid.tail(max(0, self.tail_samples - self._pad(ch)))
 
     def _part(self, ch: _Chapter) -> int:
         """The chapter's length in the whole-book stream (a multiple of the grid's block but the last)."""
@@ -346,7 +356,7 @@ class _Assembly:
     def _chapter_frames(self, ch: _Chapter) -> int:
         """The chapter file's length: head, speech, tail."""
         assert ch.raw is not None
-        return self.head + self.grid.speech(ch.raw) + self.tail
+        return self.head + self.grid.speech(ch.raw) + self._file_tail(ch)
 
     def _silence(self, length: int, last: bool) -> str:
         return _digest(*self.audio, "silence", self.rate, *self.profile.mp3_args(), length, last)
@@ -357,8 +367,8 @@ class _Assembly:
         if wanted:
             if self.head:
                 need[self._silence(self.head, False)] = (self.head, False)
-            need[self._silence(self.tail, True)] = (self.tail, True)
             for ch in self.chapters:
+                need[self._silence(self._file_tail(ch), True)] = (self._file_tail(ch), True)
                 end = self._end(ch)
                 if end:
                     need[self._silence(end, ch.last)] = (end, ch.last)
@@ -384,7 +394,7 @@ class _Assembly:
 
     def _join_chapter(self, ch: _Chapter, out: Path) -> None:
         pieces = ([self._piece(self._silence(self.head, False), "mp3")] if self.head else [])
-        pieces += [self._piece(ch.speech_key, "mp3"), self._piece(self._silence(self.tail, True), "mp3")]
+        pieces += [self._piece(ch.speech_key, "mp3"), self._piece(self._silence(self._file_tail(ch), True), "mp3")]
         listed = concat_list(pieces, self.work / f"chapter-{ch.index:03d}.ffconcat")
         join_chapter_mp3(listed, out, self.tags, ch.plan.title, ch.index, len(self.chapters))
 
