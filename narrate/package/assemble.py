@@ -37,9 +37,10 @@ from ..manifest import Book
 from ..plan.books import BOOK_RENDER_VERSION, BookJob, ChapterPlan
 from .book import BookTags, ChapterMark, join_book_mp3, join_chapter_mp3, join_m4b, m3u, write_chapter_mp3
 from .extras import wants_spans, write_extras
-from .grid import AAC_PRIMING, Layout
+from .grid import AAC_PRIMING, BookLayout, Layout
 from .levels import chain, file_gain, speech_gain
 from .pieces import PIECES_VERSION, PieceStore, concat_list, encode_silence, encode_speech
+from .speech import stream_units
 from .transcripts import duration_of, valid_spans
 
 # ffmpeg processes at once (tens of MB each): one more than the cores, so a short join or silence
@@ -103,8 +104,9 @@ class _Chapter:
     """One chapter's place in the book: its speech length (`raw`: units and pauses, before the grid's
     padding), where its units are (`spans`), and the keys of its encodes."""
 
-    def __init__(self, plan: ChapterPlan, index: int, count: int) -> None:
+    def __init__(self, plan: ChapterPlan, index: int, count: int, rate: int) -> None:
         self.plan, self.index = plan, index
+        self.after = round(plan.after_ms * rate / 1000)
         self.first, self.last = index == 1, index == count
         self.raw: int | None = None
         self.spans: list[int] | None = None
@@ -133,12 +135,13 @@ class _Assembly:
         self.grid = Layout(self.rate)
         self.head = self.grid.head(round(p.head_s * self.rate))
         self.tail_samples = round(p.tail_s * self.rate)
+        self.layout = BookLayout(self.grid, self.head, self.tail_samples)
         self.store = PieceStore(getattr(cache, "local", cache).directory)  # a TieredCache: its local tier
         self.sample_frames: int | None = None
         lvl, sil = self.book.settings.level, self.book.settings.silence
         self.audio = (PIECES_VERSION, BOOK_RENDER_VERSION, p.recipe(), lvl.enabled, sil.trim, sil.threshold_dbov)
         n = len(job.chapters)
-        self.chapters = [_Chapter(ch, i, n) for i, ch in enumerate(job.chapters, 1)]
+        self.chapters = [_Chapter(ch, i, n, self.rate) for i, ch in enumerate(job.chapters, 1)]
         # Captions and feeds (narrate.package.extras): where each unit starts and ends in its chapter file.
         self.timed = wants_spans(job)
         self._recall()
@@ -230,7 +233,11 @@ class _Assembly:
         taker = WavStreamWriter(self.work / "sample.wav", self.rate) if sample else None
         spans: list[int] = []
         try:
-            raw, energy = self._units(ch.plan, wav, taker, spans)
+            spec = self.book.sample if taker is not None else None
+            window = (round(spec.start_s * self.rate), round(spec.length_s * self.rate) - self.head - self.tail_samples) \
+                if spec is not None else (0, 0)
+            raw, energy = stream_units(ch.plan, lambda key: _unit_pcm(self.cache, key, self.book, self.rate), self.rate,
+                                       self.head, wav, taker, window, spans, self.progress)
             pad = self.grid.speech(raw) - raw
             wav.write(Pcm(np.zeros(pad, dtype=np.int16), self.rate))
             wav.close()
@@ -252,45 +259,6 @@ class _Assembly:
             ch.encoded = pool.submit(self._encode, ch, wav.path, energy, need_mp3, need_aac)
         else:
             wav.path.unlink(missing_ok=True)
-
-    def _units(self, chapter: ChapterPlan, speech: WavStreamWriter, sample: WavStreamWriter | None,
-               spans: list[int]) -> tuple[int, float]:
-        """One chapter's units and pauses into `speech` (the last unit's pause is never played: the
-        next chapter's pause or the tail replaces it); returns (samples written, sum of their squares).
-        `spans` receives each unit's start and end sample in the chapter file (after its head room
-        tone). The retail sample (`sample`) is the chapter's whole sentences from its `start_s`, as
-        many as fit in `length_s`, after the head room tone (the caller adds the tail)."""
-        rate = self.rate
-        head = Pcm(np.zeros(self.head, dtype=np.int16), rate)
-        spec = self.book.sample
-        start = round(spec.start_s * rate) if spec and sample else 0
-        room = round(spec.length_s * rate) - self.head - self.tail_samples if spec and sample else 0
-        at = taken = 0
-        energy = 0.0
-        pending: Pcm | None = None  # a pause written to the sample only if another sentence follows
-        taking = sample is not None
-        if sample is not None:
-            sample.write(head)
-        for n, (key, pause) in enumerate(chapter.units):
-            pcm = _unit_pcm(self.cache, key, self.book, rate)
-            gap = Pcm.silence(pause / 1000 if n < len(chapter.units) - 1 else 0, rate)
-            spans += [self.head + at, self.head + at + len(pcm.samples)]
-            speech.write(pcm)
-            speech.write(gap)
-            x = pcm.samples.astype(np.float64)
-            energy += float(np.dot(x, x))
-            if taking and sample is not None and at >= start:
-                needed = len(pcm.samples) + (len(pending.samples) if pending is not None else 0)
-                if taken + needed <= room:
-                    for part in (pending, pcm):
-                        if part is not None:
-                            sample.write(part)
-                    taken, pending = taken + needed, gap
-                else:
-                    taking = False
-            at += len(pcm.samples) + len(gap.samples)
-            self.progress(1)
-        return at, energy
 
     def _encode(self, ch: _Chapter, wav: Path, energy: float, need_mp3: bool, need_aac: bool) -> None:
         """The chapter's gain (one for its file and its parts of the whole-book files), then its MP3
@@ -325,38 +293,23 @@ class _Assembly:
         finally:
             wav.unlink(missing_ok=True)
 
-    # -- the layout: silences between the chapters' speech, on the frame grid
-
-    def _before(self, ch: _Chapter) -> int:
-        """The chapter's head (first chapter only) and speech in the whole-book stream."""
-        assert ch.raw is not None
-        return (self.head if ch.first else 0) + self.grid.speech(ch.raw)
-
-    def _pad(self, ch: _Chapter) -> int:
-        """The silence that ends the chapter's speech piece (see grid.speech): part of what follows it."""
-        assert ch.raw is not None
-        return self.grid.speech(ch.raw) - ch.raw
+    # -- the layout (narrate.package.grid.BookLayout)
 
     def _end(self, ch: _Chapter) -> int:
-        """The silence piece after the chapter's speech in the whole-book stream: its pause, or the tail,
-        less the speech piece's own padding, on the grid."""
-        before, pad = self._before(ch), self._pad(ch)
-        if ch.last:
-            return self.grid.tail(max(0, self.tail_samples - pad), before)
-        return self.grid.after(before, max(0, round(ch.plan.after_ms * self.rate / 1000) - pad))
-
-    def _file_tail(self, ch: _Chapter) -> int:
-        """The tail piece of the chapter's own file (with its speech piece's padding: the profile's tail)."""
-        return self.grid.tail(max(0, self.tail_samples - self._pad(ch)))
+        assert ch.raw is not None
+        return self.layout.end(ch.raw, ch.first, ch.last, ch.after)
 
     def _part(self, ch: _Chapter) -> int:
-        """The chapter's length in the whole-book stream (a multiple of the grid's block but the last)."""
-        return self._before(ch) + self._end(ch)
+        assert ch.raw is not None
+        return self.layout.part(ch.raw, ch.first, ch.last, ch.after)
+
+    def _file_tail(self, ch: _Chapter) -> int:
+        assert ch.raw is not None
+        return self.layout.file_tail(ch.raw)
 
     def _chapter_frames(self, ch: _Chapter) -> int:
-        """The chapter file's length: head, speech, tail."""
         assert ch.raw is not None
-        return self.head + self.grid.speech(ch.raw) + self._file_tail(ch)
+        return self.layout.chapter_file(ch.raw)
 
     def _silence(self, length: int, last: bool) -> str:
         return _digest(*self.audio, "silence", self.rate, *self.profile.mp3_args(), length, last)

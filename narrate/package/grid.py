@@ -156,3 +156,43 @@ def adts_frame_count(path: Path) -> int:
     if at != len(data):
         raise AudioError(f"{path}: truncated ADTS stream")
     return count
+
+
+@dataclass(frozen=True)
+class BookLayout:
+    """A book's lengths on the grid, in samples: `head` (already on the grid: `Layout.head`) and the
+    profile's `tail`. A chapter is laid out from `raw`, its speech (units and pauses, the last pause
+    not played): its speech piece (`grid.speech(raw)`, padded with silence), then in the whole-book
+    stream its pause (`after`) or, for the last, the tail; in its own file, head, speech piece, tail.
+    The silence after a speech piece counts its padding, so pauses and tails are the profile's, on the
+    grid (a tail within 1.5 ms; a pause up to one `block` longer)."""
+
+    grid: Layout
+    head: int
+    tail: int
+
+    def pad(self, raw: int) -> int:
+        return self.grid.speech(raw) - raw
+
+    def before(self, raw: int, first: bool) -> int:
+        """The chapter's head (the first chapter only) and speech piece in the whole-book stream."""
+        return (self.head if first else 0) + self.grid.speech(raw)
+
+    def end(self, raw: int, first: bool, last: bool, after: int) -> int:
+        """The silence piece after the chapter's speech in the whole-book stream."""
+        before, pad = self.before(raw, first), self.pad(raw)
+        if last:
+            return self.grid.tail(max(0, self.tail - pad), before)
+        return self.grid.after(before, max(0, after - pad))
+
+    def part(self, raw: int, first: bool, last: bool, after: int) -> int:
+        """The chapter's length in the whole-book stream (a multiple of `block` but the last)."""
+        return self.before(raw, first) + self.end(raw, first, last, after)
+
+    def file_tail(self, raw: int) -> int:
+        """The tail piece of the chapter's own file."""
+        return self.grid.tail(max(0, self.tail - self.pad(raw)))
+
+    def chapter_file(self, raw: int) -> int:
+        """The chapter file's length: head, speech piece, tail piece."""
+        return self.head + self.grid.speech(raw) + self.file_tail(raw)
