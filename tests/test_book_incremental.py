@@ -236,3 +236,39 @@ def test_adts_frames_are_counted_and_checked(tmp_path):
     aac.write_bytes(aac.read_bytes()[:-3])
     with pytest.raises(Exception, match="truncated ADTS"):
         adts_frame_count(aac)
+
+
+def test_a_failed_assembly_leaves_whole_pieces_and_outputs_and_the_next_build_reuses_them(book, monkeypatch):
+    """Crash safety (DESIGN.md invariant 3): an encode that fails part way leaves no partial piece in
+    the store and no output; the pieces finished before it are whole and are used by the next build."""
+    assert narrate("build", "book.yaml", cwd=book).returncode == 0  # the segments, in the cache
+    store = book / ".narrate-cache" / STORE_DIR
+    shutil.rmtree(store)
+    shutil.rmtree(book / "out")
+    real, runs = assemble.encode_speech, []
+
+    def failing(wav, layout, *, mp3, aac):
+        runs.append(wav.name)
+        if len(runs) == 2:
+            raise assemble.NarrateError("disk full (simulated)")
+        return real(wav, layout, mp3=mp3, aac=aac)
+
+    monkeypatch.setattr(assemble, "encode_speech", failing)
+    monkeypatch.setattr(assemble, "ENCODE_WORKERS", 1)  # chapter 1's encode finishes before chapter 2's fails
+    cache = SegmentCache(book / ".narrate-cache")
+    try:
+        with pytest.raises(assemble.NarrateError, match="simulated"):
+            build_book(plan_one(book), cache, book)
+        kept = sorted(p.name for p in store.rglob("*") if p.is_file())
+        assert [p for p in (book / "out").rglob("*") if p.is_file()] == []  # no output, no work file
+        assert [n for n in kept if n.startswith(".narrate")] == []  # no temp file left in the store
+        audio = [n for n in kept if n.endswith((".mp3", ".aac"))]
+        assert len(audio) in (2, 4) and all(f"{n}.json" in kept for n in audio)  # whole chapters, verified
+        again: list[str] = []
+        monkeypatch.setattr(assemble, "encode_speech", lambda wav, *a, **k: again.append(wav.name) or real(wav, *a, **k))
+        entry, written = build_book(plan_one(book), cache, book)
+    finally:
+        cache.close()
+    assert len(written) == len(entry["outputs"])
+    assert set(audio) <= {p.name for p in store.rglob("*") if p.is_file()}
+    assert len(again) == 3 - len(audio) // 2  # chapters whose pieces were kept are not encoded again
