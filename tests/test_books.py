@@ -236,16 +236,20 @@ def files(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def encodes(monkeypatch) -> list[str]:
-    """Records every ffmpeg encode build_book starts: "chapter <track>", "book mp3" or "m4b"."""
+    """Records every ffmpeg run build_book starts for its outputs: "chapter <track>" (a chapter file
+    joined from its pieces), "write_book_mp3" or "write_m4b" (the whole-book joins), and "encode <n>"
+    (chapter n's speech encoded; see tests/test_book_incremental.py)."""
     calls: list[str] = []
 
     def spy(name, real):
         def run(*args, **kwargs):
-            calls.append(f"chapter {args[4]}" if name == "write_chapter_mp3" else name)
+            calls.append(f"chapter {args[4]}" if name == "join_chapter_mp3" else
+                         f"encode {int(args[0].stem.split('-')[1])}" if name == "encode_speech" else
+                         {"join_book_mp3": "write_book_mp3", "join_m4b": "write_m4b"}[name])
             return real(*args, **kwargs)
         return run
 
-    for name in ("write_chapter_mp3", "write_book_mp3", "write_m4b"):
+    for name in ("join_chapter_mp3", "join_book_mp3", "join_m4b", "encode_speech"):
         monkeypatch.setattr(books, name, spy(name, getattr(books, name)))
     return calls
 

@@ -17,6 +17,7 @@ from narrate.audio.level import trim_silence
 from narrate.audio.resample import resample
 from narrate.cache import SegmentCache
 from narrate.manifest import load_manifest
+from narrate.package.grid import Layout
 from narrate.package.transcripts import Cue, chapter_cues, json_chapters, srt, webvtt
 from narrate.plan.books import ChapterPlan, plan_books
 from narrate.prepare import load_lexicon, make_providers
@@ -117,7 +118,8 @@ def _expected_starts_ms(root: Path, job) -> list[list[float]]:
     out = []
     try:
         for chapter in job.chapters:
-            at = round(job.book.profile.head_s * 22050) / 22050  # the profile's head room tone
+            # The profile's head room tone, in whole MP3 frames (narrate.package.grid).
+            at = Layout(44100).head(round(job.book.profile.head_s * 44100)) / 44100
             starts = []
             for key, pause in chapter.units:
                 entry = cache.get(key)
@@ -168,7 +170,8 @@ def test_cues_start_within_50ms_of_each_sentence_in_the_assembled_audio(book):
     job = _plan(book)
     expected = _expected_starts_ms(book, job)
     vtt1 = (out / "01-first-steps.vtt").read_text()
-    head_ms = job.book.profile.head_s * 1000
+    # The head room tone in whole MP3 frames (narrate.package.grid): 0.75 s is 33,408 samples at 44.1 kHz.
+    head_ms = Layout(44100).head(round(job.book.profile.head_s * 44100)) * 1000 / 44100
     assert vtt1.startswith(f"WEBVTT\n\n1\n00:00:00.{round(head_ms):03d} --> ")
     # Written text, one cue per sentence: "SQL" as written, never the lexicon's "sequel".
     texts = [block.split("\n")[2] for block in vtt1.split("\n\n")[1:] if block.strip()]
@@ -236,7 +239,7 @@ def test_transcripts_added_to_a_built_book_need_no_reencode(book):
     assert sorted(done["written"]) == ["out/guide/01-first-steps.srt", "out/guide/02-second-thoughts.srt",
                                        "out/guide/guide.srt"]
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp3")} == mp3s
-    assert (out / "guide.srt").read_text().startswith("1\n00:00:00,750 --> ")
+    assert (out / "guide.srt").read_text().startswith("1\n00:00:00,758 --> ")  # 0.75 s in whole MP3 frames
     (book / "book.yaml").write_text(BOOK.replace("    transcripts: {}\n", ""))
     removed = json.loads(narrate("build", "--json", "book.yaml", cwd=book).stdout)
     assert sorted(removed["removed"]) == ["out/guide/01-first-steps.srt", "out/guide/02-second-thoughts.srt",
@@ -329,5 +332,5 @@ def test_a_deleted_caption_is_rewritten_from_the_lock_without_streaming_audio(bo
     finally:
         cache.close()
     assert written == ["out/guide/guide.vtt"] and (out / "guide.vtt").read_bytes() == vtt
-    assert calls == [_plan(book).keys()[0]]  # only the first segment, for the book's sample rate: nothing streamed
+    assert calls == []  # nothing streamed, nothing decoded: lengths and spans come from the lock
     assert json.loads(json.dumps(again)) == entry

@@ -216,7 +216,10 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
     events.start(phase, len(job.keys()), f"assembling {job.book.name}")
     started = time.monotonic()
     try:
-        entry, written = build_book(job, cache, pb.manifest.root, lambda n: events.advance(phase, n))
+        # The last build's entry: outputs still current are kept, chapters with kept encodes not re-encoded.
+        previous = pb.lock.books.get(job.book.name)
+        entry, written = build_book(job, cache, pb.manifest.root, lambda n: events.advance(phase, n),
+                                    previous=previous if isinstance(previous, dict) else None)
     except NarrateError as exc:
         report.errors.append(f"{job.id}: {exc}")
         return

@@ -1,14 +1,18 @@
 """Book assembly: cached sentence segments -> chapter MP3s, a whole-book MP3 and an M4B.
 
-Assembly streams segment by segment into WAV files on disk, so memory stays bounded whatever the
-book's length; ffmpeg encodes from those files, on worker threads so that encoding overlaps
-streaming (each chapter's MP3 starts as soon as the chapter is written), and finished files are
-published atomically, and only if their bytes changed. Only outputs whose recipe (see
-`narrate.plan.books`) changed, or whose file was altered, are rendered again.
+Each chapter's speech is streamed segment by segment into a WAV on disk (memory stays bounded
+whatever the book's length) and encoded once to an MP3 piece and once to an AAC part, which are
+kept in the cache folder (narrate.package.pieces) under a digest of everything that makes them.
+The chapter files, the whole-book MP3 and the M4B are then joined from those encodes by frame copy,
+gaplessly (narrate.package.grid lays the book on the codecs' frame grid), so an edit in one chapter
+re-encodes that chapter alone. ffmpeg runs on worker threads, so encoding overlaps streaming.
+Finished files are published atomically, and only if their bytes changed; only outputs whose
+recipe (see `narrate.plan.books`) changed, or whose file was altered, are made again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
@@ -16,6 +20,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ..audio.decode import decode
 from ..audio.level import normalize as level_normalize
@@ -28,19 +34,22 @@ from ..cache import SegmentCache
 from ..errors import NarrateError
 from ..fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
 from ..manifest import Book
-from ..plan.books import BookJob, ChapterPlan
-from .book import BookTags, ChapterMark, m3u, write_book_mp3, write_chapter_mp3, write_m4b
+from ..plan.books import BOOK_RENDER_VERSION, BookJob, ChapterPlan
+from .book import BookTags, ChapterMark, join_book_mp3, join_chapter_mp3, join_m4b, m3u, write_chapter_mp3
 from .extras import wants_spans, write_extras
-from .levels import chain, file_gain
+from .grid import AAC_PRIMING, BookLayout, Layout
+from .levels import chain, file_gain, speech_gain
+from .pieces import PIECES_VERSION, PieceStore, concat_list, encode_silence, encode_speech
+from .speech import stream_units
 from .transcripts import duration_of, valid_spans
 
-DEFAULT_RATE = 22050  # a book without a single sentence: silence only
-# ffmpeg processes at once (tens of MB each). One more than the cores: the M4B, the slowest encode,
-# then starts the moment the book's WAV is complete instead of queueing behind chapter MP3s.
+# ffmpeg processes at once (tens of MB each): one more than the cores, so a short join or silence
+# piece never waits behind the long encodes.
 ENCODE_WORKERS = (os.cpu_count() or 1) + 1
+LAYOUT_VERSION = 2  # lock entries' "layout": 2 is the frame grid of narrate.package.grid
 
 
-def _unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int | None = None) -> Pcm:
+def _unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int) -> Pcm:
     entry = cache.get(key)
     if entry is None:
         raise NarrateError(f"segment {key[:12]} is missing from the cache")
@@ -51,9 +60,9 @@ def _unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int | None = None
         # The profile's level, never the telephony default: each sentence near the file's target, so
         # the file's own gain (set before encoding) stays small.
         pcm = level_normalize(pcm, book.profile.unit_level_dbov, book.profile.unit_peak_dbfs)
-    # One rate for the whole book, fixed before writing: sample counts (chapter starts, durations)
-    # are then the same whichever chapters a build streams.
-    return resample(pcm, rate) if rate else pcm
+    # The profile's rate for the whole book, fixed before writing: sample counts (the frame grid,
+    # chapter starts, durations) are exact and the same whichever chapters a build streams.
+    return resample(pcm, rate)
 
 
 def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable[[int], None] = lambda n: None,
@@ -61,9 +70,10 @@ def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable
     """Assemble one book. Returns (its lock entry, the output paths whose bytes changed).
 
     `previous` is the book's lock entry from the last build. An output whose recipe matches it and
-    whose file still holds the recorded bytes is kept without being re-encoded; without
-    `previous`, every output is rendered (and still only replaced if its bytes changed).
-    `progress(n)` is called as sentences are streamed (or skipped), len(job.keys()) in all.
+    whose file still holds the recorded bytes is kept without being made again, and a chapter whose
+    encodes are in the cache is not streamed or encoded again; without `previous`, every output is
+    joined again (and still only replaced if its bytes changed). `progress(n)` is called as
+    sentences are streamed (or skipped), len(job.keys()) in all.
     """
     out_dir = Path(os.path.normpath(root / job.prefix))  # the book's output folder, as the manifest resolved it
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -86,19 +96,28 @@ def _still_there(root: Path, rel: str, rec: Mapping[str, Any]) -> bool:
         return False
 
 
-class _Count:
-    """A sink that only counts samples: a chapter whose length is unknown but whose audio is not needed."""
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
 
-    def __init__(self) -> None:
-        self.frames = 0
 
-    def write(self, pcm: Pcm) -> None:
-        self.frames += len(pcm.samples)
+class _Chapter:
+    """One chapter's place in the book: its speech length (`raw`: units and pauses, before the grid's
+    padding), where its units are (`spans`), and the keys of its encodes."""
+
+    def __init__(self, plan: ChapterPlan, index: int, count: int, rate: int) -> None:
+        self.plan, self.index = plan, index
+        self.after = round(plan.after_ms * rate / 1000)
+        self.first, self.last = index == 1, index == count
+        self.raw: int | None = None
+        self.spans: list[int] | None = None
+        self.speech_key = self.aac_key = ""
+        self.encoded: Future[None] | None = None
 
 
 class _Assembly:
-    """One pass over the chapters, writing only what stale outputs need. ffmpeg encodes run on
-    worker threads (each is a subprocess, so it uses another core while this thread streams)."""
+    """One pass over the chapters, streaming and encoding only the chapters whose encodes are not in
+    the cache, then the joins that stale outputs need. ffmpeg runs on worker threads (each a
+    subprocess, so it uses another core while this thread streams)."""
 
     def __init__(self, job: BookJob, cache: SegmentCache, root: Path, work: Path,
                  progress: Callable[[int], None], previous: Mapping[str, Any], out_dir: Path) -> None:
@@ -111,11 +130,46 @@ class _Assembly:
                      if oid in old and old[oid].get("recipe") == job.recipes[oid] and old[oid].get("file") == rel
                      and _still_there(root, rel, old[oid])}
         self.tags = BookTags(self.book.title, self.book.author, self.book.cover, self.book.language, self.book.meta)
-        self.profile = self.book.profile
+        self.profile = p = self.book.profile
+        self.rate = p.sample_rate
+        self.grid = Layout(self.rate)
+        self.head = self.grid.head(round(p.head_s * self.rate))
+        self.tail_samples = round(p.tail_s * self.rate)
+        self.layout = BookLayout(self.grid, self.head, self.tail_samples)
+        self.store = PieceStore(getattr(cache, "local", cache).directory)  # a TieredCache: its local tier
         self.sample_frames: int | None = None
+        lvl, sil = self.book.settings.level, self.book.settings.silence
+        self.audio = (PIECES_VERSION, BOOK_RENDER_VERSION, p.recipe(), lvl.enabled, sil.trim, sil.threshold_dbov)
+        n = len(job.chapters)
+        self.chapters = [_Chapter(ch, i, n, self.rate) for i, ch in enumerate(job.chapters, 1)]
         # Captions and feeds (narrate.package.extras): where each unit starts and ends in its chapter file.
         self.timed = wants_spans(job)
-        self.spans = valid_spans(previous.get("spans"), job, previous.get("samples")) if self.timed else []
+        self._recall()
+
+    def _recall(self) -> None:
+        """Each chapter's speech length (and spans) from the last build, where it had the same units on
+        the same grid: such a chapter need not be streamed to be laid out."""
+        prev = self.previous
+        if prev.get("layout") != [LAYOUT_VERSION, self.rate, self.head]:
+            return
+        parts = prev.get("parts")
+        if not isinstance(parts, list) or len(parts) != len(self.chapters):
+            return
+        bounds = []
+        for ch, part in zip(self.chapters, parts, strict=True):
+            ok = (isinstance(part, list) and len(part) == 2 and part[0] == ch.plan.digest()
+                  and type(part[1]) is int and part[1] >= 0)
+            ch.raw = part[1] if ok else None
+            bounds.append(self._chapter_frames(ch) if ok else None)
+        if self.timed:
+            for ch, spans in zip(self.chapters, valid_spans(prev.get("spans"), self.job, bounds), strict=True):
+                ch.spans = spans if ch.raw is not None else None
+
+    def _keys(self, ch: _Chapter) -> None:
+        units = [f"{k}:{p}" for k, p in ch.plan.units]
+        ch.speech_key = _digest(*self.audio, "speech", self.rate, *self.profile.mp3_args(), *units)
+        end = "last" if ch.last else f"after:{ch.plan.after_ms}"
+        ch.aac_key = _digest(*self.audio, "aac", self.rate, *self.profile.aac_args(), ch.first, end, *units)
 
     def run(self) -> tuple[dict[str, Any], list[str]]:
         pool = ThreadPoolExecutor(ENCODE_WORKERS)
@@ -124,178 +178,218 @@ class _Assembly:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # no ffmpeg outlives its work folder
 
+    def _stale(self, oid: str) -> bool:
+        return oid in self.job.outputs and oid not in self.kept
+
     def _run(self, pool: ThreadPoolExecutor) -> tuple[dict[str, Any], list[str]]:
         job = self.job
-        rate = self._rate()
-        known = self._known_samples(rate)
-        whole = [oid for oid in ("m4b", "mp3") if oid in job.outputs and oid not in self.kept]  # slowest first
         produced: dict[str, Path] = {}
-        samples: list[int] = []
         encodes: list[Future[None]] = []
-        book_wav = WavStreamWriter(self.work / "book.wav", rate) if whole else None
-        n = len(job.chapters)
-        for i, chapter in enumerate(job.chapters, 1):
-            oid = f"chapter-{i:03d}"
-            own = sample = None
-            if oid in job.outputs and oid not in self.kept:
-                own = WavStreamWriter(self.work / f"{oid}.wav", rate)
-            if i - 1 == job.sample_chapter and "sample" in job.outputs and "sample" not in self.kept:
-                sample = WavStreamWriter(self.work / "sample.wav", rate)
-            recorded = known[i - 1]
-            if not (book_wav or own or sample) and recorded is not None and (not self.timed or self.spans[i - 1] is not None):
-                samples.append(recorded)  # nothing to write, and its length (and spans) on record
-                self.progress(len(chapter.units))
+        book_mp3, book_m4b = self._stale("mp3"), self._stale("m4b")
+        for ch in self.chapters:
+            self._keys(ch)
+            oid = f"chapter-{ch.index:03d}"
+            sample = ch.index - 1 == job.sample_chapter and self._stale("sample")
+            need_mp3 = (self._stale(oid) or book_mp3) and self.store.get(ch.speech_key, "mp3") is None
+            need_aac = book_m4b and self.store.get(ch.aac_key, "aac") is None
+            if not (need_mp3 or need_aac or sample) and ch.raw is not None and (not self.timed or ch.spans is not None):
+                self.progress(len(ch.plan.units))  # its encodes are kept and its length is on record
                 continue
-            spans: list[int] = []
-            samples.append(self._stream(chapter, rate, i == 1, i == n, book_wav or _Count(), own, sample, spans))
-            if self.timed:
-                self.spans[i - 1] = spans
-            if own:
-                own.close()
+            self._stream(pool, ch, need_mp3, need_aac, sample, produced, encodes)
+        samples = [self._part(ch) for ch in self.chapters]
+        marks = self._marks(samples)
+        silences = self._silences(pool, book_mp3 or any(self._stale(f"chapter-{c.index:03d}") for c in self.chapters))
+        for future in [c.encoded for c in self.chapters if c.encoded is not None] + list(silences.values()):
+            future.result()  # the first failed encode raises here
+        for ch in self.chapters:
+            oid = f"chapter-{ch.index:03d}"
+            if self._stale(oid):
                 produced[oid] = self.work / f"out-{oid}.mp3"
-                encodes.append(pool.submit(self._encode_chapter, own.path, produced[oid], chapter.title, i))
-            if sample:
-                sample.close()
-                self.sample_frames = sample.frames
-                produced["sample"] = self.work / "out-sample.mp3"
-                encodes.append(pool.submit(self._encode_chapter, sample.path, produced["sample"],
-                                           f"{self.book.title}: sample", 1, 1))
-        marks = self._marks(samples, rate)
-        if book_wav:
-            book_wav.close()
-            gain = pool.submit(file_gain, book_wav.path, self.profile)  # measured once for both files
-            for oid in whole:
-                produced[oid] = self.work / f"out-book.{oid}"
-                encodes.append(pool.submit(self._encode_whole, oid, book_wav.path, produced[oid], marks, gain))
-        if "m3u" in job.outputs and "m3u" not in self.kept:
+                encodes.append(pool.submit(self._join_chapter, ch, produced[oid]))
+        if book_mp3:
+            produced["mp3"] = self.work / "out-book.mp3"
+            encodes.append(pool.submit(self._join_mp3, produced["mp3"], marks))
+        if book_m4b:
+            produced["m4b"] = self.work / "out-book.m4b"
+            encodes.append(pool.submit(self._join_m4b, produced["m4b"], marks))
+        if self._stale("m3u"):
             produced["m3u"] = self.work / "out.m3u"
-            produced["m3u"].write_text(self._playlist(samples, rate), encoding="utf-8")
+            produced["m3u"].write_text(self._playlist(), encoding="utf-8")
         for encode in encodes:
-            encode.result()  # the first failed encode raises here
+            encode.result()
         if self.timed or "artwork" in job.outputs:
-            files = [self._chapter_frames(i, n, rate) for i, n in enumerate(samples, 1)]
-            produced.update(write_extras(job, self.work, self.kept, produced, [s or [] for s in self.spans], samples, rate,
-                                         self.cache, files))
-        return self._publish_all(produced, samples, rate, marks)
+            files = [self._chapter_frames(ch) for ch in self.chapters]
+            produced.update(write_extras(job, self.work, self.kept, produced, [c.spans or [] for c in self.chapters],
+                                         samples, self.rate, self.cache, files, head=self.head))
+        return self._publish_all(produced, samples, marks)
 
-    def _rate(self) -> int:
-        """The book's sample rate: its first sentence's (all come from one provider and voice)."""
-        first = next((k for ch in self.job.chapters for k, _ in ch.units), None)
-        return _unit_pcm(self.cache, first, self.book).rate if first else DEFAULT_RATE
+    # -- streaming and encoding one chapter
 
-    def _known_samples(self, rate: int) -> list[int | None]:
-        """Per chapter, its length in samples if the last build's is still right (else None)."""
-        n = len(self.job.chapters)
-        old = self.previous.get("samples")
-        if self.previous.get("rate") != rate or not isinstance(old, list) or len(old) != n:
-            return [None] * n
-        whole = [oid for oid in ("mp3", "m4b") if oid in self.job.outputs]
-        if whole and all(oid in self.kept for oid in whole):
-            return list(old)  # their recipes cover every sentence of every chapter
-        return [old[i] if f"chapter-{i + 1:03d}" in self.kept else None for i in range(n)]
-
-    def _stream(self, chapter: ChapterPlan, rate: int, first: bool, last: bool, book: Any,
-                own: WavStreamWriter | None, sample: WavStreamWriter | None, spans: list[int] | None = None) -> int:
-        """One chapter into its sinks; returns its length in the whole-book stream, in samples.
-        `spans` receives each sentence's start and end sample in the chapter file (after its head),
-        for narrate.package.transcripts.
-
-        The chapter file (`own`) and the sample get the profile's head and tail room tone around the
-        speech; in the whole book (`book`) the head opens the first chapter, the tail closes the last,
-        and between chapters each chapter's `after_ms`. The last sentence's pause is never played:
-        the tail replaces it. The sample is the chapter's whole sentences from its `start_s`, as many
-        as fit in `length_s`.
-        """
-        p = self.profile
-        head, tail = Pcm.silence(p.head_s, rate), Pcm.silence(p.tail_s, rate)
-        spec = self.book.sample
-        start = round(spec.start_s * rate) if spec and sample else 0
-        room = round(spec.length_s * rate) - len(head.samples) - len(tail.samples) if spec and sample else 0
-        frames = at = taken = 0
-        pending: Pcm | None = None  # a pause written to the sample only if another sentence follows
-        taking = sample is not None
-
-        def put(pcm: Pcm, *sinks: Any) -> None:
-            for sink in sinks:
-                if sink is not None:
-                    sink.write(pcm)
-
+    def _stream(self, pool: ThreadPoolExecutor, ch: _Chapter, need_mp3: bool, need_aac: bool, sample: bool,
+                produced: dict[str, Path], encodes: list[Future[None]]) -> None:
+        """Stream one chapter's speech into a WAV (and the retail sample's, if it is this chapter's),
+        then hand the encodes it needs to the pool."""
+        wav = WavStreamWriter(self.work / f"speech-{ch.index:03d}.wav", self.rate)
+        taker = WavStreamWriter(self.work / "sample.wav", self.rate) if sample else None
+        spans: list[int] = []
         try:
-            put(head, own, sample)
-            if first:
-                put(head, book)
-                frames += len(head.samples)
-            for n, (key, pause) in enumerate(chapter.units):
-                pcm = _unit_pcm(self.cache, key, self.book, rate)
-                gap = Pcm.silence(pause / 1000 if n < len(chapter.units) - 1 else 0, rate)
-                if spans is not None:
-                    spans += [len(head.samples) + at, len(head.samples) + at + len(pcm.samples)]
-                put(pcm, book, own)
-                put(gap, book, own)
-                if taking and at >= start:
-                    needed = len(pcm.samples) + (len(pending.samples) if pending is not None else 0)
-                    if taken + needed <= room:
-                        for part in (pending, pcm):
-                            if part is not None:
-                                put(part, sample)
-                        taken, pending = taken + needed, gap
-                    else:
-                        taking = False
-                at += len(pcm.samples) + len(gap.samples)
-                self.progress(1)
-            if sample is not None and spec is not None and taken == 0:  # else a sample of room tone only
+            spec = self.book.sample if taker is not None else None
+            window = (round(spec.start_s * self.rate), round(spec.length_s * self.rate) - self.head - self.tail_samples) \
+                if spec is not None else (0, 0)
+            raw, energy = stream_units(ch.plan, lambda key: _unit_pcm(self.cache, key, self.book, self.rate), self.rate,
+                                       self.head, wav, taker, window, spans, self.progress)
+            if spec is not None and taker is not None and taker.frames <= self.head:  # else room tone only
                 raise NarrateError(f"sample: no whole sentence of chapter {spec.chapter} fits from start_s "
                                    f"{spec.start_s:g} s within length_s {spec.length_s:g} s (the chapter's speech "
-                                   f"is {at / rate:.1f} s long)")
-            frames += at
-            put(tail, own, sample)
-            end = tail if last else Pcm.silence(chapter.after_ms / 1000, rate)
-            put(end, book)
-            frames += len(end.samples)
+                                   f"is {raw / self.rate:.1f} s long)")
+            pad = self.grid.speech(raw) - raw
+            wav.write(Pcm(np.zeros(pad, dtype=np.int16), self.rate))
+            wav.close()
         except BaseException:
-            for sink in (book, own, sample):
-                if isinstance(sink, WavStreamWriter):
-                    sink.abort()
+            wav.abort()
+            if taker is not None:
+                taker.abort()
             raise
-        return frames
+        ch.raw, ch.spans = raw, spans
+        if taker is not None:
+            # The chapter file's tail (its speech piece's padding and tail piece): a sample that takes the
+            # whole chapter is the chapter file, sample for sample.
+            taker.write(Pcm(np.zeros(self._chapter_frames(ch) - self.head - raw, dtype=np.int16), self.rate))
+            taker.close()
+            self.sample_frames = taker.frames
+            produced["sample"] = self.work / "out-sample.mp3"
+            encodes.append(pool.submit(self._encode_sample, taker.path, produced["sample"]))
+        if need_mp3 or need_aac:
+            ch.encoded = pool.submit(self._encode, ch, wav.path, energy, need_mp3, need_aac)
+        else:
+            wav.path.unlink(missing_ok=True)
 
-    def _chapter_frames(self, i: int, book_frames: int, rate: int) -> int:
-        """Chapter i's file length (head, speech, tail) from its length in the whole-book stream."""
-        p, n = self.profile, len(self.job.chapters)
-        head, tail = round(p.head_s * rate), round(p.tail_s * rate)
-        after = tail if i == n else round(self.job.chapters[i - 1].after_ms * rate / 1000)
-        return book_frames - (head if i == 1 else 0) - after + head + tail
-
-    def _encode_chapter(self, wav: Path, out: Path, title: str, track: int, total: int | None = None) -> None:
+    def _encode(self, ch: _Chapter, wav: Path, energy: float, need_mp3: bool, need_aac: bool) -> None:
+        """The chapter's gain (one for its file and its parts of the whole-book files), then its MP3
+        piece and AAC part in one ffmpeg run, into the piece store."""
         try:
-            write_chapter_mp3(wav, out, self.tags, title, track, total or len(self.job.chapters),
-                              codec_args=self.profile.mp3_args(), af=chain(file_gain(wav, self.profile), self.profile))
+            gain = speech_gain(wav, self.profile, energy, self._chapter_frames(ch))
+            mp3 = (self.store.temp(ch.speech_key, "mp3"), self.profile.mp3_args(), chain(gain, self.profile)) \
+                if need_mp3 else None
+            head = self.head if ch.first else 0
+            length = self._part(ch)
+            aac = (self.store.temp(ch.aac_key, "aac"), self.profile.aac_args(), chain(gain, self.profile, AAC_MARGIN_DB),
+                   head, length, ch.last) if need_aac else None
+            try:
+                encode_speech(wav, self.grid, mp3=mp3, aac=aac)
+                if mp3 is not None:
+                    self.store.put(mp3[0], ch.speech_key, "mp3")
+                    self.store.encoded.append(f"speech {ch.index}")
+                if aac is not None:
+                    self.store.put(aac[0], ch.aac_key, "aac")
+                    self.store.encoded.append(f"aac {ch.index}")
+            finally:
+                for out in (mp3, aac):
+                    if out is not None:
+                        out[0].unlink(missing_ok=True)
         finally:
             wav.unlink(missing_ok=True)  # a long book's chapter WAVs need not all sit on disk at once
 
-    def _encode_whole(self, oid: str, wav: Path, out: Path, marks: list[ChapterMark], gain: Future[float | None]) -> None:
-        if oid == "m4b":
-            write_m4b(wav, out, self.tags, marks, self.work, codec_args=self.profile.aac_args(),
-                      af=chain(gain.result(), self.profile, AAC_MARGIN_DB))
-        else:
-            write_book_mp3(wav, out, self.tags, marks, self.work, codec_args=self.profile.mp3_args(),
-                           af=chain(gain.result(), self.profile))
+    def _encode_sample(self, wav: Path, out: Path) -> None:
+        try:
+            write_chapter_mp3(wav, out, self.tags, f"{self.book.title}: sample", 1, 1,
+                              codec_args=self.profile.mp3_args(), af=chain(file_gain(wav, self.profile), self.profile))
+        finally:
+            wav.unlink(missing_ok=True)
 
-    def _marks(self, samples: list[int], rate: int) -> list[ChapterMark]:
+    # -- the layout (narrate.package.grid.BookLayout)
+
+    def _end(self, ch: _Chapter) -> int:
+        assert ch.raw is not None
+        return self.layout.end(ch.raw, ch.first, ch.last, ch.after)
+
+    def _part(self, ch: _Chapter) -> int:
+        assert ch.raw is not None
+        return self.layout.part(ch.raw, ch.first, ch.last, ch.after)
+
+    def _file_tail(self, ch: _Chapter) -> int:
+        assert ch.raw is not None
+        return self.layout.file_tail(ch.raw)
+
+    def _chapter_frames(self, ch: _Chapter) -> int:
+        assert ch.raw is not None
+        return self.layout.chapter_file(ch.raw)
+
+    def _silence(self, length: int, last: bool) -> str:
+        return _digest(*self.audio, "silence", self.rate, *self.profile.mp3_args(), length, last)
+
+    def _silences(self, pool: ThreadPoolExecutor, wanted: bool) -> dict[str, Future[None]]:
+        """Encode the silence pieces the joins need and the store lacks (key -> its encode)."""
+        need: dict[str, tuple[int, bool]] = {}
+        if wanted:
+            if self.head:
+                need[self._silence(self.head, False)] = (self.head, False)
+            for ch in self.chapters:
+                need[self._silence(self._file_tail(ch), True)] = (self._file_tail(ch), True)
+                end = self._end(ch)
+                if end:
+                    need[self._silence(end, ch.last)] = (end, ch.last)
+        return {key: pool.submit(self._encode_silence, key, length, last)
+                for key, (length, last) in need.items() if self.store.get(key, "mp3") is None}
+
+    def _encode_silence(self, key: str, length: int, last: bool) -> None:
+        tmp = self.store.temp(key, "mp3")
+        try:
+            encode_silence(tmp, self.grid, length, last, self.profile.mp3_args())
+            self.store.put(tmp, key, "mp3")
+            self.store.encoded.append(f"silence {length}")
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    # -- joins
+
+    def _piece(self, key: str, ext: str) -> Path:
+        path = self.store.get(key, ext)
+        if path is None:
+            raise NarrateError(f"book piece {key[:12]}.{ext} vanished from the cache during the build")
+        return path
+
+    def _join_chapter(self, ch: _Chapter, out: Path) -> None:
+        pieces = ([self._piece(self._silence(self.head, False), "mp3")] if self.head else [])
+        pieces += [self._piece(ch.speech_key, "mp3"), self._piece(self._silence(self._file_tail(ch), True), "mp3")]
+        listed = concat_list(pieces, self.work / f"chapter-{ch.index:03d}.ffconcat")
+        join_chapter_mp3(listed, out, self.tags, ch.plan.title, ch.index, len(self.chapters))
+
+    def _join_mp3(self, out: Path, marks: list[ChapterMark]) -> None:
+        pieces = [self._piece(self._silence(self.head, False), "mp3")] if self.head else []
+        for ch in self.chapters:
+            pieces.append(self._piece(ch.speech_key, "mp3"))
+            end = self._end(ch)
+            if end:
+                pieces.append(self._piece(self._silence(end, ch.last), "mp3"))
+        join_book_mp3(concat_list(pieces, self.work / "book.ffconcat"), out, self.tags, marks, self.work)
+
+    def _join_m4b(self, out: Path, marks: list[ChapterMark]) -> None:
+        adts = self.work / "book.aac"
+        with open(adts, "wb") as joined:
+            for ch in self.chapters:
+                with open(self._piece(ch.aac_key, "aac"), "rb") as part:
+                    shutil.copyfileobj(part, joined, 1 << 20)
+        try:
+            join_m4b(adts, out, self.tags, marks, self.work, AAC_PRIMING / self.rate)
+        finally:
+            adts.unlink(missing_ok=True)
+
+    def _marks(self, samples: list[int]) -> list[ChapterMark]:
         marks, at = [], 0
-        for chapter, n in zip(self.job.chapters, samples, strict=True):
-            marks.append(ChapterMark(chapter.title, round(at * 1000 / rate), round((at + n) * 1000 / rate)))
+        for ch, n in zip(self.chapters, samples, strict=True):
+            marks.append(ChapterMark(ch.plan.title, round(at * 1000 / self.rate), round((at + n) * 1000 / self.rate)))
             at += n
         return marks
 
-    def _playlist(self, samples: list[int], rate: int) -> str:
-        return m3u([(Path(self.job.outputs[f"chapter-{i:03d}"]).name, self._chapter_frames(i, n, rate) / rate, ch.title)
-                    for i, (ch, n) in enumerate(zip(self.job.chapters, samples, strict=True), 1)])
+    def _playlist(self) -> str:
+        return m3u([(Path(self.job.outputs[f"chapter-{ch.index:03d}"]).name, self._chapter_frames(ch) / self.rate,
+                     ch.plan.title) for ch in self.chapters])
 
-    def _publish_all(self, produced: dict[str, Path], samples: list[int], rate: int,
+    def _publish_all(self, produced: dict[str, Path], samples: list[int],
                      marks: list[ChapterMark]) -> tuple[dict[str, Any], list[str]]:
-        job = self.job
-        seconds = {f"chapter-{i:03d}": self._chapter_frames(i, n, rate) / rate for i, n in enumerate(samples, 1)}
+        job, rate = self.job, self.rate
+        seconds = {f"chapter-{ch.index:03d}": self._chapter_frames(ch) / rate for ch in self.chapters}
         seconds["m3u"] = seconds["mp3"] = seconds["m4b"] = sum(samples) / rate
         seconds["sample"] = (self.sample_frames or 0) / rate
         written, outputs = [], {}
@@ -312,7 +406,9 @@ class _Assembly:
                             "recipe": job.recipes[oid]}
         entry = {"recipe": job.recipe, "title": self.book.title, "segments": job.keys(), "outputs": outputs,
                  "chapters": [[m.title, m.start_ms] for m in marks], "rate": rate, "samples": samples,
+                 "layout": [LAYOUT_VERSION, rate, self.head],
+                 "parts": [[ch.plan.digest(), ch.raw] for ch in self.chapters],
                  "sources": {ch.source.name: [ch.title, ch.digest()] for ch in job.chapters}}
         if self.timed:
-            entry["spans"] = self.spans
+            entry["spans"] = [ch.spans for ch in self.chapters]
         return entry, written

@@ -5,12 +5,16 @@ publishes the finished files atomically."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..audio.ffmpeg import run_ffmpeg, stderr_tail
 from ..audio.formats import AAC_ARGS, MP3_ARGS
 from ..audio.stream import encode_with_ffmpeg
+from ..errors import AudioError
+from ..fsutil import commit, make_temp
 from ..manifest.resolved import BookMeta
 
 
@@ -95,9 +99,23 @@ def _gain_args(codec_args: list[str], af: str) -> list[str]:
 def write_chapter_mp3(wav: Path, out: Path, tags: BookTags, chapter_title: str, track: int, total: int, *,
                       codec_args: list[str] | None = None, af: str = "") -> None:
     """One chapter (or credits, or sample) as an MP3 with ID3v2.4 tags; `af` (ffmpeg filters) applied while encoding."""
+    encode_with_ffmpeg(wav, out, codec_args=_gain_args(codec_args or MP3_ARGS, af))
+    tag_chapter_mp3(out, tags, chapter_title, track, total)
+
+
+def join_chapter_mp3(pieces: Path, out: Path, tags: BookTags, chapter_title: str, track: int, total: int) -> None:
+    """A chapter file joined from its encoded pieces (`pieces`: an ffconcat list; narrate.package.pieces)
+    by frame copy, then tagged as `write_chapter_mp3` tags."""
+    _mux(["-f", "concat", "-safe", "0", "-i", os.fspath(pieces)], out,
+         ["-c:a", "copy", "-id3v2_version", "0", "-write_id3v1", "0"])
+    tag_chapter_mp3(out, tags, chapter_title, track, total)
+
+
+def tag_chapter_mp3(out: Path, tags: BookTags, chapter_title: str, track: int, total: int) -> None:
+    """The ID3v2.4 tags of a chapter file (title, album, artist, track, language, genre, the book's
+    metadata, the cover as APIC type 3)."""
     from mutagen.id3 import COMM, ID3, TALB, TCON, TIT2, TLAN, TPE1, TPE2, TRCK, TXXX, Frames
 
-    encode_with_ffmpeg(wav, out, codec_args=_gain_args(codec_args or MP3_ARGS, af))
     id3 = ID3()
     id3.add(TIT2(encoding=3, text=chapter_title))
     id3.add(TALB(encoding=3, text=tags.title))
@@ -132,6 +150,55 @@ def write_book_mp3(wav: Path, out: Path, tags: BookTags, marks: list[ChapterMark
     args = _gain_args(codec_args or MP3_ARGS, af)
     encode_with_ffmpeg(wav, out, codec_args=[*args, "-id3v2_version", "4", "-write_id3v1", "0"],
                        metadata_path=str(meta), cover=str(tags.cover) if tags.cover else None)
+
+
+def join_book_mp3(pieces: Path, out: Path, tags: BookTags, marks: list[ChapterMark], workdir: Path) -> None:
+    """The whole book as one MP3 joined from its encoded pieces (an ffconcat list) by frame copy, with
+    the tags and ID3v2 CHAP/CTOC that `write_book_mp3` writes. ffmpeg writes one LAME header for the
+    whole, with the first piece's delay and the last one's padding (narrate.package.grid)."""
+    meta = workdir / "book-mp3.ffmeta"
+    meta.write_text(ffmetadata(tags, marks), encoding="utf-8")
+    _mux(["-f", "concat", "-safe", "0", "-i", os.fspath(pieces)], out,
+         ["-c:a", "copy", "-id3v2_version", "4", "-write_id3v1", "0"], metadata=meta, cover=tags.cover)
+
+
+def join_m4b(adts: Path, out: Path, tags: BookTags, marks: list[ChapterMark], workdir: Path, priming_s: float) -> None:
+    """The whole book as an M4B from its AAC parts joined into one ADTS stream (`adts`), by frame copy:
+    `priming_s` (the first part's encoder priming) becomes the MP4 edit list's skip, then the chapters,
+    tags and cover as `write_m4b` writes them."""
+    meta = workdir / "chapters.ffmeta"
+    meta.write_text(ffmetadata(tags, marks), encoding="utf-8")
+    _mux(["-itsoffset", f"-{priming_s:.6f}", "-i", os.fspath(adts)], out,
+         ["-c:a", "copy", "-movflags", "+faststart"], metadata=meta, cover=tags.cover)
+    tag_m4b(out, tags)
+
+
+def _mux(inputs: list[str], out: Path, codec_args: list[str], *, metadata: Path | None = None,
+         cover: Path | None = None) -> None:
+    """One ffmpeg run from `inputs` (the audio first) into a temp file beside `out`, fsynced and renamed
+    into place; FFMETADATA tags and chapters and a cover (ID3 APIC type 3) as encode_with_ffmpeg adds
+    them. Raises AudioError with ffmpeg's message; nothing is left behind."""
+    cmd, maps, n = ["-y", *inputs], ["-map", "0:a"], 1
+    if metadata is not None:
+        cmd += ["-f", "ffmetadata", "-i", os.fspath(metadata)]
+        maps += ["-map_metadata", str(n), "-map_chapters", str(n)]
+        n += 1
+    if cover is not None:
+        cmd += ["-i", os.fspath(cover)]
+        maps += ["-map", f"{n}:v", "-c:v", "copy", "-disposition:v:0", "attached_pic",
+                 "-metadata:s:v:0", "comment=Cover (front)"]
+    fd, tmp = make_temp(out.parent, suffix=out.suffix)
+    os.close(fd)
+    try:
+        proc = run_ffmpeg([*cmd, *maps, *codec_args, "-fflags", "+bitexact", os.fspath(tmp)])
+        if proc.returncode != 0:
+            raise AudioError(f"ffmpeg failed ({proc.returncode}) writing {out.name}: {stderr_tail(proc.stderr)}")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        commit(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _save_id3(id3: Any, out: Path) -> None:

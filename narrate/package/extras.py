@@ -57,17 +57,18 @@ def word_timings(job: BookJob, cache: SegmentCache) -> Callable[[int, int], list
 
 def write_extras(job: BookJob, work: Path, kept: Mapping[str, Mapping[str, Any]], produced: Mapping[str, Path],
                  spans: list[list[int]], samples: list[int], rate: int, cache: SegmentCache,
-                 chapter_samples: list[int] | None = None) -> dict[str, Path]:
+                 chapter_samples: list[int] | None = None, head: int | None = None) -> dict[str, Path]:
     """Output id -> temp file in `work` for each stale text output of `job`. `samples`: each
     chapter's length in the whole-book stream; `chapter_samples`: the length of each chapter file
-    (with its own head and tail room tone; default: the same)."""
+    (with its own head and tail room tone; default: the same); `head`: the head room tone in samples
+    (default: the profile's)."""
     stale = [oid for oid in job.outputs if oid not in kept and (is_transcript(oid) or oid in ("feed", "artwork"))]
     out: dict[str, Path] = {}
     if not stale:
         return out
     t = job.book.transcripts
     words = word_timings(job, cache) if t is not None and t.cues == "word" else None
-    texts = render(job, spans, samples, rate, words) if any(is_transcript(o) for o in stale) else {}
+    texts = render(job, spans, samples, rate, words, head=head) if any(is_transcript(o) for o in stale) else {}
     for oid in stale:
         path = work / f"out-{oid}"
         if is_transcript(oid):

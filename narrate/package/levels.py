@@ -48,3 +48,66 @@ def file_gain(wav: Path, profile: Profile) -> float | None:
     if math.isfinite(after):
         gain = min(gain + profile.loudness - after, MAX_GAIN_DB)
     return round(gain, 2)
+
+
+FULL_SCALE_DB = 20.0 * math.log10(32768.0)  # int16 full scale, so that 1.0 (float) is 0 dB
+
+
+def speech_gain(wav: Path, profile: Profile, energy: float, file_frames: int) -> float | None:
+    """The gain (dB) for one chapter's speech (`wav`, 16-bit, before its gain), shared by the chapter
+    file and the chapter's parts of the whole-book files, so that a file of `file_frames` samples (the
+    speech plus the silence around it: silence adds no energy, so RMS is corrected for it exactly;
+    BS.1770's gating leaves silence out of loudness) lands on the profile. `energy` is the sum of the
+    squared samples, counted while the WAV was streamed, so the first measure costs no pass; one
+    ffmpeg pass then measures the speech after the gain and limiter (`chain`) and corrects the gain
+    by what the limiter took. None for silence. Rounded to 0.01 dB: equal input, equal bytes."""
+    frames = _frames(wav)
+    if profile.measure == "rms":
+        if energy <= 0 or file_frames <= 0:
+            return None
+        level = 10.0 * math.log10(energy / file_frames) - FULL_SCALE_DB
+        silence = 10.0 * math.log10(frames / file_frames) if frames else 0.0
+    else:
+        level, silence = _pass(wav, "", "ebur128"), 0.0
+        if not math.isfinite(level):
+            return None
+    gain = min(profile.loudness - level, MAX_GAIN_DB)
+    after = _pass(wav, chain(gain, profile), "volumedetect" if profile.measure == "rms" else "ebur128") + silence
+    if math.isfinite(after):
+        gain = min(gain + profile.loudness - after, MAX_GAIN_DB)
+    return round(gain, 2)
+
+
+def _frames(wav: Path) -> int:
+    with open(wav, "rb") as fh:
+        head = fh.read(256)
+    at = head.find(b"data")
+    return max(0, (wav.stat().st_size - (at + 8)) // 2) if at >= 0 else 0
+
+
+_METERS = {"volumedetect": "volumedetect", "ebur128": "ebur128=framelog=verbose"}  # frames logged below info
+
+
+def _pass(wav: Path, af: str, meter: str) -> float:
+    """One ffmpeg pass: the mean volume (volumedetect: dB RMS, full scale 1.0) or the integrated
+    loudness (ebur128, no true peak: the gain needs only the loudness) after `af`."""
+    import re
+
+    import imageio_ffmpeg
+
+    from .. import procs
+    from ..audio.ffmpeg import stderr_tail
+    from ..errors import AudioError
+
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
+           "-i", str(wav), "-af", f"{af + ',' if af else ''}{_METERS[meter]}", "-f", "null", "-"]
+    proc = procs.run(cmd, timeout=3600)
+    if proc.returncode != 0:
+        raise AudioError(f"cannot measure {wav.name}: {stderr_tail(proc.stderr)}")
+    log = proc.stderr.decode("utf-8", "replace")
+    found = (re.findall(r"mean_volume: (\S+) dB", log) if meter == "volumedetect"
+             else re.findall(r"I:\s+(\S+) LUFS", log))
+    if not found:
+        raise AudioError(f"ffmpeg's {meter} log is not as expected")
+    value = found[-1]
+    return -math.inf if value.lower() in ("-inf", "inf", "nan") else float(value)

@@ -99,14 +99,17 @@ def section_marks(chapter: ChapterPlan, spans: Sequence[int], rate: int) -> list
 
 
 def render(job: BookJob, spans: list[list[int]], samples: list[int], rate: int,
-           words: Callable[[int, int], list[tuple[str, float, float]] | None] | None = None) -> dict[str, str]:
+           words: Callable[[int, int], list[tuple[str, float, float]] | None] | None = None,
+           head: int | None = None) -> dict[str, str]:
     """Output id -> text of every transcript output in `job.outputs` (see narrate.plan.book_extras).
-    `spans[c]` and `samples[c]` are chapter c's unit spans and length; `words(c, i)` as in chapter_cues."""
+    `spans[c]` and `samples[c]` are chapter c's unit spans and length; `words(c, i)` as in chapter_cues;
+    `head` the head room tone in samples as assembled (default: the profile's `head_s`)."""
     texts: dict[str, str] = {}
     offsets = [sum(samples[:c]) for c in range(len(samples))]  # chapter starts in the whole-book stream
     # Spans are in the chapter file, after its head room tone; in the whole book only the first
     # chapter has that head (narrate.package.assemble), so the others' spans move back by it.
-    head = int(round(job.book.profile.head_s * rate))
+    if head is None:
+        head = int(round(job.book.profile.head_s * rate))
     shifts = [offsets[c] - (head if c else 0) for c in range(len(samples))]
     book_cues: list[Cue] = []
     for c, chapter in enumerate(job.chapters):

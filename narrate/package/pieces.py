@@ -1,0 +1,166 @@
+"""Per-chapter encodes of a book, kept so that an edit re-encodes only the chapter it changed.
+
+Each chapter's speech is encoded once to an MP3 piece (joined, by frame copy, into its chapter file
+and into the whole-book MP3) and once to an AAC part (joined into the M4B); head, pauses and tails
+are small MP3 pieces of silence. See narrate.package.grid for the lengths that make the joins
+gapless. Pieces live in the cache folder, under `book-pieces/`, named by a digest of everything
+that makes their bytes (`narrate.package.assemble` builds the keys), each with a JSON sidecar
+holding its size, SHA-256 and frame count: a piece is used only if its file still matches
+(DESIGN.md invariant 9, verify on read), else it is encoded again. Both files are written to a
+temp file, fsynced and renamed (invariant 3): a killed build leaves whole pieces or none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..audio.ffmpeg import run_ffmpeg, stderr_tail
+from ..errors import AudioError
+from ..fsutil import commit, make_temp, remove_stale_temps, sha256_file
+from .grid import Layout, adts_frame_count, mp3_frame_count
+
+STORE_DIR = "book-pieces"
+PIECES_VERSION = "1"
+
+
+class PieceStore:
+    """Encoded pieces by key: `<cache>/book-pieces/<key[:2]>/<key>.<ext>` and `<key>.<ext>.json`.
+    `encoded` counts the encodes this store's user ran (for tests and the bench)."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.root = Path(cache_dir) / STORE_DIR
+        self.encoded: list[str] = []
+
+    def path(self, key: str, ext: str) -> Path:
+        return self.root / key[:2] / f"{key}.{ext}"
+
+    def get(self, key: str, ext: str) -> Path | None:
+        """The piece's file if it is there and matches its sidecar, else None."""
+        path = self.path(key, ext)
+        try:
+            meta = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
+            if (isinstance(meta, dict) and path.stat().st_size == meta.get("bytes")
+                    and sha256_file(path) == meta.get("sha256")):
+                return path
+        except (OSError, ValueError):
+            pass
+        return None
+
+    def put(self, tmp: Path, key: str, ext: str) -> Path:
+        """Move a finished temp file (anywhere on the same filesystem, else copied) into the store."""
+        path = self.path(key, ext)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(path.parent, recursive=False)
+        meta = json.dumps({"bytes": tmp.stat().st_size, "sha256": sha256_file(tmp)}).encode()
+        _move(tmp, path)
+        fd, side = make_temp(path.parent, suffix=".json")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(meta)
+            fh.flush()
+            os.fsync(fh.fileno())
+        commit(side, path.with_name(path.name + ".json"))
+        return path
+
+    def temp(self, key: str, ext: str) -> Path:
+        """A new temp file beside where `key` will live (so storing it is a rename)."""
+        folder = self.path(key, ext).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = make_temp(folder, suffix=f".{ext}")
+        os.close(fd)
+        return tmp
+
+
+def _move(tmp: Path, path: Path) -> None:
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    commit(tmp, path)
+
+
+def _run(args: list[str], what: str) -> None:
+    proc = run_ffmpeg(args)
+    if proc.returncode != 0:
+        raise AudioError(f"ffmpeg failed ({proc.returncode}) {what}: {stderr_tail(proc.stderr)}")
+
+
+MP3_PIECE = ["-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0", "-fflags", "+bitexact", "-f", "mp3"]
+ADTS = ["-fflags", "+bitexact", "-f", "adts"]
+
+
+def aac_codec(args: Sequence[str]) -> list[str]:
+    """The profile's AAC options without the MP4 muxer's (parts are ADTS)."""
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a == "-movflags":
+            skip = True
+        else:
+            out.append(a)
+    return out
+
+
+def encode_speech(wav: Path, layout: Layout, *, mp3: tuple[Path, list[str], str] | None,
+                  aac: tuple[Path, list[str], str, int, int, bool] | None) -> None:
+    """One ffmpeg run over a chapter's speech WAV (`layout.speech` samples; see grid) writing
+    its MP3 piece, `mp3` = (temp file, codec options, filter chain), and its AAC part,
+    `aac` = (temp file, codec options, filter chain, head samples before the speech, the part's
+    length, last part?). The frame counts are checked against the grid (AudioError if not)."""
+    speech = _wav_frames(wav)
+    graph, maps = [], []
+    outs = [o for o in (mp3, aac) if o is not None]
+    labels = [f"[s{i}]" for i in range(len(outs))]
+    graph.append(f"[0:a]asplit={len(outs)}{''.join(labels)}" if len(outs) > 1 else "[0:a]anull[s0]")
+    i = 0
+    if mp3 is not None:
+        out, codec, chain = mp3
+        n = layout.mp3_samples(speech, last=False)
+        graph.append(f"[s{i}]{chain + ',' if chain else ''}atrim=end_sample={n}[m]")
+        maps += ["-map", "[m]", *codec, *MP3_PIECE, os.fspath(out)]
+        i += 1
+    if aac is not None:
+        out, codec, chain, head, length, last = aac
+        n = layout.aac_samples(length, last)
+        delay = f"adelay=delays={head}S:all=1," if head else ""
+        graph.append(f"[s{i}]{chain + ',' if chain else ''}{delay}apad=whole_len={length},atrim=end_sample={n}[a]")
+        maps += ["-map", "[a]", *aac_codec(codec), *ADTS, os.fspath(out)]
+    _run(["-y", "-i", os.fspath(wav), "-filter_complex", ";".join(graph), *maps], f"encoding {wav.name}")
+    if mp3 is not None:
+        _check(mp3_frame_count(mp3[0]), layout.mp3_frames(speech, last=False), mp3[0])
+    if aac is not None:
+        _check(adts_frame_count(aac[0]), layout.aac_frames(aac[4], aac[5]), aac[0])
+
+
+def encode_silence(out: Path, layout: Layout, length: int, last: bool, codec: list[str]) -> None:
+    """An MP3 piece of `length` samples of silence (head, pause or tail; see grid)."""
+    n = layout.mp3_samples(length, last)
+    _run(["-y", "-f", "lavfi", "-i", f"anullsrc=r={layout.rate}:cl=mono", "-af", f"atrim=end_sample={n}",
+          *codec, *MP3_PIECE, os.fspath(out)], "encoding silence")
+    _check(mp3_frame_count(out), layout.mp3_frames(length, last), out)
+
+
+def _check(found: int, expected: int, path: Path) -> None:
+    if found != expected:
+        raise AudioError(f"{path.name}: {found} frames where the gapless grid needs {expected}")
+
+
+def _wav_frames(wav: Path) -> int:
+    """Samples in a 16-bit mono WAV written by narrate's WavStreamWriter (data chunk last)."""
+    with open(wav, "rb") as fh:
+        head = fh.read(256)
+    at = head.find(b"data")
+    if at < 0:
+        raise AudioError(f"{wav}: no data chunk")
+    return (wav.stat().st_size - (at + 8)) // 2
+
+
+def concat_list(pieces: Sequence[Path], path: Path) -> Path:
+    """An ffconcat file naming `pieces` in order (quotes escaped as the format wants)."""
+    lines = ["ffconcat version 1.0"]
+    for piece in pieces:
+        quoted = os.fspath(piece.resolve()).replace("'", "'\\''")
+        lines.append(f"file '{quoted}'")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
