@@ -17,7 +17,7 @@ from ..cache.shards import ShardView
 from ..counts import counted
 from ..errors import NarrateError, UsageError
 from ..fsutil import sha256_file, write_if_changed
-from ..manifest import Library, Manifest
+from ..manifest import Library, Manifest, paused_gc
 from ..outcome import BuildEvents, BuildOptions, BuildReport
 from ..package.index import index_text
 from ..plan import PromptJob, Segment, manifest_relative
@@ -64,7 +64,8 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     events = events or BuildEvents()
     shard = options.shard
     planned: Any = ShardView(cache, shard) if shard else cache  # a shard plans its own keys only
-    pb = prepare_build(manifest, planned, transport=transport)
+    with paused_gc():  # planning makes ~10 long-lived objects a prompt and no garbage cycles
+        pb = prepare_build(manifest, planned, transport=transport)
     from ..providers import espeak_pool
 
     espeak_pool.configure(options.jobs, len(pb.missing) + len(pb.stale))  # small builds: no worker processes
@@ -153,6 +154,12 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     report.outputs_unchanged += sum(len(j.outputs) for j in pb.books if j not in pb.stale_books)
     for book_job in pb.stale_books if not guard.stopped else []:  # stopped: the line above says why
         _build_book(pb, book_job, cache, report, events)
+    with paused_gc():
+        return _finish(pb, manifest, cache, report, guard)
+
+
+def _finish(pb: PlannedBuild, manifest: Manifest, cache: SegmentCache, report: BuildReport, guard: Any) -> BuildReport:
+    """After rendering: remove orphans, drop gone entries, write index.json and the lock, save the state."""
     report.written.sort()
     removed, pb.removal_warnings = remove_outputs(pb.manifest, pb.lock.path, [pb.orphan_records[f] for f in pb.orphans])
     for rel in pb.orphans:
@@ -284,28 +291,34 @@ def _check_writable(pb: PlannedBuild, guard: Any) -> None:
 
 def _write_index(pb: PlannedBuild, lib: Library) -> None:
     """index.json: one row per file, for deploy scripts and reviewers."""
-    prefix = manifest_relative(pb.manifest, lib.output)
-    written = {(p.name, p.language): p for p in lib.prompts}  # notes and fallbacks: shown, never keyed
+    cut = len(manifest_relative(pb.manifest, lib.output)) + 1
+    # Notes and fallbacks: shown, never keyed (only the few prompts that have one are looked up).
+    extras = {(p.name, p.language): p for p in lib.prompts if p.note or p.fallback_from}
+    entries = pb.lock.prompts
     rows = []
     for job in pb.plan.jobs:
         if job.library != lib.name:
             continue
-        entry = pb.lock.prompts.get(job.id)
+        entry = entries.get(job.id)
         if not entry:
             continue  # failed this time; the next build fills it in
+        recs = entry["outputs"]
+        row: dict[str, Any] | None = None
         for out in job.outputs:
-            rec = entry["outputs"].get(out.format)
-            if rec:
+            rec = recs.get(out.format)
+            if not rec:
+                continue
+            if row is None:  # the job's part of its rows, made once for all its formats
                 row = {"name": job.name, "language": job.language, "text": job.record}
                 if job.spoken is not None:  # the lexicon or normaliser changed it (DESIGN.md 2.12)
                     row["spoken"] = job.spoken
-                source = written.get((job.name, job.language))
+                source = extras.get((job.name, job.language)) if extras else None
                 if source is not None and source.note:
                     row["note"] = source.note
                 if source is not None and source.fallback_from:
                     row["fallback_from"] = source.fallback_from
-                rows.append({**row, "file": rec["file"][len(prefix) + 1:], "format": out.format,
-                             "duration": rec["duration"], "sha256": rec["sha256"]})
+            rows.append({**row, "file": rec["file"][cut:], "format": out.format,
+                         "duration": rec["duration"], "sha256": rec["sha256"]})
     head = {"library": lib.name, "layout": lib.layout, "formats": list(lib.formats),
             "languages": {code: lang.path for code, lang in lib.languages.items()}}
     lib.output.mkdir(parents=True, exist_ok=True)

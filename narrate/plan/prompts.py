@@ -8,6 +8,7 @@ position or path, so renaming or moving a prompt costs nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -71,7 +72,7 @@ class PromptJob:
         """The text sent to the provider when the lexicon or normalisation changed it, else None."""
         return self.text if self.text != self.record else None
 
-    @property
+    @functools.cached_property  # asked for per output by planning, checks, index and owners: made once
     def id(self) -> str:
         return f"{self.library}/{self.language}/{self.name}"
 
