@@ -16,14 +16,14 @@ from ..cache.lock import LockFile
 from ..cache.shards import ShardView
 from ..counts import counted
 from ..errors import NarrateError, UsageError
-from ..fsutil import sha256_file, write_if_changed
-from ..manifest import Library, Manifest, paused_gc
+from ..fsutil import sha256_file
+from ..manifest import Manifest, paused_gc
 from ..outcome import BuildEvents, BuildOptions, BuildReport
-from ..package.index import index_text
-from ..plan import PromptJob, Segment, manifest_relative
+from ..plan import PromptJob, Segment
 from ..prepare import PlannedBuild, check_voices, is_current, prepare_build
 from ..removal import remove_outputs, remove_stale_temps_of
 from ..shard import build_shard
+from .index import index_digest, write_index
 from .render import PromptRenderer, level_annotator
 
 if TYPE_CHECKING:
@@ -182,9 +182,10 @@ def _finish(pb: PlannedBuild, manifest: Manifest, cache: SegmentCache, report: B
     missing_index = any(not (lib.output / "index.json").exists() for lib in manifest.libraries)
     changed = pb.stale or pb.stale_books or pb.orphans or gone or missing_index or not pb.lock.path.exists()
     if manifest.libraries:
+        touched = {j.id for j in pb.stale} | set(gone)  # whose lock entry this build set or removed
         for lib in manifest.libraries:
             try:
-                _write_index(pb, lib)
+                write_index(pb, lib, touched)
             except OSError as exc:
                 if not guard.stopped:  # else the stop message already names the folder
                     report.errors.append(f"libraries.{lib.name}: cannot write index.json: {exc.strerror or exc}")
@@ -255,6 +256,8 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
     own += [os.path.relpath(lib.output / "index.json", root) for lib in pb.manifest.libraries]
     for rel in own:
         pb.stats.record(root, rel, sha256_file(root / rel))
+    pb.stats.index_digests = {os.path.relpath(lib.output / "index.json", root): index_digest(lib)
+                              for lib in pb.manifest.libraries}
     once = set(pb.left_alone) | set(pb.removal_warnings)  # about lock entries now gone: not for the no-op replay
     summary = {"segments": report.segments, "outputs": report.outputs_written + report.outputs_unchanged,
                "warnings": [w for w in report.warnings if w not in once]}
@@ -289,37 +292,3 @@ def _check_writable(pb: PlannedBuild, guard: Any) -> None:
         return
 
 
-def _write_index(pb: PlannedBuild, lib: Library) -> None:
-    """index.json: one row per file, for deploy scripts and reviewers."""
-    cut = len(manifest_relative(pb.manifest, lib.output)) + 1
-    # Notes and fallbacks: shown, never keyed (only the few prompts that have one are looked up).
-    extras = {(p.name, p.language): p for p in lib.prompts if p.note or p.fallback_from}
-    entries = pb.lock.prompts
-    rows = []
-    for job in pb.plan.jobs:
-        if job.library != lib.name:
-            continue
-        entry = entries.get(job.id)
-        if not entry:
-            continue  # failed this time; the next build fills it in
-        recs = entry["outputs"]
-        row: dict[str, Any] | None = None
-        for out in job.outputs:
-            rec = recs.get(out.format)
-            if not rec:
-                continue
-            if row is None:  # the job's part of its rows, made once for all its formats
-                row = {"name": job.name, "language": job.language, "text": job.record}
-                if job.spoken is not None:  # the lexicon or normaliser changed it (DESIGN.md 2.12)
-                    row["spoken"] = job.spoken
-                source = extras.get((job.name, job.language)) if extras else None
-                if source is not None and source.note:
-                    row["note"] = source.note
-                if source is not None and source.fallback_from:
-                    row["fallback_from"] = source.fallback_from
-            rows.append({**row, "file": rec["file"][cut:], "format": out.format,
-                         "duration": rec["duration"], "sha256": rec["sha256"]})
-    head = {"library": lib.name, "layout": lib.layout, "formats": list(lib.formats),
-            "languages": {code: lang.path for code, lang in lib.languages.items()}}
-    lib.output.mkdir(parents=True, exist_ok=True)
-    write_if_changed(lib.output / "index.json", index_text(head, rows).encode("utf-8"), within=lib.output)

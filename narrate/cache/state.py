@@ -101,6 +101,10 @@ class BuildState:
             data = {}
         self.entries: dict[str, list[Any]] = data.get("files", {})
         self.last: dict[str, Any] | None = data.get("last")
+        # index.json (path relative to the manifest's folder) -> the digest of its head, notes and
+        # fallbacks when the last clean build recorded it (narrate.build.index splices only then).
+        index = data.get("index")
+        self.index_digests: dict[str, str] = index if isinstance(index, dict) else {}
         self._dirty = False
 
     # -- stat cache
@@ -191,7 +195,7 @@ class BuildState:
     def save(self) -> None:
         if self._dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            doc = {"v": STATE_VERSION, "files": self.entries, "last": self.last}
+            doc = {"v": STATE_VERSION, "files": self.entries, "last": self.last, "index": self.index_digests}
             write_if_changed(self.path, json.dumps(doc, separators=(",", ":")).encode())
             self._dirty = False
 
