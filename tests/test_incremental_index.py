@@ -215,3 +215,38 @@ def test_a_replaced_output_with_its_size_and_mtime_kept_is_rebuilt_through_the_c
     assert report["synthesized"] == 0 and out.read_bytes() == good
     done = narrate("-q", "build", "--json", "m.yaml", cwd=tmp_path)  # and now a no-op
     assert json.loads(done.stdout)["outputs_written"] == 0
+
+
+# ---------------------------------------------------------------- output paths made from a template
+
+
+@pytest.mark.parametrize("layout", [
+    "asterisk", "freeswitch", "flat", "{pattern: '{lang}/{name}.{ext}'}", "{pattern: '{category}/{base}.{ext}'}",
+    "{pattern: '{format}/{base}-{lang}.{ext}'}", "{pattern: '{category}-{base}.{ext}'}",
+    "{pattern: 'x/{name}/{rate}/{name}.{ext}'}"])
+def test_planned_output_paths_are_the_layouts_own(tmp_path, layout):
+    from narrate.plan import manifest_relative, plan_manifest
+
+    formats = "[wav]" if layout == "freeswitch" else "[ulaw, wav]"
+    (tmp_path / "m.yaml").write_text(f"""\
+version: 1
+libraries:
+  shop:
+    output: out
+    layout: {layout}
+    formats: {formats}
+    languages:
+      en-US: {{voice: en-us, path: en}}
+    prompts:
+      welcome: Hello.
+      menu/main: Main menu.
+      menu/sub/deep: Deep.
+      a b: Spaced.
+""")
+    manifest = load_manifest(tmp_path / "m.yaml")
+    lib = manifest.libraries[0]
+    plan = plan_manifest(manifest, {"espeak": FakeProvider()})
+    prefix = manifest_relative(manifest, lib.output)
+    got = [(o.path, o.format) for j in plan.jobs for o in j.outputs]
+    want = [(f"{prefix}/{lib.file_path(j.language, j.name, o.format)}", o.format) for j in plan.jobs for o in j.outputs]
+    assert got == want and len(got) == 4 * len(lib.formats)

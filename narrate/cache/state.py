@@ -87,24 +87,43 @@ def front_end_stamp() -> str:
     return h.hexdigest()
 
 
+# The last state file read in this process, by path: (its size, mtime_ns, ctime_ns, inode), its data.
+# `narrate build` reads the state twice (the no-op check, then the build): the second read is free.
+_LAST_READ: dict[Path, tuple[tuple[int, int, int, int], dict[str, Any]]] = {}
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    """The state file's data if it is one this narrate writes (version and entry shape), else {}."""
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            sig = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            known = _LAST_READ.get(path)
+            if known is not None and known[0] == sig:
+                return known[1]
+            data = json.loads(f.read())
+        if not isinstance(data, dict) or data.get("v") != STATE_VERSION or not isinstance(data.get("files"), dict) \
+                or not all(type(e) is list and len(e) == 5 for e in data["files"].values()):
+            raise ValueError
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return {}
+    _LAST_READ.clear()
+    _LAST_READ[path] = (sig, data)
+    return cast("dict[str, Any]", data)
+
+
 class BuildState:
     def __init__(self, cache_dir: Path, manifest_path: Path) -> None:
         digest = hashlib.sha256(str(manifest_path.resolve()).encode()).hexdigest()[:16]
         self.path = Path(cache_dir) / "state" / f"{digest}.json"
         self.memo_path = self.path.with_suffix(".memo")
-        try:
-            data = json.loads(self.path.read_text())
-            if data.get("v") != STATE_VERSION or not all(type(e) is list and len(e) == 5
-                                                         for e in data.get("files", {}).values()):
-                raise ValueError
-        except (OSError, ValueError, AttributeError):
-            data = {}
-        self.entries: dict[str, list[Any]] = data.get("files", {})
+        data = _read_state(self.path)
+        self.entries: dict[str, list[Any]] = dict(data.get("files", {}))  # entries are replaced, never changed
         self.last: dict[str, Any] | None = data.get("last")
         # index.json (path relative to the manifest's folder) -> the digest of its head, notes and
         # fallbacks when the last clean build recorded it (narrate.build.index splices only then).
         index = data.get("index")
-        self.index_digests: dict[str, str] = index if isinstance(index, dict) else {}
+        self.index_digests: dict[str, str] = dict(index) if isinstance(index, dict) else {}
         self._dirty = False
 
     # -- stat cache
