@@ -16,14 +16,14 @@ from ..cache.lock import LockFile
 from ..cache.shards import ShardView
 from ..counts import counted
 from ..errors import NarrateError, UsageError, shown
-from ..fsutil import sha256_file, write_if_changed
-from ..manifest import Library, Manifest
+from ..fsutil import sha256_file
+from ..manifest import Manifest, paused_gc
 from ..outcome import BuildEvents, BuildOptions, BuildReport
-from ..package.index import index_text
-from ..plan import PromptJob, Segment, manifest_relative
+from ..plan import PromptJob, Segment
 from ..prepare import PlannedBuild, check_voices, is_current, prepare_build
 from ..removal import remove_outputs, remove_stale_temps_of
 from ..shard import build_shard
+from .index import index_digest, write_index
 from .render import PromptRenderer, level_annotator
 
 if TYPE_CHECKING:
@@ -65,7 +65,8 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     events = events or BuildEvents()
     shard = options.shard
     planned: Any = ShardView(cache, shard) if shard else cache  # a shard plans its own keys only
-    pb = prepare_build(manifest, planned, transport=transport)
+    with paused_gc():  # planning makes ~10 long-lived objects a prompt and no garbage cycles
+        pb = prepare_build(manifest, planned, transport=transport)
     from ..providers import espeak_pool
 
     espeak_pool.configure(options.jobs, len(pb.missing) + len(pb.stale))  # small builds: no worker processes
@@ -154,6 +155,12 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     report.outputs_unchanged += sum(len(j.outputs) for j in pb.books if j not in pb.stale_books)
     for book_job in pb.stale_books if not guard.stopped else []:  # stopped: the line above says why
         _build_book(pb, book_job, cache, report, events)
+    with paused_gc():
+        return _finish(pb, manifest, cache, report, guard)
+
+
+def _finish(pb: PlannedBuild, manifest: Manifest, cache: SegmentCache, report: BuildReport, guard: Any) -> BuildReport:
+    """After rendering: remove orphans, drop gone entries, write index.json and the lock, save the state."""
     report.written.sort()
     removed, pb.removal_warnings = remove_outputs(pb.manifest, pb.lock.path, [pb.orphan_records[f] for f in pb.orphans])
     for rel in pb.orphans:
@@ -176,9 +183,10 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     missing_index = any(not (lib.output / "index.json").exists() for lib in manifest.libraries)
     changed = pb.stale or pb.stale_books or pb.orphans or gone or missing_index or not pb.lock.path.exists()
     if manifest.libraries:
+        touched = {j.id for j in pb.stale} | set(gone)  # whose lock entry this build set or removed
         for lib in manifest.libraries:
             try:
-                _write_index(pb, lib)
+                write_index(pb, lib, touched)
             except OSError as exc:
                 if not guard.stopped:  # else the stop message already names the folder
                     report.errors.append(f"libraries.{lib.name}: cannot write index.json: {exc.strerror or exc}")
@@ -252,6 +260,8 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
     own += [os.path.relpath(lib.output / "index.json", root) for lib in pb.manifest.libraries]
     for rel in own:
         pb.stats.record(root, rel, sha256_file(root / rel))
+    pb.stats.index_digests = {os.path.relpath(lib.output / "index.json", root): index_digest(lib)
+                              for lib in pb.manifest.libraries}
     once = set(pb.left_alone) | set(pb.removal_warnings)  # about lock entries now gone: not for the no-op replay
     summary = {"segments": report.segments, "outputs": report.outputs_written + report.outputs_unchanged,
                "warnings": [w for w in report.warnings if w not in once]}
@@ -301,31 +311,3 @@ def _check_writable(pb: PlannedBuild, guard: Any) -> None:
         return
 
 
-def _write_index(pb: PlannedBuild, lib: Library) -> None:
-    """index.json: one row per file, for deploy scripts and reviewers."""
-    prefix = manifest_relative(pb.manifest, lib.output)
-    written = {(p.name, p.language): p for p in lib.prompts}  # notes and fallbacks: shown, never keyed
-    rows = []
-    for job in pb.plan.jobs:
-        if job.library != lib.name:
-            continue
-        entry = pb.lock.prompts.get(job.id)
-        if not entry:
-            continue  # failed this time; the next build fills it in
-        for out in job.outputs:
-            rec = entry["outputs"].get(out.format)
-            if rec:
-                row = {"name": job.name, "language": job.language, "text": job.record}
-                if job.spoken is not None:  # the lexicon or normaliser changed it (DESIGN.md 2.12)
-                    row["spoken"] = job.spoken
-                source = written.get((job.name, job.language))
-                if source is not None and source.note:
-                    row["note"] = source.note
-                if source is not None and source.fallback_from:
-                    row["fallback_from"] = source.fallback_from
-                rows.append({**row, "file": rec["file"][len(prefix) + 1:], "format": out.format,
-                             "duration": rec["duration"], "sha256": rec["sha256"]})
-    head = {"library": lib.name, "layout": lib.layout, "formats": list(lib.formats),
-            "languages": {code: lang.path for code, lang in lib.languages.items()}}
-    lib.output.mkdir(parents=True, exist_ok=True)
-    write_if_changed(lib.output / "index.json", index_text(head, rows).encode("utf-8"), within=lib.output)

@@ -32,6 +32,8 @@ class LockFile:
     _data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _stat: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
     _texts: dict[str, tuple[object, str]] = field(default_factory=dict, repr=False, compare=False)
+    # True when the build state said narrate wrote this very file (`for_manifest(ours=True)`) and it was there.
+    ours: bool = field(default=False, repr=False, compare=False)
 
     @classmethod
     def for_manifest(cls, manifest_path: Path, *, ours: bool = False) -> LockFile:
@@ -43,6 +45,7 @@ class LockFile:
         text, lock._stat = _read_text(path)
         data = _parse(path, text, checked=ours) if text is not None else {}
         lock._data = data
+        lock.ours = ours and text is not None
         section = data.get("manifests", {}).get(manifest_path.name, {})
         lock.prompts = section.get("prompts", {})
         lock.books = section.get("books", {})

@@ -24,7 +24,13 @@ from typing import Any, cast
 
 from ..fsutil import sha256_file, write_if_changed
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: stat entries carry ctime and inode too
+
+
+def _same(known: list[Any], st: os.stat_result) -> bool:
+    """A stat cache entry [size, mtime_ns, sha256, ctime_ns, inode] still describes the file `st`."""
+    return bool(known[0] == st.st_size and known[1] == st.st_mtime_ns and known[3] == st.st_ctime_ns
+                and known[4] == st.st_ino)
 
 
 def default_cache_dir(manifest_path: Path) -> Path:
@@ -81,70 +87,96 @@ def front_end_stamp() -> str:
     return h.hexdigest()
 
 
+# The last state file read in this process, by path: (its size, mtime_ns, ctime_ns, inode), its data.
+# `narrate build` reads the state twice (the no-op check, then the build): the second read is free.
+_LAST_READ: dict[Path, tuple[tuple[int, int, int, int], dict[str, Any]]] = {}
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    """The state file's data if it is one this narrate writes (version and entry shape), else {}."""
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            sig = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            known = _LAST_READ.get(path)
+            if known is not None and known[0] == sig:
+                return known[1]
+            data = json.loads(f.read())
+        if not isinstance(data, dict) or data.get("v") != STATE_VERSION or not isinstance(data.get("files"), dict) \
+                or not all(type(e) is list and len(e) == 5 for e in data["files"].values()):
+            raise ValueError
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return {}
+    _LAST_READ.clear()
+    _LAST_READ[path] = (sig, data)
+    return cast("dict[str, Any]", data)
+
+
 class BuildState:
     def __init__(self, cache_dir: Path, manifest_path: Path) -> None:
         digest = hashlib.sha256(str(manifest_path.resolve()).encode()).hexdigest()[:16]
         self.path = Path(cache_dir) / "state" / f"{digest}.json"
         self.memo_path = self.path.with_suffix(".memo")
-        try:
-            data = json.loads(self.path.read_text())
-            if data.get("v") != STATE_VERSION:
-                raise ValueError
-        except (OSError, ValueError, AttributeError):
-            data = {}
-        self.entries: dict[str, list[Any]] = data.get("files", {})
+        data = _read_state(self.path)
+        self.entries: dict[str, list[Any]] = dict(data.get("files", {}))  # entries are replaced, never changed
         self.last: dict[str, Any] | None = data.get("last")
+        # index.json (path relative to the manifest's folder) -> the digest of its head, notes and
+        # fallbacks when the last clean build recorded it (narrate.build.index splices only then).
+        index = data.get("index")
+        self.index_digests: dict[str, str] = dict(index) if isinstance(index, dict) else {}
         self._dirty = False
 
     # -- stat cache
+    # An entry is [size, mtime_ns, sha256, ctime_ns, inode] as narrate last wrote or hashed the file.
+    # The whole signature must match to trust the sha256: a file replaced by same-size bytes (a new
+    # inode, or a new ctime, which no user call can set back) is hashed again even when its mtime
+    # was put back.
 
     def sha256(self, root: Path, rel: str) -> str | None:
-        """The file's sha256, from the stat cache when size and mtime match, else by hashing it."""
-        path = os.path.join(root, rel)  # plain strings: this runs once per output on every build
+        """The file's sha256, from the stat cache when its signature matches, else by hashing it."""
+        path = f"{root}{os.sep}{rel}"  # plain strings: this runs once per output on every build
         try:
             st = os.stat(path)
         except FileNotFoundError:
             return None
-        known = self.entries.get(rel)
-        if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
-            return cast(str, known[2])
-        digest = sha256_file(Path(path))
-        self.entries[rel] = [st.st_size, st.st_mtime_ns, digest]
-        self._dirty = True
-        return digest
+        return self._digest(path, rel, st)
 
-    def regular_sha256(self, root: Path, rel: str) -> str | None:
+    def regular_sha256(self, root: Path | str, rel: str) -> str | None:
         """`sha256` of a regular file, with one lstat(2); None if it is missing or not a regular file
         (a link, which may lead out of the folder, or a FIFO that never ends)."""
-        path = os.path.join(root, rel)
+        path = f"{root}{os.sep}{rel}"
         try:
             st = os.lstat(path)
         except OSError:
             return None
         if not stat.S_ISREG(st.st_mode):
             return None
+        return self._digest(path, rel, st)
+
+    def _digest(self, path: str, rel: str, st: os.stat_result) -> str:
         known = self.entries.get(rel)
-        if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
+        if known is not None and known[0] == st.st_size and known[1] == st.st_mtime_ns \
+                and known[3] == st.st_ctime_ns and known[4] == st.st_ino:
             return cast(str, known[2])
         digest = sha256_file(Path(path))
-        self.entries[rel] = [st.st_size, st.st_mtime_ns, digest]
+        self.entries[rel] = [st.st_size, st.st_mtime_ns, digest, st.st_ctime_ns, st.st_ino]
         self._dirty = True
         return digest
 
     def unchanged(self, root: Path, rel: str) -> bool:
-        """Whether the file still has the size and mtime recorded when narrate last wrote or hashed it."""
+        """Whether the file still has the signature recorded when narrate last wrote or hashed it."""
         known = self.entries.get(rel)
         if not known:
             return False
         try:
-            st = os.stat(os.path.join(root, rel))
+            st = os.stat(f"{root}{os.sep}{rel}")
         except OSError:
             return False
-        return bool(known[0] == st.st_size and known[1] == st.st_mtime_ns)
+        return _same(known, st)
 
     def record(self, root: Path, rel: str, digest: str) -> None:
-        st = os.stat(os.path.join(root, rel))
-        self.entries[rel] = [st.st_size, st.st_mtime_ns, digest]
+        st = os.stat(f"{root}{os.sep}{rel}")
+        self.entries[rel] = [st.st_size, st.st_mtime_ns, digest, st.st_ctime_ns, st.st_ino]
         self._dirty = True
 
     def forget(self, rel: str) -> None:
@@ -169,20 +201,20 @@ class BuildState:
         last = self.last
         if not last or fingerprint(last["inputs"]) != last["fingerprint"]:
             return None
-        stat, prefix = os.stat, f"{root}{os.sep}"
-        for rel, (size, mtime, _) in self.entries.items():
+        stat_of, prefix = os.stat, f"{root}{os.sep}"
+        for rel, known in self.entries.items():
             try:
-                st = stat(prefix + rel)
+                st = stat_of(prefix + rel)
             except OSError:
                 return None
-            if st.st_size != size or st.st_mtime_ns != mtime:
+            if not _same(known, st):
                 return None
         return cast("dict[str, Any]", last["summary"])
 
     def save(self) -> None:
         if self._dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            doc = {"v": STATE_VERSION, "files": self.entries, "last": self.last}
+            doc = {"v": STATE_VERSION, "files": self.entries, "last": self.last, "index": self.index_digests}
             write_if_changed(self.path, json.dumps(doc, separators=(",", ":")).encode())
             self._dirty = False
 

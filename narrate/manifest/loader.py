@@ -14,6 +14,9 @@ nesting beyond MAX_DEPTH levels (before Python's recursion limit; an alias cycle
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,23 @@ MAX_ALIAS_NODES = 100_000
 MAX_DEPTH = 100
 
 Key = tuple[str | int, ...]
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector off inside the block, then as it was (no collection forced).
+
+    Loading and planning a library build tens of thousands of long-lived objects and few cycles;
+    each allocation burst makes the collector walk them all again, a third of the planning time
+    at 10,000 prompts (measured). Reference counting still frees everything acyclic at once.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class LineTable(dict[Key, int]):

@@ -197,11 +197,17 @@ def load_manifest(path: Path | str) -> Manifest:
     Steps: `loader` (bounded YAML -> data + line table), `core.validate` (pure), then this
     module's resolution: outputs resolved, license/cover/lexicon/order files checked, chapters found.
     """
+    from .loader import paused_gc
+
+    with paused_gc():
+        return _load_manifest(Path(path))
+
+
+def _load_manifest(path: Path) -> Manifest:
     from .advice import library_warnings
     from .core import validate
     from .loader import load_yaml_file
 
-    path = Path(path)
     shown = show(str(path))
     doc = load_yaml_file(path, shown)
     root = path.resolve().parent

@@ -8,6 +8,7 @@ position or path, so renaming or moving a prompt costs nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -71,7 +72,7 @@ class PromptJob:
         """The text sent to the provider when the lexicon or normalisation changed it, else None."""
         return self.text if self.text != self.record else None
 
-    @property
+    @functools.cached_property  # asked for per output by planning, checks, index and owners: made once
     def id(self) -> str:
         return f"{self.library}/{self.language}/{self.name}"
 
@@ -178,6 +179,7 @@ class _FrontEnd:
         self._contexts: dict[tuple[str, str], str] = {}
         self._lexicon_digest: str | None = None
         self._rendering: dict[int, tuple[Settings, str]] = {}  # prompts of a language share one Settings
+        self._templates: dict[tuple[str, str], list[tuple[str, str, str]] | None] = {}
 
     def rendering(self, settings: Settings) -> str:
         """`_render_settings(settings)`, once per Settings object."""
@@ -185,6 +187,24 @@ class _FrontEnd:
         if known is None or known[0] is not settings:
             known = self._rendering[id(settings)] = (settings, _render_settings(settings))
         return known[1]
+
+    def templates(self, lib: Library, language: str, out_prefix: str) -> list[tuple[str, str, str]] | None:
+        """[(format, head, tail)] such that a prompt's output path is head + name + tail, when the
+        library's layout puts the name in as written (asterisk, and patterns that only use {name});
+        None otherwise. Found once per library and language by probing `Library.file_path`."""
+        where = (lib.name, language)
+        if where not in self._templates:
+            found: list[tuple[str, str, str]] | None = []
+            for fmt in lib.formats:
+                head, mark, tail = lib.file_path(language, "\0", fmt).partition("\0")
+                if not mark or "\0" in tail or lib.file_path(language, "a/b c", fmt) != f"{head}a/b c{tail}" \
+                        or lib.file_path(language, "x", fmt) != f"{head}x{tail}":
+                    found = None
+                    break
+                assert found is not None
+                found.append((fmt, f"{out_prefix}/{head}", tail))
+            self._templates[where] = found
+        return self._templates[where]
 
     def pieces(self, prompt: PromptText, provider: Provider) -> Front:
         memo = self.memo
@@ -278,8 +298,13 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, front: _FrontEnd, lib: Library, pro
     segs = tuple(seg_keys)
     gaps = tuple(pauses) if any(pauses) else ()
     text = " ".join(spoken)
-    outputs = tuple(OutputFile(f"{out_prefix}/{lib.file_path(prompt.language, prompt.name, fmt)}", fmt)
-                    for fmt in lib.formats)
+    templates = front.templates(lib, prompt.language, out_prefix)
+    if templates is not None:
+        name = prompt.name
+        outputs = tuple(OutputFile(f"{head}{name}{tail}", fmt) for fmt, head, tail in templates)
+    else:
+        outputs = tuple(OutputFile(f"{out_prefix}/{lib.file_path(prompt.language, prompt.name, fmt)}", fmt)
+                        for fmt in lib.formats)
     recipe = _recipe(segs, front.rendering(s), gaps)
     return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe, normalize(prompt.text),
                      gaps)
