@@ -146,6 +146,7 @@ def atomic_writer(path: Path, *, within: Path | None = None) -> Iterator[BinaryI
     file's own folder. Raises OutputPathError before anything is written if the path leaves it.
     """
     if within is None:
+        path = Path(os.path.abspath(path))  # else a relative path would count twice: within, then path
         within = path.parent
         Path(within).mkdir(parents=True, exist_ok=True)
     target = output_path(within, path)
@@ -199,6 +200,7 @@ def write_if_changed(path: Path, data: bytes, *, within: Path | None = None) -> 
     """Write `data` atomically unless the file already holds exactly these bytes (its mtime then
     stays). `within` as for `write_atomic`; the check comes before anything is read."""
     if within is None:
+        path = Path(os.path.abspath(path))  # else a relative path would count twice: within, then path
         within = path.parent
         Path(within).mkdir(parents=True, exist_ok=True)
     target = output_path(within, path)

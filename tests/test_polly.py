@@ -266,7 +266,7 @@ def test_missing_credentials_region_and_botocore_are_named(monkeypatch):
                               "or AWS_PROFILE")
     monkeypatch.setattr(polly, "_botocore", lambda: None)
     assert make([])[0].credential_problem() == ("provider aws: Amazon Polly needs botocore (AWS credentials and "
-                                               "signing) (hint: pip install 'narrate[aws]')")
+                                               "signing) (hint: pip install 'narrate-build[aws]')")
 
 
 def test_profile_from_a_shared_credentials_file(monkeypatch, tmp_path):

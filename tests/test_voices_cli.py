@@ -77,6 +77,14 @@ def test_cli_sample_writes_one_wav_per_listed_voice(tmp_path):
     assert f"wrote {out / 'roa_es-419.wav'}" in done.stderr
 
 
+def test_cli_sample_folder_relative_to_the_working_folder(tmp_path):
+    """`--out samples` wrote into samples/samples/ (the relative folder counted twice)."""
+    pytest.importorskip("espeakng_loader")
+    done = narrate("voices", "--language", "es-419", "--sample", "Hola.", "--out", "samples", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == ["roa_es-419.wav"]
+
+
 @pytest.mark.parametrize("text", ["", "x" * 301])
 def test_cli_sample_text_is_bounded(tmp_path, text):
     before = snapshot(tmp_path)

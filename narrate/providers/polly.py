@@ -131,7 +131,7 @@ class PollyProvider(RestProvider):
             module = _botocore()
             if module is None:
                 raise UsageError(f"provider {self.label}: Amazon Polly needs botocore (AWS credentials and signing)",
-                                 hint="pip install 'narrate[aws]'")
+                                 hint="pip install 'narrate-build[aws]'")
             profile = self.config.options.get("profile")
             self._session = module.Session(profile=str(profile) if profile else None)
         return self._session
