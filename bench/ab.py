@@ -49,6 +49,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--folder", type=Path, default=None, help="use (and keep) this folder's m.yaml")
     ap.add_argument("--edit", action="store_true", help="edit one prompt before every run")
+    ap.add_argument("--b-folder", type=Path, default=None,
+                    help="run B in this copy of --folder (same m.yaml, same edits): each checkout keeps its own "
+                         "build state and memo, which two versions of narrate sharing one folder would discard")
     ap.add_argument("command", nargs=argparse.REMAINDER, help="-- then the narrate command, e.g. plan --json m.yaml")
     opts = ap.parse_args()
     command = [c for c in opts.command if c != "--"] or ["plan", "--json", "m.yaml"]
@@ -59,14 +62,20 @@ def main() -> None:
         original = (folder / "m.yaml").read_text()
         edited, count = original, 0
 
+        texts = {folder: original, opts.b_folder: original}  # each folder's manifest with its own edits so far
+
         def run(tree: Path) -> float:
             nonlocal count, edited
+            where = opts.b_folder if opts.b_folder is not None and tree is opts.b else folder
             if opts.edit:  # one more prompt each time, earlier edits kept: one new segment, two files written
                 count += 1
                 n = (opts.prompts // 2 + 97 * count) % opts.prompts
-                edited = edited.replace(f"Prompt {n},", f"Prompt {n} (ab {os.getpid()}-{count}),", 1)
-                (folder / "m.yaml").write_text(edited)
-            return run_once(tree, command, folder)
+                if opts.b_folder is not None:
+                    texts[where] = edited = texts[where].replace(f"Prompt {n},", f"Prompt {n} (ab {os.getpid()}-{count}),", 1)
+                else:
+                    edited = edited.replace(f"Prompt {n},", f"Prompt {n} (ab {os.getpid()}-{count}),", 1)
+                (where / "m.yaml").write_text(edited)
+            return run_once(tree, command, where)
 
         times: dict[str, list[float]] = {"A": [], "B": []}
         try:
@@ -76,7 +85,8 @@ def main() -> None:
                 times["A"].append(run(opts.a))
                 times["B"].append(run(opts.b))
         finally:
-            (folder / "m.yaml").write_text(original)
+            for place in {folder, opts.b_folder or folder}:
+                (place / "m.yaml").write_text(original)
     a, b = statistics.median(times["A"]), statistics.median(times["B"])
     print(f"narrate {' '.join(command)} on {opts.prompts} prompts, {opts.runs} interleaved runs each")
     cpu_a, cpu_b = (statistics.median(CPU[str(t)][1:]) for t in (opts.a, opts.b))  # [0]: the warm-up run
