@@ -165,6 +165,8 @@ def test_one_sentence_edit_re_encodes_one_chapter_and_matches_a_cold_build(book,
     # its file's tail, which make up for its speech piece's padding: see grid).
     assert len([p for p in new if p.endswith(".aac")]) == 1 and 1 <= len([p for p in new if p.endswith(".mp3")]) <= 3
     assert (out / "01-first-steps.mp3").stat().st_mtime_ns == first_mtime
+    gone = set(before) - set(after)  # chapter 2's old speech piece and AAC part, no longer used
+    assert len(gone) == 2 and sorted(p.rsplit(".", 1)[1] for p in gone) == ["aac", "mp3"]
     incremental = {p.name: p.read_bytes() for p in out.iterdir()}
     entry = lock_entry(book)
     # In process, counting the encodes, from the same previous entry: chapter 2 alone is encoded.
@@ -272,3 +274,22 @@ def test_a_failed_assembly_leaves_whole_pieces_and_outputs_and_the_next_build_re
     assert len(written) == len(entry["outputs"])
     assert set(audio) <= {p.name for p in store.rglob("*") if p.is_file()}
     assert len(again) == 3 - len(audio) // 2  # chapters whose pieces were kept are not encoded again
+
+
+def test_a_hand_edited_lock_cannot_make_assembly_remove_anything_else(book):
+    """The lock's `pieces` only name encodes in the store: paths and other names are ignored."""
+    assert narrate("build", "book.yaml", cwd=book).returncode == 0
+    previous = lock_entry(book)
+    victim = book / "keep.txt"
+    victim.write_text("mine")
+    previous["pieces"] = [str(victim), "../../keep.txt", "../keep.txt.mp3", "0" * 64 + ".json", 7]
+    (book / "out" / "guide.m4b").unlink()
+    before = {p for p in (book / ".narrate-cache" / STORE_DIR).rglob("*") if p.is_file()}
+    cache = SegmentCache(book / ".narrate-cache")
+    try:
+        entry, written = build_book(plan_one(book), cache, book, previous=previous)
+    finally:
+        cache.close()
+    assert victim.read_text() == "mine" and written == ["out/guide.m4b"]
+    assert {p for p in (book / ".narrate-cache" / STORE_DIR).rglob("*") if p.is_file()} == before
+    assert len(entry["pieces"]) == 6  # three chapters' speech pieces and AAC parts

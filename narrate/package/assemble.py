@@ -411,4 +411,15 @@ class _Assembly:
                  "sources": {ch.source.name: [ch.title, ch.digest()] for ch in job.chapters}}
         if self.timed:
             entry["spans"] = [ch.spans for ch in self.chapters]
+        entry["pieces"] = self._forget_old_pieces()
         return entry, written
+
+    def _forget_old_pieces(self) -> list[str]:
+        """The chapter encodes this book now uses; those its last build used and it no longer does are
+        removed from the store (an edited chapter's old encodes; silences are shared and tiny: kept).
+        Names from the lock are only ever looked up in the store (`PieceStore.forget`)."""
+        used = sorted({f"{ch.speech_key}.mp3" for ch in self.chapters} | {f"{ch.aac_key}.aac" for ch in self.chapters})
+        old = self.previous.get("pieces")
+        for name in set(old) - set(used) if isinstance(old, list) and all(isinstance(n, str) for n in old) else ():
+            self.store.forget(name)
+        return used

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from ..fsutil import commit, make_temp, remove_stale_temps, sha256_file
 from .grid import Layout, adts_frame_count, mp3_frame_count
 
 STORE_DIR = "book-pieces"
+_PIECE = re.compile(r"[0-9a-f]{64}\.(mp3|aac)")
 PIECES_VERSION = "1"
 
 
@@ -63,6 +65,15 @@ class PieceStore:
             os.fsync(fh.fileno())
         commit(side, path.with_name(path.name + ".json"))
         return path
+
+    def forget(self, name: str) -> None:
+        """Remove the piece `name` ("<key>.<ext>", as a lock lists it) and its sidecar; anything else
+        (a path, another name: a hand-edited lock) is ignored."""
+        if _PIECE.fullmatch(name):
+            key, ext = name.split(".")
+            path = self.path(key, ext)
+            path.with_name(path.name + ".json").unlink(missing_ok=True)  # first: the piece stops being valid
+            path.unlink(missing_ok=True)
 
     def temp(self, key: str, ext: str) -> Path:
         """A new temp file beside where `key` will live (so storing it is a rename)."""
