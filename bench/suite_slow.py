@@ -42,7 +42,7 @@ def extract(commit: str, into: Path) -> Path:
 
 
 def run(root: Path, nodes: list[str]) -> tuple[dict[str, float], str, float]:
-    """(test id -> call+setup seconds, pytest's last line, wall seconds) of one pytest run in `root`."""
+    """(test id -> call+setup seconds, its outcome, wall seconds) of one pytest run in `root`."""
     cmd = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "--durations=0",
            "-c", str(root / "pyproject.toml"), "--rootdir", str(root), *nodes]
     start = time.monotonic()
@@ -53,14 +53,16 @@ def run(root: Path, nodes: list[str]) -> tuple[dict[str, float], str, float]:
         m = LINE.match(line)
         if m and m.group(2) != "teardown":
             times[m.group(3)] += float(m.group(1))
-    last = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
-    return dict(times), last, wall
+    failed = sorted({line.split()[1] for line in done.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))})
+    outcome = "passed" if done.returncode == 0 else f"exit {done.returncode}, failed: {', '.join(failed) or '?'}"
+    return dict(times), outcome, wall
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("base")
     ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--first", choices=("before", "after"), default="before", help="which variant runs first in rep 1")
     ap.add_argument("nodes", nargs="+")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="suite-slow-") as tmp:
@@ -70,13 +72,13 @@ def main() -> None:
         walls: dict[str, list[float]] = {v: [] for v in variants}
         print(f"load average at start: {os.getloadavg()}", flush=True)
         for rep in range(args.reps):
-            order = list(variants) if rep % 2 == 0 else list(reversed(variants))
+            order = list(variants) if (rep % 2 == 0) == (args.first == "before") else list(reversed(variants))
             for name in order:
-                times, last, wall = run(variants[name], args.nodes)
+                times, outcome, wall = run(variants[name], args.nodes)
                 walls[name].append(wall)
                 for test, seconds in times.items():
                     results[name][test].append(seconds)
-                print(f"rep {rep + 1} {name}: {wall:.1f} s wall; {last}; load {os.getloadavg()[0]:.1f}", flush=True)
+                print(f"rep {rep + 1} {name}: {wall:.1f} s wall; {outcome}; load {os.getloadavg()[0]:.1f}", flush=True)
     print(f"\n{'test':100} {'before':>8} {'after':>8} {'ratio':>6}")
     for test in sorted(set(results["before"]) | set(results["after"])):
         b, a = results["before"].get(test), results["after"].get(test)
