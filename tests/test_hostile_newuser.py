@@ -134,3 +134,21 @@ def test_a_merge_of_text_is_a_located_problem(tmp_path):
     done = narrate("validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:12: libraries.support.<<: a merge key (<<) takes a mapping or a list of "
                          "mappings")
+
+
+@pytest.mark.parametrize("folder", ["..", ".", "../.."])
+def test_package_output_above_the_project_is_refused(tmp_path, folder):
+    """`package: {output: ..}` wrote the archives and SHA256SUMS above the project, over a SHA256SUMS
+    of the user's there; library and book outputs already had to be folders of their own."""
+    project = tmp_path / "a" / "b"
+    project.mkdir(parents=True)
+    (project / "m.yaml").write_text(f"version: 1\npackage: {{output: \"{folder}\"}}\nlibraries:\n  lib:\n"
+                                    "    output: out\n    formats: [wav]\n    languages:\n      en-US: {voice: en-us}\n"
+                                    "    prompts:\n      welcome: Hello.\n")
+    (project / "SHA256SUMS").write_text("mine\n")
+    before = snapshot(tmp_path)
+    for command in ("validate", "package"):
+        done = narrate(command, "m.yaml", cwd=project)
+        assert_clean_failure(done, 2, "m.yaml:2: package.output: output must be a dedicated folder, not the "
+                             "manifest's folder or above")
+    assert snapshot(tmp_path) == before

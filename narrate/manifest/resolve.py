@@ -396,6 +396,10 @@ def _check_overlap(c: _Located, man: Manifest) -> None:
             if out == other or other in out.parents or out in other.parents:
                 c.add((*key, "output"), f"overlaps the output of {show(other_where)}")
         seen[out] = where
+    if man.package.get("output"):  # archives and SHA256SUMS: a folder of their own, like any output
+        packages = (man.root / str(man.package["output"])).resolve()
+        if packages == man.root or packages in man.root.parents:
+            c.add(("package", "output"), "output must be a dedicated folder, not the manifest's folder or above")
     for book in man.books:  # a chapter among outputs: the next build would read its own MP3 or M3U aloud
         for chapter in book.chapters:
             inside = next((w for out, w in seen.items() if out in chapter.parents), None)
