@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
-from .names import MAX_PATH_BYTES, path_problem
+from .names import MAX_PATH_BYTES, TEMP_NAMED, path_problem, temp_named
 from .resolved import Book, Manifest
 
 if TYPE_CHECKING:
@@ -294,11 +294,18 @@ def _library_paths(c: _Located, lib: Any, key: Key) -> None:
     room = MAX_PATH_BYTES - len(out.encode()) - folder - 64  # 64: format and rate folders, extension
     for prompt in lib.prompts:
         size = len(prompt.name.encode())
+        if ".narrate-" in prompt.name and temp_named(prompt.name):
+            c.add((*key, "prompts", prompt.name), TEMP_NAMED, line=prompt.line)
+            continue
         if lib.layout != "pattern" and size < min(room, 200) and (lib.layout != "flat" or size < 200):
             continue  # cannot reach either limit: skip the exact check (a pattern's own text can be long)
         for fmt in lib.formats:
             rel = lib.file_path(prompt.language, prompt.name, fmt)
             why = path_problem(f"{out}/{rel}")
+            if rel == "index.json":
+                why = "the layout puts this prompt's file on the library's index.json"
+            elif temp_named(rel):
+                why = TEMP_NAMED
             if why:
                 c.add((*key, "prompts", prompt.name), why, line=prompt.line)
                 break
