@@ -134,3 +134,43 @@ def test_a_merge_of_text_is_a_located_problem(tmp_path):
     done = narrate("validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:12: libraries.support.<<: a merge key (<<) takes a mapping or a list of "
                          "mappings")
+
+
+@pytest.mark.parametrize("folder", ["..", ".", "../.."])
+def test_package_output_above_the_project_is_refused(tmp_path, folder):
+    """`package: {output: ..}` wrote the archives and SHA256SUMS above the project, over a SHA256SUMS
+    of the user's there; library and book outputs already had to be folders of their own."""
+    project = tmp_path / "a" / "b"
+    project.mkdir(parents=True)
+    (project / "m.yaml").write_text(f"version: 1\npackage: {{output: \"{folder}\"}}\nlibraries:\n  lib:\n"
+                                    "    output: out\n    formats: [wav]\n    languages:\n      en-US: {voice: en-us}\n"
+                                    "    prompts:\n      welcome: Hello.\n")
+    (project / "SHA256SUMS").write_text("mine\n")
+    before = snapshot(tmp_path)
+    for command in ("validate", "package"):
+        done = narrate(command, "m.yaml", cwd=project)
+        assert_clean_failure(done, 2, "m.yaml:2: package.output: output must be a dedicated folder, not the "
+                             "manifest's folder or above")
+    assert snapshot(tmp_path) == before
+
+
+OWN_FILES = ("version: 1\nlibraries:\n  lib:\n    output: out\n    layout: {{pattern: \"{pattern}\"}}\n"
+             "    formats: [wav]\n    languages:\n      en-US: {{voice: en-us}}\n    prompts:\n      other: Bye.\n"
+             "      {name}: Hello.\n")
+
+
+@pytest.mark.parametrize(("pattern", "name", "reason"), [
+    ("{name}.json", "index", "the layout puts this prompt's file on the library's index.json"),
+    ("{name}.{ext}", ".narrate-tmp-1-host-abc", "a file or folder named .narrate-... is narrate's temp file"),
+    ("{name}.{ext}", "ivr/.narrate-work-1-host-abc/x", "a file or folder named .narrate-... is narrate's temp file"),
+    (".narrate-tmp-{name}.{ext}", "welcome", "a file or folder named .narrate-... is narrate's temp file"),
+])
+def test_a_prompt_file_on_narrates_own_files_is_refused(tmp_path, pattern, name, reason):
+    """A prompt named `index` under `{name}.json` was written, then overwritten by index.json on every
+    build (each rewriting the other); one named like a temp file is removed by a later build."""
+    (tmp_path / "m.yaml").write_text(OWN_FILES.format(pattern=pattern, name=name))
+    before = snapshot(tmp_path)
+    for command in ("validate", "build"):
+        done = narrate(command, "m.yaml", cwd=tmp_path)
+        assert_clean_failure(done, 2, f"m.yaml:11: libraries.lib.prompts.{name}: {reason}")
+    assert _without(snapshot(tmp_path), ".narrate-cache") == before

@@ -82,3 +82,13 @@ def path_problem(path: str) -> str | None:
     if long > MAX_COMPONENT_BYTES:
         return f"a folder name in the output path is {long} bytes; filesystems allow {MAX_COMPONENT_BYTES}"
     return None
+
+
+TEMP_NAMED = "a file or folder named .narrate-... is narrate's temp file, which builds remove"
+
+
+def temp_named(rel: str) -> bool:
+    """A relative path with a segment named like narrate's temp files and work folders
+    (fsutil.TEMP_PREFIX, `.narrate-work-`): a build removes stale ones, so an output so named
+    would come and go."""
+    return any(part.startswith(".narrate-") for part in rel.split("/"))

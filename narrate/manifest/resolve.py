@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
-from .names import MAX_PATH_BYTES, path_problem
+from .names import MAX_PATH_BYTES, TEMP_NAMED, path_problem, temp_named
 from .resolved import Book, Manifest
 
 if TYPE_CHECKING:
@@ -300,11 +300,18 @@ def _library_paths(c: _Located, lib: Any, key: Key) -> None:
     room = MAX_PATH_BYTES - len(out.encode()) - folder - 64  # 64: format and rate folders, extension
     for prompt in lib.prompts:
         size = len(prompt.name.encode())
+        if ".narrate-" in prompt.name and temp_named(prompt.name):
+            c.add((*key, "prompts", prompt.name), TEMP_NAMED, line=prompt.line)
+            continue
         if lib.layout != "pattern" and size < min(room, 200) and (lib.layout != "flat" or size < 200):
             continue  # cannot reach either limit: skip the exact check (a pattern's own text can be long)
         for fmt in lib.formats:
             rel = lib.file_path(prompt.language, prompt.name, fmt)
             why = path_problem(f"{out}/{rel}")
+            if rel == "index.json":
+                why = "the layout puts this prompt's file on the library's index.json"
+            elif temp_named(rel):
+                why = TEMP_NAMED
             if why:
                 c.add((*key, "prompts", prompt.name), why, line=prompt.line)
                 break
@@ -402,6 +409,10 @@ def _check_overlap(c: _Located, man: Manifest) -> None:
             if out == other or other in out.parents or out in other.parents:
                 c.add((*key, "output"), f"overlaps the output of {show(other_where)}")
         seen[out] = where
+    if man.package.get("output"):  # archives and SHA256SUMS: a folder of their own, like any output
+        packages = (man.root / str(man.package["output"])).resolve()
+        if packages == man.root or packages in man.root.parents:
+            c.add(("package", "output"), "output must be a dedicated folder, not the manifest's folder or above")
     for book in man.books:  # a chapter among outputs: the next build would read its own MP3 or M3U aloud
         for chapter in book.chapters:
             inside = next((w for out, w in seen.items() if out in chapter.parents), None)
