@@ -286,3 +286,51 @@ def test_outbox_reports_a_failed_flush_and_removes_its_temp_files(tmp_path, monk
     box.close()
     assert errors == [(28, out)] and ran == [] and box.failed
     assert list(out.iterdir()) == []
+
+
+# -- the level stays what it was, to the precision a cache entry keeps
+
+
+# (seed, seconds, rate) -> (level, peak) untrimmed and trimmed (-50 dBov, 20 ms), measured by the meter
+# before this change (commit 1351f35); kept to 1e-4 dB in entries, so they must agree to that precision.
+PINNED = {
+    (0, 1.5, 22050): ((-18.69481368839331, -9.233604907208175), (-17.97413876815692, -9.233604907208175)),
+    (1, 4.0, 22050): ((-18.60214724102812, -9.334725937574966), (-18.348274874999618, -9.334725937574966)),
+    (2, 2.5, 8000): ((-18.58029987145838, -9.270520378272227), (-18.12500704754372, -9.270520378272227)),
+    (3, 6.0, 24000): ((-18.529830338003705, -9.075426394287614), (-18.358980744888967, -9.075426394287614)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PINNED))
+def test_measured_level_is_unchanged_to_the_stored_precision(case):
+    from narrate.audio.decode import decode
+    from narrate.audio.level import measure, trim_silence
+    from narrate.cache.entry import level_record
+
+    seed, seconds, rate = case
+    pcm = decode(speech(seconds, rate, seed), AudioFormat("wav", "pcm_s16le", rate))
+    untrimmed, trimmed = PINNED[case]
+    assert level_record(measure(pcm)) == level_record(untrimmed)
+    assert level_record(measure(trim_silence(pcm, -50, 20))) == level_record(trimmed)
+    assert abs(measure(pcm)[0] - untrimmed[0]) < 1e-9  # in fact the same arithmetic
+
+
+def test_worker_and_in_process_levels_agree_on_spoken_prompts():
+    """The level render_segment keeps for an entry, computed in a worker, is the in-process one."""
+    from narrate.audio.decode import decode
+    from narrate.audio.level import measure, trim_silence
+    from narrate.package.render import _as_kept
+    from narrate.providers.espeak import _wav
+    from narrate.providers.espeak_pool import WorkerPool, configure
+
+    configure(None)
+    pool = WorkerPool(1)
+    try:
+        fmt = AudioFormat("wav", "pcm_s16le", 22050)
+        for text in TEXTS[:3]:
+            data = _wav(pool.speak(text, "gmw/en-US", 175, 50), 22050)
+            [(files, level)] = pool.call(render_segment, data, fmt, [(Finish.of(Settings()), ("ulaw",))])
+            assert level == _as_kept(measure(trim_silence(decode(data, fmt), -50, 20)))
+            assert len(files) == 1 and files[0].format == "ulaw"
+    finally:
+        pool.shutdown()
