@@ -1,6 +1,6 @@
 """Benchmark: a cold build against the embedded engine's own limit (issue 14 item 1), in one run.
 
-    .venv/bin/python bench/cold_build.py [--prompts 2000] [--rounds 3] [--jobs N]
+    .venv/bin/python bench/cold_build.py [--prompts 2000] [--rounds 3] [--jobs N] [--baseline DIR]
 
 Four contenders, interleaved round by round (so a noisy machine hurts them alike), each the median
 of --rounds runs, each in its own fresh interpreter so start-up and imports count:
@@ -8,6 +8,8 @@ of --rounds runs, each in its own fresh interpreter so start-up and imports coun
 - engine floor, 1 process: eSpeak NG alone speaks every text (in-process, no reset, no files);
 - engine floor, all cores: the texts split over one such process per core;
 - narrate: `narrate build` of the same texts, cold (empty cache, no outputs), formats ulaw + wav;
+- narrate (baseline), with --baseline DIR: the same build by the `narrate` package found in DIR
+  (e.g. `git archive main narrate | tar -x -C DIR`), to measure a change before and after in one run;
 - hand loop: what a user writes: the engine to a WAV file, then one ffmpeg process per file
   (resample to 8 kHz mu-law WAV and 16-bit WAV).
 
@@ -77,10 +79,10 @@ for i, text in enumerate(open(sys.argv[1], encoding="utf-8").read().splitlines()
 """
 
 
-def run(cmds: list[list[str]], cwd: Path | None = None) -> tuple[float, float]:
+def run(cmds: list[list[str]], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float]:
     """Run commands at once; (wall s, CPU s of them and their children)."""
     start = time.perf_counter()
-    procs = [subprocess.Popen(c, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in cmds]
+    procs = [subprocess.Popen(c, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in cmds]
     cpu = 0.0
     for p in procs:
         _, status, usage = os.wait4(p.pid, 0)
@@ -97,6 +99,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--skip-hand-loop", action="store_true", help="the hand loop is slow: leave it out")
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="a folder holding another `narrate` package: its cold build runs too, for before/after")
     args = ap.parse_args()
     py = sys.executable
     env_note = f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start"
@@ -113,6 +117,9 @@ def main() -> None:
                     [[py, "-c", ENGINE, str(work / "texts.txt"), str(k), str(args.jobs)] for k in range(args.jobs)]),
                 f"narrate build -j {args.jobs} (cold)": lambda: _narrate(work, py, args.jobs),
             }
+            if args.baseline is not None:
+                contenders[f"narrate build -j {args.jobs} (baseline)"] = lambda: _narrate(
+                    work, py, args.jobs, pythonpath=args.baseline.resolve())
             if not args.skip_hand_loop:
                 contenders["hand loop (engine + ffmpeg per file)"] = lambda: _hand(work, py)
             for name, fn in contenders.items():
@@ -128,17 +135,21 @@ def main() -> None:
     nwall, ncpu = medians[f"narrate build -j {args.jobs} (cold)"]
     print(f"  narrate CPU / 1-process floor CPU:  {ncpu / floor_cpu:.2f}x  (target <= 1.5x)")
     print(f"  narrate wall / 1-process floor wall: {nwall / floor_wall:.2f}x  (target <= 0.8x on 2 cores)")
+    if args.baseline is not None:
+        bwall, bcpu = medians[f"narrate build -j {args.jobs} (baseline)"]
+        print(f"  baseline CPU / floor: {bcpu / floor_cpu:.2f}x, wall / floor: {bwall / floor_wall:.2f}x")
 
 
-def _narrate(work: Path, py: str, jobs: int) -> tuple[float, float]:
+def _narrate(work: Path, py: str, jobs: int, pythonpath: Path | None = None) -> tuple[float, float]:
     for leftover in ("out", ".narrate-cache", "cache", "narrate.lock"):
         path = work / leftover
         if path.is_dir():
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
+    env = {**os.environ, "PYTHONPATH": str(pythonpath)} if pythonpath else None
     return run([[py, "-m", "narrate.cli", "-q", "build", "-j", str(jobs), "--cache-dir", str(work / "cache"),
-                 str(work / "bench.yaml")]], cwd=work)
+                 str(work / "bench.yaml")]], cwd=work, env=env)
 
 
 def _hand(work: Path, py: str) -> tuple[float, float]:

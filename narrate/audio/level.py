@@ -106,8 +106,9 @@ def active_level_dbov(pcm: Pcm) -> float:
         energy += int(np.einsum("i,i->", wide, wide))  # exact, and no BLAS threads
         n = len(x)
         nb = -(-n // step)
-        mags = np.zeros(nb * step)
-        mags[:n] = np.abs(wide)
+        mags = np.empty(nb * step)
+        np.abs(wide, out=mags[:n])  # |x| in float64 (exact: every int16 is), zero-padded to whole steps
+        mags[n:] = 0.0
         before = p_state
         p, p_state = _recurse(np.einsum("ij,j->i", mags.reshape(nb, step), weights), big, p_state)
         # Second stage: the first taken as a straight line between step ends (weights sum to 1 - big).

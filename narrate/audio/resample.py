@@ -6,6 +6,8 @@ so downsampling 22.05 kHz speech to 8 kHz folds everything above 4 kHz back into
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import soxr
 
@@ -15,6 +17,7 @@ from .pcm import Pcm
 # soxr "HQ": 20-bit precision, steep low-pass just below the new Nyquist. VHQ costs 2x for no
 # audible gain once the result is 16-bit or G.711.
 QUALITY = "HQ"
+_local = threading.local()  # per thread: a soxr stream is not thread-safe
 
 
 def to_int16(x: np.ndarray) -> np.ndarray:
@@ -31,5 +34,19 @@ def resample(pcm: Pcm, rate: int) -> Pcm:
         raise AudioError(f"cannot resample audio with sample rate {pcm.rate} Hz")
     if len(pcm.samples) == 0:
         return Pcm(np.zeros(0, dtype=np.int16), rate)
-    out = soxr.resample(pcm.samples.astype(np.float32), pcm.rate, rate, quality=QUALITY)
+    out = _stream(pcm.rate, rate).resample_chunk(pcm.samples.astype(np.float32), last=True)
     return Pcm(to_int16(out), rate)
+
+
+def _stream(rate_in: int, rate_out: int) -> soxr.ResampleStream:
+    """A cleared soxr stream for this rate pair, kept per thread: designing the filter is a third of a
+    one-shot `soxr.resample` call, and a cleared stream given the whole input with last=True returns
+    the one-shot call's samples exactly (tests/test_render_speed.py checks it)."""
+    streams = _local.__dict__.setdefault("streams", {})
+    stream = streams.get((rate_in, rate_out))
+    if stream is None:
+        stream = streams[(rate_in, rate_out)] = soxr.ResampleStream(rate_in, rate_out, 1, dtype="float32",
+                                                                     quality=QUALITY)
+    else:
+        stream.clear()
+    return stream

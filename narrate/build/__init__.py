@@ -7,6 +7,7 @@ Nothing here prints.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import time
 from typing import TYPE_CHECKING, Any
@@ -49,7 +50,10 @@ def build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None 
     _check_cache_apart(manifest, cache.directory)
     # Builds of manifests in one folder render and write their lock one at a time (narrate.lease).
     # Engine/render workers: at most `jobs` processes (default: one per core), ended with the build.
-    espeak_pool.configure(options.jobs if options else None)
+    options = options or BuildOptions()
+    if options.jobs is None and manifest.jobs is not None:  # `jobs:` in the manifest; `-j` overrides it
+        options = dataclasses.replace(options, jobs=manifest.jobs)
+    espeak_pool.configure(options.jobs)
     try:
         with PublishLock(manifest.path.parent) as publish:
             return _build(manifest, cache, options, events, transport=transport, publish=publish)
@@ -125,7 +129,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
 
             events.start("synthesize", len(pb.missing), "synthesizing")
             outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
-                                         on_done=segment_done, guard=guard, annotate=level_annotator(pb.stale))
+                                         on_done=segment_done, guard=guard, annotate=level_annotator(pb.stale, renderer))
             events.finish("synthesize")
             report.synthesized = outcome.synthesized
             report.cached += outcome.shared

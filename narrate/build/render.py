@@ -15,55 +15,75 @@ from typing import Any
 
 from ..cache import SegmentCache
 from ..errors import NarrateError
-from ..fsutil import write_if_changed
 from ..outcome import BuildEvents, BuildReport
 from ..plan import PromptJob, Segment
 from ..prepare import PlannedBuild
 
 
-def level_annotator(jobs: list[PromptJob]) -> Any:
-    """For synthesis: a segment's measured level(s), kept in its cache entry as it is stored, for the
-    single-segment prompts that will render it (so neither this render nor a later one measures)."""
+def level_annotator(jobs: list[PromptJob], renderer: PromptRenderer | None = None) -> Any:
+    """For synthesis: render a segment's single-segment prompts the moment it is spoken, in one worker
+    call with its audio (`package.render.render_segment`), and keep its measured level(s) in its cache
+    entry as it is stored (so a later render never measures). The files wait in `renderer` for the
+    prompt's turn; without a renderer only the levels are measured."""
     from ..cache.entry import level_record
-    from ..package.render import level_memo, measure_segment
+    from ..package.render import Finish, level_memo, render_segment
     from ..providers.espeak_pool import shared_pool
 
-    wanted: dict[str, dict[str, Any]] = {}
+    wanted: dict[str, list[PromptJob]] = {}
     for job in jobs:
-        memo = level_memo(job.settings, len(job.segments), job.pauses)
-        if memo is not None:
-            wanted.setdefault(job.segments[0], {}).setdefault(memo, job.settings)
+        if len(job.segments) == 1 and not any(job.pauses):
+            wanted.setdefault(job.segments[0], []).append(job)
 
     def annotate(segment: Segment, result: Any) -> dict[str, Any]:
+        users = wanted.get(segment.key, [])
+        if renderer is None:  # one prompt per distinct level memo is enough to measure
+            users = list({level_memo(j.settings, 1, ()): j for j in users}.values())
+        if not users:
+            return {}
+        specs = [(Finish.of(j.settings), tuple(o.format for o in j.outputs) if renderer is not None else ())
+                 for j in users]
+        try:
+            rendered = shared_pool().call(render_segment, result.audio, result.format, specs)
+        except Exception:  # only a saving: the prompt's own render measures and reports instead
+            return {}
         levels = {}
-        for memo, settings in wanted.get(segment.key, {}).items():
-            try:
-                levels[memo] = level_record(shared_pool().call(measure_segment, result.audio, result.format, settings))
-            except Exception:  # a level is only a saving: the render measures it instead
-                continue
+        for job, (files, level) in zip(users, rendered, strict=True):
+            memo = level_memo(job.settings, 1, ())
+            if memo is not None and level is not None:
+                levels[memo] = level_record(level)
+            if renderer is not None:
+                renderer.ahead[job.id] = (files, level)
         return {"levels": levels} if levels else {}
 
     return annotate
 
 
 class PromptRenderer:
-    """Renders prompt jobs in the worker processes (espeak_pool), from threads that wait on them."""
+    """Renders prompt jobs in the worker processes (espeak_pool), from threads that wait on them, and
+    publishes their files in batches (`outbox.Outbox`). A prompt rendered ahead by `level_annotator`
+    (its one segment just spoken) is only written."""
 
     def __init__(self, pb: PlannedBuild, cache: SegmentCache, report: BuildReport, events: BuildEvents,
                  guard: Any, jobs: int | None = None) -> None:
         self.jobs = jobs or os.cpu_count() or 1
         self.pb, self.cache, self.report, self.events, self.guard = pb, cache, report, events, guard
         self.folders = {lib.name: lib.output for lib in pb.manifest.libraries}
-        self.rendered_bytes = self.rendered_jobs = 0
+        self.rendered_bytes = self.rendered_jobs = 0  # published
+        self.sized_bytes = self.sized_jobs = 0  # rendered, published or not
         self.lock = threading.Lock()
         self.pool: ThreadPoolExecutor | None = None
         self.futures: list[Future] = []
+        self.ahead: dict[str, tuple[list[Any], tuple[float, float] | None]] = {}  # job id -> files, level
+        self.outbox: Any = None
 
     def __enter__(self) -> PromptRenderer:
+        from .outbox import Outbox
+
         if self.pb.stale:
             for library, count in Counter(job.library for job in self.pb.stale).items():  # a bar per target
                 self.events.start(f"render:{library}", count, f"rendering {library}")
             self.pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="narrate-render")
+            self.outbox = Outbox(self._publish_failed)
         return self
 
     def submit(self, job: PromptJob) -> None:
@@ -74,47 +94,35 @@ class PromptRenderer:
         if self.pool is None:
             return
         self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+        if exc[0] is not None:  # interrupted: publish nothing more (a failed write still publishes what is whole)
+            self.outbox.discard()
+        self.outbox.close()
         for fut in self.futures:
             if not fut.cancelled() and fut.exception() is not None and exc[0] is None:
                 raise fut.exception()  # type: ignore[misc]
         for library in {job.library for job in self.pb.stale}:
             self.events.finish(f"render:{library}")
 
-    def _render(self, job: PromptJob) -> None:
-        from ..package.render import level_memo, render_prompt
-        from ..providers.espeak_pool import WorkerError, shared_pool
+    def _publish_failed(self, exc: OSError, folder: Any) -> None:
+        from ..synth import write_failure
 
+        self.guard.fail(write_failure(exc, "output", folder))
+
+    def _render(self, job: PromptJob) -> None:
         if self.guard.outputs_failed:
             return
         started = time.monotonic()
+        ahead = self.ahead.pop(job.id, None)
+        rendered = ahead[0] if ahead is not None else self._render_here(job)
+        if rendered is None:
+            return
         root = self.pb.manifest.root
         folder = self.folders[job.library]
-        parts, entries = [], []
-        for key in job.segments:
-            entry = self.cache.get(key)
-            if entry is None:  # corrupt entry dropped by the cache: the next build synthesizes it again
-                with self.lock:
-                    self.report.errors.append(f"{job.id}: segment {key[:12]} missing from the cache")
-                return
-            parts.append((entry.audio, entry.format))
-            entries.append(entry)
-        memo = level_memo(job.settings, len(parts), job.pauses)
-        stored = _stored_level(entries[0].meta, memo) if memo else None
-        try:
-            rendered, measured = shared_pool().call(render_prompt, parts, job.settings, job.pauses,
-                                                    tuple(o.format for o in job.outputs), stored)
-        except (NarrateError, WorkerError) as exc:
-            with self.lock:
-                self.report.errors.append(f"{job.id}: {exc}")
-            return
-        if memo and stored is None and measured is not None:  # an entry from before levels were kept
-            with contextlib.suppress(Exception):  # only a saving for the next render
-                getattr(self.cache, "local", self.cache).remember_level(job.segments[0], memo, measured)
-        outputs, written, digests = {}, [], {}
+        outputs, written = {}, []
         for out, file in zip(job.outputs, rendered, strict=False):
-            digest = hashlib.sha256(file.data).hexdigest()
+            digest = file.sha256 or hashlib.sha256(file.data).hexdigest()
             try:
-                changed = write_if_changed(root / out.path, file.data, within=folder)
+                changed, _ = self.outbox.put(root / out.path, file.data, within=folder)
             except OSError as exc:  # full disk, permissions: stop spending; the segments stay cached
                 from ..synth import write_failure
 
@@ -128,25 +136,62 @@ class PromptRenderer:
                 written.append(out.path)
             outputs[out.format] = {"file": out.path, "sha256": digest, "bytes": len(file.data),
                                    "duration": file.duration}
-            digests[out.format] = digest
-        with self.lock:
-            for out in job.outputs:
-                self.pb.stats.record(root, out.path, digests[out.format])
-            self.report.outputs_written += len(written)
-            self.rendered_jobs += 1
-            self.rendered_bytes += sum(len(file.data) for file in rendered)
-            self.report.outputs_unchanged += len(job.outputs) - len(written)
-            self.report.written.extend(written)
-            self.report.seconds[job.id] = time.monotonic() - started
-            self.pb.lock.prompts[job.id] = {"text": job.record, "segments": list(job.segments),
-                                            "recipe": job.recipe, "outputs": outputs,
-                                            **({"spoken": job.spoken} if job.spoken is not None else {})}
-            self.events.advance(f"render:{job.library}")
+        size = sum(len(file.data) for file in rendered)
+        seconds = time.monotonic() - started
+        with self.lock:  # for the space estimate of a failed write (stop_message)
+            self.sized_jobs += 1
+            self.sized_bytes += size
+
+        def published() -> None:  # in the outbox's thread, once the files are in place
+            with self.lock:
+                for out in job.outputs:
+                    self.pb.stats.record(root, out.path, outputs[out.format]["sha256"])
+                self.report.outputs_written += len(written)
+                self.rendered_jobs += 1
+                self.rendered_bytes += size
+                self.report.outputs_unchanged += len(job.outputs) - len(written)
+                self.report.written.extend(written)
+                self.report.seconds[job.id] = seconds
+                self.pb.lock.prompts[job.id] = {"text": job.record, "segments": list(job.segments),
+                                                "recipe": job.recipe, "outputs": outputs,
+                                                **({"spoken": job.spoken} if job.spoken is not None else {})}
+                self.events.advance(f"render:{job.library}")
+
+        self.outbox.then(published)
+
+    def _render_here(self, job: PromptJob) -> list[Any] | None:
+        """Read the job's segments from the cache and render them in a worker; None after an error
+        (reported)."""
+        from ..package.render import Finish, level_memo, render_prompt
+        from ..providers.espeak_pool import WorkerError, shared_pool
+
+        parts, entries = [], []
+        for key in job.segments:
+            entry = self.cache.get(key)
+            if entry is None:  # corrupt entry dropped by the cache: the next build synthesizes it again
+                with self.lock:
+                    self.report.errors.append(f"{job.id}: segment {key[:12]} missing from the cache")
+                return None
+            parts.append((entry.audio, entry.format))
+            entries.append(entry)
+        memo = level_memo(job.settings, len(parts), job.pauses)
+        stored = _stored_level(entries[0].meta, memo) if memo else None
+        try:
+            rendered, measured = shared_pool().call(render_prompt, parts, Finish.of(job.settings), job.pauses,
+                                                    tuple(o.format for o in job.outputs), stored)
+        except (NarrateError, WorkerError) as exc:
+            with self.lock:
+                self.report.errors.append(f"{job.id}: {exc}")
+            return None
+        if memo and stored is None and measured is not None:  # an entry from before levels were kept
+            with contextlib.suppress(Exception):  # only a saving for the next render
+                getattr(self.cache, "local", self.cache).remember_level(job.segments[0], memo, measured)
+        return list(rendered)
 
     def stop_message(self, failure: Any) -> str:
         """The one line for an output write failure, with the space the unwritten prompts need."""
         left = len(self.pb.stale) - self.rendered_jobs
-        per_job = self.rendered_bytes / self.rendered_jobs if self.rendered_jobs else 0
+        per_job = self.sized_bytes / self.sized_jobs if self.sized_jobs else 0
         return failure.message(self.rendered_jobs, left, int(per_job * left) or None, done_word="written",
                                not_done_word="not written", unit="prompts")
 

@@ -102,6 +102,7 @@ def validate(data: Any, lines: LineTable, file: str, root: Path) -> Draft:
         man.lexicon, man.lexicon_source = data["lexicon"], f"{file}:lexicon"
     if spec.budget is not None:
         man.max_chars = spec.budget.max_chars
+    man.jobs = spec.jobs
     if spec.cache is not None:
         man.remote_cache = spec.cache.remote
     if spec.package is not None:

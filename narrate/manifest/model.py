@@ -473,6 +473,9 @@ class Manifest(Section):
     libraries: Omittable[dict[str, Library]] = Field(None, description="prompt libraries by name")
     books: Omittable[dict[str, Book]] = Field(None, description="narrated books by name")
     budget: Omittable[Budget] = Field(None, description="spending limits: {max_chars}")
+    jobs: Omittable[Annotated[int, Range(1, 256)]] = Field(
+        None, description="worker processes and parallel requests for this manifest's builds, 1-256 "
+                          "(default: one per core); `narrate build -j` overrides it")
     prices: Omittable[dict[str, Annotated[float, Range(0, 10_000)]]] = Field(
         None, description="price per million characters, by provider name or kind (for cost estimates)")
     cache: Omittable[Cache] = Field(None, description="shared cache: {remote}")

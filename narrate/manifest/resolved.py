@@ -193,6 +193,7 @@ class Manifest:
     lexicon_source: str | None = None
     lexicon_path: Path | None = None
     max_chars: int | None = None
+    jobs: int | None = None  # `jobs:`: worker processes / parallel requests; `-j` overrides it
     prices: dict[str, float] = field(default_factory=dict)
     remote_cache: str | None = None
     package: dict[str, Any] = field(default_factory=dict)  # validated: output str, formats list, epoch int, on_build bool

@@ -7,8 +7,10 @@ lead/trail exact in samples at every rate.
 
 from __future__ import annotations
 
+import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -19,7 +21,6 @@ from ..audio.level import concat, measure, normalize, pad, trim_silence
 from ..audio.pcm import Pcm
 from ..audio.resample import resample
 from ..errors import AudioError
-from ..manifest import Settings
 from ..providers.base import AudioFormat
 
 
@@ -28,9 +29,74 @@ class RenderedFile:
     format: str
     data: bytes
     duration: float
+    sha256: str = field(default="", compare=False)  # of `data`, hex; filled where the file is rendered
 
 
-def prepare(parts: list[tuple[bytes, AudioFormat]], settings: Settings, pauses: tuple[int, ...] = (),
+class _Silence(Protocol):
+    @property
+    def trim(self) -> bool: ...
+    @property
+    def threshold_dbov(self) -> float: ...
+    @property
+    def lead_ms(self) -> float: ...
+    @property
+    def trail_ms(self) -> float: ...
+
+
+class _Level(Protocol):
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def target_dbov(self) -> float: ...
+    @property
+    def peak_dbfs(self) -> float: ...
+
+
+class Finishing(Protocol):
+    """What rendering reads of a prompt's Settings: `silence` and `level` (manifest.Settings or `Finish`)."""
+
+    @property
+    def silence(self) -> _Silence: ...
+    @property
+    def level(self) -> _Level: ...
+
+
+@dataclass(frozen=True)
+class _Trim:
+    trim: bool
+    threshold_dbov: float
+    lead_ms: float
+    trail_ms: float
+
+
+@dataclass(frozen=True)
+class _Leveling:
+    enabled: bool
+    target_dbov: float
+    peak_dbfs: float
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The part of a prompt's Settings that rendering reads, to send to a worker process: unpickling it
+    imports this module only, where a Settings would import the whole manifest package (pydantic,
+    YAML, the text front end: most of a worker's start-up)."""
+
+    silence: _Trim
+    level: _Leveling
+
+    @classmethod
+    def of(cls, settings: Finishing) -> Finish:
+        s, lv = settings.silence, settings.level
+        return cls(_Trim(s.trim, s.threshold_dbov, s.lead_ms, s.trail_ms),
+                   _Leveling(lv.enabled, lv.target_dbov, lv.peak_dbfs))
+
+
+def _file(name: str, data: bytes, duration: float) -> RenderedFile:
+    return RenderedFile(name, data, duration, hashlib.sha256(data).hexdigest())
+
+
+def prepare(parts: list[tuple[bytes, AudioFormat]], settings: Finishing, pauses: tuple[int, ...] = (),
             measured: tuple[float, float] | None = None) -> Pcm:
     """Decode and join a prompt's segments, then trim and level them.
 
@@ -43,7 +109,7 @@ def prepare(parts: list[tuple[bytes, AudioFormat]], settings: Settings, pauses: 
     return _prepare(parts, settings, pauses, measured)[0]
 
 
-def _prepare(parts: list[tuple[bytes, AudioFormat]], settings: Settings, pauses: tuple[int, ...],
+def _prepare(parts: list[tuple[bytes, AudioFormat]], settings: Finishing, pauses: tuple[int, ...],
              measured: tuple[float, float] | None) -> tuple[Pcm, tuple[float, float] | None]:
     pcms = [decode(data, fmt) for data, fmt in parts]
     rate = max(p.rate for p in pcms)
@@ -66,7 +132,7 @@ def _as_kept(level: tuple[float, float]) -> tuple[float, float]:
     return active, peak
 
 
-def level_memo(settings: Settings, segments: int, pauses: tuple[int, ...]) -> str | None:
+def level_memo(settings: Finishing, segments: int, pauses: tuple[int, ...]) -> str | None:
     """The name a single segment's measured level is kept under in its cache entry ("levels"), or
     None when there is nothing to keep: leveling off, or a prompt of several segments or pauses.
     The level is measured after trimming, so the trim settings are part of the name."""
@@ -75,7 +141,7 @@ def level_memo(settings: Settings, segments: int, pauses: tuple[int, ...]) -> st
     return f"trim:{settings.silence.threshold_dbov:g}" if settings.silence.trim else "untrimmed"
 
 
-def measure_segment(data: bytes, fmt: AudioFormat, settings: Settings) -> tuple[float, float]:
+def measure_segment(data: bytes, fmt: AudioFormat, settings: Finishing) -> tuple[float, float]:
     """(active dBov, peak dBFS) of one segment as `prepare` sees it (decoded, trimmed): for its cache entry."""
     pcm = decode(data, fmt)
     if settings.silence.trim:
@@ -83,7 +149,7 @@ def measure_segment(data: bytes, fmt: AudioFormat, settings: Settings) -> tuple[
     return measure(pcm)
 
 
-def render_prompt(parts: list[tuple[bytes, AudioFormat]], settings: Settings, pauses: tuple[int, ...],
+def render_prompt(parts: list[tuple[bytes, AudioFormat]], settings: Finishing, pauses: tuple[int, ...],
                   formats: tuple[str, ...], measured: tuple[float, float] | None = None
                   ) -> tuple[list[RenderedFile], tuple[float, float] | None]:
     """`prepare` then `render_formats`, in one call (what a worker process runs for a prompt). Returns the
@@ -93,7 +159,7 @@ def render_prompt(parts: list[tuple[bytes, AudioFormat]], settings: Settings, pa
     return render_formats(pcm, settings, formats), used if memo is not None else None
 
 
-def _join_with_pauses(pcms: list[Pcm], pauses: tuple[int, ...], settings: Settings) -> Pcm:
+def _join_with_pauses(pcms: list[Pcm], pauses: tuple[int, ...], settings: Finishing) -> Pcm:
     if len(pauses) != len(pcms):
         raise AudioError(f"{len(pcms)} segments but {len(pauses)} pauses")
     rate = pcms[0].rate
@@ -108,7 +174,7 @@ def _join_with_pauses(pcms: list[Pcm], pauses: tuple[int, ...], settings: Settin
     return concat([p for p in out if len(p.samples)] or pcms[:1])
 
 
-def render_formats(pcm: Pcm, settings: Settings, formats: tuple[str, ...]) -> list[RenderedFile]:
+def render_formats(pcm: Pcm, settings: Finishing, formats: tuple[str, ...]) -> list[RenderedFile]:
     out = []
     by_rate: dict[int, Pcm] = {}
     for name in formats:
@@ -117,5 +183,33 @@ def render_formats(pcm: Pcm, settings: Settings, formats: tuple[str, ...]) -> li
             at_rate = pcm if pcm.rate == fmt.rate else resample(pcm, fmt.rate)
             by_rate[fmt.rate] = pad(at_rate, settings.silence.lead_ms, settings.silence.trail_ms)
         final = by_rate[fmt.rate]
-        out.append(RenderedFile(name, encode(final, fmt), round(final.duration, 3)))
+        out.append(_file(name, encode(final, fmt), round(final.duration, 3)))
+    return out
+
+
+def render_segment(data: bytes, fmt: AudioFormat, wanted: list[tuple[Finishing, tuple[str, ...]]]
+                   ) -> list[tuple[list[RenderedFile], tuple[float, float] | None]]:
+    """Every single-segment prompt of one segment, from its audio as synthesized: what a worker runs
+    right after speaking it, so the audio is decoded, trimmed and measured once for all of them.
+
+    wanted: (settings, output format names) per prompt. Returns, per prompt in order, its files and
+    the (active dBov, peak dBFS) its entry keeps under `level_memo` (None when leveling is off): the
+    same bytes and level `render_prompt([(data, fmt)], settings, (), formats)` gives."""
+    pcm = decode(data, fmt)
+    trimmed: dict[tuple[bool, float], Pcm] = {}
+    levels: dict[tuple[bool, float], tuple[float, float]] = {}
+    out = []
+    for settings, formats in wanted:
+        cut = (settings.silence.trim, settings.silence.threshold_dbov if settings.silence.trim else 0.0)
+        if cut not in trimmed:
+            trimmed[cut] = (trim_silence(pcm, threshold_dbov=cut[1], keep_ms=20) if cut[0] else pcm)
+        ready = trimmed[cut]
+        level = None
+        if settings.level.enabled:
+            if cut not in levels:
+                levels[cut] = _as_kept(measure(ready))
+            level = levels[cut]
+            ready = normalize(ready, target_dbov=settings.level.target_dbov,
+                              peak_limit_dbfs=settings.level.peak_dbfs, measured=level)
+        out.append((render_formats(ready, settings, formats), level))
     return out

@@ -345,6 +345,8 @@ class EspeakProvider:
         except VoiceError as exc:
             return str(exc)
         spoken = voice_languages(found)
+        if language.lower() in spoken:  # the voice lists the tag itself: no need for langcodes' data
+            return None
         if not spoken or any(same_language(tag, language) for tag in spoken):
             return None
         return f"eSpeak NG voice {found} speaks {spoken[0]}, not {language}"

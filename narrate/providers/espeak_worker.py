@@ -145,6 +145,9 @@ def main() -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must never corrupt the protocol
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from ..audio.memory import keep_freed_memory
+
+    keep_freed_memory()  # rendering's temporary arrays: no page faults per prompt (audio/memory.py)
     serve(stdin, stdout)
 
 

@@ -1,0 +1,38 @@
+"""Keep freed memory in the process instead of handing it back to the OS after every prompt.
+
+Rendering a prompt makes a dozen temporary arrays of a few hundred KB. glibc's malloc serves blocks
+that large with mmap, or trims the heap top when they are freed, so every prompt faulted its pages in
+afresh: measured in a worker, the P.56 meter took 2.3 ms per 3.5-second prompt that way and 0.9 ms
+with the thresholds raised (the same arithmetic; page faults are dear in a virtual machine).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+
+# mallopt(3) parameters (glibc malloc.h): M_TRIM_THRESHOLD -1, M_MMAP_THRESHOLD -3.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's own ceiling for its dynamic threshold (DEFAULT_MMAP_THRESHOLD_MAX)
+TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # keep up to 64 MB of free heap (glibc adjusts it to 2x the mmap one too)
+
+_done = False
+
+
+def keep_freed_memory() -> bool:
+    """Raise glibc's mmap and trim thresholds for this process (once). True if applied; False on a
+    C library without mallopt (musl, macOS, Windows), where nothing changes."""
+    global _done
+    if _done:
+        return True
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    _done = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    return _done
