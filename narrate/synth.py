@@ -320,9 +320,11 @@ class _Scheduler:
             with self.lock:
                 self.outcome.audio_bytes += len(result.audio)
                 self.outcome.audio_chars += len(segment.request.text)
-            # Validate before caching (DESIGN.md 2.4): never store an error page as a prompt.
-            check_audio(result.audio, result.format, segment.request.text, provider=provider.name,
-                        request_id=result.request_id, speed=segment.request.speed)
+            # Validate before caching (DESIGN.md 2.4): never store an error page as a prompt. A REST
+            # provider's results were checked as they arrived (`checked`): once is enough.
+            if not result.checked:
+                check_audio(result.audio, result.format, segment.request.text, provider=provider.name,
+                            request_id=result.request_id, speed=segment.request.speed)
             extra = self.annotate(segment, result) if self.annotate else {}
             try:
                 self.cache.put(segment.key, result, {

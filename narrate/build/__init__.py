@@ -98,6 +98,8 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     overlap = publish.try_acquire()
     _check_writable(pb, guard)
     with PromptRenderer(pb, cache, report, events, guard, options.jobs) as renderer:
+        if overlap and pb.missing and not options.offline:
+            renderer.warm()  # the render workers start while the first requests are out
         # Render each prompt the moment its last segment arrives: rendering (numpy, file writes) then
         # overlaps synthesis instead of waiting for all of it.
         missing_keys = {s.key for s in pb.missing}
@@ -122,8 +124,12 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
             from ..synth import synthesize_missing
 
             events.start("synthesize", len(pb.missing), "synthesizing")
+            # Rendering right behind synthesis measures each level in the same worker call as the render
+            # (and keeps it: PromptRenderer); measuring at synthesis would hold a request slot while it
+            # waits for a worker that is busy rendering, and the requests would stall behind the renders.
             outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
-                                         on_done=segment_done, guard=guard, annotate=level_annotator(pb.stale))
+                                         on_done=segment_done, guard=guard,
+                                         annotate=None if overlap else level_annotator(pb.stale))
             events.finish("synthesize")
             report.synthesized = outcome.synthesized
             report.cached += outcome.shared

@@ -66,6 +66,12 @@ class PromptRenderer:
             self.pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="narrate-render")
         return self
 
+    def warm(self) -> None:
+        """Start the worker processes now, while the first requests are out, rather than at the first
+        prompt: each imports what a render needs (unpickling a prompt's settings) on a core of its own."""
+        if self.pool is not None:
+            self.futures += [self.pool.submit(_warm, self.pb.stale[0].settings) for _ in range(self.jobs)]
+
     def submit(self, job: PromptJob) -> None:
         assert self.pool is not None
         self.futures.append(self.pool.submit(self._render, job))
@@ -149,6 +155,14 @@ class PromptRenderer:
         per_job = self.rendered_bytes / self.rendered_jobs if self.rendered_jobs else 0
         return failure.message(self.rendered_jobs, left, int(per_job * left) or None, done_word="written",
                                not_done_word="not written", unit="prompts")
+
+
+def _warm(settings: Any) -> None:
+    from ..package.render import level_memo
+    from ..providers.espeak_pool import shared_pool
+
+    with contextlib.suppress(Exception):  # only a head start: the first render reports any real failure
+        shared_pool().call(level_memo, settings, 1, (0,))
 
 
 def _stored_level(meta: dict[str, Any], memo: str) -> tuple[float, float] | None:

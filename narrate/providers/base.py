@@ -43,6 +43,9 @@ class SynthesisResult:
     # Word timings where the provider returns them (ElevenLabs with-timestamps): (word, start s, end s)
     # from the start of `audio`. Kept in the cache entry for word-level captions (narrate.package.transcripts).
     words: tuple[tuple[str, float, float], ...] | None = None
+    # True when the provider already ran audio.validate.check_audio on this very audio, for the
+    # request it answers (RestProvider.audio_result): synthesis then does not decode and sniff it again.
+    checked: bool = field(default=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
