@@ -45,7 +45,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from cold_build import texts  # noqa: E402  (commas, not colons: plain YAML scalars)
-
 from narrate.providers.base import ProviderConfig, SynthesisRequest  # noqa: E402
 from narrate.providers.registry import create_provider  # noqa: E402
 from throughput import free_port  # noqa: E402
