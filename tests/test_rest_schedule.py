@@ -225,3 +225,30 @@ def test_one_thread_watches_every_deadline():
         for a, b in pairs:
             a.close()
             b.close()
+
+
+def test_a_large_entry_is_written_in_one_piece(tmp_path, monkeypatch):
+    """diskcache writes a `bytes` value line by line: a PCM segment's ~1,000 newline bytes made ~1,000
+    writes per entry. The store hands it a file object instead: one write; small values stay inline."""
+    import diskcache.core
+
+    chunks: list[int] = []
+    real = diskcache.core.Disk._write
+
+    def counting(self, full_path, iterator, mode, encoding=None):
+        parts = list(iterator)
+        chunks.append(len(parts))
+        return real(self, full_path, iter(parts), mode, encoding)
+
+    monkeypatch.setattr(diskcache.core.Disk, "_write", counting)
+    blob = pcm("A segment of about five seconds of speech, as a provider returns it.")
+    assert blob.count(b"\n") > 100 and len(blob) > 32 * 1024
+    cache = SegmentCache(tmp_path / "cache")
+    try:
+        cache.put_raw("a" * 64, blob)
+        cache.put_raw("b" * 64, b"small\nvalue")
+        assert chunks == [1]  # the large one, in one piece; the small one is no file at all
+        assert cache.get_raw("a" * 64) == blob and cache.get_raw("b" * 64) == b"small\nvalue"
+        assert len(list((tmp_path / "cache").rglob("*.val"))) == 1
+    finally:
+        cache.close()

@@ -17,6 +17,7 @@ Healing (issue 9 item 7): diskcache keeps an SQLite index (`cache.db`) and, for 
 
 from __future__ import annotations
 
+import io
 import os
 import sqlite3
 import threading
@@ -195,7 +196,13 @@ class SegmentCache:
     def put_raw(self, key: str, blob: bytes) -> None:
         # Only whole, committed transactions become visible: a killed build leaves no partial entry.
         # The tag is the local store time, which `cache prune` compares with when it read the manifests.
-        self.store.set(key, blob, tag=time.time())
+        # A large value goes to its file in one write: diskcache writes `bytes` line by line (a 24 kHz
+        # PCM segment holds about 1,000 newline bytes), as a file object (read=True) in 4 MiB chunks.
+        # Small values stay inline in the index, as before; both read back as the same bytes.
+        if len(blob) >= self.store.disk.min_file_size:
+            self.store.set(key, io.BytesIO(blob), read=True, tag=time.time())
+        else:
+            self.store.set(key, blob, tag=time.time())
 
     def remember_level(self, key: str, name: str, level: tuple[float, float]) -> None:
         """Keep a segment's measured level in its entry (`entry.with_level`), so no render measures it again."""
