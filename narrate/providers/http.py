@@ -199,7 +199,9 @@ class RestClient:
                                             headers=headers, timeout=timeout)
         if self.sign is not None:
             self.sign(request)
-        shown_url = redact_url(request.url)
+        # Parsed again only for the DEBUG log: a URL parse per attempt is a visible part of a request's CPU.
+        debug = log.isEnabledFor(logging.DEBUG)
+        shown_url = redact_url(request.url) if debug else ""
         try:
             response = self.client.send(request, stream=True)
         except httpx.TimeoutException as exc:
@@ -222,9 +224,10 @@ class RestClient:
             response.close()
         response = with_body(response, body)
         rid = request_id_of(response)
-        log.debug("%s %s -> %d request_id=%s billed_chars=%s bytes=%d attempt=%d/%d %.0fms", method, shown_url,
-                  response.status_code, rid, billed_chars_of(response), len(body), attempt,
-                  self.policy.max_attempts, (time.monotonic() - t0) * 1000)
+        if debug:
+            log.debug("%s %s -> %d request_id=%s billed_chars=%s bytes=%d attempt=%d/%d %.0fms", method, shown_url,
+                      response.status_code, rid, billed_chars_of(response), len(body), attempt,
+                      self.policy.max_attempts, (time.monotonic() - t0) * 1000)
         if not response.is_success:
             raise masked(self.classify(self.provider, response))
         try:
