@@ -22,14 +22,19 @@ Three contenders, interleaved round by round, medians of --rounds:
   the same run.
 
 Each is printed as wall / ideal (ideal = N*L/C; target for the build <= 1.15 at N=400, L=100 ms,
-C=16), with the build's CPU (user + system of it and its children, os.wait4).
+C=16), with the build's CPU (user + system of it and its children, os.wait4). The build's synthesis
+phase (from the first request out to the last segment stored: synth.synthesize_missing, timed by a
+wrapper around the CLI) is printed too: the REST scheduling's own share, apart from start-up,
+planning and the render that trails the last answer.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -50,6 +55,27 @@ from narrate.providers.registry import create_provider  # noqa: E402
 from throughput import free_port  # noqa: E402
 
 VOICE = "alloy"
+
+# `narrate build` as the CLI runs it, with the synthesis phase timed (synth.synthesize_missing, which
+# build imports when it calls it): when the requests began and ended, seconds from the interpreter's
+# start. Written to the file named by argv[1]; the rest of argv is the CLI's.
+TIMED_CLI = """
+import json, sys, time
+start = time.perf_counter()
+out = sys.argv.pop(1)
+import narrate.synth as synth
+real = synth.synthesize_missing
+def timed(*args, **kwargs):
+    began = time.perf_counter() - start
+    try:
+        return real(*args, **kwargs)
+    finally:
+        with open(out, "w") as f:
+            json.dump({"began": began, "ended": time.perf_counter() - start}, f)
+synth.synthesize_missing = timed
+from narrate.cli import main
+main(prog_name="narrate")
+"""
 
 
 def make_manifest(path: Path, url: str, lines: list[str], concurrency: int) -> None:
@@ -94,6 +120,9 @@ def run(cmd: list[str], cwd: Path, tree: Path = ROOT) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
+PHASES: dict[Path, list[float]] = {}  # checkout -> seconds its builds spent synthesizing (requests out)
+
+
 def cold_build(work: Path, tree: Path = ROOT) -> tuple[float, float]:
     for leftover in ("out", "cache", "bench.lock", "narrate.lock", ".narrate"):
         path = work / leftover
@@ -103,8 +132,13 @@ def cold_build(work: Path, tree: Path = ROOT) -> tuple[float, float]:
             path.unlink()
     for lock in work.glob("*.lock*"):
         lock.unlink()
-    wall, cpu = run([sys.executable, "-m", "narrate.cli", "-q", "build", "--cache-dir", str(work / "cache"),
+    phase = work / "phase.json"
+    wall, cpu = run([sys.executable, "-c", TIMED_CLI, str(phase), "-q", "build", "--cache-dir", str(work / "cache"),
                      str(work / "bench.yaml")], work, tree)
+    times = json.loads(phase.read_text())
+    PHASES.setdefault(tree, []).append(times["ended"] - times["began"])
+    print(f"  synthesis phase {times['ended'] - times['began']:.3f} s (from {times['began']:.3f} s after start)",
+          file=sys.stderr)
     written = sum(1 for _ in (work / "out").rglob("*.*"))
     if written < 2:
         raise SystemExit("the build wrote no outputs")
@@ -119,6 +153,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--before", type=Path, help="also time the build with narrate from this checkout (an A/B in one run)")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a kill still stops the server (finally)
     ideal = args.n * args.latency_ms / 1000 / args.concurrency
     note = f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start"
     port = free_port()
@@ -143,6 +178,7 @@ def main() -> None:
 
             http_layer()  # the server's LRU holds every text from now on; connections are warm
             cold_build(work)  # the OS's file cache holds the interpreter and narrate's modules
+            PHASES.clear()
             contenders = {
                 "HTTP layer (in process)": http_layer,
                 "narrate build (cold, CLI)": lambda: cold_build(work),
@@ -167,6 +203,9 @@ def main() -> None:
         wall = statistics.median(w for w, _ in runs)
         cpu = statistics.median(c for _, c in runs)
         print(f"  {name:<38} wall {wall:6.3f} s  {wall / ideal:5.2f}x ideal   CPU {cpu:6.2f} s")
+    for tree, spans in PHASES.items():
+        span = statistics.median(spans)
+        print(f"  synthesis phase of the build ({tree}): {span:6.3f} s  {span / ideal:5.2f}x ideal")
     build = statistics.median(w for w, _ in results["narrate build (cold, CLI)"])
     print(f"  narrate build / ideal: {build / ideal:.2f}x (target <= 1.15x)")
 

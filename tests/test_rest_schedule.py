@@ -25,7 +25,7 @@ from narrate.providers.base import ProviderConfig, SynthesisRequest
 
 LATENCY_S = 0.05
 RENDER_S = 0.5
-PROMPTS = 12
+PROMPTS = 8
 CONCURRENCY = 4
 JOBS = 2  # render threads, and the cap on requests in flight (-j caps both)
 
@@ -104,17 +104,39 @@ def test_requests_never_wait_for_busy_render_workers(tmp_path, slow_workers):
     assert len(timeline.requests) == PROMPTS and len(timeline.renders) == PROMPTS
     first_start = min(s for s, _ in timeline.requests)
     last_end = max(e for _, e in timeline.requests)
-    # 12 requests, 2 at a time (-j 2), 50 ms each: 6 waves, about 0.3 s. Had a request slot waited
-    # for a worker (a level measured at synthesis), each slot would hold 0.55 s: over 3 s.
+    # 8 requests, 2 at a time (-j 2), 50 ms each: 4 waves, about 0.2 s. Had a request slot waited
+    # for a worker (a level measured at synthesis), each slot would hold 0.55 s: over 2 s.
     assert last_end - first_start < 2 * RENDER_S, timeline.requests
     # Renders start while requests are out (a prompt renders as its segment lands) and go on well
-    # past them: 12 renders of 0.5 s on 2 render threads, 3 s.
+    # past them: 8 renders of 0.5 s on 2 render threads, 2 s.
     assert min(s for s, _ in timeline.renders) < last_end
     assert max(e for _, e in timeline.renders) > last_end + 2 * RENDER_S
     # One worker call per prompt: the render measures the level and the cache keeps it for next time.
     assert timeline.pool_calls.count("measure_segment") == 0
     assert timeline.pool_calls.count("render_prompt") == PROMPTS
     assert len(keys) == PROMPTS and all(set(lv) == {"trim:-50"} for lv in levels), levels
+
+
+def test_requests_stay_within_reach_of_the_renders(tmp_path, slow_workers):
+    """Requests run ahead of the renders by at most AHEAD_PER_SLOT waves (so a full output folder,
+    found by a render, stops spending soon), then keep pace with them; every prompt is still built."""
+    from narrate.synth import AHEAD_PER_SLOT
+
+    timeline = slow_workers
+    write_manifest(tmp_path, prompts=24)
+    cache = SegmentCache(tmp_path / "cache")
+    try:
+        report = build(load_manifest(tmp_path / "m.yaml"), cache, BuildOptions(jobs=JOBS),
+                       transport=httpx.MockTransport(timeline.handler))
+    finally:
+        cache.close()
+    assert report.errors == [] and report.synthesized == 24 and report.outputs_written == 48
+    first_render_end = min(e for _, e in timeline.renders)
+    early = [s for s, _ in timeline.requests if s < first_render_end]
+    # 8 ahead (4 waves of 2) plus the 2 in flight; unbounded, 12 waves of 50 ms (about 22 requests)
+    # would have gone out before the first 0.5 s render ended.
+    assert AHEAD_PER_SLOT == 4 and len(early) <= 10, len(early)
+    assert len(timeline.requests) == 24
 
 
 def test_a_build_starts_its_render_workers_before_the_first_answer(tmp_path, slow_workers):

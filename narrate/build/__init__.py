@@ -129,7 +129,8 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
             # waits for a worker that is busy rendering, and the requests would stall behind the renders.
             outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
                                          on_done=segment_done, guard=guard,
-                                         annotate=None if overlap else level_annotator(pb.stale))
+                                         annotate=None if overlap else level_annotator(pb.stale),
+                                         backlog=renderer.backlog if overlap else None)
             events.finish("synthesize")
             report.synthesized = outcome.synthesized
             report.cached += outcome.shared

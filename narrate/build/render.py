@@ -58,6 +58,7 @@ class PromptRenderer:
         self.lock = threading.Lock()
         self.pool: ThreadPoolExecutor | None = None
         self.futures: list[Future] = []
+        self.queued = 0  # prompts submitted and not yet rendered (synthesis keeps within reach of it)
 
     def __enter__(self) -> PromptRenderer:
         if self.pb.stale:
@@ -74,7 +75,20 @@ class PromptRenderer:
 
     def submit(self, job: PromptJob) -> None:
         assert self.pool is not None
-        self.futures.append(self.pool.submit(self._render, job))
+        with self.lock:
+            self.queued += 1
+        self.futures.append(self.pool.submit(self._render_counted, job))
+
+    def backlog(self) -> int:
+        """Prompts submitted whose render has not ended yet."""
+        return self.queued
+
+    def _render_counted(self, job: PromptJob) -> None:
+        try:
+            self._render(job)
+        finally:
+            with self.lock:
+                self.queued -= 1
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is None:
