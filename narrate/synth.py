@@ -41,6 +41,12 @@ DEFAULT_RETRY_TIME_S = 300.0
 DEFAULT_TIMEOUT_S = 60.0
 LEASE_MARGIN_S = 30.0
 DEFERRED_SCAN_S = 0.05
+# Requests run at most this many segments per request slot ahead of the renders that write them, when
+# the caller says how many renders wait (`backlog`): an output folder that fills up (found by a render)
+# then stops spending within a few waves of requests, and renders never trail the answers far. Four
+# waves cover the render workers' start-up; past that the renders, not the requests, set the pace.
+AHEAD_PER_SLOT = 4
+HELD_POLL_S = 0.01  # how often a held scheduler looks at the renders' backlog again
 
 
 @dataclass(frozen=True)
@@ -149,13 +155,16 @@ def lease_wait_s(config: ProviderConfig) -> float:
 def synthesize_missing(segments: list[Segment], providers: Mapping[str, Provider],
                        configs: Mapping[str, ProviderConfig], cache: Any, *,
                        jobs: int | None = None, on_done: ProgressCallback | None = None,
-                       guard: SpendGuard | None = None, annotate: Annotator | None = None) -> SynthOutcome:
+                       guard: SpendGuard | None = None, annotate: Annotator | None = None,
+                       backlog: Callable[[], int] | None = None) -> SynthOutcome:
     """Synthesize and store `segments` (each missing from `cache` when planned).
 
     `cache` needs `directory`, `__contains__` and `put`. Never raises for a segment's failure: see
     the outcome's `failures`, and `stop` for a write failure (cache here, or one reported by the
     caller through `guard`) that stopped spending. `annotate(segment, result)` gives extra header
     fields for a segment's cache entry (its measured levels), computed before it is stored.
+    `backlog()`: how many renders of this build wait or run; no new request goes out while it is at
+    AHEAD_PER_SLOT times the request slots or more.
     """
     guard = guard or SpendGuard()
     outcome = SynthOutcome()
@@ -169,7 +178,7 @@ def synthesize_missing(segments: list[Segment], providers: Mapping[str, Provider
         outcome.unstored_chars = sum(len(s.request.text) for s in segments)
         outcome.stop = guard.failure
         return outcome
-    _Scheduler(segments, providers, configs, cache, jobs, on_done, guard, leases, outcome, annotate).run()
+    _Scheduler(segments, providers, configs, cache, jobs, on_done, guard, leases, outcome, annotate, backlog).run()
     outcome.stop = guard.failure
     return outcome
 
@@ -180,8 +189,9 @@ class _Scheduler:
     def __init__(self, segments: list[Segment], providers: Mapping[str, Provider],
                  configs: Mapping[str, ProviderConfig], cache: Any, jobs: int | None,
                  on_done: ProgressCallback | None, guard: SpendGuard, leases: SegmentLeases,
-                 outcome: SynthOutcome, annotate: Annotator | None = None) -> None:
-        self.annotate = annotate
+                 outcome: SynthOutcome, annotate: Annotator | None = None,
+                 backlog: Callable[[], int] | None = None) -> None:
+        self.annotate, self.backlog = annotate, backlog
         self.providers, self.configs, self.cache = providers, configs, cache
         # Re-checks after a lease ask this machine's store only: the remote tier was asked when the
         # build planned, and asking again would cost one remote request per missing segment.
@@ -197,7 +207,12 @@ class _Scheduler:
         self.pending: dict[Future, tuple[Segment, Lease | None]] = {}
         self.lock = threading.Lock()
         self.workers = min(len(segments), sum(self.caps.values()))
+        self.ahead = AHEAD_PER_SLOT * sum(self.caps.values())
         self.next_scan = 0.0
+
+    def held(self) -> bool:
+        """True while the renders trail too far behind for another request (see AHEAD_PER_SLOT)."""
+        return self.backlog is not None and self.backlog() >= self.ahead
 
     def run(self) -> None:
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="narrate-synth") as pool:
@@ -207,10 +222,15 @@ class _Scheduler:
                         self._drop_unsent()
                     else:
                         self._fill(pool)
+                    held = self.held()
                     if not self.pending and not self.deferred:
+                        if held:
+                            time.sleep(HELD_POLL_S)
                         continue
-                    # Wake on a finished request, or to look at segments other builds hold.
+                    # Wake on a finished request, to look at segments other builds hold, or (held) at the renders.
                     timeout = None if not self.deferred else max(0.05, min(1.0, len(self.deferred) / 20000))
+                    if held:
+                        timeout = HELD_POLL_S
                     if not self.pending:
                         time.sleep(timeout or 0.05)
                         continue
@@ -265,7 +285,7 @@ class _Scheduler:
                             key[:12], now - since)
             self._submit(pool, seg, lease)
         for name, queue in self.todo.items():
-            while queue and self.inflight[name] < self.caps[name]:
+            while queue and self.inflight[name] < self.caps[name] and not self.held():
                 seg = queue.popleft()
                 lease = self._claim(seg)
                 if self.guard.stopped:
@@ -320,9 +340,11 @@ class _Scheduler:
             with self.lock:
                 self.outcome.audio_bytes += len(result.audio)
                 self.outcome.audio_chars += len(segment.request.text)
-            # Validate before caching (DESIGN.md 2.4): never store an error page as a prompt.
-            check_audio(result.audio, result.format, segment.request.text, provider=provider.name,
-                        request_id=result.request_id, speed=segment.request.speed)
+            # Validate before caching (DESIGN.md 2.4): never store an error page as a prompt. A REST
+            # provider's results were checked as they arrived (`checked`): once is enough.
+            if not result.checked:
+                check_audio(result.audio, result.format, segment.request.text, provider=provider.name,
+                            request_id=result.request_id, speed=segment.request.speed)
             extra = self.annotate(segment, result) if self.annotate else {}
             try:
                 self.cache.put(segment.key, result, {

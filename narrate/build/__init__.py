@@ -104,6 +104,8 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     overlap = publish.try_acquire()
     _check_writable(pb, guard)
     with PromptRenderer(pb, cache, report, events, guard, options.jobs) as renderer:
+        if overlap and pb.missing and not options.offline:
+            renderer.warm()  # the render workers start while the first requests are out
         # Render each prompt the moment its last segment arrives: rendering (numpy, file writes) then
         # overlaps synthesis instead of waiting for all of it.
         missing_keys = {s.key for s in pb.missing}
@@ -128,8 +130,13 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
             from ..synth import synthesize_missing
 
             events.start("synthesize", len(pb.missing), "synthesizing")
+            # A local engine's segment is rendered the moment it is spoken (level_annotator). A REST
+            # provider's is not: that would hold a request slot while it waits for a worker busy
+            # rendering, and the requests would stall behind the renders; its render measures instead.
+            local = {name for name, provider in pb.providers.items() if getattr(provider, "local", False)}
             outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
-                                         on_done=segment_done, guard=guard, annotate=level_annotator(pb.stale, renderer))
+                                         on_done=segment_done, guard=guard, backlog=renderer.backlog if overlap else None,
+                                         annotate=level_annotator(pb.stale, renderer if overlap else None, local))
             events.finish("synthesize")
             report.synthesized = outcome.synthesized
             report.cached += outcome.shared

@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -20,11 +21,14 @@ from ..plan import PromptJob, Segment
 from ..prepare import PlannedBuild
 
 
-def level_annotator(jobs: list[PromptJob], renderer: PromptRenderer | None = None) -> Any:
+def level_annotator(jobs: list[PromptJob], renderer: PromptRenderer | None = None,
+                    local: Collection[str] = ()) -> Any:
     """For synthesis: render a segment's single-segment prompts the moment it is spoken, in one worker
     call with its audio (`package.render.render_segment`), and keep its measured level(s) in its cache
     entry as it is stored (so a later render never measures). The files wait in `renderer` for the
-    prompt's turn; without a renderer only the levels are measured."""
+    prompt's turn; without a renderer only the levels are measured. With a renderer, only segments of
+    the `local` providers (engines on this machine's cores) are handled here: a REST request slot
+    would otherwise wait for a render worker, and the prompt's own render measures instead."""
     from ..cache.entry import level_record
     from ..package.render import Finish, level_memo, render_segment
     from ..providers.espeak_pool import shared_pool
@@ -35,7 +39,7 @@ def level_annotator(jobs: list[PromptJob], renderer: PromptRenderer | None = Non
             wanted.setdefault(job.segments[0], []).append(job)
 
     def annotate(segment: Segment, result: Any) -> dict[str, Any]:
-        users = wanted.get(segment.key, [])
+        users = wanted.get(segment.key, []) if renderer is None or segment.provider in local else []
         if renderer is None:  # one prompt per distinct level memo is enough to measure
             users = list({level_memo(j.settings, 1, ()): j for j in users}.values())
         if not users:
@@ -75,6 +79,7 @@ class PromptRenderer:
         self.futures: list[Future] = []
         self.ahead: dict[str, tuple[list[Any], tuple[float, float] | None]] = {}  # job id -> files, level
         self.outbox: Any = None
+        self.queued = 0  # prompts submitted and not yet rendered (synthesis keeps within reach of it)
 
     def __enter__(self) -> PromptRenderer:
         from .outbox import Outbox
@@ -86,9 +91,28 @@ class PromptRenderer:
             self.outbox = Outbox(self._publish_failed)
         return self
 
+    def warm(self) -> None:
+        """Start the worker processes now, while the first requests are out, rather than at the first
+        prompt: each imports what a render needs (unpickling a prompt's settings) on a core of its own."""
+        if self.pool is not None:
+            self.futures += [self.pool.submit(_warm, self.pb.stale[0].settings) for _ in range(self.jobs)]
+
     def submit(self, job: PromptJob) -> None:
         assert self.pool is not None
-        self.futures.append(self.pool.submit(self._render, job))
+        with self.lock:
+            self.queued += 1
+        self.futures.append(self.pool.submit(self._render_counted, job))
+
+    def backlog(self) -> int:
+        """Prompts submitted whose render has not ended yet."""
+        return self.queued
+
+    def _render_counted(self, job: PromptJob) -> None:
+        try:
+            self._render(job)
+        finally:
+            with self.lock:
+                self.queued -= 1
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is None:
@@ -194,6 +218,14 @@ class PromptRenderer:
         per_job = self.sized_bytes / self.sized_jobs if self.sized_jobs else 0
         return failure.message(self.rendered_jobs, left, int(per_job * left) or None, done_word="written",
                                not_done_word="not written", unit="prompts")
+
+
+def _warm(settings: Any) -> None:
+    from ..package.render import level_memo
+    from ..providers.espeak_pool import shared_pool
+
+    with contextlib.suppress(Exception):  # only a head start: the first render reports any real failure
+        shared_pool().call(level_memo, settings, 1, (0,))
 
 
 def _stored_level(meta: dict[str, Any], memo: str) -> tuple[float, float] | None:

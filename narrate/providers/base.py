@@ -43,6 +43,9 @@ class SynthesisResult:
     # Word timings where the provider returns them (ElevenLabs with-timestamps): (word, start s, end s)
     # from the start of `audio`. Kept in the cache entry for word-level captions (narrate.package.transcripts).
     words: tuple[tuple[str, float, float], ...] | None = None
+    # True when the provider already ran audio.validate.check_audio on this very audio, for the
+    # request it answers (RestProvider.audio_result): synthesis then does not decode and sniff it again.
+    checked: bool = field(default=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ class ProviderLimits:
 class Provider(Protocol):
     """Optional class attributes read by narrate.text.markup.target_of (absent means False/empty):
     `accepts_ssml` (the provider takes an SSML body), `ssml_say_as` (interpret-as values it reads
-    natively), `ssml_sub`, `ssml_phoneme`. Everything else in prompt markup is lowered to text."""
+    natively), `ssml_sub`, `ssml_phoneme`. Everything else in prompt markup is lowered to text. `local`: the
+    engine speaks on this machine's cores (the build renders each segment as soon as it is spoken)."""
 
     name: str
     limits: ProviderLimits

@@ -293,6 +293,7 @@ class EspeakProvider:
     # eSpeak NG's SSML reader (ssml.c) spells say-as characters; the other say-as values, sub and
     # phoneme ph are not obeyed, so narrate lowers them.
     accepts_ssml, ssml_say_as = True, ("characters",)
+    local = True  # speaks on this machine's cores: a build renders each segment as it is spoken
     # One worker process per core (espeak_pool.py); `-j` caps it.
     limits = ProviderLimits(max_chars=5000, default_concurrency=os.cpu_count() or 1)
 

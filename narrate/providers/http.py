@@ -24,6 +24,7 @@ at WARNING, which would land in the middle of the CLI's progress bar.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -198,7 +199,9 @@ class RestClient:
                                             headers=headers, timeout=timeout)
         if self.sign is not None:
             self.sign(request)
-        shown_url = redact_url(request.url)
+        # Parsed again only for the DEBUG log: a URL parse per attempt is a visible part of a request's CPU.
+        debug = log.isEnabledFor(logging.DEBUG)
+        shown_url = redact_url(request.url) if debug else ""
         try:
             response = self.client.send(request, stream=True)
         except httpx.TimeoutException as exc:
@@ -221,9 +224,10 @@ class RestClient:
             response.close()
         response = with_body(response, body)
         rid = request_id_of(response)
-        log.debug("%s %s -> %d request_id=%s billed_chars=%s bytes=%d attempt=%d/%d %.0fms", method, shown_url,
-                  response.status_code, rid, billed_chars_of(response), len(body), attempt,
-                  self.policy.max_attempts, (time.monotonic() - t0) * 1000)
+        if debug:
+            log.debug("%s %s -> %d request_id=%s billed_chars=%s bytes=%d attempt=%d/%d %.0fms", method, shown_url,
+                      response.status_code, rid, billed_chars_of(response), len(body), attempt,
+                      self.policy.max_attempts, (time.monotonic() - t0) * 1000)
         if not response.is_success:
             raise masked(self.classify(self.provider, response))
         try:
@@ -263,10 +267,13 @@ def public_base_url(url: str) -> str:
     return str(u.copy_with(username=None, password=None, query=None, fragment=None)).rstrip("/")
 
 
+@functools.lru_cache(maxsize=64)
 def key_base_url(url: str, official: str) -> str | None:
     """What a segment key records of `url`: None for the provider's own endpoint, else the credential-free URL.
 
     Two URLs that differ only in credentials (user:password, ?token=, #fragment) give the same value.
+    Remembered per (url, official): every segment's key asks, and parsing two URLs each time was a
+    fifth of a 400-prompt build's planning.
     """
     public = public_base_url(url)
     return None if public == public_base_url(official) else public
@@ -363,7 +370,8 @@ class RestProvider:
         rid = request_id_of(response)
         check_audio(data, fmt, request.text, provider=self.label, content_type=content_type, request_id=rid,
                     speed=request.speed)
-        return SynthesisResult(audio=data, format=fmt, request_id=rid, billed_chars=billed_chars_of(response))
+        return SynthesisResult(audio=data, format=fmt, request_id=rid, billed_chars=billed_chars_of(response),
+                               checked=True)
 
     def close(self) -> None:
         self.http.close()

@@ -58,6 +58,7 @@ class PiperProvider:
     name = "piper"
     # Lexicon IPA forms as Piper phoneme blocks, passed beside the text (SynthesisRequest.lexicon).
     lexicon_mode = "phoneme-input"
+    local = True  # speaks on this machine's cores: a build renders each segment as it is spoken
     # Piper speaks a text sentence by sentence; 2,000 characters (about two minutes of audio) bound one
     # segment's time and memory in a worker. One worker per core (the pool's size, `-j` caps it).
     limits = ProviderLimits(max_chars=2000, default_concurrency=os.cpu_count() or 1)

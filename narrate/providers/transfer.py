@@ -5,8 +5,9 @@ out, and nothing limits how much a body may hold. `read_body` reads the (decoded
 chunk and stops:
 
 - past `max_bytes` (a declared Content-Length over it is refused before reading anything);
-- at `deadline` (time.monotonic): checked after every chunk, and a watchdog timer shuts the
-  connection's socket at the deadline so that a read blocked on a silent server returns at once.
+- at `deadline` (time.monotonic): checked after every chunk, and a watchdog shuts the connection's
+  socket at the deadline so that a read blocked on a silent server returns at once (one thread
+  watches every pending deadline: `_Alarms`).
   Without a socket (httpx.MockTransport) the check between chunks is what bounds it.
 
 Both are retryable errors: the next attempt may get a well-behaved answer. A body shorter than its
@@ -16,6 +17,8 @@ Content-Length is a truncated download (real servers make h11 raise earlier; moc
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import socket
 import threading
 import time
@@ -26,28 +29,93 @@ from ..errors import InvalidAudioError, ProviderError
 from .responses import REQUEST_ID_HEADERS, header_value
 
 
+class _Alarms:
+    """One daemon thread that fires every pending Watchdog at its deadline (a heap of deadlines).
+
+    A threading.Timer per request cost a thread start and exit for every request, on the GIL, at
+    every concurrency. The thread ends when nothing is pending and starts again with the next watchdog.
+    Cancelled watchdogs leave the heap lazily; the heap is rebuilt once they are most of it.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, Watchdog]] = []
+        self._order = itertools.count()
+        self._cancelled = 0
+        self._running = False
+
+    def add(self, deadline: float, dog: Watchdog) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (deadline, next(self._order), dog))
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._run, name="narrate-watchdog", daemon=True).start()
+            elif self._heap[0][2] is dog:  # a new earliest deadline: the thread sleeps less
+                self._cond.notify()
+
+    def cancel(self, dog: Watchdog) -> None:
+        """After this returns the watchdog never fires (firing happens under the same lock)."""
+        with self._cond:
+            if dog.pending:
+                dog.pending = False
+                self._cancelled += 1
+                if self._heap[0][2] is dog:  # the thread sleeps until this one: let it look again
+                    self._cond.notify()
+                if self._cancelled > 64 and self._cancelled * 2 > len(self._heap):
+                    self._heap = [item for item in self._heap if item[2].pending]
+                    heapq.heapify(self._heap)
+                    self._cancelled = 0
+
+    def pending(self) -> int:
+        """Watchdogs waiting to fire (for tests)."""
+        with self._cond:
+            return sum(1 for item in self._heap if item[2].pending)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                while self._heap and not self._heap[0][2].pending:
+                    heapq.heappop(self._heap)
+                    self._cancelled = max(0, self._cancelled - 1)
+                if not self._heap:
+                    self._running = False
+                    return
+                deadline, _, dog = self._heap[0]
+                wait = deadline - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+                dog.pending = False
+                dog.fire()
+
+
+ALARMS = _Alarms()
+
+
 class Watchdog:
     """Shuts down the socket behind `response` at `deadline` unless cancelled first."""
 
     def __init__(self, response: httpx.Response, deadline: float) -> None:
         self.fired = False
-        self._timer: threading.Timer | None = None
+        self.pending = False
         stream = response.extensions.get("network_stream")
         sock = stream.get_extra_info("socket") if stream is not None else None
-        if isinstance(sock, socket.socket):
-            self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire, args=(sock,))
-            self._timer.daemon = True
-            self._timer.start()
+        self._sock = sock if isinstance(sock, socket.socket) else None
+        if self._sock is not None:
+            self.pending = True
+            ALARMS.add(deadline, self)
 
-    def _fire(self, sock: socket.socket) -> None:
+    def fire(self) -> None:
         self.fired = True
+        if self._sock is None:
+            return
         # socket.socket's own shutdown, also for an SSLSocket: end the blocked recv, not the TLS state.
         with contextlib.suppress(OSError):
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
 
     def cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        ALARMS.cancel(self)
 
 
 def read_body(response: httpx.Response, *, provider: str, max_bytes: int, deadline: float, budget_s: float,
