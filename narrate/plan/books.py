@@ -32,7 +32,7 @@ from ..text.written import WrittenUnit, written_units
 from .book_extras import name_extras
 from .prompts import KeyMaker, Segment, manifest_relative
 
-BOOK_RENDER_VERSION = "3"  # 3: profiles (levels, rates, head/tail room tone per file), credits, sample
+BOOK_RENDER_VERSION = "4"  # 3: profiles (levels, rates, head/tail room tone per file), credits, sample; 4: frame grid
 CREDITS = {"opening": "Opening Credits", "closing": "Closing Credits"}
 
 
