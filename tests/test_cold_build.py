@@ -83,8 +83,11 @@ def test_jobs_key_caps_the_pool_and_dash_j_overrides_it(tmp_path, monkeypatch, o
 
     monkeypatch.setattr(espeak_pool, "configure", spy)
     (tmp_path / "m.yaml").write_text(manifest("3", TEXTS[:2]))
-    with SegmentCache(tmp_path / "cache") as cache:
-        report = build(load_manifest(tmp_path / "m.yaml"), cache, BuildOptions(jobs=option))
+    try:
+        with SegmentCache(tmp_path / "cache") as cache:
+            report = build(load_manifest(tmp_path / "m.yaml"), cache, BuildOptions(jobs=option))
+    finally:
+        real(None)  # a small build speaks in this process (inline): give later tests the usual pool
     assert report.errors == [] and report.outputs_written == 6
     assert seen and set(seen) == {expected}
 
