@@ -27,15 +27,14 @@ from narrate.serve import BackgroundServer, ServeOptions  # noqa: E402
 
 PROMPTS = 24
 CONCURRENCY = 4
-ROUND_PROMPTS = 12  # per round of the SIGKILL test: three times its concurrency, so kills land mid-synthesis
 
 
-def write_manifest(path: Path, url: str, output: str = "out", round_: int = 0, prompts: int = PROMPTS) -> None:
+def write_manifest(path: Path, url: str, output: str = "out", round_: int = 0) -> None:
     lines = ["version: 1", "providers:", "  local:", "    kind: openai", f"    base_url: {url}/v1",
              f"    concurrency: {CONCURRENCY}", "    max_attempts: 8", "libraries:", "  crash:",
              f"    output: {output}", "    layout: asterisk", "    formats: [ulaw, wav]",
              "    provider: local", "    languages:", "      en-US: {voice: alloy, path: en}", "    prompts:"]
-    for i in range(prompts):
+    for i in range(PROMPTS):
         lines.append(f"      p{i:02d}: Round {round_}, prompt number {i}, spoken for the crash test.")
     path.write_text("\n".join(lines) + "\n")
 
@@ -70,9 +69,9 @@ def test_sigkill_at_random_points_then_rerun(tmp_path):
     with BackgroundServer(ServeOptions(latency_ms=100, seed=7)) as server:
         for round_ in range(20):
             # New texts each round, so every kill lands while segments are being synthesized.
-            write_manifest(manifest, server.url, round_=round_, prompts=ROUND_PROMPTS)
+            write_manifest(manifest, server.url, round_=round_)
             before = server.stats()["requests"]
-            kill_after = rng.randint(1, ROUND_PROMPTS - CONCURRENCY)
+            kill_after = rng.randint(1, PROMPTS - CONCURRENCY)
             proc = start_build("build", str(manifest), cache=cache_dir)
             deadline = time.monotonic() + 60
             while server.stats()["requests"] < before + kill_after and proc.poll() is None:
@@ -92,13 +91,13 @@ def test_sigkill_at_random_points_then_rerun(tmp_path):
             assert_nothing_truncated(tmp_path / "out", cache_dir)
             # A kill between a temp file's creation and its rename leaves it; the rerun removes it.
             assert list((tmp_path / "out").rglob(".narrate-tmp-*")) == []
-            assert len(list((tmp_path / "out" / "en").glob("*.ulaw"))) == ROUND_PROMPTS
+            assert len(list((tmp_path / "out" / "en").glob("*.ulaw"))) == PROMPTS
         stats = server.stats()
     assert kills >= 15, "the kills should land while the build is running"
     print(f"{kills} kills left {temps_left} temp files, all removed by the next build")
     # Every prompt of every round paid at least once; extra payments only for requests in flight at a kill.
     paid = stats["syntheses"]
-    assert len(paid) == 20 * ROUND_PROMPTS
+    assert len(paid) == 20 * PROMPTS
     extra = sum(n - 1 for n in paid.values())
     assert all(n <= 2 for n in paid.values())
     assert extra <= kills * CONCURRENCY, (extra, kills)
