@@ -57,6 +57,7 @@ class PromptRenderer:
         self.rendered_bytes = self.rendered_jobs = 0
         self.lock = threading.Lock()
         self.pool: ThreadPoolExecutor | None = None
+        self.keeper: ThreadPoolExecutor | None = None
         self.futures: list[Future] = []
         self.queued = 0  # prompts submitted and not yet rendered (synthesis keeps within reach of it)
 
@@ -65,6 +66,9 @@ class PromptRenderer:
             for library, count in Counter(job.library for job in self.pb.stale).items():  # a bar per target
                 self.events.start(f"render:{library}", count, f"rendering {library}")
             self.pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="narrate-render")
+            # Levels measured by renders are kept from a thread of their own: rewriting an entry is off
+            # the render threads, which keep the workers busy.
+            self.keeper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="narrate-levels")
         return self
 
     def warm(self) -> None:
@@ -94,6 +98,8 @@ class PromptRenderer:
         if self.pool is None:
             return
         self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+        if self.keeper is not None:
+            self.keeper.shutdown(wait=True)  # levels of rendered prompts: kept even after an interrupt
         for fut in self.futures:
             if not fut.cancelled() and fut.exception() is not None and exc[0] is None:
                 raise fut.exception()  # type: ignore[misc]
@@ -128,8 +134,8 @@ class PromptRenderer:
                 self.report.errors.append(f"{job.id}: {exc}")
             return
         if memo and stored is None and measured is not None:  # an entry from before levels were kept
-            with contextlib.suppress(Exception):  # only a saving for the next render
-                getattr(self.cache, "local", self.cache).remember_level(job.segments[0], memo, measured)
+            assert self.keeper is not None
+            self.keeper.submit(_keep_level, getattr(self.cache, "local", self.cache), job.segments[0], memo, measured)
         outputs, written, digests = {}, [], {}
         for out, file in zip(job.outputs, rendered, strict=False):
             digest = hashlib.sha256(file.data).hexdigest()
@@ -169,6 +175,11 @@ class PromptRenderer:
         per_job = self.rendered_bytes / self.rendered_jobs if self.rendered_jobs else 0
         return failure.message(self.rendered_jobs, left, int(per_job * left) or None, done_word="written",
                                not_done_word="not written", unit="prompts")
+
+
+def _keep_level(cache: Any, key: str, memo: str, measured: tuple[float, float]) -> None:
+    with contextlib.suppress(Exception):  # only a saving for the next render
+        cache.remember_level(key, memo, measured)
 
 
 def _warm(settings: Any) -> None:
