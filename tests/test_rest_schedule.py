@@ -71,6 +71,8 @@ def slow_workers(monkeypatch):
     (render, level) takes RENDER_S longer, as busy render workers would."""
     timeline = Timeline()
     monkeypatch.setattr(espeak_pool, "INLINE_MAX", 10_000)
+    pool = espeak_pool.shared_pool()
+    monkeypatch.setattr(pool, "inline", pool.inline)  # a build sets it: the next test in this process gets it back
     real = espeak_pool.WorkerPool.call
 
     def call(self, function, *args):

@@ -76,6 +76,7 @@ class PromptRenderer:
         self.sized_bytes = self.sized_jobs = 0  # rendered, published or not
         self.lock = threading.Lock()
         self.pool: ThreadPoolExecutor | None = None
+        self.keeper: ThreadPoolExecutor | None = None
         self.futures: list[Future] = []
         self.ahead: dict[str, tuple[list[Any], tuple[float, float] | None]] = {}  # job id -> files, level
         self.outbox: Any = None
@@ -89,6 +90,9 @@ class PromptRenderer:
                 self.events.start(f"render:{library}", count, f"rendering {library}")
             self.pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="narrate-render")
             self.outbox = Outbox(self._publish_failed)
+            # Levels measured by renders are kept from a thread of their own: rewriting an entry is off
+            # the render threads, which keep the workers busy.
+            self.keeper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="narrate-levels")
         return self
 
     def warm(self) -> None:
@@ -121,6 +125,8 @@ class PromptRenderer:
         if exc[0] is not None:  # interrupted: publish nothing more (a failed write still publishes what is whole)
             self.outbox.discard()
         self.outbox.close()
+        if self.keeper is not None:
+            self.keeper.shutdown(wait=True)  # levels of rendered prompts: kept even after an interrupt
         for fut in self.futures:
             if not fut.cancelled() and fut.exception() is not None and exc[0] is None:
                 raise fut.exception()  # type: ignore[misc]
@@ -208,8 +214,8 @@ class PromptRenderer:
                 self.report.errors.append(f"{job.id}: {exc}")
             return None
         if memo and stored is None and measured is not None:  # an entry from before levels were kept
-            with contextlib.suppress(Exception):  # only a saving for the next render
-                getattr(self.cache, "local", self.cache).remember_level(job.segments[0], memo, measured)
+            assert self.keeper is not None  # rewriting the entry is off the render threads
+            self.keeper.submit(_keep_level, getattr(self.cache, "local", self.cache), job.segments[0], memo, measured)
         return list(rendered)
 
     def stop_message(self, failure: Any) -> str:
@@ -220,12 +226,17 @@ class PromptRenderer:
                                not_done_word="not written", unit="prompts")
 
 
+def _keep_level(cache: Any, key: str, memo: str, measured: tuple[float, float]) -> None:
+    with contextlib.suppress(Exception):  # only a saving for the next render
+        cache.remember_level(key, memo, measured)
+
+
 def _warm(settings: Any) -> None:
-    from ..package.render import level_memo
+    from ..package.render import Finish, level_memo
     from ..providers.espeak_pool import shared_pool
 
     with contextlib.suppress(Exception):  # only a head start: the first render reports any real failure
-        shared_pool().call(level_memo, settings, 1, (0,))
+        shared_pool().call(level_memo, Finish.of(settings), 1, (0,))  # imports the render modules only
 
 
 def _stored_level(meta: dict[str, Any], memo: str) -> tuple[float, float] | None:
