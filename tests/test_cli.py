@@ -51,6 +51,7 @@ def test_demo_builds_offline_and_decodes(tmp_path):
     shutil.copytree(ROOT / "manifests", tmp_path / "manifests",
                     ignore=shutil.ignore_patterns(".narrate-cache", "narrate.lock"))
     shutil.copytree(ROOT / "content", tmp_path / "content")
+    (tmp_path / ".git").mkdir()  # a work tree like the repository's: demo.yaml reads ../content inside it
     code, report = build_json(tmp_path / "manifests" / "demo.yaml")
     assert code == 0 and report["errors"] == [] and report["synthesized"] == report["segments"]
     out = tmp_path / "output"

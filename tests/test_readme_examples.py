@@ -50,6 +50,7 @@ def test_the_readme_has_yaml_examples_of_each_kind():
 
 @pytest.mark.parametrize("line,body", BLOCKS, ids=[f"README.md:{line}" for line, _ in BLOCKS])
 def test_readme_yaml_example_validates(line, body, tmp_path):
+    (tmp_path / ".git").mkdir()  # the repository's layout: manifests/ reads ../content/ inside one git work tree
     (tmp_path / "content").mkdir()
     shutil.copytree(ROOT / "content" / "patient-guide", tmp_path / "content" / "patient-guide")
     folder = tmp_path / "manifests"

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
+from .inputs import outside_problem, project_root
 from .names import MAX_PATH_BYTES, TEMP_NAMED, path_problem, temp_named
 from .resolved import Book, Manifest
 
@@ -238,21 +239,36 @@ class _Located:
         self.problems.append(Problem(self.file, self.lines.line(key) if line is None else line, key_path(key), message))
 
 
+def _input(c: _Located, key: Key, written: str | Path, path: Path, project: Path, *, limit: int) -> bool:
+    """True if the input file `path` (as `written` in the manifest) may be read: inside `project`
+    after symlinks (`inputs.outside_problem`), a regular file, at most `limit` bytes. Otherwise the
+    problem goes to `c` under `key`. Every file a manifest names as content passes through here
+    before anything opens it."""
+    why = outside_problem(path, project)
+    if why:
+        c.add(key, f"{show(written)} {why}")
+        return False
+    why = input_problem(path, limit=limit)
+    if why:
+        c.add(key, f"{show(written)}: {why}")
+        return False
+    return True
+
+
 def _resolve(c: _Located, draft: Draft, root: Path) -> None:
     from .publishing import check_artwork
 
     man = draft.manifest
+    project = project_root(root)
     if draft.lexicon_file is not None:
-        _lexicon(c, man, draft.lexicon_file, root)
+        _lexicon(c, man, draft.lexicon_file, root, project)
     for lib in man.libraries:
         spec = draft.library_specs[lib.name]
         key = ("libraries", lib.name)
         lib.output = lib.output.resolve()
-        if spec.license:
+        if spec.license and _input(c, (*key, "license"), spec.license, root / spec.license, project,
+                                   limit=MAX_TEXT_BYTES):
             lib.license = (root / spec.license).resolve()
-            why = input_problem(lib.license, limit=MAX_TEXT_BYTES)
-            if why:
-                c.add((*key, "license"), f"{show(spec.license)}: {why}")
         _library_paths(c, lib, key)
     for book in man.books:
         book_spec = draft.book_specs[book.name]
@@ -261,13 +277,19 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
         why = path_problem(str(book.output))
         if why:
             c.add((*key, "output"), why)
-        if book_spec.cover:
+        cover_ok = not book_spec.cover or _input(c, (*key, "cover"), book_spec.cover, root / book_spec.cover,
+                                                 project, limit=MAX_COVER_BYTES)
+        if book_spec.cover and cover_ok:
             book.cover = (root / book_spec.cover).resolve()
             why = check_cover(book.cover)
             if why:
                 c.add((*key, "cover"), f"{show(book_spec.cover)}: {why}")
-        book.feed = check_artwork(c, book.feed, book.cover, key)
-        book.chapters = _chapters(c, book_spec, key, root)
+        art = book.feed.image_file if book.feed else None
+        art_ok = art is None or _input(c, (*key, "feed", "image"), (book_spec.feed and book_spec.feed.image) or art,
+                                       art, project, limit=MAX_COVER_BYTES)
+        if cover_ok and art_ok:  # a refused file is never read, not even for its size
+            book.feed = check_artwork(c, book.feed, book.cover, key)
+        book.chapters = _chapters(c, book_spec, key, root, project)
         _chapter_settings(c, book, key, root)
         if isinstance(book_spec.order, str) and book_spec.order != "name":
             book.order_file = (root / book_spec.order).resolve()
@@ -317,7 +339,7 @@ def _library_paths(c: _Located, lib: Any, key: Key) -> None:
                 break
 
 
-def _lexicon(c: _Located, man: Manifest, name: str, root: Path) -> None:
+def _lexicon(c: _Located, man: Manifest, name: str, root: Path, project: Path) -> None:
     from .core import Checker
     from .lexicon_rules import check_lexicon
     from .loader import load_yaml_file
@@ -325,6 +347,8 @@ def _lexicon(c: _Located, man: Manifest, name: str, root: Path) -> None:
     from .problems import from_validation
 
     path = root / name
+    if not _input(c, ("lexicon",), name, path, project, limit=MAX_MANIFEST_BYTES):
+        return
     try:
         doc = load_yaml_file(path, show(name))
     except ManifestError as exc:
@@ -354,7 +378,7 @@ def _kind(value: Any) -> str:
     return kind(value)
 
 
-def _chapters(c: _Located, spec: Any, key: Key, root: Path) -> list[Path]:
+def _chapters(c: _Located, spec: Any, key: Key, root: Path, project: Path) -> list[Path]:
     patterns = [spec.sources] if isinstance(spec.sources, str) else list(spec.sources)
     files: list[Path] = []
     for pattern in patterns:
@@ -364,10 +388,8 @@ def _chapters(c: _Located, spec: Any, key: Key, root: Path) -> list[Path]:
         for p in matched:
             if p.is_dir():
                 continue  # `chapters/*` also matches folders: not chapters
-            why = input_problem(p, limit=MAX_TEXT_BYTES)
-            if why:
-                c.add((*key, "sources"), f"{show(p)}: {why}")
-            else:
+            written = str(p) if os.path.isabs(pattern) else os.path.relpath(p, root)
+            if _input(c, (*key, "sources"), written, p, project, limit=MAX_TEXT_BYTES):
                 files.append(p.resolve())
     order = spec.order if spec.order is not None else "name"
     okey = (*key, "order")
@@ -385,11 +407,9 @@ def _chapters(c: _Located, spec: Any, key: Key, root: Path) -> list[Path]:
             else:
                 chosen.append(by_name[item])
         return chosen
-    summary = (root / order).resolve()
-    why = input_problem(summary, limit=MAX_TEXT_BYTES)
-    if why:
-        c.add(okey, f"{show(order)}: {why}")
+    if not _input(c, okey, order, root / order, project, limit=MAX_TEXT_BYTES):
         return files
+    summary = (root / order).resolve()
     wanted = set(files)
     chosen = list(dict.fromkeys(p for p in summary_links(summary) if p in wanted))
     if not chosen:
