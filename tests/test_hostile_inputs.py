@@ -135,6 +135,19 @@ def test_sibling_folder_without_git_is_refused(tmp_path):
                        f"{real}; inputs must be inside it", commands=(("validate", "m.yaml"), ("plan", "m.yaml")))
 
 
+def test_sibling_folder_without_git_is_allowed_from_the_project_folder(tmp_path):
+    """An unpacked archive or a container image without `.git`: run from the project folder, the
+    manifests/ folder may read ../content/ (the working folder holds both)."""
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "01.md").write_text("# One\n\nFrom the content folder.\n")
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "m.yaml").write_text(BOOK.format(sources="../content/*.md"))
+    done = narrate("validate", "manifests/m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert project_root(tmp_path / "manifests", tmp_path) == Path(os.path.realpath(tmp_path))
+    assert project_root(tmp_path / "manifests", tmp_path / "content") == Path(os.path.realpath(tmp_path / "manifests"))
+
+
 def test_dev_zero_as_a_chapter_is_refused(tmp_path):
     proj = tmp_path / "proj"
     proj.mkdir()

@@ -24,15 +24,18 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def project_root(manifest_folder: Path) -> Path:
+def project_root(manifest_folder: Path, working_folder: Path | None = None) -> Path:
     """The project folder of a manifest in `manifest_folder` (absolute): the work tree of the git
     repository holding it (nearest ancestor, itself included, with a `.git` entry: folder, or file
-    for worktrees and submodules), else `manifest_folder` itself. Symlinks resolved."""
+    for worktrees and submodules); outside git (an unpacked archive, a container image built
+    without `.git`), the working folder (default: the current one) if the manifest lies inside it,
+    so `manifests/` may still read `../content/`; else `manifest_folder` itself. Symlinks resolved."""
     folder = Path(os.path.realpath(manifest_folder))
     for candidate in (folder, *folder.parents):
         if os.path.lexists(candidate / ".git"):
             return candidate
-    return folder
+    cwd = os.path.realpath(working_folder if working_folder is not None else os.getcwd())
+    return Path(cwd) if _inside(str(folder), cwd) else folder
 
 
 def outside_problem(path: Path | str, project: Path) -> str | None:
