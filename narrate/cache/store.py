@@ -201,8 +201,8 @@ class SegmentCache:
     def remember_level(self, key: str, name: str, level: tuple[float, float]) -> None:
         """Keep a segment's measured level in its entry (`entry.with_level`), so no render measures it again."""
         blob = self.get_raw(key)
-        if blob is not None:
-            self.put_raw(key, with_level(blob, name, level))
+        if blob is not None:  # a rewrite of a stored entry, not a new one: no store of its own is counted
+            _set(self.store, key, with_level(blob, name, level))
 
     def delete(self, key: str) -> bool:
         return bool(self.store.delete(key))
