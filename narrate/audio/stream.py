@@ -143,22 +143,27 @@ def encode_with_ffmpeg(wav_path: str | os.PathLike[str], out_path: str | os.Path
     `codec_args` are the output options, e.g. ["-c:a", "aac", "-b:a", "64k"] or
     ["-c:a", "libmp3lame", "-q:a", "4"]; the muxer is chosen by out_path's extension (.mp3, .m4a,
     .m4b, ...), which the temp file keeps. `metadata_path` is an FFMETADATA1 file (tags and
-    chapters); `cover` an image attached as cover art. `-fflags +bitexact` keeps the encoder
-    version string and random ids out of the container, so the same input gives the same bytes.
-    Raises AudioError with the tail of ffmpeg's stderr on failure; nothing is left behind.
+    chapters); `cover` an image attached as cover art. See `mux_with_ffmpeg`.
     """
-    out = Path(out_path)
-    cmd = ["-y", "-i", os.fspath(wav_path)]
-    maps = ["-map", "0:a"]
-    next_input = 1
-    if metadata_path is not None:
-        cmd += ["-f", "ffmetadata", "-i", os.fspath(metadata_path)]
-        maps += ["-map_metadata", str(next_input), "-map_chapters", str(next_input)]
-        next_input += 1
+    mux_with_ffmpeg(["-i", os.fspath(wav_path)], Path(out_path), codec_args, metadata=metadata_path, cover=cover)
+
+
+def mux_with_ffmpeg(inputs: list[str], out: Path, codec_args: list[str], *,
+                    metadata: str | os.PathLike[str] | None = None, cover: str | os.PathLike[str] | None = None) -> None:
+    """One ffmpeg run from `inputs` (ffmpeg input options, the audio first) into a temp file beside
+    `out`, fsynced and renamed into place. `metadata`: an FFMETADATA1 file (tags and chapters);
+    `cover`: an image attached as cover art (ID3 APIC type 3). `-fflags +bitexact` keeps the encoder
+    version string and random ids out of the container, so the same input gives the same bytes.
+    Raises AudioError with the tail of ffmpeg's stderr on failure; nothing is left behind."""
+    cmd, maps, n = ["-y", *inputs], ["-map", "0:a"], 1
+    if metadata is not None:
+        cmd += ["-f", "ffmetadata", "-i", os.fspath(metadata)]
+        maps += ["-map_metadata", str(n), "-map_chapters", str(n)]
+        n += 1
     if cover is not None:
         cmd += ["-i", os.fspath(cover)]
         # ID3 APIC picture type from the stream's comment: "Cover (front)" is type 3 (ffmpeg's default is 0, "Other").
-        maps += ["-map", f"{next_input}:v", "-c:v", "copy", "-disposition:v:0", "attached_pic",
+        maps += ["-map", f"{n}:v", "-c:v", "copy", "-disposition:v:0", "attached_pic",
                  "-metadata:s:v:0", "comment=Cover (front)"]
     fh, tmp = _temp_beside(out)
     fh.close()

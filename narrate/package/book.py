@@ -10,11 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..audio.ffmpeg import run_ffmpeg, stderr_tail
 from ..audio.formats import AAC_ARGS, MP3_ARGS
-from ..audio.stream import encode_with_ffmpeg
-from ..errors import AudioError
-from ..fsutil import commit, make_temp
+from ..audio.stream import encode_with_ffmpeg, mux_with_ffmpeg
 from ..manifest.resolved import BookMeta
 
 
@@ -106,8 +103,8 @@ def write_chapter_mp3(wav: Path, out: Path, tags: BookTags, chapter_title: str, 
 def join_chapter_mp3(pieces: Path, out: Path, tags: BookTags, chapter_title: str, track: int, total: int) -> None:
     """A chapter file joined from its encoded pieces (`pieces`: an ffconcat list; narrate.package.pieces)
     by frame copy, then tagged as `write_chapter_mp3` tags."""
-    _mux(["-f", "concat", "-safe", "0", "-i", os.fspath(pieces)], out,
-         ["-c:a", "copy", "-id3v2_version", "0", "-write_id3v1", "0"])
+    mux_with_ffmpeg(["-f", "concat", "-safe", "0", "-i", os.fspath(pieces)], out,
+                    ["-c:a", "copy", "-id3v2_version", "0", "-write_id3v1", "0"])
     tag_chapter_mp3(out, tags, chapter_title, track, total)
 
 
@@ -158,8 +155,8 @@ def join_book_mp3(pieces: Path, out: Path, tags: BookTags, marks: list[ChapterMa
     whole, with the first piece's delay and the last one's padding (narrate.package.grid)."""
     meta = workdir / "book-mp3.ffmeta"
     meta.write_text(ffmetadata(tags, marks), encoding="utf-8")
-    _mux(["-f", "concat", "-safe", "0", "-i", os.fspath(pieces)], out,
-         ["-c:a", "copy", "-id3v2_version", "4", "-write_id3v1", "0"], metadata=meta, cover=tags.cover)
+    mux_with_ffmpeg(["-f", "concat", "-safe", "0", "-i", os.fspath(pieces)], out,
+                    ["-c:a", "copy", "-id3v2_version", "4", "-write_id3v1", "0"], metadata=meta, cover=tags.cover)
 
 
 def join_m4b(adts: Path, out: Path, tags: BookTags, marks: list[ChapterMark], workdir: Path, priming_s: float) -> None:
@@ -168,37 +165,11 @@ def join_m4b(adts: Path, out: Path, tags: BookTags, marks: list[ChapterMark], wo
     tags and cover as `write_m4b` writes them."""
     meta = workdir / "chapters.ffmeta"
     meta.write_text(ffmetadata(tags, marks), encoding="utf-8")
-    _mux(["-itsoffset", f"-{priming_s:.6f}", "-i", os.fspath(adts)], out,
-         ["-c:a", "copy", "-movflags", "+faststart"], metadata=meta, cover=tags.cover)
+    mux_with_ffmpeg(["-itsoffset", f"-{priming_s:.6f}", "-i", os.fspath(adts)], out,
+                    ["-c:a", "copy", "-movflags", "+faststart"], metadata=meta, cover=tags.cover)
     tag_m4b(out, tags)
 
 
-def _mux(inputs: list[str], out: Path, codec_args: list[str], *, metadata: Path | None = None,
-         cover: Path | None = None) -> None:
-    """One ffmpeg run from `inputs` (the audio first) into a temp file beside `out`, fsynced and renamed
-    into place; FFMETADATA tags and chapters and a cover (ID3 APIC type 3) as encode_with_ffmpeg adds
-    them. Raises AudioError with ffmpeg's message; nothing is left behind."""
-    cmd, maps, n = ["-y", *inputs], ["-map", "0:a"], 1
-    if metadata is not None:
-        cmd += ["-f", "ffmetadata", "-i", os.fspath(metadata)]
-        maps += ["-map_metadata", str(n), "-map_chapters", str(n)]
-        n += 1
-    if cover is not None:
-        cmd += ["-i", os.fspath(cover)]
-        maps += ["-map", f"{n}:v", "-c:v", "copy", "-disposition:v:0", "attached_pic",
-                 "-metadata:s:v:0", "comment=Cover (front)"]
-    fd, tmp = make_temp(out.parent, suffix=out.suffix)
-    os.close(fd)
-    try:
-        proc = run_ffmpeg([*cmd, *maps, *codec_args, "-fflags", "+bitexact", os.fspath(tmp)])
-        if proc.returncode != 0:
-            raise AudioError(f"ffmpeg failed ({proc.returncode}) writing {out.name}: {stderr_tail(proc.stderr)}")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        commit(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _save_id3(id3: Any, out: Path) -> None:

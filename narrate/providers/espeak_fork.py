@@ -15,6 +15,7 @@ does not exist either, the worker speaks in place and the pool replaces it after
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 
@@ -45,17 +46,25 @@ def fork_synthesize(engine: Any, text: str, voice: str, wpm: int, pitch: int, ss
 
     if not hasattr(os, "fork"):
         raise FreshProcessNeeded(engine.synthesize_here(text, voice, wpm, pitch, ssml))
+    status, pcm = in_fork(lambda out: _child(engine, (text, voice, wpm, pitch, ssml), out))
+    if status != 0:
+        raise ProviderError(f"eSpeak NG failed to synthesize (worker status {status})", provider="espeak")
+    return pcm
+
+
+def in_fork(child: Callable[[int], None]) -> tuple[int, bytes]:
+    """Run `child(fd)` in a child forked from this process (it writes its answer to the pipe `fd` and
+    must end with os._exit) and return (its wait status, everything it wrote). POSIX only."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read)
-        _child(engine, (text, voice, wpm, pitch, ssml), write)
+        child(write)
+        os._exit(1)  # pragma: no cover - child() ends the process itself
     os.close(write)
     chunks = []
     with os.fdopen(read, "rb") as pipe:
         while chunk := pipe.read(1 << 16):
             chunks.append(chunk)
     _, status = os.waitpid(pid, 0)
-    if status != 0:
-        raise ProviderError(f"eSpeak NG failed to synthesize (worker status {status})", provider="espeak")
-    return b"".join(chunks)
+    return status, b"".join(chunks)

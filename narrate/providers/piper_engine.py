@@ -153,18 +153,9 @@ def speak(model: str, config: str, digests: tuple[str, str], text: str, speaker:
         pcm = _pcm(voice, said, speaker, length_scale)
         _loaded = None  # used: this process may not speak again (the pool retires it)
         raise FreshProcessNeeded(pickle.dumps((rate, pcm), protocol=pickle.HIGHEST_PROTOCOL))
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        _in_child(voice, (said, speaker, length_scale), write)
-    os.close(write)
-    chunks = []
-    with os.fdopen(read, "rb") as pipe:
-        while chunk := pipe.read(1 << 16):
-            chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    reply = b"".join(chunks)
+    from .espeak_fork import in_fork
+
+    status, reply = in_fork(lambda out: _in_child(voice, (said, speaker, length_scale), out))
     if status != 0 or not reply:
         raise ProviderError(f"Piper's synthesis process ended without an answer (status {status})", provider="piper")
     if reply[:1] != b"\0":
