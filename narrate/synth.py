@@ -143,7 +143,12 @@ Annotator = Callable[[Segment, Any], dict[str, Any]]
 
 
 def concurrency_for(name: str, provider: Provider, config: ProviderConfig, jobs: int | None) -> int:
+    """Requests in flight for one provider: its `concurrency` (or default), capped by `-j`. A local
+    engine gets two per worker process, so a worker speaks the next segment while this process
+    stores the last one (its workers, not these threads, are what `-j` counts)."""
     limit = config.concurrency or provider.limits.default_concurrency
+    if getattr(provider, "local", False) and not config.concurrency:
+        return 2 * max(1, jobs or limit)
     return max(1, min(limit, jobs) if jobs else limit)
 
 

@@ -276,3 +276,24 @@ def test_a_large_entry_is_written_in_one_piece(tmp_path, monkeypatch):
         assert len(list((tmp_path / "cache").rglob("*.val"))) == 1
     finally:
         cache.close()
+
+
+def test_a_local_engine_gets_two_requests_per_worker_and_rest_is_capped_by_jobs():
+    """A local engine's worker speaks the next segment while the build stores the last one; `-j`
+    counts its worker processes. A REST provider's requests are capped by `-j`, and a provider's own
+    `concurrency` is kept as written."""
+    from narrate.providers.base import ProviderConfig, ProviderLimits
+    from narrate.synth import concurrency_for
+
+    class Engine:
+        local = True
+        limits = ProviderLimits(max_chars=100, default_concurrency=2)
+
+    class Rest:
+        limits = ProviderLimits(max_chars=100, default_concurrency=16)
+
+    assert concurrency_for("e", Engine(), ProviderConfig("e", "espeak"), None) == 4
+    assert concurrency_for("e", Engine(), ProviderConfig("e", "espeak"), 3) == 6
+    assert concurrency_for("e", Engine(), ProviderConfig("e", "espeak", concurrency=1), 3) == 1
+    assert concurrency_for("r", Rest(), ProviderConfig("r", "openai"), None) == 16
+    assert concurrency_for("r", Rest(), ProviderConfig("r", "openai"), 2) == 2
