@@ -62,8 +62,3 @@ def normalize(text: str, language: str | None = None) -> str:
     from .spoken import speak  # the rules import num2words: only when a language asks for them
 
     return canonical(speak(text, lang))
-
-
-def spoken_languages() -> tuple[str, ...]:
-    """Primary language subtags whose numbers normalize() reads aloud."""
-    return ("en", "es", "de", "fr")
