@@ -83,13 +83,33 @@ def test_jobs_key_caps_the_pool_and_dash_j_overrides_it(tmp_path, monkeypatch, o
 
     monkeypatch.setattr(espeak_pool, "configure", spy)
     (tmp_path / "m.yaml").write_text(manifest("3", TEXTS[:2]))
-    try:
-        with SegmentCache(tmp_path / "cache") as cache:
-            report = build(load_manifest(tmp_path / "m.yaml"), cache, BuildOptions(jobs=option))
-    finally:
-        real(None)  # a small build speaks in this process (inline): give later tests the usual pool
+    with SegmentCache(tmp_path / "cache") as cache:
+        report = build(load_manifest(tmp_path / "m.yaml"), cache, BuildOptions(jobs=option))
     assert report.errors == [] and report.outputs_written == 6
     assert seen and set(seen) == {expected}
+
+
+def test_a_small_build_speaks_in_process_and_leaves_the_pool_to_workers(tmp_path, monkeypatch):
+    """A build of at most INLINE_MAX segments speaks in its own process; the next user of the shared
+    pool (a later build, an embedding program) gets worker processes again."""
+    from narrate.build import build
+    from narrate.cache import SegmentCache
+    from narrate.manifest import load_manifest
+    from narrate.providers import espeak_pool
+
+    seen: list[bool] = []
+    real = espeak_pool.configure
+
+    def spy(jobs, work=None):
+        real(jobs, work)
+        seen.append(espeak_pool.shared_pool().inline)
+
+    monkeypatch.setattr(espeak_pool, "configure", spy)
+    (tmp_path / "m.yaml").write_text(manifest(None, TEXTS[:2]))
+    with SegmentCache(tmp_path / "cache") as cache:
+        assert build(load_manifest(tmp_path / "m.yaml"), cache).errors == []
+    assert seen[-1] is True  # the build ran inline
+    assert espeak_pool.shared_pool().inline is False
 
 
 def test_jobs_key_through_the_cli(tmp_path):

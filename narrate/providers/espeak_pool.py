@@ -263,6 +263,8 @@ def configure(jobs: int | None, work: int | None = None) -> None:
 
 
 def shutdown() -> None:
-    """End the pool's workers (a build ends); a later request starts new ones."""
+    """End the pool's workers (a build ends); a later request starts new ones, in worker processes
+    again: a small build's choice to speak in this process (`configure`) ends with the build."""
     if _pool is not None:
+        _pool.inline = False
         _pool.shutdown()
