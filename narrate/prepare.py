@@ -14,7 +14,7 @@ import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cache import SegmentCache
 from .cache.lock import LOCK_NAME, LockFile, RecordedOutput
@@ -22,11 +22,13 @@ from .cache.state import BuildState, MemoFile, front_end_stamp
 from .errors import ManifestError, MissingKeyError, NarrateError, Problem, UsageError
 from .manifest import Manifest
 from .plan import LockDiff, Plan, PromptJob, Segment, diff_lock, plan_manifest
-from .plan.books import BookJob
 from .plan.costs import PRICES_AS_OF, Spend, budget_for, estimate_spend
 from .plan.memo import FrontMemo
 from .providers.base import Provider, ProviderConfig
 from .removal import plan_removals
+
+if TYPE_CHECKING:  # the Markdown stack, loaded only when a manifest has books
+    from .plan.books import BookJob
 
 
 def load_lexicon(manifest: Manifest):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .books import BookJob
 from .prompts import PromptJob
+
+if TYPE_CHECKING:  # books pull in the Markdown stack, which a prompt library never needs
+    from .books import BookJob
 
 
 @dataclass
