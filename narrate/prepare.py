@@ -179,17 +179,26 @@ class PlannedBuild:
         check_keys(self.providers, waiting, waiting)
 
     def users_of(self, key: str) -> list[str]:
-        """Ids of the prompts that speak this segment (built on first use: error paths only)."""
+        """Ids of the prompts and chapters that speak this segment. The first call indexes the missing
+        segments (what reports describe), not the whole library: a one-edit build stays small."""
         if self._users is None:
-            self._users = {}
-            for job in self.plan.jobs:
-                for k in job.segments:
-                    self._users.setdefault(k, []).append(job.id)
-            for book in self.books:
-                for chapter in book.chapters:
-                    for k, _ in chapter.units:
-                        self._users.setdefault(k, []).append(f"{book.id}/{chapter.source.name}")
-        return self._users.get(key, [])
+            self._users = self._index({s.key for s in self.missing})
+        if key not in self._users:
+            self._users.update(self._index({key}))
+        return self._users[key]
+
+    def _index(self, keys: set[str]) -> dict[str, list[str]]:
+        users: dict[str, list[str]] = {k: [] for k in keys}
+        for job in self.plan.jobs:
+            for k in job.segments:
+                if k in users:
+                    users[k].append(job.id)
+        for book in self.books:
+            for chapter in book.chapters:
+                for k, _ in chapter.units:
+                    if k in users:
+                        users[k].append(f"{book.id}/{chapter.source.name}")
+        return users
 
 
 def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = None) -> PlannedBuild:

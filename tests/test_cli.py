@@ -102,6 +102,17 @@ def test_json_report_and_noop_fast_path(project):
     assert fifth["synthesized"] == 1  # only the lexicon changed: the fast path must not hide it
 
 
+def test_check_names_each_segment_with_the_prompts_that_speak_it(tmp_path):
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [ulaw]\n"
+        "    languages: {en-US: {voice: en-us, path: en}}\n    prompts:\n"
+        "      hold: Please hold.\n      wait: Please hold.\n      again: Please hold.\n      bye: Goodbye.\n")
+    done = narrate("-q", "build", "--check", "m.yaml", cwd=tmp_path)
+    lines = sorted(line.split(" [")[0] for line in done.stderr.splitlines() if line.startswith("would synthesize"))
+    assert done.returncode == 1
+    assert lines == ["would synthesize ivr/en-US/bye", "would synthesize ivr/en-US/hold (+2 more)"]
+
+
 def test_check_exit_codes(project):
     done = narrate("-q", "build", "--check", str(project))
     assert done.returncode == 1 and "would synthesize" in done.stderr and not (project.parent / "out").exists()
