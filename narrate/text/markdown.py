@@ -130,7 +130,8 @@ def parser(dialect: str) -> Any:
 
 def split_front_matter(source: str) -> tuple[dict[str, Any], str]:
     """(front matter, body). YAML between `---` lines or TOML between `+++` lines, at the very top.
-    Malformed front matter is {} and still never spoken."""
+    Malformed front matter, or YAML whose aliases expand it past narrate.text.front_matter's bounds,
+    is {} and still never spoken."""
     import re
 
     for pattern, kind in ((r"\A\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", "toml"),
@@ -142,9 +143,9 @@ def split_front_matter(source: str) -> tuple[dict[str, Any], str]:
             if kind == "toml":
                 data = tomllib.loads(m.group(1))
             else:
-                import yaml
+                from .front_matter import load_front_matter
 
-                data = yaml.safe_load(m.group(1))
+                data = load_front_matter(m.group(1))  # bounded: aliases cannot blow it up
         except Exception:  # malformed front matter is still never spoken
             data = {}
         return (data if isinstance(data, dict) else {}), source[m.end():]

@@ -1,0 +1,74 @@
+"""Problems a fresh pair of eyes found by using narrate as a newcomer and attacking it (branch
+fresh-eyes): each test names the input, the exit code and the message, and checks nothing outside
+narrate's folders changed."""
+
+from __future__ import annotations
+
+import time
+
+from conftest import assert_clean_failure, narrate, snapshot
+
+FEED_BOOK = ("version: 1\nbooks:\n  notes:\n    title: Field Notes\n    author: Me\n    sources: articles/*.md\n"
+             "    output: out\n    formats: [chapters]\n    feed:\n      base_url: https://example.org/notes/\n"
+             "      description: Short articles.\n      image: https://example.org/a.png\n{date}")
+
+
+def _bomb_front_matter() -> str:
+    """A 'billion laughs' in a chapter's front matter: 9**9 strings when expanded, 1 KB as written."""
+    lines = ["---", "a: &a [" + ",".join(['"lol"'] * 9) + "]"]
+    prev = "a"
+    for name in "bcdefghi":
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+        prev = name
+    return "\n".join([*lines, "title: *i", "description: *i", "---", "# Roads", "", "Roads are long.", ""])
+
+
+def _without(shot: dict, *folders: str) -> dict:
+    return {k: v for k, v in shot.items() if not any(k == f or k.startswith(f + "/") for f in folders)}
+
+
+def test_an_alias_bomb_in_a_chapters_front_matter_is_not_expanded(tmp_path):
+    """A chapter's front matter was read with plain yaml.safe_load: `narrate plan` then spent minutes
+    (and gigabytes) turning 9**9 aliased strings into the feed's recipe. Front matter is bounded like a
+    manifest: one that expands past the limit is read as no front matter (never spoken)."""
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "roads.md").write_text(_bomb_front_matter())
+    (tmp_path / "m.yaml").write_text(FEED_BOOK.format(date="      date: 2024-05-01\n"))
+    before = snapshot(tmp_path)
+    start = time.monotonic()
+    done = narrate("plan", "m.yaml", cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - start < 30
+    assert "2 of 2 segments to synthesize, 20 characters" in done.stdout, done.stdout
+    done = narrate("text", "articles/roads.md", cwd=tmp_path, timeout=60)
+    assert done.returncode == 0 and done.stdout == "Title: Roads\n\n# Roads\n\nRoads are long.\n", done.stdout
+    assert _without(snapshot(tmp_path), ".narrate-cache") == before
+
+
+def test_an_alias_bomb_in_front_matter_reads_as_none_in_process():
+    from narrate.text.markdown import split_front_matter
+
+    start = time.monotonic()
+    front, body = split_front_matter(_bomb_front_matter())
+    assert (front, body) == ({}, "# Roads\n\nRoads are long.\n")
+    assert time.monotonic() - start < 1
+    # a cycle through an anchor, and ordinary aliases, still work as before
+    assert split_front_matter("---\na: &x [1]\nb: *x\n---\nHi\n") == ({"a": [1], "b": [1]}, "Hi\n")
+    assert split_front_matter("---\na: &x [*x]\n---\nHi\n") == ({}, "Hi\n")
+
+
+def test_an_impossible_date_in_front_matter_is_named_not_dropped_with_the_title(tmp_path):
+    """`date: 2024-02-30` made PyYAML raise, so the whole front matter was dropped without a word: the
+    episode silently lost its title, guid and description and took feed.date instead, while
+    `date: yesterday` was a located error. Both are now the same error."""
+    from narrate.text.markdown import split_front_matter
+
+    front, _ = split_front_matter("---\ntitle: My Title\ndate: 2024-02-30\n---\nHi\n")
+    assert front == {"title": "My Title", "date": "2024-02-30"}
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "roads.md").write_text("---\ntitle: My Title\ndate: 2024-02-30\n---\n# Roads\n\nLong.\n")
+    (tmp_path / "m.yaml").write_text(FEED_BOOK.format(date="      date: 2024-05-01\n"))
+    before = snapshot(tmp_path)
+    done = narrate("plan", "m.yaml", cwd=tmp_path)
+    assert_clean_failure(done, 2, "articles/roads.md:1: books.notes.feed: unreadable `date:` in the front matter")
+    assert _without(snapshot(tmp_path), ".narrate-cache") == before
