@@ -72,3 +72,25 @@ def test_an_impossible_date_in_front_matter_is_named_not_dropped_with_the_title(
     done = narrate("plan", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "articles/roads.md:1: books.notes.feed: unreadable `date:` in the front matter")
     assert _without(snapshot(tmp_path), ".narrate-cache") == before
+
+
+def test_a_servers_error_body_cannot_rewrite_the_terminal(tmp_path):
+    """A lying server's 400 body with an ANSI colour escape and a right-to-left override (U+202E) went
+    to stderr raw in `error: lib/en-US/hi [...]: ... HTTP 400: ...` lines (click strips ANSI only when
+    stderr is not a terminal; nothing strips U+202E). Every character is now escaped as the README says."""
+    from test_hostile_providers import Scripted
+
+    body = b'{"error": {"message": "\x1b[31mRED\x1b[0m \xe2\x80\xae evil"}}'  # not JSON: raw controls in a string
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nproviders:\n  liar:\n    kind: openai\n    base_url: {url}/v1\n    max_attempts: 1\n"
+        "libraries:\n  lib:\n    output: out\n    provider: liar\n    formats: [wav]\n"
+        "    languages: {{en-US: {{voice: alloy}}}}\n    prompts:\n      hi: Hello there.\n")
+    with Scripted(lambda h, _: h.reply(400, body, "application/json")) as server:
+        (tmp_path / "m.yaml").write_text((tmp_path / "m.yaml").read_text().replace("{url}", server.url)
+                                         .replace("{{", "{").replace("}}", "}"))
+        before = snapshot(tmp_path)
+        done = narrate("-q", "build", "m.yaml", cwd=tmp_path)
+    assert_clean_failure(done, 1, "error: lib/en-US/hi [liar, 12 chars, ",
+                         'liar status 400: HTTP 400: {"error": {"message": "\\x1b[31mRED\\x1b[0m \\u202e evil"}}')
+    assert "\x1b" not in done.stderr and "\u202e" not in done.stderr
+    assert _without(snapshot(tmp_path), "out", ".narrate-cache", "narrate.lock") == before
