@@ -94,3 +94,31 @@ def test_a_servers_error_body_cannot_rewrite_the_terminal(tmp_path):
                          'liar status 400: HTTP 400: {"error": {"message": "\\x1b[31mRED\\x1b[0m \\u202e evil"}}')
     assert "\x1b" not in done.stderr and "\u202e" not in done.stderr
     assert _without(snapshot(tmp_path), "out", ".narrate-cache", "narrate.lock") == before
+
+
+def test_a_voice_list_from_a_lying_server_cannot_rewrite_the_terminal(tmp_path, monkeypatch):
+    """`narrate voices` printed an ElevenLabs-compatible server's voice names, labels and descriptions
+    as they came: an OSC title escape, a bell, U+202E and newlines that forge table rows reached stdout."""
+    import json
+
+    from test_hostile_providers import Handler, Scripted
+
+    listing = {"voices": [{"voice_id": "v1", "name": "Evil\u202eName\x1b]0;pwned\x07",
+                           "labels": {"gender": "x\x1b[31m", "description": "d\n\nfake line"}}]}
+    monkeypatch.setattr(Handler, "do_GET", lambda h: h.reply(200, json.dumps(listing).encode(), "application/json"),
+                        raising=False)
+    with Scripted(lambda h, _: h.reply(404, b"", "text/plain")) as server:
+        (tmp_path / "m.yaml").write_text(
+            f"version: 1\nproviders:\n  el:\n    kind: elevenlabs\n    base_url: {server.url}\n"
+            "libraries:\n  a:\n    output: out\n    provider: el\n    formats: [wav]\n"
+            "    languages: {en-US: {voice: v1}}\n    prompts:\n      hi: Hello there.\n")
+        before = snapshot(tmp_path)
+        done = narrate("voices", "--manifest", "m.yaml", "--provider", "el", cwd=tmp_path,
+                       env={"ELEVENLABS_API_KEY": "k" * 20})
+    assert done.returncode == 0, done.stderr
+    assert not any(c in done.stdout for c in "\x1b\x07\u202e"), repr(done.stdout)
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2, lines  # the header and one voice: no forged rows
+    assert lines[1].split() == ["v1", "multilingual", "x\\x1b[31m", "Evil\\u202eName\\x1b]0;pwned\\x07,",
+                                "d\\n\\nfake", "line"], lines[1]
+    assert snapshot(tmp_path) == before
