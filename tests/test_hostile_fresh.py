@@ -122,3 +122,34 @@ def test_a_voice_list_from_a_lying_server_cannot_rewrite_the_terminal(tmp_path, 
     assert lines[1].split() == ["v1", "multilingual", "x\\x1b[31m", "Evil\\u202eName\\x1b]0;pwned\\x07,",
                                 "d\\n\\nfake", "line"], lines[1]
     assert snapshot(tmp_path) == before
+
+
+def test_money_with_a_scale_is_said_whole():
+    """`$1.5 million` lost its dollars ("$one point five million": the money pass left decimals with a
+    scale "to the decimal pass", which never says the symbol), and the abbreviations articles use glued
+    the letter to the currency: `$20k` -> "twenty dollarsk", `$1.5M` -> "one dollar and fifty centsM"."""
+    from narrate.text.normalize import normalize
+
+    cases = {"They raised $1.5 million.": "They raised one point five million dollars.",
+             "A $20k budget.": "A twenty thousand dollars budget.",
+             "Revenue hit $1.5M this year.": "Revenue hit one point five million dollars this year.",
+             "It cost $5M.": "It cost five million dollars.",
+             "Worth $2bn, or USD 3B.": "Worth two billion dollars, or three billion dollars.",
+             "$2 million": "two million dollars",  # unchanged
+             "It costs $5.": "It costs five dollars.",  # unchanged
+             "Only $0.99 today.": "Only ninety-nine cents today."}  # unchanged
+    assert {text: normalize(text, "en-US") for text in cases} == cases
+
+
+def test_money_with_a_scale_through_the_cli(tmp_path):
+    (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  a:\n    output: out\n    formats: [wav]\n"
+                                     "    languages: {en-US: {voice: en-us}}\n    prompts:\n"
+                                     "      hi: We raised $1.5M.\n")
+    done = narrate("plan", "--json", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    done = narrate("-q", "build", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    rows = json.loads((tmp_path / "out" / "index.json").read_text())["prompts"]
+    assert [(r["text"], r["spoken"]) for r in rows] == [("We raised $1.5M.", "We raised one point five million dollars.")]
