@@ -153,3 +153,16 @@ def test_money_with_a_scale_through_the_cli(tmp_path):
 
     rows = json.loads((tmp_path / "out" / "index.json").read_text())["prompts"]
     assert [(r["text"], r["spoken"]) for r in rows] == [("We raised $1.5M.", "We raised one point five million dollars.")]
+
+
+def test_zero_shards_is_named_as_such(tmp_path):
+    """`--shard 1/0` said "shards are numbered 1 to 1", which 1/0 is not wrong about K; N is the problem."""
+    (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  a:\n    output: out\n    formats: [wav]\n"
+                                     "    languages: {en-US: {voice: en-us}}\n    prompts:\n      hi: Hello.\n")
+    before = snapshot(tmp_path)
+    for value in ("1/0", "0/0"):
+        done = narrate("-q", "build", "--shard", value, "m.yaml", cwd=tmp_path)
+        assert_clean_failure(done, 2, f"error: --shard {value}: K must be between 1 and N, and N at least 1 "
+                                      "(N is the number of shards)")
+        assert "numbered 1 to 1" not in done.stderr
+    assert snapshot(tmp_path) == before
