@@ -166,3 +166,18 @@ def test_zero_shards_is_named_as_such(tmp_path):
                                       "(N is the number of shards)")
         assert "numbered 1 to 1" not in done.stderr
     assert snapshot(tmp_path) == before
+
+
+def test_a_nul_in_a_chapter_is_not_spoken_or_captioned_as_a_replacement_character(tmp_path):
+    """markdown-it turns NUL into U+FFFD (CommonMark's rule for a renderer): `Hello\\0 world.` reached
+    the segment text and the WebVTT cue as "Hello\\ufffd world." while \\x01 and \\x7f were dropped."""
+    from narrate.text.markdown import markdown_to_speakable, speakable_text
+
+    doc = markdown_to_speakable("# T\n\nHello\x00 world. Call\x01 us\x7f now.\n")
+    assert speakable_text(doc) == "# T\n\nHello world. Call us now.\n"
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01.md").write_bytes(b"# Title\n\nHello\x00 world.\n")
+    (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b:\n    sources: ch/*.md\n    output: out\n"
+                                     "    formats: [chapters]\n    transcripts: {formats: [vtt]}\n")
+    done = narrate("text", "ch/01.md", "--manifest", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout == "Title: Title\n\nTitle\n\nHello world.\n", repr(done.stdout)

@@ -178,6 +178,7 @@ def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *
         opts = MarkdownOptions.from_settings(**{**base, **settings})
     front, body = split_front_matter(source)
     line0 = source.count("\n", 0, len(source) - len(body))
+    body = body.replace("\x00", "")  # markdown-it would make each NUL a U+FFFD, then spoken and captioned
     blocks, notes = walk(parser(opts.dialect).parse(prepare(body, opts.dialect)), opts, path, line0)
     front_title = front.get("title") if isinstance(front.get("title"), str) else None
     headings = [b for b in blocks if b.kind == "heading"]
