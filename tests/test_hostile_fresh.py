@@ -181,3 +181,37 @@ def test_a_nul_in_a_chapter_is_not_spoken_or_captioned_as_a_replacement_characte
                                      "    formats: [chapters]\n    transcripts: {formats: [vtt]}\n")
     done = narrate("text", "ch/01.md", "--manifest", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0 and done.stdout == "Title: Title\n\nTitle\n\nHello world.\n", repr(done.stdout)
+
+
+def test_a_gzip_bomb_is_decoded_only_up_to_the_cap():
+    """httpx decodes each raw chunk whole: one 64 KiB read of a gzip bomb became 64 MB in memory before
+    the cap was checked (a narrate build peaked at 335 MB RSS against a 4.7 MB cap, once per request in
+    flight). The body is now inflated at most cap + 1 bytes at a time."""
+    import gzip
+    import tracemalloc
+
+    import httpx
+    import pytest
+
+    from narrate.errors import InvalidAudioError
+    from narrate.providers.transfer import read_body
+
+    bomb = gzip.compress(bytes(64 * 1024 * 1024), compresslevel=1)  # 64 MiB of zeros in ~280 KiB
+    for encoding in ("gzip", "x-gzip", "deflate"):
+        data = bomb if "gzip" in encoding else __import__("zlib").compress(bytes(64 * 1024 * 1024), 1)
+        response = httpx.Response(200, headers={"content-encoding": encoding}, stream=httpx.ByteStream(data))
+        tracemalloc.start()
+        try:
+            with pytest.raises(InvalidAudioError, match="passed the 1000000-byte limit"):
+                read_body(response, provider="p", max_bytes=1_000_000, deadline=time.monotonic() + 30, budget_s=30)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 8_000_000, (encoding, peak)
+    # a well-behaved compressed body still arrives whole
+    audio = bytes(range(256)) * 1000
+    for encoding, data in (("gzip", gzip.compress(audio)), ("deflate", __import__("zlib").compress(audio)),
+                           ("identity", audio)):
+        response = httpx.Response(200, headers={"content-encoding": encoding}, stream=httpx.ByteStream(data))
+        assert read_body(response, provider="p", max_bytes=1_000_000, deadline=time.monotonic() + 30,
+                         budget_s=30) == audio
