@@ -215,3 +215,35 @@ def test_a_gzip_bomb_is_decoded_only_up_to_the_cap():
         response = httpx.Response(200, headers={"content-encoding": encoding}, stream=httpx.ByteStream(data))
         assert read_body(response, provider="p", max_bytes=1_000_000, deadline=time.monotonic() + 30,
                          budget_s=30) == audio
+
+
+def test_serve_bounds_request_bodies_and_survives_a_client_that_hangs_up(tmp_path):
+    """`narrate serve` read every request body whole with no limit (a client could make it buffer
+    gigabytes), and a client that declared a large Content-Length and hung up printed a starlette
+    `ClientDisconnect` traceback on the server's console."""
+    import socket
+
+    import httpx
+
+    from conftest import serve_process
+
+    with serve_process(tmp_path, "--fault-rate", "0") as url:
+        port = int(url.rsplit(":", 1)[1])
+        big = httpx.post(url + "/v1/audio/speech", content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                         headers={"content-type": "application/json"}, timeout=30)
+        assert big.status_code == 413, big.text
+        assert big.json()["error"]["message"] == "the body is over 1048576 bytes"
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:  # declares 100 GB: refused unread
+            sock.sendall(b"POST /v1/speak HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                         b"content-length: 99999999999\r\n\r\n{}")
+            assert sock.recv(64).startswith(b"HTTP/1.1 413 ")
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:  # declares 500 KB, sends 2, hangs up
+            sock.sendall(b"POST /v1/audio/speech HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                         b"content-length: 500000\r\n\r\n{}")
+            time.sleep(0.5)
+        ok = httpx.post(url + "/v1/audio/speech", json={"model": "tts-1", "input": "Hello.", "voice": "alloy"},
+                        timeout=60)
+        assert ok.status_code == 200 and len(ok.content) > 1000
+        time.sleep(0.5)
+    log = next(tmp_path.glob("serve-*.log")).read_text()
+    assert "Traceback" not in log and "ClientDisconnect" not in log, log
