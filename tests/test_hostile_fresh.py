@@ -247,3 +247,22 @@ def test_serve_bounds_request_bodies_and_survives_a_client_that_hangs_up(tmp_pat
         time.sleep(0.5)
     log = next(tmp_path.glob("serve-*.log")).read_text()
     assert "Traceback" not in log and "ClientDisconnect" not in log, log
+
+
+def test_a_retry_after_past_the_budget_says_why_it_gave_up_at_once():
+    """A 429 storm answering `Retry-After: 99999999` failed the segment with `HTTP 429: Too Many Requests
+    (gave up after 1 attempt in 0.0s)`: nothing said why a retryable status was not retried."""
+    import httpx
+    import pytest
+
+    from narrate.errors import ProviderError
+    from narrate.providers import http
+    from test_http import Script, client, ok
+
+    for after, limit in (("99999999", "max_retry_after_s 120 s"), ("200", "max_retry_after_s 120 s"),
+                         ("100", "the 30 s left of max_retry_time_s")):
+        script = Script([httpx.Response(429, headers={"retry-after": after})])
+        with http.set_testing(), pytest.raises(ProviderError) as info:
+            client(script, max_attempts=3, max_retry_time_s=30).call("GET", "/x", handle=ok)
+        assert str(info.value).endswith(f"HTTP 429: Too Many Requests (gave up after 1 attempt in 0.0s: the server "
+                                        f"asked to wait {int(after)} s, past {limit})"), str(info.value)
