@@ -33,7 +33,7 @@ import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import serve_faults
 from .audio.decode import decode
@@ -55,6 +55,9 @@ from .serve_formats import (
     render_openai,
     render_wrong,
 )
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 __all__ = ["CONTENT_TYPES", "DEFAULT_FAULTS", "FAULTS", "OPENAI_FORMATS", "OPENAI_PCM_RATE", "OPENAI_VOICES",
            "ApiError", "BackgroundServer", "ServeOptions", "Stats", "create_app", "deepgram_format", "engine_voice",
@@ -159,7 +162,7 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
     """The Starlette app. `engine` defaults to the embedded espeak provider."""
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
-    from starlette.requests import Request
+    from starlette.requests import ClientDisconnect
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
     from starlette.types import ASGIApp  # the fault responses (serve_faults) are raw ASGI apps
@@ -188,7 +191,9 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
             await asyncio.sleep(opts.latency_ms / 1000)
         try:
             try:
-                payload = json.loads(await request.body() or b"{}")
+                payload = json.loads(await _bounded_body(request) or b"{}")
+            except ClientDisconnect:  # the client hung up mid-body: nobody is left to answer
+                return Response(status_code=499)
             except ValueError:
                 raise ApiError(400, "the body is not JSON") from None
             if not isinstance(payload, dict):
@@ -320,6 +325,24 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
     ])
     app.state.stats = stats
     return _KeepSend(app)
+
+
+MAX_REQUEST_BYTES = 1024 * 1024  # a request is JSON around at most 4,096 characters of text (OpenAI's limit)
+
+
+async def _bounded_body(request: Request) -> bytes:
+    """The request body, refused with 413 past MAX_REQUEST_BYTES (declared or received) before it is all
+    read, so a client cannot make the server buffer what it likes. Raises ClientDisconnect if it hangs up."""
+    declared = request.headers.get("content-length", "")
+    too_big = ApiError(413, f"the body is over {MAX_REQUEST_BYTES} bytes")
+    if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+        raise too_big
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_REQUEST_BYTES:
+            raise too_big
+    return bytes(body)
 
 
 def _ids(api: str, request_id: str) -> dict[str, str]:

@@ -24,8 +24,10 @@ def parse_shard(text: str) -> tuple[int, int]:
     if not match:
         raise UsageError(f"--shard must look like K/N (e.g. 1/4), not {text!r}")
     k, n = int(match.group(1)), int(match.group(2))
-    if n < 1 or not 1 <= k <= n:
-        raise UsageError(f"--shard {text}: K must be between 1 and N (shards are numbered 1 to {max(n, 1)})")
+    if n < 1:
+        raise UsageError(f"--shard {text}: K must be between 1 and N, and N at least 1 (N is the number of shards)")
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard {text}: K must be between 1 and N (shards are numbered 1 to {n})")
     return k, n
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from ..counts import counted
-from ..errors import ManifestError, MissingKeyError, NarrateError, Problem
+from ..errors import ManifestError, MissingKeyError, NarrateError, Problem, shown
 from .app import (
     Context,
     cache_folder,
@@ -150,7 +150,9 @@ def _build_json(r: Any, check: bool, offline: bool) -> dict[str, Any]:
 
 
 def _print_report(r, check: bool) -> None:
-    out = lambda s: click.echo(s, err=True)  # noqa: E731 - human summary goes to stderr, data to stdout
+    # Human summary to stderr, data to stdout. Segment errors quote what a provider answered: escape every
+    # control, bidi and zero-width character so a lying server cannot rewrite the terminal.
+    out = lambda s: click.echo("\n".join(shown(line) for line in s.split("\n")), err=True)  # noqa: E731
     if check:
         for m in r.missing_segments:
             out(f"would synthesize {m}")

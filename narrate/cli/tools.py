@@ -73,11 +73,13 @@ def voices(ctx: Context, provider: str, manifest_path: Path | None, language: st
             if not listed:
                 click.echo(f"no {provider} voices" + (f" for {language}" if language else ""), err=True)
                 return 1
-            width = max(24, *(len(v.name) + 1 for v in listed))
+            # A REST provider's list is what its server says: escape every cell (controls, bidi, newlines).
+            rows = [(shown(v.name), shown(",".join(v.languages)), shown(v.gender or "-"),
+                     shown("; ".join(x for x in (", ".join(v.styles), v.description) if x))) for v in listed]
+            width = max(24, *(len(name) + 1 for name, *_ in rows))
             click.echo(f"{'VOICE':{width}} {'LANGUAGES':20} {'GENDER':8} STYLES / DESCRIPTION")
-            for v in listed:
-                extra = "; ".join(x for x in (", ".join(v.styles), v.description) if x)
-                click.echo(f"{v.name:{width}} {','.join(v.languages):20} {v.gender or '-':8} {extra}".rstrip())
+            for name, langs, gender, extra in rows:
+                click.echo(f"{name:{width}} {langs:20} {gender:8} {extra}".rstrip())
             if sample_text is not None:
                 _write_samples(prov, listed, matched, sample_text.strip(), sample_dir)
         finally:

@@ -179,7 +179,13 @@ class RestClient:
                        or (error.retry_after is not None and error.retry_after > policy.max_retry_after_s)
                        or elapsed + wait > policy.max_retry_time_s)
             if give_up:
-                raise self._final(error, attempt, elapsed, retryable) from error
+                why = ""
+                if retryable and attempt < policy.max_attempts and error.retry_after is not None:
+                    past = (f"max_retry_after_s {policy.max_retry_after_s:g} s"
+                            if error.retry_after > policy.max_retry_after_s else
+                            f"the {max(0.0, policy.max_retry_time_s - elapsed):.0f} s left of max_retry_time_s")
+                    why = f": the server asked to wait {error.retry_after:.0f} s, past {past}"
+                raise self._final(error, attempt, elapsed, retryable, why) from error
             log.debug("%s: retry %d in %.2fs after %s", self.provider, attempt, wait, error.message)
             records = testing_records()
             if records is not None:
@@ -239,11 +245,13 @@ class RestClient:
             log.debug("%s %s -> %d rejected: %s", method, shown_url, response.status_code, err.message)
             raise
 
-    def _final(self, error: ProviderError, attempts: int, elapsed: float, retryable: bool) -> ProviderError:
-        """The error raised to the caller: the last status and reason, and how long we tried."""
+    def _final(self, error: ProviderError, attempts: int, elapsed: float, retryable: bool,
+               why: str = "") -> ProviderError:
+        """The error raised to the caller: the last status and reason, how long we tried, and `why` we
+        stopped when the attempts were not used up (": the server asked to wait ...")."""
         message = secrets.mask(error.message)
         if retryable:
-            message += f" (gave up after {attempts} attempt{'s' if attempts != 1 else ''} in {elapsed:.1f}s)"
+            message += f" (gave up after {attempts} attempt{'s' if attempts != 1 else ''} in {elapsed:.1f}s{why})"
         cls = type(error) if isinstance(error, ProviderError) else ProviderError
         return cls(message, provider=error.provider, status=error.status, request_id=error.request_id,
                    retryable=retryable, retry_after=error.retry_after, hint=error.hint)

@@ -22,6 +22,9 @@ import itertools
 import socket
 import threading
 import time
+import zlib
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 
@@ -134,7 +137,7 @@ def read_body(response: httpx.Response, *, provider: str, max_bytes: int, deadli
     buf = bytearray()
     watchdog = Watchdog(response, deadline)
     try:
-        for chunk in response.iter_bytes():
+        for chunk in _decoded(response, max_bytes + 1):
             buf += chunk
             if len(buf) > max_bytes:
                 if not strict:
@@ -156,6 +159,36 @@ def read_body(response: httpx.Response, *, provider: str, max_bytes: int, deadli
     if strict and declared is not None and "content-encoding" not in response.headers and len(buf) != declared:
         raise fail(f"truncated body: {len(buf)} of {declared} bytes", InvalidAudioError)
     return bytes(buf)
+
+
+def _decoded(response: httpx.Response, most: int) -> Iterator[bytes]:
+    """The body's decoded bytes, chunk by chunk. httpx inflates each raw read whole (a 64 KiB read of a
+    gzip bomb is 64 MB before anyone can count it), so gzip and deflate are inflated here, at most
+    `most` bytes per step; other encodings (br, zstd) go through httpx."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if response.is_stream_consumed or encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+        yield from response.iter_bytes()  # already read and decoded (a mock's content), or br / zstd
+        return
+    if encoding in ("", "identity"):
+        yield from response.iter_raw()
+        return
+    # 47: a gzip or zlib header, detected; a raw deflate stream (some servers' "deflate") needs -15.
+    inflater: Any = None
+    for raw in response.iter_raw():
+        if inflater is None:
+            inflater = zlib.decompressobj(47 if encoding != "deflate" or raw[:1] == b"\x78" else -15)
+        data = raw
+        while data:
+            try:
+                out = inflater.decompress(data, most)
+            except zlib.error as exc:
+                raise httpx.DecodingError(str(exc)) from None
+            yield out
+            data = inflater.unconsumed_tail
+            if not out:
+                break
+    if inflater is not None:
+        yield inflater.flush()
 
 
 def with_body(response: httpx.Response, body: bytes) -> httpx.Response:

@@ -130,7 +130,8 @@ def parser(dialect: str) -> Any:
 
 def split_front_matter(source: str) -> tuple[dict[str, Any], str]:
     """(front matter, body). YAML between `---` lines or TOML between `+++` lines, at the very top.
-    Malformed front matter is {} and still never spoken."""
+    Malformed front matter, or YAML whose aliases expand it past narrate.text.front_matter's bounds,
+    is {} and still never spoken."""
     import re
 
     for pattern, kind in ((r"\A\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", "toml"),
@@ -142,9 +143,9 @@ def split_front_matter(source: str) -> tuple[dict[str, Any], str]:
             if kind == "toml":
                 data = tomllib.loads(m.group(1))
             else:
-                import yaml
+                from .front_matter import load_front_matter
 
-                data = yaml.safe_load(m.group(1))
+                data = load_front_matter(m.group(1))  # bounded: aliases cannot blow it up
         except Exception:  # malformed front matter is still never spoken
             data = {}
         return (data if isinstance(data, dict) else {}), source[m.end():]
@@ -177,6 +178,7 @@ def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *
         opts = MarkdownOptions.from_settings(**{**base, **settings})
     front, body = split_front_matter(source)
     line0 = source.count("\n", 0, len(source) - len(body))
+    body = body.replace("\x00", "")  # markdown-it would make each NUL a U+FFFD, then spoken and captioned
     blocks, notes = walk(parser(opts.dialect).parse(prepare(body, opts.dialect)), opts, path, line0)
     front_title = front.get("title") if isinstance(front.get("title"), str) else None
     headings = [b for b in blocks if b.kind == "heading"]

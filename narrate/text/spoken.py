@@ -101,6 +101,9 @@ def replace_phones(text: str, lang: Lang) -> str:
 _AMOUNT = r"\d{1,3}(?:[.,\u00a0 ]\d{3}(?!\d))+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)"
 _CODES = "USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF"
 _SCALES = {"en": ("thousand", "million", "billion", "trillion")}
+# Written right after an amount ("$20k", "$1.5M", "$2bn"): the abbreviations of the scales above.
+_SCALE_ABBREVIATIONS = {"en": {"k": "thousand", "K": "thousand", "M": "million", "m": "million", "mn": "million",
+                               "B": "billion", "b": "billion", "bn": "billion", "T": "trillion", "tn": "trillion"}}
 
 
 def _amount(written: str) -> tuple[int, int]:
@@ -129,15 +132,22 @@ def say_money(code: str, major: int, minor: int, lang: Lang, scale: str = "") ->
 
 def replace_money(text: str, lang: Lang) -> str:
     scales = "|".join(_SCALES.get(lang.code, ()))
-    scale = rf"(?:\s(?P<scale>{scales})\b)?" if scales else ""
+    abbreviations = _SCALE_ABBREVIATIONS.get(lang.code, {})
+    short = "|".join(sorted(abbreviations, key=len, reverse=True))
+    scale = rf"(?:\s(?P<scale>{scales})\b|(?P<abbr>{short})\b)?" if scales else ""
     symbols = re.escape("".join(SYMBOLS))
 
     def money(m: re.Match[str]) -> str:
         g = m.groupdict()
         code = SYMBOLS.get(g.get("sym") or "", g.get("code") or "")
-        if g.get("scale") and not re.fullmatch(r"\d+", g["amt"]):
-            return m.group(0)  # "$1.5 million": left to the decimal pass
-        return say_money(code, *_amount(g["amt"]), lang, g.get("scale") or "")
+        said_scale = g.get("scale") or abbreviations.get(g.get("abbr") or "", "")
+        cur = lang.currencies.get(code)
+        if said_scale and cur is not None and not re.fullmatch(r"\d+", g["amt"]):
+            # "$1.5 million", "$1.5M": "one point five million dollars" (the decimal in the language's notation)
+            if re.fullmatch(_number_pattern(lang), g["amt"]) is None:
+                return m.group(0)
+            return f"{_say(g['amt'], lang)} {said_scale} {cur.major[1]}"
+        return say_money(code, *_amount(g["amt"]), lang, said_scale)
 
     text = _re(rf"(?<![\w$€£¥])(?P<sym>[{symbols}])\s?(?P<amt>{_AMOUNT}){scale}").sub(money, text)
     text = _re(rf"(?<![\w.,])(?P<amt>{_AMOUNT})\s?(?P<sym>[{symbols}])(?![\w$€£¥])").sub(money, text)
