@@ -41,9 +41,9 @@ def _recurse(u: np.ndarray, a: float, state: float) -> tuple[np.ndarray, float]:
         return u, state
     block = max(1, min(n, int(10.0 / -math.log(a))))
     nb = -(-n // block)
-    w = np.zeros(nb * block)
-    w[:n] = u
-    w = w.reshape(nb, block)
+    flat = np.zeros(nb * block)
+    flat[:n] = u
+    w = flat.reshape(nb, block)
     up, down, after = _powers(a, block)
     # The zero-state response, in place (the same operations in the same order as out of place).
     w *= up
@@ -55,7 +55,7 @@ def _recurse(u: np.ndarray, a: float, state: float) -> tuple[np.ndarray, float]:
         ends[k] = carry
         carry = carry * last + w[k, -1]
     w += ends[:, None] * after
-    y = w.ravel()[:n]
+    y = flat[:n]  # w is a view of flat
     return y, float(y[-1])
 
 
