@@ -236,7 +236,7 @@ def pad(pcm: Pcm, lead_ms: float, trail_ms: float) -> Pcm:
     """Add digital silence (linear 0) before and after: round(ms * rate / 1000) samples each."""
     lead = np.zeros(int(round(lead_ms * pcm.rate / 1000)), dtype=np.int16)
     trail = np.zeros(int(round(trail_ms * pcm.rate / 1000)), dtype=np.int16)
-    return Pcm(np.concatenate([lead, pcm.samples.astype(np.int16), trail]), pcm.rate)
+    return Pcm(np.concatenate([lead, pcm.samples, trail]).astype(np.int16, copy=False), pcm.rate)
 
 
 def concat(pcms: list[Pcm], gap_ms: float = 0) -> Pcm:
