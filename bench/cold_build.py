@@ -1,6 +1,7 @@
 """Benchmark: a cold build against the embedded engine's own limit (issue 14 item 1), in one run.
 
     .venv/bin/python bench/cold_build.py [--prompts 2000] [--rounds 3] [--jobs N] [--baseline DIR]
+    .venv/bin/python bench/cold_build.py --profile 200 [--rounds 3] [--baseline DIR]
 
 Four contenders, interleaved round by round (so a noisy machine hurts them alike), each the median
 of --rounds runs, each in its own fresh interpreter so start-up and imports count:
@@ -14,13 +15,22 @@ of --rounds runs, each in its own fresh interpreter so start-up and imports coun
   (resample to 8 kHz mu-law WAV and 16-bit WAV).
 
 CPU is user + system time of the process and all its children (os.wait4 rusage); wall is
-perf_counter. Targets: narrate's CPU <= 1.5x the 1-process floor's; narrate's wall on 2 cores
+perf_counter.
+
+--profile N runs, in this one process, what a cold build does for each of N prompts, stage by stage
+with the build's own functions (the engine from its pristine state, the WAV, the check, the pickles
+of the worker call, decode, trim, P.56 level, normalize, resample, pad, encode, the outputs' sha256,
+the cache store, the temp files of the outputs) and prints each stage's CPU per prompt and its share:
+where a worker's and the parent's CPU go, without the scheduling around them. Each round runs in a
+fresh interpreter; with --baseline, the same stages of that checkout's package run in alternate
+rounds, and the table gives both (medians). Targets: narrate's CPU <= 1.5x the 1-process floor's; narrate's wall on 2 cores
 <= 0.8x the 1-process floor's wall.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -101,7 +111,17 @@ def main() -> None:
     ap.add_argument("--skip-hand-loop", action="store_true", help="the hand loop is slow: leave it out")
     ap.add_argument("--baseline", type=Path, default=None,
                     help="a folder holding another `narrate` package: its cold build runs too, for before/after")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="instead: CPU per prompt of each stage of a cold build, in process, over N prompts")
+    ap.add_argument("--import-from", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.import_from is not None:  # a profiling child: print its stages as JSON
+        sys.path.insert(0, str(args.import_from))
+        print(json.dumps(profile(args.profile)))
+        return
+    if args.profile:
+        compare_profiles(args.profile, args.rounds, args.baseline)
+        return
     py = sys.executable
     env_note = f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start"
     results: dict[str, list[tuple[float, float]]] = {}
@@ -138,6 +158,96 @@ def main() -> None:
     if args.baseline is not None:
         bwall, bcpu = medians[f"narrate build -j {args.jobs} (baseline)"]
         print(f"  baseline CPU / floor: {bcpu / floor_cpu:.2f}x, wall / floor: {bwall / floor_wall:.2f}x")
+
+
+def compare_profiles(n: int, rounds: int, baseline: Path | None) -> None:
+    """Run `profile` in fresh interpreters, alternating with the baseline's, and print the medians."""
+    runs: dict[str, list[dict[str, float]]] = {}
+    roots = {"this": ROOT, **({"baseline": baseline.resolve()} if baseline is not None else {})}
+    for _ in range(rounds):
+        for name, root in roots.items():
+            out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--profile", str(n),
+                                  "--import-from", str(root)], capture_output=True, text=True, check=True)
+            runs.setdefault(name, []).append(json.loads(out.stdout.splitlines()[-1]))
+    med = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
+    this = med["this"]
+    print(f"CPU per prompt by stage, ms (medians of {rounds} alternating rounds of {n} prompts, in process; "
+          f"load average {os.getloadavg()[0]:.1f})")
+    print(f"  {'stage':<34} {'this':>8}" + (f" {'baseline':>9}" if "baseline" in med else ""))
+    summary = ("total", "x engine", "audio s per prompt")
+    for key in [*sorted((k for k in this if k not in summary), key=lambda k: -this[k]), *summary]:
+        print(f"  {key:<34} {this[key]:8.3f}" + (f" {med['baseline'][key]:9.3f}" if "baseline" in med else ""))
+
+
+def profile(n: int) -> dict[str, float]:
+    """Each per-prompt stage's CPU (process_time, ms per prompt) over `n` prompts, in process; also
+    "total" and "x engine" (the total over the engine's own)."""
+    import hashlib
+    import pickle
+
+    from narrate.audio import level, resample
+    from narrate.audio.decode import decode
+    from narrate.audio.encode import encode
+    from narrate.audio.formats import OUTPUT_FORMATS
+    from narrate.audio.memory import keep_freed_memory
+    from narrate.audio.validate import check_audio
+    from narrate.cache.store import SegmentCache
+    from narrate.package import render
+    from narrate.providers.base import AudioFormat, SynthesisResult
+    from narrate.providers.espeak import _wav, clean_text, resolve_voice
+    from narrate.providers.espeak_worker import Speaker
+
+    keep_freed_memory()  # as in a worker
+    speaker, voice = Speaker(), resolve_voice("en-us")
+    finish = render.Finish(render._Trim(True, -50.0, 0.0, 0.0), render._Leveling(True, -26.0, -3.0))
+    fmt = AudioFormat("wav", "pcm_s16le", 22050)
+    spent: dict[str, float] = {}
+    audio_s = 0.0
+
+    def stage(name: str, fn, *a, **k):  # type: ignore[no-untyped-def]
+        start = time.process_time()
+        out = fn(*a, **k)
+        spent[name] = spent.get(name, 0.0) + time.process_time() - start
+        return out
+
+    with tempfile.TemporaryDirectory(prefix="narrate-profile-") as tmp:
+        cache = SegmentCache(Path(tmp) / "cache")
+        for i, text in enumerate(texts(n)):
+            said = stage("text check (clean_text)", clean_text, text)
+            pcm = stage("engine (reset + speak)", speaker.speak, said, voice, 175, 50)
+            wav = stage("WAV header", _wav, pcm, 22050)
+            stage("check_audio (parent)", check_audio, wav, fmt, text, provider="espeak")
+            call = stage("pickle, worker call", pickle.dumps,
+                         ("call", render.render_segment, (wav, fmt, [(finish, ("ulaw", "wav"))])), protocol=5)
+            stage("unpickle, worker call", pickle.loads, call)
+            decoded = stage("decode", decode, wav, fmt)
+            audio_s += decoded.duration
+            trimmed = stage("trim", level.trim_silence, decoded, threshold_dbov=-50.0, keep_ms=20)
+            measured = stage("level (P.56 + peak)", level.measure, trimmed)
+            leveled = stage("normalize", level.normalize, trimmed, measured=render._as_kept(measured))
+            at_8k = stage("resample 22050 -> 8000", resample.resample, leveled, 8000)
+            padded = stage("pad", level.pad, at_8k, 0.0, 0.0)
+            ulaw = stage("encode ulaw (G.711 table)", encode, padded, OUTPUT_FORMATS["ulaw"])
+            pcm_wav = stage("encode wav", encode, padded, OUTPUT_FORMATS["wav"])
+            files = stage("sha256 of the outputs", lambda u=ulaw, w=pcm_wav: [
+                render.RenderedFile(name, data, 0.0, hashlib.sha256(data).hexdigest())
+                for name, data in (("ulaw", u), ("wav", w))])
+            reply = stage("pickle, worker reply", pickle.dumps, [(files, measured)], protocol=5)
+            stage("unpickle, worker reply", pickle.loads, reply)
+            stage("cache store (entry + diskcache)", cache.put, hashlib.sha256(text.encode()).hexdigest(),
+                  SynthesisResult(wav, fmt), {"text": text, "key_head": "{}"})
+
+            def write(i: int = i, files: list = files) -> None:  # type: ignore[type-arg]
+                for f in files:
+                    with open(Path(tmp) / f"{i}.{f.format}.tmp", "wb") as out:
+                        out.write(f.data)
+
+            stage("output temp files", write)
+        cache.close()
+    total = sum(spent.values())
+    out = {name: seconds / n * 1000 for name, seconds in spent.items()}
+    return {**out, "total": total / n * 1000, "x engine": total / spent["engine (reset + speak)"],
+            "audio s per prompt": audio_s / n}
 
 
 def _narrate(work: Path, py: str, jobs: int, pythonpath: Path | None = None) -> tuple[float, float]:

@@ -249,6 +249,29 @@ def test_cache_entries_of_file_size_are_one_file_and_read_back_whole(tmp_path):
         assert cache.stored_at("a" * 64) is not None
 
 
+
+def test_entry_files_share_256_folders_and_plain_diskcache_entries_read_back(tmp_path):
+    """Entry files go to `ab/ab/<name>.val` (256 folders, made once each, not one per entry), and an entry
+    stored by diskcache's own Disk in the same cache reads back: the index records every file's name."""
+    import diskcache
+
+    from narrate.cache import SegmentCache
+
+    blobs = {f"{i:064x}": os.urandom(40_000) + bytes([i % 256]) for i in range(300)}
+    plain = diskcache.Cache(str(tmp_path / "c"))
+    plain.set("e" * 64, b"x" * 40_000)
+    plain.close()
+    with SegmentCache(tmp_path / "c") as cache:
+        for key, blob in blobs.items():
+            cache.put_raw(key, blob)
+        assert all(cache.get_raw(key) == blob for key, blob in blobs.items())
+        assert cache.get_raw("e" * 64) == b"x" * 40_000
+    files = list((tmp_path / "c").glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*.val"))
+    assert len(files) == 301
+    ours = [f for f in files if f.parent.name == f.parent.parent.name]
+    assert len(ours) >= 300 and len({f.parent for f in ours}) <= 256
+
+
 # -- the outbox: atomic, durable, batched
 
 

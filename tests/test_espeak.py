@@ -267,3 +267,12 @@ def test_without_fork_or_reset_a_worker_answers_one_request_then_exits():
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["2", "0", "fork", "0", "True", "True"]  # READY, one PCM reply only (fork mode)
+
+
+def test_clean_text_keeps_printable_text_and_blanks_control_characters_and_surrogates():
+    from narrate.providers.espeak import clean_text
+
+    assert clean_text("  Press 1, then #.  ") == "Press 1, then #."  # printable: only stripped
+    assert clean_text("a\tb\x00c\x7fd\n") == "a b c d"  # Cc -> space
+    assert clean_text("no\u00a0break\u200bzero") == "no\u00a0break\u200bzero"  # Zs and Cf are not Cc/Cs: kept
+    assert clean_text("\ud800ok\udfff") == "ok"  # lone surrogates (Cs) -> spaces, then stripped

@@ -41,24 +41,30 @@ def _recurse(u: np.ndarray, a: float, state: float) -> tuple[np.ndarray, float]:
         return u, state
     block = max(1, min(n, int(10.0 / -math.log(a))))
     nb = -(-n // block)
-    ub = np.zeros(nb * block)
-    ub[:n] = u
-    up, down = _powers(a, block)
-    zero_state = down * np.cumsum(ub.reshape(nb, block) * up, axis=1)
+    flat = np.zeros(nb * block)
+    flat[:n] = u
+    w = flat.reshape(nb, block)
+    up, down, after = _powers(a, block)
+    # The zero-state response, in place (the same operations in the same order as out of place).
+    w *= up
+    np.cumsum(w, axis=1, out=w)
+    w *= down
     ends = np.empty(nb)
     carry, last = state, float(down[-1])
     for k in range(nb):  # a few turns per second of audio
         ends[k] = carry
-        carry = carry * last + zero_state[k, -1]
-    y = (zero_state + ends[:, None] * (down * a)).ravel()[:n]
+        carry = carry * last + w[k, -1]
+    w += ends[:, None] * after
+    y = flat[:n]  # w is a view of flat
     return y, float(y[-1])
 
 
 @functools.lru_cache(maxsize=16)
-def _powers(a: float, block: int) -> tuple[np.ndarray, np.ndarray]:
-    """(a^-t, a^t) for t in 0..block-1: computed once per rate."""
+def _powers(a: float, block: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a^-t, a^t, a^t * a) for t in 0..block-1: computed once per rate."""
     t = np.arange(block)
-    return a ** -t, a ** t
+    down = a ** t
+    return a ** -t, down, down * a
 
 
 def _sliding_max(k: np.ndarray, width: int) -> np.ndarray:
@@ -70,8 +76,15 @@ def _sliding_max(k: np.ndarray, width: int) -> np.ndarray:
     blocks = padded.reshape(nb, width)
     prefix = np.maximum.accumulate(blocks, axis=1).ravel()
     suffix = np.maximum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
-    end = np.arange(width - 1, n)
-    return np.maximum(suffix[end - width + 1], prefix[end])
+    return np.maximum(suffix[:n - width + 1], prefix[width - 1:n])
+
+
+def _reached(q: np.ndarray) -> np.ndarray:
+    """Per envelope value, the highest threshold index it reaches (THRESHOLDS[j] = 2^j <= q), or -1
+    below them all, as int8: the IEEE 754 binary64 exponent field, read directly (q >= 0; subnormals,
+    zero and the tiny negatives rounding may leave all read as below the lowest threshold)."""
+    exponent = (q.view(np.int64) >> 52) - 1023  # floor(log2 q) for a normal positive q
+    return np.clip(exponent, -1, len(THRESHOLDS) - 1).astype(np.int8)
 
 
 def active_level_dbov(pcm: Pcm) -> float:
@@ -100,24 +113,32 @@ def active_level_dbov(pcm: Pcm) -> float:
     # active for threshold j if it or one of the `hangover` steps before reached j, so a sliding
     # maximum over hangover+1 steps gives every threshold's activity at once.
     history = np.full(hangover, -1, dtype=np.int8)  # "never above" before the start
+    mags = np.empty(-(-min(len(x_all), _CHUNK) // step) * step)  # one buffer for every chunk
     for start in range(0, len(x_all), _CHUNK):
         x = x_all[start:start + _CHUNK]
-        wide = x.astype(np.int64)
-        energy += int(np.einsum("i,i->", wide, wide))  # exact, and no BLAS threads
         n = len(x)
         nb = -(-n // step)
-        mags = np.empty(nb * step)
-        np.abs(wide, out=mags[:n])  # |x| in float64 (exact: every int16 is), zero-padded to whole steps
-        mags[n:] = 0.0
+        chunk = mags[:nb * step]
+        np.copyto(chunk[:n], x)  # float64 holds every int16 exactly
+        chunk[n:] = 0.0  # zero-padded to whole steps
+        # Exact in float64 (no int64 copy): at most 2^18 squares of at most 2^30 each, so every partial
+        # sum is an integer below 2^53 whatever the order of summation. einsum: no BLAS threads.
+        energy += int(np.einsum("i,i->", chunk[:n], chunk[:n]))
+        np.abs(chunk, out=chunk)
         before = p_state
-        p, p_state = _recurse(np.einsum("ij,j->i", mags.reshape(nb, step), weights), big, p_state)
+        p, p_state = _recurse(np.einsum("ij,j->i", chunk.reshape(nb, step), weights), big, p_state)
         # Second stage: the first taken as a straight line between step ends (weights sum to 1 - big).
-        q, q_state = _recurse(ramp[0] * np.concatenate([[before], p[:-1]]) + ramp[1] * p, big, q_state)
-        reached = np.clip(np.frexp(q)[1] - 1, -1, len(THRESHOLDS) - 1).astype(np.int8)
-        window = np.concatenate([history, reached])
-        lengths = np.full(nb, float(step))
-        lengths[-1] = n - (nb - 1) * step
-        active += np.bincount(_sliding_max(window, hangover + 1) + 1, weights=lengths, minlength=len(active))
+        line = np.empty(nb)
+        line[0] = before
+        line[1:] = p[:-1]
+        line *= ramp[0]
+        line += ramp[1] * p
+        q, q_state = _recurse(line, big, q_state)
+        window = np.concatenate([history, _reached(q)])
+        top = _sliding_max(window, hangover + 1) + 1
+        # Each step counts `step` samples, the last one only what is left (integers: exact in float64).
+        active += np.bincount(top, minlength=len(active)) * float(step)
+        active[top[-1]] -= nb * step - n
         history = window[len(window) - hangover:]
     # active[j + 1] counts samples whose highest active threshold is j; thresholds <= it are active too.
     per_threshold = np.cumsum(active[::-1])[::-1][1:]
@@ -174,7 +195,9 @@ def normalize(pcm: Pcm, target_dbov: float = -26.0, peak_limit_dbfs: float = -3.
         return pcm
     gain_db = min(target_dbov - level, peak_limit_dbfs - peak)
     gain = 10.0 ** (gain_db / 20.0)
-    return Pcm(to_int16(pcm.samples.astype(np.float64) * gain), pcm.rate)
+    scaled = pcm.samples.astype(np.float64)
+    scaled *= gain
+    return Pcm(to_int16(scaled, in_place=True), pcm.rate)
 
 
 def trim_silence(pcm: Pcm, threshold_dbov: float = -50.0, keep_ms: int = 0) -> Pcm:
@@ -199,7 +222,9 @@ def trim_bounds(pcm: Pcm, threshold_dbov: float = -50.0, keep_ms: int = 0) -> tu
     x[:n] = pcm.samples
     counts = np.full(nf, frame, dtype=np.float64)
     counts[-1] = n - (nf - 1) * frame
-    mean_sq = (x.reshape(nf, frame) ** 2).sum(axis=1) / counts
+    frames = x.reshape(nf, frame)
+    # Sums of squares without a temporary array; exact in float64 (integers below 2^53), as before.
+    mean_sq = np.einsum("ij,ij->i", frames, frames) / counts
     loud = np.flatnonzero(mean_sq >= (FULL_SCALE * 10.0 ** (threshold_dbov / 20.0)) ** 2)
     if len(loud) == 0:
         return 0, 0
@@ -211,7 +236,7 @@ def pad(pcm: Pcm, lead_ms: float, trail_ms: float) -> Pcm:
     """Add digital silence (linear 0) before and after: round(ms * rate / 1000) samples each."""
     lead = np.zeros(int(round(lead_ms * pcm.rate / 1000)), dtype=np.int16)
     trail = np.zeros(int(round(trail_ms * pcm.rate / 1000)), dtype=np.int16)
-    return Pcm(np.concatenate([lead, pcm.samples.astype(np.int16), trail]), pcm.rate)
+    return Pcm(np.concatenate([lead, pcm.samples, trail]).astype(np.int16, copy=False), pcm.rate)
 
 
 def concat(pcms: list[Pcm], gap_ms: float = 0) -> Pcm:

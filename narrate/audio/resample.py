@@ -20,9 +20,14 @@ QUALITY = "HQ"
 _local = threading.local()  # per thread: a soxr stream is not thread-safe
 
 
-def to_int16(x: np.ndarray) -> np.ndarray:
-    """Round float samples to int16, clipping: the filter's ringing can overshoot full scale."""
-    return np.clip(np.rint(x), -32768, 32767).astype(np.int16)
+def to_int16(x: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """Round float samples to int16, clipping: the filter's ringing can overshoot full scale.
+    in_place: round and clip in `x` itself (a temporary of the caller's), saving two copies."""
+    if not in_place:
+        return np.clip(np.rint(x), -32768, 32767).astype(np.int16)
+    np.rint(x, out=x)
+    np.clip(x, -32768, 32767, out=x)
+    return x.astype(np.int16)
 
 
 def resample(pcm: Pcm, rate: int) -> Pcm:
@@ -35,7 +40,7 @@ def resample(pcm: Pcm, rate: int) -> Pcm:
     if len(pcm.samples) == 0:
         return Pcm(np.zeros(0, dtype=np.int16), rate)
     out = _stream(pcm.rate, rate).resample_chunk(pcm.samples.astype(np.float32), last=True)
-    return Pcm(to_int16(out), rate)
+    return Pcm(to_int16(out, in_place=out.flags.writeable), rate)
 
 
 def _stream(rate_in: int, rate_out: int) -> soxr.ResampleStream:

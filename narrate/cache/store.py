@@ -17,7 +17,7 @@ Healing (issue 9 item 7): diskcache keeps an SQLite index (`cache.db`) and, for 
 
 from __future__ import annotations
 
-import io
+import functools
 import os
 import sqlite3
 import threading
@@ -74,7 +74,8 @@ class SegmentCache:
     def _diskcache(self) -> Any:
         import diskcache  # deferred: a no-op rebuild never opens the cache
 
-        return diskcache.Cache(str(self.directory), eviction_policy="none", size_limit=2**62, cull_limit=0)
+        return diskcache.Cache(str(self.directory), eviction_policy="none", size_limit=2**62, cull_limit=0,
+                               disk=_disk_class())
 
     def _open(self) -> Any:
         index = self.index_path
@@ -244,14 +245,46 @@ class SegmentCache:
 
 
 def _set(store: Any, key: str, blob: bytes) -> None:
-    """Store one entry, tagged with the local time. A blob of diskcache's file size or more goes in as
-    a file-like value, written in one call: a bytes value is iterated by diskcache, which for its
-    BytesIO means line by line, about 900 writes for a 5-second segment (the biggest cost of a store).
-    Stored the same way (MODE_BINARY, one file), read back as the same bytes."""
-    if len(blob) >= store.disk.min_file_size:
-        store.set(key, io.BytesIO(blob), read=True, tag=time.time())
-    else:
-        store.set(key, blob, tag=time.time())
+    """Store one entry, tagged with the local time (a file of its own from diskcache's file size on,
+    written in one call by `_disk_class`)."""
+    store.set(key, blob, tag=time.time())
+
+
+@functools.cache
+def _disk_class() -> type:
+    """diskcache's Disk, writing an entry file in one call into one of 256 folders.
+
+    diskcache's own Disk spreads files over 65,536 random two-level folders and calls os.makedirs
+    before every file, so nearly every store of a cold build made a folder (two mkdir calls, one
+    failing) and wrote the bytes through a BytesIO, line by line for a bytes value: about a third of
+    a store's CPU. Here the second level repeats the first (`ab/ab/<name>.val`: the layout
+    ENTRY_FILE_GLOB and older caches use, so either reads the other's files), and a folder is made only
+    when opening the file finds none. The file's name, size and mode in the index are diskcache's own,
+    so stores made by plain diskcache and by this class read back alike."""
+    import diskcache
+    from diskcache.core import MODE_BINARY
+
+    class Disk(diskcache.Disk):  # type: ignore[misc]  # diskcache ships no type hints
+        def filename(self, key: Any = diskcache.core.UNKNOWN, value: Any = diskcache.core.UNKNOWN
+                     ) -> tuple[str, str]:
+            name = os.urandom(16).hex()
+            relative = f"{name[:2]}/{name[:2]}/{name[2:]}.val"
+            return relative, os.path.join(self._directory, relative)
+
+        def store(self, value: Any, read: bool, key: Any = diskcache.core.UNKNOWN) -> tuple[Any, ...]:
+            if type(value) is not bytes or len(value) < self.min_file_size:
+                return tuple(super().store(value, read, key=key))
+            relative, full = self.filename(key, value)
+            try:
+                handle = open(full, "xb")  # noqa: SIM115 (closed below, after a folder is made if need be)
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(full), exist_ok=True)
+                handle = open(full, "xb")  # noqa: SIM115
+            with handle:
+                handle.write(value)
+            return len(value), MODE_BINARY, relative, None
+
+    return Disk
 
 
 def _derived_key(blob: bytes) -> str | None:

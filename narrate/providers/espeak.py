@@ -270,6 +270,8 @@ def _wav(pcm: bytes, rate: int) -> bytes:
 
 def clean_text(text: str) -> str:
     """Control characters become spaces (they can stall the engine); lone surrogates cannot be UTF-8."""
+    if text.isprintable():  # neither (nor any other Cc or Cs character) is printable: the common case, in C
+        return text.strip()
     return "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in text).strip()
 
 
