@@ -121,6 +121,8 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
 
         def segment_done(segment: Segment, ok: bool) -> None:
             events.advance("synthesize")
+            if not ok:
+                renderer.drop_fresh(segment.key)
             for job in waiting.pop(segment.key, []) if ok else ():
                 remaining[job.id] -= 1
                 if remaining[job.id] == 0 and overlap:
@@ -134,9 +136,17 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
             # provider's is not: that would hold a request slot while it waits for a worker busy
             # rendering, and the requests would stall behind the renders; its render measures instead.
             local = {name for name, provider in pb.providers.items() if getattr(provider, "local", False)}
+            measure = level_annotator(pb.stale, renderer if overlap else None, local)
+
+            def annotate(segment: Segment, result: Any) -> dict[str, Any]:
+                # A REST answer's prompts render from the bytes in hand, not from the entry read back.
+                if overlap and segment.provider not in local:
+                    renderer.keep_fresh(segment.key, result.audio, result.format)
+                return measure(segment, result)  # type: ignore[no-any-return]
+
             outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
                                          on_done=segment_done, guard=guard, backlog=renderer.backlog if overlap else None,
-                                         annotate=level_annotator(pb.stale, renderer if overlap else None, local))
+                                         annotate=annotate)
             events.finish("synthesize")
             report.synthesized = outcome.synthesized
             report.cached += outcome.shared
