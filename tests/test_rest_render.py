@@ -180,3 +180,36 @@ def test_the_outbox_flushes_a_batch_as_soon_as_it_holds_batch_files(tmp_path, mo
     assert published == [0, 1, "w"] and failures == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0.a", "1.a", "w.b"]
     assert (tmp_path / "w.b").read_bytes() == b"from a worker"
+
+
+def test_a_rest_segments_level_is_stored_with_it_and_never_measured_again(tmp_path, counted_reads, monkeypatch):
+    """The level goes into the entry as it is stored (no rewrite of a stored entry afterwards), and the
+    render worker gets it instead of measuring again."""
+    import narrate.package.prompt_files as prompt_files
+
+    rewrites, given = [], []
+    monkeypatch.setattr(SegmentCache, "remember_level", lambda self, *a: rewrites.append(a))
+    real = prompt_files.render_to_temps
+
+    def render(parts, finish, pauses, formats, measured, targets):
+        given.append(measured)
+        return real(parts, finish, pauses, formats, measured, targets)
+
+    monkeypatch.setattr(prompt_files, "render_to_temps", render)
+    write_manifest(tmp_path, 6)
+    cache = SegmentCache(tmp_path / "cache")
+    try:
+        report = build(load_manifest(tmp_path / "m.yaml"), cache, BuildOptions(jobs=2),
+                       transport=httpx.MockTransport(answer))
+        levels = sorted(str(json.loads(cache.get_raw(k).partition(b"\n")[0]).get("levels")) for k in cache.keys())
+    finally:
+        cache.close()
+    assert report.errors == [] and report.synthesized == 8 and report.outputs_written == 14
+    assert rewrites == []  # no entry rewritten after it was stored
+    # Six single-segment prompts rendered with the level from their entry; the two-segment one has none.
+    assert sorted(m is not None for m in given) == [False] + [True] * 6
+    assert all(isinstance(v, float) and round(v, 4) == v for m in given if m for v in m)
+    # Every single-segment prompt's entry keeps its level (trim at -50 dBov, the default); the two
+    # segments of the joined prompt keep none (their prompt is measured as a whole).
+    assert [lv.startswith("{'trim:-50': [") for lv in levels].count(True) == 6
+    assert levels.count("None") == 2

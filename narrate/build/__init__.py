@@ -134,19 +134,12 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
             events.start("synthesize", len(pb.missing), "synthesizing")
             # A local engine's segment is rendered the moment it is spoken (level_annotator). A REST
             # provider's is not: that would hold a request slot while it waits for a worker busy
-            # rendering, and the requests would stall behind the renders; its render measures instead.
+            # rendering, and the requests would stall behind the renders. Its level is measured in the
+            # request's thread (stored with the entry) and its prompts render from the audio in hand.
             local = {name for name, provider in pb.providers.items() if getattr(provider, "local", False)}
-            measure = level_annotator(pb.stale, renderer if overlap else None, local)
-
-            def annotate(segment: Segment, result: Any) -> dict[str, Any]:
-                # A REST answer's prompts render from the bytes in hand, not from the entry read back.
-                if overlap and segment.provider not in local:
-                    renderer.keep_fresh(segment.key, result.audio, result.format)
-                return measure(segment, result)  # type: ignore[no-any-return]
-
             outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
                                          on_done=segment_done, guard=guard, backlog=renderer.backlog if overlap else None,
-                                         annotate=annotate)
+                                         annotate=level_annotator(pb.stale, renderer if overlap else None, local))
             events.finish("synthesize")
             report.synthesized = outcome.synthesized
             report.cached += outcome.shared

@@ -30,11 +30,16 @@ def level_annotator(jobs: list[PromptJob], renderer: PromptRenderer | None = Non
     """For synthesis: render a segment's single-segment prompts the moment it is spoken, in one worker
     call with its audio (`package.render.render_segment`), and keep its measured level(s) in its cache
     entry as it is stored (so a later render never measures). The files wait in `renderer` for the
-    prompt's turn; without a renderer only the levels are measured. With a renderer, only segments of
-    the `local` providers (engines on this machine's cores) are handled here: a REST request slot
-    would otherwise wait for a render worker, and the prompt's own render measures instead."""
+    prompt's turn; without a renderer only the levels are measured.
+
+    With a renderer, a segment of any other provider (REST) is not sent to a worker here: its request
+    slot would wait for a render worker busy with other prompts, and the requests would stall behind
+    the renders. Its level is measured in the calling thread instead (decode, trim, P.56: about a
+    millisecond) so that it is in the entry as stored (no rewrite of a stored entry later, no second
+    measurement in the worker), and its audio is kept in `renderer` for its prompts' renders
+    (`keep_fresh`), which then neither read the entry back nor measure."""
     from ..cache.entry import level_record
-    from ..package.render import Finish, level_memo, render_segment
+    from ..package.render import Finish, level_memo, measure_segment, render_segment
     from ..providers.espeak_pool import shared_pool
 
     wanted: dict[str, list[PromptJob]] = {}
@@ -43,7 +48,9 @@ def level_annotator(jobs: list[PromptJob], renderer: PromptRenderer | None = Non
             wanted.setdefault(job.segments[0], []).append(job)
 
     def annotate(segment: Segment, result: Any) -> dict[str, Any]:
-        users = wanted.get(segment.key, []) if renderer is None or segment.provider in local else []
+        if renderer is not None and segment.provider not in local:
+            return measured_here(segment, result, renderer)
+        users = wanted.get(segment.key, [])
         if renderer is None:  # one prompt per distinct level memo is enough to measure
             users = list({level_memo(j.settings, 1, ()): j for j in users}.values())
         if not users:
@@ -62,6 +69,19 @@ def level_annotator(jobs: list[PromptJob], renderer: PromptRenderer | None = Non
             if renderer is not None:
                 renderer.ahead[job.id] = (files, level)
         return {"levels": levels} if levels else {}
+
+    def measured_here(segment: Segment, result: Any, renderer: PromptRenderer) -> dict[str, Any]:
+        levels = {}
+        for memo, job in {level_memo(j.settings, 1, ()): j for j in wanted.get(segment.key, [])}.items():
+            if memo is None:
+                continue
+            try:
+                levels[memo] = level_record(measure_segment(result.audio, result.format, Finish.of(job.settings)))
+            except Exception:  # only a saving: the prompt's own render measures and reports instead
+                continue
+        extra = {"levels": levels} if levels else {}
+        renderer.keep_fresh(segment.key, result.audio, result.format, extra)
+        return extra
 
     return annotate
 
@@ -83,8 +103,9 @@ class PromptRenderer:
         self.keeper: ThreadPoolExecutor | None = None
         self.futures: list[Future] = []
         # Audio of segments just answered, kept for the single-segment prompts that render from it
-        # (key -> (audio, format, prompts still to render)); bounded by the requests' backlog limit.
-        self.fresh: dict[str, tuple[bytes, Any, int]] = {}
+        # (key -> (audio, format, header fields, prompts still to render)); bounded by the requests'
+        # backlog limit.
+        self.fresh: dict[str, tuple[bytes, Any, dict[str, Any], int]] = {}
         self.fresh_users = Counter(job.segments[0] for job in pb.stale if len(job.segments) == 1)
         self.ahead: dict[str, tuple[list[Any], tuple[float, float] | None]] = {}  # job id -> files, level
         self.outbox: Any = None
@@ -230,30 +251,30 @@ class PromptRenderer:
                 return None
         return targets
 
-    def keep_fresh(self, key: str, audio: bytes, fmt: Any) -> None:
+    def keep_fresh(self, key: str, audio: bytes, fmt: Any, meta: dict[str, Any]) -> None:
         """A segment just answered and about to be stored: its single-segment prompts render from these
-        bytes (the same ones the cache stores) instead of reading the entry back."""
+        bytes and this header (`levels`), the ones the cache stores, instead of reading the entry back."""
         users = self.fresh_users.get(key, 0)
         if users:
             with self.lock:
-                self.fresh[key] = (audio, fmt, users)
+                self.fresh[key] = (audio, fmt, meta, users)
 
     def drop_fresh(self, key: str) -> None:
         """The segment was not stored (failed, or the store did): nothing renders from it."""
         with self.lock:
             self.fresh.pop(key, None)
 
-    def _take_fresh(self, key: str) -> tuple[bytes, Any] | None:
+    def _take_fresh(self, key: str) -> tuple[bytes, Any, dict[str, Any]] | None:
         with self.lock:
             held = self.fresh.get(key)
             if held is None:
                 return None
-            audio, fmt, users = held
+            audio, fmt, meta, users = held
             if users > 1:
-                self.fresh[key] = (audio, fmt, users - 1)
+                self.fresh[key] = (audio, fmt, meta, users - 1)
             else:
                 del self.fresh[key]
-        return audio, fmt
+        return audio, fmt, meta
 
     def _render_here(self, job: PromptJob) -> list[Written] | None:
         """Render the job's segments in a worker, which writes its files to temp files beside their
@@ -267,8 +288,8 @@ class PromptRenderer:
         for key in job.segments:
             fresh = self._take_fresh(key) if len(job.segments) == 1 else None
             if fresh is not None:
-                parts.append(fresh)
-                meta = {}
+                parts.append(fresh[:2])
+                meta = fresh[2]
                 continue
             entry = self.cache.get(key)
             if entry is None:  # corrupt entry dropped by the cache: the next build synthesizes it again
