@@ -48,7 +48,11 @@ def wrap(owner, attr, name):
     setattr(owner, attr, timed)
 @atexit.register
 def dump():
+    import resource
     stamps["exit"] = [(now(), now())]
+    for who, which in (("cpu: build process", resource.RUSAGE_SELF), ("cpu: its workers (ended)", resource.RUSAGE_CHILDREN)):
+        u = resource.getrusage(which)
+        stamps[who] = [(0.0, u.ru_utime + u.ru_stime)]
     with open(out, "w") as f:
         json.dump(stamps, f)
 import narrate.cli
@@ -119,6 +123,7 @@ def main() -> None:
     ideal = args.n * args.latency_ms / 1000 / args.concurrency
     print(f"one cold build, N={args.n} L={args.latency_ms:g} ms C={args.concurrency} (ideal {ideal:.3f} s), "
           f"wall {wall:.3f} s as timed from outside; seconds from the interpreter's start:")
+    cpu = {name: stamps.pop(name)[0][1] for name in [n for n in stamps if n.startswith("cpu: ")]}
     for name, spans in sorted(stamps.items(), key=lambda kv: min(s for s, _ in kv[1])):
         first = min(s for s, _ in spans)
         last = max(e for _, e in spans)
@@ -128,6 +133,8 @@ def main() -> None:
             line += (f"  x{len(spans)}, each median {statistics.median(durations) * 1000:6.1f} ms, "
                      f"mean {busy(spans, first, last):5.2f} open")
         print(line)
+    for name, seconds in cpu.items():
+        print(f"  {name}: {seconds:.2f} s of CPU ({seconds / args.n * 1000:.1f} ms a prompt)")
     if "request" in stamps and "render" in stamps:
         req = stamps["request"]
         span = (min(s for s, _ in req), max(e for _, e in req))

@@ -311,7 +311,8 @@ def _check_writable(pb: PlannedBuild, guard: Any) -> None:
 
     from ..synth import write_failure
 
-    for folder in sorted({(pb.manifest.root / o.path).parent for j in pb.stale for o in j.outputs}):
+    root = pb.manifest.root  # folders as strings first: a Path per output was a visible share of a build
+    for folder in sorted({root / sub for sub in {os.path.dirname(o.path) for j in pb.stale for o in j.outputs}}):
         probe = folder
         while not probe.exists() and probe != probe.parent:
             probe = probe.parent
