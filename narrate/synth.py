@@ -21,9 +21,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from .audio.validate import check_audio
@@ -210,6 +211,9 @@ class _Scheduler:
         self.deferred: dict[str, tuple[Segment, float]] = {}  # key -> (segment, when first found taken)
         self.inflight: dict[str, int] = dict.fromkeys(names, 0)
         self.pending: dict[Future, tuple[Segment, Lease | None]] = {}
+        # Finished requests, in the order they finished: the loop wakes on the next one. (Waiting with
+        # futures.wait on every pending future costs a waiter per future per wake-up: O(C) a request.)
+        self.finished: SimpleQueue[Future] = SimpleQueue()
         self.lock = threading.Lock()
         self.workers = min(len(segments), sum(self.caps.values()))
         self.ahead = AHEAD_PER_SLOT * sum(self.caps.values())
@@ -239,9 +243,16 @@ class _Scheduler:
                     if not self.pending:
                         time.sleep(timeout or 0.05)
                         continue
-                    done, _ = wait(list(self.pending), timeout=timeout, return_when=FIRST_COMPLETED)
-                    for fut in done:
+                    try:
+                        fut = self.finished.get(timeout=timeout)
+                    except Empty:
+                        continue
+                    while True:  # every request that has finished by now, then one more round of _fill
                         self._collect(fut)
+                        try:
+                            fut = self.finished.get_nowait()
+                        except Empty:
+                            break
             except BaseException:
                 # Ctrl-C or a kill: drop what has not started (its lease with it); what finished is cached.
                 for fut, (_, lease) in self.pending.items():
@@ -320,7 +331,9 @@ class _Scheduler:
 
     def _submit(self, pool: ThreadPoolExecutor, seg: Segment, lease: Lease | None) -> None:
         self.inflight[seg.provider] += 1
-        self.pending[pool.submit(self._work, seg, lease)] = (seg, lease)
+        fut = pool.submit(self._work, seg, lease)
+        self.pending[fut] = (seg, lease)
+        fut.add_done_callback(self.finished.put)
 
     def _collect(self, fut: Future) -> None:
         seg, _ = self.pending.pop(fut)

@@ -79,10 +79,10 @@ def slow_workers(monkeypatch):
         start = time.monotonic()
         with timeline.lock:
             timeline.pool_calls.append(function.__name__)
-        if function.__name__ in ("render_prompt", "measure_segment"):
+        if function.__name__ in ("render_to_temps", "measure_segment"):
             time.sleep(RENDER_S)
         result = real(self, function, *args)
-        if function.__name__ == "render_prompt":
+        if function.__name__ == "render_to_temps":
             with timeline.lock:
                 timeline.renders.append((start, time.monotonic()))
         return result
@@ -115,7 +115,7 @@ def test_requests_never_wait_for_busy_render_workers(tmp_path, slow_workers):
     assert max(e for _, e in timeline.renders) > last_end + 2 * RENDER_S
     # One worker call per prompt: the render measures the level and the cache keeps it for next time.
     assert timeline.pool_calls.count("measure_segment") == 0
-    assert timeline.pool_calls.count("render_prompt") == PROMPTS
+    assert timeline.pool_calls.count("render_to_temps") == PROMPTS
     assert len(keys) == PROMPTS and all(set(lv) == {"trim:-50"} for lv in levels), levels
 
 
@@ -151,9 +151,9 @@ def test_a_build_starts_its_render_workers_before_the_first_answer(tmp_path, slo
     finally:
         cache.close()
     # A warm-up call per render thread (one per worker process), before any request is answered.
-    assert timeline.pool_calls[:JOBS] == ["level_memo"] * JOBS
-    assert timeline.pool_calls.count("level_memo") == JOBS
-    assert timeline.pool_calls.count("render_prompt") == 10
+    assert timeline.pool_calls[:JOBS] == ["warm_up"] * JOBS
+    assert timeline.pool_calls.count("warm_up") == JOBS
+    assert timeline.pool_calls.count("render_to_temps") == 10
 
 
 @pytest.mark.parametrize(("concurrency", "keepalive", "connections"), [(4, 16, 64), (16, 16, 64), (40, 40, 80)])

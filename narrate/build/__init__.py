@@ -121,6 +121,8 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
 
         def segment_done(segment: Segment, ok: bool) -> None:
             events.advance("synthesize")
+            if not ok:
+                renderer.drop_fresh(segment.key)
             for job in waiting.pop(segment.key, []) if ok else ():
                 remaining[job.id] -= 1
                 if remaining[job.id] == 0 and overlap:
@@ -132,7 +134,8 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
             events.start("synthesize", len(pb.missing), "synthesizing")
             # A local engine's segment is rendered the moment it is spoken (level_annotator). A REST
             # provider's is not: that would hold a request slot while it waits for a worker busy
-            # rendering, and the requests would stall behind the renders; its render measures instead.
+            # rendering, and the requests would stall behind the renders. Its level is measured in the
+            # request's thread (stored with the entry) and its prompts render from the audio in hand.
             local = {name for name, provider in pb.providers.items() if getattr(provider, "local", False)}
             outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
                                          on_done=segment_done, guard=guard, backlog=renderer.backlog if overlap else None,
@@ -308,7 +311,8 @@ def _check_writable(pb: PlannedBuild, guard: Any) -> None:
 
     from ..synth import write_failure
 
-    for folder in sorted({(pb.manifest.root / o.path).parent for j in pb.stale for o in j.outputs}):
+    root = pb.manifest.root  # folders as strings first: a Path per output was a visible share of a build
+    for folder in sorted({root / sub for sub in {os.path.dirname(o.path) for j in pb.stale for o in j.outputs}}):
         probe = folder
         while not probe.exists() and probe != probe.parent:
             probe = probe.parent

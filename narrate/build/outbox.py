@@ -52,6 +52,7 @@ class Outbox:
         self.failed = False
         self._lock = threading.Lock()
         self._batch: list[tuple[Path, Path, Callable[[], None] | None]] = []
+        self._files = 0
         self._flusher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="narrate-flush")
         self._flushes: list[Future] = []
 
@@ -75,9 +76,15 @@ class Outbox:
             raise
         return True, self._queue(tmp, target)
 
+    def put_temp(self, tmp: Path, target: Path) -> None:
+        """Queue a temp file written elsewhere (a render worker: package.prompt_files) for `target`, a
+        path already checked with fsutil.output_path, in the same folder. Published like `put`'s."""
+        self._queue(tmp, target)
+
     def _queue(self, tmp: Path, target: Path) -> Path:
         with self._lock:
             self._batch.append((tmp, target, None))
+            self._files += 1  # files in the batch (callbacks are not counted)
         return tmp
 
     def then(self, callback: Callable[[], None]) -> None:
@@ -85,13 +92,12 @@ class Outbox:
         that holds the last of them). Queued after them, so it runs after their rename."""
         with self._lock:
             self._batch.append((Path(), Path(), callback))
-            full = sum(1 for _, _, cb in self._batch if cb is None) >= BATCH_FILES
-            batch = self._take() if full else None
+            batch = self._take() if self._files >= BATCH_FILES else None
         if batch:
             self._flushes.append(self._flusher.submit(self._flush, batch))
 
     def _take(self) -> list[tuple[Path, Path, Callable[[], None] | None]]:
-        batch, self._batch = self._batch, []
+        batch, self._batch, self._files = self._batch, [], 0
         return batch
 
     def close(self) -> None:

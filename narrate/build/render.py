@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from ..cache import SegmentCache
@@ -20,17 +21,25 @@ from ..outcome import BuildEvents, BuildReport
 from ..plan import PromptJob, Segment
 from ..prepare import PlannedBuild
 
+# One output file as the build records it: (written, not already there; sha256 hex; bytes; seconds).
+Written = tuple[bool, str, int, float]
+
 
 def level_annotator(jobs: list[PromptJob], renderer: PromptRenderer | None = None,
                     local: Collection[str] = ()) -> Any:
     """For synthesis: render a segment's single-segment prompts the moment it is spoken, in one worker
     call with its audio (`package.render.render_segment`), and keep its measured level(s) in its cache
     entry as it is stored (so a later render never measures). The files wait in `renderer` for the
-    prompt's turn; without a renderer only the levels are measured. With a renderer, only segments of
-    the `local` providers (engines on this machine's cores) are handled here: a REST request slot
-    would otherwise wait for a render worker, and the prompt's own render measures instead."""
+    prompt's turn; without a renderer only the levels are measured.
+
+    With a renderer, a segment of any other provider (REST) is not sent to a worker here: its request
+    slot would wait for a render worker busy with other prompts, and the requests would stall behind
+    the renders. Its level is measured in the calling thread instead (decode, trim, P.56: about a
+    millisecond) so that it is in the entry as stored (no rewrite of a stored entry later, no second
+    measurement in the worker), and its audio is kept in `renderer` for its prompts' renders
+    (`keep_fresh`), which then neither read the entry back nor measure."""
     from ..cache.entry import level_record
-    from ..package.render import Finish, level_memo, render_segment
+    from ..package.render import Finish, level_memo, measure_segment, render_segment
     from ..providers.espeak_pool import shared_pool
 
     wanted: dict[str, list[PromptJob]] = {}
@@ -39,7 +48,9 @@ def level_annotator(jobs: list[PromptJob], renderer: PromptRenderer | None = Non
             wanted.setdefault(job.segments[0], []).append(job)
 
     def annotate(segment: Segment, result: Any) -> dict[str, Any]:
-        users = wanted.get(segment.key, []) if renderer is None or segment.provider in local else []
+        if renderer is not None and segment.provider not in local:
+            return measured_here(segment, result, renderer)
+        users = wanted.get(segment.key, [])
         if renderer is None:  # one prompt per distinct level memo is enough to measure
             users = list({level_memo(j.settings, 1, ()): j for j in users}.values())
         if not users:
@@ -58,6 +69,19 @@ def level_annotator(jobs: list[PromptJob], renderer: PromptRenderer | None = Non
             if renderer is not None:
                 renderer.ahead[job.id] = (files, level)
         return {"levels": levels} if levels else {}
+
+    def measured_here(segment: Segment, result: Any, renderer: PromptRenderer) -> dict[str, Any]:
+        levels = {}
+        for memo, job in {level_memo(j.settings, 1, ()): j for j in wanted.get(segment.key, [])}.items():
+            if memo is None:
+                continue
+            try:
+                levels[memo] = level_record(measure_segment(result.audio, result.format, Finish.of(job.settings)))
+            except Exception:  # only a saving: the prompt's own render measures and reports instead
+                continue
+        extra = {"levels": levels} if levels else {}
+        renderer.keep_fresh(segment.key, result.audio, result.format, extra)
+        return extra
 
     return annotate
 
@@ -78,6 +102,11 @@ class PromptRenderer:
         self.pool: ThreadPoolExecutor | None = None
         self.keeper: ThreadPoolExecutor | None = None
         self.futures: list[Future] = []
+        # Audio of segments just answered, kept for the single-segment prompts that render from it
+        # (key -> (audio, format, header fields, prompts still to render)); bounded by the requests'
+        # backlog limit.
+        self.fresh: dict[str, tuple[bytes, Any, dict[str, Any], int]] = {}
+        self.fresh_users = Counter(job.segments[0] for job in pb.stale if len(job.segments) == 1)
         self.ahead: dict[str, tuple[list[Any], tuple[float, float] | None]] = {}  # job id -> files, level
         self.outbox: Any = None
         self.queued = 0  # prompts submitted and not yet rendered (synthesis keeps within reach of it)
@@ -140,33 +169,22 @@ class PromptRenderer:
 
     def _render(self, job: PromptJob) -> None:
         if self.guard.outputs_failed:
+            if len(job.segments) == 1:
+                self._take_fresh(job.segments[0])  # its audio is not needed any more
             return
         started = time.monotonic()
         ahead = self.ahead.pop(job.id, None)
-        rendered = ahead[0] if ahead is not None else self._render_here(job)
-        if rendered is None:
+        files = self._write_here(job, ahead[0]) if ahead is not None else self._render_here(job)
+        if files is None:
             return
         root = self.pb.manifest.root
-        folder = self.folders[job.library]
-        outputs, written = {}, []
-        for out, file in zip(job.outputs, rendered, strict=False):
-            digest = file.sha256 or hashlib.sha256(file.data).hexdigest()
-            try:
-                changed, _ = self.outbox.put(root / out.path, file.data, within=folder)
-            except OSError as exc:  # full disk, permissions: stop spending; the segments stay cached
-                from ..synth import write_failure
-
-                self.guard.fail(write_failure(exc, "output", (root / out.path).parent))
-                return
-            except NarrateError as exc:  # OutputPathError: a link or `..` would leave the output folder
-                with self.lock:
-                    self.report.errors.append(f"{job.id}: {exc}")
-                return
+        outputs: dict[str, dict[str, Any]] = {}
+        written: list[str] = []
+        for out, (changed, digest, size, duration) in zip(job.outputs, files, strict=True):
             if changed:
                 written.append(out.path)
-            outputs[out.format] = {"file": out.path, "sha256": digest, "bytes": len(file.data),
-                                   "duration": file.duration}
-        size = sum(len(file.data) for file in rendered)
+            outputs[out.format] = {"file": out.path, "sha256": digest, "bytes": size, "duration": duration}
+        size = sum(f[2] for f in files)
         seconds = time.monotonic() - started
         with self.lock:  # for the space estimate of a failed write (stop_message)
             self.sized_jobs += 1
@@ -189,34 +207,126 @@ class PromptRenderer:
 
         self.outbox.then(published)
 
-    def _render_here(self, job: PromptJob) -> list[Any] | None:
-        """Read the job's segments from the cache and render them in a worker; None after an error
-        (reported)."""
-        from ..package.render import Finish, level_memo, render_prompt
+    def _write_here(self, job: PromptJob, rendered: list[Any]) -> list[Written] | None:
+        """Queue files rendered ahead (their bytes are here) in the outbox; None after a failure (reported)."""
+        root = self.pb.manifest.root
+        folder = self.folders[job.library]
+        files: list[Written] = []
+        for out, file in zip(job.outputs, rendered, strict=False):
+            try:
+                changed, _ = self.outbox.put(root / out.path, file.data, within=folder)
+            except OSError as exc:  # full disk, permissions: stop spending; the segments stay cached
+                self._write_failed(exc, (root / out.path).parent)
+                return None
+            except NarrateError as exc:  # OutputPathError: a link or `..` would leave the output folder
+                with self.lock:
+                    self.report.errors.append(f"{job.id}: {exc}")
+                return None
+            files.append((changed, file.sha256 or hashlib.sha256(file.data).hexdigest(), len(file.data),
+                          file.duration))
+        return files
+
+    def _write_failed(self, exc: OSError, folder: Any) -> None:
+        from ..synth import write_failure
+
+        self.guard.fail(write_failure(exc, "output", folder))
+
+    def _targets(self, job: PromptJob) -> list[Path] | None:
+        """Where the job's files go, each checked to stay in its output folder (missing folders made);
+        None after a failure (reported)."""
+        from ..fsutil import output_path
+
+        root = self.pb.manifest.root
+        folder = self.folders[job.library]
+        targets = []
+        for out in job.outputs:
+            try:
+                targets.append(output_path(folder, root / out.path))
+            except OSError as exc:  # a folder that cannot be made: stop spending
+                self._write_failed(exc, (root / out.path).parent)
+                return None
+            except NarrateError as exc:  # OutputPathError
+                with self.lock:
+                    self.report.errors.append(f"{job.id}: {exc}")
+                return None
+        return targets
+
+    def keep_fresh(self, key: str, audio: bytes, fmt: Any, meta: dict[str, Any]) -> None:
+        """A segment just answered and about to be stored: its single-segment prompts render from these
+        bytes and this header (`levels`), the ones the cache stores, instead of reading the entry back."""
+        users = self.fresh_users.get(key, 0)
+        if users:
+            with self.lock:
+                self.fresh[key] = (audio, fmt, meta, users)
+
+    def drop_fresh(self, key: str) -> None:
+        """The segment was not stored (failed, or the store did): nothing renders from it."""
+        with self.lock:
+            self.fresh.pop(key, None)
+
+    def _take_fresh(self, key: str) -> tuple[bytes, Any, dict[str, Any]] | None:
+        with self.lock:
+            held = self.fresh.get(key)
+            if held is None:
+                return None
+            audio, fmt, meta, users = held
+            if users > 1:
+                self.fresh[key] = (audio, fmt, meta, users - 1)
+            else:
+                del self.fresh[key]
+        return audio, fmt, meta
+
+    def _render_here(self, job: PromptJob) -> list[Written] | None:
+        """Render the job's segments in a worker, which writes its files to temp files beside their
+        targets (package.prompt_files); queue them in the outbox. None after an error (reported)."""
+        from ..package.prompt_files import WriteError, render_to_temps
+        from ..package.render import Finish, level_memo
         from ..providers.espeak_pool import WorkerError, shared_pool
 
-        parts, entries = [], []
+        parts: list[tuple[bytes, Any]] = []
+        meta: dict[str, Any] | None = None
         for key in job.segments:
+            fresh = self._take_fresh(key) if len(job.segments) == 1 else None
+            if fresh is not None:
+                parts.append(fresh[:2])
+                meta = fresh[2]
+                continue
             entry = self.cache.get(key)
             if entry is None:  # corrupt entry dropped by the cache: the next build synthesizes it again
                 with self.lock:
                     self.report.errors.append(f"{job.id}: segment {key[:12]} missing from the cache")
                 return None
             parts.append((entry.audio, entry.format))
-            entries.append(entry)
+            meta = entry.meta if meta is None else meta
+        targets = self._targets(job)
+        if targets is None:
+            return None
         memo = level_memo(job.settings, len(parts), job.pauses)
-        stored = _stored_level(entries[0].meta, memo) if memo else None
+        stored = _stored_level(meta or {}, memo) if memo else None
         try:
-            rendered, measured = shared_pool().call(render_prompt, parts, Finish.of(job.settings), job.pauses,
-                                                    tuple(o.format for o in job.outputs), stored)
+            files, measured = shared_pool().call(render_to_temps, parts, Finish.of(job.settings), job.pauses,
+                                                 tuple(o.format for o in job.outputs), stored,
+                                                 tuple(str(t) for t in targets))
         except (NarrateError, WorkerError) as exc:
             with self.lock:
                 self.report.errors.append(f"{job.id}: {exc}")
             return None
-        if memo and stored is None and measured is not None:  # an entry from before levels were kept
+        if isinstance(files, WriteError):  # a full disk, found by the worker: stop spending
+            self._write_failed(files.as_oserror(), files.folder)
+            return None
+        if self.guard.outputs_failed:  # another prompt's write failed meanwhile: publish nothing more
+            for f in files:
+                if f.tmp is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(f.tmp)
+            return None
+        for f in files:
+            if f.tmp is not None:
+                self.outbox.put_temp(Path(f.tmp), Path(f.target))
+        if memo and stored is None and measured is not None:  # a fresh entry, or one from before levels were kept
             assert self.keeper is not None  # rewriting the entry is off the render threads
             self.keeper.submit(_keep_level, getattr(self.cache, "local", self.cache), job.segments[0], memo, measured)
-        return list(rendered)
+        return [(f.tmp is not None, f.sha256, f.size, f.duration) for f in files]
 
     def stop_message(self, failure: Any) -> str:
         """The one line for an output write failure, with the space the unwritten prompts need."""
@@ -232,11 +342,12 @@ def _keep_level(cache: Any, key: str, memo: str, measured: tuple[float, float]) 
 
 
 def _warm(settings: Any) -> None:
-    from ..package.render import Finish, level_memo
+    from ..package.prompt_files import warm_up
+    from ..package.render import Finish
     from ..providers.espeak_pool import shared_pool
 
     with contextlib.suppress(Exception):  # only a head start: the first render reports any real failure
-        shared_pool().call(level_memo, Finish.of(settings), 1, (0,))  # imports the render modules only
+        shared_pool().call(warm_up, Finish.of(settings))  # imports the render modules only
 
 
 def _stored_level(meta: dict[str, Any], memo: str) -> tuple[float, float] | None:

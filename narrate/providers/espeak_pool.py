@@ -222,6 +222,10 @@ class WorkerPool:
         with self._cond:
             idle, self._idle = self._idle, []
             self._count -= len(idle)
+        for w in idle:  # every worker told at once (EOF), so they exit side by side, not one after another
+            with contextlib.suppress(OSError):
+                if w.proc.stdin:
+                    w.proc.stdin.close()
         for w in idle:
             w.close()
 
