@@ -43,9 +43,25 @@ from .pieces import PIECES_VERSION, PieceStore, concat_list, encode_silence, enc
 from .speech import stream_units
 from .transcripts import duration_of, valid_spans
 
-# ffmpeg processes at once (tens of MB each): one more than the cores, so a short join or silence
-# piece never waits behind the long encodes.
-ENCODE_WORKERS = (os.cpu_count() or 1) + 1
+# How many ffmpeg processes run at once is set by memory, not by the cores (issue 14 item 3: the whole
+# process tree, narrate and its ffmpeg children, within MEMORY_BUDGET_MB). Resident sets measured on
+# a 1-hour book (bench/book.py, /proc VmRSS): imageio-ffmpeg's static ffmpeg holds ~29 MB for
+# `-version` alone (its code pages) and 36-40 MB encoding a chapter to MP3 and AAC, whatever
+# `-threads`; narrate itself 60-70 MB while it streams speech. So 100 MB leaves room for one ffmpeg:
+# encodes run one at a time on one core while narrate streams the next chapter on the other (on two
+# cores, the streaming is the shorter half); a larger budget allows more, up to one per core and one.
+MEMORY_BUDGET_MB = 100
+NARRATE_MB, FFMPEG_MB = 60, 40
+
+
+def encode_workers(budget_mb: int = MEMORY_BUDGET_MB, cores: int | None = None) -> int:
+    """ffmpeg processes a book assembly runs at once: as many as `budget_mb` (MB, the whole process tree)
+    holds beside narrate itself, at least 1, at most one more than the cores."""
+    fits = (budget_mb - NARRATE_MB) // FFMPEG_MB
+    return max(1, min(fits, (cores or os.cpu_count() or 1) + 1))
+
+
+ENCODE_WORKERS = encode_workers()
 LAYOUT_VERSION = 2  # lock entries' "layout": 2 is the frame grid of narrate.package.grid
 
 
