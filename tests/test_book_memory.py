@@ -80,3 +80,34 @@ def test_adts_frames_are_counted_without_reading_the_file_whole(tmp_path, monkey
                     "atrim=end_sample=441000", "-c:a", "aac", "-f", "adts", str(aac)], check=True)
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read whole"))
     assert adts_frame_count(aac) == -(-(441000 + 1024) // 1024) == 432
+
+
+def test_a_piece_is_hashed_once_per_build_unless_its_file_moves(tmp_path, monkeypatch):
+    import narrate.package.pieces as pieces
+
+    store = pieces.PieceStore(tmp_path)
+    tmp = store.temp("ab" * 32, "mp3")
+    tmp.write_bytes(b"\xff\xfb" * 500)
+    path = store.put(tmp, "ab" * 32, "mp3")
+    hashed: list[Path] = []
+    real = pieces.sha256_file
+    monkeypatch.setattr(pieces, "sha256_file", lambda p: hashed.append(p) or real(p))
+    assert store.get("ab" * 32, "mp3") == path and store.get("ab" * 32, "mp3") == path
+    assert hashed == [path]  # the join's second look costs a stat
+    path.write_bytes(b"\xff\xfa" * 500)  # same size, other bytes, behind narrate's back: a new mtime
+    assert store.get("ab" * 32, "mp3") is None and hashed == [path, path]
+    assert pieces.PieceStore(tmp_path).get("ab" * 32, "mp3") is None  # a new build hashes again
+
+
+@pytest.mark.slow
+def test_the_m4b_joined_through_the_concat_protocol_equals_the_one_from_a_joined_copy(book, tmp_path):  # noqa: F811
+    """The parts are read by ffmpeg's concat protocol; a cache folder whose path holds its separator "|"
+    falls back to a joined copy on disk, and both give the same M4B."""
+    odd = tmp_path / "a|b"
+    shutil.copytree(book / "ch", odd / "ch")
+    shutil.copy(book / "book.yaml", odd / "book.yaml")
+    for root in (book, odd):
+        done = narrate("build", "book.yaml", cwd=root)
+        assert done.returncode == 0, done.stderr
+    assert (odd / "out" / "guide.m4b").read_bytes() == (book / "out" / "guide.m4b").read_bytes()
+    assert not list((book / "out").glob(".narrate-work*"))
