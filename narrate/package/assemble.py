@@ -142,9 +142,11 @@ class _Assembly:
         self.book = job.book
         self.previous = previous
         old = previous.get("outputs", {})
-        self.kept = {oid: old[oid] for oid, rel in job.outputs.items()
-                     if oid in old and old[oid].get("recipe") == job.recipes[oid] and old[oid].get("file") == rel
-                     and _still_there(root, rel, old[oid])}
+        # Outputs whose recipe and file match the last build's; each is hashed (is it still those bytes?)
+        # only when first asked (`_kept`), so that an edit's encode runs while the other chapters' files are.
+        self._recorded = {oid: old[oid] for oid, rel in job.outputs.items()
+                          if oid in old and old[oid].get("recipe") == job.recipes[oid] and old[oid].get("file") == rel}
+        self._there: dict[str, bool] = {}
         self.tags = BookTags(self.book.title, self.book.author, self.book.cover, self.book.language, self.book.meta)
         self.profile = p = self.book.profile
         self.rate = p.sample_rate
@@ -194,8 +196,18 @@ class _Assembly:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # no ffmpeg outlives its work folder
 
+    def _kept(self, oid: str) -> bool:
+        if oid not in self._there:
+            self._there[oid] = oid in self._recorded and _still_there(self.root, self.job.outputs[oid], self._recorded[oid])
+        return self._there[oid]
+
+    @property
+    def kept(self) -> dict[str, Any]:
+        """The outputs kept as the last build made them (oid -> its lock record)."""
+        return {oid: rec for oid, rec in self._recorded.items() if self._kept(oid)}
+
     def _stale(self, oid: str) -> bool:
-        return oid in self.job.outputs and oid not in self.kept
+        return oid in self.job.outputs and not self._kept(oid)
 
     def _run(self, pool: ThreadPoolExecutor) -> tuple[dict[str, Any], list[str]]:
         job = self.job
@@ -212,7 +224,7 @@ class _Assembly:
                   [c for c, a in zip(self.chapters, absent, strict=True) if not a]:
             oid = f"chapter-{ch.index:03d}"
             sample = ch.index - 1 == job.sample_chapter and self._stale("sample")
-            need_mp3 = (self._stale(oid) or book_mp3) and self.store.get(ch.speech_key, "mp3") is None
+            need_mp3 = (book_mp3 or self._stale(oid)) and self.store.get(ch.speech_key, "mp3") is None
             need_aac = book_m4b and self.store.get(ch.aac_key, "aac") is None
             if not (need_mp3 or need_aac or sample) and ch.raw is not None and (not self.timed or ch.spans is not None):
                 self.progress(len(ch.plan.units))  # its encodes are kept and its length is on record
@@ -221,13 +233,14 @@ class _Assembly:
         samples = [self._part(ch) for ch in self.chapters]
         marks = self._marks(samples)
         silences = self._silences(pool, book_mp3 or any(self._stale(f"chapter-{c.index:03d}") for c in self.chapters))
+        # The chapter files to join again (hashing the others, to keep them, while the encodes run).
+        rejoin = [ch for ch in self.chapters if self._stale(f"chapter-{ch.index:03d}")]
         for future in [c.encoded for c in self.chapters if c.encoded is not None] + list(silences.values()):
             future.result()  # the first failed encode raises here
-        for ch in self.chapters:
+        for ch in rejoin:
             oid = f"chapter-{ch.index:03d}"
-            if self._stale(oid):
-                produced[oid] = self.work / f"out-{oid}.mp3"
-                encodes.append(pool.submit(self._join_chapter, ch, produced[oid]))
+            produced[oid] = self.work / f"out-{oid}.mp3"
+            encodes.append(pool.submit(self._join_chapter, ch, produced[oid]))
         if book_mp3:
             produced["mp3"] = self.work / "out-book.mp3"
             encodes.append(pool.submit(self._join_mp3, produced["mp3"], marks))
