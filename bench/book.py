@@ -67,7 +67,9 @@ def fill(cache_dir: Path, segments, seconds: float) -> None:
 
 
 def tree_rss_kb(root_pid: int) -> int:
-    """Resident set of a process and all its descendants, in kB (Linux /proc)."""
+    """Resident set of a process and all its descendants, in kB (Linux /proc). A child caught between
+    fork and exec (its command line still the parent's: Python's subprocess vforks, so it shows the
+    parent's whole resident set while sharing it) is not counted twice."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -82,11 +84,21 @@ def tree_rss_kb(root_pid: int) -> int:
         children.setdefault(int(fields["PPid"]), []).append(pid)
         rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
     total, todo = 0, [root_pid]
+    root_cmd = _cmdline(root_pid)
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        if pid == root_pid or _cmdline(pid) != root_cmd:
+            total += rss.get(pid, 0)
         todo += children.get(pid, [])
     return total
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
 
 
 def plan(root: Path):

@@ -43,9 +43,25 @@ from .pieces import PIECES_VERSION, PieceStore, concat_list, encode_silence, enc
 from .speech import stream_units
 from .transcripts import duration_of, valid_spans
 
-# ffmpeg processes at once (tens of MB each): one more than the cores, so a short join or silence
-# piece never waits behind the long encodes.
-ENCODE_WORKERS = (os.cpu_count() or 1) + 1
+# How many ffmpeg processes run at once is set by memory, not by the cores (issue 14 item 3: the whole
+# process tree, narrate and its ffmpeg children, within MEMORY_BUDGET_MB). Resident sets measured on
+# a 1-hour book (bench/book.py, /proc VmRSS): imageio-ffmpeg's static ffmpeg holds ~29 MB for
+# `-version` alone (its code pages) and 36-40 MB encoding a chapter to MP3 and AAC, whatever
+# `-threads`; narrate itself 60-70 MB while it streams speech. So 100 MB leaves room for one ffmpeg:
+# encodes run one at a time on one core while narrate streams the next chapter on the other (on two
+# cores, the streaming is the shorter half); a larger budget allows more, up to one per core and one.
+MEMORY_BUDGET_MB = 100
+NARRATE_MB, FFMPEG_MB = 60, 40
+
+
+def encode_workers(budget_mb: int = MEMORY_BUDGET_MB, cores: int | None = None) -> int:
+    """ffmpeg processes a book assembly runs at once: as many as `budget_mb` (MB, the whole process tree)
+    holds beside narrate itself, at least 1, at most one more than the cores."""
+    fits = (budget_mb - NARRATE_MB) // FFMPEG_MB
+    return max(1, min(fits, (cores or os.cpu_count() or 1) + 1))
+
+
+ENCODE_WORKERS = encode_workers()
 LAYOUT_VERSION = 2  # lock entries' "layout": 2 is the frame grid of narrate.package.grid
 
 
@@ -126,9 +142,11 @@ class _Assembly:
         self.book = job.book
         self.previous = previous
         old = previous.get("outputs", {})
-        self.kept = {oid: old[oid] for oid, rel in job.outputs.items()
-                     if oid in old and old[oid].get("recipe") == job.recipes[oid] and old[oid].get("file") == rel
-                     and _still_there(root, rel, old[oid])}
+        # Outputs whose recipe and file match the last build's; each is hashed (is it still those bytes?)
+        # only when first asked (`_kept`), so that an edit's encode runs while the other chapters' files are.
+        self._recorded = {oid: old[oid] for oid, rel in job.outputs.items()
+                          if oid in old and old[oid].get("recipe") == job.recipes[oid] and old[oid].get("file") == rel}
+        self._there: dict[str, bool] = {}
         self.tags = BookTags(self.book.title, self.book.author, self.book.cover, self.book.language, self.book.meta)
         self.profile = p = self.book.profile
         self.rate = p.sample_rate
@@ -178,8 +196,18 @@ class _Assembly:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # no ffmpeg outlives its work folder
 
+    def _kept(self, oid: str) -> bool:
+        if oid not in self._there:
+            self._there[oid] = oid in self._recorded and _still_there(self.root, self.job.outputs[oid], self._recorded[oid])
+        return self._there[oid]
+
+    @property
+    def kept(self) -> dict[str, Any]:
+        """The outputs kept as the last build made them (oid -> its lock record)."""
+        return {oid: rec for oid, rec in self._recorded.items() if self._kept(oid)}
+
     def _stale(self, oid: str) -> bool:
-        return oid in self.job.outputs and oid not in self.kept
+        return oid in self.job.outputs and not self._kept(oid)
 
     def _run(self, pool: ThreadPoolExecutor) -> tuple[dict[str, Any], list[str]]:
         job = self.job
@@ -188,9 +216,15 @@ class _Assembly:
         book_mp3, book_m4b = self._stale("mp3"), self._stale("m4b")
         for ch in self.chapters:
             self._keys(ch)
+        # Chapters whose encodes are not in the store at all go first, so that an edit's one encode runs
+        # while this thread verifies (hashes) the other chapters' kept encodes; any order gives the same bytes.
+        absent = [not (self.store.path(ch.speech_key, "mp3").exists() and self.store.path(ch.aac_key, "aac").exists())
+                  for ch in self.chapters]
+        for ch in [c for c, a in zip(self.chapters, absent, strict=True) if a] + \
+                  [c for c, a in zip(self.chapters, absent, strict=True) if not a]:
             oid = f"chapter-{ch.index:03d}"
             sample = ch.index - 1 == job.sample_chapter and self._stale("sample")
-            need_mp3 = (self._stale(oid) or book_mp3) and self.store.get(ch.speech_key, "mp3") is None
+            need_mp3 = (book_mp3 or self._stale(oid)) and self.store.get(ch.speech_key, "mp3") is None
             need_aac = book_m4b and self.store.get(ch.aac_key, "aac") is None
             if not (need_mp3 or need_aac or sample) and ch.raw is not None and (not self.timed or ch.spans is not None):
                 self.progress(len(ch.plan.units))  # its encodes are kept and its length is on record
@@ -199,13 +233,14 @@ class _Assembly:
         samples = [self._part(ch) for ch in self.chapters]
         marks = self._marks(samples)
         silences = self._silences(pool, book_mp3 or any(self._stale(f"chapter-{c.index:03d}") for c in self.chapters))
+        # The chapter files to join again (hashing the others, to keep them, while the encodes run).
+        rejoin = [ch for ch in self.chapters if self._stale(f"chapter-{ch.index:03d}")]
         for future in [c.encoded for c in self.chapters if c.encoded is not None] + list(silences.values()):
             future.result()  # the first failed encode raises here
-        for ch in self.chapters:
+        for ch in rejoin:
             oid = f"chapter-{ch.index:03d}"
-            if self._stale(oid):
-                produced[oid] = self.work / f"out-{oid}.mp3"
-                encodes.append(pool.submit(self._join_chapter, ch, produced[oid]))
+            produced[oid] = self.work / f"out-{oid}.mp3"
+            encodes.append(pool.submit(self._join_chapter, ch, produced[oid]))
         if book_mp3:
             produced["mp3"] = self.work / "out-book.mp3"
             encodes.append(pool.submit(self._join_mp3, produced["mp3"], marks))
@@ -365,13 +400,20 @@ class _Assembly:
         join_book_mp3(concat_list(pieces, self.work / "book.ffconcat"), out, self.tags, marks, self.work)
 
     def _join_m4b(self, out: Path, marks: list[ChapterMark]) -> None:
-        adts = self.work / "book.aac"
+        parts = [self._piece(ch.aac_key, "aac") for ch in self.chapters]
+        if all("|" not in os.fspath(p) for p in parts):
+            # ffmpeg's concat protocol reads the parts as one ADTS stream: no joined copy on disk (a
+            # 10-hour book's is 430 MB written and read again); the M4B's bytes are the same.
+            join_m4b("concat:" + "|".join(os.fspath(p.resolve()) for p in parts), out, self.tags, marks, self.work,
+                     AAC_PRIMING / self.rate)
+            return
+        adts = self.work / "book.aac"  # a "|" in the cache's path: the protocol's separator
         with open(adts, "wb") as joined:
-            for ch in self.chapters:
-                with open(self._piece(ch.aac_key, "aac"), "rb") as part:
-                    shutil.copyfileobj(part, joined, 1 << 20)
+            for part in parts:
+                with open(part, "rb") as fh:
+                    shutil.copyfileobj(fh, joined, 1 << 20)
         try:
-            join_m4b(adts, out, self.tags, marks, self.work, AAC_PRIMING / self.rate)
+            join_m4b(os.fspath(adts), out, self.tags, marks, self.work, AAC_PRIMING / self.rate)
         finally:
             adts.unlink(missing_ok=True)
 

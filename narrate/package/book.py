@@ -159,13 +159,14 @@ def join_book_mp3(pieces: Path, out: Path, tags: BookTags, marks: list[ChapterMa
                     ["-c:a", "copy", "-id3v2_version", "4", "-write_id3v1", "0"], metadata=meta, cover=tags.cover)
 
 
-def join_m4b(adts: Path, out: Path, tags: BookTags, marks: list[ChapterMark], workdir: Path, priming_s: float) -> None:
-    """The whole book as an M4B from its AAC parts joined into one ADTS stream (`adts`), by frame copy:
+def join_m4b(adts: str, out: Path, tags: BookTags, marks: list[ChapterMark], workdir: Path, priming_s: float) -> None:
+    """The whole book as an M4B from its AAC parts joined into one ADTS stream (`adts`: a file, or the parts
+    as an ffmpeg `concat:` protocol URL), by frame copy:
     `priming_s` (the first part's encoder priming) becomes the MP4 edit list's skip, then the chapters,
     tags and cover as `write_m4b` writes them."""
     meta = workdir / "chapters.ffmeta"
     meta.write_text(ffmetadata(tags, marks), encoding="utf-8")
-    mux_with_ffmpeg(["-itsoffset", f"-{priming_s:.6f}", "-i", os.fspath(adts)], out,
+    mux_with_ffmpeg(["-itsoffset", f"-{priming_s:.6f}", "-i", adts], out,
                     ["-c:a", "copy", "-movflags", "+faststart"], metadata=meta, cover=tags.cover)
     tag_m4b(out, tags)
 

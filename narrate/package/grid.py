@@ -30,6 +30,7 @@ decoded lengths and the chapter starts against the layout.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,18 +143,22 @@ def mp3_frame_count(path: Path) -> int:
 
 
 def adts_frame_count(path: Path) -> int:
-    """Frames of a raw AAC (ADTS) file, walking the frame headers (13-bit frame length at bit 30)."""
-    data = Path(path).read_bytes()
+    """Frames of a raw AAC (ADTS) file, walking the frame headers (13-bit frame length at bit 30).
+    Reads 7 bytes per frame and seeks over the rest (an hour's part is tens of MB: never held whole)."""
     at = count = 0
-    while at + 7 <= len(data):
-        if data[at] != 0xFF or data[at + 1] & 0xF6 != 0xF0:
-            raise AudioError(f"{path}: not an ADTS stream at byte {at}")
-        length = ((data[at + 3] & 0x03) << 11) | (data[at + 4] << 3) | (data[at + 5] >> 5)
-        if length < 7:
-            raise AudioError(f"{path}: bad ADTS frame length at byte {at}")
-        at += length
-        count += 1
-    if at != len(data):
+    with open(path, "rb", buffering=0) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        while at + 7 <= size:
+            fh.seek(at)
+            head = fh.read(7)
+            if len(head) < 7 or head[0] != 0xFF or head[1] & 0xF6 != 0xF0:
+                raise AudioError(f"{path}: not an ADTS stream at byte {at}")
+            length = ((head[3] & 0x03) << 11) | (head[4] << 3) | (head[5] >> 5)
+            if length < 7:
+                raise AudioError(f"{path}: bad ADTS frame length at byte {at}")
+            at += length
+            count += 1
+    if at != size:
         raise AudioError(f"{path}: truncated ADTS stream")
     return count
 

@@ -35,7 +35,10 @@ def stream_units(chapter: ChapterPlan, unit: Callable[[str], Pcm], rate: int, he
         spans += [head + at, head + at + len(pcm.samples)]
         speech.write(pcm)
         speech.write(gap)
-        x = pcm.samples.astype(np.float64)
+        # Integer dot product: exact, and not BLAS (whose threads, on a busy machine, made this 15x slower:
+        # 9 ms against 0.6 ms per 3-second sentence). Equal to the float sum while a sentence is under
+        # 2**53 / 2**30 samples (190 s at 44.1 kHz), where every partial sum is an exact float.
+        x = pcm.samples.astype(np.int64)
         energy += float(np.dot(x, x))
         if taking and sample is not None and at >= start:
             needed = len(pcm.samples) + (len(pending.samples) if pending is not None else 0)

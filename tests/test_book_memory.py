@@ -1,0 +1,113 @@
+"""Book assembly in bounded memory (issue 14 item 3): how many ffmpeg processes run at once is set by a
+memory budget for the whole process tree, not by the cores, and a build never runs more."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+import narrate.package.assemble as assemble
+from conftest import narrate
+from narrate import procs
+from narrate.cache import SegmentCache
+from narrate.package.assemble import build_book
+from narrate.package.grid import adts_frame_count
+from narrate.package.pieces import STORE_DIR
+from test_book_incremental import CHAPTERS, FFMPEG, book, plan_one  # noqa: F401  (the fixture)
+
+
+def test_the_memory_budget_not_the_cores_sets_the_ffmpeg_processes_at_once():
+    # narrate 60 MB + 40 MB per ffmpeg (measured: see assemble.py); at least 1, at most cores + 1.
+    assert (assemble.NARRATE_MB, assemble.FFMPEG_MB, assemble.MEMORY_BUDGET_MB) == (60, 40, 100)
+    assert assemble.encode_workers(100, cores=2) == 1
+    assert assemble.encode_workers(100, cores=64) == 1  # more cores, not more memory
+    assert assemble.encode_workers(139, cores=2) == 1
+    assert assemble.encode_workers(140, cores=2) == 2
+    assert assemble.encode_workers(180, cores=2) == 3
+    assert assemble.encode_workers(1000, cores=2) == 3  # one more than the cores
+    assert assemble.encode_workers(1000, cores=8) == 9
+    assert assemble.encode_workers(50, cores=8) == 1  # below narrate's own: still one
+    assert assemble.ENCODE_WORKERS == 1  # the default budget, 100 MB, on any machine
+
+
+@pytest.fixture
+def concurrent(monkeypatch) -> list[int]:
+    """How many ffmpeg processes narrate had running at each start of one (narrate.procs.run is the only
+    way narrate starts ffmpeg: narrate.audio.ffmpeg, the level passes, the muxes)."""
+    seen: list[int] = []
+    lock = threading.Lock()
+    running = [0]
+    real = procs.run
+
+    def counted(cmd, **kwargs):  # type: ignore[no-untyped-def]
+        with lock:
+            running[0] += 1
+            seen.append(running[0])
+        try:
+            return real(cmd, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(procs, "run", counted)
+    return seen
+
+
+@pytest.mark.slow
+def test_a_cold_assembly_runs_one_ffmpeg_at_a_time(book, concurrent):  # noqa: F811
+    assert narrate("build", "book.yaml", cwd=book).returncode == 0  # the segments into the cache
+    shutil.rmtree(book / ".narrate-cache" / STORE_DIR)  # no kept encodes: the assembly below is cold
+    concurrent.clear()
+    cache = SegmentCache(book / ".narrate-cache")
+    try:
+        build_book(plan_one(book), cache, book)
+    finally:
+        cache.close()
+    # 3 chapters: a gain pass and an encode each; 6 silences (the head, 3 file tails, 2 pauses); 3 chapter
+    # joins, the MP3, the M4B.
+    assert len(concurrent) == 3 * 2 + 6 + 3 + 2
+    assert max(concurrent) == 1
+
+
+def test_adts_frames_are_counted_without_reading_the_file_whole(tmp_path, monkeypatch):
+    import subprocess
+
+    aac = tmp_path / "a.aac"
+    subprocess.run([FFMPEG, "-v", "error", "-f", "lavfi", "-i", "sine=f=440:r=44100", "-af",
+                    "atrim=end_sample=441000", "-c:a", "aac", "-f", "adts", str(aac)], check=True)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read whole"))
+    assert adts_frame_count(aac) == -(-(441000 + 1024) // 1024) == 432
+
+
+def test_a_piece_is_hashed_once_per_build_unless_its_file_moves(tmp_path, monkeypatch):
+    import narrate.package.pieces as pieces
+
+    store = pieces.PieceStore(tmp_path)
+    tmp = store.temp("ab" * 32, "mp3")
+    tmp.write_bytes(b"\xff\xfb" * 500)
+    path = store.put(tmp, "ab" * 32, "mp3")
+    hashed: list[Path] = []
+    real = pieces.sha256_file
+    monkeypatch.setattr(pieces, "sha256_file", lambda p: hashed.append(p) or real(p))
+    assert store.get("ab" * 32, "mp3") == path and store.get("ab" * 32, "mp3") == path
+    assert hashed == [path]  # the join's second look costs a stat
+    path.write_bytes(b"\xff\xfa" * 500)  # same size, other bytes, behind narrate's back: a new mtime
+    assert store.get("ab" * 32, "mp3") is None and hashed == [path, path]
+    assert pieces.PieceStore(tmp_path).get("ab" * 32, "mp3") is None  # a new build hashes again
+
+
+@pytest.mark.slow
+def test_the_m4b_joined_through_the_concat_protocol_equals_the_one_from_a_joined_copy(book, tmp_path):  # noqa: F811
+    """The parts are read by ffmpeg's concat protocol; a cache folder whose path holds its separator "|"
+    falls back to a joined copy on disk, and both give the same M4B."""
+    odd = tmp_path / "a|b"
+    shutil.copytree(book / "ch", odd / "ch")
+    shutil.copy(book / "book.yaml", odd / "book.yaml")
+    for root in (book, odd):
+        done = narrate("build", "book.yaml", cwd=root)
+        assert done.returncode == 0, done.stderr
+    assert (odd / "out" / "guide.m4b").read_bytes() == (book / "out" / "guide.m4b").read_bytes()
+    assert not list((book / "out").glob(".narrate-work*"))
