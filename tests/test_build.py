@@ -223,7 +223,6 @@ def test_dropping_a_format_removes_its_files_and_lock_entries(project, fake):
 def test_atomic_writes_use_narrates_temp_names(project, fake, monkeypatch):
     """Every temp file a build makes is named .narrate-tmp-<pid>-<host>-<random> (and removed)."""
     import narrate.fsutil as fsutil
-
     from narrate.providers import espeak_pool
 
     made = []

@@ -55,9 +55,10 @@ def render_to_temps(parts: list[tuple[bytes, AudioFormat]], finish: Finish, paus
     """Render one prompt (`render_prompt`: same bytes) and write each format's file to a temp file
     beside its target (`targets`: absolute paths, already checked to stay in their output folder, one
     per format, in order). `owner`: the build's pid, which names the temp files (`fsutil.temp_prefix`),
-    so that they count as a live build's while it runs even if this worker ends. Returns the files (or the WriteError that stopped them, with no temp file
-    left behind) and the (active dBov, peak dBFS) measured for a single segment's entry (None if not
-    measured). Raises what render_prompt raises (NarrateError)."""
+    so that they count as a live build's while it runs even if this worker ends. Returns the files
+    (or the WriteError that stopped them, with no temp file left behind) and the (active dBov, peak
+    dBFS) measured for a single segment's entry (None if not measured). Raises what render_prompt
+    raises (NarrateError)."""
     rendered, level = render_prompt(parts, finish, pauses, formats, measured)
     written: list[WrittenFile] = []
     for file, target in zip(rendered, targets, strict=True):
