@@ -42,15 +42,16 @@ def _host() -> str:
     return re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname())[:64] or "host"
 
 
-def temp_prefix(kind: str = "tmp") -> str:
-    """`.narrate-<kind>-<pid>-<host>-`: mkstemp/mkdtemp add 8 characters of [a-z0-9_]."""
-    return f".narrate-{kind}-{os.getpid()}-{_host()}-"
+def temp_prefix(kind: str = "tmp", pid: int | None = None) -> str:
+    """`.narrate-<kind>-<pid>-<host>-`: mkstemp/mkdtemp add 8 characters of [a-z0-9_]. `pid`: the
+    process the file belongs to (default this one; a render worker names its build's)."""
+    return f".narrate-{kind}-{pid or os.getpid()}-{_host()}-"
 
 
-def make_temp(folder: Path, suffix: str = "") -> tuple[int, Path]:
+def make_temp(folder: Path, suffix: str = "", pid: int | None = None) -> tuple[int, Path]:
     """A new temp file in `folder` with narrate's name pattern: (open fd, path). `suffix` such as
-    ".m4b" keeps an extension that ffmpeg chooses its muxer by."""
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=suffix, dir=folder)
+    ".m4b" keeps an extension that ffmpeg chooses its muxer by; `pid` as in `temp_prefix`."""
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(pid=pid), suffix=suffix, dir=folder)
     return fd, Path(tmp)
 
 

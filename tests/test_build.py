@@ -223,16 +223,20 @@ def test_dropping_a_format_removes_its_files_and_lock_entries(project, fake):
 def test_atomic_writes_use_narrates_temp_names(project, fake, monkeypatch):
     """Every temp file a build makes is named .narrate-tmp-<pid>-<host>-<random> (and removed)."""
     import narrate.fsutil as fsutil
+    from narrate.providers import espeak_pool
 
     made = []
     real = fsutil.make_temp
 
-    def spy(folder, suffix=""):
-        fd, path = real(folder, suffix)
+    def spy(folder, suffix="", **kw):
+        fd, path = real(folder, suffix, **kw)
         made.append(path)
         return fd, path
 
     monkeypatch.setattr(fsutil, "make_temp", spy)
+    # Renders in this process, so the temp files the render workers would make are seen here too.
+    monkeypatch.setattr(espeak_pool, "INLINE_MAX", 10_000)
+    monkeypatch.setattr(espeak_pool.shared_pool(), "inline", espeak_pool.shared_pool().inline)
     run(project)
     assert len(made) == 24 + 1 + 1 + 1 + 1  # 24 prompt files, index.json, narrate.lock, the stat cache, the memo
     assert all(fsutil._STALE_NAME.fullmatch(p.name) and not p.exists() for p in made)

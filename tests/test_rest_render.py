@@ -47,14 +47,16 @@ def tone(text: str) -> bytes:
 def test_a_worker_writes_the_files_and_returns_digests_only(tmp_path):
     data = tone("Thank you for calling.")
     targets = (str(tmp_path / "a.ulaw"), str(tmp_path / "a.wav"))
-    files, level = render_to_temps([(data, PCM24)], Finish.of(Settings()), (), FORMATS, None, targets)
+    files, level = render_to_temps([(data, PCM24)], Finish.of(Settings()), (), FORMATS, None, targets, 4242)
     expected, measured = render_prompt([(data, PCM24)], Settings(), (), FORMATS)
     assert level == measured and level is not None
     assert isinstance(files, list) and [f.format for f in files] == list(FORMATS)
     for f, want, target in zip(files, expected, targets, strict=True):
         assert isinstance(f, WrittenFile) and f.target == target and f.tmp is not None
         tmp = Path(f.tmp)
-        assert tmp.parent == tmp_path and tmp.name.startswith(fsutil.temp_prefix())
+        # Named after the build's pid (4242 here), not the worker's: a live build's file while it runs.
+        assert tmp.parent == tmp_path and tmp.name.startswith(fsutil.temp_prefix(pid=4242))
+        assert fsutil._STALE_NAME.fullmatch(tmp.name)["pid"] == "4242"
         assert tmp.read_bytes() == want.data and not Path(target).exists()  # renamed by the build, not here
         assert f.sha256 == hashlib.sha256(want.data).hexdigest() and f.size == len(want.data)
         assert f.duration == want.duration
@@ -77,11 +79,11 @@ def test_a_full_disk_comes_back_with_its_errno_and_no_temp_file(tmp_path, monkey
     real = fsutil.make_temp
     calls = []
 
-    def second_fails(folder, suffix=""):
+    def second_fails(folder, suffix="", pid=None):
         calls.append(folder)
         if len(calls) == 2:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(folder, suffix)
+        return real(folder, suffix, pid)
 
     monkeypatch.setattr(fsutil, "make_temp", second_fails)
     targets = (str(tmp_path / "a.ulaw"), str(tmp_path / "a.wav"))
@@ -191,9 +193,10 @@ def test_a_rest_segments_level_is_stored_with_it_and_never_measured_again(tmp_pa
     monkeypatch.setattr(SegmentCache, "remember_level", lambda self, *a: rewrites.append(a))
     real = prompt_files.render_to_temps
 
-    def render(parts, finish, pauses, formats, measured, targets):
+    def render(parts, finish, pauses, formats, measured, targets, owner):
         given.append(measured)
-        return real(parts, finish, pauses, formats, measured, targets)
+        assert owner == os.getpid()
+        return real(parts, finish, pauses, formats, measured, targets, owner)
 
     monkeypatch.setattr(prompt_files, "render_to_temps", render)
     write_manifest(tmp_path, 6)

@@ -306,7 +306,7 @@ class PromptRenderer:
         try:
             files, measured = shared_pool().call(render_to_temps, parts, Finish.of(job.settings), job.pauses,
                                                  tuple(o.format for o in job.outputs), stored,
-                                                 tuple(str(t) for t in targets))
+                                                 tuple(str(t) for t in targets), os.getpid())
         except (NarrateError, WorkerError) as exc:
             with self.lock:
                 self.report.errors.append(f"{job.id}: {exc}")

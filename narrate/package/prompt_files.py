@@ -50,18 +50,20 @@ class WriteError:
 
 
 def render_to_temps(parts: list[tuple[bytes, AudioFormat]], finish: Finish, pauses: tuple[int, ...],
-                    formats: tuple[str, ...], measured: tuple[float, float] | None, targets: tuple[str, ...]
-                    ) -> tuple[list[WrittenFile] | WriteError, tuple[float, float] | None]:
+                    formats: tuple[str, ...], measured: tuple[float, float] | None, targets: tuple[str, ...],
+                    owner: int | None = None) -> tuple[list[WrittenFile] | WriteError, tuple[float, float] | None]:
     """Render one prompt (`render_prompt`: same bytes) and write each format's file to a temp file
     beside its target (`targets`: absolute paths, already checked to stay in their output folder, one
-    per format, in order). Returns the files (or the WriteError that stopped them, with no temp file
-    left behind) and the (active dBov, peak dBFS) measured for a single segment's entry (None if not
-    measured). Raises what render_prompt raises (NarrateError)."""
+    per format, in order). `owner`: the build's pid, which names the temp files (`fsutil.temp_prefix`),
+    so that they count as a live build's while it runs even if this worker ends. Returns the files
+    (or the WriteError that stopped them, with no temp file left behind) and the (active dBov, peak
+    dBFS) measured for a single segment's entry (None if not measured). Raises what render_prompt
+    raises (NarrateError)."""
     rendered, level = render_prompt(parts, finish, pauses, formats, measured)
     written: list[WrittenFile] = []
     for file, target in zip(rendered, targets, strict=True):
         try:
-            tmp = None if _holds(target, file.data) else _write_temp(Path(target).parent, file.data)
+            tmp = None if _holds(target, file.data) else _write_temp(Path(target).parent, file.data, owner)
         except OSError as exc:
             for done in written:
                 if done.tmp is not None:
@@ -89,8 +91,8 @@ def _holds(target: str, data: bytes) -> bool:
         return fh.read() == data
 
 
-def _write_temp(folder: Path, data: bytes) -> str:
-    fd, tmp = fsutil.make_temp(folder)
+def _write_temp(folder: Path, data: bytes, owner: int | None) -> str:
+    fd, tmp = fsutil.make_temp(folder, pid=owner)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
