@@ -130,3 +130,14 @@ def test_rejects_silence_for_real_text():
     assert "silence" in str(rejected(wav_bytes(Pcm(np.zeros(48000, np.int16), 24000))))
     # Text with nothing to say may legitimately come back silent.
     assert check(wav_bytes(Pcm(np.zeros(4800, np.int16), 24000)), text="...").duration == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("peak,silent", [(16, True), (-16, True), (17, False), (-17, False), (-32768, False)])
+def test_silence_is_a_peak_of_16_or_less_either_way(peak, silent):
+    samples = np.zeros(48000, np.int16)
+    samples[1000] = peak
+    data = wav_bytes(Pcm(samples, 24000))
+    if silent:
+        assert "silence" in str(rejected(data))
+    else:
+        assert check(data).duration == pytest.approx(2.0)

@@ -380,3 +380,17 @@ def test_worker_and_in_process_levels_agree_on_spoken_prompts():
             assert len(files) == 1 and files[0].format == "ulaw"
     finally:
         pool.shutdown()
+
+
+
+def test_the_building_process_keeps_freed_memory_once_it_uses_the_pool(monkeypatch):
+    """The parent moves a few hundred KB per segment to and from the workers: its allocator keeps freed
+    blocks (audio/memory.py), as the workers' does, from the moment the pool exists."""
+    import narrate.audio.memory as memory
+    import narrate.providers.espeak_pool as ep
+
+    calls: list[int] = []
+    monkeypatch.setattr(memory, "keep_freed_memory", lambda: calls.append(1) or True)
+    monkeypatch.setattr(ep, "_pool", None)
+    first = ep.shared_pool()
+    assert ep.shared_pool() is first and calls == [1]

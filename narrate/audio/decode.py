@@ -60,7 +60,7 @@ def decode_raw(data: bytes, encoding: str, rate: int) -> Pcm:
 def decode_wav(data: bytes) -> Pcm:
     info = parse_wav(data)
     frames = (info.data_end - info.data_offset) // info.block_align
-    payload = data[info.data_offset:info.data_offset + frames * info.block_align]
+    payload = memoryview(data)[info.data_offset:info.data_offset + frames * info.block_align]  # no copy
     interleaved = _samples(payload, info.tag, info.bits)
     if info.channels == 1:
         return Pcm(interleaved, info.rate)
@@ -68,7 +68,7 @@ def decode_wav(data: bytes) -> Pcm:
     return Pcm(to_int16(mixed), info.rate)
 
 
-def _samples(payload: bytes, tag: int, bits: int) -> np.ndarray:
+def _samples(payload: bytes | memoryview, tag: int, bits: int) -> np.ndarray:
     """Interleaved samples as int16, whatever the stored width."""
     if tag == WAVE_FORMAT_PCM:
         if bits == 16:
@@ -84,9 +84,9 @@ def _samples(payload: bytes, tag: int, bits: int) -> np.ndarray:
         x = np.frombuffer(payload, dtype="<f4" if bits == 32 else "<f8")
         return to_int16(np.nan_to_num(x) * 32768.0)
     elif tag == WAVE_FORMAT_MULAW and bits == 8:
-        return g711.ulaw_decode(payload)
+        return g711.ulaw_decode(bytes(payload))
     elif tag == WAVE_FORMAT_ALAW and bits == 8:
-        return g711.alaw_decode(payload)
+        return g711.alaw_decode(bytes(payload))
     raise AudioError(f"unsupported WAV encoding: format tag {tag}, {bits} bits per sample")
 
 

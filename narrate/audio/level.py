@@ -170,7 +170,7 @@ def peak_dbfs(pcm: Pcm) -> float:
     """Sample peak in dBFS (re 32768); -inf for silence."""
     if len(pcm.samples) == 0:
         return -math.inf
-    peak = int(np.max(np.abs(pcm.samples.astype(np.int32))))
+    peak = max(int(pcm.samples.max()), -int(pcm.samples.min()))  # Python ints: -(-32768) cannot wrap
     return 20.0 * math.log10(peak / FULL_SCALE) if peak else -math.inf
 
 

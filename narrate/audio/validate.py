@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from ..errors import AudioError, InvalidAudioError
 from .decode import decode
 from .formats import AudioFormat
@@ -124,7 +122,7 @@ def check_audio(data: bytes, fmt: AudioFormat, text: str, *, provider: str, cont
     if pcm.duration > longest:
         raise invalid(f"{pcm.duration:.1f} s of audio is too long for {chars} characters of text "
                       f"(maximum {longest:.1f} s)")
-    if chars and int(np.max(np.abs(pcm.samples.astype(np.int32)))) <= SILENT_PEAK:
+    if chars and len(pcm.samples) and max(int(pcm.samples.max()), -int(pcm.samples.min())) <= SILENT_PEAK:
         raise invalid(f"{pcm.duration:.2f} s of silence for {chars} characters of text")
     return pcm
 

@@ -52,7 +52,7 @@ def encode_entry(result: SynthesisResult, meta: dict[str, Any]) -> bytes:
               "created": round(time.time(), 3), **meta}
     if result.words:
         header["words"] = [[w, round(a, 3), round(b, 3)] for w, a, b in result.words]
-    return json.dumps(header, sort_keys=True, ensure_ascii=False).encode() + b"\n" + result.audio
+    return b"\n".join((json.dumps(header, sort_keys=True, ensure_ascii=False).encode(), result.audio))  # one copy
 
 
 def level_record(level: tuple[float, float]) -> list[float | None]:

@@ -252,6 +252,12 @@ def shared_pool() -> WorkerPool:
     global _pool
     with _pool_lock:
         if _pool is None:
+            from ..audio.memory import keep_freed_memory
+
+            # This process now moves a few hundred KB per segment to and from the workers (audio, WAVs,
+            # cache entries, rendered files): keep freed blocks rather than fault fresh pages in for each
+            # (audio/memory.py; measured: the parent's check of a spoken segment 0.43 -> 0.12 ms).
+            keep_freed_memory()
             _pool = WorkerPool()
             procs.on_stop(_pool.stop)
             atexit.register(_pool.shutdown)
