@@ -38,6 +38,10 @@ def write_starter(folder: Path) -> list[Path]:
         raise StarterError(f"{folder} already has {', '.join(taken)}; narrate init never overwrites",
                            hint="run it in an empty folder, or move those files away")
     folder.mkdir(parents=True, exist_ok=True)
+    # Every path is checked (no symlink leading out of `folder`) before the first is written, so a
+    # refusal leaves no half-written project that the next `init` would refuse to complete.
+    for dest in (*FILES.values(), ".gitignore"):
+        output_path(folder, Path(dest), create=False)
     written = []
     for source, dest in FILES.items():
         path = output_path(folder, Path(dest))

@@ -266,3 +266,22 @@ def test_a_retry_after_past_the_budget_says_why_it_gave_up_at_once():
             client(script, max_attempts=3, max_retry_time_s=30).call("GET", "/x", handle=ok)
         assert str(info.value).endswith(f"HTTP 429: Too Many Requests (gave up after 1 attempt in 0.0s: the server "
                                         f"asked to wait {int(after)} s, past {limit})"), str(info.value)
+
+
+def test_init_refused_by_a_symlink_writes_nothing(tmp_path):
+    """`narrate init` into a folder whose `.gitignore` (or `content/guide`) is a symlink leading out
+    was refused only when it reached that file: narrate.yaml, lexicon.yaml, the chapters and the
+    workflow were already written, and a second `init` then refused because they existed."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("original\n")
+    for link, target in ((".gitignore", outside), ("content/guide", tmp_path / "elsewhere")):
+        project = tmp_path / f"p-{link.replace('/', '-')}"
+        (project / link).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "elsewhere").mkdir(exist_ok=True)
+        (project / link).symlink_to(target)
+        before = snapshot(tmp_path)
+        done = narrate("init", str(project), cwd=tmp_path)
+        assert_clean_failure(done, 1, f"is a symlink to {target}, outside the output folder {project}; "
+                                      "nothing written there")
+        assert snapshot(tmp_path) == before, link
+    assert outside.read_text() == "original\n"
