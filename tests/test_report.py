@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import narrate_in, snapshot
+from conftest import narrate, snapshot
 
 MANIFEST = """\
 version: 1
@@ -76,14 +76,14 @@ def built(tmp_path_factory):
     (root / "ch").mkdir()
     (root / "ch" / "01-start.md").write_text("# Q&A <first>\n\nThis is the first chapter. It is short.\n")
     (root / "ch" / "02-end.md").write_text("# The end\n\nThat is all.\n")
-    done = narrate_in("build", "m.yaml", cwd=root)
+    done = narrate("build", "m.yaml", cwd=root)
     assert done.returncode == 0, done.stderr
     return root
 
 
 def test_html_review_page(built):
     before = snapshot(built)
-    done = narrate_in("report", "m.yaml", cwd=built)
+    done = narrate("report", "m.yaml", cwd=built)
     page_path = built / "out" / "review" / "review.html"  # beside the first library's output folder
     assert done.returncode == 0 and done.stdout == f"{page_path}: 6 recordings\n", done.stderr
     after = snapshot(built)
@@ -131,7 +131,7 @@ def _sources(page: Path) -> list[str]:
 
 def test_report_to_a_path_given_keeps_its_audio_beside_it(built, tmp_path):
     target = tmp_path / "pages" / "index.html"
-    done = narrate_in("report", "m.yaml", "-o", str(target), cwd=built)
+    done = narrate("report", "m.yaml", "-o", str(target), cwd=built)
     assert done.returncode == 0 and done.stdout == f"{target}: 6 recordings\n"
     assert sorted(p.name for p in target.parent.iterdir()) == ["index.html", "index.state.json", "report-audio"]
     assert len(list((target.parent / "report-audio").iterdir())) == 2
@@ -142,7 +142,7 @@ def test_junit_report_names_failures(tmp_path):
     providers = "providers:\n  down:\n    kind: openai\n    base_url: http://127.0.0.1:9/v1\n    max_attempts: 1\n"
     (tmp_path / "m.yaml").write_text(MANIFEST.split("books:")[0].replace("version: 1\n", "version: 1\n" + providers).replace(
         "    formats: [ulaw, wav16]\n", "    formats: [ulaw, wav16]\n    provider: down\n    voice: alloy\n"))
-    done = narrate_in("build", "--report", "junit.xml", "m.yaml", cwd=tmp_path)
+    done = narrate("build", "--report", "junit.xml", "m.yaml", cwd=tmp_path)
     assert done.returncode == 1
     suites = ET.parse(tmp_path / "junit.xml").getroot()
     suite = suites.find("testsuite")
