@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import narrate
+from conftest import narrate_in
 from narrate.cache import SegmentCache, decode_entry, encode_entry
 from narrate.cache.commands import cache_stats, check_entry, export_cache, import_cache
 from narrate.errors import CacheError
@@ -32,7 +32,7 @@ libraries:
 @pytest.fixture
 def built(tmp_path):
     (tmp_path / "m.yaml").write_text(MANIFEST)
-    assert narrate("build", "m.yaml", cwd=tmp_path).returncode == 0
+    assert narrate_in("build", "m.yaml", cwd=tmp_path).returncode == 0
     return tmp_path
 
 
@@ -45,7 +45,7 @@ def keys_of(cache_dir: Path) -> list[str]:
 
 
 def test_stats(built):
-    done = narrate("cache", "stats", "--json", "-m", "m.yaml", cwd=built)
+    done = narrate_in("cache", "stats", "--json", "-m", "m.yaml", cwd=built)
     stats = json.loads(done.stdout)
     chars = len("First prompt.Second prompt.Third prompt.")
     assert stats["entries"] == 3 and stats["by_provider"]["espeak"]["chars"] == chars == stats["chars"]
@@ -69,37 +69,37 @@ def test_verify_finds_and_drops_corrupt_entries(built):
     good = cache.get_raw(other)
     cache.put_raw("f" * 64, good)  # a valid entry filed under the wrong key
     cache.close()
-    done = narrate("cache", "verify", "-m", "m.yaml", cwd=built)
+    done = narrate_in("cache", "verify", "-m", "m.yaml", cwd=built)
     assert done.returncode == 1 and "checksum mismatch" in done.stderr and "does not match its key" in done.stderr
     assert "4 entries checked, 2 corrupt" in done.stdout
-    assert narrate("cache", "verify", "--drop", "-m", "m.yaml", cwd=built).returncode == 0
+    assert narrate_in("cache", "verify", "--drop", "-m", "m.yaml", cwd=built).returncode == 0
     assert len(keys_of(cache_dir)) == 2
     # Outputs are current, so nothing is needed; from scratch, exactly the dropped segment is paid again.
-    assert json.loads(narrate("build", "--json", "m.yaml", cwd=built).stdout)["synthesized"] == 0
+    assert json.loads(narrate_in("build", "--json", "m.yaml", cwd=built).stdout)["synthesized"] == 0
     import shutil
 
     shutil.rmtree(built / "out")
-    rebuilt = json.loads(narrate("build", "--json", "m.yaml", cwd=built).stdout)
+    rebuilt = json.loads(narrate_in("build", "--json", "m.yaml", cwd=built).stdout)
     assert rebuilt["synthesized"] == 1
 
 
 def test_prune_dry_run_then_yes(built):
     (built / "m.yaml").write_text(MANIFEST.replace("      c: Third prompt.\n", ""))
-    done = narrate("cache", "prune", "m.yaml", cwd=built)
+    done = narrate_in("cache", "prune", "m.yaml", cwd=built)
     assert "would drop 1 unreferenced entries" in done.stdout and len(keys_of(built / ".narrate-cache")) == 3
-    done = narrate("cache", "prune", "--yes", "m.yaml", cwd=built)
+    done = narrate_in("cache", "prune", "--yes", "m.yaml", cwd=built)
     assert "dropped 1" in done.stdout and len(keys_of(built / ".narrate-cache")) == 2
-    assert json.loads(narrate("build", "--json", "m.yaml", cwd=built).stdout)["synthesized"] == 0
+    assert json.loads(narrate_in("build", "--json", "m.yaml", cwd=built).stdout)["synthesized"] == 0
 
 
 def test_export_import_warms_another_machine(built, tmp_path_factory):
     export = built / "warm.tar"
-    assert narrate("cache", "export", str(export), "-m", "m.yaml", cwd=built).returncode == 0
+    assert narrate_in("cache", "export", str(export), "-m", "m.yaml", cwd=built).returncode == 0
     other = tmp_path_factory.mktemp("other")
     (other / "m.yaml").write_text(MANIFEST)
-    done = narrate("cache", "import", str(export), "-m", "m.yaml", cwd=other)
+    done = narrate_in("cache", "import", str(export), "-m", "m.yaml", cwd=other)
     assert "imported 3" in done.stdout and done.returncode == 0
-    report = json.loads(narrate("build", "--json", "m.yaml", cwd=other).stdout)
+    report = json.loads(narrate_in("build", "--json", "m.yaml", cwd=other).stdout)
     assert report["synthesized"] == 0 and report["outputs_written"] == 3
 
 
@@ -173,11 +173,11 @@ def test_prune_keeps_book_segments(tmp_path):
     chapter = tmp_path / "ch" / "01.md"
     chapter.write_text("# Start\n\nFirst sentence here. Second sentence here.\n")
     (tmp_path / "m.yaml").write_text(MANIFEST + BOOK)
-    assert narrate("build", "m.yaml", cwd=tmp_path).returncode == 0
+    assert narrate_in("build", "m.yaml", cwd=tmp_path).returncode == 0
     entries = len(keys_of(tmp_path / ".narrate-cache"))
     assert entries > 3  # three prompts and the book's sentences
-    assert "would drop 0 unreferenced" in narrate("cache", "prune", "m.yaml", cwd=tmp_path).stdout
+    assert "would drop 0 unreferenced" in narrate_in("cache", "prune", "m.yaml", cwd=tmp_path).stdout
     chapter.write_text("# Start\n\nFirst sentence here. Second sentence changed.\n")
-    assert narrate("build", "m.yaml", cwd=tmp_path).returncode == 0
-    done = narrate("cache", "prune", "--yes", "m.yaml", cwd=tmp_path)
+    assert narrate_in("build", "m.yaml", cwd=tmp_path).returncode == 0
+    done = narrate_in("cache", "prune", "--yes", "m.yaml", cwd=tmp_path)
     assert "dropped 1 unreferenced" in done.stdout and len(keys_of(tmp_path / ".narrate-cache")) == entries

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import ROOT, narrate
+from conftest import ROOT, narrate_in
 
 FFMPEG = __import__("imageio_ffmpeg").get_ffmpeg_exe()
 
@@ -41,7 +41,7 @@ def project(tmp_path):
 
 
 def build_json(path: Path, *extra: str) -> tuple[int, dict]:
-    done = narrate("-q", "build", "--json", *extra, str(path))
+    done = narrate_in("-q", "build", "--json", *extra, str(path))
     return done.returncode, json.loads(done.stdout)
 
 
@@ -114,31 +114,31 @@ def test_check_names_each_segment_with_the_prompts_that_speak_it(tmp_path):
 
 
 def test_check_exit_codes(project):
-    done = narrate("-q", "build", "--check", str(project))
+    done = narrate_in("-q", "build", "--check", str(project))
     assert done.returncode == 1 and "would synthesize" in done.stderr and not (project.parent / "out").exists()
-    assert narrate("-q", "build", str(project)).returncode == 0
-    done = narrate("-q", "build", "--check", str(project))
+    assert narrate_in("-q", "build", str(project)).returncode == 0
+    done = narrate_in("-q", "build", "--check", str(project))
     assert done.returncode == 0 and "up to date" in done.stderr
     project.write_text(SMALL.replace("Goodbye.", "Bye now."))
-    done = narrate("-q", "build", "--check", str(project))
+    done = narrate_in("-q", "build", "--check", str(project))
     assert done.returncode == 1 and "would write out/shop/en/goodbye.ulaw" in done.stderr
 
 
 def test_offline_lists_missing_segments_and_fails(project):
-    done = narrate("-q", "build", "--offline", str(project))
+    done = narrate_in("-q", "build", "--offline", str(project))
     assert done.returncode == 1
     assert "not in the cache (offline): shop/en-US/welcome" in done.stderr
     assert not list((project.parent / "out").rglob("*.ulaw"))
 
 
 def test_offline_writes_every_output_whose_segments_are_cached(project):
-    assert narrate("-q", "build", str(project)).returncode == 0
+    assert narrate_in("-q", "build", str(project)).returncode == 0
     project.write_text(SMALL.replace("Goodbye.", "Bye now."))
     goodbye = project.parent / "out" / "shop" / "en" / "goodbye.ulaw"
     old_goodbye = goodbye.read_bytes()
     welcome = project.parent / "out" / "shop" / "en" / "welcome.ulaw"
     welcome.unlink()  # an output to write again from cached segments
-    done = narrate("-q", "build", "--offline", str(project))
+    done = narrate_in("-q", "build", "--offline", str(project))
     assert done.returncode == 1
     offline = [line for line in done.stderr.splitlines() if "not in the cache" in line]
     assert len(offline) == 1 and offline[0].startswith("error: not in the cache (offline): shop/en-US/goodbye"), offline
@@ -147,33 +147,33 @@ def test_offline_writes_every_output_whose_segments_are_cached(project):
 
 
 def test_budget_stops_before_any_request(project):
-    done = narrate("-q", "build", "--max-chars", "20", str(project))
+    done = narrate_in("-q", "build", "--max-chars", "20", str(project))
     assert done.returncode == 2 and "over the budget of 20" in done.stderr
     assert not (project.parent / ".narrate-cache").exists() or not list((project.parent / "out").rglob("*.ulaw"))
 
 
 def test_plan_shows_diff_costs_and_translations(project):
-    assert narrate("-q", "build", str(project)).returncode == 0
+    assert narrate_in("-q", "build", str(project)).returncode == 0
     project.write_text(SMALL.replace("Goodbye.", "Bye now.").replace("      only-english: Press one for sales.\n", "")
                        + "      new-one: {en-US: Brand new., es-US: Nuevo.}\n")
-    done = narrate("plan", str(project))
+    done = narrate_in("plan", str(project))
     assert done.returncode == 0
     assert "+ shop/en-US/new-one" in done.stdout and "~ shop/en-US/goodbye" in done.stdout
     assert "- shop/en-US/only-english" in done.stdout
     assert "Plan: 2 to add, 1 to change, 1 to remove." in done.stdout
-    data = json.loads(narrate("plan", "--json", str(project)).stdout)
+    data = json.loads(narrate_in("plan", "--json", str(project)).stdout)
     assert data["to_synthesize"] == 3 and data["chars_by_provider"] == {"espeak": len("Bye now.Brand new.Nuevo.")}
     assert data["cost_usd"] == 0.0 and data["removed"] == ["shop/en-US/only-english"]
     assert data["outputs_to_remove"] == ["out/shop/en/only-english.ulaw", "out/shop/en/only-english.wav"]
-    assert narrate("plan", "--max-chars", "5", str(project)).returncode == 1
+    assert narrate_in("plan", "--max-chars", "5", str(project)).returncode == 1
 
 
 def test_validate_reports_translations_and_bad_voices(project):
-    done = narrate("validate", str(project))
+    done = narrate_in("validate", str(project))
     assert done.returncode == 0 and "1 missing in es-US: only-english" in done.stderr
     assert "1 only in en-US: only-english" in done.stderr
     project.write_text(SMALL.replace("voice: es-419", "voice: es-marsian"))
-    done = narrate("validate", str(project))
+    done = narrate_in("validate", str(project))
     assert done.returncode == 2 and "shop.yaml:11: libraries.shop.prompts.welcome.es-US: voice 'es-marsian'" in done.stderr
     assert "Traceback" not in done.stderr
 
@@ -187,16 +187,16 @@ def test_validate_reports_translations_and_bad_voices(project):
 ])
 def test_bad_manifests_exit_2_with_location(project, content, expected):
     project.write_text(content)
-    done = narrate("build", str(project))
+    done = narrate_in("build", str(project))
     assert done.returncode == 2 and expected in done.stderr and "Traceback" not in done.stderr
-    verbose = narrate("-v", "build", str(project))
+    verbose = narrate_in("-v", "build", str(project))
     assert verbose.returncode == 2 and "Traceback" in verbose.stderr
 
 
 def test_voices_and_schema():
-    done = narrate("voices", "--language", "es")
+    done = narrate_in("voices", "--language", "es")
     assert done.returncode == 0 and "roa/es-419" in done.stdout and "gmw/en-US" not in done.stdout
-    schema = json.loads(narrate("schema").stdout)
+    schema = json.loads(narrate_in("schema").stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema == json.loads((ROOT / "docs" / "manifest.schema.json").read_text()), \
         "docs/manifest.schema.json is stale: regenerate it with `narrate schema`"
@@ -207,11 +207,11 @@ def test_unwritable_output_is_a_clean_error_and_keeps_the_cache(tmp_path):
     blocker = tmp_path / "out"
     blocker.write_text("a file where the output folder should be")
     (tmp_path / "m.yaml").write_text(SMALL.replace("output: out/shop", "output: out/shop"))
-    done = narrate("-q", "build", "--json", str(tmp_path / "m.yaml"))
+    done = narrate_in("-q", "build", "--json", str(tmp_path / "m.yaml"))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"error: cannot write the output folder {tmp_path / 'out/shop/en'}: Not a directory; " in done.stderr
     first = json.loads(done.stdout)
     assert first["synthesized"] == 0 and first["outputs_written"] == 0  # found before paying anything
     blocker.unlink()
-    again = json.loads(narrate("-q", "build", "--json", str(tmp_path / "m.yaml")).stdout)
+    again = json.loads(narrate_in("-q", "build", "--json", str(tmp_path / "m.yaml")).stdout)
     assert again["synthesized"] == first["segments"] and again["outputs_written"] == 10

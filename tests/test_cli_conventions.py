@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 import pytest
 
-from conftest import narrate
+from conftest import narrate_in
 from narrate.cli.app import ProgressLines, color_from_env
 
 LIBRARY = ("version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [wav]\n"
@@ -23,22 +23,22 @@ def manifest(tmp_path):
 @pytest.mark.parametrize("args", [["-q", "build", "{m}"], ["build", "{m}", "-q"], ["build", "-q", "{m}"],
                                   ["build", "{m}", "--quiet"]])
 def test_quiet_is_accepted_before_and_after_the_command(manifest, args):
-    done = narrate(*[a.format(m=manifest) for a in args])
+    done = narrate_in(*[a.format(m=manifest) for a in args])
     assert done.returncode == 0, done.stderr
     assert [line.split(" ")[1] for line in done.stderr.splitlines()] == ["12"]  # the summary line alone
 
 
 def test_verbose_after_the_command_logs_and_shows_tracebacks(manifest):
-    done = narrate("validate", str(manifest), "-v")
+    done = narrate_in("validate", str(manifest), "-v")
     assert done.returncode == 0, done.stderr
-    nested = narrate("cache", "stats", "--manifest", str(manifest), "-q")
+    nested = narrate_in("cache", "stats", "--manifest", str(manifest), "-q")
     assert nested.returncode == 0, nested.stderr
-    missing = narrate("build", str(manifest.with_name("nope.yaml")), "-v")
+    missing = narrate_in("build", str(manifest.with_name("nope.yaml")), "-v")
     assert missing.returncode == 2 and "Traceback" in missing.stderr
 
 
 def test_ci_log_gets_one_progress_line_per_phase_of_a_short_build(manifest):
-    done = narrate("build", str(manifest))
+    done = narrate_in("build", str(manifest))
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[:2] == ["m.yaml: synthesizing: 12/12 (100%)", "m.yaml: rendering ivr: 12/12 (100%)"]
 
@@ -69,9 +69,9 @@ def test_colour_follows_no_color_force_color_and_term(env, expected):
 
 
 def test_force_color_colours_plan_output_in_a_pipe_and_no_color_wins(manifest):
-    forced = narrate("plan", str(manifest), env={"FORCE_COLOR": "1"})
+    forced = narrate_in("plan", str(manifest), env={"FORCE_COLOR": "1"})
     assert "\x1b[32m" in forced.stdout, forced.stdout
-    plain = narrate("plan", str(manifest), env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    plain = narrate_in("plan", str(manifest), env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
     assert "\x1b[" not in plain.stdout
     assert click.unstyle(forced.stdout) == plain.stdout
 
@@ -105,20 +105,20 @@ def test_serve_port_zero_prints_the_port_it_bound(tmp_path):
 
 def test_checksums_cover_archives_of_every_run(tmp_path):
     (tmp_path / "m.yaml").write_text(LIBRARY + "      hello: Hello.\n")
-    assert narrate("-q", "build", "m.yaml", cwd=tmp_path).returncode == 0
-    assert narrate("package", "m.yaml", "--format", "zip", cwd=tmp_path).returncode == 0
-    assert narrate("package", "m.yaml", "--format", "tar.gz", cwd=tmp_path).returncode == 0
+    assert narrate_in("-q", "build", "m.yaml", cwd=tmp_path).returncode == 0
+    assert narrate_in("package", "m.yaml", "--format", "zip", cwd=tmp_path).returncode == 0
+    assert narrate_in("package", "m.yaml", "--format", "tar.gz", cwd=tmp_path).returncode == 0
     sums = (tmp_path / "packages" / "SHA256SUMS").read_text().splitlines()
     assert [line.split("  ")[1] for line in sums] == ["ivr-en-US-wav-1.0.tar.gz", "ivr-en-US-wav-1.0.zip"]
 
 
 def test_counts_are_singular_for_one(tmp_path):
     (tmp_path / "m.yaml").write_text(LIBRARY + "      hello: Hi.\n")
-    validated = narrate("validate", "m.yaml", cwd=tmp_path)
+    validated = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert validated.stdout == "m.yaml: ok (1 library, 1 prompt, 0 books)\n"
-    built = narrate("-q", "build", "m.yaml", cwd=tmp_path)
+    built = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
     assert built.stderr.startswith("m.yaml: 1 segment (0 cached, 1 synthesized, 3 chars)"), built.stderr
-    stats = narrate("cache", "stats", "m.yaml", cwd=tmp_path)  # the manifest as `cache prune` takes it
+    stats = narrate_in("cache", "stats", "m.yaml", cwd=tmp_path)  # the manifest as `cache prune` takes it
     assert stats.returncode == 0 and ": 1 entry, " in stats.stdout, stats.stdout
     assert "espeak: 1 segment, 3 characters" in stats.stdout
 

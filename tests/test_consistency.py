@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import narrate
+from conftest import narrate_in
 from narrate.manifest import load_manifest
 from narrate.manifest.advice import numbers, placeholders, prompt_warnings, weighted_length
 
@@ -97,14 +97,14 @@ def test_length_ratio_and_the_weight_of_wide_characters():
 
 def test_validate_plan_and_build_print_the_warnings_and_succeed(tmp_path):
     path = _path(tmp_path)
-    valid = narrate("validate", str(path), cwd=tmp_path)
+    valid = narrate_in("validate", str(path), cwd=tmp_path)
     assert valid.returncode == 0, valid.stderr
     printed = [line.replace(str(tmp_path) + "/", "") for line in valid.stderr.splitlines() if line.startswith("warning: ")]
     assert printed == [f"warning: {w}" for w in EXPECTED]
-    plan = narrate("plan", "--json", str(path), cwd=tmp_path)
+    plan = narrate_in("plan", "--json", str(path), cwd=tmp_path)
     assert plan.returncode == 0, plan.stderr
     assert [w.replace(str(tmp_path) + "/", "") for w in json.loads(plan.stdout)["warnings"]] == EXPECTED
-    text_plan = narrate("plan", str(path), cwd=tmp_path)
+    text_plan = narrate_in("plan", str(path), cwd=tmp_path)
     assert text_plan.returncode == 0 and text_plan.stderr.count("warning: ") == 5
 
 
@@ -118,5 +118,5 @@ def test_compare_languages_false_silences_a_prompt_that_differs_on_purpose(tmp_p
 def test_the_shipped_demo_validates_without_warnings():
     from conftest import ROOT
 
-    demo = narrate("validate", str(ROOT / "manifests" / "demo.yaml"), cwd=ROOT)
+    demo = narrate_in("validate", str(ROOT / "manifests" / "demo.yaml"), cwd=ROOT)
     assert demo.returncode == 0 and "warning" not in demo.stderr, demo.stderr

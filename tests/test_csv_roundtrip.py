@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 from narrate.errors import ManifestError
 from narrate.importers import export_csv, import_csv, merge_sheet, read_sheet
 from narrate.importers.spreadsheet import canonical_tag, guard, unguard
@@ -124,24 +124,24 @@ def test_reimporting_an_unedited_export_changes_nothing(tmp_path):
 def test_cli_export_edit_import_round_trip(tmp_path):
     path = _manifest(tmp_path)
     sheet = tmp_path / "sheet.csv"
-    out = narrate("export", "csv", str(path), "-o", str(sheet), cwd=tmp_path)
+    out = narrate_in("export", "csv", str(path), "-o", str(sheet), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert sheet.read_bytes() == EXPORTED.encode("utf-8") and "sheet.csv: 4 prompts" in out.stderr
     sheet.write_bytes(EDITED.encode("utf-8"))
-    done = narrate("import", "csv", str(sheet), "--into", str(path), cwd=tmp_path)
+    done = narrate_in("import", "csv", str(sheet), "--into", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert path.read_text(encoding="utf-8") == MERGED
     assert done.stdout.strip() == f"{path}: 4 texts or notes updated, 1 prompts added, 0 prompts not in the sheet (kept)"
     assert "  hold: 'Please hold.' -> 'Please hold the line.'" in done.stderr.splitlines()
-    again = narrate("import", "csv", str(sheet), "--into", str(path), cwd=tmp_path)
+    again = narrate_in("import", "csv", str(sheet), "--into", str(path), cwd=tmp_path)
     assert again.returncode == 0 and again.stdout.strip().endswith("; unchanged")
-    valid = narrate("validate", str(path), cwd=tmp_path)
+    valid = narrate_in("validate", str(path), cwd=tmp_path)
     assert valid.returncode == 0, valid.stderr
 
 
 def test_cli_export_to_stdout_with_semicolons_and_bom(tmp_path):
     path = _manifest(tmp_path)
-    out = narrate("export", "csv", str(path), "--delimiter", ";", "--bom", cwd=tmp_path)
+    out = narrate_in("export", "csv", str(path), "--delimiter", ";", "--bom", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[:2] == ["\ufeffname;en-US;es-ES;note",
                                            "welcome;Thank you for calling.;Gracias por llamar.;Warm, unhurried."]
@@ -226,7 +226,7 @@ def test_cli_import_into_refuses_a_result_that_would_not_load_and_writes_nothing
     sheet = tmp_path / "bad.csv"
     sheet.write_text('name,en-US,es-ES\nwelcome,"<break time=""99s""/>Hi",x\n', encoding="utf-8")
     before = snapshot(tmp_path)
-    done = narrate("import", "csv", str(sheet), "--into", str(path), cwd=tmp_path)
+    done = narrate_in("import", "csv", str(sheet), "--into", str(path), cwd=tmp_path)
     assert_clean_failure(done, 2, "ivr.yaml", "libraries.ivr.prompts.welcome.en-US",
                          "markup: line 1, column 1: break time 99s is over the 10 s maximum")
     assert snapshot(tmp_path) == before
@@ -264,7 +264,7 @@ def test_cli_import_csv_prints_a_manifest_that_validates(tmp_path):
 
     (tmp_path / "sheet.csv").write_text("key;fr-FR;de-DE;comment;owner\nbonjour;Bonjour.;Hallo.;friendly;ana\n"
                                         "menu;Tapez 1.;Drücken Sie 1.;;bo\n", encoding="utf-8")
-    done = narrate("-q", "import", "csv", "sheet.csv", "--library", "shop", "--output", "out", cwd=tmp_path)
+    done = narrate_in("-q", "import", "csv", "sheet.csv", "--library", "shop", "--output", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == ["skipped column 'owner': not a language tag, the name or the note: ignored"]
     assert yaml.safe_load(done.stdout)["libraries"]["shop"] == {
@@ -273,5 +273,5 @@ def test_cli_import_csv_prints_a_manifest_that_validates(tmp_path):
         "prompts": {"bonjour": {"fr-FR": "Bonjour.", "de-DE": "Hallo.", "note": "friendly"},
                     "menu": {"fr-FR": "Tapez 1.", "de-DE": "Drücken Sie 1."}}}
     (tmp_path / "m.yaml").write_text(done.stdout, encoding="utf-8")
-    valid = narrate("validate", "m.yaml", cwd=tmp_path)
+    valid = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert valid.returncode == 0, valid.stderr

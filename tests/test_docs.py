@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, narrate_in
 
 
 def test_github_actions_example():
@@ -18,11 +16,9 @@ def test_github_actions_example():
     assert any("cache" in n.lower() for n in names) and any(s.get("uses", "").startswith("actions/cache") for s in steps)
     assert any(s.get("uses", "").startswith("actions/upload-artifact") for s in steps)
     runs = "\n".join(s.get("run", "") for s in steps)
-    for command in re.findall(r"narrate ([a-z]+)", runs):
-        done = subprocess.run([sys.executable, "-m", "narrate.cli", command, "--help"], capture_output=True, text=True)
+    for command in sorted(set(re.findall(r"narrate ([a-z]+)", runs))):
+        done = narrate_in(command, "--help")
         assert done.returncode == 0, command
+    helps = "".join(narrate_in(command, "--help").stdout for command in ("build", "plan", "report"))
     for option in re.findall(r"(--[a-z-]+)", runs):
-        helps = subprocess.run([sys.executable, "-m", "narrate.cli", "build", "--help"], capture_output=True, text=True).stdout
-        helps += subprocess.run([sys.executable, "-m", "narrate.cli", "plan", "--help"], capture_output=True, text=True).stdout
-        helps += subprocess.run([sys.executable, "-m", "narrate.cli", "report", "--help"], capture_output=True, text=True).stdout
         assert option in helps, option

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import narrate
+from conftest import narrate_in
 from narrate.manifest import load_manifest
 from narrate.manifest.advice import fallbacks
 
@@ -44,7 +44,7 @@ WARNINGS = [
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("fallback")
     (root / "m.yaml").write_text(MANIFEST, encoding="utf-8")
-    done = narrate("build", "m.yaml", cwd=root)
+    done = narrate_in("build", "m.yaml", cwd=root)
     assert done.returncode == 0, done.stderr
     return root, done
 
@@ -59,11 +59,11 @@ def test_fallbacks_of_the_library(tmp_path):
 
 def test_validate_and_plan_list_each_fallback(built):
     root, _ = built
-    valid = narrate("validate", "m.yaml", cwd=root)
+    valid = narrate_in("validate", "m.yaml", cwd=root)
     assert valid.returncode == 0
     assert [line for line in valid.stderr.splitlines() if line.startswith("warning: ")] == [
         f"warning: {w}" for w in WARNINGS]
-    plan = narrate("plan", "--json", "m.yaml", cwd=root)
+    plan = narrate_in("plan", "--json", "m.yaml", cwd=root)
     assert plan.returncode == 0, plan.stderr
     report = json.loads(plan.stdout)
     assert report["fallbacks"] == [
@@ -77,7 +77,7 @@ def test_build_lists_each_fallback_even_when_nothing_changed(built):
     root, first = built
     assert [line for line in first.stderr.splitlines() if line.startswith("warning: ")] == [
         f"warning: {w}" for w in WARNINGS]
-    again = narrate("build", "--json", "m.yaml", cwd=root)  # the no-op fast path replays them
+    again = narrate_in("build", "--json", "m.yaml", cwd=root)  # the no-op fast path replays them
     assert json.loads(again.stdout)["synthesized"] == 0 and json.loads(again.stdout)["warnings"] == WARNINGS
     rows = json.loads((root / "out" / "index.json").read_text())["prompts"]
     assert [(r["name"], r["language"], r.get("fallback_from")) for r in rows] == [
@@ -88,7 +88,7 @@ def test_build_lists_each_fallback_even_when_nothing_changed(built):
 
 def test_review_page_marks_each_fallback(built):
     root, _ = built
-    done = narrate("report", "m.yaml", cwd=root)
+    done = narrate_in("report", "m.yaml", cwd=root)
     assert done.returncode == 0, done.stderr
     page = (root / "review" / "review.html").read_text(encoding="utf-8")  # review/ beside out/
     assert "9 recordings, 3 of them fallbacks (another language's text)." in page

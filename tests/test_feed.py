@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from conftest import narrate
+from conftest import narrate_in
 from narrate.manifest.publishing import APPLE_CATEGORIES
 from narrate.package.feed import channel_guid
 
@@ -145,7 +145,7 @@ def test_channel_guid_is_the_podcasting_2_rule():
 
 
 def test_article_folder_feed_validates(site):
-    done = narrate("build", "--json", "book.yaml", cwd=site)
+    done = narrate_in("build", "--json", "book.yaml", cwd=site)
     assert done.returncode == 0, done.stderr
     out = site / "out" / "notes"
     data = (out / "feed.xml").read_bytes()
@@ -172,24 +172,24 @@ def test_article_folder_feed_validates(site):
 
 @pytest.mark.slow
 def test_unchanged_rebuild_leaves_the_feed_bytes_and_a_clean_rebuild_matches(site):
-    assert narrate("build", "book.yaml", cwd=site).returncode == 0
+    assert narrate_in("build", "book.yaml", cwd=site).returncode == 0
     feed = site / "out" / "notes" / "feed.xml"
     first, mtime = feed.read_bytes(), feed.stat().st_mtime_ns
-    again = json.loads(narrate("build", "--json", "book.yaml", cwd=site).stdout)
+    again = json.loads(narrate_in("build", "--json", "book.yaml", cwd=site).stdout)
     assert again["outputs_written"] == 0 and feed.read_bytes() == first and feed.stat().st_mtime_ns == mtime
     shutil.rmtree(site / "out")
     (site / "narrate.lock").unlink()
-    assert narrate("build", "book.yaml", cwd=site).returncode == 0  # from the cache, on another "day"
+    assert narrate_in("build", "book.yaml", cwd=site).returncode == 0  # from the cache, on another "day"
     assert feed.read_bytes() == first
 
 
 @pytest.mark.slow
 def test_an_edit_keeps_guids_and_updates_length(site):
-    assert narrate("build", "book.yaml", cwd=site).returncode == 0
+    assert narrate_in("build", "book.yaml", cwd=site).returncode == 0
     out = site / "out" / "notes"
     before = ET.fromstring((out / "feed.xml").read_bytes()).find("channel")
     (site / "articles" / "roads.md").write_text(ART2.replace("older than any map", "older than every map we have"))
-    done = json.loads(narrate("build", "--json", "book.yaml", cwd=site).stdout)
+    done = json.loads(narrate_in("build", "--json", "book.yaml", cwd=site).stdout)
     assert "out/notes/feed.xml" in done["written"] and "out/notes/01-tiny-rivers.mp3" not in done["written"]
     after = validate_feed((out / "feed.xml").read_bytes(), out)
     assert [i.findtext("guid") for i in after.findall("item")] == [i.findtext("guid") for i in before.findall("item")]
@@ -198,7 +198,7 @@ def test_an_edit_keeps_guids_and_updates_length(site):
 
 def test_front_matter_guid_wins(site):
     (site / "articles" / "rivers.md").write_text(ART1.replace("date:", "guid: rivers-2024\ndate:"))
-    assert narrate("build", "book.yaml", cwd=site).returncode == 0
+    assert narrate_in("build", "book.yaml", cwd=site).returncode == 0
     items = ET.fromstring((site / "out" / "notes" / "feed.xml").read_bytes()).findall("channel/item")
     assert items[1].findtext("guid") == "rivers-2024"
 
@@ -207,7 +207,7 @@ def test_whole_book_as_one_episode_with_an_artwork_url(site):
     (site / "book.yaml").write_text(FEED.replace("formats: [chapters]", "formats: [mp3]").replace(
         "image: art.png", "image: https://cdn.example.org/art.jpg\n      episodes: book\n      date: 2024-07-01\n"
                           "      explicit: true").replace("category: [Technology]", "category: [Arts, Books]"))
-    done = narrate("build", "--json", "book.yaml", cwd=site)
+    done = narrate_in("build", "--json", "book.yaml", cwd=site)
     assert done.returncode == 0, done.stderr
     out = site / "out" / "notes"
     assert sorted(p.name for p in out.iterdir()) == ["feed.xml", "notes.chapters.json", "notes.mp3", "notes.srt",
@@ -247,7 +247,7 @@ def test_recipes_do_not_depend_on_where_the_project_lives(site, tmp_path_factory
 def test_a_book_of_m4b_only_is_one_audio_x_m4a_episode(site):
     (site / "book.yaml").write_text(FEED.replace("formats: [chapters]", "formats: [m4b]").replace(
         "image: art.png", "image: art.png\n      episodes: book\n      date: 2024-07-01"))
-    done = narrate("build", "--json", "book.yaml", cwd=site)
+    done = narrate_in("build", "--json", "book.yaml", cwd=site)
     assert done.returncode == 0, done.stderr
     out = site / "out" / "notes"
     (item,) = validate_feed((out / "feed.xml").read_bytes(), out).findall("item")

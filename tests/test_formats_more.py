@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import narrate
+from conftest import narrate_in
 from narrate.audio import codecs
 from narrate.audio.ffmpeg import run_ffmpeg
 from narrate.audio.formats import OUTPUT_FORMATS
@@ -176,7 +176,7 @@ libraries:
 @pytest.mark.slow
 def test_cli_build_writes_every_new_format(tmp_path):
     (tmp_path / "m.yaml").write_text(MANIFEST)
-    done = narrate("-q", "build", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     out = tmp_path / "out" / "phones"
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != "index.json")
@@ -192,7 +192,7 @@ def test_cli_build_writes_every_new_format(tmp_path):
     assert all(abs(level + 26) < 1.2 for level in levels.values()), levels
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     (tmp_path / "narrate.lock").unlink()  # forget the build: every prompt is rendered again...
-    again = narrate("-q", "build", "m.yaml", cwd=tmp_path)
+    again = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes  # ...to the same bytes
 

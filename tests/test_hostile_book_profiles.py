@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 
 HEAD = """\
 version: 1
@@ -26,7 +26,7 @@ def refused(tmp_path: Path, extra: str, *fragments: str, command: str = "validat
     (tmp_path / "ch" / "01-one.md").write_text("# One\n\nText.\n")
     (tmp_path / "m.yaml").write_text(HEAD + extra, encoding="utf-8")
     before = snapshot(tmp_path)
-    done = narrate("-q", command, "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", command, "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, *fragments)
     assert snapshot(tmp_path) == before
     return done.stderr
@@ -103,7 +103,7 @@ def test_check_never_reads_outside_the_output_folder(tmp_path):
                          "m3u": rec("out/guide/guide.m3u")}}
     write_lock(tmp_path, entry)
     before = snapshot(tmp_path)
-    done = narrate("check", "m.yaml", cwd=tmp_path)
+    done = narrate_in("check", "m.yaml", cwd=tmp_path)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert [line for line in done.stderr.splitlines() if line.startswith("error:")] == [
         "error: ../../etc/passwd.mp3: file: missing, or not a regular file inside the book's output folder",
@@ -119,7 +119,7 @@ def test_check_reports_a_file_that_is_not_audio(tmp_path):
     (tmp_path / "out" / "guide" / "01-one.mp3").write_bytes(b"<html>not an mp3</html>")
     entry = {"outputs": {"chapter-001": rec("out/guide/01-one.mp3")}}
     write_lock(tmp_path, entry)
-    done = narrate("check", "m.yaml", cwd=tmp_path)
+    done = narrate_in("check", "m.yaml", cwd=tmp_path)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith("error: out/guide/01-one.mp3: file: not a readable MP3")

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate, narrate_in, snapshot
 from narrate import errors, fsutil
 from narrate.errors import OutputPathError
 
@@ -49,7 +49,7 @@ def template(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("template")
     (root / "proj").mkdir()
     (root / "proj" / "m.yaml").write_text(MANIFEST)
-    done = narrate("-q", "build", "m.yaml", cwd=root / "proj")
+    done = narrate_in("-q", "build", "m.yaml", cwd=root / "proj")
     assert done.returncode == 0, done.stderr
     return root
 
@@ -208,7 +208,7 @@ def test_truncated_lock_json_is_a_clear_error(tree):
     path.write_text(text[: len(text) // 2])
     done = build(tree)
     assert_clean_failure(done, 2, "error:", "narrate.lock:", "not valid JSON", LOCK_MESSAGE)
-    plan = narrate("plan", "m.yaml", cwd=tree / "proj")
+    plan = narrate_in("plan", "m.yaml", cwd=tree / "proj")
     assert_clean_failure(plan, 2, "narrate.lock:", "not valid JSON", LOCK_MESSAGE)
 
 
@@ -294,7 +294,7 @@ def test_review_page_folder_with_a_link_out_is_refused(tree):
     review.mkdir()
     (review / "report-audio").symlink_to(tree / "recordings", target_is_directory=True)
     before = outside(tree, "review/review.html")
-    done = narrate("report", "m.yaml", "-o", str(review / "review.html"), cwd=tree / "proj")
+    done = narrate_in("report", "m.yaml", "-o", str(review / "review.html"), cwd=tree / "proj")
     assert_clean_failure(done, 1, "error:", "report-audio", "is a symlink to", "outside the output folder")
     assert outside(tree, "review/review.html") == before
     assert sorted(p.name for p in (tree / "recordings").iterdir()) == ["keep.wav"]
@@ -443,7 +443,7 @@ def test_release_archive_that_is_a_symlink_to_outside_is_refused(tree):
     packages.mkdir()
     (packages / "shop-en-US-ulaw-1.0.tar.gz").symlink_to(tree / "recordings" / "keep.wav")
     before = outside(tree)
-    done = narrate("package", "m.yaml", cwd=proj)
+    done = narrate_in("package", "m.yaml", cwd=proj)
     assert_clean_failure(done, 1, "error:", "shop-en-US-ulaw-1.0.tar.gz", "is a symlink to", "outside the output folder")
     assert (tree / "recordings" / "keep.wav").read_bytes() == KEEP and outside(tree) == before
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate, narrate_in, snapshot
 from narrate.audio.riff import WAVE_FORMAT_PCM, wav_file
 from narrate.cache import SegmentCache, encode_entry
 from narrate.cache.commands import prune_cache
@@ -62,7 +62,7 @@ def lines_with(text: str, *fragments: str) -> list[str]:
 def built_once(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("built")
     (root / "m.yaml").write_text(MANIFEST)
-    done = narrate("-q", "build", "m.yaml", cwd=root)
+    done = narrate_in("-q", "build", "m.yaml", cwd=root)
     assert done.returncode == 0, done.stderr
     return root
 
@@ -110,7 +110,7 @@ def write_tar(path: Path, members: list[tuple[str, bytes]]) -> Path:
 
 
 def import_into(root: Path, archive: Path) -> subprocess.CompletedProcess:
-    return narrate("-q", "cache", "import", str(archive), "--cache-dir", str(root / ".narrate-cache"), cwd=root)
+    return narrate_in("-q", "cache", "import", str(archive), "--cache-dir", str(root / ".narrate-cache"), cwd=root)
 
 
 # ------------------------------------------------------------------ imports: trust nothing
@@ -213,7 +213,7 @@ def test_verify_finds_a_stripped_local_entry_that_used_to_pass(built):
     cache.put_raw(key, json.dumps(meta).encode() + b"\n" + audio)
     cache.close()
     before = outside(built)
-    done = narrate("-q", "cache", "verify", "-m", "m.yaml", cwd=built)
+    done = narrate_in("-q", "cache", "verify", "-m", "m.yaml", cwd=built)
     assert_clean_failure(done, 1, "corrupt", key[:12], "no key material")
     assert "3 entries checked, 1 corrupt" in done.stdout
     assert outside(built) == before
@@ -225,26 +225,26 @@ def test_deleted_entry_files_are_seen_by_verify_and_resynthesized_by_a_build(bui
     for f in files:
         f.unlink()
     before = outside(built)
-    done = narrate("-q", "cache", "verify", "-m", "m.yaml", cwd=built)
+    done = narrate_in("-q", "cache", "verify", "-m", "m.yaml", cwd=built)
     assert_clean_failure(done, 1, "corrupt", "entry file missing")
     assert len(lines_with(done.stderr, "entry file missing")) == 3
-    prune = narrate("-q", "cache", "prune", "m.yaml", cwd=built)
+    prune = narrate_in("-q", "cache", "prune", "m.yaml", cwd=built)
     assert prune.returncode == 0 and "would drop 0" in prune.stdout  # all three referenced: kept for the build
     shutil.rmtree(built / "out")
-    done = narrate("-q", "build", "--json", "m.yaml", cwd=built)
+    done = narrate_in("-q", "build", "--json", "m.yaml", cwd=built)
     assert done.returncode == 0, done.stderr
     no_traceback(done)
     report = json.loads(done.stdout)
     assert report["synthesized"] == 3 and report["errors"] == [] and report["outputs_written"] == 3
     assert len(lines_with(done.stderr, "warning: cache entry", "will be synthesized again", "file is missing")) == 3
-    assert narrate("-q", "cache", "verify", "-m", "m.yaml", cwd=built).returncode == 0  # healed for good
+    assert narrate_in("-q", "cache", "verify", "-m", "m.yaml", cwd=built).returncode == 0  # healed for good
     assert outside(built) == before
 
 
 def test_verify_drop_removes_dangling_rows(built):
     victim = sorted((built / ".narrate-cache").glob("*/*/*.val"))[0]
     victim.unlink()
-    done = narrate("-q", "cache", "verify", "--drop", "-m", "m.yaml", cwd=built)
+    done = narrate_in("-q", "cache", "verify", "--drop", "-m", "m.yaml", cwd=built)
     assert done.returncode == 0 and "3 entries checked, 1 corrupt, 1 dropped" in done.stdout
     assert lines_with(done.stderr, "corrupt", "entry file missing")
     assert len(cache_keys(built)) == 2
@@ -260,7 +260,7 @@ def test_corrupt_local_entry_is_resynthesized_not_fatal(built):
     cache.close()
     shutil.rmtree(built / "out")
     before = outside(built)
-    done = narrate("-q", "build", "--json", "m.yaml", cwd=built)
+    done = narrate_in("-q", "build", "--json", "m.yaml", cwd=built)
     assert done.returncode == 0, done.stderr
     no_traceback(done)
     assert json.loads(done.stdout)["synthesized"] == 1
@@ -276,7 +276,7 @@ def test_zero_byte_cache_db_is_rebuilt_from_the_entry_files(built):
     index.write_bytes(b"")
     shutil.rmtree(built / "out")
     before = outside(built)
-    done = narrate("-q", "build", "--json", "m.yaml", cwd=built)
+    done = narrate_in("-q", "build", "--json", "m.yaml", cwd=built)
     assert done.returncode == 0, done.stderr
     no_traceback(done)
     assert json.loads(done.stdout)["synthesized"] == 0  # nothing paid again: every entry came back
@@ -294,7 +294,7 @@ def test_garbage_cache_db_is_moved_aside_and_the_build_goes_on(built):
         (folder / side).unlink(missing_ok=True)
     shutil.rmtree(built / "out")
     before = outside(built)
-    done = narrate("-q", "build", "--json", "m.yaml", cwd=built)
+    done = narrate_in("-q", "build", "--json", "m.yaml", cwd=built)
     assert done.returncode == 0, done.stderr
     no_traceback(done)
     assert json.loads(done.stdout)["synthesized"] == 0
@@ -302,7 +302,7 @@ def test_garbage_cache_db_is_moved_aside_and_the_build_goes_on(built):
     assert len(line) == 1, done.stderr
     aside = list(folder.glob("cache.db.corrupt-*"))
     assert len(aside) == 1 and aside[0].read_bytes() == garbage  # kept for a post-mortem, not deleted
-    assert narrate("-q", "cache", "verify", "-m", "m.yaml", cwd=built).returncode == 0
+    assert narrate_in("-q", "cache", "verify", "-m", "m.yaml", cwd=built).returncode == 0
     assert outside(built) == before
 
 
@@ -311,7 +311,7 @@ def test_unreadable_cache_db_in_a_cache_command_is_one_warning(built):
     index.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)  # right magic, nonsense pages
     for side in ("cache.db-wal", "cache.db-shm"):
         (built / ".narrate-cache" / side).unlink(missing_ok=True)
-    done = narrate("-q", "cache", "stats", "-m", "m.yaml", cwd=built)
+    done = narrate_in("-q", "cache", "stats", "-m", "m.yaml", cwd=built)
     assert done.returncode == 0, done.stderr
     no_traceback(done)
     assert len(lines_with(done.stderr, "warning:", str(index), "moved it aside")) == 1
@@ -386,7 +386,7 @@ libraries:
         before = outside(tmp_path)
         # Prune again while the build runs until one prune overlapped a write (bounded: 6 runs).
         while newer == 0 and build.poll() is None and runs < 6:
-            pruned = narrate("-q", "cache", "prune", "--yes", "old.yaml", cwd=tmp_path)
+            pruned = narrate_in("-q", "cache", "prune", "--yes", "old.yaml", cwd=tmp_path)
             runs += 1
             assert pruned.returncode == 0, pruned.stderr
             no_traceback(pruned)
@@ -406,7 +406,7 @@ libraries:
     assert build.returncode == 0, err
     assert json.loads(out)["synthesized"] == count
     assert len(cache_keys(tmp_path)) == count - dropped
-    rebuilt = narrate("-q", "build", "--json", "new.yaml", cwd=tmp_path, env=env)
+    rebuilt = narrate_in("-q", "build", "--json", "new.yaml", cwd=tmp_path, env=env)
     assert json.loads(rebuilt.stdout)["synthesized"] == 0  # outputs are current: nothing paid again
     after = outside(tmp_path)
     assert {k: v for k, v in after.items() if not k.startswith("new.")} == \
@@ -578,7 +578,7 @@ def test_one_503_is_retried_and_the_remote_stays_in_use(tmp_path):
 def test_bad_remote_timeout_setting_is_a_usage_error(tmp_path):
     (tmp_path / "m.yaml").write_text(MANIFEST)
     before = outside(tmp_path)
-    done = narrate("-q", "build", "--remote", "s3://team/segments", "m.yaml", cwd=tmp_path,
+    done = narrate_in("-q", "build", "--remote", "s3://team/segments", "m.yaml", cwd=tmp_path,
                    env=remote_env(9, NARRATE_REMOTE_TIMEOUT_S="forever"))
     assert_clean_failure(done, 2, "NARRATE_REMOTE_TIMEOUT_S", "'forever'")
     assert outside(tmp_path) == before

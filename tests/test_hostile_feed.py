@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 from test_feed import ART1, ART2, FEED, png
 
 
@@ -24,7 +24,7 @@ def site(tmp_path):
 def refused(root, manifest: str, *fragments: str) -> None:
     (root / "book.yaml").write_text(manifest)
     before = snapshot(root)
-    done = narrate("build", "book.yaml", cwd=root)
+    done = narrate_in("build", "book.yaml", cwd=root)
     assert_clean_failure(done, 2, *fragments)
     after = {k: v for k, v in snapshot(root).items() if not k.startswith(".narrate-cache")}
     assert after == {k: v for k, v in before.items() if not k.startswith(".narrate-cache")}
@@ -84,7 +84,7 @@ def test_hand_edited_spans_in_the_lock_are_not_trusted(site):
     from narrate.package.assemble import build_book
     from test_transcripts import _plan
 
-    assert narrate("build", "book.yaml", cwd=site).returncode == 0
+    assert narrate_in("build", "book.yaml", cwd=site).returncode == 0
     out = site / "out" / "notes"
     vtt = (out / "01-tiny-rivers.vtt").read_bytes()
     entry = json.loads((site / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["notes"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate, narrate_in, snapshot
 from narrate.manifest.inputs import outside_problem, project_root
 
 SECRET = "hunter2"
@@ -106,9 +106,9 @@ def test_symlink_pointing_inside_the_project_is_allowed(tmp_path):
     (proj / "drafts").mkdir()
     (proj / "drafts" / "two.md").write_text("# Two\n\nThe second chapter.\n")
     (proj / "chapters" / "02.md").symlink_to("../drafts/two.md")
-    done = narrate("-q", "plan", "--json", "m.yaml", cwd=proj)
+    done = narrate_in("-q", "plan", "--json", "m.yaml", cwd=proj)
     assert done.returncode == 0, done.stderr
-    done = narrate("text", "chapters/02.md", "--manifest", "m.yaml", cwd=proj)
+    done = narrate_in("text", "chapters/02.md", "--manifest", "m.yaml", cwd=proj)
     assert done.returncode == 0, done.stderr
     assert "The second chapter." in done.stdout
 
@@ -120,7 +120,7 @@ def test_sibling_folder_inside_a_git_work_tree_is_allowed(tmp_path):
     (tmp_path / "content" / "01.md").write_text("# One\n\nFrom the content folder.\n")
     (tmp_path / "manifests").mkdir()
     (tmp_path / "manifests" / "m.yaml").write_text(BOOK.format(sources="../content/*.md"))
-    done = narrate("-q", "validate", "m.yaml", cwd=tmp_path / "manifests")
+    done = narrate_in("-q", "validate", "m.yaml", cwd=tmp_path / "manifests")
     assert done.returncode == 0, done.stderr
 
 
@@ -142,7 +142,7 @@ def test_sibling_folder_without_git_is_allowed_from_the_project_folder(tmp_path)
     (tmp_path / "content" / "01.md").write_text("# One\n\nFrom the content folder.\n")
     (tmp_path / "manifests").mkdir()
     (tmp_path / "manifests" / "m.yaml").write_text(BOOK.format(sources="../content/*.md"))
-    done = narrate("validate", "manifests/m.yaml", cwd=tmp_path)
+    done = narrate_in("validate", "manifests/m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert project_root(tmp_path / "manifests", tmp_path) == Path(os.path.realpath(tmp_path))
     assert project_root(tmp_path / "manifests", tmp_path / "content") == Path(os.path.realpath(tmp_path / "manifests"))

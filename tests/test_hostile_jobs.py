@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 
 MANIFEST = """version: 1
 jobs: {jobs}
@@ -33,7 +33,7 @@ def test_bad_jobs_is_a_located_error(tmp_path, jobs, message, command):
     (tmp_path / "m.yaml").write_text(MANIFEST.format(jobs=jobs))
     before = snapshot(tmp_path)
     args = ("--cache-dir", str(tmp_path / "cache")) if command == "build" else ()
-    done = narrate(command, *args, "m.yaml", cwd=tmp_path)
+    done = narrate_in(command, *args, "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, message)
     assert not (tmp_path / "out").exists()
     assert {k: v for k, v in snapshot(tmp_path).items() if not k.startswith("cache")} == before
@@ -42,5 +42,5 @@ def test_bad_jobs_is_a_located_error(tmp_path, jobs, message, command):
 def test_dash_j_does_not_excuse_a_bad_jobs_key(tmp_path):
     """-j overrides a valid value; a bad one is still bad input."""
     (tmp_path / "m.yaml").write_text(MANIFEST.format(jobs="0"))
-    done = narrate("build", "-j", "2", "--cache-dir", str(tmp_path / "cache"), "m.yaml", cwd=tmp_path)
+    done = narrate_in("build", "-j", "2", "--cache-dir", str(tmp_path / "cache"), "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:2: jobs: 0 is out of range 1 to 256")

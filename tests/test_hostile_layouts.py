@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 
 SAMPLE = """\
 version: 1
@@ -31,7 +31,7 @@ def refused(tmp_path, layout: str, *fragments: str, formats: str = "[ulaw]", ext
     before = snapshot(tmp_path)
     stderr = ""
     for command in ("validate", "build"):
-        done = narrate("-q", command, "m.yaml", cwd=tmp_path)
+        done = narrate_in("-q", command, "m.yaml", cwd=tmp_path)
         assert_clean_failure(done, 2, *fragments)
         assert "\x1b" not in done.stderr and "\x9b" not in done.stderr
         stderr = done.stderr

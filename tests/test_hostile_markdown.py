@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import narrate, snapshot
+from conftest import narrate, narrate_in, snapshot
 from narrate.text.markdown import markdown_to_speakable, speakable_text
 
 
@@ -61,7 +61,7 @@ def test_cli_reads_a_deeply_nested_file_without_a_traceback(tmp_path):
     source = tmp_path / "deep.md"
     source.write_text("# Deep\n\n" + "> " * 60 + "Innermost quote.\n\n" + ">" * 200_000 + " Last words.\n")
     before = snapshot(tmp_path)
-    done = narrate("text", str(source), cwd=tmp_path, timeout=120)
+    done = narrate_in("text", str(source), cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert done.stdout == "Title: Deep\n\n# Deep\n\nInnermost quote.\n\nLast words.\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 from narrate.errors import MarkupError
 from narrate.text.markup import parse
 
@@ -63,7 +63,7 @@ def test_validate_refuses_with_a_located_line(tmp_path, name):
     text, reason = CASES[name]
     _manifest(tmp_path, text)
     before = snapshot(tmp_path)
-    done = narrate("validate", "m.yaml", cwd=tmp_path, timeout=60)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, f"m.yaml:{LINE}: libraries.ivr.prompts.hostile.en-US: markup: line 1, column ",
                          reason)
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr  # the good prompt is not blamed
@@ -75,7 +75,7 @@ def test_build_refuses_before_synthesizing(tmp_path, name):
     text, reason = CASES[name]
     _manifest(tmp_path, text)
     before = snapshot(tmp_path)
-    done = narrate("build", "m.yaml", cwd=tmp_path, timeout=60)
+    done = narrate_in("build", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, f"m.yaml:{LINE}: libraries.ivr.prompts.hostile.en-US: markup:", reason)
     after = {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(("out", ".narrate"))}
     assert after == before and not (tmp_path / "out").exists()
@@ -86,7 +86,7 @@ def test_markup_in_a_lexicon_replacement_is_refused(tmp_path):
                                                   "  languages:\n    en-US:\n      IVR: {say: '<sub alias=\"x\">y</sub>'}\n"
                                                   "libraries:"))
     before = snapshot(tmp_path)
-    done = narrate("validate", "m.yaml", cwd=tmp_path, timeout=60)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:3: lexicon.WWW: markup is not allowed in a lexicon replacement")
     assert_clean_failure(done, 2, "m.yaml:6: lexicon.languages.en-US.IVR: markup is not allowed")
     assert snapshot(tmp_path) == before
@@ -95,7 +95,7 @@ def test_markup_in_a_lexicon_replacement_is_refused(tmp_path):
 def test_a_multiline_text_names_the_line_inside_it(tmp_path):
     (tmp_path / "m.yaml").write_text(HEAD + "      long:\n        en-US: |\n          First line is fine.\n"
                                      "          Second <say-as interpret-as=\"digits\">1</sub>.\n")
-    done = narrate("validate", "m.yaml", cwd=tmp_path, timeout=60)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "libraries.ivr.prompts.long.en-US: markup: line 2, column ",
                          "an element is not closed")
 
@@ -146,7 +146,7 @@ def test_chapter_markup_is_refused_at_validate_with_the_chapter_line(tmp_path, n
     chapter, line, reason = CHAPTER_CASES[name]
     _book(tmp_path, chapter)
     before = snapshot(tmp_path)
-    done = narrate("validate", "m.yaml", cwd=tmp_path, timeout=60)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, f"ch/one.md:{line}: {reason}")
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert snapshot(tmp_path) == before
@@ -154,7 +154,7 @@ def test_chapter_markup_is_refused_at_validate_with_the_chapter_line(tmp_path, n
 
 def test_chapter_markup_validate_message_is_exact(tmp_path):
     _book(tmp_path, CHAPTER_CASES["unclosed say-as"][0])
-    done = narrate("validate", "m.yaml", cwd=tmp_path, timeout=60)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr == "error: ch/one.md:9: markup: an element is not closed (or closed in the wrong order)\n"
 
@@ -162,7 +162,7 @@ def test_chapter_markup_validate_message_is_exact(tmp_path):
 def test_chapter_markup_is_refused_at_build_before_synthesizing(tmp_path):
     _book(tmp_path, CHAPTER_CASES["huge break in an HTML block"][0])
     before = snapshot(tmp_path)
-    done = narrate("build", "m.yaml", cwd=tmp_path, timeout=60)
+    done = narrate_in("build", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "ch/one.md:10: markup: break time 99s is over the 10 s maximum")
     after = {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(("out", ".narrate"))}
     assert after == before and not (tmp_path / "out").exists()
@@ -171,7 +171,7 @@ def test_chapter_markup_is_refused_at_build_before_synthesizing(tmp_path):
 def test_chapter_html_that_only_looks_like_markup_is_read_as_before(tmp_path):
     # HTML subscript (no alias), a JSX component <Break>, a comment, an entity-escaped tag: text, no error.
     _book(tmp_path, "H<sub>2</sub>O <Break>now</Break> <!-- note --> &lt;break/&gt; `<say-as>`.\n")
-    done = narrate("text", "ch/one.md", cwd=tmp_path, timeout=60)
+    done = narrate_in("text", "ch/one.md", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "Title: Front\n\n# One\n\nFine text.\n\nH2O now break/ say-as.\n"
 
@@ -179,7 +179,7 @@ def test_chapter_html_that_only_looks_like_markup_is_read_as_before(tmp_path):
 def test_chapter_declarations_are_dropped_never_expanded(tmp_path):
     # In a chapter a declaration is HTML that markdown drops: the markup next to it parses alone.
     _book(tmp_path, BOMB + ' <break time="1s"/> after &c;\n')
-    done = narrate("text", "ch/one.md", cwd=tmp_path, timeout=60)
+    done = narrate_in("text", "ch/one.md", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.endswith("&c; [break 1000 ms] after &c;\n") and "aaa" not in done.stdout, done.stdout
 
@@ -191,7 +191,7 @@ def test_a_prompt_of_breaks_only_is_refused_before_anything_is_paid(tmp_path, te
     _manifest(tmp_path, text)
     before = snapshot(tmp_path)
     for command in ("validate", "build"):
-        done = narrate(command, "m.yaml", cwd=tmp_path, timeout=60)
+        done = narrate_in(command, "m.yaml", cwd=tmp_path)
         assert_clean_failure(done, 2, f"m.yaml:{LINE}: libraries.ivr.prompts.hostile.en-US: markup: nothing to "
                              "speak: the text holds only breaks")
     after = {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(".narrate")}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate, narrate_in, snapshot
 from narrate.cache.state import BuildState
 
 MANIFEST = """\
@@ -42,7 +42,7 @@ def template(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("template")
     (root / "proj").mkdir()
     (root / "proj" / "m.yaml").write_text(MANIFEST)
-    done = narrate("-q", "build", "m.yaml", cwd=root / "proj")
+    done = narrate_in("-q", "build", "m.yaml", cwd=root / "proj")
     assert done.returncode == 0, done.stderr
     return root
 

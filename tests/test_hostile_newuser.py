@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 
 LIBRARY = ("version: 1\nlibraries:\n  lib:\n    output: {output}\n    layout: {{pattern: \"{{name}}.db\"}}\n"
            "    formats: [wav]\n    languages:\n      en-US: {{voice: en-us}}\n    prompts:\n"
@@ -21,7 +21,7 @@ def test_output_folder_that_is_the_cache_is_refused_before_it_overwrites_the_ind
     next `cache stats` found a WAV there, moved it aside and recovered 0 entries (the paid audio lost)."""
     (tmp_path / "m.yaml").write_text(LIBRARY.format(output=".narrate-cache"))
     before = snapshot(tmp_path)
-    done = narrate("-q", "build", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "error: m.yaml: libraries.lib.output: ", f"{tmp_path / '.narrate-cache'} overlaps "
                          f"the segment cache {tmp_path / '.narrate-cache'}; nothing was built")
     assert not (tmp_path / ".narrate-cache" / "welcome.db").exists()
@@ -31,16 +31,16 @@ def test_output_folder_that_is_the_cache_is_refused_before_it_overwrites_the_ind
 def test_cache_inside_an_output_folder_is_refused(tmp_path):
     (tmp_path / "m.yaml").write_text(LIBRARY.format(output="out"))
     cache = tmp_path / "out" / "cache"
-    done = narrate("-q", "build", "m.yaml", cwd=tmp_path, env={"NARRATE_CACHE": str(cache)})
+    done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path, env={"NARRATE_CACHE": str(cache)})
     assert_clean_failure(done, 2, "libraries.lib.output: ", f"overlaps the segment cache {cache}")
     assert not (tmp_path / "out").exists()  # no prompt file written, and the cache not even opened
-    done = narrate("-q", "build", "m.yaml", "--cache-dir", str(tmp_path / "out"), cwd=tmp_path)
+    done = narrate_in("-q", "build", "m.yaml", "--cache-dir", str(tmp_path / "out"), cwd=tmp_path)
     assert_clean_failure(done, 2, "libraries.lib.output: ", "overlaps the segment cache")
 
 
 def test_output_beside_the_cache_still_builds(tmp_path):
     (tmp_path / "m.yaml").write_text(LIBRARY.format(output="out"))
-    done = narrate("-q", "build", "m.yaml", "--cache-dir", str(tmp_path / "outcache"), cwd=tmp_path)
+    done = narrate_in("-q", "build", "m.yaml", "--cache-dir", str(tmp_path / "outcache"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["cache.db", "index.json", "welcome.db"]
 
@@ -55,7 +55,7 @@ def test_a_book_whose_output_folder_holds_its_chapters_is_refused(tmp_path):
                                      "    formats: [chapters]\n")
     before = snapshot(tmp_path)
     for command in ("validate", "build"):
-        done = narrate(command, "m.yaml", cwd=tmp_path)
+        done = narrate_in(command, "m.yaml", cwd=tmp_path)
         assert_clean_failure(done, 2, f"m.yaml:4: books.g.sources: {tmp_path / 'ch' / '01-one.md'} is in the output "
                              "folder of books.g; keep chapters and outputs in separate folders")
     assert _without(snapshot(tmp_path), ".narrate-cache") == before
@@ -68,7 +68,7 @@ def test_a_chapter_inside_a_library_output_folder_is_refused(tmp_path):
         "version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [wav]\n    languages:\n"
         "      en-US: {voice: en-us}\n    prompts:\n      hi: Hi.\nbooks:\n  g:\n    sources: out/notes/*.md\n"
         "    output: books\n    formats: [chapters]\n")
-    done = narrate("validate", "m.yaml", cwd=tmp_path)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:12: books.g.sources: ", "is in the output folder of libraries.ivr")
 
 
@@ -80,7 +80,7 @@ def test_a_sample_that_starts_after_its_chapter_ends_fails_the_book_instead_of_w
     (tmp_path / "ch" / "01-one.md").write_text("# One\n\nA short chapter.\n")
     (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  guide:\n    sources: ch/*.md\n    output: out\n"
                                      "    formats: [chapters]\n    sample: {chapter: 1, start_s: 30, length_s: 180}\n")
-    done = narrate("-q", "build", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 1, "error: books/guide: sample: no whole sentence of chapter 1 fits from start_s 30 s "
                          "within length_s 180 s (the chapter's speech is ")
     assert not (tmp_path / "out" / "guide-sample.mp3").exists()
@@ -110,13 +110,13 @@ def test_yaml_merge_keys_work_as_in_pyyaml(tmp_path):
     from narrate.manifest import load_manifest
 
     (tmp_path / "m.yaml").write_text(MERGED)
-    done = narrate("validate", "m.yaml", cwd=tmp_path)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert (done.returncode, done.stdout, done.stderr) == (0, "m.yaml: ok (2 libraries, 2 prompts, 0 books)\n", "")
     support = load_manifest(tmp_path / "m.yaml").libraries[1]
     assert (support.output, support.formats) == (tmp_path / "out" / "support", ("wav",))
     assert [(p.name, p.line) for p in support.prompts] == [("hours", 14)]
     (tmp_path / "m.yaml").write_text(MERGED.replace("formats: [wav]", "formats: [wov]"))
-    done = narrate("validate", "m.yaml", cwd=tmp_path)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert done.stderr == ("error: m.yaml:5: libraries.sales.formats: unknown format 'wov' (did you mean 'wav'?)\n"
                            "error: m.yaml:5: libraries.support.formats: unknown format 'wov' (did you mean 'wav'?)\n")
 
@@ -131,7 +131,7 @@ def test_a_list_of_merges_takes_the_first_mapping_that_has_a_key(tmp_path):
 
 def test_a_merge_of_text_is_a_located_problem(tmp_path):
     (tmp_path / "m.yaml").write_text(MERGED.replace("<<: *base", "<<: oops"))
-    done = narrate("validate", "m.yaml", cwd=tmp_path)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:12: libraries.support.<<: a merge key (<<) takes a mapping or a list of "
                          "mappings")
 
@@ -148,7 +148,7 @@ def test_package_output_above_the_project_is_refused(tmp_path, folder):
     (project / "SHA256SUMS").write_text("mine\n")
     before = snapshot(tmp_path)
     for command in ("validate", "package"):
-        done = narrate(command, "m.yaml", cwd=project)
+        done = narrate_in(command, "m.yaml", cwd=project)
         assert_clean_failure(done, 2, "m.yaml:2: package.output: output must be a dedicated folder, not the "
                              "manifest's folder or above")
     assert snapshot(tmp_path) == before
@@ -171,6 +171,6 @@ def test_a_prompt_file_on_narrates_own_files_is_refused(tmp_path, pattern, name,
     (tmp_path / "m.yaml").write_text(OWN_FILES.format(pattern=pattern, name=name))
     before = snapshot(tmp_path)
     for command in ("validate", "build"):
-        done = narrate(command, "m.yaml", cwd=tmp_path)
+        done = narrate_in(command, "m.yaml", cwd=tmp_path)
         assert_clean_failure(done, 2, f"m.yaml:11: libraries.lib.prompts.{name}: {reason}")
     assert _without(snapshot(tmp_path), ".narrate-cache") == before

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 
 pytest.importorskip("piper", reason="the `piper` extra is not installed (pip install 'narrate-build[piper]')")
 
@@ -67,7 +67,7 @@ def test_validate_refuses_a_bad_voice_at_its_line(tmp_path, voice, setup, messag
     path = manifest(tmp_path, voice)
     before = untouched(tmp_path)
     for command in ("validate", "build"):
-        done = narrate(command, str(path))
+        done = narrate_in(command, str(path))
         assert_clean_failure(done, 2, f"{path}:12: libraries.main.prompts.hello.en-US: voice {voice!r} for local:",
                              message)
     assert untouched(tmp_path) == before
@@ -76,7 +76,7 @@ def test_validate_refuses_a_bad_voice_at_its_line(tmp_path, voice, setup, messag
 def test_voices_dir_that_is_not_a_folder(tmp_path):
     path = manifest(tmp_path, "en_US-x-medium", {"voices_dir": "ivr.yaml"})
     before = untouched(tmp_path)
-    assert_clean_failure(narrate("validate", str(path)), 2, "ivr.yaml:12",
+    assert_clean_failure(narrate_in("validate", str(path)), 2, "ivr.yaml:12",
                          f"providers.local.options.voices_dir '{path}' is not a folder")
     assert untouched(tmp_path) == before
 
@@ -89,7 +89,7 @@ def test_a_link_out_of_the_voices_dir_is_refused(tmp_path):
         tmp_path / "elsewhere" / "en_US-x-medium.onnx.json")
     path = manifest(tmp_path, "voices/en_US-x-medium.onnx")
     before = untouched(tmp_path)
-    assert_clean_failure(narrate("validate", str(path)), 2, "ivr.yaml:12", "is outside the manifest's folder")
+    assert_clean_failure(narrate_in("validate", str(path)), 2, "ivr.yaml:12", "is outside the manifest's folder")
     assert untouched(tmp_path) == before
 
 
@@ -98,7 +98,7 @@ def test_a_file_that_looks_like_a_model_but_does_not_load_fails_its_segment(tmp_
     fake(tmp_path / "project" / "voices", "en_US-broken-medium")
     path = manifest(tmp_path, "en_US-broken-medium", {"voices_dir": "voices"})
     before = untouched(tmp_path)
-    done = narrate("build", str(path))
+    done = narrate_in("build", str(path))
     assert_clean_failure(done, 1, "main/en-US/hello", "Piper could not load en_US-broken-medium.onnx")
     assert untouched(tmp_path) == before
     assert not (tmp_path / "project" / "out").exists() or not list((tmp_path / "project" / "out").rglob("*.ulaw"))

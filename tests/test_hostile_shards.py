@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import assert_clean_failure, free_port, narrate, snapshot
+from conftest import assert_clean_failure, free_port, narrate, narrate_in, snapshot
 
 MANIFEST = """\
 version: 1
@@ -31,7 +31,7 @@ libraries:
 def test_bad_shard_is_a_usage_error(tmp_path, value, fragments):
     (tmp_path / "m.yaml").write_text(MANIFEST)
     before = snapshot(tmp_path)
-    done = narrate("-q", "build", "--shard", value, "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "build", "--shard", value, "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, *fragments)
     assert snapshot(tmp_path) == before
 
@@ -40,19 +40,19 @@ def test_bad_shard_is_a_usage_error(tmp_path, value, fragments):
 def test_shard_with_offline_or_check_is_a_usage_error(tmp_path, flag):
     (tmp_path / "m.yaml").write_text(MANIFEST)
     before = snapshot(tmp_path)
-    done = narrate("-q", "build", "--shard", "1/2", flag, "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "build", "--shard", "1/2", flag, "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "--shard synthesizes; it cannot be combined with --offline or --check")
     assert snapshot(tmp_path) == before
 
 
 def test_shard_without_a_remote_warns_and_writes_no_outputs(tmp_path):
     (tmp_path / "m.yaml").write_text(MANIFEST)
-    done = narrate("-q", "build", "--shard", "1/1", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "build", "--shard", "1/1", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "warning: --shard without a remote cache: the segments stay in this machine's cache" in done.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "narrate.lock").exists()
     assert len(list((tmp_path / ".narrate-cache").rglob("*"))) > 0
-    offline = narrate("-q", "build", "--json", "--offline", "m.yaml", cwd=tmp_path)
+    offline = narrate_in("-q", "build", "--json", "--offline", "m.yaml", cwd=tmp_path)
     assert offline.returncode == 0 and '"synthesized": 0' in offline.stdout
     assert (tmp_path / "out" / "en" / "a.ulaw").stat().st_size > 1000
 

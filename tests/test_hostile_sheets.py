@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate, narrate_in, snapshot
 
 MANIFEST = """\
 version: 1
@@ -46,7 +46,7 @@ def test_bad_sheets_are_refused_and_the_manifest_is_untouched(tmp_path, sheet, f
     path, csv_path = _setup(tmp_path, sheet)
     before = snapshot(tmp_path)
     for args in (("import", "csv", str(csv_path)), ("import", "csv", str(csv_path), "--into", str(path))):
-        done = narrate(*args, cwd=tmp_path, timeout=60)
+        done = narrate_in(*args, cwd=tmp_path)
         assert_clean_failure(done, 2, *fragments)
         assert done.stdout == ""
     assert snapshot(tmp_path) == before
@@ -55,7 +55,7 @@ def test_bad_sheets_are_refused_and_the_manifest_is_untouched(tmp_path, sheet, f
 def test_unsafe_names_are_skipped_and_reported_never_written(tmp_path):
     sheet = "name,en-US\n../../etc/passwd,x\n/abs,y\nbi\u202edi,z\nok,Fine.\n"
     path, csv_path = _setup(tmp_path, sheet)
-    done = narrate("import", "csv", str(csv_path), "--into", str(path), cwd=tmp_path, timeout=60)
+    done = narrate_in("import", "csv", str(csv_path), "--into", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     skipped = [line for line in done.stderr.splitlines() if line.startswith("skipped ")]
     assert len(skipped) == 3 and all("(line " in line for line in skipped)
@@ -71,7 +71,7 @@ def test_a_manifest_that_is_a_bomb_or_not_yaml_is_refused_before_any_edit(tmp_pa
     for manifest, fragments in ((bomb, ("m.yaml:", "YAML aliases")), ("a: [\n", ("m.yaml:", "invalid YAML"))):
         path, csv_path = _setup(tmp_path, "name,en-US\nwelcome,Hi.\n", manifest)
         before = snapshot(tmp_path)
-        done = narrate("import", "csv", str(csv_path), "--into", str(path), cwd=tmp_path, timeout=60)
+        done = narrate_in("import", "csv", str(csv_path), "--into", str(path), cwd=tmp_path)
         assert_clean_failure(done, 2, *fragments)
         assert snapshot(tmp_path) == before
 
@@ -101,26 +101,26 @@ def test_several_libraries_and_no_match_asks_for_library(tmp_path):
                      "    prompts: {x: X.}\n"
     path, csv_path = _setup(tmp_path, "name,en-US\nnew-one,Hi.\n", two)
     before = snapshot(tmp_path)
-    done = narrate("import", "csv", str(csv_path), "--into", str(path), cwd=tmp_path, timeout=60)
+    done = narrate_in("import", "csv", str(csv_path), "--into", str(path), cwd=tmp_path)
     assert_clean_failure(done, 2, "has several libraries (ivr, other)")
-    export = narrate("export", "csv", str(path), cwd=tmp_path, timeout=60)
+    export = narrate_in("export", "csv", str(path), cwd=tmp_path)
     assert_clean_failure(export, 2, "the manifest has several libraries (ivr, other)")
     assert snapshot(tmp_path) == before
 
 
 def test_export_guards_formulas_and_an_invalid_manifest_is_located(tmp_path):
     path, _ = _setup(tmp_path, "", MANIFEST.replace("Welcome.", "'=HYPERLINK(\"http://x\")'"))
-    done = narrate("export", "csv", str(path), cwd=tmp_path, timeout=60)
+    done = narrate_in("export", "csv", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[1] == 'welcome,"\'=HYPERLINK(""http://x"")",Bienvenido.,'
     path.write_text(MANIFEST.replace("formats: [wav]", "formats: [nope]"), encoding="utf-8")
-    bad = narrate("export", "csv", str(path), cwd=tmp_path, timeout=60)
+    bad = narrate_in("export", "csv", str(path), cwd=tmp_path)
     assert_clean_failure(bad, 2, "m.yaml:5: libraries.ivr.formats")
 
 
 def test_a_bad_delimiter_is_a_usage_error(tmp_path):
     _, csv_path = _setup(tmp_path, "name,en-US\nwelcome,Hi.\n")
-    done = narrate("import", "csv", str(csv_path), "--delimiter", ";;", cwd=tmp_path, timeout=60)
+    done = narrate_in("import", "csv", str(csv_path), "--delimiter", ";;", cwd=tmp_path)
     assert_clean_failure(done, 2, "a delimiter is one character (or `tab`), not ';;'")
-    tab = narrate("import", "csv", str(csv_path), "--delimiter", "tab", cwd=tmp_path, timeout=60)
+    tab = narrate_in("import", "csv", str(csv_path), "--delimiter", "tab", cwd=tmp_path)
     assert_clean_failure(tab, 2, "sheet.csv:1: no language column")  # the whole line is one column

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import narrate, snapshot
+from conftest import narrate_in, snapshot
 from narrate.text import normalize, split_for_limit
 
 HOSTILE = {
@@ -44,7 +44,7 @@ def test_hostile_prompts_plan_cleanly_through_the_cli(tmp_path):
                                      "    languages:\n      en-US: {voice: en-us, path: en}\n    prompts:\n"
                                      + prompts + "\n")
     before = snapshot(tmp_path)
-    done = narrate("-q", "plan", "--json", "m.yaml", cwd=tmp_path, timeout=120)
+    done = narrate_in("-q", "plan", "--json", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     report = json.loads(done.stdout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 from test_hostile_manifest import LIB, refused
 
 
@@ -37,6 +37,6 @@ def test_polly_engine_that_does_not_exist(tmp_path):
 ])
 def test_voices_refusals(tmp_path, args, message):
     before = snapshot(tmp_path)
-    done = narrate("voices", *args, "--out", str(tmp_path / "samples"), cwd=tmp_path)
+    done = narrate_in("voices", *args, "--out", str(tmp_path / "samples"), cwd=tmp_path)
     assert_clean_failure(done, 2, message)
     assert snapshot(tmp_path) == before

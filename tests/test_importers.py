@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, SHARED
+from conftest import ROOT, SHARED, narrate_in
 from narrate.errors import ManifestError
 from narrate.importers import dump_manifest, import_asterisk, import_freeswitch, spoken
 from narrate.manifest import check_name, load_manifest
@@ -223,8 +223,7 @@ def test_importing_the_module_loads_no_parser_or_heavy_library():
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "narrate.cli", "-q", *args], cwd=cwd, capture_output=True,
-                          text=True, check=False)
+    return narrate_in("-q", *args, cwd=cwd)
 
 
 @pytest.mark.shared

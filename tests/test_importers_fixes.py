@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import ROOT, assert_clean_failure, narrate
+from conftest import ROOT, assert_clean_failure, narrate_in
 from narrate.errors import ManifestError
 from narrate.importers import Change, import_asterisk, import_freeswitch
 
@@ -79,26 +79,26 @@ def test_every_changed_text_is_reported():
 def test_cli_reports_changes_tones_and_honours_language(tmp_path):
     (tmp_path / "t.xml").write_text(TONES.replace("</en>", "</en><fr><x><prompt phrase='Bonjour' filename='b.wav'/>"
                                                   "</x></fr>"), encoding="utf-8")
-    done = narrate("-q", "import", "freeswitch", "t.xml", "--language", "fr", cwd=tmp_path)
+    done = narrate_in("-q", "import", "freeswitch", "t.xml", "--language", "fr", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     data = yaml.safe_load(done.stdout)["libraries"]["freeswitch-sounds"]
     assert data["languages"] == {"fr-FR": {"voice": "fr-fr", "path": "fr"}} and data["prompts"] == {"x/b": "Bonjour"}
     assert done.stderr == ""
-    everything = narrate("-q", "import", "freeswitch", "t.xml", cwd=tmp_path)
+    everything = narrate_in("-q", "import", "freeswitch", "t.xml", cwd=tmp_path)
     assert ('skipped conference/conf-ack: a tone (phrase="NULL"), not speech: record or copy that sound itself (line 4)'
             in everything.stderr.splitlines())
-    asterisk = narrate("-q", "import", "asterisk", str(TRANSCRIPT), cwd=tmp_path)
+    asterisk = narrate_in("-q", "import", "asterisk", str(TRANSCRIPT), cwd=tmp_path)
     assert ("changed pbx-transfer: 'Transfer. [pause] Please hold.' -> 'Transfer. Please hold.' (line 25)"
             in asterisk.stderr.splitlines())
-    missing = narrate("-q", "import", "freeswitch", "t.xml", "--language", "de", cwd=tmp_path)
+    missing = narrate_in("-q", "import", "freeswitch", "t.xml", "--language", "de", cwd=tmp_path)
     assert_clean_failure(missing, 2, "t.xml: no language 'de' in this file; it has: en, fr")
 
 
 def test_imported_voices_validate_with_the_embedded_engine(tmp_path):
     (tmp_path / "m.xml").write_text(MINI_PHRASES.read_text(), encoding="utf-8")
-    done = narrate("-q", "import", "freeswitch", "m.xml", "--output", "out", cwd=tmp_path)
+    done = narrate_in("-q", "import", "freeswitch", "m.xml", "--output", "out", cwd=tmp_path)
     (tmp_path / "m.yaml").write_text(done.stdout, encoding="utf-8")
-    valid = narrate("validate", "m.yaml", cwd=tmp_path)
+    valid = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert valid.returncode == 0, valid.stderr
 
 
@@ -111,12 +111,12 @@ def test_asterisk_language_comes_from_the_transcript_name():
 
 def test_cli_asterisk_french_transcript_gets_a_french_voice(tmp_path):
     (tmp_path / "core-sounds-fr.txt").write_text("bonjour: Bonjour.\nvm-goodbye: Au revoir [bip].\n", encoding="utf-8")
-    done = narrate("-q", "import", "asterisk", "core-sounds-fr.txt", cwd=tmp_path)
+    done = narrate_in("-q", "import", "asterisk", "core-sounds-fr.txt", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lib = yaml.safe_load(done.stdout)["libraries"]["asterisk-sounds"]
     assert lib["languages"] == {"fr-FR": {"voice": "fr-fr", "path": "fr"}}
     assert lib["prompts"] == {"bonjour": "Bonjour.", "vm-goodbye": "Au revoir."}
     assert done.stderr.splitlines() == ["changed vm-goodbye: 'Au revoir [bip].' -> 'Au revoir.' (line 2)"]
-    given = narrate("-q", "import", "asterisk", "core-sounds-fr.txt", "--language", "fr-CA", cwd=tmp_path)
+    given = narrate_in("-q", "import", "asterisk", "core-sounds-fr.txt", "--language", "fr-CA", cwd=tmp_path)
     assert yaml.safe_load(given.stdout)["libraries"]["asterisk-sounds"]["languages"] == {
         "fr-CA": {"voice": "fr-ca", "path": "fr"}}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import narrate
+from conftest import narrate_in
 from fakes import FakeProvider
 from narrate.build import BuildOptions, build
 from narrate.build import index as index_module
@@ -203,17 +203,17 @@ libraries:
 
 def test_a_replaced_output_with_its_size_and_mtime_kept_is_rebuilt_through_the_cli(tmp_path):
     (tmp_path / "m.yaml").write_text(CLI_MANIFEST)
-    first = narrate("-q", "build", "--json", "m.yaml", cwd=tmp_path)
+    first = narrate_in("-q", "build", "--json", "m.yaml", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     out = tmp_path / "out" / "en" / "hello.ulaw"
     good = out.read_bytes()
     _same_size_other_bytes(out)
-    again = narrate("-q", "build", "--json", "m.yaml", cwd=tmp_path)
+    again = narrate_in("-q", "build", "--json", "m.yaml", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     report = json.loads(again.stdout)
     assert report["outputs_written"] == 1 and report["written"] == ["out/en/hello.ulaw"]
     assert report["synthesized"] == 0 and out.read_bytes() == good
-    done = narrate("-q", "build", "--json", "m.yaml", cwd=tmp_path)  # and now a no-op
+    done = narrate_in("-q", "build", "--json", "m.yaml", cwd=tmp_path)  # and now a no-op
     assert json.loads(done.stdout)["outputs_written"] == 0
 
 

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from conftest import narrate
+from conftest import narrate_in
 from narrate.errors import ManifestError
 from narrate.manifest import load_manifest
 from narrate.manifest.layouts import Place, language_folder, pattern_path, pattern_problem, prompt_path
@@ -142,13 +142,13 @@ def test_two_languages_on_one_asterisk_folder_are_refused(tmp_path):
 def test_changing_the_layout_moves_files_and_bills_nothing(tmp_path):
     """Segment keys never hold a path: a new layout rebuilds from the cache, zero syntheses."""
     (tmp_path / "m.yaml").write_text(SAMPLE.replace("LAYOUT", "asterisk").replace("FORMATS", "[ulaw, gsm]"))
-    first = narrate("build", "m.yaml", "--json", cwd=tmp_path)
+    first = narrate_in("build", "m.yaml", "--json", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["synthesized"] == 4
     assert (tmp_path / "out/shop/en_GB/ivr/menu.gsm").is_file() and (tmp_path / "out/shop/fr_CA/welcome.ulaw").is_file()
     for layout in ('{pattern: "{lang}-{base}.{ext}"}', "flat"):
         (tmp_path / "m.yaml").write_text(SAMPLE.replace("LAYOUT", layout).replace("FORMATS", "[ulaw, gsm]"))
-        again = narrate("build", "m.yaml", "--json", cwd=tmp_path)
+        again = narrate_in("build", "m.yaml", "--json", cwd=tmp_path)
         assert again.returncode == 0, again.stderr
         report = json.loads(again.stdout)
         assert report["synthesized"] == 0 and report["cached"] == 4, report
@@ -164,7 +164,7 @@ def test_a_pattern_with_every_file_at_the_top_builds_into_a_fresh_output_folder(
     (tmp_path / "m.yaml").write_text(
         "version: 1\nlibraries:\n  ivr:\n    output: out/ivr\n    layout: {pattern: \"{name}.{lang}.{ext}\"}\n"
         "    formats: [wav]\n    languages:\n      en-GB: {voice: en-gb}\n    prompts:\n      welcome: Hello.\n")
-    done = narrate("-q", "build", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "out" / "ivr").iterdir()) == ["index.json", "welcome.en-GB.wav"]
 

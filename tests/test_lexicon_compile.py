@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import httpx
 import pytest
 
-from conftest import assert_clean_failure, narrate
+from conftest import assert_clean_failure, narrate_in
 from narrate.errors import ManifestError
 from narrate.manifest import load_manifest
 from narrate.plan import plan_manifest
@@ -122,7 +122,7 @@ def test_manifest_rules_are_checked_with_their_key_path(tmp_path):
     assert "lexicon.Nguyen: a rule needs say, ipa or x-sampa" in text
     assert "lexicon.SQL.ipa: a phonetic form is a non-empty string without < or >" in text
     assert "lexicon.PPO.x-sampa: a phonetic form is a non-empty string without < or >" in text
-    done = narrate("validate", str(path))
+    done = narrate_in("validate", str(path))
     assert_clean_failure(done, 2, "lexicon.Nguyen: a rule needs say, ipa or x-sampa")
 
 
@@ -280,9 +280,9 @@ def test_cli_plan_shows_one_change_for_one_rule(tmp_path):
     pytest.importorskip("espeakng_loader")
     path = tmp_path / "m.yaml"
     path.write_text(textwrap.dedent(manifest_text("espeak", LEXICON)))
-    assert narrate("-q", "build", str(path)).returncode == 0
+    assert narrate_in("-q", "build", str(path)).returncode == 0
     path.write_text(manifest_text("espeak", {**LEXICON, "PPO": "preferred provider"}))
-    done = narrate("plan", "--json", str(path))
+    done = narrate_in("plan", "--json", str(path))
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["to_synthesize"] == 1 and result["changed"] == ["shop/en-US/plan"]
@@ -324,6 +324,6 @@ def test_cli_text_shows_what_each_provider_is_sent(tmp_path, kind, line):
                                 "books": {"b": {"title": "B", "sources": "ch/*.md", "formats": ["m4b"], "output": "out",
                                                 "provider": "p", "voice": VOICES[kind], "language": "en-US"}}},
                                ensure_ascii=False), encoding="utf-8")
-    done = narrate("text", str(tmp_path / "ch" / "one.md"), "--manifest", str(path))
+    done = narrate_in("text", str(tmp_path / "ch" / "one.md"), "--manifest", str(path))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["Title: One", "", "One", "", line]

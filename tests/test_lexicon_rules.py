@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 from fakes import FakeProvider
 from narrate.errors import ManifestError
 from narrate.manifest import load_manifest
@@ -102,7 +102,7 @@ def test_a_bad_pattern_is_located_in_the_lexicon_file(tmp_path):
                                        "      - {pattern: '(a+)+', say: x}\n      - {pattern: '[z', say: y}\n")
     (tmp_path / "m.yaml").write_text(MANIFEST)
     before = snapshot(tmp_path)
-    done = narrate("-q", "validate", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "lex.yaml:5:", "languages.en-US.patterns[0].pattern", "repetition inside")
     assert_clean_failure(done, 2, "lex.yaml:6:", "languages.en-US.patterns[1].pattern",
                          "not a regular expression: unterminated character set at position 0")
@@ -111,7 +111,7 @@ def test_a_bad_pattern_is_located_in_the_lexicon_file(tmp_path):
 
 def test_an_inline_bad_pattern_is_located_in_the_manifest(tmp_path):
     (tmp_path / "m.yaml").write_text("version: 1\nlexicon:\n  patterns:\n    - pattern: 'x{2'\n      say: 'y\\1'\n")
-    done = narrate("-q", "validate", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:4:", "lexicon.patterns[0].pattern", "replacement: invalid group reference 1")
 
 
@@ -119,6 +119,6 @@ def test_text_command_shows_pattern_rules(tmp_path):
     (tmp_path / "lex.yaml").write_text("patterns:\n  - {pattern: 'Route (\\d+)', say: 'Highway \\1'}\n")
     (tmp_path / "ch.md").write_text("# Trip\n\nTake Route 66 north.\n")
     (tmp_path / "m.yaml").write_text("version: 1\nlexicon: lex.yaml\nbooks:\n  b: {sources: [ch.md], output: o}\n")
-    done = narrate("-q", "text", "ch.md", "--manifest", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "text", "ch.md", "--manifest", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "Title: Trip\n\nTrip\n\nTake Highway sixty-six north.\n"

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import narrate
+from conftest import narrate_in
 
 SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "docs" / "cli-output.schema.json").read_text())
 LIBRARY = ("version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [ulaw, wav]\n"
@@ -21,7 +21,7 @@ DOWN = ("providers:\n  down:\n    kind: openai\n    base_url: http://127.0.0.1:9
 
 
 def _json(*args: str, cwd: Path, code: int = 0) -> dict:
-    done = narrate(*args, "--json", cwd=cwd, env={"NARRATE_TEST_KEY": "k"})
+    done = narrate_in(*args, "--json", cwd=cwd, env={"NARRATE_TEST_KEY": "k"})
     assert done.returncode == code, done.stderr
     data = json.loads(done.stdout)
     jsonschema.validate(data, SCHEMA)
@@ -68,7 +68,7 @@ def test_failures_are_error_objects(tmp_path):
 @pytest.mark.parametrize("command", ["build", "plan"])
 def test_bad_input_still_prints_one_json_object(project, command):
     (project / "bad.yaml").write_text("version: 1\nlibraries:\n  ivr:\n    outptu: out\n")
-    done = narrate(command, "--json", "bad.yaml", "m.yaml", cwd=project)
+    done = narrate_in(command, "--json", "bad.yaml", "m.yaml", cwd=project)
     assert done.returncode == 2 and "bad.yaml:4" in done.stderr
     data = json.loads(done.stdout)
     jsonschema.validate(data, SCHEMA)
@@ -86,7 +86,7 @@ def _cases(path: Path) -> dict[tuple[str, str], str | None]:
 
 def test_junit_one_case_per_output_same_cases_green_and_red(tmp_path):
     (tmp_path / "m.yaml").write_text(LIBRARY.replace("version: 1\n", "version: 1\n" + DOWN))
-    green = narrate("-q", "build", "--report", "green.xml", "m.yaml", cwd=tmp_path)
+    green = narrate_in("-q", "build", "--report", "green.xml", "m.yaml", cwd=tmp_path)
     assert green.returncode == 0, green.stderr
     cases = _cases(tmp_path / "green.xml")
     assert sorted(cases) == [("ivr/en-US/bye", "out/en_US/bye.ulaw"), ("ivr/en-US/bye", "out/en_US/bye.wav"),
@@ -97,7 +97,7 @@ def test_junit_one_case_per_output_same_cases_green_and_red(tmp_path):
     # Red: the same prompts through a provider that is down (hello's text changed, so it must synthesize).
     (tmp_path / "m.yaml").write_text(LIBRARY.replace("version: 1\n", "version: 1\n" + DOWN).replace(
         "hello: Hello.", "hello: {en-US: {text: Hello there., provider: down, voice: alloy}}"))
-    red = narrate("-q", "build", "--report", "red.xml", "m.yaml", cwd=tmp_path, env={"NARRATE_TEST_KEY": "k"})
+    red = narrate_in("-q", "build", "--report", "red.xml", "m.yaml", cwd=tmp_path, env={"NARRATE_TEST_KEY": "k"})
     assert red.returncode == 1
     failed = _cases(tmp_path / "red.xml")
     assert sorted(failed) == sorted(cases)  # stable: the same cases, now two of them failing
@@ -107,14 +107,14 @@ def test_junit_one_case_per_output_same_cases_green_and_red(tmp_path):
 
 def test_junit_check_failures_and_a_bad_manifest(tmp_path):
     (tmp_path / "m.yaml").write_text(LIBRARY)
-    assert narrate("-q", "build", "m.yaml", cwd=tmp_path).returncode == 0
+    assert narrate_in("-q", "build", "m.yaml", cwd=tmp_path).returncode == 0
     (tmp_path / "m.yaml").write_text(LIBRARY.replace("Goodbye.", "Bye now."))
-    check = narrate("-q", "build", "--check", "--report", "check.xml", "m.yaml", cwd=tmp_path)
+    check = narrate_in("-q", "build", "--check", "--report", "check.xml", "m.yaml", cwd=tmp_path)
     assert check.returncode == 1
     out_of_date = {k for k, v in _cases(tmp_path / "check.xml").items() if v}
     assert out_of_date == {("ivr/en-US/bye", "out/en_US/bye.ulaw"), ("ivr/en-US/bye", "out/en_US/bye.wav")}
     (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  ivr:\n    outptu: out\n")
-    bad = narrate("-q", "build", "--report", "bad.xml", "m.yaml", cwd=tmp_path)
+    bad = narrate_in("-q", "build", "--report", "bad.xml", "m.yaml", cwd=tmp_path)
     assert bad.returncode == 2
     root = ET.parse(tmp_path / "bad.xml").getroot()
     (suite,) = [s for s in root.iter("testsuite") if s.get("name") == "narrate.input"]

@@ -8,7 +8,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from conftest import ROOT, narrate
+from conftest import ROOT, narrate_in
 from narrate.manifest.schema import manifest_schema
 
 
@@ -31,7 +31,7 @@ def test_docs_schema_is_the_generated_schema():
     jsonschema.Draft202012Validator.check_schema(generated)
     assert json.loads((ROOT / "docs" / "manifest.schema.json").read_text()) == generated, \
         "docs/manifest.schema.json is stale: regenerate it with `narrate schema > docs/manifest.schema.json`"
-    assert json.loads(narrate("schema").stdout) == generated
+    assert json.loads(narrate_in("schema").stdout) == generated
 
 
 def test_every_property_has_a_description_of_its_own():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 from narrate.manifest import model as m
 from narrate.manifest.fields import Omittable
 
@@ -52,7 +52,7 @@ def test_omittable_is_the_plain_type_at_runtime():
 def test_explicit_null_and_bad_values_are_refused(tmp_path, extra, line, message):
     (tmp_path / "narrate.yaml").write_text(MANIFEST.format(extra=extra), encoding="utf-8")
     before = snapshot(tmp_path)
-    done = narrate("validate", "narrate.yaml", cwd=tmp_path)
+    done = narrate_in("validate", "narrate.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, f"narrate.yaml:{line}: {message}")
     assert snapshot(tmp_path) == before
 

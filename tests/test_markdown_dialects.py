@@ -107,13 +107,13 @@ def test_older_keyword_settings_still_work():
 
 
 def test_narrate_text_shows_what_a_docs_page_will_say(tmp_path):
-    from conftest import narrate, snapshot
+    from conftest import narrate_in, snapshot
 
     page = tmp_path / "copy.mdx"
     page.write_text("---\ntitle: Copying\n---\n" + MDX.replace("## Copying text {#copy-text}\n\n", "") + "\n" + CONTAINERS +
                     "\n" + JSX + "\n" + TABLE, encoding="utf-8")
     before = snapshot(tmp_path)
-    done = narrate("text", str(page), cwd=tmp_path, timeout=120)
+    done = narrate_in("text", str(page), cwd=tmp_path)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert done.stdout == ("Title: Copying\n\n# Copying\n\nimport the data first.\n\nKeyboard shortcuts:\n\n"
                            "Use the keyboard.\n\nWarning:\n\nMind the gap.\n\nVersion 3 title:\n\nNew syntax.\n\n"

@@ -11,7 +11,7 @@ import httpx
 import numpy as np
 import pytest
 
-from conftest import narrate, serve_process
+from conftest import narrate_in, serve_process
 from fakes import FakeProvider
 from narrate.manifest import load_manifest
 from narrate.plan import plan_manifest
@@ -249,7 +249,7 @@ PROMPTS = """\
 def test_cli_build_with_espeak_inserts_the_break(tmp_path):
     (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  ivr:\n    output: out\n    layout: flat\n"
                                      "    formats: [wav]\n    languages:\n      en-US: {voice: en-us}\n" + PROMPTS)
-    done = narrate("-q", "build", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     paused, plain = (zero_runs_ms(next((tmp_path / "out").rglob(f"{n}.wav"))) for n in ("paused", "plain"))
     print("zero runs ms", paused[:3], plain[:2])
@@ -266,7 +266,7 @@ def test_build_through_serve_as_openai_inserts_the_break(tmp_path):
             "libraries:\n  ivr:\n    output: out\n    layout: flat\n    provider: local\n    formats: [wav]\n"
             "    languages:\n      en-US: {voice: alloy}\n" + PROMPTS.replace("one.<", 'one <say-as interpret-as="digits">'
                                                                                '12</say-as>.<'))
-        done = narrate("-q", "build", "m.yaml", cwd=tmp_path, env={"NO_KEY": "local-test-key"})
+        done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path, env={"NO_KEY": "local-test-key"})
         assert done.returncode == 0, done.stderr[-3000:]
         runs = zero_runs_ms(next((tmp_path / "out").rglob("paused.wav")))
         assert abs(runs[0] - 1200) <= 20, runs[:3]

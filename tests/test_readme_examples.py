@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import assert_clean_failure, narrate
+from conftest import assert_clean_failure, narrate_in
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -72,7 +72,7 @@ def test_readme_yaml_example_validates(line, body, tmp_path):
         (folder / manifest["lexicon"]).write_text(lexicon, encoding="utf-8")
     path = folder / "example.yaml"
     path.write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    done = narrate("validate", str(path), env={"OPENAI_API_KEY": "sk-example"})
+    done = narrate_in("validate", str(path), env={"OPENAI_API_KEY": "sk-example"})
     assert done.returncode == 0, f"README.md:{line}: the example does not validate:\n{done.stderr}"
 
 
@@ -80,7 +80,7 @@ def test_a_flow_mapping_with_an_unquoted_comma_is_caught(tmp_path):
     """The mistake the README once made: `{text: For sales, press 1., ...}` splits the text."""
     path = tmp_path / "m.yaml"
     path.write_text(LIBRARY + "      menu:\n        en-US: {text: For sales, press 1., voice: en-us}\n")
-    assert_clean_failure(narrate("validate", str(path)), 2, "m.yaml:10", "press 1.")
+    assert_clean_failure(narrate_in("validate", str(path)), 2, "m.yaml:10", "press 1.")
 
 
 def test_example_workflow_grants_the_junit_reporter_checks_write():
@@ -99,9 +99,9 @@ def test_pre_commit_hook_validates_manifests_and_skips_other_yaml(tmp_path):
     good.write_text(LIBRARY + "      hello: Hello.\n")
     other = tmp_path / "mkdocs.yml"
     other.write_text("site_name: Docs\nnav: [index.md]\n")
-    done = narrate(*entry[1:], str(good), str(other))
+    done = narrate_in(*entry[1:], str(good), str(other))
     assert done.returncode == 0, done.stderr
     assert f"{good}: ok" in done.stdout and "mkdocs.yml" not in done.stdout + done.stderr
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: 1\nlibraries:\n  ivr:\n    outptu: out\n")
-    assert_clean_failure(narrate(*entry[1:], str(broken), str(other)), 2, "broken.yaml:4", "outptu")
+    assert_clean_failure(narrate_in(*entry[1:], str(broken), str(other)), 2, "broken.yaml:4", "outptu")

@@ -15,7 +15,7 @@ import obstore
 import pytest
 from obstore.exceptions import GenericError
 
-from conftest import free_port, narrate
+from conftest import free_port, narrate_in
 from narrate.cache import SegmentCache, encode_entry
 from narrate.cache import remote as remote_mod
 from narrate.cache.entry import key_from
@@ -134,11 +134,11 @@ def entry(text: str) -> tuple[str, bytes]:
 def test_second_machine_reuses_what_the_first_paid_for(tmp_path, s3):
     remote = ["--remote", f"s3://{s3.bucket}/segments"]
     a = machine(tmp_path, "runner-a")
-    done = narrate("build", "--json", *remote, "m.yaml", cwd=a, env=s3.env)
+    done = narrate_in("build", "--json", *remote, "m.yaml", cwd=a, env=s3.env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["synthesized"] == 3
     b = machine(tmp_path, "runner-b")
-    done = narrate("build", "--json", *remote, "m.yaml", cwd=b, env=s3.env)
+    done = narrate_in("build", "--json", *remote, "m.yaml", cwd=b, env=s3.env)
     report = json.loads(done.stdout)
     assert report["synthesized"] == 0 and report["cached"] == 3 and report["outputs_written"] == 3
     assert (b / "out" / "en" / "a.ulaw").read_bytes() == (a / "out" / "en" / "a.ulaw").read_bytes()
@@ -147,14 +147,14 @@ def test_second_machine_reuses_what_the_first_paid_for(tmp_path, s3):
 
 def test_corrupt_remote_entry_is_rejected_and_resynthesized(tmp_path, s3):
     a = machine(tmp_path, "a")
-    narrate("build", "--remote", f"s3://{s3.bucket}/segments", "m.yaml", cwd=a, env=s3.env)
+    narrate_in("build", "--remote", f"s3://{s3.bucket}/segments", "m.yaml", cwd=a, env=s3.env)
     store = s3.store()
     cache = SegmentCache(a / ".narrate-cache")
     key = sorted(cache.keys())[0]
     cache.close()
     store.put(key, store.get(key)[:-100])  # truncated upload
     b = machine(tmp_path, "b")
-    done = narrate("build", "--json", "--remote", f"s3://{s3.bucket}/segments", "m.yaml", cwd=b, env=s3.env)
+    done = narrate_in("build", "--json", "--remote", f"s3://{s3.bucket}/segments", "m.yaml", cwd=b, env=s3.env)
     report = json.loads(done.stdout)
     assert report["synthesized"] == 1 and report["errors"] == []
     assert any("rejected" in w for w in report["warnings"])
@@ -178,7 +178,7 @@ def test_corrupt_remote_entry_never_reaches_the_local_tier(tmp_path, s3):
 def test_remote_down_falls_back_to_local(tmp_path, s3):
     s3.server.stop()
     a = machine(tmp_path, "a")
-    done = narrate("build", "--json", "--remote", f"s3://{s3.bucket}/segments", "m.yaml", cwd=a, env=s3.env)
+    done = narrate_in("build", "--json", "--remote", f"s3://{s3.bucket}/segments", "m.yaml", cwd=a, env=s3.env)
     report = json.loads(done.stdout)
     assert done.returncode == 0 and report["synthesized"] == 3
     assert sum("remote cache unavailable" in w for w in report["warnings"]) == 1
@@ -186,14 +186,14 @@ def test_remote_down_falls_back_to_local(tmp_path, s3):
     assert len(list(SegmentCache(a / ".narrate-cache").keys())) == 3  # paid audio kept locally
     s3.server.start()  # moto keeps its state in this process: the bucket is back
     # What the build could not write through is pushed later, verified; then another machine gets it all.
-    pushed = narrate("cache", "push", "--remote", f"s3://{s3.bucket}/segments", "-m", "m.yaml", cwd=a, env=s3.env)
+    pushed = narrate_in("cache", "push", "--remote", f"s3://{s3.bucket}/segments", "-m", "m.yaml", cwd=a, env=s3.env)
     assert pushed.returncode == 0 and "uploaded 3, already there 0, failed 0" in pushed.stdout, pushed.stderr
     local = SegmentCache(a / ".narrate-cache")
     store = s3.store()
     report = push_to_remote(local, store)
     assert (report.uploaded, report.present, report.failed) == (0, 3, [])
     b = machine(tmp_path, "b")
-    done = narrate("build", "--json", "--remote", f"s3://{s3.bucket}/segments", "m.yaml", cwd=b, env=s3.env)
+    done = narrate_in("build", "--json", "--remote", f"s3://{s3.bucket}/segments", "m.yaml", cwd=b, env=s3.env)
     assert json.loads(done.stdout)["synthesized"] == 0
     local.close()
     store.close()
@@ -294,14 +294,14 @@ def test_signatures_are_checked_by_the_server(s3):
 def test_manifest_setting_and_bad_url(tmp_path, s3):
     a = machine(tmp_path, "a")
     (a / "m.yaml").write_text(f"cache: {{remote: 's3://{s3.bucket}/from-manifest'}}\n" + MANIFEST)
-    assert narrate("build", "m.yaml", cwd=a, env=s3.env).returncode == 0
+    assert narrate_in("build", "m.yaml", cwd=a, env=s3.env).returncode == 0
     store = s3.store("from-manifest")
     cache = SegmentCache(a / ".narrate-cache")
     assert len(list(cache.keys())) == 3 and store.missing_keys(cache.keys()) == set()
     cache.close()
     store.close()
     (a / "m.yaml").write_text("cache: {remote: 'https://not-s3'}\n" + MANIFEST.replace("Shared prompt one", "New"))
-    done = narrate("build", "m.yaml", cwd=a, env=s3.env)
+    done = narrate_in("build", "m.yaml", cwd=a, env=s3.env)
     assert done.returncode == 2 and "s3://bucket/prefix" in done.stderr
 
 

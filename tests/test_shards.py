@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port, narrate, serve_process
+from conftest import free_port, narrate, narrate_in, serve_process
 from narrate.cache import SegmentCache
 from narrate.cache.shards import ShardView, in_shard, parse_shard
 from narrate.errors import UsageError
@@ -85,7 +85,7 @@ def test_four_shards_synthesize_each_segment_once_and_assemble_identically(tmp_p
                 assert len(keys) == report["synthesized"] == report["segments"]
                 assert all(in_shard(key, (k, 4)) for key in keys)  # nothing of another shard fetched or made
                 shard_counts.append(report["synthesized"])
-            human = narrate("build", "--shard", "1/4", "m.yaml", cwd=tmp_path / "shard-1", env=env)
+            human = narrate_in("build", "--shard", "1/4", "m.yaml", cwd=tmp_path / "shard-1", env=env)
             assert human.returncode == 0
             assert "shard 1/4: segments written to the cache only, no outputs written" in human.stderr
             stats = httpx.get(server + "/stats").json()

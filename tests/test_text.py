@@ -95,9 +95,9 @@ def test_order_name_is_natural(numbered_book):
 def test_order_name_is_natural_through_the_cli(numbered_book):
     import json
 
-    from conftest import narrate
+    from conftest import narrate_in
 
-    done = narrate("plan", "--json", "book.yaml", cwd=numbered_book)
+    done = narrate_in("plan", "--json", "book.yaml", cwd=numbered_book)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["added"] == [f"books/guide/{n}" for n in (
         "appendix.md", "Chapter-1.md", "chapter-2.md", "chapter-02b.md", "chapter-10.md")]

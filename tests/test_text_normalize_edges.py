@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import narrate
+from conftest import narrate_in
 from narrate.text.normalize import NORMALIZER_VERSION, normalize
 
 ROMAN = [
@@ -78,7 +78,7 @@ def test_cli_text_says_them(tmp_path):
     (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b:\n    title: T\n    language: de-DE\n"
                                      "    sources: [a.md]\n    output: out\n")
     (tmp_path / "a.md").write_text("# Spiele\n\nIch mag Final Fantasy VII sehr. Schritt 2. Dann am 2. Mai.\n")
-    done = narrate("text", "a.md", "--manifest", "m.yaml", cwd=tmp_path, timeout=120)
+    done = narrate_in("text", "a.md", "--manifest", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ("Title: Spiele\n\nSpiele\n\nIch mag Final Fantasy sieben sehr.\nSchritt zwei.\n"
                            "Dann am zweiten Mai.\n")
@@ -90,7 +90,7 @@ def test_cli_build_says_a_german_list_number_and_keeps_ordinals(tmp_path):
         "version: 1\nlibraries:\n  ivr:\n    output: out\n    provider: espeak\n    formats: [wav]\n"
         "    languages:\n      de-DE: {voice: de, path: de}\n    prompts:\n"
         "      liste: '2. Kinder spielten im Hof.'\n      datum: 'Am 2. Mai kam die 2. Auflage. Der 3. Platz ging an uns.'\n")
-    done = narrate("-q", "build", "m.yaml", "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path, timeout=120)
+    done = narrate_in("-q", "build", "m.yaml", "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     rows = json.loads((tmp_path / "out" / "index.json").read_text())["prompts"]
     assert {row["name"]: row["spoken"] for row in rows} == {
@@ -103,7 +103,7 @@ def test_cli_text_keeps_a_german_ordinal_with_its_noun_and_reads_list_numbers(tm
                                      "    sources: [a.md]\n    output: out\n")
     (tmp_path / "a.md").write_text("# Hof\n\n1. Wir kamen an.\n2. Kinder spielten im Hof.\n\n"
                                    "Am 2. Mai kam die 2. Auflage. Der 3. Platz ging an uns.\n")
-    done = narrate("text", "a.md", "--manifest", "m.yaml", cwd=tmp_path, timeout=120)
+    done = narrate_in("text", "a.md", "--manifest", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ("Title: Hof\n\nHof\n\neins.\nWir kamen an.\n\nzwei.\nKinder spielten im Hof.\n\n"
                            "Am zweiten Mai kam die zweite Auflage.\nDer dritte Platz ging an uns.\n")

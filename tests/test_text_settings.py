@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate, narrate_in, snapshot
 from fakes import FakeProvider
 from narrate.manifest import load_manifest
 from narrate.plan import plan_manifest
@@ -97,22 +97,22 @@ def test_older_book_keys_still_work(tmp_path):
 
 
 def test_text_command_honours_the_book(book_dir):
-    done = narrate("-q", "text", "ch.md", "--manifest", "m.yaml", "--book", "guide", cwd=book_dir)
+    done = narrate_in("-q", "text", "ch.md", "--manifest", "m.yaml", "--book", "guide", cwd=book_dir)
     assert done.returncode == 0, done.stderr
     assert done.stdout == GUIDE_SAID
 
 
 def test_text_command_without_manifest_is_as_before(book_dir):
-    done = narrate("-q", "text", "ch.md", cwd=book_dir)
+    done = narrate_in("-q", "text", "ch.md", cwd=book_dir)
     assert done.returncode == 0, done.stderr
     assert "Unplug the phone." in done.stdout and "$5" in done.stdout
 
 
 def test_text_command_needs_a_book_name_when_there_are_several(book_dir):
     before = snapshot(book_dir)
-    done = narrate("-q", "text", "ch.md", "--manifest", "m.yaml", cwd=book_dir)
+    done = narrate_in("-q", "text", "ch.md", "--manifest", "m.yaml", cwd=book_dir)
     assert_clean_failure(done, 2, "give --book", "guide, plain")
-    done = narrate("-q", "text", "ch.md", "--manifest", "m.yaml", "--book", "nope", cwd=book_dir)
+    done = narrate_in("-q", "text", "ch.md", "--manifest", "m.yaml", "--book", "nope", cwd=book_dir)
     assert_clean_failure(done, 2, "no book 'nope'")
     assert snapshot(book_dir) == before
 
@@ -128,11 +128,11 @@ def test_bad_markdown_values_are_located(tmp_path):
     (tmp_path / "ch.md").write_text("# T\n")
     (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b:\n    sources: [ch.md]\n    output: o\n"
                                      "    markdown: {dialect: rst}\n")
-    done = narrate("-q", "validate", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:6:", "books.b.markdown.dialect")
     (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b:\n    sources: [ch.md]\n    output: o\n"
                                      "    code: skip\n    markdown:\n      code: notice\n")
-    done = narrate("-q", "validate", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:8:", "books.b.markdown.code", "also given as books.b.code")
 
 
@@ -189,7 +189,7 @@ def test_normalize_off_for_espeak_sends_the_text_as_written(tmp_path):
 
 def test_bad_normalize_value_is_located(tmp_path):
     (tmp_path / "m.yaml").write_text("version: 1\nproviders:\n  espeak:\n    normalize: sometimes\n")
-    done = narrate("-q", "validate", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "validate", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:4:", "providers.espeak.normalize")
 
 

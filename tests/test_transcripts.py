@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import narrate
+from conftest import narrate_in
 from narrate.audio.decode import decode
 from narrate.audio.level import normalize as level_normalize
 from narrate.audio.level import trim_silence
@@ -160,7 +160,7 @@ def _cue_starts(text: str, sep: str) -> list[float]:
 
 
 def test_cues_start_within_50ms_of_each_sentence_in_the_assembled_audio(book):
-    done = narrate("build", "--json", "book.yaml", cwd=book)
+    done = narrate_in("build", "--json", "book.yaml", cwd=book)
     assert done.returncode == 0, done.stderr
     out = book / "out" / "guide"
     assert sorted(p.name for p in out.iterdir()) == [
@@ -205,23 +205,23 @@ def test_cues_start_within_50ms_of_each_sentence_in_the_assembled_audio(book):
 
 @pytest.mark.slow
 def test_unchanged_rebuild_rewrites_no_transcript_and_an_edit_rewrites_its_chapter(book):
-    assert narrate("build", "book.yaml", cwd=book).returncode == 0
+    assert narrate_in("build", "book.yaml", cwd=book).returncode == 0
     out = book / "out" / "guide"
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()}
-    again = json.loads(narrate("build", "--json", "book.yaml", cwd=book).stdout)
+    again = json.loads(narrate_in("build", "--json", "book.yaml", cwd=book).stdout)
     assert again["outputs_written"] == 0
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()} == before
     # A deleted caption comes back from the spans on record, byte for byte, with no audio re-encoded.
     (out / "guide.vtt").unlink()
     (out / "01-first-steps.srt").unlink()
-    done = json.loads(narrate("build", "--json", "book.yaml", cwd=book).stdout)
+    done = json.loads(narrate_in("build", "--json", "book.yaml", cwd=book).stdout)
     assert sorted(done["written"]) == ["out/guide/01-first-steps.srt", "out/guide/guide.vtt"]
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir() if p.suffix == ".mp3"} == \
         {name: v for name, v in before.items() if name.endswith(".mp3")}
     assert (out / "guide.vtt").read_bytes() == before["guide.vtt"][0]
     assert (out / "01-first-steps.srt").read_bytes() == before["01-first-steps.srt"][0]
     (book / "ch" / "02-two.md").write_text(CH2.replace("final line", "last line"))
-    edited = json.loads(narrate("build", "--json", "book.yaml", cwd=book).stdout)
+    edited = json.loads(narrate_in("build", "--json", "book.yaml", cwd=book).stdout)
     assert edited["synthesized"] == 1
     assert "out/guide/01-first-steps.vtt" not in edited["written"]
     assert "And a last line." in (out / "02-second-thoughts.vtt").read_text()
@@ -231,17 +231,17 @@ def test_unchanged_rebuild_rewrites_no_transcript_and_an_edit_rewrites_its_chapt
 @pytest.mark.slow
 def test_transcripts_added_to_a_built_book_need_no_reencode(book):
     (book / "book.yaml").write_text(BOOK.replace("    transcripts: {}\n", ""))
-    assert narrate("build", "book.yaml", cwd=book).returncode == 0
+    assert narrate_in("build", "book.yaml", cwd=book).returncode == 0
     out = book / "out" / "guide"
     mp3s = {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp3")}
     (book / "book.yaml").write_text(BOOK.replace("transcripts: {}", "transcripts: {formats: [srt]}"))
-    done = json.loads(narrate("build", "--json", "book.yaml", cwd=book).stdout)
+    done = json.loads(narrate_in("build", "--json", "book.yaml", cwd=book).stdout)
     assert sorted(done["written"]) == ["out/guide/01-first-steps.srt", "out/guide/02-second-thoughts.srt",
                                        "out/guide/guide.srt"]
     assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.mp3")} == mp3s
     assert (out / "guide.srt").read_text().startswith("1\n00:00:00,758 --> ")  # 0.75 s in whole MP3 frames
     (book / "book.yaml").write_text(BOOK.replace("    transcripts: {}\n", ""))
-    removed = json.loads(narrate("build", "--json", "book.yaml", cwd=book).stdout)
+    removed = json.loads(narrate_in("build", "--json", "book.yaml", cwd=book).stdout)
     assert sorted(removed["removed"]) == ["out/guide/01-first-steps.srt", "out/guide/02-second-thoughts.srt",
                                           "out/guide/guide.srt"]
 
@@ -318,7 +318,7 @@ def test_word_cues_from_elevenlabs_timestamps(tmp_path, monkeypatch):
 def test_a_deleted_caption_is_rewritten_from_the_lock_without_streaming_audio(book, monkeypatch):
     import narrate.package.assemble as assemble
 
-    assert narrate("build", "book.yaml", cwd=book).returncode == 0
+    assert narrate_in("build", "book.yaml", cwd=book).returncode == 0
     out = book / "out" / "guide"
     entry = json.loads((book / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["guide"]
     vtt = (out / "guide.vtt").read_bytes()

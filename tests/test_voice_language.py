@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 from narrate.providers.base import ProviderConfig
 from narrate.providers.espeak import EspeakProvider
 from narrate.providers.google import GoogleProvider
@@ -80,7 +80,7 @@ def test_validate_refuses_an_english_voice_on_a_russian_prompt(tmp_path):
     (tmp_path / "m.yaml").write_text(RUSSIAN.replace("VOICE", "en-us"))
     before = snapshot(tmp_path)
     for command in ("validate", "build", "plan"):
-        done = narrate("-q", command, "m.yaml", cwd=tmp_path)
+        done = narrate_in("-q", command, "m.yaml", cwd=tmp_path)
         assert_clean_failure(done, 2, "m.yaml:12:", "libraries.shop.prompts.welcome.ru-RU",
                              "voice 'en-us' for espeak: eSpeak NG voice gmw/en-US speaks en-us, not ru-RU")
     after = {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(".narrate-cache")}
@@ -89,7 +89,7 @@ def test_validate_refuses_an_english_voice_on_a_russian_prompt(tmp_path):
 
 def test_validate_accepts_the_russian_voice(tmp_path):
     (tmp_path / "m.yaml").write_text(RUSSIAN.replace("VOICE", "ru"))
-    done = narrate("-q", "validate", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "validate", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
 
 
@@ -116,9 +116,9 @@ libraries:
 def test_validate_matches_provider_voices_by_bcp47_equivalence(tmp_path):
     key = {"GOOGLE_API_KEY": "test-key"}  # validate checks that each provider has its key (issue 15)
     (tmp_path / "m.yaml").write_text(GOOGLE.replace("JA", "ja-JP-Neural2-B"))
-    done = narrate("-q", "validate", "m.yaml", cwd=tmp_path, env=key)
+    done = narrate_in("-q", "validate", "m.yaml", cwd=tmp_path, env=key)
     assert done.returncode == 0, done.stderr
     (tmp_path / "m.yaml").write_text(GOOGLE.replace("JA", "cmn-CN-Wavenet-A"))
-    done = narrate("-q", "validate", "m.yaml", cwd=tmp_path, env=key)
+    done = narrate_in("-q", "validate", "m.yaml", cwd=tmp_path, env=key)
     assert_clean_failure(done, 2, "m.yaml:16:", "libraries.shop.prompts.welcome.ja-JP",
                          "voice 'cmn-CN-Wavenet-A' for google: cmn-CN-Wavenet-A is a cmn-CN voice, not ja-JP")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate_in, snapshot
 from narrate.cli import main
 from narrate.cli.tools import filter_voices, language_matches
 from narrate.providers.base import ProviderConfig, VoiceInfo
@@ -39,7 +39,7 @@ def test_a_region_no_voice_has_falls_back_to_the_language():
 
 def test_cli_lists_with_a_header_and_language_prefix():
     pytest.importorskip("espeakng_loader")
-    done = narrate("voices", "--language", "es")
+    done = narrate_in("voices", "--language", "es")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split() == ["VOICE", "LANGUAGES", "GENDER", "STYLES", "/", "DESCRIPTION"]
@@ -49,7 +49,7 @@ def test_cli_lists_with_a_header_and_language_prefix():
 
 def test_cli_language_with_region_no_longer_returns_nothing():
     pytest.importorskip("espeakng_loader")
-    done = narrate("voices", "--language", "es-US")
+    done = narrate_in("voices", "--language", "es-US")
     assert done.returncode == 0, done.stderr
     names = {line.split()[0] for line in done.stdout.splitlines()[1:]}
     assert {"roa/es", "roa/es-419"} <= names
@@ -58,14 +58,14 @@ def test_cli_language_with_region_no_longer_returns_nothing():
 
 def test_cli_no_voice_is_exit_1():
     pytest.importorskip("espeakng_loader")
-    done = narrate("voices", "--language", "xx-YY")
+    done = narrate_in("voices", "--language", "xx-YY")
     assert done.returncode == 1 and "no espeak voices for xx-YY" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_cli_sample_writes_one_wav_per_listed_voice(tmp_path):
     pytest.importorskip("espeakng_loader")
     out = tmp_path / "samples"
-    done = narrate("voices", "--language", "es-419", "--sample", "Hola, bienvenidos.", "--out", str(out))
+    done = narrate_in("voices", "--language", "es-419", "--sample", "Hola, bienvenidos.", "--out", str(out))
     assert done.returncode == 0, done.stderr
     listed = [line.split()[0] for line in done.stdout.splitlines()[1:]]
     assert listed == ["roa/es-419"]
@@ -80,7 +80,7 @@ def test_cli_sample_writes_one_wav_per_listed_voice(tmp_path):
 def test_cli_sample_folder_relative_to_the_working_folder(tmp_path):
     """`--out samples` wrote into samples/samples/ (the relative folder counted twice)."""
     pytest.importorskip("espeakng_loader")
-    done = narrate("voices", "--language", "es-419", "--sample", "Hola.", "--out", "samples", cwd=tmp_path)
+    done = narrate_in("voices", "--language", "es-419", "--sample", "Hola.", "--out", "samples", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == ["roa_es-419.wav"]
 
@@ -88,7 +88,7 @@ def test_cli_sample_folder_relative_to_the_working_folder(tmp_path):
 @pytest.mark.parametrize("text", ["", "x" * 301])
 def test_cli_sample_text_is_bounded(tmp_path, text):
     before = snapshot(tmp_path)
-    done = narrate("voices", "--sample", text, "--out", str(tmp_path / "s"))
+    done = narrate_in("voices", "--sample", text, "--out", str(tmp_path / "s"))
     assert_clean_failure(done, 2, "--sample takes 1 to 300 characters of text")
     assert snapshot(tmp_path) == before
 
@@ -174,7 +174,7 @@ def test_cli_lists_and_samples_a_rest_provider(monkeypatch, tmp_path):
 
 
 def test_cli_rest_provider_without_a_key_is_a_clean_error():
-    done = narrate("voices", "--provider", "elevenlabs")
+    done = narrate_in("voices", "--provider", "elevenlabs")
     assert_clean_failure(done, 2, "provider elevenlabs: no API key: set ELEVENLABS_API_KEY")
 
 
@@ -208,7 +208,7 @@ def test_cli_takes_the_provider_from_a_manifest(tmp_path):
                     "libraries:\n  shop:\n    output: out\n    formats: [wav]\n"
                     "    languages: {en-US: {voice: alloy, provider: local}}\n"
                     "    prompts:\n      hi: Hello.\n")
-    done = narrate("voices", "--manifest", str(path), "--provider", "local")
+    done = narrate_in("voices", "--manifest", str(path), "--provider", "local")
     assert done.returncode == 0, done.stderr
     names = [line.split()[0] for line in done.stdout.splitlines()[1:]]
     assert len(names) == 13 and names[0] == "alloy" and "cedar" in names

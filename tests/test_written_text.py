@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-from conftest import narrate
+from conftest import narrate_in
 from fakes import FakeProvider
 from narrate.manifest import load_manifest
 from narrate.plan import plan_manifest
@@ -46,7 +46,7 @@ def test_jobs_keep_both_forms(tmp_path):
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("written")
     (root / "m.yaml").write_text(MANIFEST)
-    done = narrate("-q", "build", "m.yaml", cwd=root)
+    done = narrate_in("-q", "build", "m.yaml", cwd=root)
     assert done.returncode == 0, done.stderr
     return root
 
@@ -67,7 +67,7 @@ def test_lock_keeps_the_written_text(built):
 
 
 def test_transcript_shows_the_written_text(built):
-    done = narrate("-q", "package", "m.yaml", "--format", "tar.gz", cwd=built)
+    done = narrate_in("-q", "package", "m.yaml", "--format", "tar.gz", cwd=built)
     assert done.returncode == 0, done.stderr
     (archive,) = (built / "dist").glob("*.tar.gz")
     with tarfile.open(archive) as tar:
@@ -77,7 +77,7 @@ def test_transcript_shows_the_written_text(built):
 
 
 def test_review_page_shows_both(built):
-    done = narrate("-q", "report", "m.yaml", "-o", "review.html", cwd=built)
+    done = narrate_in("-q", "report", "m.yaml", "-o", "review.html", cwd=built)
     assert done.returncode == 0, done.stderr
     page = (built / "review.html").read_text()
     assert 'lang="en-US">Northwind costs $5.</td>' in page
