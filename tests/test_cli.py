@@ -107,7 +107,7 @@ def test_check_names_each_segment_with_the_prompts_that_speak_it(tmp_path):
         "version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [ulaw]\n"
         "    languages: {en-US: {voice: en-us, path: en}}\n    prompts:\n"
         "      hold: Please hold.\n      wait: Please hold.\n      again: Please hold.\n      bye: Goodbye.\n")
-    done = narrate("-q", "build", "--check", "m.yaml", cwd=tmp_path)
+    done = narrate_in("-q", "build", "--check", "m.yaml", cwd=tmp_path)
     lines = sorted(line.split(" [")[0] for line in done.stderr.splitlines() if line.startswith("would synthesize"))
     assert done.returncode == 1
     assert lines == ["would synthesize ivr/en-US/bye", "would synthesize ivr/en-US/hold (+2 more)"]

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from conftest import assert_clean_failure, narrate_in, snapshot
+from conftest import assert_clean_failure, narrate, snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACT = REPO / "output" / "ci-artifacts" / "review.png"  # ignored by git; CI keeps it (docs/ci.md)
@@ -171,7 +171,7 @@ def built(tmp_path):
     (root / "m.yaml").write_text(MANIFEST)
     (root / "ch" / "01-start.md").write_text("# Q&A <first>\n\nThis is the first chapter. It is short.\n")
     (root / "ch" / "02-end.md").write_text("# The end\n\nThat is all.\n")
-    done = narrate_in("-q", "build", "m.yaml", cwd=root)
+    done = narrate("-q", "build", "m.yaml", cwd=root)
     assert done.returncode == 0, done.stderr
     return root
 
@@ -200,11 +200,11 @@ ALL = ["book guide/en-US/01", "book guide/en-US/02", "loud/en-US/alarm", "shop/e
 @pytest.mark.slow
 def test_review_page_in_headless_chromium(built, browser, tmp_path):
     # A first page, then an edit and a rebuild: the second page marks the one row that changed.
-    assert narrate_in("report", "m.yaml", cwd=built).returncode == 0
+    assert narrate("report", "m.yaml", cwd=built).returncode == 0
     manifest = built / "m.yaml"
     manifest.write_text(MANIFEST.replace("goodbye: Goodbye.", "goodbye: Goodbye, and thank you."))
-    assert narrate_in("-q", "build", "m.yaml", cwd=built).returncode == 0
-    done = narrate_in("report", "m.yaml", cwd=built)
+    assert narrate("-q", "build", "m.yaml", cwd=built).returncode == 0
+    done = narrate("report", "m.yaml", cwd=built)
     assert done.returncode == 0 and done.stdout == f"{built / 'out' / 'review' / 'review.html'}: 7 recordings\n"
     browser.open((built / "out" / "review" / "review.html").as_uri())  # file://: offline, opened from disk
     assert sorted(browser.js(VISIBLE)) == ALL
@@ -394,7 +394,7 @@ def test_review_folder_that_is_a_link_out_is_refused(built, tmp_path):
     away.mkdir()
     (built / "out" / "review").symlink_to(away, target_is_directory=True)
     before = snapshot(tmp_path)
-    done = narrate_in("report", "m.yaml", cwd=built)
+    done = narrate("report", "m.yaml", cwd=built)
     assert_clean_failure(done, 1, "error:", "review", "is a symlink to", "outside the output folder")
     assert snapshot(tmp_path) == before and list(away.iterdir()) == []
 
@@ -404,6 +404,6 @@ def test_state_file_that_is_a_link_out_is_refused(built, tmp_path):
     keep = tmp_path / "keep.json"
     keep.write_text('{"narrate_review": 1, "shown": {}, "baseline": null}')
     (built / "out" / "review" / "review.state.json").symlink_to(keep)
-    done = narrate_in("report", "m.yaml", cwd=built)
+    done = narrate("report", "m.yaml", cwd=built)
     assert_clean_failure(done, 1, "error:", "review.state.json", "outside the output folder")
     assert keep.read_text() == '{"narrate_review": 1, "shown": {}, "baseline": null}'
