@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
-import stat
 import sys
 import threading
 from collections.abc import Callable
@@ -60,20 +59,12 @@ class Outbox:
         """Queue `data` for `path` (inside `within`) unless the file holds these bytes already.
         Returns (changed, temp file or None). Raises OutputPathError if the path leaves `within`,
         OSError if the temp file cannot be written (a full disk: nothing is queued)."""
+        from ..package.prompt_files import holds_bytes, write_temp
+
         target = fsutil.output_path(within, path)
-        try:
-            st = os.lstat(target)
-            if stat.S_ISREG(st.st_mode) and st.st_size == len(data) and target.read_bytes() == data:
-                return False, None
-        except FileNotFoundError:
-            pass
-        fd, tmp = fsutil.make_temp(target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        if holds_bytes(str(target), data):
+            return False, None
+        tmp = Path(write_temp(target.parent, data, None))
         return True, self._queue(tmp, target)
 
     def put_temp(self, tmp: Path, target: Path) -> None:

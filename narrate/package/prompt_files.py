@@ -63,7 +63,7 @@ def render_to_temps(parts: list[tuple[bytes, AudioFormat]], finish: Finish, paus
     written: list[WrittenFile] = []
     for file, target in zip(rendered, targets, strict=True):
         try:
-            tmp = None if _holds(target, file.data) else _write_temp(Path(target).parent, file.data, owner)
+            tmp = None if holds_bytes(target, file.data) else write_temp(Path(target).parent, file.data, owner)
         except OSError as exc:
             for done in written:
                 if done.tmp is not None:
@@ -79,7 +79,7 @@ def warm_up(finish: Finish) -> str | None:
     return level_memo(finish, 1, (0,))
 
 
-def _holds(target: str, data: bytes) -> bool:
+def holds_bytes(target: str, data: bytes) -> bool:
     """True if `target` is a regular file with exactly these bytes (then it is not rewritten)."""
     try:
         st = os.lstat(target)
@@ -91,7 +91,9 @@ def _holds(target: str, data: bytes) -> bool:
         return fh.read() == data
 
 
-def _write_temp(folder: Path, data: bytes, owner: int | None) -> str:
+def write_temp(folder: Path, data: bytes, owner: int | None) -> str:
+    """`data` in a new narrate temp file in `folder` (named for build `owner`'s pid, None: this
+    process), its path; nothing left behind if the write fails (OSError, a full disk)."""
     fd, tmp = fsutil.make_temp(folder, pid=owner)
     try:
         with os.fdopen(fd, "wb") as fh:
