@@ -215,12 +215,8 @@ class PromptRenderer:
         for out, file in zip(job.outputs, rendered, strict=False):
             try:
                 changed, _ = self.outbox.put(root / out.path, file.data, within=folder)
-            except OSError as exc:  # full disk, permissions: stop spending; the segments stay cached
-                self._write_failed(exc, (root / out.path).parent)
-                return None
-            except NarrateError as exc:  # OutputPathError: a link or `..` would leave the output folder
-                with self.lock:
-                    self.report.errors.append(f"{job.id}: {exc}")
+            except (OSError, NarrateError) as exc:
+                self._refused(job, exc, (root / out.path).parent)
                 return None
             files.append((changed, file.sha256 or hashlib.sha256(file.data).hexdigest(), len(file.data),
                           file.duration))
@@ -230,6 +226,16 @@ class PromptRenderer:
         from ..synth import write_failure
 
         self.guard.fail(write_failure(exc, "output", folder))
+
+    def _refused(self, job: PromptJob, exc: OSError | NarrateError, folder: Path) -> None:
+        """A file of `job` cannot be placed: a full disk or permissions (OSError) stops spending, the
+        segments staying cached; an OutputPathError (a link or `..` leaving the output folder) is
+        reported for this prompt."""
+        if isinstance(exc, OSError):
+            self._write_failed(exc, folder)
+        else:
+            with self.lock:
+                self.report.errors.append(f"{job.id}: {exc}")
 
     def _targets(self, job: PromptJob) -> list[Path] | None:
         """Where the job's files go, each checked to stay in its output folder (missing folders made);
@@ -242,12 +248,8 @@ class PromptRenderer:
         for out in job.outputs:
             try:
                 targets.append(output_path(folder, root / out.path))
-            except OSError as exc:  # a folder that cannot be made: stop spending
-                self._write_failed(exc, (root / out.path).parent)
-                return None
-            except NarrateError as exc:  # OutputPathError
-                with self.lock:
-                    self.report.errors.append(f"{job.id}: {exc}")
+            except (OSError, NarrateError) as exc:  # a folder that cannot be made, or a path leaving it
+                self._refused(job, exc, (root / out.path).parent)
                 return None
         return targets
 
