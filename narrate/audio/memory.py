@@ -9,7 +9,6 @@ with the thresholds raised (the same arithmetic; page faults are dear in a virtu
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 # mallopt(3) parameters (glibc malloc.h): M_TRIM_THRESHOLD -1, M_MMAP_THRESHOLD -3.
@@ -29,7 +28,9 @@ def keep_freed_memory() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        # dlopen(NULL): the symbols already loaded, libc's among them. Not ctypes.util.find_library,
+        # which runs `ldconfig -p` in a subprocess (30-100 ms of every small build's wall time).
+        libc = ctypes.CDLL(None)
         mallopt = libc.mallopt
     except (OSError, AttributeError):
         return False

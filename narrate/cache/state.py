@@ -12,17 +12,15 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
 import stat
-import sys
-import unicodedata
 from pathlib import Path
 from typing import Any, cast
 
-from ..fsutil import sha256_file, write_if_changed
+from ..fsutil import read_regular, sha256_file, write_if_changed
+from ..stamp import code_stamp, environment_stamp
 
 STATE_VERSION = 2  # 2: stat entries carry ctime and inode too
 
@@ -39,15 +37,9 @@ def default_cache_dir(manifest_path: Path) -> Path:
     return Path(env).expanduser() if env else manifest_path.resolve().parent / ".narrate-cache"
 
 
-@functools.cache  # the code does not change under a running process; the no-op path and the memo both ask
 def _code_stamp() -> bytes:
-    """narrate's own source files (name, size, mtime): editing narrate invalidates every fast path."""
-    package = Path(__file__).resolve().parents[1]  # narrate/, not narrate/cache/
-    h = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        st = path.stat()
-        h.update(f"{path.relative_to(package)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.digest()
+    """narrate's own source files (narrate.stamp): editing narrate invalidates every fast path."""
+    return code_stamp()
 
 
 def fingerprint(inputs: list[str]) -> str | None:
@@ -72,19 +64,7 @@ def front_end_stamp() -> str:
     """sha256 hex of everything in the environment that the text front-end's output may depend on:
     narrate's own code (file names, sizes, mtimes), the Python and Unicode database versions, and
     each of FRONT_END_LIBRARIES' installed `__init__` (path, size, mtime). A few ms: no imports."""
-    import importlib.util
-
-    h = hashlib.sha256(_code_stamp())
-    h.update(f"{sys.version}\0{unicodedata.unidata_version}\n".encode())
-    for name in FRONT_END_LIBRARIES:
-        try:
-            spec = importlib.util.find_spec(name)
-            origin = spec.origin if spec is not None else None
-            st = os.stat(origin) if origin else None
-        except (ImportError, ValueError, OSError):
-            origin, st = None, None
-        h.update(f"{name}\0{origin}\0{st and st.st_size}\0{st and st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
+    return environment_stamp(_code_stamp(), FRONT_END_LIBRARIES)
 
 
 # The last state file read in this process, by path: (its size, mtime_ns, ctime_ns, inode), its data.
@@ -112,10 +92,15 @@ def _read_state(path: Path) -> dict[str, Any]:
     return cast("dict[str, Any]", data)
 
 
+def state_file(cache_dir: Path, manifest_path: Path, suffix: str) -> Path:
+    """Where a manifest's build state of one kind lives: `<cache>/state/<digest of its path><suffix>`."""
+    digest = hashlib.sha256(str(manifest_path.resolve()).encode()).hexdigest()[:16]
+    return Path(cache_dir) / "state" / f"{digest}{suffix}"
+
+
 class BuildState:
     def __init__(self, cache_dir: Path, manifest_path: Path) -> None:
-        digest = hashlib.sha256(str(manifest_path.resolve()).encode()).hexdigest()[:16]
-        self.path = Path(cache_dir) / "state" / f"{digest}.json"
+        self.path = state_file(cache_dir, manifest_path, ".json")
         self.memo_path = self.path.with_suffix(".memo")
         data = _read_state(self.path)
         self.entries: dict[str, list[Any]] = dict(data.get("files", {}))  # entries are replaced, never changed
@@ -267,21 +252,11 @@ class MemoFile:
         return stored
 
     def _read(self) -> str | None:
+        data = read_regular(self.path, MAX_MEMO_BYTES)
         try:
-            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-        except OSError:
+            return data.decode("utf-8") if data is not None else None
+        except UnicodeDecodeError:
             return None
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_MEMO_BYTES:
-                return None
-            with os.fdopen(fd, "rb", closefd=False) as f:
-                data = f.read(MAX_MEMO_BYTES + 1)
-            return data.decode("utf-8") if len(data) <= MAX_MEMO_BYTES else None
-        except (OSError, UnicodeDecodeError):
-            return None
-        finally:
-            os.close(fd)
 
     def save(self, stamp: str, used: dict[str, dict[str, Any]], added: list[tuple[str, str, Any]],
              rejected: int = 0) -> None:

@@ -214,6 +214,15 @@ def cache_folder(manifest_path: Path, cache_dir: Path | None) -> Path:
     return cache_dir or default_cache_dir(manifest_path)
 
 
+def load_for_build(manifest_path: Path, cache_dir: Path | None) -> Any:
+    """`load_manifest` with its validation memo in the cache's state (narrate.manifest.replay): a
+    rebuild whose prompt texts alone changed skips the models."""
+    from ..cache.state import state_file
+    from ..manifest import load_manifest
+
+    return load_manifest(manifest_path, memo=state_file(cache_folder(manifest_path, cache_dir), manifest_path, ".shape"))
+
+
 def cache_for(manifest_path: Path, cache_dir: Path | None, remote: str | None = None):
     """The local cache, behind a shared remote tier when one is configured."""
     import os

@@ -18,6 +18,7 @@ from .app import (
     cache_for,
     cache_opt,
     error,
+    load_for_build,
     main,
     manifest_arg,
     manifests_arg,
@@ -68,10 +69,9 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
             report = None if parts or junit else noop_report(path, cache_folder(path, cache_dir))
             if report is None:
                 from ..build import build as run_build
-                from ..manifest import load_manifest
 
                 try:
-                    manifest = load_manifest(path)
+                    manifest = load_for_build(path, cache_dir)
                     bars = progress_for(ctx.quiet, path.name)
                     with cache_for(path, cache_dir, remote or manifest.remote_cache) as cache:
                         report = run_build(manifest, cache, options, bars)
@@ -181,7 +181,6 @@ def _print_report(r, check: bool) -> None:
 def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_json: bool,
          max_chars: int | None) -> None:
     """Show what a build would add, change, remove and synthesize, and what it would cost."""
-    from ..manifest import load_manifest
     from ..prepare import check_voices, plan_report, prepare_build
 
     def go() -> int:
@@ -190,7 +189,7 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
         refused: NarrateError | None = None
         for path in manifests:
             try:
-                manifest = load_manifest(path)
+                manifest = load_for_build(path, cache_dir)
                 with cache_for(path, cache_dir, manifest.remote_cache) as cache:
                     pb = prepare_build(manifest, cache)
                 check_voices(manifest, pb.providers)  # a voice of another language is refused here too

@@ -3,16 +3,35 @@
 Layers: `loader` (bounded YAML + line table) -> `model` (pydantic, one class per section; also the
 JSON Schema via `schema`) -> `core` (pure cross-key rules, builds `resolved` dataclasses) ->
 `resolve` (the I/O: files, globs, covers, lexicon). `load_manifest` runs them all.
+
+The models load on first use (module `__getattr__`): a rebuild whose manifest only changed prompt
+texts never imports pydantic (`replay`), and reading `Manifest`, `Library`... needs none of it.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ..errors import shown as show
-from .core import DEFAULT_PLATFORM, LAYOUT_FORMATS, validate
-from .fields import MAX_TEXT_CHARS
 from .loader import LineTable, load_yaml_file, load_yaml_text, paused_gc
-from .model import BOOK_FORMATS, LAYOUTS, MANIFEST_VERSION, MISSING_POLICIES, PLATFORMS, PROVIDER_KINDS
 from .names import check_name
 from .resolve import load_manifest, read_input, read_text_input
-from .resolved import Book, Language, Level, Library, Manifest, PromptText, Settings, Silence
+from .resolved import MAX_TEXT_CHARS, Book, Language, Level, Library, Manifest, PromptText, Settings, Silence
+
+if TYPE_CHECKING:
+    from .core import DEFAULT_PLATFORM, LAYOUT_FORMATS, validate
+    from .model import BOOK_FORMATS, LAYOUTS, MANIFEST_VERSION, MISSING_POLICIES, PLATFORMS, PROVIDER_KINDS
+
+_LAZY = {"DEFAULT_PLATFORM": "core", "LAYOUT_FORMATS": "core", "validate": "core", "BOOK_FORMATS": "model",
+         "LAYOUTS": "model", "MANIFEST_VERSION": "model", "MISSING_POLICIES": "model", "PLATFORMS": "model",
+         "PROVIDER_KINDS": "model"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+
 
 __all__ = ["BOOK_FORMATS", "DEFAULT_PLATFORM", "LAYOUTS", "LAYOUT_FORMATS", "MANIFEST_VERSION", "MAX_TEXT_CHARS",
            "MISSING_POLICIES", "PLATFORMS", "PROVIDER_KINDS", "Book", "Language", "Level", "Library", "LineTable",

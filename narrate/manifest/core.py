@@ -10,7 +10,7 @@ prompt -> prompt-in-language. Paths are joined to `root` but not resolved and no
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from .loader import Key, LineTable
 from .names import check_name, nfc
 from .problems import from_validation, hint_for, key_path, kind
 from .publishing import resolve_publishing
-from .resolved import Book, Language, Level, Library, Manifest, PromptText, Settings, Silence
+from .resolved import Book, Draft, Language, Level, Library, Manifest, PromptText, Settings, Silence
 
 LAYOUT_FORMATS = {
     # Asterisk's format_wav rejects G.711-in-WAV and any WAV but 8 kHz (.wav) or 16 kHz (.wav16);
@@ -44,19 +44,6 @@ DEFAULT_PLATFORM = {"asterisk": "asterisk", "freeswitch": "freeswitch", "flat": 
 PROMPT_SETTINGS_KEYS = tuple(m.PromptSettings.model_fields)
 SETTINGS_KEYS = tuple(m.Settings.model_fields)
 _SETTINGS_SET = frozenset(SETTINGS_KEYS)
-
-
-@dataclass
-class Draft:
-    """A validated manifest before file resolution: paths joined to the root, chapters not yet found."""
-
-    manifest: Manifest
-    file: str
-    lines: LineTable
-    problems: list[Problem] = field(default_factory=list)
-    library_specs: dict[str, m.Library] = field(default_factory=dict)
-    book_specs: dict[str, m.Book] = field(default_factory=dict)
-    lexicon_file: str | None = None
 
 
 class Checker:
@@ -114,7 +101,7 @@ def validate(data: Any, lines: LineTable, file: str, root: Path) -> Draft:
         lib = _library(c, name, lib_spec, root, defaults, names)
         if lib is not None:
             man.libraries.append(lib)
-            draft.library_specs[name] = lib_spec
+            draft.licenses[name] = lib_spec.license
     for name, book_spec in (spec.books or {}).items():
         book = _book(c, name, book_spec, root, defaults, names)
         if book is not None:

@@ -17,6 +17,8 @@ from pydantic import AfterValidator, BeforeValidator, Discriminator, GetJsonSche
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
+from .resolved import MAX_TEXT_CHARS
+
 # Marks a union branch in an error location; problems.py drops these parts from key paths.
 TAG = "\x00"
 
@@ -127,7 +129,6 @@ def Either(what: str, *branches: Tag) -> Discriminator:  # noqa: N802
                          custom_error_context={"what": what})
 
 
-MAX_TEXT_CHARS = 100_000  # a single prompt beyond this is a mistake, not a prompt: books are for long text
 
 
 def _spoken(value: str) -> str:

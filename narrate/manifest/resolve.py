@@ -17,8 +17,6 @@ import struct
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
 from .inputs import outside_problem, project_root
@@ -26,8 +24,8 @@ from .names import MAX_PATH_BYTES, TEMP_NAMED, path_problem, temp_named
 from .resolved import Book, Manifest
 
 if TYPE_CHECKING:
-    from .core import Draft
     from .loader import Key, LineTable
+    from .resolved import Draft
 
 # Size limits. A 10,000-prompt manifest in two languages is about 1 MiB and a long book chapter
 # well under 1 MiB: 16 MiB leaves room for any real input and keeps a mistaken (or hostile) file
@@ -192,32 +190,45 @@ def summary_links(summary: Path) -> list[Path]:
 # ---------------------------------------------------------------- the manifest
 
 
-def load_manifest(path: Path | str) -> Manifest:
+def load_manifest(path: Path | str, *, memo: Path | None = None) -> Manifest:
     """Load, validate and resolve a manifest. Raises ManifestError listing every problem.
 
     Steps: `loader` (bounded YAML -> data + line table), `core.validate` (pure), then this
     module's resolution: outputs resolved, license/cover/lexicon/order files checked, chapters found.
+    `memo`: a file for the last validation (narrate.manifest.replay), read and written here, so a
+    manifest whose prompt texts alone changed is not validated through the models again.
     """
     from .loader import paused_gc
 
     with paused_gc():
-        return _load_manifest(Path(path))
+        return _load_manifest(Path(path), memo)
 
 
-def _load_manifest(path: Path) -> Manifest:
+def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
+    from . import replay
     from .advice import library_warnings
-    from .core import validate
     from .loader import load_yaml_file
 
     shown = show(str(path))
     doc = load_yaml_file(path, shown)
     root = path.resolve().parent
-    draft = validate(doc.data, doc.lines, shown, root)
-    draft.manifest.path = path.resolve()
+    digest = replay.shape_digest(doc.data, shown, root) if memo is not None else None
+    known = replay.read(memo, digest) if memo is not None and digest is not None else None
+    draft = replay.replay(known, doc.data, doc.lines, shown, path.resolve()) if known is not None else None
+    template = None
+    if draft is None:
+        from .core import validate
+
+        draft = validate(doc.data, doc.lines, shown, root)
+        draft.manifest.path = path.resolve()
+        if digest is not None and not doc.problems:
+            template = replay.template(draft, doc.data)
     c = _Located(shown, doc.lines, [*doc.problems, *draft.problems])
     _resolve(c, draft, root)
     if c.problems:
         raise ManifestError(sorted(dict.fromkeys(c.problems), key=lambda p: (p.line or 0, p.key_path)))
+    if template is not None and memo is not None and digest is not None:
+        replay.write(memo, digest, template)
     manifest = draft.manifest
     for lib in manifest.libraries:
         if lib.missing_translation == "warn":
@@ -256,21 +267,20 @@ def _input(c: _Located, key: Key, written: str | Path, path: Path, project: Path
 
 
 def _resolve(c: _Located, draft: Draft, root: Path) -> None:
-    from .publishing import check_artwork
-
     man = draft.manifest
     project = project_root(root)
     if draft.lexicon_file is not None:
         _lexicon(c, man, draft.lexicon_file, root, project)
     for lib in man.libraries:
-        spec = draft.library_specs[lib.name]
+        license = draft.licenses.get(lib.name)
         key = ("libraries", lib.name)
         lib.output = lib.output.resolve()
-        if spec.license and _input(c, (*key, "license"), spec.license, root / spec.license, project,
-                                   limit=MAX_TEXT_BYTES):
-            lib.license = (root / spec.license).resolve()
+        if license and _input(c, (*key, "license"), license, root / license, project, limit=MAX_TEXT_BYTES):
+            lib.license = (root / license).resolve()
         _library_paths(c, lib, key)
     for book in man.books:
+        from .publishing import check_artwork  # the models: books never replay (narrate.manifest.replay)
+
         book_spec = draft.book_specs[book.name]
         key = ("books", book.name)
         book.output = book.output.resolve()
@@ -340,6 +350,8 @@ def _library_paths(c: _Located, lib: Any, key: Key) -> None:
 
 
 def _lexicon(c: _Located, man: Manifest, name: str, root: Path, project: Path) -> None:
+    from pydantic import ValidationError
+
     from .core import Checker
     from .lexicon_rules import check_lexicon
     from .loader import load_yaml_file

@@ -16,7 +16,11 @@ from ..providers.base import ProviderConfig
 from .layouts import Place, path_of  # at module level: an import in file_path cost 40 µs a call
 
 if TYPE_CHECKING:
+    from . import model as m
+    from .loader import LineTable
     from .publishing import FeedSettings, TranscriptSettings
+
+MAX_TEXT_CHARS = 100_000  # a single prompt beyond this is a mistake, not a prompt: books are for long text
 
 
 @dataclass(frozen=True)
@@ -217,3 +221,17 @@ class Manifest:
     def provider_config(self, name: str) -> ProviderConfig:
         config = self.providers.get(name) or ProviderConfig(name=name, kind=name)
         return replace(config, root=str(self.root))  # paths in a provider's options are the manifest's
+
+
+@dataclass
+class Draft:
+    """A validated manifest before file resolution (`core.validate`, or `replay`): paths joined to the
+    root, chapters not yet found; each library's `license:` and each book's model for `resolve`."""
+
+    manifest: Manifest
+    file: str
+    lines: LineTable
+    problems: list[Problem] = field(default_factory=list)
+    licenses: dict[str, str | None] = field(default_factory=dict)
+    book_specs: dict[str, m.Book] = field(default_factory=dict)
+    lexicon_file: str | None = None

@@ -89,6 +89,7 @@ class KeyMaker:
     def __init__(self) -> None:
         self._heads: dict[tuple[object, ...], tuple[bytes, str]] = {}
         self._normalized: dict[int, tuple[Provider, bool]] = {}  # id(provider) -> (provider, setting)
+        self._by_shape: dict[tuple[object, ...], tuple[bytes, str]] = {}
 
     def key(self, provider: Provider, request: SynthesisRequest) -> str:
         return self.key_and_head(provider, request)[0]
@@ -99,6 +100,16 @@ class KeyMaker:
 
     def key_and_heads(self, provider: Provider, request: SynthesisRequest) -> tuple[str, bytes, str]:
         """(key, the canonical header hashed with the text, the same header as text)."""
+        # A provider's key parameters never depend on the text (Provider.key_params): one header per
+        # request-without-text, so 10,000 prompts in one voice ask the provider once, not 10,000 times.
+        shape = (provider, request.voice, request.language, request.model, request.speed, request.telephony,
+                 request.options, request.ssml, request.lexicon)
+        heads = self._by_shape.get(shape)
+        if heads is None:
+            heads = self._by_shape[shape] = self._heads_for(provider, request)
+        return key_from(heads[0], request.text), heads[0], heads[1]
+
+    def _heads_for(self, provider: Provider, request: SynthesisRequest) -> tuple[bytes, str]:
         params = provider.key_params(request)
         known = self._normalized.get(id(provider))
         if known is None or known[0] is not provider:
@@ -115,7 +126,7 @@ class KeyMaker:
                 fields["lexicon"] = [list(entry) for entry in request.lexicon]
             head = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str).encode()
             heads = self._heads[memo] = (head, head.decode())
-        return key_from(heads[0], request.text), heads[0], heads[1]
+        return heads
 
 
 def render_recipe(segment_keys: tuple[str, ...], settings: Settings, pauses: tuple[int, ...] = ()) -> str:

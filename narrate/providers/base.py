@@ -82,7 +82,8 @@ class Provider(Protocol):
         ...
 
     def key_params(self, request: SynthesisRequest) -> dict[str, object]:
-        """The request parameters that change the returned audio (format, rate, speed, model...). Never secrets."""
+        """The request parameters that change the returned audio (format, rate, speed, model...). Never secrets,
+        and never anything drawn from `request.text`: planning asks once per voice and settings, not per text."""
         ...
 
     def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
