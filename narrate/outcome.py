@@ -16,6 +16,7 @@ class BuildOptions:
     offline: bool = False  # never call a provider
     max_chars: int | None = None
     shard: tuple[int, int] | None = None  # (K, N): synthesize shard K of N into the cache, write no outputs
+    owners: bool = False  # fill BuildReport.owners (each prompt's and book's files), for JUnit reports
 
 
 class BuildEvents:
@@ -42,8 +43,8 @@ class BuildReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # why the build stopped early (a write failure); also in `errors`
-    # For per-output reports (JUnit): each prompt or book id -> its output paths, and the seconds
-    # this build spent rendering it (absent when it was current).
+    # For per-output reports (JUnit): each prompt or book id -> its output paths (filled only when
+    # BuildOptions.owners asks), and the seconds this build spent rendering it (absent when current).
     owners: dict[str, list[str]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 

@@ -240,3 +240,34 @@ def test_atomic_writes_use_narrates_temp_names(project, fake, monkeypatch):
     run(project)
     assert len(made) == 24 + 1 + 1 + 1 + 1  # 24 prompt files, index.json, narrate.lock, the stat cache, the memo
     assert all(fsutil._STALE_NAME.fullmatch(p.name) and not p.exists() for p in made)
+
+
+def test_the_output_tree_is_searched_for_killed_builds_temps_only_after_an_unfinished_build(project, fake,
+                                                                                           monkeypatch):
+    """A killed build leaves `<state>.building` beside the build state; only then (or with no state on
+    record) does the next build walk the output folders for the temp files it may have left."""
+    import narrate.build as build_module
+    from narrate.cache.state import state_file
+
+    walks = []
+    real = build_module.remove_stale_temps_of
+    monkeypatch.setattr(build_module, "remove_stale_temps_of", lambda m: walks.append(1) or real(m))
+    run(project)
+    assert len(walks) == 1  # no state yet: the first build looks
+    marker = state_file(project.parent / ".narrate-cache", project, ".building")
+    assert not marker.exists()  # it finished
+    project.write_text(MANIFEST.replace("Goodbye.", "Good night."))
+    run(project)
+    assert len(walks) == 1  # the last build finished: nothing to look for
+    import subprocess
+    import sys
+
+    from narrate.fsutil import temp_prefix
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = project.parent / "out" / "shop" / "en" / (temp_prefix(pid=int(dead.stdout)) + "killed")
+    left.write_bytes(b"half a prompt")
+    marker.touch()  # what a build killed while writing leaves
+    project.write_text(MANIFEST.replace("Goodbye.", "Goodbye now."))
+    run(project)
+    assert len(walks) == 2 and not left.exists() and not marker.exists()

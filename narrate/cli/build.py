@@ -59,7 +59,8 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
         parts = parse_shard(shard) if shard is not None else None
         if parts and (offline or check):
             raise UsageError("--shard synthesizes; it cannot be combined with --offline or --check")
-        options = BuildOptions(jobs=jobs, check=check, offline=offline, max_chars=max_chars, shard=parts)
+        options = BuildOptions(jobs=jobs, check=check, offline=offline, max_chars=max_chars, shard=parts,
+                               owners=junit is not None)
         reports = []
         problems: list[Problem] = []
         refused: NarrateError | None = None  # bad input, kept (with --json or --report) to be reported whole
