@@ -16,10 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
-import socket
 import stat
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +36,8 @@ _STALE_NAME = re.compile(r"\.narrate-(?P<kind>tmp|work)-(?P<pid>[0-9]+)-(?P<host
 
 
 def _host() -> str:
+    import socket  # here, not at the top: the no-op path never names a temp file
+
     return re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname())[:64] or "host"
 
 
@@ -51,12 +50,16 @@ def temp_prefix(kind: str = "tmp", pid: int | None = None) -> str:
 def make_temp(folder: Path, suffix: str = "", pid: int | None = None) -> tuple[int, Path]:
     """A new temp file in `folder` with narrate's name pattern: (open fd, path). `suffix` such as
     ".m4b" keeps an extension that ffmpeg chooses its muxer by; `pid` as in `temp_prefix`."""
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=temp_prefix(pid=pid), suffix=suffix, dir=folder)
     return fd, Path(tmp)
 
 
 def make_work_dir(folder: Path) -> Path:
     """A new private work folder in `folder` (same filesystem as the outputs: publishing is a rename)."""
+    import tempfile
+
     return Path(tempfile.mkdtemp(prefix=temp_prefix("work"), dir=folder))
 
 
@@ -296,6 +299,8 @@ def remove_stale_temps(folder: Path, *, recursive: bool = True) -> list[Path]:
             if not is_stale_temp(path, now=now):
                 continue
             if name.startswith(WORK_PREFIX):
+                import shutil
+
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)

@@ -35,7 +35,8 @@ def canonical(text: str) -> str:
     """NFC, plain quotes and dashes, no control characters, single spaces. Deterministic, conservative:
     numbers and abbreviations are left alone."""
     if text.isascii() and text.isprintable():  # the common case, ten times faster
-        return _SPACE.sub(" ", text).strip()
+        # Printable ASCII holds no whitespace but the space: only runs of spaces need joining.
+        return _SPACE.sub(" ", text).strip() if "  " in text else text.strip(" ")
     text = unicodedata.normalize("NFC", text).translate(_PUNCT)
     text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
     return _SPACE.sub(" ", text).strip()
