@@ -176,19 +176,31 @@ def test_books_are_not_memoised(tmp_path):
     (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b:\n    output: out\n    sources: ch1.md\n")
     load_manifest(tmp_path / "m.yaml", memo=tmp_path / "m.shape")
     assert not (tmp_path / "m.shape").exists()
-    assert replay.shape_digest({"books": {}}, "m.yaml", tmp_path) is None
+    assert replay.shape_digest({"books": {}}, tmp_path) is None
 
 
 def test_the_digest_tells_types_apart(tmp_path):
     base = {"version": 1, "libraries": {"a": {"prompts": {"p": "text", "q": 1}}}}
     other = {"version": 1, "libraries": {"a": {"prompts": {"p": "other text", "q": 1}}}}
-    assert replay.shape_digest(base, "m.yaml", tmp_path) == replay.shape_digest(other, "m.yaml", tmp_path)
+    assert replay.shape_digest(base, tmp_path) == replay.shape_digest(other, tmp_path)
     for changed in ({"version": True, "libraries": base["libraries"]},
                     {"version": "1", "libraries": base["libraries"]},
                     {"version": 1, "libraries": {"a": {"prompts": {"p": "text", "q": "1"}}}},
                     {"version": 1, "libraries": {"a": {"prompts": {"q": 1, "p": "text"}}}}):
-        assert replay.shape_digest(changed, "m.yaml", tmp_path) != replay.shape_digest(base, "m.yaml", tmp_path)
-    assert replay.shape_digest(base, "other.yaml", tmp_path) != replay.shape_digest(base, "m.yaml", tmp_path)
+        assert replay.shape_digest(changed, tmp_path) != replay.shape_digest(base, tmp_path)
+    assert replay.shape_digest(base, tmp_path / "elsewhere") != replay.shape_digest(base, tmp_path)
+
+
+def test_the_memo_serves_the_manifest_however_its_path_is_written(project, no_validation, monkeypatch):
+    """`narrate build m.yaml` and `narrate build /abs/m.yaml` share one state: both replay, and the
+    inline lexicon is named as the manifest is named in this run."""
+    load_manifest(project / "m.yaml", memo=memo_of(project))
+    monkeypatch.chdir(project)
+    no_validation()
+    relative = load_manifest(Path("m.yaml"), memo=memo_of(project))
+    assert relative.lexicon_source == "m.yaml:lexicon"
+    absolute = load_manifest(project / "m.yaml", memo=memo_of(project))
+    assert absolute.lexicon_source == f"{project / 'm.yaml'}:lexicon"
 
 
 def test_a_one_edit_build_never_imports_the_models(tmp_path):

@@ -35,7 +35,7 @@ VALIDATION_LIBRARIES = ("pydantic", "pydantic_core")
 _TEXT = ...  # stands for a plain prompt text in the shape: YAML never yields an Ellipsis
 
 
-def shape_digest(data: Any, file: str, root: Path) -> str | None:
+def shape_digest(data: Any, root: Path) -> str | None:
     """sha256 hex of the manifest's shape (see the module docstring) and of the code and libraries
     that validate it; None when the manifest is not memoised (not a mapping, or it has books)."""
     if not isinstance(data, dict) or "books" in data:
@@ -45,7 +45,7 @@ def shape_digest(data: Any, file: str, root: Path) -> str | None:
     if isinstance(libraries, dict):
         shape["libraries"] = {name: _library_shape(lib) for name, lib in libraries.items()}
     try:  # marshal tells 1 from "1" and True, and keeps order: equal bytes are equal data
-        packed = marshal.dumps([MEMO_VERSION, file, str(root), shape])
+        packed = marshal.dumps([MEMO_VERSION, str(root), shape])
     except ValueError:
         return None
     h = hashlib.sha256(environment_stamp(code_stamp(), VALIDATION_LIBRARIES).encode())
@@ -94,7 +94,7 @@ def template(draft: Draft, data: dict[str, Any]) -> dict[str, Any] | None:
                           "license": draft.licenses.get(lib.name), "prompts": rows})
     providers = {name: {k: v for k, v in vars(cfg).items()} for name, cfg in man.providers.items()}
     value = {"settings": table, "libraries": libraries, "providers": providers, "lexicon": man.lexicon,
-             "lexicon_source": man.lexicon_source, "lexicon_file": draft.lexicon_file, "max_chars": man.max_chars,
+             "lexicon_file": draft.lexicon_file, "max_chars": man.max_chars,
              "jobs": man.jobs, "prices": man.prices, "remote_cache": man.remote_cache, "package": man.package}
     try:
         stored: dict[str, Any] = json.loads(json.dumps(value))  # as it will be read back
@@ -123,9 +123,11 @@ def _replay(value: dict[str, Any], data: dict[str, Any], lines: LineTable, file:
     table = [Settings(s[0], s[1], s[2], s[3], tuple((str(a), str(b)) for a, b in s[4]), Level(*s[5]), Silence(*s[6]))
              for s in value["settings"]]
     man = Manifest(path=path, providers={name: ProviderConfig(**cfg) for name, cfg in value["providers"].items()},
-                   lexicon=value["lexicon"], lexicon_source=value["lexicon_source"], max_chars=value["max_chars"],
+                   lexicon=value["lexicon"], max_chars=value["max_chars"],
                    jobs=value["jobs"], prices=value["prices"], remote_cache=value["remote_cache"],
                    package=value["package"])
+    if man.lexicon is not None:  # inline (a lexicon file is read by resolve): named as the manifest is named today
+        man.lexicon_source = f"{file}:lexicon"
     licenses: dict[str, str | None] = {}
     for lib in value["libraries"]:
         key = ("libraries", lib["name"], "prompts")
