@@ -3,7 +3,8 @@
     .venv/bin/python bench/noop_rebuild.py [--prompts 10000] [--formats ulaw,wav] [--runs 5]
                                            [--seed] [--folder DIR [--name bench.yaml]]
 
-The floor is a fresh interpreter that only parses the same YAML with PyYAML's C loader. Targets
+The floor is a fresh interpreter that only parses the same YAML with PyYAML's C loader, run
+alternately with the no-op rebuild so that a noisy machine weighs on both alike. Targets
 (issue 14 item 2): a no-op rebuild within 1.5x the floor; a one-edit rebuild within 1 s at 10,000
 prompts and 1.5 s at 50,000. Each figure is the median of `--runs` runs of the real CLI in a
 subprocess, so interpreter start-up and imports count, as they do for a user. Every one-edit run
@@ -116,14 +117,21 @@ def main() -> None:
         else:
             fresh.unlink()
         build = narrate + ["-q", "build", "--json", str(manifest)]
-        floor, _, _ = timed([sys.executable, "-c", "import sys, yaml; yaml.load(open(sys.argv[1]), Loader=yaml.CSafeLoader)",
-                             str(manifest)], args.runs)
-        floor_cpu = statistics.median(CPU)
+        parse = [sys.executable, "-c", "import sys, yaml; yaml.load(open(sys.argv[1]), Loader=yaml.CSafeLoader)",
+                 str(manifest)]
         seeded = seed_cache(manifest) if args.seed and not built else 0
         cold, _, out = timed(build)  # a no-op when the folder was built already
         cold_report = json.loads(out)
-        noop, noop_times, out = timed(build, args.runs)
-        noop_cpu = statistics.median(CPU)
+        # The floor and the no-op alternate run by run, so a noisy machine weighs on both alike.
+        floor_times, floor_cpus, noop_times, noop_cpus = [], [], [], []
+        for _ in range(args.runs):
+            floor_times += timed(parse)[1]
+            floor_cpus += CPU
+            _, once, out = timed(build)
+            noop_times += once
+            noop_cpus += CPU
+        floor, floor_cpu = statistics.median(floor_times), statistics.median(floor_cpus)
+        noop, noop_cpu = statistics.median(noop_times), statistics.median(noop_cpus)
         noop_report = json.loads(out)
         original = manifest.read_text()
         stamp = time.strftime("%H%M%S")
