@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,23 +77,12 @@ def template(draft: Draft, data: dict[str, Any]) -> dict[str, Any] | None:
                           [s.silence.trim, s.silence.threshold_dbov, s.silence.lead_ms, s.silence.trail_ms]])
         return settings[id(s)]
 
-    libraries = []
-    for lib in man.libraries:
-        written = {nfc(name): name for name in data["libraries"][lib.name]["prompts"]}
-        source = data["libraries"][lib.name]["prompts"]
-        rows = []
-        for p in lib.prompts:
-            name = written[p.name]
-            plain = type(source[name]) is str
-            rows.append([p.name, name if name != p.name else None, None if plain else p.language if not p.fallback_from
-                         else p.fallback_from, None if plain else p.text, p.language, index(p.settings),
-                         p.fallback_from, p.note, p.compare_languages])
-        libraries.append({"name": lib.name, "output": str(lib.output), "layout": lib.layout, "formats": list(lib.formats),
-                          "languages": [[g.code, g.path, g.voice] for g in lib.languages.values()],
-                          "missing": lib.missing, "missing_translation": lib.missing_translation,
-                          "version": lib.version, "platform": lib.platform, "pattern": lib.pattern,
-                          "license": draft.licenses.get(lib.name), "prompts": rows})
-    providers = {name: {k: v for k, v in vars(cfg).items()} for name, cfg in man.providers.items()}
+    try:
+        libraries = [_library_template(lib, data["libraries"][lib.name]["prompts"], draft.licenses.get(lib.name), index)
+                     for lib in man.libraries]
+    except (KeyError, TypeError):
+        return None
+    providers = {name: dict(vars(cfg)) for name, cfg in man.providers.items()}
     value = {"settings": table, "libraries": libraries, "providers": providers, "lexicon": man.lexicon,
              "lexicon_file": draft.lexicon_file, "max_chars": man.max_chars,
              "jobs": man.jobs, "prices": man.prices, "remote_cache": man.remote_cache, "package": man.package}
@@ -105,6 +95,25 @@ def template(draft: Draft, data: dict[str, Any]) -> dict[str, Any] | None:
             or again.lexicon_file != draft.lexicon_file:
         return None
     return stored
+
+
+def _library_template(lib: Library, source: dict[str, Any], license: str | None,
+                      index: Callable[[Settings], int]) -> dict[str, Any]:
+    """One library: its fields, and a row per prompt: [name, name as written (if not NFC), language
+    whose key holds its line (None: the prompt's own key), text (None: plain, read from the data),
+    language, settings index, fallback_from, note, compare_languages]."""
+    written = {nfc(name): name for name in source}
+    rows = []
+    for p in lib.prompts:
+        name = written[p.name]
+        plain = type(source[name]) is str
+        rows.append([p.name, name if name != p.name else None, None if plain else (p.fallback_from or p.language),
+                     None if plain else p.text, p.language, index(p.settings), p.fallback_from, p.note,
+                     p.compare_languages])
+    return {"name": lib.name, "output": str(lib.output), "layout": lib.layout, "formats": list(lib.formats),
+            "languages": [[g.code, g.path, g.voice] for g in lib.languages.values()], "missing": lib.missing,
+            "missing_translation": lib.missing_translation, "version": lib.version, "platform": lib.platform,
+            "pattern": lib.pattern, "license": license, "prompts": rows}
 
 
 def replay(value: dict[str, Any], data: dict[str, Any], lines: LineTable, file: str, path: Path) -> Draft | None:
