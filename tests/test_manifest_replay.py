@@ -63,6 +63,13 @@ def memo_of(project: Path) -> Path:
     return project / "state" / "m.shape"
 
 
+def remember(path: Path, memo: Path):
+    """Load with the memo and store it, as a build that gets under way does."""
+    manifest = load_manifest(path, memo=memo)
+    manifest.save_validation_memo()
+    return manifest
+
+
 def full(path: Path):
     """The manifest as validated without any memo."""
     return load_manifest(path)
@@ -81,7 +88,7 @@ def no_validation(monkeypatch):
 
 def test_a_replayed_manifest_is_the_validated_one(project, no_validation):
     path = project / "m.yaml"
-    first = load_manifest(path, memo=memo_of(project))
+    first = remember(path, memo_of(project))
     assert memo_of(project).exists()
     assert first == full(path)
     no_validation()
@@ -91,7 +98,7 @@ def test_a_replayed_manifest_is_the_validated_one(project, no_validation):
 
 def test_new_texts_and_new_lines_are_read_from_the_file(project, no_validation):
     path = project / "m.yaml"
-    load_manifest(path, memo=memo_of(project))
+    remember(path, memo_of(project))
     text = MANIFEST.replace("Welcome to the shop.", "Welcome to the new shop.").replace(
         "Goodbye <break", "Bye now <break").replace("libraries:\n", "# a comment\n\n# another\nlibraries:\n")
     path.write_text(text)
@@ -113,19 +120,19 @@ def test_new_texts_and_new_lines_are_read_from_the_file(project, no_validation):
 ])
 def test_a_new_text_the_model_refuses_is_reported_as_without_the_memo(project, bad, message):
     path = project / "m.yaml"
-    load_manifest(path, memo=memo_of(project))
+    remember(path, memo_of(project))
     path.write_text(MANIFEST.replace("welcome: Welcome to the shop.", f"welcome: {bad}"))
     with pytest.raises(ManifestError) as plain:
         full(path)
     with pytest.raises(ManifestError) as memoised:
-        load_manifest(path, memo=memo_of(project))
+        remember(path, memo_of(project))
     assert str(memoised.value) == str(plain.value)
     assert message in str(memoised.value)
 
 
 def test_a_changed_setting_validates_again(project, monkeypatch):
     path = project / "m.yaml"
-    load_manifest(path, memo=memo_of(project))
+    remember(path, memo_of(project))
     calls = []
     real = core.validate
     monkeypatch.setattr(core, "validate", lambda *a, **k: calls.append(1) or real(*a, **k))
@@ -144,7 +151,7 @@ def test_a_changed_setting_validates_again(project, monkeypatch):
 def test_a_number_that_becomes_text_is_a_new_shape(project):
     """`digits/7: 7` is an int in the data: validation turns it into "7"; the shape keeps the int."""
     path = project / "m.yaml"
-    load_manifest(path, memo=memo_of(project))
+    remember(path, memo_of(project))
     path.write_text(MANIFEST.replace("digits/7: 7", "digits/7: seven"))
     assert load_manifest(path, memo=memo_of(project)) == full(path)
 
@@ -153,7 +160,7 @@ def test_a_number_that_becomes_text_is_a_new_shape(project):
 def test_a_damaged_memo_is_a_miss(project, damage, no_validation):
     path = project / "m.yaml"
     memo = memo_of(project)
-    load_manifest(path, memo=memo)
+    remember(path, memo)
     stored = json.loads(memo.read_text())
     memo.unlink()
     if damage == "garbage":
@@ -174,7 +181,7 @@ def test_a_damaged_memo_is_a_miss(project, damage, no_validation):
 def test_books_are_not_memoised(tmp_path):
     (tmp_path / "ch1.md").write_text("# One\n\nHello.\n")
     (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b:\n    output: out\n    sources: ch1.md\n")
-    load_manifest(tmp_path / "m.yaml", memo=tmp_path / "m.shape")
+    remember(tmp_path / "m.yaml", tmp_path / "m.shape")
     assert not (tmp_path / "m.shape").exists()
     assert replay.shape_digest({"books": {}}, tmp_path) is None
 
@@ -194,13 +201,19 @@ def test_the_digest_tells_types_apart(tmp_path):
 def test_the_memo_serves_the_manifest_however_its_path_is_written(project, no_validation, monkeypatch):
     """`narrate build m.yaml` and `narrate build /abs/m.yaml` share one state: both replay, and the
     inline lexicon is named as the manifest is named in this run."""
-    load_manifest(project / "m.yaml", memo=memo_of(project))
+    remember(project / "m.yaml", memo_of(project))
     monkeypatch.chdir(project)
     no_validation()
     relative = load_manifest(Path("m.yaml"), memo=memo_of(project))
     assert relative.lexicon_source == "m.yaml:lexicon"
     absolute = load_manifest(project / "m.yaml", memo=memo_of(project))
     assert absolute.lexicon_source == f"{project / 'm.yaml'}:lexicon"
+
+
+def test_a_load_alone_stores_nothing(project):
+    """Only a command that got past its own checks stores the memo: a refused build leaves no trace."""
+    manifest = load_manifest(project / "m.yaml", memo=memo_of(project))
+    assert not memo_of(project).exists() and manifest.unsaved_memo is not None
 
 
 def test_a_one_edit_build_never_imports_the_models(tmp_path):

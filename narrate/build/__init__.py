@@ -222,6 +222,7 @@ def _finish(pb: PlannedBuild, manifest: Manifest, cache: SegmentCache, report: B
     with contextlib.suppress(OSError):  # a full or read-only cache folder: the stat cache is only a speed-up
         pb.stats.save()
     pb.save_memo()
+    manifest.save_validation_memo()
     with contextlib.suppress(OSError):
         pb.stats.path.with_suffix(UNFINISHED).unlink()
     for p in pb.providers.values():

@@ -227,9 +227,9 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
     _resolve(c, draft, root)
     if c.problems:
         raise ManifestError(sorted(dict.fromkeys(c.problems), key=lambda p: (p.line or 0, p.key_path)))
-    if template is not None and memo is not None and digest is not None:
-        replay.write(memo, digest, template)
     manifest = draft.manifest
+    if template is not None and memo is not None and digest is not None:
+        manifest.unsaved_memo = (memo, digest, template)  # written by save_validation_memo, once the build is under way
     for lib in manifest.libraries:
         if lib.missing_translation == "warn":
             for code, names in lib.missing.items():

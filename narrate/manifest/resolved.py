@@ -202,6 +202,16 @@ class Manifest:
     remote_cache: str | None = None
     package: dict[str, Any] = field(default_factory=dict)  # validated: output str, formats list, epoch int, on_build bool
     warnings: list[Problem] = field(default_factory=list)
+    # A validation memo to store (narrate.manifest.replay): (file, digest, template). A command saves
+    # it (`save_validation_memo`) only when it got past its own checks, so a refused build writes nothing.
+    unsaved_memo: tuple[Path, str, dict[str, Any]] | None = field(default=None, compare=False, repr=False)
+
+    def save_validation_memo(self) -> None:
+        if self.unsaved_memo is not None:
+            from .replay import write
+
+            write(*self.unsaved_memo)
+            self.unsaved_memo = None
 
     @property
     def root(self) -> Path:
