@@ -16,12 +16,15 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import Interrupted, ManifestError, NarrateError, shown
 from ..outcome import BuildEvents
+
+if TYPE_CHECKING:  # the manifest package loads when a command reads one
+    from ..manifest import Manifest
 
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE in BSD sysexits.h: "an internal software error has been detected"
 
@@ -214,7 +217,7 @@ def cache_folder(manifest_path: Path, cache_dir: Path | None) -> Path:
     return cache_dir or default_cache_dir(manifest_path)
 
 
-def load_for_build(manifest_path: Path, cache_dir: Path | None) -> Any:
+def load_for_build(manifest_path: Path, cache_dir: Path | None) -> Manifest:
     """`load_manifest` with its validation memo in the cache's state (narrate.manifest.replay): a
     rebuild whose prompt texts alone changed skips the models."""
     from ..cache.state import state_file

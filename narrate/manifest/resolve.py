@@ -195,8 +195,9 @@ def load_manifest(path: Path | str, *, memo: Path | None = None) -> Manifest:
 
     Steps: `loader` (bounded YAML -> data + line table), `core.validate` (pure), then this
     module's resolution: outputs resolved, license/cover/lexicon/order files checked, chapters found.
-    `memo`: a file for the last validation (narrate.manifest.replay), read and written here, so a
-    manifest whose prompt texts alone changed is not validated through the models again.
+    `memo`: the file of the last validation (narrate.manifest.replay), read here, so a manifest whose
+    prompt texts alone changed is not validated through the models again; a new one is written only
+    by `Manifest.save_validation_memo`, once a build is under way.
     """
     from .loader import paused_gc
 
