@@ -156,7 +156,7 @@ def pydub_worker(root: Path) -> None:
 def breakdown(root: Path) -> dict[str, float]:
     """Busy seconds per step of one in-process cold assembly (threads summed)."""
     import narrate.package.assemble as A
-    from narrate.package import pieces
+    from narrate.package import book_units, pieces
 
     busy: dict[str, float] = {}
     lock = threading.Lock()
@@ -172,7 +172,9 @@ def breakdown(root: Path) -> dict[str, float]:
         return run
 
     for attr, name in (("decode", "decode"), ("trim_silence", "trim"), ("level_normalize", "level (P.56 per sentence)"),
-                       ("resample", "resample"), ("speech_gain", "file gain (ffmpeg pass)"),
+                       ("resample", "resample")):
+        setattr(book_units, attr, timed(name, getattr(book_units, attr)))
+    for attr, name in (("speech_gain", "file gain (ffmpeg pass)"),
                        ("encode_speech", "encode MP3 piece + AAC part"), ("encode_silence", "encode silences"),
                        ("join_chapter_mp3", "join chapter files"), ("join_book_mp3", "join book MP3"),
                        ("join_m4b", "join M4B")):

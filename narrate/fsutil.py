@@ -173,14 +173,15 @@ def write_atomic(path: Path, data: bytes, *, within: Path | None = None) -> None
         fh.write(data)
 
 
-def publish(tmp: Path, path: Path, *, within: Path) -> bool:
+def publish(tmp: Path, path: Path, *, within: Path, tmp_sha256: str | None = None) -> bool:
     """Move a finished temp file (same filesystem) to `path` inside `within`, unless the same
-    bytes are already there (then `tmp` is removed and the old file's mtime stays). True if moved."""
+    bytes are already there (then `tmp` is removed and the old file's mtime stays). True if moved.
+    `tmp_sha256`: the temp file's digest if the caller has it (a book file is hundreds of MB)."""
     target = output_path(within, path)
     try:
         st = os.lstat(target)
         same = (stat.S_ISREG(st.st_mode) and st.st_size == tmp.stat().st_size
-                and sha256_file(target) == sha256_file(tmp))
+                and sha256_file(target) == (tmp_sha256 or sha256_file(tmp)))
     except FileNotFoundError:
         same = False
     if same:

@@ -10,6 +10,7 @@ own chapter file (waveforms compared: the joins add no sample and drop none).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -293,3 +294,44 @@ def test_a_hand_edited_lock_cannot_make_assembly_remove_anything_else(book):
     assert victim.read_text() == "mine" and written == ["out/guide.m4b"]
     assert {p for p in (book / ".narrate-cache" / STORE_DIR).rglob("*") if p.is_file()} == before
     assert len(entry["pieces"]) == 6  # three chapters' speech pieces and AAC parts
+
+
+def test_kept_pieces_and_outputs_are_not_hashed_again_while_their_stat_signature_holds(book, monkeypatch):
+    """An edit reads only what changed: kept pieces are trusted by the stat signature their sidecar
+    records, kept outputs by the build's stat cache; a piece rewritten behind narrate's back (same size,
+    mtime put back) moves its ctime, so it is hashed, found wrong and encoded again."""
+    assert narrate("build", "book.yaml", cwd=book).returncode == 0
+    import narrate.package.book_units as units
+    import narrate.package.pieces as pieces_mod
+
+    hashed: list[str] = []
+    for mod in (pieces_mod, units):
+        real = mod.sha256_file
+        monkeypatch.setattr(mod, "sha256_file", lambda p, real=real: hashed.append(Path(p).name) or real(p))
+    (book / "ch" / "02-two.md").write_text(EDITED)
+    done = narrate("build", "book.yaml", cwd=book)  # the new chapter 2 pieces, so that only a join is left
+    assert done.returncode == 0, done.stderr
+    previous = lock_entry(book)
+    (book / "out" / "guide.m4b").unlink()
+    cache = SegmentCache(book / ".narrate-cache")
+    try:
+        from narrate.cache.state import BuildState
+
+        stats = BuildState(book / ".narrate-cache", book / "book.yaml")
+        entry, written = build_book(plan_one(book), cache, book, previous=previous, sha256_of=stats.regular_sha256)
+        assert written == ["out/guide.m4b"] and entry == json.loads(json.dumps(previous))
+        # Stored pieces are hashed when stored (put), never when used; kept outputs, not at all.
+        assert [n for n in hashed if n.endswith((".mp3", ".aac")) and not n.startswith(".narrate")] == []
+        (aac,) = [p for p in (book / ".narrate-cache" / STORE_DIR).rglob("*.aac")
+                  if p.name.split(".")[0] in {n.split(".")[0] for n in entry["pieces"]}][:1]
+        st = aac.stat()
+        data = bytearray(aac.read_bytes())
+        data[-5] ^= 0xFF  # same size, other bytes
+        aac.write_bytes(bytes(data))
+        os.utime(aac, ns=(st.st_atime_ns, st.st_mtime_ns))
+        (book / "out" / "guide.m4b").unlink()
+        again, written = build_book(plan_one(book), cache, book, previous=entry, sha256_of=stats.regular_sha256)
+    finally:
+        cache.close()
+    assert aac.name in hashed and written == ["out/guide.m4b"] and again == entry
+    assert aac.read_bytes() != bytes(data)  # encoded again

@@ -13,6 +13,7 @@ import narrate.package.assemble as assemble
 from conftest import narrate
 from narrate import procs
 from narrate.cache import SegmentCache
+from narrate.package import book_units
 from narrate.package.assemble import build_book
 from narrate.package.grid import adts_frame_count
 from narrate.package.pieces import STORE_DIR
@@ -20,16 +21,16 @@ from test_book_incremental import CHAPTERS, FFMPEG, book, plan_one  # noqa: F401
 
 
 def test_the_memory_budget_not_the_cores_sets_the_ffmpeg_processes_at_once():
-    # narrate 60 MB + 40 MB per ffmpeg (measured: see assemble.py); at least 1, at most cores + 1.
-    assert (assemble.NARRATE_MB, assemble.FFMPEG_MB, assemble.MEMORY_BUDGET_MB) == (60, 40, 100)
-    assert assemble.encode_workers(100, cores=2) == 1
-    assert assemble.encode_workers(100, cores=64) == 1  # more cores, not more memory
-    assert assemble.encode_workers(139, cores=2) == 1
-    assert assemble.encode_workers(140, cores=2) == 2
-    assert assemble.encode_workers(180, cores=2) == 3
-    assert assemble.encode_workers(1000, cores=2) == 3  # one more than the cores
-    assert assemble.encode_workers(1000, cores=8) == 9
-    assert assemble.encode_workers(50, cores=8) == 1  # below narrate's own: still one
+    # narrate 60 MB + 40 MB per ffmpeg (measured: see book_units.py); at least 1, at most cores + 1.
+    assert (book_units.NARRATE_MB, book_units.FFMPEG_MB, book_units.MEMORY_BUDGET_MB) == (60, 40, 100)
+    assert book_units.encode_workers(100, cores=2) == 1
+    assert book_units.encode_workers(100, cores=64) == 1  # more cores, not more memory
+    assert book_units.encode_workers(139, cores=2) == 1
+    assert book_units.encode_workers(140, cores=2) == 2
+    assert book_units.encode_workers(180, cores=2) == 3
+    assert book_units.encode_workers(1000, cores=2) == 3  # one more than the cores
+    assert book_units.encode_workers(1000, cores=8) == 9
+    assert book_units.encode_workers(50, cores=8) == 1  # below narrate's own: still one
     assert assemble.ENCODE_WORKERS == 1  # the default budget, 100 MB, on any machine
 
 
@@ -82,7 +83,7 @@ def test_adts_frames_are_counted_without_reading_the_file_whole(tmp_path, monkey
     assert adts_frame_count(aac) == -(-(441000 + 1024) // 1024) == 432
 
 
-def test_a_piece_is_hashed_once_per_build_unless_its_file_moves(tmp_path, monkeypatch):
+def test_a_piece_is_hashed_only_when_its_file_moves(tmp_path, monkeypatch):
     import narrate.package.pieces as pieces
 
     store = pieces.PieceStore(tmp_path)
@@ -93,10 +94,11 @@ def test_a_piece_is_hashed_once_per_build_unless_its_file_moves(tmp_path, monkey
     real = pieces.sha256_file
     monkeypatch.setattr(pieces, "sha256_file", lambda p: hashed.append(p) or real(p))
     assert store.get("ab" * 32, "mp3") == path and store.get("ab" * 32, "mp3") == path
-    assert hashed == [path]  # the join's second look costs a stat
-    path.write_bytes(b"\xff\xfa" * 500)  # same size, other bytes, behind narrate's back: a new mtime
-    assert store.get("ab" * 32, "mp3") is None and hashed == [path, path]
-    assert pieces.PieceStore(tmp_path).get("ab" * 32, "mp3") is None  # a new build hashes again
+    assert pieces.PieceStore(tmp_path).get("ab" * 32, "mp3") == path  # a new build: its sidecar's signature
+    assert hashed == []  # stored and untouched since: never read again
+    path.write_bytes(b"\xff\xfa" * 500)  # same size, other bytes, behind narrate's back: a new mtime and ctime
+    assert store.get("ab" * 32, "mp3") is None and hashed == [path]
+    assert pieces.PieceStore(tmp_path).get("ab" * 32, "mp3") is None and hashed == [path, path]
 
 
 @pytest.mark.slow

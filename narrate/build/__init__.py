@@ -245,7 +245,8 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
         # The last build's entry: outputs still current are kept, chapters with kept encodes not re-encoded.
         previous = pb.lock.books.get(job.book.name)
         entry, written = build_book(job, cache, pb.manifest.root, lambda n: events.advance(phase, n),
-                                    previous=previous if isinstance(previous, dict) else None)
+                                    previous=previous if isinstance(previous, dict) else None,
+                                    sha256_of=pb.stats.regular_sha256)
     except NarrateError as exc:
         report.errors.append(f"{job.id}: {exc}")
         return

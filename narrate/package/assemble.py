@@ -12,10 +12,8 @@ recipe (see `narrate.plan.books`) changed, or whose file was altered, are made a
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
-import stat
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -23,19 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from ..audio.decode import decode
-from ..audio.level import normalize as level_normalize
-from ..audio.level import trim_silence
 from ..audio.pcm import Pcm
 from ..audio.profiles import AAC_MARGIN_DB
-from ..audio.resample import resample
 from ..audio.stream import WavStreamWriter
 from ..cache import SegmentCache
 from ..errors import NarrateError
 from ..fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
-from ..manifest import Book
-from ..plan.books import BOOK_RENDER_VERSION, BookJob, ChapterPlan
+from ..plan.books import BOOK_RENDER_VERSION, BookJob
 from .book import BookTags, ChapterMark, join_book_mp3, join_chapter_mp3, join_m4b, m3u, write_chapter_mp3
+from .book_units import ENCODE_WORKERS, Digester, _Chapter, _digest, _still_there, _unit_pcm
 from .extras import wants_spans, write_extras
 from .grid import AAC_PRIMING, BookLayout, Layout
 from .levels import chain, file_gain, speech_gain
@@ -43,53 +37,22 @@ from .pieces import PIECES_VERSION, PieceStore, concat_list, encode_silence, enc
 from .speech import stream_units
 from .transcripts import duration_of, valid_spans
 
-# How many ffmpeg processes run at once is set by memory, not by the cores (issue 14 item 3: the whole
-# process tree, narrate and its ffmpeg children, within MEMORY_BUDGET_MB). Resident sets measured on
-# a 1-hour book (bench/book.py, /proc VmRSS): imageio-ffmpeg's static ffmpeg holds ~29 MB for
-# `-version` alone (its code pages) and 36-40 MB encoding a chapter to MP3 and AAC, whatever
-# `-threads`; narrate itself 60-70 MB while it streams speech. So 100 MB leaves room for one ffmpeg:
-# encodes run one at a time on one core while narrate streams the next chapter on the other (on two
-# cores, the streaming is the shorter half); a larger budget allows more, up to one per core and one.
-MEMORY_BUDGET_MB = 100
-NARRATE_MB, FFMPEG_MB = 60, 40
-
-
-def encode_workers(budget_mb: int = MEMORY_BUDGET_MB, cores: int | None = None) -> int:
-    """ffmpeg processes a book assembly runs at once: as many as `budget_mb` (MB, the whole process tree)
-    holds beside narrate itself, at least 1, at most one more than the cores."""
-    fits = (budget_mb - NARRATE_MB) // FFMPEG_MB
-    return max(1, min(fits, (cores or os.cpu_count() or 1) + 1))
-
-
-ENCODE_WORKERS = encode_workers()
 LAYOUT_VERSION = 2  # lock entries' "layout": 2 is the frame grid of narrate.package.grid
 
 
-def _unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int) -> Pcm:
-    entry = cache.get(key)
-    if entry is None:
-        raise NarrateError(f"segment {key[:12]} is missing from the cache")
-    pcm = decode(entry.audio, entry.format)
-    if book.settings.silence.trim:
-        pcm = trim_silence(pcm, threshold_dbov=book.settings.silence.threshold_dbov, keep_ms=20)
-    if book.settings.level.enabled:
-        # The profile's level, never the telephony default: each sentence near the file's target, so
-        # the file's own gain (set before encoding) stays small.
-        pcm = level_normalize(pcm, book.profile.unit_level_dbov, book.profile.unit_peak_dbfs)
-    # The profile's rate for the whole book, fixed before writing: sample counts (the frame grid,
-    # chapter starts, durations) are exact and the same whichever chapters a build streams.
-    return resample(pcm, rate)
-
-
 def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable[[int], None] = lambda n: None,
-               *, previous: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
+               *, previous: Mapping[str, Any] | None = None,
+               sha256_of: Digester | None = None) -> tuple[dict[str, Any], list[str]]:
     """Assemble one book. Returns (its lock entry, the output paths whose bytes changed).
 
     `previous` is the book's lock entry from the last build. An output whose recipe matches it and
     whose file still holds the recorded bytes is kept without being made again, and a chapter whose
     encodes are in the cache is not streamed or encoded again; without `previous`, every output is
     joined again (and still only replaced if its bytes changed). `progress(n)` is called as
-    sentences are streamed (or skipped), len(job.keys()) in all.
+    sentences are streamed (or skipped), len(job.keys()) in all. `sha256_of(root, rel)`: a kept
+    output's digest, None if it is not a regular file (the build's stat cache,
+    `narrate.cache.state.BuildState.regular_sha256`, which hashes only files whose stat signature moved);
+    by default every kept output is hashed.
     """
     out_dir = Path(os.path.normpath(root / job.prefix))  # the book's output folder, as the manifest resolved it
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -98,36 +61,9 @@ def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable
     # Same filesystem as the outputs, so publishing is a rename.
     work = make_work_dir(out_dir)
     try:
-        return _Assembly(job, cache, root, work, progress, previous or {}, out_dir).run()
+        return _Assembly(job, cache, root, work, progress, previous or {}, out_dir, sha256_of).run()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _still_there(root: Path, rel: str, rec: Mapping[str, Any]) -> bool:
-    path = root / rel
-    try:
-        st = os.lstat(path)  # a link is never "still there": it may lead out, or to a FIFO
-        return stat.S_ISREG(st.st_mode) and st.st_size == rec.get("bytes") and sha256_file(path) == rec.get("sha256")
-    except OSError:
-        return False
-
-
-def _digest(*parts: object) -> str:
-    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
-
-
-class _Chapter:
-    """One chapter's place in the book: its speech length (`raw`: units and pauses, before the grid's
-    padding), where its units are (`spans`), and the keys of its encodes."""
-
-    def __init__(self, plan: ChapterPlan, index: int, count: int, rate: int) -> None:
-        self.plan, self.index = plan, index
-        self.after = round(plan.after_ms * rate / 1000)
-        self.first, self.last = index == 1, index == count
-        self.raw: int | None = None
-        self.spans: list[int] | None = None
-        self.speech_key = self.aac_key = ""
-        self.encoded: Future[None] | None = None
 
 
 class _Assembly:
@@ -136,8 +72,10 @@ class _Assembly:
     subprocess, so it uses another core while this thread streams)."""
 
     def __init__(self, job: BookJob, cache: SegmentCache, root: Path, work: Path,
-                 progress: Callable[[int], None], previous: Mapping[str, Any], out_dir: Path) -> None:
+                 progress: Callable[[int], None], previous: Mapping[str, Any], out_dir: Path,
+                 sha256_of: Digester | None) -> None:
         self.job, self.cache, self.root, self.work, self.progress = job, cache, root, work, progress
+        self.sha256_of = sha256_of
         self.out_dir = out_dir
         self.book = job.book
         self.previous = previous
@@ -198,7 +136,8 @@ class _Assembly:
 
     def _kept(self, oid: str) -> bool:
         if oid not in self._there:
-            self._there[oid] = oid in self._recorded and _still_there(self.root, self.job.outputs[oid], self._recorded[oid])
+            self._there[oid] = oid in self._recorded and _still_there(self.root, self.job.outputs[oid], self._recorded[oid],
+                                                                 self.sha256_of)
         return self._there[oid]
 
     @property
@@ -441,7 +380,7 @@ class _Assembly:
                 continue
             tmp = produced[oid]
             digest, size = sha256_file(tmp), tmp.stat().st_size
-            if publish(tmp, self.root / rel, within=self.out_dir):
+            if publish(tmp, self.root / rel, within=self.out_dir, tmp_sha256=digest):
                 written.append(rel)
             outputs[oid] = {"file": rel, "sha256": digest, "bytes": size,
                             "duration": round(seconds[oid] if oid in seconds else duration_of(oid, seconds), 3),

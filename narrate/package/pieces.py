@@ -5,8 +5,11 @@ and into the whole-book MP3) and once to an AAC part (joined into the M4B); head
 are small MP3 pieces of silence. See narrate.package.grid for the lengths that make the joins
 gapless. Pieces live in the cache folder, under `book-pieces/`, named by a digest of everything
 that makes their bytes (`narrate.package.assemble` builds the keys), each with a JSON sidecar
-holding its size, SHA-256 and frame count: a piece is used only if its file still matches
-(DESIGN.md invariant 9, verify on read), else it is encoded again. Both files are written to a
+holding its size and SHA-256: a piece is used only if its file still matches (DESIGN.md invariant 9,
+verify on read), else it is encoded again. The sidecar also holds the piece's stat signature (size,
+mtime, ctime, inode) once stored: while the file keeps it, it is the file narrate hashed, so the next
+build trusts it without reading it again (the rule of the build's stat cache, narrate.cache.state: no
+user call can set a ctime back; a 10-hour book's pieces are ~1.3 GB to hash on every edit). Both files are written to a
 temp file, fsynced and renamed (invariant 3): a killed build leaves whole pieces or none.
 """
 
@@ -43,8 +46,9 @@ class PieceStore:
         return self.root / key[:2] / f"{key}.{ext}"
 
     def get(self, key: str, ext: str) -> Path | None:
-        """The piece's file if it is there and matches its sidecar, else None. Hashed once per store: asked
-        again, a piece whose size, mtime and inode have not moved since is not read again."""
+        """The piece's file if it is there and matches its sidecar, else None. Hashed only when its stat
+        signature is not the one its sidecar records, and then once per store: asked again, a piece whose
+        size, mtime and inode have not moved since is not read again."""
         path = self.path(key, ext)
         try:
             st = path.stat()
@@ -52,8 +56,15 @@ class PieceStore:
             if self._verified.get(path) == seen:
                 return path
             meta = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
-            if isinstance(meta, dict) and st.st_size == meta.get("bytes") and sha256_file(path) == meta.get("sha256"):
+            if not isinstance(meta, dict) or st.st_size != meta.get("bytes"):
+                raise ValueError
+            if meta.get("stat") == _signature(st):
                 self._verified[path] = seen
+                return path
+            if sha256_file(path) == meta.get("sha256"):
+                # The right bytes under another signature (a copied cache, a sidecar from before
+                # signatures): recorded, so that the next build need not hash it again.
+                self._write_meta(path, {"bytes": meta["bytes"], "sha256": meta["sha256"]})
                 return path
         except (OSError, ValueError):
             pass
@@ -65,15 +76,22 @@ class PieceStore:
         path = self.path(key, ext)
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(path.parent, recursive=False)
-        meta = json.dumps({"bytes": tmp.stat().st_size, "sha256": sha256_file(tmp)}).encode()
+        meta = {"bytes": tmp.stat().st_size, "sha256": sha256_file(tmp)}
         _move(tmp, path)
+        self._write_meta(path, meta)
+        return path
+
+    def _write_meta(self, path: Path, meta: dict[str, object]) -> None:
+        # The signature is taken after the rename (which may change the ctime), before the sidecar exists.
+        st = path.stat()
+        meta = {**meta, "stat": _signature(st)}
+        self._verified[path] = (st.st_size, st.st_mtime_ns, st.st_ino)
         fd, side = make_temp(path.parent, suffix=".json")
         with os.fdopen(fd, "wb") as fh:
-            fh.write(meta)
+            fh.write(json.dumps(meta).encode())
             fh.flush()
             os.fsync(fh.fileno())
         commit(side, path.with_name(path.name + ".json"))
-        return path
 
     def forget(self, name: str) -> None:
         """Remove the piece `name` ("<key>.<ext>", as a lock lists it) and its sidecar; anything else
@@ -92,6 +110,11 @@ class PieceStore:
         fd, tmp = make_temp(folder, suffix=f".{ext}")
         os.close(fd)
         return tmp
+
+
+def _signature(st: os.stat_result) -> list[int]:
+    """What the sidecar records of a stored piece's file: [size, mtime_ns, ctime_ns, inode]."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 def _move(tmp: Path, path: Path) -> None:

@@ -1,0 +1,96 @@
+"""The parts of a book assembly that do not depend on its order of work: how many ffmpeg processes
+run at once (set by memory), one sentence's audio as the book wants it, whether a kept output is
+still the file the last build wrote, and one chapter's place in the book (narrate.package.assemble
+runs the assembly)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from ..audio.decode import decode
+from ..audio.level import normalize as level_normalize
+from ..audio.level import trim_silence
+from ..audio.pcm import Pcm
+from ..audio.resample import resample
+from ..cache import SegmentCache
+from ..errors import NarrateError
+from ..fsutil import sha256_file
+from ..manifest import Book
+from ..plan.books import ChapterPlan
+
+# How many ffmpeg processes run at once is set by memory, not by the cores (issue 14 item 3: the whole
+# process tree, narrate and its ffmpeg children, within MEMORY_BUDGET_MB). Resident sets measured on
+# a 1-hour book (bench/book.py, /proc VmRSS): imageio-ffmpeg's static ffmpeg holds ~29 MB for
+# `-version` alone (its code pages) and 36-40 MB encoding a chapter to MP3 and AAC, whatever
+# `-threads`; narrate itself 60-70 MB while it streams speech. So 100 MB leaves room for one ffmpeg:
+# encodes run one at a time on one core while narrate streams the next chapter on the other (on two
+# cores, the streaming is the shorter half); a larger budget allows more, up to one per core and one.
+MEMORY_BUDGET_MB = 100
+NARRATE_MB, FFMPEG_MB = 60, 40
+
+
+def encode_workers(budget_mb: int = MEMORY_BUDGET_MB, cores: int | None = None) -> int:
+    """ffmpeg processes a book assembly runs at once: as many as `budget_mb` (MB, the whole process tree)
+    holds beside narrate itself, at least 1, at most one more than the cores."""
+    fits = (budget_mb - NARRATE_MB) // FFMPEG_MB
+    return max(1, min(fits, (cores or os.cpu_count() or 1) + 1))
+
+
+ENCODE_WORKERS = encode_workers()
+
+
+def _unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int) -> Pcm:
+    entry = cache.get(key)
+    if entry is None:
+        raise NarrateError(f"segment {key[:12]} is missing from the cache")
+    pcm = decode(entry.audio, entry.format)
+    if book.settings.silence.trim:
+        pcm = trim_silence(pcm, threshold_dbov=book.settings.silence.threshold_dbov, keep_ms=20)
+    if book.settings.level.enabled:
+        # The profile's level, never the telephony default: each sentence near the file's target, so
+        # the file's own gain (set before encoding) stays small.
+        pcm = level_normalize(pcm, book.profile.unit_level_dbov, book.profile.unit_peak_dbfs)
+    # The profile's rate for the whole book, fixed before writing: sample counts (the frame grid,
+    # chapter starts, durations) are exact and the same whichever chapters a build streams.
+    return resample(pcm, rate)
+
+
+Digester = Callable[[Path, str], "str | None"]  # (root, rel) -> a regular file's sha256, else None
+
+
+def _still_there(root: Path, rel: str, rec: Mapping[str, Any], sha256_of: Digester | None = None) -> bool:
+    """Whether `rel` is still the regular file of `rec` (its lock record): size, then sha256 (from
+    `sha256_of`, the build's stat cache, when given)."""
+    path = root / rel
+    try:
+        st = os.lstat(path)  # a link is never "still there": it may lead out, or to a FIFO
+        if not (stat.S_ISREG(st.st_mode) and st.st_size == rec.get("bytes")):
+            return False
+        digest = sha256_of(root, rel) if sha256_of is not None else sha256_file(path)
+        return digest is not None and digest == rec.get("sha256")
+    except OSError:
+        return False
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+
+
+class _Chapter:
+    """One chapter's place in the book: its speech length (`raw`: units and pauses, before the grid's
+    padding), where its units are (`spans`), and the keys of its encodes."""
+
+    def __init__(self, plan: ChapterPlan, index: int, count: int, rate: int) -> None:
+        self.plan, self.index = plan, index
+        self.after = round(plan.after_ms * rate / 1000)
+        self.first, self.last = index == 1, index == count
+        self.raw: int | None = None
+        self.spans: list[int] | None = None
+        self.speech_key = self.aac_key = ""
+        self.encoded: Future[None] | None = None
