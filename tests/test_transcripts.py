@@ -324,8 +324,8 @@ def test_a_deleted_caption_is_rewritten_from_the_lock_without_streaming_audio(bo
     vtt = (out / "guide.vtt").read_bytes()
     (out / "guide.vtt").unlink()
     calls = []
-    real = assemble._unit_pcm
-    monkeypatch.setattr(assemble, "_unit_pcm", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    real = assemble.unit_pcm
+    monkeypatch.setattr(assemble, "unit_pcm", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
     cache = SegmentCache(book / ".narrate-cache")
     try:
         again, written = assemble.build_book(_plan(book), cache, book, previous=entry)

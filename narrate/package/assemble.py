@@ -29,7 +29,7 @@ from ..errors import NarrateError
 from ..fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
 from ..plan.books import BOOK_RENDER_VERSION, BookJob
 from .book import BookTags, ChapterMark, join_book_mp3, join_chapter_mp3, join_m4b, m3u, write_chapter_mp3
-from .book_units import ENCODE_WORKERS, Digester, _Chapter, _digest, _still_there, _unit_pcm
+from .book_units import ENCODE_WORKERS, ChapterSlot, Digester, piece_key, still_there, unit_pcm
 from .extras import wants_spans, write_extras
 from .grid import AAC_PRIMING, BookLayout, Layout
 from .levels import chain, file_gain, speech_gain
@@ -97,7 +97,7 @@ class _Assembly:
         lvl, sil = self.book.settings.level, self.book.settings.silence
         self.audio = (PIECES_VERSION, BOOK_RENDER_VERSION, p.recipe(), lvl.enabled, sil.trim, sil.threshold_dbov)
         n = len(job.chapters)
-        self.chapters = [_Chapter(ch, i, n, self.rate) for i, ch in enumerate(job.chapters, 1)]
+        self.chapters = [ChapterSlot(ch, i, n, self.rate) for i, ch in enumerate(job.chapters, 1)]
         # Captions and feeds (narrate.package.extras): where each unit starts and ends in its chapter file.
         self.timed = wants_spans(job)
         self._recall()
@@ -121,11 +121,11 @@ class _Assembly:
             for ch, spans in zip(self.chapters, valid_spans(prev.get("spans"), self.job, bounds), strict=True):
                 ch.spans = spans if ch.raw is not None else None
 
-    def _keys(self, ch: _Chapter) -> None:
+    def _keys(self, ch: ChapterSlot) -> None:
         units = [f"{k}:{p}" for k, p in ch.plan.units]
-        ch.speech_key = _digest(*self.audio, "speech", self.rate, *self.profile.mp3_args(), *units)
+        ch.speech_key = piece_key(*self.audio, "speech", self.rate, *self.profile.mp3_args(), *units)
         end = "last" if ch.last else f"after:{ch.plan.after_ms}"
-        ch.aac_key = _digest(*self.audio, "aac", self.rate, *self.profile.aac_args(), ch.first, end, *units)
+        ch.aac_key = piece_key(*self.audio, "aac", self.rate, *self.profile.aac_args(), ch.first, end, *units)
 
     def run(self) -> tuple[dict[str, Any], list[str]]:
         pool = ThreadPoolExecutor(ENCODE_WORKERS)
@@ -136,7 +136,7 @@ class _Assembly:
 
     def _kept(self, oid: str) -> bool:
         if oid not in self._there:
-            self._there[oid] = oid in self._recorded and _still_there(self.root, self.job.outputs[oid], self._recorded[oid],
+            self._there[oid] = oid in self._recorded and still_there(self.root, self.job.outputs[oid], self._recorded[oid],
                                                                  self.sha256_of)
         return self._there[oid]
 
@@ -199,7 +199,7 @@ class _Assembly:
 
     # -- streaming and encoding one chapter
 
-    def _stream(self, pool: ThreadPoolExecutor, ch: _Chapter, need_mp3: bool, need_aac: bool, sample: bool,
+    def _stream(self, pool: ThreadPoolExecutor, ch: ChapterSlot, need_mp3: bool, need_aac: bool, sample: bool,
                 produced: dict[str, Path], encodes: list[Future[None]]) -> None:
         """Stream one chapter's speech into a WAV (and the retail sample's, if it is this chapter's),
         then hand the encodes it needs to the pool."""
@@ -210,7 +210,7 @@ class _Assembly:
             spec = self.book.sample if taker is not None else None
             window = (round(spec.start_s * self.rate), round(spec.length_s * self.rate) - self.head - self.tail_samples) \
                 if spec is not None else (0, 0)
-            raw, energy = stream_units(ch.plan, lambda key: _unit_pcm(self.cache, key, self.book, self.rate), self.rate,
+            raw, energy = stream_units(ch.plan, lambda key: unit_pcm(self.cache, key, self.book, self.rate), self.rate,
                                        self.head, wav, taker, window, spans, self.progress)
             if spec is not None and taker is not None and taker.frames <= self.head:  # else room tone only
                 raise NarrateError(f"sample: no whole sentence of chapter {spec.chapter} fits from start_s "
@@ -238,7 +238,7 @@ class _Assembly:
         else:
             wav.path.unlink(missing_ok=True)
 
-    def _encode(self, ch: _Chapter, wav: Path, energy: float, need_mp3: bool, need_aac: bool) -> None:
+    def _encode(self, ch: ChapterSlot, wav: Path, energy: float, need_mp3: bool, need_aac: bool) -> None:
         """The chapter's gain (one for its file and its parts of the whole-book files), then its MP3
         piece and AAC part in one ffmpeg run, into the piece store."""
         try:
@@ -273,24 +273,24 @@ class _Assembly:
 
     # -- the layout (narrate.package.grid.BookLayout)
 
-    def _end(self, ch: _Chapter) -> int:
+    def _end(self, ch: ChapterSlot) -> int:
         assert ch.raw is not None
         return self.layout.end(ch.raw, ch.first, ch.last, ch.after)
 
-    def _part(self, ch: _Chapter) -> int:
+    def _part(self, ch: ChapterSlot) -> int:
         assert ch.raw is not None
         return self.layout.part(ch.raw, ch.first, ch.last, ch.after)
 
-    def _file_tail(self, ch: _Chapter) -> int:
+    def _file_tail(self, ch: ChapterSlot) -> int:
         assert ch.raw is not None
         return self.layout.file_tail(ch.raw)
 
-    def _chapter_frames(self, ch: _Chapter) -> int:
+    def _chapter_frames(self, ch: ChapterSlot) -> int:
         assert ch.raw is not None
         return self.layout.chapter_file(ch.raw)
 
     def _silence(self, length: int, last: bool) -> str:
-        return _digest(*self.audio, "silence", self.rate, *self.profile.mp3_args(), length, last)
+        return piece_key(*self.audio, "silence", self.rate, *self.profile.mp3_args(), length, last)
 
     def _silences(self, pool: ThreadPoolExecutor, wanted: bool) -> dict[str, Future[None]]:
         """Encode the silence pieces the joins need and the store lacks (key -> its encode)."""
@@ -323,7 +323,7 @@ class _Assembly:
             raise NarrateError(f"book piece {key[:12]}.{ext} vanished from the cache during the build")
         return path
 
-    def _join_chapter(self, ch: _Chapter, out: Path) -> None:
+    def _join_chapter(self, ch: ChapterSlot, out: Path) -> None:
         pieces = ([self._piece(self._silence(self.head, False), "mp3")] if self.head else [])
         pieces += [self._piece(ch.speech_key, "mp3"), self._piece(self._silence(self._file_tail(ch), True), "mp3")]
         listed = concat_list(pieces, self.work / f"chapter-{ch.index:03d}.ffconcat")

@@ -45,7 +45,7 @@ def encode_workers(budget_mb: int = MEMORY_BUDGET_MB, cores: int | None = None) 
 ENCODE_WORKERS = encode_workers()
 
 
-def _unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int) -> Pcm:
+def unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int) -> Pcm:
     entry = cache.get(key)
     if entry is None:
         raise NarrateError(f"segment {key[:12]} is missing from the cache")
@@ -64,7 +64,7 @@ def _unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int) -> Pcm:
 Digester = Callable[[Path, str], "str | None"]  # (root, rel) -> a regular file's sha256, else None
 
 
-def _still_there(root: Path, rel: str, rec: Mapping[str, Any], sha256_of: Digester | None = None) -> bool:
+def still_there(root: Path, rel: str, rec: Mapping[str, Any], sha256_of: Digester | None = None) -> bool:
     """Whether `rel` is still the regular file of `rec` (its lock record): size, then sha256 (from
     `sha256_of`, the build's stat cache, when given)."""
     path = root / rel
@@ -78,11 +78,11 @@ def _still_there(root: Path, rel: str, rec: Mapping[str, Any], sha256_of: Digest
         return False
 
 
-def _digest(*parts: object) -> str:
+def piece_key(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
 
 
-class _Chapter:
+class ChapterSlot:
     """One chapter's place in the book: its speech length (`raw`: units and pauses, before the grid's
     padding), where its units are (`spans`), and the keys of its encodes."""
 
