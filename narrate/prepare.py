@@ -226,13 +226,26 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     stale = [job for job in plan.jobs if not is_current(job, lock, stats, where)]
     stale_books = [job for job in books if not book_is_current(job, lock, stats, root)]
     needed = sorted({k for job in stale for k in job.segments} | {k for job in stale_books for k in job.keys()})
-    absent = cache.missing(needed) if needed else set()
+    # Verified on read (DESIGN.md invariant 9): the segments a build reads. A book chapter the lock shows
+    # unchanged is assembled from its kept encodes, so its segments are read only if those are gone, and
+    # verified then; here its entries need only be there (a 10-hour book's are ~2 GB to read on each edit).
+    kept = {k for job in stale_books for k in _kept_chapter_keys(job, lock)}
+    absent = cache.missing([k for k in needed if k not in kept]) if needed else set()
+    absent |= {k for k in kept if k not in cache}
     missing = [plan.segments[k] for k in needed if k in absent]
     planned_files = {out.path for job in plan.jobs for out in job.outputs}
     planned_files |= {rel for job in books for rel in job.outputs.values()}
     orphans, left_alone = plan_removals(manifest, lock, planned_files)
     return PlannedBuild(manifest, plan, lock, stats, stale, missing, sorted(orphans), providers, configs, books,
                         stale_books, left_alone, orphan_records=orphans, memo=memo, memo_file=memo_file)
+
+
+def _kept_chapter_keys(job: BookJob, lock: LockFile) -> set[str]:
+    """The segment keys of `job`'s chapters that sound as they did in the lock's last build of the book."""
+    entry = lock.books.get(job.book.name)
+    parts = entry.get("parts") if isinstance(entry, dict) else None
+    before = {p[0] for p in parts if isinstance(p, list) and p} if isinstance(parts, list) else set()
+    return {k for ch in job.chapters if ch.digest() in before for k, _ in ch.units}
 
 
 def book_is_current(job: BookJob, lock: LockFile, stats: BuildState, root: Path) -> bool:

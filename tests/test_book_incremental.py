@@ -335,3 +335,43 @@ def test_kept_pieces_and_outputs_are_not_hashed_again_while_their_stat_signature
         cache.close()
     assert aac.name in hashed and written == ["out/guide.m4b"] and again == entry
     assert aac.read_bytes() != bytes(data)  # encoded again
+
+
+# What an edit reads from the cache: the segments of the chapters it changed, verified; the others'
+# entries need only be there while their kept encodes stand (DESIGN.md invariant 9: verify what is read;
+# a 10-hour book's entries are ~2 GB).
+
+def _damage_first_chapter_entry(root: Path) -> tuple[str, bytes]:
+    key = plan_one(root).chapters[0].units[0][0]
+    cache = SegmentCache(root / ".narrate-cache")
+    try:
+        raw = bytearray(cache.get_raw(key) or b"")
+        raw[-3] ^= 0xFF  # in the audio: the checksum no longer matches
+        cache.put_raw(key, bytes(raw))
+        return key, bytes(raw)
+    finally:
+        cache.close()
+
+
+def test_an_edit_does_not_read_the_unchanged_chapters_segments_until_it_needs_them(book):
+    assert narrate("build", "book.yaml", cwd=book).returncode == 0
+    key, damaged = _damage_first_chapter_entry(book)
+    (book / "ch" / "02-two.md").write_text(EDITED)
+    done = narrate("build", "book.yaml", cwd=book)
+    assert done.returncode == 0, done.stderr
+    assert "1 synthesized" in done.stderr  # the new sentence alone
+    cache = SegmentCache(book / ".narrate-cache")
+    try:
+        assert cache.get_raw(key) == damaged  # not read, so not judged
+    finally:
+        cache.close()
+    # Its kept encodes gone, chapter 1 is streamed again: the damaged entry is read, fails its check,
+    # is dropped and named; the next build synthesizes it, once.
+    shutil.rmtree(book / ".narrate-cache" / STORE_DIR)
+    (book / "ch" / "02-two.md").write_text(CHAPTERS["02-two.md"])
+    failed = narrate("build", "book.yaml", cwd=book)
+    assert failed.returncode != 0
+    assert key[:12] in failed.stderr and "build again" in failed.stderr
+    again = narrate("build", "book.yaml", cwd=book)
+    assert again.returncode == 0, again.stderr
+    assert "1 synthesized" in again.stderr

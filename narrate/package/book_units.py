@@ -48,7 +48,10 @@ ENCODE_WORKERS = encode_workers()
 def unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int) -> Pcm:
     entry = cache.get(key)
     if entry is None:
-        raise NarrateError(f"segment {key[:12]} is missing from the cache")
+        # Dropped if it failed its check (a chapter the lock showed unchanged is checked only now): the
+        # next build synthesizes it.
+        raise NarrateError(f"segment {key[:12]} is missing from the cache or failed its check (see the "
+                           f"warnings); build again to synthesize it")
     pcm = decode(entry.audio, entry.format)
     if book.settings.silence.trim:
         pcm = trim_silence(pcm, threshold_dbov=book.settings.silence.threshold_dbov, keep_ms=20)
