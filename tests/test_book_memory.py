@@ -68,8 +68,8 @@ def test_a_cold_assembly_runs_one_ffmpeg_at_a_time(book, concurrent):  # noqa: F
     finally:
         cache.close()
     # 3 chapters: a gain pass and an encode each; 6 silences (the head, 3 file tails, 2 pauses); 3 chapter
-    # joins, the MP3, the M4B.
-    assert len(concurrent) == 3 * 2 + 6 + 3 + 2
+    # joins and the MP3 (narrate writes the M4B itself: narrate.package.mp4).
+    assert len(concurrent) == 3 * 2 + 6 + 3 + 1
     assert max(concurrent) == 1
 
 

@@ -33,6 +33,7 @@ from .book_units import ENCODE_WORKERS, ChapterSlot, Digester, piece_key, still_
 from .extras import wants_spans, write_extras
 from .grid import AAC_PRIMING, BookLayout, Layout
 from .levels import chain, file_gain, speech_gain
+from .mp4 import AacTrack
 from .pieces import PIECES_VERSION, PieceStore, concat_list, encode_silence, encode_speech
 from .speech import stream_units
 from .transcripts import duration_of, valid_spans
@@ -185,7 +186,7 @@ class _Assembly:
             encodes.append(pool.submit(self._join_mp3, produced["mp3"], marks))
         if book_m4b:
             produced["m4b"] = self.work / "out-book.m4b"
-            encodes.append(pool.submit(self._join_m4b, produced["m4b"], marks))
+            encodes.append(pool.submit(self._join_m4b, produced["m4b"], marks, sum(samples)))
         if self._stale("m3u"):
             produced["m3u"] = self.work / "out.m3u"
             produced["m3u"].write_text(self._playlist(), encoding="utf-8")
@@ -255,7 +256,7 @@ class _Assembly:
                     self.store.put(mp3[0], ch.speech_key, "mp3")
                     self.store.encoded.append(f"speech {ch.index}")
                 if aac is not None:
-                    self.store.put(aac[0], ch.aac_key, "aac")
+                    self.store.put_aac(aac[0], ch.aac_key)
                     self.store.encoded.append(f"aac {ch.index}")
             finally:
                 for out in (mp3, aac):
@@ -338,23 +339,14 @@ class _Assembly:
                 pieces.append(self._piece(self._silence(end, ch.last), "mp3"))
         join_book_mp3(concat_list(pieces, self.work / "book.ffconcat"), out, self.tags, marks, self.work)
 
-    def _join_m4b(self, out: Path, marks: list[ChapterMark]) -> None:
-        parts = [self._piece(ch.aac_key, "aac") for ch in self.chapters]
-        if all("|" not in os.fspath(p) for p in parts):
-            # ffmpeg's concat protocol reads the parts as one ADTS stream: no joined copy on disk (a
-            # 10-hour book's is 430 MB written and read again); the M4B's bytes are the same.
-            join_m4b("concat:" + "|".join(os.fspath(p.resolve()) for p in parts), out, self.tags, marks, self.work,
-                     AAC_PRIMING / self.rate)
-            return
-        adts = self.work / "book.aac"  # a "|" in the cache's path: the protocol's separator
-        with open(adts, "wb") as joined:
-            for part in parts:
-                with open(part, "rb") as fh:
-                    shutil.copyfileobj(fh, joined, 1 << 20)
-        try:
-            join_m4b(os.fspath(adts), out, self.tags, marks, self.work, AAC_PRIMING / self.rate)
-        finally:
-            adts.unlink(missing_ok=True)
+    def _join_m4b(self, out: Path, marks: list[ChapterMark], samples: int) -> None:
+        parts = [self.store.aac_part(ch.aac_key) for ch in self.chapters]
+        asc, channels = parts[0][1][1], parts[0][1][2]
+        if any(units[1:] != (asc, channels) for _, units in parts):
+            raise NarrateError("the book's AAC parts were encoded with different settings; build again")
+        sizes = np.concatenate([units[0] for _, units in parts]).astype(np.uint32)
+        track = AacTrack(self.rate, channels, asc, sizes, samples, AAC_PRIMING)
+        join_m4b([path for path, _ in parts], track, out, self.tags, marks)
 
     def _marks(self, samples: list[int]) -> list[ChapterMark]:
         marks, at = [], 0

@@ -6,6 +6,7 @@ publishes the finished files atomically."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from ..audio.formats import AAC_ARGS, MP3_ARGS
 from ..audio.stream import encode_with_ffmpeg, mux_with_ffmpeg
 from ..manifest.resolved import BookMeta
+from .mp4 import AacTrack, write_m4b_parts
 
 
 @dataclass(frozen=True)
@@ -159,18 +161,15 @@ def join_book_mp3(pieces: Path, out: Path, tags: BookTags, marks: list[ChapterMa
                     ["-c:a", "copy", "-id3v2_version", "4", "-write_id3v1", "0"], metadata=meta, cover=tags.cover)
 
 
-def join_m4b(adts: str, out: Path, tags: BookTags, marks: list[ChapterMark], workdir: Path, priming_s: float) -> None:
-    """The whole book as an M4B from its AAC parts joined into one ADTS stream (`adts`: a file, or the parts
-    as an ffmpeg `concat:` protocol URL), by frame copy:
-    `priming_s` (the first part's encoder priming) becomes the MP4 edit list's skip, then the chapters,
-    tags and cover as `write_m4b` writes them."""
-    meta = workdir / "chapters.ffmeta"
-    meta.write_text(ffmetadata(tags, marks), encoding="utf-8")
-    mux_with_ffmpeg(["-itsoffset", f"-{priming_s:.6f}", "-i", adts], out,
-                    ["-c:a", "copy", "-movflags", "+faststart"], metadata=meta, cover=tags.cover)
+def join_m4b(parts: Sequence[Path], track: AacTrack, out: Path, tags: BookTags, marks: list[ChapterMark]) -> None:
+    """The whole book as an M4B at `out` from its AAC parts (raw access units, `track` their sizes, the
+    first part's encoder priming skipped by the edit list), copied as they are (narrate.package.mp4),
+    then the iTunes tags that `tag_m4b` writes in the room left for them."""
+    cover = tags.cover.stat().st_size if tags.cover else 0
+    text = sum(len(v.encode("utf-8")) for v in (tags.title, tags.author or "", *(v for _, v in _extra_tags(tags))))
+    with open(out, "wb") as fh:
+        write_m4b_parts(parts, fh, track, marks, tag_room=8192 + 2 * text + cover)
     tag_m4b(out, tags)
-
-
 
 
 def _save_id3(id3: Any, out: Path) -> None:
@@ -226,7 +225,9 @@ def tag_m4b(path: Path, tags: BookTags) -> None:
     if tags.cover:
         kind = MP4Cover.FORMAT_PNG if tags.cover.suffix.lower() == ".png" else MP4Cover.FORMAT_JPEG
         t["covr"] = [MP4Cover(tags.cover.read_bytes(), imageformat=kind)]
-    mp4.save()
+    # Room that is left (narrate.package.mp4 leaves it) is kept, so the tags are written in place; mutagen
+    # would otherwise trim large padding, moving (rewriting) the whole audio after it.
+    mp4.save(padding=lambda info: info.padding if info.padding >= 0 else info.get_default_padding())
 
 
 def m3u(entries: list[tuple[str, float, str]]) -> str:

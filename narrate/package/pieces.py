@@ -15,20 +15,25 @@ temp file, fsynced and renamed (invariant 3): a killed build leaves whole pieces
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from ..audio.ffmpeg import run_ffmpeg, stderr_tail
 from ..errors import AudioError
 from ..fsutil import commit, make_temp, remove_stale_temps, sha256_file
 from .grid import Layout, adts_frame_count, mp3_frame_count
+from .mp4 import adts_to_raw
 
 STORE_DIR = "book-pieces"
 _PIECE = re.compile(r"[0-9a-f]{64}\.(mp3|aac)")
-PIECES_VERSION = "1"
+PIECES_VERSION = "2"  # 2: AAC parts stored as raw access units, their sizes in the sidecar
 
 
 class PieceStore:
@@ -56,7 +61,7 @@ class PieceStore:
             if self._verified.get(path) == seen:
                 return path
             meta = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
-            if not isinstance(meta, dict) or st.st_size != meta.get("bytes"):
+            if not isinstance(meta, dict) or st.st_size != meta.get("bytes") or (ext == "aac" and aac_units(meta) is None):
                 raise ValueError
             if meta.get("stat") == _signature(st):
                 self._verified[path] = seen
@@ -64,19 +69,20 @@ class PieceStore:
             if sha256_file(path) == meta.get("sha256"):
                 # The right bytes under another signature (a copied cache, a sidecar from before
                 # signatures): recorded, so that the next build need not hash it again.
-                self._write_meta(path, {"bytes": meta["bytes"], "sha256": meta["sha256"]})
+                self._write_meta(path, {k: v for k, v in meta.items() if k != "stat"})
                 return path
         except (OSError, ValueError):
             pass
         self._verified.pop(path, None)
         return None
 
-    def put(self, tmp: Path, key: str, ext: str) -> Path:
-        """Move a finished temp file (anywhere on the same filesystem, else copied) into the store."""
+    def put(self, tmp: Path, key: str, ext: str, extra: Mapping[str, object] | None = None) -> Path:
+        """Move a finished temp file (anywhere on the same filesystem, else copied) into the store;
+        `extra`: more facts for its sidecar (an AAC part's unit sizes)."""
         path = self.path(key, ext)
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(path.parent, recursive=False)
-        meta = {"bytes": tmp.stat().st_size, "sha256": sha256_file(tmp)}
+        meta = {**(extra or {}), "bytes": tmp.stat().st_size, "sha256": sha256_file(tmp)}
         _move(tmp, path)
         self._write_meta(path, meta)
         return path
@@ -92,6 +98,28 @@ class PieceStore:
             fh.flush()
             os.fsync(fh.fileno())
         commit(side, path.with_name(path.name + ".json"))
+
+    def put_aac(self, adts: Path, key: str) -> Path:
+        """Store an AAC part that ffmpeg wrote as ADTS (`adts`, left in place) as raw access units, the
+        M4B's media data as it is (narrate.package.mp4): the sidecar holds their sizes, the
+        AudioSpecificConfig and the channel count."""
+        raw = self.temp(key, "aac")
+        try:
+            with open(adts, "rb") as src, open(raw, "wb") as dst:
+                sizes, asc, channels = adts_to_raw(src, dst)
+            units = base64.b64encode(sizes.astype("<u2").tobytes()).decode()
+            return self.put(raw, key, "aac", {"units": units, "asc": asc.hex(), "channels": channels})
+        finally:
+            raw.unlink(missing_ok=True)
+
+    def aac_part(self, key: str) -> tuple[Path, AacUnits]:
+        """A stored AAC part and its units (sizes, AudioSpecificConfig, channels), verified as `get` does."""
+        path = self.get(key, "aac")
+        units = aac_units(json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))) \
+            if path is not None else None
+        if path is None or units is None:
+            raise AudioError(f"book piece {key[:12]}.aac vanished from the cache during the build")
+        return path, units
 
     def forget(self, name: str) -> None:
         """Remove the piece `name` ("<key>.<ext>", as a lock lists it) and its sidecar; anything else
@@ -110,6 +138,22 @@ class PieceStore:
         fd, tmp = make_temp(folder, suffix=f".{ext}")
         os.close(fd)
         return tmp
+
+
+AacUnits = tuple[np.ndarray, bytes, int]
+
+
+def aac_units(meta: Mapping[str, Any]) -> AacUnits | None:
+    """An AAC part's (unit sizes as uint16, AudioSpecificConfig, channels) from its sidecar, or None if
+    they are missing or do not add up to the part's bytes."""
+    try:
+        sizes = np.frombuffer(base64.b64decode(meta["units"], validate=True), dtype="<u2")
+        asc, channels = bytes.fromhex(meta["asc"]), meta["channels"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if int(sizes.sum(dtype=np.int64)) != meta.get("bytes") or len(asc) != 2 or channels not in range(1, 8):
+        return None
+    return sizes, asc, channels
 
 
 def _signature(st: os.stat_result) -> list[int]:
