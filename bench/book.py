@@ -1,7 +1,7 @@
 """Benchmark: assembling a long book from cached segments, cold and after a one-sentence edit, side by
 side with pydub's in-memory join of the same segments and one MP3 export (wall time and peak RSS).
 
-    .venv/bin/python bench/book.py [--hours 10] [--chapters 40] [--rounds 3] [--no-pydub] [--breakdown]
+    .venv/bin/python bench/book.py [--hours 10] [--chapters 40] [--rounds 3] [--no-pydub] [--breakdown] [--root DIR]
 
 Generates Markdown chapters and pre-fills a cache with speech-like audio for every sentence segment
 (nothing is synthesized: this measures assembly: decode, trim, level, resample, streaming WAV, MP3 and
@@ -208,64 +208,73 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--no-pydub", action="store_true")
     ap.add_argument("--breakdown", action="store_true")
+    ap.add_argument("--root", type=Path, help="build the book in this folder and keep it (its cache is reused)")
     ap.add_argument("--pydub-worker", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.pydub_worker:
         pydub_worker(args.pydub_worker)
         return
+    if args.root:
+        args.root.mkdir(parents=True, exist_ok=True)
+        run(args, args.root.resolve())
+    else:
+        with tempfile.TemporaryDirectory(prefix="narrate-book-bench-") as tmp:
+            run(args, Path(tmp))
+
+
+def run(args: argparse.Namespace, root: Path) -> None:
     # Each sentence is followed by a pause (150 ms, or 500 ms at a paragraph's end): about 3.3 s per unit.
     sentences = int(args.hours * 3600 / (args.sentence_seconds + 0.3))
     per_chapter = max(1, sentences // args.chapters)
-    with tempfile.TemporaryDirectory(prefix="narrate-book-bench-") as tmp:
-        root = Path(tmp)
-        (root / "ch").mkdir()
-        n = 0
-        for c in range(args.chapters):
-            lines = [f"# Chapter {c + 1}", ""]
-            for s in range(per_chapter):
-                words = " ".join(WORDS[(n * 7 + k) % len(WORDS)] for k in range(9))
-                lines.append(f"Sentence {n} says {words}." + ("\n" if s % 5 == 4 else ""))
-                n += 1
-            (root / "ch" / f"{c + 1:03d}.md").write_text("\n".join(lines) + "\n")
-        (root / "book.yaml").write_text(
-            "version: 1\nbooks:\n  long:\n    title: A Long Book\n    author: Bench\n    sources: ch/*.md\n"
-            "    formats: [chapters, mp3, m4b]\n    output: out\n")
-        job = plan(root)
-        t0 = time.perf_counter()
-        fill(root / ".narrate-cache", job.segments, args.sentence_seconds)
-        print(f"book: {args.chapters} chapters, {len(job.segments)} cached segments "
-              f"(~{len(job.segments) * (args.sentence_seconds + 0.3) / 3600:.1f} h), cache filled in "
-              f"{time.perf_counter() - t0:.0f} s; profile {job.book.profile.name}; load average "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
-        build = [sys.executable, "-m", "narrate.cli", "-q", "build", str(root / "book.yaml")]
-        runs: dict[str, list[tuple[float, float, float]]] = {"cold": [], "pydub": [], "edit": []}
-        for r in range(args.rounds):
-            order = ["cold", "pydub"] if r % 2 == 0 else ["pydub", "cold"]
-            for what in order:
-                if what == "pydub" and args.no_pydub:
-                    continue
-                if what == "cold":
-                    clean(root)
-                    runs["cold"].append(measured(build))
-                else:
-                    runs["pydub"].append(measured([sys.executable, __file__, "--pydub-worker", str(root)]))
-                print(f"  round {r + 1}: {what} {runs[what][-1][0]:.1f} s, {runs[what][-1][1]:.0f} MB", flush=True)
-            if not (root / "narrate.lock").exists():
+    shutil.rmtree(root / "ch", ignore_errors=True)
+    (root / "ch").mkdir()
+    n = 0
+    for c in range(args.chapters):
+        lines = [f"# Chapter {c + 1}", ""]
+        for s in range(per_chapter):
+            words = " ".join(WORDS[(n * 7 + k) % len(WORDS)] for k in range(9))
+            lines.append(f"Sentence {n} says {words}." + ("\n" if s % 5 == 4 else ""))
+            n += 1
+        (root / "ch" / f"{c + 1:03d}.md").write_text("\n".join(lines) + "\n")
+    (root / "book.yaml").write_text(
+        "version: 1\nbooks:\n  long:\n    title: A Long Book\n    author: Bench\n    sources: ch/*.md\n"
+        "    formats: [chapters, mp3, m4b]\n    output: out\n")
+    job = plan(root)
+    t0 = time.perf_counter()
+    fill(root / ".narrate-cache", job.segments, args.sentence_seconds)
+    print(f"book: {args.chapters} chapters, {len(job.segments)} cached segments "
+          f"(~{len(job.segments) * (args.sentence_seconds + 0.3) / 3600:.1f} h), cache filled in "
+          f"{time.perf_counter() - t0:.0f} s; profile {job.book.profile.name}; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    build = [sys.executable, "-m", "narrate.cli", "-q", "build", str(root / "book.yaml")]
+    runs: dict[str, list[tuple[float, float, float]]] = {"cold": [], "pydub": [], "edit": []}
+    for r in range(args.rounds):
+        order = ["cold", "pydub"] if r % 2 == 0 else ["pydub", "cold"]
+        for what in order:
+            if what == "pydub" and args.no_pydub:
+                continue
+            if what == "cold":
+                clean(root)
                 runs["cold"].append(measured(build))
-            chapter = root / "ch" / f"{(args.chapters // 2 + r) % args.chapters + 1:03d}.md"
-            text = chapter.read_text()
-            first = text.index("Sentence ")
-            chapter.write_text(text[:first] + f"An edited sentence number {r}. " + text[first:])
-            fill(root / ".narrate-cache", plan(root).segments, args.sentence_seconds)
-            runs["edit"].append(measured(build))
-            written = sorted(p.name for p in (root / "out").iterdir()
-                             if p.stat().st_mtime > time.time() - runs["edit"][-1][0] - 1)
-            print(f"  round {r + 1}: one-sentence edit {runs['edit'][-1][0]:.1f} s, {runs['edit'][-1][1]:.0f} MB "
-                  f"(rewrote {', '.join(written)})", flush=True)
-        lock = json.loads((root / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["long"]
-        hours = sum(lock["samples"]) / lock["rate"] / 3600
-        if args.breakdown:
-            busy = breakdown(root)
+            else:
+                runs["pydub"].append(measured([sys.executable, __file__, "--pydub-worker", str(root)]))
+            print(f"  round {r + 1}: {what} {runs[what][-1][0]:.1f} s, {runs[what][-1][1]:.0f} MB", flush=True)
+        if not (root / "narrate.lock").exists():
+            runs["cold"].append(measured(build))
+        chapter = root / "ch" / f"{(args.chapters // 2 + r) % args.chapters + 1:03d}.md"
+        text = chapter.read_text()
+        first = text.index("Sentence ")
+        chapter.write_text(text[:first] + f"An edited sentence number {r}. " + text[first:])
+        fill(root / ".narrate-cache", plan(root).segments, args.sentence_seconds)
+        runs["edit"].append(measured(build))
+        written = sorted(p.name for p in (root / "out").iterdir()
+                         if p.stat().st_mtime > time.time() - runs["edit"][-1][0] - 1)
+        print(f"  round {r + 1}: one-sentence edit {runs['edit'][-1][0]:.1f} s, {runs['edit'][-1][1]:.0f} MB "
+              f"(rewrote {', '.join(written)})", flush=True)
+    lock = json.loads((root / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["long"]
+    hours = sum(lock["samples"]) / lock["rate"] / 3600
+    if args.breakdown:
+        busy = breakdown(root)
     med = {k: (statistics.median(x[0] for x in v), max(x[1] for x in v), max(x[2] for x in v))
            for k, v in runs.items() if v}
     print(f"\n{hours:.2f} h of audio, medians of {args.rounds} interleaved round(s):")
