@@ -224,7 +224,8 @@ def test_a_piece_whose_sidecar_lacks_the_crc_is_missing(book):
     side = store.path(key, "mp3").with_name(f"{key}.mp3.json")
     meta = json.loads(side.read_text())
     try:
-        for broken in ({k: v for k, v in meta["mp3"].items() if k != "crc"}, {**meta["mp3"], "crc": 1 << 16}, None):
+        for broken in ({k: v for k, v in meta["mp3"].items() if k != "crc"}, {**meta["mp3"], "crc": 1 << 16}, None,
+                       {**meta["mp3"], "header": 0xFFF31CC4}, {**meta["mp3"], "crc": "0"}):
             side.write_text(json.dumps({**{k: v for k, v in meta.items() if k != "mp3"},
                                         **({"mp3": broken} if broken is not None else {})}))
             fresh = PieceStore(store.root.parent)
@@ -234,3 +235,16 @@ def test_a_piece_whose_sidecar_lacks_the_crc_is_missing(book):
     finally:
         side.write_text(json.dumps(meta))
     assert PieceStore(store.root.parent).mp3_piece(key)[1] == pieces[-1][1]
+
+
+def test_the_info_frame_takes_a_higher_bit_rate_where_the_tag_would_not_fit_and_refuses_mixed_pieces():
+    low = 0xFFF310C4  # MPEG-2 layer III, 8 kbps, 22,050 Hz, mono: 26-byte frames
+    facts = mp3join.PieceFacts(skip=26, frames=10, delay=576, padding=100, crc=0, header=low, cbr=True)
+    frame = mp3join.info_frame([(facts, 260)])
+    head = mp3join.header(frame, "info")
+    assert len(frame) == head.size >= head.xing_at + mp3join.XING_SIZE and head.rate == 22050 and head.mono
+    assert head.bitrate == 56000  # the lowest whose frame holds the tag, as ffmpeg's mp3_write_xing picks
+    assert frame[head.xing_at:head.xing_at + 4] == b"Info"
+    other = mp3join.PieceFacts(**{**facts.__dict__, "header": low + (1 << 12)})  # 16 kbps
+    with pytest.raises(AudioError, match="different settings"):
+        mp3join.info_frame([(facts, 260), (other, 520)])

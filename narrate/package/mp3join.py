@@ -184,6 +184,10 @@ def facts_from(meta: Mapping[str, Any]) -> PieceFacts | None:
     if facts.delay > 0xFFF or facts.padding > 0xFFF or facts.crc > 0xFFFF or facts.header >> 32 \
             or type(size) is not int or not 0 < facts.skip < size:
         return None
+    try:
+        header(facts.header.to_bytes(4, "big"), "sidecar")
+    except AudioError:
+        return None
     return facts
 
 
@@ -216,7 +220,9 @@ def info_frame(pieces: Sequence[tuple[PieceFacts, int]]) -> bytes:
     ffmpeg does), the frame and byte counts, the TOC, then LAME's fields: the first piece's delay and
     the last one's padding, the music length, the music CRC and the tag CRC."""
     first = Header(pieces[0][0].header)
-    if any(Header(f.header).stream != first.stream for f, _ in pieces):
+    cbr = all(f.cbr for f, _ in pieces)
+    same = 0xFFFFFFFF if cbr else 0xFFFF0FFF  # a VBR stream's frames differ in bit rate
+    if any(Header(f.header).stream & same != first.stream & same for f, _ in pieces):
         raise AudioError("the MP3 pieces were encoded with different settings; build again")
     word = (first.word & ~0x330) | 0x10000  # no padding, private or mode extension bits; no CRC
     while Header(word).size < Header(word).xing_at + XING_SIZE:
@@ -228,7 +234,6 @@ def info_frame(pieces: Sequence[tuple[PieceFacts, int]]) -> bytes:
     frame = bytearray(size)
     frame[:4] = word.to_bytes(4, "big")
     audio = sum(n for _, n in pieces)
-    cbr = all(f.cbr for f, _ in pieces)
     frame[at:at + 16] = (b"Info" if cbr else b"Xing") + bytes([0, 0, 0, 15]) + \
         sum(f.frames for f, _ in pieces).to_bytes(4, "big") + (size + audio).to_bytes(4, "big")
     frame[at + 16:at + 116] = _toc(pieces, size)
