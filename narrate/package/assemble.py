@@ -33,8 +33,9 @@ from .book_units import ENCODE_WORKERS, ChapterSlot, Digester, piece_key, still_
 from .extras import wants_spans, write_extras
 from .grid import AAC_PRIMING, BookLayout, Layout
 from .levels import chain, file_gain, speech_gain
+from .mp3join import PieceFacts
 from .mp4 import AacTrack
-from .pieces import PIECES_VERSION, PieceStore, concat_list, encode_silence, encode_speech
+from .pieces import PIECES_VERSION, PieceStore, encode_silence, encode_speech
 from .speech import stream_units
 from .transcripts import duration_of, valid_spans
 
@@ -253,7 +254,7 @@ class _Assembly:
             try:
                 encode_speech(wav, self.grid, mp3=mp3, aac=aac)
                 if mp3 is not None:
-                    self.store.put(mp3[0], ch.speech_key, "mp3")
+                    self.store.put_mp3(mp3[0], ch.speech_key)
                     self.store.encoded.append(f"speech {ch.index}")
                 if aac is not None:
                     self.store.put_aac(aac[0], ch.aac_key)
@@ -311,33 +312,29 @@ class _Assembly:
         tmp = self.store.temp(key, "mp3")
         try:
             encode_silence(tmp, self.grid, length, last, self.profile.mp3_args())
-            self.store.put(tmp, key, "mp3")
+            self.store.put_mp3(tmp, key)
             self.store.encoded.append(f"silence {length}")
         finally:
             tmp.unlink(missing_ok=True)
 
     # -- joins
 
-    def _piece(self, key: str, ext: str) -> Path:
-        path = self.store.get(key, ext)
-        if path is None:
-            raise NarrateError(f"book piece {key[:12]}.{ext} vanished from the cache during the build")
-        return path
+    def _piece(self, key: str) -> tuple[Path, PieceFacts]:
+        return self.store.mp3_piece(key)
 
     def _join_chapter(self, ch: ChapterSlot, out: Path) -> None:
-        pieces = ([self._piece(self._silence(self.head, False), "mp3")] if self.head else [])
-        pieces += [self._piece(ch.speech_key, "mp3"), self._piece(self._silence(self._file_tail(ch), True), "mp3")]
-        listed = concat_list(pieces, self.work / f"chapter-{ch.index:03d}.ffconcat")
-        join_chapter_mp3(listed, out, self.tags, ch.plan.title, ch.index, len(self.chapters))
+        pieces = [self._piece(self._silence(self.head, False))] if self.head else []
+        pieces += [self._piece(ch.speech_key), self._piece(self._silence(self._file_tail(ch), True))]
+        join_chapter_mp3(pieces, out, self.tags, ch.plan.title, ch.index, len(self.chapters))
 
     def _join_mp3(self, out: Path, marks: list[ChapterMark]) -> None:
-        pieces = [self._piece(self._silence(self.head, False), "mp3")] if self.head else []
+        pieces = [self._piece(self._silence(self.head, False))] if self.head else []
         for ch in self.chapters:
-            pieces.append(self._piece(ch.speech_key, "mp3"))
+            pieces.append(self._piece(ch.speech_key))
             end = self._end(ch)
             if end:
-                pieces.append(self._piece(self._silence(end, ch.last), "mp3"))
-        join_book_mp3(concat_list(pieces, self.work / "book.ffconcat"), out, self.tags, marks, self.work)
+                pieces.append(self._piece(self._silence(end, ch.last)))
+        join_book_mp3(pieces, out, self.tags, marks)
 
     def _join_m4b(self, out: Path, marks: list[ChapterMark], samples: int) -> None:
         parts = [self.store.aac_part(ch.aac_key) for ch in self.chapters]

@@ -5,15 +5,16 @@ publishes the finished files atomically."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..audio.formats import AAC_ARGS, MP3_ARGS
-from ..audio.stream import encode_with_ffmpeg, mux_with_ffmpeg
+from ..audio.stream import encode_with_ffmpeg
 from ..manifest.resolved import BookMeta
+from .mp3join import PieceFacts
+from .mp3join import join as join_mp3
 from .mp4 import AacTrack, write_m4b_parts
 
 
@@ -102,12 +103,14 @@ def write_chapter_mp3(wav: Path, out: Path, tags: BookTags, chapter_title: str, 
     tag_chapter_mp3(out, tags, chapter_title, track, total)
 
 
-def join_chapter_mp3(pieces: Path, out: Path, tags: BookTags, chapter_title: str, track: int, total: int) -> None:
-    """A chapter file joined from its encoded pieces (`pieces`: an ffconcat list; narrate.package.pieces)
-    by frame copy, then tagged as `write_chapter_mp3` tags."""
-    mux_with_ffmpeg(["-f", "concat", "-safe", "0", "-i", os.fspath(pieces)], out,
-                    ["-c:a", "copy", "-id3v2_version", "0", "-write_id3v1", "0"])
+def join_chapter_mp3(pieces: Sequence[tuple[Path, PieceFacts]], out: Path, tags: BookTags, chapter_title: str,
+                     track: int, total: int) -> None:
+    """A chapter file joined from its encoded pieces (narrate.package.pieces) by copying their frames
+    (narrate.package.mp3join), tagged as `write_chapter_mp3` tags: the tag is written into the empty
+    file first, so that the audio is written once, after it."""
+    out.write_bytes(b"")
     tag_chapter_mp3(out, tags, chapter_title, track, total)
+    join_mp3(pieces, out, append=True)
 
 
 def tag_chapter_mp3(out: Path, tags: BookTags, chapter_title: str, track: int, total: int) -> None:
@@ -151,14 +154,42 @@ def write_book_mp3(wav: Path, out: Path, tags: BookTags, marks: list[ChapterMark
                        metadata_path=str(meta), cover=str(tags.cover) if tags.cover else None)
 
 
-def join_book_mp3(pieces: Path, out: Path, tags: BookTags, marks: list[ChapterMark], workdir: Path) -> None:
-    """The whole book as one MP3 joined from its encoded pieces (an ffconcat list) by frame copy, with
-    the tags and ID3v2 CHAP/CTOC that `write_book_mp3` writes. ffmpeg writes one LAME header for the
-    whole, with the first piece's delay and the last one's padding (narrate.package.grid)."""
-    meta = workdir / "book-mp3.ffmeta"
-    meta.write_text(ffmetadata(tags, marks), encoding="utf-8")
-    mux_with_ffmpeg(["-f", "concat", "-safe", "0", "-i", os.fspath(pieces)], out,
-                    ["-c:a", "copy", "-id3v2_version", "4", "-write_id3v1", "0"], metadata=meta, cover=tags.cover)
+def join_book_mp3(pieces: Sequence[tuple[Path, PieceFacts]], out: Path, tags: BookTags,
+                  marks: list[ChapterMark]) -> None:
+    """The whole book as one MP3 joined from its encoded pieces by copying their frames, under one
+    LAME header with the first piece's delay and the last one's padding (narrate.package.mp3join),
+    with the tags and the ID3v2 CHAP/CTOC frames that `write_book_mp3` writes (`book_id3`)."""
+    join_mp3(pieces, out, tag=book_id3(tags, marks))
+
+
+def book_id3(tags: BookTags, marks: list[ChapterMark]) -> bytes:
+    """The whole-book MP3's ID3v2.4 tag, frame by frame in the order ffmpeg's muxer writes them from
+    `ffmetadata` (text frames, the CTOC, the CHAP frames in time order, the cover): mutagen's `save`
+    would sort the CHAP frames by size, and some players read that as the chapters' order."""
+    from mutagen.id3 import CHAP, CTOC, TALB, TCON, TIT2, TPE1, TPE2, TXXX, CTOCFlags, Frames
+    from mutagen.id3._tags import save_frame
+    from mutagen.id3._util import ID3SaveConfig
+
+    frames: list[Any] = [TIT2(encoding=3, text=tags.title), TALB(encoding=3, text=tags.title)]
+    if tags.author:
+        frames += [TPE1(encoding=3, text=tags.author), TPE2(encoding=3, text=tags.author)]
+    frames.append(TCON(encoding=3, text=tags.meta.genre))
+    named = {"composer": "TCOM", "date": "TDRC", "publisher": "TPUB", "copyright": "TCOP", "language": "TLAN"}
+    frames += [Frames[named[key]](encoding=3, text=value) if key in named else TXXX(encoding=3, desc=key, text=value)
+               for key, value in _extra_tags(tags)]
+    ids = [f"ch{i}" for i in range(len(marks))]
+    if marks:
+        frames.append(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
+                           sub_frames=[]))
+    frames += [CHAP(element_id=cid, start_time=m.start_ms, end_time=m.end_ms, start_offset=0xFFFFFFFF,
+                    end_offset=0xFFFFFFFF, sub_frames=[TIT2(encoding=3, text=m.title)])
+               for cid, m in zip(ids, marks, strict=True)]
+    if tags.cover:
+        frames.append(_cover_frame(tags.cover))
+    config = ID3SaveConfig(4, None)
+    body = b"".join(save_frame(frame, config=config) for frame in frames)
+    size = bytes((len(body) >> shift) & 0x7F for shift in (21, 14, 7, 0))  # "syncsafe" (ID3v2.4 section 6.2)
+    return b"ID3\x04\x00\x00" + size + body
 
 
 def join_m4b(parts: Sequence[Path], track: AacTrack, out: Path, tags: BookTags, marks: list[ChapterMark]) -> None:

@@ -14,8 +14,8 @@ each piece holds exactly the samples it stands for. So the book's layout is laid
   `L` samples (L a multiple of spf) is therefore encoded from its first `L - spf // 2 - 1105`
   samples: it decodes to exactly L / spf frames with its content where it belongs, and the
   samples it leaves out (silence at the end of every piece, see below) come back as the decoder's
-  start-up and flush, which are silence too. The last piece of a file is encoded whole; its LAME
-  header (which ffmpeg's concat muxing copies from the first and last pieces) trims the rest.
+  start-up and flush, which are silence too. The last piece of a file is encoded whole; the joined
+  file's LAME header (narrate.package.mp3join: the first piece's delay, the last one's padding) trims the rest.
 - AAC (ffmpeg's encoder, ADTS): `n` samples give ceil((n + 1024) / 1024) frames of 1024, the first
   1024 samples being priming. A part of `L` samples (L a multiple of 1024) is encoded from its
   first `L - 1024` samples; the last part whole, and the M4B's edit list (ffmpeg's `-itsoffset`

@@ -1,10 +1,11 @@
 """Per-chapter encodes of a book, kept so that an edit re-encodes only the chapter it changed.
 
 Each chapter's speech is encoded once to an MP3 piece (joined, by frame copy, into its chapter file
-and into the whole-book MP3) and once to an AAC part (joined into the M4B); head, pauses and tails
-are small MP3 pieces of silence. See narrate.package.grid for the lengths that make the joins
-gapless. Pieces live in the cache folder, under `book-pieces/`, named by a digest of everything
-that makes their bytes (`narrate.package.assemble` builds the keys), each with a JSON sidecar
+and into the whole-book MP3: narrate.package.mp3join, with the facts its sidecar keeps) and once to
+an AAC part (joined into the M4B); head, pauses and tails are small MP3 pieces of silence. See
+narrate.package.grid for the lengths that make the joins gapless. Pieces live in the cache folder,
+under `book-pieces/`, named by a digest of everything that makes their bytes
+(`narrate.package.assemble` builds the keys), each with a JSON sidecar
 holding its size and SHA-256: a piece is used only if its file still matches (DESIGN.md invariant 9,
 verify on read), else it is encoded again. The sidecar also holds the piece's stat signature (size,
 mtime, ctime, inode) once stored: while the file keeps it, it is the file narrate hashed, so the next
@@ -20,6 +21,7 @@ import json
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +31,12 @@ from ..audio.ffmpeg import run_ffmpeg, stderr_tail
 from ..errors import AudioError
 from ..fsutil import commit, make_temp, remove_stale_temps, sha256_file
 from .grid import Layout, adts_frame_count, mp3_frame_count
+from .mp3join import PieceFacts, facts_from, piece_facts
 from .mp4 import adts_to_raw
 
 STORE_DIR = "book-pieces"
 _PIECE = re.compile(r"[0-9a-f]{64}\.(mp3|aac)")
-PIECES_VERSION = "2"  # 2: AAC parts stored as raw access units, their sizes in the sidecar
+PIECES_VERSION = "3"  # 2: AAC parts stored as raw access units, their sizes in the sidecar; 3: MP3 facts and CRC
 
 
 class PieceStore:
@@ -61,8 +64,9 @@ class PieceStore:
             if self._verified.get(path) == seen:
                 return path
             meta = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
-            if not isinstance(meta, dict) or st.st_size != meta.get("bytes") or (ext == "aac" and aac_units(meta) is None):
-                raise ValueError
+            if not isinstance(meta, dict) or st.st_size != meta.get("bytes") or \
+                    (ext == "aac" and aac_units(meta) is None) or (ext == "mp3" and facts_from(meta) is None):
+                raise ValueError  # an MP3 piece whose sidecar lacks its facts (an older narrate's) is encoded again
             if meta.get("stat") == _signature(st):
                 self._verified[path] = seen
                 return path
@@ -98,6 +102,21 @@ class PieceStore:
             fh.flush()
             os.fsync(fh.fileno())
         commit(side, path.with_name(path.name + ".json"))
+
+    def put_mp3(self, tmp: Path, key: str) -> Path:
+        """Store an MP3 piece with what a join needs of it in its sidecar (narrate.package.mp3join): its
+        Info frame's length, frames, encoder delay and padding, and the CRC-16 of its audio, so that the
+        whole book's music CRC is combined from the pieces' without reading them again."""
+        return self.put(tmp, key, "mp3", {"mp3": asdict(piece_facts(tmp))})
+
+    def mp3_piece(self, key: str) -> tuple[Path, PieceFacts]:
+        """A stored MP3 piece and its facts, verified as `get` does."""
+        path = self.get(key, "mp3")
+        facts = facts_from(json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))) \
+            if path is not None else None
+        if path is None or facts is None:
+            raise AudioError(f"book piece {key[:12]}.mp3 vanished from the cache during the build")
+        return path, facts
 
     def put_aac(self, adts: Path, key: str) -> Path:
         """Store an AAC part that ffmpeg wrote as ADTS (`adts`, left in place) as raw access units, the
@@ -243,12 +262,3 @@ def _wav_frames(wav: Path) -> int:
         raise AudioError(f"{wav}: no data chunk")
     return (wav.stat().st_size - (at + 8)) // 2
 
-
-def concat_list(pieces: Sequence[Path], path: Path) -> Path:
-    """An ffconcat file naming `pieces` in order (quotes escaped as the format wants)."""
-    lines = ["ffconcat version 1.0"]
-    for piece in pieces:
-        quoted = os.fspath(piece.resolve()).replace("'", "'\\''")
-        lines.append(f"file '{quoted}'")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
