@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -310,3 +311,30 @@ def remove_stale_temps(folder: Path, *, recursive: bool = True) -> list[Path]:
             break
         dirs[:] = [d for d in dirs if not d.startswith((TEMP_PREFIX, WORK_PREFIX))]  # live work is private
     return removed
+
+
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    """Write all of `data` to the file descriptor `fd` (os.write may write less)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def copy_range(src: int, dst: int, offset: int, count: int) -> int:
+    """Copy `count` bytes of the file descriptor `src` from `offset` to `dst` at its position: in the
+    kernel where it can (copy_file_range: no pass through this process, a reflink on filesystems
+    that have them), else 1 MiB at a time. Returns the bytes copied: fewer only if `src` ends first."""
+    done = 0
+    try:
+        while done < count and (n := os.copy_file_range(src, dst, count - done, offset + done)):
+            done += n
+        return done
+    except AttributeError:
+        pass  # not Linux
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM):
+            raise
+    while done < count and (block := os.pread(src, min(count - done, 1 << 20), offset + done)):
+        write_all(dst, block)
+        done += len(block)
+    return done

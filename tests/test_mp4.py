@@ -122,10 +122,9 @@ def test_the_tags_are_written_in_the_room_left_for_them(parts, tmp_path):
     tags = BookTags(title="T" * 300, author="A", cover=cover, language="en")
     out = tmp_path / "book.m4b"
     track = track_of(parts)
-    with open(out, "wb") as fh:
-        write_m4b_parts(raws, fh, track, [ChapterMark("One", 0, 1000)], tag_room=40_000)
+    write_m4b_parts(raws, out, track, [ChapterMark("One", 0, 1000)], tag_room=40_000)
     before = out.read_bytes()
-    audio_at = len(layout(track, [ChapterMark("One", 0, 1000)], 40_000)[0]) + 8
+    audio_at = sum(len(c) for c in layout(track, [ChapterMark("One", 0, 1000)], 40_000))
     tag_m4b(out, tags)
     after = out.read_bytes()
     assert len(after) == len(before)  # in place: the audio was not moved (nor the file rewritten)
@@ -135,10 +134,19 @@ def test_the_tags_are_written_in_the_room_left_for_them(parts, tmp_path):
 
 def test_a_book_over_4_gib_gets_64_bit_offsets_and_a_large_mdat():
     sizes = np.full(3_000_000, 1500, dtype=np.uint32)  # 4.5 GB of units
-    head, mdat = layout(AacTrack(RATE, 1, b"\x12\x08", sizes, len(sizes) * 1024 - PRIMING, PRIMING), [], 0)
-    assert b"co64" in head and b"stco" not in head
+    *head, mdat = layout(AacTrack(RATE, 1, b"\x12\x08", sizes, len(sizes) * 1024 - PRIMING, PRIMING), [], 0)
+    moov = b"".join(head)
+    assert b"co64" in moov and b"stco" not in moov
     assert mdat[:8] == struct.pack(">I4s", 1, b"mdat")
     assert struct.unpack(">Q", mdat[8:16])[0] == 16 + 4_500_000_000
+
+
+def test_parts_that_do_not_hold_their_units_bytes_are_refused(parts, tmp_path):
+    folder, raws, *_ = parts
+    short = tmp_path / "short.raw"
+    short.write_bytes(raws[1].read_bytes()[:-10])
+    with pytest.raises(AudioError, match="AAC parts hold"):
+        write_m4b_parts([raws[0], short], tmp_path / "book.m4b", track_of(parts), [], tag_room=0)
 
 
 def test_a_stream_that_is_not_adts_or_is_cut_short_is_refused(parts):

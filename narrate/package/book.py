@@ -198,8 +198,7 @@ def join_m4b(parts: Sequence[Path], track: AacTrack, out: Path, tags: BookTags, 
     then the iTunes tags that `tag_m4b` writes in the room left for them."""
     cover = tags.cover.stat().st_size if tags.cover else 0
     text = sum(len(v.encode("utf-8")) for v in (tags.title, tags.author or "", *(v for _, v in _extra_tags(tags))))
-    with open(out, "wb") as fh:
-        write_m4b_parts(parts, fh, track, marks, tag_room=8192 + 2 * text + cover)
+    write_m4b_parts(parts, out, track, marks, tag_room=8192 + 2 * text + cover)
     tag_m4b(out, tags)
 
 

@@ -18,7 +18,6 @@ spec's "first 190 bytes" is that for MPEG-1 stereo). The MPEG frame header: ISO/
 
 from __future__ import annotations
 
-import errno
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import AudioError
+from ..fsutil import copy_range, write_all
 
 _POLY = 0xA001  # 0x8005 bit-reversed: LAME's crc16_lookup, ffmpeg's AV_CRC_16_ANSI_LE
 _BITRATES = {True: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # kbps, layer III
@@ -36,7 +36,7 @@ _BITRATES = {True: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256,
 _RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
 ENCODER = b"LAME3.100"  # readers honour the LAME fields only under "LAME..." (mutagen; ffmpeg also "Lavf")
 XING_SIZE = 156  # "Info" to the tag CRC, all four Xing fields present
-BLOCK = 1 << 20
+BLOCK = 1 << 20  # bytes read at a time to CRC a piece
 
 
 def _byte(crc: int) -> int:
@@ -262,37 +262,8 @@ def join(pieces: Sequence[tuple[Path, PieceFacts]], out: Path, *, tag: bytes = b
     frame = info_frame([(facts, n) for (_, facts), n in zip(pieces, sizes, strict=True)])
     with open(out, "r+b" if append else "wb", buffering=0) as dst:  # not O_APPEND: copy_file_range refuses it
         dst.seek(0, os.SEEK_END)
-        _write(dst.fileno(), tag + frame)
+        write_all(dst.fileno(), tag + frame)
         for (path, facts), n in zip(pieces, sizes, strict=True):
             with open(path, "rb", buffering=0) as src:
-                _copy(src.fileno(), dst.fileno(), facts.skip, n, path)
-
-
-def _write(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _copy(src: int, dst: int, offset: int, count: int, path: Path) -> None:
-    """Copy `count` bytes of `src` from `offset` to `dst`'s position: in the kernel (copy_file_range:
-    no copy through user space, a reflink on filesystems that can) or, where it is refused, 1 MiB at
-    a time."""
-    try:
-        while count > 0:
-            n = os.copy_file_range(src, dst, count, offset)
-            if n == 0:
-                raise AudioError(f"{path.name} is shorter than its sidecar says")
-            offset, count = offset + n, count - n
-        return
-    except AttributeError:
-        pass  # not Linux
-    except OSError as exc:
-        if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM):
-            raise
-    while count > 0:
-        block = os.pread(src, min(count, BLOCK), offset)
-        if not block:
-            raise AudioError(f"{path.name} is shorter than its sidecar says")
-        _write(dst, block)
-        offset, count = offset + len(block), count - len(block)
+                if copy_range(src.fileno(), dst.fileno(), facts.skip, n) != n:
+                    raise AudioError(f"{path.name} is shorter than its sidecar says")

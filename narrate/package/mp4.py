@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import numpy as np
 
 from ..errors import AudioError
+from ..fsutil import copy_range, write_all
 
 if TYPE_CHECKING:  # narrate.package.book writes M4Bs with this module: no import cycle at run time
     from .book import ChapterMark
@@ -51,15 +52,32 @@ class AacTrack:
     priming: int
 
 
-def box(kind: bytes, *payload: bytes) -> bytes:
-    body = b"".join(payload)
-    if len(body) + 8 > _U32:
-        raise AudioError(f"MP4 box {kind.decode()} is too large ({len(body)} bytes)")
-    return struct.pack(">I4s", len(body) + 8, kind) + body
+# A box is kept as the list of its byte strings (memoryviews for the large tables, which are never
+# copied): a 10-hour book's sample table is 6 MB, and joining it at every level of nesting cost 50 MB.
+Chunks = list[bytes | memoryview]
 
 
-def full_box(kind: bytes, version: int, flags: int, *payload: bytes) -> bytes:
+def box(kind: bytes, *payload: bytes | memoryview | Chunks) -> Chunks:
+    body: Chunks = []
+    for part in payload:
+        body.extend(part) if isinstance(part, list) else body.append(part)
+    size = size_of(body) + 8
+    if size > _U32:
+        raise AudioError(f"MP4 box {kind.decode()} is too large ({size} bytes)")
+    return [struct.pack(">I4s", size, kind), *body]
+
+
+def full_box(kind: bytes, version: int, flags: int, *payload: bytes | memoryview | Chunks) -> Chunks:
     return box(kind, struct.pack(">I", (version << 24) | flags), *payload)
+
+
+def size_of(chunks: Chunks) -> int:
+    return sum(len(c) for c in chunks)
+
+
+def _table(values: np.ndarray, dtype: str) -> memoryview:
+    """A big-endian table of `values` (e.g. ">u4"), as bytes without a copy."""
+    return memoryview(values.astype(dtype).data).cast("B")
 
 
 # -- ADTS parts (what ffmpeg's encoder writes) to raw access units
@@ -120,14 +138,17 @@ def _descriptor(tag: int, body: bytes) -> bytes:
     return bytes([tag, 0x80 | (n >> 21) & 0x7F, 0x80 | (n >> 14) & 0x7F, 0x80 | (n >> 7) & 0x7F, n & 0x7F]) + body
 
 
-def _esds(track: AacTrack) -> bytes:
+def _esds(track: AacTrack) -> Chunks:
     seconds = len(track.sizes) * 1024 / track.rate
     total = int(track.sizes.sum(dtype=np.int64))
     avg = round(total * 8 / seconds) if seconds else 0
     peak = int(track.sizes.max()) if len(track.sizes) else 0
     per_second = max(1, min(len(track.sizes), round(track.rate / 1024)))
-    sums = np.cumsum(track.sizes, dtype=np.int64)
-    window = int((sums[per_second - 1:] - np.concatenate(([0], sums[:-per_second]))).max()) if len(sums) else 0
+    # Sliding sums as differences of running totals, in uint32: the totals wrap past 4 GiB, but a
+    # difference taken modulo 2**32 is still exact for a window under 4 GiB (half the memory of int64).
+    sums = np.cumsum(track.sizes, dtype=np.uint32)
+    window = max(int(sums[per_second - 1]), int((sums[per_second:] - sums[:-per_second]).max(initial=0))) \
+        if len(sums) else 0
     top = window * 8 * track.rate // (per_second * 1024)  # the busiest second's bit rate
     config = _descriptor(0x04, struct.pack(">BB", 0x40, 0x15) + peak.to_bytes(3, "big")
                          + struct.pack(">II", max(avg, top), avg) + _descriptor(0x05, track.asc))
@@ -151,35 +172,33 @@ _MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 _UND = struct.pack(">H", ((ord("u") - 0x60) << 10) | ((ord("n") - 0x60) << 5) | (ord("d") - 0x60))
 
 
-def _tkhd(track_id: int, duration: int, flags: int, volume: int) -> bytes:
+def _tkhd(track_id: int, duration: int, flags: int, volume: int) -> Chunks:
     v = _version(duration)
     return full_box(b"tkhd", v, flags, _times(v, duration, 0, track_id=track_id),
                     struct.pack(">IIhhhH", 0, 0, 0, 0, volume, 0), _MATRIX, struct.pack(">II", 0, 0))
 
 
-def _mdhd(timescale: int, duration: int) -> bytes:
+def _mdhd(timescale: int, duration: int) -> Chunks:
     v = _version(duration)
     return full_box(b"mdhd", v, 0, _times(v, duration, timescale), _UND, b"\x00\x00")
 
 
-def _hdlr(kind: bytes, name: bytes, maker: bytes = b"\x00" * 4) -> bytes:
+def _hdlr(kind: bytes, name: bytes, maker: bytes = b"\x00" * 4) -> Chunks:
     return full_box(b"hdlr", 0, 0, struct.pack(">I4s4s8x", 0, kind, maker), name + b"\x00")
 
 
 _DINF = box(b"dinf", full_box(b"dref", 0, 0, struct.pack(">I", 1), full_box(b"url ", 0, 1)))
 
 
-def _chunk_offsets(offsets: np.ndarray, wide: bool) -> bytes:
-    if wide:
-        return full_box(b"co64", 0, 0, struct.pack(">I", len(offsets)), offsets.astype(">u8").tobytes())
-    return full_box(b"stco", 0, 0, struct.pack(">I", len(offsets)), offsets.astype(">u4").tobytes())
+def _chunk_offsets(offsets: np.ndarray, wide: bool) -> Chunks:
+    return full_box(b"co64" if wide else b"stco", 0, 0, struct.pack(">I", len(offsets)),
+                    _table(offsets, ">u8" if wide else ">u4"))
 
 
-def _audio_trak(track: AacTrack, base: int, wide: bool, chapters: bool) -> bytes:
-    sizes = track.sizes.astype(np.int64)
-    n = len(sizes)
+def _audio_trak(track: AacTrack, base: int, wide: bool, chapters: bool) -> Chunks:
+    n = len(track.sizes)
     starts = np.arange(0, n, CHUNK_FRAMES)
-    chunk_bytes = np.add.reduceat(sizes, starts) if n else np.zeros(0, np.int64)
+    chunk_bytes = np.add.reduceat(track.sizes, starts, dtype=np.int64) if n else np.zeros(0, np.int64)
     offsets = base + np.concatenate(([0], np.cumsum(chunk_bytes)[:-1])) if n else np.zeros(0, np.int64)
     last = n - (len(starts) - 1) * CHUNK_FRAMES if n else 0
     runs = [(1, min(n, CHUNK_FRAMES))] if n else []
@@ -190,7 +209,7 @@ def _audio_trak(track: AacTrack, base: int, wide: bool, chapters: bool) -> bytes
                 _esds(track))
     stbl = box(b"stbl", full_box(b"stsd", 0, 0, struct.pack(">I", 1), entry),
                full_box(b"stts", 0, 0, struct.pack(">III", 1, n, 1024)),
-               stsc, full_box(b"stsz", 0, 0, struct.pack(">II", 0, n), track.sizes.astype(">u4").tobytes()),
+               stsc, full_box(b"stsz", 0, 0, struct.pack(">II", 0, n), _table(track.sizes, ">u4")),
                _chunk_offsets(offsets, wide),
                # AAC needs the unit before to decode a unit: a roll distance of -1 (14496-12 10.1).
                full_box(b"sgpd", 1, 0, struct.pack(">4sII", b"roll", 2, 1), struct.pack(">h", -1)),
@@ -215,7 +234,7 @@ def chapter_samples(marks: Sequence[ChapterMark]) -> list[bytes]:
     return [struct.pack(">H", len(t := _utf8(m.title, 0xFFFF))) + t + _ENCD_UTF8 for m in marks]
 
 
-def _text_trak(marks: Sequence[ChapterMark], total_ms: int, movie: int, base: int, wide: bool) -> bytes:
+def _text_trak(marks: Sequence[ChapterMark], total_ms: int, movie: int, base: int, wide: bool) -> Chunks:
     samples = chapter_samples(marks)
     starts = [0] + [m.start_ms for m in marks[1:]]
     durations = [max(0, b - a) for a, b in zip(starts, [*starts[1:], total_ms], strict=True)]
@@ -235,16 +254,16 @@ def _text_trak(marks: Sequence[ChapterMark], total_ms: int, movie: int, base: in
                    box(b"minf", full_box(b"nmhd", 0, 0), _DINF, stbl)))
 
 
-def _chpl(marks: Sequence[ChapterMark]) -> bytes:
+def _chpl(marks: Sequence[ChapterMark]) -> Chunks:
     """Nero chapters (100 ns units), as ffmpeg writes them; its count is one byte, so at most 255
     chapters: a longer list is left to the QuickTime chapter track alone."""
     if not marks or len(marks) > 255:
-        return b""
+        return []
     items = b"".join(struct.pack(">QB", m.start_ms * 10_000, len(t := _utf8(m.title, 255))) + t for m in marks)
     return full_box(b"chpl", 1, 0, struct.pack(">IB", 0, len(marks)), items)
 
 
-def movie_box(track: AacTrack, marks: Sequence[ChapterMark], audio_at: int, wide: bool, tag_room: int) -> bytes:
+def movie_box(track: AacTrack, marks: Sequence[ChapterMark], audio_at: int, wide: bool, tag_room: int) -> Chunks:
     """The `moov` of an M4B whose audio units start at byte `audio_at` of the file, back to back, the
     chapter samples right after them; `wide`: 64-bit chunk offsets; `tag_room`: bytes of `free`
     beside the empty `ilst`, for the tags (mutagen writes them in place when they fit)."""
@@ -255,49 +274,35 @@ def movie_box(track: AacTrack, marks: Sequence[ChapterMark], audio_at: int, wide
                     struct.pack(">IH10x", 0x10000, 0x0100), _MATRIX, b"\x00" * 24, struct.pack(">I", 3))
     # iTunes metadata: the handler "mdir" made by "appl"; ilst empty until tag_m4b fills it.
     meta = full_box(b"meta", 0, 0, _hdlr(b"mdir", b"", b"appl"), box(b"ilst"), box(b"free", b"\x00" * tag_room))
-    traks = [_audio_trak(track, audio_at, wide, bool(marks))]
-    if marks:
-        traks.append(_text_trak(marks, total_ms, track.samples, audio_at + audio_bytes, wide))
-    return box(b"moov", mvhd, *traks, box(b"udta", meta, _chpl(marks)))
+    text = _text_trak(marks, total_ms, track.samples, audio_at + audio_bytes, wide) if marks else []
+    return box(b"moov", mvhd, _audio_trak(track, audio_at, wide, bool(marks)), text, box(b"udta", meta, _chpl(marks)))
 
 
-def layout(track: AacTrack, marks: Sequence[ChapterMark], tag_room: int) -> tuple[bytes, bytes]:
-    """(`ftyp` + `moov`, the `mdat` header) for `track`: offsets computed for where the audio lands."""
+def layout(track: AacTrack, marks: Sequence[ChapterMark], tag_room: int) -> Chunks:
+    """`ftyp`, `moov` and the `mdat` header for `track`, the offsets computed for where the audio lands."""
     payload = int(track.sizes.sum(dtype=np.int64)) + sum(len(s) for s in chapter_samples(marks))
     large = payload + 8 > _U32
     mdat_head = struct.pack(">I4sQ", 1, b"mdat", payload + 16) if large else struct.pack(">I4s", payload + 8, b"mdat")
     ftyp = box(b"ftyp", FTYP)
     for wide in (False, True):
-        size = len(movie_box(track, marks, 0, wide, tag_room))
-        audio_at = len(ftyp) + size + len(mdat_head)
+        audio_at = size_of(ftyp) + size_of(movie_box(track, marks, 0, wide, tag_room)) + len(mdat_head)
         if wide or audio_at + payload <= _U32:
-            return ftyp + movie_box(track, marks, audio_at, wide, tag_room), mdat_head
+            return [*ftyp, *movie_box(track, marks, audio_at, wide, tag_room), mdat_head]
     raise AssertionError("unreachable")
 
 
-def write_m4b_parts(parts: Sequence[Path], out: BinaryIO, track: AacTrack, marks: Sequence[ChapterMark],
+def write_m4b_parts(parts: Sequence[Path], out: Path, track: AacTrack, marks: Sequence[ChapterMark],
                     tag_room: int) -> None:
     """Write the M4B of `track` to `out`: its boxes, then the parts' bytes (raw access units, the
-    sizes in `track.sizes` in order) copied as they are, then the chapter titles."""
-    head, mdat = layout(track, marks, tag_room)
-    out.write(head + mdat)
-    out.flush()
-    for part in parts:
-        with open(part, "rb") as fh:
-            _copy(fh, out)
-    out.write(b"".join(chapter_samples(marks)))
-
-
-def _copy(src: BinaryIO, dst: BinaryIO) -> None:
-    """All of `src` to `dst`: in the kernel where it can (copy_file_range), else through 1 MiB blocks."""
-    size, done = os.fstat(src.fileno()).st_size, 0
-    dst.flush()  # copy_file_range writes at the descriptor's offset: nothing may wait in dst's buffer
-    try:
-        while done < size and (n := os.copy_file_range(src.fileno(), dst.fileno(), size - done)):
-            done += n
-    except (AttributeError, OSError):  # another filesystem on an old kernel, no copy_file_range: by hand
-        pass
-    src.seek(done)
-    while block := src.read(1 << 20):
-        dst.write(block)
-    dst.flush()
+    sizes in `track.sizes` in order) copied as they are, then the chapter titles. AudioError if the
+    parts do not hold the bytes their sizes add up to."""
+    with open(out, "wb", buffering=0) as dst:
+        for chunk in layout(track, marks, tag_room):
+            write_all(dst.fileno(), chunk)
+        copied = 0
+        for part in parts:
+            with open(part, "rb", buffering=0) as src:
+                copied += copy_range(src.fileno(), dst.fileno(), 0, os.fstat(src.fileno()).st_size)
+        if copied != int(track.sizes.sum(dtype=np.int64)):
+            raise AudioError(f"the AAC parts hold {copied} bytes, not the {int(track.sizes.sum())} their units add up to")
+        write_all(dst.fileno(), b"".join(chapter_samples(marks)))
