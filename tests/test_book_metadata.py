@@ -16,7 +16,7 @@ from mutagen.mp4 import MP4, MP4Cover
 
 from conftest import ROOT, narrate
 from narrate.manifest.resolved import BookMeta
-from narrate.package.book import BookTags, ChapterMark, ffmetadata
+from narrate.package.book import BookTags, ChapterMark, book_id3
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 COVER = ROOT / "content" / "patient-guide" / "cover.png"
@@ -123,16 +123,25 @@ def test_rebuild_is_byte_identical(book):
     assert {p.name: p.read_bytes() for p in book.iterdir()} == before
 
 
-def test_ffmetadata_carries_every_field():
+def id3_of(tag: bytes, tmp_path: Path) -> list[tuple[str, str]]:
+    """(frame id or TXXX:desc, text) of an ID3v2 tag's text frames, in stored order."""
+    from mutagen.id3 import ID3
+
+    path = tmp_path / "tag.id3"
+    path.write_bytes(tag)
+    return [(f.HashKey if f.FrameID == "TXXX" else f.FrameID, str(f)) for f in ID3(path).values()
+            if f.FrameID.startswith("T")]
+
+
+def test_the_book_tag_carries_every_field(tmp_path):
     meta = BookMeta(narrator="N = R", year=1999, description="line one\nline two", publisher="P#1", genre="Fiction",
                     copyright="(c) me", series="S;1", series_position=1.5)
-    lines = ffmetadata(BookTags("T", "A", None, "de", meta), [ChapterMark("One", 0, 1000)]).splitlines()
-    assert lines[:11] == [";FFMETADATA1", "title=T", "album=T", "artist=A", "album_artist=A", "genre=Fiction",
-                          "composer=N \\= R", "NARRATOR=N \\= R", "date=1999", "DESCRIPTION=line one\\", "line two"]
-    assert lines[11:17] == ["publisher=P\\#1", "copyright=(c) me", "SERIES=S\\;1", "SERIES-PART=1.5", "language=de",
-                            "[CHAPTER]"]
+    frames = dict(id3_of(book_id3(BookTags("T", "A", None, "de", meta), [ChapterMark("One", 0, 1000)]), tmp_path))
+    assert frames == {"TIT2": "T", "TALB": "T", "TPE1": "A", "TPE2": "A", "TCON": "Fiction", "TCOM": "N = R",
+                      "TXXX:NARRATOR": "N = R", "TDRC": "1999", "TXXX:DESCRIPTION": "line one\nline two",
+                      "TPUB": "P#1", "TCOP": "(c) me", "TXXX:SERIES": "S;1", "TXXX:SERIES-PART": "1.5", "TLAN": "de"}
 
 
 def test_a_bare_book_has_audiobook_genre_and_no_empty_tags(tmp_path):
-    lines = ffmetadata(BookTags("T", None, None, "en"), []).splitlines()
-    assert lines == [";FFMETADATA1", "title=T", "album=T", "genre=Audiobook", "language=en"]
+    frames = id3_of(book_id3(BookTags("T", None, None, "en"), []), tmp_path)
+    assert frames == [("TIT2", "T"), ("TALB", "T"), ("TCON", "Audiobook"), ("TLAN", "en")]

@@ -19,20 +19,16 @@ from conftest import ROOT
 from narrate.audio.pcm import Pcm
 from narrate.audio.stream import WavStreamWriter
 from narrate.errors import AudioError
-from narrate.package.book import (
-    BookTags,
-    ChapterMark,
-    ffmetadata,
-    m3u,
-    write_book_mp3,
-    write_chapter_mp3,
-    write_m4b,
-)
+from narrate.package.book import BookTags, ChapterMark, book_id3, join_book_mp3, join_m4b, m3u, write_chapter_mp3
+from narrate.package.grid import AAC_PRIMING
+from narrate.package.mp3join import piece_facts
+from narrate.package.mp4 import AacTrack, adts_to_raw
+from narrate.package.pieces import MP3_PIECE
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 COVER = ROOT / "content" / "patient-guide" / "cover.png"
 RATE = 22050
-# Titles that FFMETADATA must escape, and twelve chapters: ids ch10 and ch11 sort before ch2 as text,
+# Titles with the characters ffmpeg's metadata format escapes, and twelve chapters: ids ch10 and ch11 sort before ch2 as text,
 # which is how a tag writer that orders frames by key would scramble them.
 TITLES = ["Intro; part #1", "A = B", "Back\\slash", *(f"Chapter {n}" for n in range(4, 13))]
 MARKS = [ChapterMark(title, i * 500, (i + 1) * 500) for i, title in enumerate(TITLES)]
@@ -48,6 +44,28 @@ def wav(tmp_path_factory) -> Path:
             t = np.arange(RATE // 2) / RATE
             writer.write(Pcm((6000 * np.sin(2 * np.pi * (200 + 40 * i) * t)).astype(np.int16), RATE))
     return path
+
+
+def write_m4b(wav: Path, out: Path, tags: BookTags, marks: list[ChapterMark]) -> None:
+    """The M4B as a build joins it: the WAV encoded to one AAC part (ADTS, stored as raw units), then joined."""
+    adts, raw = out.with_suffix(".adts"), out.with_suffix(".raw")
+    subprocess.run([FFMPEG, "-v", "error", "-y", "-i", str(wav), "-c:a", "aac", "-b:a", "64k", "-f", "adts", str(adts)],
+                   check=True)
+    with open(adts, "rb") as src, open(raw, "wb") as dst:
+        sizes, asc, channels = adts_to_raw(src, dst)
+    track = AacTrack(RATE, channels, asc, sizes, 6 * RATE, AAC_PRIMING)
+    join_m4b([raw], track, out, tags, marks)
+    adts.unlink()
+    raw.unlink()
+
+
+def write_book_mp3(wav: Path, out: Path, tags: BookTags, marks: list[ChapterMark]) -> None:
+    """The whole-book MP3 as a build joins it: the WAV encoded to one MP3 piece, then joined."""
+    piece = out.with_suffix(".piece")
+    subprocess.run([FFMPEG, "-v", "error", "-y", "-i", str(wav), "-c:a", "libmp3lame", "-b:a", "64k", *MP3_PIECE,
+                    str(piece)], check=True)
+    join_book_mp3([(piece, piece_facts(piece))], out, tags, marks)
+    piece.unlink()
 
 
 def ffmpeg_chapters(path: Path) -> list[tuple[float, float, str]]:
@@ -73,17 +91,14 @@ def id3_frames(path: Path) -> list[tuple[str, bytes]]:
     return frames
 
 
-def test_ffmetadata_escapes_and_orders_chapters():
-    text = ffmetadata(BookTags("Q&A = yes", None, None, "en"), MARKS[:3])
-    assert text.splitlines()[:4] == [";FFMETADATA1", "title=Q&A \\= yes", "album=Q&A \\= yes", "genre=Audiobook"]
-    assert "title=Intro\\; part \\#1" in text and "title=A \\= B" in text and "title=Back\\\\slash" in text
-    assert "artist" not in text  # no author, no artist tag
-    assert re.findall(r"START=(\d+)\nEND=(\d+)", text) == [("0", "500"), ("500", "1000"), ("1000", "1500")]
+def test_a_book_without_an_author_has_no_artist_frames():
+    frames = book_id3(BookTags("Q&A = yes", None, None, "en"), MARKS[:3])
+    assert b"TPE1" not in frames and b"TPE2" not in frames and b"Q&A = yes" in frames
 
 
 def test_m4b_chapters_titles_and_starts_as_ffmpeg_lists_them(wav, tmp_path):
     out = tmp_path / "book.m4b"
-    write_m4b(wav, out, TAGS, MARKS, tmp_path)
+    write_m4b(wav, out, TAGS, MARKS)
     chapters = ffmpeg_chapters(out)
     assert [t for _, _, t in chapters] == TITLES
     assert [s for s, _, _ in chapters] == pytest.approx([m.start_ms / 1000 for m in MARKS], abs=0.001)
@@ -92,12 +107,12 @@ def test_m4b_chapters_titles_and_starts_as_ffmpeg_lists_them(wav, tmp_path):
     assert tags["\xa9nam"] == ["A Small Guide"] and tags["\xa9ART"] == ["Test Author"]
     assert bytes(tags["covr"][0]) == COVER.read_bytes()
     assert tags.info.codec.startswith("mp4a") and tags.info.length == pytest.approx(6.0, abs=0.1)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.m4b", "chapters.ffmeta"]
+    assert [p.name for p in tmp_path.iterdir()] == ["book.m4b"]
 
 
 def test_book_mp3_chap_frames_and_ctoc_in_time_order(wav, tmp_path):
     out = tmp_path / "book.mp3"
-    write_book_mp3(wav, out, TAGS, MARKS, tmp_path)
+    write_book_mp3(wav, out, TAGS, MARKS)
     frames = id3_frames(out)
     chaps = [body for fid, body in frames if fid == "CHAP"]
     ids = [body.split(b"\0", 1)[0].decode() for body in chaps]
@@ -137,8 +152,8 @@ def test_chapter_mp3_without_author_or_cover(wav, tmp_path):
 
 def test_same_input_same_bytes(wav, tmp_path):
     """Unchanged chapters re-encode to identical files, so a rebuild leaves them (and their mtime) alone."""
-    for name, write in (("a.m4b", lambda o: write_m4b(wav, o, TAGS, MARKS, tmp_path)),
-                        ("a.mp3", lambda o: write_book_mp3(wav, o, TAGS, MARKS, tmp_path)),
+    for name, write in (("a.m4b", lambda o: write_m4b(wav, o, TAGS, MARKS)),
+                        ("a.mp3", lambda o: write_book_mp3(wav, o, TAGS, MARKS)),
                         ("c.mp3", lambda o: write_chapter_mp3(wav, o, TAGS, "One", 1, 2))):
         write(tmp_path / f"1{name}")
         write(tmp_path / f"2{name}")
@@ -150,8 +165,6 @@ def test_failed_encode_leaves_nothing(tmp_path):
     bad.write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    with pytest.raises(AudioError, match="ffmpeg failed"):
-        write_m4b(bad, out_dir / "book.m4b", TAGS, MARKS, tmp_path)
     with pytest.raises(AudioError, match="ffmpeg failed"):
         write_chapter_mp3(bad, out_dir / "c.mp3", TAGS, "One", 1, 1)
     assert list(out_dir.iterdir()) == []

@@ -236,8 +236,8 @@ def files(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def encodes(monkeypatch) -> list[str]:
-    """Records every ffmpeg run build_book starts for its outputs: "chapter <track>" (a chapter file
-    joined from its pieces), "write_book_mp3" or "write_m4b" (the whole-book joins), and "encode <n>"
+    """Records every encode and join build_book starts for its outputs: "chapter <track>" (a chapter file
+    joined from its pieces), "join_book_mp3" or "join_m4b" (the whole-book joins), and "encode <n>"
     (chapter n's speech encoded; see tests/test_book_incremental.py)."""
     calls: list[str] = []
 
@@ -245,7 +245,7 @@ def encodes(monkeypatch) -> list[str]:
         def run(*args, **kwargs):
             calls.append(f"chapter {args[4]}" if name == "join_chapter_mp3" else
                          f"encode {int(args[0].stem.split('-')[1])}" if name == "encode_speech" else
-                         {"join_book_mp3": "write_book_mp3", "join_m4b": "write_m4b"}[name])
+                         name)
             return real(*args, **kwargs)
         return run
 
@@ -273,7 +273,7 @@ def test_an_edit_re_encodes_only_what_it_changes_and_matches_a_clean_build(book,
     for name, data in last.items():  # back to the files the last build left
         (out / name).write_bytes(data)
     entry, written = rebuild(book, last_entry)
-    assert sorted(encodes) == ["chapter 2", "write_book_mp3", "write_m4b"]  # chapter 1 is not re-encoded
+    assert sorted(encodes) == ["chapter 2", "join_book_mp3", "join_m4b"]  # chapter 1 is not re-encoded
     assert entry == clean_entry and files(out) == clean  # incremental == clean, byte for byte
     assert sorted(written) == sorted(f"out/guide/{n}" for n in clean if clean[n] != last[n])
     assert "out/guide/02-second-thoughts.mp3" in written and "out/guide/01-first-steps.mp3" not in written
@@ -288,7 +288,7 @@ def test_only_a_deleted_or_altered_output_is_rebuilt(book, encodes):
     (out / "01-first-steps.mp3").unlink()
     (out / "guide.m4b").write_bytes(b"edited by hand")
     again, written = rebuild(book, entry)
-    assert sorted(encodes) == ["chapter 1", "write_m4b"]
+    assert sorted(encodes) == ["chapter 1", "join_m4b"]
     assert again == entry and files(out) == before
     assert sorted(written) == ["out/guide/01-first-steps.mp3", "out/guide/guide.m4b"]
     assert (out / "02-second-thoughts.mp3").stat().st_mtime_ns == untouched

@@ -16,7 +16,7 @@ from mutagen.mp4 import MP4
 
 from narrate.errors import AudioError
 from narrate.package.book import BookTags, ChapterMark, join_m4b, tag_m4b
-from narrate.package.mp4 import AacTrack, adts_to_raw, layout, write_m4b_parts
+from narrate.package.mp4 import AacTrack, _busiest, adts_to_raw, layout, write_m4b_parts
 from narrate.package.pieces import PieceStore
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -54,7 +54,7 @@ def parts(tmp_path_factory):
                 units, asc, channels = adts_to_raw(src, dst)
             raws.append(raw)
             sizes.append(units)
-    return folder, raws, np.concatenate(sizes).astype(np.uint32), asc, channels, joined
+    return folder, raws, np.concatenate(sizes), asc, channels, joined
 
 
 def track_of(parts, samples: int | None = None) -> AacTrack:
@@ -133,12 +133,20 @@ def test_the_tags_are_written_in_the_room_left_for_them(parts, tmp_path):
 
 
 def test_a_book_over_4_gib_gets_64_bit_offsets_and_a_large_mdat():
-    sizes = np.full(3_000_000, 1500, dtype=np.uint32)  # 4.5 GB of units
+    sizes = np.full(3_000_000, 1500, dtype=np.uint16)  # 4.5 GB of units
     *head, mdat = layout(AacTrack(RATE, 1, b"\x12\x08", sizes, len(sizes) * 1024 - PRIMING, PRIMING), [], 0)
     moov = b"".join(head)
     assert b"co64" in moov and b"stco" not in moov
     assert mdat[:8] == struct.pack(">I4s", 1, b"mdat")
     assert struct.unpack(">Q", mdat[8:16])[0] == 16 + 4_500_000_000
+
+
+def test_the_busiest_second_is_found_across_blocks():
+    rng = np.random.default_rng(7)
+    for n, width in ((1, 1), (50, 50), (1000, 43), (5000, 43)):
+        sizes = rng.integers(1, 800, n).astype(np.uint16)
+        brute = max(int(sizes[i:i + width].sum()) for i in range(n - width + 1))
+        assert _busiest(sizes, width, block=64) == brute, (n, width)
 
 
 def test_parts_that_do_not_hold_their_units_bytes_are_refused(parts, tmp_path):

@@ -341,7 +341,7 @@ class _Assembly:
         asc, channels = parts[0][1][1], parts[0][1][2]
         if any(units[1:] != (asc, channels) for _, units in parts):
             raise NarrateError("the book's AAC parts were encoded with different settings; build again")
-        sizes = np.concatenate([units[0] for _, units in parts]).astype(np.uint32)
+        sizes = np.concatenate([units[0] for _, units in parts])
         track = AacTrack(self.rate, channels, asc, sizes, samples, AAC_PRIMING)
         join_m4b([path for path, _ in parts], track, out, self.tags, marks)
 

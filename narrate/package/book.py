@@ -1,7 +1,8 @@
 """Book containers: chapter MP3s with ID3 tags, a whole-book MP3 with ID3 CHAP/CTOC, an M4B with
-chapter marks, and an M3U playlist. Input is a streamed WAV on disk; nothing holds a whole book
-in memory (one ffmpeg process reads the WAV). These write into a work folder; narrate.package.assemble
-publishes the finished files atomically."""
+chapter marks, and an M3U playlist. The whole-book files and the chapter files are joined from a
+book's kept encodes (narrate.package.mp3join, narrate.package.mp4); a file encoded whole (a retail
+sample, credits) is encoded from a streamed WAV on disk. These write into a work folder;
+narrate.package.assemble publishes the finished files atomically."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..audio.formats import AAC_ARGS, MP3_ARGS
+from ..audio.formats import MP3_ARGS
 from ..audio.stream import encode_with_ffmpeg
 from ..manifest.resolved import BookMeta
 from .mp3join import PieceFacts
@@ -39,11 +40,11 @@ def _position(value: float) -> str:
 
 
 def _extra_tags(tags: BookTags) -> list[tuple[str, str]]:
-    """(FFMETADATA key, value) beyond title/album/artist/genre, in a fixed order.
+    """(key, value) beyond title/album/artist/genre, in a fixed order, as ffmpeg's metadata keys name them.
 
-    ffmpeg's ID3v2 muxer writes composer as TCOM, date as TDRC, publisher as TPUB, copyright as TCOP,
-    language as TLAN and other keys as TXXX frames named by the key (it has no COMM: the description is
-    TXXX:DESCRIPTION in the whole-book MP3, and also COMM in chapter files, which mutagen tags); narrators go
+    As ffmpeg's ID3v2 muxer writes them: composer as TCOM, date as TDRC, publisher as TPUB, copyright as
+    TCOP, language as TLAN and other keys as TXXX frames named by the key (the description is
+    TXXX:DESCRIPTION in the whole-book MP3, and also COMM in chapter files); narrators go
     in composer, where Apple Books and most audiobook players look for them, and in TXXX:NARRATOR.
     Series follow Mp3tag's and Audiobookshelf's SERIES / SERIES-PART.
     """
@@ -62,26 +63,6 @@ def _extra_tags(tags: BookTags) -> list[tuple[str, str]]:
         out.append(("SERIES-PART", _position(m.series_position)))
     out.append(("language", tags.language))
     return out
-
-
-def _escape_ffmeta(value: str) -> str:
-    # FFMETADATA: '=', ';', '#', '\' and newlines must be escaped with a backslash.
-    out = value.replace("\\", "\\\\")
-    for ch in "=;#\n":
-        out = out.replace(ch, "\\" + ch)
-    return out
-
-
-def ffmetadata(tags: BookTags, marks: list[ChapterMark]) -> str:
-    lines = [";FFMETADATA1", f"title={_escape_ffmeta(tags.title)}", f"album={_escape_ffmeta(tags.title)}"]
-    if tags.author:
-        lines += [f"artist={_escape_ffmeta(tags.author)}", f"album_artist={_escape_ffmeta(tags.author)}"]
-    lines.append(f"genre={_escape_ffmeta(tags.meta.genre)}")
-    lines += [f"{key}={_escape_ffmeta(value)}" for key, value in _extra_tags(tags)]
-    for mark in marks:
-        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={mark.start_ms}", f"END={mark.end_ms}",
-                  f"title={_escape_ffmeta(mark.title)}"]
-    return "\n".join(lines) + "\n"
 
 
 def _cover_frame(cover: Path) -> Any:
@@ -140,31 +121,17 @@ def tag_chapter_mp3(out: Path, tags: BookTags, chapter_title: str, track: int, t
     _save_id3(id3, out)
 
 
-def write_book_mp3(wav: Path, out: Path, tags: BookTags, marks: list[ChapterMark], workdir: Path, *,
-                   codec_args: list[str] | None = None, af: str = "") -> None:
-    """The whole book as one MP3 with ID3v2 CHAP frames and a CTOC, in time order.
-
-    ffmpeg's MP3 muxer writes the chapters from FFMETADATA in order; mutagen would re-order the
-    frames on save, which some players read as the chapter order.
-    """
-    meta = workdir / "book-mp3.ffmeta"
-    meta.write_text(ffmetadata(tags, marks), encoding="utf-8")
-    args = _gain_args(codec_args or MP3_ARGS, af)
-    encode_with_ffmpeg(wav, out, codec_args=[*args, "-id3v2_version", "4", "-write_id3v1", "0"],
-                       metadata_path=str(meta), cover=str(tags.cover) if tags.cover else None)
-
-
 def join_book_mp3(pieces: Sequence[tuple[Path, PieceFacts]], out: Path, tags: BookTags,
                   marks: list[ChapterMark]) -> None:
     """The whole book as one MP3 joined from its encoded pieces by copying their frames, under one
     LAME header with the first piece's delay and the last one's padding (narrate.package.mp3join),
-    with the tags and the ID3v2 CHAP/CTOC frames that `write_book_mp3` writes (`book_id3`)."""
+    with its tags and ID3v2 CHAP/CTOC frames (`book_id3`)."""
     join_mp3(pieces, out, tag=book_id3(tags, marks))
 
 
 def book_id3(tags: BookTags, marks: list[ChapterMark]) -> bytes:
-    """The whole-book MP3's ID3v2.4 tag, frame by frame in the order ffmpeg's muxer writes them from
-    `ffmetadata` (text frames, the CTOC, the CHAP frames in time order, the cover): mutagen's `save`
+    """The whole-book MP3's ID3v2.4 tag, frame by frame in the order ffmpeg's muxer writes them (text
+    frames, the CTOC, the CHAP frames in time order, the cover): mutagen's `save`
     would sort the CHAP frames by size, and some players read that as the chapters' order."""
     from mutagen.id3 import CHAP, CTOC, TALB, TCON, TIT2, TPE1, TPE2, TXXX, CTOCFlags, Frames
     from mutagen.id3._tags import save_frame
@@ -204,18 +171,6 @@ def join_m4b(parts: Sequence[Path], track: AacTrack, out: Path, tags: BookTags, 
 
 def _save_id3(id3: Any, out: Path) -> None:
     id3.save(out, v2_version=4, padding=lambda info: 0)  # no padding: the same tags, the same bytes
-
-
-def write_m4b(wav: Path, out: Path, tags: BookTags, marks: list[ChapterMark], workdir: Path, *,
-              codec_args: list[str] | None = None, af: str = "") -> None:
-    """The whole book as an M4B: AAC, chapters (ffmpeg, from FFMETADATA), then iTunes tags with mutagen
-    in the file ffmpeg wrote, before it is published: media kind audiobook (stik 2), the cover as
-    `covr`, narrator (composer), year, description, publisher, copyright, series."""
-    meta = workdir / "chapters.ffmeta"
-    meta.write_text(ffmetadata(tags, marks), encoding="utf-8")
-    encode_with_ffmpeg(wav, out, codec_args=_gain_args(codec_args or AAC_ARGS, af), metadata_path=str(meta),
-                       cover=str(tags.cover) if tags.cover else None)
-    tag_m4b(out, tags)
 
 
 def _freeform(value: str) -> Any:

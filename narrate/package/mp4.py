@@ -40,7 +40,7 @@ _ENCD_UTF8 = struct.pack(">I4sI", 12, b"encd", 0x100)  # a text sample's encodin
 
 @dataclass(frozen=True)
 class AacTrack:
-    """The audio of an M4B: `sizes` (numpy uint32), every access unit's size in bytes, each 1024
+    """The audio of an M4B: `sizes` (numpy uint16: AAC frames are under 8 KiB), every access unit's size in bytes, each 1024
     samples at `rate` (Hz); `asc`, the AudioSpecificConfig; `samples`, the playable length (the edit
     list's duration), after `priming` encoder-delay samples that the edit list skips."""
 
@@ -144,15 +144,21 @@ def _esds(track: AacTrack) -> Chunks:
     avg = round(total * 8 / seconds) if seconds else 0
     peak = int(track.sizes.max()) if len(track.sizes) else 0
     per_second = max(1, min(len(track.sizes), round(track.rate / 1024)))
-    # Sliding sums as differences of running totals, in uint32: the totals wrap past 4 GiB, but a
-    # difference taken modulo 2**32 is still exact for a window under 4 GiB (half the memory of int64).
-    sums = np.cumsum(track.sizes, dtype=np.uint32)
-    window = max(int(sums[per_second - 1]), int((sums[per_second:] - sums[:-per_second]).max(initial=0))) \
-        if len(sums) else 0
+    window = _busiest(track.sizes, per_second)
     top = window * 8 * track.rate // (per_second * 1024)  # the busiest second's bit rate
     config = _descriptor(0x04, struct.pack(">BB", 0x40, 0x15) + peak.to_bytes(3, "big")
                          + struct.pack(">II", max(avg, top), avg) + _descriptor(0x05, track.asc))
     return full_box(b"esds", 0, 0, _descriptor(0x03, struct.pack(">HB", 1, 0) + config + _descriptor(0x06, b"\x02")))
+
+
+def _busiest(sizes: np.ndarray, width: int, block: int = 1 << 16) -> int:
+    """The largest sum of `width` consecutive `sizes`, a block at a time (no book-long temporaries)."""
+    best = 0
+    for start in range(0, len(sizes), block):
+        run = np.cumsum(sizes[max(0, start - width):start + block], dtype=np.int64)
+        head = run[width - 1:width] if start == 0 else run[:0]  # the first window has nothing before it
+        best = max(best, int(np.concatenate((head, run[width:] - run[:-width])).max(initial=0)))
+    return best
 
 
 def _times(version: int, duration: int, timescale: int, *, track_id: int | None = None) -> bytes:
@@ -303,6 +309,6 @@ def write_m4b_parts(parts: Sequence[Path], out: Path, track: AacTrack, marks: Se
         for part in parts:
             with open(part, "rb", buffering=0) as src:
                 copied += copy_range(src.fileno(), dst.fileno(), 0, os.fstat(src.fileno()).st_size)
-        if copied != int(track.sizes.sum(dtype=np.int64)):
-            raise AudioError(f"the AAC parts hold {copied} bytes, not the {int(track.sizes.sum())} their units add up to")
+        if copied != (expected := int(track.sizes.sum(dtype=np.int64))):
+            raise AudioError(f"the AAC parts hold {copied} bytes, not the {expected} their units add up to")
         write_all(dst.fileno(), b"".join(chapter_samples(marks)))
