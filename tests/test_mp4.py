@@ -137,6 +137,11 @@ def test_a_book_over_4_gib_gets_64_bit_offsets_and_a_large_mdat():
     *head, mdat = layout(AacTrack(RATE, 1, b"\x12\x08", sizes, len(sizes) * 1024 - PRIMING, PRIMING), [], 0)
     moov = b"".join(head)
     assert b"co64" in moov and b"stco" not in moov
+    at = moov.index(b"co64") + 8
+    (count,) = struct.unpack(">I", moov[at:at + 4])
+    offsets = np.frombuffer(moov[at + 4:at + 4 + 8 * count], ">u8")
+    assert count == -(-3_000_000 // 64) and offsets[0] == len(moov) + 16  # the audio starts after the mdat header
+    assert offsets[-1] == offsets[0] + (count - 1) * 64 * 1500 > 2**32
     assert mdat[:8] == struct.pack(">I4s", 1, b"mdat")
     assert struct.unpack(">Q", mdat[8:16])[0] == 16 + 4_500_000_000
 

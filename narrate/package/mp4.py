@@ -204,7 +204,9 @@ def _chunk_offsets(offsets: np.ndarray, wide: bool) -> Chunks:
 def _audio_trak(track: AacTrack, base: int, wide: bool, chapters: bool) -> Chunks:
     n = len(track.sizes)
     starts = np.arange(0, n, CHUNK_FRAMES)
-    chunk_bytes = np.add.reduceat(track.sizes, starts, dtype=np.int64) if n else np.zeros(0, np.int64)
+    whole = n // CHUNK_FRAMES * CHUNK_FRAMES  # a view per chunk, summed in int64 without a book-long int64 copy
+    chunk_bytes = np.concatenate((track.sizes[:whole].reshape(-1, CHUNK_FRAMES).sum(axis=1, dtype=np.int64),
+                                  np.array([track.sizes[whole:].sum(dtype=np.int64)] if whole < n else [], np.int64)))
     offsets = base + np.concatenate(([0], np.cumsum(chunk_bytes)[:-1])) if n else np.zeros(0, np.int64)
     last = n - (len(starts) - 1) * CHUNK_FRAMES if n else 0
     runs = [(1, min(n, CHUNK_FRAMES))] if n else []
