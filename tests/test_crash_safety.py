@@ -23,6 +23,7 @@ pytest.importorskip("uvicorn")
 
 from narrate.audio.riff import parse_wav  # noqa: E402
 from narrate.cache import SegmentCache, decode_entry  # noqa: E402
+from narrate.package.pieces import STORE_DIR  # noqa: E402
 from narrate.serve import BackgroundServer, ServeOptions  # noqa: E402
 
 PROMPTS = 24
@@ -203,6 +204,8 @@ def _running(pid: int) -> bool:
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_stopping_a_book_build_ends_its_ffmpeg_children(long_book, tmp_path, sig, code):
     source, cache_dir = long_book
+    # No kept chapter encodes (an earlier run's, through the shared cache): this build must run ffmpeg.
+    shutil.rmtree(cache_dir / STORE_DIR, ignore_errors=True)
     shutil.copytree(source / "ch", tmp_path / "ch")
     shutil.copy(source / "book.yaml", tmp_path / "book.yaml")
     proc = subprocess.Popen([sys.executable, "-m", "narrate.cli", "-q", "build", "--cache-dir", str(cache_dir),
