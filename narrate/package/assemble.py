@@ -33,7 +33,6 @@ from .book_units import ENCODE_WORKERS, ChapterSlot, Digester, piece_key, still_
 from .extras import wants_spans, write_extras
 from .grid import AAC_PRIMING, BookLayout, Layout
 from .levels import chain, file_gain, speech_gain
-from .mp3join import PieceFacts
 from .mp4 import AacTrack
 from .pieces import PIECES_VERSION, PieceStore, encode_silence, encode_speech
 from .speech import stream_units
@@ -319,21 +318,18 @@ class _Assembly:
 
     # -- joins
 
-    def _piece(self, key: str) -> tuple[Path, PieceFacts]:
-        return self.store.mp3_piece(key)
-
     def _join_chapter(self, ch: ChapterSlot, out: Path) -> None:
-        pieces = [self._piece(self._silence(self.head, False))] if self.head else []
-        pieces += [self._piece(ch.speech_key), self._piece(self._silence(self._file_tail(ch), True))]
+        pieces = [self.store.mp3_piece(self._silence(self.head, False))] if self.head else []
+        pieces += [self.store.mp3_piece(ch.speech_key), self.store.mp3_piece(self._silence(self._file_tail(ch), True))]
         join_chapter_mp3(pieces, out, self.tags, ch.plan.title, ch.index, len(self.chapters))
 
     def _join_mp3(self, out: Path, marks: list[ChapterMark]) -> None:
-        pieces = [self._piece(self._silence(self.head, False))] if self.head else []
+        pieces = [self.store.mp3_piece(self._silence(self.head, False))] if self.head else []
         for ch in self.chapters:
-            pieces.append(self._piece(ch.speech_key))
+            pieces.append(self.store.mp3_piece(ch.speech_key))
             end = self._end(ch)
             if end:
-                pieces.append(self._piece(self._silence(end, ch.last)))
+                pieces.append(self.store.mp3_piece(self._silence(end, ch.last)))
         join_book_mp3(pieces, out, self.tags, marks)
 
     def _join_m4b(self, out: Path, marks: list[ChapterMark], samples: int) -> None:

@@ -20,7 +20,7 @@ import base64
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -64,9 +64,8 @@ class PieceStore:
             if self._verified.get(path) == seen:
                 return path
             meta = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
-            if not isinstance(meta, dict) or st.st_size != meta.get("bytes") or \
-                    (ext == "aac" and aac_units(meta) is None) or (ext == "mp3" and facts_from(meta) is None):
-                raise ValueError  # an MP3 piece whose sidecar lacks its facts (an older narrate's) is encoded again
+            if not isinstance(meta, dict) or st.st_size != meta.get("bytes") or _FACTS[ext](meta) is None:
+                raise ValueError  # a sidecar without the facts a join needs (an older narrate's): encoded again
             if meta.get("stat") == _signature(st):
                 self._verified[path] = seen
                 return path
@@ -111,12 +110,7 @@ class PieceStore:
 
     def mp3_piece(self, key: str) -> tuple[Path, PieceFacts]:
         """A stored MP3 piece and its facts, verified as `get` does."""
-        path = self.get(key, "mp3")
-        facts = facts_from(json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))) \
-            if path is not None else None
-        if path is None or facts is None:
-            raise AudioError(f"book piece {key[:12]}.mp3 vanished from the cache during the build")
-        return path, facts
+        return self._with_facts(key, "mp3")
 
     def put_aac(self, adts: Path, key: str) -> Path:
         """Store an AAC part that ffmpeg wrote as ADTS (`adts`, left in place) as raw access units, the
@@ -133,12 +127,15 @@ class PieceStore:
 
     def aac_part(self, key: str) -> tuple[Path, AacUnits]:
         """A stored AAC part and its units (sizes, AudioSpecificConfig, channels), verified as `get` does."""
-        path = self.get(key, "aac")
-        units = aac_units(json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))) \
+        return self._with_facts(key, "aac")
+
+    def _with_facts(self, key: str, ext: str) -> Any:
+        path = self.get(key, ext)
+        facts = _FACTS[ext](json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))) \
             if path is not None else None
-        if path is None or units is None:
-            raise AudioError(f"book piece {key[:12]}.aac vanished from the cache during the build")
-        return path, units
+        if path is None or facts is None:
+            raise AudioError(f"book piece {key[:12]}.{ext} vanished from the cache during the build")
+        return path, facts
 
     def forget(self, name: str) -> None:
         """Remove the piece `name` ("<key>.<ext>", as a lock lists it) and its sidecar; anything else
@@ -173,6 +170,10 @@ def aac_units(meta: Mapping[str, Any]) -> AacUnits | None:
     if int(sizes.sum(dtype=np.int64)) != meta.get("bytes") or len(asc) != 2 or channels not in range(1, 8):
         return None
     return sizes, asc, channels
+
+
+# What a join needs of a piece, read from its sidecar (None if missing or inconsistent).
+_FACTS: dict[str, Callable[[Mapping[str, Any]], object]] = {"mp3": facts_from, "aac": aac_units}
 
 
 def _signature(st: os.stat_result) -> list[int]:
