@@ -6,6 +6,7 @@ narrate.package.assemble publishes the finished files atomically."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,8 +135,6 @@ def book_id3(tags: BookTags, marks: list[ChapterMark]) -> bytes:
     frames, the CTOC, the CHAP frames in time order, the cover): mutagen's `save`
     would sort the CHAP frames by size, and some players read that as the chapters' order."""
     from mutagen.id3 import CHAP, CTOC, TALB, TCON, TIT2, TPE1, TPE2, TXXX, CTOCFlags, Frames
-    from mutagen.id3._tags import save_frame
-    from mutagen.id3._util import ID3SaveConfig
 
     frames: list[Any] = [TIT2(encoding=3, text=tags.title), TALB(encoding=3, text=tags.title)]
     if tags.author:
@@ -153,8 +152,7 @@ def book_id3(tags: BookTags, marks: list[ChapterMark]) -> bytes:
                for cid, m in zip(ids, marks, strict=True)]
     if tags.cover:
         frames.append(_cover_frame(tags.cover))
-    config = ID3SaveConfig(4, None)
-    body = b"".join(save_frame(frame, config=config) for frame in frames)
+    body = b"".join(_frame_bytes(frame) for frame in frames)
     size = bytes((len(body) >> shift) & 0x7F for shift in (21, 14, 7, 0))  # "syncsafe" (ID3v2.4 section 6.2)
     return b"ID3\x04\x00\x00" + size + body
 
@@ -167,6 +165,17 @@ def join_m4b(parts: Sequence[Path], track: AacTrack, out: Path, tags: BookTags, 
     text = sum(len(v.encode("utf-8")) for v in (tags.title, tags.author or "", *(v for _, v in _extra_tags(tags))))
     write_m4b_parts(parts, out, track, marks, tag_room=8192 + 2 * text + cover)
     tag_m4b(out, tags)
+
+
+def _frame_bytes(frame: Any) -> bytes:
+    """One ID3v2.4 frame as stored (mutagen's public API saves whole tags: a tag of this frame alone,
+    without its 10-byte header)."""
+    from mutagen.id3 import ID3
+
+    tag, buf = ID3(), io.BytesIO()
+    tag.add(frame)
+    tag.save(buf, v2_version=4, padding=lambda info: 0)
+    return buf.getvalue()[10:]
 
 
 def _save_id3(id3: Any, out: Path) -> None:
