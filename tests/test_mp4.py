@@ -15,7 +15,7 @@ import pytest
 from mutagen.mp4 import MP4
 
 from narrate.errors import AudioError
-from narrate.package.book import BookTags, ChapterMark, join_m4b, tag_m4b
+from narrate.package.book import BookTags, ChapterMark, iso639_2, join_m4b, tag_m4b
 from narrate.package.mp4 import AacTrack, _busiest, adts_to_raw, layout, write_m4b_parts
 from narrate.package.pieces import PieceStore
 
@@ -104,6 +104,15 @@ def test_chapters_read_back_through_ffmpeg_and_mutagen_in_utf8(parts, tmp_path):
     assert [c.title for c in mp4.chapters] == titles
     assert [round(c.start, 3) for c in mp4.chapters] == [0.0, 1.0, 2.0]
     assert mp4.tags["\xa9nam"] == ["Der Zauberberg"] and mp4.tags["stik"] == [2]
+
+
+def test_the_audio_track_carries_the_books_language(parts, tmp_path):
+    out = tmp_path / "book.m4b"
+    join_m4b(parts[1], track_of(parts), out, TAGS, [])  # TAGS: "de"
+    info = subprocess.run([FFMPEG, "-hide_banner", "-i", str(out)], capture_output=True, text=True).stderr
+    assert "Stream #0:0[0x1](deu): Audio: aac" in info
+    assert [iso639_2(t) for t in ("en-US", "pt-BR", "zh-Hans-CN", "xx-invalid", "und")] == \
+        ["eng", "por", "zho", "und", "und"]
 
 
 def test_more_chapters_than_nero_lists_hold_are_read_from_the_chapter_track(parts, tmp_path):

@@ -6,6 +6,7 @@ narrate.package.assemble publishes the finished files atomically."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -161,10 +162,22 @@ def join_m4b(parts: Sequence[Path], track: AacTrack, out: Path, tags: BookTags, 
     """The whole book as an M4B at `out` from its AAC parts (raw access units, `track` their sizes, the
     first part's encoder priming skipped by the edit list), copied as they are (narrate.package.mp4),
     then the iTunes tags that `tag_m4b` writes in the room left for them."""
+    track = dataclasses.replace(track, language=iso639_2(tags.language))
     cover = tags.cover.stat().st_size if tags.cover else 0
     text = sum(len(v.encode("utf-8")) for v in (tags.title, tags.author or "", *(v for _, v in _extra_tags(tags))))
     write_m4b_parts(parts, out, track, marks, tag_room=8192 + 2 * text + cover)
     tag_m4b(out, tags)
+
+
+def iso639_2(tag: str) -> str:
+    """The ISO 639-2/T code of a BCP-47 tag's language ("en-US" -> "eng", "de" -> "deu"), as MP4 media
+    headers carry it; "und" for a tag langcodes cannot map."""
+    import langcodes
+
+    try:
+        return langcodes.Language.get(tag).to_alpha3()
+    except (LookupError, ValueError):
+        return "und"
 
 
 def _frame_bytes(frame: Any) -> bytes:

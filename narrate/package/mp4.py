@@ -40,9 +40,10 @@ _ENCD_UTF8 = struct.pack(">I4sI", 12, b"encd", 0x100)  # a text sample's encodin
 
 @dataclass(frozen=True)
 class AacTrack:
-    """The audio of an M4B: `sizes` (numpy uint16: AAC frames are under 8 KiB), every access unit's size in bytes, each 1024
-    samples at `rate` (Hz); `asc`, the AudioSpecificConfig; `samples`, the playable length (the edit
-    list's duration), after `priming` encoder-delay samples that the edit list skips."""
+    """The audio of an M4B: `sizes` (numpy uint16: AAC frames are under 8 KiB), every access unit's
+    size in bytes, each 1024 samples at `rate` (Hz); `asc`, the AudioSpecificConfig; `samples`, the
+    playable length (the edit list's duration), after `priming` encoder-delay samples that the edit
+    list skips; `language`, the ISO 639-2/T code the media header carries ("und": undetermined)."""
 
     rate: int
     channels: int
@@ -50,6 +51,7 @@ class AacTrack:
     sizes: np.ndarray
     samples: int
     priming: int
+    language: str = "und"
 
 
 # A box is kept as the list of its byte strings (memoryviews for the large tables, which are never
@@ -175,7 +177,11 @@ def _version(*values: int) -> int:
 
 
 _MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
-_UND = struct.pack(">H", ((ord("u") - 0x60) << 10) | ((ord("n") - 0x60) << 5) | (ord("d") - 0x60))
+def _packed_language(code: str) -> bytes:
+    """An ISO 639-2/T code as mdhd packs it: three letters, 5 bits each, less 0x60 (14496-12 8.4.2)."""
+    if len(code) != 3 or not code.isascii() or not code.islower() or not code.isalpha():
+        code = "und"
+    return struct.pack(">H", ((ord(code[0]) - 0x60) << 10) | ((ord(code[1]) - 0x60) << 5) | (ord(code[2]) - 0x60))
 
 
 def _tkhd(track_id: int, duration: int, flags: int, volume: int) -> Chunks:
@@ -184,9 +190,9 @@ def _tkhd(track_id: int, duration: int, flags: int, volume: int) -> Chunks:
                     struct.pack(">IIhhhH", 0, 0, 0, 0, volume, 0), _MATRIX, struct.pack(">II", 0, 0))
 
 
-def _mdhd(timescale: int, duration: int) -> Chunks:
+def _mdhd(timescale: int, duration: int, language: str) -> Chunks:
     v = _version(duration)
-    return full_box(b"mdhd", v, 0, _times(v, duration, timescale), _UND, b"\x00\x00")
+    return full_box(b"mdhd", v, 0, _times(v, duration, timescale), _packed_language(language), b"\x00\x00")
 
 
 def _hdlr(kind: bytes, name: bytes, maker: bytes = b"\x00" * 4) -> Chunks:
@@ -228,7 +234,7 @@ def _audio_trak(track: AacTrack, base: int, wide: bool, chapters: bool) -> Chunk
                     struct.pack(">QqHH" if v else ">IiHH", track.samples, track.priming, 1, 0))
     tref = box(b"tref", box(b"chap", struct.pack(">I", 2))) if chapters else b""  # the chapter track's id
     return box(b"trak", _tkhd(1, track.samples, 0x3, 0x0100), box(b"edts", elst), tref,
-               box(b"mdia", _mdhd(track.rate, media), _hdlr(b"soun", b"SoundHandler"),
+               box(b"mdia", _mdhd(track.rate, media, track.language), _hdlr(b"soun", b"SoundHandler"),
                    box(b"minf", full_box(b"smhd", 0, 0, b"\x00" * 4), _DINF, stbl)))
 
 
@@ -258,7 +264,7 @@ def _text_trak(marks: Sequence[ChapterMark], total_ms: int, movie: int, base: in
                _chunk_offsets(offsets, wide))
     # Disabled (flags 0): a list of chapters for the player, not a subtitle to show.
     return box(b"trak", _tkhd(2, movie, 0, 0),
-               box(b"mdia", _mdhd(1000, total_ms), _hdlr(b"text", b"ChapterListHandler"),
+               box(b"mdia", _mdhd(1000, total_ms, "und"), _hdlr(b"text", b"ChapterListHandler"),
                    box(b"minf", full_box(b"nmhd", 0, 0), _DINF, stbl)))
 
 
