@@ -31,7 +31,7 @@ from ..plan.books import BOOK_RENDER_VERSION, BookJob
 from .book import BookTags, ChapterMark, join_book_mp3, join_chapter_mp3, join_m4b, m3u, write_chapter_mp3
 from .book_units import ENCODE_WORKERS, ChapterSlot, Digester, piece_key, still_there, unit_pcm
 from .extras import wants_spans, write_extras
-from .grid import AAC_PRIMING, BookLayout, Layout
+from .grid import AAC_PRIMING, BookLayout, Layout, aac_lead
 from .levels import chain, file_gain, speech_gain
 from .mp4 import AacTrack
 from .pieces import PIECES_VERSION, PieceStore, encode_silence, encode_speech
@@ -126,7 +126,8 @@ class _Assembly:
         units = [f"{k}:{p}" for k, p in ch.plan.units]
         ch.speech_key = piece_key(*self.audio, "speech", self.rate, *self.profile.mp3_args(), *units)
         end = "last" if ch.last else f"after:{ch.plan.after_ms}"
-        ch.aac_key = piece_key(*self.audio, "aac", self.rate, *self.profile.aac_args(), ch.first, end, *units)
+        ch.aac_key = piece_key(*self.audio, "aac", self.rate, *self.profile.aac_args(), ch.first, end,
+                               f"lead:{ch.lead}:{ch.lead_next}", *units)
 
     def run(self) -> tuple[dict[str, Any], list[str]]:
         pool = ThreadPoolExecutor(ENCODE_WORKERS)
@@ -154,6 +155,10 @@ class _Assembly:
         produced: dict[str, Path] = {}
         encodes: list[Future[None]] = []
         book_mp3, book_m4b = self._stale("mp3"), self._stale("m4b")
+        for prev, ch in zip([None, *self.chapters], self.chapters, strict=False):
+            ch.lead = 0 if prev is None else aac_lead(prev.after)
+            if prev is not None:
+                prev.lead_next = ch.lead
         for ch in self.chapters:
             self._keys(ch)
         # Chapters whose encodes are not in the store at all go first, so that an edit's one encode runs
@@ -246,8 +251,9 @@ class _Assembly:
             gain = speech_gain(wav, self.profile, energy, self._chapter_frames(ch))
             mp3 = (self.store.temp(ch.speech_key, "mp3"), self.profile.mp3_args(), chain(gain, self.profile)) \
                 if need_mp3 else None
-            head = self.head if ch.first else 0
-            length = self._part(ch)
+            # The AAC part starts `lead` samples before the chapter, in the pause before it (grid.aac_lead).
+            head = (self.head if ch.first else 0) + ch.lead
+            length = self._part(ch) + ch.lead - ch.lead_next
             aac = (self.store.temp(ch.aac_key, "aac"), self.profile.aac_args(), chain(gain, self.profile, AAC_MARGIN_DB),
                    head, length, ch.last) if need_aac else None
             try:

@@ -18,8 +18,10 @@ each piece holds exactly the samples it stands for. So the book's layout is laid
   file's LAME header (narrate.package.mp3join: the first piece's delay, the last one's padding) trims the rest.
 - AAC (ffmpeg's encoder, ADTS): `n` samples give ceil((n + 1024) / 1024) frames of 1024, the first
   1024 samples being priming. A part of `L` samples (L a multiple of 1024) is encoded from its
-  first `L - 1024` samples; the last part whole, and the M4B's edit list (ffmpeg's `-itsoffset`
-  of minus the priming) skips the first part's priming.
+  first `L - 1024` samples; the last part whole, and the M4B's edit list (narrate.package.mp4)
+  skips the first part's priming. A part's first frame is decoded after another encode's last
+  frame, so a join is clean only in silence: each part after the first starts `aac_lead` samples
+  early, in the pause before its chapter (the part before it ends as much earlier).
 
 So every chapter's stretch of the whole-book stream (`Layout.part`) is a multiple of `lcm(spf,
 1024)` samples (9216: 0.21 s at 44.1 kHz), made so by lengthening its pause after the chapter;
@@ -40,6 +42,18 @@ MP3_DELAY = 1105  # samples: libmp3lame's initial padding as ffmpeg reports it (
 MP3_END_MARGIN = 64  # keep (n + delay) % spf at most spf - this (measured failure from spf - 47)
 AAC_FRAME = 1024
 AAC_PRIMING = 1024  # ffmpeg's native AAC encoder's initial padding
+AAC_LEAD = 2048  # silence moved from a chapter's pause to the start of the next chapter's AAC part
+
+
+def aac_lead(pause_before: int) -> int:
+    """Samples of silence an AAC part (not the first) begins with, taken from the pause before it
+    (`pause_before` samples): AAC_LEAD where that pause holds it with two frames to spare, else 0.
+
+    A part's first frame is decoded after the previous part's last frame, whose overlap does not
+    cancel its aliasing: if speech starts right at the join, its first 1024 samples come out
+    distorted (measured: a -2.3 dBFS spike over a -4.2 dBFS limiter on the demo book). Where the
+    join falls in silence, both sides of it are silent and it is clean."""
+    return AAC_LEAD if pause_before >= AAC_LEAD + 2 * AAC_FRAME else 0
 
 
 def mp3_frame_samples(rate: int) -> int:

@@ -36,7 +36,7 @@ from .mp4 import adts_to_raw
 
 STORE_DIR = "book-pieces"
 _PIECE = re.compile(r"[0-9a-f]{64}\.(mp3|aac)")
-PIECES_VERSION = "3"  # 2: AAC parts stored as raw access units, their sizes in the sidecar; 3: MP3 facts and CRC
+PIECES_VERSION = "4"  # 2: AAC parts as raw access units, sizes in the sidecar; 3: MP3 facts and CRC; 4: AAC leads
 
 
 class PieceStore:

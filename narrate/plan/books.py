@@ -32,7 +32,8 @@ from ..text.written import WrittenUnit, written_units
 from .book_extras import name_extras
 from .prompts import KeyMaker, Segment, manifest_relative
 
-BOOK_RENDER_VERSION = "4"  # 3: profiles (levels, rates, head/tail room tone per file), credits, sample; 4: frame grid
+BOOK_RENDER_VERSION = "5"  # 3: profiles (levels, rates, head/tail room tone per file), credits, sample; 4: frame grid;
+# 5: AAC parts begin in the pause before them (grid.aac_lead: clean joins)
 CREDITS = {"opening": "Opening Credits", "closing": "Closing Credits"}
 
 
