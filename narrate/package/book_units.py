@@ -92,7 +92,7 @@ class ChapterSlot:
     def __init__(self, plan: ChapterPlan, index: int, count: int, rate: int) -> None:
         self.plan, self.index = plan, index
         self.after = round(plan.after_ms * rate / 1000)
-        self.lead = self.lead_next = 0  # silence its AAC part takes from the pause before it; the next part, from its
+        self.lead = self.lead_next = 0  # AAC leads (grid.aac_lead): its part's, and the next part's from its pause
         self.first, self.last = index == 1, index == count
         self.raw: int | None = None
         self.spans: list[int] | None = None
