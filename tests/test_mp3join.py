@@ -249,3 +249,16 @@ def test_the_info_frame_takes_a_higher_bit_rate_where_the_tag_would_not_fit_and_
     other = mp3join.PieceFacts(**{**facts.__dict__, "header": low + (1 << 12)})  # 16 kbps
     with pytest.raises(AudioError, match="different settings"):
         mp3join.info_frame([(facts, 260), (other, 520)])
+
+
+def test_a_book_of_more_than_255_chapters_gets_nested_tables_of_contents(tmp_path):
+    from narrate.package.book import book_id3
+
+    path = tmp_path / "tag.id3"
+    path.write_bytes(book_id3(BookTags("Many", None, None, "en"), [ChapterMark(f"P{i}", i, i + 1) for i in range(600)]))
+    tags = ID3(path)
+    tocs = {t.element_id: t for t in tags.getall("CTOC")}
+    assert tocs["toc"].child_element_ids == ["toc0", "toc1", "toc2"] and tocs["toc"].flags & 0x02  # top level
+    order = [c for sub in tocs["toc"].child_element_ids for c in tocs[sub].child_element_ids]
+    chaps = {c.element_id: c for c in tags.getall("CHAP")}
+    assert [chaps[c].start_time for c in order] == list(range(600))  # every chapter, in time order

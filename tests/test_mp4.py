@@ -4,7 +4,10 @@ place."""
 
 from __future__ import annotations
 
+import base64
 import io
+import json
+import os
 import struct
 import subprocess
 from pathlib import Path
@@ -190,3 +193,24 @@ def test_the_piece_store_keeps_an_aac_part_with_its_units_and_refuses_a_tampered
     side = path.with_name(path.name + ".json")
     side.write_text(side.read_text().replace('"channels": 1', '"channels": 0'))
     assert PieceStore(tmp_path / "cache").get(key, "aac") is None  # the next build's store
+
+
+def test_a_sidecar_whose_facts_were_altered_or_moved_with_another_piece_is_refused(parts, tmp_path):
+    folder, raws, *_ = parts
+    store = PieceStore(tmp_path / "cache")
+    a, b = store.put_aac(folder / "part0.aac", "a" * 64), store.put_aac(folder / "part1.aac", "b" * 64)
+    side = a.with_name(a.name + ".json")
+    meta = json.loads(side.read_text())
+    units = np.frombuffer(base64.b64decode(meta["units"]), "<u2").copy()
+    units[[10, 11]] = units[[11, 10]]  # the same total: only the seal tells
+    meta["units"] = base64.b64encode(units.tobytes()).decode()
+    side.write_text(json.dumps(meta))
+    assert PieceStore(tmp_path / "cache").get("a" * 64, "aac") is None
+    # Swapped with another piece, sidecars and all: each sidecar's seal names its own piece.
+    store.put_aac(folder / "part0.aac", "a" * 64)
+    for ext in ("", ".json"):
+        os.replace(b.with_name(b.name + ext), tmp_path / "held")
+        os.replace(a.with_name(a.name + ext), b.with_name(b.name + ext))
+        os.replace(tmp_path / "held", a.with_name(a.name + ext))
+    fresh = PieceStore(tmp_path / "cache")
+    assert fresh.get("a" * 64, "aac") is None and fresh.get("b" * 64, "aac") is None

@@ -145,9 +145,17 @@ def book_id3(tags: BookTags, marks: list[ChapterMark]) -> bytes:
     frames += [Frames[named[key]](encoding=3, text=value) if key in named else TXXX(encoding=3, desc=key, text=value)
                for key, value in _extra_tags(tags)]
     ids = [f"ch{i}" for i in range(len(marks))]
-    if marks:
-        frames.append(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
-                           sub_frames=[]))
+    # A CTOC counts its entries in one byte (ID3v2 Chapter Frame Addendum 1.0): past 255 chapters the
+    # top-level table lists ordered sub-tables of up to 255 chapters each.
+    groups = [ids[i:i + 255] for i in range(0, len(ids), 255)]
+    top = CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
+    if len(groups) == 1:
+        frames.append(CTOC(element_id="toc", flags=top, child_element_ids=ids, sub_frames=[]))
+    elif groups:
+        subs = [f"toc{i}" for i in range(len(groups))]
+        frames.append(CTOC(element_id="toc", flags=top, child_element_ids=subs, sub_frames=[]))
+        frames += [CTOC(element_id=sub, flags=CTOCFlags.ORDERED, child_element_ids=group, sub_frames=[])
+                   for sub, group in zip(subs, groups, strict=True)]
     frames += [CHAP(element_id=cid, start_time=m.start_ms, end_time=m.end_ms, start_offset=0xFFFFFFFF,
                     end_offset=0xFFFFFFFF, sub_frames=[TIT2(encoding=3, text=m.title)])
                for cid, m in zip(ids, marks, strict=True)]

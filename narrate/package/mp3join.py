@@ -181,7 +181,7 @@ def facts_from(meta: Mapping[str, Any]) -> PieceFacts | None:
     if not all(type(v) is int and v >= 0 for v in ints) or type(facts.cbr) is not bool:
         return None
     size = meta.get("bytes")
-    if facts.delay > 0xFFF or facts.padding > 0xFFF or facts.crc > 0xFFFF or facts.header >> 32 \
+    if facts.delay > 0xFFF or facts.padding > 0xFFF or facts.crc > 0xFFFF or facts.header >> 32 or facts.frames >> 32 \
             or type(size) is not int or not 0 < facts.skip < size:
         return None
     try:

@@ -17,6 +17,7 @@ temp file, fsynced and renamed (invariant 3): a killed build leaves whole pieces
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import re
@@ -36,7 +37,8 @@ from .mp4 import adts_to_raw
 
 STORE_DIR = "book-pieces"
 _PIECE = re.compile(r"[0-9a-f]{64}\.(mp3|aac)")
-PIECES_VERSION = "4"  # 2: AAC parts as raw access units, sizes in the sidecar; 3: MP3 facts and CRC; 4: AAC leads
+# 2: AAC parts as raw access units, sizes in the sidecar; 3: MP3 facts and CRC; 4: AAC leads, sealed sidecars
+PIECES_VERSION = "4"
 
 
 class PieceStore:
@@ -64,17 +66,20 @@ class PieceStore:
             if self._verified.get(path) == seen:
                 return path
             meta = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
-            if not isinstance(meta, dict) or st.st_size != meta.get("bytes") or _FACTS[ext](meta) is None:
-                raise ValueError  # a sidecar without the facts a join needs (an older narrate's): encoded again
+            if not isinstance(meta, dict) or st.st_size != meta.get("bytes") or _FACTS[ext](meta) is None \
+                    or meta.get("seal") != _seal(path.name, meta):
+                # A sidecar without the facts a join needs (an older narrate's), or whose facts were
+                # altered or belong to another piece (its seal): the piece is encoded again.
+                raise ValueError
             if meta.get("stat") == _signature(st):
                 self._verified[path] = seen
                 return path
             if sha256_file(path) == meta.get("sha256"):
                 # The right bytes under another signature (a copied cache, a sidecar from before
                 # signatures): recorded, so that the next build need not hash it again.
-                self._write_meta(path, {k: v for k, v in meta.items() if k != "stat"})
+                self._write_meta(path, meta)
                 return path
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: a sidecar of nested brackets
             pass
         self._verified.pop(path, None)
         return None
@@ -93,7 +98,7 @@ class PieceStore:
     def _write_meta(self, path: Path, meta: dict[str, object]) -> None:
         # The signature is taken after the rename (which may change the ctime), before the sidecar exists.
         st = path.stat()
-        meta = {**meta, "stat": _signature(st)}
+        meta = {**meta, "seal": _seal(path.name, meta), "stat": _signature(st)}
         self._verified[path] = (st.st_size, st.st_mtime_ns, st.st_ino)
         fd, side = make_temp(path.parent, suffix=".json")
         with os.fdopen(fd, "wb") as fh:
@@ -174,6 +179,14 @@ def aac_units(meta: Mapping[str, Any]) -> AacUnits | None:
 
 # What a join needs of a piece, read from its sidecar (None if missing or inconsistent).
 _FACTS: dict[str, Callable[[Mapping[str, Any]], object]] = {"mp3": facts_from, "aac": aac_units}
+
+
+def _seal(name: str, meta: Mapping[str, Any]) -> str:
+    """A digest of a sidecar's facts (all but its seal and stat signature) and the piece's file name:
+    a sidecar edited by hand, damaged in a way that still parses, or moved with another piece no
+    longer matches it (the piece's SHA-256 covers its bytes, not what the joins read about them)."""
+    facts = {k: v for k, v in meta.items() if k not in ("seal", "stat")}
+    return hashlib.sha256(f"{name}\0{json.dumps(facts, sort_keys=True)}".encode()).hexdigest()
 
 
 def _signature(st: os.stat_result) -> list[int]:
