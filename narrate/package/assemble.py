@@ -12,6 +12,7 @@ recipe (see `narrate.plan.books`) changed, or whose file was altered, are made a
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from collections.abc import Callable, Mapping
@@ -155,10 +156,8 @@ class _Assembly:
         produced: dict[str, Path] = {}
         encodes: list[Future[None]] = []
         book_mp3, book_m4b = self._stale("mp3"), self._stale("m4b")
-        for prev, ch in zip([None, *self.chapters], self.chapters, strict=False):
-            ch.lead = 0 if prev is None else aac_lead(prev.after)
-            if prev is not None:
-                prev.lead_next = ch.lead
+        for prev, ch in itertools.pairwise(self.chapters):  # the first part has no lead
+            ch.lead = prev.lead_next = aac_lead(prev.after)
         for ch in self.chapters:
             self._keys(ch)
         # Chapters whose encodes are not in the store at all go first, so that an edit's one encode runs
