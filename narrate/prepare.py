@@ -22,6 +22,7 @@ from .cache.state import BuildState, MemoFile, front_end_stamp
 from .errors import ManifestError, MissingKeyError, NarrateError, Problem, UsageError
 from .manifest import Manifest
 from .plan import LockDiff, Plan, PromptJob, Segment, diff_lock, plan_manifest
+from .plan.carry import Carry
 from .plan.costs import PRICES_AS_OF, Spend, budget_for, estimate_spend
 from .plan.memo import FrontMemo
 from .providers.base import Provider, ProviderConfig
@@ -209,7 +210,16 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     memo_file = MemoFile(stats.memo_path)
     stamp = front_end_stamp()
     memo = FrontMemo(stamp, memo_file.load(stamp))
-    plan = plan_manifest(manifest, providers, lexicon, memo)
+    root = manifest.root
+    where = str(root)  # one str() for 20,000 path joins
+    # A lock narrate wrote itself (the state recorded its size and mtime) keeps its entries' text for
+    # saving, and its unchanged prompts are carried over, not planned again (plan.carry).
+    lock_rel = os.path.relpath(manifest.path.parent / LOCK_NAME, root)
+    lock = LockFile.for_manifest(manifest.path, ours=stats.unchanged(root, lock_rel))
+    carry = None
+    if lock.ours and stats.plan_contexts and memo.stored:  # no memo (deleted): plan all once, to refill it
+        carry = Carry(lock.prompts, stats.plan_contexts, lambda job: is_current(job, lock, stats, where))
+    plan = plan_manifest(manifest, providers, lexicon, memo, carry)
     books = []
     if manifest.books:
         from .plan.books import plan_books
@@ -218,12 +228,8 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
         for job in books:
             for key, seg in job.segments.items():
                 plan.segments.setdefault(key, seg)
-    root = manifest.root
-    # A lock narrate wrote itself (the state recorded its size and mtime) keeps its entries' text for saving.
-    lock_rel = os.path.relpath(manifest.path.parent / LOCK_NAME, root)
-    lock = LockFile.for_manifest(manifest.path, ours=stats.unchanged(root, lock_rel))
-    where = str(root)  # one str() for 20,000 path joins
-    stale = [job for job in plan.jobs if not is_current(job, lock, stats, where)]
+    carried = plan.carried  # found current while planned
+    stale = [job for job in plan.jobs if job.id not in carried and not is_current(job, lock, stats, where)]
     stale_books = [job for job in books if not book_is_current(job, lock, stats, root)]
     needed = sorted({k for job in stale for k in job.segments} | {k for job in stale_books for k in job.keys()})
     # Verified on read (DESIGN.md invariant 9): the segments a build reads. A book chapter the lock shows
@@ -265,7 +271,7 @@ def plan_report(pb: PlannedBuild, max_chars: int | None = None, *,
     diff = diff_lock(pb.plan.jobs, pb.lock.prompts, pb.books, pb.lock.books)
     spend = pb.spend(max_chars)
     report = {
-        "manifest": name or str(manifest.path), "segments": len(pb.plan.segments), "to_synthesize": len(pb.missing),
+        "manifest": name or str(manifest.path), "segments": len(pb.plan.keys()), "to_synthesize": len(pb.missing),
         "chars": spend.chars, "chars_by_provider": spend.chars_by_provider,
         "cost_usd_by_provider": spend.cost_usd_by_provider, "cost_usd": spend.cost_usd,
         "prices_as_of": PRICES_AS_OF, "budget_chars": spend.budget_chars,

@@ -23,7 +23,7 @@ def build_shard(pb: PlannedBuild, cache: SegmentCache, options: BuildOptions, re
     from .synth import SpendGuard, synthesize_missing
 
     assert options.shard is not None
-    owned = [k for k in pb.plan.segments if in_shard(k, options.shard)]
+    owned = [k for k in pb.plan.keys() if in_shard(k, options.shard)]
     report.segments, report.cached = len(owned), len(owned) - len(pb.missing)
     if getattr(cache, "remote_ok", None) is False:  # failed while planning: what it paid for could not be shared
         report.errors.append("the shared cache is unavailable: this shard synthesized nothing")

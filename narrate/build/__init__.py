@@ -74,7 +74,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     from ..providers import espeak_pool
 
     espeak_pool.configure(options.jobs, len(pb.missing) + len(pb.stale))  # small builds: no worker processes
-    report = BuildReport(str(manifest.path), segments=len(pb.plan.segments))
+    report = BuildReport(str(manifest.path), segments=len(pb.plan.keys()))
     report.warnings = [str(w) for w in manifest.warnings] + pb.left_alone
     report.cached = report.segments - len(pb.missing)
     report.missing_segments = [_describe(pb, s) for s in pb.missing]
@@ -216,7 +216,7 @@ def _finish(pb: PlannedBuild, manifest: Manifest, cache: SegmentCache, report: B
         _package(pb)
     report.warnings += getattr(cache, "warnings", [])
     if report.errors:
-        pb.stats.forget_clean_build()
+        pb.stats.forget_clean_build()  # and the planning contexts: the next build plans every prompt
     else:
         _remember_clean_build(pb, report)
     with contextlib.suppress(OSError):  # a full or read-only cache folder: the stat cache is only a speed-up
@@ -285,6 +285,11 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
     summary = {"segments": report.segments, "outputs": report.outputs_written + report.outputs_unchanged,
                "warnings": [w for w in report.warnings if w not in once]}
     pb.stats.remember_clean_build(pb.manifest.input_files(), summary)
+    # Each prompt's planning context, for the prompts whose lock entry is this plan's (plan.carry).
+    entries, contexts = pb.lock.prompts, pb.plan.contexts
+    pb.stats.remember_plan_contexts({job.id: contexts[job.id] for job in pb.plan.jobs if job.id in contexts
+                                     and (entry := entries.get(job.id)) is not None
+                                     and entry.get("recipe") == job.recipe and entry.get("text") == job.record})
 
 
 UNFINISHED = ".building"  # beside the build state while a build writes outputs: a killed build leaves it

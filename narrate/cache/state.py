@@ -92,6 +92,21 @@ def _read_state(path: Path) -> dict[str, Any]:
     return cast("dict[str, Any]", data)
 
 
+def _contexts_by_id(carry: Any) -> dict[str, str]:
+    """{context: [prompt ids]} as saved -> {prompt id: context}; {} if it is not that shape."""
+    if not isinstance(carry, dict):
+        return {}
+    by_id: dict[str, str] = {}
+    for context, ids in carry.items():
+        if not isinstance(ids, list):
+            return {}
+        for ident in ids:
+            if type(ident) is not str:
+                return {}
+            by_id[ident] = context
+    return by_id
+
+
 def state_file(cache_dir: Path, manifest_path: Path, suffix: str) -> Path:
     """Where a manifest's build state of one kind lives: `<cache>/state/<digest of its path><suffix>`."""
     digest = hashlib.sha256(str(manifest_path.resolve()).encode()).hexdigest()[:16]
@@ -109,6 +124,9 @@ class BuildState:
         # fallbacks when the last clean build recorded it (narrate.build.index splices only then).
         index = data.get("index")
         self.index_digests: dict[str, str] = dict(index) if isinstance(index, dict) else {}
+        # Prompt id -> the planning context its lock entry was written under (narrate.plan.carry), as
+        # of the last build without errors; stored as {context: [ids]} (a few contexts per library).
+        self.plan_contexts: dict[str, str] = _contexts_by_id(data.get("carry"))
         self._dirty = False
 
     # -- stat cache
@@ -177,8 +195,13 @@ class BuildState:
         self._dirty = True
 
     def forget_clean_build(self) -> None:
-        if self.last is not None:
-            self.last = None
+        if self.last is not None or self.plan_contexts:
+            self.last, self.plan_contexts = None, {}
+            self._dirty = True
+
+    def remember_plan_contexts(self, contexts: dict[str, str]) -> None:
+        if contexts != self.plan_contexts:
+            self.plan_contexts = contexts
             self._dirty = True
 
     def unchanged_summary(self, root: Path) -> dict[str, Any] | None:
@@ -199,7 +222,11 @@ class BuildState:
     def save(self) -> None:
         if self._dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            doc = {"v": STATE_VERSION, "files": self.entries, "last": self.last, "index": self.index_digests}
+            carry: dict[str, list[str]] = {}
+            for ident, context in self.plan_contexts.items():
+                carry.setdefault(context, []).append(ident)
+            doc = {"v": STATE_VERSION, "files": self.entries, "last": self.last, "index": self.index_digests,
+                   "carry": carry}
             write_if_changed(self.path, json.dumps(doc, separators=(",", ":")).encode())
             self._dirty = False
 

@@ -120,6 +120,12 @@ class FrontMemo:
         self.used.setdefault(context, {})[written] = value
         return front
 
+    def keep(self, context: str, written: str) -> None:
+        """Count a stored entry as used without reading it (its prompt was not planned: plan.carry)."""
+        value = self.stored.get(context, {}).get(written)
+        if value is not None:
+            self.used.setdefault(context, {})[written] = value
+
     def put(self, context: str, written: str, front: Front) -> None:
         value = encode_front(front)
         self.used.setdefault(context, {})[written] = value

@@ -8,12 +8,10 @@ position or path, so renaming or moving a prompt costs nothing.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cache.entry import key_from  # the cache re-derives keys with the same function
@@ -25,63 +23,12 @@ from ..text import Lexicon, normalize, split_for_limit
 from ..text.frontend import key_material, normalization_applies
 from ..text.lexicon_compile import alphabets_for, inline_phonemes, out_of_band
 from ..text.markup import PLAIN, compile_pieces, target_of
+from .carry import Carry, plan_context
+from .jobs import RENDER_VERSION, OutputFile, Plan, PromptJob, Segment
 from .memo import Front, FrontMemo, context_digest, lexicon_digest
 
-# Bump when rendering (trim, level, resampling, encoders) changes the bytes of an output.
-RENDER_VERSION = "1"
-
-
-@dataclass(frozen=True)
-class Segment:
-    key: str
-    provider: str  # provider config name (for concurrency and error messages)
-    request: SynthesisRequest
-    key_head: str = ""  # canonical JSON hashed with the text: stored so any entry's key can be re-derived
-
-
-@dataclass(frozen=True)
-class OutputFile:
-    path: str  # relative to the manifest's folder, POSIX separators
-    format: str
-
-
-@dataclass(frozen=True)
-class PromptJob:
-    """One prompt in one language: its segments, rendered into one file per format."""
-
-    library: str
-    name: str
-    language: str
-    text: str  # the spoken text (after normalisation and lexicon)
-    segments: tuple[str, ...]
-    settings: Settings
-    outputs: tuple[OutputFile, ...]
-    recipe: str  # hash of segments + rendering settings: equal recipe and format, equal bytes
-    written: str = ""  # what the author wrote: the record in locks, indexes and plans (DESIGN.md 2.12)
-    # Silence (ms) after each segment, from prompt markup breaks; () when there is none. Part of the
-    # recipe, never of a segment key: the same words share a segment whatever pause follows them.
-    pauses: tuple[int, ...] = ()
-
-    @property
-    def record(self) -> str:
-        """What the author wrote (canonical Unicode), as shown in locks, indexes, transcripts and plans."""
-        return self.written or self.text
-
-    @property
-    def spoken(self) -> str | None:
-        """The text sent to the provider when the lexicon or normalisation changed it, else None."""
-        return self.text if self.text != self.record else None
-
-    @functools.cached_property  # asked for per output by planning, checks, index and owners: made once
-    def id(self) -> str:
-        return f"{self.library}/{self.language}/{self.name}"
-
-
-@dataclass
-class Plan:
-    segments: dict[str, Segment] = field(default_factory=dict)
-    jobs: list[PromptJob] = field(default_factory=list)
-
+__all__ = ["RENDER_VERSION", "KeyMaker", "OutputFile", "Plan", "PromptJob", "Segment", "plan_manifest",
+           "render_recipe", "spoken_text"]
 
 class KeyMaker:
     """Computes segment keys; memoises the canonical header per voice/params so 10k keys are cheap."""
@@ -149,7 +96,7 @@ def _recipe(segment_keys: tuple[str, ...], rendering: str, pauses: tuple[int, ..
 
 
 def plan_manifest(manifest: Manifest, providers: Mapping[str, Provider],
-                  lexicon: Lexicon | None = None, memo: FrontMemo | None = None) -> Plan:
+                  lexicon: Lexicon | None = None, memo: FrontMemo | None = None, carry: Carry | None = None) -> Plan:
     """Prompt jobs and their content-addressed segments, from the validated manifest. Pure.
 
     Each prompt in each language becomes a PromptJob (its output files, one per format, and its
@@ -157,11 +104,12 @@ def plan_manifest(manifest: Manifest, providers: Mapping[str, Provider],
     boundaries first. A key is the sha256 of the spoken text (after normalisation and lexicon) and
     the request's provider, voice, model and parameters (DESIGN.md 2.1). Raises ManifestError for
     two prompts that would write one file. `memo` (plan.memo) holds the text front-end's output
-    of earlier plans: a prompt found there skips normalisation; the plan is the same either way.
+    of earlier plans: a prompt found there skips normalisation; `carry` (plan.carry) the last
+    build's: an unchanged prompt is taken from its lock entry. The plan is the same either way.
     """
     plan = Plan()
     keys = KeyMaker()
-    front = _FrontEnd(lexicon, memo)
+    front = _FrontEnd(lexicon, memo, carry)
     for lib in manifest.libraries:
         _plan_library(plan, keys, front, manifest, lib, providers)
     return plan
@@ -185,8 +133,9 @@ def spoken_text(text: str, language: str, lexicon: Lexicon | None, spoken: bool 
 class _FrontEnd:
     """The text front-end of one plan: written prompt text -> pieces and their chunks, through the memo."""
 
-    def __init__(self, lexicon: Lexicon | None, memo: FrontMemo | None) -> None:
-        self.lexicon, self.memo = lexicon, memo
+    def __init__(self, lexicon: Lexicon | None, memo: FrontMemo | None, carry: Carry | None = None) -> None:
+        self.lexicon, self.memo, self.carry = lexicon, memo, carry
+        self._plan_contexts: dict[tuple[int, str, str], tuple[Settings, str]] = {}
         self._contexts: dict[tuple[str, str], str] = {}
         self._lexicon_digest: str | None = None
         self._rendering: dict[int, tuple[Settings, str]] = {}  # prompts of a language share one Settings
@@ -217,10 +166,8 @@ class _FrontEnd:
             self._templates[where] = found
         return self._templates[where]
 
-    def pieces(self, prompt: PromptText, provider: Provider) -> Front:
-        memo = self.memo
-        if memo is None:
-            return _front_end(prompt.text, prompt.language, provider, self.lexicon)
+    def memo_context(self, memo: FrontMemo, prompt: PromptText, provider: Provider) -> str:
+        """The memo context (plan.memo.context_digest) of `prompt`'s provider config and language."""
         where = (prompt.settings.provider, prompt.language)  # the config name: two configs may share a kind
         context = self._contexts.get(where)
         if context is None:
@@ -231,6 +178,37 @@ class _FrontEnd:
                                      provider.limits.max_chars,
                                      (alphabets_for(provider), out_of_band(provider)) if self.lexicon else None)
             self._contexts[where] = context
+        return context
+
+    def plan_context(self, keys: KeyMaker, lib: Library, prompt: PromptText, provider: Provider,
+                     telephony: bool, templates: list[tuple[str, str, str]]) -> str | None:
+        """`prompt`'s planning context (plan.carry), once per Settings object and library; None without
+        a memo (whose stamp covers narrate's code and the text libraries)."""
+        memo, s = self.memo, prompt.settings
+        if memo is None:
+            return None
+        where = (id(s), lib.name, prompt.language)
+        known = self._plan_contexts.get(where)
+        if known is None or known[0] is not s:
+            voice = s.voice or prompt.language.lower()
+            heads = [keys.key_and_heads(provider, SynthesisRequest(
+                text="", voice=voice, language=prompt.language, model=s.model, speed=s.speed, telephony=telephony,
+                options=s.options, ssml=ssml))[2] for ssml in (False, True)]
+            context = plan_context(self.memo_context(memo, prompt, provider), heads, self.rendering(s),
+                                   templates, s.provider, telephony)
+            known = self._plan_contexts[where] = (s, context)
+        return known[1]
+
+    def keep(self, prompt: PromptText, provider: Provider) -> None:
+        """A carried prompt's memo entry stays in the memo, as if this plan had read it."""
+        if self.memo is not None:
+            self.memo.keep(self.memo_context(self.memo, prompt, provider), prompt.text)
+
+    def pieces(self, prompt: PromptText, provider: Provider) -> Front:
+        memo = self.memo
+        if memo is None:
+            return _front_end(prompt.text, prompt.language, provider, self.lexicon)
+        context = self.memo_context(memo, prompt, provider)
         found = memo.get(context, prompt.text)
         if found is None:
             found = _front_end(prompt.text, prompt.language, provider, self.lexicon)
@@ -269,8 +247,23 @@ def _plan_library(plan: Plan, keys: KeyMaker, front: _FrontEnd, manifest: Manife
     out_prefix = manifest_relative(manifest, lib.output)
     claimed: dict[str, str] = {}  # case-folded path -> prompt id, to catch collisions on any filesystem
     problems: list[Problem] = []
+    carry = front.carry
     for prompt in lib.prompts:
-        job = _plan_prompt(plan, keys, front, lib, prompt, providers, telephony, out_prefix)
+        provider = providers[prompt.settings.provider]
+        templates = front.templates(lib, prompt.language, out_prefix)
+        outputs = _outputs(lib, prompt, templates, out_prefix)
+        job = None
+        context = front.plan_context(keys, lib, prompt, provider, telephony, templates) if templates else None
+        if context is not None:
+            ident = f"{lib.name}/{prompt.language}/{prompt.name}"
+            plan.contexts[ident] = context
+            job = carry.job(ident, context, lib, prompt, outputs) if carry is not None else None
+            if job is not None:
+                plan.carried.add(ident)
+                plan.carried_keys.update(job.segments)
+                front.keep(prompt, provider)
+        if job is None:
+            job = _plan_prompt(plan, keys, front, lib, prompt, provider, telephony, outputs)
         for out in job.outputs:
             folded = out.path.casefold()
             if folded in claimed and claimed[folded] != job.id:
@@ -282,10 +275,18 @@ def _plan_library(plan: Plan, keys: KeyMaker, front: _FrontEnd, manifest: Manife
         raise ManifestError(problems)
 
 
+def _outputs(lib: Library, prompt: PromptText, templates: list[tuple[str, str, str]] | None,
+             out_prefix: str) -> tuple[OutputFile, ...]:
+    if templates is not None:
+        name = prompt.name
+        return tuple(OutputFile(f"{head}{name}{tail}", fmt) for fmt, head, tail in templates)
+    return tuple(OutputFile(f"{out_prefix}/{lib.file_path(prompt.language, prompt.name, fmt)}", fmt)
+                 for fmt in lib.formats)
+
+
 def _plan_prompt(plan: Plan, keys: KeyMaker, front: _FrontEnd, lib: Library, prompt: PromptText,
-                 providers: Mapping[str, Provider], telephony: bool, out_prefix: str) -> PromptJob:
+                 provider: Provider, telephony: bool, outputs: tuple[OutputFile, ...]) -> PromptJob:
     s = prompt.settings
-    provider = providers[s.provider]
     voice = s.voice or prompt.language.lower()
     seg_keys: list[str] = []
     pauses: list[int] = []
@@ -309,13 +310,6 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, front: _FrontEnd, lib: Library, pro
     segs = tuple(seg_keys)
     gaps = tuple(pauses) if any(pauses) else ()
     text = " ".join(spoken)
-    templates = front.templates(lib, prompt.language, out_prefix)
-    if templates is not None:
-        name = prompt.name
-        outputs = tuple(OutputFile(f"{head}{name}{tail}", fmt) for fmt, head, tail in templates)
-    else:
-        outputs = tuple(OutputFile(f"{out_prefix}/{lib.file_path(prompt.language, prompt.name, fmt)}", fmt)
-                        for fmt in lib.formats)
     recipe = _recipe(segs, front.rendering(s), gaps)
     return PromptJob(lib.name, prompt.name, prompt.language, text, segs, s, outputs, recipe, normalize(prompt.text),
                      gaps)
