@@ -220,8 +220,8 @@ def test_a_one_edit_build_never_imports_the_models(tmp_path):
     """Through the CLI, in a fresh interpreter: the second build (one text edited) replays."""
     (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  s:\n    output: out\n    formats: [ulaw]\n"
                                      "    languages: {en-US: en-us}\n    prompts:\n      a: Hello.\n      b: Goodbye.\n")
-    probe = ("import runpy, sys\nsys.argv = ['narrate', '-q', 'build', 'm.yaml']\n"
-             "try:\n    runpy.run_module('narrate.cli', run_name='__main__')\nexcept SystemExit as e:\n"
+    probe = ("import sys\nsys.argv = ['narrate', '-q', 'build', 'm.yaml']\nfrom narrate.cli import main\n"
+             "try:\n    main(prog_name='narrate')\nexcept SystemExit as e:\n"
              "    assert not e.code, e.code\nprint('pydantic' in sys.modules)\n")
     env = {**os.environ, "NARRATE_CACHE": str(tmp_path / "cache")}
 

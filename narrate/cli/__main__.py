@@ -1,3 +1,3 @@
-from . import main
+from .console import run
 
-main()
+run()

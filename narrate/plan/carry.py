@@ -19,7 +19,7 @@ planned, provided that:
   rendered. One that is not current is planned in full, so the renderer sees only full plans
   (their pauses, requests).
 
-The plan is the same with carrying or without (tests/test_plan_carry.py).
+Builds write the same bytes with carrying or without (tests/test_plan_carry.py).
 """
 
 from __future__ import annotations

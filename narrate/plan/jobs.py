@@ -41,6 +41,7 @@ class PromptJob:
     written: str = ""  # what the author wrote: the record in locks, indexes and plans (DESIGN.md 2.12)
     # Silence (ms) after each segment, from prompt markup breaks; () when there is none. Part of the
     # recipe, never of a segment key: the same words share a segment whatever pause follows them.
+    # () in a job carried over from the lock (plan.carry): such a job is current, never rendered.
     pauses: tuple[int, ...] = ()
 
     @property

@@ -105,7 +105,8 @@ def plan_manifest(manifest: Manifest, providers: Mapping[str, Provider],
     the request's provider, voice, model and parameters (DESIGN.md 2.1). Raises ManifestError for
     two prompts that would write one file. `memo` (plan.memo) holds the text front-end's output
     of earlier plans: a prompt found there skips normalisation; `carry` (plan.carry) the last
-    build's: an unchanged prompt is taken from its lock entry. The plan is the same either way.
+    build's lock: an unchanged prompt is taken from its entry. The jobs are the same either way,
+    but for what only rendering reads: a carried job has no pauses and no requests in `segments`.
     """
     plan = Plan()
     keys = KeyMaker()
