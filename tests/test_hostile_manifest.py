@@ -364,3 +364,24 @@ def test_book_planning_reads_chapters_through_read_input(tmp_path):
         plan_books(manifest, {"espeak": object()}, None)  # type: ignore[dict-item]
     assert time.monotonic() - start < 5
     assert str(info.value.problems[0]).endswith("01.md: books.guide.sources: is a FIFO (named pipe), not a regular file")
+
+
+@pytest.mark.parametrize("line, fragments", [
+    ('    title: "Nul\\0byte"\n', ("m.yaml:4:", "books.guide.title: control character U+0000 is not allowed")),
+    ('    author: "Esc\\ehere"\n', ("m.yaml:5:", "books.guide.author: control character U+001B")),
+    ('    series: {name: "C1\\x9bhere"}\n', ("m.yaml:5:", "books.guide.series.name: control character U+009B")),
+    ('    feed: {base_url: "https://x.example/b", description: "Bell\\a"}\n',
+     ("m.yaml:5:", "books.guide.feed.description: control character U+0007")),
+])
+def test_control_characters_in_tag_text_are_refused_where_they_are(tmp_path, line, fragments):
+    """Book metadata goes into ID3 and MP4 tags, playlists and feeds: a NUL ended the title there."""
+    text = BOOK.replace("    title: Guide\n", line if "title" in line else "    title: Guide\n" + line)
+    stderr = refused(tmp_path, text, *fragments, files={"chapters/01.md": "# One\n\nHello.\n"})
+    assert "\x00" not in stderr and "\x07" not in stderr
+
+
+def test_a_folded_description_keeps_its_line_breaks(tmp_path):
+    (tmp_path / "m.yaml").write_text(BOOK + "    description: |\n      Line one.\n\n      Line two.\n")
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "01.md").write_text("# One\n\nHello.\n")
+    assert narrate_in("-q", "validate", "m.yaml", cwd=tmp_path).returncode == 0

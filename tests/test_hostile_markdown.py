@@ -137,3 +137,29 @@ def test_normal_documents_are_not_touched_by_the_bracket_bound():
     assert bound_brackets("[a](b) " + "[" * 40) == "[a](b) " + "\\[" * 40  # only the ones that open nothing
     nested = "[" * 9 + "x" + "]" * 9 + " " + "[" * 30
     assert bound_brackets(nested) == nested.replace("[", "\\[")  # nested past 8: every one
+
+
+@pytest.mark.parametrize("source, title", [
+    ('---\ntitle: "Front\\0title\\ewith  esc"\n---\n\nHello.\n', "Front title with esc"),
+    ("# Head\x1bing \x07two\n\nHello.\n", "Head ing two"),
+    ("# \x00\x01\n\nHello.\n", None),
+])
+def test_control_characters_never_reach_a_chapter_title(source, title):
+    """Chapter titles go into ID3 CHAP and MP4 chapter tracks, playlists and feeds: a NUL ended them."""
+    assert markdown_to_speakable(source).title == title
+
+
+def test_a_book_built_from_hostile_titles_has_clean_tags(tmp_path):
+    from mutagen.id3 import ID3
+
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01.md").write_text('---\ntitle: "Nul\\0and\\eesc"\n---\n\nHello there.\n')
+    (tmp_path / "ch" / "02.md").write_text("# Bell\x07here\n\nSecond chapter.\n")
+    (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b:\n    title: Clean\n    sources: ch/*.md\n"
+                                     "    formats: [chapters, mp3]\n    output: out\n")
+    done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    playlist = (tmp_path / "out" / "b.m3u").read_text()
+    assert ",Nul and esc\n01-nul-and-esc.mp3\n" in playlist and ",Bell here\n02-bell-here.mp3\n" in playlist
+    chapters = sorted(str(f.sub_frames["TIT2"]) for f in ID3(tmp_path / "out" / "b.mp3").getall("CHAP"))
+    assert chapters == ["Bell here", "Nul and esc"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar, Union
 
 from annotated_types import GroupedMetadata
-from pydantic import AfterValidator, BeforeValidator, Discriminator, GetJsonSchemaHandler, Tag, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Discriminator, GetJsonSchemaHandler, StrictStr, Tag, WithJsonSchema
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
@@ -156,6 +156,26 @@ def Const(value: Any, message: str) -> GroupedMetadata:  # noqa: N802
         return given
 
     return _Metadata((AfterValidator(check), WithJsonSchema({"const": value})))
+
+
+# C0 controls but tab, line feed and carriage return (YAML's folded and literal scalars make those),
+# DEL and C1: a NUL ends a title in ID3 and MP4 readers (ffmpeg showed `Nul\0byte` as `Nul`), an ESC
+# reaches whoever prints the tags.
+_TAG_CONTROL_RE = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+
+
+def _tag_text(value: str) -> str:
+    import re
+
+    found = re.search(_TAG_CONTROL_RE, value)
+    if found:
+        raise PydanticCustomError("narrate_tag_control", "control character U+{code} is not allowed in text that "
+                                  "goes into tags and feeds", {"code": f"{ord(found.group()):04X}"})
+    return value
+
+
+# Text that ends up in ID3 and MP4 tags, M3U playlists and feeds: any text but control characters.
+TagText = Annotated[StrictStr, AfterValidator(_tag_text)]
 
 
 # The same rule narrate.cache.objstore applies: a scheme, a bucket (a folder for file://), a prefix, no query.

@@ -27,6 +27,7 @@ from .fields import (
     Range,
     S3Url,
     SpokenText,
+    TagText,
 )
 from .layouts import FORMAT_RATES, PLACEHOLDERS
 from .layouts import LAYOUTS as LAYOUTS  # re-exported: the manifest package's public names
@@ -254,9 +255,9 @@ class Feed(Section):
     base_url: StrictStr = Field(description="public URL of the book's output folder: enclosure, transcript and "
                                             "artwork URLs are made from it")
     file: Omittable[StrictStr] = Field(None, description="feed file name in the book's output folder (default feed.xml)")
-    title: Omittable[StrictStr] = Field(None, description="podcast title (default: the book's title)")
-    description: StrictStr = Field(description="podcast description (required by RSS 2.0 and Apple Podcasts)")
-    author: Omittable[StrictStr] = Field(None, description="itunes:author (default: the book's author)")
+    title: Omittable[TagText] = Field(None, description="podcast title (default: the book's title)")
+    description: TagText = Field(description="podcast description (required by RSS 2.0 and Apple Podcasts)")
+    author: Omittable[TagText] = Field(None, description="itunes:author (default: the book's author)")
     link: Omittable[StrictStr] = Field(None, description="the podcast's web site (default: base_url)")
     image: Omittable[StrictStr] = Field(
         None, description="artwork: an https URL, or a PNG/JPEG file relative to the manifest, square, 1400 to 3000 "
@@ -271,7 +272,7 @@ class Feed(Section):
     date: Omittable[StrictStr] = Field(
         None, description="publication date (ISO 8601) of episodes whose front matter has no `date:`")
     owner_email: Omittable[StrictStr] = Field(None, description="itunes:owner email")
-    copyright: Omittable[StrictStr] = Field(None, description="channel copyright line")
+    copyright: Omittable[TagText] = Field(None, description="channel copyright line")
 
 
 BOOK_PROFILES = ("audiobook", "podcast", "custom")  # narrate.audio.profiles
@@ -327,7 +328,7 @@ class Pauses(Section):
 class Series(Section):
     """The series a book belongs to."""
 
-    name: StrictStr = Field(description="series name")
+    name: TagText = Field(description="series name")
     position: Omittable[Annotated[float, Range(0, 100_000)]] = Field(None, description="the book's number in the series")
 
 
@@ -342,8 +343,8 @@ class ChapterSettings(Section):
 class Book(Settings):
     """A narrated book: Markdown chapters -> MP3/M4B with chapter marks."""
 
-    title: Omittable[StrictStr] = Field(None, description="book title (default: the book's name)")
-    author: Omittable[StrictStr] = Field(None, description="author named in tags and feeds")
+    title: Omittable[TagText] = Field(None, description="book title (default: the book's name)")
+    author: Omittable[TagText] = Field(None, description="author named in tags and feeds")
     sources: FileList = Field(description="Markdown chapter files: a glob or a list of globs, relative to the manifest")
     order: Omittable[FileList] = Field(None, description="chapter order: 'name' (sorted by file name), a SUMMARY.md-style "
                                                          "file whose links give the order, or an explicit list of file names")
@@ -372,12 +373,12 @@ class Book(Settings):
         None, description="the custom profile's numbers: {bitrate, sample_rate, loudness, peak, head_s, tail_s}")
     credits: Omittable[Credits] = Field(None, description="opening and closing credits as their own files: {opening, closing}")
     sample: Omittable[Sample] = Field(None, description="a retail sample file: {chapter, start_s, length_s}")
-    narrator: Omittable[StrictStr] = Field(None, description="narrator named in tags")
+    narrator: Omittable[TagText] = Field(None, description="narrator named in tags")
     year: Omittable[Annotated[int, Range(1000, 9999)]] = Field(None, description="year of publication")
-    description: Omittable[StrictStr] = Field(None, description="description (ID3 comment, MP4 description)")
-    publisher: Omittable[StrictStr] = Field(None, description="publisher")
-    genre: Omittable[StrictStr] = Field(None, description="genre (default Audiobook)")
-    copyright: Omittable[StrictStr] = Field(None, description="copyright notice")
+    description: Omittable[TagText] = Field(None, description="description (ID3 comment, MP4 description)")
+    publisher: Omittable[TagText] = Field(None, description="publisher")
+    genre: Omittable[TagText] = Field(None, description="genre (default Audiobook)")
+    copyright: Omittable[TagText] = Field(None, description="copyright notice")
     series: Omittable[Series] = Field(None, description="series: {name, position}")
     pauses: Omittable[Pauses] = Field(None, description="pause lengths: {heading_ms, paragraph_ms, sentence_ms, chapter_ms}")
     chapters: Omittable[dict[str, ChapterSettings]] = Field(

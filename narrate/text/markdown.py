@@ -24,6 +24,7 @@ text), md_speech (URLs, emoji, the final scrub).
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -180,7 +181,7 @@ def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *
     line0 = source.count("\n", 0, len(source) - len(body))
     body = body.replace("\x00", "")  # markdown-it would make each NUL a U+FFFD, then spoken and captioned
     blocks, notes = walk(parser(opts.dialect).parse(prepare(body, opts.dialect)), opts, path, line0)
-    front_title = front.get("title") if isinstance(front.get("title"), str) else None
+    front_title = title_text(front["title"]) if isinstance(front.get("title"), str) else None
     headings = [b for b in blocks if b.kind == "heading"]
     if front_title is not None:
         title: str | None = front_title
@@ -189,11 +190,19 @@ def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *
             blocks.insert(0, Block("heading", spoken_title, 1))  # the title lives only in front matter
     else:  # the first top-level heading, else the first heading at all
         first = next((b for b in headings if b.level == 1), headings[0] if headings else None)
-        title = written(first) if first else None
+        title = title_text(written(first)) if first else None
     if opts.footnotes == "end" and notes:
         blocks.append(Block("heading", "Notes", 2))
         blocks.extend(notes)
     return SpeakableDoc(title=title, blocks=blocks, front_matter=front)
+
+
+def title_text(text: str) -> str | None:
+    """A chapter title as tags, playlists and feeds show it: each control character (a NUL ends a
+    title in ID3 and MP4 readers, an ESC reaches a terminal) and each run of white space made one
+    space, trimmed; None when nothing is left."""
+    cleaned = " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+    return cleaned or None
 
 
 def written(block: Block) -> str:
