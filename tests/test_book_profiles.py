@@ -91,6 +91,30 @@ def test_check_passes_on_a_good_book(audiobook):
     assert "guide: 6 files meet the audiobook profile" in done.stderr
 
 
+def test_check_refuses_a_damaged_or_replaced_file(audiobook, tmp_path):
+    """A damaged MP3 measured as if whole (ffmpeg skips the frames it cannot decode) passed check;
+    so did a file swapped for another chapter's."""
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(audiobook, root, ignore=shutil.ignore_patterns(".narrate-cache"))
+    chapter, other = root / "out/guide/02-first-steps.mp3", root / "out/guide/03-second-thoughts.mp3"
+    data = bytearray(chapter.read_bytes())
+    third = len(data) // 3
+    data[third:third + 3000] = bytes((i * 97 + 13) % 256 for i in range(3000))
+    chapter.write_bytes(bytes(data))
+    shutil.copyfile(root / "out/guide/01-opening-credits.mp3", other)
+    done = narrate("check", "book.yaml", cwd=root)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    for name in ("02-first-steps.mp3", "03-second-thoughts.mp3"):
+        assert (f"error: out/guide/{name}: file: not the file the last build wrote (its sha256 differs from the "
+                "lock's): build again, or check the copy you meant") in lines
+    assert any(line.startswith("error: out/guide/02-first-steps.mp3: file: ffmpeg cannot decode all of "
+                               "02-first-steps.mp3: ") for line in lines), lines
+    assert not any("03-second-thoughts.mp3: file: ffmpeg" in line for line in lines)  # whole, only not ours
+
+
 @pytest.fixture(scope="module")
 def podcast(tmp_path_factory) -> Path:
     root = make_book(tmp_path_factory.mktemp("podcast"), "    profile: podcast\n")

@@ -66,13 +66,15 @@ def _filters(full: bool, af: str = "") -> tuple[str, int]:
 def measure(path: str | Path, *, full: bool = True, af: str = "", timeout: float = 3600) -> Levels:
     """Measure one audio file (any format ffmpeg decodes), after the ffmpeg filter chain `af` if given.
     `full=False` skips the noise floor and the silences (for the gain narrate sets before encoding).
-    Raises AudioError if ffmpeg cannot read it."""
+    Raises AudioError if ffmpeg cannot read it, or cannot decode a frame of it."""
     import imageio_ffmpeg
 
     from .. import procs
 
     graph, _ = _filters(full, af)
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
+    # -xerror: a frame the decoder refuses fails the measure; without it ffmpeg skips the frame, exits 0,
+    # and a damaged file measures as if it were whole.
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-xerror",
            "-i", str(path), "-filter_complex", graph, "-f", "null", "-"]
     try:
         proc = procs.run(cmd, timeout=timeout)
@@ -80,8 +82,20 @@ def measure(path: str | Path, *, full: bool = True, af: str = "", timeout: float
         raise AudioError(f"cannot run ffmpeg: {exc}") from exc
     log = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
+        refused = _decode_error(log)
+        if refused:
+            raise AudioError(f"ffmpeg cannot decode all of {Path(path).name}: {refused}")
         raise AudioError(f"cannot measure {path}: {stderr_tail(proc.stderr)}")
     return parse_log(log, full)
+
+
+def _decode_error(log: str) -> str | None:
+    """The first decoder complaint in an ffmpeg log (`[mp3float @ 0x...] Header missing`), without
+    its `[component @ address]` prefix; None if there is none."""
+    decoder = [line for line in log.splitlines() if re.match(r"\[(mp3|mp3float|aac|dec:\S+|aist#\S+) @ ", line)]
+    # Decoders also warn about frames they can still use ("overread"); the refusal is what failed.
+    worst = [line for line in decoder if re.search(r"Invalid data|[Ee]rror|missing", line)] or decoder
+    return (re.sub(r"^(\[[^\]]*\] ?)+", "", worst[0]).strip() or None) if worst else None
 
 
 def parse_log(log: str, full: bool = True) -> Levels:

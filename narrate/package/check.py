@@ -18,6 +18,7 @@ from typing import Any
 from ..audio.loudness import Levels, measure
 from ..audio.profiles import STEREO_OFFSET_LU, Profile
 from ..errors import AudioError
+from ..fsutil import sha256_file
 from ..manifest import Book
 
 
@@ -136,7 +137,9 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def check_book(book: Book, entry: dict[str, Any] | None, root: Path) -> tuple[list[Finding], int]:
     """Measure every audio file the lock `entry` records for `book`. Returns (findings, files measured).
-    A book with no entry is one finding: it has not been built."""
+    A book with no entry is one finding: it has not been built. A file whose sha256 is not the lock's
+    is one too (and is measured all the same), and one ffmpeg cannot decode whole is one instead of
+    its measures."""
     profile = book.profile
     if not entry or not isinstance(entry.get("outputs"), dict):
         return [Finding(f"books/{book.name}", "file", "not built yet: run `narrate build` first")], 0
@@ -151,9 +154,13 @@ def check_book(book: Book, entry: dict[str, Any] | None, root: Path) -> tuple[li
             findings.append(Finding(rel, "file", "missing, or not a regular file inside the book's output folder"))
             continue
         found, channels = _container(rel, path, profile)
-        findings += found
         if any(f.measure == "file" for f in found):
+            findings += found
             continue
+        if isinstance(rec.get("sha256"), str) and sha256_file(path) != rec["sha256"]:
+            findings.append(Finding(rel, "file", "not the file the last build wrote (its sha256 differs from the "
+                                                 "lock's): build again, or check the copy you meant"))
+        findings += found
         try:
             levels = measure(path)
         except AudioError as exc:
