@@ -10,8 +10,8 @@ import pytest
 
 from narrate.errors import shown as show
 from narrate.manifest import LineTable, validate
+from narrate.manifest.inputs import image_problem
 from narrate.manifest.names import check_name, path_problem
-from narrate.manifest.resolve import image_problem
 
 DATA = {
     "version": 1,

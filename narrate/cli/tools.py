@@ -174,7 +174,7 @@ def import_csv(ctx: Context, file: Path, into: Path | None, library: str | None,
     from .. import importers
     from ..fsutil import write_atomic
     from ..manifest import read_text_input
-    from ..manifest.resolve import MAX_MANIFEST_BYTES
+    from ..manifest.inputs import MAX_MANIFEST_BYTES
 
     def go() -> int:
         text = importers.read_source(file)

@@ -147,7 +147,7 @@ def nothing_found(source: str, what: str, skipped: Skipped) -> ManifestError:
 def read_source(path: Path) -> str:
     """The text of an import file: bounded and regular files only (`manifest.read_input`), UTF-8
     or, failing that, Latin-1 (old transcripts often are). Raises ManifestError naming the file."""
-    from ..manifest.resolve import MAX_TEXT_BYTES, read_input  # imported here to keep the module light
+    from ..manifest.inputs import MAX_TEXT_BYTES, read_input  # imported here to keep the module light
 
     raw = read_input(path, limit=MAX_TEXT_BYTES)
     try:

@@ -11,9 +11,10 @@ texts never imports pydantic (`replay`), and reading `Manifest`, `Library`... ne
 from typing import TYPE_CHECKING, Any
 
 from ..errors import shown as show
+from .inputs import read_input, read_text_input
 from .loader import LineTable, load_yaml_file, load_yaml_text, paused_gc
 from .names import check_name
-from .resolve import load_manifest, read_input, read_text_input
+from .resolve import load_manifest
 from .resolved import MAX_TEXT_CHARS, Book, Language, Level, Library, Manifest, PromptText, Settings, Silence
 
 if TYPE_CHECKING:

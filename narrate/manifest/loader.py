@@ -25,7 +25,7 @@ import yaml
 
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
-from .resolve import MAX_MANIFEST_BYTES, read_input
+from .inputs import MAX_MANIFEST_BYTES, read_input
 
 try:  # libyaml is in every PyYAML wheel; the pure-Python parser is a slow fallback.
     _Loader: type = yaml.CSafeLoader

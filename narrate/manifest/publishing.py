@@ -148,7 +148,7 @@ def artwork_problem(path: Path) -> str | None:
 def check_artwork(c: Adds, feed: FeedSettings | None, cover: Path | None, key: Key) -> FeedSettings | None:
     """The feed with its local artwork resolved (given `image:` file, else the book's cover) and
     checked (PNG/JPEG via `check_cover`, then the size rule). `cover` was checked already."""
-    from .resolve import check_cover
+    from .inputs import check_cover
 
     if feed is None or feed.image_url is not None:
         return feed

@@ -1,180 +1,34 @@
-"""The manifest's I/O: bounded reading of every input file, globs, order files, lexicon files, covers.
-
-Everything that touches the filesystem on behalf of a manifest lives here, so the model
-(`model.py`, `core.py`) stays pure. `read_input` is the one way narrate reads a user's input file
-(manifests, lexicons, chapters, import files): regular files only, never more than a stated limit,
-and never a blocking open (a FIFO would hang the build, `/dev/zero` would never end).
+"""The manifest's I/O: loading it, then resolving what it names on disk: globs, order files,
+lexicon files, output folders. The files themselves are read through `inputs.read_input` (bounded,
+regular files only, inside the project), so the model (`model.py`, `core.py`) stays pure.
 """
 
 from __future__ import annotations
 
-import errno
 import glob as globlib
 import os
 import re
-import stat
-import struct
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
-from .inputs import outside_problem, project_root
+from .inputs import (
+    MAX_COVER_BYTES,
+    MAX_MANIFEST_BYTES,
+    MAX_TEXT_BYTES,
+    check_cover,
+    input_problem,
+    outside_problem,
+    project_root,
+    read_input,
+)
 from .names import MAX_PATH_BYTES, TEMP_NAMED, path_problem, temp_named
 from .resolved import Book, Manifest
 
 if TYPE_CHECKING:
     from .loader import Key, LineTable
     from .resolved import Draft
-
-# Size limits. A 10,000-prompt manifest in two languages is about 1 MiB and a long book chapter
-# well under 1 MiB: 16 MiB leaves room for any real input and keeps a mistaken (or hostile) file
-# from filling memory. Covers are images: stores ask for at most a few MiB (Apple Books/Audible
-# covers are ~3,000 px JPEGs), 64 MiB is far beyond any of them.
-MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # manifests and lexicons
-MAX_TEXT_BYTES = 16 * 1024 * 1024  # chapters (Markdown), SUMMARY.md order files, import files
-MAX_COVER_BYTES = 64 * 1024 * 1024
-
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-
-
-def input_problem(path: Path, *, limit: int) -> str | None:
-    """Why `path` cannot be read as an input file (missing, not regular, over `limit` bytes), or None.
-
-    Uses stat only (follows links): never opens the file.
-    """
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return "file not found"
-    except OSError as exc:
-        return f"cannot read file: {exc.strerror}"
-    return _stat_problem(st, limit)
-
-
-def _stat_problem(st: os.stat_result, limit: int) -> str | None:
-    if not stat.S_ISREG(st.st_mode):
-        kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
-        return f"is {kind}, not a regular file"
-    if st.st_size > limit:
-        return f"file is {st.st_size:,} bytes; the limit is {limit:,}"
-    return None
-
-
-def read_input(path: Path, *, limit: int, display: str | None = None, key_path: str = "",
-               head: int | None = None) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes.
-
-    Opens with O_NONBLOCK so that a FIFO cannot block, checks the open file (not the name, which
-    could change in between) and reads at most `limit` + 1 bytes, so a file that grows while being
-    read is still refused. Raises ManifestError(file, key_path: reason) for a missing, unreadable,
-    non-regular or oversized file. With `head`, returns at most the first `head` bytes.
-    """
-    shown = display or str(path)
-
-    def fail(reason: str) -> ManifestError:
-        return ManifestError([Problem(show(shown), None, key_path, reason)])
-
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise fail("file not found") from None
-    except OSError as exc:
-        if exc.errno == errno.ENXIO:  # a socket or a FIFO with O_NONBLOCK on some systems
-            raise fail("is not a regular file") from None
-        raise fail(f"cannot read file: {exc.strerror}") from None
-    try:
-        reason = _stat_problem(os.fstat(fd), limit)
-        if reason:
-            raise fail(reason)
-        chunks, size = [], 0
-        want = limit + 1 if head is None else head
-        while size < want:
-            chunk = os.read(fd, min(1 << 20, want - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:
-            raise fail(f"file is over the limit of {limit:,} bytes")
-        return b"".join(chunks)
-    except OSError as exc:
-        raise fail(f"cannot read file: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-
-
-def read_text_input(path: Path, *, limit: int = MAX_TEXT_BYTES, display: str | None = None,
-                    key_path: str = "") -> str:
-    """`read_input` decoded as UTF-8 (a BOM is dropped); bad bytes are a ManifestError with the line."""
-    raw = read_input(path, limit=limit, display=display, key_path=key_path)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ManifestError([Problem(show(display or str(path)), line, key_path,
-                                     f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]) from None
-
-
-# ---------------------------------------------------------------- covers
-
-
-def image_problem(head: bytes) -> str | None:
-    """Why `head` (a file's first bytes, 64 KiB is enough) is not a decodable PNG or JPEG, or None.
-
-    PNG: the 8-byte signature, then an IHDR chunk of 13 bytes with a non-zero width and height, a
-    valid bit depth and colour type (PNG spec, ISO/IEC 15948, section 11.2.2). JPEG: SOI (FFD8),
-    then marker segments up to a start-of-frame (SOF0-SOF15 except DHT/JPG/DAC) giving non-zero
-    dimensions (ITU-T T.81, annex B).
-    """
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        if len(head) < 33 or head[12:16] != b"IHDR" or struct.unpack(">I", head[8:12])[0] != 13:
-            return "a PNG without an IHDR header"
-        width, height, depth, colour = struct.unpack(">IIBB", head[16:26])
-        ok_depths = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
-        if not width or not height or depth not in ok_depths.get(colour, ()):
-            return "a PNG with an invalid header (size, bit depth or colour type)"
-        return None
-    if head.startswith(b"\xff\xd8"):
-        return _jpeg_problem(head)
-    return "not a PNG or JPEG image"
-
-
-def _jpeg_problem(data: bytes) -> str | None:
-    pos = 2
-    while pos + 4 <= len(data):
-        if data[pos] != 0xFF:
-            return "a JPEG with a broken marker structure"
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # markers without a length
-            pos += 2
-            continue
-        length = struct.unpack(">H", data[pos + 2:pos + 4])[0]
-        if length < 2:
-            return "a JPEG with a broken marker structure"
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            if pos + 9 > len(data):
-                break
-            height, width = struct.unpack(">HH", data[pos + 5:pos + 9])
-            return None if width and height else "a JPEG with a zero width or height"
-        if marker == 0xDA:  # start of scan before any frame header
-            return "a JPEG without a frame header"
-        pos += 2 + length
-    return "a JPEG without a frame header"
-
-
-def check_cover(path: Path) -> str | None:
-    """Why the cover at `path` cannot be used (missing, not a regular file, too big, not PNG/JPEG), or None."""
-    try:
-        head = read_input(path, limit=MAX_COVER_BYTES, head=65536)
-    except ManifestError as exc:
-        return exc.problems[0].message
-    return image_problem(head)
-
 
 # ---------------------------------------------------------------- books
 
