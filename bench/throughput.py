@@ -60,7 +60,7 @@ def free_port() -> int:
 
 
 def serve(port: int, latency_ms: float, engine: str) -> None:
-    from narrate.serve import run
+    from narrate.serve_run import run
 
     run("127.0.0.1", port, latency_ms=latency_ms, log_level="warning",
         engine=ToneEngine() if engine == "tone" else None)

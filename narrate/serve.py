@@ -13,7 +13,8 @@ and half the body, then the connection drops), html200 (an HTML page with status
 `slow_ms` before an otherwise good answer), wrongformat (status 200 and the requested content type,
 but another encoding: MP3 or WAV for raw PCM, raw PCM for G.711, raw samples for WAV...), endless
 (status 200 and a body that never ends), drip (the true Content-Length, then one byte every `drip_ms`).
-The last three are in serve_faults.py, the API shapes in serve_formats.py. `DEFAULT_FAULTS` (what
+The last three are in serve_faults.py, the API shapes in serve_formats.py, running it (`run`, and
+`BackgroundServer` for tests) in serve_run.py. `DEFAULT_FAULTS` (what
 `--faults` defaults to) leaves them out, so a plain `--fault-rate` run keeps its old meaning.
 `syntheses` counts only complete, good answers: what a real provider would bill. The engine is not
 thread-safe, so synthesis runs in worker threads behind its lock, and an LRU of decoded audio keeps
@@ -26,9 +27,7 @@ import asyncio
 import hashlib
 import json
 import random
-import socket
 import threading
-import time
 import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -60,8 +59,8 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
 __all__ = ["CONTENT_TYPES", "DEFAULT_FAULTS", "FAULTS", "OPENAI_FORMATS", "OPENAI_PCM_RATE", "OPENAI_VOICES",
-           "ApiError", "BackgroundServer", "ServeOptions", "Stats", "create_app", "deepgram_format", "engine_voice",
-           "ffmpeg_encode", "render_deepgram", "render_openai", "render_wrong", "run", "text_hash"]
+           "ApiError", "ServeOptions", "Stats", "create_app", "deepgram_format", "engine_voice",
+           "ffmpeg_encode", "render_deepgram", "render_openai", "render_wrong", "text_hash"]
 
 DEFAULT_FAULTS = ("429", "500", "503", "reset", "truncated", "html200", "slow")
 FAULTS = (*DEFAULT_FAULTS, "wrongformat", "endless", "drip")
@@ -360,82 +359,3 @@ class _KeepSend:
         if scope["type"] == "http":
             scope["narrate.send"] = send
         await self.app(scope, receive, send)
-
-
-# -------------------------------------------------------------------------------------- running
-
-def _server(app: Any, log_level: str) -> Any:
-    import uvicorn
-
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", http="h11",
-                            timeout_keep_alive=30)
-    return uvicorn.Server(config)
-
-
-def run(host: str = "127.0.0.1", port: int = 8000, *, latency_ms: float = 0.0, fault_rate: float = 0.0,
-        faults: tuple[str, ...] | list[str] = DEFAULT_FAULTS, slow_ms: float = 1000.0, retry_after_s: float = 1.0,
-        seed: int | None = None, log_level: str = "info", engine: Provider | None = None,
-        drip_ms: float = 2000.0, on_listening: Callable[[str, int], None] | None = None) -> None:
-    """Serve until interrupted (what `narrate serve` calls). `engine` defaults to the embedded espeak.
-    `on_listening(host, port)` is called once the socket is bound: with port 0 it gets the port the
-    system chose."""
-    opts = ServeOptions(latency_ms=latency_ms, fault_rate=fault_rate, faults=tuple(faults), slow_ms=slow_ms,
-                        retry_after_s=retry_after_s, seed=seed, drip_ms=drip_ms)
-    server = _server(create_app(opts, engine=engine), log_level)
-    sock = _bind(host, port)
-    if on_listening is not None:
-        on_listening(*sock.getsockname()[:2])
-    server.run(sockets=[sock])
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted sockets inherit this on Linux. Without it, Nagle + delayed ACK hold the last segment of
-    # a response written in two parts (headers, body) for ~40 ms.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
-    sock.set_inheritable(True)
-    return sock
-
-
-class BackgroundServer:
-    """`with BackgroundServer(ServeOptions(...)) as srv:` serves on 127.0.0.1:<free port> in a thread.
-
-    `srv.url` is the root URL, `srv.stats()` the counters; leaving the block stops the server.
-    """
-
-    def __init__(self, options: ServeOptions | None = None, *, engine: Provider | None = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
-        self.app = create_app(options, engine=engine)
-        self._sock = _bind(host, port)
-        self.host, self.port = self._sock.getsockname()[:2]
-        self._server = _server(self.app, "critical")
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
-                                        name="narrate-serve", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def stats(self) -> dict[str, Any]:
-        return self.app.state.stats.snapshot()
-
-    def reset_stats(self) -> None:
-        self.app.state.stats.reset()
-
-    def __enter__(self) -> BackgroundServer:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise NarrateError("narrate serve did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._sock.close()

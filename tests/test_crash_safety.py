@@ -24,7 +24,8 @@ pytest.importorskip("uvicorn")
 from narrate.audio.riff import parse_wav  # noqa: E402
 from narrate.cache import SegmentCache, decode_entry  # noqa: E402
 from narrate.package.pieces import STORE_DIR  # noqa: E402
-from narrate.serve import BackgroundServer, ServeOptions  # noqa: E402
+from narrate.serve import ServeOptions  # noqa: E402
+from narrate.serve_run import BackgroundServer  # noqa: E402
 
 PROMPTS = 24
 CONCURRENCY = 4

@@ -32,7 +32,8 @@ from narrate.synth import SpendGuard, synthesize_missing
 
 pytest.importorskip("uvicorn")
 
-from narrate.serve import BackgroundServer, ServeOptions
+from narrate.serve import ServeOptions
+from narrate.serve_run import BackgroundServer
 
 CONCURRENCY = 2
 TEXTS = 30

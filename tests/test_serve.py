@@ -18,7 +18,8 @@ from narrate.audio.validate import check_audio
 from narrate.providers import http
 from narrate.providers.base import AudioFormat, ProviderConfig, SynthesisRequest, SynthesisResult
 from narrate.providers.registry import create_provider
-from narrate.serve import FAULTS, BackgroundServer, ServeOptions, engine_voice, text_hash
+from narrate.serve import FAULTS, ServeOptions, engine_voice, text_hash
+from narrate.serve_run import BackgroundServer
 
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")

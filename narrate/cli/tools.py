@@ -257,7 +257,8 @@ def serve(ctx: Context, host: str, port: int, latency_ms: float, fault_rate: flo
           seed: int | None) -> None:
     """Serve the embedded engine over OpenAI's /v1/audio/speech and Deepgram's /v1/speak."""
     def go() -> int:
-        from ..serve import FAULTS, run
+        from ..serve import FAULTS
+        from ..serve_run import run
         chosen = tuple(f.strip() for f in faults.split(",") if f.strip())
         unknown = [f for f in chosen if f not in FAULTS]
         if unknown:
