@@ -241,9 +241,31 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     missing = [plan.segments[k] for k in needed if k in absent]
     planned_files = {out.path for job in plan.jobs for out in job.outputs}
     planned_files |= {rel for job in books for rel in job.outputs.values()}
+    _check_shared_outputs(manifest, lock, plan, books, planned_files)
     orphans, left_alone = plan_removals(manifest, lock, planned_files)
     return PlannedBuild(manifest, plan, lock, stats, stale, missing, sorted(orphans), providers, configs, books,
                         stale_books, left_alone, orphan_records=orphans, memo=memo, memo_file=memo_file)
+
+
+def _check_shared_outputs(manifest: Manifest, lock: LockFile, plan: Plan, books: list[BookJob],
+                          planned: set[str]) -> None:
+    """Two manifests of one folder (one lock, a section each) must not write the same file: each
+    build would overwrite the other's, and delete what the other stopped writing. Raises
+    ManifestError at the output key of the library or book that writes the first such file."""
+    # A section whose manifest is gone (renamed, deleted) writes nothing any more.
+    live = {name for name in lock.manifest_names() if name != lock.manifest_name
+            and os.path.isfile(manifest.path.parent / name)}
+    others = lock.files_of_other_manifests(live) if live else {}
+    shared = sorted(f for f in planned if f in others)
+    if not shared:
+        return
+    key = next((f"libraries.{job.library}.output" for job in plan.jobs for out in job.outputs if out.path == shared[0]),
+               None) or next(f"books.{job.book.name}.output" for job in books if shared[0] in job.outputs.values())
+    owners = " and ".join(sorted({others[f] for f in shared}))
+    listed = ", ".join(shared[:3]) + (f" and {len(shared) - 3} more" if len(shared) > 3 else "")
+    raise ManifestError([Problem(str(manifest.path), None, key,
+                                 f"{owners}, beside this manifest (one {LOCK_NAME}), writes the same files: {listed}; "
+                                 f"give each manifest its own output folders")])
 
 
 def _kept_chapter_keys(job: BookJob, lock: LockFile) -> set[str]:

@@ -89,6 +89,27 @@ class LockFile:
                   if out["file"] not in skip]
         return found
 
+    def manifest_names(self) -> list[str]:
+        """The manifests with a section in this lock file (this one's included once it is saved)."""
+        manifests = self._data.get("manifests", {})
+        return [str(name) for name in manifests] if isinstance(manifests, dict) else []
+
+    def files_of_other_manifests(self, names: set[str]) -> dict[str, str]:
+        """Each output file the sections of the manifests `names` record -> that manifest's name (two
+        manifests beside one another share the lock: one section each)."""
+        files: dict[str, str] = {}
+        for name, section in self._data.get("manifests", {}).items():
+            if name not in names or name == self.manifest_name or not isinstance(section, dict):
+                continue
+            for kind in ("prompts", "books"):
+                entries = section.get(kind)
+                for entry in entries.values() if isinstance(entries, dict) else ():
+                    outputs = entry.get("outputs") if isinstance(entry, dict) else None
+                    for out in outputs.values() if isinstance(outputs, dict) else ():
+                        if isinstance(out, dict) and isinstance(out.get("file"), str):
+                            files[out["file"]] = name
+        return files
+
 
 @dataclass(frozen=True)
 class RecordedOutput:
