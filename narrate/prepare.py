@@ -21,7 +21,7 @@ from .cache.lock import LOCK_NAME, LockFile, RecordedOutput
 from .cache.state import BuildState, MemoFile, front_end_stamp
 from .errors import ManifestError, MissingKeyError, NarrateError, Problem, UsageError
 from .manifest import Manifest
-from .plan import LockDiff, Plan, PromptJob, Segment, diff_lock, plan_manifest
+from .plan import LockDiff, OutputFile, Plan, PromptJob, Segment, diff_lock, plan_manifest
 from .plan.carry import Carry
 from .plan.costs import PRICES_AS_OF, Spend, budget_for, estimate_spend
 from .plan.memo import FrontMemo
@@ -101,12 +101,18 @@ def is_current(job: PromptJob, lock: LockFile, stats: BuildState, root: Path | s
     entry = lock.prompts.get(job.id)
     if not entry or entry.get("recipe") != job.recipe or entry.get("text") != job.record:
         return False
-    outs = entry.get("outputs", {})
-    if len(outs) != len(job.outputs):  # a format added or dropped: the entry must be rewritten
+    return files_current(job.outputs, entry.get("outputs", {}), stats, root)
+
+
+def files_current(outputs: tuple[OutputFile, ...], recorded: Mapping[str, Any], stats: BuildState,
+                  root: Path | str) -> bool:
+    """Whether `outputs` are the files of a lock entry's `recorded` outputs ({format: record}), each a
+    regular file with the recorded sha256 (`is_current`, without the entry's recipe and text)."""
+    if len(recorded) != len(outputs):  # a format added or dropped: the entry must be rewritten
         return False
     digest = stats.regular_sha256
-    for out in job.outputs:
-        rec = outs.get(out.format)
+    for out in outputs:
+        rec = recorded.get(out.format)
         if not rec or rec["file"] != out.path or digest(root, out.path) != rec["sha256"]:
             return False
     return True
@@ -218,7 +224,8 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     lock = LockFile.for_manifest(manifest.path, ours=stats.unchanged(root, lock_rel))
     carry = None
     if lock.ours and stats.plan_contexts and memo.stored:  # no memo (deleted): plan all once, to refill it
-        carry = Carry(lock.prompts, stats.plan_contexts, lambda job: is_current(job, lock, stats, where))
+        carry = Carry(lock.prompts, stats.plan_contexts, lambda outputs, recorded: files_current(outputs, recorded,
+                                                                                                 stats, where))
     plan = plan_manifest(manifest, providers, lexicon, memo, carry)
     books = []
     if manifest.books:

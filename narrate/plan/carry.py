@@ -53,11 +53,11 @@ def plan_context(front: str, heads: Sequence[str], rendering: str, templates: Se
 class Carry:
     """What a plan may carry over: `entries`, the prompts of the lock narrate wrote (job id -> entry);
     `contexts`, the planning context each entry was written under (job id -> digest); `current`,
-    whether a job's output files are its entry's (`prepare.is_current`)."""
+    whether output files are those an entry records, unchanged (`prepare.files_current`)."""
 
     entries: Mapping[str, Any]
     contexts: Mapping[str, str]
-    current: Callable[[PromptJob], bool]
+    current: Callable[[tuple[OutputFile, ...], Mapping[str, Any]], bool]
 
     def job(self, ident: str, context: str, lib: Library, prompt: PromptText,
             outputs: tuple[OutputFile, ...]) -> PromptJob | None:
@@ -67,7 +67,10 @@ class Carry:
         entry = self.entries.get(ident)
         if entry is None or entry.get("text") != prompt.text:
             return None
+        if not self.current(outputs, entry.get("outputs", {})):
+            return None
         written = entry["text"]
         job = PromptJob(lib.name, prompt.name, prompt.language, entry.get("spoken") or written,
                         tuple(entry["segments"]), prompt.settings, outputs, entry["recipe"], written)
-        return job if self.current(job) else None
+        job.__dict__["id"] = ident  # the cached `id`, known already
+        return job
