@@ -11,28 +11,9 @@ import pytest
 
 from fakes import FakeProvider
 from narrate import prepare
-from narrate.build import BuildOptions, build
-from narrate.cache import SegmentCache
 from narrate.cache import state as state_module
-from narrate.manifest import load_manifest
 from narrate.plan import prompts as prompts_module
-
-MANIFEST = """\
-version: 1
-libraries:
-  shop:
-    output: out/shop
-    layout: asterisk
-    formats: [ulaw, wav]
-    languages:
-      en-US: {voice: en-us, path: en}
-      es-US: {voice: es-419, path: es}
-    prompts:
-      price: {en-US: "Your balance is $123.45.", es-US: "Su saldo es de $123.45."}
-      part: {en-US: "Part III begins at 8 AM.", es-US: "La Dra. Pérez llega a las 8 AM."}
-      hold: {en-US: "Please hold.<break time=\\"300ms\\"/>An agent will answer.", es-US: "Espere, por favor."}
-      nasa: {en-US: "NASA opens at 9 AM on 2024-05-01.", es-US: "Abrimos el 1 de mayo."}
-"""
+from test_incremental_plan import MANIFEST, files, run
 
 LEXICON = "lexicon:\n  NASA: nasa agency\n"
 
@@ -65,16 +46,6 @@ def no_carry(monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(state_module, "_contexts_by_id", lambda data: {})
         yield
-
-
-def run(path: Path, **opts):
-    with SegmentCache(path.parent / ".narrate-cache") as cache:
-        return build(load_manifest(path), cache, BuildOptions(**opts))
-
-
-def files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".narrate-cache" not in p.parts}
 
 
 # Each edit keeps a prompt's written text and changes what it sounds like, or changes the text: the
