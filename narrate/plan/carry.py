@@ -15,7 +15,7 @@ planned, provided that:
 - the entry's text is the written text exactly (after a canonical-Unicode change, planned again);
 - the prompt's layout writes its name as given (`_FrontEnd.templates`), so its files follow from
   the context;
-- its output files are the entry's, unchanged (`prepare.is_current`): a carried prompt is never
+- its output files are the entry's, unchanged (`prepare.files_current`): a carried prompt is never
   rendered. One that is not current is planned in full, so the renderer sees only full plans
   (their pauses, requests).
 
