@@ -47,7 +47,9 @@ def main() -> None:
     ap.add_argument("--b", type=Path, required=True, help="checkout B")
     ap.add_argument("--prompts", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--folder", type=Path, default=None, help="use (and keep) this folder's m.yaml")
+    ap.add_argument("--folder", type=Path, default=None, help="use (and keep) this folder's manifest (--name)")
+    ap.add_argument("--name", default="m.yaml", help="the manifest's file name in the folders (bench/noop_rebuild.py "
+                                                     "--folder builds bench.yaml)")
     ap.add_argument("--edit", action="store_true", help="edit one prompt before every run")
     ap.add_argument("--b-folder", type=Path, default=None,
                     help="run B in this copy of --folder (same m.yaml, same edits): each checkout keeps its own "
@@ -57,9 +59,10 @@ def main() -> None:
     command = [c for c in opts.command if c != "--"] or ["plan", "--json", "m.yaml"]
     with tempfile.TemporaryDirectory() as tmp:
         folder = opts.folder or Path(tmp)
-        if not (folder / "m.yaml").exists():
-            make_manifest(folder / "m.yaml", opts.prompts, ["ulaw", "wav"])
-        original = (folder / "m.yaml").read_text()
+        manifest = opts.name
+        if not (folder / manifest).exists():
+            make_manifest(folder / manifest, opts.prompts, ["ulaw", "wav"])
+        original = (folder / manifest).read_text()
         edited, count = original, 0
 
         texts = {folder: original, opts.b_folder: original}  # each folder's manifest with its own edits so far
@@ -74,7 +77,7 @@ def main() -> None:
                     texts[where] = edited = texts[where].replace(f"Prompt {n},", f"Prompt {n} (ab {os.getpid()}-{count}),", 1)
                 else:
                     edited = edited.replace(f"Prompt {n},", f"Prompt {n} (ab {os.getpid()}-{count}),", 1)
-                (where / "m.yaml").write_text(edited)
+                (where / manifest).write_text(edited)
             return run_once(tree, command, where)
 
         times: dict[str, list[float]] = {"A": [], "B": []}
@@ -86,7 +89,7 @@ def main() -> None:
                 times["B"].append(run(opts.b))
         finally:
             for place in {folder, opts.b_folder or folder}:
-                (place / "m.yaml").write_text(original)
+                (place / manifest).write_text(original)
     a, b = statistics.median(times["A"]), statistics.median(times["B"])
     print(f"narrate {' '.join(command)} on {opts.prompts} prompts, {opts.runs} interleaved runs each")
     cpu_a, cpu_b = (statistics.median(CPU[str(t)][1:]) for t in (opts.a, opts.b))  # [0]: the warm-up run
