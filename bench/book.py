@@ -266,9 +266,10 @@ def run(args: argparse.Namespace, root: Path) -> None:
         first = text.index("Sentence ")
         chapter.write_text(text[:first] + f"An edited sentence number {r}. " + text[first:])
         fill(root / ".narrate-cache", plan(root).segments, args.sentence_seconds)
+        before = {p.name: (p.stat().st_mtime_ns, p.stat().st_ino) for p in (root / "out").iterdir()}
         runs["edit"].append(measured(build))
         written = sorted(p.name for p in (root / "out").iterdir()
-                         if p.stat().st_mtime > time.time() - runs["edit"][-1][0] - 1)
+                         if before.get(p.name) != (p.stat().st_mtime_ns, p.stat().st_ino))
         print(f"  round {r + 1}: one-sentence edit {runs['edit'][-1][0]:.1f} s, {runs['edit'][-1][1]:.0f} MB "
               f"(rewrote {', '.join(written)})", flush=True)
     lock = json.loads((root / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["long"]
