@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, snapshot
+from conftest import assert_clean_failure, narrate, narrate_in, snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACT = REPO / "output" / "ci-artifacts" / "review.png"  # ignored by git; CI keeps it (docs/ci.md)
@@ -407,3 +407,13 @@ def test_state_file_that_is_a_link_out_is_refused(built, tmp_path):
     done = narrate("report", "m.yaml", cwd=built)
     assert_clean_failure(done, 1, "error:", "review.state.json", "outside the output folder")
     assert keep.read_text() == '{"narrate_review": 1, "shown": {}, "baseline": null}'
+
+
+def test_report_before_any_build_says_so_and_writes_nothing(tmp_path):
+    """An empty review page looked like a build that made nothing, with exit 0."""
+    (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  s:\n    output: out\n    formats: [ulaw]\n"
+                                     "    languages: {en-US: en-us}\n    prompts:\n      a: Hello.\n")
+    before = snapshot(tmp_path)
+    done = narrate_in("report", "m.yaml", cwd=tmp_path)
+    assert_clean_failure(done, 1, "m.yaml: nothing built yet, so nothing to review: run `narrate build` first")
+    assert snapshot(tmp_path) == before

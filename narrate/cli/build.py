@@ -362,7 +362,12 @@ def report(ctx: Context, manifest: Path, out: Path | None) -> None:
     from ..review_page import write_html_report
 
     def go() -> int:
+        from ..cache.lock import LockFile
+
         model = load_manifest(manifest)
+        lock = LockFile.for_manifest(model.path)
+        if not lock.prompts and not lock.books:  # an empty page would look like a build that made nothing
+            raise NarrateError(f"{manifest}: nothing built yet, so nothing to review: run `narrate build` first")
         folder, page = (out.parent, Path(out.name)) if out else default_page(model)
         target, n = write_html_report(model, folder, page)
         click.echo(f"{target}: {counted(n, 'recording')}")
