@@ -150,6 +150,12 @@ def gzip_bomb(h: Handler, body: bytes) -> None:
 BOMB = gzip.compress(bytes(64 * 1024 * 1024), compresslevel=1)  # 64 MiB of zeros in ~280 KiB
 
 
+def corrupt_gzip(h: Handler, body: bytes) -> None:
+    """A gzip header, then bytes that are not a deflate stream (a proxy that mangled the body)."""
+    h.reply(200, gzip.compress(b"\0" * 4096)[:10] + bytes(range(256)) * 8, "application/octet-stream",
+            content_encoding="gzip")
+
+
 def answer(status: int, data: bytes | Callable[[], bytes], content_type: str = "application/octet-stream"):
     def script(h: Handler, body: bytes) -> None:
         h.reply(status, data() if callable(data) else data, content_type)
@@ -179,6 +185,7 @@ CASES = [
     ("endless", "openai", "[wav16]", endless, "byte limit for this text"),
     ("drip", "deepgram", "[ulaw]", drip, "attempt deadline of 1.0s passed"),
     ("gzip-bomb", "openai", "[wav16]", gzip_bomb, "byte limit for this text"),
+    ("corrupt-gzip", "openai", "[wav16]", corrupt_gzip, "body is not valid gzip"),
     ("truncated-wav", "azure", "[wav16]", answer(200, lambda: wav(declared=400_000), "audio/wav"),
      "truncated WAV: data chunk declares 400000 bytes, 96000 arrived"),
     ("absurd-wav-header", "azure", "[wav16]", answer(200, lambda: wav(channels=0), "audio/wav"),

@@ -10,8 +10,9 @@ chunk and stops:
   watches every pending deadline: `_Alarms`).
   Without a socket (httpx.MockTransport) the check between chunks is what bounds it.
 
-Both are retryable errors: the next attempt may get a well-behaved answer. A body shorter than its
-Content-Length is a truncated download (real servers make h11 raise earlier; mocks do not).
+Both are retryable errors: the next attempt may get a well-behaved answer, as is a compressed body
+that does not inflate (a proxy that mangled it). A body shorter than its Content-Length is a
+truncated download (real servers make h11 raise earlier; mocks do not).
 """
 
 from __future__ import annotations
@@ -147,6 +148,9 @@ def read_body(response: httpx.Response, *, provider: str, max_bytes: int, deadli
                            InvalidAudioError)
             if time.monotonic() > deadline:
                 raise fail(_late(budget_s, len(buf)))
+    except httpx.DecodingError as exc:  # a mangled compressed body: as transient as a dropped connection
+        encoding = response.headers.get("content-encoding", "").strip().lower() or "encoded"
+        raise fail(f"body is not valid {encoding} ({exc}) after {len(buf)} decoded bytes") from None
     except httpx.TransportError as exc:
         if watchdog.fired or time.monotonic() > deadline:
             raise fail(_late(budget_s, len(buf))) from None
