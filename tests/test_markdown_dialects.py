@@ -66,6 +66,13 @@ TABLE = "Here is the schedule:\n\n| Day | Time |\n|-----|------|\n| Monday | 9 A
     # angle brackets: tags are never read, a literal comparison is, generics keep their words
     ("If a < b, stop; `Vec<T>` is fine.\n\nLine one<br>two &amp; three &lt;tag&gt; and 3 &lt; 4.\n",
      "If a less than b, stop; Vec T is fine.\n\nLine one two & three tag and 3 less than 4.\n"),
+    # raw HTML images are their alt text, as Markdown images are: inline, in an HTML block, in a figure
+    ('Cut open: <img src="a.png" alt="A molar, cut in half"> shows the pulp.\n',
+     "Cut open: A molar, cut in half shows the pulp.\n"),
+    ('<p>Before <img src=a.png alt="Tom &amp;amp; Jerry"/> after.</p>\n', "Before Tom &amp; Jerry after.\n"),
+    ('<figure>\n<img src="x.png" alt="Diagram of a tooth">\n<figcaption>Figure 1</figcaption>\n</figure>\n',
+     "Diagram of a tooth\n\nFigure 1\n"),
+    ("No alt: <img src=x.png> here, ![Markdown alt](b.png) too.\n", "No alt: here, Markdown alt too.\n"),
 ])
 def test_each_dialect_case_is_read_exactly(source, expected):
     assert say(source) == expected
@@ -80,6 +87,8 @@ def test_options_change_what_is_said():
     assert say(EMOJI, emoji="name") == "Ship it rocket party popper today thumbs up.\n\nWrite tests\n\nWrite code\n"
     assert say(TABLE, tables="rows") == "Here is the schedule:\n\nDay: Monday; Time: 9 AM.\n\nDay: Friday; Time: 5 PM.\n"
     assert say("Text.\n\n```rust\nfn main() {}\n```\n", code="notice") == "Text.\n\n[Code example omitted.]\n"
+    assert say('A <img src=a alt="molar"> and\n\n<p><img src=b alt="incisor"> too.</p>\n', images="skip") == \
+        "A and\n\ntoo.\n"
     with pytest.raises(ValueError, match="tables must be one of notice, rows"):
         MarkdownOptions(tables="skip")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="dialect"):

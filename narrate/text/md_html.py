@@ -1,7 +1,8 @@
 """Raw HTML and JSX/MDX component blocks: their text children are read, their tags and attributes
 never (`<TabItem label="Windows">Use Ctrl + C to copy.</TabItem>` -> "Use Ctrl + C to copy.").
 
-Not read: comments, `<script>`, `<style>`, `<pre>`/`<code>` blocks (code), `<svg>`, `<math>`,
+An `<img>` is read as its alt text, as a Markdown image is (`images: alt`, the default). Not read:
+comments, `<script>`, `<style>`, `<pre>`/`<code>` blocks (code), `<svg>`, `<math>`,
 `<template>`, and MDX `{expressions}`. Block-level and unknown (component) tags end a paragraph;
 inline tags such as `<b>` or `<kbd>` do not.
 
@@ -42,9 +43,36 @@ def ssml_tag(tag: str, subs: list[bool]) -> bool:
     return markup
 
 
-class _Text(HTMLParser):
+def _alt(attrs: list[tuple[str, str | None]]) -> str:
+    """An `<img>`'s alt text, white space made single spaces ("" if it has none)."""
+    return " ".join(next((value or "" for name, value in attrs if name == "alt"), "").split())
+
+
+class _Tag(HTMLParser):
+    """One start tag's attributes (entities decoded), for an inline `<img>` in Markdown."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
+        self.attrs: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.attrs = attrs
+
+
+def img_alt(tag: str) -> str:
+    """The alt text of a raw `<img ...>` tag as written inline in Markdown; "" for another tag."""
+    if tag[:4].lower() != "<img":
+        return ""
+    parser = _Tag()
+    parser.feed(tag)
+    parser.close()
+    return _alt(parser.attrs)
+
+
+class _Text(HTMLParser):
+    def __init__(self, images: str = "alt") -> None:
+        super().__init__(convert_charrefs=True)
+        self.images = images
         self.paragraphs: list[tuple[str, bool, int]] = []
         self.current: list[tuple[str, bool]] = []  # (text, is a markup tag)
         self.first_line = 1
@@ -94,15 +122,24 @@ class _Text(HTMLParser):
             return
         if tag in _SILENT:
             self.silent += 1
+        elif tag == "img":  # a void element: `<img ...>` and `<img ... />` alike
+            self._image(attrs)
         elif tag == "br":
             self._add(" ")
         elif tag not in _INLINE:
             self._break()
 
+    def _image(self, attrs: list[tuple[str, str | None]]) -> None:
+        """An image is its alt text (with `images: alt`), as a Markdown image is; else a space."""
+        alt = _alt(attrs) if self.images == "alt" and not self.silent else ""
+        self._add(f" {alt} " if alt else " ")
+
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._markup(True):
             return
-        if tag == "br" or tag in _INLINE:
+        if tag == "img":
+            self._image(attrs)
+        elif tag == "br" or tag in _INLINE:
             self._add(" ")
         elif tag not in _SILENT:
             self._break()
@@ -120,10 +157,11 @@ class _Text(HTMLParser):
             self._add(data)
 
 
-def html_pieces(markup: str) -> list[tuple[str, bool, int]]:
+def html_pieces(markup: str, images: str = "alt") -> list[tuple[str, bool, int]]:
     """The text children of an HTML/JSX block, one (text, is markup source, first line in the block
-    from 1) per paragraph; entities decoded in plain paragraphs, escaped again in markup ones."""
-    parser = _Text()
+    from 1) per paragraph; entities decoded in plain paragraphs, escaped again in markup ones. An
+    `<img>` is its alt text with `images` "alt" (the book's `markdown.images`), nothing with "skip"."""
+    parser = _Text(images)
     # JSX component names are case-sensitive, HTMLParser lower-cases them: harmless, none is silent.
     parser.feed(_EXPRESSION.sub(" ", markup))
     parser.close()

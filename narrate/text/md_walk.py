@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from ..errors import ManifestError, MarkupError, Problem
 from .markup import INTERPRET_AS, Node, Target, escape_text, parse, to_ssml
-from .md_html import SSML_TAG, html_pieces, ssml_tag
+from .md_html import SSML_TAG, html_pieces, img_alt, ssml_tag
 from .md_speech import spoken
 from .normalize import normalize
 
@@ -76,6 +76,9 @@ def _piece(child: Any, images: str) -> str:
         return "".join(c.content for c in child.children if c.type in ("text", "code_inline"))
     if t == "html_inline" and child.content.lower().startswith("<br"):
         return " "
+    if t == "html_inline" and images == "alt" and child.content[:4].lower() == "<img":
+        alt = html.escape(img_alt(child.content), quote=False)  # decoded once, as the callers decode it again
+        return f" {alt} " if alt else ""
     return ""  # html_inline tags, footnote refs, emphasis and link marks: never spoken; text between them is.
 
 
@@ -217,7 +220,7 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
             if options.code == "notice":
                 s.blocks.append(Block("notice", CODE_NOTICE))
         elif t == "html_block":
-            for paragraph, is_markup, line in html_pieces(tok.content):
+            for paragraph, is_markup, line in html_pieces(tok.content, options.images):
                 _emit(s, "paragraph", paragraph, markup_line=_first_line(s, tok) + line - 1 if is_markup else 0)
         elif t in ("bullet_list_open", "ordered_list_open"):
             s.numbers.append(t == "ordered_list_open")
