@@ -48,12 +48,29 @@ CURRENCY = [
      'Cuesta cinco euros con cincuenta céntimos o un euro con un céntimo.'),
     ('es-US', 'Cuesta $21 o £201.',
      'Cuesta veintiún dólares o doscientas una libras.'),
+    # dollars with their country before the sign
+    ('en-US', 'It costs US$5, A$20 or C$15.',
+     'It costs five dollars, twenty Australian dollars or fifteen Canadian dollars.'),
+    # a sign before or after the currency: minus, never "$minus"
+    ('en-US', 'A change of $-5, then -$5 and -USD 5.',
+     'A change of minus five dollars, then minus five dollars and minus five dollars.'),
+    ('de-DE', 'Saldo: -5 € und -12.345 €.', 'Saldo: minus fünf Euro und minus zwölftausenddreihundertfünfundvierzig Euro.'),
+    # more decimals than cents is a decimal in the language's own notation, never thousands in en-US
+    ('en-US', 'Gas is $3.459 a gallon, $12.345 in all.',
+     'Gas is three point four five nine dollars a gallon, twelve point three four five dollars in all.'),
+    ('de-DE', 'Benzin kostet 1,789 € pro Liter.', 'Benzin kostet eins Komma sieben acht neun Euro pro Liter.'),
 ]
 
 
 @pytest.mark.parametrize("language, written, spoken", CURRENCY)
 def test_currency(language, written, spoken):
     assert normalize(written, language) == spoken
+
+
+def test_an_amount_glued_to_letters_is_not_money():
+    """`$5abc` is a token (a code, a variable): it was read "five dollarsabc"."""
+    said = normalize("The code $5abc is not a price.", "en-US")
+    assert "dollars" not in said and said.endswith(" abc is not a price.")
 
 PHONES = [
     ('en-US', 'Call 555-0100.',

@@ -98,8 +98,14 @@ def replace_phones(text: str, lang: Lang) -> str:
 
 # ---------------------------------------------------------------- money
 
-_AMOUNT = r"\d{1,3}(?:[.,\u00a0 ]\d{3}(?!\d))+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)"
+# The last alternative takes more decimals than a currency has ("$3.459" a gallon): read as a decimal.
+_AMOUNT = (r"\d{1,3}(?:[.,\u00a0 ]\d{3}(?!\d))+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)"
+           r"|\d+[.,]\d{3,}(?!\d)")
 _CODES = "USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF"
+# Dollars written with their country before the sign: "US$5", "A$20", "C$15", "MX$300".
+_DOLLAR_PREFIXES = {"US": "USD", "A": "AUD", "AU": "AUD", "C": "CAD", "CA": "CAD", "MX": "MXN"}
+_PREFIX = "|".join(sorted(_DOLLAR_PREFIXES, key=len, reverse=True))
+_NOT_A_WORD = r"(?![^\W\d_])"  # "$5abc" is a token, not an amount followed by "abc"
 _SCALES = {"en": ("thousand", "million", "billion", "trillion")}
 # Written right after an amount ("$20k", "$1.5M", "$2bn"): the abbreviations of the scales above.
 _SCALE_ABBREVIATIONS = {"en": {"k": "thousand", "K": "thousand", "M": "million", "m": "million", "mn": "million",
@@ -140,19 +146,33 @@ def replace_money(text: str, lang: Lang) -> str:
     def money(m: re.Match[str]) -> str:
         g = m.groupdict()
         code = SYMBOLS.get(g.get("sym") or "", g.get("code") or "")
+        if g.get("pre") and g.get("sym") == "$":
+            code = _DOLLAR_PREFIXES[g["pre"]]
         said_scale = g.get("scale") or abbreviations.get(g.get("abbr") or "", "")
         cur = lang.currencies.get(code)
-        if said_scale and cur is not None and not re.fullmatch(r"\d+", g["amt"]):
+        amt = g["amt"]
+        native = re.fullmatch(_number_pattern(lang), amt) is not None
+        fraction = _split_number(amt, lang)[1] if native else None
+        if said_scale and cur is not None and not re.fullmatch(r"\d+", amt):
             # "$1.5 million", "$1.5M": "one point five million dollars" (the decimal in the language's notation)
-            if re.fullmatch(_number_pattern(lang), g["amt"]) is None:
+            if not native:
                 return m.group(0)
-            return f"{_say(g['amt'], lang)} {said_scale} {cur.major[1]}"
-        return say_money(code, *_amount(g["amt"]), lang, said_scale)
+            said = f"{_say(amt, lang)} {said_scale} {cur.major[1]}"
+        elif re.search(r"[.,]\d{3,}$", amt) and not (native and fraction is None):
+            # More decimals than cents ("$3.459"): a decimal in the language's notation, else as written.
+            if cur is None or fraction is None:
+                return m.group(0)
+            said = f"{_say(amt, lang)} {cur.major[1]}"
+        else:
+            said = say_money(code, *_amount(amt), lang, said_scale)
+        return f"{lang.minus} {said}" if g.get("neg") or g.get("neg_after") else said
 
-    text = _re(rf"(?<![\w$€£¥])(?P<sym>[{symbols}])\s?(?P<amt>{_AMOUNT}){scale}").sub(money, text)
-    text = _re(rf"(?<![\w.,])(?P<amt>{_AMOUNT})\s?(?P<sym>[{symbols}])(?![\w$€£¥])").sub(money, text)
-    text = _re(rf"\b(?P<code>{_CODES})\s?(?P<amt>{_AMOUNT}){scale}").sub(money, text)
-    return _re(rf"(?<![\w.,])(?P<amt>{_AMOUNT})\s?(?P<code>{_CODES})\b").sub(money, text)
+    sign = r"(?P<neg>(?<![\w.,$€£¥-])-)?"
+    text = _re(rf"{sign}(?<![\w$€£¥])(?P<pre>{_PREFIX})?(?P<sym>[{symbols}])\s?(?P<neg_after>-)?(?P<amt>{_AMOUNT})"
+               rf"{scale}{_NOT_A_WORD}").sub(money, text)
+    text = _re(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{_AMOUNT})\s?(?P<sym>[{symbols}])(?![\w$€£¥])").sub(money, text)
+    text = _re(rf"{sign}\b(?P<code>{_CODES})\s?(?P<amt>{_AMOUNT}){scale}{_NOT_A_WORD}").sub(money, text)
+    return _re(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{_AMOUNT})\s?(?P<code>{_CODES})\b").sub(money, text)
 
 
 # ---------------------------------------------------------------- percentages, ordinals, units
