@@ -120,3 +120,20 @@ def test_the_shipped_demo_validates_without_warnings():
 
     demo = narrate_in("validate", str(ROOT / "manifests" / "demo.yaml"), cwd=ROOT)
     assert demo.returncode == 0 and "warning" not in demo.stderr, demo.stderr
+
+
+def test_prompt_names_windows_cannot_hold_are_warned_at_their_line(tmp_path):
+    """Linux writes `con.wav` or `menu/aux.old.wav`; a Windows checkout, archive or IVR server cannot."""
+    from narrate.manifest.advice import windows_problem
+
+    assert [windows_problem(n) for n in ("con", "menu/aux.old", "Com1", "lpt9/x", "what?", "a:b", "dir./x", "dots.",
+                                         "console", "main/com1x", "comet", "nul-tone")] == [
+        "CON is a reserved device name", "AUX is a reserved device name", "COM1 is a reserved device name",
+        "LPT9 is a reserved device name", "'?' is not allowed", "':' is not allowed",
+        "a folder name may not end in a dot or a space", None, None, None, None, None]
+    (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  s:\n    output: out\n    formats: [ulaw]\n"
+                                     "    languages: {en-US: en-us}\n    prompts:\n      welcome: Hi.\n      con: Hello.\n")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0
+    assert ("warning: m.yaml:9: libraries.s.prompts.con: not a file name on Windows (CON is a reserved device name): "
+            "a Windows checkout or IVR server cannot hold its files") in done.stderr.splitlines()

@@ -18,6 +18,11 @@ Pure: a resolved library in, located warnings out (never errors: a translator ma
   paste). East Asian wide characters count as WIDE_WEIGHT each: a Chinese or Japanese text takes
   about a third of the characters of its English (a rule of thumb of localisation practice).
 - Fallbacks: each prompt spoken with another language's text under `missing_translation: fallback`.
+- Windows: a prompt name that cannot be a path on Windows (a reserved device name such as CON or
+  COM1 as a segment, with or without an extension; one of `<>:"|?*`; a folder segment ending in a
+  dot or a space; Microsoft's "Naming Files, Paths, and Namespaces"). Linux writes it, but a Windows
+  checkout, archive extraction or IVR server (several contact centre platforms run on Windows)
+  cannot hold the file.
 
 A prompt whose languages differ on purpose (a language menu: "For English, press 1" / "Para
 español, oprima 2") says `compare_languages: false` and gets none of the first three.
@@ -38,6 +43,8 @@ MIN_UNTRANSLATED_LETTERS = 10
 LENGTH_RATIO = 2.0
 LENGTH_MIN_CHARS = 20
 WIDE_WEIGHT = 3
+_NOT_ON_WINDOWS = re.compile(r'(?i)(?:^|/)(?P<device>con|prn|aux|nul|com[1-9\u00b9\u00b2\u00b3]|lpt[1-9\u00b9\u00b2\u00b3])'
+                             r'(?:\.[^/]*)?(?:/|$)|(?P<char>[<>:"|?*])|(?P<end>[. ])/')
 
 _MARKUP = re.compile(r"<[^<>]*>")
 # {name}, {{name}}, {0}, %s, %d, %(name)s, ${name}, $name: the usual template placeholders.
@@ -157,6 +164,12 @@ def library_warnings(lib: Library, file: str) -> list[Problem]:
         for code, message in prompt_warnings({code: p.text for code, p in by_lang.items()}):
             where = f"libraries.{lib.name}.prompts.{name}" + (f".{code}" if code else "")
             problems.append(Problem(file, (by_lang[code] if code else first).line, where, message))
+    for name, by_lang in written.items():
+        reason = windows_problem(name)
+        if reason:
+            problems.append(Problem(file, next(iter(by_lang.values())).line, f"libraries.{lib.name}.prompts.{name}",
+                                    f"not a file name on Windows ({reason}): a Windows checkout or IVR server cannot "
+                                    "hold its files"))
     for p in fallbacks(lib):
         problems.append(Problem(file, p.line, f"libraries.{lib.name}.prompts.{p.name}.{p.language}",
                                 f"no {p.language} text: says the {p.fallback_from} text with the {p.language} voice "
@@ -167,3 +180,15 @@ def library_warnings(lib: Library, file: str) -> list[Problem]:
 def fallbacks(lib: Library) -> list[PromptText]:
     """The prompts of `lib` that borrow another language's text, in manifest order."""
     return [p for p in lib.prompts if p.fallback_from is not None]
+
+
+def windows_problem(name: str) -> str | None:
+    """Why the prompt name `name` (segments joined by /) cannot be a path on Windows, or None."""
+    m = _NOT_ON_WINDOWS.search(name)
+    if m is None:
+        return None
+    if m.group("device"):
+        return f"{m.group('device').upper()} is a reserved device name"
+    if m.group("char"):
+        return f"{m.group('char')!r} is not allowed"
+    return "a folder name may not end in a dot or a space"
