@@ -271,3 +271,27 @@ def test_the_output_tree_is_searched_for_killed_builds_temps_only_after_an_unfin
     project.write_text(MANIFEST.replace("Goodbye.", "Goodbye now."))
     run(project)
     assert len(walks) == 2 and not left.exists() and not marker.exists()
+
+
+def test_a_killed_build_is_cleaned_up_even_when_the_manifest_is_back_as_it_was(tmp_path):
+    """Through the CLI: a build killed while writing, then the manifest put back to the last clean
+    build's bytes. The no-op replay answered "nothing to do" and the killed build's temp files stayed
+    for good (found by an attacking helper); the unfinished marker now sends it through a real build."""
+    import subprocess
+    import sys
+
+    from conftest import narrate_in
+    from narrate.cache.state import state_file
+    from narrate.fsutil import temp_prefix
+
+    (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  s:\n    output: out\n    formats: [ulaw]\n"
+                                     "    languages: {en-US: en-us}\n    prompts:\n      a: Hello.\n")
+    assert narrate_in("-q", "build", "m.yaml", cwd=tmp_path).returncode == 0
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = tmp_path / "out" / "en_US" / (temp_prefix(pid=int(dead.stdout)) + "killed")
+    left.write_bytes(b"half a prompt")
+    marker = state_file(tmp_path / ".narrate-cache", tmp_path / "m.yaml", ".building")
+    marker.touch()  # what a build killed while writing leaves; the manifest is the last clean build's
+    done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0 and not left.exists() and not marker.exists()
+    assert narrate_in("-q", "build", "m.yaml", cwd=tmp_path).returncode == 0  # and the replay is back

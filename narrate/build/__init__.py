@@ -224,7 +224,7 @@ def _finish(pb: PlannedBuild, manifest: Manifest, cache: SegmentCache, report: B
     pb.save_memo()
     manifest.save_validation_memo()
     with contextlib.suppress(OSError):
-        pb.stats.path.with_suffix(UNFINISHED).unlink()
+        pb.stats.unfinished_marker.unlink()
     for p in pb.providers.values():
         p.close()
     return report
@@ -292,7 +292,6 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
                                      and entry.get("recipe") == job.recipe and entry.get("text") == job.record})
 
 
-UNFINISHED = ".building"  # beside the build state while a build writes outputs: a killed build leaves it
 
 
 def _begin_writing(pb: PlannedBuild) -> None:
@@ -300,7 +299,7 @@ def _begin_writing(pb: PlannedBuild) -> None:
     manifest did not finish (or none is on record), then mark this one unfinished until `_finish`
     ends. A finished last build leaves none, so the output tree (100,000 files for 50,000 prompts
     in two formats) is not walked on every build."""
-    marker = pb.stats.path.with_suffix(UNFINISHED)
+    marker = pb.stats.unfinished_marker
     if os.path.lexists(marker) or not os.path.lexists(pb.stats.path):
         remove_stale_temps_of(pb.manifest)
     with contextlib.suppress(OSError):  # a read-only cache: this build's own temps are removed as it goes

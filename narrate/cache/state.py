@@ -23,6 +23,7 @@ from ..fsutil import read_regular, sha256_file, write_if_changed
 from ..stamp import code_stamp, environment_stamp
 
 STATE_VERSION = 2  # 2: stat entries carry ctime and inode too
+UNFINISHED = ".building"  # beside the build state while a build writes outputs: a killed build leaves it
 
 
 def _same(known: list[Any], st: os.stat_result) -> bool:
@@ -117,6 +118,7 @@ class BuildState:
     def __init__(self, cache_dir: Path, manifest_path: Path) -> None:
         self.path = state_file(cache_dir, manifest_path, ".json")
         self.memo_path = self.path.with_suffix(".memo")
+        self.unfinished_marker = self.path.with_suffix(UNFINISHED)
         data = _read_state(self.path)
         self.entries: dict[str, list[Any]] = dict(data.get("files", {}))  # entries are replaced, never changed
         self.last: dict[str, Any] | None = data.get("last")
@@ -205,9 +207,12 @@ class BuildState:
             self._dirty = True
 
     def unchanged_summary(self, root: Path) -> dict[str, Any] | None:
-        """The last clean build's summary if nothing it read or wrote has changed since, else None."""
+        """The last clean build's summary if nothing it read or wrote has changed since and no build
+        was killed since (its unfinished marker is gone), else None."""
         last = self.last
         if not last or fingerprint(last["inputs"]) != last["fingerprint"]:
+            return None
+        if os.path.lexists(self.unfinished_marker):  # a killed build's temp files wait for a real build
             return None
         stat_of, prefix = os.stat, f"{root}{os.sep}"
         for rel, known in self.entries.items():
