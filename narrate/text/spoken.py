@@ -98,9 +98,9 @@ def replace_phones(text: str, lang: Lang) -> str:
 
 # ---------------------------------------------------------------- money
 
-# The last alternative takes more decimals than a currency has ("$3.459" a gallon): read as a decimal.
-_AMOUNT = (r"\d{1,3}(?:[.,\u00a0 ]\d{3}(?!\d))+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)"
-           r"|\d+[.,]\d{3,}(?!\d)")
+# The middle alternative takes more decimals than a currency has ("$3.459" a gallon): read as a decimal.
+_AMOUNT = (r"\d{1,3}(?:[.,\u00a0 ]\d{3}(?!\d))+(?:[.,]\d{1,2})?(?!\d)|\d+[.,]\d{3,}(?!\d)"
+           r"|\d+(?:[.,]\d{1,2})?(?!\d)")
 _CODES = "USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF"
 # Dollars written with their country before the sign: "US$5", "A$20", "C$15", "MX$300".
 _DOLLAR_PREFIXES = {"US": "USD", "A": "AUD", "AU": "AUD", "C": "CAD", "CA": "CAD", "MX": "MXN"}
@@ -158,17 +158,19 @@ def replace_money(text: str, lang: Lang) -> str:
             if not native:
                 return m.group(0)
             said = f"{_say(amt, lang)} {said_scale} {cur.major[1]}"
-        elif re.search(r"[.,]\d{3,}$", amt) and not (native and fraction is None):
-            # More decimals than cents ("$3.459"): a decimal in the language's notation, else as written.
-            if cur is None or fraction is None:
+        elif native and fraction is not None and len(fraction) > 2:
+            # More decimals than cents ("$3.459" a gallon): a decimal, in the language's notation.
+            if cur is None:
                 return m.group(0)
             said = f"{_say(amt, lang)} {cur.major[1]}"
+        elif re.search(r"[.,]\d{3,}$", amt) and not re.fullmatch(r"\d{1,3}(?:[.,\u00a0 ]\d{3})+", amt):
+            return m.group(0)  # "12,3456": neither thousands nor this language's decimals: as written
         else:
             said = say_money(code, *_amount(amt), lang, said_scale)
         return f"{lang.minus} {said}" if g.get("neg") or g.get("neg_after") else said
 
     sign = r"(?P<neg>(?<![\w.,$€£¥-])-)?"
-    text = _re(rf"{sign}(?<![\w$€£¥])(?P<pre>{_PREFIX})?(?P<sym>[{symbols}])\s?(?P<neg_after>-)?(?P<amt>{_AMOUNT})"
+    text = _re(rf"{sign}(?<![\w$€£¥])(?:(?P<pre>{_PREFIX})(?=\$))?(?P<sym>[{symbols}])\s?(?P<neg_after>-)?(?P<amt>{_AMOUNT})"
                rf"{scale}{_NOT_A_WORD}").sub(money, text)
     text = _re(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{_AMOUNT})\s?(?P<sym>[{symbols}])(?![\w$€£¥])").sub(money, text)
     text = _re(rf"{sign}\b(?P<code>{_CODES})\s?(?P<amt>{_AMOUNT}){scale}{_NOT_A_WORD}").sub(money, text)
