@@ -140,7 +140,8 @@ def replace_money(text: str, lang: Lang) -> str:
     scales = "|".join(_SCALES.get(lang.code, ()))
     abbreviations = _SCALE_ABBREVIATIONS.get(lang.code, {})
     short = "|".join(sorted(abbreviations, key=len, reverse=True))
-    scale = rf"(?:\s(?P<scale>{scales})\b|(?P<abbr>{short})\b)?" if scales else ""
+    spaced = "|".join(a for a in abbreviations if len(a) > 1)  # "$5 bn" as the press writes it; never a lone "$5 b"
+    scale = rf"(?:\s(?P<scale>{scales})\b|(?P<abbr>{short})\b|\s(?P<spaced>{spaced})\b)?" if scales else ""
     symbols = re.escape("".join(SYMBOLS))
 
     def money(m: re.Match[str]) -> str:
@@ -148,7 +149,7 @@ def replace_money(text: str, lang: Lang) -> str:
         code = SYMBOLS.get(g.get("sym") or "", g.get("code") or "")
         if g.get("pre") and g.get("sym") == "$":
             code = _DOLLAR_PREFIXES[g["pre"]]
-        said_scale = g.get("scale") or abbreviations.get(g.get("abbr") or "", "")
+        said_scale = g.get("scale") or abbreviations.get(g.get("abbr") or g.get("spaced") or "", "")
         cur = lang.currencies.get(code)
         amt = g["amt"]
         native = re.fullmatch(_number_pattern(lang), amt) is not None
