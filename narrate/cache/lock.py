@@ -95,11 +95,11 @@ class LockFile:
         return [str(name) for name in manifests] if isinstance(manifests, dict) else []
 
     def files_of_other_manifests(self, names: set[str]) -> dict[str, str]:
-        """Each output file the sections of the manifests `names` record -> that manifest's name (two
-        manifests beside one another share the lock: one section each)."""
+        """Each output file the sections of the other manifests `names` record -> that manifest's name
+        (two manifests beside one another share the lock: one section each)."""
         files: dict[str, str] = {}
         for name, section in self._data.get("manifests", {}).items():
-            if name not in names or name == self.manifest_name or not isinstance(section, dict):
+            if name not in names or not isinstance(section, dict):
                 continue
             for kind in ("prompts", "books"):
                 entries = section.get(kind)
