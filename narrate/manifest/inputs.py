@@ -95,13 +95,17 @@ def _stat_problem(st: os.stat_result, limit: int) -> str | None:
 
 
 def read_input(path: Path, *, limit: int, display: str | None = None, key_path: str = "",
-               head: int | None = None) -> bytes:
+               head: int | None = None, pinned: bool = False) -> bytes:
     """The bytes of a regular file of at most `limit` bytes.
 
     Opens with O_NONBLOCK so that a FIFO cannot block, checks the open file (not the name, which
     could change in between) and reads at most `limit` + 1 bytes, so a file that grows while being
     read is still refused. Raises ManifestError(file, key_path: reason) for a missing, unreadable,
     non-regular or oversized file. With `head`, returns at most the first `head` bytes.
+
+    `pinned`: `path` is a real path (no symlink in it) that `outside_problem` accepted when the
+    manifest was resolved, maybe minutes ago; the file opened must still be that one (`moved_problem`),
+    so a chapter or cover swapped for a link to a secret during a build is refused, not published.
     """
     shown = display or str(path)
 
@@ -117,7 +121,8 @@ def read_input(path: Path, *, limit: int, display: str | None = None, key_path: 
             raise fail("is not a regular file") from None
         raise fail(f"cannot read file: {exc.strerror}") from None
     try:
-        reason = _stat_problem(os.fstat(fd), limit)
+        opened = os.fstat(fd)
+        reason = _stat_problem(opened, limit) or (moved_problem(path, opened) if pinned else None)
         if reason:
             raise fail(reason)
         chunks, size = [], 0
@@ -137,10 +142,26 @@ def read_input(path: Path, *, limit: int, display: str | None = None, key_path: 
         os.close(fd)
 
 
+def moved_problem(path: Path, opened: os.stat_result) -> str | None:
+    """Why the open file `opened` is no longer the file at `path`, a real path when it was resolved, or
+    None. Checked after opening: no symlink may be on the path now, and the file there must be the
+    one opened (a link swapped in for the open and back again leaves another inode)."""
+    real = os.path.realpath(path)
+    if real != os.fspath(path):
+        return f"changed during the build: it now resolves to {show(real)}; inputs must stay in place while narrate runs"
+    try:
+        now = os.stat(path)
+    except OSError:
+        now = None
+    if now is None or (now.st_dev, now.st_ino) != (opened.st_dev, opened.st_ino):
+        return "was replaced while narrate read it; inputs must stay in place while narrate runs"
+    return None
+
+
 def read_text_input(path: Path, *, limit: int = MAX_TEXT_BYTES, display: str | None = None,
-                    key_path: str = "") -> str:
+                    key_path: str = "", pinned: bool = False) -> str:
     """`read_input` decoded as UTF-8 (a BOM is dropped); bad bytes are a ManifestError with the line."""
-    raw = read_input(path, limit=limit, display=display, key_path=key_path)
+    raw = read_input(path, limit=limit, display=display, key_path=key_path, pinned=pinned)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import NarrateError, PlatformLimitError
 from ..fsutil import write_if_changed
 from ..manifest import Library, Manifest
+from ..manifest.inputs import MAX_TEXT_BYTES, read_input
 from .platforms import check_library
 
 ARCHIVE_FORMATS = ("tar.gz", "zip")
@@ -81,7 +82,7 @@ def _entries(lib: Library, index: dict[str, Any], language: str, fmt: str) -> li
                  "prompts": rows}
     files.append(("index.json", (json.dumps(sub_index, indent=1, ensure_ascii=False) + "\n").encode()))
     if lib.license is not None:
-        files.append((lib.license.name, lib.license.read_bytes()))
+        files.append((lib.license.name, read_input(lib.license, limit=MAX_TEXT_BYTES, key_path="license", pinned=True)))
     return sorted(files)
 
 

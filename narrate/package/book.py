@@ -15,6 +15,7 @@ from typing import Any
 
 from ..audio.formats import MP3_ARGS
 from ..audio.stream import encode_with_ffmpeg
+from ..manifest.inputs import MAX_COVER_BYTES, read_input
 from ..manifest.resolved import BookMeta
 from .mp3join import PieceFacts
 from .mp3join import join as join_mp3
@@ -71,7 +72,12 @@ def _cover_frame(cover: Path) -> Any:
     from mutagen.id3 import APIC, PictureType
 
     mime = "image/png" if cover.suffix.lower() == ".png" else "image/jpeg"
-    return APIC(encoding=3, mime=mime, type=PictureType.COVER_FRONT, desc="Cover", data=cover.read_bytes())
+    return APIC(encoding=3, mime=mime, type=PictureType.COVER_FRONT, desc="Cover", data=_cover_bytes(cover))
+
+
+def _cover_bytes(cover: Path) -> bytes:
+    """The cover the manifest named, read as it was resolved (no link swapped in since: `read_input`'s `pinned`)."""
+    return read_input(cover, limit=MAX_COVER_BYTES, key_path="cover", pinned=True)
 
 
 def _gain_args(codec_args: list[str], af: str) -> list[str]:
@@ -239,7 +245,7 @@ def tag_m4b(path: Path, tags: BookTags) -> None:
             t[f"----:com.apple.iTunes:{name}"] = _freeform(value)
     if tags.cover:
         kind = MP4Cover.FORMAT_PNG if tags.cover.suffix.lower() == ".png" else MP4Cover.FORMAT_JPEG
-        t["covr"] = [MP4Cover(tags.cover.read_bytes(), imageformat=kind)]
+        t["covr"] = [MP4Cover(_cover_bytes(tags.cover), imageformat=kind)]
     # Room that is left (narrate.package.mp4 leaves it) is kept, so the tags are written in place; mutagen
     # would otherwise trim large padding, moving (rewriting) the whole audio after it.
     mp4.save(padding=lambda info: info.padding if info.padding >= 0 else info.get_default_padding())

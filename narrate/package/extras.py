@@ -8,7 +8,6 @@ whose recipe changed (not in `kept`) are written; publishing them is assembly's 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from ..audio.decode import decode
 from ..audio.level import trim_bounds
 from ..cache import SegmentCache
+from ..manifest.inputs import MAX_COVER_BYTES, read_input
 from ..plan.books import BookJob
 from .feed import render_feed
 from .transcripts import is_transcript, render
@@ -76,7 +76,7 @@ def write_extras(job: BookJob, work: Path, kept: Mapping[str, Mapping[str, Any]]
         elif oid == "artwork":
             feed = job.book.feed
             assert feed is not None and feed.image_file is not None
-            shutil.copyfile(feed.image_file, path)
+            path.write_bytes(read_input(feed.image_file, limit=MAX_COVER_BYTES, key_path="feed.image", pinned=True))
         else:
             sizes = {oid: (produced[oid].stat().st_size if oid in produced else int(kept[oid]["bytes"]))
                      for oid in job.outputs if oid.startswith("chapter-") or oid in ("mp3", "m4b")}

@@ -103,7 +103,7 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
             add(Path("opening-credits"), book.opening_credits, CREDITS["opening"], None, book.pauses)
         for path in book.chapters:
             # Bounded, regular files only (a FIFO or /dev/zero as a chapter must not hang the build).
-            source = read_text_input(path, key_path=f"books.{book.name}.sources")
+            source = read_text_input(path, key_path=f"books.{book.name}.sources", pinned=True)
             own = book.settings_for(path)
             if book.sample is not None and book.sample.chapter == len(job.chapters) + 1 - bool(book.opening_credits):
                 job.sample_chapter = len(job.chapters)
@@ -123,7 +123,7 @@ def check_chapters(manifest: Manifest) -> list[Problem]:
     for book in manifest.books:
         for path in book.chapters:
             try:
-                source = read_text_input(path, key_path=f"books.{book.name}.sources")
+                source = read_text_input(path, key_path=f"books.{book.name}.sources", pinned=True)
                 markdown_to_speakable(source, markdown_options(book), path=manifest_relative(manifest, path))
             except ManifestError as exc:
                 problems.extend(exc.problems)
