@@ -144,6 +144,7 @@ class PlannedBuild:
     left_alone: list[str] = field(default_factory=list)  # one warning per lock-named file not deleted
     removal_warnings: list[str] = field(default_factory=list)  # the same, found right before deleting
     orphan_records: dict[str, RecordedOutput] = field(default_factory=dict)  # as the lock was read
+    foreign: frozenset[str] = frozenset()  # files to write that exist and narrate did not write (foreign_files)
     memo: FrontMemo | None = None  # the text front-end memo this plan read and filled
     memo_file: MemoFile | None = None
     _users: dict[str, list[str]] | None = None
@@ -250,8 +251,31 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     planned_files |= {rel for job in books for rel in job.outputs.values()}
     _check_shared_outputs(manifest, lock, plan, books, planned_files)
     orphans, left_alone = plan_removals(manifest, lock, planned_files)
+    foreign = foreign_files(lock, stats, where, stale)
     return PlannedBuild(manifest, plan, lock, stats, stale, missing, sorted(orphans), providers, configs, books,
-                        stale_books, left_alone, orphan_records=orphans, memo=memo, memo_file=memo_file)
+                        stale_books, left_alone, orphan_records=orphans, memo=memo, memo_file=memo_file,
+                        foreign=foreign)
+
+
+def foreign_files(lock: LockFile, stats: BuildState, root: str, stale: list[PromptJob]) -> frozenset[str]:
+    """The files `stale` prompts will write that exist already and that narrate did not write: in no
+    entry of this manifest's lock section, and not a file the build state saw narrate write (with
+    that signature still; a lost lock). DESIGN.md invariant 8: such a file (a studio recording in
+    the output folder, say) is replaced only if it holds the very bytes the build would write; the
+    renderer refuses the prompt otherwise. Work in proportion to the stale prompts, but for the lock
+    scan when one of their files exists and is not its own entry's."""
+    found = []
+    for job in stale:
+        recorded = lock.prompts.get(job.id, {}).get("outputs", {})
+        for out in job.outputs:
+            rec = recorded.get(out.format) if isinstance(recorded, dict) else None
+            if (isinstance(rec, dict) and rec.get("file") == out.path) or not _regular(Path(root), out.path):
+                continue  # its own entry's file, or none; a link is the writer's (fsutil.output_path)
+            found.append(out.path)
+    if not found:
+        return frozenset()
+    owned = {r.file for r in lock.recorded_outputs()}
+    return frozenset(p for p in found if p not in owned and not stats.unchanged(Path(root), p))
 
 
 def _check_shared_outputs(manifest: Manifest, lock: LockFile, plan: Plan, books: list[BookJob],

@@ -209,8 +209,15 @@ class PromptRenderer:
 
     def _write_here(self, job: PromptJob, rendered: list[Any]) -> list[Written] | None:
         """Queue files rendered ahead (their bytes are here) in the outbox; None after a failure (reported)."""
+        from ..package.prompt_files import holds_bytes
+
         root = self.pb.manifest.root
         folder = self.folders[job.library]
+        clash = [out.path for out, file in zip(job.outputs, rendered, strict=False)
+                 if out.path in self.pb.foreign and not holds_bytes(str(root / out.path), file.data)]
+        if clash:
+            self._foreign(job, clash)
+            return None
         files: list[Written] = []
         for out, file in zip(job.outputs, rendered, strict=False):
             try:
@@ -236,6 +243,14 @@ class PromptRenderer:
         else:
             with self.lock:
                 self.report.errors.append(f"{job.id}: {exc}")
+
+    def _foreign(self, job: PromptJob, paths: list[str]) -> None:
+        """Files of `job` that narrate did not write and that hold other bytes (prepare.foreign_files):
+        kept as they are, and the prompt reported; its audio stays cached for the next build."""
+        with self.lock:
+            self.report.errors.append(f"{job.id}: {', '.join(paths)} {'exists' if len(paths) == 1 else 'exist'} and "
+                                      "narrate did not write it (not in narrate.lock): left as it is; move or delete "
+                                      "it, then build again (the audio is cached)")
 
     def _targets(self, job: PromptJob) -> list[Path] | None:
         """Where the job's files go, each checked to stay in its output folder (missing folders made);
@@ -321,6 +336,14 @@ class PromptRenderer:
                 if f.tmp is not None:
                     with contextlib.suppress(OSError):
                         os.unlink(f.tmp)
+            return None
+        clash = [out.path for out, f in zip(job.outputs, files, strict=True) if f.tmp is not None and out.path in self.pb.foreign]
+        if clash:
+            for f in files:
+                if f.tmp is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(f.tmp)
+            self._foreign(job, clash)
             return None
         for f in files:
             if f.tmp is not None:
