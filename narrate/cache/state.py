@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -41,6 +42,13 @@ def default_cache_dir(manifest_path: Path) -> Path:
 def _code_stamp() -> bytes:
     """narrate's own source files (narrate.stamp): editing narrate invalidates every fast path."""
     return code_stamp()
+
+
+def _glob(pattern: str) -> list[str]:
+    """What `pattern` matches now, sorted (as the manifest's `sources:` globs are run)."""
+    import glob
+
+    return sorted(glob.glob(pattern, recursive=True))
 
 
 def fingerprint(inputs: list[str]) -> str | None:
@@ -190,10 +198,13 @@ class BuildState:
 
     # -- last clean build
 
-    def remember_clean_build(self, inputs: list[Path], summary: dict[str, Any]) -> None:
+    def remember_clean_build(self, inputs: list[Path], summary: dict[str, Any], globs: Sequence[str] = ()) -> None:
+        """Record the last clean build: its `inputs` (fingerprinted), what each of `globs` matched then
+        (a file a glob newly finds is a change too), and its report's `summary`."""
         names = [str(p) for p in inputs]
         fp = fingerprint(names)
-        self.last = {"fingerprint": fp, "inputs": names, "summary": summary} if fp else None
+        matches = {pattern: _glob(pattern) for pattern in globs}
+        self.last = {"fingerprint": fp, "inputs": names, "globs": matches, "summary": summary} if fp else None
         self._dirty = True
 
     def forget_clean_build(self) -> None:
@@ -211,6 +222,9 @@ class BuildState:
         was killed since (its unfinished marker is gone), else None."""
         last = self.last
         if not last or fingerprint(last["inputs"]) != last["fingerprint"]:
+            return None
+        globs = last.get("globs")
+        if not isinstance(globs, dict) or any(_glob(pattern) != found for pattern, found in globs.items()):
             return None
         if os.path.lexists(self.unfinished_marker):  # a killed build's temp files wait for a real build
             return None

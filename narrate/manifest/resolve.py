@@ -155,6 +155,8 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
         if cover_ok and art_ok:  # a refused file is never read, not even for its size
             book.feed = check_artwork(c, book.feed, book.cover, key)
         book.chapters = _chapters(c, book_spec, key, root, project)
+        sources = book_spec.sources
+        book.source_globs = [str(root / p) for p in ([sources] if isinstance(sources, str) else sources)]
         _chapter_settings(c, book, key, root)
         if isinstance(book_spec.order, str) and book_spec.order != "name":
             book.order_file = (root / book_spec.order).resolve()

@@ -181,6 +181,8 @@ class Book:
     # Per chapter, by the `chapters:` key as written; resolve.py maps keys to chapter files (`chapter_settings`).
     chapter_specs: dict[str, ChapterSettings] = field(default_factory=dict)
     chapter_settings: dict[Path, ChapterSettings] = field(default_factory=dict)
+    # The `sources:` globs as resolve ran them (absolute patterns): a file they newly match is a change.
+    source_globs: list[str] = field(default_factory=list)
 
     def settings_for(self, chapter: Path) -> ChapterSettings:
         """A chapter's voice and pauses: its own, else the book's."""
@@ -227,6 +229,11 @@ class Manifest:
             files += book.chapters
             files += [f for f in (book.cover, book.order_file, book.feed.image_file if book.feed else None) if f is not None]
         return files
+
+    def input_globs(self) -> list[str]:
+        """The glob patterns whose matches are inputs too (books' `sources:`): a chapter added where a
+        glob finds it changes the build as an edited one does (for the no-op fast path)."""
+        return [pattern for book in self.books for pattern in book.source_globs]
 
     def provider_config(self, name: str) -> ProviderConfig:
         config = self.providers.get(name) or ProviderConfig(name=name, kind=name)
