@@ -8,6 +8,7 @@ from __future__ import annotations
 import glob as globlib
 import os
 import re
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -266,15 +267,22 @@ def _chapters(c: _Located, spec: Any, key: Key, root: Path, project: Path) -> li
         return sorted(dict.fromkeys(files), key=lambda p: _natural_key(p.name))
     if isinstance(order, list):
         by_name = {p.name: p for p in files}
-        chosen = []
+        named = Counter(p.name for p in dict.fromkeys(files))  # two sources of one name: an item is ambiguous
+        chosen, listed = [], set()
         for item in order:
-            if item not in by_name:
+            if named[item] > 1:
+                c.add(okey, f"{show(repr(item))} names {named[item]} of the sources (in different folders): "
+                            "give them distinct file names")
+            elif item in listed:
+                c.add(okey, f"{show(repr(item))} is listed twice; list each chapter once")
+            elif item not in by_name:
                 from .problems import hint_for
 
                 c.add(okey, f"{show(repr(item))} is not among the sources" + (
                     f" (did you mean {hint}?)" if (hint := hint_for(item, by_name)) else ""))
             else:
                 chosen.append(by_name[item])
+            listed.add(item)
         return chosen
     if not _input(c, okey, order, root / order, project, limit=MAX_TEXT_BYTES):
         return files

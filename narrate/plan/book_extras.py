@@ -65,6 +65,7 @@ def name_extras(job: BookJob) -> None:
         job.recipes[oid] = _digest(EXTRAS_VERSION, oid, settings, job.recipe, *written)
     if feed is not None:
         _check_dates(job)
+        _check_guids(job)
         fronts = [repr(sorted((k, str(v)) for k, v in ch.front.items())) for ch in job.chapters]
         art = sha256_file(feed.image_file) if feed.image_file else ""
         job.outputs["feed"] = f"{job.prefix}/{feed.file}"
@@ -78,6 +79,32 @@ def name_extras(job: BookJob) -> None:
 def artwork_name(path: Path) -> str:
     """The artwork's name beside the feed: cover.png / cover.jpg (one fixed name, whatever the source is called)."""
     return "cover.png" if path.suffix.lower() == ".png" else "cover.jpg"
+
+
+def _check_guids(job: BookJob) -> None:
+    """Each chapter's episode has a guid of its own (podcast apps take two items with one guid for one
+    episode): its front matter `guid:`, else one derived from its file name (package.feed.episodes;
+    kept so, for feeds already published), so two chapters called `intro.md` in two folders, or
+    one `guid:` given twice, are refused at the second chapter."""
+    feed = job.book.feed
+    assert feed is not None
+    if feed.episodes == "book":
+        return
+    seen: dict[str, Path] = {}
+    problems = []
+    for ch in job.chapters:
+        given = ch.front.get("guid")
+        own = isinstance(given, (str, int)) and bool(str(given).strip())
+        key = f"guid:{given}" if own else f"name:{ch.source.name}"
+        first = seen.setdefault(key, ch.source)
+        if first != ch.source:
+            why = (f"its front matter `guid: {given}` is also {show(str(first))}'s" if own else
+                   f"its file name is also {show(str(first))}'s, and an episode's guid comes from it")
+            problems.append(Problem(show(str(ch.source)), 1, f"books.{job.book.name}.feed",
+                                    f"{why}: two episodes with one guid are one episode to podcast apps; "
+                                    "give this chapter a `guid:` of its own in its front matter"))
+    if problems:
+        raise ManifestError(problems)
 
 
 def _check_dates(job: BookJob) -> None:

@@ -112,6 +112,7 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
             add(Path("closing-credits"), book.closing_credits, CREDITS["closing"], None, book.pauses)
         _name_outputs(job)
         name_extras(job)
+        _check_names(job, manifest)
         jobs.append(job)
     return jobs
 
@@ -161,6 +162,19 @@ def _add_chapter(job: BookJob, provider: Provider, keys: KeyMaker, lexicon: Lexi
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _check_names(job: BookJob, manifest: Manifest) -> None:
+    """Each of the book's outputs has a file of its own: a chapter titled as the book is named
+    (`01-intro.mp3` for book `01-intro`) would otherwise overwrite the whole-book file, or the reverse,
+    at every build. Case-folded, as on the filesystems of macOS and Windows. Raises ManifestError."""
+    seen: dict[str, str] = {}
+    for oid, rel in job.outputs.items():
+        other = seen.setdefault(rel.casefold(), oid)
+        if other != oid:
+            raise ManifestError([Problem(str(manifest.path), None, f"books.{job.book.name}",
+                                         f"{rel} would be written twice (as {other} and {oid}): rename the book or the "
+                                         "chapter whose title gives that name")])
 
 
 def _name_outputs(job: BookJob) -> None:
