@@ -18,6 +18,7 @@ import os
 import stat
 import struct
 from pathlib import Path
+from typing import Literal
 
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
@@ -173,6 +174,19 @@ def read_text_input(path: Path, *, limit: int = MAX_TEXT_BYTES, display: str | N
 # ---------------------------------------------------------------- covers
 
 
+def image_kind(head: bytes) -> Literal["png", "jpeg"] | None:
+    """The image format `head` (a file's first bytes) starts with, by its signature: "png", "jpeg", or None.
+
+    What a cover is, whatever its file is called: its MIME type in an MP3 (APIC), its M4B `covr`
+    format and its published artwork's extension all come from here, never from its name.
+    """
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8"):
+        return "jpeg"
+    return None
+
+
 def image_problem(head: bytes) -> str | None:
     """Why `head` (a file's first bytes, 64 KiB is enough) is not a decodable PNG or JPEG, or None.
 
@@ -181,7 +195,8 @@ def image_problem(head: bytes) -> str | None:
     then marker segments up to a start-of-frame (SOF0-SOF15 except DHT/JPG/DAC) giving non-zero
     dimensions (ITU-T T.81, annex B).
     """
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+    kind = image_kind(head)
+    if kind == "png":
         if len(head) < 33 or head[12:16] != b"IHDR" or struct.unpack(">I", head[8:12])[0] != 13:
             return "a PNG without an IHDR header"
         width, height, depth, colour = struct.unpack(">IIBB", head[16:26])
@@ -189,7 +204,7 @@ def image_problem(head: bytes) -> str | None:
         if not width or not height or depth not in ok_depths.get(colour, ()):
             return "a PNG with an invalid header (size, bit depth or colour type)"
         return None
-    if head.startswith(b"\xff\xd8"):
+    if kind == "jpeg":
         return _jpeg_problem(head)
     return "not a PNG or JPEG image"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..audio.formats import MP3_ARGS
 from ..audio.stream import encode_with_ffmpeg
-from ..manifest.inputs import MAX_COVER_BYTES, read_input
+from ..manifest.inputs import MAX_COVER_BYTES, image_kind, read_input
 from ..manifest.resolved import BookMeta
 from .mp3join import PieceFacts
 from .mp3join import join as join_mp3
@@ -71,8 +71,9 @@ def _extra_tags(tags: BookTags) -> list[tuple[str, str]]:
 def _cover_frame(cover: Path) -> Any:
     from mutagen.id3 import APIC, PictureType
 
-    mime = "image/png" if cover.suffix.lower() == ".png" else "image/jpeg"
-    return APIC(encoding=3, mime=mime, type=PictureType.COVER_FRONT, desc="Cover", data=_cover_bytes(cover))
+    data = _cover_bytes(cover)
+    mime = "image/png" if image_kind(data) == "png" else "image/jpeg"  # by its bytes, whatever the file is called
+    return APIC(encoding=3, mime=mime, type=PictureType.COVER_FRONT, desc="Cover", data=data)
 
 
 def _cover_bytes(cover: Path) -> bytes:
@@ -244,8 +245,9 @@ def tag_m4b(path: Path, tags: BookTags) -> None:
         if value:
             t[f"----:com.apple.iTunes:{name}"] = _freeform(value)
     if tags.cover:
-        kind = MP4Cover.FORMAT_PNG if tags.cover.suffix.lower() == ".png" else MP4Cover.FORMAT_JPEG
-        t["covr"] = [MP4Cover(_cover_bytes(tags.cover), imageformat=kind)]
+        data = _cover_bytes(tags.cover)
+        kind = MP4Cover.FORMAT_PNG if image_kind(data) == "png" else MP4Cover.FORMAT_JPEG  # by its bytes
+        t["covr"] = [MP4Cover(data, imageformat=kind)]
     # Room that is left (narrate.package.mp4 leaves it) is kept, so the tags are written in place; mutagen
     # would otherwise trim large padding, moving (rewriting) the whole audio after it.
     mp4.save(padding=lambda info: info.padding if info.padding >= 0 else info.get_default_padding())

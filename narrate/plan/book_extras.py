@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
 from ..fsutil import sha256_file
+from ..manifest.inputs import MAX_COVER_BYTES, image_kind, read_input
 from ..manifest.publishing import parse_date
 
 if TYPE_CHECKING:
@@ -77,8 +78,10 @@ def name_extras(job: BookJob) -> None:
 
 
 def artwork_name(path: Path) -> str:
-    """The artwork's name beside the feed: cover.png / cover.jpg (one fixed name, whatever the source is called)."""
-    return "cover.png" if path.suffix.lower() == ".png" else "cover.jpg"
+    """The artwork's name beside the feed: cover.png / cover.jpg (one fixed name, whatever the source is called),
+    by what the file holds (its first bytes), not by its extension: a PNG called art.jpg is published as cover.png."""
+    head = read_input(path, limit=MAX_COVER_BYTES, key_path="feed.image", head=16)
+    return "cover.png" if image_kind(head) == "png" else "cover.jpg"
 
 
 def _check_guids(job: BookJob) -> None:
