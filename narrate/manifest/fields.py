@@ -24,8 +24,9 @@ TAG = "\x00"
 
 
 def _number_text(value: Any) -> Any:
+    """Text that YAML read as a number, as it was written (`9:30`, `007`, `1.10`: loader.WrittenInt)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
+        return getattr(value, "written", None) or str(value)
     return value
 
 

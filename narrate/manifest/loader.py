@@ -91,12 +91,29 @@ _SCALAR_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.or
 _constructor = yaml.SafeLoader("")  # scalar construction only (ints, floats, bools, nulls)
 
 
+class WrittenInt(int):
+    """An integer YAML read from text that says it otherwise (`010` is 8 in YAML 1.1, `9:30` is 570):
+    a number where a number is meant, and its `written` text where text is (fields.NumText)."""
+
+    written: str
+
+
+class WrittenFloat(float):
+    """A float whose text says more than its value (`1.10`, `1e3`): see WrittenInt."""
+
+    written: str
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
     tag = node.tag
     if tag == _STR_TAG:  # most scalars: test it first
         return node.value
     if tag in _SCALAR_TAGS:
-        return _constructor.construct_object(node, deep=True)
+        value = _constructor.construct_object(node, deep=True)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and str(value) != node.value:
+            value = (WrittenInt if isinstance(value, int) else WrittenFloat)(value)
+            value.written = node.value
+        return value
     return node.value  # strings, dates (text to us) and unknown tags
 
 
@@ -155,8 +172,8 @@ class _Builder:
             name = _scalar(key_node)
             if name is None:
                 name = "null"
-            elif not isinstance(name, str):
-                name = key_node.value if isinstance(name, bool) else str(name)
+            elif not isinstance(name, str):  # a key is a name: as written (`010:`, `1.10:`, `12:30:`, `yes:`)
+                name = key_node.value
             child = key + (name,)
             if name in explicit:
                 self.problems.append(Problem(self.path, key_line, _where(child),
