@@ -284,7 +284,8 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
     once = set(pb.left_alone) | set(pb.removal_warnings)  # about lock entries now gone: not for the no-op replay
     summary = {"segments": report.segments, "outputs": report.outputs_written + report.outputs_unchanged,
                "warnings": [w for w in report.warnings if w not in once]}
-    pb.stats.remember_clean_build(pb.manifest.input_files(), summary, pb.manifest.input_globs())
+    models = [path for provider in pb.providers.values() for path in getattr(provider, "model_files", list)()]
+    pb.stats.remember_clean_build(pb.manifest.input_files(), summary, pb.manifest.input_globs(), models)
     # Each prompt's planning context, for the prompts whose lock entry is this plan's (plan.carry).
     entries, contexts = pb.lock.prompts, pb.plan.contexts
     pb.stats.remember_plan_contexts({job.id: contexts[job.id] for job in pb.plan.jobs if job.id in contexts

@@ -69,6 +69,27 @@ def fingerprint(inputs: list[str]) -> str | None:
 FRONT_END_LIBRARIES = ("num2words", "sentencex", "icu4py")
 
 
+# Local engines whose upgrade changes what a segment key's audio is (the keys carry their contract
+# version, which the no-op fast path does not compute: it compares this stamp instead).
+ENGINE_LIBRARIES = ("espeakng_loader", "piper", "onnxruntime")
+
+
+def build_stamp() -> str:
+    """sha256 hex of what a build's outputs depend on besides its input files: front_end_stamp's
+    parts and the local engines' installed packages (stat only, a few ms: the no-op fast path)."""
+    return environment_stamp(_code_stamp(), FRONT_END_LIBRARIES + ENGINE_LIBRARIES)
+
+
+def _signature(path: str) -> list[int] | None:
+    """(size, mtime_ns, inode) of a file, or None if it is gone: for files too big to hash on every
+    no-op check (a local engine's model)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
 def front_end_stamp() -> str:
     """sha256 hex of everything in the environment that the text front-end's output may depend on:
     narrate's own code (file names, sizes, mtimes), the Python and Unicode database versions, and
@@ -198,13 +219,16 @@ class BuildState:
 
     # -- last clean build
 
-    def remember_clean_build(self, inputs: list[Path], summary: dict[str, Any], globs: Sequence[str] = ()) -> None:
+    def remember_clean_build(self, inputs: list[Path], summary: dict[str, Any], globs: Sequence[str] = (),
+                             models: Sequence[Path] = ()) -> None:
         """Record the last clean build: its `inputs` (fingerprinted), what each of `globs` matched then
-        (a file a glob newly finds is a change too), and its report's `summary`."""
+        (a file a glob newly finds is a change too), the signatures of `models` (local engines' model
+        files, too big to hash each time), the build_stamp, and its report's `summary`."""
         names = [str(p) for p in inputs]
         fp = fingerprint(names)
-        matches = {pattern: _glob(pattern) for pattern in globs}
-        self.last = {"fingerprint": fp, "inputs": names, "globs": matches, "summary": summary} if fp else None
+        self.last = {"fingerprint": fp, "inputs": names, "globs": {pattern: _glob(pattern) for pattern in globs},
+                     "models": {str(p): _signature(str(p)) for p in models}, "stamp": build_stamp(),
+                     "summary": summary} if fp else None
         self._dirty = True
 
     def forget_clean_build(self) -> None:
@@ -223,8 +247,12 @@ class BuildState:
         last = self.last
         if not last or fingerprint(last["inputs"]) != last["fingerprint"]:
             return None
-        globs = last.get("globs")
+        globs, models = last.get("globs"), last.get("models")
         if not isinstance(globs, dict) or any(_glob(pattern) != found for pattern, found in globs.items()):
+            return None
+        if not isinstance(models, dict) or any(_signature(path) != known for path, known in models.items()):
+            return None
+        if last.get("stamp") != build_stamp():  # a front-end library or a local engine was upgraded
             return None
         if os.path.lexists(self.unfinished_marker):  # a killed build's temp files wait for a real build
             return None

@@ -105,6 +105,13 @@ class PiperProvider:
             raise found
         return found
 
+    def model_files(self) -> list[Path]:
+        """The model and config files of the voices this provider resolved: their bytes are in the
+        segment keys (key_params), so a replaced voice is a change the no-op fast path must see."""
+        with self._lock:
+            found = [f for f in self._voices.values() if not isinstance(f, VoiceError)]
+        return [path for files in found for path in (files.model, files.config)]
+
     def _checked_voices_dir(self) -> Path | None:
         folder = self.voices_dir
         if folder is not None and not folder.is_dir():
