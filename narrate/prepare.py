@@ -259,7 +259,8 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
 
 def foreign_files(lock: LockFile, stats: BuildState, root: str, stale: list[PromptJob]) -> frozenset[str]:
     """The files `stale` prompts will write that exist already and that narrate did not write: in no
-    entry of this manifest's lock section, and not a file the build state saw narrate write (with
+    entry of the lock (a section of another manifest beside this one is narrate's too: one still there
+    may not share files, see _check_shared_outputs), and not a file the build state saw narrate write (with
     that signature still; a lost lock). DESIGN.md invariant 8: such a file (a studio recording in
     the output folder, say) is replaced only if it holds the very bytes the build would write; the
     renderer refuses the prompt otherwise. Work in proportion to the stale prompts, but for the lock
@@ -274,7 +275,8 @@ def foreign_files(lock: LockFile, stats: BuildState, root: str, stale: list[Prom
             found.append(out.path)
     if not found:
         return frozenset()
-    owned = {r.file for r in lock.recorded_outputs()}
+    owned = {r.file for r in lock.recorded_outputs()}  # and another section's (a manifest that is gone)
+    owned.update(lock.files_of_other_manifests(set(lock.manifest_names()) - {lock.manifest_name}))
     return frozenset(p for p in found if p not in owned and not stats.unchanged(Path(root), p))
 
 

@@ -86,7 +86,7 @@ def test_an_index_json_of_the_team_is_kept(project):
     done, report = build(project)
     assert done.returncode == 1
     assert (project / "sounds/index.json").read_text() == '{"mine": true}\n'
-    assert ("libraries.shop: sounds/index.json exists and narrate did not write it (it is not this library's "
+    assert ("libraries.shop: sounds/index.json exists and narrate did not write it (it is not a narrate "
             "index): left as it is; move or delete it, then build again") in report["errors"]
 
 

@@ -57,9 +57,9 @@ def write_index(pb: PlannedBuild, lib: Library, changed: set[str]) -> bool:
     of the prompts whose lock entry this build set or removed (the others' rows are kept when the
     conditions in the module doc hold)."""
     path = lib.output / "index.json"
-    if _foreign_index(pb, lib, path):
+    if _foreign_index(pb, path):
         raise OutputPathError(f"{manifest_relative(pb.manifest, path)} exists and narrate did not write it (it is not "
-                              "this library's index): left as it is; move or delete it, then build again")
+                              "a narrate index): left as it is; move or delete it, then build again")
     text = _spliced(pb, lib, changed)
     if text is None:
         text = index_text(index_head(lib), _rows(pb, lib, [j for j in pb.plan.jobs if j.library == lib.name]))
@@ -67,13 +67,13 @@ def write_index(pb: PlannedBuild, lib: Library, changed: set[str]) -> bool:
     return write_if_changed(path, text.encode("utf-8"), within=lib.output)
 
 
-def _foreign_index(pb: PlannedBuild, lib: Library, path: Path) -> bool:
+def _foreign_index(pb: PlannedBuild, path: Path) -> bool:
     """Whether an index.json is there that narrate did not write (DESIGN.md invariant 8): neither
-    recorded in the build state as narrate left it, nor beginning as this library's index does."""
+    recorded in the build state as narrate left it, nor beginning as narrate's indexes do."""
     root = pb.manifest.root
     if not os.path.lexists(path) or os.path.islink(path) or pb.stats.unchanged(root, os.path.relpath(path, root)):
         return False  # a link is the writer's (fsutil.output_path): replaced itself, never its target
-    head = ('{"library": ' + json.dumps(lib.name, ensure_ascii=False) + ",").encode()  # as index_text begins
+    head = b'{"library": '  # as index_text begins: narrate's index, of this library or of one that was here
     try:
         with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NOFOLLOW | os.O_NONBLOCK)) as f:
             return f.read(len(head)) != head
