@@ -34,9 +34,13 @@ def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str]
     warning line per recorded file that stays). Reads and hashes, deletes nothing."""
     removable: dict[str, RecordedOutput] = {}
     warnings = []
+    folded = {rel.casefold(): rel for rel in planned}
     for rec in lock.recorded_outputs(skip=planned):
         if rec.file in planned or rec.file in removable:
             continue
+        twin = folded.get(rec.file.casefold())
+        if twin is not None and _same_file(manifest.root, rec.file, twin):
+            continue  # a prompt renamed in case only, on a case-insensitive disk (macOS, Windows): one file
         path, reason = check_removable(manifest, rec)
         if path is not None:
             removable[rec.file] = rec
@@ -44,6 +48,15 @@ def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str]
             warnings.append(f"{shown(lock.path)} lists {shown(rec.file)} ({rec.owner_kind} {shown(rec.owner)}), "
                             f"which {reason}: left alone")
     return removable, list(dict.fromkeys(warnings))
+
+
+def _same_file(root: Path, a: str, b: str) -> bool:
+    """Whether two output paths name one file (as `Welcome.ulaw` and `welcome.ulaw` do where names are
+    case-insensitive): deleting the old name would delete the new output."""
+    try:
+        return os.path.samefile(os.path.join(root, a), os.path.join(root, b))
+    except OSError:
+        return False
 
 
 def check_removable(manifest: Manifest, rec: RecordedOutput) -> tuple[Path | None, str]:
