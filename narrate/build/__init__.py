@@ -94,6 +94,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     if shard:
         return build_shard(pb, cache, options, report, events)
     _begin_writing(pb)
+    _remove_orphans(pb, report, _blocking_orphans(pb))  # a file where a new output's folder goes, or the reverse
     stale_ids = {j.id for j in pb.stale}
     report.outputs_unchanged += sum(len(j.outputs) for j in pb.plan.jobs if j.id not in stale_ids)
     if pb.missing and not options.offline:
@@ -177,12 +178,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
 def _finish(pb: PlannedBuild, manifest: Manifest, cache: SegmentCache, report: BuildReport, guard: Any) -> BuildReport:
     """After rendering: remove orphans, drop gone entries, write index.json and the lock, save the state."""
     report.written.sort()
-    removed, pb.removal_warnings = remove_outputs(pb.manifest, pb.lock.path, [pb.orphan_records[f] for f in pb.orphans])
-    for rel in pb.orphans:
-        pb.stats.forget(rel)
-    report.outputs_removed += len(removed)
-    report.removed += removed
-    report.warnings += pb.removal_warnings
+    _remove_orphans(pb, report, pb.orphans)
     live = {j.id for j in pb.plan.jobs}
     gone = [job_id for job_id in pb.lock.prompts if job_id not in live]
     for job_id in gone:
@@ -228,6 +224,30 @@ def _finish(pb: PlannedBuild, manifest: Manifest, cache: SegmentCache, report: B
     for p in pb.providers.values():
         p.close()
     return report
+
+
+def _remove_orphans(pb: PlannedBuild, report: BuildReport, files: list[str]) -> None:
+    """Delete these orphans (lock-recorded outputs no longer built, each checked again: removal.py)
+    and take them off the plan's list; their warnings go to the report."""
+    if not files:
+        return
+    removed, warnings = remove_outputs(pb.manifest, pb.lock.path, [pb.orphan_records[f] for f in files])
+    for rel in files:
+        pb.stats.forget(rel)
+    gone = set(files)
+    pb.orphans = [f for f in pb.orphans if f not in gone]
+    pb.removal_warnings += warnings
+    report.outputs_removed += len(removed)
+    report.removed += removed
+    report.warnings += warnings
+
+
+def _blocking_orphans(pb: PlannedBuild) -> list[str]:
+    """Orphans in the way of this build's outputs: a prompt renamed from `help` to `help/main` needs a
+    folder where the file `help` is, and the reverse. Removed before rendering, not after it."""
+    writing = {out.path for job in pb.stale for out in job.outputs}
+    folders = {rel[:i] for rel in writing for i, c in enumerate(rel) if c == "/"}
+    return [f for f in pb.orphans if f in folders or any(f[:i] in writing for i, c in enumerate(f) if c == "/")]
 
 
 def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: BuildReport,
