@@ -93,6 +93,10 @@ def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language
         c.add((*key, "base_url"), "not an http(s) URL of a folder (no query or fragment)")
     if f.link is not None and not _URL.match(f.link):
         c.add((*key, "link"), "not an http(s) URL")
+    for name, url in (("base_url", f.base_url), ("link", f.link), ("image", f.image)):
+        if url is not None and _URL.match(url) and "@" in url.split("/", 3)[2]:  # user:password@host
+            c.add((*key, name), "a URL with a user name or password: it would be published in the feed; "
+                                "give the public URL")
     if f.file is not None and (not _FILE_NAME.match(f.file) or not f.file.endswith(".xml")):
         c.add((*key, "file"), "a plain file name ending in .xml, like feed.xml")
     if not f.description.strip():
