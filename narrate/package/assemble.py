@@ -247,7 +247,7 @@ class _Assembly:
         """The chapter's gain (one for its file and its parts of the whole-book files), then its MP3
         piece and AAC part in one ffmpeg run, into the piece store."""
         try:
-            gain = speech_gain(wav, self.profile, energy, self._chapter_frames(ch))
+            gain = speech_gain(wav, self.profile, energy, self._chapter_frames(ch), self.head)
             mp3 = (self.store.temp(ch.speech_key, "mp3"), self.profile.mp3_args(), chain(gain, self.profile)) \
                 if need_mp3 else None
             # The AAC part starts `lead` samples before the chapter, in the pause before it (grid.aac_lead).

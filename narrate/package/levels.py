@@ -7,7 +7,8 @@ podcasts), and given one gain towards the target followed by ffmpeg's look-ahead
 margin: speech has a crest factor (peak to RMS, pauses included) of about 20 dB, more than ACX's
 -18..-23 dB RMS with peaks at -3 dB leaves, so reaching the level without a limiter is not possible
 (Audacity's own ACX recipe is the same: RMS normalise, then limit). Limiting lowers the RMS a little,
-so the chain is measured once more and the gain corrected by what it lost.
+so the chain is measured again and the gain corrected by what it lost (more than once for a short
+chapter, where the limiter takes more).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from ..audio.loudness import Levels, measure
 from ..audio.profiles import ENCODE_MARGIN_DB, Profile
 
 MAX_GAIN_DB = 40.0  # a nearly silent file is not boosted into noise
+# Limiting lowers the level more the more gain it gets (a short chapter needs much): the gain is
+# corrected and measured again up to this many times, until it lands this close to the target.
+CORRECTIONS, CLOSE_ENOUGH_DB = 6, 0.2
 ATTACK_MS, RELEASE_MS = 5, 50  # alimiter's defaults: fast enough for plosives, slow enough to stay inaudible
 
 
@@ -53,7 +57,7 @@ def file_gain(wav: Path, profile: Profile) -> float | None:
 FULL_SCALE_DB = 20.0 * math.log10(32768.0)  # int16 full scale, so that 1.0 (float) is 0 dB
 
 
-def speech_gain(wav: Path, profile: Profile, energy: float, file_frames: int) -> float | None:
+def speech_gain(wav: Path, profile: Profile, energy: float, file_frames: int, head: int = 0) -> float | None:
     """The gain (dB) for one chapter's speech (`wav`, 16-bit, before its gain), shared by the chapter
     file and the chapter's parts of the whole-book files, so that a file of `file_frames` samples (the
     speech plus the silence around it: silence adds no energy, so RMS is corrected for it exactly;
@@ -66,15 +70,22 @@ def speech_gain(wav: Path, profile: Profile, energy: float, file_frames: int) ->
         if energy <= 0 or file_frames <= 0:
             return None
         level = 10.0 * math.log10(energy / file_frames) - FULL_SCALE_DB
-        silence = 10.0 * math.log10(frames / file_frames) if frames else 0.0
+        silence, pad, meter = (10.0 * math.log10(frames / file_frames) if frames else 0.0), "", "volumedetect"
     else:
-        level, silence = _pass(wav, "", "ebur128"), 0.0
+        # Measured with the file's room tone where the file has it: BS.1770's 400 ms blocks fall on a
+        # short chapter's speech according to where it starts, and its gates depend on the silence.
+        tail = max(0, file_frames - frames - head)  # the file's room tone, where it is (`head` samples first)
+        silence, pad, meter = 0.0, f"adelay=delays={head}S:all=1,apad=pad_len={tail}", "ebur128"
+        level = _pass(wav, pad, meter)
         if not math.isfinite(level):
             return None
     gain = min(profile.loudness - level, MAX_GAIN_DB)
-    after = _pass(wav, chain(gain, profile), "volumedetect" if profile.measure == "rms" else "ebur128") + silence
-    if math.isfinite(after):
-        gain = min(gain + profile.loudness - after, MAX_GAIN_DB)
+    for _ in range(CORRECTIONS):
+        after = _pass(wav, ",".join(filter(None, (chain(gain, profile), pad))), meter) + silence
+        miss = profile.loudness - after
+        if not math.isfinite(after) or abs(miss) <= CLOSE_ENOUGH_DB:
+            break
+        gain = min(gain + miss, MAX_GAIN_DB)
     return round(gain, 2)
 
 
