@@ -59,6 +59,8 @@ _NANP = re.compile(r"(?<![\w+-])(?:(?P<one>1)[ .-])?(?:\((?P<area1>\d{3})\)\s?|(
                    r"(?P<exch>\d{3})[ .-](?P<line>\d{4})(?![\w-])")
 _LOCAL7 = re.compile(r"(?<![\w+.-])(?P<exch>\d{3})-(?P<line>\d{4})(?![\w-]|\.\d)")
 _FR_NATIONAL = re.compile(r"(?<![\w+])0\d(?:[ .]\d{2}){4}(?![\w])")
+# National numbers in space-separated groups: "0800 123 4567", "030 1234 5678", "55 1234 5678" (see `grouped`).
+_GROUPED = re.compile(r"(?<![\w+.,-])\d{2,5}(?: \d{2,5}){1,4}(?![\w-]|[.,]\d)")
 
 
 def _group(digits: str, lang: Lang, *, area: bool = False) -> str:
@@ -70,7 +72,8 @@ def _group(digits: str, lang: Lang, *, area: bool = False) -> str:
 
 def replace_phones(text: str, lang: Lang) -> str:
     """Telephone numbers as digit groups with a pause (comma) between groups: E.164 `+1 415 555
-    0100`, NANP `1-800-555-0199`, `(415) 555-0100`, `555-0100`; French `01 23 45 67 89` in pairs."""
+    0100`, NANP `1-800-555-0199`, `(415) 555-0100`, `555-0100`; French `01 23 45 67 89` in pairs;
+    national numbers in groups, `0800 123 4567`, `030 1234 5678`, `55 1234 5678`."""
 
     def e164(m: re.Match[str]) -> str:
         groups = re.split(r"[ .-]", m.group("rest").strip(" .-"))
@@ -89,11 +92,23 @@ def replace_phones(text: str, lang: Lang) -> str:
         return ", ".join(f"{digit_words(p[0], lang)} {digit_words(p[1], lang)}" if p[0] == "0"
                          else cardinal(int(p), lang) for p in pairs)
 
+    def grouped(m: re.Match[str]) -> str:
+        # A telephone number, not a quantity: 8 to 15 digits (E.164's most), and either the trunk
+        # prefix 0 (UK, DE, AU... national numbers) or three or more groups of unequal lengths (MX
+        # "55 1234 5678"). Thousands in groups of three ("12 345 678") and runs of years stay numbers.
+        groups = m.group(0).split(" ")
+        trunk = groups[0].startswith("0")
+        if not 8 <= sum(map(len, groups)) <= 15 or not (trunk or (len(groups) >= 3 and len(set(map(len, groups))) > 1)) \
+                or (not trunk and all(len(g) == 3 for g in groups[1:])):
+            return m.group(0)
+        return ", ".join(digit_words(g, lang) for g in groups)
+
     text = _E164.sub(e164, text)
     if lang.code == "fr":
         text = _FR_NATIONAL.sub(french, text)
     text = _NANP.sub(nanp, text)
-    return _LOCAL7.sub(local, text)
+    text = _LOCAL7.sub(local, text)
+    return _GROUPED.sub(grouped, text)
 
 
 # ---------------------------------------------------------------- money

@@ -1,0 +1,41 @@
+"""National telephone numbers written in space-separated groups are read digit by digit, a pause
+between groups: the trunk prefix 0 (UK `0800 123 4567`, DE `030 1234 5678`) or three or more groups of
+unequal lengths (MX `55 1234 5678`). They were read as quantities ("one hundred and twenty-three four
+thousand..."). Thousands grouped in threes and runs of years stay numbers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import narrate_in
+from narrate.text.normalize import normalize
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-GB", "Call 0800 123 4567.", "Call zero eight zero zero, one two three, four five six seven."),
+    ("en-GB", "Call 020 7946 0018 today.", "Call zero two zero, seven nine four six, zero zero one eight today."),
+    ("es-MX", "Llame al 55 1234 5678.", "Llame al cinco cinco, uno dos tres cuatro, cinco seis siete ocho."),
+    ("de-DE", "Rufen Sie 030 1234 5678 an.", "Rufen Sie null drei null, eins zwei drei vier, fünf sechs sieben acht an."),
+])
+def test_grouped_national_numbers_are_read_digit_by_digit(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("language", "written"), [
+    ("fr-FR", "Il y a 12 345 678 habitants."),  # thousands
+    ("en-US", "Press 1 2 or 3."),  # too few digits
+    ("en-US", "Years 1990 2000 2010."),  # equal groups, no trunk prefix
+])
+def test_quantities_stay_quantities(language, written):
+    assert not normalize(written, language).count(", ")
+
+
+def test_a_grouped_number_in_a_prompt_through_the_cli(tmp_path):
+    (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [ulaw]\n"
+                                     "    languages: {en-GB: en-gb}\n    prompts:\n      call: Call 0800 123 4567.\n")
+    done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads((tmp_path / "out" / "index.json").read_text())["prompts"]
+    assert row["spoken"] == "Call zero eight zero zero, one two three, four five six seven."
