@@ -43,6 +43,7 @@ class Lang:
     units: dict[str, tuple[str, str, bool]]  # symbol -> (singular, plural, feminine)
     numbered: frozenset[str]  # words followed by a Roman numeral read as a cardinal: "Part III"
     month_abbrev: dict[str, int] = field(default_factory=dict)
+    comparisons: dict[str, str] = field(default_factory=dict)  # "<" ">" "≤" "≥" "≠" -> words (COMPARISONS)
 
 
 SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
@@ -238,6 +239,18 @@ _COMMON = {
     "fr": dict(point="virgule", minus="moins", percent="pour cent", ampersand="et", plus="plus",
                currency_join="et"),
 }
+# Relational symbols, said in the language ("5 > 3": "five greater than three"); the ASCII spellings
+# "<=", ">=", "!=" are said as the symbols "≤", "≥", "≠" (spoken.replace_comparisons).
+COMPARISONS = {
+    "en": {"<": "less than", ">": "greater than", "≤": "less than or equal to", "≥": "greater than or equal to",
+           "≠": "not equal to"},
+    "es": {"<": "menor que", ">": "mayor que", "≤": "menor o igual que", "≥": "mayor o igual que",
+           "≠": "distinto de"},
+    "de": {"<": "kleiner als", ">": "größer als", "≤": "kleiner oder gleich", "≥": "größer oder gleich",
+           "≠": "ungleich"},
+    "fr": {"<": "inférieur à", ">": "supérieur à", "≤": "inférieur ou égal à", "≥": "supérieur ou égal à",
+           "≠": "différent de"},
+}
 _CURRENCIES = {"en": _EN_CUR, "es": _ES_CUR, "de": _DE_CUR, "fr": _FR_CUR}
 _UNITS = {"en": _EN_UNITS, "es": _ES_UNITS, "de": _DE_UNITS, "fr": _FR_UNITS}
 _POINT_DECIMAL_ES = {"MX", "US", "419", "PR", "DO", "GT", "HN", "NI", "PA", "SV", "PE"}  # CLDR: "." in these
@@ -267,5 +280,6 @@ def resolve(tag: str) -> Lang | None:
         strip_and=code == "en" and (region in _MDY or not region),
         months=_MONTHS[code], currencies=_CURRENCIES[code], units=_UNITS[code],
         numbered=frozenset(_NUMBERED[code]), month_abbrev=_EN_ABBREV if code == "en" else {},
+        comparisons=COMPARISONS[code],
         **common,
     )

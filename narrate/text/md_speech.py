@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .langdata import COMPARISONS
+
 # Sequences that are markup in some dialect and never speech (issue 11): the scrub removes every one.
 MARKUP_SEQUENCES = ("!!!", ":::", "{{", "}}", "{%", "%}", "[!", "](", "://", "<", "`")
 
@@ -24,7 +26,11 @@ _LINK_SYNTAX = re.compile(r"!?\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")
 _TEMPLATE_REMNANT = re.compile(r"\{\{[^{}\n]{0,300}\}\}|\{%[^{}\n]{0,300}%\}")
 _SPACE = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r" (?=[.,;:!?](?: |\Z))")  # left where a dropped emoji or tag was
+# A `<` between spaces is a comparison: said here, as no `<` may pass the scrub (the words are English's:
+# the scrub runs before the language is known). `>`, `>=`, `≤`, `≥`, `≠`, `!=` are no markup: they stay
+# as written and are said in the book's language by the normaliser (spoken.replace_comparisons).
 _LESS_THAN = re.compile(r"(?<=\s)<=?(?=\s)")
+_LESS_THAN_WORDS = {"<": COMPARISONS["en"]["<"], "<=": COMPARISONS["en"]["≤"]}
 # Pictographs, dingbats, symbols, flags, skin tones, keycaps and tag characters; joiners and selectors.
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF\u3030\u303D\u3297\u3299"
                     "\U000E0020-\U000E007F\uFE0E\uFE0F\u200D\u20E3]+")
@@ -74,7 +80,7 @@ def spoken(text: str, *, emoji: str = "drop") -> str:
         text = _TEMPLATE_REMNANT.sub(" ", text)
     if "<" in text:
         text = _TAG.sub(" ", text)
-        text = _LESS_THAN.sub(lambda m: "less than or equal to" if m.group(0) == "<=" else "less than", text)
+        text = _LESS_THAN.sub(lambda m: _LESS_THAN_WORDS[m.group(0)], text)
     if "@" in text or "//" in text or "www." in text:
         text = _MAILTO.sub("", text)
         text = _URL.sub(lambda m: " " + say_url(m.group(0)) + " ", text)

@@ -23,7 +23,7 @@ from .normalize import normalize
 CODE_NOTICE = "Code example omitted."
 TABLE_NOTICE = "Table omitted."
 _WORD = re.compile(r"\w")
-_ANGLE = re.compile(r"<(?=\S)|(?<=\S)>")
+_ANGLE = re.compile(r"<(?=\S)(?!=\s)|(?<=\S)>")  # "<T>", "a<b"; not " <= ": md_speech says it
 _CONTAINER = re.compile(r"\A\s*([\w\-]*)\s*(?:\[(.*)\]|(.*))\Z", re.S)
 _EVERYTHING = Target(True, frozenset(INTERPRET_AS), True, True)  # to write markup back out unchanged
 _AT = re.compile(r"line (\d+), column \d+: (.*)", re.S)

@@ -25,8 +25,10 @@ NORMALIZER_VERSION = "spoken-3"
 _SPACE = re.compile(r"\s+")
 # An HTML/SSML tag that reached the normaliser (a closing or self-closing tag, one with attributes,
 # or a common inline tag) is dropped whole; any other < > { } is dropped alone, so "<Shop>" says "Shop".
-MARKUP = re.compile(r"</[A-Za-z][^<>]*>|<[A-Za-z][^<>]*(?:=|/)[^<>]*>|"
-                    r"<(?:b|i|u|s|em|strong|span|br|p|div|sup|sub|small|code|a|mark|kbd|q)>|[<>{}]", re.IGNORECASE)
+_TAGS = (r"</[A-Za-z][^<>]*>|<[A-Za-z][^<>]*(?:=|/)[^<>]*>|"
+         r"<(?:b|i|u|s|em|strong|span|br|p|div|sup|sub|small|code|a|mark|kbd|q)>")
+MARKUP_TAG = re.compile(_TAGS, re.IGNORECASE)
+MARKUP = re.compile(_TAGS + r"|[<>{}]", re.IGNORECASE)
 _PUNCT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                         "\u2014": " - ", "\u2026": "...", "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 

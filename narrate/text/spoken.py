@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 
 from .langdata import GERMAN_ABBREVIATIONS, GERMAN_LABELS, GERMAN_SENTENCE_OPENERS, SYMBOLS, Lang
-from .normalize import MARKUP
+from .normalize import MARKUP, MARKUP_TAG
 from .numwords import cardinal, digit_words, number, ordinal, year
 from .roman import replace_roman
 from .when import german_ending, replace_dates, replace_times
@@ -323,9 +323,27 @@ def _pad(m: re.Match[str], words: str) -> str:
     return f"{before}{words}{after}"
 
 
+# A comparison between spaces ("5 > 3", "x <= 10", "a != b") is said; a `<` or `>` touching a word or
+# another symbol ("<b>", "<Shop>", "->", ">>") is dropped by MARKUP as before. "≤", "≥", "≠" are never
+# markup: said wherever they are.
+_COMPARISON = re.compile(r"(?<=\s)(?:<=|>=|!=|<|>)(?=\s)|\s*[≤≥≠]\s*")
+_ASCII_COMPARISONS = {"<=": "≤", ">=": "≥", "!=": "≠"}
+
+
+def replace_comparisons(text: str, lang: Lang) -> str:
+    """Relational symbols in the language's words (langdata.COMPARISONS): "5 > 3" -> "5 greater than 3"."""
+    def repl(m: re.Match[str]) -> str:
+        symbol = m.group(0).strip()
+        return f" {lang.comparisons[_ASCII_COMPARISONS.get(symbol, symbol)]} "
+
+    return _COMPARISON.sub(repl, text)
+
+
 def speak(text: str, lang: Lang) -> str:
     """All passes, in order. Input is canonical text (see normalize.canonical)."""
     if _SYMBOL_HINT.search(text):
+        if _COMPARISON_HINT.search(text):  # tags first: the `>` closing `<b class="x" >` is no comparison
+            text = replace_comparisons(MARKUP_TAG.sub(" ", text), lang)
         text = re.sub(r" {2,}", " ", MARKUP.sub(" ", text))
         text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
@@ -338,7 +356,8 @@ def speak(text: str, lang: Lang) -> str:
 
 
 _DIGIT = re.compile(r"[0-9]")
-_SYMBOL_HINT = re.compile(r"[<>{}&]")
+_SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")
+_COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")
 _ANY_DIGITS = re.compile(r"[0-9]+")
 _ORDINAL_HINT = {"en": re.compile(r"\d(?:st|nd|rd|th)"), "es": re.compile(r"[ºª]"),
                  "fr": re.compile(r"\d(?:e|er|re|è|n)"), "de": re.compile(r"\d\.\s")}
