@@ -33,13 +33,14 @@ if TYPE_CHECKING:
 
 # ---------------------------------------------------------------- books
 
-_SUMMARY_LINK = re.compile(r"\]\(([^)\s]+\.md)\)")
-
 
 def summary_links(summary: Path) -> list[Path]:
-    """The Markdown files a SUMMARY.md-style file links to, resolved, in link order (may raise ManifestError)."""
+    """The Markdown files a SUMMARY.md-style file links to, resolved, in link order (may raise ManifestError).
+    Every CommonMark link form counts (narrate.manifest.summary)."""
+    from .summary import link_paths
+
     text = read_input(summary, limit=MAX_TEXT_BYTES).decode("utf-8", errors="replace")
-    return [(summary.parent / link).resolve() for link in _SUMMARY_LINK.findall(text)]
+    return list(dict.fromkeys((summary.parent / link).resolve() for link in link_paths(text)))
 
 
 # ---------------------------------------------------------------- the manifest
@@ -84,6 +85,7 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
     if c.problems:
         raise ManifestError(sorted(dict.fromkeys(c.problems), key=lambda p: (p.line or 0, p.key_path)))
     manifest = draft.manifest
+    manifest.warnings += c.warnings  # e.g. sources an order file does not link
     if template is not None and memo is not None and digest is not None:
         manifest.unsaved_memo = (memo, digest, template)  # written by save_validation_memo, once the build is under way
     for lib in manifest.libraries:
@@ -99,11 +101,17 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
 class _Located:
     def __init__(self, file: str, lines: LineTable, problems: list[Problem]) -> None:
         self.file, self.lines, self.problems = file, lines, problems
+        self.warnings: list[Problem] = []
 
     def add(self, key: Key, message: str, *, line: int | None = None) -> None:
         from .problems import key_path
 
         self.problems.append(Problem(self.file, self.lines.line(key) if line is None else line, key_path(key), message))
+
+    def warn(self, key: Key, message: str) -> None:
+        from .problems import key_path
+
+        self.warnings.append(Problem(self.file, self.lines.line(key), key_path(key), message))
 
 
 def _input(c: _Located, key: Key, written: str | Path, path: Path, project: Path, *, limit: int) -> bool:
@@ -291,6 +299,12 @@ def _chapters(c: _Located, spec: Any, key: Key, root: Path, project: Path) -> li
     chosen = list(dict.fromkeys(p for p in summary_links(summary) if p in wanted))
     if not chosen:
         c.add(okey, f"{show(order)} links to none of the sources")
+        return chosen
+    linked = set(chosen)
+    for p in dict.fromkeys(files):  # not built, as before, but never dropped unsaid
+        if p not in linked and p != summary:
+            c.warn(okey, f"{show(os.path.relpath(p, root))} is among the sources but {show(order)} does not link it: "
+                   "not built")
     return chosen
 
 
