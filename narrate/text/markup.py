@@ -268,12 +268,18 @@ def _digit_words(digits: str, language: str) -> list[str]:
     return [_digit_word(d, language) for d in digits]
 
 
-def lower_say_as(node: SayAs, language: str) -> str:
+def lower_say_as(node: SayAs, language: str, before: str = "") -> str:
     """say-as as plain words in `language`: digits and characters one by one; telephone as digit
     groups separated by commas; the rest by the normaliser's rules (ordinal of a bare number via
-    num2words). Languages the normaliser does not read keep their digits."""
+    num2words). Languages the normaliser does not read keep their digits. `before`: the text before
+    the element, whose last word may decline a date ("am ersten März", German)."""
     text = normalize(node.text)
     kind = node.interpret_as
+    word = re.search(r"([^\W\d_]+)\s*$", before) if kind == "date" else None
+    if word:  # said with the word before it, as in running text, then without it
+        said = normalize(f"{word.group(1)} {text}", language)
+        if said.startswith(word.group(1) + " "):
+            return said[len(word.group(1)) + 1:]
     if kind == "digits":
         return " ".join(_digit_words("".join(c for c in text if c.isdigit()) or text, language))
     if kind == "characters":
@@ -308,7 +314,7 @@ def lower(nodes: Iterable[Node], language: str) -> str:
         if isinstance(node, str):
             out.append(node)
         elif isinstance(node, SayAs):
-            out.append(f" {lower_say_as(node, language)} ")
+            out.append(f" {lower_say_as(node, language, out[-1] if out else '')} ")
         elif isinstance(node, Sub):
             out.append(f" {node.alias} ")
         elif isinstance(node, Phoneme):
