@@ -80,3 +80,10 @@ def test_an_order_list_naming_an_ambiguous_or_repeated_file_is_refused(tmp_path)
                   "file names")
     done = narrate_in("-q", "build", "narrate.yaml", cwd=root)
     assert "books.bk.order: 'end.md' is listed twice; list each chapter once" in done.stderr
+
+
+def test_credits_in_a_feed_without_a_date_are_named_as_credits(tmp_path):
+    root = with_art(project(tmp_path, {"ch/01.md": "---\ndate: 2024-01-01\n---\n# A\n\nPart A.\n"},
+                            extra=FEED + ', credits: {opening: "Bk, by T."}'))
+    refused(root, "books.bk.feed.date: the opening credits are an episode of the feed too and have no front "
+                  "matter: set feed.date (ISO 8601)")

@@ -119,8 +119,14 @@ def _check_dates(job: BookJob) -> None:
                                          "the book's episode needs a publication date: set feed.date (ISO 8601)")])
         return
     problems = []
+    credits = {job.book.opening_credits and "opening-credits", job.book.closing_credits and "closing-credits"}
     for ch in job.chapters:
         if episode_date(ch.front, feed.date) is None:
+            if ch.source.name in credits and not ch.source.suffix:  # no file, no front matter
+                problems.append(Problem(show(str(job.book.output)), None, f"books.{job.book.name}.feed.date",
+                                        f"the {ch.title.lower()} are an episode of the feed too and have no front "
+                                        "matter: set feed.date (ISO 8601)"))
+                continue
             why = "unreadable `date:` in the front matter" if "date" in ch.front else "no `date:` in the front matter"
             problems.append(Problem(show(str(ch.source)), 1, f"books.{job.book.name}.feed",
                                     f"{why}; a feed episode needs an ISO 8601 publication date (or set feed.date)"))
