@@ -64,9 +64,9 @@ _GERMAN_NUMBER_DOT = re.compile(r"(?<![\w.,])\d{1,3}\.\s*\Z")
 def _german_ordinal(prev: str, nxt: str) -> bool:
     """Whether a boundary after German "N." splits an ordinal from its noun ("die 2. | Auflage"):
     German writes ordinals with a dot, so sentencex ends a sentence there; the normaliser's rule
-    (spoken.german_ordinal_at) tells an ordinal from a list's number or a sentence's last word."""
+    (ordinals.german_ordinal_at) tells an ordinal from a list's number or a sentence's last word."""
     from .langdata import resolve
-    from .spoken import german_ordinal_at  # loaded only for German, as normalize loads the rules
+    from .ordinals import german_ordinal_at  # loaded only for German, as normalize loads the rules
 
     lang, number = resolve("de"), _GERMAN_NUMBER_DOT.search(prev)
     if lang is None or number is None:

@@ -1,7 +1,7 @@
-"""National telephone numbers written in space-separated groups are read digit by digit, a pause
-between groups: the trunk prefix 0 (UK `0800 123 4567`, DE `030 1234 5678`) or three or more groups of
-unequal lengths (MX `55 1234 5678`). They were read as quantities ("one hundred and twenty-three four
-thousand..."). Thousands grouped in threes and runs of years stay numbers."""
+"""Readings that were wrong: national telephone numbers in space-separated groups, read digit by
+digit with a pause between groups (a trunk prefix 0: UK `0800 123 4567`, DE `030 1234 5678`; or three or
+more groups of unequal lengths: MX `55 1234 5678`), where they were read as quantities (thousands in
+threes and runs of years stay numbers); Spanish ordinals before a noun ("el primer piso", not "primero")."""
 
 from __future__ import annotations
 
@@ -39,3 +39,12 @@ def test_a_grouped_number_in_a_prompt_through_the_cli(tmp_path):
     assert done.returncode == 0, done.stderr
     (row,) = json.loads((tmp_path / "out" / "index.json").read_text())["prompts"]
     assert row["spoken"] == "Call zero eight zero zero, one two three, four five six seven."
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("el 1.º piso", "el primer piso"), ("el 3.er piso", "el tercer piso"), ("el 1.er piso", "el primer piso"),
+    ("el 21.º piso", "el vigésimo primer piso"), ("la 1.ª vez", "la primera vez"), ("quedó 1.º", "quedó primero"),
+    ("el 1.º de la lista", "el primero de la lista"), ("el 2.º piso", "el segundo piso"),
+])
+def test_spanish_ordinals_drop_their_o_before_a_noun(written, spoken):
+    assert normalize(written, "es-ES") == spoken

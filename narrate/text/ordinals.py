@@ -1,0 +1,87 @@
+"""Ordinals in each language's notation: English "2nd", Spanish "2.º"/"1.ª"/"1.er" (with the apocope
+of "primer"/"tercer" before a noun), French "2e"/"1re", German "2." (an ordinal only where it is one:
+not a list's number nor a number ending a sentence, which sentences.py asks too). One pass of
+spoken.speak."""
+
+from __future__ import annotations
+
+import re
+
+from .langdata import GERMAN_ABBREVIATIONS, GERMAN_LABELS, GERMAN_SENTENCE_OPENERS, Lang
+from .numwords import ordinal
+from .when import german_ending
+
+_ORDINALS = {
+    "en": re.compile(r"(?<![\w.,])(?P<n>\d+)(?P<suf>st|nd|rd|th)\b"),
+    "es": re.compile(r"(?<![\w.,])(?P<n>\d+)\.?(?P<suf>[ºª]|er\b)"),
+    "fr": re.compile(r"(?<![\w.,])(?P<n>\d+)(?P<suf>ère|ere|er|re|ème|eme|e|nde|nd)\b"),
+    "de": re.compile(r"(?<![\w.,])(?P<n>\d{1,3})\.(?=[ \u00a0][^\W\d_])"),
+}
+
+
+def _german_sentence_end(before: str, after: str, lang: Lang) -> bool:
+    """Whether German "N." ends a sentence rather than being an ordinal: the next word is one no
+    ordinal can modify (langdata.GERMAN_SENTENCE_OPENERS), or the word before makes N a label's
+    number ("Schritt 2.", "Kapitel 2.")."""
+    nxt = after.split(None, 1)[0].rstrip(",.;:!?") if after.strip() else ""
+    words = before.split()
+    prev = words[-1] if words else ""
+    return nxt in GERMAN_SENTENCE_OPENERS or prev in GERMAN_LABELS or prev in lang.numbered
+
+
+# A sentence's end before "N.": closing punctuation (and any closing quote or bracket) after a word of
+# two or more letters or a digit, so that "z. B. 2. Auflage" (a one-letter abbreviation) ends none;
+# nor does a known abbreviation's dot (langdata.GERMAN_ABBREVIATIONS: "vgl. 2. Auflage").
+_AFTER_SENTENCE = re.compile(r"(?:\n|(?:\w\w|\d)[.!?…][\"'»«“”„)\]]*[ \t\u00a0])[ \t\u00a0]*\Z")
+
+
+def _german_list_number(text: str, start: int) -> bool:
+    """Whether German "N." at text[start:] opens the text, a line or a sentence ("2. Kinder spielten im
+    Hof."): a list's number, read as a cardinal as an ordered list item is in every language ("zwei.
+    Kinder ..."), not "zweite Kinder". An ordinal opening a sentence comes with its article ("Der 2. Platz")."""
+    head = text[max(0, start - 40):start]
+    if not head.strip(" \t\u00a0"):
+        return start == len(head) or "\n" in head  # the text's start, or a line's (blank before it)
+    return _AFTER_SENTENCE.search(head) is not None and head.split()[-1] not in GERMAN_ABBREVIATIONS
+
+
+def german_ordinal_at(text: str, start: int, end: int, lang: Lang) -> bool:
+    """Whether the German "N." at text[start:end] (digits and dot, before a word) is an ordinal ("am
+    2. Mai", "die 2. Auflage"), not a list's number ("2. Kinder spielten") nor a number that ends a
+    sentence ("Schritt 2. Dann"). The splitter (sentences.py) asks the same before it ends a sentence there."""
+    before = text[max(0, start - 40):start]
+    return not (_german_list_number(text, start) or _german_sentence_end(before, text[end:end + 40], lang))
+
+
+# Spanish "primero" and "tercero" lose their -o before a masculine noun ("el primer piso", written
+# "1.er" or "1.º"), not before "de" ("el primero de mayo") or at the end; RAE, Nueva gramática 19.2.
+_ES_NOT_NOUNS = frozenset({"de", "del", "y", "o", "u", "e", "en", "a", "al", "que", "la", "las", "el", "los", "lo",
+                           "con", "por", "para", "se"})
+
+
+def _before_noun(after: str) -> bool:
+    words = after.split(None, 1)
+    return bool(after[:1].isspace() and words and words[0].isalpha() and words[0].lower() not in _ES_NOT_NOUNS)
+
+
+def _apocope(said: str) -> str:
+    return re.sub(r"\b(prim|terc)ero$", r"\1er", said)
+
+
+def replace_ordinals(text: str, lang: Lang) -> str:
+    def repl(m: re.Match[str]) -> str:
+        n, suf = int(m.group("n")), m.groupdict().get("suf") or ""
+        if lang.code == "es":
+            said = ordinal(n, lang, feminine=suf == "ª")
+            return _apocope(said) if suf == "er" or (suf == "º" and _before_noun(m.string[m.end():])) else said
+        if lang.code == "fr":
+            if suf in ("nde", "nd"):
+                return "seconde" if suf == "nde" else "second"
+            return ordinal(n, lang, feminine=suf in ("re", "ère", "ere"))
+        if lang.code == "de":
+            if not german_ordinal_at(m.string, m.start(), m.end(), lang):
+                return m.group(0)  # a list's number or one ending a sentence: replace_numbers reads it, the dot stays
+            return ordinal(n, lang, ending=german_ending(m.string[max(0, m.start() - 40):m.start()]))
+        return ordinal(n, lang)
+
+    return _ORDINALS[lang.code].sub(repl, text)
