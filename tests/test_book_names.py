@@ -87,3 +87,12 @@ def test_credits_in_a_feed_without_a_date_are_named_as_credits(tmp_path):
                             extra=FEED + ', credits: {opening: "Bk, by T."}'))
     refused(root, "books.bk.feed.date: the opening credits are an episode of the feed too and have no front "
                   "matter: set feed.date (ISO 8601)")
+
+
+def test_a_chapter_with_nothing_to_speak_is_named(tmp_path):
+    root = project(tmp_path, {"ch/01.md": "# One\n\nFirst.\n", "ch/02.md": "```\ncode only\n```\n"})
+    for _ in range(2):  # the no-op replay says it too
+        done = narrate_in("-q", "build", "narrate.yaml", cwd=root)
+        assert done.returncode == 0, done.stderr
+        assert "warning: ch/02.md: books.bk.sources: nothing to speak in this chapter: its file will be silence" \
+            in done.stderr

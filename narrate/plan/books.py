@@ -109,6 +109,9 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
             if book.sample is not None and book.sample.chapter == len(job.chapters) + 1 - bool(book.opening_credits):
                 job.sample_chapter = len(job.chapters)
             add(path, source, None, own.voice, own.pauses, shown_as=manifest_relative(manifest, path))
+            if not job.chapters[-1].units:  # code, comments or markup only: say so, rather than publish room tone
+                manifest.warnings.append(Problem(manifest_relative(manifest, path), None, f"books.{book.name}.sources",
+                                                 "nothing to speak in this chapter: its file will be silence"))
         if book.closing_credits:
             add(Path("closing-credits"), book.closing_credits, CREDITS["closing"], None, book.pauses)
         _name_outputs(job)
