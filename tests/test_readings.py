@@ -1,7 +1,8 @@
 """Readings that were wrong: national telephone numbers in space-separated groups, read digit by
 digit with a pause between groups (a trunk prefix 0: UK `0800 123 4567`, DE `030 1234 5678`; or three or
 more groups of unequal lengths: MX `55 1234 5678`), where they were read as quantities (thousands in
-threes and runs of years stay numbers); Spanish ordinals before a noun ("el primer piso", not "primero")."""
+threes and runs of years stay numbers); Spanish ordinals before a noun ("el primer piso", not "primero");
+a count before a noun agrees with it ("un mensaje", "una hora", "eine neue Nachricht", "une minute")."""
 
 from __future__ import annotations
 
@@ -48,3 +49,34 @@ def test_a_grouped_number_in_a_prompt_through_the_cli(tmp_path):
 ])
 def test_spanish_ordinals_drop_their_o_before_a_noun(written, spoken):
     assert normalize(written, "es-ES") == spoken
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("es-MX", "Tiene 1 mensaje nuevo.", "Tiene un mensaje nuevo."),
+    ("es-MX", "Tiene 1 hora.", "Tiene una hora."),
+    ("es-MX", "Tiene 21 mensajes.", "Tiene veintiún mensajes."),
+    ("es-MX", "Tiene 200 horas.", "Tiene doscientas horas."),
+    ("es-ES", "Hay 21 opciones.", "Hay veintiuna opciones."),
+    ("es-MX", "31 días", "treinta y un días"),
+    ("es-ES", "1 problema", "un problema"),
+    ("es-MX", "Presione 1 para ventas.", "Presione uno para ventas."),
+    ("fr-FR", "Patientez 1 minute.", "Patientez une minute."),
+    ("fr-FR", "Il y a 21 minutes.", "Il y a vingt et une minutes."),
+    ("fr-FR", "Appuyez sur 1.", "Appuyez sur un."),
+    ("de-DE", "Sie haben 1 neue Nachricht.", "Sie haben eine neue Nachricht."),
+    ("de-DE", "1 Euro", "ein Euro"),
+    ("de-DE", "Drücken Sie 1 für Verkauf.", "Drücken Sie eins für Verkauf."),
+    ("de-DE", "1 oder 2 Tage", "eins oder zwei Tage"),
+    ("en-US", "Wait 1 minute.", "Wait one minute."),
+])
+def test_a_count_agrees_with_its_noun(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+def test_a_count_in_a_prompt_through_the_cli(tmp_path):
+    (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [ulaw]\n"
+                                     "    languages: {es-MX: es}\n    prompts:\n      new: Tiene 1 mensaje nuevo.\n")
+    done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads((tmp_path / "out" / "index.json").read_text())["prompts"]
+    assert row["spoken"] == "Tiene un mensaje nuevo."

@@ -64,7 +64,7 @@ def cardinal(n: int, lang: Lang, *, noun: bool = False, feminine: bool = False) 
     elif lang.code == "fr" and feminine:
         words = re.sub(r"\bun$", "une", words)
     elif lang.code == "de" and noun:
-        words = re.sub(r"eins$", "ein", words)
+        words = re.sub(r"^eins$", "eine" if feminine else "ein", words)
     if lang.code == "fr":  # "deux cent trente": cents only ends a number (num2words' fr_BE/fr_CH add it inside)
         words = re.sub(r"\bcents (?!millions?\b|milliards?\b)", "cent ", words)
     return words.replace(",", "")  # num2words writes "one thousand, two hundred" in some versions

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from functools import cache, lru_cache
 
+from .agreement import noun_after
 from .langdata import SYMBOLS, Lang
 from .normalize import MARKUP, MARKUP_TAG
 from .numwords import cardinal, digit_words, number, year
@@ -248,7 +249,9 @@ def replace_numbers(text: str, lang: Lang) -> str:
 
     def repl(m: re.Match[str]) -> str:
         sign = f"{lang.minus} " if m.group(1) else ""
-        return _pad(m, f"{sign}{_say(m.group(2), lang)}")
+        agree = noun_after(m.string[m.end():], lang.code) if lang.code != "en" else None
+        noun, feminine = agree or (False, False)
+        return _pad(m, f"{sign}{_say(m.group(2), lang, noun=noun, feminine=feminine)}")
 
     text = _re(rf"(?:(?<![\w.,-])(-))?(?<![\d.,])({_number_pattern(lang)})(?![\d])").sub(repl, text)
     if not _DIGIT.search(text):

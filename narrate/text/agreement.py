@@ -1,0 +1,68 @@
+"""A count before a noun agrees with it: Spanish "un mensaje", "una hora", "veintiún días"; French "une
+minute"; German "eine neue Nachricht", "ein Euro". The count's words come from numwords.cardinal
+(`noun`, `feminine`); this module tells whether a noun follows and its gender, from the words after
+the number. The gender is the noun's ending where that decides it (Spanish -a, -ción, -dad...;
+French -tion, -té...; German -ung, -heit, -keit...) and a short list of the nouns prompts count
+(hours, minutes, messages, options...) otherwise; an unknown noun is taken as masculine, which reads
+no worse than the bare number did ("uno hora" before, "un hora" now for a noun neither knows)."""
+
+from __future__ import annotations
+
+import re
+
+# Words after a number that are not its noun ("Presione 1 para ventas", "Appuyez sur 1 pour",
+# "1 oder 2"): the number stays a bare cardinal.
+_NOT_NOUNS = {
+    "es": frozenset({"para", "de", "del", "y", "o", "u", "e", "en", "a", "al", "por", "con", "que", "si", "la", "el",
+                     "los", "las", "lo", "se", "ni", "más", "menos", "sobre", "entre", "hasta"}),
+    "fr": frozenset({"pour", "de", "du", "des", "et", "ou", "en", "à", "au", "aux", "par", "avec", "sur", "si", "le",
+                     "la", "les", "que", "ni", "plus", "moins", "entre", "jusqu"}),
+    "de": frozenset({"oder", "und", "für", "bis", "mit", "von", "zu", "in", "an", "auf", "aus", "bei", "nach", "um",
+                     "mal", "plus", "minus", "wählen", "drücken", "sagen"}),
+}
+_FEMININE_ENDINGS = {
+    # -a but "-ma" (problema); -cion: a plural loses the accent ("opciones")
+    "es": re.compile(r"(?:ción|sión|cion|sion|dad|tad|tud|umbre|ie|isis)$|(?<!m)a$"),
+    "fr": re.compile(r"(?:tion|sion|té|ence|ance|ette|ure|ude|ade|ière|euse|ine|ée)$"),
+    "de": re.compile(r"(?:ung|heit|keit|schaft|ion|tät|ik|ur|enz|anz|ei|ie)$"),
+}
+_MASCULINE = {"es": frozenset({"día", "mapa", "idioma", "clima", "sofá", "planeta", "tranvía"}),
+              "fr": frozenset({"lycée", "musée", "dollar", "euro"}), "de": frozenset()}
+_FEMININE = {
+    "es": frozenset({"llave", "clave", "noche", "tarde", "parte", "calle", "llamada", "opción", "mano", "foto",
+                     "radio", "moto", "libra", "milla", "pulgada", "tecla", "orden", "fuente", "red", "sede", "flor",
+                     "imagen", "gente", "suerte", "muerte", "leche", "sal", "piel", "vez", "veces"}),
+    "fr": frozenset({"minute", "heure", "seconde", "semaine", "fois", "personne", "carte", "facture", "ligne",
+                     "demande", "journée", "nuit", "année", "question", "réponse", "touche", "commande", "adresse",
+                     "étape", "page", "chambre", "place", "offre", "option", "voiture", "clé", "livre", "tonne",
+                     "liste", "fin", "main", "part", "langue", "boutique", "agence", "erreur"}),
+    "de": frozenset({"nachricht", "minute", "stunde", "sekunde", "woche", "person", "karte", "nummer", "taste",
+                     "anfrage", "zahl", "frage", "antwort", "seite", "stelle", "nacht", "tür", "adresse", "linie",
+                     "filiale", "summe", "gebühr", "frist", "liste", "sprache", "wahl", "mail", "e-mail", "sms",
+                     "meile", "tonne", "stadt", "bank", "zeit", "hand"}),
+}
+_WORD = re.compile(r"\s([^\W\d_][^\W\d_'-]*)")
+
+
+def noun_after(after: str, code: str) -> tuple[bool, bool] | None:
+    """(a noun follows, it is feminine) for the text right after a number in language `code`, or None
+    where agreement does not apply (another language, no word next). German: the noun is the first
+    capitalised word, past at most one lowercase adjective ("1 neue Nachricht")."""
+    if code not in _FEMININE:
+        return None
+    words = _WORD.findall(after[:60]) if after[:1].isspace() else []
+    if not words:
+        return None
+    if words[0].lower() in _NOT_NOUNS[code]:
+        return False, False
+    if code == "de":
+        nouns = [w for w in words[:2] if w[:1].isupper()]
+        if not nouns or (not words[0][:1].isupper() and len(words) < 2):
+            return False, False
+        noun = nouns[0].lower()
+    else:
+        noun = words[0].lower()
+    forms = [noun] + ([noun[:-1], noun[:-2]] if code != "de" and noun.endswith("s") else [])  # "horas", "opciones"
+    if any(form in _MASCULINE[code] for form in forms):
+        return True, False
+    return True, any(form in _FEMININE[code] or _FEMININE_ENDINGS[code].search(form) for form in forms)
