@@ -3,10 +3,11 @@
 Two levels. `normalize(text)` only canonicalises (NFC, plain quotes and dashes, no control
 characters, single spaces): what every caller relied on before numbers were read. With a
 language, `normalize(text, "en-US")` also says numbers, amounts, dates, times, telephone
-numbers, ordinals, units and Roman numerals as a person of that language would (English,
-Spanish, German and French; other languages are only canonicalised), and never emits the markup
-characters < > { }. The rules are in spoken.py (passes), when.py (dates and times), roman.py and
-langdata.py (per-language tables); number words come from num2words.
+numbers, ordinals, units, decades, ranges and Roman numerals as a person of that language would
+(English, Spanish, German and French; other languages are only canonicalised), and never emits
+the markup characters < > { }. The rules are in spoken.py (passes), when.py (dates and times),
+spans.py (decades and ranges), roman.py and langdata.py (per-language tables); number words come
+from num2words.
 """
 
 from __future__ import annotations

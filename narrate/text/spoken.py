@@ -1,8 +1,8 @@
 """Written numbers, amounts and symbols -> the words a person says, per language.
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
-earlier one has claimed: dates, telephone numbers, times, currency amounts, percentages,
-ordinals, quantities with units, Roman numerals, years, then every remaining number. Every
+earlier one has claimed: dates, telephone numbers, ranges, times, currency amounts, percentages,
+ordinals, decades, quantities with units, Roman numerals, years, then every remaining number. Every
 pass turns digits into words, so running the whole again changes nothing (idempotent).
 """
 
@@ -18,6 +18,7 @@ from .normalize import MARKUP, MARKUP_TAG
 from .numwords import cardinal, digit_words, number, year
 from .ordinals import replace_ordinals
 from .roman import replace_roman
+from .spans import replace_decades, replace_ranges
 from .when import replace_dates, replace_times
 
 
@@ -321,10 +322,12 @@ _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
     (replace_dates, _date_hint),
     (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d")),
+    (replace_ranges, _has(r"\d-\d")),
     (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h")),
     (replace_money, _has(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")),
     (replace_percent, lambda text, lang: "%" in text),
     (replace_ordinals, lambda text, lang: _ORDINAL_HINT[lang.code].search(text) is not None),
+    (replace_decades, _has(r"0(?:s|er)")),
     (replace_units, _has(r"\d\s?[^\W\d_°]|\d\s?°")),
     (replace_years, _has(r"\d{4}")),
     (replace_numbers, lambda text, lang: True),

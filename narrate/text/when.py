@@ -127,6 +127,8 @@ _FRENCH = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?h\s?(?P<m>\d{2})?(?![\w])")
 def say_time(h: int, mi: int, ampm: str | None, lang: Lang) -> str:
     """A clock time in words; `ampm` is "a" or "p" when the text gave one."""
     if lang.code == "en":
+        if h == 24:  # "open until 24:00": the end of the day (was "twelve PM", noon)
+            return "midnight"
         if ampm is None and (h > 12 or h == 0):
             ampm = "p" if h >= 12 else "a"
         hour = (h % 12 or 12) if ampm else h
@@ -139,6 +141,8 @@ def say_time(h: int, mi: int, ampm: str | None, lang: Lang) -> str:
         return f"{words} {'AM' if ampm == 'a' else 'PM'}" if ampm else words
     if lang.code == "es":
         hour = (h % 12 or 12) if ampm else h
+        if h == 24:  # "las veinticuatro horas", the end of the day
+            return "veinticuatro horas"
         words = cardinal(hour, lang, feminine=True) + (" en punto" if mi == 0 and not ampm else "")
         if mi:
             words += f" y {cardinal(mi, lang)}"
@@ -159,7 +163,7 @@ def replace_times(text: str, lang: Lang) -> str:
     def clock(m: re.Match[str]) -> str:
         h, mi = int(m.group("h")), int(m.groupdict().get("m") or 0)
         ampm = (m.groupdict().get("ampm") or "")[:1].lower() or None
-        if h > 24 or mi > 59 or (ampm and not 1 <= h <= 12):
+        if h > 24 or mi > 59 or (h == 24 and mi) or (ampm and not 1 <= h <= 12):  # 24:00 ends a day; 24:01 is none
             return m.group(0)
         said = say_time(h, mi, ampm, lang)
         if m.groupdict().get("uhr") and lang.code != "de":
