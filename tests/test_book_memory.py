@@ -13,7 +13,7 @@ import narrate.package.assemble as assemble
 from conftest import narrate
 from narrate import procs
 from narrate.cache import SegmentCache
-from narrate.package import book_units
+from narrate.package import book_units, levels
 from narrate.package.assemble import build_book
 from narrate.package.grid import adts_frame_count
 from narrate.package.pieces import STORE_DIR
@@ -67,9 +67,10 @@ def test_a_cold_assembly_runs_one_ffmpeg_at_a_time(book, concurrent):  # noqa: F
         build_book(plan_one(book), cache, book)
     finally:
         cache.close()
-    # 3 chapters: a gain pass and an encode each; 6 silences (the head, 3 file tails, 2 pauses). narrate
-    # joins the chapter files, the MP3 (narrate.package.mp3join) and the M4B (narrate.package.mp4) itself.
-    assert len(concurrent) == 3 * 2 + 6
+    # 3 chapters: a gain pass (another for a short chapter measured near its range's edge: package.levels)
+    # and an encode each; 6 silences (the head, 3 file tails, 2 pauses). narrate joins the chapter files,
+    # the MP3 (narrate.package.mp3join) and the M4B (narrate.package.mp4) itself.
+    assert 3 * 2 + 6 <= len(concurrent) <= 3 * (1 + levels.CORRECTIONS) + 3 + 6
     assert max(concurrent) == 1
 
 

@@ -21,8 +21,9 @@ from ..audio.profiles import ENCODE_MARGIN_DB, Profile
 
 MAX_GAIN_DB = 40.0  # a nearly silent file is not boosted into noise
 # Limiting lowers the level more the more gain it gets (a short chapter needs much): the gain is
-# corrected and measured again up to this many times, until it lands this close to the target.
-CORRECTIONS, CLOSE_ENOUGH_DB = 6, 0.2
+# corrected and measured again, up to this many times, until the measure is this far inside the
+# profile's range (what the encode and the room tone may still move: about 0.1-0.3 dB measured).
+CORRECTIONS, SAFE_DB = 6, 0.5
 ATTACK_MS, RELEASE_MS = 5, 50  # alimiter's defaults: fast enough for plosives, slow enough to stay inaudible
 
 
@@ -80,12 +81,16 @@ def speech_gain(wav: Path, profile: Profile, energy: float, file_frames: int, he
         if not math.isfinite(level):
             return None
     gain = min(profile.loudness - level, MAX_GAIN_DB)
+    low, high = profile.loudness_range
     for _ in range(CORRECTIONS):
         after = _pass(wav, ",".join(filter(None, (chain(gain, profile), pad))), meter) + silence
-        miss = profile.loudness - after
-        if not math.isfinite(after) or abs(miss) <= CLOSE_ENOUGH_DB:
+        if not math.isfinite(after):
             break
-        gain = min(gain + miss, MAX_GAIN_DB)
+        gain = min(gain + profile.loudness - after, MAX_GAIN_DB)
+        # The corrected gain lands between `after` and the target (the limiter takes part of any
+        # increase): once `after` is safely in the range, so is the file.
+        if low + SAFE_DB <= after <= high - SAFE_DB:
+            break
     return round(gain, 2)
 
 
