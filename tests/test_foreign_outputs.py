@@ -110,3 +110,15 @@ def test_a_recording_is_kept_when_the_prompt_renders_from_the_cache(project):
     assert (project / HELLO).read_bytes() == RECORDING
     assert report["errors"][0].startswith("shop/en-US/hello: sounds/ulaw/en-US/hello.ulaw exists and narrate did not")
     assert not [p for p in (project / HELLO).parent.iterdir() if p.name not in ("hello.ulaw", "bye.ulaw")]
+
+
+def test_two_foreign_files_of_one_prompt_are_named_together(project):
+    (project / "m.yaml").write_text(MANIFEST.replace("formats: [ulaw]", "formats: [ulaw, wav]"))
+    for fmt in ("ulaw", "wav"):
+        (project / f"sounds/{fmt}/en-US").mkdir(parents=True)
+        (project / f"sounds/{fmt}/en-US/hello.{fmt}").write_bytes(RECORDING)
+    done, report = build(project)
+    assert done.returncode == 1
+    assert ("shop/en-US/hello: sounds/ulaw/en-US/hello.ulaw, sounds/wav/en-US/hello.wav exist and narrate did not "
+            "write them (not in narrate.lock): left as they are; move or delete them, then build again (the audio "
+            "is cached)") in report["errors"]
