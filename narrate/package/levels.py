@@ -63,9 +63,12 @@ def speech_gain(wav: Path, profile: Profile, energy: float, file_frames: int, he
     file and the chapter's parts of the whole-book files, so that a file of `file_frames` samples (the
     speech plus the silence around it: silence adds no energy, so RMS is corrected for it exactly;
     BS.1770's gating leaves silence out of loudness) lands on the profile. `energy` is the sum of the
-    squared samples, counted while the WAV was streamed, so the first measure costs no pass; one
+    squared samples, counted while the WAV was streamed, so the first measure costs no pass; an
     ffmpeg pass then measures the speech after the gain and limiter (`chain`) and corrects the gain
-    by what the limiter took. None for silence. Rounded to 0.01 dB: equal input, equal bytes."""
+    by what the limiter took, again while the measure is not SAFE_DB inside the profile's range (a
+    short chapter: up to CORRECTIONS passes). `head`: the file's room tone before the speech, in
+    samples (loudness is measured with it in place). None for silence. Rounded to 0.01 dB: equal
+    input, equal bytes."""
     frames = _frames(wav)
     if profile.measure == "rms":
         if energy <= 0 or file_frames <= 0:
