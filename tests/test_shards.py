@@ -68,7 +68,8 @@ def test_four_shards_synthesize_each_segment_once_and_assemble_identically(tmp_p
         env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
                "NARRATE_S3_ENDPOINT": f"http://127.0.0.1:{port}", "NARRATE_REMOTE_CACHE": f"s3://{bucket}/segments"}
         auth = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
-        httpx.put(f"http://127.0.0.1:{port}/{bucket}", headers={"Authorization": auth}).raise_for_status()
+        httpx.put(f"http://127.0.0.1:{port}/{bucket}", headers={"Authorization": auth},
+                  timeout=60).raise_for_status()  # moto's first request loads its backends: slow on a busy machine
         with serve_process(tmp_path) as server:
             text = manifest(server)
             shard_counts = []
@@ -88,7 +89,7 @@ def test_four_shards_synthesize_each_segment_once_and_assemble_identically(tmp_p
             human = narrate_in("build", "--shard", "1/4", "m.yaml", cwd=tmp_path / "shard-1", env=env)
             assert human.returncode == 0
             assert "shard 1/4: segments written to the cache only, no outputs written" in human.stderr
-            stats = httpx.get(server + "/stats").json()
+            stats = httpx.get(server + "/stats", timeout=30).json()
             assert sorted(stats["syntheses"]) == sorted(hashlib.sha256(t.encode()).hexdigest()[:16] for t in TEXTS.values())
             assert all(n == 1 for n in stats["syntheses"].values()), stats["syntheses"]  # each exactly once
             assert sum(shard_counts) == len(TEXTS) and all(n > 0 for n in shard_counts), shard_counts
