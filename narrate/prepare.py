@@ -118,7 +118,7 @@ def files_current(outputs: tuple[OutputFile, ...], recorded: Mapping[str, Any], 
     return True
 
 
-def _regular(root: Path, rel: str) -> bool:
+def _regular(root: Path | str, rel: str) -> bool:
     """A regular file, not a link (which may lead out of the folder, or to a FIFO that never ends)."""
     try:
         return stat.S_ISREG(os.lstat(os.path.join(root, rel)).st_mode)
@@ -270,7 +270,7 @@ def foreign_files(lock: LockFile, stats: BuildState, root: str, stale: list[Prom
         recorded = lock.prompts.get(job.id, {}).get("outputs", {})
         for out in job.outputs:
             rec = recorded.get(out.format) if isinstance(recorded, dict) else None
-            if (isinstance(rec, dict) and rec.get("file") == out.path) or not _regular(Path(root), out.path):
+            if (isinstance(rec, dict) and rec.get("file") == out.path) or not _regular(root, out.path):
                 continue  # its own entry's file, or none; a link is the writer's (fsutil.output_path)
             found.append(out.path)
     if not found:

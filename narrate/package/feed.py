@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..manifest.publishing import FeedSettings
-from ..plan.book_extras import episode_date
+from ..plan.book_extras import episode_date, given_guid
 from ..plan.books import BookJob, ChapterPlan
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -85,8 +85,7 @@ def episodes(job: BookJob, feed: FeedSettings, channel: str) -> list[Episode]:
     for i, ch in enumerate(job.chapters, 1):
         when = episode_date(ch.front, feed.date)
         assert when is not None  # plan.book_extras checked it
-        given = ch.front.get("guid")
-        guid = str(given) if isinstance(given, (str, int)) and str(given).strip() else str(uuid.uuid5(space, ch.source.name))
+        guid = given_guid(ch) or str(uuid.uuid5(space, ch.source.name))
         out.append(Episode(ch.title, _description(ch), guid, when, f"chapter-{i:03d}", f"-{i:03d}"))
     return sorted(out, key=lambda e: (e.date, e.audio), reverse=True)
 

@@ -22,7 +22,7 @@ from ..manifest.inputs import MAX_COVER_BYTES, image_kind, read_input
 from ..manifest.publishing import parse_date
 
 if TYPE_CHECKING:
-    from .books import BookJob
+    from .books import BookJob, ChapterPlan
 
 EXTRAS_VERSION = "1"
 EXTENSIONS = {"vtt": ".vtt", "srt": ".srt", "json": ".chapters.json"}
@@ -84,6 +84,12 @@ def artwork_name(path: Path) -> str:
     return "cover.png" if image_kind(head) == "png" else "cover.jpg"
 
 
+def given_guid(chapter: ChapterPlan) -> str | None:
+    """The episode guid a chapter's front matter gives (`guid:`, text or a number), or None."""
+    given = chapter.front.get("guid")
+    return str(given) if isinstance(given, (str, int)) and str(given).strip() else None
+
+
 def _check_guids(job: BookJob) -> None:
     """Each chapter's episode has a guid of its own (podcast apps take two items with one guid for one
     episode): its front matter `guid:`, else one derived from its file name (package.feed.episodes;
@@ -96,12 +102,11 @@ def _check_guids(job: BookJob) -> None:
     seen: dict[str, Path] = {}
     problems = []
     for ch in job.chapters:
-        given = ch.front.get("guid")
-        own = isinstance(given, (str, int)) and bool(str(given).strip())
-        key = f"guid:{given}" if own else f"name:{ch.source.name}"
+        given = given_guid(ch)
+        key = f"guid:{given}" if given is not None else f"name:{ch.source.name}"
         first = seen.setdefault(key, ch.source)
         if first != ch.source:
-            why = (f"its front matter `guid: {given}` is also {show(str(first))}'s" if own else
+            why = (f"its front matter `guid: {given}` is also {show(str(first))}'s" if given is not None else
                    f"its file name is also {show(str(first))}'s, and an episode's guid comes from it")
             problems.append(Problem(show(str(ch.source)), 1, f"books.{job.book.name}.feed",
                                     f"{why}: two episodes with one guid are one episode to podcast apps; "
@@ -119,10 +124,9 @@ def _check_dates(job: BookJob) -> None:
                                          "the book's episode needs a publication date: set feed.date (ISO 8601)")])
         return
     problems = []
-    credits = {job.book.opening_credits and "opening-credits", job.book.closing_credits and "closing-credits"}
     for ch in job.chapters:
         if episode_date(ch.front, feed.date) is None:
-            if ch.source.name in credits and not ch.source.suffix:  # no file, no front matter
+            if not ch.source.is_absolute():  # credits: a bare name, no file and no front matter
                 problems.append(Problem(show(str(job.book.output)), None, f"books.{job.book.name}.feed.date",
                                         f"the {ch.title.lower()} are an episode of the feed too and have no front "
                                         "matter: set feed.date (ISO 8601)"))

@@ -100,9 +100,9 @@ def replace_phones(text: str, lang: Lang) -> str:
         # prefix 0 (UK, DE, AU... national numbers) or three or more groups of unequal lengths (MX
         # "55 1234 5678"). Thousands in groups of three ("12 345 678") and runs of years stay numbers.
         groups = m.group(0).split(" ")
-        trunk = groups[0].startswith("0")
-        if not 8 <= sum(map(len, groups)) <= 15 or not (trunk or (len(groups) >= 3 and len(set(map(len, groups))) > 1)) \
-                or (not trunk and all(len(g) == 3 for g in groups[1:])):
+        thousands = all(len(g) == 3 for g in groups[1:])
+        phone = groups[0].startswith("0") or (len(groups) >= 3 and len(set(map(len, groups))) > 1 and not thousands)
+        if not (phone and 8 <= sum(map(len, groups)) <= 15):
             return m.group(0)
         return ", ".join(digit_words(g, lang) for g in groups)
 
@@ -250,8 +250,7 @@ def replace_numbers(text: str, lang: Lang) -> str:
 
     def repl(m: re.Match[str]) -> str:
         sign = f"{lang.minus} " if m.group(1) else ""
-        agree = noun_after(m.string[m.end():], lang.code) if lang.code != "en" else None
-        noun, feminine = agree or (False, False)
+        noun, feminine = noun_after(m.string[m.end():], lang.code) or (False, False)
         return _pad(m, f"{sign}{_say(m.group(2), lang, noun=noun, feminine=feminine)}")
 
     text = _re(rf"(?:(?<![\w.,-])(-))?(?<![\d.,])({_number_pattern(lang)})(?![\d])").sub(repl, text)
