@@ -96,3 +96,13 @@ def test_a_chapter_with_nothing_to_speak_is_named(tmp_path):
         assert done.returncode == 0, done.stderr
         assert "warning: ch/02.md: books.bk.sources: nothing to speak in this chapter: its file will be silence" \
             in done.stderr
+
+
+def test_a_source_the_order_list_leaves_out_is_named(tmp_path):
+    root = project(tmp_path, {"ch/01.md": "# One\n\nFirst.\n", "ch/02.md": "# Two\n\nSecond.\n",
+                              "ch/03.md": "# Three\n\nThird.\n"}, extra=", order: [03.md, 01.md]")
+    done = narrate_in("-q", "build", "narrate.yaml", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert "books.bk.order: ch/02.md is among the sources but not in the order list: not built" in done.stderr
+    assert done.stderr.count("warning:") == 1
+    assert sorted(p.name for p in (root / "out/bk").iterdir() if p.suffix == ".mp3") == ["01-three.mp3", "02-one.mp3"]

@@ -291,6 +291,10 @@ def _chapters(c: _Located, spec: Any, key: Key, root: Path, project: Path) -> li
             else:
                 chosen.append(by_name[item])
             listed.add(item)
+        for p in dict.fromkeys(files):  # as for an order file: not built, but never dropped unsaid
+            if p.name not in listed:
+                c.warn(okey, f"{show(os.path.relpath(p, root))} is among the sources but not in the order list: "
+                       "not built")
         return chosen
     if not _input(c, okey, order, root / order, project, limit=MAX_TEXT_BYTES):
         return files
