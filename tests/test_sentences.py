@@ -28,6 +28,15 @@ from narrate.text.sentences import SPLITTER_VERSION, _split_long
      ["On Windows, enter the command .\\main instead.", "If Hello, world! did print, good!"]),
     ("en-US", "So when should you call panic! and when not? Soon.",
      ["So when should you call panic! and when not?", "Soon."]),
+    # An abbreviation before a number ends no sentence (sentencex split "approx." from "5 minutes").
+    ("en-US", "It takes approx. 5 minutes. Then stop.", ["It takes approx. 5 minutes.", "Then stop."]),
+    ("en-US", "Approx. 5 people came. It costs max. $20, incl. 10% tax. Thanks.",
+     ["Approx. 5 people came.", "It costs max. $20, incl. 10% tax.", "Thanks."]),
+    ("en-US", "I ate the cake. 5 more were left.", ["I ate the cake.", "5 more were left."]),
+    ("es-ES", "Tardará aprox. 5 minutos. Gracias.", ["Tardará aprox. 5 minutos.", "Gracias."]),
+    ("pt-BR", "Custa aprox. 5 euros. Obrigado.", ["Custa aprox. 5 euros.", "Obrigado."]),
+    ("fr-FR", "Cela prend env. 5 min. au total. Merci.", ["Cela prend env. 5 min. au total.", "Merci."]),
+    ("it-IT", "Vedi pag. 12 del manuale. Grazie.", ["Vedi pag. 12 del manuale.", "Grazie."]),
 ])
 def test_sentences_per_language(language, text, expected):
     assert split_sentences(text, language) == expected
@@ -111,3 +120,13 @@ def test_german_ordinal_stays_with_its_noun(text, sentences, spoken):
     assert segment_paragraph(text, 500, "de-DE", spoken=True) == spoken
     assert split_sentences("Das ist die 2. Auflage.", "en-US") == ["Das ist die 2.", "Auflage."]  # German only
     assert SPLITTER_VERSION == "sentencex-1+narrate-2"  # boundaries moved: part of every segment key
+
+
+def test_an_abbreviation_before_a_number_keeps_one_segment_through_the_cli(tmp_path):
+    from conftest import narrate_in
+
+    (tmp_path / "ch.md").write_text("# Wait\n\nIt takes approx. 5 minutes. Then stop.\n")
+    (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b: {sources: [ch.md], output: o, formats: [mp3]}\n")
+    done = narrate_in("-q", "text", "ch.md", "--manifest", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "It takes approx. five minutes.\nThen stop.\n" in done.stdout
