@@ -253,3 +253,15 @@ def test_a_book_of_m4b_only_is_one_audio_x_m4a_episode(site):
     (item,) = validate_feed((out / "feed.xml").read_bytes(), out).findall("item")
     assert item.find("enclosure").get("type") == "audio/x-m4a"
     assert item.find("enclosure").get("url") == BASE + "notes.m4b"
+
+
+def test_a_number_as_front_matter_title_or_description_is_their_text(site):
+    # `title: 1984` is an int to YAML: it was ignored, and the heading (or nothing) titled the episode.
+    (site / "articles" / "rivers.md").write_text(ART1.replace("title: Tiny Rivers", "title: 1984").replace(
+        "description: About rivers & streams.", "description: 42").replace("# Tiny Rivers\n", ""))
+    done = narrate_in("build", "book.yaml", cwd=site)
+    assert done.returncode == 0, done.stderr
+    items = ET.fromstring((site / "out" / "notes" / "feed.xml").read_bytes()).findall("channel/item")
+    assert [i.findtext("title") for i in items] == ["Old Roads", "1984"]
+    assert items[1].findtext("description") == "42"
+    assert (site / "out" / "notes" / "01-1984.mp3").is_file()

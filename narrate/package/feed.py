@@ -32,6 +32,7 @@ from urllib.parse import quote
 from ..manifest.publishing import FeedSettings
 from ..plan.book_extras import episode_date, given_guid
 from ..plan.books import BookJob, ChapterPlan
+from ..text.front_matter import front_text
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -59,8 +60,8 @@ def channel_guid(feed_url: str) -> str:
 
 def _description(chapter: ChapterPlan) -> str:
     for name in ("description", "summary", "excerpt"):
-        value = chapter.front.get(name)
-        if isinstance(value, str) and value.strip():
+        value = front_text(chapter.front.get(name))
+        if value is not None and value.strip():
             return " ".join(value.split())
     text = ""
     for unit in chapter.written:

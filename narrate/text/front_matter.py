@@ -62,3 +62,15 @@ def load_front_matter(text: str) -> Any:
         return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+def front_text(value: Any) -> str | None:
+    """A front-matter field read as text (`title: 1984` is a number to YAML, and a title): text as
+    it is, an int or a float as Python writes it (a float's written trailing zeros are lost); None
+    for anything else (a list, a mapping, a date, a boolean)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+

@@ -181,7 +181,9 @@ def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *
     line0 = source.count("\n", 0, len(source) - len(body))
     body = body.replace("\x00", "")  # markdown-it would make each NUL a U+FFFD, then spoken and captioned
     blocks, notes = walk(parser(opts.dialect).parse(prepare(body, opts.dialect)), opts, path, line0)
-    front_title = title_text(front["title"]) if isinstance(front.get("title"), str) else None
+    from .front_matter import front_text
+
+    front_title = title_text(given) if (given := front_text(front.get("title"))) is not None else None
     headings = [b for b in blocks if b.kind == "heading"]
     if front_title is not None:
         title: str | None = front_title
