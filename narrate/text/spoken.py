@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 
 from .agreement import noun_after
+from .keys import replace_keys
 from .langdata import SYMBOLS, Lang
 from .normalize import MARKUP, MARKUP_TAG
 from .numwords import cardinal, digit_words, number, year
@@ -231,17 +232,24 @@ def replace_units(text: str, lang: Lang) -> str:
 # ---------------------------------------------------------------- years and plain numbers
 
 _YEAR_CUES = {
-    "en": r"[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Ff]rom|of|[Yy]ear|[Aa]round|[Cc]irca|[Bb]efore|[Aa]fter|[Dd]uring",
-    "de": r"[Ii]m Jahr(?:e)?|[Ss]eit|[Bb]is|[Vv]on|[Aa]b|[Uu]m|[Vv]or|[Nn]ach|[Aa]nno|[Ii]n den Jahren",
+    "en": r"[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Ff]rom|of|[Yy]ear|[Aa]round|[Cc]irca|[Bb]efore|[Aa]fter|[Dd]uring|"
+          r"[Bb]etween",
+    "de": r"[Ii]m Jahr(?:e)?|[Ss]eit|[Bb]is|[Vv]on|[Aa]b|[Uu]m|[Vv]or|[Nn]ach|[Aa]nno|[Ii]n den Jahren|[Zz]wischen",
 }
+# Words that carry a cued year on to the next: "from 2020 to 2024", "between 1990 and 2000".
+_YEAR_LINKS = {"en": r"to|and|or|through|until|till", "de": r"bis|und|oder"}
+_YEAR = r"(?:1[1-9]\d\d|20\d\d)(?![\w%]|[.,:]\d)"
 
 
 def replace_years(text: str, lang: Lang) -> str:
+    """A year after a cue ("in 1999", "seit 2010") and each year linked to it ("from 2020 to 2024")
+    said as a year ("nineteen ninety-nine"); other four-digit numbers are left to replace_numbers."""
     cues = _YEAR_CUES.get(lang.code)
     if not cues:
         return text
-    return _re(rf"\b({cues})\s(1[1-9]\d\d|20\d\d)(?![\w%]|[.,:]\d)").sub(
-                  lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
+    chain = _re(rf"\b({cues})\s({_YEAR}(?:\s(?:{_YEAR_LINKS[lang.code]})\s{_YEAR})*)")
+    return chain.sub(lambda m: f"{m.group(1)} " + _ANY_DIGITS.sub(lambda y: year(int(y.group(0)), lang), m.group(2)),
+                     text)
 
 
 def replace_numbers(text: str, lang: Lang) -> str:
@@ -290,6 +298,8 @@ def speak(text: str, lang: Lang) -> str:
             text = replace_comparisons(MARKUP_TAG.sub(" ", text), lang)
         text = re.sub(r" {2,}", " ", MARKUP.sub(" ", text))
         text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
+    if "#" in text or "*" in text:
+        text = replace_keys(text, lang)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
         for step, hint in _PASSES:
             if hint(text, lang):  # a cheap test first: each full pass scans the text with a costly pattern
