@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 
 from .agreement import noun_after
+from .dotted import replace_dotted
 from .keys import replace_keys
 from .langdata import SYMBOLS, Lang
 from .normalize import MARKUP, MARKUP_TAG
@@ -339,6 +340,7 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_decades, _has(r"0(?:s|er)")),
     (replace_units, _has(r"\d\s?[^\W\d_°]|\d\s?°")),
     (replace_years, _has(r"\d{4}")),
+    (replace_dotted, _has(r"\d\.\d+\.\d")),
     (replace_numbers, lambda text, lang: True),
 )
 _ROMAN_HINT = re.compile(r"\b(?:[IVXLCDM]{2,}|[IVX]|Ier|Ire|Ière)\b")

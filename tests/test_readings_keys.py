@@ -1,7 +1,7 @@
 """Readings that were wrong: the keypad's # and * (a prompt's "Press # to repeat" reached the engine as
 "#", which eSpeak says "number sign"; "Dial *67" as "asterisk sixty-seven"; "order #12345" kept its
-"#"), and a year linked to a cued one ("from 2020 to 2024" was "twenty twenty to two thousand
-twenty-four")."""
+"#"), a year linked to a cued one ("from 2020 to 2024" was "twenty twenty to two thousand
+twenty-four"), and version numbers and addresses ("2.0.1" was "two point zero.one")."""
 
 from __future__ import annotations
 
@@ -48,6 +48,21 @@ def test_symbols_that_are_no_keys_stay_as_written(written):
     ("de-DE", "Zwischen 1990 und 2000.", "Zwischen neunzehnhundertneunzig und zweitausend."),
 ])
 def test_a_year_linked_to_a_cued_year_is_a_year(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "Version 2.0.1 is out.", "Version two point zero point one is out."),
+    ("en-US", "Update to 10.15.7 now.", "Update to ten point fifteen point seven now."),
+    ("en-US", "Version 2.05.1 now.", "Version two point zero five point one now."),
+    ("en-US", "Connect to 192.168.1.1 today.",
+     "Connect to one hundred ninety-two dot one hundred sixty-eight dot one dot one today."),
+    ("de-DE", "Version 2.0.1 am 1.5.2024.", "Version zwei Punkt null Punkt eins am ersten Mai zweitausendvierundzwanzig."),
+    ("es-ES", "Versión 3.2.1 y 1.234.567 euros.",
+     "Versión tres punto dos punto uno y un millón doscientos treinta y cuatro mil quinientos sesenta y siete euros."),
+    ("fr-FR", "La version 2.0.1.", "La version deux point zéro point un."),
+])
+def test_dotted_numbers_are_versions_or_addresses(language, written, spoken):
     assert normalize(written, language) == spoken
 
 

@@ -1,0 +1,38 @@
+"""Numbers with two dots or more that are neither dates nor grouped thousands: version numbers
+("2.0.1": "two point zero point one", was "two point zero.one") and IPv4 addresses
+("192.168.1.1": "one hundred ninety-two dot one hundred sixty-eight dot one dot one").
+
+Runs after dates ("1.5.2024" in German) and before plain numbers; a run whose parts after the
+first are all three digits is a grouped number where the language groups with a dot ("1.234.567"
+in German and Spanish) and is left to the number pass.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .langdata import Lang
+from .numwords import cardinal, digit_words
+
+# (version separator, address separator) as said in each language.
+_WORDS = {"en": ("point", "dot"), "es": ("punto", "punto"), "de": ("Punkt", "Punkt"), "fr": ("point", "point")}
+_DOTTED = re.compile(r"(?<![\w.,])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
+
+
+def _address(parts: list[str]) -> bool:
+    return len(parts) == 4 and all(len(p) <= 3 and int(p) <= 255 for p in parts)
+
+
+def replace_dotted(text: str, lang: Lang) -> str:
+    """`text` with each version number and IPv4 address in words, part by part (module docstring)."""
+    version_word, address_word = _WORDS[lang.code]
+
+    def repl(m: re.Match[str]) -> str:
+        parts = m.group(0).split(".")
+        if lang.group == "." and len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:]):
+            return m.group(0)  # 1.234.567: thousands
+        word = address_word if _address(parts) else version_word
+        # A part with a leading zero ("2.05.1") is read digit by digit.
+        return f" {word} ".join(cardinal(int(p), lang) if p == str(int(p)) else digit_words(p, lang) for p in parts)
+
+    return _DOTTED.sub(repl, text)
