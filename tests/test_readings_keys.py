@@ -1,7 +1,8 @@
 """Readings that were wrong: the keypad's # and * (a prompt's "Press # to repeat" reached the engine as
 "#", which eSpeak says "number sign"; "Dial *67" as "asterisk sixty-seven"; "order #12345" kept its
 "#"), a year linked to a cued one ("from 2020 to 2024" was "twenty twenty to two thousand
-twenty-four"), and version numbers and addresses ("2.0.1" was "two point zero.one")."""
+twenty-four"), version numbers and addresses ("2.0.1" was "two point zero.one"), and the signs docs
+put around numbers ("~30s", "3.11+", "2x faster", "3x3", "v1.0", "16:9")."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def test_keypad_symbols_are_said_as_keys(language, written, spoken):
 
 
 @pytest.mark.parametrize("written", [
-    "* Terms apply.",  # a footnote's asterisk opening the text
+    "* Terms apply.", "# Introduction",  # a footnote's asterisk, a heading's mark opening the text
     "Price* excludes tax.", "C# and F# are languages.", "Follow #support.", "The ** operator.",
 ])
 def test_symbols_that_are_no_keys_stay_as_written(written):
@@ -64,6 +65,33 @@ def test_a_year_linked_to_a_cued_year_is_a_year(language, written, spoken):
 ])
 def test_dotted_numbers_are_versions_or_addresses(language, written, spoken):
     assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "Requires Python 3.11+ and ~2 GB of RAM.",
+     "Requires Python three point one one plus and about two gigabytes of RAM."),
+    ("en-US", "It takes ~30s and costs ~$5.40 or ≈ 3 km.",
+     "It takes about thirty seconds and costs about five dollars and forty cents or about three kilometers."),
+    ("en-US", "It's 2x faster than v1.0 and 10× cheaper.",
+     "It's two times faster than version one point zero and ten times cheaper."),
+    ("en-US", "A 3x3 grid at 1920 × 1080.", "A three by three grid at one thousand nine hundred twenty by one thousand eighty."),
+    ("en-US", "The ratio is 3:1 on a 16:9 screen at 3:15 PM.",
+     "The ratio is three to one on a sixteen to nine screen at three fifteen PM."),
+    ("en-US", "For ages 18+ and 100+ users.", "For ages eighteen plus and one hundred plus users."),
+    ("es-ES", "Tarda ~5 minutos, 3x más rápido, v1.2, proporción 3:1.",
+     "Tarda aproximadamente cinco minutos, tres veces más rápido, versión uno punto dos, proporción tres a uno."),
+    ("de-DE", "Etwa ~5 Minuten, 3x schneller, 4x4 Antrieb, v2.0.1.",
+     "Etwa etwa fünf Minuten, drei mal schneller, vier mal vier Antrieb, Version zwei Punkt null Punkt eins."),
+    ("fr-FR", "Environ ~5 minutes, 3x plus rapide, v1.2, 16:9.",
+     "Environ environ cinq minutes, trois fois plus rapide, version un point deux, seize contre neuf."),
+])
+def test_signs_around_numbers_are_said(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize("written", ["0x1F is hex.", "Press x to exit.", "Model X.", "~/.config and ~~gone~~."])
+def test_signs_without_a_number_stay(written):
+    assert "about" not in normalize(written, "en-US") and "times" not in normalize(written, "en-US")
 
 
 def test_keys_in_a_prompt_through_the_cli(tmp_path):

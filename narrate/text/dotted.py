@@ -23,16 +23,22 @@ def _address(parts: list[str]) -> bool:
     return len(parts) == 4 and all(len(p) <= 3 and int(p) <= 255 for p in parts)
 
 
-def replace_dotted(text: str, lang: Lang) -> str:
-    """`text` with each version number and IPv4 address in words, part by part (module docstring)."""
+def say_dotted(written: str, lang: Lang) -> str:
+    """A version number or an address, part by part: "2.0.1" -> "two point zero point one"; a part
+    with a leading zero ("2.05.1") digit by digit."""
+    parts = written.split(".")
     version_word, address_word = _WORDS[lang.code]
+    word = address_word if _address(parts) else version_word
+    return f" {word} ".join(cardinal(int(p), lang) if p == str(int(p)) else digit_words(p, lang) for p in parts)
+
+
+def replace_dotted(text: str, lang: Lang) -> str:
+    """`text` with each version number and IPv4 address in words (module docstring)."""
 
     def repl(m: re.Match[str]) -> str:
         parts = m.group(0).split(".")
         if lang.group == "." and len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:]):
             return m.group(0)  # 1.234.567: thousands
-        word = address_word if _address(parts) else version_word
-        # A part with a leading zero ("2.05.1") is read digit by digit.
-        return f" {word} ".join(cardinal(int(p), lang) if p == str(int(p)) else digit_words(p, lang) for p in parts)
+        return say_dotted(m.group(0), lang)
 
     return _DOTTED.sub(repl, text)

@@ -8,8 +8,8 @@ Rules, in order (a symbol touching a letter is left alone: "C#", "Price*", "#has
   "#31#", "**21*"), is said symbol by symbol and digit by digit;
 - `#` before a number is the word for "number" ("#12345", "No. 5" is left to the engine);
 - `*` between two numbers is multiplication ("5 * 3");
-- a `#` or `*` standing alone is the key ("Press #", "the * key"), but a `*` opening the text (a
-  footnote's "* Terms apply") is left as written.
+- a `#` or `*` standing alone is the key ("Press #", "the * key"), but one opening the text (a
+  footnote's "* Terms apply", a heading's "# Intro" that reached the text) is left as written.
 
 Key names: the ITU-T E.161 keypad's `*` and `#` as each language's telephone networks announce
 them (North American "pound", British "hash"; Spain "almohadilla", Latin America "numeral").
@@ -57,4 +57,4 @@ def replace_keys(text: str, lang: Lang) -> str:
     text = _SEQUENCE.sub(sequence, text)
     text = _NUMBER_SIGN.sub(f"{number} ", text)
     text = _TIMES.sub(f" {times} ", text)
-    return _LONE.sub(lambda m: m.group(0) if m.start() == 0 and m.group(0) == "*" else said[m.group(0)], text)
+    return _LONE.sub(lambda m: m.group(0) if m.start() == 0 else said[m.group(0)], text)

@@ -1,0 +1,50 @@
+"""Signs that qualify a number, said as words: docs and prompts write "~30s", "Python 3.11+",
+"2x faster", "a 3x3 grid", "v1.0", "a 16:9 screen", which engines read as "tilde thirty s",
+"three point one one", "two x faster", "three x three", "v one point zero", "sixteen nine".
+
+- `~` or `≈` before a number: "about" (etwa, aproximadamente, environ);
+- `+` right after a number, before no digit: "plus" ("18+", "3.11+", "100+ users"; "5+3" and
+  "+1 415" are left to the other passes);
+- a number followed by `x` or `×` and no letter: "times" ("2x faster", "10× more");
+- two whole numbers joined by `x` or `×`: "by" (dimensions: "3x3", "1920 × 1080"); never a
+  hexadecimal "0x1F";
+- `v` before a dotted number: "version", its parts read as dotted.say_dotted does ("v1.0",
+  "v2.0.1": "version two point zero point one", in any language's decimal notation);
+- two whole numbers joined by a colon, the second a single digit: a ratio, "to" ("3:1", "16:9";
+  "3:15" is a time, read by the time pass).
+
+Runs before the other number passes, so what follows each sign is read by them as before.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dotted import say_dotted
+from .langdata import Lang
+
+# about, plus, times, by, version, ratio "to", by language.
+_WORDS = {
+    "en": ("about", "plus", "times", "by", "version", "to"),
+    "es": ("aproximadamente", "más", "veces", "por", "versión", "a"),
+    "de": ("etwa", "plus", "mal", "mal", "Version", "zu"),
+    "fr": ("environ", "plus", "fois", "par", "version", "contre"),
+}
+_NUMBER = r"\d+(?:[.,]\d+)*"
+_ABOUT = re.compile(r"(?<![\w~≈])[~≈] ?(?=[$€£¥]?\d)")
+_PLUS = re.compile(r"(?<=\d)\+(?![\w+])")
+_BY = re.compile(r"(?<![\w.,])([1-9]\d*) ?[x×] ?([1-9]\d*)(?![\w.,]\d|\w)")
+_TIMES = re.compile(rf"(?<![\w.,])({_NUMBER}) ?[x×](?![\w])")
+_VERSION = re.compile(r"(?<![\w.])[vV](\d+(?:\.\d+)+)(?![\w]|\.\d)")
+_RATIO = re.compile(r"(?<![\w.,:])(\d+):(\d)(?![\w:]|[.,]\d)")
+
+
+def replace_signs(text: str, lang: Lang) -> str:
+    """`text` with the signs of the module docstring in the language's words (en, es, de, fr)."""
+    about, plus, times, by, version, ratio = _WORDS[lang.code]
+    text = _ABOUT.sub(f"{about} ", text)
+    text = _PLUS.sub(f" {plus}", text)
+    text = _BY.sub(rf"\1 {by} \2", text)
+    text = _TIMES.sub(rf"\1 {times}", text)
+    text = _VERSION.sub(lambda m: f"{version} {say_dotted(m.group(1), lang)}", text)
+    return _RATIO.sub(rf"\1 {ratio} \2", text)
