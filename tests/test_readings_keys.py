@@ -2,7 +2,8 @@
 "#", which eSpeak says "number sign"; "Dial *67" as "asterisk sixty-seven"; "order #12345" kept its
 "#"), a year linked to a cued one ("from 2020 to 2024" was "twenty twenty to two thousand
 twenty-four"), version numbers and addresses ("2.0.1" was "two point zero.one"), and the signs docs
-put around numbers ("~30s", "3.11+", "2x faster", "3x3", "v1.0", "16:9")."""
+put around numbers ("~30s", "3.11+", "2x faster", "3x3", "v1.0", "16:9", "2^10"), and the inline marks of
+Markdown extensions that markdown-it leaves as text ("H~2~O", "10^6^", "==marked==", "++ctrl+alt+del++")."""
 
 from __future__ import annotations
 
@@ -78,6 +79,8 @@ def test_dotted_numbers_are_versions_or_addresses(language, written, spoken):
     ("en-US", "The ratio is 3:1 on a 16:9 screen at 3:15 PM.",
      "The ratio is three to one on a sixteen to nine screen at three fifteen PM."),
     ("en-US", "For ages 18+ and 100+ users.", "For ages eighteen plus and one hundred plus users."),
+    ("en-US", "2^10 is 1024.", "two to the power of ten is one thousand twenty-four."),
+    ("de-DE", "10^6 Bytes.", "zehn hoch sechs Bytes."),
     ("es-ES", "Tarda ~5 minutos, 3x más rápido, v1.2, proporción 3:1.",
      "Tarda aproximadamente cinco minutos, tres veces más rápido, versión uno punto dos, proporción tres a uno."),
     ("de-DE", "Etwa ~5 Minuten, 3x schneller, 4x4 Antrieb, v2.0.1.",
@@ -92,6 +95,19 @@ def test_signs_around_numbers_are_said(language, written, spoken):
 @pytest.mark.parametrize("written", ["0x1F is hex.", "Press x to exit.", "Model X.", "~/.config and ~~gone~~."])
 def test_signs_without_a_number_stay(written):
     assert "about" not in normalize(written, "en-US") and "times" not in normalize(written, "en-US")
+
+
+@pytest.mark.parametrize("dialect", ["gfm", "mkdocs", "auto"])
+def test_extension_marks_are_never_spoken_through_the_cli(tmp_path, dialect):
+    (tmp_path / "d.md").write_text("H~2~O, E=mc^2^, 10^6^ and 1^st^; ==marked==, ^^inserted^^, ++ctrl+alt+del++ "
+                                   "and ~~gone~~; a == b, C++ or C++, ~5 km to ~7 km.\n")
+    (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b: {sources: [d.md], output: o, formats: [mp3], "
+                                     f"markdown: {{dialect: {dialect}}}}}\n")
+    done = narrate_in("-q", "text", "d.md", "--manifest", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == (
+        "H two O, E=mc to the power of two, ten to the power of six and first; marked, inserted, ctrl+alt+del "
+        "and gone; a == b, C++ or C++, about five kilometers to about seven kilometers.")
 
 
 def test_keys_in_a_prompt_through_the_cli(tmp_path):

@@ -70,10 +70,30 @@ def _shortcode(match: re.Match[str], keep_names: bool) -> str:
     return " " + _SHORTCODE_NAMES.get(code, code.replace("_", " ").replace("-", " ").replace("+", " ")).strip() + " "
 
 
+# Inline marks of Markdown extensions that markdown-it leaves as text (pymdownx's ==mark==, ^^insert^^,
+# ++ctrl+alt+del++, ~sub~ and ^sup^, Pandoc's ~sub~ and ^sup^, GFM's single-tilde strikethrough): the
+# marks go, the text stays; a numeric superscript stays an exponent (`10^6^` -> `10^6`, said by the
+# normaliser as "ten to the power of six").
+_PAIRED_MARKS = re.compile(r"(==|\^\^|\+\+)(?=[^\s=^+])([^\n]{1,200}?)(?<=[^\s=^+])\1")
+_SUB = re.compile(r"(?<!~)~([^\s~]{1,40})~(?!~)")
+_SUP = re.compile(r"(?<!\^)\^([^\s^]{1,40})\^(?!\^)")
+
+
+def _unmarked(text: str) -> str:
+    if "==" in text or "^^" in text or "++" in text:
+        text = _PAIRED_MARKS.sub(r"\2", text)
+    if "~" in text:
+        text = _SUB.sub(r"\1", text)
+    if "^" in text:
+        text = _SUP.sub(lambda m: "^" + m.group(1) if m.group(1).isdigit() else m.group(1), text)
+    return text
+
+
 def spoken(text: str, *, emoji: str = "drop") -> str:
     """One block's text made speakable: links still in Markdown syntax keep their text, URLs and
     e-mail addresses are said as hosts and addresses, emoji are dropped (or named: `emoji="name"`),
-    and every sequence in MARKUP_SEQUENCES is removed; runs of white space become one space."""
+    extensions' inline marks are dropped (`_PAIRED_MARKS`), and every sequence in MARKUP_SEQUENCES is
+    removed; runs of white space become one space."""
     if "](" in text:
         text = _LINK_SYNTAX.sub(r"\1", text)
     if "{" in text:
@@ -88,6 +108,7 @@ def spoken(text: str, *, emoji: str = "drop") -> str:
     if ":" in text:
         keep = emoji == "name"
         text = _SHORTCODE.sub(lambda m: _shortcode(m, keep), text)
+    text = _unmarked(text)
     if not text.isascii():
         text = _EMOJI.sub(_emoji_names if emoji == "name" else (lambda m: " "), text)
     return _SPACE_BEFORE_PUNCT.sub("", _SPACE.sub(" ", scrub(text)))

@@ -11,7 +11,9 @@
 - `v` before a dotted number: "version", its parts read as dotted.say_dotted does ("v1.0",
   "v2.0.1": "version two point zero point one", in any language's decimal notation);
 - two whole numbers joined by a colon, the second a single digit: a ratio, "to" ("3:1", "16:9";
-  "3:15" is a time, read by the time pass).
+  "3:15" is a time, read by the time pass);
+- a caret before a number, after a word or a number: an exponent, "to the power of" ("2^10",
+  "10^6", "mc^2"; Markdown's superscript `10^6^` reaches here as `10^6`).
 
 Runs before the other number passes, so what follows each sign is read by them as before.
 """
@@ -23,12 +25,12 @@ import re
 from .dotted import say_dotted
 from .langdata import Lang
 
-# about, plus, times, by, version, ratio "to", by language.
+# about, plus, times, by, version, ratio "to", power, by language.
 _WORDS = {
-    "en": ("about", "plus", "times", "by", "version", "to"),
-    "es": ("aproximadamente", "más", "veces", "por", "versión", "a"),
-    "de": ("etwa", "plus", "mal", "mal", "Version", "zu"),
-    "fr": ("environ", "plus", "fois", "par", "version", "contre"),
+    "en": ("about", "plus", "times", "by", "version", "to", "to the power of"),
+    "es": ("aproximadamente", "más", "veces", "por", "versión", "a", "elevado a"),
+    "de": ("etwa", "plus", "mal", "mal", "Version", "zu", "hoch"),
+    "fr": ("environ", "plus", "fois", "par", "version", "contre", "puissance"),
 }
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _ABOUT = re.compile(r"(?<![\w~≈])[~≈] ?(?=[$€£¥]?\d)")
@@ -36,12 +38,14 @@ _PLUS = re.compile(r"(?<=\d)\+(?![\w+])")
 _BY = re.compile(r"(?<![\w.,])([1-9]\d*) ?[x×] ?([1-9]\d*)(?![\w.,]\d|\w)")
 _TIMES = re.compile(rf"(?<![\w.,])({_NUMBER}) ?[x×](?![\w])")
 _VERSION = re.compile(r"(?<![\w.])[vV](\d+(?:\.\d+)+)(?![\w]|\.\d)")
+_POWER = re.compile(r"(?<=[\w)])\^(\d{1,3})(?![\w.,]\d|\w)")
 _RATIO = re.compile(r"(?<![\w.,:])(\d+):(\d)(?![\w:]|[.,]\d)")
 
 
 def replace_signs(text: str, lang: Lang) -> str:
     """`text` with the signs of the module docstring in the language's words (en, es, de, fr)."""
-    about, plus, times, by, version, ratio = _WORDS[lang.code]
+    about, plus, times, by, version, ratio, power = _WORDS[lang.code]
+    text = _POWER.sub(rf" {power} \1", text)
     text = _ABOUT.sub(f"{about} ", text)
     text = _PLUS.sub(f" {plus}", text)
     text = _BY.sub(rf"\1 {by} \2", text)
