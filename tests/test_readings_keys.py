@@ -92,6 +92,16 @@ def test_signs_around_numbers_are_said(language, written, spoken):
     assert normalize(written, language) == spoken
 
 
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "© 2024 ACME™. All rights reserved.", "copyright twenty twenty-four ACME. All rights reserved."),
+    ("en-US", "Copyright © 2019-2024 ACME® Inc.", "Copyright twenty nineteen to twenty twenty-four ACME Inc."),
+    ("en-US", "Welcome to ACME™ Bank®, the Foo℠ service.", "Welcome to ACME Bank, the Foo service."),
+    ("de-DE", "© 2024 ACME GmbH.", "Copyright zweitausendvierundzwanzig ACME GmbH."),
+])
+def test_trademark_signs_are_silent_and_copyright_is_a_word(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
 @pytest.mark.parametrize("written", ["0x1F is hex.", "Press x to exit.", "Model X.", "~/.config and ~~gone~~."])
 def test_signs_without_a_number_stay(written):
     assert "about" not in normalize(written, "en-US") and "times" not in normalize(written, "en-US")

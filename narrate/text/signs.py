@@ -52,3 +52,23 @@ def replace_signs(text: str, lang: Lang) -> str:
     text = _TIMES.sub(rf"\1 {times}", text)
     text = _VERSION.sub(lambda m: f"{version} {say_dotted(m.group(1), lang)}", text)
     return _RATIO.sub(rf"\1 {ratio} \2", text)
+
+
+_TRADEMARK = re.compile(r"\s?[™®℠]")
+_COPYRIGHT = re.compile(r"\s*©\s*")
+COPYRIGHT_MARKS = "™®℠©"
+
+
+def replace_marks(text: str, lang: Lang) -> str:
+    """Trademark signs are not read ("ACME™" is "ACME"; engines said "trademark"), the copyright
+    sign is the word ("© 2024 ACME": "copyright 2024 ACME", its year then read as a year)."""
+    text = _TRADEMARK.sub("", text)
+
+    def copyright_word(m: re.Match[str]) -> str:
+        before = m.string[:m.start()]
+        if before.lower().endswith("copyright"):  # "Copyright © 2024": said once
+            return " "
+        return (" " if before else "") + ("Copyright " if lang.code == "de" else "copyright ")
+
+    return _COPYRIGHT.sub(copyright_word, text).rstrip()
+

@@ -20,7 +20,7 @@ from .normalize import MARKUP, MARKUP_TAG
 from .numwords import cardinal, digit_words, number, year
 from .ordinals import replace_ordinals
 from .roman import replace_roman
-from .signs import replace_signs
+from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
 from .spans import replace_decades, replace_ranges
 from .when import replace_dates, replace_times
 
@@ -235,8 +235,8 @@ def replace_units(text: str, lang: Lang) -> str:
 
 _YEAR_CUES = {
     "en": r"[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Ff]rom|of|[Yy]ear|[Aa]round|[Cc]irca|[Bb]efore|[Aa]fter|[Dd]uring|"
-          r"[Bb]etween",
-    "de": r"[Ii]m Jahr(?:e)?|[Ss]eit|[Bb]is|[Vv]on|[Aa]b|[Uu]m|[Vv]or|[Nn]ach|[Aa]nno|[Ii]n den Jahren|[Zz]wischen",
+          r"[Bb]etween|[Cc]opyright",
+    "de": r"[Ii]m Jahr(?:e)?|[Ss]eit|[Bb]is|[Vv]on|[Aa]b|[Uu]m|[Vv]or|[Nn]ach|[Aa]nno|[Ii]n den Jahren|[Zz]wischen|[Cc]opyright",
 }
 # Words that carry a cued year on to the next: "from 2020 to 2024", "between 1990 and 2000".
 _YEAR_LINKS = {"en": r"to|and|or|through|until|till", "de": r"bis|und|oder"}
@@ -302,6 +302,8 @@ def speak(text: str, lang: Lang) -> str:
         text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
     if "#" in text or "*" in text:
         text = replace_keys(text, lang)
+    if any(mark in text for mark in COPYRIGHT_MARKS):
+        text = replace_marks(text, lang)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
         for step, hint in _PASSES:
             if hint(text, lang):  # a cheap test first: each full pass scans the text with a costly pattern
