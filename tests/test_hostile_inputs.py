@@ -222,3 +222,11 @@ def test_outside_problem_follows_links(tmp_path):
     assert outside_problem(proj / "out.md", proj) == (f"resolves outside the project folder {proj}; "
                                                       "inputs must be inside it")
     assert outside_problem(proj / ".." / "p2" / "a.md", proj) is not None  # a prefix is not a parent
+
+
+@pytest.mark.parametrize("command", ["build", "plan", "validate", "check"])
+def test_a_manifest_in_a_symlink_loop_is_named_not_an_internal_error(tmp_path, command):
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    done = narrate_in(command, "loop1", cwd=tmp_path)
+    assert_clean_failure(done, 2, "loop1: cannot read file: too many levels of symbolic links")

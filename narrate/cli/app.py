@@ -188,6 +188,11 @@ DEFAULT_MANIFESTS = ("narrate.yaml", "narrate.yml")
 
 def _default_manifest(_ctx: click.Context, _param: click.Parameter, given: tuple[Path, ...]) -> tuple[Path, ...]:
     """No manifest named: `narrate.yaml` (or `narrate.yml`) in the current folder, as `narrate init` writes."""
+    for path in given:
+        try:
+            path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: every later path step would fail on it
+            raise click.BadParameter(f"{path}: cannot read file: too many levels of symbolic links") from None
     if given:
         return given
     for name in DEFAULT_MANIFESTS:

@@ -57,6 +57,10 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
         from ..errors import UsageError
 
         parts = parse_shard(shard) if shard is not None else None
+        if junit is not None:
+            from ..fsutil import check_replaceable
+
+            check_replaceable(junit, "junit")  # before the build: a refused report costs nothing
         if parts and (offline or check):
             raise UsageError("--shard synthesizes; it cannot be combined with --offline or --check")
         options = BuildOptions(jobs=jobs, check=check, offline=offline, max_chars=max_chars, shard=parts,
@@ -357,6 +361,7 @@ def package(ctx: Context, manifests: tuple[Path, ...], formats: tuple[str, ...],
 def report(ctx: Context, manifest: Path, out: Path | None) -> None:
     """Write an HTML review page of the last build: text, level, flags, waveform and a player per
     recording; it marks what changed and filters by library, language and status."""
+    from ..fsutil import check_replaceable
     from ..manifest import load_manifest
     from ..review import default_page
     from ..review_page import write_html_report
@@ -369,6 +374,7 @@ def report(ctx: Context, manifest: Path, out: Path | None) -> None:
         if not lock.prompts and not lock.books:  # an empty page would look like a build that made nothing
             raise NarrateError(f"{manifest}: nothing built yet, so nothing to review: run `narrate build` first")
         folder, page = (out.parent, Path(out.name)) if out else default_page(model)
+        check_replaceable(folder / page, "html")
         target, n = write_html_report(model, folder, page)
         click.echo(f"{target}: {counted(n, 'recording')}")
         return 0

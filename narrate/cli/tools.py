@@ -222,7 +222,7 @@ def export_group() -> None:
 def export_csv(ctx: Context, manifest: Path, library: str | None, out: Path | None, delimiter: str, bom: bool) -> None:
     """Write MANIFEST's prompts as CSV: one row per prompt, a column per language (empty where a
     translation is missing), and the note."""
-    from ..fsutil import write_atomic
+    from ..fsutil import check_replaceable, write_atomic
     from ..importers import export_csv as to_csv
     from ..importers.spreadsheet import pick_library
     from ..manifest import load_manifest
@@ -235,6 +235,7 @@ def export_csv(ctx: Context, manifest: Path, library: str | None, out: Path | No
         if out is None:
             click.echo(text, nl=False)
         else:
+            check_replaceable(out, "csv")
             out.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(out.resolve(), text.encode("utf-8"))
             rows = len({p.name for p in pick_library(model, library).prompts})
