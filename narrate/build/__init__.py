@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..cache import SegmentCache
 from ..cache.lock import LockFile
 from ..cache.shards import ShardView
+from ..cache.state import input_digests
 from ..counts import counted
 from ..errors import NarrateError, UsageError, shown
 from ..fsutil import sha256_file
@@ -69,8 +70,10 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     events = events or BuildEvents()
     shard = options.shard
     planned: Any = ShardView(cache, shard) if shard else cache  # a shard plans its own keys only
+    seen = _inputs_as_loaded(manifest)
     with paused_gc():  # planning makes ~10 long-lived objects a prompt and no garbage cycles
         pb = prepare_build(manifest, planned, transport=transport)
+    pb.inputs_seen = seen
     from ..providers import espeak_pool
 
     espeak_pool.configure(options.jobs, len(pb.missing) + len(pb.stale))  # small builds: no worker processes
@@ -292,6 +295,16 @@ def _package(pb: PlannedBuild) -> None:
         pb.stats.record(root, os.path.relpath(path, root), sha256_file(path))
 
 
+def _inputs_as_loaded(manifest: Manifest) -> list[bytes] | None:
+    """The inputs' digests now, before planning reads the chapters: what the no-op fast path may
+    record at the end if they are unchanged then. None when the manifest is already not the one
+    loaded (edited since): such a build is never recorded as clean."""
+    seen = input_digests([str(p) for p in manifest.input_files()])
+    if seen is None or (manifest.source_sha256 and seen[0].hex() != manifest.source_sha256):
+        return None
+    return seen
+
+
 def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
     """Record the lock and index files too, so that touching them also disables the fast path."""
     root = pb.manifest.root
@@ -305,7 +318,8 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
     summary = {"segments": report.segments, "outputs": report.outputs_written + report.outputs_unchanged,
                "warnings": [w for w in report.warnings if w not in once]}
     models = [path for provider in pb.providers.values() for path in getattr(provider, "model_files", list)()]
-    pb.stats.remember_clean_build(pb.manifest.input_files(), summary, pb.manifest.input_globs(), models)
+    pb.stats.remember_clean_build(pb.manifest.input_files(), summary, pb.manifest.input_globs(), models,
+                                  seen=pb.inputs_seen)
     # Each prompt's planning context, for the prompts whose lock entry is this plan's (plan.carry).
     entries, contexts = pb.lock.prompts, pb.plan.contexts
     pb.stats.remember_plan_contexts({job.id: contexts[job.id] for job in pb.plan.jobs if job.id in contexts

@@ -51,15 +51,26 @@ def _glob(pattern: str) -> list[str]:
     return sorted(glob.glob(pattern, recursive=True))
 
 
-def fingerprint(inputs: list[str]) -> str | None:
-    """Hash of narrate's code and the contents of `inputs`; None if any input is gone."""
-    h = hashlib.sha256(_code_stamp())
+def input_digests(inputs: Sequence[str]) -> list[bytes] | None:
+    """sha256 of each input's bytes, in order; None if any input is gone."""
+    digests = []
     for name in inputs:
         try:
-            data = Path(name).read_bytes()
+            digests.append(hashlib.sha256(Path(name).read_bytes()).digest())
         except OSError:
             return None
-        h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digests
+
+
+def fingerprint(inputs: list[str], digests: Sequence[bytes] | None = None) -> str | None:
+    """Hash of narrate's code and the contents of `inputs` (or their `digests`, from input_digests);
+    None if any input is gone."""
+    found = digests if digests is not None else input_digests(inputs)
+    if found is None:
+        return None
+    h = hashlib.sha256(_code_stamp())
+    for name, digest in zip(inputs, found, strict=True):
+        h.update(name.encode() + b"\0" + digest)
     return h.hexdigest()
 
 
@@ -220,12 +231,15 @@ class BuildState:
     # -- last clean build
 
     def remember_clean_build(self, inputs: list[Path], summary: dict[str, Any], globs: Sequence[str] = (),
-                             models: Sequence[Path] = ()) -> None:
+                             models: Sequence[Path] = (), *, seen: Sequence[bytes] | None) -> None:
         """Record the last clean build: its `inputs` (fingerprinted), what each of `globs` matched then
         (a file a glob newly finds is a change too), the signatures of `models` (local engines' model
-        files, too big to hash each time), the build_stamp, and its report's `summary`."""
+        files, too big to hash each time), the build_stamp, and its report's `summary`. `seen`: the
+        inputs' digests as the build began (input_digests); if an input is not what it was then (edited
+        during the build), nothing is recorded and the next build does the work again."""
         names = [str(p) for p in inputs]
-        fp = fingerprint(names)
+        now = input_digests(names)
+        fp = fingerprint(names, now) if now is not None and now == seen else None
         self.last = {"fingerprint": fp, "inputs": names, "globs": {pattern: _glob(pattern) for pattern in globs},
                      "models": {str(p): _signature(str(p)) for p in models}, "stamp": build_stamp(),
                      "summary": summary} if fp else None

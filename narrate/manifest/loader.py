@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,7 @@ class YamlDocument:
     data: Any
     lines: LineTable
     problems: list[Problem] = field(default_factory=list)
+    sha256: str = ""  # of the bytes read (load_yaml_file): what a build's record of its inputs must match
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -268,4 +270,6 @@ def load_yaml_file(path: Path, display: str | None = None, *, limit: int = MAX_M
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise ManifestError([Problem(shown, line, "", "contains a NUL byte (is this a binary file?)")])
-    return load_yaml_text(text, shown)
+    doc = load_yaml_text(text, shown)
+    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    return doc

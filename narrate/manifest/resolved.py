@@ -204,6 +204,7 @@ class Manifest:
     remote_cache: str | None = None
     package: dict[str, Any] = field(default_factory=dict)  # validated: output str, formats list, epoch int, on_build bool
     warnings: list[Problem] = field(default_factory=list)
+    source_sha256: str = ""  # of the manifest's bytes as loaded (a build records its inputs only if they still match)
     # A validation memo to store (narrate.manifest.replay): (file, digest, template). A command saves
     # it (`save_validation_memo`) only when it got past its own checks, so a refused build writes nothing.
     unsaved_memo: tuple[Path, str, dict[str, Any]] | None = field(default=None, compare=False, repr=False)
