@@ -1,7 +1,7 @@
 """Written numbers, amounts and symbols -> the words a person says, per language.
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
-earlier one has claimed: dates, telephone numbers, ranges, times, currency amounts, percentages,
+earlier one has claimed: dates, telephone numbers, ranges of amounts, ranges, times, currency amounts, percentages,
 ordinals, decades, quantities with units, Roman numerals, years, then every remaining number. Every
 pass turns digits into words, so running the whole again changes nothing (idempotent). Currency
 amounts are read in money.py; the notation helpers the passes share are in notation.py.
@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from .agreement import noun_after
 from .langdata import Lang
-from .money import replace_money
+from .money import replace_money, replace_money_ranges
 from .normalize import MARKUP, MARKUP_TAG
 from .notation import compiled, is_one, number_pattern, say, split_number
 from .numwords import cardinal, digit_words, number, year
@@ -204,12 +204,14 @@ def _date_hint(text: str, lang: Lang) -> bool:
 
 
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")
+_MONEY_HINT = re.compile(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
     (replace_dates, _date_hint),
     (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d")),
+    (replace_money_ranges, lambda text, lang: "-" in text and _MONEY_HINT.search(text) is not None),
     (replace_ranges, _has(r"\d-\d")),
     (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h")),
-    (replace_money, _has(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")),
+    (replace_money, lambda text, lang: _MONEY_HINT.search(text) is not None),
     (replace_percent, lambda text, lang: "%" in text),
     (replace_ordinals, lambda text, lang: _ORDINAL_HINT[lang.code].search(text) is not None),
     (replace_decades, _has(r"0(?:s|er)")),
