@@ -1,5 +1,6 @@
 """More readings that were wrong when numbers are said in words: a range of amounts said its currency
-after the first number ("$5-10" was "five dollars to ten")."""
+after the first number ("$5-10" was "five dollars to ten"); "24/7" and simple fractions were read as two
+numbers and a slash ("twenty-four/seven", "one/two off")."""
 
 from __future__ import annotations
 
@@ -41,3 +42,64 @@ def test_a_range_of_amounts_says_its_currency_once_after_it(language, written, s
 ])
 def test_what_is_no_range_of_amounts_is_read_as_before(written, spoken):
     assert normalize(written, "en-US") == spoken
+
+
+IDIOMS = [
+    ("en-US", "Open 24/7.", "Open twenty-four seven."),
+    ("en-US", "24x7 support, 24/7/365", "twenty-four seven support, twenty-four seven, three sixty-five"),
+    ("en-US", "a 50/50 chance", "a fifty-fifty chance"),
+    ("de-DE", "Wir sind 24/7 für Sie da.", "Wir sind vierundzwanzig sieben für Sie da."),
+    ("es-ES", "Abierto 24/7.", "Abierto veinticuatro siete."),
+    ("fr-FR", "Ouvert 24h/24 et 7 j/7.", "Ouvert vingt-quatre heures sur vingt-quatre et sept jours sur sept."),
+]
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), IDIOMS)
+def test_slash_idioms_are_said_as_people_say_them(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+FRACTIONS = [
+    ("en-US", "1/2 off", "one half off"),
+    ("en-US", "3/4 cup", "three quarters cup"),
+    ("en-US", "1/2", "one half"),
+    ("en-US", "2/3 of them", "two thirds of them"),
+    ("en-US", "Add 1 1/2 cups.", "Add one and a half cups."),
+    ("en-US", "2 3/4 cups", "two and three quarters cups"),
+    ("en-US", "3/4 mi", "three quarters of a mile"),
+    ("en-US", "1/2 h", "half an hour"),
+    ("en-US", "1 1/2 kg", "one and a half kilograms"),
+    ("en-US", "1/2%", "one half percent"),
+    ("en-US", "Put 1/2 in the bowl.", "Put one half in the bowl."),  # "in" the preposition, not inches
+    ("es-ES", "1/2 kg", "medio kilogramo"),
+    ("es-ES", "3/4 h", "tres cuartos de hora"),
+    ("es-ES", "2 1/2 h", "dos horas y media"),
+    ("es-ES", "3/4 de taza", "tres cuartos de taza"),
+    ("fr-FR", "1/2 h", "une demi-heure"),
+    ("fr-FR", "3/4 h", "trois quarts d'heure"),
+    ("fr-FR", "1 1/2 km", "un kilomètre et demi"),
+    ("de-DE", "1/3", "ein Drittel"),
+    ("de-DE", "1 1/2 h", "eineinhalb Stunden"),
+    ("de-DE", "2 1/2 Tassen", "zweieinhalb Tassen"),
+]
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), FRACTIONS)
+def test_simple_fractions_are_said_as_fractions(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "3/15/2025", "March fifteenth, twenty twenty-five"),  # a date, as before
+    ("en-US", "1/2/2025", "January second, twenty twenty-five"),
+    ("en-GB", "15/3/2025", "the fifteenth of March twenty twenty-five"),
+    ("en-US", "3/15", "three/fifteen"),  # a denominator above 9: as often a date
+    ("en-US", "7/4", "seven/four"),  # not a proper fraction (the Fourth of July)
+    ("en-US", "rated 8/10", "rated eight/ten"),  # a rating
+    ("en-US", "due on 3/4", "due on three/four"),  # a date's word before it
+    ("en-US", "page 1/2", "page one/two"),
+    ("en-US", "a/1/2", "a/one/two"),  # a path
+    ("de-DE", "1/2 km", "eins/zwei Kilometer"),  # "ein halber Kilometer": the unit's gender is not in the table
+])
+def test_what_is_no_simple_fraction_is_read_as_before(language, written, spoken):
+    assert normalize(written, language) == spoken

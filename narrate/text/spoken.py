@@ -1,10 +1,11 @@
 """Written numbers, amounts and symbols -> the words a person says, per language.
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
-earlier one has claimed: dates, telephone numbers, ranges of amounts, ranges, times, currency amounts, percentages,
-ordinals, decades, quantities with units, Roman numerals, years, then every remaining number. Every
-pass turns digits into words, so running the whole again changes nothing (idempotent). Currency
-amounts are read in money.py; the notation helpers the passes share are in notation.py.
+earlier one has claimed: dates, numbers with a slash (idioms, fractions: slashes.py), telephone
+numbers, ranges of amounts, ranges, times, currency amounts, percentages, ordinals, decades,
+quantities with units, Roman numerals, years, then every remaining number. Every pass turns digits
+into words, so running the whole again changes nothing (idempotent). Currency amounts are read in
+money.py; the notation helpers the passes share are in notation.py.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .notation import compiled, is_one, number_pattern, say, split_number
 from .numwords import cardinal, digit_words, number, year
 from .ordinals import replace_ordinals
 from .roman import replace_roman
+from .slashes import replace_slashes
 from .spans import replace_decades, replace_ranges
 from .when import replace_dates, replace_times
 
@@ -207,6 +209,7 @@ _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _MONEY_HINT = re.compile(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
     (replace_dates, _date_hint),
+    (replace_slashes, _has(r"\d\s?[/x]|\d\s?[hj]/")),
     (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d")),
     (replace_money_ranges, lambda text, lang: "-" in text and _MONEY_HINT.search(text) is not None),
     (replace_ranges, _has(r"\d-\d")),
