@@ -1,6 +1,7 @@
 """More readings that were wrong when numbers are said in words: a range of amounts said its currency
 after the first number ("$5-10" was "five dollars to ten"); "24/7" and simple fractions were read as two
-numbers and a slash ("twenty-four/seven", "one/two off")."""
+numbers and a slash ("twenty-four/seven", "one/two off"); a dialed emergency number was a quantity
+("Call 911" was "Call nine hundred eleven")."""
 
 from __future__ import annotations
 
@@ -102,4 +103,36 @@ def test_simple_fractions_are_said_as_fractions(language, written, spoken):
     ("de-DE", "1/2 km", "eins/zwei Kilometer"),  # "ein halber Kilometer": the unit's gender is not in the table
 ])
 def test_what_is_no_simple_fraction_is_read_as_before(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+DIALED = [
+    ("en-US", "Call 911", "Call nine one one"),
+    ("en-US", "dial 112", "dial one one two"),
+    ("en-GB", "dial 999", "dial nine nine nine"),
+    ("en-GB", "In an emergency, call 999 or 112.", "In an emergency, call nine nine nine or one one two."),
+    ("en-US", "The emergency number is 911.", "The emergency number is nine one one."),
+    ("en-US", "a 911 call", "a nine one one call"),
+    ("en-US", "Text 988.", "Text nine eight eight."),
+    ("en-US", "Press 123 then pound.", "Press one two three then pound."),  # keyed: any 3 to 8 digits
+    ("de-DE", "Rufen Sie die 110 oder die 112 an.", "Rufen Sie die eins eins null oder die eins eins zwei an."),
+    ("de-DE", "Wählen Sie 112.", "Wählen Sie eins eins zwei."),
+    ("es-ES", "Llame al 112.", "Llame al uno uno dos."),
+    ("es-MX", "Marque 911.", "Marque nueve uno uno."),
+]
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), DIALED)
+def test_dialed_numbers_are_said_digit_by_digit(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "911 Porsche", "nine hundred eleven Porsche"),  # a name: no dialing word near it
+    ("en-US", "112 pages", "one hundred twelve pages"),
+    ("en-US", "call 100 customers", "call one hundred customers"),  # no service number
+    ("en-US", "Press 1 for sales.", "Press one for sales."),
+    ("fr-FR", "Composez le 112.", "Composez le cent douze."),  # French says it as a cardinal
+])
+def test_other_numbers_stay_quantities(language, written, spoken):
     assert normalize(written, language) == spoken

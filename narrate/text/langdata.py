@@ -288,6 +288,27 @@ NOT_FRACTION_AFTER = {
     "fr": _words("le du au jusqu'au page étape lundi mardi mercredi jeudi vendredi samedi dimanche"),
     "de": _words("am vom zum bis seit ab seite schritt montag dienstag mittwoch donnerstag freitag samstag sonntag"),
 }
+# Numbers that are dialed, said digit by digit ("Call 911" -> "Call nine one one"; dialed.py): after a
+# word that keys digits ("keys": dial, press, enter) any number of 3 to 8 digits; after a word that calls
+# ("calls") or before a word that names the service ("after"), only the language's emergency and service
+# numbers ("numbers"). "fillers" may stand between the verb and the number ("dial the number 112"), and
+# "joins" between two numbers dialed alike ("call 999 or 112", "die 110 oder die 112").
+# French says these numbers as cardinals ("appelez le quinze", "le cent douze"): no entry.
+DIALED = {
+    "en": {"keys": r"dial|dialing|dialling|press|enter|key in|punch in|type in",
+           "calls": r"call|calling|ring|phone|text|emergency|emergencies",
+           "fillers": r"the|us|on|at|number|is|emergency|services", "joins": r"or|and",
+           "after": r"calls?|callers?|operators?|dispatch|dispatchers?|services?|lines?|centers?|centres?",
+           "numbers": "911 999 112 000 111 101 988 211 311 411 511 611 711 811"},
+    "es": {"keys": r"marque|marca|marcar|marquen|pulse|pulsa|presione|presiona|oprima|oprime|teclee|digite",
+           "calls": r"llame|llama|llamar|llamen|llámenos|llámanos|emergencias",
+           "fillers": r"al|el|a|número|del|de|es|teléfono", "joins": r"o|y", "after": "",
+           "numbers": "112 911 091 092 061 062 080 085 016 088 060"},
+    "de": {"keys": r"wählen|wähle|wählt|drücken|drücke|tippen|tippe|geben",
+           "calls": r"rufen|ruf|ruft|anrufen|unter|Notruf|Notrufnummer",
+           "fillers": r"Sie|du|die|den|ist|Notruf|Nummer|Notrufnummer|sofort", "joins": r"oder|und", "after": "",
+           "numbers": "110 112 115 116117 116116 19222"},
+}
 _CURRENCIES = {"en": _EN_CUR, "es": _ES_CUR, "de": _DE_CUR, "fr": _FR_CUR}
 _UNITS = {"en": _EN_UNITS, "es": _ES_UNITS, "de": _DE_UNITS, "fr": _FR_UNITS}
 _POINT_DECIMAL_ES = {"MX", "US", "419", "PR", "DO", "GT", "HN", "NI", "PA", "SV", "PE"}  # CLDR: "." in these

@@ -2,10 +2,11 @@
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
 earlier one has claimed: dates, numbers with a slash (idioms, fractions: slashes.py), telephone
-numbers, ranges of amounts, ranges, times, currency amounts, percentages, ordinals, decades,
-quantities with units, Roman numerals, years, then every remaining number. Every pass turns digits
-into words, so running the whole again changes nothing (idempotent). Currency amounts are read in
-money.py; the notation helpers the passes share are in notation.py.
+numbers, dialed numbers (dialed.py), ranges of amounts, ranges, times, currency amounts,
+percentages, ordinals, decades, quantities with units, Roman numerals, years, then every remaining
+number. Every pass turns digits into words, so running the whole again changes nothing
+(idempotent). Currency amounts are read in money.py; the notation helpers the passes share are in
+notation.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from collections.abc import Callable
 
 from .agreement import noun_after
+from .dialed import replace_dialed
 from .langdata import Lang
 from .money import replace_money, replace_money_ranges
 from .normalize import MARKUP, MARKUP_TAG
@@ -211,6 +213,7 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d\s?[/x]|\d\s?[hj]/")),
     (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d")),
+    (replace_dialed, _has(r"\d{3}")),
     (replace_money_ranges, lambda text, lang: "-" in text and _MONEY_HINT.search(text) is not None),
     (replace_ranges, _has(r"\d-\d")),
     (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h")),
