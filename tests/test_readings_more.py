@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import narrate_in
 from narrate.text.normalize import normalize
 
 MONEY_RANGES = [
@@ -136,3 +137,31 @@ def test_dialed_numbers_are_said_digit_by_digit(language, written, spoken):
 ])
 def test_other_numbers_stay_quantities(language, written, spoken):
     assert normalize(written, language) == spoken
+
+
+CHAPTERS = {
+    "en-US": ("It costs $5-10, or \u20ac5\u201310. We are open 24/7.\n\nTake 1/2 off, then add 3/4 cup.\n\n"
+              "In an emergency, call 911.\n",
+              ["It costs five to ten dollars, or five to ten euros.", "We are open twenty-four seven.",
+               "Take one half off, then add three quarters cup.", "In an emergency, call nine one one."]),
+    "de-DE": ("Es kostet 5 \u20ac - 10 \u20ac. Wir sind 24/7 da.\n\nWarten Sie 1 1/2 h.\n\n"
+              "Rufen Sie die 112 an.\n",
+              ["Es kostet fünf bis zehn Euro.", "Wir sind vierundzwanzig sieben da.",
+               "Warten Sie eineinhalb Stunden.", "Rufen Sie die eins eins zwei an."]),
+}
+
+
+@pytest.mark.parametrize("language", sorted(CHAPTERS))
+def test_a_book_chapter_says_them_through_the_cli(tmp_path, language):
+    text, spoken = CHAPTERS[language]
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01.md").write_text(f"# Eins\n\n{text}", encoding="utf-8")
+    (tmp_path / "narrate.yaml").write_text(
+        "version: 1\nbooks:\n  bk: {title: Bk, author: T, sources: ch/*.md, "
+        f"language: {language}, voice: {language.lower()}, formats: [chapters], output: out/bk}}\n", encoding="utf-8")
+    done = narrate_in("text", "ch/01.md", "--manifest", "narrate.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line for line in spoken if line not in lines] == []
+    written = narrate_in("text", "ch/01.md", cwd=tmp_path)  # without a language: as written
+    assert "Rufen Sie die 112 an." in written.stdout or "In an emergency, call 911." in written.stdout
