@@ -131,6 +131,7 @@ def test_dialed_numbers_are_said_digit_by_digit(language, written, spoken):
 @pytest.mark.parametrize(("language", "written", "spoken"), [
     ("en-US", "911 Porsche", "nine hundred eleven Porsche"),  # a name: no dialing word near it
     ("en-US", "112 pages", "one hundred twelve pages"),
+    ("en-US", "We got 112 calls.", "We got one hundred twelve calls."),  # a count: no article before it
     ("en-US", "call 100 customers", "call one hundred customers"),  # no service number
     ("en-US", "Press 1 for sales.", "Press one for sales."),
     ("fr-FR", "Composez le 112.", "Composez le cent douze."),  # French says it as a cardinal

@@ -5,8 +5,9 @@ The rule, as a caller hears it (langdata.DIALED, per language):
   - after a word that keys digits (dial, press, enter; marque, pulse; wählen, drücken), any number of
     3 to 8 digits written without separators is keyed: "Press 123" -> "Press one two three";
   - an emergency or service number of the language (911, 999, 112, 988, 311...; 110, 112, 116117; 112,
-    091) is dialed after a word that calls (call, ring, text, emergency; llame; rufen Sie, unter) or before
-    a word that names the service ("a 911 call", "the 999 operator");
+    091) is dialed after a word that calls (call, ring, text, emergency; llame; rufen Sie, unter); an
+    emergency number also between an article and a word that names the service ("a 911 call", "the 999
+    operator"), where "112 calls" and "311 lines" stay counts;
   - anywhere else a number is a quantity or a name, read as before: "911 Porsche" and "Porsche 911" say
     "nine hundred eleven" (people say "nine eleven"; a model name is the lexicon's job), "112 pages",
     "Room 101", "call 100 customers".
@@ -46,5 +47,6 @@ def replace_dialed(text: str, lang: Lang) -> str:
     text = compiled(rf"\b(?i:{data['keys']})\b{fillers}[ ]{keyed}").sub(repl, text)
     text = compiled(rf"\b(?i:{data['calls']})\b{fillers}[,:]?[ ]{dialed(numbers)}").sub(repl, text)
     if data["after"]:
-        text = compiled(rf"(?<![\w.,$€£¥-])(?P<n>{numbers})(?=[ -](?i:{data['after']})\b)").sub(repl, text)
+        emergency = "|".join(data["emergency"].split())
+        text = compiled(rf"\b(?i:{data['articles']})[ ](?P<n>{emergency})(?=[ -](?i:{data['after']})\b)").sub(repl, text)
     return text

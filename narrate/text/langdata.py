@@ -290,15 +290,17 @@ NOT_FRACTION_AFTER = {
 }
 # Numbers that are dialed, said digit by digit ("Call 911" -> "Call nine one one"; dialed.py): after a
 # word that keys digits ("keys": dial, press, enter) any number of 3 to 8 digits; after a word that calls
-# ("calls") or before a word that names the service ("after"), only the language's emergency and service
-# numbers ("numbers"). "fillers" may stand between the verb and the number ("dial the number 112"), and
-# "joins" between two numbers dialed alike ("call 999 or 112", "die 110 oder die 112").
+# ("calls"), only the language's emergency and service numbers ("numbers"); between an article and a word
+# that names the service ("a 911 call", "the 999 operator"), only its emergency numbers ("emergency").
+# "fillers" may stand between the verb and the number ("dial the number 112"), and "joins" between two
+# numbers dialed alike ("call 999 or 112", "die 110 oder die 112").
 # French says these numbers as cardinals ("appelez le quinze", "le cent douze"): no entry.
 DIALED = {
     "en": {"keys": r"dial|dialing|dialling|press|enter|key in|punch in|type in",
            "calls": r"call|calling|ring|phone|text|emergency|emergencies",
            "fillers": r"the|us|on|at|number|is|emergency|services", "joins": r"or|and",
-           "after": r"calls?|callers?|operators?|dispatch|dispatchers?|services?|lines?|centers?|centres?",
+           "after": r"calls?|callers?|operators?|dispatch|dispatchers?", "articles": r"a|an|the|your",
+           "emergency": "911 999 112 000",
            "numbers": "911 999 112 000 111 101 988 211 311 411 511 611 711 811"},
     "es": {"keys": r"marque|marca|marcar|marquen|pulse|pulsa|presione|presiona|oprima|oprime|teclee|digite",
            "calls": r"llame|llama|llamar|llamen|llámenos|llámanos|emergencias",
