@@ -24,7 +24,19 @@ from .langdata import DIALED, Lang
 from .notation import compiled
 from .numwords import digit_words
 
-_END = r"(?![\w%°/]|[.,:]\d|-\d)"  # not "911th", "112%", "999.5", "911-1234"
+# A number standing alone: not "911th", "112%", "999.5", "911-1234", "$911", "a/911".
+_NUMBER = re.compile(r"(?<![\w.,$€£¥/-])\d{3,8}(?![\w%°/]|[.,:]\d|-\d)")
+_WINDOW = 60  # characters before a number in which its cue is looked for
+
+
+def _cues(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str] | None]:
+    """Patterns that end where a dialed number starts: after a key word, after a call word, after a join
+    to a number just dialed, and after an article (an emergency number before a service word)."""
+    data = DIALED[lang.code]
+    fillers = rf"(?:[ ](?i:{data['fillers']})\b)*"
+    article = compiled(rf"\b(?i:{data['articles']})[ ]$") if data["after"] else None
+    return (compiled(rf"\b(?i:{data['keys']})\b{fillers}[ ]$"), compiled(rf"\b(?i:{data['calls']})\b{fillers}[,:]?[ ]$"),
+            compiled(rf"^(?:,|,? (?i:{data['joins']})){fillers}[ ]$"), article)
 
 
 def replace_dialed(text: str, lang: Lang) -> str:
@@ -32,21 +44,25 @@ def replace_dialed(text: str, lang: Lang) -> str:
     data = DIALED.get(lang.code)
     if data is None:
         return text
-
-    def repl(m: re.Match[str]) -> str:
-        head, dialed = m.group(0)[:m.start("n") - m.start()], m.group(0)[m.start("n") - m.start():]
-        return head + re.sub(r"\d+", lambda d: digit_words(d.group(0), lang), dialed)
-
-    fillers = rf"(?:[ ](?i:{data['fillers']})\b)*"
-    numbers = "|".join(data["numbers"].split())
-
-    def dialed(number: str) -> str:  # "999", "999 or 112", "999, 112 or 111"
-        return rf"(?P<n>(?:{number}){_END}(?:(?:,|,? (?i:{data['joins']})){fillers}[ ](?:{number}){_END})*)"
-
-    keyed = dialed(r"\d{3,8}")
-    text = compiled(rf"\b(?i:{data['keys']})\b{fillers}[ ]{keyed}").sub(repl, text)
-    text = compiled(rf"\b(?i:{data['calls']})\b{fillers}[,:]?[ ]{dialed(numbers)}").sub(repl, text)
-    if data["after"]:
-        emergency = "|".join(data["emergency"].split())
-        text = compiled(rf"\b(?i:{data['articles']})[ ](?P<n>{emergency})(?=[ -](?i:{data['after']})\b)").sub(repl, text)
-    return text
+    keys, calls, joins, article = _cues(lang)
+    numbers, emergency = set(data["numbers"].split()), set(data.get("emergency", "").split())
+    after = compiled(rf"[ -](?i:{data['after']})\b") if data["after"] else None
+    out: list[str] = []
+    done = 0  # text[:done] is in out
+    last_end, last_keyed = -1, False  # the last dialed number, for "call 999 or 112", "press 123 or 456"
+    for m in _NUMBER.finditer(text):
+        n, start = m.group(0), m.start()
+        before = text[max(0, start - _WINDOW):start]
+        joined = last_end >= 0 and joins.match(text[last_end:start]) is not None
+        if keys.search(before) is not None or (joined and last_keyed):
+            keyed = True
+        elif n in numbers and (joined or calls.search(before) is not None) or (
+                n in emergency and article is not None and after is not None
+                and article.search(before) is not None and after.match(text, m.end()) is not None):
+            keyed = False
+        else:
+            continue
+        out += [text[done:start], digit_words(n, lang)]
+        done = last_end = m.end()
+        last_keyed = keyed
+    return "".join(out) + text[done:] if out else text

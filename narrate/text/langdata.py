@@ -304,11 +304,11 @@ DIALED = {
            "numbers": "911 999 112 000 111 101 988 211 311 411 511 611 711 811"},
     "es": {"keys": r"marque|marca|marcar|marquen|pulse|pulsa|presione|presiona|oprima|oprime|teclee|digite",
            "calls": r"llame|llama|llamar|llamen|llámenos|llámanos|emergencias",
-           "fillers": r"al|el|a|número|del|de|es|teléfono", "joins": r"o|y", "after": "",
+           "fillers": r"al|el|a|número|del|de|es|teléfono", "joins": r"o|y", "after": "", "articles": "",
            "numbers": "112 911 091 092 061 062 080 085 016 088 060"},
     "de": {"keys": r"wählen|wähle|wählt|drücken|drücke|tippen|tippe|geben",
            "calls": r"rufen|ruf|ruft|anrufen|unter|Notruf|Notrufnummer",
-           "fillers": r"Sie|du|die|den|ist|Notruf|Nummer|Notrufnummer|sofort", "joins": r"oder|und", "after": "",
+           "fillers": r"Sie|du|die|den|ist|Notruf|Nummer|Notrufnummer|sofort", "joins": r"oder|und", "after": "", "articles": "",
            "numbers": "110 112 115 116117 116116 19222"},
 }
 _CURRENCIES = {"en": _EN_CUR, "es": _ES_CUR, "de": _DE_CUR, "fr": _FR_CUR}

@@ -211,10 +211,10 @@ _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _MONEY_HINT = re.compile(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
     (replace_dates, _date_hint),
-    (replace_slashes, _has(r"\d\s?[/x]|\d\s?[hj]/")),
+    (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
     (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d")),
     (replace_dialed, _has(r"\d{3}")),
-    (replace_money_ranges, lambda text, lang: "-" in text and _MONEY_HINT.search(text) is not None),
+    (replace_money_ranges, _has(r"[$€£¥]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
     (replace_ranges, _has(r"\d-\d")),
     (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h")),
     (replace_money, lambda text, lang: _MONEY_HINT.search(text) is not None),
