@@ -251,6 +251,66 @@ COMPARISONS = {
     "fr": {"<": "inférieur à", ">": "supérieur à", "≤": "inférieur ou égal à", "≥": "supérieur ou égal à",
            "≠": "différent de"},
 }
+# Numbers written with a slash (or an x) that are said as a fixed phrase, not as a fraction or a date:
+# "open 24/7" is "twenty-four seven"; French writes "24h/24, 7j/7" for "vingt-quatre heures sur vingt-quatre".
+SLASH_IDIOMS = {
+    "en": {"24/7": "twenty-four seven", "24x7": "twenty-four seven", "24/7/365": "twenty-four seven, three sixty-five",
+           "9/11": "nine eleven", "50/50": "fifty-fifty", "20/20": "twenty-twenty"},
+    "es": {"24/7": "veinticuatro siete", "24x7": "veinticuatro por siete",
+           "24/7/365": "veinticuatro siete, trescientos sesenta y cinco"},
+    "de": {"24/7": "vierundzwanzig sieben", "24x7": "vierundzwanzig sieben", "50/50": "fifty-fifty"},
+    "fr": {"24/7": "vingt-quatre sept", "24h/24": "vingt-quatre heures sur vingt-quatre",
+           "24 h/24": "vingt-quatre heures sur vingt-quatre", "24/24": "vingt-quatre heures sur vingt-quatre",
+           "7j/7": "sept jours sur sept", "7 j/7": "sept jours sur sept", "7/7": "sept jours sur sept"},
+}
+# The names of fractions by denominator (singular, plural): "3/4" -> "three quarters". Only 2 to 9: "8/10"
+# is as often a rating ("eight out of ten") as a fraction, and a larger denominator as often a date.
+FRACTIONS = {
+    "en": {2: ("half", "halves"), 3: ("third", "thirds"), 4: ("quarter", "quarters"), 5: ("fifth", "fifths"),
+           6: ("sixth", "sixths"), 7: ("seventh", "sevenths"), 8: ("eighth", "eighths"), 9: ("ninth", "ninths")},
+    "es": {2: ("medio", "medios"), 3: ("tercio", "tercios"), 4: ("cuarto", "cuartos"), 5: ("quinto", "quintos"),
+           6: ("sexto", "sextos"), 7: ("séptimo", "séptimos"), 8: ("octavo", "octavos"), 9: ("noveno", "novenos")},
+    "fr": {2: ("demi", "demis"), 3: ("tiers", "tiers"), 4: ("quart", "quarts"), 5: ("cinquième", "cinquièmes"),
+           6: ("sixième", "sixièmes"), 7: ("septième", "septièmes"), 8: ("huitième", "huitièmes"),
+           9: ("neuvième", "neuvièmes")},
+    "de": {2: ("halb", "halb"), 3: ("Drittel", "Drittel"), 4: ("Viertel", "Viertel"), 5: ("Fünftel", "Fünftel"),
+           6: ("Sechstel", "Sechstel"), 7: ("Siebtel", "Siebtel"), 8: ("Achtel", "Achtel"), 9: ("Neuntel", "Neuntel")},
+}
+# Units said after a fraction that the unit table leaves to another pass: French "1/2 h" ("une demi-heure"),
+# where "8 h" alone is a time (when.py).
+FRACTION_UNITS = {"fr": {"h": ("heure", "heures", True)}}
+# Words after which "3/4" is a date or a label's number, never a fraction ("on 3/4", "page 1/2"); it is
+# then read as written, as before. Lower case; the language's numbered words (Chapter, Part...) count too.
+NOT_FRACTION_AFTER = {
+    "en": _words("on due until till since dated page step slide monday tuesday wednesday thursday friday saturday "
+                 "sunday mon tue tues wed thu thur thurs fri sat sun"),
+    "es": _words("el del hasta desde página paso lunes martes miércoles jueves viernes sábado domingo"),
+    "fr": _words("le du au jusqu'au page étape lundi mardi mercredi jeudi vendredi samedi dimanche"),
+    "de": _words("am vom zum bis seit ab seite schritt montag dienstag mittwoch donnerstag freitag samstag sonntag"),
+}
+# Numbers that are dialed, said digit by digit ("Call 911" -> "Call nine one one"; dialed.py): after a
+# word that keys digits ("keys": dial, press, enter) any number of 3 to 8 digits; after a word that calls
+# ("calls"), only the language's emergency and service numbers ("numbers"); between an article and a word
+# that names the service ("a 911 call", "the 999 operator"), only its emergency numbers ("emergency").
+# "fillers" may stand between the verb and the number ("dial the number 112"), and "joins" between two
+# numbers dialed alike ("call 999 or 112", "die 110 oder die 112").
+# French says these numbers as cardinals ("appelez le quinze", "le cent douze"): no entry.
+DIALED = {
+    "en": {"keys": r"dial|dialing|dialling|press|enter|key in|punch in|type in",
+           "calls": r"call|calling|ring|phone|text|emergency|emergencies",
+           "fillers": r"the|us|on|at|number|is|emergency|services", "joins": r"or|and",
+           "after": r"calls?|callers?|operators?|dispatch|dispatchers?", "articles": r"a|an|the|your",
+           "emergency": "911 999 112 000",
+           "numbers": "911 999 112 000 111 101 988 211 311 411 511 611 711 811"},
+    "es": {"keys": r"marque|marca|marcar|marquen|pulse|pulsa|presione|presiona|oprima|oprime|teclee|digite",
+           "calls": r"llame|llama|llamar|llamen|llámenos|llámanos|emergencias",
+           "fillers": r"al|el|a|número|del|de|es|teléfono", "joins": r"o|y", "after": "", "articles": "",
+           "numbers": "112 911 091 092 061 062 080 085 016 088 060"},
+    "de": {"keys": r"wählen|wähle|wählt|drücken|drücke|tippen|tippe|geben",
+           "calls": r"rufen|ruf|ruft|anrufen|unter|Notruf|Notrufnummer",
+           "fillers": r"Sie|du|die|den|ist|Notruf|Nummer|Notrufnummer|sofort", "joins": r"oder|und", "after": "", "articles": "",
+           "numbers": "110 112 115 116117 116116 19222"},
+}
 _CURRENCIES = {"en": _EN_CUR, "es": _ES_CUR, "de": _DE_CUR, "fr": _FR_CUR}
 _UNITS = {"en": _EN_UNITS, "es": _ES_UNITS, "de": _DE_UNITS, "fr": _FR_UNITS}
 _POINT_DECIMAL_ES = {"MX", "US", "419", "PR", "DO", "GT", "HN", "NI", "PA", "SV", "PE"}  # CLDR: "." in these

@@ -134,12 +134,22 @@ def _is_year(written: str) -> bool:
     return len(written) == 4 and written.isdigit() and 1000 <= int(written) <= 2099
 
 
-def replace_ranges(text: str, lang: Lang) -> str:
+def range_word(before: str, lang: Lang) -> str | None:
+    """The word said between a range's two numbers, given the text before the range: the language's
+    "to", or its "and" right after its "between" ("between 5-10" -> "between 5 and 10"); None for a
+    language without ranges."""
     to = _TO.get(lang.code)
     if to is None:
+        return None
+    between, and_ = _BETWEEN[lang.code]
+    words = re.findall(r"[^\W\d_]+", before[-40:])
+    return and_ if words and words[-1].lower() == between else to
+
+
+def replace_ranges(text: str, lang: Lang) -> str:
+    if lang.code not in _TO:
         return text
     scores = _SCORE_WORDS.get(lang.code, set())
-    between, and_ = _BETWEEN[lang.code]
 
     def repl(m: re.Match[str]) -> str:
         a, b = m.group("a"), m.group("b")
@@ -156,7 +166,7 @@ def replace_ranges(text: str, lang: Lang) -> str:
         after = re.findall(r"[^\W\d_]+", s[m.end():m.end() + 20])[:1]
         if scores & {w.lower() for w in (*before, *after)}:
             return m.group(0)
-        word = and_ if before and before[-1].lower() == between else to
+        word = range_word(s[max(0, m.start() - 40):m.start()], lang)
         if years and lang.code in ("en", "de"):
             return f"{year(int(a), lang)} {word} {year(int(b), lang)}"  # read as the years pass would
         return f"{a} {word} {b}"

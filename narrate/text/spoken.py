@@ -1,62 +1,34 @@
 """Written numbers, amounts and symbols -> the words a person says, per language.
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
-earlier one has claimed: dates, telephone numbers, ranges, times, currency amounts, percentages,
-ordinals, decades, quantities with units, Roman numerals, years, then every remaining number. Every
-pass turns digits into words, so running the whole again changes nothing (idempotent).
+earlier one has claimed: dates, numbers with a slash (idioms, fractions: slashes.py), telephone
+numbers, dialed numbers (dialed.py), ranges of amounts, ranges, times, currency amounts,
+percentages, ordinals, decades, quantities with units, Roman numerals, years, then every remaining
+number. Every pass turns digits into words, so running the whole again changes nothing
+(idempotent). Currency amounts are read in money.py; the notation helpers the passes share are in
+notation.py.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache, lru_cache
 
 from .agreement import noun_after
+from .dialed import replace_dialed
 from .dotted import replace_dotted
 from .keys import replace_keys
-from .langdata import SYMBOLS, Lang
+from .langdata import Lang
+from .money import replace_money, replace_money_ranges
 from .normalize import MARKUP, MARKUP_TAG
+from .notation import compiled, is_one, number_pattern, say, split_number
 from .numwords import cardinal, digit_words, number, year
 from .ordinals import replace_ordinals
 from .roman import replace_roman
 from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
+from .slashes import replace_slashes
 from .spans import replace_decades, replace_ranges
 from .when import replace_dates, replace_times
-
-
-@cache
-def _re(pattern: str) -> re.Pattern[str]:
-    """Compiled once: the patterns below are built per language, then reused for every text."""
-    return re.compile(pattern)
-
-
-@lru_cache(maxsize=64)
-def _number_pattern_for(group: str, decimal: str) -> str:
-    g, dec = re.escape(group), re.escape(decimal)
-    return rf"\d{{1,3}}(?:{g}\d{{3}}(?!\d))+(?:{dec}\d+)?|\d+(?:{dec}\d+)?"
-
-
-def _number_pattern(lang: Lang) -> str:
-    """A written number in the language's own notation (grouping and decimal separators)."""
-    return _number_pattern_for(lang.group, lang.decimal)
-
-
-def _split_number(written: str, lang: Lang) -> tuple[str, str | None]:
-    """("1,234.5", en) -> ("1234", "5")."""
-    integer, _, fraction = written.partition(lang.decimal)
-    return integer.replace(lang.group, ""), fraction or None
-
-
-def _say(written: str, lang: Lang, **agree: bool) -> str:
-    integer, fraction = _split_number(written, lang)
-    return number(integer, fraction, lang, **agree)
-
-
-def _is_one(written: str, lang: Lang) -> bool:
-    integer, fraction = _split_number(written, lang)
-    return integer == "1" and not fraction
-
 
 # ---------------------------------------------------------------- telephone numbers
 
@@ -117,88 +89,6 @@ def replace_phones(text: str, lang: Lang) -> str:
     return _GROUPED.sub(grouped, text)
 
 
-# ---------------------------------------------------------------- money
-
-# The middle alternative takes more decimals than a currency has ("$3.459" a gallon): read as a decimal.
-_AMOUNT = (r"\d{1,3}(?:[.,\u00a0 ]\d{3}(?!\d))+(?:[.,]\d{1,2})?(?!\d)|\d+[.,]\d{3,}(?!\d)"
-           r"|\d+(?:[.,]\d{1,2})?(?!\d)")
-_CODES = "USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF"
-# Dollars written with their country before the sign: "US$5", "A$20", "C$15", "MX$300".
-_DOLLAR_PREFIXES = {"US": "USD", "A": "AUD", "AU": "AUD", "C": "CAD", "CA": "CAD", "MX": "MXN"}
-_PREFIX = "|".join(sorted(_DOLLAR_PREFIXES, key=len, reverse=True))
-_NOT_A_WORD = r"(?![^\W\d_])"  # "$5abc" is a token, not an amount followed by "abc"
-_SCALES = {"en": ("thousand", "million", "billion", "trillion")}
-# Written right after an amount ("$20k", "$1.5M", "$2bn"): the abbreviations of the scales above.
-_SCALE_ABBREVIATIONS = {"en": {"k": "thousand", "K": "thousand", "M": "million", "m": "million", "mn": "million",
-                               "B": "billion", "b": "billion", "bn": "billion", "T": "trillion", "tn": "trillion"}}
-
-
-def _amount(written: str) -> tuple[int, int]:
-    """("1.234,56") -> (1234, 56): a last separator followed by one or two digits is decimal,
-    every other separator groups thousands, whichever the language ("$5,50" and "€5,50" alike)."""
-    m = re.search(r"[.,](\d{1,2})$", written)
-    minor = int(m.group(1).ljust(2, "0")) if m else 0
-    major = re.sub(r"\D", "", written[:m.start()] if m else written)
-    return int(major), minor
-
-
-def say_money(code: str, major: int, minor: int, lang: Lang, scale: str = "") -> str:
-    """An amount in a currency: "one hundred twenty-three dollars and forty-five cents"."""
-    cur = lang.currencies.get(code)
-    if cur is None:
-        return f"{cardinal(major, lang)} {code}"
-    if scale:  # "$2 million": "two million dollars"
-        return f"{cardinal(major, lang)} {scale} {cur.major[1]}"
-    parts = []
-    if major or not minor:
-        parts.append(f"{cardinal(major, lang, noun=True, feminine=cur.feminine)} {cur.major[major != 1]}")
-    if minor:
-        parts.append(f"{cardinal(minor, lang, noun=True, feminine=cur.minor_feminine)} {cur.minor[minor != 1]}")
-    return f" {lang.currency_join} ".join(parts)
-
-
-def replace_money(text: str, lang: Lang) -> str:
-    scales = "|".join(_SCALES.get(lang.code, ()))
-    abbreviations = _SCALE_ABBREVIATIONS.get(lang.code, {})
-    short = "|".join(sorted(abbreviations, key=len, reverse=True))
-    spaced = "|".join(a for a in abbreviations if len(a) > 1)  # "$5 bn" as the press writes it; never a lone "$5 b"
-    scale = rf"(?:\s(?P<scale>{scales})\b|(?P<abbr>{short})\b|\s(?P<spaced>{spaced})\b)?" if scales else ""
-    symbols = re.escape("".join(SYMBOLS))
-
-    def money(m: re.Match[str]) -> str:
-        g = m.groupdict()
-        code = SYMBOLS.get(g.get("sym") or "", g.get("code") or "")
-        if g.get("pre") and g.get("sym") == "$":
-            code = _DOLLAR_PREFIXES[g["pre"]]
-        said_scale = g.get("scale") or abbreviations.get(g.get("abbr") or g.get("spaced") or "", "")
-        cur = lang.currencies.get(code)
-        amt = g["amt"]
-        native = re.fullmatch(_number_pattern(lang), amt) is not None
-        fraction = _split_number(amt, lang)[1] if native else None
-        if said_scale and cur is not None and not re.fullmatch(r"\d+", amt):
-            # "$1.5 million", "$1.5M": "one point five million dollars" (the decimal in the language's notation)
-            if not native:
-                return m.group(0)
-            said = f"{_say(amt, lang)} {said_scale} {cur.major[1]}"
-        elif native and fraction is not None and len(fraction) > 2:
-            # More decimals than cents ("$3.459" a gallon): a decimal, in the language's notation.
-            if cur is None:
-                return m.group(0)
-            said = f"{_say(amt, lang)} {cur.major[1]}"
-        elif re.search(r"[.,]\d{3,}$", amt) and not re.fullmatch(r"\d{1,3}(?:[.,\u00a0 ]\d{3})+", amt):
-            return m.group(0)  # "12,3456": neither thousands nor this language's decimals: as written
-        else:
-            said = say_money(code, *_amount(amt), lang, said_scale)
-        return f"{lang.minus} {said}" if g.get("neg") or g.get("neg_after") else said
-
-    sign = r"(?P<neg>(?<![\w.,$€£¥-])-)?"
-    text = _re(rf"{sign}(?<![\w$€£¥])(?:(?P<pre>{_PREFIX})(?=\$))?(?P<sym>[{symbols}])\s?(?P<neg_after>-)?(?P<amt>{_AMOUNT})"
-               rf"{scale}{_NOT_A_WORD}").sub(money, text)
-    text = _re(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{_AMOUNT})\s?(?P<sym>[{symbols}])(?![\w$€£¥])").sub(money, text)
-    text = _re(rf"{sign}\b(?P<code>{_CODES})\s?(?P<amt>{_AMOUNT}){scale}{_NOT_A_WORD}").sub(money, text)
-    return _re(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{_AMOUNT})\s?(?P<code>{_CODES})\b").sub(money, text)
-
-
 # ---------------------------------------------------------------- percentages, ordinals, units
 
 _SIGN = r"(?P<neg>(?<![\w.,-])-)?"
@@ -209,8 +99,8 @@ def _signed(m: re.Match[str], words: str, lang: Lang) -> str:
 
 
 def replace_percent(text: str, lang: Lang) -> str:
-    return _re(rf"{_SIGN}(?<![\w.,])({_number_pattern(lang)})\s?%").sub(
-                  lambda m: _signed(m, f"{_say(m.group(2), lang)} {lang.percent}", lang), text)
+    return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?%").sub(
+                  lambda m: _signed(m, f"{say(m.group(2), lang)} {lang.percent}", lang), text)
 
 
 _UNIT_ALTERNATION: dict[str, str] = {}
@@ -224,11 +114,11 @@ def replace_units(text: str, lang: Lang) -> str:
     def repl(m: re.Match[str]) -> str:
         written, unit = m.group(2), m.group(3)
         singular, plural, feminine = lang.units[unit]
-        integer, fraction = _split_number(written, lang)
-        one = integer in ("0", "1") if lang.code == "fr" else _is_one(written, lang)
-        return _signed(m, f"{_say(written, lang, noun=True, feminine=feminine)} {singular if one else plural}", lang)
+        integer, fraction = split_number(written, lang)
+        one = integer in ("0", "1") if lang.code == "fr" else is_one(written, lang)
+        return _signed(m, f"{say(written, lang, noun=True, feminine=feminine)} {singular if one else plural}", lang)
 
-    return _re(rf"{_SIGN}(?<![\w.,])({_number_pattern(lang)})\s?({alternation})(?![\w/°])").sub(repl, text)
+    return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?({alternation})(?![\w/°])").sub(repl, text)
 
 
 # ---------------------------------------------------------------- years and plain numbers
@@ -249,7 +139,7 @@ def replace_years(text: str, lang: Lang) -> str:
     cues = _YEAR_CUES.get(lang.code)
     if not cues:
         return text
-    chain = _re(rf"\b({cues})\s({_YEAR}(?:\s(?:{_YEAR_LINKS[lang.code]})\s{_YEAR})*)")
+    chain = compiled(rf"\b({cues})\s({_YEAR}(?:\s(?:{_YEAR_LINKS[lang.code]})\s{_YEAR})*)")
     return chain.sub(lambda m: f"{m.group(1)} " + _ANY_DIGITS.sub(lambda y: year(int(y.group(0)), lang), m.group(2)),
                      text)
 
@@ -261,9 +151,9 @@ def replace_numbers(text: str, lang: Lang) -> str:
     def repl(m: re.Match[str]) -> str:
         sign = f"{lang.minus} " if m.group(1) else ""
         noun, feminine = noun_after(m.string[m.end():], lang.code) or (False, False)
-        return _pad(m, f"{sign}{_say(m.group(2), lang, noun=noun, feminine=feminine)}")
+        return _pad(m, f"{sign}{say(m.group(2), lang, noun=noun, feminine=feminine)}")
 
-    text = _re(rf"(?:(?<![\w.,-])(-))?(?<![\d.,])({_number_pattern(lang)})(?![\d])").sub(repl, text)
+    text = compiled(rf"(?:(?<![\w.,-])(-))?(?<![\d.,])({number_pattern(lang)})(?![\d])").sub(repl, text)
     if not _DIGIT.search(text):
         return text
     return _ANY_DIGITS.sub(lambda m: _pad(m, number(m.group(0), None, lang)), text)
@@ -332,13 +222,17 @@ def _date_hint(text: str, lang: Lang) -> bool:
 
 
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")
+_MONEY_HINT = re.compile(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
-    (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d")),
     (replace_dates, _date_hint),
+    (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
+    (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d")),
     (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d")),
+    (replace_dialed, _has(r"\d{3}")),
+    (replace_money_ranges, _has(r"[$€£¥]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
     (replace_ranges, _has(r"\d-\d")),
     (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h")),
-    (replace_money, _has(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")),
+    (replace_money, lambda text, lang: _MONEY_HINT.search(text) is not None),
     (replace_percent, lambda text, lang: "%" in text),
     (replace_ordinals, lambda text, lang: _ORDINAL_HINT[lang.code].search(text) is not None),
     (replace_decades, _has(r"0(?:s|er)")),
