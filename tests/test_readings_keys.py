@@ -102,6 +102,19 @@ def test_trademark_signs_are_silent_and_copyright_is_a_word(language, written, s
     assert normalize(written, language) == spoken
 
 
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "Enter your ZIP code 90210 or PIN 1234 for the card ending in 4321, extension 204.",
+     "Enter your ZIP code nine zero two one zero or PIN one two three four for the card ending in four three two "
+     "one, extension two zero four."),
+    ("en-US", "The pin has 1234 parts.", "The pin has one thousand two hundred thirty-four parts."),
+    ("es-ES", "Su código postal 28001 y la tarjeta terminada en 4321.",
+     "Su código postal dos ocho cero cero uno y la tarjeta terminada en cuatro tres dos uno."),
+    ("de-DE", "Die PLZ 10115, Durchwahl 204.", "Die PLZ eins null eins eins fünf, Durchwahl zwei null vier."),
+])
+def test_codes_are_read_digit_by_digit(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
 @pytest.mark.parametrize("written", ["0x1F is hex.", "Press x to exit.", "Model X.", "~/.config and ~~gone~~."])
 def test_signs_without_a_number_stay(written):
     assert "about" not in normalize(written, "en-US") and "times" not in normalize(written, "en-US")

@@ -2,8 +2,10 @@
 one one two", German "Rufen Sie die 112 an" -> "Rufen Sie die eins eins zwei an".
 
 The rule, as a caller hears it (langdata.DIALED, per language):
-  - after a word that keys digits (dial, press, enter; marque, pulse; wählen, drücken), any number of
-    3 to 8 digits written without separators is keyed: "Press 123" -> "Press one two three";
+  - after a word that keys digits (dial, press, enter; marque, pulse; wählen, drücken) or names a code
+    read digit by digit (ZIP code, PIN, ending in, extension; código postal; PLZ, Durchwahl), any number
+    of 3 to 8 digits written without separators is keyed: "Press 123" -> "Press one two three", "ZIP
+    code 90210" -> "ZIP code nine zero two one zero", "your card ending in 4321";
   - an emergency or service number of the language (911, 999, 112, 988, 311...; 110, 112, 116117; 112,
     091) is dialed after a word that calls (call, ring, text, emergency; llame; rufen Sie, unter); an
     emergency number also between an article and a word that names the service ("a 911 call", "the 999

@@ -296,17 +296,20 @@ NOT_FRACTION_AFTER = {
 # numbers dialed alike ("call 999 or 112", "die 110 oder die 112").
 # French says these numbers as cardinals ("appelez le quinze", "le cent douze"): no entry.
 DIALED = {
-    "en": {"keys": r"dial|dialing|dialling|press|enter|key in|punch in|type in",
+    "en": {"keys": r"dial|dialing|dialling|press|enter|key in|punch in|type in|"
+                   r"zip|zip code|postcode|postal code|pin|ending in|ends in|extension",
            "calls": r"call|calling|ring|phone|text|emergency|emergencies",
            "fillers": r"the|us|on|at|number|is|emergency|services", "joins": r"or|and",
            "after": r"calls?|callers?|operators?|dispatch|dispatchers?", "articles": r"a|an|the|your",
            "emergency": "911 999 112 000",
            "numbers": "911 999 112 000 111 101 988 211 311 411 511 611 711 811"},
-    "es": {"keys": r"marque|marca|marcar|marquen|pulse|pulsa|presione|presiona|oprima|oprime|teclee|digite",
+    "es": {"keys": r"marque|marca|marcar|marquen|pulse|pulsa|presione|presiona|oprima|oprime|teclee|digite|"
+                   r"código postal|pin|terminada en|terminado en|extensión",
            "calls": r"llame|llama|llamar|llamen|llámenos|llámanos|emergencias",
            "fillers": r"al|el|a|número|del|de|es|teléfono", "joins": r"o|y", "after": "", "articles": "",
            "numbers": "112 911 091 092 061 062 080 085 016 088 060"},
-    "de": {"keys": r"wählen|wähle|wählt|drücken|drücke|tippen|tippe|geben",
+    "de": {"keys": r"wählen|wähle|wählt|drücken|drücke|tippen|tippe|geben|"
+                   r"PLZ|Postleitzahl|PIN|Durchwahl|endet auf|endend auf",
            "calls": r"rufen|ruf|ruft|anrufen|unter|Notruf|Notrufnummer",
            "fillers": r"Sie|du|die|den|ist|Notruf|Nummer|Notrufnummer|sofort", "joins": r"oder|und", "after": "", "articles": "",
            "numbers": "110 112 115 116117 116116 19222"},
