@@ -115,6 +115,21 @@ def test_codes_are_read_digit_by_digit(language, written, spoken):
     assert normalize(written, language) == spoken
 
 
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "Our hours are 9am-5pm, Mon-Fri.", "Our hours are nine AM to five PM, Monday to Friday."),
+    ("en-US", "Open 8:00-17:00 and 9:30 am - 5:30 pm, Sat.-Sun. 10am-2pm.",
+     "Open eight o'clock to five PM and nine thirty AM to five thirty PM, Saturday to Sunday ten AM to two PM."),
+    ("en-US", "Open Monday-Friday, between 9am-5pm.", "Open Monday to Friday, between nine AM and five PM."),
+    ("en-US", "A well-known do-re-mi, the Sun-Times.", "A well-known do-re-mi, the Sun-Times."),
+    ("es-ES", "Horario: lun-vie de 9:00-14:00.", "Horario: lunes a viernes de nueve en punto a catorce en punto."),
+    ("de-DE", "Mo.-Fr. 8-18 Uhr, Sa 9:00-12:00 und 14.30-18 Uhr.",
+     "Montag bis Freitag acht bis achtzehn Uhr, Sa neun Uhr bis zwölf Uhr und vierzehn Uhr dreißig bis achtzehn Uhr."),
+    ("fr-FR", "Ouvert lun-ven de 9h-17h.", "Ouvert lundi à vendredi de neuf heures à dix-sept heures."),
+])
+def test_opening_hours_are_ranges(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
 @pytest.mark.parametrize("written", ["0x1F is hex.", "Press x to exit.", "Model X.", "~/.config and ~~gone~~."])
 def test_signs_without_a_number_stay(written):
     assert "about" not in normalize(written, "en-US") and "times" not in normalize(written, "en-US")

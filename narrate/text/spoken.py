@@ -17,6 +17,7 @@ from collections.abc import Callable
 from .agreement import noun_after
 from .dialed import replace_dialed
 from .dotted import replace_dotted
+from .hours import replace_hours
 from .keys import replace_keys
 from .langdata import Lang
 from .money import replace_money, replace_money_ranges
@@ -194,6 +195,8 @@ def speak(text: str, lang: Lang) -> str:
         text = replace_keys(text, lang)
     if any(mark in text for mark in COPYRIGHT_MARKS):
         text = replace_marks(text, lang)
+    if _RANGE_DASH.search(text):
+        text = replace_hours(text, lang)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
         for step, hint in _PASSES:
             if hint(text, lang):  # a cheap test first: each full pass scans the text with a costly pattern
@@ -204,6 +207,7 @@ def speak(text: str, lang: Lang) -> str:
 
 
 _DIGIT = re.compile(r"[0-9]")
+_RANGE_DASH = re.compile(r"\w\.?\s?[-–—]\s?\w")
 _SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")
 _COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")
 _ANY_DIGITS = re.compile(r"[0-9]+")

@@ -1,0 +1,79 @@
+"""Opening hours: a range of times or of weekdays written with a dash is said with the language's
+"to", and an abbreviated weekday in such a range is said whole. "9am-5pm, Mon-Fri" was read "nine
+AM-five PM, Mon-Fri"; now "9am to 5pm, Monday to Friday", which the time pass then reads "nine AM to
+five PM". German "Mo-Fr 9:00-12:00" is "Montag bis Freitag neun Uhr bis zwölf Uhr", Spanish
+"lun-vie 9:00-14:00" "lunes a viernes ...", French "lun-ven 9h-17h" "lundi à vendredi 9h à 17h".
+
+A time here is what the time pass reads (`8:00`, `5:30 pm`, `9am`, `17 Uhr`, French `9h`, `9h30`);
+both ends must be times, so "3-5 pm" is left to the number ranges. A weekday abbreviation is
+expanded only inside a range of two weekdays: a lone "Sun", "Mar" or "Do" may be a word.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .langdata import Lang
+from .notation import compiled
+from .spans import range_word
+
+# Weekday names by language, Monday first, and their written abbreviations (lowercase, no dot).
+_DAYS = {
+    "en": ("Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
+           ("mon", "tue tues", "wed", "thu thur thurs", "fri", "sat", "sun")),
+    "es": ("lunes martes miércoles jueves viernes sábado domingo",
+           ("lun lu", "mar ma", "mié mie mi x", "jue ju", "vie vi", "sáb sab sa", "dom do")),
+    "de": ("Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag",
+           ("mo", "di", "mi", "do", "fr", "sa", "so")),
+    "fr": ("lundi mardi mercredi jeudi vendredi samedi dimanche",
+           ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")),
+}
+_AMPM = r"(?:\s?(?:[AaPp]\.\s?[Mm]\.|[AaPp][Mm](?![\w])))"
+_TIME = {
+    "en": rf"\d{{1,2}}(?::\d{{2}})?{_AMPM}|\d{{1,2}}:\d{{2}}",
+    "es": r"\d{1,2}:\d{2}(?:\s?h\b)?",
+    "de": r"\d{1,2}[:.]\d{2}(?:\s?Uhr\b)?|\d{1,2}\s?Uhr\b",
+    "fr": r"\d{1,2}\s?h(?:\s?\d{2})?(?![\w])|\d{1,2}:\d{2}",
+}
+_DASH = r"\s?[-–—]\s?"
+
+
+def _clock(time: str) -> str:
+    """German "14.30" opening "14.30-18 Uhr" is a time as "14:30" is (the time pass reads a dotted
+    time only before "Uhr")."""
+    return re.sub(r"^(\d{1,2})\.(\d{2})$", r"\1:\2", time)
+
+
+@cache
+def _day_names(code: str) -> dict[str, str]:
+    """Every written form of a weekday (name or abbreviation, lowercase) -> its name."""
+    names, abbreviations = _DAYS[code]
+    forms: dict[str, str] = {}
+    for name, short in zip(names.split(), abbreviations, strict=True):
+        forms[name.lower()] = name
+        forms.update(dict.fromkeys(short.split(), name))
+    return forms
+
+
+def replace_hours(text: str, lang: Lang) -> str:
+    """`text` with its ranges of times and of weekdays said as ranges (see the module docstring)."""
+    if lang.code not in _DAYS:
+        return text
+    if any(c.isdigit() for c in text):
+        time = _TIME[lang.code]
+        times = compiled(rf"(?<![\w.:,])({time}){_DASH}({time})(?![\w:])")
+        text = times.sub(lambda m: f"{_clock(m.group(1))} {range_word(m.string[:m.start()], lang)} {m.group(2)}", text)
+    forms = _day_names(lang.code)
+    day = "|".join(sorted((re.escape(f) for f in forms), key=len, reverse=True))
+    days = compiled(rf"(?i:(?<![\w-])({day})\.?{_DASH}({day})\.?(?![\w-]))")
+
+    def day_range(m: re.Match[str]) -> str:
+        first, last = forms[m.group(1).lower()], forms[m.group(2).lower()]
+        if first == last:
+            return m.group(0)
+        # "Mon-Fri." ending a sentence keeps its full stop; "Sat.-Sun. 10am" has none.
+        stop = "." if m.group(0).endswith(".") and re.match(r"\s*(?:$|[A-ZÀ-Þ])", m.string[m.end():]) else ""
+        return f"{first} {range_word(m.string[:m.start()], lang)} {last}{stop}"
+
+    return days.sub(day_range, text)
