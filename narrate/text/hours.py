@@ -46,14 +46,16 @@ def _clock(time: str) -> str:
 
 
 @cache
-def _day_names(code: str) -> dict[str, str]:
-    """Every written form of a weekday (name or abbreviation, lowercase) -> its name."""
+def _weekdays(code: str) -> tuple[dict[str, str], re.Pattern[str]]:
+    """Every written form of a weekday (name or abbreviation, lowercase) -> its name, and the pattern
+    of a range of two of them."""
     names, abbreviations = _DAYS[code]
     forms: dict[str, str] = {}
     for name, short in zip(names.split(), abbreviations, strict=True):
         forms[name.lower()] = name
         forms.update(dict.fromkeys(short.split(), name))
-    return forms
+    day = "|".join(sorted((re.escape(f) for f in forms), key=len, reverse=True))
+    return forms, re.compile(rf"(?i:(?<![\w-])({day})\.?{_DASH}({day})\.?(?![\w-]))")
 
 
 def replace_hours(text: str, lang: Lang) -> str:
@@ -64,9 +66,7 @@ def replace_hours(text: str, lang: Lang) -> str:
         time = _TIME[lang.code]
         times = compiled(rf"(?<![\w.:,])({time}){_DASH}({time})(?![\w:])")
         text = times.sub(lambda m: f"{_clock(m.group(1))} {range_word(m.string[:m.start()], lang)} {m.group(2)}", text)
-    forms = _day_names(lang.code)
-    day = "|".join(sorted((re.escape(f) for f in forms), key=len, reverse=True))
-    days = compiled(rf"(?i:(?<![\w-])({day})\.?{_DASH}({day})\.?(?![\w-]))")
+    forms, days = _weekdays(lang.code)
 
     def day_range(m: re.Match[str]) -> str:
         first, last = forms[m.group(1).lower()], forms[m.group(2).lower()]
