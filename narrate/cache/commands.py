@@ -103,7 +103,7 @@ def verify_cache(cache: SegmentCache, *, drop: bool = False) -> VerifyReport:
             if key not in cache:
                 continue  # deleted meanwhile by another process
             report.checked += 1
-            report.corrupt.append((key, "entry file missing (deleted behind the cache index)"))
+            report.corrupt.append((key, "entry file missing, or not a regular file of this cache"))
         else:
             report.checked += 1
             try:

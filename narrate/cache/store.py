@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any, Self, cast
 
 from ..errors import CacheError
+from ..fsutil import read_regular
 from ..providers.base import SynthesisResult
 from .entry import CachedSegment, check_entry, decode_entry, encode_entry, with_level
 
@@ -35,6 +37,7 @@ __all__ = ["CachedSegment", "SegmentCache", "decode_entry", "encode_entry"]
 INDEX_NAME = "cache.db"
 # Written by diskcache for values of 32 KiB and more, under two levels of two-hex-digit folders.
 ENTRY_FILE_GLOB = "[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*.val"
+_ENTRY_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{16,32}\.val")  # what an index row may name
 # An orphaned entry file younger than this may belong to a write still in flight in another
 # process (diskcache writes the file, then commits the row): it is copied, never removed.
 ORPHAN_MIN_AGE_S = 60.0
@@ -135,11 +138,8 @@ class SegmentCache:
             if rel in listed:
                 continue
             found += 1
-            try:
-                if path.stat().st_size > MAX_ENTRY_BYTES:
-                    continue
-                blob = path.read_bytes()
-            except OSError:
+            blob = read_regular(path, MAX_ENTRY_BYTES)  # never blocks on a FIFO, never follows a link
+            if blob is None:
                 continue
             key = _derived_key(blob)
             if key is None:
@@ -165,7 +165,7 @@ class SegmentCache:
         blob = self.store.get(key)
         if blob is None:
             if key in self.store:
-                self._heal(key, "its file is missing (deleted behind the cache index)")
+                self._heal(key, "its file is missing, or not a regular file of this cache")
             return None
         try:
             return check_entry(key, blob)
@@ -265,6 +265,32 @@ def _disk_class() -> type:
     from diskcache.core import MODE_BINARY
 
     class Disk(diskcache.Disk):  # type: ignore[misc]  # diskcache ships no type hints
+        def _entry_path(self, filename: Any) -> str:
+            """The entry file an index row names, if it is one of this cache's: a row of a copied or
+            hostile cache.db naming `/home/me/notes.txt` or `../x` is neither read nor deleted."""
+            if not isinstance(filename, str) or not _ENTRY_NAME.fullmatch(filename.replace(os.sep, "/")):
+                raise FileNotFoundError(f"not an entry file of this cache: {filename!r}")
+            full = os.path.join(self._directory, filename)
+            if not os.path.realpath(full).startswith(os.path.realpath(self._directory) + os.sep):
+                raise FileNotFoundError(f"entry file leads out of the cache: {filename!r}")  # a linked folder
+            return full
+
+        def fetch(self, mode: int, filename: Any, value: Any, read: bool) -> Any:
+            if filename is None or read:
+                return super().fetch(mode, filename, value, read)
+            # A regular file, read without blocking (a FIFO put in its place) and bounded; else "gone".
+            data = read_regular(Path(self._entry_path(filename)), MAX_ENTRY_BYTES)
+            if data is None:
+                raise FileNotFoundError(f"entry file is not a regular file of at most {MAX_ENTRY_BYTES} bytes")
+            return data if mode == MODE_BINARY else super().fetch(mode, filename, value, read)
+
+        def remove(self, file_path: Any) -> None:
+            try:
+                self._entry_path(file_path)
+            except OSError:
+                return  # not ours to delete
+            super().remove(file_path)
+
         def filename(self, key: Any = diskcache.core.UNKNOWN, value: Any = diskcache.core.UNKNOWN
                      ) -> tuple[str, str]:
             name = os.urandom(16).hex()
