@@ -72,3 +72,19 @@ def test_a_fifo_in_place_of_an_entry_file_never_hangs(tmp_path, command):
     done = narrate(*command, cwd=project, timeout=60)  # a real process: a hang is bounded
     assert "Traceback" not in done.stderr
     assert done.returncode in (0, 1), done.stderr
+
+
+@pytest.mark.parametrize("source", ["fifo", "/dev/zero"])
+def test_cache_import_of_a_fifo_or_a_device_is_refused_not_hung(tmp_path, source):
+    if source == "fifo":
+        source = str(tmp_path / "export.tar")
+        os.mkfifo(source)
+    done = narrate("cache", "import", source, "--cache-dir", str(tmp_path / "cache"), timeout=60)
+    assert done.returncode == 2 and "not a narrate cache export (not a regular file)" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("command", [("cache", "stats"), ("cache", "verify"), ("cache", "export", "x.tar")])
+def test_a_cache_command_on_a_cache_never_built_makes_no_cache(tmp_path, command):
+    done = narrate_in(*command, "--cache-dir", str(tmp_path / "typo"), cwd=tmp_path)
+    assert done.returncode == 2 and f"no cache at {tmp_path / 'typo'}" in done.stderr, done.stderr
+    assert not (tmp_path / "typo").exists() and not (tmp_path / "x.tar").exists()

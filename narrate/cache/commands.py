@@ -9,6 +9,8 @@ a manifest: the caller passes the keys to keep.
 from __future__ import annotations
 
 import io
+import os
+import stat
 import tarfile
 import zlib
 from collections.abc import Iterable
@@ -207,8 +209,11 @@ def import_cache(cache: SegmentCache, path: Path) -> ImportReport:
 
 def _read_members(path: Path, only: set[str] | None = None) -> Iterable[tuple[str, str, bytes | None, str | None]]:
     """(member name, key, bytes or None, reason it is refused or None) for each member of the archive.
-    Raises UsageError naming the archive if it cannot be read to its end."""
+    Raises UsageError naming the archive if it cannot be read to its end, or is no regular file (a
+    FIFO or /dev/zero would never end)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise UsageError(f"{path}: not a narrate cache export (not a regular file)")
         tar = tarfile.open(path, mode="r:*")  # noqa: SIM115 - closed by the caller's finally
     except _ARCHIVE_ERRORS as exc:
         why = "not a tar archive" if isinstance(exc, tarfile.ReadError) else _why(exc)

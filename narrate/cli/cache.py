@@ -60,8 +60,16 @@ def _manifest_or_option(fn: Callable) -> Callable:
 
 
 @contextmanager
-def _opened(cache_dir: Path | None, manifest: Path | None) -> Iterator[SegmentCache]:
-    """The cache for a `narrate cache` command, its warnings printed and the cache closed after."""
+def _opened(cache_dir: Path | None, manifest: Path | None, *, create: bool = False) -> Iterator[SegmentCache]:
+    """The cache for a `narrate cache` command, its warnings printed and the cache closed after.
+    Unless `create`, a folder with no cache index is refused (UsageError), never made: `cache stats
+    --cache-dir typo` made the folder and an empty index and reported 0 entries."""
+    if not create:
+        from ..cache.store import INDEX_NAME
+
+        where = _cache_location(cache_dir, manifest)
+        if not (where / INDEX_NAME).is_file():
+            raise UsageError(f"no cache at {where}: nothing was built with it yet (check --cache-dir or -m)")
     with _open_cache(cache_dir, manifest) as cache:
         try:
             yield cache
@@ -206,7 +214,7 @@ def cache_import_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest:
     from ..cache.commands import import_cache
 
     def go() -> int:
-        with _opened(cache_dir, manifest) as cache:
+        with _opened(cache_dir, manifest, create=True) as cache:
             report = import_cache(cache, file)
         for name, reason in report.rejected:
             click.echo(f"rejected {file}: {name}: {reason}", err=True)
