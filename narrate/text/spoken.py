@@ -107,6 +107,11 @@ def replace_percent(text: str, lang: Lang) -> str:
 _UNIT_ALTERNATION: dict[str, str] = {}
 
 
+# Unit symbols that are words too: a unit only where no word or number follows ("12 in.", "8 in,").
+_WORD_UNITS = frozenset({"in"})
+_A_WORD_NEXT = re.compile(r"\s+[^\W_]")  # a word or a number
+
+
 def replace_units(text: str, lang: Lang) -> str:
     """Quantities with a unit: "5 km" -> "five kilometers", "1 kg" -> "one kilogram"."""
     alternation = _UNIT_ALTERNATION.get(lang.tag) or _UNIT_ALTERNATION.setdefault(
@@ -114,6 +119,8 @@ def replace_units(text: str, lang: Lang) -> str:
 
     def repl(m: re.Match[str]) -> str:
         written, unit = m.group(2), m.group(3)
+        if unit in _WORD_UNITS and _A_WORD_NEXT.match(m.string, m.end()):
+            return m.group(0)  # "caller 3 in the queue", "1 in 5 customers": the preposition
         singular, plural, feminine = lang.units[unit]
         integer, fraction = split_number(written, lang)
         one = integer in ("0", "1") if lang.code == "fr" else is_one(written, lang)

@@ -110,7 +110,11 @@ def replace_dates(text: str, lang: Lang) -> str:
         mo, d = _month_number(month, lang), int(day)
         if not _valid(mo, d):
             return m.group(0)
-        return say_date(int(yr) if yr else None, mo, d, lang, m.string[max(0, m.start() - 40):m.start()])
+        said = say_date(int(yr) if yr else None, mo, d, lang, m.string[max(0, m.start() - 40):m.start()])
+        # "due on 28 February. Press 1": the month's optional dot ("28 Feb.") was the sentence's full stop.
+        if m.group(0).endswith(".") and re.match(r"\s*(?:$|[A-ZÀ-Þ])", m.string[m.end():]):
+            said += "."
+        return said
 
     return pattern.sub(written, text)
 
