@@ -130,6 +130,20 @@ def test_opening_hours_are_ranges(language, written, spoken):
     assert normalize(written, language) == spoken
 
 
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "You are caller number 3 in the queue.", "You are caller number three in the queue."),
+    ("en-US", "Press 2 in order to continue. 1 in 5 customers pay online.",
+     "Press two in order to continue. one in five customers pay online."),
+    ("en-US", "It is 12 in. wide, 8 in, or 5 in!", "It is twelve inches. wide, eight inches, or five inches!"),
+    ("en-GB", "Payment is due on 28 February. Press 1 to pay.",
+     "Payment is due on the twenty-eighth of February. Press one to pay."),
+    ("en-US", "Closed 4 July. Thanks.", "Closed July fourth. Thanks."),
+    ("en-US", "Closed 4 Jul. 2024 and 5 Aug. for all.", "Closed July fourth, twenty twenty-four and August fifth for all."),
+])
+def test_inches_and_the_full_stop_after_a_date(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
 @pytest.mark.parametrize("written", ["0x1F is hex.", "Press x to exit.", "Model X.", "~/.config and ~~gone~~."])
 def test_signs_without_a_number_stay(written):
     assert "about" not in normalize(written, "en-US") and "times" not in normalize(written, "en-US")
