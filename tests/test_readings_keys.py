@@ -20,7 +20,7 @@ from narrate.text.normalize import normalize
     ("en-CA", "Enter your PIN followed by the # key.", "Enter your PIN followed by the pound key."),
     ("en-GB", "Press # to repeat, or * to go back.", "Press hash to repeat, or star to go back."),
     ("en-AU", "Then press #.", "Then press hash."),
-    ("en-US", "Your order #12345 ships soon.", "Your order number twelve thousand three hundred forty-five ships soon."),
+    ("en-US", "Your order #12345 ships soon.", "Your order number one two three four five ships soon."),
     ("en-US", "Dial *67 to hide your number, or *123# for your balance.",
      "Dial star six seven to hide your number, or star one two three pound for your balance."),
     ("en-US", "Press #31# then **21*.", "Press pound three one pound then star star two one star."),
@@ -141,6 +141,30 @@ def test_opening_hours_are_ranges(language, written, spoken):
     ("en-US", "Closed 4 Jul. 2024 and 5 Aug. for all.", "Closed July fourth, twenty twenty-four and August fifth for all."),
 ])
 def test_inches_and_the_full_stop_after_a_date(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "Your confirmation number is 48213.", "Your confirmation number is four eight two one three."),
+    ("en-US", "Your order number is #100482.", "Your order number is one zero zero four eight two."),
+    ("en-US", "Your reference number is A7X-2291-K.", "Your reference number is A seven X, two two nine one, K."),
+    ("en-US", "Your claim number is 2025-00417.", "Your claim number is two zero two five, zero zero four one seven."),
+    ("en-US", "You entered 4321.", "You entered four three two one."),
+    ("en-US", "Your account # is 00012345.", "Your account number is zero zero zero one two three four five."),
+    ("en-US", "You are caller number 3. The number of callers is 4000. Room number 12.",
+     "You are caller number three. The number of callers is four thousand. Room number twelve."),
+    ("en-GB", "You entered 01632 960 123.", "You entered zero one six three two, nine six zero, one two three."),
+    ("es-MX", "Su número de guía es 1234567890.",
+     "Su número de guía es uno dos tres cuatro cinco seis siete ocho nueve cero."),
+    ("es-ES", "Su pedido nº 55031 ha sido enviado.", "Su pedido nº cinco cinco cero tres uno ha sido enviado."),
+    ("de-DE", "Ihre Vorgangsnummer lautet 48213.", "Ihre Vorgangsnummer lautet vier acht zwei eins drei."),
+    ("de-DE", "Ihre Ticketnummer lautet INC-0042917.",
+     "Ihre Ticketnummer lautet I N C, null null vier zwei neun eins sieben."),
+    ("fr-FR", "Votre numéro de dossier est le 48213. Vous avez saisi 4321.",
+     "Votre numéro de dossier est le quatre huit deux un trois. Vous avez saisi quatre trois deux un."),
+    ("fr-FR", "Lun-Ven 9h-18h.", "Lundi à vendredi neuf heures à dix-huit heures."),
+])
+def test_identifiers_are_read_character_by_character(language, written, spoken):
     assert normalize(written, language) == spoken
 
 

@@ -74,6 +74,8 @@ def replace_hours(text: str, lang: Lang) -> str:
             return m.group(0)
         # "Mon-Fri." ending a sentence keeps its full stop; "Sat.-Sun. 10am" has none.
         stop = "." if m.group(0).endswith(".") and re.match(r"\s*(?:$|[A-ZÀ-Þ])", m.string[m.end():]) else ""
+        if m.group(1)[0].isupper():  # "Lun-Ven" opening a sentence: "Lundi à vendredi"
+            first = first[0].upper() + first[1:]
         return f"{first} {range_word(m.string[:m.start()], lang)} {last}{stop}"
 
     return days.sub(day_range, text)

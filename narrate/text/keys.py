@@ -8,6 +8,7 @@ Rules, in order (a symbol touching a letter is left alone: "C#", "Price*", "#has
   "#31#", "**21*"), is said symbol by symbol and digit by digit;
 - `#` before a number is the word for "number" ("#12345", "No. 5" is left to the engine);
 - `*` between two numbers is multiplication ("5 * 3");
+- a `#` standing alone before "is" or a colon is the word for "number" ("Your account # is");
 - a `#` or `*` standing alone is the key ("Press #", "the * key"), but one opening the text (a
   footnote's "* Terms apply", a heading's "# Intro" that reached the text) is left as written.
 
@@ -35,6 +36,8 @@ _POUND_BY_REGION = {
 
 _SEQUENCE = re.compile(r"(?<![\w*#])(?:\*[\d*#]*\d[\d*#]*|#[\d*#]*\d[\d#]*[*#]+[\d*#]*)(?![\w*#])")
 _NUMBER_SIGN = re.compile(r"(?<![\w&#])#(?=\d)")
+_NUMBER_WORD_BEFORE = re.compile(r"(?i:number|no\.|nr\.|n\.?º|n°|número|nummer|numéro)(?:\s(?i:is|es|ist|lautet|est))?:?\s$")
+_VERB_NEXT = re.compile(r"\s?(?::|\s(?i:is|es|ist|lautet|est)\b)")  # "account # is 123": a noun, the number
 _TIMES = re.compile(r"(?<=\d) \* (?=\d)")
 _LONE = re.compile(r"(?<!\S)[#*](?=$|[\s.,;:!?)\]])")
 
@@ -55,6 +58,8 @@ def replace_keys(text: str, lang: Lang) -> str:
         return " ".join(said[c] if c in said else digit_words(c, lang) for c in m.group(0))
 
     text = _SEQUENCE.sub(sequence, text)
-    text = _NUMBER_SIGN.sub(f"{number} ", text)
+    # "order #123" is "order number 123"; "order number is #123" says "number" once.
+    text = _NUMBER_SIGN.sub(lambda m: "" if _NUMBER_WORD_BEFORE.search(m.string, 0, m.start()) else f"{number} ", text)
     text = _TIMES.sub(f" {times} ", text)
-    return _LONE.sub(lambda m: m.group(0) if m.start() == 0 else said[m.group(0)], text)
+    return _LONE.sub(lambda m: m.group(0) if m.start() == 0 else number if m.group(0) == "#" and _VERB_NEXT.match(
+        m.string, m.end()) else said[m.group(0)], text)

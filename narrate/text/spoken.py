@@ -18,6 +18,7 @@ from .agreement import noun_after
 from .dialed import replace_dialed
 from .dotted import replace_dotted
 from .hours import replace_hours
+from .identifiers import replace_identifiers
 from .keys import replace_keys
 from .langdata import Lang
 from .money import replace_money, replace_money_ranges
@@ -235,6 +236,7 @@ def _date_hint(text: str, lang: Lang) -> bool:
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _MONEY_HINT = re.compile(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
+    (replace_identifiers, _has(r"[\w-]{3}\d|\d[\w-]{3}")),
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
     (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d")),

@@ -1,0 +1,63 @@
+"""Identifiers read character by character, as agents read them out: a number or code after a label
+that names one. "Your confirmation number is 48213" was "forty-eight thousand two hundred thirteen";
+now "four eight two one three". "reference A7X-2291-K" is "A seven X, two two nine one, K"; "claim
+number 2025-00417" "two zero two five, zero zero four one seven"; "You entered 4321", German "Ihre
+Vorgangsnummer lautet 48213", Spanish "Su número de guía es 1234567890", French "Votre numéro de
+dossier est le 48213" likewise.
+
+The rule: after a label (number, No., reference, code, ID, entered; número, n.º, folio, introducido;
+any German word ending in -nummer, Nr., Aktenzeichen, eingegeben; numéro, n°, référence, saisi),
+with only filler words between (is, lautet, es, est, de, le...), a token of at least four letters
+and digits, one of them a digit, in groups joined by hyphens, is read one character at a time, a
+pause (comma) between groups. Shorter numbers stay numbers ("caller number 3", "Room number 12"),
+and a label followed by other words is no label ("the number of callers is 4000").
+"""
+
+from __future__ import annotations
+
+import re
+
+from .langdata import Lang
+from .notation import compiled
+from .numwords import digit_words
+
+_LABELS = {
+    "en": r"number|no\.|reference|ref\.?|confirmation code|code|id|entered",
+    "es": r"número|n\.º|nº|no\.|referencia|folio|código|introducido|ingresado|marcado",
+    "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|eingegeben",
+    "fr": r"numéro|n°|no\.|référence|code|saisi|composé",
+}
+_FILLERS = {
+    "en": r"is|was|your|the",
+    "es": r"es|de|del|la|el|su|guía|pedido|cliente|cuenta|expediente|reserva|confirmación|seguimiento",
+    "de": r"lautet|ist|ihre|ihr|die|der|lautet:",
+    "fr": r"est|de|du|le|la|votre|dossier|commande|client|compte|réservation|confirmation|suivi",
+}
+_TOKEN = re.compile(r"(?<![\w.,$€£¥/#-])(?=[A-Za-z0-9-]{4,40}(?![\w-]))(?=[A-Za-z-]*\d)"
+                    r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w%°/-]|[.,:]\d| \d)")  # " 960 123": a phone's groups
+_WINDOW = 80  # characters before a token in which its label is looked for
+
+
+def _label(lang: Lang) -> re.Pattern[str]:
+    fillers = rf"(?:[ ](?i:{_FILLERS[lang.code]}))*"
+    return compiled(rf"(?<!\w)(?i:{_LABELS[lang.code]})(?!\w){fillers}:?[ ]$")
+
+
+def say_characters(token: str, lang: Lang) -> str:
+    """ "A7X-2291-K" -> "A seven X, two two nine one, K": digits by name, letters as capitals
+    (engines say a lone capital by its name), a pause between hyphenated groups."""
+    return ", ".join(" ".join(digit_words(c, lang) if c.isdigit() else c.upper() for c in group)
+                     for group in token.split("-"))
+
+
+def replace_identifiers(text: str, lang: Lang) -> str:
+    """Identifiers after their labels, character by character (see the module docstring)."""
+    if lang.code not in _LABELS:
+        return text
+    label = _label(lang)
+
+    def repl(m: re.Match[str]) -> str:
+        before = m.string[max(0, m.start() - _WINDOW):m.start()]
+        return say_characters(m.group(0), lang) if label.search(before) else m.group(0)
+
+    return _TOKEN.sub(repl, text)
