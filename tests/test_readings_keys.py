@@ -156,7 +156,7 @@ def test_inches_and_the_full_stop_after_a_date(language, written, spoken):
     ("en-GB", "You entered 01632 960 123.", "You entered zero one six three two, nine six zero, one two three."),
     ("es-MX", "Su número de guía es 1234567890.",
      "Su número de guía es uno dos tres cuatro cinco seis siete ocho nueve cero."),
-    ("es-ES", "Su pedido nº 55031 ha sido enviado.", "Su pedido nº cinco cinco cero tres uno ha sido enviado."),
+    ("es-ES", "Su pedido nº 55031 ha sido enviado.", "Su pedido número cinco cinco cero tres uno ha sido enviado."),
     ("de-DE", "Ihre Vorgangsnummer lautet 48213.", "Ihre Vorgangsnummer lautet vier acht zwei eins drei."),
     ("de-DE", "Ihre Ticketnummer lautet INC-0042917.",
      "Ihre Ticketnummer lautet I N C, null null vier zwei neun eins sieben."),
@@ -165,6 +165,29 @@ def test_inches_and_the_full_stop_after_a_date(language, written, spoken):
     ("fr-FR", "Lun-Ven 9h-18h.", "Lundi à vendredi neuf heures à dix-huit heures."),
 ])
 def test_identifiers_are_read_character_by_character(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "It takes approx. 5 mins, open 24 hrs at 1600 Pennsylvania Ave. Press 1.",
+     "It takes approximately five minutes, open twenty-four hours at one thousand six hundred Pennsylvania Avenue. "
+     "Press one."),
+    ("en-US", "Your ticket No. is 55031. No. I won't. Call ext. 4021 or go to Rm. 12, Bldg. B on Sunset Blvd.",
+     "Your ticket number is five five zero three one. No. I won't. Call extension four zero two one or go to room "
+     "twelve, Building B on Sunset Boulevard."),
+    ("en-US", "At 1600 Pennsylvania Ave. NW, e.g. here.",
+     "At one thousand six hundred Pennsylvania Avenue NW, for example here."),
+    ("es-ES", "Tarda aprox. 10 min. en C/ Mayor 5, Avda. de la Paz, pedido n.º 123.",
+     "Tarda aproximadamente diez minutos en calle Mayor cinco, avenida de la Paz, pedido número ciento veintitrés."),
+    ("es-MX", "Atiende el Lic. Pérez, Col. Centro, 9 hrs.", "Atiende el licenciado Pérez, colonia Centro, nueve horas."),
+    ("de-DE", "Es dauert ca. 10 Min., z. B. die Nr. 4711, Abt. Vertrieb, inkl. MwSt., Frau Dr. Weber, 2 Std. usw.",
+     "Es dauert circa zehn Minuten, zum Beispiel die Nummer vier sieben eins eins, Abteilung Vertrieb, inklusive MwSt., "
+     "Frau Doktor Weber, zwei Stunden und so weiter."),
+    ("fr-FR", "M. Dupont, Mme Martin, env. 5 minutes, n° 4711, p. 12, 12 av. Foch, bât. B.",
+     "Monsieur Dupont, Madame Martin, environ cinq minutes, numéro quatre sept un un, page douze, douze avenue Foch, "
+     "bâtiment B."),
+])
+def test_abbreviations_are_said_whole(language, written, spoken):
     assert normalize(written, language) == spoken
 
 

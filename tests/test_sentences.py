@@ -129,4 +129,4 @@ def test_an_abbreviation_before_a_number_keeps_one_segment_through_the_cli(tmp_p
     (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b: {sources: [ch.md], output: o, formats: [mp3]}\n")
     done = narrate_in("-q", "text", "ch.md", "--manifest", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "It takes approx. five minutes.\nThen stop.\n" in done.stdout
+    assert "It takes approximately five minutes.\nThen stop.\n" in done.stdout

@@ -48,14 +48,14 @@ ORDINALS = [
     ("de-DE", "der 3. Platz", "der dritte Platz"),
     ("de-DE", "die 2. Auflage", "die zweite Auflage"),
     ("de-DE", "Der 3. Platz ging an uns.", "Der dritte Platz ging an uns."),
-    ("de-DE", "z. B. die 2. Auflage", "z. B. die zweite Auflage"),
+    ("de-DE", "z. B. die 2. Auflage", "zum Beispiel die zweite Auflage"),
     # A number opening the text, a line or a sentence is a list's number (issue 11): a cardinal, as
     # English "1. We admitted" is read "one. We admitted", not an ordinal of the noun after it.
     ("de-DE", "2. Kinder spielten im Hof.", "zwei. Kinder spielten im Hof."),
     ("de-DE", "1. Wir kamen an.\n2. Kinder spielten im Hof.", "eins. Wir kamen an. zwei. Kinder spielten im Hof."),
     ("de-DE", "Am 2. Mai kamen wir. 3. Kinder spielten im Hof!", "Am zweiten Mai kamen wir. drei. Kinder spielten im Hof!"),
     ("de-DE", "Sie riefen „Los!“ 4. Hunde bellten.", 'Sie riefen „Los!" vier. Hunde bellten.'),
-    ("de-DE", "Siehe vgl. 2. Teil und ca. 3. Platz.", "Siehe vgl. zweiter Teil und ca. dritter Platz."),
+    ("de-DE", "Siehe vgl. 2. Teil und ca. 3. Platz.", "Siehe vergleiche zweiter Teil und circa dritter Platz."),
     ("en-US", "1. We admitted we were powerless.", "one. We admitted we were powerless."),
     # Spanish and French mark ordinals explicitly (2.º, 2e): a bare "2." before a new sentence is a cardinal.
     ("es-ES", "Paso 2. Luego vamos. Quedó 2.º. Luego ganó.", "Paso dos. Luego vamos. Quedó segundo. Luego ganó."),

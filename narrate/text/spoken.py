@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .abbreviations import replace_abbreviations
 from .agreement import noun_after
 from .dialed import replace_dialed
 from .dotted import replace_dotted
@@ -199,6 +200,8 @@ def speak(text: str, lang: Lang) -> str:
             text = replace_comparisons(MARKUP_TAG.sub(" ", text), lang)
         text = re.sub(r" {2,}", " ", MARKUP.sub(" ", text))
         text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
+    if _ABBREVIATION_HINT.search(text):
+        text = replace_abbreviations(text, lang)
     if "#" in text or "*" in text:
         text = replace_keys(text, lang)
     if any(mark in text for mark in COPYRIGHT_MARKS):
@@ -215,6 +218,7 @@ def speak(text: str, lang: Lang) -> str:
 
 
 _DIGIT = re.compile(r"[0-9]")
+_ABBREVIATION_HINT = re.compile(r"\w\.|[º°/]|\d\s?(?:hrs?|mins|secs|mn)\b|\b(?:Mme|Mlle|Pr|bd)\b")
 _RANGE_DASH = re.compile(r"\w\.?\s?[-–—]\s?\w")
 _SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")
 _COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")

@@ -1,0 +1,97 @@
+"""Abbreviations an engine reads wrongly, said whole: eSpeak says "approx." as "approx", "Ave." as
+"ah-vay", "Nr." as "en er", "z. B." as "tset be", "M. Dupont" as "em Dupont", "n.º" as "ene o". Only
+what prompt lists and docs commonly write, and only where the reading is certain:
+
+- anywhere: forms no word shares ("approx.", "Blvd.", "z. B.", "inkl.", "Avda.", "env.");
+- before a number only: forms that are also words or initials ("No. 5" but "No. I won't", "Rm.",
+  "ext.", "Tel.", "S.", "p.");
+- after a number only: units written as words ("24 hrs", "10 mins", German "10 Min.", "2 Std.");
+- before a capitalised name only: titles ("Dr. Weber", "Prof. Klein", "M. Dupont", "Lic. Pérez").
+
+A dot that also ended the text is kept, and before a capital the dot of a form that often ends a
+sentence ("on Sunset Blvd. Press 1", "etc."); "Bldg. B" and "Dr. Weber" lose theirs. Runs before the number passes,
+so "No. 77310" reaches them as "number 77310" (text/identifiers.py reads it as a reference).
+Sources: the languages' common abbreviation lists (Duden "Abkürzungen", RAE "Lista de abreviaturas",
+Lexique de l'Imprimerie nationale) cut to what IVR prompts and docs use.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .langdata import Lang
+
+# language -> context -> {written: said}
+_TABLE: dict[str, dict[str, dict[str, str]]] = {
+    "en": {
+        "any": {"approx.": "approximately", "Approx.": "Approximately", "Blvd.": "Boulevard", "Bldg.": "Building",
+                "Ave.": "Avenue", "e.g.": "for example", "i.e.": "that is", "vs.": "versus", "etc.": "et cetera"},
+        "number": {"No.": "number", "no.": "number", "Nos.": "numbers", "ext.": "extension", "Ext.": "extension",
+                   "Rm.": "room", "Apt.": "apartment", "Ste.": "suite", "Vol.": "volume", "Fig.": "figure"},
+        "after": {"hrs": "hours", "hr": "hour", "mins": "minutes", "secs": "seconds"},
+        "name": {},
+    },
+    "es": {
+        "any": {"aprox.": "aproximadamente", "Avda.": "avenida", "Av.": "avenida", "Blvd.": "bulevar", "Pza.": "plaza",
+                "Apdo.": "apartado", "izda.": "izquierda", "dcha.": "derecha", "etc.": "etcétera"},
+        "number": {"n.º": "número", "nº": "número", "No.": "número", "núm.": "número", "Núm.": "número",
+                   "ext.": "extensión", "Ext.": "extensión", "Int.": "interior", "pág.": "página", "C/": "calle"},
+        "after": {"hrs": "horas", "hrs.": "horas", "min.": "minutos", "seg.": "segundos"},
+        "name": {"Lic.": "licenciado", "Ing.": "ingeniero", "Dr.": "doctor", "Dra.": "doctora", "C/": "calle",
+                 "Col.": "colonia"},
+    },
+    "de": {
+        "any": {"z. B.": "zum Beispiel", "z.B.": "zum Beispiel", "inkl.": "inklusive", "zzgl.": "zuzüglich",
+                "usw.": "und so weiter", "bzw.": "beziehungsweise", "d. h.": "das heißt", "d.h.": "das heißt",
+                "ggf.": "gegebenenfalls", "Abt.": "Abteilung", "ca.": "circa", "vgl.": "vergleiche"},
+        "number": {"Nr.": "Nummer", "Tel.": "Telefon", "S.": "Seite", "App.": "Apparat"},
+        "after": {"Min.": "Minuten", "Std.": "Stunden", "Sek.": "Sekunden"},
+        "name": {"Dr.": "Doktor", "Prof.": "Professor"},
+    },
+    "fr": {
+        "any": {"env.": "environ", "p. ex.": "par exemple", "c.-à-d.": "c'est-à-dire", "bât.": "bâtiment"},
+        "number": {"n°": "numéro", "N°": "numéro", "p.": "page"},
+        "after": {"mn": "minutes"},
+        "name": {"M.": "Monsieur", "MM.": "Messieurs", "Mme": "Madame", "Mlle": "Mademoiselle", "Pr": "professeur",
+                 "av.": "avenue", "bd": "boulevard"},
+    },
+}
+_CONTEXT = {
+    "any": r"(?=[\s,;:!?)]|$)",
+    "number": r"(?=\s?[0-9#]|\s(?:is|es|ist|est)\b|:)",  # "No. 5", "ticket No. is 55031"
+    "after": r"(?=[\s,;:!?).]|$)",
+    "name": r"(?=\s[A-ZÀ-Þ])",
+}
+# Forms that often end a sentence (an address's "Ave.", a list's "etc."): their dot before a capital is
+# kept as the full stop. Any other form's dot is kept only at the end of the text ("Bldg. B" is no end).
+_PHRASE_END = frozenset({"Ave.", "Blvd.", "etc.", "usw."})
+
+
+_CAPITAL_NEXT = re.compile(r"\s+[A-ZÀ-Þ][a-zà-ÿ]")  # a sentence's first word ("Press"), not "NW"
+
+
+@cache
+def _patterns(code: str) -> list[tuple[re.Pattern[str], dict[str, str]]]:
+    out = []
+    for context, forms in _TABLE[code].items():
+        if not forms:
+            continue
+        alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+        before = r"(?<=\d\s)|(?<=\d)" if context == "after" else r"(?<![\w.])"
+        out.append((re.compile(rf"(?:{before})(?:{alternation}){_CONTEXT[context]}"), forms))
+    return out
+
+
+def replace_abbreviations(text: str, lang: Lang) -> str:
+    """`text` with the abbreviations of the module docstring said whole (en, es, de, fr)."""
+    if lang.code not in _TABLE:
+        return text
+    for pattern, forms in _patterns(lang.code):
+        def said(m: re.Match[str], forms: dict[str, str] = forms) -> str:
+            written, rest = m.group(0), m.string[m.end():]
+            ends = written.endswith(".") and (not rest.strip() or (written in _PHRASE_END and _CAPITAL_NEXT.match(rest)))
+            return forms[written] + ("." if ends else "")
+
+        text = pattern.sub(said, text)
+    return text
