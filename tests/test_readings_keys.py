@@ -191,6 +191,21 @@ def test_abbreviations_are_said_whole(language, written, spoken):
     assert normalize(written, language) == spoken
 
 
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "We will be closed on 12/24 and 12/25.", "We will be closed on December twenty-fourth and December "
+     "twenty-fifth."),
+    ("en-US", "Your appointment is 3/4 at 2 PM.", "Your appointment is March fourth at two PM."),
+    ("en-US", "Add 3/4 cup, page 1/2.", "Add three quarters cup, page one/two."),
+    ("en-GB", "Due on 5/6.", "Due on the fifth of June."),
+    ("de-DE", "Am 24.12. und 31.12. geschlossen. Am 3.5. fällig.",
+     "Am vierundzwanzigsten Dezember und einunddreißigsten Dezember geschlossen. Am dritten Mai fällig."),
+    ("es-ES", "Cerrado el 25/12 y el 1/1.", "Cerrado el veinticinco de diciembre y el uno de enero."),
+    ("fr-FR", "Fermé le 25/12 et le 1/1.", "Fermé le vingt-cinq décembre et le premier janvier."),
+])
+def test_a_day_and_month_after_a_date_word_is_a_date(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
 @pytest.mark.parametrize("written", ["0x1F is hex.", "Press x to exit.", "Model X.", "~/.config and ~~gone~~."])
 def test_signs_without_a_number_stay(written):
     assert "about" not in normalize(written, "en-US") and "times" not in normalize(written, "en-US")

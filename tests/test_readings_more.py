@@ -98,7 +98,7 @@ def test_simple_fractions_are_said_as_fractions(language, written, spoken):
     ("en-US", "3/15", "three/fifteen"),  # a denominator above 9: as often a date
     ("en-US", "7/4", "seven/four"),  # not a proper fraction (the Fourth of July)
     ("en-US", "rated 8/10", "rated eight/ten"),  # a rating
-    ("en-US", "due on 3/4", "due on three/four"),  # a date's word before it
+    ("en-US", "due on 3/4", "due on March fourth"),  # a date's word before it: a date (when.py)
     ("en-US", "page 1/2", "page one/two"),
     ("en-US", "a/1/2", "a/one/two"),  # a path
     ("de-DE", "1/2 km", "eins/zwei Kilometer"),  # "ein halber Kilometer": the unit's gender is not in the table

@@ -116,7 +116,52 @@ def replace_dates(text: str, lang: Lang) -> str:
             said += "."
         return said
 
-    return pattern.sub(written, text)
+    return _replace_month_days(pattern.sub(written, text), lang)
+
+
+# A day and a month without a year ("on 12/24", "am 24.12.", "le 25/12") is a date only after a word
+# that announces one, in a list after such a date ("on 12/24 and 12/25"), or before a time ("3/4 at 2
+# PM"): elsewhere "3/4" is a fraction and "1/2" a label's number (text/slashes.py).
+_DATE_CUES = {
+    "en": r"on|by|until|till|through|thru|from|due|closed|before|after|since|starting|ending",
+    "es": r"el|hasta|desde|del|al|vence|vencimiento",
+    "de": r"am|bis|ab|vom|zum|seit|bis zum",
+    "fr": r"le|du|au|jusqu'au|dès le|avant le|après le|depuis le",
+}
+_DATE_LINKS = r"\s*(?:,|&|-|–|and|or|to|through|y|o|a|und|oder|bis|et|ou|au)\s*"
+_AT_TIME = {"en": r"\s(?:at|@)\s\d", "es": r"\s(?:a las|a la)\s\d", "de": r"\s(?:um)\s\d", "fr": r"\s(?:à)\s\d"}
+_MONTH_DAY = {
+    "slash": re.compile(r"(?<![\w./,-])(\d{1,2})/(\d{1,2})(?![\w/]|[.,]\d)"),
+    "dot": re.compile(r"(?<![\w./,-])(\d{1,2})\.(\d{1,2})\.(?!\d)"),  # German "24.12."
+}
+
+
+def _replace_month_days(text: str, lang: Lang) -> str:
+    cues = _DATE_CUES.get(lang.code)
+    if cues is None or ("/" not in text and lang.code != "de"):
+        return text
+    cue = re.compile(rf"(?<!\w)(?i:{cues})\s$")
+    at_time = re.compile(_AT_TIME[lang.code])
+    link = re.compile(rf"^{_DATE_LINKS}$")
+    out, done, last, first_before = [], 0, -1, ""
+    for kind in ("slash", "dot") if lang.code == "de" else ("slash",):
+        for m in _MONTH_DAY[kind].finditer(text):
+            a, b = int(m.group(1)), int(m.group(2))
+            mo, d = (a, b) if lang.date_order == "mdy" else (b, a)
+            if m.start() < done or not _valid(mo, d):
+                continue
+            before = text[max(0, m.start() - 30):m.start()]
+            linked = last >= 0 and link.match(text[last:m.start()]) is not None
+            if not (linked or cue.search(before) or at_time.match(text, m.end())):
+                continue
+            first_before = first_before if linked else before  # "am 24.12. und 31.12.": both dative
+            said = say_date(None, mo, d, lang, first_before)
+            out += [text[done:m.start()], said + ("." if kind == "dot" and _ENDS.match(text, m.end()) else "")]
+            done = last = m.end()
+    return "".join(out) + text[done:] if out else text
+
+
+_ENDS = re.compile(r"\s*(?:$|[A-ZÀ-Þ])")  # "am 24.12." ending the sentence keeps its full stop
 
 
 _AMPM = r"(?P<ampm>[AaPp]\.\s?[Mm]\.|[AaPp][Mm](?![\w]))"
