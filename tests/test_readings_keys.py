@@ -206,6 +206,19 @@ def test_a_day_and_month_after_a_date_word_is_a_date(language, written, spoken):
     assert normalize(written, language) == spoken
 
 
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("Our office is at 1600 Pennsylvania Ave. NW, Washington, DC 20500.",
+     "Our office is at sixteen hundred Pennsylvania Avenue NW, Washington, DC two zero five zero zero."),
+    ("Visit us at 350 Fifth Ave., New York, NY 10118-0110.",
+     "Visit us at three fifty Fifth Avenue, New York, NY one zero one one eight, zero one one zero."),
+    ("Go to Room 1204, Suite 1200, Gate 101 or room 305.",
+     "Go to Room twelve oh-four, Suite twelve hundred, Gate one oh one or room three oh five."),
+    ("We have 1600 customers on Main Street.", "We have one thousand six hundred customers on Main Street."),
+])
+def test_american_addresses_and_rooms_are_read_in_pairs(written, spoken):
+    assert normalize(written, "en-US") == spoken
+
+
 @pytest.mark.parametrize("written", ["0x1F is hex.", "Press x to exit.", "Model X.", "~/.config and ~~gone~~."])
 def test_signs_without_a_number_stay(written):
     assert "about" not in normalize(written, "en-US") and "times" not in normalize(written, "en-US")

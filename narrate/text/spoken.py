@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 from .abbreviations import replace_abbreviations
+from .addresses import replace_addresses
 from .agreement import noun_after
 from .dialed import replace_dialed
 from .dotted import replace_dotted
@@ -241,6 +242,7 @@ _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _MONEY_HINT = re.compile(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
     (replace_identifiers, _has(r"[\w-]{3}\d|\d[\w-]{3}")),
+    (replace_addresses, _has(r"\d{3}")),
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
     (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d")),
