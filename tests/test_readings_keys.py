@@ -170,13 +170,13 @@ def test_identifiers_are_read_character_by_character(language, written, spoken):
 
 @pytest.mark.parametrize(("language", "written", "spoken"), [
     ("en-US", "It takes approx. 5 mins, open 24 hrs at 1600 Pennsylvania Ave. Press 1.",
-     "It takes approximately five minutes, open twenty-four hours at one thousand six hundred Pennsylvania Avenue. "
+     "It takes approximately five minutes, open twenty-four hours at sixteen hundred Pennsylvania Avenue. "
      "Press one."),
     ("en-US", "Your ticket No. is 55031. No. I won't. Call ext. 4021 or go to Rm. 12, Bldg. B on Sunset Blvd.",
      "Your ticket number is five five zero three one. No. I won't. Call extension four zero two one or go to room "
      "twelve, Building B on Sunset Boulevard."),
     ("en-US", "At 1600 Pennsylvania Ave. NW, e.g. here.",
-     "At one thousand six hundred Pennsylvania Avenue NW, for example here."),
+     "At sixteen hundred Pennsylvania Avenue NW, for example here."),
     ("es-ES", "Tarda aprox. 10 min. en C/ Mayor 5, Avda. de la Paz, pedido n.º 123.",
      "Tarda aproximadamente diez minutos en calle Mayor cinco, avenida de la Paz, pedido número ciento veintitrés."),
     ("es-MX", "Atiende el Lic. Pérez, Col. Centro, 9 hrs.", "Atiende el licenciado Pérez, colonia Centro, nueve horas."),
