@@ -163,6 +163,11 @@ def test_inches_and_the_full_stop_after_a_date(language, written, spoken):
     ("fr-FR", "Votre numéro de dossier est le 48213. Vous avez saisi 4321.",
      "Votre numéro de dossier est le quatre huit deux un trois. Vous avez saisi quatre trois deux un."),
     ("fr-FR", "Lun-Ven 9h-18h.", "Lundi à vendredi neuf heures à dix-huit heures."),
+    ("en-GB", "Your card ending 4821 is active.", "Your card ending four eight two one is active."),
+    ("es-MX", "Su tarjeta con terminación 4821.", "Su tarjeta con terminación cuatro ocho dos uno."),
+    ("de-DE", "Ihre Karte mit der Endung 4821. Wählen Sie bitte die 112.",
+     "Ihre Karte mit der Endung vier acht zwei eins. Wählen Sie bitte die eins eins zwei."),
+    ("fr-FR", "Votre carte se terminant par 4821.", "Votre carte se terminant par quatre huit deux un."),
 ])
 def test_identifiers_are_read_character_by_character(language, written, spoken):
     assert normalize(written, language) == spoken

@@ -22,10 +22,10 @@ from .notation import compiled
 from .numwords import digit_words
 
 _LABELS = {
-    "en": r"number|no\.|reference|ref\.?|confirmation code|code|id|entered",
-    "es": r"número|n\.º|nº|no\.|referencia|folio|código|introducido|ingresado|marcado",
-    "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|eingegeben",
-    "fr": r"numéro|n°|no\.|référence|code|saisi|composé",
+    "en": r"number|no\.|reference|ref\.?|confirmation code|code|id|entered|ending|ending in|ends in",
+    "es": r"número|n\.º|nº|no\.|referencia|folio|código|introducido|ingresado|marcado|terminación|termina en",
+    "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|eingegeben|endung|endet auf",
+    "fr": r"numéro|n°|no\.|référence|code|saisi|composé|terminant par|termine par|finissant par",
 }
 _FILLERS = {
     "en": r"is|was|your|the",
