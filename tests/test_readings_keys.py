@@ -224,6 +224,18 @@ def test_american_addresses_and_rooms_are_read_in_pairs(written, spoken):
     assert normalize(written, "en-US") == spoken
 
 
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("de-DE", "Drücken Sie die 1 zum Bestätigen oder die 1 zur Bestätigung.",
+     "Drücken Sie die eins zum Bestätigen oder die eins zur Bestätigung."),
+    ("es-ES", "El cliente 21 ha llamado. Su pedido 55031 fue enviado.",
+     "El cliente veintiuno ha llamado. Su pedido cincuenta y cinco mil treinta y uno fue enviado."),
+    ("fr-FR", "Vous avez 1 nouvelle facture et 21 nouvelles factures, 1 nouveau message, 1 autre minute.",
+     "Vous avez une nouvelle facture et vingt et une nouvelles factures, un nouveau message, une autre minute."),
+])
+def test_a_count_agrees_past_verbs_prepositions_and_adjectives(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
 @pytest.mark.parametrize("written", ["0x1F is hex.", "Press x to exit.", "Model X.", "~/.config and ~~gone~~."])
 def test_signs_without_a_number_stay(written):
     assert "about" not in normalize(written, "en-US") and "times" not in normalize(written, "en-US")

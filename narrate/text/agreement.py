@@ -14,11 +14,14 @@ import re
 # "1 oder 2"): the number stays a bare cardinal.
 _NOT_NOUNS = {
     "es": frozenset({"para", "de", "del", "y", "o", "u", "e", "en", "a", "al", "por", "con", "que", "si", "la", "el",
-                     "los", "las", "lo", "se", "ni", "más", "menos", "sobre", "entre", "hasta"}),
+                     "los", "las", "lo", "se", "ni", "más", "menos", "sobre", "entre", "hasta",
+                     # verbs: "El cliente 21 ha llamado", "pedido 55031 fue enviado"
+                     "ha", "han", "fue", "fueron", "es", "son", "está", "están", "será", "sido", "ya", "no"}),
     "fr": frozenset({"pour", "de", "du", "des", "et", "ou", "en", "à", "au", "aux", "par", "avec", "sur", "si", "le",
                      "la", "les", "que", "ni", "plus", "moins", "entre", "jusqu"}),
     "de": frozenset({"oder", "und", "für", "bis", "mit", "von", "zu", "in", "an", "auf", "aus", "bei", "nach", "um",
-                     "mal", "plus", "minus", "wählen", "drücken", "sagen"}),
+                     "mal", "plus", "minus", "wählen", "drücken", "sagen",
+                     "zum", "zur", "im", "am", "vom", "beim"}),  # "Drücken Sie die 1 zum Bestätigen"
 }
 _FEMININE_ENDINGS = {
     # -a but "-ma" (problema); -cion: a plural loses the accent ("opciones")
@@ -41,6 +44,12 @@ _FEMININE = {
                      "filiale", "summe", "gebühr", "frist", "liste", "sprache", "wahl", "mail", "e-mail", "sms",
                      "meile", "tonne", "stadt", "bank", "zeit", "hand"}),
 }
+# French adjectives that stand before the noun ("1 nouvelle facture"): the noun is the next word, and an
+# adjective's own feminine form tells the gender.
+_FRENCH_BEFORE_NOUN = frozenset({"nouveau", "nouvel", "nouveaux", "autre", "autres", "seul", "seuls", "dernier",
+                                 "derniers", "petit", "petits", "grand", "grands", "bon", "bons", "vieux", "beau"})
+_FRENCH_BEFORE_NOUN_F = frozenset({"nouvelle", "nouvelles", "seule", "seules", "dernière", "dernières", "petite",
+                                   "petites", "grande", "grandes", "bonne", "bonnes", "vieille", "belle"})
 _WORD = re.compile(r"\s([^\W\d_][^\W\d_'-]*)")
 
 
@@ -62,6 +71,10 @@ def noun_after(after: str, code: str) -> tuple[bool, bool] | None:
         noun = nouns[0].lower()
     else:
         noun = words[0].lower()
+        if code == "fr" and noun in _FRENCH_BEFORE_NOUN_F:
+            return True, True
+        if code == "fr" and noun in _FRENCH_BEFORE_NOUN and len(words) > 1:
+            noun = words[1].lower()
     forms = [noun] + ([noun[:-1], noun[:-2]] if code != "de" and noun.endswith("s") else [])  # "horas", "opciones"
     if any(form in _MASCULINE[code] for form in forms):
         return True, False

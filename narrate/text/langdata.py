@@ -311,7 +311,8 @@ DIALED = {
     "de": {"keys": r"wählen|wähle|wählt|drücken|drücke|tippen|tippe|geben|"
                    r"PLZ|Postleitzahl|PIN|Durchwahl|endet auf|endend auf",
            "calls": r"rufen|ruf|ruft|anrufen|unter|Notruf|Notrufnummer",
-           "fillers": r"Sie|du|die|den|ist|Notruf|Nummer|Notrufnummer|sofort|bitte", "joins": r"oder|und", "after": "", "articles": "",
+           "fillers": r"Sie|du|die|den|ist|Notruf|Nummer|Notrufnummer|sofort|bitte", "joins": r"oder|und",
+           "after": "", "articles": "",
            "numbers": "110 112 115 116117 116116 19222"},
 }
 _CURRENCIES = {"en": _EN_CUR, "es": _ES_CUR, "de": _DE_CUR, "fr": _FR_CUR}
