@@ -236,6 +236,16 @@ def test_a_count_agrees_past_verbs_prepositions_and_adjectives(language, written
     assert normalize(written, language) == spoken
 
 
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("Ihre 1. Rate ist am 5. fällig. Ihr 2. Termin, Ihrem 3. Antrag, einer 2. Chance.",
+     "Ihre erste Rate ist am fünften fällig. Ihr zweiter Termin, Ihrem dritten Antrag, einer zweiten Chance."),
+    ("Sie erhalten es am 5. Danke. Zahlbar bis zum 15.",
+     "Sie erhalten es am fünften. Danke. Zahlbar bis zum fünfzehnten."),
+])
+def test_german_ordinals_decline_after_possessives_and_end_sentences(written, spoken):
+    assert normalize(written, "de-DE") == spoken
+
+
 @pytest.mark.parametrize("written", ["0x1F is hex.", "Press x to exit.", "Model X.", "~/.config and ~~gone~~."])
 def test_signs_without_a_number_stay(written):
     assert "about" not in normalize(written, "en-US") and "times" not in normalize(written, "en-US")

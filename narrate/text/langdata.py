@@ -210,7 +210,7 @@ Dann Danach Daraufhin Davor Dabei Damit Dadurch Dafür Dagegen Daher Darum Desha
 Zuerst Zuletzt Schließlich Anschließend Jetzt Nun Heute Hier Dort Da So Also Auch Noch Schon Nur Doch Aber
 Und Oder Denn Sondern Wenn Als Ob Weil Dass Obwohl Während Bevor Nachdem Sobald Falls Wie Was Wer Wo Wann
 Warum Wohin Woher Welche Welcher Welches Bitte Ja Nein Nicht Im Am Zum Zur Vom Beim In Mit Bei Nach Vor Für
-Auf Aus Von Um Seit Bis Durch Gegen Ohne Über Unter Zwischen
+Auf Aus Von Um Seit Bis Durch Gegen Ohne Über Unter Zwischen Danke Vielen Herzlichen Willkommen Guten
 """)
 # Words after which a German "2." is a label's number, not an ordinal: "Schritt 2.", "Seite 3.".
 GERMAN_LABELS = frozenset({"Schritt", "Seite", "Nummer", "Nr.", "Punkt", "Lektion", "Übung", "Aufgabe", "Frage",

@@ -84,4 +84,10 @@ def replace_ordinals(text: str, lang: Lang) -> str:
             return ordinal(n, lang, ending=german_ending(m.string[max(0, m.start() - 40):m.start()]))
         return ordinal(n, lang)
 
-    return _ORDINALS[lang.code].sub(repl, text)
+    text = _ORDINALS[lang.code].sub(repl, text)
+    if lang.code == "de":  # "Sie erhalten es am 5.": a day ending the sentence, after am/vom/zum
+        text = _GERMAN_DAY_AT_END.sub(lambda m: f"{m.group(1)}{ordinal(int(m.group(2)), lang, ending='en')}.", text)
+    return text
+
+
+_GERMAN_DAY_AT_END = re.compile(r"(\b(?:am|vom|zum|bis zum|ab dem) )([1-9]|[12]\d|3[01])\.(?=\s*$|\s+[A-ZÄÖÜ])")

@@ -19,13 +19,20 @@ _GERMAN_DATIVE = frozenset({"am", "vom", "zum", "bis", "seit", "ab", "dem", "den
 _NOMINATIVE_ARTICLES = frozenset({"der", "die", "das", "Der", "Die", "Das"})
 
 
+# Possessives and other determiners before an ordinal: "Ihre erste Rate", "Ihrem dritten Antrag"
+# ("Ihr zweiter Termin" takes the strong ending, the default).
+_E_DETERMINERS = re.compile(r"^(?:[Ii]hre|[Mm]eine|[Dd]eine|[Ss]eine|[Uu]nsere|[Ee]ure|[Kk]eine|[Jj]ede|[Dd]iese|[Jj]ene)$")
+_EN_DETERMINERS = re.compile(r"^(?:[Ii]hr|[Mm]ein|[Dd]ein|[Ss]ein|[Uu]nser|[Ee]uer|[Kk]ein|[Ee]in|[Jj]ed|[Dd]ies)e[mnr]$")
+
+
 def german_ending(before: str) -> str:
-    """The declension of a German ordinal from the word before it: "am ersten", "der erste", "erster"."""
+    """The declension of a German ordinal from the word before it: "am ersten", "der erste", "Ihre
+    erste", "Ihrem ersten", "erster"."""
     words = before.split()
     prev = words[-1] if words else ""
-    if prev in _GERMAN_DATIVE:
+    if prev in _GERMAN_DATIVE or _EN_DETERMINERS.match(prev):
         return "en"
-    return "e" if prev in _NOMINATIVE_ARTICLES else "er"
+    return "e" if prev in _NOMINATIVE_ARTICLES or _E_DETERMINERS.match(prev) else "er"
 
 
 def say_date(y: int | None, m: int, d: int, lang: Lang, before: str = "") -> str:
