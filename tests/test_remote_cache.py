@@ -20,7 +20,8 @@ from narrate.cache import SegmentCache, encode_entry
 from narrate.cache import remote as remote_mod
 from narrate.cache.entry import key_from
 from narrate.cache.objstore import s3_endpoint
-from narrate.cache.remote import RemoteStore, TieredCache, push_to_remote
+from narrate.cache.remote import RemoteStore
+from narrate.cache.tiered import TieredCache, push_to_remote
 from narrate.errors import CacheError, UsageError
 from narrate.providers.base import AudioFormat, SynthesisResult
 

@@ -29,7 +29,8 @@ from conftest import child_server, free_port, narrate
 from narrate.cache import SegmentCache, encode_entry
 from narrate.cache.entry import key_from
 from narrate.cache.objstore import parse_url, proxy_options
-from narrate.cache.remote import RemoteStore, TieredCache, push_to_remote
+from narrate.cache.remote import RemoteStore
+from narrate.cache.tiered import TieredCache, push_to_remote
 from narrate.errors import CacheError, UsageError
 from narrate.providers.base import AudioFormat, SynthesisResult
 

@@ -225,7 +225,8 @@ def cache_push_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, 
     Only entries that verify are sent."""
     import os
 
-    from ..cache.remote import RemoteStore, push_to_remote
+    from ..cache.remote import RemoteStore
+    from ..cache.tiered import push_to_remote
 
     def go() -> int:
         url = remote

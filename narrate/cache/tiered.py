@@ -1,0 +1,173 @@
+"""The local cache in front of a shared remote store (`remote.RemoteStore`): read-through,
+write-through, and `push_to_remote` for what a build could not write through.
+
+An entry read from the remote is checked against its key (re-derived from the entry's own key
+material) and its checksum before it reaches the local tier (`entry.check_entry`). A remote that
+fails is given up for the rest of the run with one warning; the build carries on locally.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+from ..errors import CacheError
+from .entry import check_entry, encode_entry
+from .remote import WORKERS, RemoteStore
+from .store import CachedSegment, SegmentCache
+
+__all__ = ["TieredCache", "PushReport", "push_to_remote"]
+
+log = logging.getLogger("narrate.remote")
+
+
+class TieredCache:
+    """The local cache in front of a remote store: read-through, write-through.
+
+    Same interface as SegmentCache for build and synth. A remote failure never loses local work:
+    it is logged once as a warning, the build carries on with the local tier alone (`warnings`
+    says so), and `push_to_remote` uploads what the remote missed later.
+    """
+
+    def __init__(self, local: SegmentCache, remote: RemoteStore) -> None:
+        self.local, self.remote = local, remote
+        self.directory = local.directory
+        self._warnings: list[str] = []
+        self._remote_ok = True
+        self._lock = threading.Lock()
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per problem: the remote given up (once), remote entries rejected, local repairs."""
+        return self.local.warnings + self._warnings
+
+    @property
+    def remote_ok(self) -> bool:
+        """False once the remote has been given up for this run."""
+        return self._remote_ok
+
+    def _remote_failed(self, exc: Exception) -> None:
+        with self._lock:
+            if self._remote_ok:
+                self._warnings.append(f"remote cache unavailable, continuing with the local cache: {exc}")
+                log.debug("remote cache unavailable: %s", exc)
+            self._remote_ok = False
+
+    def _fetch(self, key: str) -> bool:
+        """Copy a verified remote entry into the local cache. True if it is now local."""
+        if not self._remote_ok:
+            return False
+        try:
+            blob = self.remote.get(key)
+        except Exception as exc:  # transport errors, 5xx, 403: degrade, never fail the build
+            self._remote_failed(exc)
+            return False
+        if blob is None:
+            return False
+        try:
+            check_entry(key, blob)
+        except CacheError as exc:
+            with self._lock:
+                self._warnings.append(f"remote entry {key[:12]} rejected: {exc.message}")
+            return False
+        self.local.put_raw(key, blob)
+        return True
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.local or self._fetch(key)
+
+    def missing(self, keys: list[str], workers: int = WORKERS) -> set[str]:
+        """Keys in neither tier. The remote ones are downloaded (verified) into the local tier now,
+        concurrently, since the build is about to read them."""
+        local_missing = sorted(self.local.missing(keys))
+        if not local_missing or not self._remote_ok:
+            return set(local_missing)
+        try:
+            absent = self.remote.missing_keys(local_missing, workers)
+        except Exception as exc:
+            self._remote_failed(exc)
+            return set(local_missing)
+        there = [k for k in local_missing if k not in absent]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            fetched = list(pool.map(self._fetch, there))
+        return absent | {k for k, ok in zip(there, fetched, strict=True) if not ok}
+
+    def get(self, key: str) -> CachedSegment | None:
+        entry = self.local.get(key)
+        if entry is None and self._fetch(key):
+            entry = self.local.get(key)
+        return entry
+
+    def get_raw(self, key: str) -> bytes | None:
+        blob = self.local.get_raw(key)
+        if blob is None and self._fetch(key):
+            blob = self.local.get_raw(key)
+        return blob
+
+    def put(self, key: str, result: Any, meta: dict[str, Any]) -> None:
+        self.put_raw(key, encode_entry(result, meta))
+
+    def put_raw(self, key: str, blob: bytes) -> None:
+        self.local.put_raw(key, blob)  # local first: paid audio is safe before any network
+        if self._remote_ok:
+            try:
+                self.remote.put(key, blob)
+            except Exception as exc:
+                self._remote_failed(exc)
+
+    def delete(self, key: str) -> bool:
+        return self.local.delete(key)  # the shared tier is never pruned from one machine
+
+    def keys(self) -> Iterator[str]:
+        return self.local.keys()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.local.close()
+        self.remote.close()
+
+
+@dataclass
+class PushReport:
+    uploaded: int = 0
+    present: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (key, reason)
+
+
+def push_to_remote(local: SegmentCache, remote: RemoteStore, keys: Iterable[str] | None = None,
+                   workers: int = WORKERS) -> PushReport:
+    """Upload local entries the remote lacks (all of them, or `keys`): what a build could not
+    write through while the remote was down. Corrupt local entries are never spread."""
+    wanted = sorted(set(local.keys() if keys is None else keys))
+    absent = sorted(remote.missing_keys(wanted, workers))
+    report = PushReport(present=len(wanted) - len(absent))
+
+    def upload(key: str) -> str | None:
+        blob = local.get_raw(key)
+        if blob is None:
+            return "not in the local cache"
+        try:
+            check_entry(key, blob)
+            remote.put(key, blob)
+        except CacheError as exc:
+            return exc.message
+        except Exception as exc:  # transport errors
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for key, reason in zip(absent, pool.map(upload, absent), strict=True):
+            if reason is None:
+                report.uploaded += 1
+            else:
+                report.failed.append((key, reason))
+    return report
