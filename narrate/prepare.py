@@ -30,6 +30,7 @@ from .removal import plan_removals
 
 if TYPE_CHECKING:  # the Markdown stack, loaded only when a manifest has books
     from .plan.books import BookJob
+    from .synth import SegmentFailure
 
 
 def load_lexicon(manifest: Manifest):
@@ -194,6 +195,18 @@ class PlannedBuild:
         if key not in self._users:
             self._users.update(self._index({key}))
         return self._users[key]
+
+    def describe(self, segment: Segment) -> str:
+        """`shop/en-US/hello [espeak, 12 chars, 3952778ef3a4]`: who speaks it, provider, length, key."""
+        users = self.users_of(segment.key)
+        where = users[0] + (f" (+{len(users) - 1} more)" if len(users) > 1 else "") if users else "?"
+        return f"{where} [{segment.provider}, {len(segment.request.text)} chars, {segment.key[:12]}]"
+
+    def failure_line(self, f: SegmentFailure) -> str:
+        """One failed segment as builds report it: the segment, provider, status, request id, message."""
+        status = f" status {f.status}" if f.status else ""
+        rid = f" request {f.request_id}" if f.request_id else ""
+        return f"{self.describe(f.segment)}: {f.provider}{status}{rid}: {f.message}"
 
     def _index(self, keys: set[str]) -> dict[str, list[str]]:
         users: dict[str, list[str]] = {k: [] for k in keys}

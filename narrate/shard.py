@@ -41,9 +41,7 @@ def build_shard(pb: PlannedBuild, cache: SegmentCache, options: BuildOptions, re
         if outcome.stop is not None and outcome.stop.kind == "cache":
             report.error = outcome.stop_message()
             report.errors.append(report.error or "")
-        for f in outcome.failures:
-            status = f" status {f.status}" if f.status else ""
-            report.errors.append(f"{f.segment.key[:12]}: {f.provider}{status}: {f.message}")
+        report.errors += [pb.failure_line(f) for f in outcome.failures]  # named as a build names them
     if getattr(cache, "remote_ok", None) is False:
         report.errors.append("the shared cache failed during this shard: its segments are only in the local cache "
                              "(run `narrate cache push` once the remote is back)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -118,3 +119,34 @@ def test_four_shards_synthesize_each_segment_once_and_assemble_identically(tmp_p
     assembled, reference = outputs(assembler), outputs(single)
     assert len(reference) == 49  # 24 prompts x 2 formats, and index.json
     assert assembled == reference
+
+
+# ------------------------------------------------ a shard and its shared cache (attacker's findings)
+
+
+def espeak_manifest(n: int, provider: str = "") -> str:
+    lines = ["version: 1", *provider.splitlines(), "libraries:", "  shop:", "    output: out", "    formats: [ulaw]",
+             *(["    provider: down"] if provider else []),
+             "    languages: {en-US: {voice: %s, path: en}}" % ("alloy" if provider else "en-us"), "    prompts:"]
+    return "\n".join(lines + [f"      p{i:02d}: Shard prompt number {i}." for i in range(n)]) + "\n"
+
+
+def test_a_shard_names_failed_segments_as_a_build_does(tmp_path):
+    """A provider that is down: each failure names the prompt, language, provider, length and key, and
+    the shard does not claim to have written its segments."""
+    (tmp_path / "m.yaml").write_text(espeak_manifest(2, provider=(
+        "providers:\n  down:\n    kind: openai\n    base_url: http://127.0.0.1:9/v1\n    max_attempts: 1\n"
+        "    api_key_env: NARRATE_TEST_KEY")))
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    env = {"NARRATE_TEST_KEY": "k"}
+    done = narrate_in("build", "--shard", "1/1", "--remote", f"file://{shared}", "m.yaml", cwd=tmp_path, env=env)
+    assert done.returncode == 1
+    for name in ("p00", "p01"):
+        assert re.search(rf"^error: shop/en-US/{name} \[down, 22 chars, [0-9a-f]{{12}}\]: down: connection error",
+                         done.stderr, re.M), done.stderr
+    assert "segments written to the cache" not in done.stderr
+    report = json.loads(narrate_in("-q", "build", "--json", "--shard", "1/1", "--remote", f"file://{shared}", "m.yaml",
+                                   cwd=tmp_path, env=env).stdout)
+    assert sorted((e["code"], e["key"]) for e in report["errors"]) == [("synthesis_failed", "shop/en-US/p00"),
+                                                                       ("synthesis_failed", "shop/en-US/p01")]
