@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from ..errors import CacheError
+from ..errors import CacheError, RemoteCacheError
 from .entry import check_entry, encode_entry
 from .remote import WORKERS, RemoteStore
 from .store import CachedSegment, SegmentCache
@@ -38,7 +38,12 @@ class TieredCache:
         self.directory = local.directory
         self._warnings: list[str] = []
         self._remote_ok = True
+        self._failure: str | None = None  # why the remote was given up
+        self._in_remote: set[str] = set()  # keys this run fetched from the remote or wrote to it
         self._lock = threading.Lock()
+        # A shard's cache: a write that does not reach the remote raises RemoteCacheError (after the
+        # local store), so that synthesis stops spending (its audio could not reach the assembler).
+        self.required = False
 
     @property
     def warnings(self) -> list[str]:
@@ -50,10 +55,20 @@ class TieredCache:
         """False once the remote has been given up for this run."""
         return self._remote_ok
 
+    @property
+    def url(self) -> str:
+        return self.remote.url
+
+    @property
+    def failure(self) -> str | None:
+        """Why the remote was given up for this run (None while it works)."""
+        return self._failure
+
     def _remote_failed(self, exc: Exception) -> None:
         with self._lock:
             if self._remote_ok:
                 self._warnings.append(f"remote cache unavailable, continuing with the local cache: {exc}")
+                self._failure = str(exc)
                 log.debug("remote cache unavailable: %s", exc)
             self._remote_ok = False
 
@@ -75,7 +90,28 @@ class TieredCache:
                 self._warnings.append(f"remote entry {key[:12]} rejected: {exc.message}")
             return False
         self.local.put_raw(key, blob)
+        with self._lock:
+            self._in_remote.add(key)
         return True
+
+    def share(self, keys: Iterable[str], workers: int = WORKERS) -> PushReport:
+        """Make sure the remote holds each of `keys` (entries of the local tier): one existence check
+        each (fewer, listed, for many), and the absent ones uploaded from the local tier, verified
+        first. Keys this run fetched from or wrote to the remote are not asked about again. A remote
+        that fails (`PushReport.remote_error`) is given up for this run. Raises RemoteCacheError if the
+        remote was already given up or its existence checks failed."""
+        with self._lock:
+            wanted = sorted(set(keys) - self._in_remote)
+        if wanted and not self._remote_ok:
+            raise RemoteCacheError(self.url, self._failure or "unavailable")
+        try:
+            report = push_to_remote(self.local, self.remote, wanted, workers) if wanted else PushReport()
+        except Exception as exc:  # the existence checks: CacheError, RemoteSkipped
+            self._remote_failed(exc)
+            raise RemoteCacheError(self.url, str(exc)) from None
+        if report.remote_error is not None:
+            self._remote_failed(CacheError(report.remote_error))
+        return report
 
     def __contains__(self, key: str) -> bool:
         return key in self.local or self._fetch(key)
@@ -112,12 +148,19 @@ class TieredCache:
         self.put_raw(key, encode_entry(result, meta))
 
     def put_raw(self, key: str, blob: bytes) -> None:
+        """Store locally, then write through. A remote failure gives the remote up for this run; with
+        `required` (a shard) it also raises RemoteCacheError, then and for every later write."""
         self.local.put_raw(key, blob)  # local first: paid audio is safe before any network
         if self._remote_ok:
             try:
                 self.remote.put(key, blob)
+                with self._lock:
+                    self._in_remote.add(key)
+                return
             except Exception as exc:
                 self._remote_failed(exc)
+        if self.required:
+            raise RemoteCacheError(self.url, self._failure or "unavailable")
 
     def delete(self, key: str) -> bool:
         return self.local.delete(key)  # the shared tier is never pruned from one machine
@@ -141,6 +184,7 @@ class PushReport:
     uploaded: int = 0
     present: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (key, reason)
+    remote_error: str | None = None  # the first upload the remote refused (not a local entry's fault)
 
 
 def push_to_remote(local: SegmentCache, remote: RemoteStore, keys: Iterable[str] | None = None,
@@ -157,11 +201,14 @@ def push_to_remote(local: SegmentCache, remote: RemoteStore, keys: Iterable[str]
             return "not in the local cache"
         try:
             check_entry(key, blob)
-            remote.put(key, blob)
         except CacheError as exc:
             return exc.message
-        except Exception as exc:  # transport errors
-            return f"{type(exc).__name__}: {exc}"
+        try:
+            remote.put(key, blob)
+        except Exception as exc:  # CacheError from the store, RemoteSkipped once the breaker is open
+            reason = exc.message if isinstance(exc, CacheError) else f"{type(exc).__name__}: {exc}"
+            report.remote_error = report.remote_error or reason
+            return reason
         return None
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
