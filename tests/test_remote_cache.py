@@ -325,7 +325,8 @@ def scripted(monkeypatch, answers: list, seen: list) -> RemoteStore:
                         f"status code: {answer} X: <Error><Code>SlowDown</Code><AWSAccessKeyId>AKIDMOCK"
                         "</AWSAccessKeyId></Error>")
                 raise FileNotFoundError(text) if answer == 404 else GenericError(text)
-            return type("Got", (), {"bytes": lambda self: answer})() if method == "GET" else {}
+            got = {"meta": {"size": len(answer)}, "stream": lambda self, **_: iter([answer])} if method == "GET" else {}
+            return type("Got", (), got)() if method == "GET" else {}
         return fake
 
     for name, method in (("get", "GET"), ("head", "HEAD"), ("put", "PUT")):

@@ -33,8 +33,9 @@ from ..errors import CacheError, UsageError
 from ..providers.http import RETRYABLE_STATUSES, RetryPolicy, is_testing, next_wait
 from .breaker import CircuitBreaker
 from .objstore import open_store
+from .store import MAX_ENTRY_BYTES
 
-__all__ = ["RemoteStore", "classify", "timeout_from_env"]
+__all__ = ["EntryTooLarge", "RemoteStore", "classify", "timeout_from_env"]
 
 log = logging.getLogger("narrate.remote")
 T = TypeVar("T")
@@ -49,8 +50,14 @@ CONNECT_TIMEOUT_S = 3.0
 # The providers' policy with a cache's budget: a remote hit must cost less than the synthesis it saves.
 REMOTE_POLICY = RetryPolicy(max_attempts=3, max_retry_time_s=10.0, initial_wait_s=0.25, max_wait_s=2.0,
                             max_retry_after_s=5.0)
+CHUNK_BYTES = 1 << 20  # an entry is read in pieces of this size, so a lying object stops at the limit
 _STATUS_RE = re.compile(r"status(?: code)?:? (\d{3})\b")
 _CODE_RE = re.compile(r"<Code>([A-Za-z0-9.]{1,64})</Code>")
+
+
+class EntryTooLarge(CacheError):
+    """A remote object over the local cache's MAX_ENTRY_BYTES (or longer than its metadata says):
+    rejected like a corrupt entry, and its body never read whole."""
 
 
 def timeout_from_env() -> float:
@@ -134,6 +141,9 @@ class RemoteStore:
                 else:
                     self.breaker.success()  # absent is an answer, not a failure
                     raise
+            except EntryTooLarge:
+                self.breaker.success()  # the store answered; the object is what is wrong (like a corrupt one)
+                raise
             except Exception as exc:  # obstore's errors, and ValueError/OSError for some
                 reason, retryable = classify(exc)
             else:
@@ -153,12 +163,28 @@ class RemoteStore:
                 time.sleep(wait)
 
     def get(self, key: str) -> bytes | None:
-        """The object's bytes, or None if there is none."""
+        """The object's bytes, or None if there is none. Raises EntryTooLarge, before reading the
+        body, if the object's size (from its metadata) is over MAX_ENTRY_BYTES, and while reading it
+        if the body runs past that size: no segment is that large, and memory stays bounded."""
         import obstore
 
+        what = key[:12]
+
+        def fetch() -> bytes:
+            result = obstore.get(self.store, self.name_for(key))
+            size = int(result.meta["size"])
+            if size > MAX_ENTRY_BYTES:
+                raise EntryTooLarge(f"too large: {size:,} bytes, over the limit of {MAX_ENTRY_BYTES:,}")
+            chunks, got = [], 0
+            for chunk in result.stream(min_chunk_size=CHUNK_BYTES):
+                got += len(chunk)
+                if got > size:
+                    raise EntryTooLarge(f"too large: longer than the {size:,} bytes its metadata gives")
+                chunks.append(chunk)
+            return b"".join(chunks)
+
         try:
-            return self._request("GET", key[:12], lambda: bytes(obstore.get(self.store, self.name_for(key)).bytes()),
-                                 absent_ok=True)
+            return self._request("GET", what, fetch, absent_ok=True)
         except FileNotFoundError:
             return None
 

@@ -17,7 +17,7 @@ from typing import Any, Self
 
 from ..errors import CacheError, RemoteCacheError
 from .entry import check_entry, encode_entry
-from .remote import WORKERS, RemoteStore
+from .remote import WORKERS, EntryTooLarge, RemoteStore
 from .store import CachedSegment, SegmentCache
 
 __all__ = ["TieredCache", "PushReport", "push_to_remote"]
@@ -78,6 +78,10 @@ class TieredCache:
             return False
         try:
             blob = self.remote.get(key)
+        except EntryTooLarge as exc:  # rejected like a corrupt entry: the remote itself works
+            with self._lock:
+                self._warnings.append(f"remote entry {key[:12]} rejected: {exc.message}")
+            return False
         except Exception as exc:  # transport errors, 5xx, 403: degrade, never fail the build
             self._remote_failed(exc)
             return False
