@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import obstore
+import pytest
 from obstore.store import MemoryStore
 
 from conftest import narrate_in
@@ -17,6 +18,7 @@ from narrate.cache.entry import key_from
 from narrate.cache.remote import RemoteStore
 from narrate.cache.store import MAX_ENTRY_BYTES
 from narrate.cache.tiered import TieredCache
+from narrate.errors import RemoteCacheError
 from narrate.providers.base import AudioFormat, SynthesisResult
 
 MANIFEST = """\
@@ -98,3 +100,57 @@ def test_a_huge_object_in_a_shared_folder_is_rejected_and_resynthesized(tmp_path
         f"remote entry {key[:12]} rejected: too large: {MAX_ENTRY_BYTES + 1:,} bytes, over the limit of {MAX_ENTRY_BYTES:,}"]
     # The segment paid for again was written through: the shared folder holds the good entry now.
     assert (shared / key[:2] / key).read_bytes() == SegmentCache(b / ".narrate-cache").get_raw(key)
+
+
+# ------------------------------------------------ a file:// remote that cannot be opened
+
+CREATE_FIRST = ("the folder does not exist (create it first: narrate never creates a remote cache folder, so that a "
+                "share that is not mounted is not taken for an empty one)")
+
+
+def unopenable(tmp_path: Path, kind: str) -> tuple[Path, str]:
+    """A file:// remote that is a missing folder (two levels deep, as an unmounted share's mount point
+    would be), or a file; and what narrate says about it."""
+    if kind == "missing":
+        return tmp_path / "mnt" / "share" / "segments", CREATE_FIRST
+    (tmp_path / "a-file").write_text("not a folder\n")
+    return tmp_path / "a-file", "not a folder"
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_an_unopenable_shared_folder_warns_and_the_build_carries_on(tmp_path, kind):
+    folder, cause = unopenable(tmp_path, kind)
+    a = machine(tmp_path, "a")
+    done = narrate_in("-q", "build", "--json", "--remote", f"file://{folder}", "m.yaml", cwd=a)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["synthesized"], report["outputs_written"]) == (2, 2)
+    assert [w for w in report["warnings"] if "remote" in w] == [
+        f"remote cache unavailable, continuing with the local cache: remote cache file://{folder}: {cause}"]
+    assert f"warning: remote cache unavailable, continuing with the local cache: remote cache file://{folder}: " \
+           f"{cause}" in done.stderr
+    assert not (tmp_path / "mnt").exists()  # never created
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_an_unopenable_shared_folder_fails_a_shard_and_a_push(tmp_path, kind):
+    folder, cause = unopenable(tmp_path, kind)
+    a = machine(tmp_path, "a")
+    done = narrate_in("-q", "build", "--json", "--shard", "1/1", "--remote", f"file://{folder}", "m.yaml", cwd=a)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["synthesized"] == 0
+    assert [e["message"] for e in report["errors"]] == [
+        f"the shared cache is unavailable: this shard synthesized nothing (file://{folder}: {cause})"]
+    pushed = narrate_in("cache", "push", "--remote", f"file://{folder}", "-m", "m.yaml", cwd=a)
+    assert pushed.returncode == 1 and "Traceback" not in pushed.stderr
+    assert f"error: remote cache file://{folder}: {cause}" in pushed.stderr
+    assert not (tmp_path / "mnt").exists()
+
+
+def test_a_missing_shared_folder_is_reported_by_every_request(tmp_path):
+    store = RemoteStore(f"file://{tmp_path}/missing")
+    for call in (lambda: store.get("ab" * 32), lambda: store.put("ab" * 32, b"x"), lambda: store.missing_keys(["ab" * 32])):
+        with pytest.raises(RemoteCacheError, match=f"^remote cache file://{tmp_path}/missing: the folder does not exist"):
+            call()
+    assert store.requests == 0 and not (tmp_path / "missing").exists()

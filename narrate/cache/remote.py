@@ -29,10 +29,10 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from ..errors import CacheError, UsageError
+from ..errors import CacheError, RemoteCacheError, UsageError
 from ..providers.http import RETRYABLE_STATUSES, RetryPolicy, is_testing, next_wait
 from .breaker import CircuitBreaker
-from .objstore import open_store
+from .objstore import open_store, os_reason
 from .store import MAX_ENTRY_BYTES
 
 __all__ = ["EntryTooLarge", "RemoteStore", "classify", "timeout_from_env"]
@@ -94,7 +94,8 @@ def classify(exc: BaseException) -> tuple[str, bool]:
         return f"timed out ({type(exc).__name__})", True
     if "kind: Connect" in text or "error sending request" in text or "dns error" in text.lower():
         return f"connection error ({type(exc).__name__})", True
-    return f"{type(exc).__name__}", False
+    local = os_reason(exc)  # a file:// remote: the OS's words (object_store quotes the path, never a secret)
+    return (f"{local} ({type(exc).__name__})" if local else f"{type(exc).__name__}"), False
 
 
 class RemoteStore:
@@ -105,7 +106,8 @@ class RemoteStore:
     `policy` bounds attempts and time per request; `breaker_threshold` consecutive failed attempts
     open the circuit breaker. `endpoint`, `region` and `config` (obstore settings, e.g. keys) are
     for S3; `store` replaces the URL's store (tests pass obstore's MemoryStore). Every failure is a
-    CacheError naming the operation and object. Raises UsageError for a bad URL or setting.
+    CacheError naming the operation and object (`unavailable`, naming the URL, for a store that could
+    not be opened). Raises UsageError for a bad URL or setting.
     """
 
     def __init__(self, url: str, *, endpoint: str | None = None, region: str | None = None,
@@ -113,8 +115,16 @@ class RemoteStore:
                  policy: RetryPolicy = REMOTE_POLICY, breaker_threshold: int = 3) -> None:
         self.url = url
         read = timeout if timeout is not None else timeout_from_env()
-        opened, self.prefix, self.where = open_store(url, read_timeout_s=read, connect_timeout_s=CONNECT_TIMEOUT_S,
-                                                     endpoint=endpoint, region=region, config=config)
+        # A store that cannot be opened (a file:// folder that is missing) is reported by every
+        # request, as an unreachable server is: the build warns and carries on, a shard fails.
+        self.unavailable: RemoteCacheError | None = None
+        try:
+            opened, self.prefix, self.where = open_store(url, read_timeout_s=read, connect_timeout_s=CONNECT_TIMEOUT_S,
+                                                         endpoint=endpoint, region=region, config=config)
+        except RemoteCacheError as exc:
+            if store is None:
+                self.unavailable = exc
+            opened, self.prefix, self.where = None, "", url
         self.store = store if store is not None else opened
         self.policy = policy
         self.breaker = CircuitBreaker(breaker_threshold)
@@ -128,6 +138,8 @@ class RemoteStore:
         `policy` while the breaker stays closed. With `absent_ok` (GET, HEAD, LIST), FileNotFoundError
         (no such object) passes through as an answer; for a PUT it is a failure (no such bucket).
         Raises CacheError `remote cache OP WHAT: reason`."""
+        if self.unavailable is not None:
+            raise self.unavailable
         started, skipped, attempt = time.monotonic(), 0.0, 0
         while True:
             self.breaker.check()

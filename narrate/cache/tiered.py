@@ -44,6 +44,8 @@ class TieredCache:
         # A shard's cache: a write that does not reach the remote raises RemoteCacheError (after the
         # local store), so that synthesis stops spending (its audio could not reach the assembler).
         self.required = False
+        if remote.unavailable is not None:  # could not be opened (a missing file:// folder): say so once, now
+            self._remote_failed(remote.unavailable)
 
     @property
     def warnings(self) -> list[str]:
@@ -68,7 +70,7 @@ class TieredCache:
         with self._lock:
             if self._remote_ok:
                 self._warnings.append(f"remote cache unavailable, continuing with the local cache: {exc}")
-                self._failure = str(exc)
+                self._failure = exc.reason if isinstance(exc, RemoteCacheError) and exc.url == self.url else str(exc)
                 log.debug("remote cache unavailable: %s", exc)
             self._remote_ok = False
 
@@ -112,7 +114,7 @@ class TieredCache:
             report = push_to_remote(self.local, self.remote, wanted, workers) if wanted else PushReport()
         except Exception as exc:  # the existence checks: CacheError, RemoteSkipped
             self._remote_failed(exc)
-            raise RemoteCacheError(self.url, str(exc)) from None
+            raise RemoteCacheError(self.url, self._failure or str(exc)) from None
         if report.remote_error is not None:
             self._remote_failed(CacheError(report.remote_error))
         return report
