@@ -222,7 +222,11 @@ class PlannedBuild:
         return users
 
 
-def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = None) -> PlannedBuild:
+def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = None,
+                  every_segment: bool = False) -> PlannedBuild:
+    """The plan against the lock and the cache. `missing`: the segments of stale prompts and books
+    that `cache` lacks; with `every_segment` (a shard, which writes no outputs but must leave every
+    segment it owns in the shared cache), of every prompt and book, current or not."""
     providers, configs = make_providers(manifest, transport)
     lexicon = load_lexicon(manifest)
     stats = BuildState(cache.directory, manifest.path)
@@ -237,7 +241,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     lock_rel = os.path.relpath(manifest.path.parent / LOCK_NAME, root)
     lock = LockFile.for_manifest(manifest.path, ours=stats.unchanged(root, lock_rel))
     carry = None
-    if lock.ours and stats.plan_contexts and memo.stored:  # no memo (deleted): plan all once, to refill it
+    if lock.ours and stats.plan_contexts and memo.stored and not every_segment:  # no memo: plan all, to refill it
         carry = Carry(lock.prompts, stats.plan_contexts, lambda outputs, recorded: files_current(outputs, recorded,
                                                                                                  stats, where))
     plan = plan_manifest(manifest, providers, lexicon, memo, carry)
@@ -257,6 +261,8 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     # unchanged is assembled from its kept encodes, so its segments are read only if those are gone, and
     # verified then; here its entries need only be there (a 10-hour book's are ~2 GB to read on each edit).
     kept = {k for job in stale_books for k in _kept_chapter_keys(job, lock)}
+    if every_segment:  # a shard: every segment it owns must end up in the shared cache, current or not
+        needed, kept = sorted(plan.segments), set()
     absent = cache.missing([k for k in needed if k not in kept]) if needed else set()
     absent |= {k for k in kept if k not in cache}
     missing = [plan.segments[k] for k in needed if k in absent]

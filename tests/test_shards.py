@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import uuid
 from pathlib import Path
 
@@ -181,6 +182,10 @@ def test_a_shard_shares_what_its_local_cache_already_has(tmp_path, moto_env):
     done = narrate_in("-q", "build", "--json", "--offline", "--remote", f"file://{shared}", "m.yaml", cwd=assembler)
     assert done.returncode == 0, done.stderr
     assert (json.loads(done.stdout)["synthesized"], json.loads(done.stdout)["outputs_written"]) == (0, 6)
+    # A shard reads nothing: on a fresh runner, segments the shared cache holds are checked, not downloaded.
+    done = narrate_in("-q", "build", "--json", "--shard", "1/1", "--remote", f"file://{shared}", "m.yaml", cwd=assembler)
+    assert done.returncode == 0 and json.loads(done.stdout)["synthesized"] == 0, done.stderr
+    assert sorted(SegmentCache(assembler / ".narrate-cache").keys()) == keys  # the assembler's, none added
     # The shared cache refuses the upload: exit 1, the remote named, nothing paid, no success line.
     (runner / "m.yaml").write_text(espeak_manifest(8))  # two new prompts the shard would synthesize
     done = narrate_in("build", "--json", "--shard", "1/1", "--remote", "s3://no-such-bucket/seg", "m.yaml", cwd=runner,
@@ -191,6 +196,20 @@ def test_a_shard_shares_what_its_local_cache_already_has(tmp_path, moto_env):
     [message] = [e["message"] for e in report["errors"]]
     assert message.startswith("cannot write the shared cache s3://no-such-bucket/seg: remote cache PUT "), message
     assert "HTTP 404 NoSuchBucket; 0 segments uploaded, this shard synthesized nothing" in message
+
+
+def test_a_shard_makes_its_segments_even_when_its_outputs_are_current(tmp_path):
+    """Outputs current (an earlier local build) but the cache gone: the shard writes no outputs, yet its
+    segments must reach the shared cache, so it synthesizes them rather than exit 0 with nothing shared."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (tmp_path / "m.yaml").write_text(espeak_manifest(4))
+    assert narrate_in("-q", "build", "m.yaml", cwd=tmp_path).returncode == 0
+    shutil.rmtree(tmp_path / ".narrate-cache")
+    done = narrate_in("-q", "build", "--json", "--shard", "1/1", "--remote", f"file://{shared}", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["synthesized"] == 4
+    assert len([p for p in shared.rglob("*") if p.is_file()]) == 4
 
 
 def test_a_shard_names_failed_segments_as_a_build_does(tmp_path):

@@ -70,7 +70,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     shard = options.shard
     planned: Any = ShardView(cache, shard) if shard else cache  # a shard plans its own keys only
     with paused_gc():  # planning makes ~10 long-lived objects a prompt and no garbage cycles
-        pb = prepare_build(manifest, planned, transport=transport)
+        pb = prepare_build(manifest, planned, transport=transport, every_segment=bool(shard))
     from ..providers import espeak_pool
 
     espeak_pool.configure(options.jobs, len(pb.missing) + len(pb.stale))  # small builds: no worker processes

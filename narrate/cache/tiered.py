@@ -122,9 +122,10 @@ class TieredCache:
     def __contains__(self, key: str) -> bool:
         return key in self.local or self._fetch(key)
 
-    def missing(self, keys: list[str], workers: int = WORKERS) -> set[str]:
+    def missing(self, keys: list[str], workers: int = WORKERS, fetch: bool = True) -> set[str]:
         """Keys in neither tier. The remote ones are downloaded (verified) into the local tier now,
-        concurrently, since the build is about to read them."""
+        concurrently, since the build is about to read them; without `fetch` (a shard, which reads
+        none) they are only noted as there."""
         local_missing = sorted(self.local.missing(keys))
         if not local_missing or not self._remote_ok:
             return set(local_missing)
@@ -133,6 +134,10 @@ class TieredCache:
         except Exception as exc:
             self._remote_failed(exc)
             return set(local_missing)
+        if not fetch:
+            with self._lock:
+                self._in_remote.update(k for k in local_missing if k not in absent)
+            return absent
         there = [k for k in local_missing if k not in absent]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             fetched = list(pool.map(self._fetch, there))
