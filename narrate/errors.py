@@ -109,6 +109,15 @@ class CacheError(NarrateError):
     """The segment cache is unreadable or inconsistent."""
 
 
+class RemoteCacheError(CacheError):
+    """The shared remote cache at `url` cannot be opened, or refused a write a shard needed (its
+    segments must reach the assembling job). `reason` says what failed, never with a credential."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"remote cache {url}: {reason}")
+        self.url, self.reason = url, reason
+
+
 class PlatformLimitError(NarrateError):
     """An output violates a telephony platform's documented limit."""
 

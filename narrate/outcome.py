@@ -59,8 +59,9 @@ class BuildReport:
 class WriteFailure:
     """The first write that failed in a build: it stops all spending (DESIGN.md 2.11).
 
-    kind: "cache" (a segment store) or "output" (a rendered file, index or lock); folder: the
-    folder named to the user; reason: the OS's words (strerror); space: True when the failure is
+    kind: "cache" (a segment store), "shared" (a shard's write-through to the shared cache: folder is
+    its URL) or "output" (a rendered file, index or lock); folder: the folder named to the user;
+    reason: the OS's words (strerror); space: True when the failure is
     lack of space (ENOSPC, EDQUOT, SQLite's "database or disk is full"), so a size is worth giving.
     """
 
@@ -73,7 +74,10 @@ class WriteFailure:
                 not_done_word: str = "not requested", unit: str = "segments", lost: int = 0) -> str:
         """One line: `cannot write the cache at /x: No space left on device (about 3.1 MB more needed);
         7 segments stored, 73 not requested`."""
-        where = f"the cache at {self.folder}" if self.kind == "cache" else f"the output folder {self.folder}"
+        where = {"cache": f"the cache at {self.folder}", "shared": f"the shared cache {self.folder}"}.get(
+            self.kind, f"the output folder {self.folder}")
+        if self.kind == "shared" and done_word == "stored":
+            done_word = "stored in the local cache only"
         need = f" (about {human_size(needed_bytes)} more needed)" if self.space and needed_bytes else ""
         tail = f"{done} {unit} {done_word}, {not_done} {not_done_word}"
         if lost:

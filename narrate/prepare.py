@@ -30,6 +30,7 @@ from .removal import plan_removals
 
 if TYPE_CHECKING:  # the Markdown stack, loaded only when a manifest has books
     from .plan.books import BookJob
+    from .synth import SegmentFailure
 
 
 def load_lexicon(manifest: Manifest):
@@ -197,6 +198,18 @@ class PlannedBuild:
             self._users.update(self._index({key}))
         return self._users[key]
 
+    def describe(self, segment: Segment) -> str:
+        """`shop/en-US/hello [espeak, 12 chars, 3952778ef3a4]`: who speaks it, provider, length, key."""
+        users = self.users_of(segment.key)
+        where = users[0] + (f" (+{len(users) - 1} more)" if len(users) > 1 else "") if users else "?"
+        return f"{where} [{segment.provider}, {len(segment.request.text)} chars, {segment.key[:12]}]"
+
+    def failure_line(self, f: SegmentFailure) -> str:
+        """One failed segment as builds report it: the segment, provider, status, request id, message."""
+        status = f" status {f.status}" if f.status else ""
+        rid = f" request {f.request_id}" if f.request_id else ""
+        return f"{self.describe(f.segment)}: {f.provider}{status}{rid}: {f.message}"
+
     def _index(self, keys: set[str]) -> dict[str, list[str]]:
         users: dict[str, list[str]] = {k: [] for k in keys}
         for job in self.plan.jobs:
@@ -211,7 +224,11 @@ class PlannedBuild:
         return users
 
 
-def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = None) -> PlannedBuild:
+def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = None,
+                  every_segment: bool = False) -> PlannedBuild:
+    """The plan against the lock and the cache. `missing`: the segments of stale prompts and books
+    that `cache` lacks; with `every_segment` (a shard, which writes no outputs but must leave every
+    segment it owns in the shared cache), of every prompt and book, current or not."""
     providers, configs = make_providers(manifest, transport)
     lexicon = load_lexicon(manifest)
     stats = BuildState(cache.directory, manifest.path)
@@ -226,7 +243,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     lock_rel = os.path.relpath(manifest.path.parent / LOCK_NAME, root)
     lock = LockFile.for_manifest(manifest.path, ours=stats.unchanged(root, lock_rel))
     carry = None
-    if lock.ours and stats.plan_contexts and memo.stored:  # no memo (deleted): plan all once, to refill it
+    if lock.ours and stats.plan_contexts and memo.stored and not every_segment:  # no memo: plan all, to refill it
         carry = Carry(lock.prompts, stats.plan_contexts, lambda outputs, recorded: files_current(outputs, recorded,
                                                                                                  stats, where))
     plan = plan_manifest(manifest, providers, lexicon, memo, carry)
@@ -246,6 +263,8 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     # unchanged is assembled from its kept encodes, so its segments are read only if those are gone, and
     # verified then; here its entries need only be there (a 10-hour book's are ~2 GB to read on each edit).
     kept = {k for job in stale_books for k in _kept_chapter_keys(job, lock)}
+    if every_segment:  # a shard: every segment it owns must end up in the shared cache, current or not
+        needed, kept = sorted(plan.segments), set()
     absent = cache.missing([k for k in needed if k not in kept]) if needed else set()
     absent |= {k for k in kept if k not in cache}
     missing = [plan.segments[k] for k in needed if k in absent]

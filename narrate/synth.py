@@ -7,8 +7,9 @@ collected so the rest of the build carries on. Progress goes out as events; the 
 Pay once, across processes: a segment is requested only by the build holding its lease
 (`narrate.lease`); a build that finds a lease taken moves on to other segments and picks the
 result up from the cache when the holder lets go. Stop at once on a write failure: the first store
-that fails (or an output write the caller reports through the same `SpendGuard`) stops new requests;
-requests already in flight finish and are stored if they can be, and nothing else is sent.
+that fails (a shard's write-through to the shared cache included, or an output write the caller
+reports through the same `SpendGuard`) stops new requests; requests already in flight finish and
+are stored if they can be, and nothing else is sent.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 
 from .audio.validate import check_audio
 from .cache.lease import Lease, SegmentLeases
-from .errors import NarrateError, ProviderError
+from .errors import NarrateError, ProviderError, RemoteCacheError
 from .outcome import WriteFailure
 from .plan import Segment
 from .providers.base import Provider, ProviderConfig
@@ -370,6 +371,8 @@ class _Scheduler:
                     "language": segment.request.language, "text": segment.request.text,
                     "chars": len(segment.request.text), "key_head": segment.key_head,
                     "request_id": result.request_id, "billed_chars": result.billed_chars})
+            except RemoteCacheError as exc:  # kept locally, but a shard's shared cache refused it: stop spending now
+                self.guard.fail(WriteFailure("shared", exc.url, exc.reason))
             except (OSError, sqlite3.Error) as exc:  # full disk, I/O error, read-only: stop spending now
                 self.guard.fail(write_failure(exc, "cache", self.cache.directory))
                 raise _StoreFailed from None

@@ -59,7 +59,8 @@ def test_shard_without_a_remote_warns_and_writes_no_outputs(tmp_path):
 
 def test_shard_with_its_remote_down_pays_for_nothing(tmp_path):
     """The shared cache refuses connections: the shard stops before synthesizing (its audio could not
-    reach the assembling job), exit 1, one warning naming the remote, nothing written but the cache folder."""
+    reach the assembling job), exit 1, an error and one warning naming the remote and the failure,
+    nothing written but the cache folder."""
     (tmp_path / "m.yaml").write_text(MANIFEST)
     before = snapshot(tmp_path)
     env = {"AWS_ACCESS_KEY_ID": "AKIDSHARD", "AWS_SECRET_ACCESS_KEY": "shard-secret-value", "AWS_REGION": "us-east-1",
@@ -69,7 +70,9 @@ def test_shard_with_its_remote_down_pays_for_nothing(tmp_path):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     report = json.loads(done.stdout)
     assert report["synthesized"] == 0
-    assert [e["message"] for e in report["errors"]] == ["the shared cache is unavailable: this shard synthesized nothing"]
+    [message] = [e["message"] for e in report["errors"]]
+    assert message.startswith("the shared cache is unavailable: this shard synthesized nothing (s3://team/segments: "
+                              "remote cache HEAD ") and "connection error" in message, message
     assert sum("remote cache unavailable" in w and "connection error" in w for w in report["warnings"]) == 1
     assert "shard-secret-value" not in done.stdout + done.stderr
     assert {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(".narrate-cache")} == before

@@ -20,7 +20,8 @@ from narrate.cache import SegmentCache, encode_entry
 from narrate.cache import remote as remote_mod
 from narrate.cache.entry import key_from
 from narrate.cache.objstore import s3_endpoint
-from narrate.cache.remote import RemoteStore, TieredCache, push_to_remote
+from narrate.cache.remote import RemoteStore
+from narrate.cache.tiered import TieredCache, push_to_remote
 from narrate.errors import CacheError, UsageError
 from narrate.providers.base import AudioFormat, SynthesisResult
 
@@ -324,7 +325,8 @@ def scripted(monkeypatch, answers: list, seen: list) -> RemoteStore:
                         f"status code: {answer} X: <Error><Code>SlowDown</Code><AWSAccessKeyId>AKIDMOCK"
                         "</AWSAccessKeyId></Error>")
                 raise FileNotFoundError(text) if answer == 404 else GenericError(text)
-            return type("Got", (), {"bytes": lambda self: answer})() if method == "GET" else {}
+            got = {"meta": {"size": len(answer)}, "stream": lambda self, **_: iter([answer])} if method == "GET" else {}
+            return type("Got", (), got)() if method == "GET" else {}
         return fake
 
     for name, method in (("get", "GET"), ("head", "HEAD"), ("put", "PUT")):

@@ -29,7 +29,8 @@ from conftest import child_server, free_port, narrate
 from narrate.cache import SegmentCache, encode_entry
 from narrate.cache.entry import key_from
 from narrate.cache.objstore import parse_url, proxy_options
-from narrate.cache.remote import RemoteStore, TieredCache, push_to_remote
+from narrate.cache.remote import RemoteStore
+from narrate.cache.tiered import TieredCache, push_to_remote
 from narrate.errors import CacheError, UsageError
 from narrate.providers.base import AudioFormat, SynthesisResult
 
@@ -84,13 +85,15 @@ def test_every_url_form_opens_its_store(monkeypatch, tmp_path):
     assert parse_url("gs://team-bucket/p") == ("gs", "team-bucket", "p")
     assert parse_url("az://container") == ("az", "container", "")
     assert parse_url(f"file://{tmp_path}/shared") == ("file", "", f"{tmp_path}/shared")
+    assert RemoteStore(f"file://{tmp_path}/shared").unavailable is not None
+    assert not (tmp_path / "shared").exists()  # a folder remote is never created (an unmounted share stays missing)
+    (tmp_path / "shared").mkdir()
     kinds = {"s3://team/p": S3Store, "gs://team/p": GCSStore, "az://team/p": AzureStore,
              f"file://{tmp_path}/shared": LocalStore}
     for url, kind in kinds.items():
         store = RemoteStore(url)
         assert isinstance(store.store, kind), url
         assert store.name_for("ab" + "0" * 62) == ("p/" if kind is not LocalStore else "") + "ab/ab" + "0" * 62
-    assert (tmp_path / "shared").is_dir()  # a folder remote is created on first use
     for bad in ("gs://", "az:///p", "file://host/x", "ftp://team/p", "s3://team/p#frag", "memory:///"):
         with pytest.raises(UsageError, match=r"s3://bucket/prefix, gs://bucket/prefix, az://container/prefix"):
             RemoteStore(bad)
@@ -201,6 +204,7 @@ def test_aws_profile_keys_sign_the_requests(tmp_path, monkeypatch):
 
 def test_a_shared_folder_is_a_remote_cache(tmp_path):
     shared = f"file://{tmp_path}/shared/segments"
+    (tmp_path / "shared" / "segments").mkdir(parents=True)  # as a mounted share is there before the build
     a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
     assert build(a, shared)["synthesized"] == 3
     report = build(b, shared)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import shutil
 import uuid
 from pathlib import Path
 
@@ -118,3 +120,114 @@ def test_four_shards_synthesize_each_segment_once_and_assemble_identically(tmp_p
     assembled, reference = outputs(assembler), outputs(single)
     assert len(reference) == 49  # 24 prompts x 2 formats, and index.json
     assert assembled == reference
+
+
+# ------------------------------------------------ a shard and its shared cache (attacker's findings)
+
+
+def espeak_manifest(n: int, provider: str = "") -> str:
+    lines = ["version: 1", *provider.splitlines(), "libraries:", "  shop:", "    output: out", "    formats: [ulaw]",
+             *(["    provider: down"] if provider else []),
+             "    languages: {en-US: {voice: %s, path: en}}" % ("alloy" if provider else "en-us"), "    prompts:"]
+    return "\n".join(lines + [f"      p{i:02d}: Shard prompt number {i}." for i in range(n)]) + "\n"
+
+
+@pytest.fixture
+def moto_env():
+    """A moto S3 server on 127.0.0.1 with no bucket at all, and the environment that points narrate at it."""
+    port = free_port()
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+           "NARRATE_S3_ENDPOINT": f"http://127.0.0.1:{port}"}
+    server.stop()
+
+
+def test_a_refused_write_through_stops_the_shard_paying(tmp_path, moto_env):
+    """No such bucket: existence checks say 'absent', and the first write-through is refused. The shard
+    stops sending requests then (the one in flight with it may finish), exit 1, naming the remote."""
+    (tmp_path / "m.yaml").write_text(espeak_manifest(40))
+    done = narrate_in("-q", "build", "--json", "-j", "1", "--shard", "1/1", "--remote", "s3://no-such-bucket/seg",
+                      "m.yaml", cwd=tmp_path, env=moto_env)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    paid = report["synthesized"]
+    assert 1 <= paid <= 2, paid  # -j 1: two requests in flight at most (a local engine gets two per worker)
+    [message] = [e["message"] for e in report["errors"]]
+    assert message.startswith("cannot write the shared cache s3://no-such-bucket/seg: remote cache PUT "), message
+    assert f"HTTP 404 NoSuchBucket; {paid} segments stored in the local cache only, {40 - paid} not requested" in message
+    assert "error: cannot write the shared cache s3://no-such-bucket/seg" in done.stderr
+    assert len(list(SegmentCache(tmp_path / ".narrate-cache").keys())) == paid  # what was paid is kept
+
+
+def test_a_shard_shares_what_its_local_cache_already_has(tmp_path, moto_env):
+    """Segments in the shard's local cache before it ran (an earlier local build) are uploaded, verified,
+    where the shared cache lacks them: the assembler then finds everything. A remote that refuses them
+    fails the shard before it pays for anything."""
+    runner, shared = tmp_path / "runner", tmp_path / "shared"
+    runner.mkdir()
+    shared.mkdir()
+    (runner / "m.yaml").write_text(espeak_manifest(6))
+    assert narrate_in("-q", "build", "m.yaml", cwd=runner).returncode == 0  # everything in the local cache
+    for k in (1, 2):
+        done = narrate_in("-q", "build", "--json", "--shard", f"{k}/2", "--remote", f"file://{shared}", "m.yaml", cwd=runner)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["synthesized"] == 0
+    keys = sorted(SegmentCache(runner / ".narrate-cache").keys())
+    assert len(keys) == 6
+    assert sorted(p.relative_to(shared).as_posix() for p in shared.rglob("*") if p.is_file()) == [f"{k[:2]}/{k}" for k in keys]
+    assembler = tmp_path / "assembler"
+    assembler.mkdir()
+    (assembler / "m.yaml").write_text(espeak_manifest(6))
+    done = narrate_in("-q", "build", "--json", "--offline", "--remote", f"file://{shared}", "m.yaml", cwd=assembler)
+    assert done.returncode == 0, done.stderr
+    assert (json.loads(done.stdout)["synthesized"], json.loads(done.stdout)["outputs_written"]) == (0, 6)
+    # A shard reads nothing: on a fresh runner, segments the shared cache holds are checked, not downloaded.
+    done = narrate_in("-q", "build", "--json", "--shard", "1/1", "--remote", f"file://{shared}", "m.yaml", cwd=assembler)
+    assert done.returncode == 0 and json.loads(done.stdout)["synthesized"] == 0, done.stderr
+    assert sorted(SegmentCache(assembler / ".narrate-cache").keys()) == keys  # the assembler's, none added
+    # The shared cache refuses the upload: exit 1, the remote named, nothing paid, no success line.
+    (runner / "m.yaml").write_text(espeak_manifest(8))  # two new prompts the shard would synthesize
+    done = narrate_in("build", "--json", "--shard", "1/1", "--remote", "s3://no-such-bucket/seg", "m.yaml", cwd=runner,
+                      env=moto_env)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["synthesized"] == 0 and len(list(SegmentCache(runner / ".narrate-cache").keys())) == 6
+    [message] = [e["message"] for e in report["errors"]]
+    assert message.startswith("cannot write the shared cache s3://no-such-bucket/seg: remote cache PUT "), message
+    assert "HTTP 404 NoSuchBucket; 0 segments uploaded, this shard synthesized nothing" in message
+
+
+def test_a_shard_makes_its_segments_even_when_its_outputs_are_current(tmp_path):
+    """Outputs current (an earlier local build) but the cache gone: the shard writes no outputs, yet its
+    segments must reach the shared cache, so it synthesizes them rather than exit 0 with nothing shared."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (tmp_path / "m.yaml").write_text(espeak_manifest(4))
+    assert narrate_in("-q", "build", "m.yaml", cwd=tmp_path).returncode == 0
+    shutil.rmtree(tmp_path / ".narrate-cache")
+    done = narrate_in("-q", "build", "--json", "--shard", "1/1", "--remote", f"file://{shared}", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["synthesized"] == 4
+    assert len([p for p in shared.rglob("*") if p.is_file()]) == 4
+
+
+def test_a_shard_names_failed_segments_as_a_build_does(tmp_path):
+    """A provider that is down: each failure names the prompt, language, provider, length and key, and
+    the shard does not claim to have written its segments."""
+    (tmp_path / "m.yaml").write_text(espeak_manifest(2, provider=(
+        "providers:\n  down:\n    kind: openai\n    base_url: http://127.0.0.1:9/v1\n    max_attempts: 1\n"
+        "    api_key_env: NARRATE_TEST_KEY")))
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    env = {"NARRATE_TEST_KEY": "k"}
+    done = narrate_in("build", "--shard", "1/1", "--remote", f"file://{shared}", "m.yaml", cwd=tmp_path, env=env)
+    assert done.returncode == 1
+    for name in ("p00", "p01"):
+        assert re.search(rf"^error: shop/en-US/{name} \[down, 22 chars, [0-9a-f]{{12}}\]: down: connection error",
+                         done.stderr, re.M), done.stderr
+    assert "segments written to the cache" not in done.stderr
+    report = json.loads(narrate_in("-q", "build", "--json", "--shard", "1/1", "--remote", f"file://{shared}", "m.yaml",
+                                   cwd=tmp_path, env=env).stdout)
+    assert sorted((e["code"], e["key"]) for e in report["errors"]) == [("synthesis_failed", "shop/en-US/p00"),
+                                                                       ("synthesis_failed", "shop/en-US/p01")]

@@ -72,7 +72,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     planned: Any = ShardView(cache, shard) if shard else cache  # a shard plans its own keys only
     seen = _inputs_as_loaded(manifest)
     with paused_gc():  # planning makes ~10 long-lived objects a prompt and no garbage cycles
-        pb = prepare_build(manifest, planned, transport=transport)
+        pb = prepare_build(manifest, planned, transport=transport, every_segment=bool(shard))
     pb.inputs_seen = seen
     from ..providers import espeak_pool
 
@@ -80,7 +80,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     report = BuildReport(str(manifest.path), segments=len(pb.plan.keys()))
     report.warnings = [str(w) for w in manifest.warnings] + pb.left_alone
     report.cached = report.segments - len(pb.missing)
-    report.missing_segments = [_describe(pb, s) for s in pb.missing]
+    report.missing_segments = [pb.describe(s) for s in pb.missing]
     if options.owners:  # 50,000 prompts: 0.1 s that only a JUnit report reads
         report.owners = {j.id: [o.path for o in j.outputs] for j in pb.plan.jobs}
         report.owners.update({b.id: sorted(b.outputs.values()) for b in pb.books})
@@ -151,10 +151,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
             if outcome.stop is not None and outcome.stop.kind == "cache":
                 report.error = outcome.stop_message()
             report.chars_synthesized = outcome.chars
-            for f in outcome.failures:
-                status = f" status {f.status}" if f.status else ""
-                rid = f" request {f.request_id}" if f.request_id else ""
-                report.errors.append(f"{_describe(pb, f.segment)}: {f.provider}{status}{rid}: {f.message}")
+            report.errors += [pb.failure_line(f) for f in outcome.failures]
         if not overlap:
             publish.acquire(PUBLISH_WAIT_S)
             published = LockFile.for_manifest(manifest.path)  # what the build that held the folder wrote
@@ -355,12 +352,6 @@ def _check_cache_apart(manifest: Manifest, cache_dir: Any) -> None:
             raise UsageError(f"{shown(manifest.path.name)}: {where}: {shown(folder)} overlaps the segment cache "
                              f"{shown(cache)}; nothing was built",
                              hint="give the output its own folder, or the cache another (--cache-dir or $NARRATE_CACHE)")
-
-
-def _describe(pb: PlannedBuild, segment: Segment) -> str:
-    users = pb.users_of(segment.key)
-    where = users[0] + (f" (+{len(users) - 1} more)" if len(users) > 1 else "") if users else "?"
-    return f"{where} [{segment.provider}, {len(segment.request.text)} chars, {segment.key[:12]}]"
 
 
 def _check_writable(pb: PlannedBuild, guard: Any) -> None:

@@ -1,7 +1,7 @@
 """The cache layer: the local segment store, the remote tier, build state and the cache commands.
 
 `from narrate.cache import SegmentCache` is the store most callers need; the remote tier
-(`narrate.cache.remote`), the local build state (`narrate.cache.state`) and the `narrate cache`
+(`narrate.cache.remote`, `narrate.cache.tiered`), the local build state (`narrate.cache.state`) and the `narrate cache`
 commands (`narrate.cache.commands`) are imported from their modules. The names below load on
 first use, so the no-op build's fast path (which needs only `state`) imports nothing heavier.
 """

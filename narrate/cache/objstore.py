@@ -16,7 +16,8 @@ credential chain and proxy settings. URLs:
 - `az://container/prefix`: Azure Blob; account from AZURE_STORAGE_ACCOUNT_NAME, key, SAS or
   Entra ID from the AZURE_* environment; AZURE_STORAGE_USE_EMULATOR=true (with
   AZURITE_BLOB_STORAGE_URL) for Azurite.
-- `file:///absolute/folder`: a folder (an NFS or SMB share, or a test).
+- `file:///absolute/folder`: a folder (an NFS or SMB share, or a test). It must exist: narrate
+  never creates it (an unmounted share must not silently become a local folder).
 
 Proxies: HTTPS_PROXY / HTTP_PROXY / NO_PROXY are passed to the client explicitly (`proxy_options`).
 """
@@ -25,16 +26,19 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
+import stat
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..errors import UsageError
+from ..errors import RemoteCacheError, UsageError
 
 SCHEMES = ("s3", "gs", "az", "file")
 URL_FORMS = "s3://bucket/prefix, gs://bucket/prefix, az://container/prefix or file:///folder"
 ENDPOINT_VARS = ("NARRATE_S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+_OS_ERROR_RE = re.compile(r"\(os error (\d+)\)")
 
 
 def parse_url(url: str) -> tuple[str, str, str]:
@@ -108,15 +112,46 @@ def profile_credentials() -> tuple[dict[str, str], Any]:
     return config, None
 
 
+def os_reason(exc: BaseException) -> str | None:
+    """The OS's words for a failed file operation (an OSError, or object_store's `(os error N)`)."""
+    if isinstance(exc, OSError) and exc.errno:
+        return os.strerror(exc.errno)
+    found = _OS_ERROR_RE.search(str(exc))
+    return os.strerror(int(found.group(1))) if found else None
+
+
+def local_store(url: str, folder: Path) -> Any:
+    """A store on the existing folder of a file:// remote. The folder is never created: a share that
+    is not mounted would silently become a local folder that nobody else sees. Raises RemoteCacheError
+    (naming the URL and the cause) if it is missing, not a folder, or cannot be opened."""
+    from obstore.store import LocalStore
+
+    try:
+        mode = folder.stat().st_mode
+    except FileNotFoundError:
+        raise RemoteCacheError(url, "the folder does not exist (create it first: narrate never creates a "
+                                    "remote cache folder, so that a share that is not mounted is not taken "
+                                    "for an empty one)") from None
+    except OSError as exc:
+        raise RemoteCacheError(url, f"cannot open the folder: {os_reason(exc)}") from None
+    if not stat.S_ISDIR(mode):
+        raise RemoteCacheError(url, "not a folder")
+    try:
+        return LocalStore(folder)
+    except Exception as exc:  # obstore's GenericError: the folder vanished or cannot be resolved
+        raise RemoteCacheError(url, f"cannot open the folder: {os_reason(exc) or type(exc).__name__}") from None
+
+
 def open_store(url: str, *, read_timeout_s: float, connect_timeout_s: float, endpoint: str | None = None,
                region: str | None = None, config: dict[str, str] | None = None) -> tuple[Any, str, str]:
     """(obstore store, prefix inside it, description without secrets) for a remote cache URL.
 
     Each request is bounded by `read_timeout_s` without data and `connect_timeout_s` to connect;
     obstore's own retries are off: narrate's policy and circuit breaker (remote.py) decide.
-    `config` adds store settings (tests pass keys here). Raises UsageError for a bad URL or endpoint.
+    `config` adds store settings (tests pass keys here). Raises UsageError for a bad URL or endpoint,
+    RemoteCacheError for a file:// folder that is missing, not a folder, or cannot be opened.
     """
-    from obstore.store import AzureStore, GCSStore, LocalStore, S3Store
+    from obstore.store import AzureStore, GCSStore, S3Store
 
     scheme, bucket, prefix = parse_url(url)
     read = timedelta(seconds=read_timeout_s)
@@ -129,7 +164,7 @@ def open_store(url: str, *, read_timeout_s: float, connect_timeout_s: float, end
         folder = Path(prefix)
         if not folder.is_absolute():
             raise UsageError(f"remote cache URL must look like {URL_FORMS}, not {url!r}")
-        return LocalStore(folder, mkdir=True), "", f"file://{folder}"
+        return local_store(url, folder), "", f"file://{folder}"
     if scheme == "s3":
         s3_url = s3_endpoint(endpoint)
         region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"

@@ -2,7 +2,7 @@
 Azure Blob, or a shared folder, through obstore (`objstore.py` turns the URL into a store).
 
 `cache: {remote: s3://bucket/prefix}` in the manifest (or `--remote`/`NARRATE_REMOTE_CACHE`)
-puts a read-through, write-through tier behind the local cache: a segment any runner or teammate
+puts a read-through, write-through tier (`tiered.TieredCache`) behind the local cache: a segment any runner or teammate
 has paid for is downloaded, verified, and never synthesized again. Objects hold exactly the local
 entry's bytes at `<prefix>/<key[:2]>/<key>`. An entry read from the remote is checked against its
 key (re-derived from the entry's own key material) and its checksum before it reaches the local
@@ -24,21 +24,18 @@ from __future__ import annotations
 import logging
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
-from ..errors import CacheError, UsageError
+from ..errors import CacheError, RemoteCacheError, UsageError
 from ..providers.http import RETRYABLE_STATUSES, RetryPolicy, is_testing, next_wait
 from .breaker import CircuitBreaker
-from .entry import check_entry, encode_entry
-from .objstore import open_store
-from .store import CachedSegment, SegmentCache
+from .objstore import open_store, os_reason
+from .store import MAX_ENTRY_BYTES
 
-__all__ = ["RemoteStore", "TieredCache", "PushReport", "push_to_remote"]
+__all__ = ["EntryTooLarge", "RemoteStore", "classify", "timeout_from_env"]
 
 log = logging.getLogger("narrate.remote")
 T = TypeVar("T")
@@ -53,8 +50,14 @@ CONNECT_TIMEOUT_S = 3.0
 # The providers' policy with a cache's budget: a remote hit must cost less than the synthesis it saves.
 REMOTE_POLICY = RetryPolicy(max_attempts=3, max_retry_time_s=10.0, initial_wait_s=0.25, max_wait_s=2.0,
                             max_retry_after_s=5.0)
+CHUNK_BYTES = 1 << 20  # an entry is read in pieces of this size, so a lying object stops at the limit
 _STATUS_RE = re.compile(r"status(?: code)?:? (\d{3})\b")
 _CODE_RE = re.compile(r"<Code>([A-Za-z0-9.]{1,64})</Code>")
+
+
+class EntryTooLarge(CacheError):
+    """A remote object over the local cache's MAX_ENTRY_BYTES (or longer than its metadata says):
+    rejected like a corrupt entry, and its body never read whole."""
 
 
 def timeout_from_env() -> float:
@@ -91,7 +94,8 @@ def classify(exc: BaseException) -> tuple[str, bool]:
         return f"timed out ({type(exc).__name__})", True
     if "kind: Connect" in text or "error sending request" in text or "dns error" in text.lower():
         return f"connection error ({type(exc).__name__})", True
-    return f"{type(exc).__name__}", False
+    local = os_reason(exc)  # a file:// remote: the OS's words (object_store quotes the path, never a secret)
+    return (f"{local} ({type(exc).__name__})" if local else f"{type(exc).__name__}"), False
 
 
 class RemoteStore:
@@ -102,7 +106,8 @@ class RemoteStore:
     `policy` bounds attempts and time per request; `breaker_threshold` consecutive failed attempts
     open the circuit breaker. `endpoint`, `region` and `config` (obstore settings, e.g. keys) are
     for S3; `store` replaces the URL's store (tests pass obstore's MemoryStore). Every failure is a
-    CacheError naming the operation and object. Raises UsageError for a bad URL or setting.
+    CacheError naming the operation and object (`unavailable`, naming the URL, for a store that could
+    not be opened). Raises UsageError for a bad URL or setting.
     """
 
     def __init__(self, url: str, *, endpoint: str | None = None, region: str | None = None,
@@ -110,8 +115,16 @@ class RemoteStore:
                  policy: RetryPolicy = REMOTE_POLICY, breaker_threshold: int = 3) -> None:
         self.url = url
         read = timeout if timeout is not None else timeout_from_env()
-        opened, self.prefix, self.where = open_store(url, read_timeout_s=read, connect_timeout_s=CONNECT_TIMEOUT_S,
-                                                     endpoint=endpoint, region=region, config=config)
+        # A store that cannot be opened (a file:// folder that is missing) is reported by every
+        # request, as an unreachable server is: the build warns and carries on, a shard fails.
+        self.unavailable: RemoteCacheError | None = None
+        try:
+            opened, self.prefix, self.where = open_store(url, read_timeout_s=read, connect_timeout_s=CONNECT_TIMEOUT_S,
+                                                         endpoint=endpoint, region=region, config=config)
+        except RemoteCacheError as exc:
+            if store is None:
+                self.unavailable = exc
+            opened, self.prefix, self.where = None, "", url
         self.store = store if store is not None else opened
         self.policy = policy
         self.breaker = CircuitBreaker(breaker_threshold)
@@ -125,6 +138,8 @@ class RemoteStore:
         `policy` while the breaker stays closed. With `absent_ok` (GET, HEAD, LIST), FileNotFoundError
         (no such object) passes through as an answer; for a PUT it is a failure (no such bucket).
         Raises CacheError `remote cache OP WHAT: reason`."""
+        if self.unavailable is not None:
+            raise self.unavailable
         started, skipped, attempt = time.monotonic(), 0.0, 0
         while True:
             self.breaker.check()
@@ -138,6 +153,9 @@ class RemoteStore:
                 else:
                     self.breaker.success()  # absent is an answer, not a failure
                     raise
+            except EntryTooLarge:
+                self.breaker.success()  # the store answered; the object is what is wrong (like a corrupt one)
+                raise
             except Exception as exc:  # obstore's errors, and ValueError/OSError for some
                 reason, retryable = classify(exc)
             else:
@@ -157,12 +175,28 @@ class RemoteStore:
                 time.sleep(wait)
 
     def get(self, key: str) -> bytes | None:
-        """The object's bytes, or None if there is none."""
+        """The object's bytes, or None if there is none. Raises EntryTooLarge, before reading the
+        body, if the object's size (from its metadata) is over MAX_ENTRY_BYTES, and while reading it
+        if the body runs past that size: no segment is that large, and memory stays bounded."""
         import obstore
 
+        what = key[:12]
+
+        def fetch() -> bytes:
+            result = obstore.get(self.store, self.name_for(key))
+            size = int(result.meta["size"])
+            if size > MAX_ENTRY_BYTES:
+                raise EntryTooLarge(f"too large: {size:,} bytes, over the limit of {MAX_ENTRY_BYTES:,}")
+            chunks, got = [], 0
+            for chunk in result.stream(min_chunk_size=CHUNK_BYTES):
+                got += len(chunk)
+                if got > size:
+                    raise EntryTooLarge(f"too large: longer than the {size:,} bytes its metadata gives")
+                chunks.append(chunk)
+            return b"".join(chunks)
+
         try:
-            return self._request("GET", key[:12], lambda: bytes(obstore.get(self.store, self.name_for(key)).bytes()),
-                                 absent_ok=True)
+            return self._request("GET", what, fetch, absent_ok=True)
         except FileNotFoundError:
             return None
 
@@ -215,151 +249,3 @@ class RemoteStore:
 
     def close(self) -> None:
         """Nothing to release: obstore's connection pool goes with the store."""
-
-
-class TieredCache:
-    """The local cache in front of a remote store: read-through, write-through.
-
-    Same interface as SegmentCache for build and synth. A remote failure never loses local work:
-    it is logged once as a warning, the build carries on with the local tier alone (`warnings`
-    says so), and `push_to_remote` uploads what the remote missed later.
-    """
-
-    def __init__(self, local: SegmentCache, remote: RemoteStore) -> None:
-        self.local, self.remote = local, remote
-        self.directory = local.directory
-        self._warnings: list[str] = []
-        self._remote_ok = True
-        self._lock = threading.Lock()
-
-    @property
-    def warnings(self) -> list[str]:
-        """One line per problem: the remote given up (once), remote entries rejected, local repairs."""
-        return self.local.warnings + self._warnings
-
-    @property
-    def remote_ok(self) -> bool:
-        """False once the remote has been given up for this run."""
-        return self._remote_ok
-
-    def _remote_failed(self, exc: Exception) -> None:
-        with self._lock:
-            if self._remote_ok:
-                self._warnings.append(f"remote cache unavailable, continuing with the local cache: {exc}")
-                log.debug("remote cache unavailable: %s", exc)
-            self._remote_ok = False
-
-    def _fetch(self, key: str) -> bool:
-        """Copy a verified remote entry into the local cache. True if it is now local."""
-        if not self._remote_ok:
-            return False
-        try:
-            blob = self.remote.get(key)
-        except Exception as exc:  # transport errors, 5xx, 403: degrade, never fail the build
-            self._remote_failed(exc)
-            return False
-        if blob is None:
-            return False
-        try:
-            check_entry(key, blob)
-        except CacheError as exc:
-            with self._lock:
-                self._warnings.append(f"remote entry {key[:12]} rejected: {exc.message}")
-            return False
-        self.local.put_raw(key, blob)
-        return True
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.local or self._fetch(key)
-
-    def missing(self, keys: list[str], workers: int = WORKERS) -> set[str]:
-        """Keys in neither tier. The remote ones are downloaded (verified) into the local tier now,
-        concurrently, since the build is about to read them."""
-        local_missing = sorted(self.local.missing(keys))
-        if not local_missing or not self._remote_ok:
-            return set(local_missing)
-        try:
-            absent = self.remote.missing_keys(local_missing, workers)
-        except Exception as exc:
-            self._remote_failed(exc)
-            return set(local_missing)
-        there = [k for k in local_missing if k not in absent]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            fetched = list(pool.map(self._fetch, there))
-        return absent | {k for k, ok in zip(there, fetched, strict=True) if not ok}
-
-    def get(self, key: str) -> CachedSegment | None:
-        entry = self.local.get(key)
-        if entry is None and self._fetch(key):
-            entry = self.local.get(key)
-        return entry
-
-    def get_raw(self, key: str) -> bytes | None:
-        blob = self.local.get_raw(key)
-        if blob is None and self._fetch(key):
-            blob = self.local.get_raw(key)
-        return blob
-
-    def put(self, key: str, result: Any, meta: dict[str, Any]) -> None:
-        self.put_raw(key, encode_entry(result, meta))
-
-    def put_raw(self, key: str, blob: bytes) -> None:
-        self.local.put_raw(key, blob)  # local first: paid audio is safe before any network
-        if self._remote_ok:
-            try:
-                self.remote.put(key, blob)
-            except Exception as exc:
-                self._remote_failed(exc)
-
-    def delete(self, key: str) -> bool:
-        return self.local.delete(key)  # the shared tier is never pruned from one machine
-
-    def keys(self) -> Iterator[str]:
-        return self.local.keys()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.local.close()
-        self.remote.close()
-
-
-@dataclass
-class PushReport:
-    uploaded: int = 0
-    present: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (key, reason)
-
-
-def push_to_remote(local: SegmentCache, remote: RemoteStore, keys: Iterable[str] | None = None,
-                   workers: int = WORKERS) -> PushReport:
-    """Upload local entries the remote lacks (all of them, or `keys`): what a build could not
-    write through while the remote was down. Corrupt local entries are never spread."""
-    wanted = sorted(set(local.keys() if keys is None else keys))
-    absent = sorted(remote.missing_keys(wanted, workers))
-    report = PushReport(present=len(wanted) - len(absent))
-
-    def upload(key: str) -> str | None:
-        blob = local.get_raw(key)
-        if blob is None:
-            return "not in the local cache"
-        try:
-            check_entry(key, blob)
-            remote.put(key, blob)
-        except CacheError as exc:
-            return exc.message
-        except Exception as exc:  # transport errors
-            return f"{type(exc).__name__}: {exc}"
-        return None
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for key, reason in zip(absent, pool.map(upload, absent), strict=True):
-            if reason is None:
-                report.uploaded += 1
-            else:
-                report.failed.append((key, reason))
-    return report

@@ -38,15 +38,20 @@ def in_shard(key: str, shard: tuple[int, int]) -> bool:
 
 
 class ShardView:
-    """A cache seen by one shard: `missing()` asks about the shard's own keys only (so a shard never
-    downloads what other shards own); everything else goes to the cache underneath."""
+    """A cache seen by one shard: `missing()` asks about the shard's own keys only, and of a remote
+    tier only whether it holds them (a shard never downloads a segment: it renders nothing);
+    everything else goes to the cache underneath."""
 
     def __init__(self, cache: Any, shard: tuple[int, int]) -> None:
         self.cache, self.shard = cache, shard
 
     def missing(self, keys: Iterable[str], *args: Any) -> set[str]:
         mine = [k for k in keys if in_shard(k, self.shard)]
-        return set(self.cache.missing(mine, *args)) if mine else set()
+        if not mine:
+            return set()
+        if hasattr(self.cache, "remote_ok"):  # a TieredCache
+            return set(self.cache.missing(mine, *args, fetch=False))
+        return set(self.cache.missing(mine, *args))
 
     def __contains__(self, key: str) -> bool:
         return key in self.cache

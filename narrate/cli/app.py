@@ -241,7 +241,8 @@ def cache_for(manifest_path: Path, cache_dir: Path | None, remote: str | None = 
     remote = remote or os.environ.get("NARRATE_REMOTE_CACHE")
     if not remote:
         return local
-    from ..cache.remote import RemoteStore, TieredCache
+    from ..cache.remote import RemoteStore
+    from ..cache.tiered import TieredCache
 
     return TieredCache(local, RemoteStore(remote))
 

@@ -111,7 +111,7 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
                 _print_report(r, check)
         if refused is not None:
             raise refused  # its lines on stderr and its exit code, after the report that names it
-        if parts and not as_json:
+        if parts and not as_json and not failed:  # only a shard that did its part says so
             click.echo(f"shard {parts[0]}/{parts[1]}: segments written to the cache only, no outputs written "
                        "(run `narrate build --offline` once every shard is done)", err=True)
         if failed:

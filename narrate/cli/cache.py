@@ -235,7 +235,8 @@ def cache_push_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, 
     Only entries that verify are sent."""
     import os
 
-    from ..cache.remote import RemoteStore, push_to_remote
+    from ..cache.remote import RemoteStore
+    from ..cache.tiered import push_to_remote
 
     def go() -> int:
         url = remote
@@ -247,6 +248,8 @@ def cache_push_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, 
         if not url:
             raise UsageError("which remote cache? pass --remote s3://bucket/prefix, or -m MANIFEST with cache.remote")
         store = RemoteStore(url)
+        if store.unavailable is not None:  # a file:// folder that is missing: an error, even with nothing to push
+            raise store.unavailable
         try:
             with _opened(cache_dir, manifest) as cache:
                 report = push_to_remote(cache, store)
