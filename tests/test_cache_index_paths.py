@@ -8,6 +8,7 @@ on it)."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 
 import pytest
@@ -88,3 +89,22 @@ def test_a_cache_command_on_a_cache_never_built_makes_no_cache(tmp_path, command
     done = narrate_in(*command, "--cache-dir", str(tmp_path / "typo"), cwd=tmp_path)
     assert done.returncode == 2 and f"no cache at {tmp_path / 'typo'}" in done.stderr, done.stderr
     assert not (tmp_path / "typo").exists() and not (tmp_path / "x.tar").exists()
+
+
+def test_a_fifo_in_a_file_remote_is_a_missing_entry_not_a_hang(tmp_path):
+    remote = tmp_path / "shared"
+    remote.mkdir()
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "m.yaml").write_text(MANIFEST)
+    url = f"file://{remote}"
+    assert narrate("-q", "build", "m.yaml", "--remote", url, cwd=project, timeout=120).returncode == 0
+    (entry,) = [p for p in remote.rglob("*") if p.is_file()]
+    entry.unlink()
+    os.mkfifo(entry)
+    for leftover in (".narrate-cache", "out"):
+        shutil.rmtree(project / leftover)
+    (project / "narrate.lock").unlink()
+    done = narrate("-q", "build", "m.yaml", "--remote", url, cwd=project, timeout=60)  # it hung for ever
+    assert done.returncode == 0, done.stderr
+    assert (project / "out" / "en_US" / "a.ulaw").is_file() and entry.is_file()  # synthesized again, shared again

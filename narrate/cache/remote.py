@@ -24,9 +24,11 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import CacheError, RemoteCacheError, UsageError
@@ -35,7 +37,7 @@ from .breaker import CircuitBreaker
 from .objstore import open_store, os_reason
 from .store import MAX_ENTRY_BYTES
 
-__all__ = ["EntryTooLarge", "RemoteStore", "classify", "timeout_from_env"]
+__all__ = ["EntryRejected", "RemoteStore", "classify", "timeout_from_env"]
 
 log = logging.getLogger("narrate.remote")
 T = TypeVar("T")
@@ -55,9 +57,10 @@ _STATUS_RE = re.compile(r"status(?: code)?:? (\d{3})\b")
 _CODE_RE = re.compile(r"<Code>([A-Za-z0-9.]{1,64})</Code>")
 
 
-class EntryTooLarge(CacheError):
-    """A remote object over the local cache's MAX_ENTRY_BYTES (or longer than its metadata says):
-    rejected like a corrupt entry, and its body never read whole."""
+class EntryRejected(CacheError):
+    """A remote object over the local cache's MAX_ENTRY_BYTES (or longer than its metadata says), or
+    in a file:// remote no regular file (a FIFO would block the read for ever): rejected like a
+    corrupt entry, and its body never read whole."""
 
 
 def timeout_from_env() -> float:
@@ -153,7 +156,7 @@ class RemoteStore:
                 else:
                     self.breaker.success()  # absent is an answer, not a failure
                     raise
-            except EntryTooLarge:
+            except EntryRejected:
                 self.breaker.success()  # the store answered; the object is what is wrong (like a corrupt one)
                 raise
             except Exception as exc:  # obstore's errors, and ValueError/OSError for some
@@ -175,7 +178,7 @@ class RemoteStore:
                 time.sleep(wait)
 
     def get(self, key: str) -> bytes | None:
-        """The object's bytes, or None if there is none. Raises EntryTooLarge, before reading the
+        """The object's bytes, or None if there is none. Raises EntryRejected, before reading the
         body, if the object's size (from its metadata) is over MAX_ENTRY_BYTES, and while reading it
         if the body runs past that size: no segment is that large, and memory stays bounded."""
         import obstore
@@ -183,15 +186,18 @@ class RemoteStore:
         what = key[:12]
 
         def fetch() -> bytes:
+            local = self._local_path(key)
+            if local is not None and not stat.S_ISREG(os.lstat(local).st_mode):  # absent: FileNotFoundError
+                raise EntryRejected("not a regular file")
             result = obstore.get(self.store, self.name_for(key))
             size = int(result.meta["size"])
             if size > MAX_ENTRY_BYTES:
-                raise EntryTooLarge(f"too large: {size:,} bytes, over the limit of {MAX_ENTRY_BYTES:,}")
+                raise EntryRejected(f"too large: {size:,} bytes, over the limit of {MAX_ENTRY_BYTES:,}")
             chunks, got = [], 0
             for chunk in result.stream(min_chunk_size=CHUNK_BYTES):
                 got += len(chunk)
                 if got > size:
-                    raise EntryTooLarge(f"too large: longer than the {size:,} bytes its metadata gives")
+                    raise EntryRejected(f"too large: longer than the {size:,} bytes its metadata gives")
                 chunks.append(chunk)
             return b"".join(chunks)
 
@@ -200,8 +206,22 @@ class RemoteStore:
         except FileNotFoundError:
             return None
 
+    def _local_path(self, key: str) -> Path | None:
+        """The file of `key` in a file:// remote, checked before obstore opens it (a FIFO would block
+        it for ever, beyond any timeout); None for other stores."""
+        if self.store is None or not self.where.startswith("file://"):
+            return None
+        return Path(self.where.removeprefix("file://")) / self.name_for(key)
+
     def exists(self, key: str) -> bool:
         import obstore
+
+        local = self._local_path(key)
+        if local is not None:
+            try:
+                return stat.S_ISREG(os.lstat(local).st_mode)
+            except FileNotFoundError:
+                return False
 
         try:
             self._request("HEAD", key[:12], lambda: obstore.head(self.store, self.name_for(key)), absent_ok=True)

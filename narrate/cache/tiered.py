@@ -17,7 +17,7 @@ from typing import Any, Self
 
 from ..errors import CacheError, RemoteCacheError
 from .entry import check_entry, encode_entry
-from .remote import WORKERS, EntryTooLarge, RemoteStore
+from .remote import WORKERS, EntryRejected, RemoteStore
 from .store import CachedSegment, SegmentCache
 
 __all__ = ["TieredCache", "PushReport", "push_to_remote"]
@@ -80,7 +80,7 @@ class TieredCache:
             return False
         try:
             blob = self.remote.get(key)
-        except EntryTooLarge as exc:  # rejected like a corrupt entry: the remote itself works
+        except EntryRejected as exc:  # rejected like a corrupt entry: the remote itself works
             with self._lock:
                 self._warnings.append(f"remote entry {key[:12]} rejected: {exc.message}")
             return False
