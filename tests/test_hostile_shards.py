@@ -27,6 +27,7 @@ libraries:
     ("x", ("--shard must look like K/N (e.g. 1/4), not 'x'",)),
     ("1/0", ("--shard 1/0: K must be between 1 and N",)),
     ("", ("--shard must look like K/N", "not ''")),
+    ("\u0661/4", ("--shard must look like K/N",)),  # an Arabic-Indic one: int() took it for 1
 ])
 def test_bad_shard_is_a_usage_error(tmp_path, value, fragments):
     (tmp_path / "m.yaml").write_text(MANIFEST)

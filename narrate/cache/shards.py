@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import UsageError
 
-_SHARD_RE = re.compile(r"^\s*(\d{1,6})\s*/\s*(\d{1,6})\s*$")
+_SHARD_RE = re.compile(r"^\s*([0-9]{1,6})\s*/\s*([0-9]{1,6})\s*$")  # ASCII digits: not "١/4"
 
 
 def parse_shard(text: str) -> tuple[int, int]:
