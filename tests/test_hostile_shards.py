@@ -77,3 +77,16 @@ def test_shard_with_its_remote_down_pays_for_nothing(tmp_path):
     assert sum("remote cache unavailable" in w and "connection error" in w for w in report["warnings"]) == 1
     assert "shard-secret-value" not in done.stdout + done.stderr
     assert {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(".narrate-cache")} == before
+
+
+@pytest.mark.parametrize("command", [("plan",), ("build", "--check")])
+def test_plan_and_check_say_the_remote_is_down(tmp_path, command):
+    """`plan` and `build --check` count as "to synthesize" what an unreachable shared cache may hold:
+    they say so (a build did; they were silent)."""
+    (tmp_path / "m.yaml").write_text(MANIFEST)
+    env = {"AWS_ACCESS_KEY_ID": "AKIDSHARD", "AWS_SECRET_ACCESS_KEY": "shard-secret-value", "AWS_REGION": "us-east-1",
+           "NARRATE_S3_ENDPOINT": f"http://127.0.0.1:{free_port()}"}
+    done = narrate(*command, "m.yaml", cwd=tmp_path, env={**env, "NARRATE_REMOTE_CACHE": "s3://team/segments"},
+                   timeout=120)
+    assert "Traceback" not in done.stderr
+    assert "warning: remote cache unavailable" in done.stderr and "connection error" in done.stderr, done.stderr

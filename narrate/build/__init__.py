@@ -91,6 +91,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     if options.check:
         report.written = pb.outputs_to_write()
         report.removed = pb.orphans
+        report.warnings += getattr(cache, "warnings", [])  # a remote that failed: "would synthesize" may be wrong
         return report
     if pb.missing and options.offline:  # build what the cache allows; name the rest (exit 1)
         report.errors = [f"not in the cache (offline): {d}" for d in report.missing_segments]

@@ -197,6 +197,7 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
                 manifest = load_for_build(path, cache_dir)
                 with cache_for(path, cache_dir, manifest.remote_cache) as cache:
                     pb = prepare_build(manifest, cache)
+                    cache_notes = list(getattr(cache, "warnings", []))  # "remote cache unavailable": counts may be high
                 check_voices(manifest, pb.providers)  # a voice of another language is refused here too
                 pb.check_keys()
             except NarrateError as exc:
@@ -206,6 +207,7 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
                 problems += _problems_of(exc, path)
                 continue
             result, diff, over = plan_report(pb, max_chars, name=str(path))
+            result["warnings"] += cache_notes
             over_budget |= over
             results.append(result)
             if not as_json:
