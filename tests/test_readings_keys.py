@@ -246,6 +246,21 @@ def test_german_ordinals_decline_after_possessives_and_end_sentences(written, sp
     assert normalize(written, "de-DE") == spoken
 
 
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "It costs $39.99/month or $5/mo, 10 cents/min. Please arrive 15 min. before, or 1 min. early.",
+     "It costs thirty-nine dollars and ninety-nine cents per month or five dollars per month, ten cents per minute. "
+     "Please arrive fifteen minutes before, or one minute early."),
+    ("en-US", "Drive at 50 km/h, 5 mL/min.", "Drive at fifty kilometers per hour, five milliliters per minute."),
+    ("es-ES", "Cuesta 39,99 €/mes y 0,15 €/min.",
+     "Cuesta treinta y nueve euros con noventa y nueve céntimos por mes y quince céntimos por minuto."),
+    ("de-DE", "Es kostet 0,14 €/Min. und 9,99 €/Monat.",
+     "Es kostet vierzehn Cent pro Minute und neun Euro und neunundneunzig Cent pro Monat."),
+    ("fr-FR", "Cela coûte 9,99 €/mois.", "Cela coûte neuf euros et quatre-vingt-dix-neuf centimes par mois."),
+])
+def test_a_slash_before_a_unit_is_per(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
 @pytest.mark.parametrize("written", ["0x1F is hex.", "Press x to exit.", "Model X.", "~/.config and ~~gone~~."])
 def test_signs_without_a_number_stay(written):
     assert "about" not in normalize(written, "en-US") and "times" not in normalize(written, "en-US")

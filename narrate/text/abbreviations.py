@@ -29,7 +29,7 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
                 "Ave.": "Avenue", "e.g.": "for example", "i.e.": "that is", "vs.": "versus", "etc.": "et cetera"},
         "number": {"No.": "number", "no.": "number", "Nos.": "numbers", "ext.": "extension", "Ext.": "extension",
                    "Rm.": "room", "Apt.": "apartment", "Ste.": "suite", "Vol.": "volume", "Fig.": "figure"},
-        "after": {"hrs": "hours", "hr": "hour", "mins": "minutes", "secs": "seconds"},
+        "after": {"hrs": "hours", "hr": "hour", "mins": "minutes", "secs": "seconds", "min.": "min"},
         "name": {},
     },
     "es": {

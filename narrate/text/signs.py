@@ -12,6 +12,7 @@
   "v2.0.1": "version two point zero point one", in any language's decimal notation);
 - two whole numbers joined by a colon, the second a single digit: a ratio, "to" ("3:1", "16:9";
   "3:15" is a time, read by the time pass);
+- a slash before a unit of time or count: "per" ("$39.99/month", "0,14 €/Min.": pro, por, par);
 - a caret before a number, after a word or a number: an exponent, "to the power of" ("2^10",
   "10^6", "mc^2"; Markdown's superscript `10^6^` reaches here as `10^6`).
 
@@ -24,6 +25,7 @@ import re
 
 from .dotted import say_dotted
 from .langdata import Lang
+from .notation import compiled
 
 # about, plus, times, by, version, ratio "to", power, by language.
 _WORDS = {
@@ -42,9 +44,42 @@ _POWER = re.compile(r"(?<=[\w)])\^(\d{1,3})(?![\w.,]\d|\w)")
 _RATIO = re.compile(r"(?<![\w.,:])(\d+):(\d)(?![\w:]|[.,]\d)")
 
 
+# "$39.99/month", "€/Min.", "0,15 €/mes": a slash before a unit of time or count is "per".
+_PER = {
+    "en": ("per", {"month": "month", "mo": "month", "year": "year", "yr": "year", "day": "day", "week": "week",
+                   "wk": "week", "hour": "hour", "hr": "hour", "h": "hour", "min": "minute", "minute": "minute",
+                   "call": "call", "person": "person", "user": "user", "night": "night", "GB": "gigabyte"}),
+    "es": ("por", {"mes": "mes", "año": "año", "día": "día", "semana": "semana", "hora": "hora", "h": "hora",
+                   "min": "minuto", "minuto": "minuto", "persona": "persona", "noche": "noche", "llamada": "llamada"}),
+    "de": ("pro", {"Monat": "Monat", "Jahr": "Jahr", "Tag": "Tag", "Woche": "Woche", "Stunde": "Stunde", "Std": "Stunde",
+                   "h": "Stunde", "Min": "Minute", "min": "Minute", "Minute": "Minute", "Person": "Person",
+                   "Nacht": "Nacht", "Anruf": "Anruf"}),
+    "fr": ("par", {"mois": "mois", "an": "an", "jour": "jour", "semaine": "semaine", "heure": "heure", "h": "heure",
+                   "min": "minute", "minute": "minute", "personne": "personne", "nuit": "nuit", "appel": "appel"}),
+}
+
+
+def _per_pattern(code: str) -> tuple[str, dict[str, str], re.Pattern[str]]:
+    word, units = _PER[code]
+    alternation = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+    return word, units, compiled(rf"(?<=[\w%$€£¥)])/({alternation})(\.)?(?![\w/])")
+
+
+def replace_per(text: str, lang: Lang) -> str:
+    """ "$39.99/month" -> "$39.99 per month", "0,14 €/Min." -> "0,14 € pro Minute" (before the money pass)."""
+    word, units, pattern = _per_pattern(lang.code)
+    return pattern.sub(lambda m: f" {word} {units[m.group(1)]}" + ("." if m.group(2) and _ENDS.match(m.string, m.end())
+                                                                     else ""), text)
+
+
+_ENDS = re.compile(r"\s*(?:$|[A-ZÀ-Þ][a-zà-ÿ])")
+
+
 def replace_signs(text: str, lang: Lang) -> str:
     """`text` with the signs of the module docstring in the language's words (en, es, de, fr)."""
     about, plus, times, by, version, ratio, power = _WORDS[lang.code]
+    if "/" in text:
+        text = replace_per(text, lang)
     text = _POWER.sub(rf" {power} \1", text)
     text = _ABOUT.sub(f"{about} ", text)
     text = _PLUS.sub(f" {plus}", text)
