@@ -261,6 +261,16 @@ def test_a_slash_before_a_unit_is_per(language, written, spoken):
     assert normalize(written, language) == spoken
 
 
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "Your 2024 tax forms and our 2023 report, FY 2025 plans.",
+     "Your twenty twenty-four tax forms and our twenty twenty-three report, FY twenty twenty-five plans."),
+    ("es-MX", "El 5o piso, el 1o de mayo, la 2a vez, 3 o 4.",
+     "El quinto piso, el primero de mayo, la segunda vez, tres o cuatro."),
+])
+def test_years_after_possessives_and_plain_spanish_ordinals(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
 @pytest.mark.parametrize("written", ["0x1F is hex.", "Press x to exit.", "Model X.", "~/.config and ~~gone~~."])
 def test_signs_without_a_number_stay(written):
     assert "about" not in normalize(written, "en-US") and "times" not in normalize(written, "en-US")

@@ -13,7 +13,8 @@ from .when import german_ending
 
 _ORDINALS = {
     "en": re.compile(r"(?<![\w.,])(?P<n>\d+)(?P<suf>st|nd|rd|th)\b"),
-    "es": re.compile(r"(?<![\w.,])(?P<n>\d+)\.?(?P<suf>[ºª]|er\b)"),
+    # "1.º", "2.ª", "3.er", and Mexico's plain letters "5o piso", "1o de mayo", "2a vez"
+    "es": re.compile(r"(?<![\w.,])(?P<n>\d+)\.?(?P<suf>[ºª]|er\b|[oa](?=\s))"),
     "fr": re.compile(r"(?<![\w.,])(?P<n>\d+)(?P<suf>ère|ere|er|re|ème|eme|e|nde|nd)\b"),
     "de": re.compile(r"(?<![\w.,])(?P<n>\d{1,3})\.(?=[ \u00a0][^\W\d_])"),
 }
@@ -72,8 +73,8 @@ def replace_ordinals(text: str, lang: Lang) -> str:
     def repl(m: re.Match[str]) -> str:
         n, suf = int(m.group("n")), m.groupdict().get("suf") or ""
         if lang.code == "es":
-            said = ordinal(n, lang, feminine=suf == "ª")
-            return _apocope(said) if suf == "er" or (suf == "º" and _before_noun(m.string[m.end():])) else said
+            said = ordinal(n, lang, feminine=suf in ("ª", "a"))
+            return _apocope(said) if suf == "er" or (suf in ("º", "o") and _before_noun(m.string[m.end():])) else said
         if lang.code == "fr":
             if suf in ("nde", "nd"):
                 return "seconde" if suf == "nde" else "second"
