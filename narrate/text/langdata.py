@@ -44,6 +44,7 @@ class Lang:
     numbered: frozenset[str]  # words followed by a Roman numeral read as a cardinal: "Part III"
     month_abbrev: dict[str, int] = field(default_factory=dict)
     comparisons: dict[str, str] = field(default_factory=dict)  # "<" ">" "≤" "≥" "≠" -> words (COMPARISONS)
+    region: str = ""  # upper case, "" when the tag names none: "US", "GB", "MX", "419"
 
 
 SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
@@ -343,6 +344,6 @@ def resolve(tag: str) -> Lang | None:
         strip_and=code == "en" and (region in _MDY or not region),
         months=_MONTHS[code], currencies=_CURRENCIES[code], units=_UNITS[code],
         numbered=frozenset(_NUMBERED[code]), month_abbrev=_EN_ABBREV if code == "en" else {},
-        comparisons=COMPARISONS[code],
+        comparisons=COMPARISONS[code], region=region,
         **common,
     )

@@ -23,72 +23,14 @@ from .langdata import Lang
 from .money import replace_money, replace_money_ranges
 from .normalize import MARKUP, MARKUP_TAG
 from .notation import compiled, is_one, number_pattern, say, split_number
-from .numwords import cardinal, digit_words, number, year
+from .numwords import number, year
 from .ordinals import replace_ordinals
+from .phones import replace_phones
 from .roman import replace_roman
 from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
 from .slashes import replace_slashes
 from .spans import replace_decades, replace_ranges
 from .when import replace_dates, replace_times
-
-# ---------------------------------------------------------------- telephone numbers
-
-_E164 = re.compile(r"(?<![\w+])\+(?P<cc>\d{1,3})(?P<rest>(?:[ .-]\d{1,4}){2,5})(?![\w-])")
-_NANP = re.compile(r"(?<![\w+-])(?:(?P<one>1)[ .-])?(?:\((?P<area1>\d{3})\)\s?|(?P<area>\d{3})[ .-])"
-                   r"(?P<exch>\d{3})[ .-](?P<line>\d{4})(?![\w-])")
-_LOCAL7 = re.compile(r"(?<![\w+.-])(?P<exch>\d{3})-(?P<line>\d{4})(?![\w-]|\.\d)")
-_FR_NATIONAL = re.compile(r"(?<![\w+])0\d(?:[ .]\d{2}){4}(?![\w])")
-# National numbers in space-separated groups: "0800 123 4567", "030 1234 5678", "55 1234 5678" (see `grouped`).
-_GROUPED = re.compile(r"(?<![\w+.,-])\d{2,5}(?: \d{2,5}){1,4}(?![\w-]|[.,]\d)")
-
-
-def _group(digits: str, lang: Lang, *, area: bool = False) -> str:
-    # Toll-free area codes are said "eight hundred" in North America, not "eight zero zero".
-    if area and lang.code == "en" and digits.endswith("00") and digits[0] != "0":
-        return f"{cardinal(int(digits[0]), lang)} hundred"
-    return digit_words(digits, lang)
-
-
-def replace_phones(text: str, lang: Lang) -> str:
-    """Telephone numbers as digit groups with a pause (comma) between groups: E.164 `+1 415 555
-    0100`, NANP `1-800-555-0199`, `(415) 555-0100`, `555-0100`; French `01 23 45 67 89` in pairs;
-    national numbers in groups, `0800 123 4567`, `030 1234 5678`, `55 1234 5678`."""
-
-    def e164(m: re.Match[str]) -> str:
-        groups = re.split(r"[ .-]", m.group("rest").strip(" .-"))
-        return ", ".join([f"{lang.plus} {digit_words(m.group('cc'), lang)}", *(digit_words(g, lang) for g in groups)])
-
-    def nanp(m: re.Match[str]) -> str:
-        parts = [digit_words("1", lang)] if m.group("one") else []
-        parts.append(_group(m.group("area1") or m.group("area"), lang, area=True))
-        return ", ".join([*parts, digit_words(m.group("exch"), lang), digit_words(m.group("line"), lang)])
-
-    def local(m: re.Match[str]) -> str:
-        return f"{digit_words(m.group('exch'), lang)}, {digit_words(m.group('line'), lang)}"
-
-    def french(m: re.Match[str]) -> str:
-        pairs = re.split(r"[ .]", m.group(0))
-        return ", ".join(f"{digit_words(p[0], lang)} {digit_words(p[1], lang)}" if p[0] == "0"
-                         else cardinal(int(p), lang) for p in pairs)
-
-    def grouped(m: re.Match[str]) -> str:
-        # A telephone number, not a quantity: 8 to 15 digits (E.164's most), and either the trunk
-        # prefix 0 (UK, DE, AU... national numbers) or three or more groups of unequal lengths (MX
-        # "55 1234 5678"). Thousands in groups of three ("12 345 678") and runs of years stay numbers.
-        groups = m.group(0).split(" ")
-        thousands = all(len(g) == 3 for g in groups[1:])
-        phone = groups[0].startswith("0") or (len(groups) >= 3 and len(set(map(len, groups))) > 1 and not thousands)
-        if not (phone and 8 <= sum(map(len, groups)) <= 15):
-            return m.group(0)
-        return ", ".join(digit_words(g, lang) for g in groups)
-
-    text = _E164.sub(e164, text)
-    if lang.code == "fr":
-        text = _FR_NATIONAL.sub(french, text)
-    text = _NANP.sub(nanp, text)
-    text = _LOCAL7.sub(local, text)
-    return _GROUPED.sub(grouped, text)
-
 
 # ---------------------------------------------------------------- percentages, ordinals, units
 
@@ -231,7 +173,7 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
     (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d")),
-    (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d")),
+    (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d|\d{10}")),
     (replace_dialed, _has(r"\d{3}")),
     (replace_money_ranges, _has(r"[$€£¥]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
     (replace_ranges, _has(r"\d-\d")),

@@ -1,0 +1,52 @@
+"""Readings of real IVR prompts that were wrong: national telephone numbers read as quantities
+("0171 2345678" was "null eins sieben eins zwei Millionen ..."; Spain's "600 123 456" was
+"seiscientos ciento veintitrés ..."), UK dotted times and bare hour ranges ("8.30am" was "eight point
+three zero am", "M-F 9-5" was "nine-five"), and amounts ("$1,234.56" in Mexico was dólares, "45,20
+euros" was "cuarenta y cinco coma dos cero euros", "99p" was "ninety-nine p")."""
+
+from __future__ import annotations
+
+import pytest
+
+from narrate.text.normalize import normalize
+
+PHONES = [
+    ("es-ES", "Llámenos al 600 123 456.", "Llámenos al seis cero cero, uno dos tres, cuatro cinco seis."),
+    ("es-ES", "Teléfono: 912 345 678", "Teléfono: nueve uno dos, tres cuatro cinco, seis siete ocho"),
+    ("es-ES", "Marque el 900 123 456.", "Marque el nueve cero cero, uno dos tres, cuatro cinco seis."),
+    ("de-DE", "0171 2345678", "null eins sieben eins, zwei drei vier fünf sechs sieben acht"),
+    ("de-DE", "030 12345678", "null drei null, eins zwei drei vier fünf sechs sieben acht"),
+    ("de-DE", "unter 040 123456 von", "unter null vier null, eins zwei drei vier fünf sechs von"),
+    ("de-DE", "069 98765-0", "null sechs neun, neun acht sieben sechs fünf, null"),
+    ("de-DE", "+49 (0)30 1234567", "plus vier neun, drei null, eins zwei drei vier fünf sechs sieben"),
+    ("de-DE", "Fax: 089 / 12 34 56-78.", "Fax: null acht neun, eins zwei, drei vier, fünf sechs, sieben acht."),
+    ("en-GB", "07911 123456", "zero seven nine one one, one two three four five six"),
+    ("en-GB", "01234 567890", "zero one two three four, five six seven eight nine zero"),
+    ("en-GB", "+44 7911 123456", "plus four four, seven nine one one, one two three four five six"),
+    ("en-GB", "Call (020) 7946 0958.", "Call zero two zero, seven nine four six, zero nine five eight."),
+    ("es-MX", "(81) 8123 4567", "ocho uno, ocho uno dos tres, cuatro cinco seis siete"),
+    ("es-MX", "55-1234-5678", "cinco cinco, uno dos tres cuatro, cinco seis siete ocho"),
+    ("en-US", "Call 8005550199 today.", "Call eight hundred, five five five, zero one nine nine today."),
+    ("en-US", "Call us toll-free at 18005550199.",
+     "Call us toll-free at one, eight hundred, five five five, zero one nine nine."),
+    ("fr-FR", "Numéro vert : 0 800 123 456.", "Numéro vert : zéro, huit zéro zéro, un deux trois, quatre cinq six."),
+]
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), PHONES)
+def test_national_telephone_numbers_are_said_in_digit_groups(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("fr-FR", "12 345 678 habitants", "douze millions trois cent quarante-cinq mille six cent soixante-dix-huit habitants"),
+    ("fr-FR", "1 234 567", "un million deux cent trente-quatre mille cinq cent soixante-sept"),
+    ("es-ES", "Ganó 600.123.456 euros.", "Ganó seiscientos millones ciento veintitrés mil cuatrocientos cincuenta y seis euros."),
+    ("es-MX", "Tiene 600 123 456", "Tiene seiscientos ciento veintitrés cuatrocientos cincuenta y seis"),
+    ("en-US", "Your order 8005550199 shipped.",
+     "Your order eight billion five million five hundred fifty thousand one hundred ninety-nine shipped."),
+    ("de-DE", "Stufen 0 10 20 30 40 50", "Stufen null zehn zwanzig dreißig vierzig fünfzig"),
+    ("en-US", "Ref 2024-1187-0001.", "Ref two thousand twenty-four-one thousand one hundred eighty-seven-zero zero zero one."),
+])
+def test_quantities_stay_quantities(language, written, spoken):
+    assert normalize(written, language) == spoken
