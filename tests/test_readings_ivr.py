@@ -50,3 +50,40 @@ def test_national_telephone_numbers_are_said_in_digit_groups(language, written, 
 ])
 def test_quantities_stay_quantities(language, written, spoken):
     assert normalize(written, language) == spoken
+
+
+TIMES = [
+    ("en-GB", "We're open from 8.30am to 6pm.", "We're open from eight thirty AM to six PM."),
+    ("en-GB", "Your appointment is at 10.15am.", "Your appointment is at ten fifteen AM."),
+    ("en-GB", "We're open 9am-5.30pm Mon-Sat.", "We're open nine AM to five thirty PM Monday to Saturday."),
+    ("en-GB", "Message received at 9.05am.", "Message received at nine oh five AM."),
+    ("es-ES", "Su cita es a las 9.30 h.", "Su cita es a las nueve y treinta."),
+    ("es-ES", "Abrimos a las 9:00 h.", "Abrimos a las nueve horas."),
+    ("es-MX", "Su cita es a las 9.30 hrs.", "Su cita es a las nueve y treinta."),
+    ("es-MX", "Atendemos de 8 a 20 hrs.", "Atendemos de ocho a veinte horas."),
+    ("de-DE", "Wir haben von 7.30 bis 16.30 Uhr geöffnet.",
+     "Wir haben von sieben Uhr dreißig bis sechzehn Uhr dreißig geöffnet."),
+    ("en-US", "Our business hours are M-F 9-5.", "Our business hours are Monday to Friday nine to five."),
+    ("en-US", "Calls are answered 9-5 EST.", "Calls are answered nine to five EST."),
+    ("en-GB", "Our opening times are 9-5 weekdays.", "Our opening times are nine to five weekdays."),
+    ("de-DE", "Wir sind von 8 - 18 Uhr für Sie da.", "Wir sind von acht bis achtzehn Uhr für Sie da."),
+    ("es-ES", "Horario: L-V de 9 a 14 h.", "Horario: lunes a viernes de nueve a catorce horas."),
+    ("es-MX", "Horario: L-V 9am-6pm.", "Horario: lunes a viernes nueve de la mañana a seis de la tarde."),
+    ("es-ES", "Atendemos de 9:00 a 18:00 horas.", "Atendemos de nueve a dieciocho horas."),
+    ("es-MX", "Entre las 8:00 y las 14:00 hrs.", "Entre las ocho y las catorce horas."),
+]
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), TIMES)
+def test_dotted_times_and_hour_ranges_are_times(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "The Lakers won 9-5 on Sunday.", "The Lakers won nine-five on Sunday."),
+    ("en-US", "Rated 9-5 by the panel.", "Rated nine-five by the panel."),
+    ("en-GB", "It grew by 8.30 percent.", "It grew by eight point three zero percent."),
+    ("es-ES", "Tardó 9,30 h.", "Tardó nueve coma tres cero horas."),
+])
+def test_numbers_that_are_no_times_stay_numbers(language, written, spoken):
+    assert normalize(written, language) == spoken
