@@ -128,6 +128,8 @@ def replace_comparisons(text: str, lang: Lang) -> str:
 
 def speak(text: str, lang: Lang) -> str:
     """All passes, in order. Input is canonical text (see normalize.canonical)."""
+    if any(mark in text for mark in COPYRIGHT_MARKS):  # before "&": "&©" is "& copyright", whose "&" is said
+        text = replace_marks(text, lang)
     if _SYMBOL_HINT.search(text):
         if _COMPARISON_HINT.search(text):  # tags first: the `>` closing `<b class="x" >` is no comparison
             text = replace_comparisons(MARKUP_TAG.sub(" ", text), lang)
@@ -135,8 +137,6 @@ def speak(text: str, lang: Lang) -> str:
         text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
     if "#" in text or "*" in text:
         text = replace_keys(text, lang)
-    if any(mark in text for mark in COPYRIGHT_MARKS):
-        text = replace_marks(text, lang)
     if _RANGE_DASH.search(text):
         text = replace_hours(text, lang)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
