@@ -87,3 +87,58 @@ def test_dotted_times_and_hour_ranges_are_times(language, written, spoken):
 ])
 def test_numbers_that_are_no_times_stay_numbers(language, written, spoken):
     assert normalize(written, language) == spoken
+
+
+MONEY = [
+    ("es-MX", "$1,234.56", "mil doscientos treinta y cuatro pesos con cincuenta y seis centavos"),
+    ("es-CO", "$1.234,56", "mil doscientos treinta y cuatro pesos con cincuenta y seis centavos"),
+    ("es-CL", "$5.000", "cinco mil pesos"),
+    ("es-AR", "$1.500", "mil quinientos pesos"),
+    ("es-UY", "$10,50", "diez pesos con cincuenta centésimos"),
+    ("es-US", "$1,234.56", "mil doscientos treinta y cuatro dólares con cincuenta y seis centavos"),
+    ("es-MX", "US$25", "veinticinco dólares"),
+    ("es-MX", "Su saldo es de $45.20 pesos.", "Su saldo es de cuarenta y cinco pesos con veinte centavos."),
+    ("es-MX", "Recibo de $576.04 MXN.", "Recibo de quinientos setenta y seis pesos con cuatro centavos."),
+    ("es-MX", "Pago mínimo de $350.00 M.N.", "Pago mínimo de trescientos cincuenta pesos."),
+    ("en-US", "It costs $100 CAD.", "It costs one hundred Canadian dollars."),
+    ("es-ES", "45,20 euros", "cuarenta y cinco euros con veinte céntimos"),
+    ("de-DE", "45,20 Euro", "fünfundvierzig Euro und zwanzig Cent"),
+    ("fr-FR", "85,00 euros", "quatre-vingt-cinq euros"),
+    ("es-ES", "85,00 euros", "ochenta y cinco euros"),
+    ("en-US", "45.20 dollars", "forty-five dollars and twenty cents"),
+    ("es-ES", "1.000.000 €", "un millón de euros"),
+    ("es-ES", "1.000.000 euros", "un millón de euros"),
+    ("es-ES", "2.000.000 €", "dos millones de euros"),
+    ("es-ES", "1 millón €", "un millón de euros"),
+    ("es-ES", "€1,5 millones", "uno coma cinco millones de euros"),
+    ("es-US", "$1,000,000", "un millón de dólares"),
+    ("es-MX", "$1,000,000", "un millón de pesos"),
+    ("fr-FR", "1 000 000 €", "un million d'euros"),
+    ("fr-FR", "2 millions $", "deux millions de dollars"),
+    ("de-DE", "1.000.000 €", "eine Million Euro"),
+    ("fr-FR", "0,00 €", "zéro euro"),
+    ("fr-FR", "1,01 €", "un euro et un centime"),
+    ("de-DE", "85,- €", "fünfundachtzig Euro"),
+    ("de-DE", "1.250,- €", "eintausendzweihundertfünfzig Euro"),
+    ("de-DE", "EUR 85,--", "fünfundachtzig Euro"),
+    ("en-GB", "Your standing charge is 53.35p per day.", "Your standing charge is fifty-three point three five pence per day."),
+    ("en-GB", "Your balance is 99p.", "Your balance is ninety-nine pence."),
+    ("en-GB", "Calls cost 7p per minute.", "Calls cost seven pence per minute."),
+    ("en-GB", "Just 1p.", "Just one penny."),
+]
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), MONEY)
+def test_amounts_are_said_in_their_currency(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "It weighs 2.50 pounds.", "It weighs two point five zero pounds."),
+    ("en-GB", "Stream it in 720p.", "Stream it in seven hundred and twenty p."),
+    ("en-US", "Rated 99p.", "Rated ninety-nine p."),
+    ("es-ES", "Tiene 15 euros.", "Tiene quince euros."),
+    ("es-ES", "Ganó 1.500.000 euros.", "Ganó un millón quinientos mil euros."),
+])
+def test_what_is_no_such_amount_is_read_as_before(language, written, spoken):
+    assert normalize(written, language) == spoken

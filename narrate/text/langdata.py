@@ -66,7 +66,14 @@ _ES_CUR = {
     "GBP": Currency(("libra", "libras"), ("penique", "peniques"), feminine=True),
     "JPY": Currency(("yen", "yenes"), ("sen", "sen")),
     "MXN": Currency(("peso", "pesos"), ("centavo", "centavos")),
+    "COP": Currency(("peso", "pesos"), ("centavo", "centavos")),
+    "CLP": Currency(("peso", "pesos"), ("centavo", "centavos")),
+    "ARS": Currency(("peso", "pesos"), ("centavo", "centavos")),
+    "UYU": Currency(("peso", "pesos"), ("centésimo", "centésimos")),
 }
+# What "$" is by region, where it is not the US dollar: the peso of Mexico, Colombia, Chile, Argentina
+# and Uruguay ("$1,234.56" in a Mexican prompt is pesos; es-US keeps dólares).
+DOLLAR_SIGN = {"es": {"MX": "MXN", "CO": "COP", "CL": "CLP", "AR": "ARS", "UY": "UYU"}}
 _DE_CUR = {
     "USD": Currency(("Dollar", "Dollar"), ("Cent", "Cent")),
     "CAD": Currency(("kanadischer Dollar", "kanadische Dollar"), ("Cent", "Cent")),

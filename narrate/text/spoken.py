@@ -20,7 +20,7 @@ from .dotted import replace_dotted
 from .hours import replace_hours
 from .keys import replace_keys
 from .langdata import Lang
-from .money import replace_money, replace_money_ranges
+from .money import money_hint, replace_money, replace_money_ranges
 from .normalize import MARKUP, MARKUP_TAG
 from .notation import compiled, is_one, number_pattern, say, split_number
 from .numwords import number, year
@@ -168,7 +168,6 @@ def _date_hint(text: str, lang: Lang) -> bool:
 
 
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")
-_MONEY_HINT = re.compile(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
@@ -178,7 +177,7 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_money_ranges, _has(r"[$€£¥]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
     (replace_ranges, _has(r"\d-\d")),
     (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h")),
-    (replace_money, lambda text, lang: _MONEY_HINT.search(text) is not None),
+    (replace_money, money_hint),
     (replace_percent, lambda text, lang: "%" in text),
     (replace_ordinals, lambda text, lang: _ORDINAL_HINT[lang.code].search(text) is not None),
     (replace_decades, _has(r"0(?:s|er)")),
