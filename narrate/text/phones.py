@@ -2,8 +2,10 @@
 
   - E.164, a `+` and a country code: `+1 415 555 0100`, `+44 7911 123456`, `+49 (0)30 1234567` (the
     trunk `(0)` is not dialed from abroad and is not said);
-  - North American `1-800-555-0199`, `(415) 555-0100`, `555-0100`, and after a calling word
-    (langdata.DIALED: call, dial...) ten digits written together, "Call 8005550199" (en-US, en-CA);
+  - North American `1-800-555-0199`, `(415) 555-0100`, `555-0100`;
+  - after a calling word (langdata.DIALED: call, dial, llame, marque...) digits written together with
+    the length and shape of a number of the region: "Call 8005550199" (en-US, en-CA), "Llame al
+    600123456" (es-ES), "Llame al 5512345678" (es-MX);
   - French `01 23 45 67 89` in pairs;
   - a national number with its trunk prefix 0, then 1 to 4 groups of up to 8 digits: `0800 123 4567`,
     `07911 123456`, `0171 2345678`, `030 12345678`, `040 123456`, `0180 5 12 34 56`, German `089 / 12
@@ -35,11 +37,12 @@ _NATIONAL = re.compile(r"(?<![\w+.,/()-])(?:\((?P<area>\d{2,5})\)\s?|(?P<trunk>0
 _HYPHENATED = re.compile(r"(?<![\w+.,/-])\d{2,4}-\d{3,4}-\d{4}(?![\w-]|[.,]\d)")
 # National numbers in space-separated groups: "55 1234 5678" (see `grouped`).
 _GROUPED = re.compile(r"(?<![\w+.,-])\d{2,5}(?: \d{2,5}){1,4}(?![\w-]|[.,]\d)")
-_TEN_DIGITS = re.compile(r"(?<![\w+.,/-])(?P<one>1)?(?P<area>[2-9]\d\d)(?P<exch>[2-9]\d\d)(?P<line>\d{4})"
-                         r"(?![\w-]|[.,]\d)")
+_RUN = re.compile(r"(?<![\w+.,/-])\d{9,11}(?![\w-]|[.,]\d)")
 _NANP_REGIONS = {"US", "CA", ""}
-# After a calling word, "Call us toll-free at 8005550199".
+# After a calling word, "Call us toll-free at 8005550199", "Marque el 600123456".
 _MORE_FILLERS = {"en": "toll-free|free|back|today|now"}
+_DIAL = {"en": "dial|dialing|dialling", "es": "marque|marca|marcar|marquen"}
+_MX_TWO_DIGIT_AREAS = ("55", "56", "33", "81")  # Mexico City, Guadalajara, Monterrey: 55 1234 5678
 # What a quantity has after it that a telephone number has not: "600 123 456 €", "912 345 678 habitantes".
 _QUANTITY_AFTER = re.compile(r"\s?(?:[€$£¥%]|(?:de\s)?(?:euros?|dólares|pesos|habitantes|personas)\b)")
 
@@ -114,23 +117,41 @@ def replace_phones(text: str, lang: Lang) -> str:
     text = _LOCAL7.sub(local, text)
     text = _NATIONAL.sub(national, text)
     text = _HYPHENATED.sub(hyphenated, text)
-    if lang.code == "en" and lang.region in _NANP_REGIONS:
+    if lang.code in _DIAL and _RUN.search(text):
         text = _replace_called(text, lang)
     return _GROUPED.sub(grouped, text)
 
 
+def _called_groups(digits: str, lang: Lang) -> list[str] | None:
+    """How a number written without separators is grouped when it is called: North American ten digits
+    (after a 1) 3-3-4, Spain's nine digits from 6-9 3-3-3, Mexico's ten 2-4-4 or 3-3-4; None otherwise."""
+    if lang.code == "en" and lang.region in _NANP_REGIONS:
+        one, rest = (digits[:1], digits[1:]) if len(digits) == 11 and digits[0] == "1" else ("", digits)
+        if len(rest) == 10 and rest[0] in "23456789":
+            return [one, rest[:3], rest[3:6], rest[6:]]
+    elif lang.code == "es" and lang.region in ("ES", "") and len(digits) == 9 and digits[0] in "6789":
+        return [digits[:3], digits[3:6], digits[6:]]
+    elif lang.code == "es" and lang.region == "MX" and len(digits) == 10:
+        cut = 2 if digits[:2] in _MX_TWO_DIGIT_AREAS else 3
+        return [digits[:cut], digits[cut:-4], digits[-4:]]
+    return None
+
+
 def _replace_called(text: str, lang: Lang) -> str:
-    """Ten digits written together after a calling word are a North American number: "Call
-    8005550199" -> "Call eight hundred, five five five, zero one nine nine"."""
+    """Digits written together after a calling word are a telephone number when they have the length
+    and shape of one: "Call 8005550199" -> "Call eight hundred, five five five, zero one nine nine",
+    "Llame al 600123456" -> "Llame al seis cero cero, uno dos tres, cuatro cinco seis"."""
     data = DIALED[lang.code]
     fillers = f"{data['fillers']}|{_MORE_FILLERS.get(lang.code, '')}".strip("|")
-    cue = compiled(rf"\b(?i:{data['calls']}|dial|dialing|dialling)\b(?:[ ](?i:{fillers})\b)*[,:]?[ ]$")
+    cue = compiled(rf"\b(?i:{data['calls']}|{_DIAL[lang.code]})\b(?:[ ](?i:{fillers})\b)*[,:]?[ ]$")
 
     def repl(m: re.Match[str]) -> str:
-        if cue.search(m.string[max(0, m.start() - 60):m.start()]) is None:
+        groups = _called_groups(m.group(0), lang)
+        if groups is None or cue.search(m.string[max(0, m.start() - 60):m.start()]) is None:
             return m.group(0)
-        parts = [digit_words("1", lang)] if m.group("one") else []
-        parts.append(_group(m.group("area"), lang, area=True))
-        return ", ".join([*parts, digit_words(m.group("exch"), lang), digit_words(m.group("line"), lang)])
+        one, area, *rest = groups if lang.code == "en" else ["", *groups]
+        parts = [digit_words(one, lang)] if one else []
+        parts.append(_group(area, lang, area=True))
+        return ", ".join([*parts, *(digit_words(g, lang) for g in rest)])
 
-    return _TEN_DIGITS.sub(repl, text)
+    return _RUN.sub(repl, text)
