@@ -30,6 +30,10 @@ PHONES = [
     ("en-US", "Call us toll-free at 18005550199.",
      "Call us toll-free at one, eight hundred, five five five, zero one nine nine."),
     ("fr-FR", "Numéro vert : 0 800 123 456.", "Numéro vert : zéro, huit zéro zéro, un deux trois, quatre cinq six."),
+    ("en-US", "Dial 5551234567 now.", "Dial five five five, one two three, four five six seven now."),
+    ("es-ES", "Llame al 600123456.", "Llame al seis cero cero, uno dos tres, cuatro cinco seis."),
+    ("es-MX", "Llame al 5512345678.", "Llame al cinco cinco, uno dos tres cuatro, cinco seis siete ocho."),
+    ("es-MX", "Marque el 6141234567.", "Marque el seis uno cuatro, uno dos tres, cuatro cinco seis siete."),
 ]
 
 
@@ -71,6 +75,7 @@ TIMES = [
     ("es-MX", "Horario: L-V 9am-6pm.", "Horario: lunes a viernes nueve de la mañana a seis de la tarde."),
     ("es-ES", "Atendemos de 9:00 a 18:00 horas.", "Atendemos de nueve a dieciocho horas."),
     ("es-MX", "Entre las 8:00 y las 14:00 hrs.", "Entre las ocho y las catorce horas."),
+    ("es-ES", "De 9.30 h - 14.00 h.", "De nueve y treinta a catorce horas."),
 ]
 
 
@@ -84,6 +89,8 @@ def test_dotted_times_and_hour_ranges_are_times(language, written, spoken):
     ("en-US", "Rated 9-5 by the panel.", "Rated nine-five by the panel."),
     ("en-GB", "It grew by 8.30 percent.", "It grew by eight point three zero percent."),
     ("es-ES", "Tardó 9,30 h.", "Tardó nueve coma tres cero horas."),
+    ("en-US", "Open 24-7.", "Open twenty-four-seven."),
+    ("en-US", "Saturday 1-0 defeat.", "Saturday one-zero defeat."),
 ])
 def test_numbers_that_are_no_times_stay_numbers(language, written, spoken):
     assert normalize(written, language) == spoken
@@ -137,6 +144,7 @@ def test_amounts_are_said_in_their_currency(language, written, spoken):
     ("en-US", "It weighs 2.50 pounds.", "It weighs two point five zero pounds."),
     ("en-GB", "Stream it in 720p.", "Stream it in seven hundred and twenty p."),
     ("en-US", "Rated 99p.", "Rated ninety-nine p."),
+    ("en-US", "It is $5 MN.", "It is five dollars MN."),
     ("es-ES", "Tiene 15 euros.", "Tiene quince euros."),
     ("es-ES", "Ganó 1.500.000 euros.", "Ganó un millón quinientos mil euros."),
 ])

@@ -35,7 +35,7 @@ _DAYS = {
 _AMPM = r"(?:\s?(?:[AaPp]\.\s?[Mm]\.|[AaPp][Mm](?![\w])))"
 _TIME = {
     "en": rf"\d{{1,2}}(?:[:.]\d{{2}})?{_AMPM}|\d{{1,2}}:\d{{2}}",
-    "es": rf"\d{{1,2}}(?:[:.]\d{{2}})?{_AMPM}|\d{{1,2}}:\d{{2}}(?:\s?h\b)?",
+    "es": rf"\d{{1,2}}(?:[:.]\d{{2}})?{_AMPM}|\d{{1,2}}:\d{{2}}(?:\s?h\b)?|\d{{1,2}}\.\d{{2}}\s?(?:h|hrs?|hs)\b",
     "de": r"\d{1,2}[:.]\d{2}(?:\s?Uhr\b)?|\d{1,2}\s?Uhr\b",
     "fr": r"\d{1,2}\s?h(?:\s?\d{2})?(?![\w])|\d{1,2}:\d{2}",
 }
@@ -115,12 +115,13 @@ def _letter_range(m: re.Match[str], letters: dict[str, str], lang: Lang) -> str:
 def _hour_range(m: re.Match[str], lang: Lang, weekdays: dict[str, str]) -> str:
     """"9-5" after "open", "Friday"... or before "EST", "Uhr": "9 to 5" (see _HOURS_WORDS)."""
     a, b = int(m.group(1)), int(m.group(2))
-    if a == b or a > 24 or b > 24:
+    if a == b or a > 23 or b > 24:  # "open 24-7" is no range
         return m.group(0)
     before = m.string[max(0, m.start() - 40):m.start()]
     words = {w.lower() for w in re.findall(r"[^\W\d_]+", before)[-3:]}
-    if words & SCORE_WORDS.get(lang.code, set()):
-        return m.group(0)  # "won 3-1 on Sunday"
+    next_word = re.findall(r"[^\W\d_]+", m.string[m.end():m.end() + 20])[:1]
+    if (words | {w.lower() for w in next_word}) & SCORE_WORDS.get(lang.code, set()):
+        return m.group(0)  # "won 3-1 on Sunday", "Saturday's 1-0 defeat"
     after = compiled(rf"\s?{_HOURS_AFTER[lang.code]}").match(m.string, m.end()) is not None
     if not (after or words & set(_HOURS_WORDS[lang.code].split()) or words & set(weekdays)):
         return m.group(0)

@@ -107,6 +107,8 @@ def _peso(lang: Lang) -> str:
 def _tail_code(tail: str, lang: Lang) -> str | None:
     if tail == "pesos":
         return _peso(lang)
+    if tail in ("MN", "M.N.") and lang.code != "es":
+        return None  # English "MN" is Minnesota
     return _TAILS.get(tail) or (tail if tail in lang.currencies else None)
 
 
