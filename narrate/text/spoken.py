@@ -2,7 +2,7 @@
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
 earlier one has claimed: dates, numbers with a slash (idioms, fractions: slashes.py), telephone
-numbers, dialed numbers (dialed.py), ranges of amounts, ranges, times, currency amounts,
+numbers (phones.py), dialed numbers (dialed.py), ranges of amounts, ranges, times, currency amounts,
 percentages, ordinals, decades, quantities with units, Roman numerals, years, then every remaining
 number. Every pass turns digits into words, so running the whole again changes nothing
 (idempotent). Currency amounts are read in money.py; the notation helpers the passes share are in
