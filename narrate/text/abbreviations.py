@@ -37,7 +37,7 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
                 "Apdo.": "apartado", "izda.": "izquierda", "dcha.": "derecha", "etc.": "etcétera"},
         "number": {"n.º": "número", "nº": "número", "No.": "número", "núm.": "número", "Núm.": "número",
                    "ext.": "extensión", "Ext.": "extensión", "Int.": "interior", "pág.": "página", "C/": "calle"},
-        "after": {"hrs": "horas", "hrs.": "horas", "min.": "minutos", "seg.": "segundos"},
+        "after": {"min.": "minutos", "seg.": "segundos"},  # "hrs": the time pass (with "9.30 hrs")
         "name": {"Lic.": "licenciado", "Ing.": "ingeniero", "Dr.": "doctor", "Dra.": "doctora", "C/": "calle",
                  "Col.": "colonia"},
     },

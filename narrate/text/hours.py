@@ -6,7 +6,10 @@ five PM". German "Mo-Fr 9:00-12:00" is "Montag bis Freitag neun Uhr bis zwölf U
 
 A time here is what the time pass reads (`8:00`, `5:30 pm`, `9am`, `17 Uhr`, French `9h`, `9h30`);
 both ends must be times, so "3-5 pm" is left to the number ranges. A weekday abbreviation is
-expanded only inside a range of two weekdays: a lone "Sun", "Mar" or "Do" may be a word.
+expanded only inside a range of two weekdays: a lone "Sun", "Mar" or "Do" may be a word; single
+letters only as "M-F" and Spanish "L-V", "L-S". Two bare hours ("9-5", "8 - 18") are a range of
+times only after a word of opening hours or a weekday, or before a time zone or "Uhr" ("M-F 9-5",
+"9-5 EST", "von 8 - 18 Uhr"): "nine to five".
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from functools import cache
 
 from .langdata import Lang
 from .notation import compiled
-from .spans import range_word
+from .spans import SCORE_WORDS, range_word
 
 # Weekday names by language, Monday first, and their written abbreviations (lowercase, no dot).
 _DAYS = {
@@ -31,12 +34,29 @@ _DAYS = {
 }
 _AMPM = r"(?:\s?(?:[AaPp]\.\s?[Mm]\.|[AaPp][Mm](?![\w])))"
 _TIME = {
-    "en": rf"\d{{1,2}}(?::\d{{2}})?{_AMPM}|\d{{1,2}}:\d{{2}}",
-    "es": r"\d{1,2}:\d{2}(?:\s?h\b)?",
+    "en": rf"\d{{1,2}}(?:[:.]\d{{2}})?{_AMPM}|\d{{1,2}}:\d{{2}}",
+    "es": rf"\d{{1,2}}(?:[:.]\d{{2}})?{_AMPM}|\d{{1,2}}:\d{{2}}(?:\s?h\b)?|\d{{1,2}}\.\d{{2}}\s?(?:h|hrs?|hs)\b",
     "de": r"\d{1,2}[:.]\d{2}(?:\s?Uhr\b)?|\d{1,2}\s?Uhr\b",
     "fr": r"\d{1,2}\s?h(?:\s?\d{2})?(?![\w])|\d{1,2}:\d{2}",
 }
 _DASH = r"\s?[-–—]\s?"
+# Weekday ranges written with single letters, upper case only: "M-F", Spanish "L-V", "L-S".
+_LETTERS = {"en": {"M": "Monday", "F": "Friday"}, "es": {"L": "lunes", "V": "viernes", "S": "sábado"}}
+# A bare hour range ("9-5", "8 - 18") is a range of times after a word of opening hours or a weekday,
+# or before a time zone or the language's word for o'clock: "M-F 9-5", "9-5 EST", "von 8 - 18 Uhr".
+_HOURS_WORDS = {
+    "en": "hours open opening answered available staffed weekdays daily",
+    "es": "horario horarios abierto abiertos abrimos atendemos atención",
+    "de": "öffnungszeiten servicezeiten sprechzeiten geöffnet erreichbar werktags täglich",
+    "fr": "horaires ouvert ouverts ouverte joignable",
+}
+_HOURS_AFTER = {
+    "en": r"(?:[ECMP][SD]?T|AKST|HST|GMT|BST|UTC|weekdays|daily)\b",
+    "es": r"(?:h|hrs?|hs|horas)\b",
+    "de": r"Uhr\b",
+    "fr": r"(?:h|heures)\b",
+}
+_HOUR_RANGE = re.compile(r"(?<![\w.:,/+-])(\d{1,2})\s?[-–]\s?(\d{1,2})(?![\w:/-]|[.,]\d)")
 
 
 def _clock(time: str) -> str:
@@ -78,4 +98,33 @@ def replace_hours(text: str, lang: Lang) -> str:
             first = first[0].upper() + first[1:]
         return f"{first} {range_word(m.string[:m.start()], lang)} {last}{stop}"
 
-    return days.sub(day_range, text)
+    text = days.sub(day_range, text)
+    letters = _LETTERS.get(lang.code)
+    if letters is not None:
+        text = re.sub(r"(?<![\w-])([A-Z])-([A-Z])(?![\w-])", lambda m: _letter_range(m, letters, lang), text)
+    if any(c.isdigit() for c in text):
+        text = _HOUR_RANGE.sub(lambda m: _hour_range(m, lang, forms), text)
+    return text
+
+
+def _letter_range(m: re.Match[str], letters: dict[str, str], lang: Lang) -> str:
+    first, last = letters.get(m.group(1)), letters.get(m.group(2))
+    if first is None or last is None or first == last:
+        return m.group(0)
+    return f"{first} {range_word(m.string[:m.start()], lang)} {last}"
+
+
+def _hour_range(m: re.Match[str], lang: Lang, weekdays: dict[str, str]) -> str:
+    """"9-5" after "open", "Friday"... or before "EST", "Uhr": "9 to 5" (see _HOURS_WORDS)."""
+    a, b = int(m.group(1)), int(m.group(2))
+    if a == b or a > 23 or b > 24:  # "open 24-7" is no range
+        return m.group(0)
+    before = m.string[max(0, m.start() - 40):m.start()]
+    words = {w.lower() for w in re.findall(r"[^\W\d_]+", before)[-3:]}
+    next_word = re.findall(r"[^\W\d_]+", m.string[m.end():m.end() + 20])[:1]
+    if (words | {w.lower() for w in next_word}) & SCORE_WORDS.get(lang.code, set()):
+        return m.group(0)  # "won 3-1 on Sunday", "Saturday's 1-0 defeat"
+    after = compiled(rf"\s?{_HOURS_AFTER[lang.code]}").match(m.string, m.end()) is not None
+    if not (after or words & set(_HOURS_WORDS[lang.code].split()) or words & set(weekdays)):
+        return m.group(0)
+    return f"{a} {range_word(before, lang)} {b}"

@@ -44,6 +44,7 @@ class Lang:
     numbered: frozenset[str]  # words followed by a Roman numeral read as a cardinal: "Part III"
     month_abbrev: dict[str, int] = field(default_factory=dict)
     comparisons: dict[str, str] = field(default_factory=dict)  # "<" ">" "≤" "≥" "≠" -> words (COMPARISONS)
+    region: str = ""  # upper case, "" when the tag names none: "US", "GB", "MX", "419"
 
 
 SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
@@ -65,7 +66,14 @@ _ES_CUR = {
     "GBP": Currency(("libra", "libras"), ("penique", "peniques"), feminine=True),
     "JPY": Currency(("yen", "yenes"), ("sen", "sen")),
     "MXN": Currency(("peso", "pesos"), ("centavo", "centavos")),
+    "COP": Currency(("peso", "pesos"), ("centavo", "centavos")),
+    "CLP": Currency(("peso", "pesos"), ("centavo", "centavos")),
+    "ARS": Currency(("peso", "pesos"), ("centavo", "centavos")),
+    "UYU": Currency(("peso", "pesos"), ("centésimo", "centésimos")),
 }
+# What "$" is by region, where it is not the US dollar: the peso of Mexico, Colombia, Chile, Argentina
+# and Uruguay ("$1,234.56" in a Mexican prompt is pesos; es-US keeps dólares).
+DOLLAR_SIGN = {"es": {"MX": "MXN", "CO": "COP", "CL": "CLP", "AR": "ARS", "UY": "UYU"}}
 _DE_CUR = {
     "USD": Currency(("Dollar", "Dollar"), ("Cent", "Cent")),
     "CAD": Currency(("kanadischer Dollar", "kanadische Dollar"), ("Cent", "Cent")),
@@ -344,6 +352,6 @@ def resolve(tag: str) -> Lang | None:
         strip_and=code == "en" and (region in _MDY or not region),
         months=_MONTHS[code], currencies=_CURRENCIES[code], units=_UNITS[code],
         numbered=frozenset(_NUMBERED[code]), month_abbrev=_EN_ABBREV if code == "en" else {},
-        comparisons=COMPARISONS[code],
+        comparisons=COMPARISONS[code], region=region,
         **common,
     )

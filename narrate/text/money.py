@@ -1,10 +1,14 @@
-"""Currency amounts in words: "$1,234.56", "€5", "5 €", "USD 20", "US$5", "$2.5M" -> "two point five million dollars"."""
+"""Currency amounts in words: "$1,234.56", "€5", "5 €", "USD 20", "US$5", "$2.5M" -> "two point five million dollars";
+an amount with cents or a round million before a currency's name ("45,20 euros", "1.000.000 euros"); German
+whole amounts ("85,- €"); British pence ("99p"). "$" is the peso where the region says so (langdata.DOLLAR_SIGN);
+Spanish and French say "de" after a round million ("un millón de euros", "un million d'euros"), French counts
+below two in the singular ("zéro euro")."""
 
 from __future__ import annotations
 
 import re
 
-from .langdata import SYMBOLS, Lang
+from .langdata import DOLLAR_SIGN, SYMBOLS, Lang
 from .notation import compiled, number_pattern, say, split_number
 from .numwords import cardinal
 from .spans import range_word
@@ -17,7 +21,9 @@ _CODES = "USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF"
 _DOLLAR_PREFIXES = {"US": "USD", "A": "AUD", "AU": "AUD", "C": "CAD", "CA": "CAD", "MX": "MXN"}
 _PREFIX = "|".join(sorted(_DOLLAR_PREFIXES, key=len, reverse=True))
 _NOT_A_WORD = r"(?![^\W\d_])"  # "$5abc" is a token, not an amount followed by "abc"
-_SCALES = {"en": ("thousand", "million", "billion", "trillion")}
+_SCALES = {"en": ("thousand", "million", "billion", "trillion"),
+           "es": ("mil millones", "millón", "millones", "billón", "billones"),
+           "fr": ("million", "millions", "milliard", "milliards")}
 # Written right after an amount ("$20k", "$1.5M", "$2bn"): the abbreviations of the scales above.
 _SCALE_ABBREVIATIONS = {"en": {"k": "thousand", "K": "thousand", "M": "million", "m": "million", "mn": "million",
                                "B": "billion", "b": "billion", "bn": "billion", "T": "trillion", "tn": "trillion"}}
@@ -32,18 +38,33 @@ def _amount(written: str) -> tuple[int, int]:
     return int(major), minor
 
 
+def _plural(n: int, lang: Lang) -> bool:
+    """Whether a count takes the plural: French counts below two are singular ("zéro euro")."""
+    return n >= 2 if lang.code == "fr" else n != 1
+
+
+# Spanish and French put "de" between a round million and its noun: "un millón de euros", "un million d'euros".
+_MILLIONS = re.compile(r"\b(?:millón|millones|billón|billones|million|millions|milliard|milliards)$")
+
+
+def _of(words: str, noun: str, lang: Lang) -> str:
+    if lang.code in ("es", "fr") and _MILLIONS.search(words):
+        return f"{words} d'{noun}" if lang.code == "fr" and noun[:1] in "aeiouéèh" else f"{words} de {noun}"
+    return f"{words} {noun}"
+
+
 def say_money(code: str, major: int, minor: int, lang: Lang, scale: str = "") -> str:
     """An amount in a currency: "one hundred twenty-three dollars and forty-five cents"."""
     cur = lang.currencies.get(code)
     if cur is None:
         return f"{cardinal(major, lang)} {code}"
-    if scale:  # "$2 million": "two million dollars"
-        return f"{cardinal(major, lang)} {scale} {cur.major[1]}"
+    if scale:  # "$2 million": "two million dollars"; "1 millón €": "un millón de euros"
+        return _of(f"{cardinal(major, lang, noun=True)} {scale}", cur.major[1], lang)
     parts = []
     if major or not minor:
-        parts.append(f"{cardinal(major, lang, noun=True, feminine=cur.feminine)} {cur.major[major != 1]}")
+        parts.append(_of(cardinal(major, lang, noun=True, feminine=cur.feminine), cur.major[_plural(major, lang)], lang))
     if minor:
-        parts.append(f"{cardinal(minor, lang, noun=True, feminine=cur.minor_feminine)} {cur.minor[minor != 1]}")
+        parts.append(f"{cardinal(minor, lang, noun=True, feminine=cur.minor_feminine)} {cur.minor[_plural(minor, lang)]}")
     return f" {lang.currency_join} ".join(parts)
 
 
@@ -51,8 +72,8 @@ def _scale_pattern(lang: Lang) -> str:
     """An optional scale after an amount: "$2 million", "$20k", "$5 bn" (groups scale, abbr, spaced)."""
     scales = "|".join(_SCALES.get(lang.code, ()))
     abbreviations = _SCALE_ABBREVIATIONS.get(lang.code, {})
-    short = "|".join(sorted(abbreviations, key=len, reverse=True))
-    spaced = "|".join(a for a in abbreviations if len(a) > 1)  # "$5 bn" as the press writes it; never a lone "$5 b"
+    short = "|".join(sorted(abbreviations, key=len, reverse=True)) or "(?!)"  # (?!): none (Spanish, French)
+    spaced = "|".join(a for a in abbreviations if len(a) > 1) or "(?!)"  # "$5 bn" as the press writes it; never "$5 b"
     return rf"(?:\s(?P<scale>{scales})\b|(?P<abbr>{short})\b|\s(?P<spaced>{spaced})\b)?" if scales else ""
 
 
@@ -61,11 +82,71 @@ def _said_scale(m: re.Match[str], lang: Lang) -> str:
     return g.get("scale") or _SCALE_ABBREVIATIONS.get(lang.code, {}).get(g.get("abbr") or g.get("spaced") or "", "")
 
 
-def _code(m: re.Match[str]) -> str:
+def _code(m: re.Match[str], lang: Lang) -> str:
     g = m.groupdict()
     if g.get("pre") and g.get("sym") == "$":
         return _DOLLAR_PREFIXES[g["pre"]]
+    if g.get("sym") == "$":  # pesos in Mexico, Colombia, Chile... (langdata.DOLLAR_SIGN)
+        return DOLLAR_SIGN.get(lang.code, {}).get(lang.region, "USD")
     return SYMBOLS.get(g.get("sym") or "", g.get("code") or "")
+
+
+# "$45.20 pesos", "$576.04 MXN", "$350.00 M.N.", "$5 CAD": a code or a currency word after a "$" amount names
+# its currency, said once. Mexico writes MN or M.N. (moneda nacional) for pesos.
+_TAIL = r"(?P<tail>\s(?:[A-Z]{3}|MN)\b|\sM\.N\.|\s(?:pesos|dólares|dollars)\b)?"
+_TAILS = {"MN": "MXN", "M.N.": "MXN", "dólares": "USD", "dollars": "USD"}
+_DOLLARS = frozenset({"USD", "CAD", "AUD", "MXN", "COP", "CLP", "ARS", "UYU"})
+# German whole amounts: "85,- €", "1.250,- €", "EUR 85,--".
+_WHOLE = r"(?P<whole>,-{1,2})?"
+
+
+def _peso(lang: Lang) -> str:
+    return DOLLAR_SIGN.get(lang.code, {}).get(lang.region, "MXN")
+
+
+def _tail_code(tail: str, lang: Lang) -> str | None:
+    if tail == "pesos":
+        return _peso(lang)
+    if tail in ("MN", "M.N.") and lang.code != "es":
+        return None  # English "MN" is Minnesota
+    return _TAILS.get(tail) or (tail if tail in lang.currencies else None)
+
+
+_NAMES: dict[str, tuple[dict[str, str], re.Pattern[str]]] = {}
+
+
+def _names(lang: Lang) -> tuple[dict[str, str], re.Pattern[str]]:
+    """A currency's names (both numbers, capitalised too) -> its code, and the pattern of an amount written
+    before one: "45,20 euros", "45,20 Euro", "45.20 dollars", "1.000.000 euros". Pounds, libras, livres and
+    Pfund are weights as often: left out."""
+    if lang.tag in _NAMES:
+        return _NAMES[lang.tag]
+    names: dict[str, str] = {}
+    for code, cur in lang.currencies.items():
+        if code != "GBP":
+            for name in cur.major:
+                names.setdefault(name, code)
+                names.setdefault(name[0].upper() + name[1:], code)
+    for name in ("peso", "pesos", "Peso", "Pesos"):
+        if name in names:
+            names[name] = _peso(lang)
+    g, dec = re.escape(lang.group), re.escape(lang.decimal)
+    amount = rf"\d{{1,3}}(?:{g}\d{{3}})+(?:{dec}\d{{2}})?(?!\d)|\d+{dec}\d{{2}}(?!\d)|\d+(?=,-)"
+    words = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    _NAMES[lang.tag] = names, re.compile(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{amount}){_WHOLE}\s(?P<word>{words})\b")
+    return _NAMES[lang.tag]
+
+
+def money_hint(text: str, lang: Lang) -> bool:
+    """Whether `text` may hold an amount (a cheap test before replace_money)."""
+    return (_MONEY_HINT.search(text) is not None or _names(lang)[1].search(text) is not None
+            or (lang.code == "en" and lang.region == "GB" and _PENCE_HINT.search(text) is not None))
+
+
+_MONEY_HINT = re.compile(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")
+_PENCE_HINT = re.compile(r"\dp\b")
+# British pence: "99p", "7p per minute", "53.35p" (up to two digits: "720p" is a video's resolution).
+_PENCE = re.compile(r"(?<![\w.,£$€¥-])(?P<amt>\d{1,2}(?:\.\d{1,2})?)p\b")
 
 
 def replace_money(text: str, lang: Lang) -> str:
@@ -74,7 +155,14 @@ def replace_money(text: str, lang: Lang) -> str:
 
     def money(m: re.Match[str]) -> str:
         g = m.groupdict()
-        code, said_scale = _code(m), _said_scale(m, lang)
+        code, said_scale = _code(m, lang), _said_scale(m, lang)
+        tail = g.get("tail") or ""
+        tail_code = _tail_code(tail.strip(), lang) if tail else None
+        if tail_code is not None and (tail_code == code or (g.get("sym") == "$" and not g.get("pre")
+                                                            and {code, tail_code} <= _DOLLARS)):
+            code = tail_code
+            # "$350.00 M.N." ending a sentence keeps its full stop
+            tail = "." if tail.endswith(".") and re.match(r"\s*(?:$|[A-ZÀ-Þ])", m.string[m.end():]) else ""
         cur = lang.currencies.get(code)
         amt = g["amt"]
         native = re.fullmatch(number_pattern(lang), amt) is not None
@@ -83,7 +171,7 @@ def replace_money(text: str, lang: Lang) -> str:
             # "$1.5 million", "$1.5M": "one point five million dollars" (the decimal in the language's notation)
             if not native:
                 return m.group(0)
-            said = f"{say(amt, lang)} {said_scale} {cur.major[1]}"
+            said = _of(f"{say(amt, lang)} {said_scale}", cur.major[1], lang)
         elif native and fraction is not None and len(fraction) > 2:
             # More decimals than cents ("$3.459" a gallon): a decimal, in the language's notation.
             if cur is None:
@@ -93,14 +181,32 @@ def replace_money(text: str, lang: Lang) -> str:
             return m.group(0)  # "12,3456": neither thousands nor this language's decimals: as written
         else:
             said = say_money(code, *_amount(amt), lang, said_scale)
-        return f"{lang.minus} {said}" if g.get("neg") or g.get("neg_after") else said
+        said = f"{lang.minus} {said}" if g.get("neg") or g.get("neg_after") else said
+        return said + tail
+
+    def worded(m: re.Match[str]) -> str:
+        # Only an amount a plain number would misread: cents ("45,20 euros" was "cuarenta y cinco coma dos
+        # cero euros"), a German whole amount, a round million ("un millón de euros").
+        major, minor = _amount(m.group("amt"))
+        if not (minor or m.group("whole") or lang.decimal in m.group("amt") or (major and not major % 1_000_000)):
+            return m.group(0)
+        said = say_money(names[m.group("word")], major, minor, lang)
+        return f"{lang.minus} {said}" if m.group("neg") else said
 
     sign = r"(?P<neg>(?<![\w.,$€£¥-])-)?"
     text = compiled(rf"{sign}(?<![\w$€£¥])(?:(?P<pre>{_PREFIX})(?=\$))?(?P<sym>[{symbols}])\s?(?P<neg_after>-)?(?P<amt>{_AMOUNT})"
-               rf"{scale}{_NOT_A_WORD}").sub(money, text)
-    text = compiled(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{_AMOUNT})\s?(?P<sym>[{symbols}])(?![\w$€£¥])").sub(money, text)
-    text = compiled(rf"{sign}\b(?P<code>{_CODES})\s?(?P<amt>{_AMOUNT}){scale}{_NOT_A_WORD}").sub(money, text)
-    return compiled(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{_AMOUNT})\s?(?P<code>{_CODES})\b").sub(money, text)
+               rf"{_WHOLE}{scale}{_NOT_A_WORD}{_TAIL}").sub(money, text)
+    text = compiled(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{_AMOUNT}){_WHOLE}\s?(?P<sym>[{symbols}])(?![\w$€£¥])").sub(money, text)
+    text = compiled(rf"{sign}\b(?P<code>{_CODES})\s?(?P<amt>{_AMOUNT}){_WHOLE}{scale}{_NOT_A_WORD}").sub(money, text)
+    text = compiled(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{_AMOUNT}){_WHOLE}\s?(?P<code>{_CODES})\b").sub(money, text)
+    if lang.code in ("es", "fr"):  # "1 millón €", "1,5 millions €"
+        text = compiled(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{number_pattern(lang)})\s(?P<scale>{'|'.join(_SCALES[lang.code])})"
+                        rf"\s?(?P<sym>[{symbols}])(?![\w$€£¥])").sub(money, text)
+    names, pattern = _names(lang)
+    text = pattern.sub(worded, text)
+    if lang.code == "en" and lang.region == "GB":
+        text = _PENCE.sub(lambda m: f"{say(m.group('amt'), lang)} {'penny' if m.group('amt') == '1' else 'pence'}", text)
+    return text
 
 
 # ---------------------------------------------------------------- ranges of amounts
@@ -153,7 +259,7 @@ def replace_money_ranges(text: str, lang: Lang) -> str:
         if g.get("sym1") not in (None, g.get("sym")) or g.get("code1") not in (None, g.get("code")):
             return m.group(0)  # "5 € - 10 $": two currencies
         word = range_word(m.string[max(0, m.start() - 40):m.start()], lang)
-        said = word and say_money_range(_code(m), g["a"], g["b"], word, lang, _said_scale(m, lang))
+        said = word and say_money_range(_code(m, lang), g["a"], g["b"], word, lang, _said_scale(m, lang))
         return said or m.group(0)
 
     before = rf"(?<![\w.,{_SYM}-])"

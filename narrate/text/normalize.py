@@ -5,9 +5,9 @@ characters, single spaces): what every caller relied on before numbers were read
 language, `normalize(text, "en-US")` also says numbers, amounts, dates, times, telephone
 numbers, ordinals, units, decades, ranges and Roman numerals as a person of that language would
 (English, Spanish, German and French; other languages are only canonicalised), and never emits
-the markup characters < > { }. The rules are in spoken.py (passes), money.py (amounts), when.py (dates and
-times), spans.py (decades and ranges), roman.py and langdata.py (per-language tables); number words come
-from num2words.
+the markup characters < > { }. The rules are in spoken.py (passes), money.py (amounts), phones.py
+(telephone numbers), when.py (dates and times), hours.py (opening hours), spans.py (decades and ranges),
+roman.py and langdata.py (per-language tables); number words come from num2words.
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ def _german_decade(m: re.Match[str], lang: Lang) -> str:
 
 _TO = {"en": "to", "es": "a", "fr": "à", "de": "bis"}
 _BETWEEN = {"en": ("between", "and"), "es": ("entre", "y"), "fr": ("entre", "et"), "de": ("zwischen", "und")}
-_SCORE_WORDS = {  # lower case
+SCORE_WORDS = {  # lower case
     "en": {"score", "scored", "scores", "won", "win", "wins", "lost", "lose", "loses", "loss", "beat", "beats",
            "drew", "draw", "tied", "tie", "lead", "leads", "led", "victory", "defeat", "final", "game", "match",
            "set", "sets", "record", "trailing", "trailed", "vote", "votes", "voted"},
@@ -149,7 +149,7 @@ def range_word(before: str, lang: Lang) -> str | None:
 def replace_ranges(text: str, lang: Lang) -> str:
     if lang.code not in _TO:
         return text
-    scores = _SCORE_WORDS.get(lang.code, set())
+    scores = SCORE_WORDS.get(lang.code, set())
 
     def repl(m: re.Match[str]) -> str:
         a, b = m.group("a"), m.group("b")

@@ -2,7 +2,7 @@
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
 earlier one has claimed: dates, numbers with a slash (idioms, fractions: slashes.py), telephone
-numbers, dialed numbers (dialed.py), ranges of amounts, ranges, times, currency amounts,
+numbers (phones.py), dialed numbers (dialed.py), ranges of amounts, ranges, times, currency amounts,
 percentages, ordinals, decades, quantities with units, Roman numerals, years, then every remaining
 number. Every pass turns digits into words, so running the whole again changes nothing
 (idempotent). Currency amounts are read in money.py; the notation helpers the passes share are in
@@ -23,75 +23,17 @@ from .hours import replace_hours
 from .identifiers import replace_identifiers
 from .keys import replace_keys
 from .langdata import Lang
-from .money import replace_money, replace_money_ranges
+from .money import money_hint, replace_money, replace_money_ranges
 from .normalize import MARKUP, MARKUP_TAG
 from .notation import compiled, is_one, number_pattern, say, split_number
-from .numwords import cardinal, digit_words, number, year
+from .numwords import number, year
 from .ordinals import replace_ordinals
+from .phones import replace_phones
 from .roman import replace_roman
 from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
 from .slashes import replace_slashes
 from .spans import replace_decades, replace_ranges
 from .when import replace_dates, replace_times
-
-# ---------------------------------------------------------------- telephone numbers
-
-_E164 = re.compile(r"(?<![\w+])\+(?P<cc>\d{1,3})(?P<rest>(?:[ .-]\d{1,4}){2,5})(?![\w-])")
-_NANP = re.compile(r"(?<![\w+-])(?:(?P<one>1)[ .-])?(?:\((?P<area1>\d{3})\)\s?|(?P<area>\d{3})[ .-])"
-                   r"(?P<exch>\d{3})[ .-](?P<line>\d{4})(?![\w-])")
-_LOCAL7 = re.compile(r"(?<![\w+.-])(?P<exch>\d{3})-(?P<line>\d{4})(?![\w-]|\.\d)")
-_FR_NATIONAL = re.compile(r"(?<![\w+])0\d(?:[ .]\d{2}){4}(?![\w])")
-# National numbers in space-separated groups: "0800 123 4567", "030 1234 5678", "55 1234 5678" (see `grouped`).
-_GROUPED = re.compile(r"(?<![\w+.,-])\d{2,5}(?: \d{2,5}){1,4}(?![\w-]|[.,]\d)")
-
-
-def _group(digits: str, lang: Lang, *, area: bool = False) -> str:
-    # Toll-free area codes are said "eight hundred" in North America, not "eight zero zero".
-    if area and lang.code == "en" and digits.endswith("00") and digits[0] != "0":
-        return f"{cardinal(int(digits[0]), lang)} hundred"
-    return digit_words(digits, lang)
-
-
-def replace_phones(text: str, lang: Lang) -> str:
-    """Telephone numbers as digit groups with a pause (comma) between groups: E.164 `+1 415 555
-    0100`, NANP `1-800-555-0199`, `(415) 555-0100`, `555-0100`; French `01 23 45 67 89` in pairs;
-    national numbers in groups, `0800 123 4567`, `030 1234 5678`, `55 1234 5678`."""
-
-    def e164(m: re.Match[str]) -> str:
-        groups = re.split(r"[ .-]", m.group("rest").strip(" .-"))
-        return ", ".join([f"{lang.plus} {digit_words(m.group('cc'), lang)}", *(digit_words(g, lang) for g in groups)])
-
-    def nanp(m: re.Match[str]) -> str:
-        parts = [digit_words("1", lang)] if m.group("one") else []
-        parts.append(_group(m.group("area1") or m.group("area"), lang, area=True))
-        return ", ".join([*parts, digit_words(m.group("exch"), lang), digit_words(m.group("line"), lang)])
-
-    def local(m: re.Match[str]) -> str:
-        return f"{digit_words(m.group('exch'), lang)}, {digit_words(m.group('line'), lang)}"
-
-    def french(m: re.Match[str]) -> str:
-        pairs = re.split(r"[ .]", m.group(0))
-        return ", ".join(f"{digit_words(p[0], lang)} {digit_words(p[1], lang)}" if p[0] == "0"
-                         else cardinal(int(p), lang) for p in pairs)
-
-    def grouped(m: re.Match[str]) -> str:
-        # A telephone number, not a quantity: 8 to 15 digits (E.164's most), and either the trunk
-        # prefix 0 (UK, DE, AU... national numbers) or three or more groups of unequal lengths (MX
-        # "55 1234 5678"). Thousands in groups of three ("12 345 678") and runs of years stay numbers.
-        groups = m.group(0).split(" ")
-        thousands = all(len(g) == 3 for g in groups[1:])
-        phone = groups[0].startswith("0") or (len(groups) >= 3 and len(set(map(len, groups))) > 1 and not thousands)
-        if not (phone and 8 <= sum(map(len, groups)) <= 15):
-            return m.group(0)
-        return ", ".join(digit_words(g, lang) for g in groups)
-
-    text = _E164.sub(e164, text)
-    if lang.code == "fr":
-        text = _FR_NATIONAL.sub(french, text)
-    text = _NANP.sub(nanp, text)
-    text = _LOCAL7.sub(local, text)
-    return _GROUPED.sub(grouped, text)
-
 
 # ---------------------------------------------------------------- percentages, ordinals, units
 
@@ -196,6 +138,8 @@ def replace_comparisons(text: str, lang: Lang) -> str:
 
 def speak(text: str, lang: Lang) -> str:
     """All passes, in order. Input is canonical text (see normalize.canonical)."""
+    if any(mark in text for mark in COPYRIGHT_MARKS):  # before "&": "&©" is "& copyright", whose "&" is said
+        text = replace_marks(text, lang)
     if _SYMBOL_HINT.search(text):
         if _COMPARISON_HINT.search(text):  # tags first: the `>` closing `<b class="x" >` is no comparison
             text = replace_comparisons(MARKUP_TAG.sub(" ", text), lang)
@@ -205,8 +149,6 @@ def speak(text: str, lang: Lang) -> str:
         text = replace_abbreviations(text, lang)
     if "#" in text or "*" in text:
         text = replace_keys(text, lang)
-    if any(mark in text for mark in COPYRIGHT_MARKS):
-        text = replace_marks(text, lang)
     if _RANGE_DASH.search(text):
         text = replace_hours(text, lang)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
@@ -239,19 +181,18 @@ def _date_hint(text: str, lang: Lang) -> bool:
 
 
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")
-_MONEY_HINT = re.compile(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
     (replace_identifiers, _has(r"[\w-]{3}\d|\d[\w-]{3}")),
     (replace_addresses, _has(r"\d{3}")),
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
     (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
-    (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d")),
+    (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d|\d{9}")),
     (replace_dialed, _has(r"\d{3}")),
     (replace_money_ranges, _has(r"[$€£¥]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
     (replace_ranges, _has(r"\d-\d")),
     (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h")),
-    (replace_money, lambda text, lang: _MONEY_HINT.search(text) is not None),
+    (replace_money, money_hint),
     (replace_percent, lambda text, lang: "%" in text),
     (replace_ordinals, lambda text, lang: _ORDINAL_HINT[lang.code].search(text) is not None),
     (replace_decades, _has(r"0(?:s|er)")),

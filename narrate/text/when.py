@@ -178,6 +178,18 @@ _HOUR_AMPM = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?" + _AMPM)
 _GERMAN_DOT = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})\s?(?P<uhr>Uhr)\b")
 _GERMAN_HOUR = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?(?P<uhr>Uhr)\b")
 _FRENCH = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?h\s?(?P<m>\d{2})?(?![\w])")
+# A dotted time with am or pm, as the UK writes it: "8.30am", "9.05 p.m." (never a decimal before am/pm).
+_DOT_AMPM = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})\s?" + _AMPM)
+# German "von 7.30 bis 16.30 Uhr": the first time has no "Uhr" of its own.
+_GERMAN_DOT_FIRST = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})"
+                               r"(?=\s?(?:bis|und|-)\s?\d{1,2}(?:[.:]\d{2})?\s?Uhr\b)")
+# Spanish hours: "9.30 h", "9:00 horas", "9.30 hrs" (Latin America), "de 8 a 20 hrs", and the first time
+# of a range whose end has that mark, "de 9:00 a 18:00 horas": the mark says the time is on the 24-hour
+# clock, so no "en punto" ("de nueve a dieciocho horas", not "nueve en punto a dieciocho en punto horas").
+_ES_MARK = r"(?:h|hrs?|hs)\b|horas\b"
+_ES_MARKED = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?(?P<mark>\s?(?:h|hrs?|hs)\b|\shoras\b)")
+_ES_FIRST = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})[:.](?P<m>\d{2})"
+                       rf"(?=\s?(?:-|a|y|hasta)\s(?:las\s)?\d{{1,2}}(?:[:.]\d{{2}})?\s?(?:{_ES_MARK}))")
 
 
 def say_time(h: int, mi: int, ampm: str | None, lang: Lang) -> str:
@@ -229,11 +241,41 @@ def replace_times(text: str, lang: Lang) -> str:
             said += "."
         return said
 
+    if lang.code == "es":
+        text = _spanish_marked(text, lang)
     text = _CLOCK.sub(clock, text)
     text = _HOUR_AMPM.sub(clock, text)
+    text = _DOT_AMPM.sub(clock, text)
     if lang.code == "de":
+        text = _GERMAN_DOT_FIRST.sub(clock, text)
         text = _GERMAN_DOT.sub(clock, text)
         text = _GERMAN_HOUR.sub(clock, text)
     elif lang.code == "fr":
         text = _FRENCH.sub(clock, text)
     return text
+
+
+def _spanish_marked(text: str, lang: Lang) -> str:
+    """Spanish times with an hours mark (see _ES_MARKED): "9:00 h" -> "nueve horas", "9.30 h" -> "nueve y
+    treinta" (the abbreviation is not said after minutes), "15:30 horas" -> "quince y treinta horas"."""
+
+    def hours(h: int) -> str:
+        return f"{cardinal(h, lang, feminine=True)} {'hora' if h == 1 else 'horas'}"
+
+    def first(m: re.Match[str]) -> str:
+        h, mi = int(m.group("h")), int(m.group("m"))
+        if h > 24 or mi > 59:
+            return m.group(0)
+        return cardinal(h, lang, feminine=True) + (f" y {cardinal(mi, lang)}" if mi else "")
+
+    def marked(m: re.Match[str]) -> str:
+        h, mi, mark = int(m.group("h")), int(m.group("m") or 0), m.group("mark").strip()
+        if m.group("m") is None:  # "de 8 a 20 hrs", "48 hrs": a number of hours; "24 h" is left to the units
+            return hours(h) if mark != "h" and mark != "horas" else m.group(0)
+        if h > 24 or mi > 59:
+            return m.group(0)
+        if not mi:
+            return hours(h)
+        return f"{first(m)} horas" if mark == "horas" else first(m)
+
+    return _ES_MARKED.sub(marked, _ES_FIRST.sub(first, text))
