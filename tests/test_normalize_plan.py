@@ -57,7 +57,7 @@ def test_embedded_engine_gets_spoken_numbers(manifest):
         "shop/en-US/price": "Your balance is one hundred twenty-three dollars and forty-five cents.",
         "shop/es-US/price": "Su saldo es de ciento veintitrés dólares con cuarenta y cinco centavos.",
         "shop/en-US/part": "Part three begins at eight AM.",
-        "shop/es-US/part": "La Dra. Pérez llega a las ocho de la mañana. Vive en EE. UU. desde hace años.",
+        "shop/es-US/part": "La doctora Pérez llega a las ocho de la mañana. Vive en EE. UU. desde hace años.",
     }
     heads = {json.loads(seg.key_head)["text"]["normalizer"] for seg in plan.segments.values()}
     assert heads == {NORMALIZER_VERSION}
@@ -72,7 +72,7 @@ def test_a_provider_that_normalises_itself_gets_the_written_text(manifest):
 def test_each_prompt_is_split_with_its_own_language(manifest):
     plan = plan_manifest(manifest, {"espeak": FakeProvider(max_chars=50)})
     chunks = [s.request.text for s in plan.segments.values() if s.request.language == "es-US"]
-    assert "La Dra. Pérez llega a las ocho de la mañana." in chunks  # "Dra." is no sentence end in Spanish
+    assert "La doctora Pérez llega a las ocho de la mañana." in chunks  # "Dra." said whole: no sentence end
     assert "Vive en EE. UU. desde hace años." in chunks
     assert all(len(c) <= 50 for c in chunks)
 
