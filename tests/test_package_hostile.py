@@ -189,3 +189,17 @@ def test_archive_too_large_names_the_archive(built, tmp_path):
                           text=True, timeout=120, preexec_fn=small_files)
     assert done.returncode == 1, done.stderr
     assert "File too large" in done.stderr and "dist" in done.stderr and ".tar.gz" in done.stderr
+
+
+def test_package_after_an_edit_without_a_build_says_out_of_date(built, tmp_path):
+    root = _copy(built, tmp_path)
+    assert narrate_in("package", "m.yaml", cwd=root).returncode == 0
+    (root / "m.yaml").write_text(MANIFEST.replace("Welcome to the shop.", "Welcome to our shop."))
+    done = narrate_in("package", "m.yaml", cwd=root)
+    assert done.returncode == 1 and "out of date" in done.stderr and "narrate build" in done.stderr, done.stderr
+    assert "(unchanged)" not in done.stdout
+    assert narrate_in("build", "m.yaml", cwd=root).returncode == 0
+    done = narrate_in("package", "m.yaml", cwd=root)
+    assert done.returncode == 0, done.stderr
+    with tarfile.open(root / "dist" / "shop-en-US-ulaw-2.1.tar.gz") as tar:
+        assert "welcome: Welcome to our shop." in tar.extractfile("shop-en-US.txt").read().decode()
