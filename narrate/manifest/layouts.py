@@ -236,7 +236,10 @@ def release_problems(lib: Library, license_file: str | None,
             if lib.pattern is None and (prompt.language, fmt) in done:
                 continue  # built-in layouts: the top folder is the language's (or format's), whatever the name
             done.add((prompt.language, fmt))
-            top = lib.file_path(prompt.language, prompt.name, fmt).split("/", 1)[0]
+            rel = lib.file_path(prompt.language, prompt.name, fmt)
+            if rel == "index.json":
+                continue  # the build's own file: refused as such when the manifest is resolved
+            top = rel.split("/", 1)[0]
             taken = {**own, f"{lib.name}-{prompt.language}.txt".casefold(): f"the {prompt.language} transcript"}
             if license_name:
                 taken.setdefault(license_name.casefold(), "the license file")
