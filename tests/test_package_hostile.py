@@ -203,3 +203,13 @@ def test_package_after_an_edit_without_a_build_says_out_of_date(built, tmp_path)
     assert done.returncode == 0, done.stderr
     with tarfile.open(root / "dist" / "shop-en-US-ulaw-2.1.tar.gz") as tar:
         assert "welcome: Welcome to our shop." in tar.extractfile("shop-en-US.txt").read().decode()
+
+
+def test_fifo_as_the_lock_is_refused_not_waited_on(built, tmp_path):
+    root = _copy(built, tmp_path)
+    (root / "narrate.lock").unlink()
+    os.mkfifo(root / "narrate.lock")
+    for command in ("package", "build"):
+        done = narrate(command, "m.yaml", cwd=root, timeout=60)
+        assert done.returncode == 2, done.stderr
+        assert "narrate.lock: not a regular file" in done.stderr
