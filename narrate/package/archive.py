@@ -143,7 +143,7 @@ def package_library(lib: Library, members: list[Member], *, out_dir: Path,
                 continue  # no audio in this language and format
             files = _entries(lib, members, language, fmt)
             base = f"{lib.name}-{language}-{fmt}-{lib.version}"
-            if "/" in base or "\\" in base or base.startswith("."):  # validate refuses such names first
+            if "/" in base or "\\" in base:  # validate refuses such versions first
                 raise PackageInputError(f"libraries.{lib.name}: {shown(repr(base))} cannot be an archive's file name")
             for kind in formats:
                 data = tar_gz_bytes(files, epoch) if kind == "tar.gz" else zip_bytes(files, epoch)
