@@ -131,6 +131,14 @@ class LockError(NarrateError):
     exit_code = 2
 
 
+class PackageInputError(NarrateError):
+    """A library's index.json, or a file it names, is not what the last build wrote: damaged, or
+    naming a file outside the library's output folder, not a regular file, or not recorded in the
+    lock with those bytes. The message names index.json, the entry and the way to recover."""
+
+    exit_code = 2
+
+
 class OutputPathError(NarrateError):
     """An output path would leave its output folder (through `..` or a symlink), or a link or folder
     stands where an output file should be. Nothing was written there."""

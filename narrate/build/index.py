@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import OutputPathError
 from ..fsutil import write_if_changed
-from ..package.index import index_text
+from ..package.index import index_head, index_text
 from ..plan import PromptJob, manifest_relative
 
 if TYPE_CHECKING:
@@ -37,11 +37,6 @@ if TYPE_CHECKING:
 _OPEN = ', "prompts": [\n'
 _CLOSE = "\n]}\n"
 _NAME = ' {"name": '
-
-
-def index_head(lib: Library) -> dict[str, Any]:
-    return {"library": lib.name, "layout": lib.layout, "formats": list(lib.formats),
-            "languages": {code: lang.path for code, lang in lib.languages.items()}}
 
 
 def index_digest(lib: Library) -> str:

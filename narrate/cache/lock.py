@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -189,9 +190,11 @@ RECOVER = "delete it or restore it from git; narrate will rebuild it from the ca
 
 def _read_text(path: Path) -> tuple[str | None, tuple[int, int, int] | None]:
     """(the lock's text, its (size, mtime_ns, inode)), or (None, None) if there is none. LockError if not UTF-8."""
-    try:
-        with open(path, "rb") as f:
+    try:  # O_NONBLOCK: a FIFO put in its place is refused, never waited on
+        with open(path, "rb", opener=lambda p, flags: os.open(p, flags | getattr(os, "O_NONBLOCK", 0))) as f:
             st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise LockError(f"{shown(path)}: not a regular file; {RECOVER}")
             data = f.read()
     except FileNotFoundError:
         return None, None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -334,19 +335,25 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
 
 @main.command()
 @manifests_arg
+@cache_opt
 @click.option("--format", "formats", multiple=True, type=click.Choice(["tar.gz", "zip"]),
               help="Archive format (repeatable; default: the manifest's package.formats, else tar.gz).")
 @click.option("--epoch", type=click.IntRange(0), default=None,
-              help="Timestamp for archive entries (default: $SOURCE_DATE_EPOCH, else package.epoch, else 0).")
+              help="Timestamp for archive entries (default: $SOURCE_DATE_EPOCH, else package.epoch, else 0); "
+                   "zip archives hold 1980 to 2107.")
 @pass_ctx
-def package(ctx: Context, manifests: tuple[Path, ...], formats: tuple[str, ...], epoch: int | None) -> None:
-    """Package built prompt libraries as reproducible release archives with SHA256SUMS."""
-    from ..manifest import load_manifest
+def package(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, formats: tuple[str, ...],
+            epoch: int | None) -> None:
+    """Package built prompt libraries as reproducible release archives with SHA256SUMS. Refused
+    when the outputs are older than the manifest (run `narrate build` first)."""
+    from ..build.current import check_libraries_current
     from ..package.archive import package_manifest
 
     def go() -> int:
         for path in manifests:
-            archives, written = package_manifest(load_manifest(path), formats=formats or None, epoch=epoch)
+            manifest = load_for_build(path, cache_dir)
+            current = partial(check_libraries_current, manifest, cache_folder(path, cache_dir))
+            archives, written = package_manifest(manifest, formats=formats or None, epoch=epoch, before_writing=current)
             changed = set(written)
             for archive in archives:
                 click.echo(f"{archive}" + ("" if archive in changed else " (unchanged)"))

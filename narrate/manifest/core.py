@@ -22,7 +22,7 @@ from ..providers.base import ProviderConfig
 from ..text.markup import check as markup_problem
 from . import model as m
 from .book_audio import markdown_settings, resolve_book_audio
-from .layouts import FORMAT_RATES, language_folder, pattern_problem, pattern_problems
+from .layouts import FORMAT_RATES, ZIP_EPOCH_MAX, language_folder, pattern_problem, pattern_problems, release_problems
 from .lexicon_rules import LANG_RE, check_lexicon
 from .loader import Key, LineTable
 from .names import check_name, nfc
@@ -94,6 +94,8 @@ def validate(data: Any, lines: LineTable, file: str, root: Path) -> Draft:
         man.remote_cache = spec.cache.remote
     if spec.package is not None:
         man.package = spec.package.model_dump(exclude_none=True)
+        if "zip" in (spec.package.formats or ()) and (spec.package.epoch or 0) > ZIP_EPOCH_MAX:
+            c.add(("package", "epoch"), f"{spec.package.epoch} is after 2107, the last year a zip archive can hold")
     man.prices = {name: float(price) for name, price in (spec.prices or {}).items()}
     if "libraries" not in data and "books" not in data:
         c.add((), "nothing to build: add `libraries:` or `books:`")
@@ -241,6 +243,8 @@ def _library(c: Checker, name: str, spec: m.Library, root: Path, defaults: Setti
                   platform=spec.platform or DEFAULT_PLATFORM[layout], pattern=pattern)
     if pattern is not None:
         _check_paths(c, lib, (*key, "prompts"))
+    for sub, prompt, message in release_problems(lib, spec.license, spec.version):
+        c.add((*key, *sub), message, line=prompt.line if prompt is not None and sub[0] == "prompts" else None)
     return None if len(c.found) > before else lib
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from ..audio.formats import OUTPUT_FORMATS
 from ..errors import shown
-from .names import MAX_COMPONENT_BYTES, check_name
+from .names import MAX_COMPONENT_BYTES, check_name, version_problem
 
 if TYPE_CHECKING:
     from .resolved import Library, PromptText
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 FORMAT_EXTENSIONS = {name: f.ext for name, f in OUTPUT_FORMATS.items()}
 FORMAT_RATES = {name: f.rate for name, f in OUTPUT_FORMATS.items()}
 LAYOUTS = ("asterisk", "freeswitch", "flat")
+ARCHIVE_FORMATS = ("tar.gz", "zip")  # release archives (narrate.package.archive)
+EPOCH_MAX = 253402300799  # 9999-12-31 23:59:59 UTC
+ZIP_EPOCH_MAX = 4354819199  # 2107-12-31 23:59:59 UTC: a zip's DOS date counts years 1980-2107 in 7 bits
 PLACEHOLDERS = {
     "lang": "the language's folder: its `path:`, else the tag as written (en-GB)",
     "language": "the language tag as written (en-GB)",
@@ -186,3 +189,64 @@ def pattern_problems(lib: Library) -> list[tuple[PromptText, str]]:
                 return [(prompt, f"layout pattern writes {shown(repr(short))} for both {shown(other)} and "
                                  f"{shown(who)}; add placeholders such as {{name}}, {{lang}} or {{ext}}")]
     return []
+
+
+def archive_members_clash(names: list[str]) -> str | None:
+    """Why files of these names cannot share one archive, or None: two names equal when case-folded
+    (macOS and Windows would merge them on unpacking), or one name also a folder of another."""
+    seen: dict[str, str] = {}
+    folders: dict[str, str] = {}
+    for name in names:
+        key = name.casefold()
+        if key in seen:
+            return f"two members named {shown(repr(seen[key]))}" + (
+                f" and {shown(repr(name))}" if seen[key] != name else "")
+        seen[key] = name
+        parts = key.split("/")
+        for i in range(1, len(parts)):
+            folders.setdefault("/".join(parts[:i]), name)
+    for key, name in seen.items():
+        if key in folders:
+            return f"{shown(repr(name))} both as a file and as the folder of {shown(repr(folders[key]))}"
+    return None
+
+
+def release_problems(lib: Library, license_file: str | None,
+                     version: object = None) -> list[tuple[tuple[str, ...], PromptText | None, str]]:
+    """What keeps `lib` from its release archives (narrate.package.archive): a `version` that is no
+    part of a file name (`version_problem`), or a file that would collide with the members every
+    archive has at its top: index.json, the language's transcript `<library>-<lang>.txt` and the
+    license file. Each problem is (key under the library, prompt to locate it at, message)."""
+    own = {"index.json": "the library's index.json"}
+    out: list[tuple[tuple[str, ...], PromptText | None, str]] = []
+    why = version_problem(str(version)) if version is not None else None
+    if why:
+        out.append((("version",), None, why))
+    license_name = license_file.replace("\\", "/").rsplit("/", 1)[-1] if license_file else None
+    transcripts = {f"{lib.name}-{code}.txt".casefold(): code for code in lib.languages}
+    if license_name:
+        what = own.get(license_name.casefold()) or (f"the {transcripts[license_name.casefold()]} transcript"
+                                                   if license_name.casefold() in transcripts else None)
+        if what:
+            out.append((("license",), None, f"archived as {shown(repr(license_name))}, the name of {what} in "
+                                            "the release archives; rename the file"))
+    done: set[tuple[str, str]] = set()
+    for prompt in lib.prompts:
+        for fmt in lib.formats:
+            if lib.pattern is None and (prompt.language, fmt) in done:
+                continue  # built-in layouts: the top folder is the language's (or format's), whatever the name
+            done.add((prompt.language, fmt))
+            rel = lib.file_path(prompt.language, prompt.name, fmt)
+            if rel == "index.json":
+                continue  # the build's own file: refused as such when the manifest is resolved
+            top = rel.split("/", 1)[0]
+            taken = {**own, f"{lib.name}-{prompt.language}.txt".casefold(): f"the {prompt.language} transcript"}
+            if license_name:
+                taken.setdefault(license_name.casefold(), "the license file")
+            what = taken.get(top.casefold())
+            if what:
+                key = ("prompts", prompt.name) if lib.pattern is not None else ("languages", prompt.language)
+                out.append((key, prompt, f"the layout puts {shown(repr(top))} at the top of the {prompt.language} "
+                                         f"{fmt} release archive, where {what} goes; rename it"))
+                return out
+    return out

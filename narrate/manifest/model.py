@@ -33,7 +33,7 @@ from .fields import (
     S3Url,
     SpokenText,
 )
-from .layouts import FORMAT_RATES, PLACEHOLDERS
+from .layouts import ARCHIVE_FORMATS, EPOCH_MAX, FORMAT_RATES, PLACEHOLDERS
 from .layouts import LAYOUTS as LAYOUTS  # re-exported: the manifest package's public names
 from .sections import Level as Level
 from .sections import PromptSettings as PromptSettings
@@ -42,7 +42,6 @@ from .sections import Settings as Settings
 from .sections import Silence as Silence
 
 MANIFEST_VERSION = 1
-ARCHIVE_FORMATS = ("tar.gz", "zip")
 MISSING_POLICIES = ("warn", "error", "fallback")
 # Platforms whose documented limits `narrate package` checks (see narrate.package.platforms).
 PLATFORMS = ("asterisk", "freeswitch", "connect", "genesys", "cisco", "twilio", "generic")
@@ -184,8 +183,9 @@ class Package(Section):
     output: Omittable[StrictStr] = Field(None, description="folder for release archives, relative to the manifest")
     formats: Omittable[list[Annotated[str, Choice(*ARCHIVE_FORMATS, what="archive format")]]] = Field(
         None, min_length=1, description="archive formats, a list of: tar.gz, zip (default [tar.gz])")
-    epoch: Omittable[Annotated[int, Range(0, 253402300799)]] = Field(
-        None, description="timestamp of archive entries, seconds since 1970 (default: $SOURCE_DATE_EPOCH or 0)")
+    epoch: Omittable[Annotated[int, Range(0, EPOCH_MAX)]] = Field(
+        None, description="timestamp of archive entries, seconds since 1970 (default: $SOURCE_DATE_EPOCH or 0); "
+                    "zip archives hold 1980 to 2107")
     on_build: Omittable[StrictBool] = Field(None, description="true: `narrate build` also writes the archives")
 
 

@@ -68,6 +68,23 @@ def check_name(name: str) -> str | None:
     return None
 
 
+MAX_VERSION_CHARS = 64
+
+
+def version_problem(version: str) -> str | None:
+    """Why `version` cannot end a release archive's file name (`<library>-<lang>-<format>-<version>`),
+    or None: no path separator, no `..`, no control, bidirectional-override or zero-width character."""
+    if _UNSAFE_RE.search(version):
+        return "control, bidirectional-override and zero-width characters are not allowed in a version"
+    if "/" in version or "\\" in version:
+        return "a version is part of the archives' file names: no / or \\"
+    if ".." in version:
+        return "a version is part of the archives' file names: no '..'"
+    if len(version) > MAX_VERSION_CHARS:
+        return f"a version longer than {MAX_VERSION_CHARS} characters"
+    return None
+
+
 def nfc(name: str) -> str:
     """The NFC spelling: macOS hands out NFD names, Linux keeps bytes; one name must be one file."""
     return unicodedata.normalize("NFC", name)

@@ -22,30 +22,41 @@ import os
 import tarfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import NarrateError, PlatformLimitError
+from ..cache.lock import LockFile
+from ..errors import NarrateError, PackageInputError, PlatformLimitError, UsageError, shown
 from ..fsutil import write_if_changed
 from ..manifest import Library, Manifest
 from ..manifest.inputs import MAX_TEXT_BYTES, read_input
+from ..manifest.layouts import ARCHIVE_FORMATS, EPOCH_MAX, ZIP_EPOCH_MAX, archive_members_clash
+from .index import index_head
 from .platforms import check_library
+from .release_inputs import Member, member_bytes, read_members
 
-ARCHIVE_FORMATS = ("tar.gz", "zip")
-ZIP_EPOCH_MIN = 315532800  # 1980-01-01: zip cannot store earlier times
+ZIP_EPOCH_MIN = 315532800  # 1980-01-01: zip cannot store earlier times (earlier epochs are stored as this)
 
 
-def resolve_epoch(explicit: int | None, manifest: Manifest) -> int:
-    """`--epoch`, else $SOURCE_DATE_EPOCH (the reproducible-builds convention), else package.epoch, else 0."""
-    if explicit is not None:
-        return explicit
+def resolve_epoch(explicit: int | None, manifest: Manifest, formats: tuple[str, ...] = ()) -> int:
+    """`--epoch`, else $SOURCE_DATE_EPOCH (the reproducible-builds convention), else package.epoch, else 0.
+    UsageError (exit 2, naming where it came from) for a time no archive of `formats` can hold."""
+    source, value = "package.epoch", int(manifest.package.get("epoch", 0) or 0)
     env = os.environ.get("SOURCE_DATE_EPOCH")
-    if env:
+    if explicit is not None:
+        source, value = "--epoch", explicit
+    elif env:
         try:
-            return int(env)
+            source, value = "SOURCE_DATE_EPOCH", int(env)
         except ValueError:
-            raise NarrateError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {env!r}") from None
-    return int(manifest.package.get("epoch", 0) or 0)
+            raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {shown(repr(env))}") from None
+    if not 0 <= value <= EPOCH_MAX:
+        raise UsageError(f"{source} {value}: expected seconds since 1970 from 0 to {EPOCH_MAX} (year 9999)")
+    if "zip" in formats and value > ZIP_EPOCH_MAX:
+        raise UsageError(f"{source} {value} is after 2107-12-31, the last date a zip archive can hold "
+                         "(zip dates run from 1980 to 2107): choose an earlier epoch, or tar.gz")
+    return value
 
 
 def packages_dir(manifest: Manifest) -> Path:
@@ -55,31 +66,24 @@ def packages_dir(manifest: Manifest) -> Path:
     return manifest.libraries[0].output.parent / "packages"
 
 
-def load_index(lib: Library) -> dict[str, Any]:
-    path = lib.output / "index.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NarrateError(f"library {lib.name!r} has no {path}: run `narrate build` first") from None
-
-
-def _entries(lib: Library, index: dict[str, Any], language: str, fmt: str) -> list[tuple[str, bytes]]:
-    rows = sorted((r for r in index["prompts"] if r["language"] == language and r["format"] == fmt),
-                  key=lambda r: r["name"])
-    files = []
-    for row in rows:
-        data = (lib.output / row["file"]).read_bytes()
-        if hashlib.sha256(data).hexdigest() != row["sha256"]:
-            raise NarrateError(f"{lib.output / row['file']} changed since the build: run `narrate build` again")
-        files.append((row["file"], data))
-    tag = language
+def _entries(lib: Library, members: list[Member], language: str, fmt: str) -> list[tuple[str, bytes]]:
+    """The archive's files: the audio, the transcript, index.json (its head from the manifest) and the license."""
+    chosen = sorted((m for m in members if m.row["language"] == language and m.row["format"] == fmt),
+                    key=lambda m: m.row["name"])
+    transcript_name = f"{lib.name}-{language}.txt"
+    names = [m.file for m in chosen] + [transcript_name, "index.json"] + ([lib.license.name] if lib.license else [])
+    clash = archive_members_clash(names)  # validate refuses what it can see; a license behind a symlink it cannot
+    if clash:
+        raise PackageInputError(f"libraries.{lib.name}: the {language} {fmt} archive would hold {clash}; rename the "
+                                "prompt, the language folder or the license file")
+    rows = [m.row for m in chosen]
+    files = [(m.file, member_bytes(lib, m)) for m in chosen]
     # Asterisk's `name: text` lines; a note goes on a `;` comment line before its prompt (sound
     # transcripts use `;` for comments, and `narrate import asterisk` skips them).
     transcript = "".join((f"; {r['name']}: note: {' '.join(r['note'].split())}\n" if r.get("note") else "")
                          + f"{r['name']}: {r['text']}\n" for r in rows).encode("utf-8")
-    files.append((f"{lib.name}-{tag}.txt", transcript))
-    sub_index = {**{k: v for k, v in index.items() if k != "prompts"}, "language": language, "format": fmt,
-                 "prompts": rows}
+    files.append((transcript_name, transcript))
+    sub_index = {**index_head(lib), "language": language, "format": fmt, "prompts": rows}
     files.append(("index.json", (json.dumps(sub_index, indent=1, ensure_ascii=False) + "\n").encode()))
     if lib.license is not None:
         files.append((lib.license.name, read_input(lib.license, limit=MAX_TEXT_BYTES, key_path="license", pinned=True)))
@@ -129,23 +133,33 @@ def zip_bytes(files: list[tuple[str, bytes]], epoch: int) -> bytes:
     return out.getvalue()
 
 
-def package_library(lib: Library, index: dict[str, Any], *, out_dir: Path,
+def package_library(lib: Library, members: list[Member], *, out_dir: Path,
                     formats: tuple[str, ...] = ("tar.gz",), epoch: int = 0) -> tuple[list[Path], list[Path]]:
     """Write this library's archives. Returns (all archives, the ones whose bytes changed)."""
     archives, written = [], []
     for language in lib.languages:
         for fmt in lib.formats:
-            files = _entries(lib, index, language, fmt)
-            if len(files) <= 2 + (lib.license is not None):  # no audio in this language and format
-                continue
+            if not any(m.row["language"] == language and m.row["format"] == fmt for m in members):
+                continue  # no audio in this language and format
+            files = _entries(lib, members, language, fmt)
             base = f"{lib.name}-{language}-{fmt}-{lib.version}"
+            if "/" in base or "\\" in base:  # validate refuses such versions first
+                raise PackageInputError(f"libraries.{lib.name}: {shown(repr(base))} cannot be an archive's file name")
             for kind in formats:
                 data = tar_gz_bytes(files, epoch) if kind == "tar.gz" else zip_bytes(files, epoch)
                 path = out_dir / f"{base}.{kind}"
-                if write_if_changed(path, data, within=out_dir):
+                if _write(path, data, out_dir, "the archive"):
                     written.append(path)
                 archives.append(path)
     return archives, written
+
+
+def _write(path: Path, data: bytes, out_dir: Path, what: str) -> bool:
+    """write_if_changed, an OS error (a full disk, `ulimit -f`: "File too large") naming the file."""
+    try:
+        return write_if_changed(path, data, within=out_dir)
+    except OSError as exc:
+        raise NarrateError(f"cannot write {what} {shown(path)}: {exc.strerror or exc}") from None
 
 
 def write_checksums(out_dir: Path) -> Path:
@@ -155,29 +169,43 @@ def write_checksums(out_dir: Path) -> Path:
     archives = [p for p in out_dir.iterdir() if p.name.endswith(suffixes) and p.is_file() and not p.is_symlink()]
     lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in sorted(archives, key=lambda p: p.name)]
     path = out_dir / "SHA256SUMS"
-    write_if_changed(path, "".join(lines).encode(), within=out_dir)
+    _write(path, "".join(lines).encode(), out_dir, "the checksums")
     return path
 
 
-def package_manifest(manifest: Manifest, *, formats: tuple[str, ...] | None = None,
-                     epoch: int | None = None) -> tuple[list[Path], list[Path]]:
-    """Check every library against its platform's limits, then write archives and SHA256SUMS."""
+def _reader(lib: Library, members: list[Member]) -> Callable[[dict[str, Any]], bytes]:
+    """Each row's bytes, read and checked as the archive will read them (for the platform checks)."""
+    by_file = {m.file: m for m in members}
+    return lambda row: member_bytes(lib, by_file[row["file"]])
+
+
+def package_manifest(manifest: Manifest, *, formats: tuple[str, ...] | None = None, epoch: int | None = None,
+                     before_writing: Callable[[], None] | None = None) -> tuple[list[Path], list[Path]]:
+    """Check every library's index.json against the lock and its files (release_inputs), then against
+    its platform's limits; call `before_writing` (the CLI's check that the outputs are current); then
+    write archives and SHA256SUMS. Nothing is written unless every check passes."""
     if not manifest.libraries:
         raise NarrateError("the manifest has no prompt libraries to package")
     chosen = formats or tuple(manifest.package.get("formats") or ("tar.gz",))
     unknown = [f for f in chosen if f not in ARCHIVE_FORMATS]
     if unknown:
         raise NarrateError(f"unknown archive format(s) {', '.join(unknown)}; choose from {', '.join(ARCHIVE_FORMATS)}")
-    stamp = resolve_epoch(epoch, manifest)
-    indexes = {lib.name: load_index(lib) for lib in manifest.libraries}
-    violations = [v for lib in manifest.libraries for v in check_library(lib, indexes[lib.name])]
+    stamp = resolve_epoch(epoch, manifest, chosen)
+    lock = LockFile.for_manifest(manifest.path)
+    loaded = {lib.name: read_members(manifest, lib, lock) for lib in manifest.libraries}
+    violations = []
+    for lib in manifest.libraries:
+        members = loaded[lib.name]
+        violations += check_library(lib, {"prompts": [m.row for m in members]}, read=_reader(lib, members))
     if violations:
         raise PlatformLimitError("\n".join(str(v) for v in violations))
+    if before_writing is not None:
+        before_writing()
     out_dir = packages_dir(manifest)
     out_dir.mkdir(parents=True, exist_ok=True)  # the packages folder itself, as declared (see fsutil.output_path)
     archives, written = [], []
     for lib in manifest.libraries:
-        a, w = package_library(lib, indexes[lib.name], out_dir=out_dir, formats=chosen, epoch=stamp)
+        a, w = package_library(lib, loaded[lib.name], out_dir=out_dir, formats=chosen, epoch=stamp)
         archives += a
         written += w
     write_checksums(out_dir)

@@ -8,10 +8,20 @@ The rows are encoded by one call of json's C encoder (a third faster than a call
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..manifest import Library
 
 Row = dict[str, Any]
 _BETWEEN = "}, {"  # json.dumps's separator between two rows of a list of flat objects
+
+
+def index_head(lib: Library) -> dict[str, Any]:
+    """What index.json says about the library before its rows (taken from the manifest, never from an
+    index.json found on disk)."""
+    return {"library": lib.name, "layout": lib.layout, "formats": list(lib.formats),
+            "languages": {code: lang.path for code, lang in lib.languages.items()}}
 
 
 def row_key(row: Row) -> tuple[str, str, str]:

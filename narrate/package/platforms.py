@@ -5,12 +5,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..audio.riff import parse_wav
 from ..errors import AudioError
+from ..fsutil import read_regular
 from ..manifest import Library
 
 
@@ -56,6 +58,7 @@ PLATFORMS: dict[str, Platform] = {
     "twilio": Platform("Twilio", wav=(7, 8000, 8)),
     "generic": Platform("generic"),
 }
+_MAX_READ = 1 << 30
 _TAG_NAMES = {1: "16-bit PCM", 6: "A-law", 7: "mu-law"}
 
 
@@ -64,14 +67,19 @@ def _describe(spec: tuple[int, int, int]) -> str:
     return f"{_TAG_NAMES.get(tag, f'format {tag}')} mono {rate} Hz"
 
 
-def check_library(lib: Library, index: dict[str, Any]) -> list[Violation]:
+def check_library(lib: Library, index: dict[str, Any],
+                  read: Callable[[dict[str, Any]], bytes | None] | None = None) -> list[Violation]:
+    """The rows of `index` that break `lib`'s platform limits. `read(row)`: the row's file's bytes
+    (None if there are none); by default read as a regular file of the library, never a link or FIFO."""
     platform = PLATFORMS[lib.platform]
+    read = read or (lambda row: read_regular(lib.output / row["file"], _MAX_READ))
     out: list[Violation] = []
     for row in index["prompts"]:
         prompt = f"{lib.name}/{row['language']}/{row['name']}"
-        path: Path = lib.output / row["file"]
-        size = path.stat().st_size if path.exists() else 0
-        stem = Path(row["file"]).stem
+        path = Path(row["file"])
+        data = read(row)
+        size = len(data) if data is not None else 0
+        stem = path.stem
         if platform.max_seconds is not None and row["duration"] >= platform.max_seconds:
             out.append(Violation(prompt, row["file"], f"{row['duration']:.1f} s is over {platform.label}'s "
                                                       f"{platform.max_seconds / 60:g}-minute limit"))
@@ -87,14 +95,14 @@ def check_library(lib: Library, index: dict[str, Any]) -> list[Violation]:
         if lib.platform == "freeswitch" and suffix == ".wav":
             rate = int(path.parent.name) if path.parent.name.isdigit() else 8000
             required = (1, rate, 16)
-        if required is not None and path.exists():
-            out += _check_wav(prompt, row["file"], path, required, platform.label)
+        if required is not None and data is not None:
+            out += _check_wav(prompt, row["file"], data, required, platform.label)
     return out
 
 
-def _check_wav(prompt: str, rel: str, path: Path, required: tuple[int, int, int], label: str) -> list[Violation]:
+def _check_wav(prompt: str, rel: str, data: bytes, required: tuple[int, int, int], label: str) -> list[Violation]:
     try:
-        info = parse_wav(path.read_bytes())
+        info = parse_wav(data)
     except AudioError as exc:
         return [Violation(prompt, rel, f"not a readable WAV ({exc})")]
     found = (info.tag, info.rate, info.bits)
