@@ -20,7 +20,8 @@ def check_libraries_current(manifest: Manifest, cache_dir: Path) -> None:
     from ..cache import SegmentCache
     from ..prepare import prepare_build
 
-    pb = prepare_build(manifest, SegmentCache(cache_dir))
+    with SegmentCache(cache_dir) as cache:
+        pb = prepare_build(manifest, cache)
     for p in pb.providers.values():
         p.close()
     stale = sorted(job.id for job in pb.stale)
