@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +199,9 @@ def import_csv(ctx: Context, file: Path, into: Path | None, library: str | None,
         for change in merged.changes:
             click.echo(shown(f"  {change}"), err=True)
         if merged.text != before:
-            write_atomic(into.resolve(), merged.text.encode("utf-8"))
+            target = into.resolve()
+            mode = stat.S_IMODE(target.stat().st_mode)
+            write_atomic(target, merged.text.encode("utf-8"), mode=mode)  # the manifest keeps its mode
         click.echo(f"{into}: {merged.updated} texts or notes updated, {merged.added} prompts added, "
                    f"{merged.untouched} prompts not in the sheet (kept)" + ("" if merged.text != before else "; unchanged"))
         return 0
