@@ -178,7 +178,7 @@ def import_csv(ctx: Context, file: Path, into: Path | None, library: str | None,
     from ..manifest.inputs import MAX_MANIFEST_BYTES
 
     def go() -> int:
-        text = importers.read_source(file)
+        text = importers.read_source(file, sheet=True)
         options: dict[str, Any] = {"source": str(file), "delimiter": delimiter, "name_column": name_column,
                                    "note_column": note_column, "languages": list(languages) or None}
         if into is None:
