@@ -236,6 +236,26 @@ def _lost(want: str | None, got: str | None) -> str:
             "through a YAML alias or merge key (<<:); give it its own text in the manifest, then import again")
 
 
+def _unchanged(before: Any, library: str | None, sheet: Sheet) -> int | None:
+    """The number of prompts the sheet does not name if it changes nothing in `library`, else None."""
+    lib = next((lib for lib in before.libraries if lib.name == library), None)
+    if lib is None:
+        return None
+    texts, notes = _texts(before, lib.name)
+    declared = {canonical_tag(code) or code: code for code in lib.languages}
+    prompts = {_fold(p.name): p.name for p in lib.prompts}
+    named = set()
+    for row in sheet.rows:
+        name = prompts.get(_fold(row.written)) if row.written else None
+        name = name or prompts.get(_fold(row.name))
+        if name is None or (row.note and row.note != notes.get(name, "")):
+            return None
+        if any(texts.get((name, declared.get(tag, tag))) != text for tag, text in row.texts.items()):
+            return None
+        named.add(name)
+    return len(set(prompts.values()) - named)
+
+
 def merge_sheet(yaml_text: str, sheet: Sheet, *, source: str, root: Path, library: str | None = None) -> MergeResult:
     """The manifest text `yaml_text` (named `source`, in folder `root`) with the sheet's texts and
     notes merged into `library` (or the one library whose prompts the sheet names). Only cells that
@@ -244,6 +264,10 @@ def merge_sheet(yaml_text: str, sheet: Sheet, *, source: str, root: Path, librar
     said plus the sheet's edits: ManifestError, located in `source`, otherwise (nothing is written
     by this function). UsageError for an unknown or ambiguous library."""
     before, before_doc = _read(yaml_text, source, root)
+    names = [lib.name for lib in before.libraries]
+    untouched = _unchanged(before, library or (names[0] if len(names) == 1 else None), sheet)
+    if untouched is not None:  # nothing to edit: ruamel.yaml never loads (2/3 of the time)
+        return MergeResult(yaml_text, untouched=untouched)
     doc = Document(yaml_text, source)
     data = doc.data
     name = _choose_library(doc, data.get("libraries") if isinstance(data, dict) else None, library, sheet, source)
