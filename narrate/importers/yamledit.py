@@ -5,7 +5,7 @@ ruamel.yaml alone gets wrong for an editor of narrate's manifests:
 
 - Plain scalars that YAML reads as numbers, booleans or dates (`010:`, `1.10:`, `0x1F: Hex`) are
   names and texts *as written* to narrate; ruamel gives 10, 1.1 and 31. Every plain scalar's text
-  is recorded by its position, so that `written_key` and `written` give it back.
+  is recorded by its position, so that `written_key` gives a name back as written.
 - A node written once with an anchor (`&greet`) and used again through an alias (`*greet`) is one
   object: editing it through one prompt would change the others. `own` gives the position being
   edited a copy of its own first (copy on write), leaving the other users as they were.
@@ -96,19 +96,6 @@ class Document:
             return key
         found = self.written_at.get(tuple(mapping.lc.key(key)))
         return found if found is not None else str(key)
-
-    def written(self, mapping: Any, key: Any) -> str | None:
-        """The scalar value of `mapping[key]` as written (None for a mapping, a list or nothing)."""
-        value = mapping.get(key)
-        if value is None or isinstance(value, (dict, list)):
-            return None
-        if isinstance(value, str):
-            return value
-        try:
-            found = self.written_at.get(tuple(mapping.lc.value(key)))
-        except (KeyError, TypeError):  # a key merged in (`<<:`) or added by the edit
-            found = None
-        return found if found is not None else str(value)
 
     def shared(self, obj: Any) -> bool:
         return self.refs.get(id(obj), 0) > 1
