@@ -136,21 +136,22 @@ def regular_file_inside(path: Path, folders: list[Path]) -> bool:
     return any(_inside(real, os.path.realpath(f)) for f in folders)
 
 
-def commit(tmp: Path, path: Path) -> None:
-    """Move a finished, fsynced temp file over `path` (same folder): mode 0644 (mkstemp makes
-    0600), then one rename, which replaces a symlink itself, never what it points to."""
-    os.chmod(tmp, 0o644)
+def commit(tmp: Path, path: Path, mode: int = 0o644) -> None:
+    """Move a finished, fsynced temp file over `path` (same folder): `mode`, 0644 unless told (mkstemp
+    makes 0600), then one rename, which replaces a symlink itself, never what it points to."""
+    os.chmod(tmp, mode)
     os.replace(tmp, path)
 
 
 @contextmanager
-def atomic_writer(path: Path, *, within: Path | None = None) -> Iterator[BinaryIO]:
+def atomic_writer(path: Path, *, within: Path | None = None, mode: int = 0o644) -> Iterator[BinaryIO]:
     """A binary file whose bytes appear at `path` whole or not at all (DESIGN.md invariant 3).
 
     Writes go to narrate's temp file beside `path`; when the block ends without an exception the
     file is flushed, fsynced and renamed over `path`, else it is removed and `path` is untouched.
     `within` is the output folder `path` must stay inside (see `output_path`); None means the
-    file's own folder. Raises OutputPathError before anything is written if the path leaves it.
+    file's own folder; `mode` the file's permissions. Raises OutputPathError before anything is
+    written if the path leaves it.
     """
     if within is None:
         path = Path(os.path.abspath(path))  # else a relative path would count twice: within, then path
@@ -163,16 +164,16 @@ def atomic_writer(path: Path, *, within: Path | None = None) -> Iterator[BinaryI
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        commit(tmp, target)
+        commit(tmp, target, mode)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
 
 
-def write_atomic(path: Path, data: bytes, *, within: Path | None = None) -> None:
-    """Write `data` to `path` whole or not at all (see `atomic_writer`). Raises OutputPathError if
-    the path leaves `within`; OSError as the OS gives it."""
-    with atomic_writer(path, within=within) as fh:
+def write_atomic(path: Path, data: bytes, *, within: Path | None = None, mode: int = 0o644) -> None:
+    """Write `data` to `path` whole or not at all (see `atomic_writer`), with permissions `mode`.
+    Raises OutputPathError if the path leaves `within`; OSError as the OS gives it."""
+    with atomic_writer(path, within=within, mode=mode) as fh:
         fh.write(data)
 
 

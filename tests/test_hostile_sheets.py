@@ -4,6 +4,7 @@ refused with its exit code and one located line, no traceback, and nothing outsi
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from pathlib import Path
 
@@ -124,3 +125,13 @@ def test_a_bad_delimiter_is_a_usage_error(tmp_path):
     assert_clean_failure(done, 2, "a delimiter is one character (or `tab`), not ';;'")
     tab = narrate_in("import", "csv", str(csv_path), "--delimiter", "tab", cwd=tmp_path)
     assert_clean_failure(tab, 2, "sheet.csv:1: no language column")  # the whole line is one column
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o664])
+def test_import_into_keeps_the_manifests_file_mode(tmp_path, mode):
+    path, csv_path = _setup(tmp_path, "name,en-US\nwelcome,Hello.\n")
+    path.chmod(mode)
+    done = narrate_in("import", "csv", str(csv_path), "--into", str(path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "welcome: {en-US: Hello., es-ES: Bienvenido.}" in path.read_text(encoding="utf-8")
+    assert stat.S_IMODE(os.stat(path).st_mode) == mode

@@ -120,3 +120,13 @@ def test_cli_asterisk_french_transcript_gets_a_french_voice(tmp_path):
     given = narrate_in("-q", "import", "asterisk", "core-sounds-fr.txt", "--language", "fr-CA", cwd=tmp_path)
     assert yaml.safe_load(given.stdout)["libraries"]["asterisk-sounds"]["languages"] == {
         "fr-CA": {"voice": "fr-ca", "path": "fr"}}
+
+
+def test_a_lone_cr_ends_an_asterisk_line(tmp_path):
+    text = "; old Mac file\rhello: Hello.\rbye: Goodbye.\rnot a prompt line\r"
+    result = import_asterisk(text, source="t.txt")
+    assert result.manifest["libraries"]["asterisk-sounds"]["prompts"] == {"hello": "Hello.", "bye": "Goodbye."}
+    assert result.skipped == [("line 4", "not a `name: text` line: 'not a prompt line'")]
+    (tmp_path / "t.txt").write_bytes(text.encode())
+    done = narrate_in("-q", "import", "asterisk", "t.txt", cwd=tmp_path)
+    assert done.returncode == 0 and len(yaml.safe_load(done.stdout)["libraries"]["asterisk-sounds"]["prompts"]) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +161,8 @@ _import_command("freeswitch", "import_freeswitch", "freeswitch-sounds", None,
 @click.option("--into", "into", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Update this manifest in place (texts and notes only; comments, order and settings kept).")
 @click.option("--library", default=None, help="Library name (new manifest: default prompts; --into: the one the sheet names).")
-@click.option("--delimiter", default=None, help="Column delimiter (default: detected among , ; tab |).")
+@click.option("--delimiter", default=None,
+              help="Column delimiter: one character or tab, comma, semicolon, pipe (default: detected among , ; tab |).")
 @click.option("--name-column", default=None, help="Header of the prompt-name column (default: name, prompt, id, key, file).")
 @click.option("--note-column", default=None, help="Header of the note column (default: note, notes, comment, context).")
 @click.option("--language", "languages", multiple=True, metavar="HEADER[=TAG]",
@@ -177,7 +179,7 @@ def import_csv(ctx: Context, file: Path, into: Path | None, library: str | None,
     from ..manifest.inputs import MAX_MANIFEST_BYTES
 
     def go() -> int:
-        text = importers.read_source(file)
+        text = importers.read_source(file, sheet=True)
         options: dict[str, Any] = {"source": str(file), "delimiter": delimiter, "name_column": name_column,
                                    "note_column": note_column, "languages": list(languages) or None}
         if into is None:
@@ -188,17 +190,20 @@ def import_csv(ctx: Context, file: Path, into: Path | None, library: str | None,
             _echo_import(result)
             click.echo(importers.dump_manifest(result.manifest), nl=False)
             return 0
-        sheet = importers.read_sheet(text, **options)
+        before = read_text_input(into, limit=MAX_MANIFEST_BYTES, display=str(into))
+        declared, names = importers.known_names(before, str(into))
+        sheet = importers.read_sheet(text, **options, declared=declared, names=names)
         for name, reason in sheet.skipped:
             click.echo(shown(f"skipped {name}: {reason}"), err=True)
-        for header in sheet.ignored_columns:
-            click.echo(shown(f"skipped column {header!r}: not a language tag, the name or the note"), err=True)
-        before = read_text_input(into, limit=MAX_MANIFEST_BYTES, display=str(into))
+        for header, why in sheet.ignored_columns:
+            click.echo(shown(f"skipped column {header!r}: {why}"), err=True)
         merged = importers.merge_sheet(before, sheet, source=str(into), root=into.resolve().parent, library=library)
         for change in merged.changes:
             click.echo(shown(f"  {change}"), err=True)
         if merged.text != before:
-            write_atomic(into.resolve(), merged.text.encode("utf-8"))
+            target = into.resolve()
+            mode = stat.S_IMODE(target.stat().st_mode)
+            write_atomic(target, merged.text.encode("utf-8"), mode=mode)  # the manifest keeps its mode
         click.echo(f"{into}: {merged.updated} texts or notes updated, {merged.added} prompts added, "
                    f"{merged.untouched} prompts not in the sheet (kept)" + ("" if merged.text != before else "; unchanged"))
         return 0
@@ -216,7 +221,8 @@ def export_group() -> None:
 @click.option("--library", default=None, help="Library to export (default: the manifest's only one).")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CSV file to write (default: stdout).")
-@click.option("--delimiter", default=",", show_default=True, help="Column delimiter (e.g. ';' for Excel in many locales).")
+@click.option("--delimiter", default=",", show_default=True,
+              help="Column delimiter: one character or tab, comma, semicolon, pipe (';' for Excel in many locales).")
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 byte order mark, so that Excel reads the file as UTF-8.")
 @pass_ctx
 def export_csv(ctx: Context, manifest: Path, library: str | None, out: Path | None, delimiter: str, bom: bool) -> None:
@@ -224,14 +230,13 @@ def export_csv(ctx: Context, manifest: Path, library: str | None, out: Path | No
     translation is missing), and the note."""
     from ..fsutil import check_replaceable, write_atomic
     from ..importers import export_csv as to_csv
-    from ..importers.spreadsheet import pick_library
+    from ..importers.spreadsheet import parse_delimiter, pick_library
     from ..manifest import load_manifest
 
     def go() -> int:
-        if len(delimiter) != 1 or delimiter in "\"\r\n":
-            raise UsageError(f"a delimiter is one character, not {delimiter!r}")
+        sep = parse_delimiter(delimiter)  # the names `import csv --delimiter` takes (tab...)
         model = load_manifest(manifest)
-        text = ("\ufeff" if bom else "") + to_csv(model, library, delimiter)
+        text = ("\ufeff" if bom else "") + to_csv(model, library, sep)
         if out is None:
             click.echo(text, nl=False)
         else:

@@ -1,7 +1,8 @@
 """Importers and exporters: existing prompt lists and translators' spreadsheets <-> manifests.
 
 One module per format: `asterisk` (core-sounds transcripts), `freeswitch` (phrase XML),
-`spreadsheet` (CSV in and out), `merge` (an edited sheet back into a manifest, comments kept);
+`spreadsheet` (CSV in and out), `merge` (an edited sheet back into a manifest, comments kept,
+with `yamledit`'s round-trip document);
 `common` holds what they share. Importing this package loads no parser or YAML library: each
 function imports what it needs when called, so `narrate import` stays quick to start.
 
@@ -14,8 +15,8 @@ from .asterisk import import_asterisk, language_from_name
 from .common import Change, ImportResult, default_voice, dump_manifest, read_source, spoken
 from .freeswitch import import_freeswitch
 from .merge import MergeResult, merge_sheet
-from .spreadsheet import Sheet, export_csv, import_csv, read_sheet
+from .spreadsheet import Sheet, export_csv, import_csv, known_names, read_sheet
 
 __all__ = ["Change", "ImportResult", "MergeResult", "Sheet", "default_voice", "dump_manifest", "export_csv",
-           "import_asterisk", "import_csv", "import_freeswitch", "language_from_name", "merge_sheet", "read_sheet",
+           "import_asterisk", "import_csv", "import_freeswitch", "known_names", "language_from_name", "merge_sheet", "read_sheet",
            "read_source", "spoken"]

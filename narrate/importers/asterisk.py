@@ -10,6 +10,7 @@ from .freeswitch import language_tag
 # Asterisk's sound packages name their transcripts core-sounds-<lang>.txt / extra-sounds-<lang>.txt
 # (core-sounds-fr.txt, core-sounds-en_GB.txt): the language of the file.
 _TRANSCRIPT_NAME = re.compile(r"(?:core|extra)-sounds-([a-z]{2,3}(?:_[A-Za-z]{2})?)\.txt$", re.IGNORECASE)
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def language_from_name(filename: str) -> str | None:
@@ -30,8 +31,9 @@ def import_asterisk(text: str, *, source: str, library: str = "asterisk-sounds",
     Asterisk installs a language's sounds under its bare code (sounds/en, sounds/fr), hence `path`.
     """
     found = Collector(asides=False)
-    # Split on "\n" only: splitlines() also breaks at \x0c or \u2028 and the line numbers would drift.
-    for number, raw in enumerate(text.lstrip("\ufeff").split("\n"), 1):
+    # Line ends are \n, \r\n or a lone \r (old Mac files); not splitlines(), which also breaks at
+    # \x0c or \u2028, so that line numbers would drift from an editor's.
+    for number, raw in enumerate(_LINE_END.split(text.lstrip("\ufeff")), 1):
         line = raw.strip()
         if not line or line.startswith((";", "#")):
             continue

@@ -144,16 +144,50 @@ def nothing_found(source: str, what: str, skipped: Skipped) -> ManifestError:
     return ManifestError(problems)
 
 
-def read_source(path: Path) -> str:
-    """The text of an import file: bounded and regular files only (`manifest.read_input`), UTF-8
-    or, failing that, Latin-1 (old transcripts often are). Raises ManifestError naming the file."""
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xef\xbb\xbf", "utf-8-sig"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+# Files that are not text at all: what a spreadsheet program saves unless told "CSV".
+_BINARY = ((b"PK\x03\x04", "a ZIP archive (an Excel .xlsx or LibreOffice .ods workbook?)"),
+           (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook"))
+
+
+def decode_source(raw: bytes, source: str, *, sheet: bool = False) -> str:
+    """An import file's text: UTF-8, UTF-16 or UTF-32 by its byte order mark, else UTF-8, else
+    Windows-1252 (Excel's "CSV" on Windows; old transcripts' Latin-1 is the same but for bytes
+    0x80-0x9F, which are curly quotes, dashes and the euro in cp1252 and invisible controls in
+    Latin-1). Raises ManifestError naming the file for a workbook, UTF-16 without a byte order mark,
+    or bytes neither encoding reads."""
+    save = "save it as \"CSV UTF-8\"" if sheet else "save it as UTF-8 text"
+    for magic, what in _BINARY:
+        if raw.startswith(magic):
+            raise ManifestError([Problem(source, None, "", f"{what}, not text: {save}")])
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec).lstrip("\ufeff")
+            except UnicodeDecodeError as exc:
+                raise ManifestError([Problem(source, raw.count(b"\n", 0, exc.start) + 1, "",
+                                             f"not {codec} although it starts so: {save}")]) from None
+    if b"\x00" in raw[:4096]:
+        raise ManifestError([Problem(source, None, "", f"NUL bytes: UTF-16 without a byte order mark, or not text; {save}")])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError as exc:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D: no character in cp1252
+        raise ManifestError([Problem(source, raw.count(b"\n", 0, exc.start) + 1, "",
+                                     f"byte 0x{raw[exc.start]:02X} is not UTF-8 or Windows-1252 text: {save}")]) from None
+    return text
+
+
+def read_source(path: Path, *, sheet: bool = False) -> str:
+    """The text of an import file: bounded and regular files only (`manifest.read_input`), decoded
+    by `decode_source`. Raises ManifestError naming the file."""
     from ..manifest.inputs import MAX_TEXT_BYTES, read_input  # imported here to keep the module light
 
-    raw = read_input(path, limit=MAX_TEXT_BYTES)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    return decode_source(read_input(path, limit=MAX_TEXT_BYTES), str(path), sheet=sheet)
 
 
 def dump_manifest(manifest: dict[str, Any]) -> str:

@@ -1,10 +1,11 @@
 """Spreadsheets for translators: CSV <-> prompts, one row per prompt and one column per language.
 
 A sheet has a header row naming its columns: the prompt's name (`name`, `prompt`, `id`, `key` or
-`file`, else the first column), one column per language (headers that are language tags, such as
-`en-US` or `es_MX`), and an optional note for voice talents and translators (`note`, `notes`,
-`comment`, `context`). Each may also be named by option. The delimiter is detected with
-`csv.Sniffer` among `, ; TAB |` (Excel writes `;` in many locales), or given.
+`file`, else the first column), one column per language (headers that are plausibly language
+tags, such as `en-US`, `es_MX` or `fr`, never `id` or `No`: `language_header`), and an optional
+note for voice talents and translators (`note`, `notes`, `comment`, `context`). Each may also be
+named by option. The delimiter is detected with `csv.Sniffer` among `, ; TAB |` (Excel writes `;`
+in many locales), or given.
 
 Texts are taken exactly as written (only surrounding spaces are dropped): a sheet is the manifest's
 own text, markup included, so an export read back changes nothing. An empty cell is a missing
@@ -17,6 +18,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +35,12 @@ DELIMITERS = ",;\t|"
 SNIFF_CHARS = 64 * 1024  # the sample csv.Sniffer reads: plenty for a header and some rows
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula to Excel and LibreOffice
 _TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{4}))?(?:[-_]([A-Za-z]{2}|\d{3}))?$")
+# Headers of a row number or an identifier, never a language even where one is a tag (`id` is
+# Indonesian, `no` Norwegian, `nr` South Ndebele, `row` and `num` ISO 639-3 codes).
+NAME_LIKE = frozenset({"#", "id", "no", "nr", "nº", "n", "num", "number", "row", "idx", "index", "seq", "ln", "line",
+                       "pos", "ref"})
+NOT_LANGUAGE = "not a language tag, the name or the note"
+DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
 def canonical_tag(header: str) -> str | None:
@@ -43,6 +52,37 @@ def canonical_tag(header: str) -> str | None:
     lang, script, region = match.groups()
     return "-".join(p for p in (lang.lower(), script.title() if script else None,
                                 region.upper() if region else None) if p)
+
+
+def language_header(header: str, declared: Iterable[str] = ()) -> tuple[str | None, str]:
+    """(the language tag a column header names, or None and why not). A header is a language when
+    it names one of `declared` (the manifest's own languages, in any spelling: `en-us`, `en_US`),
+    or is a registered BCP-47 tag with a region or script (`es-MX`, `zh-Hant`), or a registered
+    two-letter language (`fr`) that is not a name or number header (`id`, `No`, `Nr`)."""
+    tag = canonical_tag(header)
+    if tag is None:
+        return None, NOT_LANGUAGE
+    if any(canonical_tag(d) == tag for d in declared):
+        return tag, ""
+    ask = f"(give --language '{header.strip()}=TAG' if it is one)"
+    if header.strip().casefold().rstrip(".") in NAME_LIKE:
+        return None, f"not a language: a name or number header {ask}"
+    import langcodes  # imported here: its tables load only for a sheet
+
+    if not langcodes.tag_is_valid(tag):
+        return None, f"not a language: no such BCP-47 language tag {ask}"
+    if "-" in tag or len(tag) == 2:
+        return tag, ""
+    return None, f"not taken as a language: a three-letter code without a region {ask}"
+
+
+def parse_delimiter(given: str) -> str:
+    """A delimiter option: one character, or a name (`tab`, `\\t`, `comma`, `semicolon`, `pipe`).
+    Raises UsageError otherwise. The same names for `import csv` and `export csv`."""
+    found = DELIMITER_NAMES.get(given.strip().casefold(), given)
+    if len(found) != 1 or found in "\"\r\n":
+        raise UsageError(f"a delimiter is one character (or `tab`), not {given!r}")
+    return found
 
 
 def guard(text: str) -> str:
@@ -63,6 +103,7 @@ class Row:
     texts: dict[str, str]
     note: str
     line: int
+    written: str = ""  # the name cell as written, audio suffix included ("intro.wav" for intro)
 
 
 @dataclass
@@ -73,17 +114,14 @@ class Sheet:
     rows: list[Row]
     has_note: bool
     delimiter: str
+    source: str = "the sheet"
     skipped: Skipped = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
+    ignored_columns: list[tuple[str, str]] = field(default_factory=list)  # (header, why it is not a language)
 
 
 def _delimiter(text: str, given: str | None) -> str:
     if given is not None:
-        if given in ("tab", "\\t"):
-            return "\t"
-        if len(given) != 1 or given in "\"\r\n":
-            raise UsageError(f"a delimiter is one character (or `tab`), not {given!r}")
-        return given
+        return parse_delimiter(given)
     try:
         return csv.Sniffer().sniff(text[:SNIFF_CHARS], delimiters=DELIMITERS).delimiter
     except csv.Error:  # one column, or too few rows to tell: the usual comma
@@ -100,8 +138,8 @@ def _column(header: list[str], wanted: str | None, defaults: tuple[str, ...], wh
     return next((folded.index(d) for d in defaults if d in folded), None)
 
 
-def _language_columns(header: list[str], taken: set[int], given: list[str] | None,
-                      source: str) -> tuple[dict[int, str], list[str]]:
+def _language_columns(header: list[str], taken: set[int], given: list[str] | None, source: str,
+                      declared: Iterable[str] = ()) -> tuple[dict[int, str], list[tuple[str, str]]]:
     """Column index -> tag, and the headers ignored. `given` entries are "Header" or "Header=tag"."""
     folded = [h.strip().casefold() for h in header]
     columns: dict[int, str] = {}
@@ -116,12 +154,16 @@ def _language_columns(header: list[str], taken: set[int], given: list[str] | Non
                 raise ManifestError([Problem(source, 1, "", f"{(tag or head)!r} is not a language tag like en-US; "
                                              "give one as HEADER=TAG")])
             columns[folded.index(head.strip().casefold())] = canonical
-    else:
+    why: dict[int, str] = {}
+    if not given:
         for i, head in enumerate(header):
-            found = canonical_tag(head) if i not in taken else None
+            if i in taken:
+                continue
+            found, why[i] = language_header(head, declared)
             if found is not None:
                 columns[i] = found
-    ignored = [h for i, h in enumerate(header) if i not in taken and i not in columns and h.strip()]
+    ignored = [(h, why.get(i, NOT_LANGUAGE)) for i, h in enumerate(header)
+               if i not in taken and i not in columns and h.strip()]
     seen: dict[str, int] = {}
     for i, tag in columns.items():
         if tag in seen:
@@ -131,9 +173,14 @@ def _language_columns(header: list[str], taken: set[int], given: list[str] | Non
 
 
 def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_column: str | None = None,
-               note_column: str | None = None, languages: list[str] | None = None) -> Sheet:
+               note_column: str | None = None, languages: list[str] | None = None,
+               declared: Iterable[str] = (), names: Collection[str] = ()) -> Sheet:
     """Parse a CSV sheet (see the module doc). Raises ManifestError, located, for a sheet without a
-    header, a language column or any prompt; rows it cannot use are in `skipped` with their line."""
+    header, a language column or any prompt; rows it cannot use are in `skipped` with their line.
+
+    For a sheet merged into a manifest: `declared` are its language keys (a header naming one in
+    another spelling is that language), `names` its prompt names casefolded (a name with an audio
+    suffix, `intro.wav`, is kept whole when the manifest has that prompt)."""
     from ..manifest import check_name
 
     text = text.lstrip("\ufeff")
@@ -157,11 +204,13 @@ def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_col
     if name_at is None:
         name_at = 0
     columns, ignored = _language_columns(header, {name_at} | ({note_at} if note_at is not None else set()),
-                                         languages, source)
+                                         languages, source, declared)
     if not columns:
+        others = "; ".join(f"{h!r}: {why}" for h, why in ignored if why != NOT_LANGUAGE)
         raise ManifestError([Problem(source, records[0][0], "", "no language column: name the columns with language "
-                                     "tags (name, en-US, es-MX, note) or give --language HEADER=TAG")])
-    sheet = Sheet(list(columns.values()), [], note_at is not None, sep, ignored_columns=ignored)
+                                     "tags (name, en-US, es-MX, note) or give --language HEADER=TAG"
+                                     + (f" ({others})" if others else ""))])
+    sheet = Sheet(list(columns.values()), [], note_at is not None, sep, source, ignored_columns=ignored)
     by_name: dict[str, int] = {}  # casefolded name -> index in sheet.rows
     for line, record in body:
         cells = record + [""] * (len(header) - len(record))
@@ -169,7 +218,8 @@ def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_col
         def cell(i: int, cells: list[str] = cells) -> str:
             return unguard(cells[i].strip()) if i < len(cells) else ""
 
-        name = AUDIO_SUFFIX.sub("", cell(name_at))
+        written = cell(name_at)
+        name = written if written.casefold() in names else AUDIO_SUFFIX.sub("", written)
         why = "no name" if not name else check_name(name)
         if why:
             sheet.skipped.append((name or f"line {line}", f"{why} (line {line})"))
@@ -179,7 +229,7 @@ def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_col
         if not texts and not note:
             sheet.skipped.append((name, f"no text in any language (line {line})"))
             continue
-        row = Row(name, texts, note, line)
+        row = Row(name, texts, note, line, written)
         earlier = by_name.get(name.casefold())
         if earlier is not None:
             first = sheet.rows[earlier]
@@ -193,6 +243,23 @@ def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_col
         problems = [Problem(source, None, "", "no prompt found")]
         raise ManifestError(problems + [Problem(source, None, n, r) for n, r in sheet.skipped[:20]])
     return sheet
+
+
+def known_names(yaml_text: str, source: str) -> tuple[list[str], set[str]]:
+    """(every library's language keys, every prompt name casefolded) of a manifest, as narrate reads
+    them: what `read_sheet` needs to read a sheet meant for it. Raises ManifestError for bad YAML."""
+    from ..manifest import load_yaml_text
+
+    data = load_yaml_text(yaml_text, source).data
+    languages: list[str] = []
+    names: set[str] = set()
+    libraries = data.get("libraries") if isinstance(data, dict) else None
+    for lib in libraries.values() if isinstance(libraries, dict) else ():
+        declared = lib.get("languages") if isinstance(lib, dict) else None
+        prompts = lib.get("prompts") if isinstance(lib, dict) else None
+        languages += [str(k) for k in declared] if isinstance(declared, dict) else []
+        names |= {unicodedata.normalize("NFC", str(k)).casefold() for k in prompts} if isinstance(prompts, dict) else set()
+    return languages, names
 
 
 def import_csv(text: str, *, source: str, library: str = "prompts", delimiter: str | None = None,
@@ -210,8 +277,7 @@ def import_csv(text: str, *, source: str, library: str = "prompts", delimiter: s
         else:
             prompts[row.name] = {tag: row.texts[tag] for tag in used if tag in row.texts} | (
                 {"note": row.note} if row.note else {})
-    skipped = sheet.skipped + [(f"column {h!r}", "not a language tag, the name or the note: ignored")
-                               for h in sheet.ignored_columns]
+    skipped = sheet.skipped + [(f"column {h!r}", f"{why}: ignored") for h, why in sheet.ignored_columns]
     languages_map = {tag: {"voice": default_voice(tag)} for tag in used}
     return ImportResult(one_library(library, "asterisk", ["ulaw", "wav"], languages_map, prompts), skipped)
 
