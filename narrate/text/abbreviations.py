@@ -83,9 +83,16 @@ def _patterns(code: str) -> list[tuple[re.Pattern[str], dict[str, str]]]:
     return out
 
 
+@cache
+def _any_form(code: str) -> re.Pattern[str]:
+    """One search for any form of the language, before the four contexts' patterns."""
+    forms = {f for table in _TABLE[code].values() for f in table}
+    return re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
+
+
 def replace_abbreviations(text: str, lang: Lang) -> str:
     """`text` with the abbreviations of the module docstring said whole (en, es, de, fr)."""
-    if lang.code not in _TABLE:
+    if lang.code not in _TABLE or not _any_form(lang.code).search(text):
         return text
     for pattern, forms in _patterns(lang.code):
         def said(m: re.Match[str], forms: dict[str, str] = forms) -> str:
