@@ -271,6 +271,16 @@ def test_years_after_possessives_and_plain_spanish_ordinals(language, written, s
     assert normalize(written, language) == spoken
 
 
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("Call 1-888-NORTHWIND or 1-800-FLOWERS today.", "Call one, eight eight eight, Northwind or one, eight hundred, "
+     "Flowers today."),
+    ("Text STOP to 60123.", "Text STOP to six zero one two three."),
+    ("Call 888 FOR HELP.", "Call eight hundred eighty-eight FOR HELP."),
+])
+def test_vanity_numbers_and_sms_short_codes(written, spoken):
+    assert normalize(written, "en-US") == spoken
+
+
 @pytest.mark.parametrize("written", ["0x1F is hex.", "Press x to exit.", "Model X.", "~/.config and ~~gone~~."])
 def test_signs_without_a_number_stay(written):
     assert "about" not in normalize(written, "en-US") and "times" not in normalize(written, "en-US")

@@ -22,7 +22,8 @@ from .notation import compiled
 from .numwords import digit_words
 
 _LABELS = {
-    "en": r"number|no\.|reference|ref\.?|confirmation code|code|id|entered|ending|ending in|ends in",
+    "en": r"number|no\.|reference|ref\.?|confirmation code|code|id|entered|ending|ending in|ends in|"
+          r"text \w+ to",  # an SMS short code: "Text STOP to 60123"
     "es": r"número|n\.º|nº|no\.|referencia|folio|código|introducido|ingresado|marcado|terminación|termina en",
     "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|eingegeben|endung|endet auf",
     "fr": r"numéro|n°|no\.|référence|code|saisi|composé|terminant par|termine par|finissant par",

@@ -111,6 +111,9 @@ def replace_phones(text: str, lang: Lang) -> str:
         return _said(groups, lang)
 
     text = _E164.sub(e164, text)
+    if lang.code == "en":  # "1-888-NORTHWIND": the digits as dialed, the word as a word
+        text = _VANITY.sub(lambda m: ", ".join([*(_group(g, lang, area=True) for g in m.group(1, 2) if g),
+                                                m.group(3).capitalize()]), text)
     if lang.code == "fr":
         text = _FR_NATIONAL.sub(french, text)
     text = _NANP.sub(nanp, text)
@@ -120,6 +123,10 @@ def replace_phones(text: str, lang: Lang) -> str:
     if lang.code in _DIAL and _RUN.search(text):
         text = _replace_called(text, lang)
     return _GROUPED.sub(grouped, text)
+
+
+# A North American vanity number: "1-800-FLOWERS", "888-NORTHWIND" (a word of 4 or more capitals).
+_VANITY = re.compile(r"(?<![\w-])(?:(1)[.-])?(8\d\d)[.-]([A-Z]{4,}(?:-[A-Z]+)*)(?![\w-])")
 
 
 def _called_groups(digits: str, lang: Lang) -> list[str] | None:
