@@ -146,8 +146,7 @@ class PlannedBuild:
     removal_warnings: list[str] = field(default_factory=list)  # the same, found right before deleting
     orphan_records: dict[str, RecordedOutput] = field(default_factory=dict)  # as the lock was read
     foreign: frozenset[str] = frozenset()  # files to write that exist and narrate did not write (foreign_files)
-    # The inputs' digests as the build began (None: the manifest had changed since it was loaded).
-    inputs_seen: list[bytes] | None = None
+    inputs_seen: list[bytes] | None = None  # digests as the build began (None: edited since loaded)
     memo: FrontMemo | None = None  # the text front-end memo this plan read and filled
     memo_file: MemoFile | None = None
     _users: dict[str, list[str]] | None = None
