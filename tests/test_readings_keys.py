@@ -308,3 +308,7 @@ def test_keys_in_a_prompt_through_the_cli(tmp_path):
     (row,) = json.loads((tmp_path / "out" / "index.json").read_text())["prompts"]
     assert row["spoken"] == "Press pound to repeat, or star six seven to hide your number."
     assert row["text"] == "Press # to repeat, or *67 to hide your number."
+
+
+def test_a_service_number_after_its_service_is_dialed():
+    assert normalize("Call NHS 111 or police 101.", "en-GB") == "Call NHS one one one or police one zero one."

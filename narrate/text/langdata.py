@@ -307,7 +307,7 @@ DIALED = {
     "en": {"keys": r"dial|dialing|dialling|press|enter|key in|punch in|type in|"
                    r"zip|zip code|postcode|postal code|pin|ending in|ends in|extension",
            "calls": r"call|calling|ring|phone|text|emergency|emergencies",
-           "fillers": r"the|us|on|at|number|is|emergency|services", "joins": r"or|and",
+           "fillers": r"the|us|on|at|number|is|emergency|services|NHS|police|fire", "joins": r"or|and",
            "after": r"calls?|callers?|operators?|dispatch|dispatchers?", "articles": r"a|an|the|your",
            "emergency": "911 999 112 000",
            "numbers": "911 999 112 000 111 101 988 211 311 411 511 611 711 811"},
