@@ -5,37 +5,17 @@ encoding reads are refused, naming the file and the fix."""
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import assert_clean_failure, narrate_in, snapshot
-
-HEAD = """\
-version: 1
-libraries:
-  shop:
-    output: out
-    formats: [ulaw]
-    languages:
-      en-US: {voice: en-us}
-      es-US: {voice: es-419}
-    prompts:
-"""
-
-
-def _files(tmp_path: Path, manifest: str, sheet: str | bytes) -> tuple[Path, Path]:
-    path = tmp_path / "m.yaml"
-    path.write_bytes(manifest.encode("utf-8"))
-    sheet_path = tmp_path / "edit.csv"
-    sheet_path.write_bytes(sheet if isinstance(sheet, bytes) else sheet.encode("utf-8"))
-    return path, sheet_path
+from sheets import HEAD, sheet_files
 
 
 def test_a_windows_1252_sheet_reads_as_written(tmp_path):
     raw = "name,en-US\nprice,\u201cIt\u2019s \u20ac5 \u2013 today\u201d\n".encode("cp1252")
-    _, sheet_path = _files(tmp_path, HEAD, raw)
+    _, sheet_path = sheet_files(tmp_path, HEAD, raw)
     done = narrate_in("import", "csv", str(sheet_path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     said = "\u201cIt\u2019s \u20ac5 \u2013 today\u201d"
@@ -49,7 +29,7 @@ def test_a_windows_1252_sheet_reads_as_written(tmp_path):
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
 def test_a_utf16_sheet_with_a_byte_order_mark_reads(tmp_path, codec):
     bom = {"utf-16-be": codecs.BOM_UTF16_BE}.get(codec, b"")
-    _, sheet_path = _files(tmp_path, HEAD, bom + "name\ten-US\ncaf\u00e9\tCaf\u00e9.\n".encode(codec))
+    _, sheet_path = sheet_files(tmp_path, HEAD, bom + "name\ten-US\ncaf\u00e9\tCaf\u00e9.\n".encode(codec))
     done = narrate_in("import", "csv", str(sheet_path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert yaml.safe_load(done.stdout)["libraries"]["prompts"]["prompts"] == {"caf\u00e9": "Caf\u00e9."}
@@ -62,7 +42,7 @@ def test_a_utf16_sheet_with_a_byte_order_mark_reads(tmp_path, codec):
     (b"name,en-US\na,Hi.\nb,H\x81i\n", ("edit.csv:3: byte 0x81 is not UTF-8 or Windows-1252 text", "CSV UTF-8")),
 ])
 def test_workbooks_and_unreadable_bytes_are_refused_with_the_fix(tmp_path, raw, fragments):
-    path, sheet_path = _files(tmp_path, HEAD + "      a: Hi.\n", raw)
+    path, sheet_path = sheet_files(tmp_path, HEAD + "      a: Hi.\n", raw)
     before = snapshot(tmp_path)
     for args in (("import", "csv", str(sheet_path)), ("import", "csv", str(sheet_path), "--into", str(path))):
         assert_clean_failure(narrate_in(*args, cwd=tmp_path), 2, *fragments)

@@ -11,18 +11,7 @@ import pytest
 
 from conftest import assert_clean_failure, narrate_in, snapshot
 from narrate.manifest import load_manifest
-
-HEAD = """\
-version: 1
-libraries:
-  shop:
-    output: out
-    formats: [ulaw]
-    languages:
-      en-US: {voice: en-us}
-      es-US: {voice: es-419}
-    prompts:
-"""
+from sheets import HEAD, sheet_files
 
 
 def _texts(path: Path) -> dict[tuple[str, str], str]:
@@ -32,14 +21,6 @@ def _texts(path: Path) -> dict[tuple[str, str], str]:
 
 def _notes(path: Path) -> dict[str, str | None]:
     return {p.name: p.note for p in load_manifest(path).libraries[0].prompts}
-
-
-def _files(tmp_path: Path, manifest: str, sheet: str | bytes) -> tuple[Path, Path]:
-    path = tmp_path / "m.yaml"
-    path.write_bytes(manifest.encode("utf-8"))
-    sheet_path = tmp_path / "edit.csv"
-    sheet_path.write_bytes(sheet if isinstance(sheet, bytes) else sheet.encode("utf-8"))
-    return path, sheet_path
 
 
 # 1. An edit through a YAML alias is kept for its own row, never spread to or lost in the other.
@@ -56,7 +37,7 @@ ALIASED = {
 def test_an_edit_through_an_alias_keeps_every_rows_text(tmp_path, kind):
     sheet = ("name,en-US,es-US,note\nwelcome,Welcome to the shop.,Bienvenido a la tienda.,\n"
              "hello,Hello there.,Hola.,\n")
-    path, sheet_path = _files(tmp_path, ALIASED[kind], sheet)
+    path, sheet_path = sheet_files(tmp_path, ALIASED[kind], sheet)
     done = narrate_in("import", "csv", str(sheet_path), "--into", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert _texts(path) == {("welcome", "en-US"): "Welcome to the shop.", ("welcome", "es-US"): "Bienvenido a la tienda.",
@@ -83,7 +64,7 @@ MERGED = HEAD + """\
 
 
 def test_an_edit_that_a_merge_key_would_carry_to_another_prompt_is_refused_located(tmp_path):
-    path, sheet_path = _files(tmp_path, MERGED, "name,en-US,note\nbase,Hello.,Be warm!\nother,Hi.,Be warm.\n")
+    path, sheet_path = sheet_files(tmp_path, MERGED, "name,en-US,note\nbase,Hello.,Be warm!\nother,Hi.,Be warm.\n")
     before = snapshot(tmp_path)
     done = narrate_in("import", "csv", str(sheet_path), "--into", str(path), cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:11: libraries.shop.prompts.other.en-US:", "'Hello.', not 'Hi.'",
@@ -121,7 +102,7 @@ HOSTILE = {
 @pytest.mark.parametrize("kind", list(HOSTILE))
 @pytest.mark.parametrize("options", [(), ("--delimiter", "tab"), ("--delimiter", ";", "--bom")])
 def test_an_unedited_export_reimports_without_changing_a_byte(tmp_path, kind, options):
-    path, sheet_path = _files(tmp_path, HOSTILE[kind], "")
+    path, sheet_path = sheet_files(tmp_path, HOSTILE[kind], "")
     original = path.read_bytes()
     assert narrate_in("validate", str(path), cwd=tmp_path).returncode == 0
     out = narrate_in("export", "csv", str(path), "-o", str(sheet_path), *options, cwd=tmp_path)
@@ -135,7 +116,7 @@ def test_an_unedited_export_reimports_without_changing_a_byte(tmp_path, kind, op
 
 
 def test_edits_to_hostile_names_land_on_their_own_prompts(tmp_path):
-    path, sheet_path = _files(tmp_path, HOSTILE["numeric names"] + "      intro.wav: Intro.\n",
+    path, sheet_path = sheet_files(tmp_path, HOSTILE["numeric names"] + "      intro.wav: Intro.\n",
                               "name,en-US\n010,Ten!\n1.10,One ten!\nintro.wav,Intro!\n")
     done = narrate_in("import", "csv", str(sheet_path), "--into", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -149,7 +130,7 @@ def test_edits_to_hostile_names_land_on_their_own_prompts(tmp_path):
 
 
 def test_a_sheet_in_the_manifests_language_spelling_updates_those_languages(tmp_path):
-    path, sheet_path = _files(tmp_path, HOSTILE["language spellings"], "name,EN_US,pt-br\na,Hello.,Olá.\n")
+    path, sheet_path = sheet_files(tmp_path, HOSTILE["language spellings"], "name,EN_US,pt-br\na,Hello.,Olá.\n")
     done = narrate_in("import", "csv", str(sheet_path), "--into", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert _texts(path) == {("a", "en-us"): "Hello.", ("a", "pt_BR"): "Olá.", ("b", "en-us"): "Bye."}
@@ -157,7 +138,7 @@ def test_a_sheet_in_the_manifests_language_spelling_updates_those_languages(tmp_
 
 
 def test_a_crlf_manifest_keeps_its_line_ends_when_edited(tmp_path):
-    path, sheet_path = _files(tmp_path, HOSTILE["styles"], "name,en-US\nq,Yes\n")
+    path, sheet_path = sheet_files(tmp_path, HOSTILE["styles"], "name,en-US\nq,Yes\n")
     done = narrate_in("import", "csv", str(sheet_path), "--into", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     raw = path.read_bytes()
@@ -166,7 +147,7 @@ def test_a_crlf_manifest_keeps_its_line_ends_when_edited(tmp_path):
 
 def test_errors_of_the_merged_manifest_name_the_files_own_lines_and_the_sheets(tmp_path):
     manifest = HEAD + "      a: One.\n      b: Two.\n      welcome: Hello.\n"
-    path, sheet_path = _files(tmp_path, manifest, 'name,en-US,es-US\na,,Uno.\nwelcome,"<break time=""99s""/>Hi",\n')
+    path, sheet_path = sheet_files(tmp_path, manifest, 'name,en-US,es-US\na,,Uno.\nwelcome,"<break time=""99s""/>Hi",\n')
     before = snapshot(tmp_path)
     done = narrate_in("import", "csv", "edit.csv", "--into", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:12: libraries.shop.prompts.welcome.en-US:", "99s", "(from edit.csv line 3)")

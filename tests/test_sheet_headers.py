@@ -10,26 +10,7 @@ import pytest
 import yaml
 
 from conftest import assert_clean_failure, narrate_in
-
-HEAD = """\
-version: 1
-libraries:
-  shop:
-    output: out
-    formats: [ulaw]
-    languages:
-      en-US: {voice: en-us}
-      es-US: {voice: es-419}
-    prompts:
-"""
-
-
-def _files(tmp_path: Path, manifest: str, sheet: str | bytes) -> tuple[Path, Path]:
-    path = tmp_path / "m.yaml"
-    path.write_bytes(manifest.encode("utf-8"))
-    sheet_path = tmp_path / "edit.csv"
-    sheet_path.write_bytes(sheet if isinstance(sheet, bytes) else sheet.encode("utf-8"))
-    return path, sheet_path
+from sheets import HEAD, sheet_files
 
 
 def _texts(path: Path) -> dict[tuple[str, str], str]:
@@ -41,7 +22,7 @@ def _texts(path: Path) -> dict[tuple[str, str], str]:
 
 @pytest.mark.parametrize("header", ["id", "No", "Nr", "nr.", "num", "row", "#"])
 def test_name_and_number_headers_are_never_languages(tmp_path, header):
-    _, sheet_path = _files(tmp_path, HEAD, f"{header},name,en-US\n1,a,Hello.\n2,b,Bye.\n")
+    _, sheet_path = sheet_files(tmp_path, HEAD, f"{header},name,en-US\n1,a,Hello.\n2,b,Bye.\n")
     done = narrate_in("import", "csv", str(sheet_path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lib = yaml.safe_load(done.stdout)["libraries"]["prompts"]
@@ -50,7 +31,7 @@ def test_name_and_number_headers_are_never_languages(tmp_path, header):
 
 
 def test_a_header_is_a_language_only_when_plausibly_one(tmp_path):
-    _, sheet_path = _files(tmp_path, HEAD, "name,No,xx,yue,fr,pt_BR\na,1,x,y,Bonjour.,Olá.\n")
+    _, sheet_path = sheet_files(tmp_path, HEAD, "name,No,xx,yue,fr,pt_BR\na,1,x,y,Bonjour.,Olá.\n")
     done = narrate_in("import", "csv", str(sheet_path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert list(yaml.safe_load(done.stdout)["libraries"]["prompts"]["languages"]) == ["fr", "pt-BR"]
@@ -67,7 +48,7 @@ def test_a_header_is_a_language_only_when_plausibly_one(tmp_path):
 def test_a_manifests_own_language_is_a_language_in_any_spelling(tmp_path):
     manifest = HEAD.replace("en-US: {voice: en-us}", "'no': {voice: nb}").replace("es-US: {voice: es-419}",
                                                                                 "yue: {voice: yue}")
-    path, sheet_path = _files(tmp_path, manifest + "      a: Hei.\n", "name,NO,YUE\na,Hei!,\n")
+    path, sheet_path = sheet_files(tmp_path, manifest + "      a: Hei.\n", "name,NO,YUE\na,Hei!,\n")
     done = narrate_in("import", "csv", str(sheet_path), "--into", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert _texts(path) == {("a", "no"): "Hei!"}
@@ -75,7 +56,7 @@ def test_a_manifests_own_language_is_a_language_in_any_spelling(tmp_path):
 
 @pytest.mark.parametrize(("name", "sep"), [("tab", "\t"), ("\\t", "\t"), ("semicolon", ";"), ("pipe", "|"), (";", ";")])
 def test_export_and_import_take_the_same_delimiter_names(tmp_path, name, sep):
-    path, sheet_path = _files(tmp_path, HEAD + "      a: {en-US: 'One, two', es-US: Uno}\n", "")
+    path, sheet_path = sheet_files(tmp_path, HEAD + "      a: {en-US: 'One, two', es-US: Uno}\n", "")
     out = narrate_in("export", "csv", str(path), "--delimiter", name, "-o", str(sheet_path), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert sheet_path.read_text(encoding="utf-8").splitlines()[0] == sep.join(["name", "en-US", "es-US", "note"])
