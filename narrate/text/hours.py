@@ -18,7 +18,7 @@ import re
 from functools import cache
 
 from .langdata import Lang
-from .notation import compiled
+from .notation import compiled, ends_sentence
 from .spans import SCORE_WORDS, range_word
 
 # Weekday names by language, Monday first, and their written abbreviations (lowercase, no dot).
@@ -93,7 +93,7 @@ def replace_hours(text: str, lang: Lang) -> str:
         if first == last:
             return m.group(0)
         # "Mon-Fri." ending a sentence keeps its full stop; "Sat.-Sun. 10am" has none.
-        stop = "." if m.group(0).endswith(".") and re.match(r"\s*(?:$|[A-ZÀ-Þ])", m.string[m.end():]) else ""
+        stop = "." if m.group(0).endswith(".") and ends_sentence(m.string, m.end()) else ""
         if m.group(1)[0].isupper():  # "Lun-Ven" opening a sentence: "Lundi à vendredi"
             first = first[0].upper() + first[1:]
         return f"{first} {range_word(m.string[:m.start()], lang)} {last}{stop}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .langdata import DOLLAR_SIGN, SYMBOLS, Lang
-from .notation import compiled, number_pattern, say, split_number
+from .notation import compiled, ends_sentence, number_pattern, say, split_number
 from .numwords import cardinal
 from .spans import range_word
 
@@ -162,7 +162,7 @@ def replace_money(text: str, lang: Lang) -> str:
                                                             and {code, tail_code} <= _DOLLARS)):
             code = tail_code
             # "$350.00 M.N." ending a sentence keeps its full stop
-            tail = "." if tail.endswith(".") and re.match(r"\s*(?:$|[A-ZÀ-Þ])", m.string[m.end():]) else ""
+            tail = "." if tail.endswith(".") and ends_sentence(m.string, m.end()) else ""
         cur = lang.currencies.get(code)
         amt = g["amt"]
         native = re.fullmatch(number_pattern(lang), amt) is not None

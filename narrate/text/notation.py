@@ -8,6 +8,14 @@ from functools import cache, lru_cache
 from .langdata import Lang
 from .numwords import number
 
+_SENTENCE_GOES_ON = re.compile(r"\s*(?:$|[A-ZÀ-Þ])")
+
+
+def ends_sentence(text: str, end: int) -> bool:
+    """Whether a dot just before `end` (an abbreviation's, a date's: "a.m.", "28 Feb.", "am 24.12.")
+    was also the sentence's full stop: the text ends there or goes on with a capital."""
+    return _SENTENCE_GOES_ON.match(text, end) is not None
+
 
 @cache
 def compiled(pattern: str) -> re.Pattern[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .langdata import Lang
+from .notation import ends_sentence
 from .numwords import cardinal, ordinal, year
 
 _GERMAN_DATIVE = frozenset({"am", "vom", "zum", "bis", "seit", "ab", "dem", "den", "des", "im", "beim", "Am", "Vom",
@@ -119,7 +120,7 @@ def replace_dates(text: str, lang: Lang) -> str:
             return m.group(0)
         said = say_date(int(yr) if yr else None, mo, d, lang, m.string[max(0, m.start() - 40):m.start()])
         # "due on 28 February. Press 1": the month's optional dot ("28 Feb.") was the sentence's full stop.
-        if m.group(0).endswith(".") and re.match(r"\s*(?:$|[A-ZÀ-Þ])", m.string[m.end():]):
+        if m.group(0).endswith(".") and ends_sentence(m.string, m.end()):
             said += "."
         return said
 
@@ -163,12 +164,10 @@ def _replace_month_days(text: str, lang: Lang) -> str:
                 continue
             first_before = first_before if linked else before  # "am 24.12. und 31.12.": both dative
             said = say_date(None, mo, d, lang, first_before)
-            out += [text[done:m.start()], said + ("." if kind == "dot" and _ENDS.match(text, m.end()) else "")]
+            out += [text[done:m.start()], said + ("." if kind == "dot" and ends_sentence(text, m.end()) else "")]
             done = last = m.end()
     return "".join(out) + text[done:] if out else text
 
-
-_ENDS = re.compile(r"\s*(?:$|[A-ZÀ-Þ])")  # "am 24.12." ending the sentence keeps its full stop
 
 
 _AMPM = r"(?P<ampm>[AaPp]\.\s?[Mm]\.|[AaPp][Mm](?![\w]))"
@@ -237,7 +236,7 @@ def replace_times(text: str, lang: Lang) -> str:
         if m.groupdict().get("uhr") and lang.code != "de":
             said += m.group("uhr")
         # "at 8 a.m." ends a sentence with the abbreviation's dot: keep one.
-        if m.group(0).endswith(".") and re.match(r"\s*(?:$|[A-ZÀ-Þ])", m.string[m.end():]):
+        if m.group(0).endswith(".") and ends_sentence(m.string, m.end()):
             said += "."
         return said
 
