@@ -44,8 +44,7 @@ _LONE = re.compile(r"(?<!\S)[#*](?=$|[\s.,;:!?)\]])")
 
 def _words(lang: Lang) -> tuple[str, str, str, str]:
     star, pound, number, times = _WORDS[lang.code]
-    region = next((p.upper() for p in re.split(r"[-_]", lang.tag)[1:] if len(p) == 2), "")
-    return star, _POUND_BY_REGION.get((lang.code, region), pound), number, times
+    return star, _POUND_BY_REGION.get((lang.code, lang.region), pound), number, times
 
 
 def replace_keys(text: str, lang: Lang) -> str:
