@@ -250,6 +250,12 @@ def _set(store: Any, key: str, blob: bytes) -> None:
     store.set(key, blob, tag=time.time())
 
 
+@functools.lru_cache(maxsize=8)
+def _real_folder(directory: str) -> str:
+    """The cache folder with its links followed, once per folder (every entry read checks against it)."""
+    return os.path.realpath(directory)
+
+
 @functools.cache
 def _disk_class() -> type:
     """diskcache's Disk, writing an entry file in one call into one of 256 folders.
@@ -271,7 +277,7 @@ def _disk_class() -> type:
             if not isinstance(filename, str) or not _ENTRY_NAME.fullmatch(filename.replace(os.sep, "/")):
                 raise FileNotFoundError(f"not an entry file of this cache: {filename!r}")
             full = os.path.join(self._directory, filename)
-            if not os.path.realpath(full).startswith(os.path.realpath(self._directory) + os.sep):
+            if not os.path.realpath(full).startswith(_real_folder(self._directory) + os.sep):
                 raise FileNotFoundError(f"entry file leads out of the cache: {filename!r}")  # a linked folder
             return full
 
