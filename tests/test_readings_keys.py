@@ -123,7 +123,7 @@ def test_codes_are_read_digit_by_digit(language, written, spoken):
     ("en-US", "A well-known do-re-mi, the Sun-Times.", "A well-known do-re-mi, the Sun-Times."),
     ("es-ES", "Horario: lun-vie de 9:00-14:00.", "Horario: lunes a viernes de nueve en punto a catorce en punto."),
     ("de-DE", "Mo.-Fr. 8-18 Uhr, Sa 9:00-12:00 und 14.30-18 Uhr.",
-     "Montag bis Freitag acht bis achtzehn Uhr, Sa neun Uhr bis zwölf Uhr und vierzehn Uhr dreißig bis achtzehn Uhr."),
+     "Montag bis Freitag acht bis achtzehn Uhr, Samstag neun Uhr bis zwölf Uhr und vierzehn Uhr dreißig bis achtzehn Uhr."),
     ("fr-FR", "Ouvert lun-ven de 9h-17h.", "Ouvert lundi à vendredi de neuf heures à dix-sept heures."),
 ])
 def test_opening_hours_are_ranges(language, written, spoken):

@@ -1,8 +1,12 @@
-"""Numbers in American addresses and places, read as Americans say them (English only): a house
+"""Numbers in addresses and places, read as people say them. American English: a house
 number before a street ("1600 Pennsylvania Avenue": "sixteen hundred", was "one thousand six
 hundred"; "350 Fifth Ave.": "three fifty"), a room, suite, gate or flight number ("Room 1204":
 "twelve oh four", "Suite 1200": "twelve hundred"), and a ZIP code after a state's two-letter code
-("Washington, DC 20500": "two zero five zero zero").
+("Washington, DC 20500": "two zero five zero zero"); and a street type written short after a street's
+name is said whole ("12 Main Dr." was left to the engine, a title's reading: now "twelve Main Drive"; "Elm St." "Elm
+Street"), while "St." and "Dr." before a name stay a title ("St. Louis", "Dr. Smith"). German: a
+postcode after a street and house number, digit by digit ("Hauptstraße 5, 10115 Berlin"), and a
+street's "str." before its number said whole ("Hauptstr. 5": "Hauptstraße fünf").
 
 Pairs: a four-digit number is said as a year is ("twelve oh four", "sixteen hundred"); a three-digit
 one as its first digit and then its last two ("three fifty", "one oh one"). Runs before the plain
@@ -18,7 +22,23 @@ from .numwords import cardinal, digit_words, year
 
 _STREET = (r"(?:Street|St\.?|Avenue|Ave\.?|Boulevard|Blvd\.?|Road|Rd\.?|Drive|Dr\.?|Lane|Ln\.?|Way|Court|Ct\.?|"
            r"Place|Pl\.?|Parkway|Pkwy\.?|Highway|Hwy\.?|Circle|Cir\.?|Terrace|Square|Plaza)(?!\w)")
-_HOUSE = re.compile(rf"(?<![\w.,$#-])([1-9]\d{{2,3}})(?= (?:[NSEW]\.? |[A-Z][\w.'-]* ){{1,3}}{_STREET}| [A-Z]\w* {_STREET})")
+_NAME_WORD = r"(?:[A-Z][\w.'-]*|\d{1,3}(?:st|nd|rd|th)) "  # "Lake ", "Shore ", "34th "
+_HOUSE = re.compile(rf"(?<![\w.,$#-])([1-9]\d{{2,3}})(?= (?:[NSEW]\.? |{_NAME_WORD}){{1,3}}{_STREET})")
+# Street types written short -> said whole. "St." and "Dr." are also titles: they are a street only
+# after a house number and a name, or after a name when no capitalised word follows.
+_STREET_TYPES = {"St": "Street", "Dr": "Drive", "Rd": "Road", "Ln": "Lane", "Ct": "Court", "Pl": "Place",
+                 "Pkwy": "Parkway", "Hwy": "Highway", "Cir": "Circle", "Ter": "Terrace", "Sq": "Square"}
+_TITLES = {"St", "Dr"}
+_SHORT_STREET = re.compile(r"(?<![\w.])(?P<name>[A-Z][\w'-]*|\d+(?:st|nd|rd|th)) (?P<abbr>"
+                           + "|".join(_STREET_TYPES) + r")\.(?P<next> [A-Z])?")
+_HOUSE_BEFORE = re.compile(r"(?<![\w.,])\d{1,5} (?:[NSEW]\.? )?(?:[A-Z][\w'-]* ){0,2}$")
+_COMPASS = {"N": "North", "S": "South", "E": "East", "W": "West"}
+_HOUSE_COMPASS = re.compile(rf"(?<![\w.,$#-])(\d{{1,5}}) ([NSEW])\.? (?=(?:{_NAME_WORD}){{1,3}}{_STREET})")
+# A German postcode after a street and house number is said digit by digit, as Germans give it:
+# "Hauptstraße 5, 10115 Berlin" was "zehntausendeinhundertfünfzehn Berlin".
+_GERMAN_STREET = re.compile(r"(?<=[a-zäöüß])str\.(?= \d)|(?<=\w )Str\.(?= \d)")  # "Hauptstr. 5", "Berliner Str. 5"
+_GERMAN_POSTCODE = re.compile(r"((?i:stra(?:ße|sse)|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|markt|steig|pfad)"
+                              r" \d{1,4}\s?[a-z]?, (?:D-)?)(\d{5})(?= [A-ZÄÖÜ])")
 _PLACE = re.compile(r"\b((?i:room|suite|gate|flight|apartment|unit)|Ste\.|Apt\.) ([1-9]\d{2,3})(?![\w.,]\d|\w)")
 _ZIP = re.compile(r"(?<=\b[A-Z]{2} )(\d{5})(?:-(\d{4}))?(?![\w-])")
 
@@ -35,8 +55,28 @@ def say_pairs(written: str, lang: Lang) -> str:
 
 def replace_addresses(text: str, lang: Lang) -> str:
     """House, room and ZIP numbers in words (English; see the module docstring)."""
+    if lang.code == "de":
+        text = _GERMAN_STREET.sub(lambda m: "straße" if m.group(0)[0] == "s" else "Straße", text)
+        return _GERMAN_POSTCODE.sub(lambda m: f"{m.group(1)}{digit_words(m.group(2), lang)}", text)
     if lang.code != "en":
         return text
     text = _ZIP.sub(lambda m: ", ".join(digit_words(g, lang) for g in m.groups() if g), text)
     text = _PLACE.sub(lambda m: f"{m.group(1)} {say_pairs(m.group(2), lang)}", text)
+    text = _HOUSE_COMPASS.sub(lambda m: f"{m.group(1)} {_COMPASS[m.group(2)]} ", text)  # "400 N. Lake Shore Drive"
     return _HOUSE.sub(lambda m: say_pairs(m.group(1), lang), text)
+
+
+def replace_street_types(text: str, lang: Lang) -> str:
+    """ "12 Main Dr." -> "12 Main Drive", "Elm St., next" -> "Elm Street, next" (English; see above)."""
+    return _SHORT_STREET.sub(_street_type, text) if lang.code == "en" else text
+
+
+def _street_type(m: re.Match[str]) -> str:
+    abbr, capital = m.group("abbr"), m.group("next")
+    house = _HOUSE_BEFORE.search(m.string, max(0, m.start() - 40), m.start()) is not None
+    if abbr in _TITLES and capital and not house:  # "Main St. Louis"? rare; "Call Dr. Smith": a title
+        return m.group(0)
+    # The dot stays where it also ended the sentence: before a capital ("Main Dr. Press 1") or at the end.
+    end = m.end("abbr") + 1
+    dot = "." if capital or end == len(m.string) else ""
+    return f"{m.group('name')} {_STREET_TYPES[abbr]}{dot}{capital or ''}"

@@ -13,9 +13,11 @@ The rule, as a caller hears it (langdata.DIALED, per language):
   - anywhere else a number is a quantity or a name, read as before: "911 Porsche" and "Porsche 911" say
     "nine hundred eleven" (people say "nine eleven"; a model name is the lexicon's job), "112 pages",
     "Room 101", "call 100 customers".
-Fillers may stand between the verb and the number ("dial the number 112", "llame al 112"). Shorter
-numbers stay cardinals ("Press 1" -> "Press one"); telephone numbers were read before this pass. French
-says these numbers as cardinals ("appelez le quinze", "le cent douze"), so it has no rule.
+Digit groups one space after a keyed number or that complete a service number are part of it
+("wählen Sie 116 117", "Rufen Sie 116 117 an"). Fillers may stand between the verb and the number
+("dial the number 112", "llame al 112"). Shorter numbers stay cardinals ("Press 1" -> "Press one");
+telephone numbers were read before this pass. French says these numbers as cardinals ("appelez le
+quinze", "le cent douze"), so it has no rule.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ def _cues(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
             compiled(rf"^(?:,|,? (?i:{data['joins']})){fillers}[ ]$"), article)
 
 
+# Digit groups after a number, one space apart: "116 117" is one number in two groups.
+_GROUPS = re.compile(r"(?: \d{2,4})+(?![\w%°/]|[.,:]\d|-\d)")
+
+
 def replace_dialed(text: str, lang: Lang) -> str:
     """Dialed numbers digit by digit (see above)."""
     data = DIALED.get(lang.code)
@@ -55,16 +61,22 @@ def replace_dialed(text: str, lang: Lang) -> str:
     for m in _NUMBER.finditer(text):
         n, start = m.group(0), m.start()
         before = text[max(0, start - _WINDOW):start]
+        if start < done:  # a group of the number just dialed
+            continue
         joined = last_end >= 0 and joins.match(text[last_end:start]) is not None
+        groups = _GROUPS.match(text, m.end())
+        whole = n + (groups.group(0).replace(" ", "") if groups else "")
         if keys.search(before) is not None or (joined and last_keyed):
             keyed = True
-        elif n in numbers and (joined or calls.search(before) is not None) or (
+        elif (n in numbers or whole in numbers) and (joined or calls.search(before) is not None) or (
                 n in emergency and article is not None and after is not None
                 and article.search(before) is not None and after.match(text, m.end()) is not None):
             keyed = False
         else:
             continue
-        out += [text[done:start], digit_words(n, lang)]
-        done = last_end = m.end()
+        # A keyed number's digit groups are all keyed ("wählen Sie 116 117"), as are a service number's.
+        end = groups.end() if groups and (keyed or whole in numbers) else m.end()
+        out += [text[done:start], " ".join(digit_words(g, lang) for g in text[start:end].split(" "))]
+        done = last_end = end
         last_keyed = keyed
     return "".join(out) + text[done:] if out else text

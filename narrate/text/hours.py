@@ -128,3 +128,49 @@ def _hour_range(m: re.Match[str], lang: Lang, weekdays: dict[str, str]) -> str:
     if not (after or words & set(_HOURS_WORDS[lang.code].split()) or words & set(weekdays)):
         return m.group(0)
     return f"{a} {range_word(before, lang)} {b}"
+
+
+# A weekday's abbreviation outside a range is said whole where it can only be a weekday: before a
+# time or "closed" ("Sat 9am-1pm", "sáb de 9 a 14 h", "Sun closed") or listed with another weekday
+# ("Sat and Sun", "Sa, So", "lun et mer"). Alone it may be a word ("Sun", "mar", "So"), and one-letter
+# forms stay as written.
+_LIST_LINK = r"(?:\s?,\s?|\s?/\s?|\s?&\s?|\s(?:and|or|y|o|e|und|oder|u\.|et|ou)\s)"
+
+
+@cache
+def _lone_weekday_pattern(code: str) -> re.Pattern[str]:
+    forms, _ = _weekdays(code)
+    every = "|".join(sorted((re.escape(f) for f in forms if len(f) > 1), key=len, reverse=True))
+    return re.compile(rf"(?i:(?<![\w-])({every})(\.)?(?![\w-]))")
+
+
+def replace_lone_weekdays(text: str, lang: Lang) -> str:
+    """ "Closed Sat and Sun." -> "Closed Saturday and Sunday.", "Sat 9am" -> "Saturday 9am"."""
+    if lang.code not in _DAYS:
+        return text
+    forms, _ = _weekdays(lang.code)
+    found = [m for m in _lone_weekday_pattern(lang.code).finditer(text) if _cased(m.group(1), lang)]
+    if not found or all(forms[m.group(1).lower()].lower() == m.group(1).lower() for m in found):
+        return text
+    time = compiled(rf"\s(?:{_TIME[lang.code]}|(?:from|de|von|ab|dès)\s\d|(?i:closed|cerrado|geschlossen|fermé)\b)")
+    link = compiled(rf"{_LIST_LINK}$")
+    out, done = [], 0
+    for i, m in enumerate(found):
+        written, name = m.group(1), forms[m.group(1).lower()]
+        if written.lower() == name.lower():
+            continue  # a full name: nothing to expand
+        listed = (i > 0 and link.match(text[found[i - 1].end():m.start()]) is not None) or (
+            i + 1 < len(found) and link.match(text[m.end():found[i + 1].start()]) is not None)
+        if not (listed or time.match(text, m.end())):
+            continue
+        if written[0].isupper():
+            name = name[0].upper() + name[1:]
+        stop = "." if m.group(2) and ends_sentence(text, m.end()) else ""
+        out += [text[done:m.start()], name + stop]
+        done = m.end()
+    return "".join(out) + text[done:] if out else text
+
+
+def _cased(written: str, lang: Lang) -> bool:
+    """English and German abbreviations are capitalised ("Sat", "Sa"): "sat" and "so" are words."""
+    return lang.code not in ("en", "de") or (written[0].isupper() and not written[1:].isupper())

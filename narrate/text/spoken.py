@@ -15,11 +15,11 @@ import re
 from collections.abc import Callable
 
 from .abbreviations import replace_abbreviations
-from .addresses import replace_addresses
+from .addresses import replace_addresses, replace_street_types
 from .agreement import noun_after
 from .dialed import replace_dialed
 from .dotted import replace_dotted
-from .hours import replace_hours
+from .hours import replace_hours, replace_lone_weekdays
 from .identifiers import replace_identifiers
 from .keys import replace_keys
 from .langdata import Lang
@@ -146,11 +146,13 @@ def speak(text: str, lang: Lang) -> str:
         text = re.sub(r" {2,}", " ", MARKUP.sub(" ", text))
         text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
     if _ABBREVIATION_HINT.search(text):
-        text = replace_abbreviations(text, lang)
+        text = replace_street_types(replace_abbreviations(text, lang), lang)
     if "#" in text or "*" in text:
         text = replace_keys(text, lang)
     if _RANGE_DASH.search(text):
         text = replace_hours(text, lang)
+    if _WEEKDAY_HINT.search(text):
+        text = replace_lone_weekdays(text, lang)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
         for step, hint in _PASSES:
             if hint(text, lang):  # a cheap test first: each full pass scans the text with a costly pattern
@@ -162,6 +164,8 @@ def speak(text: str, lang: Lang) -> str:
 
 _DIGIT = re.compile(r"[0-9]")
 _ABBREVIATION_HINT = re.compile(r"\w\.|[º°/]|\d\s?(?:hrs?|mins|secs|mn)\b|\b(?:Mme|Mlle|Pr|bd)\b")
+_WEEKDAY_HINT = re.compile(r"(?i:\b(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mi|mer|jue|jeu|vie|ven|s[áa]b|sam|dom|dim|"
+                           r"mo|di|do|fr|sa|so)\.?(?:\s?[,/&]|\s\w+\s|\s\d))")
 _RANGE_DASH = re.compile(r"\w\.?\s?[-–—]\s?\w")
 _SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")
 _COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .langdata import Lang
-from .notation import ends_sentence
+from .notation import compiled, ends_sentence
 from .numwords import cardinal, ordinal, year
 
 _GERMAN_DATIVE = frozenset({"am", "vom", "zum", "bis", "seit", "ab", "dem", "den", "des", "im", "beim", "Am", "Vom",
@@ -108,6 +108,7 @@ def replace_dates(text: str, lang: Lang) -> str:
 
     text = _ISO.sub(iso, text)
     text = _NUMERIC.sub(numeric, text)
+    text = _replace_month_years(text, lang)
     pattern = _written_pattern(lang)
 
     def written(m: re.Match[str]) -> str:
@@ -125,6 +126,38 @@ def replace_dates(text: str, lang: Lang) -> str:
         return said
 
     return _replace_month_days(pattern.sub(written, text), lang)
+
+
+# A month and a year: "08/2027" anywhere, and a card's "08/27" after a word of expiry (where a day and
+# a month never follow): "expires 08/27" was "zero eight/twenty-seven", "valid thru 12/28" was
+# "December twenty-eighth"; now "August twenty twenty-seven", "December twenty twenty-eight".
+_MONTH_YEAR = re.compile(r"(?<![\w./,-])(0?[1-9]|1[0-2])/(\d{4}|\d{2})(?![\w/]|[.,]\d)")
+_EXPIRY_CUES = {
+    "en": r"expir\w*|exp\.|valid\s(?:thru|through|until|till|to)|good\s(?:thru|through)",
+    "es": r"venc\w*|caduc\w*|expira\w*|válid[ao]\shasta",
+    "de": r"gültig\sbis|ablauf\w*|verfall\w*|läuft",
+    "fr": r"expir\w*|valable\sjusqu|fin\sde\svalidité",
+}
+
+
+def _replace_month_years(text: str, lang: Lang) -> str:
+    cues = _EXPIRY_CUES.get(lang.code)
+    if cues is None or "/" not in text:
+        return text
+    cue = compiled(rf"(?i)(?<!\w)(?:{cues})(?:[^.!?]{{0,40}})$")
+
+    def month_year(m: re.Match[str]) -> str:
+        month, written_year = int(m.group(1)), m.group(2)
+        if len(written_year) == 4:
+            if not 1900 <= int(written_year) <= 2099:
+                return m.group(0)
+        elif not cue.search(text, max(0, m.start() - 60), m.start()):
+            return m.group(0)
+        yr = year(int(written_year) if len(written_year) == 4 else 2000 + int(written_year), lang)
+        name = lang.months[month - 1]
+        return f"{name} de {yr}" if lang.code == "es" else f"{name} {yr}"
+
+    return _MONTH_YEAR.sub(month_year, text)
 
 
 # A day and a month without a year ("on 12/24", "am 24.12.", "le 25/12") is a date only after a word

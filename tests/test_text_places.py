@@ -1,0 +1,81 @@
+"""Addresses, card expiry dates, weekdays outside ranges and numbers dialed in groups (a reading audit
+of IVR prompts): "12 Main Dr." was left to the engine, "expires 08/27" was "zero eight/twenty-seven",
+"Closed Sat and Sun" kept "Sat", "wählen Sie 116 117" was "eins eins sechs einhundertsiebzehn", and
+"10115 Berlin" was "zehntausendeinhundertfünfzehn Berlin"."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import narrate_in
+from narrate.text.normalize import normalize
+
+CASES = [
+    # Street types written short after a street's name; titles before a name stay.
+    ("en-US", "Our office is at 12 Main Dr. in Springfield.", "Our office is at twelve Main Drive in Springfield."),
+    ("en-US", "Visit 12 Main Dr. Press 1 for directions.", "Visit twelve Main Drive. Press one for directions."),
+    ("en-US", "We moved to Elm St., next to the bank.", "We moved to Elm Street, next to the bank."),
+    ("en-US", "Our store on Oak Rd. opens at 9am.", "Our store on Oak Road opens at nine AM."),
+    ("en-US", "We are at 350 W 34th St.", "We are at three fifty West thirty-fourth Street."),
+    ("en-US", "The office at 400 N. Lake Shore Dr. is closed.",
+     "The office at four hundred North Lake Shore Drive is closed."),
+    ("en-US", "Please hold for Dr. Smith.", "Please hold for Dr. Smith."),
+    ("en-US", "Call St. Jude at the front desk.", "Call St. Jude at the front desk."),
+    ("en-US", "Mount St. Helens erupted.", "Mount St. Helens erupted."),
+    ("en-US", "John A. St. James called.", "John A. St. James called."),
+    # A card's month and year.
+    ("en-US", "Enter your card's expiry date, for example 08/27.",
+     "Enter your card's expiry date, for example August twenty twenty-seven."),
+    ("en-US", "Valid thru 12/28.", "Valid thru December twenty twenty-eight."),
+    ("en-US", "Expiration date 08/2027.", "Expiration date August twenty twenty-seven."),
+    ("en-US", "Revenue for 3/2024 was up.", "Revenue for March twenty twenty-four was up."),
+    ("en-US", "Your appointment is on 11/30.", "Your appointment is on November thirtieth."),
+    ("en-US", "Mix 3/4 cup.", "Mix three quarters cup."),
+    ("es-MX", "Fecha de vencimiento: 08/27.", "Fecha de vencimiento: agosto de dos mil veintisiete."),
+    ("de-DE", "Die Karte ist gültig bis 08/27.", "Die Karte ist gültig bis August zweitausendsiebenundzwanzig."),
+    ("fr-FR", "Date d'expiration : 08/27.", "Date d'expiration : août deux mille vingt-sept."),
+    # A weekday's abbreviation before a time, "closed", or listed with another weekday.
+    ("en-US", "We are open Sat 9am-1pm.", "We are open Saturday nine AM to one PM."),
+    ("en-US", "Closed Sat. and Sun.", "Closed Saturday and Sunday."),
+    ("en-US", "Open Mon, Wed and Fri.", "Open Monday, Wednesday and Friday."),
+    ("en-US", "Sat 9am to 1pm, Sun closed.", "Saturday nine AM to one PM, Sunday closed."),
+    ("en-US", "The Sun is bright.", "The Sun is bright."),
+    ("en-US", "I sat and waited.", "I sat and waited."),
+    ("es-ES", "Abierto sáb de 9 a 14 h.", "Abierto sábado de nueve a catorce horas."),
+    ("es-ES", "Cerrado sáb y dom.", "Cerrado sábado y domingo."),
+    ("de-DE", "Geschlossen Sa und So.", "Geschlossen Samstag und Sonntag."),
+    ("de-DE", "So geht das.", "So geht das."),
+    ("fr-FR", "Fermé sam et dim.", "Fermé samedi et dimanche."),
+    # A dialed number written in groups.
+    ("de-DE", "Bitte wählen Sie 116 117.", "Bitte wählen Sie eins eins sechs eins eins sieben."),
+    ("de-DE", "Rufen Sie 116 117 an.", "Rufen Sie eins eins sechs eins eins sieben an."),
+    ("en-US", "Press 123 456 to confirm.", "Press one two three four five six to confirm."),
+    ("en-US", "Call 911 100 times.", "Call nine one one one hundred times."),
+    # A German postcode after a street and number, digit by digit; "str." said whole.
+    ("de-DE", "Unsere Adresse: Hauptstr. 5, 10115 Berlin.",
+     "Unsere Adresse: Hauptstraße fünf, eins null eins eins fünf Berlin."),
+    ("de-DE", "Lindenallee 12a, 50968 Köln.", "Lindenallee zwölf a, fünf null neun sechs acht Köln."),
+    ("de-DE", "Wir haben 10115 Kunden.", "Wir haben zehntausendeinhundertfünfzehn Kunden."),
+]
+
+
+@pytest.mark.parametrize("language, written, spoken", CASES)
+def test_reading(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+def test_cli_build_says_them(tmp_path):
+    texts = {"drive": "Visit 12 Main Dr. Press 1.", "expiry": "Your card expires 08/27.",
+             "weekend": "Closed Sat and Sun."}
+    lines = "".join(f"      {name}: {json.dumps(text)}\n" for name, text in texts.items())
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nlibraries:\n  ivr:\n    output: out\n    provider: espeak\n    formats: [wav]\n"
+        f"    languages:\n      en-US: {{voice: en-us, path: x}}\n    prompts:\n{lines}")
+    done = narrate_in("-q", "build", "m.yaml", "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads((tmp_path / "out" / "index.json").read_text())["prompts"]
+    assert {row["name"]: row["spoken"] for row in rows} == {
+        "drive": "Visit twelve Main Drive. Press one.", "expiry": "Your card expires August twenty twenty-seven.",
+        "weekend": "Closed Saturday and Sunday."}
