@@ -1,7 +1,8 @@
 """Addresses, card expiry dates, weekdays outside ranges and numbers dialed in groups (a reading audit
 of IVR prompts): "12 Main Dr." was left to the engine, "expires 08/27" was "zero eight/twenty-seven",
 "Closed Sat and Sun" kept "Sat", "wählen Sie 116 117" was "eins eins sechs einhundertsiebzehn", and
-"10115 Berlin" was "zehntausendeinhundertfünfzehn Berlin"."""
+"10115 Berlin" was "zehntausendeinhundertfünfzehn Berlin", and "Para español, oprima 2" in an English
+prompt was "oprima two"."""
 
 from __future__ import annotations
 
@@ -58,6 +59,15 @@ CASES = [
      "Unsere Adresse: Hauptstraße fünf, eins null eins eins fünf Berlin."),
     ("de-DE", "Lindenallee 12a, 50968 Köln.", "Lindenallee zwölf a, fünf null neun sechs acht Köln."),
     ("de-DE", "Wir haben 10115 Kunden.", "Wir haben zehntausendeinhundertfünfzehn Kunden."),
+    # A language offered in its own words is read in that language (text/offers.py).
+    ("en-US", "For English, press 1. Para español, oprima 2.", "For English, press one. Para español, oprima dos."),
+    ("de-DE", "For English, please press 2.", "For English, please press two."),
+    ("fr-FR", "For English, press 2.", "For English, press two."),
+    ("es-MX", "For English, press 2. Para continuar en español, marque 1.",
+     "For English, press two. Para continuar en español, marque uno."),
+    ("en-US", "Para español, oprima 2. Thank you for calling 1-800-555-0100.",
+     "Para español, oprima dos. Thank you for calling one, eight hundred, five five five, zero one zero zero."),
+    ("en-US", "Press 1 for English.", "Press one for English."),
 ]
 
 
@@ -68,7 +78,7 @@ def test_reading(language, written, spoken):
 
 def test_cli_build_says_them(tmp_path):
     texts = {"drive": "Visit 12 Main Dr. Press 1.", "expiry": "Your card expires 08/27.",
-             "weekend": "Closed Sat and Sun."}
+             "weekend": "Closed Sat and Sun.", "menu": "For English, press 1. Para español, oprima 2."}
     lines = "".join(f"      {name}: {json.dumps(text)}\n" for name, text in texts.items())
     (tmp_path / "m.yaml").write_text(
         "version: 1\nlibraries:\n  ivr:\n    output: out\n    provider: espeak\n    formats: [wav]\n"
@@ -78,4 +88,4 @@ def test_cli_build_says_them(tmp_path):
     rows = json.loads((tmp_path / "out" / "index.json").read_text())["prompts"]
     assert {row["name"]: row["spoken"] for row in rows} == {
         "drive": "Visit twelve Main Drive. Press one.", "expiry": "Your card expires August twenty twenty-seven.",
-        "weekend": "Closed Saturday and Sunday."}
+        "weekend": "Closed Saturday and Sunday.", "menu": "For English, press one. Para español, oprima dos."}

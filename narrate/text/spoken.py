@@ -27,6 +27,7 @@ from .money import money_hint, replace_money, replace_money_ranges
 from .normalize import MARKUP, MARKUP_TAG
 from .notation import compiled, is_one, number_pattern, say, split_number
 from .numwords import number, year
+from .offers import has_offer, split_offers
 from .ordinals import replace_ordinals
 from .phones import replace_phones
 from .roman import replace_roman
@@ -137,7 +138,16 @@ def replace_comparisons(text: str, lang: Lang) -> str:
 
 
 def speak(text: str, lang: Lang) -> str:
-    """All passes, in order. Input is canonical text (see normalize.canonical)."""
+    """All passes, in order; an offer of another language with that language's (text/offers.py).
+    Input is canonical text (see normalize.canonical)."""
+    if has_offer(text):
+        pieces = split_offers(text, lang)
+        if len(pieces) > 1 or pieces[0][1] is not lang:
+            return "".join(_speak(piece, rules) for piece, rules in pieces)
+    return _speak(text, lang)
+
+
+def _speak(text: str, lang: Lang) -> str:
     if any(mark in text for mark in COPYRIGHT_MARKS):  # before "&": "&©" is "& copyright", whose "&" is said
         text = replace_marks(text, lang)
     if _SYMBOL_HINT.search(text):
