@@ -68,6 +68,18 @@ CASES = [
     ("en-US", "Para español, oprima 2. Thank you for calling 1-800-555-0100.",
      "Para español, oprima dos. Thank you for calling one, eight hundred, five five five, zero one zero zero."),
     ("en-US", "Press 1 for English.", "Press one for English."),
+    # Web and e-mail addresses as a caller writes them down (text/web.py).
+    ("en-US", "Our website is www.example.com/help.", "Our website is w w w dot example dot com slash help."),
+    ("en-US", "Email us at support@example.com.", "Email us at support at example dot com."),
+    ("en-US", "Visit https://my-bank.co.uk/reset-password?id=1 for help.",
+     "Visit my dash bank dot co dot uk slash reset dash password for help."),
+    ("en-US", "Visit example.com/.", "Visit example dot com."),
+    ("en-US", "We use Node.js and config.yaml.", "We use Node.js and config.yaml."),
+    ("es-MX", "Escríbanos a ayuda_clientes@ejemplo.com.mx.",
+     "Escríbanos a ayuda guion bajo clientes arroba ejemplo punto com punto mx."),
+    ("de-DE", "Schreiben Sie an service@nordbank.de.", "Schreiben Sie an service ät nordbank Punkt de."),
+    ("fr-FR", "Plus d'informations sur banque-atlantique.fr/aide.",
+     "Plus d'informations sur banque tiret atlantique point fr slash aide."),
 ]
 
 
@@ -78,7 +90,8 @@ def test_reading(language, written, spoken):
 
 def test_cli_build_says_them(tmp_path):
     texts = {"drive": "Visit 12 Main Dr. Press 1.", "expiry": "Your card expires 08/27.",
-             "weekend": "Closed Sat and Sun.", "menu": "For English, press 1. Para español, oprima 2."}
+             "weekend": "Closed Sat and Sun.", "menu": "For English, press 1. Para español, oprima 2.",
+             "web": "Email support@example.com."}
     lines = "".join(f"      {name}: {json.dumps(text)}\n" for name, text in texts.items())
     (tmp_path / "m.yaml").write_text(
         "version: 1\nlibraries:\n  ivr:\n    output: out\n    provider: espeak\n    formats: [wav]\n"
@@ -88,4 +101,5 @@ def test_cli_build_says_them(tmp_path):
     rows = json.loads((tmp_path / "out" / "index.json").read_text())["prompts"]
     assert {row["name"]: row["spoken"] for row in rows} == {
         "drive": "Visit twelve Main Drive. Press one.", "expiry": "Your card expires August twenty twenty-seven.",
-        "weekend": "Closed Saturday and Sunday.", "menu": "For English, press one. Para español, oprima dos."}
+        "weekend": "Closed Saturday and Sunday.", "menu": "For English, press one. Para español, oprima dos.",
+        "web": "Email support at example dot com."}

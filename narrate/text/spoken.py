@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from . import web
 from .abbreviations import replace_abbreviations
 from .addresses import replace_addresses, replace_street_types
 from .agreement import noun_after
@@ -148,6 +149,8 @@ def speak(text: str, lang: Lang) -> str:
 
 
 def _speak(text: str, lang: Lang) -> str:
+    if web.HINT.search(text):
+        text = web.replace_web(text, lang)
     if any(mark in text for mark in COPYRIGHT_MARKS):  # before "&": "&©" is "& copyright", whose "&" is said
         text = replace_marks(text, lang)
     if _SYMBOL_HINT.search(text):
