@@ -49,11 +49,21 @@ CASES = [
     ("de-DE", "Geschlossen Sa und So.", "Geschlossen Samstag und Sonntag."),
     ("de-DE", "So geht das.", "So geht das."),
     ("fr-FR", "Fermé sam et dim.", "Fermé samedi et dimanche."),
+    ("en-GB", "Open 9am–1pm Sat.", "Open nine AM to one PM Saturday."),
+    ("en-US", "Closed (Thu 11/26) and reopen Fri.", "Closed (Thursday November twenty-sixth) and reopen Fri."),
+    ("en-US", "Closed Thursday, 11/26.", "Closed Thursday, November twenty-sixth."),
+    ("de-DE", "Geschlossen am Donnerstag, 24.12.", "Geschlossen am Donnerstag, vierundzwanzigsten Dezember."),
+    ("de-DE", "Der Termin ist Donnerstag, der 24.12.", "Der Termin ist Donnerstag, der vierundzwanzigste Dezember."),
+    ("es-ES", "Cerrado el jue 24/12.", "Cerrado el jueves veinticuatro de diciembre."),
     # A dialed number written in groups.
     ("de-DE", "Bitte wählen Sie 116 117.", "Bitte wählen Sie eins eins sechs eins eins sieben."),
     ("de-DE", "Rufen Sie 116 117 an.", "Rufen Sie eins eins sechs eins eins sieben an."),
     ("en-US", "Press 123 456 to confirm.", "Press one two three four five six to confirm."),
     ("en-US", "Call 911 100 times.", "Call nine one one one hundred times."),
+    # An order code after "#", a flight with its airline.
+    ("en-US", "Your order #A12345 has shipped.", "Your order number A one two three four five has shipped."),
+    ("en-US", "Your flight UA 1234 departs from Gate B12.", "Your flight U A twelve thirty-four departs from Gate B twelve."),
+    ("en-US", "Flight DL 45 is delayed.", "Flight D L forty-five is delayed."),
     # A German postcode after a street and number, digit by digit; "str." said whole.
     ("de-DE", "Unsere Adresse: Hauptstr. 5, 10115 Berlin.",
      "Unsere Adresse: Hauptstraße fünf, eins null eins eins fünf Berlin."),

@@ -1,16 +1,17 @@
-"""Numbers in addresses and places, read as people say them. American English: a house
-number before a street ("1600 Pennsylvania Avenue": "sixteen hundred", was "one thousand six
-hundred"; "350 Fifth Ave.": "three fifty"), a room, suite, gate or flight number ("Room 1204":
-"twelve oh four", "Suite 1200": "twelve hundred"), and a ZIP code after a state's two-letter code
-("Washington, DC 20500": "two zero five zero zero"); and a street type written short after a street's
-name is said whole ("12 Main Dr." was left to the engine, a title's reading: now "twelve Main Drive"; "Elm St." "Elm
-Street"), while "St." and "Dr." before a name stay a title ("St. Louis", "Dr. Smith"). German: a
-postcode after a street and house number, digit by digit ("Hauptstraße 5, 10115 Berlin"), and a
-street's "str." before its number said whole ("Hauptstr. 5": "Hauptstraße fünf").
+"""Numbers in addresses and places, read as people say them. American English: a house number before a
+street ("1600 Pennsylvania Avenue": "sixteen hundred", was "one thousand six hundred"; "350 Fifth Ave.":
+"three fifty"), a room, suite, gate or flight number ("Room 1204": "twelve oh four", "Suite 1200":
+"twelve hundred", "flight UA 1234": "flight U A twelve thirty-four"), and a ZIP code after a state's
+two-letter code ("Washington, DC 20500": "two zero five zero zero"); and a street type written short
+after a street's name is said whole ("12 Main Dr." was left to the engine, a title's reading: now
+"twelve Main Drive"; "Elm St." "Elm Street"), while "St." and "Dr." before a name stay a title ("St.
+Louis", "Dr. Smith"). German: a postcode after a street and house number, digit by digit ("Hauptstraße
+5, 10115 Berlin"), and a street's "str." before its number said whole ("Hauptstr. 5": "Hauptstraße
+fünf").
 
-Pairs: a four-digit number is said as a year is ("twelve oh four", "sixteen hundred"); a three-digit
-one as its first digit and then its last two ("three fifty", "one oh one"). Runs before the plain
-number pass; a number with separators or decimals is left to it.
+Pairs: a four-digit number is said as a year is ("twelve oh four", "sixteen hundred"); a three-digit one
+as its first digit and then its last two ("three fifty", "one oh one"). Runs before the plain number
+pass; a number with separators or decimals is left to it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ _GERMAN_STREET = re.compile(r"(?<=[a-zäöüß])str\.(?= \d)|(?<=\w )Str\.(?= \d
 _GERMAN_POSTCODE = re.compile(r"((?i:stra(?:ße|sse)|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|markt|steig|pfad)"
                               r" \d{1,4}\s?[a-z]?, (?:D-)?)(\d{5})(?= [A-ZÄÖÜ])")
 _PLACE = re.compile(r"\b((?i:room|suite|gate|flight|apartment|unit)|Ste\.|Apt\.) ([1-9]\d{2,3})(?![\w.,]\d|\w)")
+# A flight with its airline's IATA designator: "flight UA 1234" -> "flight U A twelve thirty-four".
+_FLIGHT = re.compile(r"\b((?i:flight)) ([A-Z]{2}|[A-Z]\d|\d[A-Z]) ?([1-9]\d{0,3})(?![\w.,]\d|\w)")
 _ZIP = re.compile(r"(?<=\b[A-Z]{2} )(\d{5})(?:-(\d{4}))?(?![\w-])")
 
 
@@ -53,6 +56,10 @@ def say_pairs(written: str, lang: Lang) -> str:
     return f"{cardinal(head, lang)} {rest}"
 
 
+def _flight_number(written: str, lang: Lang) -> str:
+    return say_pairs(written, lang) if len(written) >= 3 else cardinal(int(written), lang)
+
+
 def replace_addresses(text: str, lang: Lang) -> str:
     """House, room and ZIP numbers in words (English; see the module docstring)."""
     if lang.code == "de":
@@ -61,6 +68,7 @@ def replace_addresses(text: str, lang: Lang) -> str:
     if lang.code != "en":
         return text
     text = _ZIP.sub(lambda m: ", ".join(digit_words(g, lang) for g in m.groups() if g), text)
+    text = _FLIGHT.sub(lambda m: f"{m.group(1)} {' '.join(m.group(2))} {_flight_number(m.group(3), lang)}", text)
     text = _PLACE.sub(lambda m: f"{m.group(1)} {say_pairs(m.group(2), lang)}", text)
     text = _HOUSE_COMPASS.sub(lambda m: f"{m.group(1)} {_COMPASS[m.group(2)]} ", text)  # "400 N. Lake Shore Drive"
     return _HOUSE.sub(lambda m: say_pairs(m.group(1), lang), text)

@@ -131,7 +131,8 @@ def _hour_range(m: re.Match[str], lang: Lang, weekdays: dict[str, str]) -> str:
 
 
 # A weekday's abbreviation outside a range is said whole where it can only be a weekday: before a
-# time or "closed" ("Sat 9am-1pm", "sáb de 9 a 14 h", "Sun closed") or listed with another weekday
+# time, a date or "closed" ("Sat 9am-1pm", "sáb de 9 a 14 h", "Thu 11/26", "Sun closed"), after a time
+# ("9am-1pm Sat") or listed with another weekday
 # ("Sat and Sun", "Sa, So", "lun et mer"). Alone it may be a word ("Sun", "mar", "So"), and one-letter
 # forms stay as written.
 _LIST_LINK = r"(?:\s?,\s?|\s?/\s?|\s?&\s?|\s(?:and|or|y|o|e|und|oder|u\.|et|ou)\s)"
@@ -152,7 +153,9 @@ def replace_lone_weekdays(text: str, lang: Lang) -> str:
     found = [m for m in _lone_weekday_pattern(lang.code).finditer(text) if _cased(m.group(1), lang)]
     if not found or all(forms[m.group(1).lower()].lower() == m.group(1).lower() for m in found):
         return text
-    time = compiled(rf"\s(?:{_TIME[lang.code]}|(?:from|de|von|ab|dès)\s\d|(?i:closed|cerrado|geschlossen|fermé)\b)")
+    after = compiled(rf"\s(?:{_TIME[lang.code]}|(?:from|de|von|ab|dès)\s\d|\d{{1,2}}[/.]\d{{1,2}}\b|"
+                     r"(?i:closed|cerrado|geschlossen|fermé)\b)")
+    before = compiled(rf"(?:{_TIME[lang.code]})\s$")
     link = compiled(rf"{_LIST_LINK}$")
     out, done = [], 0
     for i, m in enumerate(found):
@@ -161,7 +164,7 @@ def replace_lone_weekdays(text: str, lang: Lang) -> str:
             continue  # a full name: nothing to expand
         listed = (i > 0 and link.match(text[found[i - 1].end():m.start()]) is not None) or (
             i + 1 < len(found) and link.match(text[m.end():found[i + 1].start()]) is not None)
-        if not (listed or time.match(text, m.end())):
+        if not (listed or after.match(text, m.end()) or before.search(text, max(0, m.start() - 20), m.start())):
             continue
         if written[0].isupper():
             name = name[0].upper() + name[1:]

@@ -6,7 +6,8 @@ Rules, in order (a symbol touching a letter is left alone: "C#", "Price*", "#has
 
 - a keypad sequence, a token of digits with a `*` before or a `*`/`#` after ("*67", "*123#",
   "#31#", "**21*"), is said symbol by symbol and digit by digit;
-- `#` before a number is the word for "number" ("#12345", "No. 5" is left to the engine);
+- `#` before a number or a code that starts with capitals is the word for "number" ("#12345",
+  "#A12345"; "No. 5" is left to the engine);
 - `*` between two numbers is multiplication ("5 * 3");
 - a `#` standing alone before "is" or a colon is the word for "number" ("Your account # is");
 - a `#` or `*` standing alone is the key ("Press #", "the * key"), but one opening the text (a
@@ -35,7 +36,7 @@ _POUND_BY_REGION = {
 } | {("es", "ES"): "almohadilla"}
 
 _SEQUENCE = re.compile(r"(?<![\w*#])(?:\*[\d*#]*\d[\d*#]*|#[\d*#]*\d[\d#]*[*#]+[\d*#]*)(?![\w*#])")
-_NUMBER_SIGN = re.compile(r"(?<![\w&#])#(?=\d)")
+_NUMBER_SIGN = re.compile(r"(?<![\w&#])#(?=\d|[A-Z]{1,3}-?\d)")  # "#12345", "#A12345", "#AB-123"
 _NUMBER_WORD_BEFORE = re.compile(r"(?i:number|no\.|nr\.|n\.?º|n°|número|nummer|numéro)(?:\s(?i:is|es|ist|lautet|est))?:?\s$")
 _VERB_NEXT = re.compile(r"\s?(?::|\s(?i:is|es|ist|lautet|est)\b)")  # "account # is 123": a noun, the number
 _TIMES = re.compile(r"(?<=\d) \* (?=\d)")

@@ -178,7 +178,7 @@ def _speak(text: str, lang: Lang) -> str:
 _DIGIT = re.compile(r"[0-9]")
 _ABBREVIATION_HINT = re.compile(r"\w\.|[º°/]|\d\s?(?:hrs?|mins|secs|mn)\b|\b(?:Mme|Mlle|Pr|bd)\b")
 _WEEKDAY_HINT = re.compile(r"(?i:\b(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mi|mer|jue|jeu|vie|ven|s[áa]b|sam|dom|dim|"
-                           r"mo|di|do|fr|sa|so)\.?(?:\s?[,/&]|\s\w+\s|\s\d))")
+                           r"mo|di|do|fr|sa|so)\.?(?:\s?[,/&]|\s\w+\s|\s\d|$))|[\dmM]\.? (?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b")
 _RANGE_DASH = re.compile(r"\w\.?\s?[-–—]\s?\w")
 _SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")
 _COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")
@@ -200,7 +200,7 @@ def _date_hint(text: str, lang: Lang) -> bool:
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
     (replace_identifiers, _has(r"[\w-]{3}\d|\d[\w-]{3}")),
-    (replace_addresses, _has(r"\d{3}")),
+    (replace_addresses, _has(r"\d{3}|light [A-Z\d]{2} ?\d")),
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
     (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),

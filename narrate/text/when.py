@@ -17,6 +17,7 @@ from .numwords import cardinal, ordinal, year
 
 _GERMAN_DATIVE = frozenset({"am", "vom", "zum", "bis", "seit", "ab", "dem", "den", "des", "im", "beim", "Am", "Vom",
                             "Ab", "Seit", "Bis"})
+_GERMAN_WEEKDAYS = frozenset({"montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"})
 _NOMINATIVE_ARTICLES = frozenset({"der", "die", "das", "Der", "Die", "Das"})
 
 
@@ -29,7 +30,9 @@ _EN_DETERMINERS = re.compile(r"^(?:[Ii]hr|[Mm]ein|[Dd]ein|[Ss]ein|[Uu]nser|[Ee]u
 def german_ending(before: str) -> str:
     """The declension of a German ordinal from the word before it: "am ersten", "der erste", "Ihre
     erste", "Ihrem ersten", "erster"."""
-    words = before.split()
+    words = before.replace(",", " ").split()
+    if len(words) > 1 and words[-1].lower() in _GERMAN_WEEKDAYS:  # "am Donnerstag, 24.12.": "am ... 24."
+        words.pop()
     prev = words[-1] if words else ""
     if prev in _GERMAN_DATIVE or _EN_DETERMINERS.match(prev):
         return "en"
@@ -161,13 +164,16 @@ def _replace_month_years(text: str, lang: Lang) -> str:
 
 
 # A day and a month without a year ("on 12/24", "am 24.12.", "le 25/12") is a date only after a word
-# that announces one, in a list after such a date ("on 12/24 and 12/25"), or before a time ("3/4 at 2
-# PM"): elsewhere "3/4" is a fraction and "1/2" a label's number (text/slashes.py).
+# that announces one (a weekday's name too: "Thursday 11/26"), in a list after such a date ("on 12/24
+# and 12/25"), or before a time ("3/4 at 2 PM"): elsewhere "3/4" is a fraction and "1/2" a label's
+# number (text/slashes.py).
 _DATE_CUES = {
-    "en": r"on|by|until|till|through|thru|from|due|closed|before|after|since|starting|ending",
-    "es": r"el|hasta|desde|del|al|vence|vencimiento",
-    "de": r"am|bis|ab|vom|zum|seit|bis zum",
-    "fr": r"le|du|au|jusqu'au|dès le|avant le|après le|depuis le",
+    "en": r"on|by|until|till|through|thru|from|due|closed|before|after|since|starting|ending|"
+          r"monday|tuesday|wednesday|thursday|friday|saturday|sunday",
+    "es": r"el|hasta|desde|del|al|vence|vencimiento|lunes|martes|miércoles|jueves|viernes|sábado|domingo",
+    "de": r"am|bis|ab|vom|zum|seit|bis zum|der|den|dem|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag",
+    "fr": r"le|du|au|jusqu'au|dès le|avant le|après le|depuis le|lundi|mardi|mercredi|jeudi|vendredi|samedi|"
+          r"dimanche",
 }
 _DATE_LINKS = r"\s*(?:,|&|-|–|and|or|to|through|y|o|a|und|oder|bis|et|ou|au)\s*"
 _AT_TIME = {"en": r"\s(?:at|@)\s\d", "es": r"\s(?:a las|a la)\s\d", "de": r"\s(?:um)\s\d", "fr": r"\s(?:à)\s\d"}
@@ -181,7 +187,7 @@ def _replace_month_days(text: str, lang: Lang) -> str:
     cues = _DATE_CUES.get(lang.code)
     if cues is None or ("/" not in text and lang.code != "de"):
         return text
-    cue = re.compile(rf"(?<!\w)(?i:{cues})\s$")
+    cue = re.compile(rf"(?<!\w)(?i:{cues}),?\s$")
     at_time = re.compile(_AT_TIME[lang.code])
     link = re.compile(rf"^{_DATE_LINKS}$")
     out, done, last, first_before = [], 0, -1, ""
