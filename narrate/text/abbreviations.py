@@ -26,7 +26,8 @@ from .langdata import Lang
 _TABLE: dict[str, dict[str, dict[str, str]]] = {
     "en": {
         "any": {"approx.": "approximately", "Approx.": "Approximately", "Blvd.": "Boulevard", "Bldg.": "Building",
-                "Ave.": "Avenue", "e.g.": "for example", "i.e.": "that is", "vs.": "versus", "etc.": "et cetera"},
+                "Ave.": "Avenue", "e.g.": "for example", "i.e.": "that is", "vs.": "versus", "etc.": "et cetera",
+                "incl.": "including", "excl.": "excluding"},
         "number": {"No.": "number", "no.": "number", "Nos.": "numbers", "ext.": "extension", "Ext.": "extension",
                    "Rm.": "room", "Apt.": "apartment", "Ste.": "suite", "Vol.": "volume", "Fig.": "figure"},
         "after": {"hrs": "hours", "hr": "hour", "mins": "minutes", "secs": "seconds", "min.": "min"},
@@ -34,7 +35,8 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
     },
     "es": {
         "any": {"aprox.": "aproximadamente", "Avda.": "avenida", "Av.": "avenida", "Blvd.": "bulevar", "Pza.": "plaza",
-                "Apdo.": "apartado", "izda.": "izquierda", "dcha.": "derecha", "etc.": "etcétera"},
+                "Apdo.": "apartado", "izda.": "izquierda", "dcha.": "derecha", "etc.": "etcétera",
+                "incl.": "incluido"},
         "number": {"n.º": "número", "nº": "número", "No.": "número", "núm.": "número", "Núm.": "número",
                    "ext.": "extensión", "Ext.": "extensión", "Int.": "interior", "pág.": "página", "C/": "calle"},
         "after": {"min.": "minutos", "seg.": "segundos"},  # "hrs": the time pass (with "9.30 hrs")

@@ -133,9 +133,10 @@ def _hour_range(m: re.Match[str], lang: Lang, weekdays: dict[str, str]) -> str:
 # A weekday's abbreviation outside a range is said whole where it can only be a weekday: before a
 # time, a date or "closed" ("Sat 9am-1pm", "sáb de 9 a 14 h", "Thu 11/26", "Sun closed"), after a time
 # ("9am-1pm Sat") or listed with another weekday
-# ("Sat and Sun", "Sa, So", "lun et mer"). Alone it may be a word ("Sun", "mar", "So"), and one-letter
+# ("Sat and Sun", "Sa, So", "lun et mer", "de lun. a vie."). Alone it may be a word ("Sun", "mar", "So"), and one-letter
 # forms stay as written.
-_LIST_LINK = r"(?:\s?,\s?|\s?/\s?|\s?&\s?|\s(?:and|or|y|o|e|und|oder|u\.|et|ou)\s)"
+_LIST_LINK = (r"(?:\s?,\s?|\s?/\s?|\s?&\s?|"
+              r"\s(?:and|or|to|through|thru|y|o|e|a|al|und|oder|u\.|bis|et|ou|à|au)\s)")  # "de lun. a vie."
 
 
 @cache

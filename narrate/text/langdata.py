@@ -167,6 +167,15 @@ _MONTHS = {
 }
 _EN_ABBREV = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
               "oct": 10, "nov": 11, "dec": 12}
+# Months written short in a day's date ("15 de dic.", "3. Okt.", "3 janv."): RAE, Duden, Imprimerie nationale.
+_MONTH_ABBREV = {
+    "en": _EN_ABBREV,
+    "es": {"ene": 1, "feb": 2, "mar": 3, "abr": 4, "jun": 6, "jul": 7, "ago": 8, "sep": 9, "sept": 9, "set": 9,
+           "oct": 10, "nov": 11, "dic": 12},
+    "de": {"jan": 1, "feb": 2, "mär": 3, "mrz": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+           "okt": 10, "nov": 11, "dez": 12},
+    "fr": {"janv": 1, "févr": 2, "fév": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "déc": 12},
+}
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -351,7 +360,7 @@ def resolve(tag: str) -> Lang | None:
         date_order="mdy" if code == "en" and (region in _MDY or not region) else "dmy",
         strip_and=code == "en" and (region in _MDY or not region),
         months=_MONTHS[code], currencies=_CURRENCIES[code], units=_UNITS[code],
-        numbered=frozenset(_NUMBERED[code]), month_abbrev=_EN_ABBREV if code == "en" else {},
+        numbered=frozenset(_NUMBERED[code]), month_abbrev=_MONTH_ABBREV[code],
         comparisons=COMPARISONS[code], region=region,
         **common,
     )

@@ -27,7 +27,7 @@ from .langdata import Lang
 from .money import money_hint, replace_money, replace_money_ranges
 from .normalize import MARKUP, MARKUP_TAG
 from .notation import compiled, is_one, number_pattern, say, split_number
-from .numwords import number, year
+from .numwords import cardinal, number, year
 from .offers import has_offer, split_offers
 from .ordinals import replace_ordinals
 from .phones import replace_phones
@@ -108,10 +108,23 @@ def replace_numbers(text: str, lang: Lang) -> str:
         noun, feminine = noun_after(m.string[m.end():], lang.code) or (False, False)
         return _pad(m, f"{sign}{say(m.group(2), lang, noun=noun, feminine=feminine)}")
 
+    if lang.code == "de" and "-" in text:
+        text = _GERMAN_COMPOUND.sub(lambda m: _german_compound(int(m.group(1)), lang), text)
     text = compiled(rf"(?:(?<![\w.,-])(-))?(?<![\d.,])({number_pattern(lang)})(?![\d])").sub(repl, text)
     if not _DIGIT.search(text):
         return text
     return _ANY_DIGITS.sub(lambda m: _pad(m, number(m.group(0), None, lang)), text)
+
+
+# German writes a number joined to a word by a hyphen and says one word: "10-stellige" is "zehnstellige"
+# (was "zehn-stellige"), "1-fach" "einfach", "21-jährige" "einundzwanzigjährige". A capitalised part is
+# a noun that keeps its hyphen ("24-Stunden-Service").
+_GERMAN_COMPOUND = re.compile(r"(?<![\w.,-])(\d{1,6})-(?=[a-zäöüß]{2})")
+
+
+def _german_compound(n: int, lang: Lang) -> str:
+    words = cardinal(n, lang)
+    return words[:-1] if words.endswith("eins") else words
 
 
 def _pad(m: re.Match[str], words: str) -> str:
@@ -194,7 +207,7 @@ def _has(pattern: str) -> Callable[[str, Lang], bool]:
 
 def _date_hint(text: str, lang: Lang) -> bool:
     return bool(_DATE_DIGITS.search(text)) or any(m in text for m in lang.months) or (
-        bool(lang.month_abbrev) and any(a.capitalize() in text for a in lang.month_abbrev))
+        any(a.capitalize() in text or (lang.code != "en" and a in text) for a in lang.month_abbrev))
 
 
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")

@@ -64,7 +64,9 @@ _NUMERIC = re.compile(r"(?<![\w./-])(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?![\w/-])"
 
 
 def _month_names(lang: Lang) -> str:
-    names = sorted([*lang.months, *(k.capitalize() for k in lang.month_abbrev)], key=len, reverse=True)
+    # English writes a month short capitalised ("Dec."); Spanish and French in lower case ("dic.", "déc.").
+    short = [k.capitalize() for k in lang.month_abbrev] + ([] if lang.code == "en" else list(lang.month_abbrev))
+    names = sorted([*lang.months, *short], key=len, reverse=True)
     return "|".join(re.escape(n) for n in names)
 
 
@@ -89,12 +91,12 @@ def _written_pattern(lang: Lang) -> re.Pattern[str]:
                    rf"(?:,?\s(?P<year>\d{{4}})\b)?|\b(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s(?:of\s)?"
                    rf"(?P<month2>{months})\b\.?(?:,?\s(?P<year2>\d{{4}})\b)?")
     elif lang.code == "es":
-        pattern = (rf"\b(?P<day>\d{{1,2}})(?:\.?º)?\sde\s(?P<month>{months})\b"
+        pattern = (rf"\b(?P<day>\d{{1,2}})(?:\.?º)?\sde\s(?P<month>{months})\b\.?"
                    rf"(?:\s(?:de|del)\s(?P<year>\d{{4}})\b)?")
     elif lang.code == "de":
-        pattern = rf"\b(?P<day>\d{{1,2}})\.\s?(?P<month>{months})\b(?:\s(?P<year>\d{{4}})\b)?"
+        pattern = rf"\b(?P<day>\d{{1,2}})\.\s?(?P<month>{months})\b\.?(?:\s(?P<year>\d{{4}})\b)?"
     else:
-        pattern = rf"\b(?P<day>\d{{1,2}})(?:er|re)?\s(?P<month>{months})\b(?:\s(?P<year>\d{{4}})\b)?"
+        pattern = rf"\b(?P<day>\d{{1,2}})(?:er|re)?\s(?P<month>{months})\b\.?(?:\s(?P<year>\d{{4}})\b)?"
     _WRITTEN[lang.tag] = re.compile(pattern)
     return _WRITTEN[lang.tag]
 
