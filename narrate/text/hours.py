@@ -146,6 +146,20 @@ def _lone_weekday_pattern(code: str) -> re.Pattern[str]:
     return re.compile(rf"(?i:(?<![\w-])({every})(\.)?(?![\w-]))")
 
 
+@cache
+def lone_weekday_hint(code: str) -> re.Pattern[str] | None:
+    """A cheap test that `text` may hold an abbreviation replace_lone_weekdays would expand: one in the
+    case the language writes it, before a separator, a word, a digit or the end, or after a time."""
+    if code not in _DAYS:
+        return None
+    forms, _ = _weekdays(code)
+    short = {f for f, name in forms.items() if len(f) > 1 and f != name.lower()}
+    written = {f.capitalize() for f in short} | (set() if code in ("en", "de") else short)
+    alternation = "|".join(sorted(written, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternation})\b\.?(?:\s?[,/&]|\s\w+\s|\s\d|$)"
+                      rf"|[\dmM]\.? (?:{alternation})\b")
+
+
 def replace_lone_weekdays(text: str, lang: Lang) -> str:
     """ "Closed Sat and Sun." -> "Closed Saturday and Sunday.", "Sat 9am" -> "Saturday 9am"."""
     if lang.code not in _DAYS:

@@ -27,7 +27,8 @@ _SENTENCE = re.compile(r"[^.!?]*(?:[.!?]+|$)")
 
 
 def has_offer(text: str) -> bool:
-    return _OFFER.search(text) is not None
+    return ("For " in text or "Para " in text or "Pour " in text or "Für " in text or "To " in text) and (
+        _OFFER.search(text) is not None)
 
 
 def split_offers(text: str, lang: Lang) -> list[tuple[str, Lang]]:

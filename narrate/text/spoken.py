@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 from . import web
 from .abbreviations import replace_abbreviations
@@ -20,10 +21,10 @@ from .addresses import replace_addresses, replace_street_types
 from .agreement import noun_after
 from .dialed import replace_dialed
 from .dotted import replace_dotted
-from .hours import replace_hours, replace_lone_weekdays
+from .hours import lone_weekday_hint, replace_hours, replace_lone_weekdays
 from .identifiers import replace_identifiers
 from .keys import replace_keys
-from .langdata import Lang
+from .langdata import Lang, resolve
 from .money import money_hint, replace_money, replace_money_ranges
 from .normalize import MARKUP, MARKUP_TAG
 from .notation import compiled, is_one, number_pattern, say, split_number
@@ -162,7 +163,7 @@ def speak(text: str, lang: Lang) -> str:
 
 
 def _speak(text: str, lang: Lang) -> str:
-    if web.HINT.search(text):
+    if web.may_hold_address(text):
         text = web.replace_web(text, lang)
     if any(mark in text for mark in COPYRIGHT_MARKS):  # before "&": "&©" is "& copyright", whose "&" is said
         text = replace_marks(text, lang)
@@ -177,7 +178,8 @@ def _speak(text: str, lang: Lang) -> str:
         text = replace_keys(text, lang)
     if _RANGE_DASH.search(text):
         text = replace_hours(text, lang)
-    if _WEEKDAY_HINT.search(text):
+    weekday_hint = lone_weekday_hint(lang.code)
+    if weekday_hint is not None and weekday_hint.search(text):
         text = replace_lone_weekdays(text, lang)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
         for step, hint in _PASSES:
@@ -190,8 +192,6 @@ def _speak(text: str, lang: Lang) -> str:
 
 _DIGIT = re.compile(r"[0-9]")
 _ABBREVIATION_HINT = re.compile(r"\w\.|[º°/]|\d\s?(?:hrs?|mins|secs|mn)\b|\b(?:Mme|Mlle|Pr|bd)\b")
-_WEEKDAY_HINT = re.compile(r"(?i:\b(?:mon|tue|wed|thu|fri|sat|sun|lun|mar|mi|mer|jue|jeu|vie|ven|s[áa]b|sam|dom|dim|"
-                           r"mo|di|do|fr|sa|so)\.?(?:\s?[,/&]|\s\w+\s|\s\d|$))|[\dmM]\.? (?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b")
 _RANGE_DASH = re.compile(r"\w\.?\s?[-–—]\s?\w")
 _SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")
 _COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")
@@ -206,8 +206,16 @@ def _has(pattern: str) -> Callable[[str, Lang], bool]:
 
 
 def _date_hint(text: str, lang: Lang) -> bool:
-    return bool(_DATE_DIGITS.search(text)) or any(m in text for m in lang.months) or (
-        any(a.capitalize() in text or (lang.code != "en" and a in text) for a in lang.month_abbrev))
+    return _DATE_DIGITS.search(text) is not None or _month_hint(lang.code).search(text) is not None
+
+
+@cache
+def _month_hint(code: str) -> re.Pattern[str]:
+    """Any month's name or short form (capitalised; Spanish, German and French short forms also lower case)."""
+    lang = resolve(code)
+    assert lang is not None
+    short = [a.capitalize() for a in lang.month_abbrev] + ([] if code == "en" else list(lang.month_abbrev))
+    return re.compile("|".join(re.escape(w) for w in sorted({*lang.months, *short}, key=len, reverse=True)))
 
 
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")

@@ -28,7 +28,12 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = rf"(?:{_LABEL}\.)+{_TLD}(?![\w-])"
 _EMAIL = re.compile(rf"(?<![\w.@+-])([A-Za-z0-9._%+-]{{1,64}})@({_HOST})")
 _WEB = re.compile(rf"(?<![\w.@/-])(?:https?://)?((?:www\.)?{_HOST})((?:/[\w%~+=&.-]*)*)([?#][^\s]*)?")
-HINT = re.compile(rf"@|://|www\.|\w\.{_TLD}\b")
+_TLD_HINT = re.compile(rf"\.{_TLD}\b")  # a literal first: the search skips ahead to each "."
+
+
+def may_hold_address(text: str) -> bool:
+    """A cheap test that replace_web may change `text`."""
+    return "@" in text or "//" in text or "www." in text or _TLD_HINT.search(text) is not None
 
 
 def replace_web(text: str, lang: Lang) -> str:
