@@ -30,8 +30,9 @@ _HOUSE = re.compile(rf"(?<![\w.,$#-])([1-9]\d{{2,3}})(?= (?:[NSEW]\.? |{_NAME_WO
 _STREET_TYPES = {"St": "Street", "Dr": "Drive", "Rd": "Road", "Ln": "Lane", "Ct": "Court", "Pl": "Place",
                  "Pkwy": "Parkway", "Hwy": "Highway", "Cir": "Circle", "Ter": "Terrace", "Sq": "Square"}
 _TITLES = {"St", "Dr"}
+# British style drops the dot ("10 Downing St, London"): then only before a comma or the end.
 _SHORT_STREET = re.compile(r"(?<![\w.])(?P<name>[A-Z][\w'-]*|\d+(?:st|nd|rd|th)) (?P<abbr>"
-                           + "|".join(_STREET_TYPES) + r")\.(?P<next> [A-Z])?")
+                           + "|".join(_STREET_TYPES) + r")(?:(?P<dot>\.)(?P<next> [A-Z])?|(?=,|$))")
 _HOUSE_BEFORE = re.compile(r"(?<![\w.,])\d{1,5} (?:[NSEW]\.? )?(?:[A-Z][\w'-]* ){0,2}$")
 _COMPASS = {"N": "North", "S": "South", "E": "East", "W": "West"}
 _HOUSE_COMPASS = re.compile(rf"(?<![\w.,$#-])(\d{{1,5}}) ([NSEW])\.? (?=(?:{_NAME_WORD}){{1,3}}{_STREET})")
@@ -40,9 +41,17 @@ _HOUSE_COMPASS = re.compile(rf"(?<![\w.,$#-])(\d{{1,5}}) ([NSEW])\.? (?=(?:{_NAM
 _GERMAN_STREET = re.compile(r"(?<=[a-zäöüß])str\.(?= \d)|(?<=\w )Str\.(?= \d)")  # "Hauptstr. 5", "Berliner Str. 5"
 _GERMAN_POSTCODE = re.compile(r"((?i:stra(?:ße|sse)|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|markt|steig|pfad)"
                               r" \d{1,4}\s?[a-z]?, (?:D-)?)(\d{5})(?= [A-ZÄÖÜ])")
-_PLACE = re.compile(r"\b((?i:room|suite|gate|flight|apartment|unit)|Ste\.|Apt\.) ([1-9]\d{2,3})(?![\w.,]\d|\w)")
+_PLACE = re.compile(r"\b((?i:room|suite|gate|flight|apartment|unit)|Ste\.|Apt\.|P\.?O\.? Box) ([1-9]\d{2,3})(?![\w.,]\d|\w)")
 # A flight with its airline's IATA designator: "flight UA 1234" -> "flight U A twelve thirty-four".
 _FLIGHT = re.compile(r"\b((?i:flight)) ([A-Z]{2}|[A-Z]\d|\d[A-Z]) ?([1-9]\d{0,3})(?![\w.,]\d|\w)")
+# A UK postcode letter by letter, its district as a number, outward and inward codes apart: "SW1A 2AA"
+# -> "S W one A, two A A" (was "SW one A two AA"), "E14 5AB" -> "E fourteen, five A B". Only the Royal
+# Mail's postcode areas, so "MP3 4GB" is none.
+_UK_AREAS = ("AB|AL|B|BA|BB|BD|BH|BL|BN|BR|BS|BT|CA|CB|CF|CH|CM|CO|CR|CT|CV|CW|DA|DD|DE|DG|DH|DL|DN|DT|DY|E|EC|"
+             "EH|EN|EX|FK|FY|G|GL|GU|HA|HD|HG|HP|HR|HS|HU|HX|IG|IP|IV|KA|KT|KW|KY|L|LA|LD|LE|LL|LN|LS|LU|M|ME|MK|"
+             "ML|N|NE|NG|NN|NP|NR|NW|OL|OX|PA|PE|PH|PL|PO|PR|RG|RH|RM|S|SA|SE|SG|SK|SL|SM|SN|SO|SP|SR|SS|ST|SW|SY|"
+             "TA|TD|TF|TN|TQ|TR|TS|TW|UB|W|WA|WC|WD|WF|WN|WR|WS|WV|YO|ZE")
+_UK_POSTCODE = re.compile(rf"\b((?:{_UK_AREAS})\d[A-Z\d]?) (\d[A-Z]{{2}})\b")
 _ZIP = re.compile(r"(?<=\b[A-Z]{2} )(\d{5})(?:-(\d{4}))?(?![\w-])")
 
 
@@ -56,6 +65,12 @@ def say_pairs(written: str, lang: Lang) -> str:
     return f"{cardinal(head, lang)} {rest}"
 
 
+def _spelled(code: str, lang: Lang) -> str:
+    """Letters apart, a run of digits as its number: "SW1A" -> "S W one A", "E14" -> "E fourteen"."""
+    return " ".join(cardinal(int(part), lang) if part.isdigit() else " ".join(part)
+                    for part in re.findall(r"\d+|[A-Z]+", code))
+
+
 def _flight_number(written: str, lang: Lang) -> str:
     return say_pairs(written, lang) if len(written) >= 3 else cardinal(int(written), lang)
 
@@ -67,6 +82,7 @@ def replace_addresses(text: str, lang: Lang) -> str:
         return _GERMAN_POSTCODE.sub(lambda m: f"{m.group(1)}{digit_words(m.group(2), lang)}", text)
     if lang.code != "en":
         return text
+    text = _UK_POSTCODE.sub(lambda m: f"{_spelled(m.group(1), lang)}, {_spelled(m.group(2), lang)}", text)
     text = _ZIP.sub(lambda m: ", ".join(digit_words(g, lang) for g in m.groups() if g), text)
     text = _FLIGHT.sub(lambda m: f"{m.group(1)} {' '.join(m.group(2))} {_flight_number(m.group(3), lang)}", text)
     text = _PLACE.sub(lambda m: f"{m.group(1)} {say_pairs(m.group(2), lang)}", text)
@@ -85,6 +101,5 @@ def _street_type(m: re.Match[str]) -> str:
     if abbr in _TITLES and capital and not house:  # "Main St. Louis"? rare; "Call Dr. Smith": a title
         return m.group(0)
     # The dot stays where it also ended the sentence: before a capital ("Main Dr. Press 1") or at the end.
-    end = m.end("abbr") + 1
-    dot = "." if capital or end == len(m.string) else ""
+    dot = "." if m.group("dot") and (capital or m.end("dot") == len(m.string)) else ""
     return f"{m.group('name')} {_STREET_TYPES[abbr]}{dot}{capital or ''}"

@@ -130,11 +130,10 @@ def _hour_range(m: re.Match[str], lang: Lang, weekdays: dict[str, str]) -> str:
     return f"{a} {range_word(before, lang)} {b}"
 
 
-# A weekday's abbreviation outside a range is said whole where it can only be a weekday: before a
-# time, a date or "closed" ("Sat 9am-1pm", "sáb de 9 a 14 h", "Thu 11/26", "Sun closed"), after a time
-# ("9am-1pm Sat") or listed with another weekday
-# ("Sat and Sun", "Sa, So", "lun et mer", "de lun. a vie."). Alone it may be a word ("Sun", "mar", "So"), and one-letter
-# forms stay as written.
+# A weekday's abbreviation outside a range is said whole where it can only be a weekday: before a time,
+# a date or "closed" ("Sat 9am-1pm", "sáb de 9 a 14 h", "Thu 11/26", "Tues., Jan. 7", "Sun closed"),
+# after a time ("9am-1pm Sat") or listed with another weekday ("Sat and Sun", "Sa, So", "lun et mer",
+# "de lun. a vie."). Alone it may be a word ("Sun", "mar", "So"), and one-letter forms stay as written.
 _LIST_LINK = (r"(?:\s?,\s?|\s?/\s?|\s?&\s?|"
               r"\s(?:and|or|to|through|thru|y|o|e|a|al|und|oder|u\.|bis|et|ou|à|au)\s)")  # "de lun. a vie."
 
@@ -168,8 +167,9 @@ def replace_lone_weekdays(text: str, lang: Lang) -> str:
     found = [m for m in _lone_weekday_pattern(lang.code).finditer(text) if _cased(m.group(1), lang)]
     if not found or all(forms[m.group(1).lower()].lower() == m.group(1).lower() for m in found):
         return text
+    months = "|".join([*lang.months, *(a.capitalize() for a in lang.month_abbrev)])
     after = compiled(rf"\s(?:{_TIME[lang.code]}|(?:from|de|von|ab|dès)\s\d|\d{{1,2}}[/.]\d{{1,2}}\b|"
-                     r"(?i:closed|cerrado|geschlossen|fermé)\b)")
+                     rf"(?i:closed|cerrado|geschlossen|fermé)\b)|,?\s(?:\d{{1,2}}\.?\s)?(?:{months})\b")
     before = compiled(rf"(?:{_TIME[lang.code]})\s$")
     link = compiled(rf"{_LIST_LINK}$")
     out, done = [], 0

@@ -7,7 +7,7 @@ Rules, in order (a symbol touching a letter is left alone: "C#", "Price*", "#has
 - a keypad sequence, a token of digits with a `*` before or a `*`/`#` after ("*67", "*123#",
   "#31#", "**21*"), is said symbol by symbol and digit by digit;
 - `#` before a number or a code that starts with capitals is the word for "number" ("#12345",
-  "#A12345"; "No. 5" is left to the engine);
+  "#A12345"; "No. 5" is left to the engine), as is one closing a label before a number ("Rx# 123");
 - `*` between two numbers is multiplication ("5 * 3");
 - a `#` standing alone before "is" or a colon is the word for "number" ("Your account # is");
 - a `#` or `*` standing alone is the key ("Press #", "the * key"), but one opening the text (a
@@ -38,6 +38,7 @@ _POUND_BY_REGION = {
 _SEQUENCE = re.compile(r"(?<![\w*#])(?:\*[\d*#]*\d[\d*#]*|#[\d*#]*\d[\d#]*[*#]+[\d*#]*)(?![\w*#])")
 _NUMBER_SIGN = re.compile(r"(?<![\w&#])#(?=\d|[A-Z]{1,3}-?\d)")  # "#12345", "#A12345", "#AB-123"
 _NUMBER_WORD_BEFORE = re.compile(r"(?i:number|no\.|nr\.|n\.?º|n°|número|nummer|numéro)(?:\s(?i:is|es|ist|lautet|est))?:?\s$")
+_LABEL_SIGN = re.compile(r"(?<=[A-Za-z]{2})#(?=:? ?\d)")  # "Rx# 1234567", "Acct#: 123": the label's number
 _VERB_NEXT = re.compile(r"\s?(?::|\s(?i:is|es|ist|lautet|est)\b)")  # "account # is 123": a noun, the number
 _TIMES = re.compile(r"(?<=\d) \* (?=\d)")
 _LONE = re.compile(r"(?<!\S)[#*](?=$|[\s.,;:!?)\]])")
@@ -60,6 +61,7 @@ def replace_keys(text: str, lang: Lang) -> str:
     text = _SEQUENCE.sub(sequence, text)
     # "order #123" is "order number 123"; "order number is #123" says "number" once.
     text = _NUMBER_SIGN.sub(lambda m: "" if _NUMBER_WORD_BEFORE.search(m.string, 0, m.start()) else f"{number} ", text)
+    text = _LABEL_SIGN.sub(f" {number}", text)
     text = _TIMES.sub(f" {times} ", text)
     return _LONE.sub(lambda m: m.group(0) if m.start() == 0 else number if m.group(0) == "#" and _VERB_NEXT.match(
         m.string, m.end()) else said[m.group(0)], text)

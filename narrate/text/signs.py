@@ -5,7 +5,8 @@
 - `~` or `≈` before a number: "about" (etwa, aproximadamente, environ);
 - `+` right after a number, before no digit: "plus" ("18+", "3.11+", "100+ users"; "5+3" and
   "+1 415" are left to the other passes);
-- a number followed by `x` or `×` and no letter: "times" ("2x faster", "10× more");
+- a number followed by `x` or `×` and no letter: "times" ("2x faster", "10× more"), but before a
+  capitalised name it counts items and is said alone ("3x T-shirts": "three T-shirts");
 - two whole numbers joined by `x` or `×`: "by" (dimensions: "3x3", "1920 × 1080"); never a
   hexadecimal "0x1F";
 - `v` before a dotted number: "version", its parts read as dotted.say_dotted does ("v1.0",
@@ -72,6 +73,10 @@ def replace_per(text: str, lang: Lang) -> str:
                                                                      else ""), text)
 
 
+# "3x T-shirts", "2x AA batteries": an order's count before what it counts (a capitalised name), said
+# as the number alone; "2x faster", "3x per day", "10x More" keep "times".
+_COUNTED = re.compile(r" (?!(?i:more|less|fewer|faster|better|bigger|higher|longer|m[áa]s|menos|mehr|weniger|plus|moins)\b)"
+                      r"[A-Z][\w-]*")
 _ENDS = re.compile(r"\s*(?:$|[A-ZÀ-Þ][a-zà-ÿ])")
 
 
@@ -84,7 +89,7 @@ def replace_signs(text: str, lang: Lang) -> str:
     text = _ABOUT.sub(f"{about} ", text)
     text = _PLUS.sub(f" {plus}", text)
     text = _BY.sub(rf"\1 {by} \2", text)
-    text = _TIMES.sub(rf"\1 {times}", text)
+    text = _TIMES.sub(lambda m: m.group(1) if _COUNTED.match(m.string, m.end()) else f"{m.group(1)} {times}", text)
     text = _VERSION.sub(lambda m: f"{version} {say_dotted(m.group(1), lang)}", text)
     return _RATIO.sub(rf"\1 {ratio} \2", text)
 

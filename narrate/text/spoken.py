@@ -191,7 +191,7 @@ def _speak(text: str, lang: Lang) -> str:
 
 
 _DIGIT = re.compile(r"[0-9]")
-_ABBREVIATION_HINT = re.compile(r"\w\.|[º°/]|\d\s?(?:hrs?|mins|secs|mn)\b|\b(?:Mme|Mlle|Pr|bd)\b")
+_ABBREVIATION_HINT = re.compile(r"\w\.| (?:St|Rd|Dr)(?:,|$)|[º°/]|\d\s?(?:hrs?|mins|secs|mn)\b|\b(?:Mme|Mlle|Pr|bd)\b")
 _RANGE_DASH = re.compile(r"\w\.?\s?[-–—]\s?\w")
 _SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")
 _COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")
@@ -221,7 +221,7 @@ def _month_hint(code: str) -> re.Pattern[str]:
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
     (replace_identifiers, _has(r"[\w-]{3}\d|\d[\w-]{3}")),
-    (replace_addresses, _has(r"\d{3}|light [A-Z\d]{2} ?\d")),
+    (replace_addresses, _has(r"\d{3}|light [A-Z\d]{2} ?\d|[A-Z]\d[A-Z\d]? \d[A-Z]{2}\b")),
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
     (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
