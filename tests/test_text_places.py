@@ -91,6 +91,22 @@ CASES = [
     ("en-GB", "Ask for St Mary's ward.", "Ask for St Mary's ward."),
     ("en-US", "The MP3 4GB player.", "The MP three four gigabytes player."),
     ("en-GB", "Write to PO Box 1234, Leeds.", "Write to PO Box twelve thirty-four, Leeds."),
+    # SMS short codes, IBANs, "+" and "=" between spaces, Spanish "de L a V", French "av.".
+    ("es-MX", "Envíe un SMS al 55555 con la palabra SALDO.",
+     "Envíe un SMS al cinco cinco cinco cinco cinco con la palabra SALDO."),
+    ("fr-FR", "Envoyez STOP par SMS au 36111.", "Envoyez STOP par SMS au trois six un un un."),
+    ("de-DE", "Ihre IBAN: DE89 3704 0044 0532 0130 00.",
+     "Ihre IBAN: D E acht neun, drei sieben null vier, null null vier vier, null fünf drei zwei, null eins drei null, "
+     "null null."),
+    ("de-DE", "IBAN DE89370400440532013000 bitte.",
+     "IBAN D E acht neun, drei sieben null vier, null null vier vier, null fünf drei zwei, null eins drei null, "
+     "null null bitte."),
+    ("en-GB", "Pay to GB29 NWBK 6016 1331 9268 19.",
+     "Pay to G B two nine, N W B K, six zero one six, one three three one, nine two six eight, one nine."),
+    ("es-MX", "El costo es de $99 pesos + IVA.", "El costo es de noventa y nueve pesos más IVA."),
+    ("en-US", "Ages 18+ only. 5 + 3 = 8.", "Ages eighteen plus only. five plus three equals eight."),
+    ("es-ES", "Llámenos de L a V.", "Llámenos de lunes a viernes."),
+    ("fr-FR", "Rendez-vous au 12, av. des Champs-Élysées.", "Rendez-vous au douze, avenue des Champs-Élysées."),
     # A German postcode after a street and number, digit by digit; "str." said whole.
     ("de-DE", "Unsere Adresse: Hauptstr. 5, 10115 Berlin.",
      "Unsere Adresse: Hauptstraße fünf, eins null eins eins fünf Berlin."),

@@ -52,11 +52,12 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
         "name": {"Dr.": "Doktor", "Prof.": "Professor"},
     },
     "fr": {
-        "any": {"env.": "environ", "p. ex.": "par exemple", "c.-à-d.": "c'est-à-dire", "bât.": "bâtiment"},
+        "any": {"env.": "environ", "p. ex.": "par exemple", "c.-à-d.": "c'est-à-dire", "bât.": "bâtiment",
+                "av.": "avenue"},
         "number": {"n°": "numéro", "N°": "numéro", "p.": "page"},
         "after": {"mn": "minutes"},
         "name": {"M.": "Monsieur", "MM.": "Messieurs", "Mme": "Madame", "Mlle": "Mademoiselle", "Pr": "professeur",
-                 "av.": "avenue", "bd": "boulevard"},
+                 "bd": "boulevard"},
     },
 }
 _CONTEXT = {

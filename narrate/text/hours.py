@@ -102,6 +102,8 @@ def replace_hours(text: str, lang: Lang) -> str:
     letters = _LETTERS.get(lang.code)
     if letters is not None:
         text = re.sub(r"(?<![\w-])([A-Z])-([A-Z])(?![\w-])", lambda m: _letter_range(m, letters, lang), text)
+    if lang.code == "es" and " a " in text:  # "de L a V": a range in words
+        text = re.sub(r"(?<=\bde )([LS]) a ([VSD])\b", lambda m: _letter_range(m, _LETTERS["es"], lang), text)
     if any(c.isdigit() for c in text):
         text = _HOUR_RANGE.sub(lambda m: _hour_range(m, lang, forms), text)
     return text

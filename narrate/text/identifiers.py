@@ -24,9 +24,10 @@ from .numwords import digit_words
 _LABELS = {
     "en": r"number|no\.|reference|ref\.?|confirmation code|code|id|entered|ending|ending in|ends in|"
           r"text \w+ to",  # an SMS short code: "Text STOP to 60123"
-    "es": r"número|n\.º|nº|no\.|referencia|folio|código|introducido|ingresado|marcado|terminación|termina en",
-    "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|eingegeben|endung|endet auf",
-    "fr": r"numéro|n°|no\.|référence|code|saisi|composé|terminant par|termine par|finissant par",
+    "es": r"número|n\.º|nº|no\.|referencia|folio|código|introducido|ingresado|marcado|terminación|termina en|"
+          r"(?:sms|mensaje|mensaje de texto) al",  # "Envíe un SMS al 55555"
+    "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|eingegeben|endung|endet auf|sms an",
+    "fr": r"numéro|n°|no\.|référence|code|saisi|composé|terminant par|termine par|finissant par|sms au",
 }
 _FILLERS = {
     "en": r"is|was|your|the",
@@ -36,12 +37,23 @@ _FILLERS = {
 }
 _TOKEN = re.compile(r"(?<![\w.,$€£¥/#-])(?=[A-Za-z0-9-]{4,40}(?![\w-]))(?=[A-Za-z-]*\d)"
                     r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w%°/-]|[.,:]\d| \d)")  # " 960 123": a phone's groups
+# An IBAN (ISO 13616: country, check digits, up to 30 more), written in groups of four or whole, with or
+# without a label, is read in its printed groups of four: "DE89 3704 0044 0532 0130 00" -> "D E eight
+# nine, three seven zero four, ..." (was "DE eighty-nine three thousand seven hundred four ...").
+_IBAN = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?(?![\w-])"
+                   r"|(?<![\w-])(?=[A-Z]{2}\d{2}[A-Z0-9]{11,30}(?![\w-]))(?:[A-Z]{2}\d{2})(?:[A-Z0-9]{4})+[A-Z0-9]{0,3}(?![\w-])")
+_IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2}")
 _WINDOW = 80  # characters before a token in which its label is looked for
 
 
 def _label(lang: Lang) -> re.Pattern[str]:
     fillers = rf"(?:[ ](?i:{_FILLERS[lang.code]}))*"
     return compiled(rf"(?<!\w)(?i:{_LABELS[lang.code]})(?!\w){fillers}:?[ ]$")
+
+
+def _in_fours(iban: str) -> str:
+    """ "DE89370400440532013000" -> "DE89-3704-0044-0532-0130-00", the groups an IBAN is printed in."""
+    return "-".join(iban[i:i + 4] for i in range(0, len(iban), 4))
 
 
 def say_characters(token: str, lang: Lang) -> str:
@@ -56,6 +68,8 @@ def replace_identifiers(text: str, lang: Lang) -> str:
     if lang.code not in _LABELS:
         return text
     label = _label(lang)
+    if _IBAN_HINT.search(text):
+        text = _IBAN.sub(lambda m: say_characters(_in_fours(m.group(0).replace(" ", "")), lang), text)
 
     def repl(m: re.Match[str]) -> str:
         before = m.string[max(0, m.start() - _WINDOW):m.start()]

@@ -3,8 +3,9 @@
 "three point one one", "two x faster", "three x three", "v one point zero", "sixteen nine".
 
 - `~` or `≈` before a number: "about" (etwa, aproximadamente, environ);
-- `+` right after a number, before no digit: "plus" ("18+", "3.11+", "100+ users"; "5+3" and
-  "+1 415" are left to the other passes);
+- `+` right after a number, before no digit, or between spaces: "plus" ("18+", "3.11+", "100+
+  users", "$99 + tax", "5 + 3"; "5+3" and "+1 415" are left to the other passes); `=` between
+  spaces: "equals" ("5 + 3 = 8");
 - a number followed by `x` or `×` and no letter: "times" ("2x faster", "10× more"), but before a
   capitalised name it counts items and is said alone ("3x T-shirts": "three T-shirts");
 - two whole numbers joined by `x` or `×`: "by" (dimensions: "3x3", "1920 × 1080"); never a
@@ -37,7 +38,9 @@ _WORDS = {
 }
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _ABOUT = re.compile(r"(?<![\w~≈])[~≈] ?(?=[$€£¥]?\d)")
-_PLUS = re.compile(r"(?<=\d)\+(?![\w+])")
+_PLUS = re.compile(r"(?<=\d)\+(?![\w+])|(?<=\w )\+(?= \w)")  # "18+", "$99 + IVA", "5 + 3"
+_EQUALS = re.compile(r"(?<=\w )=(?= \w)")  # "5 + 3 = 8"
+_EQUALS_WORDS = {"en": "equals", "es": "igual a", "de": "gleich", "fr": "égale"}
 _BY = re.compile(r"(?<![\w.,])([1-9]\d*) ?[x×] ?([1-9]\d*)(?![\w.,]\d|\w)")
 _TIMES = re.compile(rf"(?<![\w.,])({_NUMBER}) ?[x×](?![\w])")
 _VERSION = re.compile(r"(?<![\w.])[vV](\d+(?:\.\d+)+)(?![\w]|\.\d)")
@@ -87,7 +90,8 @@ def replace_signs(text: str, lang: Lang) -> str:
         text = replace_per(text, lang)
     text = _POWER.sub(rf" {power} \1", text)
     text = _ABOUT.sub(f"{about} ", text)
-    text = _PLUS.sub(f" {plus}", text)
+    text = _PLUS.sub(lambda m: plus if m.string[m.start() - 1] == " " else f" {plus}", text)
+    text = _EQUALS.sub(_EQUALS_WORDS[lang.code], text) if "=" in text else text
     text = _BY.sub(rf"\1 {by} \2", text)
     text = _TIMES.sub(lambda m: m.group(1) if _COUNTED.match(m.string, m.end()) else f"{m.group(1)} {times}", text)
     text = _VERSION.sub(lambda m: f"{version} {say_dotted(m.group(1), lang)}", text)

@@ -176,7 +176,7 @@ def _speak(text: str, lang: Lang) -> str:
         text = replace_street_types(replace_abbreviations(text, lang), lang)
     if "#" in text or "*" in text:
         text = replace_keys(text, lang)
-    if _RANGE_DASH.search(text):
+    if _RANGE_DASH.search(text) or _LETTER_RANGE_WORDS.search(text):
         text = replace_hours(text, lang)
     weekday_hint = lone_weekday_hint(lang.code)
     if weekday_hint is not None and weekday_hint.search(text):
@@ -192,6 +192,7 @@ def _speak(text: str, lang: Lang) -> str:
 
 _DIGIT = re.compile(r"[0-9]")
 _ABBREVIATION_HINT = re.compile(r"\w\.| (?:St|Rd|Dr)(?:,|$)|[º°/]|\d\s?(?:hrs?|mins|secs|mn)\b|\b(?:Mme|Mlle|Pr|bd)\b")
+_LETTER_RANGE_WORDS = re.compile(r"\bde [LS] a [VSD]\b")  # Spanish "de L a V"
 _RANGE_DASH = re.compile(r"\w\.?\s?[-–—]\s?\w")
 _SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")
 _COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")
@@ -224,7 +225,7 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_addresses, _has(r"\d{3}|light [A-Z\d]{2} ?\d|[A-Z]\d[A-Z\d]? \d[A-Z]{2}\b")),
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
-    (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
+    (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\w [+=] \w|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
     (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d|\d{9}")),
     (replace_dialed, _has(r"\d{3}")),
     (replace_money_ranges, _has(r"[$€£¥]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
