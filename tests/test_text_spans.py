@@ -32,7 +32,7 @@ def test_decades_are_no_seconds(language, written, spoken):
 
 TIMES = [
     ("en-US", "open until 24:00", "open until midnight"),
-    ("en-US", "open from 00:00", "open from twelve AM"),  # as before: midnight on the 12-hour clock
+    ("en-US", "open from 00:00", "open from midnight"),  # "twelve AM" is heard as noon or midnight (AP style)
     ("de-DE", "bis 24:00 Uhr", "bis vierundzwanzig Uhr"),
     ("es-ES", "hasta las 24:00", "hasta las veinticuatro horas"),
     ("fr-FR", "jusqu'à 24:00", "jusqu'à vingt-quatre heures"),

@@ -27,8 +27,9 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
     "en": {
         "any": {"approx.": "approximately", "Approx.": "Approximately", "Blvd.": "Boulevard", "Bldg.": "Building",
                 "Ave.": "Avenue", "e.g.": "for example", "i.e.": "that is", "vs.": "versus", "etc.": "et cetera",
-                "incl.": "including", "excl.": "excluding"},
+                "incl.": "including", "excl.": "excluding", "Acct.": "account", "acct.": "account"},
         "number": {"No.": "number", "no.": "number", "Nos.": "numbers", "ext.": "extension", "Ext.": "extension",
+                   "Max.": "Maximum", "max.": "maximum",
                    "Rm.": "room", "Apt.": "apartment", "Ste.": "suite", "Vol.": "volume", "Fig.": "figure"},
         "after": {"hrs": "hours", "hr": "hour", "mins": "minutes", "secs": "seconds", "min.": "min"},
         "name": {},
@@ -86,6 +87,10 @@ def _patterns(code: str) -> list[tuple[re.Pattern[str], dict[str, str]]]:
     return out
 
 
+# "555-0100 x204" and "ext. x204": the x is the extension's ("extension 204"), as in a 3x3 it is "by".
+_EXTENSION_X = re.compile(r"(?i:(?<=ext\. )|(?<=extension ))x(?=\d)|(?<=\d[-. ]\d{4})(?P<after_number>,? x)(?=\d{2,6}\b)")
+
+
 @cache
 def _any_form(code: str) -> re.Pattern[str]:
     """One search for any form of the language, before the four contexts' patterns."""
@@ -95,6 +100,8 @@ def _any_form(code: str) -> re.Pattern[str]:
 
 def replace_abbreviations(text: str, lang: Lang) -> str:
     """`text` with the abbreviations of the module docstring said whole (en, es, de, fr)."""
+    if lang.code == "en" and " x" in text:  # an extension written "x204" after a number or "ext."
+        text = _EXTENSION_X.sub(lambda m: ", extension " if m.group("after_number") else "", text)
     if lang.code not in _TABLE or not _any_form(lang.code).search(text):
         return text
     for pattern, forms in _patterns(lang.code):

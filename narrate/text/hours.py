@@ -51,7 +51,7 @@ _HOURS_WORDS = {
     "fr": "horaires ouvert ouverts ouverte joignable",
 }
 _HOURS_AFTER = {
-    "en": r"(?:[ECMP][SD]?T|AKST|HST|GMT|BST|UTC|weekdays|daily)\b",
+    "en": r"(?:[ECMP][SD]?T|AKST|HST|GMT|BST|UTC|weekdays|daily|[AaPp]\.?[Mm]\.?)(?!\w)",  # "12-1 PM"
     "es": r"(?:h|hrs?|hs|horas)\b",
     "de": r"Uhr\b",
     "fr": r"(?:h|heures)\b",

@@ -1,7 +1,7 @@
 """Telephone numbers as digit groups with a pause (comma) between groups, as a caller reads them out.
 
-  - E.164, a `+` and a country code: `+1 415 555 0100`, `+44 7911 123456`, `+49 (0)30 1234567` (the
-    trunk `(0)` is not dialed from abroad and is not said);
+  - E.164, a `+` and a country code: `+1 415 555 0100`, `+1 (415) 555-0100`, `+44 7911 123456`, `+49
+    (0)30 1234567` (the trunk `(0)` is not dialed from abroad and is not said);
   - North American `1-800-555-0199`, `(415) 555-0100`, `555-0100`;
   - after a calling word (langdata.DIALED: call, dial, llame, marque...) digits written together with
     the length and shape of a number of the region: "Call 8005550199" (en-US, en-CA), "Llame al
@@ -25,8 +25,8 @@ from .langdata import DIALED, Lang
 from .notation import compiled
 from .numwords import cardinal, digit_words
 
-_E164 = re.compile(r"(?<![\w+])\+(?P<cc>\d{1,3})(?:\s?\(0\)\s?(?=\d)|(?=[ .-]))"
-                   r"(?P<rest>[ .-]?\d{1,8}(?:[ .-]\d{1,8}){1,4})(?![\w-])")
+_E164 = re.compile(r"(?<![\w+])\+(?P<cc>\d{1,3})(?:\s?\(0\)\s?(?=\d)|\s?\((?P<area>[1-9]\d{0,4})\)\s?(?=\d)|(?=[ .-]))"
+                   r"(?P<rest>[ .-]?\d{1,8}(?:[ .-]\d{1,8}){0,4})(?![\w-])")
 _NANP = re.compile(r"(?<![\w+-])(?:(?P<one>1)[ .-])?(?:\((?P<area1>\d{3})\)\s?|(?P<area>\d{3})[ .-])"
                    r"(?P<exch>\d{3})[ .-](?P<line>\d{4})(?![\w-])")
 _LOCAL7 = re.compile(r"(?<![\w+.-])(?P<exch>\d{3})-(?P<line>\d{4})(?![\w-]|\.\d)")
@@ -66,8 +66,8 @@ def replace_phones(text: str, lang: Lang) -> str:
     """Telephone numbers as digit groups with a pause (comma) between groups (see the module docstring)."""
 
     def e164(m: re.Match[str]) -> str:
-        groups = re.split(r"[ .-]", m.group("rest").strip(" .-"))
-        if any(len(g) > 4 for g in groups) and not _phone_length(m.group("cc") + "".join(groups)):
+        groups = [g for g in [m.group("area")] if g] + re.split(r"[ .-]", m.group("rest").strip(" .-"))
+        if len(groups) < 2 or (any(len(g) > 4 for g in groups) and not _phone_length(m.group("cc") + "".join(groups))):
             return m.group(0)
         return ", ".join([f"{lang.plus} {digit_words(m.group('cc'), lang)}", *(digit_words(g, lang) for g in groups)])
 

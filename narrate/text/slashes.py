@@ -129,6 +129,26 @@ def replace_fractions(text: str, lang: Lang) -> str:
     return compiled(pattern).sub(repl, text)
 
 
+# Fractions written as one character (U+00BC-U+00BE, U+2150-U+215E), rewritten with a slash so the rules
+# above read them: "½ cup" -> "1/2 cup" -> "one half cup", "1½" -> "1 1/2" -> "one and a half".
+VULGAR_FRACTIONS = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅖": "2/5", "⅗": "3/5",
+                    "⅘": "4/5", "⅙": "1/6", "⅚": "5/6", "⅐": "1/7", "⅛": "1/8", "⅜": "3/8", "⅝": "5/8", "⅞": "7/8",
+                    "⅑": "1/9"}
+_VULGAR = re.compile(f"(\\d)?([{''.join(VULGAR_FRACTIONS)}])")
+
+
+def slash_fractions(text: str) -> str:
+    """ "1½" -> "1 1/2", "¾" -> "3/4" (see VULGAR_FRACTIONS)."""
+    return _VULGAR.sub(lambda m: (f"{m.group(1)} " if m.group(1) else "") + VULGAR_FRACTIONS[m.group(2)], text)
+
+
 def replace_slashes(text: str, lang: Lang) -> str:
-    """Idioms first ("24/7" is none of the fractions), then fractions."""
-    return replace_fractions(replace_slash_idioms(text, lang), lang)
+    """Idioms first ("24/7" is none of the fractions), then seasons, then fractions."""
+    text = replace_slash_idioms(text, lang)
+    if _SEASON.search(text):  # "2024/25": a season or a school year, as "2024-25" (spans.replace_ranges)
+        text = _SEASON.sub(lambda m: f"{m.group(1)}-{m.group(2)}" if int(m.group(2)) == (int(m.group(1)) + 1) % 100
+                           else m.group(0), text)
+    return replace_fractions(text, lang)
+
+
+_SEASON = re.compile(r"(?<![\w/.,])((?:19|20)\d\d)/(\d\d)(?![\w/]|[.,]\d)")

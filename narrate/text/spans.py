@@ -153,6 +153,11 @@ def replace_ranges(text: str, lang: Lang) -> str:
 
     def repl(m: re.Match[str]) -> str:
         a, b = m.group("a"), m.group("b")
+        if _is_year(a) and len(b) == 2 and b.isdigit() and int(b) == (int(a) + 1) % 100:
+            # A season or a fiscal year: "2024-25" is "twenty twenty-four to twenty-five".
+            word = range_word(m.string[max(0, m.start() - 40):m.start()], lang)
+            second = cardinal(int(b), lang) if int(b) else year(int(a) + 1, lang)  # "1999-00": "... to two thousand"
+            return f"{year(int(a), lang)} {word} {second}"
         low, high = _quantity(a, lang), _quantity(b, lang)
         years = _is_year(a) and _is_year(b)
         four = [side for side in (a, b) if side.isdigit() and len(side) == 4]

@@ -34,7 +34,7 @@ from .ordinals import replace_ordinals
 from .phones import replace_phones
 from .roman import replace_roman
 from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
-from .slashes import replace_slashes
+from .slashes import VULGAR_FRACTIONS, replace_slashes, slash_fractions
 from .spans import replace_decades, replace_ranges
 from .when import replace_dates, replace_times
 
@@ -181,6 +181,10 @@ def _speak(text: str, lang: Lang) -> str:
     weekday_hint = lone_weekday_hint(lang.code)
     if weekday_hint is not None and weekday_hint.search(text):
         text = replace_lone_weekdays(text, lang)
+    if not text.isascii() and _VULGAR_HINT.search(text):
+        text = slash_fractions(text)
+    if lang.code == "en" and ("'" in text or "’" in text):
+        text = _SHORT_YEAR.sub(lambda m: ("oh " if m.group(1)[0] == "0" else "") + m.group(1).lstrip("0"), text)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
         for step, hint in _PASSES:
             if hint(text, lang):  # a cheap test first: each full pass scans the text with a costly pattern
@@ -192,6 +196,9 @@ def _speak(text: str, lang: Lang) -> str:
 
 _DIGIT = re.compile(r"[0-9]")
 _ABBREVIATION_HINT = re.compile(r"\w\.| (?:St|Rd|Dr)(?:,|$)|[º°/]|\d\s?(?:hrs?|mins|secs|mn)\b|\b(?:Mme|Mlle|Pr|bd)\b")
+_VULGAR_HINT = re.compile(f"[{''.join(VULGAR_FRACTIONS)}]")
+# A year written short: "Class of '24" -> "Class of 24" (twenty-four), "'05" -> "oh 5"; "'90s" is a decade.
+_SHORT_YEAR = re.compile(r"(?<![\w'’])['’](\d{2})(?![\w'’])")
 _LETTER_RANGE_WORDS = re.compile(r"\bde [LS] a [VSD]\b")  # Spanish "de L a V"
 _RANGE_DASH = re.compile(r"\w\.?\s?[-–—]\s?\w")
 _SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")

@@ -239,6 +239,8 @@ def say_time(h: int, mi: int, ampm: str | None, lang: Lang) -> str:
             return "midnight"
         if ampm is None and (h > 12 or h == 0):
             ampm = "p" if h >= 12 else "a"
+        if mi == 0 and h % 12 == 0 and ampm:  # "12 PM" is heard as either noon or midnight (AP style)
+            return "noon" if ampm == "p" else "midnight"
         hour = (h % 12 or 12) if ampm else h
         if mi == 0:
             words = cardinal(hour, lang) + ("" if ampm else " o'clock")
@@ -283,6 +285,8 @@ def replace_times(text: str, lang: Lang) -> str:
 
     if lang.code == "es":
         text = _spanish_marked(text, lang)
+    elif lang.code == "en" and "h" in text:
+        text = _MILITARY.sub(lambda m: _military(m, lang), text)
     text = _CLOCK.sub(clock, text)
     text = _HOUR_AMPM.sub(clock, text)
     text = _DOT_AMPM.sub(clock, text)
@@ -293,6 +297,29 @@ def replace_times(text: str, lang: Lang) -> str:
     elif lang.code == "fr":
         text = _FRENCH.sub(clock, text)
     return text
+
+
+# The 24-hour clock written in four digits before "hours" ("0800 hrs", "0800-1700 hours"), said as the
+# military and emergency services say it: "zero eight hundred to seventeen hundred hours" (was "zero
+# eight zero zero-one thousand seven hundred hours").
+_HHMM = r"([01]\d|2[0-3])([0-5]\d)"
+_MILITARY = re.compile(rf"(?<![\w.,:-]){_HHMM}(?:\s?(?:-|–|to)\s?{_HHMM})?(?=\s?(?:hrs|hours)\b)")
+
+
+_AT_HOUR = re.compile(r"\b(?i:at|from|until|till|by|before|after|since|between|open|opens|closes)\s$")
+
+
+def _military(m: re.Match[str], lang: Lang) -> str:
+    # "1000 hours" alone may be a duration: a time only with a leading zero, as a range, or after "at".
+    if not (m.group(1).startswith("0") or m.group(3) or _AT_HOUR.search(m.string, max(0, m.start() - 12), m.start())):
+        return m.group(0)
+
+    def said(h: str, mi: str) -> str:
+        hour = ("zero " if h.startswith("0") else "") + cardinal(int(h), lang)
+        return f"{hour} {'hundred' if mi == '00' else ('oh ' if mi[0] == '0' else '') + cardinal(int(mi), lang)}"
+
+    first = said(m.group(1), m.group(2))
+    return f"{first} to {said(m.group(3), m.group(4))}" if m.group(3) else first
 
 
 def _spanish_marked(text: str, lang: Lang) -> str:
