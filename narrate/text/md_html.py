@@ -1,5 +1,6 @@
 """Raw HTML and JSX/MDX component blocks: their text children are read, their tags and attributes
-never (`<TabItem label="Windows">Use Ctrl + C to copy.</TabItem>` -> "Use Ctrl + C to copy.").
+never, but for a tab's label (`<TabItem label="Windows">Use Ctrl + C to copy.</TabItem>` ->
+"Windows:" then "Use Ctrl + C to copy.").
 
 An `<img>` is read as its alt text, as a Markdown image is (`images: alt`, the default). Not read:
 comments, `<script>`, `<style>`, `<pre>`/`<code>` blocks (code), `<svg>`, `<math>`,
@@ -22,6 +23,9 @@ from .markup import escape_text
 _SILENT = {"script", "style", "pre", "svg", "math", "template", "noscript", "textarea", "iframe"}
 _INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark", "q", "s", "samp",
            "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "del", "ins", "font", "br", "img"}
+# A tab names a choice (`<TabItem value="mac" label="macOS">`): its label is read before its body, as
+# MkDocs tabs' labels are. Docusaurus uses the value when there is no label.
+_TABS = {"tabitem": ("label", "value"), "tab": ("label", "title", "value")}
 _EXPRESSION = re.compile(r"\{[^{}\n]{0,500}\}")
 SSML_TAG = re.compile(r"<(/?)(break|say-as|sub|phoneme)(?![\w-])")
 _ALIAS = re.compile(r"\salias\s*=")
@@ -127,6 +131,15 @@ class _Text(HTMLParser):
         elif tag == "br":
             self._add(" ")
         elif tag not in _INLINE:
+            self._break()
+            if tag in _TABS and not self.silent:
+                self._tab_label(tag, attrs)
+
+    def _tab_label(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        given = dict(attrs)
+        label = next((" ".join((given[name] or "").split()) for name in _TABS[tag] if given.get(name)), "")
+        if label:
+            self._add(label if label[-1] in ".:!?" else label + ":")
             self._break()
 
     def _image(self, attrs: list[tuple[str, str | None]]) -> None:

@@ -9,6 +9,7 @@ other HTML (their text is read)."""
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ _AT = re.compile(r"line (\d+), column \d+: (.*)", re.S)
 # A subset tag in the paragraph's source that markdown-it did not take as HTML (a quote or `>` missing).
 _RAW_TAG = re.compile(r"(?<![\\`])<(/?)(break|say-as|phoneme)(?![\w-])")
 _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
+# A callout marker opening a block quote that markdown-it's GitHub alerts do not take: another type
+# (Obsidian's `[!info]`, `[!bug]`), a fold mark or a title on its line (`> [!warning]- Mind the step`).
+_CALLOUT = re.compile(r"\A\[!([A-Za-z][\w-]{0,40})\][+-]?[ \t]*")
 
 
 @dataclass
@@ -50,6 +54,7 @@ class _State:
     blocks: list[Block] = field(default_factory=list)
     notes: list[Block] = field(default_factory=list)
     heading: int = 0
+    quote_start: bool = False  # the next inline is a block quote's first line (a callout's marker?)
     in_footnote: int = 0
     in_title: bool = False
     title_wanted: bool = True
@@ -182,6 +187,29 @@ def _table_blocks(state: _State, rows: list[list[str]]) -> None:
             state.blocks.append(Block("paragraph", text if text[-1] in ".!?" else text + "."))
 
 
+def _callout(s: _State, token: Any) -> Any:
+    """A block quote's first paragraph that opens with a callout marker: its label (the title on the
+    marker's line, else the type as "Info:" unless alerts are dropped) is emitted, and the rest of the
+    paragraph returned as a token to read; None when it opens with no marker."""
+    m = _CALLOUT.match(token.content)
+    children = token.children or []
+    if m is None or not children or children[0].type != "text" or not children[0].content.startswith(m.group(0)):
+        return None
+    cut = next((i for i, c in enumerate(children) if c.type in ("softbreak", "hardbreak")), len(children))
+    first = copy.copy(children[0])
+    first.content = first.content[m.end():]
+    title = copy.copy(token)
+    title.children, title.content = [first, *children[1:cut]], token.content.split("\n", 1)[0][m.end():]
+    label, _ = _inline(s, title)
+    if not label.strip() and s.options.alerts == "label":
+        label = m.group(1).replace("-", " ").replace("_", " ").capitalize()
+    if label.strip():
+        _emit(s, "paragraph", _label(label))
+    rest = copy.copy(token)
+    rest.children, rest.content = children[cut + 1:], token.content.partition("\n")[2]
+    return rest
+
+
 def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0) -> tuple[list[Block], list[Block]]:
     """(blocks, footnote paragraphs) for a token stream from markdown.parser(). `path` and `line0`
     (lines before the parsed text) locate markup errors: ManifestError("path:line: markup: ...")."""
@@ -199,9 +227,14 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
             elif t == "thead_open":
                 s.header_rows = 1
             continue
+        if s.quote_start and t not in ("inline", "paragraph_open"):
+            s.quote_start = False
         if t == "table_open":
             s.table, s.header_rows = [], 0
         elif t == "inline":
+            if s.quote_start:
+                s.quote_start = False
+                tok = _callout(s, tok) or tok
             raw, is_markup = _inline(s, tok)
             at = _first_line(s, tok) if is_markup else 0
             if s.in_title:
@@ -212,6 +245,8 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
             else:
                 raw, s.prefix = (s.prefix + " " + raw if s.prefix else raw), ""
                 _emit(s, "paragraph", raw, markup_line=at)
+        elif t == "blockquote_open":
+            s.quote_start = True
         elif t == "heading_open":
             s.heading = int(tok.tag[1])
         elif t == "heading_close":
