@@ -42,3 +42,28 @@ def test_tab_labels_are_read_before_their_body():
         '  <TabItem value="npm">\n\nRun npm.\n\n  </TabItem>\n  <Tab title="Yarn 2">Run yarn.</Tab>\n</Tabs>\n'
     )
     assert say(source) == "Windows:\n\nUse Ctrl + C.\n\nnpm:\n\nRun npm.\n\nYarn 2:\n\nRun yarn.\n"
+
+
+MYST = (
+    "```{note}\nA MyST note.\n```\n\n```{warning} Mind the gap\n:class: strong\n\nThe gap is wide.\n```\n\n"
+    ":::{tip}\nA colon-fenced tip.\n:::\n\n"
+    "````{admonition} Before you start\n---\nclass: tip\n---\nOuter.\n\n```{code-block} python\nx = 1\n```\n\n"
+    "```{versionadded} 2.1\nThe flag.\n```\n````\n\n"
+    "```{toctree}\n:maxdepth: 2\nintro\n```\n\n```{figure} img/pipe.png\n:alt: pipeline\n\nThe pipeline, end to end.\n```\n\n"
+    "(install-label)=\n## Install\n\nCall {py:func}`os.path.join`, see {ref}`the guide <guide>` and {py:meth}`~pkg.Cls.run`.\n"
+)
+
+
+def test_myst_directives_roles_and_targets_read_as_the_rendered_page():
+    """A MyST callout was "Code example omitted." (or "tip :"), a role's name was read ("py:func
+    os.path.join"), a target line was read ("(my-label)=")."""
+    assert say(MYST, code="notice") == (
+        "Note:\n\nA MyST note.\n\nWarning:\n\nMind the gap\n\nThe gap is wide.\n\nTip:\n\nA colon-fenced tip.\n\n"
+        "Before you start:\n\nOuter.\n\n[Code example omitted.]\n\nAdded in version 2.1:\n\nThe flag.\n\n"
+        "The pipeline, end to end.\n\n## Install\n\nCall os.path.join, see the guide and run.\n"
+    )
+    assert say(MYST, dialect="myst", code="notice") == say(MYST, code="notice")
+    # an unknown directive stays a code block: never read as prose it may not be
+    assert say("```{mermaid}\ngraph TD; A-->B\n```\n\nAfter.\n", code="notice") == "[Code example omitted.]\n\nAfter.\n"
+    # R Markdown / Quarto chunks are code, as before
+    assert say("```{r setup, include=FALSE}\nlibrary(x)\n```\n\n```{python}\nprint(1)\n```\n\nAfter.\n") == "After.\n"

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from . import md_source
+from . import md_myst, md_source
 from .markup import Break, Node, lower, parse
 from .md_walk import CODE_NOTICE, TABLE_NOTICE, Block, speakable, walk
 from .normalize import normalize
@@ -37,7 +37,7 @@ from .normalize import normalize
 __all__ = ["CODE_NOTICE", "TABLE_NOTICE", "Block", "MarkdownOptions", "SpeakableDoc", "markdown_to_speakable",
            "speakable_text", "split_front_matter"]
 
-Dialect = Literal["auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll"]
+Dialect = Literal["auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll", "myst"]
 # GFM's bare-URL autolinks are not parsed (mdit-py-plugins' gfm_autolink is quadratic on text full of
 # colons: 4,000 `:a:` took 5.6 s): md_speech says every URL in any text as its host instead.
 _GFM = frozenset({"alerts", "tasklists"})
@@ -49,6 +49,7 @@ FEATURES: dict[str, frozenset[str]] = {
     "docusaurus": _GFM | {"containers", "mdx", "attributes"},
     "hugo": _GFM | {"templates", "attributes"},
     "jekyll": _GFM | {"templates", "attributes"},
+    "myst": frozenset({"myst", "containers", "attributes", "tasklists"}),  # Sphinx / Jupyter Book
 }
 # `auto` is every dialect's rules at once. They never conflict: each rule fires only on syntax that
 # no other dialect gives another meaning (`!!!`, `???`, `===` + quoted label, `:::`, `[!NOTE]`,
@@ -156,6 +157,8 @@ def split_front_matter(source: str) -> tuple[dict[str, Any], str]:
 def prepare(body: str, dialect: str) -> str:
     """The source rewrites (md_source) a dialect needs, in order."""
     features = FEATURES[dialect]
+    if "myst" in features:  # first: its rewrites make `:::` containers, which the later passes must see
+        body = md_myst.rewrite_myst(body)
     if "mdx" in features:
         body = md_source.drop_esm(body)
     if "templates" in features:
