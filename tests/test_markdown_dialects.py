@@ -65,7 +65,7 @@ TABLE = "Here is the schedule:\n\n| Day | Time |\n|-----|------|\n| Monday | 9 A
     ("## Next steps {: .fancy }\n\nA paragraph.\n{: .note}\n\nTitle { .class #id }\n", "## Next steps\n\nA paragraph.\n\nTitle\n"),  # noqa: E501
     # angle brackets: tags are never read, a literal comparison is, generics keep their words
     ("If a < b, stop; `Vec<T>` is fine.\n\nLine one<br>two &amp; three &lt;tag&gt; and 3 &lt; 4.\n",
-     "If a less than b, stop; Vec T is fine.\n\nLine one two & three tag and 3 less than 4.\n"),
+     "If a less than b, stop; Vec of T is fine.\n\nLine one two & three tag and 3 less than 4.\n"),
     # raw HTML images are their alt text, as Markdown images are: inline, in an HTML block, in a figure
     ('Cut open: <img src="a.png" alt="A molar, cut in half"> shows the pulp.\n',
      "Cut open: A molar, cut in half shows the pulp.\n"),

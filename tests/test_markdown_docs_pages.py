@@ -67,3 +67,34 @@ def test_myst_directives_roles_and_targets_read_as_the_rendered_page():
     assert say("```{mermaid}\ngraph TD; A-->B\n```\n\nAfter.\n", code="notice") == "[Code example omitted.]\n\nAfter.\n"
     # R Markdown / Quarto chunks are code, as before
     assert say("```{r setup, include=FALSE}\nlibrary(x)\n```\n\n```{python}\nprint(1)\n```\n\nAfter.\n") == "After.\n"
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        # a span of symbols only is named: it was silent ("use  rather than"), or "and" for `&`
+        ("PowerShell uses `>` rather than `$`.", "PowerShell uses greater-than sign rather than dollar sign."),
+        ("Using `&` and `[]` gives a reference.", "Using ampersand and square brackets gives a reference."),
+        (
+            "The `::` operator, `;`, `*`, `+=`, `{}`, `()`, `//` and `?`.",
+            "The double colon operator, semicolon, asterisk, plus equals, curly braces, parentheses, double slash"
+            " and question mark.",
+        ),
+        ("An odd one: `%$`.", "An odd one: percent sign dollar sign."),
+        # in code, & is never "and"; a type's angle brackets are "of" (they were dropped: "Vec T")
+        ("Take `&mut s` or `&s1`, get `Some(&element)`.", "Take ampersand mut s or ampersand s1, get Some(ampersand element)."),
+        (
+            "A `Vec<T>`, a `Result<T, E>`, an `Option<&T>`, a `HashMap<String, Vec<u8>>`.",
+            "A Vec of T, a Result of T, E, an Option of ampersand T, a HashMap of String, Vec of u8.",
+        ),
+        # comparisons in code are said; identifiers, paths and flags are read as written
+        (
+            "If `x < y` or `x <= y`, run `cargo build --release` on `std::io` in `Cargo.toml`.",
+            "If x less than y or x less than or equal to y, run cargo build --release on std::io in Cargo.toml.",
+        ),
+        # prose keeps its & as "and" for the normaliser
+        ("Tom & Jerry.", "Tom & Jerry."),
+    ],
+)
+def test_inline_code_is_heard_as_code(source, expected):
+    assert say(source) == expected + "\n"

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from ..errors import ManifestError, MarkupError, Problem
 from .markup import INTERPRET_AS, Node, Target, escape_text, parse, to_ssml
+from .md_code import code_words
 from .md_html import SSML_TAG, html_pieces, img_alt, ssml_tag
 from .md_speech import spoken
 from .normalize import normalize
@@ -74,7 +75,7 @@ def _piece(child: Any, images: str) -> str:
     if t == "text":  # a `<` here is literal (tags are html_inline): "&lt;tag&gt;" is read "tag"
         return _ANGLE.sub(" ", child.content) if "<" in child.content else str(child.content)
     if t == "code_inline":
-        return str(child.content).replace("<", " ").replace(">", " ")
+        return code_words(child.content)
     if t in ("softbreak", "hardbreak"):
         return " "
     if t == "image" and images == "alt" and child.children:
