@@ -98,3 +98,22 @@ def test_myst_directives_roles_and_targets_read_as_the_rendered_page():
 )
 def test_inline_code_is_heard_as_code(source, expected):
     assert say(source) == expected + "\n"
+
+
+OBSIDIAN = (
+    "See [[Other Note]], [[Other Note|the alias]], [[Folder/Guide.md#Setup]] and [[Note#^block-1]].\n"
+    "![[diagram.png]] Shown. %%an inline comment%% Also shown.\n\n%%\nA hidden block.\n%%\n\nAfter.\n"
+)
+
+
+def test_obsidian_wikilinks_embeds_and_comments():
+    """Wikilinks were read with their brackets and pipe ("[[Other Note|the alias]]"), embeds and
+    %% comments were read."""
+    expected = "See Other Note, the alias, Guide Setup and Note. Shown. Also shown.\n\nAfter.\n"
+    assert say(OBSIDIAN) == say(OBSIDIAN, dialect="obsidian") == expected
+
+
+def test_abbreviation_definitions_are_never_spoken():
+    """`*[HTML]: Hyper Text Markup Language` renders as a tooltip, not a line (it was read)."""
+    source = "The HTML spec.\n\n*[HTML]: Hyper Text Markup Language\n*[W3C]:  World Wide Web Consortium\n"
+    assert say(source) == say(source, dialect="mkdocs") == "The HTML spec.\n"

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from . import md_myst, md_source
+from . import md_myst, md_obsidian, md_source
 from .markup import Break, Node, lower, parse
 from .md_walk import CODE_NOTICE, TABLE_NOTICE, Block, speakable, walk
 from .normalize import normalize
@@ -37,7 +37,7 @@ from .normalize import normalize
 __all__ = ["CODE_NOTICE", "TABLE_NOTICE", "Block", "MarkdownOptions", "SpeakableDoc", "markdown_to_speakable",
            "speakable_text", "split_front_matter"]
 
-Dialect = Literal["auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll", "myst"]
+Dialect = Literal["auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll", "myst", "obsidian"]
 # GFM's bare-URL autolinks are not parsed (mdit-py-plugins' gfm_autolink is quadratic on text full of
 # colons: 4,000 `:a:` took 5.6 s): md_speech says every URL in any text as its host instead.
 _GFM = frozenset({"alerts", "tasklists"})
@@ -50,6 +50,7 @@ FEATURES: dict[str, frozenset[str]] = {
     "hugo": _GFM | {"templates", "attributes"},
     "jekyll": _GFM | {"templates", "attributes"},
     "myst": frozenset({"myst", "containers", "attributes", "tasklists"}),  # Sphinx / Jupyter Book
+    "obsidian": _GFM | {"wikilinks"},  # its callouts are read with GitHub's alerts (md_walk._callout)
 }
 # `auto` is every dialect's rules at once. They never conflict: each rule fires only on syntax that
 # no other dialect gives another meaning (`!!!`, `???`, `===` + quoted label, `:::`, `[!NOTE]`,
@@ -159,6 +160,8 @@ def prepare(body: str, dialect: str) -> str:
     features = FEATURES[dialect]
     if "myst" in features:  # first: its rewrites make `:::` containers, which the later passes must see
         body = md_myst.rewrite_myst(body)
+    if "wikilinks" in features:
+        body = md_obsidian.rewrite_obsidian(body)
     if "mdx" in features:
         body = md_source.drop_esm(body)
     if "templates" in features:

@@ -7,7 +7,8 @@ more than a few hundred characters), so hostile input costs time in proportion t
 - `strip_templates`: Hugo `{{< x >}}` / `{{% x %}}`, Liquid/Jinja `{% x %}`, `{{ x }}`, `{# x #}`,
   mdBook `{{#include x}}`: the tags go, paired tags keep their inner prose; `{% raw %}` keeps its
   content, `{% comment %}` drops it.
-- `strip_attributes`: `## Title {#custom-id}`, attr_list `{ .class #id }`, kramdown `{: .x}` `{:toc}`.
+- `strip_attributes`: `## Title {#custom-id}`, attr_list `{ .class #id }`, kramdown `{: .x}` `{:toc}`,
+  abbreviation definitions `*[HTML]: ...`.
 - `unfold_tabs`: MkDocs Material content tabs (`=== "Label"` and a body indented 4 spaces) become
   the label as a short paragraph and the body at the tab's own indentation.
 - `flatten_nesting`: containers nested deeper than narrate reads are read as if less nested
@@ -38,6 +39,7 @@ _HEADING_ID = re.compile(r"^([ \t]{0,3}#{1,6}[ \t].*?)[ \t]*\{#[^{}\s]{1,200}\}[
 _ATTR_ITEM = r"(?:[.#][\w\-:]{1,100}|[\w\-]{1,100}=(?:\"[^\"\n]{0,200}\"|'[^'\n]{0,200}'|[^\s}]{1,200}))"
 _ATTRS = re.compile(r"[ \t]*\{:[^{}\n]{0,300}\}|[ \t]*\{[ \t]*" + _ATTR_ITEM + r"(?:[ \t]+" + _ATTR_ITEM +
                     r"){0,20}[ \t]*\}")
+_ABBREVIATION = re.compile(r"^[ \t]{0,3}\*\[[^\[\]\n]{1,200}\]:.*$", re.M)
 _TAB = re.compile(r"^([ ]*)===[!+]{0,2}[ \t]+\"([^\"\n]*)\"[ \t]*$")
 _PREFIX = re.compile(r"(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)))+[ \t]?")
 _FENCE_OPEN = re.compile(r"[ \t]{0,3}:{3,}[ \t]*([^:\s].*)\Z")
@@ -92,7 +94,11 @@ def strip_mdbook(source: str) -> str:
 
 
 def strip_attributes(source: str) -> str:
-    """Heading ids `{#id}`, attr lists `{ .c #id k=v }` and kramdown IALs `{: ...}` removed."""
+    """Heading ids `{#id}`, attr lists `{ .c #id k=v }`, kramdown IALs `{: ...}` and abbreviation
+    definitions (`*[HTML]: Hyper Text Markup Language`: Python-Markdown, PHP Markdown Extra, kramdown;
+    rendered as nothing but a tooltip) removed."""
+    if "*[" in source:
+        source = _ABBREVIATION.sub("", source)
     if "{" not in source:
         return source
     return _ATTRS.sub("", _HEADING_ID.sub(r"\1", source))
