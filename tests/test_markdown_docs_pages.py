@@ -117,3 +117,23 @@ def test_abbreviation_definitions_are_never_spoken():
     """`*[HTML]: Hyper Text Markup Language` renders as a tooltip, not a line (it was read)."""
     source = "The HTML spec.\n\n*[HTML]: Hyper Text Markup Language\n*[W3C]:  World Wide Web Consortium\n"
     assert say(source) == say(source, dialect="mkdocs") == "The HTML spec.\n"
+
+
+def test_math_is_read_as_a_formula_never_its_dollars_or_latex():
+    """`$a^2 + b^2$` was "$a to the power of two + b to the power of two dollars", `$$...$$` kept
+    its dollars and LaTeX commands were read with their braces; money is still money."""
+    source = (
+        "So $a^2 + b^2 = c^2$ and $$E = mc^2$$, if $x_{i} \\le \\alpha$ and $a<b$; it costs $5 and $10.\n\n"
+        "$$\n\\frac{1}{\\sqrt{2\\pi\\sigma^2}} \\sum_{i=1}^{n} \\text{speed}_i\n$$\n"
+    )
+    assert say(source) == (
+        "So a^2 + b^2 = c^2 and E = mc^2, if x sub i ≤ alpha and a less than b; it costs $5 and $10.\n\n"
+        "1 over the square root of 2 pi sigma^2 the sum from i=1 to n of speed sub i\n"
+    )
+    from narrate.text.normalize import normalize
+
+    assert normalize(markdown_to_speakable(source).blocks[0].text, "en-US") == (
+        "So a to the power of two + b to the power of two = c to the power of two and E = mc to the power of two, "
+        "if x sub i less than or equal to alpha and a less than b; it costs five dollars and ten dollars."
+    )
+    assert say(source, dialect="commonmark").startswith("So $a^2")  # only dialects with math parse it

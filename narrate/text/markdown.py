@@ -40,7 +40,8 @@ __all__ = ["CODE_NOTICE", "TABLE_NOTICE", "Block", "MarkdownOptions", "Speakable
 Dialect = Literal["auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll", "myst", "obsidian"]
 # GFM's bare-URL autolinks are not parsed (mdit-py-plugins' gfm_autolink is quadratic on text full of
 # colons: 4,000 `:a:` took 5.6 s): md_speech says every URL in any text as its host instead.
-_GFM = frozenset({"alerts", "tasklists"})
+# `$...$` math as GitHub, MyST, Obsidian and Pandoc write it; money never opens it ("$5 and $10").
+_GFM = frozenset({"alerts", "tasklists", "math"})
 # What each dialect adds to CommonMark (+ tables and footnotes, which narrate always reads).
 FEATURES: dict[str, frozenset[str]] = {
     "commonmark": frozenset(),
@@ -49,7 +50,7 @@ FEATURES: dict[str, frozenset[str]] = {
     "docusaurus": _GFM | {"containers", "mdx", "attributes"},
     "hugo": _GFM | {"templates", "attributes"},
     "jekyll": _GFM | {"templates", "attributes"},
-    "myst": frozenset({"myst", "containers", "attributes", "tasklists"}),  # Sphinx / Jupyter Book
+    "myst": frozenset({"myst", "containers", "attributes", "tasklists", "math"}),  # Sphinx / Jupyter Book
     "obsidian": _GFM | {"wikilinks"},  # its callouts are read with GitHub's alerts (md_walk._callout)
 }
 # `auto` is every dialect's rules at once. They never conflict: each rule fires only on syntax that
@@ -120,6 +121,10 @@ def parser(dialect: str) -> Any:
         md.options["alerts"] = True
     if "tasklists" in features:
         md.options["tasklists"] = True
+    if "math" in features:
+        from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+        md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     if "admonitions" in features:
         from mdit_py_plugins.admon import admon_plugin
 

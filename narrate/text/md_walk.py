@@ -19,6 +19,7 @@ from ..errors import ManifestError, MarkupError, Problem
 from .markup import INTERPRET_AS, Node, Target, escape_text, parse, to_ssml
 from .md_code import code_words
 from .md_html import SSML_TAG, html_pieces, img_alt, ssml_tag
+from .md_math import math_words
 from .md_speech import spoken
 from .normalize import normalize
 
@@ -76,6 +77,8 @@ def _piece(child: Any, images: str) -> str:
         return _ANGLE.sub(" ", child.content) if "<" in child.content else str(child.content)
     if t == "code_inline":
         return code_words(child.content)
+    if t in ("math_inline", "math_inline_double"):
+        return f" {math_words(child.content)} "
     if t in ("softbreak", "hardbreak"):
         return " "
     if t == "image" and images == "alt" and child.children:
@@ -255,6 +258,8 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
         elif t in ("fence", "code_block"):
             if options.code == "notice":
                 s.blocks.append(Block("notice", CODE_NOTICE))
+        elif t in ("math_block", "math_block_label"):
+            _emit(s, "paragraph", math_words(tok.content))
         elif t == "html_block":
             for paragraph, is_markup, line in html_pieces(tok.content, options.images):
                 _emit(s, "paragraph", paragraph, markup_line=_first_line(s, tok) + line - 1 if is_markup else 0)
