@@ -63,6 +63,27 @@ class _Tag(HTMLParser):
         self.attrs = attrs
 
 
+_LISTING = re.compile(r"\A<Listing(?=[\s>])")
+_MARKS = re.compile(r"[*`]|(?<!\w)_|_(?!\w)")
+
+
+def listing(tag: str) -> tuple[str, str] | None:
+    """The Rust book's `<Listing number="1-2" file-name="Cargo.toml" caption="...">` (mdbook-trpl) as
+    it renders: ("Filename: Cargo.toml", said before the code; "Listing 1-2: <caption>", said after
+    it), either "" when absent; None for another tag. The caption's Markdown marks are dropped."""
+    if not _LISTING.match(tag):
+        return None
+    parser = _Tag()
+    parser.feed(tag.strip().split("\n", 1)[0])
+    parser.close()
+    given = {name: " ".join((value or "").split()) for name, value in parser.attrs}
+    caption = _MARKS.sub("", given.get("caption", ""))
+    number = given.get("number", "")
+    after = f"Listing {number}: {caption}" if number and caption else f"Listing {number}" if number else caption
+    return (f"Filename: {given['file-name']}" if given.get("file-name") else "",
+            after if not after or after[-1] in ".!?" else after + ".")
+
+
 def img_alt(tag: str) -> str:
     """The alt text of a raw `<img ...>` tag as written inline in Markdown; "" for another tag."""
     if tag[:4].lower() != "<img":

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from ..errors import ManifestError, MarkupError, Problem
 from .markup import INTERPRET_AS, Node, Target, escape_text, parse, to_ssml
 from .md_code import code_words
-from .md_html import SSML_TAG, html_pieces, img_alt, ssml_tag
+from .md_html import SSML_TAG, html_pieces, img_alt, listing, ssml_tag
 from .md_math import math_words
 from .md_speech import spoken
 from .normalize import normalize
@@ -64,6 +64,7 @@ class _State:
     numbers: list[bool] = field(default_factory=list)  # per open list: ordered?
     table: list[list[str]] | None = None
     header_rows: int = 0
+    captions: list[str] = field(default_factory=list)  # per open Rust book <Listing>: said at its end
 
 
 def _label(text: str) -> str:
@@ -261,7 +262,13 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
         elif t in ("math_block", "math_block_label"):
             _emit(s, "paragraph", math_words(tok.content))
         elif t == "html_block":
-            for paragraph, is_markup, line in html_pieces(tok.content, options.images):
+            content = tok.content
+            if content.startswith("<Listing") and (found := listing(content)):
+                s.captions.append(found[1])
+                _emit(s, "paragraph", found[0])
+            elif content.startswith("</Listing>") and s.captions:
+                _emit(s, "paragraph", s.captions.pop())
+            for paragraph, is_markup, line in html_pieces(content, options.images):
                 _emit(s, "paragraph", paragraph, markup_line=_first_line(s, tok) + line - 1 if is_markup else 0)
         elif t in ("bullet_list_open", "ordered_list_open"):
             s.numbers.append(t == "ordered_list_open")
