@@ -46,11 +46,11 @@ _GFM = frozenset({"alerts", "tasklists", "math"})
 FEATURES: dict[str, frozenset[str]] = {
     "commonmark": frozenset(),
     "gfm": _GFM,
-    "mkdocs": frozenset({"admonitions", "tabs", "attributes", "tasklists", "templates"}),
+    "mkdocs": frozenset({"admonitions", "tabs", "attributes", "tasklists", "templates", "deflists"}),
     "docusaurus": _GFM | {"containers", "mdx", "attributes"},
-    "hugo": _GFM | {"templates", "attributes"},
-    "jekyll": _GFM | {"templates", "attributes"},
-    "myst": frozenset({"myst", "containers", "attributes", "tasklists", "math"}),  # Sphinx / Jupyter Book
+    "hugo": _GFM | {"templates", "attributes", "deflists"},
+    "jekyll": _GFM | {"templates", "attributes", "deflists"},
+    "myst": frozenset({"myst", "containers", "attributes", "tasklists", "math", "deflists"}),  # Sphinx / Jupyter Book
     "obsidian": _GFM | {"wikilinks"},  # its callouts are read with GitHub's alerts (md_walk._callout)
 }
 # `auto` is every dialect's rules at once. They never conflict: each rule fires only on syntax that
@@ -121,6 +121,10 @@ def parser(dialect: str) -> Any:
         md.options["alerts"] = True
     if "tasklists" in features:
         md.options["tasklists"] = True
+    if "deflists" in features:  # `Term` then `: Definition` lines (Python-Markdown, kramdown, goldmark, MyST)
+        from mdit_py_plugins.deflist import deflist_plugin
+
+        md.use(deflist_plugin)
     if "math" in features:
         from mdit_py_plugins.dollarmath import dollarmath_plugin
 

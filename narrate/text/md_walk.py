@@ -59,6 +59,7 @@ class _State:
     quote_start: bool = False  # the next inline is a block quote's first line (a callout's marker?)
     in_footnote: int = 0
     in_title: bool = False
+    in_term: bool = False
     title_wanted: bool = True
     prefix: str = ""  # an ordered list item's number, spoken before its first paragraph
     numbers: list[bool] = field(default_factory=list)  # per open list: ordered?
@@ -72,10 +73,20 @@ def _label(text: str) -> str:
     return text if not text or text[-1] in ".:!?" else text + ":"
 
 
+# Typewriter dashes, as smart punctuation (Pandoc, MkDocs, Hugo, Jekyll) renders them: ` -- ` an en
+# dash, `---` an em dash; engines pause at a dash but read "--" as nothing. A flag (`--release`) stays.
+_DASHES = re.compile(r"(?<=\s)-{2,3}(?=\s)|(?<=\w)---(?=\w)")
+
+
+def _dash(m: re.Match[str]) -> str:
+    return "\u2014" if len(m.group(0)) == 3 else "\u2013"
+
+
 def _piece(child: Any, images: str) -> str:
     t = child.type
     if t == "text":  # a `<` here is literal (tags are html_inline): "&lt;tag&gt;" is read "tag"
-        return _ANGLE.sub(" ", child.content) if "<" in child.content else str(child.content)
+        text = _ANGLE.sub(" ", child.content) if "<" in child.content else str(child.content)
+        return _DASHES.sub(_dash, text) if "--" in text else text
     if t == "code_inline":
         return code_words(child.content)
     if t in ("math_inline", "math_inline_double"):
@@ -242,7 +253,9 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
                 tok = _callout(s, tok) or tok
             raw, is_markup = _inline(s, tok)
             at = _first_line(s, tok) if is_markup else 0
-            if s.in_title:
+            if s.in_term:  # a definition list's term: said before its first definition, "Term: ..."
+                s.prefix = f"{s.prefix} {_label(raw)}".strip()
+            elif s.in_title:
                 if s.title_wanted:
                     _emit(s, "paragraph", _label(raw), markup_line=at)
             elif s.heading:
@@ -252,6 +265,8 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
                 _emit(s, "paragraph", raw, markup_line=at)
         elif t == "blockquote_open":
             s.quote_start = True
+        elif t in ("dt_open", "dt_close"):
+            s.in_term = t == "dt_open"
         elif t == "heading_open":
             s.heading = int(tok.tag[1])
         elif t == "heading_close":
