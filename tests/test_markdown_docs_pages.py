@@ -170,3 +170,12 @@ def test_typewriter_dashes_are_dashes():
     assert say("Wait -- or not --- then go; a word---word and --release.\n") == (
         "Wait - or not - then go; a word - word and --release.\n"
     )
+
+
+def test_mkdocs_snippet_includes_are_never_spoken():
+    """`--8<-- "file.md"` was read "--eight -- includes/abbreviations.md"."""
+    source = (
+        'Before.\n\n--8<-- "includes/abbreviations.md"\n\n;--8<-- "skip.md"\n\n'
+        "--8<--\nfile1.md\nfile2.md\n--8<--\n\n-8<- part.md:sec\n\nAfter.\n"
+    )
+    assert say(source) == say(source, dialect="mkdocs") == "Before.\n\nAfter.\n"

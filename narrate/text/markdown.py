@@ -174,7 +174,7 @@ def prepare(body: str, dialect: str) -> str:
     if "mdx" in features:
         body = md_source.drop_esm(body)
     if "templates" in features:
-        body = md_source.strip_templates(body)
+        body = md_source.strip_snippets(md_source.strip_templates(body))
     body = md_source.strip_mdbook(body)
     if "attributes" in features:
         body = md_source.strip_attributes(body)

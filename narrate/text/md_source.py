@@ -7,6 +7,7 @@ more than a few hundred characters), so hostile input costs time in proportion t
 - `strip_templates`: Hugo `{{< x >}}` / `{{% x %}}`, Liquid/Jinja `{% x %}`, `{{ x }}`, `{# x #}`,
   mdBook `{{#include x}}`: the tags go, paired tags keep their inner prose; `{% raw %}` keeps its
   content, `{% comment %}` drops it.
+- `strip_snippets`: MkDocs snippets `--8<-- "file.md"` (includes).
 - `strip_attributes`: `## Title {#custom-id}`, attr_list `{ .class #id }`, kramdown `{: .x}` `{:toc}`,
   abbreviation definitions `*[HTML]: ...`.
 - `unfold_tabs`: MkDocs Material content tabs (`=== "Label"` and a body indented 4 spaces) become
@@ -87,6 +88,19 @@ def strip_templates(source: str) -> str:
         pos = end
     out.append(source[pos:])
     return "".join(out)
+
+
+_SNIPPET = r"[ \t]*;?-{1,3}8<-{1,3}"
+_SNIPPET_LINE = re.compile(r"^" + _SNIPPET + r"[ \t]+(?:\"[^\"\n]{0,500}\"|'[^'\n]{0,500}'|\S{1,500})[ \t]*$", re.M)
+_SNIPPET_BLOCK = re.compile(r"^" + _SNIPPET + r"[ \t]*\n(?:[^\n]{0,500}\n){0,100}?" + _SNIPPET + r"[ \t]*$", re.M)
+
+
+def strip_snippets(source: str) -> str:
+    """MkDocs snippets (pymdownx.snippets) include other files: `--8<-- "file.md"`, a block of file
+    names between two `--8<--` lines, and `;--8<--` (escaped): never spoken (was "--eight --")."""
+    if "8<-" not in source:
+        return source
+    return _SNIPPET_LINE.sub("", _SNIPPET_BLOCK.sub("", source))
 
 
 def strip_mdbook(source: str) -> str:
