@@ -179,3 +179,17 @@ def test_mkdocs_snippet_includes_are_never_spoken():
         "--8<--\nfile1.md\nfile2.md\n--8<--\n\n-8<- part.md:sec\n\nAfter.\n"
     )
     assert say(source) == say(source, dialect="mkdocs") == "Before.\n\nAfter.\n"
+
+
+def test_callout_components_say_their_title_or_type():
+    """`<Admonition type="tip" title="Pro tip">` (Docusaurus), `<Callout type="warning">` (Nextra),
+    `<Aside>` (Starlight), `<Note>` (Mintlify) lost their label; read as a `:::tip` container is."""
+    source = (
+        '<Admonition type="tip" title="Pro tip">\nUse the cache.\n</Admonition>\n\n'
+        '<Callout type="warning">\n\nMind **this**.\n\n</Callout>\n\n<Note>\n  A Mintlify note.\n</Note>\n\n'
+        '<Aside type="caution">Careful.</Aside>\n'
+    )
+    assert say(source) == (
+        "Pro tip:\n\nUse the cache.\n\nWarning:\n\nMind this.\n\nNote:\n\nA Mintlify note.\n\nCaution:\n\nCareful.\n"
+    )
+    assert say(source, alerts="drop") == "Pro tip:\n\nUse the cache.\n\nMind this.\n\nA Mintlify note.\n\nCareful.\n"

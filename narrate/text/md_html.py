@@ -26,6 +26,11 @@ _INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", 
 # A tab names a choice (`<TabItem value="mac" label="macOS">`): its label is read before its body, as
 # MkDocs tabs' labels are. Docusaurus uses the value when there is no label.
 _TABS = {"tabitem": ("label", "value"), "tab": ("label", "title", "value")}
+# Callout components: Docusaurus `<Admonition type="tip" title="...">`, Nextra `<Callout type=...>`,
+# Starlight `<Aside type=... title=...>`, Mintlify `<Note>`, `<Warning>`...: the title, else the type
+# as a label ("Tip:", dropped with `alerts: drop`), then the body, as a `:::tip` container is read.
+_CALLOUTS = {"admonition", "callout", "aside"}
+_NAMED_CALLOUTS = {"note", "tip", "warning", "info", "caution", "danger", "important", "check"}
 _EXPRESSION = re.compile(r"\{[^{}\n]{0,500}\}")
 SSML_TAG = re.compile(r"<(/?)(break|say-as|sub|phoneme)(?![\w-])")
 _ALIAS = re.compile(r"\salias\s*=")
@@ -95,9 +100,10 @@ def img_alt(tag: str) -> str:
 
 
 class _Text(HTMLParser):
-    def __init__(self, images: str = "alt") -> None:
+    def __init__(self, images: str = "alt", labels: bool = True) -> None:
         super().__init__(convert_charrefs=True)
         self.images = images
+        self.labels = labels  # a callout component's type said as its label ("Tip:")
         self.paragraphs: list[tuple[str, bool, int]] = []
         self.current: list[tuple[str, bool]] = []  # (text, is a markup tag)
         self.first_line = 1
@@ -155,6 +161,18 @@ class _Text(HTMLParser):
             self._break()
             if tag in _TABS and not self.silent:
                 self._tab_label(tag, attrs)
+            elif (tag in _CALLOUTS or tag in _NAMED_CALLOUTS) and not self.silent:
+                self._callout_label(tag, attrs)
+
+    def _callout_label(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        given = dict(attrs)
+        label = " ".join((given.get("title") or "").split())
+        if not label and self.labels:
+            label = tag if tag in _NAMED_CALLOUTS else " ".join((given.get("type") or "").split())
+            label = label[:1].upper() + label[1:]
+        if label:
+            self._add(label if label[-1] in ".:!?" else label + ":")
+            self._break()
 
     def _tab_label(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         given = dict(attrs)
@@ -191,11 +209,11 @@ class _Text(HTMLParser):
             self._add(data)
 
 
-def html_pieces(markup: str, images: str = "alt") -> list[tuple[str, bool, int]]:
+def html_pieces(markup: str, images: str = "alt", labels: bool = True) -> list[tuple[str, bool, int]]:
     """The text children of an HTML/JSX block, one (text, is markup source, first line in the block
     from 1) per paragraph; entities decoded in plain paragraphs, escaped again in markup ones. An
     `<img>` is its alt text with `images` "alt" (the book's `markdown.images`), nothing with "skip"."""
-    parser = _Text(images)
+    parser = _Text(images, labels)
     # JSX component names are case-sensitive, HTMLParser lower-cases them: harmless, none is silent.
     parser.feed(_EXPRESSION.sub(" ", markup))
     parser.close()

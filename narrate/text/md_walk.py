@@ -283,7 +283,7 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
                 _emit(s, "paragraph", found[0])
             elif content.startswith("</Listing>") and s.captions:
                 _emit(s, "paragraph", s.captions.pop())
-            for paragraph, is_markup, line in html_pieces(content, options.images):
+            for paragraph, is_markup, line in html_pieces(content, options.images, options.alerts == "label"):
                 _emit(s, "paragraph", paragraph, markup_line=_first_line(s, tok) + line - 1 if is_markup else 0)
         elif t in ("bullet_list_open", "ordered_list_open"):
             s.numbers.append(t == "ordered_list_open")
