@@ -193,3 +193,9 @@ def test_callout_components_say_their_title_or_type():
         "Pro tip:\n\nUse the cache.\n\nWarning:\n\nMind this.\n\nNote:\n\nA Mintlify note.\n\nCaution:\n\nCareful.\n"
     )
     assert say(source, alerts="drop") == "Pro tip:\n\nUse the cache.\n\nMind this.\n\nA Mintlify note.\n\nCareful.\n"
+
+
+def test_pandoc_spans_and_divs():
+    """`[small caps]{.smallcaps}` kept its brackets; `::: {.warning}` lost its label."""
+    source = "::: {.warning}\nA fenced div.\n:::\n\nThis is [small caps]{.smallcaps} and [a link](u){: .c} text.\n"
+    assert say(source) == "Warning:\n\nA fenced div.\n\nThis is small caps and a link text.\n"

@@ -42,6 +42,8 @@ _ATTR_ITEM = r"(?:[.#][\w\-:]{1,100}|[\w\-]{1,100}=(?:\"[^\"\n]{0,200}\"|'[^'\n]
 _ATTRS = re.compile(r"(?<![_^\\])(?:[ \t]*\{:[^{}\n]{0,300}\}|[ \t]*\{[ \t]*" + _ATTR_ITEM + r"(?:[ \t]+" + _ATTR_ITEM +
                     r"){0,20}[ \t]*\})")
 _ABBREVIATION = re.compile(r"^[ \t]{0,3}\*\[[^\[\]\n]{1,200}\]:.*$", re.M)
+_SPAN = re.compile(r"(?<![!\\])\[([^\[\]\n]{1,300})\](?=\{[ \t]*[.#\w])(?=\{[^{}\n]{1,300}\})")
+_DIV = re.compile(r"^([ \t]{0,3}:{3,}[ \t]*)\{[ \t]*\.([\w-]{1,60})[^{}\n]{0,300}\}[ \t]*$", re.M)
 _TAB = re.compile(r"^([ ]*)===[!+]{0,2}[ \t]+\"([^\"\n]*)\"[ \t]*$")
 _PREFIX = re.compile(r"(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)))+[ \t]?")
 _FENCE_OPEN = re.compile(r"[ \t]{0,3}:{3,}[ \t]*([^:\s].*)\Z")
@@ -116,6 +118,10 @@ def strip_attributes(source: str) -> str:
         source = _ABBREVIATION.sub("", source)
     if "{" not in source:
         return source
+    if "]{" in source:  # a Pandoc span, `[small caps]{.smallcaps}`: its text
+        source = _SPAN.sub(r"\1", source)
+    if ":::" in source:  # a Pandoc div, `::: {.warning}`: its first class names it, as `::: warning`
+        source = _DIV.sub(r"\1\2", source)
     return _ATTRS.sub("", _HEADING_ID.sub(r"\1", source))
 
 
