@@ -168,7 +168,7 @@ def test_definition_lists_read_term_then_definitions():
 def test_typewriter_dashes_are_dashes():
     """Smart punctuation renders ` -- ` and `---` as dashes; a flag such as `--release` stays."""
     assert say("Wait -- or not --- then go; a word---word and --release.\n") == (
-        "Wait - or not - then go; a word - word and --release.\n"
+        "Wait - or not \u2014 then go; a word \u2014 word and --release.\n"
     )
 
 

@@ -136,6 +136,19 @@ def replace_comparisons(text: str, lang: Lang) -> str:
     return _COMPARISON.sub(repl, text)
 
 
+# An em dash sets a phrase apart — like this — and is heard as a pause; engines read "-" as none, so
+# it is said as a comma. Between numbers ("1990—1995") it is a hyphen, read as a range (spans.py);
+# opening or ending a sentence it is nothing.
+_EM_DASH_NUMBERS = re.compile(r"(?<=\d)\s*\u2014\s*(?=\d)")
+_EM_DASH = re.compile(r"\s*\u2014[\s\u2014]*")
+_EM_DASH_EDGE = re.compile(r"\A[\s,]+|[\s,]+\Z|,\s*(?=[,.;:!?)])|(?<=[(\[\"'])\s*,\s*")
+
+
+def replace_em_dashes(text: str) -> str:
+    text = _EM_DASH.sub(", ", _EM_DASH_NUMBERS.sub("-", text))
+    return _EM_DASH_EDGE.sub("", text)
+
+
 def speak(text: str, lang: Lang) -> str:
     """All passes, in order. Input is canonical text (see normalize.canonical)."""
     if any(mark in text for mark in COPYRIGHT_MARKS):  # before "&": "&©" is "& copyright", whose "&" is said
@@ -151,6 +164,8 @@ def speak(text: str, lang: Lang) -> str:
         text = replace_keys(text, lang)
     if _RANGE_DASH.search(text):
         text = replace_hours(text, lang)
+    if "\u2014" in text:
+        text = replace_em_dashes(text)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
         for step, hint in _PASSES:
             if hint(text, lang):  # a cheap test first: each full pass scans the text with a costly pattern
