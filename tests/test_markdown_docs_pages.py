@@ -199,3 +199,14 @@ def test_pandoc_spans_and_divs():
     """`[small caps]{.smallcaps}` kept its brackets; `::: {.warning}` lost its label."""
     source = "::: {.warning}\nA fenced div.\n:::\n\nThis is [small caps]{.smallcaps} and [a link](u){: .c} text.\n"
     assert say(source) == "Warning:\n\nA fenced div.\n\nThis is small caps and a link text.\n"
+
+
+def test_template_highlight_blocks_are_code():
+    """Liquid `{% highlight %}` and Hugo `{{< highlight >}}` hold code: it was read as prose."""
+    source = (
+        'Intro.\n\n{% highlight ruby linenos %}\ndef foo\n  puts "x"\nend\n{% endhighlight %}\n\n'
+        '{{< highlight go >}}\nfmt.Println("x")\n{{< /highlight >}}\n\n{{< code lang="py" >}}\nprint(1)\n{{< /code >}}\n\n'
+        "After.\n"
+    )
+    assert say(source) == "Intro.\n\nAfter.\n"
+    assert say(source, code="notice") == "Intro.\n\n" + "[Code example omitted.]\n\n" * 3 + "After.\n"

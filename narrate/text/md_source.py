@@ -6,7 +6,7 @@ more than a few hundred characters), so hostile input costs time in proportion t
 - `drop_esm`: MDX `import ... from '...'` / `export const ...` paragraphs (Docusaurus).
 - `strip_templates`: Hugo `{{< x >}}` / `{{% x %}}`, Liquid/Jinja `{% x %}`, `{{ x }}`, `{# x #}`,
   mdBook `{{#include x}}`: the tags go, paired tags keep their inner prose; `{% raw %}` keeps its
-  content, `{% comment %}` drops it.
+  content, `{% comment %}` drops it, `{% highlight %}` and Hugo's `highlight`/`code` are code blocks.
 - `strip_snippets`: MkDocs snippets `--8<-- "file.md"` (includes).
 - `strip_attributes`: `## Title {#custom-id}`, attr_list `{ .class #id }`, kramdown `{: .x}` `{:toc}`,
   abbreviation definitions `*[HTML]: ...`.
@@ -34,6 +34,8 @@ _CLOSER = {"{{<": ">}}", "{{%": "%}}", "{{": "}}", "{%": "%}", "{#": "#}"}
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}\Z")
 _END_COMMENT = re.compile(r"\{%-?\s*endcomment\s*-?%\}")
+_HIGHLIGHT = re.compile(r"\{%-?\s*highlight\b|\{\{[<%]\s*(?:highlight|code)\b")
+_END_HIGHLIGHT = re.compile(r"\{%-?\s*endhighlight\s*-?%\}|\{\{[<%]\s*/\s*(?:highlight|code)\s*[>%]\}\}")
 MAX_TAG = 500  # characters in one template tag; a longer "tag" is not one
 MAX_COMMENT = 20_000  # characters in one {% comment %} block
 _HEADING_ID = re.compile(r"^([ \t]{0,3}#{1,6}[ \t].*?)[ \t]*\{#[^{}\s]{1,200}\}[ \t]*$", re.M)
@@ -86,6 +88,13 @@ def strip_templates(source: str) -> str:
             close = _END_COMMENT.search(source, end, end + MAX_COMMENT)
             if close:
                 end = close.end()
+        elif _HIGHLIGHT.match(tag) and (close := _END_HIGHLIGHT.search(source, end, end + MAX_COMMENT)):
+            # Liquid `{% highlight ruby %}` / Hugo `{{< highlight go >}}`: code, read as a code block is
+            code = source[end:close.start()].strip("\n")
+            fence = "~" * max([3] + [len(run) + 1 for run in re.findall(r"~{3,}", code)])
+            out += [source[pos:i], f"\n\n{fence}\n{code}\n{fence}\n\n"]
+            pos = close.end()
+            continue
         out += [source[pos:i], " "]
         pos = end
     out.append(source[pos:])
