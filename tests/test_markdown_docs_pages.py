@@ -210,3 +210,14 @@ def test_template_highlight_blocks_are_code():
     )
     assert say(source) == "Intro.\n\nAfter.\n"
     assert say(source, code="notice") == "Intro.\n\n" + "[Code example omitted.]\n\n" * 3 + "After.\n"
+
+
+def test_a_quoted_sentence_ends_its_segment(tmp_path):
+    """The Rust book's 'y.” We now have' was one segment: canonical quotes hid the boundary."""
+    from narrate.text.sentences import segment_paragraph
+
+    text = "We can guess: \u201cBind the value 5 to x.\u201d We now have two variables."
+    assert segment_paragraph(text, 1000, "en-US", spoken=True) == [
+        'We can guess: "Bind the value five to x."',
+        "We now have two variables.",
+    ]

@@ -42,6 +42,9 @@ from narrate.text.sentences import SPLITTER_VERSION, _split_long
      ["Use Cargo.toml and main.rs.", "Version 1 is out.", "Install Node.js.", "It is fast."]),
     ("en-US", "Visit example.com. The U.S. Army stays; see fig.2. Then.",
      ["Visit example.com.", "The U.S. Army stays; see fig.2.", "Then."]),
+    # A sentence ending inside quotes or parentheses ends there (sentencex ran on).
+    ("en-US", "We guess: \u201cBind it to y.\u201d We now have two. He left (for good.) Then \"Stop.\" Say \"hi.\" and go.",
+     ["We guess: \u201cBind it to y.\u201d", "We now have two.", "He left (for good.)", 'Then "Stop."', 'Say "hi." and go.']),
 ])
 def test_sentences_per_language(language, text, expected):
     assert split_sentences(text, language) == expected
