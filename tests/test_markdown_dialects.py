@@ -40,7 +40,7 @@ TABLE = "Here is the schedule:\n\n| Day | Time |\n|-----|------|\n| Monday | 9 A
     # Docusaurus / MDX
     (MDX, "## Copying text\n\nimport the data first.\n"),
     (CONTAINERS, "Keyboard shortcuts:\n\nUse the keyboard.\n\nWarning:\n\nMind the gap.\n\nVersion 3 title:\n\nNew syntax.\n"),
-    (JSX, "Use Ctrl + C to copy.\n\nUse Command + C to copy.\n\nMore\n\nHidden detail.\n"),
+    (JSX, "Windows:\n\nUse Ctrl + C to copy.\n\nmacOS:\n\nUse Command + C to copy.\n\nMore\n\nHidden detail.\n"),
     # Hugo, Jekyll/Liquid, Jinja: never spoken; paired shortcodes keep their prose; links keep their text
     (HUGO, "Restart the server after installing.\n\nRead the intro first.\n"),
     (JEKYLL, "Version is out.\n\nRaw prose stays.\n\nVisible.\n\nJinja text.\n\nSetup is next.\n"),
@@ -65,7 +65,7 @@ TABLE = "Here is the schedule:\n\n| Day | Time |\n|-----|------|\n| Monday | 9 A
     ("## Next steps {: .fancy }\n\nA paragraph.\n{: .note}\n\nTitle { .class #id }\n", "## Next steps\n\nA paragraph.\n\nTitle\n"),  # noqa: E501
     # angle brackets: tags are never read, a literal comparison is, generics keep their words
     ("If a < b, stop; `Vec<T>` is fine.\n\nLine one<br>two &amp; three &lt;tag&gt; and 3 &lt; 4.\n",
-     "If a less than b, stop; Vec T is fine.\n\nLine one two & three tag and 3 less than 4.\n"),
+     "If a less than b, stop; Vec of T is fine.\n\nLine one two & three tag and 3 less than 4.\n"),
     # raw HTML images are their alt text, as Markdown images are: inline, in an HTML block, in a figure
     ('Cut open: <img src="a.png" alt="A molar, cut in half"> shows the pulp.\n',
      "Cut open: A molar, cut in half shows the pulp.\n"),
@@ -126,6 +126,6 @@ def test_narrate_text_shows_what_a_docs_page_will_say(tmp_path):
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert done.stdout == ("Title: Copying\n\n# Copying\n\nimport the data first.\n\nKeyboard shortcuts:\n\n"
                            "Use the keyboard.\n\nWarning:\n\nMind the gap.\n\nVersion 3 title:\n\nNew syntax.\n\n"
-                           "Use Ctrl + C to copy.\n\nUse Command + C to copy.\n\nMore\n\nHidden detail.\n\n"
+                           "Windows:\n\nUse Ctrl + C to copy.\n\nmacOS:\n\nUse Command + C to copy.\n\nMore\n\nHidden detail.\n\n"
                            "Here is the schedule:\n\n[Table omitted.]\n")
     assert snapshot(tmp_path) == before

@@ -203,7 +203,7 @@ def test_markup(language, written, spoken):
 
 def test_without_a_language_only_canonicalises_as_before():
     # Callers that pass no language keep today's behaviour: numbers and symbols untouched.
-    assert normalize("  It costs $123.45 \u2014 Part III\u2026 ") == "It costs $123.45 - Part III..."
+    assert normalize("  It costs $123.45 \u2014 Part III\u2026 ") == "It costs $123.45 \u2014 Part III..."
     assert canonical("x\u00a0\u00a0y") == normalize("x\u00a0\u00a0y") == "x y"
 
 

@@ -37,6 +37,14 @@ from narrate.text.sentences import SPLITTER_VERSION, _split_long
     ("pt-BR", "Custa aprox. 5 euros. Obrigado.", ["Custa aprox. 5 euros.", "Obrigado."]),
     ("fr-FR", "Cela prend env. 5 min. au total. Merci.", ["Cela prend env. 5 min. au total.", "Merci."]),
     ("it-IT", "Vedi pag. 12 del manuale. Grazie.", ["Vedi pag. 12 del manuale.", "Grazie."]),
+    # A file or host name ends a sentence (sentencex ran on after "main.rs."); initials do not.
+    ("en-US", "Use Cargo.toml and main.rs. Version 1 is out. Install Node.js. It is fast.",
+     ["Use Cargo.toml and main.rs.", "Version 1 is out.", "Install Node.js.", "It is fast."]),
+    ("en-US", "Visit example.com. The U.S. Army stays; see fig.2. Then.",
+     ["Visit example.com.", "The U.S. Army stays; see fig.2.", "Then."]),
+    # A sentence ending inside quotes or parentheses ends there (sentencex ran on).
+    ("en-US", "We guess: \u201cBind it to y.\u201d We now have two. He left (for good.) Then \"Stop.\" Say \"hi.\" and go.",
+     ["We guess: \u201cBind it to y.\u201d", "We now have two.", "He left (for good.)", 'Then "Stop."', 'Say "hi." and go.']),
 ])
 def test_sentences_per_language(language, text, expected):
     assert split_sentences(text, language) == expected

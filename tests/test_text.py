@@ -9,7 +9,7 @@ from narrate.text import Lexicon, normalize, pack_sentences, segment_paragraph, 
 
 
 def test_normalize_is_canonical():
-    assert normalize("  Caf\u0065\u0301 \u201cquoted\u201d\u2014dash\u2026 \x07bell\n\tnew ") == 'Café "quoted" - dash... bell new'  # noqa: E501
+    assert normalize("  Caf\u0065\u0301 \u201cquoted\u201d\u2014dash\u2026 \x07bell\n\tnew ") == 'Café "quoted" \u2014 dash... bell new'  # noqa: E501
     assert normalize("plain text") == "plain text"
     assert normalize(normalize("x\u00a0\u00a0y")) == "x y"
 

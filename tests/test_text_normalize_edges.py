@@ -107,3 +107,20 @@ def test_cli_text_keeps_a_german_ordinal_with_its_noun_and_reads_list_numbers(tm
     assert done.returncode == 0, done.stderr
     assert done.stdout == ("Title: Hof\n\nHof\n\neins.\nWir kamen an.\n\nzwei.\nKinder spielten im Hof.\n\n"
                            "Am zweiten Mai kam die zweite Auflage.\nDer dritte Platz ging an uns.\n")
+
+
+@pytest.mark.parametrize("language, written, spoken", [
+    # An em dash sets a phrase apart and is heard as a pause: it was made " - ", which engines read as
+    # nothing ("integers part of which was shown works").
+    ("en-US", "This code using integers \u2014 part of which was shown \u2014 works.",
+     "This code using integers, part of which was shown, works."),
+    ("en-US", "Wait\u2014what?", "Wait, what?"),
+    ("en-US", "\u2014 A quoted speaker", "A quoted speaker"),
+    ("en-US", "It ends here\u2014.", "It ends here."),
+    # between days or numbers it is still a range
+    ("en-US", "Open Monday\u2014Friday, 1990\u20141995.", "Open Monday to Friday, nineteen ninety to nineteen ninety-five."),
+    ("de-DE", "Das Ergebnis \u2014 wie erwartet \u2014 ist gut.", "Das Ergebnis, wie erwartet, ist gut."),
+])
+def test_em_dashes_are_pauses(language, written, spoken):
+    assert normalize(written, language) == spoken
+    assert normalize(spoken, language) == spoken

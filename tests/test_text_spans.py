@@ -64,6 +64,12 @@ RANGES = [
     # Not ranges: a score, a smaller second number, dates, telephone numbers, codes, chains, negatives.
     ("en-US", "We won 2-3, a 3-1 lead, pages 10-5.", "We won two-three, a three-one lead, pages ten-five."),
     ("en-US", "On 2025-03-01 call 555-1234.", "On March first, twenty twenty-five call five five five, one two three four."),
+    # A label's number: "Listing 1-2" numbers a listing by chapter (was "Listing one to two").
+    ("en-US", "Listing 1-2, Figure 4-5 and Table 3-4; see Fig. 2-3. Figures 4-5 and pages 5-10.",
+     "Listing one-two, Figure four-five and Table three-four; see figure two-three. Figures four to five and pages five to ten."),
+    ("de-DE", "Siehe Abbildung 4-5 und Tabelle 1-2.", "Siehe Abbildung vier-fünf und Tabelle eins-zwei."),
+    ("es-ES", "Véase la figura 4-5.", "Véase la figura cuatro-cinco."),
+    ("fr-FR", "Voir la figure 4-5.", "Voir la figure quatre-cinq."),
     ("en-US", "A4-10, Model 3-10A, 1234-5678, 5-10-15, -5-10",
      "A four-ten, Model three-ten A, one thousand two hundred thirty-four-five thousand six hundred seventy-eight, "
      "five-ten-fifteen, minus five-ten"),

@@ -15,7 +15,7 @@ BOOK_FORMATS = ("mp3", "m4b", "chapters")
 
 FileList = Annotated[Annotated[StrictStr, TEXT] | Annotated[list[StrictStr], LIST],
                      Either("a glob or a list of files", TEXT, LIST)]
-DIALECTS = ("auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll")
+DIALECTS = ("auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll", "myst", "obsidian")
 
 
 class MarkdownSettings(Section):

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from . import md_source
+from . import md_myst, md_obsidian, md_source
 from .markup import Break, Node, lower, parse
 from .md_walk import CODE_NOTICE, TABLE_NOTICE, Block, speakable, walk
 from .normalize import normalize
@@ -37,18 +37,21 @@ from .normalize import normalize
 __all__ = ["CODE_NOTICE", "TABLE_NOTICE", "Block", "MarkdownOptions", "SpeakableDoc", "markdown_to_speakable",
            "speakable_text", "split_front_matter"]
 
-Dialect = Literal["auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll"]
+Dialect = Literal["auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll", "myst", "obsidian"]
 # GFM's bare-URL autolinks are not parsed (mdit-py-plugins' gfm_autolink is quadratic on text full of
 # colons: 4,000 `:a:` took 5.6 s): md_speech says every URL in any text as its host instead.
-_GFM = frozenset({"alerts", "tasklists"})
+# `$...$` math as GitHub, MyST, Obsidian and Pandoc write it; money never opens it ("$5 and $10").
+_GFM = frozenset({"alerts", "tasklists", "math"})
 # What each dialect adds to CommonMark (+ tables and footnotes, which narrate always reads).
 FEATURES: dict[str, frozenset[str]] = {
     "commonmark": frozenset(),
     "gfm": _GFM,
-    "mkdocs": frozenset({"admonitions", "tabs", "attributes", "tasklists", "templates"}),
+    "mkdocs": frozenset({"admonitions", "tabs", "attributes", "tasklists", "templates", "deflists"}),
     "docusaurus": _GFM | {"containers", "mdx", "attributes"},
-    "hugo": _GFM | {"templates", "attributes"},
-    "jekyll": _GFM | {"templates", "attributes"},
+    "hugo": _GFM | {"templates", "attributes", "deflists"},
+    "jekyll": _GFM | {"templates", "attributes", "deflists"},
+    "myst": frozenset({"myst", "containers", "attributes", "tasklists", "math", "deflists"}),  # Sphinx / Jupyter Book
+    "obsidian": _GFM | {"wikilinks"},  # its callouts are read with GitHub's alerts (md_walk._callout)
 }
 # `auto` is every dialect's rules at once. They never conflict: each rule fires only on syntax that
 # no other dialect gives another meaning (`!!!`, `???`, `===` + quoted label, `:::`, `[!NOTE]`,
@@ -118,6 +121,14 @@ def parser(dialect: str) -> Any:
         md.options["alerts"] = True
     if "tasklists" in features:
         md.options["tasklists"] = True
+    if "deflists" in features:  # `Term` then `: Definition` lines (Python-Markdown, kramdown, goldmark, MyST)
+        from mdit_py_plugins.deflist import deflist_plugin
+
+        md.use(deflist_plugin)
+    if "math" in features:
+        from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+        md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     if "admonitions" in features:
         from mdit_py_plugins.admon import admon_plugin
 
@@ -156,10 +167,14 @@ def split_front_matter(source: str) -> tuple[dict[str, Any], str]:
 def prepare(body: str, dialect: str) -> str:
     """The source rewrites (md_source) a dialect needs, in order."""
     features = FEATURES[dialect]
+    if "myst" in features:  # first: its rewrites make `:::` containers, which the later passes must see
+        body = md_myst.rewrite_myst(body)
+    if "wikilinks" in features:
+        body = md_obsidian.rewrite_obsidian(body)
     if "mdx" in features:
         body = md_source.drop_esm(body)
     if "templates" in features:
-        body = md_source.strip_templates(body)
+        body = md_source.strip_snippets(md_source.strip_templates(body))
     body = md_source.strip_mdbook(body)
     if "attributes" in features:
         body = md_source.strip_attributes(body)

@@ -1,5 +1,6 @@
 """Raw HTML and JSX/MDX component blocks: their text children are read, their tags and attributes
-never (`<TabItem label="Windows">Use Ctrl + C to copy.</TabItem>` -> "Use Ctrl + C to copy.").
+never, but for a tab's label (`<TabItem label="Windows">Use Ctrl + C to copy.</TabItem>` ->
+"Windows:" then "Use Ctrl + C to copy.").
 
 An `<img>` is read as its alt text, as a Markdown image is (`images: alt`, the default). Not read:
 comments, `<script>`, `<style>`, `<pre>`/`<code>` blocks (code), `<svg>`, `<math>`,
@@ -22,6 +23,14 @@ from .markup import escape_text
 _SILENT = {"script", "style", "pre", "svg", "math", "template", "noscript", "textarea", "iframe"}
 _INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark", "q", "s", "samp",
            "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "del", "ins", "font", "br", "img"}
+# A tab names a choice (`<TabItem value="mac" label="macOS">`): its label is read before its body, as
+# MkDocs tabs' labels are. Docusaurus uses the value when there is no label.
+_TABS = {"tabitem": ("label", "value"), "tab": ("label", "title", "value")}
+# Callout components: Docusaurus `<Admonition type="tip" title="...">`, Nextra `<Callout type=...>`,
+# Starlight `<Aside type=... title=...>`, Mintlify `<Note>`, `<Warning>`...: the title, else the type
+# as a label ("Tip:", dropped with `alerts: drop`), then the body, as a `:::tip` container is read.
+_CALLOUTS = {"admonition", "callout", "aside"}
+_NAMED_CALLOUTS = {"note", "tip", "warning", "info", "caution", "danger", "important", "check"}
 _EXPRESSION = re.compile(r"\{[^{}\n]{0,500}\}")
 SSML_TAG = re.compile(r"<(/?)(break|say-as|sub|phoneme)(?![\w-])")
 _ALIAS = re.compile(r"\salias\s*=")
@@ -59,6 +68,27 @@ class _Tag(HTMLParser):
         self.attrs = attrs
 
 
+_LISTING = re.compile(r"\A<Listing(?=[\s>])")
+_MARKS = re.compile(r"[*`]|(?<!\w)_|_(?!\w)")
+
+
+def listing(tag: str) -> tuple[str, str] | None:
+    """The Rust book's `<Listing number="1-2" file-name="Cargo.toml" caption="...">` (mdbook-trpl) as
+    it renders: ("Filename: Cargo.toml", said before the code; "Listing 1-2: <caption>", said after
+    it), either "" when absent; None for another tag. The caption's Markdown marks are dropped."""
+    if not _LISTING.match(tag):
+        return None
+    parser = _Tag()
+    parser.feed(tag.strip().split("\n", 1)[0])
+    parser.close()
+    given = {name: " ".join((value or "").split()) for name, value in parser.attrs}
+    caption = _MARKS.sub("", given.get("caption", ""))
+    number = given.get("number", "")
+    after = f"Listing {number}: {caption}" if number and caption else f"Listing {number}" if number else caption
+    return (f"Filename: {given['file-name']}" if given.get("file-name") else "",
+            after if not after or after[-1] in ".!?" else after + ".")
+
+
 def img_alt(tag: str) -> str:
     """The alt text of a raw `<img ...>` tag as written inline in Markdown; "" for another tag."""
     if tag[:4].lower() != "<img":
@@ -70,9 +100,10 @@ def img_alt(tag: str) -> str:
 
 
 class _Text(HTMLParser):
-    def __init__(self, images: str = "alt") -> None:
+    def __init__(self, images: str = "alt", labels: bool = True) -> None:
         super().__init__(convert_charrefs=True)
         self.images = images
+        self.labels = labels  # a callout component's type said as its label ("Tip:")
         self.paragraphs: list[tuple[str, bool, int]] = []
         self.current: list[tuple[str, bool]] = []  # (text, is a markup tag)
         self.first_line = 1
@@ -128,6 +159,27 @@ class _Text(HTMLParser):
             self._add(" ")
         elif tag not in _INLINE:
             self._break()
+            if tag in _TABS and not self.silent:
+                self._tab_label(tag, attrs)
+            elif (tag in _CALLOUTS or tag in _NAMED_CALLOUTS) and not self.silent:
+                self._callout_label(tag, attrs)
+
+    def _callout_label(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        given = dict(attrs)
+        label = " ".join((given.get("title") or "").split())
+        if not label and self.labels:
+            label = tag if tag in _NAMED_CALLOUTS else " ".join((given.get("type") or "").split())
+            label = label[:1].upper() + label[1:]
+        if label:
+            self._add(label if label[-1] in ".:!?" else label + ":")
+            self._break()
+
+    def _tab_label(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        given = dict(attrs)
+        label = next((" ".join((given[name] or "").split()) for name in _TABS[tag] if given.get(name)), "")
+        if label:
+            self._add(label if label[-1] in ".:!?" else label + ":")
+            self._break()
 
     def _image(self, attrs: list[tuple[str, str | None]]) -> None:
         """An image is its alt text (with `images: alt`), as a Markdown image is; else a space."""
@@ -157,11 +209,11 @@ class _Text(HTMLParser):
             self._add(data)
 
 
-def html_pieces(markup: str, images: str = "alt") -> list[tuple[str, bool, int]]:
+def html_pieces(markup: str, images: str = "alt", labels: bool = True) -> list[tuple[str, bool, int]]:
     """The text children of an HTML/JSX block, one (text, is markup source, first line in the block
     from 1) per paragraph; entities decoded in plain paragraphs, escaped again in markup ones. An
     `<img>` is its alt text with `images` "alt" (the book's `markdown.images`), nothing with "skip"."""
-    parser = _Text(images)
+    parser = _Text(images, labels)
     # JSX component names are case-sensitive, HTMLParser lower-cases them: harmless, none is silent.
     parser.feed(_EXPRESSION.sub(" ", markup))
     parser.close()

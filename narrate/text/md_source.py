@@ -6,8 +6,10 @@ more than a few hundred characters), so hostile input costs time in proportion t
 - `drop_esm`: MDX `import ... from '...'` / `export const ...` paragraphs (Docusaurus).
 - `strip_templates`: Hugo `{{< x >}}` / `{{% x %}}`, Liquid/Jinja `{% x %}`, `{{ x }}`, `{# x #}`,
   mdBook `{{#include x}}`: the tags go, paired tags keep their inner prose; `{% raw %}` keeps its
-  content, `{% comment %}` drops it.
-- `strip_attributes`: `## Title {#custom-id}`, attr_list `{ .class #id }`, kramdown `{: .x}` `{:toc}`.
+  content, `{% comment %}` drops it, `{% highlight %}` and Hugo's `highlight`/`code` are code blocks.
+- `strip_snippets`: MkDocs snippets `--8<-- "file.md"` (includes).
+- `strip_attributes`: `## Title {#custom-id}`, attr_list `{ .class #id }`, kramdown `{: .x}` `{:toc}`,
+  abbreviation definitions `*[HTML]: ...`.
 - `unfold_tabs`: MkDocs Material content tabs (`=== "Label"` and a body indented 4 spaces) become
   the label as a short paragraph and the body at the tab's own indentation.
 - `flatten_nesting`: containers nested deeper than narrate reads are read as if less nested
@@ -32,12 +34,18 @@ _CLOSER = {"{{<": ">}}", "{{%": "%}}", "{{": "}}", "{%": "%}", "{#": "#}"}
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}\Z")
 _END_COMMENT = re.compile(r"\{%-?\s*endcomment\s*-?%\}")
+_HIGHLIGHT = re.compile(r"\{%-?\s*highlight\b|\{\{[<%]\s*(?:highlight|code)\b")
+_END_HIGHLIGHT = re.compile(r"\{%-?\s*endhighlight\s*-?%\}|\{\{[<%]\s*/\s*(?:highlight|code)\s*[>%]\}\}")
 MAX_TAG = 500  # characters in one template tag; a longer "tag" is not one
 MAX_COMMENT = 20_000  # characters in one {% comment %} block
 _HEADING_ID = re.compile(r"^([ \t]{0,3}#{1,6}[ \t].*?)[ \t]*\{#[^{}\s]{1,200}\}[ \t]*$", re.M)
 _ATTR_ITEM = r"(?:[.#][\w\-:]{1,100}|[\w\-]{1,100}=(?:\"[^\"\n]{0,200}\"|'[^'\n]{0,200}'|[^\s}]{1,200}))"
-_ATTRS = re.compile(r"[ \t]*\{:[^{}\n]{0,300}\}|[ \t]*\{[ \t]*" + _ATTR_ITEM + r"(?:[ \t]+" + _ATTR_ITEM +
-                    r"){0,20}[ \t]*\}")
+# Never right after `_`, `^` or `\`: `\sum_{i=1}` is math, not an attribute list.
+_ATTRS = re.compile(r"(?<![_^\\])(?:[ \t]*\{:[^{}\n]{0,300}\}|[ \t]*\{[ \t]*" + _ATTR_ITEM + r"(?:[ \t]+" + _ATTR_ITEM +
+                    r"){0,20}[ \t]*\})")
+_ABBREVIATION = re.compile(r"^[ \t]{0,3}\*\[[^\[\]\n]{1,200}\]:.*$", re.M)
+_SPAN = re.compile(r"(?<![!\\])\[([^\[\]\n]{1,300})\](?=\{[ \t]*[.#\w])(?=\{[^{}\n]{1,300}\})")
+_DIV = re.compile(r"^([ \t]{0,3}:{3,}[ \t]*)\{[ \t]*\.([\w-]{1,60})[^{}\n]{0,300}\}[ \t]*$", re.M)
 _TAB = re.compile(r"^([ ]*)===[!+]{0,2}[ \t]+\"([^\"\n]*)\"[ \t]*$")
 _PREFIX = re.compile(r"(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)))+[ \t]?")
 _FENCE_OPEN = re.compile(r"[ \t]{0,3}:{3,}[ \t]*([^:\s].*)\Z")
@@ -80,10 +88,30 @@ def strip_templates(source: str) -> str:
             close = _END_COMMENT.search(source, end, end + MAX_COMMENT)
             if close:
                 end = close.end()
+        elif _HIGHLIGHT.match(tag) and (close := _END_HIGHLIGHT.search(source, end, end + MAX_COMMENT)):
+            # Liquid `{% highlight ruby %}` / Hugo `{{< highlight go >}}`: code, read as a code block is
+            code = source[end:close.start()].strip("\n")
+            fence = "~" * max([3] + [len(run) + 1 for run in re.findall(r"~{3,}", code)])
+            out += [source[pos:i], f"\n\n{fence}\n{code}\n{fence}\n\n"]
+            pos = close.end()
+            continue
         out += [source[pos:i], " "]
         pos = end
     out.append(source[pos:])
     return "".join(out)
+
+
+_SNIPPET = r"[ \t]*;?-{1,3}8<-{1,3}"
+_SNIPPET_LINE = re.compile(r"^" + _SNIPPET + r"[ \t]+(?:\"[^\"\n]{0,500}\"|'[^'\n]{0,500}'|\S{1,500})[ \t]*$", re.M)
+_SNIPPET_BLOCK = re.compile(r"^" + _SNIPPET + r"[ \t]*\n(?:[^\n]{0,500}\n){0,100}?" + _SNIPPET + r"[ \t]*$", re.M)
+
+
+def strip_snippets(source: str) -> str:
+    """MkDocs snippets (pymdownx.snippets) include other files: `--8<-- "file.md"`, a block of file
+    names between two `--8<--` lines, and `;--8<--` (escaped): never spoken (was "--eight --")."""
+    if "8<-" not in source:
+        return source
+    return _SNIPPET_LINE.sub("", _SNIPPET_BLOCK.sub("", source))
 
 
 def strip_mdbook(source: str) -> str:
@@ -92,9 +120,17 @@ def strip_mdbook(source: str) -> str:
 
 
 def strip_attributes(source: str) -> str:
-    """Heading ids `{#id}`, attr lists `{ .c #id k=v }` and kramdown IALs `{: ...}` removed."""
+    """Heading ids `{#id}`, attr lists `{ .c #id k=v }`, kramdown IALs `{: ...}` and abbreviation
+    definitions (`*[HTML]: Hyper Text Markup Language`: Python-Markdown, PHP Markdown Extra, kramdown;
+    rendered as nothing but a tooltip) removed."""
+    if "*[" in source:
+        source = _ABBREVIATION.sub("", source)
     if "{" not in source:
         return source
+    if "]{" in source:  # a Pandoc span, `[small caps]{.smallcaps}`: its text
+        source = _SPAN.sub(r"\1", source)
+    if ":::" in source:  # a Pandoc div, `::: {.warning}`: its first class names it, as `::: warning`
+        source = _DIV.sub(r"\1\2", source)
     return _ATTRS.sub("", _HEADING_ID.sub(r"\1", source))
 
 

@@ -9,6 +9,7 @@ other HTML (their text is read)."""
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from typing import Any, Literal
 
 from ..errors import ManifestError, MarkupError, Problem
 from .markup import INTERPRET_AS, Node, Target, escape_text, parse, to_ssml
-from .md_html import SSML_TAG, html_pieces, img_alt, ssml_tag
+from .md_code import code_words
+from .md_html import SSML_TAG, html_pieces, img_alt, listing, ssml_tag
+from .md_math import math_words
 from .md_speech import spoken
 from .normalize import normalize
 
@@ -30,6 +33,9 @@ _AT = re.compile(r"line (\d+), column \d+: (.*)", re.S)
 # A subset tag in the paragraph's source that markdown-it did not take as HTML (a quote or `>` missing).
 _RAW_TAG = re.compile(r"(?<![\\`])<(/?)(break|say-as|phoneme)(?![\w-])")
 _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
+# A callout marker opening a block quote that markdown-it's GitHub alerts do not take: another type
+# (Obsidian's `[!info]`, `[!bug]`), a fold mark or a title on its line (`> [!warning]- Mind the step`).
+_CALLOUT = re.compile(r"\A\[!([A-Za-z][\w-]{0,40})\][+-]?[ \t]*")
 
 
 @dataclass
@@ -50,13 +56,16 @@ class _State:
     blocks: list[Block] = field(default_factory=list)
     notes: list[Block] = field(default_factory=list)
     heading: int = 0
+    quote_start: bool = False  # the next inline is a block quote's first line (a callout's marker?)
     in_footnote: int = 0
     in_title: bool = False
+    in_term: bool = False
     title_wanted: bool = True
     prefix: str = ""  # an ordered list item's number, spoken before its first paragraph
     numbers: list[bool] = field(default_factory=list)  # per open list: ordered?
     table: list[list[str]] | None = None
     header_rows: int = 0
+    captions: list[str] = field(default_factory=list)  # per open Rust book <Listing>: said at its end
 
 
 def _label(text: str) -> str:
@@ -64,12 +73,24 @@ def _label(text: str) -> str:
     return text if not text or text[-1] in ".:!?" else text + ":"
 
 
+# Typewriter dashes, as smart punctuation (Pandoc, MkDocs, Hugo, Jekyll) renders them: ` -- ` an en
+# dash, `---` an em dash; engines pause at a dash but read "--" as nothing. A flag (`--release`) stays.
+_DASHES = re.compile(r"(?<=\s)-{2,3}(?=\s)|(?<=\w)---(?=\w)")
+
+
+def _dash(m: re.Match[str]) -> str:
+    return "\u2014" if len(m.group(0)) == 3 else "\u2013"
+
+
 def _piece(child: Any, images: str) -> str:
     t = child.type
     if t == "text":  # a `<` here is literal (tags are html_inline): "&lt;tag&gt;" is read "tag"
-        return _ANGLE.sub(" ", child.content) if "<" in child.content else str(child.content)
+        text = _ANGLE.sub(" ", child.content) if "<" in child.content else str(child.content)
+        return _DASHES.sub(_dash, text) if "--" in text else text
     if t == "code_inline":
-        return str(child.content).replace("<", " ").replace(">", " ")
+        return code_words(child.content)
+    if t in ("math_inline", "math_inline_double"):
+        return f" {math_words(child.content)} "
     if t in ("softbreak", "hardbreak"):
         return " "
     if t == "image" and images == "alt" and child.children:
@@ -182,6 +203,29 @@ def _table_blocks(state: _State, rows: list[list[str]]) -> None:
             state.blocks.append(Block("paragraph", text if text[-1] in ".!?" else text + "."))
 
 
+def _callout(s: _State, token: Any) -> Any:
+    """A block quote's first paragraph that opens with a callout marker: its label (the title on the
+    marker's line, else the type as "Info:" unless alerts are dropped) is emitted, and the rest of the
+    paragraph returned as a token to read; None when it opens with no marker."""
+    m = _CALLOUT.match(token.content)
+    children = token.children or []
+    if m is None or not children or children[0].type != "text" or not children[0].content.startswith(m.group(0)):
+        return None
+    cut = next((i for i, c in enumerate(children) if c.type in ("softbreak", "hardbreak")), len(children))
+    first = copy.copy(children[0])
+    first.content = first.content[m.end():]
+    title = copy.copy(token)
+    title.children, title.content = [first, *children[1:cut]], token.content.split("\n", 1)[0][m.end():]
+    label, _ = _inline(s, title)
+    if not label.strip() and s.options.alerts == "label":
+        label = m.group(1).replace("-", " ").replace("_", " ").capitalize()
+    if label.strip():
+        _emit(s, "paragraph", _label(label))
+    rest = copy.copy(token)
+    rest.children, rest.content = children[cut + 1:], token.content.partition("\n")[2]
+    return rest
+
+
 def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0) -> tuple[list[Block], list[Block]]:
     """(blocks, footnote paragraphs) for a token stream from markdown.parser(). `path` and `line0`
     (lines before the parsed text) locate markup errors: ManifestError("path:line: markup: ...")."""
@@ -199,12 +243,19 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
             elif t == "thead_open":
                 s.header_rows = 1
             continue
+        if s.quote_start and t not in ("inline", "paragraph_open"):
+            s.quote_start = False
         if t == "table_open":
             s.table, s.header_rows = [], 0
         elif t == "inline":
+            if s.quote_start:
+                s.quote_start = False
+                tok = _callout(s, tok) or tok
             raw, is_markup = _inline(s, tok)
             at = _first_line(s, tok) if is_markup else 0
-            if s.in_title:
+            if s.in_term:  # a definition list's term: said before its first definition, "Term: ..."
+                s.prefix = f"{s.prefix} {_label(raw)}".strip()
+            elif s.in_title:
                 if s.title_wanted:
                     _emit(s, "paragraph", _label(raw), markup_line=at)
             elif s.heading:
@@ -212,6 +263,10 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
             else:
                 raw, s.prefix = (s.prefix + " " + raw if s.prefix else raw), ""
                 _emit(s, "paragraph", raw, markup_line=at)
+        elif t == "blockquote_open":
+            s.quote_start = True
+        elif t in ("dt_open", "dt_close"):
+            s.in_term = t == "dt_open"
         elif t == "heading_open":
             s.heading = int(tok.tag[1])
         elif t == "heading_close":
@@ -219,8 +274,16 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
         elif t in ("fence", "code_block"):
             if options.code == "notice":
                 s.blocks.append(Block("notice", CODE_NOTICE))
+        elif t in ("math_block", "math_block_label"):
+            _emit(s, "paragraph", math_words(tok.content))
         elif t == "html_block":
-            for paragraph, is_markup, line in html_pieces(tok.content, options.images):
+            content = tok.content
+            if content.startswith("<Listing") and (found := listing(content)):
+                s.captions.append(found[1])
+                _emit(s, "paragraph", found[0])
+            elif content.startswith("</Listing>") and s.captions:
+                _emit(s, "paragraph", s.captions.pop())
+            for paragraph, is_markup, line in html_pieces(content, options.images, options.alerts == "label"):
                 _emit(s, "paragraph", paragraph, markup_line=_first_line(s, tok) + line - 1 if is_markup else 0)
         elif t in ("bullet_list_open", "ordered_list_open"):
             s.numbers.append(t == "ordered_list_open")

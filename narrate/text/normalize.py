@@ -31,7 +31,7 @@ _TAGS = (r"</[A-Za-z][^<>]*>|<[A-Za-z][^<>]*(?:=|/)[^<>]*>|"
 MARKUP_TAG = re.compile(_TAGS, re.IGNORECASE)
 MARKUP = re.compile(_TAGS + r"|[<>{}]", re.IGNORECASE)
 _PUNCT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-                        "\u2014": " - ", "\u2026": "...", "\u00a0": " ", "\u2009": " ", "\u202f": " "})
+                        "\u2014": " \u2014 ", "\u2026": "...", "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 
 
 def canonical(text: str) -> str:

@@ -2,10 +2,12 @@
 
 Sentence boundaries come from sentencex (Wikimedia's rule-based segmenter, ~300 languages, with
 per-language abbreviation lists: "la Dra. Pérez", "EE. UU.", "Hauptstr. 5", "Jan. 3."), with
-four corrections it needs on real prose (measured on the Rust book corpus, see the README):
+the corrections it needs on real prose (measured on the Rust book corpus, see the README):
 no boundary inside a token (".\\main"), none before a lowercase word ("Hello, world! should
 print", "panic! and"), none after a few title abbreviations its lists lack (French "M."), none
-after an abbreviation that stands before a number ("approx. 5 minutes", "aprox. 10 min").
+after an abbreviation that stands before a number ("approx. 5 minutes", "aprox. 10 min"); and the
+boundaries it misses: after a file or host name that ends a sentence ("Open main.rs. Then"), and
+after a sentence that ends inside quotes or parentheses ('to y." We now', "home.) Then").
 
 An over-long sentence is cut at clause punctuation (; : then , then a spaced dash), then at word
 boundaries: spaces, or ICU's dictionary word breaks (icu4py) for languages written without
@@ -74,6 +76,21 @@ def _joins(prev: str, nxt: str, lang: str) -> bool:
     return tail in EXTRA_ABBREVIATIONS.get(lang, ())
 
 
+# A file or host name ending a sentence ("main.rs. Then", "Node.js. It"): sentencex reads "x.rs." as
+# an abbreviation and runs on. Its last part has 2-5 letters or digits, so "e.g.", "U.S." and "Ph.D."
+# (one letter) are not taken for one.
+# A sentence that ends inside a quotation or parentheses ('to y." We now', 'go home.) Then'):
+# sentencex misses `."` (it finds `.”`, which canonical() made `."`, and `!"`) and `.)`.
+_MISSED = re.compile(r"(?<![\w.])[\w-]*\w\w\.[A-Za-z0-9]{2,5}\.(?=\s+[A-Z\"'(])|(?<=[.!?][\"\u201d)])(?=\s+[A-Z\"\u201c(])")
+
+
+def _cut_missed(piece: str) -> list[str]:
+    """A piece cut after each file or host name that ends a sentence in it, and after each sentence
+    end inside closing quotes or parentheses (see _MISSED)."""
+    cuts = [m.end() for m in _MISSED.finditer(piece)]
+    return [piece[a:b] for a, b in zip([0, *cuts], [*cuts, len(piece)], strict=True)] if cuts else [piece]
+
+
 # A German sentence piece that ends in a number and its dot: "... die 2." before "Auflage".
 _GERMAN_NUMBER_DOT = re.compile(r"(?<![\w.,])\d{1,3}\.\s*\Z")
 
@@ -98,7 +115,10 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
 
     lang = primary(language)
     out: list[str] = []
-    for piece in sentencex.segment(lang, text):
+    pieces = sentencex.segment(lang, text)
+    if "." in text or "!" in text or "?" in text:
+        pieces = [part for piece in pieces for part in _cut_missed(piece)]
+    for piece in pieces:
         if out and _joins(out[-1], piece, lang):
             out[-1] += piece
         else:

@@ -93,9 +93,10 @@ def _german_decade(m: re.Match[str], lang: Lang) -> str:
 # -> "5 to 10 km" -> "five to ten kilometers"). Only when the second number is larger, both are
 # written as quantities (no leading zero; up to three digits or grouped, or both four-digit years),
 # nothing is glued before it nor after it but a unit (not "A4-10", "5-10-15", "-5-10", "Model 3-10A", a
-# time "9:00-17:00"; "9-17h" and "5-10km" are ranges), and no word nearby makes it a score ("won 2-3", "a
-# 1-2 loss"). Dates and telephone numbers were read before this pass. Anything else keeps its hyphen,
-# read as before ("three-one").
+# time "9:00-17:00"; "9-17h" and "5-10km" are ranges), no word nearby makes it a score ("won 2-3", "a
+# 1-2 loss"), and no label noun right before makes it a number ("Listing 1-2", LABEL_WORDS). Dates
+# and telephone numbers were read before this pass. Anything else keeps its hyphen, read as before
+# ("three-one").
 
 _TO = {"en": "to", "es": "a", "fr": "à", "de": "bis"}
 _BETWEEN = {"en": ("between", "and"), "es": ("entre", "y"), "fr": ("entre", "et"), "de": ("zwischen", "und")}
@@ -110,6 +111,21 @@ SCORE_WORDS = {  # lower case
     "de": {"gewann", "gewinnt", "gewonnen", "verlor", "verliert", "verloren", "sieg", "niederlage", "endstand",
            "unentschieden", "spiel", "partie", "ergebnis", "siegte", "schlug", "führt", "führte", "stand",
            "abstimmung", "stimmen"},
+}
+
+
+# A numbered label, one noun before the number: "Listing 1-2", "Figure 4-5", "Table 3-1" number an
+# item by chapter, and are read as written ("Listing one-two"), never as a range. Singular nouns only:
+# "Figures 4-5" and "pages 5-10" are ranges. Lower case.
+LABEL_WORDS = {
+    "en": {"listing", "figure", "fig", "table", "example", "exercise", "equation", "eq", "section", "chapter",
+           "appendix", "lemma", "theorem", "algorithm", "problem", "plate", "box", "panel", "snippet"},
+    "es": {"listado", "figura", "fig", "tabla", "ejemplo", "ejercicio", "ecuación", "sección", "capítulo",
+           "apéndice", "anexo"},
+    "fr": {"listing", "figure", "fig", "tableau", "exemple", "exercice", "équation", "section", "chapitre",
+           "annexe"},
+    "de": {"listing", "abbildung", "abb", "tabelle", "tab", "beispiel", "übung", "gleichung", "abschnitt",
+           "kapitel", "anhang"},
 }
 
 
@@ -171,6 +187,8 @@ def replace_ranges(text: str, lang: Lang) -> str:
         after = re.findall(r"[^\W\d_]+", s[m.end():m.end() + 20])[:1]
         if scores & {w.lower() for w in (*before, *after)}:
             return m.group(0)
+        if before and before[-1].lower() in LABEL_WORDS.get(lang.code, ()) and s[m.start() - 1:m.start()] in " .\u00a0":
+            return m.group(0)  # "Listing 1-2": a label's number
         word = range_word(s[max(0, m.start() - 40):m.start()], lang)
         if years and lang.code in ("en", "de"):
             return f"{year(int(a), lang)} {word} {year(int(b), lang)}"  # read as the years pass would

@@ -152,6 +152,19 @@ def replace_comparisons(text: str, lang: Lang) -> str:
     return _COMPARISON.sub(repl, text)
 
 
+# An em dash sets a phrase apart — like this — and is heard as a pause; engines read "-" as none, so
+# it is said as a comma. Between numbers ("1990—1995") it is a hyphen, read as a range (spans.py);
+# opening or ending a sentence it is nothing.
+_EM_DASH_NUMBERS = re.compile(r"(?<=\d)\s*\u2014\s*(?=\d)")
+_EM_DASH = re.compile(r"\s*\u2014[\s\u2014]*")
+_EM_DASH_EDGE = re.compile(r"\A[\s,]+|[\s,]+\Z|,\s*(?=[,.;:!?)])|(?<=[(\[\"'])\s*,\s*")
+
+
+def replace_em_dashes(text: str) -> str:
+    text = _EM_DASH.sub(", ", _EM_DASH_NUMBERS.sub("-", text))
+    return _EM_DASH_EDGE.sub("", text)
+
+
 def speak(text: str, lang: Lang) -> str:
     """All passes, in order; an offer of another language with that language's (text/offers.py).
     Input is canonical text (see normalize.canonical)."""
@@ -185,6 +198,8 @@ def _speak(text: str, lang: Lang) -> str:
         text = slash_fractions(text)
     if lang.code == "en" and ("'" in text or "’" in text):
         text = _SHORT_YEAR.sub(lambda m: ("oh " if m.group(1)[0] == "0" else "") + m.group(1).lstrip("0"), text)
+    if "\u2014" in text:
+        text = replace_em_dashes(text)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
         for step, hint in _PASSES:
             if hint(text, lang):  # a cheap test first: each full pass scans the text with a costly pattern

@@ -1,0 +1,102 @@
+"""Inline code as a listener needs to hear it (`x`, `cargo build` and `std::io` are read as written).
+
+Two kinds of code span lose their meaning when read as prose, so they are said here, in English
+like the front-end's other words ("Code example omitted.", "less than"):
+- a span of symbols only: a listener hears nothing for `[]` or `>`, and "and" for `&`; it is named
+  ("square brackets", "greater-than sign", "ampersand"): known operators whole, others sign by sign;
+- in code, `&` is never the word "and" (`&mut s`, `&String`): "ampersand"; a type's angle brackets
+  (`Vec<T>`, `Result<T, E>`, `HashMap<K, V>`) are read "Vec of T", as programmers say them, where
+  their `<` and `>` would have been dropped as markup.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Whole spans people name as one thing.
+OPERATORS = {
+    "[]": "square brackets",
+    "{}": "curly braces",
+    "()": "parentheses",
+    "<>": "angle brackets",
+    "::": "double colon",
+    "//": "double slash",
+    "/*": "slash asterisk",
+    "*/": "asterisk slash",
+    "&&": "double ampersand",
+    "||": "double vertical bar",
+    "==": "double equals",
+    "===": "triple equals",
+    "!=": "not equals",
+    "<=": "less than or equal to",
+    ">=": "greater than or equal to",
+    "->": "arrow",
+    "=>": "fat arrow",
+    "+=": "plus equals",
+    "-=": "minus equals",
+    "*=": "times equals",
+    "/=": "divide equals",
+    "..": "double dot",
+    "...": "three dots",
+    "..=": "dot dot equals",
+    "--": "double hyphen",
+    "++": "double plus",
+    "<<": "double less-than",
+    ">>": "double greater-than",
+    "#!": "hash bang",
+    "?.": "question mark dot",
+}
+SIGNS = {
+    "!": "exclamation mark",
+    '"': "double quote",
+    "#": "hash",
+    "$": "dollar sign",
+    "%": "percent sign",
+    "&": "ampersand",
+    "'": "single quote",
+    "(": "opening parenthesis",
+    ")": "closing parenthesis",
+    "*": "asterisk",
+    "+": "plus sign",
+    ",": "comma",
+    "-": "hyphen",
+    ".": "dot",
+    "/": "slash",
+    ":": "colon",
+    ";": "semicolon",
+    "<": "less-than sign",
+    "=": "equals sign",
+    ">": "greater-than sign",
+    "?": "question mark",
+    "@": "at sign",
+    "[": "opening square bracket",
+    "\\": "backslash",
+    "]": "closing square bracket",
+    "^": "caret",
+    "_": "underscore",
+    "`": "backtick",
+    "{": "opening curly brace",
+    "|": "vertical bar",
+    "}": "closing curly brace",
+    "~": "tilde",
+}
+_SYMBOLS_ONLY = re.compile(r"[!-/:-@\[-`{-~]{1,12}")
+_GENERIC = re.compile(r"(?<=\w)<([\w&'*\[\]\s,:]{1,80})>")  # Vec<T>, Result<T, E>, Option<&'a str>
+_AMPERSAND = re.compile(r"(?<!&)&(?!&)\s*")
+_ANGLE = re.compile(r"<(?=\S)(?!=\s)|(?<=\S)>")  # a `<` or `>` between spaces is a comparison, said later
+
+
+def code_words(code: str) -> str:
+    """An inline code span's text as it is read (see the module docstring); other spans unchanged
+    but for `<` and `>`, which are never spoken as markup."""
+    text = code.strip()
+    if _SYMBOLS_ONLY.fullmatch(text):
+        return OPERATORS.get(text) or " ".join(SIGNS[c] for c in text)
+    if "<" in code:
+        for _ in range(4):  # nested generics, innermost first: HashMap<String, Vec<u8>>
+            code, n = _GENERIC.subn(lambda m: f" of {m.group(1)} ", code)
+            if not n:
+                break
+    if "&" in code:
+        code = _AMPERSAND.sub(lambda m: (" " if m.start() and code[m.start() - 1].isalnum() else "") + "ampersand ", code)
+    return _ANGLE.sub(" ", code) if "<" in code or ">" in code else code
