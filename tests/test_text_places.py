@@ -174,3 +174,16 @@ def test_cli_build_says_them(tmp_path):
         "drive": "Visit twelve Main Drive. Press one.", "expiry": "Your card expires August twenty twenty-seven.",
         "weekend": "Closed Saturday and Sunday.", "menu": "For English, press one. Para español, oprima dos.",
         "web": "Email support at example dot com."}
+
+
+def test_a_book_says_its_links_hosts_in_its_language():
+    from narrate.text.chapter import chapter_units
+    from narrate.text.markdown import markdown_to_speakable
+
+    def said(source: str, language: str) -> str:
+        return " ".join(u.text for u in chapter_units(markdown_to_speakable(source), 400, language, None, spoken=True))
+
+    assert said("Visite <https://www.ejemplo.es/ayuda> o escriba a <ayuda@ejemplo.es>.\n", "es-ES") == (
+        "Visite ejemplo punto es o escriba a ayuda arroba ejemplo punto es.")
+    # A host the normaliser does not know is said by the Markdown reader, in English words.
+    assert said("See <https://docs.rs/serde> and <https://example.org>.\n", "en-US") == "See docs dot rs and example dot org."

@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from .langdata import COMPARISONS
+from .web import is_web_host
 
 # Sequences that are markup in some dialect and never speech (issue 11): the scrub removes every one.
 MARKUP_SEQUENCES = ("!!!", ":::", "{{", "}}", "{%", "%}", "[!", "](", "://", "<", "`")
@@ -41,15 +42,20 @@ def _host_words(host: str) -> str:
 
 
 def say_url(url: str) -> str:
-    """`https://www.example.org/docs?x=1` -> "example dot org": the host, as people say it."""
+    """`https://www.example.org/docs?x=1` -> "example.org": the host, as people say it. A host with a
+    common top-level domain is left for the normaliser to say in the book's language (text/web.py:
+    "example dot org", "ejemplo punto org"); any other is said here: "docs dot rs"."""
     m = _HOST.match(url)
-    return _host_words(m.group(1)) if m and m.group(1) else ""
+    if not m or not m.group(1):
+        return ""
+    return m.group(1) if is_web_host(m.group(1)) else _host_words(m.group(1))
 
 
 def say_email(address: str) -> str:
-    """`help.desk@example.org` -> "help dot desk at example dot org"."""
+    """`help.desk@example.org` kept for the normaliser (as say_url); on another domain "help dot desk
+    at example dot rs"."""
     local, _, domain = address.partition("@")
-    return f"{_host_words(local)} at {_host_words(domain)}"
+    return address if is_web_host(domain) else f"{_host_words(local)} at {_host_words(domain)}"
 
 
 def _emoji_names(match: re.Match[str]) -> str:

@@ -5,8 +5,8 @@ read "example.com" as one word or spell the whole address.
 
 A web address is one with a scheme (`https://`, dropped), with `www.`, or a host ending in a common
 top-level domain (so "Node.js", "config.yaml" and "e.g." are none); a dot after it ends the sentence.
-Markdown books say a link's host only (text/md_speech.py): a caller needs the whole address, a reader
-of an article the site.
+Markdown books say a link's host only (text/md_speech.py, which leaves such a host to this pass): a
+caller needs the whole address, a reader of an article the site.
 """
 
 from __future__ import annotations
@@ -29,6 +29,14 @@ _HOST = rf"(?:{_LABEL}\.)+{_TLD}(?![\w-])"
 _EMAIL = re.compile(rf"(?<![\w.@+-])([A-Za-z0-9._%+-]{{1,64}})@({_HOST})")
 _WEB = re.compile(rf"(?<![\w.@/-])(?:https?://)?((?:www\.)?{_HOST})((?:/[\w%~+=&.-]*)*)([?#][^\s]*)?")
 _TLD_HINT = re.compile(rf"\.{_TLD}\b")  # a literal first: the search skips ahead to each "."
+
+
+_WEB_HOST = re.compile(rf"(?:www\.)?{_HOST}")
+
+
+def is_web_host(host: str) -> bool:
+    """Whether replace_web says `host` ("example.org", "www.gov.uk"; not "docs.rs", "localhost")."""
+    return _WEB_HOST.fullmatch(host) is not None
 
 
 def may_hold_address(text: str) -> bool:
