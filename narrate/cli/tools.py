@@ -69,7 +69,7 @@ def voices(ctx: Context, provider: str, manifest_path: Path | None, language: st
         prov = create_provider(config)
         try:
             listed, matched = filter_voices(sorted(prov.voices(), key=lambda v: v.name), language)
-            if language and matched != language:
+            if listed and language and matched != language:
                 click.echo(f"no {provider} voice for {language}; voices for {matched}:", err=True)
             if not listed:
                 click.echo(f"no {provider} voices" + (f" for {language}" if language else ""), err=True)
@@ -78,9 +78,10 @@ def voices(ctx: Context, provider: str, manifest_path: Path | None, language: st
             rows = [(shown(v.name), shown(",".join(v.languages)), shown(v.gender or "-"),
                      shown("; ".join(x for x in (", ".join(v.styles), v.description) if x))) for v in listed]
             width = max(24, *(len(name) + 1 for name, *_ in rows))
-            click.echo(f"{'VOICE':{width}} {'LANGUAGES':20} {'GENDER':8} STYLES / DESCRIPTION")
+            lwidth = max(20, *(len(langs) for _, langs, *_ in rows))  # a long list still leaves a space
+            click.echo(f"{'VOICE':{width}} {'LANGUAGES':{lwidth}} {'GENDER':8} STYLES / DESCRIPTION")
             for name, langs, gender, extra in rows:
-                click.echo(f"{name:{width}} {langs:20} {gender:8} {extra}".rstrip())
+                click.echo(f"{name:{width}} {langs:{lwidth}} {gender:8} {extra}".rstrip())
             if sample_text is not None:
                 _write_samples(prov, listed, matched, sample_text.strip(), sample_dir)
         finally:
@@ -120,6 +121,24 @@ def _echo_import(result: Any) -> None:
         click.echo(shown(f"changed {change}"), err=True)
 
 
+def _check_import_voice(voice: str, languages: dict[str, Any]) -> None:
+    """`--voice` must be one the embedded engine (the imported manifest's provider) has, for the
+    language it is given to; else the printed manifest would not validate. Raises UsageError."""
+    from ..providers.base import ProviderConfig
+    from ..providers.registry import create_provider
+
+    language = next((tag for tag, spec in languages.items() if spec.get("voice") == voice), None)
+    if language is None:
+        return
+    prov = create_provider(ProviderConfig(name="espeak", kind="espeak"))
+    try:
+        reason = prov.check_voice(voice, language)
+    finally:
+        prov.close()
+    if reason:
+        raise UsageError(f"--voice {voice!r} for {language}: {reason}")
+
+
 def _import_command(kind: str, fn_name: str, library: str, language: str | None, language_help: str) -> None:
     @import_group.command(name=kind)
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -139,6 +158,8 @@ def _import_command(kind: str, fn_name: str, library: str, language: str | None,
                 chosen = importers.language_from_name(file.name) or "en-US"
             kwargs: dict[str, Any] = {"source": str(file), "library": library, "voice": voice, "language": chosen}
             result = getattr(importers, fn_name)(text, **kwargs)
+            if voice is not None:
+                _check_import_voice(voice, result.manifest["libraries"][library]["languages"])
             if out is not None:
                 result.manifest["libraries"][library]["output"] = out
             _echo_import(result)
