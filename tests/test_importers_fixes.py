@@ -154,7 +154,8 @@ def test_asterisk_language_that_is_no_tag_is_refused_before_a_manifest_is_printe
 @pytest.mark.parametrize("kind,source", [("asterisk", "t.txt"), ("freeswitch", "p.xml")])
 def test_an_import_voice_the_embedded_engine_lacks_is_refused_with_a_hint(tmp_path, kind, source):
     (tmp_path / "t.txt").write_text("hello: Hello.\n", encoding="utf-8")
-    (tmp_path / "p.xml").write_text('<language><en><ivr><prompt phrase="Hello." filename="hello.wav"/></ivr></en></language>', encoding="utf-8")
+    phrase = '<prompt phrase="Hello." filename="hello.wav"/>'
+    (tmp_path / "p.xml").write_text(f"<language><en><ivr>{phrase}</ivr></en></language>", encoding="utf-8")
     done = narrate_in("-q", "import", kind, source, "--voice", "en-uss", cwd=tmp_path)
     assert_clean_failure(done, 2, "--voice", "'en-uss'", "eSpeak NG has no voice", "did you mean")
     assert done.stdout == ""
