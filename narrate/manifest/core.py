@@ -26,7 +26,7 @@ from .layouts import FORMAT_RATES, ZIP_EPOCH_MAX, language_folder, pattern_probl
 from .lexicon_rules import LANG_RE, check_lexicon
 from .loader import Key, LineTable
 from .names import check_name, nfc
-from .problems import from_validation, hint_for, key_path, kind
+from .problems import from_validation, hint_for, key_path, kind, same_tag_hint
 from .publishing import resolve_publishing
 from .resolved import Book, Draft, Language, Level, Library, Manifest, PromptText, Settings, Silence
 
@@ -345,7 +345,7 @@ def _prompts(c: Checker, specs: dict[str, Any], key: Key, languages: dict[str, L
                 continue
             if LANG_RE.match(code) and code not in SETTINGS_KEYS:
                 c.add((*pkey, code), f"language {show(repr(code))} is not declared in {key_path(key[:-1])}.languages",
-                      hint_for(code, languages))
+                      same_tag_hint(code, languages) or hint_for(code, languages))
             else:
                 c.add((*pkey, code), "unknown key", hint_for(code, list(PROMPT_SETTINGS_KEYS) + list(languages)))
         for code in languages:
