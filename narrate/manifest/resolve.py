@@ -86,6 +86,7 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
         raise ManifestError(sorted(dict.fromkeys(c.problems), key=lambda p: (p.line or 0, p.key_path)))
     manifest = draft.manifest
     manifest.source_sha256 = doc.sha256
+    manifest.shown = shown
     manifest.warnings += c.warnings  # e.g. sources an order file does not link
     if template is not None and memo is not None and digest is not None:
         manifest.unsaved_memo = (memo, digest, template)  # written by save_validation_memo, once the build is under way

@@ -205,6 +205,7 @@ class Manifest:
     package: dict[str, Any] = field(default_factory=dict)  # validated: output str, formats list, epoch int, on_build bool
     warnings: list[Problem] = field(default_factory=list)
     source_sha256: str = ""  # of the manifest's bytes as loaded (a build records its inputs only if they still match)
+    shown: str = ""  # the manifest as the user named it, escaped: how messages name it (`m.yaml:12: ...`)
     # A validation memo to store (narrate.manifest.replay): (file, digest, template). A command saves
     # it (`save_validation_memo`) only when it got past its own checks, so a refused build writes nothing.
     unsaved_memo: tuple[Path, str, dict[str, Any]] | None = field(default=None, compare=False, repr=False)
@@ -219,6 +220,11 @@ class Manifest:
     @property
     def root(self) -> Path:
         return self.path.parent
+
+    @property
+    def named(self) -> str:
+        """The manifest's name in a located message: as the user wrote it, like validation's own."""
+        return self.shown or str(self.path)
 
     def input_files(self) -> list[Path]:
         """Every file whose content this manifest's outputs depend on (for the no-op fast path)."""
