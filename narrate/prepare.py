@@ -67,11 +67,13 @@ def check_voices(manifest: Manifest, providers: Mapping[str, Provider]) -> None:
                                         f"libraries.{lib.name}.prompts.{p.name}.{p.language}",
                                         f"voice {voice!r} for {p.settings.provider}: {reason}"))
     for book in manifest.books:
-        voice = book.settings.voice or book.language.lower()
-        reason = providers[book.settings.provider].check_voice(voice, book.language)
-        if reason:
-            problems.append(Problem(manifest.named, None, f"books.{book.name}.voice",
-                                    f"voice {voice!r} for {book.settings.provider}: {reason}"))
+        book_voice = book.settings.voice or book.language.lower()
+        chapters = [(f"chapters.{written}.", written, cs.voice) for written, cs in book.chapter_specs.items() if cs.voice]
+        for where, line_key, voice in [("", "", book_voice), *chapters]:  # a chapter's voice is checked as the book's
+            reason = providers[book.settings.provider].check_voice(voice, book.language)
+            if reason:
+                problems.append(Problem(manifest.named, book.voice_lines.get(line_key), f"books.{book.name}.{where}voice",
+                                        f"voice {voice!r} for {book.settings.provider}: {reason}"))
     if problems:
         raise ManifestError(problems)
 

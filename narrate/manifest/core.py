@@ -397,4 +397,6 @@ def _book(c: Checker, name: str, spec: m.Book, root: Path, defaults: Settings, p
     return Book(name=name, title=spec.title or name, author=spec.author, chapters=[], output=root / spec.output,
                 language=language, settings=settings, formats=tuple(formats), code=spec.code or "skip",
                 tables=spec.tables or "skip", footnotes=spec.footnotes or "end", markdown=markdown_settings(c, spec, key),
-                transcripts=transcripts, feed=feed, **audio)
+                transcripts=transcripts, feed=feed, **audio,
+                voice_lines={"": c.lines.line((*key, "voice")),
+                             **{str(f): c.lines.line((*key, "chapters", f, "voice")) for f in spec.chapters or {}}})

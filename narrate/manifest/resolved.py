@@ -183,6 +183,8 @@ class Book:
     chapter_settings: dict[Path, ChapterSettings] = field(default_factory=dict)
     # The `sources:` globs as resolve ran them (absolute patterns): a file they newly match is a change.
     source_globs: list[str] = field(default_factory=list)
+    # The manifest line of each voice: "" the book's, else a `chapters:` key as written (check_voices).
+    voice_lines: dict[str, int | None] = field(default_factory=dict)
 
     def settings_for(self, chapter: Path) -> ChapterSettings:
         """A chapter's voice and pauses: its own, else the book's."""
