@@ -322,8 +322,11 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
             _print_translations(translation_report(manifest))
             for w in manifest.warnings:
                 click.echo(f"warning: {w}", err=True)
-            n = sum(len(lib.prompts) for lib in manifest.libraries)
-            click.echo(f"{path}: ok ({counted(len(manifest.libraries), 'library')}, {counted(n, 'prompt')}, "
+            # A prompt is a name (`welcome`), as in plan and the sheets; its texts are one per language.
+            texts = sum(len(lib.prompts) for lib in manifest.libraries)
+            names = sum(len({p.name for p in lib.prompts}) for lib in manifest.libraries)
+            prompts = counted(names, "prompt") + (f" ({texts} texts in their languages)" if texts != names else "")
+            click.echo(f"{path}: ok ({counted(len(manifest.libraries), 'library')}, {prompts}, "
                        f"{counted(len(manifest.books), 'book')})")
         if problems:
             raise ManifestError(problems)
