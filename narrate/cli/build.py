@@ -32,7 +32,9 @@ from .app import (
 @main.command()
 @manifests_arg
 @cache_opt
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Cap on parallel requests.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+              help="Cap on parallel requests and worker processes (default: jobs: in the manifest, else one per "
+                   "core; 1 runs everything in this process).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the build's figures.")
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if anything would be synthesized, written or removed.")
 @click.option("--offline", is_flag=True, help="Never call a provider; fail if a segment is not cached.")
