@@ -139,3 +139,8 @@ def test_validate_counts_prompts_by_name_and_their_texts_apart(tmp_path):
                                      "      b: {en-US: Goodbye now., es-US: Adios a todos.}\n", encoding="utf-8")
     done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert done.stdout == "m.yaml: ok (1 library, 2 prompts (4 texts in their languages), 0 books)\n", done.stderr
+
+
+def test_build_jobs_help_says_what_the_readme_says():
+    text = " ".join(narrate_in("build", "--help").stdout.split())
+    assert "Cap on parallel requests and worker processes (default: jobs: in the manifest, else one per core;" in text
