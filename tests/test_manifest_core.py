@@ -86,6 +86,19 @@ def test_a_language_spelt_otherwise_than_declared_suggests_the_declared_spelling
     assert problem.hint == repr(declared)
 
 
+def test_a_bad_setting_in_one_prompt_hides_no_other_prompts_problems():
+    """`speed: fast` on one prompt used to drop its whole library from the later checks, so markup
+    and language problems of the other prompts appeared only after it was fixed."""
+    data = {**DATA, "libraries": {"shop": {**DATA["libraries"]["shop"], "prompts": {
+        "a": 'Wait <break time="soon"/> now.', "c": {"speed": "fast", "en-US": "Hi."}, "d": {"fr-FR": "Bonjour."}}}}}
+    problems = sorted(f"{p.key_path}: {p.message}" for p in pure_validate(data).problems)
+    assert problems == [
+        "libraries.shop.prompts.a.en-US: markup: line 1, column 6: break time must look like 500ms or 1.5s, not 'soon'",
+        "libraries.shop.prompts.c.speed: expected a number, got text ('fast')",
+        "libraries.shop.prompts.d.fr-FR: language 'fr-FR' is not declared in libraries.shop.languages",
+    ]
+
+
 def test_every_section_is_checked_at_once():
     data = {**DATA, "package": {"epoch": "soon", "formats": ["rar"]}, "budget": {"max_chars": -1},
             "cache": {"remote": 5}, "prices": {"openai": "cheap"}, "providers": {"cloud": {"kind": "openai", "api_key": "x"}}}

@@ -136,12 +136,26 @@ def _partial(data: dict[str, Any]) -> m.Manifest:
             good = {}
             for key, entry in value.items():
                 with contextlib.suppress(ValidationError):
-                    good[key] = item.model_validate(entry)
+                    good[key] = _without_bad_prompts(item, entry) if name == "libraries" else item.model_validate(entry)
             fields[name] = good
             continue
         with contextlib.suppress(ValidationError):
             fields[name] = _adapter(name).validate_python(value)
     return m.Manifest.model_construct(**fields)
+
+
+def _without_bad_prompts(model: type[m.Section], entry: Any) -> m.Section:
+    """A library that validates once the prompts with problems are left out, so that a bad setting
+    in one prompt does not hide its siblings' problems (markup, languages): all reported at once.
+    Raises ValidationError when the library's own keys are at fault."""
+    try:
+        return model.model_validate(entry)
+    except ValidationError as exc:
+        bad = {err["loc"][1] for err in exc.errors() if err["loc"][:1] == ("prompts",) and len(err["loc"]) > 1}
+        if not bad or not isinstance(entry, dict) or not isinstance(entry.get("prompts"), dict):
+            raise
+        prompts = {k: v for k, v in entry["prompts"].items() if k not in bad}
+        return model.model_validate({**entry, "prompts": prompts})
 
 
 # ---------------------------------------------------------------- settings
