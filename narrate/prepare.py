@@ -63,15 +63,17 @@ def check_voices(manifest: Manifest, providers: Mapping[str, Provider]) -> None:
             seen.add(combo)
             reason = providers[p.settings.provider].check_voice(voice, p.language)
             if reason:
-                problems.append(Problem(str(manifest.path), p.line,
+                problems.append(Problem(manifest.named, p.line,
                                         f"libraries.{lib.name}.prompts.{p.name}.{p.language}",
                                         f"voice {voice!r} for {p.settings.provider}: {reason}"))
     for book in manifest.books:
-        voice = book.settings.voice or book.language.lower()
-        reason = providers[book.settings.provider].check_voice(voice, book.language)
-        if reason:
-            problems.append(Problem(str(manifest.path), None, f"books.{book.name}.voice",
-                                    f"voice {voice!r} for {book.settings.provider}: {reason}"))
+        book_voice = book.settings.voice or book.language.lower()
+        chapters = [(f"chapters.{written}.", written, cs.voice) for written, cs in book.chapter_specs.items() if cs.voice]
+        for where, line_key, voice in [("", "", book_voice), *chapters]:  # a chapter's voice is checked as the book's
+            reason = providers[book.settings.provider].check_voice(voice, book.language)
+            if reason:
+                problems.append(Problem(manifest.named, book.voice_lines.get(line_key), f"books.{book.name}.{where}voice",
+                                        f"voice {voice!r} for {book.settings.provider}: {reason}"))
     if problems:
         raise ManifestError(problems)
 
@@ -316,7 +318,7 @@ def _check_shared_outputs(manifest: Manifest, lock: LockFile, plan: Plan, books:
                None) or next(f"books.{job.book.name}.output" for job in books if shared[0] in job.outputs.values())
     owners = " and ".join(sorted({others[f] for f in shared}))
     listed = ", ".join(shared[:3]) + (f" and {len(shared) - 3} more" if len(shared) > 3 else "")
-    raise ManifestError([Problem(str(manifest.path), None, key,
+    raise ManifestError([Problem(manifest.named, None, key,
                                  f"{owners}, beside this manifest (one {LOCK_NAME}), writes the same files: {listed}; "
                                  f"give each manifest its own output folders")])
 

@@ -87,3 +87,16 @@ def test_pauses_are_exact_in_the_audio(tmp_path):
     block = Layout(rate).block
     assert 0 <= changed["samples"][0] - base["samples"][0] - round(1.4 * rate) < block
     assert 0 <= changed["chapters"][1][1] - base["chapters"][1][1] - 1400 < block * 1000 / rate + 1
+
+def test_an_unknown_chapter_or_book_voice_stops_validate_and_build_at_its_line(tmp_path):
+    """A chapter's `voice:` is checked as the book's is, before anything is synthesized (it was not:
+    validate said ok and the build paid for every other segment, then failed that chapter's)."""
+    from conftest import assert_clean_failure, narrate_in
+
+    write_book(tmp_path, "    voice: en-gbb\n    chapters:\n      02-two.md: {voice: en-uss}\n")
+    for command in ("validate", "build"):
+        done = narrate_in(command, "book.yaml", cwd=tmp_path)
+        assert_clean_failure(done, 2, "book.yaml:8: books.guide.voice: voice 'en-gbb' for espeak")
+        assert_clean_failure(done, 2, "book.yaml:10: books.guide.chapters.02-two.md.voice: voice 'en-uss' for espeak",
+                             "did you mean en-US")
+    assert not (tmp_path / "out").exists()  # refused before synthesis: nothing rendered

@@ -170,6 +170,20 @@ def test_text_command(tmp_path):
     assert "fn main" not in done.stdout
 
 
+def test_text_command_takes_every_markdown_setting_a_book_has(tmp_path):
+    """`--tables rows` (a book's `markdown: {tables: rows}`) and the other book settings preview
+    without a manifest; with one, an option that the book's settings would override is refused."""
+    from conftest import assert_clean_failure, narrate_in
+
+    (tmp_path / "a.md").write_text("# T\n\n| Plan | Price |\n|---|---|\n| Basic | 5 |\n\n> [!TIP]\n> Call us. :smile:\n")
+    done = narrate_in("text", "a.md", "--tables", "rows", "--alerts", "drop", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Title: T\n\n# T\n\nPlan: Basic; Price: 5.\n\nCall us.\n"
+    (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b:\n    sources: '*.md'\n    output: out\n")
+    refused = narrate_in("text", "a.md", "--manifest", "m.yaml", "--tables", "rows", cwd=tmp_path)
+    assert_clean_failure(refused, 2, "--tables: a book's markdown: settings apply with --manifest")
+
+
 def test_failed_assembly_leaves_no_partial_file(book, monkeypatch):
     assert narrate("build", "book.yaml", cwd=book).returncode == 0
     cache = SegmentCache(book / ".narrate-cache")

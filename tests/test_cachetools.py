@@ -58,6 +58,18 @@ def test_stats(built):
     assert (after["entries"], after["corrupt"]) == (2, 1) and after["bytes"] < stats["bytes"]
 
 
+def test_stats_says_the_oldest_and_newest_entry_as_docs_ci_says(built):
+    stats = json.loads(narrate_in("cache", "stats", "--json", "-m", "m.yaml", cwd=built).stdout)
+    import datetime
+
+    def utc(seconds):
+        return datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    lines = narrate_in("cache", "stats", "-m", "m.yaml", cwd=built).stdout.splitlines()
+    assert lines[1:] == ["  espeak: 3 segments, 40 characters, 0.1 MB of audio",
+                         f"  oldest entry {utc(stats['oldest'])}, newest {utc(stats['newest'])}"]
+
+
 def test_verify_finds_and_drops_corrupt_entries(built):
     cache_dir = built / ".narrate-cache"
     key = keys_of(cache_dir)[0]

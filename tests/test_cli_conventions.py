@@ -129,3 +129,18 @@ def test_counted_nouns():
     assert [counted(n, "library") for n in (0, 1, 2)] == ["0 libraries", "1 library", "2 libraries"]
     assert counted(1, "entry") == "1 entry" and counted(1200, "character", thousands=True) == "1,200 characters"
     assert counted(2, "key") == "2 keys" and counted(3, "box") == "3 boxes"
+
+
+def test_validate_counts_prompts_by_name_and_their_texts_apart(tmp_path):
+    """Two prompts in two languages are 2 prompts (it said "4 prompts", counting each translation)."""
+    (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [wav]\n"
+                                     "    languages:\n      en-US: {voice: en-us}\n      es-US: {voice: es-419}\n"
+                                     "    prompts:\n      a: {en-US: Hello there., es-US: Hola a todos.}\n"
+                                     "      b: {en-US: Goodbye now., es-US: Adios a todos.}\n", encoding="utf-8")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.stdout == "m.yaml: ok (1 library, 2 prompts (4 texts in their languages), 0 books)\n", done.stderr
+
+
+def test_build_jobs_help_says_what_the_readme_says():
+    text = " ".join(narrate_in("build", "--help").stdout.split())
+    assert "Cap on parallel requests and worker processes (default: jobs: in the manifest, else one per core;" in text

@@ -130,3 +130,35 @@ def test_a_lone_cr_ends_an_asterisk_line(tmp_path):
     (tmp_path / "t.txt").write_bytes(text.encode())
     done = narrate_in("-q", "import", "asterisk", "t.txt", cwd=tmp_path)
     assert done.returncode == 0 and len(yaml.safe_load(done.stdout)["libraries"]["asterisk-sounds"]["prompts"]) == 2
+
+
+@pytest.mark.parametrize("given,tag,path", [("fr_FR", "fr-FR", "fr"), ("EN-us", "en-US", "en"), ("pt_br", "pt-BR", "pt"),
+                                            ("fr", "fr", "fr")])
+def test_asterisk_language_is_written_as_a_tag_in_its_usual_case(tmp_path, given, tag, path):
+    """`--language fr_FR` (Asterisk's own folder spelling) is the tag fr-FR, with fr's folder."""
+    (tmp_path / "t.txt").write_text("hello: Bonjour.\n", encoding="utf-8")
+    done = narrate_in("-q", "import", "asterisk", "t.txt", "--language", given, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lib = yaml.safe_load(done.stdout)["libraries"]["asterisk-sounds"]
+    assert lib["languages"] == {tag: {"voice": tag.lower(), "path": path}}
+
+
+@pytest.mark.parametrize("given", ["english", "xx-YY", "en US", ""])
+def test_asterisk_language_that_is_no_tag_is_refused_before_a_manifest_is_printed(tmp_path, given):
+    (tmp_path / "t.txt").write_text("hello: Hello.\n", encoding="utf-8")
+    done = narrate_in("-q", "import", "asterisk", "t.txt", "--language", given, cwd=tmp_path)
+    assert_clean_failure(done, 2, "--language", repr(given), "not a language tag like en-US")
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize("kind,source", [("asterisk", "t.txt"), ("freeswitch", "p.xml")])
+def test_an_import_voice_the_embedded_engine_lacks_is_refused_with_a_hint(tmp_path, kind, source):
+    (tmp_path / "t.txt").write_text("hello: Hello.\n", encoding="utf-8")
+    phrase = '<prompt phrase="Hello." filename="hello.wav"/>'
+    (tmp_path / "p.xml").write_text(f"<language><en><ivr>{phrase}</ivr></en></language>", encoding="utf-8")
+    done = narrate_in("-q", "import", kind, source, "--voice", "en-uss", cwd=tmp_path)
+    assert_clean_failure(done, 2, "--voice", "'en-uss'", "eSpeak NG has no voice", "did you mean")
+    assert done.stdout == ""
+    good = narrate_in("-q", "import", kind, source, "--voice", "en-gb", cwd=tmp_path)
+    assert good.returncode == 0, good.stderr
+    assert next(iter(yaml.safe_load(good.stdout)["libraries"].values()))["languages"]["en-US"]["voice"] == "en-gb"

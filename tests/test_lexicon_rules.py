@@ -122,3 +122,39 @@ def test_text_command_shows_pattern_rules(tmp_path):
     done = narrate_in("-q", "text", "ch.md", "--manifest", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "Title: Trip\n\nTrip\n\nTake Highway sixty-six north.\n"
+
+
+@pytest.mark.parametrize("written", ["es-US", "es_US", "es_us", "ES-us"])
+def test_a_lexicon_language_matches_the_prompt_language_however_it_is_spelt(written):
+    """`languages: {es_us: ...}` is the manifest's es-US: its word and pattern rules apply (they
+    were silently never applied when the spellings differed)."""
+    lexicon = Lexicon.from_mapping({"languages": {written: {
+        "Northwind": "Nort uind", "patterns": [{"pattern": r"(\d+) hrs", "say": r"\1 horas"}]}}}, source="t")
+    assert lexicon.apply("Northwind abre 24 hrs.", "es-US") == "Nort uind abre 24 horas."
+    assert lexicon.apply("Northwind abre 24 hrs.", "es_us") == "Nort uind abre 24 horas."
+    assert lexicon.apply("Northwind opens 24 hrs.", "en-US") == "Northwind opens 24 hrs."
+
+
+LEXICON_MANIFEST = ("version: 1\nlexicon: {lexicon}\nlibraries:\n  ivr:\n    output: out\n    formats: [ulaw]\n"
+                    "    languages:\n      en-US: {{voice: en-us}}\n      es-US: {{voice: es-419}}\n"
+                    "    prompts:\n      a: {{en-US: Hello Northwind., es-US: Hola Northwind.}}\n")
+
+
+def test_a_lexicon_language_that_only_nearly_matches_the_manifest_is_warned_at_its_line(tmp_path):
+    (tmp_path / "lexicon.yaml").write_text("PPO: P P O\nlanguages:\n  de-DE: {Northwind: Nordwind}\n"
+                                           "  es:\n    Northwind: Nort uind\n", encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(LEXICON_MANIFEST.format(lexicon="lexicon.yaml"), encoding="utf-8")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: lexicon.yaml:4: languages.es: these rules apply only to text in es, and no prompt "
+                        "or book is; the manifest has es-US (a lexicon language is matched whole: write its rules "
+                        "under that tag)"]  # de-DE: nothing near it here, so a lexicon shared with a German project
+
+
+def test_an_inline_lexicon_language_near_miss_is_warned_at_the_manifest_line(tmp_path):
+    inline = "{languages: {en: {Northwind: North wind}}}"
+    (tmp_path / "m.yaml").write_text(LEXICON_MANIFEST.format(lexicon=inline), encoding="utf-8")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "warning: m.yaml:2: lexicon.languages.en: these rules apply only to text in en" in done.stderr

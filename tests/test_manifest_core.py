@@ -32,6 +32,9 @@ LINES = LineTable({(): 1, ("libraries",): 4, ("libraries", "shop"): 5, ("librari
 
 def pure_validate(data, lines=LINES, root=Path("/nowhere")):
     """validate() with every filesystem entry point replaced by a recorder: the core must use none."""
+    # Once unpatched first: pydantic looks for plugins (importlib.metadata, which stats sys.path) when
+    # its models first validate, so a test run alone would record that, not the core's own I/O.
+    validate(DATA, LINES, "m.yaml", root)
     touched: list[tuple] = []
 
     def record(name):
@@ -70,6 +73,30 @@ def test_problems_carry_lines_from_the_table():
     problems = [str(p) for p in pure_validate(data).problems]
     assert problems == ["m.yaml:15: libraries.shop.prompts.slow.fr-FR: language 'fr-FR' is not declared in "
                         "libraries.shop.languages"]
+
+
+@pytest.mark.parametrize("written,declared", [("en_US", "en-US"), ("EN-us", "en-US"), ("es_us", "es-US")])
+def test_a_language_spelt_otherwise_than_declared_suggests_the_declared_spelling(written, declared):
+    """`en_US` in a prompt of a library that declares `en-US` is the same tag: the hint names it
+    (difflib's nearest, `es-US`, would send a new user to the wrong language)."""
+    data = {**DATA, "libraries": {"shop": {**DATA["libraries"]["shop"], "prompts": {
+        "hello": {written: "Hello."}}}}}
+    (problem,) = pure_validate(data).problems
+    assert problem.message == f"language {written!r} is not declared in libraries.shop.languages"
+    assert problem.hint == repr(declared)
+
+
+def test_a_bad_setting_in_one_prompt_hides_no_other_prompts_problems():
+    """`speed: fast` on one prompt used to drop its whole library from the later checks, so markup
+    and language problems of the other prompts appeared only after it was fixed."""
+    data = {**DATA, "libraries": {"shop": {**DATA["libraries"]["shop"], "prompts": {
+        "a": 'Wait <break time="soon"/> now.', "c": {"speed": "fast", "en-US": "Hi."}, "d": {"fr-FR": "Bonjour."}}}}}
+    problems = sorted(f"{p.key_path}: {p.message}" for p in pure_validate(data).problems)
+    assert problems == [
+        "libraries.shop.prompts.a.en-US: markup: line 1, column 6: break time must look like 500ms or 1.5s, not 'soon'",
+        "libraries.shop.prompts.c.speed: expected a number, got text ('fast')",
+        "libraries.shop.prompts.d.fr-FR: language 'fr-FR' is not declared in libraries.shop.languages",
+    ]
 
 
 def test_every_section_is_checked_at_once():

@@ -17,7 +17,7 @@ from narrate.manifest import load_manifest
 from narrate.plan import plan_manifest
 from narrate.providers import azure, deepgram, elevenlabs, espeak, google, openai
 from narrate.providers.base import ProviderConfig, SynthesisRequest
-from narrate.text.markup import PLAIN, Break, Phoneme, Piece, SayAs, Sub, compile_pieces, parse, target_of
+from narrate.text.markup import PLAIN, Break, Phoneme, Piece, SayAs, Sub, check, compile_pieces, parse, target_of
 from test_providers_support import KEY, Script, audio_response, google_json, wav_pcm
 
 TARGETS = {"azure": target_of(azure.AzureProvider), "google": target_of(google.GoogleProvider),
@@ -286,3 +286,23 @@ def test_an_ssml_body_too_long_for_a_request_is_lowered_and_split(tmp_path):
     requests = [plan.segments[k].request for k in job.segments]
     assert len(requests) > 1 and not any(r.ssml for r in requests) and requests[-1].text.endswith("calling. W")
     assert all(len(r.text) <= 60 for r in requests)
+
+
+@pytest.mark.parametrize("text,nodes", [
+    ("<speak>Hello</speak>", ("Hello",)),
+    ('<speak version="1.1" xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="en-US">Press '
+     '<break time="1s"/> one.</speak>', ("Press ", Break(1000), " one.")),
+    (" <speak>Hi</speak>\n", (" Hi\n",)),
+])
+def test_an_ssml_speak_root_around_the_whole_text_is_taken_off(text, nodes):
+    """A prompt copied from Polly or Azure SSML keeps its <speak> root: it said "speak Hello"."""
+    assert parse(text) == nodes
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("Hi <speak>there</speak>", "line 1, column 4: <speak> may only wrap the whole text"),
+    ("<speak>Hi</speak> there", "line 1, column 18: text after </speak>: <speak> may only wrap the whole text"),
+    ("<speak><speak>x</speak></speak>", "line 1, column 8: <speak> may only wrap the whole text"),
+])
+def test_a_speak_element_anywhere_else_is_a_located_error(text, reason):
+    assert check(text) == reason

@@ -132,6 +132,24 @@ def test_platform_names_checked_through_the_cli(tmp_path):
     assert not (root / "dist").exists()
 
 
+@pytest.mark.parametrize("platform,label", [("connect", "Amazon Connect"), ("cisco", "Cisco")])
+def test_a_wav_only_platform_refuses_headerless_and_compressed_files(tmp_path, platform, label):
+    """Amazon Connect and Cisco play .wav files only: a headerless .ulaw (or .gsm, .mp3) used to pass
+    the platform check because only .wav headers were read."""
+    text = MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]",
+                            f"    layout: flat\n    platform: {platform}\n    formats: [mulaw-wav, ulaw, gsm]")
+    root = make_project(tmp_path / "p", text)
+    assert narrate_in("-q", "build", "m.yaml", cwd=root).returncode == 0
+    done = narrate_in("package", "m.yaml", cwd=root)
+    assert done.returncode == 2, done.stderr
+    refused = [line.removeprefix("error: ") for line in done.stderr.splitlines() if line.startswith(("error: shop/", "shop/"))]
+    assert len(refused) == 8 and not any("mulaw-wav/" in line for line in refused), done.stderr
+    assert f"shop/en-US/welcome (ulaw/en/welcome.ulaw): {label} takes only mu-law mono 8000 Hz WAV " \
+           "(format mulaw-wav), not ulaw files" in refused
+    assert any("(gsm/es/digits_1.gsm)" in line and "not gsm files" in line for line in refused)
+    assert not (root / "dist").exists()
+
+
 def _wav(tmp: Path, rel: str, seconds: float, fmt: str) -> dict:
     pcm = Pcm(np.zeros(int(seconds * 8000), dtype=np.int16), 8000)
     path = tmp / rel

@@ -2,13 +2,14 @@
 
 Exit codes: 0 success, 1 build or check failure, 2 bad input (manifest, usage, voices, lock),
 70 internal error (a bug: an exception narrate did not anticipate), 130 / 143 stopped by SIGINT /
-SIGTERM.
+SIGTERM, 141 (silently) when the program reading narrate's output went away (`narrate voices | head`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import select
 import signal
 import sys
 import threading
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # the manifest package loads when a command reads one
     from ..manifest import Manifest
 
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE in BSD sysexits.h: "an internal software error has been detected"
+PIPE_CLOSED_EXIT = 128 + signal.SIGPIPE  # what a shell shows for `yes | head -1`: the reader left
 
 log = logging.getLogger("narrate")
 
@@ -59,6 +61,11 @@ def _call(ctx: Context, fn: Callable[[], int | None]) -> int:
         return fn() or 0
     except (click.ClickException, click.exceptions.Exit, click.Abort):
         raise  # click's own: it prints them and picks the exit code
+    except BrokenPipeError as exc:
+        if not _stdout_gone():  # another pipe (a child process's stdin): an error like any OSError
+            return _os_error(ctx, exc)
+        _silence_stdout()
+        code = PIPE_CLOSED_EXIT
     except ManifestError as exc:
         for problem in exc.problems:
             error(problem)
@@ -70,12 +77,8 @@ def _call(ctx: Context, fn: Callable[[], int | None]) -> int:
         if ctx.verbose:
             traceback.print_exc()
         code = exc.exit_code
-    except OSError as exc:  # a file narrate could not read or write: say which, keep what is done
-        where = f" ({shown(exc.filename)})" if exc.filename else ""
-        error(f"{exc.strerror or exc}{where}")
-        if ctx.verbose:
-            traceback.print_exc()
-        code = 1
+    except OSError as exc:
+        code = _os_error(ctx, exc)
     except KeyboardInterrupt as exc:  # Interrupted (SIGTERM, SIGINT) or a Ctrl-C that came first
         name = signal.Signals(exc.signum).name if isinstance(exc, Interrupted) else "SIGINT"
         click.echo(f"stopped by {name}: child processes ended; everything synthesized so far is cached", err=True)
@@ -86,6 +89,34 @@ def _call(ctx: Context, fn: Callable[[], int | None]) -> int:
             traceback.print_exc()
         code = INTERNAL_ERROR_EXIT
     return code
+
+
+def _os_error(ctx: Context, exc: OSError) -> int:
+    """A file narrate could not read or write: say which (exit 1); what is done is kept."""
+    where = f" ({shown(exc.filename)})" if exc.filename else ""
+    error(f"{exc.strerror or exc}{where}")
+    if ctx.verbose:
+        traceback.print_exc()
+    return 1
+
+
+def _stdout_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (`narrate voices | head -1`): poll
+    reports POLLERR on the write end of a pipe with no reader left."""
+    try:
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+    except (AttributeError, OSError, ValueError):  # no real stdout (an embedding caller), or no poll
+        return False
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit does not fail on the closed pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _stop_on_signals() -> Callable[[], None]:

@@ -32,7 +32,9 @@ from .app import (
 @main.command()
 @manifests_arg
 @cache_opt
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Cap on parallel requests.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+              help="Cap on parallel requests and worker processes (default: jobs: in the manifest, else one per "
+                   "core; 1 runs everything in this process).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the build's figures.")
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if anything would be synthesized, written or removed.")
 @click.option("--offline", is_flag=True, help="Never call a provider; fail if a segment is not cached.")
@@ -322,8 +324,11 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
             _print_translations(translation_report(manifest))
             for w in manifest.warnings:
                 click.echo(f"warning: {w}", err=True)
-            n = sum(len(lib.prompts) for lib in manifest.libraries)
-            click.echo(f"{path}: ok ({counted(len(manifest.libraries), 'library')}, {counted(n, 'prompt')}, "
+            # A prompt is a name (`welcome`), as in plan and the sheets; its texts are one per language.
+            texts = sum(len(lib.prompts) for lib in manifest.libraries)
+            names = sum(len({p.name for p in lib.prompts}) for lib in manifest.libraries)
+            prompts = counted(names, "prompt") + (f" ({texts} texts in their languages)" if texts != names else "")
+            click.echo(f"{path}: ok ({counted(len(manifest.libraries), 'library')}, {prompts}, "
                        f"{counted(len(manifest.books), 'book')})")
         if problems:
             raise ManifestError(problems)

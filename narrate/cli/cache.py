@@ -88,13 +88,19 @@ def _echo_warnings(cache) -> None:
         click.echo(f"warning: {line}", err=True)
 
 
+def _utc(seconds: float) -> str:
+    import datetime
+
+    return datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 @cache_group.command(name="stats")
 @_cache_command
 @_manifest_or_option
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, as_json: bool) -> None:
-    """Entries, bytes and characters per provider."""
+    """Entries, bytes and characters per provider, the oldest and newest entry, corrupt entries."""
     from ..cache.commands import cache_stats
 
     def go() -> int:
@@ -110,6 +116,8 @@ def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None,
         for name, p in sorted(by_provider.items()):
             click.echo(f"  {name}: {counted(p['entries'], 'segment')}, {counted(p['chars'], 'character', thousands=True)}, "
                        f"{p['bytes'] / 1e6:.1f} MB of audio")
+        if stats["oldest"] is not None and stats["newest"] is not None:  # as docs/ci.md says it shows
+            click.echo(f"  oldest entry {_utc(cast(float, stats['oldest']))}, newest {_utc(cast(float, stats['newest']))}")
         return 0
 
     run(ctx, go)

@@ -69,7 +69,7 @@ def voices(ctx: Context, provider: str, manifest_path: Path | None, language: st
         prov = create_provider(config)
         try:
             listed, matched = filter_voices(sorted(prov.voices(), key=lambda v: v.name), language)
-            if language and matched != language:
+            if listed and language and matched != language:
                 click.echo(f"no {provider} voice for {language}; voices for {matched}:", err=True)
             if not listed:
                 click.echo(f"no {provider} voices" + (f" for {language}" if language else ""), err=True)
@@ -78,9 +78,10 @@ def voices(ctx: Context, provider: str, manifest_path: Path | None, language: st
             rows = [(shown(v.name), shown(",".join(v.languages)), shown(v.gender or "-"),
                      shown("; ".join(x for x in (", ".join(v.styles), v.description) if x))) for v in listed]
             width = max(24, *(len(name) + 1 for name, *_ in rows))
-            click.echo(f"{'VOICE':{width}} {'LANGUAGES':20} {'GENDER':8} STYLES / DESCRIPTION")
+            lwidth = max(20, *(len(langs) for _, langs, *_ in rows))  # a long list still leaves a space
+            click.echo(f"{'VOICE':{width}} {'LANGUAGES':{lwidth}} {'GENDER':8} STYLES / DESCRIPTION")
             for name, langs, gender, extra in rows:
-                click.echo(f"{name:{width}} {langs:20} {gender:8} {extra}".rstrip())
+                click.echo(f"{name:{width}} {langs:{lwidth}} {gender:8} {extra}".rstrip())
             if sample_text is not None:
                 _write_samples(prov, listed, matched, sample_text.strip(), sample_dir)
         finally:
@@ -120,6 +121,24 @@ def _echo_import(result: Any) -> None:
         click.echo(shown(f"changed {change}"), err=True)
 
 
+def _check_import_voice(voice: str, languages: dict[str, Any]) -> None:
+    """`--voice` must be one the embedded engine (the imported manifest's provider) has, for the
+    language it is given to; else the printed manifest would not validate. Raises UsageError."""
+    from ..providers.base import ProviderConfig
+    from ..providers.registry import create_provider
+
+    language = next((tag for tag, spec in languages.items() if spec.get("voice") == voice), None)
+    if language is None:
+        return
+    prov = create_provider(ProviderConfig(name="espeak", kind="espeak"))
+    try:
+        reason = prov.check_voice(voice, language)
+    finally:
+        prov.close()
+    if reason:
+        raise UsageError(f"--voice {voice!r} for {language}: {reason}")
+
+
 def _import_command(kind: str, fn_name: str, library: str, language: str | None, language_help: str) -> None:
     @import_group.command(name=kind)
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -139,6 +158,8 @@ def _import_command(kind: str, fn_name: str, library: str, language: str | None,
                 chosen = importers.language_from_name(file.name) or "en-US"
             kwargs: dict[str, Any] = {"source": str(file), "library": library, "voice": voice, "language": chosen}
             result = getattr(importers, fn_name)(text, **kwargs)
+            if voice is not None:
+                _check_import_voice(voice, result.manifest["libraries"][library]["languages"])
             if out is not None:
                 result.manifest["libraries"][library]["output"] = out
             _echo_import(result)
@@ -284,17 +305,28 @@ def serve(ctx: Context, host: str, port: int, latency_ms: float, fault_rate: flo
 
 
 
+# A book's `markdown:` settings (narrate.text.markdown.MarkdownOptions), for `narrate text` without a
+# manifest; `tables: skip` is the older spelling of notice.
+TEXT_OPTIONS = {"dialect": ("auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll"),
+                "tables": ("notice", "rows", "skip"), "code": ("skip", "notice"), "footnotes": ("end", "skip"),
+                "alerts": ("label", "drop"), "emoji": ("drop", "name"), "images": ("alt", "skip")}
+
+
+def _markdown_options(fn: Any) -> Any:
+    for name, values in reversed(TEXT_OPTIONS.items()):
+        fn = click.option(f"--{name}", type=click.Choice(values), default=None,
+                          help=f"as the book setting markdown.{name} (default {values[0]}; not with --manifest)")(fn)
+    return fn
+
+
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--code", type=click.Choice(["skip", "notice"]), default="skip", show_default=True)
-@click.option("--tables", type=click.Choice(["skip", "notice"]), default="skip", show_default=True)
-@click.option("--footnotes", type=click.Choice(["end", "skip"]), default="end", show_default=True)
+@_markdown_options
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="read FILE as a chapter of a book of this manifest (its Markdown, lexicon, language, provider)")
 @click.option("--book", "book_name", default=None, help="the book (needed when the manifest has several)")
 @pass_ctx
-def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str, manifest_path: Path | None,
-         book_name: str | None) -> None:
+def text(ctx: Context, file: Path, manifest_path: Path | None, book_name: str | None, **markdown: str | None) -> None:
     """Print the speakable text of a Markdown FILE: exactly what a book will say.
 
     With --manifest, prints one segment per line as it will be synthesized (after the book's
@@ -302,15 +334,18 @@ def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str, manif
     line after each heading and paragraph."""
     from ..manifest import read_text_input
     from ..prepare import book_text_lines
-    from ..text.markdown import markdown_to_speakable, speakable_text
+    from ..text.markdown import MarkdownOptions, markdown_to_speakable, speakable_text
 
     def go() -> int:
+        given = [f"--{name}" for name, value in markdown.items() if value is not None]
+        if manifest_path is not None and given:  # they would be ignored: the book's own settings apply
+            raise UsageError(f"{', '.join(given)}: a book's markdown: settings apply with --manifest; "
+                             "drop the option or set it in the book")
         source = read_text_input(file, display=str(file))  # bounded, regular files only (no FIFO)
         if manifest_path is None:
             if book_name is not None:
                 raise UsageError("--book needs --manifest")
-            doc = markdown_to_speakable(source, code=code, tables=tables, footnotes=footnotes,  # type: ignore[arg-type]
-                                        path=str(file))
+            doc = markdown_to_speakable(source, MarkdownOptions.from_settings(**markdown), path=str(file))
             if doc.title:
                 click.echo(f"Title: {doc.title}\n")
             click.echo(speakable_text(doc), nl=False)

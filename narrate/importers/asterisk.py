@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..errors import UsageError
 from .common import AUDIO_SUFFIX, Collector, ImportResult, default_voice, nothing_found, one_library
 from .freeswitch import language_tag
 
@@ -23,6 +24,20 @@ def language_from_name(filename: str) -> str | None:
     return language_tag(lang.lower() + (f"_{region.upper()}" if region else ""))
 
 
+def transcript_language(given: str) -> str:
+    """`--language` as a BCP-47 tag in its usual case ("fr_FR", Asterisk's folder spelling, and
+    "EN-us" -> "fr-FR", "en-US"). Raises UsageError for what is not a registered tag ("english"):
+    the manifest printed would not validate."""
+    import langcodes  # imported here: its tables load only for this check
+
+    from .spreadsheet import canonical_tag
+
+    tag = canonical_tag(given)
+    if tag is None or not langcodes.tag_is_valid(tag):
+        raise UsageError(f"--language {given!r}: not a language tag like en-US, fr or pt_BR")
+    return tag
+
+
 def import_asterisk(text: str, *, source: str, library: str = "asterisk-sounds", language: str = "en-US",
                     voice: str | None = None) -> ImportResult:
     """`name: text` lines, `;` comments, in `language` (a BCP-47 tag); `voice` defaults to that
@@ -30,6 +45,7 @@ def import_asterisk(text: str, *, source: str, library: str = "asterisk-sounds",
 
     Asterisk installs a language's sounds under its bare code (sounds/en, sounds/fr), hence `path`.
     """
+    language = transcript_language(language)
     found = Collector(asides=False)
     # Line ends are \n, \r\n or a lone \r (old Mac files); not splitlines(), which also breaks at
     # \x0c or \u2028, so that line numbers would drift from an editor's.

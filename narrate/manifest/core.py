@@ -26,7 +26,7 @@ from .layouts import FORMAT_RATES, ZIP_EPOCH_MAX, language_folder, pattern_probl
 from .lexicon_rules import LANG_RE, check_lexicon
 from .loader import Key, LineTable
 from .names import check_name, nfc
-from .problems import from_validation, hint_for, key_path, kind
+from .problems import from_validation, hint_for, key_path, kind, same_tag_hint
 from .publishing import resolve_publishing
 from .resolved import Book, Draft, Language, Level, Library, Manifest, PromptText, Settings, Silence
 
@@ -136,12 +136,26 @@ def _partial(data: dict[str, Any]) -> m.Manifest:
             good = {}
             for key, entry in value.items():
                 with contextlib.suppress(ValidationError):
-                    good[key] = item.model_validate(entry)
+                    good[key] = _without_bad_prompts(item, entry) if name == "libraries" else item.model_validate(entry)
             fields[name] = good
             continue
         with contextlib.suppress(ValidationError):
             fields[name] = _adapter(name).validate_python(value)
     return m.Manifest.model_construct(**fields)
+
+
+def _without_bad_prompts(model: type[m.Section], entry: Any) -> m.Section:
+    """A library that validates once the prompts with problems are left out, so that a bad setting
+    in one prompt does not hide its siblings' problems (markup, languages): all reported at once.
+    Raises ValidationError when the library's own keys are at fault."""
+    try:
+        return model.model_validate(entry)
+    except ValidationError as exc:
+        bad = {err["loc"][1] for err in exc.errors() if err["loc"][:1] == ("prompts",) and len(err["loc"]) > 1}
+        if not bad or not isinstance(entry, dict) or not isinstance(entry.get("prompts"), dict):
+            raise
+        prompts = {k: v for k, v in entry["prompts"].items() if k not in bad}
+        return model.model_validate({**entry, "prompts": prompts})
 
 
 # ---------------------------------------------------------------- settings
@@ -345,7 +359,7 @@ def _prompts(c: Checker, specs: dict[str, Any], key: Key, languages: dict[str, L
                 continue
             if LANG_RE.match(code) and code not in SETTINGS_KEYS:
                 c.add((*pkey, code), f"language {show(repr(code))} is not declared in {key_path(key[:-1])}.languages",
-                      hint_for(code, languages))
+                      same_tag_hint(code, languages) or hint_for(code, languages))
             else:
                 c.add((*pkey, code), "unknown key", hint_for(code, list(PROMPT_SETTINGS_KEYS) + list(languages)))
         for code in languages:
@@ -397,4 +411,6 @@ def _book(c: Checker, name: str, spec: m.Book, root: Path, defaults: Settings, p
     return Book(name=name, title=spec.title or name, author=spec.author, chapters=[], output=root / spec.output,
                 language=language, settings=settings, formats=tuple(formats), code=spec.code or "skip",
                 tables=spec.tables or "skip", footnotes=spec.footnotes or "end", markdown=markdown_settings(c, spec, key),
-                transcripts=transcripts, feed=feed, **audio)
+                transcripts=transcripts, feed=feed, **audio,
+                voice_lines={"": c.lines.line((*key, "voice")),
+                             **{str(f): c.lines.line((*key, "chapters", f, "voice")) for f in spec.chapters or {}}})

@@ -55,6 +55,14 @@ def key_path(key: Key) -> str:
     return show(out)
 
 
+def same_tag_hint(tag: str, declared: Any) -> str | None:
+    """The declared language that is `tag` spelt otherwise (`en_US` or `EN-us` for `en-US`): the
+    hint a new user needs, where difflib's nearest string could be another language (`es-US`)."""
+    folded = tag.casefold().replace("_", "-")
+    same = next((str(d) for d in declared if str(d).casefold().replace("_", "-") == folded), None)
+    return show(repr(same)) if same is not None else None
+
+
 def hint_for(value: str, options: Any) -> str | None:
     close = difflib.get_close_matches(str(value), [str(o) for o in options], n=1, cutoff=0.6)
     return show(repr(close[0])) if close else None

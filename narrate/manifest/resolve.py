@@ -86,6 +86,7 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
         raise ManifestError(sorted(dict.fromkeys(c.problems), key=lambda p: (p.line or 0, p.key_path)))
     manifest = draft.manifest
     manifest.source_sha256 = doc.sha256
+    manifest.shown = shown
     manifest.warnings += c.warnings  # e.g. sources an order file does not link
     if template is not None and memo is not None and digest is not None:
         manifest.unsaved_memo = (memo, digest, template)  # written by save_validation_memo, once the build is under way
@@ -135,7 +136,11 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
     man = draft.manifest
     project = project_root(root)
     if draft.lexicon_file is not None:
-        _lexicon(c, man, draft.lexicon_file, root, project)
+        doc = _lexicon(c, man, draft.lexicon_file, root, project)
+        if doc is not None:
+            _lexicon_languages(c, man, doc.data, doc.path, doc.lines, ())
+    elif isinstance(man.lexicon, dict):
+        _lexicon_languages(c, man, man.lexicon, c.file, c.lines, ("lexicon",))
     for lib in man.libraries:
         license = draft.licenses.get(lib.name)
         key = ("libraries", lib.name)
@@ -216,39 +221,71 @@ def _library_paths(c: _Located, lib: Any, key: Key) -> None:
                 break
 
 
-def _lexicon(c: _Located, man: Manifest, name: str, root: Path, project: Path) -> None:
+def _lexicon(c: _Located, man: Manifest, name: str, root: Path, project: Path) -> Any:
+    """Read and check the lexicon file `name`; its YAML document when it is sound, else None."""
     from pydantic import ValidationError
 
     from .core import Checker
     from .lexicon_rules import check_lexicon
     from .loader import load_yaml_file
     from .model import Lexicon
+    from .pls_lexicon import is_pls, load_pls_file
     from .problems import from_validation
 
     path = root / name
     if not _input(c, ("lexicon",), name, path, project, limit=MAX_MANIFEST_BYTES):
-        return
+        return None
     try:
-        doc = load_yaml_file(path, show(name))
+        doc = load_pls_file(path, show(name)) if is_pls(path) else load_yaml_file(path, show(name))
     except ManifestError as exc:
         line = c.lines.line(("lexicon",))
         c.problems += [Problem(c.file, line, "lexicon", f"{p.file}: {p.message}") if p.line is None else p
                        for p in exc.problems]
-        return
+        return None
     c.problems += doc.problems
     if not isinstance(doc.data, dict):
         c.problems.append(Problem(doc.path, doc.lines.line(()), "", f"a lexicon is a mapping of term: replacement, "
                                   f"got {_kind(doc.data)}"))
-        return
+        return None
     try:
         spec = Lexicon.model_validate(doc.data)
     except ValidationError as exc:
         c.problems += from_validation(exc, Lexicon, doc.lines, doc.path)
-        return
+        return None
     checker = Checker(doc.path, doc.lines)
     check_lexicon(checker, spec, ())
     c.problems += checker.problems
+    if checker.problems:
+        return None
     man.lexicon, man.lexicon_source, man.lexicon_path = doc.data, name, path.resolve()
+    return doc
+
+
+def _lexicon_languages(c: _Located, man: Manifest, data: dict[str, Any], file: str, lines: LineTable,
+                       prefix: Key) -> None:
+    """Warn of a lexicon language that is a near miss of the manifest's: `es` (or `en-GB`) where the
+    prompts are es-US, whose rules are then never applied. Spellings of one tag (`es_us`) match
+    (`text.lexicon.language_key`); a language the manifest has nothing near is left alone, since
+    one lexicon may serve several manifests."""
+    from .problems import key_path
+
+    def key(tag: str) -> str:
+        return tag.casefold().replace("_", "-")
+
+    spoken = [*dict.fromkeys([*(code for lib in man.libraries for code in lib.languages),
+                              *(book.language for book in man.books)])]
+    used = {key(tag) for tag in spoken}
+    languages = data.get("languages")
+    for lang in languages if isinstance(languages, dict) else ():
+        if key(str(lang)) in used:
+            continue
+        near = [tag for tag in spoken if key(tag).split("-")[0] == key(str(lang)).split("-")[0]]
+        if near:
+            where = (*prefix, "languages", lang)
+            c.warnings.append(Problem(file, lines.line(where), key_path(where),
+                                      f"these rules apply only to text in {show(str(lang))}, and no prompt or book "
+                                      f"is; the manifest has {', '.join(near)} (a lexicon language is matched "
+                                      "whole: write its rules under that tag)"))
 
 
 def _kind(value: Any) -> str:

@@ -183,6 +183,8 @@ class Book:
     chapter_settings: dict[Path, ChapterSettings] = field(default_factory=dict)
     # The `sources:` globs as resolve ran them (absolute patterns): a file they newly match is a change.
     source_globs: list[str] = field(default_factory=list)
+    # The manifest line of each voice: "" the book's, else a `chapters:` key as written (check_voices).
+    voice_lines: dict[str, int | None] = field(default_factory=dict)
 
     def settings_for(self, chapter: Path) -> ChapterSettings:
         """A chapter's voice and pauses: its own, else the book's."""
@@ -205,6 +207,7 @@ class Manifest:
     package: dict[str, Any] = field(default_factory=dict)  # validated: output str, formats list, epoch int, on_build bool
     warnings: list[Problem] = field(default_factory=list)
     source_sha256: str = ""  # of the manifest's bytes as loaded (a build records its inputs only if they still match)
+    shown: str = ""  # the manifest as the user named it, escaped: how messages name it (`m.yaml:12: ...`)
     # A validation memo to store (narrate.manifest.replay): (file, digest, template). A command saves
     # it (`save_validation_memo`) only when it got past its own checks, so a refused build writes nothing.
     unsaved_memo: tuple[Path, str, dict[str, Any]] | None = field(default=None, compare=False, repr=False)
@@ -219,6 +222,11 @@ class Manifest:
     @property
     def root(self) -> Path:
         return self.path.parent
+
+    @property
+    def named(self) -> str:
+        """The manifest's name in a located message: as the user wrote it, like validation's own."""
+        return self.shown or str(self.path)
 
     def input_files(self) -> list[Path]:
         """Every file whose content this manifest's outputs depend on (for the no-op fast path)."""

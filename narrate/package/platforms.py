@@ -36,13 +36,14 @@ class Platform:
     name_rule: str = ""
     wav: tuple[int, int, int] | None = None  # required (format tag, rate, bits) for .wav files
     wav16: tuple[int, int, int] | None = None
+    suffixes: tuple[str, ...] | None = None  # the only file types it takes (None: any the layout writes)
 
 
 _NO_SPACES = re.compile(r"^[^\s]+$")
 PLATFORMS: dict[str, Platform] = {
     # Amazon Connect: 8 kHz mono mu-law WAV, under 5 minutes and 50 MB; prompt names up to 127 characters.
     "connect": Platform("Amazon Connect", max_seconds=300, max_bytes=50_000_000, max_name=127,
-                        wav=(7, 8000, 8)),
+                        wav=(7, 8000, 8), suffixes=(".wav",)),
     # Genesys Cloud: 25 MB per file; names letters, digits and underscores starting with a letter
     # (a third-party guide's rule; Genesys's own page states only the size).
     "genesys": Platform("Genesys Cloud", max_bytes=25_000_000, max_name=200,
@@ -53,7 +54,7 @@ PLATFORMS: dict[str, Platform] = {
     # FreeSWITCH (mod_sndfile): 16-bit PCM WAV at the rate of its folder (checked per file below).
     "freeswitch": Platform("FreeSWITCH"),
     # Cisco UCCX / Unity Express: G.711 WAV, 8 kHz mono; CUCM rejects spaces in file names.
-    "cisco": Platform("Cisco", wav=(7, 8000, 8), name_pattern=_NO_SPACES, name_rule="no spaces"),
+    "cisco": Platform("Cisco", wav=(7, 8000, 8), name_pattern=_NO_SPACES, name_rule="no spaces", suffixes=(".wav",)),
     # Twilio <Play>: transcodes to 8 kHz mu-law; a mu-law WAV plays as is.
     "twilio": Platform("Twilio", wav=(7, 8000, 8)),
     "generic": Platform("generic"),
@@ -91,6 +92,9 @@ def check_library(lib: Library, index: dict[str, Any],
         if platform.name_pattern is not None and not platform.name_pattern.match(stem):
             out.append(Violation(prompt, row["file"], f"{platform.label} file names allow {platform.name_rule}"))
         suffix = path.suffix
+        if platform.suffixes is not None and suffix not in platform.suffixes:  # a headerless .ulaw on Connect
+            want = _describe(platform.wav) + " WAV (format mulaw-wav)" if platform.wav else "/".join(platform.suffixes)
+            out.append(Violation(prompt, row["file"], f"{platform.label} takes only {want}, not {row['format']} files"))
         required = {".wav": platform.wav, ".wav16": platform.wav16}.get(suffix)
         if lib.platform == "freeswitch" and suffix == ".wav":
             rate = int(path.parent.name) if path.parent.name.isdigit() else 8000

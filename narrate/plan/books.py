@@ -176,7 +176,7 @@ def _check_names(job: BookJob, manifest: Manifest) -> None:
     for oid, rel in job.outputs.items():
         other = seen.setdefault(rel.casefold(), oid)
         if other != oid:
-            raise ManifestError([Problem(str(manifest.path), None, f"books.{job.book.name}",
+            raise ManifestError([Problem(manifest.named, None, f"books.{job.book.name}",
                                          f"{rel} would be written twice (as {other} and {oid}): rename the book or the "
                                          "chapter whose title gives that name")])
 

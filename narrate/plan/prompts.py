@@ -268,7 +268,7 @@ def _plan_library(plan: Plan, keys: KeyMaker, front: _FrontEnd, manifest: Manife
         for out in job.outputs:
             folded = out.path.casefold()
             if folded in claimed and claimed[folded] != job.id:
-                problems.append(Problem(str(manifest.path), prompt.line, f"libraries.{lib.name}.prompts.{prompt.name}",
+                problems.append(Problem(manifest.named, prompt.line, f"libraries.{lib.name}.prompts.{prompt.name}",
                                         f"writes the same file as {claimed[folded]}: {out.path}"))
             claimed[folded] = job.id
         plan.jobs.append(job)

@@ -54,6 +54,11 @@ class LexiconRule:
 _Compiled = tuple[re.Pattern[str], dict[str, LexiconRule], dict[str, LexiconRule]]
 
 
+def language_key(tag: str) -> str:
+    """A language tag as rules are matched by it: `es_US`, `ES-us` and `es-US` are one language."""
+    return tag.casefold().replace("_", "-")
+
+
 class Lexicon:
     def __init__(self, rules: list[LexiconRule], patterns: list[PatternRule] | None = None) -> None:
         self.rules = rules
@@ -118,9 +123,9 @@ class Lexicon:
                         continue
                     for t, v in entries.items():
                         if t == "patterns":
-                            add_patterns(v, str(lang), f"languages.{lang}.patterns")
+                            add_patterns(v, language_key(str(lang)), f"languages.{lang}.patterns")
                         else:
-                            add(t, v, str(lang), f"languages.{lang}.{t}")
+                            add(t, v, language_key(str(lang)), f"languages.{lang}.{t}")
             else:
                 add(term, value, None, str(term))
         if problems:
@@ -130,6 +135,7 @@ class Lexicon:
         return cls(rules, patterns)
 
     def rules_for(self, language: str) -> list[LexiconRule]:
+        language = language_key(language)
         specific = {r.term.casefold() for r in self.rules if r.language == language}
         return [r for r in self.rules if r.language == language or
                 (r.language is None and r.term.casefold() not in specific)]
@@ -150,7 +156,7 @@ class Lexicon:
 
             text = pattern.sub(replace, text)
         for rule in self.patterns:
-            if rule.language is None or rule.language == language:
+            if rule.language is None or rule.language == language_key(language):
                 text = rule.regex.sub(rule.say, text)
         return text
 

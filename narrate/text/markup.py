@@ -9,6 +9,8 @@ and text without `<` costs one `in` test:
     <sub alias="World Wide Web">WWW</sub>
     <phoneme alphabet="ipa|x-sampa" ph="...">tomato</phoneme>
 
+An SSML document's root, `<speak ...>...</speak>` around the whole text (as Polly and Azure prompts
+are written), is taken off, its attributes unread: narrate makes each provider's `<speak>` itself.
 The elements hold text only (no nesting). `&lt;` `&gt;` `&amp;` `&quot;` `&apos;` and numeric
 references are text; a bare `&` is taken as `&amp;`. DOCTYPE, entity declarations, comments,
 CDATA and processing instructions are refused (no entity expansion can happen).
@@ -42,7 +44,7 @@ _ATTRS = {"break": {"time", "strength"}, "say-as": {"interpret-as"}, "sub": {"al
 _TIME = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*")
 _BARE_AMP = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
 # One of the subset's tags, or a declaration: then the whole text is parsed (strictly).
-_SIGN = re.compile(r"<\s*/?\s*(?:break|say-as|sub|phoneme)(?![\w-])|<[!?]", re.IGNORECASE)
+_SIGN = re.compile(r"<\s*/?\s*(?:break|say-as|sub|phoneme|speak)(?![\w-])|<[!?]", re.IGNORECASE)
 _SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _WRAP = "<m>"  # the fragment is parsed inside this element; columns on line 1 are shifted back by its length
 
@@ -138,6 +140,7 @@ class _Parser:
         self.open: tuple[str, dict[str, str]] | None = None  # the one element being read, if any
         self.inner: list[str] = []
         self.depth = 0
+        self.speak = ""  # "" none seen, "open" inside the whole text's <speak>, "closed" after it
         self.p = xml.parsers.expat.ParserCreate("utf-8")
         self.p.StartElementHandler = self.start
         self.p.EndElementHandler = self.end
@@ -178,6 +181,12 @@ class _Parser:
         self.depth += 1
         if self.depth == 1:
             return  # the wrapper
+        if name == "speak":
+            if self.depth != 2 or self.speak or any(isinstance(n, str) and n.strip() or not isinstance(n, str)
+                                                    for n in self.nodes):
+                self.fail("<speak> may only wrap the whole text")
+            self.speak = "open"
+            return
         if name not in _ATTRS:
             self.fail(f"unknown element <{name}> (allowed: break, say-as, sub, phoneme)")
         if self.open is not None:
@@ -191,6 +200,8 @@ class _Parser:
         self.inner = []
 
     def chars(self, data: str) -> None:
+        if self.speak == "closed" and data.strip():
+            self.fail("text after </speak>: <speak> may only wrap the whole text")
         if self.open is None:
             self.nodes.append(data)
         else:
@@ -199,6 +210,9 @@ class _Parser:
     def end(self, name: str) -> None:
         self.depth -= 1
         if self.depth == 0:
+            return
+        if name == "speak":
+            self.speak = "closed"
             return
         assert self.open is not None
         attrs, text = self.open[1], "".join(self.inner)
