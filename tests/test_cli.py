@@ -120,8 +120,17 @@ def test_check_exit_codes(project):
     done = narrate_in("-q", "build", "--check", str(project))
     assert done.returncode == 0 and "up to date" in done.stderr
     project.write_text(SMALL.replace("Goodbye.", "Bye now."))
-    done = narrate_in("-q", "build", "--check", str(project))
+    done = narrate_in("-q", "build", "--check", project.name, cwd=project.parent)
     assert done.returncode == 1 and "would write out/shop/en/goodbye.ulaw" in done.stderr
+
+
+def test_check_names_files_from_where_it_runs(tmp_path):
+    # The manifest in a subfolder writing to ../out: the lines name out/..., not ../out/... (which from
+    # the project's root would be outside it).
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "shop.yaml").write_text(SMALL.replace("output: out", "output: ../out"))
+    done = narrate_in("-q", "build", "--check", "manifests/shop.yaml", cwd=tmp_path)
+    assert done.returncode == 1 and "would write out/shop/en/goodbye.ulaw" in done.stderr, done.stderr
 
 
 def test_offline_lists_missing_segments_and_fails(project):

@@ -4,6 +4,7 @@ narrate.prepare and narrate.package. Only these print."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import partial
 from pathlib import Path
@@ -161,18 +162,20 @@ def _print_report(r, check: bool) -> None:
     # Human summary to stderr, data to stdout. Segment errors quote what a provider answered: escape every
     # control, bidi and zero-width character so a lying server cannot rewrite the terminal.
     out = lambda s: click.echo("\n".join(shown(line) for line in s.split("\n")), err=True)  # noqa: E731
+    # Paths as the user can open them from here (the report's are relative to the manifest's folder).
+    here = lambda rel: os.path.relpath(os.path.join(os.path.dirname(r.manifest), rel))  # noqa: E731
     if check:
         for m in r.missing_segments:
             out(f"would synthesize {m}")
         for w in r.written:
-            out(f"would write {w}")
+            out(f"would write {here(w)}")
         for rm in r.removed:
-            out(f"would remove {rm}")
+            out(f"would remove {here(rm)}")
         if not (r.missing_segments or r.written or r.removed):
             out(f"{Path(r.manifest).name}: up to date")
         return
     for rm in r.removed:
-        out(f"removed {rm}")
+        out(f"removed {here(rm)}")
     for e in r.errors:
         out(f"error: {e}")
     out(f"{Path(r.manifest).name}: {counted(r.segments, 'segment')} ({r.cached} cached, {r.synthesized} synthesized, "
