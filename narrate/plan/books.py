@@ -32,9 +32,10 @@ from ..text.written import WrittenUnit, written_units
 from .book_extras import name_extras
 from .prompts import KeyMaker, Segment, manifest_relative
 
-BOOK_RENDER_VERSION = "6"  # 3: profiles (levels, rates, head/tail room tone per file), credits, sample; 4: frame grid;
+BOOK_RENDER_VERSION = "7"  # 3: profiles (levels, rates, head/tail room tone per file), credits, sample; 4: frame grid;
 # 5: AAC parts begin in the pause before them (grid.aac_lead: clean joins); 6: a chapter's gain corrected
-# until it lands (short chapters), loudness measured with the file's room tone (package.levels)
+# until it lands (short chapters), loudness measured with the file's room tone (package.levels);
+# 7: secant gain corrections, the AAC parts' own gain, the sample's corrected like a chapter's
 CREDITS = {"opening": "Opening Credits", "closing": "Closing Credits"}
 
 
