@@ -30,6 +30,11 @@ ENCODE_MARGIN_DB = 1.0
 # AAC overshoots more: +1.2 dB measured on the demo book's M4B at 96 kbps, +2.0 dB on the first
 # words of a 300-chapter book's (espeak, 96 kbps): a margin of 2.5 dB.
 AAC_MARGIN_DB = 2.5
+# The least a custom profile's loudness may sit under its peak. Speech through the limiter (`alimiter`, 5 ms
+# attack, 50 ms release) stops about 9.5 LU under the limiter's ceiling, whatever the gain (measured with
+# eSpeak at +40 dB: MP3 -11.4 LUFS, M4B -12.4 LUFS under -1 dBTP), and the ceiling is the peak less
+# ENCODE_MARGIN_DB (AAC_MARGIN_DB for the M4B): -12 LUFS under -1 dBTP lands, -10 does not.
+MIN_HEADROOM_DB = 11.0
 # How far a measured head or tail may sit from the silence narrate writes: the engine's own
 # onset below the trim threshold (trimming keeps 20 ms) plus one 10 ms measuring frame.
 SILENCE_SLACK_S = 0.1

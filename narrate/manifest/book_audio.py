@@ -60,14 +60,20 @@ def _profile(c: Adds, spec: m.Book, key: Key) -> profiles.Profile:
     if rate is not None and rate not in m.SAMPLE_RATES:
         c.add((*key, "audio", "sample_rate"), "not one of " + ", ".join(map(str, m.SAMPLE_RATES)))
     allowed = _MPEG2_KBPS if (rate or 44100) < 32000 else _MPEG1_KBPS
-    if audio.bitrate is not None and audio.bitrate not in allowed:
+    if audio.bitrate is not None and audio.bitrate not in allowed and (rate is None or rate in m.SAMPLE_RATES):
         c.add((*key, "audio", "bitrate"), f"{audio.bitrate} kbps is not an MPEG bit rate at {rate or 44100} Hz; "
                                           "one of " + ", ".join(map(str, allowed)))
-    return profiles.custom(bitrate=audio.bitrate, sample_rate=rate,
-                           loudness=None if audio.loudness is None else float(audio.loudness),
-                           peak=None if audio.peak is None else float(audio.peak),
-                           head_s=None if audio.head_s is None else float(audio.head_s),
-                           tail_s=None if audio.tail_s is None else float(audio.tail_s))
+    profile = profiles.custom(bitrate=audio.bitrate, sample_rate=rate,
+                              loudness=None if audio.loudness is None else float(audio.loudness),
+                              peak=None if audio.peak is None else float(audio.peak),
+                              head_s=None if audio.head_s is None else float(audio.head_s),
+                              tail_s=None if audio.tail_s is None else float(audio.tail_s))
+    if profile.loudness > profile.peak - profiles.MIN_HEADROOM_DB:
+        c.add((*key, "audio", "loudness" if audio.loudness is not None else "peak"),
+              f"{profile.loudness:g} LUFS is less than {profiles.MIN_HEADROOM_DB:g} dB under the peak "
+              f"({profile.peak:g} dBTP): speech held under the peak limiter stops about 9.5 dB below its ceiling, so "
+              "the files could not reach that loudness; lower `loudness` or raise `peak`")
+    return profile
 
 
 def _pauses(base: Pauses, spec: m.Pauses | None) -> Pauses:
