@@ -64,6 +64,11 @@ def refused(tmp_path: Path, extra: str, *fragments: str, command: str = "validat
     ("    sample: {chapter: 5}\n", ("m.yaml:7: books.guide.sample.chapter: the book has 1 chapter(s)",)),
     ("    sample: {chapter: 0}\n", ("m.yaml:7: books.guide.sample.chapter:",)),
     ("    credits: {opening: ''}\n", ("m.yaml:7: books.guide.credits.opening:",)),
+    # Credits are the words to speak: a file name there was read aloud ("credits slash opening dot md").
+    ("    credits: {opening: credits/opening.md}\n",
+     ("m.yaml:7: books.guide.credits.opening: 'credits/opening.md' looks like a file name; credits are the words "
+      "to speak, written here",)),
+    ("    credits:\n      closing: closing.txt\n", ("m.yaml:8: books.guide.credits.closing: 'closing.txt' looks like",)),
     ("    credits: {middle: Hello}\n", ("m.yaml:7: books.guide.credits.middle: unknown key",)),
     ("    credits: Hello\n", ("m.yaml:7: books.guide.credits:",)),
     ("    year: '2020'\n", ("m.yaml:7: books.guide.year:",)),

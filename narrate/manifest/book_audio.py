@@ -5,6 +5,7 @@ under `books.<name>`."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -35,11 +36,18 @@ def resolve_book_audio(c: Adds, spec: m.Book, key: Key) -> dict[str, Any]:
         if profile.name == "audiobook" and not low <= sample.length_s <= high:
             c.add((*key, "sample", "length_s"), f"ACX retail samples are {low:g} to {high:g} seconds long")
     credits = spec.credits
+    for which in ("opening", "closing"):
+        words = getattr(credits, which) if credits else None
+        if words is not None and _FILE_NAME.fullmatch(words.strip()):
+            c.add((*key, "credits", which), f"{words.strip()!r} looks like a file name; credits are the words to "
+                                            "speak, written here (it would be read aloud as a path)")
     return {"profile": profile, "meta": _meta(spec), "pauses": pauses, "chapter_specs": chapters, "sample": sample,
             "opening_credits": credits.opening if credits else None,
             "closing_credits": credits.closing if credits else None}
 
 
+# One word ending in a text file's extension: a path where the credits' words belong.
+_FILE_NAME = re.compile(r"\S+\.(?:md|markdown|mdx|txt|text|html?)", re.IGNORECASE)
 # MPEG audio bit rates LAME can write at constant bit rate: MPEG-1 (32-48 kHz), MPEG-2 (16-24 kHz).
 _MPEG1_KBPS = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _MPEG2_KBPS = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
