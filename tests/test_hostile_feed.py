@@ -104,3 +104,40 @@ def test_hand_edited_spans_in_the_lock_are_not_trusted(site):
             assert again["spans"] == good
     finally:
         cache.close()
+
+
+def test_an_unreadable_date_is_shown_and_feed_date_is_not_offered_in_its_place(site):
+    """feed.date stands in for a missing `date:`, never for an unreadable one: the message said
+    "(or set feed.date)" with feed.date already set."""
+    (site / "articles" / "roads.md").write_text(ART2.replace("date: 2024-06-15T09:30:00+02:00", "date: 15 June 2024"))
+    manifest = FEED.replace("      image: art.png\n", "      image: art.png\n      date: 2024-01-01\n")
+    (site / "book.yaml").write_text(manifest)
+    done = narrate_in("build", "book.yaml", cwd=site)
+    assert_clean_failure(done, 2, "articles/roads.md:1: books.notes.feed: unreadable `date:` in the front matter "
+                                  "('15 June 2024'): write an ISO 8601 date like 2024-05-01 or 2024-05-01T09:30:00+02:00")
+    assert "feed.date" not in done.stderr
+
+
+@pytest.mark.parametrize(("written", "shown"), [
+    ("Sat, 15 Jun 2024 09:30:00 +0200", "Sat, 15 Jun 2024 09:30:00 +0200"),  # RFC 2822, as RSS itself writes it
+    ("Sat, 15 Jun 2024 07:30:00 GMT", "Sat, 15 Jun 2024 07:30:00 +0000"),
+    ("2024-06-15 09:30:00 +0200", "Sat, 15 Jun 2024 09:30:00 +0200"),  # Jekyll's own format
+])
+def test_front_matter_dates_in_the_forms_blogs_write(written, shown):
+    from narrate.manifest.publishing import parse_date
+
+    assert parse_date(written).strftime("%a, %d %b %Y %H:%M:%S %z") == shown
+
+
+@pytest.mark.slow
+def test_an_empty_date_takes_the_feeds(site):
+    """`date:` left empty (a post template's) is no date: feed.date stands in, as for a missing one."""
+    import xml.etree.ElementTree as ET
+
+    (site / "articles" / "roads.md").write_text(ART2.replace("date: 2024-06-15T09:30:00+02:00", "date:"))
+    (site / "book.yaml").write_text(FEED.replace("      image: art.png\n", "      image: art.png\n      date: 2024-01-02\n"))
+    done = narrate_in("build", "book.yaml", cwd=site)
+    assert done.returncode == 0, done.stderr
+    items = ET.parse(site / "out" / "notes" / "feed.xml").getroot().findall("channel/item")
+    assert [(i.findtext("title"), i.findtext("pubDate")) for i in items] == [
+        ("Tiny Rivers", "Wed, 01 May 2024 00:00:00 +0000"), ("Old Roads", "Tue, 02 Jan 2024 00:00:00 +0000")]

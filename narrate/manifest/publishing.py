@@ -56,8 +56,10 @@ class FeedSettings:
 
 def parse_date(value: Any) -> datetime | None:
     """A front matter or manifest date -> an aware datetime (naive means UTC), or None if unreadable.
-    Takes datetime, date, and ISO 8601 text ("2024-05-01", "2024-05-01T10:00:00+02:00", "...Z")."""
+    Takes datetime, date, ISO 8601 text ("2024-05-01", "2024-05-01T10:00:00+02:00", "...Z") and RFC 2822
+    text ("Sat, 15 Jun 2024 09:30:00 +0200", as RSS writes pubDate: articles moved from a feed keep it)."""
     from datetime import UTC, date
+    from email.utils import parsedate_to_datetime
 
     if isinstance(value, datetime):
         when = value
@@ -67,7 +69,10 @@ def parse_date(value: Any) -> datetime | None:
         try:
             when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            return None
+            try:
+                when = parsedate_to_datetime(value.strip())
+            except (TypeError, ValueError, IndexError):
+                return None
     else:
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
