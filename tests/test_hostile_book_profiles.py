@@ -143,3 +143,24 @@ def test_a_refused_sample_rate_is_the_only_problem_named(tmp_path):
     err = refused(tmp_path, "    profile: custom\n    audio: {bitrate: 320, sample_rate: 8000}\n",
                   "m.yaml:8: books.guide.audio.sample_rate: not one of 22050, 24000, 32000, 44100, 48000")
     assert "bitrate" not in err
+
+
+@pytest.mark.parametrize(("size", "profile", "warned"), [
+    ((3000, 2000), "audiobook", "wide.png is 3000x2000 px; ACX needs a square cover of at least 2400x2400 px"),
+    ((1400, 1400), "audiobook", "wide.png is 1400x1400 px; ACX needs a square cover of at least 2400x2400 px"),
+    ((2400, 2400), "audiobook", None),
+    ((3000, 2000), "custom", None),  # only ACX has the rule
+])
+def test_an_audiobook_cover_acx_would_refuse_is_warned_of(tmp_path, size, profile, warned):
+    """ACX: cover art square, at least 2400 x 2400 px (../shared/reference/publishing.md); a 3000x2000 cover
+    passed validate and build without a word."""
+    from test_feed import png
+
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01-one.md").write_text("# One\n\nText.\n")
+    (tmp_path / "wide.png").write_bytes(png(*size))
+    (tmp_path / "m.yaml").write_text(HEAD + f"    profile: {profile}\n    cover: wide.png\n")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert lines == ([f"warning: m.yaml:8: books.guide.cover: {warned} (the files carry it as it is)"] if warned else [])

@@ -154,6 +154,20 @@ def artwork_problem(path: Path) -> str | None:
     return None
 
 
+def cover_size_problem(path: Path, min_px: int) -> str | None:
+    """Why the cover at `path` is not square or is under `min_px` a side (ACX: 2400 x 2400), reading only
+    its header; None if it is fine or its size cannot be read (check_cover judged the file already)."""
+    import imagesize
+
+    try:
+        width, height = imagesize.get(str(path))
+    except (OSError, ValueError):
+        return None
+    if width <= 0 or height <= 0 or (width == height and width >= min_px):
+        return None
+    return f"{path.name} is {width}x{height} px; ACX needs a square cover of at least {min_px}x{min_px} px"
+
+
 def check_artwork(c: Adds, feed: FeedSettings | None, cover: Path | None, key: Key) -> FeedSettings | None:
     """The feed with its local artwork resolved (given `image:` file, else the book's cover) and
     checked (PNG/JPEG via `check_cover`, then the size rule). `cover` was checked already."""
