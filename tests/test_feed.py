@@ -265,3 +265,26 @@ def test_a_number_as_front_matter_title_or_description_is_their_text(site):
     assert [i.findtext("title") for i in items] == ["Old Roads", "1984"]
     assert items[1].findtext("description") == "42"
     assert (site / "out" / "notes" / "01-1984.mp3").is_file()
+
+
+def test_urls_in_the_feed_are_ascii_as_rfc_3986_needs():
+    """A base_url, link or artwork URL with non-ASCII letters is percent-encoded (path) or IDNA-encoded
+    (host) in the feed: RSS 2.0 elements hold URLs, and `café` went into every enclosure as it was."""
+    from narrate.manifest.publishing import ascii_url
+
+    assert ascii_url("https://example.org/podcasts/café/") == "https://example.org/podcasts/caf%C3%A9/"
+    assert ascii_url("https://bücher.example/casts/") == "https://xn--bcher-kva.example/casts/"
+    assert ascii_url("https://example.org:8443/a%20b/ü.png") == "https://example.org:8443/a%20b/%C3%BC.png"
+    assert ascii_url(BASE) == BASE
+
+
+@pytest.mark.slow
+def test_a_non_ascii_base_url_gives_encoded_enclosures(site):
+    (site / "book.yaml").write_text(FEED.replace(BASE, "https://example.org/casts/café/"))
+    assert narrate_in("build", "book.yaml", cwd=site).returncode == 0
+    data = (site / "out" / "notes" / "feed.xml").read_bytes()
+    channel = ET.fromstring(data).find("channel")
+    urls = [channel.find("atom:link", NS).get("href"), channel.findtext("link")]
+    urls += [item.find("enclosure").get("url") for item in channel.findall("item")]
+    assert urls[0] == "https://example.org/casts/caf%C3%A9/feed.xml" and all(u.isascii() for u in urls), urls
+    assert channel.findtext("podcast:guid", namespaces=NS) == channel_guid(urls[0])

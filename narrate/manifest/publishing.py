@@ -78,6 +78,23 @@ def parse_date(value: Any) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def ascii_url(url: str) -> str:
+    """`url` as RFC 3986 wants it in a feed: the host IDNA-encoded, and the path's non-ASCII and
+    unsafe characters percent-encoded (UTF-8); escapes already there are kept. ASCII URLs are unchanged."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    if url.isascii() and " " not in url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = quote(host, safe="")
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe="/%:@!$&'()*+,;=~"), parts.query, parts.fragment))
+
+
 def resolve_publishing(c: Adds, spec: m.Book, key: Key, *, title: str, author: str | None, language: str,
                        formats: tuple[str, ...], root: Path) -> tuple[TranscriptSettings | None, FeedSettings | None]:
     """(transcripts, feed) of one book; problems go to `c` under `key` (books.<name>)."""
@@ -124,15 +141,15 @@ def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language
     image_url = image_file = None
     if f.image is not None:
         if f.image.startswith(("http://", "https://")):
-            image_url = f.image
+            image_url = ascii_url(f.image)
             if not _URL.match(f.image) or not f.image.lower().endswith((".jpg", ".png")):
                 # Apple Podcasts: "The URL must end in .jpg or .png" (feedgen drops itunes:image otherwise).
                 c.add((*key, "image"), "not an http(s) URL ending in .jpg or .png")
         else:
             image_file = root / f.image
-    base = f.base_url if f.base_url.endswith("/") else f.base_url + "/"
+    base = ascii_url(f.base_url if f.base_url.endswith("/") else f.base_url + "/")
     return FeedSettings(base_url=base, description=f.description, title=f.title or title, author=f.author or author,
-                        link=f.link or base, language=f.language or language, category=category,
+                        link=ascii_url(f.link) if f.link else base, language=f.language or language, category=category,
                         explicit=bool(f.explicit), episodes=episodes, file=f.file or "feed.xml",
                         image_url=image_url, image_file=image_file, date=when, owner_email=f.owner_email,
                         copyright=f.copyright)
