@@ -39,7 +39,7 @@ def test_a_book_named_as_a_chapter_file_is_refused(tmp_path):
     root = project(tmp_path, {"ch/01.md": "# Intro\n\nFirst.\n", "ch/02.md": "# Two\n\nSecond.\n"},
                    name="01-intro", formats="[chapters, mp3]")
     refused(root, "books.01-intro: out/bk/01-intro.mp3 would be written twice (as chapter-001 and mp3): rename "
-                  "the book or the chapter whose title gives that name")
+                  "the book or the chapter whose title (a feed episode: whose file name) gives that name")
 
 
 def test_names_that_differ_only_in_case_collide_too(tmp_path):

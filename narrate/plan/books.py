@@ -179,7 +179,7 @@ def _check_names(job: BookJob, manifest: Manifest) -> None:
         if other != oid:
             raise ManifestError([Problem(str(manifest.path), None, f"books.{job.book.name}",
                                          f"{rel} would be written twice (as {other} and {oid}): rename the book or the "
-                                         "chapter whose title gives that name")])
+                                         "chapter whose title (a feed episode: whose file name) gives that name")])
 
 
 def _name_outputs(job: BookJob) -> None:
@@ -199,8 +199,11 @@ def _name_outputs(job: BookJob) -> None:
     total = len(job.chapters)
     if "chapters" in book.formats:
         names = []
+        # A feed's episodes are named after their article's file, not its place or title: an enclosure URL
+        # must outlive a deleted earlier article and a retitled one (apps hold copies of the feed).
+        episodes = book.feed is not None and book.feed.episodes == "chapters"
         for i, ch in enumerate(job.chapters, 1):
-            rel = f"{job.prefix}/{i:02d}-{slug(ch.title)}.mp3"
+            rel = f"{job.prefix}/{slug(ch.source.stem) if episodes else f'{i:02d}-{slug(ch.title)}'}.mp3"
             job.outputs[f"chapter-{i:03d}"] = rel
             job.recipes[f"chapter-{i:03d}"] = _digest(*audio, *tags, *mp3, f"{i}/{total}", *spoken[i - 1])
             names.append(Path(rel).name)
