@@ -141,3 +141,17 @@ def test_an_empty_date_takes_the_feeds(site):
     items = ET.parse(site / "out" / "notes" / "feed.xml").getroot().findall("channel/item")
     assert [(i.findtext("title"), i.findtext("pubDate")) for i in items] == [
         ("Tiny Rivers", "Wed, 01 May 2024 00:00:00 +0000"), ("Old Roads", "Tue, 02 Jan 2024 00:00:00 +0000")]
+
+
+@pytest.mark.slow
+def test_control_characters_in_front_matter_leave_the_feed_well_formed(site):
+    """XML 1.0 cannot carry C0 control characters: a front matter title "Bad\\vTitle" stopped the build with
+    an internal error (exit 70) after the audio was written. Each becomes a space in the feed's text."""
+    import xml.etree.ElementTree as ET
+
+    (site / "articles" / "roads.md").write_text(ART2.replace("---\n#", 'title: "Old\\vRoads\\x01"\n'
+                                                             'description: "Bell \\x07 and tab\\t"\n---\n#'))
+    done = narrate_in("build", "book.yaml", cwd=site)
+    assert done.returncode == 0, done.stderr
+    items = ET.parse(site / "out" / "notes" / "feed.xml").getroot().findall("channel/item")
+    assert [(i.findtext("title"), i.findtext("description")) for i in items][0] == ("Old Roads", "Bell and tab")
