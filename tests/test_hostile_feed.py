@@ -47,6 +47,12 @@ def refused(root, manifest: str, *fragments: str) -> None:
      ("book.yaml:12: books.notes.feed.image: not an http(s) URL ending in .jpg or .png",)),
     (("category: [Technology]", "category: [Gardening]"),
      ("book.yaml:13: books.notes.feed.category: 'Gardening' is not an Apple Podcasts category",)),
+    # Subcategories Apple lists only under one category (Apple Podcasts Connect's category list).
+    (("category: [Technology]", "category: [Arts, Gardening]"),
+     ("book.yaml:13: books.notes.feed.category: 'Gardening' is not an Apple Podcasts subcategory of Arts (Books, "
+      "Design, Fashion & Beauty, Food, Performing Arts, Visual Arts)",)),
+    (("category: [Technology]", "category: [Technology, Gadgets]"),
+     ("book.yaml:13: books.notes.feed.category: Technology has no subcategories in Apple Podcasts",)),
     (("formats: [chapters]", "formats: [mp3, m4b]"),
      ("books.notes.feed.episodes: episodes: chapters needs `chapters` in the book's formats",)),
     (("      owner_email: ada@example.org\n", "      owner_email: ada@example.org\n      explicit: maybe\n"),

@@ -20,10 +20,34 @@ if TYPE_CHECKING:
 from .problems import Adds
 
 ARTWORK_MIN_PX, ARTWORK_MAX_PX = 1400, 3000
-# Apple Podcasts' top-level categories (Apple Podcasts Connect, "Apple Podcasts categories", 2023 list).
-APPLE_CATEGORIES = ("Arts", "Business", "Comedy", "Education", "Fiction", "Government", "History", "Health & Fitness",
-                    "Kids & Family", "Leisure", "Music", "News", "Religion & Spirituality", "Science",
-                    "Society & Culture", "Sports", "Technology", "True Crime", "TV & Film")
+# Apple Podcasts' categories and the subcategories each may have (Apple Podcasts Connect, "Apple Podcasts
+# categories", the 2019 list of 19 categories still current).
+APPLE_SUBCATEGORIES: dict[str, tuple[str, ...]] = {
+    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
+    "Business": ("Careers", "Entrepreneurship", "Investing", "Management", "Marketing", "Non-Profit"),
+    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
+    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
+    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
+    "Government": (),
+    "History": (),
+    "Health & Fitness": ("Alternative Health", "Fitness", "Medicine", "Mental Health", "Nutrition", "Sexuality"),
+    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
+    "Leisure": ("Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies", "Home & Garden",
+                "Video Games"),
+    "Music": ("Music Commentary", "Music History", "Music Interviews"),
+    "News": ("Business News", "Daily News", "Entertainment News", "News Commentary", "Politics", "Sports News",
+             "Tech News"),
+    "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism", "Religion", "Spirituality"),
+    "Science": ("Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics", "Natural Sciences",
+                "Nature", "Physics", "Social Sciences"),
+    "Society & Culture": ("Documentary", "Personal Journals", "Philosophy", "Places & Travel", "Relationships"),
+    "Sports": ("Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf", "Hockey", "Rugby",
+               "Running", "Soccer", "Swimming", "Tennis", "Volleyball", "Wilderness", "Wrestling"),
+    "Technology": (),
+    "True Crime": (),
+    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
+}
+APPLE_CATEGORIES = tuple(APPLE_SUBCATEGORIES)
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -133,6 +157,10 @@ def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language
         c.add((*key, "category"), "a category and at most one subcategory, like [Arts, Books]")
     elif category[0] not in APPLE_CATEGORIES:
         c.add((*key, "category"), f"{category[0]!r} is not an Apple Podcasts category (" + ", ".join(APPLE_CATEGORIES) + ")")
+    elif len(category) == 2 and category[1] not in (subs := APPLE_SUBCATEGORIES[category[0]]):
+        c.add((*key, "category"), f"{category[1]!r} is not an Apple Podcasts subcategory of {category[0]} ("
+                                  + ", ".join(subs) + ")" if subs else
+                                  f"{category[0]} has no subcategories in Apple Podcasts: give [{category[0]}]")
     when = None
     if f.date is not None:
         when = parse_date(f.date)
