@@ -53,6 +53,9 @@ def refused(root, manifest: str, *fragments: str) -> None:
       "Design, Fashion & Beauty, Food, Performing Arts, Visual Arts)",)),
     (("category: [Technology]", "category: [Technology, Gadgets]"),
      ("book.yaml:13: books.notes.feed.category: Technology has no subcategories in Apple Podcasts",)),
+    # RSS 2.0's <language> is a language code (and Apple reads it as one): `English` was published as written.
+    (("      owner_email: ada@example.org\n", "      owner_email: ada@example.org\n      language: English\n"),
+     ("book.yaml:15: books.notes.feed.language: not a language tag like en-US",)),
     (("formats: [chapters]", "formats: [mp3, m4b]"),
      ("books.notes.feed.episodes: episodes: chapters needs `chapters` in the book's formats",)),
     (("      owner_email: ada@example.org\n", "      owner_email: ada@example.org\n      explicit: maybe\n"),

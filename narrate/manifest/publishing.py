@@ -49,6 +49,8 @@ APPLE_SUBCATEGORIES: dict[str, tuple[str, ...]] = {
 }
 APPLE_CATEGORIES = tuple(APPLE_SUBCATEGORIES)
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+# A language tag's shape (BCP 47: a 2-3 letter language, then subtags), as RSS 2.0's <language> takes it.
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -143,6 +145,8 @@ def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language
         if url is not None and _URL.match(url) and "@" in url.split("/", 3)[2]:  # user:password@host
             c.add((*key, name), "a URL with a user name or password: it would be published in the feed; "
                                 "give the public URL")
+    if f.language is not None and not _LANGUAGE_TAG.match(f.language):  # RSS 2.0: a language code, not a name
+        c.add((*key, "language"), "not a language tag like en-US")
     if f.file is not None and (not _FILE_NAME.match(f.file) or not f.file.endswith(".xml")):
         c.add((*key, "file"), "a plain file name ending in .xml, like feed.xml")
     if not f.description.strip():
