@@ -56,6 +56,8 @@ def refused(root, manifest: str, *fragments: str) -> None:
     # RSS 2.0's <language> is a language code (and Apple reads it as one): `English` was published as written.
     (("      owner_email: ada@example.org\n", "      owner_email: ada@example.org\n      language: English\n"),
      ("book.yaml:15: books.notes.feed.language: not a language tag like en-US",)),
+    (("owner_email: ada@example.org", "owner_email: ada at example"),
+     ("book.yaml:14: books.notes.feed.owner_email: not an e-mail address like ada@example.org",)),
     (("formats: [chapters]", "formats: [mp3, m4b]"),
      ("books.notes.feed.episodes: episodes: chapters needs `chapters` in the book's formats",)),
     (("      owner_email: ada@example.org\n", "      owner_email: ada@example.org\n      explicit: maybe\n"),

@@ -51,6 +51,7 @@ APPLE_CATEGORIES = tuple(APPLE_SUBCATEGORIES)
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 # A language tag's shape (BCP 47: a 2-3 letter language, then subtags), as RSS 2.0's <language> takes it.
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -147,6 +148,8 @@ def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language
                                 "give the public URL")
     if f.language is not None and not _LANGUAGE_TAG.match(f.language):  # RSS 2.0: a language code, not a name
         c.add((*key, "language"), "not a language tag like en-US")
+    if f.owner_email is not None and not _EMAIL.match(f.owner_email):  # itunes:owner's address, written as given
+        c.add((*key, "owner_email"), "not an e-mail address like ada@example.org")
     if f.file is not None and (not _FILE_NAME.match(f.file) or not f.file.endswith(".xml")):
         c.add((*key, "file"), "a plain file name ending in .xml, like feed.xml")
     if not f.description.strip():
