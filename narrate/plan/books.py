@@ -83,6 +83,16 @@ def slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60] or "chapter"
 
 
+_BUNDLE_PAGES = ("index", "_index", "readme")  # a page bundle's page (Hugo, Docusaurus, GitHub): its folder names it
+
+
+def episode_name(source: Path) -> str:
+    """A feed episode's file name (no extension): its article's file name, or for `posts/old-roads/index.md`
+    its folder's, slugged."""
+    stem = source.stem
+    return slug(source.parent.name if stem.casefold() in _BUNDLE_PAGES and source.parent.name else stem)
+
+
 def markdown_options(book: Book) -> MarkdownOptions:
     """How this book's chapters are read: its `markdown:` section over the older keys (code, tables, footnotes)."""
     older = {"code": book.code, "tables": book.tables, "footnotes": book.footnotes}
@@ -203,7 +213,7 @@ def _name_outputs(job: BookJob) -> None:
         # must outlive a deleted earlier article and a retitled one (apps hold copies of the feed).
         episodes = book.feed is not None and book.feed.episodes == "chapters"
         for i, ch in enumerate(job.chapters, 1):
-            rel = f"{job.prefix}/{slug(ch.source.stem) if episodes else f'{i:02d}-{slug(ch.title)}'}.mp3"
+            rel = f"{job.prefix}/{episode_name(ch.source) if episodes else f'{i:02d}-{slug(ch.title)}'}.mp3"
             job.outputs[f"chapter-{i:03d}"] = rel
             job.recipes[f"chapter-{i:03d}"] = _digest(*audio, *tags, *mp3, f"{i}/{total}", *spoken[i - 1])
             names.append(Path(rel).name)
