@@ -72,7 +72,7 @@ def test_id3_frames(book, name):
     assert text(tags, "TPUB") == "Northwind Press" and text(tags, "TCON") == "Health"
     assert text(tags, "TCOP") == "© 2026 Northwind Dental"
     assert text(tags, "TXXX:SERIES") == "Northwind Guides" and text(tags, "TXXX:SERIES-PART") == "2"
-    assert text(tags, "TLAN") == "en-GB"
+    assert text(tags, "TLAN") == "eng"  # ID3v2.4: "three characters according to ISO-639-2", not the BCP-47 tag
     pictures = tags.getall("APIC")
     assert len(pictures) == 1 and pictures[0].type == PictureType.COVER_FRONT == 3
     assert pictures[0].data == COVER.read_bytes() and pictures[0].mime == "image/png"
@@ -139,9 +139,26 @@ def test_the_book_tag_carries_every_field(tmp_path):
     frames = dict(id3_of(book_id3(BookTags("T", "A", None, "de", meta), [ChapterMark("One", 0, 1000)]), tmp_path))
     assert frames == {"TIT2": "T", "TALB": "T", "TPE1": "A", "TPE2": "A", "TCON": "Fiction", "TCOM": "N = R",
                       "TXXX:NARRATOR": "N = R", "TDRC": "1999", "TXXX:DESCRIPTION": "line one\nline two",
-                      "TPUB": "P#1", "TCOP": "(c) me", "TXXX:SERIES": "S;1", "TXXX:SERIES-PART": "1.5", "TLAN": "de"}
+                      "TPUB": "P#1", "TCOP": "(c) me", "TXXX:SERIES": "S;1", "TXXX:SERIES-PART": "1.5", "TLAN": "deu"}
 
 
 def test_a_bare_book_has_audiobook_genre_and_no_empty_tags(tmp_path):
     frames = id3_of(book_id3(BookTags("T", None, None, "en"), []), tmp_path)
-    assert frames == [("TIT2", "T"), ("TALB", "T"), ("TCON", "Audiobook"), ("TLAN", "en")]
+    assert frames == [("TIT2", "T"), ("TALB", "T"), ("TCON", "Audiobook"), ("TLAN", "eng")]
+
+
+@pytest.mark.parametrize(("tag", "code", "comment"), [("es-419", "spa", "spa"), ("de-AT", "deu", "deu"),
+                                                      ("x-klingon", "und", "XXX")])
+def test_language_frames_are_iso_639_2(tmp_path, tag, code, comment):
+    """TLAN holds ISO 639-2 codes and COMM's language field is one (ID3v2.4 frames 4.2.3 and structure
+    4: "XXX" when not known); a Spanish book's description was filed as English ("eng")."""
+    from narrate.package.book import tag_chapter_mp3
+
+    out = tmp_path / "one.mp3"
+    out.write_bytes(b"")
+    tag_chapter_mp3(out, BookTags("T", None, None, tag, BookMeta(description="Una guía.")), "Uno", 1, 1)
+    tags = ID3(out)
+    assert tags.getall("TLAN")[0].text == [code]
+    assert [(c.lang, c.text) for c in tags.getall("COMM")] == [(comment, ["Una guía."])]
+    frames = dict(id3_of(book_id3(BookTags("T", None, None, tag), []), tmp_path))
+    assert frames["TLAN"] == code

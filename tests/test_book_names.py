@@ -39,7 +39,7 @@ def test_a_book_named_as_a_chapter_file_is_refused(tmp_path):
     root = project(tmp_path, {"ch/01.md": "# Intro\n\nFirst.\n", "ch/02.md": "# Two\n\nSecond.\n"},
                    name="01-intro", formats="[chapters, mp3]")
     refused(root, "books.01-intro: out/bk/01-intro.mp3 would be written twice (as chapter-001 and mp3): rename "
-                  "the book or the chapter whose title gives that name")
+                  "the book or the chapter whose title (a feed episode: whose file name) gives that name")
 
 
 def test_names_that_differ_only_in_case_collide_too(tmp_path):
@@ -106,3 +106,15 @@ def test_a_source_the_order_list_leaves_out_is_named(tmp_path):
     assert "books.bk.order: ch/02.md is among the sources but not in the order list: not built" in done.stderr
     assert done.stderr.count("warning:") == 1
     assert sorted(p.name for p in (root / "out/bk").iterdir() if p.suffix == ".mp3") == ["01-three.mp3", "02-one.mp3"]
+
+
+def test_page_bundles_in_a_feed_are_named_after_their_folders(tmp_path):
+    """Hugo page bundles (posts/<slug>/index.md, each with its own `guid:`) in a feed: episodes are named after
+    their article's file, and an `index.md` after its folder, so the bundles do not all become index.mp3."""
+    root = with_art(project(tmp_path, {"posts/rivers/index.md": "---\ndate: 2024-01-01\nguid: r\n---\n# A\n\nPart A.\n",
+                                       "posts/old-roads/_index.md": "---\ndate: 2024-02-01\nguid: o\n---\n# B\n\nB.\n",
+                                       "posts/notes.md": "---\ndate: 2024-03-01\n---\n# C\n\nPart C.\n"},
+                            sources="[posts/*/*index.md, posts/notes.md]", extra=FEED))
+    done = narrate_in("-q", "build", "narrate.yaml", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (root / "out" / "bk").glob("*.mp3")) == ["notes.mp3", "old-roads.mp3", "rivers.mp3"]

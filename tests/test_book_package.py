@@ -136,7 +136,7 @@ def test_chapter_mp3_tags(wav, tmp_path):
     write_chapter_mp3(wav, out, TAGS, "Back\\slash", 3, 12)
     tags = ID3(out)
     assert str(tags["TIT2"]) == "Back\\slash" and str(tags["TALB"]) == "A Small Guide"
-    assert str(tags["TPE1"]) == "Test Author" and str(tags["TRCK"]) == "3/12" and str(tags["TLAN"]) == "en-US"
+    assert str(tags["TPE1"]) == "Test Author" and str(tags["TRCK"]) == "3/12" and str(tags["TLAN"]) == "eng"
     (cover,) = tags.getall("APIC")
     assert cover.mime == "image/png" and cover.type == 3 and cover.data == COVER.read_bytes()
     assert MP3(out).info.length == pytest.approx(6.0, abs=0.1)

@@ -253,3 +253,17 @@ def test_ffmpeg_agrees_the_files_are_what_mutagen_says(podcast):
     out = subprocess.run([FFMPEG, "-hide_banner", "-i", str(podcast / "out" / "guide" / "guide.mp3")],
                          capture_output=True, text=True).stderr
     assert "Audio: mp3" in out and "44100 Hz, mono" in out and "96 kb/s" in out
+
+
+@pytest.mark.slow
+def test_a_loud_custom_target_lands_in_every_file(tmp_path):
+    """-14 LUFS under a -1 dBTP ceiling (a common streaming target): the limiter takes much of the gain,
+    more so at the AAC's lower ceiling. Every file, the M4B and the retail sample included, lands within
+    +-1 LU; they measured -15.5 (M4B) and -15.8 LUFS (sample) when the AAC reused the MP3's gain and the
+    sample had one correction."""
+    root = make_book(tmp_path, "    profile: custom\n    formats: [chapters, mp3, m4b]\n"
+                               "    audio: {loudness: -14, peak: -1}\n    sample: {chapter: 1, start_s: 0, length_s: 60}\n")
+    built(root, "--check-audio")
+    for path in audio_files(root):
+        levels = measure(path)
+        assert -15.0 <= levels.lufs <= -13.0 and levels.true_peak <= -1.0, (path.name, levels)

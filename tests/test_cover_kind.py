@@ -91,7 +91,7 @@ def built(request, tmp_path_factory):
 
 def test_mp3_apic_mime_matches_the_bytes(built):
     out, data, mime, _, _ = built
-    pictures = ID3(out / "01-a.mp3").getall("APIC")
+    pictures = ID3(out / "01.mp3").getall("APIC")
     assert len(pictures) == 1
     assert pictures[0].data == data and pictures[0].mime == mime
 

@@ -166,8 +166,8 @@ def test_article_folder_feed_validates(site):
     assert channel.findtext("lastBuildDate") == "Sat, 15 Jun 2024 09:30:00 +0200"  # from content, not the clock
     assert items[1].findtext("description") == "About rivers & streams."  # front matter
     assert items[0].findtext("description") == "Roads remember every traveller. Some are older than any map."
-    assert items[0].find("enclosure").get("url") == BASE + "02-old-roads.mp3"
-    assert items[0].find("podcast:transcript", NS).get("url") == BASE + "02-old-roads.vtt"
+    assert items[0].find("enclosure").get("url") == BASE + "roads.mp3"
+    assert items[0].find("podcast:transcript", NS).get("url") == BASE + "roads.vtt"
 
 
 @pytest.mark.slow
@@ -190,7 +190,7 @@ def test_an_edit_keeps_guids_and_updates_length(site):
     before = ET.fromstring((out / "feed.xml").read_bytes()).find("channel")
     (site / "articles" / "roads.md").write_text(ART2.replace("older than any map", "older than every map we have"))
     done = json.loads(narrate_in("build", "--json", "book.yaml", cwd=site).stdout)
-    assert "out/notes/feed.xml" in done["written"] and "out/notes/01-tiny-rivers.mp3" not in done["written"]
+    assert "out/notes/feed.xml" in done["written"] and "out/notes/rivers.mp3" not in done["written"]
     after = validate_feed((out / "feed.xml").read_bytes(), out)
     assert [i.findtext("guid") for i in after.findall("item")] == [i.findtext("guid") for i in before.findall("item")]
     assert after.findall("item")[0].find("enclosure").get("length") != before.findall("item")[0].find("enclosure").get("length")
@@ -264,4 +264,50 @@ def test_a_number_as_front_matter_title_or_description_is_their_text(site):
     items = ET.fromstring((site / "out" / "notes" / "feed.xml").read_bytes()).findall("channel/item")
     assert [i.findtext("title") for i in items] == ["Old Roads", "1984"]
     assert items[1].findtext("description") == "42"
-    assert (site / "out" / "notes" / "01-1984.mp3").is_file()
+    assert (site / "out" / "notes" / "rivers.mp3").is_file()  # an episode is named after its file
+
+
+def test_urls_in_the_feed_are_ascii_as_rfc_3986_needs():
+    """A base_url, link or artwork URL with non-ASCII letters is percent-encoded (path) or IDNA-encoded
+    (host) in the feed: RSS 2.0 elements hold URLs, and `café` went into every enclosure as it was."""
+    from narrate.manifest.publishing import ascii_url
+
+    assert ascii_url("https://example.org/podcasts/café/") == "https://example.org/podcasts/caf%C3%A9/"
+    assert ascii_url("https://bücher.example/casts/") == "https://xn--bcher-kva.example/casts/"
+    assert ascii_url("https://example.org:8443/a%20b/ü.png") == "https://example.org:8443/a%20b/%C3%BC.png"
+    assert ascii_url(BASE) == BASE
+
+
+@pytest.mark.slow
+def test_a_non_ascii_base_url_gives_encoded_enclosures(site):
+    (site / "book.yaml").write_text(FEED.replace(BASE, "https://example.org/casts/café/"))
+    assert narrate_in("build", "book.yaml", cwd=site).returncode == 0
+    data = (site / "out" / "notes" / "feed.xml").read_bytes()
+    channel = ET.fromstring(data).find("channel")
+    urls = [channel.find("atom:link", NS).get("href"), channel.findtext("link")]
+    urls += [item.find("enclosure").get("url") for item in channel.findall("item")]
+    assert urls[0] == "https://example.org/casts/caf%C3%A9/feed.xml" and all(u.isascii() for u in urls), urls
+    assert channel.findtext("podcast:guid", namespaces=NS) == channel_guid(urls[0])
+
+
+@pytest.mark.slow
+def test_an_episodes_url_outlives_other_articles_and_its_own_title(site):
+    """An episode's files are named after its article's file, not its place or title: deleting an earlier
+    article renumbered every later episode (02-old-roads.mp3 became 01-old-roads.mp3, a dead link in the
+    copies of the feed apps hold), and a retitled article moved its enclosure."""
+    assert narrate_in("build", "book.yaml", cwd=site).returncode == 0
+    out = site / "out" / "notes"
+
+    def urls() -> dict[str, str]:
+        items = ET.fromstring((out / "feed.xml").read_bytes()).find("channel").findall("item")
+        return {i.findtext("guid"): i.find("enclosure").get("url") for i in items}
+
+    before = urls()
+    assert sorted(before.values()) == [BASE + "rivers.mp3", BASE + "roads.mp3"]
+    (site / "articles" / "roads.md").write_text(ART2.replace("# Old Roads", "# Older Roads"))
+    (site / "articles" / "rivers.md").unlink()
+    done = json.loads(narrate_in("build", "--json", "book.yaml", cwd=site).stdout)
+    after = urls()
+    assert list(after.items()) == [(guid, url) for guid, url in before.items() if url.endswith("roads.mp3")]
+    assert sorted(done["removed"]) == [f"out/notes/rivers{ext}" for ext in (".chapters.json", ".mp3", ".srt", ".vtt")]
+    validate_feed((out / "feed.xml").read_bytes(), out)

@@ -51,11 +51,24 @@ def refused(tmp_path: Path, extra: str, *fragments: str, command: str = "validat
     ("    profile: custom\n    audio: {head_s: -1}\n", ("m.yaml:8: books.guide.audio.head_s:",)),
     ("    profile: custom\n    audio: {tail_s: .inf}\n", ("m.yaml:8: books.guide.audio.tail_s:",)),
     ("    profile: custom\n    audio: {gain: 9}\n", ("m.yaml:8: books.guide.audio.gain: unknown key",)),
+    # Loudness the limiter cannot reach: speech under it stops ~9.5 dB below its ceiling, and the build
+    # wrote files its own check then refused (-10 LUFS under -1 dBTP measured -11.2 to -12.4 LUFS).
+    ("    profile: custom\n    audio: {loudness: -10, peak: -1}\n",
+     ("m.yaml:8: books.guide.audio.loudness: -10 LUFS is less than 11 dB under the peak (-1 dBTP)",)),
+    ("    profile: custom\n    audio: {loudness: -10}\n",
+     ("m.yaml:8: books.guide.audio.loudness: -10 LUFS is less than 11 dB under the peak (-1 dBTP)",)),
+    ("    profile: custom\n    audio: {peak: -12}\n",
+     ("m.yaml:8: books.guide.audio.peak: -18 LUFS is less than 11 dB under the peak (-12 dBTP)",)),
     ("    sample: {length_s: 20}\n",
      ("m.yaml:7: books.guide.sample.length_s: ACX retail samples are 60 to 300 seconds long",)),
     ("    sample: {chapter: 5}\n", ("m.yaml:7: books.guide.sample.chapter: the book has 1 chapter(s)",)),
     ("    sample: {chapter: 0}\n", ("m.yaml:7: books.guide.sample.chapter:",)),
     ("    credits: {opening: ''}\n", ("m.yaml:7: books.guide.credits.opening:",)),
+    # Credits are the words to speak: a file name there was read aloud ("credits slash opening dot md").
+    ("    credits: {opening: credits/opening.md}\n",
+     ("m.yaml:7: books.guide.credits.opening: 'credits/opening.md' looks like a file name; credits are the words "
+      "to speak, written here",)),
+    ("    credits:\n      closing: closing.txt\n", ("m.yaml:8: books.guide.credits.closing: 'closing.txt' looks like",)),
     ("    credits: {middle: Hello}\n", ("m.yaml:7: books.guide.credits.middle: unknown key",)),
     ("    credits: Hello\n", ("m.yaml:7: books.guide.credits:",)),
     ("    year: '2020'\n", ("m.yaml:7: books.guide.year:",)),
@@ -123,3 +136,31 @@ def test_check_reports_a_file_that_is_not_audio(tmp_path):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith("error: out/guide/01-one.mp3: file: not a readable MP3")
+
+
+def test_a_refused_sample_rate_is_the_only_problem_named(tmp_path):
+    """The bit rate is not judged against a sample rate that is itself refused (it listed MPEG-2 rates at 8000 Hz)."""
+    err = refused(tmp_path, "    profile: custom\n    audio: {bitrate: 320, sample_rate: 8000}\n",
+                  "m.yaml:8: books.guide.audio.sample_rate: not one of 22050, 24000, 32000, 44100, 48000")
+    assert "bitrate" not in err
+
+
+@pytest.mark.parametrize(("size", "profile", "warned"), [
+    ((3000, 2000), "audiobook", "wide.png is 3000x2000 px; ACX needs a square cover of at least 2400x2400 px"),
+    ((1400, 1400), "audiobook", "wide.png is 1400x1400 px; ACX needs a square cover of at least 2400x2400 px"),
+    ((2400, 2400), "audiobook", None),
+    ((3000, 2000), "custom", None),  # only ACX has the rule
+])
+def test_an_audiobook_cover_acx_would_refuse_is_warned_of(tmp_path, size, profile, warned):
+    """ACX: cover art square, at least 2400 x 2400 px (../shared/reference/publishing.md); a 3000x2000 cover
+    passed validate and build without a word."""
+    from test_feed import png
+
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01-one.md").write_text("# One\n\nText.\n")
+    (tmp_path / "wide.png").write_bytes(png(*size))
+    (tmp_path / "m.yaml").write_text(HEAD + f"    profile: {profile}\n    cover: wide.png\n")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert lines == ([f"warning: m.yaml:8: books.guide.cover: {warned} (the files carry it as it is)"] if warned else [])

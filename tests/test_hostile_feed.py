@@ -47,6 +47,17 @@ def refused(root, manifest: str, *fragments: str) -> None:
      ("book.yaml:12: books.notes.feed.image: not an http(s) URL ending in .jpg or .png",)),
     (("category: [Technology]", "category: [Gardening]"),
      ("book.yaml:13: books.notes.feed.category: 'Gardening' is not an Apple Podcasts category",)),
+    # Subcategories Apple lists only under one category (Apple Podcasts Connect's category list).
+    (("category: [Technology]", "category: [Arts, Gardening]"),
+     ("book.yaml:13: books.notes.feed.category: 'Gardening' is not an Apple Podcasts subcategory of Arts (Books, "
+      "Design, Fashion & Beauty, Food, Performing Arts, Visual Arts)",)),
+    (("category: [Technology]", "category: [Technology, Gadgets]"),
+     ("book.yaml:13: books.notes.feed.category: Technology has no subcategories in Apple Podcasts",)),
+    # RSS 2.0's <language> is a language code (and Apple reads it as one): `English` was published as written.
+    (("      owner_email: ada@example.org\n", "      owner_email: ada@example.org\n      language: English\n"),
+     ("book.yaml:15: books.notes.feed.language: not a language tag like en-US",)),
+    (("owner_email: ada@example.org", "owner_email: ada at example"),
+     ("book.yaml:14: books.notes.feed.owner_email: not an e-mail address like ada@example.org",)),
     (("formats: [chapters]", "formats: [mp3, m4b]"),
      ("books.notes.feed.episodes: episodes: chapters needs `chapters` in the book's formats",)),
     (("      owner_email: ada@example.org\n", "      owner_email: ada@example.org\n      explicit: maybe\n"),
@@ -90,7 +101,7 @@ def test_hand_edited_spans_in_the_lock_are_not_trusted(site):
 
     assert narrate_in("build", "book.yaml", cwd=site).returncode == 0
     out = site / "out" / "notes"
-    vtt = (out / "01-tiny-rivers.vtt").read_bytes()
+    vtt = (out / "rivers.vtt").read_bytes()
     entry = json.loads((site / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["notes"]
     good = entry["spans"]
     bad = [["x"], [[1, 2], "no"], [[-5] * 6, good[1]], "garbage", [[10**30] * 6, good[1]],
@@ -98,9 +109,60 @@ def test_hand_edited_spans_in_the_lock_are_not_trusted(site):
     cache = SegmentCache(site / ".narrate-cache")
     try:
         for spans in bad:
-            (out / "01-tiny-rivers.vtt").unlink()
+            (out / "rivers.vtt").unlink()
             again, written = build_book(_plan(site), cache, site, previous={**entry, "spans": spans})
-            assert written == ["out/notes/01-tiny-rivers.vtt"] and (out / "01-tiny-rivers.vtt").read_bytes() == vtt, spans
+            assert written == ["out/notes/rivers.vtt"] and (out / "rivers.vtt").read_bytes() == vtt, spans
             assert again["spans"] == good
     finally:
         cache.close()
+
+
+def test_an_unreadable_date_is_shown_and_feed_date_is_not_offered_in_its_place(site):
+    """feed.date stands in for a missing `date:`, never for an unreadable one: the message said
+    "(or set feed.date)" with feed.date already set."""
+    (site / "articles" / "roads.md").write_text(ART2.replace("date: 2024-06-15T09:30:00+02:00", "date: 15 June 2024"))
+    manifest = FEED.replace("      image: art.png\n", "      image: art.png\n      date: 2024-01-01\n")
+    (site / "book.yaml").write_text(manifest)
+    done = narrate_in("build", "book.yaml", cwd=site)
+    assert_clean_failure(done, 2, "articles/roads.md:1: books.notes.feed: unreadable `date:` in the front matter "
+                                  "('15 June 2024'): write an ISO 8601 date like 2024-05-01 or 2024-05-01T09:30:00+02:00")
+    assert "feed.date" not in done.stderr
+
+
+@pytest.mark.parametrize(("written", "shown"), [
+    ("Sat, 15 Jun 2024 09:30:00 +0200", "Sat, 15 Jun 2024 09:30:00 +0200"),  # RFC 2822, as RSS itself writes it
+    ("Sat, 15 Jun 2024 07:30:00 GMT", "Sat, 15 Jun 2024 07:30:00 +0000"),
+    ("2024-06-15 09:30:00 +0200", "Sat, 15 Jun 2024 09:30:00 +0200"),  # Jekyll's own format
+])
+def test_front_matter_dates_in_the_forms_blogs_write(written, shown):
+    from narrate.manifest.publishing import parse_date
+
+    assert parse_date(written).strftime("%a, %d %b %Y %H:%M:%S %z") == shown
+
+
+@pytest.mark.slow
+def test_an_empty_date_takes_the_feeds(site):
+    """`date:` left empty (a post template's) is no date: feed.date stands in, as for a missing one."""
+    import xml.etree.ElementTree as ET
+
+    (site / "articles" / "roads.md").write_text(ART2.replace("date: 2024-06-15T09:30:00+02:00", "date:"))
+    (site / "book.yaml").write_text(FEED.replace("      image: art.png\n", "      image: art.png\n      date: 2024-01-02\n"))
+    done = narrate_in("build", "book.yaml", cwd=site)
+    assert done.returncode == 0, done.stderr
+    items = ET.parse(site / "out" / "notes" / "feed.xml").getroot().findall("channel/item")
+    assert [(i.findtext("title"), i.findtext("pubDate")) for i in items] == [
+        ("Tiny Rivers", "Wed, 01 May 2024 00:00:00 +0000"), ("Old Roads", "Tue, 02 Jan 2024 00:00:00 +0000")]
+
+
+@pytest.mark.slow
+def test_control_characters_in_front_matter_leave_the_feed_well_formed(site):
+    """XML 1.0 cannot carry C0 control characters: a front matter title "Bad\\vTitle" stopped the build with
+    an internal error (exit 70) after the audio was written. Each becomes a space in the feed's text."""
+    import xml.etree.ElementTree as ET
+
+    (site / "articles" / "roads.md").write_text(ART2.replace("---\n#", 'title: "Old\\vRoads\\x01"\n'
+                                                             'description: "Bell \\x07 and tab\\t"\n---\n#'))
+    done = narrate_in("build", "book.yaml", cwd=site)
+    assert done.returncode == 0, done.stderr
+    items = ET.parse(site / "out" / "notes" / "feed.xml").getroot().findall("channel/item")
+    assert [(i.findtext("title"), i.findtext("description")) for i in items][0] == ("Old Roads", "Bell and tab")

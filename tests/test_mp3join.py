@@ -174,7 +174,7 @@ def test_mutagen_reads_the_tags_and_the_chapters_in_time_order(book):
     assert tags.version == (2, 4, 0)
     assert str(tags["TIT2"]) == str(tags["TALB"]) == "A Tone Book" and str(tags["TPE1"]) == "Tess Tone"
     assert str(tags["TCOM"]) == "Nora Reader" and str(tags["TXXX:DESCRIPTION"]) == "Two tones."
-    assert str(tags["TLAN"]) == "en" and str(tags["TCON"]) == "Audiobook"
+    assert str(tags["TLAN"]) == "eng" and str(tags["TCON"]) == "Audiobook"
     (picture,) = tags.getall("APIC")
     assert picture.type == PictureType.COVER_FRONT and picture.data == COVER.read_bytes()
     chaps = tags.getall("CHAP")

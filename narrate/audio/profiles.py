@@ -7,7 +7,7 @@ Each number comes from the target's published requirements (also summarised in
   (https://www.acx.com/help/acx-audio-submission-requirements/201456300): MP3 at 192 kbps or higher,
   constant bit rate, 44.1 kHz; each file between -23 and -18 dB RMS; peaks at most -3 dB; noise
   floor at most -60 dB RMS; 0.5-1 s of room tone at the head and 1-5 s at the tail of every file;
-  at most 120 minutes per file; a retail sample of 1-5 minutes.
+  at most 120 minutes per file; a retail sample of 1-5 minutes; cover art square, at least 2400 x 2400 px.
 - `podcast`: Apple Podcasts "Audio requirements" (https://podcasters.apple.com/support/893-audio-requirements):
   integrated loudness -16 LUFS (+-1) for stereo, true peak at most -1 dBTP, measured per ITU-R BS.1770 /
   EBU R128; -19 LUFS for mono (the same perceived level: a mono file plays on both speakers, +3 dB).
@@ -30,6 +30,11 @@ ENCODE_MARGIN_DB = 1.0
 # AAC overshoots more: +1.2 dB measured on the demo book's M4B at 96 kbps, +2.0 dB on the first
 # words of a 300-chapter book's (espeak, 96 kbps): a margin of 2.5 dB.
 AAC_MARGIN_DB = 2.5
+# The least a custom profile's loudness may sit under its peak. Speech through the limiter (`alimiter`, 5 ms
+# attack, 50 ms release) stops about 9.5 LU under the limiter's ceiling, whatever the gain (measured with
+# eSpeak at +40 dB: MP3 -11.4 LUFS, M4B -12.4 LUFS under -1 dBTP), and the ceiling is the peak less
+# ENCODE_MARGIN_DB (AAC_MARGIN_DB for the M4B): -12 LUFS under -1 dBTP lands, -10 does not.
+MIN_HEADROOM_DB = 11.0
 # How far a measured head or tail may sit from the silence narrate writes: the engine's own
 # onset below the trim threshold (trimming keeps 20 ms) plus one 10 ms measuring frame.
 SILENCE_SLACK_S = 0.1
@@ -57,6 +62,7 @@ class Profile:
     noise_floor: float | None = None  # dB RMS of the quietest 0.5 s, at most
     max_file_s: float | None = None  # longest chapter file, seconds
     sample_range_s: tuple[float, float] = (60.0, 300.0)  # retail sample length
+    cover_min_px: int | None = None  # square cover art of at least this many pixels a side
 
     @property
     def unit_level_dbov(self) -> float:
@@ -87,7 +93,7 @@ class Profile:
 AUDIOBOOK = Profile(
     "audiobook", bitrate_kbps=192, aac_kbps=96, sample_rate=44100, measure="rms", loudness=-20.5,
     loudness_range=(-23.0, -18.0), peak=-3.0, head_s=0.75, tail_s=2.0, head_range=(0.5, 1.0), tail_range=(1.0, 5.0),
-    noise_floor=-60.0, max_file_s=120 * 60)
+    noise_floor=-60.0, max_file_s=120 * 60, cover_min_px=2400)
 PODCAST = Profile(
     "podcast", bitrate_kbps=96, aac_kbps=64, sample_rate=44100, measure="lufs", loudness=-19.0,
     loudness_range=(-20.0, -18.0), peak=-1.0, head_s=0.5, tail_s=1.0,

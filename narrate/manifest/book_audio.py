@@ -5,6 +5,7 @@ under `books.<name>`."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -35,11 +36,18 @@ def resolve_book_audio(c: Adds, spec: m.Book, key: Key) -> dict[str, Any]:
         if profile.name == "audiobook" and not low <= sample.length_s <= high:
             c.add((*key, "sample", "length_s"), f"ACX retail samples are {low:g} to {high:g} seconds long")
     credits = spec.credits
+    for which in ("opening", "closing"):
+        words = getattr(credits, which) if credits else None
+        if words is not None and _FILE_NAME.fullmatch(words.strip()):
+            c.add((*key, "credits", which), f"{words.strip()!r} looks like a file name; credits are the words to "
+                                            "speak, written here (it would be read aloud as a path)")
     return {"profile": profile, "meta": _meta(spec), "pauses": pauses, "chapter_specs": chapters, "sample": sample,
             "opening_credits": credits.opening if credits else None,
             "closing_credits": credits.closing if credits else None}
 
 
+# One word ending in a text file's extension: a path where the credits' words belong.
+_FILE_NAME = re.compile(r"\S+\.(?:md|markdown|mdx|txt|text|html?)", re.IGNORECASE)
 # MPEG audio bit rates LAME can write at constant bit rate: MPEG-1 (32-48 kHz), MPEG-2 (16-24 kHz).
 _MPEG1_KBPS = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _MPEG2_KBPS = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
@@ -60,14 +68,20 @@ def _profile(c: Adds, spec: m.Book, key: Key) -> profiles.Profile:
     if rate is not None and rate not in m.SAMPLE_RATES:
         c.add((*key, "audio", "sample_rate"), "not one of " + ", ".join(map(str, m.SAMPLE_RATES)))
     allowed = _MPEG2_KBPS if (rate or 44100) < 32000 else _MPEG1_KBPS
-    if audio.bitrate is not None and audio.bitrate not in allowed:
+    if audio.bitrate is not None and audio.bitrate not in allowed and (rate is None or rate in m.SAMPLE_RATES):
         c.add((*key, "audio", "bitrate"), f"{audio.bitrate} kbps is not an MPEG bit rate at {rate or 44100} Hz; "
                                           "one of " + ", ".join(map(str, allowed)))
-    return profiles.custom(bitrate=audio.bitrate, sample_rate=rate,
-                           loudness=None if audio.loudness is None else float(audio.loudness),
-                           peak=None if audio.peak is None else float(audio.peak),
-                           head_s=None if audio.head_s is None else float(audio.head_s),
-                           tail_s=None if audio.tail_s is None else float(audio.tail_s))
+    profile = profiles.custom(bitrate=audio.bitrate, sample_rate=rate,
+                              loudness=None if audio.loudness is None else float(audio.loudness),
+                              peak=None if audio.peak is None else float(audio.peak),
+                              head_s=None if audio.head_s is None else float(audio.head_s),
+                              tail_s=None if audio.tail_s is None else float(audio.tail_s))
+    if profile.loudness > profile.peak - profiles.MIN_HEADROOM_DB:
+        c.add((*key, "audio", "loudness" if audio.loudness is not None else "peak"),
+              f"{profile.loudness:g} LUFS is less than {profiles.MIN_HEADROOM_DB:g} dB under the peak "
+              f"({profile.peak:g} dBTP): speech held under the peak limiter stops about 9.5 dB below its ceiling, so "
+              "the files could not reach that loudness; lower `loudness` or raise `peak`")
+    return profile
 
 
 def _pauses(base: Pauses, spec: m.Pauses | None) -> Pauses:

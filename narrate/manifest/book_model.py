@@ -100,8 +100,8 @@ class AudioNumbers(Section):
 class Credits(Section):
     """Opening and closing credits, spoken and written as their own files (ACX asks for both)."""
 
-    opening: Omittable[SpokenText] = Field(None, description="opening credits: the words to speak (Markdown)")
-    closing: Omittable[SpokenText] = Field(None, description="closing credits: the words to speak (Markdown)")
+    opening: Omittable[SpokenText] = Field(None, description="opening credits: the words to speak (Markdown), not a file name")
+    closing: Omittable[SpokenText] = Field(None, description="closing credits: the words to speak (Markdown), not a file name")
 
 
 class Sample(Section):

@@ -20,11 +20,38 @@ if TYPE_CHECKING:
 from .problems import Adds
 
 ARTWORK_MIN_PX, ARTWORK_MAX_PX = 1400, 3000
-# Apple Podcasts' top-level categories (Apple Podcasts Connect, "Apple Podcasts categories", 2023 list).
-APPLE_CATEGORIES = ("Arts", "Business", "Comedy", "Education", "Fiction", "Government", "History", "Health & Fitness",
-                    "Kids & Family", "Leisure", "Music", "News", "Religion & Spirituality", "Science",
-                    "Society & Culture", "Sports", "Technology", "True Crime", "TV & Film")
+# Apple Podcasts' categories and the subcategories each may have (Apple Podcasts Connect, "Apple Podcasts
+# categories", the 2019 list of 19 categories still current).
+APPLE_SUBCATEGORIES: dict[str, tuple[str, ...]] = {
+    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
+    "Business": ("Careers", "Entrepreneurship", "Investing", "Management", "Marketing", "Non-Profit"),
+    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
+    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
+    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
+    "Government": (),
+    "History": (),
+    "Health & Fitness": ("Alternative Health", "Fitness", "Medicine", "Mental Health", "Nutrition", "Sexuality"),
+    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
+    "Leisure": ("Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies", "Home & Garden",
+                "Video Games"),
+    "Music": ("Music Commentary", "Music History", "Music Interviews"),
+    "News": ("Business News", "Daily News", "Entertainment News", "News Commentary", "Politics", "Sports News",
+             "Tech News"),
+    "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism", "Religion", "Spirituality"),
+    "Science": ("Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics", "Natural Sciences",
+                "Nature", "Physics", "Social Sciences"),
+    "Society & Culture": ("Documentary", "Personal Journals", "Philosophy", "Places & Travel", "Relationships"),
+    "Sports": ("Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf", "Hockey", "Rugby",
+               "Running", "Soccer", "Swimming", "Tennis", "Volleyball", "Wilderness", "Wrestling"),
+    "Technology": (),
+    "True Crime": (),
+    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
+}
+APPLE_CATEGORIES = tuple(APPLE_SUBCATEGORIES)
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+# A language tag's shape (BCP 47: a 2-3 letter language, then subtags), as RSS 2.0's <language> takes it.
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -56,8 +83,10 @@ class FeedSettings:
 
 def parse_date(value: Any) -> datetime | None:
     """A front matter or manifest date -> an aware datetime (naive means UTC), or None if unreadable.
-    Takes datetime, date, and ISO 8601 text ("2024-05-01", "2024-05-01T10:00:00+02:00", "...Z")."""
+    Takes datetime, date, ISO 8601 text ("2024-05-01", "2024-05-01T10:00:00+02:00", "...Z") and RFC 2822
+    text ("Sat, 15 Jun 2024 09:30:00 +0200", as RSS writes pubDate: articles moved from a feed keep it)."""
     from datetime import UTC, date
+    from email.utils import parsedate_to_datetime
 
     if isinstance(value, datetime):
         when = value
@@ -67,10 +96,30 @@ def parse_date(value: Any) -> datetime | None:
         try:
             when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            return None
+            try:
+                when = parsedate_to_datetime(value.strip())
+            except (TypeError, ValueError, IndexError):
+                return None
     else:
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def ascii_url(url: str) -> str:
+    """`url` as RFC 3986 wants it in a feed: the host IDNA-encoded, and the path's non-ASCII and
+    unsafe characters percent-encoded (UTF-8); escapes already there are kept. ASCII URLs are unchanged."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    if url.isascii() and " " not in url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = quote(host, safe="")
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe="/%:@!$&'()*+,;=~"), parts.query, parts.fragment))
 
 
 def resolve_publishing(c: Adds, spec: m.Book, key: Key, *, title: str, author: str | None, language: str,
@@ -97,6 +146,10 @@ def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language
         if url is not None and _URL.match(url) and "@" in url.split("/", 3)[2]:  # user:password@host
             c.add((*key, name), "a URL with a user name or password: it would be published in the feed; "
                                 "give the public URL")
+    if f.language is not None and not _LANGUAGE_TAG.match(f.language):  # RSS 2.0: a language code, not a name
+        c.add((*key, "language"), "not a language tag like en-US")
+    if f.owner_email is not None and not _EMAIL.match(f.owner_email):  # itunes:owner's address, written as given
+        c.add((*key, "owner_email"), "not an e-mail address like ada@example.org")
     if f.file is not None and (not _FILE_NAME.match(f.file) or not f.file.endswith(".xml")):
         c.add((*key, "file"), "a plain file name ending in .xml, like feed.xml")
     if not f.description.strip():
@@ -111,6 +164,10 @@ def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language
         c.add((*key, "category"), "a category and at most one subcategory, like [Arts, Books]")
     elif category[0] not in APPLE_CATEGORIES:
         c.add((*key, "category"), f"{category[0]!r} is not an Apple Podcasts category (" + ", ".join(APPLE_CATEGORIES) + ")")
+    elif len(category) == 2 and category[1] not in (subs := APPLE_SUBCATEGORIES[category[0]]):
+        c.add((*key, "category"), f"{category[1]!r} is not an Apple Podcasts subcategory of {category[0]} ("
+                                  + ", ".join(subs) + ")" if subs else
+                                  f"{category[0]} has no subcategories in Apple Podcasts: give [{category[0]}]")
     when = None
     if f.date is not None:
         when = parse_date(f.date)
@@ -119,15 +176,15 @@ def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language
     image_url = image_file = None
     if f.image is not None:
         if f.image.startswith(("http://", "https://")):
-            image_url = f.image
+            image_url = ascii_url(f.image)
             if not _URL.match(f.image) or not f.image.lower().endswith((".jpg", ".png")):
                 # Apple Podcasts: "The URL must end in .jpg or .png" (feedgen drops itunes:image otherwise).
                 c.add((*key, "image"), "not an http(s) URL ending in .jpg or .png")
         else:
             image_file = root / f.image
-    base = f.base_url if f.base_url.endswith("/") else f.base_url + "/"
+    base = ascii_url(f.base_url if f.base_url.endswith("/") else f.base_url + "/")
     return FeedSettings(base_url=base, description=f.description, title=f.title or title, author=f.author or author,
-                        link=f.link or base, language=f.language or language, category=category,
+                        link=ascii_url(f.link) if f.link else base, language=f.language or language, category=category,
                         explicit=bool(f.explicit), episodes=episodes, file=f.file or "feed.xml",
                         image_url=image_url, image_file=image_file, date=when, owner_email=f.owner_email,
                         copyright=f.copyright)
@@ -147,6 +204,20 @@ def artwork_problem(path: Path) -> str | None:
         return (f"artwork is {width}x{height} px; Apple Podcasts needs a square image of "
                 f"{ARTWORK_MIN_PX} to {ARTWORK_MAX_PX} px")
     return None
+
+
+def cover_size_problem(path: Path, min_px: int) -> str | None:
+    """Why the cover at `path` is not square or is under `min_px` a side (ACX: 2400 x 2400), reading only
+    its header; None if it is fine or its size cannot be read (check_cover judged the file already)."""
+    import imagesize
+
+    try:
+        width, height = imagesize.get(str(path))
+    except (OSError, ValueError):
+        return None
+    if width <= 0 or height <= 0 or (width == height and width >= min_px):
+        return None
+    return f"{path.name} is {width}x{height} px; ACX needs a square cover of at least {min_px}x{min_px} px"
 
 
 def check_artwork(c: Adds, feed: FeedSettings | None, cover: Path | None, key: Key) -> FeedSettings | None:

@@ -149,7 +149,7 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
             lib.license = (root / license).resolve()
         _library_paths(c, lib, key)
     for book in man.books:
-        from .publishing import check_artwork  # the models: books never replay (narrate.manifest.replay)
+        from .publishing import check_artwork, cover_size_problem  # the models: books never replay (manifest.replay)
 
         book_spec = draft.book_specs[book.name]
         key = ("books", book.name)
@@ -164,6 +164,8 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
             why = check_cover(book.cover)
             if why:
                 c.add((*key, "cover"), f"{show(book_spec.cover)}: {why}")
+            elif book.profile.cover_min_px and (why := cover_size_problem(book.cover, book.profile.cover_min_px)):
+                c.warn((*key, "cover"), f"{why} (the files carry it as it is)")
         art = book.feed.image_file if book.feed else None
         art_ok = art is None or _input(c, (*key, "feed", "image"), (book_spec.feed and book_spec.feed.image) or art,
                                        art, project, limit=MAX_COVER_BYTES)

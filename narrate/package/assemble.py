@@ -244,16 +244,19 @@ class _Assembly:
             wav.path.unlink(missing_ok=True)
 
     def _encode(self, ch: ChapterSlot, wav: Path, energy: float, need_mp3: bool, need_aac: bool) -> None:
-        """The chapter's gain (one for its file and its parts of the whole-book files), then its MP3
-        piece and AAC part in one ffmpeg run, into the piece store."""
+        """The chapter's gain (one for its file and its part of the book MP3; the AAC part's own, as its
+        limiter sits lower), then its MP3 piece and AAC part in one ffmpeg run, into the piece store."""
         try:
-            gain = speech_gain(wav, self.profile, energy, self._chapter_frames(ch), self.head)
+            frames = self._chapter_frames(ch)
+            gain = speech_gain(wav, self.profile, energy, frames, self.head)
             mp3 = (self.store.temp(ch.speech_key, "mp3"), self.profile.mp3_args(), chain(gain, self.profile)) \
                 if need_mp3 else None
+            aac_gain = None if gain is None or not need_aac else \
+                speech_gain(wav, self.profile, energy, frames, self.head, margin_db=AAC_MARGIN_DB, start=gain)
             # The AAC part starts `lead` samples before the chapter, in the pause before it (grid.aac_lead).
             head = (self.head if ch.first else 0) + ch.lead
             length = self._part(ch) + ch.lead - ch.lead_next
-            aac = (self.store.temp(ch.aac_key, "aac"), self.profile.aac_args(), chain(gain, self.profile, AAC_MARGIN_DB),
+            aac = (self.store.temp(ch.aac_key, "aac"), self.profile.aac_args(), chain(aac_gain, self.profile, AAC_MARGIN_DB),
                    head, length, ch.last) if need_aac else None
             try:
                 encode_speech(wav, self.grid, mp3=mp3, aac=aac)

@@ -46,9 +46,10 @@ def _extra_tags(tags: BookTags) -> list[tuple[str, str]]:
     """(key, value) beyond title/album/artist/genre, in a fixed order, as ffmpeg's metadata keys name them.
 
     As ffmpeg's ID3v2 muxer writes them: composer as TCOM, date as TDRC, publisher as TPUB, copyright as
-    TCOP, language as TLAN and other keys as TXXX frames named by the key (the description is
-    TXXX:DESCRIPTION in the whole-book MP3, and also COMM in chapter files); narrators go
-    in composer, where Apple Books and most audiobook players look for them, and in TXXX:NARRATOR.
+    TCOP, language as TLAN (its ISO 639-2 code, as ID3v2.4 defines the frame) and other keys as TXXX
+    frames named by the key (the description is TXXX:DESCRIPTION in the whole-book MP3, and also COMM
+    in chapter files); narrators go in composer, where Apple Books and most audiobook players look for
+    them, and in TXXX:NARRATOR.
     Series follow Mp3tag's and Audiobookshelf's SERIES / SERIES-PART.
     """
     m = tags.meta
@@ -64,7 +65,7 @@ def _extra_tags(tags: BookTags) -> list[tuple[str, str]]:
             out.append((key, value))
     if m.series_position is not None:
         out.append(("SERIES-PART", _position(m.series_position)))
-    out.append(("language", tags.language))
+    out.append(("language", iso639_2(tags.language)))  # TLAN: "three characters according to ISO-639-2"
     return out
 
 
@@ -115,7 +116,7 @@ def tag_chapter_mp3(out: Path, tags: BookTags, chapter_title: str, track: int, t
         id3.add(TPE1(encoding=3, text=tags.author))
         id3.add(TPE2(encoding=3, text=tags.author))
     id3.add(TRCK(encoding=3, text=f"{track}/{total}"))
-    id3.add(TLAN(encoding=3, text=tags.language))
+    id3.add(TLAN(encoding=3, text=iso639_2(tags.language)))
     id3.add(TCON(encoding=3, text=tags.meta.genre))
     frames = {"composer": "TCOM", "date": "TDRC", "publisher": "TPUB", "copyright": "TCOP"}
     for key, value in _extra_tags(tags):
@@ -124,7 +125,8 @@ def tag_chapter_mp3(out: Path, tags: BookTags, chapter_title: str, track: int, t
         elif key != "language":
             id3.add(TXXX(encoding=3, desc=key, text=value))
     if tags.meta.description:
-        id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.meta.description))
+        code = iso639_2(tags.language)  # ID3v2.4 structure 4: "XXX" when the language is not known
+        id3.add(COMM(encoding=3, lang="XXX" if code == "und" else code, desc="", text=tags.meta.description))
     if tags.cover:
         id3.add(_cover_frame(tags.cover))
     _save_id3(id3, out)

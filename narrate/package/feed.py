@@ -53,6 +53,18 @@ class Episode:
     links: str  # output id suffix of its transcripts: "-001" for chapter 1, "" for the whole book
 
 
+# What XML 1.0 cannot carry (its Char production): C0 controls but tab, LF and CR; surrogates; U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]+")
+
+
+def xml_text(text: str) -> str:
+    """`text` as a feed can hold it: each run of characters XML 1.0 cannot carry (a front matter's
+    "\\v") becomes one space, between words only."""
+    if not _NOT_XML.search(text):
+        return text
+    return re.sub(" {2,}", " ", _NOT_XML.sub(" ", text)).strip()
+
+
 def channel_guid(feed_url: str) -> str:
     """Podcasting 2.0 channel GUID: UUIDv5 of the feed URL with its scheme and trailing slashes removed."""
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, re.sub(r"^[a-zA-Z]+://", "", feed_url).rstrip("/")))
@@ -143,30 +155,30 @@ def render_feed(job: BookJob, sizes: dict[str, int], seconds: dict[str, float]) 
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("podcast2", *_extension())
-    fg.title(feed.title)
-    fg.description(feed.description)
+    fg.title(xml_text(feed.title))
+    fg.description(xml_text(feed.description))
     fg.link(href=self_url, rel="self")
     fg.link(href=feed.link, rel="alternate")  # after "self": feedgen's RSS <link> is the last link set
     fg.language(feed.language)
     fg.generator("narrate")
     if feed.copyright:
-        fg.copyright(feed.copyright)
+        fg.copyright(xml_text(feed.copyright))
     image = feed.image_url or (_url(feed, job.outputs["artwork"]) if "artwork" in job.outputs else None)
     if image:
-        fg.image(url=image, title=feed.title, link=feed.link)
+        fg.image(url=image, title=xml_text(feed.title), link=feed.link)
         fg.podcast.itunes_image(image)
     if feed.author:
-        fg.podcast.itunes_author(feed.author)
+        fg.podcast.itunes_author(xml_text(feed.author))
     if feed.owner_email:
-        fg.podcast.itunes_owner(name=feed.author or feed.title, email=feed.owner_email)
+        fg.podcast.itunes_owner(name=xml_text(feed.author or feed.title), email=feed.owner_email)
     fg.podcast.itunes_category(dict(zip(("cat", "sub"), feed.category, strict=False)), replace=True)
     fg.podcast.itunes_type("episodic")
     fg.podcast2.set(explicit=feed.explicit, guid=guid)
     fg.lastBuildDate(max((e.date for e in items), default=feed.date or datetime(1970, 1, 1, tzinfo=UTC)))
     for ep in items:
         entry = fg.add_entry(order="append")
-        entry.title(ep.title)
-        entry.description(ep.description)
+        entry.title(xml_text(ep.title))
+        entry.description(xml_text(ep.description))
         entry.guid(ep.guid, permalink=False)
         entry.published(ep.date)
         rel = job.outputs[ep.audio]

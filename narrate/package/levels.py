@@ -14,6 +14,7 @@ chapter, where the limiter takes more).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 from ..audio.loudness import Levels, measure
@@ -24,6 +25,7 @@ MAX_GAIN_DB = 40.0  # a nearly silent file is not boosted into noise
 # corrected and measured again, up to this many times, until the measure is this far inside the
 # profile's range (what the encode and the room tone may still move: about 0.1-0.3 dB measured).
 CORRECTIONS, SAFE_DB = 6, 0.5
+MIN_SLOPE = 0.25  # a secant step is at most 4x the miss: a nearly flat stretch is not extrapolated far
 ATTACK_MS, RELEASE_MS = 5, 50  # alimiter's defaults: fast enough for plosives, slow enough to stay inaudible
 
 
@@ -42,33 +44,62 @@ def chain(gain_db: float | None, profile: Profile, margin_db: float = ENCODE_MAR
 
 
 def file_gain(wav: Path, profile: Profile) -> float | None:
-    """The gain (dB) that, followed by the limiter (see `chain`), brings `wav` to its profile's
-    loudness; None for silence. Two ffmpeg measuring passes; rounded to 0.01 dB, so equal input
-    gives equal bytes."""
+    """The gain (dB) that, followed by the limiter (see `chain`), brings `wav` (a whole file: the retail
+    sample) to its profile's loudness; None for silence. A measuring pass, then `_converge`'s; rounded
+    to 0.01 dB, so equal input gives equal bytes."""
     level = _level(measure(wav, full=False), profile)
     if not math.isfinite(level):
         return None
-    gain = min(profile.loudness - level, MAX_GAIN_DB)
-    after = _level(measure(wav, full=False, af=chain(gain, profile)), profile)
-    if math.isfinite(after):
-        gain = min(gain + profile.loudness - after, MAX_GAIN_DB)
+    return _converge(lambda gain: _level(measure(wav, full=False, af=chain(gain, profile)), profile), profile,
+                     profile.loudness - level)
+
+
+def _converge(level_at: Callable[[float], float], profile: Profile, gain: float, *, keep: bool = False) -> float:
+    """Correct `gain` until `level_at(gain)` (the level after gain and limiter) is SAFE_DB inside the
+    profile's range, up to CORRECTIONS passes. While it misses, each correction divides the miss by
+    the slope seen between the last two passes (secant, at most 1/MIN_SLOPE times the miss): under a
+    limiter 1 dB of gain adds well under 1 dB of level, and a plain `gain += miss` crept towards a loud
+    target (-14 LUFS under -1 dBTP) and stopped short. Once a pass is safely inside, the last, unmeasured
+    correction is the plain one: it lands between that pass and the target. `keep`: return the first
+    gain measured safely inside as it is (the AAC parts: more gain under their lower limiter is more
+    overshoot, and the MP3's gain, their start, usually serves)."""
+    gain = min(gain, MAX_GAIN_DB)
+    low, high = profile.loudness_range
+    last: tuple[float, float] | None = None
+    for _ in range(CORRECTIONS):
+        after = level_at(gain)
+        if not math.isfinite(after):
+            break
+        safe = low + SAFE_DB <= after <= high - SAFE_DB
+        if safe and keep:
+            return round(gain, 2)
+        slope = 1.0
+        if not safe and last is not None and gain != last[0]:
+            slope = min(1.0, max(MIN_SLOPE, (after - last[1]) / (gain - last[0])))
+        last = (gain, after)
+        gain = min(gain + (profile.loudness - after) / slope, MAX_GAIN_DB)
+        if safe:
+            break
     return round(gain, 2)
 
 
 FULL_SCALE_DB = 20.0 * math.log10(32768.0)  # int16 full scale, so that 1.0 (float) is 0 dB
 
 
-def speech_gain(wav: Path, profile: Profile, energy: float, file_frames: int, head: int = 0) -> float | None:
+def speech_gain(wav: Path, profile: Profile, energy: float, file_frames: int, head: int = 0, *,
+                margin_db: float = ENCODE_MARGIN_DB, start: float | None = None) -> float | None:
     """The gain (dB) for one chapter's speech (`wav`, 16-bit, before its gain), shared by the chapter
-    file and the chapter's parts of the whole-book files, so that a file of `file_frames` samples (the
+    file and the chapter's part of the whole-book MP3, so that a file of `file_frames` samples (the
     speech plus the silence around it: silence adds no energy, so RMS is corrected for it exactly;
     BS.1770's gating leaves silence out of loudness) lands on the profile. `energy` is the sum of the
     squared samples, counted while the WAV was streamed, so the first measure costs no pass; an
     ffmpeg pass then measures the speech after the gain and limiter (`chain`) and corrects the gain
     by what the limiter took, again while the measure is not SAFE_DB inside the profile's range (a
     short chapter: up to CORRECTIONS passes). `head`: the file's room tone before the speech, in
-    samples (loudness is measured with it in place). None for silence. Rounded to 0.01 dB: equal
-    input, equal bytes."""
+    samples (loudness is measured with it in place). `margin_db`: the limiter's margin under the
+    ceiling; the AAC parts' is larger, so the limiter takes more of their gain and they get their own,
+    searched from `start` (the MP3's, which spares the first measure). None for silence. Rounded to
+    0.01 dB: equal input, equal bytes."""
     frames = _frames(wav)
     if profile.measure == "rms":
         if energy <= 0 or file_frames <= 0:
@@ -80,21 +111,14 @@ def speech_gain(wav: Path, profile: Profile, energy: float, file_frames: int, he
         # short chapter's speech according to where it starts, and its gates depend on the silence.
         tail = max(0, file_frames - frames - head)  # the file's room tone, where it is (`head` samples first)
         silence, pad, meter = 0.0, f"adelay=delays={head}S:all=1,apad=pad_len={tail}", "ebur128"
-        level = _pass(wav, pad, meter)
+        level = _pass(wav, pad, meter) if start is None else 0.0
         if not math.isfinite(level):
             return None
-    gain = min(profile.loudness - level, MAX_GAIN_DB)
-    low, high = profile.loudness_range
-    for _ in range(CORRECTIONS):
-        after = _pass(wav, ",".join(filter(None, (chain(gain, profile), pad))), meter) + silence
-        if not math.isfinite(after):
-            break
-        gain = min(gain + profile.loudness - after, MAX_GAIN_DB)
-        # The corrected gain lands between `after` and the target (the limiter takes part of any
-        # increase): once `after` is safely in the range, so is the file.
-        if low + SAFE_DB <= after <= high - SAFE_DB:
-            break
-    return round(gain, 2)
+
+    def level_at(gain: float) -> float:
+        return _pass(wav, ",".join(filter(None, (chain(gain, profile, margin_db), pad))), meter) + silence
+
+    return _converge(level_at, profile, profile.loudness - level if start is None else start, keep=start is not None)
 
 
 def _frames(wav: Path) -> int:

@@ -36,7 +36,7 @@ def _digest(*parts: str) -> str:
 def episode_date(front: dict[str, Any], fallback: datetime | None) -> datetime | None:
     """An episode's publication date: front matter `date:` (or `pubDate:`), else the feed's `date:`."""
     for name in ("date", "pubDate"):
-        if name in front:
+        if front.get(name) is not None:  # an empty `date:` (a template's) is no date: the feed's stands in
             return parse_date(front[name])
     return fallback
 
@@ -131,8 +131,12 @@ def _check_dates(job: BookJob) -> None:
                                         f"the {ch.title.lower()} are an episode of the feed too and have no front "
                                         "matter: set feed.date (ISO 8601)"))
                 continue
-            why = "unreadable `date:` in the front matter" if "date" in ch.front else "no `date:` in the front matter"
-            problems.append(Problem(show(str(ch.source)), 1, f"books.{job.book.name}.feed",
-                                    f"{why}; a feed episode needs an ISO 8601 publication date (or set feed.date)"))
+            given = next((ch.front[k] for k in ("date", "pubDate") if k in ch.front), None)
+            # feed.date stands in for a missing date only: an unreadable one is a mistake to correct.
+            why = (f"unreadable `date:` in the front matter ({repr(given)[:80]}): write an ISO 8601 date like "
+                   "2024-05-01 or 2024-05-01T09:30:00+02:00" if given is not None else
+                   "no `date:` in the front matter; a feed episode needs an ISO 8601 publication date (or set "
+                   "feed.date)")
+            problems.append(Problem(show(str(ch.source)), 1, f"books.{job.book.name}.feed", why))
     if problems:
         raise ManifestError(problems)

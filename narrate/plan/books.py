@@ -32,9 +32,10 @@ from ..text.written import WrittenUnit, written_units
 from .book_extras import name_extras
 from .prompts import KeyMaker, Segment, manifest_relative
 
-BOOK_RENDER_VERSION = "6"  # 3: profiles (levels, rates, head/tail room tone per file), credits, sample; 4: frame grid;
+BOOK_RENDER_VERSION = "7"  # 3: profiles (levels, rates, head/tail room tone per file), credits, sample; 4: frame grid;
 # 5: AAC parts begin in the pause before them (grid.aac_lead: clean joins); 6: a chapter's gain corrected
-# until it lands (short chapters), loudness measured with the file's room tone (package.levels)
+# until it lands (short chapters), loudness measured with the file's room tone (package.levels);
+# 7: secant gain corrections, the AAC parts' own gain, the sample's corrected like a chapter's
 CREDITS = {"opening": "Opening Credits", "closing": "Closing Credits"}
 
 
@@ -80,6 +81,16 @@ class BookJob:
 def slug(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60] or "chapter"
+
+
+_BUNDLE_PAGES = ("index", "_index", "readme")  # a page bundle's page (Hugo, Docusaurus, GitHub): its folder names it
+
+
+def episode_name(source: Path) -> str:
+    """A feed episode's file name (no extension): its article's file name, or for `posts/old-roads/index.md`
+    its folder's, slugged."""
+    stem = source.stem
+    return slug(source.parent.name if stem.casefold() in _BUNDLE_PAGES and source.parent.name else stem)
 
 
 def markdown_options(book: Book) -> MarkdownOptions:
@@ -178,7 +189,7 @@ def _check_names(job: BookJob, manifest: Manifest) -> None:
         if other != oid:
             raise ManifestError([Problem(manifest.named, None, f"books.{job.book.name}",
                                          f"{rel} would be written twice (as {other} and {oid}): rename the book or the "
-                                         "chapter whose title gives that name")])
+                                         "chapter whose title (a feed episode: whose file name) gives that name")])
 
 
 def _name_outputs(job: BookJob) -> None:
@@ -198,8 +209,11 @@ def _name_outputs(job: BookJob) -> None:
     total = len(job.chapters)
     if "chapters" in book.formats:
         names = []
+        # A feed's episodes are named after their article's file, not its place or title: an enclosure URL
+        # must outlive a deleted earlier article and a retitled one (apps hold copies of the feed).
+        episodes = book.feed is not None and book.feed.episodes == "chapters"
         for i, ch in enumerate(job.chapters, 1):
-            rel = f"{job.prefix}/{i:02d}-{slug(ch.title)}.mp3"
+            rel = f"{job.prefix}/{episode_name(ch.source) if episodes else f'{i:02d}-{slug(ch.title)}'}.mp3"
             job.outputs[f"chapter-{i:03d}"] = rel
             job.recipes[f"chapter-{i:03d}"] = _digest(*audio, *tags, *mp3, f"{i}/{total}", *spoken[i - 1])
             names.append(Path(rel).name)
