@@ -221,3 +221,21 @@ def test_a_quoted_sentence_ends_its_segment(tmp_path):
         'We can guess: "Bind the value five to x."',
         "We now have two variables.",
     ]
+
+
+def test_readme_badges_and_old_github_notes():
+    """Status badges were read as their alt text, in the title too ("narrate CI PyPI"); GitHub's
+    first callout syntax (`> **Note**`) ran into its body ("Note This is...")."""
+    source = (
+        "# narrate [![CI](https://github.com/x/y/actions/workflows/ci.yml/badge.svg)](https://github.com/x/y/actions)"
+        " [![PyPI](https://img.shields.io/pypi/v/narrate)](https://pypi.org/p/narrate)\n\n"
+        '<p><img alt="coverage" src="https://codecov.io/gh/x/y/graph/badge.svg">'
+        ' <img alt="A police badge" src="badge.jpg"></p>\n\n'
+        "> **Note**\n> The old-style note.\n\n> **Warning**\n> Hot.\n\n> **Bold** start of a quote.\n"
+    )
+    doc = markdown_to_speakable(source)
+    assert doc.title == "narrate"
+    assert speakable_text(doc) == (
+        "# narrate\n\nA police badge\n\nNote:\n\nThe old-style note.\n\nWarning:\n\nHot.\n\nBold start of a quote.\n"
+    )
+    assert say(source, alerts="drop").endswith("A police badge\n\nThe old-style note.\n\nHot.\n\nBold start of a quote.\n")
