@@ -18,7 +18,7 @@ from .abbreviations import replace_abbreviations
 from .addresses import replace_addresses
 from .agreement import noun_after
 from .dialed import replace_dialed
-from .dotted import replace_dotted
+from .dotted import replace_dotted, replace_versions
 from .hours import replace_hours
 from .identifiers import replace_identifiers
 from .keys import replace_keys
@@ -200,6 +200,7 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_identifiers, _has(r"[\w-]{3}\d|\d[\w-]{3}")),
     (replace_addresses, _has(r"\d{3}")),
     (replace_dates, _date_hint),
+    (replace_versions, _has(r"\w \d+\.\d\d")),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
     (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
     (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d|\d{9}")),
