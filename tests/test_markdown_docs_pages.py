@@ -239,3 +239,15 @@ def test_readme_badges_and_old_github_notes():
         "# narrate\n\nA police badge\n\nNote:\n\nThe old-style note.\n\nWarning:\n\nHot.\n\nBold start of a quote.\n"
     )
     assert say(source, alerts="drop").endswith("A police badge\n\nThe old-style note.\n\nHot.\n\nBold start of a quote.\n")
+
+
+def test_table_of_contents_markers_and_kramdown_extensions():
+    """`[TOC]`, `[[_TOC_]]`, kramdown's `* TOC` + `{:toc}` were read "TOC"; a `{::comment}` was read;
+    `with {::nomarkdown}<b>raw</b>` was "withraw"."""
+    source = (
+        "* TOC\n{:toc}\n\n[TOC]\n\n[[_TOC_]]\n\n[[toc]]\n\n${toc}\n\n{{< toc >}}\n\n"
+        "{::comment}\nA kramdown comment.\n{:/comment}\n\nText with {::nomarkdown}<b>raw</b>{:/nomarkdown} html.\n\n"
+        "A [toc] in prose stays.\n"
+    )
+    assert say(source) == "Text with raw html.\n\nA [toc] in prose stays.\n"
+    assert say(source, dialect="commonmark") == say(source)

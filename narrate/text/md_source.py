@@ -106,6 +106,35 @@ _SNIPPET_LINE = re.compile(r"^" + _SNIPPET + r"[ \t]+(?:\"[^\"\n]{0,500}\"|'[^'\
 _SNIPPET_BLOCK = re.compile(r"^" + _SNIPPET + r"[ \t]*\n(?:[^\n]{0,500}\n){0,100}?" + _SNIPPET + r"[ \t]*$", re.M)
 
 
+_TOC_MARKER = re.compile(r"^[ \t]{0,3}(?:\[toc\]|\[\[_?toc_?\]\]|\$\{toc\}|\{\{<\s*toc\s*>\}\})[ \t]*$", re.M | re.I)
+_KRAMDOWN_TOC = re.compile(r"^[ \t]{0,3}(?:[*+-]|\d{1,9}\.)[ \t][^\n]{0,200}\n[ \t]*\{:[ \t]*\.?toc[ \t]*\}[ \t]*$", re.M)
+_KRAMDOWN_EXTENSION = re.compile(r"\{::[a-z]{1,30}(?:[ \t][^{}\n]{0,300})?/?\}|\{:/[a-z]{0,30}\}")
+
+
+def drop_toc_markers(source: str) -> str:
+    """Table-of-contents markers render as a list of the headings, never as words: `[TOC]`
+    (Python-Markdown, Typora), `[[_TOC_]]` (GitLab), `[[toc]]` (VuePress), `${toc}`, Hugo `{{< toc >}}`,
+    kramdown's `* TOC` + `{:toc}` list. Also kramdown's extensions: `{::comment}...{:/comment}` goes
+    with its content, `{::nomarkdown}` and the like leave a space (it was "withraw" for "with raw")."""
+    if "toc" in source.lower():
+        source = _KRAMDOWN_TOC.sub("", _TOC_MARKER.sub("", source))
+    if "{:" in source:
+        source = _KRAMDOWN_EXTENSION.sub(" ", _drop_kramdown_comments(source))
+    return source
+
+
+def _drop_kramdown_comments(source: str) -> str:
+    """`{::comment}...{:/comment}` removed; linear: each closer is searched for once, from its opener."""
+    out, pos = [], 0
+    while (start := source.find("{::comment}", pos)) >= 0:
+        end = source.find("{:/comment}", start)
+        if end < 0:
+            break  # no closer after this opener: none after any later one either
+        out.append(source[pos:start])
+        pos = end + len("{:/comment}")
+    return "".join(out) + source[pos:]
+
+
 def strip_snippets(source: str) -> str:
     """MkDocs snippets (pymdownx.snippets) include other files: `--8<-- "file.md"`, a block of file
     names between two `--8<--` lines, and `;--8<--` (escaped): never spoken (was "--eight --")."""
