@@ -251,3 +251,10 @@ def test_table_of_contents_markers_and_kramdown_extensions():
     )
     assert say(source) == "Text with raw html.\n\nA [toc] in prose stays.\n"
     assert say(source, dialect="commonmark") == say(source)
+
+
+def test_hugo_figures_are_read_as_their_image_and_caption():
+    """`{{< figure alt=... caption=... >}}` lost its alt text and caption with the tag."""
+    source = 'Before.\n\n{{< figure src="cat.png" alt="A sleeping cat" caption="Our cat, *Tom* & co" >}}\n\nAfter.\n'
+    assert say(source) == "Before.\n\nA sleeping cat\n\nOur cat, Tom & co\n\nAfter.\n"
+    assert say(source, images="skip") == "Before.\n\nOur cat, Tom & co\n\nAfter.\n"
