@@ -258,3 +258,8 @@ def test_hugo_figures_are_read_as_their_image_and_caption():
     source = 'Before.\n\n{{< figure src="cat.png" alt="A sleeping cat" caption="Our cat, *Tom* & co" >}}\n\nAfter.\n'
     assert say(source) == "Before.\n\nA sleeping cat\n\nOur cat, Tom & co\n\nAfter.\n"
     assert say(source, images="skip") == "Before.\n\nOur cat, Tom & co\n\nAfter.\n"
+
+
+def test_obsidian_syntax_is_not_taken_inside_code():
+    """R's `x[[1]]` and C's `printf("%%d%%")` are no wikilink or comment."""
+    assert say('Use `x[[1]]` and `printf("%%d%%")` here.\n') == 'Use x[[1]] and printf("%%d%%") here.\n'
