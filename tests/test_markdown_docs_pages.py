@@ -263,3 +263,19 @@ def test_hugo_figures_are_read_as_their_image_and_caption():
 def test_obsidian_syntax_is_not_taken_inside_code():
     """R's `x[[1]]` and C's `printf("%%d%%")` are no wikilink or comment."""
     assert say('Use `x[[1]]` and `printf("%%d%%")` here.\n') == 'Use x[[1]] and printf("%%d%%") here.\n'
+
+
+def test_narrate_text_reads_a_myst_page_with_rows_and_a_dialect(tmp_path):
+    """`narrate text` takes --dialect and --tables rows, as a book's `markdown:` settings do."""
+    from conftest import narrate_in
+    from narrate.cli.tools import TEXT_DIALECTS
+    from narrate.manifest.book_model import DIALECTS
+
+    assert TEXT_DIALECTS == DIALECTS
+    page = tmp_path / "page.md"
+    page.write_text("```{note}\nA note.\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", encoding="utf-8")
+    done = narrate_in("text", str(page), "--tables", "rows", "--dialect", "myst", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == "Note:\n\nA note.\n\na: 1; b: 2.\n"
+    done = narrate_in("text", str(page), "--dialect", "commonmark", cwd=tmp_path)
+    assert done.stdout == "[Table omitted.]\n"  # a fence is code there

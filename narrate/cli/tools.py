@@ -12,6 +12,9 @@ import click
 from ..errors import UsageError, shown
 from .app import Context, main, pass_ctx, run
 
+# manifest.book_model.DIALECTS, spelled out so that the CLI does not import the model to start
+TEXT_DIALECTS = ("auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll", "myst", "obsidian")
+
 MAX_SAMPLE_CHARS = 300  # a sample is a sentence or two: every listed voice speaks it (and may bill it)
 
 
@@ -287,13 +290,16 @@ def serve(ctx: Context, host: str, port: int, latency_ms: float, fault_rate: flo
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--code", type=click.Choice(["skip", "notice"]), default="skip", show_default=True)
-@click.option("--tables", type=click.Choice(["skip", "notice"]), default="skip", show_default=True)
+@click.option("--tables", type=click.Choice(["skip", "notice", "rows"]), default="skip", show_default=True,
+              help="skip reads as notice: a table is never dropped without a word; rows reads 'header: value' pairs")
 @click.option("--footnotes", type=click.Choice(["end", "skip"]), default="end", show_default=True)
+@click.option("--dialect", type=click.Choice(list(TEXT_DIALECTS)), default="auto", show_default=True,
+              help="whose Markdown syntax is parsed (without --manifest; a book's own setting otherwise)")
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="read FILE as a chapter of a book of this manifest (its Markdown, lexicon, language, provider)")
 @click.option("--book", "book_name", default=None, help="the book (needed when the manifest has several)")
 @pass_ctx
-def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str, manifest_path: Path | None,
+def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str, dialect: str, manifest_path: Path | None,
          book_name: str | None) -> None:
     """Print the speakable text of a Markdown FILE: exactly what a book will say.
 
@@ -310,7 +316,7 @@ def text(ctx: Context, file: Path, code: str, tables: str, footnotes: str, manif
             if book_name is not None:
                 raise UsageError("--book needs --manifest")
             doc = markdown_to_speakable(source, code=code, tables=tables, footnotes=footnotes,  # type: ignore[arg-type]
-                                        path=str(file))
+                                        dialect=dialect, path=str(file))
             if doc.title:
                 click.echo(f"Title: {doc.title}\n")
             click.echo(speakable_text(doc), nl=False)
