@@ -212,7 +212,7 @@ def test_template_highlight_blocks_are_code():
     assert say(source, code="notice") == "Intro.\n\n" + "[Code example omitted.]\n\n" * 3 + "After.\n"
 
 
-def test_a_quoted_sentence_ends_its_segment(tmp_path):
+def test_a_quoted_sentence_ends_its_segment():
     """The Rust book's 'y.” We now have' was one segment: canonical quotes hid the boundary."""
     from narrate.text.sentences import segment_paragraph
 
