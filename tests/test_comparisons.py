@@ -62,7 +62,7 @@ def test_comparisons_among_markup_that_reached_the_normaliser(written, spoken):
     ("Two <= four, five >= three, one != two.\n",
      "Two less than or equal to four, five greater than or equal to three, one not equal to two."),
     ("<b>Five</b> > three.\n", "Five greater than three."),
-    ("See <https://example.org> > docs, `Vec<T>` > 3.\n", "See example dot org greater than docs, Vec T greater than three."),
+    ("See <https://example.org> > docs, `Vec<T>` > 3.\n", "See example dot org greater than docs, Vec of T greater than three."),
     ("<p>5 &gt; 3 and x>y</p>\n", "five greater than three and x y"),
     ("Five > three <break time=\"500ms\"/> yes.\n", "Five greater than three yes."),  # prompt markup in a chapter
 ])
