@@ -279,3 +279,19 @@ def test_narrate_text_reads_a_myst_page_with_rows_and_a_dialect(tmp_path):
     assert done.stdout == "Note:\n\nA note.\n\na: 1; b: 2.\n"
     done = narrate_in("text", str(page), "--dialect", "commonmark", cwd=tmp_path)
     assert done.stdout == "[Table omitted.]\n"  # a fence is code there
+
+
+def test_no_markup_sequence_is_made_by_joining_punctuation():
+    """The scrub ran before the spaces before punctuation were removed: ':: :!!!??? note' was spoken
+    '::: ??? note' (hypothesis found it)."""
+    from narrate.text.md_speech import spoken
+
+    assert ":::" not in spoken(":: :!!!??? note")
+    assert ":::" not in say(":: :!!!??? note")
+
+
+def test_an_html_block_with_a_stray_marked_section_does_not_crash():
+    """`<p>a <![ b` made Python's HTMLParser raise AssertionError: a traceback instead of a chapter."""
+    assert say("<p>a <![ b</p>\n", dialect="commonmark") == "a b\n"
+    assert say("<div>\n<![[x.png]]\n</div>\n\nAfter.\n", dialect="commonmark") == "[x.png]]\n\nAfter.\n"
+    assert say("<p>x <![CDATA[ y ]]> z</p>\n") == "x z\n"

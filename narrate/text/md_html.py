@@ -31,6 +31,9 @@ _TABS = {"tabitem": ("label", "value"), "tab": ("label", "title", "value")}
 # as a label ("Tip:", dropped with `alerts: drop`), then the body, as a `:::tip` container is read.
 _CALLOUTS = {"admonition", "callout", "aside"}
 _NAMED_CALLOUTS = {"note", "tip", "warning", "info", "caution", "danger", "important", "check"}
+# `<![` opening no CDATA section: Python 3.11's HTMLParser raises AssertionError on it ("<p>a <![ b"
+# crashed `narrate text` and builds): markup that makes nothing, so it goes.
+_MARKED_SECTION = re.compile(r"<!\[(?!CDATA\[)")
 _EXPRESSION = re.compile(r"\{[^{}\n]{0,500}\}")
 SSML_TAG = re.compile(r"<(/?)(break|say-as|sub|phoneme)(?![\w-])")
 _ALIAS = re.compile(r"\salias\s*=")
@@ -226,7 +229,7 @@ def html_pieces(markup: str, images: str = "alt", labels: bool = True) -> list[t
     `<img>` is its alt text with `images` "alt" (the book's `markdown.images`), nothing with "skip"."""
     parser = _Text(images, labels)
     # JSX component names are case-sensitive, HTMLParser lower-cases them: harmless, none is silent.
-    parser.feed(_EXPRESSION.sub(" ", markup))
+    parser.feed(_MARKED_SECTION.sub(" ", _EXPRESSION.sub(" ", markup)))
     parser.close()
     parser._break()
     return parser.paragraphs
