@@ -71,12 +71,16 @@ FRAGMENTS = ["!!!", "??? note", "!!! warning \"T\"\n    ", ":::", ":::tip T\n", 
              "## ", "*", "_", "|", "| a | b |\n|---|---|\n| c | d |\n", "---", "=== \"Tab\"\n    ", ":smile:",
              ":octicons-x-16:", "🎉", "&lt;", "&#96;", "&#x3C;", "\\", "{#id}", "{: .c}", "{ .c }",
              "import X from 'y'\n", "export const a = 1\n", "[^1]", "\n[^1]: ", "![alt](i.png)", "<https://x.y>",
-             "[t]: http://u\n", "[t]", "word", "Prose.", "+++\ntitle = \"x\"\n+++\n", "---\ntitle: y\n---\n", "\t"]
+             "[t]: http://u\n", "[t]", "word", "Prose.", "```{note}\n", "```\n", ":::{tip} T\n", "{py:func}`x`",
+             "(lbl)=\n", "$a^2$", "$$\n", "\\frac{a}{b}", "[[Note|alias]]", "![[x.png]]", "%%c%%", "> [!faq]- Why\n> ",
+             "<TabItem label=\"L\">", "<Admonition type=\"tip\">", "--8<-- \"f.md\"\n", "[TOC]\n", "{::comment}",
+             "{:/comment}", "Term\n: Def\n", "`&`", "`Vec<T>`", "<Listing number=\"1-2\" caption=\"c\">\n", "</Listing>\n",
+             "+++\ntitle = \"x\"\n+++\n", "---\ntitle: y\n---\n", "\t"]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=4)), max_size=40),
-       st.sampled_from(["auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll"]),
+       st.sampled_from(["auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll", "myst", "obsidian"]),
        st.sampled_from(["notice", "rows"]), st.sampled_from(["drop", "name"]))
 def test_no_markup_fragment_mix_reaches_speech(parts, dialect, tables, emoji):
     doc = markdown_to_speakable("".join(parts), MarkdownOptions(dialect=dialect, tables=tables, emoji=emoji))

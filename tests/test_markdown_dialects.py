@@ -42,7 +42,7 @@ TABLE = "Here is the schedule:\n\n| Day | Time |\n|-----|------|\n| Monday | 9 A
     (CONTAINERS, "Keyboard shortcuts:\n\nUse the keyboard.\n\nWarning:\n\nMind the gap.\n\nVersion 3 title:\n\nNew syntax.\n"),
     (JSX, "Windows:\n\nUse Ctrl + C to copy.\n\nmacOS:\n\nUse Command + C to copy.\n\nMore\n\nHidden detail.\n"),
     # Hugo, Jekyll/Liquid, Jinja: never spoken; paired shortcodes keep their prose; links keep their text
-    (HUGO, "Restart the server after installing.\n\nRead the intro first.\n"),
+    (HUGO, "A cat\n\nRestart the server after installing.\n\nRead the intro first.\n"),
     (JEKYLL, "Version is out.\n\nRaw prose stays.\n\nVisible.\n\nJinja text.\n\nSetup is next.\n"),
     # GitHub / DocFX alerts
     (ALERTS, "Note:\n\nUseful information.\n\nWarning:\n\nHot surface.\n"),

@@ -212,7 +212,7 @@ def test_template_highlight_blocks_are_code():
     assert say(source, code="notice") == "Intro.\n\n" + "[Code example omitted.]\n\n" * 3 + "After.\n"
 
 
-def test_a_quoted_sentence_ends_its_segment(tmp_path):
+def test_a_quoted_sentence_ends_its_segment():
     """The Rust book's 'y.” We now have' was one segment: canonical quotes hid the boundary."""
     from narrate.text.sentences import segment_paragraph
 
@@ -221,3 +221,77 @@ def test_a_quoted_sentence_ends_its_segment(tmp_path):
         'We can guess: "Bind the value five to x."',
         "We now have two variables.",
     ]
+
+
+def test_readme_badges_and_old_github_notes():
+    """Status badges were read as their alt text, in the title too ("narrate CI PyPI"); GitHub's
+    first callout syntax (`> **Note**`) ran into its body ("Note This is...")."""
+    source = (
+        "# narrate [![CI](https://github.com/x/y/actions/workflows/ci.yml/badge.svg)](https://github.com/x/y/actions)"
+        " [![PyPI](https://img.shields.io/pypi/v/narrate)](https://pypi.org/p/narrate)\n\n"
+        '<p><img alt="coverage" src="https://codecov.io/gh/x/y/graph/badge.svg">'
+        ' <img alt="A police badge" src="badge.jpg"></p>\n\n'
+        "> **Note**\n> The old-style note.\n\n> **Warning**\n> Hot.\n\n> **Bold** start of a quote.\n"
+    )
+    doc = markdown_to_speakable(source)
+    assert doc.title == "narrate"
+    assert speakable_text(doc) == (
+        "# narrate\n\nA police badge\n\nNote:\n\nThe old-style note.\n\nWarning:\n\nHot.\n\nBold start of a quote.\n"
+    )
+    assert say(source, alerts="drop").endswith("A police badge\n\nThe old-style note.\n\nHot.\n\nBold start of a quote.\n")
+
+
+def test_table_of_contents_markers_and_kramdown_extensions():
+    """`[TOC]`, `[[_TOC_]]`, kramdown's `* TOC` + `{:toc}` were read "TOC"; a `{::comment}` was read;
+    `with {::nomarkdown}<b>raw</b>` was "withraw"."""
+    source = (
+        "* TOC\n{:toc}\n\n[TOC]\n\n[[_TOC_]]\n\n[[toc]]\n\n${toc}\n\n{{< toc >}}\n\n"
+        "{::comment}\nA kramdown comment.\n{:/comment}\n\nText with {::nomarkdown}<b>raw</b>{:/nomarkdown} html.\n\n"
+        "A [toc] in prose stays.\n"
+    )
+    assert say(source) == "Text with raw html.\n\nA [toc] in prose stays.\n"
+    assert say(source, dialect="commonmark") == say(source)
+
+
+def test_hugo_figures_are_read_as_their_image_and_caption():
+    """`{{< figure alt=... caption=... >}}` lost its alt text and caption with the tag."""
+    source = 'Before.\n\n{{< figure src="cat.png" alt="A sleeping cat" caption="Our cat, *Tom* & co" >}}\n\nAfter.\n'
+    assert say(source) == "Before.\n\nA sleeping cat\n\nOur cat, Tom & co\n\nAfter.\n"
+    assert say(source, images="skip") == "Before.\n\nOur cat, Tom & co\n\nAfter.\n"
+
+
+def test_obsidian_syntax_is_not_taken_inside_code():
+    """R's `x[[1]]` and C's `printf("%%d%%")` are no wikilink or comment."""
+    assert say('Use `x[[1]]` and `printf("%%d%%")` here.\n') == 'Use x[[1]] and printf("%%d%%") here.\n'
+
+
+def test_narrate_text_reads_a_myst_page_with_rows_and_a_dialect(tmp_path):
+    """`narrate text` takes --dialect and --tables rows, as a book's `markdown:` settings do."""
+    from conftest import narrate_in
+    from narrate.cli.tools import TEXT_DIALECTS
+    from narrate.manifest.book_model import DIALECTS
+
+    assert TEXT_DIALECTS == DIALECTS
+    page = tmp_path / "page.md"
+    page.write_text("```{note}\nA note.\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", encoding="utf-8")
+    done = narrate_in("text", str(page), "--tables", "rows", "--dialect", "myst", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == "Note:\n\nA note.\n\na: 1; b: 2.\n"
+    done = narrate_in("text", str(page), "--dialect", "commonmark", cwd=tmp_path)
+    assert done.stdout == "[Table omitted.]\n"  # a fence is code there
+
+
+def test_no_markup_sequence_is_made_by_joining_punctuation():
+    """The scrub ran before the spaces before punctuation were removed: ':: :!!!??? note' was spoken
+    '::: ??? note' (hypothesis found it)."""
+    from narrate.text.md_speech import spoken
+
+    assert ":::" not in spoken(":: :!!!??? note")
+    assert ":::" not in say(":: :!!!??? note")
+
+
+def test_an_html_block_with_a_stray_marked_section_does_not_crash():
+    """`<p>a <![ b` made Python's HTMLParser raise AssertionError: a traceback instead of a chapter."""
+    assert say("<p>a <![ b</p>\n", dialect="commonmark") == "a b\n"
+    assert say("<div>\n<![[x.png]]\n</div>\n\nAfter.\n", dialect="commonmark") == "[x.png]]\n\nAfter.\n"
+    assert say("<p>x <![CDATA[ y ]]> z</p>\n") == "x z\n"

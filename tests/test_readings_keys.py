@@ -70,7 +70,7 @@ def test_dotted_numbers_are_versions_or_addresses(language, written, spoken):
 
 @pytest.mark.parametrize(("language", "written", "spoken"), [
     ("en-US", "Requires Python 3.11+ and ~2 GB of RAM.",
-     "Requires Python three point one one plus and about two gigabytes of RAM."),
+     "Requires Python three point eleven plus and about two gigabytes of RAM."),
     ("en-US", "It takes ~30s and costs ~$5.40 or ≈ 3 km.",
      "It takes about thirty seconds and costs about five dollars and forty cents or about three kilometers."),
     ("en-US", "It's 2x faster than v1.0 and 10× cheaper.",

@@ -124,3 +124,17 @@ def test_cli_text_keeps_a_german_ordinal_with_its_noun_and_reads_list_numbers(tm
 def test_em_dashes_are_pauses(language, written, spoken):
     assert normalize(written, language) == spoken
     assert normalize(spoken, language) == spoken
+
+
+@pytest.mark.parametrize("language, written, spoken", [
+    # One dot after "version" or a versioned product is a version, read as "v1.10" and "3.12.1" are
+    # (was "Python three point one one", "version two point one zero").
+    ("en-US", "Python 3.11, version 2.10 and v1.10; Rust 1.85 or later.",
+     "Python three point eleven, version two point ten and version one point ten; Rust one point eighty-five or later."),
+    ("de-DE", "Version 2.10 ist da.", "Version zwei Punkt zehn ist da."),
+    ("es-ES", "La versión 2.10.", "La versión dos punto diez."),
+    # a decimal elsewhere stays a decimal; a lower-case verb is no product
+    ("en-US", "Pi is 3.14; go 1.25 miles.", "Pi is three point one four; go one point two five miles."),
+])
+def test_versions_with_one_dot(language, written, spoken):
+    assert normalize(written, language) == spoken

@@ -12,6 +12,9 @@ import click
 from ..errors import UsageError, shown
 from .app import Context, main, pass_ctx, run
 
+# manifest.book_model.DIALECTS, spelled out so that the CLI does not import the model to start
+TEXT_DIALECTS = ("auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll", "myst", "obsidian")
+
 MAX_SAMPLE_CHARS = 300  # a sample is a sentence or two: every listed voice speaks it (and may bill it)
 
 
@@ -307,7 +310,7 @@ def serve(ctx: Context, host: str, port: int, latency_ms: float, fault_rate: flo
 
 # A book's `markdown:` settings (narrate.text.markdown.MarkdownOptions), for `narrate text` without a
 # manifest; `tables: skip` is the older spelling of notice.
-TEXT_OPTIONS = {"dialect": ("auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll"),
+TEXT_OPTIONS = {"dialect": TEXT_DIALECTS,
                 "tables": ("notice", "rows", "skip"), "code": ("skip", "notice"), "footnotes": ("end", "skip"),
                 "alerts": ("label", "drop"), "emoji": ("drop", "name"), "images": ("alt", "skip")}
 

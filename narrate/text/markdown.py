@@ -167,6 +167,7 @@ def split_front_matter(source: str) -> tuple[dict[str, Any], str]:
 def prepare(body: str, dialect: str) -> str:
     """The source rewrites (md_source) a dialect needs, in order."""
     features = FEATURES[dialect]
+    body = md_source.drop_toc_markers(body)  # before wikilinks (`[[_TOC_]]`) and attribute lists (`{:toc}`)
     if "myst" in features:  # first: its rewrites make `:::` containers, which the later passes must see
         body = md_myst.rewrite_myst(body)
     if "wikilinks" in features:

@@ -31,6 +31,9 @@ _TABS = {"tabitem": ("label", "value"), "tab": ("label", "title", "value")}
 # as a label ("Tip:", dropped with `alerts: drop`), then the body, as a `:::tip` container is read.
 _CALLOUTS = {"admonition", "callout", "aside"}
 _NAMED_CALLOUTS = {"note", "tip", "warning", "info", "caution", "danger", "important", "check"}
+# `<![` opening no CDATA section: Python 3.11's HTMLParser raises AssertionError on it ("<p>a <![ b"
+# crashed `narrate text` and builds): markup that makes nothing, so it goes.
+_MARKED_SECTION = re.compile(r"<!\[(?!CDATA\[)")
 _EXPRESSION = re.compile(r"\{[^{}\n]{0,500}\}")
 SSML_TAG = re.compile(r"<(/?)(break|say-as|sub|phoneme)(?![\w-])")
 _ALIAS = re.compile(r"\salias\s*=")
@@ -89,14 +92,24 @@ def listing(tag: str) -> tuple[str, str] | None:
             after if not after or after[-1] in ".!?" else after + ".")
 
 
+# A status badge (build passing, version, coverage, license): a picture of text that is not prose.
+_BADGE = re.compile(r"shields\.io/|badgen\.net/|badge\.fury\.io/|/badges?/[^?#\s]*\.svg|[/.]badge\.svg|codecov\.io/.*/graph/",
+                    re.I)
+
+
+def is_badge(src: str) -> bool:
+    """Whether an image source is a status badge (`img.shields.io/...`, `.../badge.svg`): never spoken."""
+    return bool(src) and _BADGE.search(src) is not None
+
+
 def img_alt(tag: str) -> str:
-    """The alt text of a raw `<img ...>` tag as written inline in Markdown; "" for another tag."""
+    """The alt text of a raw `<img ...>` tag as written inline in Markdown; "" for another tag or a badge."""
     if tag[:4].lower() != "<img":
         return ""
     parser = _Tag()
     parser.feed(tag)
     parser.close()
-    return _alt(parser.attrs)
+    return "" if is_badge(dict(parser.attrs).get("src") or "") else _alt(parser.attrs)
 
 
 class _Text(HTMLParser):
@@ -183,7 +196,8 @@ class _Text(HTMLParser):
 
     def _image(self, attrs: list[tuple[str, str | None]]) -> None:
         """An image is its alt text (with `images: alt`), as a Markdown image is; else a space."""
-        alt = _alt(attrs) if self.images == "alt" and not self.silent else ""
+        badge = is_badge(dict(attrs).get("src") or "")
+        alt = _alt(attrs) if self.images == "alt" and not self.silent and not badge else ""
         self._add(f" {alt} " if alt else " ")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -215,7 +229,7 @@ def html_pieces(markup: str, images: str = "alt", labels: bool = True) -> list[t
     `<img>` is its alt text with `images` "alt" (the book's `markdown.images`), nothing with "skip"."""
     parser = _Text(images, labels)
     # JSX component names are case-sensitive, HTMLParser lower-cases them: harmless, none is silent.
-    parser.feed(_EXPRESSION.sub(" ", markup))
+    parser.feed(_MARKED_SECTION.sub(" ", _EXPRESSION.sub(" ", markup)))
     parser.close()
     parser._break()
     return parser.paragraphs

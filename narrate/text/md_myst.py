@@ -19,8 +19,10 @@ Linear: each line is looked at once; a directive's closing fence is searched fro
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 _OPEN = re.compile(r"^([ \t]{0,3})(`{3,}|~{3,}|:{3,})\{([\w:.+-]{1,60})\}[ \t]*(.*?)[ \t]*$")
+_CLOSE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,}|:{3,})[ \t]*$")
 _OPTION = re.compile(r"^[ \t]*:[\w-]{1,60}:(?:[ \t].*)?$")
 _TARGET = re.compile(r"^[ \t]{0,3}\([^()\s]{1,200}\)=[ \t]*$", re.M)
 _ROLE = re.compile(r"\{[\w:.+-]{1,60}\}(`+)([^`\n]{1,500}?)\1(?!`)")
@@ -159,21 +161,39 @@ def rewrite_myst(source: str) -> str:
 def _rewrite_lines(lines: list[str], depth: int) -> list[str]:
     if depth > MAX_DEPTH:
         return lines
+    closers = _closers(lines)
     out: list[str] = []
     i = 0
     while i < len(lines):
         m = _OPEN.match(lines[i])
-        if m is None:
+        end = _closer_after(closers, m.group(2), i) if m else None
+        if m is None or end is None:
             out.append(lines[i])
             i += 1
             continue
-        indent, fence, name, args = m.groups()
-        close = re.compile(rf"^[ \t]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-        end = next((j for j in range(i + 1, min(len(lines), i + MAX_LINES)) if close.match(lines[j])), None)
-        if end is None:
-            out.append(lines[i])
-            i += 1
-            continue
+        indent, _, name, args = m.groups()
         out += _rewrite(indent, name, args, _body(lines[i + 1 : end]), depth)
         i = end + 1
     return out
+
+
+def _closers(lines: list[str]) -> dict[tuple[str, int], list[int]]:
+    """Line numbers of the lines that can close a fence, by (fence character, run length), in order:
+    found once, so that a page of unclosed openers costs a lookup each, not a scan each."""
+    found: dict[tuple[str, int], list[int]] = {}
+    for j, line in enumerate(lines):
+        m = _CLOSE.match(line)
+        if m:
+            found.setdefault((m.group(1)[0], len(m.group(1))), []).append(j)
+    return found
+
+
+def _closer_after(closers: dict[tuple[str, int], list[int]], fence: str, i: int) -> int | None:
+    """The first line after line i (within MAX_LINES) that closes `fence`: the same character, a run as long or longer."""
+    best = None
+    for (char, length), at in closers.items():
+        if char == fence[0] and length >= len(fence):
+            k = bisect_right(at, i)
+            if k < len(at) and at[k] < i + MAX_LINES and (best is None or at[k] < best):
+                best = at[k]
+    return best

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 
-_EMBED = re.compile(r"!\[\[[^\[\]\n]{1,500}\]\]")
-_WIKILINK = re.compile(r"\[\[([^\[\]|\n]{1,300})(?:\|([^\[\]\n]{0,300}))?\]\]")
-_INLINE_COMMENT = re.compile(r"%%[^%\n]{1,2000}%%")
+# Not after a word or a bracket (R's `x[[1]]`, nested lists in code), not inside a format string
+# (`printf("%%d%%")`): a comment's `%%` stands at a word's edge.
+_EMBED = re.compile(r"(?<![\w\]])!\[\[[^\[\]\n]{1,500}\]\]")
+_WIKILINK = re.compile(r"(?<![\w\]\[])\[\[([^\[\]|\n]{1,300})(?:\|([^\[\]\n]{0,300}))?\]\]")
+_INLINE_COMMENT = re.compile(r"(?<!\S)%%(?=\S)[^%\n]{1,2000}(?<=\S)%%(?!\S)")
 _BLOCK_COMMENT = re.compile(r"^[ \t]*%%[ \t]*\n(?:.*\n){0,2000}?[ \t]*%%[ \t]*$", re.M)
 
 

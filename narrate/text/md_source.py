@@ -6,7 +6,8 @@ more than a few hundred characters), so hostile input costs time in proportion t
 - `drop_esm`: MDX `import ... from '...'` / `export const ...` paragraphs (Docusaurus).
 - `strip_templates`: Hugo `{{< x >}}` / `{{% x %}}`, Liquid/Jinja `{% x %}`, `{{ x }}`, `{# x #}`,
   mdBook `{{#include x}}`: the tags go, paired tags keep their inner prose; `{% raw %}` keeps its
-  content, `{% comment %}` drops it, `{% highlight %}` and Hugo's `highlight`/`code` are code blocks.
+  content, `{% comment %}` drops it, `{% highlight %}` and Hugo's `highlight`/`code` are code blocks,
+  Hugo's `figure` is its image's alt text and its caption.
 - `strip_snippets`: MkDocs snippets `--8<-- "file.md"` (includes).
 - `strip_attributes`: `## Title {#custom-id}`, attr_list `{ .class #id }`, kramdown `{: .x}` `{:toc}`,
   abbreviation definitions `*[HTML]: ...`.
@@ -21,6 +22,7 @@ more than a few hundred characters), so hostile input costs time in proportion t
 
 from __future__ import annotations
 
+import html
 import re
 
 MAX_MARKERS = 8  # block quote / list markers kept on one line
@@ -36,6 +38,20 @@ _COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}\Z")
 _END_COMMENT = re.compile(r"\{%-?\s*endcomment\s*-?%\}")
 _HIGHLIGHT = re.compile(r"\{%-?\s*highlight\b|\{\{[<%]\s*(?:highlight|code)\b")
 _END_HIGHLIGHT = re.compile(r"\{%-?\s*endhighlight\s*-?%\}|\{\{[<%]\s*/\s*(?:highlight|code)\s*[>%]\}\}")
+_FIGURE = re.compile(r"\{\{[<%]\s*figure\b")
+_PARAM = re.compile(r"(\w+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|`([^`]*)`)")
+
+
+def _figure_html(tag: str) -> str:
+    """`{{< figure src="a.png" alt="A cat" caption="Our cat" >}}` as the HTML it renders: its alt text
+    and caption are read (with `images: alt`), its attributes never."""
+    params = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _PARAM.finditer(tag)}
+    alt = html.escape(params.get("alt", ""))
+    caption = " ".join(html.escape(params[k], quote=False) for k in ("title", "caption", "attr") if params.get(k))
+    caption = re.sub(r"[*`]|(?<!\w)_|_(?!\w)", "", caption)  # its Markdown marks
+    return f'\n\n<figure><img alt="{alt}"><figcaption>{caption}</figcaption></figure>\n\n'
+
+
 MAX_TAG = 500  # characters in one template tag; a longer "tag" is not one
 MAX_COMMENT = 20_000  # characters in one {% comment %} block
 _HEADING_ID = re.compile(r"^([ \t]{0,3}#{1,6}[ \t].*?)[ \t]*\{#[^{}\s]{1,200}\}[ \t]*$", re.M)
@@ -88,6 +104,10 @@ def strip_templates(source: str) -> str:
             close = _END_COMMENT.search(source, end, end + MAX_COMMENT)
             if close:
                 end = close.end()
+        elif _FIGURE.match(tag):  # Hugo's figure: an image and its caption, as an HTML <figure> is read
+            out += [source[pos:i], _figure_html(tag)]
+            pos = end
+            continue
         elif _HIGHLIGHT.match(tag) and (close := _END_HIGHLIGHT.search(source, end, end + MAX_COMMENT)):
             # Liquid `{% highlight ruby %}` / Hugo `{{< highlight go >}}`: code, read as a code block is
             code = source[end:close.start()].strip("\n")
@@ -104,6 +124,35 @@ def strip_templates(source: str) -> str:
 _SNIPPET = r"[ \t]*;?-{1,3}8<-{1,3}"
 _SNIPPET_LINE = re.compile(r"^" + _SNIPPET + r"[ \t]+(?:\"[^\"\n]{0,500}\"|'[^'\n]{0,500}'|\S{1,500})[ \t]*$", re.M)
 _SNIPPET_BLOCK = re.compile(r"^" + _SNIPPET + r"[ \t]*\n(?:[^\n]{0,500}\n){0,100}?" + _SNIPPET + r"[ \t]*$", re.M)
+
+
+_TOC_MARKER = re.compile(r"^[ \t]{0,3}(?:\[toc\]|\[\[_?toc_?\]\]|\$\{toc\}|\{\{<\s*toc\s*>\}\})[ \t]*$", re.M | re.I)
+_KRAMDOWN_TOC = re.compile(r"^[ \t]{0,3}(?:[*+-]|\d{1,9}\.)[ \t][^\n]{0,200}\n[ \t]*\{:[ \t]*\.?toc[ \t]*\}[ \t]*$", re.M)
+_KRAMDOWN_EXTENSION = re.compile(r"\{::[a-z]{1,30}(?:[ \t][^{}\n]{0,300})?/?\}|\{:/[a-z]{0,30}\}")
+
+
+def drop_toc_markers(source: str) -> str:
+    """Table-of-contents markers render as a list of the headings, never as words: `[TOC]`
+    (Python-Markdown, Typora), `[[_TOC_]]` (GitLab), `[[toc]]` (VuePress), `${toc}`, Hugo `{{< toc >}}`,
+    kramdown's `* TOC` + `{:toc}` list. Also kramdown's extensions: `{::comment}...{:/comment}` goes
+    with its content, `{::nomarkdown}` and the like leave a space (it was "withraw" for "with raw")."""
+    if "toc" in source.lower():
+        source = _KRAMDOWN_TOC.sub("", _TOC_MARKER.sub("", source))
+    if "{:" in source:
+        source = _KRAMDOWN_EXTENSION.sub(" ", _drop_kramdown_comments(source))
+    return source
+
+
+def _drop_kramdown_comments(source: str) -> str:
+    """`{::comment}...{:/comment}` removed; linear: each closer is searched for once, from its opener."""
+    out, pos = [], 0
+    while (start := source.find("{::comment}", pos)) >= 0:
+        end = source.find("{:/comment}", start)
+        if end < 0:
+            break  # no closer after this opener: none after any later one either
+        out.append(source[pos:start])
+        pos = end + len("{:/comment}")
+    return "".join(out) + source[pos:]
 
 
 def strip_snippets(source: str) -> str:

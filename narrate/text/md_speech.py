@@ -117,7 +117,8 @@ def spoken(text: str, *, emoji: str = "drop") -> str:
     text = _unmarked(text)
     if not text.isascii():
         text = _EMOJI.sub(_emoji_names if emoji == "name" else (lambda m: " "), text)
-    return _SPACE_BEFORE_PUNCT.sub("", _SPACE.sub(" ", scrub(text)))
+    # Scrubbed again after the spaces before punctuation go: ":: :" would otherwise join into ":::".
+    return _SPACE.sub(" ", scrub(_SPACE_BEFORE_PUNCT.sub("", _SPACE.sub(" ", scrub(text)))))
 
 
 def scrub(text: str) -> str:

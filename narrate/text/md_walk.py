@@ -18,7 +18,7 @@ from typing import Any, Literal
 from ..errors import ManifestError, MarkupError, Problem
 from .markup import INTERPRET_AS, Node, Target, escape_text, parse, to_ssml
 from .md_code import code_words
-from .md_html import SSML_TAG, html_pieces, img_alt, listing, ssml_tag
+from .md_html import SSML_TAG, html_pieces, img_alt, is_badge, listing, ssml_tag
 from .md_math import math_words
 from .md_speech import spoken
 from .normalize import normalize
@@ -36,6 +36,8 @@ _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
 # A callout marker opening a block quote that markdown-it's GitHub alerts do not take: another type
 # (Obsidian's `[!info]`, `[!bug]`), a fold mark or a title on its line (`> [!warning]- Mind the step`).
 _CALLOUT = re.compile(r"\A\[!([A-Za-z][\w-]{0,40})\][+-]?[ \t]*")
+# GitHub's first callouts (2022), still common in READMEs: `> **Note**` or `> **Warning**` on its own line.
+_BOLD_CALLOUT = re.compile(r"\A\*\*(Note|Tip|Important|Warning|Caution)\*\*:?[ \t]*(?:\n|\Z)")
 
 
 @dataclass
@@ -94,6 +96,8 @@ def _piece(child: Any, images: str) -> str:
     if t in ("softbreak", "hardbreak"):
         return " "
     if t == "image" and images == "alt" and child.children:
+        if is_badge(str(child.attrs.get("src", ""))):
+            return " "
         return "".join(c.content for c in child.children if c.type in ("text", "code_inline"))
     if t == "html_inline" and child.content.lower().startswith("<br"):
         return " "
@@ -207,8 +211,16 @@ def _callout(s: _State, token: Any) -> Any:
     """A block quote's first paragraph that opens with a callout marker: its label (the title on the
     marker's line, else the type as "Info:" unless alerts are dropped) is emitted, and the rest of the
     paragraph returned as a token to read; None when it opens with no marker."""
-    m = _CALLOUT.match(token.content)
     children = token.children or []
+    bold = _BOLD_CALLOUT.match(token.content)
+    if bold:
+        cut = next((i for i, c in enumerate(children) if c.type in ("softbreak", "hardbreak")), len(children))
+        if s.options.alerts == "label":
+            _emit(s, "paragraph", bold.group(1) + ":")
+        rest = copy.copy(token)
+        rest.children, rest.content = children[cut + 1:], token.content.partition("\n")[2]
+        return rest
+    m = _CALLOUT.match(token.content)
     if m is None or not children or children[0].type != "text" or not children[0].content.startswith(m.group(0)):
         return None
     cut = next((i for i, c in enumerate(children) if c.type in ("softbreak", "hardbreak")), len(children))
