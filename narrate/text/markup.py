@@ -307,18 +307,20 @@ def _ordinal(n: int, language: str) -> str | None:
         return None
 
 
-def lower(nodes: Iterable[Node], language: str) -> str:
-    """Plain text of break-free nodes, every element lowered (breaks, if any, become a space)."""
+def lower(nodes: Iterable[Node], language: str, respell: Callable[[str], str] | None = None) -> str:
+    """Plain text of break-free nodes, every element lowered (breaks, if any, become a space).
+    `respell` (the lexicon) rewrites the author's text runs and phoneme texts only, never the words
+    an element is lowered to: a rule for "one" must not change how `<say-as>1</say-as>` is said."""
     out = []
     for node in nodes:
         if isinstance(node, str):
-            out.append(node)
+            out.append(_keep_edges(node, respell) if respell else node)
         elif isinstance(node, SayAs):
             out.append(f" {lower_say_as(node, language, out[-1] if out else '')} ")
         elif isinstance(node, Sub):
             out.append(f" {node.alias} ")
         elif isinstance(node, Phoneme):
-            out.append(node.text)
+            out.append(respell(node.text) if respell else node.text)
         else:
             out.append(" ")
     return _SPACE_PUNCT.sub(r"\1", "".join(out))
@@ -398,15 +400,19 @@ def _has_words(nodes: list[Node]) -> bool:
     return any(not isinstance(n, str) or n.strip() for n in nodes)
 
 
-def compile_pieces(text: str, language: str, target: Target,
-                   say: Callable[[str], str] = lambda t: t) -> list[Piece]:
-    """Prompt text -> the pieces to synthesize. `say(text) -> text` is the prompt pipeline for plain
-    runs (lexicon, normalisation); for plain targets it sees the whole lowered piece.
+def compile_pieces(text: str, language: str, target: Target, speak: Callable[[str], str] = lambda t: t,
+                   respell: Callable[[str], str] = lambda t: t) -> list[Piece]:
+    """Prompt text -> the pieces to synthesize. `respell(text) -> text` is the lexicon and
+    `speak(text) -> text` the normalisation: text runs get both; for plain targets `speak` sees the
+    whole lowered piece, whose element words were never respelled.
 
     Plain text (not markup) gives [Piece(say(text), False)]: exactly what a prompt gave before markup.
     An SSML piece with no element left in it is sent as plain text, so spellings that compile the
     same share a key. Raises MarkupError for invalid markup.
     """
+    def say(t: str) -> str:
+        return speak(respell(t))
+
     if not is_markup(text):
         return [Piece(say(text), False)]
     out: list[Piece] = []
@@ -417,5 +423,5 @@ def compile_pieces(text: str, language: str, target: Target,
         if native:
             out.append(Piece(to_ssml(nodes, language, target, say), True, pause))
         else:
-            out.append(Piece(normalize(say(lower(nodes, language))), False, pause))
+            out.append(Piece(normalize(speak(lower(nodes, language, respell))), False, pause))
     return out
