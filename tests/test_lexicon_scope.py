@@ -55,3 +55,22 @@ def test_a_rule_never_rewrites_the_words_of_a_say_as_in_a_chapter():
     doc = markdown_to_speakable('Press <say-as interpret-as="cardinal">1</say-as> for one more.\n')
     units = chapter_units(doc, 400, "en-US", lexicon, spoken=True, target=PLAIN)
     assert [u.text for u in units] == ["Press one for wun more."]
+
+
+def test_a_language_rule_covers_its_regional_variants_and_the_nearest_wins(tmp_path):
+    # BCP 47 lookup (RFC 4647 section 3.4): "es" covers es-US and es-MX, "es-US" is more specific
+    # than "es", and tags match whatever their case.
+    lexicon = ("Northwind: North Wind\nCafe: Kaffee\npatterns: [{pattern: 'Ruta (\\d+)', say: 'Route \\1'}]\n"
+               "languages:\n"
+               "  es:\n    Northwind: Norte Viento\n    hola: ola\n"
+               "    patterns: [{pattern: 'Route (\\d+)', say: 'Carretera \\1'}]\n"
+               "  es-us:\n    Northwind: Nort uind\n")
+    texts = _texts(tmp_path, lexicon, {"hi": {"en-US": "Northwind Cafe, hola.", "es-US": "Northwind Cafe, hola.",
+                                              "es-MX": "Northwind Cafe, hola."},
+                                       "road": {"en-US": "Ruta 9", "es-MX": "Ruta 9"}})
+    assert texts[("hi", "en-US")] == "North Wind Kaffee, hola."
+    assert texts[("hi", "es-US")] == "Nort uind Kaffee, ola."
+    assert texts[("hi", "es-MX")] == "Norte Viento Kaffee, ola."
+    # Patterns: the global ones first, then the language's, general to specific.
+    assert texts[("road", "en-US")] == "Route nine"
+    assert texts[("road", "es-MX")] == "Carretera nueve"

@@ -7,8 +7,9 @@ YAML shape::
     Nguyen: {say: win, ipa: "wɪn"}      # a phonetic form (ipa, x-sampa) for providers that take one
     patterns:                           # regular expressions, applied in order after the words
       - {pattern: 'Route (\d+)', say: 'Highway \1'}
-    languages:                          # per-language word rules override the global ones;
-      es-US:                            # per-language patterns run after the global patterns
+    languages:                          # per-language word rules override the global ones; `es`
+      es-US:                            # covers es-US and es-MX, the most specific tag wins; its
+                                        # patterns run after the global ones, general to specific
         Northwind: Nort uind
         patterns: [{pattern: '(\d+) hrs', say: '\1 horas'}]
 
@@ -49,6 +50,22 @@ class LexiconRule:
             if form:
                 return alphabet, form
         return None
+
+
+def language_ranges(language: str) -> tuple[str, ...]:
+    """The language ranges that cover a tag, most specific first, case-folded (RFC 4647 lookup):
+    "es-US" -> ("es-us", "es"); "zh-Hant-TW" -> ("zh-hant-tw", "zh-hant", "zh")."""
+    parts = language.casefold().replace("_", "-").split("-")
+    return tuple("-".join(parts[:n]) for n in range(len(parts), 0, -1) if parts[n - 1])
+
+
+def _level(rule_language: str | None, levels: tuple[str, ...]) -> int | None:
+    """How far a rule's language is from the prompt's (0: the same tag; len(levels): a global rule),
+    None when it does not cover it."""
+    if rule_language is None:
+        return len(levels)
+    folded = rule_language.casefold().replace("_", "-")
+    return levels.index(folded) if folded in levels else None
 
 
 _Compiled = tuple[re.Pattern[str], dict[str, LexiconRule], dict[str, LexiconRule]]
@@ -130,9 +147,24 @@ class Lexicon:
         return cls(rules, patterns)
 
     def rules_for(self, language: str) -> list[LexiconRule]:
-        specific = {r.term.casefold() for r in self.rules if r.language == language}
-        return [r for r in self.rules if r.language == language or
-                (r.language is None and r.term.casefold() not in specific)]
+        """The word rules that apply in `language`: for each term, the rule of the most specific
+        language range covering it (`es-US`, then `es`, then the global rules)."""
+        levels = language_ranges(language)
+        best: dict[str, int] = {}  # folded term -> its most specific level (0 is the language itself)
+        for r in self.rules:
+            level = _level(r.language, levels)
+            if level is not None:
+                key = r.term.casefold()
+                best[key] = min(best.get(key, level), level)
+        return [r for r in self.rules if _level(r.language, levels) == best.get(r.term.casefold(), -1)]
+
+    def patterns_for(self, language: str) -> list[PatternRule]:
+        """The pattern rules that apply in `language`: the global ones, then each covering language's,
+        general to specific, each in the order written."""
+        levels = language_ranges(language)
+        applying = [(level, i, p) for i, p in enumerate(self.patterns)
+                    if (level := _level(p.language, levels)) is not None]
+        return [p for _, _, p in sorted(applying, key=lambda t: (-t[0], t[1]))]
 
     def apply(self, text: str, language: str, keep: tuple[str, ...] = ()) -> str:
         """The text with the word rules for `language`, then its pattern rules in order. Rules with a
@@ -149,9 +181,8 @@ class Lexicon:
                 return rule.replacement
 
             text = pattern.sub(replace, text)
-        for rule in self.patterns:
-            if rule.language is None or rule.language == language:
-                text = rule.regex.sub(rule.say, text)
+        for rule in self.patterns_for(language):
+            text = rule.regex.sub(rule.say, text)
         return text
 
     def phonetic_entries(self, text: str, language: str, alphabets: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
