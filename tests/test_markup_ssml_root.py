@@ -1,0 +1,55 @@
+"""SSML as people paste it: a `<speak>` root is accepted around the whole text; SSML elements narrate
+does not read (`<prosody>`, `<emphasis>`, `<voice>`, `<lang>`) are refused with their location instead
+of reaching a listener as words ("speak Hello" from eSpeak, the tags read out by Azure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import assert_clean_failure, narrate_in
+from narrate.errors import MarkupError
+from narrate.text.markup import PLAIN, Piece, Target, compile_pieces, parse
+
+AZURE_LIKE = Target(True, frozenset({"characters"}), True, True)
+
+
+@pytest.mark.parametrize("target", [PLAIN, AZURE_LIKE])
+def test_a_speak_root_is_the_text_inside_it(target):
+    assert compile_pieces("<speak>Hello there.</speak>", "en-US", target) == [Piece("Hello there.", False)]
+    document = ('<speak version="1.1" xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="en-US">\n'
+                'Press <say-as interpret-as="characters">AB</say-as>. <break time="1s"/> Bye.\n</speak>')
+    inner = 'Press <say-as interpret-as="characters">AB</say-as>. <break time="1s"/> Bye.'
+    assert parse(document) == parse(f"\n{inner}\n")
+    assert compile_pieces(document, "en-US", target) == compile_pieces(inner, "en-US", target)
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ('<prosody rate="slow">Welcome.</prosody>', "line 1, column 1: unknown element <prosody>"),
+    ("Please <emphasis>hold</emphasis>.", "line 1, column 8: unknown element <emphasis>"),
+    ('<lang xml:lang="fr-FR">Bonjour</lang>', "unknown element <lang>"),
+    ('<voice name="x">Hi</voice>', "unknown element <voice>"),
+    ("</speak><speak> hi", "an element is not closed"),
+    ("<speak>Hi</speak><speak>again</speak>", "line 1, column 18: nothing may follow </speak>"),
+    ("<speak>Hi</speak> again", "nothing may follow </speak>"),
+    ("Hi <speak>again</speak>", "line 1, column 4: <speak> may only wrap the whole text"),
+    ("<speak><speak>Hi</speak></speak>", "<speak> may only wrap the whole text"),
+    ('<speak xmlns="urn:evil">Hi</speak>', "<speak> xmlns must be http://www.w3.org/2001/10/synthesis"),
+    ('<speak onload="x()">Hi</speak>', "<speak> has no attribute 'onload'"),
+])
+def test_ssml_that_is_not_read_is_refused_with_its_place(text, reason):
+    with pytest.raises(MarkupError) as caught:
+        parse(text)
+    assert reason in caught.value.message
+
+
+def test_validate_refuses_a_prosody_prompt_with_its_line(tmp_path):
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [wav]\n    languages: {en-US: en-us}\n"
+        "    prompts:\n      hi: '<prosody rate=\"slow\">Welcome.</prosody>'\n", encoding="utf-8")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert_clean_failure(done, 2, "m.yaml:8:", "prompts.hi", "unknown element <prosody>")
+
+
+def test_plain_angles_stay_plain():
+    assert parse("Welcome to <Shop>, <Speak> to an agent or say <language>.") == (
+        "Welcome to <Shop>, <Speak> to an agent or say <language>.",)
