@@ -223,13 +223,14 @@ def _lexicon(c: _Located, man: Manifest, name: str, root: Path, project: Path) -
     from .lexicon_rules import check_lexicon
     from .loader import load_yaml_file
     from .model import Lexicon
+    from .pls_input import load_pls_file, looks_like_pls
     from .problems import from_validation
 
     path = root / name
     if not _input(c, ("lexicon",), name, path, project, limit=MAX_MANIFEST_BYTES):
         return
     try:
-        doc = load_yaml_file(path, show(name))
+        doc = (load_pls_file if looks_like_pls(path) else load_yaml_file)(path, show(name))
     except ManifestError as exc:
         line = c.lines.line(("lexicon",))
         c.problems += [Problem(c.file, line, "lexicon", f"{p.file}: {p.message}") if p.line is None else p
