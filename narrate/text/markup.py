@@ -114,22 +114,55 @@ def lower_say_as(node: SayAs, language: str, before: str = "") -> str:
     the element, whose last word may decline a date ("am ersten März", German)."""
     text = normalize(node.text)
     kind = node.interpret_as
-    word = re.search(r"([^\W\d_]+)\s*$", before) if kind == "date" else None
-    if word:  # said with the word before it, as in running text, then without it
-        said = normalize(f"{word.group(1)} {text}", language)
-        if said.startswith(word.group(1) + " "):
-            return said[len(word.group(1)) + 1:]
+    if kind == "date":
+        return _lower_date(text, language, before)
     if kind == "digits":
         return " ".join(_digit_words("".join(c for c in text if c.isdigit()) or text, language))
     if kind == "characters":
         return " ".join(_digit_word(c, language) if c.isdigit() else c.upper() for c in text if c.isalnum())
     if kind == "telephone":
-        groups = re.findall(r"\d+", text)
-        lead = normalize("+", language).strip() + " " if text.startswith("+") else ""
-        return lead + ", ".join(" ".join(_digit_words(g, language)) for g in groups) if groups else text
+        # Digit groups said digit by digit; letters (1-800-FLOWERS) kept as written, as a caller dials them.
+        groups = re.findall(r"\d+|[^\W\d_]+", text)
+        lead = _plus_word(language) + " " if text.startswith("+") else ""
+        return lead + ", ".join(" ".join(_digit_words(g, language)) if g[0].isdigit() else g
+                                for g in groups) if groups else text
     if kind == "ordinal" and re.fullmatch(r"\d{1,9}", text):
         return _ordinal(int(text), language) or normalize(text, language)
     return normalize(text, language)
+
+
+# Words that tell the normaliser a number is a date, per language: (before a day, before a year).
+# Running text has them ("on 12/25", "in 1999"); a say-as date may stand alone.
+_DATE_CUES = {"en": ("on", "in"), "es": ("el", "en"), "de": ("am", "im Jahr"), "fr": ("le", "en")}
+
+
+def _lower_date(text: str, language: str, before: str) -> str:
+    """A say-as date in words: read with the word before it (which may decline it: "am ersten März"),
+    else with the language's own cue word, so "12/25" is a day and "1999" a year, not a fraction or
+    a count; the cue is then dropped."""
+    plain = normalize(text, language)
+    word = re.search(r"([^\W\d_]+)\s*$", before)
+    if word:  # said with the word before it, as in running text, then without it
+        said = normalize(f"{word.group(1)} {text}", language)
+        if said.startswith(word.group(1) + " ") and said[len(word.group(1)) + 1:] != plain:
+            return said[len(word.group(1)) + 1:]
+    cues = _DATE_CUES.get(language.split("-")[0].casefold())
+    if cues is None:
+        return plain
+    cue = cues[1] if re.fullmatch(r"\d{4}", text) else cues[0] if re.search(r"[\d/]", plain) else None
+    if cue is not None:
+        said = normalize(f"{cue} {text}", language)
+        if said.startswith(cue + " ") and not re.search(r"[\d/]", said):
+            return said[len(cue) + 1:]
+    return plain
+
+
+def _plus_word(language: str) -> str:
+    """The word for a leading "+" of a telephone number ("plus", "más"); "+" where the language has none."""
+    from .langdata import resolve
+
+    lang = resolve(language)
+    return lang.plus if lang is not None else "+"
 
 
 def _ordinal(n: int, language: str) -> str | None:
