@@ -4,6 +4,9 @@ languages under it; whole words only."""
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from fakes import FakeProvider
 from narrate.manifest import load_manifest
 from narrate.plan import plan_manifest
@@ -74,3 +77,37 @@ def test_a_language_rule_covers_its_regional_variants_and_the_nearest_wins(tmp_p
     # Patterns: the global ones first, then the language's, general to specific.
     assert texts[("road", "en-US")] == "Route nine"
     assert texts[("road", "es-MX")] == "Carretera nueve"
+
+
+def _reference(lexicon: Lexicon, text: str) -> str:
+    """Whole-word rules as one alternation regex of every term, longest first: the definition the
+    per-word matcher (narrate.text.lexicon_match) must agree with."""
+    import re
+
+    rules = lexicon.rules_for("en-US")
+    exact = {r.term: r for r in rules if r.case_sensitive}
+    folded = {r.term.casefold(): r for r in rules if not r.case_sensitive}
+    parts = [re.escape(r.term) if r.case_sensitive else f"(?i:{re.escape(r.term)})"
+             for r in sorted(rules, key=lambda r: -len(r.term))]
+    pattern = re.compile(r"(?<![\w.])(?:" + "|".join(parts) + r")(?![\w]|\.\w)")
+    return pattern.sub(lambda m: (exact.get(m.group(0)) or folded[m.group(0).casefold()]).replacement, text)
+
+
+def test_whole_words_only():
+    lexicon = Lexicon.from_mapping({"Dr": "Doctor", "St": "Street", "Harbor": "Port", "Harbor Street": "the quay",
+                                    "Node.js": "node J S", "#1": "number one", "SQL": {"say": "sequel",
+                                    "case_sensitive": True}, "sql": "S Q L"}, source="lex")
+    assert lexicon.apply("Dr Drive, Dr. Who, DR, dr.x, e.Dr, Harbor Streets, Harbor Street. Node.js, "
+                         "Node.json, #1 and #12, SQL sql Sql", "en-US") == (
+        "Doctor Drive, Doctor. Who, Doctor, dr.x, e.Dr, Port Streets, the quay. node J S, "
+        "Node.json, number one and #12, sequel S Q L S Q L")
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(terms=st.dictionaries(st.text("aAbB.-#1É é_", min_size=1, max_size=5).map(str.strip).filter(bool),
+                             st.booleans(), min_size=1, max_size=6),
+       text=st.text("aAbB.-#1É é_,", max_size=30))
+def test_the_matcher_agrees_with_one_regex_of_every_term(terms, text):
+    lexicon = Lexicon.from_mapping({t: {"say": f"[{i}]", "case_sensitive": c} for i, (t, c) in enumerate(terms.items())},
+                                   source="lex")
+    assert lexicon.apply(text, "en-US") == _reference(lexicon, text)

@@ -25,12 +25,12 @@ term as written).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ManifestError, Problem
+from .lexicon_match import TermMatcher
 from .lexicon_patterns import PatternRule, compile_pattern
 
 
@@ -68,14 +68,11 @@ def _level(rule_language: str | None, levels: tuple[str, ...]) -> int | None:
     return levels.index(folded) if folded in levels else None
 
 
-_Compiled = tuple[re.Pattern[str], dict[str, LexiconRule], dict[str, LexiconRule]]
-
-
 class Lexicon:
     def __init__(self, rules: list[LexiconRule], patterns: list[PatternRule] | None = None) -> None:
         self.rules = rules
         self.patterns = patterns or []
-        self._compiled: dict[str, _Compiled | None] = {}
+        self._compiled: dict[str, TermMatcher[LexiconRule] | None] = {}
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> Lexicon:
@@ -169,18 +166,14 @@ class Lexicon:
     def apply(self, text: str, language: str, keep: tuple[str, ...] = ()) -> str:
         """The text with the word rules for `language`, then its pattern rules in order. Rules with a
         phonetic form in one of the `keep` alphabets are left as written (their provider takes the form)."""
-        compiled = self._rules_of(language)
-        if compiled is not None:
-            pattern, exact, folded = compiled
-
-            def replace(m: re.Match[str]) -> str:
-                word = m.group(0)
-                rule = exact.get(word) or folded.get(word.casefold())
-                if rule is None or (keep and rule.phonetic(keep) is not None):
-                    return word
-                return rule.replacement
-
-            text = pattern.sub(replace, text)
+        matcher = self._rules_of(language)
+        if matcher is not None:
+            out, at = [], 0
+            for start, end, rule in matcher.finditer(text):
+                if not (keep and rule.phonetic(keep) is not None):
+                    out += [text[at:start], rule.replacement]
+                    at = end
+            text = "".join(out) + text[at:] if out else text
         for rule in self.patterns_for(language):
             text = rule.regex.sub(rule.say, text)
         return text
@@ -188,50 +181,33 @@ class Lexicon:
     def phonetic_entries(self, text: str, language: str, alphabets: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
         """(term as written in `text`, alphabet, phonetic form) for each rule with a form in `alphabets`
         whose term `text` holds, sorted and without repeats; () when none does."""
-        compiled = self._rules_of(language) if alphabets else None
-        if compiled is None:
-            return ()
-        pattern, exact, folded = compiled
-        found = set()
-        for m in pattern.finditer(text):
-            word = m.group(0)
-            rule = exact.get(word) or folded.get(word.casefold())
-            form = rule.phonetic(alphabets) if rule is not None else None
-            if form is not None:
-                found.add((word, *form))
-        return tuple(sorted(found))
+        return tuple(sorted({(text[start:end], alphabet, form)
+                             for start, end, alphabet, form in self.phonetic_spans(text, language, alphabets)}))
 
     def phonetic_spans(self, text: str, language: str,
                        alphabets: tuple[str, ...]) -> list[tuple[int, int, str, str]]:
         """(start, end, alphabet, form) of each term in `text` with a phonetic form in `alphabets`, in order."""
-        compiled = self._rules_of(language) if alphabets else None
-        if compiled is None:
+        matcher = self._rules_of(language) if alphabets else None
+        if matcher is None:
             return []
-        pattern, exact, folded = compiled
         spans = []
-        for m in pattern.finditer(text):
-            rule = exact.get(m.group(0)) or folded.get(m.group(0).casefold())
-            form = rule.phonetic(alphabets) if rule is not None else None
+        for start, end, rule in matcher.finditer(text):
+            form = rule.phonetic(alphabets)
             if form is not None:
-                spans.append((m.start(), m.end(), *form))
+                spans.append((start, end, *form))
         return spans
 
-    def _rules_of(self, language: str) -> _Compiled | None:
+    def _rules_of(self, language: str) -> TermMatcher[LexiconRule] | None:
         compiled = self._compiled.get(language, ...)
         if compiled is ...:
             compiled = self._compiled[language] = self._compile(language)
         return compiled
 
-    def _compile(self, language: str) -> _Compiled | None:
+    def _compile(self, language: str) -> TermMatcher[LexiconRule] | None:
         rules = self.rules_for(language)
         if not rules:
             return None
+        # One rule per term as written (case-sensitive) or per folded term: the last one written wins.
         exact = {r.term: r for r in rules if r.case_sensitive}
         folded = {r.term.casefold(): r for r in rules if not r.case_sensitive}
-        parts = []
-        for r in sorted(rules, key=lambda r: -len(r.term)):  # longest first: "Harbor Street" before "Harbor"
-            body = re.escape(r.term)
-            parts.append(body if r.case_sensitive else f"(?i:{body})")
-        # Whole words: no word character (or a dot-joined word) on either side. Works for "Node.js", "COVID-19".
-        pattern = re.compile(r"(?<![\w.])(?:" + "|".join(parts) + r")(?![\w]|\.\w)")
-        return pattern, exact, folded
+        return TermMatcher(exact.items(), [(r.term, r) for r in folded.values()])
