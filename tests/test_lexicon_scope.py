@@ -111,3 +111,22 @@ def test_the_matcher_agrees_with_one_regex_of_every_term(terms, text):
     lexicon = Lexicon.from_mapping({t: {"say": f"[{i}]", "case_sensitive": c} for i, (t, c) in enumerate(terms.items())},
                                    source="lex")
     assert lexicon.apply(text, "en-US") == _reference(lexicon, text)
+
+
+def test_a_sub_alias_is_respelled_alike_whatever_else_the_prompt_holds():
+    from narrate.text.markup import Target, compile_pieces
+
+    lexicon = Lexicon.from_mapping({"Dr": "Doctor"}, source="lex")
+    espeak_like = Target(True, frozenset({"characters"}))  # reads say-as characters, not sub
+    azure_like = Target(True, frozenset({"characters"}), sub=True)
+
+    def respell(t: str) -> str:
+        return lexicon.apply(t, "en-US")
+
+    alone = '<sub alias="Dr Who">DW</sub> today'
+    mixed = '<say-as interpret-as="characters">AB</say-as> <sub alias="Dr Who">DW</sub> today'
+    assert [p.text for p in compile_pieces(alone, "en-US", espeak_like, respell=respell)] == ["Doctor Who today"]
+    assert [p.text for p in compile_pieces(mixed, "en-US", espeak_like, respell=respell)] == [
+        '<say-as interpret-as="characters">AB</say-as> Doctor Who today']
+    assert [p.text for p in compile_pieces(alone, "en-US", azure_like, respell=respell)] == [
+        '<sub alias="Doctor Who">DW</sub> today']

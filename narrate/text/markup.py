@@ -181,16 +181,16 @@ def _ordinal(n: int, language: str) -> str | None:
 
 def lower(nodes: Iterable[Node], language: str, respell: Callable[[str], str] | None = None) -> str:
     """Plain text of break-free nodes, every element lowered (breaks, if any, become a space).
-    `respell` (the lexicon) rewrites the author's text runs and phoneme texts only, never the words
-    an element is lowered to: a rule for "one" must not change how `<say-as>1</say-as>` is said."""
+    `respell` (the lexicon) rewrites the author's words only (text runs, sub aliases, phoneme texts),
+    never the words a say-as is lowered to: a rule for "one" must not change how `<say-as>1</say-as>` is said."""
     out = []
     for node in nodes:
         if isinstance(node, str):
             out.append(_keep_edges(node, respell) if respell else node)
         elif isinstance(node, SayAs):
             out.append(f" {lower_say_as(node, language, out[-1] if out else '')} ")
-        elif isinstance(node, Sub):
-            out.append(f" {node.alias} ")
+        elif isinstance(node, Sub):  # the alias is the author's words too
+            out.append(f" {respell(node.alias) if respell else node.alias} ")
         elif isinstance(node, Phoneme):
             out.append(respell(node.text) if respell else node.text)
         else:
@@ -225,10 +225,11 @@ def to_ssml(nodes: Iterable[Node], language: str, target: Target, say: Callable[
             else:
                 out.append(" " + escape_text(lower_say_as(node, language)) + " ")
         elif isinstance(node, Sub):
+            # The alias gets the lexicon as the text runs do, whether the provider reads <sub> or not.
             if target.sub:
-                out.append(f'<sub alias="{escape_attr(normalize(node.alias))}">{escape_text(normalize(node.text))}</sub>')
+                out.append(f'<sub alias="{escape_attr(normalize(say(node.alias)))}">{escape_text(normalize(node.text))}</sub>')
             else:
-                out.append(" " + escape_text(normalize(node.alias)) + " ")
+                out.append(" " + escape_text(normalize(say(node.alias))) + " ")
         elif target.phoneme:
             out.append(f'<phoneme alphabet="{node.alphabet}" ph="{escape_attr(normalize(node.ph))}">'
                        f"{escape_text(normalize(node.text))}</phoneme>")
