@@ -139,3 +139,11 @@ def test_ten_thousand_lexemes_load(tmp_path):
     lexicon = load_lexicon(load_manifest(tmp_path / "m.yaml"))
     assert len(lexicon.rules) == 10_000
     assert lexicon.apply("Call Term9999, not Term99999 or term1.", "en-US") == "Call word 9999, not Term99999 or term1."
+
+
+def test_editing_one_lexeme_changes_only_the_keys_of_prompts_holding_it(tmp_path):
+    before, _ = _plan(tmp_path, "espeak", "en-us")
+    after, _ = _plan(tmp_path, "espeak", "en-us", PLS.replace("<alias>sequel</alias>", "<alias>seekwel</alias>"))
+    assert after["ask"].text == "Ask Doctor Nguyen about seekwel at the World Wide Web Consortium on Drive Road."
+    assert after["ask"].segments != before["ask"].segments
+    assert after["lower"].segments == before["lower"].segments
