@@ -53,3 +53,30 @@ def test_validate_refuses_a_prosody_prompt_with_its_line(tmp_path):
 def test_plain_angles_stay_plain():
     assert parse("Welcome to <Shop>, <Speak> to an agent or say <language>.") == (
         "Welcome to <Shop>, <Speak> to an agent or say <language>.",)
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ('Hello <break time="6s"/> <break time="6s"/> bye',
+     "line 1, column 26: breaks in a row add up to 12000 ms; at most 10 s in one place"),
+    ("Hello " + '<break time="10s"/>' * 4000 + " bye", "breaks in a row add up to 20000 ms"),
+    ("Hello" + ' <break time="10s"/> a' * 7, "the breaks add up to 70000 ms; at most 60 s in one text"),
+])
+def test_silence_is_bounded(text, reason):
+    with pytest.raises(MarkupError) as caught:
+        parse(text)
+    assert reason in caught.value.message
+
+
+def test_breaks_within_the_bounds_add_up():
+    assert compile_pieces('Hi <break time="4s"/><break time="6s"/> there' + ' <break time="10s"/> a' * 5, "en-US",
+                          PLAIN) == [Piece("Hi", False, 10_000), Piece("there", False, 10_000),
+                                     *[Piece("a", False, 10_000)] * 4, Piece("a", False, 0)]
+
+
+def test_build_refuses_hours_of_silence_before_synthesizing(tmp_path):
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [wav]\n    languages: {en-US: en-us}\n"
+        "    prompts:\n      hi: 'Hello " + '<break time="10s"/>' * 4000 + " bye'\n", encoding="utf-8")
+    done = narrate_in("build", "m.yaml", cwd=tmp_path)
+    assert_clean_failure(done, 2, "m.yaml:8:", "prompts.hi", "breaks in a row add up to 20000 ms")
+    assert not (tmp_path / "out").exists()

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 from ..errors import MarkupError
 
+# Silence is bounded like everything else (a prompt is rendered in memory): breaks in a row add up
+# to at most MAX_BREAK_MS in one place, and one text holds at most MAX_TOTAL_BREAK_MS of them (4,000
+# ten-second breaks, 76 KB of markup, asked for 11 hours of silence and ran out of memory).
+MAX_TOTAL_BREAK_MS = 60_000
 MAX_BREAK_MS = 10_000  # W3C SSML 1.1 leaves the maximum to the processor; Azure caps a break at 5 s, Google at 10 s
 # Strength -> milliseconds: Azure's documented values (speech-synthesis-markup-structure.md, "break"):
 # x-weak 250, weak 500, medium 750, strong 1000, x-strong 1250; W3C says a bare <break/> is "medium".
@@ -93,6 +97,8 @@ class _Parser:
         self.open: tuple[str, dict[str, str]] | None = None  # the one element being read, if any
         self.inner: list[str] = []
         self.depth = 0
+        self.gap_ms = 0  # breaks since the last words
+        self.total_ms = 0  # breaks in the whole text
         self.speak = ""  # "open" / "closed": an optional <speak> root around the whole text
         self.p = xml.parsers.expat.ParserCreate("utf-8")
         self.p.StartElementHandler = self.start
@@ -147,7 +153,9 @@ class _Parser:
         if unknown:
             self.fail(f"<{name}> has no attribute {unknown[0]!r} (allowed: {', '.join(sorted(_ATTRS[name]))})")
         if name == "break":
-            self.nodes.append(Break(self.break_ms(attrs)))
+            self.nodes.append(Break(self.add_pause(self.break_ms(attrs))))
+        else:
+            self.gap_ms = 0  # an element holds words: the breaks after it are another gap
         self.open = (name, attrs)
         self.inner = []
 
@@ -162,9 +170,20 @@ class _Parser:
             self.fail(f"<speak> xmlns must be {SSML_NAMESPACE}, not {attrs['xmlns']!r}")
         self.speak = "open"
 
+    def add_pause(self, ms: int) -> int:
+        self.gap_ms += ms
+        self.total_ms += ms
+        if self.gap_ms > MAX_BREAK_MS:
+            self.fail(f"breaks in a row add up to {self.gap_ms} ms; at most {MAX_BREAK_MS // 1000} s in one place")
+        if self.total_ms > MAX_TOTAL_BREAK_MS:
+            self.fail(f"the breaks add up to {self.total_ms} ms; at most {MAX_TOTAL_BREAK_MS // 1000} s in one text")
+        return ms
+
     def chars(self, data: str) -> None:
         if self.speak == "closed" and data.strip():
             self.fail("nothing may follow </speak>")
+        if data.strip():
+            self.gap_ms = 0
         if self.open is None:
             self.nodes.append(data)
         else:
