@@ -80,3 +80,17 @@ def test_build_refuses_hours_of_silence_before_synthesizing(tmp_path):
     done = narrate_in("build", "m.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "m.yaml:8:", "prompts.hi", "breaks in a row add up to 20000 ms")
     assert not (tmp_path / "out").exists()
+
+
+def test_paragraphs_of_breaks_alone_cannot_add_up_to_hours(tmp_path):
+    # Each paragraph's break is in bounds; together they were 100 minutes after "Hello." in one chapter.
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "one.md").write_text(
+        "# One\n\nHello.\n\n" + '<break time="6s"/>\n\n' * 600 + "Bye.\n", encoding="utf-8")
+    (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  b:\n    title: T\n    sources: [ch/one.md]\n"
+                                     "    formats: [chapters]\n    output: out\n", encoding="utf-8")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert_clean_failure(done, 2, "ch/one.md:7:", "markup: breaks in a row add up to 12000 ms")
+    (tmp_path / "ch" / "one.md").write_text(
+        "# One\n\nHello.\n\n" + '<break time="6s"/>\n\nWords.\n\n' * 3 + "Bye.\n", encoding="utf-8")
+    assert narrate_in("validate", "m.yaml", cwd=tmp_path).returncode == 0
