@@ -64,7 +64,7 @@ class _Reader:
         self.p = expat.ParserCreate(namespace_separator=" ")
         self.p.StartDoctypeDeclHandler = self._refuse_doctype
         self.p.EntityDeclHandler = self._refuse_doctype
-        self.p.ExternalEntityRefHandler = self._refuse_doctype
+        self.p.ExternalEntityRefHandler = self._refuse_entity
         self.p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         self.p.StartElementHandler = self._start
         self.p.EndElementHandler = self._end
@@ -83,6 +83,10 @@ class _Reader:
     def _refuse_doctype(self, *_args: Any) -> None:
         raise _Refused("a DOCTYPE or entity declaration is not allowed in a PLS lexicon (entities could "
                        "expand without bound or read other files)")
+
+    def _refuse_entity(self, *_args: Any) -> int:
+        self._refuse_doctype()
+        return 0
 
     def _fail(self, message: str) -> None:
         raise _Refused(message)

@@ -169,13 +169,13 @@ class Lexicon:
         matcher = self._rules_of(language)
         if matcher is not None:
             out, at = [], 0
-            for start, end, rule in matcher.finditer(text):
-                if not (keep and rule.phonetic(keep) is not None):
-                    out += [text[at:start], rule.replacement]
+            for start, end, word in matcher.finditer(text):
+                if not (keep and word.phonetic(keep) is not None):
+                    out += [text[at:start], word.replacement]
                     at = end
             text = "".join(out) + text[at:] if out else text
-        for rule in self.patterns_for(language):
-            text = rule.regex.sub(rule.say, text)
+        for pattern in self.patterns_for(language):
+            text = pattern.regex.sub(pattern.say, text)
         return text
 
     def phonetic_entries(self, text: str, language: str, alphabets: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
