@@ -130,3 +130,30 @@ def test_a_sub_alias_is_respelled_alike_whatever_else_the_prompt_holds():
         '<say-as interpret-as="characters">AB</say-as> Doctor Who today']
     assert [p.text for p in compile_pieces(alone, "en-US", azure_like, respell=respell)] == [
         '<sub alias="Doctor Who">DW</sub> today']
+
+
+def test_out_of_band_pronunciations_hold_only_the_words_an_ssml_body_speaks(tmp_path, monkeypatch):
+    from narrate.providers.registry import create_provider
+    from test_providers_support import KEY
+
+    monkeypatch.setenv("GOOGLE_API_KEY", KEY)
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nproviders: {g: {kind: google}}\nlibraries:\n  ivr:\n    output: out\n    formats: [wav]\n"
+        "    languages: {en-US: {voice: en-US-Neural2-F, provider: g}}\n    prompts:\n"
+        "      spell: 'Spell <say-as interpret-as=\"characters\">AB</say-as> for <sub alias=\"Nguyen\">NG</sub>.'\n",
+        encoding="utf-8")
+    manifest = load_manifest(tmp_path / "m.yaml")
+    provider = create_provider(manifest.provider_config("g"))
+
+    def segment(characters_ipa: str):
+        lexicon = Lexicon.from_mapping({"characters": {"ipa": characters_ipa}, "Nguyen": {"ipa": "wɪn"},
+                                        "alias": {"ipa": "ˈeɪliəs"}}, source="lex")
+        plan = plan_manifest(manifest, {"g": provider}, lexicon)
+        (job,) = plan.jobs
+        (key,) = job.segments
+        return key, plan.segments[key].request
+
+    key, request = segment("ˈkæɹəktɚz")
+    assert request.ssml
+    assert request.lexicon == (("Nguyen", "ipa", "wɪn"),)  # not "characters" or "alias" from the markup
+    assert segment("ˈkɛɹəktɚz")[0] == key  # a rule for a word the prompt never says changes nothing

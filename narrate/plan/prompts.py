@@ -21,7 +21,7 @@ from ..manifest.layouts import FORMAT_RATES
 from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon, normalize, split_for_limit
 from ..text.frontend import key_material, normalization_applies
-from ..text.lexicon_compile import alphabets_for, inline_phonemes, out_of_band
+from ..text.lexicon_compile import alphabets_for, inline_phonemes, out_of_band, segment_entries
 from ..text.markup import PLAIN, compile_pieces, target_of
 from .carry import Carry, plan_context
 from .jobs import RENDER_VERSION, OutputFile, Plan, PromptJob, Segment
@@ -300,7 +300,7 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, front: _FrontEnd, lib: Library, pro
     for piece, chunks in front.pieces(prompt, provider):
         spoken.append(piece.text)
         for chunk in chunks:
-            entries = lexicon.phonetic_entries(chunk, prompt.language, band) if band and lexicon else ()
+            entries = segment_entries(lexicon, chunk, prompt.language, band, piece.ssml) if band and lexicon else ()
             request = SynthesisRequest(text=chunk, voice=voice, language=prompt.language, model=s.model,
                                        speed=s.speed, telephony=telephony, options=s.options, ssml=piece.ssml,
                                        lexicon=entries)
