@@ -157,3 +157,18 @@ def test_out_of_band_pronunciations_hold_only_the_words_an_ssml_body_speaks(tmp_
     assert request.ssml
     assert request.lexicon == (("Nguyen", "ipa", "wɪn"),)  # not "characters" or "alias" from the markup
     assert segment("ˈkɛɹəktɚz")[0] == key  # a rule for a word the prompt never says changes nothing
+
+
+def test_terms_match_however_their_quotes_dashes_and_accents_are_encoded(tmp_path):
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Müller")
+    lexicon = (f"McDonald\u2019s: Mac Donalds\n{decomposed}: Mueller\nWi\u2013Fi: wifi\n"
+               "patterns: [{pattern: 'O\u2019Hare (\\d)', say: 'O Hare terminal \\1'}]\n")
+    texts = _texts(tmp_path, lexicon, {
+        "curly": {"en-US": "Visit McDonald\u2019s, Herr Müller, free Wi\u2013Fi at O\u2019Hare 5."},
+        "plain": {"en-US": f"Visit McDonald's, Herr {decomposed}, free Wi-Fi at O'Hare 5."},
+    })
+    said = "Visit Mac Donalds, Herr Mueller, free wifi at O Hare terminal five."
+    assert texts[("curly", "en-US")] == said
+    assert texts[("plain", "en-US")] == said

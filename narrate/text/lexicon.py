@@ -32,6 +32,7 @@ from typing import Any
 from ..errors import ManifestError, Problem
 from .lexicon_match import TermMatcher
 from .lexicon_patterns import PatternRule, compile_pattern
+from .normalize import canonical, canonical_pattern
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,9 @@ class Lexicon:
             elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
                 problems.append(Problem(source, None, where, "replacement must be text (or {say: text})"))
             else:
-                rules.append(LexiconRule(term.strip(), str(value), case, language, phonetic["ipa"],
+                # The text is canonical before the lexicon sees it (narrate.text.normalize): so is the term,
+                # or "McDonald’s" (typographic apostrophe) or a decomposed "Müller" would never match.
+                rules.append(LexiconRule(canonical(term), str(value), case, language, phonetic["ipa"],
                                          phonetic["x-sampa"]))
 
         patterns: list[PatternRule] = []
@@ -113,7 +116,8 @@ class Lexicon:
                     continue
                 say = str(item["say"])
                 try:
-                    regex = compile_pattern(item["pattern"], say, bool(item.get("case_sensitive", False)))
+                    regex = compile_pattern(canonical_pattern(item["pattern"]), say,
+                                            bool(item.get("case_sensitive", False)))
                 except ValueError as exc:
                     problems.append(Problem(source, None, f"{where}[{i}].pattern", str(exc)))
                     continue
