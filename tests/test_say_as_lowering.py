@@ -30,6 +30,12 @@ def test_telephone_says_the_plus_and_keeps_letters(value, language, said):
     ("25/12", "es-US", "veinticinco de diciembre"),
     ("1999", "de-DE", "neunzehnhundertneunundneunzig"),
     ("25/12", "fr-FR", "vingt-cinq décembre"),
+    ("3/4", "en-US", "March fourth"),
+    ("3/4", "es-ES", "tres de abril"),
+    ("3/4", "fr-FR", "trois avril"),
+    ("2025-03-01", "de-DE", "erster März zweitausendfünfundzwanzig"),
+    ("03.04.", "de-DE", "der dritte April."),
+    ("March 3", "en-US", "March third"),
 ])
 def test_a_date_standing_alone_is_read_as_a_date(value, language, said):
     assert _said(value, "date", language) == said

@@ -132,29 +132,39 @@ def lower_say_as(node: SayAs, language: str, before: str = "") -> str:
 
 
 # Words that tell the normaliser a number is a date, per language: (before a day, before a year).
-# Running text has them ("on 12/25", "in 1999"); a say-as date may stand alone.
-_DATE_CUES = {"en": ("on", "in"), "es": ("el", "en"), "de": ("am", "im Jahr"), "fr": ("le", "en")}
+# Running text has them ("on 3/4", "in 1999"); a say-as date may stand alone, and alone "3/4" is
+# a fraction and "1999" a count. German reads a dotted date alone already ("erster März"); where it
+# cannot ("03.04.", no year), "der" makes it one and stays: "der dritte April".
+_DATE_CUES = {"en": ("on", "in"), "es": ("el", "en"), "fr": ("le", "en"), "de": ("der", "im Jahr")}
+_KEEPS_CUE = {"de"}
+_UNREAD = re.compile(r"[\d/]|\w\.\w")  # what a reading that is no date leaves: "twelve/five", "null drei.null"
+_NUMERIC_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\.?")
 
 
 def _lower_date(text: str, language: str, before: str) -> str:
     """A say-as date in words: read with the word before it (which may decline it: "am ersten März"),
-    else with the language's own cue word, so "12/25" is a day and "1999" a year, not a fraction or
-    a count; the cue is then dropped."""
+    else with the language's own cue word, so "3/4" is a day and "1999" a year."""
     plain = normalize(text, language)
     word = re.search(r"([^\W\d_]+)\s*$", before)
     if word:  # said with the word before it, as in running text, then without it
         said = normalize(f"{word.group(1)} {text}", language)
         if said.startswith(word.group(1) + " ") and said[len(word.group(1)) + 1:] != plain:
             return said[len(word.group(1)) + 1:]
-    cues = _DATE_CUES.get(language.split("-")[0].casefold())
+    primary = language.split("-")[0].casefold()
+    cues = _DATE_CUES.get(primary)
     if cues is None:
         return plain
-    cue = cues[1] if re.fullmatch(r"\d{4}", text) else cues[0] if re.search(r"[\d/]", plain) else None
-    if cue is not None:
-        said = normalize(f"{cue} {text}", language)
-        if said.startswith(cue + " ") and not re.search(r"[\d/]", said):
-            return said[len(cue) + 1:]
-    return plain
+    keep = primary in _KEEPS_CUE
+    if re.fullmatch(r"\d{4}", text):
+        cue, keep = cues[1], False
+    elif _NUMERIC_DATE.fullmatch(text) and not (keep and not _UNREAD.search(plain)):
+        cue = cues[0]
+    else:
+        return plain
+    said = normalize(f"{cue} {text}", language)
+    if not said.startswith(cue + " ") or _UNREAD.search(said):
+        return plain
+    return said if keep else said[len(cue) + 1:]
 
 
 def _plus_word(language: str) -> str:
