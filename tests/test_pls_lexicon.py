@@ -147,3 +147,12 @@ def test_editing_one_lexeme_changes_only_the_keys_of_prompts_holding_it(tmp_path
     assert after["ask"].text == "Ask Doctor Nguyen about seekwel at the World Wide Web Consortium on Drive Road."
     assert after["ask"].segments != before["ask"].segments
     assert after["lower"].segments == before["lower"].segments
+
+
+def test_a_pls_file_not_named_pls_says_how_to_name_it(tmp_path):
+    (tmp_path / "names.xml").write_text(PLS, encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(MANIFEST.format(kind="espeak", voice="en-us").replace("names.pls", "names.xml"),
+                                     encoding="utf-8")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert_clean_failure(done, 2, "names.xml:1:", "a lexicon is a mapping of term: replacement, got text; "
+                                                  "a W3C PLS lexicon is read from a file named *.pls")

@@ -238,8 +238,10 @@ def _lexicon(c: _Located, man: Manifest, name: str, root: Path, project: Path) -
         return
     c.problems += doc.problems
     if not isinstance(doc.data, dict):
+        hint = ("; a W3C PLS lexicon is read from a file named *.pls"
+                if isinstance(doc.data, str) and doc.data.lstrip().startswith("<") else "")
         c.problems.append(Problem(doc.path, doc.lines.line(()), "", f"a lexicon is a mapping of term: replacement, "
-                                  f"got {_kind(doc.data)}"))
+                                  f"got {_kind(doc.data)}{hint}"))
         return
     try:
         spec = Lexicon.model_validate(doc.data)
