@@ -172,3 +172,18 @@ def test_terms_match_however_their_quotes_dashes_and_accents_are_encoded(tmp_pat
     said = "Visit Mac Donalds, Herr Mueller, free wifi at O Hare terminal five."
     assert texts[("curly", "en-US")] == said
     assert texts[("plain", "en-US")] == said
+
+
+def test_a_term_inside_a_phoneme_element_is_not_sent_again_out_of_band():
+    # Google refuses a customPronunciations phrase that sits inside an SSML <phoneme> (providers.md).
+    from narrate.text.lexicon_compile import segment_entries
+    from narrate.text.markup import Target, compile_pieces
+
+    lexicon = Lexicon.from_mapping({"Nguyen": {"ipa": "wɪn"}}, source="lex")
+    google_like = Target(True, frozenset({"characters"}), sub=True, phoneme=True)
+    (piece,) = compile_pieces('Ask <phoneme alphabet="ipa" ph="ŋwiən">Nguyen</phoneme> or Nguyen.', "en-US",
+                              google_like)
+    assert piece.ssml
+    assert segment_entries(lexicon, piece.text, "en-US", ("ipa",), ssml=True) == (("Nguyen", "ipa", "wɪn"),)
+    (only,) = compile_pieces('Ask <phoneme alphabet="ipa" ph="ŋwiən">Nguyen</phoneme>.', "en-US", google_like)
+    assert segment_entries(lexicon, only.text, "en-US", ("ipa",), ssml=True) == ()
