@@ -46,3 +46,20 @@ def test_a_date_after_a_word_keeps_its_declension():
     assert piece.text == "Call nineteen ninety-nine."
     (piece,) = compile_pieces('am <say-as interpret-as="date">1.3.2025</say-as>', "de-DE", PLAIN)
     assert piece.text == "am ersten März zweitausendfünfundzwanzig"
+
+
+def test_validate_refuses_a_say_as_date_that_is_no_date_in_its_language(tmp_path):
+    from conftest import assert_clean_failure, narrate_in
+
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nlibraries:\n  ivr:\n    output: out\n    formats: [wav]\n"
+        "    languages: {en-US: en-us, es-ES: es}\n    prompts:\n"
+        "      due:\n        en-US: 'Due <say-as interpret-as=\"date\">12/25/2024</say-as>.'\n"
+        "        es-ES: 'Vence el <say-as interpret-as=\"date\">12/25/2024</say-as>.'\n"
+        "      bad: {en-US: 'Due <say-as interpret-as=\"date\">2024-13-45</say-as>.'}\n", encoding="utf-8")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    # Spanish writes day/month: 12/25 is no date there (it was read "doce/veinticinco/dos mil veinticuatro").
+    assert_clean_failure(done, 2, "m.yaml:10:", "prompts.due.es-ES", "say-as date '12/25/2024' is not a date "
+                                                                      "narrate can read in es-ES")
+    assert_clean_failure(done, 2, "m.yaml:11:", "prompts.bad.en-US", "say-as date '2024-13-45' is not a date")
+    assert "prompts.due.en-US" not in done.stderr

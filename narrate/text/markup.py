@@ -82,8 +82,10 @@ def target_of(provider: object) -> Target:
                   bool(getattr(provider, "ssml_phoneme", False)))
 
 
-def check(text: str) -> str | None:
-    """None if `text` is plain or valid markup, else the reason (for manifest validation)."""
+def check(text: str, language: str | None = None) -> str | None:
+    """None if `text` is plain or valid markup, else the reason (for manifest validation). With the
+    prompt's `language`, a say-as date must read as a date in it (no provider reads say-as date
+    natively: narrate's reading is what is said)."""
     if not is_markup(text):
         return None
     try:
@@ -92,6 +94,11 @@ def check(text: str) -> str | None:
         return exc.message
     if not _has_words([n for n in nodes if not isinstance(n, Break)]):  # else the build fails after paying the rest
         return "nothing to speak: the text holds only breaks"
+    if language is not None and language.split("-")[0].casefold() in _DATE_CUES:
+        for node in nodes:
+            if isinstance(node, SayAs) and node.interpret_as == "date" and not _reads_as_date(node, language):
+                return (f"say-as date {node.text!r} is not a date narrate can read in {language} "
+                        f"(write it as 2025-03-01, or the order the language writes dates in)")
     return None
 
 
@@ -165,6 +172,20 @@ def _lower_date(text: str, language: str, before: str) -> str:
     if not said.startswith(cue + " ") or _UNREAD.search(said):
         return plain
     return said if keep else said[len(cue) + 1:]
+
+
+def _reads_as_date(node: SayAs, language: str) -> bool:
+    """Whether a say-as date is said as one in `language`: no number or slash left, and a date
+    written in numbers alone ("2024-13-45", "12/25" in Spanish) said with a month's name."""
+    said = lower_say_as(node, language).casefold()
+    if _UNREAD.search(said):
+        return False
+    from .langdata import resolve
+
+    lang = resolve(language)
+    if lang is None or not _NUMERIC_DATE.fullmatch(normalize(node.text)):
+        return True
+    return any(month.casefold() in said for month in lang.months)
 
 
 def _plus_word(language: str) -> str:
