@@ -142,19 +142,21 @@ LEXICON_MANIFEST = ("version: 1\nlexicon: {lexicon}\nlibraries:\n  ivr:\n    out
 
 def test_a_lexicon_language_that_only_nearly_matches_the_manifest_is_warned_at_its_line(tmp_path):
     (tmp_path / "lexicon.yaml").write_text("PPO: P P O\nlanguages:\n  de-DE: {Northwind: Nordwind}\n"
-                                           "  es:\n    Northwind: Nort uind\n", encoding="utf-8")
+                                           "  es-MX:\n    Northwind: Nort uind\n  es: {PPO: pe pe o}\n",
+                                           encoding="utf-8")
     (tmp_path / "m.yaml").write_text(LEXICON_MANIFEST.format(lexicon="lexicon.yaml"), encoding="utf-8")
     done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
-    assert warnings == ["warning: lexicon.yaml:4: languages.es: these rules apply only to text in es, and no prompt "
-                        "or book is; the manifest has es-US (a lexicon language is matched whole: write its rules "
-                        "under that tag)"]  # de-DE: nothing near it here, so a lexicon shared with a German project
+    assert warnings == ["warning: lexicon.yaml:4: languages.es-MX: these rules apply only to text in es-MX, and no "
+                        "prompt or book is; the manifest has es-US (a lexicon language covers its own regions only: "
+                        "write these rules under es-US, or under es for every region)"]
+    # de-DE: nothing near it here (a lexicon shared with a German project); es covers es-US
 
 
 def test_an_inline_lexicon_language_near_miss_is_warned_at_the_manifest_line(tmp_path):
-    inline = "{languages: {en: {Northwind: North wind}}}"
+    inline = "{languages: {en-GB: {Northwind: North wind}}}"
     (tmp_path / "m.yaml").write_text(LEXICON_MANIFEST.format(lexicon=inline), encoding="utf-8")
     done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "warning: m.yaml:2: lexicon.languages.en: these rules apply only to text in en" in done.stderr
+    assert "warning: m.yaml:2: lexicon.languages.en-GB: these rules apply only to text in en-GB" in done.stderr

@@ -301,7 +301,7 @@ def test_an_ssml_speak_root_around_the_whole_text_is_taken_off(text, nodes):
 
 @pytest.mark.parametrize("text,reason", [
     ("Hi <speak>there</speak>", "line 1, column 4: <speak> may only wrap the whole text"),
-    ("<speak>Hi</speak> there", "line 1, column 18: text after </speak>: <speak> may only wrap the whole text"),
+    ("<speak>Hi</speak> there", "line 1, column 18: nothing may follow </speak>"),
     ("<speak><speak>x</speak></speak>", "line 1, column 8: <speak> may only wrap the whole text"),
 ])
 def test_a_speak_element_anywhere_else_is_a_located_error(text, reason):

@@ -231,7 +231,7 @@ def _check_markup(c: Checker, texts: dict[str, dict[str, PromptText]], key: Key,
     for name, by_lang in texts.items():
         for code, prompt in by_lang.items():
             if "<" in prompt.text:
-                reason = markup_problem(prompt.text)
+                reason = markup_problem(prompt.text, code)
                 if reason:
                     c.add((*key, seen[name.casefold()], code), f"markup: {reason}", line=prompt.line)
 

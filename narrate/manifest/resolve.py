@@ -231,14 +231,14 @@ def _lexicon(c: _Located, man: Manifest, name: str, root: Path, project: Path) -
     from .lexicon_rules import check_lexicon
     from .loader import load_yaml_file
     from .model import Lexicon
-    from .pls_lexicon import is_pls, load_pls_file
+    from .pls_input import load_pls_file, looks_like_pls
     from .problems import from_validation
 
     path = root / name
     if not _input(c, ("lexicon",), name, path, project, limit=MAX_MANIFEST_BYTES):
         return None
     try:
-        doc = load_pls_file(path, show(name)) if is_pls(path) else load_yaml_file(path, show(name))
+        doc = (load_pls_file if looks_like_pls(path) else load_yaml_file)(path, show(name))
     except ManifestError as exc:
         line = c.lines.line(("lexicon",))
         c.problems += [Problem(c.file, line, "lexicon", f"{p.file}: {p.message}") if p.line is None else p
@@ -246,8 +246,10 @@ def _lexicon(c: _Located, man: Manifest, name: str, root: Path, project: Path) -
         return None
     c.problems += doc.problems
     if not isinstance(doc.data, dict):
+        hint = ("; a W3C PLS lexicon is read from a file named *.pls or *.xml"
+                if isinstance(doc.data, str) and doc.data.lstrip().startswith("<") else "")
         c.problems.append(Problem(doc.path, doc.lines.line(()), "", f"a lexicon is a mapping of term: replacement, "
-                                  f"got {_kind(doc.data)}"))
+                                  f"got {_kind(doc.data)}{hint}"))
         return None
     try:
         spec = Lexicon.model_validate(doc.data)
@@ -265,29 +267,29 @@ def _lexicon(c: _Located, man: Manifest, name: str, root: Path, project: Path) -
 
 def _lexicon_languages(c: _Located, man: Manifest, data: dict[str, Any], file: str, lines: LineTable,
                        prefix: Key) -> None:
-    """Warn of a lexicon language that is a near miss of the manifest's: `es` (or `en-GB`) where the
-    prompts are es-US, whose rules are then never applied. Spellings of one tag (`es_us`) match
-    (`text.lexicon.language_key`); a language the manifest has nothing near is left alone, since
-    one lexicon may serve several manifests."""
+    """Warn of a lexicon language that is a near miss of the manifest's: `en-GB` or `es-MX` where the
+    prompts are en-US or es-US, whose rules are then never applied. A language covers its regional
+    tags, whatever the spelling (`es` and `es_us` cover es-US: `text.lexicon.language_ranges`); a
+    language the manifest has nothing near is left alone, since one lexicon may serve several manifests."""
+    from ..text.lexicon import language_ranges
     from .problems import key_path
-
-    def key(tag: str) -> str:
-        return tag.casefold().replace("_", "-")
 
     spoken = [*dict.fromkeys([*(code for lib in man.libraries for code in lib.languages),
                               *(book.language for book in man.books)])]
-    used = {key(tag) for tag in spoken}
+    covered = {r for tag in spoken for r in language_ranges(tag)}
     languages = data.get("languages")
     for lang in languages if isinstance(languages, dict) else ():
-        if key(str(lang)) in used:
+        folded = language_ranges(str(lang))
+        if not folded or folded[0] in covered:
             continue
-        near = [tag for tag in spoken if key(tag).split("-")[0] == key(str(lang)).split("-")[0]]
+        near = [tag for tag in spoken if language_ranges(tag)[-1] == folded[-1]]
         if near:
             where = (*prefix, "languages", lang)
             c.warnings.append(Problem(file, lines.line(where), key_path(where),
                                       f"these rules apply only to text in {show(str(lang))}, and no prompt or book "
-                                      f"is; the manifest has {', '.join(near)} (a lexicon language is matched "
-                                      "whole: write its rules under that tag)"))
+                                      f"is; the manifest has {', '.join(near)} (a lexicon language covers its own "
+                                      f"regions only: write these rules under {near[0]}, or under "
+                                      f"{folded[-1]} for every region)"))
 
 
 def _kind(value: Any) -> str:

@@ -25,7 +25,7 @@ from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon
 from ..text.chapter import chapter_units
 from ..text.frontend import normalization_applies
-from ..text.lexicon_compile import alphabets_for, out_of_band
+from ..text.lexicon_compile import alphabets_for, out_of_band, segment_entries
 from ..text.markdown import MarkdownOptions, markdown_to_speakable
 from ..text.markup import target_of
 from ..text.written import WrittenUnit, written_units
@@ -162,7 +162,7 @@ def _add_chapter(job: BookJob, provider: Provider, keys: KeyMaker, lexicon: Lexi
     for unit in chapter_units(doc, provider.limits.max_chars, book.language, lexicon, spoken=spoken,
                               target=target_of(provider), heading_ms=pauses.heading_ms,
                               paragraph_ms=pauses.paragraph_ms, sentence_ms=pauses.sentence_ms, keep=band):
-        entries = lexicon.phonetic_entries(unit.text, book.language, band) if band and lexicon else ()
+        entries = segment_entries(lexicon, unit.text, book.language, band, unit.ssml) if band and lexicon else ()
         request = SynthesisRequest(text=unit.text, voice=voice or s.voice or book.language.lower(), language=book.language,
                                    model=s.model, speed=s.speed, telephony=False, options=s.options, ssml=unit.ssml,
                                    lexicon=entries)

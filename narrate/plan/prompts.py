@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ..cache.entry import key_from  # the cache re-derives keys with the same function
@@ -21,7 +21,7 @@ from ..manifest.layouts import FORMAT_RATES
 from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon, normalize, split_for_limit
 from ..text.frontend import key_material, normalization_applies
-from ..text.lexicon_compile import alphabets_for, inline_phonemes, out_of_band
+from ..text.lexicon_compile import alphabets_for, inline_phonemes, out_of_band, segment_entries
 from ..text.markup import PLAIN, compile_pieces, target_of
 from .carry import Carry, plan_context
 from .jobs import RENDER_VERSION, OutputFile, Plan, PromptJob, Segment
@@ -229,14 +229,17 @@ def _front_end(text: str, language: str, provider: Provider, lexicon: Lexicon | 
     if keep and not band and lexicon is not None:
         source = inline_phonemes(text, language, lexicon, keep)
 
-    def say(t: str) -> str:
-        return spoken_text(t, language, lexicon, normalized, keep)
+    def speak(t: str) -> str:
+        return spoken_text(t, language, None, normalized)
+
+    def respell(alphabets: tuple[str, ...]) -> Callable[[str], str]:
+        return lambda t: normalize(lexicon.apply(normalize(t), language, alphabets)) if lexicon else normalize(t)
 
     # Markup compiles per provider (narrate.text.markup); text without "<" is one plain piece, as before.
-    pieces = compile_pieces(source, language, target_of(provider), say)
+    pieces = compile_pieces(source, language, target_of(provider), speak, respell(keep))
     if any(p.ssml and len(p.text) > provider.limits.max_chars for p in pieces):
         # An SSML body is never cut (a cut could split an element): one too long for a request is lowered.
-        pieces = compile_pieces(text, language, PLAIN, lambda t: spoken_text(t, language, lexicon, normalized, band))
+        pieces = compile_pieces(text, language, PLAIN, speak, respell(band))
     return [(piece, [piece.text] if piece.ssml else split_for_limit(piece.text, provider.limits.max_chars, language))
             for piece in pieces]
 
@@ -297,7 +300,7 @@ def _plan_prompt(plan: Plan, keys: KeyMaker, front: _FrontEnd, lib: Library, pro
     for piece, chunks in front.pieces(prompt, provider):
         spoken.append(piece.text)
         for chunk in chunks:
-            entries = lexicon.phonetic_entries(chunk, prompt.language, band) if band and lexicon else ()
+            entries = segment_entries(lexicon, chunk, prompt.language, band, piece.ssml) if band and lexicon else ()
             request = SynthesisRequest(text=chunk, voice=voice, language=prompt.language, model=s.model,
                                        speed=s.speed, telephony=telephony, options=s.options, ssml=piece.ssml,
                                        lexicon=entries)

@@ -91,9 +91,13 @@ class _Compiler:
     target: Target
     keep: tuple[str, ...] = ()
 
+    def respell(self, text: str) -> str:
+        """A text run with the lexicon applied (canonical)."""
+        return normalize(self.lexicon.apply(normalize(text), self.language, self.keep)) if self.lexicon else normalize(text)
+
     def say(self, text: str) -> str:
         """A text run as the plain path treats it: lexicon, then numbers said (`spoken`)."""
-        text = normalize(self.lexicon.apply(normalize(text), self.language, self.keep)) if self.lexicon else normalize(text)
+        text = self.respell(text)
         return normalize(text, self.language) if self.spoken else text
 
     def native(self, node: Node) -> bool:
@@ -103,8 +107,7 @@ class _Compiler:
 
     def plain(self, nodes: list[Node]) -> list[tuple[str, bool]]:
         """Everything lowered to words, then exactly the path of a block without markup."""
-        text = lower(nodes, self.language)
-        text = normalize(self.lexicon.apply(text, self.language, self.keep)) if self.lexicon else text
+        text = normalize(lower(nodes, self.language, self.respell))  # element words are never respelled
         return [(s, False) for s in segment_paragraph(text, self.max_chars, self.language, spoken=self.spoken)]
 
     def sentences(self, nodes: list[Node]) -> list[tuple[str, bool]]:

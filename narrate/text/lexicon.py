@@ -7,8 +7,9 @@ YAML shape::
     Nguyen: {say: win, ipa: "wɪn"}      # a phonetic form (ipa, x-sampa) for providers that take one
     patterns:                           # regular expressions, applied in order after the words
       - {pattern: 'Route (\d+)', say: 'Highway \1'}
-    languages:                          # per-language word rules override the global ones;
-      es-US:                            # per-language patterns run after the global patterns
+    languages:                          # per-language word rules override the global ones; `es`
+      es-US:                            # covers es-US and es-MX, the most specific tag wins; its
+                                        # patterns run after the global ones, general to specific
         Northwind: Nort uind
         patterns: [{pattern: '(\d+) hrs', say: '\1 horas'}]
 
@@ -24,13 +25,14 @@ term as written).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ManifestError, Problem
+from .lexicon_match import TermMatcher
 from .lexicon_patterns import PatternRule, compile_pattern
+from .normalize import canonical, canonical_pattern
 
 
 @dataclass(frozen=True)
@@ -51,19 +53,27 @@ class LexiconRule:
         return None
 
 
-_Compiled = tuple[re.Pattern[str], dict[str, LexiconRule], dict[str, LexiconRule]]
+def language_ranges(language: str) -> tuple[str, ...]:
+    """The language ranges that cover a tag, most specific first, case-folded (RFC 4647 lookup):
+    "es-US" -> ("es-us", "es"); "zh-Hant-TW" -> ("zh-hant-tw", "zh-hant", "zh")."""
+    parts = language.casefold().replace("_", "-").split("-")
+    return tuple("-".join(parts[:n]) for n in range(len(parts), 0, -1) if parts[n - 1])
 
 
-def language_key(tag: str) -> str:
-    """A language tag as rules are matched by it: `es_US`, `ES-us` and `es-US` are one language."""
-    return tag.casefold().replace("_", "-")
+def _level(rule_language: str | None, levels: tuple[str, ...]) -> int | None:
+    """How far a rule's language is from the prompt's (0: the same tag; len(levels): a global rule),
+    None when it does not cover it."""
+    if rule_language is None:
+        return len(levels)
+    folded = rule_language.casefold().replace("_", "-")
+    return levels.index(folded) if folded in levels else None
 
 
 class Lexicon:
     def __init__(self, rules: list[LexiconRule], patterns: list[PatternRule] | None = None) -> None:
         self.rules = rules
         self.patterns = patterns or []
-        self._compiled: dict[str, _Compiled | None] = {}
+        self._compiled: dict[str, TermMatcher[LexiconRule] | None] = {}
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> Lexicon:
@@ -88,7 +98,9 @@ class Lexicon:
             elif not isinstance(value, (str, int, float)) or isinstance(value, bool):
                 problems.append(Problem(source, None, where, "replacement must be text (or {say: text})"))
             else:
-                rules.append(LexiconRule(term.strip(), str(value), case, language, phonetic["ipa"],
+                # The text is canonical before the lexicon sees it (narrate.text.normalize): so is the term,
+                # or "McDonald’s" (typographic apostrophe) or a decomposed "Müller" would never match.
+                rules.append(LexiconRule(canonical(term), str(value), case, language, phonetic["ipa"],
                                          phonetic["x-sampa"]))
 
         patterns: list[PatternRule] = []
@@ -104,7 +116,8 @@ class Lexicon:
                     continue
                 say = str(item["say"])
                 try:
-                    regex = compile_pattern(item["pattern"], say, bool(item.get("case_sensitive", False)))
+                    regex = compile_pattern(canonical_pattern(item["pattern"]), say,
+                                            bool(item.get("case_sensitive", False)))
                 except ValueError as exc:
                     problems.append(Problem(source, None, f"{where}[{i}].pattern", str(exc)))
                     continue
@@ -123,9 +136,9 @@ class Lexicon:
                         continue
                     for t, v in entries.items():
                         if t == "patterns":
-                            add_patterns(v, language_key(str(lang)), f"languages.{lang}.patterns")
+                            add_patterns(v, str(lang), f"languages.{lang}.patterns")
                         else:
-                            add(t, v, language_key(str(lang)), f"languages.{lang}.{t}")
+                            add(t, v, str(lang), f"languages.{lang}.{t}")
             else:
                 add(term, value, None, str(term))
         if problems:
@@ -135,78 +148,70 @@ class Lexicon:
         return cls(rules, patterns)
 
     def rules_for(self, language: str) -> list[LexiconRule]:
-        language = language_key(language)
-        specific = {r.term.casefold() for r in self.rules if r.language == language}
-        return [r for r in self.rules if r.language == language or
-                (r.language is None and r.term.casefold() not in specific)]
+        """The word rules that apply in `language`: for each term, the rule of the most specific
+        language range covering it (`es-US`, then `es`, then the global rules)."""
+        levels = language_ranges(language)
+        best: dict[str, int] = {}  # folded term -> its most specific level (0 is the language itself)
+        for r in self.rules:
+            level = _level(r.language, levels)
+            if level is not None:
+                key = r.term.casefold()
+                best[key] = min(best.get(key, level), level)
+        return [r for r in self.rules if _level(r.language, levels) == best.get(r.term.casefold(), -1)]
+
+    def patterns_for(self, language: str) -> list[PatternRule]:
+        """The pattern rules that apply in `language`: the global ones, then each covering language's,
+        general to specific, each in the order written."""
+        levels = language_ranges(language)
+        applying = [(level, i, p) for i, p in enumerate(self.patterns)
+                    if (level := _level(p.language, levels)) is not None]
+        return [p for _, _, p in sorted(applying, key=lambda t: (-t[0], t[1]))]
 
     def apply(self, text: str, language: str, keep: tuple[str, ...] = ()) -> str:
         """The text with the word rules for `language`, then its pattern rules in order. Rules with a
         phonetic form in one of the `keep` alphabets are left as written (their provider takes the form)."""
-        compiled = self._rules_of(language)
-        if compiled is not None:
-            pattern, exact, folded = compiled
-
-            def replace(m: re.Match[str]) -> str:
-                word = m.group(0)
-                rule = exact.get(word) or folded.get(word.casefold())
-                if rule is None or (keep and rule.phonetic(keep) is not None):
-                    return word
-                return rule.replacement
-
-            text = pattern.sub(replace, text)
-        for rule in self.patterns:
-            if rule.language is None or rule.language == language_key(language):
-                text = rule.regex.sub(rule.say, text)
+        matcher = self._rules_of(language)
+        if matcher is not None:
+            out, at = [], 0
+            for start, end, word in matcher.finditer(text):
+                if not (keep and word.phonetic(keep) is not None):
+                    out += [text[at:start], word.replacement]
+                    at = end
+            text = "".join(out) + text[at:] if out else text
+        for pattern in self.patterns_for(language):
+            text = pattern.regex.sub(pattern.say, text)
         return text
 
     def phonetic_entries(self, text: str, language: str, alphabets: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
         """(term as written in `text`, alphabet, phonetic form) for each rule with a form in `alphabets`
         whose term `text` holds, sorted and without repeats; () when none does."""
-        compiled = self._rules_of(language) if alphabets else None
-        if compiled is None:
-            return ()
-        pattern, exact, folded = compiled
-        found = set()
-        for m in pattern.finditer(text):
-            word = m.group(0)
-            rule = exact.get(word) or folded.get(word.casefold())
-            form = rule.phonetic(alphabets) if rule is not None else None
-            if form is not None:
-                found.add((word, *form))
-        return tuple(sorted(found))
+        return tuple(sorted({(text[start:end], alphabet, form)
+                             for start, end, alphabet, form in self.phonetic_spans(text, language, alphabets)}))
 
     def phonetic_spans(self, text: str, language: str,
                        alphabets: tuple[str, ...]) -> list[tuple[int, int, str, str]]:
         """(start, end, alphabet, form) of each term in `text` with a phonetic form in `alphabets`, in order."""
-        compiled = self._rules_of(language) if alphabets else None
-        if compiled is None:
+        matcher = self._rules_of(language) if alphabets else None
+        if matcher is None:
             return []
-        pattern, exact, folded = compiled
         spans = []
-        for m in pattern.finditer(text):
-            rule = exact.get(m.group(0)) or folded.get(m.group(0).casefold())
-            form = rule.phonetic(alphabets) if rule is not None else None
+        for start, end, rule in matcher.finditer(text):
+            form = rule.phonetic(alphabets)
             if form is not None:
-                spans.append((m.start(), m.end(), *form))
+                spans.append((start, end, *form))
         return spans
 
-    def _rules_of(self, language: str) -> _Compiled | None:
+    def _rules_of(self, language: str) -> TermMatcher[LexiconRule] | None:
         compiled = self._compiled.get(language, ...)
         if compiled is ...:
             compiled = self._compiled[language] = self._compile(language)
         return compiled
 
-    def _compile(self, language: str) -> _Compiled | None:
+    def _compile(self, language: str) -> TermMatcher[LexiconRule] | None:
         rules = self.rules_for(language)
         if not rules:
             return None
+        # One rule per term as written (case-sensitive) or per folded term: the last one written wins.
         exact = {r.term: r for r in rules if r.case_sensitive}
         folded = {r.term.casefold(): r for r in rules if not r.case_sensitive}
-        parts = []
-        for r in sorted(rules, key=lambda r: -len(r.term)):  # longest first: "Harbor Street" before "Harbor"
-            body = re.escape(r.term)
-            parts.append(body if r.case_sensitive else f"(?i:{body})")
-        # Whole words: no word character (or a dot-joined word) on either side. Works for "Node.js", "COVID-19".
-        pattern = re.compile(r"(?<![\w.])(?:" + "|".join(parts) + r")(?![\w]|\.\w)")
-        return pattern, exact, folded
+        return TermMatcher(exact.items(), [(r.term, r) for r in folded.values()])

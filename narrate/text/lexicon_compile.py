@@ -52,6 +52,17 @@ def out_of_band(provider: object) -> bool:
     return lexicon_mode(provider) in OUT_OF_BAND
 
 
+def segment_entries(lexicon: Lexicon, text: str, language: str, alphabets: tuple[str, ...],
+                    ssml: bool = False) -> tuple[tuple[str, str, str], ...]:
+    """The out-of-band pronunciations of one segment: `Lexicon.phonetic_entries` of the words it
+    speaks. For an SSML body those are its text runs and sub aliases, never element or attribute
+    names ("characters" in `interpret-as="characters"` is no term of the prompt's), so a rule's
+    edit changes only the keys of the segments that say its term."""
+    if ssml:
+        text = " ".join(n if isinstance(n, str) else n.alias for n in parse(text) if isinstance(n, str | Sub))
+    return lexicon.phonetic_entries(text, language, alphabets)
+
+
 def inline_phonemes(text: str, language: str, lexicon: Lexicon, alphabets: tuple[str, ...]) -> str:
     """Prompt text (plain or markup) with each term that has a phonetic form in `alphabets` wrapped in
     the portable `<phoneme>` element, for providers that read it in SSML. Terms already inside an

@@ -1,16 +1,15 @@
 """Portable prompt markup: a small SSML subset, parsed once and compiled per provider. Pure.
 
-Accepted in prompt text. A text is markup when it holds one of the four elements (or a `<!`/`<?`
-declaration, refused below); other angle brackets ("Welcome to <Shop>") stay plain text as before,
-and text without `<` costs one `in` test:
+Accepted in prompt text. A text is markup when it holds one of the four elements, an SSML element
+narrate does not read (`<prosody>`..., refused with its place) or a `<!`/`<?` declaration (refused
+below); other angle brackets ("Welcome to <Shop>") stay plain text as before, and text without `<`
+costs one `in` test. A `<speak>` root around the whole text (as SSML is pasted) is the text inside:
 
     <break time="500ms"/>  <break time="1.5s"/>  <break strength="strong"/>   (0 to 10 s)
     <say-as interpret-as="digits|characters|telephone|date|time|currency|cardinal|ordinal">...</say-as>
     <sub alias="World Wide Web">WWW</sub>
     <phoneme alphabet="ipa|x-sampa" ph="...">tomato</phoneme>
 
-An SSML document's root, `<speak ...>...</speak>` around the whole text (as Polly and Azure prompts
-are written), is taken off, its attributes unread: narrate makes each provider's `<speak>` itself.
 The elements hold text only (no nesting). `&lt;` `&gt;` `&amp;` `&quot;` `&apos;` and numeric
 references are text; a bare `&` is taken as `&amp;`. DOCTYPE, entity declarations, comments,
 CDATA and processing instructions are refused (no entity expansion can happen).
@@ -25,55 +24,32 @@ with everything lowered: say-as through the normaliser, sub to its alias, phonem
 from __future__ import annotations
 
 import re
-import xml.parsers.expat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import MarkupError
+from .markup_parse import (
+    ALPHABETS,
+    INTERPRET_AS,
+    MAX_BREAK_MS,
+    SSML_NAMESPACE,
+    STRENGTH_MS,
+    Break,
+    Node,
+    Phoneme,
+    SayAs,
+    Sub,
+    is_markup,
+    parse,
+)
 from .normalize import normalize
 
-MAX_BREAK_MS = 10_000  # W3C SSML 1.1 leaves the maximum to the processor; Azure caps a break at 5 s, Google at 10 s
-# Strength -> milliseconds: Azure's documented values (speech-synthesis-markup-structure.md, "break"):
-# x-weak 250, weak 500, medium 750, strong 1000, x-strong 1250; W3C says a bare <break/> is "medium".
-STRENGTH_MS = {"none": 0, "x-weak": 250, "weak": 500, "medium": 750, "strong": 1000, "x-strong": 1250}
-INTERPRET_AS = ("digits", "characters", "telephone", "date", "time", "currency", "cardinal", "ordinal")
-ALPHABETS = ("ipa", "x-sampa")
-_ATTRS = {"break": {"time", "strength"}, "say-as": {"interpret-as"}, "sub": {"alias"},
-          "phoneme": {"alphabet", "ph"}}
-_TIME = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*")
-_BARE_AMP = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
-# One of the subset's tags, or a declaration: then the whole text is parsed (strictly).
-_SIGN = re.compile(r"<\s*/?\s*(?:break|say-as|sub|phoneme|speak)(?![\w-])|<[!?]", re.IGNORECASE)
+__all__ = ["ALPHABETS", "INTERPRET_AS", "MAX_BREAK_MS", "SSML_NAMESPACE", "STRENGTH_MS", "Break", "Node", "Phoneme",
+           "Piece", "SayAs", "Sub", "Target", "PLAIN", "check", "compile_pieces", "escape_attr", "escape_text",
+           "is_markup", "lower", "lower_say_as", "parse", "split_breaks", "target_of", "to_ssml"]
+
 _SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
-_WRAP = "<m>"  # the fragment is parsed inside this element; columns on line 1 are shifted back by its length
-
-
-@dataclass(frozen=True)
-class Break:
-    ms: int
-
-
-@dataclass(frozen=True)
-class SayAs:
-    interpret_as: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Sub:
-    alias: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Phoneme:
-    alphabet: str
-    ph: str
-    text: str
-
-
-Node = str | Break | SayAs | Sub | Phoneme  # a str is a run of text
 
 
 @dataclass(frozen=True)
@@ -106,159 +82,10 @@ def target_of(provider: object) -> Target:
                   bool(getattr(provider, "ssml_phoneme", False)))
 
 
-def is_markup(text: str) -> bool:
-    """Whether `text` is prompt markup (holds a subset tag or a declaration)."""
-    return "<" in text and _SIGN.search(text) is not None
-
-
-def parse(text: str) -> tuple[Node, ...]:
-    """The text's nodes, adjacent text merged. Text that is not markup is one run, returned as is.
-
-    Raises MarkupError("line L, column C: reason") for malformed markup, unknown elements or
-    attributes, nesting, and bad values; L and C count in the text itself, from 1.
-    """
-    if not is_markup(text):
-        return (text,) if text else ()
-    for bad, what in (("<!DOCTYPE", "a DOCTYPE"), ("<!ENTITY", "an entity declaration"), ("<!--", "a comment"),
-                      ("<![CDATA[", "a CDATA section"), ("<?", "a processing instruction")):
-        at = text.upper().find(bad.upper())
-        if at >= 0:
-            line, col = _where(text, at)
-            raise MarkupError(f"line {line}, column {col}: {what} is not allowed in prompt markup")
-    return _Parser(text).run()
-
-
-def _where(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.source = _BARE_AMP.sub("&amp;", text)
-        self.nodes: list[Node] = []
-        self.open: tuple[str, dict[str, str]] | None = None  # the one element being read, if any
-        self.inner: list[str] = []
-        self.depth = 0
-        self.speak = ""  # "" none seen, "open" inside the whole text's <speak>, "closed" after it
-        self.p = xml.parsers.expat.ParserCreate("utf-8")
-        self.p.StartElementHandler = self.start
-        self.p.EndElementHandler = self.end
-        self.p.CharacterDataHandler = self.chars
-        # Refused above already; these make sure nothing expands even if a spelling slips through.
-        self.p.StartDoctypeDeclHandler = lambda *a: self.fail("a DOCTYPE is not allowed in prompt markup")
-        self.p.EntityDeclHandler = lambda *a: self.fail("an entity declaration is not allowed in prompt markup")
-        self.p.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-    def fail(self, reason: str) -> None:
-        line, col = self.p.CurrentLineNumber, self.p.CurrentColumnNumber + 1
-        raise MarkupError(f"line {line}, column {col - len(_WRAP) if line == 1 else col}: {reason}")
-
-    def run(self) -> tuple[Node, ...]:
-        try:
-            self.p.Parse(f"{_WRAP}{self.source}</m>", True)
-        except xml.parsers.expat.ExpatError as exc:
-            line, col = exc.lineno, exc.offset + 1
-            reason = xml.parsers.expat.ErrorString(exc.code)
-            if reason in ("mismatched tag", "no element found"):
-                reason = "an element is not closed (or closed in the wrong order)"
-            elif reason == "undefined entity":
-                reason = "unknown entity: use &lt; &gt; &amp; &quot; &apos; or &#NN;"
-            else:
-                reason += "; write < as &lt; in text"
-            if line == 1:
-                col = max(1, col - len(_WRAP))
-            raise MarkupError(f"line {line}, column {col}: {reason}") from None
-        merged: list[Node] = []
-        for node in self.nodes:
-            if isinstance(node, str) and merged and isinstance(merged[-1], str):
-                merged[-1] += node
-            elif node != "":
-                merged.append(node)
-        return tuple(merged)
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        self.depth += 1
-        if self.depth == 1:
-            return  # the wrapper
-        if name == "speak":
-            if self.depth != 2 or self.speak or any(isinstance(n, str) and n.strip() or not isinstance(n, str)
-                                                    for n in self.nodes):
-                self.fail("<speak> may only wrap the whole text")
-            self.speak = "open"
-            return
-        if name not in _ATTRS:
-            self.fail(f"unknown element <{name}> (allowed: break, say-as, sub, phoneme)")
-        if self.open is not None:
-            self.fail(f"<{name}> inside <{self.open[0]}>: these elements hold text only")
-        unknown = sorted(set(attrs) - _ATTRS[name])
-        if unknown:
-            self.fail(f"<{name}> has no attribute {unknown[0]!r} (allowed: {', '.join(sorted(_ATTRS[name]))})")
-        if name == "break":
-            self.nodes.append(Break(self.break_ms(attrs)))
-        self.open = (name, attrs)
-        self.inner = []
-
-    def chars(self, data: str) -> None:
-        if self.speak == "closed" and data.strip():
-            self.fail("text after </speak>: <speak> may only wrap the whole text")
-        if self.open is None:
-            self.nodes.append(data)
-        else:
-            self.inner.append(data)
-
-    def end(self, name: str) -> None:
-        self.depth -= 1
-        if self.depth == 0:
-            return
-        if name == "speak":
-            self.speak = "closed"
-            return
-        assert self.open is not None
-        attrs, text = self.open[1], "".join(self.inner)
-        self.open = None
-        if name == "break":
-            if text.strip():
-                self.fail("<break> must be empty: write <break time=\"500ms\"/>")
-            return
-        if not text.strip():
-            self.fail(f"<{name}> has no text")
-        if name == "say-as":
-            kind = attrs.get("interpret-as", "")
-            if kind not in INTERPRET_AS:
-                self.fail(f"say-as interpret-as must be one of {', '.join(INTERPRET_AS)}, not {kind!r}")
-            self.nodes.append(SayAs(kind, text))
-        elif name == "sub":
-            alias = attrs.get("alias", "")
-            if not alias.strip():
-                self.fail("sub needs alias=\"...\" with the words to say")
-            self.nodes.append(Sub(alias, text))
-        else:
-            alphabet, ph = attrs.get("alphabet", ""), attrs.get("ph", "")
-            if alphabet not in ALPHABETS:
-                self.fail(f"phoneme alphabet must be one of {', '.join(ALPHABETS)}, not {alphabet!r}")
-            if not ph.strip():
-                self.fail("phoneme needs ph=\"...\" with the pronunciation")
-            self.nodes.append(Phoneme(alphabet, ph, text))
-
-    def break_ms(self, attrs: dict[str, str]) -> int:
-        if "time" in attrs:  # W3C: time wins over strength
-            m = _TIME.fullmatch(attrs["time"])
-            if m is None:
-                self.fail(f"break time must look like 500ms or 1.5s, not {attrs['time']!r}")
-            assert m is not None
-            ms = round(float(m.group(1)) * (1000 if m.group(2) == "s" else 1))
-            if ms > MAX_BREAK_MS:
-                self.fail(f"break time {attrs['time']} is over the {MAX_BREAK_MS // 1000} s maximum")
-            return ms
-        strength = attrs.get("strength", "medium")
-        if strength not in STRENGTH_MS:
-            self.fail(f"break strength must be one of {', '.join(STRENGTH_MS)}, not {strength!r}")
-        return STRENGTH_MS[strength]
-
-
-def check(text: str) -> str | None:
-    """None if `text` is plain or valid markup, else the reason (for manifest validation)."""
+def check(text: str, language: str | None = None) -> str | None:
+    """None if `text` is plain or valid markup, else the reason (for manifest validation). With the
+    prompt's `language`, a say-as date must read as a date in it (no provider reads say-as date
+    natively: narrate's reading is what is said)."""
     if not is_markup(text):
         return None
     try:
@@ -267,6 +94,11 @@ def check(text: str) -> str | None:
         return exc.message
     if not _has_words([n for n in nodes if not isinstance(n, Break)]):  # else the build fails after paying the rest
         return "nothing to speak: the text holds only breaks"
+    if language is not None and language.split("-")[0].casefold() in _DATE_CUES:
+        for node in nodes:
+            if isinstance(node, SayAs) and node.interpret_as == "date" and not _reads_as_date(node, language):
+                return (f"say-as date {node.text!r} is not a date narrate can read in {language} "
+                        f"(write it as 2025-03-01, or the order the language writes dates in)")
     return None
 
 
@@ -289,22 +121,79 @@ def lower_say_as(node: SayAs, language: str, before: str = "") -> str:
     the element, whose last word may decline a date ("am ersten März", German)."""
     text = normalize(node.text)
     kind = node.interpret_as
-    word = re.search(r"([^\W\d_]+)\s*$", before) if kind == "date" else None
-    if word:  # said with the word before it, as in running text, then without it
-        said = normalize(f"{word.group(1)} {text}", language)
-        if said.startswith(word.group(1) + " "):
-            return said[len(word.group(1)) + 1:]
+    if kind == "date":
+        return _lower_date(text, language, before)
     if kind == "digits":
         return " ".join(_digit_words("".join(c for c in text if c.isdigit()) or text, language))
     if kind == "characters":
         return " ".join(_digit_word(c, language) if c.isdigit() else c.upper() for c in text if c.isalnum())
     if kind == "telephone":
-        groups = re.findall(r"\d+", text)
-        lead = normalize("+", language).strip() + " " if text.startswith("+") else ""
-        return lead + ", ".join(" ".join(_digit_words(g, language)) for g in groups) if groups else text
+        # Digit groups said digit by digit; letters (1-800-FLOWERS) kept as written, as a caller dials them.
+        groups = re.findall(r"\d+|[^\W\d_]+", text)
+        lead = _plus_word(language) + " " if text.startswith("+") else ""
+        return lead + ", ".join(" ".join(_digit_words(g, language)) if g[0].isdigit() else g
+                                for g in groups) if groups else text
     if kind == "ordinal" and re.fullmatch(r"\d{1,9}", text):
         return _ordinal(int(text), language) or normalize(text, language)
     return normalize(text, language)
+
+
+# Words that tell the normaliser a number is a date, per language: (before a day, before a year).
+# Running text has them ("on 3/4", "in 1999"); a say-as date may stand alone, and alone "3/4" is
+# a fraction and "1999" a count. German reads a dotted date alone already ("erster März"); where it
+# cannot ("03.04.", no year), "der" makes it one and stays: "der dritte April".
+_DATE_CUES = {"en": ("on", "in"), "es": ("el", "en"), "fr": ("le", "en"), "de": ("der", "im Jahr")}
+_KEEPS_CUE = {"de"}
+_UNREAD = re.compile(r"[\d/]|\w\.\w")  # what a reading that is no date leaves: "twelve/five", "null drei.null"
+_NUMERIC_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\.?")
+
+
+def _lower_date(text: str, language: str, before: str) -> str:
+    """A say-as date in words: read with the word before it (which may decline it: "am ersten März"),
+    else with the language's own cue word, so "3/4" is a day and "1999" a year."""
+    plain = normalize(text, language)
+    word = re.search(r"([^\W\d_]+)\s*$", before)
+    if word:  # said with the word before it, as in running text, then without it
+        said = normalize(f"{word.group(1)} {text}", language)
+        if said.startswith(word.group(1) + " ") and said[len(word.group(1)) + 1:] != plain:
+            return said[len(word.group(1)) + 1:]
+    primary = language.split("-")[0].casefold()
+    cues = _DATE_CUES.get(primary)
+    if cues is None:
+        return plain
+    keep = primary in _KEEPS_CUE
+    if re.fullmatch(r"\d{4}", text):
+        cue, keep = cues[1], False
+    elif _NUMERIC_DATE.fullmatch(text) and not (keep and not _UNREAD.search(plain)):
+        cue = cues[0]
+    else:
+        return plain
+    said = normalize(f"{cue} {text}", language)
+    if not said.startswith(cue + " ") or _UNREAD.search(said):
+        return plain
+    return said if keep else said[len(cue) + 1:]
+
+
+def _reads_as_date(node: SayAs, language: str) -> bool:
+    """Whether a say-as date is said as one in `language`: no number or slash left, and a date
+    written in numbers alone ("2024-13-45", "12/25" in Spanish) said with a month's name."""
+    said = lower_say_as(node, language).casefold()
+    if _UNREAD.search(said):
+        return False
+    from .langdata import resolve
+
+    lang = resolve(language)
+    if lang is None or not _NUMERIC_DATE.fullmatch(normalize(node.text)):
+        return True
+    return any(month.casefold() in said for month in lang.months)
+
+
+def _plus_word(language: str) -> str:
+    """The word for a leading "+" of a telephone number ("plus", "más"); "+" where the language has none."""
+    from .langdata import resolve
+
+    lang = resolve(language)
+    return lang.plus if lang is not None else "+"
 
 
 def _ordinal(n: int, language: str) -> str | None:
@@ -321,18 +210,20 @@ def _ordinal(n: int, language: str) -> str | None:
         return None
 
 
-def lower(nodes: Iterable[Node], language: str) -> str:
-    """Plain text of break-free nodes, every element lowered (breaks, if any, become a space)."""
+def lower(nodes: Iterable[Node], language: str, respell: Callable[[str], str] | None = None) -> str:
+    """Plain text of break-free nodes, every element lowered (breaks, if any, become a space).
+    `respell` (the lexicon) rewrites the author's words only (text runs, sub aliases, phoneme texts),
+    never the words a say-as is lowered to: a rule for "one" must not change how `<say-as>1</say-as>` is said."""
     out = []
     for node in nodes:
         if isinstance(node, str):
-            out.append(node)
+            out.append(_keep_edges(node, respell) if respell else node)
         elif isinstance(node, SayAs):
             out.append(f" {lower_say_as(node, language, out[-1] if out else '')} ")
-        elif isinstance(node, Sub):
-            out.append(f" {node.alias} ")
+        elif isinstance(node, Sub):  # the alias is the author's words too
+            out.append(f" {respell(node.alias) if respell else node.alias} ")
         elif isinstance(node, Phoneme):
-            out.append(node.text)
+            out.append(respell(node.text) if respell else node.text)
         else:
             out.append(" ")
     return _SPACE_PUNCT.sub(r"\1", "".join(out))
@@ -365,10 +256,11 @@ def to_ssml(nodes: Iterable[Node], language: str, target: Target, say: Callable[
             else:
                 out.append(" " + escape_text(lower_say_as(node, language)) + " ")
         elif isinstance(node, Sub):
+            # The alias gets the lexicon as the text runs do, whether the provider reads <sub> or not.
             if target.sub:
-                out.append(f'<sub alias="{escape_attr(normalize(node.alias))}">{escape_text(normalize(node.text))}</sub>')
+                out.append(f'<sub alias="{escape_attr(normalize(say(node.alias)))}">{escape_text(normalize(node.text))}</sub>')
             else:
-                out.append(" " + escape_text(normalize(node.alias)) + " ")
+                out.append(" " + escape_text(normalize(say(node.alias))) + " ")
         elif target.phoneme:
             out.append(f'<phoneme alphabet="{node.alphabet}" ph="{escape_attr(normalize(node.ph))}">'
                        f"{escape_text(normalize(node.text))}</phoneme>")
@@ -412,15 +304,19 @@ def _has_words(nodes: list[Node]) -> bool:
     return any(not isinstance(n, str) or n.strip() for n in nodes)
 
 
-def compile_pieces(text: str, language: str, target: Target,
-                   say: Callable[[str], str] = lambda t: t) -> list[Piece]:
-    """Prompt text -> the pieces to synthesize. `say(text) -> text` is the prompt pipeline for plain
-    runs (lexicon, normalisation); for plain targets it sees the whole lowered piece.
+def compile_pieces(text: str, language: str, target: Target, speak: Callable[[str], str] = lambda t: t,
+                   respell: Callable[[str], str] = lambda t: t) -> list[Piece]:
+    """Prompt text -> the pieces to synthesize. `respell(text) -> text` is the lexicon and
+    `speak(text) -> text` the normalisation: text runs get both; for plain targets `speak` sees the
+    whole lowered piece, whose element words were never respelled.
 
     Plain text (not markup) gives [Piece(say(text), False)]: exactly what a prompt gave before markup.
     An SSML piece with no element left in it is sent as plain text, so spellings that compile the
     same share a key. Raises MarkupError for invalid markup.
     """
+    def say(t: str) -> str:
+        return speak(respell(t))
+
     if not is_markup(text):
         return [Piece(say(text), False)]
     out: list[Piece] = []
@@ -431,5 +327,5 @@ def compile_pieces(text: str, language: str, target: Target,
         if native:
             out.append(Piece(to_ssml(nodes, language, target, say), True, pause))
         else:
-            out.append(Piece(normalize(say(lower(nodes, language))), False, pause))
+            out.append(Piece(normalize(speak(lower(nodes, language, respell))), False, pause))
     return out

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import ManifestError, MarkupError, Problem
-from .markup import INTERPRET_AS, Node, Target, escape_text, parse, to_ssml
+from .markup import INTERPRET_AS, MAX_BREAK_MS, Break, Node, Target, escape_text, parse, to_ssml
 from .md_code import code_words
 from .md_html import SSML_TAG, html_pieces, img_alt, is_badge, listing, ssml_tag
 from .md_math import math_words
@@ -68,6 +68,7 @@ class _State:
     table: list[list[str]] | None = None
     header_rows: int = 0
     captions: list[str] = field(default_factory=list)  # per open Rust book <Listing>: said at its end
+    gap_ms: int = 0  # breaks since the last words: paragraphs of breaks alone add up into one pause
 
 
 def _label(text: str) -> str:
@@ -166,6 +167,15 @@ def _speakable_markup(s: _State, source: str, line: int) -> str:
         m = _AT.match(exc.message)
         at, reason = (line + int(m.group(1)) - 1, m.group(2)) if m else (line, exc.message)
         raise ManifestError([Problem(s.path, at, "", f"markup: {reason}")]) from None
+    for node in nodes:
+        if isinstance(node, Break):
+            s.gap_ms += node.ms
+            if s.gap_ms > MAX_BREAK_MS:
+                raise ManifestError([Problem(s.path, line, "", f"markup: breaks in a row add up to {s.gap_ms} ms "
+                                                               f"(paragraphs of breaks alone count together); "
+                                                               f"at most {MAX_BREAK_MS // 1000} s in one place")])
+        elif not isinstance(node, str) or _WORD.search(node):
+            s.gap_ms = 0
     if all(isinstance(n, str) and not _WORD.search(n) for n in nodes):
         return ""
     return to_ssml(nodes, "und", _EVERYTHING, lambda t: spoken(t, emoji=s.options.emoji))
@@ -183,6 +193,8 @@ def _emit(state: _State, kind: Literal["heading", "paragraph", "notice"], raw: s
     text = _speakable_markup(state, raw, markup_line) if markup_line else speakable(raw, state.options)
     if not text:
         return
+    if not markup_line:
+        state.gap_ms = 0
     block = Block(kind, text, level, bool(markup_line))
     if state.in_footnote:
         state.notes.append(block)

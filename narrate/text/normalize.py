@@ -45,6 +45,12 @@ def canonical(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def canonical_pattern(pattern: str) -> str:
+    """A regular expression as canonical text would need it: NFC, plain quotes and dashes (white
+    space left alone: it may be meaningful in a pattern)."""
+    return unicodedata.normalize("NFC", pattern).translate(_PUNCT)
+
+
 @lru_cache(maxsize=64)
 def _lang(language: str) -> Lang | None:
     return resolve(language)
