@@ -70,7 +70,9 @@ class MissingKeyError(UsageError):
 
 
 class ProviderError(NarrateError):
-    """A provider request failed. `retryable` drives the retry policy."""
+    """A provider request failed. `retryable` drives the retry policy. `account`: the refusal is about
+    the credentials or the account (401, 402, 403, out of quota), not this text, so no other request
+    to this provider can succeed either: a build stops sending to it."""
 
     def __init__(
         self,
@@ -82,8 +84,10 @@ class ProviderError(NarrateError):
         retryable: bool = False,
         retry_after: float | None = None,
         hint: str | None = None,
+        account: bool = False,
     ) -> None:
         super().__init__(message, hint=hint)
+        self.account = account
         self.provider = provider
         self.status = status
         self.request_id = request_id

@@ -148,10 +148,13 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
                                          annotate=level_annotator(pb.stale, renderer if overlap else None, local))
             events.finish("synthesize")
             report.synthesized = outcome.synthesized
+            report.synthesized_segments = [pb.describe(s) for s in pb.missing if s.key in outcome.stored]
             report.cached += outcome.shared
             if outcome.stop is not None and outcome.stop.kind == "cache":
                 report.error = outcome.stop_message()
             report.chars_synthesized = outcome.chars
+            # A refused key first: it is the one thing to fix, and why the other segments were not sent.
+            report.errors += [r.message() for r in outcome.refused.values()]
             report.errors += [pb.failure_line(f) for f in outcome.failures]
         if not overlap:
             publish.acquire(PUBLISH_WAIT_S)

@@ -254,7 +254,7 @@ class RestClient:
             message += f" (gave up after {attempts} attempt{'s' if attempts != 1 else ''} in {elapsed:.1f}s{why})"
         cls = type(error) if isinstance(error, ProviderError) else ProviderError
         return cls(message, provider=error.provider, status=error.status, request_id=error.request_id,
-                   retryable=retryable, retry_after=error.retry_after, hint=error.hint)
+                   retryable=retryable, retry_after=error.retry_after, hint=error.hint, account=error.account)
 
 
 # ---------------------------------------------------------------------- provider scaffolding
@@ -331,6 +331,12 @@ class RestProvider:
         except UsageError as exc:
             return str(exc)
         return None
+
+    def credential_source(self) -> str | None:
+        """Where this provider's key was read from (a variable or a file), for a refusal's message."""
+        from .keys import source_of
+
+        return source_of(self.config.name)
 
     def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET `url` through the retrying client and parse its JSON body (voice lists and the like).

@@ -25,13 +25,24 @@ class Credential:
     source: str  # the env var or file it came from (for messages; never the value)
 
 
+# Where each provider config's key came from (config name -> variable or file), for the message of
+# a refused key: "check OPENAI_API_KEY". Names only, never values.
+_SOURCES: dict[str, str] = {}
+
+
 def find_key(config: ProviderConfig, default_envs: tuple[str, ...], *,
              environ: Mapping[str, str] | None = None) -> Credential | None:
     """The key for `config`, or None (see _lookup); a key found is registered for masking."""
     found = _lookup(config, default_envs, environ=environ)
     if found is not None:
         secrets.register(found.value)
+        _SOURCES[config.name] = found.source
     return found
+
+
+def source_of(name: str) -> str | None:
+    """The variable or file the key of provider config `name` was last read from (None: none read)."""
+    return _SOURCES.get(name)
 
 
 def _lookup(config: ProviderConfig, default_envs: tuple[str, ...], *,

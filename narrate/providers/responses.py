@@ -18,6 +18,8 @@ BILLED_CHARS_HEADERS = ("dg-char-count", "character-cost", "x-amzn-requestcharac
 SECRET_QUERY_PARAMS = frozenset({"key", "api_key", "apikey", "api-key", "token", "access_token", "sig",
                                  "signature", "x-amz-signature", "x-amz-security-token", "x-amz-credential"})
 RETRYABLE_STATUSES = frozenset({408, 429})
+# Refusals of the credentials or the account (bad key, no credit, no permission): never about one text.
+ACCOUNT_STATUSES = frozenset({401, 402, 403})
 
 
 def redact_url(url: str | httpx.URL) -> str:
@@ -114,4 +116,4 @@ def default_classify(provider: str, response: httpx.Response) -> ProviderError:
     label = f"HTTP {status}" + (f" {code}" if code else "")
     return ProviderError(f"{label}: {reason}", provider=provider, status=status,
                          request_id=request_id_of(response), retryable=retryable,
-                         retry_after=parse_retry_after(response.headers))
+                         retry_after=parse_retry_after(response.headers), account=status in ACCOUNT_STATUSES)

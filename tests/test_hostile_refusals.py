@@ -1,0 +1,81 @@
+"""A provider that refuses the key or the account (401, 402, 403, out of quota) is asked once, not once
+per segment: the build stops sending to it, names the provider and the variable the key came from,
+never the key, and the segments it did not send are neither paid nor claimed as synthesized."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import narrate
+from test_hostile_providers import Handler, Scripted, pcm, write_manifest
+
+FAKE_KEY = "sk-refused-FAKE-0123456789"
+PROMPTS = {f"p{i:02d}": f"Prompt number {i} says hello to the caller." for i in range(30)}
+
+# (id, provider kind, variable, status, JSON error body, words of the reason)
+CASES = [
+    ("openai-401", "openai", "OPENAI_API_KEY", 401,
+     {"error": {"message": "Incorrect API key provided: sk-ref****6789", "code": "invalid_api_key"}},
+     "HTTP 401 invalid_api_key"),
+    ("openai-429-quota", "openai", "OPENAI_API_KEY", 429,
+     {"error": {"message": "You exceeded your current quota", "type": "insufficient_quota"}},
+     "HTTP 429 insufficient_quota"),
+    ("deepgram-402", "deepgram", "DEEPGRAM_API_KEY", 402,
+     {"err_code": "ASR_PAYMENT_REQUIRED", "err_msg": "Project does not have enough credits"},
+     "HTTP 402 ASR_PAYMENT_REQUIRED"),
+    ("google-403", "google", "GOOGLE_API_KEY", 403,
+     {"error": {"code": 403, "message": "Cloud Text-to-Speech API has not been used", "status": "PERMISSION_DENIED"}},
+     "HTTP 403 PERMISSION_DENIED"),
+    ("azure-401", "azure", "AZURE_SPEECH_KEY", 401, {"error": {"code": "401", "message": "Access denied"}},
+     "HTTP 401"),
+]
+
+
+@pytest.mark.parametrize("case,kind,variable,status,body,reason", CASES, ids=[c[0] for c in CASES])
+def test_a_refused_key_is_tried_once_and_named_never_shown(tmp_path, case, kind, variable, status, body, reason):
+    def refuse(h: Handler, _: bytes) -> None:
+        h.reply(status, json.dumps(body).encode(), "application/json")
+
+    with Scripted(refuse) as server:
+        write_manifest(tmp_path, server.url, kind, "[wav16]", PROMPTS, timeout_s=5, concurrency=1)
+        done = narrate("build", "--json", "m.yaml", cwd=tmp_path, env={variable: FAKE_KEY}, timeout=120)
+        sent = len(server.requests)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert sent == 1, sent  # one refusal is enough: the other 29 segments were never sent
+    report = json.loads(done.stdout)
+    line = next(e["message"] for e in report["errors"] if "refused" in e["message"])
+    assert f"provider local-{kind} refused the credentials" in line and reason in line, line
+    assert "its other 29 segments were not requested" in line and line.endswith(f"check {variable}"), line
+    assert FAKE_KEY not in done.stdout + done.stderr
+    assert report["synthesized"] == 0 and report["synthesized_segments"] == [], report["synthesized_segments"][:3]
+
+
+def test_other_providers_go_on_when_one_refuses(tmp_path):
+    """The refusal stops its own provider only: another provider's prompts are built."""
+    def script(h: Handler, body: bytes) -> None:
+        if h.path.startswith("/v1/speak"):  # deepgram refuses
+            h.reply(401, b'{"err_code": "INVALID_AUTH", "err_msg": "Invalid credentials."}', "application/json")
+        else:
+            h.reply(200, pcm(), "application/octet-stream")
+
+    with Scripted(script) as server:
+        lines = ["version: 1", "providers:",
+                 "  dg:", "    kind: deepgram", f"    base_url: {server.url}", "    concurrency: 1",
+                 "  oa:", "    kind: openai", f"    base_url: {server.url}/v1",
+                 "libraries:",
+                 "  a:", "    output: out/a", "    layout: flat", "    formats: [wav16]", "    provider: dg",
+                 "    languages:", "      en-US: {voice: aura-2-thalia-en}", "    prompts:",
+                 *(f"      {k}: {v}" for k, v in PROMPTS.items()),
+                 "  b:", "    output: out/b", "    layout: flat", "    formats: [wav16]", "    provider: oa",
+                 "    languages:", "      en-US: {voice: alloy}", "    prompts:",
+                 "      hello: Hello and welcome to the line.", "      bye: Thank you for calling, goodbye."]
+        (tmp_path / "m.yaml").write_text("\n".join(lines) + "\n")
+        done = narrate("build", "m.yaml", cwd=tmp_path, env={"DEEPGRAM_API_KEY": FAKE_KEY, "OPENAI_API_KEY": FAKE_KEY},
+                       timeout=120)
+        paths = [p for p, _, _ in server.requests]
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert sum(p.startswith("/v1/speak") for p in paths) == 1 and paths.count("/v1/audio/speech") == 2, paths
+    assert "provider dg refused the credentials" in done.stderr and "check DEEPGRAM_API_KEY" in done.stderr
+    assert (tmp_path / "out/b/wav16/en-US/hello.wav16").exists() and (tmp_path / "out/b/wav16/en-US/bye.wav16").exists()
