@@ -18,6 +18,9 @@ class BuildOptions:
     check: bool = False  # report what would change, change nothing
     offline: bool = False  # never call a provider
     max_chars: int | None = None
+    # Characters earlier manifests of the same command synthesized: --max-chars bounds the command, not
+    # each manifest (`narrate build a.yaml b.yaml --max-chars N` spends at most N in all).
+    chars_spent: int = 0
     shard: tuple[int, int] | None = None  # (K, N): synthesize shard K of N into the cache, write no outputs
     owners: bool = False  # fill BuildReport.owners (each prompt's and book's files), for JUnit reports
 

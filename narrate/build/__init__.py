@@ -84,10 +84,14 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     if options.owners:  # 50,000 prompts: 0.1 s that only a JUnit report reads
         report.owners = {j.id: [o.path for o in j.outputs] for j in pb.plan.jobs}
         report.owners.update({b.id: sorted(b.outputs.values()) for b in pb.books})
-    spend = pb.spend(options.max_chars)
-    if spend.over_budget:
+    left = None if options.max_chars is None else max(0, options.max_chars - options.chars_spent)
+    spend = pb.spend(left)
+    if spend.over_budget and not options.offline:  # offline synthesizes nothing: no budget to exceed
+        before = (f" ({options.chars_spent:,} of --max-chars {options.max_chars:,} spent on the manifests before it)"
+                  if options.max_chars is not None and options.chars_spent else "")
         raise UsageError(f"the build needs {spend.chars:,} characters of synthesis, over the budget of "
-                         f"{spend.budget_chars:,}; nothing was synthesized", hint="raise --max-chars or budget.max_chars")
+                         f"{spend.budget_chars:,}{before}; nothing was synthesized",
+                         hint="raise --max-chars or budget.max_chars")
     if options.check:
         report.written = pb.outputs_to_write()
         report.removed = pb.orphans
