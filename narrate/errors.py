@@ -71,8 +71,9 @@ class MissingKeyError(UsageError):
 
 class ProviderError(NarrateError):
     """A provider request failed. `retryable` drives the retry policy. `account`: the refusal is about
-    the credentials or the account (401, 402, 403, out of quota), not this text, so no other request
-    to this provider can succeed either: a build stops sending to it."""
+    the credentials or the account (401, 402, 403, out of quota), not this text. `halt` (implied by
+    `account`, or a Retry-After past the cap): no other request to this provider can succeed now
+    either, so a build stops sending to it."""
 
     def __init__(
         self,
@@ -85,9 +86,11 @@ class ProviderError(NarrateError):
         retry_after: float | None = None,
         hint: str | None = None,
         account: bool = False,
+        halt: bool = False,
     ) -> None:
         super().__init__(message, hint=hint)
         self.account = account
+        self.halt = halt or account
         self.provider = provider
         self.status = status
         self.request_id = request_id

@@ -10,7 +10,8 @@ result up from the cache when the holder lets go. Stop at once on a write failur
 that fails (a shard's write-through to the shared cache included, or an output write the caller
 reports through the same `SpendGuard`) stops new requests; requests already in flight finish and
 are stored if they can be, and nothing else is sent. Stop one provider at once when it refuses the
-credentials or the account (401/402/403, out of quota): its other segments are never sent (`refused`).
+credentials or the account (401/402/403, out of quota), or asks for a wait past max_retry_after_s:
+its other segments are never sent (`refused`).
 """
 
 from __future__ import annotations
@@ -197,12 +198,14 @@ class _Scheduler:
         self.outcome.unstored_chars += len(seg.request.text)
 
     def _refuse(self, name: str, exc: ProviderError) -> None:
-        """The first refusal of `name`'s credentials: no request to it starts after this."""
+        """The first refusal of `name`'s credentials (or its Retry-After past the cap): no request to it
+        starts after this."""
         with self.lock:
             if name not in self.outcome.refused:
                 source = getattr(self.providers[name], "credential_source", lambda: None)()
                 status = f"HTTP {exc.status}: " if exc.status and not exc.message.startswith("HTTP") else ""
-                self.outcome.refused[name] = Refusal(exc.provider, status + exc.message, source)
+                self.outcome.refused[name] = Refusal(exc.provider, status + exc.message,
+                                                     source if exc.account else None, account=exc.account)
 
     def _drop_refused(self) -> None:
         """Queued and deferred segments of a provider that refused the credentials: never sent."""
@@ -304,7 +307,7 @@ class _Scheduler:
             try:
                 result = provider.synthesize(segment.request)
             except ProviderError as exc:
-                if exc.account:
+                if exc.halt:
                     self._refuse(segment.provider, exc)
                 raise
             with self.lock:

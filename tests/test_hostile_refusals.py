@@ -79,3 +79,22 @@ def test_other_providers_go_on_when_one_refuses(tmp_path):
     assert sum(p.startswith("/v1/speak") for p in paths) == 1 and paths.count("/v1/audio/speech") == 2, paths
     assert "provider dg refused the credentials" in done.stderr and "check DEEPGRAM_API_KEY" in done.stderr
     assert (tmp_path / "out/b/wav16/en-US/hello.wav16").exists() and (tmp_path / "out/b/wav16/en-US/bye.wav16").exists()
+
+
+@pytest.mark.parametrize("retry_after,shown", [("86400", "86400 s"), ("Wed, 21 Oct 2099 07:28:00 GMT", "wait "),
+                                               ("1e400", "inf s")], ids=["a-day", "http-date", "overflow"])
+def test_a_retry_after_past_the_cap_stops_the_provider_not_one_segment(tmp_path, retry_after, shown):
+    """A server that asks to come back in a day is not asked again for every other segment."""
+    def busy(h: Handler, _: bytes) -> None:
+        h.reply(429, b'{"error": {"message": "slow down", "code": "rate_limit_exceeded"}}', "application/json",
+                retry_after=retry_after)
+
+    with Scripted(busy) as server:
+        write_manifest(tmp_path, server.url, "openai", "[wav16]", PROMPTS, timeout_s=5, concurrency=1)
+        done = narrate("build", "--json", "m.yaml", cwd=tmp_path, env={"OPENAI_API_KEY": FAKE_KEY}, timeout=120)
+        sent = len(server.requests)
+    assert done.returncode == 1 and sent == 1, (sent, done.stderr[-2000:])
+    line = next(e["message"] for e in json.loads(done.stdout)["errors"] if "stop" in e["message"])
+    assert line.startswith("provider local-openai asked the build to stop (HTTP 429 rate_limit_exceeded"), line
+    assert "past max_retry_after_s 120 s" in line and shown in line and "check" not in line, line
+    assert line.endswith("its other 29 segments were not requested"), line

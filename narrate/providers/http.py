@@ -179,6 +179,8 @@ class RestClient:
                        or (error.retry_after is not None and error.retry_after > policy.max_retry_after_s)
                        or elapsed + wait > policy.max_retry_time_s)
             if give_up:
+                if error.retry_after is not None and error.retry_after > policy.max_retry_after_s:
+                    error.halt = True  # "come back tomorrow" holds for every request, not just this one
                 why = ""
                 if retryable and attempt < policy.max_attempts and error.retry_after is not None:
                     past = (f"max_retry_after_s {policy.max_retry_after_s:g} s"
@@ -254,7 +256,8 @@ class RestClient:
             message += f" (gave up after {attempts} attempt{'s' if attempts != 1 else ''} in {elapsed:.1f}s{why})"
         cls = type(error) if isinstance(error, ProviderError) else ProviderError
         return cls(message, provider=error.provider, status=error.status, request_id=error.request_id,
-                   retryable=retryable, retry_after=error.retry_after, hint=error.hint, account=error.account)
+                   retryable=retryable, retry_after=error.retry_after, hint=error.hint, account=error.account,
+                   halt=error.halt)
 
 
 # ---------------------------------------------------------------------- provider scaffolding
