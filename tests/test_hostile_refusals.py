@@ -1,10 +1,16 @@
 """A provider that refuses the key or the account (401, 402, 403, out of quota) is asked once, not once
 per segment: the build stops sending to it, names the provider and the variable the key came from,
-never the key, and the segments it did not send are neither paid nor claimed as synthesized."""
+never the key, and the segments it did not send are neither paid nor claimed as synthesized. A server
+asking for a wait past the cap is treated alike, and Ctrl-C or SIGTERM ends a retry's wait at once."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -98,3 +104,34 @@ def test_a_retry_after_past_the_cap_stops_the_provider_not_one_segment(tmp_path,
     assert line.startswith("provider local-openai asked the build to stop (HTTP 429 rate_limit_exceeded"), line
     assert "past max_retry_after_s 120 s" in line and shown in line and "check" not in line, line
     assert line.endswith("its other 29 segments were not requested"), line
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_ends_the_retry_waits_and_sends_nothing_more(tmp_path, sig):
+    """Every request slot waiting out a 'Retry-After: 20' kept waiting, then retrying (up to the
+    5-minute budget) after Ctrl-C: the build neither stopped nor stopped spending."""
+    def busy(h: Handler, _: bytes) -> None:
+        h.reply(503, b'{"error": {"message": "busy"}}', "application/json", retry_after="20")
+
+    with Scripted(busy) as server:
+        write_manifest(tmp_path, server.url, "openai", "[wav16]", dict(list(PROMPTS.items())[:4]), timeout_s=5,
+                       max_attempts=10, concurrency=4)
+        proc = subprocess.Popen([sys.executable, "-m", "narrate.cli", "build", "m.yaml"], cwd=tmp_path,
+                                env={**os.environ, "OPENAI_API_KEY": FAKE_KEY}, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while len(server.requests) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # every slot is in its 20 s wait now
+        sent = len(server.requests)
+        started = time.monotonic()
+        proc.send_signal(sig)
+        try:
+            _, err = proc.communicate(timeout=15)
+        finally:
+            proc.kill()
+        took = time.monotonic() - started
+        after = len(server.requests)
+    assert sent == 4 and after == sent, (sent, after)
+    assert proc.returncode == 128 + sig and took < 10, (proc.returncode, took, err[-2000:])
+    assert f"stopped by {sig.name}" in err and "Traceback" not in err

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -33,8 +34,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from .. import procs
 from ..audio.validate import HARD_MAX_BODY_BYTES
-from ..errors import InvalidAudioError, ProviderError, UsageError
+from ..errors import Interrupted, InvalidAudioError, ProviderError, UsageError
 from . import secrets
 from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult
 from .policy import RetryPolicy, RetryRecord, is_testing, next_wait, parse_retry_after, set_testing, testing_records
@@ -165,6 +167,8 @@ class RestClient:
             attempt += 1
             if self.throttle is not None:
                 self.throttle.acquire(chars)
+            if procs.stopping() is not None:  # Ctrl-C or SIGTERM: no new attempt, whatever the budget left
+                raise Interrupted(procs.stopping() or signal.SIGINT)
             left = policy.max_retry_time_s - (time.monotonic() - started + skipped)
             budget = max(0.05, min(self.attempt_budget(chars), left))
             try:
@@ -194,7 +198,7 @@ class RestClient:
                 records.append(RetryRecord(self.provider, attempt, wait, error.status, error.message))
                 skipped += wait
             else:
-                time.sleep(wait)
+                procs.pause(wait)
 
     def _attempt(self, method: str, url: str, attempt: int, handle: Callable[[httpx.Response], T],
                  params: Mapping[str, Any], json_body: Any, content: bytes | str | None,
