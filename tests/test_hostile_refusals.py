@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import narrate
-from test_hostile_providers import Handler, Scripted, pcm, write_manifest
+from test_hostile_providers import Handler, Scripted, drip, pcm, write_manifest
 
 FAKE_KEY = "sk-refused-FAKE-0123456789"
 PROMPTS = {f"p{i:02d}": f"Prompt number {i} says hello to the caller." for i in range(30)}
@@ -106,23 +106,27 @@ def test_a_retry_after_past_the_cap_stops_the_provider_not_one_segment(tmp_path,
     assert line.endswith("its other 29 segments were not requested"), line
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_ends_the_retry_waits_and_sends_nothing_more(tmp_path, sig):
-    """Every request slot waiting out a 'Retry-After: 20' kept waiting, then retrying (up to the
-    5-minute budget) after Ctrl-C: the build neither stopped nor stopped spending."""
-    def busy(h: Handler, _: bytes) -> None:
-        h.reply(503, b'{"error": {"message": "busy"}}', "application/json", retry_after="20")
+def busy_for_20s(h: Handler, _: bytes) -> None:
+    h.reply(503, b'{"error": {"message": "busy"}}', "application/json", retry_after="20")
 
-    with Scripted(busy) as server:
-        write_manifest(tmp_path, server.url, "openai", "[wav16]", dict(list(PROMPTS.items())[:4]), timeout_s=5,
-                       max_attempts=10, concurrency=4)
+
+@pytest.mark.parametrize("script,timeout_s", [(busy_for_20s, 5), (drip, None)], ids=["retry-wait", "drip"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_ends_waits_and_transfers_and_sends_nothing_more(tmp_path, sig, script, timeout_s):
+    """retry-wait: every request slot waiting out a 'Retry-After: 20' kept waiting, then retrying (up
+    to the 5-minute budget) after Ctrl-C: the build neither stopped nor stopped spending. drip: a body
+    arriving a byte at a time held the exit until the attempt's deadline (60 s and more)."""
+    settings = {"timeout_s": timeout_s} if timeout_s else {}
+    with Scripted(script) as server:
+        write_manifest(tmp_path, server.url, "openai", "[wav16]", dict(list(PROMPTS.items())[:4]), max_attempts=10,
+                       concurrency=4, **settings)
         proc = subprocess.Popen([sys.executable, "-m", "narrate.cli", "build", "m.yaml"], cwd=tmp_path,
                                 env={**os.environ, "OPENAI_API_KEY": FAKE_KEY}, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while len(server.requests) < 4 and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(0.3)  # every slot is in its 20 s wait now
+        time.sleep(0.5)  # every slot is waiting now (a 20 s Retry-After, or the next byte)
         sent = len(server.requests)
         started = time.monotonic()
         proc.send_signal(sig)
