@@ -96,8 +96,9 @@ class WriteFailure:
 
 @dataclass
 class Refusal:
-    """A provider refused the credentials or the account (ProviderError.account), or asked for a wait
-    past max_retry_after_s (ProviderError.halt): the build sent it nothing more. `reason`: the first
+    """A provider refused the credentials or the account (ProviderError.account), asked for a wait
+    past max_retry_after_s (ProviderError.halt), or failed segment after segment through every retry
+    (synth.FAILURE_STREAK): the build sent it nothing more. `what` it did; `reason`: the (last)
     refusal's status and message (masked); `source`: the variable or file the key came from;
     `not_requested`: its segments never sent because of it."""
 
@@ -105,7 +106,7 @@ class Refusal:
     reason: str
     source: str | None = None
     not_requested: int = 0
-    account: bool = True
+    what: str = "refused the credentials or the account"
 
     def message(self) -> str:
         """`provider openai refused the credentials (HTTP 401 ...): its other 39 segments were not
@@ -113,8 +114,7 @@ class Refusal:
         check = f"; check {self.source}" if self.source else ""
         n = self.not_requested
         rest = f"its other {n} segment{'s' if n != 1 else ''} were not requested" if n else "nothing more was sent"
-        what = "refused the credentials or the account" if self.account else "asked the build to stop"
-        return f"provider {self.provider} {what} ({self.reason}): {rest}{check}"
+        return f"provider {self.provider} {self.what} ({self.reason}): {rest}{check}"
 
 
 def human_size(n: int) -> str:

@@ -47,6 +47,9 @@ DEFERRED_SCAN_S = 0.05
 # waves cover the render workers' start-up; past that the renders, not the requests, set the pace.
 AHEAD_PER_SLOT = 4
 HELD_POLL_S = 0.01  # how often a held scheduler looks at the renders' backlog again
+# A provider whose segments fail this many in a row through every retry (or its request slots, if
+# more), with no success between, is down: its other segments are not sent (see _count_failure).
+FAILURE_STREAK = 5
 
 
 class _NotStarted(Exception):
@@ -132,6 +135,7 @@ class _Scheduler:
             self.todo[s.provider].append(s)
         self.deferred: dict[str, tuple[Segment, float]] = {}  # key -> (segment, when first found taken)
         self.inflight: dict[str, int] = dict.fromkeys(names, 0)
+        self.streak: dict[str, int] = dict.fromkeys(names, 0)  # failures after retries since the last success
         self.pending: dict[Future, tuple[Segment, Lease | None]] = {}
         # Finished requests, in the order they finished: the loop wakes on the next one. (Waiting with
         # futures.wait on every pending future costs a waiter per future per wake-up: O(C) a request.)
@@ -204,8 +208,23 @@ class _Scheduler:
             if name not in self.outcome.refused:
                 source = getattr(self.providers[name], "credential_source", lambda: None)()
                 status = f"HTTP {exc.status}: " if exc.status and not exc.message.startswith("HTTP") else ""
+                what = "refused the credentials or the account" if exc.account else "asked the build to stop"
                 self.outcome.refused[name] = Refusal(exc.provider, status + exc.message,
-                                                     source if exc.account else None, account=exc.account)
+                                                     source if exc.account else None, what=what)
+
+    def _count_failure(self, name: str, exc: BaseException) -> None:
+        """A provider down for good (5xx, resets, error pages through every retry) fails every segment
+        the same way: after FAILURE_STREAK (at least its request slots) in a row with no success
+        between, its other segments are not sent, not each retried max_attempts times."""
+        if not (isinstance(exc, ProviderError) and exc.retryable) or name in self.outcome.refused:
+            return
+        self.streak[name] += 1
+        if self.streak[name] >= max(FAILURE_STREAK, self.caps[name]):
+            status = f"HTTP {exc.status}: " if exc.status and not exc.message.startswith("HTTP") else ""
+            with self.lock:
+                self.outcome.refused.setdefault(name, Refusal(
+                    exc.provider, f"last: {status}{exc.message}",
+                    what=f"failed {self.streak[name]} segments in a row through every retry"))
 
     def _drop_refused(self) -> None:
         """Queued and deferred segments of a provider that refused the credentials: never sent."""
@@ -294,6 +313,9 @@ class _Scheduler:
             self.outcome.unstored_chars += len(seg.request.text)
         elif exc is not None:
             self.outcome.failures.append(_failure(seg, exc))
+            self._count_failure(seg.provider, exc)
+        else:
+            self.streak[seg.provider] = 0
         if self.on_done:
             self.on_done(seg, exc is None)
 

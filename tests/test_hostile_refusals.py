@@ -15,6 +15,8 @@ import time
 import pytest
 
 from conftest import narrate
+from fakes import FakeProvider
+from narrate.errors import ProviderError
 from test_hostile_providers import Handler, Scripted, drip, pcm, write_manifest
 
 FAKE_KEY = "sk-refused-FAKE-0123456789"
@@ -139,3 +141,62 @@ def test_a_signal_ends_waits_and_transfers_and_sends_nothing_more(tmp_path, sig,
     assert sent == 4 and after == sent, (sent, after)
     assert proc.returncode == 128 + sig and took < 10, (proc.returncode, took, err[-2000:])
     assert f"stopped by {sig.name}" in err and "Traceback" not in err
+
+
+def test_a_provider_down_for_good_is_not_retried_for_every_segment(tmp_path):
+    """A server answering 503 to everything got max_attempts requests for each of the 30 segments (90);
+    now five segments in a row failing through every retry stop it."""
+    def down(h: Handler, body: bytes) -> None:
+        h.reply(503, b'{"error": {"message": "service unavailable"}}', "application/json")
+
+    with Scripted(down) as server:
+        write_manifest(tmp_path, server.url, "openai", "[wav16]", PROMPTS, timeout_s=5, concurrency=1, max_attempts=3)
+        done = narrate("build", "--json", "m.yaml", cwd=tmp_path, env={"OPENAI_API_KEY": FAKE_KEY}, timeout=300)
+        sent = len(server.requests)
+    report = json.loads(done.stdout)
+    assert done.returncode == 1 and report["synthesized"] == 0, done.stderr[-2000:]
+    assert sent == 5 * 3, sent  # five segments of three attempts each
+    line = next(e["message"] for e in report["errors"] if "in a row" in e["message"])
+    assert line == ("provider local-openai failed 5 segments in a row through every retry (last: HTTP 503: service "
+                    "unavailable (gave up after 3 attempts in " + line.split("attempts in ")[1]), line
+    assert line.endswith("): its other 25 segments were not requested"), line
+
+
+class Flaky(FakeProvider):
+    """Fails (as if after every retry) each text whose number is in `failing`; speaks the others."""
+
+    def __init__(self, failing: set[int]) -> None:
+        super().__init__()
+        self.failing = failing
+
+    def synthesize(self, request):
+        if int(request.text.split()[2]) in self.failing:
+            with self._lock:
+                self.calls.append(request.text)
+            raise ProviderError("HTTP 503: busy (gave up after 3 attempts in 1.0s)", provider="fake", status=503,
+                                retryable=True)
+        return super().synthesize(request)
+
+
+@pytest.mark.parametrize("failing,calls,stopped", [
+    (set(range(30)), 5, True),  # five in a row: the rest are not sent
+    ({n for n in range(30) if n % 5}, 30, False),  # four in a row at most: a success resets the count
+    ({*range(4), *range(5, 10)}, 10, True),  # 0-3 fail, 4 speaks, 5-9 fail: five in a row again
+], ids=["all", "four-at-most", "reset-then-five"])
+def test_failures_in_a_row_stop_a_provider_and_a_success_resets_the_count(tmp_path, failing, calls, stopped):
+    from narrate.cache import SegmentCache
+    from narrate.providers.base import ProviderConfig
+    from narrate.synth import synthesize_missing
+    from test_hostile_spending import segments
+
+    provider = Flaky(failing)
+    cache = SegmentCache(tmp_path / "cache")
+    try:
+        outcome = synthesize_missing(segments(30), {"fake": provider}, {"fake": ProviderConfig("fake", "fake",
+                                                                                               concurrency=1)}, cache)
+    finally:
+        cache.close()
+    assert len(provider.calls) == calls and ("fake" in outcome.refused) == stopped, (provider.calls, outcome.refused)
+    if stopped:
+        assert outcome.refused["fake"].not_requested == 30 - calls
+        assert outcome.refused["fake"].message().startswith("provider fake failed 5 segments in a row through every ")
