@@ -200,3 +200,26 @@ def test_failures_in_a_row_stop_a_provider_and_a_success_resets_the_count(tmp_pa
     if stopped:
         assert outcome.refused["fake"].not_requested == 30 - calls
         assert outcome.refused["fake"].message().startswith("provider fake failed 5 segments in a row through every ")
+
+
+def test_a_redirect_is_not_followed_named_and_stops_the_provider(tmp_path):
+    """A redirect elsewhere is never followed with the key, says where it pointed, and is not asked
+    again for every segment (each would get the same answer)."""
+    elsewhere = []
+
+    def redirect(h: Handler, _: bytes) -> None:
+        if h.path.startswith("/elsewhere"):
+            elsewhere.append(h.headers.get("authorization"))
+        h.reply(307, b"", "text/plain", location="http://127.0.0.1:9/elsewhere?key=stolen-0123456789")
+
+    with Scripted(redirect) as server:
+        write_manifest(tmp_path, server.url, "openai", "[wav16]", PROMPTS, timeout_s=5, concurrency=1)
+        done = narrate("build", "--json", "m.yaml", cwd=tmp_path, env={"OPENAI_API_KEY": FAKE_KEY}, timeout=120)
+        sent = len(server.requests)
+    messages = [e["message"] for e in json.loads(done.stdout)["errors"]]
+    assert done.returncode == 1 and sent == 1 and not elsewhere, (sent, messages)
+    assert any("HTTP 307: the server redirects to http://127.0.0.1:9/elsewhere?key=REDACTED; not followed" in m
+               for m in messages), messages
+    assert any(m.startswith("provider local-openai asked the build to stop (HTTP 307") and
+               m.endswith("its other 29 segments were not requested") for m in messages), messages
+    assert "stolen" not in done.stdout + done.stderr and FAKE_KEY not in done.stdout + done.stderr

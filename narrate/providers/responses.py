@@ -112,6 +112,16 @@ def default_classify(provider: str, response: httpx.Response) -> ProviderError:
     """The error for a non-2xx response: 408, 429 and 5xx retryable, other 4xx fatal."""
     code, reason = error_code_and_reason(response)
     status = response.status_code
+    if 300 <= status < 400:  # never followed (the key would go with it); every request would get the same
+        where = response.headers.get("location", "")
+        try:
+            shown = redact_url(response.request.url.join(where)) if where else "nowhere said"
+        except (httpx.InvalidURL, ValueError):
+            shown = "an invalid URL"
+        return ProviderError(f"HTTP {status}: the server redirects to {shown}; not followed, so that the key "
+                             "goes nowhere else", provider=provider, status=status,
+                             request_id=request_id_of(response), halt=True,
+                             hint="if the new address is the provider's, set base_url to it")
     retryable = status in RETRYABLE_STATUSES or status >= 500
     label = f"HTTP {status}" + (f" {code}" if code else "")
     return ProviderError(f"{label}: {reason}", provider=provider, status=status,
