@@ -1,4 +1,4 @@
-"""A provider that refuses the key or the account (401, 402, 403, out of quota) is asked once, not once
+"""README "Retries": a provider that refuses the key or the account (401, 402, 403, out of quota) is asked once, not once
 per segment: the build stops sending to it, names the provider and the variable the key came from,
 never the key, and the segments it did not send are neither paid nor claimed as synthesized. A server
 asking for a wait past the cap is treated alike, and Ctrl-C or SIGTERM ends a retry's wait at once."""
