@@ -49,6 +49,9 @@ class BuildReport:
     # The missing segments this build synthesized and stored (None: not run): failed ones and those
     # never sent (a refused key, a full disk) are in missing_segments only.
     synthesized_segments: list[str] | None = None
+    # Prompts and books not built because some segment of theirs was never requested (a provider that
+    # refused the key, a full disk): no error line names them, so reports must not show them as built.
+    not_built: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # why the build stopped early (a write failure); also in `errors`
@@ -164,6 +167,7 @@ class SynthOutcome:
     stop: WriteFailure | None = None
     refused: dict[str, Refusal] = field(default_factory=dict)  # provider config name -> its refusal
     stored: set[str] = field(default_factory=set)  # keys of the segments synthesized and stored
+    unsent: list[str] = field(default_factory=list)  # keys never requested (a refusal, a failed write)
 
     def needed_bytes(self) -> int | None:
         """About how much more space the unstored segments need, from the bytes per character seen."""

@@ -198,6 +198,7 @@ class _Scheduler:
         self.deferred.clear()
 
     def _not_requested(self, seg: Segment) -> None:
+        self.outcome.unsent.append(seg.key)
         self.outcome.not_requested += 1
         self.outcome.unstored_chars += len(seg.request.text)
 
@@ -231,11 +232,12 @@ class _Scheduler:
         for name in self.outcome.refused:
             queue = self.todo.get(name)
             while queue:
-                queue.popleft()
+                self.outcome.unsent.append(queue.popleft().key)
                 self.outcome.refused[name].not_requested += 1
         for key, (seg, _) in list(self.deferred.items()):
             if seg.provider in self.outcome.refused:
                 del self.deferred[key]
+                self.outcome.unsent.append(key)
                 self.outcome.refused[seg.provider].not_requested += 1
 
     def _fill(self, pool: ThreadPoolExecutor) -> None:
@@ -307,6 +309,7 @@ class _Scheduler:
         if isinstance(exc, _NotStarted):
             self._not_requested(seg)
         elif isinstance(exc, _Refused):
+            self.outcome.unsent.append(seg.key)
             self.outcome.refused[seg.provider].not_requested += 1
         elif isinstance(exc, _StoreFailed):
             self.outcome.lost += 1

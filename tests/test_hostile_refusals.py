@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -48,9 +49,18 @@ def test_a_refused_key_is_tried_once_and_named_never_shown(tmp_path, case, kind,
 
     with Scripted(refuse) as server:
         write_manifest(tmp_path, server.url, kind, "[wav16]", PROMPTS, timeout_s=5, concurrency=1)
-        done = narrate("build", "--json", "m.yaml", cwd=tmp_path, env={variable: FAKE_KEY}, timeout=120)
+        done = narrate("build", "--json", "--report", "junit.xml", "m.yaml", cwd=tmp_path, env={variable: FAKE_KEY},
+                       timeout=120)
         sent = len(server.requests)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    # Every prompt is a failed case in the JUnit report, the 29 never sent too (they passed before).
+    suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
+    cases = {c.get("classname"): c.find("failure") for c in suite.iter("testcase")}
+    assert {f"lib/en-US/{k}" for k in PROMPTS} <= set(cases), sorted(cases)
+    unsent = [f.get("message") for name, f in cases.items() if name.startswith("lib/") and f is not None
+              and f.get("message").startswith("not built: a segment of it was never requested (provider ")]
+    assert all(cases[f"lib/en-US/{k}"] is not None for k in PROMPTS) and len(unsent) == 29, (len(unsent), cases)
+    assert FAKE_KEY not in (tmp_path / "junit.xml").read_text()
     assert sent == 1, sent  # one refusal is enough: the other 29 segments were never sent
     report = json.loads(done.stdout)
     line = next(e["message"] for e in report["errors"] if "refused" in e["message"])

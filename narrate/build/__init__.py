@@ -153,6 +153,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
             events.finish("synthesize")
             report.synthesized = outcome.synthesized
             report.synthesized_segments = [pb.describe(s) for s in pb.missing if s.key in outcome.stored]
+            report.not_built = sorted({owner for key in outcome.unsent for owner in pb.users_of(key)})
             report.cached += outcome.shared
             if outcome.stop is not None and outcome.stop.kind == "cache":
                 report.error = outcome.stop_message()
