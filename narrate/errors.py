@@ -90,12 +90,22 @@ class ProviderError(NarrateError):
     ) -> None:
         super().__init__(message, hint=hint)
         self.account = account
-        self.halt = halt or account
+        self._halt = halt
         self.provider = provider
         self.status = status
         self.request_id = request_id
         self.retryable = retryable
         self.retry_after = retry_after
+
+    @property
+    def halt(self) -> bool:
+        """Whether a build stops sending to this provider: a refused account always (a classifier may
+        clear `account` after construction: an ElevenLabs 403 about one voice)."""
+        return self._halt or self.account
+
+    @halt.setter
+    def halt(self, value: bool) -> None:
+        self._halt = value
 
 
 class InvalidAudioError(ProviderError):
