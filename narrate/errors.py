@@ -70,7 +70,10 @@ class MissingKeyError(UsageError):
 
 
 class ProviderError(NarrateError):
-    """A provider request failed. `retryable` drives the retry policy."""
+    """A provider request failed. `retryable` drives the retry policy. `account`: the refusal is about
+    the credentials or the account (401, 402, 403, out of quota), not this text. `halt` (implied by
+    `account`, or a Retry-After past the cap): no other request to this provider can succeed now
+    either, so a build stops sending to it."""
 
     def __init__(
         self,
@@ -82,13 +85,27 @@ class ProviderError(NarrateError):
         retryable: bool = False,
         retry_after: float | None = None,
         hint: str | None = None,
+        account: bool = False,
+        halt: bool = False,
     ) -> None:
         super().__init__(message, hint=hint)
+        self.account = account
+        self._halt = halt
         self.provider = provider
         self.status = status
         self.request_id = request_id
         self.retryable = retryable
         self.retry_after = retry_after
+
+    @property
+    def halt(self) -> bool:
+        """Whether a build stops sending to this provider: a refused account always (a classifier may
+        clear `account` after construction: an ElevenLabs 403 about one voice)."""
+        return self._halt or self.account
+
+    @halt.setter
+    def halt(self, value: bool) -> None:
+        self._halt = value
 
 
 class InvalidAudioError(ProviderError):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,9 @@ class BuildOptions:
     check: bool = False  # report what would change, change nothing
     offline: bool = False  # never call a provider
     max_chars: int | None = None
+    # Characters earlier manifests of the same command synthesized: --max-chars bounds the command, not
+    # each manifest (`narrate build a.yaml b.yaml --max-chars N` spends at most N in all).
+    chars_spent: int = 0
     shard: tuple[int, int] | None = None  # (K, N): synthesize shard K of N into the cache, write no outputs
     owners: bool = False  # fill BuildReport.owners (each prompt's and book's files), for JUnit reports
 
@@ -40,6 +46,12 @@ class BuildReport:
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     missing_segments: list[str] = field(default_factory=list)
+    # The missing segments this build synthesized and stored (None: not run): failed ones and those
+    # never sent (a refused key, a full disk) are in missing_segments only.
+    synthesized_segments: list[str] | None = None
+    # Prompts and books not built because some segment of theirs was never requested (a provider that
+    # refused the key, a full disk): no error line names them, so reports must not show them as built.
+    not_built: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # why the build stopped early (a write failure); also in `errors`
@@ -85,6 +97,29 @@ class WriteFailure:
         return f"cannot write {where}: {self.reason}{need}; {tail}"
 
 
+@dataclass
+class Refusal:
+    """A provider refused the credentials or the account (ProviderError.account), asked for a wait
+    past max_retry_after_s (ProviderError.halt), or failed segment after segment through every retry
+    (synth.FAILURE_STREAK): the build sent it nothing more. `what` it did; `reason`: the (last)
+    refusal's status and message (masked); `source`: the variable or file the key came from;
+    `not_requested`: its segments never sent because of it."""
+
+    provider: str
+    reason: str
+    source: str | None = None
+    not_requested: int = 0
+    what: str = "refused the credentials or the account"
+
+    def message(self) -> str:
+        """`provider openai refused the credentials (HTTP 401 ...): its other 39 segments were not
+        requested; check OPENAI_API_KEY`."""
+        check = f"; check {self.source}" if self.source else ""
+        n = self.not_requested
+        rest = f"its other {n} segment{'s' if n != 1 else ''} were not requested" if n else "nothing more was sent"
+        return f"provider {self.provider} {self.what} ({self.reason}): {rest}{check}"
+
+
 def human_size(n: int) -> str:
     """Bytes in decimal units (1 MB = 10^6 bytes, as df -H and disk makers count): `3.1 MB`."""
     for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
@@ -101,3 +136,91 @@ def noop_report(manifest_path: Path, cache_dir: Path) -> BuildReport | None:
         return None
     return BuildReport(str(manifest_path.resolve()), segments=summary["segments"], cached=summary["segments"],
                        outputs_unchanged=summary["outputs"], warnings=summary["warnings"])
+
+
+# ------------------------------------------------------------------ what synthesis did (synth.py)
+
+@dataclass(frozen=True)
+class SegmentFailure:
+    segment: Any  # plan.Segment (plan and outcome are one layer: neither imports the other)
+    provider: str
+    status: int | None
+    request_id: str | None
+    message: str
+
+
+@dataclass
+class SynthOutcome:
+    """What synthesis did. `synthesized` were paid and stored by this build; `shared` were found in
+    the cache after another build (holding their lease) stored them; `lost` were paid but could not
+    be stored; `not_requested` were never sent because a write failed first."""
+
+    synthesized: int = 0
+    chars: int = 0
+    shared: int = 0
+    lost: int = 0
+    not_requested: int = 0
+    audio_bytes: int = 0  # bytes of audio received (stored or not): the basis of the space estimate
+    audio_chars: int = 0
+    unstored_chars: int = 0  # characters of the segments lost or not requested
+    failures: list[SegmentFailure] = field(default_factory=list)
+    stop: WriteFailure | None = None
+    refused: dict[str, Refusal] = field(default_factory=dict)  # provider config name -> its refusal
+    stored: set[str] = field(default_factory=set)  # keys of the segments synthesized and stored
+    unsent: list[str] = field(default_factory=list)  # keys never requested (a refusal, a failed write)
+
+    def needed_bytes(self) -> int | None:
+        """About how much more space the unstored segments need, from the bytes per character seen."""
+        if not self.audio_chars:
+            return None
+        return int(self.audio_bytes / self.audio_chars * self.unstored_chars)
+
+    def stop_message(self) -> str | None:
+        if self.stop is None:
+            return None
+        return self.stop.message(self.synthesized, self.not_requested, self.needed_bytes(), lost=self.lost)
+
+
+class SpendGuard:
+    """Shared by synthesis and rendering: the first write failure is kept and stops new requests."""
+
+    def __init__(self) -> None:
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()
+        self.failure: WriteFailure | None = None
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    @property
+    def outputs_failed(self) -> bool:
+        """True once an output write failed: rendering stops too (after a cache failure it goes on,
+        since prompts whose segments were stored cost nothing more to write)."""
+        failure = self.failure
+        return failure is not None and failure.kind == "output"
+
+    def fail(self, failure: WriteFailure) -> bool:
+        """Record a failure; True if it is the first (the one to report)."""
+        with self._lock:
+            first = self.failure is None
+            if first:
+                self.failure = failure
+            self._stopped.set()
+        return first
+
+
+def write_failure(exc: BaseException, kind: str, folder: Path | str) -> WriteFailure:
+    """Describe a failed write in the OS's words, never as a traceback."""
+    import sqlite3  # here: the no-op fast path imports this module
+
+    if isinstance(exc, OSError):
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        space = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    elif isinstance(exc, sqlite3.Error):  # diskcache keeps small entries in SQLite
+        reason = str(exc)
+        space = "full" in reason
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+        space = False
+    return WriteFailure(kind, str(folder), reason, space)

@@ -9,6 +9,7 @@ children leave only temp files, which their callers remove (their outputs are at
 from __future__ import annotations
 
 import contextlib
+import signal
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +22,7 @@ _stopped_by: int | None = None
 _workers: set[subprocess.Popen[bytes]] = set()  # long-lived children (engine workers): killed too, not counted
 _generation = 0
 _on_stop: list[Callable[[], None]] = []  # long-lived children's owners (the engine pool) stop theirs too
+_stop_event = threading.Event()  # set with _stopped_by: ends every `pause` at once
 
 
 def run(cmd: Sequence[str], *, input: bytes | None = None, timeout: float | None = None
@@ -61,6 +63,7 @@ def stop_all(signum: int) -> int:
     global _stopped_by
     with _lock:
         _stopped_by = signum
+        _stop_event.set()
         procs = list(_live)
         workers = list(_workers)
     for proc in procs + workers:
@@ -99,11 +102,19 @@ def stopping() -> int | None:
     return _stopped_by
 
 
+def pause(seconds: float) -> None:
+    """time.sleep(seconds) for worker threads, ended at once by stop_all: raises Interrupted then (and
+    at once if narrate is already stopping). A retry's wait (Retry-After: 30) must not outlive Ctrl-C."""
+    if _stop_event.wait(max(0.0, seconds)) or _stopped_by is not None:
+        raise Interrupted(_stopped_by or signal.SIGINT)
+
+
 def reset() -> None:
     """Allow children again (a long-lived process, such as a test run, after a stop)."""
     global _stopped_by, _generation
     with _lock:
         _stopped_by = None
+        _stop_event.clear()
         _generation += 1
 
 

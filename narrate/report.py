@@ -28,9 +28,13 @@ def write_junit(reports: list, path: Path, *, problems: Sequence[Problem] = (), 
         suite = ET.SubElement(suites, "testsuite", name=Path(r.manifest).name)
         owned = {owner: ([e for e in r.errors if _names(e, owner)], r.seconds.get(owner, 0.0)) for owner in r.owners}
         stale = set(r.written) if check else set()
+        not_built = set(r.not_built)
+        stop = r.error or next((e for e in r.errors if e.startswith("provider ")), "the build stopped")
         failures = 0
         for owner, (errors, seconds) in sorted(owned.items()):
             files = r.owners[owner]
+            if not errors and owner in not_built:
+                errors = [f"not built: a segment of it was never requested ({stop})"]
             for file in files:
                 case = ET.SubElement(suite, "testcase", classname=owner, name=file, time=f"{seconds / len(files):.3f}")
                 if errors:

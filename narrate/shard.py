@@ -93,10 +93,12 @@ def _synthesize(pb: PlannedBuild, cache: SegmentCache, options: BuildOptions, re
                                  guard=SpendGuard())
     events.finish("synthesize")
     report.synthesized, report.chars_synthesized = outcome.synthesized, outcome.chars
+    report.synthesized_segments = [pb.describe(s) for s in pb.missing if s.key in outcome.stored]
     report.cached += outcome.shared
     if outcome.stop is not None and outcome.stop.kind in ("cache", "shared"):
         report.error = outcome.stop_message()
         if outcome.stop.kind == "shared":
             report.error = f"{report.error} ({PUSH_LATER})"
         report.errors.append(report.error or "")
+    report.errors += [r.message() for r in outcome.refused.values()]
     report.errors += [pb.failure_line(f) for f in outcome.failures]

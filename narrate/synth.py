@@ -9,29 +9,27 @@ Pay once, across processes: a segment is requested only by the build holding its
 result up from the cache when the holder lets go. Stop at once on a write failure: the first store
 that fails (a shard's write-through to the shared cache included, or an output write the caller
 reports through the same `SpendGuard`) stops new requests; requests already in flight finish and
-are stored if they can be, and nothing else is sent.
+are stored if they can be, and nothing else is sent. Stop one provider at once when it refuses the
+credentials or the account (401/402/403, out of quota), or asks for a wait past max_retry_after_s:
+its other segments are never sent (`refused`).
 """
 
 from __future__ import annotations
 
-import errno
 import logging
-import os
 import sqlite3
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
 from queue import Empty, SimpleQueue
 from typing import Any
 
 from .audio.validate import check_audio
 from .cache.lease import Lease, SegmentLeases
 from .errors import NarrateError, ProviderError, RemoteCacheError
-from .outcome import WriteFailure
+from .outcome import Refusal, SegmentFailure, SpendGuard, SynthOutcome, WriteFailure, write_failure
 from .plan import Segment
 from .providers.base import Provider, ProviderConfig
 
@@ -49,91 +47,17 @@ DEFERRED_SCAN_S = 0.05
 # waves cover the render workers' start-up; past that the renders, not the requests, set the pace.
 AHEAD_PER_SLOT = 4
 HELD_POLL_S = 0.01  # how often a held scheduler looks at the renders' backlog again
-
-
-@dataclass(frozen=True)
-class SegmentFailure:
-    segment: Segment
-    provider: str
-    status: int | None
-    request_id: str | None
-    message: str
-
-
-@dataclass
-class SynthOutcome:
-    """What synthesis did. `synthesized` were paid and stored by this build; `shared` were found in
-    the cache after another build (holding their lease) stored them; `lost` were paid but could not
-    be stored; `not_requested` were never sent because a write failed first."""
-
-    synthesized: int = 0
-    chars: int = 0
-    shared: int = 0
-    lost: int = 0
-    not_requested: int = 0
-    audio_bytes: int = 0  # bytes of audio received (stored or not): the basis of the space estimate
-    audio_chars: int = 0
-    unstored_chars: int = 0  # characters of the segments lost or not requested
-    failures: list[SegmentFailure] = field(default_factory=list)
-    stop: WriteFailure | None = None
-
-    def needed_bytes(self) -> int | None:
-        """About how much more space the unstored segments need, from the bytes per character seen."""
-        if not self.audio_chars:
-            return None
-        return int(self.audio_bytes / self.audio_chars * self.unstored_chars)
-
-    def stop_message(self) -> str | None:
-        if self.stop is None:
-            return None
-        return self.stop.message(self.synthesized, self.not_requested, self.needed_bytes(), lost=self.lost)
-
-
-class SpendGuard:
-    """Shared by synthesis and rendering: the first write failure is kept and stops new requests."""
-
-    def __init__(self) -> None:
-        self._stopped = threading.Event()
-        self._lock = threading.Lock()
-        self.failure: WriteFailure | None = None
-
-    @property
-    def stopped(self) -> bool:
-        return self._stopped.is_set()
-
-    @property
-    def outputs_failed(self) -> bool:
-        """True once an output write failed: rendering stops too (after a cache failure it goes on,
-        since prompts whose segments were stored cost nothing more to write)."""
-        failure = self.failure
-        return failure is not None and failure.kind == "output"
-
-    def fail(self, failure: WriteFailure) -> bool:
-        """Record a failure; True if it is the first (the one to report)."""
-        with self._lock:
-            first = self.failure is None
-            if first:
-                self.failure = failure
-            self._stopped.set()
-        return first
-
-
-def write_failure(exc: BaseException, kind: str, folder: Path | str) -> WriteFailure:
-    """Describe a failed write in the OS's words, never as a traceback."""
-    if isinstance(exc, OSError):
-        reason = os.strerror(exc.errno) if exc.errno else str(exc)
-        space = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    elif isinstance(exc, sqlite3.Error):  # diskcache keeps small entries in SQLite
-        reason = str(exc)
-        space = "full" in reason
-    else:
-        reason = f"{type(exc).__name__}: {exc}"
-        space = False
-    return WriteFailure(kind, str(folder), reason, space)
+# A provider whose segments fail this many in a row through every retry (or its request slots, if
+# more), with no success between, is down: its other segments are not sent (see _count_failure).
+FAILURE_STREAK = 5
 
 
 class _NotStarted(Exception):
     """A request that was queued when spending stopped: never sent."""
+
+
+class _Refused(Exception):
+    """A request queued for a provider that has since refused the credentials: never sent."""
 
 
 class _StoreFailed(Exception):
@@ -211,6 +135,7 @@ class _Scheduler:
             self.todo[s.provider].append(s)
         self.deferred: dict[str, tuple[Segment, float]] = {}  # key -> (segment, when first found taken)
         self.inflight: dict[str, int] = dict.fromkeys(names, 0)
+        self.streak: dict[str, int] = dict.fromkeys(names, 0)  # failures after retries since the last success
         self.pending: dict[Future, tuple[Segment, Lease | None]] = {}
         # Finished requests, in the order they finished: the loop wakes on the next one. (Waiting with
         # futures.wait on every pending future costs a waiter per future per wake-up: O(C) a request.)
@@ -231,6 +156,8 @@ class _Scheduler:
                     if self.guard.stopped:
                         self._drop_unsent()
                     else:
+                        if self.outcome.refused:
+                            self._drop_refused()
                         self._fill(pool)
                     held = self.held()
                     if not self.pending and not self.deferred:
@@ -271,8 +198,47 @@ class _Scheduler:
         self.deferred.clear()
 
     def _not_requested(self, seg: Segment) -> None:
+        self.outcome.unsent.append(seg.key)
         self.outcome.not_requested += 1
         self.outcome.unstored_chars += len(seg.request.text)
+
+    def _refuse(self, name: str, exc: ProviderError) -> None:
+        """The first refusal of `name`'s credentials (or its Retry-After past the cap): no request to it
+        starts after this."""
+        with self.lock:
+            if name not in self.outcome.refused:
+                source = getattr(self.providers[name], "credential_source", lambda: None)()
+                status = f"HTTP {exc.status}: " if exc.status and not exc.message.startswith("HTTP") else ""
+                what = "refused the credentials or the account" if exc.account else "asked the build to stop"
+                self.outcome.refused[name] = Refusal(exc.provider, status + exc.message,
+                                                     source if exc.account else None, what=what)
+
+    def _count_failure(self, name: str, exc: BaseException) -> None:
+        """A provider down for good (5xx, resets, error pages through every retry) fails every segment
+        the same way: after FAILURE_STREAK (at least its request slots) in a row with no success
+        between, its other segments are not sent, not each retried max_attempts times."""
+        if not (isinstance(exc, ProviderError) and exc.retryable) or name in self.outcome.refused:
+            return
+        self.streak[name] += 1
+        if self.streak[name] >= max(FAILURE_STREAK, self.caps[name]):
+            status = f"HTTP {exc.status}: " if exc.status and not exc.message.startswith("HTTP") else ""
+            with self.lock:
+                self.outcome.refused.setdefault(name, Refusal(
+                    exc.provider, f"last: {status}{exc.message}",
+                    what=f"failed {self.streak[name]} segments in a row through every retry"))
+
+    def _drop_refused(self) -> None:
+        """Queued and deferred segments of a provider that refused the credentials: never sent."""
+        for name in self.outcome.refused:
+            queue = self.todo.get(name)
+            while queue:
+                self.outcome.unsent.append(queue.popleft().key)
+                self.outcome.refused[name].not_requested += 1
+        for key, (seg, _) in list(self.deferred.items()):
+            if seg.provider in self.outcome.refused:
+                del self.deferred[key]
+                self.outcome.unsent.append(key)
+                self.outcome.refused[seg.provider].not_requested += 1
 
     def _fill(self, pool: ThreadPoolExecutor) -> None:
         now = time.monotonic()
@@ -342,11 +308,17 @@ class _Scheduler:
         exc = fut.exception()
         if isinstance(exc, _NotStarted):
             self._not_requested(seg)
+        elif isinstance(exc, _Refused):
+            self.outcome.unsent.append(seg.key)
+            self.outcome.refused[seg.provider].not_requested += 1
         elif isinstance(exc, _StoreFailed):
             self.outcome.lost += 1
             self.outcome.unstored_chars += len(seg.request.text)
         elif exc is not None:
             self.outcome.failures.append(_failure(seg, exc))
+            self._count_failure(seg.provider, exc)
+        else:
+            self.streak[seg.provider] = 0
         if self.on_done:
             self.on_done(seg, exc is None)
 
@@ -354,8 +326,15 @@ class _Scheduler:
         try:
             if self.guard.stopped:
                 raise _NotStarted
+            if segment.provider in self.outcome.refused:
+                raise _Refused
             provider = self.providers[segment.provider]
-            result = provider.synthesize(segment.request)
+            try:
+                result = provider.synthesize(segment.request)
+            except ProviderError as exc:
+                if exc.halt:
+                    self._refuse(segment.provider, exc)
+                raise
             with self.lock:
                 self.outcome.audio_bytes += len(result.audio)
                 self.outcome.audio_chars += len(segment.request.text)
@@ -377,6 +356,7 @@ class _Scheduler:
                 self.guard.fail(write_failure(exc, "cache", self.cache.directory))
                 raise _StoreFailed from None
             with self.lock:
+                self.outcome.stored.add(segment.key)
                 self.outcome.synthesized += 1
                 self.outcome.chars += len(segment.request.text)
         finally:

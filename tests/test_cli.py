@@ -161,6 +161,30 @@ def test_budget_stops_before_any_request(project):
     assert not (project.parent / ".narrate-cache").exists() or not list((project.parent / "out").rglob("*.ulaw"))
 
 
+def test_an_offline_build_spends_nothing_so_no_budget_refuses_it(project):
+    assert narrate_in("-q", "build", str(project)).returncode == 0
+    project.write_text(SMALL.replace("Goodbye.", "Bye now."))
+    done = narrate_in("-q", "build", "--offline", "--max-chars", "0", str(project))
+    assert done.returncode == 1 and "over the budget" not in done.stderr, done.stderr
+    assert "not in the cache (offline): shop/en-US/goodbye" in done.stderr
+
+
+def test_budget_bounds_the_whole_command_not_each_manifest(tmp_path):
+    """`build a.yaml b.yaml --max-chars N` synthesizes at most N characters in all."""
+    paths = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        paths.append(tmp_path / name / "shop.yaml")
+        paths[-1].write_text(SMALL)
+    need = json.loads(narrate_in("plan", "--json", str(paths[0])).stdout)["chars_by_provider"]["espeak"]
+    done = narrate_in("-q", "build", "--json", "--max-chars", str(need + need // 2), *map(str, paths))
+    assert done.returncode == 2, done.stderr
+    data = json.loads(done.stdout)
+    assert data["chars_synthesized"] == need and [m["manifest"] for m in data["manifests"]] == [str(paths[0])]
+    assert f"over the budget of {need // 2:,} ({need:,} of --max-chars {need + need // 2:,} spent" in done.stderr
+    assert not (tmp_path / "b" / "out").exists()
+
+
 def test_plan_shows_diff_costs_and_translations(project):
     assert narrate_in("-q", "build", str(project)).returncode == 0
     project.write_text(SMALL.replace("Goodbye.", "Bye now.").replace("      only-english: Press one for sales.\n", "")

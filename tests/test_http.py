@@ -281,7 +281,7 @@ def test_retry_after_ms_is_preferred(retries):
 
 def test_testing_switch_restores_and_real_mode_sleeps(monkeypatch):
     slept: list[float] = []
-    monkeypatch.setattr(http.time, "sleep", slept.append)
+    monkeypatch.setattr(http.procs, "pause", slept.append)
     with http.set_testing():
         assert http.is_testing()
     assert not http.is_testing()

@@ -96,6 +96,20 @@ def test_a_replayed_manifest_is_the_validated_one(project, no_validation):
     assert again == first
 
 
+@pytest.mark.parametrize("url", ["http://user:SECRET-pw-123@127.0.0.1:9/v1", "http://127.0.0.1:9/v1?api_key=SECRET-q-123",
+                                 "http://127.0.0.1:9/v1?sig=SECRET-sas-token-123"])
+def test_a_manifest_whose_urls_hold_credentials_is_not_memoised(project, url):
+    """The memo sits in the cache folder (shared, uploaded as a CI cache): it held base_url verbatim."""
+    path = project / "m.yaml"
+    path.write_text(MANIFEST.replace("http://127.0.0.1:9/v1", url))
+    remember(path, memo_of(project))
+    assert not memo_of(project).exists()
+    assert not [p for p in project.rglob("*") if p.is_file() and b"SECRET" in p.read_bytes() and p != path]
+    path.write_text(MANIFEST)  # the same manifest without them is memoised as before
+    remember(path, memo_of(project))
+    assert memo_of(project).exists()
+
+
 def test_new_texts_and_new_lines_are_read_from_the_file(project, no_validation):
     path = project / "m.yaml"
     remember(path, memo_of(project))

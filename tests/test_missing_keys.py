@@ -119,6 +119,19 @@ def test_cli_stops_once_naming_the_variables(project, command):
         assert "(4 segments to synthesize; nothing was sent)" in done.stderr
 
 
+@pytest.mark.parametrize("key,position", [("sk-ключ-SECRET", 4), ("dg-abc SECRET", 7), ("dg-abc\u00a0SECRET", 7),
+                                          ("dg-\"abc\u201d-SECRET", 8), ("dg-abc\nSECRET", 7)])
+def test_a_key_that_cannot_go_in_a_header_is_refused_once_by_position(project, monkeypatch, key, position):
+    """A pasted key with a non-ASCII character failed every segment with a UnicodeEncodeError."""
+    monkeypatch.setenv("DEEPGRAM_API_KEY", key)
+    monkeypatch.setenv("ELEVENLABS_API_KEY", "el-fine-0123456789")
+    done = narrate_in("build", str(project))
+    assert_clean_failure(done, 2, "provider dg: the key in DEEPGRAM_API_KEY has a character that cannot go in an "
+                         f"HTTP header at position {position} of {len(key)}")
+    assert lines_with(done.stderr, "DEEPGRAM_API_KEY") == 1 and "SECRET" not in done.stdout + done.stderr
+    assert not (project.parent / "out").exists()
+
+
 def test_cli_validate_names_the_manifest(project):
     done = narrate_in("validate", str(project))
     assert_clean_failure(done, 2, f"{project}: {DG}")

@@ -192,6 +192,21 @@ def test_other_400s_are_fatal(retries, code):
     assert str(info.value) == f"HTTP 400 {code}: nope"
 
 
+@pytest.mark.parametrize("status,code", [(403, "UnrecognizedClientException"), (400, "ExpiredTokenException"),
+                                         (403, "InvalidSignatureException")])
+def test_refused_credentials_stop_the_provider_and_name_the_chain(retries, status, code):
+    """A refused AWS credential is about every request (ProviderError.account), whatever the status."""
+    provider, script = make([error_response(status, {"message": "no"}, **{"x-amzn-ErrorType": code})])
+    with pytest.raises(ProviderError) as info:
+        provider.synthesize(SynthesisRequest("Hello there.", "Joanna", "en-US", telephony=True))
+    assert script.count == 1 and info.value.account and info.value.halt and not info.value.retryable
+    assert provider.credential_source().startswith("the AWS credentials")
+    from narrate.providers.polly import classify
+
+    other = classify("p", httpx.Response(400, json={"message": "nope"}, headers={"x-amzn-ErrorType": "InvalidSsmlException"}))
+    assert not other.account and not other.halt  # about this text only
+
+
 def test_the_splitter_gets_3000_characters():
     provider, _ = make([])
     assert provider.limits.max_chars == 3000

@@ -114,3 +114,15 @@ def test_voice_checks_and_limits():
     assert "voice IDs" in provider.check_voice("Rachel", "en-US")
     assert provider.limits.default_concurrency == 5 and provider.limits.max_chars == 10000
     # voices() now reads GET /v1/voices (tests/test_voices_cli.py): never called here without a transport.
+
+
+def test_a_voice_only_for_higher_plans_does_not_stop_the_provider_but_a_refused_key_does():
+    import httpx as _httpx
+
+    from narrate.providers.elevenlabs import classify
+
+    voice = classify("e", _httpx.Response(403, json={"detail": {"status": "only_for_creator+", "message": "upgrade"}}))
+    assert voice.status == 403 and not voice.account and not voice.halt  # the other voices still work
+    for status in ("invalid_api_key", "quota_exceeded"):
+        refused = classify("e", _httpx.Response(401, json={"detail": {"status": status, "message": "no"}}))
+        assert refused.account and refused.halt and not refused.retryable

@@ -173,6 +173,53 @@ def test_cli_lists_and_samples_a_rest_provider(monkeypatch, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["es-419-Test-B.wav", "es-US-Neural2-A.wav"]
 
 
+@pytest.mark.parametrize("kind,variable,path,status", [
+    ("google", "GOOGLE_API_KEY", "/v1/voices", 401), ("azure", "AZURE_SPEECH_KEY", "/cognitiveservices/voices/list", 403),
+    ("elevenlabs", "ELEVENLABS_API_KEY", "/v1/voices", 500)])
+def test_cli_a_failing_voice_list_names_the_provider_and_a_refused_keys_variable(monkeypatch, kind, variable, path,
+                                                                                  status):
+    from narrate.providers import registry
+
+    monkeypatch.setenv(variable, KEY)
+    monkeypatch.setenv("AZURE_SPEECH_REGION", "westeurope")
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)  # the key echoed back: it must still not be shown
+        return httpx.Response(status, json={"error": {"message": f"no: {KEY}"}})
+
+    real = registry.create_provider
+    monkeypatch.setattr(registry, "create_provider",
+                        lambda cfg, transport=None: real(cfg, transport=httpx.MockTransport(handler)))
+    done = narrate_in("voices", "--provider", kind, "--sample", "Hello.")
+    assert done.returncode == 1 and KEY not in done.stdout + done.stderr, done.stderr
+    check = f"; check {variable}" if status < 500 else ""
+    assert f"error: provider {kind}: listing voices: HTTP {status}: no: REDACTED" in done.stderr
+    assert check in done.stderr and (status >= 500 or len(seen) == 1) and set(seen) == {path}, (done.stderr, seen)
+
+
+def test_cli_a_refused_sample_stops_at_the_first_voice_and_names_the_variable(monkeypatch, tmp_path):
+    from narrate.providers import registry
+
+    monkeypatch.setenv("GOOGLE_API_KEY", KEY)
+    synth = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/voices":
+            return httpx.Response(200, json={"voices": [{"name": f"en-US-Test-{c}", "languageCodes": ["en-US"]}
+                                                        for c in "ABCD"]})
+        synth.append(request)
+        return httpx.Response(403, json={"error": {"message": "billing disabled", "status": "PERMISSION_DENIED"}})
+
+    real = registry.create_provider
+    monkeypatch.setattr(registry, "create_provider",
+                        lambda cfg, transport=None: real(cfg, transport=httpx.MockTransport(handler)))
+    done = narrate_in("voices", "--provider", "google", "--sample", "Hello.", "--out", str(tmp_path / "s"))
+    assert done.returncode == 1 and len(synth) == 1, (done.stderr, len(synth))
+    assert ("error: provider google: sample of voice en-US-Test-A: HTTP 403 PERMISSION_DENIED: billing disabled; "
+            "check GOOGLE_API_KEY") in done.stderr, done.stderr
+
+
 def test_cli_rest_provider_without_a_key_is_a_clean_error():
     done = narrate_in("voices", "--provider", "elevenlabs")
     assert_clean_failure(done, 2, "provider elevenlabs: no API key: set ELEVENLABS_API_KEY")

@@ -84,10 +84,14 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     if options.owners:  # 50,000 prompts: 0.1 s that only a JUnit report reads
         report.owners = {j.id: [o.path for o in j.outputs] for j in pb.plan.jobs}
         report.owners.update({b.id: sorted(b.outputs.values()) for b in pb.books})
-    spend = pb.spend(options.max_chars)
-    if spend.over_budget:
+    left = None if options.max_chars is None else max(0, options.max_chars - options.chars_spent)
+    spend = pb.spend(left)
+    if spend.over_budget and not options.offline:  # offline synthesizes nothing: no budget to exceed
+        before = (f" ({options.chars_spent:,} of --max-chars {options.max_chars:,} spent on the manifests before it)"
+                  if options.max_chars is not None and options.chars_spent else "")
         raise UsageError(f"the build needs {spend.chars:,} characters of synthesis, over the budget of "
-                         f"{spend.budget_chars:,}; nothing was synthesized", hint="raise --max-chars or budget.max_chars")
+                         f"{spend.budget_chars:,}{before}; nothing was synthesized",
+                         hint="raise --max-chars or budget.max_chars")
     if options.check:
         report.written = pb.outputs_to_write()
         report.removed = pb.orphans
@@ -148,10 +152,14 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
                                          annotate=level_annotator(pb.stale, renderer if overlap else None, local))
             events.finish("synthesize")
             report.synthesized = outcome.synthesized
+            report.synthesized_segments = [pb.describe(s) for s in pb.missing if s.key in outcome.stored]
+            report.not_built = sorted({owner for key in outcome.unsent for owner in pb.users_of(key)})
             report.cached += outcome.shared
             if outcome.stop is not None and outcome.stop.kind == "cache":
                 report.error = outcome.stop_message()
             report.chars_synthesized = outcome.chars
+            # A refused key first: it is the one thing to fix, and why the other segments were not sent.
+            report.errors += [r.message() for r in outcome.refused.values()]
             report.errors += [pb.failure_line(f) for f in outcome.failures]
         if not overlap:
             publish.acquire(PUBLISH_WAIT_S)

@@ -84,6 +84,7 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
                     bars = progress_for(ctx.quiet, path.name)
                     with cache_for(path, cache_dir, remote or manifest.remote_cache) as cache:
                         report = run_build(manifest, cache, options, bars)
+                    options.chars_spent += report.chars_synthesized
                 except NarrateError as exc:
                     if not (as_json or junit):
                         raise
@@ -153,7 +154,8 @@ def _build_json(r: Any, check: bool, offline: bool) -> dict[str, Any]:
             "chars_synthesized": r.chars_synthesized, "outputs_written": r.outputs_written,
             "outputs_unchanged": r.outputs_unchanged, "outputs_removed": r.outputs_removed, "written": r.written,
             "removed": r.removed,
-            "synthesized_segments": [] if pending else [d for d in r.missing_segments if d.split(" [", 1)[0] not in failed],
+            "synthesized_segments": [] if pending else r.synthesized_segments if r.synthesized_segments is not None
+            else [d for d in r.missing_segments if d.split(" [", 1)[0] not in failed],
             "segments_to_synthesize": list(r.missing_segments) if pending else [],
             "warnings": r.warnings, "errors": errors, "error": r.error}
 

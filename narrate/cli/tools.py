@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..errors import UsageError, shown
+from ..errors import ProviderError, UsageError, shown
 from .app import Context, main, pass_ctx, run
 
 # manifest.book_model.DIALECTS, spelled out so that the CLI does not import the model to start
@@ -36,6 +36,15 @@ def filter_voices(voices: list[Any], language: str | None) -> tuple[list[Any], s
         if found or "-" not in tag.replace("_", "-"):
             return found, tag
         tag = tag.replace("_", "-").rsplit("-", 1)[0]
+
+
+def provider_failure(prov: Any, name: str, doing: str, exc: ProviderError) -> ProviderError:
+    """`exc` with the provider and what was being done in front, and for a refused key the variable
+    it came from (never its value): `provider google: listing voices: HTTP 401 ...; check GOOGLE_API_KEY`."""
+    source = getattr(prov, "credential_source", lambda: None)() if exc.account else None
+    message = f"provider {name}: {doing}: {exc.message}" + (f"; check {source}" if source else "")
+    return ProviderError(message, provider=exc.provider, status=exc.status, request_id=exc.request_id,
+                         hint=exc.hint, account=exc.account)
 
 
 def _sample_name(voice: str) -> str:
@@ -71,7 +80,11 @@ def voices(ctx: Context, provider: str, manifest_path: Path | None, language: st
             config = ProviderConfig(name=provider, kind=provider)
         prov = create_provider(config)
         try:
-            listed, matched = filter_voices(sorted(prov.voices(), key=lambda v: v.name), language)
+            try:
+                found = prov.voices()
+            except ProviderError as exc:
+                raise provider_failure(prov, provider, "listing voices", exc) from None
+            listed, matched = filter_voices(sorted(found, key=lambda v: v.name), language)
             if listed and language and matched != language:
                 click.echo(f"no {provider} voice for {language}; voices for {matched}:", err=True)
             if not listed:
@@ -86,7 +99,7 @@ def voices(ctx: Context, provider: str, manifest_path: Path | None, language: st
             for name, langs, gender, extra in rows:
                 click.echo(f"{name:{width}} {langs:{lwidth}} {gender:8} {extra}".rstrip())
             if sample_text is not None:
-                _write_samples(prov, listed, matched, sample_text.strip(), sample_dir)
+                _write_samples(prov, provider, listed, matched, sample_text.strip(), sample_dir)
         finally:
             prov.close()
         return 0
@@ -94,7 +107,7 @@ def voices(ctx: Context, provider: str, manifest_path: Path | None, language: st
     run(ctx, go)
 
 
-def _write_samples(prov: Any, listed: list[Any], language: str | None, text: str, folder: Path) -> None:
+def _write_samples(prov: Any, name: str, listed: list[Any], language: str | None, text: str, folder: Path) -> None:
     """One WAV per voice in `folder` (16-bit PCM at the voice's own rate), written atomically."""
     from ..audio.decode import decode
     from ..audio.encode import wav_bytes
@@ -105,7 +118,10 @@ def _write_samples(prov: Any, listed: list[Any], language: str | None, text: str
     for v in listed:
         lang = next((x for x in v.languages if language and language_matches((x,), language)),
                     v.languages[0] if v.languages else (language or "en"))
-        result = prov.synthesize(SynthesisRequest(text=text, voice=v.name, language=lang))
+        try:
+            result = prov.synthesize(SynthesisRequest(text=text, voice=v.name, language=lang))
+        except ProviderError as exc:  # the first failure ends it: a refused key would refuse every voice
+            raise provider_failure(prov, name, f"sample of voice {shown(v.name)}", exc) from None
         path = folder / f"{_sample_name(v.name)}.wav"
         write_atomic(path, wav_bytes(decode(result.audio, result.format)))
         click.echo(f"wrote {path}", err=True)

@@ -248,7 +248,7 @@ class Manifest(Section):
     lexicon: Omittable[Annotated[Annotated[StrictStr, TEXT] | Annotated[Lexicon, MAPPING],
                                  Either("a file path or a mapping", TEXT, MAPPING)]] = Field(
         None, description="pronunciation lexicon: a YAML file path (relative to the manifest), a W3C PLS 1.0 "
-                          "file (.pls), or an inline mapping")
+                          "file (.pls, .xml), or an inline mapping")
     libraries: Omittable[dict[str, Library]] = Field(None, description="prompt libraries by name")
     books: Omittable[dict[str, Book]] = Field(None, description="narrated books by name")
     budget: Omittable[Budget] = Field(None, description="spending limits: {max_chars}")

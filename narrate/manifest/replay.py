@@ -12,7 +12,8 @@ markup parses); one that fails sends the manifest through the full validation, w
 problem. A template is only stored after replaying it on the very data it came from gives the
 validated manifest exactly, so the replay cannot drift from `core` unnoticed. Manifests with books
 are not memoised (their chapters resolve from the models). The memo is JSON holding only narrate's
-plain values, never pickle: a cache folder may come from another machine.
+plain values, never pickle: a cache folder may come from another machine. A manifest whose URLs
+carry credentials is not memoised: the memo would keep them in the cache folder.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _library_shape(lib: Any) -> Any:
 def template(draft: Draft, data: dict[str, Any]) -> dict[str, Any] | None:
     """The validated draft as the memo's JSON value, or None if it cannot be replayed exactly."""
     man = draft.manifest
-    if man.books or draft.problems:
+    if man.books or draft.problems or _holds_credentials(man):
         return None
     settings: dict[int, int] = {}
     table: list[list[Any]] = []
@@ -95,6 +96,15 @@ def template(draft: Draft, data: dict[str, Any]) -> dict[str, Any] | None:
             or again.lexicon_file != draft.lexicon_file:
         return None
     return stored
+
+
+def _holds_credentials(man: Manifest) -> bool:
+    """A base_url or remote cache URL with a password or a secret in its query: the memo, kept in a
+    cache folder that may be shared or uploaded, would hold it (DESIGN.md invariant 5). Not memoised."""
+    from ..providers.http import url_secrets
+
+    urls = [cfg.base_url for cfg in man.providers.values() if cfg.base_url] + [man.remote_cache or ""]
+    return any(url and url_secrets(url) for url in urls)
 
 
 def _library_template(lib: Library, source: dict[str, Any], license: str | None,

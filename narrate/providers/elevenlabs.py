@@ -49,6 +49,8 @@ def classify(provider: str, response: httpx.Response) -> ProviderError:
     # 401 quota_exceeded (out of credits) and invalid_api_key are fatal already (4xx); say why.
     if "quota_exceeded" in error.message:
         error.hint = "the ElevenLabs account is out of credits: retrying cannot help"
+    if "only_for_creator" in error.message:  # a 403 about one (professional) voice: the others still work
+        error.account = False
     return error
 
 

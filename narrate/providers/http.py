@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -33,8 +34,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from .. import procs
 from ..audio.validate import HARD_MAX_BODY_BYTES
-from ..errors import InvalidAudioError, ProviderError, UsageError
+from ..errors import Interrupted, InvalidAudioError, ProviderError, UsageError
 from . import secrets
 from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult
 from .policy import RetryPolicy, RetryRecord, is_testing, next_wait, parse_retry_after, set_testing, testing_records
@@ -165,6 +167,8 @@ class RestClient:
             attempt += 1
             if self.throttle is not None:
                 self.throttle.acquire(chars)
+            if procs.stopping() is not None:  # Ctrl-C or SIGTERM: no new attempt, whatever the budget left
+                raise Interrupted(procs.stopping() or signal.SIGINT)
             left = policy.max_retry_time_s - (time.monotonic() - started + skipped)
             budget = max(0.05, min(self.attempt_budget(chars), left))
             try:
@@ -179,6 +183,8 @@ class RestClient:
                        or (error.retry_after is not None and error.retry_after > policy.max_retry_after_s)
                        or elapsed + wait > policy.max_retry_time_s)
             if give_up:
+                if error.retry_after is not None and error.retry_after > policy.max_retry_after_s:
+                    error.halt = True  # "come back tomorrow" holds for every request, not just this one
                 why = ""
                 if retryable and attempt < policy.max_attempts and error.retry_after is not None:
                     past = (f"max_retry_after_s {policy.max_retry_after_s:g} s"
@@ -192,7 +198,7 @@ class RestClient:
                 records.append(RetryRecord(self.provider, attempt, wait, error.status, error.message))
                 skipped += wait
             else:
-                time.sleep(wait)
+                procs.pause(wait)
 
     def _attempt(self, method: str, url: str, attempt: int, handle: Callable[[httpx.Response], T],
                  params: Mapping[str, Any], json_body: Any, content: bytes | str | None,
@@ -254,7 +260,8 @@ class RestClient:
             message += f" (gave up after {attempts} attempt{'s' if attempts != 1 else ''} in {elapsed:.1f}s{why})"
         cls = type(error) if isinstance(error, ProviderError) else ProviderError
         return cls(message, provider=error.provider, status=error.status, request_id=error.request_id,
-                   retryable=retryable, retry_after=error.retry_after, hint=error.hint)
+                   retryable=retryable, retry_after=error.retry_after, hint=error.hint, account=error.account,
+                   halt=error.halt)
 
 
 # ---------------------------------------------------------------------- provider scaffolding
@@ -331,6 +338,12 @@ class RestProvider:
         except UsageError as exc:
             return str(exc)
         return None
+
+    def credential_source(self) -> str | None:
+        """Where this provider's key was read from (a variable or a file), for a refusal's message."""
+        from .keys import source_of
+
+        return source_of(self.config.name)
 
     def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET `url` through the retrying client and parse its JSON body (voice lists and the like).

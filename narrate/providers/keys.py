@@ -25,13 +25,35 @@ class Credential:
     source: str  # the env var or file it came from (for messages; never the value)
 
 
+# Where each provider config's key came from (config name -> variable or file), for the message of
+# a refused key: "check OPENAI_API_KEY". Names only, never values.
+_SOURCES: dict[str, str] = {}
+
+
 def find_key(config: ProviderConfig, default_envs: tuple[str, ...], *,
              environ: Mapping[str, str] | None = None) -> Credential | None:
     """The key for `config`, or None (see _lookup); a key found is registered for masking."""
     found = _lookup(config, default_envs, environ=environ)
     if found is not None:
         secrets.register(found.value)
+        _SOURCES[config.name] = found.source
+        _check_header_safe(config.name, found)
     return found
+
+
+def _check_header_safe(provider: str, cred: Credential) -> None:
+    """A key goes in an HTTP header: one that is not printable ASCII (a pasted quote, a non-breaking
+    space, a newline) would fail every request, or be sent mangled. Say so once, by position only."""
+    bad = next((i for i, ch in enumerate(cred.value) if not "!" <= ch <= "~"), None)
+    if bad is not None:
+        raise UsageError(f"provider {provider}: the key in {cred.source} has a character that cannot go in an "
+                         f"HTTP header at position {bad + 1} of {len(cred.value)}",
+                         hint="API keys are printable ASCII without spaces: copy it again")
+
+
+def source_of(name: str) -> str | None:
+    """The variable or file the key of provider config `name` was last read from (None: none read)."""
+    return _SOURCES.get(name)
 
 
 def _lookup(config: ProviderConfig, default_envs: tuple[str, ...], *,

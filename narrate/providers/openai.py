@@ -51,7 +51,7 @@ def classify(provider: str, response: httpx.Response) -> ProviderError:
     except (ValueError, UnicodeDecodeError):
         pass
     if response.status_code == 429 and ({err.get("type"), err.get("code")} & QUOTA_CODES):
-        error.retryable = False
+        error.retryable, error.account = False, True
         error.hint = "the OpenAI account is out of quota or credit: retrying cannot help"
     # The server's own verdict wins, as in the official SDK.
     should_retry = response.headers.get("x-should-retry", "").lower()

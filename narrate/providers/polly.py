@@ -73,6 +73,12 @@ def error_code(response: httpx.Response) -> str | None:
     return None
 
 
+# AWS's refusals of the credentials themselves (common errors of every service): no request can pass.
+CREDENTIAL_CODES = frozenset({"UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException",
+                              "AccessDeniedException", "IncompleteSignature", "MissingAuthenticationToken",
+                              "InvalidClientTokenId", "SignatureDoesNotMatch", "NotAuthorized"})
+
+
 def classify(provider: str, response: httpx.Response) -> ProviderError:
     """default_classify, plus Polly's throttling: HTTP 400 with ThrottlingException is retryable."""
     error = default_classify(provider, response)
@@ -87,6 +93,8 @@ def classify(provider: str, response: httpx.Response) -> ProviderError:
         error.args = (error.message,)
     if code in THROTTLE_CODES:
         error.retryable = True
+    elif code in CREDENTIAL_CODES:  # some come as 400: the credentials are refused, whatever the status
+        error.retryable, error.account = False, True
     elif code == "LexiconNotFoundException":
         # narrate uploads each lexicon to the endpoint it synthesizes at, just before: a 404 means the
         # upload is not visible yet (lexicon updates are eventually consistent), so try again.
@@ -163,6 +171,10 @@ class PollyProvider(RestProvider):
         frozen = creds.get_frozen_credentials()
         secrets.register(frozen.secret_key, frozen.token)
         return frozen
+
+    def credential_source(self) -> str | None:
+        method = getattr(self._session and self._session.get_credentials(), "method", None)
+        return f"the AWS credentials ({method})" if method else "the AWS credentials"
 
     def credential_problem(self) -> str | None:
         try:

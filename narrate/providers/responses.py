@@ -18,6 +18,8 @@ BILLED_CHARS_HEADERS = ("dg-char-count", "character-cost", "x-amzn-requestcharac
 SECRET_QUERY_PARAMS = frozenset({"key", "api_key", "apikey", "api-key", "token", "access_token", "sig",
                                  "signature", "x-amz-signature", "x-amz-security-token", "x-amz-credential"})
 RETRYABLE_STATUSES = frozenset({408, 429})
+# Refusals of the credentials or the account (bad key, no credit, no permission): never about one text.
+ACCOUNT_STATUSES = frozenset({401, 402, 403})
 
 
 def redact_url(url: str | httpx.URL) -> str:
@@ -110,8 +112,18 @@ def default_classify(provider: str, response: httpx.Response) -> ProviderError:
     """The error for a non-2xx response: 408, 429 and 5xx retryable, other 4xx fatal."""
     code, reason = error_code_and_reason(response)
     status = response.status_code
+    if 300 <= status < 400:  # never followed (the key would go with it); every request would get the same
+        where = response.headers.get("location", "")
+        try:
+            shown = redact_url(response.request.url.join(where)) if where else "nowhere said"
+        except (httpx.InvalidURL, ValueError):
+            shown = "an invalid URL"
+        return ProviderError(f"HTTP {status}: the server redirects to {shown}; not followed, so that the key "
+                             "goes nowhere else", provider=provider, status=status,
+                             request_id=request_id_of(response), halt=True,
+                             hint="if the new address is the provider's, set base_url to it")
     retryable = status in RETRYABLE_STATUSES or status >= 500
     label = f"HTTP {status}" + (f" {code}" if code else "")
     return ProviderError(f"{label}: {reason}", provider=provider, status=status,
                          request_id=request_id_of(response), retryable=retryable,
-                         retry_after=parse_retry_after(response.headers))
+                         retry_after=parse_retry_after(response.headers), account=status in ACCOUNT_STATUSES)

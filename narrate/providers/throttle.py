@@ -15,6 +15,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from .. import procs
+
 
 class _Bucket:
     def __init__(self, per_minute: float, now: float) -> None:
@@ -37,7 +39,7 @@ class Throttle:
     """`Throttle(requests_per_minute, chars_per_minute).acquire(chars)` blocks until both limits allow the request."""
 
     def __init__(self, requests_per_minute: float | None = None, chars_per_minute: float | None = None, *,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = procs.pause) -> None:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()

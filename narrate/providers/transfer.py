@@ -7,7 +7,7 @@ chunk and stops:
 - past `max_bytes` (a declared Content-Length over it is refused before reading anything);
 - at `deadline` (time.monotonic): checked after every chunk, and a watchdog shuts the connection's
   socket at the deadline so that a read blocked on a silent server returns at once (one thread
-  watches every pending deadline: `_Alarms`).
+  watches every pending deadline: `_Alarms`). Ctrl-C or SIGTERM (procs.stop_all) fires them all.
   Without a socket (httpx.MockTransport) the check between chunks is what bounds it.
 
 Both are retryable errors: the next attempt may get a well-behaved answer, as is a compressed body
@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from .. import procs
 from ..errors import InvalidAudioError, ProviderError
 from .responses import REQUEST_ID_HEADERS, header_value
 
@@ -70,6 +71,19 @@ class _Alarms:
                     heapq.heapify(self._heap)
                     self._cancelled = 0
 
+    def fire_all(self) -> None:
+        """Fire every pending watchdog now: narrate is stopping (procs.stop_all), and a body that
+        drips in for another minute must not keep Ctrl-C waiting. The reads end; the retry loop
+        then sees the stop and starts no other attempt."""
+        with self._cond:
+            dogs = [item[2] for item in self._heap if item[2].pending]
+            for dog in dogs:
+                dog.pending = False
+                dog.fire()
+            self._cancelled = 0
+            self._heap.clear()
+            self._cond.notify()
+
     def pending(self) -> int:
         """Watchdogs waiting to fire (for tests)."""
         with self._cond:
@@ -95,6 +109,7 @@ class _Alarms:
 
 
 ALARMS = _Alarms()
+procs.on_stop(ALARMS.fire_all)
 
 
 class Watchdog:
