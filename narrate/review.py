@@ -19,11 +19,12 @@ import hashlib
 import json
 import os
 import re
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cache.lock import LockFile
-from .errors import UsageError
+from .errors import UsageError, shown
 from .fsutil import regular_file_inside, write_if_changed
 from .manifest import Manifest
 
@@ -194,6 +195,21 @@ def _read_state(path: Path) -> dict[str, Any] | None:
     if not isinstance(shown, dict) or not (baseline is None or isinstance(baseline, dict)):
         return None
     return data
+
+
+def check_state_replaceable(page: Path) -> None:
+    """Raise UsageError unless the state file beside `page` is absent, empty or one narrate wrote:
+    `report -o config.html` replaced the user's `config.state.json`. A link or a folder there is
+    left to fsutil.output_path, which replaces a link inside the page's folder and refuses the rest."""
+    path = state_path(page)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode) or st.st_size == 0 or _read_state(path) is not None:
+        return
+    raise UsageError(f"{shown(str(path))} exists and is not a narrate review page's state: not replaced (name "
+                     "another page, or move this file away first)")
 
 
 def mark_changes(rows: list[dict[str, Any]], page: Path) -> tuple[bool, list[str], bytes]:
