@@ -109,17 +109,23 @@ or a silence inside the recording longer than {pause:g} s.</p>
 
 
 def _wave(points: list[tuple[float, float]]) -> str:
-    """An inline SVG of the (min, max) envelope: one vertical stroke per column."""
+    """An inline SVG of the (min, max) envelope: one vertical stroke per column, in whole pixels with
+    relative moves ('m1-7v4': next column, up 7, down 4), to keep a large page small. (Half-pixel
+    units, a viewBox twice as tall, drew every stroke thinner: Chromium scales the stroke width.)"""
     if not points:
         return ""
     # Drawn up to 4x (12 dB) larger so that speech at -26 dBov (peaks near -10 dBFS) fills the
     # height; a recording peaking above -12 dBFS is drawn to its own peak.
     gain = min(4.0, 1.0 / max(max(-lo, hi) for lo, hi in points)) if any(lo or hi for lo, hi in points) else 1.0
     mid = WAVE_H / 2
-    d = "".join(f"M{x + .5:g} {mid - hi * gain * mid:.1f}V{max(mid - lo * gain * mid, mid - hi * gain * mid + .5):.1f}"
-                for x, (lo, hi) in enumerate(points))
+    d, y = [], 0
+    for lo, hi in points:
+        top = round(mid - hi * gain * mid)
+        bottom = max(round(mid - lo * gain * mid), top + 1)
+        d.append(f"m1{top - y:+d}v{bottom - top}" if d else f"M.5 {top}v{bottom - top}")
+        y = bottom
     return (f'<svg class="wave" width="{WAVE_W}" height="{WAVE_H}" viewBox="0 0 {len(points)} {WAVE_H}" '
-            f'preserveAspectRatio="none" role="img" aria-label="waveform"><path d="{d}"/></svg>')
+            f'preserveAspectRatio="none" role="img" aria-label="waveform"><path d="{"".join(d)}"/></svg>')
 
 
 def _text_cell(row: dict[str, Any]) -> str:
