@@ -489,3 +489,17 @@ def test_waveform_is_drawn_in_whole_pixels_with_relative_moves():
     rng = random.Random(5)
     wave = [(-rng.random() * 0.3, rng.random() * 0.3) for _ in range(120)]
     assert len(_wave(wave)) < 1_100  # was 1,860 bytes
+
+
+@pytest.mark.parametrize("key", ["shop", "shop/welcome", "/en-US/welcome", "shop//welcome", "shop/en-US/"])
+def test_report_on_a_lock_with_a_prompt_key_narrate_never_writes_is_a_clear_error(built, key):
+    """A hand-edited lock whose prompt key is not library/language/name was an internal error (exit 70,
+    'ValueError: not enough values to unpack')."""
+    lock = built / "narrate.lock"
+    data = json.loads(lock.read_text())
+    prompts = data["manifests"]["m.yaml"]["prompts"]
+    prompts[key] = prompts["shop/en-US/welcome"]
+    lock.write_text(json.dumps(data))
+    done = narrate_in("report", "m.yaml", cwd=built)
+    assert_clean_failure(done, 2, "narrate.lock:1:", f"manifests.m.yaml.prompts.{key}: expected a prompt key "
+                         "library/language/name", "delete it or restore it from git")
