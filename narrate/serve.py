@@ -86,6 +86,7 @@ class ServeOptions:
     retry_after_s: float = 1.0
     seed: int | None = None
     cache_size: int = 1024
+    cache_bytes: int = 256 * 1024 * 1024  # of decoded samples: 1,024 texts of 4,096 characters would be ~11 GB
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.faults if f not in FAULTS]
@@ -126,8 +127,9 @@ class Stats:
 class SpeechCache:
     """Synthesizes through the engine (in a worker thread) with an LRU of decoded audio."""
 
-    def __init__(self, engine: Provider, stats: Stats, size: int) -> None:
-        self.engine, self.stats, self.size = engine, stats, size
+    def __init__(self, engine: Provider, stats: Stats, size: int, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self.engine, self.stats, self.size, self.max_bytes = engine, stats, size, max_bytes
+        self.held_bytes = 0
         self._items: OrderedDict[tuple, Pcm] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -142,9 +144,11 @@ class SpeechCache:
         with self.stats.lock:
             self.stats.engine_calls += 1
         with self._lock:
-            self._items[key] = pcm
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            if key not in self._items:
+                self._items[key] = pcm
+                self.held_bytes += pcm.samples.nbytes
+            while self._items and (len(self._items) > self.size or self.held_bytes > self.max_bytes):
+                self.held_bytes -= self._items.popitem(last=False)[1].samples.nbytes
         return pcm
 
 
@@ -166,7 +170,7 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
     if engine is None:
         from .providers.espeak import create as create_espeak
         engine = create_espeak(ProviderConfig(name="espeak", kind="espeak"))
-    speech = SpeechCache(engine, stats, opts.cache_size)
+    speech = SpeechCache(engine, stats, opts.cache_size, opts.cache_bytes)
     rng = random.Random(opts.seed)
     # Its own generator, so the order in which requests finish synthesizing cannot shift the fault sequence.
     variant_rng = random.Random(None if opts.seed is None else opts.seed + 1)

@@ -145,3 +145,19 @@ def test_an_unexpected_error_is_a_json_500_and_one_log_line(logged):
     lines = [r.getMessage() for r in logged.records if r.levelno >= logging.ERROR]
     assert len(lines) == 2 and all("KeyError: 'engine fell over'" in line and "\n" not in line for line in lines)
     assert json.loads(r.text)["err_msg"].startswith("internal error in narrate serve: KeyError")
+
+
+def test_the_audio_cache_is_bounded_in_bytes_not_only_in_entries():
+    """1,024 cached texts of 4,096 characters are about 4 minutes of 22 kHz audio each: 11 GB held by
+    a test server fed distinct long texts. The cache keeps at most `cache_bytes` of samples."""
+    from narrate.serve import SpeechCache, Stats
+
+    stats = Stats()
+    cache = SpeechCache(ToneEngine(), stats, size=1024, max_bytes=3_000_000)
+    texts = [f"{i} " + "x" * 400 for i in range(6)]  # 402 chars: 24.1 s, 1,063,692 bytes of samples each
+    for text in texts:
+        cache.get(text, "v", "en", 1.0)
+    assert cache.held_bytes == 2 * 1_063_692 and cache.held_bytes <= 3_000_000
+    cache.get(texts[-1], "v", "en", 1.0)  # the newest is kept: no engine call
+    cache.get(texts[0], "v", "en", 1.0)  # the oldest went
+    assert stats.engine_calls == 7
