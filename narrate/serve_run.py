@@ -45,7 +45,12 @@ def _bind(host: str, port: int) -> socket.socket:
     # Accepted sockets inherit this on Linux. Without it, Nagle + delayed ACK hold the last segment of
     # a response written in two parts (headers, body) for ~40 ms.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        shown_host = f"[{host}]" if ":" in host else host
+        raise NarrateError(f"narrate serve cannot listen on {shown_host}:{port}: {exc.strerror or exc}") from None
     sock.listen(1024)
     sock.set_inheritable(True)
     return sock

@@ -161,3 +161,12 @@ def test_the_audio_cache_is_bounded_in_bytes_not_only_in_entries():
     cache.get(texts[-1], "v", "en", 1.0)  # the newest is kept: no engine call
     cache.get(texts[0], "v", "en", 1.0)  # the oldest went
     assert stats.engine_calls == 7
+
+
+def test_a_port_in_use_names_the_address(server):
+    """Was `error: Address already in use`, naming neither the address nor the port."""
+    from conftest import assert_clean_failure, narrate_in
+
+    done = narrate_in("serve", "--port", str(server.port))
+    assert_clean_failure(done, 1, f"error: narrate serve cannot listen on 127.0.0.1:{server.port}: "
+                         "Address already in use")
