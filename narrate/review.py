@@ -40,6 +40,7 @@ PEAK_LIMIT_DBFS = -1.0  # a peak above this is near clipping (EBU R 128 s1 / ACX
 PAUSE_LIMIT_S = 1.5  # an internal silence longer than this is flagged: callers hear a dead line
 STATE_VERSION = 1
 _PREVIEW_NAME = re.compile(r"[0-9a-f]{20}\.wav")
+_PLAYED = re.compile(rb"report-audio/([0-9a-f]{20}\.wav)")
 
 
 def default_page(manifest: Manifest) -> tuple[Path, Path]:
@@ -234,16 +235,35 @@ def mark_changes(rows: list[dict[str, Any]], page: Path) -> tuple[bool, list[str
     return baseline is not None, gone, (json.dumps(state, sort_keys=True, indent=0) + "\n").encode("utf-8")
 
 
-def prune_previews(page_folder: Path, used: set[str]) -> int:
-    """Remove WAV previews an earlier page wrote and this one no longer plays (only files named
-    as narrate names them, in `report-audio/` itself, never through a link). Returns how many."""
+def _played_by_other_pages(page_folder: Path, page: Path | None) -> set[str]:
+    """Previews the other narrate review pages in `page_folder` play (`report -o a.html`, then
+    `-o b.html` beside it: both use report-audio/)."""
+    played: set[str] = set()
+    for entry in os.scandir(page_folder):
+        if (page is not None and entry.name == page.name) or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            with open(entry.path, "rb") as fh:
+                head = fh.read(512)
+                if head.startswith(b"<!doctype html>") and b"narrate review" in head:
+                    played.update(m.decode() for m in _PLAYED.findall(head + fh.read()))
+        except OSError:
+            continue
+    return played
+
+
+def prune_previews(page_folder: Path, used: set[str], page: Path | None = None) -> int:
+    """Remove WAV previews an earlier page wrote and neither this page (`page`, playing `used`) nor
+    another review page beside it plays (only files named as narrate names them, in
+    `report-audio/` itself, never through a link). Returns how many."""
     folder = page_folder / PREVIEWS
     if folder.is_symlink() or not folder.is_dir():
         return 0
+    kept = _played_by_other_pages(page_folder, page)
     removed = 0
     for entry in os.scandir(folder):
         if _PREVIEW_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False) \
-                and f"{PREVIEWS}/{entry.name}" not in used:
+                and f"{PREVIEWS}/{entry.name}" not in used and entry.name not in kept:
             os.unlink(entry.path)
             removed += 1
     return removed

@@ -211,5 +211,5 @@ def write_html_report(manifest: Manifest, folder: Path, page: Path) -> tuple[Pat
     html_text = render_page(manifest.path.name, rows, had_baseline, gone, state_path(target))
     write_if_changed(target, html_text.encode("utf-8"), within=page_folder)
     write_if_changed(state_path(target), state, within=page_folder)
-    prune_previews(page_folder, {Path(r["src"]).as_posix() for r in rows})
+    prune_previews(page_folder, {Path(r["src"]).as_posix() for r in rows}, target)
     return target, len(rows)
