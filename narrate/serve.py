@@ -382,6 +382,11 @@ class _KeepSend:
             scope["narrate.send"] = send
         try:
             await self.app(scope, receive, send)
+        except asyncio.CancelledError:  # stopping with a request unfinished (serve_run.SHUTDOWN_GRACE_S)
+            if scope["type"] != "http":
+                raise
+            log.warning("narrate serve: %s %s: stopped before the request finished", scope.get("method"),
+                        scope.get("path"))
         except Exception as exc:
             if scope["type"] != "http":
                 raise

@@ -13,12 +13,16 @@ from .errors import NarrateError
 from .providers.base import Provider
 from .serve import DEFAULT_FAULTS, ServeOptions, create_app
 
+SHUTDOWN_GRACE_S = 2
+
 
 def _server(app: Any, log_level: str) -> Any:
     import uvicorn
 
+    # A client that never finishes its request (or reads an `endless` body) must not keep the server
+    # from stopping: after this many seconds of shutdown, what still runs is cancelled.
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", http="h11",
-                            timeout_keep_alive=30)
+                            timeout_keep_alive=30, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
     return uvicorn.Server(config)
 
 

@@ -170,3 +170,28 @@ def test_a_port_in_use_names_the_address(server):
     done = narrate_in("serve", "--port", str(server.port))
     assert_clean_failure(done, 1, f"error: narrate serve cannot listen on 127.0.0.1:{server.port}: "
                          "Address already in use")
+
+
+@pytest.mark.parametrize("fault", [None, "endless"])
+def test_the_server_stops_promptly_with_a_client_stuck_mid_request(fault, logged):
+    """One client whose Content-Length promised more than it sent (or one reading an `endless` body)
+    kept `narrate serve` from stopping: Ctrl-C waited for it forever, and BackgroundServer's exit
+    left the thread running after its 10 s join."""
+    import socket
+    import time
+
+    opts = ServeOptions(fault_rate=1.0, faults=(fault,)) if fault else ServeOptions()
+    srv = BackgroundServer(opts, engine=ToneEngine())
+    srv.__enter__()
+    stuck = socket.create_connection((srv.host, srv.port))
+    try:
+        body = b'{"text": "Hi."}' if fault else b"{"
+        length = len(body) if fault else 100
+        stuck.sendall(b"POST /v1/speak HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (length, body))
+        time.sleep(0.5 if fault is None else 1.0)  # the handler is waiting for the body, or streaming
+        started = time.monotonic()
+        srv.__exit__(None, None, None)
+        assert not srv._thread.is_alive() and time.monotonic() - started < 5
+        assert logged.tracebacks() == []  # the cancelled request is one line, not a traceback
+    finally:
+        stuck.close()
