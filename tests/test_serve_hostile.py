@@ -195,3 +195,24 @@ def test_the_server_stops_promptly_with_a_client_stuck_mid_request(fault, logged
         assert logged.tracebacks() == []  # the cancelled request is one line, not a traceback
     finally:
         stuck.close()
+
+
+def test_slow_and_stuck_clients_do_not_hold_up_others(server):
+    """Checked, not broken: 50 connections that send half their headers or half their body and wait
+    do not delay a third client's request (the server is asyncio; synthesis runs in threads)."""
+    import socket
+    import time
+
+    held = []
+    try:
+        for i in range(50):
+            s = socket.create_connection((server.host, server.port))
+            s.sendall(b"POST /v1/speak HTTP/1.1\r\nHost: x\r\n" if i % 2 else
+                      b"POST /v1/speak HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{\"te")
+            held.append(s)
+        started = time.monotonic()
+        still_serves(server)
+        assert time.monotonic() - started < 2
+    finally:
+        for s in held:
+            s.close()
