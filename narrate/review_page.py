@@ -204,6 +204,7 @@ def write_html_report(manifest: Manifest, folder: Path, page: Path) -> tuple[Pat
     folder = Path(os.path.abspath(folder)).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     target = output_path(folder, page)  # checks and makes review/ before any preview is written
+    output_path(folder, state_path(target))  # and the state file, before the page: a refusal writes nothing
     page_folder = target.parent
     lock = LockFile.for_manifest(manifest.path)
     rows = review_rows(manifest, lock, target)

@@ -136,3 +136,17 @@ def test_a_second_page_in_the_folder_keeps_the_first_pages_previews(tmp_path):
     now = re.findall(r'data-src="([^"]+)"', (review / "b.html").read_text())
     assert sorted(p.name for p in (review / "report-audio").iterdir()) == sorted(
         [Path(plays["a"][0]).name, Path(now[0]).name])  # b's old preview went; a's stayed
+
+
+def test_a_state_file_linked_outside_is_refused_before_the_page_is_written(tmp_path):
+    """The refusal came after the page and its previews were written (exit 1, a page with no state
+    beside it); refusals come before anything is written."""
+    (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  shop:\n    output: out/shop\n    formats: [ulaw]\n"
+                                     "    languages: {en-US: en-us}\n    prompts: {welcome: Welcome.}\n")
+    assert narrate_in("-q", "build", "m.yaml", cwd=tmp_path).returncode == 0
+    away = tmp_path / "away.json"
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "p.state.json").symlink_to(away)
+    done = narrate_in("report", "m.yaml", "-o", "pages/p.html", cwd=tmp_path)
+    assert_clean_failure(done, 1, "p.state.json is a symlink to", "outside the output folder")
+    assert [p.name for p in (tmp_path / "pages").iterdir()] == ["p.state.json"] and not away.exists()
