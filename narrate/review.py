@@ -39,6 +39,7 @@ LEVEL_TOLERANCE_DB = 2.0  # level more than this off the manifest's target_dbov 
 PEAK_LIMIT_DBFS = -1.0  # a peak above this is near clipping (EBU R 128 s1 / ACX allow -1 dBTP at most)
 PAUSE_LIMIT_S = 1.5  # an internal silence longer than this is flagged: callers hear a dead line
 STATE_VERSION = 1
+MAX_STATE_BYTES = 256 << 20  # a state narrate writes is ~200 bytes a row: a bigger file is not one, and is not read
 _PREVIEW_NAME = re.compile(r"[0-9a-f]{20}\.wav")
 _PLAYED = re.compile(rb"report-audio/([0-9a-f]{20}\.wav)")
 
@@ -185,7 +186,7 @@ def _read_state(path: Path) -> dict[str, Any] | None:
     """The previous page's state, or None when there is none or it is not one narrate wrote (a
     damaged state only costs the marks: every row then counts as new)."""
     try:
-        if not path.is_file() or path.is_symlink():
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_STATE_BYTES:
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -94,3 +94,15 @@ def test_report_replaces_its_own_state_and_an_empty_file(project):
         assert narrate_in("report", "-o", "page.html", "m.yaml", cwd=project).returncode == 0
     state = json.loads((project / "page.state.json").read_text())
     assert state["narrate_review"] == 1 and list(state["shown"]) == ["ivr/en-US/hello"]
+
+
+def test_a_huge_file_in_the_state_files_place_is_not_read_and_not_replaced(project, monkeypatch):
+    import narrate.review
+
+    monkeypatch.setattr(narrate.review, "MAX_STATE_BYTES", 64)
+    assert narrate_in("-q", "build", "m.yaml", cwd=project).returncode == 0
+    big = '{"narrate_review": 1, "shown": {}, "baseline": null, "pad": "' + "x" * 100 + '"}'
+    (project / "big.state.json").write_text(big)
+    done = narrate_in("report", "-o", "big.html", "m.yaml", cwd=project)
+    assert_clean_failure(done, 2, "big.state.json exists and is not a narrate review page's state")
+    assert (project / "big.state.json").read_text() == big
