@@ -19,11 +19,12 @@ import hashlib
 import json
 import os
 import re
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cache.lock import LockFile
-from .errors import UsageError
+from .errors import UsageError, shown
 from .fsutil import regular_file_inside, write_if_changed
 from .manifest import Manifest
 
@@ -38,7 +39,9 @@ LEVEL_TOLERANCE_DB = 2.0  # level more than this off the manifest's target_dbov 
 PEAK_LIMIT_DBFS = -1.0  # a peak above this is near clipping (EBU R 128 s1 / ACX allow -1 dBTP at most)
 PAUSE_LIMIT_S = 1.5  # an internal silence longer than this is flagged: callers hear a dead line
 STATE_VERSION = 1
+MAX_STATE_BYTES = 256 << 20  # a state narrate writes is ~200 bytes a row: a bigger file is not one, and is not read
 _PREVIEW_NAME = re.compile(r"[0-9a-f]{20}\.wav")
+_PLAYED = re.compile(rb"report-audio/([0-9a-f]{20}\.wav)")
 
 
 def default_page(manifest: Manifest) -> tuple[Path, Path]:
@@ -183,7 +186,7 @@ def _read_state(path: Path) -> dict[str, Any] | None:
     """The previous page's state, or None when there is none or it is not one narrate wrote (a
     damaged state only costs the marks: every row then counts as new)."""
     try:
-        if not path.is_file() or path.is_symlink():
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_STATE_BYTES:
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -194,6 +197,21 @@ def _read_state(path: Path) -> dict[str, Any] | None:
     if not isinstance(shown, dict) or not (baseline is None or isinstance(baseline, dict)):
         return None
     return data
+
+
+def check_state_replaceable(page: Path) -> None:
+    """Raise UsageError unless the state file beside `page` is absent, empty or one narrate wrote:
+    `report -o config.html` replaced the user's `config.state.json`. A link or a folder there is
+    left to fsutil.output_path, which replaces a link inside the page's folder and refuses the rest."""
+    path = state_path(page)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode) or st.st_size == 0 or _read_state(path) is not None:
+        return
+    raise UsageError(f"{shown(str(path))} exists and is not a narrate review page's state: not replaced (name "
+                     "another page, or move this file away first)")
 
 
 def mark_changes(rows: list[dict[str, Any]], page: Path) -> tuple[bool, list[str], bytes]:
@@ -218,16 +236,35 @@ def mark_changes(rows: list[dict[str, Any]], page: Path) -> tuple[bool, list[str
     return baseline is not None, gone, (json.dumps(state, sort_keys=True, indent=0) + "\n").encode("utf-8")
 
 
-def prune_previews(page_folder: Path, used: set[str]) -> int:
-    """Remove WAV previews an earlier page wrote and this one no longer plays (only files named
-    as narrate names them, in `report-audio/` itself, never through a link). Returns how many."""
+def _played_by_other_pages(page_folder: Path, page: Path | None) -> set[str]:
+    """Previews the other narrate review pages in `page_folder` play (`report -o a.html`, then
+    `-o b.html` beside it: both use report-audio/)."""
+    played: set[str] = set()
+    for entry in os.scandir(page_folder):
+        if (page is not None and entry.name == page.name) or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            with open(entry.path, "rb") as fh:
+                head = fh.read(512)
+                if head.startswith(b"<!doctype html>") and b"narrate review" in head:
+                    played.update(m.decode() for m in _PLAYED.findall(head + fh.read()))
+        except OSError:
+            continue
+    return played
+
+
+def prune_previews(page_folder: Path, used: set[str], page: Path | None = None) -> int:
+    """Remove WAV previews an earlier page wrote and neither this page (`page`, playing `used`) nor
+    another review page beside it plays (only files named as narrate names them, in
+    `report-audio/` itself, never through a link). Returns how many."""
     folder = page_folder / PREVIEWS
     if folder.is_symlink() or not folder.is_dir():
         return 0
+    kept = _played_by_other_pages(page_folder, page)
     removed = 0
     for entry in os.scandir(folder):
         if _PREVIEW_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False) \
-                and f"{PREVIEWS}/{entry.name}" not in used:
+                and f"{PREVIEWS}/{entry.name}" not in used and entry.name not in kept:
             os.unlink(entry.path)
             removed += 1
     return removed

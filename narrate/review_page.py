@@ -1,6 +1,10 @@
 """The HTML review page: one self-contained file (inline CSS, JS and SVG; no network, no library)
 with a row per recording, filters by library, language and status, a search box, and a small
-waveform beside each player. Every text from a manifest or a lock is HTML-escaped.
+waveform beside each row's play button. Every text from a manifest or a lock is HTML-escaped.
+
+One <audio> element plays whichever row is chosen: Chromium makes at most 1,000 media players a
+page, so with one per row the rows past 1,000 of a large library did not play, and 5,000 native
+players took tens of seconds to lay out.
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ _PAGE = """<!doctype html>
 <style>
 body{{font:15px/1.4 system-ui,sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;width:100%}}
 td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top}} th{{background:#f4f4f4}}
-.num{{text-align:right;white-space:nowrap}} audio{{width:240px;display:block}} .said{{color:#555}}
+.num{{text-align:right;white-space:nowrap}} .said{{color:#555}} tr.playing{{background:#e8f0ff}}
 .note{{color:#555;font-size:90%}} .fallback{{color:#a40;font-size:90%}} .flags{{color:#b00;font-size:90%}}
 .status-new,.status-changed{{background:#fff4c2;font-weight:600}} .status-unchanged{{color:#777}}
 .what{{font-weight:400;font-size:85%}}
-svg.wave{{display:block;stroke:#36c;stroke-width:1}} #filters{{display:flex;gap:1em;flex-wrap:wrap;margin:1em 0}}
+svg.wave{{display:block;stroke:#36c;stroke-width:1}}
+#player-bar{{position:sticky;bottom:0;background:#fff;border-top:1px solid #ddd;padding:.5em 0;display:flex;gap:1em;
+align-items:center}} #player{{width:320px}} #filters{{display:flex;gap:1em;flex-wrap:wrap;margin:1em 0}}
 </style></head><body>
 <h1>narrate review: {title}</h1>
 <p>{count} recordings{fallbacks}. Levels are active speech levels in dBov (ITU-T P.56 style; 0 dBov = full-scale
@@ -57,6 +63,7 @@ or a silence inside the recording longer than {pause:g} s.</p>
 <th class="num">peak</th><th>flags</th><th>listen</th></tr></thead><tbody>
 {rows}
 </tbody></table>
+<div id="player-bar"><audio id="player" controls preload="none"></audio><span id="now">play: choose a row</span></div>
 <script>
 (() => {{
   const rows = [...document.querySelectorAll("tbody tr")];
@@ -79,6 +86,22 @@ or a silence inside the recording longer than {pause:g} s.</p>
   for (const id of ["f-library", "f-language", "f-status"]) get(id).addEventListener("change", apply);
   get("f-search").addEventListener("input", apply);
   apply();
+  const player = get("player"), now = get("now");
+  let playing = null;
+  document.querySelector("tbody").addEventListener("click", e => {{
+    const button = e.target.closest("button.play");
+    if (!button) return;
+    const row = button.closest("tr");
+    if (row === playing && !player.paused) {{ player.pause(); return; }}
+    if (row !== playing) {{
+      if (playing) playing.classList.remove("playing");
+      playing = row;
+      row.classList.add("playing");
+      player.src = button.dataset.src;
+      now.textContent = row.dataset.library + " / " + row.dataset.language + " / " + row.children[2].textContent;
+    }}
+    player.play().catch(err => {{ now.textContent = "cannot play " + button.dataset.src + ": " + err.message; }});
+  }});
 }})();
 </script>
 </body></html>
@@ -86,17 +109,23 @@ or a silence inside the recording longer than {pause:g} s.</p>
 
 
 def _wave(points: list[tuple[float, float]]) -> str:
-    """An inline SVG of the (min, max) envelope: one vertical stroke per column."""
+    """An inline SVG of the (min, max) envelope: one vertical stroke per column, in whole pixels with
+    relative moves ('m1-7v4': next column, up 7, down 4), to keep a large page small. (Half-pixel
+    units, a viewBox twice as tall, drew every stroke thinner: Chromium scales the stroke width.)"""
     if not points:
         return ""
     # Drawn up to 4x (12 dB) larger so that speech at -26 dBov (peaks near -10 dBFS) fills the
     # height; a recording peaking above -12 dBFS is drawn to its own peak.
     gain = min(4.0, 1.0 / max(max(-lo, hi) for lo, hi in points)) if any(lo or hi for lo, hi in points) else 1.0
     mid = WAVE_H / 2
-    d = "".join(f"M{x + .5:g} {mid - hi * gain * mid:.1f}V{max(mid - lo * gain * mid, mid - hi * gain * mid + .5):.1f}"
-                for x, (lo, hi) in enumerate(points))
+    d, y = [], 0
+    for lo, hi in points:
+        top = round(mid - hi * gain * mid)
+        bottom = max(round(mid - lo * gain * mid), top + 1)
+        d.append(f"m1{top - y:+d}v{bottom - top}" if d else f"M.5 {top}v{bottom - top}")
+        y = bottom
     return (f'<svg class="wave" width="{WAVE_W}" height="{WAVE_H}" viewBox="0 0 {len(points)} {WAVE_H}" '
-            f'preserveAspectRatio="none" role="img" aria-label="waveform"><path d="{d}"/></svg>')
+            f'preserveAspectRatio="none" role="img" aria-label="waveform"><path d="{"".join(d)}"/></svg>')
 
 
 def _text_cell(row: dict[str, Any]) -> str:
@@ -134,8 +163,8 @@ def _row(r: dict[str, Any]) -> str:
             f"<td>{esc(r['name'])}</td><td>{esc(r['language'])}</td>{_text_cell(r)}{_said(r)}"
             f"<td class=\"num\">{r['duration']:.2f}</td><td class=\"num\">{_num(r['level'])}</td>"
             f"<td class=\"num\">{_num(r['peak'])}</td><td class=\"flags\">{flags}</td>"
-            f"<td>{_wave(r['wave'])}<audio controls preload=\"metadata\" "
-            f"src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\"></audio></td></tr>")
+            f"<td>{_wave(r['wave'])}<button type=\"button\" class=\"play\" "
+            f"data-src=\"{esc(quote(Path(r['src']).as_posix()), quote=True)}\">play</button></td></tr>")
 
 
 def _options(values: set[str]) -> str:
@@ -175,6 +204,7 @@ def write_html_report(manifest: Manifest, folder: Path, page: Path) -> tuple[Pat
     folder = Path(os.path.abspath(folder)).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     target = output_path(folder, page)  # checks and makes review/ before any preview is written
+    output_path(folder, state_path(target))  # and the state file, before the page: a refusal writes nothing
     page_folder = target.parent
     lock = LockFile.for_manifest(manifest.path)
     rows = review_rows(manifest, lock, target)
@@ -182,5 +212,5 @@ def write_html_report(manifest: Manifest, folder: Path, page: Path) -> tuple[Pat
     html_text = render_page(manifest.path.name, rows, had_baseline, gone, state_path(target))
     write_if_changed(target, html_text.encode("utf-8"), within=page_folder)
     write_if_changed(state_path(target), state, within=page_folder)
-    prune_previews(page_folder, {Path(r["src"]).as_posix() for r in rows})
+    prune_previews(page_folder, {Path(r["src"]).as_posix() for r in rows}, target)
     return target, len(rows)

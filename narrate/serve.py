@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import random
 import threading
 import uuid
@@ -47,6 +48,8 @@ from .serve_formats import (
     OPENAI_PCM_RATE,
     OPENAI_VOICES,
     ApiError,
+    check_speed,
+    check_text,
     deepgram_format,
     engine_voice,
     ffmpeg_encode,
@@ -64,6 +67,7 @@ __all__ = ["CONTENT_TYPES", "DEFAULT_FAULTS", "FAULTS", "OPENAI_FORMATS", "OPENA
 
 DEFAULT_FAULTS = ("429", "500", "503", "reset", "truncated", "html200", "slow")
 FAULTS = (*DEFAULT_FAULTS, "wrongformat", "endless", "drip")
+log = logging.getLogger("narrate.serve")
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body>maintenance</body></html>"
 
 
@@ -82,6 +86,7 @@ class ServeOptions:
     retry_after_s: float = 1.0
     seed: int | None = None
     cache_size: int = 1024
+    cache_bytes: int = 256 * 1024 * 1024  # of decoded samples: 1,024 texts of 4,096 characters would be ~11 GB
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.faults if f not in FAULTS]
@@ -122,8 +127,9 @@ class Stats:
 class SpeechCache:
     """Synthesizes through the engine (in a worker thread) with an LRU of decoded audio."""
 
-    def __init__(self, engine: Provider, stats: Stats, size: int) -> None:
-        self.engine, self.stats, self.size = engine, stats, size
+    def __init__(self, engine: Provider, stats: Stats, size: int, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self.engine, self.stats, self.size, self.max_bytes = engine, stats, size, max_bytes
+        self.held_bytes = 0
         self._items: OrderedDict[tuple, Pcm] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -138,29 +144,22 @@ class SpeechCache:
         with self.stats.lock:
             self.stats.engine_calls += 1
         with self._lock:
-            self._items[key] = pcm
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            if key not in self._items:
+                self._items[key] = pcm
+                self.held_bytes += pcm.samples.nbytes
+            while self._items and (len(self._items) > self.size or self.held_bytes > self.max_bytes):
+                self.held_bytes -= self._items.popitem(last=False)[1].samples.nbytes
         return pcm
 
 
 # ------------------------------------------------------------------------------------------ app
-
-def _speed(value: Any) -> float:
-    try:
-        speed = float(value)
-    except (TypeError, ValueError):
-        raise ApiError(400, "speed must be a number", "speed") from None
-    if not 0.25 <= speed <= 4.0:
-        raise ApiError(400, "speed must be between 0.25 and 4.0", "speed")
-    return speed
-
 
 def create_app(options: ServeOptions | None = None, *, engine: Provider | None = None,
                stats: Stats | None = None) -> Any:
     """The Starlette app. `engine` defaults to the embedded espeak provider."""
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
+    from starlette.exceptions import HTTPException
     from starlette.requests import ClientDisconnect
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
@@ -171,7 +170,7 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
     if engine is None:
         from .providers.espeak import create as create_espeak
         engine = create_espeak(ProviderConfig(name="espeak", kind="espeak"))
-    speech = SpeechCache(engine, stats, opts.cache_size)
+    speech = SpeechCache(engine, stats, opts.cache_size, opts.cache_bytes)
     rng = random.Random(opts.seed)
     # Its own generator, so the order in which requests finish synthesizing cannot shift the fault sequence.
     variant_rng = random.Random(None if opts.seed is None else opts.seed + 1)
@@ -195,6 +194,8 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
                 return Response(status_code=499)
             except ValueError:
                 raise ApiError(400, "the body is not JSON") from None
+            except RecursionError:  # json's decoder recurses once per [ or {
+                raise ApiError(400, "the body is JSON nested too deeply") from None
             if not isinstance(payload, dict):
                 raise ApiError(400, "the body must be a JSON object")
             text, voice, language, speed, render, (kind, codec, rate) = parse(request, payload)
@@ -256,11 +257,7 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
         return Response(body, media_type=content_type, headers=headers)
 
     def parse_openai(request: Request, p: dict) -> tuple:
-        text = p.get("input")
-        if not isinstance(text, str) or not text.strip():
-            raise ApiError(400, "'input' is required", "input")
-        if len(text) > 4096:
-            raise ApiError(400, "'input' is longer than 4096 characters", "input")
+        text = check_text(p, "input", 4096)
         voice = p.get("voice")
         if isinstance(voice, dict):
             voice = voice.get("id")
@@ -274,19 +271,17 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
             raise ApiError(400, f"unrecognized request argument(s): {', '.join(sorted(extra))}")
         engine_name, language = engine_voice(voice)
         kind = {"pcm": "raw", "wav": "wav"}.get(fmt, "compressed")
-        return text, engine_name, language, _speed(p.get("speed", 1.0)), \
+        return text, engine_name, language, check_speed(p.get("speed", 1.0)), \
             lambda pcm: (render_openai(pcm, fmt), CONTENT_TYPES[fmt]), (kind, "pcm_s16le", OPENAI_PCM_RATE)
 
     def parse_deepgram(request: Request, p: dict) -> tuple:
-        text = p.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise ApiError(400, "'text' is required", "text")
+        text = check_text(p, "text", 2000)
         query = dict(request.query_params)
         encoding, container, rate = deepgram_format(query)
         engine_name, language = engine_voice(query.get("model", "aura-asteria-en"))
         kind = "compressed" if encoding in ("mp3", "flac") else ("wav" if container == "wav" else "raw")
         codec = {"linear16": "pcm_s16le"}.get(encoding, encoding)
-        return text, engine_name, language, _speed(query.get("speed", 1.0)), \
+        return text, engine_name, language, check_speed(query.get("speed", 1.0)), \
             lambda pcm: render_deepgram(pcm, encoding, container, rate), (kind, codec, rate)
 
     def openai_error(err: ApiError, request_id: str) -> dict:
@@ -298,6 +293,27 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
         code = {429: "TOO_MANY_REQUESTS", 500: "INTERNAL_SERVER_ERROR", 503: "SERVICE_UNAVAILABLE"}.get(
             err.status, "INVALID_QUERY_PARAMETER" if err.param else "Bad Request")
         return {"err_code": code, "err_msg": err.message, "request_id": request_id}
+
+    def error_response(request: Request, err: ApiError, headers: dict[str, str] | None = None) -> Response:
+        """An error outside the handlers (unknown path or method, a bug) in the shape of the API asked."""
+        request_id = str(uuid.uuid4())
+        api = "deepgram" if request.url.path.startswith("/v1/speak") else "openai"
+        body = (deepgram_error if api == "deepgram" else openai_error)(err, request_id)
+        stats.count("by_status", str(err.status))
+        return JSONResponse(body, status_code=err.status, headers={**(headers or {}), **_ids(api, request_id)})
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 404:
+            message = f"no such endpoint: {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+        else:
+            message = str(exc.detail)
+        return error_response(request, ApiError(exc.status_code, message), exc.headers)
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        return error_response(request, ApiError(500, f"internal error in narrate serve: {_said(exc)}"))
 
     async def openai_speech(request: Request) -> Response | ASGIApp:
         return await serve(request, "openai", parse_openai, openai_error)
@@ -315,7 +331,7 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
-    app = Starlette(routes=[
+    app = Starlette(exception_handlers={HTTPException: http_error, Exception: internal_error}, routes=[
         Route("/v1/audio/speech", openai_speech, methods=["POST"]),
         Route("/v1/speak", deepgram_speak, methods=["POST"]),
         Route("/stats", get_stats, methods=["GET"]),
@@ -348,8 +364,14 @@ def _ids(api: str, request_id: str) -> dict[str, str]:
     return {"dg-request-id": request_id} if api == "deepgram" else {"x-request-id": request_id}
 
 
+def _said(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
 class _KeepSend:
-    """Outermost ASGI layer: remembers the server's own `send`, whose owner holds the connection's transport."""
+    """Outermost ASGI layer: remembers the server's own `send`, whose owner holds the connection's transport.
+    Starlette answers an unexpected exception (`internal_error`: JSON 500) and raises it again for the
+    server to log with its traceback; here it becomes one log line instead."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -358,4 +380,14 @@ class _KeepSend:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             scope["narrate.send"] = send
-        await self.app(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        except asyncio.CancelledError:  # stopping with a request unfinished (serve_run.SHUTDOWN_GRACE_S)
+            if scope["type"] != "http":
+                raise
+            log.warning("narrate serve: %s %s: stopped before the request finished", scope.get("method"),
+                        scope.get("path"))
+        except Exception as exc:
+            if scope["type"] != "http":
+                raise
+            log.error("narrate serve: %s %s: internal error: %s", scope.get("method"), scope.get("path"), _said(exc))

@@ -9,6 +9,7 @@ variant of the language. Compressed formats go through ffmpeg.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from .audio.encode import encode, wav_bytes
 from .audio.ffmpeg import run_ffmpeg
@@ -33,6 +34,33 @@ class ApiError(Exception):
     def __init__(self, status: int, message: str, param: str | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.param = status, message, param
+
+
+def check_text(payload: dict, key: str, limit: int) -> str:
+    """The text to speak, checked as the real API checks it (present, within `limit` characters:
+    OpenAI 4,096, Deepgram 2,000), and Unicode a synthesizer can take: JSON may spell a lone
+    surrogate (\\ud800), which no UTF-8 encoder accepts."""
+    text = payload.get(key)
+    if not isinstance(text, str) or not text.strip():
+        raise ApiError(400, f"'{key}' is required", key)
+    if len(text) > limit:
+        raise ApiError(400, f"'{key}' is longer than {limit} characters", key)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ApiError(400, f"'{key}' holds a lone surrogate (\\u{ord(text[exc.start]):04x}): not Unicode text",
+                       key) from None
+    return text
+
+
+def check_speed(value: Any) -> float:
+    try:
+        speed = float(value)
+    except (TypeError, ValueError):
+        raise ApiError(400, "speed must be a number", "speed") from None
+    if not 0.25 <= speed <= 4.0:
+        raise ApiError(400, "speed must be between 0.25 and 4.0", "speed")
+    return speed
 
 
 def engine_voice(voice: str, language: str | None = None) -> tuple[str, str]:

@@ -13,12 +13,16 @@ from .errors import NarrateError
 from .providers.base import Provider
 from .serve import DEFAULT_FAULTS, ServeOptions, create_app
 
+SHUTDOWN_GRACE_S = 2
+
 
 def _server(app: Any, log_level: str) -> Any:
     import uvicorn
 
+    # A client that never finishes its request (or reads an `endless` body) must not keep the server
+    # from stopping: after this many seconds of shutdown, what still runs is cancelled.
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", http="h11",
-                            timeout_keep_alive=30)
+                            timeout_keep_alive=30, timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
     return uvicorn.Server(config)
 
 
@@ -45,7 +49,12 @@ def _bind(host: str, port: int) -> socket.socket:
     # Accepted sockets inherit this on Linux. Without it, Nagle + delayed ACK hold the last segment of
     # a response written in two parts (headers, body) for ~40 ms.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        shown_host = f"[{host}]" if ":" in host else host
+        raise NarrateError(f"narrate serve cannot listen on {shown_host}:{port}: {exc.strerror or exc}") from None
     sock.listen(1024)
     sock.set_inheritable(True)
     return sock

@@ -56,8 +56,8 @@ class _Rows(html.parser.HTMLParser):
             self.rows.append([])
         elif tag == "td":
             self._cell = []
-        elif tag == "audio":
-            self.sources.append(dict(attrs)["src"])
+        elif tag == "button" and dict(attrs).get("class") == "play":
+            self.sources.append(dict(attrs)["data-src"])
 
     def handle_endtag(self, tag):
         if tag == "td" and self._cell is not None:

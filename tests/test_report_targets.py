@@ -6,9 +6,11 @@ nothing written (narrate.fsutil.check_replaceable)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from conftest import assert_clean_failure, narrate_in
+from conftest import assert_clean_failure, narrate_in, snapshot
 from narrate.errors import UsageError
 from narrate.fsutil import check_replaceable
 
@@ -70,3 +72,37 @@ def test_absent_and_empty_files_are_free_and_links_are_not(tmp_path):
     (tmp_path / "folder.xml").mkdir()
     with pytest.raises(UsageError):
         check_replaceable(tmp_path / "folder.xml", "junit")
+
+
+@pytest.mark.parametrize("state", ['{"my": "settings"}\n', "[1, 2]\n", "not json at all\n"])
+def test_report_never_replaces_a_state_file_it_did_not_write(project, state):
+    """`report -o config.html` kept its digests in `config.state.json` and replaced a file of the user's
+    there, with exit 0. The state file is refused as the page is, before anything is written."""
+    assert narrate_in("-q", "build", "m.yaml", cwd=project).returncode == 0
+    (project / "config.state.json").write_text(state)
+    before = snapshot(project)
+    done = narrate_in("report", "-o", "config.html", "m.yaml", cwd=project)
+    assert_clean_failure(done, 2, "config.state.json exists and is not a narrate review page's state",
+                         "not replaced")
+    assert snapshot(project) == before  # neither the page nor its previews were written
+
+
+def test_report_replaces_its_own_state_and_an_empty_file(project):
+    assert narrate_in("-q", "build", "m.yaml", cwd=project).returncode == 0
+    (project / "page.state.json").write_text("")
+    for _ in range(2):
+        assert narrate_in("report", "-o", "page.html", "m.yaml", cwd=project).returncode == 0
+    state = json.loads((project / "page.state.json").read_text())
+    assert state["narrate_review"] == 1 and list(state["shown"]) == ["ivr/en-US/hello"]
+
+
+def test_a_huge_file_in_the_state_files_place_is_not_read_and_not_replaced(project, monkeypatch):
+    import narrate.review
+
+    monkeypatch.setattr(narrate.review, "MAX_STATE_BYTES", 64)
+    assert narrate_in("-q", "build", "m.yaml", cwd=project).returncode == 0
+    big = '{"narrate_review": 1, "shown": {}, "baseline": null, "pad": "' + "x" * 100 + '"}'
+    (project / "big.state.json").write_text(big)
+    done = narrate_in("report", "-o", "big.html", "m.yaml", cwd=project)
+    assert_clean_failure(done, 2, "big.state.json exists and is not a narrate review page's state")
+    assert (project / "big.state.json").read_text() == big

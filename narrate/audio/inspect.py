@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .level import FULL_SCALE, active_level_dbov, peak_dbfs, trim_silence
+from .level import _CHUNK, FULL_SCALE, active_level_dbov, frame_energies, peak_dbfs, trim_silence
 from .pcm import Pcm
 
 FRAME_S = 0.02  # silence is judged per 20 ms frame: shorter than a syllable, longer than a pitch period
@@ -39,8 +39,7 @@ def longest_pause(pcm: Pcm, threshold_dbov: float) -> tuple[float, float | None]
     n = len(pcm.samples) // frame
     if n == 0:
         return 0.0, None
-    x = pcm.samples[:n * frame].astype(np.float64).reshape(n, frame)
-    rms = np.sqrt(np.mean(x * x, axis=1))
+    rms = np.sqrt(frame_energies(pcm.samples[:n * frame], frame) / frame)
     loud = np.flatnonzero(rms >= FULL_SCALE * 10.0 ** (threshold_dbov / 20.0))
     if len(loud) < 2:
         return 0.0, None
@@ -66,8 +65,8 @@ def file_rms_db(pcm: Pcm) -> float | None:
     checker measures "dB RMS" (narrate.audio.profiles); None for silence or no audio."""
     if len(pcm.samples) == 0:
         return None
-    x = pcm.samples.astype(np.float64)
-    rms = math.sqrt(float(np.dot(x, x)) / len(x))
+    energy = sum(int(e) for e in frame_energies(pcm.samples, _CHUNK))  # each exact: a Python int sum, exact too
+    rms = math.sqrt(energy / len(pcm.samples))
     return round(20.0 * math.log10(rms / FULL_SCALE), 1) if rms else None
 
 

@@ -253,9 +253,18 @@ def _shape_problem(data: Any) -> tuple[str, str, list[str]] | None:
                 return f"manifests.{name}.{kind}", f"expected an object, found {_kind(entries)}", [name, kind]
             for entry_id, entry in entries.items():
                 found = _entry_problem(entry, f"manifests.{name}.{kind}.{entry_id}")
+                if not found and kind == "prompts" and not _prompt_key_ok(entry_id):
+                    found = f"manifests.{name}.{kind}.{entry_id}", "expected a prompt key library/language/name"
                 if found:
                     return found[0], found[1], [name, entry_id]
     return None
+
+
+def _prompt_key_ok(key: str) -> bool:
+    """`library/language/name`, as narrate writes a prompt's key (a name may hold '/'); the review
+    page splits it so."""
+    parts = key.split("/", 2)
+    return len(parts) == 3 and all(parts)
 
 
 def _entry_problem(entry: Any, where: str) -> tuple[str, str] | None:

@@ -382,7 +382,7 @@ def report(ctx: Context, manifest: Path, out: Path | None) -> None:
     recording; it marks what changed and filters by library, language and status."""
     from ..fsutil import check_replaceable
     from ..manifest import load_manifest
-    from ..review import default_page
+    from ..review import check_state_replaceable, default_page
     from ..review_page import write_html_report
 
     def go() -> int:
@@ -394,6 +394,7 @@ def report(ctx: Context, manifest: Path, out: Path | None) -> None:
             raise NarrateError(f"{manifest}: nothing built yet, so nothing to review: run `narrate build` first")
         folder, page = (out.parent, Path(out.name)) if out else default_page(model)
         check_replaceable(folder / page, "html")
+        check_state_replaceable(folder / page)
         target, n = write_html_report(model, folder, page)
         click.echo(f"{target}: {counted(n, 'recording')}")
         return 0
