@@ -118,7 +118,8 @@ def _wave(points: list[tuple[float, float]]) -> str:
     # height; a recording peaking above -12 dBFS is drawn to its own peak.
     gain = min(4.0, 1.0 / max(max(-lo, hi) for lo, hi in points)) if any(lo or hi for lo, hi in points) else 1.0
     mid = WAVE_H / 2
-    d, y = [], 0
+    d: list[str] = []
+    y = 0
     for lo, hi in points:
         top = round(mid - hi * gain * mid)
         bottom = max(round(mid - lo * gain * mid), top + 1)

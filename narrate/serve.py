@@ -31,7 +31,7 @@ import random
 import threading
 import uuid
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -294,7 +294,7 @@ def create_app(options: ServeOptions | None = None, *, engine: Provider | None =
             err.status, "INVALID_QUERY_PARAMETER" if err.param else "Bad Request")
         return {"err_code": code, "err_msg": err.message, "request_id": request_id}
 
-    def error_response(request: Request, err: ApiError, headers: dict[str, str] | None = None) -> Response:
+    def error_response(request: Request, err: ApiError, headers: Mapping[str, str] | None = None) -> Response:
         """An error outside the handlers (unknown path or method, a bug) in the shape of the API asked."""
         request_id = str(uuid.uuid4())
         api = "deepgram" if request.url.path.startswith("/v1/speak") else "openai"

@@ -268,7 +268,7 @@ def test_obsidian_syntax_is_not_taken_inside_code():
 def test_narrate_text_reads_a_myst_page_with_rows_and_a_dialect(tmp_path):
     """`narrate text` takes --dialect and --tables rows, as a book's `markdown:` settings do."""
     from conftest import narrate_in
-    from narrate.cli.tools import TEXT_DIALECTS
+    from narrate.cli.text import TEXT_DIALECTS
     from narrate.manifest.book_model import DIALECTS
 
     assert TEXT_DIALECTS == DIALECTS

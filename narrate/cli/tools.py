@@ -1,4 +1,4 @@
-"""`narrate voices`, `import`, `serve`, `text` and `schema`."""
+"""`narrate voices`, `import`, `export`, `serve`, `init` and `schema`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,6 @@ import click
 
 from ..errors import ProviderError, UsageError, shown
 from .app import Context, main, pass_ctx, run
-
-# manifest.book_model.DIALECTS, spelled out so that the CLI does not import the model to start
-TEXT_DIALECTS = ("auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll", "myst", "obsidian")
 
 MAX_SAMPLE_CHARS = 300  # a sample is a sentence or two: every listed voice speaks it (and may bill it)
 
@@ -318,59 +315,6 @@ def serve(ctx: Context, host: str, port: int, latency_ms: float, fault_rate: flo
 
         run(host, port, latency_ms=latency_ms, fault_rate=fault_rate, faults=chosen, seed=seed,
             log_level="info" if ctx.verbose else "warning", on_listening=banner)
-        return 0
-
-    run(ctx, go)
-
-
-
-# A book's `markdown:` settings (narrate.text.markdown.MarkdownOptions), for `narrate text` without a
-# manifest; `tables: skip` is the older spelling of notice.
-TEXT_OPTIONS = {"dialect": TEXT_DIALECTS,
-                "tables": ("notice", "rows", "skip"), "code": ("skip", "notice"), "footnotes": ("end", "skip"),
-                "alerts": ("label", "drop"), "emoji": ("drop", "name"), "images": ("alt", "skip")}
-
-
-def _markdown_options(fn: Any) -> Any:
-    for name, values in reversed(TEXT_OPTIONS.items()):
-        fn = click.option(f"--{name}", type=click.Choice(values), default=None,
-                          help=f"as the book setting markdown.{name} (default {values[0]}; not with --manifest)")(fn)
-    return fn
-
-
-@main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_markdown_options
-@click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="read FILE as a chapter of a book of this manifest (its Markdown, lexicon, language, provider)")
-@click.option("--book", "book_name", default=None, help="the book (needed when the manifest has several)")
-@pass_ctx
-def text(ctx: Context, file: Path, manifest_path: Path | None, book_name: str | None, **markdown: str | None) -> None:
-    """Print the speakable text of a Markdown FILE: exactly what a book will say.
-
-    With --manifest, prints one segment per line as it will be synthesized (after the book's
-    lexicon and, where its provider's `normalize` applies, numbers said in words), with a blank
-    line after each heading and paragraph."""
-    from ..manifest import read_text_input
-    from ..prepare import book_text_lines
-    from ..text.markdown import MarkdownOptions, markdown_to_speakable, speakable_text
-
-    def go() -> int:
-        given = [f"--{name}" for name, value in markdown.items() if value is not None]
-        if manifest_path is not None and given:  # they would be ignored: the book's own settings apply
-            raise UsageError(f"{', '.join(given)}: a book's markdown: settings apply with --manifest; "
-                             "drop the option or set it in the book")
-        source = read_text_input(file, display=str(file))  # bounded, regular files only (no FIFO)
-        if manifest_path is None:
-            if book_name is not None:
-                raise UsageError("--book needs --manifest")
-            doc = markdown_to_speakable(source, MarkdownOptions.from_settings(**markdown), path=str(file))
-            if doc.title:
-                click.echo(f"Title: {doc.title}\n")
-            click.echo(speakable_text(doc), nl=False)
-            return 0
-        for line in book_text_lines(manifest_path, book_name, file, source):
-            click.echo(line)
         return 0
 
     run(ctx, go)
