@@ -24,7 +24,6 @@ at WARNING, which would land in the middle of the CLI's progress bar.
 
 from __future__ import annotations
 
-import functools
 import logging
 import signal
 import threading
@@ -49,8 +48,11 @@ from .responses import (
     default_classify,
     error_code_and_reason,
     header_value,
+    key_base_url,
+    public_base_url,
     redact_url,
     request_id_of,
+    url_secrets,
 )
 from .throttle import Throttle
 from .transfer import read_body, with_body
@@ -58,7 +60,7 @@ from .transfer import read_body, with_body
 __all__ = ["BILLED_CHARS_HEADERS", "REQUEST_ID_HEADERS", "RETRYABLE_STATUSES", "SECRET_QUERY_PARAMS", "RestClient",
            "RestProvider", "RetryPolicy", "RetryRecord", "billed_chars_of", "default_classify",
            "error_code_and_reason", "header_value", "is_testing", "make_client", "next_wait", "parse_retry_after",
-           "public_base_url", "redact_url", "request_id_of", "set_testing"]
+           "key_base_url", "public_base_url", "redact_url", "request_id_of", "set_testing", "url_secrets"]
 
 log = logging.getLogger("narrate.http")
 
@@ -274,32 +276,6 @@ def effective_limits(defaults: ProviderLimits, config: ProviderConfig) -> Provid
         requests_per_minute=config.requests_per_minute or defaults.requests_per_minute,
         chars_per_minute=config.chars_per_minute or defaults.chars_per_minute,
     )
-
-
-def public_base_url(url: str) -> str:
-    """A base URL fit for a cache key or a message: no user info, no query, no fragment, no trailing slash."""
-    u = httpx.URL(url)
-    return str(u.copy_with(username=None, password=None, query=None, fragment=None)).rstrip("/")
-
-
-@functools.lru_cache(maxsize=64)
-def key_base_url(url: str, official: str) -> str | None:
-    """What a segment key records of `url`: None for the provider's own endpoint, else the credential-free URL.
-
-    Two URLs that differ only in credentials (user:password, ?token=, #fragment) give the same value.
-    Remembered per (url, official): every segment's key asks, and parsing two URLs each time was a
-    fifth of a 400-prompt build's planning.
-    """
-    public = public_base_url(url)
-    return None if public == public_base_url(official) else public
-
-
-def url_secrets(url: str) -> list[str]:
-    """The credentials in a base URL: its password (or a lone user name), the values of secret-named
-    query parameters (SECRET_QUERY_PARAMS), and any other query value of 8 characters or more."""
-    u = httpx.URL(url)
-    found = [u.password or u.username] if u.userinfo else []
-    return found + [v for k, v in u.params.multi_items() if k.lower() in SECRET_QUERY_PARAMS or len(v) >= 8]
 
 
 class RestProvider:

@@ -1,8 +1,9 @@
 """Reading provider responses: request ids, billed characters, error codes and reasons in every
-provider's shape, the default status classification, and URL redaction for logs."""
+provider's shape, the default status classification; base URLs redacted for logs, keys and messages."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -127,3 +128,29 @@ def default_classify(provider: str, response: httpx.Response) -> ProviderError:
     return ProviderError(f"{label}: {reason}", provider=provider, status=status,
                          request_id=request_id_of(response), retryable=retryable,
                          retry_after=parse_retry_after(response.headers), account=status in ACCOUNT_STATUSES)
+
+
+def public_base_url(url: str) -> str:
+    """A base URL fit for a cache key or a message: no user info, no query, no fragment, no trailing slash."""
+    u = httpx.URL(url)
+    return str(u.copy_with(username=None, password=None, query=None, fragment=None)).rstrip("/")
+
+
+@functools.lru_cache(maxsize=64)
+def key_base_url(url: str, official: str) -> str | None:
+    """What a segment key records of `url`: None for the provider's own endpoint, else the credential-free URL.
+
+    Two URLs that differ only in credentials (user:password, ?token=, #fragment) give the same value.
+    Remembered per (url, official): every segment's key asks, and parsing two URLs each time was a
+    fifth of a 400-prompt build's planning.
+    """
+    public = public_base_url(url)
+    return None if public == public_base_url(official) else public
+
+
+def url_secrets(url: str) -> list[str]:
+    """The credentials in a base URL: its password (or a lone user name), the values of secret-named
+    query parameters (SECRET_QUERY_PARAMS), and any other query value of 8 characters or more."""
+    u = httpx.URL(url)
+    found = [u.password or u.username] if u.userinfo else []
+    return found + [v for k, v in u.params.multi_items() if k.lower() in SECRET_QUERY_PARAMS or len(v) >= 8]
