@@ -267,3 +267,12 @@ def test_a_loud_custom_target_lands_in_every_file(tmp_path):
     for path in audio_files(root):
         levels = measure(path)
         assert -15.0 <= levels.lufs <= -13.0 and levels.true_peak <= -1.0, (path.name, levels)
+
+
+def test_m4b_media_kind_follows_the_profile(audiobook, podcast):
+    """A podcast's M4B was tagged media kind 2 (Audiobook), so Apple's apps filed the episode in Books:
+    it is media kind Podcast (`stik` 21, as iTunes and AtomicParsley number it) with iTunes' podcast flag."""
+    book = MP4(audiobook / "out" / "guide" / "guide.m4b").tags
+    episode = MP4(podcast / "out" / "guide" / "guide.m4b").tags
+    assert book["stik"] == [2] and "pcst" not in book
+    assert episode["stik"] == [21] and episode["pcst"] is True

@@ -87,7 +87,8 @@ class _Assembly:
         self._recorded = {oid: old[oid] for oid, rel in job.outputs.items()
                           if oid in old and old[oid].get("recipe") == job.recipes[oid] and old[oid].get("file") == rel}
         self._there: dict[str, bool] = {}
-        self.tags = BookTags(self.book.title, self.book.author, self.book.cover, self.book.language, self.book.meta)
+        self.tags = BookTags(self.book.title, self.book.author, self.book.cover, self.book.language, self.book.meta,
+                             self.book.media_kind)
         self.profile = p = self.book.profile
         self.rate = p.sample_rate
         self.grid = Layout(self.rate)

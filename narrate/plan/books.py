@@ -224,7 +224,7 @@ def _name_outputs(job: BookJob) -> None:
         job.recipes["mp3"] = _digest(*audio, *tags, *mp3, "book-mp3", *everything)
     if "m4b" in book.formats:
         job.outputs["m4b"] = f"{job.prefix}/{book.name}.m4b"
-        job.recipes["m4b"] = _digest(*audio, *tags, *aac, "book-m4b", *everything)
+        job.recipes["m4b"] = _digest(*audio, *tags, *aac, "book-m4b", f"stik:{book.media_kind}", *everything)
     if job.sample_chapter is not None and book.sample is not None:
         sample = book.sample
         job.outputs["sample"] = f"{job.prefix}/{book.name}-sample.mp3"
