@@ -253,6 +253,10 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
         from .plan.books import plan_books
 
         books = plan_books(manifest, providers, lexicon)
+        from .package.book_checks import sample_problems
+
+        if refused := sample_problems(books, lock.books, manifest.named):  # before any synthesis or encoding
+            raise ManifestError(refused)
         for job in books:
             for key, seg in job.segments.items():
                 plan.segments.setdefault(key, seg)
@@ -329,6 +333,17 @@ def _kept_chapter_keys(job: BookJob, lock: LockFile) -> set[str]:
     parts = entry.get("parts") if isinstance(entry, dict) else None
     before = {p[0] for p in parts if isinstance(p, list) and p} if isinstance(parts, list) else set()
     return {k for ch in job.chapters if ch.digest() in before for k, _ in ch.units}
+
+
+def book_problems(manifest: Manifest, providers: Mapping[str, Provider]) -> list[Problem]:
+    """The books' problems `narrate validate` reports: their chapters', and what planning a build refuses."""
+    from .package.book_checks import check_books
+
+    try:
+        books = LockFile.for_manifest(manifest.path).books
+    except NarrateError:  # an unreadable lock is the build's to report; validate checks the inputs
+        books = {}
+    return check_books(manifest, providers, load_lexicon(manifest), books)
 
 
 def book_is_current(job: BookJob, lock: LockFile, stats: BuildState, root: Path) -> bool:

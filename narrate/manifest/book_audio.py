@@ -31,7 +31,8 @@ def resolve_book_audio(c: Adds, spec: m.Book, key: Key) -> dict[str, Any]:
         chapters[file] = ChapterSettings(voice or None, _pauses(pauses, chapter.pauses))
     sample = None
     if spec.sample is not None:
-        sample = SampleSpec(spec.sample.chapter or 1, float(spec.sample.start_s or 0.0), float(spec.sample.length_s or 180.0))
+        sample = SampleSpec(spec.sample.chapter or 1, float(spec.sample.start_s or 0.0), float(spec.sample.length_s or 180.0),
+                            lines=(c.lines.line((*key, "sample", "start_s")), c.lines.line((*key, "sample", "length_s"))))
         low, high = profile.sample_range_s
         if profile.name == "audiobook" and not low <= sample.length_s <= high:
             c.add((*key, "sample", "length_s"), f"ACX retail samples are {low:g} to {high:g} seconds long")

@@ -155,6 +155,9 @@ class SampleSpec:
     chapter: int = 1
     start_s: float = 0.0
     length_s: float = 180.0
+    # The manifest lines of `start_s` and `length_s` (else of `sample:`), for problems found once the
+    # chapter's length is known; not part of the recipe (moving a line changes no audio).
+    lines: tuple[int | None, int | None] = field(default=(None, None), repr=False, compare=False)
 
 
 @dataclass
