@@ -154,10 +154,9 @@ def test_check_names_each_file_and_measure_outside_the_profile(podcast, tmp_path
     assert any(line.startswith("error: out/guide/guide.m4b: peak: ") and line.endswith("dBFS, above -3 dBFS "
                                                                                        "(audiobook profile)")
                for line in lines), lines
-    # The AAC is held to its own rate (the audiobook profile's 96 kbps), as an average, not to MP3's frame rules.
-    m4b = MP4(podcast / "out" / "guide" / "guide.m4b").info.bitrate
-    assert m4b < 64000 and f"error: out/guide/guide.m4b: bitrate: {m4b / 1000:.0f} kbps average, below 64 kbps (2/3 of " \
-        "the 96 kbps AAC asked; ffmpeg's encoder spends less on speech) (audiobook profile)" in lines
+    # The AAC is held to its own rule, not MP3's: an average of at least half the profile's AAC rate (48 kbps).
+    assert MP4(podcast / "out" / "guide" / "guide.m4b").info.bitrate >= 48000
+    assert not any("bitrate" in line and "guide.m4b" in line for line in lines)
 
 
 def test_custom_profile_every_number(tmp_path):
@@ -281,20 +280,25 @@ def test_m4b_media_kind_follows_the_profile(audiobook, podcast):
     assert episode["stik"] == [21] and episode["pcst"] is True
 
 
-def test_check_holds_the_m4b_to_the_custom_bitrate(tmp_path):
-    """`narrate check` did not measure the M4B's bit rate: a custom 128 kbps book at 22.05 kHz made an
-    M4B of ~80 kbps (ffmpeg's AAC encoder tops out there on speech) and check passed it."""
-    root = make_book(tmp_path, "    profile: custom\n    formats: [chapters, m4b]\n"
-                               "    audio: {bitrate: 128, sample_rate: 22050}\n")
-    built(root)
-    m4b = MP4(root / "out" / "guide" / "guide.m4b").info
-    assert (m4b.sample_rate, m4b.codec) == (22050, "mp4a.40.2") and m4b.bitrate < 128000 * 2 / 3
+def test_check_holds_the_m4b_to_the_custom_bitrate(podcast, tmp_path):
+    """`narrate check` did not measure the M4B's bit rate at all: the podcast book's 64 kbps M4B (~55 kbps
+    average) passed a custom profile asking 192 kbps. An average under half the AAC rate asked is named."""
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(podcast, root, ignore=shutil.ignore_patterns(".narrate-cache"))
+    (root / "book.yaml").write_text((root / "book.yaml").read_text().replace(
+        "profile: podcast\n", "profile: custom\n    audio: {bitrate: 192, sample_rate: 44100, loudness: -19}\n"))
     done = narrate("check", "book.yaml", cwd=root)
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert [line for line in done.stderr.splitlines() if line.startswith("error:")] == [
-        f"error: out/guide/guide.m4b: bitrate: {m4b.bitrate / 1000:.0f} kbps average, below 85 kbps (2/3 of the 128 kbps "
-        "AAC asked; ffmpeg's encoder spends less on speech) (custom profile)"]
-    # Asked a rate the encoder reaches on speech, the same book passes, its M4B within 2/3 to 1 of it.
-    (root / "book.yaml").write_text((root / "book.yaml").read_text().replace("bitrate: 128", "bitrate: 64"))
+    average = MP4(root / "out" / "guide" / "guide.m4b").info.bitrate
+    assert f"error: out/guide/guide.m4b: bitrate: {average / 1000:.0f} kbps average, below 96 kbps (half the 192 kbps " \
+        "AAC) (custom profile)" in done.stderr.splitlines(), done.stderr
+
+
+def test_a_custom_m4b_meets_its_bitrate(tmp_path):
+    root = make_book(tmp_path, "    profile: custom\n    formats: [chapters, m4b]\n"
+                               "    audio: {bitrate: 64, sample_rate: 22050}\n")
     built(root, "--check-audio")
-    assert 64000 * 2 / 3 <= MP4(root / "out" / "guide" / "guide.m4b").info.bitrate <= 64000 * 1.2
+    info = MP4(root / "out" / "guide" / "guide.m4b").info
+    assert info.sample_rate == 22050 and 32000 <= info.bitrate <= 64000 * 1.2

@@ -38,11 +38,12 @@ MIN_HEADROOM_DB = 11.0
 # AAC-LC carries at most 6144 bits per channel in a frame of 1024 samples (ISO/IEC 14496-3); ffmpeg's
 # encoder clamps a higher rate to that ("Too many bits per frame requested, clamping to max").
 AAC_MAX_FRAME_BITS = 6144
-# ffmpeg's AAC encoder is average bit rate: it spends fewer bits than asked on speech's pauses and narrow
-# band, and tops out near 3.3-3.7 bits a sample whatever is asked. Measured on eSpeak speech, the average is
-# 0.76-0.99 of the rate asked at 44.1 and 48 kHz up to 192 kbps; asked more, it stays at ~145 kbps (44.1 kHz),
-# ~80 kbps at 22.05 kHz. `narrate check` holds an M4B's average to this share of its profile's AAC rate.
-AAC_MIN_SHARE = 2 / 3
+# ffmpeg's AAC encoder is average bit rate: it spends only what the sound needs, up to the rate asked, and
+# tops out near 3.3-3.7 bits a sample whatever is asked. Measured: eSpeak speech averages 0.76-0.99 of the
+# rate asked at 44.1 and 48 kHz up to 192 kbps (at most ~145 kbps at 44.1 kHz, ~80 at 22.05 kHz: 0.6 of
+# 128); a sawtooth buzz book 0.59 of 96 kbps. `narrate check` holds an M4B's average to half its profile's
+# AAC rate: a file made at a much lower rate than asked is named, the encoder's thrift is not.
+AAC_MIN_SHARE = 1 / 2
 # How far a measured head or tail may sit from the silence narrate writes: the engine's own
 # onset below the trim threshold (trimming keeps 20 ms) plus one 10 ms measuring frame.
 SILENCE_SLACK_S = 0.1

@@ -124,9 +124,8 @@ def _container(rel: str, path: Path, profile: Profile) -> tuple[list[Finding], i
             out.append(Finding(rel, "bitrate", f"{min(rates, default=0)} kbps, below {profile.bitrate_kbps} kbps {label}"))
     elif info.bitrate < (least := profile.aac_kbps * AAC_MIN_SHARE) * 1000:
         # mutagen's bitrate: the esds average, the AAC's bytes over its length (narrate.package.mp4 writes it so).
-        out.append(Finding(rel, "bitrate", f"{info.bitrate / 1000:.0f} kbps average, below {least:.0f} kbps (2/3 of the "
-                                           f"{profile.aac_kbps} kbps AAC asked; ffmpeg's encoder spends less on speech) "
-                                           f"{label}"))
+        out.append(Finding(rel, "bitrate", f"{info.bitrate / 1000:.0f} kbps average, below {least:g} kbps (half the "
+                                           f"{profile.aac_kbps} kbps AAC) {label}"))
     if info.sample_rate != profile.sample_rate:
         out.append(Finding(rel, "sample_rate", f"{info.sample_rate} Hz, not {profile.sample_rate} Hz {label}"))
     return out, int(info.channels)
