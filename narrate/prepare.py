@@ -335,17 +335,6 @@ def _kept_chapter_keys(job: BookJob, lock: LockFile) -> set[str]:
     return {k for ch in job.chapters if ch.digest() in before for k, _ in ch.units}
 
 
-def book_problems(manifest: Manifest, providers: Mapping[str, Provider]) -> list[Problem]:
-    """The books' problems `narrate validate` reports: their chapters', and what planning a build refuses."""
-    from .package.book_checks import check_books
-
-    try:
-        books = LockFile.for_manifest(manifest.path).books
-    except NarrateError:  # an unreadable lock is the build's to report; validate checks the inputs
-        books = {}
-    return check_books(manifest, providers, load_lexicon(manifest), books)
-
-
 def book_is_current(job: BookJob, lock: LockFile, stats: BuildState, root: Path) -> bool:
     entry = lock.books.get(job.book.name)
     if not entry or entry.get("recipe") != job.recipe or set(entry.get("outputs", {})) != set(job.outputs) \

@@ -305,7 +305,8 @@ def _looks_like_manifest(path: Path) -> bool:
 def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) -> None:
     """Check manifests (keys, texts, names, voices) without building."""
     from ..manifest import load_manifest
-    from ..prepare import book_problems, check_keys, check_voices, make_providers, translation_report
+    from ..package.book_checks import check_books
+    from ..prepare import check_keys, check_voices, load_lexicon, make_providers, translation_report
 
     if only_manifests:
         manifests = tuple(path for path in manifests if _looks_like_manifest(path))
@@ -317,7 +318,7 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
                 manifest = load_manifest(path)
                 providers, _ = make_providers(manifest)
                 check_voices(manifest, providers)
-                found = book_problems(manifest, providers)  # what planning a build would refuse, too
+                found = check_books(manifest, providers, load_lexicon(manifest))  # what a build's plan refuses, too
                 if found:
                     raise ManifestError(found)
             except ManifestError as exc:

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..audio.profiles import Profile
-from ..errors import ManifestError, Problem
+from ..cache.lock import LockFile
+from ..errors import ManifestError, NarrateError, Problem
 from ..manifest import Manifest
 from ..manifest.resolved import SampleSpec
 from ..plan.books import BookJob, check_chapters, plan_books
@@ -66,11 +67,10 @@ def sample_problems(jobs: Sequence[BookJob], lock_books: Mapping[str, Any], name
     return problems
 
 
-def check_books(manifest: Manifest, providers: Mapping[str, Any], lexicon: Any,
-                lock_books: Mapping[str, Any]) -> list[Problem]:
+def check_books(manifest: Manifest, providers: Mapping[str, Any], lexicon: Any) -> list[Problem]:
     """What `narrate validate` reports for the books beyond the manifest: each chapter's problems,
     then what planning refuses (as `narrate build` would, before synthesizing), then samples past
-    their chapter's recorded end."""
+    their chapter's end as the lock beside the manifest records it."""
     problems = check_chapters(manifest)
     if problems or not manifest.books:
         return problems
@@ -78,4 +78,8 @@ def check_books(manifest: Manifest, providers: Mapping[str, Any], lexicon: Any,
         jobs = plan_books(manifest, providers, lexicon)
     except ManifestError as exc:
         return exc.problems
-    return sample_problems(jobs, lock_books, manifest.named)
+    try:
+        books = LockFile.for_manifest(manifest.path).books
+    except NarrateError:  # an unreadable lock is the build's to report; validate checks the inputs
+        return []
+    return sample_problems(jobs, books, manifest.named)
