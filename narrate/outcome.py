@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache.state import BuildState
+from .errors import Problem
 
 
 @dataclass
@@ -55,6 +56,8 @@ class BuildReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # why the build stopped early (a write failure); also in `errors`
+    # Bad input found only while assembling (a retail sample with no sentence in it): located, exit 2.
+    problems: list[Problem] = field(default_factory=list)
     # For per-output reports (JUnit): each prompt or book id -> its output paths (filled only when
     # BuildOptions.owners asks), and the seconds this build spent rendering it (absent when current).
     owners: dict[str, list[str]] = field(default_factory=dict)

@@ -253,6 +253,10 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
         from .plan.books import plan_books
 
         books = plan_books(manifest, providers, lexicon)
+        from .package.book_checks import sample_problems
+
+        if refused := sample_problems(books, lock.books, manifest.named):  # before any synthesis or encoding
+            raise ManifestError(refused)
         for job in books:
             for key, seg in job.segments.items():
                 plan.segments.setdefault(key, seg)

@@ -29,8 +29,9 @@ def project(tmp_path: Path, chapters: dict[str, str], **fields: str) -> Path:
 
 
 def refused(root: Path, *fragments: str) -> None:
-    done = narrate_in("-q", "build", "narrate.yaml", cwd=root)
-    assert_clean_failure(done, 2, *fragments)
+    for command in ("validate", "build"):  # validate reports all that build refuses before synthesizing
+        done = narrate_in("-q", command, "narrate.yaml", cwd=root)
+        assert_clean_failure(done, 2, *fragments)
     assert not (root / "out").exists()
     assert not (root / ".narrate-cache").exists() or not list((root / ".narrate-cache").glob("??/??/*.val"))
 
@@ -64,7 +65,7 @@ def test_one_guid_given_twice_is_refused_and_own_guids_pass_the_check(tmp_path):
     root = with_art(project(tmp_path, {"ch/01.md": "---\ndate: 2024-01-01\nguid: same\n---\n# A\n\nPart A.\n",
                                        "ch/02.md": "---\ndate: 2024-02-01\nguid: same\n---\n# B\n\nPart B.\n"},
                             extra=FEED))
-    refused(root, "ch/02.md:1: books.bk.feed: its front matter `guid: same` is also")
+    refused(root, "ch/02.md:3: books.bk.feed: its front matter `guid: same` is also")
     (root / "ch/02.md").write_text("---\ndate: 2024-02-01\nguid: other\n---\n# B\n\nPart B.\n")
     done = narrate_in("-q", "build", "narrate.yaml", cwd=root)
     assert done.returncode == 0, done.stderr

@@ -154,7 +154,9 @@ def test_check_names_each_file_and_measure_outside_the_profile(podcast, tmp_path
     assert any(line.startswith("error: out/guide/guide.m4b: peak: ") and line.endswith("dBFS, above -3 dBFS "
                                                                                        "(audiobook profile)")
                for line in lines), lines
-    assert not any("bitrate" in line and "guide.m4b" in line for line in lines)  # AAC is not held to MP3's rules
+    # The AAC is held to its own rule, not MP3's: an average of at least half the profile's AAC rate (48 kbps).
+    assert MP4(podcast / "out" / "guide" / "guide.m4b").info.bitrate >= 48000
+    assert not any("bitrate" in line and "guide.m4b" in line for line in lines)
 
 
 def test_custom_profile_every_number(tmp_path):
@@ -267,3 +269,36 @@ def test_a_loud_custom_target_lands_in_every_file(tmp_path):
     for path in audio_files(root):
         levels = measure(path)
         assert -15.0 <= levels.lufs <= -13.0 and levels.true_peak <= -1.0, (path.name, levels)
+
+
+def test_m4b_media_kind_follows_the_profile(audiobook, podcast):
+    """A podcast's M4B was tagged media kind 2 (Audiobook), so Apple's apps filed the episode in Books:
+    it is media kind Podcast (`stik` 21, as iTunes and AtomicParsley number it) with iTunes' podcast flag."""
+    book = MP4(audiobook / "out" / "guide" / "guide.m4b").tags
+    episode = MP4(podcast / "out" / "guide" / "guide.m4b").tags
+    assert book["stik"] == [2] and "pcst" not in book
+    assert episode["stik"] == [21] and episode["pcst"] is True
+
+
+def test_check_holds_the_m4b_to_the_custom_bitrate(podcast, tmp_path):
+    """`narrate check` did not measure the M4B's bit rate at all: the podcast book's 64 kbps M4B (~55 kbps
+    average) passed a custom profile asking 192 kbps. An average under half the AAC rate asked is named."""
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(podcast, root, ignore=shutil.ignore_patterns(".narrate-cache"))
+    (root / "book.yaml").write_text((root / "book.yaml").read_text().replace(
+        "profile: podcast\n", "profile: custom\n    audio: {bitrate: 192, sample_rate: 44100, loudness: -19}\n"))
+    done = narrate("check", "book.yaml", cwd=root)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    average = MP4(root / "out" / "guide" / "guide.m4b").info.bitrate
+    assert f"error: out/guide/guide.m4b: bitrate: {average / 1000:.0f} kbps average, below 96 kbps (half the 192 kbps " \
+        "AAC) (custom profile)" in done.stderr.splitlines(), done.stderr
+
+
+def test_a_custom_m4b_meets_its_bitrate(tmp_path):
+    root = make_book(tmp_path, "    profile: custom\n    formats: [chapters, m4b]\n"
+                               "    audio: {bitrate: 64, sample_rate: 22050}\n")
+    built(root, "--check-audio")
+    info = MP4(root / "out" / "guide" / "guide.m4b").info
+    assert info.sample_rate == 22050 and 32000 <= info.bitrate <= 64000 * 1.2

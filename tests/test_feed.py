@@ -311,3 +311,15 @@ def test_an_episodes_url_outlives_other_articles_and_its_own_title(site):
     assert list(after.items()) == [(guid, url) for guid, url in before.items() if url.endswith("roads.mp3")]
     assert sorted(done["removed"]) == [f"out/notes/rivers{ext}" for ext in (".chapters.json", ".mp3", ".srt", ".vtt")]
     validate_feed((out / "feed.xml").read_bytes(), out)
+
+
+def test_a_feed_episode_m4b_is_media_kind_podcast(site):
+    """The audiobook profile's M4B published as a feed's episode was tagged media kind 2 (Audiobook)."""
+    from mutagen.mp4 import MP4
+
+    (site / "book.yaml").write_text(FEED.replace("formats: [chapters]", "formats: [m4b]").replace(
+        "image: art.png", "image: art.png\n      episodes: book\n      date: 2024-07-01"))
+    done = narrate_in("build", "book.yaml", cwd=site)
+    assert done.returncode == 0, done.stderr
+    tags = MP4(site / "out" / "notes" / "notes.m4b").tags
+    assert tags["stik"] == [21] and tags["pcst"] is True

@@ -44,6 +44,14 @@ def refused(tmp_path: Path, extra: str, *fragments: str, command: str = "validat
      ("m.yaml:8: books.guide.audio.bitrate: 100 kbps is not an MPEG bit rate at 44100 Hz",)),
     ("    profile: custom\n    audio: {bitrate: 192, sample_rate: 22050}\n",
      ("books.guide.audio.bitrate: 192 kbps is not an MPEG bit rate at 22050 Hz",)),
+    # More than AAC-LC carries (6144 bits per channel a frame): ffmpeg clamped it and the M4B measured 63 kbps
+    # where the README promised `audio.bitrate`.
+    ("    profile: custom\n    audio: {bitrate: 160, sample_rate: 22050}\n",
+     ("m.yaml:8: books.guide.audio.bitrate: 160 kbps is more than the M4B's AAC can carry at 22050 Hz mono (at most "
+      "132.3 kbps: 6144 bits per 1024-sample frame); lower it, raise sample_rate, or leave m4b out of formats",)),
+    ("    profile: custom\n    formats: [chapters, m4b]\n    audio: {bitrate: 320}\n",
+     ("m.yaml:9: books.guide.audio.bitrate: 320 kbps is more than the M4B's AAC can carry at 44100 Hz mono (at most "
+      "264.6 kbps",)),
     ("    profile: custom\n    audio: {sample_rate: 12345}\n",
      ("m.yaml:8: books.guide.audio.sample_rate: not one of 22050, 24000, 32000, 44100, 48000",)),
     ("    profile: custom\n    audio: {loudness: 3}\n", ("m.yaml:8: books.guide.audio.loudness:",)),
@@ -88,6 +96,15 @@ def refused(tmp_path: Path, extra: str, *fragments: str, command: str = "validat
 ])
 def test_bad_book_keys_are_located(tmp_path, extra, fragments):
     refused(tmp_path, extra, *fragments)
+
+
+def test_a_rate_only_the_m4b_cannot_carry_is_fine_without_one(tmp_path):
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01-one.md").write_text("# One\n\nText.\n")
+    (tmp_path / "m.yaml").write_text(HEAD + "    profile: custom\n    formats: [chapters, mp3]\n"
+                                            "    audio: {bitrate: 160, sample_rate: 22050}\n")
+    done = narrate_in("-q", "validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
 
 
 def test_the_same_refusal_from_build(tmp_path):

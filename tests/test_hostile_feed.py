@@ -24,8 +24,9 @@ def site(tmp_path):
 def refused(root, manifest: str, *fragments: str) -> None:
     (root / "book.yaml").write_text(manifest)
     before = snapshot(root)
-    done = narrate_in("build", "book.yaml", cwd=root)
-    assert_clean_failure(done, 2, *fragments)
+    for command in ("validate", "build"):  # validate reports all that build refuses before synthesizing
+        done = narrate_in(command, "book.yaml", cwd=root)
+        assert_clean_failure(done, 2, *fragments)
     after = {k: v for k, v in snapshot(root).items() if not k.startswith(".narrate-cache")}
     assert after == {k: v for k, v in before.items() if not k.startswith(".narrate-cache")}
 
@@ -87,7 +88,7 @@ def test_a_cover_too_small_for_a_feed(site):
 
 def test_an_unreadable_date_is_named(site):
     (site / "articles" / "roads.md").write_text(ART2.replace("date: 2024-06-15T09:30:00+02:00", "date: [2024, 6]"))
-    refused(site, FEED, "articles/roads.md:1: books.notes.feed: unreadable `date:` in the front matter")
+    refused(site, FEED, "articles/roads.md:2: books.notes.feed: unreadable `date:` in the front matter")
 
 
 @pytest.mark.slow
@@ -124,7 +125,7 @@ def test_an_unreadable_date_is_shown_and_feed_date_is_not_offered_in_its_place(s
     manifest = FEED.replace("      image: art.png\n", "      image: art.png\n      date: 2024-01-01\n")
     (site / "book.yaml").write_text(manifest)
     done = narrate_in("build", "book.yaml", cwd=site)
-    assert_clean_failure(done, 2, "articles/roads.md:1: books.notes.feed: unreadable `date:` in the front matter "
+    assert_clean_failure(done, 2, "articles/roads.md:2: books.notes.feed: unreadable `date:` in the front matter "
                                   "('15 June 2024'): write an ISO 8601 date like 2024-05-01 or 2024-05-01T09:30:00+02:00")
     assert "feed.date" not in done.stderr
 

@@ -70,7 +70,7 @@ def test_an_impossible_date_in_front_matter_is_named_not_dropped_with_the_title(
     (tmp_path / "m.yaml").write_text(FEED_BOOK.format(date="      date: 2024-05-01\n"))
     before = snapshot(tmp_path)
     done = narrate("plan", "m.yaml", cwd=tmp_path)
-    assert_clean_failure(done, 2, "articles/roads.md:1: books.notes.feed: unreadable `date:` in the front matter")
+    assert_clean_failure(done, 2, "articles/roads.md:3: books.notes.feed: unreadable `date:` in the front matter")
     assert _without(snapshot(tmp_path), ".narrate-cache") == before
 
 

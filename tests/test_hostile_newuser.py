@@ -3,6 +3,8 @@ refused with exit 2, one located line, no traceback, and nothing outside narrate
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from conftest import assert_clean_failure, narrate_in, snapshot
@@ -72,18 +74,48 @@ def test_a_chapter_inside_a_library_output_folder_is_refused(tmp_path):
     assert_clean_failure(done, 2, "m.yaml:12: books.g.sources: ", "is in the output folder of libraries.ivr")
 
 
+SAMPLE_BOOK = ("version: 1\nbooks:\n  guide:\n    sources: ch/*.md\n    output: out\n    formats: [chapters]\n"
+               "    sample: {chapter: 1, start_s: 30, length_s: 180}\n")
+
+
 @pytest.mark.slow
-def test_a_sample_that_starts_after_its_chapter_ends_fails_the_book_instead_of_writing_room_tone(tmp_path):
-    """The README's `sample: {chapter: 1, start_s: 30, length_s: 180}` on a 3-second chapter wrote a
-    2.8 s guide-sample.mp3 of silence, exit 0; only `narrate check` said so, as rms -inf."""
+def test_a_sample_that_starts_after_its_chapter_ends_is_a_located_error_and_the_rest_is_built(tmp_path):
+    """The README's `sample: {chapter: 1, start_s: 30, length_s: 180}` on a 3-second chapter failed the
+    whole book during assembly: exit 1, `error: books/guide: sample: no whole sentence ... fits`, no line,
+    and no chapter file written. It is the manifest's mistake: located (file:line: key), exit 2, the
+    chapter file still written; and once the lock knows the chapter's length, refused before anything
+    is synthesized or encoded (and by validate)."""
     (tmp_path / "ch").mkdir()
     (tmp_path / "ch" / "01-one.md").write_text("# One\n\nA short chapter.\n")
-    (tmp_path / "m.yaml").write_text("version: 1\nbooks:\n  guide:\n    sources: ch/*.md\n    output: out\n"
-                                     "    formats: [chapters]\n    sample: {chapter: 1, start_s: 30, length_s: 180}\n")
+    (tmp_path / "m.yaml").write_text(SAMPLE_BOOK)
     done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
-    assert_clean_failure(done, 1, "error: books/guide: sample: no whole sentence of chapter 1 fits from start_s 30 s "
-                         "within length_s 180 s (the chapter's speech is ")
-    assert not (tmp_path / "out" / "guide-sample.mp3").exists()
+    assert_clean_failure(done, 2, "error: m.yaml:7: books.guide.sample.start_s: 30 s is past the end of chapter 1, "
+                                  "whose speech is ", " s long: start the sample within it")
+    assert "books/guide:" not in done.stderr
+    assert (tmp_path / "out" / "01-one.mp3").is_file() and not (tmp_path / "out" / "guide-sample.mp3").exists()
+    shutil.rmtree(tmp_path / ".narrate-cache")
+    before = snapshot(tmp_path)
+    for command in ("validate", "build"):
+        done = narrate_in("-q", command, "m.yaml", cwd=tmp_path)
+        assert_clean_failure(done, 2, "error: m.yaml:7: books.guide.sample.start_s: 30 s is past the end of chapter 1")
+    # Refused at plan time: nothing synthesized into the (emptied) cache, nothing written.
+    assert not list((tmp_path / ".narrate-cache").rglob("*.val")) and _without(snapshot(tmp_path), ".narrate-cache") == \
+        _without(before, ".narrate-cache")
+    (tmp_path / "m.yaml").write_text(SAMPLE_BOOK.replace("start_s: 30", "start_s: 0"))
+    assert narrate_in("-q", "build", "m.yaml", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "out" / "guide-sample.mp3").is_file()
+
+
+@pytest.mark.slow
+def test_a_sample_too_short_for_any_sentence_names_length_s(tmp_path):
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01-one.md").write_text("# One\n\nA short chapter with a sentence of some length in it.\n")
+    (tmp_path / "m.yaml").write_text(SAMPLE_BOOK.replace("output: out\n", "output: out\n    profile: podcast\n")
+                                     .replace("start_s: 30, length_s: 180", "start_s: 0,\n      length_s: 1.2"))
+    done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
+    assert_clean_failure(done, 2, "error: m.yaml:9: books.guide.sample.length_s: no whole sentence of chapter 1 fits "
+                                  "from start_s 0 s within 1.2 s (with the head and tail room tone)")
+    assert (tmp_path / "out" / "01-one.mp3").is_file()
 
 
 MERGED = """\

@@ -35,6 +35,15 @@ AAC_MARGIN_DB = 2.5
 # eSpeak at +40 dB: MP3 -11.4 LUFS, M4B -12.4 LUFS under -1 dBTP), and the ceiling is the peak less
 # ENCODE_MARGIN_DB (AAC_MARGIN_DB for the M4B): -12 LUFS under -1 dBTP lands, -10 does not.
 MIN_HEADROOM_DB = 11.0
+# AAC-LC carries at most 6144 bits per channel in a frame of 1024 samples (ISO/IEC 14496-3); ffmpeg's
+# encoder clamps a higher rate to that ("Too many bits per frame requested, clamping to max").
+AAC_MAX_FRAME_BITS = 6144
+# ffmpeg's AAC encoder is average bit rate: it spends only what the sound needs, up to the rate asked, and
+# tops out near 3.3-3.7 bits a sample whatever is asked. Measured: eSpeak speech averages 0.76-0.99 of the
+# rate asked at 44.1 and 48 kHz up to 192 kbps (at most ~145 kbps at 44.1 kHz, ~80 at 22.05 kHz: 0.6 of
+# 128); a sawtooth buzz book 0.59 of 96 kbps. `narrate check` holds an M4B's average to half its profile's
+# AAC rate: a file made at a much lower rate than asked is named, the encoder's thrift is not.
+AAC_MIN_SHARE = 1 / 2
 # How far a measured head or tail may sit from the silence narrate writes: the engine's own
 # onset below the trim threshold (trimming keeps 20 ms) plus one 10 ms measuring frame.
 SILENCE_SLACK_S = 0.1
@@ -103,6 +112,11 @@ CUSTOM = replace(PODCAST, name="custom", bitrate_kbps=128, aac_kbps=128, loudnes
 PROFILES = {p.name: p for p in (AUDIOBOOK, PODCAST, CUSTOM)}
 # Stereo files measure 3 LU louder than the same speech in mono (BS.1770 sums the channels).
 STEREO_OFFSET_LU = 3.0
+
+
+def aac_max_kbps(sample_rate: int, channels: int = 1) -> float:
+    """The highest AAC-LC bit rate (kbit/s) at this sample rate: AAC_MAX_FRAME_BITS per channel a frame."""
+    return round(AAC_MAX_FRAME_BITS * channels * sample_rate / 1024 / 1000, 1)
 
 
 def custom(bitrate: int | None = None, sample_rate: int | None = None, loudness: float | None = None,

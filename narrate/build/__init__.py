@@ -17,7 +17,7 @@ from ..cache.lock import LockFile
 from ..cache.shards import ShardView
 from ..cache.state import input_digests
 from ..counts import counted
-from ..errors import NarrateError, UsageError, shown
+from ..errors import NarrateError, Problem, UsageError, shown
 from ..fsutil import sha256_file
 from ..manifest import Manifest, paused_gc
 from ..outcome import BuildEvents, BuildOptions, BuildReport
@@ -220,7 +220,7 @@ def _finish(pb: PlannedBuild, manifest: Manifest, cache: SegmentCache, report: B
     if manifest.package.get("on_build") and manifest.libraries and not report.errors:
         _package(pb)
     report.warnings += getattr(cache, "warnings", [])
-    if report.errors:
+    if report.errors or report.problems:
         pb.stats.forget_clean_build()  # and the planning contexts: the next build plans every prompt
     else:
         _remember_clean_build(pb, report)
@@ -273,9 +273,12 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
     try:
         # The last build's entry: outputs still current are kept, chapters with kept encodes not re-encoded.
         previous = pb.lock.books.get(job.book.name)
+        refused: list[tuple[str, int | None, str]] = []
         entry, written = build_book(job, cache, pb.manifest.root, lambda n: events.advance(phase, n),
                                     previous=previous if isinstance(previous, dict) else None,
-                                    sha256_of=pb.stats.regular_sha256)
+                                    sha256_of=pb.stats.regular_sha256, refused=refused)
+        report.problems += [Problem(pb.manifest.named, line, f"books.{job.book.name}.sample.{key}", message)
+                            for key, line, message in refused]
     except NarrateError as exc:
         report.errors.append(f"{job.id}: {exc}")
         return

@@ -97,6 +97,11 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
             reports.append(report)
             if report.error:  # a failed write (full disk...): the next manifests would fail the same way
                 break
+        late = [p for r in reports for p in r.problems]  # found while assembling: reported as bad input
+        if late:
+            problems += late
+            earlier = refused.problems if isinstance(refused, ManifestError) else []
+            refused = ManifestError(earlier + late) if refused is None or earlier else refused
         failed = any(r.errors for r in reports)
         changes = any(r.written or r.removed or r.missing_segments for r in reports)
         if junit is not None:
@@ -302,8 +307,8 @@ def _looks_like_manifest(path: Path) -> bool:
 def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) -> None:
     """Check manifests (keys, texts, names, voices) without building."""
     from ..manifest import load_manifest
-    from ..plan.books import check_chapters
-    from ..prepare import check_keys, check_voices, make_providers, translation_report
+    from ..package.book_checks import check_books
+    from ..prepare import check_keys, check_voices, load_lexicon, make_providers, translation_report
 
     if only_manifests:
         manifests = tuple(path for path in manifests if _looks_like_manifest(path))
@@ -315,9 +320,9 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
                 manifest = load_manifest(path)
                 providers, _ = make_providers(manifest)
                 check_voices(manifest, providers)
-                chapter_problems = check_chapters(manifest)
-                if chapter_problems:
-                    raise ManifestError(chapter_problems)
+                found = check_books(manifest, providers, load_lexicon(manifest))  # what a build's plan refuses, too
+                if found:
+                    raise ManifestError(found)
             except ManifestError as exc:
                 problems.extend(exc.problems)
                 continue

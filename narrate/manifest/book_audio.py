@@ -31,7 +31,8 @@ def resolve_book_audio(c: Adds, spec: m.Book, key: Key) -> dict[str, Any]:
         chapters[file] = ChapterSettings(voice or None, _pauses(pauses, chapter.pauses))
     sample = None
     if spec.sample is not None:
-        sample = SampleSpec(spec.sample.chapter or 1, float(spec.sample.start_s or 0.0), float(spec.sample.length_s or 180.0))
+        sample = SampleSpec(spec.sample.chapter or 1, float(spec.sample.start_s or 0.0), float(spec.sample.length_s or 180.0),
+                            lines=(c.lines.line((*key, "sample", "start_s")), c.lines.line((*key, "sample", "length_s"))))
         low, high = profile.sample_range_s
         if profile.name == "audiobook" and not low <= sample.length_s <= high:
             c.add((*key, "sample", "length_s"), f"ACX retail samples are {low:g} to {high:g} seconds long")
@@ -76,6 +77,12 @@ def _profile(c: Adds, spec: m.Book, key: Key) -> profiles.Profile:
                               peak=None if audio.peak is None else float(audio.peak),
                               head_s=None if audio.head_s is None else float(audio.head_s),
                               tail_s=None if audio.tail_s is None else float(audio.tail_s))
+    asked = audio.bitrate if audio.bitrate in allowed and (rate is None or rate in m.SAMPLE_RATES) else None  # else refused
+    m4b = "m4b" in (spec.formats or m.BOOK_FORMATS)
+    if m4b and asked is not None and asked > (most := profiles.aac_max_kbps(profile.sample_rate)):
+        c.add((*key, "audio", "bitrate"), f"{asked} kbps is more than the M4B's AAC can carry at "
+                                          f"{profile.sample_rate} Hz mono (at most {most:g} kbps: 6144 bits per 1024-sample "
+                                          "frame); lower it, raise sample_rate, or leave m4b out of formats")
     if profile.loudness > profile.peak - profiles.MIN_HEADROOM_DB:
         c.add((*key, "audio", "loudness" if audio.loudness is not None else "peak"),
               f"{profile.loudness:g} LUFS is less than {profiles.MIN_HEADROOM_DB:g} dB under the peak "

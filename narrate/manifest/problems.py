@@ -23,6 +23,8 @@ from .loader import Key, LineTable
 class Adds(Protocol):
     """What a pure rule module needs of core.Checker: a place to add a located problem."""
 
+    lines: LineTable  # where each key path was written
+
     def add(self, key: Key, message: str) -> None: ...
 
 _TYPES = {"float_type": "a number", "int_type": "a whole number", "string_type": "text",

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from .loader import LineTable
     from .publishing import FeedSettings, TranscriptSettings
 
+# iTunes media kinds (the `stik` atom), as Apple's iTunes and AtomicParsley number them.
+MEDIA_KIND_AUDIOBOOK = 2
+MEDIA_KIND_PODCAST = 21
+
 MAX_TEXT_CHARS = 100_000  # a single prompt beyond this is a mistake, not a prompt: books are for long text
 
 
@@ -151,6 +155,9 @@ class SampleSpec:
     chapter: int = 1
     start_s: float = 0.0
     length_s: float = 180.0
+    # The manifest lines of `start_s` and `length_s` (else of `sample:`), for problems found once the
+    # chapter's length is known; not part of the recipe (moving a line changes no audio).
+    lines: tuple[int | None, int | None] = field(default=(None, None), repr=False, compare=False)
 
 
 @dataclass
@@ -185,6 +192,13 @@ class Book:
     source_globs: list[str] = field(default_factory=list)
     # The manifest line of each voice: "" the book's, else a `chapters:` key as written (check_voices).
     voice_lines: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def media_kind(self) -> int:
+        """The M4B's iTunes media kind: a podcast's episodes (the podcast profile, or a book published
+        as a feed) are Podcast, so Apple's apps file them with podcasts, not in Books."""
+        podcast = self.profile.name == "podcast" or self.feed is not None
+        return MEDIA_KIND_PODCAST if podcast else MEDIA_KIND_AUDIOBOOK
 
     def settings_for(self, chapter: Path) -> ChapterSettings:
         """A chapter's voice and pauses: its own, else the book's."""

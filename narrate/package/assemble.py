@@ -30,6 +30,7 @@ from ..errors import NarrateError
 from ..fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
 from ..plan.books import BOOK_RENDER_VERSION, BookJob
 from .book import BookTags, ChapterMark, join_book_mp3, join_chapter_mp3, join_m4b, m3u, write_chapter_mp3
+from .book_checks import LAYOUT_VERSION, recorded_lengths, sample_refusal
 from .book_units import ENCODE_WORKERS, ChapterSlot, Digester, piece_key, still_there, unit_pcm
 from .extras import wants_spans, write_extras
 from .grid import AAC_PRIMING, BookLayout, Layout, aac_lead
@@ -39,12 +40,11 @@ from .pieces import PIECES_VERSION, PieceStore, encode_silence, encode_speech
 from .speech import stream_units
 from .transcripts import duration_of, valid_spans
 
-LAYOUT_VERSION = 2  # lock entries' "layout": 2 is the frame grid of narrate.package.grid
-
 
 def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable[[int], None] = lambda n: None,
                *, previous: Mapping[str, Any] | None = None,
-               sha256_of: Digester | None = None) -> tuple[dict[str, Any], list[str]]:
+               sha256_of: Digester | None = None,
+               refused: list[tuple[str, int | None, str]] | None = None) -> tuple[dict[str, Any], list[str]]:
     """Assemble one book. Returns (its lock entry, the output paths whose bytes changed).
 
     `previous` is the book's lock entry from the last build. An output whose recipe matches it and
@@ -54,7 +54,8 @@ def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable
     sentences are streamed (or skipped), len(job.keys()) in all. `sha256_of(root, rel)`: a kept
     output's digest, None if it is not a regular file (the build's stat cache,
     `narrate.cache.state.BuildState.regular_sha256`, which hashes only files whose stat signature moved);
-    by default every kept output is hashed.
+    by default every kept output is hashed. `refused` receives the retail sample's problem (key under
+    `sample`, manifest line, message) when no whole sentence fits it; the other outputs are made.
     """
     out_dir = Path(os.path.normpath(root / job.prefix))  # the book's output folder, as the manifest resolved it
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -63,7 +64,11 @@ def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable
     # Same filesystem as the outputs, so publishing is a rename.
     work = make_work_dir(out_dir)
     try:
-        return _Assembly(job, cache, root, work, progress, previous or {}, out_dir, sha256_of).run()
+        assembly = _Assembly(job, cache, root, work, progress, previous or {}, out_dir, sha256_of)
+        made = assembly.run()
+        if refused is not None:
+            refused += assembly.refused
+        return made
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -87,7 +92,8 @@ class _Assembly:
         self._recorded = {oid: old[oid] for oid, rel in job.outputs.items()
                           if oid in old and old[oid].get("recipe") == job.recipes[oid] and old[oid].get("file") == rel}
         self._there: dict[str, bool] = {}
-        self.tags = BookTags(self.book.title, self.book.author, self.book.cover, self.book.language, self.book.meta)
+        self.tags = BookTags(self.book.title, self.book.author, self.book.cover, self.book.language, self.book.meta,
+                             self.book.media_kind)
         self.profile = p = self.book.profile
         self.rate = p.sample_rate
         self.grid = Layout(self.rate)
@@ -96,6 +102,7 @@ class _Assembly:
         self.layout = BookLayout(self.grid, self.head, self.tail_samples)
         self.store = PieceStore(getattr(cache, "local", cache).directory)  # a TieredCache: its local tier
         self.sample_frames: int | None = None
+        self.refused: list[tuple[str, int | None, str]] = []  # the sample's problem (book_checks.sample_refusal)
         lvl, sil = self.book.settings.level, self.book.settings.silence
         self.audio = (PIECES_VERSION, BOOK_RENDER_VERSION, p.recipe(), lvl.enabled, sil.trim, sil.threshold_dbov)
         n = len(job.chapters)
@@ -107,20 +114,15 @@ class _Assembly:
     def _recall(self) -> None:
         """Each chapter's speech length (and spans) from the last build, where it had the same units on
         the same grid: such a chapter need not be streamed to be laid out."""
-        prev = self.previous
-        if prev.get("layout") != [LAYOUT_VERSION, self.rate, self.head]:
-            return
-        parts = prev.get("parts")
-        if not isinstance(parts, list) or len(parts) != len(self.chapters):
+        lengths = recorded_lengths(self.previous, self.rate, self.head, [ch.plan.digest() for ch in self.chapters])
+        if all(raw is None for raw in lengths):
             return
         bounds = []
-        for ch, part in zip(self.chapters, parts, strict=True):
-            ok = (isinstance(part, list) and len(part) == 2 and part[0] == ch.plan.digest()
-                  and type(part[1]) is int and part[1] >= 0)
-            ch.raw = part[1] if ok else None
-            bounds.append(self._chapter_frames(ch) if ok else None)
+        for ch, raw in zip(self.chapters, lengths, strict=True):
+            ch.raw = raw
+            bounds.append(self._chapter_frames(ch) if raw is not None else None)
         if self.timed:
-            for ch, spans in zip(self.chapters, valid_spans(prev.get("spans"), self.job, bounds), strict=True):
+            for ch, spans in zip(self.chapters, valid_spans(self.previous.get("spans"), self.job, bounds), strict=True):
                 ch.spans = spans if ch.raw is not None else None
 
     def _keys(self, ch: ChapterSlot) -> None:
@@ -218,9 +220,10 @@ class _Assembly:
             raw, energy = stream_units(ch.plan, lambda key: unit_pcm(self.cache, key, self.book, self.rate), self.rate,
                                        self.head, wav, taker, window, spans, self.progress)
             if spec is not None and taker is not None and taker.frames <= self.head:  # else room tone only
-                raise NarrateError(f"sample: no whole sentence of chapter {spec.chapter} fits from start_s "
-                                   f"{spec.start_s:g} s within length_s {spec.length_s:g} s (the chapter's speech "
-                                   f"is {raw / self.rate:.1f} s long)")
+                # The manifest's mistake, not the build's: the book's other files are published all the same.
+                self.refused.append(sample_refusal(spec, raw / self.rate, past_end=window[0] >= raw))
+                taker.abort()
+                taker = None
             pad = self.grid.speech(raw) - raw
             wav.write(Pcm(np.zeros(pad, dtype=np.int16), self.rate))
             wav.close()
@@ -368,6 +371,8 @@ class _Assembly:
         seconds["sample"] = (self.sample_frames or 0) / rate
         written, outputs = [], {}
         for oid, rel in job.outputs.items():
+            if oid == "sample" and self.refused:
+                continue  # not made: the lock lacks it, so the next build tries again
             if oid in self.kept:
                 outputs[oid] = dict(self.kept[oid])
                 continue

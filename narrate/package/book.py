@@ -16,7 +16,7 @@ from typing import Any
 from ..audio.formats import MP3_ARGS
 from ..audio.stream import encode_with_ffmpeg
 from ..manifest.inputs import MAX_COVER_BYTES, image_kind, read_input
-from ..manifest.resolved import BookMeta
+from ..manifest.resolved import MEDIA_KIND_AUDIOBOOK, MEDIA_KIND_PODCAST, BookMeta
 from .mp3join import PieceFacts
 from .mp3join import join as join_mp3
 from .mp4 import AacTrack, write_m4b_parts
@@ -36,6 +36,7 @@ class BookTags:
     cover: Path | None
     language: str
     meta: BookMeta = BookMeta()
+    media_kind: int = MEDIA_KIND_AUDIOBOOK  # the M4B's `stik` (Book.media_kind)
 
 
 def _position(value: float) -> str:
@@ -232,7 +233,9 @@ def tag_m4b(path: Path, tags: BookTags) -> None:
     if tags.author:
         t["\xa9ART"], t["aART"] = [tags.author], [tags.author]
     t["\xa9gen"] = [m.genre]
-    t["stik"] = [2]  # media kind: Audiobook
+    t["stik"] = [tags.media_kind]  # media kind: Audiobook (2) or Podcast (21)
+    if tags.media_kind == MEDIA_KIND_PODCAST:
+        t["pcst"] = True  # iTunes' podcast flag, set with media kind Podcast on episodes
     if m.narrator:
         t["\xa9wrt"] = [m.narrator]
         t["----:com.apple.iTunes:NARRATOR"] = _freeform(m.narrator)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..audio.loudness import Levels, measure
-from ..audio.profiles import STEREO_OFFSET_LU, Profile
+from ..audio.profiles import AAC_MIN_SHARE, STEREO_OFFSET_LU, Profile
 from ..errors import AudioError
 from ..fsutil import sha256_file
 from ..manifest import Book
@@ -122,6 +122,10 @@ def _container(rel: str, path: Path, profile: Profile) -> tuple[list[Finding], i
                                                     f"constant bit rate {label}"))
         if not rates or min(rates) < profile.bitrate_kbps:
             out.append(Finding(rel, "bitrate", f"{min(rates, default=0)} kbps, below {profile.bitrate_kbps} kbps {label}"))
+    elif info.bitrate < (least := profile.aac_kbps * AAC_MIN_SHARE) * 1000:
+        # mutagen's bitrate: the esds average, the AAC's bytes over its length (narrate.package.mp4 writes it so).
+        out.append(Finding(rel, "bitrate", f"{info.bitrate / 1000:.0f} kbps average, below {least:g} kbps (half the "
+                                           f"{profile.aac_kbps} kbps AAC) {label}"))
     if info.sample_rate != profile.sample_rate:
         out.append(Finding(rel, "sample_rate", f"{info.sample_rate} Hz, not {profile.sample_rate} Hz {label}"))
     return out, int(info.channels)

@@ -10,6 +10,7 @@ book's recipe), the written text, and the settings; so an unchanged book rewrite
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -108,11 +109,27 @@ def _check_guids(job: BookJob) -> None:
         if first != ch.source:
             why = (f"its front matter `guid: {given}` is also {show(str(first))}'s" if given is not None else
                    f"its file name is also {show(str(first))}'s, and an episode's guid comes from it")
-            problems.append(Problem(show(str(ch.source)), 1, f"books.{job.book.name}.feed",
+            problems.append(Problem(show(ch.shown), _front_line(ch.source, "guid"), f"books.{job.book.name}.feed",
                                     f"{why}: two episodes with one guid are one episode to podcast apps; "
                                     "give this chapter a `guid:` of its own in its front matter"))
     if problems:
         raise ManifestError(problems)
+
+
+def _front_line(source: Path, key: str) -> int:
+    """The line of `key:` in a chapter's front matter (1, its opening `---`, if not found). Read again only
+    to locate a problem: the first 64 KiB of a file planning has just read."""
+    try:
+        with open(source, "rb") as fh:
+            head = fh.read(1 << 16).decode("utf-8", "replace").splitlines()
+    except OSError:
+        return 1
+    for n, text in enumerate(head[1:], 2):
+        if text.strip() in ("---", "..."):
+            break
+        if re.match(rf"{re.escape(key)}\s*:", text):
+            return n
+    return 1
 
 
 def _check_dates(job: BookJob) -> None:
@@ -137,6 +154,7 @@ def _check_dates(job: BookJob) -> None:
                    "2024-05-01 or 2024-05-01T09:30:00+02:00" if given is not None else
                    "no `date:` in the front matter; a feed episode needs an ISO 8601 publication date (or set "
                    "feed.date)")
-            problems.append(Problem(show(str(ch.source)), 1, f"books.{job.book.name}.feed", why))
+            line = _front_line(ch.source, "date" if "date" in ch.front else "pubDate") if given is not None else 1
+            problems.append(Problem(show(ch.shown), line, f"books.{job.book.name}.feed", why))
     if problems:
         raise ManifestError(problems)

@@ -49,6 +49,7 @@ class ChapterPlan:
     # (narrate.text.written), and the chapter's front matter (dates, descriptions of feed episodes).
     written: list[WrittenUnit] = field(default_factory=list)
     front: dict[str, Any] = field(default_factory=dict)
+    shown: str = ""  # the chapter's file as messages name it (relative to the manifest's folder)
 
     def digest(self) -> str:
         """What this chapter sounds like, for `narrate plan`'s per-chapter diff."""
@@ -154,7 +155,7 @@ def _add_chapter(job: BookJob, provider: Provider, keys: KeyMaker, lexicon: Lexi
     book = job.book
     s = book.settings
     doc = markdown_to_speakable(text, markdown_options(book), path=shown_as or str(source))
-    chapter = ChapterPlan(source, title or doc.title or source.stem, [], pauses.chapter_ms)
+    chapter = ChapterPlan(source, title or doc.title or source.stem, [], pauses.chapter_ms, shown=shown_as or str(source))
     spoken = normalization_applies(provider)
     # Providers that take pronunciations out of band get them so, the others the respelling
     # (narrate.text.lexicon_compile).
@@ -224,7 +225,7 @@ def _name_outputs(job: BookJob) -> None:
         job.recipes["mp3"] = _digest(*audio, *tags, *mp3, "book-mp3", *everything)
     if "m4b" in book.formats:
         job.outputs["m4b"] = f"{job.prefix}/{book.name}.m4b"
-        job.recipes["m4b"] = _digest(*audio, *tags, *aac, "book-m4b", *everything)
+        job.recipes["m4b"] = _digest(*audio, *tags, *aac, "book-m4b", f"stik:{book.media_kind}", *everything)
     if job.sample_chapter is not None and book.sample is not None:
         sample = book.sample
         job.outputs["sample"] = f"{job.prefix}/{book.name}-sample.mp3"

@@ -1,0 +1,85 @@
+"""A book's problems that need more than its manifest: what planning finds (feed dates, guids, names
+written twice) and a retail sample that the chapter's recorded length rules out.
+
+A chapter's speech length is known once its sentences are synthesized and laid out; the last build
+records it in the lock (`parts`: each chapter's digest and length on the book's grid). Where that
+record still holds for the sample's chapter (the same sentences at the same rate and head), a
+`sample.start_s` past its end is refused before anything is synthesized or encoded; otherwise the
+assembly finds it (narrate.package.assemble) and reports the same located problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..audio.profiles import Profile
+from ..cache.lock import LockFile
+from ..errors import ManifestError, NarrateError, Problem
+from ..manifest import Manifest
+from ..manifest.resolved import SampleSpec
+from ..plan.books import BookJob, check_chapters, plan_books
+from .grid import Layout
+
+LAYOUT_VERSION = 2  # lock entries' "layout": 2 is the frame grid of narrate.package.grid
+
+
+def book_head(profile: Profile) -> int:
+    """The head room tone of every file of a book, in samples on its grid."""
+    return Layout(profile.sample_rate).head(round(profile.head_s * profile.sample_rate))
+
+
+def recorded_lengths(previous: Mapping[str, Any], rate: int, head: int, digests: Sequence[str]) -> list[int | None]:
+    """Each chapter's speech length (samples) as the last build's lock entry records it, where that
+    chapter had the same sentences (`digests`, ChapterPlan.digest) on the same grid; else None."""
+    parts = previous.get("parts")
+    if previous.get("layout") != [LAYOUT_VERSION, rate, head] or not isinstance(parts, list) \
+            or len(parts) != len(digests):
+        return [None] * len(digests)
+    return [part[1] if isinstance(part, list) and len(part) == 2 and part[0] == digest and type(part[1]) is int
+            and part[1] >= 0 else None for part, digest in zip(parts, digests, strict=True)]
+
+
+def sample_refusal(spec: SampleSpec, speech_s: float, *, past_end: bool) -> tuple[str, int | None, str]:
+    """(key, manifest line, message) for a sample that holds no whole sentence of its chapter, whose
+    speech is `speech_s` long: `start_s` at or past its end, else (`past_end` False) a first sentence
+    from `start_s` longer than `length_s` allows."""
+    if past_end:
+        return ("start_s", spec.lines[0], f"{spec.start_s:g} s is past the end of chapter {spec.chapter}, whose "
+                                          f"speech is {speech_s:.1f} s long: start the sample within it")
+    return ("length_s", spec.lines[1], f"no whole sentence of chapter {spec.chapter} fits from start_s {spec.start_s:g} s "
+                                       f"within {spec.length_s:g} s (with the head and tail room tone): start it "
+                                       "elsewhere or make it longer")
+
+
+def sample_problems(jobs: Sequence[BookJob], lock_books: Mapping[str, Any], named: str) -> list[Problem]:
+    """The samples that start past the end of their chapter, as the lock records the chapter's length."""
+    problems = []
+    for job in jobs:
+        spec, index, previous = job.book.sample, job.sample_chapter, lock_books.get(job.book.name)
+        if spec is None or index is None or not isinstance(previous, dict):
+            continue
+        rate = job.book.profile.sample_rate
+        raw = recorded_lengths(previous, rate, book_head(job.book.profile), [ch.digest() for ch in job.chapters])[index]
+        if raw is not None and round(spec.start_s * rate) >= raw:
+            key, line, message = sample_refusal(spec, raw / rate, past_end=True)
+            problems.append(Problem(named, line, f"books.{job.book.name}.sample.{key}", message))
+    return problems
+
+
+def check_books(manifest: Manifest, providers: Mapping[str, Any], lexicon: Any) -> list[Problem]:
+    """What `narrate validate` reports for the books beyond the manifest: each chapter's problems,
+    then what planning refuses (as `narrate build` would, before synthesizing), then samples past
+    their chapter's end as the lock beside the manifest records it."""
+    problems = check_chapters(manifest)
+    if problems or not manifest.books:
+        return problems
+    try:
+        jobs = plan_books(manifest, providers, lexicon)
+    except ManifestError as exc:
+        return exc.problems
+    try:
+        books = LockFile.for_manifest(manifest.path).books
+    except NarrateError:  # an unreadable lock is the build's to report; validate checks the inputs
+        return []
+    return sample_problems(jobs, books, manifest.named)
