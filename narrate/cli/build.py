@@ -1,4 +1,4 @@
-"""`narrate build`, `plan`, `validate`, `package` and `report`: thin commands over narrate.build,
+"""`narrate build`, `validate`, `package` and `report`: thin commands over narrate.build,
 narrate.prepare and narrate.package. Only these print."""
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
                     if not (as_json or junit):
                         raise
                     refused = exc
-                    problems += _problems_of(exc, path)
+                    problems += problems_of(exc, path)
                     continue
 
             for w in report.warnings:
@@ -136,7 +136,7 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
     run(ctx, go)
 
 
-def _problems_of(exc: NarrateError, path: Path) -> list[Problem]:
+def problems_of(exc: NarrateError, path: Path) -> list[Problem]:
     """Bad input as located problems, for --json and --report (a non-manifest error names the manifest)."""
     return exc.problems if isinstance(exc, ManifestError) else [Problem(str(path), None, "", str(exc))]
 
@@ -190,92 +190,7 @@ def _print_report(r, check: bool) -> None:
         f"{r.outputs_removed} removed" + (f"; {len(r.errors)} failed" if r.errors else ""))
 
 
-@main.command()
-@manifests_arg
-@cache_opt
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--max-chars", type=click.IntRange(0), default=None, help="Exit 1 if the plan needs more characters.")
-@pass_ctx
-def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_json: bool,
-         max_chars: int | None) -> None:
-    """Show what a build would add, change, remove and synthesize, and what it would cost."""
-    from ..prepare import check_voices, plan_report, prepare_build
-
-    def go() -> int:
-        results, over_budget = [], False
-        problems: list[Problem] = []
-        refused: NarrateError | None = None
-        for path in manifests:
-            try:
-                manifest = load_for_build(path, cache_dir)
-                with cache_for(path, cache_dir, manifest.remote_cache) as cache:
-                    pb = prepare_build(manifest, cache)
-                    cache_notes = list(getattr(cache, "warnings", []))  # "remote cache unavailable": counts may be high
-                check_voices(manifest, pb.providers)  # a voice of another language is refused here too
-                pb.check_keys()
-            except NarrateError as exc:
-                if not as_json:
-                    raise
-                refused = exc
-                problems += _problems_of(exc, path)
-                continue
-            result, diff, over = plan_report(pb, max_chars, name=str(path))
-            result["warnings"] += cache_notes
-            over_budget |= over
-            results.append(result)
-            if not as_json:
-                _print_plan(result, diff)
-        if as_json:
-            from .machine import envelope, problem_object
-
-            click.echo(json.dumps(envelope("plan", results, [problem_object(p) for p in problems], PLAN_TOTALS),
-                                  sort_keys=True))
-        if refused is not None:
-            raise refused
-        if over_budget:
-            error("the plan is over the character budget")
-            return 1
-        return 0
-
-    run(ctx, go)
-
-
-PLAN_TOTALS: dict[str, Any] = {
-    "segments": 0, "to_synthesize": 0, "chars": 0, "chars_by_provider": {}, "cost_usd": 0.0,
-    "cost_usd_by_provider": {}, "added": [], "changed": [], "removed": [], "unchanged": 0, "outputs_to_write": [],
-    "outputs_to_remove": [], "warnings": [], "fallbacks": []}
-
-
-def _short(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _print_plan(r: dict[str, Any], diff) -> None:
-    echo = click.echo
-    echo(f"{r['manifest']}:")
-    for item_id, text in diff.added:
-        echo(click.style(f"  + {item_id}", fg="green") + f"  {_short(text)!r}")
-    for item_id, old, new in diff.changed:
-        echo(click.style(f"  ~ {item_id}", fg="yellow") + f"  {_short(old)!r} -> {_short(new)!r}")
-    for job_id, old in diff.removed:
-        echo(click.style(f"  - {job_id}", fg="red") + f"  {_short(old)!r}")
-    echo(f"  {r['to_synthesize']} of {counted(r['segments'], 'segment')} to synthesize, "
-         f"{counted(r['chars'], 'character', thousands=True)}")
-    for prov, n in sorted(r["chars_by_provider"].items()):
-        cost = r["cost_usd_by_provider"].get(prov)
-        price = f"about ${cost:,.2f}" if cost is not None else "no price known"
-        echo(f"    {prov}: {counted(n, 'character', thousands=True)}, {price}")
-    if r["budget_chars"] is not None:
-        over = " (over!)" if r["chars"] > r["budget_chars"] else ""
-        echo(f"  budget: {counted(r['budget_chars'], 'character', thousands=True)}{over}")
-    echo(f"  {counted(len(r['outputs_to_write']), 'output')} to write, {len(r['outputs_to_remove'])} to remove")
-    _print_translations(r["translations"])
-    for w in r["warnings"]:  # consistency across languages, each fallback (narrate.manifest.advice)
-        click.echo(f"warning: {w}", err=True)
-    echo(f"Plan: {len(diff.added)} to add, {len(diff.changed)} to change, {len(diff.removed)} to remove.")
-
-
-def _print_translations(report: dict[str, Any]) -> None:
+def print_translations(report: dict[str, Any]) -> None:
     for lib, parts in report.items():
         for lang, names in sorted(parts["missing"].items()):
             click.echo(f"  {lib}: {len(names)} missing in {lang}: {', '.join(names)}", err=True)
@@ -286,6 +201,8 @@ def _print_translations(report: dict[str, Any]) -> None:
 # A narrate manifest declares prompt libraries or books at its top level; other YAML (lexicons,
 # CI workflows, docs configs) does not. Read as text so that a manifest with a YAML error is
 # still recognised, and reported.
+
+
 _MANIFEST_LINE = re.compile(r"^(libraries|books)\s*:", re.MULTILINE)
 
 
@@ -331,7 +248,7 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
             except MissingKeyError as exc:
                 problems.extend(Problem(str(path), None, "", p) for p in exc.problems)
                 continue
-            _print_translations(translation_report(manifest))
+            print_translations(translation_report(manifest))
             for w in manifest.warnings:
                 click.echo(f"warning: {w}", err=True)
             # A prompt is a name (`welcome`), as in plan and the sheets; its texts are one per language.
