@@ -72,6 +72,11 @@ _CONTEXT = {
 _PHRASE_END = frozenset({"Ave.", "Blvd.", "etc.", "usw."})
 
 
+# A unit written short after a count of one is said in the singular: "1 Std." -> "1 Stunde", "1 min." ->
+# "1 minuto" (was "ein Stunden", "un minutos"); the count then agrees with it (agreement.py).
+_SINGULAR = {"hours": "hour", "minutes": "minute", "seconds": "second", "minutos": "minuto", "segundos": "segundo",
+             "Minuten": "Minute", "Stunden": "Stunde", "Sekunden": "Sekunde"}
+_ONE_BEFORE = re.compile(r"(?<![\d.,])1\s?$")
 _CAPITAL_NEXT = re.compile(r"\s+[A-ZÀ-Þ][a-zà-ÿ]")  # a sentence's first word ("Press"), not "NW"
 
 
@@ -108,7 +113,10 @@ def replace_abbreviations(text: str, lang: Lang) -> str:
         def said(m: re.Match[str], forms: dict[str, str] = forms) -> str:
             written, rest = m.group(0), m.string[m.end():]
             ends = written.endswith(".") and (not rest.strip() or (written in _PHRASE_END and _CAPITAL_NEXT.match(rest)))
-            return forms[written] + ("." if ends else "")
+            whole = forms[written]
+            if whole in _SINGULAR and _ONE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()):
+                whole = _SINGULAR[whole]  # "ca. 1 Std." is "eine Stunde", not "ein Stunden"
+            return whole + ("." if ends else "")
 
         text = pattern.sub(said, text)
     return text

@@ -78,4 +78,10 @@ def noun_after(after: str, code: str) -> tuple[bool, bool] | None:
     forms = [noun] + ([noun[:-1], noun[:-2]] if code != "de" and noun.endswith("s") else [])  # "horas", "opciones"
     if any(form in _MASCULINE[code] for form in forms):
         return True, False
+    if code == "de" and _GERMAN_FEMININE_TAIL.search(noun):
+        return True, True  # a compound takes its last noun's gender: "1 Kilowattstunde", "1 Kurznachricht"
     return True, any(form in _FEMININE[code] or _FEMININE_ENDINGS[code].search(form) for form in forms)
+
+
+_GERMAN_FEMININE_TAIL = re.compile(
+    "(?:" + "|".join(sorted((w for w in _FEMININE["de"] if len(w) >= 4 and "-" not in w), key=len, reverse=True)) + r")$")

@@ -96,6 +96,13 @@ _FR_CUR = {
 }
 
 _EN_UNITS = {
+    # Meters' and networks' units that bills and offers print: energy, area, volume, bandwidth.
+    "kWh": ("kilowatt-hour", "kilowatt-hours", False), "MWh": ("megawatt-hour", "megawatt-hours", False),
+    "m²": ("square meter", "square meters", False), "m³": ("cubic meter", "cubic meters", False),
+    "Mbps": ("megabit per second", "megabits per second", False),
+    "Mbit/s": ("megabit per second", "megabits per second", False),
+    "Gbps": ("gigabit per second", "gigabits per second", False),
+    "Gbit/s": ("gigabit per second", "gigabits per second", False),
     "km": ("kilometer", "kilometers", False), "m": ("meter", "meters", False),
     "cm": ("centimeter", "centimeters", False), "mm": ("millimeter", "millimeters", False),
     "kg": ("kilogram", "kilograms", False), "g": ("gram", "grams", False), "mg": ("milligram", "milligrams", False),
@@ -112,6 +119,13 @@ _EN_UNITS = {
     "kHz": ("kilohertz", "kilohertz", False), "Hz": ("hertz", "hertz", False), "kW": ("kilowatt", "kilowatts", False),
 }
 _ES_UNITS = {
+    # Meters' and networks' units that bills and offers print: energy, area, volume, bandwidth.
+    "kWh": ("kilovatio hora", "kilovatios hora", False), "MWh": ("megavatio hora", "megavatios hora", False),
+    "m²": ("metro cuadrado", "metros cuadrados", False), "m³": ("metro cúbico", "metros cúbicos", False),
+    "Mbps": ("megabit por segundo", "megabits por segundo", False),
+    "Mb/s": ("megabit por segundo", "megabits por segundo", False),
+    "Gbps": ("gigabit por segundo", "gigabits por segundo", False),
+    "Gb/s": ("gigabit por segundo", "gigabits por segundo", False),
     "km": ("kilómetro", "kilómetros", False), "m": ("metro", "metros", False),
     "cm": ("centímetro", "centímetros", False), "mm": ("milímetro", "milímetros", False),
     "kg": ("kilogramo", "kilogramos", False), "g": ("gramo", "gramos", False), "mg": ("miligramo", "miligramos", False),
@@ -126,6 +140,14 @@ _ES_UNITS = {
     "kW": ("kilovatio", "kilovatios", False),
 }
 _DE_UNITS = {
+    # Meters' and networks' units that bills and offers print: energy, area, volume, bandwidth.
+    "kWh": ("Kilowattstunde", "Kilowattstunden", True), "MWh": ("Megawattstunde", "Megawattstunden", True),
+    "m²": ("Quadratmeter", "Quadratmeter", False), "m³": ("Kubikmeter", "Kubikmeter", False),
+    "Mbit/s": ("Megabit pro Sekunde", "Megabit pro Sekunde", False),
+    "Mbps": ("Megabit pro Sekunde", "Megabit pro Sekunde", False),
+    "Gbit/s": ("Gigabit pro Sekunde", "Gigabit pro Sekunde", False),
+    "Gbps": ("Gigabit pro Sekunde", "Gigabit pro Sekunde", False),
+    "ct": ("Cent", "Cent", False),
     "km": ("Kilometer", "Kilometer", False), "m": ("Meter", "Meter", False),
     "cm": ("Zentimeter", "Zentimeter", False), "mm": ("Millimeter", "Millimeter", False),
     "kg": ("Kilogramm", "Kilogramm", False), "g": ("Gramm", "Gramm", False), "mg": ("Milligramm", "Milligramm", False),
@@ -139,6 +161,15 @@ _DE_UNITS = {
     "kHz": ("Kilohertz", "Kilohertz", False), "Hz": ("Hertz", "Hertz", False), "kW": ("Kilowatt", "Kilowatt", False),
 }
 _FR_UNITS = {
+    # Meters' and networks' units that bills and offers print: energy, area, volume, bandwidth.
+    "kWh": ("kilowattheure", "kilowattheures", False), "MWh": ("mégawattheure", "mégawattheures", False),
+    "m²": ("mètre carré", "mètres carrés", False), "m³": ("mètre cube", "mètres cubes", False),
+    "Mb/s": ("mégabit par seconde", "mégabits par seconde", False),
+    "Mbit/s": ("mégabit par seconde", "mégabits par seconde", False),
+    "Mbps": ("mégabit par seconde", "mégabits par seconde", False),
+    "Gb/s": ("gigabit par seconde", "gigabits par seconde", False),
+    "Gbit/s": ("gigabit par seconde", "gigabits par seconde", False),
+    "Gbps": ("gigabit par seconde", "gigabits par seconde", False),
     "km": ("kilomètre", "kilomètres", False), "m": ("mètre", "mètres", False),
     "cm": ("centimètre", "centimètres", False), "mm": ("millimètre", "millimètres", False),
     "kg": ("kilogramme", "kilogrammes", False), "g": ("gramme", "grammes", False),
@@ -165,6 +196,9 @@ _MONTHS = {
     "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
            "novembre", "décembre"),
 }
+# Austrian German names January "Jänner" (ÖNORM, the Austrian dictionary): said so in de-AT, and read
+# as January wherever written; "Januar" in an Austrian text is read as Jänner.
+_REGIONAL_MONTHS = {"de-AT": ("Jänner", *_MONTHS["de"][1:])}
 _EN_ABBREV = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
               "oct": 10, "nov": 11, "dec": 12}
 # Months written short in a day's date ("15 de dic.", "3. Okt.", "3 janv."): RAE, Duden, Imprimerie nationale.
@@ -172,7 +206,7 @@ _MONTH_ABBREV = {
     "en": _EN_ABBREV,
     "es": {"ene": 1, "feb": 2, "mar": 3, "abr": 4, "jun": 6, "jul": 7, "ago": 8, "sep": 9, "sept": 9, "set": 9,
            "oct": 10, "nov": 11, "dic": 12},
-    "de": {"jan": 1, "feb": 2, "mär": 3, "mrz": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "de": {"jan": 1, "jän": 1, "jänner": 1, "feb": 2, "mär": 3, "mrz": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
            "okt": 10, "nov": 11, "dez": 12},
     "fr": {"janv": 1, "févr": 2, "fév": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "déc": 12},
 }
@@ -359,8 +393,9 @@ def resolve(tag: str) -> Lang | None:
         group="," if point_decimal else ("." if code != "fr" else " "),
         date_order="mdy" if code == "en" and (region in _MDY or not region) else "dmy",
         strip_and=code == "en" and (region in _MDY or not region),
-        months=_MONTHS[code], currencies=_CURRENCIES[code], units=_UNITS[code],
-        numbered=frozenset(_NUMBERED[code]), month_abbrev=_MONTH_ABBREV[code],
+        months=_REGIONAL_MONTHS.get(f"{code}-{region}", _MONTHS[code]), currencies=_CURRENCIES[code], units=_UNITS[code],
+        numbered=frozenset(_NUMBERED[code]),
+        month_abbrev=_MONTH_ABBREV[code] | ({"januar": 1} if f"{code}-{region}" in _REGIONAL_MONTHS else {}),
         comparisons=COMPARISONS[code], region=region,
         **common,
     )
