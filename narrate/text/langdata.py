@@ -199,15 +199,15 @@ _MONTHS = {
 # Austrian German names January "Jänner" (ÖNORM, the Austrian dictionary): said so in de-AT, and read
 # as January wherever written; "Januar" in an Austrian text is read as Jänner.
 _REGIONAL_MONTHS = {"de-AT": ("Jänner", *_MONTHS["de"][1:])}
-_EN_ABBREV = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+_EN_ABBREV = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
               "oct": 10, "nov": 11, "dec": 12}
 # Months written short in a day's date ("15 de dic.", "3. Okt.", "3 janv."): RAE, Duden, Imprimerie nationale.
 _MONTH_ABBREV = {
     "en": _EN_ABBREV,
     "es": {"ene": 1, "feb": 2, "mar": 3, "abr": 4, "jun": 6, "jul": 7, "ago": 8, "sep": 9, "sept": 9, "set": 9,
            "oct": 10, "nov": 11, "dic": 12},
-    "de": {"jan": 1, "jän": 1, "jänner": 1, "feb": 2, "mär": 3, "mrz": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-           "okt": 10, "nov": 11, "dez": 12},
+    "de": {"jan": 1, "jän": 1, "jänner": 1, "feb": 2, "mär": 3, "mrz": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
+           "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dez": 12},
     "fr": {"janv": 1, "févr": 2, "fév": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "déc": 12},
 }
 
