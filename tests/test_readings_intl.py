@@ -38,7 +38,28 @@ MONTHS = [
     ("de-DE", "Ihr Termin ist am 03.01.2025.", "Ihr Termin ist am dritten Januar zweitausendfünfundzwanzig."),
 ]
 
+# A Spanish or French postcode in an address was a quantity ("28014 Madrid" was "veintiocho mil catorce").
+POSTCODES = [
+    ("es-ES", "C/ Alcalá 45, 28014 Madrid", "calle Alcalá cuarenta y cinco, dos ocho cero uno cuatro Madrid"),
+    ("es-ES", "Calle Mayor, 21, 3.º B, 28013 Madrid.",
+     "Calle Mayor, veintiuno, tercero B, dos ocho cero uno tres Madrid."),
+    ("es-MX", "Av. Reforma 222, Col. Juárez, C.P. 06600, CDMX.",
+     "avenida Reforma doscientos veintidós, colonia Juárez, C.P. cero seis seis cero cero, CDMX."),
+    ("es-ES", "Hay 28013 personas, Madrid", "Hay veintiocho mil trece personas, Madrid"),
+    ("fr-FR", "12, rue de la Paix, 75002 Paris.", "douze, rue de la Paix, soixante-quinze zéro zéro deux Paris."),
+    ("fr-FR", "Code postal : 75008.", "Code postal : soixante-quinze zéro zéro huit."),
+    ("fr-FR", "BP 123, 13001 Marseille", "BP cent vingt-trois, treize zéro zéro un Marseille"),
+    ("fr-FR", "CP 01000 Bourg-en-Bresse", "CP zéro un zéro zéro zéro Bourg-en-Bresse"),
+    ("fr-FR", "Total des ventes, 75002 Euros", "Total des ventes, soixante-quinze mille deux Euros"),
+]
+# An SMS short code after "send WORD to" was a quantity ("an 12345" was "zwölftausenddreihundert...").
+SHORT_CODES = [
+    ("de-DE", "Senden Sie STOP an 12345.", "Senden Sie STOP an eins zwei drei vier fünf."),
+    ("fr-FR", "Envoyez STOP au 36179.", "Envoyez STOP au trois six un sept neuf."),
+    ("es-MX", "Manda SALDO al 2255.", "Manda SALDO al dos dos cinco cinco."),
+]
 
-@pytest.mark.parametrize(("language", "written", "spoken"), UNITS + SINGULAR + MONTHS)
+
+@pytest.mark.parametrize(("language", "written", "spoken"), UNITS + SINGULAR + MONTHS + POSTCODES + SHORT_CODES)
 def test_reading(language, written, spoken):
     assert normalize(written, language) == spoken

@@ -25,9 +25,11 @@ _LABELS = {
     "en": r"number|no\.|reference|ref\.?|confirmation code|code|id|entered|ending|ending in|ends in|"
           r"text \w+ to",  # an SMS short code: "Text STOP to 60123"
     "es": r"número|n\.º|nº|no\.|referencia|folio|código|introducido|ingresado|marcado|terminación|termina en|"
-          r"(?:sms|mensaje|mensaje de texto) al",  # "Envíe un SMS al 55555"
-    "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|eingegeben|endung|endet auf|sms an",
-    "fr": r"numéro|n°|no\.|référence|code|saisi|composé|terminant par|termine par|finissant par|sms au",
+          r"(?:sms|mensaje|mensaje de texto) al|(?:envíe|envía|mande|manda) \w+ al",  # "Envíe un SMS al 55555"
+    "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|eingegeben|endung|endet auf|sms an|"
+          r"(?:senden|schicken) sie \w+ an",  # an SMS short code: "Senden Sie STOP an 12345"
+    "fr": r"numéro|n°|no\.|référence|code|saisi|composé|terminant par|termine par|finissant par|sms au|"
+          r"(?:envoyez|envoie|envoyer|textez) \w+ au",  # "Envoyez STOP au 36179"
 }
 _FILLERS = {
     "en": r"is|was|your|the",
