@@ -59,7 +59,34 @@ SHORT_CODES = [
     ("es-MX", "Manda SALDO al 2255.", "Manda SALDO al dos dos cinco cinco."),
 ]
 
+# A German ordinal after a capitalised or a missing dative word took the nominative ("Im 2. Stock" was
+# "Im zweiter Stock").
+DECLENSION = [
+    ("de-DE", "Im 2. Stock.", "Im zweiten Stock."),
+    ("de-DE", "Zum 1. Mal.", "Zum ersten Mal."),
+    ("de-DE", "Zur 2. Rate.", "Zur zweiten Rate."),
+    ("de-DE", "Zahlbar in der 2. Woche.", "Zahlbar in der zweiten Woche."),
+    ("de-DE", "Eine 2. Chance.", "Eine zweite Chance."),
+    ("de-DE", "Der 3. Anrufer.", "Der dritte Anrufer."),
+    ("de-DE", "Ihr 2. Termin.", "Ihr zweiter Termin."),
+]
+# The first of two linked counts agrees with the noun after the second ("in 1 bis 2 Tagen" was "in eins
+# bis zwei Tagen", "1 o 2 horas" "uno o dos horas", "1 ou 2 heures" "un ou deux heures").
+LINKED_COUNTS = [
+    ("de-DE", "Wir melden uns in 1 bis 2 Tagen.", "Wir melden uns in ein bis zwei Tagen."),
+    ("de-DE", "Lieferung in 1-2 Wochen.", "Lieferung in ein bis zwei Wochen."),
+    ("de-DE", "Drücken Sie 1 oder 2.", "Drücken Sie eins oder zwei."),
+    ("es-ES", "Le llamaremos en 1 o 2 horas.", "Le llamaremos en una o dos horas."),
+    ("es-MX", "Entrega en 1-2 semanas.", "Entrega en una a dos semanas."),
+    ("es-ES", "Tarda de 1 a 3 días.", "Tarda de uno a tres días."),
+    ("es-ES", "Pulse 1 o 2 para ventas.", "Pulse uno o dos para ventas."),
+    ("fr-FR", "Comptez 1 ou 2 heures.", "Comptez une ou deux heures."),
+    ("fr-CA", "Livraison sous 1 à 2 semaines.", "Livraison sous une à deux semaines."),
+    ("fr-FR", "Entre 21 et 31 minutes.", "Entre vingt et une et trente et une minutes."),
+]
+CASES = UNITS + SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
 
-@pytest.mark.parametrize(("language", "written", "spoken"), UNITS + SINGULAR + MONTHS + POSTCODES + SHORT_CODES)
+
+@pytest.mark.parametrize(("language", "written", "spoken"), CASES)
 def test_reading(language, written, spoken):
     assert normalize(written, language) == spoken

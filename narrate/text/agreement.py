@@ -50,6 +50,13 @@ _FRENCH_BEFORE_NOUN = frozenset({"nouveau", "nouvel", "nouveaux", "autre", "autr
                                  "derniers", "petit", "petits", "grand", "grands", "bon", "bons", "vieux", "beau"})
 _FRENCH_BEFORE_NOUN_F = frozenset({"nouvelle", "nouvelles", "seule", "seules", "dernière", "dernières", "petite",
                                    "petites", "grande", "grandes", "bonne", "bonnes", "vieille", "belle"})
+# "1 bis 2 Tage", "1 o 2 horas", "1 à 2 semaines": the first count is said with the noun after the second
+# ("eins bis zwei Tagen" was said, "uno a dos semanas", "un ou deux heures").
+_LINKED_COUNT = {
+    "es": re.compile(r"\s(?:a|o|u|y|al)\s\d[\d.,]*(?=\s)"),
+    "fr": re.compile(r"\s(?:à|ou|et)\s\d[\d.,]*(?=\s)"),
+    "de": re.compile(r"\s(?:bis|oder|und)\s\d[\d.,]*(?=\s)"),
+}
 _WORD = re.compile(r"\s([^\W\d_][^\W\d_'-]*)")
 
 
@@ -59,6 +66,12 @@ def noun_after(after: str, code: str) -> tuple[bool, bool] | None:
     capitalised word, past at most one lowercase adjective ("1 neue Nachricht")."""
     if code not in _FEMININE:
         return None
+    link = _LINKED_COUNT[code].match(after)
+    if link:  # the first of two counts agrees with the noun after the second (see _LINKED_COUNT)
+        noun, feminine = noun_after(after[link.end():], code) or (False, False)
+        if code == "de":
+            return noun, False  # "in ein bis zwei Tagen", "ein bis zwei Wochen" (Duden: ein uninflected)
+        return feminine, feminine  # "una o dos horas", "une ou deux heures"; "uno o dos días"
     words = _WORD.findall(after[:60]) if after[:1].isspace() else []
     if not words:
         return None

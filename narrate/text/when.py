@@ -15,10 +15,14 @@ from .langdata import Lang
 from .notation import compiled, ends_sentence
 from .numwords import cardinal, ordinal, year
 
-_GERMAN_DATIVE = frozenset({"am", "vom", "zum", "bis", "seit", "ab", "dem", "den", "des", "im", "beim", "Am", "Vom",
-                            "Ab", "Seit", "Bis"})
+# Compared in lower case: "Im 2. Stock" opens a sentence ("im zweiten Stock", was "Im zweiter Stock").
+_GERMAN_DATIVE = frozenset({"am", "vom", "zum", "zur", "bis", "seit", "ab", "dem", "den", "des", "im", "beim"})
+# A preposition before "der" makes it dative or genitive: "in der 2. Woche" is "in der zweiten Woche".
+_GERMAN_PREPOSITIONS = frozenset({"in", "an", "auf", "mit", "nach", "von", "zu", "bei", "aus", "vor", "seit", "hinter",
+                                  "neben", "unter", "über", "zwischen", "während", "wegen", "innerhalb", "außerhalb"})
 _GERMAN_WEEKDAYS = frozenset({"montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"})
 _NOMINATIVE_ARTICLES = frozenset({"der", "die", "das", "Der", "Die", "Das"})
+_E_WORDS = frozenset({"eine", "ins", "aufs", "fürs", "ans", "übers"})  # "eine zweite Chance", "ins dritte Jahr"
 
 
 # Possessives and other determiners before an ordinal: "Ihre erste Rate", "Ihrem dritten Antrag"
@@ -34,9 +38,11 @@ def german_ending(before: str) -> str:
     if len(words) > 1 and words[-1].lower() in _GERMAN_WEEKDAYS:  # "am Donnerstag, 24.12.": "am ... 24."
         words.pop()
     prev = words[-1] if words else ""
-    if prev in _GERMAN_DATIVE or _EN_DETERMINERS.match(prev):
+    if prev.lower() in _GERMAN_DATIVE or _EN_DETERMINERS.match(prev):
         return "en"
-    return "e" if prev in _NOMINATIVE_ARTICLES or _E_DETERMINERS.match(prev) else "er"
+    if prev.lower() == "der" and len(words) > 1 and words[-2].lower() in _GERMAN_PREPOSITIONS:
+        return "en"
+    return "e" if prev in _NOMINATIVE_ARTICLES or prev.lower() in _E_WORDS or _E_DETERMINERS.match(prev) else "er"
 
 
 def say_date(y: int | None, m: int, d: int, lang: Lang, before: str = "") -> str:
