@@ -84,7 +84,16 @@ LINKED_COUNTS = [
     ("fr-CA", "Livraison sous 1 à 2 semaines.", "Livraison sous une à deux semaines."),
     ("fr-FR", "Entre 21 et 31 minutes.", "Entre vingt et une et trente et une minutes."),
 ]
-CASES = UNITS + SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
+# A percentage or quantity written with the other decimal separator was split ("36.5%" in es-ES was
+# "treinta y seis.cinco%", "3,5 %" in es-MX "tres,cinco %").
+FOREIGN_DECIMALS = [
+    ("es-ES", "La tasa anual es del 36.5%.", "La tasa anual es del treinta y seis coma cinco por ciento."),
+    ("es-MX", "La tarifa sube un 3,5 %.", "La tarifa sube un tres punto cinco por ciento."),
+    ("es-US", "El paquete pesa 2,5 kg.", "El paquete pesa dos punto cinco kilogramos."),
+    ("de-DE", "Noch 1.5 GB frei.", "Noch eins Komma fünf Gigabyte frei."),
+    ("es-MX", "Pesa 1,500 kg.", "Pesa mil quinientos kilogramos."),
+]
+CASES = FOREIGN_DECIMALS + UNITS + SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
 
 
 @pytest.mark.parametrize(("language", "written", "spoken"), CASES)

@@ -47,7 +47,17 @@ def _signed(m: re.Match[str], words: str, lang: Lang) -> str:
     return f"{lang.minus} {words}" if m.group("neg") else words
 
 
+def _foreign_decimals(text: str, lang: Lang, follows: str) -> str:
+    """A percentage or a quantity written with the other decimal separator, one or two digits after it,
+    which no grouping has: "36.5%" in es-ES, "3,5 %" and "2,5 kg" in es-MX are decimals (they were
+    "treinta y seis.cinco%", "tres,cinco %"): the separator becomes the language's."""
+    other = "," if lang.decimal == "." else "."
+    return compiled(rf"(?<![\w.,])(\d{{1,3}}){re.escape(other)}(\d{{1,2}})(?=\s?(?:{follows}))").sub(
+        rf"\1{lang.decimal}\2", text)
+
+
 def replace_percent(text: str, lang: Lang) -> str:
+    text = _foreign_decimals(text, lang, "%")
     return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?%").sub(
                   lambda m: _signed(m, f"{say(m.group(2), lang)} {lang.percent}", lang), text)
 
@@ -74,6 +84,7 @@ def replace_units(text: str, lang: Lang) -> str:
         one = integer in ("0", "1") if lang.code == "fr" else is_one(written, lang)
         return _signed(m, f"{say(written, lang, noun=True, feminine=feminine)} {singular if one else plural}", lang)
 
+    text = _foreign_decimals(text, lang, rf"(?:{alternation})(?![\w/°])")
     return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?({alternation})(?![\w/°])").sub(repl, text)
 
 
