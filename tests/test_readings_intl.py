@@ -93,7 +93,16 @@ FOREIGN_DECIMALS = [
     ("de-DE", "Noch 1.5 GB frei.", "Noch eins Komma fünf Gigabyte frei."),
     ("es-MX", "Pesa 1,500 kg.", "Pesa mil quinientos kilogramos."),
 ]
-CASES = FOREIGN_DECIMALS + UNITS + SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
+# Spanish and French say a decimal's digits as a number ("4,25 %" was "quatre virgule deux cinq").
+DECIMALS = [
+    ("fr-FR", "Votre taux est de 4,25 %.", "Votre taux est de quatre virgule vingt-cinq pour cent."),
+    ("fr-CA", "Taux de 0,05 %.", "Taux de zéro virgule zéro cinq pour cent."),
+    ("es-ES", "TAE del 3,75 %.", "TAE del tres coma setenta y cinco por ciento."),
+    ("es-MX", "Tasa anual de 36.75%.", "Tasa anual de treinta y seis punto setenta y cinco por ciento."),
+    ("de-DE", "Zinssatz 4,25 %.", "Zinssatz vier Komma zwei fünf Prozent."),
+    ("fr-FR", "3,14159", "trois virgule un quatre un cinq neuf"),
+]
+CASES = DECIMALS + FOREIGN_DECIMALS + UNITS + SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
 
 
 @pytest.mark.parametrize(("language", "written", "spoken"), CASES)
