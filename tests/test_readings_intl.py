@@ -102,7 +102,20 @@ DECIMALS = [
     ("de-DE", "Zinssatz 4,25 %.", "Zinssatz vier Komma zwei fünf Prozent."),
     ("fr-FR", "3,14159", "trois virgule un quatre un cinq neuf"),
 ]
-CASES = DECIMALS + FOREIGN_DECIMALS + UNITS + SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
+# Telephone numbers: Mexico's "(55) 5555-1234" was a quantity and a bracket; France's international
+# form was digit by digit where its national form is said in pairs.
+PHONES = [
+    ("es-MX", "Llame al (55) 5555-1234.", "Llame al cinco cinco, cinco cinco cinco cinco, uno dos tres cuatro."),
+    ("es-MX", "Teléfono: (81) 8123-4567", "Teléfono: ocho uno, ocho uno dos tres, cuatro cinco seis siete"),
+    ("de-DE", "Rufen Sie (030) 1234-5678 an.",
+     "Rufen Sie null drei null, eins zwei drei vier, fünf sechs sieben acht an."),
+    ("de-DE", "069 98765-0", "null sechs neun, neun acht sieben sechs fünf, null"),
+    ("fr-FR", "Appelez le +33 1 23 45 67 89.",
+     "Appelez le plus trente-trois, un, vingt-trois, quarante-cinq, soixante-sept, quatre-vingt-neuf."),
+    ("fr-FR", "+33 (0)6 12 34 56 78",
+     "plus trente-trois, six, douze, trente-quatre, cinquante-six, soixante-dix-huit"),
+]
+CASES = PHONES + DECIMALS + FOREIGN_DECIMALS + UNITS + SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
 
 
 @pytest.mark.parametrize(("language", "written", "spoken"), CASES)
