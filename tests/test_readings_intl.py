@@ -115,7 +115,22 @@ PHONES = [
     ("fr-FR", "+33 (0)6 12 34 56 78",
      "plus trente-trois, six, douze, trente-quatre, cinquante-six, soixante-dix-huit"),
 ]
-CASES = PHONES + DECIMALS + FOREIGN_DECIMALS + UNITS + SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
+# German "ein" after a preposition or a verb keeps the nominative ("von 1 €" was "von ein Euro", "kostet 1
+# Euro" "kostet ein Euro", "Sie haben 1 verpassten Anruf" "ein verpassten Anruf").
+GERMAN_CASE = [
+    ("de-DE", "Der Betrag von 1 €.", "Der Betrag von einem Euro."),
+    ("de-DE", "Ein Zuschlag von 1,50 €.", "Ein Zuschlag von einem Euro und fünfzig Cent."),
+    ("de-DE", "Das kostet 1 Euro.", "Das kostet einen Euro."),
+    ("de-DE", "Sie schulden uns 0,01 €.", "Sie schulden uns einen Cent."),
+    ("de-DE", "Sie haben 1 verpassten Anruf.", "Sie haben einen verpassten Anruf."),
+    ("de-AT", "Wir melden uns in 1 Woche.", "Wir melden uns in einer Woche."),
+    ("de-CH", "Für 1 Monat gratis.", "Für einen Monat gratis."),
+    ("de-DE", "Sie haben 1 Konto.", "Sie haben ein Konto."),
+    ("de-DE", "Es bleibt 1 Euro übrig.", "Es bleibt ein Euro übrig."),
+    ("de-DE", "Ihr Termin ist um 1 Uhr.", "Ihr Termin ist um ein Uhr."),
+]
+CASES = (GERMAN_CASE + PHONES + DECIMALS + FOREIGN_DECIMALS + UNITS + SINGULAR + MONTHS + POSTCODES + SHORT_CODES
+         + DECLENSION + LINKED_COUNTS)
 
 
 @pytest.mark.parametrize(("language", "written", "spoken"), CASES)

@@ -98,3 +98,34 @@ def noun_after(after: str, code: str) -> tuple[bool, bool] | None:
 
 _GERMAN_FEMININE_TAIL = re.compile(
     "(?:" + "|".join(sorted((w for w in _FEMININE["de"] if len(w) >= 4 and "-" not in w), key=len, reverse=True)) + r")$")
+
+
+# German "ein" takes its case from the word before the count: a dative preposition makes it "einem" or
+# "einer" ("von 1 Euro": "von einem Euro", "in 1 Woche": "in einer Woche"; "von ein Euro" was said), and
+# an accusative preposition or a verb that takes an object makes it "einen" before a masculine noun
+# ("kostet 1 Euro": "kostet einen Euro", "Sie haben 1 verpassten Anruf": "einen verpassten Anruf").
+_GERMAN_DATIVE_BEFORE = re.compile(r"(?<!\w)(?i:von|mit|bei|aus|nach|seit|zu|ab|in|vor|binnen)\s$")
+_GERMAN_ACCUSATIVE_BEFORE = re.compile(
+    r"(?<!\w)(?i:für|um|ohne|gegen|durch|kostet|kosten|beträgt|betragen|schulden|schuldet|zahlen|bezahlen|zahlt|"
+    r"überweisen|erhalten|erhält|bekommen|bekommt|haben|hat|habe|sparen|spart|buchen|benötigen|brauchen)"
+    r"(?:\s(?i:uns|Ihnen|mir|noch|nur|insgesamt|bereits|jetzt|monatlich|lediglich))?\s$")
+_GERMAN_MASCULINE = frozenset({"euro", "cent", "dollar", "franken", "rappen", "anruf", "termin", "tag", "monat",
+                               "punkt", "platz", "moment", "betrag", "vertrag", "auftrag", "rückruf", "brief",
+                               "schritt", "versuch", "zugang", "code", "gutschein", "rabatt", "bonus", "kredit",
+                               "tarif", "anschluss", "zähler", "monatsbeitrag", "beitrag", "mitarbeiter"})
+_GERMAN_NOUN = re.compile(r"\s+(?:([a-zäöüß]+)\s+)?([A-ZÄÖÜ][\wäöüß]*)")
+
+
+def german_case(words: str, before: str, after: str) -> str:
+    """A German count's "ein"/"eine" in the case the words around it ask for (see above)."""
+    head, space, rest = words.partition(" ")
+    if head not in ("ein", "eine") or _LINKED_COUNT["de"].match(after):
+        return words  # "in ein bis zwei Tagen": uninflected before another count
+    before = before[-30:]
+    if _GERMAN_DATIVE_BEFORE.search(before):
+        return ("einer" if head == "eine" else "einem") + space + rest
+    if head == "ein" and _GERMAN_ACCUSATIVE_BEFORE.search(before):
+        noun = _GERMAN_NOUN.match(rest and f" {rest}" or after)
+        if noun and (noun.group(2).lower() in _GERMAN_MASCULINE or (noun.group(1) or "").endswith("en")):
+            return "einen" + space + rest
+    return words

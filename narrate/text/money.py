@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .agreement import german_case
 from .langdata import DOLLAR_SIGN, SYMBOLS, Lang
 from .notation import compiled, ends_sentence, number_pattern, say, split_number
 from .numwords import cardinal
@@ -181,6 +182,8 @@ def replace_money(text: str, lang: Lang) -> str:
             return m.group(0)  # "12,3456": neither thousands nor this language's decimals: as written
         else:
             said = say_money(code, *_amount(amt), lang, said_scale)
+        if lang.code == "de" and not (g.get("neg") or g.get("neg_after")):  # "von 1 €": "von einem Euro"
+            said = german_case(said, m.string[:m.start()], "")
         said = f"{lang.minus} {said}" if g.get("neg") or g.get("neg_after") else said
         return said + tail
 

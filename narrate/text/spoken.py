@@ -18,7 +18,7 @@ from functools import cache
 from . import web
 from .abbreviations import replace_abbreviations
 from .addresses import replace_addresses, replace_street_types
-from .agreement import noun_after
+from .agreement import german_case, noun_after
 from .dialed import replace_dialed
 from .dotted import replace_dotted, replace_versions
 from .hours import lone_weekday_hint, replace_hours, replace_lone_weekdays
@@ -118,7 +118,10 @@ def replace_numbers(text: str, lang: Lang) -> str:
     def repl(m: re.Match[str]) -> str:
         sign = f"{lang.minus} " if m.group(1) else ""
         noun, feminine = noun_after(m.string[m.end():], lang.code) or (False, False)
-        return _pad(m, f"{sign}{say(m.group(2), lang, noun=noun, feminine=feminine)}")
+        words = say(m.group(2), lang, noun=noun, feminine=feminine)
+        if noun and lang.code == "de" and not sign:
+            words = german_case(words, m.string[:m.start()], m.string[m.end():m.end() + 60])
+        return _pad(m, f"{sign}{words}")
 
     if lang.code == "de" and "-" in text:
         text = _GERMAN_COMPOUND.sub(lambda m: _german_compound(int(m.group(1)), lang), text)
