@@ -129,8 +129,39 @@ GERMAN_CASE = [
     ("de-DE", "Es bleibt 1 Euro übrig.", "Es bleibt ein Euro übrig."),
     ("de-DE", "Ihr Termin ist um 1 Uhr.", "Ihr Termin ist um ein Uhr."),
 ]
-CASES = (GERMAN_CASE + PHONES + DECIMALS + FOREIGN_DECIMALS + UNITS + SINGULAR + MONTHS + POSTCODES + SHORT_CODES
-         + DECLENSION + LINKED_COUNTS)
+# German "Mio." and "Mrd." were left to the engine ("1 Mio. Kunden" was "ein Mio. Kunden").
+SCALES = [
+    ("de-DE", "Über 1 Mio. Kunden vertrauen uns.", "Über eine Million Kunden vertrauen uns."),
+    ("de-DE", "Ein Umsatz von 2,5 Mio. €.", "Ein Umsatz von zwei Komma fünf Millionen Euro."),
+    ("de-AT", "1 Mrd. Euro", "eine Milliarde Euro"),
+    ("de-DE", "1 Mio. €", "eine Million Euro"),
+]
+# Swiss German writes "1'250.50" and "Fr. 15.50" (CLDR de-CH); "CHF 1'250.00" was "ein Franken'zweihundert...",
+# "Fr. 15.50" "Freitag fünfzehn.fünfzig".
+SWISS = [
+    ("de-CH", "Der Saldo beträgt CHF 12'345.60.",
+     "Der Saldo beträgt zwölftausenddreihundertfünfundvierzig Franken und sechzig Rappen."),
+    ("de-CH", "Der Preis beträgt Fr. 15.50.", "Der Preis beträgt fünfzehn Franken und fünfzig Rappen."),
+    ("de-CH", "Es kostet 2.50 Fr.", "Es kostet zwei Franken und fünfzig Rappen."),
+    ("de-CH", "Total 1’250.– CHF", "Total eintausendzweihundertfünfzig Franken"),
+    ("de-CH", "Zinssatz 1.25 %", "Zinssatz eins Komma zwei fünf Prozent"),
+    ("de-CH", "Mo.-Fr. 8-17 Uhr", "Montag bis Freitag acht bis siebzehn Uhr"),
+    ("de-CH", "Am Fr. 12.05. geschlossen", "Am Freitag zwölften Mai geschlossen"),
+    ("fr-CH", "Le prix est de Fr. 15.50.", "Le prix est de quinze francs et cinquante centimes."),
+    ("de-DE", "Ihre Zahlung von 1.000 € ist da.", "Ihre Zahlung von eintausend Euro ist da."),
+]
+# German dotted times without "Uhr" were numbers ("von 8.30 bis 12.00" was "von acht.dreißig bis zwölf.null null").
+GERMAN_DOTTED_TIMES = [
+    ("de-DE", "Wir sind von 8.30 bis 12.00 für Sie da.", "Wir sind von acht Uhr dreißig bis zwölf Uhr für Sie da."),
+    ("de-AT", "Mo-Fr 8.00-17.00", "Montag bis Freitag acht Uhr bis siebzehn Uhr"),
+    ("de-CH", "Geöffnet von 8.00 bis 17.00.", "Geöffnet von acht Uhr bis siebzehn Uhr."),
+    ("de-DE", "Um 8.30 geht es los.", "Um acht Uhr dreißig geht es los."),
+    ("de-CH", "Der Kurs steigt um 1.25 Prozent.", "Der Kurs steigt um eins Komma zwei fünf Prozent."),
+]
+CASES = (
+    SCALES + SWISS + GERMAN_DOTTED_TIMES + GERMAN_CASE + PHONES + DECIMALS + FOREIGN_DECIMALS + UNITS +
+    SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
+)
 
 
 @pytest.mark.parametrize(("language", "written", "spoken"), CASES)

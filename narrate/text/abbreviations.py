@@ -49,7 +49,7 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
                 "usw.": "und so weiter", "bzw.": "beziehungsweise", "d. h.": "das heißt", "d.h.": "das heißt",
                 "ggf.": "gegebenenfalls", "Abt.": "Abteilung", "ca.": "circa", "vgl.": "vergleiche"},
         "number": {"Nr.": "Nummer", "Tel.": "Telefon", "S.": "Seite", "App.": "Apparat"},
-        "after": {"Min.": "Minuten", "Std.": "Stunden", "Sek.": "Sekunden"},
+        "after": {"Min.": "Minuten", "Std.": "Stunden", "Sek.": "Sekunden", "Mio.": "Millionen", "Mrd.": "Milliarden"},
         "name": {"Dr.": "Doktor", "Prof.": "Professor"},
     },
     "fr": {
@@ -75,7 +75,8 @@ _PHRASE_END = frozenset({"Ave.", "Blvd.", "etc.", "usw."})
 # A unit written short after a count of one is said in the singular: "1 Std." -> "1 Stunde", "1 min." ->
 # "1 minuto" (was "ein Stunden", "un minutos"); the count then agrees with it (agreement.py).
 _SINGULAR = {"hours": "hour", "minutes": "minute", "seconds": "second", "minutos": "minuto", "segundos": "segundo",
-             "Minuten": "Minute", "Stunden": "Stunde", "Sekunden": "Sekunde"}
+             "Minuten": "Minute", "Stunden": "Stunde", "Sekunden": "Sekunde", "Millionen": "Million",
+             "Milliarden": "Milliarde"}
 _ONE_BEFORE = re.compile(r"(?<![\d.,])1\s?$")
 _CAPITAL_NEXT = re.compile(r"\s+[A-ZÀ-Þ][a-zà-ÿ]")  # a sentence's first word ("Press"), not "NW"
 

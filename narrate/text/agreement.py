@@ -42,7 +42,7 @@ _FEMININE = {
     "de": frozenset({"nachricht", "minute", "stunde", "sekunde", "woche", "person", "karte", "nummer", "taste",
                      "anfrage", "zahl", "frage", "antwort", "seite", "stelle", "nacht", "tür", "adresse", "linie",
                      "filiale", "summe", "gebühr", "frist", "liste", "sprache", "wahl", "mail", "e-mail", "sms",
-                     "meile", "tonne", "stadt", "bank", "zeit", "hand"}),
+                     "meile", "tonne", "stadt", "bank", "zeit", "hand", "million", "milliarde"}),
 }
 # French adjectives that stand before the noun ("1 nouvelle facture"): the noun is the next word, and an
 # adjective's own feminine form tells the gender.

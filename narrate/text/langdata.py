@@ -369,6 +369,8 @@ DIALED = {
 _CURRENCIES = {"en": _EN_CUR, "es": _ES_CUR, "de": _DE_CUR, "fr": _FR_CUR}
 _UNITS = {"en": _EN_UNITS, "es": _ES_UNITS, "de": _DE_UNITS, "fr": _FR_UNITS}
 _POINT_DECIMAL_ES = {"MX", "US", "419", "PR", "DO", "GT", "HN", "NI", "PA", "SV", "PE"}  # CLDR: "." in these
+# CLDR de-CH, de-LI: "1'250.50" (the apostrophe groups, the point is decimal; "’" is made "'" by canonical text).
+_APOSTROPHE_GROUP = {"CH", "LI"}
 _MDY = {"US", "CA", "PH"}  # English regions that write 05/01/2024 for May 1
 _N2W_REGIONAL = {"fr-BE": "fr_BE", "fr-CH": "fr_CH"}  # septante, nonante
 
@@ -388,9 +390,10 @@ def resolve(tag: str) -> Lang | None:
     common = dict(_COMMON[code])
     if code == "es" and point_decimal:
         common["point"] = "punto"  # "tres punto catorce" where the point is the decimal separator
+    swiss = code == "de" and region in _APOSTROPHE_GROUP
     return Lang(
-        tag=tag, code=code, n2w=n2w, decimal="." if point_decimal else ",",
-        group="," if point_decimal else ("." if code != "fr" else " "),
+        tag=tag, code=code, n2w=n2w, decimal="." if point_decimal or swiss else ",",
+        group="'" if swiss else "," if point_decimal else ("." if code != "fr" else " "),
         date_order="mdy" if code == "en" and (region in _MDY or not region) else "dmy",
         strip_and=code == "en" and (region in _MDY or not region),
         months=_REGIONAL_MONTHS.get(f"{code}-{region}", _MONTHS[code]), currencies=_CURRENCIES[code], units=_UNITS[code],

@@ -229,6 +229,13 @@ _DOT_AMPM = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})\s?" + _AMPM)
 # German "von 7.30 bis 16.30 Uhr": the first time has no "Uhr" of its own.
 _GERMAN_DOT_FIRST = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})"
                                r"(?=\s?(?:bis|und|-)\s?\d{1,2}(?:[.:]\d{2})?\s?Uhr\b)")
+# Two dotted times joined without "Uhr" ("von 8.00 bis 17.00", "8.30-12.00"), and one after "um": German
+# writes the clock so ("acht.null null" was said). Not before an amount's or a unit's word, where Swiss
+# German writes decimals ("zwischen 8.30 und 12.00 Franken").
+_NOT_AN_AMOUNT = r"(?![\w.,]\d|\w|\s?(?:[%€$]|(?:CHF|Fr\.|Franken|Rappen|Euro|EUR|Prozent|Grad|kg|km|m|g|l|GB|MB)(?!\w)))"
+_GERMAN_DOT_PAIR = re.compile(r"(?<![\w.:,])(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?P<link>\s?(?:bis|und|-)\s?)"
+                              rf"(?P<h2>[01]?\d|2[0-4])\.(?P<m2>[0-5]\d){_NOT_AN_AMOUNT}")
+_GERMAN_DOT_AT = re.compile(rf"(?:(?<=\b[uU]m )|(?<=Uhr bis ))(?P<h>[01]?\d|2[0-4])\.(?P<m>[0-5]\d){_NOT_AN_AMOUNT}")
 # Spanish hours: "9.30 h", "9:00 horas", "9.30 hrs" (Latin America), "de 8 a 20 hrs", and the first time
 # of a range whose end has that mark, "de 9:00 a 18:00 horas": the mark says the time is on the 24-hour
 # clock, so no "en punto" ("de nueve a dieciocho horas", not "nueve en punto a dieciocho en punto horas").
@@ -300,6 +307,11 @@ def replace_times(text: str, lang: Lang) -> str:
         text = _GERMAN_DOT_FIRST.sub(clock, text)
         text = _GERMAN_DOT.sub(clock, text)
         text = _GERMAN_HOUR.sub(clock, text)
+        if "." in text:
+            text = _GERMAN_DOT_PAIR.sub(lambda m: f"{say_time(int(m.group('h')), int(m.group('m')), None, lang)}"
+                                        f" {m.group('link').strip().replace('-', 'bis')} "
+                                        f"{say_time(int(m.group('h2')), int(m.group('m2')), None, lang)}", text)
+            text = _GERMAN_DOT_AT.sub(clock, text)
     elif lang.code == "fr":
         text = _FRENCH.sub(clock, text)
     return text
