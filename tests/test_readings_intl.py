@@ -158,7 +158,15 @@ GERMAN_DOTTED_TIMES = [
     ("de-DE", "Um 8.30 geht es los.", "Um acht Uhr dreißig geht es los."),
     ("de-CH", "Der Kurs steigt um 1.25 Prozent.", "Der Kurs steigt um eins Komma zwei fünf Prozent."),
 ]
-CASES = (
+# A PIN or secret code after its label was a quantity ("Ihre PIN lautet 1234" was "eintausendzwei...").
+PINS = [
+    ("de-DE", "Ihre PIN lautet 1234.", "Ihre PIN lautet eins zwei drei vier."),
+    ("es-ES", "Su clave es 7812.", "Su clave es siete ocho uno dos."),
+    ("es-MX", "Su NIP es 4821.", "Su NIP es cuatro ocho dos uno."),
+    ("fr-FR", "Votre code PIN est 1234.", "Votre code PIN est un deux trois quatre."),
+    ("fr-CA", "Votre code secret : 9876.", "Votre code secret : neuf huit sept six."),
+]
+CASES = PINS + (
     SCALES + SWISS + GERMAN_DOTTED_TIMES + GERMAN_CASE + PHONES + DECIMALS + FOREIGN_DECIMALS + UNITS +
     SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
 )

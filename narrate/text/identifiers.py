@@ -28,7 +28,7 @@ _LABELS = {
           r"(?:sms|mensaje|mensaje de texto) al|(?:envíe|envía|mande|manda) \w+ al",  # "Envíe un SMS al 55555"
     "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|eingegeben|endung|endet auf|sms an|"
           r"(?:senden|schicken) sie \w+ an",  # an SMS short code: "Senden Sie STOP an 12345"
-    "fr": r"numéro|n°|no\.|référence|code|saisi|composé|terminant par|termine par|finissant par|sms au|"
+    "fr": r"numéro|n°|no\.|référence|code|code pin|code secret|pin|saisi|composé|terminant par|termine par|finissant par|sms au|"
           r"(?:envoyez|envoie|envoyer|textez) \w+ au",  # "Envoyez STOP au 36179"
 }
 _FILLERS = {
@@ -50,7 +50,8 @@ _WINDOW = 80  # characters before a token in which its label is looked for
 
 def _label(lang: Lang) -> re.Pattern[str]:
     fillers = rf"(?:[ ](?i:{_FILLERS[lang.code]}))*"
-    return compiled(rf"(?<!\w)(?i:{_LABELS[lang.code]})(?!\w){fillers}:?[ ]$")
+    # French spaces its colon: "code secret : 9876"
+    return compiled(rf"(?<!\w)(?i:{_LABELS[lang.code]})(?!\w){fillers}(?:[ ]?:)?[ ]$")
 
 
 def _in_fours(iban: str) -> str:

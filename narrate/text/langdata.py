@@ -355,14 +355,14 @@ DIALED = {
            "emergency": "911 999 112 000",
            "numbers": "911 999 112 000 111 101 988 211 311 411 511 611 711 811"},
     "es": {"keys": r"marque|marca|marcar|marquen|pulse|pulsa|presione|presiona|oprima|oprime|teclee|digite|"
-                   r"código postal|pin|terminada en|terminado en|extensión",
+                   r"código postal|pin|nip|clave|terminada en|terminado en|extensión",
            "calls": r"llame|llama|llamar|llamen|llámenos|llámanos|emergencias",
            "fillers": r"al|el|a|número|del|de|es|teléfono", "joins": r"o|y", "after": "", "articles": "",
            "numbers": "112 911 091 092 061 062 080 085 016 088 060"},
     "de": {"keys": r"wählen|wähle|wählt|drücken|drücke|tippen|tippe|geben|"
                    r"PLZ|Postleitzahl|PIN|Durchwahl|endet auf|endend auf",
            "calls": r"rufen|ruf|ruft|anrufen|unter|Notruf|Notrufnummer",
-           "fillers": r"Sie|du|die|den|ist|Notruf|Nummer|Notrufnummer|sofort|bitte", "joins": r"oder|und",
+           "fillers": r"Sie|du|die|den|ist|lautet|Notruf|Nummer|Notrufnummer|sofort|bitte", "joins": r"oder|und",
            "after": "", "articles": "",
            "numbers": "110 112 115 116117 116116 19222"},
 }
