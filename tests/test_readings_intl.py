@@ -166,7 +166,15 @@ PINS = [
     ("fr-FR", "Votre code PIN est 1234.", "Votre code PIN est un deux trois quatre."),
     ("fr-CA", "Votre code secret : 9876.", "Votre code secret : neuf huit sept six."),
 ]
-CASES = PINS + (
+# A flight number with its airline's code was a quantity ("vuelo IB3456" was "IB tres mil cuatrocientos...").
+FLIGHTS = [
+    ("es-ES", "Su vuelo IB3456 sale a las 14:35.", "Su vuelo I B tres cuatro cinco seis sale a las catorce y treinta y cinco."),
+    ("fr-FR", "Votre vol AF 1234 part à 14 h.", "Votre vol A F un deux trois quatre part à quatorze heures."),
+    ("de-DE", "Ihr Flug LH 1234 startet.", "Ihr Flug L H eins zwei drei vier startet."),
+    ("de-AT", "Ihr Flug OS 71 ist pünktlich.", "Ihr Flug O S einundsiebzig ist pünktlich."),
+    ("es-MX", "El vuelo 123 sale.", "El vuelo ciento veintitrés sale."),
+]
+CASES = FLIGHTS + PINS + (
     SCALES + SWISS + GERMAN_DOTTED_TIMES + GERMAN_CASE + PHONES + DECIMALS + FOREIGN_DECIMALS + UNITS +
     SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
 )

@@ -71,6 +71,24 @@ _POSTCODE_STREET = {
 _PLACE_NEXT = re.compile(r" [A-ZÀ-Þ]")
 
 
+# A flight with its airline's IATA designator in Spanish, French and German: the letters apart and the
+# number digit by digit, as gate announcements give it ("vuelo IB3456": "I B tres cuatro cinco seis", was
+# "IB tres mil cuatrocientos cincuenta y seis"; "Flug LH 1234"; "vol AF 1234").
+_FLIGHT_WORD = {"es": "vuelo", "fr": "vol", "de": "flug"}
+_FLIGHT_INTL = re.compile(r"\b((?i:vuelo|vol|flug)) ([A-Z]{2}|[A-Z]\d|\d[A-Z]) ?(\d{1,4})(?![\w.,]\d|\w)")
+
+
+def _flights(text: str, lang: Lang) -> str:
+    def repl(m: re.Match[str]) -> str:
+        if m.group(1).lower() != _FLIGHT_WORD[lang.code]:
+            return m.group(0)
+        number = m.group(3)
+        said = digit_words(number, lang) if len(number) >= 3 else cardinal(int(number), lang)
+        return f"{m.group(1)} {' '.join(m.group(2))} {said}"
+
+    return _FLIGHT_INTL.sub(repl, text)
+
+
 def _postcodes(text: str, lang: Lang) -> str:
     street = _POSTCODE_STREET[lang.code]
 
@@ -109,6 +127,8 @@ def _flight_number(written: str, lang: Lang) -> str:
 
 def replace_addresses(text: str, lang: Lang) -> str:
     """House, room and ZIP numbers in words (English; see the module docstring)."""
+    if lang.code in _FLIGHT_WORD and (" vuelo " in text or " vol " in text or "Flug " in text or "flug " in text):
+        text = _flights(text, lang)
     if lang.code == "de":
         text = _GERMAN_STREET.sub(lambda m: "straße" if m.group(0)[0] == "s" else "Straße", text)
         return _GERMAN_POSTCODE.sub(lambda m: f"{m.group(1)}{digit_words(m.group(2), lang)}", text)

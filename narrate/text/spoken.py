@@ -260,7 +260,7 @@ def _month_hint(code: str) -> re.Pattern[str]:
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
     (replace_identifiers, _has(r"[\w-]{3}\d|\d[\w-]{3}")),
-    (replace_addresses, _has(r"\d{3}|light [A-Z\d]{2} ?\d|[A-Z]\d[A-Z\d]? \d[A-Z]{2}\b")),
+    (replace_addresses, _has(r"\d{3}|(?:light|uelo|vol|lug) [A-Z\d]{2} ?\d|[A-Z]\d[A-Z\d]? \d[A-Z]{2}\b")),
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
     (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\w [+=] \w|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
