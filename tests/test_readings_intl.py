@@ -174,7 +174,15 @@ FLIGHTS = [
     ("de-AT", "Ihr Flug OS 71 ist pünktlich.", "Ihr Flug O S einundsiebzig ist pünktlich."),
     ("es-MX", "El vuelo 123 sale.", "El vuelo ciento veintitrés sale."),
 ]
-CASES = FLIGHTS + PINS + (
+# French elides "de" and "que" before a count of one ("de 1 €" was "de un euro").
+ELISION = [
+    ("fr-FR", "Le montant de 1 €.", "Le montant d'un euro."),
+    ("fr-CA", "Un délai de 1 heure.", "Un délai d'une heure."),
+    ("fr-FR", "Livraison de 1 à 2 jours.", "Livraison d'un à deux jours."),
+    ("fr-FR", "Il ne reste plus que 1 minute.", "Il ne reste plus qu'une minute."),
+    ("fr-FR", "Appuyez sur le 1.", "Appuyez sur le un."),
+]
+CASES = ELISION + FLIGHTS + PINS + (
     SCALES + SWISS + GERMAN_DOTTED_TIMES + GERMAN_CASE + PHONES + DECIMALS + FOREIGN_DECIMALS + UNITS +
     SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
 )

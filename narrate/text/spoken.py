@@ -222,7 +222,14 @@ def _speak(text: str, lang: Lang) -> str:
                 text = step(text, lang)
     if _ROMAN_HINT.search(text):
         text = replace_roman(text, lang)
+    if lang.code == "fr" and ("de un" in text or "que un" in text):
+        text = _FRENCH_ELISION.sub(r"\1'\2", text)
     return text
+
+
+# French elides "de" and "que" before the count "un", "une" that a number became: "le montant de 1 €" is
+# "d'un euro" (was "de un euro"), "de 1 à 2 jours" "d'un à deux jours", "plus qu'une minute".
+_FRENCH_ELISION = re.compile(r"\b([Dd]|[Qq]u)e (une?)\b")
 
 
 _DIGIT = re.compile(r"[0-9]")
