@@ -182,7 +182,23 @@ ELISION = [
     ("fr-FR", "Il ne reste plus que 1 minute.", "Il ne reste plus qu'une minute."),
     ("fr-FR", "Appuyez sur le 1.", "Appuyez sur le un."),
 ]
-CASES = ELISION + FLIGHTS + PINS + (
+# Regional habits: US Spanish writes dates month first, and a date that can only be read one way is read
+# so in any region ("03/15/2025" was "cero tres/quince/dos mil veinticinco"); Austria's and Switzerland's
+# emergency numbers are dialed; a French offer in a Swiss German prompt is French; an extension ("poste")
+# is keyed; three decimals are said digit by digit ("9,975 %" is "neuf virgule neuf sept cinq").
+REGIONAL = [
+    ("es-US", "Su cita es el 03/15/2025.", "Su cita es el quince de marzo de dos mil veinticinco."),
+    ("es-US", "Su cita es el 03/04/2025.", "Su cita es el cuatro de marzo de dos mil veinticinco."),
+    ("es-MX", "Su cita es el 03/04/2025.", "Su cita es el tres de abril de dos mil veinticinco."),
+    ("en-US", "Due 15/03/2025.", "Due March fifteenth, twenty twenty-five."),
+    ("de-AT", "Der Notruf ist unter 144 erreichbar.", "Der Notruf ist unter eins vier vier erreichbar."),
+    ("de-CH", "Rufen Sie 117 an.", "Rufen Sie eins eins sieben an."),
+    ("de-CH", "Pour le service en français, appuyez sur 3.", "Pour le service en français, appuyez sur trois."),
+    ("fr-CA", "Composez le 418 555-0142, poste 2201.",
+     "Composez le quatre un huit, cinq cinq cinq, zéro un quatre deux, poste deux deux zéro un."),
+    ("fr-CA", "La TVQ de 9,975 % s'applique.", "La TVQ de neuf virgule neuf sept cinq pour cent s'applique."),
+]
+CASES = REGIONAL + ELISION + FLIGHTS + PINS + (
     SCALES + SWISS + GERMAN_DOTTED_TIMES + GERMAN_CASE + PHONES + DECIMALS + FOREIGN_DECIMALS + UNITS +
     SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
 )

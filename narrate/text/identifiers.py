@@ -28,7 +28,8 @@ _LABELS = {
           r"(?:sms|mensaje|mensaje de texto) al|(?:envíe|envía|mande|manda) \w+ al",  # "Envíe un SMS al 55555"
     "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|eingegeben|endung|endet auf|sms an|"
           r"(?:senden|schicken) sie \w+ an",  # an SMS short code: "Senden Sie STOP an 12345"
-    "fr": r"numéro|n°|no\.|référence|code|code pin|code secret|pin|saisi|composé|terminant par|termine par|finissant par|sms au|"
+    "fr": r"numéro|n°|no\.|référence|code|code pin|code secret|pin|poste|saisi|composé|"
+          r"terminant par|termine par|finissant par|sms au|"
           r"(?:envoyez|envoie|envoyer|textez) \w+ au",  # "Envoyez STOP au 36179"
 }
 _FILLERS = {

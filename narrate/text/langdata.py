@@ -364,7 +364,8 @@ DIALED = {
            "calls": r"rufen|ruf|ruft|anrufen|unter|Notruf|Notrufnummer",
            "fillers": r"Sie|du|die|den|ist|lautet|Notruf|Nummer|Notrufnummer|sofort|bitte", "joins": r"oder|und",
            "after": "", "articles": "",
-           "numbers": "110 112 115 116117 116116 19222"},
+           # Germany; Austria (122 fire, 133 police, 144 ambulance, 141, 1450); Switzerland (117, 118, 144, 145, 1414)
+           "numbers": "110 112 115 116117 116116 19222 122 133 144 141 1450 117 118 145 1414"},
 }
 _CURRENCIES = {"en": _EN_CUR, "es": _ES_CUR, "de": _DE_CUR, "fr": _FR_CUR}
 _UNITS = {"en": _EN_UNITS, "es": _ES_UNITS, "de": _DE_UNITS, "fr": _FR_UNITS}
@@ -394,7 +395,8 @@ def resolve(tag: str) -> Lang | None:
     return Lang(
         tag=tag, code=code, n2w=n2w, decimal="." if point_decimal or swiss else ",",
         group="'" if swiss else "," if point_decimal else ("." if code != "fr" else " "),
-        date_order="mdy" if code == "en" and (region in _MDY or not region) else "dmy",
+        date_order="mdy" if (code == "en" and (region in _MDY or not region)) or (code == "es" and region == "US")
+        else "dmy",  # US Spanish writes 03/15/2025 as the US does
         strip_and=code == "en" and (region in _MDY or not region),
         months=_REGIONAL_MONTHS.get(f"{code}-{region}", _MONTHS[code]), currencies=_CURRENCIES[code], units=_UNITS[code],
         numbered=frozenset(_NUMBERED[code]),

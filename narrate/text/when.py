@@ -115,6 +115,8 @@ def replace_dates(text: str, lang: Lang) -> str:
     def numeric(m: re.Match[str]) -> str:
         a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
         mo, d = (a, b) if lang.date_order == "mdy" and m.group(2) == "/" else (b, a)
+        if not _valid(mo, d) and _valid(d, mo) and m.group(2) == "/":
+            mo, d = d, mo  # the other order is the only one it can be: "03/15/2025" in es-MX, "15/03/2025" in en-US
         return say_date(y, mo, d, lang, m.string[max(0, m.start() - 40):m.start()]) if _valid(mo, d) else m.group(0)
 
     text = _ISO.sub(iso, text)
