@@ -198,7 +198,20 @@ REGIONAL = [
      "Composez le quatre un huit, cinq cinq cinq, zéro un quatre deux, poste deux deux zéro un."),
     ("fr-CA", "La TVQ de 9,975 % s'applique.", "La TVQ de neuf virgule neuf sept cinq pour cent s'applique."),
 ]
-CASES = REGIONAL + ELISION + FLIGHTS + PINS + (
+# Smaller habits: a German day-and-month date's dot before a noun ended the sentence ("bis zum 31.03.
+# Zeit" was "März. Zeit"); France's four-digit service numbers are said in pairs; German "max.", "mind."
+# were left to the engine.
+HABITS = [
+    ("de-DE", "Sie haben bis zum 31.03. Zeit.", "Sie haben bis zum einunddreißigsten März Zeit."),
+    ("de-DE", "Bis zum 31.03. Danach gilt der neue Tarif.",
+     "Bis zum einunddreißigsten März. Danach gilt der neue Tarif."),
+    ("fr-FR", "Appelez le 3939.", "Appelez le trente-neuf trente-neuf."),
+    ("fr-FR", "Composez le 3631", "Composez le trente-six trente et un"),
+    ("fr-FR", "Il y a 3939 clients.", "Il y a trois mille neuf cent trente-neuf clients."),
+    ("de-DE", "Mobilfunk max. 0,42 €/Min.", "Mobilfunk maximal zweiundvierzig Cent pro Minute."),
+    ("de-DE", "Bitte mind. 8 Zeichen eingeben.", "Bitte mindestens acht Zeichen eingeben."),
+]
+CASES = HABITS + REGIONAL + ELISION + FLIGHTS + PINS + (
     SCALES + SWISS + GERMAN_DOTTED_TIMES + GERMAN_CASE + PHONES + DECIMALS + FOREIGN_DECIMALS + UNITS +
     SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
 )

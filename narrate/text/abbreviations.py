@@ -47,7 +47,8 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
     "de": {
         "any": {"z. B.": "zum Beispiel", "z.B.": "zum Beispiel", "inkl.": "inklusive", "zzgl.": "zuzüglich",
                 "usw.": "und so weiter", "bzw.": "beziehungsweise", "d. h.": "das heißt", "d.h.": "das heißt",
-                "ggf.": "gegebenenfalls", "Abt.": "Abteilung", "ca.": "circa", "vgl.": "vergleiche"},
+                "ggf.": "gegebenenfalls", "Abt.": "Abteilung", "ca.": "circa", "vgl.": "vergleiche",
+                "max.": "maximal", "mind.": "mindestens", "zzt.": "zurzeit", "evtl.": "eventuell"},
         "number": {"Nr.": "Nummer", "Tel.": "Telefon", "S.": "Seite", "App.": "Apparat"},
         "after": {"Min.": "Minuten", "Std.": "Stunden", "Sek.": "Sekunden", "Mio.": "Millionen", "Mrd.": "Milliarden"},
         "name": {"Dr.": "Doktor", "Prof.": "Professor"},

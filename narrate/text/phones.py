@@ -62,6 +62,12 @@ def _said(groups: list[str], lang: Lang) -> str:
     return ", ".join(digit_words(g, lang) for g in groups if g)
 
 
+# France's four-digit service numbers (3xxx) after a calling word, said in two pairs: "Appelez le 3939"
+# is "trente-neuf trente-neuf" (was "trois mille neuf cent trente-neuf"), "le 3631" "trente-six trente et un".
+_FR_SHORT = re.compile(r"\b((?i:appelez|composez|contactez|joignez|appeler|composer)(?: le| au| nous au))"
+                       r" (3\d{3})(?![\w.,]\d|\w)")
+
+
 def _french_pair(group: str, lang: Lang) -> str:
     """French says a number's pairs as numbers ("23": "vingt-trois"), a pair with a leading 0 or any
     other group digit by digit ("01": "zéro un")."""
@@ -125,6 +131,8 @@ def replace_phones(text: str, lang: Lang) -> str:
                                                 m.group(3).capitalize()]), text)
     if lang.code == "fr":
         text = _FR_NATIONAL.sub(french, text)
+        text = _FR_SHORT.sub(lambda m: f"{m.group(1)} {_french_pair(m.group(2)[:2], lang)} "
+                             f"{_french_pair(m.group(2)[2:], lang)}", text)
     text = _NANP.sub(nanp, text)
     text = _LOCAL7.sub(local, text)
     text = _NATIONAL.sub(national, text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .langdata import Lang
+from .langdata import GERMAN_SENTENCE_OPENERS, Lang
 from .notation import compiled, ends_sentence
 from .numwords import cardinal, ordinal, year
 
@@ -193,6 +193,15 @@ _MONTH_DAY = {
 }
 
 
+def _german_date_ends(text: str, end: int) -> bool:
+    """Whether the dot of a German "31.03." also ends the sentence: at the end, or before a word that
+    opens one; a noun is capitalised too and continues it ("bis zum 31.03. Zeit" was "... März. Zeit")."""
+    if not ends_sentence(text, end):
+        return False
+    rest = text[end:].split(None, 1)
+    return not rest or rest[0].strip(",;:") in GERMAN_SENTENCE_OPENERS
+
+
 def _replace_month_days(text: str, lang: Lang) -> str:
     cues = _DATE_CUES.get(lang.code)
     if cues is None or ("/" not in text and lang.code != "de"):
@@ -213,7 +222,7 @@ def _replace_month_days(text: str, lang: Lang) -> str:
                 continue
             first_before = first_before if linked else before  # "am 24.12. und 31.12.": both dative
             said = say_date(None, mo, d, lang, first_before)
-            out += [text[done:m.start()], said + ("." if kind == "dot" and ends_sentence(text, m.end()) else "")]
+            out += [text[done:m.start()], said + ("." if kind == "dot" and _german_date_ends(text, m.end()) else "")]
             done = last = m.end()
     return "".join(out) + text[done:] if out else text
 
