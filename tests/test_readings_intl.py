@@ -211,7 +211,19 @@ HABITS = [
     ("de-DE", "Mobilfunk max. 0,42 €/Min.", "Mobilfunk maximal zweiundvierzig Cent pro Minute."),
     ("de-DE", "Bitte mind. 8 Zeichen eingeben.", "Bitte mindestens acht Zeichen eingeben."),
 ]
-CASES = HABITS + REGIONAL + ELISION + FLIGHTS + PINS + (
+# Symbols and abbreviations left for the engine: "+" after an amount's sign ("3 € + IVA"), a reference's
+# slash ("2025/00417" was "dos mil veinticinco/cero cero..."), lower-case "c/", German "MwSt.".
+SYMBOLS = [
+    ("es-ES", "El recargo es de 3 € + IVA.", "El recargo es de tres euros más IVA."),
+    ("fr-FR", "Prix : 10 € + TVA.", "Prix : dix euros plus TVA."),
+    ("de-DE", "Preis: 10 € zzgl. MwSt.", "Preis: zehn Euro zuzüglich Mehrwertsteuer."),
+    ("es-ES", "Su número de expediente es 2025/00417.",
+     "Su número de expediente es dos cero dos cinco, cero cero cuatro uno siete."),
+    ("de-DE", "Ihr Aktenzeichen lautet 2025/00417.", "Ihr Aktenzeichen lautet zwei null zwei fünf, null null vier eins sieben."),
+    ("es-ES", "Fecha de referencia: 15/03/2025.", "Fecha de referencia: quince de marzo de dos mil veinticinco."),
+    ("es-ES", "Estamos en la c/ Alcalá 45.", "Estamos en la calle Alcalá cuarenta y cinco."),
+]
+CASES = SYMBOLS + HABITS + REGIONAL + ELISION + FLIGHTS + PINS + (
     SCALES + SWISS + GERMAN_DOTTED_TIMES + GERMAN_CASE + PHONES + DECIMALS + FOREIGN_DECIMALS + UNITS +
     SINGULAR + MONTHS + POSTCODES + SHORT_CODES + DECLENSION + LINKED_COUNTS
 )

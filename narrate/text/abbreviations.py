@@ -41,13 +41,14 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
         "number": {"n.º": "número", "nº": "número", "No.": "número", "núm.": "número", "Núm.": "número",
                    "ext.": "extensión", "Ext.": "extensión", "Int.": "interior", "pág.": "página", "C/": "calle"},
         "after": {"min.": "minutos", "seg.": "segundos"},  # "hrs": the time pass (with "9.30 hrs")
-        "name": {"Lic.": "licenciado", "Ing.": "ingeniero", "Dr.": "doctor", "Dra.": "doctora", "C/": "calle",
+        "name": {"Lic.": "licenciado", "Ing.": "ingeniero", "Dr.": "doctor", "Dra.": "doctora", "C/": "calle", "c/": "calle",
                  "Col.": "colonia"},
     },
     "de": {
         "any": {"z. B.": "zum Beispiel", "z.B.": "zum Beispiel", "inkl.": "inklusive", "zzgl.": "zuzüglich",
                 "usw.": "und so weiter", "bzw.": "beziehungsweise", "d. h.": "das heißt", "d.h.": "das heißt",
                 "ggf.": "gegebenenfalls", "Abt.": "Abteilung", "ca.": "circa", "vgl.": "vergleiche",
+                "MwSt.": "Mehrwertsteuer", "zzgl. MwSt.": "zuzüglich Mehrwertsteuer",
                 "max.": "maximal", "mind.": "mindestens", "zzt.": "zurzeit", "evtl.": "eventuell"},
         "number": {"Nr.": "Nummer", "Tel.": "Telefon", "S.": "Seite", "App.": "Apparat"},
         "after": {"Min.": "Minuten", "Std.": "Stunden", "Sek.": "Sekunden", "Mio.": "Millionen", "Mrd.": "Milliarden"},

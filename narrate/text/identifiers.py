@@ -38,8 +38,10 @@ _FILLERS = {
     "de": r"lautet|ist|ihre|ihr|die|der|lautet:",
     "fr": r"est|de|du|le|la|votre|dossier|commande|client|compte|réservation|confirmation|suivi",
 }
-_TOKEN = re.compile(r"(?<![\w.,$€£¥/#-])(?=[A-Za-z0-9-]{4,40}(?![\w-]))(?=[A-Za-z-]*\d)"
-                    r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w%°/-]|[.,:]\d| \d)")  # " 960 123": a phone's groups
+# Groups joined by a hyphen or a slash ("2025/00417"); a date written with slashes is none.
+_TOKEN = re.compile(r"(?<![\w.,$€£¥/#-])(?=[A-Za-z0-9/-]{4,40}(?![\w/-]))(?=[A-Za-z/-]*\d)"
+                    r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*(?![\w%°/-]|[.,:]\d| \d)")
+_SLASH_DATE = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2}(?:\d{2})?)?")  # " 960 123": a phone's groups
 # An IBAN (ISO 13616: country, check digits, up to 30 more), written in groups of four or whole, with or
 # without a label, is read in its printed groups of four: "DE89 3704 0044 0532 0130 00" -> "D E eight
 # nine, three seven zero four, ..." (was "DE eighty-nine three thousand seven hundred four ...").
@@ -64,7 +66,7 @@ def say_characters(token: str, lang: Lang) -> str:
     """ "A7X-2291-K" -> "A seven X, two two nine one, K": digits by name, letters as capitals
     (engines say a lone capital by its name), a pause between hyphenated groups."""
     return ", ".join(" ".join(digit_words(c, lang) if c.isdigit() else c.upper() for c in group)
-                     for group in token.split("-"))
+                     for group in re.split(r"[-/]", token))
 
 
 def replace_identifiers(text: str, lang: Lang) -> str:
@@ -77,6 +79,8 @@ def replace_identifiers(text: str, lang: Lang) -> str:
 
     def repl(m: re.Match[str]) -> str:
         before = m.string[max(0, m.start() - _WINDOW):m.start()]
+        if _SLASH_DATE.fullmatch(m.group(0)):
+            return m.group(0)
         return say_characters(m.group(0), lang) if label.search(before) else m.group(0)
 
     return _TOKEN.sub(repl, text)

@@ -270,7 +270,7 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_addresses, _has(r"\d{3}|(?:light|uelo|vol|lug) [A-Z\d]{2} ?\d|[A-Z]\d[A-Z\d]? \d[A-Z]{2}\b")),
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
-    (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\w [+=] \w|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
+    (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|[\w€$£¥%] [+=] \w|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
     (replace_versions, _has(r"\w \d+\.\d\d")),
     (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d|\d{9}|[eu] 3\d{3}")),
     (replace_dialed, _has(r"\d{3}")),
