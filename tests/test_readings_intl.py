@@ -165,6 +165,7 @@ PINS = [
     ("es-MX", "Su NIP es 4821.", "Su NIP es cuatro ocho dos uno."),
     ("fr-FR", "Votre code PIN est 1234.", "Votre code PIN est un deux trois quatre."),
     ("fr-CA", "Votre code secret : 9876.", "Votre code secret : neuf huit sept six."),
+    ("es-ES", "Su tarjeta termina en 123.", "Su tarjeta termina en uno dos tres."),
 ]
 # A flight number with its airline's code was a quantity ("vuelo IB3456" was "IB tres mil cuatrocientos...").
 FLIGHTS = [

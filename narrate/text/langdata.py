@@ -266,7 +266,7 @@ DIALED = {
            "emergency": "911 999 112 000",
            "numbers": "911 999 112 000 111 101 988 211 311 411 511 611 711 811"},
     "es": {"keys": r"marque|marca|marcar|marquen|pulse|pulsa|presione|presiona|oprima|oprime|teclee|digite|"
-                   r"código postal|pin|nip|clave|terminada en|terminado en|extensión",
+                   r"código postal|pin|nip|clave|terminada en|terminado en|termina en|extensión",
            "calls": r"llame|llama|llamar|llamen|llámenos|llámanos|emergencias",
            "fillers": r"al|el|a|número|del|de|es|teléfono", "joins": r"o|y", "after": "", "articles": "",
            "numbers": "112 911 091 092 061 062 080 085 016 088 060"},
