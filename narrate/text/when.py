@@ -214,6 +214,8 @@ def _replace_month_days(text: str, lang: Lang) -> str:
         for m in _MONTH_DAY[kind].finditer(text):
             a, b = int(m.group(1)), int(m.group(2))
             mo, d = (a, b) if lang.date_order == "mdy" else (b, a)
+            if not _valid(mo, d) and _valid(d, mo) and kind == "slash":
+                mo, d = d, mo  # its only reading: "25/12" in es-US
             if m.start() < done or not _valid(mo, d):
                 continue
             before = text[max(0, m.start() - 30):m.start()]
