@@ -149,6 +149,10 @@ SWISS = [
     ("de-CH", "Am Fr. 12.05. geschlossen", "Am Freitag zwölften Mai geschlossen"),
     ("fr-CH", "Le prix est de Fr. 15.50.", "Le prix est de quinze francs et cinquante centimes."),
     ("de-DE", "Ihre Zahlung von 1.000 € ist da.", "Ihre Zahlung von eintausend Euro ist da."),
+    # An amount with three digits after a point is thousands outside English, whatever the region's decimal
+    # ("1.000 €" in es-MX was "uno punto cero cero cero euros"); "$3.459 per gallon" stays a decimal in English.
+    ("es-MX", "Su pago de 1.000 € se procesó.", "Su pago de mil euros se procesó."),
+    ("en-US", "$3.459 per gallon", "three point four five nine dollars per gallon"),
 ]
 # German dotted times without "Uhr" were numbers ("von 8.30 bis 12.00" was "von acht.dreißig bis zwölf.null null").
 GERMAN_DOTTED_TIMES = [
