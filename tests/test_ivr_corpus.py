@@ -1,5 +1,5 @@
-"""A regression corpus of IVR prompts as contact-centre teams write them (856 prompts in en-US, en-GB,
-es-ES, es-MX, de-DE, fr-FR: menus, hours, amounts, dates, references, phone numbers, addresses,
+"""A regression corpus of IVR prompts as contact-centre teams write them (1,269 prompts in en-US, en-GB,
+es-ES, es-MX, es-US, de-DE, de-AT, de-CH, fr-FR, fr-CA: menus, hours, amounts, dates, references, phone numbers, addresses,
 abbreviations), each with what narrate says for it (`<lang>.spoken.txt`; some readings are still
 wrong, and fixing one shows as its line changing). Any change in a reading shows here as a diff to
 review: regenerate the golden files with `NARRATE_REGOLD=1 pytest tests/test_ivr_corpus.py` and read
@@ -15,7 +15,7 @@ import pytest
 from narrate.text.normalize import normalize
 
 DATA = Path(__file__).parent / "data" / "ivr"
-LANGUAGES = ["en-US", "en-GB", "es-ES", "es-MX", "de-DE", "fr-FR"]
+LANGUAGES = ["en-US", "en-GB", "es-ES", "es-MX", "es-US", "de-DE", "de-AT", "de-CH", "fr-FR", "fr-CA"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

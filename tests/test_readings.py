@@ -66,7 +66,7 @@ def test_spanish_ordinals_drop_their_o_before_a_noun(written, spoken):
     ("de-DE", "Sie haben 1 neue Nachricht.", "Sie haben eine neue Nachricht."),
     ("de-DE", "1 Euro", "ein Euro"),
     ("de-DE", "Drücken Sie 1 für Verkauf.", "Drücken Sie eins für Verkauf."),
-    ("de-DE", "1 oder 2 Tage", "eins oder zwei Tage"),
+    ("de-DE", "1 oder 2 Tage", "ein oder zwei Tage"),
     ("en-US", "Wait 1 minute.", "Wait one minute."),
 ])
 def test_a_count_agrees_with_its_noun(language, written, spoken):

@@ -90,7 +90,7 @@ def test_dotted_times_and_hour_ranges_are_times(language, written, spoken):
     ("en-US", "The Lakers won 9-5 on Sunday.", "The Lakers won nine-five on Sunday."),
     ("en-US", "Rated 9-5 by the panel.", "Rated nine-five by the panel."),
     ("en-GB", "It grew by 8.30 percent.", "It grew by eight point three zero percent."),
-    ("es-ES", "Tardó 9,30 h.", "Tardó nueve coma tres cero horas."),
+    ("es-ES", "Tardó 9,30 h.", "Tardó nueve coma treinta horas."),
     ("en-US", "Open 24-7.", "Open twenty-four-seven."),
     ("en-US", "Saturday 1-0 defeat.", "Saturday one-zero defeat."),
 ])

@@ -186,7 +186,7 @@ def test_identifiers_are_read_character_by_character(language, written, spoken):
      "Tarda aproximadamente diez minutos en calle Mayor cinco, avenida de la Paz, pedido número ciento veintitrés."),
     ("es-MX", "Atiende el Lic. Pérez, Col. Centro, 9 hrs.", "Atiende el licenciado Pérez, colonia Centro, nueve horas."),
     ("de-DE", "Es dauert ca. 10 Min., z. B. die Nr. 4711, Abt. Vertrieb, inkl. MwSt., Frau Dr. Weber, 2 Std. usw.",
-     "Es dauert circa zehn Minuten, zum Beispiel die Nummer vier sieben eins eins, Abteilung Vertrieb, inklusive MwSt., "
+     "Es dauert circa zehn Minuten, zum Beispiel die Nummer vier sieben eins eins, Abteilung Vertrieb, inklusive Mehrwertsteuer, "
      "Frau Doktor Weber, zwei Stunden und so weiter."),
     ("fr-FR", "M. Dupont, Mme Martin, env. 5 minutes, n° 4711, p. 12, 12 av. Foch, bât. B.",
      "Monsieur Dupont, Madame Martin, environ cinq minutes, numéro quatre sept un un, page douze, douze avenue Foch, "

@@ -41,15 +41,17 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
         "number": {"n.º": "número", "nº": "número", "No.": "número", "núm.": "número", "Núm.": "número",
                    "ext.": "extensión", "Ext.": "extensión", "Int.": "interior", "pág.": "página", "C/": "calle"},
         "after": {"min.": "minutos", "seg.": "segundos"},  # "hrs": the time pass (with "9.30 hrs")
-        "name": {"Lic.": "licenciado", "Ing.": "ingeniero", "Dr.": "doctor", "Dra.": "doctora", "C/": "calle",
+        "name": {"Lic.": "licenciado", "Ing.": "ingeniero", "Dr.": "doctor", "Dra.": "doctora", "C/": "calle", "c/": "calle",
                  "Col.": "colonia"},
     },
     "de": {
         "any": {"z. B.": "zum Beispiel", "z.B.": "zum Beispiel", "inkl.": "inklusive", "zzgl.": "zuzüglich",
                 "usw.": "und so weiter", "bzw.": "beziehungsweise", "d. h.": "das heißt", "d.h.": "das heißt",
-                "ggf.": "gegebenenfalls", "Abt.": "Abteilung", "ca.": "circa", "vgl.": "vergleiche"},
+                "ggf.": "gegebenenfalls", "Abt.": "Abteilung", "ca.": "circa", "vgl.": "vergleiche",
+                "MwSt.": "Mehrwertsteuer", "zzgl. MwSt.": "zuzüglich Mehrwertsteuer",
+                "max.": "maximal", "mind.": "mindestens", "zzt.": "zurzeit", "evtl.": "eventuell"},
         "number": {"Nr.": "Nummer", "Tel.": "Telefon", "S.": "Seite", "App.": "Apparat"},
-        "after": {"Min.": "Minuten", "Std.": "Stunden", "Sek.": "Sekunden"},
+        "after": {"Min.": "Minuten", "Std.": "Stunden", "Sek.": "Sekunden", "Mio.": "Millionen", "Mrd.": "Milliarden"},
         "name": {"Dr.": "Doktor", "Prof.": "Professor"},
     },
     "fr": {
@@ -72,6 +74,12 @@ _CONTEXT = {
 _PHRASE_END = frozenset({"Ave.", "Blvd.", "etc.", "usw."})
 
 
+# A unit written short after a count of one is said in the singular: "1 Std." -> "1 Stunde", "1 min." ->
+# "1 minuto" (was "ein Stunden", "un minutos"); the count then agrees with it (agreement.py).
+_SINGULAR = {"hours": "hour", "minutes": "minute", "seconds": "second", "minutos": "minuto", "segundos": "segundo",
+             "Minuten": "Minute", "Stunden": "Stunde", "Sekunden": "Sekunde", "Millionen": "Million",
+             "Milliarden": "Milliarde"}
+_ONE_BEFORE = re.compile(r"(?<![\d.,])1\s?$")
 _CAPITAL_NEXT = re.compile(r"\s+[A-ZÀ-Þ][a-zà-ÿ]")  # a sentence's first word ("Press"), not "NW"
 
 
@@ -108,7 +116,10 @@ def replace_abbreviations(text: str, lang: Lang) -> str:
         def said(m: re.Match[str], forms: dict[str, str] = forms) -> str:
             written, rest = m.group(0), m.string[m.end():]
             ends = written.endswith(".") and (not rest.strip() or (written in _PHRASE_END and _CAPITAL_NEXT.match(rest)))
-            return forms[written] + ("." if ends else "")
+            whole = forms[written]
+            if whole in _SINGULAR and _ONE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()):
+                whole = _SINGULAR[whole]  # "ca. 1 Std." is "eine Stunde", not "ein Stunden"
+            return whole + ("." if ends else "")
 
         text = pattern.sub(said, text)
     return text

@@ -55,6 +55,56 @@ _UK_POSTCODE = re.compile(rf"\b((?:{_UK_AREAS})\d[A-Z\d]?) (\d[A-Z]{{2}})\b")
 _ZIP = re.compile(r"(?<=\b[A-Z]{2} )(\d{5})(?:-(\d{4}))?(?![\w-])")
 
 
+# A Spanish or French postcode, after a street's address or its label, said as people give it: Spanish
+# digit by digit ("Calle Alcalá 45, 28014 Madrid": "dos ocho cero uno cuatro", was "veintiocho mil
+# catorce"), French its department as a number and then its three digits ("75008 Paris": "soixante-quinze
+# zéro zéro huit", was "soixante-quinze mille huit"). After a comma and before a capitalised place, with a
+# street's word in the 80 characters before; or after "code postal", "CP", "C.P.".
+_POSTCODE = re.compile(r"(?<![\w.,-])(\d{5})(?![\w.,-]\d|[\w-])")
+_POSTCODE_LABEL = re.compile(r"(?:(?i:code postal|código postal)|\bC\.\s?P\.|\bCP)\s?:?\s$")
+_POSTCODE_STREET = {
+    "es": re.compile(r"(?i:\b(?:calle|avenida|plaza|paseo|camino|carretera|ronda|travesía|glorieta|colonia|"
+                     r"bulevar|calzada|apartado)\b)"),
+    "fr": re.compile(r"(?i:\b(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|square|"
+                     r"BP|CS|lieu-dit)\b)"),
+}
+_PLACE_NEXT = re.compile(r" [A-ZÀ-Þ]")
+
+
+# A flight with its airline's IATA designator in Spanish, French and German: the letters apart and the
+# number digit by digit, as gate announcements give it ("vuelo IB3456": "I B tres cuatro cinco seis", was
+# "IB tres mil cuatrocientos cincuenta y seis"; "Flug LH 1234"; "vol AF 1234").
+_FLIGHT_WORD = {"es": "vuelo", "fr": "vol", "de": "flug"}
+_FLIGHT_INTL = re.compile(r"\b((?i:vuelo|vol|flug)) ([A-Z]{2}|[A-Z]\d|\d[A-Z]) ?(\d{1,4})(?![\w.,]\d|\w)")
+
+
+def _flights(text: str, lang: Lang) -> str:
+    def repl(m: re.Match[str]) -> str:
+        if m.group(1).lower() != _FLIGHT_WORD[lang.code]:
+            return m.group(0)
+        number = m.group(3)
+        said = digit_words(number, lang) if len(number) >= 3 else cardinal(int(number), lang)
+        return f"{m.group(1)} {' '.join(m.group(2))} {said}"
+
+    return _FLIGHT_INTL.sub(repl, text)
+
+
+def _postcodes(text: str, lang: Lang) -> str:
+    street = _POSTCODE_STREET[lang.code]
+
+    def repl(m: re.Match[str]) -> str:
+        code, before = m.group(1), m.string[max(0, m.start() - 80):m.start()]
+        if not _POSTCODE_LABEL.search(before) and not (
+                before.endswith(", ") and _PLACE_NEXT.match(m.string, m.end()) and street.search(before)):
+            return code
+        if lang.code == "es":
+            return digit_words(code, lang)
+        department = digit_words(code[:2], lang) if code[0] == "0" else cardinal(int(code[:2]), lang)
+        return f"{department} {digit_words(code[2:], lang)}"
+
+    return _POSTCODE.sub(repl, text)
+
+
 def say_pairs(written: str, lang: Lang) -> str:
     """ "1204" -> "twelve oh four", "1600" -> "sixteen hundred", "350" -> "three fifty", "101" -> "one oh one"."""
     n = int(written)
@@ -77,9 +127,13 @@ def _flight_number(written: str, lang: Lang) -> str:
 
 def replace_addresses(text: str, lang: Lang) -> str:
     """House, room and ZIP numbers in words (English; see the module docstring)."""
+    if lang.code in _FLIGHT_WORD and (" vuelo " in text or " vol " in text or "Flug " in text or "flug " in text):
+        text = _flights(text, lang)
     if lang.code == "de":
         text = _GERMAN_STREET.sub(lambda m: "straße" if m.group(0)[0] == "s" else "Straße", text)
         return _GERMAN_POSTCODE.sub(lambda m: f"{m.group(1)}{digit_words(m.group(2), lang)}", text)
+    if lang.code in _POSTCODE_STREET:
+        return _postcodes(text, lang)
     if lang.code != "en":
         return text
     text = _UK_POSTCODE.sub(lambda m: f"{_spelled(m.group(1), lang)}, {_spelled(m.group(2), lang)}", text)

@@ -42,7 +42,7 @@ _FEMININE = {
     "de": frozenset({"nachricht", "minute", "stunde", "sekunde", "woche", "person", "karte", "nummer", "taste",
                      "anfrage", "zahl", "frage", "antwort", "seite", "stelle", "nacht", "tür", "adresse", "linie",
                      "filiale", "summe", "gebühr", "frist", "liste", "sprache", "wahl", "mail", "e-mail", "sms",
-                     "meile", "tonne", "stadt", "bank", "zeit", "hand"}),
+                     "meile", "tonne", "stadt", "bank", "zeit", "hand", "million", "milliarde"}),
 }
 # French adjectives that stand before the noun ("1 nouvelle facture"): the noun is the next word, and an
 # adjective's own feminine form tells the gender.
@@ -50,6 +50,13 @@ _FRENCH_BEFORE_NOUN = frozenset({"nouveau", "nouvel", "nouveaux", "autre", "autr
                                  "derniers", "petit", "petits", "grand", "grands", "bon", "bons", "vieux", "beau"})
 _FRENCH_BEFORE_NOUN_F = frozenset({"nouvelle", "nouvelles", "seule", "seules", "dernière", "dernières", "petite",
                                    "petites", "grande", "grandes", "bonne", "bonnes", "vieille", "belle"})
+# "1 bis 2 Tage", "1 o 2 horas", "1 à 2 semaines": the first count is said with the noun after the second
+# ("eins bis zwei Tagen" was said, "uno a dos semanas", "un ou deux heures").
+_LINKED_COUNT = {
+    "es": re.compile(r"\s(?:a|o|u|y|al)\s\d[\d.,]*(?=\s)"),
+    "fr": re.compile(r"\s(?:à|ou|et)\s\d[\d.,]*(?=\s)"),
+    "de": re.compile(r"\s(?:bis|oder|und)\s\d[\d.,]*(?=\s)"),
+}
 _WORD = re.compile(r"\s([^\W\d_][^\W\d_'-]*)")
 
 
@@ -59,6 +66,12 @@ def noun_after(after: str, code: str) -> tuple[bool, bool] | None:
     capitalised word, past at most one lowercase adjective ("1 neue Nachricht")."""
     if code not in _FEMININE:
         return None
+    link = _LINKED_COUNT[code].match(after)
+    if link:  # the first of two counts agrees with the noun after the second (see _LINKED_COUNT)
+        noun, feminine = noun_after(after[link.end():], code) or (False, False)
+        if code == "de":
+            return noun, False  # "in ein bis zwei Tagen", "ein bis zwei Wochen" (Duden: ein uninflected)
+        return feminine, feminine  # "una o dos horas", "une ou deux heures"; "uno o dos días"
     words = _WORD.findall(after[:60]) if after[:1].isspace() else []
     if not words:
         return None
@@ -78,4 +91,41 @@ def noun_after(after: str, code: str) -> tuple[bool, bool] | None:
     forms = [noun] + ([noun[:-1], noun[:-2]] if code != "de" and noun.endswith("s") else [])  # "horas", "opciones"
     if any(form in _MASCULINE[code] for form in forms):
         return True, False
+    if code == "de" and _GERMAN_FEMININE_TAIL.search(noun):
+        return True, True  # a compound takes its last noun's gender: "1 Kilowattstunde", "1 Kurznachricht"
     return True, any(form in _FEMININE[code] or _FEMININE_ENDINGS[code].search(form) for form in forms)
+
+
+_GERMAN_FEMININE_TAIL = re.compile(
+    "(?:" + "|".join(sorted((w for w in _FEMININE["de"] if len(w) >= 4 and "-" not in w), key=len, reverse=True)) + r")$")
+
+
+# German "ein" takes its case from the word before the count: a dative preposition makes it "einem" or
+# "einer" ("von 1 Euro": "von einem Euro", "in 1 Woche": "in einer Woche"; "von ein Euro" was said), and
+# an accusative preposition or a verb that takes an object makes it "einen" before a masculine noun
+# ("kostet 1 Euro": "kostet einen Euro", "Sie haben 1 verpassten Anruf": "einen verpassten Anruf").
+_GERMAN_DATIVE_BEFORE = re.compile(r"(?<!\w)(?i:von|mit|bei|aus|nach|seit|zu|ab|in|vor|binnen)\s$")
+_GERMAN_ACCUSATIVE_BEFORE = re.compile(
+    r"(?<!\w)(?i:für|um|ohne|gegen|durch|kostet|kosten|beträgt|betragen|schulden|schuldet|zahlen|bezahlen|zahlt|"
+    r"überweisen|erhalten|erhält|bekommen|bekommt|haben|hat|habe|sparen|spart|buchen|benötigen|brauchen)"
+    r"(?:\s(?i:uns|Ihnen|mir|noch|nur|insgesamt|bereits|jetzt|monatlich|lediglich))?\s$")
+_GERMAN_MASCULINE = frozenset({"euro", "cent", "dollar", "franken", "rappen", "anruf", "termin", "tag", "monat",
+                               "punkt", "platz", "moment", "betrag", "vertrag", "auftrag", "rückruf", "brief",
+                               "schritt", "versuch", "zugang", "code", "gutschein", "rabatt", "bonus", "kredit",
+                               "tarif", "anschluss", "zähler", "monatsbeitrag", "beitrag", "mitarbeiter"})
+_GERMAN_NOUN = re.compile(r"\s+(?:([a-zäöüß]+)\s+)?([A-ZÄÖÜ][\wäöüß]*)")
+
+
+def german_case(words: str, before: str, after: str) -> str:
+    """A German count's "ein"/"eine" in the case the words around it ask for (see above)."""
+    head, space, rest = words.partition(" ")
+    if head not in ("ein", "eine") or _LINKED_COUNT["de"].match(after):
+        return words  # "in ein bis zwei Tagen": uninflected before another count
+    before = before[-30:]
+    if _GERMAN_DATIVE_BEFORE.search(before):
+        return ("einer" if head == "eine" else "einem") + space + rest
+    if head == "ein" and _GERMAN_ACCUSATIVE_BEFORE.search(before):
+        noun = _GERMAN_NOUN.match(rest and f" {rest}" or after)
+        if noun and (noun.group(2).lower() in _GERMAN_MASCULINE or (noun.group(1) or "").endswith("en")):
+            return "einen" + space + rest
+    return words

@@ -25,9 +25,12 @@ _LABELS = {
     "en": r"number|no\.|reference|ref\.?|confirmation code|code|id|entered|ending|ending in|ends in|"
           r"text \w+ to",  # an SMS short code: "Text STOP to 60123"
     "es": r"número|n\.º|nº|no\.|referencia|folio|código|introducido|ingresado|marcado|terminación|termina en|"
-          r"(?:sms|mensaje|mensaje de texto) al",  # "Envíe un SMS al 55555"
-    "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|eingegeben|endung|endet auf|sms an",
-    "fr": r"numéro|n°|no\.|référence|code|saisi|composé|terminant par|termine par|finissant par|sms au",
+          r"(?:sms|mensaje|mensaje de texto) al|(?:envíe|envía|mande|manda) \w+ al",  # "Envíe un SMS al 55555"
+    "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|eingegeben|endung|endet auf|sms an|"
+          r"(?:senden|schicken) sie \w+ an",  # an SMS short code: "Senden Sie STOP an 12345"
+    "fr": r"numéro|n°|no\.|référence|code|code pin|code secret|pin|poste|saisi|composé|"
+          r"terminant par|termine par|finissant par|sms au|"
+          r"(?:envoyez|envoie|envoyer|textez) \w+ au",  # "Envoyez STOP au 36179"
 }
 _FILLERS = {
     "en": r"is|was|your|the",
@@ -35,8 +38,10 @@ _FILLERS = {
     "de": r"lautet|ist|ihre|ihr|die|der|lautet:",
     "fr": r"est|de|du|le|la|votre|dossier|commande|client|compte|réservation|confirmation|suivi",
 }
-_TOKEN = re.compile(r"(?<![\w.,$€£¥/#-])(?=[A-Za-z0-9-]{4,40}(?![\w-]))(?=[A-Za-z-]*\d)"
-                    r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w%°/-]|[.,:]\d| \d)")  # " 960 123": a phone's groups
+# Groups joined by a hyphen or a slash ("2025/00417"); a date written with slashes is none.
+_TOKEN = re.compile(r"(?<![\w.,$€£¥/#-])(?=[A-Za-z0-9/-]{4,40}(?![\w/-]))(?=[A-Za-z/-]*\d)"
+                    r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*(?![\w%°/-]|[.,:]\d| \d)")
+_SLASH_DATE = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2}(?:\d{2})?)?")  # " 960 123": a phone's groups
 # An IBAN (ISO 13616: country, check digits, up to 30 more), written in groups of four or whole, with or
 # without a label, is read in its printed groups of four: "DE89 3704 0044 0532 0130 00" -> "D E eight
 # nine, three seven zero four, ..." (was "DE eighty-nine three thousand seven hundred four ...").
@@ -48,7 +53,8 @@ _WINDOW = 80  # characters before a token in which its label is looked for
 
 def _label(lang: Lang) -> re.Pattern[str]:
     fillers = rf"(?:[ ](?i:{_FILLERS[lang.code]}))*"
-    return compiled(rf"(?<!\w)(?i:{_LABELS[lang.code]})(?!\w){fillers}:?[ ]$")
+    # French spaces its colon: "code secret : 9876"
+    return compiled(rf"(?<!\w)(?i:{_LABELS[lang.code]})(?!\w){fillers}(?:[ ]?:)?[ ]$")
 
 
 def _in_fours(iban: str) -> str:
@@ -60,7 +66,7 @@ def say_characters(token: str, lang: Lang) -> str:
     """ "A7X-2291-K" -> "A seven X, two two nine one, K": digits by name, letters as capitals
     (engines say a lone capital by its name), a pause between hyphenated groups."""
     return ", ".join(" ".join(digit_words(c, lang) if c.isdigit() else c.upper() for c in group)
-                     for group in token.split("-"))
+                     for group in re.split(r"[-/]", token))
 
 
 def replace_identifiers(text: str, lang: Lang) -> str:
@@ -73,6 +79,8 @@ def replace_identifiers(text: str, lang: Lang) -> str:
 
     def repl(m: re.Match[str]) -> str:
         before = m.string[max(0, m.start() - _WINDOW):m.start()]
+        if _SLASH_DATE.fullmatch(m.group(0)):
+            return m.group(0)
         return say_characters(m.group(0), lang) if label.search(before) else m.group(0)
 
     return _TOKEN.sub(repl, text)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .unitdata import UNITS
+
 
 @dataclass(frozen=True)
 class Currency:
@@ -95,66 +97,6 @@ _FR_CUR = {
     "CHF": Currency(("franc", "francs"), ("centime", "centimes")),
 }
 
-_EN_UNITS = {
-    "km": ("kilometer", "kilometers", False), "m": ("meter", "meters", False),
-    "cm": ("centimeter", "centimeters", False), "mm": ("millimeter", "millimeters", False),
-    "kg": ("kilogram", "kilograms", False), "g": ("gram", "grams", False), "mg": ("milligram", "milligrams", False),
-    "l": ("liter", "liters", False), "L": ("liter", "liters", False), "ml": ("milliliter", "milliliters", False),
-    "mL": ("milliliter", "milliliters", False), "km/h": ("kilometer per hour", "kilometers per hour", False),
-    "mph": ("mile per hour", "miles per hour", False), "mi": ("mile", "miles", False),
-    "lb": ("pound", "pounds", False), "lbs": ("pound", "pounds", False), "oz": ("ounce", "ounces", False),
-    "ft": ("foot", "feet", False), "in": ("inch", "inches", False),
-    "°C": ("degree Celsius", "degrees Celsius", False), "°F": ("degree Fahrenheit", "degrees Fahrenheit", False),
-    "°": ("degree", "degrees", False), "KB": ("kilobyte", "kilobytes", False), "kB": ("kilobyte", "kilobytes", False),
-    "MB": ("megabyte", "megabytes", False), "GB": ("gigabyte", "gigabytes", False),
-    "TB": ("terabyte", "terabytes", False), "ms": ("millisecond", "milliseconds", False),
-    "h": ("hour", "hours", False), "min": ("minute", "minutes", False), "s": ("second", "seconds", False),
-    "kHz": ("kilohertz", "kilohertz", False), "Hz": ("hertz", "hertz", False), "kW": ("kilowatt", "kilowatts", False),
-}
-_ES_UNITS = {
-    "km": ("kilómetro", "kilómetros", False), "m": ("metro", "metros", False),
-    "cm": ("centímetro", "centímetros", False), "mm": ("milímetro", "milímetros", False),
-    "kg": ("kilogramo", "kilogramos", False), "g": ("gramo", "gramos", False), "mg": ("miligramo", "miligramos", False),
-    "l": ("litro", "litros", False), "L": ("litro", "litros", False), "ml": ("mililitro", "mililitros", False),
-    "mL": ("mililitro", "mililitros", False), "km/h": ("kilómetro por hora", "kilómetros por hora", False),
-    "°C": ("grado Celsius", "grados Celsius", False), "°F": ("grado Fahrenheit", "grados Fahrenheit", False),
-    "°": ("grado", "grados", False), "KB": ("kilobyte", "kilobytes", False), "kB": ("kilobyte", "kilobytes", False),
-    "MB": ("megabyte", "megabytes", False), "GB": ("gigabyte", "gigabytes", False),
-    "TB": ("terabyte", "terabytes", False), "ms": ("milisegundo", "milisegundos", False),
-    "h": ("hora", "horas", True), "min": ("minuto", "minutos", False), "s": ("segundo", "segundos", False),
-    "kHz": ("kilohercio", "kilohercios", False), "Hz": ("hercio", "hercios", False),
-    "kW": ("kilovatio", "kilovatios", False),
-}
-_DE_UNITS = {
-    "km": ("Kilometer", "Kilometer", False), "m": ("Meter", "Meter", False),
-    "cm": ("Zentimeter", "Zentimeter", False), "mm": ("Millimeter", "Millimeter", False),
-    "kg": ("Kilogramm", "Kilogramm", False), "g": ("Gramm", "Gramm", False), "mg": ("Milligramm", "Milligramm", False),
-    "l": ("Liter", "Liter", False), "L": ("Liter", "Liter", False), "ml": ("Milliliter", "Milliliter", False),
-    "mL": ("Milliliter", "Milliliter", False), "km/h": ("Kilometer pro Stunde", "Kilometer pro Stunde", False),
-    "°C": ("Grad Celsius", "Grad Celsius", False), "°F": ("Grad Fahrenheit", "Grad Fahrenheit", False),
-    "°": ("Grad", "Grad", False), "KB": ("Kilobyte", "Kilobyte", False), "kB": ("Kilobyte", "Kilobyte", False),
-    "MB": ("Megabyte", "Megabyte", False), "GB": ("Gigabyte", "Gigabyte", False),
-    "TB": ("Terabyte", "Terabyte", False), "ms": ("Millisekunde", "Millisekunden", True),
-    "h": ("Stunde", "Stunden", True), "min": ("Minute", "Minuten", True), "s": ("Sekunde", "Sekunden", True),
-    "kHz": ("Kilohertz", "Kilohertz", False), "Hz": ("Hertz", "Hertz", False), "kW": ("Kilowatt", "Kilowatt", False),
-}
-_FR_UNITS = {
-    "km": ("kilomètre", "kilomètres", False), "m": ("mètre", "mètres", False),
-    "cm": ("centimètre", "centimètres", False), "mm": ("millimètre", "millimètres", False),
-    "kg": ("kilogramme", "kilogrammes", False), "g": ("gramme", "grammes", False),
-    "mg": ("milligramme", "milligrammes", False), "l": ("litre", "litres", False), "L": ("litre", "litres", False),
-    "ml": ("millilitre", "millilitres", False), "mL": ("millilitre", "millilitres", False),
-    "km/h": ("kilomètre par heure", "kilomètres par heure", False),
-    "°C": ("degré Celsius", "degrés Celsius", False), "°F": ("degré Fahrenheit", "degrés Fahrenheit", False),
-    "°": ("degré", "degrés", False), "Ko": ("kilooctet", "kilooctets", False), "KB": ("kilooctet", "kilooctets", False),
-    "Mo": ("mégaoctet", "mégaoctets", False), "MB": ("mégaoctet", "mégaoctets", False),
-    "Go": ("gigaoctet", "gigaoctets", False), "GB": ("gigaoctet", "gigaoctets", False),
-    "To": ("téraoctet", "téraoctets", False), "TB": ("téraoctet", "téraoctets", False),
-    "ms": ("milliseconde", "millisecondes", True), "min": ("minute", "minutes", True),
-    "s": ("seconde", "secondes", True), "kHz": ("kilohertz", "kilohertz", False), "Hz": ("hertz", "hertz", False),
-    "kW": ("kilowatt", "kilowatts", False),
-}
-
 _MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"),
@@ -165,15 +107,18 @@ _MONTHS = {
     "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
            "novembre", "décembre"),
 }
-_EN_ABBREV = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+# Austrian German names January "Jänner" (ÖNORM, the Austrian dictionary): said so in de-AT, and read
+# as January wherever written; "Januar" in an Austrian text is read as Jänner.
+_REGIONAL_MONTHS = {"de-AT": ("Jänner", *_MONTHS["de"][1:])}
+_EN_ABBREV = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
               "oct": 10, "nov": 11, "dec": 12}
 # Months written short in a day's date ("15 de dic.", "3. Okt.", "3 janv."): RAE, Duden, Imprimerie nationale.
 _MONTH_ABBREV = {
     "en": _EN_ABBREV,
     "es": {"ene": 1, "feb": 2, "mar": 3, "abr": 4, "jun": 6, "jul": 7, "ago": 8, "sep": 9, "sept": 9, "set": 9,
            "oct": 10, "nov": 11, "dic": 12},
-    "de": {"jan": 1, "feb": 2, "mär": 3, "mrz": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-           "okt": 10, "nov": 11, "dez": 12},
+    "de": {"jan": 1, "jän": 1, "jänner": 1, "feb": 2, "mär": 3, "mrz": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
+           "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dez": 12},
     "fr": {"janv": 1, "févr": 2, "fév": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "déc": 12},
 }
 
@@ -321,20 +266,22 @@ DIALED = {
            "emergency": "911 999 112 000",
            "numbers": "911 999 112 000 111 101 988 211 311 411 511 611 711 811"},
     "es": {"keys": r"marque|marca|marcar|marquen|pulse|pulsa|presione|presiona|oprima|oprime|teclee|digite|"
-                   r"código postal|pin|terminada en|terminado en|extensión",
+                   r"código postal|pin|nip|clave|terminada en|terminado en|termina en|extensión",
            "calls": r"llame|llama|llamar|llamen|llámenos|llámanos|emergencias",
            "fillers": r"al|el|a|número|del|de|es|teléfono", "joins": r"o|y", "after": "", "articles": "",
            "numbers": "112 911 091 092 061 062 080 085 016 088 060"},
     "de": {"keys": r"wählen|wähle|wählt|drücken|drücke|tippen|tippe|geben|"
                    r"PLZ|Postleitzahl|PIN|Durchwahl|endet auf|endend auf",
            "calls": r"rufen|ruf|ruft|anrufen|unter|Notruf|Notrufnummer",
-           "fillers": r"Sie|du|die|den|ist|Notruf|Nummer|Notrufnummer|sofort|bitte", "joins": r"oder|und",
+           "fillers": r"Sie|du|die|den|ist|lautet|Notruf|Nummer|Notrufnummer|sofort|bitte", "joins": r"oder|und",
            "after": "", "articles": "",
-           "numbers": "110 112 115 116117 116116 19222"},
+           # Germany; Austria (122 fire, 133 police, 144 ambulance, 141, 1450); Switzerland (117, 118, 144, 145, 1414)
+           "numbers": "110 112 115 116117 116116 19222 122 133 144 141 1450 117 118 145 1414"},
 }
 _CURRENCIES = {"en": _EN_CUR, "es": _ES_CUR, "de": _DE_CUR, "fr": _FR_CUR}
-_UNITS = {"en": _EN_UNITS, "es": _ES_UNITS, "de": _DE_UNITS, "fr": _FR_UNITS}
 _POINT_DECIMAL_ES = {"MX", "US", "419", "PR", "DO", "GT", "HN", "NI", "PA", "SV", "PE"}  # CLDR: "." in these
+# CLDR de-CH, de-LI: "1'250.50" (the apostrophe groups, the point is decimal; "’" is made "'" by canonical text).
+_APOSTROPHE_GROUP = {"CH", "LI"}
 _MDY = {"US", "CA", "PH"}  # English regions that write 05/01/2024 for May 1
 _N2W_REGIONAL = {"fr-BE": "fr_BE", "fr-CH": "fr_CH"}  # septante, nonante
 
@@ -354,13 +301,16 @@ def resolve(tag: str) -> Lang | None:
     common = dict(_COMMON[code])
     if code == "es" and point_decimal:
         common["point"] = "punto"  # "tres punto catorce" where the point is the decimal separator
+    swiss = code == "de" and region in _APOSTROPHE_GROUP
     return Lang(
-        tag=tag, code=code, n2w=n2w, decimal="." if point_decimal else ",",
-        group="," if point_decimal else ("." if code != "fr" else " "),
-        date_order="mdy" if code == "en" and (region in _MDY or not region) else "dmy",
+        tag=tag, code=code, n2w=n2w, decimal="." if point_decimal or swiss else ",",
+        group="'" if swiss else "," if point_decimal else ("." if code != "fr" else " "),
+        date_order="mdy" if (code == "en" and (region in _MDY or not region)) or (code == "es" and region == "US")
+        else "dmy",  # US Spanish writes 03/15/2025 as the US does
         strip_and=code == "en" and (region in _MDY or not region),
-        months=_MONTHS[code], currencies=_CURRENCIES[code], units=_UNITS[code],
-        numbered=frozenset(_NUMBERED[code]), month_abbrev=_MONTH_ABBREV[code],
+        months=_REGIONAL_MONTHS.get(f"{code}-{region}", _MONTHS[code]), currencies=_CURRENCIES[code], units=UNITS[code],
+        numbered=frozenset(_NUMBERED[code]),
+        month_abbrev=_MONTH_ABBREV[code] | ({"januar": 1} if f"{code}-{region}" in _REGIONAL_MONTHS else {}),
         comparisons=COMPARISONS[code], region=region,
         **common,
     )

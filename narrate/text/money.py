@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 
+from .agreement import german_case
 from .langdata import DOLLAR_SIGN, SYMBOLS, Lang
 from .notation import compiled, ends_sentence, number_pattern, say, split_number
 from .numwords import cardinal
 from .spans import range_word
 
 # The middle alternative takes more decimals than a currency has ("$3.459" a gallon): read as a decimal.
-_AMOUNT = (r"\d{1,3}(?:[.,\u00a0 ]\d{3}(?!\d))+(?:[.,]\d{1,2})?(?!\d)|\d+[.,]\d{3,}(?!\d)"
+_AMOUNT = (r"\d{1,3}(?:[.,\u00a0 ']\d{3}(?!\d))+(?:[.,]\d{1,2})?(?!\d)|\d+[.,]\d{3,}(?!\d)"
            r"|\d+(?:[.,]\d{1,2})?(?!\d)")
 _CODES = "USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF"
 # Dollars written with their country before the sign: "US$5", "A$20", "C$15", "MX$300".
@@ -23,7 +24,8 @@ _PREFIX = "|".join(sorted(_DOLLAR_PREFIXES, key=len, reverse=True))
 _NOT_A_WORD = r"(?![^\W\d_])"  # "$5abc" is a token, not an amount followed by "abc"
 _SCALES = {"en": ("thousand", "million", "billion", "trillion"),
            "es": ("mil millones", "millón", "millones", "billón", "billones"),
-           "fr": ("million", "millions", "milliard", "milliards")}
+           "fr": ("million", "millions", "milliard", "milliards"),
+           "de": ("Millionen", "Million", "Milliarden", "Milliarde")}
 # Written right after an amount ("$20k", "$1.5M", "$2bn"): the abbreviations of the scales above.
 _SCALE_ABBREVIATIONS = {"en": {"k": "thousand", "K": "thousand", "M": "million", "m": "million", "mn": "million",
                                "B": "billion", "b": "billion", "bn": "billion", "T": "trillion", "tn": "trillion"}}
@@ -59,7 +61,8 @@ def say_money(code: str, major: int, minor: int, lang: Lang, scale: str = "") ->
     if cur is None:
         return f"{cardinal(major, lang)} {code}"
     if scale:  # "$2 million": "two million dollars"; "1 millón €": "un millón de euros"
-        return _of(f"{cardinal(major, lang, noun=True)} {scale}", cur.major[1], lang)
+        # German's scales are feminine nouns: "eine Million Euro"
+        return _of(f"{cardinal(major, lang, noun=True, feminine=lang.code == 'de')} {scale}", cur.major[1], lang)
     parts = []
     if major or not minor:
         parts.append(_of(cardinal(major, lang, noun=True, feminine=cur.feminine), cur.major[_plural(major, lang)], lang))
@@ -97,7 +100,7 @@ _TAIL = r"(?P<tail>\s(?:[A-Z]{3}|MN)\b|\sM\.N\.|\s(?:pesos|dólares|dollars)\b)?
 _TAILS = {"MN": "MXN", "M.N.": "MXN", "dólares": "USD", "dollars": "USD"}
 _DOLLARS = frozenset({"USD", "CAD", "AUD", "MXN", "COP", "CLP", "ARS", "UYU"})
 # German whole amounts: "85,- €", "1.250,- €", "EUR 85,--".
-_WHOLE = r"(?P<whole>,-{1,2})?"
+_WHOLE = r"(?P<whole>,-{1,2}|(?<=\d)\.-{1,2}(?!\d))?"  # and Swiss whole francs: "15.-", "1'250.–"
 
 
 def _peso(lang: Lang) -> str:
@@ -172,15 +175,18 @@ def replace_money(text: str, lang: Lang) -> str:
             if not native:
                 return m.group(0)
             said = _of(f"{say(amt, lang)} {said_scale}", cur.major[1], lang)
-        elif native and fraction is not None and len(fraction) > 2:
+        elif native and fraction is not None and len(fraction) > 2 and not (
+                lang.code != "en" and re.fullmatch(r"\d{1,3}(?:\.\d{3})+", amt)):  # de-CH "1.000 €": thousands
             # More decimals than cents ("$3.459" a gallon): a decimal, in the language's notation.
             if cur is None:
                 return m.group(0)
             said = f"{say(amt, lang)} {cur.major[1]}"
-        elif re.search(r"[.,]\d{3,}$", amt) and not re.fullmatch(r"\d{1,3}(?:[.,\u00a0 ]\d{3})+", amt):
+        elif re.search(r"[.,]\d{3,}$", amt) and not re.fullmatch(r"\d{1,3}(?:[.,\u00a0 ']\d{3})+", amt):
             return m.group(0)  # "12,3456": neither thousands nor this language's decimals: as written
         else:
             said = say_money(code, *_amount(amt), lang, said_scale)
+        if lang.code == "de" and not (g.get("neg") or g.get("neg_after")):  # "von 1 €": "von einem Euro"
+            said = german_case(said, m.string[:m.start()], "")
         said = f"{lang.minus} {said}" if g.get("neg") or g.get("neg_after") else said
         return said + tail
 
@@ -196,7 +202,8 @@ def replace_money(text: str, lang: Lang) -> str:
     sign = r"(?P<neg>(?<![\w.,$€£¥-])-)?"
     text = compiled(rf"{sign}(?<![\w$€£¥])(?:(?P<pre>{_PREFIX})(?=\$))?(?P<sym>[{symbols}])\s?(?P<neg_after>-)?(?P<amt>{_AMOUNT})"
                rf"{_WHOLE}{scale}{_NOT_A_WORD}{_TAIL}").sub(money, text)
-    text = compiled(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{_AMOUNT}){_WHOLE}\s?(?P<sym>[{symbols}])(?![\w$€£¥])").sub(money, text)
+    text = compiled(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{_AMOUNT}){_WHOLE}{scale}\s?(?P<sym>[{symbols}])(?![\w$€£¥])").sub(
+        money, text)  # "2,5 Millionen €" (written "2,5 Mio. €"): a scale before the sign
     text = compiled(rf"{sign}\b(?P<code>{_CODES})\s?(?P<amt>{_AMOUNT}){_WHOLE}{scale}{_NOT_A_WORD}").sub(money, text)
     text = compiled(rf"(?<![\w.,])(?P<neg>-)?(?P<amt>{_AMOUNT}){_WHOLE}\s?(?P<code>{_CODES})\b").sub(money, text)
     if lang.code in ("es", "fr"):  # "1 millón €", "1,5 millions €"
@@ -271,3 +278,25 @@ def replace_money_ranges(text: str, lang: Lang) -> str:
                     rf"{scale}{_NOT_A_WORD}{_END}").sub(repl, text)
     return compiled(rf"{before}(?P<a>{_AMOUNT})\s?(?:(?P<code1>{_CODES})\s?)?-\s?(?P<b>{_AMOUNT})\s?"
                     rf"(?P<code>{_CODES})\b").sub(repl, text)
+
+
+# Switzerland writes francs "Fr." (and "SFr."): before or after an amount with its rappen or a whole
+# mark ("Fr. 15.50", "Fr. 1'250.-", "2.50 Fr."), never before a range or a time, nor after a word that
+# announces a day, where "Fr." is Friday ("Mo.-Fr. 8.00-17.00", "Fr. 9.30 Uhr", "am Fr. 12.05."). Made
+# "CHF" before the weekday pass reads it as "Freitag".
+SWISS_REGIONS = frozenset({"CH", "LI"})
+_SWISS_AMOUNT = r"\d{1,3}(?:'\d{3})*\.(?:\d\d|-{1,2})|\d+\.(?:\d\d|-{1,2})"
+_SWISS_FRANCS = re.compile(rf"(?<![\w.-])S?Fr\.\s?(?=(?:{_SWISS_AMOUNT})(?![\d:-])(?!\s?(?:Uhr|h)\b))"
+                           rf"|(?:(?<=\d\d)|(?<=\d\.-))\s?S?Fr\.(?!\w)")
+_DAY_WORD_BEFORE = re.compile(r"(?i:\b(?:am|bis|ab|vom|jeden|und|le|du|au|et|jusqu'au))\s$|[,-]\s?$")
+
+
+def replace_swiss_francs(text: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        s = m.string
+        if s[m.end():m.end() + 1].isdigit():  # before the amount
+            return m.group(0) if _DAY_WORD_BEFORE.search(s, max(0, m.start() - 10), m.start()) else "CHF "
+        rest = s[m.end():].lstrip()
+        return " CHF." if not rest or rest[:1].isupper() else " CHF"  # its dot also ended the sentence
+
+    return _SWISS_FRANCS.sub(repl, text)

@@ -110,5 +110,17 @@ def number(integer: str, fraction: str | None, lang: Lang, *, noun: bool = False
     else:
         head = cardinal(int(integer), lang, noun=noun and not fraction, feminine=feminine and not fraction)
     if fraction:
-        return f"{head} {lang.point} {digit_words(fraction, lang)}"
+        return f"{head} {lang.point} {_fraction_words(fraction, lang)}"
     return head
+
+
+def _fraction_words(fraction: str, lang: Lang) -> str:
+    """Digits after the decimal separator. Spanish and French say one or two as a number, each leading
+    zero by name ("4,25 %": "quatre virgule vingt-cinq", "0,05": "cero coma cero cinco"; "deux cinq" was
+    said); three or more, as English and German say any, each digit ("9,975 %": "neuf virgule neuf sept
+    cinq"; "three point one four", "drei Komma eins vier")."""
+    if lang.code not in ("es", "fr") or len(fraction) > 2:
+        return digit_words(fraction, lang)
+    significant = fraction.lstrip("0")
+    zeros = digit_words(fraction[:len(fraction) - len(significant)], lang)
+    return " ".join(part for part in (zeros, cardinal(int(significant), lang) if significant else "") if part)

@@ -18,7 +18,7 @@ from .langdata import Lang, resolve
 _OFFERS = {
     "en": r"For English|To continue in English|For service in English",
     "es": r"Para (?:continuar en |servicio en |atención en )?español",
-    "fr": r"Pour (?:le |continuer en )?français",
+    "fr": r"Pour (?:le |continuer en |(?:le|du|un) service en )?français",
     "de": r"Für Deutsch|Für deutsche",
 }
 _OFFER = re.compile("|".join(f"(?P<{code}>{words})" for code, words in _OFFERS.items()))

@@ -62,6 +62,18 @@ def _said(groups: list[str], lang: Lang) -> str:
     return ", ".join(digit_words(g, lang) for g in groups if g)
 
 
+# France's four-digit service numbers (3xxx) after a calling word, said in two pairs: "Appelez le 3939"
+# is "trente-neuf trente-neuf" (was "trois mille neuf cent trente-neuf"), "le 3631" "trente-six trente et un".
+_FR_SHORT = re.compile(r"\b((?i:appelez|composez|contactez|joignez|appeler|composer)(?: le| au| nous au))"
+                       r" (3\d{3})(?![\w.,]\d|\w)")
+
+
+def _french_pair(group: str, lang: Lang) -> str:
+    """French says a number's pairs as numbers ("23": "vingt-trois"), a pair with a leading 0 or any
+    other group digit by digit ("01": "zéro un")."""
+    return cardinal(int(group), lang) if len(group) == 2 and group[0] != "0" else digit_words(group, lang)
+
+
 def replace_phones(text: str, lang: Lang) -> str:
     """Telephone numbers as digit groups with a pause (comma) between groups (see the module docstring)."""
 
@@ -69,6 +81,8 @@ def replace_phones(text: str, lang: Lang) -> str:
         groups = [g for g in [m.group("area")] if g] + re.split(r"[ .-]", m.group("rest").strip(" .-"))
         if len(groups) < 2 or (any(len(g) > 4 for g in groups) and not _phone_length(m.group("cc") + "".join(groups))):
             return m.group(0)
+        if lang.code == "fr":  # "+33 1 23 45 67 89": "plus trente-trois, un, vingt-trois...", as the national pairs
+            return ", ".join([f"{lang.plus} {cardinal(int(m.group('cc')), lang)}", *(_french_pair(g, lang) for g in groups)])
         return ", ".join([f"{lang.plus} {digit_words(m.group('cc'), lang)}", *(digit_words(g, lang) for g in groups)])
 
     def nanp(m: re.Match[str]) -> str:
@@ -80,13 +94,14 @@ def replace_phones(text: str, lang: Lang) -> str:
         return f"{digit_words(m.group('exch'), lang)}, {digit_words(m.group('line'), lang)}"
 
     def french(m: re.Match[str]) -> str:
-        pairs = re.split(r"[ .]", m.group(0))
-        return ", ".join(f"{digit_words(p[0], lang)} {digit_words(p[1], lang)}" if p[0] == "0"
-                         else cardinal(int(p), lang) for p in pairs)
+        return ", ".join(_french_pair(p, lang) for p in re.split(r"[ .]", m.group(0)))
 
     def national(m: re.Match[str]) -> str:
         head, rest = m.group("area") or m.group("trunk"), m.group("rest").split(" ")
-        if not _phone_length(head + "".join(rest)) or (m.group("area") and min(map(len, rest)) < 3):
+        # After an area code in parentheses a hyphen joins the number's own groups: "(55) 5555-1234"
+        # (was "(cincuenta y cinco) cinco mil..."); after a trunk prefix it sets off an extension.
+        line = m.group("ext") or "" if m.group("area") else ""
+        if not _phone_length(head + "".join(rest) + line) or (m.group("area") and min(map(len, rest)) < 3):
             return m.group(0)
         return _said([head, *rest, m.group("ext") or ""], lang)
 
@@ -116,6 +131,8 @@ def replace_phones(text: str, lang: Lang) -> str:
                                                 m.group(3).capitalize()]), text)
     if lang.code == "fr":
         text = _FR_NATIONAL.sub(french, text)
+        text = _FR_SHORT.sub(lambda m: f"{m.group(1)} {_french_pair(m.group(2)[:2], lang)} "
+                             f"{_french_pair(m.group(2)[2:], lang)}", text)
     text = _NANP.sub(nanp, text)
     text = _LOCAL7.sub(local, text)
     text = _NATIONAL.sub(national, text)

@@ -4,7 +4,7 @@
 
 - `~` or `≈` before a number: "about" (etwa, aproximadamente, environ);
 - `+` right after a number, before no digit, or between spaces: "plus" ("18+", "3.11+", "100+
-  users", "$99 + tax", "5 + 3"; "5+3" and "+1 415" are left to the other passes); `=` between
+  users", "$99 + tax", "3 € + IVA", "5 + 3"; "5+3" and "+1 415" are left to the other passes); `=` between
   spaces: "equals" ("5 + 3 = 8");
 - a number followed by `x` or `×` and no letter: "times" ("2x faster", "10× more"), but before a
   capitalised name it counts items and is said alone ("3x T-shirts": "three T-shirts");
@@ -38,7 +38,7 @@ _WORDS = {
 }
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _ABOUT = re.compile(r"(?<![\w~≈])[~≈] ?(?=[$€£¥]?\d)")
-_PLUS = re.compile(r"(?<=\d)\+(?![\w+])|(?<=\w )\+(?= \w)")  # "18+", "$99 + IVA", "5 + 3"
+_PLUS = re.compile(r"(?<=\d)\+(?![\w+])|(?<=[\w€$£¥%] )\+(?= \w)")  # "18+", "$99 + IVA", "5 + 3", "3 € + IVA"
 _EQUALS = re.compile(r"(?<=\w )=(?= \w)")  # "5 + 3 = 8"
 _EQUALS_WORDS = {"en": "equals", "es": "igual a", "de": "gleich", "fr": "égale"}
 _BY = re.compile(r"(?<![\w.,])([1-9]\d*) ?[x×] ?([1-9]\d*)(?![\w.,]\d|\w)")

@@ -18,14 +18,14 @@ from functools import cache
 from . import web
 from .abbreviations import replace_abbreviations
 from .addresses import replace_addresses, replace_street_types
-from .agreement import noun_after
+from .agreement import german_case, noun_after
 from .dialed import replace_dialed
 from .dotted import replace_dotted, replace_versions
 from .hours import lone_weekday_hint, replace_hours, replace_lone_weekdays
 from .identifiers import replace_identifiers
 from .keys import replace_keys
 from .langdata import Lang, resolve
-from .money import money_hint, replace_money, replace_money_ranges
+from .money import SWISS_REGIONS, money_hint, replace_money, replace_money_ranges, replace_swiss_francs
 from .normalize import MARKUP, MARKUP_TAG
 from .notation import compiled, is_one, number_pattern, say, split_number
 from .numwords import cardinal, number, year
@@ -47,7 +47,17 @@ def _signed(m: re.Match[str], words: str, lang: Lang) -> str:
     return f"{lang.minus} {words}" if m.group("neg") else words
 
 
+def _foreign_decimals(text: str, lang: Lang, follows: str) -> str:
+    """A percentage or a quantity written with the other decimal separator, one or two digits after it,
+    which no grouping has: "36.5%" in es-ES, "3,5 %" and "2,5 kg" in es-MX are decimals (they were
+    "treinta y seis.cinco%", "tres,cinco %"): the separator becomes the language's."""
+    other = "," if lang.decimal == "." else "."
+    return compiled(rf"(?<![\w.,])(\d{{1,3}}){re.escape(other)}(\d{{1,2}})(?=\s?(?:{follows}))").sub(
+        rf"\1{lang.decimal}\2", text)
+
+
 def replace_percent(text: str, lang: Lang) -> str:
+    text = _foreign_decimals(text, lang, "%")
     return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?%").sub(
                   lambda m: _signed(m, f"{say(m.group(2), lang)} {lang.percent}", lang), text)
 
@@ -74,6 +84,7 @@ def replace_units(text: str, lang: Lang) -> str:
         one = integer in ("0", "1") if lang.code == "fr" else is_one(written, lang)
         return _signed(m, f"{say(written, lang, noun=True, feminine=feminine)} {singular if one else plural}", lang)
 
+    text = _foreign_decimals(text, lang, rf"(?:{alternation})(?![\w/°])")
     return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?({alternation})(?![\w/°])").sub(repl, text)
 
 
@@ -107,7 +118,10 @@ def replace_numbers(text: str, lang: Lang) -> str:
     def repl(m: re.Match[str]) -> str:
         sign = f"{lang.minus} " if m.group(1) else ""
         noun, feminine = noun_after(m.string[m.end():], lang.code) or (False, False)
-        return _pad(m, f"{sign}{say(m.group(2), lang, noun=noun, feminine=feminine)}")
+        words = say(m.group(2), lang, noun=noun, feminine=feminine)
+        if noun and lang.code == "de" and not sign:
+            words = german_case(words, m.string[:m.start()], m.string[m.end():m.end() + 60])
+        return _pad(m, f"{sign}{words}")
 
     if lang.code == "de" and "-" in text:
         text = _GERMAN_COMPOUND.sub(lambda m: _german_compound(int(m.group(1)), lang), text)
@@ -185,6 +199,8 @@ def _speak(text: str, lang: Lang) -> str:
             text = replace_comparisons(MARKUP_TAG.sub(" ", text), lang)
         text = re.sub(r" {2,}", " ", MARKUP.sub(" ", text))
         text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
+    if lang.region in SWISS_REGIONS and "Fr." in text:  # "Fr. 15.50": francs, not Friday
+        text = replace_swiss_francs(text)
     if _ABBREVIATION_HINT.search(text):
         text = replace_street_types(replace_abbreviations(text, lang), lang)
     if "#" in text or "*" in text:
@@ -206,7 +222,14 @@ def _speak(text: str, lang: Lang) -> str:
                 text = step(text, lang)
     if _ROMAN_HINT.search(text):
         text = replace_roman(text, lang)
+    if lang.code == "fr" and ("de un" in text or "que un" in text):
+        text = _FRENCH_ELISION.sub(r"\1'\2", text)
     return text
+
+
+# French elides "de" and "que" before the count "un", "une" that a number became: "le montant de 1 €" is
+# "d'un euro" (was "de un euro"), "de 1 à 2 jours" "d'un à deux jours", "plus qu'une minute".
+_FRENCH_ELISION = re.compile(r"\b([Dd]|[Qq]u)e (une?)\b")
 
 
 _DIGIT = re.compile(r"[0-9]")
@@ -244,16 +267,16 @@ def _month_hint(code: str) -> re.Pattern[str]:
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
     (replace_identifiers, _has(r"[\w-]{3}\d|\d[\w-]{3}")),
-    (replace_addresses, _has(r"\d{3}|light [A-Z\d]{2} ?\d|[A-Z]\d[A-Z\d]? \d[A-Z]{2}\b")),
+    (replace_addresses, _has(r"\d{3}|(?:light|uelo|vol|lug) [A-Z\d]{2} ?\d|[A-Z]\d[A-Z\d]? \d[A-Z]{2}\b")),
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
-    (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|\w [+=] \w|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
+    (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|[\w€$£¥%] [+=] \w|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
     (replace_versions, _has(r"\w \d+\.\d\d")),
-    (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d|\d{9}")),
+    (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d|\d{9}|[eu] 3\d{3}")),
     (replace_dialed, _has(r"\d{3}")),
     (replace_money_ranges, _has(r"[$€£¥]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
     (replace_ranges, _has(r"\d-\d")),
-    (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h")),
+    (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h|\d\.\d\d\s?(?:bis|und|-)|[uU]m \d{1,2}\.\d")),
     (replace_money, money_hint),
     (replace_percent, lambda text, lang: "%" in text),
     (replace_ordinals, lambda text, lang: _ORDINAL_HINT[lang.code].search(text) is not None),

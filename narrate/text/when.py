@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import re
 
-from .langdata import Lang
+from .langdata import GERMAN_SENTENCE_OPENERS, Lang
 from .notation import compiled, ends_sentence
 from .numwords import cardinal, ordinal, year
 
-_GERMAN_DATIVE = frozenset({"am", "vom", "zum", "bis", "seit", "ab", "dem", "den", "des", "im", "beim", "Am", "Vom",
-                            "Ab", "Seit", "Bis"})
+# Compared in lower case: "Im 2. Stock" opens a sentence ("im zweiten Stock", was "Im zweiter Stock").
+_GERMAN_DATIVE = frozenset({"am", "vom", "zum", "zur", "bis", "seit", "ab", "dem", "den", "des", "im", "beim"})
+# A preposition before "der" makes it dative or genitive: "in der 2. Woche" is "in der zweiten Woche".
+_GERMAN_PREPOSITIONS = frozenset({"in", "an", "auf", "mit", "nach", "von", "zu", "bei", "aus", "vor", "seit", "hinter",
+                                  "neben", "unter", "über", "zwischen", "während", "wegen", "innerhalb", "außerhalb"})
 _GERMAN_WEEKDAYS = frozenset({"montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"})
 _NOMINATIVE_ARTICLES = frozenset({"der", "die", "das", "Der", "Die", "Das"})
+_E_WORDS = frozenset({"eine", "ins", "aufs", "fürs", "ans", "übers"})  # "eine zweite Chance", "ins dritte Jahr"
 
 
 # Possessives and other determiners before an ordinal: "Ihre erste Rate", "Ihrem dritten Antrag"
@@ -34,9 +38,11 @@ def german_ending(before: str) -> str:
     if len(words) > 1 and words[-1].lower() in _GERMAN_WEEKDAYS:  # "am Donnerstag, 24.12.": "am ... 24."
         words.pop()
     prev = words[-1] if words else ""
-    if prev in _GERMAN_DATIVE or _EN_DETERMINERS.match(prev):
+    if prev.lower() in _GERMAN_DATIVE or _EN_DETERMINERS.match(prev):
         return "en"
-    return "e" if prev in _NOMINATIVE_ARTICLES or _E_DETERMINERS.match(prev) else "er"
+    if prev.lower() == "der" and len(words) > 1 and words[-2].lower() in _GERMAN_PREPOSITIONS:
+        return "en"
+    return "e" if prev in _NOMINATIVE_ARTICLES or prev.lower() in _E_WORDS or _E_DETERMINERS.match(prev) else "er"
 
 
 def say_date(y: int | None, m: int, d: int, lang: Lang, before: str = "") -> str:
@@ -109,6 +115,8 @@ def replace_dates(text: str, lang: Lang) -> str:
     def numeric(m: re.Match[str]) -> str:
         a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
         mo, d = (a, b) if lang.date_order == "mdy" and m.group(2) == "/" else (b, a)
+        if not _valid(mo, d) and _valid(d, mo) and m.group(2) == "/":
+            mo, d = d, mo  # the other order is the only one it can be: "03/15/2025" in es-MX, "15/03/2025" in en-US
         return say_date(y, mo, d, lang, m.string[max(0, m.start() - 40):m.start()]) if _valid(mo, d) else m.group(0)
 
     text = _ISO.sub(iso, text)
@@ -185,6 +193,15 @@ _MONTH_DAY = {
 }
 
 
+def _german_date_ends(text: str, end: int) -> bool:
+    """Whether the dot of a German "31.03." also ends the sentence: at the end, or before a word that
+    opens one; a noun is capitalised too and continues it ("bis zum 31.03. Zeit" was "... März. Zeit")."""
+    if not ends_sentence(text, end):
+        return False
+    rest = text[end:].split(None, 1)
+    return not rest or rest[0].strip(",;:") in GERMAN_SENTENCE_OPENERS
+
+
 def _replace_month_days(text: str, lang: Lang) -> str:
     cues = _DATE_CUES.get(lang.code)
     if cues is None or ("/" not in text and lang.code != "de"):
@@ -197,6 +214,8 @@ def _replace_month_days(text: str, lang: Lang) -> str:
         for m in _MONTH_DAY[kind].finditer(text):
             a, b = int(m.group(1)), int(m.group(2))
             mo, d = (a, b) if lang.date_order == "mdy" else (b, a)
+            if not _valid(mo, d) and _valid(d, mo) and kind == "slash":
+                mo, d = d, mo  # its only reading: "25/12" in es-US
             if m.start() < done or not _valid(mo, d):
                 continue
             before = text[max(0, m.start() - 30):m.start()]
@@ -205,7 +224,7 @@ def _replace_month_days(text: str, lang: Lang) -> str:
                 continue
             first_before = first_before if linked else before  # "am 24.12. und 31.12.": both dative
             said = say_date(None, mo, d, lang, first_before)
-            out += [text[done:m.start()], said + ("." if kind == "dot" and ends_sentence(text, m.end()) else "")]
+            out += [text[done:m.start()], said + ("." if kind == "dot" and _german_date_ends(text, m.end()) else "")]
             done = last = m.end()
     return "".join(out) + text[done:] if out else text
 
@@ -223,6 +242,13 @@ _DOT_AMPM = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})\s?" + _AMPM)
 # German "von 7.30 bis 16.30 Uhr": the first time has no "Uhr" of its own.
 _GERMAN_DOT_FIRST = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})"
                                r"(?=\s?(?:bis|und|-)\s?\d{1,2}(?:[.:]\d{2})?\s?Uhr\b)")
+# Two dotted times joined without "Uhr" ("von 8.00 bis 17.00", "8.30-12.00"), and one after "um": German
+# writes the clock so ("acht.null null" was said). Not before an amount's or a unit's word, where Swiss
+# German writes decimals ("zwischen 8.30 und 12.00 Franken").
+_NOT_AN_AMOUNT = r"(?![\w.,]\d|\w|\s?(?:[%€$]|(?:CHF|Fr\.|Franken|Rappen|Euro|EUR|Prozent|Grad|kg|km|m|g|l|GB|MB)(?!\w)))"
+_GERMAN_DOT_PAIR = re.compile(r"(?<![\w.:,])(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?P<link>\s?(?:bis|und|-)\s?)"
+                              rf"(?P<h2>[01]?\d|2[0-4])\.(?P<m2>[0-5]\d){_NOT_AN_AMOUNT}")
+_GERMAN_DOT_AT = re.compile(rf"(?:(?<=\b[uU]m )|(?<=Uhr bis ))(?P<h>[01]?\d|2[0-4])\.(?P<m>[0-5]\d){_NOT_AN_AMOUNT}")
 # Spanish hours: "9.30 h", "9:00 horas", "9.30 hrs" (Latin America), "de 8 a 20 hrs", and the first time
 # of a range whose end has that mark, "de 9:00 a 18:00 horas": the mark says the time is on the 24-hour
 # clock, so no "en punto" ("de nueve a dieciocho horas", not "nueve en punto a dieciocho en punto horas").
@@ -294,6 +320,11 @@ def replace_times(text: str, lang: Lang) -> str:
         text = _GERMAN_DOT_FIRST.sub(clock, text)
         text = _GERMAN_DOT.sub(clock, text)
         text = _GERMAN_HOUR.sub(clock, text)
+        if "." in text:
+            text = _GERMAN_DOT_PAIR.sub(lambda m: f"{say_time(int(m.group('h')), int(m.group('m')), None, lang)}"
+                                        f" {m.group('link').strip().replace('-', 'bis')} "
+                                        f"{say_time(int(m.group('h2')), int(m.group('m2')), None, lang)}", text)
+            text = _GERMAN_DOT_AT.sub(clock, text)
     elif lang.code == "fr":
         text = _FRENCH.sub(clock, text)
     return text
