@@ -146,6 +146,7 @@ CASES = [
      "Visit my dash bank dot co dot uk slash reset dash password for help."),
     ("en-US", "Visit example.com/.", "Visit example dot com."),
     ("en-US", "We use Node.js and config.yaml.", "We use Node.js and config.yaml."),
+    ("es-ES", "a.m.mil doscientos", "a.m.mil doscientos"),  # "a.m.1212" said once: no .mil host
     ("es-MX", "Escríbanos a ayuda_clientes@ejemplo.com.mx.",
      "Escríbanos a ayuda guion bajo clientes arroba ejemplo punto com punto mx."),
     ("de-DE", "Schreiben Sie an service@nordbank.de.", "Schreiben Sie an service ät nordbank Punkt de."),

@@ -22,7 +22,8 @@ _WORDS = {
     "de": ("ät", "Punkt", "Schrägstrich", "Bindestrich", "Unterstrich"),  # "ät": how Germans say @
     "fr": ("arobase", "point", "slash", "tiret", "tiret bas"),
 }
-_TLD = (r"(?i:com|org|net|gov|edu|mil|int|info|biz|io|co|app|dev|ai|me|tv|us|uk|ca|au|nz|ie|de|at|ch|fr|be|lu|"
+# No "mil" or "int": a number said in words may end in one ("a.m.1212" -> "a.m.mil doscientos doce").
+_TLD = (r"(?i:com|org|net|gov|edu|info|biz|io|co|app|dev|ai|me|tv|us|uk|ca|au|nz|ie|de|at|ch|fr|be|lu|"
         r"es|mx|ar|cl|pe|br|pt|it|nl|eu|gob|gouv|online|store|shop|bank|health)")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = rf"(?:{_LABEL}\.)+{_TLD}(?![\w-])"
