@@ -125,6 +125,9 @@ CASES = [
     ("en-US", "Report at 0630 hours.", "Report at zero six thirty hours."),
     ("en-US", "Wait 1000 hours.", "Wait one thousand hours."),
     ("en-US", "Tel: +1 (415) 555-0100", "Tel: plus one, four one five, five five five, zero one zero zero"),
+    ("es-ES", "Su cita es a las 10:30.", "Su cita es a las diez y media."),
+    ("es-MX", "Abrimos a las 9:15 y cerramos a las 18:30.",
+     "Abrimos a las nueve y cuarto y cerramos a las dieciocho y treinta."),
     # A German postcode after a street and number, digit by digit; "str." said whole.
     ("de-DE", "Unsere Adresse: Hauptstr. 5, 10115 Berlin.",
      "Unsere Adresse: Hauptstraße fünf, eins null eins eins fünf Berlin."),

@@ -258,6 +258,9 @@ _ES_FIRST = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})[:.](?P<m>\d{2})"
                        rf"(?=\s?(?:-|a|y|hasta)\s(?:las\s)?\d{{1,2}}(?:[:.]\d{{2}})?\s?(?:{_ES_MARK}))")
 
 
+_QUARTERS = {15: "cuarto", 30: "media"}
+
+
 def say_time(h: int, mi: int, ampm: str | None, lang: Lang) -> str:
     """A clock time in words; `ampm` is "a" or "p" when the text gave one."""
     if lang.code == "en":
@@ -281,7 +284,9 @@ def say_time(h: int, mi: int, ampm: str | None, lang: Lang) -> str:
             return "veinticuatro horas"
         words = cardinal(hour, lang, feminine=True) + (" en punto" if mi == 0 and not ampm else "")
         if mi:
-            words += f" y {cardinal(mi, lang)}"
+            # On the 12-hour clock Spanish says the half and the quarter ("las diez y media"); a 24-hour
+            # afternoon time keeps its minutes ("las catorce y treinta").
+            words += f" y {_QUARTERS.get(mi) if hour <= 12 and mi in _QUARTERS else cardinal(mi, lang)}"
         if ampm == "a":
             words += " de la mañana"
         elif ampm == "p":
