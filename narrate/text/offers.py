@@ -22,7 +22,6 @@ _OFFERS = {
     "de": r"Für Deutsch|Für deutsche",
 }
 _OFFER = re.compile("|".join(f"(?P<{code}>{words})" for code, words in _OFFERS.items()))
-_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?])\s+)")
 _SENTENCE = re.compile(r"[^.!?]*(?:[.!?]+|$)")
 
 
@@ -40,7 +39,8 @@ def split_offers(text: str, lang: Lang) -> list[tuple[str, Lang]]:
         other = m.lastgroup
         if other is None or other == lang.code or m.start() < done:
             continue
-        if m.start() and not re.search(r"(?:^|[.!?]\s+)$", text[:m.start()]):
+        before = text[:m.start()].rstrip()
+        if before and before[-1] not in ".!?":
             continue  # not at a sentence's start: "press 2 for English" is the prompt's own language
         end = _SENTENCE.match(text, m.start())
         stop = end.end() if end else len(text)
