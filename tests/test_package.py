@@ -144,8 +144,9 @@ def test_a_wav_only_platform_refuses_headerless_and_compressed_files(tmp_path, p
     assert done.returncode == 2, done.stderr
     refused = [line.removeprefix("error: ") for line in done.stderr.splitlines() if line.startswith(("error: shop/", "shop/"))]
     assert len(refused) == 8 and not any("mulaw-wav/" in line for line in refused), done.stderr
-    assert f"shop/en-US/welcome (ulaw/en/welcome.ulaw): {label} takes only mu-law mono 8000 Hz WAV " \
-           "(format mulaw-wav), not ulaw files" in refused
+    takes = {"connect": "mu-law mono 8000 Hz WAV (format mulaw-wav)",
+             "cisco": "mu-law or A-law mono 8000 Hz WAV (format mulaw-wav or alaw-wav)"}[platform]
+    assert f"shop/en-US/welcome (ulaw/en/welcome.ulaw): {label} takes only {takes}, not ulaw files" in refused
     assert any("(gsm/es/digits_1.gsm)" in line and "not gsm files" in line for line in refused)
     assert not (root / "dist").exists()
 
@@ -175,6 +176,19 @@ def test_platform_limits_name_the_prompt_and_the_limit(tmp_path):
     rows = [_wav(lib.output, "main menu.wav", 1, "wav")]
     assert any("Genesys Cloud file names allow letters, digits and underscores" in str(v)
                for v in check_library(lib, {"prompts": rows}))
+
+
+def test_cisco_takes_a_law_wav_as_well_as_mu_law(tmp_path):
+    """Cisco UCCX plays G.711 WAV, mu-law or A-law (reference/telephony.md): an alaw-wav prompt set
+    used to be refused as "Cisco needs mu-law", and Cisco's own A-law regions could not package."""
+    manifest = make_project(tmp_path / "p", MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]",
+                                                            "    layout: flat\n    platform: cisco\n    formats: [alaw-wav]"))
+    lib = load_manifest(manifest / "m.yaml").libraries[0]
+    rows = [_wav(lib.output, "alaw.wav", 1, "alaw-wav"), _wav(lib.output, "mulaw.wav", 1, "mulaw-wav")]
+    assert check_library(lib, {"prompts": rows}) == []
+    rows = [_wav(lib.output, "pcm.wav", 1, "wav")]
+    assert [str(v) for v in check_library(lib, {"prompts": rows})] == [
+        "shop/en-US/pcm (pcm.wav): Cisco needs mu-law or A-law mono 8000 Hz, this is 16-bit PCM mono 8000 Hz"]
 
 
 @pytest.mark.shared
