@@ -121,34 +121,50 @@ def test_package_on_build_and_before_build(tmp_path):
     assert (root / "dist" / "shop-en-US-wav-2.1.tar.gz").is_file()
 
 
-def test_platform_names_checked_through_the_cli(tmp_path):
+def test_platform_names_checked_at_validate(tmp_path):
+    """A name the platform refuses is known from the manifest: `validate` and `build` refuse it before
+    any synthesis (it used to be found by `package`, after the build had paid for every prompt)."""
     text = MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]", "    layout: flat\n    platform: genesys\n    formats: [mulaw-wav]")  # noqa: E501
     root = make_project(tmp_path / "p", text + "      main-menu: {en-US: Main menu., es-US: Menú principal.}\n")
-    assert narrate_in("build", "m.yaml", cwd=root).returncode == 0
-    done = narrate_in("package", "m.yaml", cwd=root)
-    assert done.returncode == 2
-    assert "shop/en-US/main-menu (mulaw-wav/en/main-menu.wav): Genesys Cloud file names allow letters" in done.stderr
-    assert "shop/es-US/main-menu" in done.stderr and "welcome" not in done.stderr
-    assert not (root / "dist").exists()
+    for command in ("validate", "build"):
+        done = narrate_in(command, "m.yaml", cwd=root)
+        assert done.returncode == 2, done.stderr
+        assert "m.yaml:17: libraries.shop.prompts.main-menu: Genesys Cloud file names allow letters, digits and " \
+               "underscores, starting with a letter (platform: genesys)" in done.stderr
+        assert "welcome" not in done.stderr and "synthesiz" not in done.stderr
+    assert not (root / "out").exists() and not (root / "dist").exists()
 
 
 @pytest.mark.parametrize("platform,label", [("connect", "Amazon Connect"), ("cisco", "Cisco")])
-def test_a_wav_only_platform_refuses_headerless_and_compressed_files(tmp_path, platform, label):
+def test_a_wav_only_platform_refuses_headerless_and_compressed_formats_at_validate(tmp_path, platform, label):
     """Amazon Connect and Cisco play .wav files only: a headerless .ulaw (or .gsm, .mp3) used to pass
-    the platform check because only .wav headers were read."""
+    the platform check because only .wav headers were read, and then was found only by `package`,
+    after the build had paid for it. The formats are in the manifest: `validate` refuses them."""
     text = MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]",
-                            f"    layout: flat\n    platform: {platform}\n    formats: [mulaw-wav, ulaw, gsm]")
+                            f"    layout: flat\n    platform: {platform}\n    formats: [mulaw-wav, ulaw, gsm, wav]")
     root = make_project(tmp_path / "p", text)
-    assert narrate_in("-q", "build", "m.yaml", cwd=root).returncode == 0
-    done = narrate_in("package", "m.yaml", cwd=root)
+    done = narrate_in("validate", "m.yaml", cwd=root)
     assert done.returncode == 2, done.stderr
-    refused = [line.removeprefix("error: ") for line in done.stderr.splitlines() if line.startswith(("error: shop/", "shop/"))]
-    assert len(refused) == 8 and not any("mulaw-wav/" in line for line in refused), done.stderr
     takes = {"connect": "mu-law mono 8000 Hz WAV (format mulaw-wav)",
              "cisco": "mu-law or A-law mono 8000 Hz WAV (format mulaw-wav or alaw-wav)"}[platform]
-    assert f"shop/en-US/welcome (ulaw/en/welcome.ulaw): {label} takes only {takes}, not ulaw files" in refused
-    assert any("(gsm/es/digits_1.gsm)" in line and "not gsm files" in line for line in refused)
-    assert not (root / "dist").exists()
+    needs = {"connect": "mu-law", "cisco": "mu-law or A-law"}[platform]
+    assert done.stderr.splitlines() == [
+        f"error: m.yaml:8: libraries.shop.formats: {label} takes only {takes}, not ulaw files (platform: {platform})",
+        f"error: m.yaml:8: libraries.shop.formats: {label} takes only {takes}, not gsm files (platform: {platform})",
+        f"error: m.yaml:8: libraries.shop.formats: {label} needs {needs} mono 8000 Hz, format wav is 16-bit PCM mono "
+        f"8000 Hz (platform: {platform})"]
+    assert narrate_in("build", "m.yaml", cwd=root).returncode == 2 and not (root / "out").exists()
+
+
+def test_package_still_reads_the_files_headers(tmp_path):
+    """The platform check on the built files stays: a .ulaw in a Connect library's index is refused."""
+    manifest = make_project(tmp_path / "p", MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]",
+                                                            "    layout: flat\n    platform: connect\n    formats: [mulaw-wav]"))
+    lib = load_manifest(manifest / "m.yaml").libraries[0]
+    rows = [_wav(lib.output, "welcome.ulaw", 1, "ulaw")]
+    assert [str(v) for v in check_library(lib, {"prompts": rows})] == [
+        "shop/en-US/welcome (welcome.ulaw): Amazon Connect takes only mu-law mono 8000 Hz WAV (format mulaw-wav), "
+        "not ulaw files"]
 
 
 def _wav(tmp: Path, rel: str, seconds: float, fmt: str) -> dict:
