@@ -156,6 +156,24 @@ def test_a_wav_only_platform_refuses_headerless_and_compressed_formats_at_valida
     assert narrate_in("build", "m.yaml", cwd=root).returncode == 2 and not (root / "out").exists()
 
 
+@pytest.mark.parametrize("layout,formats,message", [
+    ('{pattern: "{lang}/{rate}/{name}.{ext}"}', "[wav, wav16]",
+     "FreeSWITCH plays only .wav files; the pattern layout writes wav16 as .wav16 (platform: freeswitch)"),
+    ("flat", "[wav, mulaw-wav]", "FreeSWITCH needs 16-bit PCM mono 8000 Hz or 16000 Hz or 32000 Hz or 48000 Hz, "
+                                 "format mulaw-wav is mu-law mono 8000 Hz (platform: freeswitch)"),
+])
+def test_freeswitch_platform_refuses_files_mod_sndfile_cannot_play(tmp_path, layout, formats, message):
+    """mod_sndfile picks its reader by extension and plays 16-bit PCM WAV: a `.wav16` file (what flat and
+    pattern layouts name wav16) or a mu-law WAV used to pass FreeSWITCH's platform check."""
+    text = MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]",
+                            f"    layout: {layout}\n    platform: freeswitch\n    formats: {formats}")
+    done = narrate_in("validate", "m.yaml", cwd=make_project(tmp_path / "p", text))
+    assert done.returncode == 2 and done.stderr == f"error: m.yaml:8: libraries.shop.formats: {message}\n"
+    text = MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]",
+                            "    layout: freeswitch\n    platform: freeswitch\n    formats: [wav, wav16, wav32, wav48]")
+    assert narrate_in("validate", "m.yaml", cwd=make_project(tmp_path / "q", text)).returncode == 0
+
+
 def test_package_still_reads_the_files_headers(tmp_path):
     """The platform check on the built files stays: a .ulaw in a Connect library's index is refused."""
     manifest = make_project(tmp_path / "p", MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]",

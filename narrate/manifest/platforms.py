@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 Spec = tuple[int, int, int]  # a WAV's (format tag, sample rate, bits per sample)
 _MULAW, _ALAW = (7, 8000, 8), (6, 8000, 8)
 TAG_NAMES = {1: "16-bit PCM", 6: "A-law", 7: "mu-law"}
-_FORMAT_NAMES = {1: "wav", 6: "alaw-wav", 7: "mulaw-wav"}  # the output format writing each (8 kHz)
 _WAV_TAGS = {"pcm_s16le": (1, 16), "alaw": (6, 8), "mulaw": (7, 8)}
 
 
@@ -40,7 +39,8 @@ class Platform:
         """What it takes, for a message: 'mu-law mono 8000 Hz WAV (format mulaw-wav)'."""
         if not self.wav:
             return "/".join(self.suffixes or ())
-        formats = " or ".join(_FORMAT_NAMES.get(tag, "?") for tag, _, _ in self.wav)
+        formats = " or ".join(name for spec in self.wav for name, f in OUTPUT_FORMATS.items()
+                              if f.container == "wav" and _spec(f.encoding, f.rate) == spec)
         return f"{describe(self.wav)} WAV (format {formats})"
 
 
@@ -57,8 +57,9 @@ PLATFORMS: dict[str, Platform] = {
     # Asterisk's format_wav: 16-bit PCM mono at 8 kHz for .wav, 16 kHz for .wav16.
     "asterisk": Platform("Asterisk", wav=((1, 8000, 16),), wav16=((1, 16000, 16),)),
     # FreeSWITCH (mod_sndfile): 16-bit PCM WAV at the rate of its folder (narrate.package.platforms
-    # checks each file's rate against its folder).
-    "freeswitch": Platform("FreeSWITCH"),
+    # checks each file's rate against its folder). It picks a reader by extension: no .wav16.
+    "freeswitch": Platform("FreeSWITCH", wav=tuple((1, rate, 16) for rate in (8000, 16000, 32000, 48000)),
+                           suffixes=(".wav",)),
     # Cisco UCCX: G.711 WAV (mu-law or A-law), 8 kHz mono; CUCM rejects spaces in file names.
     "cisco": Platform("Cisco", wav=(_MULAW, _ALAW), name_pattern=_NO_SPACES, name_rule="no spaces", suffixes=(".wav",)),
     # Twilio <Play>: transcodes to 8 kHz mu-law; a mu-law WAV plays as is.
@@ -70,7 +71,13 @@ PLATFORMS: dict[str, Platform] = {
 def describe(specs: tuple[Spec, ...]) -> str:
     """'mu-law mono 8000 Hz', or 'mu-law or A-law mono 8000 Hz' for a platform that takes either."""
     rates = " or ".join(dict.fromkeys(f"{rate} Hz" for _, rate, _ in specs))
-    return f"{' or '.join(TAG_NAMES.get(tag, f'format {tag}') for tag, _, _ in specs)} mono {rates}"
+    tags = " or ".join(dict.fromkeys(TAG_NAMES.get(tag, f"format {tag}") for tag, _, _ in specs))
+    return f"{tags} mono {rates}"
+
+
+def _spec(encoding: str, rate: int) -> Spec:
+    tag, bits = _WAV_TAGS.get(encoding, (0, 0))
+    return tag, rate, bits
 
 
 def name_problem(platform: Platform, name: str, stem: str) -> str | None:
@@ -82,18 +89,20 @@ def name_problem(platform: Platform, name: str, stem: str) -> str | None:
     return None
 
 
-def format_problem(platform: Platform, fmt: str) -> str | None:
-    """Why `platform` cannot play any file of output format `fmt`, or None. FreeSWITCH's rate
-    folders are the layout's business (narrate.package.platforms checks each file)."""
+def format_problem(platform: Platform, fmt: str, layout: str) -> str | None:
+    """Why `platform` cannot play any file of output format `fmt` written by `layout`, or None.
+    FreeSWITCH's rate folders are the layout's business (narrate.package.platforms checks each file)."""
     out = OUTPUT_FORMATS[fmt]
-    suffix = f".{out.ext}"
+    suffix = ".wav" if layout == "freeswitch" else f".{out.ext}"  # its layout writes every rate as .wav
     if platform.suffixes is not None and suffix not in platform.suffixes:
+        if out.container == "wav" and _spec(out.encoding, out.rate) in platform.wav:
+            only = "/".join(platform.suffixes)
+            return f"{platform.label} plays only {only} files; the {layout} layout writes {fmt} as {suffix}"
         return f"{platform.label} takes only {platform.takes()}, not {fmt} files"
     required = {".wav": platform.wav, ".wav16": platform.wav16}.get(suffix, ()) if out.container == "wav" else ()
-    tag, bits = _WAV_TAGS.get(out.encoding, (0, 0))
-    if required and (tag, out.rate, bits) not in required:
+    if required and _spec(out.encoding, out.rate) not in required:
         return (f"{platform.label} needs {describe(required)}, format {fmt} is "
-                f"{TAG_NAMES.get(tag, out.encoding)} mono {out.rate} Hz")
+                f"{TAG_NAMES.get(_spec(out.encoding, out.rate)[0], out.encoding)} mono {out.rate} Hz")
     return None
 
 
@@ -101,7 +110,7 @@ def platform_problems(lib: Library) -> tuple[list[str], list[tuple[PromptText, s
     """What `lib`'s platform refuses that the manifest already shows: why, per format it cannot play,
     and (prompt, why) per prompt name (its first language's file, as the names are per prompt)."""
     platform = PLATFORMS[lib.platform]
-    formats = [why for fmt in lib.formats if (why := format_problem(platform, fmt))]
+    formats = [why for fmt in lib.formats if (why := format_problem(platform, fmt, lib.layout))]
     names: list[tuple[PromptText, str]] = []
     if platform.max_name is None and platform.name_pattern is None:
         return formats, names
