@@ -192,7 +192,7 @@ def test_file_collision_is_a_manifest_error(project, fake):
     text = MANIFEST.replace("layout: asterisk", "layout: flat").replace(
         "      goodbye:", "      digits_1: {en-US: x, es-US: y}\n      goodbye:")
     project.write_text(text)
-    with pytest.raises(ManifestError, match="writes the same file as shop/en-US/digits/1"):
+    with pytest.raises(ManifestError, match="the flat layout writes .ulaw/en/digits_1.ulaw. for both digits/1 in en-US"):
         run(project)
 
 

@@ -362,9 +362,10 @@ def test_measured_level_is_unchanged_to_the_stored_precision(case):
 
 
 def test_worker_and_in_process_levels_agree_on_spoken_prompts():
-    """The level render_segment keeps for an entry, computed in a worker, is the in-process one."""
+    """The level render_segment keeps for an entry, computed in a worker, is the in-process one
+    (the trimmed speech followed by its trail padding, as its file holds it)."""
     from narrate.audio.decode import decode
-    from narrate.audio.level import measure, trim_silence
+    from narrate.audio.level import measure, pad, trim_silence
     from narrate.package.render import _as_kept
     from narrate.providers.espeak import _wav
     from narrate.providers.espeak_pool import WorkerPool, configure
@@ -376,7 +377,7 @@ def test_worker_and_in_process_levels_agree_on_spoken_prompts():
         for text in TEXTS[:3]:
             data = _wav(pool.speak(text, "gmw/en-US", 175, 50), 22050)
             [(files, level)] = pool.call(render_segment, data, fmt, [(Finish.of(Settings()), ("ulaw",))])
-            assert level == _as_kept(measure(trim_silence(decode(data, fmt), -50, 20)))
+            assert level == _as_kept(measure(pad(trim_silence(decode(data, fmt), -50, 20), 0, 250)))
             assert len(files) == 1 and files[0].format == "ulaw"
     finally:
         pool.shutdown()

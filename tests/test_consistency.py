@@ -137,3 +137,19 @@ def test_prompt_names_windows_cannot_hold_are_warned_at_their_line(tmp_path):
     assert done.returncode == 0
     assert ("warning: m.yaml:9: libraries.s.prompts.con: not a file name on Windows (CON is a reserved device name): "
             "a Windows checkout or IVR server cannot hold its files") in done.stderr.splitlines()
+
+
+def test_language_folders_windows_cannot_hold_are_warned_at_their_line(tmp_path):
+    """Every prompt's file lies in its language's folder: `path: aux` (or `path: "en."`) made a set no
+    Windows IVR server could hold, and only prompt names were warned."""
+    (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  s:\n    output: out\n    formats: [ulaw]\n"
+                                     "    languages:\n      en-US: {voice: en-us, path: aux}\n"
+                                     "      en-GB: {voice: en-gb, path: 'gb.'}\n      es-US: {voice: es-419, path: es}\n"
+                                     "    prompts:\n      welcome: {en-US: Hi., en-GB: Hi., es-US: Hola.}\n")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0
+    assert [line for line in done.stderr.splitlines() if "Windows" in line] == [
+        "warning: m.yaml:7: libraries.s.languages.en-US.path: 'aux' is not a folder name on Windows (AUX is a reserved "
+        "device name): a Windows checkout or IVR server cannot hold its files",
+        "warning: m.yaml:8: libraries.s.languages.en-GB.path: 'gb.' is not a folder name on Windows (a folder name may "
+        "not end in a dot or a space): a Windows checkout or IVR server cannot hold its files"]

@@ -125,3 +125,23 @@ def test_a_language_folder_inside_another(tmp_path):
             "folder 'en/ivr' is inside or around language en-GB's folder",
             replace=("en-GB: en-gb\n      fr-CA: {voice: fr}",
                      "en-GB: {voice: en-gb, path: en}\n      fr-CA: {voice: fr, path: en/ivr}"))
+
+
+def test_the_flat_layout_maps_two_names_to_one_file_at_validate(tmp_path):
+    """`flat` writes `ivr/menu` as `ivr_menu`: a prompt named `IVR_Menu` is the same file on macOS and
+    Windows. `validate` used to pass it (only patterns were checked) and `build` refused it later."""
+    refused(tmp_path, "flat", "m.yaml:13:", "libraries.shop.prompts.IVR_Menu",
+            "the flat layout writes 'ulaw/en-GB/IVR_Menu.ulaw' for both ivr/menu in en-GB as ulaw and IVR_Menu in "
+            "en-GB as ulaw; rename one of them", extra="      IVR_Menu: {en-GB: Two., fr-CA: Deux.}\n")
+
+
+@pytest.mark.parametrize("layout", ["asterisk", '{pattern: "{lang}/{name}.{ext}"}'])
+def test_a_prompt_file_where_another_needs_a_folder(tmp_path, layout):
+    """`welcome` writes en_GB/welcome.ulaw, and `Welcome.ULAW/x` needs that path as a folder: the build
+    used to pay for both segments, then fail writing with "Is a directory" (exit 1)."""
+    lang = "en_GB" if layout == "asterisk" else "en-GB"
+    err = refused(tmp_path, layout, "m.yaml:13:", "libraries.shop.prompts.Welcome.ULAW/x",
+                  f"needs a folder '{lang}/Welcome.ULAW' for Welcome.ULAW/x in en-GB as ulaw, where it writes the "
+                  "file of welcome in en-GB as ulaw; rename one of them",
+                  extra="      Welcome.ULAW/x: {en-GB: Two., fr-CA: Deux.}\n")
+    assert "synthesiz" not in err

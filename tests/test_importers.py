@@ -257,3 +257,12 @@ def test_cli_import_asterisk(tmp_path):
     assert data["libraries"]["core"]["languages"] == {"en-GB": {"voice": "en-gb", "path": "en"}}
     assert len(data["libraries"]["core"]["prompts"]) == 29
     assert "skipped beep: nothing to speak in '[this is a simple beep tone]' (line 11)" in out.stderr
+
+
+def test_asterisk_names_with_a_colon_survive_a_release_transcript():
+    """A release archive's transcript says `12:30: half past` for a prompt named 12:30 (a name the
+    README allows); reading it back used to give prompt `12` saying "30: half past"."""
+    result = import_asterisk("12:30: half past\nhours:\ntt-wrong: Something is wrong: try again.\n", source="t.txt")
+    prompts = next(iter(result.manifest["libraries"].values()))["prompts"]
+    assert prompts == {"12:30": "half past", "tt-wrong": "Something is wrong: try again."}
+    assert [why for _, why in result.skipped] == ["empty text (line 2)"]  # `hours:` names a prompt, no text

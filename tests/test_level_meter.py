@@ -193,13 +193,13 @@ def test_a_segments_level_is_stored_at_synthesis_and_used_by_later_renders(tmp_p
         (key,) = list(cache.keys())
         entry = cache.get(key)
         assert entry is not None
-        stored = entry.meta["levels"]["trim:-50"]
+        stored = entry.meta["levels"]["trim:-50:trail:250"]
         from narrate.manifest import Settings
 
         measured = measure_segment(entry.audio, entry.format, Settings())
         assert stored == level_record(measured)
         # Pretend the segment measured 6 dB quieter: a render that uses the stored level gains 6 dB more.
-        cache.put_raw(key, with_level(cache.get_raw(key) or b"", "trim:-50", (stored[0] - 6.0, stored[1] - 6.0)))
+        cache.put_raw(key, with_level(cache.get_raw(key) or b"", "trim:-50:trail:250", (stored[0] - 6.0, stored[1] - 6.0)))
     first = (tmp_path / "out" / "en" / "hello.wav").read_bytes()
     (tmp_path / "narrate.yaml").write_text(MANIFEST.replace("FORMATS", "wav, ulaw"))
     done = narrate("build", "narrate.yaml", "--cache-dir", str(cache_dir), cwd=tmp_path)
@@ -214,3 +214,24 @@ def test_a_segments_level_is_stored_at_synthesis_and_used_by_later_renders(tmp_p
     assert gain == pytest.approx(min(6.0, headroom), abs=0.1) and gain > 1.0
     index = json.loads((tmp_path / "out" / "index.json").read_text())
     assert {row["format"] for row in index["prompts"]} == {"wav", "ulaw"}
+
+
+@pytest.mark.parametrize("fmt", ["wav", "ulaw"])
+def test_a_built_one_word_prompt_measures_its_target_as_a_platform_measures_the_file(tmp_path, fmt):
+    """P.56 (and ITU-T's actlev, which a contact-centre engineer runs on the delivered file) counts
+    0.2 s of hangover after speech as active. The build measured each prompt trimmed, without the
+    250 ms tail it then adds, so "seven" was leveled as if louder and its file read -28.0 dBov against
+    a -26 target, while a six-second menu read -26.3: concatenated digits fell 2 dB under the menus."""
+    text = MANIFEST.replace("FORMATS", fmt).replace("Thank you for calling. Please hold.", "seven")
+    (tmp_path / "narrate.yaml").write_text(text.replace("peak_dbfs: -1", "peak_dbfs: -3"))
+    assert narrate("-q", "build", "narrate.yaml", cwd=tmp_path).returncode == 0
+    data = (tmp_path / "out" / "en" / f"hello.{fmt}").read_bytes()
+    samples = np.frombuffer(data[44:], dtype="<i2") if fmt == "wav" else _ulaw_decoded(data)
+    assert active_level_dbov(Pcm(np.asarray(samples, dtype=np.int16), 8000)) == pytest.approx(-26.0, abs=0.3)
+
+
+def _ulaw_decoded(data: bytes) -> np.ndarray:
+    """G.711 mu-law expansion written from the recommendation (not narrate's audioop tables)."""
+    u = ~np.frombuffer(data, dtype=np.uint8).astype(np.int32) & 0xFF
+    magnitude = (((u & 0x0F) << 3) + 0x84 << ((u >> 4) & 7)) - 0x84
+    return np.where(u & 0x80, -magnitude, magnitude)

@@ -121,33 +121,68 @@ def test_package_on_build_and_before_build(tmp_path):
     assert (root / "dist" / "shop-en-US-wav-2.1.tar.gz").is_file()
 
 
-def test_platform_names_checked_through_the_cli(tmp_path):
+def test_platform_names_checked_at_validate(tmp_path):
+    """A name the platform refuses is known from the manifest: `validate` and `build` refuse it before
+    any synthesis (it used to be found by `package`, after the build had paid for every prompt)."""
     text = MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]", "    layout: flat\n    platform: genesys\n    formats: [mulaw-wav]")  # noqa: E501
     root = make_project(tmp_path / "p", text + "      main-menu: {en-US: Main menu., es-US: Menú principal.}\n")
-    assert narrate_in("build", "m.yaml", cwd=root).returncode == 0
-    done = narrate_in("package", "m.yaml", cwd=root)
-    assert done.returncode == 2
-    assert "shop/en-US/main-menu (mulaw-wav/en/main-menu.wav): Genesys Cloud file names allow letters" in done.stderr
-    assert "shop/es-US/main-menu" in done.stderr and "welcome" not in done.stderr
-    assert not (root / "dist").exists()
+    for command in ("validate", "build"):
+        done = narrate_in(command, "m.yaml", cwd=root)
+        assert done.returncode == 2, done.stderr
+        assert "m.yaml:17: libraries.shop.prompts.main-menu: Genesys Cloud file names allow letters, digits and " \
+               "underscores, starting with a letter (platform: genesys)" in done.stderr
+        assert "welcome" not in done.stderr and "synthesiz" not in done.stderr
+    assert not (root / "out").exists() and not (root / "dist").exists()
 
 
 @pytest.mark.parametrize("platform,label", [("connect", "Amazon Connect"), ("cisco", "Cisco")])
-def test_a_wav_only_platform_refuses_headerless_and_compressed_files(tmp_path, platform, label):
+def test_a_wav_only_platform_refuses_headerless_and_compressed_formats_at_validate(tmp_path, platform, label):
     """Amazon Connect and Cisco play .wav files only: a headerless .ulaw (or .gsm, .mp3) used to pass
-    the platform check because only .wav headers were read."""
+    the platform check because only .wav headers were read, and then was found only by `package`,
+    after the build had paid for it. The formats are in the manifest: `validate` refuses them."""
     text = MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]",
-                            f"    layout: flat\n    platform: {platform}\n    formats: [mulaw-wav, ulaw, gsm]")
+                            f"    layout: flat\n    platform: {platform}\n    formats: [mulaw-wav, ulaw, gsm, wav]")
     root = make_project(tmp_path / "p", text)
-    assert narrate_in("-q", "build", "m.yaml", cwd=root).returncode == 0
-    done = narrate_in("package", "m.yaml", cwd=root)
+    done = narrate_in("validate", "m.yaml", cwd=root)
     assert done.returncode == 2, done.stderr
-    refused = [line.removeprefix("error: ") for line in done.stderr.splitlines() if line.startswith(("error: shop/", "shop/"))]
-    assert len(refused) == 8 and not any("mulaw-wav/" in line for line in refused), done.stderr
-    assert f"shop/en-US/welcome (ulaw/en/welcome.ulaw): {label} takes only mu-law mono 8000 Hz WAV " \
-           "(format mulaw-wav), not ulaw files" in refused
-    assert any("(gsm/es/digits_1.gsm)" in line and "not gsm files" in line for line in refused)
-    assert not (root / "dist").exists()
+    takes = {"connect": "mu-law mono 8000 Hz WAV (format mulaw-wav)",
+             "cisco": "mu-law or A-law mono 8000 Hz WAV (format mulaw-wav or alaw-wav)"}[platform]
+    needs = {"connect": "mu-law", "cisco": "mu-law or A-law"}[platform]
+    assert done.stderr.splitlines() == [
+        f"error: m.yaml:8: libraries.shop.formats: {label} takes only {takes}, not ulaw files (platform: {platform})",
+        f"error: m.yaml:8: libraries.shop.formats: {label} takes only {takes}, not gsm files (platform: {platform})",
+        f"error: m.yaml:8: libraries.shop.formats: {label} needs {needs} mono 8000 Hz, format wav is 16-bit PCM mono "
+        f"8000 Hz (platform: {platform})"]
+    assert narrate_in("build", "m.yaml", cwd=root).returncode == 2 and not (root / "out").exists()
+
+
+@pytest.mark.parametrize("layout,formats,message", [
+    ('{pattern: "{lang}/{rate}/{name}.{ext}"}', "[wav, wav16]",
+     "FreeSWITCH plays only .wav files; the pattern layout writes wav16 as .wav16 (platform: freeswitch)"),
+    ("flat", "[wav, mulaw-wav]", "FreeSWITCH needs 16-bit PCM mono 8000 Hz or 16000 Hz or 32000 Hz or 48000 Hz, "
+                                 "format mulaw-wav is mu-law mono 8000 Hz (platform: freeswitch)"),
+])
+def test_freeswitch_platform_refuses_files_mod_sndfile_cannot_play(tmp_path, layout, formats, message):
+    """mod_sndfile picks its reader by extension and plays 16-bit PCM WAV: a `.wav16` file (what flat and
+    pattern layouts name wav16) or a mu-law WAV used to pass FreeSWITCH's platform check."""
+    text = MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]",
+                            f"    layout: {layout}\n    platform: freeswitch\n    formats: {formats}")
+    done = narrate_in("validate", "m.yaml", cwd=make_project(tmp_path / "p", text))
+    assert done.returncode == 2 and done.stderr == f"error: m.yaml:8: libraries.shop.formats: {message}\n"
+    text = MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]",
+                            "    layout: freeswitch\n    platform: freeswitch\n    formats: [wav, wav16, wav32, wav48]")
+    assert narrate_in("validate", "m.yaml", cwd=make_project(tmp_path / "q", text)).returncode == 0
+
+
+def test_package_still_reads_the_files_headers(tmp_path):
+    """The platform check on the built files stays: a .ulaw in a Connect library's index is refused."""
+    manifest = make_project(tmp_path / "p", MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]",
+                                                            "    layout: flat\n    platform: connect\n    formats: [mulaw-wav]"))
+    lib = load_manifest(manifest / "m.yaml").libraries[0]
+    rows = [_wav(lib.output, "welcome.ulaw", 1, "ulaw")]
+    assert [str(v) for v in check_library(lib, {"prompts": rows})] == [
+        "shop/en-US/welcome (welcome.ulaw): Amazon Connect takes only mu-law mono 8000 Hz WAV (format mulaw-wav), "
+        "not ulaw files"]
 
 
 def _wav(tmp: Path, rel: str, seconds: float, fmt: str) -> dict:
@@ -175,6 +210,19 @@ def test_platform_limits_name_the_prompt_and_the_limit(tmp_path):
     rows = [_wav(lib.output, "main menu.wav", 1, "wav")]
     assert any("Genesys Cloud file names allow letters, digits and underscores" in str(v)
                for v in check_library(lib, {"prompts": rows}))
+
+
+def test_cisco_takes_a_law_wav_as_well_as_mu_law(tmp_path):
+    """Cisco UCCX plays G.711 WAV, mu-law or A-law (reference/telephony.md): an alaw-wav prompt set
+    used to be refused as "Cisco needs mu-law", and Cisco's own A-law regions could not package."""
+    manifest = make_project(tmp_path / "p", MANIFEST.replace("    layout: asterisk\n    formats: [ulaw, wav]",
+                                                            "    layout: flat\n    platform: cisco\n    formats: [alaw-wav]"))
+    lib = load_manifest(manifest / "m.yaml").libraries[0]
+    rows = [_wav(lib.output, "alaw.wav", 1, "alaw-wav"), _wav(lib.output, "mulaw.wav", 1, "mulaw-wav")]
+    assert check_library(lib, {"prompts": rows}) == []
+    rows = [_wav(lib.output, "pcm.wav", 1, "wav")]
+    assert [str(v) for v in check_library(lib, {"prompts": rows})] == [
+        "shop/en-US/pcm (pcm.wav): Cisco needs mu-law or A-law mono 8000 Hz, this is 16-bit PCM mono 8000 Hz"]
 
 
 @pytest.mark.shared

@@ -214,5 +214,5 @@ def test_a_rest_segments_level_is_stored_with_it_and_never_measured_again(tmp_pa
     assert all(isinstance(v, float) and round(v, 4) == v for m in given if m for v in m)
     # Every single-segment prompt's entry keeps its level (trim at -50 dBov, the default); the two
     # segments of the joined prompt keep none (their prompt is measured as a whole).
-    assert [lv.startswith("{'trim:-50': [") for lv in levels].count(True) == 6
+    assert [lv.startswith("{'trim:-50:trail:250': [") for lv in levels].count(True) == 6
     assert levels.count("None") == 2

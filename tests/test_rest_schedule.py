@@ -116,7 +116,7 @@ def test_requests_never_wait_for_busy_render_workers(tmp_path, slow_workers):
     # One worker call per prompt: the render measures the level and the cache keeps it for next time.
     assert timeline.pool_calls.count("measure_segment") == 0
     assert timeline.pool_calls.count("render_to_temps") == PROMPTS
-    assert len(keys) == PROMPTS and all(set(lv) == {"trim:-50"} for lv in levels), levels
+    assert len(keys) == PROMPTS and all(set(lv) == {"trim:-50:trail:250"} for lv in levels), levels
 
 
 def test_requests_stay_within_reach_of_the_renders(tmp_path, slow_workers):

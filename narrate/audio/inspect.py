@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .level import _CHUNK, FULL_SCALE, active_level_dbov, frame_energies, peak_dbfs, trim_silence
+from .level import _CHUNK, FULL_SCALE, active_level_dbov, frame_energies, peak_dbfs
 from .pcm import Pcm
 
 FRAME_S = 0.02  # silence is judged per 20 ms frame: shorter than a syllable, longer than a pitch period
@@ -51,13 +51,11 @@ def longest_pause(pcm: Pcm, threshold_dbov: float) -> tuple[float, float | None]
 
 
 def inspect(pcm: Pcm, threshold_dbov: float = -50.0) -> Inspection:
-    """Level, peak and longest internal pause of `pcm` (see Inspection). The level is measured as
-    the build measures it before normalising (narrate.package.render): on the recording trimmed
-    of lead and trail silence at `threshold_dbov`, keeping 20 ms. On the padded file, P.56's 0.2 s
-    hangover would count the trailing padding as speech and read a one-word prompt 2-3 dB low."""
+    """Level, peak and longest internal pause of `pcm` (see Inspection). The level is the file's
+    own, as a platform (or ITU-T's actlev) measures it, padding and all: the build levels each
+    prompt with its trail padding (narrate.package.render), whose first 0.2 s P.56 counts as speech."""
     pause, at = longest_pause(pcm, threshold_dbov)
-    speech = trim_silence(pcm, threshold_dbov=threshold_dbov, keep_ms=20)
-    return Inspection(_finite(active_level_dbov(speech)), _finite(peak_dbfs(pcm)), pause, at)
+    return Inspection(_finite(active_level_dbov(pcm)), _finite(peak_dbfs(pcm)), pause, at)
 
 
 def file_rms_db(pcm: Pcm) -> float | None:

@@ -12,6 +12,9 @@ from .freeswitch import language_tag
 # (core-sounds-fr.txt, core-sounds-en_GB.txt): the language of the file.
 _TRANSCRIPT_NAME = re.compile(r"(?:core|extra)-sounds-([a-z]{2,3}(?:_[A-Za-z]{2})?)\.txt$", re.IGNORECASE)
 _LINE_END = re.compile(r"\r\n|\r|\n")
+# The name ends at the first colon followed by a space or the line's end: a name may hold a colon
+# (narrate writes `12:30: half past` for a prompt named 12:30), and a text may too.
+_NAME_END = re.compile(r":(?=\s|$)")
 
 
 def language_from_name(filename: str) -> str | None:
@@ -53,7 +56,8 @@ def import_asterisk(text: str, *, source: str, library: str = "asterisk-sounds",
         line = raw.strip()
         if not line or line.startswith((";", "#")):
             continue
-        name, sep, rest = line.partition(":")
+        end = _NAME_END.search(line)
+        name, sep, rest = (line[:end.start()], ":", line[end.end():]) if end else line.partition(":")
         name = AUDIO_SUFFIX.sub("", name.strip().strip("\"'").strip())
         if not sep or not name:
             found.skipped.append((f"line {number}", f"not a `name: text` line: {line[:60]!r}"))

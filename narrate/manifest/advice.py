@@ -33,9 +33,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
-from ..errors import Problem
+from ..errors import Problem, shown
 from .resolved import Library, PromptText
 
 MIN_UNTRANSLATED_WORDS = 3
@@ -149,9 +150,11 @@ def prompt_warnings(texts: dict[str, str]) -> list[tuple[str | None, str]]:
     return out
 
 
-def library_warnings(lib: Library, file: str) -> list[Problem]:
+def library_warnings(lib: Library, file: str, language_line: Callable[[str], int | None] = lambda code: None
+                     ) -> list[Problem]:
     """Consistency warnings for every prompt of `lib` written in two languages or more (fallback
-    copies left out), then one per fallback; each located at the prompt's line in `file`."""
+    copies left out), then one per fallback; each located at the prompt's line in `file`. Language
+    folders Windows cannot hold are warned at `language_line(code)`."""
     written: dict[str, dict[str, PromptText]] = {}
     for p in lib.prompts:
         if p.fallback_from is None:
@@ -164,6 +167,11 @@ def library_warnings(lib: Library, file: str) -> list[Problem]:
         for code, message in prompt_warnings({code: p.text for code, p in by_lang.items()}):
             where = f"libraries.{lib.name}.prompts.{name}" + (f".{code}" if code else "")
             problems.append(Problem(file, (by_lang[code] if code else first).line, where, message))
+    for code, lang in lib.languages.items():  # every prompt's file lies in its language's folder
+        if reason := windows_problem(lang.path + "/"):
+            problems.append(Problem(file, language_line(code), f"libraries.{lib.name}.languages.{code}.path",
+                                    f"{shown(repr(lang.path))} is not a folder name on Windows ({reason}): a Windows "
+                                    "checkout or IVR server cannot hold its files"))
     for name, by_lang in written.items():
         reason = windows_problem(name)
         if reason:

@@ -22,10 +22,11 @@ from ..providers.base import ProviderConfig
 from ..text.markup import check as markup_problem
 from . import model as m
 from .book_audio import markdown_settings, resolve_book_audio
-from .layouts import FORMAT_RATES, ZIP_EPOCH_MAX, language_folder, pattern_problem, pattern_problems, release_problems
+from .layouts import FORMAT_RATES, ZIP_EPOCH_MAX, language_folder, path_problems, pattern_problem, release_problems
 from .lexicon_rules import LANG_RE, check_lexicon
 from .loader import Key, LineTable
 from .names import check_name, nfc
+from .platforms import platform_problems
 from .problems import from_validation, hint_for, key_path, kind, same_tag_hint
 from .publishing import resolve_publishing
 from .resolved import Book, Draft, Language, Level, Library, Manifest, PromptText, Settings, Silence
@@ -255,8 +256,7 @@ def _library(c: Checker, name: str, spec: m.Library, root: Path, defaults: Setti
                   languages=languages, prompts=prompts, missing={k: v for k, v in missing.items() if v},
                   missing_translation=policy, version=spec.version or "1.0", license=None,
                   platform=spec.platform or DEFAULT_PLATFORM[layout], pattern=pattern)
-    if pattern is not None:
-        _check_paths(c, lib, (*key, "prompts"))
+    _check_paths(c, lib, key)
     for sub, prompt, message in release_problems(lib, spec.license, spec.version):
         c.add((*key, *sub), message, line=prompt.line if prompt is not None and sub[0] == "prompts" else None)
     return None if len(c.found) > before else lib
@@ -272,8 +272,14 @@ def _layout(c: Checker, spec: str | m.LayoutPattern | None, key: Key) -> tuple[s
 
 
 def _check_paths(c: Checker, lib: Library, key: Key) -> None:
-    for prompt, message in pattern_problems(lib):
-        c.add((*key, prompt.name), message, line=prompt.line)
+    """Files the layout cannot write, and what the platform could never play (before synthesis is paid)."""
+    for prompt, message in path_problems(lib):
+        c.add((*key, "prompts", prompt.name), message, line=prompt.line)
+    formats, names = platform_problems(lib)
+    for why in formats:
+        c.add((*key, "formats"), f"{why} (platform: {lib.platform})")
+    for prompt, why in names:
+        c.add((*key, "prompts", prompt.name), f"{why} (platform: {lib.platform})", line=prompt.line)
 
 
 def _library_formats(c: Checker, given: list[str], layout: str, key: Key) -> list[str]:

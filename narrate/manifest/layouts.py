@@ -170,25 +170,49 @@ def relative_problem(rel: str) -> str | None:
     return None
 
 
-def pattern_problems(lib: Library) -> list[tuple[PromptText, str]]:
-    """A pattern library's problems, each with the prompt to locate it at (at most one per library):
-    a path that leaves the output folder or is no file name, or two prompts, languages or formats
-    on one file (compared case-folded: macOS and Windows would merge them). The built-in layouts
-    are safe by construction: names and language folders are checked one by one."""
-    claimed: dict[str, str] = {}  # case-folded path -> the prompt, language and format writing it
+def path_problems(lib: Library) -> list[tuple[PromptText, str]]:
+    """A library's path problems, each with the prompt to locate it at (at most one per library):
+    for a pattern, a path that leaves the output folder or is no file name; in any layout, two
+    prompts, languages or formats on one file, or one's file where another needs a folder (compared
+    case-folded: macOS and Windows would merge them). Built-in layouts can clash too: `flat` writes
+    `menu/main` and `menu_main` both as `menu_main`, and `x.ulaw/y` needs a folder where `x` is a file."""
+    what = "layout pattern" if lib.pattern is not None else f"the {lib.layout} layout"
+
+    def who(prompt: PromptText, fmt: str) -> str:
+        return shown(f"{prompt.name} in {prompt.language} as {fmt}")
+
+    # Tens of thousands of prompts times their formats: one dict lookup per path, messages only on a clash.
+    claimed: dict[str, tuple[PromptText, str, str]] = {}  # case-folded path -> prompt, format, path as written
     for prompt in lib.prompts:
         for fmt in lib.formats:
-            rel = lib.file_path(prompt.language, prompt.name, fmt)
-            short = rel if len(rel) <= 120 else rel[:100] + "…" + rel[-19:]
-            why = relative_problem(rel)
-            if why:
-                return [(prompt, f"layout pattern gives {shown(repr(short))}: {why}")]
-            who = f"{prompt.name} in {prompt.language} as {fmt}"
-            other = claimed.setdefault(rel.casefold(), who)
-            if other != who:
-                return [(prompt, f"layout pattern writes {shown(repr(short))} for both {shown(other)} and "
-                                 f"{shown(who)}; add placeholders such as {{name}}, {{lang}} or {{ext}}")]
+            rel = (lib.file_path(prompt.language, prompt.name, fmt) if lib.pattern is not None
+                   else prompt_path(lib.layout, lib.languages[prompt.language].path, prompt.name, fmt))
+            if lib.pattern is not None and (why := relative_problem(rel)):
+                return [(prompt, f"{what} gives {_short(rel)}: {why}")]
+            folded = rel.casefold()
+            if folded in claimed:  # (prompt, language, format) is unique: any repeat is another file's path
+                hint = ("add placeholders such as {name}, {lang} or {ext}" if lib.pattern is not None
+                        else "rename one of them")
+                return [(prompt, f"{what} writes {_short(rel)} for both {who(*claimed[folded][:2])} and "
+                                 f"{who(prompt, fmt)}; {hint}")]
+            claimed[folded] = (prompt, fmt, rel)
+    folders: set[str] = set()
+    for folded in claimed:
+        end = folded.rfind("/")
+        while end > 0 and (folder := folded[:end]) not in folders:
+            folders.add(folder)
+            end = folded.rfind("/", 0, end)
+    for file in sorted(folders & claimed.keys()):  # a file where another prompt needs a folder
+        inner = next(k for k in claimed if k.startswith(file + "/"))
+        prompt, fmt, rel = claimed[inner]
+        folder = "/".join(rel.split("/")[:file.count("/") + 1])  # as written (case folding may change lengths)
+        return [(prompt, f"{what} needs a folder {_short(folder)} for {who(prompt, fmt)}, "
+                         f"where it writes the file of {who(*claimed[file][:2])}; rename one of them")]
     return []
+
+
+def _short(rel: str) -> str:
+    return shown(repr(rel if len(rel) <= 120 else rel[:100] + "…" + rel[-19:]))
 
 
 def archive_members_clash(names: list[str]) -> str | None:

@@ -96,7 +96,8 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
                 listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
                 manifest.warnings.append(Problem(shown, None, f"libraries.{lib.name}",
                                                  f"{len(names)} prompt(s) missing in {code}: {listed}"))
-        manifest.warnings += library_warnings(lib, shown)  # numbers, untranslated, length; each fallback
+        manifest.warnings += library_warnings(  # numbers, untranslated, length; fallbacks; Windows names
+            lib, shown, lambda code, name=lib.name: doc.lines.line(("libraries", name, "languages", code, "path")))
     return manifest
 
 

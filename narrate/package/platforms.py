@@ -1,10 +1,9 @@
 """Platform limits checked before packaging, from the platforms' documented rules
-(../shared/reference/telephony.md). Checks read the files' real headers, not the manifest.
+(narrate.manifest.platforms). Checks read the files' real headers, not the manifest.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from ..audio.riff import parse_wav
 from ..errors import AudioError
 from ..fsutil import read_regular
 from ..manifest import Library
+from ..manifest.platforms import PLATFORMS, TAG_NAMES, Spec, describe, name_problem
 
 
 @dataclass(frozen=True)
@@ -26,46 +26,7 @@ class Violation:
         return f"{self.prompt} ({self.file}): {self.limit}"
 
 
-@dataclass(frozen=True)
-class Platform:
-    label: str
-    max_seconds: float | None = None
-    max_bytes: int | None = None
-    max_name: int | None = None
-    name_pattern: re.Pattern[str] | None = None
-    name_rule: str = ""
-    wav: tuple[int, int, int] | None = None  # required (format tag, rate, bits) for .wav files
-    wav16: tuple[int, int, int] | None = None
-    suffixes: tuple[str, ...] | None = None  # the only file types it takes (None: any the layout writes)
-
-
-_NO_SPACES = re.compile(r"^[^\s]+$")
-PLATFORMS: dict[str, Platform] = {
-    # Amazon Connect: 8 kHz mono mu-law WAV, under 5 minutes and 50 MB; prompt names up to 127 characters.
-    "connect": Platform("Amazon Connect", max_seconds=300, max_bytes=50_000_000, max_name=127,
-                        wav=(7, 8000, 8), suffixes=(".wav",)),
-    # Genesys Cloud: 25 MB per file; names letters, digits and underscores starting with a letter
-    # (a third-party guide's rule; Genesys's own page states only the size).
-    "genesys": Platform("Genesys Cloud", max_bytes=25_000_000, max_name=200,
-                        name_pattern=re.compile(r"^[A-Za-z][A-Za-z0-9_]*$"),
-                        name_rule="letters, digits and underscores, starting with a letter"),
-    # Asterisk's format_wav: 16-bit PCM mono at 8 kHz for .wav, 16 kHz for .wav16.
-    "asterisk": Platform("Asterisk", wav=(1, 8000, 16), wav16=(1, 16000, 16)),
-    # FreeSWITCH (mod_sndfile): 16-bit PCM WAV at the rate of its folder (checked per file below).
-    "freeswitch": Platform("FreeSWITCH"),
-    # Cisco UCCX / Unity Express: G.711 WAV, 8 kHz mono; CUCM rejects spaces in file names.
-    "cisco": Platform("Cisco", wav=(7, 8000, 8), name_pattern=_NO_SPACES, name_rule="no spaces", suffixes=(".wav",)),
-    # Twilio <Play>: transcodes to 8 kHz mu-law; a mu-law WAV plays as is.
-    "twilio": Platform("Twilio", wav=(7, 8000, 8)),
-    "generic": Platform("generic"),
-}
 _MAX_READ = 1 << 30
-_TAG_NAMES = {1: "16-bit PCM", 6: "A-law", 7: "mu-law"}
-
-
-def _describe(spec: tuple[int, int, int]) -> str:
-    tag, rate, bits = spec
-    return f"{_TAG_NAMES.get(tag, f'format {tag}')} mono {rate} Hz"
 
 
 def check_library(lib: Library, index: dict[str, Any],
@@ -87,31 +48,29 @@ def check_library(lib: Library, index: dict[str, Any],
         if platform.max_bytes is not None and size >= platform.max_bytes:
             out.append(Violation(prompt, row["file"], f"{size / 1e6:.1f} MB is over {platform.label}'s "
                                                       f"{platform.max_bytes / 1e6:g} MB limit"))
-        if platform.max_name is not None and len(row["name"]) > platform.max_name:
-            out.append(Violation(prompt, row["file"], f"name longer than {platform.label}'s {platform.max_name} characters"))
-        if platform.name_pattern is not None and not platform.name_pattern.match(stem):
-            out.append(Violation(prompt, row["file"], f"{platform.label} file names allow {platform.name_rule}"))
+        if why := name_problem(platform, row["name"], stem):
+            out.append(Violation(prompt, row["file"], why))
         suffix = path.suffix
         if platform.suffixes is not None and suffix not in platform.suffixes:  # a headerless .ulaw on Connect
-            want = _describe(platform.wav) + " WAV (format mulaw-wav)" if platform.wav else "/".join(platform.suffixes)
-            out.append(Violation(prompt, row["file"], f"{platform.label} takes only {want}, not {row['format']} files"))
-        required = {".wav": platform.wav, ".wav16": platform.wav16}.get(suffix)
+            out.append(Violation(prompt, row["file"], f"{platform.label} takes only {platform.takes()}, "
+                                                      f"not {row['format']} files"))
+        required = {".wav": platform.wav, ".wav16": platform.wav16}.get(suffix, ())
         if lib.platform == "freeswitch" and suffix == ".wav":
             rate = int(path.parent.name) if path.parent.name.isdigit() else 8000
-            required = (1, rate, 16)
-        if required is not None and data is not None:
+            required = ((1, rate, 16),)
+        if required and data is not None:
             out += _check_wav(prompt, row["file"], data, required, platform.label)
     return out
 
 
-def _check_wav(prompt: str, rel: str, data: bytes, required: tuple[int, int, int], label: str) -> list[Violation]:
+def _check_wav(prompt: str, rel: str, data: bytes, required: tuple[Spec, ...], label: str) -> list[Violation]:
     try:
         info = parse_wav(data)
     except AudioError as exc:
         return [Violation(prompt, rel, f"not a readable WAV ({exc})")]
     found = (info.tag, info.rate, info.bits)
-    if found != required or info.channels != 1:
-        return [Violation(prompt, rel, f"{label} needs {_describe(required)}, this is "
-                                       f"{_TAG_NAMES.get(info.tag, f'format {info.tag}')} "
+    if found not in required or info.channels != 1:
+        return [Violation(prompt, rel, f"{label} needs {describe(required)}, this is "
+                                       f"{TAG_NAMES.get(info.tag, f'format {info.tag}')} "
                                        f"{'mono' if info.channels == 1 else f'{info.channels}-channel'} {info.rate} Hz")]
     return []

@@ -121,10 +121,17 @@ def _prepare(parts: list[tuple[bytes, AudioFormat]], settings: Finishing, pauses
     if settings.level.enabled:
         # A level from a cache entry is kept to 1e-4 dB (cache.entry.level_record): a fresh measurement
         # is rounded the same way, so a prompt's bytes never depend on which of the two was used.
-        measured = measured or _as_kept(measure(pcm))
+        measured = measured or _as_kept(_measure_delivered(pcm, settings))
         pcm = normalize(pcm, target_dbov=settings.level.target_dbov, peak_limit_dbfs=settings.level.peak_dbfs,
                         measured=measured)
     return pcm, measured
+
+
+def _measure_delivered(pcm: Pcm, settings: Finishing) -> tuple[float, float]:
+    """(active dBov, peak dBFS) of the speech as its file will hold it: followed by the `trail_ms` of
+    silence render_formats adds. P.56 counts 0.2 s of hangover after speech as active, so a word
+    measured without its tail read up to 2 dB hot and its file (what a platform measures) that low."""
+    return measure(pad(pcm, 0, settings.silence.trail_ms) if settings.silence.trail_ms else pcm)
 
 
 def _as_kept(level: tuple[float, float]) -> tuple[float, float]:
@@ -138,7 +145,8 @@ def level_memo(settings: Finishing, segments: int, pauses: tuple[int, ...]) -> s
     The level is measured after trimming, so the trim settings are part of the name."""
     if not settings.level.enabled or segments != 1 or any(pauses):
         return None
-    return f"trim:{settings.silence.threshold_dbov:g}" if settings.silence.trim else "untrimmed"
+    cut = f"trim:{settings.silence.threshold_dbov:g}" if settings.silence.trim else "untrimmed"
+    return f"{cut}:trail:{settings.silence.trail_ms:g}"  # measured with the file's tail (_measure_delivered)
 
 
 def measure_segment(data: bytes, fmt: AudioFormat, settings: Finishing) -> tuple[float, float]:
@@ -146,7 +154,7 @@ def measure_segment(data: bytes, fmt: AudioFormat, settings: Finishing) -> tuple
     pcm = decode(data, fmt)
     if settings.silence.trim:
         pcm = trim_silence(pcm, threshold_dbov=settings.silence.threshold_dbov, keep_ms=20)
-    return measure(pcm)
+    return _measure_delivered(pcm, settings)
 
 
 def render_prompt(parts: list[tuple[bytes, AudioFormat]], settings: Finishing, pauses: tuple[int, ...],
@@ -197,7 +205,7 @@ def render_segment(data: bytes, fmt: AudioFormat, wanted: list[tuple[Finishing, 
     same bytes and level `render_prompt([(data, fmt)], settings, (), formats)` gives."""
     pcm = decode(data, fmt)
     trimmed: dict[tuple[bool, float], Pcm] = {}
-    levels: dict[tuple[bool, float], tuple[float, float]] = {}
+    levels: dict[tuple[bool, float, float], tuple[float, float]] = {}
     out = []
     for settings, formats in wanted:
         cut = (settings.silence.trim, settings.silence.threshold_dbov if settings.silence.trim else 0.0)
@@ -206,9 +214,10 @@ def render_segment(data: bytes, fmt: AudioFormat, wanted: list[tuple[Finishing, 
         ready = trimmed[cut]
         level = None
         if settings.level.enabled:
-            if cut not in levels:
-                levels[cut] = _as_kept(measure(ready))
-            level = levels[cut]
+            heard = (*cut, settings.silence.trail_ms)
+            if heard not in levels:
+                levels[heard] = _as_kept(_measure_delivered(ready, settings))
+            level = levels[heard]
             ready = normalize(ready, target_dbov=settings.level.target_dbov,
                               peak_limit_dbfs=settings.level.peak_dbfs, measured=level)
         out.append((render_formats(ready, settings, formats), level))

@@ -9,7 +9,7 @@ from ..manifest import Settings
 from ..providers.base import SynthesisRequest
 
 # Bump when rendering (trim, level, resampling, encoders) changes the bytes of an output.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"  # 2: levels measured with the trail padding (package.render._measure_delivered)
 
 
 @dataclass(frozen=True)
