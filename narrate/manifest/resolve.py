@@ -9,6 +9,7 @@ import glob as globlib
 import os
 import re
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,8 +98,12 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
                 manifest.warnings.append(Problem(shown, None, f"libraries.{lib.name}",
                                                  f"{len(names)} prompt(s) missing in {code}: {listed}"))
         manifest.warnings += library_warnings(  # numbers, untranslated, length; fallbacks; Windows names
-            lib, shown, lambda code, name=lib.name: doc.lines.line(("libraries", name, "languages", code, "path")))
+            lib, shown, partial(_language_path_line, doc.lines, lib.name))
     return manifest
+
+
+def _language_path_line(lines: LineTable, library: str, code: str) -> int | None:
+    return lines.line(("libraries", library, "languages", code, "path"))
 
 
 class _Located:
