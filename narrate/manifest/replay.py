@@ -101,10 +101,12 @@ def template(draft: Draft, data: dict[str, Any]) -> dict[str, Any] | None:
 def _holds_credentials(man: Manifest) -> bool:
     """A base_url or remote cache URL with a password or a secret in its query: the memo, kept in a
     cache folder that may be shared or uploaded, would hold it (DESIGN.md invariant 5). Not memoised."""
-    from ..providers.http import url_secrets
+    urls = [url for url in [*(cfg.base_url for cfg in man.providers.values()), man.remote_cache] if url]
+    if not urls:
+        return False  # the usual case: no need to import httpx (~80 ms) to know it
+    from ..providers.responses import url_secrets
 
-    urls = [cfg.base_url for cfg in man.providers.values() if cfg.base_url] + [man.remote_cache or ""]
-    return any(url and url_secrets(url) for url in urls)
+    return any(url_secrets(url) for url in urls)
 
 
 def _library_template(lib: Library, source: dict[str, Any], license: str | None,
