@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
 
 from . import web
 from .abbreviations import replace_abbreviations
@@ -24,7 +23,7 @@ from .dotted import replace_dotted, replace_versions
 from .hours import lone_weekday_hint, replace_hours, replace_lone_weekdays
 from .identifiers import replace_identifiers
 from .keys import replace_keys
-from .langdata import Lang, resolve
+from .langdata import Lang
 from .money import SWISS_REGIONS, money_hint, replace_money, replace_money_ranges, replace_swiss_francs
 from .normalize import MARKUP, MARKUP_TAG
 from .notation import compiled, is_one, number_pattern, say, split_number
@@ -36,7 +35,7 @@ from .roman import replace_roman
 from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
 from .slashes import VULGAR_FRACTIONS, replace_slashes, slash_fractions
 from .spans import replace_decades, replace_ranges
-from .when import replace_dates, replace_times
+from .when import month_names, replace_dates, replace_times
 
 # ---------------------------------------------------------------- percentages, ordinals, units
 
@@ -213,7 +212,7 @@ def _speak(text: str, lang: Lang) -> str:
     if not text.isascii() and _VULGAR_HINT.search(text):
         text = slash_fractions(text)
     if lang.code == "en" and ("'" in text or "’" in text):
-        text = _SHORT_YEAR.sub(lambda m: ("oh " if m.group(1)[0] == "0" else "") + m.group(1).lstrip("0"), text)
+        text = _SHORT_YEAR.sub(lambda m: f"oh {m.group(1)[1]}" if m.group(1)[0] == "0" else m.group(1), text)
     if "\u2014" in text:
         text = replace_em_dashes(text)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
@@ -252,16 +251,8 @@ def _has(pattern: str) -> Callable[[str, Lang], bool]:
 
 
 def _date_hint(text: str, lang: Lang) -> bool:
-    return _DATE_DIGITS.search(text) is not None or _month_hint(lang.code).search(text) is not None
+    return _DATE_DIGITS.search(text) is not None or compiled(month_names(lang)).search(text) is not None
 
-
-@cache
-def _month_hint(code: str) -> re.Pattern[str]:
-    """Any month's name or short form (capitalised; Spanish, German and French short forms also lower case)."""
-    lang = resolve(code)
-    assert lang is not None
-    short = [a.capitalize() for a in lang.month_abbrev] + ([] if code == "en" else list(lang.month_abbrev))
-    return re.compile("|".join(re.escape(w) for w in sorted({*lang.months, *short}, key=len, reverse=True)))
 
 
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")

@@ -69,7 +69,8 @@ _ISO = re.compile(r"(?<![\w.-])(\d{4})-(\d{2})-(\d{2})(?![\w-])")
 _NUMERIC = re.compile(r"(?<![\w./-])(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?![\w/-])")
 
 
-def _month_names(lang: Lang) -> str:
+def month_names(lang: Lang) -> str:
+    """Every month's name and short form in `lang`, as one regex alternation (longest first)."""
     # English writes a month short capitalised ("Dec."); Spanish and French in lower case ("dic.", "déc.").
     short = [k.capitalize() for k in lang.month_abbrev] + ([] if lang.code == "en" else list(lang.month_abbrev))
     names = sorted([*lang.months, *short], key=len, reverse=True)
@@ -91,7 +92,7 @@ def _written_pattern(lang: Lang) -> re.Pattern[str]:
     """Dates written with month names, in the language's orders (compiled once per language)."""
     if lang.tag in _WRITTEN:
         return _WRITTEN[lang.tag]
-    months = _month_names(lang)
+    months = month_names(lang)
     if lang.code == "en":
         pattern = (rf"\b(?P<month>{months})(?:\.)?\s(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)"
                    rf"(?:,?\s(?P<year>\d{{4}})\b)?|\b(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s(?:of\s)?"
