@@ -19,6 +19,7 @@ import pytest
 from conftest import narrate
 from narrate import procs
 from narrate.errors import AudioError, Interrupted
+from narrate.providers import espeak_worker
 from narrate.providers.espeak_pool import THREAD_LIMITS, WorkerPool
 from narrate.providers.espeak_reset import Unsupported, read_layout
 
@@ -171,6 +172,23 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(p) for p in pids)
+
+
+def test_a_worker_skips_interpreter_teardown_once_its_parent_closes_the_pipe(tmp_path):
+    """Its answers are sent, nothing is left to save: a worker that ran the interpreter's teardown
+    (an atexit handler here stands for it) kept every build waiting ~60 ms at its end."""
+    marker = tmp_path / "teardown-ran"
+    code = ("import atexit, sys\n"
+            f"atexit.register(lambda: open({str(marker)!r}, 'w').close())\n"
+            "from narrate.providers import espeak_worker\n"
+            "print('before', file=sys.stderr)\n"
+            "espeak_worker.main()\n")
+    done = subprocess.run([sys.executable, "-c", code], stdin=subprocess.DEVNULL, capture_output=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert done.returncode == 0
+    assert b"before" in done.stderr  # what it wrote to stderr is not lost
+    assert espeak_worker.HEAD.unpack_from(done.stdout)[0] == espeak_worker.READY  # sent before the end
+    assert not marker.exists()
 
 
 def _alive(pid: int) -> bool:

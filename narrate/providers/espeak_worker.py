@@ -149,6 +149,11 @@ def main() -> None:
 
     keep_freed_memory()  # rendering's temporary arrays: no page faults per prompt (audio/memory.py)
     serve(stdin, stdout)
+    # Nothing is left to save: the answers are sent. Skipping the interpreter's teardown (freeing
+    # numpy, the engine, every module) ends a worker in ~7 ms instead of ~65 ms, and the build waits
+    # for its workers before it exits.
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
