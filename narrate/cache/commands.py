@@ -105,7 +105,7 @@ def verify_cache(cache: SegmentCache, *, drop: bool = False) -> VerifyReport:
             if key not in cache:
                 continue  # deleted meanwhile by another process
             report.checked += 1
-            report.corrupt.append((key, "entry file missing, or not a regular file of this cache"))
+            report.corrupt.append((key, cache.why_unreadable(key, "entry file missing, or not a regular file of this cache")))
         else:
             report.checked += 1
             try:
@@ -115,7 +115,12 @@ def verify_cache(cache: SegmentCache, *, drop: bool = False) -> VerifyReport:
                 report.corrupt.append((key, exc.message))
         if drop and cache.delete(key):
             report.dropped += 1
+    foreign = cache.foreign_rows()
+    report.checked += len(foreign)
+    report.corrupt += [(f"row {rowid}", "its key is pickled or not text (narrate writes text keys only): "
+                                        "never loaded") for rowid in foreign]
     if drop:
+        report.dropped += cache.drop_foreign_rows()
         cache.recover_files()
     return report
 

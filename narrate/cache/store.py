@@ -58,6 +58,7 @@ class SegmentCache:
         self._store: Any = None
         self._notes: list[str] = []
         self._healed: list[tuple[str, str]] = []  # (key, why) of entries dropped so they are rebuilt
+        self._foreign = 0  # rows with keys narrate never writes, skipped by the last listing
         self._lock = threading.Lock()
 
     # -- opening, and repairing the index
@@ -165,7 +166,7 @@ class SegmentCache:
         blob = self.store.get(key)
         if blob is None:
             if key in self.store:
-                self._heal(key, "its file is missing, or not a regular file of this cache")
+                self._heal(key, self.why_unreadable(key))
             return None
         try:
             return check_entry(key, blob)
@@ -178,6 +179,31 @@ class SegmentCache:
         (and reported in `warnings`) so that the build synthesizes them again instead of failing."""
         store = self.store
         return {k for k in keys if k not in store or self.get(k) is None}
+
+    def why_unreadable(self, key: str, gone: str = "its file is missing, or not a regular file of this cache") -> str:
+        """Why a listed entry reads as absent: a row narrate never writes (a pickle: refused unread), or
+        an entry file that is gone or not one of this cache's regular files."""
+        rows = self.store._sql("SELECT mode, value FROM Cache WHERE key = ? AND raw = 1", (key,)).fetchall()
+        if rows and rows[0][0] != 2 and not (rows[0][0] == 1 and type(rows[0][1]) is bytes):
+            return row_problem(*rows[0])
+        return gone
+
+    def foreign_rows(self) -> list[int]:
+        """rowids of index rows whose key narrate never writes (pickled, or not text): `keys` skips
+        them unread."""
+        sql = "SELECT rowid FROM Cache WHERE raw IS NOT 1 OR typeof(key) != 'text' ORDER BY rowid"
+        return [row[0] for row in self.store._sql(sql).fetchall()]
+
+    def drop_foreign_rows(self) -> int:
+        """Delete the `foreign_rows` (and their entry files, if they are this cache's). Returns how many."""
+        store, dropped = self.store, 0
+        for rowid in self.foreign_rows():
+            rows = store._sql("SELECT filename FROM Cache WHERE rowid = ?", (rowid,)).fetchall()
+            store._sql("DELETE FROM Cache WHERE rowid = ?", (rowid,))
+            if rows and rows[0][0] is not None:
+                store.disk.remove(rows[0][0])  # `_disk_class` removes only this cache's entry files
+            dropped += 1
+        return dropped
 
     def get_raw(self, key: str) -> bytes | None:
         """The stored bytes as they are (unverified), or None if absent or dangling."""
@@ -209,7 +235,15 @@ class SegmentCache:
         return bool(self.store.delete(key))
 
     def keys(self) -> Iterator[str]:
-        return iter(self.store)
+        """Every segment key in the index. A row whose key narrate never writes (pickled: never loaded,
+        or bytes, a number) is skipped, and counted in `warnings` once the listing ends."""
+        skipped = 0
+        for key in self.store:
+            if type(key) is str:
+                yield key
+            else:
+                skipped += 1
+        self._foreign = skipped
 
     def _heal(self, key: str, why: str) -> None:
         self.store.delete(key)
@@ -224,6 +258,9 @@ class SegmentCache:
     @property
     def warnings(self) -> list[str]:
         lines = list(self._notes)
+        if self._foreign:
+            lines.append(f"{self.index_path}: {self._foreign} index rows with keys narrate never writes (pickled, "
+                         f"never loaded) were skipped; narrate cache verify --drop removes them")
         healed = self._healed
         for key, why in healed[:HEAL_LINES]:
             lines.append(f"cache entry {key[:12]} dropped, it will be synthesized again: {why}")
@@ -256,6 +293,30 @@ def _real_folder(directory: str) -> str:
     return os.path.realpath(directory)
 
 
+class RefusedRow(OSError):  # noqa: N818 - an OSError so diskcache reads the row as gone
+    """An index row narrate never writes (a pickle, text, a number): refused unread."""
+
+
+class _RefusedKey:
+    """The key of an index row whose key is pickled: never unpickled, never equal to a segment key."""
+
+    def __repr__(self) -> str:
+        return "<pickled key, not loaded>"
+
+
+REFUSED_KEY = _RefusedKey()
+# diskcache.core's MODE_* numbers, named for messages.
+_MODES = {0: "no value", 1: "an inline value", 2: "a value file", 3: "text", 4: "a pickle"}
+
+
+def row_problem(mode: Any, value: Any = None) -> str:
+    """Why an index row with this `mode` (and inline `value`) is not a narrate entry."""
+    if mode == 1 and value is not None:
+        return f"its row holds {type(value).__name__}, not bytes: not an entry narrate writes"
+    what = _MODES.get(mode, f"mode {mode!r}") if isinstance(mode, int) else f"mode {mode!r}"
+    return f"its row holds {what} (narrate stores bytes only): refused, never loaded"
+
+
 @functools.cache
 def _disk_class() -> type:
     """diskcache's Disk, writing an entry file in one call into one of 256 folders.
@@ -268,7 +329,7 @@ def _disk_class() -> type:
     when opening the file finds none. The file's name, size and mode in the index are diskcache's own,
     so stores made by plain diskcache and by this class read back alike."""
     import diskcache
-    from diskcache.core import MODE_BINARY
+    from diskcache.core import MODE_BINARY, MODE_RAW
 
     class Disk(diskcache.Disk):  # type: ignore[misc]  # diskcache ships no type hints
         def _entry_path(self, filename: Any) -> str:
@@ -282,13 +343,28 @@ def _disk_class() -> type:
             return full
 
         def fetch(self, mode: int, filename: Any, value: Any, read: bool) -> Any:
-            if filename is None or read:
-                return super().fetch(mode, filename, value, read)
+            """Bytes, from the row or from a regular entry file; anything else is refused unread.
+
+            diskcache would unpickle a MODE_PICKLE row (and decode a MODE_TEXT one): a hostile or
+            copied cache.db could then run code in whatever reads it. narrate stores bytes only, so
+            any other mode is refused with RefusedRow, an OSError, which diskcache answers as an entry
+            whose file vanished: it reads as absent, and `SegmentCache.get` drops it."""
+            if mode == MODE_RAW and filename is None and type(value) is bytes:
+                return value
+            if mode != MODE_BINARY or filename is None or read:
+                raise RefusedRow(row_problem(mode, value))
             # A regular file, read without blocking (a FIFO put in its place) and bounded; else "gone".
             data = read_regular(Path(self._entry_path(filename)), MAX_ENTRY_BYTES)
             if data is None:
                 raise FileNotFoundError(f"entry file is not a regular file of at most {MAX_ENTRY_BYTES} bytes")
-            return data if mode == MODE_BINARY else super().fetch(mode, filename, value, read)
+            return data
+
+        def get(self, key: Any, raw: bool) -> Any:
+            """A row's key as stored: a pickled key (raw=0, which narrate never writes) is never loaded,
+            it comes back as REFUSED_KEY, which `SegmentCache.keys` skips and reports."""
+            if not raw:
+                return REFUSED_KEY
+            return bytes(key) if type(key) is not str and isinstance(key, (bytes, memoryview)) else key
 
         def remove(self, file_path: Any) -> None:
             try:
