@@ -138,3 +138,59 @@ def test_pickled_rows_are_never_loaded(built, tmp_path, args):
         if "--drop" in args:
             assert cache.foreign_rows() == [] and listed == []
     assert not marker.exists()
+
+
+# -- 2. credentials in a remote URL are never shown
+
+SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCY"  # an AWS-style secret: a slash and a plus in it
+CREDENTIAL_URLS = [
+    f"s3://AKIAEXAMPLEKEY:{SECRET}@bucket/prefix",
+    f"https://user:{SECRET}@cache.example.com/prefix",
+    f"file://user:{SECRET}@/srv/cache",
+    f"gs://bucket/prefix?token={SECRET}",
+]
+
+
+@pytest.mark.parametrize("url", CREDENTIAL_URLS)
+@pytest.mark.parametrize("how", ["build --json", "build", "env", "push"])
+def test_credentials_in_a_remote_url_are_masked(built, url, how):
+    env = {}
+    shutil.rmtree(built / "out")  # a build with work to do: the no-op check reads no remote setting
+    if how == "env":
+        args, env = ("build", "--json", "m.yaml"), {"NARRATE_REMOTE_CACHE": url}
+    elif how == "push":
+        args = ("cache", "push", "--remote", url, "-m", "m.yaml")
+    else:
+        args = (*how.split(), "--remote", url, "m.yaml")
+    done = narrate_in(*args, cwd=built, env=env)
+    no_traceback(done)
+    shown = done.stdout + done.stderr
+    assert done.returncode == 2, shown
+    assert SECRET not in shown and SECRET.split("/")[0] not in shown and "AKIAEXAMPLEKEY" not in shown, shown
+    assert "***" in shown and "remote cache URL" in shown, shown
+
+
+def test_credentials_in_the_s3_endpoint_are_masked(built):
+    env = {"NARRATE_S3_ENDPOINT": f"ftp://minio:{SECRET}@127.0.0.1:9"}
+    done = narrate_in("build", "--json", "--remote", "s3://bucket/p", "m.yaml", cwd=built, env=env)
+    shown = done.stdout + done.stderr
+    assert done.returncode == 2 and SECRET.split("/")[0] not in shown and "***" in shown, shown
+
+
+def test_remote_store_description_masks_endpoint_credentials():
+    from narrate.cache.remote import RemoteStore
+
+    store = RemoteStore("s3://bucket/p", endpoint=f"http://minio:{SECRET}@127.0.0.1:9",
+                        config={"access_key_id": "a", "secret_access_key": "b"})
+    assert SECRET.split("/")[0] not in store.where + store.url and "***" in store.where
+
+
+@pytest.mark.parametrize("url", CREDENTIAL_URLS)
+def test_credentials_in_the_manifests_remote_are_refused_unshown(built, url):
+    text = (built / "m.yaml").read_text()
+    (built / "m.yaml").write_text(text.replace("libraries:", f"cache: {{remote: {json.dumps(url)}}}\nlibraries:"))
+    for args in (("build", "--json", "m.yaml"), ("validate", "m.yaml"), ("cache", "push", "-m", "m.yaml")):
+        done = narrate_in(*args, cwd=built)
+        shown = done.stdout + done.stderr
+        assert done.returncode == 2 and "cache.remote" in shown, shown
+        assert SECRET.split("/")[0] not in shown and "AKIAEXAMPLEKEY" not in shown, shown
