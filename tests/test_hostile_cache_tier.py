@@ -194,3 +194,64 @@ def test_credentials_in_the_manifests_remote_are_refused_unshown(built, url):
         shown = done.stdout + done.stderr
         assert done.returncode == 2 and "cache.remote" in shown, shown
         assert SECRET.split("/")[0] not in shown and "AKIAEXAMPLEKEY" not in shown, shown
+
+
+# -- 3. a shared or imported entry's loudness levels are measured here, never taken on trust
+
+
+def lie_about_levels(blob: bytes) -> bytes:
+    """The entry with every kept level 30 dB too quiet: its audio, checksum and key material untouched,
+    so it still verifies."""
+    head, _, audio = blob.partition(b"\n")
+    meta = json.loads(head)
+    assert meta.get("levels"), "the build keeps levels in its entries"
+    meta["levels"] = {memo: [level - 30.0, peak - 30.0] for memo, (level, peak) in meta["levels"].items()}
+    return json.dumps(meta, sort_keys=True, ensure_ascii=False).encode() + b"\n" + audio
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((root / "out" / "en").iterdir())}
+
+
+def test_levels_from_a_remote_entry_are_measured_again(built_once, tmp_path):
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    a = tmp_path / "a"
+    shutil.copytree(built_once, a)
+    pushed = narrate_in("cache", "push", "--remote", f"file://{remote}", "-m", "m.yaml", cwd=a)
+    assert pushed.returncode == 0, pushed.stderr
+    objects = [p for p in remote.rglob("*") if p.is_file()]
+    assert len(objects) == 3
+    for p in objects:
+        p.write_bytes(lie_about_levels(p.read_bytes()))
+    b = tmp_path / "b"
+    b.mkdir()
+    (b / "m.yaml").write_text(MANIFEST)
+    done = narrate_in("build", "--json", "--offline", "--remote", f"file://{remote}", "m.yaml", cwd=b)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["cached"] == 3
+    assert outputs(b) == outputs(a)  # as loud as where the audio was first rendered
+
+
+def test_levels_from_an_imported_entry_are_measured_again(built_once, tmp_path):
+    import io
+    import tarfile
+
+    a = tmp_path / "a"
+    shutil.copytree(built_once, a)
+    assert narrate_in("cache", "export", str(tmp_path / "x.tar"), "-m", "m.yaml", cwd=a).returncode == 0
+    lying = io.BytesIO()
+    with tarfile.open(tmp_path / "x.tar") as src, tarfile.open(fileobj=lying, mode="w") as dst:
+        for member in src.getmembers():
+            blob = lie_about_levels(src.extractfile(member).read())
+            member.size = len(blob)
+            dst.addfile(member, io.BytesIO(blob))
+    (tmp_path / "lying.tar").write_bytes(lying.getvalue())
+    b = tmp_path / "b"
+    b.mkdir()
+    (b / "m.yaml").write_text(MANIFEST)
+    done = narrate_in("cache", "import", str(tmp_path / "lying.tar"), "-m", "m.yaml", cwd=b)
+    assert done.returncode == 0 and "imported 3" in done.stdout, done.stdout + done.stderr
+    done = narrate_in("build", "--json", "--offline", "m.yaml", cwd=b)
+    assert done.returncode == 0 and json.loads(done.stdout)["cached"] == 3, done.stdout + done.stderr
+    assert outputs(b) == outputs(a)

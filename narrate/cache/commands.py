@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import CacheError, UsageError, shown
 from ..fsutil import atomic_writer
-from .entry import KEY_RE, check_entry, decode_entry
+from .entry import KEY_RE, check_entry, decode_entry, without_levels
 from .store import MAX_ENTRY_BYTES, SegmentCache
 
 EXPORT_PREFIX = "segments/"
@@ -207,7 +207,7 @@ def import_cache(cache: SegmentCache, path: Path) -> ImportReport:
         except CacheError as exc:
             report.rejected.append((name, exc.message))
             continue
-        cache.put_raw(key, blob)
+        cache.put_raw(key, without_levels(blob))  # levels are measured here, never taken on trust
         report.imported += 1
     return report
 

@@ -76,6 +76,22 @@ def with_level(blob: bytes, name: str, level: tuple[float, float]) -> bytes:
     return json.dumps(meta, sort_keys=True, ensure_ascii=False).encode() + b"\n" + audio
 
 
+def without_levels(blob: bytes) -> bytes:
+    """`blob` with no kept "levels": for an entry from elsewhere (the remote tier, `cache import`).
+    Levels are not covered by the key or the checksum, so a lying one would gain the audio wrong;
+    without them the render measures the audio itself (and keeps what it measured)."""
+    head, sep, audio = blob.partition(b"\n")
+    if b'"levels"' not in head:
+        return blob
+    try:
+        meta = json.loads(head) if sep else None
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict) or meta.pop("levels", None) is None:
+        return blob
+    return json.dumps(meta, sort_keys=True, ensure_ascii=False).encode() + b"\n" + audio
+
+
 def decode_entry(key: str, blob: bytes) -> CachedSegment:
     """Parse one entry and check its audio against its checksum. Raises CacheError if it is corrupt."""
     head, sep, audio = blob.partition(b"\n")

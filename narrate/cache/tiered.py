@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from ..errors import CacheError, RemoteCacheError
-from .entry import check_entry, encode_entry
+from .entry import check_entry, encode_entry, without_levels
 from .remote import WORKERS, EntryRejected, RemoteStore
 from .store import CachedSegment, SegmentCache
 
@@ -95,7 +95,7 @@ class TieredCache:
             with self._lock:
                 self._warnings.append(f"remote entry {key[:12]} rejected: {exc.message}")
             return False
-        self.local.put_raw(key, blob)
+        self.local.put_raw(key, without_levels(blob))  # levels are measured here, never taken on trust
         with self._lock:
             self._in_remote.add(key)
         return True
