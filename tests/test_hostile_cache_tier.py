@@ -255,3 +255,34 @@ def test_levels_from_an_imported_entry_are_measured_again(built_once, tmp_path):
     done = narrate_in("build", "--json", "--offline", "m.yaml", cwd=b)
     assert done.returncode == 0 and json.loads(done.stdout)["cached"] == 3, done.stdout + done.stderr
     assert outputs(b) == outputs(a)
+
+
+# -- 4. an entry's recorded sample rate must be plausible and the one its request asked for
+
+
+def with_header(blob: bytes, **changes) -> bytes:
+    head, _, audio = blob.partition(b"\n")
+    meta = {**json.loads(head), **changes}
+    return json.dumps(meta, sort_keys=True, ensure_ascii=False).encode() + b"\n" + audio
+
+
+@pytest.mark.parametrize("rate", [0, -22050, 3999, 192001, 10**12, 16000, 44100])
+def test_an_entry_with_a_wrong_sample_rate_is_healed_and_synthesized_again(built, rate):
+    before = outputs(built)
+    with SegmentCache(built / ".narrate-cache") as cache:
+        key = sorted(cache.keys())[0]
+        blob = cache.get_raw(key)
+        fmt = json.loads(blob.partition(b"\n")[0])["format"]
+        assert fmt[2] == 22050 and fmt[2] != rate  # eSpeak's rate, which its key asks for
+        cache.put_raw(key, with_header(blob, format=[fmt[0], fmt[1], rate]))
+    verify = narrate_in("cache", "verify", "-m", "m.yaml", cwd=built)
+    no_traceback(verify)
+    assert verify.returncode == 1 and "1 corrupt" in verify.stdout, verify.stdout + verify.stderr
+    assert f"corrupt {key[:12]}" in verify.stderr and "sample rate" in verify.stderr, verify.stderr
+    shutil.rmtree(built / "out")
+    done = narrate_in("build", "--json", "m.yaml", cwd=built)
+    no_traceback(done)
+    report = json.loads(done.stdout)
+    assert done.returncode == 0 and report["synthesized"] == 1 and report["cached"] == 2, done.stdout
+    assert any(key[:12] in w and "sample rate" in w for w in report["warnings"]), report["warnings"]
+    assert outputs(built) == before
