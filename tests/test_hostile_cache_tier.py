@@ -286,3 +286,42 @@ def test_an_entry_with_a_wrong_sample_rate_is_healed_and_synthesized_again(built
     assert done.returncode == 0 and report["synthesized"] == 1 and report["cached"] == 2, done.stdout
     assert any(key[:12] in w and "sample rate" in w for w in report["warnings"]), report["warnings"]
     assert outputs(built) == before
+
+
+# -- 5. listing commands read tampered metadata without a traceback, and say where it is
+
+TAMPERED = [
+    {"chars": "abc"}, {"chars": -5}, {"chars": 10**30}, {"chars": [12]}, {"chars": 1.5},
+    {"created": "yesterday"}, {"created": 1e300}, {"created": float("nan")}, {"created": -1e12},
+    {"provider": ["espeak", 1]}, {"provider": "x" * 5000},
+]
+
+
+@pytest.mark.parametrize("change", TAMPERED, ids=lambda c: f"{next(iter(c))}={str(next(iter(c.values())))[:12]}")
+def test_stats_with_tampered_metadata_is_a_located_warning(built, change):
+    with SegmentCache(built / ".narrate-cache") as cache:
+        keys = sorted(cache.keys())
+        key = keys[0]
+        cache.put_raw(key, with_header(cache.get_raw(key), **change))
+        good = sum(json.loads(cache.get_raw(k).partition(b"\n")[0])["chars"] for k in keys[1:])
+    field = next(iter(change))
+    for args in (("--json",), ()):
+        done = narrate_in("cache", "stats", *args, "-m", "m.yaml", cwd=built)
+        no_traceback(done)
+        assert done.returncode == 0, done.stderr
+        assert any(key[:12] in line and repr(field) in line for line in done.stderr.splitlines()), done.stderr
+        assert len(done.stdout) < 2000, done.stdout  # a tampered field is not echoed whole
+        if args:
+            stats = json.loads(done.stdout)
+            assert stats["entries"] == 3 and stats["corrupt"] == 0
+            if field == "chars":
+                assert stats["chars"] == good
+            if field == "created":
+                assert stats["oldest"] is not None and stats["oldest"] <= stats["newest"] < 4102444800
+            if field == "provider":
+                assert sorted(stats["by_provider"]) == ["?", "espeak"]
+    for args in (("cache", "verify", "-m", "m.yaml"), ("cache", "prune", "m.yaml"),
+                 ("cache", "export", "x.tar", "-m", "m.yaml")):
+        done = narrate_in(*args, cwd=built)
+        no_traceback(done)
+        assert done.returncode == 0, done.stderr

@@ -102,10 +102,17 @@ def _utc(seconds: float) -> str:
 def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, as_json: bool) -> None:
     """Entries, bytes and characters per provider, the oldest and newest entry, corrupt entries."""
     from ..cache.commands import cache_stats
+    from ..cache.store import HEAL_LINES
 
     def go() -> int:
         with _opened(cache_dir, manifest) as cache:
             stats = cache_stats(cache)
+        problems = cast("list[str]", stats["problems"])
+        for line in problems[:HEAL_LINES]:
+            click.echo(f"warning: {line}", err=True)
+        if len(problems) > HEAL_LINES:
+            click.echo(f"warning: {len(problems) - HEAL_LINES} more header fields are not what narrate writes",
+                       err=True)
         if as_json:
             click.echo(json.dumps(stats, sort_keys=True))
             return 0
