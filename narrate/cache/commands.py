@@ -81,7 +81,7 @@ def _field(meta: dict[str, object], key: str, name: str, problems: list[str]) ->
         ok = type(value) is int and 0 <= value <= MAX_ENTRY_CHARS
         what = f"a character count (0 to {MAX_ENTRY_CHARS:,})"
     elif name == "created":
-        ok = type(value) in (int, float) and 0 <= value <= LATEST_TIME  # NaN fails both comparisons
+        ok = isinstance(value, (int, float)) and type(value) is not bool and 0 <= value <= LATEST_TIME  # not NaN
         what = "a time in Unix seconds"
     else:
         ok = type(value) is str and 0 < len(value) <= MAX_NAME and value.isprintable()
