@@ -325,3 +325,28 @@ def test_stats_with_tampered_metadata_is_a_located_warning(built, change):
         done = narrate_in(*args, cwd=built)
         no_traceback(done)
         assert done.returncode == 0, done.stderr
+
+
+# -- 6. a file:// remote inside the local cache or an output folder is refused
+
+
+@pytest.mark.parametrize("where", [".narrate-cache", ".narrate-cache/ab", "out", "out/en", "link-to-cache"])
+@pytest.mark.parametrize("command", ["build", "push"])
+def test_a_file_remote_in_narrates_own_folders_is_refused(built, where, command):
+    from conftest import snapshot
+
+    (built / ".narrate-cache" / "ab").mkdir(exist_ok=True)
+    (built / "link-to-cache").symlink_to(built / ".narrate-cache")
+    shutil.rmtree(built / "out" / "en")  # work to do, so the build opens its caches
+    (built / "out" / "en").mkdir()
+    before = snapshot(built)
+    url = f"file://{built / where}"
+    args = ("build", "--remote", url, "m.yaml") if command == "build" else \
+        ("cache", "push", "--remote", url, "-m", "m.yaml")
+    done = narrate_in(*args, cwd=built)
+    no_traceback(done)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    owner = "cache" if "cache" in where else "output"
+    assert any("remote cache" in line and owner in line and str(built / where) in line
+               for line in done.stderr.splitlines()), done.stderr
+    assert snapshot(built) == before

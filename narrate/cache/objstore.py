@@ -28,6 +28,7 @@ import configparser
 import os
 import re
 import stat
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,23 @@ def local_store(url: str, folder: Path) -> Any:
         return LocalStore(folder)
     except Exception as exc:  # obstore's GenericError: the folder vanished or cannot be resolved
         raise RemoteCacheError(url, f"cannot open the folder: {os_reason(exc) or type(exc).__name__}") from None
+
+
+def refuse_own_folder(url: str, folders: Iterable[tuple[str, Path]]) -> None:
+    """Raise UsageError if `url` is a file:// remote at or inside one of `folders` ((what, path): the
+    local cache, the output folders): its objects would be written among narrate's own files, which
+    a prune, a verify --drop or an output clean-up then deletes or overwrites. Links are followed."""
+    if not url.startswith("file:"):
+        return
+    scheme, _, prefix = parse_url(url)
+    remote = Path(os.path.realpath(prefix))
+    for what, folder in folders:
+        own = Path(os.path.realpath(folder))
+        if remote == own or own in remote.parents:
+            where = "is" if remote == own else "is inside"
+            raise UsageError(f"remote cache {shown_url(url)} {where} {what} ({own}): narrate would write its "
+                             "shared entries among its own files and delete or overwrite them",
+                             hint="give the shared cache a folder of its own")
 
 
 def open_store(url: str, *, read_timeout_s: float, connect_timeout_s: float, endpoint: str | None = None,
