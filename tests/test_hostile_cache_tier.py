@@ -350,3 +350,55 @@ def test_a_file_remote_in_narrates_own_folders_is_refused(built, where, command)
     assert any("remote cache" in line and owner in line and str(built / where) in line
                for line in done.stderr.splitlines()), done.stderr
     assert snapshot(built) == before
+
+
+# -- 7. links in the cache folder are never followed, to read, to write or to delete
+
+
+def test_recovery_never_enters_a_linked_folder(built, tmp_path):
+    import os
+
+    from conftest import snapshot
+
+    outside = tmp_path / "outside"
+    with SegmentCache(built / ".narrate-cache") as cache:
+        blobs = {k: cache.get_raw(k) for k in cache.keys()}
+    # Valid entries out there, old enough that recovery would remove them once copied into the index.
+    for i, blob in enumerate(blobs.values()):
+        f = outside / "cd" / f"{i:032x}.val"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(blob)
+        os.utime(f, (1e9, 1e9))
+    (built / ".narrate-cache" / "cd").symlink_to(outside)  # cd/cd/*.val matches the entry file glob
+    real = built / ".narrate-cache" / "ee" / "ee"
+    real.mkdir(parents=True)
+    (real / ("0" * 32 + ".val")).symlink_to(outside / "cd" / f"{0:032x}.val")  # a linked entry file
+    before = snapshot(outside)
+    (built / ".narrate-cache" / "cache.db").write_bytes(b"")  # an empty index: recovery runs
+    for s in ("-wal", "-shm"):
+        (built / ".narrate-cache" / f"cache.db{s}").unlink(missing_ok=True)
+    done = narrate_in("cache", "verify", "--drop", "-m", "m.yaml", cwd=built)
+    no_traceback(done)
+    assert snapshot(outside) == before  # nothing outside read into the cache and removed
+    assert "recovered 3 of 3" in done.stderr, done.stderr  # the cache's own files, not the linked ones
+    with SegmentCache(built / ".narrate-cache") as cache:
+        assert sorted(cache.keys()) == sorted(blobs)
+
+
+def test_a_linked_entry_folder_is_never_written_through(built, tmp_path):
+    from conftest import snapshot
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    folder = built / ".narrate-cache"
+    shutil.rmtree(folder)
+    folder.mkdir()
+    for i in range(256):  # every first-level entry folder a link leading out of the cache
+        (folder / f"{i:02x}").symlink_to(outside, target_is_directory=True)
+    shutil.rmtree(built / "out")
+    done = narrate_in("build", "--json", "m.yaml", cwd=built)
+    no_traceback(done)
+    assert done.returncode == 0 and json.loads(done.stdout)["synthesized"] == 3, done.stdout + done.stderr
+    assert snapshot(outside) == {}
+    with SegmentCache(folder) as cache:  # the entries are kept, readable, all the same
+        assert len([k for k in cache.keys() if cache.get(k) is not None]) == 3

@@ -37,6 +37,7 @@ __all__ = ["CachedSegment", "SegmentCache", "decode_entry", "encode_entry"]
 INDEX_NAME = "cache.db"
 # Written by diskcache for values of 32 KiB and more, under two levels of two-hex-digit folders.
 ENTRY_FILE_GLOB = "[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*.val"
+_HEX2 = re.compile(r"[0-9a-f]{2}")
 _ENTRY_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{16,32}\.val")  # what an index row may name
 # An orphaned entry file younger than this may belong to a write still in flight in another
 # process (diskcache writes the file, then commits the row): it is copied, never removed.
@@ -123,7 +124,18 @@ class SegmentCache:
         return aside
 
     def _entry_files(self) -> Iterator[Path]:
-        return self.directory.glob(ENTRY_FILE_GLOB)
+        """The entry files (ENTRY_FILE_GLOB) in this cache's own folders: a folder or file that is a
+        link (to anywhere) is never entered or listed, so recovery reads and removes only files of
+        this cache, never ones a link leads to elsewhere (Path.glob follows linked folders)."""
+        for first in _own_folders(self.directory):
+            for second in _own_folders(first):
+                try:
+                    with os.scandir(second) as found:
+                        names = sorted(e.name for e in found if e.name.endswith(".val")
+                                       and e.is_file(follow_symlinks=False))
+                except OSError:
+                    continue
+                yield from (second / name for name in names)
 
     def recover_files(self, store: Any | None = None) -> tuple[int, int]:
         """Put entry files the index does not list back into it, each only if it re-derives its key.
@@ -287,6 +299,15 @@ def _set(store: Any, key: str, blob: bytes) -> None:
     store.set(key, blob, tag=time.time())
 
 
+def _own_folders(folder: Path) -> list[Path]:
+    """The two-hex-digit subfolders of `folder` that are folders, not links, sorted."""
+    try:
+        with os.scandir(folder) as found:
+            return sorted(Path(e.path) for e in found if _HEX2.fullmatch(e.name) and e.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
+
+
 @functools.lru_cache(maxsize=8)
 def _real_folder(directory: str) -> str:
     """The cache folder with its links followed, once per folder (every entry read checks against it)."""
@@ -383,14 +404,29 @@ def _disk_class() -> type:
             if type(value) is not bytes or len(value) < self.min_file_size:
                 return tuple(super().store(value, read, key=key))
             relative, full = self.filename(key, value)
+            folder = os.path.dirname(full)
+            if folder not in self._own and not self._inside(folder):
+                # Its folder is (or is under) a link leading out of the cache: nothing is written or
+                # made there; the entry goes in its index row instead, where it reads back the same.
+                return 0, MODE_RAW, None, value
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
             try:
-                handle = open(full, "xb")  # noqa: SIM115 (closed below, after a folder is made if need be)
+                fd = os.open(full, flags, 0o644)
             except FileNotFoundError:
-                os.makedirs(os.path.dirname(full), exist_ok=True)
-                handle = open(full, "xb")  # noqa: SIM115
-            with handle:
+                os.makedirs(folder, exist_ok=True)
+                fd = os.open(full, flags, 0o644)
+            self._own.add(folder)
+            with open(fd, "wb") as handle:
                 handle.write(value)
             return len(value), MODE_BINARY, relative, None
+
+        @functools.cached_property
+        def _own(self) -> set[str]:
+            """Entry folders checked to lie inside the cache (256 at most): checked once per process."""
+            return set()
+
+        def _inside(self, folder: str) -> bool:
+            return os.path.realpath(folder).startswith(_real_folder(self._directory) + os.sep)
 
     return Disk
 
