@@ -402,3 +402,50 @@ def test_a_linked_entry_folder_is_never_written_through(built, tmp_path):
     assert snapshot(outside) == {}
     with SegmentCache(folder) as cache:  # the entries are kept, readable, all the same
         assert len([k for k in cache.keys() if cache.get(k) is not None]) == 3
+
+
+# -- 8. a full disk while a remote entry is copied into the local cache
+
+
+def test_full_disk_while_fetching_a_remote_entry(built_once, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    longer = MANIFEST + "      d: This prompt was paid for on another machine and waits in the shared cache.\n"
+    a = tmp_path / "a"
+    shutil.copytree(built_once, a)
+    (a / "m.yaml").write_text(longer)
+    assert narrate_in("-q", "build", "--remote", f"file://{remote}", "m.yaml", cwd=a).returncode == 0
+    b = tmp_path / "b"
+    shutil.copytree(built_once, b)
+    (b / "m.yaml").write_text(longer)
+    before = outputs(b)
+    cache = b / ".narrate-cache"
+
+    real_write = os.write
+
+    def full_disk(fd: int, data) -> int:  # an entry file in b's cache: half of it fits, then ENOSPC
+        try:
+            name = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            name = ""
+        if name.startswith(str(cache)) and name.endswith(".val"):
+            real_write(fd, bytes(data[: len(data) // 2]))
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", full_disk)
+    done = narrate_in("build", "--remote", f"file://{remote}", "m.yaml", cwd=b)
+    monkeypatch.undo()
+    no_traceback(done)
+    assert done.returncode != 0, done.stderr
+    assert any(str(cache) in line and "No space left on device" in line for line in done.stderr.splitlines()), \
+        done.stderr
+    with SegmentCache(cache) as local:
+        listed = {row[0] for row in local.store._sql("SELECT filename FROM Cache WHERE filename IS NOT NULL")}
+        assert len(list(local.keys())) == 3
+    files = {p.relative_to(cache).as_posix() for p in cache.rglob("*.val")}
+    assert files == listed  # no partial entry file left behind
+    assert outputs(b) == before  # the outputs built before are all there, unchanged

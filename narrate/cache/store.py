@@ -17,6 +17,7 @@ Healing (issue 9 item 7): diskcache keeps an SQLite index (`cache.db`) and, for 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -299,6 +300,13 @@ def _set(store: Any, key: str, blob: bytes) -> None:
     store.set(key, blob, tag=time.time())
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    """os.write until all of `data` is written (a write may take part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def _own_folders(folder: Path) -> list[Path]:
     """The two-hex-digit subfolders of `folder` that are folders, not links, sorted."""
     try:
@@ -416,8 +424,14 @@ def _disk_class() -> type:
                 os.makedirs(folder, exist_ok=True)
                 fd = os.open(full, flags, 0o644)
             self._own.add(folder)
-            with open(fd, "wb") as handle:
-                handle.write(value)
+            try:
+                _write_all(fd, value)
+            except BaseException:  # a full disk, a quota: no partial entry file is left behind
+                os.close(fd)
+                with contextlib.suppress(OSError):
+                    os.unlink(full)
+                raise
+            os.close(fd)
             return len(value), MODE_BINARY, relative, None
 
         @functools.cached_property
