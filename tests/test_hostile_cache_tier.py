@@ -449,3 +449,30 @@ def test_full_disk_while_fetching_a_remote_entry(built_once, tmp_path, monkeypat
     files = {p.relative_to(cache).as_posix() for p in cache.rglob("*.val")}
     assert files == listed  # no partial entry file left behind
     assert outputs(b) == before  # the outputs built before are all there, unchanged
+
+
+# -- and the index's own settings: a hostile cache.db's Settings table is not obeyed
+
+
+@pytest.mark.parametrize("setting", [("sqlite_query_only", 1), ("sqlite_locking_mode", "EXCLUSIVE"),
+                                     ("disk_surprise", 1), ("statistics", 1), ("sqlite_synchronous", 0),
+                                     ("disk_min_file_size", 10**12)])
+def test_settings_a_hostile_index_carries_are_not_applied(built, setting):
+    db = sqlite3.connect(built / ".narrate-cache" / "cache.db")
+    with db:
+        db.execute("INSERT OR REPLACE INTO Settings VALUES (?, ?)", setting)
+    db.close()
+    with SegmentCache(built / ".narrate-cache") as cache:  # one entry lost: the build stores it again
+        key = sorted(cache.keys())[0]
+        cache.delete(key)
+    shutil.rmtree(built / "out")
+    done = narrate_in("build", "--json", "m.yaml", cwd=built)
+    no_traceback(done)
+    assert done.returncode == 0 and json.loads(done.stdout)["synthesized"] == 1, done.stdout + done.stderr
+    with SegmentCache(built / ".narrate-cache") as cache:
+        assert cache.get(key) is not None
+        rows = dict(cache.store._sql("SELECT key, value FROM Settings").fetchall())
+        assert cache.store.statistics == 0 and cache.store.disk.min_file_size == 32768
+        filename = cache.store._sql("SELECT filename FROM Cache WHERE key = ?", (key,)).fetchall()[0][0]
+    assert rows.get(setting[0]) != setting[1]
+    assert filename is not None  # a large entry in a file of its own, as narrate writes it

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Self, cast
 
-from ..errors import CacheError
+from ..errors import CacheError, shown
 from ..fsutil import read_regular
 from ..providers.base import SynthesisResult
 from .entry import CachedSegment, check_entry, decode_entry, encode_entry, with_level
@@ -79,9 +79,40 @@ class SegmentCache:
 
     def _diskcache(self) -> Any:
         import diskcache  # deferred: a no-op rebuild never opens the cache
+        from diskcache.core import DEFAULT_SETTINGS
 
-        return diskcache.Cache(str(self.directory), eviction_policy="none", size_limit=2**62, cull_limit=0,
-                               disk=_disk_class())
+        self._forget_foreign_settings()
+        # Every setting given, so none that cache.db's Settings table holds is obeyed (diskcache lets a
+        # stored one win over its default: a copied index could set statistics, file sizes, pragmas).
+        settings = {**DEFAULT_SETTINGS, "eviction_policy": "none", "size_limit": 2**62, "cull_limit": 0}
+        return diskcache.Cache(str(self.directory), disk=_disk_class(), **settings)
+
+    def _forget_foreign_settings(self) -> None:
+        """Delete the Settings rows of cache.db that diskcache does not define: diskcache runs each
+        stored `sqlite_*` row as a PRAGMA on every connection (`PRAGMA query_only = 1`, `locking_mode =
+        EXCLUSIVE`...) and passes each `disk_*` row to the Disk. A read-only index keeps them (nothing
+        is written); an unreadable one is left to `_open`'s repair."""
+        from diskcache.core import DEFAULT_SETTINGS, METADATA
+
+        if not self.index_path.is_file():
+            return
+        known = sorted({*DEFAULT_SETTINGS, *METADATA})
+        marks = ",".join("?" * len(known))
+        try:
+            db = sqlite3.connect(self.index_path, timeout=60, isolation_level=None)
+        except sqlite3.Error:
+            return
+        try:
+            foreign = db.execute(f"SELECT key FROM Settings WHERE key NOT IN ({marks})", known).fetchall()  # noqa: S608
+            if foreign:
+                db.execute(f"DELETE FROM Settings WHERE key NOT IN ({marks})", known)  # noqa: S608
+                names = ", ".join(shown(str(row[0]), limit=40) for row in foreign[:5])
+                self._notes.append(f"{self.index_path}: ignored and removed {len(foreign)} settings diskcache does "
+                                   f"not define ({names})")
+        except sqlite3.Error:
+            pass
+        finally:
+            db.close()
 
     def _open(self) -> Any:
         index = self.index_path
