@@ -476,3 +476,32 @@ def test_settings_a_hostile_index_carries_are_not_applied(built, setting):
         filename = cache.store._sql("SELECT filename FROM Cache WHERE key = ?", (key,)).fetchall()[0][0]
     assert rows.get(setting[0]) != setting[1]
     assert filename is not None  # a large entry in a file of its own, as narrate writes it
+
+
+def test_levels_from_an_s3_entry_are_measured_again(built_once, tmp_path):
+    """The same through S3 (moto, signatures checked as in test_remote_cache)."""
+    pytest.importorskip("moto.server")
+    from test_remote_cache import Moto
+
+    s3 = Moto()
+    s3.server.start()
+    try:
+        s3.create_bucket()
+        url = f"s3://{s3.bucket}/segments"
+        a = tmp_path / "a"
+        shutil.copytree(built_once, a)
+        pushed = narrate_in("cache", "push", "--remote", url, "-m", "m.yaml", cwd=a, env=s3.env)
+        assert pushed.returncode == 0, pushed.stderr
+        store = s3.store()
+        with SegmentCache(a / ".narrate-cache") as cache:
+            for key in cache.keys():
+                store.put(key, lie_about_levels(store.get(key)))
+        store.close()
+        b = tmp_path / "b"
+        b.mkdir()
+        (b / "m.yaml").write_text(MANIFEST)
+        done = narrate_in("build", "--json", "--offline", "--remote", url, "m.yaml", cwd=b, env=s3.env)
+        assert done.returncode == 0 and json.loads(done.stdout)["cached"] == 3, done.stdout + done.stderr
+        assert outputs(b) == outputs(a)
+    finally:
+        s3.server.stop()
