@@ -16,10 +16,11 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from ..errors import CacheError, UsageError, shown
 from ..fsutil import atomic_writer
-from .entry import KEY_RE, check_entry, decode_entry
+from .entry import KEY_RE, check_entry, decode_entry, without_levels
 from .store import MAX_ENTRY_BYTES, SegmentCache
 
 EXPORT_PREFIX = "segments/"
@@ -63,13 +64,44 @@ def referenced_keys(key_sets: Iterable[Iterable[str]]) -> set[str]:
     return keys
 
 
+# What a field of an entry's header may hold to be counted by `cache_stats`: anything else was not
+# written by narrate (tampered, or another tool's) and is left out of the totals with a warning.
+MAX_ENTRY_CHARS = 10_000_000  # far over any provider's per-request limit
+LATEST_TIME = 253_402_300_799  # 9999-12-31, the last second a UTC date prints
+MAX_NAME = 100
+
+
+def _field(meta: dict[str, object], key: str, name: str, problems: list[str]) -> object:
+    """The header field `name` if it has the shape narrate writes, else None (and a located line in
+    `problems`): chars a count, created a time in Unix seconds, provider a short name."""
+    if name not in meta:
+        return None
+    value = meta[name]
+    if name == "chars":
+        ok = type(value) is int and 0 <= value <= MAX_ENTRY_CHARS
+        what = f"a character count (0 to {MAX_ENTRY_CHARS:,})"
+    elif name == "created":
+        ok = isinstance(value, (int, float)) and type(value) is not bool and 0 <= value <= LATEST_TIME  # not NaN
+        what = "a time in Unix seconds"
+    else:
+        ok = type(value) is str and 0 < len(value) <= MAX_NAME and value.isprintable()
+        what = f"a provider name of at most {MAX_NAME} characters"
+    if ok:
+        return value
+    problems.append(f"cache entry {key[:12]}: {name!r} is {shown(repr(value), limit=40)}, not {what}: "
+                    "left out of the totals")
+    return None
+
+
 def cache_stats(cache: SegmentCache) -> dict[str, object]:
     """Entries, bytes, characters per provider, oldest/newest entry time (Unix seconds), and how
-    many entries are corrupt or dangling (not counted elsewhere; `verify_cache` names them)."""
+    many entries are corrupt or dangling (not counted elsewhere; `verify_cache` names them).
+    "problems": one line per header field that is not what narrate writes, left out of the totals."""
     entries = corrupt = chars = 0
     total = 0
     by_provider: dict[str, dict[str, int]] = {}
     oldest = newest = None
+    problems: list[str] = []
     for key in cache.keys():
         blob = cache.get_raw(key)
         if blob is None:
@@ -81,18 +113,21 @@ def cache_stats(cache: SegmentCache) -> dict[str, object]:
             corrupt += 1
             continue
         entries += 1
-        chars += int(entry.meta.get("chars", 0) or 0)
+        count = cast(int, _field(entry.meta, key, "chars", problems) or 0)
+        chars += count
         total += len(blob)
-        prov = by_provider.setdefault(str(entry.meta.get("provider", "?")), {"entries": 0, "chars": 0, "bytes": 0})
+        provider = cast("str | None", _field(entry.meta, key, "provider", problems)) or "?"
+        prov = by_provider.setdefault(provider, {"entries": 0, "chars": 0, "bytes": 0})
         prov["entries"] += 1
-        prov["chars"] += int(entry.meta.get("chars", 0) or 0)
+        prov["chars"] += count
         prov["bytes"] += len(entry.audio)
-        created = entry.meta.get("created")
-        if isinstance(created, (int, float)):
+        created = cast("float | None", _field(entry.meta, key, "created", problems))
+        if created is not None:
             oldest = created if oldest is None else min(oldest, created)
             newest = created if newest is None else max(newest, created)
     return {"directory": str(cache.directory), "entries": entries, "bytes": total, "chars": chars,
-            "by_provider": by_provider, "oldest": oldest, "newest": newest, "corrupt": corrupt}
+            "by_provider": by_provider, "oldest": oldest, "newest": newest, "corrupt": corrupt,
+            "problems": problems}
 
 
 def verify_cache(cache: SegmentCache, *, drop: bool = False) -> VerifyReport:
@@ -105,7 +140,7 @@ def verify_cache(cache: SegmentCache, *, drop: bool = False) -> VerifyReport:
             if key not in cache:
                 continue  # deleted meanwhile by another process
             report.checked += 1
-            report.corrupt.append((key, "entry file missing, or not a regular file of this cache"))
+            report.corrupt.append((key, cache.why_unreadable(key, "entry file missing, or not a regular file of this cache")))
         else:
             report.checked += 1
             try:
@@ -115,7 +150,12 @@ def verify_cache(cache: SegmentCache, *, drop: bool = False) -> VerifyReport:
                 report.corrupt.append((key, exc.message))
         if drop and cache.delete(key):
             report.dropped += 1
+    foreign = cache.foreign_rows()
+    report.checked += len(foreign)
+    report.corrupt += [(f"row {rowid}", "its key is pickled or not text (narrate writes text keys only): "
+                                        "never loaded") for rowid in foreign]
     if drop:
+        report.dropped += cache.drop_foreign_rows()
         cache.recover_files()
     return report
 
@@ -202,7 +242,7 @@ def import_cache(cache: SegmentCache, path: Path) -> ImportReport:
         except CacheError as exc:
             report.rejected.append((name, exc.message))
             continue
-        cache.put_raw(key, blob)
+        cache.put_raw(key, without_levels(blob))  # levels are measured here, never taken on trust
         report.imported += 1
     return report
 

@@ -25,6 +25,8 @@ KEY_RE = re.compile(r"^[0-9a-f]{64}$")
 # Magic numbers of containers narrate's providers may return (RIFF/RF64 WAV, ID3-tagged MP3,
 # Ogg, FLAC). A "raw" entry that starts with one of them holds a file, not headerless samples.
 _CONTAINER_MAGIC = (b"RIFF", b"RF64", b"ID3", b"OggS", b"fLaC")
+# The sample rates an entry may record: telephony's 8 kHz down to 4 kHz, studio's 192 kHz at most.
+MIN_RATE, MAX_RATE = 4_000, 192_000
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,22 @@ def with_level(blob: bytes, name: str, level: tuple[float, float]) -> bytes:
     return json.dumps(meta, sort_keys=True, ensure_ascii=False).encode() + b"\n" + audio
 
 
+def without_levels(blob: bytes) -> bytes:
+    """`blob` with no kept "levels": for an entry from elsewhere (the remote tier, `cache import`).
+    Levels are not covered by the key or the checksum, so a lying one would gain the audio wrong;
+    without them the render measures the audio itself (and keeps what it measured)."""
+    head, sep, audio = blob.partition(b"\n")
+    if b'"levels"' not in head:
+        return blob
+    try:
+        meta = json.loads(head) if sep else None
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict) or meta.pop("levels", None) is None:
+        return blob
+    return json.dumps(meta, sort_keys=True, ensure_ascii=False).encode() + b"\n" + audio
+
+
 def decode_entry(key: str, blob: bytes) -> CachedSegment:
     """Parse one entry and check its audio against its checksum. Raises CacheError if it is corrupt."""
     head, sep, audio = blob.partition(b"\n")
@@ -102,6 +120,7 @@ def check_entry(key: str, blob: bytes) -> CachedSegment:
     - the key material is there (`key_head` and `text`, both strings, `key_head` a JSON object)
       and `key_from(key_head, text)` is the key: an entry stripped of it, or carrying another
       text's, is refused, whatever name it was filed under;
+    - the recorded sample rate is plausible and the one the request asked for (`rate_problem`);
     - the audio looks like its recorded format (`format_problem`; a structural check, no decoding).
     """
     if not KEY_RE.match(key):
@@ -112,10 +131,35 @@ def check_entry(key: str, blob: bytes) -> CachedSegment:
         raise CacheError(f"cache entry {key[:12]} has no key material (key_head and text): it cannot be verified")
     if key_from(head.encode("utf-8"), text) != key:
         raise CacheError(f"cache entry {key[:12]} does not match its key (mislabelled or tampered)")
+    problem = rate_problem(entry.format.sample_rate, head)
+    if problem:
+        raise CacheError(f"cache entry {key[:12]} {problem}")
     problem = format_problem(entry.audio, entry.format)
     if problem:
         raise CacheError(f"cache entry {key[:12]} is not {entry.format.container}/{entry.format.encoding}: {problem}")
     return entry
+
+
+def rate_problem(rate: int, key_head: str) -> str | None:
+    """Why an entry's recorded sample rate cannot be right, or None: outside MIN_RATE..MAX_RATE (a
+    rate of 0 or 10**12 would fail deep in a render, or allocate without bound), or not the rate its
+    request asked for (the key's params "rate" or "sample_rate", where the provider records one).
+    The rate is not covered by the checksum or the key, so it is checked here."""
+    if not MIN_RATE <= rate <= MAX_RATE:
+        return f"records a sample rate of {rate} Hz, outside {MIN_RATE:,}-{MAX_RATE:,} Hz"
+    try:
+        params = json.loads(key_head).get("params")
+    except (ValueError, AttributeError, RecursionError):
+        return None  # the key re-derived from it: its shape is the provider's business
+    if not isinstance(params, dict):
+        return None
+    for name in ("rate", "sample_rate"):
+        asked = params.get(name)
+        if isinstance(asked, str) and asked.isdigit():
+            asked = int(asked)
+        if type(asked) is int and asked != rate:
+            return f"records a sample rate of {rate} Hz, but its request asked for {asked} Hz"
+    return None
 
 
 def format_problem(audio: bytes, fmt: AudioFormat) -> str | None:

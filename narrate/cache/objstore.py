@@ -28,6 +28,7 @@ import configparser
 import os
 import re
 import stat
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,30 @@ from ..errors import RemoteCacheError, UsageError
 
 SCHEMES = ("s3", "gs", "az", "file")
 URL_FORMS = "s3://bucket/prefix, gs://bucket/prefix, az://container/prefix or file:///folder"
+CREDENTIALS_HINT = ("credentials never go in the URL: use the store's environment (AWS_ACCESS_KEY_ID and "
+                    "AWS_SECRET_ACCESS_KEY, AWS_PROFILE, GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_*)")
 ENDPOINT_VARS = ("NARRATE_S3_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
 _OS_ERROR_RE = re.compile(r"\(os error (\d+)\)")
+
+
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+MASK = "***"
+
+
+def shown_url(url: str) -> str:
+    """`url` fit for a message, a warning or a report: credentials masked as `***`.
+
+    Everything between `scheme://` and the URL's last `@` is user info (an S3 secret may hold a `/`,
+    so the host's end is not where the secret ends), and a query or fragment may carry a token
+    (`?token=`, a SAS signature): both are masked whole, never parsed."""
+    text = str(url)
+    scheme = _SCHEME_RE.match(text)
+    start = scheme.end() if scheme else 0
+    at = text.rfind("@")
+    if at >= start and (scheme or at > 0):
+        text = text[:start] + MASK + text[at:]
+    cut = min((i for i in (text.find("?"), text.find("#")) if i >= 0), default=-1)
+    return text if cut < 0 else text[:cut + 1] + MASK
 
 
 def parse_url(url: str) -> tuple[str, str, str]:
@@ -46,11 +69,14 @@ def parse_url(url: str) -> tuple[str, str, str]:
     and the prefix the folder's absolute path. Raises UsageError naming the accepted forms."""
     parts = urlsplit(url)
     folder = parts.scheme == "file" and not parts.netloc and parts.path.startswith("/")
-    bucket = parts.scheme in SCHEMES[:3] and bool(parts.netloc) and "@" not in parts.netloc
+    # No "@" anywhere and no ":" in the bucket: user info (key:secret@) never reaches a request, even
+    # when a "/" in the secret makes urlsplit take part of it for the bucket and the rest for a prefix.
+    bucket = parts.scheme in SCHEMES[:3] and bool(parts.netloc) and "@" not in url and ":" not in parts.netloc
     # No whitespace, as in the manifest's schema: S3 listings of a prefix with a space fail their
     # signature (object_store sends it as '+', apache/arrow-rs-object-store#223).
     if not (folder or bucket) or parts.query or parts.fragment or any(c in url for c in "?# \t\n\r"):
-        raise UsageError(f"remote cache URL must look like {URL_FORMS}, not {url!r}")
+        raise UsageError(f"remote cache URL must look like {URL_FORMS}, not {shown_url(url)!r}",
+                         hint=CREDENTIALS_HINT if shown_url(url) != url else None)
     if parts.scheme == "file":
         return "file", "", unquote(parts.path)
     return parts.scheme, parts.netloc, parts.path.strip("/")
@@ -60,7 +86,7 @@ def s3_endpoint(explicit: str | None = None) -> str | None:
     """The custom S3 endpoint (MinIO, R2, moto...), or None for AWS. Raises UsageError if not http(s)."""
     endpoint = explicit or next((os.environ[v] for v in ENDPOINT_VARS if os.environ.get(v)), None)
     if endpoint and urlsplit(endpoint).scheme not in ("http", "https"):
-        raise UsageError(f"S3 endpoint must be an http(s) URL, not {endpoint!r}")
+        raise UsageError(f"S3 endpoint must be an http(s) URL, not {shown_url(endpoint)!r}")
     return endpoint.rstrip("/") if endpoint else None
 
 
@@ -142,6 +168,23 @@ def local_store(url: str, folder: Path) -> Any:
         raise RemoteCacheError(url, f"cannot open the folder: {os_reason(exc) or type(exc).__name__}") from None
 
 
+def refuse_own_folder(url: str, folders: Iterable[tuple[str, Path]]) -> None:
+    """Raise UsageError if `url` is a file:// remote at or inside one of `folders` ((what, path): the
+    local cache, the output folders): its objects would be written among narrate's own files, which
+    a prune, a verify --drop or an output clean-up then deletes or overwrites. Links are followed."""
+    if not url.startswith("file:"):
+        return
+    scheme, _, prefix = parse_url(url)
+    remote = Path(os.path.realpath(prefix))
+    for what, folder in folders:
+        own = Path(os.path.realpath(folder))
+        if remote == own or own in remote.parents:
+            where = "is" if remote == own else "is inside"
+            raise UsageError(f"remote cache {shown_url(url)} {where} {what} ({own}): narrate would write its "
+                             "shared entries among its own files and delete or overwrite them",
+                             hint="give the shared cache a folder of its own")
+
+
 def open_store(url: str, *, read_timeout_s: float, connect_timeout_s: float, endpoint: str | None = None,
                region: str | None = None, config: dict[str, str] | None = None) -> tuple[Any, str, str]:
     """(obstore store, prefix inside it, description without secrets) for a remote cache URL.
@@ -163,8 +206,8 @@ def open_store(url: str, *, read_timeout_s: float, connect_timeout_s: float, end
     if scheme == "file":
         folder = Path(prefix)
         if not folder.is_absolute():
-            raise UsageError(f"remote cache URL must look like {URL_FORMS}, not {url!r}")
-        return local_store(url, folder), "", f"file://{folder}"
+            raise UsageError(f"remote cache URL must look like {URL_FORMS}, not {shown_url(url)!r}")
+        return local_store(shown_url(url), folder), "", f"file://{folder}"
     if scheme == "s3":
         s3_url = s3_endpoint(endpoint)
         region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
@@ -177,7 +220,7 @@ def open_store(url: str, *, read_timeout_s: float, connect_timeout_s: float, end
         settings: Any = {"region": region, **keys, **extra}
         store = S3Store(bucket, config=settings, client_options=client,
                         retry_config=retry, credential_provider=provider)
-        return store, prefix, f"s3://{bucket} at {target}"
+        return store, prefix, f"s3://{bucket} at {shown_url(target)}"
     if scheme == "gs":
         client |= proxy_options("https://storage.googleapis.com")
         return GCSStore(bucket, config=extra or None, client_options=client, retry_config=retry), prefix, \

@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from ..errors import CacheError, RemoteCacheError, UsageError
 from ..providers.http import RETRYABLE_STATUSES, RetryPolicy, is_testing, next_wait
 from .breaker import CircuitBreaker
-from .objstore import open_store, os_reason
+from .objstore import open_store, os_reason, shown_url
 from .store import MAX_ENTRY_BYTES
 
 __all__ = ["EntryRejected", "RemoteStore", "classify", "timeout_from_env"]
@@ -116,7 +116,7 @@ class RemoteStore:
     def __init__(self, url: str, *, endpoint: str | None = None, region: str | None = None,
                  config: dict[str, str] | None = None, store: Any = None, timeout: float | None = None,
                  policy: RetryPolicy = REMOTE_POLICY, breaker_threshold: int = 3) -> None:
-        self.url = url
+        self.url = shown_url(url)  # what messages, warnings and reports name: never a credential
         read = timeout if timeout is not None else timeout_from_env()
         # A store that cannot be opened (a file:// folder that is missing) is reported by every
         # request, as an unreachable server is: the build warns and carries on, a shard fails.
@@ -127,7 +127,7 @@ class RemoteStore:
         except RemoteCacheError as exc:
             if store is None:
                 self.unavailable = exc
-            opened, self.prefix, self.where = None, "", url
+            opened, self.prefix, self.where = None, "", self.url
         self.store = store if store is not None else opened
         self.policy = policy
         self.breaker = CircuitBreaker(breaker_threshold)

@@ -17,7 +17,6 @@ Healing (issue 9 item 7): diskcache keeps an SQLite index (`cache.db`) and, for 
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import sqlite3
@@ -27,21 +26,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Self, cast
 
-from ..errors import CacheError
+from ..errors import CacheError, shown
 from ..fsutil import read_regular
 from ..providers.base import SynthesisResult
+from .disk import MAX_ENTRY_BYTES, _disk_class, row_problem
 from .entry import CachedSegment, check_entry, decode_entry, encode_entry, with_level
 
-__all__ = ["CachedSegment", "SegmentCache", "decode_entry", "encode_entry"]
+__all__ = ["MAX_ENTRY_BYTES", "CachedSegment", "SegmentCache", "decode_entry", "encode_entry"]
 
 INDEX_NAME = "cache.db"
 # Written by diskcache for values of 32 KiB and more, under two levels of two-hex-digit folders.
 ENTRY_FILE_GLOB = "[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*.val"
-_ENTRY_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{16,32}\.val")  # what an index row may name
+_HEX2 = re.compile(r"[0-9a-f]{2}")
 # An orphaned entry file younger than this may belong to a write still in flight in another
 # process (diskcache writes the file, then commits the row): it is copied, never removed.
 ORPHAN_MIN_AGE_S = 60.0
-MAX_ENTRY_BYTES = 256 * 1024 * 1024  # no segment is this large; refuse rather than fill memory
 # Entries under 32 KiB sit in cache.db's rows, so diskcache's default 64 MiB memory map and 32 MiB
 # page cache grew every reader by the index's size (a 10,000-sentence book: 130 MB against 79 MB).
 # Reads go through SQLite's page cache instead, of this many pages (4 KiB each: 4 MiB).
@@ -62,6 +61,7 @@ class SegmentCache:
         self._store: Any = None
         self._notes: list[str] = []
         self._healed: list[tuple[str, str]] = []  # (key, why) of entries dropped so they are rebuilt
+        self._foreign = 0  # rows with keys narrate never writes, skipped by the last listing
         self._lock = threading.Lock()
 
     # -- opening, and repairing the index
@@ -80,9 +80,41 @@ class SegmentCache:
 
     def _diskcache(self) -> Any:
         import diskcache  # deferred: a no-op rebuild never opens the cache
+        from diskcache.core import DEFAULT_SETTINGS
 
-        return diskcache.Cache(str(self.directory), eviction_policy="none", size_limit=2**62, cull_limit=0,
-                               disk=_disk_class(), sqlite_mmap_size=0, sqlite_cache_size=SQLITE_CACHE_PAGES)
+        self._forget_foreign_settings()
+        # Every setting given, so none that cache.db's Settings table holds is obeyed (diskcache lets a
+        # stored one win over its default: a copied index could set statistics, file sizes, pragmas).
+        settings = {**DEFAULT_SETTINGS, "eviction_policy": "none", "size_limit": 2**62, "cull_limit": 0,
+                    "sqlite_mmap_size": 0, "sqlite_cache_size": SQLITE_CACHE_PAGES}
+        return diskcache.Cache(str(self.directory), disk=_disk_class(), **settings)
+
+    def _forget_foreign_settings(self) -> None:
+        """Delete the Settings rows of cache.db that diskcache does not define: diskcache runs each
+        stored `sqlite_*` row as a PRAGMA on every connection (`PRAGMA query_only = 1`, `locking_mode =
+        EXCLUSIVE`...) and passes each `disk_*` row to the Disk. A read-only index keeps them (nothing
+        is written); an unreadable one is left to `_open`'s repair."""
+        from diskcache.core import DEFAULT_SETTINGS, METADATA
+
+        if not self.index_path.is_file():
+            return
+        known = sorted({*DEFAULT_SETTINGS, *METADATA})
+        marks = ",".join("?" * len(known))
+        try:
+            db = sqlite3.connect(self.index_path, timeout=60, isolation_level=None)
+        except sqlite3.Error:
+            return
+        try:
+            foreign = db.execute(f"SELECT key FROM Settings WHERE key NOT IN ({marks})", known).fetchall()  # noqa: S608
+            if foreign:
+                db.execute(f"DELETE FROM Settings WHERE key NOT IN ({marks})", known)  # noqa: S608
+                names = ", ".join(shown(str(row[0]), limit=40) for row in foreign[:5])
+                self._notes.append(f"{self.index_path}: ignored and removed {len(foreign)} settings diskcache does "
+                                   f"not define ({names})")
+        except sqlite3.Error:
+            pass
+        finally:
+            db.close()
 
     def _open(self) -> Any:
         index = self.index_path
@@ -126,7 +158,18 @@ class SegmentCache:
         return aside
 
     def _entry_files(self) -> Iterator[Path]:
-        return self.directory.glob(ENTRY_FILE_GLOB)
+        """The entry files (ENTRY_FILE_GLOB) in this cache's own folders: a folder or file that is a
+        link (to anywhere) is never entered or listed, so recovery reads and removes only files of
+        this cache, never ones a link leads to elsewhere (Path.glob follows linked folders)."""
+        for first in _own_folders(self.directory):
+            for second in _own_folders(first):
+                try:
+                    with os.scandir(second) as found:
+                        names = sorted(e.name for e in found if e.name.endswith(".val")
+                                       and e.is_file(follow_symlinks=False))
+                except OSError:
+                    continue
+                yield from (second / name for name in names)
 
     def recover_files(self, store: Any | None = None) -> tuple[int, int]:
         """Put entry files the index does not list back into it, each only if it re-derives its key.
@@ -169,7 +212,7 @@ class SegmentCache:
         blob = self.store.get(key)
         if blob is None:
             if key in self.store:
-                self._heal(key, "its file is missing, or not a regular file of this cache")
+                self._heal(key, self.why_unreadable(key))
             return None
         try:
             return check_entry(key, blob)
@@ -182,6 +225,31 @@ class SegmentCache:
         (and reported in `warnings`) so that the build synthesizes them again instead of failing."""
         store = self.store
         return {k for k in keys if k not in store or self.get(k) is None}
+
+    def why_unreadable(self, key: str, gone: str = "its file is missing, or not a regular file of this cache") -> str:
+        """Why a listed entry reads as absent: a row narrate never writes (a pickle: refused unread), or
+        an entry file that is gone or not one of this cache's regular files."""
+        rows = self.store._sql("SELECT mode, value FROM Cache WHERE key = ? AND raw = 1", (key,)).fetchall()
+        if rows and rows[0][0] != 2 and not (rows[0][0] == 1 and type(rows[0][1]) is bytes):
+            return row_problem(*rows[0])
+        return gone
+
+    def foreign_rows(self) -> list[int]:
+        """rowids of index rows whose key narrate never writes (pickled, or not text): `keys` skips
+        them unread."""
+        sql = "SELECT rowid FROM Cache WHERE raw IS NOT 1 OR typeof(key) != 'text' ORDER BY rowid"
+        return [row[0] for row in self.store._sql(sql).fetchall()]
+
+    def drop_foreign_rows(self) -> int:
+        """Delete the `foreign_rows` (and their entry files, if they are this cache's). Returns how many."""
+        store, dropped = self.store, 0
+        for rowid in self.foreign_rows():
+            rows = store._sql("SELECT filename FROM Cache WHERE rowid = ?", (rowid,)).fetchall()
+            store._sql("DELETE FROM Cache WHERE rowid = ?", (rowid,))
+            if rows and rows[0][0] is not None:
+                store.disk.remove(rows[0][0])  # `_disk_class` removes only this cache's entry files
+            dropped += 1
+        return dropped
 
     def get_raw(self, key: str) -> bytes | None:
         """The stored bytes as they are (unverified), or None if absent or dangling."""
@@ -213,7 +281,15 @@ class SegmentCache:
         return bool(self.store.delete(key))
 
     def keys(self) -> Iterator[str]:
-        return iter(self.store)
+        """Every segment key in the index. A row whose key narrate never writes (pickled: never loaded,
+        or bytes, a number) is skipped, and counted in `warnings` once the listing ends."""
+        skipped = 0
+        for key in self.store:
+            if type(key) is str:
+                yield key
+            else:
+                skipped += 1
+        self._foreign = skipped
 
     def _heal(self, key: str, why: str) -> None:
         self.store.delete(key)
@@ -228,6 +304,9 @@ class SegmentCache:
     @property
     def warnings(self) -> list[str]:
         lines = list(self._notes)
+        if self._foreign:
+            lines.append(f"{self.index_path}: {self._foreign} index rows with keys narrate never writes (pickled, "
+                         f"never loaded) were skipped; narrate cache verify --drop removes them")
         healed = self._healed
         for key, why in healed[:HEAL_LINES]:
             lines.append(f"cache entry {key[:12]} dropped, it will be synthesized again: {why}")
@@ -254,73 +333,13 @@ def _set(store: Any, key: str, blob: bytes) -> None:
     store.set(key, blob, tag=time.time())
 
 
-@functools.lru_cache(maxsize=8)
-def _real_folder(directory: str) -> str:
-    """The cache folder with its links followed, once per folder (every entry read checks against it)."""
-    return os.path.realpath(directory)
-
-
-@functools.cache
-def _disk_class() -> type:
-    """diskcache's Disk, writing an entry file in one call into one of 256 folders.
-
-    diskcache's own Disk spreads files over 65,536 random two-level folders and calls os.makedirs
-    before every file, so nearly every store of a cold build made a folder (two mkdir calls, one
-    failing) and wrote the bytes through a BytesIO, line by line for a bytes value: about a third of
-    a store's CPU. Here the second level repeats the first (`ab/ab/<name>.val`: the layout
-    ENTRY_FILE_GLOB and older caches use, so either reads the other's files), and a folder is made only
-    when opening the file finds none. The file's name, size and mode in the index are diskcache's own,
-    so stores made by plain diskcache and by this class read back alike."""
-    import diskcache
-    from diskcache.core import MODE_BINARY
-
-    class Disk(diskcache.Disk):  # type: ignore[misc]  # diskcache ships no type hints
-        def _entry_path(self, filename: Any) -> str:
-            """The entry file an index row names, if it is one of this cache's: a row of a copied or
-            hostile cache.db naming `/home/me/notes.txt` or `../x` is neither read nor deleted."""
-            if not isinstance(filename, str) or not _ENTRY_NAME.fullmatch(filename.replace(os.sep, "/")):
-                raise FileNotFoundError(f"not an entry file of this cache: {filename!r}")
-            full = os.path.join(self._directory, filename)
-            if not os.path.realpath(full).startswith(_real_folder(self._directory) + os.sep):
-                raise FileNotFoundError(f"entry file leads out of the cache: {filename!r}")  # a linked folder
-            return full
-
-        def fetch(self, mode: int, filename: Any, value: Any, read: bool) -> Any:
-            if filename is None or read:
-                return super().fetch(mode, filename, value, read)
-            # A regular file, read without blocking (a FIFO put in its place) and bounded; else "gone".
-            data = read_regular(Path(self._entry_path(filename)), MAX_ENTRY_BYTES)
-            if data is None:
-                raise FileNotFoundError(f"entry file is not a regular file of at most {MAX_ENTRY_BYTES} bytes")
-            return data if mode == MODE_BINARY else super().fetch(mode, filename, value, read)
-
-        def remove(self, file_path: Any) -> None:
-            try:
-                self._entry_path(file_path)
-            except OSError:
-                return  # not ours to delete
-            super().remove(file_path)
-
-        def filename(self, key: Any = diskcache.core.UNKNOWN, value: Any = diskcache.core.UNKNOWN
-                     ) -> tuple[str, str]:
-            name = os.urandom(16).hex()
-            relative = f"{name[:2]}/{name[:2]}/{name[2:]}.val"
-            return relative, os.path.join(self._directory, relative)
-
-        def store(self, value: Any, read: bool, key: Any = diskcache.core.UNKNOWN) -> tuple[Any, ...]:
-            if type(value) is not bytes or len(value) < self.min_file_size:
-                return tuple(super().store(value, read, key=key))
-            relative, full = self.filename(key, value)
-            try:
-                handle = open(full, "xb")  # noqa: SIM115 (closed below, after a folder is made if need be)
-            except FileNotFoundError:
-                os.makedirs(os.path.dirname(full), exist_ok=True)
-                handle = open(full, "xb")  # noqa: SIM115
-            with handle:
-                handle.write(value)
-            return len(value), MODE_BINARY, relative, None
-
-    return Disk
+def _own_folders(folder: Path) -> list[Path]:
+    """The two-hex-digit subfolders of `folder` that are folders, not links, sorted."""
+    try:
+        with os.scandir(folder) as found:
+            return sorted(Path(e.path) for e in found if _HEX2.fullmatch(e.name) and e.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
 
 
 def _derived_key(blob: bytes) -> str | None:

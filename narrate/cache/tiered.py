@@ -9,6 +9,7 @@ fails is given up for the rest of the run with one warning; the build carries on
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from ..errors import CacheError, RemoteCacheError
-from .entry import check_entry, encode_entry
+from .entry import check_entry, encode_entry, without_levels
 from .remote import WORKERS, EntryRejected, RemoteStore
 from .store import CachedSegment, SegmentCache
 
@@ -95,7 +96,16 @@ class TieredCache:
             with self._lock:
                 self._warnings.append(f"remote entry {key[:12]} rejected: {exc.message}")
             return False
-        self.local.put_raw(key, blob)
+        try:
+            self.local.put_raw(key, without_levels(blob))  # levels are measured here, never taken on trust
+        except (OSError, sqlite3.Error) as exc:  # a full disk: the entry file is removed, no row is made
+            from ..outcome import write_failure
+
+            failure = write_failure(exc, "cache", self.local.directory)
+            raise CacheError(f"cannot write the cache at {failure.folder}: {failure.reason} (copying entry "
+                             f"{key[:12]} from the remote cache {self.url}); nothing partial was kept",
+                             hint="free some space, or set NARRATE_CACHE to a folder on a larger disk"
+                             if failure.space else None) from None
         with self._lock:
             self._in_remote.add(key)
         return True

@@ -262,20 +262,36 @@ def load_for_build(manifest_path: Path, cache_dir: Path | None) -> Manifest:
     return load_manifest(manifest_path, memo=state_file(cache_folder(manifest_path, cache_dir), manifest_path, ".shape"))
 
 
-def cache_for(manifest_path: Path, cache_dir: Path | None, remote: str | None = None):
-    """The local cache, behind a shared remote tier when one is configured."""
+def own_folders(cache: Path, manifest: Manifest | None = None) -> list[tuple[str, Path]]:
+    """The folders narrate writes and cleans for a manifest, named for a message: the local cache and
+    every library's, book's and package's output folder. No shared cache may live in them."""
+    folders = [("the local cache folder", cache)]
+    if manifest is not None:
+        folders += [(f"library {lib.name}'s output folder", manifest.root / lib.output) for lib in manifest.libraries]
+        folders += [(f"book {book.name}'s output folder", manifest.root / book.output) for book in manifest.books]
+        if manifest.package.get("output"):
+            folders.append(("the package output folder", manifest.root / str(manifest.package["output"])))
+    return folders
+
+
+def cache_for(manifest_path: Path, cache_dir: Path | None, remote: str | None = None,
+              manifest: Manifest | None = None):
+    """The local cache, behind a shared remote tier when one is configured. Raises UsageError for a
+    file:// remote in the cache or in one of `manifest`'s output folders (`own_folders`)."""
     import os
 
     from ..cache import SegmentCache
 
-    local = SegmentCache(cache_folder(manifest_path, cache_dir))
+    folder = cache_folder(manifest_path, cache_dir)
     remote = remote or os.environ.get("NARRATE_REMOTE_CACHE")
     if not remote:
-        return local
+        return SegmentCache(folder)
+    from ..cache.objstore import refuse_own_folder
     from ..cache.remote import RemoteStore
     from ..cache.tiered import TieredCache
 
-    return TieredCache(local, RemoteStore(remote))
+    refuse_own_folder(remote, own_folders(folder, manifest))
+    return TieredCache(SegmentCache(folder), RemoteStore(remote))
 
 
 def progress_for(quiet: bool, prefix: str) -> BuildEvents:

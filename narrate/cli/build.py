@@ -82,7 +82,7 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
                 try:
                     manifest = load_for_build(path, cache_dir)
                     bars = progress_for(ctx.quiet, path.name)
-                    with cache_for(path, cache_dir, remote or manifest.remote_cache) as cache:
+                    with cache_for(path, cache_dir, remote or manifest.remote_cache, manifest) as cache:
                         report = run_build(manifest, cache, options, bars)
                     options.chars_spent += report.chars_synthesized
                 except NarrateError as exc:

@@ -17,7 +17,7 @@ from ..errors import UsageError
 if TYPE_CHECKING:
     from ..cache import SegmentCache
 
-from .app import DEFAULT_MANIFESTS, Context, cache_folder, cache_opt, main, manifests_arg, pass_ctx, run
+from .app import DEFAULT_MANIFESTS, Context, cache_folder, cache_opt, main, manifests_arg, own_folders, pass_ctx, run
 
 
 @main.group(name="cache")
@@ -102,10 +102,17 @@ def _utc(seconds: float) -> str:
 def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, as_json: bool) -> None:
     """Entries, bytes and characters per provider, the oldest and newest entry, corrupt entries."""
     from ..cache.commands import cache_stats
+    from ..cache.store import HEAL_LINES
 
     def go() -> int:
         with _opened(cache_dir, manifest) as cache:
             stats = cache_stats(cache)
+        problems = cast("list[str]", stats["problems"])
+        for line in problems[:HEAL_LINES]:
+            click.echo(f"warning: {line}", err=True)
+        if len(problems) > HEAL_LINES:
+            click.echo(f"warning: {len(problems) - HEAL_LINES} more header fields are not what narrate writes",
+                       err=True)
         if as_json:
             click.echo(json.dumps(stats, sort_keys=True))
             return 0
@@ -243,18 +250,21 @@ def cache_push_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, 
     Only entries that verify are sent."""
     import os
 
+    from ..cache.objstore import refuse_own_folder
     from ..cache.remote import RemoteStore
     from ..cache.tiered import push_to_remote
 
     def go() -> int:
-        url = remote
-        if not url and manifest is not None:
+        url, loaded = remote, None
+        if manifest is not None:
             from ..manifest import load_manifest
 
-            url = load_manifest(manifest).remote_cache
+            loaded = load_manifest(manifest)
+            url = url or loaded.remote_cache
         url = url or os.environ.get("NARRATE_REMOTE_CACHE")
         if not url:
             raise UsageError("which remote cache? pass --remote s3://bucket/prefix, or -m MANIFEST with cache.remote")
+        refuse_own_folder(url, own_folders(_cache_location(cache_dir, manifest), loaded))
         store = RemoteStore(url)
         if store.unavailable is not None:  # a file:// folder that is missing: an error, even with nothing to push
             raise store.unavailable

@@ -32,7 +32,7 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
         for path in manifests:
             try:
                 manifest = load_for_build(path, cache_dir)
-                with cache_for(path, cache_dir, manifest.remote_cache) as cache:
+                with cache_for(path, cache_dir, manifest.remote_cache, manifest) as cache:
                     pb = prepare_build(manifest, cache)
                     cache_notes = list(getattr(cache, "warnings", []))  # "remote cache unavailable": counts may be high
                 check_voices(manifest, pb.providers)  # a voice of another language is refused here too

@@ -180,7 +180,7 @@ TagText = Annotated[StrictStr, AfterValidator(_tag_text)]
 
 
 # The same rule narrate.cache.objstore applies: a scheme, a bucket (a folder for file://), a prefix, no query.
-_S3_URL = r"^((s3|gs|az)://[^/?#\s]+(/[^?#\s]*)?|file:///[^?#\s]*)$"
+_S3_URL = r"^((s3|gs|az)://[^/?#\s@:]+(/[^?#\s@]*)?|file:///[^?#\s]*)$"
 
 
 def _s3_url(value: str) -> str:
