@@ -6,8 +6,11 @@ audio. Books are built through the CLI with the embedded engine (as tests/test_t
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
+
+import pytest
 
 from conftest import narrate_in
 
@@ -92,3 +95,72 @@ def test_captions_show_the_written_text_never_markup_or_respellings(tmp_path):
                 assert leak not in text, (name, leak)
     titles = json.loads((out / "guide.chapters.json").read_text())["chapters"]
     assert [c["title"] for c in titles] == ["The WWW Story"]
+
+
+# ---------------------------------------------------------------- 3: hostile word timings
+
+
+def _word_book(tmp_path: Path, monkeypatch, alignment) -> tuple[str, dict]:
+    """A one-chapter book synthesized by a fake ElevenLabs whose timings `alignment(text)` gives."""
+    import base64
+
+    import httpx
+    import numpy as np
+
+    from narrate.build import build
+    from narrate.cache import SegmentCache
+    from narrate.manifest import load_manifest
+
+    monkeypatch.setenv("ELEVENLABS_API_KEY", "sk-test-key")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        text = json.loads(request.content)["text"]
+        t = np.arange(int((0.1 * len(text) + 0.5) * 24000)) / 24000
+        audio = (np.sin(2 * np.pi * 220 * t) * 10000).astype("<i2").tobytes()
+        body = json.dumps({"audio_base64": base64.b64encode(audio).decode(), "alignment": alignment(text)})
+        return httpx.Response(200, content=body.encode(), headers={"content-type": "application/json"})
+
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "one.md").write_text("# Rivers\n\nRivers start small. Roads go far.\n")
+    (tmp_path / "book.yaml").write_text(
+        "version: 1\nproviders:\n  el:\n    kind: elevenlabs\n    options: {timestamps: true}\n"
+        "books:\n  b:\n    provider: el\n    voice: 21m00Tcm4TlvDq8ikWAM\n    sources: ch/*.md\n    output: out\n"
+        "    formats: [chapters]\n    transcripts: {formats: [vtt, srt], cues: word}\n")
+    cache = SegmentCache(tmp_path / ".narrate-cache")
+    try:
+        report = build(load_manifest(tmp_path / "book.yaml"), cache, transport=httpx.MockTransport(handler))
+        assert report.errors == []
+    finally:
+        cache.close()
+    lock = json.loads((tmp_path / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["b"]
+    return (tmp_path / "out" / "01-rivers.vtt").read_text(), lock
+
+
+def _times(text: str, starts: list[float], ends: list[float]) -> dict:
+    return {"characters": list(text), "character_start_times_seconds": starts, "character_end_times_seconds": ends}
+
+
+HOSTILE = {
+    "nan": lambda n: ([math.nan] * n, [0.2] * n),
+    "inf": lambda n: ([0.0] * n, [math.inf] * n),
+    "negative": lambda n: ([-5.0 + 0.1 * i for i in range(n)], [-4.9 + 0.1 * i for i in range(n)]),
+    "backwards": lambda n: ([3.0 - 0.1 * i for i in range(n)], [3.05 - 0.1 * i for i in range(n)]),
+    "ends_before_start": lambda n: ([0.1 * i + 0.5 for i in range(n)], [0.1 * i for i in range(n)]),
+    "past_the_end": lambda n: ([600.0 + 0.1 * i for i in range(n)], [600.1 + 0.1 * i for i in range(n)]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_hostile_word_timings_fall_back_to_sentence_cues(tmp_path, monkeypatch, kind):
+    def alignment(text: str) -> dict:
+        if "Roads" not in text:  # the other sentences are timed well: they keep their word cues
+            return _times(text, [0.1 * i for i in range(len(text))], [0.1 * i + 0.1 for i in range(len(text))])
+        return _times(text, *HOSTILE[kind](len(text)))
+
+    vtt, lock = _word_book(tmp_path, monkeypatch, alignment)
+    cues = _cues(vtt, True)
+    assert [c[2] for c in cues] == ["Rivers", "Rivers", "start", "small.", "Roads go far."]
+    spans, rate = lock["spans"][0], lock["rate"]
+    assert cues[-1][:2] == (round(spans[4] * 1000 / rate), round(spans[5] * 1000 / rate))
+    srt_text = (tmp_path / "out" / "01-rivers.srt").read_text()
+    assert [c[:2] for c in _cues(srt_text, False)] == [c[:2] for c in cues]

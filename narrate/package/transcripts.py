@@ -12,12 +12,14 @@ JSON chapters (Podcasting 2.0 namespace, chapters/jsonChapters.md: `{"version": 
 
 Word cues (`cues: word`): where a cache entry holds the provider's word timings (`words`:
 [[word, start_s, end_s], ...] relative to its audio), each word becomes a cue, shifted by what
-silence trimming cut from the segment's head; units without them keep one sentence cue.
+silence trimming cut from the segment's head; units without them, or whose timings cannot be true
+(`_word_cues`), keep one sentence cue.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,14 +47,32 @@ def chapter_cues(chapter: ChapterPlan, spans: Sequence[int], rate: int, offset: 
     for i, written in enumerate(chapter.written):
         start, end = spans[2 * i] + offset, spans[2 * i + 1] + offset
         timed = words(i) if words else None
-        if timed:
-            base = _ms(start, rate)
-            last = _ms(end, rate)
-            cues += [Cue(base + round(a * 1000), min(last, base + round(b * 1000)), w) for w, a, b in timed]
+        word_cues = _word_cues(timed, _ms(start, rate), _ms(end, rate)) if timed else None
+        if word_cues:
+            cues += word_cues
         elif written.text is None and cues:
             cues[-1] = Cue(cues[-1].start_ms, _ms(end, rate), cues[-1].text)  # the sentence goes on
         elif written.text:
             cues.append(Cue(_ms(start, rate), _ms(end, rate), written.text))
+    return cues
+
+
+def _word_cues(timed: Sequence[tuple[str, float, float]], base: int, last: int) -> list[Cue] | None:
+    """A unit's word cues (`timed` in seconds from its start at `base` ms; it ends at `last` ms), or
+    None where the provider's timings cannot be true: not finite numbers, negative, a word ending
+    before it starts, starting before the word before it or at or past the end of the unit's audio,
+    or an empty word. Such a unit keeps its sentence cue rather than captions at impossible times
+    (a NaN or an infinity raised, a cue past the audio showed over the next sentences)."""
+    cues: list[Cue] = []
+    for word, a, b in timed:
+        text = _one_line(str(word))
+        if not (isinstance(a, float | int) and isinstance(b, float | int) and math.isfinite(a) and math.isfinite(b)
+                and 0 <= a <= b and text):
+            return None
+        start, end = base + round(a * 1000), min(last, base + round(b * 1000))
+        if start >= last or (cues and start < cues[-1].start_ms):
+            return None
+        cues.append(Cue(start, end, text))
     return cues
 
 
