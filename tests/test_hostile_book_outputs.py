@@ -164,3 +164,51 @@ def test_hostile_word_timings_fall_back_to_sentence_cues(tmp_path, monkeypatch, 
     assert cues[-1][:2] == (round(spans[4] * 1000 / rate), round(spans[5] * 1000 / rate))
     srt_text = (tmp_path / "out" / "01-rivers.srt").read_text()
     assert [c[:2] for c in _cues(srt_text, False)] == [c[:2] for c in cues]
+
+
+# ---------------------------------------------------------------- 2: a renamed chapter file
+
+
+def test_a_renamed_chapter_file_updates_the_lock_and_the_plan(tmp_path):
+    root = _book(tmp_path, {"01-one.md": "# One\n\nFirst words.\n", "02-two.md": "# Two\n\nSecond words.\n"})
+    _build(root)
+    (root / "ch" / "02-two.md").rename(root / "ch" / "02-second.md")
+    _build(root)
+    assert sorted(_lock(root)["sources"]) == ["01-one.md", "02-second.md"]
+    plan = json.loads(narrate_in("plan", "--json", "book.yaml", cwd=root).stdout)
+    assert plan["added"] == [] and plan["removed"] == [] and plan["changed"] == []
+
+
+FEED_BOOK = """version: 1
+books:
+  guide:
+    title: Field Notes
+    author: Ada Writer
+    sources: ch/*.md
+    output: out/guide
+    formats: [chapters]
+    feed:
+      base_url: https://example.org/notes/
+      description: Short articles, read aloud.
+      date: 2024-05-01
+      image: https://example.org/art.png
+    transcripts: {formats: [vtt]}
+"""
+
+
+def test_a_renamed_article_is_renamed_in_the_feed(tmp_path):
+    root = _book(tmp_path, {"roads.md": "# Old Roads\n\nRoads remember.\n", "rivers.md": "# Rivers\n\nRivers run.\n"},
+                 FEED_BOOK)
+    _build(root)
+    feed_before = (root / "out" / "guide" / "feed.xml").read_text()
+    assert "roads.mp3" in feed_before
+    (root / "ch" / "roads.md").rename(root / "ch" / "roads-old.md")  # the same place in the book
+    _build(root)
+    out = root / "out" / "guide"
+    feed = (out / "feed.xml").read_text()
+    assert "https://example.org/notes/roads-old.mp3" in feed and "/roads.mp3" not in feed
+    assert "roads-old.vtt" in feed and "/roads.vtt" not in feed
+    assert not (out / "roads.mp3").exists() and not (out / "roads.vtt").exists()
+    guids = set(re.findall(r"<guid[^>]*>([^<]+)</guid>", feed))
+    assert guids != set(re.findall(r"<guid[^>]*>([^<]+)</guid>", feed_before))
+    assert json.loads(narrate_in("build", "--json", "book.yaml", cwd=root).stdout)["outputs_written"] == 0

@@ -28,7 +28,7 @@ from ..audio.stream import WavStreamWriter
 from ..cache import SegmentCache
 from ..errors import NarrateError
 from ..fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
-from ..plan.books import BOOK_RENDER_VERSION, BookJob
+from ..plan.books import BOOK_RENDER_VERSION, BookJob, lock_sources
 from .book import BookTags, ChapterMark, join_book_mp3, join_chapter_mp3, join_m4b, m3u, write_chapter_mp3
 from .book_checks import LAYOUT_VERSION, recorded_lengths, sample_refusal
 from .book_units import ENCODE_WORKERS, ChapterSlot, Digester, piece_key, still_there, unit_pcm
@@ -387,7 +387,7 @@ class _Assembly:
                  "chapters": [[m.title, m.start_ms] for m in marks], "rate": rate, "samples": samples,
                  "layout": [LAYOUT_VERSION, rate, self.head],
                  "parts": [[ch.plan.digest(), ch.raw] for ch in self.chapters],
-                 "sources": {ch.source.name: [ch.title, ch.digest()] for ch in job.chapters}}
+                 "sources": lock_sources(job)}
         if self.timed:
             entry["spans"] = [ch.spans for ch in self.chapters]
         entry["pieces"] = self._forget_old_pieces()

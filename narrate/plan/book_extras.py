@@ -71,7 +71,10 @@ def name_extras(job: BookJob) -> None:
         fronts = [repr(sorted((k, str(v)) for k, v in ch.front.items())) for ch in job.chapters]
         art = sha256_file(feed.image_file) if feed.image_file else ""
         job.outputs["feed"] = f"{job.prefix}/{feed.file}"
-        job.recipes["feed"] = _digest(EXTRAS_VERSION, "feed", settings, job.recipe, art, *written, *fronts)
+        # The feed names every output (enclosure and transcript URLs) and derives episode guids from the
+        # chapters' file names: a renamed article must not leave the feed pointing at the old files.
+        names = [*(f"{oid}={rel}" for oid, rel in sorted(job.outputs.items())), *(ch.source.name for ch in job.chapters)]
+        job.recipes["feed"] = _digest(EXTRAS_VERSION, "feed", settings, job.recipe, art, *written, *fronts, *names)
         if feed.image_file is not None:
             job.outputs["artwork"] = f"{job.prefix}/{artwork_name(feed.image_file)}"
             job.recipes["artwork"] = _digest(EXTRAS_VERSION, "artwork", art)

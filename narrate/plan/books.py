@@ -79,6 +79,13 @@ class BookJob:
         return [k for ch in self.chapters for k, _ in ch.units]
 
 
+def lock_sources(job: BookJob) -> dict[str, list[str]]:
+    """The lock's `sources`: each chapter's file name -> [title, digest of its segments]. `narrate plan`
+    diffs chapters by it, and a book whose record differs is not current (a renamed chapter file with
+    the same words would otherwise leave the old name in the lock, and in every later plan)."""
+    return {ch.source.name: [ch.title, ch.digest()] for ch in job.chapters}
+
+
 def slug(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60] or "chapter"
