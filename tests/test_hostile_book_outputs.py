@@ -212,3 +212,32 @@ def test_a_renamed_article_is_renamed_in_the_feed(tmp_path):
     guids = set(re.findall(r"<guid[^>]*>([^<]+)</guid>", feed))
     assert guids != set(re.findall(r"<guid[^>]*>([^<]+)</guid>", feed_before))
     assert json.loads(narrate_in("build", "--json", "book.yaml", cwd=root).stdout)["outputs_written"] == 0
+
+
+# ---------------------------------------------------------------- 6: the lock's layout
+
+
+def test_the_layout_changes_with_the_trim_and_lengths_are_not_taken_across_it(tmp_path):
+    trimmed = BOOK + "    silence: {threshold_dbov: -20}\n"  # a high threshold: trimming cuts much
+    root = _book(tmp_path, {"01-one.md": "# One\n\nFirst words. Then more words.\n"}, trimmed)
+    _build(root)
+    first = _lock(root)
+    vtt = (root / "out" / "guide" / "01-one.vtt").read_bytes()
+    (root / "book.yaml").write_text(BOOK + "    silence: {trim: false}\n")
+    _build(root)
+    untrimmed = _lock(root)
+    assert untrimmed["layout"] != first["layout"] and untrimmed["spans"] != first["spans"]
+    (root / "book.yaml").write_text(trimmed)  # back: the trimmed encodes are in the store, the lock is untrimmed
+    _build(root)
+    again = _lock(root)
+    assert again["samples"] == first["samples"] and again["spans"] == first["spans"]
+    assert (root / "out" / "guide" / "01-one.vtt").read_bytes() == vtt
+
+
+def test_the_layout_ignores_what_does_not_time_the_audio(tmp_path):
+    root = _book(tmp_path, {"01-one.md": "# One\n\nFirst words.\n"})
+    _build(root)
+    layout = _lock(root)["layout"]
+    (root / "book.yaml").write_text(BOOK.replace("A Small Guide", "Another Title"))
+    _build(root)
+    assert _lock(root)["layout"] == layout
