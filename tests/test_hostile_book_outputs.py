@@ -241,3 +241,26 @@ def test_the_layout_ignores_what_does_not_time_the_audio(tmp_path):
     (root / "book.yaml").write_text(BOOK.replace("A Small Guide", "Another Title"))
     _build(root)
     assert _lock(root)["layout"] == layout
+
+
+# ---------------------------------------------------------------- 5: long sentences
+
+
+LONG = ("The river ran past the old mill, under the stone bridge that the village had built in the year of the "
+        "great flood, and on through the meadows where the cows stood knee deep in the cool water all summer long.")
+
+
+def test_a_long_sentence_is_split_into_readable_cues_timed_within_it(tmp_path):
+    root = _book(tmp_path, {"01-one.md": f"# One\n\n{LONG} Short.\n"})
+    _build(root)
+    out = root / "out" / "guide"
+    cues = _cues((out / "01-one.vtt").read_text(), True)
+    spans, rate = _lock(root)["spans"][0], _lock(root)["rate"]
+    ms = [round(s * 1000 / rate) for s in spans]
+    long_cues = cues[1:-1]
+    assert len(long_cues) >= 3 and all(len(c[2]) <= 84 for c in long_cues)
+    assert " ".join(c[2] for c in long_cues) == LONG
+    assert long_cues[0][0] == ms[2] and long_cues[-1][1] == ms[3]
+    for a, b in zip(long_cues, long_cues[1:], strict=False):
+        assert a[0] < a[1] == b[0] < b[1]
+    assert cues[-1][2] == "Short." and cues[-1][0] == ms[4]

@@ -54,7 +54,44 @@ def chapter_cues(chapter: ChapterPlan, spans: Sequence[int], rate: int, offset: 
             cues[-1] = Cue(cues[-1].start_ms, _ms(end, rate), cues[-1].text)  # the sentence goes on
         elif written.text:
             cues.append(Cue(_ms(start, rate), _ms(end, rate), written.text))
-    return cues
+    return [part for cue in cues for part in readable(cue)]
+
+
+# Two lines of 42 characters: the common subtitle guideline (Netflix Timed Text Style Guide, English:
+# "Characters per line: 42", at most two lines). Players wrap a cue's one line themselves.
+MAX_CUE_CHARS = 84
+_CLAUSE_END = (",", ";", ":", "\u2014", ")")
+
+
+def readable(cue: Cue, limit: int = MAX_CUE_CHARS) -> list[Cue]:
+    """`cue` as the fewest cues of at most `limit` characters, of about equal length, cut between words
+    (after a clause's comma, semicolon or dash where one is near), each timed by its share of the
+    characters within the cue's span: the first starts where the sentence does, the last ends where it does."""
+    text = _one_line(cue.text)
+    if len(text) <= limit:
+        return [cue]
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        left = -(-len(rest) // limit)  # cues still needed
+        want = -(-len(rest) // left)
+        spaces = [i for i, c in enumerate(rest[:limit + 1]) if c == " "]
+        if not spaces:  # one word longer than a cue (a URL as written): cut inside it
+            parts.append(rest[:limit])
+            rest = rest[limit:].lstrip()
+            continue
+        clauses = [i for i in spaces if rest[i - 1] in _CLAUSE_END and abs(i - want) <= limit // 4]
+        cut = min(clauses or spaces, key=lambda i: abs(i - want))
+        parts.append(rest[:cut])
+        rest = rest[cut + 1:].lstrip()
+    parts.append(rest)
+    span, total = cue.end_ms - cue.start_ms, sum(len(p) for p in parts)
+    out, done = [], 0
+    for part in parts:
+        start = cue.start_ms + span * done // total
+        done += len(part)
+        out.append(Cue(start, cue.start_ms + span * done // total, part))
+    return out
 
 
 def _word_cues(timed: Sequence[tuple[str, float, float]], base: int, last: int) -> list[Cue] | None:
