@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import narrate_in
+from narrate.package.transcripts import Cue, srt, webvtt
 
 BOOK = """version: 1
 lexicon:
@@ -241,6 +242,42 @@ def test_the_layout_ignores_what_does_not_time_the_audio(tmp_path):
     (root / "book.yaml").write_text(BOOK.replace("A Small Guide", "Another Title"))
     _build(root)
     assert _lock(root)["layout"] == layout
+
+
+# ---------------------------------------------------------------- 4: escaping, long books, empty chapters
+
+
+def test_cue_text_that_looks_like_cue_syntax_is_escaped(tmp_path):
+    # Markdown's own `<` and `-->` are scrubbed from the spoken text (narrate.text.md_speech); in prompt
+    # markup they are text (`&lt;`), and the written form shows them as written.
+    root = _book(tmp_path, {"01-one.md": '# Arrows\n\nType <sub alias="to">--&gt;</sub> b &amp; c <sub alias="under">&lt;</sub> d here. '
+                                         '<break time="300ms"/>Then stop now.\n'})
+    _build(root)
+    out = root / "out" / "guide"
+    vtt = _cues((out / "01-arrows.vtt").read_text(), True)
+    srt_cues = _cues((out / "01-arrows.srt").read_text(), False)
+    assert len(vtt) == len(srt_cues) == 3
+    assert [c[2] for c in vtt] == ["Arrows", "Type --&gt; b &amp; c &lt; d here.", "Then stop now."]
+    assert [c[2] for c in srt_cues] == ["Arrows", "Type -> b & c < d here.", "Then stop now."]
+
+
+def test_cue_clocks_widen_past_99_hours():
+    cues = [Cue(100 * 3_600_000 + 1, 100 * 3_600_000 + 2_500, "Late.")]
+    assert "100:00:00,001 --> 100:00:02,500" in srt(cues)
+    assert "100:00:00.001 --> 100:00:02.500" in webvtt(cues)
+
+
+def test_a_chapter_with_nothing_to_speak_gets_no_caption_files_and_a_warning(tmp_path):
+    root = _book(tmp_path, {"01-one.md": "# One\n\nWords here.\n", "02-code.md": "```\nprint(1)\n```\n"})
+    done = narrate_in("build", "--json", "book.yaml", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert "ch/02-code.md" in done.stderr and "with no caption files" in done.stderr
+    out = root / "out" / "guide"
+    assert (out / "02-02-code.mp3").exists()
+    assert not (out / "02-02-code.vtt").exists() and not (out / "02-02-code.srt").exists()
+    for name in ("01-one.vtt", "guide.vtt"):
+        assert [c[2] for c in _cues((out / name).read_text(), True)] == ["One", "Words here."]
+    assert [c[2] for c in _cues((out / "guide.srt").read_text(), False)] == ["One", "Words here."]
 
 
 # ---------------------------------------------------------------- 5: long sentences

@@ -129,8 +129,11 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
                 job.sample_chapter = len(job.chapters)
             add(path, source, None, own.voice, own.pauses, shown_as=manifest_relative(manifest, path))
             if not job.chapters[-1].units:  # code, comments or markup only: say so, rather than publish room tone
+                captions = book.transcripts is not None and "chapters" in book.formats and \
+                    any(f in ("vtt", "srt") for f in book.transcripts.formats)
                 manifest.warnings.append(Problem(manifest_relative(manifest, path), None, f"books.{book.name}.sources",
-                                                 "nothing to speak in this chapter: its file will be silence"))
+                                                 "nothing to speak in this chapter: its file will be silence" +
+                                                 (", with no caption files" if captions else "")))
         if book.closing_credits:
             add(Path("closing-credits"), book.closing_credits, CREDITS["closing"], None, book.pauses)
         _name_outputs(job)
