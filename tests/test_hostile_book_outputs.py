@@ -250,8 +250,9 @@ def test_the_layout_ignores_what_does_not_time_the_audio(tmp_path):
 def test_cue_text_that_looks_like_cue_syntax_is_escaped(tmp_path):
     # Markdown's own `<` and `-->` are scrubbed from the spoken text (narrate.text.md_speech); in prompt
     # markup they are text (`&lt;`), and the written form shows them as written.
-    root = _book(tmp_path, {"01-one.md": '# Arrows\n\nType <sub alias="to">--&gt;</sub> b &amp; c <sub alias="under">&lt;</sub> d here. '
-                                         '<break time="300ms"/>Then stop now.\n'})
+    arrows = ('# Arrows\n\nType <sub alias="to">--&gt;</sub> b &amp; c <sub alias="under">&lt;</sub> d here. '
+              '<break time="300ms"/>Then stop now.\n')
+    root = _book(tmp_path, {"01-one.md": arrows})
     _build(root)
     out = root / "out" / "guide"
     vtt = _cues((out / "01-arrows.vtt").read_text(), True)
