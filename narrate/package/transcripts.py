@@ -4,6 +4,7 @@ Timings are not estimated: assembly (`narrate.package.assemble`) records where e
 sentence-sized segment) starts and ends in its chapter, in samples, as it streams them, after the
 head silence and with every pause narrate inserts. A cue runs from its unit's start to the end of
 its last unit; cue text is the written text (`narrate.text.written`), never the spoken respelling.
+A sentence longer than MAX_CUE_CHARS is shown as several cues within its span (`readable`).
 
 Formats: WebVTT (W3C, "WebVTT: The Web Video Text Tracks Format": `WEBVTT` header, cues
 `HH:MM:SS.mmm --> HH:MM:SS.mmm`, `&`, `<`, `>` escaped), SRT (numbered cues, `HH:MM:SS,mmm`), and
