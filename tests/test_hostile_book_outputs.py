@@ -82,11 +82,13 @@ Say <phoneme alphabet="ipa" ph="təˈmɑːtoʊ">tomato</phoneme> twice.<break ti
 
 
 def test_captions_show_the_written_text_never_markup_or_respellings(tmp_path):
-    root = _book(tmp_path, {"01-one.md": MARKUP})
+    again = '---\ntitle: The <sub alias="World Wide Web">WWW</sub> Again\n---\nMore words.\n'
+    root = _book(tmp_path, {"01-one.md": MARKUP, "02-two.md": again})
     _build(root)
     out = root / "out" / "guide"
-    expected = ["The WWW Story", "Say tomato twice.", "Then dial 123 now.", "We use SQL daily."]
-    for name in ("01-the-www-story", "guide"):
+    first = ["The WWW Story", "Say tomato twice.", "Then dial 123 now.", "We use SQL daily."]
+    for name, expected in (("01-the-www-story", first), ("02-the-www-again", ["The WWW Again", "More words."]),
+                           ("guide", [*first, "The WWW Again", "More words."])):
         vtt = (out / f"{name}.vtt").read_text()
         srt_text = (out / f"{name}.srt").read_text()
         assert [c[2] for c in _cues(vtt, True)] == expected
@@ -95,7 +97,8 @@ def test_captions_show_the_written_text_never_markup_or_respellings(tmp_path):
             for leak in ("phoneme", "say-as", "break", "sub alias", "World Wide Web", "sequel", "təˈ"):
                 assert leak not in text, (name, leak)
     titles = json.loads((out / "guide.chapters.json").read_text())["chapters"]
-    assert [c["title"] for c in titles] == ["The WWW Story"]
+    assert [c["title"] for c in titles] == ["The WWW Story", "The WWW Again"]
+    assert "The WWW Again" in (out / "guide.m3u").read_text() and "sub" not in (out / "guide.m3u").read_text()
 
 
 # ---------------------------------------------------------------- 3: hostile word timings
