@@ -265,6 +265,13 @@ def test_cue_text_that_looks_like_cue_syntax_is_escaped(tmp_path):
     assert [c[2] for c in srt_cues] == ["Arrows", "Type -> b & c < d here.", "Then stop now."]
 
 
+@pytest.mark.parametrize("arrow", ["-->", "--->", "---->", "-- >", "-->-->"])
+def test_no_arrow_survives_in_cue_text(arrow):
+    cues = [Cue(0, 1000, f"a {arrow} b"), Cue(1000, 2000, "Next.")]
+    for text, vtt in ((srt(cues), False), (webvtt(cues), True)):
+        assert [c[2] for c in _cues(text, vtt)][1] == "Next."  # and no `-->` in a cue's text (_cues)
+
+
 def test_cue_clocks_widen_past_99_hours():
     cues = [Cue(100 * 3_600_000 + 1, 100 * 3_600_000 + 2_500, "Late.")]
     assert "100:00:00,001 --> 100:00:02,500" in srt(cues)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -133,10 +134,14 @@ def webvtt(cues: list[Cue]) -> str:
     return "\n".join(out)
 
 
+# Any run of hyphens before `>`: replacing `-->` once left `--->` as `-->`.
+_ARROW = re.compile(r"-{2,}>")
+
+
 def srt(cues: list[Cue]) -> str:
     out = []
     for n, cue in enumerate(cues, 1):
-        text = _one_line(cue.text).replace("-->", "->")  # the timing line's arrow
+        text = _ARROW.sub("->", _one_line(cue.text))  # the timing line's arrow, never in a cue's text
         out += [str(n), f"{_clock(cue.start_ms, ',')} --> {_clock(cue.end_ms, ',')}", text, ""]
     return "\n".join(out)
 
