@@ -218,6 +218,32 @@ def test_a_renamed_article_is_renamed_in_the_feed(tmp_path):
     assert json.loads(narrate_in("build", "--json", "book.yaml", cwd=root).stdout)["outputs_written"] == 0
 
 
+def test_captions_built_before_the_split_are_rewritten_split(tmp_path, monkeypatch):
+    import narrate.package.transcripts as transcripts
+    import narrate.plan.book_extras as book_extras
+    from narrate.build import build
+    from narrate.cache import SegmentCache
+    from narrate.manifest import load_manifest
+
+    root = _book(tmp_path, {"01-one.md": f"# One\n\n{LONG}\n"})
+    # As the last release built it: one cue per sentence, under its recipes.
+    monkeypatch.setattr(book_extras, "EXTRAS_VERSION", "1")
+    monkeypatch.setattr(transcripts, "readable", lambda cue: [cue])
+    cache = SegmentCache(root / ".narrate-cache")
+    try:
+        assert build(load_manifest(root / "book.yaml"), cache).errors == []
+    finally:
+        cache.close()
+    assert len(_cues((root / "out" / "guide" / "01-one.vtt").read_text(), True)) == 2
+    monkeypatch.undo()
+    # A new release changes the code stamp, so the no-op answer (outcome.noop_report) is not given; here
+    # a touched manifest stands in for it.
+    (root / "book.yaml").write_text(BOOK + "# touched\n")
+    done = _build(root)
+    assert "out/guide/01-one.vtt" in done["written"] and not any(p.endswith(".mp3") for p in done["written"])
+    assert len(_cues((root / "out" / "guide" / "01-one.vtt").read_text(), True)) == 4
+
+
 # ---------------------------------------------------------------- 6: the lock's layout
 
 
