@@ -101,6 +101,54 @@ def test_captions_show_the_written_text_never_markup_or_respellings(tmp_path):
     assert "The WWW Again" in (out / "guide.m3u").read_text() and "sub" not in (out / "guide.m3u").read_text()
 
 
+# ---------------------------------------------------------------- 2: a renamed chapter file
+
+
+def test_a_renamed_chapter_file_updates_the_lock_and_the_plan(tmp_path):
+    root = _book(tmp_path, {"01-one.md": "# One\n\nFirst words.\n", "02-two.md": "# Two\n\nSecond words.\n"})
+    _build(root)
+    (root / "ch" / "02-two.md").rename(root / "ch" / "02-second.md")
+    _build(root)
+    assert sorted(_lock(root)["sources"]) == ["01-one.md", "02-second.md"]
+    plan = json.loads(narrate_in("plan", "--json", "book.yaml", cwd=root).stdout)
+    assert plan["added"] == [] and plan["removed"] == [] and plan["changed"] == []
+
+
+FEED_BOOK = """version: 1
+books:
+  guide:
+    title: Field Notes
+    author: Ada Writer
+    sources: ch/*.md
+    output: out/guide
+    formats: [chapters]
+    feed:
+      base_url: https://example.org/notes/
+      description: Short articles, read aloud.
+      date: 2024-05-01
+      image: https://example.org/art.png
+    transcripts: {formats: [vtt]}
+"""
+
+
+def test_a_renamed_article_is_renamed_in_the_feed(tmp_path):
+    root = _book(tmp_path, {"roads.md": "# Old Roads\n\nRoads remember.\n", "rivers.md": "# Rivers\n\nRivers run.\n"},
+                 FEED_BOOK)
+    _build(root)
+    feed_before = (root / "out" / "guide" / "feed.xml").read_text()
+    assert "roads.mp3" in feed_before
+    (root / "ch" / "roads.md").rename(root / "ch" / "roads-old.md")  # the same place in the book
+    _build(root)
+    out = root / "out" / "guide"
+    feed = (out / "feed.xml").read_text()
+    assert "https://example.org/notes/roads-old.mp3" in feed and "/roads.mp3" not in feed
+    assert "roads-old.vtt" in feed and "/roads.vtt" not in feed
+    assert not (out / "roads.mp3").exists() and not (out / "roads.vtt").exists()
+    guids = set(re.findall(r"<guid[^>]*>([^<]+)</guid>", feed))
+    assert guids != set(re.findall(r"<guid[^>]*>([^<]+)</guid>", feed_before))
+    assert json.loads(narrate_in("build", "--json", "book.yaml", cwd=root).stdout)["outputs_written"] == 0
+
+
 # ---------------------------------------------------------------- 3: hostile word timings
 
 
@@ -170,109 +218,6 @@ def test_hostile_word_timings_fall_back_to_sentence_cues(tmp_path, monkeypatch, 
     assert [c[:2] for c in _cues(srt_text, False)] == [c[:2] for c in cues]
 
 
-# ---------------------------------------------------------------- 2: a renamed chapter file
-
-
-def test_a_renamed_chapter_file_updates_the_lock_and_the_plan(tmp_path):
-    root = _book(tmp_path, {"01-one.md": "# One\n\nFirst words.\n", "02-two.md": "# Two\n\nSecond words.\n"})
-    _build(root)
-    (root / "ch" / "02-two.md").rename(root / "ch" / "02-second.md")
-    _build(root)
-    assert sorted(_lock(root)["sources"]) == ["01-one.md", "02-second.md"]
-    plan = json.loads(narrate_in("plan", "--json", "book.yaml", cwd=root).stdout)
-    assert plan["added"] == [] and plan["removed"] == [] and plan["changed"] == []
-
-
-FEED_BOOK = """version: 1
-books:
-  guide:
-    title: Field Notes
-    author: Ada Writer
-    sources: ch/*.md
-    output: out/guide
-    formats: [chapters]
-    feed:
-      base_url: https://example.org/notes/
-      description: Short articles, read aloud.
-      date: 2024-05-01
-      image: https://example.org/art.png
-    transcripts: {formats: [vtt]}
-"""
-
-
-def test_a_renamed_article_is_renamed_in_the_feed(tmp_path):
-    root = _book(tmp_path, {"roads.md": "# Old Roads\n\nRoads remember.\n", "rivers.md": "# Rivers\n\nRivers run.\n"},
-                 FEED_BOOK)
-    _build(root)
-    feed_before = (root / "out" / "guide" / "feed.xml").read_text()
-    assert "roads.mp3" in feed_before
-    (root / "ch" / "roads.md").rename(root / "ch" / "roads-old.md")  # the same place in the book
-    _build(root)
-    out = root / "out" / "guide"
-    feed = (out / "feed.xml").read_text()
-    assert "https://example.org/notes/roads-old.mp3" in feed and "/roads.mp3" not in feed
-    assert "roads-old.vtt" in feed and "/roads.vtt" not in feed
-    assert not (out / "roads.mp3").exists() and not (out / "roads.vtt").exists()
-    guids = set(re.findall(r"<guid[^>]*>([^<]+)</guid>", feed))
-    assert guids != set(re.findall(r"<guid[^>]*>([^<]+)</guid>", feed_before))
-    assert json.loads(narrate_in("build", "--json", "book.yaml", cwd=root).stdout)["outputs_written"] == 0
-
-
-def test_captions_built_before_the_split_are_rewritten_split(tmp_path, monkeypatch):
-    import narrate.package.transcripts as transcripts
-    import narrate.plan.book_extras as book_extras
-    from narrate.build import build
-    from narrate.cache import SegmentCache
-    from narrate.manifest import load_manifest
-
-    root = _book(tmp_path, {"01-one.md": f"# One\n\n{LONG}\n"})
-    # As the last release built it: one cue per sentence, under its recipes.
-    monkeypatch.setattr(book_extras, "EXTRAS_VERSION", "1")
-    monkeypatch.setattr(transcripts, "readable", lambda cue: [cue])
-    cache = SegmentCache(root / ".narrate-cache")
-    try:
-        assert build(load_manifest(root / "book.yaml"), cache).errors == []
-    finally:
-        cache.close()
-    assert len(_cues((root / "out" / "guide" / "01-one.vtt").read_text(), True)) == 2
-    monkeypatch.undo()
-    # A new release changes the code stamp, so the no-op answer (outcome.noop_report) is not given; here
-    # a touched manifest stands in for it.
-    (root / "book.yaml").write_text(BOOK + "# touched\n")
-    done = _build(root)
-    assert "out/guide/01-one.vtt" in done["written"] and not any(p.endswith(".mp3") for p in done["written"])
-    assert len(_cues((root / "out" / "guide" / "01-one.vtt").read_text(), True)) == 4
-
-
-# ---------------------------------------------------------------- 6: the lock's layout
-
-
-def test_the_layout_changes_with_the_trim_and_lengths_are_not_taken_across_it(tmp_path):
-    trimmed = BOOK + "    silence: {threshold_dbov: -20}\n"  # a high threshold: trimming cuts much
-    root = _book(tmp_path, {"01-one.md": "# One\n\nFirst words. Then more words.\n"}, trimmed)
-    _build(root)
-    first = _lock(root)
-    vtt = (root / "out" / "guide" / "01-one.vtt").read_bytes()
-    (root / "book.yaml").write_text(BOOK + "    silence: {trim: false}\n")
-    _build(root)
-    untrimmed = _lock(root)
-    assert untrimmed["layout"] != first["layout"] and untrimmed["spans"] != first["spans"]
-    (root / "book.yaml").write_text(trimmed)  # back: the trimmed encodes are in the store, the lock is untrimmed
-    _build(root)
-    again = _lock(root)
-    assert again["samples"] == first["samples"] and again["spans"] == first["spans"]
-    assert (root / "out" / "guide" / "01-one.vtt").read_bytes() == vtt
-
-
-def test_the_layout_ignores_what_does_not_time_the_audio(tmp_path):
-    root = _book(tmp_path, {"01-one.md": "# One\n\nFirst words.\n"})
-    _build(root)
-    layout = _lock(root)["layout"]
-    (root / "book.yaml").write_text(BOOK.replace("A Small Guide", "Another Title"))
-    _build(root)
-    assert _lock(root)["layout"] == layout
-
-
 # ---------------------------------------------------------------- 4: escaping, long books, empty chapters
 
 
@@ -338,3 +283,58 @@ def test_a_long_sentence_is_split_into_readable_cues_timed_within_it(tmp_path):
     for a, b in zip(long_cues, long_cues[1:], strict=False):
         assert a[0] < a[1] == b[0] < b[1]
     assert cues[-1][2] == "Short." and cues[-1][0] == ms[4]
+
+
+def test_captions_built_before_the_split_are_rewritten_split(tmp_path, monkeypatch):
+    import narrate.package.transcripts as transcripts
+    import narrate.plan.book_extras as book_extras
+    from narrate.build import build
+    from narrate.cache import SegmentCache
+    from narrate.manifest import load_manifest
+
+    root = _book(tmp_path, {"01-one.md": f"# One\n\n{LONG}\n"})
+    # As the last release built it: one cue per sentence, under its recipes.
+    monkeypatch.setattr(book_extras, "EXTRAS_VERSION", "1")
+    monkeypatch.setattr(transcripts, "readable", lambda cue: [cue])
+    cache = SegmentCache(root / ".narrate-cache")
+    try:
+        assert build(load_manifest(root / "book.yaml"), cache).errors == []
+    finally:
+        cache.close()
+    assert len(_cues((root / "out" / "guide" / "01-one.vtt").read_text(), True)) == 2
+    monkeypatch.undo()
+    # A new release changes the code stamp, so the no-op answer (outcome.noop_report) is not given; here
+    # a touched manifest stands in for it.
+    (root / "book.yaml").write_text(BOOK + "# touched\n")
+    done = _build(root)
+    assert "out/guide/01-one.vtt" in done["written"] and not any(p.endswith(".mp3") for p in done["written"])
+    assert len(_cues((root / "out" / "guide" / "01-one.vtt").read_text(), True)) == 4
+
+
+# ---------------------------------------------------------------- 6: the lock's layout
+
+
+def test_the_layout_changes_with_the_trim_and_lengths_are_not_taken_across_it(tmp_path):
+    trimmed = BOOK + "    silence: {threshold_dbov: -20}\n"  # a high threshold: trimming cuts much
+    root = _book(tmp_path, {"01-one.md": "# One\n\nFirst words. Then more words.\n"}, trimmed)
+    _build(root)
+    first = _lock(root)
+    vtt = (root / "out" / "guide" / "01-one.vtt").read_bytes()
+    (root / "book.yaml").write_text(BOOK + "    silence: {trim: false}\n")
+    _build(root)
+    untrimmed = _lock(root)
+    assert untrimmed["layout"] != first["layout"] and untrimmed["spans"] != first["spans"]
+    (root / "book.yaml").write_text(trimmed)  # back: the trimmed encodes are in the store, the lock is untrimmed
+    _build(root)
+    again = _lock(root)
+    assert again["samples"] == first["samples"] and again["spans"] == first["spans"]
+    assert (root / "out" / "guide" / "01-one.vtt").read_bytes() == vtt
+
+
+def test_the_layout_ignores_what_does_not_time_the_audio(tmp_path):
+    root = _book(tmp_path, {"01-one.md": "# One\n\nFirst words.\n"})
+    _build(root)
+    layout = _lock(root)["layout"]
+    (root / "book.yaml").write_text(BOOK.replace("A Small Guide", "Another Title"))
+    _build(root)
+    assert _lock(root)["layout"] == layout
