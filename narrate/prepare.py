@@ -337,8 +337,10 @@ def _kept_chapter_keys(job: BookJob, lock: LockFile) -> set[str]:
 
 def book_is_current(job: BookJob, lock: LockFile, stats: BuildState, root: Path) -> bool:
     entry = lock.books.get(job.book.name)
+    from .plan.books import lock_sources
+
     if not entry or entry.get("recipe") != job.recipe or set(entry.get("outputs", {})) != set(job.outputs) \
-            or "sources" not in entry:
+            or entry.get("sources") != lock_sources(job):
         return False
     return all(rec["file"] == job.outputs[oid] and _regular(root, rec["file"])
                and stats.sha256(root, rec["file"]) == rec["sha256"] for oid, rec in entry["outputs"].items())

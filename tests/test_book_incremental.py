@@ -91,7 +91,7 @@ def test_book_files_decode_to_the_layout_and_join_gaplessly(book):
     assert done.returncode == 0, done.stderr
     entry, out = lock_entry(book), book / "out"
     total = sum(entry["samples"])
-    assert entry["rate"] == RATE and entry["layout"] == [2, RATE, Layout(RATE).head(round(0.75 * RATE))]
+    assert entry["rate"] == RATE and entry["layout"] == [3, RATE, Layout(RATE).head(round(0.75 * RATE)), -50.0]
     grid = Layout(RATE)
     assert all(n % grid.block == 0 for n in entry["samples"][:-1])  # every join on the frame grid
     mp3, m4b = decoded(out / "guide.mp3"), decoded(out / "guide.m4b")

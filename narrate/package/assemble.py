@@ -28,9 +28,9 @@ from ..audio.stream import WavStreamWriter
 from ..cache import SegmentCache
 from ..errors import NarrateError
 from ..fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
-from ..plan.books import BOOK_RENDER_VERSION, BookJob
+from ..plan.books import BOOK_RENDER_VERSION, BookJob, lock_sources
 from .book import BookTags, ChapterMark, join_book_mp3, join_chapter_mp3, join_m4b, m3u, write_chapter_mp3
-from .book_checks import LAYOUT_VERSION, recorded_lengths, sample_refusal
+from .book_checks import book_layout, recorded_lengths, sample_refusal
 from .book_units import ENCODE_WORKERS, ChapterSlot, Digester, piece_key, still_there, unit_pcm
 from .extras import wants_spans, write_extras
 from .grid import AAC_PRIMING, BookLayout, Layout, aac_lead
@@ -114,7 +114,7 @@ class _Assembly:
     def _recall(self) -> None:
         """Each chapter's speech length (and spans) from the last build, where it had the same units on
         the same grid: such a chapter need not be streamed to be laid out."""
-        lengths = recorded_lengths(self.previous, self.rate, self.head, [ch.plan.digest() for ch in self.chapters])
+        lengths = recorded_lengths(self.previous, book_layout(self.book), [ch.plan.digest() for ch in self.chapters])
         if all(raw is None for raw in lengths):
             return
         bounds = []
@@ -385,9 +385,9 @@ class _Assembly:
                             "recipe": job.recipes[oid]}
         entry = {"recipe": job.recipe, "title": self.book.title, "segments": job.keys(), "outputs": outputs,
                  "chapters": [[m.title, m.start_ms] for m in marks], "rate": rate, "samples": samples,
-                 "layout": [LAYOUT_VERSION, rate, self.head],
+                 "layout": book_layout(self.book),
                  "parts": [[ch.plan.digest(), ch.raw] for ch in self.chapters],
-                 "sources": {ch.source.name: [ch.title, ch.digest()] for ch in job.chapters}}
+                 "sources": lock_sources(job)}
         if self.timed:
             entry["spans"] = [ch.spans for ch in self.chapters]
         entry["pieces"] = self._forget_old_pieces()

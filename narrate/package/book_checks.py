@@ -16,12 +16,12 @@ from typing import Any
 from ..audio.profiles import Profile
 from ..cache.lock import LockFile
 from ..errors import ManifestError, NarrateError, Problem
-from ..manifest import Manifest
+from ..manifest import Book, Manifest
 from ..manifest.resolved import SampleSpec
 from ..plan.books import BookJob, check_chapters, plan_books
 from .grid import Layout
 
-LAYOUT_VERSION = 2  # lock entries' "layout": 2 is the frame grid of narrate.package.grid
+LAYOUT_VERSION = 3  # lock entries' "layout": 2 is the frame grid of narrate.package.grid; 3 adds the trim
 
 
 def book_head(profile: Profile) -> int:
@@ -29,11 +29,22 @@ def book_head(profile: Profile) -> int:
     return Layout(profile.sample_rate).head(round(profile.head_s * profile.sample_rate))
 
 
-def recorded_lengths(previous: Mapping[str, Any], rate: int, head: int, digests: Sequence[str]) -> list[int | None]:
+def book_layout(book: Book) -> list[Any]:
+    """The lock's `layout`: everything beyond a chapter's units (their keys and pauses, ChapterPlan.digest)
+    that sets its recorded speech length and unit spans: the grid's rate, the head room tone (spans start
+    after it) and the silence trim of each sentence (its threshold only while trimming). Nothing else:
+    levels, the tail, tags and encoder settings change bytes, not timing, and must not cost a re-stream."""
+    silence = book.settings.silence
+    return [LAYOUT_VERSION, book.profile.sample_rate, book_head(book.profile),
+            silence.threshold_dbov if silence.trim else None]
+
+
+def recorded_lengths(previous: Mapping[str, Any], layout: list[Any], digests: Sequence[str]) -> list[int | None]:
     """Each chapter's speech length (samples) as the last build's lock entry records it, where that
-    chapter had the same sentences (`digests`, ChapterPlan.digest) on the same grid; else None."""
+    chapter had the same sentences (`digests`, ChapterPlan.digest) in the same `layout` (book_layout);
+    else None."""
     parts = previous.get("parts")
-    if previous.get("layout") != [LAYOUT_VERSION, rate, head] or not isinstance(parts, list) \
+    if previous.get("layout") != layout or not isinstance(parts, list) \
             or len(parts) != len(digests):
         return [None] * len(digests)
     return [part[1] if isinstance(part, list) and len(part) == 2 and part[0] == digest and type(part[1]) is int
@@ -60,7 +71,7 @@ def sample_problems(jobs: Sequence[BookJob], lock_books: Mapping[str, Any], name
         if spec is None or index is None or not isinstance(previous, dict):
             continue
         rate = job.book.profile.sample_rate
-        raw = recorded_lengths(previous, rate, book_head(job.book.profile), [ch.digest() for ch in job.chapters])[index]
+        raw = recorded_lengths(previous, book_layout(job.book), [ch.digest() for ch in job.chapters])[index]
         if raw is not None and round(spec.start_s * rate) >= raw:
             key, line, message = sample_refusal(spec, raw / rate, past_end=True)
             problems.append(Problem(named, line, f"books.{job.book.name}.sample.{key}", message))

@@ -8,6 +8,7 @@ whose recipe changed (not in `kept`) are written; publishing them is assembly's 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -48,9 +49,14 @@ def word_timings(job: BookJob, cache: SegmentCache) -> Callable[[int, int], list
             pcm = decode(entry.audio, entry.format)
             head = trim_bounds(pcm, threshold_dbov=silence.threshold_dbov, keep_ms=20)[0] / pcm.rate
         try:
-            return [(str(w), max(0.0, float(a) - head), max(0.0, float(b) - head)) for w, a, b in raw]
+            timed = [(str(w), float(a), float(b)) for w, a, b in raw]
         except (TypeError, ValueError):
             return None
+        # Checked before the shift, which moves a word that starts in the trimmed head to 0: a negative or
+        # impossible timing from the provider must not pass as such a word (transcripts._word_cues checks the rest).
+        if not all(math.isfinite(a) and math.isfinite(b) and 0 <= a <= b for _, a, b in timed):
+            return None
+        return [(w, max(0.0, a - head), max(0.0, b - head)) for w, a, b in timed]
 
     return words
 

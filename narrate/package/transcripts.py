@@ -4,6 +4,7 @@ Timings are not estimated: assembly (`narrate.package.assemble`) records where e
 sentence-sized segment) starts and ends in its chapter, in samples, as it streams them, after the
 head silence and with every pause narrate inserts. A cue runs from its unit's start to the end of
 its last unit; cue text is the written text (`narrate.text.written`), never the spoken respelling.
+A sentence longer than MAX_CUE_CHARS is shown as several cues within its span (`readable`).
 
 Formats: WebVTT (W3C, "WebVTT: The Web Video Text Tracks Format": `WEBVTT` header, cues
 `HH:MM:SS.mmm --> HH:MM:SS.mmm`, `&`, `<`, `>` escaped), SRT (numbered cues, `HH:MM:SS,mmm`), and
@@ -12,12 +13,15 @@ JSON chapters (Podcasting 2.0 namespace, chapters/jsonChapters.md: `{"version": 
 
 Word cues (`cues: word`): where a cache entry holds the provider's word timings (`words`:
 [[word, start_s, end_s], ...] relative to its audio), each word becomes a cue, shifted by what
-silence trimming cut from the segment's head; units without them keep one sentence cue.
+silence trimming cut from the segment's head; units without them, or whose timings cannot be true
+(`_word_cues`), keep one sentence cue.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,14 +49,69 @@ def chapter_cues(chapter: ChapterPlan, spans: Sequence[int], rate: int, offset: 
     for i, written in enumerate(chapter.written):
         start, end = spans[2 * i] + offset, spans[2 * i + 1] + offset
         timed = words(i) if words else None
-        if timed:
-            base = _ms(start, rate)
-            last = _ms(end, rate)
-            cues += [Cue(base + round(a * 1000), min(last, base + round(b * 1000)), w) for w, a, b in timed]
+        word_cues = _word_cues(timed, _ms(start, rate), _ms(end, rate)) if timed else None
+        if word_cues:
+            cues += word_cues
         elif written.text is None and cues:
             cues[-1] = Cue(cues[-1].start_ms, _ms(end, rate), cues[-1].text)  # the sentence goes on
         elif written.text:
             cues.append(Cue(_ms(start, rate), _ms(end, rate), written.text))
+    return [part for cue in cues for part in readable(cue)]
+
+
+# Two lines of 42 characters: the common subtitle guideline (Netflix Timed Text Style Guide, English:
+# "Characters per line: 42", at most two lines). Players wrap a cue's one line themselves.
+MAX_CUE_CHARS = 84
+_CLAUSE_END = (",", ";", ":", "\u2014", ")")
+
+
+def readable(cue: Cue, limit: int = MAX_CUE_CHARS) -> list[Cue]:
+    """`cue` as the fewest cues of at most `limit` characters, of about equal length, cut between words
+    (after a clause's comma, semicolon or dash where one is near), each timed by its share of the
+    characters within the cue's span: the first starts where the sentence does, the last ends where it does."""
+    text = _one_line(cue.text)
+    if len(text) <= limit:
+        return [cue]
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        left = -(-len(rest) // limit)  # cues still needed
+        want = -(-len(rest) // left)
+        spaces = [i for i, c in enumerate(rest[:limit + 1]) if c == " "]
+        if not spaces:  # one word longer than a cue (a URL as written): cut inside it
+            parts.append(rest[:limit])
+            rest = rest[limit:].lstrip()
+            continue
+        clauses = [i for i in spaces if rest[i - 1] in _CLAUSE_END and abs(i - want) <= limit // 4]
+        cut = min(clauses or spaces, key=lambda i: abs(i - want))
+        parts.append(rest[:cut])
+        rest = rest[cut + 1:].lstrip()
+    parts.append(rest)
+    span, total = cue.end_ms - cue.start_ms, sum(len(p) for p in parts)
+    out, done = [], 0
+    for part in parts:
+        start = cue.start_ms + span * done // total
+        done += len(part)
+        out.append(Cue(start, cue.start_ms + span * done // total, part))
+    return out
+
+
+def _word_cues(timed: Sequence[tuple[str, float, float]], base: int, last: int) -> list[Cue] | None:
+    """A unit's word cues (`timed` in seconds from its start at `base` ms; it ends at `last` ms), or
+    None where the provider's timings cannot be true: not finite numbers, negative, a word ending
+    before it starts, starting before the word before it or at or past the end of the unit's audio,
+    or an empty word. Such a unit keeps its sentence cue rather than captions at impossible times
+    (a NaN or an infinity raised, a cue past the audio showed over the next sentences)."""
+    cues: list[Cue] = []
+    for word, a, b in timed:
+        text = _one_line(str(word))
+        if not (isinstance(a, float | int) and isinstance(b, float | int) and math.isfinite(a) and math.isfinite(b)
+                and 0 <= a <= b and text):
+            return None
+        start, end = base + round(a * 1000), min(last, base + round(b * 1000))
+        if start >= last or (cues and start < cues[-1].start_ms):
+            return None
+        cues.append(Cue(start, end, text))
     return cues
 
 
@@ -75,10 +134,14 @@ def webvtt(cues: list[Cue]) -> str:
     return "\n".join(out)
 
 
+# Any run of hyphens before `>`: replacing `-->` once left `--->` as `-->`.
+_ARROW = re.compile(r"-{2,}>")
+
+
 def srt(cues: list[Cue]) -> str:
     out = []
     for n, cue in enumerate(cues, 1):
-        text = _one_line(cue.text).replace("-->", "->")  # the timing line's arrow
+        text = _ARROW.sub("->", _one_line(cue.text))  # the timing line's arrow, never in a cue's text
         out += [str(n), f"{_clock(cue.start_ms, ',')} --> {_clock(cue.end_ms, ',')}", text, ""]
     return "\n".join(out)
 

@@ -1,8 +1,9 @@
 """A book's text outputs beside its audio: captions (WebVTT, SRT), JSON chapters, the podcast feed
 and its artwork. Names and recipes only; `narrate.package.transcripts` and `.feed` write them.
 
-Output ids: `vtt-NNN`, `srt-NNN`, `json-NNN` per chapter file (when the book has `chapters`),
-`vtt`, `srt`, `json` for the whole book (when it has `mp3` or `m4b`), `feed`, and `artwork` for a
+Output ids: `vtt-NNN`, `srt-NNN`, `json-NNN` per chapter file (when the book has `chapters`; no
+`vtt-NNN`/`srt-NNN` for a chapter with nothing to speak, see CUE_FILES), `vtt`, `srt`, `json` for
+the whole book (when it has `mp3` or `m4b`; no `vtt`/`srt` when no chapter has speech), `feed`, and `artwork` for a
 local artwork file. Each recipe covers the audio its timings come from (the chapter's or the
 book's recipe), the written text, and the settings; so an unchanged book rewrites none of them.
 """
@@ -25,9 +26,14 @@ from ..manifest.publishing import parse_date
 if TYPE_CHECKING:
     from .books import BookJob, ChapterPlan
 
-EXTRAS_VERSION = "1"
+EXTRAS_VERSION = "2"  # 2: long sentences as several cues, word timings checked, no `--->` in SRT text
 EXTENSIONS = {"vtt": ".vtt", "srt": ".srt", "json": ".chapters.json"}
 FORMAT_IDS = {"vtt": "vtt", "srt": "srt", "chapters": "json"}
+# Caption files, which a chapter with nothing to speak does not get: a WebVTT file of its header alone is
+# valid but an SRT file of no cues is an empty file that players and ffmpeg refuse as invalid, and
+# a caption track with no cue only misleads (a feed links none for that episode). planning warns,
+# naming the chapter's file (narrate.plan.books.plan_books). Its JSON chapters (its title) are written.
+CUE_FILES = ("vtt", "srt")
 
 
 def _digest(*parts: str) -> str:
@@ -56,13 +62,14 @@ def name_extras(job: BookJob) -> None:
     if "chapters" in book.formats:
         for i, ch in enumerate(job.chapters, 1):
             stem = Path(job.outputs[f"chapter-{i:03d}"]).name.removesuffix(".mp3")
-            for oid in ids:
+            for oid in ids if ch.units else [oid for oid in ids if oid not in CUE_FILES]:
                 job.outputs[f"{oid}-{i:03d}"] = f"{job.prefix}/{stem}{EXTENSIONS[oid]}"
                 job.recipes[f"{oid}-{i:03d}"] = _digest(EXTRAS_VERSION, oid, settings, job.recipes[f"chapter-{i:03d}"],
                                                         *ch.written_texts())
     whole = "mp3" in book.formats or "m4b" in book.formats
     written = [text for ch in job.chapters for text in (ch.title, *ch.written_texts(), "\x1e")]
-    for oid in ids if whole else ():
+    speech = any(ch.units for ch in job.chapters)
+    for oid in [oid for oid in ids if speech or oid not in CUE_FILES] if whole else ():
         job.outputs[oid] = f"{job.prefix}/{book.name}{EXTENSIONS[oid]}"
         job.recipes[oid] = _digest(EXTRAS_VERSION, oid, settings, job.recipe, *written)
     if feed is not None:
@@ -71,7 +78,10 @@ def name_extras(job: BookJob) -> None:
         fronts = [repr(sorted((k, str(v)) for k, v in ch.front.items())) for ch in job.chapters]
         art = sha256_file(feed.image_file) if feed.image_file else ""
         job.outputs["feed"] = f"{job.prefix}/{feed.file}"
-        job.recipes["feed"] = _digest(EXTRAS_VERSION, "feed", settings, job.recipe, art, *written, *fronts)
+        # The feed names every output (enclosure and transcript URLs) and derives episode guids from the
+        # chapters' file names: a renamed article must not leave the feed pointing at the old files.
+        names = [*(f"{oid}={rel}" for oid, rel in sorted(job.outputs.items())), *(ch.source.name for ch in job.chapters)]
+        job.recipes["feed"] = _digest(EXTRAS_VERSION, "feed", settings, job.recipe, art, *written, *fronts, *names)
         if feed.image_file is not None:
             job.outputs["artwork"] = f"{job.prefix}/{artwork_name(feed.image_file)}"
             job.recipes["artwork"] = _digest(EXTRAS_VERSION, "artwork", art)

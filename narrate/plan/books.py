@@ -79,6 +79,13 @@ class BookJob:
         return [k for ch in self.chapters for k, _ in ch.units]
 
 
+def lock_sources(job: BookJob) -> dict[str, list[str]]:
+    """The lock's `sources`: each chapter's file name -> [title, digest of its segments]. `narrate plan`
+    diffs chapters by it, and a book whose record differs is not current (a renamed chapter file with
+    the same words would otherwise leave the old name in the lock, and in every later plan)."""
+    return {ch.source.name: [ch.title, ch.digest()] for ch in job.chapters}
+
+
 def slug(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60] or "chapter"
@@ -122,8 +129,11 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
                 job.sample_chapter = len(job.chapters)
             add(path, source, None, own.voice, own.pauses, shown_as=manifest_relative(manifest, path))
             if not job.chapters[-1].units:  # code, comments or markup only: say so, rather than publish room tone
+                captions = book.transcripts is not None and "chapters" in book.formats and \
+                    any(f in ("vtt", "srt") for f in book.transcripts.formats)
                 manifest.warnings.append(Problem(manifest_relative(manifest, path), None, f"books.{book.name}.sources",
-                                                 "nothing to speak in this chapter: its file will be silence"))
+                                                 "nothing to speak in this chapter: its file will be silence" +
+                                                 (", with no caption files" if captions else "")))
         if book.closing_credits:
             add(Path("closing-credits"), book.closing_credits, CREDITS["closing"], None, book.pauses)
         _name_outputs(job)

@@ -23,14 +23,16 @@ text), md_speech (URLs, emoji, the final scrub).
 
 from __future__ import annotations
 
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
+from ..errors import MarkupError
 from . import md_myst, md_obsidian, md_source
-from .markup import Break, Node, lower, parse
+from .markup import Break, Node, is_markup, lower, parse
 from .md_walk import CODE_NOTICE, TABLE_NOTICE, Block, speakable, walk
 from .normalize import normalize
 
@@ -199,7 +201,7 @@ def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *
     blocks, notes = walk(parser(opts.dialect).parse(prepare(body, opts.dialect)), opts, path, line0)
     from .front_matter import front_text
 
-    front_title = title_text(given) if (given := front_text(front.get("title"))) is not None else None
+    front_title = _front_title(given) if (given := front_text(front.get("title"))) is not None else None
     headings = [b for b in blocks if b.kind == "heading"]
     if front_title is not None:
         title: str | None = front_title
@@ -213,6 +215,21 @@ def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *
         blocks.append(Block("heading", "Notes", 2))
         blocks.extend(notes)
     return SpeakableDoc(title=title, blocks=blocks, front_matter=front)
+
+
+_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,300}>")
+
+
+def _front_title(given: str) -> str | None:
+    """A front matter title as shown: prompt markup in it as written (`<sub>`'s text, never a tag, which
+    tags, file names, chapter lists and feeds showed); markup it cannot read has its tags scrubbed,
+    as its spoken heading does."""
+    if is_markup(given):
+        try:
+            return title_text(written(Block("heading", given, 1, True)))
+        except MarkupError:
+            return title_text(_TAG.sub(" ", given))
+    return title_text(given)
 
 
 def title_text(text: str) -> str | None:

@@ -2,7 +2,10 @@
 
 `chapter_units` splits the *spoken* text (after the lexicon and, for the embedded engine, number
 normalisation). Captions must show what the author wrote, so each block is split a second time
-without the lexicon or normalisation, and the two splits are paired one to one. Where a respelling
+without the lexicon or normalisation, and the two splits are paired one to one. A block of prompt
+markup is split as `chapter_units` splits it, at its breaks and then into sentences, from its
+written form: each element's own text (`<sub>`'s "WWW", never its alias; `<phoneme>`'s word, never
+its IPA), never a tag, so no SSML reaches a caption. Where a respelling
 moved a sentence boundary (the counts differ), the block's written text goes to its first unit and
 the others continue that cue: a caption never shows a respelling, and never a wrong sentence.
 """
@@ -13,7 +16,9 @@ from dataclasses import dataclass
 
 from .chapter import chapter_units
 from .lexicon import Lexicon
-from .markdown import SpeakableDoc
+from .markdown import Block, SpeakableDoc
+from .markup import Break, split_breaks
+from .markup_parse import parse
 from .sentences import segment_paragraph
 
 
@@ -35,10 +40,19 @@ def written_units(doc: SpeakableDoc, max_chars: int, language: str, lexicon: Lex
         if n == 0:
             continue
         level = block.level if block.kind == "heading" else 0
-        written = [block.text.strip()] if block.kind == "notice" else segment_paragraph(block.text, max_chars, language)
+        written = [block.text.strip()] if block.kind == "notice" else _sentences(block, max_chars, language)
         if len(written) != n:
             written = [" ".join(written)]
         out.append(WrittenUnit(written[0], level))
         out += [WrittenUnit(text) for text in written[1:]]
         out += [WrittenUnit(None)] * (n - len(written))
     return out
+
+
+def _sentences(block: Block, max_chars: int, language: str) -> list[str]:
+    """The block's written sentences; for markup, piece by piece between its breaks (as spoken)."""
+    if not block.markup:
+        return segment_paragraph(block.text, max_chars, language)
+    return [s for piece, _ in split_breaks(parse(block.text))
+            for s in segment_paragraph("".join(n if isinstance(n, str) else "" if isinstance(n, Break) else n.text
+                                               for n in piece), max_chars, language)]
