@@ -3,6 +3,7 @@ new manifest or (`csv --into`) merged into an existing one."""
 
 from __future__ import annotations
 
+import codecs
 import stat
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,11 @@ import click
 
 from ..errors import UsageError, shown
 from .app import Context, main, pass_ctx, run
+
+
+def _starts_with_bom(path: Path) -> bool:
+    with path.open("rb") as f:  # a regular file: read_text_input has just read it
+        return f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
 
 
 @main.group(name="import")
@@ -129,7 +135,9 @@ def import_csv(ctx: Context, file: Path, into: Path | None, library: str | None,
         if merged.text != before:
             target = into.resolve()
             mode = stat.S_IMODE(target.stat().st_mode)
-            write_atomic(target, merged.text.encode("utf-8"), mode=mode)  # the manifest keeps its mode
+            # The manifest keeps its mode and its byte order mark (read_text_input drops it from the text).
+            bom = codecs.BOM_UTF8 if _starts_with_bom(target) else b""
+            write_atomic(target, bom + merged.text.encode("utf-8"), mode=mode)
         click.echo(f"{into}: {merged.updated} texts or notes updated, {merged.added} prompts added, "
                    f"{merged.untouched} prompts not in the sheet (kept)" + ("" if merged.text != before else "; unchanged"))
         return 0
