@@ -18,13 +18,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ManifestError, Problem, UsageError
-from .common import AUDIO_SUFFIX, ImportResult, Skipped, default_voice, one_library
+from .common import AUDIO_SUFFIX, ImportResult, Skipped, default_voice, fold, nfc, one_library
 
 if TYPE_CHECKING:
     from ..manifest import Library, Manifest
@@ -211,7 +210,7 @@ def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_col
                                      "tags (name, en-US, es-MX, note) or give --language HEADER=TAG"
                                      + (f" ({others})" if others else ""))])
     sheet = Sheet(list(columns.values()), [], note_at is not None, sep, source, ignored_columns=ignored)
-    by_name: dict[str, int] = {}  # casefolded name -> index in sheet.rows
+    by_name: dict[str, int] = {}  # fold(name) -> index in sheet.rows
     for line, record in body:
         cells = record + [""] * (len(header) - len(record))
 
@@ -219,7 +218,7 @@ def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_col
             return unguard(cells[i].strip()) if i < len(cells) else ""
 
         written = cell(name_at)
-        name = written if written.casefold() in names else AUDIO_SUFFIX.sub("", written)
+        name = written if fold(written) in names else AUDIO_SUFFIX.sub("", written)
         why = "no name" if not name else check_name(name)
         if why:
             sheet.skipped.append((name or f"line {line}", f"{why} (line {line})"))
@@ -230,14 +229,19 @@ def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_col
             sheet.skipped.append((name, f"no text in any language (line {line})"))
             continue
         row = Row(name, texts, note, line, written)
-        earlier = by_name.get(name.casefold())
+        earlier = by_name.get(fold(name))
         if earlier is not None:
             first = sheet.rows[earlier]
-            reason = "duplicate" if first.name == name else f"same file as {first.name!r} on case-insensitive filesystems:"
+            if first.name == name:
+                reason = "duplicate"
+            elif nfc(first.name) == nfc(name):  # one name to macOS, and to the manifest: keep the first spelling
+                reason, row.name = f"the same name as {first.name!r} in another Unicode form (NFC/NFD):", first.name
+            else:
+                reason = f"same file as {first.name!r} on case-insensitive filesystems:"
             sheet.skipped.append((name, f"{reason} of line {first.line}: the later one wins (line {line})"))
             sheet.rows[earlier] = row
             continue
-        by_name[name.casefold()] = len(sheet.rows)
+        by_name[fold(name)] = len(sheet.rows)
         sheet.rows.append(row)
     if not sheet.rows:
         problems = [Problem(source, None, "", "no prompt found")]
@@ -258,7 +262,7 @@ def known_names(yaml_text: str, source: str) -> tuple[list[str], set[str]]:
         declared = lib.get("languages") if isinstance(lib, dict) else None
         prompts = lib.get("prompts") if isinstance(lib, dict) else None
         languages += [str(k) for k in declared] if isinstance(declared, dict) else []
-        names |= {unicodedata.normalize("NFC", str(k)).casefold() for k in prompts} if isinstance(prompts, dict) else set()
+        names |= {fold(str(k)) for k in prompts} if isinstance(prompts, dict) else set()
     return languages, names
 
 
