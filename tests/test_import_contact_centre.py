@@ -163,7 +163,7 @@ def test_a_sheet_with_one_row_per_language_merges(tmp_path):
     assert done.returncode == 0, done.stderr
     merged = yaml.safe_load(path.read_text(encoding="utf-8"))["libraries"]["ivr"]["prompts"]
     assert merged["welcome"] == {"en-US": "Welcome to Acme.", "es-ES": "Bienvenido a Acme.", "note": "Friendly"}
-    assert merged["closed"] == {"en-US": "We are closed."}
+    assert merged["closed"] == "We are closed."  # a new prompt in the first language only: `name: text`
 
 
 def test_a_row_whose_language_is_not_a_tag_is_skipped_located(tmp_path):
@@ -171,7 +171,7 @@ def test_a_row_whose_language_is_not_a_tag_is_skipped_located(tmp_path):
     done = narrate_in("import", "csv", str(sheet), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Klingon" not in done.stdout
-    assert any("line 5" in line and "'Klingon!!'" in line for line in done.stderr.splitlines()), done.stderr
+    assert any("sheet.csv:5" in line and "'Klingon!!'" in line for line in done.stderr.splitlines()), done.stderr
 
 
 def test_a_prompt_text_column_without_a_language_takes_the_manifests_only_language(tmp_path):

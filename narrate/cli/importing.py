@@ -130,6 +130,8 @@ def import_csv(ctx: Context, file: Path, into: Path | None, library: str | None,
         for header, why in sheet.ignored_columns:
             click.echo(shown(f"skipped column {header!r}: {why}"), err=True)
         merged = importers.merge_sheet(before, sheet, source=str(into), root=into.resolve().parent, library=library)
+        for name, reason in merged.skipped:
+            click.echo(shown(f"skipped {name}: {reason}"), err=True)
         for change in merged.changes:
             click.echo(shown(f"  {change}"), err=True)
         if merged.text != before:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import ManifestError, Problem, UsageError
 from .common import default_voice, fold
-from .spreadsheet import Row, Sheet, canonical_tag
+from .spreadsheet import NOTE_ONLY, Row, Sheet, canonical_tag
 from .yamledit import Document, guess_indent
 
 __all__ = ["MergeResult", "guess_indent", "merge_sheet"]
@@ -37,6 +37,7 @@ class MergeResult:
     updated: int = 0  # texts and notes replaced or added in existing prompts
     added: int = 0  # prompts appended
     untouched: int = 0  # prompts of the library the sheet does not name
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # rows not merged: (name, why)
 
 
 def _styled(old: Any, new: str) -> Any:
@@ -142,6 +143,9 @@ class _Merger:
         self.result.updated += 1
 
     def _add(self, row: Row) -> None:
+        if not row.texts:  # a note for a prompt the manifest lacks: nothing to say, so nothing to add
+            self.result.skipped.append((row.name, NOTE_ONLY.format(line=row.line)))
+            return
         name = unicodedata.normalize("NFC", row.name)
         self.expected.update({(name, tag): text for tag, text in row.texts.items()})
         if row.note:
