@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import codecs
 import stat
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import click
@@ -17,6 +17,43 @@ from .app import Context, main, pass_ctx, run
 def _starts_with_bom(path: Path) -> bool:
     with path.open("rb") as f:  # a regular file: read_text_input has just read it
         return f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+
+
+def check_library_option(name: str) -> None:
+    """`--library` is a name in the printed manifest, held to the manifest's rule. Raises UsageError."""
+    from ..manifest import check_name
+
+    why = "library names may not contain '/'" if "/" in name else check_name(name)
+    if why:
+        raise UsageError(f"--library {name!r}: {why}")
+
+
+def check_output_option(out: str) -> None:
+    """`--output` is the library's output folder, relative to the manifest (the default is
+    ../output/<library>, beside the folder the manifest is saved in): never an absolute path, never
+    further up than the default, never a file. Raises UsageError."""
+    path = PurePosixPath(out.replace("\\", "/"))
+    ups = _ups(path)
+    if not out.strip():
+        why = "empty"
+    elif path.is_absolute() or PureWindowsPath(out).drive:
+        why = "an absolute path; give it relative to the manifest, as ../output/<library>"
+    elif ups > 1:
+        why = f"climbs {ups} folders up, outside the project; at most one (../output/<library>)"
+    elif Path(out).exists() and not Path(out).is_dir():
+        why = "an existing file, not a folder"
+    else:
+        return
+    raise UsageError(f"--output {out!r}: {why}")
+
+
+def _ups(path: PurePosixPath) -> int:
+    """How far above the manifest's folder `path` reaches at its highest point."""
+    depth, lowest = 0, 0
+    for part in path.parts:
+        depth += -1 if part == ".." else 0 if part in (".", "") else 1
+        lowest = min(lowest, depth)
+    return -lowest
 
 
 @main.group(name="import")
@@ -63,6 +100,9 @@ def _import_command(kind: str, fn_name: str, library: str, language: str | None,
         from .. import importers
 
         def go() -> int:
+            check_library_option(library)
+            if out is not None:
+                check_output_option(out)
             text = importers.read_source(file)  # bounded; a FIFO or device is refused, never read
             chosen = language
             if kind == "asterisk" and chosen is None:  # core-sounds-fr.txt is French
@@ -111,6 +151,12 @@ def import_csv(ctx: Context, file: Path, into: Path | None, library: str | None,
     from ..manifest.inputs import MAX_MANIFEST_BYTES
 
     def go() -> int:
+        if into is None:
+            check_library_option(library or "prompts")
+        if out is not None:
+            if into is not None:
+                raise UsageError("--output is the output folder of a new manifest; with --into, edit the manifest's own")
+            check_output_option(out)
         text = importers.read_source(file, sheet=True)
         options: dict[str, Any] = {"source": str(file), "delimiter": delimiter, "name_column": name_column,
                                    "note_column": note_column, "languages": list(languages) or None}

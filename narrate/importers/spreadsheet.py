@@ -247,10 +247,15 @@ def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_col
 
 def known_names(yaml_text: str, source: str) -> tuple[list[str], set[str]]:
     """(every library's language keys, every prompt name casefolded) of a manifest, as narrate reads
-    them: what `read_sheet` needs to read a sheet meant for it. Raises ManifestError for bad YAML."""
+    them: what `read_sheet` needs to read a sheet meant for it. Raises ManifestError for bad YAML or a
+    file that is no manifest (a sheet, a README, another tool's YAML), before anything is merged."""
     from ..manifest import load_yaml_text
 
     data = load_yaml_text(yaml_text, source).data
+    if not isinstance(data, dict) or not {"version", "libraries", "books"} & set(map(str, data)):
+        kind = f"a YAML {type(data).__name__}" if isinstance(data, dict | list) else "text"
+        raise ManifestError([Problem(source, None, "", f"not a narrate manifest ({kind} without version, libraries or "
+                                     "books): give --into the manifest to update")])
     languages: list[str] = []
     names: set[str] = set()
     libraries = data.get("libraries") if isinstance(data, dict) else None
