@@ -5,13 +5,15 @@ one row per language, a manifest with a byte order mark; `init` beside a manifes
 
 from __future__ import annotations
 
+import json
+import os
 import unicodedata
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import assert_clean_failure, narrate_in, snapshot
+from conftest import assert_clean_failure, narrate, narrate_in, snapshot
 
 NFC = unicodedata.normalize("NFC", "caf\u00e9")
 NFD = unicodedata.normalize("NFD", NFC)
@@ -249,3 +251,63 @@ def test_into_the_sheet_itself_is_refused(tmp_path):
     _, sheet = _files(tmp_path, "name,en-US\nwelcome,Hello.\n")
     done = narrate_in("import", "csv", str(sheet), "--into", str(sheet), cwd=tmp_path)
     assert_clean_failure(done, 2, "sheet.csv", "not a narrate manifest")
+
+
+# 8. File names whose bytes are not UTF-8 (b"caf\xe9.md", a Latin-1 disk): located, escaped as \xe9.
+
+BOOK = """\
+version: 1
+defaults: {provider: espeak}
+books:
+  guide:
+    title: Guide
+    sources: content/*.md
+    language: en-US
+    voice: en-us
+    formats: [chapters]
+    output: out
+"""
+LATIN1 = os.fsdecode(b"caf\xe9")  # what Python makes of the bytes: 'caf\udce9'
+
+
+def _book(tmp_path: Path, chapter: str) -> None:
+    (tmp_path / "narrate.yaml").write_text(BOOK, encoding="utf-8")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / f"{chapter}.md").write_text("# One\n\nHello there.\n", encoding="utf-8")
+
+
+def test_a_chapter_named_in_latin1_is_a_located_problem_escaped_in_json(tmp_path):
+    _book(tmp_path, LATIN1)
+    before = snapshot(tmp_path)
+    done = narrate("validate", cwd=tmp_path)
+    assert_clean_failure(done, 2, "narrate.yaml:6:", "content/caf\\xe9.md", "not UTF-8")
+    for command in ("plan", "build"):
+        machine = narrate(command, "--json", cwd=tmp_path)
+        assert machine.returncode == 2 and "Traceback" not in machine.stderr, machine.stderr
+        problem = json.loads(machine.stdout)["problems"][0]
+        assert ascii((problem["file"], problem["line"])) == ascii(("narrate.yaml", 6))
+        assert "content/caf\\xe9.md" in problem["message"] and "not UTF-8" in problem["message"]
+    assert snapshot(tmp_path) == before
+
+
+def test_a_manifest_named_in_latin1_is_a_located_problem_escaped_in_json(tmp_path):
+    _book(tmp_path, "one")
+    (tmp_path / "narrate.yaml").rename(tmp_path / f"{LATIN1}.yaml")
+    for args in (("validate",), ("plan",), ("build",), ("plan", "--json"), ("build", "--json")):
+        done = narrate(*args, f"{LATIN1}.yaml", cwd=tmp_path)
+        assert done.returncode == 2 and "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+        if "--json" in args:
+            assert ascii(json.loads(done.stdout)["problems"][0]["file"]) == ascii("caf\\xe9.yaml")
+        else:
+            assert_clean_failure(done, 2, "caf\\xe9.yaml", "not UTF-8")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_cache_folder_named_in_latin1_works_and_is_escaped_in_json(tmp_path):
+    _book(tmp_path, "one")
+    cache = f"cache-{LATIN1}"
+    done = narrate("-q", "build", "--cache-dir", cache, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    stats = narrate("cache", "stats", "--json", "--cache-dir", cache, cwd=tmp_path)
+    assert stats.returncode == 0, stats.stderr
+    assert ascii(json.loads(stats.stdout)["directory"]) == ascii("cache-caf\\xe9")  # ascii(): no raw surrogate in a report

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,12 +101,13 @@ def _utc(seconds: float) -> str:
 def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None, as_json: bool) -> None:
     """Entries, bytes and characters per provider, the oldest and newest entry, corrupt entries."""
     from ..cache.commands import cache_stats
+    from .machine import dumps
 
     def go() -> int:
         with _opened(cache_dir, manifest) as cache:
             stats = cache_stats(cache)
         if as_json:
-            click.echo(json.dumps(stats, sort_keys=True))
+            click.echo(dumps(stats, sort_keys=True))
             return 0
         size_mb = cast(int, stats["bytes"]) / 1e6
         click.echo(f"{stats['directory']}: {counted(cast(int, stats['entries']), 'entry')}, {size_mb:.1f} MB"
