@@ -135,8 +135,10 @@ _import_command("freeswitch", "import_freeswitch", "freeswitch-sounds", None,
 @click.option("--library", default=None, help="Library name (new manifest: default prompts; --into: the one the sheet names).")
 @click.option("--delimiter", default=None,
               help="Column delimiter: one character or tab, comma, semicolon, pipe (default: detected among , ; tab |).")
-@click.option("--name-column", default=None, help="Header of the prompt-name column (default: name, prompt, id, key, file).")
-@click.option("--note-column", default=None, help="Header of the note column (default: note, notes, comment, context).")
+@click.option("--name-column", default=None,
+              help="Header of the prompt-name column (default: name, Prompt Name, prompt, id, key, file).")
+@click.option("--note-column", default=None,
+              help="Header of the note column (default: note, notes, comment, context, instructions).")
 @click.option("--language", "languages", multiple=True, metavar="HEADER[=TAG]",
               help="A language column, repeatable (default: every column headed by a language tag).")
 @click.option("--output", "out", default=None, help="Output folder in a new manifest (default ../output/<library>).")

@@ -1,16 +1,19 @@
 """Spreadsheets for translators: CSV <-> prompts, one row per prompt and one column per language.
 
-A sheet has a header row naming its columns: the prompt's name (`name`, `prompt`, `id`, `key` or
-`file`, else the first column), one column per language (headers that are plausibly language
-tags, such as `en-US`, `es_MX` or `fr`, never `id` or `No`: `language_header`), and an optional
-note for voice talents and translators (`note`, `notes`, `comment`, `context`). Each may also be
-named by option. The delimiter is detected with `csv.Sniffer` among `, ; TAB |` (Excel writes `;`
+A sheet has a header row naming its columns: the prompt's name (`name`, `Prompt Name`, `prompt`,
+`id`, `key` or `file`, else the first column), one column per language (headers that are plausibly
+language tags, such as `en-US`, `es_MX` or `fr`, never `id` or `No`: `language_header`), and an
+optional note for voice talents and translators (`note`, `notes`, `comment`, `context`). Each may
+also be named by option. A contact centre's sheet has one text column (`Prompt Text`, `Wording`)
+instead: in each row's `Language`, or in the manifest's only language (`_layout`).
+The delimiter is detected with `csv.Sniffer` among `, ; TAB |` (Excel writes `;`
 in many locales), or given.
 
 Texts are taken exactly as written (only surrounding spaces are dropped): a sheet is the manifest's
 own text, markup included, so an export read back changes nothing. An empty cell is a missing
 translation. Cells an export guarded against spreadsheet formulas (OWASP's CSV injection advice: a
-leading `'` before `= + - @`) are read back unguarded.
+leading `'` before `= + - @`) are read back unguarded; an unguarded formula or error value is not
+text (`cells`), and is reported with the cells under no header (`sheetrows`).
 """
 
 from __future__ import annotations
