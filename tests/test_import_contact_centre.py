@@ -168,6 +168,13 @@ def test_a_sheet_with_one_row_per_language_merges(tmp_path):
     assert merged["closed"] == "We are closed."  # a new prompt in the first language only: `name: text`
 
 
+def test_a_language_cell_is_any_registered_tag_norwegian_no_included(tmp_path):
+    _, sheet = _files(tmp_path, "Prompt Name,Language,Wording\nwelcome,no,Velkommen.\nwelcome,pt_br,Bem-vindo.\n")
+    done = narrate_in("import", "csv", str(sheet), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert _prompts(done.stdout) == {"welcome": {"no": "Velkommen.", "pt-BR": "Bem-vindo."}}
+
+
 def test_a_row_whose_language_is_not_a_tag_is_skipped_located(tmp_path):
     _, sheet = _files(tmp_path, LONG + "closed,Klingon!!,Qapla.,\n")
     done = narrate_in("import", "csv", str(sheet), cwd=tmp_path)

@@ -36,7 +36,7 @@ def add_rows(sheet: Sheet, body: Iterable[tuple[int, list[str]]], layout: Layout
              names: Collection[str] = ()) -> None:
     """Every usable row of `body` into `sheet.rows`, what is not usable into `sheet.skipped`."""
     from ..manifest import check_name
-    from .spreadsheet import Row, language_header, unguard
+    from .spreadsheet import Row, unguard
 
     declared = list(declared)
     by_name: dict[str, int] = {}  # fold(name) -> index in sheet.rows
@@ -66,7 +66,7 @@ def add_rows(sheet: Sheet, body: Iterable[tuple[int, list[str]]], layout: Layout
             sheet.skipped.append((name, f"{stray} ({where})"))
         if layout.language_at is not None:
             given = value(layout.language_at, f"{name}.language")
-            tag, _ = language_header(given, declared) if given else (None, "")
+            tag = _row_language(given, declared)
             if tag is None:
                 what = f"language {quoted(given)} is not a language tag like en-US" if given else "no language"
                 sheet.skipped.append((name, f"{what} ({where})"))
@@ -80,6 +80,19 @@ def add_rows(sheet: Sheet, body: Iterable[tuple[int, list[str]]], layout: Layout
             sheet.skipped.append((name, f"no text in any language (line {line})"))
             continue
         _add(sheet, by_name, Row(name, texts, note, line, written), joined=layout.language_at is not None)
+
+
+def _row_language(given: str, declared: list[str]) -> str | None:
+    """A `Language` cell as a tag: any registered BCP-47 tag (`no` is Norwegian here, where a header
+    `No` is a row number) or one of the manifest's own languages; None otherwise."""
+    import langcodes  # imported here: its tables load only for such a sheet
+
+    from .spreadsheet import canonical_tag
+
+    tag = canonical_tag(given) if given else None
+    if tag is None or any(canonical_tag(d) == tag for d in declared) or langcodes.tag_is_valid(tag):
+        return tag
+    return None
 
 
 def _add(sheet: Sheet, by_name: dict[str, int], row: Row, *, joined: bool) -> None:
