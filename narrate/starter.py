@@ -13,7 +13,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from .errors import StarterError
+from .errors import StarterError, shown, utf8_problem
 from .fsutil import output_path, write_atomic
 
 # template (under templates/init) -> where it goes in the project
@@ -62,6 +62,9 @@ def write_starter(folder: Path) -> list[Path]:
     """Write the starter project into `folder` (created if missing); returns the paths written or
     changed, in order. Raises StarterError (nothing written) if any of the files exists."""
     folder = folder.resolve()
+    why = utf8_problem(folder)
+    if why:  # the manifest written there could not be loaded
+        raise StarterError(f"{shown(str(folder))}: {why}")
     taken = [dest for dest in FILES.values() if (folder / dest).exists() or (folder / dest).is_symlink()]
     if taken:
         raise StarterError(f"{folder} already has {', '.join(taken)}; narrate init never overwrites",

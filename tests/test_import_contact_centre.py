@@ -318,3 +318,29 @@ def test_a_cache_folder_named_in_latin1_works_and_is_escaped_in_json(tmp_path):
     stats = narrate("cache", "stats", "--json", "--cache-dir", cache, cwd=tmp_path)
     assert stats.returncode == 0, stats.stderr
     assert ascii(json.loads(stats.stdout)["directory"]) == ascii("cache-caf\\xe9")  # ascii(): no raw surrogate in a report
+
+
+STRICT = {"PYTHONIOENCODING": "utf-8:strict", "PYTHONUTF8": "0"}  # a UTF-8 locale's stdout: strict
+
+
+def test_import_into_a_manifest_named_in_latin1_is_refused_untouched(tmp_path):
+    _, sheet = _files(tmp_path, "name,en-US\nwelcome,Hello.\n")
+    (tmp_path / "m.yaml").rename(tmp_path / f"{LATIN1}.yaml")
+    before = snapshot(tmp_path)
+    done = narrate("import", "csv", str(sheet), "--into", f"{LATIN1}.yaml", cwd=tmp_path, env=STRICT)
+    assert_clean_failure(done, 2, "caf\\xe9.yaml", "not UTF-8")
+    assert snapshot(tmp_path) == before
+
+
+def test_init_in_a_folder_named_in_latin1_is_refused(tmp_path):
+    done = narrate("init", LATIN1, cwd=tmp_path, env=STRICT)
+    assert_clean_failure(done, 2, "caf\\xe9", "not UTF-8")
+    assert not (tmp_path / LATIN1).exists()
+
+
+def test_an_output_named_in_latin1_is_written_and_its_name_printed_escaped(tmp_path):
+    (tmp_path / "m.yaml").write_text(MANIFEST, encoding="utf-8")
+    done = narrate("export", "csv", "m.yaml", "-o", f"{LATIN1}.csv", cwd=tmp_path, env=STRICT)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "caf\\xe9.csv: 2 prompts\n"
+    assert (tmp_path / f"{LATIN1}.csv").read_bytes().startswith(b"name,en-US,es-ES,note\r\n")

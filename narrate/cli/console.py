@@ -11,7 +11,9 @@ a non-daemon thread is still running, which then gets the ordinary exit that wai
 from __future__ import annotations
 
 import atexit
+import codecs
 import contextlib
+import io
 import os
 import sys
 import threading
@@ -19,6 +21,7 @@ from typing import NoReturn
 
 import click
 
+from ..errors import shown
 from . import main
 from .app import PIPE_CLOSED_EXIT
 
@@ -26,6 +29,7 @@ from .app import PIPE_CLOSED_EXIT
 def run() -> NoReturn:
     """Entry point of the `narrate` command and of `python -m narrate.cli`."""
     standard_fds()
+    escape_undecodable()
     try:
         main(prog_name="narrate")
         code: object = 0
@@ -36,6 +40,25 @@ def run() -> NoReturn:
         if code == 1 and isinstance(sys.stdout, getattr(click.utils, "_PacifyFlushWrapper", ())):
             code = PIPE_CLOSED_EXIT
     leave(code)
+
+
+def _escape(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    return shown(exc.object[exc.start:exc.end]), exc.end
+
+
+def escape_undecodable() -> None:
+    """Print a character the output encoding cannot hold escaped, never fail on it: a file name
+    that is not UTF-8 is a lone surrogate to Python (b"caf\\xe9" is "caf\\udce9"), and under a
+    UTF-8 locale stdout is strict, so `wrote caf\\xe9.yaml` would be an internal error after the
+    file was written. It is shown as errors.shown shows it: caf\\xe9."""
+    codecs.register_error("narrate-shown", _escape)
+    for stream in (sys.stdout, sys.stderr):
+        # strict (stdout) fails; backslashreplace (stderr) shows \udce9. A C locale's surrogateescape
+        # writes the name's own bytes back: left so.
+        if isinstance(stream, io.TextIOWrapper) and stream.errors in ("strict", "backslashreplace"):
+            stream.reconfigure(errors="narrate-shown")
 
 
 def standard_fds() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..errors import UsageError, shown
+from ..errors import ManifestError, Problem, UsageError, shown, utf8_problem
 from .app import Context, main, pass_ctx, run
 
 
@@ -170,6 +170,9 @@ def import_csv(ctx: Context, file: Path, into: Path | None, library: str | None,
             _echo_import(result)
             click.echo(importers.dump_manifest(result.manifest), nl=False)
             return 0
+        why = utf8_problem(into.resolve())
+        if why:  # narrate could not load it once merged: refused before it is touched
+            raise ManifestError([Problem(shown(str(into)), None, "", why)])
         before = read_text_input(into, limit=MAX_MANIFEST_BYTES, display=str(into))
         declared, names = importers.known_names(before, str(into))
         sheet = importers.read_sheet(text, **options, declared=declared, names=names)
