@@ -190,9 +190,29 @@ class MarkupError(NarrateError):
 def shown(text: object, limit: int | None = None) -> str:
     """`text` safe to print on one terminal line: every character Python does not call printable
     (C0 and C1 controls, bidi overrides and isolates, zero-width characters...) becomes an escape
-    such as \\x1b or \\u202e, so no name or provider text can rewrite the user's terminal. With
-    `limit`, longer results are cut to that many characters, ending in "…"."""
+    such as \\x1b or \\u202e, so no name or provider text can rewrite the user's terminal. A byte of
+    a file name that is not UTF-8 (os.fsdecode's lone surrogate \\udce9) is shown as the byte, \\xe9.
+    With `limit`, longer results are cut to that many characters, ending in "…"."""
     s = str(text)
     if not s.isprintable():
-        s = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in s)
+        s = "".join(ch if ch.isprintable() else _escaped(ch) for ch in s)
     return s if limit is None or len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _escaped(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the undecodable byte a file name held
+        return f"\\x{code - 0xDC00:02x}"
+    return ascii(ch)[1:-1]
+
+
+def utf8_problem(path: object) -> str | None:
+    """Why a path cannot be recorded (the lock, the cache's records, --json are UTF-8), or None:
+    a name whose bytes are not UTF-8, as on a disk written in Latin-1 (b"caf\\xe9.md")."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (f"the file name is not UTF-8 (byte {shown(text[exc.start])}): rename it in UTF-8 "
+                "(convmv -f latin1 -t utf8 --notest does it)")
+    return None

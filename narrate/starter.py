@@ -2,16 +2,18 @@
 two chapters, `.gitignore` lines for the cache and the outputs, and the CI workflow).
 
 The files are package data under `narrate/templates/init/`. Nothing is overwritten: if any file
-the starter would write exists, `StarterError` names them and nothing is written. `.gitignore` is
+the starter would write exists, or the folder already has a manifest (narrate.yml, or an imported
+one), `StarterError` names them and nothing is written. `.gitignore` is
 the exception: narrate's lines are appended to an existing one (once).
 """
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
-from .errors import StarterError
+from .errors import StarterError, shown, utf8_problem
 from .fsutil import output_path, write_atomic
 
 # template (under templates/init) -> where it goes in the project
@@ -25,6 +27,33 @@ FILES = {
 GITIGNORE = "gitignore"
 
 
+# A YAML file whose top level has one of these keys is a manifest (narrate.manifest's top-level keys).
+_MANIFEST_KEY = re.compile(rb"^(?:libraries|books)[ \t]*:", re.MULTILINE)
+SNIFF_BYTES = 64 * 1024
+
+
+def existing_manifests(folder: Path) -> list[str]:
+    """The manifests already in `folder`: narrate.yaml or narrate.yml (what `build` finds without an
+    argument), and any YAML file there with a top-level `libraries:` or `books:` (an imported one)."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+            continue
+        if path.name.lower() in ("narrate.yaml", "narrate.yml"):
+            found.append(path.name)
+            continue
+        try:
+            with path.open("rb") as f:
+                head = f.read(SNIFF_BYTES)
+        except OSError:
+            continue
+        if _MANIFEST_KEY.search(head):
+            found.append(path.name)
+    return found
+
+
 def _template(name: str) -> bytes:
     return resources.files("narrate").joinpath("templates", "init", *name.split("/")).read_bytes()
 
@@ -33,10 +62,17 @@ def write_starter(folder: Path) -> list[Path]:
     """Write the starter project into `folder` (created if missing); returns the paths written or
     changed, in order. Raises StarterError (nothing written) if any of the files exists."""
     folder = folder.resolve()
+    why = utf8_problem(folder)
+    if why:  # the manifest written there could not be loaded
+        raise StarterError(f"{shown(str(folder))}: {why}")
     taken = [dest for dest in FILES.values() if (folder / dest).exists() or (folder / dest).is_symlink()]
     if taken:
         raise StarterError(f"{folder} already has {', '.join(taken)}; narrate init never overwrites",
                            hint="run it in an empty folder, or move those files away")
+    manifests = existing_manifests(folder)
+    if manifests:
+        raise StarterError(f"{folder} already has a narrate manifest ({', '.join(manifests)}); narrate init never "
+                           "writes a second project beside one", hint="build the one there, or run init in an empty folder")
     folder.mkdir(parents=True, exist_ok=True)
     # Every path is checked (no symlink leading out of `folder`) before the first is written, so a
     # refusal leaves no half-written project that the next `init` would refuse to complete.

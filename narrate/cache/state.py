@@ -150,7 +150,9 @@ def _contexts_by_id(carry: Any) -> dict[str, str]:
 
 def state_file(cache_dir: Path, manifest_path: Path, suffix: str) -> Path:
     """Where a manifest's build state of one kind lives: `<cache>/state/<digest of its path><suffix>`."""
-    digest = hashlib.sha256(str(manifest_path.resolve()).encode()).hexdigest()[:16]
+    # The path's own bytes: its UTF-8 as before, and a name that is not UTF-8 (b"caf\xe9.yaml") is
+    # hashed too, so that the manifest's loader, not this digest, is what refuses it.
+    digest = hashlib.sha256(os.fsencode(manifest_path.resolve())).hexdigest()[:16]
     return Path(cache_dir) / "state" / f"{digest}{suffix}"
 
 

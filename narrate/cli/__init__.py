@@ -8,7 +8,7 @@ import os
 # by setting the variable (https://docs.pydantic.dev/latest/concepts/plugins/).
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-from . import build, cache, check, plan, text, tools  # noqa: F401 - each registers its commands on `main`
+from . import build, cache, check, importing, plan, text, tools  # noqa: F401 - each registers its commands on `main`
 from .app import main
 
 __all__ = ["main"]

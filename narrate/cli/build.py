@@ -3,7 +3,6 @@ narrate.prepare and narrate.package. Only these print."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from functools import partial
@@ -109,9 +108,9 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
 
             write_junit(reports, junit, problems=problems, check=check)
         if as_json:
-            from .machine import envelope, problem_object
+            from .machine import dumps, envelope, problem_object
 
-            click.echo(json.dumps(envelope("build", [_build_json(r, check, offline) for r in reports],
+            click.echo(dumps(envelope("build", [_build_json(r, check, offline) for r in reports],
                                            [problem_object(p) for p in problems], BUILD_TOTALS), sort_keys=True))
             for r in reports:  # the one line a person reads, beside the object a program reads
                 if r.error:

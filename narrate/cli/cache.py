@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,6 +102,7 @@ def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None,
     """Entries, bytes and characters per provider, the oldest and newest entry, corrupt entries."""
     from ..cache.commands import cache_stats
     from ..cache.store import HEAL_LINES
+    from .machine import dumps
 
     def go() -> int:
         with _opened(cache_dir, manifest) as cache:
@@ -114,7 +114,7 @@ def cache_stats_cmd(ctx: Context, cache_dir: Path | None, manifest: Path | None,
             click.echo(f"warning: {len(problems) - HEAL_LINES} more header fields are not what narrate writes",
                        err=True)
         if as_json:
-            click.echo(json.dumps(stats, sort_keys=True))
+            click.echo(dumps(stats, sort_keys=True))
             return 0
         size_mb = cast(int, stats["bytes"]) / 1e6
         click.echo(f"{stats['directory']}: {counted(cast(int, stats['entries']), 'entry')}, {size_mb:.1f} MB"

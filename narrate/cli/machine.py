@@ -12,12 +12,24 @@ path or the prompt/book the error concerns (or null).
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from ..errors import Problem
 
 SCHEMA_VERSION = 1
 ERROR_CODES = ("invalid_input", "synthesis_failed", "not_cached", "write_failed", "book_failed", "build_failed")
+
+
+# A file name's byte that is not UTF-8 is a lone surrogate to Python (os.fsdecode), \udce9 in JSON:
+# not text any other program can hold. It is written as the byte, escaped: "caf\\xe9.md".
+_UNDECODABLE = re.compile(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])")
+
+
+def dumps(obj: Any, **options: Any) -> str:
+    """`json.dumps` (ASCII), with each undecodable file-name byte as the text \\xNN."""
+    return _UNDECODABLE.sub(r"\1\\\\x\2", json.dumps(obj, **options))
 
 
 def problem_object(problem: Problem, code: str = "invalid_input") -> dict[str, Any]:

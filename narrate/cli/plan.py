@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +49,9 @@ def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_j
             if not as_json:
                 _print_plan(result, diff)
         if as_json:
-            from .machine import envelope, problem_object
+            from .machine import dumps, envelope, problem_object
 
-            click.echo(json.dumps(envelope("plan", results, [problem_object(p) for p in problems], PLAN_TOTALS),
+            click.echo(dumps(envelope("plan", results, [problem_object(p) for p in problems], PLAN_TOTALS),
                                   sort_keys=True))
         if refused is not None:
             raise refused

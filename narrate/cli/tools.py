@@ -1,9 +1,8 @@
-"""`narrate voices`, `import`, `export`, `serve`, `init` and `schema`."""
+"""`narrate voices`, `export`, `serve`, `init` and `schema` (`import` is in `importing`)."""
 
 from __future__ import annotations
 
 import json
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -122,130 +121,6 @@ def _write_samples(prov: Any, name: str, listed: list[Any], language: str | None
         path = folder / f"{_sample_name(v.name)}.wav"
         write_atomic(path, wav_bytes(decode(result.audio, result.format)))
         click.echo(f"wrote {path}", err=True)
-
-
-@main.group(name="import")
-def import_group() -> None:
-    """Turn existing prompt lists and spreadsheets into a manifest (printed on stdout)."""
-
-
-def _echo_import(result: Any) -> None:
-    """What the importer left out and what it changed, on stderr: a reviewer reads both."""
-    for name, reason in result.skipped:  # names come from the file: escaped, never printed raw
-        click.echo(shown(f"skipped {name}: {reason}"), err=True)
-    for change in result.changed:
-        click.echo(shown(f"changed {change}"), err=True)
-
-
-def _check_import_voice(voice: str, languages: dict[str, Any]) -> None:
-    """`--voice` must be one the embedded engine (the imported manifest's provider) has, for the
-    language it is given to; else the printed manifest would not validate. Raises UsageError."""
-    from ..providers.base import ProviderConfig
-    from ..providers.registry import create_provider
-
-    language = next((tag for tag, spec in languages.items() if spec.get("voice") == voice), None)
-    if language is None:
-        return
-    prov = create_provider(ProviderConfig(name="espeak", kind="espeak"))
-    try:
-        reason = prov.check_voice(voice, language)
-    finally:
-        prov.close()
-    if reason:
-        raise UsageError(f"--voice {voice!r} for {language}: {reason}")
-
-
-def _import_command(kind: str, fn_name: str, library: str, language: str | None, language_help: str) -> None:
-    @import_group.command(name=kind)
-    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--library", default=library, show_default=True, help="Library name.")
-    @click.option("--language", default=language, show_default=language is not None, help=language_help)
-    @click.option("--voice", default=None, help="Voice for that language (default: the embedded voice of each language).")
-    @click.option("--output", "out", default=None, help="Output folder in the manifest (default ../output/<library>).")
-    @pass_ctx
-    def command(ctx: Context, file: Path, library: str, language: str | None, voice: str | None,
-                out: str | None) -> None:
-        from .. import importers
-
-        def go() -> int:
-            text = importers.read_source(file)  # bounded; a FIFO or device is refused, never read
-            chosen = language
-            if kind == "asterisk" and chosen is None:  # core-sounds-fr.txt is French
-                chosen = importers.language_from_name(file.name) or "en-US"
-            kwargs: dict[str, Any] = {"source": str(file), "library": library, "voice": voice, "language": chosen}
-            result = getattr(importers, fn_name)(text, **kwargs)
-            if voice is not None:
-                _check_import_voice(voice, result.manifest["libraries"][library]["languages"])
-            if out is not None:
-                result.manifest["libraries"][library]["output"] = out
-            _echo_import(result)
-            click.echo(importers.dump_manifest(result.manifest), nl=False)
-            return 0
-
-        run(ctx, go)
-
-    command.__doc__ = f"Import a {kind} prompt list FILE as a manifest."
-
-
-_import_command("asterisk", "import_asterisk", "asterisk-sounds", None,
-                "Language tag of the transcript (default: from a core-sounds-<lang>.txt name, else en-US).")
-_import_command("freeswitch", "import_freeswitch", "freeswitch-sounds", None,
-                "Import only this language: its element (fr, pt_BR) or tag (fr-FR) (default: every language).")
-
-
-@import_group.command(name="csv")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--into", "into", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Update this manifest in place (texts and notes only; comments, order and settings kept).")
-@click.option("--library", default=None, help="Library name (new manifest: default prompts; --into: the one the sheet names).")
-@click.option("--delimiter", default=None,
-              help="Column delimiter: one character or tab, comma, semicolon, pipe (default: detected among , ; tab |).")
-@click.option("--name-column", default=None, help="Header of the prompt-name column (default: name, prompt, id, key, file).")
-@click.option("--note-column", default=None, help="Header of the note column (default: note, notes, comment, context).")
-@click.option("--language", "languages", multiple=True, metavar="HEADER[=TAG]",
-              help="A language column, repeatable (default: every column headed by a language tag).")
-@click.option("--output", "out", default=None, help="Output folder in a new manifest (default ../output/<library>).")
-@pass_ctx
-def import_csv(ctx: Context, file: Path, into: Path | None, library: str | None, delimiter: str | None,
-               name_column: str | None, note_column: str | None, languages: tuple[str, ...], out: str | None) -> None:
-    """Import a spreadsheet FILE (CSV: a name column, a column per language, a note): print a new
-    manifest, or with --into update an existing one's texts."""
-    from .. import importers
-    from ..fsutil import write_atomic
-    from ..manifest import read_text_input
-    from ..manifest.inputs import MAX_MANIFEST_BYTES
-
-    def go() -> int:
-        text = importers.read_source(file, sheet=True)
-        options: dict[str, Any] = {"source": str(file), "delimiter": delimiter, "name_column": name_column,
-                                   "note_column": note_column, "languages": list(languages) or None}
-        if into is None:
-            name = library or "prompts"
-            result = importers.import_csv(text, library=name, **options)
-            if out is not None:
-                result.manifest["libraries"][name]["output"] = out
-            _echo_import(result)
-            click.echo(importers.dump_manifest(result.manifest), nl=False)
-            return 0
-        before = read_text_input(into, limit=MAX_MANIFEST_BYTES, display=str(into))
-        declared, names = importers.known_names(before, str(into))
-        sheet = importers.read_sheet(text, **options, declared=declared, names=names)
-        for name, reason in sheet.skipped:
-            click.echo(shown(f"skipped {name}: {reason}"), err=True)
-        for header, why in sheet.ignored_columns:
-            click.echo(shown(f"skipped column {header!r}: {why}"), err=True)
-        merged = importers.merge_sheet(before, sheet, source=str(into), root=into.resolve().parent, library=library)
-        for change in merged.changes:
-            click.echo(shown(f"  {change}"), err=True)
-        if merged.text != before:
-            target = into.resolve()
-            mode = stat.S_IMODE(target.stat().st_mode)
-            write_atomic(target, merged.text.encode("utf-8"), mode=mode)  # the manifest keeps its mode
-        click.echo(f"{into}: {merged.updated} texts or notes updated, {merged.added} prompts added, "
-                   f"{merged.untouched} prompts not in the sheet (kept)" + ("" if merged.text != before else "; unchanged"))
-        return 0
-
-    run(ctx, go)
 
 
 @main.group(name="export")

@@ -1,7 +1,8 @@
 """Importers and exporters: existing prompt lists and translators' spreadsheets <-> manifests.
 
 One module per format: `asterisk` (core-sounds transcripts), `freeswitch` (phrase XML),
-`spreadsheet` (CSV in and out), `merge` (an edited sheet back into a manifest, comments kept,
+`spreadsheet` (CSV in and out, its rows read by `sheetrows`, its cells judged by `cells`),
+`merge` (an edited sheet back into a manifest, comments kept,
 with `yamledit`'s round-trip document);
 `common` holds what they share. Importing this package loads no parser or YAML library: each
 function imports what it needs when called, so `narrate import` stays quick to start.

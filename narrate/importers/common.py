@@ -10,6 +10,7 @@ importer needs are imported inside its functions.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,15 @@ def one_library(name: str, layout: str, formats: list[str], languages: dict[str,
         "languages": languages, "prompts": prompts}}}
 
 
+def nfc(name: str) -> str:
+    return unicodedata.normalize("NFC", name)
+
+
+def fold(name: str) -> str:
+    """A name as filesystems compare it: NFC (macOS stores NFD), then case-folded (macOS, Windows)."""
+    return nfc(name).casefold()
+
+
 class Collector:
     """Prompts by name (then language), with the line each came from, refusing what cannot build."""
 
@@ -98,7 +108,7 @@ class Collector:
         self.texts: dict[str, dict[str, str]] = {}  # name -> language -> text
         self.notes: dict[str, str] = {}  # name -> note for voice talents and translators
         self.lines: dict[tuple[str, str], int] = {}
-        self.folded: dict[str, str] = {}  # casefolded name -> name: one file on macOS/Windows
+        self.folded: dict[str, str] = {}  # fold(name) -> name: one file on macOS/Windows
         self.skipped: Skipped = []
         self.changed: list[Change] = []
 
@@ -113,12 +123,15 @@ class Collector:
         shown = " ".join(text.split())
         if not SPEAKABLE.search(words):
             return self.skip(name, f"nothing to speak in {shown!r}" if shown else "empty text", line)
-        other = self.folded.setdefault(name.casefold(), name)
-        if other != name:
+        other = self.folded.setdefault(fold(name), name)
+        respelled = other != name and nfc(other) == nfc(name)
+        if other != name and not respelled:
             return self.skip(name, f"same file as {other!r} on case-insensitive filesystems", line)
+        name = other  # "café" in NFC and in NFD: one name, as macOS makes them one file
         earlier = self.lines.get((name, language))
         if earlier is not None:
-            self.skip(name, f"duplicate of line {earlier}: the later one wins", line)
+            how = "the same name in another Unicode form (NFC/NFD) as" if respelled else "duplicate of"
+            self.skip(name, f"{how} line {earlier}: the later one wins", line)
         if words != shown:  # spacing alone is not a change: the same words are said
             self.changed.append(Change(name, shown, words, line))
         self.texts.setdefault(name, {})[language] = words

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ManifestError, Problem, UsageError
-from .common import default_voice
-from .spreadsheet import Row, Sheet, canonical_tag
+from .common import default_voice, fold
+from .spreadsheet import NOTE_ONLY, Row, Sheet, canonical_tag
 from .yamledit import Document, guess_indent
 
 __all__ = ["MergeResult", "guess_indent", "merge_sheet"]
@@ -37,10 +37,7 @@ class MergeResult:
     updated: int = 0  # texts and notes replaced or added in existing prompts
     added: int = 0  # prompts appended
     untouched: int = 0  # prompts of the library the sheet does not name
-
-
-def _fold(name: str) -> str:
-    return unicodedata.normalize("NFC", name).casefold()
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # rows not merged: (name, why)
 
 
 def _styled(old: Any, new: str) -> Any:
@@ -66,9 +63,9 @@ def _choose_library(doc: Document, libraries: Any, wanted: str | None, sheet: Sh
         return wanted
     if len(libraries) == 1:
         return str(next(iter(libraries)))
-    names = {_fold(row.name) for row in sheet.rows} | {_fold(row.written) for row in sheet.rows if row.written}
+    names = {fold(row.name) for row in sheet.rows} | {fold(row.written) for row in sheet.rows if row.written}
     matching = [str(n) for n, lib in libraries.items() if isinstance(lib, dict) and isinstance(lib.get("prompts"), dict)
-                and names & {_fold(doc.written_key(lib["prompts"], k)) for k in lib["prompts"]}]
+                and names & {fold(doc.written_key(lib["prompts"], k)) for k in lib["prompts"]}]
     # One match, or several libraries sharing one prompts mapping through a YAML alias (`*prompts`).
     if matching and len({id(libraries[n]["prompts"]) for n in matching}) == 1:
         return matching[0]
@@ -146,6 +143,9 @@ class _Merger:
         self.result.updated += 1
 
     def _add(self, row: Row) -> None:
+        if not row.texts:  # a note for a prompt the manifest lacks: nothing to say, so nothing to add
+            self.result.skipped.append((row.name, NOTE_ONLY.format(line=row.line)))
+            return
         name = unicodedata.normalize("NFC", row.name)
         self.expected.update({(name, tag): text for tag, text in row.texts.items()})
         if row.note:
@@ -243,11 +243,11 @@ def _unchanged(before: Any, library: str | None, sheet: Sheet) -> int | None:
         return None
     texts, notes = _texts(before, lib.name)
     declared = {canonical_tag(code) or code: code for code in lib.languages}
-    prompts = {_fold(p.name): p.name for p in lib.prompts}
+    prompts = {fold(p.name): p.name for p in lib.prompts}
     named = set()
     for row in sheet.rows:
-        name = prompts.get(_fold(row.written)) if row.written else None
-        name = name or prompts.get(_fold(row.name))
+        name = prompts.get(fold(row.written)) if row.written else None
+        name = name or prompts.get(fold(row.name))
         if name is None or (row.note and row.note != notes.get(name, "")):
             return None
         if any(texts.get((name, declared.get(tag, tag))) != text for tag, text in row.texts.items()):
@@ -286,11 +286,11 @@ def merge_sheet(yaml_text: str, sheet: Sheet, *, source: str, root: Path, librar
     merger = _Merger(doc, lib, texts, notes, result)
     for tag in dict.fromkeys(t for row in rows for t in row.texts):
         merger.language(tag)
-    keys = {_fold(doc.written_key(merger.prompts, k)): k for k in merger.prompts}
+    keys = {fold(doc.written_key(merger.prompts, k)): k for k in merger.prompts}
     named = set()
     for row in rows:
-        key = keys.get(_fold(row.written)) if row.written else None
-        key = key if key is not None else keys.get(_fold(row.name))
+        key = keys.get(fold(row.written)) if row.written else None
+        key = key if key is not None else keys.get(fold(row.name))
         named.add(key)
         merger.row(key, row)
     result.untouched = sum(1 for k in keys.values() if k not in named)

@@ -1,16 +1,19 @@
 """Spreadsheets for translators: CSV <-> prompts, one row per prompt and one column per language.
 
-A sheet has a header row naming its columns: the prompt's name (`name`, `prompt`, `id`, `key` or
-`file`, else the first column), one column per language (headers that are plausibly language
-tags, such as `en-US`, `es_MX` or `fr`, never `id` or `No`: `language_header`), and an optional
-note for voice talents and translators (`note`, `notes`, `comment`, `context`). Each may also be
-named by option. The delimiter is detected with `csv.Sniffer` among `, ; TAB |` (Excel writes `;`
+A sheet has a header row naming its columns: the prompt's name (`name`, `Prompt Name`, `prompt`,
+`id`, `key` or `file`, else the first column), one column per language (headers that are plausibly
+language tags, such as `en-US`, `es_MX` or `fr`, never `id` or `No`: `language_header`), and an
+optional note for voice talents and translators (`note`, `notes`, `comment`, `context`). Each may
+also be named by option. A contact centre's sheet has one text column (`Prompt Text`, `Wording`)
+instead: in each row's `Language`, or in the manifest's only language (`_layout`).
+The delimiter is detected with `csv.Sniffer` among `, ; TAB |` (Excel writes `;`
 in many locales), or given.
 
 Texts are taken exactly as written (only surrounding spaces are dropped): a sheet is the manifest's
 own text, markup included, so an export read back changes nothing. An empty cell is a missing
 translation. Cells an export guarded against spreadsheet formulas (OWASP's CSV injection advice: a
-leading `'` before `= + - @`) are read back unguarded.
+leading `'` before `= + - @`) are read back unguarded; an unguarded formula or error value is not
+text (`cells`), and is reported with the cells under no header (`sheetrows`).
 """
 
 from __future__ import annotations
@@ -18,19 +21,22 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ManifestError, Problem, UsageError
-from .common import AUDIO_SUFFIX, ImportResult, Skipped, default_voice, one_library
+from .common import ImportResult, Skipped, default_voice, fold, one_library
+from .sheetrows import Layout, add_rows
 
 if TYPE_CHECKING:
     from ..manifest import Library, Manifest
 
-NAME_HEADERS = ("name", "prompt", "id", "key", "file", "filename")
-NOTE_HEADERS = ("note", "notes", "comment", "comments", "context")
+NAME_HEADERS = ("name", "prompt name", "prompt", "prompt id", "id", "key", "file", "filename", "file name")
+NOTE_HEADERS = ("note", "notes", "comment", "comments", "context", "instructions", "direction", "directions")
+# Contact centres' sheets: a text column, in one language (the manifest's) or in each row's `Language`.
+TEXT_HEADERS = ("prompt text", "text", "wording", "script", "message")
+LANGUAGE_HEADERS = ("language", "lang", "locale", "language code")
 DELIMITERS = ",;\t|"
 SNIFF_CHARS = 64 * 1024  # the sample csv.Sniffer reads: plenty for a header and some rows
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula to Excel and LibreOffice
@@ -40,6 +46,7 @@ _TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{4}))?(?:[-_]([A-Za-z]{2}|\d
 NAME_LIKE = frozenset({"#", "id", "no", "nr", "nº", "n", "num", "number", "row", "idx", "index", "seq", "ln", "line",
                        "pos", "ref"})
 NOT_LANGUAGE = "not a language tag, the name or the note"
+NOTE_ONLY = "a note but no text in any language: a new prompt needs a text (line {line})"
 DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
@@ -172,6 +179,27 @@ def _language_columns(header: list[str], taken: set[int], given: list[str] | Non
     return columns, ignored
 
 
+def _layout(header: list[str], name_at: int, note_at: int | None, given: list[str] | None, source: str,
+            declared: Iterable[str]) -> tuple[Layout, list[tuple[str, str]]]:
+    """Which column is what, and the headers ignored. Language columns are found by their headers;
+    without any, a `Language` column beside a `Prompt Text` one gives each row's language, and a
+    `Prompt Text` column alone is in the manifest's language when it has only one."""
+    taken = {name_at} | ({note_at} if note_at is not None else set())
+    text_at = None if given else _column(header, None, TEXT_HEADERS, "text", source)
+    columns, ignored = _language_columns(header, taken | ({text_at} if text_at is not None else set()),
+                                         given, source, declared)
+    if columns or text_at is None:
+        if text_at is not None:
+            ignored.append((header[text_at], "a text column beside language columns"))
+        return Layout(header, name_at, note_at, columns), ignored
+    language_at = _column(header, None, LANGUAGE_HEADERS, "language", source)
+    if language_at is not None:
+        ignored = [(h, why) for h, why in ignored if h != header[language_at]]
+        return Layout(header, name_at, note_at, {}, language_at, text_at), ignored
+    only = {canonical_tag(d) or d for d in declared}
+    return Layout(header, name_at, note_at, {text_at: only.pop()} if len(only) == 1 else {}, None, text_at), ignored
+
+
 def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_column: str | None = None,
                note_column: str | None = None, languages: list[str] | None = None,
                declared: Iterable[str] = (), names: Collection[str] = ()) -> Sheet:
@@ -181,8 +209,7 @@ def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_col
     For a sheet merged into a manifest: `declared` are its language keys (a header naming one in
     another spelling is that language), `names` its prompt names casefolded (a name with an audio
     suffix, `intro.wav`, is kept whole when the manifest has that prompt)."""
-    from ..manifest import check_name
-
+    declared = list(declared)  # read twice: for the header, then for each row's language
     text = text.lstrip("\ufeff")
     sep = _delimiter(text, delimiter)
     # strict: an unclosed quote is an error, not the rest of the file swallowed into one cell.
@@ -203,42 +230,18 @@ def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_col
     note_at = _column(header, note_column, NOTE_HEADERS, "note", source)
     if name_at is None:
         name_at = 0
-    columns, ignored = _language_columns(header, {name_at} | ({note_at} if note_at is not None else set()),
-                                         languages, source, declared)
-    if not columns:
+    layout, ignored = _layout(header, name_at, note_at, languages, source, declared)
+    columns = layout.columns
+    if not columns and layout.language_at is None:
         others = "; ".join(f"{h!r}: {why}" for h, why in ignored if why != NOT_LANGUAGE)
-        raise ManifestError([Problem(source, records[0][0], "", "no language column: name the columns with language "
-                                     "tags (name, en-US, es-MX, note) or give --language HEADER=TAG"
+        text = f"give --language '{header[layout.text_at].strip()}=TAG'" if layout.text_at is not None \
+            else "name the columns with language tags (name, en-US, es-MX, note) or give --language HEADER=TAG"
+        raise ManifestError([Problem(source, records[0][0], "", f"no language column: {text}"
                                      + (f" ({others})" if others else ""))])
     sheet = Sheet(list(columns.values()), [], note_at is not None, sep, source, ignored_columns=ignored)
-    by_name: dict[str, int] = {}  # casefolded name -> index in sheet.rows
-    for line, record in body:
-        cells = record + [""] * (len(header) - len(record))
-
-        def cell(i: int, cells: list[str] = cells) -> str:
-            return unguard(cells[i].strip()) if i < len(cells) else ""
-
-        written = cell(name_at)
-        name = written if written.casefold() in names else AUDIO_SUFFIX.sub("", written)
-        why = "no name" if not name else check_name(name)
-        if why:
-            sheet.skipped.append((name or f"line {line}", f"{why} (line {line})"))
-            continue
-        texts = {tag: cell(i) for i, tag in columns.items() if cell(i)}
-        note = cell(note_at) if note_at is not None else ""
-        if not texts and not note:
-            sheet.skipped.append((name, f"no text in any language (line {line})"))
-            continue
-        row = Row(name, texts, note, line, written)
-        earlier = by_name.get(name.casefold())
-        if earlier is not None:
-            first = sheet.rows[earlier]
-            reason = "duplicate" if first.name == name else f"same file as {first.name!r} on case-insensitive filesystems:"
-            sheet.skipped.append((name, f"{reason} of line {first.line}: the later one wins (line {line})"))
-            sheet.rows[earlier] = row
-            continue
-        by_name[name.casefold()] = len(sheet.rows)
-        sheet.rows.append(row)
+    add_rows(sheet, body, layout, declared=declared, names=names)
+    if layout.language_at is not None:  # one row per language: the sheet's languages in order of appearance
+        sheet.languages = list(dict.fromkeys(tag for row in sheet.rows for tag in row.texts))
     if not sheet.rows:
         problems = [Problem(source, None, "", "no prompt found")]
         raise ManifestError(problems + [Problem(source, None, n, r) for n, r in sheet.skipped[:20]])
@@ -247,10 +250,15 @@ def read_sheet(text: str, *, source: str, delimiter: str | None = None, name_col
 
 def known_names(yaml_text: str, source: str) -> tuple[list[str], set[str]]:
     """(every library's language keys, every prompt name casefolded) of a manifest, as narrate reads
-    them: what `read_sheet` needs to read a sheet meant for it. Raises ManifestError for bad YAML."""
+    them: what `read_sheet` needs to read a sheet meant for it. Raises ManifestError for bad YAML or a
+    file that is no manifest (a sheet, a README, another tool's YAML), before anything is merged."""
     from ..manifest import load_yaml_text
 
     data = load_yaml_text(yaml_text, source).data
+    if not isinstance(data, dict) or not {"version", "libraries", "books"} & set(map(str, data)):
+        kind = f"a YAML {type(data).__name__}" if isinstance(data, dict | list) else "text"
+        raise ManifestError([Problem(source, None, "", f"not a narrate manifest ({kind} without version, libraries or "
+                                     "books): give --into the manifest to update")])
     languages: list[str] = []
     names: set[str] = set()
     libraries = data.get("libraries") if isinstance(data, dict) else None
@@ -258,7 +266,7 @@ def known_names(yaml_text: str, source: str) -> tuple[list[str], set[str]]:
         declared = lib.get("languages") if isinstance(lib, dict) else None
         prompts = lib.get("prompts") if isinstance(lib, dict) else None
         languages += [str(k) for k in declared] if isinstance(declared, dict) else []
-        names |= {unicodedata.normalize("NFC", str(k)).casefold() for k in prompts} if isinstance(prompts, dict) else set()
+        names |= {fold(str(k)) for k in prompts} if isinstance(prompts, dict) else set()
     return languages, names
 
 
@@ -271,13 +279,20 @@ def import_csv(text: str, *, source: str, library: str = "prompts", delimiter: s
                        note_column=note_column, languages=languages)
     used = [tag for tag in sheet.languages if any(tag in row.texts for row in sheet.rows)] or sheet.languages[:1]
     prompts: dict[str, Any] = {}
+    skipped = list(sheet.skipped)
     for row in sheet.rows:
+        if not row.texts:  # a note alone updates a manifest's prompt; a new one needs something to say
+            skipped.append((row.name, NOTE_ONLY.format(line=row.line)))
+            continue
         if len(used) == 1 and not sheet.has_note and row.texts:
             prompts[row.name] = row.texts[used[0]]
         else:
             prompts[row.name] = {tag: row.texts[tag] for tag in used if tag in row.texts} | (
                 {"note": row.note} if row.note else {})
-    skipped = sheet.skipped + [(f"column {h!r}", f"{why}: ignored") for h, why in sheet.ignored_columns]
+    if not prompts:
+        raise ManifestError([Problem(source, None, "", "no prompt found"),
+                             *(Problem(source, None, n, r) for n, r in skipped[:20])])
+    skipped += [(f"column {h!r}", f"{why}: ignored") for h, why in sheet.ignored_columns]
     languages_map = {tag: {"voice": default_voice(tag)} for tag in used}
     return ImportResult(one_library(library, "asterisk", ["ulaw", "wav"], languages_map, prompts), skipped)
 

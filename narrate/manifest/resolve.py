@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ManifestError, Problem
+from ..errors import ManifestError, Problem, utf8_problem
 from ..errors import shown as show
 from .inputs import (
     MAX_COVER_BYTES,
@@ -68,6 +68,9 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
     from .loader import load_yaml_file
 
     shown = show(str(path))
+    why = utf8_problem(path.resolve())
+    if why:  # its path keys the cache's state and the lock: refused before either is touched
+        raise ManifestError([Problem(shown, None, "", why)])
     doc = load_yaml_file(path, shown)
     root = path.resolve().parent
     digest = replay.shape_digest(doc.data, root) if memo is not None else None
@@ -127,6 +130,10 @@ def _input(c: _Located, key: Key, written: str | Path, path: Path, project: Path
     after symlinks (`inputs.outside_problem`), a regular file, at most `limit` bytes. Otherwise the
     problem goes to `c` under `key`. Every file a manifest names as content passes through here
     before anything opens it."""
+    why = utf8_problem(path)
+    if why:
+        c.add(key, f"{show(written)}: {why}")
+        return False
     why = outside_problem(path, project)
     if why:
         c.add(key, f"{show(written)} {why}")
