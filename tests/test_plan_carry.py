@@ -45,6 +45,7 @@ def no_carry(monkeypatch):
     """Builds in this block never carry: the state's planning contexts read as none."""
     with monkeypatch.context() as m:
         m.setattr(state_module, "_contexts_by_id", lambda data: {})
+        m.setattr(state_module, "read_journal", lambda path, base_id: ([], 0, False))  # nor its journal's
         yield
 
 
