@@ -17,7 +17,6 @@ byte-identical to a full one.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 import os
@@ -118,17 +117,20 @@ def _row_place(line: str) -> tuple[str, str]:
     return name, language
 
 
-class _Places:
-    """The (name, language) of each line, parsed on demand: bisection reads ~2 log2(n) of them."""
-
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-
-    def __len__(self) -> int:
-        return len(self.lines)
-
-    def __getitem__(self, i: int) -> tuple[str, str]:
-        return _row_place(self.lines[i])
+def _find(text: str, lo: int, target: tuple[str, str]) -> int:
+    """The offset in `text` (rows, each ending ",\n"; a row holds no newline: JSON escapes them) of the
+    first row at or after the row start `lo` whose (name, language) is not below `target`; len(text)
+    if none. Bisection over offsets: ~log2(n) rows are read, and no row is split out."""
+    hi = len(text)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = text.rfind("\n", lo, mid) + 1 or lo  # the row holding `mid` (rfind's -1 + 1 is 0: from lo)
+        start = max(start, lo)
+        if _row_place(text[start:text.index("\n", start)]) < target:
+            lo = text.index("\n", start) + 1
+        else:
+            hi = start
+    return lo
 
 
 def _spliced(pb: PlannedBuild, lib: Library, changed: set[str]) -> str | None:
@@ -144,7 +146,7 @@ def _spliced(pb: PlannedBuild, lib: Library, changed: set[str]) -> str | None:
     head = json.dumps(index_head(lib), ensure_ascii=False)[:-1] + _OPEN
     if not (old.startswith(head) and old.endswith(_CLOSE)) or len(old) <= len(head) + len(_CLOSE):
         return None  # not the layout, or no rows (nothing to keep)
-    lines = old[len(head):-len(_CLOSE)].split(",\n")
+    text = old[len(head):-len(_CLOSE)] + ",\n"  # each row ends ",\n", the last one too, until joined
     jobs = {j.id: j for j in pb.plan.jobs if j.library == lib.name and j.id in changed}
     places = []
     for job_id in changed:
@@ -153,19 +155,23 @@ def _spliced(pb: PlannedBuild, lib: Library, changed: set[str]) -> str | None:
         if library == lib.name:
             places.append((name, language, job_id))
     places.sort()
+    parts, kept = [], 0  # text[kept:] is not yet in `parts`
     try:
         for name, language, job_id in places:
-            at = _Places(lines)
-            lo = bisect.bisect_left(at, (name, language))
+            lo = _find(text, kept, (name, language))
             hi = lo
-            while hi < len(lines) and at[hi] == (name, language):
-                hi += 1
+            while hi < len(text) and _row_place(text[hi:text.index("\n", hi)]) == (name, language):
+                hi = text.index("\n", hi) + 1
             job = jobs.get(job_id)
             new = _rows(pb, lib, [job]) if job is not None else []
             new.sort(key=lambda r: r["format"])
-            lines[lo:hi] = [" " + json.dumps(r, ensure_ascii=False) for r in new]
+            parts.append(text[kept:lo])
+            parts += [" " + json.dumps(r, ensure_ascii=False) + ",\n" for r in new]
+            kept = hi
     except ValueError:  # a line that is not one row: make it in full
         return None
-    if not lines:
+    parts.append(text[kept:])
+    body = "".join(parts)
+    if not body:
         return None
-    return head + ",\n".join(lines) + _CLOSE
+    return head + body[:-2] + _CLOSE
