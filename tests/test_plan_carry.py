@@ -188,3 +188,30 @@ def test_through_the_cli_a_rebuild_that_carries_writes_what_a_fresh_build_writes
         assert narrate_in("-q", "build", "m.yaml", cwd=fresh).returncode == 0
         assert files(kept) == files(fresh), step
     assert [len(c) for c in carried[::2]] == [0, 3, 2]  # kept's builds: the en-US prompts at the new speed's step
+
+
+def test_a_carried_job_equals_the_job_planned_in_full(tmp_path, fake, carried):
+    """Every field of a carried job (made without PromptJob's __init__) is the planned job's, but the
+    pauses only rendering reads."""
+    import dataclasses
+
+    from narrate.cache import SegmentCache
+    from narrate.manifest import load_manifest
+
+    path = tmp_path / "m.yaml"
+    path.write_text(MANIFEST.replace("Part III begins", "Part III starts"))
+    run(path)
+    path.write_text(MANIFEST)
+    run(path)  # past the no-op fast path: the other prompts are carried
+    with SegmentCache(tmp_path / ".narrate-cache") as cache:
+        pb = prepare.prepare_build(load_manifest(path), cache)
+    assert len(pb.plan.carried) == 8
+    with SegmentCache(tmp_path / ".narrate-cache") as cache:
+        planned = prompts_module.plan_manifest(load_manifest(path), pb.providers)
+    by_id = {j.id: j for j in planned.jobs}
+    for job in pb.plan.jobs:
+        full = dataclasses.replace(by_id[job.id], pauses=())
+        assert job == full and job.id == full.id and type(job) is type(full), job.id
+        assert dataclasses.asdict(job) == dataclasses.asdict(full)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            job.recipe = "x"

@@ -235,6 +235,7 @@ class BuildState:
         return self._digest(path, rel, st)
 
     def _digest(self, path: str, rel: str, st: os.stat_result) -> str:
+        """The sha256 of the file at `path` (`rel` in the stat cache) whose stat is `st`."""
         known = self.entries.get(rel)
         if known is not None and known[0] == st.st_size and known[1] == st.st_mtime_ns \
                 and known[3] == st.st_ctime_ns and known[4] == st.st_ino:
@@ -244,6 +245,8 @@ class BuildState:
         self._dirty = True
         self._touched.add(rel)
         return digest
+
+    digest_of = _digest  # for callers that stat the file themselves (prepare.files_current)
 
     def unchanged(self, root: Path, rel: str) -> bool:
         """Whether the file still has the signature recorded when narrate last wrote or hashed it."""
