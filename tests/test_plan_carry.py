@@ -49,6 +49,10 @@ def no_carry(monkeypatch):
         yield
 
 
+def contexts_of(folder: Path) -> dict[str, str]:
+    return state_module.BuildState(folder / ".narrate-cache", folder / "m.yaml").plan_contexts
+
+
 # Each edit keeps a prompt's written text and changes what it sounds like, or changes the text: the
 # carried build must see every one.
 EDITS = [
@@ -79,6 +83,8 @@ def test_builds_that_carry_are_byte_identical_to_builds_that_plan_every_prompt(t
         with no_carry(monkeypatch):
             assert run(planning / "m.yaml").errors == [], name
         assert files(carrying) == files(planning), name
+        # and the planning contexts the next build trusts: kept for carried prompts, not recomputed
+        assert contexts_of(carrying) == contexts_of(planning) != {}, name
         assert not carried[-1]
     # The first build carries nothing; a text edit carries the other 7 prompts.
     assert carried[0] == set() and len(carried[2]) == 7 and "shop/en-US/part" not in carried[2]

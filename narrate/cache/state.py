@@ -293,6 +293,18 @@ class BuildState:
             self.remember_plan_contexts({})
             self._dirty = True
 
+    def change_plan_contexts(self, changes: dict[str, str | None]) -> None:
+        """Set (or, for None, drop) the planning contexts of these prompts; the others' stay."""
+        contexts, saved = self.plan_contexts, self._carry_changes
+        for ident, context in changes.items():
+            if contexts.get(ident) != context:
+                if context is None:
+                    del contexts[ident]
+                else:
+                    contexts[ident] = context
+                saved[ident] = context
+                self._dirty = True
+
     def remember_plan_contexts(self, contexts: dict[str, str]) -> None:
         if contexts != self.plan_contexts:
             old, changes = self.plan_contexts, self._carry_changes
