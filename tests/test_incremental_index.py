@@ -280,6 +280,8 @@ def test_splices_of_many_rows_at_once_are_byte_identical_to_a_full_index(tmp_pat
         lambda t: {n: v for n, v in t.items() if int(n[1:]) % 5 != 1},
         lambda t: {**t, "p00a": "New after the first.", "p39z": "New last.", "a": "New first."},
         lambda t: {n: v + " Again." for n, v in t.items()},
+        lambda t: {n: v for n, v in t.items() if n not in sorted(t)[-2:]},  # the last rows gone
+        lambda t: {n: (v + " Once more." if n in sorted(t)[-3:] else v) for n, v in t.items()},  # the last rows
     ]
     for n, step in enumerate(steps):
         texts = step(texts)
