@@ -175,7 +175,11 @@ class PlannedBuild:
         if self.memo is None or self.memo_file is None:
             return
         with contextlib.suppress(OSError, NarrateError):
-            self.memo_file.save(self.memo.stamp, self.memo.used, self.memo.added, self.memo.rejected)
+            memo = self.memo
+            if memo.source is None:
+                self.memo_file.save(memo.stamp, memo.used, memo.added, memo.rejected)
+            else:
+                self.memo_file.save(memo.stamp, memo.all_used, memo.added, memo.rejected, live=memo.used_count)
 
     def outputs_to_write(self) -> list[str]:
         """Every file a build would write: each stale prompt's, and of each stale book only the
@@ -252,7 +256,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     # Unchanged prompts take their spoken text from the memo of earlier builds (plan.memo).
     memo_file = MemoFile(stats.memo_path)
     stamp = front_end_stamp()
-    memo = FrontMemo(stamp, memo_file.load(stamp))
+    memo = FrontMemo(stamp, source=memo_file.source(stamp))  # entries looked up as needed, not parsed whole
     root = manifest.root
     where = str(root)  # one str() for 20,000 path joins
     # A lock narrate wrote itself (the state recorded its size and mtime) keeps its entries' text for
@@ -260,7 +264,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     lock_rel = os.path.relpath(manifest.path.parent / LOCK_NAME, root)
     lock = LockFile.for_manifest(manifest.path, ours=stats.unchanged(root, lock_rel))
     carry = None
-    if lock.ours and stats.plan_contexts and memo.stored and not every_segment:  # no memo: plan all, to refill it
+    if lock.ours and stats.plan_contexts and memo.has_entries and not every_segment:  # no memo: plan all, to refill it
         carry = Carry(lock.prompts, stats.plan_contexts, lambda outputs, recorded: files_current(outputs, recorded,
                                                                                                  stats, where))
     plan = plan_manifest(manifest, providers, lexicon, memo, carry)

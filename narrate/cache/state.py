@@ -17,13 +17,14 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 from ..fsutil import read_regular, sha256_file, write_if_changed
 from ..stamp import code_stamp, environment_stamp
+from .memo_source import MemoSource
 from .state_journal import append as append_change
 from .state_journal import apply as apply_change
 from .state_journal import journal_path, read_journal, too_big
@@ -431,6 +432,26 @@ class MemoFile:
                 stored.setdefault(row[0], {})[row[1]] = row[2]
         return stored
 
+    def source(self, stamp: str) -> MemoSource | None:
+        """The file's entries, to be looked up one at a time (plan.memo.MemoSource), if its header
+        carries `stamp`, else None. Reads the file without parsing its entries."""
+        text = self._read()
+        if text is None:
+            return None
+        head, _, body = text.partition("\n")
+        try:
+            header = json.loads(head)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(header, dict) or header.get("narrate_memo") != MEMO_FILE_VERSION \
+                or not isinstance(header.get("stamp"), str):
+            return None
+        self.stamp = header["stamp"]
+        if self.stamp != stamp:
+            return None
+        self.lines = body.count("\n")  # entry lines, bad ones too: they count as dead
+        return MemoSource(body, _json_lines)
+
     def _read(self) -> str | None:
         data = read_regular(self.path, MAX_MEMO_BYTES)
         try:
@@ -438,16 +459,21 @@ class MemoFile:
         except UnicodeDecodeError:
             return None
 
-    def save(self, stamp: str, used: dict[str, dict[str, Any]], added: list[tuple[str, str, Any]],
-             rejected: int = 0) -> None:
+    def save(self, stamp: str, used: dict[str, dict[str, Any]] | Callable[[], dict[str, dict[str, Any]]],
+             added: list[tuple[str, str, Any]], rejected: int = 0, live: int | None = None) -> None:
         """Record this plan's entries: append `added` when the file read well with this stamp and is
-        not mostly dead entries, else rewrite it with `used` (every entry the plan read or made)."""
-        live = sum(len(rows) for rows in used.values())
+        not mostly dead entries, else rewrite it with `used` (every entry the plan read or made; a
+        function giving them, called only then, with `live` their number)."""
+        if live is None:
+            assert not callable(used)
+            live = sum(len(rows) for rows in used.values())
         dead = self.lines + len(added) - live
         if self.stamp == stamp and not rejected and dead <= max(live, MEMO_SLACK):
             if added:
                 self._append("".join(_line([c, w, v]) for c, w, v in added))
             return
+        if callable(used):
+            used = used()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         body = "".join(_line([c, w, v]) for c, rows in used.items() for w, v in rows.items())
         header = json.dumps({"narrate_memo": MEMO_FILE_VERSION, "stamp": stamp}) + "\n"
