@@ -113,10 +113,26 @@ def files_current(outputs: tuple[OutputFile, ...], recorded: Mapping[str, Any], 
     regular file with the recorded sha256 (`is_current`, without the entry's recipe and text)."""
     if len(recorded) != len(outputs):  # a format added or dropped: the entry must be rewritten
         return False
-    digest = stats.regular_sha256
+    # BuildState.regular_sha256 inlined: this runs for every output of every carried prompt (plan.carry).
+    entries, lstat, prefix = stats.entries, os.lstat, f"{root}{os.sep}"
     for out in outputs:
         rec = recorded.get(out.format)
-        if not rec or rec["file"] != out.path or digest(root, out.path) != rec["sha256"]:
+        rel = out.path
+        if not rec or rec["file"] != rel:
+            return False
+        try:
+            st = lstat(prefix + rel)
+        except OSError:
+            return False
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        known = entries.get(rel)
+        if known is not None and known[0] == st.st_size and known[1] == st.st_mtime_ns \
+                and known[3] == st.st_ctime_ns and known[4] == st.st_ino:
+            digest = known[2]
+        else:
+            digest = stats.digest_of(prefix + rel, rel, st)
+        if digest != rec["sha256"]:
             return False
     return True
 
@@ -159,7 +175,11 @@ class PlannedBuild:
         if self.memo is None or self.memo_file is None:
             return
         with contextlib.suppress(OSError, NarrateError):
-            self.memo_file.save(self.memo.stamp, self.memo.used, self.memo.added, self.memo.rejected)
+            memo = self.memo
+            if memo.source is None:
+                self.memo_file.save(memo.stamp, memo.used, memo.added, memo.rejected)
+            else:
+                self.memo_file.save(memo.stamp, memo.all_used, memo.added, memo.rejected, live=memo.used_count)
 
     def outputs_to_write(self) -> list[str]:
         """Every file a build would write: each stale prompt's, and of each stale book only the
@@ -236,7 +256,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     # Unchanged prompts take their spoken text from the memo of earlier builds (plan.memo).
     memo_file = MemoFile(stats.memo_path)
     stamp = front_end_stamp()
-    memo = FrontMemo(stamp, memo_file.load(stamp))
+    memo = FrontMemo(stamp, source=memo_file.source(stamp))  # entries looked up as needed, not parsed whole
     root = manifest.root
     where = str(root)  # one str() for 20,000 path joins
     # A lock narrate wrote itself (the state recorded its size and mtime) keeps its entries' text for
@@ -244,7 +264,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     lock_rel = os.path.relpath(manifest.path.parent / LOCK_NAME, root)
     lock = LockFile.for_manifest(manifest.path, ours=stats.unchanged(root, lock_rel))
     carry = None
-    if lock.ours and stats.plan_contexts and memo.stored and not every_segment:  # no memo: plan all, to refill it
+    if lock.ours and stats.plan_contexts and memo.has_entries and not every_segment:  # no memo: plan all, to refill it
         carry = Carry(lock.prompts, stats.plan_contexts, lambda outputs, recorded: files_current(outputs, recorded,
                                                                                                  stats, where))
     plan = plan_manifest(manifest, providers, lexicon, memo, carry)

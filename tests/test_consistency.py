@@ -153,3 +153,34 @@ def test_language_folders_windows_cannot_hold_are_warned_at_their_line(tmp_path)
         "device name): a Windows checkout or IVR server cannot hold its files",
         "warning: m.yaml:8: libraries.s.languages.en-GB.path: 'gb.' is not a folder name on Windows (a folder name may "
         "not end in a dot or a space): a Windows checkout or IVR server cannot hold its files"]
+
+
+def test_windows_names_found_in_one_pass_are_those_found_name_by_name(tmp_path):
+    """library_warnings searches all names at once and looks name by name only on a hit: every name
+    with a problem is still warned, with its own reason, wherever it sits among the others."""
+    import random
+
+    from narrate.manifest.advice import library_warnings, windows_problem
+
+    pieces = ["con", "aux.old", "Com1", "lpt9", "nul", "a", "menu", "b.", "c ", "x?", "ab:c", "con1", "aux_", "g.h", "prn"]
+    rng = random.Random(7)
+    warned = 0
+    alone = [["alpha", bad, "zeta"] for bad in ("con", "menu/aux.old", "Com1", "lpt9/x", "x/nul", "dir./x", "a/prn")]
+    for trial in range(60 + len(alone)):
+        pool = pieces if trial % 2 else ["a", "menu", "g.h", "con1", "aux_", "nulls", "b"]  # half: no problem
+        names = sorted({"/".join(rng.choice(pool) for _ in range(rng.randint(1, 3))).strip() for _ in range(6)})
+        names = [n for n in names if not n.endswith(" ") and "/ " not in n and " /" not in n and n[:1] != " "] or ["ok"]
+        if trial >= 60:  # one problem among clean names, at a name's start or end
+            names = alone[trial - 60]
+        body = "".join(f'      "{n}": "Hello."\n' for n in names)
+        path = tmp_path / f"m{trial}.yaml"
+        path.write_text("version: 1\nlibraries:\n  s:\n    output: out\n    layout: asterisk\n    formats: [wav]\n"
+                        "    languages:\n      en-US: {voice: en-us, path: en}\n    prompts:\n" + body)
+        lib = load_manifest(path).libraries[0]
+        found = {p.key_path.split(".prompts.", 1)[1]: p.message for p in library_warnings(lib, path.name)
+                 if "on Windows" in p.message}
+        expected = {n: windows_problem(n) for n in names if windows_problem(n)}
+        assert found.keys() == expected.keys(), names
+        assert all(f"({expected[n]})" in found[n] for n in expected), names
+        warned += bool(expected)
+    assert 10 < warned < 60 + len(alone)  # names with problems and libraries without any

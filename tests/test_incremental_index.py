@@ -250,3 +250,45 @@ libraries:
     got = [(o.path, o.format) for j in plan.jobs for o in j.outputs]
     want = [(f"{prefix}/{lib.file_path(j.language, j.name, o.format)}", o.format) for j in plan.jobs for o in j.outputs]
     assert got == want and len(got) == 4 * len(lib.formats)
+
+
+def test_splices_of_many_rows_at_once_are_byte_identical_to_a_full_index(tmp_path, fake, monkeypatch):
+    """Rows changed, removed and added all over a larger index in one build (the splice finds each by
+    bisection over the old text's offsets)."""
+    def manifest(texts: dict[str, str]) -> str:
+        head = MANIFEST.split("    prompts:\n")[0].replace("    missing_translation: fallback\n", "")
+        return head + "    prompts:\n" + "".join(f'      {n}: {{en-US: "{t}", es-US: "{t} (es)"}}\n'
+                                                  for n, t in texts.items())
+
+    texts = {f"p{i:02d}": f"Prompt {i}." for i in range(40)}
+    quick, full = tmp_path / "quick", tmp_path / "full"
+    for folder in (quick, full):
+        folder.mkdir()
+        (folder / "m.yaml").write_text(manifest(texts))
+        run(folder / "m.yaml")
+    spliced: list[str] = []
+    real = index_module._spliced
+
+    def counted(pb, lib, changed):
+        text = real(pb, lib, changed)
+        spliced.append("spliced" if text is not None else "full")
+        return text
+
+    monkeypatch.setattr(index_module, "_spliced", counted)
+    steps = [
+        lambda t: {n: (v + " Edited." if int(n[1:]) % 3 == 0 else v) for n, v in t.items()},
+        lambda t: {n: v for n, v in t.items() if int(n[1:]) % 5 != 1},
+        lambda t: {**t, "p00a": "New after the first.", "p39z": "New last.", "a": "New first."},
+        lambda t: {n: v + " Again." for n, v in t.items()},
+        lambda t: {n: v for n, v in t.items() if n not in sorted(t)[-2:]},  # the last rows gone
+        lambda t: {n: (v + " Once more." if n in sorted(t)[-3:] else v) for n, v in t.items()},  # the last rows
+    ]
+    for n, step in enumerate(steps):
+        texts = step(texts)
+        for folder in (quick, full):
+            (folder / "m.yaml").write_text(manifest(texts))
+            if folder is full:
+                forget_state(folder)
+            run(folder / "m.yaml")
+        assert index_of(quick) == index_of(full), n
+    assert spliced.count("spliced") == len(steps)

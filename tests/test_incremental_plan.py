@@ -439,3 +439,106 @@ def test_index_text_is_one_row_per_line(texts):
     expected = ",\n".join(" " + json.dumps(r, ensure_ascii=False) for r in rows)
     assert text == json.dumps(head, ensure_ascii=False)[:-1] + ', "prompts": [\n' + expected + "\n]}\n"
     assert json.loads(text)["prompts"] == rows
+
+
+# ---------------------------------------------------------------- the memo looked up, not parsed whole
+
+def test_a_one_edit_build_looks_its_entry_up_and_never_parses_the_memo_whole(tmp_path, fake, monkeypatch):
+    import narrate.cache.state as state
+
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "m.yaml").write_text(MANIFEST)
+    run(project / "m.yaml")
+    (project / "m.yaml").write_text(MANIFEST.replace("Part III begins", "Part IV begins"))
+    run(project / "m.yaml")
+    parsed: list[int] = []
+    real = state._json_lines
+    monkeypatch.setattr(state, "_json_lines", lambda body: parsed.append(len(body)) or real(body))
+    calls = counting_front_end(monkeypatch)
+    (project / "m.yaml").write_text(MANIFEST.replace("Part III begins", "Part III begins"))  # the text back
+    assert run(project / "m.yaml").errors == []
+    assert calls == [] and parsed == []  # its entry found in the file's text; the others carried
+    (project / "m.yaml").write_text(MANIFEST.replace("Part III begins", "Part V begins"))
+    assert run(project / "m.yaml").errors == []
+    assert calls == ["Part V begins at 8 AM."] and parsed == []
+
+
+def _memo_text(lines: list[str]) -> str:
+    return '{"narrate_memo": 1, "stamp": "S"}\n' + "".join(line + "\n" for line in lines)
+
+
+MEMO_LINES = [
+    '["c","a",[["A",false,0]]]',
+    '["c","b",[["B",false,0]]]',
+    '["c","a",[["A2",false,0]]]',  # again: the last good line wins
+    '["c","q\\"uote\\\\d",[["Q",false,0]]]',
+    '["c","é\\n2",[["E",true,5]]]',
+    '["c","b",[["B2",fa',  # a bad line (a torn line once appended to): the earlier "b" stands
+    '["d","a",[["D",false,0]]]',
+    '["c","x"]',  # not the shape: left out
+    '{"c": 1}',
+    '["c","z",[["Z",false,0]]]',
+]
+
+
+@pytest.mark.parametrize("torn", [False, True])
+def test_looking_entries_up_gives_what_parsing_the_file_gives(tmp_path, torn):
+    from narrate.cache import memo_source
+
+    path = tmp_path / "x.memo"
+    text = _memo_text(MEMO_LINES) + ('["c","t",[["T",fal' if torn else "")
+    path.write_text(text)
+    whole = MemoFile(path).load("S")
+    assert whole["c"]["a"] == [["A2", False, 0]] and whole["c"]["b"] == [["B", False, 0]]
+    keys = [(c, w) for c, rows in whole.items() for w in rows] + [("c", "t"), ("c", "x"), ("e", "a"), ("c", "q")]
+    for c, w in keys:
+        source = MemoFile(path).source("S")
+        assert source is not None and source.get(c, w) == whole.get(c, {}).get(w), (c, w)
+    source = MemoFile(path).source("S")
+    answers = [source.get(c, w) for c, w in keys * 2]  # past the lookups before parsing: the same answers
+    assert source._rows is not None and answers == [whole.get(c, {}).get(w) for c, w in keys * 2]
+    assert len(keys) * 2 > memo_source.LOOKUPS_BEFORE_PARSING
+    assert MemoFile(path).source("T") is None
+
+
+@pytest.mark.parametrize("lines, has", [([], False), (["not json"], False), (["not json", '["c","a",1]'], True),
+                                        (['["c","a",1]'], True)])
+def test_a_memo_source_has_entries_as_the_parsed_file_does(tmp_path, lines, has):
+    path = tmp_path / "x.memo"
+    path.write_text(_memo_text(lines))
+    source = MemoFile(path).source("S")
+    assert bool(source) is has is bool(MemoFile(path).load("S"))
+
+
+def test_a_rewritten_memo_holds_the_kept_entries_as_before(tmp_path, fake, monkeypatch):
+    """Compaction after a build that carried (its entries kept unread): the same file as when the
+    memo was parsed whole, entries in the same order."""
+    import narrate.cache.state as state
+    from narrate import prepare
+
+    def build_twice(folder: Path, lazy: bool) -> str:
+        folder.mkdir()
+        (folder / "m.yaml").write_text(MANIFEST)
+        run(folder / "m.yaml")
+        for n in ("IV", "V", "VI"):
+            (folder / "m.yaml").write_text(MANIFEST.replace("Part III begins", f"Part {n} begins"))
+            with monkeypatch.context() as m:
+                real = state.MemoFile.source
+
+                def source(self, stamp, real=real):  # as if dead entries outnumbered live ones: rewritten
+                    found = real(self, stamp)
+                    self.lines += 1000
+                    return found
+
+                m.setattr(state.MemoFile, "source", source)
+                if not lazy:  # as the memo was read before: parsed whole
+                    m.setattr(prepare, "FrontMemo", lambda stamp, source=None: FrontMemo(
+                        stamp, source.rows() if source is not None else None))
+                assert run(folder / "m.yaml").errors == []
+        (memo,) = memo_files(folder)
+        return memo.read_text()
+
+    lazy, whole = build_twice(tmp_path / "a", True), build_twice(tmp_path / "b", False)
+    assert lazy == whole
+    assert "Part VI begins" in lazy and "Part V begins" not in lazy and "Part IV begins" not in lazy  # rewritten

@@ -45,7 +45,12 @@ def no_carry(monkeypatch):
     """Builds in this block never carry: the state's planning contexts read as none."""
     with monkeypatch.context() as m:
         m.setattr(state_module, "_contexts_by_id", lambda data: {})
+        m.setattr(state_module, "read_journal", lambda path, base_id: ([], 0, False))  # nor its journal's
         yield
+
+
+def contexts_of(folder: Path) -> dict[str, str]:
+    return state_module.BuildState(folder / ".narrate-cache", folder / "m.yaml").plan_contexts
 
 
 # Each edit keeps a prompt's written text and changes what it sounds like, or changes the text: the
@@ -78,6 +83,8 @@ def test_builds_that_carry_are_byte_identical_to_builds_that_plan_every_prompt(t
         with no_carry(monkeypatch):
             assert run(planning / "m.yaml").errors == [], name
         assert files(carrying) == files(planning), name
+        # and the planning contexts the next build trusts: kept for carried prompts, not recomputed
+        assert contexts_of(carrying) == contexts_of(planning) != {}, name
         assert not carried[-1]
     # The first build carries nothing; a text edit carries the other 7 prompts.
     assert carried[0] == set() and len(carried[2]) == 7 and "shop/en-US/part" not in carried[2]
@@ -187,3 +194,30 @@ def test_through_the_cli_a_rebuild_that_carries_writes_what_a_fresh_build_writes
         assert narrate_in("-q", "build", "m.yaml", cwd=fresh).returncode == 0
         assert files(kept) == files(fresh), step
     assert [len(c) for c in carried[::2]] == [0, 3, 2]  # kept's builds: the en-US prompts at the new speed's step
+
+
+def test_a_carried_job_equals_the_job_planned_in_full(tmp_path, fake, carried):
+    """Every field of a carried job (made without PromptJob's __init__) is the planned job's, but the
+    pauses only rendering reads."""
+    import dataclasses
+
+    from narrate.cache import SegmentCache
+    from narrate.manifest import load_manifest
+
+    path = tmp_path / "m.yaml"
+    path.write_text(MANIFEST.replace("Part III begins", "Part III starts"))
+    run(path)
+    path.write_text(MANIFEST)
+    run(path)  # past the no-op fast path: the other prompts are carried
+    with SegmentCache(tmp_path / ".narrate-cache") as cache:
+        pb = prepare.prepare_build(load_manifest(path), cache)
+    assert len(pb.plan.carried) == 8
+    with SegmentCache(tmp_path / ".narrate-cache") as cache:
+        planned = prompts_module.plan_manifest(load_manifest(path), pb.providers)
+    by_id = {j.id: j for j in planned.jobs}
+    for job in pb.plan.jobs:
+        full = dataclasses.replace(by_id[job.id], pauses=())
+        assert job == full and job.id == full.id and type(job) is type(full), job.id
+        assert dataclasses.asdict(job) == dataclasses.asdict(full)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            job.recipe = "x"

@@ -329,11 +329,17 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
     models = [path for provider in pb.providers.values() for path in getattr(provider, "model_files", list)()]
     pb.stats.remember_clean_build(pb.manifest.input_files(), summary, pb.manifest.input_globs(), models,
                                   seen=pb.inputs_seen)
-    # Each prompt's planning context, for the prompts whose lock entry is this plan's (plan.carry).
-    entries, contexts = pb.lock.prompts, pb.plan.contexts
-    pb.stats.remember_plan_contexts({job.id: contexts[job.id] for job in pb.plan.jobs if job.id in contexts
-                                     and (entry := entries.get(job.id)) is not None
-                                     and entry.get("recipe") == job.recipe and entry.get("text") == job.record})
+    # Each prompt's planning context, for the prompts whose lock entry is this plan's (plan.carry). A
+    # carried prompt keeps the one it was carried under (its entry is the one read, unchanged), so only
+    # the prompts planned in full are looked at: a one-edit build does not walk the library here.
+    entries, contexts, carried = pb.lock.prompts, pb.plan.contexts, pb.plan.carried
+    now: dict[str, str | None] = {ident: None for ident in pb.stats.plan_contexts.keys() - carried}
+    for job in pb.plan.jobs:
+        if job.id not in carried:
+            ok = job.id in contexts and (entry := entries.get(job.id)) is not None \
+                and entry.get("recipe") == job.recipe and entry.get("text") == job.record
+            now[job.id] = contexts[job.id] if ok else None
+    pb.stats.change_plan_contexts(now)
 
 
 

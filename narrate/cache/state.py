@@ -12,16 +12,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 from ..fsutil import read_regular, sha256_file, write_if_changed
 from ..stamp import code_stamp, environment_stamp
+from .memo_source import MemoSource
+from .state_journal import append as append_change
+from .state_journal import apply as apply_change
+from .state_journal import journal_path, read_journal, too_big
+from .state_journal import line as change_line
+from .state_journal import signature as journal_signature
 
 STATE_VERSION = 2  # 2: stat entries carry ctime and inode too
 UNFINISHED = ".building"  # beside the build state while a build writes outputs: a killed build leaves it
@@ -108,17 +116,33 @@ def front_end_stamp() -> str:
     return environment_stamp(_code_stamp(), FRONT_END_LIBRARIES)
 
 
-# The last state file read in this process, by path: (its size, mtime_ns, ctime_ns, inode), its data.
+# The last state read in this process, by path: the signatures of its base and journal, what they held.
 # `narrate build` reads the state twice (the no-op check, then the build): the second read is free.
-_LAST_READ: dict[Path, tuple[tuple[int, int, int, int], dict[str, Any]]] = {}
+_LAST_READ: dict[Path, tuple[tuple[Any, Any], _Read]] = {}
 
 
-def _read_state(path: Path) -> dict[str, Any]:
-    """The state file's data if it is one this narrate writes (version and entry shape), else {}."""
+@dataclass
+class _Read:
+    """A state as read: the base file with its journal's good lines applied (state_journal)."""
+
+    files: dict[str, list[Any]] = field(default_factory=dict)
+    carry: dict[str, str] = field(default_factory=dict)  # prompt id -> planning context
+    rest: dict[str, Any] = field(default_factory=dict)  # "last", "index"
+    base_id: str | None = None  # None: no base this narrate writes (the next save writes one)
+    base_size: int = 0
+    base_sig: tuple[int, int, int, int] | None = None  # (size, mtime_ns, ctime_ns, inode) as read
+    journal_end: int = 0  # bytes of the journal applied
+    journal_ok: bool = False  # the journal was whole (or absent): the next save may append to it
+
+
+def _read_state(path: Path) -> _Read:
+    """The state if its base is one this narrate writes (version and entry shape), else empty."""
+    journal = journal_path(path)
     try:
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
-            sig = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            base_sig = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            sig = (base_sig, journal_signature(journal))
             known = _LAST_READ.get(path)
             if known is not None and known[0] == sig:
                 return known[1]
@@ -127,10 +151,17 @@ def _read_state(path: Path) -> dict[str, Any]:
                 or not all(type(e) is list and len(e) == 5 for e in data["files"].values()):
             raise ValueError
     except (OSError, ValueError, AttributeError, RecursionError):
-        return {}
+        return _Read()
+    base_id = data.get("id")
+    read = _Read(data["files"], _contexts_by_id(data.get("carry")), {"last": data.get("last"), "index": data.get("index")},
+                 base_id if type(base_id) is str else None, st.st_size, base_sig)
+    if read.base_id is not None:  # a base of an older narrate has no id, and no journal applies to it
+        changes, read.journal_end, read.journal_ok = read_journal(journal, read.base_id)
+        for change in changes:
+            apply_change(change, read.files, read.carry, read.rest)
     _LAST_READ.clear()
-    _LAST_READ[path] = (sig, data)
-    return cast("dict[str, Any]", data)
+    _LAST_READ[path] = (sig, read)
+    return read
 
 
 def _contexts_by_id(carry: Any) -> dict[str, str]:
@@ -161,17 +192,23 @@ class BuildState:
         self.path = state_file(cache_dir, manifest_path, ".json")
         self.memo_path = self.path.with_suffix(".memo")
         self.unfinished_marker = self.path.with_suffix(UNFINISHED)
-        data = _read_state(self.path)
-        self.entries: dict[str, list[Any]] = dict(data.get("files", {}))  # entries are replaced, never changed
-        self.last: dict[str, Any] | None = data.get("last")
+        read = _read_state(self.path)
+        self.entries: dict[str, list[Any]] = dict(read.files)  # entries are replaced, never changed
+        last = read.rest.get("last")
+        self.last: dict[str, Any] | None = last if isinstance(last, dict) else None
         # index.json (path relative to the manifest's folder) -> the digest of its head, notes and
         # fallbacks when the last clean build recorded it (narrate.build.index splices only then).
-        index = data.get("index")
+        index = read.rest.get("index")
         self.index_digests: dict[str, str] = dict(index) if isinstance(index, dict) else {}
         # Prompt id -> the planning context its lock entry was written under (narrate.plan.carry), as
         # of the last build without errors; stored as {context: [ids]} (a few contexts per library).
-        self.plan_contexts: dict[str, str] = _contexts_by_id(data.get("carry"))
+        self.plan_contexts: dict[str, str] = dict(read.carry)
         self._dirty = False
+        # What this build changed, for the journal line `save` appends (state_journal).
+        self._read = read
+        self._touched: set[str] = set()
+        self._carry_changes: dict[str, str | None] = {}
+        self._saved_last, self._saved_index = self.last, dict(self.index_digests)
 
     # -- stat cache
     # An entry is [size, mtime_ns, sha256, ctime_ns, inode] as narrate last wrote or hashed the file.
@@ -201,6 +238,7 @@ class BuildState:
         return self._digest(path, rel, st)
 
     def _digest(self, path: str, rel: str, st: os.stat_result) -> str:
+        """The sha256 of the file at `path` (`rel` in the stat cache) whose stat is `st`."""
         known = self.entries.get(rel)
         if known is not None and known[0] == st.st_size and known[1] == st.st_mtime_ns \
                 and known[3] == st.st_ctime_ns and known[4] == st.st_ino:
@@ -208,7 +246,10 @@ class BuildState:
         digest = sha256_file(Path(path))
         self.entries[rel] = [st.st_size, st.st_mtime_ns, digest, st.st_ctime_ns, st.st_ino]
         self._dirty = True
+        self._touched.add(rel)
         return digest
+
+    digest_of = _digest  # for callers that stat the file themselves (prepare.files_current)
 
     def unchanged(self, root: Path, rel: str) -> bool:
         """Whether the file still has the signature recorded when narrate last wrote or hashed it."""
@@ -225,10 +266,12 @@ class BuildState:
         st = os.stat(f"{root}{os.sep}{rel}")
         self.entries[rel] = [st.st_size, st.st_mtime_ns, digest, st.st_ctime_ns, st.st_ino]
         self._dirty = True
+        self._touched.add(rel)
 
     def forget(self, rel: str) -> None:
         if self.entries.pop(rel, None) is not None:
             self._dirty = True
+            self._touched.add(rel)
 
     # -- last clean build
 
@@ -249,11 +292,29 @@ class BuildState:
 
     def forget_clean_build(self) -> None:
         if self.last is not None or self.plan_contexts:
-            self.last, self.plan_contexts = None, {}
+            self.last = None
+            self.remember_plan_contexts({})
             self._dirty = True
+
+    def change_plan_contexts(self, changes: dict[str, str | None]) -> None:
+        """Set (or, for None, drop) the planning contexts of these prompts; the others' stay."""
+        contexts, saved = self.plan_contexts, self._carry_changes
+        for ident, context in changes.items():
+            if contexts.get(ident) != context:
+                if context is None:
+                    del contexts[ident]
+                else:
+                    contexts[ident] = context
+                saved[ident] = context
+                self._dirty = True
 
     def remember_plan_contexts(self, contexts: dict[str, str]) -> None:
         if contexts != self.plan_contexts:
+            old, changes = self.plan_contexts, self._carry_changes
+            for ident, context in contexts.items():
+                if old.get(ident) != context:
+                    changes[ident] = context
+            changes.update((ident, None) for ident in old if ident not in contexts)
             self.plan_contexts = contexts
             self._dirty = True
 
@@ -283,15 +344,47 @@ class BuildState:
         return cast("dict[str, Any]", last["summary"])
 
     def save(self) -> None:
-        if self._dirty:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            carry: dict[str, list[str]] = {}
-            for ident, context in self.plan_contexts.items():
-                carry.setdefault(context, []).append(ident)
-            doc = {"v": STATE_VERSION, "files": self.entries, "last": self.last, "index": self.index_digests,
-                   "carry": carry}
-            write_if_changed(self.path, json.dumps(doc, separators=(",", ":")).encode())
-            self._dirty = False
+        """Append what this build changed to the journal (state_journal), or rewrite the base when
+        there is no base of this narrate's, the journal is torn, another build wrote either since
+        this one read them, or the journal has grown past its share of the base."""
+        if not self._dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        read, journal = self._read, journal_path(self.path)
+        rest: dict[str, Any] = {}
+        if self.last != self._saved_last:
+            rest["last"] = self.last
+        if self.index_digests != self._saved_index:
+            rest["index"] = self.index_digests
+        text = change_line({rel: self.entries.get(rel) for rel in sorted(self._touched)}, self._carry_changes, rest)
+        end = None
+        if read.base_id is not None and read.journal_ok and not too_big(read.journal_end + len(text), read.base_size) \
+                and journal_signature(self.path) == read.base_sig:
+            end = append_change(journal, text, read.base_id, read.journal_end)
+        if end is None:
+            self._compact(journal)
+        else:
+            self._read = _Read(base_id=read.base_id, base_size=read.base_size, base_sig=read.base_sig,
+                               journal_end=end, journal_ok=True)
+        _LAST_READ.clear()
+        self._touched, self._carry_changes = set(), {}
+        self._saved_last, self._saved_index = self.last, dict(self.index_digests)
+        self._dirty = False
+
+    def _compact(self, journal: Path) -> None:
+        """Rewrite the base whole under a new id, then drop the journal (a crash between the two leaves
+        a journal of the old base, which no read applies)."""
+        carry: dict[str, list[str]] = {}
+        for ident, context in self.plan_contexts.items():
+            carry.setdefault(context, []).append(ident)
+        base_id = os.urandom(8).hex()
+        doc = {"v": STATE_VERSION, "id": base_id, "files": self.entries, "last": self.last,
+               "index": self.index_digests, "carry": carry}
+        data = json.dumps(doc, separators=(",", ":")).encode()
+        write_if_changed(self.path, data)
+        with contextlib.suppress(OSError):  # gone, or a folder in its place: a journal no read applies
+            os.unlink(journal)
+        self._read = _Read(base_id=base_id, base_size=len(data), base_sig=journal_signature(self.path), journal_ok=True)
 
 
 MEMO_FILE_VERSION = 1
@@ -341,6 +434,26 @@ class MemoFile:
                 stored.setdefault(row[0], {})[row[1]] = row[2]
         return stored
 
+    def source(self, stamp: str) -> MemoSource | None:
+        """The file's entries, to be looked up one at a time (plan.memo.MemoSource), if its header
+        carries `stamp`, else None. Reads the file without parsing its entries."""
+        text = self._read()
+        if text is None:
+            return None
+        head, _, body = text.partition("\n")
+        try:
+            header = json.loads(head)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(header, dict) or header.get("narrate_memo") != MEMO_FILE_VERSION \
+                or not isinstance(header.get("stamp"), str):
+            return None
+        self.stamp = header["stamp"]
+        if self.stamp != stamp:
+            return None
+        self.lines = body.count("\n")  # entry lines, bad ones too: they count as dead
+        return MemoSource(body, _json_lines)
+
     def _read(self) -> str | None:
         data = read_regular(self.path, MAX_MEMO_BYTES)
         try:
@@ -348,16 +461,21 @@ class MemoFile:
         except UnicodeDecodeError:
             return None
 
-    def save(self, stamp: str, used: dict[str, dict[str, Any]], added: list[tuple[str, str, Any]],
-             rejected: int = 0) -> None:
+    def save(self, stamp: str, used: dict[str, dict[str, Any]] | Callable[[], dict[str, dict[str, Any]]],
+             added: list[tuple[str, str, Any]], rejected: int = 0, live: int | None = None) -> None:
         """Record this plan's entries: append `added` when the file read well with this stamp and is
-        not mostly dead entries, else rewrite it with `used` (every entry the plan read or made)."""
-        live = sum(len(rows) for rows in used.values())
+        not mostly dead entries, else rewrite it with `used` (every entry the plan read or made; a
+        function giving them, called only then, with `live` their number)."""
+        if live is None:
+            assert not callable(used)
+            live = sum(len(rows) for rows in used.values())
         dead = self.lines + len(added) - live
         if self.stamp == stamp and not rejected and dead <= max(live, MEMO_SLACK):
             if added:
                 self._append("".join(_line([c, w, v]) for c, w, v in added))
             return
+        if callable(used):
+            used = used()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         body = "".join(_line([c, w, v]) for c, rows in used.items() for w, v in rows.items())
         header = json.dumps({"narrate_memo": MEMO_FILE_VERSION, "stamp": stamp}) + "\n"

@@ -161,6 +161,8 @@ def library_warnings(lib: Library, file: str, language_line: Callable[[str], int
             written.setdefault(p.name, {})[p.language] = p
     problems: list[Problem] = []
     for name, by_lang in written.items():
+        if len(by_lang) < 2:  # one text: nothing to compare (prompt_warnings says nothing), no call made
+            continue
         first = next(iter(by_lang.values()))
         if not first.compare_languages:
             continue
@@ -172,7 +174,10 @@ def library_warnings(lib: Library, file: str, language_line: Callable[[str], int
             problems.append(Problem(file, language_line(code), f"libraries.{lib.name}.languages.{code}.path",
                                     f"{shown(repr(lang.path))} is not a folder name on Windows ({reason}): a Windows "
                                     "checkout or IVR server cannot hold its files"))
-    for name, by_lang in written.items():
+    # One search over every name joined by "/" finds a problem any name has (a "/" bounds a segment as a
+    # name's ends do; no name holds a newline, which `$` would match before): then name by name.
+    joined = "/".join(written)
+    for name, by_lang in written.items() if "\n" in joined or _NOT_ON_WINDOWS.search(joined) else ():
         reason = windows_problem(name)
         if reason:
             problems.append(Problem(file, next(iter(by_lang.values())).line, f"libraries.{lib.name}.prompts.{name}",

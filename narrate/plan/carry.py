@@ -34,6 +34,7 @@ from ..manifest import Library, PromptText
 from .jobs import RENDER_VERSION, OutputFile, PromptJob
 
 CARRY_VERSION = 1
+_new_job = object.__new__
 
 
 def plan_context(front: str, heads: Sequence[str], rendering: str, templates: Sequence[tuple[str, str, str]],
@@ -70,7 +71,11 @@ class Carry:
         if not self.current(outputs, entry.get("outputs", {})):
             return None
         written = entry["text"]
-        job = PromptJob(lib.name, prompt.name, prompt.language, entry.get("spoken") or written,
-                        tuple(entry["segments"]), prompt.settings, outputs, entry["recipe"], written)
-        job.__dict__["id"] = ident  # the cached `id`, known already
+        # PromptJob(...) with its fields set directly: a frozen dataclass's __init__ sets each through
+        # object.__setattr__, ~2 us a job, 20 ms of a one-edit rebuild at 10,000 prompts. The same object.
+        job = _new_job(PromptJob)
+        job.__dict__.update(library=lib.name, name=prompt.name, language=prompt.language,
+                            text=entry.get("spoken") or written, segments=tuple(entry["segments"]),
+                            settings=prompt.settings, outputs=outputs, recipe=entry["recipe"], written=written,
+                            pauses=(), id=ident)  # `id`: the cached property, known already
         return job

@@ -25,6 +25,7 @@ import hashlib
 import json
 from typing import Any
 
+from ..cache.memo_source import MemoSource
 from ..text import Lexicon
 from ..text.frontend import key_material
 from ..text.markup import Piece, Target
@@ -102,15 +103,25 @@ class FrontMemo:
     counts stored values that were not the right shape.
     """
 
-    def __init__(self, stamp: str, stored: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(self, stamp: str, stored: dict[str, dict[str, Any]] | None = None,
+                 source: MemoSource | None = None) -> None:
         self.stamp = stamp
         self.stored = stored or {}
+        self.source = source  # the memo file's entries, looked up one at a time (instead of `stored`)
         self.used: dict[str, dict[str, Any]] = {}
         self.added: list[tuple[str, str, list[list[Any]]]] = []
         self.rejected = 0
+        # With a source: every entry this plan read, made or kept, in order ((context, written) -> None);
+        # a kept entry's value is looked up only if the file is rewritten (`all_used`).
+        self._seen: dict[tuple[str, str], None] = {}
+
+    @property
+    def has_entries(self) -> bool:
+        return bool(self.stored) or bool(self.source)
 
     def get(self, context: str, written: str) -> Front | None:
-        value = self.stored.get(context, {}).get(written)
+        source = self.source
+        value = source.get(context, written) if source is not None else self.stored.get(context, {}).get(written)
         if value is None:
             return None
         front = decode_front(value)
@@ -118,17 +129,37 @@ class FrontMemo:
             self.rejected += 1
             return None
         self.used.setdefault(context, {})[written] = value
+        self._seen[(context, written)] = None
         return front
 
     def keep(self, context: str, written: str) -> None:
         """Count a stored entry as used without reading it (its prompt was not planned: plan.carry)."""
+        if self.source is not None:
+            self._seen[(context, written)] = None  # its value is read only if the file is rewritten
+            return
         value = self.stored.get(context, {}).get(written)
         if value is not None:
             self.used.setdefault(context, {})[written] = value
 
+    def all_used(self) -> dict[str, dict[str, Any]]:
+        """`used` with the kept entries' values, in the order the plan met them (a kept entry the file
+        does not hold is left out): what a rewritten memo file holds."""
+        if self.source is None:
+            return self.used
+        stored = self.source.rows()
+        out: dict[str, dict[str, Any]] = {}
+        for context, written in self._seen:
+            value = self.used.get(context, {}).get(written)
+            if value is None:
+                value = stored.get(context, {}).get(written)
+            if value is not None:
+                out.setdefault(context, {})[written] = value
+        return out
+
     def put(self, context: str, written: str, front: Front) -> None:
         value = encode_front(front)
         self.used.setdefault(context, {})[written] = value
+        self._seen[(context, written)] = None
         self.added.append((context, written, value))
 
     @property
@@ -137,4 +168,7 @@ class FrontMemo:
 
     @property
     def used_count(self) -> int:
+        """Entries used; with a source, kept ones are counted unread (the file should hold them)."""
+        if self.source is not None:
+            return len(self._seen)
         return sum(len(rows) for rows in self.used.values())

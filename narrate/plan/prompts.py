@@ -200,11 +200,6 @@ class _FrontEnd:
             known = self._plan_contexts[where] = (s, context)
         return known[1]
 
-    def keep(self, prompt: PromptText, provider: Provider) -> None:
-        """A carried prompt's memo entry stays in the memo, as if this plan had read it."""
-        if self.memo is not None:
-            self.memo.keep(self.memo_context(self.memo, prompt, provider), prompt.text)
-
     def pieces(self, prompt: PromptText, provider: Provider) -> Front:
         memo = self.memo
         if memo is None:
@@ -251,13 +246,23 @@ def _plan_library(plan: Plan, keys: KeyMaker, front: _FrontEnd, manifest: Manife
     out_prefix = manifest_relative(manifest, lib.output)
     claimed: dict[str, str] = {}  # case-folded path -> prompt id, to catch collisions on any filesystem
     problems: list[Problem] = []
-    carry = front.carry
+    carry, memo = front.carry, front.memo
+    # What a prompt's provider, path templates, planning context and memo context depend on: its Settings
+    # object and language (each cached so by _FrontEnd too); looked up once here, not four calls a prompt.
+    shared: dict[tuple[int, str], tuple[Settings, Provider, list[tuple[str, str, str]] | None, str | None,
+                                        str | None]] = {}
     for prompt in lib.prompts:
-        provider = providers[prompt.settings.provider]
-        templates = front.templates(lib, prompt.language, out_prefix)
+        s = prompt.settings
+        known = shared.get((id(s), prompt.language))
+        if known is None or known[0] is not s:
+            provider = providers[s.provider]
+            templates = front.templates(lib, prompt.language, out_prefix)
+            context = front.plan_context(keys, lib, prompt, provider, telephony, templates) if templates else None
+            memo_context = front.memo_context(memo, prompt, provider) if memo is not None and context else None
+            known = shared[(id(s), prompt.language)] = (s, provider, templates, context, memo_context)
+        _, provider, templates, context, memo_context = known
         outputs = _outputs(lib, prompt, templates, out_prefix)
         job = None
-        context = front.plan_context(keys, lib, prompt, provider, telephony, templates) if templates else None
         if context is not None:
             ident = f"{lib.name}/{prompt.language}/{prompt.name}"
             plan.contexts[ident] = context
@@ -265,7 +270,8 @@ def _plan_library(plan: Plan, keys: KeyMaker, front: _FrontEnd, manifest: Manife
             if job is not None:
                 plan.carried.add(ident)
                 plan.carried_keys.update(job.segments)
-                front.keep(prompt, provider)
+                if memo is not None and memo_context is not None:  # front.keep: the entry stays in the memo
+                    memo.keep(memo_context, prompt.text)
         if job is None:
             job = _plan_prompt(plan, keys, front, lib, prompt, provider, telephony, outputs)
         for out in job.outputs:
