@@ -35,6 +35,7 @@ from .roman import replace_roman
 from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
 from .slashes import VULGAR_FRACTIONS, replace_slashes, slash_fractions
 from .spans import replace_decades, replace_ranges
+from .technical import replace_technical
 from .when import month_names, replace_dates, replace_times
 
 # ---------------------------------------------------------------- percentages, ordinals, units
@@ -189,6 +190,7 @@ def speak(text: str, lang: Lang) -> str:
 
 
 def _speak(text: str, lang: Lang) -> str:
+    text = replace_technical(text, lang)  # first: before web hosts, the markup scrub and "#" (technical.py)
     if web.may_hold_address(text):
         text = web.replace_web(text, lang)
     if any(mark in text for mark in COPYRIGHT_MARKS):  # before "&": "&©" is "& copyright", whose "&" is said
