@@ -43,6 +43,9 @@ def test_http_status_codes_as_developers_say_them(written, spoken):
 @pytest.mark.parametrize(("written", "spoken"), [
     ("The query returns 150 rows.", "The query returns one hundred fifty rows."),  # no registered status
     ("We fixed 404 bugs.", "We fixed four hundred four bugs."),  # no cue
+    ("It returns 201 rows.", "It returns two hundred one rows."),  # a verb cue, then a counted noun
+    ("It returns a 404.", "It returns a four oh four."),
+    ("It got 201 votes.", "It got two hundred one votes."),
 ])
 def test_counts_stay_counts(written, spoken):
     assert said(written) == spoken
@@ -55,6 +58,10 @@ def test_counts_stay_counts(written, spoken):
     ("Visit 127.0.0.1:5432 now.",
      "Visit one hundred twenty-seven dot zero dot zero dot one port fifty-four thirty-two now."),
     ("Meet at 10:30 today.", "Meet at ten thirty today."),  # a time is no port
+    ("See main.rs:42 for it.", "See main.rs:forty-two for it."),  # a file's line is no port
+    ("Visit example.com:8443 now.", "Visit example dot com port eighty-four forty-three now."),
+    ("Port 27017 is used.", "Port twenty-seven thousand seventeen is used."),
+    ("It speaks HTTP/1.1 200 OK.", "It speaks HTTP one point one two hundred OK."),  # "HTTP/one point one"
 ])
 def test_ports(written, spoken):
     assert said(written) == spoken
@@ -77,6 +84,9 @@ def test_standards_numbers_are_names(written, spoken):
     ("Remove it with rm -rf.", "Remove it with rm dash r f."),
     ("Pass --jobs=4 to it.", "Pass dash dash jobs equals four to it."),
     ("A well-known pre-release.", "A well-known pre-release."),
+    ("Pass -DNDEBUG here.", "Pass dash D NDEBUG here."),
+    ("Use -Infinity here.", "Use dash Infinity here."),  # a word after a dash: not "I nfinity"
+    ("The value is -1.", "The value is minus one."),
 ])
 def test_command_line_flags(written, spoken):
     assert said(written) == spoken
@@ -95,6 +105,9 @@ def test_languages_with_symbols(written, spoken):
     ("Check out a1b2c3d to test.", "Check out A one B two C three D to test."),  # "a one b two..."
     ("Fixed in 3f9e2b7c1d.", "Fixed in three F nine E two B seven C one D."),
     ("A decade passed.", "A decade passed."),  # hex letters, no digit: a word
+    ("Key 123e4567-e89b-12d3-a456-426614174000 here.",
+     "Key one two three E four five six seven, E eight nine B, one two D three, A four five six, "
+     "four two six six one four one seven four zero zero zero here."),  # was "one hundred twenty-three e ..."
 ])
 def test_commit_hashes_are_spelled(written, spoken):
     assert said(written) == spoken
@@ -106,6 +119,8 @@ def test_commit_hashes_are_spelled(written, spoken):
     ("Pin ^1.2.0 for now.", "Pin caret one point two point zero for now."),
     ("Needs Python >=3.11 today.", "Needs Python at least three point eleven today."),  # "=three point one one"
     ("Built for x86_64 Linux.", "Built for x eighty-six sixty-four Linux."),  # "x eighty-six_sixty-four"
+    ("Wait <10 minutes.", "Wait less than ten minutes."),  # "Wait ten minutes": the < was dropped
+    ("E=mc^2 here.", "E=mc to the power of two here."),  # an exponent, as before
 ])
 def test_versions(written, spoken):
     assert said(written) == spoken
@@ -164,6 +179,7 @@ def test_a_sentence_ends_after_inline_code(source, sentences):
     ("Tested on Ubuntu 22.04 today.", "Tested on Ubuntu twenty-two oh four today."),  # "twenty-two point zero four"
     ("Click File → Save.", "Click File to Save."),  # "→" left to the engine
     ("Go from draft -> review.", "Go from draft to review."),  # "draft - review"
+    ("→ Next step.", "Next step."),  # an arrow opening a line is a bullet
 ])
 def test_os_releases_and_arrows(written, spoken):
     assert said(written) == spoken

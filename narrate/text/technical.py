@@ -12,7 +12,7 @@ three-zero five T fourteen:thirty:zero zero Z". The readings chosen, most specif
   E seven fifty-four"), Ubuntu releases ("twenty-two oh four").
 - Command-line flags: `--release` "dash dash release", `-Wall` "dash W all", `-rf` "dash r f".
 - Languages: "C++" "C plus plus", "C#" "C sharp", "F#" "F sharp".
-- Commit hashes (7 to 40 hex digits, a letter and a digit among them): character by character.
+- Commit hashes (7 to 40 hex digits, a letter and a digit among them) and UUIDs: character by character.
 - Versions: "v2" "version two", "18.x" "eighteen point x", `>=3.11` "at least three point eleven",
   `^1.2.0` "caret one point two point zero", `x86_64` "x eighty-six sixty-four".
 - Scientific notation: "1e-9" "one times ten to the minus ninth", "6.02e23" "six point zero two times
@@ -32,6 +32,7 @@ from .identifiers import say_characters
 from .langdata import Lang
 from .notation import say
 from .numwords import cardinal, digit_words, ordinal
+from .web import is_web_host
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
@@ -39,12 +40,12 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 def paired(digits: str, lang: Lang) -> str:
     """A number that names something, in pairs as developers say it: "8080" -> "eighty eighty", "404" ->
-    "four oh four", "200" -> "two hundred", "3000" -> "three thousand", "8" -> "eight"; five digits or
-    more, or a leading zero, digit by digit."""
+    "four oh four", "200" -> "two hundred", "3000" -> "three thousand", "8" -> "eight"; a leading zero
+    digit by digit; five digits or more as a number ("27017", "ISO 12800")."""
     n = int(digits)
-    if len(digits) > 4 or (len(digits) > 1 and digits[0] == "0"):
+    if len(digits) > 1 and digits[0] == "0":
         return digit_words(digits, lang)
-    if len(digits) <= 2 or n % 1000 == 0 or (len(digits) == 3 and n % 100 == 0):
+    if len(digits) <= 2 or len(digits) > 4 or n % 1000 == 0 or (len(digits) == 3 and n % 100 == 0):
         return cardinal(n, lang)
     head, tail = digits[:-2], digits[-2:]
     if tail == "00":
@@ -87,7 +88,10 @@ def _timestamp(m: re.Match[str]) -> str:
 _STATUS_CODES = frozenset({*range(100, 104), *range(200, 209), 226, *range(300, 309), *range(400, 419),
                            *range(421, 427), 428, 429, 431, 451, *range(500, 509), 510, 511})
 _STATUS_BEFORE = (r"(?:HTTP(?:/[\d.]+)?|[Ss]tatus(?: code)?|[Ee]rror(?: code)?|[Rr]esponse(?: code)?|"
-                  r"(?:[Rr]eturn(?:s|ed|ing)?|[Rr]espond(?:s|ed)? with|[Gg]ets?|[Gg]ot|[Ss]ends?)(?: an?| the)?)")
+                  r"(?P<verb>[Rr]eturn(?:s|ed|ing)?|[Rr]espond(?:s|ed)? with)(?: an?| the)?)")
+# After a verb cue a status ends the clause or goes on with a function word; "returns 201 rows" is a count.
+_CLAUSE_GOES_ON = re.compile(r"\s*(?:[^\w\s]|\Z|(?:when|if|for|on|with|and|or|to|instead|because|unless|until|"
+                             r"after|before|from|in|as|so|but|then|otherwise)\b|[A-Z])")
 _STATUS_AFTER = (r"(?:errors?|responses?|status(?:es)?|codes?|pages?|redirects?|replies|reply|OK|Created|Accepted|"
                  r"No Content|Moved|Found|See Other|Not Modified|Temporary|Permanent|Bad|Unauthorized|Payment|"
                  r"Forbidden|Not Found|Method|Not Acceptable|Request|Conflict|Gone|Length|Precondition|Content|"
@@ -96,6 +100,7 @@ _STATUS_AFTER = (r"(?:errors?|responses?|status(?:es)?|codes?|pages?|redirects?|
 _STATUS = re.compile(rf"(\b{_STATUS_BEFORE} )?(?<![\w.,:/-])([1-5]\d\d)(?![\w%°]|[.,:/]\d)(?=( {_STATUS_AFTER})?)")
 _PORT = re.compile(r"\b([Pp]orts?) (\d{1,5}(?:(?:,| and| or|, and|, or) \d{1,5})*)(?![\w.,:]\d|[\w%])")
 _PORT_NUMBER = re.compile(r"\d{1,5}")
+# A host is localhost, an address, or a name in a common top-level domain: "main.rs:42" is a file's line.
 _HOST_PORT = re.compile(r"(?<![\w.@/-])(localhost|\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z][\w-]*(?:\.[\w-]+)+|\[[0-9a-fA-F:]+\])"
                         r":(\d{2,5})(?![\w:]|\.\d)")
 # Standards said with their number in pairs; the names as people say them.
@@ -106,7 +111,9 @@ _UBUNTU = re.compile(r"\b((?:[KXL]|Ed)?[Uu]buntu) (\d\d)\.(\d\d)(?:\.(\d{1,2}))?
 
 
 def _status(m: re.Match[str], lang: Lang) -> str:
-    cue, code, after = m.groups()
+    cue, verb, code, after = m.groups()
+    if verb and not after and not _CLAUSE_GOES_ON.match(m.string, m.end()):
+        return m.group(0)
     if (cue or after) and int(code) in _STATUS_CODES:
         return (cue or "") + paired(code, lang)
     return m.group(0)
@@ -119,7 +126,8 @@ def _ports(m: re.Match[str], lang: Lang) -> str:
 
 
 def _host_port(m: re.Match[str], lang: Lang) -> str:
-    if int(m.group(2)) > 65535:
+    host = m.group(1)
+    if int(m.group(2)) > 65535 or not (host == "localhost" or host[0] in "[0123456789" or is_web_host(host)):
         return m.group(0)
     return f"{m.group(1)} port {paired(m.group(2), lang)}"
 
@@ -145,8 +153,12 @@ def _ubuntu(m: re.Match[str], lang: Lang) -> str:
 # ---------------------------------------------------------------- flags, languages, hashes
 
 _FLAG = re.compile(r"(?:(?<=\s)|(?<=\A)|(?<=[(\[`\"']))(--?)([A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)(?:(=)|(?![\w-]))")
+# gcc's warnings and defines, the JVM's -X options; "-Infinity" is a word after a dash.
+_LETTER_AND_ARGUMENT = re.compile(r"W[a-z][\w-]*|D[A-Z_][A-Z0-9_]*|X[a-z]{2,3}\w*")
 _PLUS_PLUS = re.compile(r"(?<=[A-Za-z])\+\+(?![\w+])")
 _SHARP = re.compile(r"\b([CFJ])#(?![\w#])")
+_UUID = re.compile(r"(?<![\w-])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![\w-])")
+_HTTP_VERSION = re.compile(r"\bHTTP/(\d(?:\.\d)?)\b")
 _HASH = re.compile(r"(?<![\w#.$/-])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![\w-]|\.\w)")
 
 
@@ -155,8 +167,8 @@ def _flag(m: re.Match[str]) -> str:
     said = "dash dash" if dashes == "--" else "dash"
     if dashes == "-" and len(name) <= 3 and name.isalpha() and name.islower():
         name = " ".join(name)  # -rf, -la: letters that are each an option
-    elif dashes == "-" and re.match(r"[A-Z][a-z]", name):
-        name = f"{name[0]} {name[1:]}"  # -Wall, -Werror: a letter and its argument
+    elif dashes == "-" and _LETTER_AND_ARGUMENT.fullmatch(name):
+        name = f"{name[0]} {name[1:]}"  # -Wall, -DNDEBUG, -Xmx4g: a compiler's letter and its argument
     return f"{said} {name}" + (" equals " if equals else "")
 
 
@@ -167,17 +179,17 @@ _V_VERSION = re.compile(rf"(?<![\w.$-])v({_VERSION_NUMBER})(?![\w]|\.\d)")
 _WILDCARD = re.compile(r"(?<![\w.])(\d+(?:\.\d+)*)\.([xX*])(?![\w*])")
 _CONSTRAINTS = {">=": "at least", "<=": "at most", "==": "exactly", "!=": "not", "~=": "compatible with",
                 "^": "caret", ">": "greater than", "<": "less than"}
-_CONSTRAINT = re.compile(r"(?<![\w<>=!~^])(>=|<=|==|!=|~=|\^|>|<)(\d+(?:\.\d+)+|\d+(?=,|\s|\Z|[;)]))(?![\w]|\.\d)")
+_CONSTRAINT = re.compile(r"(?<![\w<>=!~^])(?:(>=|<=|==|!=|>|<)(\d+(?:\.\d+)*)|(~=|\^)(\d+(?:\.\d+)+))(?![\w]|\.\d)")
 _ARCHITECTURE = re.compile(r"\bx86[_-]64\b")
 _EXPONENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})(?![\w.]|\.\d)")
 _DURATION = re.compile(r"(?<![\w.])(?:(\d+)h ?)?(?:(\d+)m ?)(?:(\d+)s)?(?![\w])|(?<![\w.])(\d+)h ?(\d+)s(?![\w])")
-_ARROW = re.compile(r"\s*→\s*|(?<=\w) -> (?=\w)")
+_ARROW = re.compile(r"(?<=[\w)\]\"'])\s*→\s*(?=\w)|(?<=\w) -> (?=\w)")
 _UNITS = (("hour", "hours"), ("minute", "minutes"), ("second", "seconds"))
 
 
 def _constraint(m: re.Match[str], lang: Lang) -> str:
-    version = m.group(2)
-    return f"{_CONSTRAINTS[m.group(1)]} {say_dotted(version, lang) if '.' in version else version}"
+    operator, version = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    return f"{_CONSTRAINTS[operator]} {say_dotted(version, lang) if '.' in version else version}"
 
 
 def _exponent(m: re.Match[str], lang: Lang) -> str:
@@ -205,7 +217,7 @@ def replace_technical(text: str, lang: Lang) -> str:
     if lang.code != "en" or not _HINT.search(text):
         return text
     if "→" in text or "->" in text:
-        text = _ARROW.sub(" to ", text)
+        text = _ARROW.sub(" to ", text).replace("→", " ")  # an arrow opening a line is a bullet
     if "++" in text:
         text = _PLUS_PLUS.sub(" plus plus", text)
     if "#" in text:
@@ -216,11 +228,13 @@ def replace_technical(text: str, lang: Lang) -> str:
         return text
     if "T" in text or ":" in text:
         text = _TIMESTAMP.sub(_timestamp, text)
+    if "-" in text:  # a UUID in its five groups, a pause between them
+        text = _UUID.sub(lambda m: say_characters(m.group(0), lang), text)
     text = _HASH.sub(lambda m: say_characters(m.group(0), lang), text)
     text = _STANDARD.sub(lambda m: _standard(m, lang), text)
     text = _UBUNTU.sub(lambda m: _ubuntu(m, lang), text)
     text = _STATUS.sub(lambda m: _status(m, lang), text)
-    text = _PORT.sub(lambda m: _ports(m, lang), text)
+    text = _HTTP_VERSION.sub(r"HTTP \1", _PORT.sub(lambda m: _ports(m, lang), text))
     if ":" in text:
         text = _HOST_PORT.sub(lambda m: _host_port(m, lang), text)
     text = _ARCHITECTURE.sub("x86 64", text)
