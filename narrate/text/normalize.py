@@ -7,7 +7,8 @@ numbers, ordinals, units, decades, ranges and Roman numerals as a person of that
 (English, Spanish, German and French; other languages are only canonicalised), and never emits
 the markup characters < > { }. The rules are in spoken.py (passes), money.py (amounts), phones.py
 (telephone numbers), when.py (dates and times), hours.py (opening hours), spans.py (decades and ranges),
-roman.py and langdata.py (per-language tables); number words come from num2words.
+roman.py and langdata.py (per-language tables), technical.py (developers' notation in English
+documentation: status codes, ports, flags, versions, timestamps); number words come from num2words.
 """
 
 from __future__ import annotations

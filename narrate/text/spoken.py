@@ -1,12 +1,12 @@
 """Written numbers, amounts and symbols -> the words a person says, per language.
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
-earlier one has claimed: dates, numbers with a slash (idioms, fractions: slashes.py), telephone
-numbers (phones.py), dialed numbers (dialed.py), ranges of amounts, ranges, times, currency amounts,
-percentages, ordinals, decades, quantities with units, Roman numerals, years, then every remaining
-number. Every pass turns digits into words, so running the whole again changes nothing
-(idempotent). Currency amounts are read in money.py; the notation helpers the passes share are in
-notation.py.
+earlier one has claimed: developers' notation in English (technical.py), dates, numbers with a
+slash (idioms, fractions: slashes.py), telephone numbers (phones.py), dialed numbers (dialed.py),
+ranges of amounts, ranges, times, currency amounts, percentages, ordinals, decades, quantities with
+units, Roman numerals, years, then every remaining number. Every pass turns digits into words, so
+running the whole again changes nothing (idempotent). Currency amounts are read in money.py; the
+notation helpers the passes share are in notation.py.
 """
 
 from __future__ import annotations
