@@ -26,6 +26,7 @@ keypad pass (which reads "#"). Where digits are left they are read by the later 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .dotted import say_dotted
 from .identifiers import say_characters
@@ -210,6 +211,26 @@ def _duration(m: re.Match[str]) -> str:
 
 
 _HINT = re.compile(r"\d|-[A-Za-z]|\+\+|#|→|->")
+# A cheap test before each costly pattern: most prompts hold digits and none of this notation.
+_STEPS: tuple[tuple[re.Pattern[str], Callable[[str, Lang], str]], ...] = (
+    (re.compile(r"\d-\d\d-\d\d[T ]\d"), lambda t, lang: _TIMESTAMP.sub(_timestamp, t)),
+    (re.compile(r"[0-9a-fA-F]{8}-"), lambda t, lang: _UUID.sub(lambda m: say_characters(m.group(0), lang), t)),
+    (re.compile(r"(?:\d[a-f]|[a-f]\d)[0-9a-f]{5}"),
+     lambda t, lang: _HASH.sub(lambda m: say_characters(m.group(0), lang), t)),
+    (re.compile(r"RFC|ISO|PEP|IEEE|ECMA|BIP|EIP|ERC"), lambda t, lang: _STANDARD.sub(lambda m: _standard(m, lang), t)),
+    (re.compile(r"buntu \d"), lambda t, lang: _UBUNTU.sub(lambda m: _ubuntu(m, lang), t)),
+    (re.compile(r"(?<!\d)[1-5]\d\d(?!\d)"), lambda t, lang: _STATUS.sub(lambda m: _status(m, lang), t)),
+    (re.compile(r"[Pp]orts? \d"), lambda t, lang: _PORT.sub(lambda m: _ports(m, lang), t)),
+    (re.compile(r"HTTP/\d"), lambda t, lang: _HTTP_VERSION.sub(r"HTTP \1", t)),
+    (re.compile(r"[\w\]]:\d\d"), lambda t, lang: _HOST_PORT.sub(lambda m: _host_port(m, lang), t)),
+    (re.compile(r"x86"), lambda t, lang: _ARCHITECTURE.sub("x86 64", t)),
+    (re.compile(r"[<>=^]\d"), lambda t, lang: _CONSTRAINT.sub(lambda m: _constraint(m, lang), t)),
+    (re.compile(r"v\d"), lambda t, lang: _V_VERSION.sub(r"version \1", t)),
+    (re.compile(r"\d\.[xX*]"),
+     lambda t, lang: _WILDCARD.sub(lambda m: f"{m.group(1)} point {'x' if m.group(2) in 'xX' else 'star'}", t)),
+    (re.compile(r"\d[eE][+-]?\d"), lambda t, lang: _EXPONENT.sub(lambda m: _exponent(m, lang), t)),
+    (re.compile(r"\d[hm] ?\d"), lambda t, lang: _DURATION.sub(_duration, t)),
+)
 
 
 def replace_technical(text: str, lang: Lang) -> str:
@@ -224,22 +245,11 @@ def replace_technical(text: str, lang: Lang) -> str:
         text = _SHARP.sub(r"\1 sharp", text)
     if "-" in text:
         text = _FLAG.sub(_flag, text)
-    if not any(c.isdigit() for c in text):
-        return text
-    if "T" in text or ":" in text:
-        text = _TIMESTAMP.sub(_timestamp, text)
-    if "-" in text:  # a UUID in its five groups, a pause between them
-        text = _UUID.sub(lambda m: say_characters(m.group(0), lang), text)
-    text = _HASH.sub(lambda m: say_characters(m.group(0), lang), text)
-    text = _STANDARD.sub(lambda m: _standard(m, lang), text)
-    text = _UBUNTU.sub(lambda m: _ubuntu(m, lang), text)
-    text = _STATUS.sub(lambda m: _status(m, lang), text)
-    text = _HTTP_VERSION.sub(r"HTTP \1", _PORT.sub(lambda m: _ports(m, lang), text))
-    if ":" in text:
-        text = _HOST_PORT.sub(lambda m: _host_port(m, lang), text)
-    text = _ARCHITECTURE.sub("x86 64", text)
-    text = _CONSTRAINT.sub(lambda m: _constraint(m, lang), text)
-    text = _V_VERSION.sub(r"version \1", text)
-    text = _WILDCARD.sub(lambda m: f"{m.group(1)} point {'x' if m.group(2) in 'xX' else 'star'}", text)
-    text = _EXPONENT.sub(lambda m: _exponent(m, lang), text)
-    return _DURATION.sub(_duration, text)
+    if _DIGIT.search(text):
+        for hint, step in _STEPS:
+            if hint.search(text):
+                text = step(text, lang)
+    return text
+
+
+_DIGIT = re.compile(r"\d")
