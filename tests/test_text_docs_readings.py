@@ -102,6 +102,25 @@ def test_languages_with_symbols(written, spoken):
 
 
 @pytest.mark.parametrize(("written", "spoken"), [
+    ("Targets C++17 and C++20.", "Targets C plus plus seventeen and C plus plus twenty."),  # "C++seventeen"
+    ("Encode as UTF-8 and hash with SHA-256.", "Encode as UTF eight and hash with SHA two fifty-six."),
+    ("Keys are RSA-2048 or AES256.", "Keys are RSA twenty forty-eight or AES two fifty-six."),
+    ("Video is H.264 at 1080p, 60fps.", "Video is H two sixty-four at ten eighty p, sixty frames per second."),
+    ("The 0x1F value and 0xFF mask.", "The hex one F value and hex F F mask."),  # "zero xFF"
+    ("The v1.2.3-beta.1 release.", "The version one point two point three beta one release."),
+    ("Version 2.0.0-rc.1 is out.", "Version two point zero point zero R C one is out."),
+    ("Call fn(x) -> y.", "Call fn(x) to y."),
+    ("reference AB-1234", "reference A B, one two three four"),  # an identifier after its label, as before
+])
+def test_names_with_numbers(written, spoken):
+    assert said(written) == spoken
+
+
+def test_pence_stay_pence_in_british_english():
+    assert normalize("It costs 50p.", "en-GB") == "It costs fifty pence."
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
     ("Check out a1b2c3d to test.", "Check out A one B two C three D to test."),  # "a one b two..."
     ("Fixed in 3f9e2b7c1d.", "Fixed in three F nine E two B seven C one D."),
     ("A decade passed.", "A decade passed."),  # hex letters, no digit: a word

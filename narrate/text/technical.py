@@ -12,6 +12,8 @@ three-zero five T fourteen:thirty:zero zero Z". The readings chosen, most specif
   E seven fifty-four"), Ubuntu releases ("twenty-two oh four").
 - Command-line flags: `--release` "dash dash release", `-Wall` "dash W all", `-rf` "dash r f".
 - Languages: "C++" "C plus plus", "C#" "C sharp", "F#" "F sharp".
+- Algorithms and encodings ("SHA-256" "SHA two fifty-six", "UTF-8", "H.264"), video modes ("1080p" "ten
+  eighty p"), hexadecimal ("0xFF" "hex F F"), pre-releases ("1.2.3-rc.1" "one point two point three R C one").
 - Commit hashes (7 to 40 hex digits, a letter and a digit among them) and UUIDs: character by character.
 - Versions: "v2" "version two", "18.x" "eighteen point x", `>=3.11` "at least three point eleven",
   `^1.2.0` "caret one point two point zero", `x86_64` "x eighty-six sixty-four".
@@ -108,6 +110,13 @@ _HOST_PORT = re.compile(r"(?<![\w.@/-])(localhost|\d{1,3}(?:\.\d{1,3}){3}|[A-Za-
 _STANDARD_NAMES = {"RFC": "R F C", "IEEE": "I triple E"}
 _STANDARD = re.compile(r"\b(RFC|ISO|PEP|IEEE|ECMA|BIP|EIP|ERC)[ -]?(\d{1,5})(?:\.(\d{1,3}))?(?:-(\d{1,2}))?"
                        r"(?::((?:19|20)\d\d))?(?![\w.]\w|[\w%])")
+# Algorithms, encodings and hardware named with a number: "SHA-256" "SHA two fifty-six", "UTF-8", "RSA-2048"
+# (they were "SHA-two hundred fifty-six"); codecs "H.264"; video modes "1080p" "ten eighty p".
+_NAMED = re.compile(r"\b(SHA|AES|UTF|UCS|RSA|CRC|DDR|LPDDR|GDDR|USB|WPA|GPT|FIPS)-?(\d{1,4})(?![\w-]|[.,]\d)")
+_CODEC = re.compile(r"\b([HX])\.(26[1-6])\b")
+_VIDEO_MODE = re.compile(r"(?<![\w.])(240|360|480|576|720|1080|1440|2160|4320)([pi])(?!\w)")
+_HEX = re.compile(r"(?<![\w.])0[xX]([0-9A-Fa-f]{1,16})(?!\w)")
+_PRERELEASE = re.compile(r"(?<=\d)-(alpha|beta|rc|dev|pre|preview|nightly)(?:\.?(\d{1,3}))?(?![\w-]|\.\w)")
 _UBUNTU = re.compile(r"\b((?:[KXL]|Ed)?[Uu]buntu) (\d\d)\.(\d\d)(?:\.(\d{1,2}))?(?![\w]|[.,]\d)")
 
 
@@ -156,7 +165,7 @@ def _ubuntu(m: re.Match[str], lang: Lang) -> str:
 _FLAG = re.compile(r"(?:(?<=\s)|(?<=\A)|(?<=[(\[`\"']))(--?)([A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)(?:(=)|(?![\w-]))")
 # gcc's warnings and defines, the JVM's -X options; "-Infinity" is a word after a dash.
 _LETTER_AND_ARGUMENT = re.compile(r"W[a-z][\w-]*|D[A-Z_][A-Z0-9_]*|X[a-z]{2,3}\w*")
-_PLUS_PLUS = re.compile(r"(?<=[A-Za-z])\+\+(?![\w+])")
+_PLUS_PLUS = re.compile(r"(?<=[A-Za-z])\+\+(?![A-Za-z_+])")  # C++, C++17, Notepad++
 _SHARP = re.compile(r"\b([CFJ])#(?![\w#])")
 _UUID = re.compile(r"(?<![\w-])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![\w-])")
 _HTTP_VERSION = re.compile(r"\bHTTP/(\d(?:\.\d)?)\b")
@@ -184,7 +193,7 @@ _CONSTRAINT = re.compile(r"(?<![\w<>=!~^])(?:(>=|<=|==|!=|>|<)(\d+(?:\.\d+)*)|(~
 _ARCHITECTURE = re.compile(r"\bx86[_-]64\b")
 _EXPONENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})(?![\w.]|\.\d)")
 _DURATION = re.compile(r"(?<![\w.])(?:(\d+)h ?)?(?:(\d+)m ?)(?:(\d+)s)?(?![\w])|(?<![\w.])(\d+)h ?(\d+)s(?![\w])")
-_ARROW = re.compile(r"(?<=[\w)\]\"'])\s*→\s*(?=\w)|(?<=\w) -> (?=\w)")
+_ARROW = re.compile(r"(?<=[\w)\]\"'])\s*→\s*(?=\w)|(?<=[\w)\]]) -> (?=\w)")
 _UNITS = (("hour", "hours"), ("minute", "minutes"), ("second", "seconds"))
 
 
@@ -219,6 +228,15 @@ _STEPS: tuple[tuple[re.Pattern[str], Callable[[str, Lang], str]], ...] = (
      lambda t, lang: _HASH.sub(lambda m: say_characters(m.group(0), lang), t)),
     (re.compile(r"RFC|ISO|PEP|IEEE|ECMA|BIP|EIP|ERC"), lambda t, lang: _STANDARD.sub(lambda m: _standard(m, lang), t)),
     (re.compile(r"buntu \d"), lambda t, lang: _UBUNTU.sub(lambda m: _ubuntu(m, lang), t)),
+    (re.compile(r"SHA|AES|UTF|UCS|RSA|CRC|DDR|USB|WPA|GPT|FIPS"),
+     lambda t, lang: _NAMED.sub(lambda m: f"{m.group(1)} {paired(m.group(2), lang)}", t)),
+    (re.compile(r"[HX]\.26"), lambda t, lang: _CODEC.sub(lambda m: f"{m.group(1)} {paired(m.group(2), lang)}", t)),
+    (re.compile(r"\d\d[pi]"),
+     lambda t, lang: _VIDEO_MODE.sub(lambda m: f"{paired(m.group(1), lang)} {m.group(2)}", t)),
+    (re.compile(r"0[xX]"), lambda t, lang: _HEX.sub(lambda m: f"hex {say_characters(m.group(1), lang)}", t)),
+    (re.compile(r"\d-(?:alpha|beta|rc|dev|pre|nightly)"),
+     lambda t, lang: _PRERELEASE.sub(lambda m: " " + ("R C" if m.group(1) == "rc" else m.group(1))
+                                     + (f" {m.group(2)}" if m.group(2) else ""), t)),
     (re.compile(r"(?<!\d)[1-5]\d\d(?!\d)"), lambda t, lang: _STATUS.sub(lambda m: _status(m, lang), t)),
     (re.compile(r"[Pp]orts? \d"), lambda t, lang: _PORT.sub(lambda m: _ports(m, lang), t)),
     (re.compile(r"HTTP/\d"), lambda t, lang: _HTTP_VERSION.sub(r"HTTP \1", t)),
@@ -240,7 +258,7 @@ def replace_technical(text: str, lang: Lang) -> str:
     if "→" in text or "->" in text:
         text = _ARROW.sub(" to ", text).replace("→", " ")  # an arrow opening a line is a bullet
     if "++" in text:
-        text = _PLUS_PLUS.sub(" plus plus", text)
+        text = _PLUS_PLUS.sub(lambda m: " plus plus" + (" " if m.string[m.end():m.end() + 1].isdigit() else ""), text)
     if "#" in text:
         text = _SHARP.sub(r"\1 sharp", text)
     if "-" in text:

@@ -35,6 +35,7 @@ _EN_UNITS = {
     "kB/s": ("kilobyte per second", "kilobytes per second", False),
     "MB/s": ("megabyte per second", "megabytes per second", False),
     "GB/s": ("gigabyte per second", "gigabytes per second", False),
+    "fps": ("frame per second", "frames per second", False),
 }
 _ES_UNITS = {
     # Meters' and networks' units that bills and offers print: energy, area, volume, bandwidth.
