@@ -46,6 +46,7 @@ def test_http_status_codes_as_developers_say_them(written, spoken):
     ("It returns 201 rows.", "It returns two hundred one rows."),  # a verb cue, then a counted noun
     ("It returns a 404.", "It returns a four oh four."),
     ("It got 201 votes.", "It got two hundred one votes."),
+    ("Status: 404 here.", "Status: four oh four here."),  # "four hundred four"
 ])
 def test_counts_stay_counts(written, spoken):
     assert said(written) == spoken
@@ -61,6 +62,7 @@ def test_counts_stay_counts(written, spoken):
     ("See main.rs:42 for it.", "See main.rs:forty-two for it."),  # a file's line is no port
     ("Visit example.com:8443 now.", "Visit example dot com port eighty-four forty-three now."),
     ("Port 27017 is used.", "Port twenty-seven thousand seventeen is used."),
+    ("Set PORT=8080 first.", "Set PORT equals eighty eighty first."),  # "PORT=eight thousand eighty"
     ("It speaks HTTP/1.1 200 OK.", "It speaks HTTP one point one two hundred OK."),  # "HTTP/one point one"
 ])
 def test_ports(written, spoken):

@@ -100,8 +100,8 @@ _STATUS_AFTER = (r"(?:errors?|responses?|status(?:es)?|codes?|pages?|redirects?|
                  r"Forbidden|Not Found|Method|Not Acceptable|Request|Conflict|Gone|Length|Precondition|Content|"
                  r"Payload|URI|Unsupported|Range|Expectation|I'm|Misdirected|Unprocessable|Locked|Failed|Too|"
                  r"Upgrade|Unavailable|Internal|Not Implemented|Service|Gateway|HTTP Version)\b")
-_STATUS = re.compile(rf"(\b{_STATUS_BEFORE} )?(?<![\w.,:/-])([1-5]\d\d)(?![\w%°]|[.,:/]\d)(?=( {_STATUS_AFTER})?)")
-_PORT = re.compile(r"\b([Pp]orts?) (\d{1,5}(?:(?:,| and| or|, and|, or) \d{1,5})*)(?![\w.,:]\d|[\w%])")
+_STATUS = re.compile(rf"(\b{_STATUS_BEFORE}:? )?(?<![\w.,:/-])([1-5]\d\d)(?![\w%°]|[.,:/]\d)(?=( {_STATUS_AFTER})?)")
+_PORT = re.compile(r"\b([Pp]orts?|PORT)(:? |=)(\d{1,5}(?:(?:,| and| or|, and|, or) \d{1,5})*)(?![\w.,:]\d|[\w%])")
 _PORT_NUMBER = re.compile(r"\d{1,5}")
 # A host is localhost, an address, or a name in a common top-level domain: "main.rs:42" is a file's line.
 _HOST_PORT = re.compile(r"(?<![\w.@/-])(localhost|\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z][\w-]*(?:\.[\w-]+)+|\[[0-9a-fA-F:]+\])"
@@ -130,9 +130,10 @@ def _status(m: re.Match[str], lang: Lang) -> str:
 
 
 def _ports(m: re.Match[str], lang: Lang) -> str:
-    if any(int(p) > 65535 for p in _PORT_NUMBER.findall(m.group(2))):
+    if any(int(p) > 65535 for p in _PORT_NUMBER.findall(m.group(3))):
         return m.group(0)
-    return f"{m.group(1)} " + _PORT_NUMBER.sub(lambda p: paired(p.group(0), lang), m.group(2))
+    joint = " equals " if m.group(2) == "=" else m.group(2)  # PORT=8080, an environment variable
+    return m.group(1) + joint + _PORT_NUMBER.sub(lambda p: paired(p.group(0), lang), m.group(3))
 
 
 def _host_port(m: re.Match[str], lang: Lang) -> str:
@@ -238,7 +239,7 @@ _STEPS: tuple[tuple[re.Pattern[str], Callable[[str, Lang], str]], ...] = (
      lambda t, lang: _PRERELEASE.sub(lambda m: " " + ("R C" if m.group(1) == "rc" else m.group(1))
                                      + (f" {m.group(2)}" if m.group(2) else ""), t)),
     (re.compile(r"(?<!\d)[1-5]\d\d(?!\d)"), lambda t, lang: _STATUS.sub(lambda m: _status(m, lang), t)),
-    (re.compile(r"[Pp]orts? \d"), lambda t, lang: _PORT.sub(lambda m: _ports(m, lang), t)),
+    (re.compile(r"[Pp]orts?:? \d|PORT=\d"), lambda t, lang: _PORT.sub(lambda m: _ports(m, lang), t)),
     (re.compile(r"HTTP/\d"), lambda t, lang: _HTTP_VERSION.sub(r"HTTP \1", t)),
     (re.compile(r"[\w\]]:\d\d"), lambda t, lang: _HOST_PORT.sub(lambda m: _host_port(m, lang), t)),
     (re.compile(r"x86"), lambda t, lang: _ARCHITECTURE.sub("x86 64", t)),
