@@ -89,6 +89,7 @@ def test_standards_numbers_are_names(written, spoken):
     ("Pass -DNDEBUG here.", "Pass dash D NDEBUG here."),
     ("Use -Infinity here.", "Use dash Infinity here."),  # a word after a dash: not "I nfinity"
     ("The value is -1.", "The value is minus one."),
+    ("A change of -USD 5.", "A change of minus five dollars."),  # a negative amount, no flag
 ])
 def test_command_line_flags(written, spoken):
     assert said(written) == spoken
@@ -213,7 +214,7 @@ def test_markdown_docs_page_reads_right():
         "Hash A one B two C three D.")
 
 
-@pytest.mark.parametrize("text", ["Build with --release.", "Returns 404.", "C++ and C#.", "1e-9 s",
+@pytest.mark.parametrize("text", ["<-Part ", "{--release}", "Build with --release.", "Returns 404.", "C++ and C#.", "1e-9 s",
                                   "At 2024-03-05T14:30:00Z.", "Needs >=3.11.", "port 8080", "1m 30s"])
 def test_readings_are_idempotent(text):
     assert said(said(text)) == said(text)

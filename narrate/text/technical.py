@@ -163,7 +163,9 @@ def _ubuntu(m: re.Match[str], lang: Lang) -> str:
 
 # ---------------------------------------------------------------- flags, languages, hashes
 
-_FLAG = re.compile(r"(?:(?<=\s)|(?<=\A)|(?<=[(\[`\"']))(--?)([A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)(?:(=)|(?![\w-]))")
+# After a space, an opening bracket or quote, or a markup character the scrub drops ("<-Part" is "-Part"
+# once "<" is gone: it must read the same then, or normalising twice would differ).
+_FLAG = re.compile(r"(?:(?<=\s)|(?<=\A)|(?<=[(\[`\"'<>{}]))(--?)([A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)(?:(=)|(?![\w-]))")
 # gcc's warnings and defines, the JVM's -X options; "-Infinity" is a word after a dash.
 _LETTER_AND_ARGUMENT = re.compile(r"W[a-z][\w-]*|D[A-Z_][A-Z0-9_]*|X[a-z]{2,3}\w*")
 _PLUS_PLUS = re.compile(r"(?<=[A-Za-z])\+\+(?![A-Za-z_+])")  # C++, C++17, Notepad++
@@ -175,6 +177,8 @@ _HASH = re.compile(r"(?<![\w#.$/-])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,4
 
 def _flag(m: re.Match[str]) -> str:
     dashes, name, equals = m.groups()
+    if dashes == "-" and len(name) == 3 and name.isupper():
+        return m.group(0)  # "-USD 5": a negative amount (money.py), no flag
     said = "dash dash" if dashes == "--" else "dash"
     if dashes == "-" and len(name) <= 3 and name.isalpha() and name.islower():
         name = " ".join(name)  # -rf, -la: letters that are each an option
