@@ -144,7 +144,7 @@ def test_amounts_are_said_in_their_currency(language, written, spoken):
 
 @pytest.mark.parametrize(("language", "written", "spoken"), [
     ("en-US", "It weighs 2.50 pounds.", "It weighs two point five zero pounds."),
-    ("en-GB", "Stream it in 720p.", "Stream it in seven hundred and twenty p."),
+    ("en-GB", "Stream it in 720p.", "Stream it in seven twenty p."),
     ("en-US", "Rated 99p.", "Rated ninety-nine p."),
     ("en-US", "It is $5 MN.", "It is five dollars MN."),
     ("es-ES", "Tiene 15 euros.", "Tiene quince euros."),

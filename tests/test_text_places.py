@@ -79,7 +79,7 @@ CASES = [
     ("en-US", "Flight DL 45 is delayed.", "Flight D L forty-five is delayed."),
     ("en-US", "Your prescription Rx# 1234567 is ready.",
      "Your prescription Rx number one two three four five six seven is ready."),
-    ("en-US", "Learn C# 10 today.", "Learn C# ten today."),
+    ("en-US", "Learn C# 10 today.", "Learn C sharp ten today."),
     ("en-US", "Your order of 3x T-shirts ships soon.", "Your order of three T-shirts ships soon."),
     ("en-US", "It is 2x faster.", "It is two times faster."),
     ("en-US", "The next appointment is Tues., Jan. 7 at 10:15 a.m.",

@@ -30,7 +30,11 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
                 "incl.": "including", "excl.": "excluding", "Acct.": "account", "acct.": "account"},
         "number": {"No.": "number", "no.": "number", "Nos.": "numbers", "ext.": "extension", "Ext.": "extension",
                    "Max.": "Maximum", "max.": "maximum",
-                   "Rm.": "room", "Apt.": "apartment", "Ste.": "suite", "Vol.": "volume", "Fig.": "figure"},
+                   "Rm.": "room", "Apt.": "apartment", "Ste.": "suite", "Vol.": "volume", "Fig.": "figure",
+                   # References in technical and academic text: "p. 12", "pp. 3-5", "Eq. 3", "Sec. 4".
+                   "p.": "page", "pp.": "pages", "vol.": "volume", "fig.": "figure", "Figs.": "figures",
+                   "Eq.": "Equation", "eq.": "equation", "Eqs.": "Equations", "Sec.": "Section",
+                   "Sect.": "Section", "Ch.": "Chapter", "ch.": "chapter", "Chap.": "Chapter"},
         "after": {"hrs": "hours", "hr": "hour", "mins": "minutes", "secs": "seconds", "min.": "min"},
         "name": {},
     },

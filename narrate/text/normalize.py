@@ -7,7 +7,8 @@ numbers, ordinals, units, decades, ranges and Roman numerals as a person of that
 (English, Spanish, German and French; other languages are only canonicalised), and never emits
 the markup characters < > { }. The rules are in spoken.py (passes), money.py (amounts), phones.py
 (telephone numbers), when.py (dates and times), hours.py (opening hours), spans.py (decades and ranges),
-roman.py and langdata.py (per-language tables); number words come from num2words.
+roman.py and langdata.py (per-language tables), technical.py (developers' notation in English
+documentation: status codes, ports, flags, versions, timestamps); number words come from num2words.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .langdata import Lang, resolve
 # Bump when any rule changes what a text is normalised to: the version is part of every segment
 # key (plan.KeyMaker), so a rule change re-synthesizes exactly the segments it could affect,
 # deliberately (see "Upgrading the text front-end" in the README).
-NORMALIZER_VERSION = "spoken-3"
+NORMALIZER_VERSION = "spoken-4"
 
 _SPACE = re.compile(r"\s+")
 # An HTML/SSML tag that reached the normaliser (a closing or self-closing tag, one with attributes,

@@ -24,7 +24,7 @@ from .normalize import normalize
 
 # Part of every segment key (plan.KeyMaker): bump when boundaries could move (a new sentencex
 # major version, a change to the corrections below or to the cutting rules).
-SPLITTER_VERSION = "sentencex-1+narrate-2"
+SPLITTER_VERSION = "sentencex-1+narrate-3"
 
 UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my", "bo", "yue", "wuu"})
 # Title abbreviations sentencex's lists lack, by language (checked against sentencex 1.0.32).
@@ -37,7 +37,8 @@ EXTRA_ABBREVIATIONS = {
 NUMBER_ABBREVIATIONS = {
     "en": frozenset({"approx.", "incl.", "excl.", "max.", "min.", "avg.", "appt.", "est.", "tel.", "vol.",
                      "ch.", "para.", "qty.", "acct.", "ste.", "apt.", "ext.", "fig.", "no.", "nos.", "pp.",
-                     "sec.", "pt.", "ref."}),
+                     "sec.", "pt.", "ref.", "p.", "eq.", "eqs.", "sect.", "chap.", "figs.", "vols.", "thm.",
+                     "art.", "sects."}),
     "es": frozenset({"aprox.", "núm.", "tel.", "pág.", "ext.", "máx.", "mín.", "c/u."}),
     "fr": frozenset({"env.", "max.", "min.", "bd.", "tél.", "p."}),
     "it": frozenset({"n.", "pag.", "ca.", "tel.", "max.", "min."}),
@@ -84,10 +85,21 @@ def _joins(prev: str, nxt: str, lang: str) -> bool:
 _MISSED = re.compile(r"(?<![\w.])[\w-]*\w\w\.[A-Za-z0-9]{2,5}\.(?=\s+[A-Z\"'(])|(?<=[.!?][\"\u201d)])(?=\s+[A-Z\"\u201c(])")
 
 
-def _cut_missed(piece: str) -> list[str]:
-    """A piece cut after each file or host name that ends a sentence in it, and after each sentence
-    end inside closing quotes or parentheses (see _MISSED)."""
+# Inline code that ends a sentence in a lowercase letter ("Run `npm i`. Next", "Type `q`. Then", "Use
+# `a.b`. Then"): sentencex takes "i." and "a.b." for initials and runs on. Lowercase, as initials and
+# "U.S." are capitals; the lowercase abbreviations of that shape are kept (KEPT_INITIALS).
+_LOWER_INITIAL = re.compile(r"(?<![\w.])(?:[a-z]\w*\.)*[a-z]\.(?=\s+[A-Z\"'(])")
+KEPT_INITIALS = frozenset({"e.g.", "i.e.", "a.m.", "p.m.", "p.", "c.", "v.", "n.b.", "q.v.", "o.k.", "a.k.a.", "s.t.",
+                           "w.r.t.", "cf.", "vs.", "viz.", "al.", "ca."})
+
+
+def _cut_missed(piece: str, lang: str = "en") -> list[str]:
+    """A piece cut after each file or host name that ends a sentence in it, after each sentence end
+    inside closing quotes or parentheses (see _MISSED), and after lowercase code (_LOWER_INITIAL)."""
     cuts = [m.end() for m in _MISSED.finditer(piece)]
+    if lang == "en":  # other languages write lowercase abbreviations this way: German "z. B.", "u. a."
+        cuts += [m.end() for m in _LOWER_INITIAL.finditer(piece) if m.group(0).lower() not in KEPT_INITIALS]
+    cuts = sorted(set(cuts))
     return [piece[a:b] for a, b in zip([0, *cuts], [*cuts, len(piece)], strict=True)] if cuts else [piece]
 
 
@@ -117,7 +129,7 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
     out: list[str] = []
     pieces = sentencex.segment(lang, text)
     if "." in text or "!" in text or "?" in text:
-        pieces = [part for piece in pieces for part in _cut_missed(piece)]
+        pieces = [part for piece in pieces for part in _cut_missed(piece, lang)]
     for piece in pieces:
         if out and _joins(out[-1], piece, lang):
             out[-1] += piece

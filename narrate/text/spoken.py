@@ -1,12 +1,12 @@
 """Written numbers, amounts and symbols -> the words a person says, per language.
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
-earlier one has claimed: dates, numbers with a slash (idioms, fractions: slashes.py), telephone
-numbers (phones.py), dialed numbers (dialed.py), ranges of amounts, ranges, times, currency amounts,
-percentages, ordinals, decades, quantities with units, Roman numerals, years, then every remaining
-number. Every pass turns digits into words, so running the whole again changes nothing
-(idempotent). Currency amounts are read in money.py; the notation helpers the passes share are in
-notation.py.
+earlier one has claimed: developers' notation in English (technical.py), dates, numbers with a
+slash (idioms, fractions: slashes.py), telephone numbers (phones.py), dialed numbers (dialed.py),
+ranges of amounts, ranges, times, currency amounts, percentages, ordinals, decades, quantities with
+units, Roman numerals, years, then every remaining number. Every pass turns digits into words, so
+running the whole again changes nothing (idempotent). Currency amounts are read in money.py; the
+notation helpers the passes share are in notation.py.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from .roman import replace_roman
 from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
 from .slashes import VULGAR_FRACTIONS, replace_slashes, slash_fractions
 from .spans import replace_decades, replace_ranges
+from .technical import replace_technical
 from .when import month_names, replace_dates, replace_times
 
 # ---------------------------------------------------------------- percentages, ordinals, units
@@ -189,6 +190,7 @@ def speak(text: str, lang: Lang) -> str:
 
 
 def _speak(text: str, lang: Lang) -> str:
+    text = replace_technical(text, lang)  # first: before web hosts, the markup scrub and "#" (technical.py)
     if web.may_hold_address(text):
         text = web.replace_web(text, lang)
     if any(mark in text for mark in COPYRIGHT_MARKS):  # before "&": "&©" is "& copyright", whose "&" is said

@@ -25,6 +25,17 @@ _EN_UNITS = {
     "TB": ("terabyte", "terabytes", False), "ms": ("millisecond", "milliseconds", False),
     "h": ("hour", "hours", False), "min": ("minute", "minutes", False), "s": ("second", "seconds", False),
     "kHz": ("kilohertz", "kilohertz", False), "Hz": ("hertz", "hertz", False), "kW": ("kilowatt", "kilowatts", False),
+    # Technical documentation's units: timings, clock rates, binary sizes, throughput. "µs" in both
+    # spellings (the micro sign U+00B5 and Greek mu U+03BC, which NFC keeps apart).
+    "ns": ("nanosecond", "nanoseconds", False), "µs": ("microsecond", "microseconds", False),
+    "\u03bcs": ("microsecond", "microseconds", False), "MHz": ("megahertz", "megahertz", False),
+    "GHz": ("gigahertz", "gigahertz", False), "KiB": ("kibibyte", "kibibytes", False),
+    "MiB": ("mebibyte", "mebibytes", False), "GiB": ("gibibyte", "gibibytes", False),
+    "TiB": ("tebibyte", "tebibytes", False), "KB/s": ("kilobyte per second", "kilobytes per second", False),
+    "kB/s": ("kilobyte per second", "kilobytes per second", False),
+    "MB/s": ("megabyte per second", "megabytes per second", False),
+    "GB/s": ("gigabyte per second", "gigabytes per second", False),
+    "fps": ("frame per second", "frames per second", False),
 }
 _ES_UNITS = {
     # Meters' and networks' units that bills and offers print: energy, area, volume, bandwidth.
