@@ -92,7 +92,7 @@ def test_one_time_codes_are_said_digit_by_digit(language, written, spoken):
     ("en-AU", "Call 1300 123 456 today.", "Call thirteen hundred, one two three, four five six today."),
     ("en-AU", "Call 1800 123 456.", "Call eighteen hundred, one two three, four five six."),
     ("en-AU", "Ring 13 22 11.", "Ring thirteen, twenty-two, eleven."),
-    ("en-AU", "1300 people came", "thirteen hundred people came"),
+    ("en-AU", "1300 people came", "one thousand three hundred people came"),  # a quantity stays one
 ])
 def test_australian_local_rate_and_free_call_numbers(language, written, spoken):
     _reads(language, written, spoken)

@@ -49,7 +49,7 @@ class Lang:
     region: str = ""  # upper case, "" when the tag names none: "US", "GB", "MX", "419"
 
 
-SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
 
 _EN_CUR = {
     "USD": Currency(("dollar", "dollars"), ("cent", "cents")),
@@ -59,6 +59,7 @@ _EN_CUR = {
     "GBP": Currency(("pound", "pounds"), ("penny", "pence")),
     "JPY": Currency(("yen", "yen"), ("sen", "sen")),
     "MXN": Currency(("peso", "pesos"), ("centavo", "centavos")),
+    "INR": Currency(("rupee", "rupees"), ("paisa", "paise")),
 }
 _ES_CUR = {
     "USD": Currency(("dólar", "dólares"), ("centavo", "centavos")),
@@ -85,6 +86,7 @@ _DE_CUR = {
     "JPY": Currency(("Yen", "Yen"), ("Sen", "Sen")),
     "MXN": Currency(("Peso", "Pesos"), ("Centavo", "Centavos")),
     "CHF": Currency(("Franken", "Franken"), ("Rappen", "Rappen")),
+    "INR": Currency(("Rupie", "Rupien"), ("Paisa", "Paise"), feminine=True),
 }
 _FR_CUR = {
     "USD": Currency(("dollar", "dollars"), ("cent", "cents")),
@@ -95,6 +97,7 @@ _FR_CUR = {
     "JPY": Currency(("yen", "yens"), ("sen", "sen")),
     "MXN": Currency(("peso", "pesos"), ("centavo", "centavos")),
     "CHF": Currency(("franc", "francs"), ("centime", "centimes")),
+    "INR": Currency(("roupie", "roupies"), ("paisa", "paisas"), feminine=True),
 }
 
 _MONTHS = {

@@ -17,12 +17,13 @@ from .spans import range_word
 # The middle alternative takes more decimals than a currency has ("$3.459" a gallon): read as a decimal.
 _AMOUNT = (r"\d{1,3}(?:[.,\u00a0 ']\d{3}(?!\d))+(?:[.,]\d{1,2})?(?!\d)|\d+[.,]\d{3,}(?!\d)"
            r"|\d+(?:[.,]\d{1,2})?(?!\d)")
-_CODES = "USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF"
+_CODES = "USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF|INR"
 # Dollars written with their country before the sign: "US$5", "A$20", "C$15", "MX$300".
 _DOLLAR_PREFIXES = {"US": "USD", "A": "AUD", "AU": "AUD", "C": "CAD", "CA": "CAD", "MX": "MXN"}
 _PREFIX = "|".join(sorted(_DOLLAR_PREFIXES, key=len, reverse=True))
 _NOT_A_WORD = r"(?![^\W\d_])"  # "$5abc" is a token, not an amount followed by "abc"
-_SCALES = {"en": ("thousand", "million", "billion", "trillion"),
+# India counts in lakh (100,000) and crore (10,000,000): "Rs. 2.5 lakh" is "two point five lakh rupees".
+_SCALES = {"en": ("thousand", "million", "billion", "trillion", "lakh", "crore"),
            "es": ("mil millones", "millón", "millones", "billón", "billones"),
            "fr": ("million", "millions", "milliard", "milliards"),
            "de": ("Millionen", "Million", "Milliarden", "Milliarde")}
@@ -146,7 +147,7 @@ def money_hint(text: str, lang: Lang) -> bool:
             or (lang.code == "en" and lang.region == "GB" and _PENCE_HINT.search(text) is not None))
 
 
-_MONEY_HINT = re.compile(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")
+_MONEY_HINT = re.compile(r"[$€£¥₹¢]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF|INR")
 _PENCE_HINT = re.compile(r"\dp\b")
 # British pence: "99p", "7p per minute", "53.35p" (up to two digits: "720p" is a video's resolution).
 _PENCE = re.compile(r"(?<![\w.,£$€¥-])(?P<amt>\d{1,2}(?:\.\d{1,2})?)p\b")

@@ -22,6 +22,8 @@ from .dialed import replace_dialed
 from .dotted import replace_dotted, replace_versions
 from .hours import lone_weekday_hint, replace_hours, replace_lone_weekdays
 from .identifiers import replace_identifiers
+from .indian import HINT as _INDIAN_HINT
+from .indian import replace_indian
 from .keys import replace_keys
 from .langdata import Lang
 from .money import SWISS_REGIONS, money_hint, replace_money, replace_money_ranges, replace_swiss_francs
@@ -215,6 +217,8 @@ def _speak(text: str, lang: Lang) -> str:
         text = _SHORT_YEAR.sub(lambda m: f"oh {m.group(1)[1]}" if m.group(1)[0] == "0" else m.group(1), text)
     if "\u2014" in text:
         text = replace_em_dashes(text)
+    if lang.code == "en" and _INDIAN_HINT.search(text):  # "₹1,50,000", "Rs. 500"
+        text = replace_indian(text, lang)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
         for step, hint in _PASSES:
             if hint(text, lang):  # a cheap test first: each full pass scans the text with a costly pattern
@@ -263,7 +267,7 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
     (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|[\w€$£¥%] [+=] \w|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
     (replace_versions, _has(r"\w \d+\.\d\d")),
-    (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d|\d{9}|[eu] 3\d{3}")),
+    (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d|\d{9}|[eu] 3\d{3}|13 \d\d \d\d")),
     (replace_dialed, _has(r"\d{3}")),
     (replace_money_ranges, _has(r"[$€£¥]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
     (replace_ranges, _has(r"\d-\d")),
