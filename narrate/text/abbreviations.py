@@ -32,7 +32,12 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
                    "Max.": "Maximum", "max.": "maximum",
                    "Rm.": "room", "Apt.": "apartment", "Ste.": "suite", "Vol.": "volume", "Fig.": "figure"},
         "after": {"hrs": "hours", "hr": "hour", "mins": "minutes", "secs": "seconds", "min.": "min"},
+        "per": {"per min.": "per minute", "per min": "per minute", "per hr.": "per hour", "per hr": "per hour",
+                "per sec.": "per second", "per sec": "per second"},
         "name": {},
+        # Before a word only: "w/ cheese", "w/o onions", "a min. balance", "max. withdrawal".
+        "word": {"w/": "with", "w/o": "without", "W/": "With", "W/o": "Without", "min.": "minimum",
+                 "Min.": "Minimum", "max.": "maximum", "Max.": "Maximum"},
     },
     "es": {
         "any": {"aprox.": "aproximadamente", "Avda.": "avenida", "Av.": "avenida", "Blvd.": "bulevar", "Pza.": "plaza",
@@ -68,6 +73,8 @@ _CONTEXT = {
     "number": r"(?=\s?[0-9#]|\s(?:is|es|ist|est)\b|:)",  # "No. 5", "ticket No. is 55031"
     "after": r"(?=[\s,;:!?).]|$)",
     "name": r"(?=\s[A-ZÀ-Þ])",
+    "word": r"(?=\s[a-z])",
+    "per": r"(?=[\s,;:!?)]|$)",
 }
 # Forms that often end a sentence (an address's "Ave.", a list's "etc."): their dot before a capital is
 # kept as the full stop. Any other form's dot is kept only at the end of the text ("Bldg. B" is no end).

@@ -64,6 +64,9 @@ def replace_percent(text: str, lang: Lang) -> str:
 
 
 _UNIT_ALTERNATION: dict[str, str] = {}
+# Two or three parts of a duration, largest first: "2h 30m", "1h 5m 10s", "5m 30s".
+_DURATION = re.compile(r"(?<![\w.,])\d{1,3}\s?h\s\d{1,2}\s?m(?:\s\d{1,2}\s?s)?\b|(?<![\w.,])\d{1,3}\s?m\s\d{1,2}\s?s\b")
+_DURATION_UNITS = {"h": "h", "m": "min", "s": "s"}
 
 
 # Unit symbols that are words too: a unit only where no word or number follows ("12 in.", "8 in,").
@@ -85,6 +88,9 @@ def replace_units(text: str, lang: Lang) -> str:
         one = integer in ("0", "1") if lang.code == "fr" else is_one(written, lang)
         return _signed(m, f"{say(written, lang, noun=True, feminine=feminine)} {singular if one else plural}", lang)
 
+    if lang.code == "en":  # "2h 30m", "5m 10s": a duration, its "m" minutes (not meters)
+        text = _DURATION.sub(lambda m: " ".join(f"{n} {_DURATION_UNITS[u]}" for n, u in
+                                                re.findall(r"(\d+)\s?([hms])", m.group(0))), text)
     text = _foreign_decimals(text, lang, rf"(?:{alternation})(?![\w/°])")
     return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?({alternation})(?![\w/°])").sub(repl, text)
 
@@ -200,6 +206,10 @@ def _speak(text: str, lang: Lang) -> str:
             text = replace_comparisons(MARKUP_TAG.sub(" ", text), lang)
         text = re.sub(r" {2,}", " ", MARKUP.sub(" ", text))
         text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
+        if "&" in text:  # initials joined by "&" are said letter by letter: "AT&T" "A T and T", "Q&A"
+            text = _INITIALS_AND.sub(lambda m: f"{' '.join(m.group(1))} {lang.ampersand} {' '.join(m.group(2))}", text)
+    if lang.code == "en" and " @ " in text:  # "@" in prose, after the addresses: "3 tickets @ $5 each"
+        text = text.replace(" @ ", " at ")
     if lang.region in SWISS_REGIONS and "Fr." in text:  # "Fr. 15.50": francs, not Friday
         text = replace_swiss_francs(text)
     if _ABBREVIATION_HINT.search(text):
@@ -242,6 +252,7 @@ _VULGAR_HINT = re.compile(f"[{''.join(VULGAR_FRACTIONS)}]")
 _SHORT_YEAR = re.compile(r"(?<![\w'’])['’](\d{2})(?![\w'’])")
 _LETTER_RANGE_WORDS = re.compile(r"\bde [LS] a [VSD]\b")  # Spanish "de L a V"
 _RANGE_DASH = re.compile(r"\w\.?\s?[-–—]\s?\w")
+_INITIALS_AND = re.compile(r"\b([A-Z]{1,3})&([A-Z]{1,3})\b")
 _SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")
 _COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")
 _ANY_DIGITS = re.compile(r"[0-9]+")
@@ -265,7 +276,7 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_addresses, _has(r"\d{3}|(?:light|uelo|vol|lug) [A-Z\d]{2} ?\d|[A-Z]\d[A-Z\d]? \d[A-Z]{2}\b")),
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
-    (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|[\w€$£¥%] [+=] \w|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
+    (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|[\w€$£¥%] [+=] \w|\d ?[xX×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
     (replace_versions, _has(r"\w \d+\.\d\d")),
     (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d|\d{9}|[eu] 3\d{3}|13 \d\d \d\d")),
     (replace_dialed, _has(r"\d{3}")),
