@@ -119,6 +119,7 @@ def test_signs_in_prose(language, written, spoken):
     ("en-US", "It costs 10 cents per min.", "It costs ten cents per minute."),
     ("en-US", "Earn 5X points.", "Earn five times points."),
     ("en-US", "Earn 2x the miles.", "Earn two times the miles."),
+    ("es-ES", "Su DNI termina en 45X.", "Su DNI termina en cuarenta y cinco X."),  # a letter, not "veces"
     ("en-US", "A $10 fee applies.", "A ten dollar fee applies."),
     ("en-US", "There is an $18 charge.", "There is an eighteen dollar charge."),
     ("en-US", "Pay $10 now.", "Pay ten dollars now."),  # no article: a sum, plural

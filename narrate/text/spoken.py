@@ -20,12 +20,16 @@ from .addresses import replace_addresses, replace_street_types
 from .agreement import german_case, noun_after
 from .dialed import replace_dialed
 from .dotted import replace_dotted, replace_versions
+from .forms import HINT as _FORMS_HINT
+from .forms import replace_forms
 from .hours import lone_weekday_hint, replace_hours, replace_lone_weekdays
 from .identifiers import replace_identifiers
 from .indian import HINT as _INDIAN_HINT
 from .indian import replace_indian
 from .keys import replace_keys
 from .langdata import Lang
+from .masked import HINT as _MASKED_HINT
+from .masked import replace_masked
 from .money import SWISS_REGIONS, money_hint, replace_money, replace_money_ranges, replace_swiss_francs
 from .normalize import MARKUP, MARKUP_TAG
 from .notation import compiled, is_one, number_pattern, say, split_number
@@ -199,6 +203,8 @@ def speak(text: str, lang: Lang) -> str:
 def _speak(text: str, lang: Lang) -> str:
     if web.may_hold_address(text):
         text = web.replace_web(text, lang)
+    if _MASKED_HINT.search(text):  # "****1234": before "*" is a key and "XX" letters
+        text = replace_masked(text, lang)
     if any(mark in text for mark in COPYRIGHT_MARKS):  # before "&": "&©" is "& copyright", whose "&" is said
         text = replace_marks(text, lang)
     if _SYMBOL_HINT.search(text):
@@ -272,6 +278,7 @@ def _date_hint(text: str, lang: Lang) -> bool:
 
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
+    (replace_forms, lambda text, lang: _FORMS_HINT.search(text) is not None),
     (replace_identifiers, _has(r"[\w-]{3}\d|\d[\w-]{3}")),
     (replace_addresses, _has(r"\d{3}|(?:light|uelo|vol|lug) [A-Z\d]{2} ?\d|[A-Z]\d[A-Z\d]? \d[A-Z]{2}\b")),
     (replace_dates, _date_hint),
