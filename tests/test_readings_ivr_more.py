@@ -147,6 +147,8 @@ def test_masked_numbers_say_only_the_visible_digits(language, written, spoken):
     ("en-US", "A min. balance of $5 and max. withdrawal.",
      "A minimum balance of five dollars and maximum withdrawal."),
     ("en-US", "Wait 5 min. please.", "Wait five minutes please."),
+    ("en-US", "Just a min. please.", "Just a min. please."),  # a minute: not "a minimum please"
+    ("en-US", "Max. two per caller.", "Maximum two per caller."),
     ("en-US", "Say yes or no. Thanks.", "Say yes or no. Thanks."),
     ("en-US", "File Form 1040 or a 401(k).", "File Form ten forty or a four oh one k."),
     ("en-US", "Send Form 1099 and your 403(b) details.", "Send Form ten ninety-nine and your four oh three b details."),
@@ -158,6 +160,9 @@ def test_labels_abbreviations_and_forms(language, written, spoken):
 @pytest.mark.parametrize(("language", "written", "spoken"), [
     ("en-US", "Open 9:00-17:00 daily.", "Open nine AM to five PM daily."),
     ("en-US", "Open 8:30-16:30.", "Open eight thirty AM to four thirty PM."),
+    ("en-US", "Open between 9:00 and 17:00 ET.", "Open between nine AM and five PM Eastern Time."),
+    ("en-GB", "Closes 17:00-9:00.", "Closes five PM to nine AM."),
+    ("en-US", "At 9:00 and 17:00 daily", "At nine o'clock and five PM daily"),  # two times, no range
 ])
 def test_a_range_of_24_hour_times_says_both_with_to(language, written, spoken):
     _reads(language, written, spoken)

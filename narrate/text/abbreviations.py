@@ -35,9 +35,10 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
         "per": {"per min.": "per minute", "per min": "per minute", "per hr.": "per hour", "per hr": "per hour",
                 "per sec.": "per second", "per sec": "per second"},
         "name": {},
-        # Before a word only: "w/ cheese", "w/o onions", "a min. balance", "max. withdrawal".
-        "word": {"w/": "with", "w/o": "without", "W/": "With", "W/o": "Without", "min.": "minimum",
-                 "Min.": "Minimum", "max.": "maximum", "Max.": "Maximum"},
+        # Before a word only: "w/ cheese", "w/o onions".
+        "word": {"w/": "with", "w/o": "without", "W/": "With", "W/o": "Without"},
+        # Before a noun only: "a min. balance", "max. withdrawal" ("just a min. please" is a minute).
+        "noun": {"min.": "minimum", "Min.": "Minimum", "max.": "maximum", "Max.": "Maximum"},
     },
     "es": {
         "any": {"aprox.": "aproximadamente", "Avda.": "avenida", "Av.": "avenida", "Blvd.": "bulevar", "Pza.": "plaza",
@@ -74,6 +75,8 @@ _CONTEXT = {
     "after": r"(?=[\s,;:!?).]|$)",
     "name": r"(?=\s[A-ZÀ-Þ])",
     "word": r"(?=\s[a-z])",
+    "noun": r"(?=\s(?!(?:please|while|and|or|then|so|if|before|after|until|till|ago|left|later|to|each|per|"
+            r"for|now|more|or)\b)[a-z])",
     "per": r"(?=[\s,;:!?)]|$)",
 }
 # Forms that often end a sentence (an address's "Ave.", a list's "etc."): their dot before a capital is

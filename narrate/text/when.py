@@ -359,8 +359,11 @@ _MILITARY = re.compile(rf"(?<![\w.,:-]){_HHMM}(?:\s?(?:-|–|to)\s?{_HHMM})?(?=\
 # Two times of the 24-hour clock joined as a range ("9:00-17:00", "8:30 to 16:30"; the hours pass made the
 # dash "to"): each said with AM or PM, as an English speaker says them ("nine AM to five PM"; the first
 # was "nine o'clock"). Only where one side shows the 24-hour clock (13:00 or later, or 0:xx).
-_CLOCK_PAIR = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2}):(?P<m>\d{2})(?P<join>\s?[-–]\s?|\s(?:to|until|till)\s)"
+_CLOCK_PAIR = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2}):(?P<m>\d{2})(?P<join>\s?[-–]\s?|\s(?:to|until|till|and)\s)"
                          r"(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d:]|[.,]\d|\s?[AaPp]\.?\s?[Mm]\b)" + _ZONE)
+
+
+_BETWEEN = re.compile(r"\b(?i:between)\s$")
 
 
 def _clock_pair(m: re.Match[str], lang: Lang) -> str:
@@ -368,6 +371,8 @@ def _clock_pair(m: re.Match[str], lang: Lang) -> str:
     if any(h > 24 or mi > 59 for h, mi in times) or not any(h > 12 or h == 0 for h, _ in times):
         return m.group(0)
     join = m.group("join").strip()
+    if join == "and" and not _BETWEEN.search(m.string, max(0, m.start() - 8), m.start()):
+        return m.group(0)  # "9:00 and 17:00" is a range only after "between"
     said = [say_time(h, mi, None if h == 24 else "a" if h < 12 else "p", lang) for h, mi in times]
     text = f"{said[0]} {'to' if join in '-–' else join} {said[1]}"
     if m.group("zonepart"):
