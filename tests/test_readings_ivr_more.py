@@ -72,6 +72,11 @@ def test_vanity_numbers_say_the_digits_then_the_word(language, written, spoken):
     ("en-IN", "₹2,00,00,000", "two crore rupees"),
     ("en-IN", "1,50,000 customers", "one lakh fifty thousand customers"),
     ("en-IN", "INR 2,500", "two thousand five hundred rupees"),
+    ("en-IN", "Rs.1,00,000", "one lakh rupees"),
+    ("en-IN", "Fees ₹500-1,000 apply.", "Fees five hundred to one thousand rupees apply."),
+    ("en-IN", "A ₹10 fee", "A ten rupee fee"),
+    ("es-ES", "₹100", "cien rupias"),
+    ("en-GB", "Rs. 500", "Rs. five hundred"),  # only India's English writes the rupee so
 ])
 def test_indian_amounts_in_lakh_and_crore(language, written, spoken):
     _reads(language, written, spoken)

@@ -18,5 +18,6 @@ HINT = re.compile(r"\d,\d\d,|\bRs\b")
 
 def replace_indian(text: str, lang: Lang) -> str:
     """Lakh-grouped numbers ungrouped (any English); "Rs." made "₹" (en-IN)."""
-    text = _LAKH_GROUPED.sub(lambda m: m.group(0).replace(",", ""), text)
-    return _RUPEES.sub("₹", text) if lang.region == "IN" else text
+    if lang.region == "IN":  # first: "Rs.1,00,000" has its grouping after the abbreviation's dot
+        text = _RUPEES.sub("₹", text)
+    return _LAKH_GROUPED.sub(lambda m: m.group(0).replace(",", ""), text)

@@ -73,6 +73,7 @@ _ES_CUR = {
     "CLP": Currency(("peso", "pesos"), ("centavo", "centavos")),
     "ARS": Currency(("peso", "pesos"), ("centavo", "centavos")),
     "UYU": Currency(("peso", "pesos"), ("centésimo", "centésimos")),
+    "INR": Currency(("rupia", "rupias"), ("paisa", "paisas"), feminine=True, minor_feminine=True),
 }
 # What "$" is by region, where it is not the US dollar: the peso of Mexico, Colombia, Chile, Argentina
 # and Uruguay ("$1,234.56" in a Mexican prompt is pesos; es-US keeps dólares).

@@ -249,7 +249,7 @@ def replace_money(text: str, lang: Lang) -> str:
 # cents are said whole on each side ("one dollar and fifty cents to two dollars and fifty cents").
 # This pass runs before the plain ranges (spans.replace_ranges), which would take "5-10" alone.
 
-_SYM = "$€£¥"
+_SYM = "$€£¥₹"
 _DASH = r"\s?-\s?"
 _END = r"(?![-/]\d)"  # "$5-10-15", "$5-10/month"... a list or a rate is no range
 

@@ -287,7 +287,7 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_versions, _has(r"\w \d+\.\d\d")),
     (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d|\d{9}|[eu] 3\d{3}|13 \d\d \d\d")),
     (replace_dialed, _has(r"\d{3}")),
-    (replace_money_ranges, _has(r"[$€£¥]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
+    (replace_money_ranges, _has(r"[$€£¥₹]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥₹]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
     (replace_ranges, _has(r"\d-\d")),
     (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h|\d\.\d\d\s?(?:bis|und|-)|[uU]m \d{1,2}\.\d")),
     (replace_money, money_hint),
