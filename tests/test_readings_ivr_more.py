@@ -37,6 +37,8 @@ def test_a_day_before_of_month_keeps_its_place(language, written, spoken):
     ("en-US", "Starts at 14:00 UTC.", "Starts at two PM U T C."),
     ("en-AU", "Open 9am AEST weekdays.", "Open nine AM Australian Eastern Standard Time weekdays."),
     ("en-IN", "Call by 6 PM IST.", "Call by six PM India Standard Time."),
+    ("en-US", "M-F 9-5 EST.", "Monday to Friday nine to five Eastern Standard Time."),
+    ("en-US", "Open 9:00-17:00 ET.", "Open nine AM to five PM Eastern Time."),
 ])
 def test_a_time_zone_after_a_time_is_said_by_name(language, written, spoken):
     _reads(language, written, spoken)
@@ -47,6 +49,8 @@ def test_a_time_zone_after_a_time_is_said_by_name(language, written, spoken):
     ("en-US", "Closes at 5 p.m", "Closes at five PM"),
     ("en-US", "Our ET team", "Our ET team"),  # no time before it: as written
     ("en-US", "PST is our zone.", "PST is our zone."),
+    ("en-GB", "Call by 5 PM IST.", "Call by five PM IST."),  # India's or Ireland's: as written
+    ("es-US", "Llame a las 5 p.m. EST.", "Llame a las cinco de la tarde EST."),  # English names only
 ])
 def test_a_time_without_its_last_dot_is_still_a_time(language, written, spoken):
     _reads(language, written, spoken)
@@ -152,7 +156,8 @@ def test_masked_numbers_say_only_the_visible_digits(language, written, spoken):
     ("en-US", "A min. balance of $5 and max. withdrawal.",
      "A minimum balance of five dollars and maximum withdrawal."),
     ("en-US", "Wait 5 min. please.", "Wait five minutes please."),
-    ("en-US", "Just a min. please.", "Just a min. please."),  # a minute: not "a minimum please"
+    ("en-US", "Just a min. please.", "Just a minute please."),  # not "a minimum please"
+    ("en-US", "Wait a min. Thanks.", "Wait a minute. Thanks."),
     ("en-US", "Max. two per caller.", "Maximum two per caller."),
     ("en-US", "Say yes or no. Thanks.", "Say yes or no. Thanks."),
     ("en-US", "File Form 1040 or a 401(k).", "File Form ten forty or a four oh one k."),

@@ -37,6 +37,8 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
         "name": {},
         # Before a word only: "w/ cheese", "w/o onions".
         "word": {"w/": "with", "w/o": "without", "W/": "With", "W/o": "Without"},
+        # "Just a min. please", "one min. while I check": a minute, where no noun follows.
+        "pause": {"a min.": "a minute", "one min.": "one minute"},
         # Before a noun only: "a min. balance", "max. withdrawal" ("just a min. please" is a minute).
         "noun": {"min.": "minimum", "Min.": "Minimum", "max.": "maximum", "Max.": "Maximum"},
     },
@@ -75,13 +77,14 @@ _CONTEXT = {
     "after": r"(?=[\s,;:!?).]|$)",
     "name": r"(?=\s[A-ZÀ-Þ])",
     "word": r"(?=\s[a-z])",
+    "pause": r"(?=[,;:!?)]|$|\s(?:please|while|and|or|then|so|before|until|till|to|for|now|[A-Z]))",
     "noun": r"(?=\s(?!(?:please|while|and|or|then|so|if|before|after|until|till|ago|left|later|to|each|per|"
             r"for|now|more|or)\b)[a-z])",
     "per": r"(?=[\s,;:!?)]|$)",
 }
 # Forms that often end a sentence (an address's "Ave.", a list's "etc."): their dot before a capital is
 # kept as the full stop. Any other form's dot is kept only at the end of the text ("Bldg. B" is no end).
-_PHRASE_END = frozenset({"Ave.", "Blvd.", "etc.", "usw."})
+_PHRASE_END = frozenset({"Ave.", "Blvd.", "etc.", "usw.", "a min.", "one min."})
 
 
 # A unit written short after a count of one is said in the singular: "1 Std." -> "1 Stunde", "1 min." ->

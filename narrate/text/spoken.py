@@ -1,12 +1,13 @@
 """Written numbers, amounts and symbols -> the words a person says, per language.
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
-earlier one has claimed: dates, numbers with a slash (idioms, fractions: slashes.py), telephone
-numbers (phones.py), dialed numbers (dialed.py), ranges of amounts, ranges, times, currency amounts,
-percentages, ordinals, decades, quantities with units, Roman numerals, years, then every remaining
-number. Every pass turns digits into words, so running the whole again changes nothing
-(idempotent). Currency amounts are read in money.py; the notation helpers the passes share are in
-notation.py.
+earlier one has claimed: masked numbers ("****1234", masked.py) and lakh grouping (indian.py) before
+them all, then tax forms and plans (forms.py), identifiers, addresses, dates, numbers with a slash
+(idioms, fractions: slashes.py), telephone numbers (phones.py), dialed numbers (dialed.py), ranges of
+amounts, ranges, times, time zones after a bare hour (zones.py), currency amounts, percentages,
+ordinals, decades, quantities with units, Roman numerals, years, then every remaining number.
+Every pass turns digits into words, so running the whole again changes nothing (idempotent).
+Currency amounts are read in money.py; the notation helpers the passes share are in notation.py.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
 from .slashes import VULGAR_FRACTIONS, replace_slashes, slash_fractions
 from .spans import replace_decades, replace_ranges
 from .when import month_names, replace_dates, replace_times
+from .zones import HINT as _ZONE_HINT
+from .zones import replace_zones
 
 # ---------------------------------------------------------------- percentages, ordinals, units
 
@@ -290,6 +293,7 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_money_ranges, _has(r"[$€£¥₹]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥₹]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
     (replace_ranges, _has(r"\d-\d")),
     (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h|\d\.\d\d\s?(?:bis|und|-)|[uU]m \d{1,2}\.\d")),
+    (replace_zones, lambda text, lang: lang.code == "en" and _ZONE_HINT.search(text) is not None),
     (replace_money, money_hint),
     (replace_percent, lambda text, lang: "%" in text),
     (replace_ordinals, lambda text, lang: _ORDINAL_HINT[lang.code].search(text) is not None),

@@ -4,6 +4,8 @@ stands alone here (when.py reads one only right after a time), so "ET" or "PST" 
 
 from __future__ import annotations
 
+import re
+
 from .langdata import Lang
 from .numwords import cardinal
 
@@ -43,3 +45,16 @@ def say_zone(zone: str, offset: str, lang: Lang) -> str | None:
         hours, minutes = (digits, 0) if len(digits) <= 2 else (digits[:-2], int(digits[-2:]))
         said += f" {sign} {cardinal(int(hours), lang)}" + (f" {cardinal(minutes, lang)}" if minutes else "")
     return said
+
+
+# A zone right after a bare hour: "M-F 9-5 EST" (the hours pass made it "9 to 5 EST"), "from 8 ET".
+_BARE_ZONE = re.compile(rf"(?<=\d)\s(?P<zone>{ZONE_PATTERN})(?P<offset>{OFFSET_PATTERN})?(?![\w+-])")
+HINT = re.compile(r"\d\s[A-Z]{2}")
+
+
+def replace_zones(text: str, lang: Lang) -> str:
+    """Zones after a bare hour, by name (times with AM, PM or minutes have theirs read by when.py)."""
+    if lang.code != "en":
+        return text
+    return _BARE_ZONE.sub(lambda m: f" {say_zone(m.group('zone'), m.group('offset') or '', lang) or m.group(0).strip()}",
+                          text)
