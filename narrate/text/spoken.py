@@ -4,8 +4,9 @@ The passes run in a fixed order, most specific first, so a later pass never sees
 earlier one has claimed: masked numbers ("****1234", masked.py) and lakh grouping (indian.py) before
 them all, then tax forms and plans (forms.py), identifiers, addresses, dates, numbers with a slash
 (idioms, fractions: slashes.py), telephone numbers (phones.py), dialed numbers (dialed.py), ranges of
-amounts, ranges, times, time zones after a bare hour (zones.py), currency amounts, percentages,
-ordinals, decades, quantities with units, Roman numerals, years, then every remaining number.
+amounts, ranges, 24-hour ranges of times (clock_ranges.py), times, time zones after a bare hour
+(zones.py), currency amounts, percentages, ordinals, decades, quantities with units, Roman numerals,
+years, then every remaining number.
 Every pass turns digits into words, so running the whole again changes nothing (idempotent).
 Currency amounts are read in money.py; the notation helpers the passes share are in notation.py.
 """
@@ -19,6 +20,8 @@ from . import web
 from .abbreviations import replace_abbreviations
 from .addresses import replace_addresses, replace_street_types
 from .agreement import german_case, noun_after
+from .clock_ranges import HINT as _CLOCK_RANGE_HINT
+from .clock_ranges import replace_clock_ranges
 from .dialed import replace_dialed
 from .dotted import replace_dotted, replace_versions
 from .forms import HINT as _FORMS_HINT
@@ -292,6 +295,7 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_dialed, _has(r"\d{3}")),
     (replace_money_ranges, _has(r"[$€£¥₹]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥₹]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
     (replace_ranges, _has(r"\d-\d")),
+    (replace_clock_ranges, lambda text, lang: lang.code == "en" and _CLOCK_RANGE_HINT.search(text) is not None),
     (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h|\d\.\d\d\s?(?:bis|und|-)|[uU]m \d{1,2}\.\d")),
     (replace_zones, lambda text, lang: lang.code == "en" and _ZONE_HINT.search(text) is not None),
     (replace_money, money_hint),

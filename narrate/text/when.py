@@ -14,7 +14,7 @@ import re
 from .langdata import GERMAN_SENTENCE_OPENERS, Lang
 from .notation import compiled, ends_sentence
 from .numwords import cardinal, ordinal, year
-from .zones import OFFSET_PATTERN, ZONE_PATTERN, say_zone
+from .zones import ZONE_GROUP, say_zone
 
 # Compared in lower case: "Im 2. Stock" opens a sentence ("im zweiten Stock", was "Im zweiter Stock").
 _GERMAN_DATIVE = frozenset({"am", "vom", "zum", "zur", "bis", "seit", "ab", "dem", "den", "des", "im", "beim"})
@@ -239,7 +239,7 @@ def _replace_month_days(text: str, lang: Lang) -> str:
 
 # "a.m" without its last dot is still a time ("10 a.m and"); a time zone may follow ("9 a.m. ET": zones.py).
 _AMPM = r"(?P<ampm>[AaPp]\.\s?[Mm](?:\.|(?!\w))|[AaPp][Mm](?![\w]))"
-_ZONE = rf"(?P<zonepart>\s(?P<zone>{ZONE_PATTERN})(?P<offset>{OFFSET_PATTERN})?(?![\w+-]))?"
+_ZONE = ZONE_GROUP
 _CLOCK = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2}):(?P<m>\d{2})(?![\d:]|[.,]\d)(?:\s?" + _AMPM + r")?"
                     r"(?P<uhr>\s?Uhr\b)?" + _ZONE)
 _HOUR_AMPM = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?" + _AMPM + _ZONE)
@@ -330,8 +330,6 @@ def replace_times(text: str, lang: Lang) -> str:
         text = _spanish_marked(text, lang)
     elif lang.code == "en" and "h" in text:
         text = _MILITARY.sub(lambda m: _military(m, lang), text)
-    if lang.code == "en":
-        text = _CLOCK_PAIR.sub(lambda m: _clock_pair(m, lang), text)
     text = _CLOCK.sub(clock, text)
     text = _HOUR_AMPM.sub(clock, text)
     text = _DOT_AMPM.sub(clock, text)
@@ -354,31 +352,6 @@ def replace_times(text: str, lang: Lang) -> str:
 # eight zero zero-one thousand seven hundred hours").
 _HHMM = r"([01]\d|2[0-3])([0-5]\d)"
 _MILITARY = re.compile(rf"(?<![\w.,:-]){_HHMM}(?:\s?(?:-|–|to)\s?{_HHMM})?(?=\s?(?:hrs|hours)\b)")
-
-
-# Two times of the 24-hour clock joined as a range ("9:00-17:00", "8:30 to 16:30"; the hours pass made the
-# dash "to"): each said with AM or PM, as an English speaker says them ("nine AM to five PM"; the first
-# was "nine o'clock"). Only where one side shows the 24-hour clock (13:00 or later, or 0:xx).
-_CLOCK_PAIR = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2}):(?P<m>\d{2})(?P<join>\s?[-–]\s?|\s(?:to|until|till|and)\s)"
-                         r"(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d:]|[.,]\d|\s?[AaPp]\.?\s?[Mm]\b)" + _ZONE)
-
-
-_BETWEEN = re.compile(r"\b(?i:between)\s$")
-
-
-def _clock_pair(m: re.Match[str], lang: Lang) -> str:
-    times = [(int(m.group("h")), int(m.group("m"))), (int(m.group("h2")), int(m.group("m2")))]
-    if any(h > 24 or mi > 59 for h, mi in times) or not any(h > 12 or h == 0 for h, _ in times):
-        return m.group(0)
-    join = m.group("join").strip()
-    if join == "and" and not _BETWEEN.search(m.string, max(0, m.start() - 8), m.start()):
-        return m.group(0)  # "9:00 and 17:00" is a range only after "between"
-    said = [say_time(h, mi, None if h == 24 else "a" if h < 12 else "p", lang) for h, mi in times]
-    text = f"{said[0]} {'to' if join in '-–' else join} {said[1]}"
-    if m.group("zonepart"):
-        zone = say_zone(m.group("zone"), m.group("offset") or "", lang)
-        text += f" {zone}" if zone else m.group("zonepart")
-    return text
 
 
 _AT_HOUR = re.compile(r"\b(?i:at|from|until|till|by|before|after|since|between|open|opens|closes)\s$")

@@ -30,6 +30,8 @@ _SPELLED = ("GMT", "UTC")
 _IST = {"IN": "India Standard Time", "IE": "Irish Standard Time"}
 ZONE_PATTERN = "|".join(sorted([*ZONES, *_SPELLED, "IST"], key=len, reverse=True))
 OFFSET_PATTERN = r"[+-]\d{1,2}(?::?[0-5]\d)?"
+# An optional zone after a time (groups zonepart, zone, offset), for the time patterns of when.py.
+ZONE_GROUP = rf"(?P<zonepart>\s(?P<zone>{ZONE_PATTERN})(?P<offset>{OFFSET_PATTERN})?(?![\w+-]))?"
 
 
 def say_zone(zone: str, offset: str, lang: Lang) -> str | None:
