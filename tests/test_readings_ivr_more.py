@@ -162,6 +162,10 @@ def test_masked_numbers_say_only_the_visible_digits(language, written, spoken):
     ("en-US", "Say yes or no. Thanks.", "Say yes or no. Thanks."),
     ("en-US", "File Form 1040 or a 401(k).", "File Form ten forty or a four oh one k."),
     ("en-US", "Send Form 1099 and your 403(b) details.", "Send Form ten ninety-nine and your four oh three b details."),
+    ("en-US", "A 501(c)(3) charity", "A five oh one c three charity"),
+    ("en-US", "Press 1 for Form 1040-X.", "Press one for Form ten forty X."),
+    ("en-US", "Mail your Form 1040.", "Mail your Form ten forty."),
+    ("en-US", "We had 1040 calls.", "We had one thousand forty calls."),  # no form: a quantity
 ])
 def test_labels_abbreviations_and_forms(language, written, spoken):
     _reads(language, written, spoken)
