@@ -70,7 +70,7 @@ TIMES = [
     ("de-DE", "Wir haben von 7.30 bis 16.30 Uhr geöffnet.",
      "Wir haben von sieben Uhr dreißig bis sechzehn Uhr dreißig geöffnet."),
     ("en-US", "Our business hours are M-F 9-5.", "Our business hours are Monday to Friday nine to five."),
-    ("en-US", "Calls are answered 9-5 EST.", "Calls are answered nine to five EST."),
+    ("en-US", "Calls are answered 9-5 EST.", "Calls are answered nine to five Eastern Standard Time."),
     ("en-GB", "Our opening times are 9-5 weekdays.", "Our opening times are nine to five weekdays."),
     ("de-DE", "Wir sind von 8 - 18 Uhr für Sie da.", "Wir sind von acht bis achtzehn Uhr für Sie da."),
     ("es-ES", "Horario: L-V de 9 a 14 h.", "Horario: lunes a viernes de nueve a catorce horas."),

@@ -118,7 +118,7 @@ def test_codes_are_read_digit_by_digit(language, written, spoken):
 @pytest.mark.parametrize(("language", "written", "spoken"), [
     ("en-US", "Our hours are 9am-5pm, Mon-Fri.", "Our hours are nine AM to five PM, Monday to Friday."),
     ("en-US", "Open 8:00-17:00 and 9:30 am - 5:30 pm, Sat.-Sun. 10am-2pm.",
-     "Open eight o'clock to five PM and nine thirty AM to five thirty PM, Saturday to Sunday ten AM to two PM."),
+     "Open eight AM to five PM and nine thirty AM to five thirty PM, Saturday to Sunday ten AM to two PM."),
     ("en-US", "Open Monday-Friday, between 9am-5pm.", "Open Monday to Friday, between nine AM and five PM."),
     ("en-US", "A well-known do-re-mi, the Sun-Times.", "A well-known do-re-mi, the Sun-Times."),
     ("es-ES", "Horario: lun-vie de 9:00-14:00.", "Horario: lunes a viernes de nueve en punto a catorce en punto."),

@@ -36,7 +36,15 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
                    "Eq.": "Equation", "eq.": "equation", "Eqs.": "Equations", "Sec.": "Section",
                    "Sect.": "Section", "Ch.": "Chapter", "ch.": "chapter", "Chap.": "Chapter"},
         "after": {"hrs": "hours", "hr": "hour", "mins": "minutes", "secs": "seconds", "min.": "min"},
+        "per": {"per min.": "per minute", "per min": "per minute", "per hr.": "per hour", "per hr": "per hour",
+                "per sec.": "per second", "per sec": "per second"},
         "name": {},
+        # Before a word only: "w/ cheese", "w/o onions".
+        "word": {"w/": "with", "w/o": "without", "W/": "With", "W/o": "Without"},
+        # "Just a min. please", "one min. while I check": a minute, where no noun follows.
+        "pause": {"a min.": "a minute", "one min.": "one minute"},
+        # Before a noun only: "a min. balance", "max. withdrawal" ("just a min. please" is a minute).
+        "noun": {"min.": "minimum", "Min.": "Minimum", "max.": "maximum", "Max.": "Maximum"},
     },
     "es": {
         "any": {"aprox.": "aproximadamente", "Avda.": "avenida", "Av.": "avenida", "Blvd.": "bulevar", "Pza.": "plaza",
@@ -72,10 +80,15 @@ _CONTEXT = {
     "number": r"(?=\s?[0-9#]|\s(?:is|es|ist|est)\b|:)",  # "No. 5", "ticket No. is 55031"
     "after": r"(?=[\s,;:!?).]|$)",
     "name": r"(?=\s[A-ZÀ-Þ])",
+    "word": r"(?=\s[a-z])",
+    "pause": r"(?=[,;:!?)]|$|\s(?:please|while|and|or|then|so|before|until|till|to|for|now|[A-Z]))",
+    "noun": r"(?=\s(?!(?:please|while|and|or|then|so|if|before|after|until|till|ago|left|later|to|each|per|"
+            r"for|now|more|or)\b)[a-z])",
+    "per": r"(?=[\s,;:!?)]|$)",
 }
 # Forms that often end a sentence (an address's "Ave.", a list's "etc."): their dot before a capital is
 # kept as the full stop. Any other form's dot is kept only at the end of the text ("Bldg. B" is no end).
-_PHRASE_END = frozenset({"Ave.", "Blvd.", "etc.", "usw."})
+_PHRASE_END = frozenset({"Ave.", "Blvd.", "etc.", "usw.", "a min.", "one min."})
 
 
 # A unit written short after a count of one is said in the singular: "1 Std." -> "1 Stunde", "1 min." ->

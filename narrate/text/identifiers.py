@@ -23,6 +23,7 @@ from .numwords import digit_words
 
 _LABELS = {
     "en": r"number|no\.|reference|ref\.?|confirmation code|code|id|entered|ending|ending in|ends in|"
+          r"otp|passcode|one-time password|pin|"  # "Your OTP is 482913"
           r"text \w+ to",  # an SMS short code: "Text STOP to 60123"
     "es": r"número|n\.º|nº|no\.|referencia|folio|código|introducido|ingresado|marcado|terminación|termina en|"
           r"(?:sms|mensaje|mensaje de texto) al|(?:envíe|envía|mande|manda) \w+ al",  # "Envíe un SMS al 55555"

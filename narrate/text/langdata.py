@@ -49,7 +49,7 @@ class Lang:
     region: str = ""  # upper case, "" when the tag names none: "US", "GB", "MX", "419"
 
 
-SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
 
 _EN_CUR = {
     "USD": Currency(("dollar", "dollars"), ("cent", "cents")),
@@ -59,6 +59,7 @@ _EN_CUR = {
     "GBP": Currency(("pound", "pounds"), ("penny", "pence")),
     "JPY": Currency(("yen", "yen"), ("sen", "sen")),
     "MXN": Currency(("peso", "pesos"), ("centavo", "centavos")),
+    "INR": Currency(("rupee", "rupees"), ("paisa", "paise")),
 }
 _ES_CUR = {
     "USD": Currency(("dólar", "dólares"), ("centavo", "centavos")),
@@ -72,6 +73,7 @@ _ES_CUR = {
     "CLP": Currency(("peso", "pesos"), ("centavo", "centavos")),
     "ARS": Currency(("peso", "pesos"), ("centavo", "centavos")),
     "UYU": Currency(("peso", "pesos"), ("centésimo", "centésimos")),
+    "INR": Currency(("rupia", "rupias"), ("paisa", "paisas"), feminine=True, minor_feminine=True),
 }
 # What "$" is by region, where it is not the US dollar: the peso of Mexico, Colombia, Chile, Argentina
 # and Uruguay ("$1,234.56" in a Mexican prompt is pesos; es-US keeps dólares).
@@ -85,6 +87,7 @@ _DE_CUR = {
     "JPY": Currency(("Yen", "Yen"), ("Sen", "Sen")),
     "MXN": Currency(("Peso", "Pesos"), ("Centavo", "Centavos")),
     "CHF": Currency(("Franken", "Franken"), ("Rappen", "Rappen")),
+    "INR": Currency(("Rupie", "Rupien"), ("Paisa", "Paise"), feminine=True),
 }
 _FR_CUR = {
     "USD": Currency(("dollar", "dollars"), ("cent", "cents")),
@@ -95,6 +98,7 @@ _FR_CUR = {
     "JPY": Currency(("yen", "yens"), ("sen", "sen")),
     "MXN": Currency(("peso", "pesos"), ("centavo", "centavos")),
     "CHF": Currency(("franc", "francs"), ("centime", "centimes")),
+    "INR": Currency(("roupie", "roupies"), ("paisa", "paisas"), feminine=True),
 }
 
 _MONTHS = {

@@ -17,12 +17,13 @@ from .spans import range_word
 # The middle alternative takes more decimals than a currency has ("$3.459" a gallon): read as a decimal.
 _AMOUNT = (r"\d{1,3}(?:[.,\u00a0 ']\d{3}(?!\d))+(?:[.,]\d{1,2})?(?!\d)|\d+[.,]\d{3,}(?!\d)"
            r"|\d+(?:[.,]\d{1,2})?(?!\d)")
-_CODES = "USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF"
+_CODES = "USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF|INR"
 # Dollars written with their country before the sign: "US$5", "A$20", "C$15", "MX$300".
 _DOLLAR_PREFIXES = {"US": "USD", "A": "AUD", "AU": "AUD", "C": "CAD", "CA": "CAD", "MX": "MXN"}
 _PREFIX = "|".join(sorted(_DOLLAR_PREFIXES, key=len, reverse=True))
 _NOT_A_WORD = r"(?![^\W\d_])"  # "$5abc" is a token, not an amount followed by "abc"
-_SCALES = {"en": ("thousand", "million", "billion", "trillion"),
+# India counts in lakh (100,000) and crore (10,000,000): "Rs. 2.5 lakh" is "two point five lakh rupees".
+_SCALES = {"en": ("thousand", "million", "billion", "trillion", "lakh", "crore"),
            "es": ("mil millones", "millón", "millones", "billón", "billones"),
            "fr": ("million", "millions", "milliard", "milliards"),
            "de": ("Millionen", "Million", "Milliarden", "Milliarde")}
@@ -146,10 +147,26 @@ def money_hint(text: str, lang: Lang) -> bool:
             or (lang.code == "en" and lang.region == "GB" and _PENCE_HINT.search(text) is not None))
 
 
-_MONEY_HINT = re.compile(r"[$€£¥]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF")
+_MONEY_HINT = re.compile(r"[$€£¥₹¢]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF|INR")
+_CENTS = re.compile(r"(?<![\w.,])(\d{1,3})\s?¢")
 _PENCE_HINT = re.compile(r"\dp\b")
 # British pence: "99p", "7p per minute", "53.35p" (up to two digits: "720p" is a video's resolution).
 _PENCE = re.compile(r"(?<![\w.,£$€¥-])(?P<amt>\d{1,2}(?:\.\d{1,2})?)p\b")
+
+
+# An English whole amount between "a"/"an" and a noun describes the noun, in the singular: "A $10 fee" is
+# "a ten dollar fee" (was "a ten dollars fee"), "an $18 charge"; "a $9.99 charge" keeps its cents whole
+# ("a nine dollars and ninety-nine cents charge": "a nine ninety-nine charge" drops the currency).
+_ARTICLE_BEFORE = re.compile(r"(?:^|\s)[Aa]n?\s$")
+_NOUN_AFTER = re.compile(r"\s(?!(?:per|an?|each|or|and|to|for|in|on|at|of|off|more|less|from|with|is|was|will|the|"
+                         r"plus|minimum|maximum|max|min)\b)[a-z]{3,}\b")
+
+
+def _adjective(m: re.Match[str], lang: Lang, cur: object, amt: str, scaled: str) -> bool:
+    if lang.code != "en" or cur is None or scaled or not re.fullmatch(r"\d{1,3}(?:,\d{3})*", amt):
+        return False
+    return (_ARTICLE_BEFORE.search(m.string[max(0, m.start() - 4):m.start()]) is not None
+            and _NOUN_AFTER.match(m.string, m.end()) is not None)
 
 
 def replace_money(text: str, lang: Lang) -> str:
@@ -183,6 +200,9 @@ def replace_money(text: str, lang: Lang) -> str:
             said = f"{say(amt, lang)} {cur.major[1]}"
         elif re.search(r"[.,]\d{3,}$", amt) and not re.fullmatch(r"\d{1,3}(?:[.,\u00a0 ']\d{3})+", amt):
             return m.group(0)  # "12,3456": neither thousands nor this language's decimals: as written
+        elif _adjective(m, lang, cur, amt, said_scale or tail):
+            assert cur is not None  # _adjective asks for one
+            said = f"{cardinal(_amount(amt)[0], lang, noun=True)} {cur.major[0]}"  # "A $10 fee": "a ten dollar fee"
         else:
             said = say_money(code, *_amount(amt), lang, said_scale)
         if lang.code == "de" and not (g.get("neg") or g.get("neg_after")):  # "von 1 €": "von einem Euro"
@@ -211,6 +231,10 @@ def replace_money(text: str, lang: Lang) -> str:
                         rf"\s?(?P<sym>[{symbols}])(?![\w$€£¥])").sub(money, text)
     names, pattern = _names(lang)
     text = pattern.sub(worded, text)
+    if "¢" in text:  # "99¢": "ninety-nine cents", the dollar's minor unit in the language
+        minor = lang.currencies["USD"].minor
+        text = _CENTS.sub(lambda m: f"{cardinal(int(m.group(1)), lang, noun=True)} {minor[_plural(int(m.group(1)), lang)]}",
+                          text)
     if lang.code == "en" and lang.region == "GB":
         text = _PENCE.sub(lambda m: f"{say(m.group('amt'), lang)} {'penny' if m.group('amt') == '1' else 'pence'}", text)
     return text
@@ -225,7 +249,7 @@ def replace_money(text: str, lang: Lang) -> str:
 # cents are said whole on each side ("one dollar and fifty cents to two dollars and fifty cents").
 # This pass runs before the plain ranges (spans.replace_ranges), which would take "5-10" alone.
 
-_SYM = "$€£¥"
+_SYM = "$€£¥₹"
 _DASH = r"\s?-\s?"
 _END = r"(?![-/]\d)"  # "$5-10-15", "$5-10/month"... a list or a rate is no range
 

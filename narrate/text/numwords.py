@@ -51,6 +51,8 @@ def cardinal(n: int, lang: Lang, *, noun: bool = False, feminine: bool = False) 
     """`n` in words. `noun`: it stands before a noun (agreement); `feminine`: that noun's gender."""
     if n < 0:
         return f"{lang.minus} {cardinal(-n, lang, noun=noun, feminine=feminine)}"
+    if n >= 100_000 and lang.region == "IN" and lang.code == "en":
+        return _indian(n, lang)
     words = _n2w(n, lang.n2w, "cardinal")
     if lang.strip_and:
         words = words.replace(" and ", " ")
@@ -68,6 +70,16 @@ def cardinal(n: int, lang: Lang, *, noun: bool = False, feminine: bool = False) 
     if lang.code == "fr":  # "deux cent trente": cents only ends a number (num2words' fr_BE/fr_CH add it inside)
         words = re.sub(r"\bcents (?!millions?\b|milliards?\b)", "cent ", words)
     return words.replace(",", "")  # num2words writes "one thousand, two hundred" in some versions
+
+
+def _indian(n: int, lang: Lang) -> str:
+    """Indian English counts in crore (10,000,000) and lakh (100,000): 150000 is "one lakh fifty thousand",
+    25000000 "two crore fifty lakh" (as ₹1,50,000 is grouped)."""
+    crore, rest = divmod(n, 10_000_000)
+    lakh, rest = divmod(rest, 100_000)
+    parts = [f"{cardinal(crore, lang)} crore"] if crore else []
+    parts += [f"{cardinal(lakh, lang)} lakh"] if lakh else []
+    return " ".join(parts + ([cardinal(rest, lang)] if rest else []))
 
 
 def ordinal(n: int, lang: Lang, *, feminine: bool = False, ending: str = "") -> str:

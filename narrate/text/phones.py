@@ -127,12 +127,13 @@ def replace_phones(text: str, lang: Lang) -> str:
 
     text = _E164.sub(e164, text)
     if lang.code == "en":  # "1-888-NORTHWIND": the digits as dialed, the word as a word
-        text = _VANITY.sub(lambda m: ", ".join([*(_group(g, lang, area=True) for g in m.group(1, 2) if g),
-                                                m.group(3).capitalize()]), text)
+        text = _VANITY.sub(lambda m: _vanity(m, lang), text)
     if lang.code == "fr":
         text = _FR_NATIONAL.sub(french, text)
         text = _FR_SHORT.sub(lambda m: f"{m.group(1)} {_french_pair(m.group(2)[:2], lang)} "
                              f"{_french_pair(m.group(2)[2:], lang)}", text)
+    if lang.code == "en" and lang.region == "AU":
+        text = _AU_SERVICE.sub(lambda m: _australian(m, lang), text)
     text = _NANP.sub(nanp, text)
     text = _LOCAL7.sub(local, text)
     text = _NATIONAL.sub(national, text)
@@ -142,8 +143,32 @@ def replace_phones(text: str, lang: Lang) -> str:
     return _GROUPED.sub(grouped, text)
 
 
-# A North American vanity number: "1-800-FLOWERS", "888-NORTHWIND" (a word of 4 or more capitals).
-_VANITY = re.compile(r"(?<![\w-])(?:(1)[.-])?(8\d\d)[.-]([A-Z]{4,}(?:-[A-Z]+)*)(?![\w-])")
+# A North American vanity number: "1-800-FLOWERS", "888-NORTHWIND", "1-888-GO-FEDEX", "1-877-KARS-4-KIDS":
+# words of capitals (four letters or more in all) and single digits after a toll-free code.
+_VANITY = re.compile(r"(?<![\w-])(?:(1)[.-])?(8\d\d)[.-]((?:[A-Z]{2,}|\d)(?:-(?:[A-Z]+|\d))*)(?![\w-])")
+
+
+def _vanity(m: re.Match[str], lang: Lang) -> str:
+    """The digits as dialed, each word as a word: "one, eight eight eight, Go Fedex"."""
+    parts = m.group(3).split("-")
+    if sum(len(p) for p in parts if p.isalpha()) < 4 or all(p.isdigit() for p in parts):
+        return m.group(0)
+    words = " ".join(digit_words(p, lang) if p.isdigit() else p.capitalize() for p in parts)
+    return ", ".join([*(_group(g, lang, area=True) for g in m.group(1, 2) if g), words])
+
+
+# Australia's local-rate and free-call numbers: "1300 123 456", "1800 123 456" (ten digits) and "13 22 11"
+# (six), said "thirteen hundred, one two three, four five six" and "thirteen, twenty-two, eleven", as
+# their owners advertise them (a plain "1300" stays a quantity: it has no groups after it).
+_AU_SERVICE = re.compile(r"(?<![\w+.,-])(?:(?P<head>1[38]00) ?(?P<a>\d{3}) ?(?P<b>\d{3})|13 (?P<c>\d{2}) (?P<d>\d{2}))"
+                         r"(?![\w-]|[.,]\d| \d)")
+
+
+def _australian(m: re.Match[str], lang: Lang) -> str:
+    if m.group("head"):
+        head = f"{cardinal(int(m.group('head')[:2]), lang)} hundred"
+        return ", ".join([head, digit_words(m.group("a"), lang), digit_words(m.group("b"), lang)])
+    return ", ".join(cardinal(int(g), lang) for g in ("13", m.group("c"), m.group("d")))
 
 
 def _called_groups(digits: str, lang: Lang) -> list[str] | None:

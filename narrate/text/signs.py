@@ -42,7 +42,8 @@ _PLUS = re.compile(r"(?<=\d)\+(?![\w+])|(?<=[\w€$£¥%] )\+(?= \w)")  # "18+",
 _EQUALS = re.compile(r"(?<=\w )=(?= \w)")  # "5 + 3 = 8"
 _EQUALS_WORDS = {"en": "equals", "es": "igual a", "de": "gleich", "fr": "égale"}
 _BY = re.compile(r"(?<![\w.,])([1-9]\d*) ?[x×] ?([1-9]\d*)(?![\w.,]\d|\w)")
-_TIMES = re.compile(rf"(?<![\w.,])({_NUMBER}) ?[x×](?![\w])")
+# A capital X is "times" only before a word in lower case ("Earn 5X points"): "Su DNI termina en 45X." is a letter.
+_TIMES = re.compile(rf"(?<![\w.,])({_NUMBER}) ?(?:[x×](?![\w])|X(?=\s[a-z]))")
 _VERSION = re.compile(r"(?<![\w.])[vV](\d+(?:\.\d+)+)(?![\w]|\.\d)")
 _POWER = re.compile(r"(?<=[\w)])\^(\d{1,3})(?![\w.,]\d|\w)")
 _RATIO = re.compile(r"(?<![\w.,:])(\d+):(\d)(?![\w:]|[.,]\d)")

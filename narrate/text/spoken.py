@@ -1,12 +1,14 @@
 """Written numbers, amounts and symbols -> the words a person says, per language.
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
-earlier one has claimed: developers' notation in English (technical.py), dates, numbers with a
-slash (idioms, fractions: slashes.py), telephone numbers (phones.py), dialed numbers (dialed.py),
-ranges of amounts, ranges, times, currency amounts, percentages, ordinals, decades, quantities with
-units, Roman numerals, years, then every remaining number. Every pass turns digits into words, so
-running the whole again changes nothing (idempotent). Currency amounts are read in money.py; the
-notation helpers the passes share are in notation.py.
+earlier one has claimed: developers' notation in English (technical.py), masked numbers ("****1234",
+masked.py) and lakh grouping (indian.py), then tax forms and plans (forms.py), identifiers, addresses,
+dates, numbers with a slash (idioms, fractions: slashes.py), telephone numbers (phones.py), dialed
+numbers (dialed.py), ranges of amounts, ranges, 24-hour ranges of times (clock_ranges.py), times, time
+zones after a bare hour (zones.py), currency amounts, percentages, ordinals, decades, quantities with
+units, Roman numerals, years, then every remaining number.
+Every pass turns digits into words, so running the whole again changes nothing (idempotent).
+Currency amounts are read in money.py; the notation helpers the passes share are in notation.py.
 """
 
 from __future__ import annotations
@@ -18,12 +20,20 @@ from . import web
 from .abbreviations import replace_abbreviations
 from .addresses import replace_addresses, replace_street_types
 from .agreement import german_case, noun_after
+from .clock_ranges import HINT as _CLOCK_RANGE_HINT
+from .clock_ranges import replace_clock_ranges
 from .dialed import replace_dialed
 from .dotted import replace_dotted, replace_versions
+from .forms import HINT as _FORMS_HINT
+from .forms import replace_forms
 from .hours import lone_weekday_hint, replace_hours, replace_lone_weekdays
 from .identifiers import replace_identifiers
+from .indian import HINT as _INDIAN_HINT
+from .indian import replace_indian
 from .keys import replace_keys
 from .langdata import Lang
+from .masked import HINT as _MASKED_HINT
+from .masked import replace_masked
 from .money import SWISS_REGIONS, money_hint, replace_money, replace_money_ranges, replace_swiss_francs
 from .normalize import MARKUP, MARKUP_TAG
 from .notation import compiled, is_one, number_pattern, say, split_number
@@ -37,6 +47,8 @@ from .slashes import VULGAR_FRACTIONS, replace_slashes, slash_fractions
 from .spans import replace_decades, replace_ranges
 from .technical import replace_technical
 from .when import month_names, replace_dates, replace_times
+from .zones import HINT as _ZONE_HINT
+from .zones import replace_zones
 
 # ---------------------------------------------------------------- percentages, ordinals, units
 
@@ -63,6 +75,9 @@ def replace_percent(text: str, lang: Lang) -> str:
 
 
 _UNIT_ALTERNATION: dict[str, str] = {}
+# Two or three parts of a duration, largest first: "2h 30m", "1h 5m 10s", "5m 30s".
+_DURATION = re.compile(r"(?<![\w.,])\d{1,3}\s?h\s\d{1,2}\s?m(?:\s\d{1,2}\s?s)?\b|(?<![\w.,])\d{1,3}\s?m\s\d{1,2}\s?s\b")
+_DURATION_UNITS = {"h": "h", "m": "min", "s": "s"}
 
 
 # Unit symbols that are words too: a unit only where no word or number follows ("12 in.", "8 in,").
@@ -84,6 +99,9 @@ def replace_units(text: str, lang: Lang) -> str:
         one = integer in ("0", "1") if lang.code == "fr" else is_one(written, lang)
         return _signed(m, f"{say(written, lang, noun=True, feminine=feminine)} {singular if one else plural}", lang)
 
+    if lang.code == "en":  # "2h 30m", "5m 10s": a duration, its "m" minutes (not meters)
+        text = _DURATION.sub(lambda m: " ".join(f"{n} {_DURATION_UNITS[u]}" for n, u in
+                                                re.findall(r"(\d+)\s?([hms])", m.group(0))), text)
     text = _foreign_decimals(text, lang, rf"(?:{alternation})(?![\w/°])")
     return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?({alternation})(?![\w/°])").sub(repl, text)
 
@@ -193,6 +211,8 @@ def _speak(text: str, lang: Lang) -> str:
     text = replace_technical(text, lang)  # first: before web hosts, the markup scrub and "#" (technical.py)
     if web.may_hold_address(text):
         text = web.replace_web(text, lang)
+    if _MASKED_HINT.search(text):  # "****1234": before "*" is a key and "XX" letters
+        text = replace_masked(text, lang)
     if any(mark in text for mark in COPYRIGHT_MARKS):  # before "&": "&©" is "& copyright", whose "&" is said
         text = replace_marks(text, lang)
     if _SYMBOL_HINT.search(text):
@@ -200,6 +220,10 @@ def _speak(text: str, lang: Lang) -> str:
             text = replace_comparisons(MARKUP_TAG.sub(" ", text), lang)
         text = re.sub(r" {2,}", " ", MARKUP.sub(" ", text))
         text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
+        if "&" in text:  # initials joined by "&" are said letter by letter: "AT&T" "A T and T", "Q&A"
+            text = _INITIALS_AND.sub(lambda m: f"{' '.join(m.group(1))} {lang.ampersand} {' '.join(m.group(2))}", text)
+    if lang.code == "en" and " @ " in text:  # "@" in prose, after the addresses: "3 tickets @ $5 each"
+        text = text.replace(" @ ", " at ")
     if lang.region in SWISS_REGIONS and "Fr." in text:  # "Fr. 15.50": francs, not Friday
         text = replace_swiss_francs(text)
     if _ABBREVIATION_HINT.search(text):
@@ -217,6 +241,8 @@ def _speak(text: str, lang: Lang) -> str:
         text = _SHORT_YEAR.sub(lambda m: f"oh {m.group(1)[1]}" if m.group(1)[0] == "0" else m.group(1), text)
     if "\u2014" in text:
         text = replace_em_dashes(text)
+    if lang.code == "en" and _INDIAN_HINT.search(text):  # "₹1,50,000", "Rs. 500"
+        text = replace_indian(text, lang)
     if _DIGIT.search(text):  # most prose has no digit: skip the passes that need one
         for step, hint in _PASSES:
             if hint(text, lang):  # a cheap test first: each full pass scans the text with a costly pattern
@@ -240,6 +266,7 @@ _VULGAR_HINT = re.compile(f"[{''.join(VULGAR_FRACTIONS)}]")
 _SHORT_YEAR = re.compile(r"(?<![\w'’])['’](\d{2})(?![\w'’])")
 _LETTER_RANGE_WORDS = re.compile(r"\bde [LS] a [VSD]\b")  # Spanish "de L a V"
 _RANGE_DASH = re.compile(r"\w\.?\s?[-–—]\s?\w")
+_INITIALS_AND = re.compile(r"\b([A-Z]{1,3})&([A-Z]{1,3})\b")
 _SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")
 _COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")
 _ANY_DIGITS = re.compile(r"[0-9]+")
@@ -259,17 +286,20 @@ def _date_hint(text: str, lang: Lang) -> bool:
 
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
+    (replace_forms, lambda text, lang: _FORMS_HINT.search(text) is not None),
     (replace_identifiers, _has(r"[\w-]{3}\d|\d[\w-]{3}")),
     (replace_addresses, _has(r"\d{3}|(?:light|uelo|vol|lug) [A-Z\d]{2} ?\d|[A-Z]\d[A-Z\d]? \d[A-Z]{2}\b")),
     (replace_dates, _date_hint),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
-    (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|[\w€$£¥%] [+=] \w|\d ?[x×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
+    (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|[\w€$£¥%] [+=] \w|\d ?[xX×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
     (replace_versions, _has(r"\w \d+\.\d\d")),
-    (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d|\d{9}|[eu] 3\d{3}")),
+    (replace_phones, _has(r"\d{3}[ .)-]|\+\d|0\d[ .]\d\d|\d{9}|[eu] 3\d{3}|13 \d\d \d\d")),
     (replace_dialed, _has(r"\d{3}")),
-    (replace_money_ranges, _has(r"[$€£¥]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
+    (replace_money_ranges, _has(r"[$€£¥₹]\s?[\d.,]+\s?-|-\s?[\d.,]+\s?(?:[$€£¥₹]|[A-Z]{3}\b)|[A-Z]{3}\s?[\d.,]+\s?-")),
     (replace_ranges, _has(r"\d-\d")),
+    (replace_clock_ranges, lambda text, lang: lang.code == "en" and _CLOCK_RANGE_HINT.search(text) is not None),
     (replace_times, _has(r"\d:\d\d|\d\s?[AaPp]\.?\s?[Mm]|Uhr|\d\s?h|\d\.\d\d\s?(?:bis|und|-)|[uU]m \d{1,2}\.\d")),
+    (replace_zones, lambda text, lang: lang.code == "en" and _ZONE_HINT.search(text) is not None),
     (replace_money, money_hint),
     (replace_percent, lambda text, lang: "%" in text),
     (replace_ordinals, lambda text, lang: _ORDINAL_HINT[lang.code].search(text) is not None),

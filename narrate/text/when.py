@@ -14,6 +14,7 @@ import re
 from .langdata import GERMAN_SENTENCE_OPENERS, Lang
 from .notation import compiled, ends_sentence
 from .numwords import cardinal, ordinal, year
+from .zones import ZONE_GROUP, say_zone
 
 # Compared in lower case: "Im 2. Stock" opens a sentence ("im zweiten Stock", was "Im zweiter Stock").
 _GERMAN_DATIVE = frozenset({"am", "vom", "zum", "zur", "bis", "seit", "ab", "dem", "den", "des", "im", "beim"})
@@ -95,7 +96,7 @@ def _written_pattern(lang: Lang) -> re.Pattern[str]:
     months = month_names(lang)
     if lang.code == "en":
         pattern = (rf"\b(?P<month>{months})(?:\.)?\s(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)"
-                   rf"(?:,?\s(?P<year>\d{{4}})\b)?|\b(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s(?:of\s)?"
+                   rf"(?:,?\s(?P<year>\d{{4}})\b)?|\b(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s(?P<of>of\s)?"
                    rf"(?P<month2>{months})\b\.?(?:,?\s(?P<year2>\d{{4}})\b)?")
     elif lang.code == "es":
         pattern = (rf"\b(?P<day>\d{{1,2}})(?:\.?º)?\sde\s(?P<month>{months})\b\.?"
@@ -133,7 +134,12 @@ def replace_dates(text: str, lang: Lang) -> str:
         mo, d = _month_number(month, lang), int(day)
         if not _valid(mo, d):
             return m.group(0)
-        said = say_date(int(yr) if yr else None, mo, d, lang, m.string[max(0, m.start() - 40):m.start()])
+        if g.get("of"):  # "on the 3rd of March": said in its own order (was "on the March third")
+            said = f"{ordinal(d, lang)} of {lang.months[mo - 1]}" + (f" {year(int(yr), lang)}" if yr else "")
+            if not re.search(r"(?i:\bthe)\s$", m.string[max(0, m.start() - 4):m.start()]):
+                said = f"the {said}"
+        else:
+            said = say_date(int(yr) if yr else None, mo, d, lang, m.string[max(0, m.start() - 40):m.start()])
         # "due on 28 February. Press 1": the month's optional dot ("28 Feb.") was the sentence's full stop.
         if m.group(0).endswith(".") and ends_sentence(m.string, m.end()):
             said += "."
@@ -231,15 +237,17 @@ def _replace_month_days(text: str, lang: Lang) -> str:
 
 
 
-_AMPM = r"(?P<ampm>[AaPp]\.\s?[Mm]\.|[AaPp][Mm](?![\w]))"
+# "a.m" without its last dot is still a time ("10 a.m and"); a time zone may follow ("9 a.m. ET": zones.py).
+_AMPM = r"(?P<ampm>[AaPp]\.\s?[Mm](?:\.|(?!\w))|[AaPp][Mm](?![\w]))"
+_ZONE = ZONE_GROUP
 _CLOCK = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2}):(?P<m>\d{2})(?![\d:]|[.,]\d)(?:\s?" + _AMPM + r")?"
-                    r"(?P<uhr>\s?Uhr\b)?")
-_HOUR_AMPM = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?" + _AMPM)
+                    r"(?P<uhr>\s?Uhr\b)?" + _ZONE)
+_HOUR_AMPM = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?" + _AMPM + _ZONE)
 _GERMAN_DOT = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})\s?(?P<uhr>Uhr)\b")
 _GERMAN_HOUR = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?(?P<uhr>Uhr)\b")
 _FRENCH = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?h\s?(?P<m>\d{2})?(?![\w])")
 # A dotted time with am or pm, as the UK writes it: "8.30am", "9.05 p.m." (never a decimal before am/pm).
-_DOT_AMPM = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})\s?" + _AMPM)
+_DOT_AMPM = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})\s?" + _AMPM + _ZONE)
 # German "von 7.30 bis 16.30 Uhr": the first time has no "Uhr" of its own.
 _GERMAN_DOT_FIRST = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})"
                                r"(?=\s?(?:bis|und|-)\s?\d{1,2}(?:[.:]\d{2})?\s?Uhr\b)")
@@ -310,6 +318,9 @@ def replace_times(text: str, lang: Lang) -> str:
         said = say_time(h, mi, ampm, lang)
         if m.groupdict().get("uhr") and lang.code != "de":
             said += m.group("uhr")
+        if m.groupdict().get("zonepart"):
+            zone = say_zone(m.group("zone"), m.group("offset") or "", lang)
+            return f"{said} {zone}" if zone else said + m.group("zonepart")
         # "at 8 a.m." ends a sentence with the abbreviation's dot: keep one.
         if m.group(0).endswith(".") and ends_sentence(m.string, m.end()):
             said += "."
