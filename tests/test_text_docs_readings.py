@@ -18,11 +18,11 @@ def said(text: str) -> str:
 
 @pytest.mark.parametrize(("written", "spoken"), [
     # was "two thousand twenty-four-zero three-zero five T fourteen:thirty:zero zero Z"
-    ("It ran at 2024-03-05T14:30:00Z.", "It ran at March fifth, twenty twenty-four, two thirty PM UTC."),
+    ("It ran at 2024-03-05T14:30:00Z.", "It ran at March fifth, twenty twenty-four, two thirty PM U T C."),
     ("Logged 2024-03-05T14:30:00.123+01:00 today.",
-     "Logged March fifth, twenty twenty-four, two thirty PM UTC plus one today."),
+     "Logged March fifth, twenty twenty-four, two thirty PM U T C plus one today."),
     ("At 2023-11-20T09:05:07-05:00 it failed.",
-     "At November twentieth, twenty twenty-three, nine oh five and seven seconds UTC minus five it failed."),
+     "At November twentieth, twenty twenty-three, nine oh five and seven seconds U T C minus five it failed."),
 ])
 def test_iso_timestamps_are_a_date_and_a_time(written, spoken):
     assert said(written) == spoken

@@ -4,8 +4,9 @@ Docs pages were read as prose: "returns 404" was "four hundred four", "RFC 9110"
 hundred ten", `--release` "release", "C++" "C", `2024-03-05T14:30:00Z` "two thousand twenty-four-zero
 three-zero five T fourteen:thirty:zero zero Z". The readings chosen, most specific first:
 
-- ISO 8601 timestamps: a date and a time ("March fifth, twenty twenty-four, two thirty PM UTC");
-  fractions of a second are dropped, an offset is "UTC plus one", "Z" is "UTC".
+- ISO 8601 timestamps: a date and a time ("March fifth, twenty twenty-four, two thirty PM U T C");
+  fractions of a second are dropped, an offset is "U T C plus one", "Z" is "U T C" (spelled, as
+  zones.py says a zone after a time).
 - Numbers that name something, said in pairs as developers do (`paired`): HTTP status codes in context
   ("four oh four", "five oh three", "two hundred", "four eighteen"), ports ("port eighty eighty",
   "localhost port three thousand"), standards ("R F C ninety-one ten", "ISO eighty-six oh one", "I triple
@@ -67,12 +68,12 @@ def _zone(zone: str | None) -> str:
     if not zone:
         return ""
     if zone == "Z":
-        return " UTC"
+        return " U T C"
     hours, minutes = int(zone[1:3]), int(zone[3:].lstrip(":") or 0)
     if not hours and not minutes:
-        return " UTC"
+        return " U T C"
     sign = "plus" if zone[0] == "+" else "minus"
-    return f" UTC {sign} {hours}" + (f":{minutes:02d}" if minutes else "")
+    return f" U T C {sign} {hours}" + (f":{minutes:02d}" if minutes else "")
 
 
 def _timestamp(m: re.Match[str]) -> str:
