@@ -370,3 +370,14 @@ def check_replaceable(path: Path, kind: str) -> None:
     raise UsageError(f"{shown(str(path))} exists and is not {what}: not replaced (name another file, or "
                      "move this one away first)")
 
+
+
+def failed_write(exc: BaseException) -> tuple[str, bool]:
+    """(the OS's words for a failed write, whether the disk or quota is full), never a traceback."""
+    import sqlite3  # here: the no-op fast path imports this module
+
+    if isinstance(exc, OSError):
+        return (os.strerror(exc.errno) if exc.errno else str(exc)), exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    if isinstance(exc, sqlite3.Error):  # diskcache keeps small entries in SQLite
+        return str(exc), "full" in str(exc)
+    return f"{type(exc).__name__}: {exc}", False

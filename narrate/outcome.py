@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +9,7 @@ from typing import Any
 
 from .cache.state import BuildState
 from .errors import Problem
+from .fsutil import failed_write
 
 
 @dataclass
@@ -215,15 +214,5 @@ class SpendGuard:
 
 def write_failure(exc: BaseException, kind: str, folder: Path | str) -> WriteFailure:
     """Describe a failed write in the OS's words, never as a traceback."""
-    import sqlite3  # here: the no-op fast path imports this module
-
-    if isinstance(exc, OSError):
-        reason = os.strerror(exc.errno) if exc.errno else str(exc)
-        space = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    elif isinstance(exc, sqlite3.Error):  # diskcache keeps small entries in SQLite
-        reason = str(exc)
-        space = "full" in reason
-    else:
-        reason = f"{type(exc).__name__}: {exc}"
-        space = False
+    reason, space = failed_write(exc)
     return WriteFailure(kind, str(folder), reason, space)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from ..errors import CacheError, RemoteCacheError
+from ..fsutil import failed_write
 from .entry import check_entry, encode_entry, without_levels
 from .remote import WORKERS, EntryRejected, RemoteStore
 from .store import CachedSegment, SegmentCache
@@ -99,13 +100,11 @@ class TieredCache:
         try:
             self.local.put_raw(key, without_levels(blob))  # levels are measured here, never taken on trust
         except (OSError, sqlite3.Error) as exc:  # a full disk: the entry file is removed, no row is made
-            from ..outcome import write_failure
-
-            failure = write_failure(exc, "cache", self.local.directory)
-            raise CacheError(f"cannot write the cache at {failure.folder}: {failure.reason} (copying entry "
+            reason, space = failed_write(exc)
+            raise CacheError(f"cannot write the cache at {self.local.directory}: {reason} (copying entry "
                              f"{key[:12]} from the remote cache {self.url}); nothing partial was kept",
                              hint="free some space, or set NARRATE_CACHE to a folder on a larger disk"
-                             if failure.space else None) from None
+                             if space else None) from None
         with self._lock:
             self._in_remote.add(key)
         return True
