@@ -12,7 +12,8 @@ from fakes import FakeProvider
 from narrate.build import BuildOptions, build
 from narrate.cache import SegmentCache
 from narrate.cache.lock import LockFile, json_object_lines
-from narrate.cache.state import MemoFile, front_end_stamp
+from narrate.cache.memo_file import MemoFile
+from narrate.cache.state import front_end_stamp
 from narrate.manifest import load_manifest
 from narrate.package.index import index_text
 from narrate.plan import plan_manifest
@@ -202,7 +203,7 @@ def test_memo_file_round_trip_append_and_compaction(tmp_path, monkeypatch):
                 [("c", "é", [["E", True, 5]])])
     assert path.read_text() == text + '["c","é",[["E",true,5]]]\n'  # appended: the rest untouched
     assert MemoFile(path).load("T") == {}  # another stamp: nothing
-    monkeypatch.setattr("narrate.cache.state.MEMO_SLACK", 1)
+    monkeypatch.setattr("narrate.cache.memo_file.MEMO_SLACK", 1)
     third = MemoFile(path)
     third.load("S")
     third.save("S", {"c": {"z": [["Z", False, 0]]}}, [("c", "z", [["Z", False, 0]])])  # 3 dead, 1 live: rewritten
@@ -229,7 +230,7 @@ def test_a_memo_file_not_of_narrates_shape_reads_as_empty(tmp_path, content):
 def test_a_memo_file_over_the_limit_is_ignored(tmp_path, monkeypatch):
     path = tmp_path / "x.memo"
     path.write_text('{"narrate_memo": 1, "stamp": "S"}\n["c","a",[["A",false,0]]]\n')
-    monkeypatch.setattr("narrate.cache.state.MAX_MEMO_BYTES", 20)
+    monkeypatch.setattr("narrate.cache.memo_file.MAX_MEMO_BYTES", 20)
     assert MemoFile(path).load("S") == {}
 
 
@@ -444,7 +445,7 @@ def test_index_text_is_one_row_per_line(texts):
 # ---------------------------------------------------------------- the memo looked up, not parsed whole
 
 def test_a_one_edit_build_looks_its_entry_up_and_never_parses_the_memo_whole(tmp_path, fake, monkeypatch):
-    import narrate.cache.state as state
+    import narrate.cache.memo_file as state
 
     project = tmp_path / "p"
     project.mkdir()
@@ -514,7 +515,7 @@ def test_a_memo_source_has_entries_as_the_parsed_file_does(tmp_path, lines, has)
 def test_a_rewritten_memo_holds_the_kept_entries_as_before(tmp_path, fake, monkeypatch):
     """Compaction after a build that carried (its entries kept unread): the same file as when the
     memo was parsed whole, entries in the same order."""
-    import narrate.cache.state as state
+    import narrate.cache.memo_file as state
     from narrate import prepare
 
     def build_twice(folder: Path, lazy: bool) -> str:

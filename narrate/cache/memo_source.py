@@ -1,4 +1,4 @@
-"""A memo file's entries looked up one at a time (narrate.plan.memo, narrate.cache.state.MemoFile).
+"""A memo file's entries looked up one at a time (narrate.plan.memo, narrate.cache.memo_file.MemoFile).
 
 Parsing a 10,000-prompt memo whole cost more than a one-edit plan reads from it: carried prompts
 (narrate.plan.carry) read nothing, the edited one a single entry. Imports nothing heavy: the no-op
@@ -26,7 +26,7 @@ def _entry(line: str) -> list[Any] | None:
 
 
 class MemoSource:
-    """The entry lines of a memo file (`narrate.cache.state.MemoFile.source`), looked up one entry at a
+    """The entry lines of a memo file (`narrate.cache.memo_file.MemoFile.source`), looked up one entry at a
     time: a one-edit plan reads the entries of the prompts it plans (carried prompts read none), not
     the whole file. The value of an entry is that of its last good line, as when the file is parsed
     whole (`rows`): a line narrate writes is `json.dumps([context, written, value])` with no newline

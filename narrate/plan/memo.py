@@ -16,7 +16,7 @@ A value is the list of pieces `[text, ssml, pause_ms]` (plus `chunks` when the s
 text). Values are checked for shape when used; one that is not the shape narrate writes is a
 miss, recomputed. The memo never changes a result: with it or without it a plan is the same
 (tests/test_incremental_plan.py). This module is pure; the file is read and written by
-`narrate.cache.state.MemoFile`.
+`narrate.cache.memo_file.MemoFile`.
 """
 
 from __future__ import annotations
