@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -124,6 +125,22 @@ def narrate_in(*args: str, cwd: Path | None = None, env: dict | None = None,
         stderr += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(result.exception))
         code = 1
     return subprocess.CompletedProcess(["narrate", *args], code, result.stdout, stderr)
+
+
+def built_project(tmp_path_factory: pytest.TempPathFactory, manifest: str, name: str = "built") -> Path:
+    """A project (m.yaml holding `manifest`) built once in a fresh folder: outputs, lock, a warm cache."""
+    root = tmp_path_factory.mktemp(name)
+    (root / "m.yaml").write_text(manifest)
+    done = narrate_in("-q", "build", "m.yaml", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+def copy_of(project: Path, tmp_path: Path) -> Path:
+    """A fresh copy of a built project, for a test that may damage it."""
+    root = tmp_path / "project"
+    shutil.copytree(project, root)
+    return root
 
 
 def snapshot(root: Path) -> dict[str, tuple[str, str]]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, narrate_in, snapshot
+from conftest import assert_clean_failure, built_project, copy_of, narrate, narrate_in, snapshot
 from narrate.audio.riff import WAVE_FORMAT_PCM, wav_file
 from narrate.cache import SegmentCache, encode_entry
 from narrate.cache.commands import prune_cache
@@ -60,19 +60,13 @@ def lines_with(text: str, *fragments: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def built_once(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("built")
-    (root / "m.yaml").write_text(MANIFEST)
-    done = narrate_in("-q", "build", "m.yaml", cwd=root)
-    assert done.returncode == 0, done.stderr
-    return root
+    return built_project(tmp_path_factory, MANIFEST, "built")
 
 
 @pytest.fixture
 def built(built_once, tmp_path) -> Path:
     """A fresh copy of a project built once: manifest, outputs, lock and a warm cache."""
-    root = tmp_path / "project"
-    shutil.copytree(built_once, root)
-    return root
+    return copy_of(built_once, tmp_path)
 
 
 def cache_keys(root: Path) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import narrate_in
+from conftest import built_project, copy_of, narrate_in
 from narrate.cache import SegmentCache
 
 MANIFEST = """\
@@ -33,19 +33,13 @@ libraries:
 
 @pytest.fixture(scope="module")
 def built_once(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("tier")
-    (root / "m.yaml").write_text(MANIFEST)
-    done = narrate_in("-q", "build", "m.yaml", cwd=root)
-    assert done.returncode == 0, done.stderr
-    return root
+    return built_project(tmp_path_factory, MANIFEST, "tier")
 
 
 @pytest.fixture
 def built(built_once, tmp_path) -> Path:
     """A fresh copy of a project built once: manifest, outputs and a warm cache."""
-    root = tmp_path / "project"
-    shutil.copytree(built_once, root)
-    return root
+    return copy_of(built_once, tmp_path)
 
 
 def no_traceback(done) -> None:
