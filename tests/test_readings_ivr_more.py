@@ -180,3 +180,28 @@ def test_labels_abbreviations_and_forms(language, written, spoken):
 ])
 def test_a_range_of_24_hour_times_says_both_with_to(language, written, spoken):
     _reads(language, written, spoken)
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "Go to Room 5 PST.", "Go to Room five PST."),  # was "Room five Pacific Standard Time"
+    ("en-US", "Board at Gate 12 CST.", "Board at Gate twelve CST."),
+    ("en-US", "We sold 40 ET units.", "We sold forty ET units."),
+    ("en-US", "Flight 7 (ET) is late.", "Flight seven (ET) is late."),
+])
+def test_a_zone_after_a_count_or_a_label_is_no_zone(language, written, spoken):
+    _reads(language, written, spoken)
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "Open at noon ET.", "Open at noon Eastern Time."),  # was "noon ET"
+    ("en-US", "Closed until midnight PT.", "Closed until midnight Pacific Time."),
+    ("en-US", "Open 9 a.m. (ET).", "Open nine AM (Eastern Time)."),  # was "(ET)"
+    ("en-US", "Open 9 a.m. to 5 p.m. (ET).", "Open nine AM to five PM (Eastern Time)."),
+    ("en-US", "Open 9:30 (ET) daily.", "Open nine thirty (Eastern Time) daily."),
+    ("en-US", "Open 9:00-17:00 (CT).", "Open nine AM to five PM (Central Time)."),
+    ("en-US", "M-F 9-5 (EST).", "Monday to Friday nine to five (Eastern Standard Time)."),
+    ("en-US", "Lines open from 8 ET.", "Lines open from eight Eastern Time."),
+    ("en-US", "Call us at noon (PT).", "Call us at noon (Pacific Time)."),
+])
+def test_a_zone_right_after_a_time_or_noon_is_said_by_name(language, written, spoken):
+    _reads(language, written, spoken)

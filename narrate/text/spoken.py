@@ -247,6 +247,8 @@ def _speak(text: str, lang: Lang) -> str:
         for step, hint in _PASSES:
             if hint(text, lang):  # a cheap test first: each full pass scans the text with a costly pattern
                 text = step(text, lang)
+    elif lang.code == "en" and _ZONE_HINT.search(text):  # "at noon ET": a time without a digit
+        text = replace_zones(text, lang)
     if _ROMAN_HINT.search(text):
         text = replace_roman(text, lang)
     if lang.code == "fr" and ("de un" in text or "que un" in text):
