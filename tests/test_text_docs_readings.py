@@ -59,7 +59,7 @@ def test_counts_stay_counts(written, spoken):
     ("Visit 127.0.0.1:5432 now.",
      "Visit one hundred twenty-seven dot zero dot zero dot one port fifty-four thirty-two now."),
     ("Meet at 10:30 today.", "Meet at ten thirty today."),  # a time is no port
-    ("See main.rs:42 for it.", "See main.rs:forty-two for it."),  # a file's line is no port
+    ("See main.rs:42 for it.", "See main dot r s line forty-two for it."),  # a file's line is no port
     ("Visit example.com:8443 now.", "Visit example dot com port eighty-four forty-three now."),
     ("Port 27017 is used.", "Port twenty-seven thousand seventeen is used."),
     ("Set PORT=8080 first.", "Set PORT equals eighty eighty first."),  # "PORT=eight thousand eighty"
@@ -222,3 +222,43 @@ def test_readings_are_idempotent(text):
 
 def test_other_languages_are_untouched():
     assert normalize("Puerto 8080 y --release.", "es-ES") == "Puerto ocho mil ochenta y --release."
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # was "CVE-two thousand twenty-four-one thousand two hundred thirty-four"
+    ("Patch CVE-2024-1234 now.", "Patch C V E twenty twenty-four, one two three four now."),
+    ("The flaw is CVE-2021-44228.", "The flaw is C V E twenty twenty-one, four four two two eight."),
+    ("See CWE-79 and CWE-1321.", "See C W E seventy-nine and C W E thirteen twenty-one."),
+])
+def test_vulnerability_ids_are_a_year_and_digits(written, spoken):
+    assert said(written) == spoken
+    assert said(spoken) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("It panics at main.rs:42.", "It panics at main dot r s line forty-two."),  # was "main.rs:forty-two"
+    ("See src/lib.rs:10:5 here.", "See src slash lib dot r s line ten column five here."),
+    ("In app.py:120, it fails.", "In app dot p y line one hundred twenty, it fails."),
+    ("At file.c:10:5: error here.", "At file dot c line ten column five: error here."),
+    ("Edit config.toml:7 or index.html:12.", "Edit config dot toml line seven or index dot html line twelve."),
+    ("Open localhost:3000 or example.com:8080.",
+     "Open localhost port three thousand or example dot com port eighty eighty."),  # unchanged: hosts
+    ("Meet at 10:30 and at ratio 3:1.", "Meet at ten thirty and at ratio three to one."),  # unchanged
+])
+def test_a_file_and_line_reference_says_line(written, spoken):
+    assert said(written) == spoken
+
+
+def test_a_file_and_line_in_inline_code_says_line():
+    assert said(speakable_text(markdown_to_speakable("Fails at `main.rs:42`."))) == "Fails at main dot r s line forty-two."
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("Certified to ISO/IEC 27001.", "Certified to ISO I E C twenty-seven oh oh one."),  # "twenty-seven thousand one"
+    ("Safety follows IEC 61508.", "Safety follows I E C sixty-one five oh eight."),
+    ("ISO 14001 and ISO/IEC 17025:2017.", "ISO fourteen oh oh one and ISO I E C seventeen oh two five, twenty seventeen."),
+    ("Dates follow ISO 8601.", "Dates follow ISO eighty-six oh one."),  # unchanged: four digits
+    ("Port 27017 is used.", "Port twenty-seven thousand seventeen is used."),  # unchanged: a port, no standard
+])
+def test_standards_of_five_digits_and_joint_bodies(written, spoken):
+    assert said(written) == spoken
