@@ -262,3 +262,34 @@ def test_a_file_and_line_in_inline_code_says_line():
 ])
 def test_standards_of_five_digits_and_joint_bodies(written, spoken):
     assert said(written) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # were "k eight s", "i eighteen n", "l ten n", "a eleven y"
+    ("Deploy to k8s with i18n, l10n and a11y.", "Deploy to K eights with I eighteen N, L ten N and A eleven Y."),
+    ("Run K8s clusters.", "Run K eights clusters."),
+    ("Add o11y and p13n.", "Add O eleven Y and P thirteen N."),
+    ("Convert MP3 and H2O, p2p and b2b.", "Convert MP three and H two O, p two p and b two b."),  # unchanged: no numeronym
+    ("Visit k8s.io today.", "Visit k eight s dot io today."),  # unchanged: a host
+])
+def test_numeronyms_are_said_letter_number_letter(written, spoken):
+    assert said(written) == spoken
+    assert said(spoken) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("We have 10k users.", "We have ten thousand users."),  # was "ten k users"
+    ("Over 5K users signed up.", "Over five thousand users signed up."),
+    ("It scans 2.5M rows.", "It scans two point five million rows."),
+    ("Its 3B parameters and 1.2bn requests.", "Its three billion parameters and one point two billion requests."),
+    ("A 3B model.", "A three B model."),  # after "a": one thing named by its size, as before
+    ("Stars: 10k.", "Stars: ten thousand."),
+    ("About 40k, then 2M.", "About forty thousand, then two million."),
+    ("I ran a 10k race.", "I ran a ten k race."),  # a race, not a count: as before
+    ("Use a 10k resistor.", "Use a ten k resistor."),
+    ("The 5K run starts.", "The five K run starts."),
+    ("It weighs 5 K.", "It weighs five K."),
+])
+def test_a_count_with_k_m_or_b_is_thousands_millions_billions(written, spoken):
+    assert said(written) == spoken
+    assert said(spoken) == spoken

@@ -164,7 +164,7 @@ def _standard(m: re.Match[str], lang: Lang) -> str:
     if part:
         words += f" dash {cardinal(int(part), lang)}"  # ISO 3166-1
     if edition:
-        words += f", {year(int(edition), lang)}"  # ISO 8601:2004, its edition's year (was "two thousand four")
+        words += f", {year(int(edition), lang)}"  # ISO 8601:2004, its edition, said as a year ("twenty seventeen")
     return words
 
 
