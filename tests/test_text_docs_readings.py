@@ -293,3 +293,20 @@ def test_numeronyms_are_said_letter_number_letter(written, spoken):
 def test_a_count_with_k_m_or_b_is_thousands_millions_billions(written, spoken):
     assert said(written) == spoken
     assert said(spoken) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # were "greater than or equal to eighteen", "less than or equal to five": no left side to compare
+    ("Must be >= 18.", "Must be at least eighteen."),
+    ("Keep it <= 5 per call.", "Keep it at most five per call."),
+    ("Values (>= 10) pass.", "Values (at least ten) pass."),
+    (">= 3 retries", "at least three retries"),
+    ("Requires Python >= 3.8 and numpy <= 1.26.",
+     "Requires Python at least three point eight and numpy at most one point twenty-six."),
+    ("Set != 0 here.", "Set not equal to zero here."),  # unchanged
+    ("If x >= 5 and 5 <= y.", "If x greater than or equal to five and five less than or equal to y."),  # math: unchanged
+    ("Five >= three.", "Five greater than or equal to three."),  # unchanged
+])
+def test_a_comparison_without_a_left_side_says_at_least_or_at_most(written, spoken):
+    assert said(written) == spoken
+    assert said(spoken) == spoken

@@ -25,7 +25,10 @@ three-zero five T fourteen:thirty:zero zero Z". The readings chosen, most specif
   eighty p"), hexadecimal ("0xFF" "hex F F"), pre-releases ("1.2.3-rc.1" "one point two point three R C one").
 - Commit hashes (7 to 40 hex digits, a letter and a digit among them) and UUIDs: character by character.
 - Versions: "v2" "version two", "18.x" "eighteen point x", `>=3.11` "at least three point eleven",
-  `^1.2.0` "caret one point two point zero", `x86_64` "x eighty-six sixty-four".
+  `^1.2.0` "caret one point two point zero", `x86_64` "x eighty-six sixty-four". A spaced bound with
+  nothing on its left to compare is said so too: "must be >= 18" "must be at least eighteen", "(<= 5)",
+  and so is one between a name and a version ("Python >= 3.8" "Python at least three point eight");
+  between two operands ("x >= 5", "five >= three") it stays a comparison (spoken.replace_comparisons).
 - Scientific notation: "1e-9" "one times ten to the minus ninth", "6.02e23" "six point zero two times
   ten to the twenty-third"; durations "1m 30s" "one minute thirty seconds" (a lone "5m" stays meters).
 - Arrows in prose: "File → Save", "draft -> review": "to".
@@ -240,6 +243,10 @@ _WILDCARD = re.compile(r"(?<![\w.])(\d+(?:\.\d+)*)\.([xX*])(?![\w*])")
 _CONSTRAINTS = {">=": "at least", "<=": "at most", "==": "exactly", "!=": "not", "~=": "compatible with",
                 "^": "caret", ">": "greater than", "<": "less than"}
 _CONSTRAINT = re.compile(r"(?<![\w<>=!~^])(?:(>=|<=|==|!=|>|<)(\d+(?:\.\d+)*)|(~=|\^)(\d+(?:\.\d+)+))(?![\w]|\.\d)")
+_BOUND_CUES = r"is|are|was|were|be|been|must|should|only|needs?|requires?|with|for|of|at|if|when|keep|stays?|it|to"
+_BOUND = re.compile(rf"(?P<left>\A|[(\[]|[,;:] |\b(?i:{_BOUND_CUES}) |(?P<name>\b[A-Za-z][\w-]+) )"
+                    r"(?P<op>>=|<=|≥|≤) ?(?P<num>\d+(?:\.\d+)*)(?![\w]|\.\d)")
+_BOUNDS = {">=": "at least", "≥": "at least", "<=": "at most", "≤": "at most"}
 _ARCHITECTURE = re.compile(r"\bx86[_-]64\b")
 _EXPONENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})(?![\w.]|\.\d)")
 _DURATION = re.compile(r"(?<![\w.])(?:(\d+)h ?)?(?:(\d+)m ?)(?:(\d+)s)?(?![\w])|(?<![\w.])(\d+)h ?(\d+)s(?![\w])")
@@ -250,6 +257,15 @@ _UNITS = (("hour", "hours"), ("minute", "minutes"), ("second", "seconds"))
 def _constraint(m: re.Match[str], lang: Lang) -> str:
     operator, version = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
     return f"{_CONSTRAINTS[operator]} {say_dotted(version, lang) if '.' in version else version}"
+
+
+def _bound(m: re.Match[str], lang: Lang) -> str:
+    num = m.group("num")
+    if m.group("name"):  # "Python >= 3.8": a package's version; "age >= 18" is left a comparison
+        if "." not in num:
+            return m.group(0)
+        num = say_dotted(num, lang)
+    return f"{m.group('left')}{_BOUNDS[m.group('op')]} {num}"
 
 
 def _exponent(m: re.Match[str], lang: Lang) -> str:
@@ -294,6 +310,7 @@ _STEPS: tuple[tuple[re.Pattern[str], Callable[[str, Lang], str]], ...] = (
     (re.compile(r"[\w\]]:\d\d"), lambda t, lang: _HOST_PORT.sub(lambda m: _host_port(m, lang), t)),
     (re.compile(r"\.[A-Za-z]{1,6}:\d"), lambda t, lang: _FILE_LINE.sub(lambda m: _file_line(m, lang), t)),
     (re.compile(r"x86"), lambda t, lang: _ARCHITECTURE.sub("x86 64", t)),
+    (re.compile(r"[<>≤≥]=? ?\d"), lambda t, lang: _BOUND.sub(lambda m: _bound(m, lang), t)),
     (re.compile(r"[<>=^]\d"), lambda t, lang: _CONSTRAINT.sub(lambda m: _constraint(m, lang), t)),
     (re.compile(r"v\d"), lambda t, lang: _V_VERSION.sub(r"version \1", t)),
     (re.compile(r"\d\.[xX*]"),
