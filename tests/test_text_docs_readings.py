@@ -310,3 +310,17 @@ def test_a_count_with_k_m_or_b_is_thousands_millions_billions(written, spoken):
 def test_a_comparison_without_a_left_side_says_at_least_or_at_most(written, spoken):
     assert said(written) == spoken
     assert said(spoken) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # were left as written ("~/.bashrc", "$HOME", "%PATH%"): engines say them as symbols or not at all
+    ("Edit ~/.bashrc now.", "Edit tilde slash dot bashrc now."),
+    ("Open ~/.config/nvim/init.lua.", "Open tilde slash dot config slash nvim slash init dot lua."),
+    ("Set $HOME and ${XDG_CONFIG_HOME}.", "Set dollar HOME and dollar XDG_CONFIG_HOME."),
+    ("Add it to %PATH% or %AppData%.", "Add it to percent PATH percent or percent AppData percent."),
+    ("It costs $5 or 10% and ~5 more.", "It costs five dollars or ten percent and about five more."),  # unchanged
+    ("Buy $AAPL today.", "Buy $AAPL today."),  # unchanged: a ticker, no shell variable
+])
+def test_shell_variables_and_home_paths_are_said(written, spoken):
+    assert said(written) == spoken
+    assert said(spoken) == spoken
