@@ -205,3 +205,19 @@ def test_a_zone_after_a_count_or_a_label_is_no_zone(language, written, spoken):
 ])
 def test_a_zone_right_after_a_time_or_noon_is_said_by_name(language, written, spoken):
     _reads(language, written, spoken)
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    # a letter after a label's number names a unit, seat or line, never thousands or billions
+    ("en-US", "Apartment 4B is ready.", "Apartment four B is ready."),  # was "four billion is ready"
+    ("en-US", "Go to Apt 12B.", "Go to Apt twelve B."),
+    ("en-US", "Seat 14K has power.", "Seat fourteen K has power."),
+    ("en-US", "See line 2B.", "See line two B."),
+    ("en-US", "Gate 3M, then Gate 4K.", "Gate three M, then Gate four K."),
+    ("en-US", "We shipped 2M units.", "We shipped two million units."),  # a count: as the docs read it
+    ("en-US", "We passed 1M. Thanks.", "We passed one million. Thanks."),
+    ("en-US", "Call 2K now.", "Call two K now."),
+    ("en-US", "Your desk is in 4B.", "Your desk is in four B."),  # a place ending the clause
+])
+def test_a_letter_after_a_labels_number_is_no_multiplier(language, written, spoken):
+    _reads(language, written, spoken)

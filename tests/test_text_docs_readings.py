@@ -284,7 +284,7 @@ def test_numeronyms_are_said_letter_number_letter(written, spoken):
     ("Its 3B parameters and 1.2bn requests.", "Its three billion parameters and one point two billion requests."),
     ("A 3B model.", "A three B model."),  # after "a": one thing named by its size, as before
     ("Stars: 10k.", "Stars: ten thousand."),
-    ("About 40k, then 2M.", "About forty thousand, then two million."),
+    ("About 40k, then over 2M.", "About forty thousand, then over two million."),
     ("I ran a 10k race.", "I ran a ten k race."),  # a race, not a count: as before
     ("Use a 10k resistor.", "Use a ten k resistor."),
     ("The 5K run starts.", "The five K run starts."),

@@ -4,7 +4,9 @@
   million rows", "1.2bn requests" (they were "ten k users", "two point five M rows"). Only where it is
   a count: before a plural noun (a word ending in "s", or "people", "of", "more", "per", "a", "each"...)
   or ending a clause ("Stars: 10k."). One thing named by its size keeps its letters: after "a" or "an"
-  ("a 10k race", "a 3B model"), or before a singular noun ("10k resistor", "5K run"). A lowercase "m" is
+  ("a 10k race", "a 3B model"), or before a singular noun ("10k resistor", "5K run"). A label's number
+  with a letter names a unit, seat or line ("Apartment 4B is", "Seat 14K", "line 2B", "#3M"), and so does
+  one that ends a clause after "in" or "at" ("she is in 4B."). A lowercase "m" is
   meters (spoken.replace_units), "4K" and "8K" are display resolutions, and after a currency sign the
   amount is money.py's ("$10k", "$5-10k"): all left as they were.
 - Numeronyms, a first letter, the count of letters left out, a last letter: "i18n" "I eighteen N", "l10n"
@@ -23,18 +25,29 @@ from .numwords import cardinal
 _MULTIPLIERS = {"k": "thousand", "K": "thousand", "M": "million", "B": "billion", "bn": "billion"}
 _COUNT_WORDS = r"people|staff|data|of|more|less|fewer|per|a|an|each|in|across|over|and|or|to|times|total"
 # A count: a plural word next (one ending in "s", not "ss"), a word of counting, or the clause's end.
-_COUNT_NEXT = rf"(?=\s+(?:[A-Za-z]*[A-Za-rt-z]s|{_COUNT_WORDS})\b|\s*(?:[.,;:!?)\]]|\Z))"
+# Words ending in "s" that are no plural noun: "Apartment 4B is ready".
+_NOT_PLURAL = r"is|was|has|does|this|its|his|us|as|yes|thus|plus|minus|bus|gas|says|goes"
+_COUNT_NEXT = (rf"(?=\s+(?!(?:{_NOT_PLURAL})\b)(?:[A-Za-z]*[A-Za-rt-z]s|{_COUNT_WORDS})\b"
+               r"|(?P<end>\s*(?:[.,;:!?)\]]|\Z)))")
 _MULTIPLIED = re.compile(rf"(?<![\w.,$€£¥₹-])(?<!\b[Aa] )(?<!\b[Aa]n )(\d{{1,3}}(?:\.\d{{1,2}})?)(k|K|M|B|bn)"
                          rf"(?!\w|\.\d){_COUNT_NEXT}")
 _RESOLUTIONS = frozenset({"4K", "8K"})
+_LABEL_BEFORE = re.compile(r"(?:\b(?i:apartment|apt|suite|ste|unit|seat|gate|room|rm|row|flat|floor|level|section|"
+                           r"terminal|bay|dock|platform|box|building|bldg|lot|aisle|pier|stand|hall|block|zone|ward|"
+                           r"bed|cabin|deck|line|part|step|item|question|chapter|page|figure|table|appendix|channel|"
+                           r"option|plan|tier|form|schedule|model|type|size|no)\.?|#)\s*$")
+_PLACE_BEFORE = re.compile(r"\b(?i:in|at|into|near)\s$")
 _NUMERONYM = re.compile(r"(?<![\w./@-])([A-Za-z])([3-9]|[12]\d)([a-z])(?![\w-]|\.\w)")
 HINT = re.compile(r"\d(?:[kKMB]|bn)(?!\w)|[A-Za-z]\d{1,2}[a-z]\b")
 
 
 def _multiplied(m: re.Match[str], lang: Lang) -> str:
-    written, suffix = m.groups()
-    if written + suffix in _RESOLUTIONS:
+    written, suffix = m.group(1), m.group(2)
+    before = m.string[max(0, m.start() - 16):m.start()]
+    if written + suffix in _RESOLUTIONS or _LABEL_BEFORE.search(before):
         return m.group(0)
+    if m.group("end") is not None and suffix in "KMB" and "." not in written and _PLACE_BEFORE.search(before):
+        return m.group(0)  # "she is in 4B.": a place
     return f"{say(written, lang)} {_MULTIPLIERS[suffix]}"
 
 
