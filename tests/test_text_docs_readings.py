@@ -324,3 +324,12 @@ def test_a_comparison_without_a_left_side_says_at_least_or_at_most(written, spok
 def test_shell_variables_and_home_paths_are_said(written, spoken):
     assert said(written) == spoken
     assert said(spoken) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("See foo.py:3-5.", "See foo dot p y lines three to five."),  # was "line three-five"
+    ("From 10k-20k users.", "From ten thousand to twenty thousand users."),  # was "ten k-twenty k"
+    ("Fix in commit abc1234 now.", "Fix in commit A B C one two three four now."),  # "abc one thousand two hundred..."
+])
+def test_ranges_of_lines_and_counts_and_hashes_ending_in_digits(written, spoken):
+    assert said(written) == spoken

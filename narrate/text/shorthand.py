@@ -29,8 +29,10 @@ _COUNT_WORDS = r"people|staff|data|of|more|less|fewer|per|a|an|each|in|across|ov
 _NOT_PLURAL = r"is|was|has|does|this|its|his|us|as|yes|thus|plus|minus|bus|gas|says|goes"
 _COUNT_NEXT = (rf"(?=\s+(?!(?:{_NOT_PLURAL})\b)(?:[A-Za-z]*[A-Za-rt-z]s|{_COUNT_WORDS})\b"
                r"|(?P<end>\s*(?:[.,;:!?)\]]|\Z)))")
-_MULTIPLIED = re.compile(rf"(?<![\w.,$€£¥₹-])(?<!\b[Aa] )(?<!\b[Aa]n )(\d{{1,3}}(?:\.\d{{1,2}})?)(k|K|M|B|bn)"
-                         rf"(?!\w|\.\d){_COUNT_NEXT}")
+_NUMBER = r"\d{1,3}(?:\.\d{1,2})?"
+# One count or a range of two, each with its letter ("10k-20k users").
+_MULTIPLIED = re.compile(rf"(?<![\w.,$€£¥₹-])(?<!\b[Aa] )(?<!\b[Aa]n )({_NUMBER})(k|K|M|B|bn)"
+                         rf"(?:\s?[-–]\s?(?P<last>{_NUMBER})(?P<suffix>k|K|M|B|bn))?(?!\w|\.\d){_COUNT_NEXT}")
 _RESOLUTIONS = frozenset({"4K", "8K"})
 _LABEL_BEFORE = re.compile(r"(?:\b(?i:apartment|apt|suite|ste|unit|seat|gate|room|rm|row|flat|floor|level|section|"
                            r"terminal|bay|dock|platform|box|building|bldg|lot|aisle|pier|stand|hall|block|zone|ward|"
@@ -48,7 +50,10 @@ def _multiplied(m: re.Match[str], lang: Lang) -> str:
         return m.group(0)
     if m.group("end") is not None and suffix in "KMB" and "." not in written and _PLACE_BEFORE.search(before):
         return m.group(0)  # "she is in 4B.": a place
-    return f"{say(written, lang)} {_MULTIPLIERS[suffix]}"
+    words = f"{say(written, lang)} {_MULTIPLIERS[suffix]}"
+    if m.group("last"):
+        words += f" to {say(m.group('last'), lang)} {_MULTIPLIERS[m.group('suffix')]}"
+    return words
 
 
 def _plural(words: str) -> str:

@@ -16,9 +16,10 @@ three-zero five T fourteen:thirty:zero zero Z". The readings chosen, most specif
 - Vulnerability ids: "CVE-2024-1234" "C V E twenty twenty-four, one two three four" (a year, then
   digits), "CWE-79" "C W E seventy-nine" (it was a range of dates and numbers).
 - A file and a line in it, as compilers print them: "main.rs:42" "main dot r s line forty-two",
-  "src/lib.rs:10:5" "src slash lib dot r s line ten column five". A known source or text extension only
-  ("example.com:8080" is a host and its port); an extension of up to three letters without a vowel is
-  spelled ("r s", "p y", "t s"), others said as words ("toml", "html", "go").
+  "src/lib.rs:10:5" "src slash lib dot r s line ten column five", "foo.py:3-5" "... lines three to
+  five". A known source or text extension only ("example.com:8080" is a host and its port); an
+  extension of up to three letters without a vowel is spelled ("r s", "p y", "t s"), others said as
+  words ("toml", "html", "go").
 - Command-line flags: `--release` "dash dash release", `-Wall` "dash W all", `-rf` "dash r f".
 - Languages: "C++" "C plus plus", "C#" "C sharp", "F#" "F sharp".
 - Algorithms and encodings ("SHA-256" "SHA two fifty-six", "UTF-8", "H.264"), video modes ("1080p" "ten
@@ -191,14 +192,16 @@ _EXTENSIONS = ("rs|py|pyi|js|mjs|cjs|ts|tsx|jsx|go|c|h|cc|cpp|hpp|cxx|java|kt|kt
                "sh|bash|zsh|ps1|pl|pm|lua|jl|ex|exs|erl|hs|ml|clj|dart|vue|svelte|sql|html|css|scss|md|rst|txt|"
                "toml|yaml|yml|json|ini|cfg|xml|gradle|tf|proto|zig|nim|R|r")
 _FILE_LINE = re.compile(rf"(?<![\w./:@~$%-])((?:[\w.-]+/)*[\w-]+(?:\.[\w-]+)*)\.({_EXTENSIONS}):(\d{{1,6}})"
-                        r"(?::(\d{1,4}))?(?!\w|:\S|[.,]\d)")  # "file.c:10:5: error", as gcc prints it
+                        r"(?:[-–](\d{1,6})|:(\d{1,4}))?(?!\w|:\S|[.,]\d)")  # "file.c:10:5: error", as gcc prints it
 
 
 def _file_line(m: re.Match[str], lang: Lang) -> str:
-    path, extension, line, column = m.groups()
+    path, extension, line, last, column = m.groups()
     said_path = " slash ".join(part.replace(".", " dot ") for part in path.split("/"))
     if len(extension) <= 3 and not re.search(r"[aeiou]", extension, re.IGNORECASE):
         extension = " ".join(extension)  # "r s", "p y": spelled as developers say them
+    if last:  # "foo.py:3-5": "lines three to five"
+        return f"{said_path} dot {extension} lines {cardinal(int(line), lang)} to {cardinal(int(last), lang)}"
     words = f"{said_path} dot {extension} line {cardinal(int(line), lang)}"
     return words + (f" column {cardinal(int(column), lang)}" if column else "")
 
@@ -290,7 +293,7 @@ _HINT = re.compile(r"\d|-[A-Za-z]|\+\+|#|→|->")
 _STEPS: tuple[tuple[re.Pattern[str], Callable[[str, Lang], str]], ...] = (
     (re.compile(r"\d-\d\d-\d\d[T ]\d"), lambda t, lang: _TIMESTAMP.sub(_timestamp, t)),
     (re.compile(r"[0-9a-fA-F]{8}-"), lambda t, lang: _UUID.sub(lambda m: say_characters(m.group(0), lang), t)),
-    (re.compile(r"(?:\d[a-f]|[a-f]\d)[0-9a-f]{5}"),
+    (re.compile(r"[0-9a-f]{7}"),  # "abc1234": its digits may all come last
      lambda t, lang: _HASH.sub(lambda m: say_characters(m.group(0), lang), t)),
     (re.compile(r"CVE-|CWE-"), lambda t, lang: _VULNERABILITY.sub(lambda m: _vulnerability(m, lang), t)),
     (re.compile(r"RFC|ISO|IEC|PEP|IEEE|ECMA|BIP|EIP|ERC"), lambda t, lang: _STANDARD.sub(lambda m: _standard(m, lang), t)),
