@@ -8,7 +8,7 @@
   with a letter names a unit, seat or line ("Apartment 4B is", "Seat 14K", "line 2B", "#3M"), and so does
   one that ends a clause after "in" or "at" ("she is in 4B."). A lowercase "m" is
   meters (spoken.replace_units), "4K" and "8K" are display resolutions, and after a currency sign the
-  amount is money.py's ("$10k", "$5-10k"): all left as they were.
+  amount is money.py's ("$10k", "$5-10k", "USD 3B"): all left as they were.
 - Numeronyms, a first letter, the count of letters left out, a last letter: "i18n" "I eighteen N", "l10n"
   "L ten N", "a11y" "A eleven Y"; an "s" after the count makes it plural, as "k8s" is said "K eights".
   Counts from 3 only, so "p2p", "b2b", "H2O" read as before, and never in a host ("k8s.io").
@@ -38,6 +38,7 @@ _LABEL_BEFORE = re.compile(r"(?:\b(?i:apartment|apt|suite|ste|unit|seat|gate|roo
                            r"terminal|bay|dock|platform|box|building|bldg|lot|aisle|pier|stand|hall|block|zone|ward|"
                            r"bed|cabin|deck|line|part|step|item|question|chapter|page|figure|table|appendix|channel|"
                            r"option|plan|tier|form|schedule|model|type|size|no)\.?|#)\s*$")
+_CODE_BEFORE = re.compile(r"\b([A-Z]{3})\s?$")  # "USD 3B": an amount, money.py's
 _PLACE_BEFORE = re.compile(r"\b(?i:in|at|into|near)\s$")
 _NUMERONYM = re.compile(r"(?<![\w./@-])([A-Za-z])([3-9]|[12]\d)([a-z])(?![\w-]|\.\w)")
 HINT = re.compile(r"\d(?:[kKMB]|bn)(?!\w)|[A-Za-z]\d{1,2}[a-z]\b")
@@ -47,6 +48,9 @@ def _multiplied(m: re.Match[str], lang: Lang) -> str:
     written, suffix = m.group(1), m.group(2)
     before = m.string[max(0, m.start() - 16):m.start()]
     if written + suffix in _RESOLUTIONS or _LABEL_BEFORE.search(before):
+        return m.group(0)
+    code = _CODE_BEFORE.search(before)
+    if code and code.group(1) in lang.currencies:
         return m.group(0)
     if m.group("end") is not None and suffix in "KMB" and "." not in written and _PLACE_BEFORE.search(before):
         return m.group(0)  # "she is in 4B.": a place
