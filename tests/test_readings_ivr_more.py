@@ -221,3 +221,14 @@ def test_a_zone_right_after_a_time_or_noon_is_said_by_name(language, written, sp
 ])
 def test_a_letter_after_a_labels_number_is_no_multiplier(language, written, spoken):
     _reads(language, written, spoken)
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    # a retirement plan written without its brackets, as "401(k)" is said (was "four hundred one thousand")
+    ("en-US", "Roll over your 401k.", "Roll over your four oh one k."),
+    ("en-US", "Most 401k plans match.", "Most four oh one k plans match."),
+    ("en-US", "Your 403b and 457b accounts", "Your four oh three b and four fifty-seven b accounts"),
+    ("en-US", "Over 400k callers.", "Over four hundred thousand callers."),  # a count
+])
+def test_a_retirement_plan_without_brackets_is_a_plan(language, written, spoken):
+    _reads(language, written, spoken)

@@ -7,7 +7,7 @@
   ("a 10k race", "a 3B model"), or before a singular noun ("10k resistor", "5K run"). A label's number
   with a letter names a unit, seat or line ("Apartment 4B is", "Seat 14K", "line 2B", "#3M"), and so does
   one that ends a clause after "in" or "at" ("she is in 4B."). A lowercase "m" is
-  meters (spoken.replace_units), "4K" and "8K" are display resolutions, and after a currency sign the
+  meters (spoken.replace_units), "4K" and "8K" are display resolutions, "401k" a plan (forms.py), and after a currency sign the
   amount is money.py's ("$10k", "$5-10k", "USD 3B"): all left as they were.
 - Numeronyms, a first letter, the count of letters left out, a last letter: "i18n" "I eighteen N", "l10n"
   "L ten N", "a11y" "A eleven Y"; an "s" after the count makes it plural, as "k8s" is said "K eights".
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from .forms import PLAN_SHORT
 from .langdata import Lang
 from .notation import say
 from .numwords import cardinal
@@ -47,7 +48,7 @@ HINT = re.compile(r"\d(?:[kKMB]|bn)(?!\w)|[A-Za-z]\d{1,2}[a-z]\b")
 def _multiplied(m: re.Match[str], lang: Lang) -> str:
     written, suffix = m.group(1), m.group(2)
     before = m.string[max(0, m.start() - 16):m.start()]
-    if written + suffix in _RESOLUTIONS or _LABEL_BEFORE.search(before):
+    if written + suffix in _RESOLUTIONS or PLAN_SHORT.fullmatch(written + suffix) or _LABEL_BEFORE.search(before):
         return m.group(0)
     code = _CODE_BEFORE.search(before)
     if code and code.group(1) in lang.currencies:
