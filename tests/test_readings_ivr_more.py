@@ -180,3 +180,55 @@ def test_labels_abbreviations_and_forms(language, written, spoken):
 ])
 def test_a_range_of_24_hour_times_says_both_with_to(language, written, spoken):
     _reads(language, written, spoken)
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "Go to Room 5 PST.", "Go to Room five PST."),  # was "Room five Pacific Standard Time"
+    ("en-US", "Board at Gate 12 CST.", "Board at Gate twelve CST."),
+    ("en-US", "We sold 40 ET units.", "We sold forty ET units."),
+    ("en-US", "Flight 7 (ET) is late.", "Flight seven (ET) is late."),
+])
+def test_a_zone_after_a_count_or_a_label_is_no_zone(language, written, spoken):
+    _reads(language, written, spoken)
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("en-US", "Open at noon ET.", "Open at noon Eastern Time."),  # was "noon ET"
+    ("en-US", "Closed until midnight PT.", "Closed until midnight Pacific Time."),
+    ("en-US", "Open 9 a.m. (ET).", "Open nine AM (Eastern Time)."),  # was "(ET)"
+    ("en-US", "Open 9 a.m. to 5 p.m. (ET).", "Open nine AM to five PM (Eastern Time)."),
+    ("en-US", "Open 9:30 (ET) daily.", "Open nine thirty (Eastern Time) daily."),
+    ("en-US", "Open 9:00-17:00 (CT).", "Open nine AM to five PM (Central Time)."),
+    ("en-US", "M-F 9-5 (EST).", "Monday to Friday nine to five (Eastern Standard Time)."),
+    ("en-US", "Lines open from 8 ET.", "Lines open from eight Eastern Time."),
+    ("en-US", "Call us at noon (PT).", "Call us at noon (Pacific Time)."),
+])
+def test_a_zone_right_after_a_time_or_noon_is_said_by_name(language, written, spoken):
+    _reads(language, written, spoken)
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    # a letter after a label's number names a unit, seat or line, never thousands or billions
+    ("en-US", "Apartment 4B is ready.", "Apartment four B is ready."),  # was "four billion is ready"
+    ("en-US", "Go to Apt 12B.", "Go to Apt twelve B."),
+    ("en-US", "Seat 14K has power.", "Seat fourteen K has power."),
+    ("en-US", "See line 2B.", "See line two B."),
+    ("en-US", "Gate 3M, then Gate 4K.", "Gate three M, then Gate four K."),
+    ("en-US", "We shipped 2M units.", "We shipped two million units."),  # a count: as the docs read it
+    ("en-US", "We passed 1M. Thanks.", "We passed one million. Thanks."),
+    ("en-US", "Call 2K now.", "Call two K now."),
+    ("en-US", "Your desk is in 4B.", "Your desk is in four B."),  # a place ending the clause
+])
+def test_a_letter_after_a_labels_number_is_no_multiplier(language, written, spoken):
+    _reads(language, written, spoken)
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    # a retirement plan written without its brackets, as "401(k)" is said (was "four hundred one thousand")
+    ("en-US", "Roll over your 401k.", "Roll over your four oh one k."),
+    ("en-US", "Most 401k plans match.", "Most four oh one k plans match."),
+    ("en-US", "Your 403b and 457b accounts", "Your four oh three b and four fifty-seven b accounts"),
+    ("en-US", "Over 400k callers.", "Over four hundred thousand callers."),  # a count
+])
+def test_a_retirement_plan_without_brackets_is_a_plan(language, written, spoken):
+    _reads(language, written, spoken)

@@ -59,7 +59,7 @@ def test_counts_stay_counts(written, spoken):
     ("Visit 127.0.0.1:5432 now.",
      "Visit one hundred twenty-seven dot zero dot zero dot one port fifty-four thirty-two now."),
     ("Meet at 10:30 today.", "Meet at ten thirty today."),  # a time is no port
-    ("See main.rs:42 for it.", "See main.rs:forty-two for it."),  # a file's line is no port
+    ("See main.rs:42 for it.", "See main dot r s line forty-two for it."),  # a file's line is no port
     ("Visit example.com:8443 now.", "Visit example dot com port eighty-four forty-three now."),
     ("Port 27017 is used.", "Port twenty-seven thousand seventeen is used."),
     ("Set PORT=8080 first.", "Set PORT equals eighty eighty first."),  # "PORT=eight thousand eighty"
@@ -222,3 +222,114 @@ def test_readings_are_idempotent(text):
 
 def test_other_languages_are_untouched():
     assert normalize("Puerto 8080 y --release.", "es-ES") == "Puerto ocho mil ochenta y --release."
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # was "CVE-two thousand twenty-four-one thousand two hundred thirty-four"
+    ("Patch CVE-2024-1234 now.", "Patch C V E twenty twenty-four, one two three four now."),
+    ("The flaw is CVE-2021-44228.", "The flaw is C V E twenty twenty-one, four four two two eight."),
+    ("See CWE-79 and CWE-1321.", "See C W E seventy-nine and C W E thirteen twenty-one."),
+])
+def test_vulnerability_ids_are_a_year_and_digits(written, spoken):
+    assert said(written) == spoken
+    assert said(spoken) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("It panics at main.rs:42.", "It panics at main dot r s line forty-two."),  # was "main.rs:forty-two"
+    ("See src/lib.rs:10:5 here.", "See src slash lib dot r s line ten column five here."),
+    ("In app.py:120, it fails.", "In app dot p y line one hundred twenty, it fails."),
+    ("At file.c:10:5: error here.", "At file dot c line ten column five: error here."),
+    ("Edit config.toml:7 or index.html:12.", "Edit config dot toml line seven or index dot html line twelve."),
+    ("Open localhost:3000 or example.com:8080.",
+     "Open localhost port three thousand or example dot com port eighty eighty."),  # unchanged: hosts
+    ("Meet at 10:30 and at ratio 3:1.", "Meet at ten thirty and at ratio three to one."),  # unchanged
+])
+def test_a_file_and_line_reference_says_line(written, spoken):
+    assert said(written) == spoken
+
+
+def test_a_file_and_line_in_inline_code_says_line():
+    assert said(speakable_text(markdown_to_speakable("Fails at `main.rs:42`."))) == "Fails at main dot r s line forty-two."
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("Certified to ISO/IEC 27001.", "Certified to ISO I E C twenty-seven oh oh one."),  # "twenty-seven thousand one"
+    ("Safety follows IEC 61508.", "Safety follows I E C sixty-one five oh eight."),
+    ("ISO 14001 and ISO/IEC 17025:2017.", "ISO fourteen oh oh one and ISO I E C seventeen oh two five, twenty seventeen."),
+    ("Dates follow ISO 8601.", "Dates follow ISO eighty-six oh one."),  # unchanged: four digits
+    ("Port 27017 is used.", "Port twenty-seven thousand seventeen is used."),  # unchanged: a port, no standard
+])
+def test_standards_of_five_digits_and_joint_bodies(written, spoken):
+    assert said(written) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # were "k eight s", "i eighteen n", "l ten n", "a eleven y"
+    ("Deploy to k8s with i18n, l10n and a11y.", "Deploy to K eights with I eighteen N, L ten N and A eleven Y."),
+    ("Run K8s clusters.", "Run K eights clusters."),
+    ("Add o11y and p13n.", "Add O eleven Y and P thirteen N."),
+    ("Convert MP3 and H2O, p2p and b2b.", "Convert MP three and H two O, p two p and b two b."),  # unchanged: no numeronym
+    ("Visit k8s.io today.", "Visit k eight s dot io today."),  # unchanged: a host
+])
+def test_numeronyms_are_said_letter_number_letter(written, spoken):
+    assert said(written) == spoken
+    assert said(spoken) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("We have 10k users.", "We have ten thousand users."),  # was "ten k users"
+    ("Over 5K users signed up.", "Over five thousand users signed up."),
+    ("It scans 2.5M rows.", "It scans two point five million rows."),
+    ("Its 3B parameters and 1.2bn requests.", "Its three billion parameters and one point two billion requests."),
+    ("A 3B model.", "A three B model."),  # after "a": one thing named by its size, as before
+    ("Stars: 10k.", "Stars: ten thousand."),
+    ("About 40k, then over 2M.", "About forty thousand, then over two million."),
+    ("I ran a 10k race.", "I ran a ten k race."),  # a race, not a count: as before
+    ("Use a 10k resistor.", "Use a ten k resistor."),
+    ("The 5K run starts.", "The five K run starts."),
+    ("It weighs 5 K.", "It weighs five K."),
+])
+def test_a_count_with_k_m_or_b_is_thousands_millions_billions(written, spoken):
+    assert said(written) == spoken
+    assert said(spoken) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # were "greater than or equal to eighteen", "less than or equal to five": no left side to compare
+    ("Must be >= 18.", "Must be at least eighteen."),
+    ("Keep it <= 5 per call.", "Keep it at most five per call."),
+    ("Values (>= 10) pass.", "Values (at least ten) pass."),
+    (">= 3 retries", "at least three retries"),
+    ("Requires Python >= 3.8 and numpy <= 1.26.",
+     "Requires Python at least three point eight and numpy at most one point twenty-six."),
+    ("Set != 0 here.", "Set not equal to zero here."),  # unchanged
+    ("If x >= 5 and 5 <= y.", "If x greater than or equal to five and five less than or equal to y."),  # math: unchanged
+    ("Five >= three.", "Five greater than or equal to three."),  # unchanged
+])
+def test_a_comparison_without_a_left_side_says_at_least_or_at_most(written, spoken):
+    assert said(written) == spoken
+    assert said(spoken) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # were left as written ("~/.bashrc", "$HOME", "%PATH%"): engines say them as symbols or not at all
+    ("Edit ~/.bashrc now.", "Edit tilde slash dot bashrc now."),
+    ("Open ~/.config/nvim/init.lua.", "Open tilde slash dot config slash nvim slash init dot lua."),
+    ("Set $HOME and ${XDG_CONFIG_HOME}.", "Set dollar HOME and dollar XDG_CONFIG_HOME."),
+    ("Add it to %PATH% or %AppData%.", "Add it to percent PATH percent or percent AppData percent."),
+    ("It costs $5 or 10% and ~5 more.", "It costs five dollars or ten percent and about five more."),  # unchanged
+    ("Buy $AAPL today.", "Buy $AAPL today."),  # unchanged: a ticker, no shell variable
+])
+def test_shell_variables_and_home_paths_are_said(written, spoken):
+    assert said(written) == spoken
+    assert said(spoken) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("See foo.py:3-5.", "See foo dot p y lines three to five."),  # was "line three-five"
+    ("From 10k-20k users.", "From ten thousand to twenty thousand users."),  # was "ten k-twenty k"
+    ("Fix in commit abc1234 now.", "Fix in commit A B C one two three four now."),  # "abc one thousand two hundred..."
+])
+def test_ranges_of_lines_and_counts_and_hashes_ending_in_digits(written, spoken):
+    assert said(written) == spoken

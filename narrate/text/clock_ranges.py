@@ -10,7 +10,7 @@ import re
 
 from .langdata import Lang
 from .when import say_time
-from .zones import ZONE_GROUP, say_zone
+from .zones import ZONE_GROUP, zone_words
 
 _CLOCK_PAIR = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2}):(?P<m>\d{2})(?P<join>\s?[-–]\s?|\s(?:to|until|till|and)\s)"
                          r"(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d:]|[.,]\d|\s?[AaPp]\.?\s?[Mm]\b)" + ZONE_GROUP)
@@ -27,10 +27,7 @@ def _clock_pair(m: re.Match[str], lang: Lang) -> str:
         return m.group(0)  # "9:00 and 17:00" is a range only after "between"
     said = [say_time(h, mi, None if h == 24 else "a" if h < 12 else "p", lang) for h, mi in times]
     text = f"{said[0]} {'to' if join in '-–' else join} {said[1]}"
-    if m.group("zonepart"):
-        zone = say_zone(m.group("zone"), m.group("offset") or "", lang)
-        text += f" {zone}" if zone else m.group("zonepart")
-    return text
+    return text + zone_words(m, lang)
 
 
 def replace_clock_ranges(text: str, lang: Lang) -> str:

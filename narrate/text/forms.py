@@ -1,7 +1,8 @@
 """US tax forms and retirement plans as Americans say them: "Form 1040" is "Form ten forty" (was "one
 thousand forty"), "Form 1099" "ten ninety-nine", "Form 990" "nine ninety" (a form's number is said as a
 year is); "401(k)" is "four oh one k", "403(b)" "four oh three b", "457(b)" "four fifty-seven b", "501(c)(3)"
-"five oh one c three" (a section number, its paragraph letter after it). English only."""
+"five oh one c three" (a section number, its paragraph letter after it); written without brackets too,
+"401k", "403b", "457b" (they were "four hundred one thousand", "four hundred three b"). English only."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from .numwords import cardinal, year
 # "Form 1040-X", "1040-SR": the amended or seniors' form, its letters said one by one.
 _FORM = re.compile(r"\b((?:[Ff]orm|[Ss]chedule)s?) (\d{3,4})(?:-([A-Z]{1,3}))?(?![\w-]|[.,]\d)")
 _PLAN = re.compile(r"(?<![\w.,(-])(\d{3})((?:\([a-z]\))(?:\(\d{1,2}\))?)(?!\w)")  # "501(c)(3)": its paragraph too
-HINT = re.compile(r"\d\([a-z]\)|[Ff]orms? \d|[Ss]chedules? \d")
+# The plans written without brackets: "401k", "403b", "457b" (shorthand.py leaves them to this pass).
+PLAN_SHORT = re.compile(r"(?<![\w.,(-])(40[13]|457)([abk])(?!\w)")
+HINT = re.compile(r"\d\([a-z]\)|[Ff]orms? \d|[Ss]chedules? \d|\b(?:40[13]|457)[abk]\b")
 
 
 def _section(digits: str, lang: Lang) -> str:
@@ -32,4 +35,5 @@ def replace_forms(text: str, lang: Lang) -> str:
         parts = re.findall(r"\((\w+)\)", m.group(2))
         return " ".join([_section(m.group(1), lang), parts[0], *(cardinal(int(p), lang) for p in parts[1:])])
 
-    return _PLAN.sub(plan, text)
+    text = _PLAN.sub(plan, text)
+    return PLAN_SHORT.sub(lambda m: f"{_section(m.group(1), lang)} {m.group(2)}", text)

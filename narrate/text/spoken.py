@@ -1,11 +1,12 @@
 """Written numbers, amounts and symbols -> the words a person says, per language.
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
-earlier one has claimed: developers' notation in English (technical.py), masked numbers ("****1234",
+earlier one has claimed: developers' notation in English (technical.py), counts and numeronyms
+written short ("10k", "i18n": shorthand.py), shell paths and variables (shell.py), masked numbers ("****1234",
 masked.py) and lakh grouping (indian.py), then tax forms and plans (forms.py), identifiers, addresses,
 dates, numbers with a slash (idioms, fractions: slashes.py), telephone numbers (phones.py), dialed
 numbers (dialed.py), ranges of amounts, ranges, 24-hour ranges of times (clock_ranges.py), times, time
-zones after a bare hour (zones.py), currency amounts, percentages, ordinals, decades, quantities with
+zones after a bare hour or noon (zones.py), currency amounts, percentages, ordinals, decades, quantities with
 units, Roman numerals, years, then every remaining number.
 Every pass turns digits into words, so running the whole again changes nothing (idempotent).
 Currency amounts are read in money.py; the notation helpers the passes share are in notation.py.
@@ -42,6 +43,10 @@ from .offers import has_offer, split_offers
 from .ordinals import replace_ordinals
 from .phones import replace_phones
 from .roman import replace_roman
+from .shell import HINT as _SHELL_HINT
+from .shell import replace_shell
+from .shorthand import HINT as _SHORTHAND_HINT
+from .shorthand import replace_shorthand
 from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
 from .slashes import VULGAR_FRACTIONS, replace_slashes, slash_fractions
 from .spans import replace_decades, replace_ranges
@@ -209,6 +214,10 @@ def speak(text: str, lang: Lang) -> str:
 
 def _speak(text: str, lang: Lang) -> str:
     text = replace_technical(text, lang)  # first: before web hosts, the markup scrub and "#" (technical.py)
+    if lang.code == "en" and _SHORTHAND_HINT.search(text):  # "10k users", "i18n": before hosts and numbers
+        text = replace_shorthand(text, lang)
+    if lang.code == "en" and _SHELL_HINT.search(text):  # "~/.bashrc", "$HOME": before "$" is money
+        text = replace_shell(text, lang)
     if web.may_hold_address(text):
         text = web.replace_web(text, lang)
     if _MASKED_HINT.search(text):  # "****1234": before "*" is a key and "XX" letters
@@ -247,6 +256,8 @@ def _speak(text: str, lang: Lang) -> str:
         for step, hint in _PASSES:
             if hint(text, lang):  # a cheap test first: each full pass scans the text with a costly pattern
                 text = step(text, lang)
+    elif lang.code == "en" and _ZONE_HINT.search(text):  # "at noon ET": a time without a digit
+        text = replace_zones(text, lang)
     if _ROMAN_HINT.search(text):
         text = replace_roman(text, lang)
     if lang.code == "fr" and ("de un" in text or "que un" in text):

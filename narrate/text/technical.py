@@ -10,14 +10,26 @@ three-zero five T fourteen:thirty:zero zero Z". The readings chosen, most specif
 - Numbers that name something, said in pairs as developers do (`paired`): HTTP status codes in context
   ("four oh four", "five oh three", "two hundred", "four eighteen"), ports ("port eighty eighty",
   "localhost port three thousand"), standards ("R F C ninety-one ten", "ISO eighty-six oh one", "I triple
-  E seven fifty-four"), Ubuntu releases ("twenty-two oh four").
+  E seven fifty-four"), Ubuntu releases ("twenty-two oh four"). A standard of five digits is said as its
+  first pair and digits ("ISO/IEC 27001" "ISO I E C twenty-seven oh oh one", "IEC 61508" "I E C sixty-one
+  five oh eight"), as auditors say it; a port of five digits stays a number.
+- Vulnerability ids: "CVE-2024-1234" "C V E twenty twenty-four, one two three four" (a year, then
+  digits), "CWE-79" "C W E seventy-nine" (it was a range of dates and numbers).
+- A file and a line in it, as compilers print them: "main.rs:42" "main dot r s line forty-two",
+  "src/lib.rs:10:5" "src slash lib dot r s line ten column five", "foo.py:3-5" "... lines three to
+  five". A known source or text extension only ("example.com:8080" is a host and its port); an
+  extension of up to three letters without a vowel is spelled ("r s", "p y", "t s"), others said as
+  words ("toml", "html", "go").
 - Command-line flags: `--release` "dash dash release", `-Wall` "dash W all", `-rf` "dash r f".
 - Languages: "C++" "C plus plus", "C#" "C sharp", "F#" "F sharp".
 - Algorithms and encodings ("SHA-256" "SHA two fifty-six", "UTF-8", "H.264"), video modes ("1080p" "ten
   eighty p"), hexadecimal ("0xFF" "hex F F"), pre-releases ("1.2.3-rc.1" "one point two point three R C one").
 - Commit hashes (7 to 40 hex digits, a letter and a digit among them) and UUIDs: character by character.
 - Versions: "v2" "version two", "18.x" "eighteen point x", `>=3.11` "at least three point eleven",
-  `^1.2.0` "caret one point two point zero", `x86_64` "x eighty-six sixty-four".
+  `^1.2.0` "caret one point two point zero", `x86_64` "x eighty-six sixty-four". A spaced bound with
+  nothing on its left to compare is said so too: "must be >= 18" "must be at least eighteen", "(<= 5)",
+  and so is one between a name and a version ("Python >= 3.8" "Python at least three point eight");
+  between two operands ("x >= 5", "five >= three") it stays a comparison (spoken.replace_comparisons).
 - Scientific notation: "1e-9" "one times ten to the minus ninth", "6.02e23" "six point zero two times
   ten to the twenty-third"; durations "1m 30s" "one minute thirty seconds" (a lone "5m" stays meters).
 - Arrows in prose: "File → Save", "draft -> review": "to".
@@ -35,7 +47,7 @@ from .dotted import say_dotted
 from .identifiers import say_characters
 from .langdata import Lang
 from .notation import say
-from .numwords import cardinal, digit_words, ordinal
+from .numwords import cardinal, digit_words, ordinal, year
 from .web import is_web_host
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -108,8 +120,9 @@ _PORT_NUMBER = re.compile(r"\d{1,5}")
 _HOST_PORT = re.compile(r"(?<![\w.@/-])(localhost|\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z][\w-]*(?:\.[\w-]+)+|\[[0-9a-fA-F:]+\])"
                         r":(\d{2,5})(?![\w:]|\.\d)")
 # Standards said with their number in pairs; the names as people say them.
-_STANDARD_NAMES = {"RFC": "R F C", "IEEE": "I triple E"}
-_STANDARD = re.compile(r"\b(RFC|ISO|PEP|IEEE|ECMA|BIP|EIP|ERC)[ -]?(\d{1,5})(?:\.(\d{1,3}))?(?:-(\d{1,2}))?"
+_STANDARD_NAMES = {"RFC": "R F C", "IEEE": "I triple E", "IEC": "I E C"}
+_STANDARD = re.compile(r"\b((?:ISO|IEC|IEEE)(?:/(?:ISO|IEC|IEEE))+|RFC|ISO|IEC|PEP|IEEE|ECMA|BIP|EIP|ERC)"
+                       r"[ -]?(\d{1,5})(?:\.(\d{1,3}))?(?:-(\d{1,2}))?"
                        r"(?::((?:19|20)\d\d))?(?![\w.]\w|[\w%])")
 # Algorithms, encodings and hardware named with a number: "SHA-256" "SHA two fifty-six", "UTF-8", "RSA-2048"
 # (they were "SHA-two hundred fifty-six"); codecs "H.264"; video modes "1080p" "ten eighty p".
@@ -145,15 +158,52 @@ def _host_port(m: re.Match[str], lang: Lang) -> str:
 
 
 def _standard(m: re.Match[str], lang: Lang) -> str:
-    name, num, point, part, year = m.groups()
-    words = f"{_STANDARD_NAMES.get(name, name)} {paired(num, lang)}"
+    name, num, point, part, edition = m.groups()
+    names = " ".join(_STANDARD_NAMES.get(body, body) for body in name.split("/"))  # "ISO/IEC": both said
+    # five digits: "27001" "twenty-seven oh oh one"
+    said = f"{cardinal(int(num[:2]), lang)} {_oh_digits(num[2:], lang)}" if len(num) == 5 else paired(num, lang)
+    words = f"{names} {said}"
     if point:
         words += f" point {cardinal(int(point), lang)}"  # IEEE 802.11
     if part:
         words += f" dash {cardinal(int(part), lang)}"  # ISO 3166-1
-    if year:
-        words += f", {year}"  # ISO 8601:2004, read as a year by the year pass
+    if edition:
+        words += f", {year(int(edition), lang)}"  # ISO 8601:2004, its edition, said as a year ("twenty seventeen")
     return words
+
+
+def _oh_digits(digits: str, lang: Lang) -> str:
+    return " ".join("oh" if d == "0" else digit_words(d, lang) for d in digits)
+
+
+# "CVE-2024-1234": a year and a number said digit by digit; "CWE-79" a weakness's number in pairs.
+_VULNERABILITY = re.compile(r"\bCVE-((?:19|20)\d\d)-(\d{4,7})(?![\w-])|\bCWE-(\d{1,4})(?![\w-])")
+
+
+def _vulnerability(m: re.Match[str], lang: Lang) -> str:
+    cve_year, cve_number, weakness = m.groups()
+    if weakness:
+        return f"C W E {paired(weakness, lang)}"
+    return f"C V E {year(int(cve_year), lang)}, {digit_words(cve_number, lang)}"
+
+
+# A source or text file and its line (and column): "main.rs:42", "src/lib.rs:10:5". Run after hosts.
+_EXTENSIONS = ("rs|py|pyi|js|mjs|cjs|ts|tsx|jsx|go|c|h|cc|cpp|hpp|cxx|java|kt|kts|scala|rb|php|cs|fs|swift|m|mm|"
+               "sh|bash|zsh|ps1|pl|pm|lua|jl|ex|exs|erl|hs|ml|clj|dart|vue|svelte|sql|html|css|scss|md|rst|txt|"
+               "toml|yaml|yml|json|ini|cfg|xml|gradle|tf|proto|zig|nim|R|r")
+_FILE_LINE = re.compile(rf"(?<![\w./:@~$%-])((?:[\w.-]+/)*[\w-]+(?:\.[\w-]+)*)\.({_EXTENSIONS}):(\d{{1,6}})"
+                        r"(?:[-–](\d{1,6})|:(\d{1,4}))?(?!\w|:\S|[.,]\d)")  # "file.c:10:5: error", as gcc prints it
+
+
+def _file_line(m: re.Match[str], lang: Lang) -> str:
+    path, extension, line, last, column = m.groups()
+    said_path = " slash ".join(part.replace(".", " dot ") for part in path.split("/"))
+    if len(extension) <= 3 and not re.search(r"[aeiou]", extension, re.IGNORECASE):
+        extension = " ".join(extension)  # "r s", "p y": spelled as developers say them
+    if last:  # "foo.py:3-5": "lines three to five"
+        return f"{said_path} dot {extension} lines {cardinal(int(line), lang)} to {cardinal(int(last), lang)}"
+    words = f"{said_path} dot {extension} line {cardinal(int(line), lang)}"
+    return words + (f" column {cardinal(int(column), lang)}" if column else "")
 
 
 def _ubuntu(m: re.Match[str], lang: Lang) -> str:
@@ -196,6 +246,10 @@ _WILDCARD = re.compile(r"(?<![\w.])(\d+(?:\.\d+)*)\.([xX*])(?![\w*])")
 _CONSTRAINTS = {">=": "at least", "<=": "at most", "==": "exactly", "!=": "not", "~=": "compatible with",
                 "^": "caret", ">": "greater than", "<": "less than"}
 _CONSTRAINT = re.compile(r"(?<![\w<>=!~^])(?:(>=|<=|==|!=|>|<)(\d+(?:\.\d+)*)|(~=|\^)(\d+(?:\.\d+)+))(?![\w]|\.\d)")
+_BOUND_CUES = r"is|are|was|were|be|been|must|should|only|needs?|requires?|with|for|of|at|if|when|keep|stays?|it|to"
+_BOUND = re.compile(rf"(?P<left>\A|[(\[]|[,;:] |\b(?i:{_BOUND_CUES}) |(?P<name>\b[A-Za-z][\w-]+) )"
+                    r"(?P<op>>=|<=|≥|≤) ?(?P<num>\d+(?:\.\d+)*)(?![\w]|\.\d)")
+_BOUNDS = {">=": "at least", "≥": "at least", "<=": "at most", "≤": "at most"}
 _ARCHITECTURE = re.compile(r"\bx86[_-]64\b")
 _EXPONENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})(?![\w.]|\.\d)")
 _DURATION = re.compile(r"(?<![\w.])(?:(\d+)h ?)?(?:(\d+)m ?)(?:(\d+)s)?(?![\w])|(?<![\w.])(\d+)h ?(\d+)s(?![\w])")
@@ -206,6 +260,15 @@ _UNITS = (("hour", "hours"), ("minute", "minutes"), ("second", "seconds"))
 def _constraint(m: re.Match[str], lang: Lang) -> str:
     operator, version = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
     return f"{_CONSTRAINTS[operator]} {say_dotted(version, lang) if '.' in version else version}"
+
+
+def _bound(m: re.Match[str], lang: Lang) -> str:
+    num = m.group("num")
+    if m.group("name"):  # "Python >= 3.8": a package's version; "age >= 18" is left a comparison
+        if "." not in num:
+            return m.group(0)
+        num = say_dotted(num, lang)
+    return f"{m.group('left')}{_BOUNDS[m.group('op')]} {num}"
 
 
 def _exponent(m: re.Match[str], lang: Lang) -> str:
@@ -230,9 +293,10 @@ _HINT = re.compile(r"\d|-[A-Za-z]|\+\+|#|→|->")
 _STEPS: tuple[tuple[re.Pattern[str], Callable[[str, Lang], str]], ...] = (
     (re.compile(r"\d-\d\d-\d\d[T ]\d"), lambda t, lang: _TIMESTAMP.sub(_timestamp, t)),
     (re.compile(r"[0-9a-fA-F]{8}-"), lambda t, lang: _UUID.sub(lambda m: say_characters(m.group(0), lang), t)),
-    (re.compile(r"(?:\d[a-f]|[a-f]\d)[0-9a-f]{5}"),
+    (re.compile(r"[0-9a-f]{7}"),  # "abc1234": its digits may all come last
      lambda t, lang: _HASH.sub(lambda m: say_characters(m.group(0), lang), t)),
-    (re.compile(r"RFC|ISO|PEP|IEEE|ECMA|BIP|EIP|ERC"), lambda t, lang: _STANDARD.sub(lambda m: _standard(m, lang), t)),
+    (re.compile(r"CVE-|CWE-"), lambda t, lang: _VULNERABILITY.sub(lambda m: _vulnerability(m, lang), t)),
+    (re.compile(r"RFC|ISO|IEC|PEP|IEEE|ECMA|BIP|EIP|ERC"), lambda t, lang: _STANDARD.sub(lambda m: _standard(m, lang), t)),
     (re.compile(r"buntu \d"), lambda t, lang: _UBUNTU.sub(lambda m: _ubuntu(m, lang), t)),
     (re.compile(r"SHA|AES|UTF|UCS|RSA|CRC|DDR|USB|WPA|GPT|FIPS"),
      lambda t, lang: _NAMED.sub(lambda m: f"{m.group(1)} {paired(m.group(2), lang)}", t)),
@@ -247,7 +311,9 @@ _STEPS: tuple[tuple[re.Pattern[str], Callable[[str, Lang], str]], ...] = (
     (re.compile(r"[Pp]orts?:? \d|PORT=\d"), lambda t, lang: _PORT.sub(lambda m: _ports(m, lang), t)),
     (re.compile(r"HTTP/\d"), lambda t, lang: _HTTP_VERSION.sub(r"HTTP \1", t)),
     (re.compile(r"[\w\]]:\d\d"), lambda t, lang: _HOST_PORT.sub(lambda m: _host_port(m, lang), t)),
+    (re.compile(r"\.[A-Za-z]{1,6}:\d"), lambda t, lang: _FILE_LINE.sub(lambda m: _file_line(m, lang), t)),
     (re.compile(r"x86"), lambda t, lang: _ARCHITECTURE.sub("x86 64", t)),
+    (re.compile(r"[<>≤≥]=? ?\d"), lambda t, lang: _BOUND.sub(lambda m: _bound(m, lang), t)),
     (re.compile(r"[<>=^]\d"), lambda t, lang: _CONSTRAINT.sub(lambda m: _constraint(m, lang), t)),
     (re.compile(r"v\d"), lambda t, lang: _V_VERSION.sub(r"version \1", t)),
     (re.compile(r"\d\.[xX*]"),

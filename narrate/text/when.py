@@ -14,7 +14,7 @@ import re
 from .langdata import GERMAN_SENTENCE_OPENERS, Lang
 from .notation import compiled, ends_sentence
 from .numwords import cardinal, ordinal, year
-from .zones import ZONE_GROUP, say_zone
+from .zones import ZONE_GROUP, zone_words
 
 # Compared in lower case: "Im 2. Stock" opens a sentence ("im zweiten Stock", was "Im zweiter Stock").
 _GERMAN_DATIVE = frozenset({"am", "vom", "zum", "zur", "bis", "seit", "ab", "dem", "den", "des", "im", "beim"})
@@ -319,8 +319,7 @@ def replace_times(text: str, lang: Lang) -> str:
         if m.groupdict().get("uhr") and lang.code != "de":
             said += m.group("uhr")
         if m.groupdict().get("zonepart"):
-            zone = say_zone(m.group("zone"), m.group("offset") or "", lang)
-            return f"{said} {zone}" if zone else said + m.group("zonepart")
+            return said + zone_words(m, lang)
         # "at 8 a.m." ends a sentence with the abbreviation's dot: keep one.
         if m.group(0).endswith(".") and ends_sentence(m.string, m.end()):
             said += "."

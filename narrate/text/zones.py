@@ -1,6 +1,9 @@
-"""Time zones written after a time ("9 a.m. ET", "5 PM PST", "14:00 GMT+1"), said by name as a caller
-hears them: "Eastern Time", "Pacific Standard Time", "G M T plus one". English only; a zone never
-stands alone here (when.py reads one only right after a time), so "ET" or "PST" in prose stays as written."""
+"""Time zones written after a time ("9 a.m. ET", "5 PM PST", "14:00 GMT+1", "9 a.m. (ET)"), said by name as
+a caller hears them: "Eastern Time", "Pacific Standard Time", "G M T plus one". English only; a zone never
+stands alone here (when.py reads one only right after a time), so "ET" or "PST" in prose stays as written.
+After a bare number a zone is named only where the number is an hour: after "at", "from", "until", "by"...
+("from 8 ET"), or ending a range of hours ("9 to 5 EST"); "noon" and "midnight" are times too. A count or a
+label keeps its letters: "Room 5 PST", "Gate 12 CST" (they were "Room five Pacific Standard Time")."""
 
 from __future__ import annotations
 
@@ -30,8 +33,10 @@ _SPELLED = ("GMT", "UTC")
 _IST = {"IN": "India Standard Time", "IE": "Irish Standard Time"}
 ZONE_PATTERN = "|".join(sorted([*ZONES, *_SPELLED, "IST"], key=len, reverse=True))
 OFFSET_PATTERN = r"[+-]\d{1,2}(?::?[0-5]\d)?"
-# An optional zone after a time (groups zonepart, zone, offset), for the time patterns of when.py.
-ZONE_GROUP = rf"(?P<zonepart>\s(?P<zone>{ZONE_PATTERN})(?P<offset>{OFFSET_PATTERN})?(?![\w+-]))?"
+# An optional zone after a time, perhaps in brackets "(ET)" (groups zonepart, zopen, zone, offset), for
+# the time patterns of when.py and clock_ranges.py; `zone_words` says it.
+_ZONE = rf"\s(?P<zopen>\()?(?P<zone>{ZONE_PATTERN})(?P<offset>{OFFSET_PATTERN})?(?(zopen)\))(?![\w+-])"
+ZONE_GROUP = rf"(?P<zonepart>{_ZONE})?"
 
 
 def say_zone(zone: str, offset: str, lang: Lang) -> str | None:
@@ -49,14 +54,30 @@ def say_zone(zone: str, offset: str, lang: Lang) -> str | None:
     return said
 
 
-# A zone right after a bare hour: "M-F 9-5 EST" (the hours pass made it "9 to 5 EST"), "from 8 ET".
-_BARE_ZONE = re.compile(rf"(?<=\d)\s(?P<zone>{ZONE_PATTERN})(?P<offset>{OFFSET_PATTERN})?(?![\w+-])")
-HINT = re.compile(r"\d\s[A-Z]{2}")
+def zone_words(m: re.Match[str], lang: Lang) -> str:
+    """The zone a match of ZONE_GROUP holds, by name and spaced (" Eastern Time", " (Eastern Time)"), or
+    as written where it has none; "" where the match has no zone."""
+    if not m.group("zonepart"):
+        return ""
+    said = say_zone(m.group("zone"), m.group("offset") or "", lang)
+    if not said:
+        return m.group("zonepart")
+    return f" ({said})" if m.group("zopen") else f" {said}"
+
+
+# A bare hour is a time after a word that says so or ending a range of hours (the hours pass made "M-F
+# 9-5 EST" "9 to 5 EST"); a count or a label before a zone is none ("Room 5 PST").
+_HOUR = r"(?:[01]?\d|2[0-4])"
+_CUE = r"[Aa]t|[Ff]rom|[Uu]ntil|[Tt]ill?|[Bb]y|[Bb]efore|[Aa]fter|[Ss]ince|[Oo]pens?|[Cc]loses?"
+_BARE_TIME = (rf"(?:\b(?:{_CUE})\s|(?<![\w.:,]){_HOUR}\s(?:to|through|until|till|and)\s){_HOUR}(?!\w)"
+              r"|\b(?:noon|midnight|o'clock)")
+_ZONE_AFTER_TIME = re.compile(rf"(?P<time>{_BARE_TIME}){ZONE_GROUP.removesuffix('?')}")
+HINT = re.compile(r"(?:\d|noon|midnight|o'clock)\s\(?[A-Z]{2}")
 
 
 def replace_zones(text: str, lang: Lang) -> str:
-    """Zones after a bare hour, by name (times with AM, PM or minutes have theirs read by when.py)."""
+    """Zones after a bare hour, "noon" or "midnight", by name (times with AM, PM or minutes have theirs
+    read by when.py and clock_ranges.py)."""
     if lang.code != "en":
         return text
-    return _BARE_ZONE.sub(lambda m: f" {say_zone(m.group('zone'), m.group('offset') or '', lang) or m.group(0).strip()}",
-                          text)
+    return _ZONE_AFTER_TIME.sub(lambda m: m.group("time") + zone_words(m, lang), text)
