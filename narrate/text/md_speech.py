@@ -121,6 +121,30 @@ def spoken(text: str, *, emoji: str = "drop") -> str:
     return _SPACE.sub(" ", scrub(_SPACE_BEFORE_PUNCT.sub("", _SPACE.sub(" ", scrub(text)))))
 
 
+# The markup sequences a caption never shows either; `<`, `` ` `` and `://` are text as written there
+# (a comparison, a code span's content, a URL), escaped by the caption writer (package.transcripts).
+_STRUCTURE = tuple(seq for seq in MARKUP_SEQUENCES if seq not in ("<", "`", "://"))
+
+
+def shown(text: str) -> str:
+    """One block's text as a caption shows it: as written, but for the markup `spoken` also removes
+    (link syntax kept as its text, template remnants, emoji and icon shortcodes, extensions' inline
+    marks, `_STRUCTURE`); comparisons, URLs, e-mail addresses, emoji and code stay as written."""
+    if "](" in text:
+        text = _LINK_SYNTAX.sub(r"\1", text)
+    if "{" in text:
+        text = _TEMPLATE_REMNANT.sub(" ", text)
+    if ":" in text:
+        text = _SHORTCODE.sub(" ", text)
+    text = _unmarked(text)
+    for _ in range(8):  # bounded as scrub(): a space between two halves joins no new sequence
+        if not any(seq in text for seq in _STRUCTURE):
+            break
+        for seq in _STRUCTURE:
+            text = text.replace(seq, " ")
+    return _SPACE.sub(" ", _SPACE_BEFORE_PUNCT.sub("", _SPACE.sub(" ", text))).strip()
+
+
 def scrub(text: str) -> str:
     """Remove every MARKUP_SEQUENCES item. Replacing with a space cannot join two halves into a new
     sequence, so the loop ends after at most a few passes (bounded anyway)."""
