@@ -18,6 +18,9 @@ from narrate.manifest import load_manifest
 from narrate.package.transcripts import Cue, srt, webvtt
 from narrate.plan.books import plan_books
 from narrate.prepare import load_lexicon, make_providers
+from narrate.text.chapter import chapter_units
+from narrate.text.markdown import MarkdownOptions, markdown_to_speakable
+from narrate.text.written import written_units
 
 BOOK = """version: 1
 lexicon:
@@ -146,6 +149,36 @@ def test_captions_show_what_was_written_not_its_spoken_form(tmp_path):
     finally:
         cache.close()
     assert [job.segments[k].request.text for k in keys] == SIGNS_SPOKEN
+
+
+KINDS = """# When a < b
+
+1. Run `x += 1` first.
+
+Term `<=`
+: Means x <= y here.
+
+| Op | Use |
+|----|-----|
+| `<` | a < b |
+
+> [!warning] Mind `i++` now
+> Keep $5 ready.
+
+Say <say-as interpret-as="digits">123</say-as> if x < y now.
+"""
+
+
+def test_every_kind_of_block_keeps_its_written_text_for_captions():
+    # Headings, list numbers, definition terms, table rows, callout titles and prompt markup: each
+    # carries its written text beside the spoken one, split into the same units.
+    doc = markdown_to_speakable(KINDS, MarkdownOptions(tables="rows"))
+    written = [w.text for w in written_units(doc, 300, "en-US", None, spoken=True)]
+    spoken = [u.text for u in chapter_units(doc, 300, "en-US", None, spoken=True)]
+    assert written == ["When a < b", "1.", "Run x += 1 first.", "Term <=: Means x <= y here.", "Op: <; Use: a < b.",
+                       "Mind i++ now:", "Keep $5 ready.", "Say 123 if x < y now."]
+    assert len(spoken) == len(written)
+    assert spoken[0] == "When a less than b" and spoken[-2] == "Keep five dollars ready."
 
 
 # ---------------------------------------------------------------- 2: a renamed chapter file

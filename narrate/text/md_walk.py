@@ -221,7 +221,7 @@ def _emit(state: _State, kind: Literal["heading", "paragraph", "notice"], raw: s
         state.blocks.append(block)
 
 
-def _table_blocks(state: _State, rows: list[list[str]]) -> None:
+def _table_blocks(state: _State, rows: list[list[tuple[str, str]]]) -> None:
     if state.options.tables == "notice":
         state.blocks.append(Block("notice", TABLE_NOTICE))
         return
