@@ -181,6 +181,12 @@ def test_every_kind_of_block_keeps_its_written_text_for_captions():
     assert spoken[0] == "When a less than b" and spoken[-2] == "Keep five dollars ready."
 
 
+def test_the_written_text_holds_no_control_or_format_character():
+    # Written text is canonical as the spoken text is: an ESC or a bidi override never reaches a caption.
+    doc = markdown_to_speakable("Say \x1b[31mred\u202e now, x < y.\n")
+    assert [w.text for w in written_units(doc, 300, "en-US", None)] == ["Say [31mred now, x < y."]
+
+
 # ---------------------------------------------------------------- 2: a renamed chapter file
 
 

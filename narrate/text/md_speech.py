@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from .langdata import COMPARISONS
+from .normalize import canonical
 from .web import is_web_host
 
 # Sequences that are markup in some dialect and never speech (issue 11): the scrub removes every one.
@@ -129,7 +130,7 @@ _STRUCTURE = tuple(seq for seq in MARKUP_SEQUENCES if seq not in ("<", "`", "://
 def shown(text: str) -> str:
     """One block's text as a caption shows it: as written, but for the markup `spoken` also removes
     (link syntax kept as its text, template remnants, emoji and icon shortcodes, extensions' inline
-    marks, `_STRUCTURE`); comparisons, URLs, e-mail addresses, emoji and code stay as written."""
+    marks, `_STRUCTURE`), canonical; comparisons, URLs, e-mail addresses, emoji and code stay as written."""
     if "](" in text:
         text = _LINK_SYNTAX.sub(r"\1", text)
     if "{" in text:
@@ -142,7 +143,9 @@ def shown(text: str) -> str:
             break
         for seq in _STRUCTURE:
             text = text.replace(seq, " ")
-    return _SPACE.sub(" ", _SPACE_BEFORE_PUNCT.sub("", _SPACE.sub(" ", text))).strip()
+    # Canonical as the spoken text is (NFC, plain quotes, no control or format character: an ESC
+    # or a bidi override never reaches a caption).
+    return canonical(_SPACE_BEFORE_PUNCT.sub("", _SPACE.sub(" ", text)))
 
 
 def scrub(text: str) -> str:
