@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from conftest import narrate_in
+from narrate.cache import SegmentCache
+from narrate.manifest import load_manifest
 from narrate.package.transcripts import Cue, srt, webvtt
+from narrate.plan.books import plan_books
+from narrate.prepare import load_lexicon, make_providers
+from narrate.text.chapter import chapter_units
+from narrate.text.markdown import MarkdownOptions, markdown_to_speakable
+from narrate.text.written import written_units
 
 BOOK = """version: 1
 lexicon:
@@ -99,6 +106,85 @@ def test_captions_show_the_written_text_never_markup_or_respellings(tmp_path):
     titles = json.loads((out / "guide.chapters.json").read_text())["chapters"]
     assert [c["title"] for c in titles] == ["The WWW Story", "The WWW Again"]
     assert "The WWW Again" in (out / "guide.m3u").read_text() and "sub" not in (out / "guide.m3u").read_text()
+
+
+SIGNS = """# Signs
+
+If x < y then pay $5 to Dr. Smith. Use C++ here.
+
+This is *really* good, read [docs](http://x) and run `make` now. Compare `a <= b` with Vec<T> today.
+
+Mail help@example.org or see https://example.org/docs first. A bare --> arrow here.
+"""
+# What the author wrote, markup removed (emphasis, link syntax, code backticks, HTML tags: CommonMark
+# reads `<T>` as one, and a page shows "Vec"), one cue per sentence.
+SIGNS_WRITTEN = ["Signs", "If x < y then pay $5 to Dr. Smith.", "Use C++ here.",
+                 "This is really good, read docs and run make now.", "Compare a <= b with Vec today.",
+                 "Mail help@example.org or see https://example.org/docs first.", "A bare --> arrow here."]
+# What the embedded engine is given for each, as before captions showed the written form.
+SIGNS_SPOKEN = ["Signs", "If x less than y then pay five dollars to Dr. Smith.", "Use C plus plus here.",
+                "This is really good, read docs and run make now.", "Compare a less than or equal to b with Vec today.",
+                "Mail help at example dot org or see example dot org first.", "A bare -- arrow here."]
+
+
+def test_captions_show_what_was_written_not_its_spoken_form(tmp_path):
+    root = _book(tmp_path, {"01-one.md": SIGNS})
+    _build(root)
+    out = root / "out" / "guide"
+    vtt_escaped = [t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for t in SIGNS_WRITTEN]
+    srt_shown = [t.replace("-->", "->") for t in SIGNS_WRITTEN]
+    for name in ("01-signs", "guide"):
+        vtt = _cues((out / f"{name}.vtt").read_text(), True)
+        assert [c[2] for c in vtt] == vtt_escaped
+        assert vtt[1][2] == "If x &lt; y then pay $5 to Dr. Smith."
+        assert [c[2] for c in _cues((out / f"{name}.srt").read_text(), False)] == srt_shown
+    # The spoken side is untouched: one segment per cue, each said as before.
+    manifest = load_manifest(root / "book.yaml")
+    (job,) = plan_books(manifest, make_providers(manifest)[0], load_lexicon(manifest))
+    keys = [k for k, _ in job.chapters[0].units]
+    assert len(keys) == len(SIGNS_WRITTEN)
+    cache = SegmentCache(root / ".narrate-cache")
+    try:
+        assert all(cache.get(k) is not None for k in keys)
+    finally:
+        cache.close()
+    assert [job.segments[k].request.text for k in keys] == SIGNS_SPOKEN
+
+
+KINDS = """# When a < b
+
+1. Run `x += 1` first.
+
+Term `<=`
+: Means x <= y here.
+
+| Op | Use |
+|----|-----|
+| `<` | a < b |
+
+> [!warning] Mind `i++` now
+> Keep $5 ready.
+
+Say <say-as interpret-as="digits">123</say-as> if x < y now.
+"""
+
+
+def test_every_kind_of_block_keeps_its_written_text_for_captions():
+    # Headings, list numbers, definition terms, table rows, callout titles and prompt markup: each
+    # carries its written text beside the spoken one, split into the same units.
+    doc = markdown_to_speakable(KINDS, MarkdownOptions(tables="rows"))
+    written = [w.text for w in written_units(doc, 300, "en-US", None, spoken=True)]
+    spoken = [u.text for u in chapter_units(doc, 300, "en-US", None, spoken=True)]
+    assert written == ["When a < b", "1.", "Run x += 1 first.", "Term <=: Means x <= y here.", "Op: <; Use: a < b.",
+                       "Mind i++ now:", "Keep $5 ready.", "Say 123 if x < y now."]
+    assert len(spoken) == len(written)
+    assert spoken[0] == "When a less than b" and spoken[-2] == "Keep five dollars ready."
+
+
+def test_the_written_text_holds_no_control_or_format_character():
+    # Written text is canonical as the spoken text is: an ESC or a bidi override never reaches a caption.
+    doc = markdown_to_speakable("Say \x1b[31mred\u202e now, x < y.\n")
+    assert [w.text for w in written_units(doc, 300, "en-US", None)] == ["Say [31mred now, x < y."]
 
 
 # ---------------------------------------------------------------- 2: a renamed chapter file

@@ -207,7 +207,7 @@ def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *
         title: str | None = front_title
         spoken_title = speakable(front_title, opts)
         if spoken_title and not headings:
-            blocks.insert(0, Block("heading", spoken_title, 1))  # the title lives only in front matter
+            blocks.insert(0, Block("heading", spoken_title, 1, written=front_title))  # only in front matter
     else:  # the first top-level heading, else the first heading at all
         first = next((b for b in headings if b.level == 1), headings[0] if headings else None)
         title = title_text(written(first)) if first else None

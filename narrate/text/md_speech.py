@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from .langdata import COMPARISONS
+from .normalize import canonical
 from .web import is_web_host
 
 # Sequences that are markup in some dialect and never speech (issue 11): the scrub removes every one.
@@ -119,6 +120,32 @@ def spoken(text: str, *, emoji: str = "drop") -> str:
         text = _EMOJI.sub(_emoji_names if emoji == "name" else (lambda m: " "), text)
     # Scrubbed again after the spaces before punctuation go: ":: :" would otherwise join into ":::".
     return _SPACE.sub(" ", scrub(_SPACE_BEFORE_PUNCT.sub("", _SPACE.sub(" ", scrub(text)))))
+
+
+# The markup sequences a caption never shows either; `<`, `` ` `` and `://` are text as written there
+# (a comparison, a code span's content, a URL), escaped by the caption writer (package.transcripts).
+_STRUCTURE = tuple(seq for seq in MARKUP_SEQUENCES if seq not in ("<", "`", "://"))
+
+
+def shown(text: str) -> str:
+    """One block's text as a caption shows it: as written, but for the markup `spoken` also removes
+    (link syntax kept as its text, template remnants, emoji and icon shortcodes, extensions' inline
+    marks, `_STRUCTURE`), canonical; comparisons, URLs, e-mail addresses, emoji and code stay as written."""
+    if "](" in text:
+        text = _LINK_SYNTAX.sub(r"\1", text)
+    if "{" in text:
+        text = _TEMPLATE_REMNANT.sub(" ", text)
+    if ":" in text:
+        text = _SHORTCODE.sub(" ", text)
+    text = _unmarked(text)
+    for _ in range(8):  # bounded as scrub(): a space between two halves joins no new sequence
+        if not any(seq in text for seq in _STRUCTURE):
+            break
+        for seq in _STRUCTURE:
+            text = text.replace(seq, " ")
+    # Canonical as the spoken text is (NFC, plain quotes, no control or format character: an ESC
+    # or a bidi override never reaches a caption).
+    return canonical(_SPACE_BEFORE_PUNCT.sub("", _SPACE.sub(" ", text)))
 
 
 def scrub(text: str) -> str:

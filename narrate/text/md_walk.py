@@ -20,7 +20,7 @@ from .markup import INTERPRET_AS, MAX_BREAK_MS, Break, Node, Target, escape_text
 from .md_code import code_words
 from .md_html import SSML_TAG, html_pieces, img_alt, is_badge, listing, ssml_tag
 from .md_math import math_words
-from .md_speech import spoken
+from .md_speech import shown, spoken
 from .normalize import normalize
 
 CODE_NOTICE = "Code example omitted."
@@ -48,6 +48,9 @@ class Block:
     text: str
     level: int = 0
     markup: bool = False  # text is markup source (narrate.text.markup), its runs already speakable
+    # The text as written, for captions (narrate.text.written): markup source too when `markup`;
+    # "" where it is `text` (notices, tables' notice, labels made here).
+    written: str = ""
 
 
 @dataclass
@@ -64,8 +67,9 @@ class _State:
     in_term: bool = False
     title_wanted: bool = True
     prefix: str = ""  # an ordered list item's number, spoken before its first paragraph
+    shown_prefix: str = ""  # the same as written (a term's label keeps its `<`, its code)
     numbers: list[bool] = field(default_factory=list)  # per open list: ordered?
-    table: list[list[str]] | None = None
+    table: list[list[tuple[str, str]]] | None = None  # cells (as spoken, as written) per row
     header_rows: int = 0
     captions: list[str] = field(default_factory=list)  # per open Rust book <Listing>: said at its end
     gap_ms: int = 0  # breaks since the last words: paragraphs of breaks alone add up into one pause
@@ -85,8 +89,11 @@ def _dash(m: re.Match[str]) -> str:
     return "\u2014" if len(m.group(0)) == 3 else "\u2013"
 
 
-def _piece(child: Any, images: str) -> str:
+def _piece(child: Any, images: str, written: bool = False) -> str:
+    """A child's text as spoken, or `written` as a caption shows it (a `<` and code as written)."""
     t = child.type
+    if written and t in ("text", "code_inline", "math_inline", "math_inline_double"):
+        return f" {child.content} " if t.startswith("math") else str(child.content)
     if t == "text":  # a `<` here is literal (tags are html_inline): "&lt;tag&gt;" is read "tag"
         text = _ANGLE.sub(" ", child.content) if "<" in child.content else str(child.content)
         return _DASHES.sub(_dash, text) if "--" in text else text
@@ -108,30 +115,35 @@ def _piece(child: Any, images: str) -> str:
     return ""  # html_inline tags, footnote refs, emphasis and link marks: never spoken; text between them is.
 
 
-def _inline_raw(token: Any, images: str) -> str:
-    return html.unescape("".join(_piece(child, images) for child in token.children or []))
+def _inline_raw(token: Any, images: str, written: bool = False) -> str:
+    return html.unescape("".join(_piece(child, images, written) for child in token.children or []))
 
 
-def _inline(s: _State, token: Any) -> tuple[str, bool]:
-    """(raw text, is markup source) of an inline token. Markup source keeps the subset's tags as
-    written, escapes the text between them, and keeps line breaks so errors keep their line."""
+def _inline(s: _State, token: Any) -> tuple[str, bool, str]:
+    """(raw text, is markup source, raw text as written) of an inline token. Markup source keeps the
+    subset's tags as written, escapes the text between them, and keeps line breaks so errors keep
+    their line; its written form is markup source too."""
     children = token.children or []
     subs: list[bool] = []
+    images = s.options.images
     if "<" not in token.content or not any(c.type == "html_inline" and ssml_tag(c.content, subs) for c in children):
         if "<" in token.content:
             _refuse_unparsed(s, token, [])
-        return _inline_raw(token, s.options.images), False
-    subs, parts, tags = [], [], []
+        return _inline_raw(token, images), False, _inline_raw(token, images, True)
+    subs, parts, shown_parts, tags = [], [], [], []
     for child in children:
         if child.type == "html_inline" and ssml_tag(child.content, subs):
             parts.append(child.content)
+            shown_parts.append(child.content)
             tags.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append("\n")
+            shown_parts.append("\n")
         else:
-            parts.append(escape_text(html.unescape(_piece(child, s.options.images))))
+            parts.append(escape_text(html.unescape(_piece(child, images))))
+            shown_parts.append(escape_text(html.unescape(_piece(child, images, True))))
     _refuse_unparsed(s, token, tags)
-    return "".join(parts), True
+    return "".join(parts), True, "".join(shown_parts)
 
 
 def _refuse_unparsed(s: _State, token: Any, tags: list[str]) -> None:
@@ -181,6 +193,11 @@ def _speakable_markup(s: _State, source: str, line: int) -> str:
     return to_ssml(nodes, "und", _EVERYTHING, lambda t: spoken(t, emoji=s.options.emoji))
 
 
+def _shown_markup(source: str) -> str:
+    """Markup source with its text runs as a caption shows them (md_speech.shown), elements kept."""
+    return to_ssml(parse(source), "und", _EVERYTHING, shown)
+
+
 def speakable(raw: str, options: Any) -> str:
     """A raw string from the document as the engine will get it; "" when it holds no word."""
     text = normalize(spoken(raw, emoji=options.emoji))
@@ -188,35 +205,40 @@ def speakable(raw: str, options: Any) -> str:
 
 
 def _emit(state: _State, kind: Literal["heading", "paragraph", "notice"], raw: str, level: int = 0,
-          markup_line: int = 0) -> None:
-    """`markup_line`: raw is markup source starting at that chapter line (0: plain text)."""
+          markup_line: int = 0, written: str | None = None) -> None:
+    """`markup_line`: raw is markup source starting at that chapter line (0: plain text). `written`:
+    the raw text as written (markup source too when raw is), for captions; None: `raw`."""
     text = _speakable_markup(state, raw, markup_line) if markup_line else speakable(raw, state.options)
     if not text:
         return
     if not markup_line:
         state.gap_ms = 0
-    block = Block(kind, text, level, bool(markup_line))
+    given = raw if written is None else written
+    block = Block(kind, text, level, bool(markup_line), _shown_markup(given) if markup_line else shown(given))
     if state.in_footnote:
         state.notes.append(block)
     else:
         state.blocks.append(block)
 
 
-def _table_blocks(state: _State, rows: list[list[str]]) -> None:
+def _table_blocks(state: _State, rows: list[list[tuple[str, str]]]) -> None:
     if state.options.tables == "notice":
         state.blocks.append(Block("notice", TABLE_NOTICE))
         return
-    header = [speakable(c, state.options) for c in rows[0]] if state.header_rows and rows else []
+    header = [(speakable(c, state.options), shown(w)) for c, w in rows[0]] if state.header_rows and rows else []
     for row in rows[1 if header else 0:]:
-        pairs = []
-        for i, cell in enumerate(row):
+        pairs, shown_pairs = [], []
+        for i, (cell, cell_written) in enumerate(row):
             value = speakable(cell, state.options)
-            name = header[i] if i < len(header) else ""
+            name, shown_name = header[i] if i < len(header) else ("", "")
             if value:
                 pairs.append(f"{name}: {value}" if name else value)
+                written = shown(cell_written)
+                shown_pairs.append(f"{shown_name}: {written}" if shown_name else written)
         if pairs:
-            text = "; ".join(pairs)
-            state.blocks.append(Block("paragraph", text if text[-1] in ".!?" else text + "."))
+            text, written = "; ".join(pairs), "; ".join(shown_pairs)
+            end = "" if text[-1] in ".!?" else "."
+            state.blocks.append(Block("paragraph", text + end, written=written + ("" if written[-1:] in ".!?" else ".")))
 
 
 def _callout(s: _State, token: Any) -> Any:
@@ -240,11 +262,11 @@ def _callout(s: _State, token: Any) -> Any:
     first.content = first.content[m.end():]
     title = copy.copy(token)
     title.children, title.content = [first, *children[1:cut]], token.content.split("\n", 1)[0][m.end():]
-    label, _ = _inline(s, title)
+    label, _, label_written = _inline(s, title)
     if not label.strip() and s.options.alerts == "label":
-        label = m.group(1).replace("-", " ").replace("_", " ").capitalize()
+        label = label_written = m.group(1).replace("-", " ").replace("_", " ").capitalize()
     if label.strip():
-        _emit(s, "paragraph", _label(label))
+        _emit(s, "paragraph", _label(label), written=_label(label_written))
     rest = copy.copy(token)
     rest.children, rest.content = children[cut + 1:], token.content.partition("\n")[2]
     return rest
@@ -263,7 +285,7 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
             elif t == "tr_open":
                 s.table.append([])
             elif t == "inline" and s.table:
-                s.table[-1].append(_inline_raw(tok, options.images))
+                s.table[-1].append((_inline_raw(tok, options.images), _inline_raw(tok, options.images, True)))
             elif t == "thead_open":
                 s.header_rows = 1
             continue
@@ -275,18 +297,21 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
             if s.quote_start:
                 s.quote_start = False
                 tok = _callout(s, tok) or tok
-            raw, is_markup = _inline(s, tok)
+            raw, is_markup, written = _inline(s, tok)
             at = _first_line(s, tok) if is_markup else 0
             if s.in_term:  # a definition list's term: said before its first definition, "Term: ..."
                 s.prefix = f"{s.prefix} {_label(raw)}".strip()
+                s.shown_prefix = f"{s.shown_prefix} {_label(written)}".strip()
             elif s.in_title:
                 if s.title_wanted:
-                    _emit(s, "paragraph", _label(raw), markup_line=at)
+                    _emit(s, "paragraph", _label(raw), markup_line=at, written=_label(written))
             elif s.heading:
-                _emit(s, "heading", raw, s.heading, markup_line=at)
+                _emit(s, "heading", raw, s.heading, markup_line=at, written=written)
             else:
-                raw, s.prefix = (s.prefix + " " + raw if s.prefix else raw), ""
-                _emit(s, "paragraph", raw, markup_line=at)
+                if s.prefix:
+                    raw, written = s.prefix + " " + raw, s.shown_prefix + " " + written
+                s.prefix = s.shown_prefix = ""
+                _emit(s, "paragraph", raw, markup_line=at, written=written)
         elif t == "blockquote_open":
             s.quote_start = True
         elif t in ("dt_open", "dt_close"):
@@ -314,7 +339,7 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
         elif t in ("bullet_list_close", "ordered_list_close"):
             s.numbers.pop() if s.numbers else None
         elif t == "list_item_open":
-            s.prefix = f"{tok.info}." if s.numbers and s.numbers[-1] and tok.info else ""
+            s.prefix = s.shown_prefix = f"{tok.info}." if s.numbers and s.numbers[-1] and tok.info else ""
         elif t == "footnote_block_open":
             s.in_footnote += 1
         elif t == "footnote_block_close":

@@ -1,7 +1,9 @@
 """The written text of each unit a chapter is assembled from, for transcripts (DESIGN.md invariant 12).
 
 `chapter_units` splits the *spoken* text (after the lexicon and, for the embedded engine, number
-normalisation). Captions must show what the author wrote, so each block is split a second time
+normalisation). Captions must show what the author wrote, so each block's written text
+(Block.written: the Markdown reader's text before it was made speakable, so `x < y`, `C++` in code,
+a URL stay as written; markup such as emphasis marks, link syntax and HTML tags removed) is split
 without the lexicon or normalisation, and the two splits are paired one to one. A block of prompt
 markup is split as `chapter_units` splits it, at its breaks and then into sentences, from its
 written form: each element's own text (`<sub>`'s "WWW", never its alias; `<phoneme>`'s word, never
@@ -40,7 +42,8 @@ def written_units(doc: SpeakableDoc, max_chars: int, language: str, lexicon: Lex
         if n == 0:
             continue
         level = block.level if block.kind == "heading" else 0
-        written = [block.text.strip()] if block.kind == "notice" else _sentences(block, max_chars, language)
+        written = [(block.written or block.text).strip()] if block.kind == "notice" else \
+            _sentences(block, max_chars, language)
         if len(written) != n:
             written = [" ".join(written)]
         out.append(WrittenUnit(written[0], level))
@@ -51,8 +54,9 @@ def written_units(doc: SpeakableDoc, max_chars: int, language: str, lexicon: Lex
 
 def _sentences(block: Block, max_chars: int, language: str) -> list[str]:
     """The block's written sentences; for markup, piece by piece between its breaks (as spoken)."""
+    text = block.written or block.text
     if not block.markup:
-        return segment_paragraph(block.text, max_chars, language)
-    return [s for piece, _ in split_breaks(parse(block.text))
+        return segment_paragraph(text, max_chars, language)
+    return [s for piece, _ in split_breaks(parse(text))
             for s in segment_paragraph("".join(n if isinstance(n, str) else "" if isinstance(n, Break) else n.text
                                                for n in piece), max_chars, language)]
