@@ -21,18 +21,8 @@ from narrate.prepare import load_lexicon, make_providers
 from narrate.text.chapter import chapter_units
 from narrate.text.markdown import MarkdownOptions, markdown_to_speakable
 from narrate.text.written import written_units
+from test_transcripts import BOOK  # the same small book with transcripts
 
-BOOK = """version: 1
-lexicon:
-  SQL: sequel
-books:
-  guide:
-    title: A Small Guide
-    sources: ch/*.md
-    output: out/guide
-    formats: [chapters, mp3]
-    transcripts: {}
-"""
 CUE_TIME = re.compile(r"^(\d{2,}):(\d{2}):(\d{2})[.,](\d{3}) --> (\d{2,}):(\d{2}):(\d{2})[.,](\d{3})$")
 
 

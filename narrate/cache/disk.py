@@ -49,6 +49,14 @@ REFUSED_KEY = _RefusedKey()
 _MODES = {0: "no value", 1: "an inline value", 2: "a value file", 3: "text", 4: "a pickle"}
 
 
+def refused_row(mode: Any, value: Any = None) -> str | None:
+    """None if an index row with this `mode` (and inline `value`) holds bytes as narrate writes them
+    (inline, or in a value file), else why it is refused (`row_problem`)."""
+    if mode == 2 or (mode == 1 and type(value) is bytes):  # diskcache.core.MODE_BINARY, MODE_RAW
+        return None
+    return row_problem(mode, value)
+
+
 def row_problem(mode: Any, value: Any = None) -> str:
     """Why an index row with this `mode` (and inline `value`) is not a narrate entry."""
     if mode == 1 and value is not None:
@@ -78,7 +86,7 @@ def _disk_class() -> type:
             if not isinstance(filename, str) or not _ENTRY_NAME.fullmatch(filename.replace(os.sep, "/")):
                 raise FileNotFoundError(f"not an entry file of this cache: {filename!r}")
             full = os.path.join(self._directory, filename)
-            if not os.path.realpath(full).startswith(_real_folder(self._directory) + os.sep):
+            if not self._inside(full):
                 raise FileNotFoundError(f"entry file leads out of the cache: {filename!r}")  # a linked folder
             return full
 

@@ -29,7 +29,7 @@ from typing import Any, Self, cast
 from ..errors import CacheError, shown
 from ..fsutil import read_regular
 from ..providers.base import SynthesisResult
-from .disk import MAX_ENTRY_BYTES, _disk_class, row_problem
+from .disk import MAX_ENTRY_BYTES, _disk_class, refused_row
 from .entry import CachedSegment, check_entry, decode_entry, encode_entry, with_level
 
 __all__ = ["MAX_ENTRY_BYTES", "CachedSegment", "SegmentCache", "decode_entry", "encode_entry"]
@@ -230,9 +230,7 @@ class SegmentCache:
         """Why a listed entry reads as absent: a row narrate never writes (a pickle: refused unread), or
         an entry file that is gone or not one of this cache's regular files."""
         rows = self.store._sql("SELECT mode, value FROM Cache WHERE key = ? AND raw = 1", (key,)).fetchall()
-        if rows and rows[0][0] != 2 and not (rows[0][0] == 1 and type(rows[0][1]) is bytes):
-            return row_problem(*rows[0])
-        return gone
+        return (refused_row(*rows[0]) if rows else None) or gone
 
     def foreign_rows(self) -> list[int]:
         """rowids of index rows whose key narrate never writes (pickled, or not text): `keys` skips
