@@ -80,9 +80,6 @@ def replace_percent(text: str, lang: Lang) -> str:
 
 
 _UNIT_ALTERNATION: dict[str, str] = {}
-# Two or three parts of a duration, largest first: "2h 30m", "1h 5m 10s", "5m 30s".
-_DURATION = re.compile(r"(?<![\w.,])\d{1,3}\s?h\s\d{1,2}\s?m(?:\s\d{1,2}\s?s)?\b|(?<![\w.,])\d{1,3}\s?m\s\d{1,2}\s?s\b")
-_DURATION_UNITS = {"h": "h", "m": "min", "s": "s"}
 
 
 # Unit symbols that are words too: a unit only where no word or number follows ("12 in.", "8 in,").
@@ -104,9 +101,6 @@ def replace_units(text: str, lang: Lang) -> str:
         one = integer in ("0", "1") if lang.code == "fr" else is_one(written, lang)
         return _signed(m, f"{say(written, lang, noun=True, feminine=feminine)} {singular if one else plural}", lang)
 
-    if lang.code == "en":  # "2h 30m", "5m 10s": a duration, its "m" minutes (not meters)
-        text = _DURATION.sub(lambda m: " ".join(f"{n} {_DURATION_UNITS[u]}" for n, u in
-                                                re.findall(r"(\d+)\s?([hms])", m.group(0))), text)
     text = _foreign_decimals(text, lang, rf"(?:{alternation})(?![\w/°])")
     return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?({alternation})(?![\w/°])").sub(repl, text)
 

@@ -252,7 +252,7 @@ _BOUND = re.compile(rf"(?P<left>\A|[(\[]|[,;:] |\b(?i:{_BOUND_CUES}) |(?P<name>\
 _BOUNDS = {">=": "at least", "≥": "at least", "<=": "at most", "≤": "at most"}
 _ARCHITECTURE = re.compile(r"\bx86[_-]64\b")
 _EXPONENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})(?![\w.]|\.\d)")
-_DURATION = re.compile(r"(?<![\w.])(?:(\d+)h ?)?(?:(\d+)m ?)(?:(\d+)s)?(?![\w])|(?<![\w.])(\d+)h ?(\d+)s(?![\w])")
+_DURATION = re.compile(r"(?<![\w.,])(?:(\d+) ?h ?)?(?:(\d+) ?m ?)(?:(\d+) ?s)?(?![\w])|(?<![\w.,])(\d+) ?h ?(\d+) ?s(?![\w])")
 _ARROW = re.compile(r"(?<=[\w)\]\"'])\s*→\s*(?=\w)|(?<=[\w)\]]) -> (?=\w)")
 _UNITS = (("hour", "hours"), ("minute", "minutes"), ("second", "seconds"))
 
@@ -319,7 +319,7 @@ _STEPS: tuple[tuple[re.Pattern[str], Callable[[str, Lang], str]], ...] = (
     (re.compile(r"\d\.[xX*]"),
      lambda t, lang: _WILDCARD.sub(lambda m: f"{m.group(1)} point {'x' if m.group(2) in 'xX' else 'star'}", t)),
     (re.compile(r"\d[eE][+-]?\d"), lambda t, lang: _EXPONENT.sub(lambda m: _exponent(m, lang), t)),
-    (re.compile(r"\d[hm] ?\d"), lambda t, lang: _DURATION.sub(_duration, t)),
+    (re.compile(r"\d ?[hm] ?\d"), lambda t, lang: _DURATION.sub(_duration, t)),
 )
 
 
