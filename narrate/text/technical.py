@@ -26,10 +26,13 @@ three-zero five T fourteen:thirty:zero zero Z". The readings chosen, most specif
   eighty p"), hexadecimal ("0xFF" "hex F F"), pre-releases ("1.2.3-rc.1" "one point two point three R C one").
 - Commit hashes (7 to 40 hex digits, a letter and a digit among them) and UUIDs: character by character.
 - Versions: "v2" "version two", "18.x" "eighteen point x", `>=3.11` "at least three point eleven",
-  `^1.2.0` "caret one point two point zero", `x86_64` "x eighty-six sixty-four". A spaced bound with
-  nothing on its left to compare is said so too: "must be >= 18" "must be at least eighteen", "(<= 5)",
-  and so is one between a name and a version ("Python >= 3.8" "Python at least three point eight");
-  between two operands ("x >= 5", "five >= three") it stays a comparison (spoken.replace_comparisons).
+  `^1.2.0` "caret one point two point zero", `x86_64` "x eighty-six sixty-four".
+- Bounds: `>=` and `<=` (`≥`, `≤`) before a number are "at least" and "at most" when nothing is on
+  their left ("must be >= 18" "must be at least eighteen", "(<= 5)") or a named quantity of two
+  letters or more is ("Age >= 18" "Age at least eighteen", "Python >= 3.8" "Python at least three
+  point eight", `max_retries <= 5`), in prose and in code spans alike; between two operands, a
+  one-letter variable, a number or a number word on the left ("x >= 5", "5 <= y", "Five >= 3"), and
+  for the strict `<` and `>`, they stay comparisons (spoken.replace_comparisons).
 - Scientific notation: "1e-9" "one times ten to the minus ninth", "6.02e23" "six point zero two times
   ten to the twenty-third"; durations "1m 30s" "one minute thirty seconds" (a lone "5m" stays meters).
 - Arrows in prose: "File → Save", "draft -> review": "to".
@@ -249,6 +252,10 @@ _CONSTRAINT = re.compile(r"(?<![\w<>=!~^])(?:(>=|<=|==|!=|>|<)(\d+(?:\.\d+)*)|(~
 _BOUND_CUES = r"is|are|was|were|be|been|must|should|only|needs?|requires?|with|for|of|at|if|when|keep|stays?|it|to"
 _BOUND = re.compile(rf"(?P<left>\A|[(\[]|[,;:] |\b(?i:{_BOUND_CUES}) |(?P<name>\b[A-Za-z][\w-]+) )"
                     r"(?P<op>>=|<=|≥|≤) ?(?P<num>\d+(?:\.\d+)*)(?![\w]|\.\d)")
+# A word that is a number is an operand, not a named quantity ("five >= 3", "Hundred <= 200").
+_NUMBER_WORD = re.compile(r"(?i:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen"
+                          r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|\w+illion"
+                          r"|[\w-]+-(?:one|two|three|four|five|six|seven|eight|nine))")
 _BOUNDS = {">=": "at least", "≥": "at least", "<=": "at most", "≤": "at most"}
 _ARCHITECTURE = re.compile(r"\bx86[_-]64\b")
 _EXPONENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})(?![\w.]|\.\d)")
@@ -264,9 +271,10 @@ def _constraint(m: re.Match[str], lang: Lang) -> str:
 
 def _bound(m: re.Match[str], lang: Lang) -> str:
     num = m.group("num")
-    if m.group("name"):  # "Python >= 3.8": a package's version; "age >= 18" is left a comparison
-        if "." not in num:
-            return m.group(0)
+    name = m.group("name")
+    if name and _NUMBER_WORD.fullmatch(name):  # "Five >= 3": two numbers compared
+        return m.group(0)
+    if "." in num:  # "Python >= 3.8": a package's version
         num = say_dotted(num, lang)
     return f"{m.group('left')}{_BOUNDS[m.group('op')]} {num}"
 
