@@ -47,3 +47,45 @@ def test_a_bound_after_a_word_reads_at_least_or_at_most(written, spoken):
 def test_prose_and_code_read_a_bound_alike(source, spoken):
     units = chapter_units(markdown_to_speakable(source), 400, "en-US", None, spoken=True)
     assert " ".join(u.text for u in units) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # An address is said whole, as a caller writes it down (web.py): the host, "port" and its number as
+    # a port alone is said (technical.paired), then each step of the path; a step's letters and digits
+    # apart ("v1" "v one"). Were "http://localhost:eight thousand eighty/api/version one/users",
+    # "example dot com:eight thousand four hundred forty-three/login", "... slash version two/docs".
+    ("Open http://localhost:8080/api/v1/users now.",
+     "Open localhost port eighty eighty slash api slash v one slash users now."),
+    ("Go to https://example.com:8443/login today.",
+     "Go to example dot com port eighty-four forty-three slash login today."),
+    ("Try localhost:3000/admin.", "Try localhost port three thousand slash admin."),
+    ("Open http://192.168.1.10:8080/status.",
+     "Open one hundred ninety-two dot one hundred sixty-eight dot one dot ten port eighty eighty slash status."),
+    ("Go to example.com/v2/docs.", "Go to example dot com slash v two slash docs."),
+    ("Visit https://docs.rs/serde today.", "Visit docs dot rs slash serde today."),  # any host after a scheme
+    ("See http://localhost:8080?debug=1 first.", "See localhost port eighty eighty first."),  # no query said
+    # unchanged: the same rule without a path, or without a port
+    ("Open localhost:3000 in a browser.", "Open localhost port three thousand in a browser."),
+    ("Visit example.com:8443 now.", "Visit example dot com port eighty-four forty-three now."),
+    ("Visit www.example.com/help now.", "Visit w w w dot example dot com slash help now."),
+    ("Meet at 10:30 today.", "Meet at ten thirty today."),
+])
+def test_an_address_with_a_port_and_a_path_is_said_whole(written, spoken):
+    _reads(written, spoken)
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("es-ES", "Abra http://localhost:8080/api ahora.", "Abra localhost puerto ocho mil ochenta barra api ahora."),
+    ("de-DE", "Öffnen Sie example.de:8443/login.",
+     "Öffnen Sie example Punkt de Port achttausendvierhundertdreiundvierzig Schrägstrich login."),
+])
+def test_other_languages_say_the_port_by_name(language, written, spoken):
+    assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    ("--0", "dash dash zero"),  # was "--zero", itself a flag on a second reading ("dash dash zero")
+    ("-<0", "- zero"),  # was "-less than zero", then "dash less than zero"
+])
+def test_dashes_before_numbers_read_as_themselves(written, spoken):
+    _reads(written, spoken)  # found by tests/test_normalize_props.py

@@ -37,8 +37,8 @@ three-zero five T fourteen:thirty:zero zero Z". The readings chosen, most specif
   ten to the twenty-third"; durations "1m 30s" "one minute thirty seconds" (a lone "5m" stays meters).
 - Arrows in prose: "File → Save", "draft -> review": "to".
 
-Runs first (spoken._speak), before web addresses, the markup scrub (which drops `<` and `>`) and the
-keypad pass (which reads "#"). Where digits are left they are read by the later passes.
+Runs first (spoken._speak), after saying web addresses whole (web.py) and before the markup scrub
+(which drops `<` and `>`) and the keypad pass (which reads "#"). Where digits are left they are read by the later passes.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from .identifiers import say_characters
 from .langdata import Lang
 from .notation import say
 from .numwords import cardinal, digit_words, ordinal, year
-from .web import is_web_host
+from .web import is_web_host, may_hold_address, replace_web
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
@@ -219,7 +219,9 @@ def _ubuntu(m: re.Match[str], lang: Lang) -> str:
 
 # After a space, an opening bracket or quote, or a markup character the scrub drops ("<-Part" is "-Part"
 # once "<" is gone: it must read the same then, or normalising twice would differ).
-_FLAG = re.compile(r"(?:(?<=\s)|(?<=\A)|(?<=[(\[`\"'<>{}]))(--?)([A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)(?:(=)|(?![\w-]))")
+# A double dash before a digit is a flag too: "--0" read "--zero" would be one on a second reading.
+_FLAG = re.compile(r"(?:(?<=\s)|(?<=\A)|(?<=[(\[`\"'<>{}]))"
+                   r"(--?)((?:[A-Za-z]|(?<=--)\d)[A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)(?:(=)|(?![\w-]))")
 # gcc's warnings and defines, the JVM's -X options; "-Infinity" is a word after a dash.
 _LETTER_AND_ARGUMENT = re.compile(r"W[a-z][\w-]*|D[A-Z_][A-Z0-9_]*|X[a-z]{2,3}\w*")
 _PLUS_PLUS = re.compile(r"(?<=[A-Za-z])\+\+(?![A-Za-z_+])")  # C++, C++17, Notepad++
@@ -248,7 +250,7 @@ _V_VERSION = re.compile(rf"(?<![\w.$-])v({_VERSION_NUMBER})(?![\w]|\.\d)")
 _WILDCARD = re.compile(r"(?<![\w.])(\d+(?:\.\d+)*)\.([xX*])(?![\w*])")
 _CONSTRAINTS = {">=": "at least", "<=": "at most", "==": "exactly", "!=": "not", "~=": "compatible with",
                 "^": "caret", ">": "greater than", "<": "less than"}
-_CONSTRAINT = re.compile(r"(?<![\w<>=!~^])(?:(>=|<=|==|!=|>|<)(\d+(?:\.\d+)*)|(~=|\^)(\d+(?:\.\d+)+))(?![\w]|\.\d)")
+_CONSTRAINT = re.compile(r"(?<![\w<>=!~^-])(?:(>=|<=|==|!=|>|<)(\d+(?:\.\d+)*)|(~=|\^)(\d+(?:\.\d+)+))(?![\w]|\.\d)")
 _BOUND_CUES = r"is|are|was|were|be|been|must|should|only|needs?|requires?|with|for|of|at|if|when|keep|stays?|it|to"
 _BOUND = re.compile(rf"(?P<left>\A|[(\[]|[,;:] |\b(?i:{_BOUND_CUES}) |(?P<name>\b[A-Za-z][\w-]+) )"
                     r"(?P<op>>=|<=|≥|≤) ?(?P<num>\d+(?:\.\d+)*)(?![\w]|\.\d)")
@@ -333,7 +335,11 @@ _STEPS: tuple[tuple[re.Pattern[str], Callable[[str, Lang], str]], ...] = (
 
 def replace_technical(text: str, lang: Lang) -> str:
     """`text` with the notation of the module docstring said (English only)."""
-    if lang.code != "en" or not _HINT.search(text):
+    if lang.code != "en":
+        return text
+    if may_hold_address(text):  # first, whole: no later step reads a path's "v1" or a port's digits
+        text = replace_web(text, lang, port=lambda number: paired(number, lang))
+    if not _HINT.search(text):
         return text
     if "→" in text or "->" in text:
         text = _ARROW.sub(" to ", text).replace("→", " ")  # an arrow opening a line is a bullet
