@@ -1,6 +1,6 @@
 """Readings that were still wrong after the technical and IVR passes (the old reading is in each
 comment): a bound after a word ("Age >= 18"), web addresses with a port and a path, model names
-ending in "s" ("Galaxy A10s"). The rules are in narrate/text/technical.py, web.py and spans.py."""
+ending in "s" ("Galaxy A10s"). The rules are in narrate/text/technical.py, web.py and shorthand.py."""
 
 from __future__ import annotations
 
@@ -86,6 +86,26 @@ def test_other_languages_say_the_port_by_name(language, written, spoken):
 @pytest.mark.parametrize(("written", "spoken"), [
     ("--0", "dash dash zero"),  # was "--zero", itself a flag on a second reading ("dash dash zero")
     ("-<0", "- zero"),  # was "-less than zero", then "dash less than zero"
+    ("0++", "zero plus plus"),  # was "zero++", then "zero plus plus"
 ])
-def test_dashes_before_numbers_read_as_themselves(written, spoken):
+def test_signs_around_numbers_read_as_themselves(written, spoken):
     _reads(written, spoken)  # found by tests/test_normalize_props.py
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # A model's name is a name, not a plural count: were "A tens", "S twenties", "fifteen seconds"
+    ("The Galaxy A10s is cheap.", "The Galaxy A ten S is cheap."),
+    ("Buy a Galaxy S20s or an A52s.", "Buy a Galaxy S twenty S or an A fifty-two S."),
+    ("Trade in your iPhone 15s today.", "Trade in your iPhone fifteen S today."),
+    ("I love my iPhone 5s.", "I love my iPhone five S."),
+    ("Compare the iPhone 5s and the Moto G7s.", "Compare the iPhone five S and the Moto G seven S."),
+    # unchanged: decades, ages, seconds, numeronyms
+    ("Born in the 1990s.", "Born in the nineteen nineties."),
+    ("People in your 20s pay less.", "People in your twenties pay less."),
+    ("Wait 15s and retry.", "Wait fifteen seconds and retry."),
+    ("Deploy to k8s today.", "Deploy to K eights today."),
+    ("Run K8s clusters.", "Run K eights clusters."),
+    ("The A10 chip", "The A ten chip"),
+])
+def test_a_model_name_ending_in_s_is_no_plural(written, spoken):
+    _reads(written, spoken)

@@ -12,6 +12,11 @@
 - Numeronyms, a first letter, the count of letters left out, a last letter: "i18n" "I eighteen N", "l10n"
   "L ten N", "a11y" "A eleven Y"; an "s" after the count makes it plural, as "k8s" is said "K eights".
   Counts from 3 only, so "p2p", "b2b", "H2O" read as before, and never in a host ("k8s.io").
+- Model names ending in "s" are names, not plural counts: a capital letter, a number of two digits or
+  more (or one after a product line: "Moto G7s") and "s", "Galaxy A10s" "A ten S", "S20s" "S twenty
+  S" (they were "A tens", "S twenties"); a number and "s" after a product line, "iPhone 15s" "iPhone
+  fifteen S" (it was "fifteen seconds"). A lowercase letter first stays a numeronym ("k8s"), and so
+  does "K8s"; decades and seconds keep their rules ("the 1990s", "in your 20s", "wait 15s").
 """
 
 from __future__ import annotations
@@ -42,7 +47,11 @@ _LABEL_BEFORE = re.compile(r"(?:\b(?i:apartment|apt|suite|ste|unit|seat|gate|roo
 _CODE_BEFORE = re.compile(r"\b([A-Z]{3})\s?$")  # "USD 3B": an amount, money.py's
 _PLACE_BEFORE = re.compile(r"\b(?i:in|at|into|near)\s$")
 _NUMERONYM = re.compile(r"(?<![\w./@-])([A-Za-z])([3-9]|[12]\d)([a-z])(?![\w-]|\.\w)")
-HINT = re.compile(r"\d(?:[kKMB]|bn)(?!\w)|[A-Za-z]\d{1,2}[a-z]\b")
+# Product lines whose models are named by a number, or a letter and a number ("iPhone 15s", "Moto G7s").
+_PRODUCT_LINE = r"(?:iPhone|iPad|iPod|Galaxy|Pixel|Moto|Nexus|Xperia|Lumia|Redmi|Nokia|OnePlus|Surface)"
+_MODEL = re.compile(rf"(?:(?P<line>\b{_PRODUCT_LINE} )(?P<series>[A-Z]?)|(?<![\w./@-])(?P<letter>[A-Z])(?=\d\d))"
+                    r"(?P<n>\d{1,4})s(?![\w'-]|\.\w)")
+HINT = re.compile(rf"\d(?:[kKMB]|bn)(?!\w)|[A-Za-z]\d{{1,2}}[a-z]\b|\d\ds\b|{_PRODUCT_LINE} [A-Z]?\ds\b")
 
 
 def _multiplied(m: re.Match[str], lang: Lang) -> str:
@@ -77,9 +86,17 @@ def _numeronym(m: re.Match[str], lang: Lang) -> str:
     return f"{first.upper()} {words} {last.upper()}"
 
 
+def _model(m: re.Match[str], lang: Lang) -> str:
+    letter = m.group("series") or m.group("letter")  # "Galaxy A10s", "A10s"; "iPhone 15s" has none
+    said = f"{cardinal(int(m.group('n')), lang)} S"
+    return (m.group("line") or "") + (f"{letter} {said}" if letter else said)
+
+
 def replace_shorthand(text: str, lang: Lang) -> str:
     """`text` with the shorthand of the module docstring said (English only)."""
     if lang.code != "en" or not HINT.search(text):
         return text
+    if "s" in text:
+        text = _MODEL.sub(lambda m: _model(m, lang), text)
     text = _MULTIPLIED.sub(lambda m: _multiplied(m, lang), text)
     return _NUMERONYM.sub(lambda m: _numeronym(m, lang), text)
