@@ -66,7 +66,7 @@ def test_vtt_and_srt_format_exact():
     cues = [Cue(400, 1234, "Hello <world> & you."), Cue(3_723_004, 3_725_000, "Two\nlines")]
     assert webvtt(cues) == ("WEBVTT\n\n1\n00:00:00.400 --> 00:00:01.234\nHello &lt;world&gt; &amp; you.\n\n"
                             "2\n01:02:03.004 --> 01:02:05.000\nTwo lines\n")
-    assert srt(cues) == ("1\n00:00:00,400 --> 00:00:01,234\nHello <world> & you.\n\n"
+    assert srt(cues) == ("1\n00:00:00,400 --> 00:00:01,234\nHello < world> & you.\n\n"  # no tag in SRT
                          "2\n01:02:03,004 --> 01:02:05,000\nTwo lines\n")
 
 

@@ -7,7 +7,8 @@ its last unit; cue text is the written text (`narrate.text.written`), never the 
 A sentence longer than MAX_CUE_CHARS is shown as several cues within its span (`readable`).
 
 Formats: WebVTT (W3C, "WebVTT: The Web Video Text Tracks Format": `WEBVTT` header, cues
-`HH:MM:SS.mmm --> HH:MM:SS.mmm`, `&`, `<`, `>` escaped), SRT (numbered cues, `HH:MM:SS,mmm`), and
+`HH:MM:SS.mmm --> HH:MM:SS.mmm`, `&`, `<`, `>` escaped), SRT (numbered cues, `HH:MM:SS,mmm`; see
+`srt_text` for its `<`), and
 JSON chapters (Podcasting 2.0 namespace, chapters/jsonChapters.md: `{"version": "1.2.0",
 "chapters": [{"startTime": seconds, "title": ...}]}`).
 
@@ -136,12 +137,23 @@ def webvtt(cues: list[Cue]) -> str:
 
 # Any run of hyphens before `>`: replacing `-->` once left `--->` as `-->`.
 _ARROW = re.compile(r"-{2,}>")
+# SRT has no escape: players read `<i>`, `<b>`, `<u>`, `<font ...>` (and drop other tag-like text,
+# "MyValue<String>" showing "MyValue"), and `{n8}`-style overrides, while `&lt;` is shown as
+# those four characters by many (MPC-HC, set-top players). A `<` that could open a tag (a letter,
+# `/`, `!` or `?` after it) and a `{` before a backslash are written with a space after them.
+_SRT_TAG = re.compile(r"<(?=[A-Za-z/!?])|\{(?=\\)")
+
+
+def srt_text(text: str) -> str:
+    """A cue's text as SRT shows it: one line, no timing arrow, nothing a player reads as a tag."""
+    text = _ARROW.sub("->", _one_line(text))  # the timing line's arrow, never in a cue's text
+    return _SRT_TAG.sub(lambda m: m.group(0) + " ", text) if "<" in text or "{" in text else text
 
 
 def srt(cues: list[Cue]) -> str:
     out = []
     for n, cue in enumerate(cues, 1):
-        text = _ARROW.sub("->", _one_line(cue.text))  # the timing line's arrow, never in a cue's text
+        text = srt_text(cue.text)
         out += [str(n), f"{_clock(cue.start_ms, ',')} --> {_clock(cue.end_ms, ',')}", text, ""]
     return "\n".join(out)
 

@@ -26,8 +26,8 @@ from ..manifest.publishing import parse_date
 if TYPE_CHECKING:
     from .books import BookJob, ChapterPlan
 
-EXTRAS_VERSION = "3"  # 2: long sentences as several cues, word timings checked, no `--->` in SRT text;
-# 3: cue text as written (`x < y`, a URL, code), not its spoken form
+EXTRAS_VERSION = "4"  # 2: long sentences as several cues, word timings checked, no `--->` in SRT text;
+# 3: cue text as written (`x < y`, a URL, code), not its spoken form; 4: no tag-like `<` in SRT text
 EXTENSIONS = {"vtt": ".vtt", "srt": ".srt", "json": ".chapters.json"}
 FORMAT_IDS = {"vtt": "vtt", "srt": "srt", "chapters": "json"}
 # Caption files, which a chapter with nothing to speak does not get: a WebVTT file of its header alone is

@@ -42,7 +42,8 @@ __all__ = ["CODE_NOTICE", "TABLE_NOTICE", "Block", "MarkdownOptions", "Speakable
 Dialect = Literal["auto", "commonmark", "gfm", "mkdocs", "docusaurus", "hugo", "jekyll", "myst", "obsidian"]
 # GFM's bare-URL autolinks are not parsed (mdit-py-plugins' gfm_autolink is quadratic on text full of
 # colons: 4,000 `:a:` took 5.6 s): md_speech says every URL in any text as its host instead.
-# `$...$` math as GitHub, MyST, Obsidian and Pandoc write it; money never opens it ("$5 and $10").
+# `$...$` math as GitHub, MyST, Obsidian and Pandoc write it (and `\(...\)`, `\[...\]` as MathJax
+# does); money never opens it ("$5 and $10").
 _GFM = frozenset({"alerts", "tasklists", "math"})
 # What each dialect adds to CommonMark (+ tables and footnotes, which narrate always reads).
 FEATURES: dict[str, frozenset[str]] = {
@@ -131,6 +132,11 @@ def parser(dialect: str) -> Any:
         from mdit_py_plugins.dollarmath import dollarmath_plugin
 
         md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+        # MathJax's and Pandoc's `\(...\)` and `\[...\]` too: CommonMark read them as escaped brackets
+        # around LaTeX, said ("y_i") and shown as its source.
+        from mdit_py_plugins.texmath import texmath_plugin
+
+        md.use(texmath_plugin, delimiters="brackets")
     if "admonitions" in features:
         from mdit_py_plugins.admon import admon_plugin
 

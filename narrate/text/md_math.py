@@ -155,3 +155,64 @@ def _power(m: re.Match[str]) -> str:
 
 def _root(index: str | None) -> str:
     return {None: "square", "2": "square", "3": "cube"}.get(index, f"{index}th")
+
+
+# ---------------------------------------------------------------- the written form, for captions
+#
+# A caption shows a formula as it is printed, in plain characters, never its LaTeX source: "$x^2$"
+# "x²", "\frac{a+b}{2}" "(a+b)/2", "\sqrt{x}" "√x", "\alpha_1" "α₁", "\le" "≤". A sub- or superscript
+# that Unicode has no characters for keeps its mark ("x^(n+k)" is not "xⁿ⁺ᵏ": no superscript k).
+
+SHOWN_SYMBOLS = {
+    "times": "×", "cdot": "·", "div": "÷", "pm": "±", "mp": "∓", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥",
+    "ne": "≠", "neq": "≠", "approx": "≈", "equiv": "≡", "infty": "∞", "sum": "∑", "prod": "∏", "int": "∫",
+    "to": "→", "rightarrow": "→", "Rightarrow": "⇒", "in": "∈", "notin": "∉", "subset": "⊂", "cup": "∪",
+    "cap": "∩", "partial": "∂", "nabla": "∇", "ldots": "…", "cdots": "⋯", "dots": "…", "deg": "°", "circ": "°",
+    "forall": "∀", "exists": "∃", "neg": "¬", "land": "∧", "lor": "∨", "mid": "∣", "lt": "<", "gt": ">",
+}
+GREEK_LETTERS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "zeta": "ζ",
+    "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν",
+    "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ", "phi": "φ", "varphi": "φ",
+    "chi": "χ", "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ",
+    "Pi": "Π", "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
+}
+assert set(GREEK_LETTERS) == GREEK  # the spoken and the shown forms know the same letters
+_SUPERSCRIPTS = dict(zip("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", strict=True))
+_SUBSCRIPTS = dict(zip("0123456789+-=()aeoxhklmnpstijruv", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", strict=True))
+_SCRIPT = re.compile(r"([\^_])\s*(?:" + _ARG + r"|(\\[A-Za-z]+|\w))")
+_ROOTS = {None: "√", "2": "√", "3": "∛", "4": "∜"}
+
+
+def _grouped(part: str) -> str:
+    """A fraction's or root's operand, in parentheses when it is more than one term."""
+    part = part.strip()
+    return f"({part})" if re.search(r"[\s+\-*/=]", part) else part
+
+
+def _script(m: re.Match[str]) -> str:
+    mark, body = m.group(1), (m.group(2) if m.group(2) is not None else m.group(3)).strip()
+    table = _SUPERSCRIPTS if mark == "^" else _SUBSCRIPTS
+    if body and all(c in table for c in body.replace(" ", "")):
+        return "".join(table[c] for c in body.replace(" ", ""))
+    return f"{mark}{body}" if len(body) == 1 or body.startswith("\\") else f"{mark}({body})"
+
+
+def math_shown(tex: str) -> str:
+    """A formula's LaTeX as a caption shows it (see above)."""
+    text = tex.strip()
+    for _ in range(8):  # innermost first, as math_words
+        before = text
+        text = _TEXT.sub(r"\1", text)
+        text = _FRAC.sub(lambda m: f"{_grouped(m.group(1))}/{_grouped(m.group(2))}", text)
+        text = _SQRT.sub(lambda m: _ROOTS.get(m.group(1), f"{m.group(1)}√") + _grouped(m.group(2)), text)
+        if text == before:
+            break
+    text = _COMMAND.sub(lambda m: SHOWN_SYMBOLS.get(m.group(1)) or GREEK_LETTERS.get(m.group(1)) or m.group(1),
+                        _SPACING.sub(" ", text))
+    for _ in range(4):  # `x^{2^{3}}`: inner scripts first
+        text, n = _SCRIPT.subn(_script, text)
+        if not n:
+            break
+    text = _SPACE.sub(" ", text.replace("{", "").replace("}", ""))
+    return re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", text)).strip()

@@ -19,7 +19,7 @@ from ..errors import ManifestError, MarkupError, Problem
 from .markup import INTERPRET_AS, MAX_BREAK_MS, Break, Node, Target, escape_text, parse, to_ssml
 from .md_code import code_words
 from .md_html import SSML_TAG, html_pieces, img_alt, is_badge, listing, ssml_tag
-from .md_math import math_words
+from .md_math import math_shown, math_words
 from .md_speech import shown, spoken
 from .normalize import normalize
 
@@ -93,7 +93,7 @@ def _piece(child: Any, images: str, written: bool = False) -> str:
     """A child's text as spoken, or `written` as a caption shows it (a `<` and code as written)."""
     t = child.type
     if written and t in ("text", "code_inline", "math_inline", "math_inline_double"):
-        return f" {child.content} " if t.startswith("math") else str(child.content)
+        return f" {math_shown(child.content)} " if t.startswith("math") else str(child.content)
     if t == "text":  # a `<` here is literal (tags are html_inline): "&lt;tag&gt;" is read "tag"
         text = _ANGLE.sub(" ", child.content) if "<" in child.content else str(child.content)
         return _DASHES.sub(_dash, text) if "--" in text else text
@@ -323,8 +323,8 @@ def walk(tokens: list[Any], options: Any, path: str = "<string>", line0: int = 0
         elif t in ("fence", "code_block"):
             if options.code == "notice":
                 s.blocks.append(Block("notice", CODE_NOTICE))
-        elif t in ("math_block", "math_block_label"):
-            _emit(s, "paragraph", math_words(tok.content))
+        elif t in ("math_block", "math_block_label", "math_block_eqno"):
+            _emit(s, "paragraph", math_words(tok.content), written=math_shown(tok.content))
         elif t == "html_block":
             content = tok.content
             if content.startswith("<Listing") and (found := listing(content)):
