@@ -50,6 +50,7 @@ class ChapterPlan:
     written: list[WrittenUnit] = field(default_factory=list)
     front: dict[str, Any] = field(default_factory=dict)
     shown: str = ""  # the chapter's file as messages name it (relative to the manifest's folder)
+    named: str = ""  # what its file name is made from (SpeakableDoc.named); "": the title
 
     def digest(self) -> str:
         """What this chapter sounds like, for `narrate plan`'s per-chapter diff."""
@@ -165,7 +166,8 @@ def _add_chapter(job: BookJob, provider: Provider, keys: KeyMaker, lexicon: Lexi
     book = job.book
     s = book.settings
     doc = markdown_to_speakable(text, markdown_options(book), path=shown_as or str(source))
-    chapter = ChapterPlan(source, title or doc.title or source.stem, [], pauses.chapter_ms, shown=shown_as or str(source))
+    chapter = ChapterPlan(source, title or doc.title or source.stem, [], pauses.chapter_ms, shown=shown_as or str(source),
+                          named=title or doc.named or source.stem)
     spoken = normalization_applies(provider)
     # Providers that take pronunciations out of band get them so, the others the respelling
     # (narrate.text.lexicon_compile).
@@ -224,7 +226,7 @@ def _name_outputs(job: BookJob) -> None:
         # must outlive a deleted earlier article and a retitled one (apps hold copies of the feed).
         episodes = book.feed is not None and book.feed.episodes == "chapters"
         for i, ch in enumerate(job.chapters, 1):
-            rel = f"{job.prefix}/{episode_name(ch.source) if episodes else f'{i:02d}-{slug(ch.title)}'}.mp3"
+            rel = f"{job.prefix}/{episode_name(ch.source) if episodes else f'{i:02d}-{slug(ch.named or ch.title)}'}.mp3"
             job.outputs[f"chapter-{i:03d}"] = rel
             job.recipes[f"chapter-{i:03d}"] = _digest(*audio, *tags, *mp3, f"{i}/{total}", *spoken[i - 1])
             names.append(Path(rel).name)

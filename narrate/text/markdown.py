@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -106,9 +106,13 @@ class MarkdownOptions:
 
 @dataclass
 class SpeakableDoc:
-    title: str | None
+    title: str | None  # as tags, playlists, chapter lists and feeds show it: written, markup stripped
     blocks: list[Block] = field(default_factory=list)
     front_matter: dict[str, Any] = field(default_factory=dict)
+    # What chapter file names are made from (plan.books.slug): a heading's text as narrate first took
+    # it, before `title` was the written one ("When a less than b" for "# When a < b"). Kept, so that
+    # no published file is renamed.
+    named: str | None = None
 
 
 @lru_cache(maxsize=16)
@@ -211,16 +215,18 @@ def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *
     headings = [b for b in blocks if b.kind == "heading"]
     if front_title is not None:
         title: str | None = front_title
+        named: str | None = front_title
         spoken_title = speakable(front_title, opts)
         if spoken_title and not headings:
             blocks.insert(0, Block("heading", spoken_title, 1, written=front_title))  # only in front matter
     else:  # the first top-level heading, else the first heading at all
         first = next((b for b in headings if b.level == 1), headings[0] if headings else None)
-        title = title_text(written(first)) if first else None
+        named = title_text(written(first)) if first else None
+        title = title_text(written(replace(first, text=first.written or first.text))) if first else None
     if opts.footnotes == "end" and notes:
         blocks.append(Block("heading", "Notes", 2))
         blocks.extend(notes)
-    return SpeakableDoc(title=title, blocks=blocks, front_matter=front)
+    return SpeakableDoc(title=title, blocks=blocks, front_matter=front, named=named)
 
 
 _TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,300}>")
