@@ -87,6 +87,9 @@ def test_other_languages_say_the_port_by_name(language, written, spoken):
     ("--0", "dash dash zero"),  # was "--zero", itself a flag on a second reading ("dash dash zero")
     ("-<0", "- zero"),  # was "-less than zero", then "dash less than zero"
     ("0++", "zero plus plus"),  # was "zero++", then "zero plus plus"
+    ("W/o0", "Without zero"),  # was "W/o zero", then "Without zero"
+    ("0W/o x", "zero Without x"),  # was "zero W/o x", then "zero Without x"
+    ("Ships w/o 2 parts.", "Ships without two parts."),  # was "w/o two parts"
 ])
 def test_signs_around_numbers_read_as_themselves(written, spoken):
     _reads(written, spoken)  # found by tests/test_normalize_props.py

@@ -80,7 +80,7 @@ _CONTEXT = {
     "number": r"(?=\s?[0-9#]|\s(?:is|es|ist|est)\b|:)",  # "No. 5", "ticket No. is 55031"
     "after": r"(?=[\s,;:!?).]|$)",
     "name": r"(?=\s[A-ZÀ-Þ])",
-    "word": r"(?=\s[a-z])",
+    "word": r"(?=\s?[0-9]|\s[a-z])",  # "w/o 5 items": a count is a word too
     "pause": r"(?=[,;:!?)]|$|\s(?:please|while|and|or|then|so|before|until|till|to|for|now|[A-Z]))",
     "noun": r"(?=\s(?!(?:please|while|and|or|then|so|if|before|after|until|till|ago|left|later|to|each|per|"
             r"for|now|more|or)\b)[a-z])",
@@ -107,7 +107,8 @@ def _patterns(code: str) -> list[tuple[re.Pattern[str], dict[str, str]]]:
         if not forms:
             continue
         alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-        before = r"(?<=\d\s)|(?<=\d)" if context == "after" else r"(?<![\w.])"
+        # "w/o" after a digit too: "0W/o" is "zero W/o" once the digit is read, "W/o" then "Without".
+        before = {"after": r"(?<=\d\s)|(?<=\d)", "word": r"(?<![^\W\d])(?<!\.)"}.get(context, r"(?<![\w.])")
         out.append((re.compile(rf"(?:{before})(?:{alternation}){_CONTEXT[context]}"), forms))
     return out
 
