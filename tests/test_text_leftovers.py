@@ -112,3 +112,18 @@ def test_signs_around_numbers_read_as_themselves(written, spoken):
 ])
 def test_a_model_name_ending_in_s_is_no_plural(written, spoken):
     _reads(written, spoken)
+
+
+@pytest.mark.parametrize(("source", "spoken"), [
+    # A book says a link's site, not its path (md_speech.say_url); a local server's site is its port:
+    # was "See localhost now." and "... dot one now."
+    ("See http://localhost:8080/api/v1/users now.\n", "See localhost port eighty eighty now."),
+    ("Open <http://127.0.0.1:5000/x> now.\n",
+     "Open one hundred twenty-seven dot zero dot zero dot one port five thousand now."),
+    # unchanged: a site's port and path are not said
+    ("See https://example.com:8443/login now.\n", "See example dot com now."),
+    ("Go to http://localhost/x now.\n", "Go to localhost now."),
+])
+def test_a_book_says_a_local_servers_port(source, spoken):
+    units = chapter_units(markdown_to_speakable(source), 400, "en-US", None, spoken=True)
+    assert " ".join(u.text for u in units) == spoken

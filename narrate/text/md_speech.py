@@ -19,7 +19,8 @@ MARKUP_SEQUENCES = ("!!!", ":::", "{{", "}}", "{%", "%}", "[!", "](", "://", "<"
 _URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]")
 _MAILTO = re.compile(r"\bmailto:", re.I)
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+\b")
-_HOST = re.compile(r"\A(?:[A-Za-z][A-Za-z0-9+.\-]*://)?(?:[^@/?#\s]*@)?(?:www\.)?([^/?#:\s]+)")
+_HOST = re.compile(r"\A(?:[A-Za-z][A-Za-z0-9+.\-]*://)?(?:[^@/?#\s]*@)?(?:www\.)?([^/?#:\s]+)(?::(\d{1,5})(?!\d))?")
+_LOCAL = re.compile(r"localhost|\d{1,3}(?:\.\d{1,3}){3}")
 # `:smile:`, `:+1:`, `:octicons-file-code-24:`: not inside words, times (10:30:45) or paths (std::io::Read).
 _SHORTCODE = re.compile(r"(?<![\w:]):([a-z0-9_+\-]{1,60}):(?![\w:])")
 _ICON_SETS = ("material-", "octicons-", "fontawesome-", "simple-", "twemoji-")
@@ -45,11 +46,16 @@ def _host_words(host: str) -> str:
 def say_url(url: str) -> str:
     """`https://www.example.org/docs?x=1` -> "example.org": the host, as people say it. A host with a
     common top-level domain is left for the normaliser to say in the book's language (text/web.py:
-    "example dot org", "ejemplo punto org"); any other is said here: "docs dot rs"."""
+    "example dot org", "ejemplo punto org"); any other is said here: "docs dot rs". A local server
+    keeps its port, which is what names it ("localhost:8080", said "localhost port eighty eighty" by
+    text/web.py); a site's port and path are not said, as its path is not."""
     m = _HOST.match(url)
     if not m or not m.group(1):
         return ""
-    return m.group(1) if is_web_host(m.group(1)) else _host_words(m.group(1))
+    host, port = m.group(1), m.group(2)
+    if port and _LOCAL.fullmatch(host):
+        return f"{host}:{port}"
+    return host if is_web_host(host) else _host_words(host)
 
 
 def say_email(address: str) -> str:
