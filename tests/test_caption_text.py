@@ -83,3 +83,11 @@ def test_money_is_still_no_math():
     written, spoken = _captions("It costs $5 and $10 \\(or less\\).\n")
     assert spoken == ["It costs five dollars and ten dollars or less."]
     assert written == ["It costs $5 and $10 or less."]
+
+
+def test_escaped_brackets_opening_a_paragraph_are_no_display_math():
+    # A reference list escapes its brackets: mdit-py-plugins' texmath block rule took "\[1\] Smith, J."
+    # as a formula and dropped the rest of the paragraph.
+    written, spoken = _captions("\\[1\\] Smith, J. (2020). A title.\n\n\\[2\\] Doe. Another.\n")
+    assert written == ["[1] Smith, J. (2020).", "A title.", "[2] Doe.", "Another."]
+    assert "Smith" in spoken[0] and "Doe" in spoken[-2] and len(spoken) == len(written)

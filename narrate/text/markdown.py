@@ -33,6 +33,7 @@ from typing import Any, Literal
 from ..errors import MarkupError
 from . import md_myst, md_obsidian, md_source
 from .markup import Break, Node, is_markup, lower, parse
+from .md_texmath import texmath_brackets
 from .md_walk import CODE_NOTICE, TABLE_NOTICE, Block, speakable, walk
 from .normalize import normalize
 
@@ -136,11 +137,7 @@ def parser(dialect: str) -> Any:
         from mdit_py_plugins.dollarmath import dollarmath_plugin
 
         md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
-        # MathJax's and Pandoc's `\(...\)` and `\[...\]` too: CommonMark read them as escaped brackets
-        # around LaTeX, said ("y_i") and shown as its source.
-        from mdit_py_plugins.texmath import texmath_plugin
-
-        md.use(texmath_plugin, delimiters="brackets")
+        md.use(texmath_brackets)  # `\(...\)` and `\[...\]` too (md_texmath.py)
     if "admonitions" in features:
         from mdit_py_plugins.admon import admon_plugin
 
