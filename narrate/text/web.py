@@ -80,16 +80,16 @@ def replace_web(text: str, lang: Lang, port: Callable[[str], str] | None = None)
         return f"{name(m.group(1))} {at} {name(m.group(2))}"
 
     def web(m: re.Match[str]) -> str:
-        host, number = m.group(1) or m.group(2), m.group(3)
-        if number and int(number) > 65535:
+        host, digits = m.group(1) or m.group(2), m.group(3)
+        if digits and int(digits) > 65535:
             return m.group(0)  # no port: left as written
         # A query or fragment is never said (no caller types "?id=1"); a dot after the address ends the sentence.
         path, written = m.group(4), m.group(4) + (m.group(5) or "")
         kept = written.rstrip(".,;:!?")
         tail, path = written[len(kept):], path[:len(kept)].rstrip("/")  # "example.com/": no "slash"
         said = spelled(host)
-        if number:
-            said += f" {port_word} {port(number) if port else number}"
+        if digits:
+            said += f" {port_word} {port(digits) if port else digits}"
         for step in path.split("/")[1:]:
             said += f" {slash}" + (f" {spelled(step)}" if step else "")
         return said + tail
