@@ -39,6 +39,19 @@ def _same(known: list[Any], st: os.stat_result) -> bool:
                 and known[4] == st.st_ino)
 
 
+def _is_last(last: Any) -> bool:
+    """Whether a state's "last" is the shape `remember_clean_build` writes: one of another narrate, or
+    of a hostile cache folder, is no clean build (the next build does the work) rather than a crash."""
+    if not isinstance(last, dict):
+        return False
+    inputs, globs, models, summary = last.get("inputs"), last.get("globs"), last.get("models"), last.get("summary")
+    return (type(last.get("fingerprint")) is str and type(last.get("stamp")) is str
+            and type(inputs) is list and all(type(name) is str for name in inputs)
+            and isinstance(globs, dict) and isinstance(models, dict) and isinstance(summary, dict)
+            and type(summary.get("segments")) is int and type(summary.get("outputs")) is int
+            and type(summary.get("warnings")) is list and all(type(w) is str for w in summary["warnings"]))
+
+
 def default_cache_dir(manifest_path: Path) -> Path:
     """`$NARRATE_CACHE`, else `.narrate-cache/` beside the manifest."""
     env = os.environ.get("NARRATE_CACHE")
@@ -193,7 +206,7 @@ class BuildState:
         read = _read_state(self.path)
         self.entries: dict[str, list[Any]] = dict(read.files)  # entries are replaced, never changed
         last = read.rest.get("last")
-        self.last: dict[str, Any] | None = last if isinstance(last, dict) else None
+        self.last: dict[str, Any] | None = last if _is_last(last) else None
         # index.json (path relative to the manifest's folder) -> the digest of its head, notes and
         # fallbacks when the last clean build recorded it (narrate.build.index splices only then).
         index = read.rest.get("index")

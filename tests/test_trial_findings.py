@@ -1,0 +1,63 @@
+"""Findings of a newcomer's trial and an attack on the code that landed on 3 December 2026: each test
+failed before its fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from narrate.cache import state_journal
+from narrate.cache.state import BuildState, input_digests
+from narrate.outcome import noop_report
+
+
+def _state(project: Path) -> BuildState:
+    return BuildState(project / ".narrate-cache", project / "m.yaml")
+
+
+def _clean_state(project: Path) -> BuildState:
+    """A state whose last clean build is recorded (m.yaml its one input)."""
+    (project / "m.yaml").write_text("version: 1\n")
+    s = _state(project)
+    s.remember_clean_build([project / "m.yaml"], {"segments": 1, "outputs": 0, "warnings": []},
+                           seen=input_digests([str(project / "m.yaml")]))
+    s.save()
+    return s
+
+
+# A `last` (the last clean build) of another shape: another narrate's, or a hostile cache folder's.
+FOREIGN_LAST = [
+    {"x": 1},
+    {"fingerprint": "a", "inputs": 5},
+    {"fingerprint": "a", "inputs": ["m.yaml"], "globs": [], "models": {}, "stamp": "s", "summary": {}},
+    {"fingerprint": None, "inputs": [1], "globs": {}, "models": {}, "stamp": "s", "summary": {}},
+]
+
+
+@pytest.mark.parametrize("last", FOREIGN_LAST)
+def test_a_journal_line_with_a_foreign_last_build_is_no_clean_build(tmp_path, last):
+    s = _clean_state(tmp_path)
+    assert noop_report(tmp_path / "m.yaml", tmp_path / ".narrate-cache") is not None
+    base_id = json.loads(s.path.read_text())["id"]
+    state_journal.journal_path(s.path).write_text(state_journal.header(base_id) + json.dumps({"last": last}) + "\n")
+    assert _state(tmp_path).unchanged_summary(tmp_path) is None
+    assert noop_report(tmp_path / "m.yaml", tmp_path / ".narrate-cache") is None
+
+
+@pytest.mark.parametrize("last", FOREIGN_LAST)
+def test_a_base_with_a_foreign_last_build_is_no_clean_build(tmp_path, last):
+    s = _clean_state(tmp_path)
+    doc = json.loads(s.path.read_text())
+    doc["last"] = last
+    s.path.write_text(json.dumps(doc))
+    assert _state(tmp_path).unchanged_summary(tmp_path) is None
+
+
+def test_a_clean_build_whose_summary_is_not_narrates_is_no_clean_build(tmp_path):
+    s = _clean_state(tmp_path)
+    doc = json.loads(s.path.read_text())
+    doc["last"]["summary"] = {"segments": "many"}
+    s.path.write_text(json.dumps(doc))
+    assert noop_report(tmp_path / "m.yaml", tmp_path / ".narrate-cache") is None
