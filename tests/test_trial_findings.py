@@ -61,3 +61,50 @@ def test_a_clean_build_whose_summary_is_not_narrates_is_no_clean_build(tmp_path)
     doc["last"]["summary"] = {"segments": "many"}
     s.path.write_text(json.dumps(doc))
     assert noop_report(tmp_path / "m.yaml", tmp_path / ".narrate-cache") is None
+
+
+# -- a language tag of the right form that no registry knows (`xx-YY`) built `xx_YY/` folders silently
+
+LIBRARY = """\
+version: 1
+libraries:
+  x:
+    output: out
+    formats: [ulaw]
+    languages:
+      en-US: {{voice: en-us}}
+      {tag}: {{voice: en-us}}
+    prompts:
+      hi: {{en-US: Hello}}
+"""
+
+
+@pytest.mark.parametrize("tag", ["xx-YY", "zz", "qq"])
+def test_an_unregistered_language_tag_is_refused_at_its_line(write, tag):
+    from narrate.errors import ManifestError
+    from narrate.manifest import load_manifest
+
+    with pytest.raises(ManifestError) as info:
+        load_manifest(write("m.yaml", LIBRARY.format(tag=tag)))
+    shown = [str(p) for p in info.value.problems]
+    assert len(shown) == 1 and f"m.yaml:8: libraries.x.languages.{tag}: " in shown[0] \
+        and "not a registered language tag" in shown[0], shown
+
+
+@pytest.mark.parametrize("tag", ["es-419", "zh-Hant", "en-US-x-acme", "fr-CA", "qaa"])
+def test_registered_and_private_use_tags_stay_accepted(write, tag):
+    from narrate.manifest import load_manifest
+
+    assert tag in load_manifest(write("m.yaml", LIBRARY.format(tag=tag))).libraries[0].languages
+
+
+def test_a_book_in_an_unregistered_language_is_refused(write):
+    from narrate.errors import ManifestError
+    from narrate.manifest import load_manifest
+
+    write("ch/01.md", "# One\n\nHello.\n")
+    with pytest.raises(ManifestError) as info:
+        load_manifest(write("m.yaml", "version: 1\nbooks:\n  b:\n    title: T\n    sources: ch/*.md\n"
+                                      "    language: xx-YY\n    voice: en-us\n    output: out/b\n"))
+    assert any("books.b.language" in str(p) and "not a registered language tag" in str(p)
+               for p in info.value.problems), info.value.problems
