@@ -108,3 +108,44 @@ def test_a_book_in_an_unregistered_language_is_refused(write):
                                       "    language: xx-YY\n    voice: en-us\n    output: out/b\n"))
     assert any("books.b.language" in str(p) and "not a registered language tag" in str(p)
                for p in info.value.problems), info.value.problems
+
+
+# -- files a manifest names, located in messages as the manifest is: from where narrate was run
+# (`narrate validate manifests/books.yaml` named a chapter `../casts/ep.md`, a path from the manifest's
+# folder that leads nowhere from the folder the user is in, and a lexicon `lex.yaml` for manifests/lex.yaml)
+
+def _project(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()  # a repository: the project folder whatever folder narrate runs from
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "casts").mkdir()
+    (tmp_path / "casts" / "ep.md").write_text('# T\n\nHello <say-as interpret-as="bogus">x</say-as>.\n')
+    (tmp_path / "manifests" / "lex.yaml").write_text("rules: [1, 2\n")
+    (tmp_path / "manifests" / "books.yaml").write_text(
+        "version: 1\nbooks:\n  b:\n    title: T\n    sources: ../casts/*.md\n    language: en-US\n"
+        "    voice: en-us\n    output: ../out/b\n")
+    (tmp_path / "manifests" / "lexm.yaml").write_text(
+        "version: 1\nlexicon: lex.yaml\nlibraries:\n  x:\n    output: ../out\n    formats: [ulaw]\n"
+        "    languages:\n      en-US: {voice: en-us}\n    prompts:\n      hi: Hello\n")
+    return tmp_path
+
+
+def test_a_chapter_is_named_from_where_narrate_runs(tmp_path):
+    from conftest import narrate_in
+
+    root = _project(tmp_path)
+    done = narrate_in("validate", "manifests/books.yaml", cwd=root)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: casts/ep.md:3: markup: "), done.stderr
+    done = narrate_in("validate", "books.yaml", cwd=root / "manifests")  # from the manifest's folder, as before
+    assert done.stderr.startswith("error: ../casts/ep.md:3: markup: "), done.stderr
+
+
+def test_a_lexicon_is_named_from_where_narrate_runs(tmp_path):
+    from conftest import narrate_in
+
+    root = _project(tmp_path)
+    done = narrate_in("validate", "manifests/lexm.yaml", cwd=root)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: manifests/lex.yaml:2: invalid YAML"), done.stderr
+    done = narrate_in("validate", "lexm.yaml", cwd=root / "manifests")
+    assert done.stderr.startswith("error: lex.yaml:2: invalid YAML"), done.stderr

@@ -19,6 +19,7 @@ from .inputs import (
     MAX_COVER_BYTES,
     MAX_MANIFEST_BYTES,
     MAX_TEXT_BYTES,
+    beside,
     check_cover,
     input_problem,
     outside_problem,
@@ -251,7 +252,7 @@ def _lexicon(c: _Located, man: Manifest, name: str, root: Path, project: Path) -
     if not _input(c, ("lexicon",), name, path, project, limit=MAX_MANIFEST_BYTES):
         return None
     try:
-        doc = (load_pls_file if looks_like_pls(path) else load_yaml_file)(path, show(name))
+        doc = (load_pls_file if looks_like_pls(path) else load_yaml_file)(path, beside(c.file, show(name)))
     except ManifestError as exc:
         line = c.lines.line(("lexicon",))
         c.problems += [Problem(c.file, line, "lexicon", f"{p.file}: {p.message}") if p.line is None else p

@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import ManifestError, Problem
 from ..fsutil import sha256_file
 from ..manifest import Book, Manifest, read_text_input
+from ..manifest.inputs import beside
 from ..manifest.resolved import Pauses
 from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon
@@ -127,11 +128,12 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
             own = book.settings_for(path)
             if book.sample is not None and book.sample.chapter == len(job.chapters) + 1 - bool(book.opening_credits):
                 job.sample_chapter = len(job.chapters)
-            add(path, source, None, own.voice, own.pauses, shown_as=manifest_relative(manifest, path))
+            shown_as = beside(manifest.named, manifest_relative(manifest, path))  # from where narrate runs
+            add(path, source, None, own.voice, own.pauses, shown_as=shown_as)
             if not job.chapters[-1].units:  # code, comments or markup only: say so, rather than publish room tone
                 captions = book.transcripts is not None and "chapters" in book.formats and \
                     any(f in ("vtt", "srt") for f in book.transcripts.formats)
-                manifest.warnings.append(Problem(manifest_relative(manifest, path), None, f"books.{book.name}.sources",
+                manifest.warnings.append(Problem(shown_as, None, f"books.{book.name}.sources",
                                                  "nothing to speak in this chapter: its file will be silence" +
                                                  (", with no caption files" if captions else "")))
         if book.closing_credits:
@@ -151,7 +153,8 @@ def check_chapters(manifest: Manifest) -> list[Problem]:
         for path in book.chapters:
             try:
                 source = read_text_input(path, key_path=f"books.{book.name}.sources", pinned=True)
-                markdown_to_speakable(source, markdown_options(book), path=manifest_relative(manifest, path))
+                markdown_to_speakable(source, markdown_options(book),
+                                     path=beside(manifest.named, manifest_relative(manifest, path)))
             except ManifestError as exc:
                 problems.extend(exc.problems)
     return problems
