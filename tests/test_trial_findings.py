@@ -149,3 +149,26 @@ def test_a_lexicon_is_named_from_where_narrate_runs(tmp_path):
     assert done.stderr.startswith("error: manifests/lex.yaml:2: invalid YAML"), done.stderr
     done = narrate_in("validate", "lexm.yaml", cwd=root / "manifests")
     assert done.stderr.startswith("error: lex.yaml:2: invalid YAML"), done.stderr
+
+
+# -- two feed episodes on one file: said once, naming the two chapters' files (was said twice, as
+# 'chapter-001 and chapter-003', names the user never wrote)
+
+def test_two_episodes_on_one_file_are_named_by_their_files_once(tmp_path):
+    from conftest import narrate_in
+
+    (tmp_path / ".git").mkdir()
+    for rel, guid in (("casts/ep-one.md", "one"), ("casts/ep-one/index.md", "bundle"), ("casts/ep-two.md", "two")):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(f"---\ntitle: T\ndate: 2026-11-01\nguid: {guid}\n---\n# T\n\nHello.\n")
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\nbooks:\n  casts:\n    title: C\n    author: A\n    sources: casts/**/*.md\n    language: en-US\n"
+        "    voice: en-us\n    profile: podcast\n    formats: [chapters]\n    output: out/casts\n    feed:\n"
+        "      base_url: https://example.org/c/\n      description: D.\n      category: [Technology]\n"
+        "      image: https://example.org/art.png\n")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, done.stderr
+    assert "out/casts/ep-one.mp3 would be written twice" in errors[0] and "casts/ep-one.md" in errors[0] \
+        and "casts/ep-one/index.md" in errors[0] and "chapter-00" not in errors[0], errors

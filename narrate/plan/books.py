@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ManifestError, Problem
+from ..errors import shown as show
 from ..fsutil import sha256_file
 from ..manifest import Book, Manifest, read_text_input
 from ..manifest.inputs import beside
@@ -202,8 +203,17 @@ def _check_names(job: BookJob, manifest: Manifest) -> None:
         other = seen.setdefault(rel.casefold(), oid)
         if other != oid:
             raise ManifestError([Problem(manifest.named, None, f"books.{job.book.name}",
-                                         f"{rel} would be written twice (as {other} and {oid}): rename the book or the "
-                                         "chapter whose title (a feed episode: whose file name) gives that name")])
+                                         f"{rel} would be written twice (as {_output_named(job, other)} and "
+                                         f"{_output_named(job, oid)}): rename the book or the chapter whose title "
+                                         "(a feed episode: whose file name) gives that name")])
+
+
+def _output_named(job: BookJob, oid: str) -> str:
+    """An output id (`chapter-003`, `mp3`) as a message names it: a chapter by its file, as written."""
+    if oid.startswith("chapter-"):
+        chapter = job.chapters[int(oid.removeprefix("chapter-")) - 1]
+        return f"the chapter {show(chapter.shown)}" if chapter.source.is_absolute() else f"the {chapter.title.lower()}"
+    return f"the book's {oid.upper()}" if oid in ("mp3", "m4b", "m3u") else f"the book's {oid}"
 
 
 def _name_outputs(job: BookJob) -> None:
