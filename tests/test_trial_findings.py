@@ -172,3 +172,17 @@ def test_two_episodes_on_one_file_are_named_by_their_files_once(tmp_path):
     assert len(errors) == 1, done.stderr
     assert "out/casts/ep-one.mp3 would be written twice" in errors[0] and "casts/ep-one.md" in errors[0] \
         and "casts/ep-one/index.md" in errors[0] and "chapter-00" not in errors[0], errors
+
+
+# -- a manifest indented with a tab: libyaml says "found character that cannot start any token"
+
+@pytest.mark.parametrize("indent", ["\t", "  \t"])
+def test_a_line_indented_with_a_tab_is_said_to_be(write, indent):
+    from narrate.errors import ManifestError
+    from narrate.manifest import load_manifest
+
+    text = LIBRARY.format(tag="es-US").replace("      hi: {en-US: Hello}\n", f"      hi: {{en-US: Hello}}\n{indent}bye: Bye\n")
+    with pytest.raises(ManifestError) as info:
+        load_manifest(write("m.yaml", text))
+    shown = [str(p) for p in info.value.problems]
+    assert len(shown) == 1 and "m.yaml:11: invalid YAML: " in shown[0] and "indented with a tab" in shown[0], shown
