@@ -186,3 +186,17 @@ def test_a_line_indented_with_a_tab_is_said_to_be(write, indent):
         load_manifest(write("m.yaml", text))
     shown = [str(p) for p in info.value.problems]
     assert len(shown) == 1 and "m.yaml:11: invalid YAML: " in shown[0] and "indented with a tab" in shown[0], shown
+
+
+# -- a sheet row dropped for a later one on the same file: the message named the row kept as skipped
+
+def test_the_row_a_case_insensitive_twin_replaces_is_the_one_named_skipped(tmp_path):
+    from conftest import narrate_in
+
+    (tmp_path / "s.csv").write_text("name,en-US\nWELCOME,Shouted.\nother,Other.\nwelcome,Quiet.\n")
+    done = narrate_in("import", "csv", "s.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "welcome: Quiet." in done.stdout and "Shouted" not in done.stdout
+    skipped = [line for line in done.stderr.splitlines() if line.startswith("skipped")]
+    assert skipped == ["skipped WELCOME: same file as 'welcome' on case-insensitive filesystems: the later one wins "
+                       "(line 4)"], done.stderr
