@@ -200,3 +200,75 @@ def test_the_row_a_case_insensitive_twin_replaces_is_the_one_named_skipped(tmp_p
     skipped = [line for line in done.stderr.splitlines() if line.startswith("skipped")]
     assert skipped == ["skipped WELCOME: same file as 'welcome' on case-insensitive filesystems: the later one wins "
                        "(line 4)"], done.stderr
+
+
+# -- hangs: what the no-op check and the build state read must never block on (a FIFO), follow out of
+# the cache (a link to /dev/zero), or read without bound. A chapter replaced by a FIFO after a clean
+# build hung `narrate build` forever before the manifest (which refuses FIFOs) was even read.
+
+def _never_blocks(call, fifo: Path):
+    """Run `call` in a thread; if it is still blocked on `fifo` after 5 s, release it and fail."""
+    import os
+    import threading
+
+    done: list = []
+    worker = threading.Thread(target=lambda: done.append(call()), daemon=True)
+    worker.start()
+    worker.join(5)
+    if worker.is_alive():  # blocked opening or reading the FIFO: give it a writer and an end
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+        worker.join(5)
+        pytest.fail(f"blocked on the FIFO {fifo}")
+    return done[0]
+
+
+def test_the_noop_check_does_not_block_on_an_input_replaced_by_a_fifo(tmp_path):
+    import os
+
+    from narrate.cache import state as state_module
+
+    s = _clean_state(tmp_path)
+    (tmp_path / "m.yaml").unlink()
+    os.mkfifo(tmp_path / "m.yaml")
+    assert _never_blocks(lambda: state_module.input_digests([str(tmp_path / "m.yaml")]), tmp_path / "m.yaml") is None
+    assert _never_blocks(lambda: _state(tmp_path).unchanged_summary(tmp_path), tmp_path / "m.yaml") is None
+    assert s.path.exists()
+
+
+def test_input_digests_read_regular_files_through_links_and_refuse_devices(tmp_path):
+    from narrate.cache.state import input_digests
+
+    (tmp_path / "a.md").write_text("x")
+    (tmp_path / "link.md").symlink_to(tmp_path / "a.md")  # a chapter may be a link inside the project
+    assert input_digests([str(tmp_path / "link.md")]) == input_digests([str(tmp_path / "a.md")]) is not None
+    assert input_digests(["/dev/zero"]) is None
+    assert input_digests([str(tmp_path)]) is None  # a folder
+
+
+def test_a_build_state_that_is_a_fifo_is_read_as_none_without_blocking(tmp_path):
+    import os
+
+    s = _clean_state(tmp_path)
+    s.path.unlink()
+    os.mkfifo(s.path)
+    again = _never_blocks(lambda: _state(tmp_path), s.path)
+    assert again.last is None and again.entries == {}
+
+
+def test_a_build_state_that_is_a_link_is_not_followed(tmp_path):
+    s = _clean_state(tmp_path)
+    real = tmp_path / "elsewhere.json"
+    s.path.rename(real)
+    s.path.symlink_to(real)  # as a link to /dev/zero would be: read until memory ran out
+    assert _state(tmp_path).last is None
+
+
+def test_a_build_state_over_its_bound_is_read_as_none(tmp_path, monkeypatch):
+    from narrate.cache import state as state_module
+
+    s = _clean_state(tmp_path)
+    assert _state(tmp_path).last is not None
+    monkeypatch.setattr(state_module, "MAX_STATE_BYTES", s.path.stat().st_size - 1)
+    state_module._LAST_READ.clear()
+    assert _state(tmp_path).last is None

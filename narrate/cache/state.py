@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from ..fsutil import sha256_file, write_if_changed
+from ..fsutil import read_regular, sha256_file, write_if_changed
 from ..stamp import code_stamp, environment_stamp
 from .state_journal import append as append_change
 from .state_journal import apply as apply_change
@@ -30,6 +30,10 @@ from .state_journal import line as change_line
 from .state_journal import signature as journal_signature
 
 STATE_VERSION = 2  # 2: stat entries carry ctime and inode too
+MAX_STATE_BYTES = 1024 * 1024 * 1024  # ~3 million outputs; a larger file is not one narrate wrote: ignored
+# The largest input file a manifest accepts (a cover: manifest.inputs.MAX_COVER_BYTES); a larger one, or
+# one that is no regular file (a FIFO in a chapter's place), is no input of a clean build.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
 UNFINISHED = ".building"  # beside the build state while a build writes outputs: a killed build leaves it
 
 
@@ -73,11 +77,11 @@ def _glob(pattern: str) -> list[str]:
 def input_digests(inputs: Sequence[str]) -> list[bytes] | None:
     """sha256 of each input's bytes, in order; None if any input is gone."""
     digests = []
-    for name in inputs:
-        try:
-            digests.append(hashlib.sha256(Path(name).read_bytes()).digest())
-        except OSError:
+    for name in inputs:  # never blocks on a FIFO put in an input's place, nor reads a device
+        data = read_regular(name, MAX_INPUT_BYTES, follow=True)
+        if data is None:
             return None
+        digests.append(hashlib.sha256(data).digest())
     return digests
 
 
@@ -150,14 +154,19 @@ def _read_state(path: Path) -> _Read:
     """The state if its base is one this narrate writes (version and entry shape), else empty."""
     journal = journal_path(path)
     try:
-        with open(path, "rb") as f:
+        # A regular file only, of bounded size, opened without blocking or following a link: a FIFO in
+        # its place hung the build, a link to /dev/zero read until memory ran out.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
             st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_STATE_BYTES:
+                raise ValueError
             base_sig = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
             sig = (base_sig, journal_signature(journal))
             known = _LAST_READ.get(path)
             if known is not None and known[0] == sig:
                 return known[1]
-            data = json.loads(f.read())
+            data = json.loads(f.read(MAX_STATE_BYTES + 1))
         if not isinstance(data, dict) or data.get("v") != STATE_VERSION or not isinstance(data.get("files"), dict) \
                 or not all(type(e) is list and len(e) == 5 for e in data["files"].values()):
             raise ValueError
