@@ -272,3 +272,21 @@ def test_a_build_state_over_its_bound_is_read_as_none(tmp_path, monkeypatch):
     monkeypatch.setattr(state_module, "MAX_STATE_BYTES", s.path.stat().st_size - 1)
     state_module._LAST_READ.clear()
     assert _state(tmp_path).last is None
+
+
+# -- a front-end memo whose last line is torn (a killed append): the next append began on that line,
+# so its first entry was lost too and computed again by every build until the file was rewritten
+
+@pytest.mark.parametrize("read", ["load", "source"])
+def test_an_append_after_a_torn_memo_line_keeps_its_first_entry(tmp_path, read):
+    from narrate.cache.memo_file import MemoFile
+
+    path = tmp_path / "x.memo"
+    path.write_text('{"narrate_memo": 1, "stamp": "S"}\n["c","a",[["A",false,0]]]\n["c","b",[["B",fa')
+    memo = MemoFile(path)
+    getattr(memo, read)("S")
+    added = [("c", "d", [["D", False, 0]]), ("c", "e", [["E", False, 0]])]
+    memo.save("S", {"c": {"a": [["A", False, 0]], "d": [["D", False, 0]], "e": [["E", False, 0]]}}, added)
+    assert MemoFile(path).load("S") == {"c": {"a": [["A", False, 0]], "d": [["D", False, 0]], "e": [["E", False, 0]]}}
+    source = MemoFile(path).source("S")
+    assert source is not None and source.get("c", "d") == [["D", False, 0]]
