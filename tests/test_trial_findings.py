@@ -290,3 +290,17 @@ def test_an_append_after_a_torn_memo_line_keeps_its_first_entry(tmp_path, read):
     assert MemoFile(path).load("S") == {"c": {"a": [["A", False, 0]], "d": [["D", False, 0]], "e": [["E", False, 0]]}}
     source = MemoFile(path).source("S")
     assert source is not None and source.get("c", "d") == [["D", False, 0]]
+
+
+# -- a 12-hour clock against a 24-hour one: "9 AM to 5 PM" and "de 9 h à 17 h" say the same hours
+
+def test_a_twelve_hour_time_agrees_with_its_twenty_four_hour_form():
+    from narrate.manifest.advice import prompt_warnings
+
+    assert prompt_warnings({"en-US": "Our hours are 9 AM to 5 PM.", "fr-CA": "Nos heures sont de 9 h à 17 h."}) == []
+    assert prompt_warnings({"en-US": "Open until 5:30 p.m., from 12 AM.", "de-DE": "Geöffnet bis 17:30, ab 0 Uhr."}) == []
+    # the same hours written in the 12-hour way in both languages agree as before (the demo's hours/open)
+    assert prompt_warnings({"en-US": "From 8 AM to 6 PM.", "es-US": "De 8 de la mañana a 6 de la tarde."}) == []
+    # and other hours still disagree
+    assert prompt_warnings({"en-US": "Open 9 AM to 5 PM.", "fr-CA": "Ouvert de 9 h à 18 h."}) == [
+        (None, "the languages disagree on numbers: 5, 9 in en-US; 9, 18 in fr-CA")]
