@@ -304,3 +304,14 @@ def test_a_twelve_hour_time_agrees_with_its_twenty_four_hour_form():
     # and other hours still disagree
     assert prompt_warnings({"en-US": "Open 9 AM to 5 PM.", "fr-CA": "Ouvert de 9 h à 18 h."}) == [
         (None, "the languages disagree on numbers: 5, 9 in en-US; 9, 18 in fr-CA")]
+
+
+# -- "prompt(s) missing in xx" was the one warning with no line: located at the language's declaration
+
+def test_prompts_missing_in_a_language_are_warned_at_that_languages_line(write):
+    from narrate.manifest import load_manifest
+
+    text = LIBRARY.format(tag="es-US").replace("      hi: {en-US: Hello}\n", "      hi: {en-US: Hello}\n      bye: Bye\n")
+    warnings = [str(w) for w in load_manifest(write("m.yaml", text)).warnings]
+    assert [w for w in warnings if "missing" in w] == [
+        f"{write('m.yaml', text)}:8: libraries.x.languages.es-US: 2 prompt(s) missing in es-US: hi, bye"], warnings

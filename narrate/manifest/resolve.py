@@ -99,7 +99,8 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
         if lib.missing_translation == "warn":
             for code, names in lib.missing.items():
                 listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-                manifest.warnings.append(Problem(shown, None, f"libraries.{lib.name}",
+                where = ("libraries", lib.name, "languages", code)  # located where the language is declared
+                manifest.warnings.append(Problem(shown, doc.lines.line(where), ".".join(where),
                                                  f"{len(names)} prompt(s) missing in {code}: {listed}"))
         manifest.warnings += library_warnings(  # numbers, untranslated, length; fallbacks; Windows names
             lib, shown, partial(_language_path_line, doc.lines, lib.name))
