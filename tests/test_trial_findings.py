@@ -315,3 +315,31 @@ def test_prompts_missing_in_a_language_are_warned_at_that_languages_line(write):
     warnings = [str(w) for w in load_manifest(write("m.yaml", text)).warnings]
     assert [w for w in warnings if "missing" in w] == [
         f"{write('m.yaml', text)}:8: libraries.x.languages.es-US: 2 prompt(s) missing in es-US: hi, bye"], warnings
+
+
+# -- `cache prune` with one of two manifests of a folder (one narrate.lock, one .narrate-cache) dropped
+# the other's paid segments as "unreferenced"
+
+def _two_manifests(tmp_path: Path) -> Path:
+    from conftest import narrate_in
+
+    (tmp_path / ".git").mkdir()
+    for name, text in (("a.yaml", "Alpha one."), ("b.yaml", "Bravo two.")):
+        (tmp_path / name).write_text(
+            f"version: 1\nlibraries:\n  {name[0]}:\n    output: out/{name[0]}\n    formats: [ulaw]\n"
+            f"    languages:\n      en-US: {{voice: en-us}}\n    prompts:\n      hi: {text}\n")
+        done = narrate_in("-q", "build", "-j", "1", name, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    return tmp_path
+
+
+def test_prune_keeps_the_segments_of_the_other_manifests_of_its_lock(tmp_path):
+    from conftest import narrate_in
+
+    root = _two_manifests(tmp_path)
+    done = narrate_in("cache", "prune", "--yes", "a.yaml", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert "dropped 0 unreferenced entries" in done.stdout and "b.yaml" in done.stdout, done.stdout
+    (root / "out" / "b" / "en_US" / "hi.ulaw").unlink()
+    done = narrate_in("-q", "build", "--offline", "-j", "1", "b.yaml", cwd=root)  # nothing to synthesize
+    assert done.returncode == 0, done.stderr
