@@ -343,3 +343,30 @@ def test_prune_keeps_the_segments_of_the_other_manifests_of_its_lock(tmp_path):
     (root / "out" / "b" / "en_US" / "hi.ulaw").unlink()
     done = narrate_in("-q", "build", "--offline", "-j", "1", "b.yaml", cwd=root)  # nothing to synthesize
     assert done.returncode == 0, done.stderr
+
+
+# -- `narrate check`: a manifest with no book said nothing at all (exit 0); a deleted book file was named
+# from the manifest's folder (`../output/books/x.mp3`) when the manifest was named from another
+
+def test_check_of_a_manifest_without_books_says_so(tmp_path):
+    from conftest import narrate_in
+
+    (tmp_path / "m.yaml").write_text(LIBRARY.format(tag="es-US"))
+    done = narrate_in("check", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0 and "m.yaml: no books to check" in done.stderr, done
+
+
+def test_check_names_a_missing_book_file_from_where_narrate_runs(tmp_path):
+    from conftest import narrate_in
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01.md").write_text("# A\n\nHello.\n")
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "m.yaml").write_text(
+        "version: 1\nbooks:\n  b:\n    title: T\n    sources: ../ch/*.md\n    language: en-US\n    voice: en-us\n"
+        "    formats: [mp3]\n    output: ../out/b\n")
+    assert narrate_in("-q", "build", "-j", "1", "manifests/m.yaml", cwd=tmp_path).returncode == 0
+    (tmp_path / "out" / "b" / "b.mp3").unlink()
+    done = narrate_in("check", "manifests/m.yaml", cwd=tmp_path)
+    assert done.returncode == 1 and done.stderr.startswith("error: out/b/b.mp3: file: missing"), done.stderr
