@@ -197,12 +197,14 @@ def publish(tmp: Path, path: Path, *, within: Path, tmp_sha256: str | None = Non
     return True
 
 
-def read_regular(path: Path, limit: int) -> bytes | None:
+def read_regular(path: Path | str, limit: int, *, follow: bool = False) -> bytes | None:
     """The bytes of `path` if it is a regular file (not a link, FIFO or folder) of at most `limit`
     bytes, else None; for state narrate keeps for itself, which it never trusts to be well-formed.
-    Never blocks (O_NONBLOCK: a FIFO put in its place) and never follows a link."""
+    Never blocks (O_NONBLOCK: a FIFO put in its place) and never follows a link (`follow`: a link to
+    a regular file is read, as a project's inputs may be)."""
+    nofollow = 0 if follow else getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
     try:

@@ -39,13 +39,15 @@ def refused(root: Path, *fragments: str) -> None:
 def test_a_book_named_as_a_chapter_file_is_refused(tmp_path):
     root = project(tmp_path, {"ch/01.md": "# Intro\n\nFirst.\n", "ch/02.md": "# Two\n\nSecond.\n"},
                    name="01-intro", formats="[chapters, mp3]")
-    refused(root, "books.01-intro: out/bk/01-intro.mp3 would be written twice (as chapter-001 and mp3): rename "
+    refused(root, "books.01-intro: out/bk/01-intro.mp3 would be written twice (as the chapter ch/01.md and the "
+                  "book's MP3): rename "
                   "the book or the chapter whose title (a feed episode: whose file name) gives that name")
 
 
 def test_names_that_differ_only_in_case_collide_too(tmp_path):
     root = project(tmp_path, {"ch/01.md": "# Intro\n\nFirst.\n"}, name="01-INTRO", formats="[chapters, mp3]")
-    refused(root, "books.01-INTRO: out/bk/01-INTRO.mp3 would be written twice (as chapter-001 and mp3)")
+    refused(root, "books.01-INTRO: out/bk/01-INTRO.mp3 would be written twice (as the chapter ch/01.md and the "
+                  "book's MP3)")
 
 
 def with_art(root: Path) -> Path:

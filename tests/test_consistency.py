@@ -46,8 +46,8 @@ def _path(tmp_path: Path) -> Path:
 
 
 EXPECTED = [
-    "ivr.yaml: libraries.ivr: 4 prompt(s) missing in fr-FR: hours, brand, untranslated, long",
-    "ivr.yaml: libraries.ivr: 4 prompt(s) missing in en-GB: menu, hours, brand, long",
+    "ivr.yaml:6: libraries.ivr.languages.fr-FR: 4 prompt(s) missing in fr-FR: hours, brand, untranslated, long",
+    "ivr.yaml:6: libraries.ivr.languages.en-GB: 4 prompt(s) missing in en-GB: menu, hours, brand, long",
     "ivr.yaml:9: libraries.ivr.prompts.menu: the languages disagree on numbers: 5 in en-US; 6 in es-ES, fr-FR",
     "ivr.yaml:20: libraries.ivr.prompts.untranslated.es-ES: same text as en-US: untranslated?",
     "ivr.yaml:24: libraries.ivr.prompts.long.es-ES: 3.1 times as long as any other language "

@@ -109,12 +109,17 @@ class MemoFile:
         self.stamp, self.lines = stamp, live
 
     def _append(self, text: str) -> None:
-        flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # reads its last byte
         fd = os.open(self.path, flags)  # no O_CREAT: the file read well a moment ago
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
                 return
-            os.write(fd, text.encode("utf-8"))
+            if st.st_size and os.pread(fd, 1, st.st_size - 1) != b"\n":
+                text = "\n" + text  # after a torn line (a killed append): this build's first entry on a line of its own
+            data = memoryview(text.encode("utf-8"))
+            while data:
+                data = data[os.write(fd, data):]
         finally:
             os.close(fd)
 

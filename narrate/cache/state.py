@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from ..fsutil import sha256_file, write_if_changed
+from ..fsutil import read_regular, sha256_file, write_if_changed
 from ..stamp import code_stamp, environment_stamp
 from .state_journal import append as append_change
 from .state_journal import apply as apply_change
@@ -30,6 +30,10 @@ from .state_journal import line as change_line
 from .state_journal import signature as journal_signature
 
 STATE_VERSION = 2  # 2: stat entries carry ctime and inode too
+MAX_STATE_BYTES = 1024 * 1024 * 1024  # ~3 million outputs; a larger file is not one narrate wrote: ignored
+# The largest input file a manifest accepts (a cover: manifest.inputs.MAX_COVER_BYTES); a larger one, or
+# one that is no regular file (a FIFO in a chapter's place), is no input of a clean build.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
 UNFINISHED = ".building"  # beside the build state while a build writes outputs: a killed build leaves it
 
 
@@ -37,6 +41,19 @@ def _same(known: list[Any], st: os.stat_result) -> bool:
     """A stat cache entry [size, mtime_ns, sha256, ctime_ns, inode] still describes the file `st`."""
     return bool(known[0] == st.st_size and known[1] == st.st_mtime_ns and known[3] == st.st_ctime_ns
                 and known[4] == st.st_ino)
+
+
+def _is_last(last: Any) -> bool:
+    """Whether a state's "last" is the shape `remember_clean_build` writes: one of another narrate, or
+    of a hostile cache folder, is no clean build (the next build does the work) rather than a crash."""
+    if not isinstance(last, dict):
+        return False
+    inputs, globs, models, summary = last.get("inputs"), last.get("globs"), last.get("models"), last.get("summary")
+    return (type(last.get("fingerprint")) is str and type(last.get("stamp")) is str
+            and type(inputs) is list and all(type(name) is str for name in inputs)
+            and isinstance(globs, dict) and isinstance(models, dict) and isinstance(summary, dict)
+            and type(summary.get("segments")) is int and type(summary.get("outputs")) is int
+            and type(summary.get("warnings")) is list and all(type(w) is str for w in summary["warnings"]))
 
 
 def default_cache_dir(manifest_path: Path) -> Path:
@@ -60,11 +77,11 @@ def _glob(pattern: str) -> list[str]:
 def input_digests(inputs: Sequence[str]) -> list[bytes] | None:
     """sha256 of each input's bytes, in order; None if any input is gone."""
     digests = []
-    for name in inputs:
-        try:
-            digests.append(hashlib.sha256(Path(name).read_bytes()).digest())
-        except OSError:
+    for name in inputs:  # never blocks on a FIFO put in an input's place, nor reads a device
+        data = read_regular(name, MAX_INPUT_BYTES, follow=True)
+        if data is None:
             return None
+        digests.append(hashlib.sha256(data).digest())
     return digests
 
 
@@ -137,14 +154,19 @@ def _read_state(path: Path) -> _Read:
     """The state if its base is one this narrate writes (version and entry shape), else empty."""
     journal = journal_path(path)
     try:
-        with open(path, "rb") as f:
+        # A regular file only, of bounded size, opened without blocking or following a link: a FIFO in
+        # its place hung the build, a link to /dev/zero read until memory ran out.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
             st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_STATE_BYTES:
+                raise ValueError
             base_sig = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
             sig = (base_sig, journal_signature(journal))
             known = _LAST_READ.get(path)
             if known is not None and known[0] == sig:
                 return known[1]
-            data = json.loads(f.read())
+            data = json.loads(f.read(MAX_STATE_BYTES + 1))
         if not isinstance(data, dict) or data.get("v") != STATE_VERSION or not isinstance(data.get("files"), dict) \
                 or not all(type(e) is list and len(e) == 5 for e in data["files"].values()):
             raise ValueError
@@ -193,7 +215,7 @@ class BuildState:
         read = _read_state(self.path)
         self.entries: dict[str, list[Any]] = dict(read.files)  # entries are replaced, never changed
         last = read.rest.get("last")
-        self.last: dict[str, Any] | None = last if isinstance(last, dict) else None
+        self.last: dict[str, Any] | None = last if _is_last(last) else None
         # index.json (path relative to the manifest's folder) -> the digest of its head, notes and
         # fallbacks when the last clean build recorded it (narrate.build.index splices only then).
         index = read.rest.get("index")

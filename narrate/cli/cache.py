@@ -171,6 +171,22 @@ def _planned_keys(path: Path) -> set[str]:
     return keys
 
 
+def _lock_neighbours(manifests: tuple[Path, ...]) -> list[Path]:
+    """The other manifests with a section in the narrate.lock of one of `manifests`: they share its folder
+    and so, unless they name another, its cache; their segments are not "unreferenced"."""
+    from ..cache.lock import LockFile
+
+    named = {p.resolve() for p in manifests}
+    found: dict[Path, Path] = {}
+    for path in manifests:
+        for name in LockFile.for_manifest(path).manifest_names():
+            other = path.parent / name
+            if "/" not in name and "\\" not in name and name not in (".", "..") and other.is_file() \
+                    and other.resolve() not in named:
+                found.setdefault(other.resolve(), other)
+    return list(found.values())
+
+
 @cache_group.command(name="prune")
 @manifests_arg
 @cache_opt
@@ -179,6 +195,7 @@ def _planned_keys(path: Path) -> set[str]:
 def cache_prune_cmd(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, yes: bool) -> None:
     """Drop cache entries that none of MANIFESTS references (a dry run unless --yes).
 
+    The other manifests of their narrate.lock files (one folder, one cache) count as named too.
     Entries stored after the manifests were read (by a build running meanwhile) are kept."""
     import time
 
@@ -186,14 +203,16 @@ def cache_prune_cmd(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path |
 
     def go() -> int:
         read_at = time.time()  # before reading: anything stored from now on is not ours to judge
-        keep = referenced_keys(_planned_keys(p) for p in manifests)
+        beside = _lock_neighbours(manifests)
+        keep = referenced_keys(_planned_keys(p) for p in (*manifests, *beside))
         with _opened(cache_dir, manifests[0]) as cache:
             report = prune_cache(cache, keep, dry_run=not yes, read_at=read_at)
         verb = "dropped" if yes else "would drop"
         extra = f", {report.dangling} of them with their file missing" if report.dangling else ""
         newer = f"; kept {report.newer} stored after the manifests were read" if report.newer else ""
+        also = f" (with those of {', '.join(map(str, beside))}: its narrate.lock and cache are shared)" if beside else ""
         click.echo(f"{verb} {len(report.unreferenced)} unreferenced entries ({report.bytes / 1e6:.1f} MB{extra}); "
-                   f"kept {report.kept}{newer}" + ("" if yes else " (dry run: add --yes)"))
+                   f"kept {report.kept}{also}{newer}" + ("" if yes else " (dry run: add --yes)"))
         return 0
 
     run(ctx, go)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -13,15 +14,20 @@ def check_audio(path: Path) -> int:
     """Check every book of one manifest; print each finding (stderr) and return how many."""
     from ..cache.lock import LockFile
     from ..manifest import load_manifest
+    from ..manifest.inputs import beside
     from ..package.check import check_book
 
     manifest = load_manifest(path)
+    if not manifest.books:
+        click.echo(f"{manifest.named}: no books to check (narrate check measures books' MP3 and M4B files)", err=True)
+        return 0
     lock = LockFile.for_manifest(manifest.path)
     count = 0
     for book in manifest.books:
         findings, measured = check_book(book, lock.books.get(book.name), manifest.root)
-        for finding in findings:
-            error(finding)
+        for finding in findings:  # a file as the lock names it, from the manifest's folder: named from here
+            error(replace(finding, file=beside(manifest.named, finding.file)) if finding.file.endswith((".mp3", ".m4b"))
+                  else finding)
         count += len(findings)
         if not findings:
             click.echo(f"{book.name}: {measured} files meet the {book.profile.name} profile", err=True)

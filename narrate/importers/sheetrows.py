@@ -113,13 +113,14 @@ def _add(sheet: Sheet, by_name: dict[str, int], row: Row, *, joined: bool) -> No
         first.texts.update(row.texts)
         first.note = row.note or first.note
         return
+    dropped = spelled  # the name the message gives: the earlier row's, where the two are spelled apart
     if first.name == spelled:
         reason = f"duplicate of line {first.line}"
     elif respelled:
         reason = f"the same name as line {first.line} in another Unicode form (NFC/NFD)"
     else:
-        reason = f"same file as {first.name!r} (line {first.line}) on case-insensitive filesystems"
-    sheet.skipped.append((spelled, f"{reason}: the later one wins (line {row.line})"))
+        dropped, reason = first.name, f"same file as {spelled!r} on case-insensitive filesystems"
+    sheet.skipped.append((dropped, f"{reason}: the later one wins (line {row.line})"))
     if joined:  # the later row's language replaces the earlier one's; the prompt's other languages stay
         row = Row(row.name, first.texts | row.texts, row.note or first.note, first.line, row.written)
     sheet.rows[earlier] = row

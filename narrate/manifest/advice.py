@@ -83,6 +83,22 @@ def _number_list(text: str) -> tuple[int, ...]:
     return tuple(sorted(int(re.sub(r"\D", "", m)) for m in _NUMBER.findall(_ascii_digits(plain))))
 
 
+# A time on the 12-hour clock ("5 PM", "5:30 p.m."): its hour may be written 17 in a language that uses
+# the 24-hour clock ("17 h"), so such a text's numbers are compared both ways.
+_TWELVE_HOUR = re.compile(r"\b(1[0-2]|0?[1-9])(?=(?::[0-5]\d)?\s?([AaPp])\.?[Mm]\.?(?!\w))")
+
+
+def _number_readings(text: str) -> set[tuple[int, ...]]:
+    """The text's numbers as written and, if it has 12-hour times, with their hours on the 24-hour clock."""
+    readings = {_number_list(text)}
+    if _TWELVE_HOUR.search(text):
+        def hour24(m: re.Match[str]) -> str:
+            hour = int(m.group(1)) % 12
+            return str(hour + 12 if m.group(2) in "Pp" else hour)
+        readings.add(_number_list(_TWELVE_HOUR.sub(hour24, text)))
+    return readings
+
+
 def placeholders(text: str) -> Counter[str]:
     """The template placeholders of a text, counted: "{n} of {m}" -> {"{n}": 1, "{m}": 1}."""
     return Counter(_placeholder_list(text))
@@ -130,7 +146,7 @@ def prompt_warnings(texts: dict[str, str]) -> list[tuple[str | None, str]]:
     if len(texts) < 2:
         return out
     counted = {code: _number_list(t) for code, t in texts.items()}
-    if len(set(counted.values())) > 1:
+    if len(set(counted.values())) > 1 and not set.intersection(*(_number_readings(t) for t in texts.values())):
         out.append((None, f"the languages disagree on numbers: {_groups(counted)}"))
     marks = {code: _placeholder_list(t) for code, t in texts.items()}
     if len(set(marks.values())) > 1:

@@ -296,6 +296,18 @@ def _library_formats(c: Checker, given: list[str], layout: str, key: Key) -> lis
     return formats
 
 
+def _tag_problem(code: str, example: str) -> str | None:
+    """Why `code` is no language tag to build in, or None. A tag of the right form that the IANA
+    registry does not hold (`xx-YY`) would be built into an `xx_YY/` folder no platform plays."""
+    if not LANG_RE.match(code):
+        return f"not a language tag like {example}"
+    import langcodes  # loaded only when a manifest is validated (the voice checks load it too)
+
+    if not langcodes.tag_is_valid(code):
+        return f"not a registered language tag (BCP 47): {show(repr(code))}; write one like {example}"
+    return None
+
+
 def _languages(c: Checker, specs: dict[str, Any], key: Key, base: Settings,
                providers: set[str], layout: str) -> tuple[dict[str, Language], dict[str, Settings]]:
     languages: dict[str, Language] = {}
@@ -303,8 +315,8 @@ def _languages(c: Checker, specs: dict[str, Any], key: Key, base: Settings,
     folders: dict[str, str] = {}  # NFC, case-folded folder -> language
     for code, entry in specs.items():
         lkey = (*key, code)
-        if not LANG_RE.match(code):
-            c.add(lkey, "not a language tag like en-US or es")
+        if why := _tag_problem(code, "en-US or es"):
+            c.add(lkey, why)
             continue
         if entry is None:
             entry = m.LanguageSpec.model_construct()
@@ -403,8 +415,8 @@ def _book(c: Checker, name: str, spec: m.Book, root: Path, defaults: Settings, p
     if "/" in name or check_name(name):
         c.add(key, "book names must be plain folder names")
     language = spec.language or "en-US"
-    if not LANG_RE.match(language):
-        c.add((*key, "language"), "not a language tag like en-US")
+    if why := _tag_problem(language, "en-US"):
+        c.add((*key, "language"), why)
     formats = list(dict.fromkeys(spec.formats or m.BOOK_FORMATS))
     settings = _overlay(c, defaults, spec, key, providers)
     if settings.voice is None:

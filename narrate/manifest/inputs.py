@@ -32,6 +32,13 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
+def beside(manifest_named: str, relative: str) -> str:
+    """A file given relative to the manifest's folder, as messages name it: from where narrate runs, as
+    the manifest itself is named (`manifests/m.yaml` and `../casts/ep.md` give `casts/ep.md`)."""
+    folder = os.path.dirname(manifest_named)
+    return os.path.normpath(os.path.join(folder, relative)) if folder else relative
+
+
 def project_root(manifest_folder: Path, working_folder: Path | None = None) -> Path:
     """The project folder of a manifest in `manifest_folder` (absolute): the work tree of the git
     repository holding it (nearest ancestor, itself included, with a `.git` entry: folder, or file

@@ -226,6 +226,13 @@ def _first_alias_line(root: yaml.Node) -> int:
     return root.start_mark.line + 1
 
 
+def _tab_indented(text: str, index: int) -> bool:
+    """Whether line `index` (0-based) of `text` has a tab in its indentation."""
+    lines = text.split("\n", index + 1)
+    row = lines[index] if index < len(lines) else ""
+    return "\t" in row[:len(row) - len(row.lstrip(" \t"))]
+
+
 def load_yaml_text(text: str, path: str) -> YamlDocument:
     """Parse YAML text. Syntax errors and expansion bombs raise ManifestError; duplicates are returned."""
     try:
@@ -233,8 +240,10 @@ def load_yaml_text(text: str, path: str) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        reason = exc.problem or str(exc)
-        raise ManifestError([Problem(path, line, "", f"invalid YAML: {show(reason)}")]) from None
+        reason = show(exc.problem or str(exc))
+        if mark is not None and "tab" not in reason and _tab_indented(text, mark.line):  # libyaml may not say so
+            reason += " (the line is indented with a tab: YAML indents with spaces only)"
+        raise ManifestError([Problem(path, line, "", f"invalid YAML: {reason}")]) from None
     except yaml.YAMLError as exc:  # e.g. more than one document
         raise ManifestError([Problem(path, None, "", f"invalid YAML: {show(exc)}")]) from None
     if node is None:

@@ -19,6 +19,7 @@ from .inputs import (
     MAX_COVER_BYTES,
     MAX_MANIFEST_BYTES,
     MAX_TEXT_BYTES,
+    beside,
     check_cover,
     input_problem,
     outside_problem,
@@ -98,7 +99,8 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
         if lib.missing_translation == "warn":
             for code, names in lib.missing.items():
                 listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-                manifest.warnings.append(Problem(shown, None, f"libraries.{lib.name}",
+                where = ("libraries", lib.name, "languages", code)  # located where the language is declared
+                manifest.warnings.append(Problem(shown, doc.lines.line(where), ".".join(where),
                                                  f"{len(names)} prompt(s) missing in {code}: {listed}"))
         manifest.warnings += library_warnings(  # numbers, untranslated, length; fallbacks; Windows names
             lib, shown, partial(_language_path_line, doc.lines, lib.name))
@@ -251,7 +253,7 @@ def _lexicon(c: _Located, man: Manifest, name: str, root: Path, project: Path) -
     if not _input(c, ("lexicon",), name, path, project, limit=MAX_MANIFEST_BYTES):
         return None
     try:
-        doc = (load_pls_file if looks_like_pls(path) else load_yaml_file)(path, show(name))
+        doc = (load_pls_file if looks_like_pls(path) else load_yaml_file)(path, beside(c.file, show(name)))
     except ManifestError as exc:
         line = c.lines.line(("lexicon",))
         c.problems += [Problem(c.file, line, "lexicon", f"{p.file}: {p.message}") if p.line is None else p

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ManifestError, Problem
+from ..errors import shown as show
 from ..fsutil import sha256_file
 from ..manifest import Book, Manifest, read_text_input
+from ..manifest.inputs import beside
 from ..manifest.resolved import Pauses
 from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon
@@ -128,11 +130,12 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
             own = book.settings_for(path)
             if book.sample is not None and book.sample.chapter == len(job.chapters) + 1 - bool(book.opening_credits):
                 job.sample_chapter = len(job.chapters)
-            add(path, source, None, own.voice, own.pauses, shown_as=manifest_relative(manifest, path))
+            shown_as = beside(manifest.named, manifest_relative(manifest, path))  # from where narrate runs
+            add(path, source, None, own.voice, own.pauses, shown_as=shown_as)
             if not job.chapters[-1].units:  # code, comments or markup only: say so, rather than publish room tone
                 captions = book.transcripts is not None and "chapters" in book.formats and \
                     any(f in ("vtt", "srt") for f in book.transcripts.formats)
-                manifest.warnings.append(Problem(manifest_relative(manifest, path), None, f"books.{book.name}.sources",
+                manifest.warnings.append(Problem(shown_as, None, f"books.{book.name}.sources",
                                                  "nothing to speak in this chapter: its file will be silence" +
                                                  (", with no caption files" if captions else "")))
         if book.closing_credits:
@@ -152,7 +155,8 @@ def check_chapters(manifest: Manifest) -> list[Problem]:
         for path in book.chapters:
             try:
                 source = read_text_input(path, key_path=f"books.{book.name}.sources", pinned=True)
-                markdown_to_speakable(source, markdown_options(book), path=manifest_relative(manifest, path))
+                markdown_to_speakable(source, markdown_options(book),
+                                     path=beside(manifest.named, manifest_relative(manifest, path)))
             except ManifestError as exc:
                 problems.extend(exc.problems)
     return problems
@@ -201,8 +205,17 @@ def _check_names(job: BookJob, manifest: Manifest) -> None:
         other = seen.setdefault(rel.casefold(), oid)
         if other != oid:
             raise ManifestError([Problem(manifest.named, None, f"books.{job.book.name}",
-                                         f"{rel} would be written twice (as {other} and {oid}): rename the book or the "
-                                         "chapter whose title (a feed episode: whose file name) gives that name")])
+                                         f"{rel} would be written twice (as {_output_named(job, other)} and "
+                                         f"{_output_named(job, oid)}): rename the book or the chapter whose title "
+                                         "(a feed episode: whose file name) gives that name")])
+
+
+def _output_named(job: BookJob, oid: str) -> str:
+    """An output id (`chapter-003`, `mp3`) as a message names it: a chapter by its file, as written."""
+    if oid.startswith("chapter-"):
+        chapter = job.chapters[int(oid.removeprefix("chapter-")) - 1]
+        return f"the chapter {show(chapter.shown)}" if chapter.source.is_absolute() else f"the {chapter.title.lower()}"
+    return f"the book's {oid.upper()}" if oid in ("mp3", "m4b", "m3u") else f"the book's {oid}"
 
 
 def _name_outputs(job: BookJob) -> None:
