@@ -266,8 +266,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     lock = LockFile.for_manifest(manifest.path, ours=stats.unchanged(root, lock_rel))
     carry = None
     if lock.ours and stats.plan_contexts and memo.has_entries and not every_segment:  # no memo: plan all, to refill it
-        carry = Carry(lock.prompts, stats.plan_contexts, lambda outputs, recorded: files_current(outputs, recorded,
-                                                                                                 stats, where))
+        carry = Carry(lock.prompts, stats.plan_contexts, stats, where)
     plan = plan_manifest(manifest, providers, lexicon, memo, carry)
     books = []
     if manifest.books:

@@ -261,19 +261,19 @@ def _plan_library(plan: Plan, keys: KeyMaker, front: _FrontEnd, manifest: Manife
             memo_context = front.memo_context(memo, prompt, provider) if memo is not None and context else None
             known = shared[(id(s), prompt.language)] = (s, provider, templates, context, memo_context)
         _, provider, templates, context, memo_context = known
-        outputs = _outputs(lib, prompt, templates, out_prefix)
         job = None
         if context is not None:
             ident = f"{lib.name}/{prompt.language}/{prompt.name}"
             plan.contexts[ident] = context
-            job = carry.job(ident, context, lib, prompt, outputs) if carry is not None else None
+            job = carry.job(ident, context, lib, prompt, templates) if carry is not None and templates else None
             if job is not None:
                 plan.carried.add(ident)
                 plan.carried_keys.update(job.segments)
                 if memo is not None and memo_context is not None:  # front.keep: the entry stays in the memo
                     memo.keep(memo_context, prompt.text)
         if job is None:
-            job = _plan_prompt(plan, keys, front, lib, prompt, provider, telephony, outputs)
+            job = _plan_prompt(plan, keys, front, lib, prompt, provider, telephony,
+                               _outputs(lib, prompt, templates, out_prefix))
         for out in job.outputs:
             folded = out.path.casefold()
             if folded in claimed and claimed[folded] != job.id:
