@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -107,12 +108,14 @@ class LockFile:
         return write_if_changed(self.path, b"".join([before.encode("utf-8"), *spliced, after.encode("utf-8")]),
                                 within=self.path.parent)
 
-    def recorded_outputs(self, skip: set[str] | frozenset[str] = frozenset()) -> list[RecordedOutput]:
-        """Every output this manifest's section records, but those whose file is in `skip`, with the
-        library or book it belongs to (a prompt entry's id is `<library>/<language>/<name>`)."""
+    def recorded_outputs(self, skip: set[str] | frozenset[str] = frozenset(),
+                         skip_ids: Collection[str] = ()) -> list[RecordedOutput]:
+        """Every output this manifest's section records, but those whose file is in `skip` and those
+        of the prompt entries in `skip_ids`, with the library or book it belongs to (a prompt entry's
+        id is `<library>/<language>/<name>`)."""
         found = [RecordedOutput("library", job_id.split("/", 1)[0], out["file"], out["sha256"])
-                 for job_id, entry in self.prompts.items() for out in entry.get("outputs", {}).values()
-                 if out["file"] not in skip]
+                 for job_id, entry in self.prompts.items() if job_id not in skip_ids
+                 for out in entry.get("outputs", {}).values() if out["file"] not in skip]
         found += [RecordedOutput("book", name, out["file"], out["sha256"])
                   for name, entry in self.books.items() for out in entry.get("outputs", {}).values()
                   if out["file"] not in skip]
