@@ -20,7 +20,7 @@ from .cache import SegmentCache
 from .cache.lock import LOCK_NAME, LockFile, RecordedOutput
 from .cache.memo_file import MemoFile
 from .cache.state import BuildState, front_end_stamp
-from .errors import ManifestError, MissingKeyError, NarrateError, Problem, UsageError
+from .errors import ManifestError, MissingKeyError, NarrateError, Problem
 from .manifest import Manifest
 from .plan import LockDiff, OutputFile, Plan, PromptJob, Segment, diff_lock, plan_manifest
 from .plan.carry import Carry
@@ -266,8 +266,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     lock = LockFile.for_manifest(manifest.path, ours=stats.unchanged(root, lock_rel))
     carry = None
     if lock.ours and stats.plan_contexts and memo.has_entries and not every_segment:  # no memo: plan all, to refill it
-        carry = Carry(lock.prompts, stats.plan_contexts, lambda outputs, recorded: files_current(outputs, recorded,
-                                                                                                 stats, where))
+        carry = Carry(lock.prompts, stats.plan_contexts, stats, where)
     plan = plan_manifest(manifest, providers, lexicon, memo, carry)
     books = []
     if manifest.books:
@@ -297,7 +296,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     planned_files = {out.path for job in plan.jobs for out in job.outputs}
     planned_files |= {rel for job in books for rel in job.outputs.values()}
     _check_shared_outputs(manifest, lock, plan, books, planned_files)
-    orphans, left_alone = plan_removals(manifest, lock, planned_files)
+    orphans, left_alone = plan_removals(manifest, lock, planned_files, carried)
     foreign = foreign_files(lock, stats, where, stale)
     return PlannedBuild(manifest, plan, lock, stats, stale, missing, sorted(orphans), providers, configs, books,
                         stale_books, left_alone, orphan_records=orphans, memo=memo, memo_file=memo_file,
@@ -393,39 +392,3 @@ def translation_report(manifest: Manifest) -> dict[str, dict[str, dict[str, list
     """Per library: prompt names missing in a language, and names present in one language only."""
     return {lib.name: {"missing": lib.missing, "only_in": lib.only_in_one_language()}
             for lib in manifest.libraries if lib.missing or lib.only_in_one_language()}
-
-
-def book_text_lines(manifest_path: Path, book_name: str | None, file: Path, source: str) -> list[str]:
-    """`narrate text --manifest`: the title, then each segment's text as it will be synthesized
-    (the book's Markdown options, lexicon, language and its provider's normalisation), a blank line
-    after each heading and paragraph. Raises UsageError for a missing or ambiguous book."""
-    from .manifest import load_manifest
-    from .plan.books import markdown_options
-    from .providers.registry import create_provider
-    from .text.chapter import PAUSE_AFTER_PARAGRAPH_MS, chapter_units
-    from .text.frontend import normalization_applies
-    from .text.lexicon_compile import alphabets_for, out_of_band
-    from .text.markdown import markdown_to_speakable
-    from .text.markup import target_of
-
-    manifest = load_manifest(manifest_path)
-    books = {b.name: b for b in manifest.books}
-    if book_name is None and len(books) != 1:
-        raise UsageError(f"{manifest_path}: give --book (books: {', '.join(books) or 'none'})")
-    book = books.get(book_name) if book_name is not None else next(iter(books.values()))
-    if book is None:
-        raise UsageError(f"{manifest_path}: no book {book_name!r} (books: {', '.join(books) or 'none'})")
-    provider = create_provider(manifest.provider_config(book.settings.provider))
-    doc = markdown_to_speakable(source, markdown_options(book), path=str(file))
-    lexicon = load_lexicon(manifest)
-    band = alphabets_for(provider) if lexicon is not None and out_of_band(provider) else ()  # as plan_books
-    units = chapter_units(doc, provider.limits.max_chars, book.language, lexicon,
-                          spoken=normalization_applies(provider), target=target_of(provider), keep=band)
-    lines = [f"Title: {doc.title or file.stem}", ""]
-    for unit in units:
-        lines.append(unit.text)
-        if unit.break_ms:  # prompt markup: the silence narrate inserts
-            lines.append(f"[break {unit.break_ms} ms]")
-        if unit.pause_after_ms - unit.break_ms >= PAUSE_AFTER_PARAGRAPH_MS:
-            lines.append("")
-    return lines[:-1] if lines[-1] == "" else lines

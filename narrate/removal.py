@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Collection
 from pathlib import Path
 
 from .cache.lock import LockFile, RecordedOutput
@@ -28,16 +29,19 @@ def output_folders(manifest: Manifest) -> dict[tuple[str, str], Path]:
     return folders
 
 
-def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str]
+def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str], carried: Collection[str] = ()
                   ) -> tuple[dict[str, RecordedOutput], list[str]]:
     """The lock's outputs that this build does not produce: (the removable ones by path, one
-    warning line per recorded file that stays). Reads and hashes, deletes nothing."""
+    warning line per recorded file that stays). Reads and hashes, deletes nothing. `carried`: ids of
+    prompt entries whose recorded files are all in `planned` (plan.carry checked them), not walked."""
     removable: dict[str, RecordedOutput] = {}
     warnings = []
-    folded = {rel.casefold(): rel for rel in planned}
-    for rec in lock.recorded_outputs(skip=planned):
+    folded: dict[str, str] | None = None  # made only if a recorded file is not planned
+    for rec in lock.recorded_outputs(skip=planned, skip_ids=carried):
         if rec.file in planned or rec.file in removable:
             continue
+        if folded is None:
+            folded = {rel.casefold(): rel for rel in planned}
         twin = folded.get(rec.file.casefold())
         if twin is not None and _same_file(manifest.root, rec.file, twin):
             continue  # a prompt renamed in case only, on a case-insensitive disk (macOS, Windows): one file

@@ -326,6 +326,9 @@ def test_a_one_edit_build_normalises_and_encodes_one_prompt(tmp_path, fake, monk
 
     real_save = lockmod.LockFile.save
     monkeypatch.setattr(lockmod, "json", CountingJson())
+    import narrate.cache.lock_lines as linesmod
+
+    monkeypatch.setattr(linesmod, "json", CountingJson())  # where the lines are encoded and spliced
     monkeypatch.setattr(lockmod.LockFile, "save", save)
     report = run(project / "m.yaml")
     assert report.written == ["out/shop/en/part.ulaw", "out/shop/en/part.wav"]
@@ -543,3 +546,65 @@ def test_a_rewritten_memo_holds_the_kept_entries_as_before(tmp_path, fake, monke
     lazy, whole = build_twice(tmp_path / "a", True), build_twice(tmp_path / "b", False)
     assert lazy == whole
     assert "Part VI begins" in lazy and "Part V begins" not in lazy and "Part IV begins" not in lazy  # rewritten
+
+
+def _random_entries(rng, n: int) -> dict:
+    names = ["a", "b", 'q"uote\\', "ñandú", "tab\tname", "z", "é\u2028x", "0", "m/n"]
+    return {f"shop/en-US/{rng.choice(names)}{i}": {"text": f"T{i}", "segments": [f"{i:064d}"], "recipe": f"r{i}",
+                                                  "outputs": {"wav": {"file": f"out/{i}.wav", "sha256": "0" * 64,
+                                                                      "bytes": i, "duration": i / 7}}}
+            for i in range(n)}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_spliced_lock_is_byte_identical_to_one_encoded_in_full(tmp_path, monkeypatch, seed):
+    # A lock narrate wrote is saved by splicing the changed entries' lines into its text; whatever the
+    # edits (several at once, the first and last lines, every entry removed, an entry replaced by an
+    # equal copy), the bytes are those of a save that encodes every entry.
+    import random
+
+    import narrate.cache.lock as lockmod
+
+    rng = random.Random(seed)
+    entries = _random_entries(rng, rng.randrange(1, 40))
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder in (a, b):
+        folder.mkdir()
+        LockFile(folder / "narrate.lock", "m.yaml", prompts=json.loads(json.dumps(entries))).save()
+        LockFile(folder / "narrate.lock", "other.yaml", prompts={"x/en/y": ENTRIES["shop/en-US/a"]}).save()
+    keys = sorted(entries)
+
+    def change(prompts: dict) -> None:
+        for _ in range(rng.randrange(0, 6)):
+            kind = rng.choice(["edit", "drop", "add", "copy"])
+            if kind == "add" or not prompts:
+                prompts[rng.choice(["shop/00/", "shop/en-US/", "shop/zz/"]) + str(rng.random())] = {
+                    "text": "new", "segments": [], "recipe": "r", "outputs": {}}
+            elif kind == "drop":
+                prompts.pop(rng.choice(sorted(prompts)))
+            else:
+                key = rng.choice(sorted(prompts))
+                prompts[key] = {**prompts[key], "text": "edited"} if kind == "edit" else json.loads(json.dumps(prompts[key]))
+        if rng.random() < 0.1:
+            prompts.clear()
+
+    state = rng.getstate()
+    spliced_lock = LockFile.for_manifest(a / "m.yaml", ours=True)
+    assert spliced_lock._where is not None, keys
+    change(spliced_lock.prompts)
+    monkeypatch.setattr(lockmod, "entry_texts", lambda *a: pytest.fail("the splice reads no line but the edited"))
+    spliced_lock.save()
+    monkeypatch.undo()
+    rng.setstate(state)
+    assert (a / "narrate.lock").read_bytes() == _saved(b, False, change)
+
+
+def test_a_lock_whose_last_line_is_not_narrates_is_encoded_in_full(tmp_path):
+    LockFile(tmp_path / "narrate.lock", "m.yaml", prompts=json.loads(json.dumps(ENTRIES))).save()
+    path = tmp_path / "narrate.lock"
+    path.write_text(path.read_text().replace('"recipe": "r3", "segments"', '"recipe":"r3", "segments"'))
+    lock = LockFile.for_manifest(tmp_path / "m.yaml", ours=True)
+    assert lock._where is None
+    lock.prompts["shop/en-US/a"] = {**lock.prompts["shop/en-US/a"], "text": "A2"}
+    lock.save()
+    assert '"recipe": "r3", "segments"' in path.read_text()

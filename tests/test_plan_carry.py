@@ -221,3 +221,30 @@ def test_a_carried_job_equals_the_job_planned_in_full(tmp_path, fake, carried):
         assert dataclasses.asdict(job) == dataclasses.asdict(full)
         with pytest.raises(dataclasses.FrozenInstanceError):
             job.recipe = "x"
+
+
+def test_an_output_replaced_by_same_size_bytes_with_its_mtime_put_back_is_written_again(tmp_path, fake, carried):
+    # The carry checks each output's whole stat signature (size, mtime, ctime, inode) against the stat
+    # cache, as is_current does: new bytes of the same size, their mtime set back, are not taken as the
+    # file narrate wrote, and a link in an output's place is not a regular file.
+    import os
+
+    path = tmp_path / "m.yaml"
+    path.write_text(MANIFEST)
+    run(path)
+    wav = tmp_path / "out/shop/en/nasa.wav"
+    before, st = wav.read_bytes(), wav.stat()
+    fresh = tmp_path / "other.wav"
+    fresh.write_bytes(bytes(b ^ 0x55 for b in before))
+    os.replace(fresh, wav)
+    os.utime(wav, ns=(st.st_atime_ns, st.st_mtime_ns))
+    ulaw = tmp_path / "out/shop/es/hold.ulaw"
+    ulaw.rename(tmp_path / "hold.ulaw")
+    ulaw.symlink_to(tmp_path / "hold.ulaw")
+    path.write_text(MANIFEST.replace("Part III begins", "Part IV begins"))  # past the no-op fast path
+    report = run(path)
+    assert "out/shop/en/nasa.wav" in report.written
+    assert [e for e in report.errors if e.startswith("shop/es-US/hold: ")]  # the link is refused (a writer's rule)
+    assert wav.read_bytes() == before
+    assert "shop/en-US/nasa" not in carried[-1] and "shop/es-US/hold" not in carried[-1]
+    assert "shop/en-US/price" in carried[-1]

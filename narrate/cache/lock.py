@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 from ..errors import LockError, shown
 from ..fsutil import write_if_changed
+from .lock_lines import entry_texts, find_entries, json_object_lines, splice_entries
 
 LOCK_NAME = "narrate.lock"
 LOCK_VERSION = 1
@@ -32,9 +34,23 @@ class LockFile:
     # object read by that text instead of encoding it again, so a one-edit save encodes one entry.
     _data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _stat: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
-    _texts: dict[str, tuple[object, str]] = field(default_factory=dict, repr=False, compare=False)
     # True when the build state said narrate wrote this very file (`for_manifest(ours=True)`) and it was there.
     ours: bool = field(default=False, repr=False, compare=False)
+    # Such a lock's text and its prompt entries as read ({id: the entry object}): `save` keeps the
+    # lines of the entries still the very objects read, splicing in only the others' (splice_entries).
+    _text: str | None = field(default=None, repr=False, compare=False)
+    _read: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _raw: bytes | None = field(default=None, repr=False, compare=False)  # the text's bytes
+    _where: tuple[int, int] | None = field(default=None, repr=False, compare=False)  # find_entries
+    _lines: dict[str, tuple[object, str]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def _texts(self) -> dict[str, tuple[object, str]]:
+        """Each prompt entry's line as read (`entry_texts`), made when first asked for: a save that
+        splices never needs them."""
+        if self._lines is None:
+            self._lines = entry_texts(self._text, self.manifest_name, self._read) if self._text and self._read else {}
+        return self._lines
 
     @classmethod
     def for_manifest(cls, manifest_path: Path, *, ours: bool = False) -> LockFile:
@@ -43,15 +59,17 @@ class LockFile:
         (size and mtime as it left them), so its entries' texts are kept for `save`."""
         path = manifest_path.parent / LOCK_NAME
         lock = cls(path, manifest_path.name)
-        text, lock._stat = _read_text(path)
+        raw, lock._stat = _read_bytes(path)
+        text = _decoded(path, raw) if raw is not None else None
         data = _parse(path, text, checked=ours) if text is not None else {}
         lock._data = data
         lock.ours = ours and text is not None
         section = data.get("manifests", {}).get(manifest_path.name, {})
         lock.prompts = section.get("prompts", {})
         lock.books = section.get("books", {})
-        if ours and text is not None and lock.prompts:
-            lock._texts = _entry_texts(text, manifest_path.name, lock.prompts)
+        if ours and raw is not None and text is not None and lock.prompts:
+            lock._text, lock._raw, lock._read = text, raw, dict(lock.prompts)
+            lock._where = find_entries(raw, manifest_path.name, lock._read)
         return lock
 
     def save(self) -> bool:
@@ -68,23 +86,36 @@ class LockFile:
             data = _parse(self.path, text) if text is not None else {}
         manifests = dict(data.get("manifests", {}))
         manifests[self.manifest_name] = {"prompts": self.prompts, "books": self.books}
+        # This manifest's prompts from the lines read, but for the entries changed (splice_entries), when the
+        # file is the one read: NUL stands for them below (JSON text never holds a raw NUL).
+        spliced = splice_entries(self._raw, self._where, self._read, self.prompts) if data is self._data else None
         lines = [f'{{"narrate_lock": {LOCK_VERSION}, "manifests": {{']
         for m, (name, section) in enumerate(sorted(manifests.items())):
             lines.append(f" {json.dumps(name)}: {{")
             for s, kind in enumerate(("books", "prompts")):
-                known = self._texts if name == self.manifest_name and kind == "prompts" else None
-                lines.append(f'  "{kind}": ' + json_object_lines(section.get(kind, {}), indent="   ", known=known)
-                             + ("," if s == 0 else ""))
+                mine = name == self.manifest_name and kind == "prompts"
+                if mine and spliced is not None:
+                    body = "\0"
+                else:
+                    body = json_object_lines(section.get(kind, {}), indent="   ", known=self._texts if mine else None)
+                lines.append(f'  "{kind}": {body}' + ("," if s == 0 else ""))
             lines.append(" }" + ("," if m < len(manifests) - 1 else ""))
         lines.append("}}")
-        return write_if_changed(self.path, ("\n".join(lines) + "\n").encode("utf-8"), within=self.path.parent)
+        text = "\n".join(lines) + "\n"
+        if spliced is None:
+            return write_if_changed(self.path, text.encode("utf-8"), within=self.path.parent)
+        before, _, after = text.partition("\0")
+        return write_if_changed(self.path, b"".join([before.encode("utf-8"), *spliced, after.encode("utf-8")]),
+                                within=self.path.parent)
 
-    def recorded_outputs(self, skip: set[str] | frozenset[str] = frozenset()) -> list[RecordedOutput]:
-        """Every output this manifest's section records, but those whose file is in `skip`, with the
-        library or book it belongs to (a prompt entry's id is `<library>/<language>/<name>`)."""
+    def recorded_outputs(self, skip: set[str] | frozenset[str] = frozenset(),
+                         skip_ids: Collection[str] = ()) -> list[RecordedOutput]:
+        """Every output this manifest's section records, but those whose file is in `skip` and those
+        of the prompt entries in `skip_ids`, with the library or book it belongs to (a prompt entry's
+        id is `<library>/<language>/<name>`)."""
         found = [RecordedOutput("library", job_id.split("/", 1)[0], out["file"], out["sha256"])
-                 for job_id, entry in self.prompts.items() for out in entry.get("outputs", {}).values()
-                 if out["file"] not in skip]
+                 for job_id, entry in self.prompts.items() if job_id not in skip_ids
+                 for out in entry.get("outputs", {}).values() if out["file"] not in skip]
         found += [RecordedOutput("book", name, out["file"], out["sha256"])
                   for name, entry in self.books.items() for out in entry.get("outputs", {}).values()
                   if out["file"] not in skip]
@@ -123,83 +154,30 @@ class RecordedOutput:
     sha256: str
 
 
-def json_object_lines(entries: dict[str, Any], indent: str = " ",
-                      known: dict[str, tuple[object, str]] | None = None) -> str:
-    """A JSON object with one entry per line, keys sorted: a one-word edit is a one-line diff, and
-    the C encoder does the work (json's `indent` falls back to a pure-Python encoder, 10x slower).
-    `known`: key -> (value object, its whole line as this function wrote it, with or without the
-    comma); a value that is that very object is not encoded again."""
-    if not entries:
-        return "{}"
-    known = known or {}
-    parts = []
-    for k, v in sorted(entries.items()):
-        seen = known.get(k)
-        if seen is not None and seen[0] is v:
-            line = seen[1]
-            parts.append(line if line.endswith(",") else line + ",")
-        else:
-            parts.append(f"{indent}{_quoted(k)}: {json.dumps(v, sort_keys=True, ensure_ascii=False)},")
-    parts[-1] = parts[-1][:-1]
-    return "{\n" + "\n".join(parts) + "\n" + indent[:-1] + "}"
-
-
-def _quoted(key: str) -> str:
-    """json.dumps(key, ensure_ascii=False), without the call for the common printable-ASCII key."""
-    if key.isascii() and key.isprintable() and '"' not in key and "\\" not in key:
-        return f'"{key}"'
-    return json.dumps(key, ensure_ascii=False)
-
-
-def _entry_texts(text: str, manifest_name: str, prompts: dict[str, Any]) -> dict[str, tuple[object, str]]:
-    """Each prompt entry's line in a lock narrate wrote (one entry per line, keys sorted, as `save`
-    writes it): key -> (the parsed entry, its line). {} if the layout is not exactly that."""
-    head = f" {json.dumps(manifest_name)}: {{\n"
-    at = text.find(head)
-    if at < 0:
-        return {}
-    start = text.find('\n  "prompts": {\n', at)
-    if start < 0:
-        return {}
-    start += len('\n  "prompts": {\n')
-    end = text.find("\n  }", start)
-    if end < 0:
-        return {}
-    lines = text[start:end].split("\n")
-    keys = sorted(prompts)
-    if len(lines) != len(keys):
-        return {}
-    found: dict[str, tuple[object, str]] = {}
-    for i, (key, line) in enumerate(zip(keys, lines, strict=True)):
-        prefix = f"   {_quoted(key)}: "
-        last = i == len(keys) - 1
-        if not line.startswith(prefix) or line.endswith(",") == last:
-            return {}
-        found[key] = (prompts[key], line)
-    # The first and last entries must be exactly what this narrate's encoder writes: a lock written by a
-    # version that encoded entries otherwise is encoded again, in full.
-    for key in {keys[0], keys[-1]}:
-        line = found[key][1]
-        if line[len(_quoted(key)) + 5:].removesuffix(",") != json.dumps(prompts[key], sort_keys=True, ensure_ascii=False):
-            return {}
-    return found
-
-
 RECOVER = "delete it or restore it from git; narrate will rebuild it from the cache"
 
 
 def _read_text(path: Path) -> tuple[str | None, tuple[int, int, int] | None]:
     """(the lock's text, its (size, mtime_ns, inode)), or (None, None) if there is none. LockError if not UTF-8."""
+    raw, sig = _read_bytes(path)
+    return (_decoded(path, raw) if raw is not None else None), sig
+
+
+def _read_bytes(path: Path) -> tuple[bytes | None, tuple[int, int, int] | None]:
+    """(the lock's bytes, its (size, mtime_ns, inode)), or (None, None) if there is none."""
     try:  # O_NONBLOCK: a FIFO put in its place is refused, never waited on
         with open(path, "rb", opener=lambda p, flags: os.open(p, flags | getattr(os, "O_NONBLOCK", 0))) as f:
             st = os.fstat(f.fileno())
             if not stat.S_ISREG(st.st_mode):
                 raise LockError(f"{shown(path)}: not a regular file; {RECOVER}")
-            data = f.read()
+            return f.read(), (st.st_size, st.st_mtime_ns, st.st_ino)
     except FileNotFoundError:
         return None, None
+
+
+def _decoded(path: Path, data: bytes) -> str:
     try:
-        return data.decode("utf-8"), (st.st_size, st.st_mtime_ns, st.st_ino)
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise LockError(f"{shown(path)}: not UTF-8 (byte {exc.start}); {RECOVER}") from None
 

@@ -41,7 +41,6 @@ def text(ctx: Context, file: Path, manifest_path: Path | None, book_name: str | 
     lexicon and, where its provider's `normalize` applies, numbers said in words), with a blank
     line after each heading and paragraph."""
     from ..manifest import read_text_input
-    from ..prepare import book_text_lines
     from ..text.markdown import MarkdownOptions, markdown_to_speakable, speakable_text
 
     def go() -> int:
@@ -63,3 +62,40 @@ def text(ctx: Context, file: Path, manifest_path: Path | None, book_name: str | 
         return 0
 
     run(ctx, go)
+
+
+def book_text_lines(manifest_path: Path, book_name: str | None, file: Path, source: str) -> list[str]:
+    """`narrate text --manifest`: the title, then each segment's text as it will be synthesized
+    (the book's Markdown options, lexicon, language and its provider's normalisation), a blank line
+    after each heading and paragraph. Raises UsageError for a missing or ambiguous book."""
+    from ..manifest import load_manifest
+    from ..plan.books import markdown_options
+    from ..prepare import load_lexicon
+    from ..providers.registry import create_provider
+    from ..text.chapter import PAUSE_AFTER_PARAGRAPH_MS, chapter_units
+    from ..text.frontend import normalization_applies
+    from ..text.lexicon_compile import alphabets_for, out_of_band
+    from ..text.markdown import markdown_to_speakable
+    from ..text.markup import target_of
+
+    manifest = load_manifest(manifest_path)
+    books = {b.name: b for b in manifest.books}
+    if book_name is None and len(books) != 1:
+        raise UsageError(f"{manifest_path}: give --book (books: {', '.join(books) or 'none'})")
+    book = books.get(book_name) if book_name is not None else next(iter(books.values()))
+    if book is None:
+        raise UsageError(f"{manifest_path}: no book {book_name!r} (books: {', '.join(books) or 'none'})")
+    provider = create_provider(manifest.provider_config(book.settings.provider))
+    doc = markdown_to_speakable(source, markdown_options(book), path=str(file))
+    lexicon = load_lexicon(manifest)
+    band = alphabets_for(provider) if lexicon is not None and out_of_band(provider) else ()  # as plan_books
+    units = chapter_units(doc, provider.limits.max_chars, book.language, lexicon,
+                          spoken=normalization_applies(provider), target=target_of(provider), keep=band)
+    lines = [f"Title: {doc.title or file.stem}", ""]
+    for unit in units:
+        lines.append(unit.text)
+        if unit.break_ms:  # prompt markup: the silence narrate inserts
+            lines.append(f"[break {unit.break_ms} ms]")
+        if unit.pause_after_ms - unit.break_ms >= PAUSE_AFTER_PARAGRAPH_MS:
+            lines.append("")
+    return lines[:-1] if lines[-1] == "" else lines

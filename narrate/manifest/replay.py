@@ -35,6 +35,7 @@ MEMO_VERSION = 1
 MAX_MEMO_BYTES = 64 * 1024 * 1024  # a 16 MiB manifest's template is smaller
 VALIDATION_LIBRARIES = ("pydantic", "pydantic_core")
 _TEXT = ...  # stands for a plain prompt text in the shape: YAML never yields an Ellipsis
+_new = object.__new__
 
 
 def shape_digest(data: Any, root: Path) -> str | None:
@@ -161,7 +162,12 @@ def _replay(value: dict[str, Any], data: dict[str, Any], lines: LineTable, file:
                 if not text or len(text) > MAX_TEXT_CHARS or ("<" in text and markup_problem(text)):
                     return None
             line = lines.line(where if line_language is None else (*where, line_language))
-            prompts.append(PromptText(name, language, text, table[settings], line, fallback_from, note, compare))
+            # PromptText(...) with its fields set directly: the frozen dataclass's __init__ sets each of its
+            # 8 fields through object.__setattr__ (~10 ms of a one-edit rebuild at 10,000 prompts). The same object.
+            prompt = _new(PromptText)
+            prompt.__dict__.update(name=name, language=language, text=text, settings=table[settings], line=line,
+                                   fallback_from=fallback_from, note=note, compare_languages=compare)
+            prompts.append(prompt)
         languages = {code: Language(code, folder, voice) for code, folder, voice in lib["languages"]}
         man.libraries.append(Library(name=lib["name"], output=Path(lib["output"]), layout=lib["layout"],
                                      formats=tuple(lib["formats"]), languages=languages, prompts=prompts,

@@ -15,7 +15,7 @@ planned, provided that:
 - the entry's text is the written text exactly (after a canonical-Unicode change, planned again);
 - the prompt's layout writes its name as given (`_FrontEnd.templates`), so its files follow from
   the context;
-- its output files are the entry's, unchanged (`prepare.files_current`): a carried prompt is never
+- its output files are the entry's, unchanged (as `prepare.files_current` checks): a carried prompt is never
   rendered. One that is not current is planned in full, so the renderer sees only full plans
   (their pauses, requests).
 
@@ -26,15 +26,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+import os
+from collections.abc import Mapping, Sequence
+from stat import S_ISREG
+from typing import TYPE_CHECKING, Any
 
 from ..manifest import Library, PromptText
 from .jobs import RENDER_VERSION, OutputFile, PromptJob
 
+if TYPE_CHECKING:
+    from ..cache.state import BuildState
+
 CARRY_VERSION = 1
-_new_job = object.__new__
+_new_job = _new_out = object.__new__
 
 
 def plan_context(front: str, heads: Sequence[str], rendering: str, templates: Sequence[tuple[str, str, str]],
@@ -50,32 +54,62 @@ def plan_context(front: str, heads: Sequence[str], rendering: str, templates: Se
     return hashlib.sha256(json.dumps(material, separators=(",", ":")).encode()).hexdigest()
 
 
-@dataclass
 class Carry:
     """What a plan may carry over: `entries`, the prompts of the lock narrate wrote (job id -> entry);
-    `contexts`, the planning context each entry was written under (job id -> digest); `current`,
-    whether output files are those an entry records, unchanged (`prepare.files_current`)."""
+    `contexts`, the planning context each entry was written under (job id -> digest); `stats`, the
+    build state whose stat cache says whether an output file is the one an entry records, unchanged
+    (as `prepare.files_current` does); `root`, the manifest's folder, as a string."""
 
-    entries: Mapping[str, Any]
-    contexts: Mapping[str, str]
-    current: Callable[[tuple[OutputFile, ...], Mapping[str, Any]], bool]
+    def __init__(self, entries: Mapping[str, Any], contexts: Mapping[str, str], stats: BuildState, root: str) -> None:
+        self.entries, self.contexts, self.stats = entries, contexts, stats
+        self._prefix = f"{root}{os.sep}"
 
     def job(self, ident: str, context: str, lib: Library, prompt: PromptText,
-            outputs: tuple[OutputFile, ...]) -> PromptJob | None:
-        """The prompt's job taken from its lock entry, or None when it must be planned."""
+            templates: Sequence[tuple[str, str, str]]) -> PromptJob | None:
+        """The prompt's job taken from its lock entry, or None when it must be planned. `templates`:
+        [(format, head, tail)], its output paths being head + name + tail (`_FrontEnd.templates`)."""
         if self.contexts.get(ident) != context:
             return None
         entry = self.entries.get(ident)
         if entry is None or entry.get("text") != prompt.text:
             return None
-        if not self.current(outputs, entry.get("outputs", {})):
+        recorded = entry.get("outputs", {})
+        if len(recorded) != len(templates):  # a format added or dropped: the entry must be rewritten
             return None
+        # Each output a regular file with the recorded sha256 (prepare.files_current, inlined with its
+        # OutputFile made here: this runs for every output of every carried prompt).
+        name, prefix, known_files, lstat = prompt.name, self._prefix, self.stats.entries, os.lstat
+        outputs = []
+        for fmt, head, tail in templates:
+            rel = f"{head}{name}{tail}"
+            rec = recorded.get(fmt)
+            if not rec or rec["file"] != rel:
+                return None
+            try:
+                st = lstat(prefix + rel)
+            except OSError:
+                return None
+            if not S_ISREG(st.st_mode):
+                return None
+            known = known_files.get(rel)
+            if known is not None and known[0] == st.st_size and known[1] == st.st_mtime_ns \
+                    and known[3] == st.st_ctime_ns and known[4] == st.st_ino:
+                digest = known[2]
+            else:
+                digest = self.stats.digest_of(prefix + rel, rel, st)
+            if digest != rec["sha256"]:
+                return None
+            out = _new_out(OutputFile)
+            fields = out.__dict__  # OutputFile(rel, fmt) without the frozen dataclass's __init__
+            fields["path"] = rel
+            fields["format"] = fmt
+            outputs.append(out)
         written = entry["text"]
         # PromptJob(...) with its fields set directly: a frozen dataclass's __init__ sets each through
         # object.__setattr__, ~2 us a job, 20 ms of a one-edit rebuild at 10,000 prompts. The same object.
         job = _new_job(PromptJob)
-        job.__dict__.update(library=lib.name, name=prompt.name, language=prompt.language,
+        job.__dict__.update(library=lib.name, name=name, language=prompt.language,
                             text=entry.get("spoken") or written, segments=tuple(entry["segments"]),
-                            settings=prompt.settings, outputs=outputs, recipe=entry["recipe"], written=written,
-                            pauses=(), id=ident)  # `id`: the cached property, known already
+                            settings=prompt.settings, outputs=tuple(outputs), recipe=entry["recipe"],
+                            written=written, pauses=(), id=ident)  # `id`: the cached property, known already
         return job

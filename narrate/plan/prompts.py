@@ -251,6 +251,10 @@ def _plan_library(plan: Plan, keys: KeyMaker, front: _FrontEnd, manifest: Manife
     # object and language (each cached so by _FrontEnd too); looked up once here, not four calls a prompt.
     shared: dict[tuple[int, str], tuple[Settings, Provider, list[tuple[str, str, str]] | None, str | None,
                                         str | None]] = {}
+    # Bound once: this loop runs for every prompt of the library, most of them carried.
+    take = carry.job if carry is not None else None
+    keep = memo.keep if memo is not None else None
+    contexts, carried, carried_keys, add_job = plan.contexts, plan.carried.add, plan.carried_keys.update, plan.jobs.append
     for prompt in lib.prompts:
         s = prompt.settings
         known = shared.get((id(s), prompt.language))
@@ -261,26 +265,27 @@ def _plan_library(plan: Plan, keys: KeyMaker, front: _FrontEnd, manifest: Manife
             memo_context = front.memo_context(memo, prompt, provider) if memo is not None and context else None
             known = shared[(id(s), prompt.language)] = (s, provider, templates, context, memo_context)
         _, provider, templates, context, memo_context = known
-        outputs = _outputs(lib, prompt, templates, out_prefix)
         job = None
         if context is not None:
             ident = f"{lib.name}/{prompt.language}/{prompt.name}"
-            plan.contexts[ident] = context
-            job = carry.job(ident, context, lib, prompt, outputs) if carry is not None else None
+            contexts[ident] = context
+            job = take(ident, context, lib, prompt, templates) if take is not None and templates else None
             if job is not None:
-                plan.carried.add(ident)
-                plan.carried_keys.update(job.segments)
-                if memo is not None and memo_context is not None:  # front.keep: the entry stays in the memo
-                    memo.keep(memo_context, prompt.text)
+                carried(ident)
+                carried_keys(job.segments)
+                if keep is not None and memo_context is not None:  # front.keep: the entry stays in the memo
+                    keep(memo_context, prompt.text)
         if job is None:
-            job = _plan_prompt(plan, keys, front, lib, prompt, provider, telephony, outputs)
+            job = _plan_prompt(plan, keys, front, lib, prompt, provider, telephony,
+                               _outputs(lib, prompt, templates, out_prefix))
+        ident = job.id
         for out in job.outputs:
             folded = out.path.casefold()
-            if folded in claimed and claimed[folded] != job.id:
+            if claimed.setdefault(folded, ident) != ident:
                 problems.append(Problem(manifest.named, prompt.line, f"libraries.{lib.name}.prompts.{prompt.name}",
                                         f"writes the same file as {claimed[folded]}: {out.path}"))
-            claimed[folded] = job.id
-        plan.jobs.append(job)
+                claimed[folded] = ident
+        add_job(job)
     if problems:
         raise ManifestError(problems)
 
