@@ -261,6 +261,7 @@ def _blocking_orphans(pb: PlannedBuild) -> list[str]:
 
 def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: BuildReport,
                 events: BuildEvents) -> None:
+    from ..audio.memory import release_freed_memory
     from ..package.assemble import build_book
 
     missing = [k for k in job.keys() if k not in cache]
@@ -270,6 +271,9 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
     phase = f"book:{job.book.name}"
     events.start(phase, len(job.keys()), f"assembling {job.book.name}")
     started = time.monotonic()
+    # The engine pool kept freed memory for synthesis (audio/memory.py); while a book streams beside its
+    # ffmpeg children, held free heap is resident set the process tree cannot spare (issue 12: <= 100 MB).
+    release_freed_memory()
     try:
         # The last build's entry: outputs still current are kept, chapters with kept encodes not re-encoded.
         previous = pb.lock.books.get(job.book.name)
