@@ -16,8 +16,10 @@ import os
 import tempfile
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..audio.riff import WAVE_FORMAT_PCM, wav_file
 from ..errors import ProviderError, VoiceError
@@ -166,14 +168,20 @@ class _Engine:
             i += 1
         return out
 
-    def synthesize(self, text: str, voice: str, wpm: int, pitch: int, ssml: bool = False) -> bytes:
+    def synthesize(self, text: str, voice: str, wpm: int, pitch: int, ssml: bool = False,
+                   then: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
+                   ) -> tuple[bytes, tuple[bool, Any] | None]:
         """PCM for one segment, spoken by a worker process whose engine starts every segment from its
         pristine state (espeak_worker.py says how): the same arguments give the same bytes whatever
-        any process synthesized before. Workers run in parallel, one engine each (espeak_pool.py)."""
+        any process synthesized before. Workers run in parallel, one engine each (espeak_pool.py).
+        then = (function, args): function(pcm, *args) run in that worker too, its outcome second
+        (`WorkerPool.speak_then`); None without."""
         from .espeak_pool import WorkerError, shared_pool
 
         try:
-            return shared_pool().speak(text, voice, wpm, pitch, ssml)
+            if then is None:
+                return shared_pool().speak(text, voice, wpm, pitch, ssml), None
+            return shared_pool().speak_then(text, voice, wpm, pitch, ssml, *then)
         except WorkerError as exc:
             raise ProviderError(str(exc), provider="espeak") from None
 
@@ -257,6 +265,11 @@ def _wav(pcm: bytes, rate: int) -> bytes:
     return wav_file(WAVE_FORMAT_PCM, rate, pcm, bits=16)
 
 
+def _on_wav(pcm: bytes, rate: int, function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """function(wav, format, *args) on the segment as `EspeakProvider.synthesize` returns it (in a worker)."""
+    return function(_wav(pcm, rate), AudioFormat("wav", "pcm_s16le", rate), *args)
+
+
 def clean_text(text: str) -> str:
     """Control characters become spaces (they can stall the engine); lone surrogates cannot be UTF-8."""
     if text.isprintable():  # neither (nor any other Cc or Cs character) is printable: the common case, in C
@@ -307,6 +320,14 @@ class EspeakProvider:
         return params
 
     def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
+        return self.synthesize_then(request, None)[0]
+
+    def synthesize_then(self, request: SynthesisRequest, then: tuple[Callable[..., Any], tuple[Any, ...]] | None
+                        ) -> tuple[SynthesisResult, tuple[bool, Any] | None]:
+        """`synthesize`, and with then = (function, args), function(wav, format, *args) run on the result's
+        audio in the worker process that spoke it (a module-level function of narrate's: a segment
+        rendered where it was spoken, its audio never sent back to a worker). Its outcome comes second:
+        (True, value), (False, None) if it raised, None without `then`."""
         engine = _Engine.get()
         try:
             voice = resolve_voice(request.voice)
@@ -319,10 +340,12 @@ class EspeakProvider:
         wpm = max(MIN_WPM, min(MAX_WPM, round(BASE_WPM * request.speed)))
         if request.ssml:
             text = f"<speak>{text}</speak>"
-        pcm = engine.synthesize(text, voice, wpm, DEFAULT_PITCH if pitch is None else pitch, request.ssml)
+        rate = engine.sample_rate
+        pcm, done = engine.synthesize(text, voice, wpm, DEFAULT_PITCH if pitch is None else pitch, request.ssml,
+                                      None if then is None else (_on_wav, (rate, *then)))
         if not pcm:
             raise ProviderError(f"eSpeak NG produced no audio for voice {voice!r}", provider="espeak")
-        return SynthesisResult(_wav(pcm, engine.sample_rate), AudioFormat("wav", "pcm_s16le", engine.sample_rate))
+        return SynthesisResult(_wav(pcm, rate), AudioFormat("wav", "pcm_s16le", rate)), done
 
     def voices(self) -> list[VoiceInfo]:
         return [info for info, _ in _Engine.get().voices]

@@ -182,14 +182,35 @@ class WorkerPool:
 
     def speak(self, text: str, voice: str, wpm: int, pitch: int, ssml: bool = False) -> bytes:
         """16-bit mono PCM at the engine's rate. Raises ProviderError, WorkerError or Interrupted."""
-        if self.inline:
-            from .espeak_worker import speaker
-
-            here = speaker()
-            if here.mode == "reset":  # never fork this (threaded) process: workers do that
-                return here.speak(text, voice, wpm, pitch, ssml)
-            self.inline = False
+        pcm = self._speak_inline(text, voice, wpm, pitch, ssml)
+        if pcm is not None:
+            return pcm
         return self._request(pickle.dumps(("speak", text, voice, wpm, pitch, ssml)), voice)
+
+    def speak_then(self, text: str, voice: str, wpm: int, pitch: int, ssml: bool,
+                   then: Callable[..., Any], args: tuple[Any, ...]) -> tuple[bytes, tuple[bool, Any]]:
+        """`speak`, then then(pcm, *args) in the same worker (a module-level function of narrate's): the
+        PCM, and (True, its value) or (False, None) if it raised, in one round trip: the PCM is not
+        sent back to a worker to be rendered. Raises what `speak` raises."""
+        from .espeak_worker import run_then
+
+        pcm = self._speak_inline(text, voice, wpm, pitch, ssml)
+        if pcm is not None:
+            return pcm, run_then(pcm, then, args)
+        request = ("speak+", text, voice, wpm, pitch, ssml, then, args)
+        return pickle.loads(self._request(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL), voice))  # type: ignore[no-any-return]
+
+    def _speak_inline(self, text: str, voice: str, wpm: int, pitch: int, ssml: bool) -> bytes | None:
+        """PCM spoken in this process when the pool is inline (`configure`), else None."""
+        if not self.inline:
+            return None
+        from .espeak_worker import speaker
+
+        here = speaker()
+        if here.mode == "reset":  # never fork this (threaded) process: workers do that
+            return here.speak(text, voice, wpm, pitch, ssml)
+        self.inline = False
+        return None
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """function(*args) in a worker (function: a module-level function of narrate's). Raises what
