@@ -36,6 +36,9 @@ THREAD_LIMITS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "
 # process: starting a worker (about 0.1-0.3 s of CPU) would cost more than the workers save.
 INLINE_MAX = 8
 WAIT_S = 1.0  # a waiting request looks again at least this often (so a stop is noticed)
+# A reply pipe's size: counted against the user's pipe memory (fs.pipe-user-pages-soft, 64 MB), so
+# only the reply direction is widened, and to 512 KB (64 workers: 32 MB).
+PIPE_BYTES = 1 << 19
 
 
 class WorkerError(Exception):
@@ -48,6 +51,7 @@ class _Worker:
                "PYTHONPATH": os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")]))}
         self.proc = procs.spawn([sys.executable, "-m", "narrate.providers.espeak_worker"], env=env)
         self.voice: str | None = None
+        _widen(self.proc.stdout)
         try:
             status, payload = self._reply()
         except WorkerError:
@@ -91,6 +95,16 @@ class _Worker:
         if proc.stdout:
             proc.stdout.close()
         procs.forget(proc)
+
+
+def _widen(pipe: Any) -> None:
+    """Let a reply of a few seconds of audio (PCM plus its rendered files, ~270 KB for 4 s) sit in the
+    pipe whole (Linux; best effort): the worker writes it in one go instead of 64 KB at a time,
+    waiting for this process to read each (measured: ~0.15 ms of a worker's CPU per prompt)."""
+    import fcntl
+
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)  # type: ignore[attr-defined]
 
 
 class WorkerPool:
