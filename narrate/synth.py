@@ -65,7 +65,8 @@ class _StoreFailed(Exception):
 
 
 ProgressCallback = Callable[[Segment, bool], None]
-Annotator = Callable[[Segment, Any], dict[str, Any]]
+# annotate(segment, result[, done]) -> extra header fields; see synthesize_missing.
+Annotator = Callable[..., dict[str, Any]]
 
 
 def concurrency_for(name: str, provider: Provider, config: ProviderConfig, jobs: int | None) -> int:
@@ -93,7 +94,10 @@ def synthesize_missing(segments: list[Segment], providers: Mapping[str, Provider
     `cache` needs `directory`, `__contains__` and `put`. Never raises for a segment's failure: see
     the outcome's `failures`, and `stop` for a write failure (cache here, or one reported by the
     caller through `guard`) that stopped spending. `annotate(segment, result)` gives extra header
-    fields for a segment's cache entry (its measured levels), computed before it is stored.
+    fields for a segment's cache entry (its measured levels), computed before it is stored. An
+    annotator with `in_worker(segment)` -> (function, args) or None, for a provider with
+    `synthesize_then` (a local engine), has that function run where the segment is spoken, and gets its
+    outcome as a third argument: annotate(segment, result, (True, value) or (False, None)).
     `backlog()`: how many renders of this build wait or run; no new request goes out while it is at
     AHEAD_PER_SLOT times the request slots or more.
     """
@@ -329,8 +333,16 @@ class _Scheduler:
             if segment.provider in self.outcome.refused:
                 raise _Refused
             provider = self.providers[segment.provider]
+            # A local engine that can runs the annotator's work where it speaks (one round trip to its worker).
+            speak_then = getattr(provider, "synthesize_then", None)
+            then = getattr(self.annotate, "in_worker", None) if speak_then is not None else None
+            work = then(segment) if then is not None else None
+            done = None
             try:
-                result = provider.synthesize(segment.request)
+                if speak_then is not None and work is not None:
+                    result, done = speak_then(segment.request, work)
+                else:
+                    result = provider.synthesize(segment.request)
             except ProviderError as exc:
                 if exc.halt:
                     self._refuse(segment.provider, exc)
@@ -343,7 +355,8 @@ class _Scheduler:
             if not result.checked:
                 check_audio(result.audio, result.format, segment.request.text, provider=provider.name,
                             request_id=result.request_id, speed=segment.request.speed)
-            extra = self.annotate(segment, result) if self.annotate else {}
+            extra = (self.annotate(segment, result, done) if done is not None else self.annotate(segment, result)) \
+                if self.annotate else {}
             try:
                 self.cache.put(segment.key, result, {
                     **extra, "provider": provider.name, "voice": segment.request.voice, "model": segment.request.model,

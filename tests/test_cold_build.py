@@ -152,7 +152,62 @@ def test_a_warm_rerender_gives_the_cold_bytes(tmp_path):
     assert snapshot(tmp_path / "out") == cold
 
 
+def _without_created(blob: bytes | None) -> tuple[dict, bytes]:
+    """An entry's header (less its creation time) and audio."""
+    import json
+
+    assert blob is not None
+    head, _, audio = blob.partition(b"\n")
+    meta = json.loads(head)
+    del meta["created"]
+    return meta, audio
+
+
 # -- rendering a segment in the worker that spoke it
+
+
+def test_a_cold_segment_crosses_to_a_worker_once(tmp_path, monkeypatch):
+    """A segment spoken by the embedded engine is rendered in the worker that spoke it, in the same
+    request: its audio is never sent back to a worker (a second round trip of ~170 KB a prompt), and
+    the files and cache entries are those of a build that renders it in a separate call."""
+    from narrate.build import build
+    from narrate.cache import SegmentCache
+    from narrate.manifest import load_manifest
+    from narrate.providers import espeak_pool
+
+    sent: list[str] = []
+    real = espeak_pool.WorkerPool._request
+
+    def spy(self, request, voice):
+        import pickle
+
+        kind = pickle.loads(request)
+        sent.append(kind[0] if kind[0] != "call" else kind[1].__name__)
+        return real(self, request, voice)
+
+    monkeypatch.setattr(espeak_pool.WorkerPool, "_request", spy)
+    texts = TEXTS[:espeak_pool.INLINE_MAX + 2]  # past INLINE_MAX: spoken in worker processes
+    entries = {}
+    for name in ("together", "apart"):
+        root = tmp_path / name
+        root.mkdir()
+        (root / "m.yaml").write_text(manifest("2", texts))
+        if name == "apart":  # nothing to run where it speaks: one `call` per segment renders it
+            monkeypatch.setattr("narrate.build.ahead.LevelAnnotator.in_worker", lambda self, segment: None)
+        sent.clear()
+        with SegmentCache(root / "cache") as cache:
+            assert build(load_manifest(root / "m.yaml"), cache).errors == []
+            entries[name] = {k: _without_created(cache.get_raw(k)) for k in cache.keys()}
+        if name == "together":
+            assert sorted(sent) == ["speak+"] * len(texts) + ["warm_up"] * sent.count("warm_up")
+        else:
+            assert sorted(sent) == sorted(["speak", "render_segment"] * len(texts)
+                                          + ["warm_up"] * sent.count("warm_up"))
+    espeak_pool.shutdown()
+    assert snapshot(tmp_path / "together" / "out") == snapshot(tmp_path / "apart" / "out")
+    assert entries["together"] == entries["apart"] and len(entries["together"]) == len(texts)
+    assert all(meta["levels"] for meta, _ in entries["together"].values())  # measured where spoken, kept
+
 
 
 SETTINGS = [

@@ -113,6 +113,29 @@ def test_workers_run_numpy_with_one_thread(pool):
     assert [pool.call(os.getenv, name) for name in THREAD_LIMITS] == ["1"] * len(THREAD_LIMITS)
 
 
+def test_speak_then_gives_the_speech_and_its_render_in_one_request(pool):
+    """"speak+": the PCM `speak` gives and then(pcm, *args) run in the worker; a `then` that raises
+    loses only its own result, never the speech."""
+    from narrate.audio.level import concat
+
+    pcm = pool.speak(*SEGMENTS[0])
+    assert pool.speak_then(*SEGMENTS[0], False, len, ()) == (pcm, (True, len(pcm)))
+    assert pool.speak_then(*SEGMENTS[0], False, concat, ()) == (pcm, (False, None))  # concat(pcm) raises
+
+
+@pytest.mark.skipif(not hasattr(__import__("fcntl"), "F_GETPIPE_SZ"), reason="Linux pipe sizes")
+def test_a_reply_pipe_holds_a_prompts_reply_whole(pool):
+    """A worker writes a prompt's reply (~270 KB for 4 s: its PCM and rendered files) in one go, not
+    64 KB at a time waiting for the build to read each."""
+    import fcntl
+
+    from narrate.providers.espeak_pool import PIPE_BYTES
+
+    pool.speak(*SEGMENTS[0])
+    (worker,) = pool._idle
+    assert fcntl.fcntl(worker.proc.stdout.fileno(), fcntl.F_GETPIPE_SZ) >= PIPE_BYTES >= 300_000
+
+
 def test_call_re_raises_narrate_errors_with_their_class_and_message(pool):
     from narrate.audio.level import concat
 

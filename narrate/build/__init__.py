@@ -25,8 +25,9 @@ from ..plan import PromptJob, Segment
 from ..prepare import PlannedBuild, check_voices, is_current, prepare_build
 from ..removal import remove_outputs, remove_stale_temps_of
 from ..shard import build_shard
+from .ahead import LevelAnnotator
 from .index import index_digest, write_index
-from .render import PromptRenderer, level_annotator
+from .render import PromptRenderer
 
 if TYPE_CHECKING:
     from ..plan.books import BookJob
@@ -142,14 +143,14 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
             from ..synth import synthesize_missing
 
             events.start("synthesize", len(pb.missing), "synthesizing")
-            # A local engine's segment is rendered the moment it is spoken (level_annotator). A REST
+            # A local engine's segment is rendered the moment it is spoken (ahead.LevelAnnotator). A REST
             # provider's is not: that would hold a request slot while it waits for a worker busy
             # rendering, and the requests would stall behind the renders. Its level is measured in the
             # request's thread (stored with the entry) and its prompts render from the audio in hand.
             local = {name for name, provider in pb.providers.items() if getattr(provider, "local", False)}
             outcome = synthesize_missing(pb.missing, pb.providers, pb.configs, cache, jobs=options.jobs,
                                          on_done=segment_done, guard=guard, backlog=renderer.backlog if overlap else None,
-                                         annotate=level_annotator(pb.stale, renderer if overlap else None, local))
+                                         annotate=LevelAnnotator(pb.stale, renderer if overlap else None, local))
             events.finish("synthesize")
             report.synthesized = outcome.synthesized
             report.synthesized_segments = [pb.describe(s) for s in pb.missing if s.key in outcome.stored]

@@ -10,7 +10,6 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,77 +17,16 @@ from typing import Any
 from ..cache import SegmentCache
 from ..errors import NarrateError
 from ..outcome import BuildEvents, BuildReport
-from ..plan import PromptJob, Segment
+from ..plan import PromptJob
 from ..prepare import PlannedBuild
 
 # One output file as the build records it: (written, not already there; sha256 hex; bytes; seconds).
 Written = tuple[bool, str, int, float]
 
 
-def level_annotator(jobs: list[PromptJob], renderer: PromptRenderer | None = None,
-                    local: Collection[str] = ()) -> Any:
-    """For synthesis: render a segment's single-segment prompts the moment it is spoken, in one worker
-    call with its audio (`package.render.render_segment`), and keep its measured level(s) in its cache
-    entry as it is stored (so a later render never measures). The files wait in `renderer` for the
-    prompt's turn; without a renderer only the levels are measured.
-
-    With a renderer, a segment of any other provider (REST) is not sent to a worker here: its request
-    slot would wait for a render worker busy with other prompts, and the requests would stall behind
-    the renders. Its level is measured in the calling thread instead (decode, trim, P.56: about a
-    millisecond) so that it is in the entry as stored (no rewrite of a stored entry later, no second
-    measurement in the worker), and its audio is kept in `renderer` for its prompts' renders
-    (`keep_fresh`), which then neither read the entry back nor measure."""
-    from ..cache.entry import level_record
-    from ..package.render import Finish, level_memo, measure_segment, render_segment
-    from ..providers.espeak_pool import shared_pool
-
-    wanted: dict[str, list[PromptJob]] = {}
-    for job in jobs:
-        if len(job.segments) == 1 and not any(job.pauses):
-            wanted.setdefault(job.segments[0], []).append(job)
-
-    def annotate(segment: Segment, result: Any) -> dict[str, Any]:
-        if renderer is not None and segment.provider not in local:
-            return measured_here(segment, result, renderer)
-        users = wanted.get(segment.key, [])
-        if renderer is None:  # one prompt per distinct level memo is enough to measure
-            users = list({level_memo(j.settings, 1, ()): j for j in users}.values())
-        if not users:
-            return {}
-        specs = [(Finish.of(j.settings), tuple(o.format for o in j.outputs) if renderer is not None else ())
-                 for j in users]
-        try:
-            rendered = shared_pool().call(render_segment, result.audio, result.format, specs)
-        except Exception:  # only a saving: the prompt's own render measures and reports instead
-            return {}
-        levels = {}
-        for job, (files, level) in zip(users, rendered, strict=True):
-            memo = level_memo(job.settings, 1, ())
-            if memo is not None and level is not None:
-                levels[memo] = level_record(level)
-            if renderer is not None:
-                renderer.ahead[job.id] = (files, level)
-        return {"levels": levels} if levels else {}
-
-    def measured_here(segment: Segment, result: Any, renderer: PromptRenderer) -> dict[str, Any]:
-        levels = {}
-        for memo, job in {level_memo(j.settings, 1, ()): j for j in wanted.get(segment.key, [])}.items():
-            if memo is None:
-                continue
-            try:
-                levels[memo] = level_record(measure_segment(result.audio, result.format, Finish.of(job.settings)))
-            except Exception:  # only a saving: the prompt's own render measures and reports instead
-                continue
-        extra = {"levels": levels} if levels else {}
-        renderer.keep_fresh(segment.key, result.audio, result.format, extra)
-        return extra
-
-    return annotate
-
-
 class PromptRenderer:
     """Renders prompt jobs in the worker processes (espeak_pool), from threads that wait on them, and
-    publishes their files in batches (`outbox.Outbox`). A prompt rendered ahead by `level_annotator`
+    publishes their files in batches (`outbox.Outbox`). A prompt rendered ahead by `ahead.LevelAnnotator`
     (its one segment just spoken) is only written."""
 
     def __init__(self, pb: PlannedBuild, cache: SegmentCache, report: BuildReport, events: BuildEvents,

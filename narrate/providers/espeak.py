@@ -12,18 +12,21 @@ first (espeak_worker.py, espeak_reset.py), so one key gives one audio, in any wo
 from __future__ import annotations
 
 import ctypes
-import difflib
 import os
-import re
 import tempfile
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..audio.riff import WAVE_FORMAT_PCM, wav_file
 from ..errors import ProviderError, VoiceError
 from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
+from .espeak_voices import LANGUAGE_ALIASES, resolve_voice, voice_languages
+
+__all__ = ["LANGUAGE_ALIASES", "EspeakProvider", "clean_text", "create", "resolve_voice", "voice_languages"]
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 INITIALIZE_DONT_EXIT = 0x8000
@@ -38,18 +41,6 @@ MIN_WPM, MAX_WPM = 80, 450  # espeakRATE_MINIMUM / espeakRATE_MAXIMUM
 DEFAULT_PITCH = 50
 MAX_DATA_PATH = 159  # espeak copies the path into a 160-byte buffer
 BUFFER_MS = 500  # callback granularity; fewer Python round-trips than the 200 ms default
-
-# BCP-47 tags whose espeak voice is not found by the tag itself or its primary language.
-LANGUAGE_ALIASES = {
-    "es-us": "es-419", "es-mx": "es-419", "es-ar": "es-419", "es-co": "es-419", "es-cl": "es-419",
-    "es-pe": "es-419", "es-ve": "es-419", "es-es": "es", "en-au": "en-gb", "en-nz": "en-gb",
-    "en-ie": "en-gb", "en-ca": "en-us", "fr-ca": "fr", "fr-fr": "fr", "pt-pt": "pt", "zh-cn": "cmn",
-    "zh": "cmn", "zh-tw": "cmn", "zh-hans": "cmn", "zh-hant": "cmn", "zh-hk": "yue",
-}
-# Subtags a lookup may drop (RFC 4647 3.4): region ("AT", "419") and script ("Hant") only. A typo
-# ("en-uss") or a made-up variant ("es-marsian") in a *voice* field is an error, not a silent "es".
-_DROPPABLE = re.compile(r"[a-z]{2}|[0-9]{3}|[a-z]{4}")
-
 
 class _espeak_VOICE(ctypes.Structure):
     # `languages` is a packed list, so it is read by hand from a raw pointer.
@@ -177,14 +168,20 @@ class _Engine:
             i += 1
         return out
 
-    def synthesize(self, text: str, voice: str, wpm: int, pitch: int, ssml: bool = False) -> bytes:
+    def synthesize(self, text: str, voice: str, wpm: int, pitch: int, ssml: bool = False,
+                   then: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
+                   ) -> tuple[bytes, tuple[bool, Any] | None]:
         """PCM for one segment, spoken by a worker process whose engine starts every segment from its
         pristine state (espeak_worker.py says how): the same arguments give the same bytes whatever
-        any process synthesized before. Workers run in parallel, one engine each (espeak_pool.py)."""
+        any process synthesized before. Workers run in parallel, one engine each (espeak_pool.py).
+        then = (function, args): function(pcm, *args) run in that worker too, its outcome second
+        (`WorkerPool.speak_then`); None without."""
         from .espeak_pool import WorkerError, shared_pool
 
         try:
-            return shared_pool().speak(text, voice, wpm, pitch, ssml)
+            if then is None:
+                return shared_pool().speak(text, voice, wpm, pitch, ssml), None
+            return shared_pool().speak_then(text, voice, wpm, pitch, ssml, *then)
         except WorkerError as exc:
             raise ProviderError(str(exc), provider="espeak") from None
 
@@ -268,6 +265,11 @@ def _wav(pcm: bytes, rate: int) -> bytes:
     return wav_file(WAVE_FORMAT_PCM, rate, pcm, bits=16)
 
 
+def _on_wav(pcm: bytes, rate: int, function: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """function(wav, format, *args) on the segment as `EspeakProvider.synthesize` returns it (in a worker)."""
+    return function(_wav(pcm, rate), AudioFormat("wav", "pcm_s16le", rate), *args)
+
+
 def clean_text(text: str) -> str:
     """Control characters become spaces (they can stall the engine); lone surrogates cannot be UTF-8."""
     if text.isprintable():  # neither (nor any other Cc or Cs character) is printable: the common case, in C
@@ -318,6 +320,14 @@ class EspeakProvider:
         return params
 
     def synthesize(self, request: SynthesisRequest) -> SynthesisResult:
+        return self.synthesize_then(request, None)[0]
+
+    def synthesize_then(self, request: SynthesisRequest, then: tuple[Callable[..., Any], tuple[Any, ...]] | None
+                        ) -> tuple[SynthesisResult, tuple[bool, Any] | None]:
+        """`synthesize`, and with then = (function, args), function(wav, format, *args) run on the result's
+        audio in the worker process that spoke it (a module-level function of narrate's: a segment
+        rendered where it was spoken, its audio never sent back to a worker). Its outcome comes second:
+        (True, value), (False, None) if it raised, None without `then`."""
         engine = _Engine.get()
         try:
             voice = resolve_voice(request.voice)
@@ -330,10 +340,12 @@ class EspeakProvider:
         wpm = max(MIN_WPM, min(MAX_WPM, round(BASE_WPM * request.speed)))
         if request.ssml:
             text = f"<speak>{text}</speak>"
-        pcm = engine.synthesize(text, voice, wpm, DEFAULT_PITCH if pitch is None else pitch, request.ssml)
+        rate = engine.sample_rate
+        pcm, done = engine.synthesize(text, voice, wpm, DEFAULT_PITCH if pitch is None else pitch, request.ssml,
+                                      None if then is None else (_on_wav, (rate, *then)))
         if not pcm:
             raise ProviderError(f"eSpeak NG produced no audio for voice {voice!r}", provider="espeak")
-        return SynthesisResult(_wav(pcm, engine.sample_rate), AudioFormat("wav", "pcm_s16le", engine.sample_rate))
+        return SynthesisResult(_wav(pcm, rate), AudioFormat("wav", "pcm_s16le", rate)), done
 
     def voices(self) -> list[VoiceInfo]:
         return [info for info, _ in _Engine.get().voices]
@@ -356,59 +368,6 @@ class EspeakProvider:
 
     def close(self) -> None:
         pass
-
-
-def _lookup_keys(tag: str) -> list[str]:
-    """tag, then its alias, then shorter forms (RFC 4647 lookup), dropping only well-formed subtags."""
-    keys: list[str] = []
-    parts = tag.split("-")
-    while parts:
-        key = "-".join(parts)
-        keys += [key] + ([LANGUAGE_ALIASES[key]] if key in LANGUAGE_ALIASES else [])
-        if len(parts) == 1 or not _DROPPABLE.fullmatch(parts[-1]):
-            break
-        parts.pop()
-        while len(parts) > 1 and len(parts[-1]) == 1:  # a singleton ("x") never ends a tag
-            parts.pop()
-    return keys
-
-
-def voice_languages(identifier: str) -> tuple[str, ...]:
-    """The languages eSpeak NG lists for a voice identifier ("gmw/en-US" -> ("en-us", "en")), best first."""
-    for info, _ in _Engine.get().voices:
-        if info.name == identifier:
-            return info.languages
-    return ()
-
-
-def resolve_voice(voice: str) -> str:
-    """The espeak voice identifier for a voice identifier, name or BCP-47 tag, with an optional +variant.
-
-    Case-insensitive: "en-US", "gmw/en-us", "English (America)" -> "gmw/en-US"; "es-US" -> "roa/es-419";
-    "en-us+F3" -> "gmw/en-US+f3". Raises VoiceError, with up to 3 close matches, when nothing fits.
-    """
-    index = _Engine.get().index
-    base, plus, variant = voice.strip().partition("+")
-    key = base.strip().lower().replace("_", "-")
-    found = next((f for f in map(index.find, _lookup_keys(key)) if f), None) if key else None
-    if found is None:
-        vocabulary = {**{k: v for k, v in index.by_id.items() if "/" not in k}, **index.by_description,
-                      **index.by_language}
-        # Prefixes first ("english" -> the English voices), then spelling neighbours.
-        close = [k for k in vocabulary if key and k.startswith(key)] + difflib.get_close_matches(key, vocabulary, n=6)
-        names = list(dict.fromkeys(vocabulary[c] for c in close))[:3]
-        hint = ", ".join(f"{n.split('/')[-1]} ({index.descriptions[n]})" for n in names)
-        raise VoiceError(f"eSpeak NG has no voice or language {voice!r}",
-                         hint=f"did you mean {hint}?" if hint else "`narrate voices --provider espeak` lists them")
-    if not plus:
-        return found
-    file = index.variants.get(variant.strip().lower())
-    if file is None:
-        close = difflib.get_close_matches(variant.strip().lower(), index.variants, n=3)
-        raise VoiceError(f"eSpeak NG has no voice variant {variant!r} (in {voice!r})",
-                         hint=f"did you mean {', '.join(index.variants[c] for c in close)}?" if close
-                         else "variants include f1-f5, m1-m7, klatt")
-    return f"{found}+{file}"
 
 
 def create(config: ProviderConfig, *, transport: object = None) -> EspeakProvider:

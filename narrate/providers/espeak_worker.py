@@ -12,10 +12,13 @@ around another voice must give the same bytes). Where the reset is unavailable o
 the worker forks per segment instead (`espeak_fork`): slower, equally deterministic.
 
 Protocol, binary: a request is a 4-byte big-endian length and a pickle: ("speak", text, voice, wpm,
-pitch, ssml) or ("call", function, args) (a function of narrate's, pickled by reference, so this
-module imports nothing above the providers layer). A reply is one status byte (0 = OK: PCM for
-"speak", a pickle for "call"; 1 = error: a pickled (kind, message, hint); 2 = ready, sent once at
-start), a 4-byte big-endian length, the payload. The engine starts on the first "speak". Only narrate's own parent writes to
+pitch, ssml), ("speak+", text, voice, wpm, pitch, ssml, then, args) (speak, then run then(pcm, *args)
+on the PCM here: a segment rendered where it was spoken, in one round trip) or ("call", function,
+args) (then and function: functions of narrate's, pickled by reference, so this module imports
+nothing above the providers layer). A reply is one status byte (0 = OK: PCM for "speak", a pickle
+of (pcm, (True, then's value) or (False, None) if it raised) for "speak+", a pickle for "call"; 1 =
+error: a pickled (kind, message, hint); 2 = ready, sent once at start), a 4-byte big-endian length,
+the payload. The engine starts on the first "speak". Only narrate's own parent writes to
 this pipe: the pickles are trusted.
 """
 
@@ -27,7 +30,8 @@ import signal
 import struct
 import sys
 import threading
-from typing import IO
+from collections.abc import Callable
+from typing import IO, Any
 
 OK, ERROR, READY = 0, 1, 2
 HEAD = struct.Struct(">BI")
@@ -108,6 +112,20 @@ def engine_mode() -> str:
     return speaker().mode
 
 
+def spoken_then(pcm: bytes, then: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
+    """The reply to "speak+": the PCM and `run_then`'s outcome, pickled."""
+    return pickle.dumps((pcm, run_then(pcm, then, args)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def run_then(pcm: bytes, then: Callable[..., Any], args: tuple[Any, ...]) -> tuple[bool, Any]:
+    """(True, then(pcm, *args)), or (False, None) if it raised: it is only a saving (a render ahead of
+    its turn, which the prompt's own render does again and reports); the speech is what was asked for."""
+    try:
+        return True, then(pcm, *args)
+    except Exception:
+        return False, None
+
+
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The request loop, until stdin ends."""
     from .espeak_fork import FreshProcessNeeded
@@ -119,15 +137,19 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             frame = read_exact(stdin, length)
         except (EOFError, OSError):
             return
+        request: tuple[Any, ...] = ()
         try:
             request = pickle.loads(frame)  # a function the worker cannot import fails this request only
             if request[0] == "speak":
                 status, payload = OK, speaker().speak(*request[1:])
+            elif request[0] == "speak+":
+                status, payload = OK, spoken_then(speaker().speak(*request[1:6]), *request[6:])
             else:
                 _, function, args = request
                 status, payload = OK, pickle.dumps(function(*args), protocol=pickle.HIGHEST_PROTOCOL)
         except FreshProcessNeeded as used:  # no fork on this system: answer, then make way for a fresh worker
-            send(stdout, OK, used.args[0])
+            pcm = used.args[0]
+            send(stdout, OK, spoken_then(pcm, *request[6:]) if request[0] == "speak+" else pcm)
             return
         except Exception as exc:
             status, payload = ERROR, _error(exc)
