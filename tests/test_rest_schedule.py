@@ -189,7 +189,6 @@ def test_a_rest_answer_is_validated_once(monkeypatch, tmp_path):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(validate, "check_audio", counting)
-    monkeypatch.setattr("narrate.synth.check_audio", counting)
     config = ProviderConfig("local", "openai", base_url="http://127.0.0.1:9/v1", concurrency=2)
     provider = create_provider(config, transport=httpx.MockTransport(
         lambda r: httpx.Response(200, content=pcm(json.loads(r.content)["input"]))))

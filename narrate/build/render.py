@@ -38,16 +38,18 @@ def level_annotator(jobs: list[PromptJob], renderer: PromptRenderer | None = Non
     millisecond) so that it is in the entry as stored (no rewrite of a stored entry later, no second
     measurement in the worker), and its audio is kept in `renderer` for its prompts' renders
     (`keep_fresh`), which then neither read the entry back nor measure."""
-    from ..cache.entry import level_record
-    from ..package.render import Finish, level_memo, measure_segment, render_segment
-    from ..providers.espeak_pool import shared_pool
-
+    # numpy and the render modules are imported at the first answer (or by the render workers'
+    # warm-up, in a thread of its own), not here: the first requests go out without waiting for them.
     wanted: dict[str, list[PromptJob]] = {}
     for job in jobs:
         if len(job.segments) == 1 and not any(job.pauses):
             wanted.setdefault(job.segments[0], []).append(job)
 
     def annotate(segment: Segment, result: Any) -> dict[str, Any]:
+        from ..cache.entry import level_record
+        from ..package.render import Finish, level_memo, render_segment
+        from ..providers.espeak_pool import shared_pool
+
         if renderer is not None and segment.provider not in local:
             return measured_here(segment, result, renderer)
         users = wanted.get(segment.key, [])
@@ -71,6 +73,9 @@ def level_annotator(jobs: list[PromptJob], renderer: PromptRenderer | None = Non
         return {"levels": levels} if levels else {}
 
     def measured_here(segment: Segment, result: Any, renderer: PromptRenderer) -> dict[str, Any]:
+        from ..cache.entry import level_record
+        from ..package.render import Finish, level_memo, measure_segment
+
         levels = {}
         for memo, job in {level_memo(j.settings, 1, ()): j for j in wanted.get(segment.key, [])}.items():
             if memo is None:

@@ -8,7 +8,7 @@
   wrongly encoded bodies; that is retried too, and nothing a provider raises is ever cached (only
   what synthesize returns is).
 
-Every attempt is bounded: its body by `max_bytes` (validate.max_body_bytes: the text's length at the
+Every attempt is bounded: its body by `max_bytes` (limits.max_body_bytes: the text's length at the
 requested format's byte rate, with a hard ceiling), its time by a deadline from connect to last byte:
 `timeout_s` when the manifest sets it, else 60 s + 50 ms per character of text (a long text streams
 for a while; 4,096 characters get 265 s), and never past what is left of `max_retry_time_s`.
@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 import httpx
 
 from .. import procs
-from ..audio.validate import HARD_MAX_BODY_BYTES
+from ..audio.limits import HARD_MAX_BODY_BYTES
 from ..errors import Interrupted, InvalidAudioError, ProviderError, UsageError
 from . import secrets
 from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult
@@ -354,8 +354,8 @@ class RestProvider:
 
     @staticmethod
     def body_cap(request: SynthesisRequest, fmt: AudioFormat, *, base64: bool = False) -> int:
-        """The largest response body accepted for `request` in `fmt` (audio.validate.max_body_bytes)."""
-        from ..audio.validate import max_body_bytes
+        """The largest response body accepted for `request` in `fmt` (audio.limits.max_body_bytes)."""
+        from ..audio.limits import max_body_bytes
 
         return max_body_bytes(request.text, fmt, speed=request.speed, base64=base64)
 
