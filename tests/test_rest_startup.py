@@ -43,3 +43,57 @@ def test_the_size_cap_is_validates_own():
     fmt = AudioFormat("raw", "pcm_s16le", 24000)
     # 64 KiB of slack + 48,000 bytes/s x (3 s x 10 characters + 5 s)
     assert limits.max_body_bytes("0123456789", fmt) == 65536 + 48000 * 35
+
+
+def test_the_http_client_is_made_beside_the_build_not_before_it(monkeypatch):
+    """httpx loads the CA bundle as it makes a client (tens of ms): the provider's constructor returns
+    at once, the client is made in a thread of its own, and the first use waits for it."""
+    import threading
+
+    import httpx
+
+    from narrate.providers import http
+    from narrate.providers.http import RestClient, RetryPolicy
+
+    release = threading.Event()
+    made_in = []
+    real = http.make_client
+
+    def slow_make_client(**kwargs):
+        made_in.append(threading.current_thread())
+        assert release.wait(10)
+        return real(**kwargs)
+
+    monkeypatch.setattr(http, "make_client", slow_make_client)
+    client = RestClient("p", base_url="http://127.0.0.1:9", policy=RetryPolicy(), timeout_s=5, concurrency=4)
+    assert client._client is None  # returned while the client is still being made
+    release.set()
+    assert isinstance(client.client, httpx.Client)
+    assert made_in and made_in[0] is not threading.main_thread()
+    client.close()
+
+
+def test_a_client_that_cannot_be_made_fails_where_it_is_used(monkeypatch):
+    import pytest
+
+    from narrate.providers import http
+    from narrate.providers.http import RestClient, RetryPolicy
+
+    def broken(**kwargs):
+        raise OSError(2, "No such file or directory", "/nowhere/ca.pem")
+
+    monkeypatch.setattr(http, "make_client", broken)
+    client = RestClient("p", base_url="http://127.0.0.1:9", policy=RetryPolicy(), timeout_s=5, concurrency=4)
+    with pytest.raises(OSError, match="ca.pem"):
+        client.client  # noqa: B018 - the property raises
+    client.close()  # nothing to close
+
+
+def test_a_malformed_base_url_still_fails_in_the_constructor():
+    import httpx
+    import pytest
+
+    from narrate.providers.http import RestClient, RetryPolicy
+
+    with pytest.raises(httpx.InvalidURL):
+        RestClient("p", base_url="http://[::1", policy=RetryPolicy(), timeout_s=5, concurrency=4)
