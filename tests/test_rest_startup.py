@@ -22,7 +22,10 @@ import narrate.synth
 provider = create_provider(ProviderConfig("local", "openai", base_url="http://127.0.0.1:9/v1", concurrency=4))
 request = SynthesisRequest("Hello there, welcome to the line.", "alloy", "en-US")
 cap = provider.body_cap(request, AudioFormat("raw", "pcm_s16le", 24000))
-annotate = render.level_annotator([], None, ())
+make = getattr(render, "level_annotator", None)
+if make is None:  # the level annotator as a class of its own (build.ahead)
+    from narrate.build.ahead import LevelAnnotator as make
+annotate = make([], None, ())
 print(cap, "numpy" in sys.modules)
 """
 
