@@ -72,8 +72,8 @@ for name in ("_render_here", "_render_job", "_render_segment"):
 wrap(o.Outbox, "put", "outbox put")
 wrap(o.Outbox, "_flush", "flush")
 wrap(b, "build", "build")
-from narrate.cli import main
-main(prog_name="narrate")
+from narrate.cli.console import run  # the `narrate` command's entry point: no interpreter teardown
+run()
 """
 
 

@@ -26,7 +26,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from queue import Empty, SimpleQueue
 from typing import Any
 
-from .audio.validate import check_audio
 from .cache.lease import Lease, SegmentLeases
 from .errors import NarrateError, ProviderError, RemoteCacheError
 from .outcome import Refusal, SegmentFailure, SpendGuard, SynthOutcome, WriteFailure, write_failure
@@ -353,6 +352,8 @@ class _Scheduler:
             # Validate before caching (DESIGN.md 2.4): never store an error page as a prompt. A REST
             # provider's results were checked as they arrived (`checked`): once is enough.
             if not result.checked:
+                from .audio.validate import check_audio  # numpy: imported once the first answer is in
+
                 check_audio(result.audio, result.format, segment.request.text, provider=provider.name,
                             request_id=result.request_id, speed=segment.request.speed)
             extra = (self.annotate(segment, result, done) if done is not None else self.annotate(segment, result)) \

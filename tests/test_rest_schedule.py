@@ -189,7 +189,6 @@ def test_a_rest_answer_is_validated_once(monkeypatch, tmp_path):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(validate, "check_audio", counting)
-    monkeypatch.setattr("narrate.synth.check_audio", counting)
     config = ProviderConfig("local", "openai", base_url="http://127.0.0.1:9/v1", concurrency=2)
     provider = create_provider(config, transport=httpx.MockTransport(
         lambda r: httpx.Response(200, content=pcm(json.loads(r.content)["input"]))))
@@ -298,3 +297,37 @@ def test_a_local_engine_gets_two_requests_per_worker_and_rest_is_capped_by_jobs(
     assert concurrency_for("e", Engine(), ProviderConfig("e", "espeak", concurrency=1), 3) == 1
     assert concurrency_for("r", Rest(), ProviderConfig("r", "openai"), None) == 16
     assert concurrency_for("r", Rest(), ProviderConfig("r", "openai"), 2) == 2
+
+
+def test_a_request_that_ends_does_not_wake_the_watchdog_thread(monkeypatch):
+    """Requests end mostly in the order they began: cancelling the earliest watchdog while others are
+    pending leaves the thread asleep (it wakes at that deadline anyway, to find the next); only the
+    last cancellation wakes it, so that it ends."""
+    from narrate.providers import transfer
+
+    alarms = transfer._Alarms()
+    wakes = []
+    real_notify = alarms._cond.notify
+    monkeypatch.setattr(alarms._cond, "notify", lambda *a: (wakes.append(1), real_notify(*a)))
+    monkeypatch.setattr(transfer, "ALARMS", alarms)
+
+    class Dog:
+        pending = True
+
+        def fire(self):
+            raise AssertionError("a cancelled watchdog fired")
+
+    now = time.monotonic()
+    dogs = [Dog() for _ in range(5)]
+    for i, dog in enumerate(dogs):
+        alarms.add(now + 30 + i, dog)
+    wakes.clear()
+    for dog in dogs[:-1]:  # the earliest each time
+        alarms.cancel(dog)
+    assert wakes == [] and alarms.pending() == 1
+    alarms.cancel(dogs[-1])
+    assert wakes == [1] and alarms.pending() == 0
+    deadline = time.monotonic() + 10
+    while alarms._running and time.monotonic() < deadline:  # nothing pending: the thread ends
+        time.sleep(0.01)
+    assert not alarms._running

@@ -23,13 +23,7 @@ Thresholds:
 - **Too long**: over (3 * n + 5) / speed seconds: a provider reading out its own error, or a stuck stream.
 - **Silent**: text with letters or digits but no sample louder than 16 (-66 dBFS).
 
-Size cap (`max_body_bytes`): a response is read as a stream and abandoned past
-HEADER_SLACK_BYTES + byte rate x (3 s x len(text) + 5 s) / speed, with the byte rate of the requested
-encoding (16-bit PCM: 2 x rate; G.711: rate; MP3: 320 kbit/s, the highest MPEG-1 Layer III bitrate;
-Opus/Ogg: 510 kbit/s, Opus's maximum), times 4/3 for base64 bodies. That is the "too long" bound
-above over every character, so the cap never cuts a body the duration check would accept. Whatever
-the text, no body may pass HARD_MAX_BODY_BYTES (64 MiB: 10 minutes, Azure's longest output, of 48 kHz
-16-bit mono is 57.6 MB; no provider is asked for more than 24 kHz).
+Size cap: `max_body_bytes`, in limits.py (no numpy: the HTTP layer reads every body under it).
 """
 
 from __future__ import annotations
@@ -39,6 +33,14 @@ import re
 from ..errors import AudioError, InvalidAudioError
 from .decode import decode
 from .formats import AudioFormat
+from .limits import (  # noqa: F401 - re-exported: the bounds checked here
+    COMPRESSED_BYTE_RATES,
+    HARD_MAX_BODY_BYTES,
+    HEADER_SLACK_BYTES,
+    MAX_EXTRA_S,
+    MAX_S_PER_CHAR,
+    max_body_bytes,
+)
 from .pcm import Pcm
 from .riff import is_riff, parse_wav
 from .sniff import format_problem, snippet
@@ -48,33 +50,10 @@ TRUNCATION_TOLERANCE_S = 0.010
 PLACEHOLDER_SIZE = 0x7FFF0000
 MAX_CHARS_PER_S = 40.0
 MIN_DURATION_S = 0.05
-MAX_S_PER_CHAR = 3.0
-MAX_EXTRA_S = 5.0
 SILENT_PEAK = 16
-HEADER_SLACK_BYTES = 64 * 1024
-HARD_MAX_BODY_BYTES = 64 * 1024 * 1024
-# Highest byte rates of compressed encodings (bytes/s): MP3 320 kbit/s, Opus 510 kbit/s; others as 16-bit PCM.
-COMPRESSED_BYTE_RATES = {"mp3": 40_000, "opus": 63_750, "ogg": 63_750, "aac": 64_000}
 
 _TEXT_TYPES = re.compile(r"^\s*(text/[\w.+-]+|[\w.+-]+/([\w.+-]+\+)?(json|xml|html))\s*(;|$)", re.I)
 _AUDIO_MAGIC = (b"RIFF", b"RF64", b"ID3", b"OggS", b"fLaC")
-
-
-def max_body_bytes(text: str, fmt: AudioFormat, *, speed: float = 1.0, base64: bool = False) -> int:
-    """The most bytes a response for `text` in `fmt` may have (see the module doc for the assumption)."""
-    speed = speed if speed > 0 else 1.0
-    rate = fmt.sample_rate or 48000
-    if fmt.encoding in ("mulaw", "alaw"):
-        byte_rate = rate
-    elif fmt.encoding in COMPRESSED_BYTE_RATES or fmt.container in COMPRESSED_BYTE_RATES:
-        byte_rate = COMPRESSED_BYTE_RATES.get(fmt.encoding) or COMPRESSED_BYTE_RATES[fmt.container]
-    else:
-        byte_rate = 2 * rate
-    seconds = (MAX_S_PER_CHAR * len(text) + MAX_EXTRA_S) / speed
-    cap = HEADER_SLACK_BYTES + int(byte_rate * seconds)
-    if base64:
-        cap = cap * 4 // 3 + 4
-    return min(cap, HARD_MAX_BODY_BYTES)
 
 
 def check_audio(data: bytes, fmt: AudioFormat, text: str, *, provider: str, content_type: str | None = None,

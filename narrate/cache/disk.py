@@ -17,6 +17,8 @@ from typing import Any
 from ..fsutil import read_regular
 
 MAX_ENTRY_BYTES = 256 * 1024 * 1024  # no segment is this large; refuse rather than fill memory
+# Opens of an entry file whose folder is missing, each after making it (see Disk.store).
+FOLDER_ATTEMPTS = 4
 _ENTRY_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{16,32}\.val")  # what an index row may name
 
 
@@ -115,11 +117,16 @@ def _disk_class() -> type:
             return bytes(key) if type(key) is not str and isinstance(key, (bytes, memoryview)) else key
 
         def remove(self, file_path: Any) -> None:
+            """Delete an entry file, keeping its folder: diskcache's own remove also removes the folders it
+            empties, and a store into that folder from another thread (a level rewrite beside the
+            build's stores) then found it gone between making it and opening the file in it. There
+            are 256 folders at most."""
             try:
-                self._entry_path(file_path)
+                full = self._entry_path(file_path)
             except OSError:
                 return  # not ours to delete
-            super().remove(file_path)
+            with contextlib.suppress(OSError):  # removed already (another build, a cache verify)
+                os.remove(full)
 
         def filename(self, key: Any = diskcache.core.UNKNOWN, value: Any = diskcache.core.UNKNOWN
                      ) -> tuple[str, str]:
@@ -137,11 +144,16 @@ def _disk_class() -> type:
                 # made there; the entry goes in its index row instead, where it reads back the same.
                 return 0, MODE_RAW, None, value
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-            try:
-                fd = os.open(full, flags, 0o644)
-            except FileNotFoundError:
-                os.makedirs(folder, exist_ok=True)
-                fd = os.open(full, flags, 0o644)
+            for attempt in range(FOLDER_ATTEMPTS):
+                try:
+                    fd = os.open(full, flags, 0o644)
+                    break
+                except FileNotFoundError:
+                    # No folder yet, or another process (diskcache's own Disk, an older narrate) removed
+                    # it as it emptied between our makedirs and open: make it again, a few times.
+                    if attempt == FOLDER_ATTEMPTS - 1:
+                        raise
+                    os.makedirs(folder, exist_ok=True)
             self._own.add(folder)
             try:
                 _write_all(fd, value)

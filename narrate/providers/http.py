@@ -8,7 +8,7 @@
   wrongly encoded bodies; that is retried too, and nothing a provider raises is ever cached (only
   what synthesize returns is).
 
-Every attempt is bounded: its body by `max_bytes` (validate.max_body_bytes: the text's length at the
+Every attempt is bounded: its body by `max_bytes` (limits.max_body_bytes: the text's length at the
 requested format's byte rate, with a hard ceiling), its time by a deadline from connect to last byte:
 `timeout_s` when the manifest sets it, else 60 s + 50 ms per character of text (a long text streams
 for a while; 4,096 characters get 265 s), and never past what is left of `max_retry_time_s`.
@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 import httpx
 
 from .. import procs
-from ..audio.validate import HARD_MAX_BODY_BYTES
+from ..audio.limits import HARD_MAX_BODY_BYTES
 from ..errors import Interrupted, InvalidAudioError, ProviderError, UsageError
 from . import secrets
 from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult
@@ -126,11 +126,42 @@ class RestClient:
         self._auth = auth
         self._auth_parts: tuple[dict[str, str], dict[str, str]] | None = None
         self._auth_lock = threading.Lock()
-        self.client = make_client(base_url=base_url, timeout_s=timeout_s or DEFAULT_TIMEOUT_S,
-                                  concurrency=concurrency, transport=transport)
+        self._client: httpx.Client | None = None
+        self._client_error: BaseException | None = None
+        self._client_ready = threading.Event()
+
+        def make() -> None:
+            try:
+                self._client = make_client(base_url=base_url, timeout_s=timeout_s or DEFAULT_TIMEOUT_S,
+                                           concurrency=concurrency, transport=transport)
+            except BaseException as exc:  # raised where the client is first used
+                self._client_error = exc
+            finally:
+                self._client_ready.set()
+
+        httpx.URL(base_url)  # a malformed base_url fails here, as it did when the client was made here
+        if transport is None:
+            # httpx loads the CA bundle into a TLS context as it builds the client (tens of ms, longer on a
+            # busy machine, mostly with the GIL released): made in a thread of its own while the build
+            # plans, so the first request does not wait for it; the first use waits if it is not done.
+            threading.Thread(target=make, name="narrate-http-client", daemon=True).start()
+        else:
+            make()  # a test's transport: no TLS context to make
+
+    @property
+    def client(self) -> httpx.Client:
+        """The provider's one httpx.Client (made by the constructor, in a thread of its own)."""
+        if self._client is None:
+            self._client_ready.wait()
+            if self._client_error is not None:
+                raise self._client_error
+            assert self._client is not None
+        return self._client
 
     def close(self) -> None:
-        self.client.close()
+        self._client_ready.wait()
+        if self._client is not None:
+            self._client.close()
 
     def auth_now(self) -> tuple[dict[str, str], dict[str, str]]:
         """The auth (headers, params), looked up once; raises UsageError when a key is missing."""
@@ -354,8 +385,8 @@ class RestProvider:
 
     @staticmethod
     def body_cap(request: SynthesisRequest, fmt: AudioFormat, *, base64: bool = False) -> int:
-        """The largest response body accepted for `request` in `fmt` (audio.validate.max_body_bytes)."""
-        from ..audio.validate import max_body_bytes
+        """The largest response body accepted for `request` in `fmt` (audio.limits.max_body_bytes)."""
+        from ..audio.limits import max_body_bytes
 
         return max_body_bytes(request.text, fmt, speed=request.speed, base64=base64)
 

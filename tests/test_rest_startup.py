@@ -1,0 +1,102 @@
+"""A REST build sends its first requests before numpy is imported (issue 14 item 2: start-up is part
+of a cold REST build's wall time). numpy and the modules that decode, validate and render audio come
+with the answers (or with the render workers' warm-up, in a thread of its own): the HTTP layer's
+size cap (audio.limits), the scheduler and the level annotator import none of them up front."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import sys
+from narrate.audio.formats import AudioFormat
+from narrate.build import render
+from narrate.providers.base import ProviderConfig, SynthesisRequest
+from narrate.providers.registry import create_provider
+import narrate.synth
+
+provider = create_provider(ProviderConfig("local", "openai", base_url="http://127.0.0.1:9/v1", concurrency=4))
+request = SynthesisRequest("Hello there, welcome to the line.", "alloy", "en-US")
+cap = provider.body_cap(request, AudioFormat("raw", "pcm_s16le", 24000))
+make = getattr(render, "level_annotator", None)
+if make is None:  # the level annotator as a class of its own (build.ahead)
+    from narrate.build.ahead import LevelAnnotator as make
+annotate = make([], None, ())
+print(cap, "numpy" in sys.modules)
+"""
+
+
+def test_the_request_path_imports_no_numpy_before_the_first_answer():
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, cwd=ROOT, check=True,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    cap, numpy_loaded = out.stdout.split()
+    assert int(cap) > 64 * 1024  # the size cap, as before: header slack plus the text's longest audio
+    assert numpy_loaded == "False", out.stderr
+
+
+def test_the_size_cap_is_validates_own():
+    from narrate.audio import limits, validate
+    from narrate.audio.formats import AudioFormat
+
+    assert validate.max_body_bytes is limits.max_body_bytes
+    fmt = AudioFormat("raw", "pcm_s16le", 24000)
+    # 64 KiB of slack + 48,000 bytes/s x (3 s x 10 characters + 5 s)
+    assert limits.max_body_bytes("0123456789", fmt) == 65536 + 48000 * 35
+
+
+def test_the_http_client_is_made_beside_the_build_not_before_it(monkeypatch):
+    """httpx loads the CA bundle as it makes a client (tens of ms): the provider's constructor returns
+    at once, the client is made in a thread of its own, and the first use waits for it."""
+    import threading
+
+    import httpx
+
+    from narrate.providers import http
+    from narrate.providers.http import RestClient, RetryPolicy
+
+    release = threading.Event()
+    made_in = []
+    real = http.make_client
+
+    def slow_make_client(**kwargs):
+        made_in.append(threading.current_thread())
+        assert release.wait(10)
+        return real(**kwargs)
+
+    monkeypatch.setattr(http, "make_client", slow_make_client)
+    client = RestClient("p", base_url="http://127.0.0.1:9", policy=RetryPolicy(), timeout_s=5, concurrency=4)
+    assert client._client is None  # returned while the client is still being made
+    release.set()
+    assert isinstance(client.client, httpx.Client)
+    assert made_in and made_in[0] is not threading.main_thread()
+    client.close()
+
+
+def test_a_client_that_cannot_be_made_fails_where_it_is_used(monkeypatch):
+    import pytest
+
+    from narrate.providers import http
+    from narrate.providers.http import RestClient, RetryPolicy
+
+    def broken(**kwargs):
+        raise OSError(2, "No such file or directory", "/nowhere/ca.pem")
+
+    monkeypatch.setattr(http, "make_client", broken)
+    client = RestClient("p", base_url="http://127.0.0.1:9", policy=RetryPolicy(), timeout_s=5, concurrency=4)
+    with pytest.raises(OSError, match="ca.pem"):
+        client.client  # noqa: B018 - the property raises
+    client.close()  # nothing to close
+
+
+def test_a_malformed_base_url_still_fails_in_the_constructor():
+    import httpx
+    import pytest
+
+    from narrate.providers.http import RestClient, RetryPolicy
+
+    with pytest.raises(httpx.InvalidURL):
+        RestClient("p", base_url="http://[::1", policy=RetryPolicy(), timeout_s=5, concurrency=4)
