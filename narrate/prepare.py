@@ -114,26 +114,10 @@ def files_current(outputs: tuple[OutputFile, ...], recorded: Mapping[str, Any], 
     regular file with the recorded sha256 (`is_current`, without the entry's recipe and text)."""
     if len(recorded) != len(outputs):  # a format added or dropped: the entry must be rewritten
         return False
-    # BuildState.regular_sha256 inlined: this runs for every output of every carried prompt (plan.carry).
-    entries, lstat, prefix = stats.entries, os.lstat, f"{root}{os.sep}"
+    # Off the hot path since plan.carry inlines this check for every carried prompt: one rule here.
     for out in outputs:
         rec = recorded.get(out.format)
-        rel = out.path
-        if not rec or rec["file"] != rel:
-            return False
-        try:
-            st = lstat(prefix + rel)
-        except OSError:
-            return False
-        if not stat.S_ISREG(st.st_mode):
-            return False
-        known = entries.get(rel)
-        if known is not None and known[0] == st.st_size and known[1] == st.st_mtime_ns \
-                and known[3] == st.st_ctime_ns and known[4] == st.st_ino:
-            digest = known[2]
-        else:
-            digest = stats.digest_of(prefix + rel, rel, st)
-        if digest != rec["sha256"]:
+        if not rec or rec["file"] != out.path or stats.regular_sha256(root, out.path) != rec["sha256"]:
             return False
     return True
 

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE = """
 import sys
 from narrate.audio.formats import AudioFormat
-from narrate.build import render
+from narrate.build.ahead import LevelAnnotator
 from narrate.providers.base import ProviderConfig, SynthesisRequest
 from narrate.providers.registry import create_provider
 import narrate.synth
@@ -22,10 +22,7 @@ import narrate.synth
 provider = create_provider(ProviderConfig("local", "openai", base_url="http://127.0.0.1:9/v1", concurrency=4))
 request = SynthesisRequest("Hello there, welcome to the line.", "alloy", "en-US")
 cap = provider.body_cap(request, AudioFormat("raw", "pcm_s16le", 24000))
-make = getattr(render, "level_annotator", None)
-if make is None:  # the level annotator as a class of its own (build.ahead)
-    from narrate.build.ahead import LevelAnnotator as make
-annotate = make([], None, ())
+annotate = LevelAnnotator([], None, ())
 print(cap, "numpy" in sys.modules)
 """
 

@@ -269,7 +269,7 @@ class BuildState:
         self._touched.add(rel)
         return digest
 
-    digest_of = _digest  # for callers that stat the file themselves (prepare.files_current)
+    digest_of = _digest  # for callers that stat the file themselves (plan.carry)
 
     def unchanged(self, root: Path, rel: str) -> bool:
         """Whether the file still has the signature recorded when narrate last wrote or hashed it."""

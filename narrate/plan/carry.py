@@ -76,7 +76,7 @@ class Carry:
         recorded = entry.get("outputs", {})
         if len(recorded) != len(templates):  # a format added or dropped: the entry must be rewritten
             return None
-        # Each output a regular file with the recorded sha256 (prepare.files_current, inlined with its
+        # Each output a regular file with the recorded sha256 (BuildState.regular_sha256, inlined with its
         # OutputFile made here: this runs for every output of every carried prompt).
         name, prefix, known_files, lstat = prompt.name, self._prefix, self.stats.entries, os.lstat
         outputs = []
