@@ -250,10 +250,17 @@ def test_a_hostile_response_fails_its_prompt_cleanly_and_caches_nothing(tmp_path
 
 def test_an_echoed_key_appears_nowhere(tmp_path):
     key = "sk-Ab12"  # short on purpose: masking does not depend on length
+    # A 401 refuses the provider and its queued segments are never sent (synth): the 401 waits for the
+    # third prompt's request, so that the good one is sent however the build's requests are scheduled.
+    third_sent = threading.Event()
 
     def echo(h: Handler, body: bytes) -> None:
         auth = h.headers.get("authorization", "")
         text = json.loads(body)["input"]
+        if "third" in text:
+            third_sent.set()
+        elif "second" in text:
+            third_sent.wait(1.5)  # bounded, within the manifest's timeout_s of 2 s
         basic = base64.b64encode(f"user:{key}".encode()).decode()
         if "first" in text:  # a 200 HTML page quoting the request's Authorization header, every form
             page = (f"<html><body>Denied: {auth} {urllib.parse.quote(key)} Basic {basic}</body></html>").encode()
