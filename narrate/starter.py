@@ -1,5 +1,6 @@
 """`narrate init`: a starter project (a manifest with one prompt library and one book, a lexicon,
-two chapters, `.gitignore` lines for the cache and the outputs, and the CI workflow).
+two chapters, `.gitignore` lines for the cache and the outputs, the CI workflow, and the manifest's
+JSON Schema as `narrate.schema.json`, which the manifest's first line points editors at).
 
 The files are package data under `narrate/templates/init/`. Nothing is overwritten: if any file
 the starter would write exists, or the folder already has a manifest (narrate.yml, or an imported
@@ -9,6 +10,7 @@ the exception: narrate's lines are appended to an existing one (once).
 
 from __future__ import annotations
 
+import json
 import re
 from importlib import resources
 from pathlib import Path
@@ -25,6 +27,9 @@ FILES = {
     "github-workflow.yml": ".github/workflows/narrate.yml",
 }
 GITIGNORE = "gitignore"
+# Written from this narrate's own model rather than fetched from a URL: editors complete offline, and
+# the schema matches the version that validates (`narrate schema > narrate.schema.json` after an upgrade).
+SCHEMA = "narrate.schema.json"
 
 
 # A YAML file whose top level has one of these keys is a manifest (narrate.manifest's top-level keys).
@@ -65,7 +70,7 @@ def write_starter(folder: Path) -> list[Path]:
     why = utf8_problem(folder)
     if why:  # the manifest written there could not be loaded
         raise StarterError(f"{shown(str(folder))}: {why}")
-    taken = [dest for dest in FILES.values() if (folder / dest).exists() or (folder / dest).is_symlink()]
+    taken = [dest for dest in (*FILES.values(), SCHEMA) if (folder / dest).exists() or (folder / dest).is_symlink()]
     if taken:
         raise StarterError(f"{folder} already has {', '.join(taken)}; narrate init never overwrites",
                            hint="run it in an empty folder, or move those files away")
@@ -76,17 +81,26 @@ def write_starter(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     # Every path is checked (no symlink leading out of `folder`) before the first is written, so a
     # refusal leaves no half-written project that the next `init` would refuse to complete.
-    for dest in (*FILES.values(), ".gitignore"):
+    for dest in (*FILES.values(), SCHEMA, ".gitignore"):
         output_path(folder, Path(dest), create=False)
     written = []
     for source, dest in FILES.items():
         path = output_path(folder, Path(dest))
         write_atomic(path, _template(source), within=folder)
         written.append(path)
+    schema = output_path(folder, Path(SCHEMA))
+    write_atomic(schema, _schema_bytes(), within=folder)
+    written.append(schema)
     ignore = _gitignore(folder)
     if ignore is not None:
         written.append(ignore)
     return written
+
+
+def _schema_bytes() -> bytes:
+    from .manifest.schema import manifest_schema
+
+    return (json.dumps(manifest_schema(), indent=2) + "\n").encode()
 
 
 def _gitignore(folder: Path) -> Path | None:

@@ -12,7 +12,7 @@ from conftest import assert_clean_failure, narrate_in, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTER = ["narrate.yaml", "lexicon.yaml", "content/guide/01-welcome.md", "content/guide/02-next-steps.md",
-           ".github/workflows/narrate.yml", ".gitignore"]
+           ".github/workflows/narrate.yml", "narrate.schema.json", ".gitignore"]
 
 
 @pytest.mark.slow
@@ -29,6 +29,21 @@ def test_init_then_zero_argument_validate_plan_build(tmp_path):
     assert (tmp_path / "output" / "books" / "guide" / "guide.m4b").is_file()
     again = narrate_in("-q", "build", "--check", cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_the_manifest_points_editors_at_a_schema_init_wrote(tmp_path):
+    """The yaml-language-server line names a file that exists (not a placeholder URL), holding the
+    schema `narrate schema` prints, and the starter manifest validates against it."""
+    import json
+
+    import jsonschema
+
+    assert narrate_in("init", cwd=tmp_path).returncode == 0
+    first = (tmp_path / "narrate.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=narrate.schema.json"
+    written = json.loads((tmp_path / "narrate.schema.json").read_text())
+    assert written == json.loads(narrate_in("schema", cwd=tmp_path).stdout)
+    jsonschema.validate(yaml.safe_load((tmp_path / "narrate.yaml").read_text()), written)
 
 
 def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path):
