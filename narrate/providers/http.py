@@ -404,19 +404,3 @@ class RestProvider:
     def close(self) -> None:
         self.http.close()
 
-
-def locale_of(voice: str) -> str | None:
-    """`en-US` from Google/Azure voice names like `en-US-Neural2-F` or `en-US-AvaNeural`."""
-    parts = voice.split("-")
-    if len(parts) >= 3 and parts[0].isalpha() and parts[0].islower() and parts[1].isalpha():
-        return f"{parts[0]}-{parts[1]}"
-    return None
-
-
-def language_mismatch(voice: str, language: str) -> str | None:
-    """A reason when a locale-named voice cannot speak `language`, with BCP-47 equivalences
-    (`cmn-CN-Wavenet-A` speaks zh-CN, `yue-HK-...` zh-HK, `nb-NO-...` no: see `languages`)."""
-    from .languages import mismatch
-
-    locale = locale_of(voice)
-    return None if locale is None else mismatch(voice, locale, language)
