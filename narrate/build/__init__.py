@@ -20,7 +20,7 @@ from ..counts import counted
 from ..errors import NarrateError, Problem, UsageError, shown
 from ..fsutil import sha256_file
 from ..manifest import Manifest, paused_gc
-from ..outcome import BuildEvents, BuildOptions, BuildReport
+from ..outcome import BuildEvents, BuildOptions, BuildReport, foreign_message
 from ..plan import PromptJob, Segment
 from ..prepare import PlannedBuild, check_voices, is_current, prepare_build
 from ..removal import remove_outputs, remove_stale_temps_of
@@ -279,9 +279,13 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
         # The last build's entry: outputs still current are kept, chapters with kept encodes not re-encoded.
         previous = pb.lock.books.get(job.book.name)
         refused: list[tuple[str, int | None, str]] = []
+        kept: list[str] = []
         entry, written = build_book(job, cache, pb.manifest.root, lambda n: events.advance(phase, n),
                                     previous=previous if isinstance(previous, dict) else None,
-                                    sha256_of=pb.stats.regular_sha256, refused=refused)
+                                    sha256_of=pb.stats.regular_sha256, refused=refused,
+                                    foreign=pb.foreign, kept_foreign=kept)
+        if kept:
+            report.errors.append(foreign_message(job.id, kept))
         report.problems += [Problem(pb.manifest.named, line, f"books.{job.book.name}.sample.{key}", message)
                             for key, line, message in refused]
     except NarrateError as exc:

@@ -1,0 +1,73 @@
+"""Findings of a second newcomer's trial and attack (3 December 2026): books and article folders,
+hostile names and paths, interruptions. Each test failed before its fix."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import narrate_in
+
+BOOK = """\
+version: 1
+books:
+  notes:
+    title: Field Notes
+    author: Me
+    sources: articles/*.md
+    language: en-US
+    voice: en-us
+    output: out
+    formats: [chapters, mp3]
+    transcripts: {formats: [vtt]}
+"""
+MINE = b"a studio recording, not narrate's"
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles/old-roads.md").write_text("# Old Roads\n\nThe old roads wind through the hills.\n")
+    (tmp_path / "articles/cafe.md").write_text("# Cafe Nights\n\nA cafe at night is warm.\n")
+    (tmp_path / "m.yaml").write_text(BOOK)
+    return tmp_path
+
+
+def _build(root: Path) -> tuple[int, dict]:
+    done = narrate_in("build", "--json", "m.yaml", cwd=root)
+    assert "Traceback" not in done.stderr, done.stderr
+    report = json.loads(done.stdout)
+    report["errors"] = [e["message"] for e in report["errors"]]
+    return done.returncode, report
+
+
+@pytest.mark.parametrize("name", ["notes.mp3", "01-cafe-nights.mp3", "01-cafe-nights.vtt", "notes.m3u"])
+def test_a_book_build_keeps_a_file_it_did_not_write_in_its_output_folder(book, name):
+    """DESIGN.md invariant 8: a book's output folder may hold the team's own files (an output folder
+    pointed at a shared or home folder); a book build never replaced them (prompts were protected)."""
+    (book / "out").mkdir()
+    (book / "out" / name).write_bytes(MINE)
+    code, report = _build(book)
+    assert (book / "out" / name).read_bytes() == MINE
+    assert code == 1
+    assert any(f"out/{name} exists and narrate did not write it" in e for e in report["errors"]), report["errors"]
+    assert (book / "out/02-old-roads.mp3").exists()  # the book's other files are made
+    assert not [p for p in (book / "out").iterdir() if p.name.startswith(".")]  # no temp left behind
+    (book / "out" / name).unlink()  # moved away: the next build pays nothing and writes that file
+    code, report = _build(book)
+    assert code == 0, report["errors"]
+    assert report["synthesized"] == 0 and report["written"] == [f"out/{name}"]
+
+
+def test_a_lost_lock_adopts_the_books_own_files(book):
+    code, _ = _build(book)
+    assert code == 0
+    for gone in ("narrate.lock", ".narrate-cache/state"):
+        p = book / gone
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
+    code, report = _build(book)
+    assert code == 0, report["errors"]
+    assert report["written"] == []
