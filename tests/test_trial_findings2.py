@@ -4,7 +4,10 @@ hostile names and paths, interruptions. Each test failed before its fix."""
 from __future__ import annotations
 
 import json
+import resource
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +74,33 @@ def test_a_lost_lock_adopts_the_books_own_files(book):
     code, report = _build(book)
     assert code == 0, report["errors"]
     assert report["written"] == []
+
+
+def _limited_build(root: Path, max_bytes: int) -> subprocess.CompletedProcess:
+    """`narrate build --json` with every file it writes limited to `max_bytes` (`ulimit -f`: a write
+    past it fails with EFBIG, "File too large", as a full disk fails with ENOSPC)."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+
+    return subprocess.run([sys.executable, "-m", "narrate.cli", "-q", "build", "--json", "m.yaml"], cwd=root,
+                          capture_output=True, text=True, preexec_fn=limit, timeout=300)  # noqa: PLW1509
+
+
+def test_a_book_that_cannot_be_written_is_reported_and_the_build_finishes(book):
+    """A full disk while a book was assembled: the OSError left the build, so `--json` printed
+    nothing, the message named no file or book ("error: File too large") and the lock was not saved."""
+    for name in ("old-roads.md", "cafe.md"):  # a few seconds of speech: its WAV outgrows the limit
+        (book / "articles" / name).write_text("# T\n\n" + "A sentence of some length to say aloud. " * 6 + "\n")
+    code, _ = _build(book)
+    assert code == 0
+    before = {p.name: p.read_bytes() for p in (book / "out").iterdir()}
+    (book / "articles/cafe.md").write_text((book / "articles/cafe.md").read_text() + "\nOne more sentence.\n")
+    done = _limited_build(book, 200_000)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    report = json.loads(done.stdout)
+    [message] = [e["message"] for e in report["errors"]]
+    assert message.startswith("books/notes: cannot assemble the book") and "File too large" in message, message
+    assert report["synthesized"] == 1  # the new sentence is paid once, and cached
+    assert {p.name: p.read_bytes() for p in (book / "out").iterdir()} == before  # nothing half-written
+    code, report = _build(book)
+    assert code == 0 and report["synthesized"] == 0, report["errors"]

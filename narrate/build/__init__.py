@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import os
 import time
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from ..cache.shards import ShardView
 from ..cache.state import input_digests
 from ..counts import counted
 from ..errors import NarrateError, Problem, UsageError, shown
-from ..fsutil import sha256_file
+from ..fsutil import failed_write, sha256_file
 from ..manifest import Manifest, paused_gc
 from ..outcome import BuildEvents, BuildOptions, BuildReport, foreign_message
 from ..plan import PromptJob, Segment
@@ -291,6 +292,9 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
     except NarrateError as exc:
         report.errors.append(f"{job.id}: {exc}")
         return
+    except OSError as exc:  # a full disk or quota (`ulimit -f`): this book's files stay as they were
+        report.errors.append(_unwritable_book(pb, job, exc))
+        return
     finally:
         events.finish(phase)
     root = pb.manifest.root
@@ -301,6 +305,18 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
     report.outputs_written += len(written)
     report.outputs_unchanged += len(entry["outputs"]) - len(written)
     report.written.extend(written)
+
+
+def _unwritable_book(pb: PlannedBuild, job: BookJob, exc: OSError) -> str:
+    """The error for a book whose assembly could not write (its output folder, or the cache folder
+    where its encodes are kept): the OS's words and where, never a traceback."""
+    reason, space = failed_write(exc)
+    root = pb.manifest.root
+    where = exc.filename or os.path.relpath(os.path.normpath(root / job.prefix))
+    hint = ("free some space, then build again" if space else "raise the file size limit (ulimit -f), then build again"
+            if exc.errno == errno.EFBIG else "build again once it can be written")
+    return (f"{job.id}: cannot assemble the book: {reason} ({shown(str(where))}); the files already there were "
+            f"left as they were and every segment is cached: {hint}")
 
 
 def _package(pb: PlannedBuild) -> None:
