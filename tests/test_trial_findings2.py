@@ -104,3 +104,19 @@ def test_a_book_that_cannot_be_written_is_reported_and_the_build_finishes(book):
     assert {p.name: p.read_bytes() for p in (book / "out").iterdir()} == before  # nothing half-written
     code, report = _build(book)
     assert code == 0 and report["synthesized"] == 0, report["errors"]
+
+
+def test_a_retail_sample_shorter_than_acx_allows_is_warned_at_its_line(book):
+    """`sample: {length_s: 60}` (the least `validate` accepts) made a sample of whole sentences under
+    60 s, which `narrate check` then refused: the build said nothing. Now it warns at the sample's line,
+    with the length made, as long as the sample is under ACX's 60 s."""
+    (book / "m.yaml").write_text(BOOK + "    sample: {chapter: 1, start_s: 0, length_s: 60}\n")
+    code, report = _build(book)
+    assert code == 0, report["errors"]
+    [warning] = [w for w in report["warnings"] if "sample" in w]
+    assert warning.startswith("m.yaml:12: books.notes.sample.length_s: out/notes-sample.mp3 is ")
+    assert "ACX retail samples are 60 to 300 s" in warning
+    seconds = float(warning.split(" is ")[1].split(" s")[0])
+    assert 3 < seconds < 10  # the whole first chapter: a sentence, with head and tail room tone
+    check = narrate_in("check", "m.yaml", cwd=book)
+    assert check.returncode == 1 and "notes-sample.mp3: duration" in check.stderr  # what the warning foretold

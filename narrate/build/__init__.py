@@ -281,10 +281,13 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
         previous = pb.lock.books.get(job.book.name)
         refused: list[tuple[str, int | None, str]] = []
         kept: list[str] = []
+        warned: list[tuple[str, int | None, str]] = []
         entry, written = build_book(job, cache, pb.manifest.root, lambda n: events.advance(phase, n),
                                     previous=previous if isinstance(previous, dict) else None,
                                     sha256_of=pb.stats.regular_sha256, refused=refused,
-                                    foreign=pb.foreign, kept_foreign=kept)
+                                    foreign=pb.foreign, kept_foreign=kept, warned=warned)
+        report.warnings += [str(Problem(pb.manifest.named, line, f"books.{job.book.name}.sample.{key}", message))
+                            for key, line, message in warned]
         if kept:
             report.errors.append(foreign_message(job.id, kept))
         report.problems += [Problem(pb.manifest.named, line, f"books.{job.book.name}.sample.{key}", message)

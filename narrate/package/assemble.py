@@ -31,7 +31,7 @@ from ..errors import NarrateError
 from ..fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
 from ..plan.books import BOOK_RENDER_VERSION, BookJob, lock_sources
 from .book import BookTags, ChapterMark, join_book_mp3, join_chapter_mp3, join_m4b, m3u, write_chapter_mp3
-from .book_checks import book_layout, recorded_lengths, sample_refusal
+from .book_checks import book_layout, recorded_lengths, sample_refusal, short_sample
 from .book_units import ENCODE_WORKERS, ChapterSlot, Digester, piece_key, still_there, unit_pcm
 from .extras import wants_spans, write_extras
 from .grid import AAC_PRIMING, BookLayout, Layout, aac_lead
@@ -46,7 +46,8 @@ def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable
                *, previous: Mapping[str, Any] | None = None,
                sha256_of: Digester | None = None,
                refused: list[tuple[str, int | None, str]] | None = None,
-               foreign: Collection[str] = (), kept_foreign: list[str] | None = None) -> tuple[dict[str, Any], list[str]]:
+               foreign: Collection[str] = (), kept_foreign: list[str] | None = None,
+               warned: list[tuple[str, int | None, str]] | None = None) -> tuple[dict[str, Any], list[str]]:
     """Assemble one book. Returns (its lock entry, the output paths whose bytes changed).
 
     `previous` is the book's lock entry from the last build. An output whose recipe matches it and
@@ -60,7 +61,8 @@ def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable
     `sample`, manifest line, message) when no whole sentence fits it; the other outputs are made.
     `foreign`: outputs (paths relative to `root`) that exist and that narrate did not write
     (prepare.foreign_files); each is replaced only by its own bytes, else left as it is, kept out of
-    the lock entry (so the next build tries again) and named in `kept_foreign`.
+    the lock entry (so the next build tries again) and named in `kept_foreign`. `warned` receives, as
+    `refused` does, a retail sample made shorter than its profile allows (book_checks.short_sample).
     """
     out_dir = Path(os.path.normpath(root / job.prefix))  # the book's output folder, as the manifest resolved it
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -76,6 +78,8 @@ def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable
             refused += assembly.refused
         if kept_foreign is not None:
             kept_foreign += assembly.kept_foreign
+        if warned is not None and (short := short_sample(job, made[0])):
+            warned.append(short)
         return made
     finally:
         shutil.rmtree(work, ignore_errors=True)
