@@ -120,3 +120,41 @@ def test_a_retail_sample_shorter_than_acx_allows_is_warned_at_its_line(book):
     assert 3 < seconds < 10  # the whole first chapter: a sentence, with head and tail room tone
     check = narrate_in("check", "m.yaml", cwd=book)
     assert check.returncode == 1 and "notes-sample.mp3: duration" in check.stderr  # what the warning foretold
+
+
+@pytest.mark.parametrize(("book_name", "article", "reserved"), [
+    ("notes", "nul.md", "out/nul.mp3"),       # a feed episode is named after its article's file
+    ("notes", "Com1.md", "out/com1.mp3"),
+    ("aux", "cafe.md", "out/aux.mp3"),        # the whole-book files after the book
+])
+def test_a_book_file_windows_cannot_hold_is_warned_as_a_prompts_is(book, book_name, article, reserved):
+    """A prompt named CON is warned of (a Windows checkout or host cannot hold the file); a book's
+    outputs named NUL.mp3 or AUX.m4b were not."""
+    (book / "art.png").write_bytes(_square_png(1400))
+    (book / "articles" / article).write_text("---\ndate: 2024-05-01\n---\n# Hi\n\nHello there.\n")
+    (book / "m.yaml").write_text(BOOK.replace("  notes:", f"  {book_name}:") + "    feed: {base_url: 'https://e.org/x/', "
+                                 "description: d, image: art.png, date: 2024-05-02}\n")
+    done = narrate_in("validate", "m.yaml", cwd=book)
+    assert done.returncode == 0, done.stderr
+    [line] = [w for w in done.stderr.splitlines() if "Windows" in w]
+    assert line.startswith(f"warning: m.yaml: books.{book_name}: ") and f" {reserved}, " in line, line
+    assert "are not file names on Windows (" in line and "is a reserved device name" in line
+    assert line.endswith(f"rename the article articles/{article}" if book_name == "notes" else "rename the book")
+
+
+def test_book_files_windows_can_hold_are_not_warned(book):
+    done = narrate_in("validate", "m.yaml", cwd=book)
+    assert done.returncode == 0 and "Windows" not in done.stderr, done.stderr
+
+
+def _square_png(px: int) -> bytes:
+    """A valid PNG header of px x px (narrate reads artwork sizes from the header)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = zlib.compress(b"".join(b"\0" + b"\0\0\0" * px for _ in range(px)))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", px, px, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
