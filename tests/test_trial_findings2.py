@@ -158,3 +158,32 @@ def _square_png(px: int) -> bytes:
     raw = zlib.compress(b"".join(b"\0" + b"\0\0\0" * px for _ in range(px)))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", px, px, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("kind", ["book", "library"])
+def test_an_output_folder_whose_link_moved_is_built_again(tmp_path, kind):
+    """`output: site/current/podcast` where `site/current` is a link to a release folder, repointed to a
+    new, empty release: nothing in the manifest changed, so the no-op fast path said '0 written, N
+    unchanged' and the new folder stayed empty (it watched the old release's files, where the path
+    resolved at the last build)."""
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles/a.md").write_text("# A\n\nHello there.\n")
+    for release in ("r1", "r2"):
+        (tmp_path / "site" / release).mkdir(parents=True)
+    (tmp_path / "site/current").symlink_to("r1")
+    manifest = (BOOK.replace("output: out", "output: site/current/podcast") if kind == "book" else
+                "version: 1\nlibraries:\n  shop:\n    output: site/current/sounds\n    formats: [ulaw]\n"
+                "    layout: flat\n    languages: {en-US: en-us}\n    prompts: {hello: Hello there.}\n")
+    (tmp_path / "m.yaml").write_text(manifest)
+    code, report = _build(tmp_path)
+    assert code == 0, report["errors"]
+    made = sorted(p.relative_to(tmp_path / "site/r1") for p in (tmp_path / "site/r1").rglob("*") if p.is_file())
+    assert made
+    (tmp_path / "site/current").unlink()
+    (tmp_path / "site/current").symlink_to("r2")  # deploy: the link now names an empty release
+    code, report = _build(tmp_path)
+    assert code == 0, report["errors"]
+    assert report["synthesized"] == 0  # the audio is cached: nothing paid again
+    assert sorted(p.relative_to(tmp_path / "site/r2") for p in (tmp_path / "site/r2").rglob("*") if p.is_file()) == made
+    code, report = _build(tmp_path)  # and now nothing to do
+    assert code == 0 and report["outputs_written"] == 0

@@ -356,7 +356,7 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
                "warnings": [w for w in report.warnings if w not in once]}
     models = [path for provider in pb.providers.values() for path in getattr(provider, "model_files", list)()]
     pb.stats.remember_clean_build(pb.manifest.input_files(), summary, pb.manifest.input_globs(), models,
-                                  seen=pb.inputs_seen)
+                                  seen=pb.inputs_seen, folders=pb.manifest.output_folders)
     # Each prompt's planning context, for the prompts whose lock entry is this plan's (plan.carry). A
     # carried prompt keeps the one it was carried under (its entry is the one read, unchanged), so only
     # the prompts planned in full are looked at: a one-edit build does not walk the library here.

@@ -107,6 +107,14 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
     return manifest
 
 
+def _resolved_output(man: Manifest, folder: Path) -> Path:
+    """`folder` with its links resolved, as the manifest's outputs use it; remembered in
+    `output_folders` (see there)."""
+    resolved = folder.resolve()
+    man.output_folders[str(folder)] = str(resolved)
+    return resolved
+
+
 def _language_path_line(lines: LineTable, library: str, code: str) -> int | None:
     return lines.line(("libraries", library, "languages", code, "path"))
 
@@ -159,7 +167,7 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
     for lib in man.libraries:
         license = draft.licenses.get(lib.name)
         key = ("libraries", lib.name)
-        lib.output = lib.output.resolve()
+        lib.output = _resolved_output(man, lib.output)
         if license and _input(c, (*key, "license"), license, root / license, project, limit=MAX_TEXT_BYTES):
             lib.license = (root / license).resolve()
         _library_paths(c, lib, key)
@@ -168,7 +176,7 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
 
         book_spec = draft.book_specs[book.name]
         key = ("books", book.name)
-        book.output = book.output.resolve()
+        book.output = _resolved_output(man, book.output)
         why = path_problem(str(book.output))
         if why:
             c.add((*key, "output"), why)
