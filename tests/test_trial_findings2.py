@@ -187,3 +187,32 @@ def test_an_output_folder_whose_link_moved_is_built_again(tmp_path, kind):
     assert sorted(p.relative_to(tmp_path / "site/r2") for p in (tmp_path / "site/r2").rglob("*") if p.is_file()) == made
     code, report = _build(tmp_path)  # and now nothing to do
     assert code == 0 and report["outputs_written"] == 0
+
+
+FEED = BOOK + "    feed: {base_url: 'URL', description: d, image: art.png, date: 2024-05-02}\n"
+
+
+@pytest.mark.parametrize("url", ["https://bücher.example:99999/x/", "https://example.org:0x50/x/",
+                                 "https://example.org/%zz/", "https://exa%mple.org/x/"])
+def test_a_base_url_that_is_no_url_is_refused_at_its_line(book, url):
+    """A non-ASCII base_url with a port past 65535 was an internal error (exit 70: 'Port out of range');
+    an ASCII one, and a broken %-escape, went into every enclosure URL as written."""
+    (book / "art.png").write_bytes(_square_png(1400))
+    (book / "m.yaml").write_text(FEED.replace("URL", url))
+    done = narrate_in("validate", "m.yaml", cwd=book)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: m.yaml:12: books.notes.feed.base_url: "), done.stderr
+    assert "internal error" not in done.stderr
+
+
+def test_characters_urls_cannot_hold_are_percent_encoded_in_the_feed(book):
+    """Non-ASCII was percent-encoded in enclosure URLs, but ASCII that no URL may hold (`"<>{}|^` and
+    backquote) went out as written: feed readers cannot fetch such an enclosure."""
+    (book / "art.png").write_bytes(_square_png(1400))
+    (book / "m.yaml").write_text(FEED.replace("URL", 'https://example.org/a"<b>{c}|^`d/'))
+    code, report = _build(book)
+    assert code == 0, report["errors"]
+    from xml.etree import ElementTree as ET
+
+    urls = [e.get("url") for e in ET.parse(book / "out/feed.xml").iter("enclosure")]
+    assert urls and all(u.startswith("https://example.org/a%22%3Cb%3E%7Bc%7D%7C%5E%60d/") for u in urls), urls
