@@ -216,3 +216,22 @@ def test_characters_urls_cannot_hold_are_percent_encoded_in_the_feed(book):
 
     urls = [e.get("url") for e in ET.parse(book / "out/feed.xml").iter("enclosure")]
     assert urls and all(u.startswith("https://example.org/a%22%3Cb%3E%7Bc%7D%7C%5E%60d/") for u in urls), urls
+
+
+@pytest.mark.parametrize(("change", "where", "message"), [
+    ("sources: []", "6: books.notes.sources", "no chapter file: `sources:` lists none"),
+    ("sources: [articles/*.md]\n    order: []", "7: books.notes.order",
+     "no chapter file: the order lists none of the sources"),
+    ("sources: folder.md", "6: books.notes.sources", "'folder.md' matches only folders, not chapter files"),
+])
+def test_a_book_without_chapters_is_refused_at_its_line(book, change, where, message):
+    """A book whose sources or order give no chapter was 'ok' to validate; building it with an MP3 or
+    M4B was an internal error (exit 70, IndexError), and with chapters only it wrote an empty playlist."""
+    (book / "folder.md").mkdir()
+    (book / "m.yaml").write_text(BOOK.replace("sources: articles/*.md", change).replace("[chapters, mp3]",
+                                                                                        "[chapters, mp3, m4b]"))
+    for command in ("validate", "build"):
+        done = narrate_in(command, "m.yaml", cwd=book)
+        assert done.returncode == 2, done.stderr
+        assert f"error: m.yaml:{where}: {message}" in done.stderr, done.stderr
+    assert not (book / "out").exists()

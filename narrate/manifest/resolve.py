@@ -194,7 +194,14 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
                                        art, project, limit=MAX_COVER_BYTES)
         if cover_ok and art_ok:  # a refused file is never read, not even for its size
             book.feed = check_artwork(c, book.feed, book.cover, key)
+        before = len(c.problems)
         book.chapters = _chapters(c, book_spec, key, root, project)
+        if not book.chapters and len(c.problems) == before:  # else those problems say why
+            # A book of no chapter has nothing to assemble (its MP3 and M4B were an IndexError).
+            listed = not isinstance(book_spec.order, list) or book_spec.sources == []
+            c.add((*key, "sources" if listed else "order"),
+                  "no chapter file: `sources:` lists none" if listed else
+                  "no chapter file: the order lists none of the sources")
         sources = book_spec.sources
         book.source_globs = [str(root / p) for p in ([sources] if isinstance(sources, str) else sources)]
         _chapter_settings(c, book, key, root)
@@ -328,6 +335,8 @@ def _chapters(c: _Located, spec: Any, key: Key, root: Path, project: Path) -> li
         matched = sorted(Path(p) for p in globlib.glob(str(root / pattern), recursive=True))
         if not matched:
             c.add((*key, "sources"), f"no file matches {show(repr(pattern))}")
+        elif all(p.is_dir() for p in matched):
+            c.add((*key, "sources"), f"{show(repr(pattern))} matches only folders, not chapter files")
         for p in matched:
             if p.is_dir():
                 continue  # `chapters/*` also matches folders: not chapters
