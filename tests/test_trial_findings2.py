@@ -235,3 +235,30 @@ def test_a_book_without_chapters_is_refused_at_its_line(book, change, where, mes
         assert done.returncode == 2, done.stderr
         assert f"error: m.yaml:{where}: {message}" in done.stderr, done.stderr
     assert not (book / "out").exists()
+
+
+@pytest.mark.parametrize(("setting", "where"), [
+    ("    feed: {base_url: 'https://e.org/x/', description: d, image: out/cover.png, date: 2024-05-02}\n",
+     "m.yaml:12: books.notes.feed.image"),
+    ("    cover: out/cover.png\n", "m.yaml:12: books.notes.cover"),
+])
+def test_an_input_in_the_output_folder_is_refused(book, setting, where):
+    """Artwork kept in the book's output folder, where the feed publishes `cover.png`: narrate adopted it
+    (its bytes were the copy's), and when the feed named other artwork it removed it as an orphan: the
+    user's only copy. Every input a manifest names is now refused there, as chapters were."""
+    (book / "out").mkdir()
+    (book / "out/cover.png").write_bytes(_square_png(1400))
+    (book / "m.yaml").write_text(BOOK + setting)
+    done = narrate_in("validate", "m.yaml", cwd=book)
+    assert done.returncode == 2
+    assert f"error: {where}: out/cover.png is in the output folder of books.notes; keep inputs and outputs in " \
+           "separate folders" in done.stderr, done.stderr
+
+
+def test_a_lexicon_in_an_output_folder_is_refused(book):
+    (book / "out").mkdir()
+    (book / "out/lexicon.yaml").write_text("Cafe: Caffay\n")
+    (book / "m.yaml").write_text(BOOK.replace("books:", "lexicon: out/lexicon.yaml\nbooks:"))
+    done = narrate_in("validate", "m.yaml", cwd=book)
+    assert done.returncode == 2
+    assert "error: m.yaml:2: lexicon: out/lexicon.yaml is in the output folder of books.notes" in done.stderr, done.stderr

@@ -409,6 +409,21 @@ def _check_overlap(c: _Located, man: Manifest) -> None:
                 c.add(("books", book.name, "sources"), f"{show(chapter)} is in the output folder of {show(inside)}; "
                       "keep chapters and outputs in separate folders")
                 break
+    # Any other input among outputs: a build may replace it (artwork where the feed publishes cover.png was
+    # adopted as the copy's bytes) and remove it once no longer written (the user's only copy).
+    inputs: list[tuple[Key, Path | None]] = [(("lexicon",), man.lexicon_path)]
+    inputs += [(("libraries", lib.name, "license"), lib.license) for lib in man.libraries]
+    for book in man.books:
+        inputs += [(("books", book.name, "cover"), book.cover), (("books", book.name, "order"), book.order_file),
+                   (("books", book.name, "feed", "image"), book.feed.image_file if book.feed else None)]
+    for input_key, path in inputs:
+        if path is None:
+            continue
+        real = Path(os.path.realpath(path))
+        inside = next((w for out, w in seen.items() if out in real.parents), None)
+        if inside is not None:
+            c.add(input_key, f"{show(os.path.relpath(real, man.root))} is in the output folder of {show(inside)}; "
+                             "keep inputs and outputs in separate folders")
 
 
 def _natural_key(name: str) -> tuple[tuple[int | str, ...], str]:
