@@ -276,3 +276,22 @@ def test_a_custom_book_without_room_tone_passes_its_own_check(book, rate):
     assert code == 0, report["errors"]
     done = narrate_in("check", "m.yaml", cwd=book)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("    credits: {opening: Hello from us.}\n",
+     "books.notes.feed.date: the opening credits are an episode of the feed too"),
+    ("", "books.notes.feed.date: the book's episode needs a publication date"),
+])
+def test_a_feed_date_problem_names_the_manifest(book, extra, message):
+    """A missing feed date for credits (or a book-as-one-episode) was located at the output folder
+    (`error: /tmp/.../out: books.notes.feed.date: ...`), a path that is no file to open."""
+    (book / "art.png").write_bytes(_square_png(1400))
+    episodes = ", episodes: book" if not extra else ""
+    (book / "m.yaml").write_text(BOOK + extra + "    feed: {base_url: 'https://e.org/x/', description: d, "
+                                 f"image: art.png{episodes}}}\n")
+    for name in ("old-roads.md", "cafe.md"):  # no date of their own either
+        (book / "articles" / name).write_text("---\ntitle: T\n---\n# T\n\nHello.\n")
+    done = narrate_in("validate", "m.yaml", cwd=book)
+    assert done.returncode == 2
+    assert f"error: m.yaml: {message}" in done.stderr, done.stderr

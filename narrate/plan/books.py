@@ -142,7 +142,7 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
         if book.closing_credits:
             add(Path("closing-credits"), book.closing_credits, CREDITS["closing"], None, book.pauses)
         _name_outputs(job)
-        name_extras(job)
+        name_extras(job, manifest.named)
         _check_names(job, manifest)
         jobs.append(job)
     return jobs
