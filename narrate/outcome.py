@@ -216,3 +216,11 @@ def write_failure(exc: BaseException, kind: str, folder: Path | str) -> WriteFai
     """Describe a failed write in the OS's words, never as a traceback."""
     reason, space = failed_write(exc)
     return WriteFailure(kind, str(folder), reason, space)
+
+
+def foreign_message(owner: str, paths: list[str]) -> str:
+    """The error for outputs of `owner` (a prompt's or book's id) that exist, that narrate did not write
+    and that hold other bytes (prepare.foreign_files): they are left as they are."""
+    exists, it, it_is = ("exists", "it", "it is") if len(paths) == 1 else ("exist", "them", "they are")
+    return (f"{owner}: {', '.join(paths)} {exists} and narrate did not write {it} (not in narrate.lock): left as "
+            f"{it_is}; move or delete {it}, then build again (the audio is cached)")

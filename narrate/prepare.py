@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -281,20 +281,22 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     planned_files |= {rel for job in books for rel in job.outputs.values()}
     _check_shared_outputs(manifest, lock, plan, books, planned_files)
     orphans, left_alone = plan_removals(manifest, lock, planned_files, carried)
-    foreign = foreign_files(lock, stats, where, stale)
+    foreign = foreign_files(lock, stats, where, stale, stale_books)
     return PlannedBuild(manifest, plan, lock, stats, stale, missing, sorted(orphans), providers, configs, books,
                         stale_books, left_alone, orphan_records=orphans, memo=memo, memo_file=memo_file,
                         foreign=foreign)
 
 
-def foreign_files(lock: LockFile, stats: BuildState, root: str, stale: list[PromptJob]) -> frozenset[str]:
-    """The files `stale` prompts will write that exist already and that narrate did not write: in no
-    entry of the lock (a section of another manifest beside this one is narrate's too: one still there
-    may not share files, see _check_shared_outputs), and not a file the build state saw narrate write (with
-    that signature still; a lost lock). DESIGN.md invariant 8: such a file (a studio recording in
-    the output folder, say) is replaced only if it holds the very bytes the build would write; the
-    renderer refuses the prompt otherwise. Work in proportion to the stale prompts, but for the lock
-    scan when one of their files exists and is not its own entry's."""
+def foreign_files(lock: LockFile, stats: BuildState, root: str, stale: list[PromptJob],
+                  stale_books: Sequence[BookJob] = ()) -> frozenset[str]:
+    """The files `stale` prompts and `stale_books` will write that exist already and that narrate did
+    not write: in no entry of the lock (a section of another manifest beside this one is narrate's too:
+    one still there may not share files, see _check_shared_outputs), and not a file the build state saw
+    narrate write (with that signature still; a lost lock). DESIGN.md invariant 8: such a file (a studio
+    recording in the output folder, say) is replaced only if it holds the very bytes the build would
+    write; the renderer refuses the prompt otherwise, and book assembly that file. Work in proportion to
+    the stale prompts and books, but for the lock scan when one of their files exists and is not its own
+    entry's."""
     found = []
     for job in stale:
         recorded = lock.prompts.get(job.id, {}).get("outputs", {})
@@ -303,6 +305,13 @@ def foreign_files(lock: LockFile, stats: BuildState, root: str, stale: list[Prom
             if (isinstance(rec, dict) and rec.get("file") == out.path) or not _regular(root, out.path):
                 continue  # its own entry's file, or none; a link is the writer's (fsutil.output_path)
             found.append(out.path)
+    for book in stale_books:
+        entry = lock.books.get(book.book.name)
+        recorded = entry.get("outputs") if isinstance(entry, dict) else None
+        for oid, rel in book.outputs.items():
+            rec = recorded.get(oid) if isinstance(recorded, dict) else None
+            if not (isinstance(rec, dict) and rec.get("file") == rel) and _regular(root, rel):
+                found.append(rel)
     if not found:
         return frozenset()
     owned = {r.file for r in lock.recorded_outputs()}  # and another section's (a manifest that is gone)

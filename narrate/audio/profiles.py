@@ -136,4 +136,16 @@ def custom(bitrate: int | None = None, sample_rate: int | None = None, loudness:
     if tail_s is not None:
         p = replace(p, tail_s=tail_s)
     return replace(p, head_range=(max(0.0, p.head_s - SILENCE_SLACK_S), p.head_s + 3 * SILENCE_SLACK_S),
-                   tail_range=(max(0.0, p.tail_s - 3 * SILENCE_SLACK_S), p.tail_s + SILENCE_SLACK_S))
+                   tail_range=(max(0.0, p.tail_s - 3 * SILENCE_SLACK_S), _longest_tail(p.tail_s, p.sample_rate)))
+
+
+# The frame grid (narrate.package.grid) ends a file on whole MP3 frames (at most 1152 samples), the speech
+# piece's padding and at least one frame of tail, then aligns the book's end to an AAC frame (1024) with
+# room for an exact LAME header (64): a short `tail_s` comes out longer by up to these samples.
+_GRID_TAIL_FRAMES, _GRID_TAIL_EXTRA = 2 * 1152, 1024 + 64
+
+
+def _longest_tail(tail_s: float, rate: int) -> float:
+    """The longest tail `narrate check` accepts for a custom `tail_s`: what the grid can add to it
+    (tail_s 0 measured 0.10 s at 44.1 kHz and 0.14 s at 22.05 kHz), and the measuring slack."""
+    return max(tail_s, _GRID_TAIL_FRAMES / rate) + _GRID_TAIL_EXTRA / rate + SILENCE_SLACK_S

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import os
 import time
 from typing import TYPE_CHECKING, Any
@@ -18,9 +19,9 @@ from ..cache.shards import ShardView
 from ..cache.state import input_digests
 from ..counts import counted
 from ..errors import NarrateError, Problem, UsageError, shown
-from ..fsutil import sha256_file
+from ..fsutil import failed_write, sha256_file
 from ..manifest import Manifest, paused_gc
-from ..outcome import BuildEvents, BuildOptions, BuildReport
+from ..outcome import BuildEvents, BuildOptions, BuildReport, foreign_message
 from ..plan import PromptJob, Segment
 from ..prepare import PlannedBuild, check_voices, is_current, prepare_build
 from ..removal import remove_outputs, remove_stale_temps_of
@@ -279,13 +280,23 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
         # The last build's entry: outputs still current are kept, chapters with kept encodes not re-encoded.
         previous = pb.lock.books.get(job.book.name)
         refused: list[tuple[str, int | None, str]] = []
+        kept: list[str] = []
+        warned: list[tuple[str, int | None, str]] = []
         entry, written = build_book(job, cache, pb.manifest.root, lambda n: events.advance(phase, n),
                                     previous=previous if isinstance(previous, dict) else None,
-                                    sha256_of=pb.stats.regular_sha256, refused=refused)
+                                    sha256_of=pb.stats.regular_sha256, refused=refused,
+                                    foreign=pb.foreign, kept_foreign=kept, warned=warned)
+        report.warnings += [str(Problem(pb.manifest.named, line, f"books.{job.book.name}.sample.{key}", message))
+                            for key, line, message in warned]
+        if kept:
+            report.errors.append(foreign_message(job.id, kept))
         report.problems += [Problem(pb.manifest.named, line, f"books.{job.book.name}.sample.{key}", message)
                             for key, line, message in refused]
     except NarrateError as exc:
         report.errors.append(f"{job.id}: {exc}")
+        return
+    except OSError as exc:  # a full disk or quota (`ulimit -f`): this book's files stay as they were
+        report.errors.append(_unwritable_book(pb, job, exc))
         return
     finally:
         events.finish(phase)
@@ -297,6 +308,18 @@ def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: Bui
     report.outputs_written += len(written)
     report.outputs_unchanged += len(entry["outputs"]) - len(written)
     report.written.extend(written)
+
+
+def _unwritable_book(pb: PlannedBuild, job: BookJob, exc: OSError) -> str:
+    """The error for a book whose assembly could not write (its output folder, or the cache folder
+    where its encodes are kept): the OS's words and where, never a traceback."""
+    reason, space = failed_write(exc)
+    root = pb.manifest.root
+    where = exc.filename or os.path.relpath(os.path.normpath(root / job.prefix))
+    hint = ("free some space, then build again" if space else "raise the file size limit (ulimit -f), then build again"
+            if exc.errno == errno.EFBIG else "build again once it can be written")
+    return (f"{job.id}: cannot assemble the book: {reason} ({shown(str(where))}); the files already there were "
+            f"left as they were and every segment is cached: {hint}")
 
 
 def _package(pb: PlannedBuild) -> None:
@@ -333,7 +356,7 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
                "warnings": [w for w in report.warnings if w not in once]}
     models = [path for provider in pb.providers.values() for path in getattr(provider, "model_files", list)()]
     pb.stats.remember_clean_build(pb.manifest.input_files(), summary, pb.manifest.input_globs(), models,
-                                  seen=pb.inputs_seen)
+                                  seen=pb.inputs_seen, folders=pb.manifest.output_folders)
     # Each prompt's planning context, for the prompts whose lock entry is this plan's (plan.carry). A
     # carried prompt keeps the one it was carried under (its entry is the one read, unchanged), so only
     # the prompts planned in full are looked at: a one-edit build does not walk the library here.

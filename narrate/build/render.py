@@ -185,11 +185,10 @@ class PromptRenderer:
     def _foreign(self, job: PromptJob, paths: list[str]) -> None:
         """Files of `job` that narrate did not write and that hold other bytes (prepare.foreign_files):
         kept as they are, and the prompt reported; its audio stays cached for the next build."""
+        from ..outcome import foreign_message
+
         with self.lock:
-            exists, it, it_is = ("exists", "it", "it is") if len(paths) == 1 else ("exist", "them", "they are")
-            self.report.errors.append(f"{job.id}: {', '.join(paths)} {exists} and narrate did not write {it} (not in "
-                                      f"narrate.lock): left as {it_is}; move or delete {it}, then build again (the "
-                                      "audio is cached)")
+            self.report.errors.append(foreign_message(job.id, paths))
 
     def _targets(self, job: PromptJob) -> list[Path] | None:
         """Where the job's files go, each checked to stay in its output folder (missing folders made);

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -296,18 +296,21 @@ class BuildState:
     # -- last clean build
 
     def remember_clean_build(self, inputs: list[Path], summary: dict[str, Any], globs: Sequence[str] = (),
-                             models: Sequence[Path] = (), *, seen: Sequence[bytes] | None) -> None:
+                             models: Sequence[Path] = (), *, seen: Sequence[bytes] | None,
+                             folders: Mapping[str, str] | None = None) -> None:
         """Record the last clean build: its `inputs` (fingerprinted), what each of `globs` matched then
         (a file a glob newly finds is a change too), the signatures of `models` (local engines' model
         files, too big to hash each time), the build_stamp, and its report's `summary`. `seen`: the
         inputs' digests as the build began (input_digests); if an input is not what it was then (edited
-        during the build), nothing is recorded and the next build does the work again."""
+        during the build), nothing is recorded and the next build does the work again. `folders`: each
+        output folder as named -> where it resolved (Manifest.output_folders): a link on the way that
+        now leads elsewhere is a change too."""
         names = [str(p) for p in inputs]
         now = input_digests(names)
         fp = fingerprint(names, now) if now is not None and now == seen else None
         self.last = {"fingerprint": fp, "inputs": names, "globs": {pattern: _glob(pattern) for pattern in globs},
                      "models": {str(p): _signature(str(p)) for p in models}, "stamp": build_stamp(),
-                     "summary": summary} if fp else None
+                     "summary": summary, "folders": dict(folders or {})} if fp else None
         self._dirty = True
 
     def forget_clean_build(self) -> None:
@@ -350,6 +353,9 @@ class BuildState:
         if not isinstance(models, dict) or any(_signature(path) != known for path, known in models.items()):
             return None
         if last.get("stamp") != build_stamp():  # a front-end library or a local engine was upgraded
+            return None
+        folders = last.get("folders", {})  # absent from a state written before narrate recorded them
+        if not isinstance(folders, dict) or any(os.path.realpath(named) != known for named, known in folders.items()):
             return None
         if os.path.lexists(self.unfinished_marker):  # a killed build's temp files wait for a real build
             return None

@@ -49,6 +49,9 @@ APPLE_SUBCATEGORIES: dict[str, tuple[str, ...]] = {
 }
 APPLE_CATEGORIES = tuple(APPLE_SUBCATEGORIES)
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+# What RFC 3986 lets a URL hold as it is (unreserved, reserved and `%`); anything else is percent-encoded.
+_URL_SAFE = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # A language tag's shape (BCP 47: a 2-3 letter language, then subtags), as RSS 2.0's <language> takes it.
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -110,7 +113,7 @@ def ascii_url(url: str) -> str:
     unsafe characters percent-encoded (UTF-8); escapes already there are kept. ASCII URLs are unchanged."""
     from urllib.parse import quote, urlsplit, urlunsplit
 
-    if url.isascii() and " " not in url:
+    if _URL_SAFE.match(url):
         return url
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -140,8 +143,12 @@ def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language
           formats: tuple[str, ...], root: Path) -> FeedSettings:
     if not _URL.match(f.base_url) or "?" in f.base_url or "#" in f.base_url:
         c.add((*key, "base_url"), "not an http(s) URL of a folder (no query or fragment)")
+    elif why := _url_problem(f.base_url):
+        c.add((*key, "base_url"), why)
     if f.link is not None and not _URL.match(f.link):
         c.add((*key, "link"), "not an http(s) URL")
+    elif f.link is not None and (why := _url_problem(f.link)):
+        c.add((*key, "link"), why)
     for name, url in (("base_url", f.base_url), ("link", f.link), ("image", f.image)):
         if url is not None and _URL.match(url) and "@" in url.split("/", 3)[2]:  # user:password@host
             c.add((*key, name), "a URL with a user name or password: it would be published in the feed; "
@@ -176,18 +183,41 @@ def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language
     image_url = image_file = None
     if f.image is not None:
         if f.image.startswith(("http://", "https://")):
-            image_url = ascii_url(f.image)
+            image_url = ascii_url(f.image) if not _url_problem(f.image) else f.image
             if not _URL.match(f.image) or not f.image.lower().endswith((".jpg", ".png")):
                 # Apple Podcasts: "The URL must end in .jpg or .png" (feedgen drops itunes:image otherwise).
                 c.add((*key, "image"), "not an http(s) URL ending in .jpg or .png")
+            elif why := _url_problem(f.image):
+                c.add((*key, "image"), why)
         else:
             image_file = root / f.image
-    base = ascii_url(f.base_url if f.base_url.endswith("/") else f.base_url + "/")
+    base = f.base_url if f.base_url.endswith("/") else f.base_url + "/"
+    base = base if _url_problem(base) else ascii_url(base)  # a refused URL (c has it) is not encoded
+    link = ascii_url(f.link) if f.link and not _url_problem(f.link) else f.link or base
     return FeedSettings(base_url=base, description=f.description, title=f.title or title, author=f.author or author,
-                        link=ascii_url(f.link) if f.link else base, language=f.language or language, category=category,
+                        link=link, language=f.language or language, category=category,
                         explicit=bool(f.explicit), episodes=episodes, file=f.file or "feed.xml",
                         image_url=image_url, image_file=image_file, date=when, owner_email=f.owner_email,
                         copyright=f.copyright)
+
+
+def _url_problem(url: str) -> str | None:
+    """Why an http(s) URL (of _URL's shape) cannot be published, or None: its host or port does not
+    parse (a port past 65535), or a `%` starts no escape of two hex digits."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # urllib's words: "Port out of range 0-65535", "Invalid IPv6 URL"
+        return f"not a URL: {exc}"
+    if not parts.hostname or "%" in parts.netloc:
+        return "not a URL: no host name" if not parts.hostname else "not a URL: a host name holds no %-escape"
+    if port == 0:
+        return "not a URL: port 0"
+    if _BAD_ESCAPE.search(url):
+        return "not a URL: a % that starts no escape (write a literal % as %25)"
+    return None
 
 
 def artwork_problem(path: Path) -> str | None:

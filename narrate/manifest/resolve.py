@@ -107,6 +107,14 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
     return manifest
 
 
+def _resolved_output(man: Manifest, folder: Path) -> Path:
+    """`folder` with its links resolved, as the manifest's outputs use it; remembered in
+    `output_folders` (see there)."""
+    resolved = folder.resolve()
+    man.output_folders[str(folder)] = str(resolved)
+    return resolved
+
+
 def _language_path_line(lines: LineTable, library: str, code: str) -> int | None:
     return lines.line(("libraries", library, "languages", code, "path"))
 
@@ -159,7 +167,7 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
     for lib in man.libraries:
         license = draft.licenses.get(lib.name)
         key = ("libraries", lib.name)
-        lib.output = lib.output.resolve()
+        lib.output = _resolved_output(man, lib.output)
         if license and _input(c, (*key, "license"), license, root / license, project, limit=MAX_TEXT_BYTES):
             lib.license = (root / license).resolve()
         _library_paths(c, lib, key)
@@ -168,7 +176,7 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
 
         book_spec = draft.book_specs[book.name]
         key = ("books", book.name)
-        book.output = book.output.resolve()
+        book.output = _resolved_output(man, book.output)
         why = path_problem(str(book.output))
         if why:
             c.add((*key, "output"), why)
@@ -186,7 +194,14 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
                                        art, project, limit=MAX_COVER_BYTES)
         if cover_ok and art_ok:  # a refused file is never read, not even for its size
             book.feed = check_artwork(c, book.feed, book.cover, key)
+        before = len(c.problems)
         book.chapters = _chapters(c, book_spec, key, root, project)
+        if not book.chapters and len(c.problems) == before:  # else those problems say why
+            # A book of no chapter has nothing to assemble (its MP3 and M4B were an IndexError).
+            listed = not isinstance(book_spec.order, list) or book_spec.sources == []
+            c.add((*key, "sources" if listed else "order"),
+                  "no chapter file: `sources:` lists none" if listed else
+                  "no chapter file: the order lists none of the sources")
         sources = book_spec.sources
         book.source_globs = [str(root / p) for p in ([sources] if isinstance(sources, str) else sources)]
         _chapter_settings(c, book, key, root)
@@ -320,6 +335,8 @@ def _chapters(c: _Located, spec: Any, key: Key, root: Path, project: Path) -> li
         matched = sorted(Path(p) for p in globlib.glob(str(root / pattern), recursive=True))
         if not matched:
             c.add((*key, "sources"), f"no file matches {show(repr(pattern))}")
+        elif all(p.is_dir() for p in matched):
+            c.add((*key, "sources"), f"{show(repr(pattern))} matches only folders, not chapter files")
         for p in matched:
             if p.is_dir():
                 continue  # `chapters/*` also matches folders: not chapters
@@ -392,6 +409,21 @@ def _check_overlap(c: _Located, man: Manifest) -> None:
                 c.add(("books", book.name, "sources"), f"{show(chapter)} is in the output folder of {show(inside)}; "
                       "keep chapters and outputs in separate folders")
                 break
+    # Any other input among outputs: a build may replace it (artwork where the feed publishes cover.png was
+    # adopted as the copy's bytes) and remove it once no longer written (the user's only copy).
+    inputs: list[tuple[Key, Path | None]] = [(("lexicon",), man.lexicon_path)]
+    inputs += [(("libraries", lib.name, "license"), lib.license) for lib in man.libraries]
+    for book in man.books:
+        inputs += [(("books", book.name, "cover"), book.cover), (("books", book.name, "order"), book.order_file),
+                   (("books", book.name, "feed", "image"), book.feed.image_file if book.feed else None)]
+    for input_key, path in inputs:
+        if path is None:
+            continue
+        real = Path(os.path.realpath(path))
+        inside = next((w for out, w in seen.items() if out in real.parents), None)
+        if inside is not None:
+            c.add(input_key, f"{show(os.path.relpath(real, man.root))} is in the output folder of {show(inside)}; "
+                             "keep inputs and outputs in separate folders")
 
 
 def _natural_key(name: str) -> tuple[tuple[int | str, ...], str]:

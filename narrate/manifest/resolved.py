@@ -222,6 +222,9 @@ class Manifest:
     warnings: list[Problem] = field(default_factory=list)
     source_sha256: str = ""  # of the manifest's bytes as loaded (a build records its inputs only if they still match)
     shown: str = ""  # the manifest as the user named it, escaped: how messages name it (`m.yaml:12: ...`)
+    # Each output folder as the manifest names it (absolute, links unresolved) -> where it resolved: a link
+    # on the way that is repointed moves the outputs, with no input changed (the no-op fast path checks it).
+    output_folders: dict[str, str] = field(default_factory=dict)
     # A validation memo to store (narrate.manifest.replay): (file, digest, template). A command saves
     # it (`save_validation_memo`) only when it got past its own checks, so a refused build writes nothing.
     unsaved_memo: tuple[Path, str, dict[str, Any]] | None = field(default=None, compare=False, repr=False)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-from collections.abc import Callable, Mapping
+import stat
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from ..errors import NarrateError
 from ..fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
 from ..plan.books import BOOK_RENDER_VERSION, BookJob, lock_sources
 from .book import BookTags, ChapterMark, join_book_mp3, join_chapter_mp3, join_m4b, m3u, write_chapter_mp3
-from .book_checks import book_layout, recorded_lengths, sample_refusal
+from .book_checks import book_layout, recorded_lengths, sample_refusal, short_sample
 from .book_units import ENCODE_WORKERS, ChapterSlot, Digester, piece_key, still_there, unit_pcm
 from .extras import wants_spans, write_extras
 from .grid import AAC_PRIMING, BookLayout, Layout, aac_lead
@@ -44,7 +45,9 @@ from .transcripts import duration_of, valid_spans
 def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable[[int], None] = lambda n: None,
                *, previous: Mapping[str, Any] | None = None,
                sha256_of: Digester | None = None,
-               refused: list[tuple[str, int | None, str]] | None = None) -> tuple[dict[str, Any], list[str]]:
+               refused: list[tuple[str, int | None, str]] | None = None,
+               foreign: Collection[str] = (), kept_foreign: list[str] | None = None,
+               warned: list[tuple[str, int | None, str]] | None = None) -> tuple[dict[str, Any], list[str]]:
     """Assemble one book. Returns (its lock entry, the output paths whose bytes changed).
 
     `previous` is the book's lock entry from the last build. An output whose recipe matches it and
@@ -56,6 +59,10 @@ def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable
     `narrate.cache.state.BuildState.regular_sha256`, which hashes only files whose stat signature moved);
     by default every kept output is hashed. `refused` receives the retail sample's problem (key under
     `sample`, manifest line, message) when no whole sentence fits it; the other outputs are made.
+    `foreign`: outputs (paths relative to `root`) that exist and that narrate did not write
+    (prepare.foreign_files); each is replaced only by its own bytes, else left as it is, kept out of
+    the lock entry (so the next build tries again) and named in `kept_foreign`. `warned` receives, as
+    `refused` does, a retail sample made shorter than its profile allows (book_checks.short_sample).
     """
     out_dir = Path(os.path.normpath(root / job.prefix))  # the book's output folder, as the manifest resolved it
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -65,9 +72,14 @@ def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable
     work = make_work_dir(out_dir)
     try:
         assembly = _Assembly(job, cache, root, work, progress, previous or {}, out_dir, sha256_of)
+        assembly.foreign = frozenset(foreign)
         made = assembly.run()
         if refused is not None:
             refused += assembly.refused
+        if kept_foreign is not None:
+            kept_foreign += assembly.kept_foreign
+        if warned is not None and (short := short_sample(job, made[0])):
+            warned.append(short)
         return made
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -103,6 +115,8 @@ class _Assembly:
         self.store = PieceStore(getattr(cache, "local", cache).directory)  # a TieredCache: its local tier
         self.sample_frames: int | None = None
         self.refused: list[tuple[str, int | None, str]] = []  # the sample's problem (book_checks.sample_refusal)
+        self.foreign: frozenset[str] = frozenset()  # files there that narrate did not write (build_book)
+        self.kept_foreign: list[str] = []
         lvl, sil = self.book.settings.level, self.book.settings.silence
         self.audio = (PIECES_VERSION, BOOK_RENDER_VERSION, p.recipe(), lvl.enabled, sil.trim, sil.threshold_dbov)
         n = len(job.chapters)
@@ -378,6 +392,9 @@ class _Assembly:
                 continue
             tmp = produced[oid]
             digest, size = sha256_file(tmp), tmp.stat().st_size
+            if rel in self.foreign and not _holds(self.root / rel, digest, size):
+                self.kept_foreign.append(rel)  # DESIGN.md invariant 8: never replace a file narrate did not write
+                continue
             if publish(tmp, self.root / rel, within=self.out_dir, tmp_sha256=digest):
                 written.append(rel)
             outputs[oid] = {"file": rel, "sha256": digest, "bytes": size,
@@ -402,3 +419,12 @@ class _Assembly:
         for name in set(old) - set(used) if isinstance(old, list) and all(isinstance(n, str) for n in old) else ():
             self.store.forget(name)
         return used
+
+
+def _holds(path: Path, digest: str, size: int) -> bool:
+    """True if `path` is a regular file (not a link) of `size` bytes with this sha256."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size == size and sha256_file(path) == digest

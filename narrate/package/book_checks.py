@@ -63,6 +63,23 @@ def sample_refusal(spec: SampleSpec, speech_s: float, *, past_end: bool) -> tupl
                                        "elsewhere or make it longer")
 
 
+def short_sample(job: BookJob, entry: Mapping[str, Any]) -> tuple[str, int | None, str] | None:
+    """(key, manifest line, message) when the retail sample in the lock `entry` (made or kept) is
+    shorter than its profile allows: it holds whole sentences up to `length_s`, so a `length_s` near
+    the least, or a short chapter, makes one that `narrate check` refuses."""
+    spec, profile = job.book.sample, job.book.profile
+    rec = entry.get("outputs", {}).get("sample")
+    if spec is None or profile.name != "audiobook" or not isinstance(rec, dict):
+        return None
+    low, high = profile.sample_range_s
+    seconds = rec.get("duration")
+    if not isinstance(seconds, (int, float)) or seconds >= low:
+        return None
+    return ("length_s", spec.lines[1], f"{rec['file']} is {seconds:.1f} s (whole sentences from start_s {spec.start_s:g} s "
+                                       f"within length_s {spec.length_s:g} s, with room tone); ACX retail samples are "
+                                       f"{low:g} to {high:g} s: raise length_s or start it where more speech follows")
+
+
 def sample_problems(jobs: Sequence[BookJob], lock_books: Mapping[str, Any], named: str) -> list[Problem]:
     """The samples that start past the end of their chapter, as the lock records the chapter's length."""
     problems = []

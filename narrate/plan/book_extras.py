@@ -49,9 +49,10 @@ def episode_date(front: dict[str, Any], fallback: datetime | None) -> datetime |
     return fallback
 
 
-def name_extras(job: BookJob) -> None:
+def name_extras(job: BookJob, named: str) -> None:
     """Add the book's transcript and feed outputs (paths and recipes) to `job`, and fold them into
-    `job.recipe`. Raises ManifestError for a feed episode without a publication date."""
+    `job.recipe`. Raises ManifestError for a feed episode without a publication date (located in the
+    manifest `named`, as messages name it, where the date is not a chapter's)."""
     book = job.book
     t, feed = book.transcripts, book.feed
     if t is None and feed is None:
@@ -74,7 +75,7 @@ def name_extras(job: BookJob) -> None:
         job.outputs[oid] = f"{job.prefix}/{book.name}{EXTENSIONS[oid]}"
         job.recipes[oid] = _digest(EXTRAS_VERSION, oid, settings, job.recipe, *written)
     if feed is not None:
-        _check_dates(job)
+        _check_dates(job, named)
         _check_guids(job)
         fronts = [repr(sorted((k, str(v)) for k, v in ch.front.items())) for ch in job.chapters]
         art = sha256_file(feed.image_file) if feed.image_file else ""
@@ -143,19 +144,19 @@ def _front_line(source: Path, key: str) -> int:
     return 1
 
 
-def _check_dates(job: BookJob) -> None:
+def _check_dates(job: BookJob, named: str) -> None:
     feed = job.book.feed
     assert feed is not None
     if feed.episodes == "book":
         if feed.date is None and episode_date(job.chapters[0].front if job.chapters else {}, None) is None:
-            raise ManifestError([Problem(show(str(job.book.output)), None, f"books.{job.book.name}.feed.date",
+            raise ManifestError([Problem(named, None, f"books.{job.book.name}.feed.date",
                                          "the book's episode needs a publication date: set feed.date (ISO 8601)")])
         return
     problems = []
     for ch in job.chapters:
         if episode_date(ch.front, feed.date) is None:
             if not ch.source.is_absolute():  # credits: a bare name, no file and no front matter
-                problems.append(Problem(show(str(job.book.output)), None, f"books.{job.book.name}.feed.date",
+                problems.append(Problem(named, None, f"books.{job.book.name}.feed.date",
                                         f"the {ch.title.lower()} are an episode of the feed too and have no front "
                                         "matter: set feed.date (ISO 8601)"))
                 continue

@@ -21,6 +21,7 @@ from ..errors import ManifestError, Problem
 from ..errors import shown as show
 from ..fsutil import sha256_file
 from ..manifest import Book, Manifest, read_text_input
+from ..manifest.advice import windows_problem
 from ..manifest.inputs import beside
 from ..manifest.resolved import Pauses
 from ..providers.base import Provider, SynthesisRequest
@@ -141,7 +142,7 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
         if book.closing_credits:
             add(Path("closing-credits"), book.closing_credits, CREDITS["closing"], None, book.pauses)
         _name_outputs(job)
-        name_extras(job)
+        name_extras(job, manifest.named)
         _check_names(job, manifest)
         jobs.append(job)
     return jobs
@@ -200,6 +201,7 @@ def _check_names(job: BookJob, manifest: Manifest) -> None:
     """Each of the book's outputs has a file of its own: a chapter titled as the book is named
     (`01-intro.mp3` for book `01-intro`) would otherwise overwrite the whole-book file, or the reverse,
     at every build. Case-folded, as on the filesystems of macOS and Windows. Raises ManifestError."""
+    _warn_windows_names(job, manifest)
     seen: dict[str, str] = {}
     for oid, rel in job.outputs.items():
         other = seen.setdefault(rel.casefold(), oid)
@@ -208,6 +210,27 @@ def _check_names(job: BookJob, manifest: Manifest) -> None:
                                          f"{rel} would be written twice (as {_output_named(job, other)} and "
                                          f"{_output_named(job, oid)}): rename the book or the chapter whose title "
                                          "(a feed episode: whose file name) gives that name")])
+
+
+def _warn_windows_names(job: BookJob, manifest: Manifest) -> None:
+    """A file name of the book that Windows cannot hold (`nul.mp3` from a feed's `nul.md`, `aux.m4b`
+    from book `aux`) is warned of, as a prompt's name is (manifest.advice): Linux writes it, a Windows
+    checkout or host cannot. One warning per name, with its files (the MP3 and its captions)."""
+    named: dict[str, tuple[str, list[str]]] = {}  # stem -> (why, its files)
+    renamed: dict[str, str] = {}
+    for oid, rel in job.outputs.items():
+        base = rel.rsplit("/", 1)[-1]
+        if reason := windows_problem(base):
+            stem = base.split(".", 1)[0].casefold()
+            named.setdefault(stem, (reason, []))[1].append(rel)
+            if oid.startswith("chapter-") and job.book.feed is not None:  # named after its article's file
+                renamed[stem] = f"article {show(job.chapters[int(oid.removeprefix('chapter-')) - 1].shown)}"
+    for stem, (reason, files) in named.items():
+        listed, are, it = (files[0], "is not a file name", "it") if len(files) == 1 else \
+            (", ".join(files), "are not file names", "them")
+        manifest.warnings.append(Problem(manifest.named, None, f"books.{job.book.name}",
+                                         f"{listed} {are} on Windows ({reason}): a Windows checkout or host cannot "
+                                         f"hold {it}; rename the {renamed.get(stem, 'book')}"))
 
 
 def _output_named(job: BookJob, oid: str) -> str:
