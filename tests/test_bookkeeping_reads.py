@@ -1,0 +1,105 @@
+"""A one-edit rebuild's bookkeeping is proportional to the change (issue 14 item 2): files the build
+has just written are not read back and hashed, and what they are recorded by still catches edits."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from fakes import FakeProvider
+from narrate import fsutil
+from narrate.build import BuildOptions, build
+from narrate.cache import SegmentCache
+from narrate.cache.state import BuildState
+from narrate.manifest import load_manifest
+from test_incremental_plan import MANIFEST
+
+OWN = ("narrate.lock", "out/shop/index.json")
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    provider = FakeProvider()
+    monkeypatch.setattr("narrate.providers.registry.create_provider", lambda cfg, transport=None: provider)
+    return provider
+
+
+@pytest.fixture
+def hashed(monkeypatch) -> list[str]:
+    """Every file narrate hashes whole (fsutil.sha256_file, wherever it was imported), by path."""
+    seen: list[str] = []
+    real = fsutil.sha256_file
+
+    def spy(path, *args, **kwargs):
+        seen.append(Path(path).as_posix())
+        return real(path, *args, **kwargs)
+
+    for module in ("narrate.fsutil", "narrate.build", "narrate.cache.state"):
+        monkeypatch.setattr(f"{module}.sha256_file", spy, raising=False)
+    return seen
+
+
+def run(path: Path, **opts):
+    with SegmentCache(path.parent / ".narrate-cache") as cache:
+        return build(load_manifest(path), cache, BuildOptions(**opts))
+
+
+def state(project: Path) -> BuildState:
+    return BuildState(project / ".narrate-cache", project / "m.yaml")
+
+
+def test_a_one_edit_build_reads_back_neither_the_lock_nor_the_index(tmp_path, fake, hashed):
+    m = tmp_path / "m.yaml"
+    m.write_text(MANIFEST)
+    run(m)
+    m.write_text(MANIFEST.replace("Please hold.", "Please hold on."))
+    hashed.clear()
+    report = run(m)
+    assert not report.errors and report.outputs_written == 2
+    assert not [p for p in hashed if p.endswith(OWN)], hashed
+    # ... and the fast path still stands on them: the next build is a no-op, one that does nothing
+    assert run(m).outputs_written == 0
+
+
+@pytest.mark.parametrize("rel", OWN)
+def test_an_own_file_recorded_by_signature_is_hashed_when_asked(tmp_path, fake, rel):
+    m = tmp_path / "m.yaml"
+    m.write_text(MANIFEST)
+    run(m)
+    m.write_text(MANIFEST.replace("Please hold.", "Please hold on."))
+    run(m)
+    stats = state(tmp_path)
+    assert stats.unchanged(tmp_path, rel)
+    want = hashlib.sha256((tmp_path / rel).read_bytes()).hexdigest()
+    assert stats.sha256(tmp_path, rel) == want
+    assert stats.regular_sha256(tmp_path, rel) == want
+
+
+@pytest.mark.parametrize("rel", OWN)
+def test_an_own_file_rewritten_with_the_same_bytes_still_ends_the_fast_path(tmp_path, fake, rel):
+    m = tmp_path / "m.yaml"
+    m.write_text(MANIFEST)
+    run(m)
+    m.write_text(MANIFEST.replace("Please hold.", "Please hold on."))
+    run(m)
+    target = tmp_path / rel
+    data = target.read_bytes()
+    st = target.stat()
+    target.unlink()
+    target.write_bytes(data)  # a new inode and ctime, the mtime put back
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert not state(tmp_path).unchanged(tmp_path, rel)
+    assert state(tmp_path).unchanged_summary(tmp_path) is None  # the no-op fast path does not answer
+
+
+def test_a_signature_entry_with_a_stale_signature_is_hashed_again(tmp_path):
+    """An entry recorded by signature alone ("" for its sha256) never stands for a digest."""
+    (tmp_path / "f").write_bytes(b"one")
+    stats = BuildState(tmp_path / "cache", tmp_path / "m.yaml")
+    stats.record_signature(tmp_path, "f")
+    assert stats.entries["f"][2] == ""
+    assert stats.sha256(tmp_path, "f") == hashlib.sha256(b"one").hexdigest()
+    assert stats.entries["f"][2] == hashlib.sha256(b"one").hexdigest()  # now known: recorded
