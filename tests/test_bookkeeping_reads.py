@@ -103,3 +103,25 @@ def test_a_signature_entry_with_a_stale_signature_is_hashed_again(tmp_path):
     assert stats.entries["f"][2] == ""
     assert stats.sha256(tmp_path, "f") == hashlib.sha256(b"one").hexdigest()
     assert stats.entries["f"][2] == hashlib.sha256(b"one").hexdigest()  # now known: recorded
+
+
+def test_an_output_edited_in_place_with_its_mtime_put_back_is_written_again(tmp_path, fake):
+    """Why a carried prompt's outputs are each lstat'ed (plan.carry), not vouched for by their folder:
+    bytes rewritten in place, same size, mtime put back, leave the folder's mtime and the file's inode
+    as they were; only the file's own ctime shows it, and a one-edit build must repair it."""
+    m = tmp_path / "m.yaml"
+    m.write_text(MANIFEST)
+    run(m)
+    wav = tmp_path / "out/shop/en/nasa.wav"
+    folder_before, st, good = wav.parent.stat(), wav.stat(), wav.read_bytes()
+    with open(wav, "r+b") as f:
+        f.seek(len(good) - 8)
+        f.write(bytes(b ^ 0x55 for b in good[-8:]))
+    os.utime(wav, ns=(st.st_atime_ns, st.st_mtime_ns))
+    now = wav.stat()
+    assert (now.st_ino, now.st_size, now.st_mtime_ns) == (st.st_ino, st.st_size, st.st_mtime_ns)
+    assert wav.parent.stat().st_mtime_ns == folder_before.st_mtime_ns  # the folder cannot tell
+    m.write_text(MANIFEST.replace("Please hold.", "Please hold on."))  # past the no-op fast path
+    report = run(m)
+    assert "out/shop/en/nasa.wav" in report.written
+    assert wav.read_bytes() == good
