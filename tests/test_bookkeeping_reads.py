@@ -125,3 +125,56 @@ def test_an_output_edited_in_place_with_its_mtime_put_back_is_written_again(tmp_
     report = run(m)
     assert "out/shop/en/nasa.wav" in report.written
     assert wav.read_bytes() == good
+
+
+@pytest.fixture
+def read_back(monkeypatch) -> list[str]:
+    """Every file read whole through Path.read_bytes, by path."""
+    seen: list[str] = []
+    real = Path.read_bytes
+
+    def spy(self):
+        seen.append(self.as_posix())
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    return seen
+
+
+def test_a_same_size_edit_compares_the_lock_and_index_as_read_not_read_again(tmp_path, fake, read_back):
+    """A one-edit build whose lock and index.json keep their sizes (a text edited to one as long) had
+    write_if_changed read each whole again to compare; the bytes read at the start stand for them
+    while the files keep their whole signature."""
+    m = tmp_path / "m.yaml"
+    m.write_text(MANIFEST)
+    run(m)
+    sizes = {rel: (tmp_path / rel).stat().st_size for rel in OWN}
+    before = {rel: (tmp_path / rel).read_bytes() for rel in OWN}
+    m.write_text(MANIFEST.replace("Please hold.", "Please wait."))  # as long: the same sizes
+    read_back.clear()
+    report = run(m)
+    during = [p for p in read_back if p.endswith(OWN)]
+    assert not report.errors and report.outputs_written == 2
+    assert {rel: (tmp_path / rel).stat().st_size for rel in OWN} == sizes  # the case this test is about
+    assert all((tmp_path / rel).read_bytes() != before[rel] for rel in OWN)  # both were written
+    assert b"Please wait." in (tmp_path / "narrate.lock").read_bytes()
+    assert not during
+
+
+def test_a_file_changed_since_read_is_compared_on_disk(tmp_path):
+    """`was` stands for the file only under its whole signature: bytes rewritten in place (same size,
+    mtime put back) are read again, and equal new bytes are then not written."""
+    target = tmp_path / "f"
+    target.write_bytes(b"old!")
+    st = target.stat()
+    was = (b"old!", fsutil.signature(st))
+    with open(target, "r+b") as f:
+        f.write(b"new!")
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert not fsutil.write_if_changed(target, b"new!", was=was)  # on disk already: not written
+    assert fsutil.write_if_changed(target, b"old!", was=was)  # the file says otherwise than `was`
+    assert target.read_bytes() == b"old!"
+    now = fsutil.signature(target.stat())
+    assert not fsutil.write_if_changed(target, b"old!", was=(b"old!", now))
+    assert fsutil.write_if_changed(target, b"abc!", was=(b"old!", now))
+    assert target.read_bytes() == b"abc!"
