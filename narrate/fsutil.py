@@ -228,9 +228,20 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_if_changed(path: Path, data: bytes, *, within: Path | None = None) -> bool:
+Signature = tuple[int, int, int, int]  # a file's (size, mtime_ns, ctime_ns, inode): `signature`
+
+
+def signature(st: os.stat_result) -> Signature:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def write_if_changed(path: Path, data: bytes, *, within: Path | None = None,
+                     was: tuple[bytes, Signature] | None = None) -> bool:
     """Write `data` atomically unless the file already holds exactly these bytes (its mtime then
-    stays). `within` as for `write_atomic`; the check comes before anything is read."""
+    stays). `within` as for `write_atomic`; the check comes before anything is read. `was`: the
+    file's bytes as the caller read them and its signature then; while the file still has that
+    whole signature (a rewrite changes its ctime, which no user call sets back), those bytes are
+    compared instead of reading the file again (the lock and index.json: tens of MB)."""
     if within is None:
         path = Path(os.path.abspath(path))  # else a relative path would count twice: within, then path
         within = path.parent
@@ -238,8 +249,10 @@ def write_if_changed(path: Path, data: bytes, *, within: Path | None = None) -> 
     target = output_path(within, path)
     try:
         st = os.lstat(target)
-        if stat.S_ISREG(st.st_mode) and st.st_size == len(data) and target.read_bytes() == data:
-            return False
+        if stat.S_ISREG(st.st_mode) and st.st_size == len(data):
+            old = was[0] if was is not None and was[1] == signature(st) else target.read_bytes()
+            if old == data:
+                return False
     except FileNotFoundError:
         pass
     write_atomic(target, data, within=within)

@@ -343,12 +343,14 @@ def _inputs_as_loaded(manifest: Manifest) -> list[bytes] | None:
 
 
 def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
-    """Record the lock and index files too, so that touching them also disables the fast path."""
+    """Record the lock and index files too, so that touching them also disables the fast path: by
+    their signature, which is all those checks read (BuildState.record_signature), not by reading
+    back and hashing the files this build just wrote."""
     root = pb.manifest.root
     own = [os.path.relpath(pb.lock.path, root)]
     own += [os.path.relpath(lib.output / "index.json", root) for lib in pb.manifest.libraries]
     for rel in own:
-        pb.stats.record(root, rel, sha256_file(root / rel))
+        pb.stats.record_signature(root, rel)
     pb.stats.index_digests = {os.path.relpath(lib.output / "index.json", root): index_digest(lib)
                               for lib in pb.manifest.libraries}
     once = set(pb.left_alone) | set(pb.removal_warnings)  # about lock entries now gone: not for the no-op replay

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..errors import LockError, shown
-from ..fsutil import write_if_changed
+from ..fsutil import Signature, signature, write_if_changed
 from .lock_lines import entry_texts, find_entries, json_object_lines, splice_entries
 
 LOCK_NAME = "narrate.lock"
@@ -29,11 +29,11 @@ class LockFile:
     manifest_name: str
     prompts: dict[str, dict[str, Any]] = field(default_factory=dict)
     books: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # The whole lock as read, the file's (size, mtime_ns, inode) then, and for each prompt entry as
+    # The whole lock as read, the file's signature then (fsutil.signature), and for each prompt entry as
     # read from a file narrate wrote, its JSON text: `save` writes an entry that is still the very
     # object read by that text instead of encoding it again, so a one-edit save encodes one entry.
     _data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    _stat: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
+    _stat: Signature | None = field(default=None, repr=False, compare=False)
     # True when the build state said narrate wrote this very file (`for_manifest(ours=True)`) and it was there.
     ours: bool = field(default=False, repr=False, compare=False)
     # Such a lock's text and its prompt entries as read ({id: the entry object}): `save` keeps the
@@ -75,8 +75,7 @@ class LockFile:
     def save(self) -> bool:
         """Write the lock if its content changed; other manifests' sections are kept."""
         try:
-            st = os.stat(self.path)
-            now: tuple[int, int, int] | None = (st.st_size, st.st_mtime_ns, st.st_ino)
+            now: Signature | None = signature(os.stat(self.path))
         except FileNotFoundError:
             now = None
         if now is not None and now == self._stat:
@@ -102,11 +101,13 @@ class LockFile:
             lines.append(" }" + ("," if m < len(manifests) - 1 else ""))
         lines.append("}}")
         text = "\n".join(lines) + "\n"
+        # The bytes read stand for the file while it keeps their signature: a same-size lock is not read again.
+        was = (self._raw, self._stat) if self._raw is not None and self._stat is not None else None
         if spliced is None:
-            return write_if_changed(self.path, text.encode("utf-8"), within=self.path.parent)
+            return write_if_changed(self.path, text.encode("utf-8"), within=self.path.parent, was=was)
         before, _, after = text.partition("\0")
         return write_if_changed(self.path, b"".join([before.encode("utf-8"), *spliced, after.encode("utf-8")]),
-                                within=self.path.parent)
+                                within=self.path.parent, was=was)
 
     def recorded_outputs(self, skip: set[str] | frozenset[str] = frozenset(),
                          skip_ids: Collection[str] = ()) -> list[RecordedOutput]:
@@ -157,20 +158,21 @@ class RecordedOutput:
 RECOVER = "delete it or restore it from git; narrate will rebuild it from the cache"
 
 
-def _read_text(path: Path) -> tuple[str | None, tuple[int, int, int] | None]:
-    """(the lock's text, its (size, mtime_ns, inode)), or (None, None) if there is none. LockError if not UTF-8."""
+def _read_text(path: Path) -> tuple[str | None, Signature | None]:
+    """(the lock's text, its signature), or (None, None) if there is none. LockError if not UTF-8."""
     raw, sig = _read_bytes(path)
     return (_decoded(path, raw) if raw is not None else None), sig
 
 
-def _read_bytes(path: Path) -> tuple[bytes | None, tuple[int, int, int] | None]:
-    """(the lock's bytes, its (size, mtime_ns, inode)), or (None, None) if there is none."""
+def _read_bytes(path: Path) -> tuple[bytes | None, Signature | None]:
+    """(the lock's bytes, its signature (fsutil.signature)), or (None, None) if there is none."""
     try:  # O_NONBLOCK: a FIFO put in its place is refused, never waited on
         with open(path, "rb", opener=lambda p, flags: os.open(p, flags | getattr(os, "O_NONBLOCK", 0))) as f:
             st = os.fstat(f.fileno())
             if not stat.S_ISREG(st.st_mode):
                 raise LockError(f"{shown(path)}: not a regular file; {RECOVER}")
-            return f.read(), (st.st_size, st.st_mtime_ns, st.st_ino)
+            data = f.read()
+            return data, (signature(st) if len(data) == st.st_size else None)  # else it grew while read
     except FileNotFoundError:
         return None, None
 
