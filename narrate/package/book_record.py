@@ -4,7 +4,7 @@ of the chapter encodes the book no longer uses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from .transcripts import duration_of
 
 
 def publish_outputs(job: BookJob, root: Path, out_dir: Path, produced: Mapping[str, Path], kept: Mapping[str, Any],
-                    seconds: dict[str, float], skip: Iterable[str] = ()) -> tuple[dict[str, Any], list[str]]:
+                    seconds: dict[str, float], skip: Collection[str] = ()) -> tuple[dict[str, Any], list[str]]:
     """Each output's lock record, and the paths whose bytes changed. A kept output keeps its record; the
     others are published from `produced` (temporary files beside `out_dir`). `skip`: outputs not made
     (the lock lacks them, so the next build tries again)."""
