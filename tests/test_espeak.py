@@ -160,6 +160,22 @@ def test_registry_builds_it_and_it_is_a_provider(engine):
     assert provider.limits.default_concurrency == (os.cpu_count() or 1) and provider.limits.max_chars >= 1000
 
 
+def test_the_contract_version_is_read_without_initialising_the_engine(monkeypatch):
+    """Every segment key holds the contract version; an all-cached build reads it from espeak_Info alone,
+    not through espeak_Initialize (phoneme data, the voice list: ~1.2 MB resident, issue 12)."""
+    import narrate.providers.espeak as espeak
+
+    initialised = espeak._Engine.get()  # how the version was read before: from the initialised engine
+    old = f"espeak-ng-{initialised.version}/1"
+    monkeypatch.setattr(espeak._Engine, "_instance", None)
+    monkeypatch.setattr(espeak, "_version", None)
+    provider = create(ProviderConfig(name="espeak", kind="espeak"))
+    assert provider.contract_version == old and old.startswith("espeak-ng-1.")
+    assert espeak._Engine._instance is None  # not initialised for it
+    monkeypatch.setattr(espeak._Engine, "_instance", initialised)
+    assert provider.contract_version == old
+
+
 def test_long_data_paths_get_a_short_alias(tmp_path):
     data = tmp_path / "espeak-ng-data"
     data.mkdir()

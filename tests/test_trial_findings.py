@@ -110,6 +110,21 @@ def test_a_book_in_an_unregistered_language_is_refused(write):
                for p in info.value.problems), info.value.problems
 
 
+def test_the_default_book_language_is_a_registered_tag(write):
+    """A book without `language:` is not checked against langcodes' tables (their ~3 MB would stay
+    resident through the assembly): its default, narrate's own, must be a tag they accept."""
+    import langcodes
+
+    from narrate.manifest import load_manifest
+    from narrate.manifest.core import DEFAULT_BOOK_LANGUAGE, _tag_problem
+
+    write("ch/01.md", "# One\n\nHello.\n")
+    (book,) = load_manifest(write("m.yaml", "version: 1\nbooks:\n  b:\n    title: T\n    sources: ch/*.md\n"
+                                            "    output: out/b\n")).books
+    assert book.language == DEFAULT_BOOK_LANGUAGE
+    assert langcodes.tag_is_valid(DEFAULT_BOOK_LANGUAGE) and _tag_problem(DEFAULT_BOOK_LANGUAGE, "en-US") is None
+
+
 # -- files a manifest names, located in messages as the manifest is: from where narrate was run
 # (`narrate validate manifests/books.yaml` named a chapter `../casts/ep.md`, a path from the manifest's
 # folder that leads nowhere from the folder the user is in, and a lexicon `lex.yaml` for manifests/lex.yaml)

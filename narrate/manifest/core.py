@@ -296,6 +296,9 @@ def _library_formats(c: Checker, given: list[str], layout: str, key: Key) -> lis
     return formats
 
 
+DEFAULT_BOOK_LANGUAGE = "en-US"  # a book's language when it names none
+
+
 def _tag_problem(code: str, example: str) -> str | None:
     """Why `code` is no language tag to build in, or None. A tag of the right form that the IANA
     registry does not hold (`xx-YY`) would be built into an `xx_YY/` folder no platform plays."""
@@ -414,8 +417,10 @@ def _book(c: Checker, name: str, spec: m.Book, root: Path, defaults: Settings, p
     before = len(c.found)
     if "/" in name or check_name(name):
         c.add(key, "book names must be plain folder names")
-    language = spec.language or "en-US"
-    if why := _tag_problem(language, "en-US"):
+    language = spec.language or DEFAULT_BOOK_LANGUAGE
+    # Only a given tag is checked: narrate's own default is registered, and checking it loaded langcodes'
+    # tables (~3 MB resident for the whole build, beside a book's ffmpeg children: issue 12).
+    if spec.language and (why := _tag_problem(language, "en-US")):
         c.add((*key, "language"), why)
     formats = list(dict.fromkeys(spec.formats or m.BOOK_FORMATS))
     settings = _overlay(c, defaults, spec, key, providers)

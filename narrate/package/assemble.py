@@ -6,8 +6,8 @@ kept in the cache folder (narrate.package.pieces) under a digest of everything t
 The chapter files, the whole-book MP3 and the M4B are then joined from those encodes by frame copy,
 gaplessly (narrate.package.grid lays the book on the codecs' frame grid), so an edit in one chapter
 re-encodes that chapter alone. ffmpeg runs on worker threads, so encoding overlaps streaming.
-Finished files are published atomically, and only if their bytes changed; only outputs whose
-recipe (see `narrate.plan.books`) changed, or whose file was altered, are made again.
+Finished files are published atomically, and only if their bytes changed (narrate.package.book_record);
+only outputs whose recipe (see `narrate.plan.books`) changed, or whose file was altered, are made again.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import stat
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -28,10 +27,11 @@ from ..audio.profiles import AAC_MARGIN_DB
 from ..audio.stream import WavStreamWriter
 from ..cache import SegmentCache
 from ..errors import NarrateError
-from ..fsutil import make_work_dir, publish, remove_stale_temps, sha256_file
+from ..fsutil import make_work_dir, remove_stale_temps
 from ..plan.books import BOOK_RENDER_VERSION, BookJob, lock_sources
 from .book import BookTags, ChapterMark, join_book_mp3, join_chapter_mp3, join_m4b, m3u, write_chapter_mp3
 from .book_checks import book_layout, recorded_lengths, sample_refusal, short_sample
+from .book_record import forget_old_pieces, publish_outputs
 from .book_units import ENCODE_WORKERS, ChapterSlot, Digester, piece_key, still_there, unit_pcm
 from .extras import wants_spans, write_extras
 from .grid import AAC_PRIMING, BookLayout, Layout, aac_lead
@@ -39,7 +39,7 @@ from .levels import chain, file_gain, speech_gain
 from .mp4 import AacTrack
 from .pieces import PIECES_VERSION, PieceStore, encode_silence, encode_speech
 from .speech import stream_units
-from .transcripts import duration_of, valid_spans
+from .transcripts import valid_spans
 
 
 def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable[[int], None] = lambda n: None,
@@ -383,23 +383,9 @@ class _Assembly:
         seconds = {f"chapter-{ch.index:03d}": self._chapter_frames(ch) / rate for ch in self.chapters}
         seconds["m3u"] = seconds["mp3"] = seconds["m4b"] = sum(samples) / rate
         seconds["sample"] = (self.sample_frames or 0) / rate
-        written, outputs = [], {}
-        for oid, rel in job.outputs.items():
-            if oid == "sample" and self.refused:
-                continue  # not made: the lock lacks it, so the next build tries again
-            if oid in self.kept:
-                outputs[oid] = dict(self.kept[oid])
-                continue
-            tmp = produced[oid]
-            digest, size = sha256_file(tmp), tmp.stat().st_size
-            if rel in self.foreign and not _holds(self.root / rel, digest, size):
-                self.kept_foreign.append(rel)  # DESIGN.md invariant 8: never replace a file narrate did not write
-                continue
-            if publish(tmp, self.root / rel, within=self.out_dir, tmp_sha256=digest):
-                written.append(rel)
-            outputs[oid] = {"file": rel, "sha256": digest, "bytes": size,
-                            "duration": round(seconds[oid] if oid in seconds else duration_of(oid, seconds), 3),
-                            "recipe": job.recipes[oid]}
+        skip = ["sample"] if self.refused else []
+        outputs, written = publish_outputs(job, self.root, self.out_dir, produced, self.kept, seconds, skip,
+                                           foreign=self.foreign, kept_foreign=self.kept_foreign)
         entry = {"recipe": job.recipe, "title": self.book.title, "segments": job.keys(), "outputs": outputs,
                  "chapters": [[m.title, m.start_ms] for m in marks], "rate": rate, "samples": samples,
                  "layout": book_layout(self.book),
@@ -407,24 +393,5 @@ class _Assembly:
                  "sources": lock_sources(job)}
         if self.timed:
             entry["spans"] = [ch.spans for ch in self.chapters]
-        entry["pieces"] = self._forget_old_pieces()
+        entry["pieces"] = forget_old_pieces(self.store, self.chapters, self.previous)
         return entry, written
-
-    def _forget_old_pieces(self) -> list[str]:
-        """The chapter encodes this book now uses; those its last build used and it no longer does are
-        removed from the store (an edited chapter's old encodes; silences are shared and tiny: kept).
-        Names from the lock are only ever looked up in the store (`PieceStore.forget`)."""
-        used = sorted({f"{ch.speech_key}.mp3" for ch in self.chapters} | {f"{ch.aac_key}.aac" for ch in self.chapters})
-        old = self.previous.get("pieces")
-        for name in set(old) - set(used) if isinstance(old, list) and all(isinstance(n, str) for n in old) else ():
-            self.store.forget(name)
-        return used
-
-
-def _holds(path: Path, digest: str, size: int) -> bool:
-    """True if `path` is a regular file (not a link) of `size` bytes with this sha256."""
-    try:
-        st = path.lstat()
-    except OSError:
-        return False
-    return stat.S_ISREG(st.st_mode) and st.st_size == size and sha256_file(path) == digest

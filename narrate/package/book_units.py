@@ -27,15 +27,16 @@ from ..plan.books import ChapterPlan
 # How many ffmpeg processes run at once is set by memory, not by the cores (issue 14 item 3: the whole
 # process tree, narrate and its ffmpeg children, within MEMORY_BUDGET_MB). Resident sets measured on
 # a 1-hour book (bench/book.py, /proc VmRSS): imageio-ffmpeg's static ffmpeg holds ~29 MB for
-# `-version` alone (its code pages) and 36-40 MB encoding a chapter to MP3 and AAC, whatever
-# `-threads`; narrate itself ~70 MB while it streams speech and 76 MB at its peak, the joins (59 MB of
-# it is the modules a book build imports: numpy, pydantic, the text front-end; it was 76-81 MB while
-# the engine pool's kept heap stayed, audio/memory.py). So the tree peaks near 107 MB with one ffmpeg,
-# the least there can be: encodes run one at a time on one core while narrate streams the next
-# chapter on the other (on two cores, the streaming is the shorter half); a larger budget allows
-# more, up to one per core and one.
+# `-version` alone (its code pages) and 36 MB encoding a chapter to MP3 and AAC, whatever `-threads`;
+# narrate itself ~71 MB while an ffmpeg child runs and 75 MB at its peak, the joins (no ffmpeg runs
+# then: mutagen and langcodes load for the tags). Of the 71 MB, ~27 are shared libraries' pages
+# (libpython, numpy, pydantic-core, libcrypto, sentencex) and ~41 the heap: Python's objects (~35,
+# ~19 of them the modules' code: the text front-end and pydantic plan, numpy streams). So the tree
+# peaks near 107 MB with one ffmpeg, the least there can be: encodes run one at a time on one core
+# while narrate streams the next chapter on the other (on two cores, the streaming is the shorter
+# half); a larger budget allows more, up to one per core and one.
 MEMORY_BUDGET_MB = 100
-NARRATE_MB, FFMPEG_MB = 76, 40
+NARRATE_MB, FFMPEG_MB = 75, 40
 
 
 def encode_workers(budget_mb: int = MEMORY_BUDGET_MB, cores: int | None = None) -> int:

@@ -214,6 +214,30 @@ class _Engine:
             raise ProviderError(f"eSpeak NG could not load voice {voice!r}", provider="espeak")
 
 
+_version: str | None = None
+
+
+def library_version() -> str:
+    """The library's version (espeak_Info), as the engine reports it, without initialising the engine:
+    every segment key holds it, and an all-cached build needs no phoneme data or voice list (~1.2 MB
+    resident beside a book's ffmpeg children, issue 12). espeak_Info returns a static string."""
+    global _version
+    if _Engine._instance is not None:
+        return _Engine._instance.version
+    if _version is None:
+        import espeakng_loader
+
+        try:
+            lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        except OSError as exc:
+            raise ProviderError(f"eSpeak NG library could not be loaded: {exc}", provider="espeak",
+                                hint="reinstall the espeakng-loader wheel") from None
+        lib.espeak_Info.argtypes = [ctypes.c_void_p]
+        lib.espeak_Info.restype = ctypes.c_char_p
+        _version = (lib.espeak_Info(None) or b"unknown").decode(errors="replace")
+    return _version
+
+
 def _languages(address: int | None) -> list[tuple[int, str]]:
     """espeak_VOICE.languages: (priority byte, NUL-terminated tag) repeated, ended by a zero priority byte."""
     out: list[tuple[int, str]] = []
@@ -307,7 +331,7 @@ class EspeakProvider:
     @property
     def contract_version(self) -> str:
         # The library version: a new eSpeak NG release may pronounce the same text differently.
-        return f"espeak-ng-{_Engine.get().version}/1"
+        return f"espeak-ng-{library_version()}/1"
 
     def key_params(self, request: SynthesisRequest) -> dict[str, object]:
         # No telephony: espeak always makes 22050 Hz PCM, whatever the outputs need.

@@ -1,0 +1,66 @@
+"""What a book assembly leaves behind once its files are made (narrate.package.assemble makes them):
+the outputs published, each only if its bytes changed, their lock records, and the piece store rid
+of the chapter encodes the book no longer uses."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..fsutil import publish, sha256_file
+from ..plan.books import BookJob
+from .book_units import ChapterSlot
+from .pieces import PieceStore
+from .transcripts import duration_of
+
+
+def publish_outputs(job: BookJob, root: Path, out_dir: Path, produced: Mapping[str, Path], kept: Mapping[str, Any],
+                    seconds: dict[str, float], skip: Collection[str] = (), *, foreign: Collection[str] = (),
+                    kept_foreign: list[str] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """Each output's lock record, and the paths whose bytes changed. A kept output keeps its record; the
+    others are published from `produced` (temporary files beside `out_dir`). `skip`: outputs not made
+    (the lock lacks them, so the next build tries again). `foreign`: paths there that narrate did not
+    write; one is replaced only by its own bytes, else left as it is (DESIGN.md invariant 8), kept out of
+    the records (the next build tries again) and appended to `kept_foreign`."""
+    written: list[str] = []
+    outputs: dict[str, Any] = {}
+    for oid, rel in job.outputs.items():
+        if oid in skip:
+            continue
+        if oid in kept:
+            outputs[oid] = dict(kept[oid])
+            continue
+        tmp = produced[oid]
+        digest, size = sha256_file(tmp), tmp.stat().st_size
+        if rel in foreign and not _holds(root / rel, digest, size):
+            if kept_foreign is not None:
+                kept_foreign.append(rel)
+            continue
+        if publish(tmp, root / rel, within=out_dir, tmp_sha256=digest):
+            written.append(rel)
+        outputs[oid] = {"file": rel, "sha256": digest, "bytes": size,
+                        "duration": round(seconds[oid] if oid in seconds else duration_of(oid, seconds), 3),
+                        "recipe": job.recipes[oid]}
+    return outputs, written
+
+
+def forget_old_pieces(store: PieceStore, chapters: Iterable[ChapterSlot], previous: Mapping[str, Any]) -> list[str]:
+    """The chapter encodes this book now uses; those its last build used and it no longer does are
+    removed from the store (an edited chapter's old encodes; silences are shared and tiny: kept).
+    Names from the lock are only ever looked up in the store (`PieceStore.forget`)."""
+    used = sorted({name for ch in chapters for name in (f"{ch.speech_key}.mp3", f"{ch.aac_key}.aac")})
+    old = previous.get("pieces")
+    for name in set(old) - set(used) if isinstance(old, list) and all(isinstance(n, str) for n in old) else ():
+        store.forget(name)
+    return used
+
+
+def _holds(path: Path, digest: str, size: int) -> bool:
+    """True if `path` is a regular file (not a link) of `size` bytes with this sha256."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size == size and sha256_file(path) == digest
