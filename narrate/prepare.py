@@ -51,34 +51,6 @@ def make_providers(manifest: Manifest, transport: Any = None) -> tuple[dict[str,
     return {name: create_provider(cfg, transport=transport) for name, cfg in configs.items()}, configs
 
 
-def check_voices(manifest: Manifest, providers: Mapping[str, Provider]) -> None:
-    """Every (provider, voice, language) used must be one the provider accepts; report each once, located."""
-    seen: set[tuple[str, str, str]] = set()
-    problems: list[Problem] = []
-    for lib in manifest.libraries:
-        for p in lib.prompts:
-            voice = p.settings.voice or p.language.lower()
-            combo = (p.settings.provider, voice, p.language)
-            if combo in seen:
-                continue
-            seen.add(combo)
-            reason = providers[p.settings.provider].check_voice(voice, p.language)
-            if reason:
-                problems.append(Problem(manifest.named, p.line,
-                                        f"libraries.{lib.name}.prompts.{p.name}.{p.language}",
-                                        f"voice {voice!r} for {p.settings.provider}: {reason}"))
-    for book in manifest.books:
-        book_voice = book.settings.voice or book.language.lower()
-        chapters = [(f"chapters.{written}.", written, cs.voice) for written, cs in book.chapter_specs.items() if cs.voice]
-        for where, line_key, voice in [("", "", book_voice), *chapters]:  # a chapter's voice is checked as the book's
-            reason = providers[book.settings.provider].check_voice(voice, book.language)
-            if reason:
-                problems.append(Problem(manifest.named, book.voice_lines.get(line_key), f"books.{book.name}.{where}voice",
-                                        f"voice {voice!r} for {book.settings.provider}: {reason}"))
-    if problems:
-        raise ManifestError(problems)
-
-
 def check_keys(providers: Mapping[str, Provider], names: Iterable[str] | None = None,
                waiting: Mapping[str, int] | None = None) -> None:
     """Every provider in `names` (default: all) can find its credentials, checked before any request.
