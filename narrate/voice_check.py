@@ -13,7 +13,6 @@ from typing import Any
 
 from .errors import ManifestError, NarrateError, Problem
 from .manifest import LineTable, Manifest, PromptText
-from .manifest.problems import key_path
 from .providers.base import Provider
 
 
@@ -40,6 +39,8 @@ def check_voices(manifest: Manifest, providers: Mapping[str, Provider]) -> None:
                 book_refused.append((book, where, line_key, voice, reason))
     if not refused and not book_refused:
         return
+    from .manifest.problems import key_path  # imports pydantic: only when a voice is refused
+
     data, lines = _reread(manifest)
     problems: dict[Problem, None] = {}
     seen: set[tuple[Any, ...]] = set()
