@@ -1,6 +1,6 @@
 """Where a prompt's voice was set: the `voice:` key that a refused voice is reported at.
 
-Settings inherit defaults -> library -> language -> prompt -> prompt-in-language (core._overlay; a voice
+Settings inherit defaults -> library -> language -> prompt -> prompt-in-language (inherit.overlay; a voice
 is set in each but the prompt's own), and a
 resolved prompt keeps its voice, not the key that gave it. A voice the provider refuses is a mistake in
 that key, which may be a screen away from the first prompt using it (`defaults: {voice: ...}` at the
@@ -17,7 +17,7 @@ from .names import nfc
 
 
 def _sets_voice(node: Any) -> bool:
-    """A mapping that sets `voice:` (a null voice inherits, as core._overlay reads it)."""
+    """A mapping that sets `voice:` (a null voice inherits, as inherit.overlay reads it)."""
     return isinstance(node, dict) and isinstance(node.get("voice"), str)
 
 
