@@ -279,7 +279,8 @@ def foreign_files(lock: LockFile, stats: BuildState, root: str, stale: list[Prom
         return frozenset()
     owned = {r.file for r in lock.recorded_outputs()}  # and another section's (a manifest that is gone)
     owned.update(lock.files_of_other_manifests(set(lock.manifest_names()) - {lock.manifest_name}))
-    return frozenset(p for p in found if p not in owned and not stats.unchanged(Path(root), p))
+    # The build state knows the files narrate wrote (their signatures), but for those it found in place.
+    return frozenset(p for p in found if p not in owned and (p in stats.found or not stats.unchanged(Path(root), p)))
 
 
 def _check_shared_outputs(manifest: Manifest, lock: LockFile, plan: Plan, books: list[BookJob],

@@ -204,3 +204,40 @@ def test_a_lock_of_another_version_or_a_bad_found_is_refused_located(folder, ver
     with pytest.raises(LockError) as caught:
         _removals(folder, text)
     assert message in str(caught.value)
+
+
+def test_a_found_file_stays_found_when_the_lock_is_lost_and_the_build_state_kept(two):
+    """The build state (the stat cache) knew the found file's signature, and counted it narrate's once the
+    lock was gone: b recorded a's file as written, and deleted it when its prompt went."""
+    build(two / "a", "ivr.yaml")
+    said = (two / BYE).read_bytes()
+    build(two / "b", "ivr.yaml")
+    (two / "b/narrate.lock").unlink()  # lost (a bad merge, a checkout); b/.narrate-cache/state is kept
+    report = build(two / "b", "ivr.yaml")
+    assert "../out/en_US/bye.ulaw" not in report["written"]
+    assert lock_outputs(two / "b/narrate.lock")["../out/en_US/bye.ulaw"].get("found") is True
+    manifest = two / "b/ivr.yaml"
+    manifest.write_text(manifest.read_text().replace("      bye: Goodbye.\n", ""))
+    report = build(two / "b", "ivr.yaml")
+    assert report["removed"] == [] and (two / BYE).read_bytes() == said
+
+
+def test_the_build_state_keeps_its_found_files_through_the_journal_and_a_rewrite(tmp_path):
+    from narrate.cache.state import BuildState
+    from narrate.cache.state_journal import journal_path
+
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("version: 1\n")
+    state = BuildState(tmp_path / "cache", manifest)
+    state.mark_found("out/a.ulaw", True)
+    state.mark_found("out/b.ulaw", True)
+    state.save()  # no base yet: written whole
+    assert BuildState(tmp_path / "cache", manifest).found == {"out/a.ulaw", "out/b.ulaw"}
+    again = BuildState(tmp_path / "cache", manifest)
+    again.mark_found("out/a.ulaw", False)  # written by a build since: narrate's
+    again.save()  # appended to the journal
+    assert journal_path(again.path).exists()
+    assert BuildState(tmp_path / "cache", manifest).found == {"out/b.ulaw"}
+    journal_path(again.path).write_text(journal_path(again.path).read_text().replace('"found":["out/b.ulaw"]',
+                                                                                     '"found":[7]'))
+    assert BuildState(tmp_path / "cache", manifest).found == {"out/a.ulaw", "out/b.ulaw"}  # a bad line is not applied

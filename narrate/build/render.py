@@ -136,6 +136,7 @@ class PromptRenderer:
             with self.lock:
                 for out in job.outputs:
                     self.pb.stats.record(root, out.path, outputs[out.format]["sha256"])
+                    self.pb.stats.mark_found(out.path, outputs[out.format].get("found") is True)
                 self.report.outputs_written += len(written)
                 self.rendered_jobs += 1
                 self.rendered_bytes += size
