@@ -8,7 +8,8 @@ library or book was removed from it), reached without a symlink leaving that fol
 file (not a link), and still holds the bytes the lock recorded, so that a file someone replaced
 or edited is never lost. And it must be one the build wrote: a file the lock records as found in
 place (narrate.cache.lock, version 2) was put there by another manifest writing to the same folder,
-or by the user, and a file another manifest's section of the same lock records is that manifest's.
+or by the user, and a file another manifest's section of the same lock, or another lock in reach of
+the output folders (cache.lock_claims: sibling projects writing one folder) records is that manifest's.
 Everything else gets one warning and stays.
 """
 
@@ -20,6 +21,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from .cache.lock import LockFile, RecordedOutput
+from .cache.lock_claims import claim_key, claimed_files, nearby_locks
 from .errors import shown
 from .fsutil import remove_and_prune, remove_stale_temps, sha256_file
 from .manifest import Manifest
@@ -63,6 +65,14 @@ def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str], carried
         elif reason:
             warnings.append(f"{shown(lock.path)} lists {shown(rec.file)} ({rec.owner_kind} {shown(rec.owner)}), "
                             f"which {reason}: left alone")
+    if removable:  # read only when there is something to delete: most builds delete nothing
+        claims = claimed_files(nearby_locks(output_folders(manifest).values(), lock.path))
+        for rel, rec in list(removable.items()) if claims else ():
+            other = claims.get(claim_key(os.path.join(manifest.root, rel)))
+            if other is not None:
+                del removable[rel]
+                warnings.append(f"{shown(lock.path)} lists {shown(rel)} ({rec.owner_kind} {shown(rec.owner)}), "
+                                f"which {shown(other)} records too: left alone")
     return removable, list(dict.fromkeys(warnings))
 
 

@@ -241,3 +241,38 @@ def test_the_build_state_keeps_its_found_files_through_the_journal_and_a_rewrite
     journal_path(again.path).write_text(journal_path(again.path).read_text().replace('"found":["out/b.ulaw"]',
                                                                                      '"found":[7]'))
     assert BuildState(tmp_path / "cache", manifest).found == {"out/a.ulaw", "out/b.ulaw"}  # a bad line is not applied
+
+
+def test_a_file_another_lock_nearby_records_is_not_removed(two):
+    """b writes bye first, a finds it in place: b dropping bye must not delete what a's lock records."""
+    build(two / "b", "ivr.yaml")
+    said = (two / BYE).read_bytes()
+    build(two / "a", "ivr.yaml")
+    assert lock_outputs(two / "a/narrate.lock")["../out/en_US/bye.ulaw"].get("found") is True
+    assert "found" not in lock_outputs(two / "b/narrate.lock")["../out/en_US/bye.ulaw"]  # b wrote it
+    manifest = two / "b/ivr.yaml"
+    manifest.write_text(manifest.read_text().replace("      bye: Goodbye.\n", ""))
+    plan = json.loads(narrate_in("plan", "--json", "ivr.yaml", cwd=two / "b").stdout)
+    assert plan["outputs_to_remove"] == []
+    report = build(two / "b", "ivr.yaml")
+    assert report["removed"] == [] and (two / BYE).read_bytes() == said
+    assert any("../out/en_US/bye.ulaw" in w and "a/narrate.lock records too: left alone" in w
+               for w in report["warnings"]), report["warnings"]
+    assert "../out/en_US/bye.ulaw" not in lock_outputs(two / "b/narrate.lock")
+
+
+def test_a_lock_nearby_that_is_not_narrates_claims_nothing(two):
+    """The control: with no other lock recording it, b's own file goes; a broken lock beside it changes nothing."""
+    build(two / "b", "ivr.yaml")
+    (two / "c").mkdir()
+    (two / "c/narrate.lock").write_text('{"narrate_lock": 2, "manifests": [')
+    (two / "d").mkdir()
+    (two / "d/narrate.lock").write_text(json.dumps({"manifests": {"x": {"prompts": {"p": {"outputs": {"u": {
+        "file": "../out/en_US/other.ulaw"}}}}}}}) + "\n")  # a hostile lock may only make a build keep a file
+    manifest = two / "b/ivr.yaml"
+    manifest.write_text(manifest.read_text().replace("      bye: Goodbye.\n", ""))
+    report = build(two / "b", "ivr.yaml")
+    assert report["removed"] == ["../out/en_US/bye.ulaw"] and not (two / BYE).exists()
+    manifest.write_text(manifest.read_text().replace("      other: Other from B.\n", "      hi: Hi.\n"))
+    report = build(two / "b", "ivr.yaml")
+    assert report["removed"] == [] and (two / "out/en_US/other.ulaw").exists()  # d's lock records it
