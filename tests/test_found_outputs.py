@@ -161,6 +161,8 @@ def test_removal_skips_found_records_and_files_another_section_records(folder):
     assert removable == {"out/wrote.ulaw"}
     assert any("out/found.ulaw" in w and "did not write: left alone" in w for w in warnings), warnings
     assert any("out/theirs.ulaw" in w and "n.yaml (in the same lock) records too" in w for w in warnings), warnings
+    (folder / "n.yaml").unlink()  # the section of a manifest that is gone claims nothing
+    assert _removals(folder, text)[0] == {"out/wrote.ulaw", "out/theirs.ulaw"}
 
 
 def test_remove_outputs_never_deletes_a_found_record(folder):
@@ -261,14 +263,22 @@ def test_a_file_another_lock_nearby_records_is_not_removed(two):
     assert "../out/en_US/bye.ulaw" not in lock_outputs(two / "b/narrate.lock")
 
 
-def test_a_lock_nearby_that_is_not_narrates_claims_nothing(two):
-    """The control: with no other lock recording it, b's own file goes; a broken lock beside it changes nothing."""
+def _claiming(folder: Path, manifest: str, file: str) -> None:
+    folder.mkdir()
+    (folder / "narrate.lock").write_text(json.dumps({"manifests": {manifest: {"prompts": {"p": {"outputs": {"u": {
+        "file": file}}}}}}}) + "\n")
+
+
+def test_a_lock_nearby_that_is_not_narrates_or_whose_manifest_is_gone_claims_nothing(two):
+    """The control: with no other lock recording it, b's own file goes; a broken lock beside it, or the
+    section of a manifest that is gone, changes nothing. A lock of any other shape may make a build keep
+    a file, never delete one."""
     build(two / "b", "ivr.yaml")
     (two / "c").mkdir()
     (two / "c/narrate.lock").write_text('{"narrate_lock": 2, "manifests": [')
-    (two / "d").mkdir()
-    (two / "d/narrate.lock").write_text(json.dumps({"manifests": {"x": {"prompts": {"p": {"outputs": {"u": {
-        "file": "../out/en_US/other.ulaw"}}}}}}}) + "\n")  # a hostile lock may only make a build keep a file
+    _claiming(two / "e", "gone.yaml", "../out/en_US/bye.ulaw")  # no e/gone.yaml
+    _claiming(two / "d", "x.yaml", "../out/en_US/other.ulaw")
+    (two / "d/x.yaml").write_text("version: 1\n")
     manifest = two / "b/ivr.yaml"
     manifest.write_text(manifest.read_text().replace("      bye: Goodbye.\n", ""))
     report = build(two / "b", "ivr.yaml")

@@ -63,7 +63,7 @@ def claimed_files(locks: Iterable[Path]) -> dict[tuple[str, str], Path]:
         except (ValueError, RecursionError):
             continue
         base = os.path.dirname(os.path.realpath(lock))
-        for rel in _files(data):
+        for rel in _files(data, base):
             full = os.path.normpath(os.path.join(base, rel))
             folder = os.path.dirname(full)
             if folder not in real_dirs:
@@ -78,10 +78,14 @@ def claim_key(path: str) -> tuple[str, str]:
     return os.path.realpath(os.path.dirname(full)), os.path.basename(full)
 
 
-def _files(data: Any) -> Iterable[str]:
-    """Every output `file` a lock's JSON records, skipping whatever is not narrate's shape."""
+def _files(data: Any, folder: str) -> Iterable[str]:
+    """Every output `file` a lock's JSON records in the sections of manifests still in `folder` (one
+    that is gone claims nothing), skipping whatever is not narrate's shape."""
     manifests = data.get("manifests") if isinstance(data, dict) else None
-    for section in manifests.values() if isinstance(manifests, dict) else ():
+    for name, section in manifests.items() if isinstance(manifests, dict) else ():
+        if not isinstance(name, str) or "/" in name or "\\" in name or name in (".", "..") \
+                or not os.path.isfile(os.path.join(folder, name)):
+            continue
         for kind in ("prompts", "books"):
             entries = section.get(kind) if isinstance(section, dict) else None
             for entry in entries.values() if isinstance(entries, dict) else ():
