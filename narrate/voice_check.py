@@ -44,6 +44,7 @@ def check_voices(manifest: Manifest, providers: Mapping[str, Provider]) -> None:
     data, lines = _reread(manifest)
     problems: dict[Problem, None] = {}
     seen: set[tuple[Any, ...]] = set()
+    names: dict[str, dict[str, str]] = {}  # voice_key's memo of each library's prompt names
     for library, p, voice, reason in refused:
         message = f"voice {voice!r} for {p.settings.provider}: {reason}"
         used = f"libraries.{library}.prompts.{p.name}.{p.language}"
@@ -53,7 +54,7 @@ def check_voices(manifest: Manifest, providers: Mapping[str, Provider]) -> None:
         else:
             from .manifest.voice_keys import voice_key
 
-            key, derived = voice_key(data, library, p.name, p.language)
+            key, derived = voice_key(data, library, p.name, p.language, names)
             place = key
             made = "made from the language tag; set `voice:` here or above; " if derived else ""
             line = f", line {p.line}" if p.line else ""

@@ -85,3 +85,14 @@ def test_a_book_voice_inherited_from_defaults_is_located_there(tmp_path):
                                         "    sources: ch/*.md\n    formats: [mp3]\n    output: out\n")
     done = narrate_in("-q", "validate", "book.yaml", cwd=tmp_path)
     assert_clean_failure(done, 2, "book.yaml:3: defaults.voice: voice 'marsian' for espeak:", BAD, "(used by books.guide)")
+
+
+def test_a_prompt_named_in_another_unicode_form_is_located_at_its_own_voice_key(tmp_path):
+    decomposed = "cafe\u0301"  # NFD: the manifest keeps it as written, the prompt is named in NFC
+    (tmp_path / "m.yaml").write_text("version: 1\nlibraries:\n  shop:\n    output: out\n    formats: [ulaw]\n"
+                                     "    languages: {en-US: en-us}\n    prompts:\n      hello: Hello.\n"
+                                     f"      {decomposed}:\n        en-US: {{text: Coffee., voice: marsian}}\n",
+                                     encoding="utf-8")
+    done = narrate_in("-q", "validate", "m.yaml", cwd=tmp_path)
+    assert_clean_failure(done, 2, f"m.yaml:10: libraries.shop.prompts.{decomposed}.en-US.voice: voice 'marsian'", BAD,
+                         "(used by libraries.shop.prompts.caf\u00e9.en-US, line 10)")

@@ -21,15 +21,22 @@ def _sets_voice(node: Any) -> bool:
     return isinstance(node, dict) and isinstance(node.get("voice"), str)
 
 
-def voice_key(data: Any, library: str, prompt: str, language: str) -> tuple[Key, bool]:
+def voice_key(data: Any, library: str, prompt: str, language: str,
+              names: dict[str, dict[str, str]] | None = None) -> tuple[Key, bool]:
     """(the key path that set the voice of prompt `prompt` (its NFC name) of `library` in `language`,
-    whether no key did: then the voice is made from the language tag, and the path is the language's)."""
+    whether no key did: then the voice is made from the language tag, and the path is the language's).
+    `names`: {library: {NFC name: name as written}}, filled as libraries are looked at (pass one dict
+    for many calls: each library's names are then read once)."""
     lib = data.get("libraries", {}).get(library) if isinstance(data, dict) else None
     lib = lib if isinstance(lib, dict) else {}
     prompts = lib.get("prompts")
-    written = next((k for k in prompts if isinstance(k, str) and nfc(k) == prompt), None) \
-        if isinstance(prompts, dict) else None
-    value = prompts.get(written) if written is not None and isinstance(prompts, dict) else None
+    prompts = prompts if isinstance(prompts, dict) else {}
+    written: str | None = prompt
+    if prompt not in prompts:  # a name written in another Unicode form than NFC
+        known = (names if names is not None else {}).setdefault(
+            library, {nfc(k): k for k in prompts if isinstance(k, str)})
+        written = known.get(prompt)
+    value = prompts.get(written) if written is not None else None
     # A voice is set per language (`voice:` is no prompt-wide setting): in the prompt's own text for it.
     if written is not None and isinstance(value, dict) and _sets_voice(value.get(language)):
         return ("libraries", library, "prompts", written, language, "voice"), False
