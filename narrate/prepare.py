@@ -265,19 +265,22 @@ def foreign_files(lock: LockFile, stats: BuildState, root: str, stale: list[Prom
     may not share files, see _check_shared_outputs), and not a file the build state saw narrate write (with
     that signature still; a lost lock). DESIGN.md invariant 8: such a file (a studio recording in
     the output folder, say) is replaced only if it holds the very bytes the build would write; the
-    renderer refuses the prompt otherwise. Work in proportion to the stale prompts, but for the lock
-    scan when one of their files exists and is not its own entry's."""
+    renderer refuses the prompt otherwise. A file the lock records as found in place (`"found": true`)
+    is not narrate's either. Work in proportion to the stale prompts, but for the lock scan when one of
+    their files exists and is not its own entry's written file."""
     found = []
     for job in stale:
         recorded = lock.prompts.get(job.id, {}).get("outputs", {})
         for out in job.outputs:
             rec = recorded.get(out.format) if isinstance(recorded, dict) else None
-            if (isinstance(rec, dict) and rec.get("file") == out.path) or not _regular(root, out.path):
+            if (isinstance(rec, dict) and rec.get("file") == out.path and rec.get("found") is not True) \
+                    or not _regular(root, out.path):
                 continue  # its own entry's file, or none; a link is the writer's (fsutil.output_path)
             found.append(out.path)
     if not found:
         return frozenset()
-    owned = {r.file for r in lock.recorded_outputs()}  # and another section's (a manifest that is gone)
+    # narrate's: written by this manifest (another entry), or another section's (a manifest that is gone)
+    owned = {r.file for r in lock.recorded_outputs() if not r.found}
     owned.update(lock.files_of_other_manifests(set(lock.manifest_names()) - {lock.manifest_name}))
     # The build state knows the files narrate wrote (their signatures), but for those it found in place.
     return frozenset(p for p in found if p not in owned and (p in stats.found or not stats.unchanged(Path(root), p)))

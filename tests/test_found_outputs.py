@@ -286,3 +286,20 @@ def test_a_lock_nearby_that_is_not_narrates_or_whose_manifest_is_gone_claims_not
     manifest.write_text(manifest.read_text().replace("      other: Other from B.\n", "      hi: Hi.\n"))
     report = build(two / "b", "ivr.yaml")
     assert report["removed"] == [] and (two / "out/en_US/other.ulaw").exists()  # d's lock records it
+
+
+def test_a_found_file_is_not_replaced_with_other_bytes(two):
+    """b found a's bye in place; b's bye changing its text must not overwrite a's prompt: the prompt is
+    refused as for any file narrate did not write, its audio cached, a's file kept."""
+    build(two / "a", "ivr.yaml")
+    said = (two / BYE).read_bytes()
+    build(two / "b", "ivr.yaml")
+    manifest = two / "b/ivr.yaml"
+    manifest.write_text(manifest.read_text().replace("Goodbye.", "Goodbye now."))
+    done = narrate_in("build", "--json", "ivr.yaml", cwd=two / "b")
+    report = json.loads(done.stdout)
+    assert done.returncode == 1 and (two / BYE).read_bytes() == said
+    assert [e["message"] for e in report["errors"]] == [
+        "s/en-US/bye: ../out/en_US/bye.ulaw exists and narrate did not write it (narrate.lock records it as "
+        "found in place): left as it is; move or delete it, then build again (the audio is cached)"]
+    assert build(two / "a", "ivr.yaml")["outputs_written"] == 0

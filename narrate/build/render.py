@@ -206,11 +206,16 @@ class PromptRenderer:
     def _foreign(self, job: PromptJob, paths: list[str]) -> None:
         """Files of `job` that narrate did not write and that hold other bytes (prepare.foreign_files):
         kept as they are, and the prompt reported; its audio stays cached for the next build."""
+        recorded = (self.pb.lock.prompts.get(job.id) or {}).get("outputs", {})
+        found = {rec.get("file") for rec in recorded.values() if isinstance(rec, dict) and rec.get("found") is True} \
+            if isinstance(recorded, dict) else set()
+        why = "narrate.lock records it as found in place" if set(paths) <= found else "not in narrate.lock"
         with self.lock:
             exists, it, it_is = ("exists", "it", "it is") if len(paths) == 1 else ("exist", "them", "they are")
-            self.report.errors.append(f"{job.id}: {', '.join(paths)} {exists} and narrate did not write {it} (not in "
-                                      f"narrate.lock): left as {it_is}; move or delete {it}, then build again (the "
-                                      "audio is cached)")
+            if len(paths) > 1:
+                why = why.replace(" it ", " them ")
+            self.report.errors.append(f"{job.id}: {', '.join(paths)} {exists} and narrate did not write {it} ({why}): "
+                                      f"left as {it_is}; move or delete {it}, then build again (the audio is cached)")
 
     def _targets(self, job: PromptJob) -> list[Path] | None:
         """Where the job's files go, each checked to stay in its output folder (missing folders made);
