@@ -218,9 +218,11 @@ def write_failure(exc: BaseException, kind: str, folder: Path | str) -> WriteFai
     return WriteFailure(kind, str(folder), reason, space)
 
 
-def foreign_message(owner: str, paths: list[str]) -> str:
+def foreign_message(owner: str, paths: list[str], *, found: bool = False) -> str:
     """The error for outputs of `owner` (a prompt's or book's id) that exist, that narrate did not write
-    and that hold other bytes (prepare.foreign_files): they are left as they are."""
+    and that hold other bytes (prepare.foreign_files): they are left as they are. `found`: the lock
+    records them as found in place (`"found": true`), not written."""
     exists, it, it_is = ("exists", "it", "it is") if len(paths) == 1 else ("exist", "them", "they are")
-    return (f"{owner}: {', '.join(paths)} {exists} and narrate did not write {it} (not in narrate.lock): left as "
+    why = f"narrate.lock records {it} as found in place" if found else "not in narrate.lock"
+    return (f"{owner}: {', '.join(paths)} {exists} and narrate did not write {it} ({why}): left as "
             f"{it_is}; move or delete {it}, then build again (the audio is cached)")

@@ -51,34 +51,6 @@ def make_providers(manifest: Manifest, transport: Any = None) -> tuple[dict[str,
     return {name: create_provider(cfg, transport=transport) for name, cfg in configs.items()}, configs
 
 
-def check_voices(manifest: Manifest, providers: Mapping[str, Provider]) -> None:
-    """Every (provider, voice, language) used must be one the provider accepts; report each once, located."""
-    seen: set[tuple[str, str, str]] = set()
-    problems: list[Problem] = []
-    for lib in manifest.libraries:
-        for p in lib.prompts:
-            voice = p.settings.voice or p.language.lower()
-            combo = (p.settings.provider, voice, p.language)
-            if combo in seen:
-                continue
-            seen.add(combo)
-            reason = providers[p.settings.provider].check_voice(voice, p.language)
-            if reason:
-                problems.append(Problem(manifest.named, p.line,
-                                        f"libraries.{lib.name}.prompts.{p.name}.{p.language}",
-                                        f"voice {voice!r} for {p.settings.provider}: {reason}"))
-    for book in manifest.books:
-        book_voice = book.settings.voice or book.language.lower()
-        chapters = [(f"chapters.{written}.", written, cs.voice) for written, cs in book.chapter_specs.items() if cs.voice]
-        for where, line_key, voice in [("", "", book_voice), *chapters]:  # a chapter's voice is checked as the book's
-            reason = providers[book.settings.provider].check_voice(voice, book.language)
-            if reason:
-                problems.append(Problem(manifest.named, book.voice_lines.get(line_key), f"books.{book.name}.{where}voice",
-                                        f"voice {voice!r} for {book.settings.provider}: {reason}"))
-    if problems:
-        raise ManifestError(problems)
-
-
 def check_keys(providers: Mapping[str, Provider], names: Iterable[str] | None = None,
                waiting: Mapping[str, int] | None = None) -> None:
     """Every provider in `names` (default: all) can find its credentials, checked before any request.
@@ -296,13 +268,14 @@ def foreign_files(lock: LockFile, stats: BuildState, root: str, stale: list[Prom
     recording in the output folder, say) is replaced only if it holds the very bytes the build would
     write; the renderer refuses the prompt otherwise, and book assembly that file. Work in proportion to
     the stale prompts and books, but for the lock scan when one of their files exists and is not its own
-    entry's."""
+    entry's written file. A file the lock records as found in place (`"found": true`) is not narrate's either."""
     found = []
     for job in stale:
         recorded = lock.prompts.get(job.id, {}).get("outputs", {})
         for out in job.outputs:
             rec = recorded.get(out.format) if isinstance(recorded, dict) else None
-            if (isinstance(rec, dict) and rec.get("file") == out.path) or not _regular(root, out.path):
+            if (isinstance(rec, dict) and rec.get("file") == out.path and rec.get("found") is not True) \
+                    or not _regular(root, out.path):
                 continue  # its own entry's file, or none; a link is the writer's (fsutil.output_path)
             found.append(out.path)
     for book in stale_books:
@@ -314,9 +287,11 @@ def foreign_files(lock: LockFile, stats: BuildState, root: str, stale: list[Prom
                 found.append(rel)
     if not found:
         return frozenset()
-    owned = {r.file for r in lock.recorded_outputs()}  # and another section's (a manifest that is gone)
+    # narrate's: written by this manifest (another entry), or another section's (a manifest that is gone)
+    owned = {r.file for r in lock.recorded_outputs() if not r.found}
     owned.update(lock.files_of_other_manifests(set(lock.manifest_names()) - {lock.manifest_name}))
-    return frozenset(p for p in found if p not in owned and not stats.unchanged(Path(root), p))
+    # The build state knows the files narrate wrote (their signatures), but for those it found in place.
+    return frozenset(p for p in found if p not in owned and (p in stats.found or not stats.unchanged(Path(root), p)))
 
 
 def _check_shared_outputs(manifest: Manifest, lock: LockFile, plan: Plan, books: list[BookJob],

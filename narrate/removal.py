@@ -6,7 +6,11 @@ proves nothing alone. A recorded output is deleted only if it is inside the outp
 manifest declares for the entry's library or book (any folder the manifest declares, when that
 library or book was removed from it), reached without a symlink leaving that folder, a regular
 file (not a link), and still holds the bytes the lock recorded, so that a file someone replaced
-or edited is never lost. Everything else gets one warning and stays.
+or edited is never lost. And it must be one the build wrote: a file the lock records as found in
+place (narrate.cache.lock, version 2) was put there by another manifest writing to the same folder,
+or by the user, and a file another manifest's section of the same lock, or another lock in reach of
+the output folders (cache.lock_claims: sibling projects writing one folder) records is that manifest's.
+Everything else gets one warning and stays.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from .cache.lock import LockFile, RecordedOutput
+from .cache.lock_claims import claim_key, claimed_files, nearby_locks
 from .errors import shown
 from .fsutil import remove_and_prune, remove_stale_temps, sha256_file
 from .manifest import Manifest
@@ -37,21 +42,46 @@ def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str], carried
     removable: dict[str, RecordedOutput] = {}
     warnings = []
     folded: dict[str, str] | None = None  # made only if a recorded file is not planned
+    others: dict[str, str] = {}  # file -> the other manifest (still there) whose section of this lock records it
     for rec in lock.recorded_outputs(skip=planned, skip_ids=carried):
         if rec.file in planned or rec.file in removable:
             continue
         if folded is None:
             folded = {rel.casefold(): rel for rel in planned}
+            others = lock.files_of_other_manifests(live_manifests(lock.path.parent, lock.manifest_names())
+                                                   - {lock.manifest_name})
         twin = folded.get(rec.file.casefold())
         if twin is not None and _same_file(manifest.root, rec.file, twin):
             continue  # a prompt renamed in case only, on a case-insensitive disk (macOS, Windows): one file
+        if rec.found or rec.file in others:
+            why = ("narrate found in place and did not write" if rec.found
+                   else f"{shown(others[rec.file])} (in the same lock) records too")
+            if os.path.lexists(os.path.join(manifest.root, rec.file)):
+                warnings.append(f"{shown(lock.path)} lists {shown(rec.file)} ({rec.owner_kind} {shown(rec.owner)}), "
+                                f"which {why}: left alone")
+            continue
         path, reason = check_removable(manifest, rec)
         if path is not None:
             removable[rec.file] = rec
         elif reason:
             warnings.append(f"{shown(lock.path)} lists {shown(rec.file)} ({rec.owner_kind} {shown(rec.owner)}), "
                             f"which {reason}: left alone")
+    if removable:  # read only when there is something to delete: most builds delete nothing
+        claims = claimed_files(nearby_locks(output_folders(manifest).values(), lock.path))
+        for rel, rec in list(removable.items()) if claims else ():
+            other = claims.get(claim_key(os.path.join(manifest.root, rel)))
+            if other is not None:
+                del removable[rel]
+                warnings.append(f"{shown(lock.path)} lists {shown(rel)} ({rec.owner_kind} {shown(rec.owner)}), "
+                                f"which {shown(other)} records too: left alone")
     return removable, list(dict.fromkeys(warnings))
+
+
+def live_manifests(folder: Path, names: list[str]) -> set[str]:
+    """The manifests named (a lock's sections) that are still files in `folder`: a section whose
+    manifest is gone (renamed, deleted) claims nothing, as for _check_shared_outputs."""
+    return {name for name in names if "/" not in name and "\\" not in name and name not in (".", "..")
+            and os.path.isfile(folder / name)}
 
 
 def _same_file(root: Path, a: str, b: str) -> bool:
@@ -102,10 +132,13 @@ def check_removable(manifest: Manifest, rec: RecordedOutput) -> tuple[Path | Non
 def remove_outputs(manifest: Manifest, lock_path: Path, records: list[RecordedOutput]) -> tuple[list[str], list[str]]:
     """Delete the outputs `plan_removals` found removable, each checked again right before (a
     build may run for minutes, and a file may change meanwhile), and the folders they leave empty
-    (never the output folder itself). Returns (the lock paths removed, warnings)."""
+    (never the output folder itself). Returns (the lock paths removed, warnings). A record found in
+    place is never removed, whoever passes it."""
     folders = [os.path.realpath(f) for f in output_folders(manifest).values()]
     removed, warnings = [], []
     for rec in records:
+        if rec.found:
+            continue
         path, reason = check_removable(manifest, rec)
         if path is None:
             if reason:

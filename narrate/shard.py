@@ -18,7 +18,8 @@ from .cache import SegmentCache
 from .cache.shards import in_shard
 from .errors import RemoteCacheError
 from .outcome import BuildEvents, BuildOptions, BuildReport
-from .prepare import PlannedBuild, check_voices
+from .prepare import PlannedBuild
+from .voice_check import check_voices
 
 PUSH_LATER = "run `narrate cache push` once the remote is back"
 

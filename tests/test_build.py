@@ -201,8 +201,9 @@ def test_unknown_voice_is_located(project, fake):
     with pytest.raises(ManifestError) as info:
         run(project)
     problem = info.value.problems[0]
-    assert problem.line == 11 and problem.key_path == "libraries.shop.prompts.welcome.es-US"
-    assert "klingon" in problem.message
+    # at the key that set the voice (the language's), naming the first prompt using it
+    assert problem.line == 9 and problem.key_path == "libraries.shop.languages.es-US.voice"
+    assert "klingon" in problem.message and "(used by libraries.shop.prompts.welcome.es-US, line 11)" in problem.message
 
 
 def test_atomic_writes_leave_no_temp_files(project, fake):

@@ -207,7 +207,8 @@ def test_validate_reports_translations_and_bad_voices(project):
     assert "1 only in en-US: only-english" in done.stderr
     project.write_text(SMALL.replace("voice: es-419", "voice: es-marsian"))
     done = narrate_in("validate", str(project))
-    assert done.returncode == 2 and "shop.yaml:11: libraries.shop.prompts.welcome.es-US: voice 'es-marsian'" in done.stderr
+    assert done.returncode == 2 and "shop.yaml:9: libraries.shop.languages.es-US.voice: voice 'es-marsian'" in done.stderr
+    assert "(used by libraries.shop.prompts.welcome.es-US, line 11)" in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -2,7 +2,8 @@
 files): a team moving to narrate often has studio recordings, or an index.json of its own, where the
 library's outputs go. A build never replaces one with other bytes: the prompt (or the index) is
 reported, exit 1, the file kept; its audio stays cached. A file holding the very bytes the build
-would write is adopted (a lost lock), and narrate's own outputs are rewritten as always."""
+would write is kept and recorded as found, not written (a lost lock, a copy put there by hand: a later
+build never removes it, tests/test_found_outputs.py), and narrate's own outputs are rewritten as always."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def test_a_recording_already_at_an_output_path_is_kept_and_the_prompt_reported(p
     assert done.returncode == 0 and report["synthesized"] == 0 and report["outputs_written"] == 1
 
 
-def test_a_file_with_the_bytes_the_build_would_write_is_adopted(project):
+def test_a_file_with_the_bytes_the_build_would_write_is_kept_and_recorded_as_found(project):
     build(project)
     kept = (project / HELLO).read_bytes()
     for gone in ("narrate.lock", ".narrate-cache/state", "sounds"):
@@ -69,6 +70,9 @@ def test_a_file_with_the_bytes_the_build_would_write_is_adopted(project):
     done, report = build(project)
     assert done.returncode == 0, report["errors"]
     assert report["written"] == ["sounds/ulaw/en-US/bye.ulaw"] and report["outputs_unchanged"] == 1
+    entries = json.loads((project / "narrate.lock").read_text())["manifests"]["m.yaml"]["prompts"]
+    assert entries["shop/en-US/hello"]["outputs"]["ulaw"]["found"] is True  # not written: never removed
+    assert "found" not in entries["shop/en-US/bye"]["outputs"]["ulaw"]
 
 
 def test_narrate_rewrites_its_own_outputs_even_without_the_lock(project):

@@ -173,7 +173,7 @@ LOCK_MESSAGE = "delete it or restore it from git; narrate will rebuild it"
      '"sha256": "0", "bytes": 1, "duration": 1}}}}}}}\n', "narrate.lock:1:", "outputs.ulaw.file: expected a string"),
     ('{"narrate_lock": 1, "manifests": {"m.yaml": {"prompts": {"a": {"outputs": {"ulaw": {"file": "x"}}}}}}}\n',
      "narrate.lock:1:", "outputs.ulaw.sha256: expected a string, found null"),
-    ('{"narrate_lock": 7, "manifests": {}}\n', "narrate.lock:", "expected lock version 1, found 7"),
+    ('{"narrate_lock": 7, "manifests": {}}\n', "narrate.lock:", "expected lock version 1 or 2, found 7"),
     ('{"narrate_lock": 1, "manifests": {"m.yaml": {"prompts": {"shop/welcome": {"outputs": {}}}}}}\n',
      "narrate.lock:1:", "prompts.shop/welcome: expected a prompt key library/language/name"),
     ('{"narrate_lock": 1, "manifests": {"m.yaml": {"books": {"b": {"outputs": {"mp3": {"file": "a\\u0000b", '

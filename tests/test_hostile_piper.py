@@ -68,15 +68,15 @@ def test_validate_refuses_a_bad_voice_at_its_line(tmp_path, voice, setup, messag
     before = untouched(tmp_path)
     for command in ("validate", "build"):
         done = narrate_in(command, str(path))
-        assert_clean_failure(done, 2, f"{path}:12: libraries.main.prompts.hello.en-US: voice {voice!r} for local:",
-                             message)
+        assert_clean_failure(done, 2, f"{path}:10: libraries.main.languages.en-US.voice: voice {voice!r} for local:",
+                             message, "(used by libraries.main.prompts.hello.en-US, line 12)")
     assert untouched(tmp_path) == before
 
 
 def test_voices_dir_that_is_not_a_folder(tmp_path):
     path = manifest(tmp_path, "en_US-x-medium", {"voices_dir": "ivr.yaml"})
     before = untouched(tmp_path)
-    assert_clean_failure(narrate_in("validate", str(path)), 2, "ivr.yaml:12",
+    assert_clean_failure(narrate_in("validate", str(path)), 2, "ivr.yaml:10",
                          f"providers.local.options.voices_dir '{path}' is not a folder")
     assert untouched(tmp_path) == before
 
@@ -89,7 +89,7 @@ def test_a_link_out_of_the_voices_dir_is_refused(tmp_path):
         tmp_path / "elsewhere" / "en_US-x-medium.onnx.json")
     path = manifest(tmp_path, "voices/en_US-x-medium.onnx")
     before = untouched(tmp_path)
-    assert_clean_failure(narrate_in("validate", str(path)), 2, "ivr.yaml:12", "is outside the manifest's folder")
+    assert_clean_failure(narrate_in("validate", str(path)), 2, "ivr.yaml:10", "is outside the manifest's folder")
     assert untouched(tmp_path) == before
 
 

@@ -15,7 +15,8 @@ def test_a_voice_problem_names_the_manifest_as_given_not_its_absolute_path(tmp_p
     )
     for command in ("validate", "plan", "build"):
         done = narrate_in(command, "sub/m.yaml", cwd=tmp_path)
-        assert_clean_failure(done, 2, "sub/m.yaml:10: libraries.ivr.prompts.hello.en-US: voice 'en-uss'")
+        assert_clean_failure(done, 2, "sub/m.yaml:8: libraries.ivr.languages.en-US.voice: voice 'en-uss'",
+                             "(used by libraries.ivr.prompts.hello.en-US, line 10)")
         assert str(tmp_path) not in done.stderr, done.stderr
 
 

@@ -378,7 +378,7 @@ def test_validation_locates_a_bad_voice_at_its_prompt_without_the_extra(tmp_path
     """check_voices, as `validate` and `build` run it, on the provider itself (the CLI test needs the extra)."""
     from narrate.errors import ManifestError
     from narrate.manifest import load_manifest
-    from narrate.prepare import check_voices
+    from narrate.voice_check import check_voices
 
     fake_voice(tmp_path / "elsewhere")
     (tmp_path / "project").mkdir()
@@ -391,9 +391,10 @@ def test_validation_locates_a_bad_voice_at_its_prompt_without_the_extra(tmp_path
     with pytest.raises(ManifestError) as err:
         check_voices(manifest, {"local": PiperProvider(manifest.provider_config("local"))})
     lines = [str(p) for p in err.value.problems]
-    assert lines[0].startswith(f"{path}:12: libraries.l.prompts.inside.en-US: voice 'nobody' for local: "
+    assert lines[0].startswith(f"{path}:12: libraries.l.prompts.inside.en-US.voice: voice 'nobody' for local: "
                                "no Piper voice 'nobody' in a voices_dir (none is set) or an installed voice package")
-    assert lines[1] == (f"{path}:13: libraries.l.prompts.outside.en-US: voice '../elsewhere/en_US-fake-medium.onnx' "
+    assert lines[1] == (f"{path}:13: libraries.l.prompts.outside.en-US.voice: voice '../elsewhere/en_US-fake-medium.onnx' "
                         "for local: Piper model '../elsewhere/en_US-fake-medium.onnx' is outside the manifest's folder "
                         "and the voices_dir (hint: put the model and its .onnx.json in the voices_dir "
-                        "(providers.<name>.options.voices_dir) or under the manifest's folder)")
+                        "(providers.<name>.options.voices_dir) or under the manifest's folder) "
+                        "(used by libraries.l.prompts.outside.en-US, line 13)")

@@ -81,8 +81,9 @@ def test_validate_refuses_an_english_voice_on_a_russian_prompt(tmp_path):
     before = snapshot(tmp_path)
     for command in ("validate", "build", "plan"):
         done = narrate_in("-q", command, "m.yaml", cwd=tmp_path)
-        assert_clean_failure(done, 2, "m.yaml:12:", "libraries.shop.prompts.welcome.ru-RU",
-                             "voice 'en-us' for espeak: eSpeak NG voice gmw/en-US speaks en-us, not ru-RU")
+        assert_clean_failure(done, 2, "m.yaml:8: libraries.shop.languages.ru-RU.voice: "  # the key that set it
+                             "voice 'en-us' for espeak: eSpeak NG voice gmw/en-US speaks en-us, not ru-RU "
+                             "(used by libraries.shop.prompts.welcome.ru-RU, line 12)")
     after = {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(".narrate-cache")}
     assert after == before  # nothing written but the (empty) cache narrate owns
 
@@ -120,5 +121,6 @@ def test_validate_matches_provider_voices_by_bcp47_equivalence(tmp_path):
     assert done.returncode == 0, done.stderr
     (tmp_path / "m.yaml").write_text(GOOGLE.replace("JA", "cmn-CN-Wavenet-A"))
     done = narrate_in("-q", "validate", "m.yaml", cwd=tmp_path, env=key)
-    assert_clean_failure(done, 2, "m.yaml:16:", "libraries.shop.prompts.welcome.ja-JP",
-                         "voice 'cmn-CN-Wavenet-A' for google: cmn-CN-Wavenet-A is a cmn-CN voice, not ja-JP")
+    assert_clean_failure(done, 2, "m.yaml:14: libraries.shop.languages.ja-JP.voice: "
+                         "voice 'cmn-CN-Wavenet-A' for google: cmn-CN-Wavenet-A is a cmn-CN voice, not ja-JP "
+                         "(used by libraries.shop.prompts.welcome.ja-JP, line 16)")

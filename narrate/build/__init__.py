@@ -23,9 +23,10 @@ from ..fsutil import failed_write, sha256_file
 from ..manifest import Manifest, paused_gc
 from ..outcome import BuildEvents, BuildOptions, BuildReport, foreign_message
 from ..plan import PromptJob, Segment
-from ..prepare import PlannedBuild, check_voices, is_current, prepare_build
+from ..prepare import PlannedBuild, is_current, prepare_build
 from ..removal import remove_outputs, remove_stale_temps_of
 from ..shard import build_shard
+from ..voice_check import check_voices
 from .ahead import LevelAnnotator
 from .index import index_digest, write_index
 from .render import PromptRenderer

@@ -48,6 +48,7 @@ class PromptRenderer:
         self.ahead: dict[str, tuple[list[Any], tuple[float, float] | None]] = {}  # job id -> files, level
         self.outbox: Any = None
         self.queued = 0  # prompts submitted and not yet rendered (synthesis keeps within reach of it)
+        self._found_files: set[str] | None = None  # files the lock as read records as found (`_found`)
 
     def __enter__(self) -> PromptRenderer:
         from .outbox import Outbox
@@ -118,10 +119,13 @@ class PromptRenderer:
         root = self.pb.manifest.root
         outputs: dict[str, dict[str, Any]] = {}
         written: list[str] = []
+        old = self.pb.lock.prompts.get(job.id)  # its entry as read: `published` replaces it
         for out, (changed, digest, size, duration) in zip(job.outputs, files, strict=True):
             if changed:
                 written.append(out.path)
             outputs[out.format] = {"file": out.path, "sha256": digest, "bytes": size, "duration": duration}
+            if not changed and self._found(out.path, out.format, old):
+                outputs[out.format]["found"] = True
         size = sum(f[2] for f in files)
         seconds = time.monotonic() - started
         with self.lock:  # for the space estimate of a failed write (stop_message)
@@ -132,6 +136,7 @@ class PromptRenderer:
             with self.lock:
                 for out in job.outputs:
                     self.pb.stats.record(root, out.path, outputs[out.format]["sha256"])
+                    self.pb.stats.mark_found(out.path, outputs[out.format].get("found") is True)
                 self.report.outputs_written += len(written)
                 self.rendered_jobs += 1
                 self.rendered_bytes += size
@@ -144,6 +149,22 @@ class PromptRenderer:
                 self.events.advance(f"render:{job.library}")
 
         self.outbox.then(published)
+
+    def _found(self, path: str, fmt: str, old: Any) -> bool:
+        """Whether an output already holding the bytes the build would write (so not written) is one
+        that narrate did not write for this manifest: a file not narrate's (prepare.foreign_files), or
+        one its lock records as found. Recorded so (`"found": true`), it is never removed
+        (narrate.removal): another manifest writing to this folder, or the user, put it there."""
+        if path in self.pb.foreign:
+            return True
+        recorded = old.get("outputs") if isinstance(old, dict) else None
+        rec = recorded.get(fmt) if isinstance(recorded, dict) else None
+        if isinstance(rec, dict) and rec.get("file") == path:
+            return rec.get("found") is True
+        with self.lock:  # rare (a file its own entry does not record): `published` changes the entries under it
+            if self._found_files is None:
+                self._found_files = {r.file for r in self.pb.lock.recorded_outputs() if r.found}
+            return path in self._found_files
 
     def _write_here(self, job: PromptJob, rendered: list[Any]) -> list[Written] | None:
         """Queue files rendered ahead (their bytes are here) in the outbox; None after a failure (reported)."""
@@ -187,8 +208,11 @@ class PromptRenderer:
         kept as they are, and the prompt reported; its audio stays cached for the next build."""
         from ..outcome import foreign_message
 
+        recorded = (self.pb.lock.prompts.get(job.id) or {}).get("outputs", {})
+        found = {rec.get("file") for rec in recorded.values() if isinstance(rec, dict) and rec.get("found") is True} \
+            if isinstance(recorded, dict) else set()
         with self.lock:
-            self.report.errors.append(foreign_message(job.id, paths))
+            self.report.errors.append(foreign_message(job.id, paths, found=set(paths) <= found))
 
     def _targets(self, job: PromptJob) -> list[Path] | None:
         """Where the job's files go, each checked to stay in its output folder (missing folders made);

@@ -3,6 +3,11 @@
 `narrate.lock` (beside the manifest, committed to git) records, per manifest file, what each
 output was built from: segment keys, render recipe, sha256, size and duration. JSON with sorted
 keys and one entry per line-ish indentation, so a one-word edit is a small diff.
+
+Version 2 adds `"found": true` to an output record when the build found the file in place with the
+very bytes it would write and did not write it (another manifest writing to the same folder, or the
+user, put it there): such a file is never removed (narrate.removal). A version 1 lock is read as it
+is, each record one narrate wrote (what version 1 meant), and saved as version 2.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from ..fsutil import Signature, signature, write_if_changed
 from .lock_lines import entry_texts, find_entries, json_object_lines, splice_entries
 
 LOCK_NAME = "narrate.lock"
-LOCK_VERSION = 1
+LOCK_VERSION = 2
+READ_VERSIONS = (1, 2)  # 1: no "found" records (each output is one narrate wrote)
 
 
 @dataclass
@@ -114,10 +120,10 @@ class LockFile:
         """Every output this manifest's section records, but those whose file is in `skip` and those
         of the prompt entries in `skip_ids`, with the library or book it belongs to (a prompt entry's
         id is `<library>/<language>/<name>`)."""
-        found = [RecordedOutput("library", job_id.split("/", 1)[0], out["file"], out["sha256"])
+        found = [RecordedOutput("library", job_id.split("/", 1)[0], out["file"], out["sha256"], out.get("found") is True)
                  for job_id, entry in self.prompts.items() if job_id not in skip_ids
                  for out in entry.get("outputs", {}).values() if out["file"] not in skip]
-        found += [RecordedOutput("book", name, out["file"], out["sha256"])
+        found += [RecordedOutput("book", name, out["file"], out["sha256"], out.get("found") is True)
                   for name, entry in self.books.items() for out in entry.get("outputs", {}).values()
                   if out["file"] not in skip]
         return found
@@ -147,12 +153,14 @@ class LockFile:
 @dataclass(frozen=True)
 class RecordedOutput:
     """One output file as the lock records it: its owner (kind "library" or "book", and name), its
-    path relative to the manifest's folder as written in the lock (untrusted), and its sha256."""
+    path relative to the manifest's folder as written in the lock (untrusted), its sha256, and whether
+    the build found it in place rather than wrote it (never removed then)."""
 
     owner_kind: str
     owner: str
     file: str
     sha256: str
+    found: bool = False
 
 
 RECOVER = "delete it or restore it from git; narrate will rebuild it from the cache"
@@ -219,8 +227,10 @@ def _shape_problem(data: Any) -> tuple[str, str, list[str]] | None:
     the object keys that lead to it, to find its line by)."""
     if not isinstance(data, dict):
         return "(top level)", f"expected an object, found {_kind(data)}", []
-    if data.get("narrate_lock") != LOCK_VERSION:
-        return "narrate_lock", f"expected lock version {LOCK_VERSION}, found {data.get('narrate_lock')!r}", []
+    version = data.get("narrate_lock")
+    if type(version) is not int or version not in READ_VERSIONS:
+        expected = " or ".join(map(str, READ_VERSIONS))
+        return "narrate_lock", f"expected lock version {expected}, found {version!r}", []
     manifests = data.get("manifests")
     if not isinstance(manifests, dict):
         return "manifests", f"expected an object, found {_kind(manifests)}", ["manifests"]
@@ -267,6 +277,8 @@ def _entry_problem(entry: Any, where: str) -> tuple[str, str] | None:
             if not isinstance(value, types) or isinstance(value, bool):
                 expected = "a string" if types == (str,) else "a number"
                 return f"{where}.outputs.{oid}.{key}", f"expected {expected}, found {_kind(value)}"
+        if "found" in rec and rec["found"] is not True:  # written only when true
+            return f"{where}.outputs.{oid}.found", f"expected true, found {_kind(rec['found'])}"
         if not rec["file"] or "\0" in rec["file"]:
             return f"{where}.outputs.{oid}.file", "expected a file path, found an empty name or a NUL byte"
     chapters = entry.get("chapters", [])

@@ -173,7 +173,8 @@ def _read_state(path: Path) -> _Read:
     except (OSError, ValueError, AttributeError, RecursionError):
         return _Read()
     base_id = data.get("id")
-    read = _Read(data["files"], _contexts_by_id(data.get("carry")), {"last": data.get("last"), "index": data.get("index")},
+    read = _Read(data["files"], _contexts_by_id(data.get("carry")),
+                 {"last": data.get("last"), "index": data.get("index"), "found": data.get("found")},
                  base_id if type(base_id) is str else None, st.st_size, base_sig)
     if read.base_id is not None:  # a base of an older narrate has no id, and no journal applies to it
         changes, read.journal_end, read.journal_ok = read_journal(journal, read.base_id)
@@ -220,6 +221,10 @@ class BuildState:
         # fallbacks when the last clean build recorded it (narrate.build.index splices only then).
         index = read.rest.get("index")
         self.index_digests: dict[str, str] = dict(index) if isinstance(index, dict) else {}
+        # Outputs the build found in place and did not write (their lock records say `"found": true`):
+        # not narrate's, though their signatures are in the stat cache, should the lock be lost.
+        found = read.rest.get("found")
+        self.found: set[str] = {f for f in found if type(f) is str} if isinstance(found, list) else set()
         # Prompt id -> the planning context its lock entry was written under (narrate.plan.carry), as
         # of the last build without errors; stored as {context: [ids]} (a few contexts per library).
         self.plan_contexts: dict[str, str] = dict(read.carry)
@@ -228,7 +233,7 @@ class BuildState:
         self._read = read
         self._touched: set[str] = set()
         self._carry_changes: dict[str, str | None] = {}
-        self._saved_last, self._saved_index = self.last, dict(self.index_digests)
+        self._saved_last, self._saved_index, self._saved_found = self.last, dict(self.index_digests), set(self.found)
 
     # -- stat cache
     # An entry is [size, mtime_ns, sha256, ctime_ns, inode] as narrate last wrote or hashed the file.
@@ -297,6 +302,12 @@ class BuildState:
         self.entries[rel] = [st.st_size, st.st_mtime_ns, "", st.st_ctime_ns, st.st_ino]
         self._dirty = True
         self._touched.add(rel)
+
+    def mark_found(self, rel: str, found: bool) -> None:
+        """Record whether the output `rel` was found in place (not narrate's) or written by this build."""
+        if (rel in self.found) != found:
+            (self.found.add if found else self.found.discard)(rel)
+            self._dirty = True
 
     def forget(self, rel: str) -> None:
         if self.entries.pop(rel, None) is not None:
@@ -392,6 +403,8 @@ class BuildState:
             rest["last"] = self.last
         if self.index_digests != self._saved_index:
             rest["index"] = self.index_digests
+        if self.found != self._saved_found:
+            rest["found"] = sorted(self.found)
         text = change_line({rel: self.entries.get(rel) for rel in sorted(self._touched)}, self._carry_changes, rest)
         end = None
         if read.base_id is not None and read.journal_ok and not too_big(read.journal_end + len(text), read.base_size) \
@@ -404,7 +417,7 @@ class BuildState:
                                journal_end=end, journal_ok=True)
         _LAST_READ.clear()
         self._touched, self._carry_changes = set(), {}
-        self._saved_last, self._saved_index = self.last, dict(self.index_digests)
+        self._saved_last, self._saved_index, self._saved_found = self.last, dict(self.index_digests), set(self.found)
         self._dirty = False
 
     def _compact(self, journal: Path) -> None:
@@ -415,7 +428,7 @@ class BuildState:
             carry.setdefault(context, []).append(ident)
         base_id = os.urandom(8).hex()
         doc = {"v": STATE_VERSION, "id": base_id, "files": self.entries, "last": self.last,
-               "index": self.index_digests, "carry": carry}
+               "index": self.index_digests, "carry": carry, "found": sorted(self.found)}
         data = json.dumps(doc, separators=(",", ":")).encode()
         write_if_changed(self.path, data)
         with contextlib.suppress(OSError):  # gone, or a folder in its place: a journal no read applies

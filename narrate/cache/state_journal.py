@@ -90,6 +90,8 @@ def _change(line: bytes) -> dict[str, Any] | None:
         return None
     if not isinstance(change.get("index", {}), dict):
         return None
+    if not (isinstance(change.get("found", []), list) and all(type(f) is str for f in change.get("found", []))):
+        return None
     carry = change.get("carry", {})
     if not isinstance(carry, dict) or not all(c is None or type(c) is str for c in carry.values()):
         return None
@@ -99,7 +101,7 @@ def _change(line: bytes) -> dict[str, Any] | None:
 def apply(change: dict[str, Any], files: dict[str, Any], carry: dict[str, str],
           rest: dict[str, Any]) -> None:
     """Apply one line's change to the state's stat entries, planning contexts (by prompt id) and
-    `rest` ("last", "index")."""
+    `rest` ("last", "index", "found")."""
     for rel, entry in change.get("files", {}).items():
         if entry is None:
             files.pop(rel, None)
@@ -110,7 +112,7 @@ def apply(change: dict[str, Any], files: dict[str, Any], carry: dict[str, str],
             carry.pop(ident, None)
         else:
             carry[ident] = context
-    for key in ("last", "index"):
+    for key in ("last", "index", "found"):
         if key in change:
             rest[key] = change[key]
 

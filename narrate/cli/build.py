@@ -224,7 +224,8 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
     """Check manifests (keys, texts, names, voices) without building."""
     from ..manifest import load_manifest
     from ..package.book_checks import check_books
-    from ..prepare import check_keys, check_voices, load_lexicon, make_providers, translation_report
+    from ..prepare import check_keys, load_lexicon, make_providers, translation_report
+    from ..voice_check import check_voices
 
     if only_manifests:
         manifests = tuple(path for path in manifests if _looks_like_manifest(path))

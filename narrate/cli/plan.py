@@ -22,7 +22,8 @@ from .build import print_translations, problems_of
 def plan(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, as_json: bool,
          max_chars: int | None) -> None:
     """Show what a build would add, change, remove and synthesize, and what it would cost."""
-    from ..prepare import check_voices, plan_report, prepare_build
+    from ..prepare import plan_report, prepare_build
+    from ..voice_check import check_voices
 
     def go() -> int:
         results, over_budget = [], False

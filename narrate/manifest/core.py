@@ -3,7 +3,7 @@
 `validate(data, lines, file, root)` checks the data against the models (`model.py`), then the rules
 that relate keys to each other: names are safe paths and do not collide, languages are declared,
 formats suit the layout, providers exist, settings inherit defaults -> library -> language ->
-prompt -> prompt-in-language. Paths are joined to `root` but not resolved and no file is read:
+prompt -> prompt-in-language (each step: `inherit.overlay`). Paths are joined to `root` but not resolved and no file is read:
 `resolve.py` does that.
 """
 
@@ -22,6 +22,7 @@ from ..providers.base import ProviderConfig
 from ..text.markup import check as markup_problem
 from . import model as m
 from .book_audio import markdown_settings, resolve_book_audio
+from .inherit import overlay
 from .layouts import FORMAT_RATES, ZIP_EPOCH_MAX, language_folder, path_problems, pattern_problem, release_problems
 from .lexicon_rules import LANG_RE, check_lexicon
 from .loader import Key, LineTable
@@ -29,7 +30,7 @@ from .names import check_name, nfc
 from .platforms import platform_problems
 from .problems import from_validation, hint_for, key_path, kind, same_tag_hint
 from .publishing import resolve_publishing
-from .resolved import Book, Draft, Language, Level, Library, Manifest, PromptText, Settings, Silence
+from .resolved import Book, Draft, Language, Library, Manifest, PromptText, Settings
 
 LAYOUT_FORMATS = {
     # Asterisk's format_wav rejects G.711-in-WAV and any WAV but 8 kHz (.wav) or 16 kHz (.wav16);
@@ -44,7 +45,6 @@ LAYOUT_FORMATS = {
 DEFAULT_PLATFORM = {"asterisk": "asterisk", "freeswitch": "freeswitch", "flat": "generic", "pattern": "generic"}
 PROMPT_SETTINGS_KEYS = tuple(m.PromptSettings.model_fields)
 SETTINGS_KEYS = tuple(m.Settings.model_fields)
-_SETTINGS_SET = frozenset(SETTINGS_KEYS)
 
 
 class Checker:
@@ -82,7 +82,7 @@ def validate(data: Any, lines: LineTable, file: str, root: Path) -> Draft:
     man = draft.manifest
     man.providers = _providers(c, spec.providers or {})
     names = set(man.providers)
-    defaults = _overlay(c, Settings(), spec.defaults, ("defaults",), names) if spec.defaults else Settings()
+    defaults = overlay(c, Settings(), spec.defaults, ("defaults",), names) if spec.defaults else Settings()
     if isinstance(spec.lexicon, str):
         draft.lexicon_file = spec.lexicon
     elif spec.lexicon is not None:
@@ -159,56 +159,6 @@ def _without_bad_prompts(model: type[m.Section], entry: Any) -> m.Section:
         return model.model_validate({**entry, "prompts": prompts})
 
 
-# ---------------------------------------------------------------- settings
-
-
-def _overlay(c: Checker, base: Settings, spec: m.PromptSettings, key: Key, providers: set[str]) -> Settings:
-    """`base` with the settings `spec` sets (one inheritance step)."""
-    given = spec.model_fields_set & _SETTINGS_SET
-    if not given:
-        return base  # the common case: a prompt that only has text
-    changes: dict[str, Any] = {}
-    if spec.provider is not None:
-        if spec.provider not in providers and spec.provider not in m.PROVIDER_KINDS:
-            c.add((*key, "provider"), f"unknown provider {show(repr(spec.provider))}",
-                  hint_for(spec.provider, sorted(providers | set(m.PROVIDER_KINDS))))
-        else:
-            changes["provider"] = spec.provider
-    for name in ("voice", "model"):
-        value = getattr(spec, name) if name in given else None
-        if value is not None:
-            if not value.strip():
-                c.add((*key, name), f"empty {name}")
-            else:
-                changes[name] = value.strip()
-    if spec.speed is not None:
-        changes["speed"] = float(spec.speed)
-    if spec.options is not None:
-        merged = dict(base.options)
-        for name, value in spec.options.items():
-            if isinstance(value, (dict, list)):
-                c.add((*key, "options", name), "options must be plain values")
-            else:
-                merged[str(name)] = "" if value is None else str(value)
-        changes["options"] = tuple(sorted(merged.items()))
-    if spec.level is False:
-        changes["level"] = replace(base.level, enabled=False)
-    elif isinstance(spec.level, m.Level):
-        lv = spec.level
-        changes["level"] = Level(target_dbov=base.level.target_dbov if lv.target_dbov is None else float(lv.target_dbov),
-                                 peak_dbfs=base.level.peak_dbfs if lv.peak_dbfs is None else float(lv.peak_dbfs))
-    if spec.silence is False:
-        changes["silence"] = Silence(trim=False, lead_ms=0, trail_ms=0)
-    elif isinstance(spec.silence, m.Silence):
-        sv, s = spec.silence, base.silence
-        changes["silence"] = Silence(
-            trim=s.trim if sv.trim is None else sv.trim,
-            threshold_dbov=s.threshold_dbov if sv.threshold_dbov is None else float(sv.threshold_dbov),
-            lead_ms=s.lead_ms if sv.lead_ms is None else sv.lead_ms,
-            trail_ms=s.trail_ms if sv.trail_ms is None else sv.trail_ms)
-    return replace(base, **changes) if changes else base
-
-
 # ---------------------------------------------------------------- sections
 
 
@@ -246,7 +196,7 @@ def _library(c: Checker, name: str, spec: m.Library, root: Path, defaults: Setti
         c.add(key, why)
     layout, pattern = _layout(c, spec.layout, (*key, "layout"))
     formats = _library_formats(c, spec.formats, layout, (*key, "formats"))
-    settings = _overlay(c, defaults, spec, key, providers)
+    settings = overlay(c, defaults, spec, key, providers)
     languages, lang_settings = _languages(c, spec.languages, (*key, "languages"), settings, providers, layout)
     policy = spec.missing_translation or "warn"
     prompts, missing = _prompts(c, spec.prompts, (*key, "prompts"), languages, lang_settings, policy, providers)
@@ -325,7 +275,7 @@ def _languages(c: Checker, specs: dict[str, Any], key: Key, base: Settings,
             entry = m.LanguageSpec.model_construct()
         elif isinstance(entry, str):  # `en-US: en-us` is shorthand for {voice: en-us}
             entry = m.LanguageSpec.model_construct(voice=entry)
-        settings[code] = _overlay(c, base, entry, lkey, providers)
+        settings[code] = overlay(c, base, entry, lkey, providers)
         voice = settings[code].voice or code.lower()  # the voice a prompt gets unless it names one
         path = nfc(entry.path) if entry.path is not None else language_folder(layout, code, voice)
         why = check_name(path)
@@ -387,12 +337,12 @@ def _prompts(c: Checker, specs: dict[str, Any], key: Key, languages: dict[str, L
             entry = extra.get(code)
             if entry is None:
                 continue
-            base = _overlay(c, lang_settings[code], value, pkey, providers)
+            base = overlay(c, lang_settings[code], value, pkey, providers)
             line = lines.line((*pkey, code))
             if isinstance(entry, str):
                 by_lang[code] = PromptText(name, code, entry, base, line, **about)
             else:
-                settings = _overlay(c, base, entry, (*pkey, code), providers)
+                settings = overlay(c, base, entry, (*pkey, code), providers)
                 by_lang[code] = PromptText(name, code, entry.text, settings, line, **about)
     _check_markup(c, texts, key, seen)
     prompts: list[PromptText] = []
@@ -423,7 +373,7 @@ def _book(c: Checker, name: str, spec: m.Book, root: Path, defaults: Settings, p
     if spec.language and (why := _tag_problem(language, "en-US")):
         c.add((*key, "language"), why)
     formats = list(dict.fromkeys(spec.formats or m.BOOK_FORMATS))
-    settings = _overlay(c, defaults, spec, key, providers)
+    settings = overlay(c, defaults, spec, key, providers)
     if settings.voice is None:
         settings = replace(settings, voice=language.lower())
     transcripts, feed = resolve_publishing(c, spec, key, title=spec.title or name, author=spec.author,

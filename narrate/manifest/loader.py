@@ -92,6 +92,9 @@ class YamlDocument:
     lines: LineTable
     problems: list[Problem] = field(default_factory=list)
     sha256: str = ""  # of the bytes read (load_yaml_file): what a build's record of its inputs must match
+    # Key path of a mapping or list built again through a YAML alias -> where that node was first built:
+    # advice about it is the same advice (problems.fold_alias_repeats), said once at the anchor.
+    aliases: dict[Key, Key] = field(default_factory=dict)
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -152,16 +155,24 @@ def expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
 
 
 class _Builder:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, anchors: bool = False) -> None:
         self.path = path
         self.lines = LineTable()
         self.problems: list[Problem] = []
+        # With anchors in the text: each mapping or list node -> the key it was first built at (by id:
+        # an alias is the anchored node itself), and each key it was built at again -> that first key.
+        self.firsts: dict[int, Key] | None = {} if anchors else None
+        self.aliases: dict[Key, Key] = {}
 
-    def build(self, node: yaml.Node, key: Key, depth: int) -> Any:
+    def build(self, node: yaml.Node, key: Key, depth: int, *, alias: bool = True) -> Any:
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
         if depth > MAX_DEPTH:
             raise _Bomb(node.start_mark.line + 1, "", f"nested deeper than {MAX_DEPTH} levels")
+        if self.firsts is not None and alias:  # not a merge (`<<: *base`): that mapping is another one
+            first = self.firsts.setdefault(id(node), key)
+            if first != key:
+                self.aliases[key] = first
         lines = self.lines
         if isinstance(node, yaml.SequenceNode):
             out: list[Any] = []
@@ -210,7 +221,7 @@ class _Builder:
                     self.problems.append(Problem(self.path, source.start_mark.line + 1, _where((*key, "<<")),
                                                  "a merge key (<<) takes a mapping or a list of mappings"))
                     continue
-                merged.update(self.build(source, key, depth))
+                merged.update(self.build(source, key, depth, alias=False))
         return merged, own
 
 
@@ -266,13 +277,13 @@ def load_yaml_text(text: str, path: str) -> YamlDocument:
             line = _first_alias_line(node)
             raise ManifestError([Problem(path, line, "", f"YAML aliases of the node anchored here expand the document "
                                          f"by {size - len(memo):,} nodes; the limit is {MAX_ALIAS_NODES:,}")])
-    builder = _Builder(path)
+    builder = _Builder(path, anchors="&" in text)
     builder.lines[()] = node.start_mark.line + 1
     try:
         data = builder.build(node, (), 0)
     except _Bomb as bomb:
         raise ManifestError([Problem(path, bomb.line, bomb.where, bomb.message)]) from None
-    return YamlDocument(path, data, builder.lines, builder.problems)
+    return YamlDocument(path, data, builder.lines, builder.problems, aliases=builder.aliases)
 
 
 def load_yaml_file(path: Path, display: str | None = None, *, limit: int = MAX_MANIFEST_BYTES) -> YamlDocument:

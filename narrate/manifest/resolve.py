@@ -104,6 +104,10 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
                                                  f"{len(names)} prompt(s) missing in {code}: {listed}"))
         manifest.warnings += library_warnings(  # numbers, untranslated, length; fallbacks; Windows names
             lib, shown, partial(_language_path_line, doc.lines, lib.name))
+    if doc.aliases:  # an anchored node's advice once, not once per alias use
+        from .alias_repeats import fold_alias_repeats
+
+        manifest.warnings = fold_alias_repeats(manifest.warnings, doc.aliases)
     return manifest
 
 
