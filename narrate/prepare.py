@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from .cache import SegmentCache
 from .cache.lock import LOCK_NAME, LockFile, RecordedOutput
 from .cache.memo_file import MemoFile
-from .cache.state import BuildState, front_end_stamp
+from .cache.stamps import front_end_stamp
+from .cache.state import BuildState
 from .errors import ManifestError, MissingKeyError, NarrateError, Problem
 from .manifest import Manifest
 from .plan import LockDiff, OutputFile, Plan, PromptJob, Segment, diff_lock, plan_manifest

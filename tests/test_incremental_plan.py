@@ -13,7 +13,7 @@ from narrate.build import BuildOptions, build
 from narrate.cache import SegmentCache
 from narrate.cache.lock import LockFile, json_object_lines
 from narrate.cache.memo_file import MemoFile
-from narrate.cache.state import front_end_stamp
+from narrate.cache.stamps import front_end_stamp
 from narrate.manifest import load_manifest
 from narrate.package.index import index_text
 from narrate.plan import plan_manifest
@@ -235,11 +235,11 @@ def test_a_memo_file_over_the_limit_is_ignored(tmp_path, monkeypatch):
 
 
 def test_the_stamp_changes_with_narrates_code(tmp_path, monkeypatch):
-    import narrate.cache.state as state
+    import narrate.cache.stamps as stamps
 
     before = front_end_stamp()
     assert before == front_end_stamp() and len(before) == 64
-    monkeypatch.setattr(state, "_code_stamp", lambda: b"other code")
+    monkeypatch.setattr(stamps, "_code_stamp", lambda: b"other code")
     assert front_end_stamp() != before
 
 

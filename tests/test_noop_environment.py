@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-import narrate.cache.state as state
+import narrate.cache.stamps as stamps
 from conftest import narrate_in
 from narrate.cache.state import BuildState
 
@@ -37,8 +37,8 @@ def test_an_unchanged_project_is_a_no_op(tmp_path):
 
 def test_an_upgraded_library_is_not_a_no_op(tmp_path, monkeypatch):
     stats = built(tmp_path)
-    assert set(state.FRONT_END_LIBRARIES + state.ENGINE_LIBRARIES) >= {"num2words", "espeakng_loader", "piper"}
-    monkeypatch.setattr(state, "environment_stamp", lambda code, libraries: "after an upgrade")
+    assert set(stamps.FRONT_END_LIBRARIES + stamps.ENGINE_LIBRARIES) >= {"num2words", "espeakng_loader", "piper"}
+    monkeypatch.setattr(stamps, "environment_stamp", lambda code, libraries: "after an upgrade")
     assert stats.unchanged_summary(tmp_path) is None
 
 
@@ -47,7 +47,7 @@ def test_a_model_file_replaced_in_place_is_not_a_no_op(tmp_path):
     model = tmp_path / "voice.onnx"
     model.write_bytes(b"model one")
     stats.remember_clean_build([tmp_path / "m.yaml"], {"segments": 1, "outputs": 1, "warnings": []}, models=[model],
-                               seen=state.input_digests([str(tmp_path / "m.yaml")]))
+                               seen=stamps.input_digests([str(tmp_path / "m.yaml")]))
     assert stats.unchanged_summary(tmp_path) is not None
     model.write_bytes(b"model two")  # the same size: mtime and inode tell
     os.utime(model, ns=(1, 1))

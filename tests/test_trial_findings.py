@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from narrate.cache import state_journal
-from narrate.cache.state import BuildState, input_digests
+from narrate.cache.stamps import input_digests
+from narrate.cache.state import BuildState
 from narrate.outcome import noop_report
 
 
@@ -241,18 +242,16 @@ def _never_blocks(call, fifo: Path):
 def test_the_noop_check_does_not_block_on_an_input_replaced_by_a_fifo(tmp_path):
     import os
 
-    from narrate.cache import state as state_module
-
     s = _clean_state(tmp_path)
     (tmp_path / "m.yaml").unlink()
     os.mkfifo(tmp_path / "m.yaml")
-    assert _never_blocks(lambda: state_module.input_digests([str(tmp_path / "m.yaml")]), tmp_path / "m.yaml") is None
+    assert _never_blocks(lambda: input_digests([str(tmp_path / "m.yaml")]), tmp_path / "m.yaml") is None
     assert _never_blocks(lambda: _state(tmp_path).unchanged_summary(tmp_path), tmp_path / "m.yaml") is None
     assert s.path.exists()
 
 
 def test_input_digests_read_regular_files_through_links_and_refuse_devices(tmp_path):
-    from narrate.cache.state import input_digests
+    from narrate.cache.stamps import input_digests
 
     (tmp_path / "a.md").write_text("x")
     (tmp_path / "link.md").symlink_to(tmp_path / "a.md")  # a chapter may be a link inside the project

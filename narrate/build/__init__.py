@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..cache import SegmentCache
 from ..cache.lock import LockFile
 from ..cache.shards import ShardView
-from ..cache.state import input_digests
+from ..cache.stamps import input_digests
 from ..counts import counted
 from ..errors import NarrateError, Problem, UsageError, shown
 from ..fsutil import failed_write, sha256_file

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from ..fsutil import read_regular, sha256_file, write_if_changed
-from ..stamp import code_stamp, environment_stamp
+from ..fsutil import sha256_file, write_if_changed
+from .stamps import build_stamp, file_signature, fingerprint, input_digests, matches
 from .state_journal import append as append_change
 from .state_journal import apply as apply_change
 from .state_journal import journal_path, read_journal, too_big
@@ -31,9 +31,6 @@ from .state_journal import signature as journal_signature
 
 STATE_VERSION = 2  # 2: stat entries carry ctime and inode too
 MAX_STATE_BYTES = 1024 * 1024 * 1024  # ~3 million outputs; a larger file is not one narrate wrote: ignored
-# The largest input file a manifest accepts (a cover: manifest.inputs.MAX_COVER_BYTES); a larger one, or
-# one that is no regular file (a FIFO in a chapter's place), is no input of a clean build.
-MAX_INPUT_BYTES = 64 * 1024 * 1024
 UNFINISHED = ".building"  # beside the build state while a build writes outputs: a killed build leaves it
 
 
@@ -60,75 +57,6 @@ def default_cache_dir(manifest_path: Path) -> Path:
     """`$NARRATE_CACHE`, else `.narrate-cache/` beside the manifest."""
     env = os.environ.get("NARRATE_CACHE")
     return Path(env).expanduser() if env else manifest_path.resolve().parent / ".narrate-cache"
-
-
-def _code_stamp() -> bytes:
-    """narrate's own source files (narrate.stamp): editing narrate invalidates every fast path."""
-    return code_stamp()
-
-
-def _glob(pattern: str) -> list[str]:
-    """What `pattern` matches now, sorted (as the manifest's `sources:` globs are run)."""
-    import glob
-
-    return sorted(glob.glob(pattern, recursive=True))
-
-
-def input_digests(inputs: Sequence[str]) -> list[bytes] | None:
-    """sha256 of each input's bytes, in order; None if any input is gone."""
-    digests = []
-    for name in inputs:  # never blocks on a FIFO put in an input's place, nor reads a device
-        data = read_regular(name, MAX_INPUT_BYTES, follow=True)
-        if data is None:
-            return None
-        digests.append(hashlib.sha256(data).digest())
-    return digests
-
-
-def fingerprint(inputs: list[str], digests: Sequence[bytes] | None = None) -> str | None:
-    """Hash of narrate's code and the contents of `inputs` (or their `digests`, from input_digests);
-    None if any input is gone."""
-    found = digests if digests is not None else input_digests(inputs)
-    if found is None:
-        return None
-    h = hashlib.sha256(_code_stamp())
-    for name, digest in zip(inputs, found, strict=True):
-        h.update(name.encode() + b"\0" + digest)
-    return h.hexdigest()
-
-
-# Libraries whose behaviour decides what a written text is normalised and split to (num2words,
-# sentencex, icu4py): an upgrade may change a text without a version bump (README, "Upgrading the
-# text front-end"), so the memo is keyed by their installed files too.
-FRONT_END_LIBRARIES = ("num2words", "sentencex", "icu4py")
-
-
-# Local engines whose upgrade changes what a segment key's audio is (the keys carry their contract
-# version, which the no-op fast path does not compute: it compares this stamp instead).
-ENGINE_LIBRARIES = ("espeakng_loader", "piper", "onnxruntime")
-
-
-def build_stamp() -> str:
-    """sha256 hex of what a build's outputs depend on besides its input files: front_end_stamp's
-    parts and the local engines' installed packages (stat only, a few ms: the no-op fast path)."""
-    return environment_stamp(_code_stamp(), FRONT_END_LIBRARIES + ENGINE_LIBRARIES)
-
-
-def _signature(path: str) -> list[int] | None:
-    """(size, mtime_ns, inode) of a file, or None if it is gone: for files too big to hash on every
-    no-op check (a local engine's model)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
-
-
-def front_end_stamp() -> str:
-    """sha256 hex of everything in the environment that the text front-end's output may depend on:
-    narrate's own code (file names, sizes, mtimes), the Python and Unicode database versions, and
-    each of FRONT_END_LIBRARIES' installed `__init__` (path, size, mtime). A few ms: no imports."""
-    return environment_stamp(_code_stamp(), FRONT_END_LIBRARIES)
 
 
 # The last state read in this process, by path: the signatures of its base and journal, what they held.
@@ -329,8 +257,8 @@ class BuildState:
         names = [str(p) for p in inputs]
         now = input_digests(names)
         fp = fingerprint(names, now) if now is not None and now == seen else None
-        self.last = {"fingerprint": fp, "inputs": names, "globs": {pattern: _glob(pattern) for pattern in globs},
-                     "models": {str(p): _signature(str(p)) for p in models}, "stamp": build_stamp(),
+        self.last = {"fingerprint": fp, "inputs": names, "globs": {pattern: matches(pattern) for pattern in globs},
+                     "models": {str(p): file_signature(str(p)) for p in models}, "stamp": build_stamp(),
                      "summary": summary, "folders": dict(folders or {})} if fp else None
         self._dirty = True
 
@@ -369,9 +297,9 @@ class BuildState:
         if not last or fingerprint(last["inputs"]) != last["fingerprint"]:
             return None
         globs, models = last.get("globs"), last.get("models")
-        if not isinstance(globs, dict) or any(_glob(pattern) != found for pattern, found in globs.items()):
+        if not isinstance(globs, dict) or any(matches(pattern) != found for pattern, found in globs.items()):
             return None
-        if not isinstance(models, dict) or any(_signature(path) != known for path, known in models.items()):
+        if not isinstance(models, dict) or any(file_signature(path) != known for path, known in models.items()):
             return None
         if last.get("stamp") != build_stamp():  # a front-end library or a local engine was upgraded
             return None

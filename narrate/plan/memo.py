@@ -7,7 +7,7 @@ The memo maps (context, written text) -> that output, where the context is a dig
 else the output depends on:
 
 - the memo format (`MEMO_VERSION`) and the environment stamp the caller gives (narrate's own code
-  and the versions of the text libraries: `narrate.cache.state.front_end_stamp`),
+  and the versions of the text libraries: `narrate.cache.stamps.front_end_stamp`),
 - the normaliser and splitter versions as they go into segment keys (`text.frontend.key_material`),
 - the lexicon's content, the language, and the provider's settings that change the output:
   whether narrate normalises for it, its markup target (SSML capabilities) and its character limit.
