@@ -17,15 +17,13 @@ from ..errors import ManifestError, Problem, utf8_problem
 from ..errors import shown as show
 from .inputs import (
     MAX_COVER_BYTES,
-    MAX_MANIFEST_BYTES,
     MAX_TEXT_BYTES,
-    beside,
     check_cover,
-    input_problem,
-    outside_problem,
     project_root,
     read_input,
 )
+from .lexicon_file import lexicon_language_warnings, read_lexicon
+from .located import Located, checked_input
 from .names import MAX_PATH_BYTES, TEMP_NAMED, path_problem, temp_named
 from .resolved import Book, Manifest
 
@@ -85,7 +83,7 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
         draft.manifest.path = path.resolve()
         if digest is not None and not doc.problems:
             template = replay.template(draft, doc.data)
-    c = _Located(shown, doc.lines, [*doc.problems, *draft.problems])
+    c = Located(shown, doc.lines, [*doc.problems, *draft.problems])
     _resolve(c, draft, root)
     if c.problems:
         raise ManifestError(sorted(dict.fromkeys(c.problems), key=lambda p: (p.line or 0, p.key_path)))
@@ -123,56 +121,20 @@ def _language_path_line(lines: LineTable, library: str, code: str) -> int | None
     return lines.line(("libraries", library, "languages", code, "path"))
 
 
-class _Located:
-    def __init__(self, file: str, lines: LineTable, problems: list[Problem]) -> None:
-        self.file, self.lines, self.problems = file, lines, problems
-        self.warnings: list[Problem] = []
-
-    def add(self, key: Key, message: str, *, line: int | None = None) -> None:
-        from .problems import key_path
-
-        self.problems.append(Problem(self.file, self.lines.line(key) if line is None else line, key_path(key), message))
-
-    def warn(self, key: Key, message: str) -> None:
-        from .problems import key_path
-
-        self.warnings.append(Problem(self.file, self.lines.line(key), key_path(key), message))
-
-
-def _input(c: _Located, key: Key, written: str | Path, path: Path, project: Path, *, limit: int) -> bool:
-    """True if the input file `path` (as `written` in the manifest) may be read: inside `project`
-    after symlinks (`inputs.outside_problem`), a regular file, at most `limit` bytes. Otherwise the
-    problem goes to `c` under `key`. Every file a manifest names as content passes through here
-    before anything opens it."""
-    why = utf8_problem(path)
-    if why:
-        c.add(key, f"{show(written)}: {why}")
-        return False
-    why = outside_problem(path, project)
-    if why:
-        c.add(key, f"{show(written)} {why}")
-        return False
-    why = input_problem(path, limit=limit)
-    if why:
-        c.add(key, f"{show(written)}: {why}")
-        return False
-    return True
-
-
-def _resolve(c: _Located, draft: Draft, root: Path) -> None:
+def _resolve(c: Located, draft: Draft, root: Path) -> None:
     man = draft.manifest
     project = project_root(root)
     if draft.lexicon_file is not None:
-        doc = _lexicon(c, man, draft.lexicon_file, root, project)
+        doc = read_lexicon(c, man, draft.lexicon_file, root, project)
         if doc is not None:
-            _lexicon_languages(c, man, doc.data, doc.path, doc.lines, ())
+            lexicon_language_warnings(c, man, doc.data, doc.path, doc.lines, ())
     elif isinstance(man.lexicon, dict):
-        _lexicon_languages(c, man, man.lexicon, c.file, c.lines, ("lexicon",))
+        lexicon_language_warnings(c, man, man.lexicon, c.file, c.lines, ("lexicon",))
     for lib in man.libraries:
         license = draft.licenses.get(lib.name)
         key = ("libraries", lib.name)
         lib.output = _resolved_output(man, lib.output)
-        if license and _input(c, (*key, "license"), license, root / license, project, limit=MAX_TEXT_BYTES):
+        if license and checked_input(c, (*key, "license"), license, root / license, project, limit=MAX_TEXT_BYTES):
             lib.license = (root / license).resolve()
         _library_paths(c, lib, key)
     for book in man.books:
@@ -184,7 +146,7 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
         why = path_problem(str(book.output))
         if why:
             c.add((*key, "output"), why)
-        cover_ok = not book_spec.cover or _input(c, (*key, "cover"), book_spec.cover, root / book_spec.cover,
+        cover_ok = not book_spec.cover or checked_input(c, (*key, "cover"), book_spec.cover, root / book_spec.cover,
                                                  project, limit=MAX_COVER_BYTES)
         if book_spec.cover and cover_ok:
             book.cover = (root / book_spec.cover).resolve()
@@ -194,7 +156,7 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
             elif book.profile.cover_min_px and (why := cover_size_problem(book.cover, book.profile.cover_min_px)):
                 c.warn((*key, "cover"), f"{why} (the files carry it as it is)")
         art = book.feed.image_file if book.feed else None
-        art_ok = art is None or _input(c, (*key, "feed", "image"), (book_spec.feed and book_spec.feed.image) or art,
+        art_ok = art is None or checked_input(c, (*key, "feed", "image"), (book_spec.feed and book_spec.feed.image) or art,
                                        art, project, limit=MAX_COVER_BYTES)
         if cover_ok and art_ok:  # a refused file is never read, not even for its size
             book.feed = check_artwork(c, book.feed, book.cover, key)
@@ -214,7 +176,7 @@ def _resolve(c: _Located, draft: Draft, root: Path) -> None:
     _check_overlap(c, man)
 
 
-def _chapter_settings(c: _Located, book: Book, key: Key, root: Path) -> None:
+def _chapter_settings(c: Located, book: Book, key: Key, root: Path) -> None:
     """`chapters:` keys -> chapter files (by file name, or path relative to the manifest); the sample's chapter exists."""
     for written, settings in book.chapter_specs.items():
         found = [p for p in book.chapters if p.name == written or p == (root / written).resolve()]
@@ -229,7 +191,7 @@ def _chapter_settings(c: _Located, book: Book, key: Key, root: Path) -> None:
         c.add((*key, "sample", "chapter"), f"the book has {len(book.chapters)} chapter(s)")
 
 
-def _library_paths(c: _Located, lib: Any, key: Key) -> None:
+def _library_paths(c: Located, lib: Any, key: Key) -> None:
     """Every file the library will write fits the filesystem's name and path limits."""
     out = str(lib.output)
     why = path_problem(out)
@@ -257,82 +219,7 @@ def _library_paths(c: _Located, lib: Any, key: Key) -> None:
                 break
 
 
-def _lexicon(c: _Located, man: Manifest, name: str, root: Path, project: Path) -> Any:
-    """Read and check the lexicon file `name`; its YAML document when it is sound, else None."""
-    from pydantic import ValidationError
-
-    from .core import Checker
-    from .lexicon_rules import check_lexicon
-    from .loader import load_yaml_file
-    from .model import Lexicon
-    from .pls_input import load_pls_file, looks_like_pls
-    from .problems import from_validation
-
-    path = root / name
-    if not _input(c, ("lexicon",), name, path, project, limit=MAX_MANIFEST_BYTES):
-        return None
-    try:
-        doc = (load_pls_file if looks_like_pls(path) else load_yaml_file)(path, beside(c.file, show(name)))
-    except ManifestError as exc:
-        line = c.lines.line(("lexicon",))
-        c.problems += [Problem(c.file, line, "lexicon", f"{p.file}: {p.message}") if p.line is None else p
-                       for p in exc.problems]
-        return None
-    c.problems += doc.problems
-    if not isinstance(doc.data, dict):
-        hint = ("; a W3C PLS lexicon is read from a file named *.pls or *.xml"
-                if isinstance(doc.data, str) and doc.data.lstrip().startswith("<") else "")
-        c.problems.append(Problem(doc.path, doc.lines.line(()), "", f"a lexicon is a mapping of term: replacement, "
-                                  f"got {_kind(doc.data)}{hint}"))
-        return None
-    try:
-        spec = Lexicon.model_validate(doc.data)
-    except ValidationError as exc:
-        c.problems += from_validation(exc, Lexicon, doc.lines, doc.path)
-        return None
-    checker = Checker(doc.path, doc.lines)
-    check_lexicon(checker, spec, ())
-    c.problems += checker.problems
-    if checker.problems:
-        return None
-    man.lexicon, man.lexicon_source, man.lexicon_path = doc.data, name, path.resolve()
-    return doc
-
-
-def _lexicon_languages(c: _Located, man: Manifest, data: dict[str, Any], file: str, lines: LineTable,
-                       prefix: Key) -> None:
-    """Warn of a lexicon language that is a near miss of the manifest's: `en-GB` or `es-MX` where the
-    prompts are en-US or es-US, whose rules are then never applied. A language covers its regional
-    tags, whatever the spelling (`es` and `es_us` cover es-US: `text.lexicon.language_ranges`); a
-    language the manifest has nothing near is left alone, since one lexicon may serve several manifests."""
-    from ..text.lexicon import language_ranges
-    from .problems import key_path
-
-    spoken = [*dict.fromkeys([*(code for lib in man.libraries for code in lib.languages),
-                              *(book.language for book in man.books)])]
-    covered = {r for tag in spoken for r in language_ranges(tag)}
-    languages = data.get("languages")
-    for lang in languages if isinstance(languages, dict) else ():
-        folded = language_ranges(str(lang))
-        if not folded or folded[0] in covered:
-            continue
-        near = [tag for tag in spoken if language_ranges(tag)[-1] == folded[-1]]
-        if near:
-            where = (*prefix, "languages", lang)
-            c.warnings.append(Problem(file, lines.line(where), key_path(where),
-                                      f"these rules apply only to text in {show(str(lang))}, and no prompt or book "
-                                      f"is; the manifest has {', '.join(near)} (a lexicon language covers its own "
-                                      f"regions only: write these rules under {near[0]}, or under "
-                                      f"{folded[-1]} for every region)"))
-
-
-def _kind(value: Any) -> str:
-    from .problems import kind
-
-    return kind(value)
-
-
-def _chapters(c: _Located, spec: Any, key: Key, root: Path, project: Path) -> list[Path]:
+def _chapters(c: Located, spec: Any, key: Key, root: Path, project: Path) -> list[Path]:
     patterns = [spec.sources] if isinstance(spec.sources, str) else list(spec.sources)
     files: list[Path] = []
     for pattern in patterns:
@@ -345,7 +232,7 @@ def _chapters(c: _Located, spec: Any, key: Key, root: Path, project: Path) -> li
             if p.is_dir():
                 continue  # `chapters/*` also matches folders: not chapters
             written = str(p) if os.path.isabs(pattern) else os.path.relpath(p, root)
-            if _input(c, (*key, "sources"), written, p, project, limit=MAX_TEXT_BYTES):
+            if checked_input(c, (*key, "sources"), written, p, project, limit=MAX_TEXT_BYTES):
                 files.append(p.resolve())
     order = spec.order if spec.order is not None else "name"
     okey = (*key, "order")
@@ -374,7 +261,7 @@ def _chapters(c: _Located, spec: Any, key: Key, root: Path, project: Path) -> li
                 c.warn(okey, f"{show(os.path.relpath(p, root))} is among the sources but not in the order list: "
                        "not built")
         return chosen
-    if not _input(c, okey, order, root / order, project, limit=MAX_TEXT_BYTES):
+    if not checked_input(c, okey, order, root / order, project, limit=MAX_TEXT_BYTES):
         return files
     summary = (root / order).resolve()
     wanted = set(files)
@@ -390,7 +277,7 @@ def _chapters(c: _Located, spec: Any, key: Key, root: Path, project: Path) -> li
     return chosen
 
 
-def _check_overlap(c: _Located, man: Manifest) -> None:
+def _check_overlap(c: Located, man: Manifest) -> None:
     seen: dict[Path, str] = {}
     targets = [(("libraries", lib.name), lib.output) for lib in man.libraries]
     targets += [(("books", b.name), b.output) for b in man.books]
