@@ -50,7 +50,7 @@ from .shorthand import replace_shorthand
 from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
 from .slashes import VULGAR_FRACTIONS, replace_slashes, slash_fractions
 from .spans import replace_decades, replace_ranges
-from .technical import replace_technical
+from .technical import replace_flags, replace_technical
 from .when import month_names, replace_dates, replace_times
 from .zones import HINT as _ZONE_HINT
 from .zones import replace_zones
@@ -254,6 +254,8 @@ def _speak(text: str, lang: Lang) -> str:
         text = replace_zones(text, lang)
     if _ROMAN_HINT.search(text):
         text = replace_roman(text, lang)
+    if lang.code == "en" and "-" in text:  # a flag the numbers' words made ("-1st" "-first"): as a second run would
+        text = replace_flags(text)
     if lang.code == "fr" and ("de un" in text or "que un" in text):
         text = _FRENCH_ELISION.sub(r"\1'\2", text)
     return text
@@ -271,7 +273,9 @@ _VULGAR_HINT = re.compile(f"[{''.join(VULGAR_FRACTIONS)}]")
 _SHORT_YEAR = re.compile(r"(?<![\w'’])['’](\d{2})(?![\w'’])")
 _LETTER_RANGE_WORDS = re.compile(r"\bde [LS] a [VSD]\b")  # Spanish "de L a V"
 _RANGE_DASH = re.compile(r"\w\.?\s?[-–—]\s?\w")
-_INITIALS_AND = re.compile(r"\b([A-Z]{1,3})&([A-Z]{1,3})\b")
+# Bounded by anything but a letter: a digit touching them ("PM&A0") is split off by the number pass, and a
+# `\b` bound made the initials said only on a second reading ("P M and A zero").
+_INITIALS_AND = re.compile(r"(?<![^\W\d])([A-Z]{1,3})&([A-Z]{1,3})(?![^\W\d])")
 _SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")
 _COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")
 _ANY_DIGITS = re.compile(r"[0-9]+")
