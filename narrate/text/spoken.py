@@ -226,7 +226,7 @@ def _speak(text: str, lang: Lang) -> str:
         text = re.sub(r" {2,}", " ", MARKUP.sub(" ", text))
         text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
         if "&" in text:  # initials joined by "&" are said letter by letter: "AT&T" "A T and T", "Q&A"
-            text = _INITIALS_AND.sub(lambda m: f"{' '.join(m.group(1))} {lang.ampersand} {' '.join(m.group(2))}", text)
+            text = _say_initials_and(text, lang)
     if lang.code == "en" and " @ " in text:  # "@" in prose, after the addresses: "3 tickets @ $5 each"
         text = text.replace(" @ ", " at ")
     if lang.region in SWISS_REGIONS and "Fr." in text:  # "Fr. 15.50": francs, not Friday
@@ -258,6 +258,8 @@ def _speak(text: str, lang: Lang) -> str:
         text = replace_roman(text, lang)
     if lang.code == "en" and "-" in text:  # a flag the numbers' words made ("-1st" "-first"): as a second run would
         text = replace_flags(text)
+    if "&" in text:  # initials the words of a time made ("14:30&I" "two thirty PM&I"): as a second run would
+        text = _say_initials_and(text, lang)
     if lang.code == "fr" and ("de un" in text or "que un" in text):
         text = _FRENCH_ELISION.sub(r"\1'\2", text)
     return text
@@ -283,6 +285,10 @@ _COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")
 _ANY_DIGITS = re.compile(r"[0-9]+")
 _ORDINAL_HINT = {"en": re.compile(r"\d(?:st|nd|rd|th)"), "es": re.compile(r"[ºª]|\d\.?er\b|\d[oa]\s"),
                  "fr": re.compile(r"\d(?:e|er|re|è|n)"), "de": re.compile(r"\d\.\s")}
+
+
+def _say_initials_and(text: str, lang: Lang) -> str:
+    return _INITIALS_AND.sub(lambda m: f"{' '.join(m.group(1))} {lang.ampersand} {' '.join(m.group(2))}", text)
 
 
 def _has(pattern: str) -> Callable[[str, Lang], bool]:

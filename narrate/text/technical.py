@@ -226,7 +226,8 @@ _FLAG = re.compile(r"(?:(?<=\s)|(?<=\A)|(?<=[(\[`\"'<>{}]))"
                    r"(--?)((?:[A-Za-z]|(?<=--)\d)\w*(?:-\w+)*)(?:(=)|(?![\w-]))")
 # gcc's warnings and defines, the JVM's -X options; "-Infinity" is a word after a dash.
 _LETTER_AND_ARGUMENT = re.compile(r"W[a-z][\w-]*|D[A-Z_][A-Z0-9_]*|X[a-z]{2,3}\w*")
-_PLUS_PLUS = re.compile(r"(?<=[A-Za-z0-9])\+\+(?![A-Za-z_+])")  # C++, C++17, Notepad++
+# After any letter or digit: "᭔" is a digit the number pass reads ("four"), so "᭔++" must be "plus plus" at once.
+_PLUS_PLUS = re.compile(r"(?<=[^\W_])\+\+(?![A-Za-z_+])")  # C++, C++17, Notepad++
 _SHARP = re.compile(r"\b([CFJ])#(?![\w#])")
 _UUID = re.compile(r"(?<![\w-])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![\w-])")
 _HTTP_VERSION = re.compile(r"\bHTTP/(\d(?:\.\d)?)\b")
