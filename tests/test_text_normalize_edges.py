@@ -159,3 +159,18 @@ def test_a_digit_read_inside_a_word_leaves_its_rules_unchanged(written, spoken):
     once = normalize(written, "en-US")
     assert once == spoken
     assert normalize(once, "en-US") == once
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # were "two thousand twenty-four edition", "one thousand nine hundred sixty-nine Mustang", "one thousand
+    # five hundred word essay"
+    ("Read the 2024 edition.", "Read the twenty twenty-four edition."),
+    ("A 2019 study found it.", "A twenty nineteen study found it."),
+    ("He drove his 1969 Mustang.", "He drove his nineteen sixty-nine Mustang."),
+    ("Write a 1500 word essay on the 1990 census.", "Write a fifteen hundred word essay on the nineteen ninety census."),
+    ("Use a 2048 bit key.", "Use a twenty forty-eight bit key."),
+    # unchanged: a count before a plural or a counting word
+    ("The 2000 users and the 1500 people.", "The two thousand users and the one thousand five hundred people."),
+])
+def test_a_year_between_a_determiner_and_a_singular_word(written, spoken):
+    assert normalize(written, "en-US") == spoken

@@ -119,15 +119,31 @@ _YEAR_LINKS = {"en": r"to|and|or|through|until|till", "de": r"bis|und|oder"}
 _YEAR = r"(?:1[1-9]\d\d|20\d\d)(?![\w%]|[.,:]\d)"
 
 
+# English: a year-like number between a determiner and a singular word names a year or is said in pairs
+# as a modifier: "the 2024 edition" "the twenty twenty-four edition", "a 1500 word essay" "a fifteen
+# hundred word essay", "his 1969 Mustang" (they were "two thousand twenty-four", "one thousand five hundred").
+# A plural next ("the 2000 users"), or a word that goes on counting ("the 1500 people", "the 2024 and"), is a count.
+_YEAR_DETERMINERS = r"[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Mm]y|[Tt]hat|[Ww]hose"
+_NOT_SINGULAR = (r"and|or|to|through|till|until|of|in|on|at|by|for|with|from|than|more|less|fewer|other|others|"
+                 r"new|extra|additional|per|each|people|persons|children|men|women|staff|personnel|police|cattle|"
+                 r"feet|teeth|mice|geese|data|times|was|is|are|were|has|have|had|will|would|can|could")
+_EN_YEAR_MODIFIER = re.compile(rf"\b({_YEAR_DETERMINERS})\s({_YEAR})(?=\s(?!(?i:{_NOT_SINGULAR})\b)"
+                               r"[A-Za-z][a-z]*(?:ss|us|is|[^\Ws])\b(?!['’]))")
+
+
 def replace_years(text: str, lang: Lang) -> str:
     """A year after a cue ("in 1999", "seit 2010") and each year linked to it ("from 2020 to 2024")
-    said as a year ("nineteen ninety-nine"); other four-digit numbers are left to replace_numbers."""
+    said as a year ("nineteen ninety-nine"), and in English one between a determiner and a singular word
+    ("the 2024 edition"); other four-digit numbers are left to replace_numbers."""
     cues = _YEAR_CUES.get(lang.code)
     if not cues:
         return text
     chain = compiled(rf"\b({cues})\s({_YEAR}(?:\s(?:{_YEAR_LINKS[lang.code]})\s{_YEAR})*)")
-    return chain.sub(lambda m: f"{m.group(1)} " + _ANY_DIGITS.sub(lambda y: year(int(y.group(0)), lang), m.group(2)),
+    text = chain.sub(lambda m: f"{m.group(1)} " + _ANY_DIGITS.sub(lambda y: year(int(y.group(0)), lang), m.group(2)),
                      text)
+    if lang.code == "en":
+        text = _EN_YEAR_MODIFIER.sub(lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
+    return text
 
 
 def replace_numbers(text: str, lang: Lang) -> str:
