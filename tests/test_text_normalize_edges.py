@@ -175,3 +175,16 @@ def test_a_digit_read_inside_a_word_leaves_its_rules_unchanged(written, spoken):
 ])
 def test_a_year_between_a_determiner_and_a_singular_word(written, spoken):
     assert normalize(written, "en-US") == spoken
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a 24-hour time with its half of the day: was "fourteen:thirty PM" (the colon left in the text)
+    ("Open 14:30 PM today.", "Open two thirty PM today."),
+    ("Back at 00:15 AM.", "Back at twelve fifteen AM."),
+    ("Back at 14:30 AM.", "Back at two thirty PM."),  # the 24-hour clock wins over a wrong half
+    ("Meet at 9:30 AM.", "Meet at nine thirty AM."),
+    # a quarter or half of a year: was "Q three two thousand twenty-four"
+    ("Q3 2024 results and the H1 2025 outlook.", "Q three twenty twenty-four results and the H one twenty twenty-five outlook."),
+])
+def test_clock_with_a_redundant_half_and_a_quarter_year(written, spoken):
+    assert normalize(written, "en-US") == spoken

@@ -111,7 +111,7 @@ def replace_units(text: str, lang: Lang) -> str:
 
 _YEAR_CUES = {
     "en": r"[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Ff]rom|of|[Yy]ear|[Aa]round|[Cc]irca|[Bb]efore|[Aa]fter|[Dd]uring|"
-          r"[Bb]etween|[Cc]opyright|[Yy]our|[Oo]ur|[Tt]his|[Ll]ast|[Nn]ext|[Ff]iscal|FY",
+          r"[Bb]etween|[Cc]opyright|[Yy]our|[Oo]ur|[Tt]his|[Ll]ast|[Nn]ext|[Ff]iscal|FY|Q[1-4]|H[12]",  # "Q3 2024"
     "de": r"[Ii]m Jahr(?:e)?|[Ss]eit|[Bb]is|[Vv]on|[Aa]b|[Uu]m|[Vv]or|[Nn]ach|[Aa]nno|[Ii]n den Jahren|[Zz]wischen|[Cc]opyright",
 }
 # Words that carry a cued year on to the next: "from 2020 to 2024", "between 1990 and 2000".

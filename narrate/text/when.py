@@ -313,8 +313,13 @@ def replace_times(text: str, lang: Lang) -> str:
     def clock(m: re.Match[str]) -> str:
         h, mi = int(m.group("h")), int(m.groupdict().get("m") or 0)
         ampm = (m.groupdict().get("ampm") or "")[:1].lower() or None
-        if h > 24 or mi > 59 or (h == 24 and mi) or (ampm and not 1 <= h <= 12):  # 24:00 ends a day; 24:01 is none
+        if h > 24 or mi > 59 or (h == 24 and mi):  # 24:00 ends a day; 24:01 is none
             return m.group(0)
+        if ampm and not 1 <= h <= 12:
+            if not m.groupdict().get("m"):
+                return m.group(0)  # "14 PM": no clock
+            # "14:30 PM", "00:15 AM": the 24-hour clock says which half of the day (was "fourteen:thirty PM")
+            ampm = None
         said = say_time(h, mi, ampm, lang)
         if m.groupdict().get("uhr") and lang.code != "de":
             said += m.group("uhr")
