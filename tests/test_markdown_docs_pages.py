@@ -94,6 +94,10 @@ def test_myst_directives_roles_and_targets_read_as_the_rendered_page():
         ),
         # prose keeps its & as "and" for the normaliser
         ("Tom & Jerry.", "Tom & Jerry."),
+        # a span the words before it already name is said once (the Rust book: was "double colon double colon")
+        ("The double colon `::` operator.", "The double colon operator."),
+        ("End with a semicolon `;`, a *dollar* `$` or the less than `<`.", "End with a semicolon, a dollar or the less than."),
+        ("The ampersand (`&`) and `&`.", "The ampersand (ampersand) and ampersand."),
     ],
 )
 def test_inline_code_is_heard_as_code(source, expected):

@@ -86,6 +86,18 @@ _AMPERSAND = re.compile(r"(?<!&)&(?!&)\s*")
 _ANGLE = re.compile(r"<(?=\S)(?!=\s)|(?<=\S)>")  # a `<` or `>` between spaces is a comparison, said later
 
 
+def named_before(before: str, code: str) -> bool:
+    """Whether the words just before a span of symbols already name it: "the double colon `::` operator"
+    says "double colon" once (it was "double colon double colon"), "a semicolon `;`", "the dollar `$`"."""
+    text = code.strip()
+    if not _SYMBOLS_ONLY.fullmatch(text):
+        return False
+    name = (OPERATORS.get(text) or " ".join(SIGNS[c] for c in text)).replace("-", " ")
+    tail = re.sub(r"[\s-]+", " ", before[-60:]).rstrip().lower()
+    short = re.sub(r" (?:sign|mark)$", "", name)
+    return any(tail == n or tail.endswith(" " + n) for n in {name, short})
+
+
 def code_words(code: str) -> str:
     """An inline code span's text as it is read (see the module docstring); other spans unchanged
     but for `<` and `>`, which are never spoken as markup."""

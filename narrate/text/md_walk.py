@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from ..errors import ManifestError, MarkupError, Problem
 from .markup import INTERPRET_AS, MAX_BREAK_MS, Break, Node, Target, escape_text, parse, to_ssml
-from .md_code import code_words
+from .md_code import code_words, named_before
 from .md_html import SSML_TAG, html_pieces, img_alt, is_badge, listing, ssml_tag
 from .md_math import math_shown, math_words
 from .md_speech import shown, spoken
@@ -116,7 +116,14 @@ def _piece(child: Any, images: str, written: bool = False) -> str:
 
 
 def _inline_raw(token: Any, images: str, written: bool = False) -> str:
-    return html.unescape("".join(_piece(child, images, written) for child in token.children or []))
+    pieces: list[str] = []
+    tail = ""  # the last words said, across emphasis and links
+    for child in token.children or []:
+        if not written and child.type == "code_inline" and named_before(tail, child.content):
+            continue  # "the double colon `::` operator": the symbols are named once
+        pieces.append(_piece(child, images, written))
+        tail = (tail + pieces[-1])[-60:]
+    return html.unescape("".join(pieces))
 
 
 def _inline(s: _State, token: Any) -> tuple[str, bool, str]:
