@@ -47,6 +47,8 @@ from .phones import replace_phones
 from .roman import replace_roman
 from .shell import HINT as _SHELL_HINT
 from .shell import replace_shell
+from .shortcuts import HINT as _SHORTCUTS_HINT
+from .shortcuts import replace_shortcuts
 from .shorthand import HINT as _SHORTHAND_HINT
 from .shorthand import replace_shorthand
 from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
@@ -226,6 +228,8 @@ def speak(text: str, lang: Lang) -> str:
 
 def _speak(text: str, lang: Lang) -> str:
     text = replace_technical(text, lang)  # first: before web hosts, the markup scrub and "#" (technical.py)
+    if lang.code == "en" and _SHORTCUTS_HINT.search(text):  # "Ctrl+C": before "+" and the numbers
+        text = replace_shortcuts(text, lang)
     if lang.code == "en" and _SHORTHAND_HINT.search(text):  # "10k users", "i18n": before hosts and numbers
         text = replace_shorthand(text, lang)
     if lang.code == "en" and _SHELL_HINT.search(text):  # "~/.bashrc", "$HOME": before "$" is money
