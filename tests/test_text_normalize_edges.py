@@ -154,6 +154,8 @@ def test_versions_with_one_dot(language, written, spoken):
     ("At 14:30&I", "At two thirty P M and I"),  # was "two thirty PM&I", then "P M and I"
     ("1 ᭔++", "one four plus plus"),  # a Balinese digit: was "one four++", then "plus plus"
     ("Set %1st% now", "Set percent first percent now"),  # was "%first%", then "percent first percent"
+    ("We have 10k—and more.", "We have ten thousand, and more."),  # an em dash ends the count's clause: was "ten k,"
+    ("ሿ—+€£{൯k—III ", "ሿ, +€£ nine thousand, III"),  # was "൯k, III", then "nine thousand, III" (en-GB in hypothesis)
     ("Use -rf and -Wall", "Use dash r f and dash W all"),
 ])
 def test_a_digit_read_inside_a_word_leaves_its_rules_unchanged(written, spoken):

@@ -35,7 +35,7 @@ _COUNT_WORDS = r"people|staff|data|of|more|less|fewer|per|a|an|each|in|across|ov
 # Words ending in "s" that are no plural noun: "Apartment 4B is ready".
 _NOT_PLURAL = r"is|was|has|does|this|its|his|us|as|yes|thus|plus|minus|bus|gas|says|goes"
 _COUNT_NEXT = (rf"(?=\s+(?!(?:{_NOT_PLURAL})\b)(?:[A-Za-z]*[A-Za-rt-z]s|{_COUNT_WORDS})\b"
-               r"|(?P<end>\s*(?:[.,;:!?)\]]|\Z)))")
+               r"|(?P<end>\s*(?:[.,;:!?)\]\u2014]|\Z)))")  # an em dash ends a clause too
 _NUMBER = r"\d{1,3}(?:\.\d{1,2})?"
 # One count or a range of two, each with its letter ("10k-20k users").
 _MULTIPLIED = re.compile(rf"(?<![\w.,$€£¥₹-])(?<!\b[Aa] )(?<!\b[Aa]n )({_NUMBER})(k|K|M|B|bn)"
