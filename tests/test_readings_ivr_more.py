@@ -248,3 +248,15 @@ def test_a_retirement_plan_without_brackets_is_a_plan(language, written, spoken)
 ])
 def test_passwords_and_quoted_examples_are_read_digit_by_digit(written, spoken):
     assert normalize(written, "en-US") == spoken
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    # were "mil doscientos treinta y cuatro", "viertausendachthunderteinundzwanzig", "quatre mille huit cent vingt et un"
+    ("es-US", "Su contraseña es 1234.", "Su contraseña es uno dos tres cuatro."),
+    ("de-DE", "Ihr Passwort lautet 4821.", "Ihr Passwort lautet vier acht zwei eins."),
+    ("de-DE", "Ihre Geheimzahl lautet 4821.", "Ihre Geheimzahl lautet vier acht zwei eins."),
+    ("fr-FR", "Votre mot de passe est 4821.", "Votre mot de passe est quatre huit deux un."),
+    ("fr-CA", "Votre NIP est 4821.", "Votre NIP est quatre huit deux un."),
+])
+def test_passwords_in_other_languages_are_read_digit_by_digit(language, written, spoken):
+    assert normalize(written, language) == spoken
