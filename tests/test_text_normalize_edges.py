@@ -190,3 +190,18 @@ def test_a_year_between_a_determiner_and_a_singular_word(written, spoken):
 ])
 def test_clock_with_a_redundant_half_and_a_quarter_year(written, spoken):
     assert normalize(written, "en-US") == spoken
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a month and its year: were "January two thousand twenty-four", "Jan. two thousand twenty-four",
+    # "Sept. two thousand twenty-three"
+    ("In January 2024 we met.", "In January twenty twenty-four we met."),
+    ("The Dec. 2024 release and the Oct 2023 one.",
+     "The December twenty twenty-four release and the October twenty twenty-three one."),
+    ("Since Sept. 2023, and due Sept. 5.", "Since September twenty twenty-three, and due September fifth."),
+    ("From May 2020 to June 2021.", "From May twenty twenty to June twenty twenty-one."),
+    # unchanged: a date with its day
+    ("On January 5, 2024 and 5 Jan 2024.", "On January fifth, twenty twenty-four and January fifth, twenty twenty-four."),
+])
+def test_a_month_and_its_year(written, spoken):
+    assert normalize(written, "en-US") == spoken
