@@ -205,3 +205,18 @@ def test_clock_with_a_redundant_half_and_a_quarter_year(written, spoken):
 ])
 def test_a_month_and_its_year(written, spoken):
     assert normalize(written, "en-US") == spoken
+
+
+@pytest.mark.parametrize("language, written, spoken", [
+    # a score out of its scale: were "four point five/five", "eighty-seven/one hundred", "eight/ten", "four fifths stars"
+    ("en-US", "A 4.5/5 rating.", "A four point five out of five rating."),
+    ("en-US", "She scored 87/100.", "She scored eighty-seven out of one hundred."),
+    ("en-US", "Score: 8/10.", "Score: eight out of ten."),
+    ("en-US", "It has 4/5 stars.", "It has four out of five stars."),
+    ("fr-FR", "Noté 4,5/5.", "Noté quatre virgule cinq sur cinq."),
+    ("de-DE", "Bewertung: 4,5/5.", "Bewertung: vier Komma fünf von fünf."),
+    # unchanged: a fraction, a date, a label's number
+    ("en-US", "Add 3/4 cup on 3/10, see page 3/10.", "Add three quarters cup on March tenth, see page three/ten."),
+])
+def test_a_score_is_said_out_of_its_scale(language, written, spoken):
+    assert normalize(written, language) == spoken
