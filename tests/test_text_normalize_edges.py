@@ -172,6 +172,7 @@ def test_a_digit_read_inside_a_word_leaves_its_rules_unchanged(written, spoken):
     ("He drove his 1969 Mustang.", "He drove his nineteen sixty-nine Mustang."),
     ("Write a 1500 word essay on the 1990 census.", "Write a fifteen hundred word essay on the nineteen ninety census."),
     ("Use a 2048 bit key.", "Use a twenty forty-eight bit key."),
+    ("2023 was a great year, and 2024 saw growth.", "twenty twenty-three was a great year, and twenty twenty-four saw growth."),
     # unchanged: a count before a plural or a counting word
     ("The 2000 users and the 1500 people.", "The two thousand users and the one thousand five hundred people."),
 ])

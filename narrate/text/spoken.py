@@ -145,7 +145,14 @@ def replace_years(text: str, lang: Lang) -> str:
                      text)
     if lang.code == "en":
         text = _EN_YEAR_MODIFIER.sub(lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
+        text = _EN_YEAR_SUBJECT.sub(lambda m: year(int(m.group(1)), lang), text)
     return text
+
+
+# A year that does something in a story: "2023 was a great year", "2024 saw growth" (were "two thousand
+# twenty-three was", "two thousand twenty-four saw").
+_EN_YEAR_SUBJECT = re.compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:was|will be|saw|brought|marked|marks|began|ended|"
+                              r"proved|promises|became|is shaping|has been|had been)\b)")
 
 
 def replace_numbers(text: str, lang: Lang) -> str:
