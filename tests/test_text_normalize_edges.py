@@ -221,3 +221,16 @@ def test_a_month_and_its_year(written, spoken):
 ])
 def test_a_score_is_said_out_of_its_scale(language, written, spoken):
     assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # feet and inches: were "five'ten\"" and "six′two″" (the marks left to the engine)
+    ("He is 5'10\" tall.", "He is five feet ten inches tall."),
+    ("She is 6′2″, he is 5' 1\".", "She is six feet two inches, he is five feet one inch."),
+    # unchanged: one mark alone, a decade
+    ("It is 5' long, from the '90s.", "It is five' long, from the nineties."),
+])
+def test_feet_and_inches(written, spoken):
+    once = normalize(written, "en-US")
+    assert once == spoken
+    assert normalize(once, "en-US") == once

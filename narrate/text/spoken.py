@@ -51,7 +51,7 @@ from .shortcuts import HINT as _SHORTCUTS_HINT
 from .shortcuts import replace_shortcuts
 from .shorthand import HINT as _SHORTHAND_HINT
 from .shorthand import replace_shorthand
-from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
+from .signs import COPYRIGHT_MARKS, HEIGHT_HINT, replace_heights, replace_marks, replace_signs
 from .slashes import VULGAR_FRACTIONS, replace_slashes, slash_fractions
 from .spans import replace_decades, replace_ranges
 from .technical import replace_flags, replace_technical
@@ -335,6 +335,7 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_models, lambda text, lang: lang.code == "en" and _MODELS_HINT.search(text) is not None),
     (replace_addresses, _has(r"\d{3}|(?:light|uelo|vol|lug) [A-Z\d]{2} ?\d|[A-Z]\d[A-Z\d]? \d[A-Z]{2}\b")),
     (replace_dates, _date_hint),
+    (replace_heights, lambda text, lang: lang.code == "en" and HEIGHT_HINT.search(text) is not None),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
     (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|[\w€$£¥%] [+=] \w|\d ?[xX×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
     (replace_versions, _has(r"\w \d+\.\d\d")),
