@@ -1,13 +1,14 @@
 """Written numbers, amounts and symbols -> the words a person says, per language.
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
-earlier one has claimed: developers' notation in English (technical.py), counts and numeronyms
-written short ("10k", "i18n": shorthand.py), shell paths and variables (shell.py), masked numbers ("****1234",
-masked.py) and lakh grouping (indian.py), then tax forms and plans (forms.py), identifiers, addresses,
-dates, numbers with a slash (idioms, fractions: slashes.py), telephone numbers (phones.py), dialed
-numbers (dialed.py), ranges of amounts, ranges, 24-hour ranges of times (clock_ranges.py), times, time
-zones after a bare hour or noon (zones.py), currency amounts, percentages, ordinals, decades, quantities with
-units, Roman numerals, years, then every remaining number.
+earlier one has claimed: developers' notation in English (technical.py), keyboard shortcuts ("Ctrl+C":
+shortcuts.py), counts and numeronyms written short ("10k", "i18n": shorthand.py), shell paths and
+variables (shell.py), masked numbers ("****1234", masked.py) and lakh grouping (indian.py), then tax
+forms and plans (forms.py), identifiers, model numbers ("A320s": models.py), addresses, dates, feet and
+inches, numbers with a slash (idioms, scores, fractions: slashes.py), telephone numbers (phones.py),
+dialed numbers (dialed.py), ranges of amounts, ranges, 24-hour ranges of times (clock_ranges.py), times,
+time zones after a bare hour or noon (zones.py), currency amounts, percentages, ordinals, decades,
+quantities with units, Roman numerals, years, then every remaining number.
 Every pass turns digits into words, so running the whole again changes nothing (idempotent).
 Currency amounts are read in money.py; the notation helpers the passes share are in notation.py.
 """
