@@ -94,6 +94,15 @@ def test_myst_directives_roles_and_targets_read_as_the_rendered_page():
         ),
         # prose keeps its & as "and" for the normaliser
         ("Tom & Jerry.", "Tom & Jerry."),
+        # a span the words before it already name is said once (the Rust book: was "double colon double colon")
+        ("The double colon `::` operator.", "The double colon operator."),
+        ("End with a semicolon `;`, a *dollar* `$` or the less than `<`.", "End with a semicolon, a dollar or the less than."),
+        # and in brackets after its name, with "a" or "an" as the name is said (the Rust book, ch01-02: were
+        # "a semicolon (semicolon)", "the parentheses (parentheses)", "using a exclamation mark")
+        ("The ampersand (`&`) and `&`.", "The ampersand and ampersand."),
+        ("End with a semicolon (`;`), inside the parentheses (`()`).", "End with a semicolon, inside the parentheses."),
+        ("Using a `!` means a macro; an `#` is a hash.", "Using an exclamation mark means a macro; a hash is a hash."),
+        ("Use (`;`) alone.", "Use (semicolon) alone."),
     ],
 )
 def test_inline_code_is_heard_as_code(source, expected):

@@ -232,3 +232,31 @@ def test_a_letter_after_a_labels_number_is_no_multiplier(language, written, spok
 ])
 def test_a_retirement_plan_without_brackets_is_a_plan(language, written, spoken):
     _reads(language, written, spoken)
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # a password is digits, as a PIN is: were "one thousand two hundred thirty-four", "two thousand five
+    # hundred eighty" (FreeSWITCH's phrase list: "A password such as '1111' or '1234' is not secure.")
+    ("Your password is 1234.", "Your password is one two three four."),
+    ("A password such as '1111' or '1234' is not secure.",
+     "A password such as 'one one one one' or 'one two three four' is not secure."),
+    ("Your passcode, for example 2580, is set.", "Your passcode, for example two five eight zero, is set."),
+    ('Your code is "4821".', 'Your code is "four eight two one".'),
+    # unchanged: counts
+    ("The number of callers is 4000.", "The number of callers is four thousand."),
+    ("It has 1200 pins.", "It has one thousand two hundred pins."),
+])
+def test_passwords_and_quoted_examples_are_read_digit_by_digit(written, spoken):
+    assert normalize(written, "en-US") == spoken
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    # were "mil doscientos treinta y cuatro", "viertausendachthunderteinundzwanzig", "quatre mille huit cent vingt et un"
+    ("es-US", "Su contraseña es 1234.", "Su contraseña es uno dos tres cuatro."),
+    ("de-DE", "Ihr Passwort lautet 4821.", "Ihr Passwort lautet vier acht zwei eins."),
+    ("de-DE", "Ihre Geheimzahl lautet 4821.", "Ihre Geheimzahl lautet vier acht zwei eins."),
+    ("fr-FR", "Votre mot de passe est 4821.", "Votre mot de passe est quatre huit deux un."),
+    ("fr-CA", "Votre NIP est 4821.", "Votre NIP est quatre huit deux un."),
+])
+def test_passwords_in_other_languages_are_read_digit_by_digit(language, written, spoken):
+    assert normalize(written, language) == spoken

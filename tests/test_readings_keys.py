@@ -295,7 +295,7 @@ def test_extension_marks_are_never_spoken_through_the_cli(tmp_path, dialect):
     done = narrate_in("-q", "text", "d.md", "--manifest", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == (
-        "H two O, E=mc to the power of two, ten to the power of six and first; marked, inserted, ctrl+alt+del "
+        "H two O, E=mc to the power of two, ten to the power of six and first; marked, inserted, Control Alt Delete "
         "and gone; a == b, C plus plus or C plus plus, about five kilometers to about seven kilometers.")
 
 

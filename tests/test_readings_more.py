@@ -97,7 +97,7 @@ def test_simple_fractions_are_said_as_fractions(language, written, spoken):
     ("en-GB", "15/3/2025", "the fifteenth of March twenty twenty-five"),
     ("en-US", "3/15", "three/fifteen"),  # a denominator above 9: as often a date
     ("en-US", "7/4", "seven/four"),  # not a proper fraction (the Fourth of July)
-    ("en-US", "rated 8/10", "rated eight/ten"),  # a rating
+    ("en-US", "rated 8/10", "rated eight out of ten"),  # a rating: its scale (slashes.replace_scores)
     ("en-US", "due on 3/4", "due on March fourth"),  # a date's word before it: a date (when.py)
     ("en-US", "page 1/2", "page one/two"),
     ("en-US", "a/1/2", "a/one/two"),  # a path

@@ -23,18 +23,19 @@ from .numwords import digit_words
 
 _LABELS = {
     "en": r"number|no\.|reference|ref\.?|confirmation code|code|id|entered|ending|ending in|ends in|"
-          r"otp|passcode|one-time password|pin|"  # "Your OTP is 482913"
+          r"otp|passcodes?|(?:one-time )?passwords?|pins?|"  # "Your OTP is 482913", "Your password is 1234"
           r"text \w+ to",  # an SMS short code: "Text STOP to 60123"
-    "es": r"número|n\.º|nº|no\.|referencia|folio|código|introducido|ingresado|marcado|terminación|termina en|"
+    "es": r"número|n\.º|nº|no\.|referencia|folio|código|contraseña|introducido|ingresado|marcado|terminación|termina en|"
           r"(?:sms|mensaje|mensaje de texto) al|(?:envíe|envía|mande|manda) \w+ al",  # "Envíe un SMS al 55555"
-    "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|eingegeben|endung|endet auf|sms an|"
+    "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|passwort|kennwort|geheimzahl|pin|eingegeben|endung|"
+          r"endet auf|sms an|"
           r"(?:senden|schicken) sie \w+ an",  # an SMS short code: "Senden Sie STOP an 12345"
-    "fr": r"numéro|n°|no\.|référence|code|code pin|code secret|pin|poste|saisi|composé|"
+    "fr": r"numéro|n°|no\.|référence|code|code pin|code secret|pin|nip|mot de passe|poste|saisi|composé|"
           r"terminant par|termine par|finissant par|sms au|"
           r"(?:envoyez|envoie|envoyer|textez) \w+ au",  # "Envoyez STOP au 36179"
 }
 _FILLERS = {
-    "en": r"is|was|your|the",
+    "en": r"is|was|your|the|such as|like|for example,?|e\.g\.,?",  # "a password such as 1234"
     "es": r"es|de|del|la|el|su|guía|pedido|cliente|cuenta|expediente|reserva|confirmación|seguimiento",
     "de": r"lautet|ist|ihre|ihr|die|der|lautet:",
     "fr": r"est|de|du|le|la|votre|dossier|commande|client|compte|réservation|confirmation|suivi",
@@ -52,10 +53,15 @@ _IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2}")
 _WINDOW = 80  # characters before a token in which its label is looked for
 
 
+# Earlier examples after the same label, in quotes or not: "a password such as '1111' or '1234'".
+_EXAMPLES = r"(?:[ ]['\"‘“]?[A-Za-z0-9-]{4,40}['\"’”]?,?[ ](?i:or|and))*"
+
+
 def _label(lang: Lang) -> re.Pattern[str]:
-    fillers = rf"(?:[ ](?i:{_FILLERS[lang.code]}))*"
-    # French spaces its colon: "code secret : 9876"
-    return compiled(rf"(?<!\w)(?i:{_LABELS[lang.code]})(?!\w){fillers}(?:[ ]?:)?[ ]$")
+    comma = ",?" if lang.code == "en" else ""  # "Your passcode, for example 2580" (German "Kundennummer, der 1-fache")
+    fillers = rf"(?:{comma}[ ](?i:{_FILLERS[lang.code]}))*"
+    # French spaces its colon: "code secret : 9876"; the token may open a quote
+    return compiled(rf"(?<!\w)(?i:{_LABELS[lang.code]})(?!\w){fillers}(?:[ ]?:)?{_EXAMPLES}[ ]['\"‘“]?$")
 
 
 def _in_fours(iban: str) -> str:

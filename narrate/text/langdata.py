@@ -114,8 +114,8 @@ _MONTHS = {
 # Austrian German names January "Jänner" (ÖNORM, the Austrian dictionary): said so in de-AT, and read
 # as January wherever written; "Januar" in an Austrian text is read as Jänner.
 _REGIONAL_MONTHS = {"de-AT": ("Jänner", *_MONTHS["de"][1:])}
-_EN_ABBREV = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-              "oct": 10, "nov": 11, "dec": 12}
+_EN_ABBREV = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+              "oct": 10, "nov": 11, "dec": 12}  # "Sept." is AP style
 # Months written short in a day's date ("15 de dic.", "3. Okt.", "3 janv."): RAE, Duden, Imprimerie nationale.
 _MONTH_ABBREV = {
     "en": _EN_ABBREV,

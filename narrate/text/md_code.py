@@ -81,9 +81,37 @@ SIGNS = {
     "~": "tilde",
 }
 _SYMBOLS_ONLY = re.compile(r"[!-/:-@\[-`{-~]{1,12}")
+# Said names of symbols (the values above), whose article is fixed by agree_article.
+_NAMED_SYMBOL = re.compile("|".join(re.escape(n) for n in sorted({*OPERATORS.values(), *SIGNS.values()},
+                                                                 key=len, reverse=True)) + r"\b")
 _GENERIC = re.compile(r"(?<=\w)<([\w&'*\[\]\s,:]{1,80})>")  # Vec<T>, Result<T, E>, Option<&'a str>
 _AMPERSAND = re.compile(r"(?<!&)&(?!&)\s*")
 _ANGLE = re.compile(r"<(?=\S)(?!=\s)|(?<=\S)>")  # a `<` or `>` between spaces is a comparison, said later
+
+
+def named_before(before: str, code: str) -> bool:
+    """Whether the words just before a span of symbols already name it: "the double colon `::` operator"
+    says "double colon" once (it was "double colon double colon"), "a semicolon `;`", "the dollar `$`"."""
+    text = code.strip()
+    if not _SYMBOLS_ONLY.fullmatch(text):
+        return False
+    name = (OPERATORS.get(text) or " ".join(SIGNS[c] for c in text)).replace("-", " ")
+    tail = re.sub(r"[\s-]+", " ", before[-60:]).rstrip().lower()
+    short = re.sub(r" (?:sign|mark)$", "", name)
+    return any(tail == n or tail.endswith(" " + n) for n in {name, short})
+
+
+_ARTICLE = re.compile(r"(?<![^\s(\"'])([Aa])(n?) $")
+
+
+def agree_article(before: str, said: str) -> str:
+    """ "a" or "an" before a span of symbols as its name is said: "using a `!`" is "using an exclamation
+    mark" (was "a exclamation mark"), "an `#`" "a hash"."""
+    m = _ARTICLE.search(before)
+    if m is None or not said or not _NAMED_SYMBOL.match(said):
+        return before
+    article = m.group(1) + ("n" if said[0].lower() in "aeiou" else "")
+    return before[:m.start()] + article + " "
 
 
 def code_words(code: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from ..errors import ManifestError, MarkupError, Problem
 from .markup import INTERPRET_AS, MAX_BREAK_MS, Break, Node, Target, escape_text, parse, to_ssml
-from .md_code import code_words
+from .md_code import agree_article, code_words, named_before
 from .md_html import SSML_TAG, html_pieces, img_alt, is_badge, listing, ssml_tag
 from .md_math import math_shown, math_words
 from .md_speech import shown, spoken
@@ -116,7 +116,28 @@ def _piece(child: Any, images: str, written: bool = False) -> str:
 
 
 def _inline_raw(token: Any, images: str, written: bool = False) -> str:
-    return html.unescape("".join(_piece(child, images, written) for child in token.children or []))
+    pieces: list[str] = []
+    tail = ""  # the last words said, across emphasis and links
+    children = token.children or []
+    closing = False  # the next text's ")" closes brackets whose content was dropped
+    for i, child in enumerate(children):
+        if not written and child.type == "code_inline":
+            if named_before(tail, child.content):
+                continue  # "the double colon `::` operator": the symbols are named once
+            after = children[i + 1] if i + 1 < len(children) else None
+            if (pieces and pieces[-1].endswith(" (") and after is not None and after.type == "text"
+                    and after.content.startswith(")") and named_before(tail[:-2], child.content)):
+                pieces[-1] = pieces[-1][:-2]  # "a semicolon (`;`)": the name once, and no empty brackets
+                closing = True
+                continue
+        piece = _piece(child, images, written)
+        if closing:
+            piece, closing = piece[1:], False
+        if not written and child.type == "code_inline" and pieces:
+            pieces[-1] = agree_article(pieces[-1], piece)  # "a `!`" is "an exclamation mark"
+        pieces.append(piece)
+        tail = (tail + piece)[-60:]
+    return html.unescape("".join(pieces))
 
 
 def _inline(s: _State, token: Any) -> tuple[str, bool, str]:

@@ -72,6 +72,15 @@ def cardinal(n: int, lang: Lang, *, noun: bool = False, feminine: bool = False) 
     return words.replace(",", "")  # num2words writes "one thousand, two hundred" in some versions
 
 
+def plural(words: str) -> str:
+    """English number words as a plural noun: "six" -> "sixes", "twenty" -> "twenties", "seven" -> "sevens"."""
+    if words.endswith("x"):
+        return words + "es"
+    if words.endswith("y"):
+        return words[:-1] + "ies"
+    return words + "s"
+
+
 def _indian(n: int, lang: Lang) -> str:
     """Indian English counts in crore (10,000,000) and lakh (100,000): 150000 is "one lakh fifty thousand",
     25000000 "two crore fifty lakh" (as ₹1,50,000 is grouped)."""

@@ -12,11 +12,12 @@
 - Numeronyms, a first letter, the count of letters left out, a last letter: "i18n" "I eighteen N", "l10n"
   "L ten N", "a11y" "A eleven Y"; an "s" after the count makes it plural, as "k8s" is said "K eights".
   Counts from 3 only, so "p2p", "b2b", "H2O" read as before, and never in a host ("k8s.io").
-- Model names ending in "s" are names, not plural counts: a capital letter, a number of two digits or
-  more (or one after a product line: "Moto G7s") and "s", "Galaxy A10s" "A ten S", "S20s" "S twenty
-  S" (they were "A tens", "S twenties"); a number and "s" after a product line, "iPhone 15s" "iPhone
-  fifteen S" (it was "fifteen seconds"). A lowercase letter first stays a numeronym ("k8s"), and so
-  does "K8s"; decades and seconds keep their rules ("the 1990s", "in your 20s", "wait 15s").
+- Model names ending in "s" are names, not plural counts: a capital letter, a number of two digits
+  (or one after a product line: "Moto G7s") and "s", "Galaxy A10s" "A ten S", "S20s" "S twenty
+  S" (they were "A tens", "S twenties"); a number of one or two digits and "s" after a product line,
+  "iPhone 15s" "iPhone fifteen S" (it was "fifteen seconds"), as phone makers name their variants. Longer
+  numbers are plurals ("A320s" "A three twenties": models.py). A lowercase letter first stays a numeronym
+  ("k8s"), and so does "K8s"; decades and seconds keep their rules ("the 1990s", "in your 20s", "wait 15s").
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import re
 from .forms import PLAN_SHORT
 from .langdata import Lang
 from .notation import say
-from .numwords import cardinal
+from .numwords import cardinal, plural
 
 _MULTIPLIERS = {"k": "thousand", "K": "thousand", "M": "million", "B": "billion", "bn": "billion"}
 _COUNT_WORDS = r"people|staff|data|of|more|less|fewer|per|a|an|each|in|across|over|and|or|to|times|total"
@@ -34,7 +35,7 @@ _COUNT_WORDS = r"people|staff|data|of|more|less|fewer|per|a|an|each|in|across|ov
 # Words ending in "s" that are no plural noun: "Apartment 4B is ready".
 _NOT_PLURAL = r"is|was|has|does|this|its|his|us|as|yes|thus|plus|minus|bus|gas|says|goes"
 _COUNT_NEXT = (rf"(?=\s+(?!(?:{_NOT_PLURAL})\b)(?:[A-Za-z]*[A-Za-rt-z]s|{_COUNT_WORDS})\b"
-               r"|(?P<end>\s*(?:[.,;:!?)\]]|\Z)))")
+               r"|(?P<end>\s*(?:[.,;:!?)\]\u2014]|\Z)))")  # an em dash ends a clause too
 _NUMBER = r"\d{1,3}(?:\.\d{1,2})?"
 # One count or a range of two, each with its letter ("10k-20k users").
 _MULTIPLIED = re.compile(rf"(?<![\w.,$€£¥₹-])(?<!\b[Aa] )(?<!\b[Aa]n )({_NUMBER})(k|K|M|B|bn)"
@@ -49,8 +50,9 @@ _PLACE_BEFORE = re.compile(r"\b(?i:in|at|into|near)\s$")
 _NUMERONYM = re.compile(r"(?<![\w./@-])([A-Za-z])([3-9]|[12]\d)([a-z])(?![\w-]|\.\w)")
 # Product lines whose models are named by a number, or a letter and a number ("iPhone 15s", "Moto G7s").
 _PRODUCT_LINE = r"(?:iPhone|iPad|iPod|Galaxy|Pixel|Moto|Nexus|Xperia|Lumia|Redmi|Nokia|OnePlus|Surface)"
+# A number of one or two digits: "A320s", "RTX 3090s" are plurals (models.py).
 _MODEL = re.compile(rf"(?:(?P<line>\b{_PRODUCT_LINE} )(?P<series>[A-Z]?)|(?<![\w./@-])(?P<letter>[A-Z])(?=\d\d))"
-                    r"(?P<n>\d{1,4})s(?![\w'-]|\.\w)")
+                    r"(?P<n>\d{1,2})s(?![\w'-]|\.\w)")
 HINT = re.compile(rf"\d(?:[kKMB]|bn)(?!\w)|[A-Za-z]\d{{1,2}}[a-z]\b|\d\ds\b|{_PRODUCT_LINE} [A-Z]?\ds\b")
 
 
@@ -70,19 +72,11 @@ def _multiplied(m: re.Match[str], lang: Lang) -> str:
     return words
 
 
-def _plural(words: str) -> str:
-    if words.endswith("x"):
-        return words + "es"  # "sixes"
-    if words.endswith("y"):
-        return words[:-1] + "ies"  # "twenties"
-    return words + "s"
-
-
 def _numeronym(m: re.Match[str], lang: Lang) -> str:
     first, count, last = m.groups()
     words = cardinal(int(count), lang)
     if last == "s":  # "k8s": "K eights"
-        return f"{first.upper()} {_plural(words)}"
+        return f"{first.upper()} {plural(words)}"
     return f"{first.upper()} {words} {last.upper()}"
 
 

@@ -28,6 +28,7 @@ import re
 from .dotted import say_dotted
 from .langdata import Lang
 from .notation import compiled
+from .numwords import cardinal
 
 # about, plus, times, by, version, ratio "to", power, by language.
 _WORDS = {
@@ -117,3 +118,24 @@ def replace_marks(text: str, lang: Lang) -> str:
 
     return _COPYRIGHT.sub(copyright_word, text).rstrip()
 
+
+
+# Feet and inches written with the prime marks (or the apostrophe and quote that stand for them), English
+# only: "5'10\"" "five feet ten inches", "6′2″" (they were "five'ten\"", the marks left to the engine).
+# Both marks are needed: "5'" alone may close a quotation.
+HEIGHT_HINT = re.compile(r"\d['′]\s?\d")
+_HEIGHT = re.compile(r"(?<![\w.,'′])(\d{1,2})['′]\s?(\d{1,2})(?:[\"″]|'')(?![\w\"″'])")
+
+
+def replace_heights(text: str, lang: Lang) -> str:
+    if lang.code != "en":
+        return text
+
+    def repl(m: re.Match[str]) -> str:
+        feet, inches = int(m.group(1)), int(m.group(2))
+        if inches > 11:
+            return m.group(0)
+        said = f"{cardinal(feet, lang)} {'foot' if feet == 1 else 'feet'}"
+        return said + (f" {cardinal(inches, lang)} {'inch' if inches == 1 else 'inches'}" if inches else "")
+
+    return _HEIGHT.sub(repl, text)

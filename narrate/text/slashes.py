@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 
 from .langdata import FRACTION_UNITS, FRACTIONS, NOT_FRACTION_AFTER, SLASH_IDIOMS, Lang
-from .notation import compiled
+from .notation import compiled, say
 from .numwords import cardinal
 
 
@@ -142,9 +142,45 @@ def slash_fractions(text: str) -> str:
     return _VULGAR.sub(lambda m: (f"{m.group(1)} " if m.group(1) else "") + VULGAR_FRACTIONS[m.group(2)], text)
 
 
+# A score on a common scale, "out of" it: "4.5/5" "four point five out of five", "87/100", "rated 8/10", "4/5
+# stars" (they were "four point five/five", "eighty-seven/one hundred", "eight/ten", "four fifths stars"). A
+# decimal score, or one out of 100, is always one; a whole one out of 5, 10 or 20 only by a word of rating
+# (before or after it), since "3/10" may be a date.
+_OUT_OF = {"en": "out of", "es": "de", "de": "von", "fr": "sur"}
+_RATING_WORDS = {
+    "en": r"rated|rating|ratings|rate|score|scored|scores|stars?|reviews?|gave|gives|got|gets|grade|points",
+    "es": r"calificación|puntuación|puntaje|nota|estrellas?|valoración",
+    "de": r"Bewertung|bewertet|Note|Punkte|Sterne|Sternen",
+    "fr": r"note|noté|notée|étoiles?|évaluation|score",
+}
+
+
+def replace_scores(text: str, lang: Lang) -> str:
+    out_of = _OUT_OF.get(lang.code)
+    if out_of is None:
+        return text
+    dec = re.escape(lang.decimal)
+    cue = compiled(rf"(?i:\b(?:{_RATING_WORDS[lang.code]}))\W{{0,3}}$")
+    cue_after = compiled(rf"\s(?i:(?:{_RATING_WORDS[lang.code]}))\b")
+
+    def repl(m: re.Match[str]) -> str:
+        score, scale = m.group("n"), int(m.group("d"))
+        whole = lang.decimal not in score
+        if (whole and int(score) > scale) or (not whole and float(score.replace(lang.decimal, ".")) > scale):
+            return m.group(0)
+        if whole and scale != 100 and not (cue.search(m.string, max(0, m.start() - 20), m.start())
+                                           or cue_after.match(m.string, m.end())):
+            return m.group(0)
+        return f"{say(score, lang)} {out_of} {cardinal(scale, lang)}"
+
+    return compiled(rf"(?<![\w/.,:-])(?P<n>\d{{1,3}}(?:{dec}\d{{1,2}})?)/(?P<d>5|10|20|100)(?![\w/]|[.,]\d)").sub(
+        repl, text)
+
+
 def replace_slashes(text: str, lang: Lang) -> str:
-    """Idioms first ("24/7" is none of the fractions), then seasons, then fractions."""
+    """Idioms first ("24/7" is none of the fractions), then seasons, scores, then fractions."""
     text = replace_slash_idioms(text, lang)
+    text = replace_scores(text, lang)
     if _SEASON.search(text):  # "2024/25": a season or a school year, as "2024-25" (spans.replace_ranges)
         text = _SEASON.sub(lambda m: f"{m.group(1)}-{m.group(2)}" if int(m.group(2)) == (int(m.group(1)) + 1) % 100
                            else m.group(0), text)

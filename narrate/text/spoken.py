@@ -1,13 +1,14 @@
 """Written numbers, amounts and symbols -> the words a person says, per language.
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an
-earlier one has claimed: developers' notation in English (technical.py), counts and numeronyms
-written short ("10k", "i18n": shorthand.py), shell paths and variables (shell.py), masked numbers ("****1234",
-masked.py) and lakh grouping (indian.py), then tax forms and plans (forms.py), identifiers, addresses,
-dates, numbers with a slash (idioms, fractions: slashes.py), telephone numbers (phones.py), dialed
-numbers (dialed.py), ranges of amounts, ranges, 24-hour ranges of times (clock_ranges.py), times, time
-zones after a bare hour or noon (zones.py), currency amounts, percentages, ordinals, decades, quantities with
-units, Roman numerals, years, then every remaining number.
+earlier one has claimed: developers' notation in English (technical.py), keyboard shortcuts ("Ctrl+C":
+shortcuts.py), counts and numeronyms written short ("10k", "i18n": shorthand.py), shell paths and
+variables (shell.py), masked numbers ("****1234", masked.py) and lakh grouping (indian.py), then tax
+forms and plans (forms.py), identifiers, model numbers ("A320s": models.py), addresses, dates, feet and
+inches, numbers with a slash (idioms, scores, fractions: slashes.py), telephone numbers (phones.py),
+dialed numbers (dialed.py), ranges of amounts, ranges, 24-hour ranges of times (clock_ranges.py), times,
+time zones after a bare hour or noon (zones.py), currency amounts, percentages, ordinals, decades,
+quantities with units, Roman numerals, years, then every remaining number.
 Every pass turns digits into words, so running the whole again changes nothing (idempotent).
 Currency amounts are read in money.py; the notation helpers the passes share are in notation.py.
 """
@@ -35,6 +36,8 @@ from .keys import replace_keys
 from .langdata import Lang
 from .masked import HINT as _MASKED_HINT
 from .masked import replace_masked
+from .models import HINT as _MODELS_HINT
+from .models import replace_models
 from .money import SWISS_REGIONS, money_hint, replace_money, replace_money_ranges, replace_swiss_francs
 from .normalize import MARKUP, MARKUP_TAG
 from .notation import compiled, is_one, number_pattern, say, split_number
@@ -45,12 +48,14 @@ from .phones import replace_phones
 from .roman import replace_roman
 from .shell import HINT as _SHELL_HINT
 from .shell import replace_shell
+from .shortcuts import HINT as _SHORTCUTS_HINT
+from .shortcuts import replace_shortcuts
 from .shorthand import HINT as _SHORTHAND_HINT
 from .shorthand import replace_shorthand
-from .signs import COPYRIGHT_MARKS, replace_marks, replace_signs
+from .signs import COPYRIGHT_MARKS, HEIGHT_HINT, replace_heights, replace_marks, replace_signs
 from .slashes import VULGAR_FRACTIONS, replace_slashes, slash_fractions
 from .spans import replace_decades, replace_ranges
-from .technical import replace_technical
+from .technical import replace_flags, replace_technical
 from .when import month_names, replace_dates, replace_times
 from .zones import HINT as _ZONE_HINT
 from .zones import replace_zones
@@ -109,7 +114,7 @@ def replace_units(text: str, lang: Lang) -> str:
 
 _YEAR_CUES = {
     "en": r"[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Ff]rom|of|[Yy]ear|[Aa]round|[Cc]irca|[Bb]efore|[Aa]fter|[Dd]uring|"
-          r"[Bb]etween|[Cc]opyright|[Yy]our|[Oo]ur|[Tt]his|[Ll]ast|[Nn]ext|[Ff]iscal|FY",
+          r"[Bb]etween|[Cc]opyright|[Yy]our|[Oo]ur|[Tt]his|[Ll]ast|[Nn]ext|[Ff]iscal|FY|Q[1-4]|H[12]",  # "Q3 2024"
     "de": r"[Ii]m Jahr(?:e)?|[Ss]eit|[Bb]is|[Vv]on|[Aa]b|[Uu]m|[Vv]or|[Nn]ach|[Aa]nno|[Ii]n den Jahren|[Zz]wischen|[Cc]opyright",
 }
 # Words that carry a cued year on to the next: "from 2020 to 2024", "between 1990 and 2000".
@@ -117,15 +122,38 @@ _YEAR_LINKS = {"en": r"to|and|or|through|until|till", "de": r"bis|und|oder"}
 _YEAR = r"(?:1[1-9]\d\d|20\d\d)(?![\w%]|[.,:]\d)"
 
 
+# English: a year-like number between a determiner and a singular word names a year or is said in pairs
+# as a modifier: "the 2024 edition" "the twenty twenty-four edition", "a 1500 word essay" "a fifteen
+# hundred word essay", "his 1969 Mustang" (they were "two thousand twenty-four", "one thousand five hundred").
+# A plural next ("the 2000 users"), or a word that goes on counting ("the 1500 people", "the 2024 and"), is a count.
+_YEAR_DETERMINERS = r"[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Mm]y|[Tt]hat|[Ww]hose"
+_NOT_SINGULAR = (r"and|or|to|through|till|until|of|in|on|at|by|for|with|from|than|more|less|fewer|other|others|"
+                 r"new|extra|additional|per|each|people|persons|children|men|women|staff|personnel|police|cattle|"
+                 r"feet|teeth|mice|geese|data|times|was|is|are|were|has|have|had|will|would|can|could")
+_EN_YEAR_MODIFIER = re.compile(rf"\b({_YEAR_DETERMINERS})\s({_YEAR})(?=\s(?!(?i:{_NOT_SINGULAR})\b)"
+                               r"[A-Za-z][a-z]*(?:ss|us|is|[^\Ws])\b(?!['’]))")
+
+
 def replace_years(text: str, lang: Lang) -> str:
     """A year after a cue ("in 1999", "seit 2010") and each year linked to it ("from 2020 to 2024")
-    said as a year ("nineteen ninety-nine"); other four-digit numbers are left to replace_numbers."""
+    said as a year ("nineteen ninety-nine"), and in English one between a determiner and a singular word
+    ("the 2024 edition"); other four-digit numbers are left to replace_numbers."""
     cues = _YEAR_CUES.get(lang.code)
     if not cues:
         return text
     chain = compiled(rf"\b({cues})\s({_YEAR}(?:\s(?:{_YEAR_LINKS[lang.code]})\s{_YEAR})*)")
-    return chain.sub(lambda m: f"{m.group(1)} " + _ANY_DIGITS.sub(lambda y: year(int(y.group(0)), lang), m.group(2)),
+    text = chain.sub(lambda m: f"{m.group(1)} " + _ANY_DIGITS.sub(lambda y: year(int(y.group(0)), lang), m.group(2)),
                      text)
+    if lang.code == "en":
+        text = _EN_YEAR_MODIFIER.sub(lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
+        text = _EN_YEAR_SUBJECT.sub(lambda m: year(int(m.group(1)), lang), text)
+    return text
+
+
+# A year that does something in a story: "2023 was a great year", "2024 saw growth" (were "two thousand
+# twenty-three was", "two thousand twenty-four saw").
+_EN_YEAR_SUBJECT = re.compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:was|will be|saw|brought|marked|marks|began|ended|"
+                              r"proved|promises|became|is shaping|has been|had been)\b)")
 
 
 def replace_numbers(text: str, lang: Lang) -> str:
@@ -208,6 +236,8 @@ def speak(text: str, lang: Lang) -> str:
 
 def _speak(text: str, lang: Lang) -> str:
     text = replace_technical(text, lang)  # first: before web hosts, the markup scrub and "#" (technical.py)
+    if lang.code == "en" and _SHORTCUTS_HINT.search(text):  # "Ctrl+C": before "+" and the numbers
+        text = replace_shortcuts(text, lang)
     if lang.code == "en" and _SHORTHAND_HINT.search(text):  # "10k users", "i18n": before hosts and numbers
         text = replace_shorthand(text, lang)
     if lang.code == "en" and _SHELL_HINT.search(text):  # "~/.bashrc", "$HOME": before "$" is money
@@ -224,7 +254,7 @@ def _speak(text: str, lang: Lang) -> str:
         text = re.sub(r" {2,}", " ", MARKUP.sub(" ", text))
         text = re.sub(r"(?<=\s)&(?=\s)", lang.ampersand, text)
         if "&" in text:  # initials joined by "&" are said letter by letter: "AT&T" "A T and T", "Q&A"
-            text = _INITIALS_AND.sub(lambda m: f"{' '.join(m.group(1))} {lang.ampersand} {' '.join(m.group(2))}", text)
+            text = _say_initials_and(text, lang)
     if lang.code == "en" and " @ " in text:  # "@" in prose, after the addresses: "3 tickets @ $5 each"
         text = text.replace(" @ ", " at ")
     if lang.region in SWISS_REGIONS and "Fr." in text:  # "Fr. 15.50": francs, not Friday
@@ -254,6 +284,10 @@ def _speak(text: str, lang: Lang) -> str:
         text = replace_zones(text, lang)
     if _ROMAN_HINT.search(text):
         text = replace_roman(text, lang)
+    if lang.code == "en" and "-" in text:  # a flag the numbers' words made ("-1st" "-first"): as a second run would
+        text = replace_flags(text)
+    if "&" in text:  # initials the words of a time made ("14:30&I" "two thirty PM&I"): as a second run would
+        text = _say_initials_and(text, lang)
     if lang.code == "fr" and ("de un" in text or "que un" in text):
         text = _FRENCH_ELISION.sub(r"\1'\2", text)
     return text
@@ -271,12 +305,18 @@ _VULGAR_HINT = re.compile(f"[{''.join(VULGAR_FRACTIONS)}]")
 _SHORT_YEAR = re.compile(r"(?<![\w'’])['’](\d{2})(?![\w'’])")
 _LETTER_RANGE_WORDS = re.compile(r"\bde [LS] a [VSD]\b")  # Spanish "de L a V"
 _RANGE_DASH = re.compile(r"\w\.?\s?[-–—]\s?\w")
-_INITIALS_AND = re.compile(r"\b([A-Z]{1,3})&([A-Z]{1,3})\b")
+# Bounded by anything but a letter: a digit touching them ("PM&A0") is split off by the number pass, and a
+# `\b` bound made the initials said only on a second reading ("P M and A zero").
+_INITIALS_AND = re.compile(r"(?<![^\W\d])([A-Z]{1,3})&([A-Z]{1,3})(?![^\W\d])")
 _SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")
 _COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")
 _ANY_DIGITS = re.compile(r"[0-9]+")
 _ORDINAL_HINT = {"en": re.compile(r"\d(?:st|nd|rd|th)"), "es": re.compile(r"[ºª]|\d\.?er\b|\d[oa]\s"),
                  "fr": re.compile(r"\d(?:e|er|re|è|n)"), "de": re.compile(r"\d\.\s")}
+
+
+def _say_initials_and(text: str, lang: Lang) -> str:
+    return _INITIALS_AND.sub(lambda m: f"{' '.join(m.group(1))} {lang.ampersand} {' '.join(m.group(2))}", text)
 
 
 def _has(pattern: str) -> Callable[[str, Lang], bool]:
@@ -293,8 +333,10 @@ _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
     (replace_forms, lambda text, lang: _FORMS_HINT.search(text) is not None),
     (replace_identifiers, _has(r"[\w-]{3}\d|\d[\w-]{3}")),
+    (replace_models, lambda text, lang: lang.code == "en" and _MODELS_HINT.search(text) is not None),
     (replace_addresses, _has(r"\d{3}|(?:light|uelo|vol|lug) [A-Z\d]{2} ?\d|[A-Z]\d[A-Z\d]? \d[A-Z]{2}\b")),
     (replace_dates, _date_hint),
+    (replace_heights, lambda text, lang: lang.code == "en" and HEIGHT_HINT.search(text) is not None),
     (replace_slashes, _has(r"\d/\d(?!\d*/\d{4})|\dx\d|\d\s?[hj]/\d")),
     (replace_signs, _has(r"[~≈][ $€£¥]*\d|\d\+|[\w€$£¥%] [+=] \w|\d ?[xX×]|[vV]\d|\d:\d(?!\d)|\^\d|[\w%$€£¥]/[^\W\d_]")),
     (replace_versions, _has(r"\w \d+\.\d\d")),

@@ -220,11 +220,14 @@ def _ubuntu(m: re.Match[str], lang: Lang) -> str:
 # After a space, an opening bracket or quote, or a markup character the scrub drops ("<-Part" is "-Part"
 # once "<" is gone: it must read the same then, or normalising twice would differ).
 # A double dash before a digit is a flag too: "--0" read "--zero" would be one on a second reading.
+# The name takes any word character: an ASCII-only name stopped short of "0¹" in "-mayo0¹", was no flag,
+# and then was one once the digit was read ("-mayo zero ¹").
 _FLAG = re.compile(r"(?:(?<=\s)|(?<=\A)|(?<=[(\[`\"'<>{}]))"
-                   r"(--?)((?:[A-Za-z]|(?<=--)\d)[A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)(?:(=)|(?![\w-]))")
+                   r"(--?)((?:[A-Za-z]|(?<=--)\d)\w*(?:-\w+)*)(?:(=)|(?![\w-]))")
 # gcc's warnings and defines, the JVM's -X options; "-Infinity" is a word after a dash.
 _LETTER_AND_ARGUMENT = re.compile(r"W[a-z][\w-]*|D[A-Z_][A-Z0-9_]*|X[a-z]{2,3}\w*")
-_PLUS_PLUS = re.compile(r"(?<=[A-Za-z0-9])\+\+(?![A-Za-z_+])")  # C++, C++17, Notepad++
+# After any letter or digit: "᭔" is a digit the number pass reads ("four"), so "᭔++" must be "plus plus" at once.
+_PLUS_PLUS = re.compile(r"(?<=[^\W_])\+\+(?![A-Za-z_+])")  # C++, C++17, Notepad++
 _SHARP = re.compile(r"\b([CFJ])#(?![\w#])")
 _UUID = re.compile(r"(?<![\w-])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![\w-])")
 _HTTP_VERSION = re.compile(r"\bHTTP/(\d(?:\.\d)?)\b")
@@ -235,6 +238,8 @@ def _flag(m: re.Match[str]) -> str:
     dashes, name, equals = m.groups()
     if dashes == "-" and len(name) == 3 and name.isupper():
         return m.group(0)  # "-USD 5": a negative amount (money.py), no flag
+    if dashes == "-" and _NUMBER_WORD.fullmatch(name):
+        return m.group(0)  # "-14:30" is "-two thirty" once read: a number's sign, not a flag "dash t w o"
     said = "dash dash" if dashes == "--" else "dash"
     if dashes == "-" and len(name) <= 3 and name.isalpha() and name.islower():
         name = " ".join(name)  # -rf, -la: letters that are each an option
@@ -348,12 +353,19 @@ def replace_technical(text: str, lang: Lang) -> str:
     if "#" in text:
         text = _SHARP.sub(r"\1 sharp", text)
     if "-" in text:
-        text = _FLAG.sub(_flag, text)
+        text = replace_flags(text)
     if _DIGIT.search(text):
         for hint, step in _STEPS:
             if hint.search(text):
                 text = step(text, lang)
     return text
+
+
+def replace_flags(text: str) -> str:
+    """Command-line flags said ("-rf" "dash r f"). Run first, and again once every number is read: a
+    dash before a digit is no flag, but the words read for it may make one ("-1st" "-first", "-V14"
+    "-V fourteen"), which a second normalisation would then say."""
+    return _FLAG.sub(_flag, text) if "-" in text else text
 
 
 _DIGIT = re.compile(r"\d")

@@ -145,7 +145,21 @@ def replace_dates(text: str, lang: Lang) -> str:
             said += "."
         return said
 
-    return _replace_month_days(pattern.sub(written, text), lang)
+    text = _replace_month_days(pattern.sub(written, text), lang)
+    return _replace_written_month_years(text, lang) if lang.code == "en" else text
+
+
+def _replace_written_month_years(text: str, lang: Lang) -> str:
+    """English "January 2024", "Jan. 2024", "Sept 2023": the month and its year ("January twenty twenty-four";
+    they were "January two thousand twenty-four", "Jan. two thousand twenty-four"). A day before the year
+    is the written date's ("January 5, 2024"), already said."""
+    pattern = compiled(rf"\b(?P<month>{month_names(lang)})(?P<dot>\.)?\s(?P<year>1[1-9]\d\d|20\d\d)"
+                       r"(?![\w%]|[.,:]\d)")
+
+    def month_year(m: re.Match[str]) -> str:
+        return f"{lang.months[_month_number(m.group('month'), lang) - 1]} {year(int(m.group('year')), lang)}"
+
+    return pattern.sub(month_year, text)
 
 
 # A month and a year: "08/2027" anywhere, and a card's "08/27" after a word of expiry (where a day and
@@ -313,8 +327,13 @@ def replace_times(text: str, lang: Lang) -> str:
     def clock(m: re.Match[str]) -> str:
         h, mi = int(m.group("h")), int(m.groupdict().get("m") or 0)
         ampm = (m.groupdict().get("ampm") or "")[:1].lower() or None
-        if h > 24 or mi > 59 or (h == 24 and mi) or (ampm and not 1 <= h <= 12):  # 24:00 ends a day; 24:01 is none
+        if h > 24 or mi > 59 or (h == 24 and mi):  # 24:00 ends a day; 24:01 is none
             return m.group(0)
+        if ampm and not 1 <= h <= 12:
+            if not m.groupdict().get("m"):
+                return m.group(0)  # "14 PM": no clock
+            # "14:30 PM", "00:15 AM": the 24-hour clock says which half of the day (was "fourteen:thirty PM")
+            ampm = None
         said = say_time(h, mi, ampm, lang)
         if m.groupdict().get("uhr") and lang.code != "de":
             said += m.group("uhr")

@@ -1,0 +1,51 @@
+"""Products and vehicles named by letters and a number, as people say them (English only).
+
+A model's number names it, like a port's or a form's: it is said in pairs ("A320" "A three twenty", "RTX
+3090" "RTX thirty ninety", "Boeing 747" "Boeing seven forty-seven", "Office 365" "Office three sixty-five";
+they were "three hundred twenty", "three thousand ninety"), and an "s" after it is the plural of the model
+("A320s" "A three twenties", "RTX 3090s" "RTX thirty nineties", "F-16s" "F-sixteens", "MP3s" "MP threes";
+they were "A three hundred twenty S", "three thousand ninety seconds", "F-sixteen seconds", "MP three s").
+
+A designator is one to four capitals joined to the number or hyphenated ("A320", "DC-10", "GTX1080"), or a
+model line a space before it ("RTX 3090", "Boeing 747", "Xbox 360"). Not a designator: a currency code
+("USD250" is money.py's), a number of one or two digits without "s" (read as before), one with a leading
+zero. One capital and two digits and "s", or a number of one or two digits and "s" after a phone line, is
+a name ("Galaxy A10s" "A ten S", "iPhone 5s"; shorthand.py), as phone makers name their variants. Runs
+after identifiers (identifiers.py: "reference AB1234" is read character by character) and before units,
+so that the "s" is never seconds.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .langdata import Lang
+from .numwords import plural
+from .technical import paired
+
+# Lines whose models are numbers: graphics cards, aircraft, consoles, processors, software.
+_LINE = (r"RTX|GTX|GT|RX|Radeon|GeForce|Quadro|Titan|Boeing|Airbus|Embraer|Cessna|Bombardier|Xbox|PlayStation|"
+         r"Pentium|Celeron|Xeon|Athlon|Ryzen|Snapdragon|Exynos|Kirin|Dimensity|ThinkPad|Windows|Office|Model")
+_DESIGNATOR = re.compile(rf"(?:(?<![\w./@$#&-])(?P<letters>[A-Z]{{1,4}})(?P<hyphen>-?)|\b(?P<line>{_LINE}) )"
+                         r"(?P<n>\d{1,4})(?P<s>s?)(?![\w'’-]|[.,:/]\d)")
+HINT = re.compile(rf"[A-Z]-?\d|\b(?:{_LINE}) \d")
+
+
+def _designator(m: re.Match[str], lang: Lang) -> str:
+    n, s = m.group("n"), m.group("s")
+    letters = m.group("letters")
+    if (not s and len(n) <= 2) or n[0] == "0" or (letters and letters in lang.currencies):
+        return m.group(0)
+    words = paired(n, lang)
+    if s:
+        words = plural(words)
+    if letters:
+        return f"{letters}{m.group('hyphen') or ' '}{words}"
+    return f"{m.group('line')} {words}"
+
+
+def replace_models(text: str, lang: Lang) -> str:
+    """`text` with the models of the module docstring said (English only)."""
+    if lang.code != "en" or not HINT.search(text):
+        return text
+    return _DESIGNATOR.sub(lambda m: _designator(m, lang), text)

@@ -1,0 +1,55 @@
+"""Products and vehicles named by letters and a number (narrate/text/models.py): the number in pairs,
+an "s" after it the model's plural."""
+
+from __future__ import annotations
+
+import pytest
+
+from narrate.text import normalize
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # plurals: were "three thousand ninety seconds", "A three hundred twenty S", "seven hundred forty-seven
+    # seconds", "F-sixteen seconds", "MP three s"
+    ("Two RTX 3090s in the rack.", "Two RTX thirty nineties in the rack."),
+    ("The A320s are parked.", "The A three twenties are parked."),
+    ("Boeing 747s and 737s.", "Boeing seven forty-sevens and seven hundred thirty-seven seconds."),
+    ("F-16s and B-52s flew over.", "F-sixteens and B-fifty-twos flew over."),
+    ("Three DC-10s landed.", "Three DC-tens landed."),
+    ("Rip the MP3s onto the PS5s.", "Rip the MP threes onto the PS fives."),
+    ("Xbox 360s and M1s.", "Xbox three sixties and M ones."),
+    ("Tesla Model 3s are quiet.", "Tesla Model threes are quiet."),
+    ("File your W-2s.", "File your W-twos."),
+    # the singular in pairs too, as it is said: were "three thousand ninety", "three hundred twenty"
+    ("An RTX 3090 or a GTX1080.", "An RTX thirty ninety or a GTX ten eighty."),
+    ("The A320 and the Boeing 747.", "The A three twenty and the Boeing seven forty-seven."),
+    ("Flight BA2490 uses G711.", "Flight BA twenty-four ninety uses G seven eleven."),
+    ("Office 365 and Windows 2000.", "Office three sixty-five and Windows two thousand."),
+    ("A T1000 and an A300.", "A T one thousand and an A three hundred."),
+])
+def test_a_model_is_said_in_pairs_and_its_s_is_a_plural(written, spoken):
+    assert normalize(written, "en-US") == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # a phone's variant keeps its "S" (shorthand.py); two digits or fewer read as before
+    ("The Galaxy A10s and the iPhone 5s.", "The Galaxy A ten S and the iPhone five S."),
+    ("The A10 chip and S3 buckets.", "The A ten chip and S three buckets."),
+    ("Run K8s clusters.", "Run K eights clusters."),
+    ("Born in the 1990s; the GTX 1080s.", "Born in the nineteen nineties; the GTX ten eighties."),
+    ("Wait 15s and retry.", "Wait fifteen seconds and retry."),
+    # an identifier after its label is read character by character; a currency code is money
+    ("Your reference is AB1234.", "Your reference is A B one two three four."),
+    ("Pay USD250 today.", "Pay two hundred fifty dollars today."),
+    ("Code A05 is fine.", "Code A zero five is fine."),
+])
+def test_names_identifiers_and_amounts_are_no_plural_models(written, spoken):
+    assert normalize(written, "en-US") == spoken
+
+
+@pytest.mark.parametrize(("language", "written", "spoken"), [
+    ("de-DE", "Zwei RTX 3090.", "Zwei RTX dreitausendneunzig."),
+    ("es-ES", "Dos RTX 3090.", "Dos RTX tres mil noventa."),
+])
+def test_other_languages_read_the_number_as_before(language, written, spoken):
+    assert normalize(written, language) == spoken
