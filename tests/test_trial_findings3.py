@@ -1,0 +1,55 @@
+"""Findings of a third newcomer's trial (3 December 2026): small validation gaps, each seen through
+the CLI (`narrate validate`/`build`: exit code and a message naming file:line:key). Each test failed
+before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import narrate_in
+from test_trial_findings2 import BOOK, _square_png
+
+LIBRARY = """\
+version: 1
+libraries:
+  shop:
+    output: sounds
+    formats: [ulaw]
+    layout: flat
+    languages: {en-US: en-us}
+    prompts:
+      NAME: Hello there.
+"""
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles/old-roads.md").write_text("# Old Roads\n\nThe old roads wind through the hills.\n")
+    (tmp_path / "articles/cafe.md").write_text("# Cafe Nights\n\nA cafe at night is warm.\n")
+    (tmp_path / "art.png").write_bytes(_square_png(1400))
+    (tmp_path / "m.yaml").write_text(BOOK)
+    return tmp_path
+
+
+def _refused(root: Path, command: str, *args: str, env: dict[str, str] | None = None) -> str:
+    """The stderr of a `narrate <command>` that must refuse the manifest (exit 2, no traceback)."""
+    done = narrate_in(command, *args, "m.yaml", cwd=root, env=env)
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+    return done.stderr
+
+
+@pytest.mark.parametrize(("credits", "key", "shown"), [
+    ("{opening: 5}", "opening", "5"), ("{closing: 2.5}", "closing", "2.5"),
+])
+def test_credits_that_are_a_number_are_refused_at_their_line(book, credits, key, shown):
+    """`credits: {opening: 5}` was read aloud as "five": credits are the words to speak, and a bare number
+    there is a mistake (a length, a chapter), not credits; every other text of a book was strict already."""
+    (book / "m.yaml").write_text(BOOK + f"    credits: {credits}\n")
+    err = _refused(book, "validate")
+    assert err.startswith(f"error: m.yaml:12: books.notes.credits.{key}: expected text, got a number ({shown})"), err
+
+
