@@ -53,3 +53,20 @@ def test_credits_that_are_a_number_are_refused_at_their_line(book, credits, key,
     assert err.startswith(f"error: m.yaml:12: books.notes.credits.{key}: expected text, got a number ({shown})"), err
 
 
+@pytest.mark.parametrize("name", ["a:b", "C:menu/welcome", "z:"])
+def test_a_prompt_name_with_a_drive_letter_gives_the_real_reason(tmp_path, name):
+    """`a:b` was refused as "absolute paths are not allowed": it is no absolute path on any system; on
+    Windows `a:` is a drive, so the file would be written on drive A:, outside the output folder."""
+    (tmp_path / "m.yaml").write_text(LIBRARY.replace("NAME", f"'{name}'"))
+    err = _refused(tmp_path, "validate")
+    drive = name[0].upper()
+    assert err.startswith(f"error: m.yaml:9: libraries.shop.prompts.{name}: {name[:2]!r} names drive {drive}: on "
+                          "Windows"), err
+    assert "absolute" not in err
+
+
+def test_an_absolute_prompt_name_is_still_called_absolute(tmp_path):
+    (tmp_path / "m.yaml").write_text(LIBRARY.replace("NAME", "/etc/welcome"))
+    assert "libraries.shop.prompts./etc/welcome: absolute paths are not allowed" in _refused(tmp_path, "validate")
+
+
