@@ -70,3 +70,28 @@ def test_an_absolute_prompt_name_is_still_called_absolute(tmp_path):
     assert "libraries.shop.prompts./etc/welcome: absolute paths are not allowed" in _refused(tmp_path, "validate")
 
 
+@pytest.mark.parametrize(("output", "cache"), [
+    (".narrate-cache", None),  # the cache folder itself
+    (".narrate-cache/book", None),  # inside it
+    ("store", "store/cache"),  # holding it ($NARRATE_CACHE)
+])
+def test_an_output_folder_overlapping_the_cache_is_refused_by_validate_as_by_build(book, output, cache):
+    """`output: .narrate-cache` passed `narrate validate`; only `build` refused it (exit 2), and without
+    a line. Both refuse it now, at the output key's line, with one message."""
+    (book / "m.yaml").write_text(BOOK.replace("output: out", f"output: {output}"))
+    env = {"NARRATE_CACHE": str(book / cache)} if cache else None
+    cache_dir = book / (cache or ".narrate-cache")
+    message = (f"error: m.yaml:9: books.notes.output: {book / output} overlaps the segment cache {cache_dir}; "
+               "give the output its own folder, or the cache another (--cache-dir or $NARRATE_CACHE)")
+    checked = _refused(book, "validate", env=env)
+    assert checked.startswith(message), checked
+    built = _refused(book, "build", env=env)
+    assert built.startswith(message), built
+    assert not (cache_dir / "state").exists()  # nothing was built
+
+
+def test_a_cache_dir_given_to_build_is_checked_at_the_output_line(book):
+    err = _refused(book, "build", "--cache-dir", "out/cache")
+    assert err.startswith(f"error: m.yaml:9: books.notes.output: {book / 'out'} overlaps the segment cache "
+                          f"{book / 'out/cache'}"), err
+
