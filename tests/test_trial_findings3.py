@@ -4,7 +4,9 @@ before its fix."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -94,4 +96,33 @@ def test_a_cache_dir_given_to_build_is_checked_at_the_output_line(book):
     err = _refused(book, "build", "--cache-dir", "out/cache")
     assert err.startswith(f"error: m.yaml:9: books.notes.output: {book / 'out'} overlaps the segment cache "
                           f"{book / 'out/cache'}"), err
+
+FEED = BOOK + "    feed: {base_url: 'BASE', link: 'LINK', description: d, image: IMAGE, date: 2024-05-02}\n"
+
+
+def test_an_uppercase_url_scheme_is_accepted_and_written_lowercased(book):
+    """`base_url: HTTPS://EXAMPLE.ORG/` was refused as "not an http(s) URL"; schemes (and host names) are
+    case-insensitive (RFC 3986 3.1, 3.2.2), so it is accepted and written in the normal lower case,
+    the path as given (paths are case-sensitive)."""
+    (book / "m.yaml").write_text(FEED.replace("BASE", "HTTPS://EXAMPLE.ORG/Pod/").replace("LINK", "Http://Example.org/Site")
+                                 .replace("IMAGE", "'HTTPS://EXAMPLE.ORG/Art.png'"))
+    done = narrate_in("build", "--json", "m.yaml", cwd=book)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["errors"] == []
+    channel = ET.parse(book / "out/feed.xml").getroot().find("channel")
+    assert channel is not None
+    assert channel.findtext("link") == "http://example.org/Site"
+    urls = [e.get("url") for e in channel.iter("enclosure")]
+    assert urls and all(u.startswith("https://example.org/Pod/") for u in urls), urls
+    images = {e.get("href") for e in channel.iter("{http://www.itunes.com/dtds/podcast-1.0.dtd}image")}
+    assert images == {"https://example.org/Art.png"}
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/x/", "HTTPS:/example.org/x/", "HTTPX://example.org/x/"])
+def test_a_scheme_that_is_not_http_stays_refused(book, url):
+    (book / "m.yaml").write_text(FEED.replace("BASE", url).replace("LINK", "https://example.org/")
+                                 .replace("IMAGE", "art.png"))
+    err = _refused(book, "validate")
+    assert err.startswith("error: m.yaml:12: books.notes.feed.base_url: not an http(s) URL"), err
+
 
