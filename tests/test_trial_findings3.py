@@ -126,3 +126,40 @@ def test_a_scheme_that_is_not_http_stays_refused(book, url):
     assert err.startswith("error: m.yaml:12: books.notes.feed.base_url: not an http(s) URL"), err
 
 
+@pytest.mark.parametrize("date", ["0001-01-01", "1899-12-31", "'1066-10-14T09:00:00+00:00'",
+                                  "'Sat, 01 Jan 0100 00:00:00 +0000'"])
+def test_a_feed_date_before_1900_is_refused_at_its_line(book, date):
+    """`date: 0001-01-01` gave pubDate "Mon, 01 Jan 1 00:00:00 +0000": RFC 5322 3.3 (which RSS 2.0's
+    RFC 822 dates follow) takes "any numeric year 1900 or later", written with 4 digits."""
+    (book / "m.yaml").write_text(FEED.replace("BASE", "https://e.org/x/").replace("LINK", "https://e.org/")
+                                 .replace("IMAGE", "art.png").replace("2024-05-02", date))
+    err = _refused(book, "validate")
+    assert err.startswith("error: m.yaml:12: books.notes.feed.date: a date before 1900"), err
+
+
+@pytest.mark.parametrize("key", ["date", "pubDate"])
+def test_a_front_matter_date_before_1900_is_refused_at_its_line(book, key):
+    (book / "m.yaml").write_text(FEED.replace("BASE", "https://e.org/x/").replace("LINK", "https://e.org/")
+                                 .replace("IMAGE", "art.png"))
+    (book / "articles/cafe.md").write_text(f"---\ntitle: Cafe\n{key}: 0001-01-01\n---\n# Cafe\n\nWarm.\n")
+    for command in ("validate", "build"):
+        err = _refused(book, command)
+        assert "error: articles/cafe.md:3: books.notes.feed: a date before 1900 (0001-01-01)" in err, err
+
+
+def test_a_date_in_1900_is_published(book):
+    (book / "m.yaml").write_text(FEED.replace("BASE", "https://e.org/x/").replace("LINK", "https://e.org/")
+                                 .replace("IMAGE", "art.png").replace("2024-05-02", "1900-01-01"))
+    done = narrate_in("build", "m.yaml", cwd=book)
+    assert done.returncode == 0, done.stderr
+    dates = [e.text for e in ET.parse(book / "out/feed.xml").iter("pubDate")]
+    assert dates == ["Mon, 01 Jan 1900 00:00:00 +0000"] * 2
+
+
+def test_a_book_episode_dated_before_1900_by_its_first_chapter_is_refused(book):
+    """With `episodes: book` and no feed.date, the first chapter's front matter dates the one episode."""
+    (book / "m.yaml").write_text(FEED.replace("BASE", "https://e.org/x/").replace("LINK", "https://e.org/")
+                                 .replace("IMAGE", "art.png").replace("date: 2024-05-02", "episodes: book"))
+    (book / "articles/cafe.md").write_text("---\ntitle: Cafe\ndate: 1492-10-12\n---\n# Cafe\n\nWarm.\n")
+    err = _refused(book, "validate")
+    assert "error: articles/cafe.md:3: books.notes.feed: a date before 1900 (1492-10-12)" in err, err

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 from .problems import Adds
 
 ARTWORK_MIN_PX, ARTWORK_MAX_PX = 1400, 3000
+# The earliest year of a feed date. RSS 2.0's pubDate is an RFC 822 date, whose current form RFC 5322
+# 3.3 takes "any numeric year 1900 or later", of four digits or more: year 1 came out as
+# "Mon, 01 Jan 1 00:00:00 +0000", which readers refuse.
+MIN_YEAR = 1900
 # Apple Podcasts' categories and the subcategories each may have (Apple Podcasts Connect, "Apple Podcasts
 # categories", the 2019 list of 19 categories still current).
 APPLE_SUBCATEGORIES: dict[str, tuple[str, ...]] = {
@@ -125,6 +129,14 @@ def normal_url(url: str) -> str:
     return f"{scheme}://{rest}"
 
 
+def date_problem(when: datetime) -> str | None:
+    """Why a readable date cannot be an RSS date (before MIN_YEAR), or None."""
+    if when.year >= MIN_YEAR:
+        return None
+    return (f"a date before {MIN_YEAR} ({when.date().isoformat()}): RSS dates (RFC 5322 3.3) start in {MIN_YEAR}; "
+            "write the real publication date, like 2024-05-01")
+
+
 def ascii_url(url: str) -> str:
     """`url` as RFC 3986 wants it in a feed: the host IDNA-encoded, and the path's non-ASCII and
     unsafe characters percent-encoded (UTF-8); escapes already there are kept. ASCII URLs are unchanged."""
@@ -199,6 +211,8 @@ def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language
         when = parse_date(f.date)
         if when is None:
             c.add((*key, "date"), "not an ISO 8601 date like 2024-05-01")
+        elif why := date_problem(when):
+            c.add((*key, "date"), why)
     image_url = image_file = None
     if image is not None:
         if image.startswith(("http://", "https://")):
