@@ -163,3 +163,13 @@ def test_a_book_episode_dated_before_1900_by_its_first_chapter_is_refused(book):
     (book / "articles/cafe.md").write_text("---\ntitle: Cafe\ndate: 1492-10-12\n---\n# Cafe\n\nWarm.\n")
     err = _refused(book, "validate")
     assert "error: articles/cafe.md:3: books.notes.feed: a date before 1900 (1492-10-12)" in err, err
+
+
+def test_an_image_url_ending_in_upper_case_png_is_refused_at_its_line(book):
+    """`image: https://e.org/Art.PNG` passed validation, then feedgen dropped itunes:image (it takes
+    `.jpg`/`.png` as written): the feed went out with no artwork, which Apple Podcasts refuses."""
+    (book / "m.yaml").write_text(FEED.replace("BASE", "https://e.org/x/").replace("LINK", "https://e.org/")
+                                 .replace("IMAGE", "'https://e.org/Art.PNG'"))
+    err = _refused(book, "validate")
+    assert err.startswith("error: m.yaml:12: books.notes.feed.image: not an http(s) URL ending in .jpg or .png in "
+                          "lower case"), err

@@ -217,9 +217,12 @@ def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language
     if image is not None:
         if image.startswith(("http://", "https://")):
             image_url = ascii_url(image) if not _url_problem(image) else image
-            if not _URL.match(image) or not image.lower().endswith((".jpg", ".png")):
-                # Apple Podcasts: "The URL must end in .jpg or .png" (feedgen drops itunes:image otherwise).
-                c.add((*key, "image"), "not an http(s) URL ending in .jpg or .png")
+            if not _URL.match(image) or not image.endswith((".jpg", ".png")):
+                # Apple Podcasts: "The URL must end in .jpg or .png"; feedgen drops itunes:image otherwise,
+                # `.PNG` too (podcast.py compares the case as written), and the feed had no artwork.
+                c.add((*key, "image"), "not an http(s) URL ending in .jpg or .png" + (
+                    " in lower case (Apple Podcasts' rule; a feed would carry no artwork)"
+                    if _URL.match(image) and image.lower().endswith((".jpg", ".png")) else ""))
             elif why := _url_problem(image):
                 c.add((*key, "image"), why)
         else:
