@@ -24,8 +24,8 @@ def test_output_folder_that_is_the_cache_is_refused_before_it_overwrites_the_ind
     (tmp_path / "m.yaml").write_text(LIBRARY.format(output=".narrate-cache"))
     before = snapshot(tmp_path)
     done = narrate_in("-q", "build", "m.yaml", cwd=tmp_path)
-    assert_clean_failure(done, 2, "error: m.yaml: libraries.lib.output: ", f"{tmp_path / '.narrate-cache'} overlaps "
-                         f"the segment cache {tmp_path / '.narrate-cache'}; nothing was built")
+    assert_clean_failure(done, 2, "error: m.yaml:4: libraries.lib.output: ", f"{tmp_path / '.narrate-cache'} overlaps "
+                         f"the segment cache {tmp_path / '.narrate-cache'}; give the output its own folder")
     assert not (tmp_path / ".narrate-cache" / "welcome.db").exists()
     assert _without(snapshot(tmp_path), ".narrate-cache") == before
 

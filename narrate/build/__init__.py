@@ -18,7 +18,7 @@ from ..cache.lock import LockFile
 from ..cache.shards import ShardView
 from ..cache.stamps import input_digests
 from ..counts import counted
-from ..errors import NarrateError, Problem, UsageError, shown
+from ..errors import ManifestError, NarrateError, Problem, UsageError, shown
 from ..fsutil import failed_write, sha256_file
 from ..manifest import Manifest, paused_gc
 from ..outcome import BuildEvents, BuildOptions, BuildReport, foreign_message
@@ -389,18 +389,17 @@ def _begin_writing(pb: PlannedBuild) -> None:
 
 
 def _check_cache_apart(manifest: Manifest, cache_dir: Any) -> None:
-    """Refuse (UsageError, before anything runs) an output folder that is the segment cache, lies in it
-    or holds it: a layout such as `{name}.db` would write a prompt over the cache's index, and the paid
-    audio it indexes would be lost."""
-    cache = os.path.realpath(cache_dir)
+    """Refuse (ManifestError, before anything runs) an output folder that is the segment cache, lies in it
+    or holds it (`cache_overlap`). The CLI's `load_manifest(cache=...)` refuses it at its line already;
+    this stands for callers that loaded the manifest without naming the cache."""
+    from ..manifest.resolve import cache_overlap
+
     outputs = [(f"libraries.{lib.name}.output", lib.output) for lib in manifest.libraries]
     outputs += [(f"books.{book.name}.output", book.output) for book in manifest.books]
-    for where, out in outputs:
-        folder = os.path.realpath(out)
-        if os.path.commonpath([folder, cache]) in (folder, cache):
-            raise UsageError(f"{shown(manifest.path.name)}: {where}: {shown(folder)} overlaps the segment cache "
-                             f"{shown(cache)}; nothing was built",
-                             hint="give the output its own folder, or the cache another (--cache-dir or $NARRATE_CACHE)")
+    problems = [Problem(manifest.named, None, where, why) for where, out in outputs
+                if (why := cache_overlap(out, cache_dir))]
+    if problems:
+        raise ManifestError(problems)
 
 
 def _check_writable(pb: PlannedBuild, guard: Any) -> None:

@@ -259,7 +259,8 @@ def load_for_build(manifest_path: Path, cache_dir: Path | None) -> Manifest:
     from ..cache.state import state_file
     from ..manifest import load_manifest
 
-    return load_manifest(manifest_path, memo=state_file(cache_folder(manifest_path, cache_dir), manifest_path, ".shape"))
+    folder = cache_folder(manifest_path, cache_dir)
+    return load_manifest(manifest_path, memo=state_file(folder, manifest_path, ".shape"), cache=folder)
 
 
 def own_folders(cache: Path, manifest: Manifest | None = None) -> list[tuple[str, Path]]:

@@ -222,6 +222,7 @@ def _looks_like_manifest(path: Path) -> bool:
 @pass_ctx
 def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) -> None:
     """Check manifests (keys, texts, names, voices) without building."""
+    from ..cache.state import default_cache_dir
     from ..manifest import load_manifest
     from ..package.book_checks import check_books
     from ..prepare import check_keys, load_lexicon, make_providers, translation_report
@@ -234,7 +235,7 @@ def validate(ctx: Context, manifests: tuple[Path, ...], only_manifests: bool) ->
         problems = []
         for path in manifests:
             try:
-                manifest = load_manifest(path)
+                manifest = load_manifest(path, cache=default_cache_dir(path))  # outputs apart from it, as build checks
                 providers, _ = make_providers(manifest)
                 check_voices(manifest, providers)
                 found = check_books(manifest, providers, load_lexicon(manifest))  # what a build's plan refuses, too

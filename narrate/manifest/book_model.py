@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictStr
 
-from .fields import FALSE, LIST, MAPPING, ONE_OR_MANY, TEXT, Choice, Either, Omittable, Range, SpokenText, TagText
+from .fields import FALSE, LIST, MAPPING, ONE_OR_MANY, TEXT, Choice, Either, Omittable, Range, SpokenWords, TagText
 from .sections import Section, Settings
 
 BOOK_FORMATS = ("mp3", "m4b", "chapters")
@@ -100,8 +100,8 @@ class AudioNumbers(Section):
 class Credits(Section):
     """Opening and closing credits, spoken and written as their own files (ACX asks for both)."""
 
-    opening: Omittable[SpokenText] = Field(None, description="opening credits: the words to speak (Markdown), not a file name")
-    closing: Omittable[SpokenText] = Field(None, description="closing credits: the words to speak (Markdown), not a file name")
+    opening: Omittable[SpokenWords] = Field(None, description="opening credits: the words to speak (Markdown), not a file name")
+    closing: Omittable[SpokenWords] = Field(None, description="closing credits: the words to speak (Markdown), not a file name")
 
 
 class Sample(Section):

@@ -145,6 +145,9 @@ def _spoken(value: str) -> str:
 # The words of a prompt: text (or a number), stripped, not empty, at most MAX_TEXT_CHARS.
 SpokenText = Annotated[str, BeforeValidator(_number_text), AfterValidator(_spoken),
                        WithJsonSchema({"type": ["string", "number"]})]
+# Spoken words that are never a number alone: a book's credits (`opening: 5` is a length or a chapter
+# mistyped, not credits; a prompt's `7` is the digit spoken on purpose).
+SpokenWords = Annotated[StrictStr, AfterValidator(_spoken)]
 
 
 def Const(value: Any, message: str) -> GroupedMetadata:  # noqa: N802

@@ -53,8 +53,11 @@ def check_name(name: str) -> str | None:
         return "zero-width characters are not allowed in names"
     if "\\" in name:
         return "backslashes are not allowed in names (use / for subfolders)"
-    if name.startswith("/") or _DRIVE_RE.match(name):
+    if name.startswith("/"):
         return "absolute paths are not allowed"
+    if _DRIVE_RE.match(name):  # `a:b` is relative on POSIX, but on Windows it is `b` on drive A:
+        return (f"{name[:2]!r} names drive {name[0].upper()}: on Windows (a colon cannot be in a file name there), "
+                "so the file would be written outside the output folder")
     parts = name.split("/")
     if any(p in ("", ".", "..") for p in parts):
         return "names may not contain '..', '.' or empty path segments"

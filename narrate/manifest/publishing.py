@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 from .problems import Adds
 
 ARTWORK_MIN_PX, ARTWORK_MAX_PX = 1400, 3000
+# The earliest year of a feed date. RSS 2.0's pubDate is an RFC 822 date, whose current form RFC 5322
+# 3.3 takes "any numeric year 1900 or later", of four digits or more: year 1 came out as
+# "Mon, 01 Jan 1 00:00:00 +0000", which readers refuse.
+MIN_YEAR = 1900
 # Apple Podcasts' categories and the subcategories each may have (Apple Podcasts Connect, "Apple Podcasts
 # categories", the 2019 list of 19 categories still current).
 APPLE_SUBCATEGORIES: dict[str, tuple[str, ...]] = {
@@ -49,6 +53,7 @@ APPLE_SUBCATEGORIES: dict[str, tuple[str, ...]] = {
 }
 APPLE_CATEGORIES = tuple(APPLE_SUBCATEGORIES)
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")  # RFC 3986 3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
 # What RFC 3986 lets a URL hold as it is (unreserved, reserved and `%`); anything else is percent-encoded.
 _URL_SAFE = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -108,6 +113,30 @@ def parse_date(value: Any) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def normal_url(url: str) -> str:
+    """`url` with its scheme, and an http(s) URL's host, in lower case: both are case-insensitive
+    (RFC 3986 3.1, 3.2.2; 6.2.2.1 makes lower case the normal form), so `HTTPS://EXAMPLE.ORG/Pod/` is
+    `https://example.org/Pod/`. The rest (path, query: case-sensitive) and text of no scheme are kept."""
+    found = _SCHEME.match(url)
+    if found is None:
+        return url
+    scheme, rest = found.group(1).lower(), url[found.end():]
+    if scheme in ("http", "https"):
+        host = re.match(r"[^/?#]*", rest)
+        end = host.end() if host else 0
+        if "@" not in rest[:end]:  # user info is case-sensitive (and refused in a feed)
+            rest = rest[:end].lower() + rest[end:]
+    return f"{scheme}://{rest}"
+
+
+def date_problem(when: datetime) -> str | None:
+    """Why a readable date cannot be an RSS date (before MIN_YEAR), or None."""
+    if when.year >= MIN_YEAR:
+        return None
+    return (f"a date before {MIN_YEAR} ({when.date().isoformat()}): RSS dates (RFC 5322 3.3) start in {MIN_YEAR}; "
+            "write the real publication date, like 2024-05-01")
+
+
 def ascii_url(url: str) -> str:
     """`url` as RFC 3986 wants it in a feed: the host IDNA-encoded, and the path's non-ASCII and
     unsafe characters percent-encoded (UTF-8); escapes already there are kept. ASCII URLs are unchanged."""
@@ -141,15 +170,17 @@ def resolve_publishing(c: Adds, spec: m.Book, key: Key, *, title: str, author: s
 
 def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language: str,
           formats: tuple[str, ...], root: Path) -> FeedSettings:
-    if not _URL.match(f.base_url) or "?" in f.base_url or "#" in f.base_url:
+    base_url, link, image = (normal_url(u) if u is not None else None for u in (f.base_url, f.link, f.image))
+    assert base_url is not None
+    if not _URL.match(base_url) or "?" in base_url or "#" in base_url:
         c.add((*key, "base_url"), "not an http(s) URL of a folder (no query or fragment)")
-    elif why := _url_problem(f.base_url):
+    elif why := _url_problem(base_url):
         c.add((*key, "base_url"), why)
-    if f.link is not None and not _URL.match(f.link):
+    if link is not None and not _URL.match(link):
         c.add((*key, "link"), "not an http(s) URL")
-    elif f.link is not None and (why := _url_problem(f.link)):
+    elif link is not None and (why := _url_problem(link)):
         c.add((*key, "link"), why)
-    for name, url in (("base_url", f.base_url), ("link", f.link), ("image", f.image)):
+    for name, url in (("base_url", base_url), ("link", link), ("image", image)):
         if url is not None and _URL.match(url) and "@" in url.split("/", 3)[2]:  # user:password@host
             c.add((*key, name), "a URL with a user name or password: it would be published in the feed; "
                                 "give the public URL")
@@ -180,22 +211,27 @@ def _feed(c: Adds, f: m.Feed, key: Key, title: str, author: str | None, language
         when = parse_date(f.date)
         if when is None:
             c.add((*key, "date"), "not an ISO 8601 date like 2024-05-01")
+        elif why := date_problem(when):
+            c.add((*key, "date"), why)
     image_url = image_file = None
-    if f.image is not None:
-        if f.image.startswith(("http://", "https://")):
-            image_url = ascii_url(f.image) if not _url_problem(f.image) else f.image
-            if not _URL.match(f.image) or not f.image.lower().endswith((".jpg", ".png")):
-                # Apple Podcasts: "The URL must end in .jpg or .png" (feedgen drops itunes:image otherwise).
-                c.add((*key, "image"), "not an http(s) URL ending in .jpg or .png")
-            elif why := _url_problem(f.image):
+    if image is not None:
+        if image.startswith(("http://", "https://")):
+            image_url = ascii_url(image) if not _url_problem(image) else image
+            if not _URL.match(image) or not image.endswith((".jpg", ".png")):
+                # Apple Podcasts: "The URL must end in .jpg or .png"; feedgen drops itunes:image otherwise,
+                # `.PNG` too (podcast.py compares the case as written), and the feed had no artwork.
+                c.add((*key, "image"), "not an http(s) URL ending in .jpg or .png" + (
+                    " in lower case (Apple Podcasts' rule; a feed would carry no artwork)"
+                    if _URL.match(image) and image.lower().endswith((".jpg", ".png")) else ""))
+            elif why := _url_problem(image):
                 c.add((*key, "image"), why)
         else:
-            image_file = root / f.image
-    base = f.base_url if f.base_url.endswith("/") else f.base_url + "/"
+            image_file = root / image
+    base = base_url if base_url.endswith("/") else base_url + "/"
     base = base if _url_problem(base) else ascii_url(base)  # a refused URL (c has it) is not encoded
-    link = ascii_url(f.link) if f.link and not _url_problem(f.link) else f.link or base
+    page = ascii_url(link) if link and not _url_problem(link) else link or base
     return FeedSettings(base_url=base, description=f.description, title=f.title or title, author=f.author or author,
-                        link=link, language=f.language or language, category=category,
+                        link=page, language=f.language or language, category=category,
                         explicit=bool(f.explicit), episodes=episodes, file=f.file or "feed.xml",
                         image_url=image_url, image_file=image_file, date=when, owner_email=f.owner_email,
                         copyright=f.copyright)

@@ -46,22 +46,23 @@ def summary_links(summary: Path) -> list[Path]:
 # ---------------------------------------------------------------- the manifest
 
 
-def load_manifest(path: Path | str, *, memo: Path | None = None) -> Manifest:
+def load_manifest(path: Path | str, *, memo: Path | None = None, cache: Path | None = None) -> Manifest:
     """Load, validate and resolve a manifest. Raises ManifestError listing every problem.
 
     Steps: `loader` (bounded YAML -> data + line table), `core.validate` (pure), then this
     module's resolution: outputs resolved, license/cover/lexicon/order files checked, chapters found.
     `memo`: the file of the last validation (narrate.manifest.replay), read here, so a manifest whose
     prompt texts alone changed is not validated through the models again; a new one is written only
-    by `Manifest.save_validation_memo`, once a build is under way.
+    by `Manifest.save_validation_memo`, once a build is under way. `cache`: the segment cache's
+    folder, which no output folder may overlap (`cache_overlap`).
     """
     from .loader import paused_gc
 
     with paused_gc():
-        return _load_manifest(Path(path), memo)
+        return _load_manifest(Path(path), memo, cache)
 
 
-def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
+def _load_manifest(path: Path, memo: Path | None = None, cache: Path | None = None) -> Manifest:
     from . import replay
     from .advice import library_warnings
     from .loader import load_yaml_file
@@ -85,6 +86,8 @@ def _load_manifest(path: Path, memo: Path | None = None) -> Manifest:
             template = replay.template(draft, doc.data)
     c = Located(shown, doc.lines, [*doc.problems, *draft.problems])
     _resolve(c, draft, root)
+    if cache is not None:
+        _check_cache_apart(c, draft.manifest, cache)
     if c.problems:
         raise ManifestError(sorted(dict.fromkeys(c.problems), key=lambda p: (p.line or 0, p.key_path)))
     manifest = draft.manifest
@@ -315,6 +318,25 @@ def _check_overlap(c: Located, man: Manifest) -> None:
         if inside is not None:
             c.add(input_key, f"{show(os.path.relpath(real, man.root))} is in the output folder of {show(inside)}; "
                              "keep inputs and outputs in separate folders")
+
+
+def cache_overlap(folder: str | Path, cache: str | Path) -> str | None:
+    """Why an output `folder` cannot be written beside the segment `cache` (the same folder, one inside
+    the other, links resolved), or None: a layout such as `{name}.db` would write over the cache's
+    index, and the paid audio it indexes would be lost. `validate` and `build` say it alike."""
+    real, store = os.path.realpath(folder), os.path.realpath(cache)
+    if os.path.commonpath([real, store]) not in (real, store):
+        return None
+    return (f"{show(real)} overlaps the segment cache {show(store)}; give the output its own folder, or the cache "
+            "another (--cache-dir or $NARRATE_CACHE)")
+
+
+def _check_cache_apart(c: Located, man: Manifest, cache: Path) -> None:
+    outputs = [(("libraries", lib.name), lib.output) for lib in man.libraries]
+    outputs += [(("books", book.name), book.output) for book in man.books]
+    for key, out in outputs:
+        if why := cache_overlap(out, cache):
+            c.add((*key, "output"), why)
 
 
 def _natural_key(name: str) -> tuple[tuple[int | str, ...], str]:

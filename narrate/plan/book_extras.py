@@ -21,7 +21,7 @@ from ..errors import ManifestError, Problem
 from ..errors import shown as show
 from ..fsutil import sha256_file
 from ..manifest.inputs import MAX_COVER_BYTES, image_kind, read_input
-from ..manifest.publishing import parse_date
+from ..manifest.publishing import date_problem, parse_date
 
 if TYPE_CHECKING:
     from .books import BookJob, ChapterPlan
@@ -128,6 +128,12 @@ def _check_guids(job: BookJob) -> None:
         raise ManifestError(problems)
 
 
+def _front_problem(job: BookJob, ch: ChapterPlan, why: str) -> Problem:
+    """`why` located at the chapter's front matter `date:` (else `pubDate:`)."""
+    return Problem(show(ch.shown), _front_line(ch.source, "date" if "date" in ch.front else "pubDate"),
+                   f"books.{job.book.name}.feed", why)
+
+
 def _front_line(source: Path, key: str) -> int:
     """The line of `key:` in a chapter's front matter (1, its opening `---`, if not found). Read again only
     to locate a problem: the first 64 KiB of a file planning has just read."""
@@ -145,16 +151,26 @@ def _front_line(source: Path, key: str) -> int:
 
 
 def _check_dates(job: BookJob, named: str) -> None:
+    """Every episode has a publication date an RSS feed can carry; a chapter's own, from its front
+    matter, is located there (feed.date was checked with the manifest)."""
     feed = job.book.feed
     assert feed is not None
     if feed.episodes == "book":
-        if feed.date is None and episode_date(job.chapters[0].front if job.chapters else {}, None) is None:
+        first = job.chapters[0] if job.chapters else None
+        when = episode_date(first.front if first else {}, None) if feed.date is None else feed.date
+        if when is None:
             raise ManifestError([Problem(named, None, f"books.{job.book.name}.feed.date",
                                          "the book's episode needs a publication date: set feed.date (ISO 8601)")])
+        if feed.date is None and first is not None and (why := date_problem(when)):
+            raise ManifestError([_front_problem(job, first, why)])
         return
     problems = []
     for ch in job.chapters:
-        if episode_date(ch.front, feed.date) is None:
+        when = episode_date(ch.front, feed.date)
+        own = episode_date(ch.front, None)  # the front matter's, not feed.date standing in
+        if own is not None and (why := date_problem(own)):
+            problems.append(_front_problem(job, ch, why))
+        if when is None:
             if not ch.source.is_absolute():  # credits: a bare name, no file and no front matter
                 problems.append(Problem(named, None, f"books.{job.book.name}.feed.date",
                                         f"the {ch.title.lower()} are an episode of the feed too and have no front "
