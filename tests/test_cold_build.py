@@ -550,3 +550,31 @@ def test_a_prompt_rendered_ahead_is_queued_without_a_thread_hop(tmp_path, monkey
             assert not [t for t in threads if t.startswith("narrate-render")], threads
     espeak_pool.shutdown()
     assert outputs["here"] == outputs["threads"]
+
+
+def test_an_entry_replaced_while_it_is_read_is_not_dropped(tmp_path, monkeypatch):
+    """Builds racing on a local engine (no lease) may store one key twice: the second store replaces
+    the row and removes the first one's entry file. A read that found the old row and then no file
+    reads again and gets the new entry; it never drops the key (the entry just stored) as dangling."""
+    from narrate.cache import SegmentCache
+    from narrate.cache.disk import _disk_class
+    from narrate.cache.entry import key_from
+    from narrate.providers.base import AudioFormat, SynthesisResult
+
+    key = key_from(b"{}", "raced")
+    real = _disk_class().fetch
+    gone = [1]  # the first fetch finds the file removed by the other build's store
+
+    def fetch(self, mode, filename, value, read):
+        if gone and filename is not None:
+            gone.pop()
+            raise FileNotFoundError(filename)
+        return real(self, mode, filename, value, read)
+
+    with SegmentCache(tmp_path / "cache") as cache:
+        cache.put(key, SynthesisResult(speech(), AudioFormat("wav", "pcm_s16le", 22050)),
+                  {"text": "raced", "key_head": "{}"})
+        monkeypatch.setattr(_disk_class(), "fetch", fetch)
+        entry = cache.get(key)
+        assert not gone and entry is not None and entry.audio == speech()
+        assert key in cache and cache.healed == [] and cache.warnings == []
