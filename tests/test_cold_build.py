@@ -512,46 +512,6 @@ def test_a_segment_stored_since_planning_is_not_synthesized_again(tmp_path, loca
     assert (outcome.synthesized, outcome.shared) == (5, 1) and all(stored)
 
 
-def test_a_prompt_rendered_ahead_is_queued_without_a_thread_hop(tmp_path, monkeypatch):
-    """A prompt rendered in the worker that spoke its segment has only its files left to queue: the
-    thread that learns the segment is stored does it, instead of handing it to a render thread (a
-    future, a wake-up and GIL hand-offs per prompt: the build process's voluntary context switches
-    went from ~10 to ~6.5 per prompt). The files are those of a build that renders in threads."""
-    import threading
-
-    from narrate.build import build
-    from narrate.build.render import PromptRenderer
-    from narrate.cache import SegmentCache
-    from narrate.manifest import load_manifest
-    from narrate.providers import espeak_pool
-
-    texts = TEXTS[:espeak_pool.INLINE_MAX + 2]  # past INLINE_MAX: spoken in worker processes
-    threads: list[str] = []
-    real = PromptRenderer._write_here
-
-    def spy(self, job, rendered):
-        threads.append(threading.current_thread().name)
-        return real(self, job, rendered)
-
-    monkeypatch.setattr(PromptRenderer, "_write_here", spy)
-    outputs = {}
-    for name in ("here", "threads"):
-        root = tmp_path / name
-        root.mkdir()
-        (root / "m.yaml").write_text(manifest("2", texts))
-        if name == "threads":  # nothing kept from the workers that spoke: every prompt renders in a render thread
-            monkeypatch.setattr(PromptRenderer, "ahead", property(lambda self: {}, lambda self, v: None), raising=False)
-        with SegmentCache(root / "cache") as cache:
-            report = build(load_manifest(root / "m.yaml"), cache)
-        assert report.errors == [] and report.outputs_written == 3 * len(texts)
-        outputs[name] = snapshot(root / "out")
-        if name == "here":
-            assert len(threads) == len(texts)
-            assert not [t for t in threads if t.startswith("narrate-render")], threads
-    espeak_pool.shutdown()
-    assert outputs["here"] == outputs["threads"]
-
-
 def test_an_entry_replaced_while_it_is_read_is_not_dropped(tmp_path, monkeypatch):
     """Builds racing on a local engine (no lease) may store one key twice: the second store replaces
     the row and removes the first one's entry file. A read that found the old row and then no file

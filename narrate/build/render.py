@@ -72,15 +72,6 @@ class PromptRenderer:
         assert self.pool is not None
         with self.lock:
             self.queued += 1
-        if job.id in self.ahead:  # rendered where it was spoken: only its files to queue, here (no thread hop)
-            done: Future = Future()
-            try:
-                self._render_counted(job)
-                done.set_result(None)
-            except Exception as exc:  # raised at __exit__, as a pool thread's would be
-                done.set_exception(exc)
-            self.futures.append(done)
-            return
         self.futures.append(self.pool.submit(self._render_counted, job))
 
     def backlog(self) -> int:
