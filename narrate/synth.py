@@ -6,12 +6,15 @@ collected so the rest of the build carries on. Progress goes out as events; the 
 
 Pay once, across processes: a segment is requested only by the build holding its lease
 (`narrate.lease`); a build that finds a lease taken moves on to other segments and picks the
-result up from the cache when the holder lets go. Stop at once on a write failure: the first store
-that fails (a shard's write-through to the shared cache included, or an output write the caller
-reports through the same `SpendGuard`) stops new requests; requests already in flight finish and
-are stored if they can be, and nothing else is sent. Stop one provider at once when it refuses the
-credentials or the account (401/402/403, out of quota), or asks for a wait past max_retry_after_s:
-its other segments are never sent (`refused`).
+result up from the cache when the holder lets go. A local engine's segments (`local`: espeak,
+piper) cost nothing, so they take no lease (a file made and removed per segment was ~0.2 ms of a
+cold build's CPU each); like any segment, one stored since the build planned is not spoken again.
+
+Stop at once on a write failure: the first store that fails (a shard's write-through to the shared
+cache included, or an output write the caller reports through the same `SpendGuard`) stops new
+requests; requests already in flight finish and are stored if they can be, and nothing else is
+sent. Stop one provider at once when it refuses the credentials or the account (401/402/403, out of
+quota), or asks for a wait past max_retry_after_s: its other segments are never sent (`refused`).
 """
 
 from __future__ import annotations
@@ -62,6 +65,17 @@ class _Refused(Exception):
 class _StoreFailed(Exception):
     """A request that was paid for, but whose store failed."""
 
+
+class _Unleased:
+    """Stands for a lease on a local engine's segment: there is no file, and nothing to release."""
+
+    held = False
+
+    def release(self) -> None:
+        pass
+
+
+_UNLEASED: Any = _Unleased()
 
 ProgressCallback = Callable[[Segment, bool], None]
 # annotate(segment, result[, done]) -> extra header fields; see synthesize_missing.
@@ -132,6 +146,7 @@ class _Scheduler:
         self.stored = getattr(cache, "local", cache)
         self.on_done, self.guard, self.leases, self.outcome = on_done, guard, leases, outcome
         names = {s.provider for s in segments}
+        self.free = {n for n in names if getattr(providers[n], "local", False)}  # leased: paid providers only
         self.caps = {n: concurrency_for(n, providers[n], configs[n], jobs) for n in names}
         self.todo: dict[str, deque[Segment]] = {n: deque() for n in names}
         for s in segments:
@@ -288,6 +303,9 @@ class _Scheduler:
                     self._submit(pool, seg, lease)
 
     def _claim(self, seg: Segment) -> Lease | None:
+        """The segment's lease, None if another build holds it; a free engine's segment: a lease of nothing."""
+        if seg.provider in self.free:
+            return _UNLEASED
         try:
             return self.leases.try_claim(seg.key)
         except OSError as exc:

@@ -450,3 +450,91 @@ def test_the_building_process_keeps_freed_memory_once_it_uses_the_pool(monkeypat
     monkeypatch.setattr(ep, "_pool", None)
     first = ep.shared_pool()
     assert ep.shared_pool() is first and calls == [1]
+
+
+# -- leases: for paid providers only
+
+
+class _LocalFake:
+    """A FakeProvider that speaks on this machine's cores (`local`, as espeak and piper): free."""
+
+    local = True
+
+
+def _spending_case(tmp_path, local: bool, stored_first: int | None = None):
+    """synthesize_missing over 6 fake segments, counting lease claims; with `stored_first`, that segment
+    is in the cache already (stored by another build after this one planned)."""
+    from fakes import FakeProvider
+    from narrate.cache import SegmentCache
+    from narrate.cache.lease import SegmentLeases
+    from narrate.plan import Segment
+    from narrate.providers.base import ProviderConfig, SynthesisRequest, SynthesisResult
+    from narrate.synth import synthesize_missing
+
+    provider = type("Provider", (_LocalFake, FakeProvider), {})() if local else FakeProvider()
+    segs = [Segment(hashlib.sha256(f"t{i}".encode()).hexdigest(), "fake",
+                    SynthesisRequest(text=f"Text number {i}.", voice="en-us", language="en-US")) for i in range(6)]
+    claims: list[str] = []
+    real = SegmentLeases.try_claim
+
+    def spy(self, key):
+        claims.append(key)
+        return real(self, key)
+
+    with pytest.MonkeyPatch.context() as mp, SegmentCache(tmp_path / "cache") as cache:
+        mp.setattr(SegmentLeases, "try_claim", spy)
+        if stored_first is not None:
+            seg = segs[stored_first]
+            done = FakeProvider().synthesize(seg.request)
+            cache.put(seg.key, SynthesisResult(done.audio, done.format), {"text": seg.request.text, "key_head": "{}"})
+        outcome = synthesize_missing(segs, {"fake": provider}, {"fake": ProviderConfig("fake", "fake")}, cache)
+        stored = [s.key in cache for s in segs]
+    return provider, segs, claims, outcome, stored
+
+
+def test_a_local_engine_synthesizes_without_leases(tmp_path):
+    """A lease (a file created and removed per segment, ~0.2 ms of a cold build's CPU each) is there so
+    that a paid segment is never bought twice by builds sharing a cache; a local engine costs nothing,
+    so its segments take none. A paid provider's still take one each."""
+    provider, segs, claims, outcome, stored = _spending_case(tmp_path / "local", local=True)
+    assert claims == [] and all(stored) and outcome.synthesized == 6 and len(provider.calls) == 6
+    assert list((tmp_path / "local" / "cache" / "leases").iterdir()) == []
+    provider, segs, claims, outcome, stored = _spending_case(tmp_path / "paid", local=False)
+    assert sorted(claims) == sorted(s.key for s in segs) and all(stored) and outcome.synthesized == 6
+
+
+@pytest.mark.parametrize("local", [True, False])
+def test_a_segment_stored_since_planning_is_not_synthesized_again(tmp_path, local):
+    """Without a lease, a local segment that another build stored after this one planned is still taken
+    from the cache, not spoken again (DESIGN.md 2.2: what is in the cache is never sent again)."""
+    provider, segs, claims, outcome, stored = _spending_case(tmp_path, local=local, stored_first=2)
+    assert segs[2].request.text not in provider.calls and len(provider.calls) == 5
+    assert (outcome.synthesized, outcome.shared) == (5, 1) and all(stored)
+
+
+def test_an_entry_replaced_while_it_is_read_is_not_dropped(tmp_path, monkeypatch):
+    """Builds racing on a local engine (no lease) may store one key twice: the second store replaces
+    the row and removes the first one's entry file. A read that found the old row and then no file
+    reads again and gets the new entry; it never drops the key (the entry just stored) as dangling."""
+    from narrate.cache import SegmentCache
+    from narrate.cache.disk import _disk_class
+    from narrate.cache.entry import key_from
+    from narrate.providers.base import AudioFormat, SynthesisResult
+
+    key = key_from(b"{}", "raced")
+    real = _disk_class().fetch
+    gone = [1]  # the first fetch finds the file removed by the other build's store
+
+    def fetch(self, mode, filename, value, read):
+        if gone and filename is not None:
+            gone.pop()
+            raise FileNotFoundError(filename)
+        return real(self, mode, filename, value, read)
+
+    with SegmentCache(tmp_path / "cache") as cache:
+        cache.put(key, SynthesisResult(speech(), AudioFormat("wav", "pcm_s16le", 22050)),
+                  {"text": "raced", "key_head": "{}"})
+        monkeypatch.setattr(_disk_class(), "fetch", fetch)
+        entry = cache.get(key)
+        assert not gone and entry is not None and entry.audio == speech()
+        assert key in cache and cache.healed == [] and cache.warnings == []

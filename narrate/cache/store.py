@@ -210,9 +210,14 @@ class SegmentCache:
         """The verified entry (checksum, key material, format), or None. A corrupt or dangling entry is
         dropped, so it gets rebuilt instead of trusted, and noted in `warnings`."""
         blob = self.store.get(key)
-        if blob is None:
-            if key in self.store:
+        if blob is None and key in self.store:
+            # Listed but unreadable: dangling, or replaced as it was read (another build stored the key
+            # again and removed the old entry file; local engines' segments take no lease). Read once
+            # more before dropping it: a replaced entry reads whole now.
+            blob = self.store.get(key)
+            if blob is None:
                 self._heal(key, self.why_unreadable(key))
+        if blob is None:
             return None
         try:
             return check_entry(key, blob)
