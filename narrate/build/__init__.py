@@ -10,29 +10,25 @@ import contextlib
 import dataclasses
 import errno
 import os
-import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..cache import SegmentCache
 from ..cache.lock import LockFile
 from ..cache.shards import ShardView
 from ..cache.stamps import input_digests
-from ..counts import counted
-from ..errors import ManifestError, NarrateError, Problem, UsageError, shown
-from ..fsutil import failed_write, sha256_file
+from ..errors import ManifestError, NarrateError, Problem, UsageError
+from ..fsutil import sha256_file
 from ..manifest import Manifest, paused_gc
-from ..outcome import BuildEvents, BuildOptions, BuildReport, foreign_message
+from ..outcome import BuildEvents, BuildOptions, BuildReport
 from ..plan import PromptJob, Segment
 from ..prepare import PlannedBuild, is_current, prepare_build
 from ..removal import remove_outputs, remove_stale_temps_of
 from ..shard import build_shard
 from ..voice_check import check_voices
 from .ahead import LevelAnnotator
+from .book import assemble_book
 from .index import index_digest, write_index
 from .render import PromptRenderer
-
-if TYPE_CHECKING:
-    from ..plan.books import BookJob
 
 PUBLISH_WAIT_S = 3600.0  # longest a build waits for another build writing the same folder's outputs
 
@@ -182,7 +178,7 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
         report.errors.insert(0, report.error)
     report.outputs_unchanged += sum(len(j.outputs) for j in pb.books if j not in pb.stale_books)
     for book_job in pb.stale_books if not guard.stopped else []:  # stopped: the line above says why
-        _build_book(pb, book_job, cache, report, events)
+        assemble_book(pb, book_job, cache, report, events)
     with paused_gc():
         return _finish(pb, manifest, cache, report, guard)
 
@@ -260,67 +256,6 @@ def _blocking_orphans(pb: PlannedBuild) -> list[str]:
     writing = {out.path for job in pb.stale for out in job.outputs}
     folders = {rel[:i] for rel in writing for i, c in enumerate(rel) if c == "/"}
     return [f for f in pb.orphans if f in folders or any(f[:i] in writing for i, c in enumerate(f) if c == "/")]
-
-
-def _build_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: BuildReport,
-                events: BuildEvents) -> None:
-    from ..audio.memory import release_freed_memory
-    from ..package.assemble import build_book
-
-    missing = [k for k in job.keys() if k not in cache]
-    if missing:
-        report.errors.append(f"{job.id}: {counted(len(set(missing)), 'segment')} not in the cache; book not assembled")
-        return
-    phase = f"book:{job.book.name}"
-    events.start(phase, len(job.keys()), f"assembling {job.book.name}")
-    started = time.monotonic()
-    # The engine pool kept freed memory for synthesis (audio/memory.py); while a book streams beside its
-    # ffmpeg children, held free heap is resident set the process tree cannot spare (issue 12: <= 100 MB).
-    release_freed_memory()
-    try:
-        # The last build's entry: outputs still current are kept, chapters with kept encodes not re-encoded.
-        previous = pb.lock.books.get(job.book.name)
-        refused: list[tuple[str, int | None, str]] = []
-        kept: list[str] = []
-        warned: list[tuple[str, int | None, str]] = []
-        entry, written = build_book(job, cache, pb.manifest.root, lambda n: events.advance(phase, n),
-                                    previous=previous if isinstance(previous, dict) else None,
-                                    sha256_of=pb.stats.regular_sha256, refused=refused,
-                                    foreign=pb.foreign, kept_foreign=kept, warned=warned)
-        report.warnings += [str(Problem(pb.manifest.named, line, f"books.{job.book.name}.sample.{key}", message))
-                            for key, line, message in warned]
-        if kept:
-            report.errors.append(foreign_message(job.id, kept))
-        report.problems += [Problem(pb.manifest.named, line, f"books.{job.book.name}.sample.{key}", message)
-                            for key, line, message in refused]
-    except NarrateError as exc:
-        report.errors.append(f"{job.id}: {exc}")
-        return
-    except OSError as exc:  # a full disk or quota (`ulimit -f`): this book's files stay as they were
-        report.errors.append(_unwritable_book(pb, job, exc))
-        return
-    finally:
-        events.finish(phase)
-    root = pb.manifest.root
-    for rec in entry["outputs"].values():
-        pb.stats.record(root, rec["file"], rec["sha256"])
-    pb.lock.books[job.book.name] = entry
-    report.seconds[job.id] = time.monotonic() - started
-    report.outputs_written += len(written)
-    report.outputs_unchanged += len(entry["outputs"]) - len(written)
-    report.written.extend(written)
-
-
-def _unwritable_book(pb: PlannedBuild, job: BookJob, exc: OSError) -> str:
-    """The error for a book whose assembly could not write (its output folder, or the cache folder
-    where its encodes are kept): the OS's words and where, never a traceback."""
-    reason, space = failed_write(exc)
-    root = pb.manifest.root
-    where = exc.filename or os.path.relpath(os.path.normpath(root / job.prefix))
-    hint = ("free some space, then build again" if space else "raise the file size limit (ulimit -f), then build again"
-            if exc.errno == errno.EFBIG else "build again once it can be written")
-    return (f"{job.id}: cannot assemble the book: {reason} ({shown(str(where))}); the files already there were "
-            f"left as they were and every segment is cached: {hint}")
 
 
 def _package(pb: PlannedBuild) -> None:
@@ -406,7 +341,6 @@ def _check_writable(pb: PlannedBuild, guard: Any) -> None:
     """Stop before paying anything when an output folder cannot be written (read-only, no permission,
     a file in the way): the nearest existing folder of each output must be a writable folder
     (access(2), so no probe files)."""
-    import errno
 
     from ..synth import write_failure
 
