@@ -71,7 +71,7 @@ def test_number_ending_a_sentence_is_no_ordinal(language, written, spoken):
 
 
 def test_rule_change_is_in_the_version():
-    assert NORMALIZER_VERSION == "spoken-6"  # part of every segment key: the change re-synthesizes deliberately
+    assert NORMALIZER_VERSION == "spoken-7"  # part of every segment key: the change re-synthesizes deliberately
 
 
 def test_cli_text_says_them(tmp_path):
@@ -231,6 +231,29 @@ def test_a_score_is_said_out_of_its_scale(language, written, spoken):
     ("It is 5' long, from the '90s.", "It is five' long, from the nineties."),
 ])
 def test_feet_and_inches(written, spoken):
+    once = normalize(written, "en-US")
+    assert once == spoken
+    assert normalize(once, "en-US") == once
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a year dating an event or an edition: were "two thousand twenty-four edition", "The two thousand
+    # twenty-four Olympics", "two thousand twenty-two FIFA World Cup", "the two thousand twenty elections"
+    ("Rust 2024 edition", "Rust twenty twenty-four edition"),
+    ("The 2024 Olympics", "The twenty twenty-four Olympics"),
+    ("2022 FIFA World Cup tickets.", "twenty twenty-two FIFA World Cup tickets."),
+    ("After the 2020 elections and the 2024 season.", "After the twenty twenty elections and the twenty twenty-four season."),
+    # a year or a label after a name: were "Paris two thousand twenty-four", "two thousand twenty-two is out"
+    ("Paris 2024.", "Paris twenty twenty-four."),
+    ("Visual Studio 2022 is out.", "Visual Studio twenty twenty-two is out."),
+    # unchanged: a label after a name, a model line's own reading, counts after a count word or before a plural or a counting word
+    ("Flight 1549 landed.", "Flight fifteen forty-nine landed."),
+    ("Windows 2000 and Office 2019.", "Windows two thousand and Office twenty nineteen."),
+    ("He played 2000 games with 2024 users.", "He played two thousand games with two thousand twenty-four users."),
+    ("Over 2000 users. I have 1500.", "Over two thousand users. I have one thousand five hundred."),
+    ("Acme 1500 widgets and 1500 words.", "Acme one thousand five hundred widgets and one thousand five hundred words."),
+])
+def test_a_year_dating_an_event_or_after_a_name(written, spoken):
     once = normalize(written, "en-US")
     assert once == spoken
     assert normalize(once, "en-US") == once

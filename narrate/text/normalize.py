@@ -24,7 +24,7 @@ from .langdata import Lang, resolve
 # Bump when any rule changes what a text is normalised to: the version is part of every segment
 # key (plan.KeyMaker), so a rule change re-synthesizes exactly the segments it could affect,
 # deliberately (see "Upgrading the text front-end" in the README).
-NORMALIZER_VERSION = "spoken-6"
+NORMALIZER_VERSION = "spoken-7"
 
 _SPACE = re.compile(r"\s+")
 # An HTML/SSML tag that reached the normaliser (a closing or self-closing tag, one with attributes,

@@ -9,6 +9,12 @@ inches, numbers with a slash (idioms, scores, fractions: slashes.py), telephone 
 dialed numbers (dialed.py), ranges of amounts, ranges, 24-hour ranges of times (clock_ranges.py), times,
 time zones after a bare hour or noon (zones.py), currency amounts, percentages, ordinals, decades,
 quantities with units, Roman numerals, years, then every remaining number.
+English years (replace_years): a year-like number (1100-2099) is said as a year ("twenty twenty-four")
+after a cue ("in 2024"), between a determiner and a singular word ("the 2024 edition"), as a subject ("2023
+was"), before an event or an edition ("2024 Olympics", "Rust 2024 edition", "the 2020 elections"), and after
+a name ("Paris 2024", "Visual Studio 2022", "Flight 1549") unless a plural or a counting word follows ("Acme
+1500 widgets") or the capitalised word starts a count ("Over 2000 users", "I have 1500"); model lines keep
+models.py's reading ("Windows 2000" "two thousand"). Any other four-digit number is a count ("2024 users").
 Every pass turns digits into words, so running the whole again changes nothing (idempotent).
 Currency amounts are read in money.py; the notation helpers the passes share are in notation.py.
 """
@@ -127,9 +133,10 @@ _YEAR = r"(?:1[1-9]\d\d|20\d\d)(?![\w%]|[.,:]\d)"
 # hundred word essay", "his 1969 Mustang" (they were "two thousand twenty-four", "one thousand five hundred").
 # A plural next ("the 2000 users"), or a word that goes on counting ("the 1500 people", "the 2024 and"), is a count.
 _YEAR_DETERMINERS = r"[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Mm]y|[Tt]hat|[Ww]hose"
-_NOT_SINGULAR = (r"and|or|to|through|till|until|of|in|on|at|by|for|with|from|than|more|less|fewer|other|others|"
-                 r"new|extra|additional|per|each|people|persons|children|men|women|staff|personnel|police|cattle|"
-                 r"feet|teeth|mice|geese|data|times|was|is|are|were|has|have|had|will|would|can|could")
+_COUNTING = (r"and|or|to|through|till|until|of|in|on|at|by|for|with|from|than|more|less|fewer|other|others|"
+             r"new|extra|additional|per|each|people|persons|children|men|women|staff|personnel|police|cattle|"
+             r"feet|teeth|mice|geese|data|times")
+_NOT_SINGULAR = _COUNTING + r"|was|is|are|were|has|have|had|will|would|can|could"
 _EN_YEAR_MODIFIER = re.compile(rf"\b({_YEAR_DETERMINERS})\s({_YEAR})(?=\s(?!(?i:{_NOT_SINGULAR})\b)"
                                r"[A-Za-z][a-z]*(?:ss|us|is|[^\Ws])\b(?!['’]))")
 
@@ -147,7 +154,27 @@ def replace_years(text: str, lang: Lang) -> str:
     if lang.code == "en":
         text = _EN_YEAR_MODIFIER.sub(lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
         text = _EN_YEAR_SUBJECT.sub(lambda m: year(int(m.group(1)), lang), text)
+        text = _EN_YEAR_EVENT.sub(lambda m: year(int(m.group(1)), lang), text)
+        text = _EN_YEAR_AFTER_NAME.sub(lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
     return text
+
+
+# A year that dates an event or an edition: "The 2024 Olympics", "2022 FIFA World Cup", "the 2024-25
+# season", "Rust 2024 edition", "the 2020 elections" (were "two thousand twenty-four Olympics"). Capitalised
+# nouns only where the lower-case word counts ("2000 games" is a count, "2000 Games" an Olympiad).
+_EVENTS = (r"(?i:edition|election|elections|midterms|season|model year|census|budget|campaign|vintage)|"
+           r"Olympics|Olympiad|Paralympics|Games|World Cup|Cup|World Series|Super Bowl|Grand Prix|Expo|Summit|"
+           r"Championships?|Open|Oscars|Emmys|Grammys|Tour")
+_EN_YEAR_EVENT = re.compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:[A-Z][A-Za-z]+\s){{0,2}}(?:{_EVENTS})\b)")
+# A year after a name: "Paris 2024", "Visual Studio 2022", "Rust 2024" (a name dated by its year, or a
+# label said in pairs as people say them: "Flight 1549"). Not after a capitalised word that starts a count
+# ("Over 2000 users", "I have 1500"), nor before a plural or a counting word ("Acme 1500 widgets").
+_COUNT_STARTERS = (r"I|Over|Under|About|Almost|Nearly|Only|Just|Some|All|Top|Exactly|Roughly|Approximately|"
+                   r"More|Less|Fewer|Up|Above|Below|At|To|For|With|Around|Of|On|Add|Get|Win|Save|Earn|Buy|Pay|"
+                   r"Total|Page|Pages|Step|Item|Line|No|Number|Size|Score|Price|Cost|Level|Max|Min|Limit|Count")
+_EN_YEAR_AFTER_NAME = re.compile(rf"(?<![\w.-])(?!(?:{_COUNT_STARTERS})\s)([A-Z][a-z]+)\s({_YEAR})"
+                                 rf"(?=\s*$|\s*[.,;:!?)]|\s(?!(?i:{_COUNTING})\b)"
+                                 r"[a-z]*(?:ss|us|is|[^\Ws])\b(?!['’]))")
 
 
 # A year that does something in a story: "2023 was a great year", "2024 saw growth" (were "two thousand
