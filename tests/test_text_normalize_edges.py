@@ -257,3 +257,19 @@ def test_a_year_dating_an_event_or_after_a_name(written, spoken):
     once = normalize(written, "en-US")
     assert once == spoken
     assert normalize(once, "en-US") == once
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a period's letters against its year or season: were "FY two thousand twenty-four-twenty-five",
+    # "FY twenty-four-twenty-five", "AY two thousand twenty-four/twenty-five", "CY two thousand twenty-four results"
+    ("The FY2024-25 budget.", "The FY twenty twenty-four to twenty-five budget."),
+    ("FY24-25 and FY2024–2025.", "FY twenty-four to twenty-five and FY twenty twenty-four to twenty twenty-five."),
+    ("AY2024/25 fees, CY2024 results.", "AY twenty twenty-four to twenty-five fees, CY twenty twenty-four results."),
+    # unchanged: spaced, or no period's letters
+    ("FY 2024-25, the 2024-25 season.", "FY twenty twenty-four to twenty-five, the twenty twenty-four to twenty-five season."),
+    ("FY2024 and FY24.", "FY twenty twenty-four and FY twenty-four."),
+])
+def test_a_fiscal_or_school_year_against_its_letters(written, spoken):
+    once = normalize(written, "en-US")
+    assert once == spoken
+    assert normalize(once, "en-US") == once

@@ -1,14 +1,14 @@
 """Written numbers, amounts and symbols -> the words a person says, per language.
 
-The passes run in a fixed order, most specific first, so a later pass never sees what an
-earlier one has claimed: developers' notation in English (technical.py), keyboard shortcuts ("Ctrl+C":
-shortcuts.py), counts and numeronyms written short ("10k", "i18n": shorthand.py), shell paths and
-variables (shell.py), masked numbers ("****1234", masked.py) and lakh grouping (indian.py), then tax
-forms and plans (forms.py), identifiers, model numbers ("A320s": models.py), addresses, dates, feet and
-inches, numbers with a slash (idioms, scores, fractions: slashes.py), telephone numbers (phones.py),
-dialed numbers (dialed.py), ranges of amounts, ranges, 24-hour ranges of times (clock_ranges.py), times,
-time zones after a bare hour or noon (zones.py), currency amounts, percentages, ordinals, decades,
-quantities with units, Roman numerals, years, then every remaining number.
+The passes run in a fixed order, most specific first, so a later pass never sees what an earlier one has
+claimed: developers' notation in English (technical.py), keyboard shortcuts ("Ctrl+C": shortcuts.py), counts
+and numeronyms written short ("10k", "i18n": shorthand.py), shell paths and variables (shell.py), masked
+numbers ("****1234", masked.py) and lakh grouping (indian.py), then a period's letters split from its year
+("FY2024-25": spans.py), tax forms and plans (forms.py), identifiers, model numbers ("A320s": models.py),
+addresses, dates, feet and inches, numbers with a slash (idioms, scores, fractions: slashes.py), telephone
+numbers (phones.py), dialed numbers (dialed.py), ranges of amounts, ranges, 24-hour ranges of times
+(clock_ranges.py), times, time zones after a bare hour or noon (zones.py), currency amounts, percentages,
+ordinals, decades, quantities with units, Roman numerals, years, then every remaining number.
 English years (replace_years): a year-like number (1100-2099) is said as a year ("twenty twenty-four")
 after a cue ("in 2024"), between a determiner and a singular word ("the 2024 edition"), as a subject ("2023
 was"), before an event or an edition ("2024 Olympics", "Rust 2024 edition", "the 2020 elections"), and after
@@ -60,7 +60,7 @@ from .shorthand import HINT as _SHORTHAND_HINT
 from .shorthand import replace_shorthand
 from .signs import COPYRIGHT_MARKS, HEIGHT_HINT, replace_heights, replace_marks, replace_signs
 from .slashes import VULGAR_FRACTIONS, replace_slashes, slash_fractions
-from .spans import replace_decades, replace_ranges
+from .spans import PERIOD_PREFIX, replace_decades, replace_ranges, split_period_prefix
 from .technical import replace_flags, replace_technical
 from .when import month_names, replace_dates, replace_times
 from .zones import HINT as _ZONE_HINT
@@ -120,7 +120,7 @@ def replace_units(text: str, lang: Lang) -> str:
 
 _YEAR_CUES = {
     "en": r"[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Ff]rom|of|[Yy]ear|[Aa]round|[Cc]irca|[Bb]efore|[Aa]fter|[Dd]uring|"
-          r"[Bb]etween|[Cc]opyright|[Yy]our|[Oo]ur|[Tt]his|[Ll]ast|[Nn]ext|[Ff]iscal|FY|Q[1-4]|H[12]",  # "Q3 2024"
+          r"[Bb]etween|[Cc]opyright|[Yy]our|[Oo]ur|[Tt]his|[Ll]ast|[Nn]ext|[Ff]iscal|[FASC]Y|Q[1-4]|H[12]",  # "Q3 2024"
     "de": r"[Ii]m Jahr(?:e)?|[Ss]eit|[Bb]is|[Vv]on|[Aa]b|[Uu]m|[Vv]or|[Nn]ach|[Aa]nno|[Ii]n den Jahren|[Zz]wischen|[Cc]opyright",
 }
 # Words that carry a cued year on to the next: "from 2020 to 2024", "between 1990 and 2000".
@@ -358,6 +358,7 @@ def _date_hint(text: str, lang: Lang) -> bool:
 
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
+    (split_period_prefix, lambda text, lang: PERIOD_PREFIX.search(text) is not None),
     (replace_forms, lambda text, lang: _FORMS_HINT.search(text) is not None),
     (replace_identifiers, _has(r"[\w-]{3}\d|\d[\w-]{3}")),
     (replace_models, lambda text, lang: lang.code == "en" and _MODELS_HINT.search(text) is not None),
