@@ -53,3 +53,18 @@ def test_names_identifiers_and_amounts_are_no_plural_models(written, spoken):
 ])
 def test_other_languages_read_the_number_as_before(language, written, spoken):
     assert normalize(written, language) == spoken
+
+
+@pytest.mark.parametrize(("written", "spoken"), [
+    # a part's rated speed after a hyphen: were "DDR five-six thousand", "DDR four-three thousand two hundred",
+    # "LPDDR five X-eight thousand five hundred thirty-three", "DDR five-six thousand seconds"
+    ("Use DDR5-6000 memory.", "Use DDR five six thousand memory."),
+    ("DDR4-3200 or LPDDR5X-8533.", "DDR four thirty-two hundred or LPDDR five X eighty-five thirty-three."),
+    ("Two DDR5-6000s.", "Two DDR five six thousands."),
+    # unchanged: one letter, a currency code, no generation digit
+    ("A4-1000, USD5-100 and COVID-19.", "A four-one thousand, five to one hundred dollars and COVID-nineteen."),
+])
+def test_a_parts_rated_speed_follows_it(written, spoken):
+    once = normalize(written, "en-US")
+    assert once == spoken
+    assert normalize(once, "en-US") == once

@@ -12,7 +12,8 @@ model line a space before it ("RTX 3090", "Boeing 747", "Xbox 360"). Not a desig
 zero. One capital and two digits and "s", or a number of one or two digits and "s" after a phone line, is
 a name ("Galaxy A10s" "A ten S", "iPhone 5s"; shorthand.py), as phone makers name their variants. Runs
 after identifiers (identifiers.py: "reference AB1234" is read character by character) and before units,
-so that the "s" is never seconds.
+so that the "s" is never seconds. A part's rated speed after a hyphen is said after it ("DDR5-6000" "DDR five
+six thousand").
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ _LINE = (r"RTX|GTX|GT|RX|Radeon|GeForce|Quadro|Titan|Boeing|Airbus|Embraer|Cessn
          r"Pentium|Celeron|Xeon|Athlon|Ryzen|Snapdragon|Exynos|Kirin|Dimensity|ThinkPad|Windows|Office|Model")
 _DESIGNATOR = re.compile(rf"(?:(?<![\w./@$#&-])(?P<letters>[A-Z]{{1,4}})(?P<hyphen>-?)|\b(?P<line>{_LINE}) )"
                          r"(?P<n>\d{1,4})(?P<s>s?)(?![\w'’-]|[.,:/]\d)")
+# A part and its rated speed or grade after a hyphen: "DDR5-6000" "DDR five six thousand", "DDR4-3200" "DDR
+# four thirty-two hundred", "LPDDR5X-8533" (were "DDR five-six thousand", the hyphen read as a range's or
+# a minus). Two letters or more, a one- or two-digit generation, then three to five digits.
+_RATED = re.compile(r"(?<![\w./@$#&-])(?P<letters>[A-Z]{2,6})(?P<gen>\d{1,2})(?P<suffix>[A-Z]?)-(?P<n>[1-9]\d{2,4})(?P<s>s?)"
+                    r"(?![\w'’-]|[.,:/]\d)")
 HINT = re.compile(rf"[A-Z]-?\d|\b(?:{_LINE}) \d")
 
 
@@ -48,4 +54,13 @@ def replace_models(text: str, lang: Lang) -> str:
     """`text` with the models of the module docstring said (English only)."""
     if lang.code != "en" or not HINT.search(text):
         return text
+    text = _RATED.sub(lambda m: _rated(m, lang), text)
     return _DESIGNATOR.sub(lambda m: _designator(m, lang), text)
+
+
+def _rated(m: re.Match[str], lang: Lang) -> str:
+    if m.group("letters") in lang.currencies:
+        return m.group(0)
+    suffix = f" {m.group('suffix')}" if m.group("suffix") else ""
+    speed = paired(m.group("n"), lang)
+    return f"{m.group('letters')} {paired(m.group('gen'), lang)}{suffix} {plural(speed) if m.group('s') else speed}"
