@@ -273,3 +273,18 @@ def test_a_fiscal_or_school_year_against_its_letters(written, spoken):
     once = normalize(written, "en-US")
     assert once == spoken
     assert normalize(once, "en-US") == once
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a height between a determiner and its noun is one adjective: were "a six feet player", "a five feet ten
+    # inches guard", "his six feet four inches frame"
+    ("Signed a 6'0\" player and a 5'10\" guard.", "Signed a six-foot player and a five-foot-ten guard."),
+    ("With his 6′4″ frame.", "With his six-foot-four frame."),
+    # unchanged: a measure after a verb, or before a measuring or linking word
+    ("He is 5'10\" tall, she is a 5'10\".", "He is five feet ten inches tall, she is a five feet ten inches."),
+    ("A 6'2\" tall man.", "A six feet two inches tall man."),
+])
+def test_a_height_before_its_noun_is_an_adjective(written, spoken):
+    once = normalize(written, "en-US")
+    assert once == spoken
+    assert normalize(once, "en-US") == once
