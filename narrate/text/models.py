@@ -28,7 +28,11 @@ from .technical import paired
 _LINE = (r"RTX|GTX|GT|RX|Radeon|GeForce|Quadro|Titan|Boeing|Airbus|Embraer|Cessna|Bombardier|Xbox|PlayStation|"
          r"Pentium|Celeron|Xeon|Athlon|Ryzen|Snapdragon|Exynos|Kirin|Dimensity|ThinkPad|Windows|Office|Model")
 _DESIGNATOR = re.compile(rf"(?:(?<![\w./@$#&-])(?P<letters>[A-Z]{{1,4}})(?P<hyphen>-?)|\b(?P<line>{_LINE}) )"
-                         r"(?P<n>\d{1,4})(?P<s>s?)(?![\w'’-]|[.,:/]\d)")
+                         r"(?P<n>\d{1,4})(?P<s>s?)(?![\w'’-]|[.,:/]\d)"
+                         r"(?P<more>(?:(?:,? (?:and|or) |, )[1-9]\d{2,3}s(?![\w'’-]))*)")
+# The numbers listed after a model's plural are its line's plurals too: "Boeing 747s and 737s" "seven
+# forty-sevens and seven thirty-sevens" (was "seven hundred thirty-seven seconds").
+_LISTED = re.compile(r"(?P<sep>,? (?:and|or) |, )(?P<n>[1-9]\d{2,3})s")
 # A part and its rated speed or grade after a hyphen: "DDR5-6000" "DDR five six thousand", "DDR4-3200" "DDR
 # four thirty-two hundred", "LPDDR5X-8533" (were "DDR five-six thousand", the hyphen read as a range's or
 # a minus). Two letters or more, a one- or two-digit generation, then three to five digits.
@@ -38,16 +42,17 @@ HINT = re.compile(rf"[A-Z]-?\d|\b(?:{_LINE}) \d")
 
 
 def _designator(m: re.Match[str], lang: Lang) -> str:
-    n, s = m.group("n"), m.group("s")
+    n, s, more = m.group("n"), m.group("s"), m.group("more") or ""
     letters = m.group("letters")
     if (not s and len(n) <= 2) or n[0] == "0" or (letters and letters in lang.currencies):
         return m.group(0)
     words = paired(n, lang)
     if s:
         words = plural(words)
+        more = _LISTED.sub(lambda x: f"{x.group('sep')}{plural(paired(x.group('n'), lang))}", more)
     if letters:
-        return f"{letters}{m.group('hyphen') or ' '}{words}"
-    return f"{m.group('line')} {words}"
+        return f"{letters}{m.group('hyphen') or ' '}{words}{more}"
+    return f"{m.group('line')} {words}{more}"
 
 
 def replace_models(text: str, lang: Lang) -> str:
