@@ -244,13 +244,16 @@ def test_feet_and_inches(written, spoken):
     ("2022 FIFA World Cup tickets.", "twenty twenty-two FIFA World Cup tickets."),
     ("After the 2020 elections and the 2024 season.", "After the twenty twenty elections and the twenty twenty-four season."),
     # a year or a label after a name: were "Paris two thousand twenty-four", "two thousand twenty-two is out"
-    ("Paris 2024.", "Paris twenty twenty-four."),
+    ("Tickets for Paris 2024.", "Tickets for Paris twenty twenty-four."),
     ("Visual Studio 2022 is out.", "Visual Studio twenty twenty-two is out."),
     # unchanged: a label after a name, a model line's own reading, counts after a count word or before a plural or a counting word
     ("Flight 1549 landed.", "Flight fifteen forty-nine landed."),
     ("Windows 2000 and Office 2019.", "Windows two thousand and Office twenty nineteen."),
     ("He played 2000 games with 2024 users.", "He played two thousand games with two thousand twenty-four users."),
     ("Over 2000 users. I have 1500.", "Over two thousand users. I have one thousand five hundred."),
+    # unchanged: first in a sentence a capitalised word is as often a verb or an amount's label
+    ("Call 1100. Deposit 1500 today. Balance 1500.",
+     "Call one thousand one hundred. Deposit one thousand five hundred today. Balance one thousand five hundred."),
     ("Acme 1500 widgets and 1500 words.", "Acme one thousand five hundred widgets and one thousand five hundred words."),
 ])
 def test_a_year_dating_an_event_or_after_a_name(written, spoken):

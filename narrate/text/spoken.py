@@ -12,9 +12,10 @@ ordinals, decades, quantities with units, Roman numerals, years, then every rema
 English years (replace_years): a year-like number (1100-2099) is said as a year ("twenty twenty-four")
 after a cue ("in 2024"), between a determiner and a singular word ("the 2024 edition"), as a subject ("2023
 was"), before an event or an edition ("2024 Olympics", "Rust 2024 edition", "the 2020 elections"), and after
-a name ("Paris 2024", "Visual Studio 2022", "Flight 1549") unless a plural or a counting word follows ("Acme
-1500 widgets") or the capitalised word starts a count ("Over 2000 users", "I have 1500"); model lines keep
-models.py's reading ("Windows 2000" "two thousand"). Any other four-digit number is a count ("2024 users").
+a name within a sentence ("for Paris 2024", "Visual Studio 2022") unless a plural or a counting word follows
+("Acme 1500 widgets"), the capitalised word starts a count ("Over 2000") or the sentence ("Call 1100.",
+"Balance 1500": a verb or an amount's label as often as a name); model lines keep models.py's reading
+("Windows 2000" "two thousand"). Any other four-digit number is a count ("2024 users", "1500 words").
 Every pass turns digits into words, so running the whole again changes nothing (idempotent).
 Currency amounts are read in money.py; the notation helpers the passes share are in notation.py.
 """
@@ -166,13 +167,15 @@ _EVENTS = (r"(?i:edition|election|elections|midterms|season|model year|census|bu
            r"Olympics|Olympiad|Paralympics|Games|World Cup|Cup|World Series|Super Bowl|Grand Prix|Expo|Summit|"
            r"Championships?|Open|Oscars|Emmys|Grammys|Tour")
 _EN_YEAR_EVENT = re.compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:[A-Z][A-Za-z]+\s){{0,2}}(?:{_EVENTS})\b)")
-# A year after a name: "Paris 2024", "Visual Studio 2022", "Rust 2024" (a name dated by its year, or a
-# label said in pairs as people say them: "Flight 1549"). Not after a capitalised word that starts a count
-# ("Over 2000 users", "I have 1500"), nor before a plural or a counting word ("Acme 1500 widgets").
+# A year after a name within a sentence: "for Paris 2024", "Visual Studio 2022", "the Rust 2024 book" (a name
+# dated by its year, or a label said in pairs as people say them: "took Flight 1549"). Not first in a sentence,
+# where a capitalised word is as often a verb or a label of an amount ("Call 1100.", "Deposit 1500 today",
+# "Balance 1500"), nor after a word that starts a count ("with Over 2000 users"), nor before a plural or a
+# counting word ("Acme 1500 widgets").
 _COUNT_STARTERS = (r"I|Over|Under|About|Almost|Nearly|Only|Just|Some|All|Top|Exactly|Roughly|Approximately|"
                    r"More|Less|Fewer|Up|Above|Below|At|To|For|With|Around|Of|On|Add|Get|Win|Save|Earn|Buy|Pay|"
                    r"Total|Page|Pages|Step|Item|Line|No|Number|Size|Score|Price|Cost|Level|Max|Min|Limit|Count")
-_EN_YEAR_AFTER_NAME = re.compile(rf"(?<![\w.-])(?!(?:{_COUNT_STARTERS})\s)([A-Z][a-z]+)\s({_YEAR})"
+_EN_YEAR_AFTER_NAME = re.compile(rf"(?<=[\w,;)] )(?!(?:{_COUNT_STARTERS})\s)([A-Z][a-z]+)\s({_YEAR})"
                                  rf"(?=\s*$|\s*[.,;:!?)]|\s(?!(?i:{_COUNTING})\b)"
                                  r"[a-z]*(?:ss|us|is|[^\Ws])\b(?!['’]))")
 
