@@ -254,6 +254,8 @@ def test_feet_and_inches(written, spoken):
     # unchanged: first in a sentence a capitalised word is as often a verb or an amount's label
     ("Call 1100. Deposit 1500 today. Balance 1500.",
      "Call one thousand one hundred. Deposit one thousand five hundred today. Balance one thousand five hundred."),
+    ("Sold 1500 season tickets and 2000 campaign mugs.",
+     "Sold one thousand five hundred season tickets and two thousand campaign mugs."),
     ("Acme 1500 widgets and 1500 words.", "Acme one thousand five hundred widgets and one thousand five hundred words."),
 ])
 def test_a_year_dating_an_event_or_after_a_name(written, spoken):

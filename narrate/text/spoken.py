@@ -163,10 +163,13 @@ def replace_years(text: str, lang: Lang) -> str:
 # A year that dates an event or an edition: "The 2024 Olympics", "2022 FIFA World Cup", "the 2024-25
 # season", "Rust 2024 edition", "the 2020 elections" (were "two thousand twenty-four Olympics"). Capitalised
 # nouns only where the lower-case word counts ("2000 games" is a count, "2000 Games" an Olympiad).
-_EVENTS = (r"(?i:edition|election|elections|midterms|season|model year|census|budget|campaign|vintage)|"
-           r"Olympics|Olympiad|Paralympics|Games|World Cup|Cup|World Series|Super Bowl|Grand Prix|Expo|Summit|"
-           r"Championships?|Open|Oscars|Emmys|Grammys|Tour")
-_EN_YEAR_EVENT = re.compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:[A-Z][A-Za-z]+\s){{0,2}}(?:{_EVENTS})\b)")
+_EVENTS = (r"Olympics|Olympiad|Paralympics|Games|World Cup|Cup|World Series|Super Bowl|Grand Prix|Expo|Summit|"
+           r"Championships?|Oscars|Emmys|Grammys")
+# A common noun before a plural names what is counted: "1500 season tickets", "2000 campaign emails" (an
+# event's name does not: "2022 World Cup tickets").
+_EDITIONS = r"(?i:edition|election|elections|midterms|season|model year|census|budget|campaign|vintage)"
+_EN_YEAR_EVENT = re.compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:[A-Z][A-Za-z]+\s){{0,2}}(?:(?:{_EVENTS})\b|"
+                            rf"{_EDITIONS}\b(?!\s[a-z]*[^\Wsiu]s\b)))")
 # A year after a name within a sentence: "for Paris 2024", "Visual Studio 2022", "the Rust 2024 book" (a name
 # dated by its year, or a label said in pairs as people say them: "took Flight 1549"). Not first in a sentence,
 # where a capitalised word is as often a verb or a label of an amount ("Call 1100.", "Deposit 1500 today",
