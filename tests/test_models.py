@@ -61,8 +61,11 @@ def test_other_languages_read_the_number_as_before(language, written, spoken):
     ("Use DDR5-6000 memory.", "Use DDR five six thousand memory."),
     ("DDR4-3200 or LPDDR5X-8533.", "DDR four thirty-two hundred or LPDDR five X eighty-five thirty-three."),
     ("Two DDR5-6000s.", "Two DDR five six thousands."),
-    # unchanged: one letter, a currency code, no generation digit
+    ("PC4-25600 modules.", "PC four twenty-five thousand six hundred modules."),
+    # unchanged: no memory family (a code, a flight, an amount), no generation digit
     ("A4-1000, USD5-100 and COVID-19.", "A four-one thousand, five to one hundred dollars and COVID-nineteen."),
+    ("Order AB12-3456.", "Order AB twelve-three thousand four hundred fifty-six."),
+    ("Flight UA12-345.", "Flight U A twelve-three hundred forty-five."),
 ])
 def test_a_parts_rated_speed_follows_it(written, spoken):
     once = normalize(written, "en-US")

@@ -12,8 +12,8 @@ model line a space before it ("RTX 3090", "Boeing 747", "Xbox 360"). Not a desig
 zero. One capital and two digits and "s", or a number of one or two digits and "s" after a phone line, is
 a name ("Galaxy A10s" "A ten S", "iPhone 5s"; shorthand.py), as phone makers name their variants. Runs
 after identifiers (identifiers.py: "reference AB1234" is read character by character) and before units,
-so that the "s" is never seconds. A part's rated speed after a hyphen is said after it ("DDR5-6000" "DDR five
-six thousand").
+so that the "s" is never seconds. A memory part's rated speed after a hyphen is said after it ("DDR5-6000"
+"DDR five six thousand").
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ _DESIGNATOR = re.compile(rf"(?:(?<![\w./@$#&-])(?P<letters>[A-Z]{{1,4}})(?P<hyph
 # The numbers listed after a model's plural are its line's plurals too: "Boeing 747s and 737s" "seven
 # forty-sevens and seven thirty-sevens" (was "seven hundred thirty-seven seconds").
 _LISTED = re.compile(r"(?P<sep>,? (?:and|or) |, )(?P<n>[1-9]\d{2,3})s")
-# A part and its rated speed or grade after a hyphen: "DDR5-6000" "DDR five six thousand", "DDR4-3200" "DDR
-# four thirty-two hundred", "LPDDR5X-8533" (were "DDR five-six thousand", the hyphen read as a range's or
-# a minus). Two letters or more, a one- or two-digit generation, then three to five digits.
-_RATED = re.compile(r"(?<![\w./@$#&-])(?P<letters>[A-Z]{2,6})(?P<gen>\d{1,2})(?P<suffix>[A-Z]?)-(?P<n>[1-9]\d{2,4})(?P<s>s?)"
-                    r"(?![\w'’-]|[.,:/]\d)")
+# A memory part and its rated speed after a hyphen: "DDR5-6000" "DDR five six thousand", "DDR4-3200" "DDR
+# four thirty-two hundred", "LPDDR5X-8533", "PC4-25600" (were "DDR five-six thousand", the hyphen read as a
+# range's or a minus). Memory families only: "AB12-3456", "UA12-345" are codes and flights, read as before.
+_RATED = re.compile(r"(?<![\w./@$#&-])(?P<letters>(?:LP|G)?DDR|PC)(?P<gen>\d)(?P<suffix>X?)-(?P<n>[1-9]\d{2,4})"
+                    r"(?P<s>s?)(?![\w'’-]|[.,:/]\d)")
 HINT = re.compile(rf"[A-Z]-?\d|\b(?:{_LINE}) \d")
 
 
@@ -64,8 +64,6 @@ def replace_models(text: str, lang: Lang) -> str:
 
 
 def _rated(m: re.Match[str], lang: Lang) -> str:
-    if m.group("letters") in lang.currencies:
-        return m.group(0)
     suffix = f" {m.group('suffix')}" if m.group("suffix") else ""
     speed = paired(m.group("n"), lang)
     return f"{m.group('letters')} {paired(m.group('gen'), lang)}{suffix} {plural(speed) if m.group('s') else speed}"
