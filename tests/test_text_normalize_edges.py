@@ -293,3 +293,20 @@ def test_a_height_before_its_noun_is_an_adjective(written, spoken):
     once = normalize(written, "en-US")
     assert once == spoken
     assert normalize(once, "en-US") == once
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a measure after "a" or a possessive and before its noun is an adjective, its unit singular: were "a five
+    # kilometers race", "a thirty minutes call", "my ten kilograms bag", "a one hundred megabytes file"
+    ("Run a 5 km race, then a 30 min call.", "Run a five kilometer race, then a thirty minute call."),
+    ("Pack my 10 kg bag and a 100 MB file.", "Pack my ten kilogram bag and a one hundred megabyte file."),
+    ("Set a 30s timeout.", "Set a thirty second timeout."),
+    # unchanged: no noun next, a linking or measuring word next, after "the"
+    ("Add a 5 km. Then a 10 km and the 10 km we ran.",
+     "Add a five kilometers. Then a ten kilometers and the ten kilometers we ran."),
+    ("A 5 km long road, 2 km away.", "A five kilometers long road, two kilometers away."),
+])
+def test_a_measure_before_its_noun_is_an_adjective(written, spoken):
+    once = normalize(written, "en-US")
+    assert once == spoken
+    assert normalize(once, "en-US") == once

@@ -99,6 +99,22 @@ _WORD_UNITS = frozenset({"in"})
 _A_WORD_NEXT = re.compile(r"\s+[^\W_]")  # a word or a number
 
 
+# English: a measure between "a" (or a possessive) and a word that is no verb, pronoun or linking word is an
+# adjective, its unit said in the singular: "a 5 km race" "a five kilometer race", "a 30 min call", "my 10 kg
+# bag" (were "five kilometers race", "thirty minutes call"). "the" is left out: "the 10 km we ran".
+_MEASURE_BEFORE = re.compile(r"\b(?:[Aa]n?|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Mm]y|[Yy]our|[Oo]ur)\s$")
+_NOUNLESS = (r"and|or|to|of|in|on|at|by|for|with|from|than|per|each|more|less|away|apart|behind|ahead|ago|"
+             r"long|tall|high|wide|deep|thick|old|later|earlier|before|after|left|remaining|total|"
+             r"i|we|you|they|he|she|it|that|which|who|was|is|are|were|has|have|had|will|would|can|could")
+_MEASURE_NOUN = re.compile(rf"\s(?!(?:{_NOUNLESS})\b)[a-z]")
+
+
+def _attributive(m: re.Match[str]) -> bool:
+    s = m.string
+    return _MEASURE_BEFORE.search(s, max(0, m.start() - 7), m.start()) is not None and \
+        _MEASURE_NOUN.match(s, m.end()) is not None
+
+
 def replace_units(text: str, lang: Lang) -> str:
     """Quantities with a unit: "5 km" -> "five kilometers", "1 kg" -> "one kilogram"."""
     alternation = _UNIT_ALTERNATION.get(lang.tag) or _UNIT_ALTERNATION.setdefault(
@@ -111,6 +127,8 @@ def replace_units(text: str, lang: Lang) -> str:
         singular, plural, feminine = lang.units[unit]
         integer, fraction = split_number(written, lang)
         one = integer in ("0", "1") if lang.code == "fr" else is_one(written, lang)
+        if lang.code == "en" and not one and _attributive(m):
+            one = True  # "a 5 km race": a measure before its noun is an adjective, its unit singular
         return _signed(m, f"{say(written, lang, noun=True, feminine=feminine)} {singular if one else plural}", lang)
 
     text = _foreign_decimals(text, lang, rf"(?:{alternation})(?![\w/°])")
