@@ -157,7 +157,7 @@ def test_versions(written, spoken):
     ("Writes 200 MB/s.", "Writes two hundred megabytes per second."),
     ("It took 1m 30s.", "It took one minute thirty seconds."),  # "one meter thirty seconds"
     ("It took 2h 15m.", "It took two hours fifteen minutes."),
-    ("A 5m cable.", "A five meters cable."),  # a lone m: meters, as before
+    ("A 5m cable.", "A five meter cable."),  # a lone m: meters, as before (singular before its noun)
 ])
 def test_exponents_units_and_durations(written, spoken):
     assert said(written) == spoken

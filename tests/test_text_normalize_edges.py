@@ -71,7 +71,7 @@ def test_number_ending_a_sentence_is_no_ordinal(language, written, spoken):
 
 
 def test_rule_change_is_in_the_version():
-    assert NORMALIZER_VERSION == "spoken-6"  # part of every segment key: the change re-synthesizes deliberately
+    assert NORMALIZER_VERSION == "spoken-7"  # part of every segment key: the change re-synthesizes deliberately
 
 
 def test_cli_text_says_them(tmp_path):
@@ -231,6 +231,82 @@ def test_a_score_is_said_out_of_its_scale(language, written, spoken):
     ("It is 5' long, from the '90s.", "It is five' long, from the nineties."),
 ])
 def test_feet_and_inches(written, spoken):
+    once = normalize(written, "en-US")
+    assert once == spoken
+    assert normalize(once, "en-US") == once
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a year dating an event or an edition: were "two thousand twenty-four edition", "The two thousand
+    # twenty-four Olympics", "two thousand twenty-two FIFA World Cup", "the two thousand twenty elections"
+    ("Rust 2024 edition", "Rust twenty twenty-four edition"),
+    ("The 2024 Olympics", "The twenty twenty-four Olympics"),
+    ("2022 FIFA World Cup tickets.", "twenty twenty-two FIFA World Cup tickets."),
+    ("After the 2020 elections and the 2024 season.", "After the twenty twenty elections and the twenty twenty-four season."),
+    # a year or a label after a name: were "Paris two thousand twenty-four", "two thousand twenty-two is out"
+    ("Tickets for Paris 2024.", "Tickets for Paris twenty twenty-four."),
+    ("Visual Studio 2022 is out.", "Visual Studio twenty twenty-two is out."),
+    # unchanged: a label after a name, a model line's own reading, counts after a count word or before a plural or a counting word
+    ("Flight 1549 landed.", "Flight fifteen forty-nine landed."),
+    ("Windows 2000 and Office 2019.", "Windows two thousand and Office twenty nineteen."),
+    ("He played 2000 games with 2024 users.", "He played two thousand games with two thousand twenty-four users."),
+    ("Over 2000 users. I have 1500.", "Over two thousand users. I have one thousand five hundred."),
+    # unchanged: first in a sentence a capitalised word is as often a verb or an amount's label
+    ("Call 1100. Deposit 1500 today. Balance 1500.",
+     "Call one thousand one hundred. Deposit one thousand five hundred today. Balance one thousand five hundred."),
+    ("Sold 1500 season tickets and 2000 campaign mugs.",
+     "Sold one thousand five hundred season tickets and two thousand campaign mugs."),
+    ("Acme 1500 widgets and 1500 words.", "Acme one thousand five hundred widgets and one thousand five hundred words."),
+])
+def test_a_year_dating_an_event_or_after_a_name(written, spoken):
+    once = normalize(written, "en-US")
+    assert once == spoken
+    assert normalize(once, "en-US") == once
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a period's letters against its year or season: were "FY two thousand twenty-four-twenty-five",
+    # "FY twenty-four-twenty-five", "AY two thousand twenty-four/twenty-five", "CY two thousand twenty-four results"
+    ("The FY2024-25 budget.", "The FY twenty twenty-four to twenty-five budget."),
+    ("FY24-25 and FY2024–2025.", "FY twenty-four to twenty-five and FY twenty twenty-four to twenty twenty-five."),
+    ("AY2024/25 fees, CY2024 results.", "AY twenty twenty-four to twenty-five fees, CY twenty twenty-four results."),
+    # unchanged: spaced, or no period's letters
+    ("FY 2024-25, the 2024-25 season.", "FY twenty twenty-four to twenty-five, the twenty twenty-four to twenty-five season."),
+    ("FY2024 and FY24.", "FY twenty twenty-four and FY twenty-four."),
+])
+def test_a_fiscal_or_school_year_against_its_letters(written, spoken):
+    once = normalize(written, "en-US")
+    assert once == spoken
+    assert normalize(once, "en-US") == once
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a height between a determiner and its noun is one adjective: were "a six feet player", "a five feet ten
+    # inches guard", "his six feet four inches frame"
+    ("Signed a 6'0\" player and a 5'10\" guard.", "Signed a six-foot player and a five-foot-ten guard."),
+    ("With his 6′4″ frame.", "With his six-foot-four frame."),
+    # unchanged: a measure after a verb, or before a measuring or linking word
+    ("He is 5'10\" tall, she is a 5'10\".", "He is five feet ten inches tall, she is a five feet ten inches."),
+    ("A 6'2\" tall man.", "A six feet two inches tall man."),
+])
+def test_a_height_before_its_noun_is_an_adjective(written, spoken):
+    once = normalize(written, "en-US")
+    assert once == spoken
+    assert normalize(once, "en-US") == once
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a measure after "a" or a possessive and before its noun is an adjective, its unit singular: were "a five
+    # kilometers race", "a thirty minutes call", "my ten kilograms bag", "a one hundred megabytes file"
+    ("Run a 5 km race, then a 30 min call.", "Run a five kilometer race, then a thirty minute call."),
+    ("Pack my 10 kg bag and a 100 MB file.", "Pack my ten kilogram bag and a one hundred megabyte file."),
+    ("Set a 30s timeout.", "Set a thirty second timeout."),
+    # unchanged: no noun next, a linking or measuring word next, after "the"
+    ("Add a 5 km. Then a 10 km and the 10 km we ran.",
+     "Add a five kilometers. Then a ten kilometers and the ten kilometers we ran."),
+    ("A 5 km long road, 2 km away.", "A five kilometers long road, two kilometers away."),
+])
+def test_a_measure_before_its_noun_is_an_adjective(written, spoken):
     once = normalize(written, "en-US")
     assert once == spoken
     assert normalize(once, "en-US") == once

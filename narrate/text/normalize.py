@@ -5,7 +5,7 @@ characters, single spaces): what every caller relied on before numbers were read
 language, `normalize(text, "en-US")` also says numbers, amounts, dates, times, telephone
 numbers, ordinals, units, decades, ranges and Roman numerals as a person of that language would
 (English, Spanish, German and French; other languages are only canonicalised), and never emits
-the markup characters < > { }. The rules are in spoken.py (passes), money.py (amounts), phones.py
+the markup characters < > { }. The rules are in spoken.py (passes), years.py (years), money.py (amounts), phones.py
 (telephone numbers), when.py (dates and times), zones.py (time zones after a time), hours.py (opening
 hours), spans.py (decades and ranges), indian.py (lakh and crore, rupees), masked.py (masked card numbers),
 forms.py (tax forms, 401(k)), models.py (model numbers and their plurals: "A320s"), shortcuts.py (keyboard
@@ -24,7 +24,7 @@ from .langdata import Lang, resolve
 # Bump when any rule changes what a text is normalised to: the version is part of every segment
 # key (plan.KeyMaker), so a rule change re-synthesizes exactly the segments it could affect,
 # deliberately (see "Upgrading the text front-end" in the README).
-NORMALIZER_VERSION = "spoken-6"
+NORMALIZER_VERSION = "spoken-7"
 
 _SPACE = re.compile(r"\s+")
 # An HTML/SSML tag that reached the normaliser (a closing or self-closing tag, one with attributes,

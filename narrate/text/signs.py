@@ -123,6 +123,12 @@ def replace_marks(text: str, lang: Lang) -> str:
 # Feet and inches written with the prime marks (or the apostrophe and quote that stand for them), English
 # only: "5'10\"" "five feet ten inches", "6′2″" (they were "five'ten\"", the marks left to the engine).
 # Both marks are needed: "5'" alone may close a quotation.
+# Between a determiner and a noun a height is an adjective, said as one ("a 6'0\" player" "a six-foot player",
+# "his 5'10\" frame" "his five-foot-ten frame"; were "a six feet player"); after a verb it stays a measure ("is
+# 5'10\" tall"). A word that links or measures next ("and", "tall") is no noun.
+_ATTRIBUTIVE_BEFORE = re.compile(r"\b(?i:a|an|the|this|that|his|her|its|their|my|your|our)\s$")
+_ATTRIBUTIVE_AFTER = re.compile(r"\s(?!(?:and|or|to|by|in|on|at|of|for|with|from|tall|high|long|wide|deep|"
+                                r"away|above|below|under|over)\b)[A-Za-z]")
 HEIGHT_HINT = re.compile(r"\d['′]\s?\d")
 _HEIGHT = re.compile(r"(?<![\w.,'′])(\d{1,2})['′]\s?(\d{1,2})(?:[\"″]|'')(?![\w\"″'])")
 
@@ -135,6 +141,10 @@ def replace_heights(text: str, lang: Lang) -> str:
         feet, inches = int(m.group(1)), int(m.group(2))
         if inches > 11:
             return m.group(0)
+        if _ATTRIBUTIVE_BEFORE.search(m.string[max(0, m.start() - 9):m.start()]) and \
+                _ATTRIBUTIVE_AFTER.match(m.string, m.end()):
+            # before its noun a height is one adjective: "a six-foot player", "a five-foot-ten guard"
+            return f"{cardinal(feet, lang)}-foot" + (f"-{cardinal(inches, lang)}" if inches else "")
         said = f"{cardinal(feet, lang)} {'foot' if feet == 1 else 'feet'}"
         return said + (f" {cardinal(inches, lang)} {'inch' if inches == 1 else 'inches'}" if inches else "")
 

@@ -136,6 +136,17 @@ def _range_pattern(group: str, decimal: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.,:/+-])(?P<a>{side})-(?P<b>{side})(?![\d_:/-]|[.,]\d)")
 
 
+# A fiscal, academic, school or calendar year written against its number: "FY2024-25", "AY2024/25",
+# "FY24-25" are "FY 2024-25" (a season: "FY twenty twenty-four to twenty-five", as "2024-25" is said and
+# as "FY 2024-25" was; they were "FY two thousand twenty-four-twenty-five", "FY twenty-four-twenty-five").
+PERIOD_PREFIX = re.compile(r"(?<![\w.-])([FASC]Y)(?=(?:\d\d){1,2}(?:[-/](?:\d\d){1,2})?(?![\w/-]|[.,]\d))")
+
+
+def split_period_prefix(text: str, lang: Lang) -> str:
+    """"FY2024-25" -> "FY 2024-25", read then as a year or a season (English only)."""
+    return PERIOD_PREFIX.sub(r"\1 ", text) if lang.code == "en" else text
+
+
 def _quantity(written: str, lang: Lang) -> float | None:
     """The value of a range's side, or None when it is written as no quantity is (a leading zero,
     five or more ungrouped digits)."""

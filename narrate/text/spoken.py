@@ -1,14 +1,14 @@
 """Written numbers, amounts and symbols -> the words a person says, per language.
 
-The passes run in a fixed order, most specific first, so a later pass never sees what an
-earlier one has claimed: developers' notation in English (technical.py), keyboard shortcuts ("Ctrl+C":
-shortcuts.py), counts and numeronyms written short ("10k", "i18n": shorthand.py), shell paths and
-variables (shell.py), masked numbers ("****1234", masked.py) and lakh grouping (indian.py), then tax
-forms and plans (forms.py), identifiers, model numbers ("A320s": models.py), addresses, dates, feet and
-inches, numbers with a slash (idioms, scores, fractions: slashes.py), telephone numbers (phones.py),
-dialed numbers (dialed.py), ranges of amounts, ranges, 24-hour ranges of times (clock_ranges.py), times,
-time zones after a bare hour or noon (zones.py), currency amounts, percentages, ordinals, decades,
-quantities with units, Roman numerals, years, then every remaining number.
+The passes run in a fixed order, most specific first, so a later pass never sees what an earlier one has
+claimed: developers' notation in English (technical.py), keyboard shortcuts ("Ctrl+C": shortcuts.py), counts
+and numeronyms written short ("10k", "i18n": shorthand.py), shell paths and variables (shell.py), masked
+numbers ("****1234", masked.py) and lakh grouping (indian.py), then a period's letters split from its year
+("FY2024-25": spans.py), tax forms and plans (forms.py), identifiers, model numbers ("A320s": models.py),
+addresses, dates, feet and inches, numbers with a slash (idioms, scores, fractions: slashes.py), telephone
+numbers (phones.py), dialed numbers (dialed.py), ranges of amounts, ranges, 24-hour ranges of times
+(clock_ranges.py), times, time zones after a bare hour or noon (zones.py), currency amounts, percentages,
+ordinals, decades, quantities with units, Roman numerals, years (years.py), then every remaining number.
 Every pass turns digits into words, so running the whole again changes nothing (idempotent).
 Currency amounts are read in money.py; the notation helpers the passes share are in notation.py.
 """
@@ -41,7 +41,7 @@ from .models import replace_models
 from .money import SWISS_REGIONS, money_hint, replace_money, replace_money_ranges, replace_swiss_francs
 from .normalize import MARKUP, MARKUP_TAG
 from .notation import compiled, is_one, number_pattern, say, split_number
-from .numwords import cardinal, number, year
+from .numwords import cardinal, number
 from .offers import has_offer, split_offers
 from .ordinals import replace_ordinals
 from .phones import replace_phones
@@ -54,9 +54,10 @@ from .shorthand import HINT as _SHORTHAND_HINT
 from .shorthand import replace_shorthand
 from .signs import COPYRIGHT_MARKS, HEIGHT_HINT, replace_heights, replace_marks, replace_signs
 from .slashes import VULGAR_FRACTIONS, replace_slashes, slash_fractions
-from .spans import replace_decades, replace_ranges
+from .spans import PERIOD_PREFIX, replace_decades, replace_ranges, split_period_prefix
 from .technical import replace_flags, replace_technical
 from .when import month_names, replace_dates, replace_times
+from .years import replace_years
 from .zones import HINT as _ZONE_HINT
 from .zones import replace_zones
 
@@ -92,6 +93,22 @@ _WORD_UNITS = frozenset({"in"})
 _A_WORD_NEXT = re.compile(r"\s+[^\W_]")  # a word or a number
 
 
+# English: a measure between "a" (or a possessive) and a word that is no verb, pronoun or linking word is an
+# adjective, its unit said in the singular: "a 5 km race" "a five kilometer race", "a 30 min call", "my 10 kg
+# bag" (were "five kilometers race", "thirty minutes call"). "the" is left out: "the 10 km we ran".
+_MEASURE_BEFORE = re.compile(r"\b(?:[Aa]n?|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Mm]y|[Yy]our|[Oo]ur)\s$")
+_NOUNLESS = (r"and|or|to|of|in|on|at|by|for|with|from|than|per|each|more|less|away|apart|behind|ahead|ago|"
+             r"long|tall|high|wide|deep|thick|old|later|earlier|before|after|left|remaining|total|"
+             r"i|we|you|they|he|she|it|that|which|who|was|is|are|were|has|have|had|will|would|can|could")
+_MEASURE_NOUN = re.compile(rf"\s(?!(?:{_NOUNLESS})\b)[a-z]")
+
+
+def _attributive(m: re.Match[str]) -> bool:
+    s = m.string
+    return _MEASURE_BEFORE.search(s, max(0, m.start() - 7), m.start()) is not None and \
+        _MEASURE_NOUN.match(s, m.end()) is not None
+
+
 def replace_units(text: str, lang: Lang) -> str:
     """Quantities with a unit: "5 km" -> "five kilometers", "1 kg" -> "one kilogram"."""
     alternation = _UNIT_ALTERNATION.get(lang.tag) or _UNIT_ALTERNATION.setdefault(
@@ -104,57 +121,15 @@ def replace_units(text: str, lang: Lang) -> str:
         singular, plural, feminine = lang.units[unit]
         integer, fraction = split_number(written, lang)
         one = integer in ("0", "1") if lang.code == "fr" else is_one(written, lang)
+        if lang.code == "en" and not one and _attributive(m):
+            one = True  # "a 5 km race": a measure before its noun is an adjective, its unit singular
         return _signed(m, f"{say(written, lang, noun=True, feminine=feminine)} {singular if one else plural}", lang)
 
     text = _foreign_decimals(text, lang, rf"(?:{alternation})(?![\w/°])")
     return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?({alternation})(?![\w/°])").sub(repl, text)
 
 
-# ---------------------------------------------------------------- years and plain numbers
-
-_YEAR_CUES = {
-    "en": r"[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Ff]rom|of|[Yy]ear|[Aa]round|[Cc]irca|[Bb]efore|[Aa]fter|[Dd]uring|"
-          r"[Bb]etween|[Cc]opyright|[Yy]our|[Oo]ur|[Tt]his|[Ll]ast|[Nn]ext|[Ff]iscal|FY|Q[1-4]|H[12]",  # "Q3 2024"
-    "de": r"[Ii]m Jahr(?:e)?|[Ss]eit|[Bb]is|[Vv]on|[Aa]b|[Uu]m|[Vv]or|[Nn]ach|[Aa]nno|[Ii]n den Jahren|[Zz]wischen|[Cc]opyright",
-}
-# Words that carry a cued year on to the next: "from 2020 to 2024", "between 1990 and 2000".
-_YEAR_LINKS = {"en": r"to|and|or|through|until|till", "de": r"bis|und|oder"}
-_YEAR = r"(?:1[1-9]\d\d|20\d\d)(?![\w%]|[.,:]\d)"
-
-
-# English: a year-like number between a determiner and a singular word names a year or is said in pairs
-# as a modifier: "the 2024 edition" "the twenty twenty-four edition", "a 1500 word essay" "a fifteen
-# hundred word essay", "his 1969 Mustang" (they were "two thousand twenty-four", "one thousand five hundred").
-# A plural next ("the 2000 users"), or a word that goes on counting ("the 1500 people", "the 2024 and"), is a count.
-_YEAR_DETERMINERS = r"[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Mm]y|[Tt]hat|[Ww]hose"
-_NOT_SINGULAR = (r"and|or|to|through|till|until|of|in|on|at|by|for|with|from|than|more|less|fewer|other|others|"
-                 r"new|extra|additional|per|each|people|persons|children|men|women|staff|personnel|police|cattle|"
-                 r"feet|teeth|mice|geese|data|times|was|is|are|were|has|have|had|will|would|can|could")
-_EN_YEAR_MODIFIER = re.compile(rf"\b({_YEAR_DETERMINERS})\s({_YEAR})(?=\s(?!(?i:{_NOT_SINGULAR})\b)"
-                               r"[A-Za-z][a-z]*(?:ss|us|is|[^\Ws])\b(?!['’]))")
-
-
-def replace_years(text: str, lang: Lang) -> str:
-    """A year after a cue ("in 1999", "seit 2010") and each year linked to it ("from 2020 to 2024")
-    said as a year ("nineteen ninety-nine"), and in English one between a determiner and a singular word
-    ("the 2024 edition"); other four-digit numbers are left to replace_numbers."""
-    cues = _YEAR_CUES.get(lang.code)
-    if not cues:
-        return text
-    chain = compiled(rf"\b({cues})\s({_YEAR}(?:\s(?:{_YEAR_LINKS[lang.code]})\s{_YEAR})*)")
-    text = chain.sub(lambda m: f"{m.group(1)} " + _ANY_DIGITS.sub(lambda y: year(int(y.group(0)), lang), m.group(2)),
-                     text)
-    if lang.code == "en":
-        text = _EN_YEAR_MODIFIER.sub(lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
-        text = _EN_YEAR_SUBJECT.sub(lambda m: year(int(m.group(1)), lang), text)
-    return text
-
-
-# A year that does something in a story: "2023 was a great year", "2024 saw growth" (were "two thousand
-# twenty-three was", "two thousand twenty-four saw").
-_EN_YEAR_SUBJECT = re.compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:was|will be|saw|brought|marked|marks|began|ended|"
-                              r"proved|promises|became|is shaping|has been|had been)\b)")
-
+# ---------------------------------------------------------------- plain numbers
 
 def replace_numbers(text: str, lang: Lang) -> str:
     """Every remaining number: signs, grouping and decimals in the language's notation, then bare
@@ -331,6 +306,7 @@ def _date_hint(text: str, lang: Lang) -> bool:
 
 _DATE_DIGITS = re.compile(r"\d[-/.]\d")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
+    (split_period_prefix, lambda text, lang: PERIOD_PREFIX.search(text) is not None),
     (replace_forms, lambda text, lang: _FORMS_HINT.search(text) is not None),
     (replace_identifiers, _has(r"[\w-]{3}\d|\d[\w-]{3}")),
     (replace_models, lambda text, lang: lang.code == "en" and _MODELS_HINT.search(text) is not None),
