@@ -14,36 +14,8 @@ import re
 from .langdata import GERMAN_SENTENCE_OPENERS, Lang
 from .notation import compiled, ends_sentence
 from .numwords import cardinal, ordinal, year
+from .ordinals import german_ending
 from .zones import ZONE_GROUP, zone_words
-
-# Compared in lower case: "Im 2. Stock" opens a sentence ("im zweiten Stock", was "Im zweiter Stock").
-_GERMAN_DATIVE = frozenset({"am", "vom", "zum", "zur", "bis", "seit", "ab", "dem", "den", "des", "im", "beim"})
-# A preposition before "der" makes it dative or genitive: "in der 2. Woche" is "in der zweiten Woche".
-_GERMAN_PREPOSITIONS = frozenset({"in", "an", "auf", "mit", "nach", "von", "zu", "bei", "aus", "vor", "seit", "hinter",
-                                  "neben", "unter", "über", "zwischen", "während", "wegen", "innerhalb", "außerhalb"})
-_GERMAN_WEEKDAYS = frozenset({"montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"})
-_NOMINATIVE_ARTICLES = frozenset({"der", "die", "das", "Der", "Die", "Das"})
-_E_WORDS = frozenset({"eine", "ins", "aufs", "fürs", "ans", "übers"})  # "eine zweite Chance", "ins dritte Jahr"
-
-
-# Possessives and other determiners before an ordinal: "Ihre erste Rate", "Ihrem dritten Antrag"
-# ("Ihr zweiter Termin" takes the strong ending, the default).
-_E_DETERMINERS = re.compile(r"^(?:[Ii]hre|[Mm]eine|[Dd]eine|[Ss]eine|[Uu]nsere|[Ee]ure|[Kk]eine|[Jj]ede|[Dd]iese|[Jj]ene)$")
-_EN_DETERMINERS = re.compile(r"^(?:[Ii]hr|[Mm]ein|[Dd]ein|[Ss]ein|[Uu]nser|[Ee]uer|[Kk]ein|[Ee]in|[Jj]ed|[Dd]ies)e[mnr]$")
-
-
-def german_ending(before: str) -> str:
-    """The declension of a German ordinal from the word before it: "am ersten", "der erste", "Ihre
-    erste", "Ihrem ersten", "erster"."""
-    words = before.replace(",", " ").split()
-    if len(words) > 1 and words[-1].lower() in _GERMAN_WEEKDAYS:  # "am Donnerstag, 24.12.": "am ... 24."
-        words.pop()
-    prev = words[-1] if words else ""
-    if prev.lower() in _GERMAN_DATIVE or _EN_DETERMINERS.match(prev):
-        return "en"
-    if prev.lower() == "der" and len(words) > 1 and words[-2].lower() in _GERMAN_PREPOSITIONS:
-        return "en"
-    return "e" if prev in _NOMINATIVE_ARTICLES or prev.lower() in _E_WORDS or _E_DETERMINERS.match(prev) else "er"
 
 
 def say_date(y: int | None, m: int, d: int, lang: Lang, before: str = "") -> str:
