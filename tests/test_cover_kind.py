@@ -133,3 +133,36 @@ def _outputs(node):
     elif isinstance(node, list):
         for value in node:
             yield from _outputs(value)
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG signature and IHDR chunk (8-bit RGB) claiming `width` x `height`, and nothing after it."""
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return PNG_HEAD[:8] + struct.pack(">I", 13) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (lambda tmp: _png_header(100_000, 100_000), "100000x100000 px image: over 89,478,485 pixels"),
+    (lambda tmp: _png_header(1400, 1400), "a PNG that ends before its image data"),
+    (lambda tmp: _image(tmp / "whole.jpg", "mjpeg").read_bytes()[:-600], "a JPEG that ends before its image data"),
+], ids=["bomb-header", "png-header-only", "jpeg-truncated"])
+def test_a_cover_that_is_only_a_header_or_too_many_pixels_is_refused_at_its_line(tmp_path, content, message):
+    """A header claiming 100000 x 100000 px with no image data was embedded as a cover: listeners'
+    apps would try to decode 40 GB. A cover that ends before its data (a truncated download) too."""
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "01.md").write_text("---\ndate: 2024-01-01\n---\n# A\n\nPart A.\n")
+    (tmp_path / "art.png").write_bytes(content(tmp_path))
+    (tmp_path / "narrate.yaml").write_text(BOOK.format(cover="art.png", image=""))
+    done = narrate_in("validate", cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "narrate.yaml:7: books.bk.cover" in done.stderr and message in done.stderr, done.stderr
+
+
+def test_a_whole_cover_passes(tmp_path):
+    from narrate.manifest.inputs import check_cover
+
+    assert check_cover(_image(tmp_path / "a.png", "png")) is None
+    assert check_cover(_image(tmp_path / "b.jpg", "mjpeg")) is None

@@ -242,10 +242,36 @@ def _jpeg_problem(data: bytes) -> str | None:
     return "a JPEG without a frame header"
 
 
+# Pillow's Image.MAX_IMAGE_PIXELS (its decompression-bomb threshold): a cover past it is refused by the
+# decoders listeners' apps and stores use, and one claimed by a header alone costs them gigabytes to open.
+MAX_COVER_PIXELS = 89_478_485
+_IMAGE_END = {"png": b"IEND", "jpeg": b"\xff\xd9"}  # the last chunk (PNG 11.2.5); EOI (T.81 B.2.1)
+_END_BYTES = 4096  # where the end marker is looked for (trailing bytes a camera adds after EOI)
+
+
 def check_cover(path: Path) -> str | None:
-    """Why the cover at `path` cannot be used (missing, not a regular file, too big, not PNG/JPEG), or None."""
+    """Why the cover at `path` cannot be used (missing, not a regular file, too big, not PNG/JPEG, over
+    MAX_COVER_PIXELS, or ending before its image data: a header alone, a truncated download), or None."""
     try:
         head = read_input(path, limit=MAX_COVER_BYTES, head=65536)
     except ManifestError as exc:
         return exc.problems[0].message
-    return image_problem(head)
+    why = image_problem(head)
+    kind = image_kind(head)
+    if why or kind is None:
+        return why or "not a PNG or JPEG image"
+    import imagesize
+
+    try:
+        width, height = imagesize.get(str(path))
+        with path.open("rb") as f:
+            f.seek(max(0, os.fstat(f.fileno()).st_size - _END_BYTES))
+            tail = f.read(_END_BYTES)
+    except (OSError, ValueError):
+        return "cannot read the image"
+    if width * height > MAX_COVER_PIXELS:
+        return (f"a {width}x{height} px image: over {MAX_COVER_PIXELS:,} pixels, which image decoders refuse "
+                "(give a cover of a few thousand px a side: ACX asks 2400x2400, Apple at most 3000x3000)")
+    if _IMAGE_END[kind] not in tail:
+        return f"a {kind.upper()} that ends before its image data (truncated, or only a header)"
+    return None
