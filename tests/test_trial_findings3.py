@@ -173,3 +173,23 @@ def test_an_image_url_ending_in_upper_case_png_is_refused_at_its_line(book):
     err = _refused(book, "validate")
     assert err.startswith("error: m.yaml:12: books.notes.feed.image: not an http(s) URL ending in .jpg or .png in "
                           "lower case"), err
+
+
+@pytest.mark.parametrize(("command", "says_cached"), [("check", False), ("validate", False), ("build", True)])
+def test_a_stopped_command_says_it_cached_only_if_it_synthesizes(capfd, command, says_cached):
+    """`narrate check` stopped by Ctrl-C said "everything synthesized so far is cached": it synthesizes
+    nothing, so a user would think a build had been under way."""
+    import types
+
+    import click
+
+    from narrate.cli import app
+
+    def stopped() -> None:
+        raise KeyboardInterrupt
+
+    with click.Context(click.Command(command), info_name=command):
+        assert app._call(types.SimpleNamespace(verbose=False), stopped) == 130
+    err = capfd.readouterr().err
+    assert err.startswith("stopped by SIGINT: child processes ended"), err
+    assert ("everything synthesized so far is cached" in err) is says_cached, err

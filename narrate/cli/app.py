@@ -81,7 +81,7 @@ def _call(ctx: Context, fn: Callable[[], int | None]) -> int:
         code = _os_error(ctx, exc)
     except KeyboardInterrupt as exc:  # Interrupted (SIGTERM, SIGINT) or a Ctrl-C that came first
         name = signal.Signals(exc.signum).name if isinstance(exc, Interrupted) else "SIGINT"
-        click.echo(f"stopped by {name}: child processes ended; everything synthesized so far is cached", err=True)
+        click.echo(f"stopped by {name}: child processes ended{_what_is_kept()}", err=True)
         code = exc.exit_code if isinstance(exc, Interrupted) else 130
     except Exception as exc:  # a bug: one line, the traceback with -v
         click.echo(f"internal error: {type(exc).__name__}: {shown(exc)}; rerun with -v and report it", err=True)
@@ -89,6 +89,18 @@ def _call(ctx: Context, fn: Callable[[], int | None]) -> int:
             traceback.print_exc()
         code = INTERNAL_ERROR_EXIT
     return code
+
+
+# Commands that synthesize segments (and cache each as it arrives): a stop says the work is kept.
+SYNTHESIZING = frozenset({"build"})
+
+
+def _what_is_kept() -> str:
+    """What a stopped command leaves for next time: only a synthesizing command has cached anything
+    (`narrate check` stopped mid-measure has nothing to keep, and saying so would mislead)."""
+    ctx = click.get_current_context(silent=True)
+    name = ctx.info_name if ctx is not None else None
+    return "; everything synthesized so far is cached" if name in SYNTHESIZING or name is None else ""
 
 
 def _os_error(ctx: Context, exc: OSError) -> int:
