@@ -30,6 +30,13 @@ ROMAN = [
 ]
 
 
+def assert_reads_once(written: str, spoken: str, language: str = "en-US") -> None:
+    """`written` reads `spoken`, and reads the same when normalised again (idempotence)."""
+    once = normalize(written, language)
+    assert once == spoken
+    assert normalize(once, language) == once
+
+
 @pytest.mark.parametrize("language, written, spoken", ROMAN)
 def test_roman_numerals_after_names(language, written, spoken):
     assert normalize(written, language) == spoken
@@ -159,9 +166,7 @@ def test_versions_with_one_dot(language, written, spoken):
     ("Use -rf and -Wall", "Use dash r f and dash W all"),
 ])
 def test_a_digit_read_inside_a_word_leaves_its_rules_unchanged(written, spoken):
-    once = normalize(written, "en-US")
-    assert once == spoken
-    assert normalize(once, "en-US") == once
+    assert_reads_once(written, spoken)
 
 
 @pytest.mark.parametrize("written, spoken", [
@@ -231,9 +236,7 @@ def test_a_score_is_said_out_of_its_scale(language, written, spoken):
     ("It is 5' long, from the '90s.", "It is five' long, from the nineties."),
 ])
 def test_feet_and_inches(written, spoken):
-    once = normalize(written, "en-US")
-    assert once == spoken
-    assert normalize(once, "en-US") == once
+    assert_reads_once(written, spoken)
 
 
 @pytest.mark.parametrize("written, spoken", [
@@ -259,9 +262,7 @@ def test_feet_and_inches(written, spoken):
     ("Acme 1500 widgets and 1500 words.", "Acme one thousand five hundred widgets and one thousand five hundred words."),
 ])
 def test_a_year_dating_an_event_or_after_a_name(written, spoken):
-    once = normalize(written, "en-US")
-    assert once == spoken
-    assert normalize(once, "en-US") == once
+    assert_reads_once(written, spoken)
 
 
 @pytest.mark.parametrize("written, spoken", [
@@ -275,9 +276,7 @@ def test_a_year_dating_an_event_or_after_a_name(written, spoken):
     ("FY2024 and FY24.", "FY twenty twenty-four and FY twenty-four."),
 ])
 def test_a_fiscal_or_school_year_against_its_letters(written, spoken):
-    once = normalize(written, "en-US")
-    assert once == spoken
-    assert normalize(once, "en-US") == once
+    assert_reads_once(written, spoken)
 
 
 @pytest.mark.parametrize("written, spoken", [
@@ -290,9 +289,7 @@ def test_a_fiscal_or_school_year_against_its_letters(written, spoken):
     ("A 6'2\" tall man.", "A six feet two inches tall man."),
 ])
 def test_a_height_before_its_noun_is_an_adjective(written, spoken):
-    once = normalize(written, "en-US")
-    assert once == spoken
-    assert normalize(once, "en-US") == once
+    assert_reads_once(written, spoken)
 
 
 @pytest.mark.parametrize("written, spoken", [
@@ -307,6 +304,4 @@ def test_a_height_before_its_noun_is_an_adjective(written, spoken):
     ("A 5 km long road, 2 km away.", "A five kilometers long road, two kilometers away."),
 ])
 def test_a_measure_before_its_noun_is_an_adjective(written, spoken):
-    once = normalize(written, "en-US")
-    assert once == spoken
-    assert normalize(once, "en-US") == once
+    assert_reads_once(written, spoken)
