@@ -177,24 +177,28 @@ def write_atomic(path: Path, data: bytes, *, within: Path | None = None, mode: i
         fh.write(data)
 
 
-def publish(tmp: Path, path: Path, *, within: Path, tmp_sha256: str | None = None) -> bool:
+def publish(tmp: Path, path: Path, *, within: Path, tmp_sha256: str) -> bool:
     """Move a finished temp file (same filesystem) to `path` inside `within`, unless the same
     bytes are already there (then `tmp` is removed and the old file's mtime stays). True if moved.
-    `tmp_sha256`: the temp file's digest if the caller has it (a book file is hundreds of MB)."""
+    `tmp_sha256`: the temp file's digest, which the caller has (a book file is hundreds of MB)."""
     target = output_path(within, path)
-    try:
-        st = os.lstat(target)
-        same = (stat.S_ISREG(st.st_mode) and st.st_size == tmp.stat().st_size
-                and sha256_file(target) == (tmp_sha256 or sha256_file(tmp)))
-    except FileNotFoundError:
-        same = False
-    if same:
+    if holds_file(target, tmp.stat().st_size, tmp_sha256):
         tmp.unlink()
         return False
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     commit(tmp, target)
     return True
+
+
+def holds_file(path: Path, size: int, sha256: str) -> bool:
+    """True if `path` is a regular file (not a link) of `size` bytes with this sha256 (hashed only when
+    the type and size agree)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size == size and sha256_file(path) == sha256
 
 
 def read_regular(path: Path | str, limit: int, *, follow: bool = False) -> bytes | None:

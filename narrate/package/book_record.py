@@ -4,12 +4,11 @@ of the chapter encodes the book no longer uses."""
 
 from __future__ import annotations
 
-import stat
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..fsutil import publish, sha256_file
+from ..fsutil import holds_file, publish, sha256_file
 from ..plan.books import BookJob
 from .book_units import ChapterSlot
 from .pieces import PieceStore
@@ -34,7 +33,7 @@ def publish_outputs(job: BookJob, root: Path, out_dir: Path, produced: Mapping[s
             continue
         tmp = produced[oid]
         digest, size = sha256_file(tmp), tmp.stat().st_size
-        if rel in foreign and not _holds(root / rel, digest, size):
+        if rel in foreign and not holds_file(root / rel, size, digest):
             if kept_foreign is not None:
                 kept_foreign.append(rel)
             continue
@@ -56,11 +55,3 @@ def forget_old_pieces(store: PieceStore, chapters: Iterable[ChapterSlot], previo
         store.forget(name)
     return used
 
-
-def _holds(path: Path, digest: str, size: int) -> bool:
-    """True if `path` is a regular file (not a link) of `size` bytes with this sha256."""
-    try:
-        st = path.lstat()
-    except OSError:
-        return False
-    return stat.S_ISREG(st.st_mode) and st.st_size == size and sha256_file(path) == digest
