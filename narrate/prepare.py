@@ -300,9 +300,7 @@ def _check_shared_outputs(manifest: Manifest, lock: LockFile, plan: Plan, books:
     """Two manifests of one folder (one lock, a section each) must not write the same file: each
     build would overwrite the other's, and delete what the other stopped writing. Raises
     ManifestError at the output key of the library or book that writes the first such file."""
-    # A section whose manifest is gone (renamed, deleted) writes nothing any more.
-    live = {name for name in lock.manifest_names() if name != lock.manifest_name
-            and os.path.isfile(manifest.path.parent / name)}
+    live = lock.other_live_manifests()
     others = lock.files_of_other_manifests(live) if live else {}
     shared = sorted(f for f in planned if f in others)
     if not shared:

@@ -48,8 +48,7 @@ def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str], carried
             continue
         if folded is None:
             folded = {rel.casefold(): rel for rel in planned}
-            others = lock.files_of_other_manifests(live_manifests(lock.path.parent, lock.manifest_names())
-                                                   - {lock.manifest_name})
+            others = lock.files_of_other_manifests(lock.other_live_manifests())
         twin = folded.get(rec.file.casefold())
         if twin is not None and _same_file(manifest.root, rec.file, twin):
             continue  # a prompt renamed in case only, on a case-insensitive disk (macOS, Windows): one file
@@ -75,13 +74,6 @@ def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str], carried
                 warnings.append(f"{shown(lock.path)} lists {shown(rel)} ({rec.owner_kind} {shown(rec.owner)}), "
                                 f"which {shown(other)} records too: left alone")
     return removable, list(dict.fromkeys(warnings))
-
-
-def live_manifests(folder: Path, names: list[str]) -> set[str]:
-    """The manifests named (a lock's sections) that are still files in `folder`: a section whose
-    manifest is gone (renamed, deleted) claims nothing, as for _check_shared_outputs."""
-    return {name for name in names if "/" not in name and "\\" not in name and name not in (".", "..")
-            and os.path.isfile(folder / name)}
 
 
 def _same_file(root: Path, a: str, b: str) -> bool:

@@ -133,6 +133,12 @@ class LockFile:
         manifests = self._data.get("manifests", {})
         return [str(name) for name in manifests] if isinstance(manifests, dict) else []
 
+    def other_live_manifests(self) -> set[str]:
+        """The other manifests with a section here that are still files beside the lock: a section
+        whose manifest is gone (renamed, deleted) writes and claims nothing."""
+        folder = self.path.parent
+        return {name for name in self.manifest_names() if name != self.manifest_name and is_live_manifest(folder, name)}
+
     def files_of_other_manifests(self, names: set[str]) -> dict[str, str]:
         """Each output file the sections of the other manifests `names` record -> that manifest's name
         (two manifests beside one another share the lock: one section each)."""
@@ -148,6 +154,12 @@ class LockFile:
                         if isinstance(out, dict) and isinstance(out.get("file"), str):
                             files[out["file"]] = name
         return files
+
+
+def is_live_manifest(folder: Path | str, name: object) -> bool:
+    """Whether `name`, a lock's section name (untrusted), is a manifest file in `folder`, the lock's."""
+    return (isinstance(name, str) and "/" not in name and "\\" not in name and name not in ("", ".", "..")
+            and os.path.isfile(os.path.join(folder, name)))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fsutil import read_regular
-from .lock import LOCK_NAME
+from .lock import LOCK_NAME, is_live_manifest
 
 MAX_LOCK_BYTES = 256 * 1024 * 1024
 MAX_LOCKS = 256  # lock files read at most (a folder of thousands of projects: the first ones)
@@ -83,8 +83,7 @@ def _files(data: Any, folder: str) -> Iterable[str]:
     that is gone claims nothing), skipping whatever is not narrate's shape."""
     manifests = data.get("manifests") if isinstance(data, dict) else None
     for name, section in manifests.items() if isinstance(manifests, dict) else ():
-        if not isinstance(name, str) or "/" in name or "\\" in name or name in (".", "..") \
-                or not os.path.isfile(os.path.join(folder, name)):
+        if not is_live_manifest(folder, name):
             continue
         for kind in ("prompts", "books"):
             entries = section.get(kind) if isinstance(section, dict) else None

@@ -179,10 +179,9 @@ def _lock_neighbours(manifests: tuple[Path, ...]) -> list[Path]:
     named = {p.resolve() for p in manifests}
     found: dict[Path, Path] = {}
     for path in manifests:
-        for name in LockFile.for_manifest(path).manifest_names():
+        for name in LockFile.for_manifest(path).other_live_manifests():
             other = path.parent / name
-            if "/" not in name and "\\" not in name and name not in (".", "..") and other.is_file() \
-                    and other.resolve() not in named:
+            if other.resolve() not in named:
                 found.setdefault(other.resolve(), other)
     return list(found.values())
 
