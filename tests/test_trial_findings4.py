@@ -1,0 +1,59 @@
+"""Findings of a fourth newcomer's trial (3 December 2026), an IVR prompt library for a contact
+centre seen through the CLI: exit codes, what is printed, what is left on disk. Each test failed
+before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import narrate_in
+
+LIBRARY = """\
+version: 1
+libraries:
+  desk:
+    output: sounds
+    formats: [ulaw]
+    languages: {en-US: {voice: en-us}}
+    prompts:
+      welcome: Thank you for calling.
+"""
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    """A library built once, with a remote cache that could not be used (a folder not mounted)."""
+    (tmp_path / "m.yaml").write_text(LIBRARY)
+    done = narrate_in("build", "-q", "--remote", f"file://{tmp_path}/not-mounted", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "not-mounted" in done.stderr  # that build says so
+    return tmp_path
+
+
+def test_a_remote_that_failed_once_is_not_reported_by_later_builds(built):
+    # The next build has nothing to do (the no-op fast path) and uses no remote: it must not repeat
+    # the last build's remote failure, naming a folder this run never looked at.
+    done = narrate_in("build", "-q", "m.yaml", cwd=built)
+    assert done.returncode == 0, done.stderr
+    assert "0 synthesized" in done.stdout + done.stderr
+    assert "remote" not in done.stderr, done.stderr
+
+
+def test_a_remote_given_now_is_the_one_named(built):
+    (built / "shared").mkdir()
+    done = narrate_in("build", "-q", "--remote", f"file://{built}/shared", "m.yaml", cwd=built)
+    assert done.returncode == 0, done.stderr
+    assert "not-mounted" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("url", ["ftp://host/prefix", "s3:/bucket", "file://relative/folder", "s3://"])
+def test_a_malformed_remote_is_refused_whatever_the_cache_holds(built, url):
+    # Refused on a cold cache (exit 2): a warm one must not hide the typo until another machine runs it.
+    for env in ({}, {"NARRATE_REMOTE_CACHE": url}):
+        args = ("--remote", url) if not env else ()
+        done = narrate_in("build", "-q", *args, "m.yaml", cwd=built, env=env)
+        assert done.returncode == 2, (url, env, done.returncode, done.stderr)
+        assert "remote cache URL must look like" in done.stderr, done.stderr
+        assert url in done.stderr
