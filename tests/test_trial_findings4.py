@@ -57,3 +57,41 @@ def test_a_malformed_remote_is_refused_whatever_the_cache_holds(built, url):
         assert done.returncode == 2, (url, env, done.returncode, done.stderr)
         assert "remote cache URL must look like" in done.stderr, done.stderr
         assert url in done.stderr
+
+
+TWO_LIBRARIES = """\
+version: 1
+libraries:
+  english:
+    output: sounds
+    formats: [ulaw]
+    languages: {en-US: {voice: en-us}}
+    prompts: {welcome: Thank you for calling.}
+  spanish:
+    output: OTHER
+    formats: [ulaw]
+    languages: {en-US: {voice: en-us}}
+    prompts: {welcome: Thanks for calling.}
+"""
+
+
+@pytest.mark.parametrize(("first", "other"), [
+    ("sounds", "Sounds"), ("sounds", "SOUNDS/extra"), ("sounds", "Sounds/../SOUNDS"),
+    ("caf\u00e9", "CAFE\u0301"), ("sounds/Caf\u00e9", "SOUNDS"),
+])
+def test_output_folders_one_on_macos_or_windows_are_refused(tmp_path, first, other):
+    # Prompt names that differ only in case or Unicode form are refused (one file on macOS or
+    # Windows); two libraries whose folders differed so wrote each other's en_US/welcome.ulaw and
+    # index.json there.
+    manifest = TWO_LIBRARIES.replace("OTHER", other).replace("output: sounds", f"output: {first}")
+    (tmp_path / "m.yaml").write_text(manifest)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "m.yaml:9: libraries.spanish.output: overlaps the output of libraries.english" in done.stderr, done.stderr
+    assert "case-insensitive" in done.stderr
+
+
+def test_output_folders_that_differ_in_more_than_case_stay_accepted(tmp_path):
+    (tmp_path / "m.yaml").write_text(TWO_LIBRARIES.replace("OTHER", "Sounds-es"))
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr

@@ -24,7 +24,7 @@ from .inputs import (
 )
 from .lexicon_file import lexicon_language_warnings, read_lexicon
 from .located import Located, checked_input
-from .names import MAX_PATH_BYTES, TEMP_NAMED, path_problem, temp_named
+from .names import MAX_PATH_BYTES, TEMP_NAMED, nfc, path_problem, temp_named
 from .resolved import Book, Manifest
 
 if TYPE_CHECKING:
@@ -280,6 +280,15 @@ def _chapters(c: Located, spec: Any, key: Key, root: Path, project: Path) -> lis
     return chosen
 
 
+def _folded(path: Path) -> Path:
+    """`path` as a case-insensitive, Unicode-normalising filesystem (macOS, Windows) tells folders apart."""
+    return Path(nfc(str(path)).casefold())
+
+
+def _nested(a: Path, b: Path) -> bool:
+    return a == b or a in b.parents or b in a.parents
+
+
 def _check_overlap(c: Located, man: Manifest) -> None:
     seen: dict[Path, str] = {}
     targets = [(("libraries", lib.name), lib.output) for lib in man.libraries]
@@ -289,8 +298,11 @@ def _check_overlap(c: Located, man: Manifest) -> None:
         if out == man.root or out in man.root.parents:
             c.add((*key, "output"), "output must be a dedicated folder, not the manifest's folder or above")
         for other, other_where in seen.items():
-            if out == other or other in out.parents or out in other.parents:
+            if _nested(out, other):
                 c.add((*key, "output"), f"overlaps the output of {show(other_where)}")
+            elif _nested(_folded(out), _folded(other)):  # as prompt names are: one folder on macOS or Windows
+                c.add((*key, "output"), f"overlaps the output of {show(other_where)} on case-insensitive or "
+                      "Unicode-normalising filesystems (folders are compared in NFC, ignoring case)")
         seen[out] = where
     if man.package.get("output"):  # archives and SHA256SUMS: a folder of their own, like any output
         packages = (man.root / str(man.package["output"])).resolve()
