@@ -95,3 +95,31 @@ def test_output_folders_that_differ_in_more_than_case_stay_accepted(tmp_path):
     (tmp_path / "m.yaml").write_text(TWO_LIBRARIES.replace("OTHER", "Sounds-es"))
     done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+
+
+PACKAGED = """\
+version: 1
+package: {output: PACKAGES}
+libraries:
+  desk:
+    output: sounds
+    formats: [ulaw]
+    languages: {en-US: {voice: en-us}}
+    prompts:
+      welcome: Thank you for calling.
+"""
+
+
+@pytest.mark.parametrize("packages", ["sounds/en_US", "sounds", "Sounds", "."])
+def test_release_archives_in_an_output_folder_are_refused(tmp_path, packages):
+    # The archives and SHA256SUMS landed in the Asterisk sound folder deployed to the PBX.
+    (tmp_path / "m.yaml").write_text(PACKAGED.replace("PACKAGES", packages))
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "m.yaml:2: package.output: " in done.stderr, done.stderr
+
+
+def test_release_archives_in_a_folder_of_their_own_stay_accepted(tmp_path):
+    (tmp_path / "m.yaml").write_text(PACKAGED.replace("PACKAGES", "releases"))
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr

@@ -308,6 +308,12 @@ def _check_overlap(c: Located, man: Manifest) -> None:
         packages = (man.root / str(man.package["output"])).resolve()
         if packages == man.root or packages in man.root.parents:
             c.add(("package", "output"), "output must be a dedicated folder, not the manifest's folder or above")
+        else:  # archives and SHA256SUMS among the sounds deployed to a PBX, or a library's files in a release folder
+            for out, where in seen.items():
+                if _nested(_folded(packages), _folded(out)):
+                    c.add(("package", "output"), f"overlaps the output of {show(where)}; release archives need a "
+                          "folder of their own")
+                    break
     for book in man.books:  # a chapter among outputs: the next build would read its own MP3 or M3U aloud
         for chapter in book.chapters:
             inside = next((w for out, w in seen.items() if out in chapter.parents), None)
