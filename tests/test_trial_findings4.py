@@ -123,3 +123,21 @@ def test_release_archives_in_a_folder_of_their_own_stay_accepted(tmp_path):
     (tmp_path / "m.yaml").write_text(PACKAGED.replace("PACKAGES", "releases"))
     done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(("layout", "fmt", "said", "not_said"), [
+    ("asterisk", "mulaw-wav", "rejects G.711 in WAV", None),
+    ("asterisk", "wav32", "16 kHz .wav16", "G.711"),
+    ("asterisk", "ogg", "Vorbis", "G.711"),
+    ("asterisk", "mp3", "MP3", "G.711"),
+    ("freeswitch", "ulaw", "16-bit PCM WAV", None),
+])
+def test_a_format_a_layout_cannot_write_is_refused_for_its_own_reason(tmp_path, layout, fmt, said, not_said):
+    # Every format Asterisk's layout refused was said to be refused because "format_wav rejects G.711 in WAV".
+    manifest = LIBRARY.replace("formats: [ulaw]", f"layout: {layout}\n    formats: [{fmt}]")
+    (tmp_path / "m.yaml").write_text(manifest)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert f"m.yaml:6: libraries.desk.formats: format '{fmt}' is not supported by the {layout} layout" in done.stderr
+    assert said in done.stderr, done.stderr
+    assert not_said is None or not_said not in done.stderr, done.stderr
