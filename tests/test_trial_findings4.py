@@ -141,3 +141,22 @@ def test_a_format_a_layout_cannot_write_is_refused_for_its_own_reason(tmp_path, 
     assert f"m.yaml:6: libraries.desk.formats: format '{fmt}' is not supported by the {layout} layout" in done.stderr
     assert said in done.stderr, done.stderr
     assert not_said is None or not_said not in done.stderr, done.stderr
+
+
+def test_files_left_behind_by_a_moved_library_are_summed_up_not_listed_one_a_line(tmp_path):
+    # A contact centre moving its 20,000-prompt library to another folder got one warning per file,
+    # every format of every prompt, on stderr and in --json. Now a few are named and the rest counted.
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"]
+    prompts = "".join(f"      digits/{i}: {word}\n" for i, word in enumerate(words))
+    manifest = LIBRARY.replace("      welcome: Thank you for calling.\n", prompts)
+    (tmp_path / "m.yaml").write_text(manifest)
+    assert narrate_in("build", "-q", "m.yaml", cwd=tmp_path).returncode == 0
+    (tmp_path / "m.yaml").write_text(manifest.replace("output: sounds", "output: moved"))
+    done = narrate_in("build", "-q", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    warned = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1, done.stderr
+    assert "lists 12 files of library desk" in warned[0], warned
+    assert "each of which is outside the output folder of library desk: left alone" in warned[0], warned
+    assert "sounds/en_US/digits/0.ulaw" in warned[0] and "and 9 more" in warned[0], warned
+    assert len(list((tmp_path / "sounds").rglob("*.ulaw"))) == 12  # and every one of them is still there
