@@ -160,3 +160,31 @@ def test_files_left_behind_by_a_moved_library_are_summed_up_not_listed_one_a_lin
     assert "each of which is outside the output folder of library desk: left alone" in warned[0], warned
     assert "sounds/en_US/digits/0.ulaw" in warned[0] and "and 9 more" in warned[0], warned
     assert len(list((tmp_path / "sounds").rglob("*.ulaw"))) == 12  # and every one of them is still there
+
+
+def test_a_prompt_over_its_platforms_length_limit_is_warned_by_the_build_that_writes_it(tmp_path):
+    # Amazon Connect plays prompts under 5 minutes. Only `narrate package` checked: a contact centre
+    # that uploads the built folder itself got a prompt Connect refuses and no word from the build.
+    sentence = "Your call is important to us and will be answered by the next available agent. "
+    long = " ".join(f"{sentence}Reference {i}." for i in range(1, 61))
+    (tmp_path / "m.yaml").write_text(f"""\
+version: 1
+libraries:
+  cc:
+    output: sounds
+    layout: flat
+    platform: connect
+    formats: [mulaw-wav]
+    languages: {{en-US: {{voice: en-us}}}}
+    prompts:
+      short: Hello.
+      hold/long: {long}
+""")
+    done = narrate_in("build", "-q", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr  # the files are good audio: built, and said to be too long
+    warned = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1, done.stderr
+    assert warned[0].startswith("warning: m.yaml:11: libraries.cc.prompts.hold/long.en-US: "), warned
+    assert "mulaw-wav/en-US/hold_long.wav" in warned[0] and "over Amazon Connect's 5-minute limit" in warned[0]
+    again = narrate_in("build", "-q", "m.yaml", cwd=tmp_path)  # nothing to do: still said
+    assert "over Amazon Connect's 5-minute limit" in again.stderr, again.stderr

@@ -80,6 +80,16 @@ def _spec(encoding: str, rate: int) -> Spec:
     return tag, rate, bits
 
 
+def limit_problems(platform: Platform, seconds: float, size: int) -> list[str]:
+    """Why `platform` refuses a file this long (s) or this large (bytes): its documented limits."""
+    out = []
+    if platform.max_seconds is not None and seconds >= platform.max_seconds:
+        out.append(f"{seconds:.1f} s is over {platform.label}'s {platform.max_seconds / 60:g}-minute limit")
+    if platform.max_bytes is not None and size >= platform.max_bytes:
+        out.append(f"{size / 1e6:.1f} MB is over {platform.label}'s {platform.max_bytes / 1e6:g} MB limit")
+    return out
+
+
 def name_problem(platform: Platform, name: str, stem: str) -> str | None:
     """Why `platform` refuses prompt `name` whose file is `stem`.<ext>, or None."""
     if platform.max_name is not None and len(name) > platform.max_name:
