@@ -188,3 +188,26 @@ libraries:
     assert "mulaw-wav/en-US/hold_long.wav" in warned[0] and "over Amazon Connect's 5-minute limit" in warned[0]
     again = narrate_in("build", "-q", "m.yaml", cwd=tmp_path)  # nothing to do: still said
     assert "over Amazon Connect's 5-minute limit" in again.stderr, again.stderr
+
+
+PHRASES = """\
+<language>
+  <en><ivr><prompt phrase="Welcome." filename="ivr-welcome.wav"/></ivr></en>
+  <xx><ivr><prompt phrase="Zz." filename="ivr-welcome.wav"/></ivr></xx>
+  <klingon><ivr><prompt phrase="nuqneH." filename="ivr-welcome.wav"/></ivr></klingon>
+</language>
+"""
+
+
+def test_a_phrase_file_language_that_is_no_language_tag_is_skipped_and_said(tmp_path):
+    # The printed manifest declared `xx` and `klingon`, which `narrate validate` then refused: as the
+    # Asterisk importer and the spreadsheet importer do, such a language is reported, not imported.
+    (tmp_path / "phrase.xml").write_text(PHRASES)
+    done = narrate_in("import", "freeswitch", "phrase.xml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "xx" not in done.stdout and "klingon" not in done.stdout, done.stdout
+    assert "skipped <xx>: not a registered language tag" in done.stderr, done.stderr
+    assert "skipped <klingon>: not a registered language tag" in done.stderr, done.stderr
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests/m.yaml").write_text(done.stdout)
+    assert narrate_in("validate", "manifests/m.yaml", cwd=tmp_path).returncode == 0
