@@ -211,3 +211,20 @@ def test_a_phrase_file_language_that_is_no_language_tag_is_skipped_and_said(tmp_
     (tmp_path / "manifests").mkdir()
     (tmp_path / "manifests/m.yaml").write_text(done.stdout)
     assert narrate_in("validate", "manifests/m.yaml", cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("keys", [True, False])
+def test_an_unreachable_remote_is_named_in_its_warning(tmp_path, keys):
+    # "remote cache unavailable, ...: remote cache HEAD 1f2e3d4c5b6a: connection error" named no remote:
+    # in a CI log with $NARRATE_REMOTE_CACHE set by the runner, nothing said which store failed.
+    from conftest import free_port
+
+    (tmp_path / "m.yaml").write_text(LIBRARY)
+    env = {"NARRATE_S3_ENDPOINT": f"http://127.0.0.1:{free_port()}", "AWS_PROFILE": None,
+           "AWS_ACCESS_KEY_ID": "test" if keys else None, "AWS_SECRET_ACCESS_KEY": "test" if keys else None,
+           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+           "AWS_EC2_METADATA_DISABLED": "true"}
+    done = narrate_in("build", "-q", "--remote", "s3://ivr-cache/prompts", "m.yaml", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    warned = [line for line in done.stderr.splitlines() if "remote cache unavailable" in line]
+    assert len(warned) == 1 and "s3://ivr-cache/prompts" in warned[0], done.stderr
