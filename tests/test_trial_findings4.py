@@ -228,3 +228,14 @@ def test_an_unreachable_remote_is_named_in_its_warning(tmp_path, keys):
     assert done.returncode == 0, done.stderr
     warned = [line for line in done.stderr.splitlines() if "remote cache unavailable" in line]
     assert len(warned) == 1 and "s3://ivr-cache/prompts" in warned[0], done.stderr
+
+
+@pytest.mark.parametrize(("encoding", "said"), [("utf-16", "UTF-16"), ("utf-32", "UTF-32")])
+def test_a_manifest_saved_as_utf16_is_named_so(tmp_path, encoding, said):
+    # Windows editors ("Unicode") save UTF-16 with a byte order mark: "not valid UTF-8 (byte 0xff at
+    # offset 0)" said nothing of what the file was or what to do.
+    (tmp_path / "m.yaml").write_bytes(LIBRARY.encode(encoding))
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert f"m.yaml:1: not valid UTF-8: it is {said} (it starts with a byte order mark); save it as UTF-8" \
+        in done.stderr, done.stderr
