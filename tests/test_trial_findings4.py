@@ -239,3 +239,26 @@ def test_a_manifest_saved_as_utf16_is_named_so(tmp_path, encoding, said):
     assert done.returncode == 2, done.stderr
     assert f"m.yaml:1: not valid UTF-8: it is {said} (it starts with a byte order mark); save it as UTF-8" \
         in done.stderr, done.stderr
+
+
+def _twilio(tmp_path: Path, fmt: str):
+    manifest = LIBRARY.replace("formats: [ulaw]", f"layout: flat\n    platform: twilio\n    formats: [{fmt}]")
+    (tmp_path / "m.yaml").write_text(manifest)
+    return narrate_in("validate", "m.yaml", cwd=tmp_path)
+
+
+@pytest.mark.parametrize("fmt", ["wav", "wav48", "mulaw-wav", "alaw-wav", "mp3", "gsm"])
+def test_twilio_takes_what_its_play_verb_plays(tmp_path, fmt):
+    # <Play> takes audio/wav (any WAV: Twilio transcodes everything to 8 kHz mu-law), audio/mpeg and
+    # audio/x-gsm (telephony.md). A 16-bit PCM WAV was refused as "Twilio needs mu-law".
+    done = _twilio(tmp_path, fmt)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["wav16", "sln16", "opus", "g722"])
+def test_twilio_refuses_files_no_content_type_it_plays_is_served_for(tmp_path, fmt):
+    # A .wav16 or .sln16 file is served with no audio type Twilio plays (error 13420): it was accepted.
+    done = _twilio(tmp_path, fmt)
+    assert done.returncode == 2, done.stderr
+    assert "m.yaml:7: libraries.desk.formats: Twilio takes only .wav/.mp3/.gsm/.ulaw" in done.stderr, done.stderr
+    assert f"not {fmt} files (platform: twilio)" in done.stderr, done.stderr

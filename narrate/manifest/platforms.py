@@ -62,8 +62,10 @@ PLATFORMS: dict[str, Platform] = {
                            suffixes=(".wav",)),
     # Cisco UCCX: G.711 WAV (mu-law or A-law), 8 kHz mono; CUCM rejects spaces in file names.
     "cisco": Platform("Cisco", wav=(_MULAW, _ALAW), name_pattern=_NO_SPACES, name_rule="no spaces", suffixes=(".wav",)),
-    # Twilio <Play>: transcodes to 8 kHz mu-law; a mu-law WAV plays as is.
-    "twilio": Platform("Twilio", wav=(_MULAW,)),
+    # Twilio <Play>: picks by Content-Type (audio/wav, audio/mpeg, audio/x-gsm, audio/ulaw...) and
+    # transcodes everything to 8 kHz mu-law, so any WAV plays; a .wav16 or .sln16 file is served with
+    # no type it plays (error 13420).
+    "twilio": Platform("Twilio", suffixes=(".wav", ".mp3", ".gsm", ".ulaw")),
     "generic": Platform("generic"),
 }
 
