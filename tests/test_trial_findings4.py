@@ -262,3 +262,21 @@ def test_twilio_refuses_files_no_content_type_it_plays_is_served_for(tmp_path, f
     assert done.returncode == 2, done.stderr
     assert "m.yaml:7: libraries.desk.formats: Twilio takes only .wav/.mp3/.gsm/.ulaw" in done.stderr, done.stderr
     assert f"not {fmt} files (platform: twilio)" in done.stderr, done.stderr
+
+
+def test_prune_keeps_the_segments_of_other_projects_that_built_with_the_same_cache(tmp_path):
+    # README suggests NARRATE_CACHE on a larger disk; two projects sharing it: `cache prune a/m.yaml
+    # --yes` dropped b's paid segments as "unreferenced", though b's build state lay in that cache.
+    env = {"NARRATE_CACHE": str(tmp_path / "shared-cache")}
+    for project, text in (("a", "Thank you for calling."), ("b", "Press one for sales.")):
+        (tmp_path / project).mkdir()
+        (tmp_path / project / "m.yaml").write_text(LIBRARY.replace("Thank you for calling.", text))
+        assert narrate_in("build", "-q", f"{project}/m.yaml", cwd=tmp_path, env=env).returncode == 0
+    (tmp_path / "a/m.yaml").write_text(LIBRARY.replace("Thank you for calling.", "Thanks for calling."))
+    assert narrate_in("build", "-q", "a/m.yaml", cwd=tmp_path, env=env).returncode == 0  # a's old text: unused
+    done = narrate_in("cache", "prune", "--yes", "a/m.yaml", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "dropped 1 unreferenced entries" in done.stdout and "b/m.yaml" in done.stdout, done.stdout
+    (tmp_path / "b/sounds/en_US/welcome.ulaw").unlink()
+    again = narrate_in("build", "--offline", "-q", "b/m.yaml", cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr  # b's segment is still in the cache
