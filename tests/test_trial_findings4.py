@@ -280,3 +280,15 @@ def test_prune_keeps_the_segments_of_other_projects_that_built_with_the_same_cac
     (tmp_path / "b/sounds/en_US/welcome.ulaw").unlink()
     again = narrate_in("build", "--offline", "-q", "b/m.yaml", cwd=tmp_path, env=env)
     assert again.returncode == 0, again.stderr  # b's segment is still in the cache
+
+
+def test_the_default_release_folder_is_refused_where_it_is_another_output(tmp_path):
+    # Without package.output, archives go to `packages/` beside the first library's folder: that was
+    # the second library's own output folder here, and its sounds were shipped beside the archives.
+    (tmp_path / "m.yaml").write_text(TWO_LIBRARIES.replace("output: sounds", "output: out/sounds")
+                                     .replace("OTHER", "out/packages"))
+    assert narrate_in("build", "-q", "m.yaml", cwd=tmp_path).returncode == 0
+    done = narrate_in("package", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "out/packages" in done.stderr and "libraries.spanish" in done.stderr and "package.output" in done.stderr
+    assert not list((tmp_path / "out/packages").glob("*.tar.gz"))

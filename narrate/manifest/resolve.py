@@ -289,6 +289,11 @@ def _nested(a: Path, b: Path) -> bool:
     return a == b or a in b.parents or b in a.parents
 
 
+def overlapping(a: Path, b: Path) -> bool:
+    """Whether folders `a` and `b` are one, or one holds the other, on any filesystem (case and Unicode form ignored)."""
+    return _nested(_folded(a), _folded(b))
+
+
 def _check_overlap(c: Located, man: Manifest) -> None:
     seen: dict[Path, str] = {}
     targets = [(("libraries", lib.name), lib.output) for lib in man.libraries]
@@ -310,7 +315,7 @@ def _check_overlap(c: Located, man: Manifest) -> None:
             c.add(("package", "output"), "output must be a dedicated folder, not the manifest's folder or above")
         else:  # archives and SHA256SUMS among the sounds deployed to a PBX, or a library's files in a release folder
             for out, where in seen.items():
-                if _nested(_folded(packages), _folded(out)):
+                if overlapping(packages, out):
                     c.add(("package", "output"), f"overlaps the output of {show(where)}; release archives need a "
                           "folder of their own")
                     break
