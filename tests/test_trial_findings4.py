@@ -292,3 +292,17 @@ def test_the_default_release_folder_is_refused_where_it_is_another_output(tmp_pa
     assert done.returncode == 2, done.stderr
     assert "out/packages" in done.stderr and "libraries.spanish" in done.stderr and "package.output" in done.stderr
     assert not list((tmp_path / "out/packages").glob("*.tar.gz"))
+
+
+def test_an_imported_language_no_embedded_voice_speaks_is_warned_of(tmp_path):
+    # `import asterisk --language tlh` printed `voice: tlh`, exit 0, silently; `narrate validate` then
+    # refused it. The import says so at once, naming the language (the manifest is still printed, for
+    # a voice of another provider to be set).
+    (tmp_path / "t.txt").write_text("vm-intro: Please leave a message.\n")
+    done = narrate_in("import", "asterisk", "--language", "tlh", "t.txt", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "voice: tlh" in done.stdout
+    assert "warning: languages.tlh.voice: voice 'tlh' for espeak: eSpeak NG has no voice or language 'tlh'" \
+        in done.stderr, done.stderr
+    fine = narrate_in("import", "asterisk", "--language", "fr-FR", "t.txt", cwd=tmp_path)
+    assert fine.returncode == 0 and "warning" not in fine.stderr, fine.stderr
