@@ -118,7 +118,7 @@ class PlannedBuild:
     configs: dict[str, ProviderConfig]
     books: list[BookJob] = field(default_factory=list)
     stale_books: list[BookJob] = field(default_factory=list)
-    left_alone: list[str] = field(default_factory=list)  # one warning per lock-named file not deleted
+    left_alone: list[str] = field(default_factory=list)  # lock-named files not deleted: a line each, or per reason for many
     removal_warnings: list[str] = field(default_factory=list)  # the same, found right before deleting
     orphan_records: dict[str, RecordedOutput] = field(default_factory=dict)  # as the lock was read
     foreign: frozenset[str] = frozenset()  # files to write that exist and narrate did not write (foreign_files)

@@ -37,10 +37,11 @@ def output_folders(manifest: Manifest) -> dict[tuple[str, str], Path]:
 def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str], carried: Collection[str] = ()
                   ) -> tuple[dict[str, RecordedOutput], list[str]]:
     """The lock's outputs that this build does not produce: (the removable ones by path, one
-    warning line per recorded file that stays). Reads and hashes, deletes nothing. `carried`: ids of
-    prompt entries whose recorded files are all in `planned` (plan.carry checked them), not walked."""
+    warning line per recorded file that stays, or per reason for many: `_left_alone`). Reads and
+    hashes, deletes nothing. `carried`: ids of prompt entries whose recorded files are all in
+    `planned` (plan.carry checked them), not walked."""
     removable: dict[str, RecordedOutput] = {}
-    warnings = []
+    stays: dict[tuple[str, str, str], list[str]] = {}  # (kind, owner, why) -> the files left alone
     folded: dict[str, str] | None = None  # made only if a recorded file is not planned
     others: dict[str, str] = {}  # file -> the other manifest (still there) whose section of this lock records it
     for rec in lock.recorded_outputs(skip=planned, skip_ids=carried):
@@ -56,24 +57,35 @@ def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str], carried
             why = ("narrate found in place and did not write" if rec.found
                    else f"{shown(others[rec.file])} (in the same lock) records too")
             if os.path.lexists(os.path.join(manifest.root, rec.file)):
-                warnings.append(f"{shown(lock.path)} lists {shown(rec.file)} ({rec.owner_kind} {shown(rec.owner)}), "
-                                f"which {why}: left alone")
+                stays.setdefault((rec.owner_kind, rec.owner, why), []).append(rec.file)
             continue
         path, reason = check_removable(manifest, rec)
         if path is not None:
             removable[rec.file] = rec
         elif reason:
-            warnings.append(f"{shown(lock.path)} lists {shown(rec.file)} ({rec.owner_kind} {shown(rec.owner)}), "
-                            f"which {reason}: left alone")
+            stays.setdefault((rec.owner_kind, rec.owner, reason), []).append(rec.file)
     if removable:  # read only when there is something to delete: most builds delete nothing
         claims = claimed_files(nearby_locks(output_folders(manifest).values(), lock.path))
         for rel, rec in list(removable.items()) if claims else ():
             other = claims.get(claim_key(os.path.join(manifest.root, rel)))
             if other is not None:
                 del removable[rel]
-                warnings.append(f"{shown(lock.path)} lists {shown(rel)} ({rec.owner_kind} {shown(rec.owner)}), "
-                                f"which {shown(other)} records too: left alone")
-    return removable, list(dict.fromkeys(warnings))
+                stays.setdefault((rec.owner_kind, rec.owner, f"{shown(other)} records too"), []).append(rel)
+    return removable, [line for key, files in stays.items() for line in _left_alone(lock.path, *key, files)]
+
+
+NAMED_ONE_A_LINE = 5  # files left alone for one reason: past this many, one line names 3 and counts the rest
+
+
+def _left_alone(lock: Path, kind: str, owner: str, why: str, files: list[str]) -> list[str]:
+    """The warnings for `files` the lock lists and the build leaves alone for one reason: a line each,
+    or, for many (a library moved to another folder leaves every file behind), one line."""
+    files = list(dict.fromkeys(files))
+    if len(files) <= NAMED_ONE_A_LINE:
+        return [f"{shown(lock)} lists {shown(f)} ({kind} {shown(owner)}), which {why}: left alone" for f in files]
+    named = ", ".join(shown(f) for f in files[:3])
+    return [f"{shown(lock)} lists {len(files):,} files of {kind} {shown(owner)}, each of which {why}: left alone "
+            f"({named} and {len(files) - 3:,} more)"]
 
 
 def _same_file(root: Path, a: str, b: str) -> bool:

@@ -316,7 +316,7 @@ def test_azure_blob_on_azurite_is_shared_and_verified(tmp_path):
         warned = [w for w in report["warnings"] if "remote" in w]
         assert len(warned) == 1 and warned[0].startswith("remote cache unavailable, continuing with the local cache: "
                                                          "remote cache PUT "), warned
-        assert warned[0].endswith("HTTP 404 ContainerNotFound")
+        assert warned[0].endswith("HTTP 404 ContainerNotFound (az://no-such-container/segments)")  # and which store
 
 
 def test_entry_timestamps_are_not_needed(tmp_path):

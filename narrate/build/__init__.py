@@ -218,11 +218,12 @@ def _finish(pb: PlannedBuild, manifest: Manifest, cache: SegmentCache, report: B
             report.errors.append(f"cannot write the lock {pb.lock.path}: {exc.strerror or exc}")
     if manifest.package.get("on_build") and manifest.libraries and not report.errors:
         _package(pb)
-    report.warnings += getattr(cache, "warnings", [])
+    run_notes = list(getattr(cache, "warnings", []))  # this run's remote and repairs: never replayed
+    report.warnings += run_notes
     if report.errors or report.problems:
         pb.stats.forget_clean_build()  # and the planning contexts: the next build plans every prompt
     else:
-        _remember_clean_build(pb, report)
+        _remember_clean_build(pb, report, run_notes)
     with contextlib.suppress(OSError):  # a full or read-only cache folder: the stat cache is only a speed-up
         pb.stats.save()
     pb.save_memo()
@@ -278,10 +279,12 @@ def _inputs_as_loaded(manifest: Manifest) -> list[bytes] | None:
     return seen
 
 
-def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
+def _remember_clean_build(pb: PlannedBuild, report: BuildReport, run_notes: list[str]) -> None:
     """Record the lock and index files too, so that touching them also disables the fast path: by
     their signature, which is all those checks read (BuildState.record_signature), not by reading
-    back and hashing the files this build just wrote."""
+    back and hashing the files this build just wrote. The no-op replay repeats the manifest's
+    warnings, never `run_notes` (a remote that failed this run, a cache entry repaired): a later
+    run may use another remote, or none."""
     root = pb.manifest.root
     own = [os.path.relpath(pb.lock.path, root)]
     own += [os.path.relpath(lib.output / "index.json", root) for lib in pb.manifest.libraries]
@@ -289,7 +292,7 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport) -> None:
         pb.stats.record_signature(root, rel)
     pb.stats.index_digests = {os.path.relpath(lib.output / "index.json", root): index_digest(lib)
                               for lib in pb.manifest.libraries}
-    once = set(pb.left_alone) | set(pb.removal_warnings)  # about lock entries now gone: not for the no-op replay
+    once = set(pb.left_alone) | set(pb.removal_warnings) | set(run_notes)  # lock entries now gone, this run's cache
     summary = {"segments": report.segments, "outputs": report.outputs_written + report.outputs_unchanged,
                "warnings": [w for w in report.warnings if w not in once]}
     models = [path for provider in pb.providers.values() for path in getattr(provider, "model_files", list)()]

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import SegmentCache
-from ..errors import NarrateError
+from ..errors import NarrateError, Problem, shown
+from ..manifest.platforms import PLATFORMS, Platform, limit_problems
 from ..outcome import BuildEvents, BuildReport
 from ..plan import PromptJob
 from ..prepare import PlannedBuild
@@ -34,6 +35,10 @@ class PromptRenderer:
         self.jobs = jobs or os.cpu_count() or 1
         self.pb, self.cache, self.report, self.events, self.guard = pb, cache, report, events, guard
         self.folders = {lib.name: lib.output for lib in pb.manifest.libraries}
+        # Libraries whose platform limits a file's length or size (Amazon Connect, Genesys): checked as
+        # each prompt is written, as `narrate package` checks them, so a folder uploaded as built is too.
+        self.limited = {lib.name: PLATFORMS[lib.platform] for lib in pb.manifest.libraries
+                        if PLATFORMS[lib.platform].max_seconds is not None or PLATFORMS[lib.platform].max_bytes is not None}
         self.rendered_bytes = self.rendered_jobs = 0  # published
         self.sized_bytes = self.sized_jobs = 0  # rendered, published or not
         self.lock = threading.Lock()
@@ -101,6 +106,22 @@ class PromptRenderer:
         for library in {job.library for job in self.pb.stale}:
             self.events.finish(f"render:{library}")
 
+    def _check_limits(self, job: PromptJob, platform: Platform, outputs: dict[str, dict[str, Any]]) -> None:
+        """A warning at the prompt's line per file its platform refuses for its length or size."""
+        problems = [(rec["file"], why) for rec in outputs.values()
+                    for why in limit_problems(platform, rec["duration"], rec["bytes"])]
+        if not problems:
+            return
+        man = self.pb.manifest
+        lib = next(lib for lib in man.libraries if lib.name == job.library)
+        line = next((p.line for p in lib.prompts if p.name == job.name and p.language == job.language), None)
+        key = f"libraries.{job.library}.prompts.{job.name}.{job.language}"
+        with self.lock:
+            self.report.warnings += [str(Problem(man.shown or str(man.path), line, shown(key),
+                                                 f"{shown(file)}: {why} (platform: {lib.platform}); "
+                                                 "`narrate package` refuses it"))
+                                     for file, why in problems]
+
     def _publish_failed(self, exc: OSError, folder: Any) -> None:
         from ..synth import write_failure
 
@@ -126,6 +147,8 @@ class PromptRenderer:
             outputs[out.format] = {"file": out.path, "sha256": digest, "bytes": size, "duration": duration}
             if not changed and self._found(out.path, out.format, old):
                 outputs[out.format]["found"] = True
+        if (platform := self.limited.get(job.library)) is not None:
+            self._check_limits(job, platform, outputs)
         size = sum(f[2] for f in files)
         seconds = time.monotonic() - started
         with self.lock:  # for the space estimate of a failed write (stop_message)

@@ -136,6 +136,31 @@ def state_file(cache_dir: Path, manifest_path: Path, suffix: str) -> Path:
     return Path(cache_dir) / "state" / f"{digest}{suffix}"
 
 
+MAX_STATES_READ = 10_000  # state files `built_manifests` reads; a larger state folder is not one narrate made
+
+
+def built_manifests(cache_dir: Path) -> tuple[list[Path], list[str]]:
+    """(the manifests, still there, that built with this cache folder; the names of the build states
+    whose manifest cannot be named: no clean build recorded). A shared cache (`NARRATE_CACHE`) holds
+    the paid segments of every project that builds with it: `cache prune` must count theirs as used."""
+    found: list[Path] = []
+    unnamed: list[str] = []
+    try:
+        states = sorted((Path(cache_dir) / "state").glob("*.json"))[:MAX_STATES_READ]
+    except OSError:
+        return found, unnamed
+    for path in states:
+        last = _read_state(path).rest.get("last")
+        inputs = last["inputs"] if last is not None and _is_last(last) else []
+        manifest = Path(inputs[0]) if inputs else None
+        # Its own state: the first input hashes to this file's name (a state cannot name another file).
+        if manifest is None or state_file(cache_dir, manifest, ".json").name != path.name:
+            unnamed.append(path.name)
+        elif manifest.is_file():
+            found.append(manifest)
+    return found, unnamed
+
+
 class BuildState:
     def __init__(self, cache_dir: Path, manifest_path: Path) -> None:
         self.path = state_file(cache_dir, manifest_path, ".json")

@@ -71,7 +71,8 @@ class TieredCache:
     def _remote_failed(self, exc: Exception) -> None:
         with self._lock:
             if self._remote_ok:
-                self._warnings.append(f"remote cache unavailable, continuing with the local cache: {exc}")
+                named = "" if self.url in str(exc) else f" ({self.url})"  # `remote cache HEAD 1f2e...` names no store
+                self._warnings.append(f"remote cache unavailable, continuing with the local cache: {exc}{named}")
                 self._failure = exc.reason if isinstance(exc, RemoteCacheError) and exc.url == self.url else str(exc)
                 log.debug("remote cache unavailable: %s", exc)
             self._remote_ok = False

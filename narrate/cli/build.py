@@ -60,6 +60,11 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
         from ..errors import UsageError
 
         parts = parse_shard(shard) if shard is not None else None
+        for url in (remote, os.environ.get("NARRATE_REMOTE_CACHE")):
+            if url:  # refused whatever the local cache holds: a warm one must not hide a typo
+                from ..cache.objstore import parse_url
+
+                parse_url(url)
         if junit is not None:
             from ..fsutil import check_replaceable
 

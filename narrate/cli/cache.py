@@ -186,6 +186,17 @@ def _lock_neighbours(manifests: tuple[Path, ...]) -> list[Path]:
     return list(found.values())
 
 
+def _cache_neighbours(folder: Path, named: tuple[Path, ...]) -> tuple[list[Path], int]:
+    """The other manifests that built with the cache at `folder` (their build state is there: a shared
+    NARRATE_CACHE or --cache-dir), and how many other states there name no manifest (`built_manifests`)."""
+    from ..cache.state import built_manifests, state_file
+
+    manifests, unnamed = built_manifests(folder)
+    ours = {state_file(folder, p, ".json").name for p in named}
+    others = [p for p in manifests if state_file(folder, p, ".json").name not in ours]
+    return others, sum(1 for name in unnamed if name not in ours)
+
+
 @cache_group.command(name="prune")
 @manifests_arg
 @cache_opt
@@ -203,13 +214,19 @@ def cache_prune_cmd(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path |
     def go() -> int:
         read_at = time.time()  # before reading: anything stored from now on is not ours to judge
         beside = _lock_neighbours(manifests)
+        built, unnamed = _cache_neighbours(_cache_location(cache_dir, manifests[0]), (*manifests, *beside))
+        if unnamed:
+            click.echo(f"warning: this cache holds the build state of {counted(unnamed, 'other manifest')} with no "
+                       "clean build recorded: narrate cannot name them, and their segments count as unreferenced "
+                       "unless you name them too", err=True)
+        beside += built
         keep = referenced_keys(_planned_keys(p) for p in (*manifests, *beside))
         with _opened(cache_dir, manifests[0]) as cache:
             report = prune_cache(cache, keep, dry_run=not yes, read_at=read_at)
         verb = "dropped" if yes else "would drop"
         extra = f", {report.dangling} of them with their file missing" if report.dangling else ""
         newer = f"; kept {report.newer} stored after the manifests were read" if report.newer else ""
-        also = f" (with those of {', '.join(map(str, beside))}: its narrate.lock and cache are shared)" if beside else ""
+        also = f" (with those of {', '.join(map(str, beside))}: they share its cache)" if beside else ""
         click.echo(f"{verb} {len(report.unreferenced)} unreferenced entries ({report.bytes / 1e6:.1f} MB{extra}); "
                    f"kept {report.kept}{also}{newer}" + ("" if yes else " (dry run: add --yes)"))
         return 0

@@ -87,6 +87,23 @@ def _check_import_voice(voice: str, languages: dict[str, Any]) -> None:
         raise UsageError(f"--voice {voice!r} for {language}: {reason}")
 
 
+def _voice_warnings(languages: dict[str, Any], given: str | None) -> list[str]:
+    """One line per imported language whose default embedded voice cannot speak it (`--voice`, checked
+    by `_check_import_voice`, aside): the manifest is printed anyway, for a voice of another provider
+    to be set, but `validate` would refuse it as it stands."""
+    from ..providers.base import ProviderConfig
+    from ..providers.registry import create_provider
+
+    prov = create_provider(ProviderConfig(name="espeak", kind="espeak"))
+    try:
+        return [f"languages.{tag}.voice: voice {spec['voice']!r} for espeak: {reason}; set a voice that speaks "
+                f"{tag} (of another provider) before building"
+                for tag, spec in languages.items()
+                if spec.get("voice") != given and (reason := prov.check_voice(spec["voice"], tag))]
+    finally:
+        prov.close()
+
+
 def _import_command(kind: str, fn_name: str, library: str, language: str | None, language_help: str) -> None:
     @import_group.command(name=kind)
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -114,6 +131,8 @@ def _import_command(kind: str, fn_name: str, library: str, language: str | None,
             if out is not None:
                 result.manifest["libraries"][library]["output"] = out
             _echo_import(result)
+            for line in _voice_warnings(result.manifest["libraries"][library]["languages"], voice):
+                click.echo(shown(f"warning: {line}"), err=True)
             click.echo(importers.dump_manifest(result.manifest), nl=False)
             return 0
 

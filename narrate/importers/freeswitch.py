@@ -62,6 +62,16 @@ def language_tag(code: str) -> str:
     return LANGUAGE_TAGS.get(code, code.replace("_", "-"))
 
 
+def _registered(tag: str) -> bool:
+    """Whether `tag` is a language tag the manifest takes (IANA-registered: not `xx`, not `klingon`)."""
+    import langcodes  # imported here: its tables load only for an import
+
+    from .spreadsheet import canonical_tag
+
+    canonical = canonical_tag(tag)
+    return canonical is not None and langcodes.tag_is_valid(canonical)
+
+
 def _wanted(language: str | None, code: str) -> bool:
     """`--language` names the element ("fr", "pt_BR") or its tag ("fr-FR", "pt-BR"), any case."""
     if language is None:
@@ -83,6 +93,7 @@ def import_freeswitch(xml_text: str, *, source: str, library: str = "freeswitch-
     found = Collector(asides=True)
     codes: dict[str, str] = {}  # tag -> element name, in order of appearance
     present: dict[str, None] = {}
+    checked: dict[str, bool] = {}  # element -> whether its tag is registered (the manifest refuses others)
     for line, ancestors, attrs in _prompt_elements(xml_text, source):
         if ancestors[:1] == ("language",):
             ancestors = ancestors[1:]
@@ -93,6 +104,13 @@ def import_freeswitch(xml_text: str, *, source: str, library: str = "freeswitch-
         code, folders = ancestors[0], ancestors[1:]
         present.setdefault(code)
         if not _wanted(language, code):
+            continue
+        if code not in checked:  # once per language element, at its first prompt
+            checked[code] = _registered(language_tag(code))
+            if not checked[code]:
+                found.skip(f"<{code}>", "not a registered language tag (BCP 47), so no language the manifest "
+                           "takes: its prompts are not imported", line)
+        if not checked[code]:
             continue
         stem = AUDIO_SUFFIX.sub("", filename)
         name = "/".join((*folders, stem))

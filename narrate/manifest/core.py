@@ -232,11 +232,26 @@ def _check_paths(c: Checker, lib: Library, key: Key) -> None:
         c.add((*key, "prompts", prompt.name), f"{why} (platform: {lib.platform})", line=prompt.line)
 
 
+def _layout_refuses(layout: str, fmt: str) -> str | None:
+    """Why `layout`'s platform cannot play `fmt` (telephony.md), for the message."""
+    if layout == "freeswitch":
+        return "mod_sndfile plays 16-bit PCM WAV from its 8000/16000/32000/48000 folders"
+    if layout != "asterisk":
+        return None
+    if fmt in ("mulaw-wav", "alaw-wav"):
+        return "Asterisk's format_wav rejects G.711 in WAV: use ulaw/alaw or wav"
+    if fmt.startswith("wav"):
+        return "Asterisk's format_wav reads only 8 kHz .wav and 16 kHz .wav16: use sln32/sln48 for other rates"
+    if fmt == "ogg":
+        return "Asterisk reads .ogg as Vorbis: use opus"
+    return f"{fmt.upper()} is not among Asterisk's core formats"
+
+
 def _library_formats(c: Checker, given: list[str], layout: str, key: Key) -> list[str]:
     formats: list[str] = []
     for f in given:
         if f not in LAYOUT_FORMATS[layout]:
-            reason = " (Asterisk's format_wav rejects G.711 in WAV: use ulaw/alaw or wav)" if layout == "asterisk" else ""
+            reason = f" ({why})" if (why := _layout_refuses(layout, f)) else ""
             c.add(key, f"format {f!r} is not supported by the {layout} layout{reason}; supported: "
                   + ", ".join(LAYOUT_FORMATS[layout]))
         elif f in formats:

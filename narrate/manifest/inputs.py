@@ -166,6 +166,19 @@ def moved_problem(path: Path, opened: os.stat_result) -> str | None:
     return None
 
 
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+              (b"\xfe\xff", "UTF-16"))
+
+
+def not_utf8(raw: bytes, exc: UnicodeDecodeError) -> str:
+    """Why `raw` is not UTF-8, for a message: the byte, or the encoding a byte order mark names (a Windows
+    editor's "Unicode" is UTF-16)."""
+    wide = next((name for bom, name in _WIDE_BOMS if raw.startswith(bom)), None)
+    if wide is not None:
+        return f"not valid UTF-8: it is {wide} (it starts with a byte order mark); save it as UTF-8"
+    return f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+
+
 def read_text_input(path: Path, *, limit: int = MAX_TEXT_BYTES, display: str | None = None,
                     key_path: str = "", pinned: bool = False) -> str:
     """`read_input` decoded as UTF-8 (a BOM is dropped); bad bytes are a ManifestError with the line."""
@@ -175,7 +188,7 @@ def read_text_input(path: Path, *, limit: int = MAX_TEXT_BYTES, display: str | N
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ManifestError([Problem(show(display or str(path)), line, key_path,
-                                     f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]) from None
+                                     not_utf8(raw, exc))]) from None
 
 
 # ---------------------------------------------------------------- covers

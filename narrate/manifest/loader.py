@@ -26,7 +26,7 @@ import yaml
 
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
-from .inputs import MAX_MANIFEST_BYTES, read_input
+from .inputs import MAX_MANIFEST_BYTES, not_utf8, read_input
 
 try:  # libyaml is in every PyYAML wheel; the pure-Python parser is a slow fallback.
     _Loader: type = yaml.CSafeLoader
@@ -294,7 +294,7 @@ def load_yaml_file(path: Path, display: str | None = None, *, limit: int = MAX_M
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ManifestError([Problem(shown, line, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]) from None  # noqa: E501
+        raise ManifestError([Problem(shown, line, "", not_utf8(raw, exc))]) from None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise ManifestError([Problem(shown, line, "", "contains a NUL byte (is this a binary file?)")])

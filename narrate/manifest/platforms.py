@@ -62,8 +62,10 @@ PLATFORMS: dict[str, Platform] = {
                            suffixes=(".wav",)),
     # Cisco UCCX: G.711 WAV (mu-law or A-law), 8 kHz mono; CUCM rejects spaces in file names.
     "cisco": Platform("Cisco", wav=(_MULAW, _ALAW), name_pattern=_NO_SPACES, name_rule="no spaces", suffixes=(".wav",)),
-    # Twilio <Play>: transcodes to 8 kHz mu-law; a mu-law WAV plays as is.
-    "twilio": Platform("Twilio", wav=(_MULAW,)),
+    # Twilio <Play>: picks by Content-Type (audio/wav, audio/mpeg, audio/x-gsm, audio/ulaw...) and
+    # transcodes everything to 8 kHz mu-law, so any WAV plays; a .wav16 or .sln16 file is served with
+    # no type it plays (error 13420).
+    "twilio": Platform("Twilio", suffixes=(".wav", ".mp3", ".gsm", ".ulaw")),
     "generic": Platform("generic"),
 }
 
@@ -78,6 +80,16 @@ def describe(specs: tuple[Spec, ...]) -> str:
 def _spec(encoding: str, rate: int) -> Spec:
     tag, bits = _WAV_TAGS.get(encoding, (0, 0))
     return tag, rate, bits
+
+
+def limit_problems(platform: Platform, seconds: float, size: int) -> list[str]:
+    """Why `platform` refuses a file this long (s) or this large (bytes): its documented limits."""
+    out = []
+    if platform.max_seconds is not None and seconds >= platform.max_seconds:
+        out.append(f"{seconds:.1f} s is over {platform.label}'s {platform.max_seconds / 60:g}-minute limit")
+    if platform.max_bytes is not None and size >= platform.max_bytes:
+        out.append(f"{size / 1e6:.1f} MB is over {platform.label}'s {platform.max_bytes / 1e6:g} MB limit")
+    return out
 
 
 def name_problem(platform: Platform, name: str, stem: str) -> str | None:

@@ -24,7 +24,7 @@ from .inputs import (
 )
 from .lexicon_file import lexicon_language_warnings, read_lexicon
 from .located import Located, checked_input
-from .names import MAX_PATH_BYTES, TEMP_NAMED, path_problem, temp_named
+from .names import MAX_PATH_BYTES, TEMP_NAMED, nfc, path_problem, temp_named
 from .resolved import Book, Manifest
 
 if TYPE_CHECKING:
@@ -280,6 +280,20 @@ def _chapters(c: Located, spec: Any, key: Key, root: Path, project: Path) -> lis
     return chosen
 
 
+def _folded(path: Path) -> Path:
+    """`path` as a case-insensitive, Unicode-normalising filesystem (macOS, Windows) tells folders apart."""
+    return Path(nfc(str(path)).casefold())
+
+
+def _nested(a: Path, b: Path) -> bool:
+    return a == b or a in b.parents or b in a.parents
+
+
+def overlapping(a: Path, b: Path) -> bool:
+    """Whether folders `a` and `b` are one, or one holds the other, on any filesystem (case and Unicode form ignored)."""
+    return _nested(_folded(a), _folded(b))
+
+
 def _check_overlap(c: Located, man: Manifest) -> None:
     seen: dict[Path, str] = {}
     targets = [(("libraries", lib.name), lib.output) for lib in man.libraries]
@@ -289,13 +303,22 @@ def _check_overlap(c: Located, man: Manifest) -> None:
         if out == man.root or out in man.root.parents:
             c.add((*key, "output"), "output must be a dedicated folder, not the manifest's folder or above")
         for other, other_where in seen.items():
-            if out == other or other in out.parents or out in other.parents:
+            if _nested(out, other):
                 c.add((*key, "output"), f"overlaps the output of {show(other_where)}")
+            elif _nested(_folded(out), _folded(other)):  # as prompt names are: one folder on macOS or Windows
+                c.add((*key, "output"), f"overlaps the output of {show(other_where)} on case-insensitive or "
+                      "Unicode-normalising filesystems (folders are compared in NFC, ignoring case)")
         seen[out] = where
     if man.package.get("output"):  # archives and SHA256SUMS: a folder of their own, like any output
         packages = (man.root / str(man.package["output"])).resolve()
         if packages == man.root or packages in man.root.parents:
             c.add(("package", "output"), "output must be a dedicated folder, not the manifest's folder or above")
+        else:  # archives and SHA256SUMS among the sounds deployed to a PBX, or a library's files in a release folder
+            for out, where in seen.items():
+                if overlapping(packages, out):
+                    c.add(("package", "output"), f"overlaps the output of {show(where)}; release archives need a "
+                          "folder of their own")
+                    break
     for book in man.books:  # a chapter among outputs: the next build would read its own MP3 or M3U aloud
         for chapter in book.chapters:
             inside = next((w for out, w in seen.items() if out in chapter.parents), None)

@@ -66,6 +66,20 @@ def packages_dir(manifest: Manifest) -> Path:
     return manifest.libraries[0].output.parent / "packages"
 
 
+def _own_folder(manifest: Manifest) -> None:
+    """Refuse a release folder that is, holds or lies in an output folder (`validate` refuses an explicit
+    `package.output` so; the default `packages/` beside the first library's folder is checked here)."""
+    from ..manifest.resolve import overlapping
+
+    out_dir = packages_dir(manifest)
+    targets = [("libraries", lib.name, lib.output) for lib in manifest.libraries]
+    targets += [("books", book.name, book.output) for book in manifest.books]
+    for kind, name, folder in targets:
+        if overlapping(out_dir, folder):
+            raise UsageError(f"the release folder {shown(str(out_dir))} overlaps the output of {kind}.{shown(name)}; "
+                             "nothing was packaged", hint="set package.output to a folder of its own")
+
+
 def _entries(lib: Library, members: list[Member], language: str, fmt: str) -> list[tuple[str, bytes]]:
     """The archive's files: the audio, the transcript, index.json (its head from the manifest) and the license."""
     chosen = sorted((m for m in members if m.row["language"] == language and m.row["format"] == fmt),
@@ -186,6 +200,7 @@ def package_manifest(manifest: Manifest, *, formats: tuple[str, ...] | None = No
     write archives and SHA256SUMS. Nothing is written unless every check passes."""
     if not manifest.libraries:
         raise NarrateError("the manifest has no prompt libraries to package")
+    _own_folder(manifest)
     chosen = formats or tuple(manifest.package.get("formats") or ("tar.gz",))
     unknown = [f for f in chosen if f not in ARCHIVE_FORMATS]
     if unknown:

@@ -13,7 +13,7 @@ from ..audio.riff import parse_wav
 from ..errors import AudioError
 from ..fsutil import read_regular
 from ..manifest import Library
-from ..manifest.platforms import PLATFORMS, TAG_NAMES, Spec, describe, name_problem
+from ..manifest.platforms import PLATFORMS, TAG_NAMES, Spec, describe, limit_problems, name_problem
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,7 @@ def check_library(lib: Library, index: dict[str, Any],
         data = read(row)
         size = len(data) if data is not None else 0
         stem = path.stem
-        if platform.max_seconds is not None and row["duration"] >= platform.max_seconds:
-            out.append(Violation(prompt, row["file"], f"{row['duration']:.1f} s is over {platform.label}'s "
-                                                      f"{platform.max_seconds / 60:g}-minute limit"))
-        if platform.max_bytes is not None and size >= platform.max_bytes:
-            out.append(Violation(prompt, row["file"], f"{size / 1e6:.1f} MB is over {platform.label}'s "
-                                                      f"{platform.max_bytes / 1e6:g} MB limit"))
+        out += [Violation(prompt, row["file"], why) for why in limit_problems(platform, row["duration"], size)]
         if why := name_problem(platform, row["name"], stem):
             out.append(Violation(prompt, row["file"], why))
         suffix = path.suffix
