@@ -232,8 +232,8 @@ def test_a_score_is_said_out_of_its_scale(language, written, spoken):
     # feet and inches: were "five'ten\"" and "six′two″" (the marks left to the engine)
     ("He is 5'10\" tall.", "He is five feet ten inches tall."),
     ("She is 6′2″, he is 5' 1\".", "She is six feet two inches, he is five feet one inch."),
-    # unchanged: one mark alone, a decade
-    ("It is 5' long, from the '90s.", "It is five' long, from the nineties."),
+    # a decade; one mark alone is a measure (test_feet_or_inches_alone)
+    ("It is 5' long, from the '90s.", "It is five feet long, from the nineties."),  # was "five' long"
 ])
 def test_feet_and_inches(written, spoken):
     assert_reads_once(written, spoken)
@@ -304,4 +304,18 @@ def test_a_height_before_its_noun_is_an_adjective(written, spoken):
     ("A 5 km long road, 2 km away.", "A five kilometers long road, two kilometers away."),
 ])
 def test_a_measure_before_its_noun_is_an_adjective(written, spoken):
+    assert_reads_once(written, spoken)
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # feet or inches alone, with one mark: were "a six' ladder", "a three\" pipe", "six' tall", "an eight' x ten' rug"
+    ("Use a 6' ladder and a 3\" pipe.", "Use a six-foot ladder and a three-inch pipe."),
+    ("He is 6' tall; it is 1' long.", "He is six feet tall; it is one foot long."),
+    ("An 8' x 10' rug, or 8' x 10'.", "An eight by ten foot rug, or eight by ten feet."),
+    ("It's 6' wide.", "It's six feet wide."),  # an apostrophe inside a word opens no quotation
+    # unchanged: the mark closes a quotation, or a height with both marks
+    ("Press '6' now. Say 'press 6' to go.", "Press 'six' now. Say 'press six' to go."),
+    ("He is 5'10\" tall.", "He is five feet ten inches tall."),
+])
+def test_feet_or_inches_alone(written, spoken):
     assert_reads_once(written, spoken)

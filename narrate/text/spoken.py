@@ -10,7 +10,8 @@ fractions: slashes.py), telephone numbers (phones.py), dialed numbers (dialed.py
 24-hour ranges of times (clock_ranges.py), times, time zones after a bare hour or noon (zones.py), currency
 amounts, percentages, ordinals, decades, quantities with units, Roman numerals, years (years.py), then every
 remaining number. Every pass turns digits into words, so running the whole again changes nothing (idempotent).
-Currency amounts are read in money.py; the notation helpers the passes share are in notation.py. """
+Currency amounts are read in money.py; the notation helpers the passes share are in notation.py.
+"""
 
 from __future__ import annotations
 
