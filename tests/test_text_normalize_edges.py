@@ -319,3 +319,17 @@ def test_a_measure_before_its_noun_is_an_adjective(written, spoken):
 ])
 def test_feet_or_inches_alone(written, spoken):
     assert_reads_once(written, spoken)
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a form's number after "a" or a possessive, or beside another form: were "a one thousand ninety-nine",
+    # "your one thousand forty", "W-two and one thousand ninety-nine"
+    ("You will get a 1099 in January.", "You will get a ten ninety-nine in January."),
+    ("Your 1040 is due; send each 941.", "Your ten forty is due; send each nine forty-one."),
+    ("My W-2 and 1099 came.", "My W-two and ten ninety-nine came."),
+    # unchanged: a count (no determiner, or a plural or a counting word next)
+    ("We sold 1099 units to the 1099 people.", "We sold one thousand ninety-nine units to the one thousand ninety-nine people."),
+    ("Your 990 employees.", "Your nine hundred ninety employees."),
+])
+def test_a_tax_form_by_its_number_after_a_determiner(written, spoken):
+    assert_reads_once(written, spoken)
