@@ -333,3 +333,19 @@ def test_feet_or_inches_alone(written, spoken):
 ])
 def test_a_tax_form_by_its_number_after_a_determiner(written, spoken):
     assert_reads_once(written, spoken)
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a product versioned by its year, first in a sentence, before "and" or a plural: were "Word two thousand
+    # sixteen", "SQL Server two thousand nineteen", "Office two thousand nineteen licenses"
+    ("Word 2016 and Excel 2019 work.", "Word twenty sixteen and Excel twenty nineteen work."),
+    ("We run SQL Server 2019 and Windows Server 2022.",
+     "We run SQL Server twenty nineteen and Windows Server twenty twenty-two."),
+    ("Buy 20 Office 2019 licenses.", "Buy twenty Office twenty nineteen licenses."),
+    ("Microsoft Access 2010 is old.", "Microsoft Access twenty ten is old."),
+    # unchanged: a name that is a verb too, without its maker; a count
+    ("Access 2010 records.", "Access two thousand ten records."),
+    ("Windows 95 and Office 2019.", "Windows ninety-five and Office twenty nineteen."),
+])
+def test_a_product_named_by_its_year(written, spoken):
+    assert_reads_once(written, spoken)
