@@ -349,3 +349,17 @@ def test_a_tax_form_by_its_number_after_a_determiner(written, spoken):
 ])
 def test_a_product_named_by_its_year(written, spoken):
     assert_reads_once(written, spoken)
+
+
+@pytest.mark.parametrize("language, written, spoken", [
+    # emphasis marks in a plain prompt (the FreeSWITCH phrases): were "*every*", "*human being*"
+    ("en-US", "Of course, *every* caller is number one.", "Of course, every caller is number one."),
+    ("en-US", "Talk to an actual *human being*, a **real** one.", "Talk to an actual human being, a real one."),
+    ("es-ES", "Hable con una *persona*.", "Hable con una persona."),
+    # unchanged: the keys, a keypad sequence, multiplication, a footnote's mark
+    ("en-US", "Press * or # now, dial *67 or **21*.", "Press star or pound now, dial star six seven or star star two one star."),
+    ("en-US", "5 * 3 is x*y.", "five times three is x*y."),
+    ("en-US", "*Terms apply.", "*Terms apply."),
+])
+def test_emphasis_marks_are_not_spoken(language, written, spoken):
+    assert_reads_once(written, spoken, language)
