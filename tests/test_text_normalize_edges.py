@@ -363,3 +363,13 @@ def test_a_product_named_by_its_year(written, spoken):
 ])
 def test_emphasis_marks_are_not_spoken(language, written, spoken):
     assert_reads_once(written, spoken, language)
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # the Rust book, ch16: was "and/or", which engines say "and slash or"
+    ("Say concurrent and/or parallel, e.g. here.", "Say concurrent and or parallel, for example here."),
+    ("And/or this.", "And or this."),
+    ("A sand/oregano mix.", "A sand/oregano mix."),  # unchanged: no "and/or"
+])
+def test_and_or_is_said_without_its_slash(written, spoken):
+    assert_reads_once(written, spoken)

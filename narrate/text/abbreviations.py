@@ -27,7 +27,9 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
     "en": {
         "any": {"approx.": "approximately", "Approx.": "Approximately", "Blvd.": "Boulevard", "Bldg.": "Building",
                 "Ave.": "Avenue", "e.g.": "for example", "i.e.": "that is", "vs.": "versus", "etc.": "et cetera",
-                "incl.": "including", "excl.": "excluding", "Acct.": "account", "acct.": "account"},
+                "incl.": "including", "excl.": "excluding", "Acct.": "account", "acct.": "account",
+                # one choice or both: said without the slash ("and slash or")
+                "and/or": "and or", "And/or": "And or"},
         "number": {"No.": "number", "no.": "number", "Nos.": "numbers", "ext.": "extension", "Ext.": "extension",
                    "Max.": "Maximum", "max.": "maximum",
                    "Rm.": "room", "Apt.": "apartment", "Ste.": "suite", "Vol.": "volume", "Fig.": "figure",
