@@ -34,6 +34,12 @@ def said(text: str) -> str:
     ("Files end with the .rs extension.", "Files end with the dot r s extension."),
     ("A .rb, .py, or .js file.", "A dot r b, dot p y, or dot j s file."),
     ("It adds a .gitignore file.", "It adds a dot gitignore file."),
+    # a path in folders without a lead, where it certainly is one; a step's "v1" is no version there
+    ("It is in target/debug/hello_cargo (or target\\debug\\hello.exe).",
+     "It is in target slash debug slash hello_cargo (or target backslash debug backslash hello dot exe)."),
+    ("Look in the target/debug directory.", "Look in the target slash debug directory."),
+    ("See my/app_dir/x and src/v1/api.", "See my slash app_dir slash x and src slash v one slash api."),
+    ("Call /api/v1/users now.", "Call slash api slash v one slash users now."),
     # a file the numbers' words name is said at once, as a second reading would
     ("Open 1.rs now.", "Open one dot r s now."),
 ])
@@ -46,7 +52,9 @@ def test_paths_and_file_names_are_said(written, spoken):
     ("We use Node.js and Vue.js.", "We use Node.js and Vue.js."),  # a library's name
     ("Open at 9 a.m. and 5 p.m. daily.", "Open at nine AM and five PM daily."),  # one letter before a dot
     ("Pi is 3.14 here.", "Pi is three point one four here."),
-    ("Use TCP/IP and/or km/h.", "Use TCP/IP and/or km/h."),  # a slash between words is no path
+    ("Use TCP/IP or km/h.", "Use TCP/IP or km/h."),  # a slash between words is no path
+    ("He/she/they and input/output, yes/no/maybe.", "He/she/they and input/output, yes/no/maybe."),
+    ("On 3/4/2025, open 24/7/365.", "On March fourth, twenty twenty-five, open twenty-four seven, three sixty-five."),
     ("The /s switch.", "The /s switch."),  # one step is no path
     ("...has been changed to...", "...has been changed to..."),  # an IVR fragment's ellipses
     ("A .NET app.", "A .NET app."),

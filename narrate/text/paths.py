@@ -6,7 +6,9 @@ symbols; a listener needs each part:
   main dot r s", "Cargo.toml" "Cargo dot toml", "cmd.exe" "cmd dot exe". An extension of up to three
   letters without a vowel is spelled ("r s", "p y", "p d b"), others said as words ("toml", "html").
 - A relative or absolute path: "./configure" "dot slash configure", "../src/main.rs" "dot dot slash src
-  slash main dot r s", "/etc/hosts" "slash etc slash hosts", Windows ".\\main" "dot backslash main".
+  slash main dot r s", "/etc/hosts" "slash etc slash hosts", Windows ".\\main" "dot backslash main"; one in
+  folders without either where it is certainly one ("target/debug" "target slash debug", "a/b_c/d",
+  "target\\debug").
 - An extension or a dotfile named alone: "the .rs extension" "the dot r s extension", "a .gitignore
   file" "a dot gitignore file".
 
@@ -32,6 +34,15 @@ _FILE = re.compile(rf"{_BEFORE}((?:\.{{1,2}}[/\\]|/)?(?:{_PART}[/\\])*)([\w-]+(?
                    rf"\.({EXTENSIONS})(?![\w/\\-]|\.\w)")
 # A path without an extension: relative ("./configure", "../lib") or absolute in two steps ("/etc/hosts").
 _PATH = re.compile(rf"{_BEFORE}(\.{{1,2}}[/\\]|/(?=[A-Za-z_][\w.-]*/\w))({_PART}(?:[/\\]{_PART})*)(?![\w/\\-]|\.\w)")
+# A path in folders with no lead and no extension, where its first folder is one projects have ("target/debug",
+# "src/bin/tool") or it has three steps, one with a programmer's mark ("a/b_c/d"); "he/she/they", "TCP/IP" and
+# "input/output" are words.
+_FOLDERS = (r"src|target|lib|bin|usr|etc|var|tmp|opt|home|dist|build|docs|tests?|node_modules|vendor|include|"
+            r"scripts|assets|public|static|config|examples|crates|packages|out")
+_NAME = r"[A-Za-z_][\w-]*(?:\.[\w-]+)*"  # a step that starts as a name: "3/4/2025" is a date
+_BARE_PATH = re.compile(rf"{_BEFORE}((?:{_FOLDERS})(?:/{_NAME})+|{_NAME}(?:/{_NAME}){{2,}}|{_NAME}(?:\\{_NAME})+)"
+                        r"(?![\w/\\-]|\.\w)")
+_CODE_MARK = re.compile(r"[_\d.\\-]")
 # An extension or a dotfile alone, after a space, a bracket or a quote: "the .rs extension", ".gitignore".
 _DOTTED = re.compile(r"(?:(?<=[\s(\[\"'])|\A)\.([a-z][a-z0-9]{0,11})(?![\w.-]|\.\w)")
 _LIBRARY = re.compile(r"[A-Z][A-Za-z0-9]*")  # "Node.js", "Vue.js": a library's name
@@ -61,6 +72,14 @@ def _file(m: re.Match[str]) -> str:
     return f"{path_words(folders + name)} dot {extension_words(extension)}"
 
 
+def _bare_path(m: re.Match[str]) -> str:
+    path = m.group(1)
+    folder = path.split("/", 1)[0]
+    if "\\" in path or re.fullmatch(_FOLDERS, folder) or _CODE_MARK.search(path):
+        return path_words(path)
+    return path  # "he/she/they": words
+
+
 def replace_paths(text: str, lang: Lang) -> str:
     """`text` with the file names and paths of the module docstring said (English only)."""
     if lang.code != "en" or not HINT.search(text):
@@ -68,6 +87,7 @@ def replace_paths(text: str, lang: Lang) -> str:
     text = _FILE.sub(_file, text)
     if "/" in text or "\\" in text:
         text = _PATH.sub(lambda m: path_words(m.group(1) + m.group(2)), text)
+        text = _BARE_PATH.sub(_bare_path, text)
     if "." in text:
         text = _DOTTED.sub(lambda m: f"dot {extension_words(m.group(1))}", text)
     return text

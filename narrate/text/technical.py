@@ -247,7 +247,7 @@ def _flag(m: re.Match[str]) -> str:
 # ---------------------------------------------------------------- versions, exponents, durations, arrows
 
 _VERSION_NUMBER = r"\d+(?:\.\d+)*"
-_V_VERSION = re.compile(rf"(?<![\w.$-])v({_VERSION_NUMBER})(?![\w]|\.\d)")
+_V_VERSION = re.compile(rf"(?<![\w.$/\\-])v({_VERSION_NUMBER})(?![\w]|\.\d)")
 _WILDCARD = re.compile(r"(?<![\w.])(\d+(?:\.\d+)*)\.([xX*])(?![\w*])")
 _CONSTRAINTS = {">=": "at least", "<=": "at most", "==": "exactly", "!=": "not", "~=": "compatible with",
                 "^": "caret", ">": "greater than", "<": "less than"}
