@@ -29,9 +29,12 @@ EXTENSIONS = ("rs|py|pyi|js|mjs|cjs|ts|tsx|jsx|go|c|h|cc|cpp|hpp|cxx|java|kt|kts
               "toml|yaml|yml|json|ini|cfg|xml|gradle|tf|proto|zig|nim|R|r|exe|dll|lock|log|csv|pdb|bat|cmd|ipynb")
 _PART = r"[\w-]+(?:\.[\w-]+)*"  # a folder or file name: dots inside only, a sentence's full stop is not its own
 _BEFORE = r"(?<![\w./\\~:@$%&'’-])"  # not inside a word, an address, a home path, a variable or "'90s"
-# A file: folders (after "./", "../" or "/") then a name with a known extension.
-_FILE = re.compile(rf"{_BEFORE}((?:\.{{1,2}}[/\\]|/)?(?:{_PART}[/\\])*)([\w-]+(?:\.[\w-]+)*)"
-                   rf"\.({EXTENSIONS})(?![\w/\\-]|\.\w)")
+# A file: folders (after "./", "../" or "/") then a dotted name, taken whole (possessive: linear in the text);
+# _file keeps it only if its last part is a known extension.
+_FILE = re.compile(rf"{_BEFORE}((?:\.{{1,2}}[/\\]|/)?+(?:[\w-]++(?:\.[\w-]++)*+[/\\])*+)([\w-]++(?:\.[\w-]++)++)"
+                   r"(?![\w/\\-]|\.\w)")
+_EXTENSION_SET = frozenset(EXTENSIONS.split("|"))
+_FILE_HINT = re.compile(rf"\.(?:{EXTENSIONS})(?!\w)")
 # A path without an extension: relative ("./configure", "../lib") or absolute in two steps ("/etc/hosts").
 _PATH = re.compile(rf"{_BEFORE}(\.{{1,2}}[/\\]|/(?=[A-Za-z_][\w.-]*/\w))({_PART}(?:[/\\]{_PART})*)(?![\w/\\-]|\.\w)")
 # A path in folders with no lead and no extension, where its first folder is one projects have ("target/debug",
@@ -39,14 +42,15 @@ _PATH = re.compile(rf"{_BEFORE}(\.{{1,2}}[/\\]|/(?=[A-Za-z_][\w.-]*/\w))({_PART}
 # "input/output" are words.
 _FOLDERS = (r"src|target|lib|bin|usr|etc|var|tmp|opt|home|dist|build|docs|tests?|node_modules|vendor|include|"
             r"scripts|assets|public|static|config|examples|crates|packages|out")
-_NAME = r"[A-Za-z_][\w-]*(?:\.[\w-]+)*"  # a step that starts as a name: "3/4/2025" is a date
-_BARE_PATH = re.compile(rf"{_BEFORE}((?:{_FOLDERS})(?:/{_NAME})+|{_NAME}(?:/{_NAME}){{2,}}|{_NAME}(?:\\{_NAME})+)"
-                        r"(?![\w/\\-]|\.\w)")
+_NAME = r"[A-Za-z_][\w-]*+(?:\.[\w-]++)*+"  # a step that starts as a name: "3/4/2025" is a date
+_BARE_PATH = re.compile(rf"{_BEFORE}({_NAME}(?:[/\\]{_NAME})++)(?![\w/\\-]|\.\w)")
+_BARE_HINT = re.compile(r"[/\\][A-Za-z_]")
 _CODE_MARK = re.compile(r"[_\d.\\-]")
 # An extension or a dotfile alone, after a space, a bracket or a quote: "the .rs extension", ".gitignore".
-_DOTTED = re.compile(r"(?:(?<=[\s(\[\"'])|\A)\.([a-z][a-z0-9]{0,11})(?![\w.-]|\.\w)")
+_DOTTED = re.compile(r"\.(?<![^\s(\[\"']\.)([a-z][a-z0-9]{0,11})(?![\w.-]|\.\w)")
 _LIBRARY = re.compile(r"[A-Z][A-Za-z0-9]*")  # "Node.js", "Vue.js": a library's name
-HINT = re.compile(r"[\w-]\.[A-Za-z]|[./\\]\w|(?:\A|\s)\.[a-z]")
+HINT = re.compile(r"\.[A-Za-z/\\]|[/\\][\w.]")  # a literal first: the search skips to each "." "/" "\\"
+_PATH_HINT = re.compile(r"\.[/\\]|/\w[\w.-]*/\w")
 _SEPARATORS = {"/": " slash ", "\\": " backslash "}
 
 
@@ -64,7 +68,10 @@ def path_words(path: str) -> str:
 
 
 def _file(m: re.Match[str]) -> str:
-    folders, name, extension = m.groups()
+    folders, dotted = m.groups()
+    name, _, extension = dotted.rpartition(".")
+    if extension not in _EXTENSION_SET:
+        return m.group(0)
     if not folders and len(name) == 1:
         return m.group(0)  # "p.m.", "a.m.", "M.Ed": one letter before a dot is an abbreviation
     if not folders and extension in ("js", "ts") and _LIBRARY.fullmatch(name):
@@ -74,20 +81,23 @@ def _file(m: re.Match[str]) -> str:
 
 def _bare_path(m: re.Match[str]) -> str:
     path = m.group(1)
-    folder = path.split("/", 1)[0]
-    if "\\" in path or re.fullmatch(_FOLDERS, folder) or _CODE_MARK.search(path):
+    steps = re.split(r"[/\\]", path)
+    if "\\" in path or re.fullmatch(_FOLDERS, steps[0]) or (len(steps) > 2 and _CODE_MARK.search(path)):
         return path_words(path)
-    return path  # "he/she/they": words
+    return path  # "he/she/they", "input/output": words
 
 
 def replace_paths(text: str, lang: Lang) -> str:
     """`text` with the file names and paths of the module docstring said (English only)."""
     if lang.code != "en" or not HINT.search(text):
         return text
-    text = _FILE.sub(_file, text)
+    if _FILE_HINT.search(text):
+        text = _FILE.sub(_file, text)
     if "/" in text or "\\" in text:
-        text = _PATH.sub(lambda m: path_words(m.group(1) + m.group(2)), text)
-        text = _BARE_PATH.sub(_bare_path, text)
+        if _PATH_HINT.search(text):
+            text = _PATH.sub(lambda m: path_words(m.group(1) + m.group(2)), text)
+        if _BARE_HINT.search(text):
+            text = _BARE_PATH.sub(_bare_path, text)
     if "." in text:
         text = _DOTTED.sub(lambda m: f"dot {extension_words(m.group(1))}", text)
     return text
