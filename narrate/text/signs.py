@@ -23,6 +23,7 @@ Runs before the other number passes, so what follows each sign is read by them a
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .dotted import say_dotted
@@ -149,7 +150,10 @@ def replace_heights(text: str, lang: Lang) -> str:
         return said + (f" {cardinal(inches, lang)} {'inch' if inches == 1 else 'inches'}" if inches else "")
 
     text = _HEIGHT.sub(repl, text)
-    return _ONE_MEASURE.sub(lambda m: _one_measure(m, lang), text) if HEIGHT_HINT.search(text) else text
+    if not HEIGHT_HINT.search(text):
+        return text
+    open_at = {mark: _quotations(text, mark) for mark in "'\"" if mark in text}
+    return _ONE_MEASURE.sub(lambda m: _one_measure(m, lang, open_at), text)
 
 
 # Feet or inches alone: "a 6' ladder" "a six-foot ladder", "a 3\" pipe" "a three-inch pipe", "6' tall" "six feet
@@ -160,9 +164,10 @@ _ONE_MEASURE = re.compile(r"(?<![\w.,'′\"″])(\d{1,3})(['′\"″])(?:\s?[x×
 _MEASURE_WORDS = {"'": ("foot", "feet"), "′": ("foot", "feet"), '"': ("inch", "inches"), "″": ("inch", "inches")}
 
 
-def _one_measure(m: re.Match[str], lang: Lang) -> str:
+def _one_measure(m: re.Match[str], lang: Lang, open_at: dict[str, list[int]]) -> str:
     number, mark, other = m.groups()
-    if mark in "'\"" and _quoting(m.string, m.start(), mark):
+    opens = open_at.get(mark)
+    if opens and bisect.bisect_right(opens, m.start()) % 2 == 1:
         return m.group(0)  # "Say 'press 6' now": the quotation's end
     one, many = _MEASURE_WORDS[mark]
     said = cardinal(int(number), lang) + (f" by {cardinal(int(other), lang)}" if other else "")
@@ -172,20 +177,18 @@ def _one_measure(m: re.Match[str], lang: Lang) -> str:
     return f"{said} {one if number == '1' and not other else many}"
 
 
-def _quoting(text: str, end: int, mark: str) -> bool:
-    """Whether a quotation opened with `mark` is still open at `end`: a mark opening a word opens one (not
-    "'90s", a year's), a mark ending a word closes the open one, one inside a word ("It's") is neither."""
-    open_ = False
-    for i in range(end):
-        if text[i] != mark:
-            continue
+def _quotations(text: str, mark: str) -> list[int]:
+    """Where quotations opened with `mark` open and close, in turn (an odd count of them before a position:
+    one is open there). A mark opening a word opens one (not "'90s", a year's), a mark ending a word closes
+    the open one, one inside a word ("It's") is neither. One pass over the text."""
+    edges: list[int] = []
+    for i in (i for i, c in enumerate(text) if c == mark):
         before = i > 0 and text[i - 1].isalnum()
         after = i + 1 < len(text) and text[i + 1].isalnum()
-        if not before and after and not _SHORT_YEAR.match(text, i):
-            open_ = True
-        elif before and not after:
-            open_ = False
-    return open_
+        opens = len(edges) % 2 == 0 and not before and after and not _SHORT_YEAR.match(text, i)
+        if opens or (len(edges) % 2 == 1 and before and not after):
+            edges.append(i)
+    return edges
 
 
 _SHORT_YEAR = re.compile(r"'\d\d(?:s\b|\b)")
