@@ -373,3 +373,15 @@ def test_emphasis_marks_are_not_spoken(language, written, spoken):
 ])
 def test_and_or_is_said_without_its_slash(written, spoken):
     assert_reads_once(written, spoken)
+
+
+@pytest.mark.parametrize("language, written, spoken", [
+    # a book's number on its copyright page: was "nine hundred seventy-eight-three-sixteen-one hundred forty-eight
+    # thousand four hundred ten-zero"
+    ("en-US", "ISBN 978-3-16-148410-0", "ISBN nine seven eight, three, one six, one four eight four one zero, zero"),
+    ("en-US", "ISBN 0-306-40615-2 and ISSN 2049-3630.",
+     "ISBN zero, three zero six, four zero six one five, two and ISSN two zero four nine, three six three zero."),
+    ("de-DE", "ISBN 978-3-16-148410-0", "ISBN neun sieben acht, drei, eins sechs, eins vier acht vier eins null, null"),
+])
+def test_an_isbn_is_read_digit_by_digit_in_its_groups(language, written, spoken):
+    assert_reads_once(written, spoken, language)
