@@ -385,3 +385,15 @@ def test_and_or_is_said_without_its_slash(written, spoken):
 ])
 def test_an_isbn_is_read_digit_by_digit_in_its_groups(language, written, spoken):
     assert_reads_once(written, spoken, language)
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # two shares of a whole: were "eighty/twenty", "sixty/forty", "twenty-five/seventy-five"
+    ("The 80/20 rule.", "The eighty-twenty rule."),
+    ("A 60/40 portfolio and a 25/75 split.", "A sixty-forty portfolio and a twenty-five seventy-five split."),
+    # unchanged: an idiom, a score, a date
+    ("A 50/50 chance, rated 80/100, on 10/12/2024.",
+     "A fifty-fifty chance, rated eighty out of one hundred, on October twelfth, twenty twenty-four."),
+])
+def test_two_shares_of_a_whole(written, spoken):
+    assert_reads_once(written, spoken)
