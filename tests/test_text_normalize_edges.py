@@ -397,3 +397,13 @@ def test_an_isbn_is_read_digit_by_digit_in_its_groups(language, written, spoken)
 ])
 def test_two_shares_of_a_whole(written, spoken):
     assert_reads_once(written, spoken)
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a dialed number in quotes after its cue: were "nine hundred eleven", "one hundred twenty-three"
+    ('Dial "911" now.', 'Dial "nine one one" now.'),
+    ("Press '123' then, or call “999”.", "Press 'one two three' then, or call \"nine nine nine\"."),
+    ('Say "112 pages".', 'Say "one hundred twelve pages".'),  # unchanged: no cue
+])
+def test_a_dialed_number_in_quotes(written, spoken):
+    assert_reads_once(written, spoken)
