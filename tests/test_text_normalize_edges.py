@@ -407,3 +407,17 @@ def test_two_shares_of_a_whole(written, spoken):
 ])
 def test_a_dialed_number_in_quotes(written, spoken):
     assert_reads_once(written, spoken)
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a date's approximation: was "c. one thousand eight hundred fifty", "ca. one thousand nine hundred"
+    ("He was born c. 1850 and died in 1901.", "He was born circa eighteen fifty and died in nineteen oh-one."),
+    ("Ca. 1900 it began.", "Circa nineteen hundred it began."),
+    # titles before a name: were left to the engine ("Sgt.", "Gov.", "Mt.")
+    ("Sgt. Pepper met Gov. Brown and 1st Lt. Smith.", "Sergeant Pepper met Governor Brown and first Lieutenant Smith."),
+    ("From Mt. Everest to Ft. Worth.", "From Mount Everest to Fort Worth."),
+    # unchanged: a letter ending a sentence, no name after a title's letters
+    ("Plan c. Then go. See Rev. 3.", "Plan c. Then go. See Rev. three."),
+])
+def test_circa_and_titles_before_a_name(written, spoken):
+    assert_reads_once(written, spoken)
