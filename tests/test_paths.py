@@ -34,6 +34,7 @@ def said(text: str) -> str:
     ("Files end with the .rs extension.", "Files end with the dot r s extension."),
     ("A .rb, .py, or .js file.", "A dot r b, dot p y, or dot j s file."),
     ("It adds a .gitignore file.", "It adds a dot gitignore file."),
+    ("Copy .env.local and a .tar.gz file.", "Copy dot env dot local and a dot tar dot g z file."),
     # a path in folders without a lead, where it certainly is one; a step's "v1" is no version there
     ("It is in target/debug/hello_cargo (or target\\debug\\hello.exe).",
      "It is in target slash debug slash hello_cargo (or target backslash debug backslash hello dot exe)."),

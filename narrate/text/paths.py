@@ -10,7 +10,7 @@ symbols; a listener needs each part:
   folders without either where it is certainly one ("target/debug" "target slash debug", "a/b_c/d",
   "target\\debug").
 - An extension or a dotfile named alone: "the .rs extension" "the dot r s extension", "a .gitignore
-  file" "a dot gitignore file".
+  file" "a dot gitignore file", ".env.local" "dot env dot local".
 
 Not: web hosts ("example.com", said by web.py first), a file and its line ("main.rs:42", technical.py),
 home paths ("~/.bashrc", shell.py), a library named with its extension ("Node.js", "Vue.js"), one letter
@@ -47,7 +47,7 @@ _BARE_PATH = re.compile(rf"{_BEFORE}({_NAME}(?:[/\\]{_NAME})++)(?![\w/\\-]|\.\w)
 _BARE_HINT = re.compile(r"[/\\][A-Za-z_]")
 _CODE_MARK = re.compile(r"[_\d.\\-]")
 # An extension or a dotfile alone, after a space, a bracket or a quote: "the .rs extension", ".gitignore".
-_DOTTED = re.compile(r"\.(?<![^\s(\[\"']\.)([a-z][a-z0-9]{0,11})(?![\w.-]|\.\w)")
+_DOTTED = re.compile(r"\.(?<![^\s(\[\"']\.)([a-z][a-z0-9]{0,11}(?:\.[a-z0-9]{1,12}){0,3})(?![\w.-]|\.\w)")
 _LIBRARY = re.compile(r"[A-Z][A-Za-z0-9]*")  # "Node.js", "Vue.js": a library's name
 HINT = re.compile(r"\.[A-Za-z/\\]|[/\\][\w.]")  # a literal first: the search skips to each "." "/" "\\"
 _PATH_HINT = re.compile(r"\.[/\\]|/\w[\w.-]*/\w")
@@ -99,5 +99,5 @@ def replace_paths(text: str, lang: Lang) -> str:
         if _BARE_HINT.search(text):
             text = _BARE_PATH.sub(_bare_path, text)
     if "." in text:
-        text = _DOTTED.sub(lambda m: f"dot {extension_words(m.group(1))}", text)
+        text = _DOTTED.sub(lambda m: " dot ".join(["", *map(extension_words, m.group(1).split("."))]).strip(), text)
     return text
