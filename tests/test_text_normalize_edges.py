@@ -421,3 +421,14 @@ def test_a_dialed_number_in_quotes(written, spoken):
 ])
 def test_circa_and_titles_before_a_name(written, spoken):
     assert_reads_once(written, spoken)
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a unit's abbreviation dot inside a sentence: was "six feet. tall", "one hundred eighty pounds. of", a full stop
+    ("He is 6 ft. tall and weighs 180 lbs. of muscle.", "He is six feet tall and weighs one hundred eighty pounds of muscle."),
+    ("It is 5 in. long; add 2 oz. of salt.", "It is five inches long; add two ounces of salt."),
+    # unchanged: the dot ends the sentence, "in" is the preposition
+    ("Run 5 km. Then rest, caller 3 in the queue.", "Run five kilometers. Then rest, caller three in the queue."),
+])
+def test_a_units_abbreviation_dot_is_no_full_stop(written, spoken):
+    assert_reads_once(written, spoken)

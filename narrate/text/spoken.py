@@ -118,7 +118,7 @@ def replace_units(text: str, lang: Lang) -> str:
 
     def repl(m: re.Match[str]) -> str:
         written, unit = m.group(2), m.group(3)
-        if unit in _WORD_UNITS and _A_WORD_NEXT.match(m.string, m.end()):
+        if unit in _WORD_UNITS and not m.group(0).endswith(".") and _A_WORD_NEXT.match(m.string, m.end()):
             return m.group(0)  # "caller 3 in the queue", "1 in 5 customers": the preposition
         singular, plural, feminine = lang.units[unit]
         integer, fraction = split_number(written, lang)
@@ -128,7 +128,9 @@ def replace_units(text: str, lang: Lang) -> str:
         return _signed(m, f"{say(written, lang, noun=True, feminine=feminine)} {singular if one else plural}", lang)
 
     text = _foreign_decimals(text, lang, rf"(?:{alternation})(?![\w/°])")
-    return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?({alternation})(?![\w/°])").sub(repl, text)
+    # A unit's abbreviation dot inside a sentence goes with it: "6 ft. tall" was "six feet. tall", a full stop.
+    return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?({alternation})(?![\w/°])(?:\.(?=\s+[a-z]))?").sub(
+        repl, text)
 
 
 # ---------------------------------------------------------------- plain numbers
