@@ -432,3 +432,16 @@ def test_circa_and_titles_before_a_name(written, spoken):
 ])
 def test_a_units_abbreviation_dot_is_no_full_stop(written, spoken):
     assert_reads_once(written, spoken)
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # an amount before its noun after "the", a possessive, or with a scale: were "a three point five billion dollars
+    # deal", "his two million dollars house", "the five dollars bill", "Your fifty dollars credit"
+    ("A $3.5 billion deal and his $2 million house.", "A three point five billion dollar deal and his two million dollar house."),
+    ("The $5 bill and your $50 credit.", "The five dollar bill and your fifty dollar credit."),
+    # unchanged: a pronoun or no noun next, cents
+    ("Pay the $25 today, the $5 you owe, a $5.99 fee.",
+     "Pay the twenty-five dollars today, the five dollars you owe, a five dollars and ninety-nine cents fee."),
+])
+def test_an_amount_before_its_noun_is_an_adjective(written, spoken):
+    assert_reads_once(written, spoken)
