@@ -445,3 +445,14 @@ def test_a_units_abbreviation_dot_is_no_full_stop(written, spoken):
 ])
 def test_an_amount_before_its_noun_is_an_adjective(written, spoken):
     assert_reads_once(written, spoken)
+
+
+@pytest.mark.parametrize("written, spoken", [
+    # a year before 1100 after its cue: was "In one thousand sixty-six", "to one thousand eighty-seven"
+    ("In 1066, William came; from 1066 to 1087 he ruled.",
+     "In ten sixty-six, William came; from ten sixty-six to ten eighty-seven he ruled."),
+    # unchanged: a round thousand, no cue
+    ("In 1000 cases, call 1066.", "In one thousand cases, call one thousand sixty-six."),
+])
+def test_a_year_before_eleven_hundred(written, spoken):
+    assert_reads_once(written, spoken)

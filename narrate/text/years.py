@@ -28,7 +28,7 @@ _YEAR_CUES = {
 }
 # Words that carry a cued year on to the next: "from 2020 to 2024", "between 1990 and 2000".
 _YEAR_LINKS = {"en": r"to|and|or|through|until|till", "de": r"bis|und|oder"}
-_YEAR = r"(?:1[1-9]\d\d|20\d\d)(?![\w%]|[.,:]\d)"
+_YEAR = r"(?:10[1-9]\d|1[1-9]\d\d|20\d\d)(?![\w%]|[.,:]\d)"  # 1010-2099: "in 1066"
 
 
 # English: a year-like number between a determiner and a singular word names a year or is said in pairs
