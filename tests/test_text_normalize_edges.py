@@ -448,11 +448,13 @@ def test_an_amount_before_its_noun_is_an_adjective(written, spoken):
 
 
 @pytest.mark.parametrize("written, spoken", [
-    # a year before 1100 after its cue: was "In one thousand sixty-six", "to one thousand eighty-seven"
-    ("In 1066, William came; from 1066 to 1087 he ruled.",
-     "In ten sixty-six, William came; from ten sixty-six to ten eighty-seven he ruled."),
-    # unchanged: a round thousand, no cue
-    ("In 1000 cases, call 1066.", "In one thousand cases, call one thousand sixty-six."),
+    # a year before 1100 after a cue that dates, ending its clause or before an era: was "In one thousand sixty-six"
+    ("In 1066, William came; he ruled until 1087.", "In ten sixty-six, William came; he ruled until ten eighty-seven."),
+    ("It fell in 1071 AD.", "It fell in ten seventy-one AD."),
+    # unchanged: a round thousand, a word next, no cue, a screen's size
+    ("In 1000 cases, in 1050 cases, call 1066.",
+     "In one thousand cases, in one thousand fifty cases, call one thousand sixty-six."),
+    ("At 1920 × 1080.", "At one thousand nine hundred twenty by one thousand eighty."),
 ])
 def test_a_year_before_eleven_hundred(written, spoken):
     assert_reads_once(written, spoken)

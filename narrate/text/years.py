@@ -28,7 +28,7 @@ _YEAR_CUES = {
 }
 # Words that carry a cued year on to the next: "from 2020 to 2024", "between 1990 and 2000".
 _YEAR_LINKS = {"en": r"to|and|or|through|until|till", "de": r"bis|und|oder"}
-_YEAR = r"(?:10[1-9]\d|1[1-9]\d\d|20\d\d)(?![\w%]|[.,:]\d)"  # 1010-2099: "in 1066"
+_YEAR = r"(?:1[1-9]\d\d|20\d\d)(?![\w%]|[.,:]\d)"
 
 
 # English: a year-like number between a determiner and a singular word names a year or is said in pairs
@@ -55,6 +55,7 @@ def replace_years(text: str, lang: Lang) -> str:
     text = chain.sub(lambda m: f"{m.group(1)} " + _ANY_DIGITS.sub(lambda y: year(int(y.group(0)), lang), m.group(2)),
                      text)
     if lang.code == "en":
+        text = _EN_EARLY_YEAR.sub(lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
         text = _EN_PRODUCT_YEAR.sub(lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
         text = _EN_YEAR_MODIFIER.sub(lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
         text = _EN_YEAR_SUBJECT.sub(lambda m: year(int(m.group(1)), lang), text)
@@ -99,3 +100,9 @@ _EN_YEAR_SUBJECT = re.compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:was|will b
 _PRODUCTS = (r"Office|Word|Excel|PowerPoint|Outlook|OneNote|Visio|SharePoint|Exchange|Server|Studio|Dynamics|"
              r"AutoCAD|Revit|QuickBooks|TurboTax|Quicken|Rust|ECMAScript|(?:Microsoft|MS) (?:Access|Project|Publisher)")
 _EN_PRODUCT_YEAR = re.compile(rf"\b({_PRODUCTS})\s((?:19[89]|20[0-4])\d)(?![\w%]|[.,:]\d)")
+
+# A year before 1100 after a cue that dates, ending its clause or before an era: "In 1066, William came", "since
+# 1066.", "in 1066 AD" (were "one thousand sixty-six"). Not after "by" ("1920 by 1080" is a screen) nor before
+# a word ("in 1050 cases").
+_EN_EARLY_YEAR = re.compile(r"\b([Ii]n|[Ss]ince|[Cc]irca|[Yy]ear|[Bb]efore|[Aa]fter|[Uu]ntil)\s(10[1-9]\d)"
+                            r"(?=\s?[,.;:!?)](?!\d)|\s?$|\s(?:AD|CE|BC|BCE|A\.D\.|B\.C\.)(?!\w))")
