@@ -33,7 +33,7 @@ _DETERMINED_FORM = re.compile(
 _PLAN = re.compile(r"(?<![\w.,(-])(\d{3})((?:\([a-z]\))(?:\(\d{1,2}\))?)(?!\w)")  # "501(c)(3)": its paragraph too
 # The plans written without brackets: "401k", "403b", "457b" (shorthand.py leaves them to this pass).
 PLAN_SHORT = re.compile(r"(?<![\w.,(-])(40[13]|457)([abk])(?!\w)")
-HINT = re.compile(rf"(?<!\d)(?:{_FORM_NUMBERS})(?:-[A-Z]|s|\s[a-z])|[a-zW2-9] (?:{_FORM_NUMBERS})\b|"
+HINT = re.compile(rf"(?<!\d)(?:{_FORM_NUMBERS})(?!\d)|"  # any form's number: the patterns decide
                   r"\d\([a-z]\)|[Ff]orms? \d|[Ss]chedules? \d|\b(?:40[13]|457)[abk]\b")
 
 
