@@ -20,6 +20,9 @@ HOSTILE = {
     "roman": "Louis " + "X" * 5000,
     "tags": "<b>" * 3000 + "{{x}}" * 3000,
     "controls": "\x00\x07\u200b\u202e1\u2066" * 2000,
+    # feet with one mark each: every one scanned the text before it for an open quotation (3,000 took 8 s)
+    "feet": "a 6' x " * 3000,
+    "paths": "a/" * 10000 + "b.rs " + " .a" * 5000 + " ./" * 5000,
 }
 
 

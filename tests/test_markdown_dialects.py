@@ -129,3 +129,21 @@ def test_narrate_text_shows_what_a_docs_page_will_say(tmp_path):
                            "Windows:\n\nUse Ctrl + C to copy.\n\nmacOS:\n\nUse Command + C to copy.\n\nMore\n\nHidden detail.\n\n"
                            "Here is the schedule:\n\n[Table omitted.]\n")
     assert snapshot(tmp_path) == before
+
+
+def test_docfx_includes_and_markers_are_never_spoken():
+    """DocFX's include was read "INCLUDEtitle]", its `[!div ...]` marker 'div class="nextstepaction"] Next'."""
+    source = ('> [!NOTE]\n> Note text.\n\n[!INCLUDE[title](../includes/x.md)]\n\n'
+              "Inline [!include[t](a.md)] here and [!code-csharp[Main](Program.cs#L1-L10)] code.\n\n"
+              '> [!div class="nextstepaction"]\n> [Next step](x.md)\n\n> [!VIDEO https://www.youtube.com/embed/x]\n\n'
+              "After.\n")
+    assert say(source) == "Note:\n\nNote text.\n\nInline here and code.\n\nNext step\n\nAfter.\n"
+
+
+def test_json_front_matter_gives_the_title_and_is_never_spoken():
+    """Hugo's JSON front matter was read ('"title": "JSON Title"'), and gave no title."""
+    source = '{\n  "title": "JSON Title",\n  "params": {\n    "x": 1\n  }\n}\n\nBody.\n'
+    doc = markdown_to_speakable(source)
+    assert (doc.title, speakable_text(doc)) == ("JSON Title", "# JSON Title\n\nBody.\n")
+    # a body that opens with a brace but holds no JSON object is read as before
+    assert say("{\nnot json\n}\n\nBody.\n") == "{ not json }\n\nBody.\n"

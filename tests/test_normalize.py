@@ -60,7 +60,7 @@ CURRENCY = [
      'Gas is three point four five nine dollars a gallon, twelve point three four five dollars in all.'),
     ('de-DE', 'Benzin kostet 1,789 € pro Liter.', 'Benzin kostet eins Komma sieben acht neun Euro pro Liter.'),
     # a scale abbreviation after a space, as the press writes it
-    ('en-GB', 'A £2.5 bn deal and $3 mn more.', 'A two point five billion pounds deal and three million dollars more.'),
+    ('en-GB', 'A £2.5 bn deal and $3 mn more.', 'A two point five billion pound deal and three million dollars more.'),
     # ...while thousands stay thousands, in the language's notation or plainly grouped
     ('de-DE', 'Das kostet 3.459 €.', 'Das kostet dreitausendvierhundertneunundfünfzig Euro.'),
     ('en-US', 'It sold for $1.234.567.', 'It sold for one million two hundred thirty-four thousand five hundred sixty-seven '

@@ -134,7 +134,7 @@ def test_opening_hours_are_ranges(language, written, spoken):
     ("en-US", "You are caller number 3 in the queue.", "You are caller number three in the queue."),
     ("en-US", "Press 2 in order to continue. 1 in 5 customers pay online.",
      "Press two in order to continue. one in five customers pay online."),
-    ("en-US", "It is 12 in. wide, 8 in, or 5 in!", "It is twelve inches. wide, eight inches, or five inches!"),
+    ("en-US", "It is 12 in. wide, 8 in, or 5 in!", "It is twelve inches wide, eight inches, or five inches!"),
     ("en-GB", "Payment is due on 28 February. Press 1 to pay.",
      "Payment is due on the twenty-eighth of February. Press one to pay."),
     ("en-US", "Closed 4 July. Thanks.", "Closed July fourth. Thanks."),

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADER = "| language | written | spoken | rule |"
 # The passes whose readings the table shows, one row per rule at least.
 MODULES = ("technical.py", "web.py", "shorthand.py", "models.py", "shortcuts.py",
-           "shell.py", "zones.py", "masked.py", "forms.py", "indian.py",
+           "shell.py", "paths.py", "zones.py", "masked.py", "forms.py", "indian.py",
            "clock_ranges.py")
 _ROW = re.compile(r"\| (?P<language>[a-z]{2}-[A-Z]{2}) \| `(?P<written>[^`]+)` \| (?P<spoken>[^|]+) \| "
                   r"(?P<rule>[^|]+\(`text/(?P<module>\w+\.py)`\)) \|")

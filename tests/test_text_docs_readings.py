@@ -320,6 +320,8 @@ def test_a_comparison_without_a_left_side_says_at_least_or_at_most(written, spok
     ("Add it to %PATH% or %AppData%.", "Add it to percent PATH percent or percent AppData percent."),
     ("It costs $5 or 10% and ~5 more.", "It costs five dollars or ten percent and about five more."),  # unchanged
     ("Buy $AAPL today.", "Buy $AAPL today."),  # unchanged: a ticker, no shell variable
+    # a known variable with digits after it: was "$CXX zero", then "dollar CXX zero" on a second reading
+    ("Set $CXX0 and $HOME2.", "Set dollar CXX zero and dollar HOME two."),
 ])
 def test_shell_variables_and_home_paths_are_said(written, spoken):
     assert said(written) == spoken

@@ -148,7 +148,7 @@ CASES = [
     ("en-US", "Visit https://my-bank.co.uk/reset-password?id=1 for help.",
      "Visit my dash bank dot co dot uk slash reset dash password for help."),
     ("en-US", "Visit example.com/.", "Visit example dot com."),
-    ("en-US", "We use Node.js and config.yaml.", "We use Node.js and config.yaml."),
+    ("en-US", "We use Node.js and config.yaml.", "We use Node.js and config dot yaml."),  # a file: paths.py
     ("es-ES", "a.m.mil doscientos", "a.m.mil doscientos"),  # "a.m.1212" said once: no .mil host
     ("es-MX", "Escríbanos a ayuda_clientes@ejemplo.com.mx.",
      "Escríbanos a ayuda guion bajo clientes arroba ejemplo punto com punto mx."),

@@ -27,18 +27,27 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
     "en": {
         "any": {"approx.": "approximately", "Approx.": "Approximately", "Blvd.": "Boulevard", "Bldg.": "Building",
                 "Ave.": "Avenue", "e.g.": "for example", "i.e.": "that is", "vs.": "versus", "etc.": "et cetera",
-                "incl.": "including", "excl.": "excluding", "Acct.": "account", "acct.": "account"},
+                "incl.": "including", "excl.": "excluding", "Acct.": "account", "acct.": "account",
+                # one choice or both: said without the slash ("and slash or")
+                "and/or": "and or", "And/or": "And or"},
         "number": {"No.": "number", "no.": "number", "Nos.": "numbers", "ext.": "extension", "Ext.": "extension",
                    "Max.": "Maximum", "max.": "maximum",
                    "Rm.": "room", "Apt.": "apartment", "Ste.": "suite", "Vol.": "volume", "Fig.": "figure",
                    # References in technical and academic text: "p. 12", "pp. 3-5", "Eq. 3", "Sec. 4".
                    "p.": "page", "pp.": "pages", "vol.": "volume", "fig.": "figure", "Figs.": "figures",
                    "Eq.": "Equation", "eq.": "equation", "Eqs.": "Equations", "Sec.": "Section",
-                   "Sect.": "Section", "Ch.": "Chapter", "ch.": "chapter", "Chap.": "Chapter"},
+                   "Sect.": "Section", "Ch.": "Chapter", "ch.": "chapter", "Chap.": "Chapter",
+                   # a date's approximation: "c. 1850" "circa eighteen fifty" (years.py reads the year after it)
+                   "c.": "circa", "ca.": "circa", "Ca.": "Circa"},
         "after": {"hrs": "hours", "hr": "hour", "mins": "minutes", "secs": "seconds", "min.": "min"},
         "per": {"per min.": "per minute", "per min": "per minute", "per hr.": "per hour", "per hr": "per hour",
                 "per sec.": "per second", "per sec": "per second"},
-        "name": {},
+        # Titles before a name ("Sgt. Pepper", "Gov. Brown", "Mt. Everest"); "Dr." and "St." are also streets,
+        # "Mr." and "Mrs." every engine says.
+        "name": {"Sgt.": "Sergeant", "Capt.": "Captain", "Lt.": "Lieutenant", "Col.": "Colonel", "Gen.": "General",
+                 "Maj.": "Major", "Cpl.": "Corporal", "Pvt.": "Private", "Adm.": "Admiral", "Gov.": "Governor",
+                 "Sen.": "Senator", "Rep.": "Representative", "Pres.": "President", "Rev.": "Reverend",
+                 "Hon.": "Honorable", "Prof.": "Professor", "Mt.": "Mount", "Ft.": "Fort"},
         # Before a word only: "w/ cheese", "w/o onions".
         "word": {"w/": "with", "w/o": "without", "W/": "With", "W/o": "Without"},
         # "Just a min. please", "one min. while I check": a minute, where no noun follows.

@@ -39,7 +39,8 @@ def _cues(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
     data = DIALED[lang.code]
     fillers = rf"(?:[ ](?i:{data['fillers']})\b)*"
     article = compiled(rf"\b(?i:{data['articles']})[ ]$") if data["after"] else None
-    return (compiled(rf"\b(?i:{data['keys']})\b{fillers}[ ]$"), compiled(rf"\b(?i:{data['calls']})\b{fillers}[,:]?[ ]$"),
+    quote = "[ ]['\"‘“]?$"  # the number may open a quotation: 'Dial "911" now'
+    return (compiled(rf"\b(?i:{data['keys']})\b{fillers}{quote}"), compiled(rf"\b(?i:{data['calls']})\b{fillers}[,:]?{quote}"),
             compiled(rf"^(?:,|,? (?i:{data['joins']})){fillers}[ ]$"), article)
 
 

@@ -3,7 +3,8 @@ thousand forty"), "Form 1099" "ten ninety-nine", "Form 990" "nine ninety" (a for
 year is); "401(k)" is "four oh one k", "403(b)" "four oh three b", "457(b)" "four fifty-seven b", "501(c)(3)"
 "five oh one c three" (a section number, its paragraph letter after it); written without brackets too,
 "401k", "403b", "457b" (they were "four hundred one thousand", "four hundred three b"). A form known by its
-number alone is said so too when the text shows it is a form ("1099s", "1099-NEC", "a 1099 contractor").
+number alone is said so too when the text shows it is a form ("1099s", "1099-NEC", "a 1099 contractor", "a
+1099", "your 1040", "W-2 and 1099").
 English only."""
 
 from __future__ import annotations
@@ -23,10 +24,16 @@ _FORM_NUMBERS = r"1040|1041|1042|1065|1095|1098|1099|1120|5498|940|941|990"
 _BARE_FORM = re.compile(rf"(?<![\w.,$€£¥#/-])({_FORM_NUMBERS})(?:-([A-Z]{{1,4}})(?![\w-])|(s)(?![\w'’-])|"
                         r"(?=\s(?:forms?|contractors?|income|filers?|filings?|reporting)\b))"
                         r"(?![.,]\d)")
+# A form's number after "a" or a possessive, or beside another form ("a 1099", "your 1040", "W-2 and 1099"),
+# unless a plural or a counting word follows ("a 1099 page report" is a form's page, "your 1040 users" a count).
+_DETERMINED_FORM = re.compile(
+    rf"(?:\b(?:[Aa]n?|[Yy]our|[Mm]y|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur|[Ee]ach|[Ee]very|[Tt]his|[Tt]hat|[Aa]nother|"
+    rf"[Aa]ny)\s|\bW-\d\d?\s(?:and|or)\s)({_FORM_NUMBERS})(?![\w'’-]|[.,]\d)"
+    r"(?!\s(?:people|persons|children|men|women|staff|times|[a-z]*[^\Wsiu]s)\b)")
 _PLAN = re.compile(r"(?<![\w.,(-])(\d{3})((?:\([a-z]\))(?:\(\d{1,2}\))?)(?!\w)")  # "501(c)(3)": its paragraph too
 # The plans written without brackets: "401k", "403b", "457b" (shorthand.py leaves them to this pass).
 PLAN_SHORT = re.compile(r"(?<![\w.,(-])(40[13]|457)([abk])(?!\w)")
-HINT = re.compile(rf"(?<!\d)(?:{_FORM_NUMBERS})(?:-[A-Z]|s|\s[a-z])|"
+HINT = re.compile(rf"(?<!\d)(?:{_FORM_NUMBERS})(?!\d)|"  # any form's number: the patterns decide
                   r"\d\([a-z]\)|[Ff]orms? \d|[Ss]chedules? \d|\b(?:40[13]|457)[abk]\b")
 
 
@@ -51,6 +58,8 @@ def replace_forms(text: str, lang: Lang) -> str:
     text = _FORM.sub(lambda m: " ".join([m.group(1), year(int(m.group(2)), lang), *_letters(m.group(3))]), text)
     text = _BARE_FORM.sub(lambda m: " ".join([plural(year(int(m.group(1)), lang)) if m.group(3)
                                               else year(int(m.group(1)), lang), *_letters(m.group(2))]), text)
+    text = _DETERMINED_FORM.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + year(int(m.group(1)), lang), text)
+
     def plan(m: re.Match[str]) -> str:
         parts = re.findall(r"\((\w+)\)", m.group(2))
         return " ".join([_section(m.group(1), lang), parts[0], *(cardinal(int(p), lang) for p in parts[1:])])

@@ -5,7 +5,7 @@ number 2025-00417" "two zero two five, zero zero four one seven"; "You entered 4
 Vorgangsnummer lautet 48213", Spanish "Su número de guía es 1234567890", French "Votre numéro de
 dossier est le 48213" likewise.
 
-The rule: after a label (number, No., reference, code, ID, entered; número, n.º, folio, introducido;
+The rule: after a label (number, No., reference, code, ID, entered, ISBN, ISSN; número, n.º, folio, introducido;
 any German word ending in -nummer, Nr., Aktenzeichen, eingegeben; numéro, n°, référence, saisi),
 with only filler words between (is, lautet, es, est, de, le...), a token of at least four letters
 and digits, one of them a digit, in groups joined by hyphens, is read one character at a time, a
@@ -24,13 +24,17 @@ from .numwords import digit_words
 _LABELS = {
     "en": r"number|no\.|reference|ref\.?|confirmation code|code|id|entered|ending|ending in|ends in|"
           r"otp|passcodes?|(?:one-time )?passwords?|pins?|"  # "Your OTP is 482913", "Your password is 1234"
+          r"isbn(?:-1[03])?|issn|"  # a book's or a journal's number, as its copyright page prints it
           r"text \w+ to",  # an SMS short code: "Text STOP to 60123"
-    "es": r"número|n\.º|nº|no\.|referencia|folio|código|contraseña|introducido|ingresado|marcado|terminación|termina en|"
+    "es": r"isbn(?:-1[03])?|issn|número|n\.º|nº|no\.|referencia|folio|código|contraseña|introducido|ingresado|"
+          r"marcado|terminación|termina en|"
           r"(?:sms|mensaje|mensaje de texto) al|(?:envíe|envía|mande|manda) \w+ al",  # "Envíe un SMS al 55555"
-    "de": r"\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|passwort|kennwort|geheimzahl|pin|eingegeben|endung|"
+    "de": r"isbn(?:-1[03])?|issn|\w*nummer|nr\.|referenz|aktenzeichen|code|kennung|passwort|kennwort|geheimzahl|"
+          r"pin|eingegeben|endung|"
           r"endet auf|sms an|"
           r"(?:senden|schicken) sie \w+ an",  # an SMS short code: "Senden Sie STOP an 12345"
-    "fr": r"numéro|n°|no\.|référence|code|code pin|code secret|pin|nip|mot de passe|poste|saisi|composé|"
+    "fr": r"isbn(?:-1[03])?|issn|numéro|n°|no\.|référence|code|code pin|code secret|pin|nip|mot de passe|poste|"
+          r"saisi|composé|"
           r"terminant par|termine par|finissant par|sms au|"
           r"(?:envoyez|envoie|envoyer|textez) \w+ au",  # "Envoyez STOP au 36179"
 }

@@ -10,6 +10,8 @@ Rules, in order (a symbol touching a letter is left alone: "C#", "Price*", "#has
   "#A12345"; "No. 5" is left to the engine), as is one closing a label before a number ("Rx# 123");
 - `*` between two numbers is multiplication ("5 * 3");
 - a `#` standing alone before "is" or a colon is the word for "number" ("Your account # is");
+- `*` or `**` around words is emphasis, as plain text borrows it from Markdown ("*every* caller", "a
+  **human being**"): the marks go (were left to the engine, which may say "asterisk");
 - a `#` or `*` standing alone is the key ("Press #", "the * key"), but one opening the text (a
   footnote's "* Terms apply", a heading's "# Intro" that reached the text) is left as written.
 
@@ -41,6 +43,7 @@ _NUMBER_WORD_BEFORE = re.compile(r"(?i:number|no\.|nr\.|n\.?º|n°|número|numme
 _LABEL_SIGN = re.compile(r"(?<=[A-Za-z]{2})#(?=:? ?\d)")  # "Rx# 1234567", "Acct#: 123": the label's number
 _VERB_NEXT = re.compile(r"\s?(?::|\s(?i:is|es|ist|lautet|est)\b)")  # "account # is 123": a noun, the number
 _TIMES = re.compile(r"(?<=\d) \* (?=\d)")
+_EMPHASIS = re.compile(r"(?<![\w*])(\*\*?)(?=[^\W\d_])([^*\n]{0,200}?[^\W_])\1(?![\w*])")
 _LONE = re.compile(r"(?<!\S)[#*](?=$|[\s.,;:!?)\]])")
 
 
@@ -58,6 +61,8 @@ def replace_keys(text: str, lang: Lang) -> str:
     def sequence(m: re.Match[str]) -> str:
         return " ".join(said[c] if c in said else digit_words(c, lang) for c in m.group(0))
 
+    if "*" in text:
+        text = _EMPHASIS.sub(r"\2", text)
     text = _SEQUENCE.sub(sequence, text)
     # "order #123" is "order number 123"; "order number is #123" says "number" once.
     text = _NUMBER_SIGN.sub(lambda m: "" if _NUMBER_WORD_BEFORE.search(m.string, 0, m.start()) else f"{number} ", text)

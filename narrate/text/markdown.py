@@ -150,9 +150,11 @@ def parser(dialect: str) -> Any:
 
 
 def split_front_matter(source: str) -> tuple[dict[str, Any], str]:
-    """(front matter, body). YAML between `---` lines or TOML between `+++` lines, at the very top.
+    """(front matter, body). YAML between `---` lines, TOML between `+++` lines, or a JSON object from a
+    `{` line to a `}` line, at the very top.
     Malformed front matter, or YAML whose aliases expand it past narrate.text.front_matter's bounds,
-    is {} and still never spoken."""
+    is {} and still never spoken; a `{` block that is no JSON object is the body's."""
+    import json
     import re
 
     for pattern, kind in ((r"\A\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", "toml"),
@@ -170,6 +172,14 @@ def split_front_matter(source: str) -> tuple[dict[str, Any], str]:
         except Exception:  # malformed front matter is still never spoken
             data = {}
         return (data if isinstance(data, dict) else {}), source[m.end():]
+    m = re.match(r"\A\{[ \t]*\n(.*?)\n\}[ \t]*(?:\n|\Z)", source, re.DOTALL)
+    if m:  # Hugo's JSON front matter: an object from the first line; only if it is one (a body may open so)
+        try:
+            found = json.loads(m.group(0))
+        except ValueError:
+            found = None
+        if isinstance(found, dict):
+            return found, source[m.end():]
     return {}, source
 
 
@@ -186,6 +196,8 @@ def prepare(body: str, dialect: str) -> str:
     if "templates" in features:
         body = md_source.strip_snippets(md_source.strip_templates(body))
     body = md_source.strip_mdbook(body)
+    if "alerts" in features:  # DocFX writes GitHub's alerts and its own includes
+        body = md_source.strip_docfx(body)
     if "attributes" in features:
         body = md_source.strip_attributes(body)
     if "tabs" in features:

@@ -9,6 +9,7 @@ more than a few hundred characters), so hostile input costs time in proportion t
   content, `{% comment %}` drops it, `{% highlight %}` and Hugo's `highlight`/`code` are code blocks,
   Hugo's `figure` is its image's alt text and its caption.
 - `strip_snippets`: MkDocs snippets `--8<-- "file.md"` (includes).
+- `strip_docfx`: DocFX `[!INCLUDE[..](..)]`, `[!code-..[..](..)]`, `[!div ...]`, `[!VIDEO ...]`.
 - `strip_attributes`: `## Title {#custom-id}`, attr_list `{ .class #id }`, kramdown `{: .x}` `{:toc}`,
   abbreviation definitions `*[HTML]: ...`.
 - `unfold_tabs`: MkDocs Material content tabs (`=== "Label"` and a body indented 4 spaces) become
@@ -166,6 +167,17 @@ def strip_snippets(source: str) -> str:
 def strip_mdbook(source: str) -> str:
     """mdBook directives (`{{#include file.rs}}`, `{{#rustdoc_include ...}}`): never spoken."""
     return re.sub(r"\{\{#[^{}\n]{0,500}\}\}", " ", source) if "{{#" in source else source
+
+
+# DocFX: includes and code includes (`[!INCLUDE[title](file.md)]`, `[!code-csharp[](Program.cs)]`) and
+# `[!div class="..."]`, `[!VIDEO url]` markers, inline or on a quote's line.
+_DOCFX = re.compile(r"\[!(?i:include|code(?:-[\w+#-]{1,30})?)\[[^\[\]\n]{0,300}\]\([^()\n]{0,500}\)\]|"
+                    r"\[!(?i:div|video)[ \t][^\[\]\n]{0,500}\]")
+
+
+def strip_docfx(source: str) -> str:
+    """DocFX includes and markers (_DOCFX): never spoken (`[!INCLUDE[t](f.md)]` was read "INCLUDEt]")."""
+    return _DOCFX.sub(" ", source) if "[!" in source else source
 
 
 def strip_attributes(source: str) -> str:

@@ -154,18 +154,24 @@ _PENCE_HINT = re.compile(r"\dp\b")
 _PENCE = re.compile(r"(?<![\w.,£$€¥-])(?P<amt>\d{1,2}(?:\.\d{1,2})?)p\b")
 
 
-# An English whole amount between "a"/"an" and a noun describes the noun, in the singular: "A $10 fee" is
-# "a ten dollar fee" (was "a ten dollars fee"), "an $18 charge"; "a $9.99 charge" keeps its cents whole
-# ("a nine dollars and ninety-nine cents charge": "a nine ninety-nine charge" drops the currency).
-_ARTICLE_BEFORE = re.compile(r"(?:^|\s)[Aa]n?\s$")
+# An English whole amount between "a"/"an" (or a possessive, "the", "this") and a noun describes the noun, in
+# the singular: "A $10 fee" is "a ten dollar fee" (was "a ten dollars fee"), "an $18 charge", "the $5 bill", "a
+# $3.5 billion deal" "a three point five billion dollar deal"; "a $9.99 charge" keeps its cents whole ("a nine
+# dollars and ninety-nine cents charge": "a nine ninety-nine charge" drops the currency). A pronoun next is no
+# noun ("the $5 you owe").
+_ARTICLE_BEFORE = re.compile(r"(?:^|\s)(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Mm]y|[Yy]our|"
+                             r"[Oo]ur)\s$")
 _NOUN_AFTER = re.compile(r"\s(?!(?:per|an?|each|or|and|to|for|in|on|at|of|off|more|less|from|with|is|was|will|the|"
-                         r"plus|minimum|maximum|max|min)\b)[a-z]{3,}\b")
+                         r"plus|minimum|maximum|max|min|you|we|they|she|that|which|who|had|has|have|are|were|would|"
+                         r"could|can|left|back|total|now|then|today|again|each|ago)\b)[a-z]{3,}\b")
 
 
-def _adjective(m: re.Match[str], lang: Lang, cur: object, amt: str, scaled: str) -> bool:
-    if lang.code != "en" or cur is None or scaled or not re.fullmatch(r"\d{1,3}(?:,\d{3})*", amt):
+def _adjective(m: re.Match[str], lang: Lang, cur: object, amt: str, scaled: bool, tail: str) -> bool:
+    if lang.code != "en" or cur is None or tail:
         return False
-    return (_ARTICLE_BEFORE.search(m.string[max(0, m.start() - 4):m.start()]) is not None
+    if not scaled and not re.fullmatch(r"\d{1,3}(?:,\d{3})*", amt):
+        return False
+    return (_ARTICLE_BEFORE.search(m.string[max(0, m.start() - 6):m.start()]) is not None
             and _NOUN_AFTER.match(m.string, m.end()) is not None)
 
 
@@ -187,11 +193,13 @@ def replace_money(text: str, lang: Lang) -> str:
         amt = g["amt"]
         native = re.fullmatch(number_pattern(lang), amt) is not None
         fraction = split_number(amt, lang)[1] if native else None
+        adjective = _adjective(m, lang, cur, amt, bool(said_scale), tail)
         if said_scale and cur is not None and not re.fullmatch(r"\d+", amt):
             # "$1.5 million", "$1.5M": "one point five million dollars" (the decimal in the language's notation)
             if not native:
                 return m.group(0)
-            said = _of(f"{say(amt, lang)} {said_scale}", cur.major[1], lang)
+            said = (f"{say(amt, lang)} {said_scale} {cur.major[0]}" if adjective  # "a $3.5 billion deal"
+                    else _of(f"{say(amt, lang)} {said_scale}", cur.major[1], lang))
         elif native and fraction is not None and len(fraction) > 2 and not (
                 lang.code != "en" and re.fullmatch(r"\d{1,3}(?:\.\d{3})+", amt)):  # de-CH "1.000 €": thousands
             # More decimals than cents ("$3.459" a gallon): a decimal, in the language's notation.
@@ -200,9 +208,10 @@ def replace_money(text: str, lang: Lang) -> str:
             said = f"{say(amt, lang)} {cur.major[1]}"
         elif re.search(r"[.,]\d{3,}$", amt) and not re.fullmatch(r"\d{1,3}(?:[.,\u00a0 ']\d{3})+", amt):
             return m.group(0)  # "12,3456": neither thousands nor this language's decimals: as written
-        elif _adjective(m, lang, cur, amt, said_scale or tail):
+        elif adjective and re.fullmatch(r"\d{1,3}(?:,\d{3})*", amt):
             assert cur is not None  # _adjective asks for one
-            said = f"{cardinal(_amount(amt)[0], lang, noun=True)} {cur.major[0]}"  # "A $10 fee": "a ten dollar fee"
+            scale_word = f" {said_scale}" if said_scale else ""  # "a $2 million house"
+            said = f"{cardinal(_amount(amt)[0], lang, noun=True)}{scale_word} {cur.major[0]}"  # "a ten dollar fee"
         else:
             said = say_money(code, *_amount(amt), lang, said_scale)
         if lang.code == "de" and not (g.get("neg") or g.get("neg_after")):  # "von 1 €": "von einem Euro"

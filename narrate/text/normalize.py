@@ -9,8 +9,9 @@ the markup characters < > { }. The rules are in spoken.py (passes), years.py (ye
 (telephone numbers), when.py (dates and times), zones.py (time zones after a time), hours.py (opening
 hours), spans.py (decades and ranges), indian.py (lakh and crore, rupees), masked.py (masked card numbers),
 forms.py (tax forms, 401(k)), models.py (model numbers and their plurals: "A320s"), shortcuts.py (keyboard
-shortcuts), roman.py and langdata.py (per-language tables), technical.py (developers' notation in English
-documentation: status codes, ports, flags, versions, timestamps); number words come from num2words.
+shortcuts), paths.py (file names and paths), roman.py and langdata.py (per-language tables),
+technical.py (developers' notation in English documentation: status codes, ports, flags, versions,
+timestamps); number words come from num2words.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .langdata import Lang, resolve
 # Bump when any rule changes what a text is normalised to: the version is part of every segment
 # key (plan.KeyMaker), so a rule change re-synthesizes exactly the segments it could affect,
 # deliberately (see "Upgrading the text front-end" in the README).
-NORMALIZER_VERSION = "spoken-7"
+NORMALIZER_VERSION = "spoken-8"
 
 _SPACE = re.compile(r"\s+")
 # An HTML/SSML tag that reached the normaliser (a closing or self-closing tag, one with attributes,

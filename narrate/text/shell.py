@@ -31,7 +31,8 @@ def _path(path: str) -> str:
 
 def _variable(m: re.Match[str]) -> str:
     braced, bare = m.groups()
-    if bare and "_" not in bare and bare not in _VARIABLES:
+    # "$CXX0" as "$CXX": its digits become words ("CXX zero"), and a second reading would find "$CXX"
+    if bare and "_" not in bare and bare.rstrip("0123456789") not in _VARIABLES:
         return m.group(0)
     return f"dollar {braced or bare}"
 

@@ -23,6 +23,7 @@ Runs before the other number passes, so what follows each sign is read by them a
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .dotted import say_dotted
@@ -129,7 +130,7 @@ def replace_marks(text: str, lang: Lang) -> str:
 _ATTRIBUTIVE_BEFORE = re.compile(r"\b(?i:a|an|the|this|that|his|her|its|their|my|your|our)\s$")
 _ATTRIBUTIVE_AFTER = re.compile(r"\s(?!(?:and|or|to|by|in|on|at|of|for|with|from|tall|high|long|wide|deep|"
                                 r"away|above|below|under|over)\b)[A-Za-z]")
-HEIGHT_HINT = re.compile(r"\d['′]\s?\d")
+HEIGHT_HINT = re.compile(r"\d['′\"″]")
 _HEIGHT = re.compile(r"(?<![\w.,'′])(\d{1,2})['′]\s?(\d{1,2})(?:[\"″]|'')(?![\w\"″'])")
 
 
@@ -148,4 +149,46 @@ def replace_heights(text: str, lang: Lang) -> str:
         said = f"{cardinal(feet, lang)} {'foot' if feet == 1 else 'feet'}"
         return said + (f" {cardinal(inches, lang)} {'inch' if inches == 1 else 'inches'}" if inches else "")
 
-    return _HEIGHT.sub(repl, text)
+    text = _HEIGHT.sub(repl, text)
+    if not HEIGHT_HINT.search(text):
+        return text
+    open_at = {mark: _quotations(text, mark) for mark in "'\"" if mark in text}
+    return _ONE_MEASURE.sub(lambda m: _one_measure(m, lang, open_at), text)
+
+
+# Feet or inches alone: "a 6' ladder" "a six-foot ladder", "a 3\" pipe" "a three-inch pipe", "6' tall" "six feet
+# tall", "an 8' x 10' rug" "an eight by ten foot rug" (were "a six' ladder", "three\" pipe"). The mark closes a
+# quotation instead where one is open before it ("Say 'press 6' now", "Dial \"911\" now"): a quote that opens
+# a word, not the apostrophe inside one ("It's 6' wide"). One mark only: "5'10\"" is _HEIGHT's.
+_ONE_MEASURE = re.compile(r"(?<![\w.,'′\"″])(\d{1,3})(['′\"″])(?:\s?[x×]\s?(\d{1,3})\2)?(?![\w'′\"″]|\s?\d)")
+_MEASURE_WORDS = {"'": ("foot", "feet"), "′": ("foot", "feet"), '"': ("inch", "inches"), "″": ("inch", "inches")}
+
+
+def _one_measure(m: re.Match[str], lang: Lang, open_at: dict[str, list[int]]) -> str:
+    number, mark, other = m.groups()
+    opens = open_at.get(mark)
+    if opens and bisect.bisect_right(opens, m.start()) % 2 == 1:
+        return m.group(0)  # "Say 'press 6' now": the quotation's end
+    one, many = _MEASURE_WORDS[mark]
+    said = cardinal(int(number), lang) + (f" by {cardinal(int(other), lang)}" if other else "")
+    if _ATTRIBUTIVE_BEFORE.search(m.string[max(0, m.start() - 9):m.start()]) and \
+            _ATTRIBUTIVE_AFTER.match(m.string, m.end()):
+        return f"{said} {one}" if other else f"{said}-{one}"  # before its noun: "a six-foot ladder"
+    return f"{said} {one if number == '1' and not other else many}"
+
+
+def _quotations(text: str, mark: str) -> list[int]:
+    """Where quotations opened with `mark` open and close, in turn (an odd count of them before a position:
+    one is open there). A mark opening a word opens one (not "'90s", a year's), a mark ending a word closes
+    the open one, one inside a word ("It's") is neither. One pass over the text."""
+    edges: list[int] = []
+    for i in (i for i, c in enumerate(text) if c == mark):
+        before = i > 0 and text[i - 1].isalnum()
+        after = i + 1 < len(text) and text[i + 1].isalnum()
+        opens = len(edges) % 2 == 0 and not before and after and not _SHORT_YEAR.match(text, i)
+        if opens or (len(edges) % 2 == 1 and before and not after):
+            edges.append(i)
+    return edges
+
+
+_SHORT_YEAR = re.compile(r"'\d\d(?:s\b|\b)")

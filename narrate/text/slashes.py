@@ -177,9 +177,25 @@ def replace_scores(text: str, lang: Lang) -> str:
         repl, text)
 
 
+# English: two shares of a whole, "the 80/20 rule", "a 60/40 portfolio", "a 25/75 split", said "eighty-twenty",
+# "sixty-forty", "twenty-five seventy-five" as "50/50" is "fifty-fifty" (were "eighty/twenty"). Two numbers of
+# ten or more that make a hundred: no date, no score, no fraction has them.
+_SHARES = re.compile(r"(?<![\w/.,:-])([1-9]\d)/([1-9]\d)(?![\w/%]|[.,]\d)")
+
+
+def _shares(m: re.Match[str], lang: Lang) -> str:
+    first, second = int(m.group(1)), int(m.group(2))
+    if first + second != 100:
+        return m.group(0)
+    words = cardinal(first, lang), cardinal(second, lang)
+    return ("-" if not any("-" in w for w in words) else " ").join(words)
+
+
 def replace_slashes(text: str, lang: Lang) -> str:
-    """Idioms first ("24/7" is none of the fractions), then seasons, scores, then fractions."""
+    """Idioms first ("24/7" is none of the fractions), then shares of a whole, seasons, scores, then fractions."""
     text = replace_slash_idioms(text, lang)
+    if lang.code == "en":
+        text = _SHARES.sub(lambda m: _shares(m, lang), text)
     text = replace_scores(text, lang)
     if _SEASON.search(text):  # "2024/25": a season or a school year, as "2024-25" (spans.replace_ranges)
         text = _SEASON.sub(lambda m: f"{m.group(1)}-{m.group(2)}" if int(m.group(2)) == (int(m.group(1)) + 1) % 100

@@ -2,14 +2,14 @@
 
 The passes run in a fixed order, most specific first, so a later pass never sees what an earlier one has
 claimed: developers' notation in English (technical.py), keyboard shortcuts ("Ctrl+C": shortcuts.py), counts
-and numeronyms written short ("10k", "i18n": shorthand.py), shell paths and variables (shell.py), masked
-numbers ("****1234", masked.py) and lakh grouping (indian.py), then a period's letters split from its year
-("FY2024-25": spans.py), tax forms and plans (forms.py), identifiers, model numbers ("A320s": models.py),
-addresses, dates, feet and inches, numbers with a slash (idioms, scores, fractions: slashes.py), telephone
-numbers (phones.py), dialed numbers (dialed.py), ranges of amounts, ranges, 24-hour ranges of times
-(clock_ranges.py), times, time zones after a bare hour or noon (zones.py), currency amounts, percentages,
-ordinals, decades, quantities with units, Roman numerals, years (years.py), then every remaining number.
-Every pass turns digits into words, so running the whole again changes nothing (idempotent).
+and numeronyms written short ("10k", "i18n": shorthand.py), shell paths and variables (shell.py), file names
+and paths (paths.py), masked numbers ("****1234", masked.py) and lakh grouping (indian.py), then a period's
+letters split from its year ("FY2024-25": spans.py), tax forms and plans (forms.py), identifiers, model
+numbers ("A320s": models.py), addresses, dates, feet and inches, numbers with a slash (idioms, scores,
+fractions: slashes.py), telephone numbers (phones.py), dialed numbers (dialed.py), ranges of amounts, ranges,
+24-hour ranges of times (clock_ranges.py), times, time zones after a bare hour or noon (zones.py), currency
+amounts, percentages, ordinals, decades, quantities with units, Roman numerals, years (years.py), then every
+remaining number. Every pass turns digits into words, so running the whole again changes nothing (idempotent).
 Currency amounts are read in money.py; the notation helpers the passes share are in notation.py.
 """
 
@@ -44,6 +44,8 @@ from .notation import compiled, is_one, number_pattern, say, split_number
 from .numwords import cardinal, number
 from .offers import has_offer, split_offers
 from .ordinals import replace_ordinals
+from .paths import HINT as _PATHS_HINT
+from .paths import replace_paths
 from .phones import replace_phones
 from .roman import replace_roman
 from .shell import HINT as _SHELL_HINT
@@ -116,7 +118,7 @@ def replace_units(text: str, lang: Lang) -> str:
 
     def repl(m: re.Match[str]) -> str:
         written, unit = m.group(2), m.group(3)
-        if unit in _WORD_UNITS and _A_WORD_NEXT.match(m.string, m.end()):
+        if unit in _WORD_UNITS and not m.group(0).endswith(".") and _A_WORD_NEXT.match(m.string, m.end()):
             return m.group(0)  # "caller 3 in the queue", "1 in 5 customers": the preposition
         singular, plural, feminine = lang.units[unit]
         integer, fraction = split_number(written, lang)
@@ -126,7 +128,9 @@ def replace_units(text: str, lang: Lang) -> str:
         return _signed(m, f"{say(written, lang, noun=True, feminine=feminine)} {singular if one else plural}", lang)
 
     text = _foreign_decimals(text, lang, rf"(?:{alternation})(?![\w/°])")
-    return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?({alternation})(?![\w/°])").sub(repl, text)
+    # A unit's abbreviation dot inside a sentence goes with it: "6 ft. tall" was "six feet. tall", a full stop.
+    return compiled(rf"{_SIGN}(?<![\w.,])({number_pattern(lang)})\s?({alternation})(?![\w/°])(?:\.(?=\s+[a-z]))?").sub(
+        repl, text)
 
 
 # ---------------------------------------------------------------- plain numbers
@@ -219,6 +223,8 @@ def _speak(text: str, lang: Lang) -> str:
         text = replace_shell(text, lang)
     if web.may_hold_address(text):
         text = web.replace_web(text, lang)
+    if lang.code == "en" and _PATHS_HINT.search(text):  # "src/main.rs", "./configure": after the hosts
+        text = replace_paths(text, lang)
     if _MASKED_HINT.search(text):  # "****1234": before "*" is a key and "XX" letters
         text = replace_masked(text, lang)
     if any(mark in text for mark in COPYRIGHT_MARKS):  # before "&": "&©" is "& copyright", whose "&" is said
@@ -261,6 +267,8 @@ def _speak(text: str, lang: Lang) -> str:
         text = replace_roman(text, lang)
     if lang.code == "en" and "-" in text:  # a flag the numbers' words made ("-1st" "-first"): as a second run would
         text = replace_flags(text)
+    if lang.code == "en" and _PATHS_HINT.search(text):  # a file the numbers' words named ("1.rs" "one.rs")
+        text = replace_paths(text, lang)
     if "&" in text:  # initials the words of a time made ("14:30&I" "two thirty PM&I"): as a second run would
         text = _say_initials_and(text, lang)
     if lang.code == "fr" and ("de un" in text or "que un" in text):

@@ -51,6 +51,7 @@ from .identifiers import say_characters
 from .langdata import Lang
 from .notation import say
 from .numwords import cardinal, digit_words, ordinal, year
+from .paths import EXTENSIONS, extension_words, path_words
 from .web import is_web_host, may_hold_address, replace_web
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -191,18 +192,13 @@ def _vulnerability(m: re.Match[str], lang: Lang) -> str:
 
 
 # A source or text file and its line (and column): "main.rs:42", "src/lib.rs:10:5". Run after hosts.
-_EXTENSIONS = ("rs|py|pyi|js|mjs|cjs|ts|tsx|jsx|go|c|h|cc|cpp|hpp|cxx|java|kt|kts|scala|rb|php|cs|fs|swift|m|mm|"
-               "sh|bash|zsh|ps1|pl|pm|lua|jl|ex|exs|erl|hs|ml|clj|dart|vue|svelte|sql|html|css|scss|md|rst|txt|"
-               "toml|yaml|yml|json|ini|cfg|xml|gradle|tf|proto|zig|nim|R|r")
-_FILE_LINE = re.compile(rf"(?<![\w./:@~$%-])((?:[\w.-]+/)*[\w-]+(?:\.[\w-]+)*)\.({_EXTENSIONS}):(\d{{1,6}})"
+_FILE_LINE = re.compile(rf"(?<![\w./:@~$%-])((?:[\w.-]+/)*[\w-]+(?:\.[\w-]+)*)\.({EXTENSIONS}):(\d{{1,6}})"
                         r"(?:[-–](\d{1,6})|:(\d{1,4}))?(?!\w|:\S|[.,]\d)")  # "file.c:10:5: error", as gcc prints it
 
 
 def _file_line(m: re.Match[str], lang: Lang) -> str:
     path, extension, line, last, column = m.groups()
-    said_path = " slash ".join(part.replace(".", " dot ") for part in path.split("/"))
-    if len(extension) <= 3 and not re.search(r"[aeiou]", extension, re.IGNORECASE):
-        extension = " ".join(extension)  # "r s", "p y": spelled as developers say them
+    said_path, extension = path_words(path), extension_words(extension)
     if last:  # "foo.py:3-5": "lines three to five"
         return f"{said_path} dot {extension} lines {cardinal(int(line), lang)} to {cardinal(int(last), lang)}"
     words = f"{said_path} dot {extension} line {cardinal(int(line), lang)}"
@@ -251,7 +247,7 @@ def _flag(m: re.Match[str]) -> str:
 # ---------------------------------------------------------------- versions, exponents, durations, arrows
 
 _VERSION_NUMBER = r"\d+(?:\.\d+)*"
-_V_VERSION = re.compile(rf"(?<![\w.$-])v({_VERSION_NUMBER})(?![\w]|\.\d)")
+_V_VERSION = re.compile(rf"(?<![\w.$/\\-])v({_VERSION_NUMBER})(?![\w]|\.\d)")
 _WILDCARD = re.compile(r"(?<![\w.])(\d+(?:\.\d+)*)\.([xX*])(?![\w*])")
 _CONSTRAINTS = {">=": "at least", "<=": "at most", "==": "exactly", "!=": "not", "~=": "compatible with",
                 "^": "caret", ">": "greater than", "<": "less than"}

@@ -5,7 +5,8 @@ determiner and a singular word ("the 2024 edition"), as a subject ("2023 was"), 
 ("2024 Olympics", "Rust 2024 edition", "the 2020 elections"), and after a name within a sentence ("for Paris
 2024", "Visual Studio 2022") unless a plural or a counting word follows ("Acme 1500 widgets"), the capitalised
 word starts a count ("Over 2000") or the sentence ("Call 1100.", "Balance 1500": a verb or an amount's label
-as often as a name); model lines keep models.py's reading ("Windows 2000" "two thousand"). Any other
+as often as a name); a product versioned by its year wherever it stands ("Word 2016 and Excel 2019"); model
+lines keep models.py's reading ("Windows 2000" "two thousand"). Any other
 four-digit number is a count ("2024 users", "1500 words"). German years after a cue only ("seit 2010"); other
 languages say years as counts.
 """
@@ -54,6 +55,8 @@ def replace_years(text: str, lang: Lang) -> str:
     text = chain.sub(lambda m: f"{m.group(1)} " + _ANY_DIGITS.sub(lambda y: year(int(y.group(0)), lang), m.group(2)),
                      text)
     if lang.code == "en":
+        text = _EN_EARLY_YEAR.sub(lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
+        text = _EN_PRODUCT_YEAR.sub(lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
         text = _EN_YEAR_MODIFIER.sub(lambda m: f"{m.group(1)} {year(int(m.group(2)), lang)}", text)
         text = _EN_YEAR_SUBJECT.sub(lambda m: year(int(m.group(1)), lang), text)
         text = _EN_YEAR_EVENT.sub(lambda m: year(int(m.group(1)), lang), text)
@@ -88,3 +91,18 @@ _EN_YEAR_AFTER_NAME = re.compile(rf"(?<=[\w,;)] )(?!(?:{_COUNT_STARTERS})\s)([A-
 # twenty-three was", "two thousand twenty-four saw").
 _EN_YEAR_SUBJECT = re.compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:was|will be|saw|brought|marked|marks|began|ended|"
                               r"proved|promises|became|is shaping|has been|had been)\b)")
+
+
+# A product versioned by its year is named by it wherever it stands, first in a sentence or before "and"
+# ("Word 2016 and Excel 2019", "SQL Server 2019 and Windows Server 2022"; were "two thousand sixteen", "two
+# thousand nineteen"), and before a plural ("Office 2019 licenses"). Names that are verbs too ("Access",
+# "Project") only after the maker's.
+_PRODUCTS = (r"Office|Word|Excel|PowerPoint|Outlook|OneNote|Visio|SharePoint|Exchange|Server|Studio|Dynamics|"
+             r"AutoCAD|Revit|QuickBooks|TurboTax|Quicken|Rust|ECMAScript|(?:Microsoft|MS) (?:Access|Project|Publisher)")
+_EN_PRODUCT_YEAR = re.compile(rf"\b({_PRODUCTS})\s((?:19[89]|20[0-4])\d)(?![\w%]|[.,:]\d)")
+
+# A year before 1100 after a cue that dates, ending its clause or before an era: "In 1066, William came", "since
+# 1066.", "in 1066 AD" (were "one thousand sixty-six"). Not after "by" ("1920 by 1080" is a screen) nor before
+# a word ("in 1050 cases").
+_EN_EARLY_YEAR = re.compile(r"\b([Ii]n|[Ss]ince|[Cc]irca|[Yy]ear|[Bb]efore|[Aa]fter|[Uu]ntil)\s(10[1-9]\d)"
+                            r"(?=\s?[,.;:!?)](?!\d)|\s?$|\s(?:AD|CE|BC|BCE|A\.D\.|B\.C\.)(?!\w))")
