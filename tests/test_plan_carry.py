@@ -3,6 +3,7 @@ plans the prompt it changed, and every build gives the bytes it gives without ca
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,10 @@ import pytest
 
 from fakes import FakeProvider
 from narrate import prepare
+from narrate.cache import SegmentCache
 from narrate.cache import state as state_module
+from narrate.errors import ManifestError
+from narrate.manifest import load_manifest
 from narrate.plan import prompts as prompts_module
 from test_incremental_plan import MANIFEST, files, run
 
@@ -248,3 +252,51 @@ def test_an_output_replaced_by_same_size_bytes_with_its_mtime_put_back_is_writte
     assert wav.read_bytes() == before
     assert "shop/en-US/nasa" not in carried[-1] and "shop/es-US/hold" not in carried[-1]
     assert "shop/en-US/price" in carried[-1]
+
+
+def test_two_prompts_on_one_file_are_refused_by_the_plan_whether_carried_or_not(tmp_path, fake):
+    """The plan's own collision check (a safety net behind validation, which refuses such names first):
+    a prompt renamed behind validation's back onto another's file, case-folded, is named with its line,
+    after a build that carries every other prompt and on a plan without carrying."""
+    path = tmp_path / "m.yaml"
+    path.write_text(MANIFEST)
+    run(path)
+    manifest = load_manifest(path)
+    lib = manifest.libraries[0]
+    at = next(i for i, p in enumerate(lib.prompts) if (p.name, p.language) == ("nasa", "es-US"))
+    lib.prompts[at] = dataclasses.replace(lib.prompts[at], name="PART")  # es/PART.ulaw: es/part.ulaw, case-folded
+    with SegmentCache(tmp_path / ".narrate-cache") as cache, pytest.raises(ManifestError) as carried_err:
+        prepare.prepare_build(manifest, cache)  # every other prompt carried from the lock
+    with pytest.raises(ManifestError) as planned_err:
+        prompts_module.plan_manifest(manifest, prepare.make_providers(manifest)[0])  # no lock, no memo
+    for err in (carried_err, planned_err):
+        problems = err.value.problems
+        assert [(p.line, p.key_path) for p in problems] == [(lib.prompts[at].line, "libraries.shop.prompts.PART")] * 2
+        assert [p.message for p in problems] == [
+            "writes the same file as shop/es-US/part: out/shop/es/PART.ulaw",
+            "writes the same file as shop/es-US/part: out/shop/es/PART.wav"]
+
+
+def test_carried_prompts_keep_their_memo_entries_in_plan_order(tmp_path, fake, monkeypatch):
+    """Carried prompts' memo entries are kept in bulk (FrontMemo.keep_all), in the order the plan meets
+    them around a prompt planned in full: the memo the plan leaves is the one a prompt-by-prompt keep leaves."""
+    path = tmp_path / "m.yaml"
+    path.write_text(MANIFEST)
+    run(path)
+    run(path)
+    path.write_text(MANIFEST.replace("Part III begins", "Part IV begins"))
+    seen: list[list[tuple[str, str]]] = []
+    real = prepare.plan_manifest
+
+    def spy(*args, **kwargs):
+        plan = real(*args, **kwargs)
+        seen.append(list(args[3]._seen))
+        return plan
+
+    monkeypatch.setattr(prepare, "plan_manifest", spy)
+    run(path)
+    order = [text for _, text in seen[0]]
+    manifest_texts = [p.text for p in load_manifest(path).libraries[0].prompts]
+    assert order == manifest_texts  # the edited prompt in its place, not after the carried ones
+    assert "Part IV begins at 8 AM." in order
+

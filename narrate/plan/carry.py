@@ -71,13 +71,16 @@ class Carry:
         if self.contexts.get(ident) != context:
             return None
         entry = self.entries.get(ident)
-        if entry is None or entry.get("text") != prompt.text:
+        if entry is None:
+            return None
+        written = entry.get("text")
+        if written != prompt.text:
             return None
         recorded = entry.get("outputs", {})
         if len(recorded) != len(templates):  # a format added or dropped: the entry must be rewritten
             return None
         # Each output a regular file with the recorded sha256 (BuildState.regular_sha256, inlined with its
-        # OutputFile made here: this runs for every output of every carried prompt).
+        # OutputFile made here: this runs for every output of every carried prompt, 100,000 at 50,000).
         name, prefix, known_files, lstat = prompt.name, self._prefix, self.stats.entries, os.lstat
         outputs = []
         for fmt, head, tail in templates:
@@ -92,19 +95,18 @@ class Carry:
             if not S_ISREG(st.st_mode):
                 return None
             known = known_files.get(rel)
-            if known is not None and known[0] == st.st_size and known[1] == st.st_mtime_ns \
-                    and known[3] == st.st_ctime_ns and known[4] == st.st_ino:
+            # The whole signature (size, mtime, ctime, inode) as one tuple compare: a file edited in place
+            # has a new ctime, a replaced one a new inode; either is hashed again (BuildState._digest).
+            if known is not None and (known[0], known[1], known[3], known[4]) == \
+                    (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
                 digest = known[2]
             else:
                 digest = self.stats.digest_of(prefix + rel, rel, st)
             if digest != rec["sha256"]:
                 return None
             out = _new_out(OutputFile)
-            fields = out.__dict__  # OutputFile(rel, fmt) without the frozen dataclass's __init__
-            fields["path"] = rel
-            fields["format"] = fmt
+            out.__dict__.update(path=rel, format=fmt)  # OutputFile(rel, fmt) without the frozen __init__
             outputs.append(out)
-        written = entry["text"]
         # PromptJob(...) with its fields set directly: a frozen dataclass's __init__ sets each through
         # object.__setattr__, ~2 us a job, 20 ms of a one-edit rebuild at 10,000 prompts. The same object.
         job = _new_job(PromptJob)

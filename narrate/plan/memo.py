@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from itertools import repeat
 from typing import Any
 
 from ..cache.memo_source import MemoSource
@@ -140,6 +141,14 @@ class FrontMemo:
         value = self.stored.get(context, {}).get(written)
         if value is not None:
             self.used.setdefault(context, {})[written] = value
+
+    def keep_all(self, context: str, written: list[str]) -> None:
+        """`keep(context, w)` for each of `written`, in order: a one-edit plan keeps nearly every entry."""
+        if self.source is not None:
+            self._seen.update(dict.fromkeys(zip(repeat(context), written)))
+            return
+        for w in written:
+            self.keep(context, w)
 
     def all_used(self) -> dict[str, dict[str, Any]]:
         """`used` with the kept entries' values, in the order the plan met them (a kept entry the file

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
+from itertools import chain
 from pathlib import Path
 
 from ..cache.entry import key_from  # the cache re-derives keys with the same function
@@ -244,48 +245,91 @@ def _plan_library(plan: Plan, keys: KeyMaker, front: _FrontEnd, manifest: Manife
     # Native telephony requests only when every output of the library is 8 kHz.
     telephony = all(FORMAT_RATES[f] == 8000 for f in lib.formats)
     out_prefix = manifest_relative(manifest, lib.output)
-    claimed: dict[str, str] = {}  # case-folded path -> prompt id, to catch collisions on any filesystem
-    problems: list[Problem] = []
     carry, memo = front.carry, front.memo
     # What a prompt's provider, path templates, planning context and memo context depend on: its Settings
-    # object and language (each cached so by _FrontEnd too); looked up once here, not four calls a prompt.
+    # object and language (each cached so by _FrontEnd too); looked up once per run of prompts that share
+    # them (most of a library is one run), not four calls a prompt.
     shared: dict[tuple[int, str], tuple[Settings, Provider, list[tuple[str, str, str]] | None, str | None,
                                         str | None]] = {}
-    # Bound once: this loop runs for every prompt of the library, most of them carried.
+    # This loop runs for every prompt of the library, most of them carried: a carried prompt costs a lock
+    # lookup and a stat per output here; its bookkeeping (carried ids and keys, memo entries kept, the
+    # file-collision check) is done after the loop, in bulk.
     take = carry.job if carry is not None else None
-    keep = memo.keep if memo is not None else None
-    contexts, carried, carried_keys, add_job = plan.contexts, plan.carried.add, plan.carried_keys.update, plan.jobs.append
+    contexts, add_job, name, first = plan.contexts, plan.jobs.append, lib.name, len(plan.jobs)
+    carried_ids: list[str] = []
+    carried_keys: list[tuple[str, ...]] = []
+    kept: list[str] = []  # written texts of carried prompts in a row under `kept_context`, for memo.keep
+    kept_context: str | None = None
+    last_s: Settings | None = None
+    last_language = ""
+    provider: Provider | None = None
+    templates: list[tuple[str, str, str]] | None = None
+    context = memo_context = None
     for prompt in lib.prompts:
-        s = prompt.settings
-        known = shared.get((id(s), prompt.language))
-        if known is None or known[0] is not s:
-            provider = providers[s.provider]
-            templates = front.templates(lib, prompt.language, out_prefix)
-            context = front.plan_context(keys, lib, prompt, provider, telephony, templates) if templates else None
-            memo_context = front.memo_context(memo, prompt, provider) if memo is not None and context else None
-            known = shared[(id(s), prompt.language)] = (s, provider, templates, context, memo_context)
-        _, provider, templates, context, memo_context = known
+        s, language = prompt.settings, prompt.language
+        if s is not last_s or language != last_language:
+            known = shared.get((id(s), language))
+            if known is None or known[0] is not s:
+                provider = providers[s.provider]
+                templates = front.templates(lib, language, out_prefix)
+                context = front.plan_context(keys, lib, prompt, provider, telephony, templates) if templates else None
+                memo_context = front.memo_context(memo, prompt, provider) if memo is not None and context else None
+                known = shared[(id(s), language)] = (s, provider, templates, context, memo_context)
+            _, provider, templates, context, memo_context = known
+            last_s, last_language = s, language
         job = None
         if context is not None:
-            ident = f"{lib.name}/{prompt.language}/{prompt.name}"
-            contexts[ident] = context
+            ident = f"{name}/{language}/{prompt.name}"
             job = take(ident, context, lib, prompt, templates) if take is not None and templates else None
             if job is not None:
-                carried(ident)
-                carried_keys(job.segments)
-                if keep is not None and memo_context is not None:  # front.keep: the entry stays in the memo
-                    keep(memo_context, prompt.text)
+                carried_ids.append(ident)
+                carried_keys.append(job.segments)
+                if memo_context is not None:  # memo.keep: the entry stays in the memo, kept in plan order
+                    if memo_context != kept_context:
+                        _keep(memo, kept_context, kept)
+                        kept_context = memo_context
+                    kept.append(prompt.text)
+            else:
+                contexts[ident] = context  # read for the prompts planned in full (build._remember_clean_build)
         if job is None:
+            _keep(memo, kept_context, kept)
+            assert provider is not None
             job = _plan_prompt(plan, keys, front, lib, prompt, provider, telephony,
                                _outputs(lib, prompt, templates, out_prefix))
+        add_job(job)
+    _keep(memo, kept_context, kept)
+    plan.carried.update(carried_ids)
+    plan.carried_keys.update(chain.from_iterable(carried_keys))
+    _check_collisions(manifest, lib, plan.jobs[first:])
+
+
+def _keep(memo: FrontMemo | None, context: str | None, texts: list[str]) -> None:
+    """memo.keep(context, text) for each of `texts`, in order, then empty the list."""
+    if memo is not None and context is not None and texts:
+        memo.keep_all(context, texts)
+    texts.clear()
+
+
+def _check_collisions(manifest: Manifest, lib: Library, jobs: list[PromptJob]) -> None:
+    """Raise ManifestError for two prompts of `lib` (`jobs`, in manifest order) that would write one file,
+    compared case-folded, to catch collisions on any filesystem. All paths distinct (the usual case) is
+    one set of them; only otherwise are the jobs walked to name each pair."""
+    paths = [out.path for job in jobs for out in job.outputs]
+    folded = "\0".join(paths).casefold().split("\0")  # one call: paths hold no NUL (output_path refuses it)
+    if len(set(folded)) == len(folded) and len(folded) == len(paths):
+        return
+    claimed: dict[str, str] = {}
+    problems: list[Problem] = []
+    lines = {(p.name, p.language): p.line for p in lib.prompts}
+    for job in jobs:
         ident = job.id
         for out in job.outputs:
-            folded = out.path.casefold()
-            if claimed.setdefault(folded, ident) != ident:
-                problems.append(Problem(manifest.named, prompt.line, f"libraries.{lib.name}.prompts.{prompt.name}",
-                                        f"writes the same file as {claimed[folded]}: {out.path}"))
-                claimed[folded] = ident
-        add_job(job)
+            key = out.path.casefold()
+            if claimed.setdefault(key, ident) != ident:
+                problems.append(Problem(manifest.named, lines.get((job.name, job.language)),
+                                        f"libraries.{lib.name}.prompts.{job.name}",
+                                        f"writes the same file as {claimed[key]}: {out.path}"))
+                claimed[key] = ident
     if problems:
         raise ManifestError(problems)
 
