@@ -50,7 +50,9 @@ def assemble_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: B
         report.warnings += [str(Problem(pb.manifest.named, line, f"books.{job.book.name}.sample.{key}", message))
                             for key, line, message in warned]
         if kept:
-            report.errors.append(foreign_message(job.id, kept))
+            recs = previous.get("outputs") if isinstance(previous, dict) else None
+            claimed = {r.get("file") for r in recs.values() if isinstance(r, dict)} if isinstance(recs, dict) else set()
+            report.errors.append(foreign_message(job.id, kept, recorded=set(kept) <= claimed))
         report.problems += [Problem(pb.manifest.named, line, f"books.{job.book.name}.sample.{key}", message)
                             for key, line, message in refused]
     except NarrateError as exc:

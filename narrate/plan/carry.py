@@ -96,7 +96,7 @@ class Carry:
                     and known[3] == st.st_ctime_ns and known[4] == st.st_ino:
                 digest = known[2]
             else:
-                digest = self.stats.digest_of(prefix + rel, rel, st)
+                digest = self.stats.digest_of(prefix + rel, rel, st, rec["sha256"])
             if digest != rec["sha256"]:
                 return None
             out = _new_out(OutputFile)

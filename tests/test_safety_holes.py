@@ -1,0 +1,135 @@
+"""Data-safety holes (DESIGN.md invariant 8: a build touches only files it wrote, as recorded in the lock
+with matching bytes; a hand-edited or hostile lock cannot make it replace or delete anything else),
+each reproduced through the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import narrate_in
+
+IVR = """\
+version: 1
+libraries:
+  shop:
+    output: out
+    layout: asterisk
+    formats: [wav]
+    languages: {en-US: {voice: en-us, path: en}}
+    prompts:
+      hello: Hello there.
+      notes: Some notes.
+"""
+NOTES = "out/en/notes.wav"
+MINE = b"RIFF my own recording, not narrate's"
+
+
+def build(root: Path, manifest: str = "m.yaml") -> tuple[int, dict]:
+    done = narrate_in("build", "--json", manifest, cwd=root)
+    assert "Traceback" not in done.stderr, done.stderr
+    report = json.loads(done.stdout)
+    report["errors"] = [e["message"] for e in report["errors"]]
+    return done.returncode, report
+
+
+def claim(lock: Path, section: str, kind: str, entry: str, oid: str, rel: str, **rec: object) -> None:
+    """Add to `lock` an output record naming `rel`, as a hand edit (or a hostile pull request) would."""
+    data = json.loads(lock.read_text())
+    entries = data["manifests"].setdefault(section, {"books": {}, "prompts": {}})[kind]
+    body = entries.setdefault(entry, {"outputs": {}, "recipe": "0" * 32, "segments": [], "text": "x"})
+    body["outputs"][oid] = {"bytes": 1, "duration": 1.0, "file": rel, "sha256": "0" * 64, **rec}
+    lock.write_text(json.dumps(data))
+
+
+# -- 1. a lock's record counts as narrate's claim only while the file holds the bytes it records
+
+@pytest.mark.parametrize("where", ["own entry", "another entry", "a gone manifest's section"])
+def test_a_lock_record_naming_a_users_file_does_not_let_a_build_overwrite_it(tmp_path, where):
+    (tmp_path / "m.yaml").write_text(IVR)
+    (tmp_path / NOTES).parent.mkdir(parents=True)
+    (tmp_path / NOTES).write_bytes(MINE)
+    code, report = build(tmp_path)
+    assert code == 1 and (tmp_path / NOTES).read_bytes() == MINE  # the foreign-file rule, as before
+    section, entry = {"own entry": ("m.yaml", "shop/en-US/notes"), "another entry": ("m.yaml", "shop/en-US/old"),
+                      "a gone manifest's section": ("gone.yaml", "shop/en-US/notes")}[where]
+    claim(tmp_path / "narrate.lock", section, "prompts", entry, "wav", NOTES)
+    for _ in range(2):  # hashed once, the user's file must not become narrate's in the build state either
+        code, report = build(tmp_path)
+        assert (tmp_path / NOTES).read_bytes() == MINE
+        assert code == 1
+        assert any(e.startswith(f"shop/en-US/notes: {NOTES} exists and ") for e in report["errors"]), \
+            report["errors"]
+    (tmp_path / NOTES).unlink()  # the user moves it away: the prompt is written, nothing paid again
+    code, report = build(tmp_path)
+    assert code == 0 and report["synthesized"] == 0 and NOTES in report["written"]
+
+
+@pytest.mark.parametrize("text", ["Some notes.", "Some other notes."])
+def test_a_file_put_over_an_output_in_a_fresh_clone_is_kept_and_named(tmp_path, text):
+    """Without the build state (a fresh clone) only the lock says whose a file is, and it records other
+    bytes. Its prompt unchanged, the build hashes the file to see that it is stale: that digest must not
+    make the file narrate's in the build state for the next build either."""
+    (tmp_path / "m.yaml").write_text(IVR)
+    assert build(tmp_path)[0] == 0
+    shutil.rmtree(tmp_path / ".narrate-cache" / "state")
+    (tmp_path / NOTES).write_bytes(MINE)  # a studio take committed over narrate's
+    (tmp_path / "m.yaml").write_text(IVR.replace("Some notes.", text))
+    for _ in range(2):
+        code, report = build(tmp_path)
+        assert code == 1 and (tmp_path / NOTES).read_bytes() == MINE
+        assert (f"shop/en-US/notes: {NOTES} exists and holds other bytes than narrate.lock records (edited since "
+                "narrate wrote it, or not narrate's): left as it is; move or delete it, then build again (the audio is "
+                "cached)") in report["errors"]
+
+
+def test_narrates_own_output_is_still_rewritten_without_the_build_state(tmp_path):
+    """A fresh clone (no build state): the lock's record holds for the file it records, bytes and all."""
+    (tmp_path / "m.yaml").write_text(IVR)
+    assert build(tmp_path)[0] == 0
+    before = (tmp_path / NOTES).read_bytes()
+    shutil.rmtree(tmp_path / ".narrate-cache" / "state")
+    (tmp_path / "m.yaml").write_text(IVR.replace("Some notes.", "Some other notes."))
+    code, report = build(tmp_path)
+    assert code == 0, report["errors"]
+    assert report["written"] == [NOTES] and (tmp_path / NOTES).read_bytes() != before
+
+
+BOOK = """\
+version: 1
+books:
+  guide:
+    title: A Small Guide
+    sources: ch/*.md
+    output: out/guide
+    formats: [chapters, mp3]
+"""
+PLAYLIST = "out/guide/guide.m3u"
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch/01.md").write_text("# First\n\nThis is the first chapter.\n")
+    (tmp_path / "ch/02.md").write_text("# Second\n\nThe second chapter.\n")
+    (tmp_path / "book.yaml").write_text(BOOK)
+    return tmp_path
+
+
+def test_a_lock_record_naming_a_users_file_where_a_book_output_goes_does_not_let_a_build_overwrite_it(book):
+    mine = b"#EXTM3U\n# my own playlist\n"
+    (book / PLAYLIST).parent.mkdir(parents=True)
+    (book / PLAYLIST).write_bytes(mine)
+    code, report = build(book, "book.yaml")
+    assert code == 1 and (book / PLAYLIST).read_bytes() == mine  # the foreign-file rule, as before
+    claim(book / "narrate.lock", "book.yaml", "books", "guide", "m3u", PLAYLIST)
+    code, report = build(book, "book.yaml")
+    assert (book / PLAYLIST).read_bytes() == mine
+    assert code == 1
+    assert any(e.startswith(f"books/guide: {PLAYLIST} exists and holds other bytes") for e in report["errors"]), \
+        report["errors"]
+    assert build(book, "book.yaml")[0] == 1 and (book / PLAYLIST).read_bytes() == mine  # the claim is not kept
+    assert (book / "out/guide/guide.mp3").is_file()  # the book's other outputs are made
