@@ -133,3 +133,28 @@ def test_a_lock_record_naming_a_users_file_where_a_book_output_goes_does_not_let
         report["errors"]
     assert build(book, "book.yaml")[0] == 1 and (book / PLAYLIST).read_bytes() == mine  # the claim is not kept
     assert (book / "out/guide/guide.mp3").is_file()  # the book's other outputs are made
+
+
+# -- 3. a book output found in place, with the bytes the build would write, is recorded as found
+
+def test_a_book_output_found_in_place_is_recorded_as_found_and_kept_when_the_book_is_dropped(tmp_path):
+    """As for prompts (tests/test_found_outputs.py): a copy of a built book put in place by hand (or by
+    another manifest writing that folder) is found, not written, and dropping the book keeps it."""
+    first, m = tmp_path / "first", tmp_path / "m"
+    for root in (first, m):
+        (root / "ch").mkdir(parents=True)
+        (root / "ch/01.md").write_text("# First\n\nThis is the first chapter.\n")
+        (root / "ch/02.md").write_text("# Second\n\nThe second chapter.\n")
+        (root / "book.yaml").write_text(BOOK)
+    assert build(first, "book.yaml")[0] == 0
+    shutil.copytree(first / "out", m / "out")
+    copies = {p.relative_to(m).as_posix(): p.read_bytes() for p in (m / "out").rglob("*") if p.is_file()}
+    code, report = build(m, "book.yaml")
+    assert code == 0 and report["written"] == [], report["written"]
+    records = json.loads((m / "narrate.lock").read_text())["manifests"]["book.yaml"]["books"]["guide"]["outputs"]
+    assert {r["file"]: r.get("found") for r in records.values()} == dict.fromkeys(copies, True)
+    (m / "book.yaml").write_text(IVR)  # the book dropped (a library now)
+    code, report = build(m, "book.yaml")
+    assert code == 0 and report["removed"] == []
+    assert {rel: (m / rel).read_bytes() for rel in copies} == copies
+    assert any(PLAYLIST in w and "did not write" in w for w in report["warnings"]), report["warnings"]
