@@ -158,3 +158,20 @@ def test_a_book_output_found_in_place_is_recorded_as_found_and_kept_when_the_boo
     assert code == 0 and report["removed"] == []
     assert {rel: (m / rel).read_bytes() for rel in copies} == copies
     assert any(PLAYLIST in w and "did not write" in w for w in report["warnings"]), report["warnings"]
+
+
+# -- 4. narrate's own defaults pass narrate's own check
+
+def test_a_custom_profile_book_at_22050_hz_with_the_default_bitrate_passes_narrate_check(tmp_path):
+    """The custom profile's AAC default was 128 kbps whatever the sample rate; at 22.05 kHz ffmpeg's AAC
+    tops out near 80 and speech with pauses averaged 49 kbps, under `check`'s floor of half of 128."""
+    (tmp_path / "ch").mkdir()
+    for i in (1, 2):  # short lines between headings: pauses, which cost the encoder almost nothing
+        (tmp_path / f"ch/0{i}.md").write_text(f"# Chapter {i}\n\n" + "\n\n".join(f"## Part {j}\n\nYes.\n\nNo."
+                                                                             for j in range(6)) + "\n")
+    (tmp_path / "book.yaml").write_text(BOOK.replace("formats: [chapters, mp3]", "formats: [m4b]\n    profile: custom\n"
+                                                     "    audio: {sample_rate: 22050}"))
+    assert build(tmp_path, "book.yaml")[0] == 0
+    done = narrate_in("check", "book.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "meet the custom profile" in done.stdout + done.stderr
