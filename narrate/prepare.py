@@ -126,6 +126,7 @@ class PlannedBuild:
     inputs_seen: list[bytes] | None = None  # digests as the build began (None: edited since loaded)
     memo: FrontMemo | None = None  # the text front-end memo this plan read and filled
     memo_file: MemoFile | None = None
+    shared_indexes: set[str] = field(default_factory=set)  # index.json files listing other manifests' rows too
     _users: dict[str, list[str]] | None = None
 
     def save_memo(self) -> None:

@@ -175,3 +175,43 @@ def test_a_custom_profile_book_at_22050_hz_with_the_default_bitrate_passes_narra
     done = narrate_in("check", "book.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "meet the custom profile" in done.stdout + done.stderr
+
+
+# -- 2. sibling manifests writing one output folder: neither's index.json listing is lost
+
+SIBLING = """\
+version: 1
+libraries:
+  s:
+    output: ../out
+    formats: [ulaw]
+    languages: {{en-US: en-us}}
+    prompts:
+{prompts}
+"""
+
+
+def _index(root: Path) -> dict[str, str]:
+    """file -> the prompt's name, for each row of out/index.json."""
+    return {row["file"]: row["name"] for row in json.loads((root / "out/index.json").read_text())["prompts"]}
+
+
+def test_sibling_manifests_writing_one_folder_each_keep_the_others_rows_in_index_json(tmp_path):
+    for name, prompts in (("a", {"hello": "Hello from A.", "menu": "Press one."}), ("b", {"other": "Other from B."})):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "ivr.yaml").write_text(SIBLING.format(prompts="\n".join(f"      {k}: {v}"
+                                                                                  for k, v in prompts.items())))
+    both = {"en_US/hello.ulaw": "hello", "en_US/menu.ulaw": "menu", "en_US/other.ulaw": "other"}
+    assert build(tmp_path / "a", "ivr.yaml")[0] == 0
+    assert build(tmp_path / "b", "ivr.yaml")[0] == 0
+    assert _index(tmp_path) == both  # b's build kept a's rows
+    assert build(tmp_path / "a", "ivr.yaml")[0] == 0
+    assert _index(tmp_path) == both  # and a's, b's
+    manifest = tmp_path / "a/ivr.yaml"
+    manifest.write_text(manifest.read_text().replace("      menu: Press one.\n", "").replace("Hello from A.", "Hi."))
+    code, report = build(tmp_path / "a", "ivr.yaml")
+    assert code == 0 and report["removed"] == ["../out/en_US/menu.ulaw"]
+    assert _index(tmp_path) == {"en_US/hello.ulaw": "hello", "en_US/other.ulaw": "other"}  # a's dropped prompt goes
+    manifest.write_text(manifest.read_text().replace("Hi.", "Hi there."))  # a one-edit build of a
+    assert build(tmp_path / "a", "ivr.yaml")[0] == 0
+    assert _index(tmp_path) == {"en_US/hello.ulaw": "hello", "en_US/other.ulaw": "other"}
