@@ -255,7 +255,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     planned_files = {out.path for job in plan.jobs for out in job.outputs}
     planned_files |= {rel for job in books for rel in job.outputs.values()}
     _check_shared_outputs(manifest, lock, plan, books, planned_files)
-    orphans, left_alone = plan_removals(manifest, lock, planned_files, carried)
+    orphans, left_alone = plan_removals(manifest, lock, planned_files, carried, stats.found)
     foreign = foreign_files(lock, stats, where, stale, stale_books)
     return PlannedBuild(manifest, plan, lock, stats, stale, missing, sorted(orphans), providers, configs, books,
                         stale_books, left_alone, orphan_records=orphans, memo=memo, memo_file=memo_file,

@@ -135,6 +135,30 @@ def test_a_lock_record_naming_a_users_file_where_a_book_output_goes_does_not_let
     assert (book / "out/guide/guide.mp3").is_file()  # the book's other outputs are made
 
 
+
+def test_a_lock_edited_to_drop_found_does_not_make_a_file_found_in_place_removable(tmp_path):
+    """The build state remembers the files a build found in place: a lock whose `"found": true` was taken
+    out (by hand, by a bad merge) does not make dropping the prompt delete the user's copy."""
+    (tmp_path / "first").mkdir()
+    (tmp_path / "first/m.yaml").write_text(IVR)
+    assert build(tmp_path / "first")[0] == 0
+    copy = (tmp_path / "first" / NOTES).read_bytes()
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m/m.yaml").write_text(IVR)
+    (tmp_path / "m" / NOTES).parent.mkdir(parents=True)
+    (tmp_path / "m" / NOTES).write_bytes(copy)  # put there by hand: found, not written
+    assert build(tmp_path / "m")[0] == 0
+    lock = tmp_path / "m/narrate.lock"
+    data = json.loads(lock.read_text())
+    record = data["manifests"]["m.yaml"]["prompts"]["shop/en-US/notes"]["outputs"]["wav"]
+    assert record.pop("found") is True
+    lock.write_text(json.dumps(data))
+    (tmp_path / "m/m.yaml").write_text(IVR.replace("      notes: Some notes.\n", ""))
+    code, report = build(tmp_path / "m")
+    assert code == 0 and report["removed"] == []
+    assert (tmp_path / "m" / NOTES).read_bytes() == copy
+    assert any(NOTES in w and "did not write" in w for w in report["warnings"]), report["warnings"]
+
 # -- 3. a book output found in place, with the bytes the build would write, is recorded as found
 
 def test_a_book_output_found_in_place_is_recorded_as_found_and_kept_when_the_book_is_dropped(tmp_path):
