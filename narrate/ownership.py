@@ -1,19 +1,20 @@
 """Whether a file already at an output path is narrate's to replace (DESIGN.md invariant 8).
 
 A build replaces a file it is about to write over only if narrate wrote it: the build state says so
-(its stat cache has an entry for that path, made when narrate wrote a file there or found there the
-bytes its lock records: `BuildState.wrote`; a damaged output is repaired), or a lock record names it
-and the file on disk still holds the bytes that record gives (size and sha256). The build state is
-local and never committed; a lock is a file anyone can edit, so a record alone, whatever digest it
-holds, proves nothing about a file with other bytes (a studio recording, a cover, a playlist of the
-user's in a fresh clone). A file recorded as found in place (`"found": true` in the lock, or the build
-state's `found`) is never narrate's. Any other file is the user's: the prompt (build.render) or the
-book output (package.book_record) is refused and the file kept, unless it already holds the very
+(the file still has the signature it had when narrate wrote it; or, if its own lock record names it,
+narrate wrote a file at that path, `BuildState.wrote`, so that a damaged output is repaired), or a
+lock record names it and the file on disk still holds the bytes that record gives (size and sha256):
+all a fresh clone, without the build state, has to ask. The build state is local and never
+committed; a lock is a file anyone can edit, so a record alone, whatever digest it holds, proves
+nothing about a file with other bytes (a studio recording, a cover, a playlist of the user's in a
+fresh clone). A file recorded as found in place (`"found": true` in the lock, or the build state's
+`found`) is never narrate's. Any other file is the user's: the prompt (build.render) or the book
+output (package.book_record) is refused and the file kept, unless it already holds the very
 bytes the build would write.
 
 Work in proportion to what the build writes: only the existing files of stale prompts and books are
-looked at; one the state knows costs a dictionary lookup, one its own lock entry records a hash of
-that file, and only a file neither settles has the rest of the lock read for claims.
+looked at; one the state knows costs a dictionary lookup or a stat, one its own lock entry records a
+hash of that file, and only a file neither settles has the rest of the lock read for claims.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def foreign_files(lock: LockFile, stats: BuildState, root: str, stale: Sequence[
     for rel, rec in _existing(lock, root, stale, stale_books):
         if rel in stats.found or (rec is not None and rec.get("found") is True):
             foreign.append(rel)  # found in place: another manifest's, or the user's
-        elif stats.wrote(rel) or (rec is not None and holds_recorded(where, rel, rec)):
+        elif (rec is not None and (stats.wrote(rel) or holds_recorded(where, rel, rec))) or stats.unchanged(where, rel):
             continue
         else:
             undecided.append(rel)

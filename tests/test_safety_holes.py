@@ -86,6 +86,19 @@ def test_a_file_put_over_an_output_in_a_fresh_clone_is_kept_and_named(tmp_path, 
                 "cached)") in report["errors"]
 
 
+def test_a_file_put_over_an_output_after_the_lock_was_lost_is_kept(tmp_path):
+    """The build state knows narrate wrote there, but no lock record names the file: only its signature
+    as narrate left it would make it narrate's (as before), and it has another."""
+    (tmp_path / "m.yaml").write_text(IVR)
+    assert build(tmp_path)[0] == 0
+    (tmp_path / "narrate.lock").unlink()
+    (tmp_path / NOTES).write_bytes(MINE)
+    code, report = build(tmp_path)
+    assert code == 1 and (tmp_path / NOTES).read_bytes() == MINE
+    assert any(e.startswith(f"shop/en-US/notes: {NOTES} exists and narrate did not write it (not in narrate.lock)")
+               for e in report["errors"]), report["errors"]
+
+
 def test_narrates_own_output_is_still_rewritten_without_the_build_state(tmp_path):
     """A fresh clone (no build state): the lock's record holds for the file it records, bytes and all."""
     (tmp_path / "m.yaml").write_text(IVR)
