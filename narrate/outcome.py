@@ -218,11 +218,17 @@ def write_failure(exc: BaseException, kind: str, folder: Path | str) -> WriteFai
     return WriteFailure(kind, str(folder), reason, space)
 
 
-def foreign_message(owner: str, paths: list[str], *, found: bool = False) -> str:
+def foreign_message(owner: str, paths: list[str], *, found: bool = False, recorded: bool = False) -> str:
     """The error for outputs of `owner` (a prompt's or book's id) that exist, that narrate did not write
-    and that hold other bytes (prepare.foreign_files): they are left as they are. `found`: the lock
-    records them as found in place (`"found": true`), not written."""
+    and that hold other bytes (ownership.foreign_files): they are left as they are. `found`: the lock
+    records them as found in place (`"found": true`), not written; `recorded`: the lock records them
+    with other bytes (edited since, or a hand-edited lock)."""
     exists, it, it_is = ("exists", "it", "it is") if len(paths) == 1 else ("exist", "them", "they are")
-    why = f"narrate.lock records {it} as found in place" if found else "not in narrate.lock"
-    return (f"{owner}: {', '.join(paths)} {exists} and narrate did not write {it} ({why}): left as "
-            f"{it_is}; move or delete {it}, then build again (the audio is cached)")
+    if recorded:
+        what = (f"{exists} and {'holds' if len(paths) == 1 else 'hold'} other bytes than narrate.lock records "
+                "(edited since narrate wrote it, or not narrate's)")
+    else:
+        what = f"{exists} and narrate did not write {it} ("
+        what += f"narrate.lock records {it} as found in place)" if found else "not in narrate.lock)"
+    return (f"{owner}: {', '.join(paths)} {what}: left as {it_is}; move or delete {it}, then build again "
+            "(the audio is cached)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from .cache.stamps import front_end_stamp
 from .cache.state import BuildState
 from .errors import ManifestError, MissingKeyError, NarrateError, Problem
 from .manifest import Manifest
+from .ownership import foreign_files
 from .plan import LockDiff, OutputFile, Plan, PromptJob, Segment, diff_lock, plan_manifest
 from .plan.carry import Carry
 from .plan.costs import PRICES_AS_OF, Spend, budget_for, estimate_spend
@@ -90,7 +91,7 @@ def files_current(outputs: tuple[OutputFile, ...], recorded: Mapping[str, Any], 
     # Off the hot path since plan.carry inlines this check for every carried prompt: one rule here.
     for out in outputs:
         rec = recorded.get(out.format)
-        if not rec or rec["file"] != out.path or stats.regular_sha256(root, out.path) != rec["sha256"]:
+        if not rec or rec["file"] != out.path or stats.regular_sha256(root, out.path, rec["sha256"]) != rec["sha256"]:
             return False
     return True
 
@@ -125,6 +126,7 @@ class PlannedBuild:
     inputs_seen: list[bytes] | None = None  # digests as the build began (None: edited since loaded)
     memo: FrontMemo | None = None  # the text front-end memo this plan read and filled
     memo_file: MemoFile | None = None
+    shared_indexes: set[str] = field(default_factory=set)  # index.json files listing other manifests' rows too
     _users: dict[str, list[str]] | None = None
 
     def save_memo(self) -> None:
@@ -150,7 +152,7 @@ class PlannedBuild:
             for oid, rel in job.outputs.items():
                 rec = old.get(oid)
                 if not (isinstance(rec, dict) and rec.get("recipe") == job.recipes.get(oid) and rec.get("file") == rel
-                        and _regular(root, rel) and self.stats.sha256(root, rel) == rec.get("sha256")):
+                        and _regular(root, rel) and self.stats.sha256(root, rel, rec.get("sha256")) == rec.get("sha256")):
                     files.append(rel)
         return sorted(files)
 
@@ -253,46 +255,11 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     planned_files = {out.path for job in plan.jobs for out in job.outputs}
     planned_files |= {rel for job in books for rel in job.outputs.values()}
     _check_shared_outputs(manifest, lock, plan, books, planned_files)
-    orphans, left_alone = plan_removals(manifest, lock, planned_files, carried)
+    orphans, left_alone = plan_removals(manifest, lock, planned_files, carried, stats.found)
     foreign = foreign_files(lock, stats, where, stale, stale_books)
     return PlannedBuild(manifest, plan, lock, stats, stale, missing, sorted(orphans), providers, configs, books,
                         stale_books, left_alone, orphan_records=orphans, memo=memo, memo_file=memo_file,
                         foreign=foreign)
-
-
-def foreign_files(lock: LockFile, stats: BuildState, root: str, stale: list[PromptJob],
-                  stale_books: Sequence[BookJob] = ()) -> frozenset[str]:
-    """The files `stale` prompts and `stale_books` will write that exist already and that narrate did
-    not write: in no entry of the lock (a section of another manifest beside this one is narrate's too:
-    one still there may not share files, see _check_shared_outputs), and not a file the build state saw
-    narrate write (with that signature still; a lost lock). DESIGN.md invariant 8: such a file (a studio
-    recording in the output folder, say) is replaced only if it holds the very bytes the build would
-    write; the renderer refuses the prompt otherwise, and book assembly that file. Work in proportion to
-    the stale prompts and books, but for the lock scan when one of their files exists and is not its own
-    entry's written file. A file the lock records as found in place (`"found": true`) is not narrate's either."""
-    found = []
-    for job in stale:
-        recorded = lock.prompts.get(job.id, {}).get("outputs", {})
-        for out in job.outputs:
-            rec = recorded.get(out.format) if isinstance(recorded, dict) else None
-            if (isinstance(rec, dict) and rec.get("file") == out.path and rec.get("found") is not True) \
-                    or not _regular(root, out.path):
-                continue  # its own entry's file, or none; a link is the writer's (fsutil.output_path)
-            found.append(out.path)
-    for book in stale_books:
-        entry = lock.books.get(book.book.name)
-        recorded = entry.get("outputs") if isinstance(entry, dict) else None
-        for oid, rel in book.outputs.items():
-            rec = recorded.get(oid) if isinstance(recorded, dict) else None
-            if not (isinstance(rec, dict) and rec.get("file") == rel) and _regular(root, rel):
-                found.append(rel)
-    if not found:
-        return frozenset()
-    # narrate's: written by this manifest (another entry), or another section's (a manifest that is gone)
-    owned = {r.file for r in lock.recorded_outputs() if not r.found}
-    owned.update(lock.files_of_other_manifests(set(lock.manifest_names()) - {lock.manifest_name}))
-    # The build state knows the files narrate wrote (their signatures), but for those it found in place.
-    return frozenset(p for p in found if p not in owned and (p in stats.found or not stats.unchanged(Path(root), p)))
 
 
 def _check_shared_outputs(manifest: Manifest, lock: LockFile, plan: Plan, books: list[BookJob],
@@ -330,7 +297,7 @@ def book_is_current(job: BookJob, lock: LockFile, stats: BuildState, root: Path)
             or entry.get("sources") != lock_sources(job):
         return False
     return all(rec["file"] == job.outputs[oid] and _regular(root, rec["file"])
-               and stats.sha256(root, rec["file"]) == rec["sha256"] for oid, rec in entry["outputs"].items())
+               and stats.sha256(root, rec["file"], rec["sha256"]) == rec["sha256"] for oid, rec in entry["outputs"].items())
 
 
 def plan_report(pb: PlannedBuild, max_chars: int | None = None, *,

@@ -34,12 +34,14 @@ def output_folders(manifest: Manifest) -> dict[tuple[str, str], Path]:
     return folders
 
 
-def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str], carried: Collection[str] = ()
-                  ) -> tuple[dict[str, RecordedOutput], list[str]]:
+def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str], carried: Collection[str] = (),
+                  found: Collection[str] = ()) -> tuple[dict[str, RecordedOutput], list[str]]:
     """The lock's outputs that this build does not produce: (the removable ones by path, one
     warning line per recorded file that stays, or per reason for many: `_left_alone`). Reads and
     hashes, deletes nothing. `carried`: ids of prompt entries whose recorded files are all in
-    `planned` (plan.carry checked them), not walked."""
+    `planned` (plan.carry checked them), not walked. `found`: the files the build state says a build
+    found in place (BuildState.found): kept even if the lock lost their `"found": true` (a hand edit,
+    a bad merge)."""
     removable: dict[str, RecordedOutput] = {}
     stays: dict[tuple[str, str, str], list[str]] = {}  # (kind, owner, why) -> the files left alone
     folded: dict[str, str] | None = None  # made only if a recorded file is not planned
@@ -53,8 +55,8 @@ def plan_removals(manifest: Manifest, lock: LockFile, planned: set[str], carried
         twin = folded.get(rec.file.casefold())
         if twin is not None and _same_file(manifest.root, rec.file, twin):
             continue  # a prompt renamed in case only, on a case-insensitive disk (macOS, Windows): one file
-        if rec.found or rec.file in others:
-            why = ("narrate found in place and did not write" if rec.found
+        if rec.found or rec.file in found or rec.file in others:
+            why = ("narrate found in place and did not write" if rec.found or rec.file in found
                    else f"{shown(others[rec.file])} (in the same lock) records too")
             if os.path.lexists(os.path.join(manifest.root, rec.file)):
                 stays.setdefault((rec.owner_kind, rec.owner, why), []).append(rec.file)

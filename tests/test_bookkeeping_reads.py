@@ -74,8 +74,8 @@ def test_an_own_file_recorded_by_signature_is_hashed_when_asked(tmp_path, fake, 
     stats = state(tmp_path)
     assert stats.unchanged(tmp_path, rel)
     want = hashlib.sha256((tmp_path / rel).read_bytes()).hexdigest()
-    assert stats.sha256(tmp_path, rel) == want
-    assert stats.regular_sha256(tmp_path, rel) == want
+    assert stats.sha256(tmp_path, rel, want) == want
+    assert stats.regular_sha256(tmp_path, rel, want) == want
 
 
 @pytest.mark.parametrize("rel", OWN)
@@ -101,8 +101,24 @@ def test_a_signature_entry_with_a_stale_signature_is_hashed_again(tmp_path):
     stats = BuildState(tmp_path / "cache", tmp_path / "m.yaml")
     stats.record_signature(tmp_path, "f")
     assert stats.entries["f"][2] == ""
-    assert stats.sha256(tmp_path, "f") == hashlib.sha256(b"one").hexdigest()
-    assert stats.entries["f"][2] == hashlib.sha256(b"one").hexdigest()  # now known: recorded
+    one = hashlib.sha256(b"one").hexdigest()
+    assert stats.sha256(tmp_path, "f", one) == one
+    assert stats.entries["f"][2] == one  # now known (the digest expected): recorded
+
+
+def test_a_digest_other_than_the_one_expected_is_not_kept(tmp_path):
+    """The stat cache holds the paths where narrate wrote a file, or found the bytes its lock records: a
+    file holding other bytes (a user's, claimed by a hand-edited lock) must not get an entry, which would
+    make it narrate's (narrate.ownership); an entry narrate made when it wrote there stays."""
+    (tmp_path / "mine").write_bytes(b"one")
+    stats = BuildState(tmp_path / "cache", tmp_path / "m.yaml")
+    assert stats.regular_sha256(tmp_path, "mine", "0" * 64) == hashlib.sha256(b"one").hexdigest()
+    assert "mine" not in stats.entries and not stats.wrote("mine")
+    (tmp_path / "out").write_bytes(b"one")
+    stats.record(tmp_path, "out", hashlib.sha256(b"one").hexdigest())
+    (tmp_path / "out").write_bytes(b"two")
+    assert stats.regular_sha256(tmp_path, "out", "0" * 64) == hashlib.sha256(b"two").hexdigest()
+    assert stats.wrote("out") and not stats.unchanged(tmp_path, "out")
 
 
 def test_an_output_edited_in_place_with_its_mtime_put_back_is_written_again(tmp_path, fake):

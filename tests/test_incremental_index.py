@@ -4,6 +4,7 @@ bytes as the long way, and none of them can hide a stale output."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -159,23 +160,25 @@ def test_the_stat_cache_sees_a_same_size_replacement_with_its_mtime_put_back(tmp
     path = tmp_path / "a.bin"
     path.write_bytes(b"x" * 100)
     state = BuildState(tmp_path / "cache", tmp_path / "m.yaml")
-    first = state.regular_sha256(tmp_path, "a.bin")
-    assert state.regular_sha256(tmp_path, "a.bin") == first
+    first = hashlib.sha256(b"x" * 100).hexdigest()  # the digest a lock records for it: kept in the stat cache
+    assert state.regular_sha256(tmp_path, "a.bin", first) == first
+    assert state.regular_sha256(tmp_path, "a.bin", first) == first
     _same_size_other_bytes(path)
-    assert state.regular_sha256(tmp_path, "a.bin") not in (None, first)
+    assert state.regular_sha256(tmp_path, "a.bin", first) not in (None, first)
 
 
 def test_the_stat_cache_sees_an_in_place_edit_with_its_mtime_put_back(tmp_path):
     path = tmp_path / "a.bin"
     path.write_bytes(b"x" * 100)
     state = BuildState(tmp_path / "cache", tmp_path / "m.yaml")
-    first = state.regular_sha256(tmp_path, "a.bin")
+    first = hashlib.sha256(b"x" * 100).hexdigest()
+    assert state.regular_sha256(tmp_path, "a.bin", first) == first
     st = path.stat()
     with open(path, "r+b") as f:  # same inode, same size
         f.write(b"y")
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert path.stat().st_ino == st.st_ino and path.stat().st_mtime_ns == st.st_mtime_ns
-    assert state.regular_sha256(tmp_path, "a.bin") not in (None, first)  # ctime moved
+    assert state.regular_sha256(tmp_path, "a.bin", first) not in (None, first)  # ctime moved
 
 
 def test_an_old_state_file_is_not_trusted(tmp_path):

@@ -44,6 +44,10 @@ AAC_MAX_FRAME_BITS = 6144
 # 128); a sawtooth buzz book 0.59 of 96 kbps. `narrate check` holds an M4B's average to half its profile's
 # AAC rate: a file made at a much lower rate than asked is named, the encoder's thrift is not.
 AAC_MIN_SHARE = 1 / 2
+# Those shares hold at 44.1 and 48 kHz. The encoder's top is bits a sample, so at a lower custom
+# `sample_rate` the default AAC rate falls with it (`default_aac_kbps`): at 22.05 kHz the default 128 kbps
+# averaged 49-75 kbps (pauses cost almost nothing) and narrate's own `check` named its file; 64 measured 42-75.
+AAC_DEFAULT_RATE = 44100
 # How far a measured head or tail may sit from the silence narrate writes: the engine's own
 # onset below the trim threshold (trimming keeps 20 ms) plus one 10 ms measuring frame.
 SILENCE_SLACK_S = 0.1
@@ -119,6 +123,12 @@ def aac_max_kbps(sample_rate: int, channels: int = 1) -> float:
     return round(AAC_MAX_FRAME_BITS * channels * sample_rate / 1024 / 1000, 1)
 
 
+def default_aac_kbps(sample_rate: int) -> int:
+    """A custom profile's AAC rate when the manifest sets no `audio.bitrate`: CUSTOM's at AAC_DEFAULT_RATE
+    and above, in proportion to the samples a second below it (64 kbps at 22.05 kHz)."""
+    return round(CUSTOM.aac_kbps * min(1.0, sample_rate / AAC_DEFAULT_RATE))
+
+
 def custom(bitrate: int | None = None, sample_rate: int | None = None, loudness: float | None = None,
            peak: float | None = None, head_s: float | None = None, tail_s: float | None = None) -> Profile:
     """The `custom` profile with the numbers given; loudness is accepted within +-1 LU, as Apple's."""
@@ -127,6 +137,8 @@ def custom(bitrate: int | None = None, sample_rate: int | None = None, loudness:
         p = replace(p, bitrate_kbps=bitrate, aac_kbps=bitrate)
     if sample_rate is not None:
         p = replace(p, sample_rate=sample_rate)
+        if bitrate is None:  # one the encoder reaches there: `narrate check` holds the M4B to half of it
+            p = replace(p, aac_kbps=default_aac_kbps(sample_rate))
     if loudness is not None:
         p = replace(p, loudness=loudness, loudness_range=(loudness - 1.0, loudness + 1.0))
     if peak is not None:

@@ -189,6 +189,8 @@ def _finish(pb: PlannedBuild, manifest: Manifest, cache: SegmentCache, report: B
     _remove_orphans(pb, report, pb.orphans)
     live = {j.id for j in pb.plan.jobs}
     gone = [job_id for job_id in pb.lock.prompts if job_id not in live]
+    dropped = {rec["file"] for job_id in gone for rec in pb.lock.prompts[job_id].get("outputs", {}).values()
+               if isinstance(rec, dict) and isinstance(rec.get("file"), str)}  # their index rows go too
     for job_id in gone:
         del pb.lock.prompts[job_id]
     live_books = {job.book.name for job in pb.books}
@@ -205,7 +207,7 @@ def _finish(pb: PlannedBuild, manifest: Manifest, cache: SegmentCache, report: B
         touched = {j.id for j in pb.stale} | set(gone)  # whose lock entry this build set or removed
         for lib in manifest.libraries:
             try:
-                write_index(pb, lib, touched)
+                write_index(pb, lib, touched, dropped)
             except OSError as exc:
                 if not guard.stopped:  # else the stop message already names the folder
                     report.errors.append(f"libraries.{lib.name}: cannot write index.json: {exc.strerror or exc}")
@@ -290,8 +292,8 @@ def _remember_clean_build(pb: PlannedBuild, report: BuildReport, run_notes: list
     own += [os.path.relpath(lib.output / "index.json", root) for lib in pb.manifest.libraries]
     for rel in own:
         pb.stats.record_signature(root, rel)
-    pb.stats.index_digests = {os.path.relpath(lib.output / "index.json", root): index_digest(lib)
-                              for lib in pb.manifest.libraries}
+    indexes = {os.path.relpath(lib.output / "index.json", root): lib for lib in pb.manifest.libraries}
+    pb.stats.index_digests = {rel: index_digest(lib) for rel, lib in indexes.items() if rel not in pb.shared_indexes}
     once = set(pb.left_alone) | set(pb.removal_warnings) | set(run_notes)  # lock entries now gone, this run's cache
     summary = {"segments": report.segments, "outputs": report.outputs_written + report.outputs_unchanged,
                "warnings": [w for w in report.warnings if w not in once]}

@@ -50,7 +50,11 @@ def assemble_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: B
         report.warnings += [str(Problem(pb.manifest.named, line, f"books.{job.book.name}.sample.{key}", message))
                             for key, line, message in warned]
         if kept:
-            report.errors.append(foreign_message(job.id, kept))
+            recs = previous.get("outputs") if isinstance(previous, dict) else None
+            recs = [r for r in recs.values() if isinstance(r, dict)] if isinstance(recs, dict) else []
+            found = {r.get("file") for r in recs if r.get("found") is True}
+            claimed = {r.get("file") for r in recs if r.get("found") is not True}
+            report.errors.append(foreign_message(job.id, kept, found=set(kept) <= found, recorded=set(kept) <= claimed))
         report.problems += [Problem(pb.manifest.named, line, f"books.{job.book.name}.sample.{key}", message)
                             for key, line, message in refused]
     except NarrateError as exc:
@@ -64,6 +68,7 @@ def assemble_book(pb: PlannedBuild, job: BookJob, cache: SegmentCache, report: B
     root = pb.manifest.root
     for rec in entry["outputs"].values():
         pb.stats.record(root, rec["file"], rec["sha256"])
+        pb.stats.mark_found(rec["file"], rec.get("found") is True)
     pb.lock.books[job.book.name] = entry
     report.seconds[job.id] = time.monotonic() - started
     report.outputs_written += len(written)

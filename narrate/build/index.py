@@ -12,7 +12,8 @@ file the last clean build recorded in the build state (size, mtime, ctime, inode
 head and its notes and fallbacks (the only row fields from outside the lock entry and the plan)
 have the digest recorded with it, and the old text has exactly the full layout. Anything else makes
 the index again in full. tests/test_incremental_index.py checks that a spliced index is
-byte-identical to a full one.
+byte-identical to a full one. A full index keeps the rows other manifests writing the same folder
+wrote (`other_rows`); an index that holds such rows is never spliced.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
+from collections.abc import Collection
 from json.decoder import scanstring  # type: ignore[attr-defined]  # C scanner, not in typeshed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OutputPathError
-from ..fsutil import Signature, signature, write_if_changed
+from ..fsutil import Signature, read_regular, signature, write_if_changed
 from ..package.index import index_head, index_text
 from ..plan import PromptJob, manifest_relative
 
@@ -46,10 +49,10 @@ def index_digest(lib: Library) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def write_index(pb: PlannedBuild, lib: Library, changed: set[str]) -> bool:
+def write_index(pb: PlannedBuild, lib: Library, changed: set[str], dropped: Collection[str] = ()) -> bool:
     """Write `lib`'s index.json if its bytes change; returns whether it was written. `changed`: ids
     of the prompts whose lock entry this build set or removed (the others' rows are kept when the
-    conditions in the module doc hold)."""
+    conditions in the module doc hold); `dropped`: the files those removed entries recorded."""
     path = lib.output / "index.json"
     if _foreign_index(pb, path):
         raise OutputPathError(f"{manifest_relative(pb.manifest, path)} exists and narrate did not write it (it is not "
@@ -58,9 +61,56 @@ def write_index(pb: PlannedBuild, lib: Library, changed: set[str]) -> bool:
     data, was = spliced if spliced is not None else (None, None)  # `was`: the index as read, its signature then
     if data is None:
         rows = _rows(pb, lib, [j for j in pb.plan.jobs if j.library == lib.name])
-        data = index_text(index_head(lib), rows).encode("utf-8")
+        others = other_rows(pb, lib, path, dropped)
+        if others:  # not spliced next time: a splice replaces every row of a changed prompt's name and language
+            pb.shared_indexes.add(os.path.relpath(path, pb.manifest.root))
+        data = index_text(index_head(lib), rows + others).encode("utf-8")
     lib.output.mkdir(parents=True, exist_ok=True)
     return write_if_changed(path, data, within=lib.output, was=was)
+
+
+MAX_INDEX_BYTES = 512 * 1024 * 1024
+
+
+def other_rows(pb: PlannedBuild, lib: Library, path: Path, dropped: Collection[str] = ()) -> list[dict[str, Any]]:
+    """The rows of the index.json at `path` that other manifests wrote, to keep beside this build's own.
+
+    Sibling projects may write one output folder (a/ivr.yaml and b/ivr.yaml both at ../out, each with its own
+    lock): each build's index lists its own prompts and keeps the others' rows, so that neither listing is lost.
+    A row is another manifest's if its file is none this library writes or its lock recorded (`dropped`: the
+    entries this build removed) and is still a regular file in the folder (a prompt the other manifest dropped
+    takes its row with it when its file goes). Not read when the index is as this manifest's last clean build
+    wrote it with its own rows only (the build state's index digest and signature)."""
+    root = pb.manifest.root
+    rel = os.path.relpath(path, root)
+    if rel in pb.stats.index_digests and pb.stats.unchanged(root, rel):
+        return []
+    raw = read_regular(path, MAX_INDEX_BYTES)
+    try:
+        data = json.loads(raw) if raw is not None else None
+    except (ValueError, RecursionError):
+        return []
+    old = data.get("prompts") if isinstance(data, dict) else None
+    if not isinstance(old, list):
+        return []
+    cut = manifest_relative(pb.manifest, lib.output)
+    own = {out.path for job in pb.plan.jobs if job.library == lib.name for out in job.outputs} | set(dropped)
+    for job_id, entry in pb.lock.prompts.items():
+        if job_id.startswith(lib.name + "/"):
+            own.update(rec["file"] for rec in entry.get("outputs", {}).values() if isinstance(rec, dict))
+    kept: dict[str, dict[str, Any]] = {}
+    for row in old:
+        if not (isinstance(row, dict) and all(isinstance(row.get(k), str) for k in ("name", "language", "format", "file"))):
+            continue
+        name = row["file"]
+        if not name or "\0" in name or os.path.isabs(name) or ".." in Path(name).parts or f"{cut}/{name}" in own:
+            continue
+        try:
+            if stat.S_ISREG(os.lstat(lib.output / name).st_mode):
+                kept.setdefault(name, row)
+        except OSError:
+            continue
+    return list(kept.values())
 
 
 def _foreign_index(pb: PlannedBuild, path: Path) -> bool:

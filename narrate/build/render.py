@@ -175,7 +175,7 @@ class PromptRenderer:
 
     def _found(self, path: str, fmt: str, old: Any) -> bool:
         """Whether an output already holding the bytes the build would write (so not written) is one
-        that narrate did not write for this manifest: a file not narrate's (prepare.foreign_files), or
+        that narrate did not write for this manifest: a file not narrate's (ownership.foreign_files), or
         one its lock records as found. Recorded so (`"found": true`), it is never removed
         (narrate.removal): another manifest writing to this folder, or the user, put it there."""
         if path in self.pb.foreign:
@@ -227,15 +227,17 @@ class PromptRenderer:
                 self.report.errors.append(f"{job.id}: {exc}")
 
     def _foreign(self, job: PromptJob, paths: list[str]) -> None:
-        """Files of `job` that narrate did not write and that hold other bytes (prepare.foreign_files):
+        """Files of `job` that narrate did not write and that hold other bytes (ownership.foreign_files):
         kept as they are, and the prompt reported; its audio stays cached for the next build."""
         from ..outcome import foreign_message
 
         recorded = (self.pb.lock.prompts.get(job.id) or {}).get("outputs", {})
-        found = {rec.get("file") for rec in recorded.values() if isinstance(rec, dict) and rec.get("found") is True} \
-            if isinstance(recorded, dict) else set()
+        recs = [rec for rec in recorded.values() if isinstance(rec, dict)] if isinstance(recorded, dict) else []
+        found = {rec.get("file") for rec in recs if rec.get("found") is True}
+        claimed = {rec.get("file") for rec in recs if rec.get("found") is not True}
         with self.lock:
-            self.report.errors.append(foreign_message(job.id, paths, found=set(paths) <= found))
+            self.report.errors.append(foreign_message(job.id, paths, found=set(paths) <= found,
+                                                      recorded=set(paths) <= claimed))
 
     def _targets(self, job: PromptJob) -> list[Path] | None:
         """Where the job's files go, each checked to stay in its output folder (missing folders made);

@@ -155,6 +155,23 @@ class LockFile:
                             files[out["file"]] = name
         return files
 
+    def claims(self, files: Collection[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each of `files` -> the output records naming it, in any manifest's section of this lock, but
+        those of files found in place (narrate.ownership weighs each against the file's bytes)."""
+        claims: dict[str, list[dict[str, Any]]] = {}
+        sections = dict(self._data.get("manifests", {}))
+        sections[self.manifest_name] = {"prompts": self.prompts, "books": self.books}
+        for section in sections.values():
+            for kind in ("prompts", "books") if isinstance(section, dict) else ():
+                entries = section.get(kind)
+                for entry in entries.values() if isinstance(entries, dict) else ():
+                    outputs = entry.get("outputs") if isinstance(entry, dict) else None
+                    for out in outputs.values() if isinstance(outputs, dict) else ():
+                        rel = out.get("file") if isinstance(out, dict) else None
+                        if isinstance(rel, str) and rel in files and out.get("found") is not True:
+                            claims.setdefault(rel, []).append(out)
+        return claims
+
 
 def is_live_manifest(folder: Path | str, name: object) -> bool:
     """Whether `name`, a lock's section name (untrusted), is a manifest file in `folder`, the lock's."""

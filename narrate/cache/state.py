@@ -194,16 +194,21 @@ class BuildState:
     # inode, or a new ctime, which no user call can set back) is hashed again even when its mtime
     # was put back.
 
-    def sha256(self, root: Path, rel: str) -> str | None:
+    # Every caller hashes a file to compare it with the sha256 a lock records (`expect`). A fresh digest
+    # that is not that one is not kept: the stat cache holds the paths where narrate wrote a file, or found
+    # the bytes its lock records, and an entry for any other (a user's file that a hand-edited lock claims)
+    # would make `wrote` call it narrate's (narrate.ownership).
+
+    def sha256(self, root: Path, rel: str, expect: str | None) -> str | None:
         """The file's sha256, from the stat cache when its signature matches, else by hashing it."""
         path = f"{root}{os.sep}{rel}"  # plain strings: this runs once per output on every build
         try:
             st = os.stat(path)
         except FileNotFoundError:
             return None
-        return self._digest(path, rel, st)
+        return self._digest(path, rel, st, expect)
 
-    def regular_sha256(self, root: Path | str, rel: str) -> str | None:
+    def regular_sha256(self, root: Path | str, rel: str, expect: str | None) -> str | None:
         """`sha256` of a regular file, with one lstat(2); None if it is missing or not a regular file
         (a link, which may lead out of the folder, or a FIFO that never ends)."""
         path = f"{root}{os.sep}{rel}"
@@ -213,15 +218,18 @@ class BuildState:
             return None
         if not stat.S_ISREG(st.st_mode):
             return None
-        return self._digest(path, rel, st)
+        return self._digest(path, rel, st, expect)
 
-    def _digest(self, path: str, rel: str, st: os.stat_result) -> str:
-        """The sha256 of the file at `path` (`rel` in the stat cache) whose stat is `st`."""
+    def _digest(self, path: str, rel: str, st: os.stat_result, expect: str | None) -> str:
+        """The sha256 of the file at `path` (`rel` in the stat cache) whose stat is `st`, kept in the
+        stat cache only if it is `expect` (the digest the lock records for it)."""
         known = self.entries.get(rel)
         if known is not None and known[2] and known[0] == st.st_size and known[1] == st.st_mtime_ns \
                 and known[3] == st.st_ctime_ns and known[4] == st.st_ino:
             return cast(str, known[2])
         digest = sha256_file(Path(path))
+        if digest != expect:  # an entry of what narrate left there stays: its signature vouches for nothing now
+            return digest
         self.entries[rel] = [st.st_size, st.st_mtime_ns, digest, st.st_ctime_ns, st.st_ino]
         self._dirty = True
         self._touched.add(rel)
@@ -239,6 +247,11 @@ class BuildState:
         except OSError:
             return False
         return _same(known, st)
+
+    def wrote(self, rel: str) -> bool:
+        """Whether narrate wrote a file at `rel` (or found there the bytes its lock records), and not one
+        found in place: the file there now may have been changed since (narrate.ownership)."""
+        return rel in self.entries and rel not in self.found
 
     def record(self, root: Path, rel: str, digest: str) -> None:
         st = os.stat(f"{root}{os.sep}{rel}")

@@ -54,13 +54,13 @@ def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable
     whose file still holds the recorded bytes is kept without being made again, and a chapter whose
     encodes are in the cache is not streamed or encoded again; without `previous`, every output is
     joined again (and still only replaced if its bytes changed). `progress(n)` is called as
-    sentences are streamed (or skipped), len(job.keys()) in all. `sha256_of(root, rel)`: a kept
+    sentences are streamed (or skipped), len(job.keys()) in all. `sha256_of(root, rel, recorded)`: a kept
     output's digest, None if it is not a regular file (the build's stat cache,
     `narrate.cache.state.BuildState.regular_sha256`, which hashes only files whose stat signature moved);
     by default every kept output is hashed. `refused` receives the retail sample's problem (key under
     `sample`, manifest line, message) when no whole sentence fits it; the other outputs are made.
     `foreign`: outputs (paths relative to `root`) that exist and that narrate did not write
-    (prepare.foreign_files); each is replaced only by its own bytes, else left as it is, kept out of
+    (ownership.foreign_files); each is replaced only by its own bytes, else left as it is, kept out of
     the lock entry (so the next build tries again) and named in `kept_foreign`. `warned` receives, as
     `refused` does, a retail sample made shorter than its profile allows (book_checks.short_sample).
     """

@@ -21,8 +21,9 @@ def publish_outputs(job: BookJob, root: Path, out_dir: Path, produced: Mapping[s
     """Each output's lock record, and the paths whose bytes changed. A kept output keeps its record; the
     others are published from `produced` (temporary files beside `out_dir`). `skip`: outputs not made
     (the lock lacks them, so the next build tries again). `foreign`: paths there that narrate did not
-    write; one is replaced only by its own bytes, else left as it is (DESIGN.md invariant 8), kept out of
-    the records (the next build tries again) and appended to `kept_foreign`."""
+    write; one is left as it is (DESIGN.md invariant 8): holding the very bytes the build made, it is
+    recorded as found in place (`"found": true`, never removed: narrate.removal), as a prompt's is;
+    else it is kept out of the records (the next build tries again) and appended to `kept_foreign`."""
     written: list[str] = []
     outputs: dict[str, Any] = {}
     for oid, rel in job.outputs.items():
@@ -33,15 +34,18 @@ def publish_outputs(job: BookJob, root: Path, out_dir: Path, produced: Mapping[s
             continue
         tmp = produced[oid]
         digest, size = sha256_file(tmp), tmp.stat().st_size
-        if rel in foreign and not holds_file(root / rel, size, digest):
+        found = rel in foreign
+        if found and not holds_file(root / rel, size, digest):
             if kept_foreign is not None:
                 kept_foreign.append(rel)
             continue
-        if publish(tmp, root / rel, within=out_dir, tmp_sha256=digest):
+        if not found and publish(tmp, root / rel, within=out_dir, tmp_sha256=digest):
             written.append(rel)
         outputs[oid] = {"file": rel, "sha256": digest, "bytes": size,
                         "duration": round(seconds[oid] if oid in seconds else duration_of(oid, seconds), 3),
                         "recipe": job.recipes[oid]}
+        if found:
+            outputs[oid]["found"] = True
     return outputs, written
 
 

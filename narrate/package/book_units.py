@@ -68,7 +68,8 @@ def unit_pcm(cache: SegmentCache, key: str, book: Book, rate: int) -> Pcm:
     return resample(pcm, rate)
 
 
-Digester = Callable[[Path, str], "str | None"]  # (root, rel) -> a regular file's sha256, else None
+# (root, rel, the sha256 its lock record expects) -> a regular file's sha256, else None (BuildState.regular_sha256)
+Digester = Callable[[Path, str, "str | None"], "str | None"]
 
 
 def still_there(root: Path, rel: str, rec: Mapping[str, Any], sha256_of: Digester | None = None) -> bool:
@@ -79,7 +80,7 @@ def still_there(root: Path, rel: str, rec: Mapping[str, Any], sha256_of: Digeste
         st = os.lstat(path)  # a link is never "still there": it may lead out, or to a FIFO
         if not (stat.S_ISREG(st.st_mode) and st.st_size == rec.get("bytes")):
             return False
-        digest = sha256_of(root, rel) if sha256_of is not None else sha256_file(path)
+        digest = sha256_of(root, rel, rec.get("sha256")) if sha256_of is not None else sha256_file(path)
         return digest is not None and digest == rec.get("sha256")
     except OSError:
         return False

@@ -101,7 +101,7 @@ class Carry:
                     (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
                 digest = known[2]
             else:
-                digest = self.stats.digest_of(prefix + rel, rel, st)
+                digest = self.stats.digest_of(prefix + rel, rel, st, rec["sha256"])
             if digest != rec["sha256"]:
                 return None
             out = _new_out(OutputFile)
