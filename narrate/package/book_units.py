@@ -34,7 +34,11 @@ from ..plan.books import ChapterPlan
 # ~19 of them the modules' code: the text front-end and pydantic plan, numpy streams). So the tree
 # peaks near 107 MB with one ffmpeg, the least there can be: encodes run one at a time on one core
 # while narrate streams the next chapter on the other (on two cores, the streaming is the shorter
-# half); a larger budget allows more, up to one per core and one.
+# half); a larger budget allows more, up to one per core and one. Measured again (issue 12 item 5, load
+# 12-30 on 2 cores): the 1-hour book's narrate 74-75 MB, tree 106-107 MB; the 10-hour book's narrate 95 MB
+# (its plan, ~620 bytes a sentence, and the M4B join's tables), tree 118 MB. Planning takes narrate from
+# 36 to 52 MB (1-hour book), most of it the text front-end's modules (num2words, markdown-it, sentencex),
+# resident through the encodes: planning in a short-lived child would bring the tree under 100 MB.
 MEMORY_BUDGET_MB = 100
 NARRATE_MB, FFMPEG_MB = 75, 40
 

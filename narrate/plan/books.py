@@ -184,8 +184,9 @@ def _add_chapter(job: BookJob, provider: Provider, keys: KeyMaker, lexicon: Lexi
         request = SynthesisRequest(text=unit.text, voice=voice or s.voice or book.language.lower(), language=book.language,
                                    model=s.model, speed=s.speed, telephony=False, options=s.options, ssml=unit.ssml,
                                    lexicon=entries)
-        key, head = keys.key_and_head(provider, request)
-        job.segments.setdefault(key, Segment(key, s.provider, request, head.decode()))
+        # The header as text is the KeyMaker's one per voice, shared: not a copy per sentence.
+        key, _, head = keys.key_and_heads(provider, request)
+        job.segments.setdefault(key, Segment(key, s.provider, request, head))
         chapter.units.append((key, unit.pause_after_ms))
     if book.transcripts is not None or book.feed is not None:
         chapter.written = written_units(doc, provider.limits.max_chars, book.language, lexicon, spoken=spoken)
