@@ -458,3 +458,25 @@ def test_an_amount_before_its_noun_is_an_adjective(written, spoken):
 ])
 def test_a_year_before_eleven_hundred(written, spoken):
     assert_reads_once(written, spoken)
+
+
+TERMINAL_ESCAPES = [
+    ("hello\x1b[31m world\x1b[0m", "hello world"),  # a colour code pasted from a shell: was "hello [31m world [0m"
+    ("Press\x1b[1;4m 1\x1b[m now.", "Press one now."),
+    ("a\x9b1mb", "ab"),  # the one-byte C1 form of CSI
+    ("see \x1b]8;;http://x\x07the log\x1b]8;;\x1b\\.", "see the log."),  # OSC 8, a terminal hyperlink
+    ("\x1b\x1b[0m[31mok", "ok"),  # dropping one sequence joins another
+    ("a lone \x1b escape", "a lone escape"),
+]
+
+
+@pytest.mark.parametrize("written, spoken", TERMINAL_ESCAPES)
+def test_terminal_escape_sequences_are_dropped_whole(written, spoken):
+    assert_reads_once(written, spoken)
+
+
+def test_a_chapter_with_terminal_escapes_says_none_of_them_through_the_cli(tmp_path):
+    (tmp_path / "c.md").write_text("Build finished: \x1b[32mOK\x1b[0m, see \x1b]8;;http://x\x07the log\x1b]8;;\x07.\n")
+    done = narrate_in("text", "c.md", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Build finished: OK, see the log."

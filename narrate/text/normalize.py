@@ -28,6 +28,10 @@ from .langdata import Lang, resolve
 NORMALIZER_VERSION = "spoken-8"
 
 _SPACE = re.compile(r"\s+")
+# A terminal escape sequence pasted from a shell (ECMA-48: CSI "ESC [ ... final byte" such as the
+# colour code ESC[31m, its one-byte C1 form U+009B, and OSC "ESC ] ... BEL or ESC \\"): dropped whole,
+# as a terminal shows it (dropping only the ESC left "[31m" to be spoken).
+_TERMINAL_ESCAPE = re.compile(r"(?:\x1b\[|\x9b)[0-?]{0,64}[ -/]{0,8}[@-~]|\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)")
 # An HTML/SSML tag that reached the normaliser (a closing or self-closing tag, one with attributes,
 # or a common inline tag) is dropped whole; any other < > { } is dropped alone, so "<Shop>" says "Shop".
 _TAGS = (r"</[A-Za-z][^<>]*>|<[A-Za-z][^<>]*(?:=|/)[^<>]*>|"
@@ -44,6 +48,12 @@ def canonical(text: str) -> str:
     if text.isascii() and text.isprintable():  # the common case, ten times faster
         # Printable ASCII holds no whitespace but the space: only runs of spaces need joining.
         return _SPACE.sub(" ", text).strip() if "  " in text else text.strip(" ")
+    for _ in range(8):  # bounded: dropping one sequence can join another ("ESC ESC[0m[31m")
+        if "\x1b" not in text and "\x9b" not in text:
+            break
+        text, dropped = _TERMINAL_ESCAPE.subn("", text)  # invisible on a terminal: it separates no words
+        if not dropped:
+            break
     text = unicodedata.normalize("NFC", text).translate(_PUNCT)
     text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
     return _SPACE.sub(" ", text).strip()
