@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import assert_clean_failure, free_port, narrate, serve_process
+from conftest import assert_clean_failure, free_port, narrate, narrate_in, serve_process
 from narrate.audio.decode import decode
 from narrate.audio.formats import OUTPUT_FORMATS, AudioFormat
 from narrate.audio.riff import parse_wav
@@ -44,7 +44,7 @@ def write_manifest(root: Path, url: str, libraries: dict[str, tuple[str, str, st
 
 
 def cache_entries(root: Path) -> int:
-    done = narrate("cache", "stats", "--json", "-m", "m.yaml", cwd=root, timeout=60)
+    done = narrate_in("cache", "stats", "--json", "-m", "m.yaml", cwd=root)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["entries"]
 
