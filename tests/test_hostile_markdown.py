@@ -104,7 +104,7 @@ def test_bracket_work_is_linear():
     # time of one call was 2.3 s for 20,000 and 21 s for 80,000 (a ratio of 9 against the limit of 10)
     # while their CPU time was 0.16 and 0.98 s. Other work can still slow a call (caches, frequency),
     # never speed it, so each size keeps its fastest run, and a ratio over the limit is measured again,
-    # at most three rounds: a quadratic parser (~16 times, 44 s for 100,000) fails every round.
+    # at most three rounds: work growing with the square of the input (16 times) fails every round.
     def cpu(n: int) -> float:
         start = time.process_time()
         said("[a" * n)
