@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import narrate_in, serve_process
+from conftest import serve_process
 
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
@@ -86,10 +86,10 @@ def test_sigkill_at_random_points_then_rerun(tmp_path):
             proc.wait()
             assert_nothing_truncated(tmp_path / "out", cache_dir)
             temps_left += len(list((tmp_path / "out").rglob(".narrate-tmp-*")))
-            # The rerun in this process: only the killed build has to be a real process.
-            rerun = narrate_in("-q", "build", "--json", str(manifest), env={"NARRATE_CACHE": str(cache_dir)})
-            assert rerun.returncode == 0, rerun.stderr
-            assert json.loads(rerun.stdout)["errors"] == []
+            rerun = start_build("build", "--json", str(manifest), cache=cache_dir)
+            stdout, stderr = rerun.communicate(timeout=300)
+            assert rerun.returncode == 0, stderr
+            assert json.loads(stdout)["errors"] == []
             assert_nothing_truncated(tmp_path / "out", cache_dir)
             # A kill between a temp file's creation and its rename leaves it; the rerun removes it.
             assert list((tmp_path / "out").rglob(".narrate-tmp-*")) == []
