@@ -23,7 +23,7 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 
 import narrate.package.assemble as assemble
-from conftest import narrate
+from conftest import copy_of, narrate
 from narrate.cache import SegmentCache
 from narrate.manifest import load_manifest
 from narrate.package.assemble import build_book
@@ -43,15 +43,36 @@ CHAPTERS = {
 EDITED = "# Second Thoughts\n\nThe second chapter is short. One sentence more.\n"
 
 
-@pytest.fixture
-def book(tmp_path: Path) -> Path:
-    (tmp_path / "ch").mkdir()
+def make_book(root: Path) -> Path:
+    (root / "ch").mkdir()
     for name, text in CHAPTERS.items():
-        (tmp_path / "ch" / name).write_text(text)
-    (tmp_path / "book.yaml").write_text(
+        (root / "ch" / name).write_text(text)
+    (root / "book.yaml").write_text(
         "version: 1\nbooks:\n  guide:\n    title: Guide\n    author: A. Writer\n    sources: ch/*.md\n"
         "    formats: [chapters, mp3, m4b]\n    transcripts: {formats: [vtt]}\n    output: out\n")
-    return tmp_path
+    return root
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    return make_book(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The book built once by the CLI (segments, pieces, outputs, lock), for `built` to copy."""
+    root = make_book(tmp_path_factory.mktemp("built-book"))
+    done = narrate("build", "book.yaml", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+@pytest.fixture
+def built(built_once: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the built book (what each test's own first `narrate build` made: ~2.3 s of CPU
+    each). The copy has new inodes and ctimes, so a build sees every stat signature change and hashes
+    the kept pieces and outputs again, as after files were replaced behind its back."""
+    return copy_of(built_once, tmp_path)
 
 
 def decoded(path: Path) -> np.ndarray:
@@ -86,10 +107,8 @@ def layout_marks(entry: dict) -> list[int]:
 
 
 @pytest.mark.slow
-def test_book_files_decode_to_the_layout_and_join_gaplessly(book):
-    done = narrate("build", "book.yaml", cwd=book)
-    assert done.returncode == 0, done.stderr
-    entry, out = lock_entry(book), book / "out"
+def test_book_files_decode_to_the_layout_and_join_gaplessly(built):
+    entry, out = lock_entry(built), built / "out"
     total = sum(entry["samples"])
     assert entry["rate"] == RATE and entry["layout"] == [3, RATE, Layout(RATE).head(round(0.75 * RATE)), -50.0]
     grid = Layout(RATE)
@@ -148,17 +167,16 @@ def pieces(root: Path) -> dict[str, int]:
 
 
 @pytest.mark.slow
-def test_one_sentence_edit_re_encodes_one_chapter_and_matches_a_cold_build(book, tmp_path, encodes):
-    assert narrate("build", "book.yaml", cwd=book).returncode == 0
-    out = book / "out"
-    before = pieces(book)
+def test_one_sentence_edit_re_encodes_one_chapter_and_matches_a_cold_build(built, tmp_path, encodes):
+    out = built / "out"
+    before = pieces(built)
     assert len([p for p in before if p.endswith(".aac")]) == 3
     first_mtime = (out / "01-first-steps.mp3").stat().st_mtime_ns
-    previous = lock_entry(book)
-    (book / "ch" / "02-two.md").write_text(EDITED)
-    done = narrate("build", "book.yaml", cwd=book)  # the CLI passes the last build's entry along
+    previous = lock_entry(built)
+    (built / "ch" / "02-two.md").write_text(EDITED)
+    done = narrate("build", "book.yaml", cwd=built)  # the CLI passes the last build's entry along
     assert done.returncode == 0, done.stderr
-    after = pieces(book)
+    after = pieces(built)
     unchanged = {p: t for p, t in before.items() if p in after}
     assert all(after[p] == t for p, t in unchanged.items())  # kept pieces are not rewritten
     new = set(after) - set(before)
@@ -169,25 +187,25 @@ def test_one_sentence_edit_re_encodes_one_chapter_and_matches_a_cold_build(book,
     gone = set(before) - set(after)  # chapter 2's old speech piece and AAC part, no longer used
     assert len(gone) == 2 and sorted(p.rsplit(".", 1)[1] for p in gone) == ["aac", "mp3"]
     incremental = {p.name: p.read_bytes() for p in out.iterdir()}
-    entry = lock_entry(book)
+    entry = lock_entry(built)
     # In process, counting the encodes, from the same previous entry: chapter 2 alone is encoded.
     for name, data in incremental.items():
         (out / name).write_bytes(data)
-    for p in (book / ".narrate-cache" / STORE_DIR).rglob("*"):
+    for p in (built / ".narrate-cache" / STORE_DIR).rglob("*"):
         if p.is_file() and p.name.split(".")[0] in {n.split(".")[0] for n in new}:
             p.unlink()  # forget chapter 2's new encodes, so that they are made again
-    cache = SegmentCache(book / ".narrate-cache")
+    cache = SegmentCache(built / ".narrate-cache")
     try:
-        again, _ = build_book(plan_one(book), cache, book, previous=previous)
+        again, _ = build_book(plan_one(built), cache, built, previous=previous)
     finally:
         cache.close()
     assert encodes == ["chapter 002 mp3 aac"]
     assert json.loads(json.dumps(again)) == entry
     # A cold build elsewhere, from the same segments, gives the same bytes.
     cold = tmp_path / "cold"
-    shutil.copytree(book / "ch", cold / "ch")
-    shutil.copy(book / "book.yaml", cold / "book.yaml")
-    shutil.copytree(book / ".narrate-cache", cold / ".narrate-cache", ignore=shutil.ignore_patterns(STORE_DIR))
+    shutil.copytree(built / "ch", cold / "ch")
+    shutil.copy(built / "book.yaml", cold / "book.yaml")
+    shutil.copytree(built / ".narrate-cache", cold / ".narrate-cache", ignore=shutil.ignore_patterns(STORE_DIR))
     assert narrate("build", "book.yaml", cwd=cold).returncode == 0
     assert {p.name: p.read_bytes() for p in (cold / "out").iterdir()} == incremental
     assert lock_entry(cold)["chapters"] == entry["chapters"]
@@ -195,16 +213,15 @@ def test_one_sentence_edit_re_encodes_one_chapter_and_matches_a_cold_build(book,
         assert len(decoded(out / name)) == len(decoded(cold / "out" / name)) == sum(entry["samples"])
 
 
-def test_a_damaged_piece_is_encoded_again(book, encodes):
-    cache = SegmentCache(book / ".narrate-cache")
-    assert narrate("build", "book.yaml", cwd=book).returncode == 0
-    previous = lock_entry(book)
-    (book / "out" / "guide.m4b").unlink()
-    (aac,) = [p for p in (book / ".narrate-cache" / STORE_DIR).rglob("*.aac")
-              if p.stat().st_size == min(q.stat().st_size for q in (book / ".narrate-cache" / STORE_DIR).rglob("*.aac"))]
+def test_a_damaged_piece_is_encoded_again(built, encodes):
+    cache = SegmentCache(built / ".narrate-cache")
+    previous = lock_entry(built)
+    (built / "out" / "guide.m4b").unlink()
+    (aac,) = [p for p in (built / ".narrate-cache" / STORE_DIR).rglob("*.aac")
+              if p.stat().st_size == min(q.stat().st_size for q in (built / ".narrate-cache" / STORE_DIR).rglob("*.aac"))]
     aac.write_bytes(aac.read_bytes()[:-10])  # truncated behind narrate's back
     try:
-        entry, written = build_book(plan_one(book), cache, book, previous=previous)
+        entry, written = build_book(plan_one(built), cache, built, previous=previous)
     finally:
         cache.close()
     assert len(encodes) == 1 and encodes[0].endswith(" aac") and "mp3" not in encodes[0]
@@ -241,13 +258,12 @@ def test_adts_frames_are_counted_and_checked(tmp_path):
         adts_frame_count(aac)
 
 
-def test_a_failed_assembly_leaves_whole_pieces_and_outputs_and_the_next_build_reuses_them(book, monkeypatch):
+def test_a_failed_assembly_leaves_whole_pieces_and_outputs_and_the_next_build_reuses_them(built, monkeypatch):
     """Crash safety (DESIGN.md invariant 3): an encode that fails part way leaves no partial piece in
     the store and no output; the pieces finished before it are whole and are used by the next build."""
-    assert narrate("build", "book.yaml", cwd=book).returncode == 0  # the segments, in the cache
-    store = book / ".narrate-cache" / STORE_DIR
+    store = built / ".narrate-cache" / STORE_DIR
     shutil.rmtree(store)
-    shutil.rmtree(book / "out")
+    shutil.rmtree(built / "out")
     real, runs = assemble.encode_speech, []
 
     def failing(wav, layout, *, mp3, aac):
@@ -258,18 +274,18 @@ def test_a_failed_assembly_leaves_whole_pieces_and_outputs_and_the_next_build_re
 
     monkeypatch.setattr(assemble, "encode_speech", failing)
     monkeypatch.setattr(assemble, "ENCODE_WORKERS", 1)  # chapter 1's encode finishes before chapter 2's fails
-    cache = SegmentCache(book / ".narrate-cache")
+    cache = SegmentCache(built / ".narrate-cache")
     try:
         with pytest.raises(assemble.NarrateError, match="simulated"):
-            build_book(plan_one(book), cache, book)
+            build_book(plan_one(built), cache, built)
         kept = sorted(p.name for p in store.rglob("*") if p.is_file())
-        assert [p for p in (book / "out").rglob("*") if p.is_file()] == []  # no output, no work file
+        assert [p for p in (built / "out").rglob("*") if p.is_file()] == []  # no output, no work file
         assert [n for n in kept if n.startswith(".narrate")] == []  # no temp file left in the store
         audio = [n for n in kept if n.endswith((".mp3", ".aac"))]
         assert len(audio) in (2, 4) and all(f"{n}.json" in kept for n in audio)  # whole chapters, verified
         again: list[str] = []
         monkeypatch.setattr(assemble, "encode_speech", lambda wav, *a, **k: again.append(wav.name) or real(wav, *a, **k))
-        entry, written = build_book(plan_one(book), cache, book)
+        entry, written = build_book(plan_one(built), cache, built)
     finally:
         cache.close()
     assert len(written) == len(entry["outputs"])
@@ -277,30 +293,28 @@ def test_a_failed_assembly_leaves_whole_pieces_and_outputs_and_the_next_build_re
     assert len(again) == 3 - len(audio) // 2  # chapters whose pieces were kept are not encoded again
 
 
-def test_a_hand_edited_lock_cannot_make_assembly_remove_anything_else(book):
+def test_a_hand_edited_lock_cannot_make_assembly_remove_anything_else(built):
     """The lock's `pieces` only name encodes in the store: paths and other names are ignored."""
-    assert narrate("build", "book.yaml", cwd=book).returncode == 0
-    previous = lock_entry(book)
-    victim = book / "keep.txt"
+    previous = lock_entry(built)
+    victim = built / "keep.txt"
     victim.write_text("mine")
     previous["pieces"] = [str(victim), "../../keep.txt", "../keep.txt.mp3", "0" * 64 + ".json", 7]
-    (book / "out" / "guide.m4b").unlink()
-    before = {p for p in (book / ".narrate-cache" / STORE_DIR).rglob("*") if p.is_file()}
-    cache = SegmentCache(book / ".narrate-cache")
+    (built / "out" / "guide.m4b").unlink()
+    before = {p for p in (built / ".narrate-cache" / STORE_DIR).rglob("*") if p.is_file()}
+    cache = SegmentCache(built / ".narrate-cache")
     try:
-        entry, written = build_book(plan_one(book), cache, book, previous=previous)
+        entry, written = build_book(plan_one(built), cache, built, previous=previous)
     finally:
         cache.close()
     assert victim.read_text() == "mine" and written == ["out/guide.m4b"]
-    assert {p for p in (book / ".narrate-cache" / STORE_DIR).rglob("*") if p.is_file()} == before
+    assert {p for p in (built / ".narrate-cache" / STORE_DIR).rglob("*") if p.is_file()} == before
     assert len(entry["pieces"]) == 6  # three chapters' speech pieces and AAC parts
 
 
-def test_kept_pieces_and_outputs_are_not_hashed_again_while_their_stat_signature_holds(book, monkeypatch):
+def test_kept_pieces_and_outputs_are_not_hashed_again_while_their_stat_signature_holds(built, monkeypatch):
     """An edit reads only what changed: kept pieces are trusted by the stat signature their sidecar
     records, kept outputs by the build's stat cache; a piece rewritten behind narrate's back (same size,
     mtime put back) moves its ctime, so it is hashed, found wrong and encoded again."""
-    assert narrate("build", "book.yaml", cwd=book).returncode == 0
     import narrate.package.book_units as units
     import narrate.package.pieces as pieces_mod
 
@@ -308,29 +322,29 @@ def test_kept_pieces_and_outputs_are_not_hashed_again_while_their_stat_signature
     for mod in (pieces_mod, units):
         real = mod.sha256_file
         monkeypatch.setattr(mod, "sha256_file", lambda p, real=real: hashed.append(Path(p).name) or real(p))
-    (book / "ch" / "02-two.md").write_text(EDITED)
-    done = narrate("build", "book.yaml", cwd=book)  # the new chapter 2 pieces, so that only a join is left
+    (built / "ch" / "02-two.md").write_text(EDITED)
+    done = narrate("build", "book.yaml", cwd=built)  # the new chapter 2 pieces, so that only a join is left
     assert done.returncode == 0, done.stderr
-    previous = lock_entry(book)
-    (book / "out" / "guide.m4b").unlink()
-    cache = SegmentCache(book / ".narrate-cache")
+    previous = lock_entry(built)
+    (built / "out" / "guide.m4b").unlink()
+    cache = SegmentCache(built / ".narrate-cache")
     try:
         from narrate.cache.state import BuildState
 
-        stats = BuildState(book / ".narrate-cache", book / "book.yaml")
-        entry, written = build_book(plan_one(book), cache, book, previous=previous, sha256_of=stats.regular_sha256)
+        stats = BuildState(built / ".narrate-cache", built / "book.yaml")
+        entry, written = build_book(plan_one(built), cache, built, previous=previous, sha256_of=stats.regular_sha256)
         assert written == ["out/guide.m4b"] and entry == json.loads(json.dumps(previous))
         # Stored pieces are hashed when stored (put), never when used; kept outputs, not at all.
         assert [n for n in hashed if n.endswith((".mp3", ".aac")) and not n.startswith(".narrate")] == []
-        (aac,) = [p for p in (book / ".narrate-cache" / STORE_DIR).rglob("*.aac")
+        (aac,) = [p for p in (built / ".narrate-cache" / STORE_DIR).rglob("*.aac")
                   if p.name.split(".")[0] in {n.split(".")[0] for n in entry["pieces"]}][:1]
         st = aac.stat()
         data = bytearray(aac.read_bytes())
         data[-5] ^= 0xFF  # same size, other bytes
         aac.write_bytes(bytes(data))
         os.utime(aac, ns=(st.st_atime_ns, st.st_mtime_ns))
-        (book / "out" / "guide.m4b").unlink()
-        again, written = build_book(plan_one(book), cache, book, previous=entry, sha256_of=stats.regular_sha256)
+        (built / "out" / "guide.m4b").unlink()
+        again, written = build_book(plan_one(built), cache, built, previous=entry, sha256_of=stats.regular_sha256)
     finally:
         cache.close()
     assert aac.name in hashed and written == ["out/guide.m4b"] and again == entry
@@ -353,26 +367,25 @@ def _damage_first_chapter_entry(root: Path) -> tuple[str, bytes]:
         cache.close()
 
 
-def test_an_edit_does_not_read_the_unchanged_chapters_segments_until_it_needs_them(book):
-    assert narrate("build", "book.yaml", cwd=book).returncode == 0
-    key, damaged = _damage_first_chapter_entry(book)
-    (book / "ch" / "02-two.md").write_text(EDITED)
-    done = narrate("build", "book.yaml", cwd=book)
+def test_an_edit_does_not_read_the_unchanged_chapters_segments_until_it_needs_them(built):
+    key, damaged = _damage_first_chapter_entry(built)
+    (built / "ch" / "02-two.md").write_text(EDITED)
+    done = narrate("build", "book.yaml", cwd=built)
     assert done.returncode == 0, done.stderr
     assert "1 synthesized" in done.stderr  # the new sentence alone
-    cache = SegmentCache(book / ".narrate-cache")
+    cache = SegmentCache(built / ".narrate-cache")
     try:
         assert cache.get_raw(key) == damaged  # not read, so not judged
     finally:
         cache.close()
     # Its kept encodes gone, chapter 1 is streamed again: the damaged entry is read, fails its check,
     # is dropped and named; the next build synthesizes it, once.
-    shutil.rmtree(book / ".narrate-cache" / STORE_DIR)
-    (book / "ch" / "02-two.md").write_text(CHAPTERS["02-two.md"])
-    failed = narrate("build", "book.yaml", cwd=book)
+    shutil.rmtree(built / ".narrate-cache" / STORE_DIR)
+    (built / "ch" / "02-two.md").write_text(CHAPTERS["02-two.md"])
+    failed = narrate("build", "book.yaml", cwd=built)
     assert failed.returncode != 0
     assert key[:12] in failed.stderr and "build again" in failed.stderr
-    again = narrate("build", "book.yaml", cwd=book)
+    again = narrate("build", "book.yaml", cwd=built)
     assert again.returncode == 0, again.stderr
     assert "1 synthesized" in again.stderr
 

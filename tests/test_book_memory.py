@@ -20,7 +20,7 @@ from narrate.package import book_units, levels
 from narrate.package.assemble import build_book
 from narrate.package.grid import adts_frame_count
 from narrate.package.pieces import STORE_DIR
-from test_book_incremental import CHAPTERS, FFMPEG, book, plan_one  # noqa: F401  (the fixture)
+from test_book_incremental import CHAPTERS, FFMPEG, book, built, built_once, plan_one  # noqa: F401  (the fixtures)
 
 
 def test_the_memory_budget_not_the_cores_sets_the_ffmpeg_processes_at_once():
@@ -61,13 +61,12 @@ def concurrent(monkeypatch) -> list[int]:
 
 
 @pytest.mark.slow
-def test_a_cold_assembly_runs_one_ffmpeg_at_a_time(book, concurrent):  # noqa: F811
-    assert narrate("build", "book.yaml", cwd=book).returncode == 0  # the segments into the cache
-    shutil.rmtree(book / ".narrate-cache" / STORE_DIR)  # no kept encodes: the assembly below is cold
+def test_a_cold_assembly_runs_one_ffmpeg_at_a_time(built, concurrent):  # noqa: F811
+    shutil.rmtree(built / ".narrate-cache" / STORE_DIR)  # no kept encodes: the assembly below is cold
     concurrent.clear()
-    cache = SegmentCache(book / ".narrate-cache")
+    cache = SegmentCache(built / ".narrate-cache")
     try:
-        build_book(plan_one(book), cache, book)
+        build_book(plan_one(built), cache, built)
     finally:
         cache.close()
     # 3 chapters: a gain pass (another for a short chapter measured near its range's edge: package.levels)
@@ -107,17 +106,17 @@ def test_a_piece_is_hashed_only_when_its_file_moves(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_the_m4b_joined_through_the_concat_protocol_equals_the_one_from_a_joined_copy(book, tmp_path):  # noqa: F811
+def test_the_m4b_joined_through_the_concat_protocol_equals_the_one_from_a_joined_copy(built, tmp_path):  # noqa: F811
     """The parts are read by ffmpeg's concat protocol; a cache folder whose path holds its separator "|"
-    falls back to a joined copy on disk, and both give the same M4B."""
+    falls back to a joined copy on disk, and both give the same M4B. (`built`: a copy of the book built
+    cold by the CLI, as `odd` is here.)"""
     odd = tmp_path / "a|b"
-    shutil.copytree(book / "ch", odd / "ch")
-    shutil.copy(book / "book.yaml", odd / "book.yaml")
-    for root in (book, odd):
-        done = narrate("build", "book.yaml", cwd=root)
-        assert done.returncode == 0, done.stderr
-    assert (odd / "out" / "guide.m4b").read_bytes() == (book / "out" / "guide.m4b").read_bytes()
-    assert not list((book / "out").glob(".narrate-work*"))
+    shutil.copytree(built / "ch", odd / "ch")
+    shutil.copy(built / "book.yaml", odd / "book.yaml")
+    done = narrate("build", "book.yaml", cwd=odd)
+    assert done.returncode == 0, done.stderr
+    assert (odd / "out" / "guide.m4b").read_bytes() == (built / "out" / "guide.m4b").read_bytes()
+    assert not list((built / "out").glob(".narrate-work*")) and not list((odd / "out").glob(".narrate-work*"))
 
 
 def test_reading_a_cache_of_small_entries_does_not_map_its_index_into_memory(tmp_path):

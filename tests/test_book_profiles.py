@@ -15,7 +15,7 @@ import pytest
 from mutagen.mp3 import MP3, BitrateMode
 from mutagen.mp4 import MP4
 
-from conftest import narrate
+from conftest import narrate_in
 from narrate.audio.loudness import measure
 from narrate.audio.pcm import Pcm
 from narrate.audio.profiles import AUDIOBOOK, PODCAST, custom
@@ -40,7 +40,7 @@ def make_book(root: Path, extra: str, *, defaults: str = "") -> Path:
 
 
 def built(root: Path, *args: str) -> dict:
-    done = narrate("build", "--json", *args, "book.yaml", cwd=root)
+    done = narrate_in("build", "--json", *args, "book.yaml", cwd=root)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -86,7 +86,7 @@ def test_audiobook_credits_are_chapters_of_the_whole_book(audiobook):
 
 
 def test_check_passes_on_a_good_book(audiobook):
-    done = narrate("check", "book.yaml", cwd=audiobook)
+    done = narrate_in("check", "book.yaml", cwd=audiobook)
     assert done.returncode == 0, done.stderr
     assert "guide: 6 files meet the audiobook profile" in done.stderr
 
@@ -104,7 +104,7 @@ def test_check_refuses_a_damaged_or_replaced_file(audiobook, tmp_path):
     data[third:third + 3000] = bytes((i * 97 + 13) % 256 for i in range(3000))
     chapter.write_bytes(bytes(data))
     shutil.copyfile(root / "out/guide/01-opening-credits.mp3", other)
-    done = narrate("check", "book.yaml", cwd=root)
+    done = narrate_in("check", "book.yaml", cwd=root)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     lines = done.stderr.splitlines()
     for name in ("02-first-steps.mp3", "03-second-thoughts.mp3"):
@@ -136,7 +136,7 @@ def test_podcast_files_meet_bs1770_targets(podcast):
         else:
             info = MP4(path).info
             assert info.sample_rate == 44100 and info.codec == "mp4a.40.2" and 40000 <= info.bitrate <= 80000
-    assert narrate("check", "book.yaml", cwd=podcast).returncode == 0
+    assert narrate_in("check", "book.yaml", cwd=podcast).returncode == 0
 
 
 def test_check_names_each_file_and_measure_outside_the_profile(podcast, tmp_path):
@@ -144,7 +144,7 @@ def test_check_names_each_file_and_measure_outside_the_profile(podcast, tmp_path
     manifest = (podcast / "book.yaml").read_text()
     try:
         (podcast / "book.yaml").write_text(manifest.replace("profile: podcast", "profile: audiobook"))
-        done = narrate("check", "book.yaml", cwd=podcast)
+        done = narrate_in("check", "book.yaml", cwd=podcast)
     finally:
         (podcast / "book.yaml").write_text(manifest)
     assert done.returncode == 1 and "Traceback" not in done.stderr
@@ -185,7 +185,7 @@ def test_sample_is_whole_sentences_and_too_short_for_acx_is_reported(tmp_path):
     later = measure(root / "out" / "guide" / "guide-sample.mp3")
     assert 0.5 <= later.head_s <= 1.0 and 1.0 <= later.tail_s <= 5.0
     assert chapter.duration - 6.0 < later.duration < chapter.duration - 2.0
-    done = narrate("build", "--check-audio", "book.yaml", cwd=root)  # nothing to build; the check fails
+    done = narrate_in("build", "--check-audio", "book.yaml", cwd=root)  # nothing to build; the check fails
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert [line for line in done.stderr.splitlines() if line.startswith("error:")] == [
         f"error: out/guide/guide-sample.mp3: duration: {later.duration:.1f} s, a retail sample is 60 to 300 s "
@@ -194,7 +194,7 @@ def test_sample_is_whole_sentences_and_too_short_for_acx_is_reported(tmp_path):
 
 def test_check_before_build_says_so(tmp_path):
     root = make_book(tmp_path, "")
-    done = narrate("check", "book.yaml", cwd=root)
+    done = narrate_in("check", "book.yaml", cwd=root)
     assert done.returncode == 1
     assert "error: books/guide: file: not built yet: run `narrate build` first" in done.stderr
 
@@ -289,7 +289,7 @@ def test_check_holds_the_m4b_to_the_custom_bitrate(podcast, tmp_path):
     shutil.copytree(podcast, root, ignore=shutil.ignore_patterns(".narrate-cache"))
     (root / "book.yaml").write_text((root / "book.yaml").read_text().replace(
         "profile: podcast\n", "profile: custom\n    audio: {bitrate: 192, sample_rate: 44100, loudness: -19}\n"))
-    done = narrate("check", "book.yaml", cwd=root)
+    done = narrate_in("check", "book.yaml", cwd=root)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     average = MP4(root / "out" / "guide" / "guide.m4b").info.bitrate
     assert f"error: out/guide/guide.m4b: bitrate: {average / 1000:.0f} kbps average, below 96 kbps (half the 192 kbps " \

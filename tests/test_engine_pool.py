@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import narrate
 from narrate import procs
 from narrate.errors import AudioError, Interrupted
 from narrate.providers import espeak_worker
@@ -287,19 +286,8 @@ libraries:
 """ + "".join(f"      p{i}:\n        en-US: Prompt number {i}. Please hold while we connect your call.\n" for i in range(12))
 
 
-@pytest.mark.slow
-def test_builds_with_one_or_two_workers_write_identical_files(tmp_path):
-    outputs = []
-    for jobs in ("1", "2"):
-        work = tmp_path / f"j{jobs}"
-        work.mkdir()
-        (work / "narrate.yaml").write_text(MANIFEST)
-        done = narrate("build", "narrate.yaml", "-j", jobs, "--cache-dir", str(work / "cache"), cwd=work)
-        assert done.returncode == 0, done.stderr
-        files = sorted(p for p in (work / "out").rglob("*") if p.is_file() and p.name != "index.json")
-        assert len(files) == 24
-        outputs.append({p.relative_to(work / "out").as_posix(): p.read_bytes() for p in files})
-    assert outputs[0] == outputs[1]
+# Builds with one, two or three workers writing identical files: tests/test_cold_build.py
+# (test_a_cold_prompt_set_is_byte_identical_whatever_jobs_is, a superset of the one that was here).
 
 
 def _children(pid: int) -> list[int]:

@@ -12,6 +12,7 @@ import base64
 import gzip
 import json
 import math
+import re
 import struct
 import subprocess
 import threading
@@ -239,7 +240,12 @@ def test_a_hostile_response_fails_its_prompt_cleanly_and_caches_nothing(tmp_path
         done = narrate("-q", "build", "m.yaml", cwd=tmp_path, env=env, timeout=120)
         elapsed = time.monotonic() - started
     assert_clean_failure(done, 1, "lib/en-US/hello", f"local-{kind}", reason)
-    assert elapsed < 20, elapsed  # every attempt bounded: two of at most `timeout_s`, plus the interpreter
+    # Every attempt bounded: two of at most `timeout_s`, and the backoff between them, as the client timed
+    # them (its "gave up after 2 attempts in N s"). The whole command's wall time also held a fresh
+    # interpreter's start, which took 20-95 s when the shared 2-core machine ran at load ~20 (11 of these
+    # cases failed there, their attempts within ~8 s); a hang is still bounded by `narrate`'s timeout.
+    spent = re.search(r"gave up after 2 attempts in ([0-9.]+)s", done.stderr)
+    assert spent and float(spent.group(1)) < 20, (elapsed, done.stderr[-2000:])
     # Every one of these is retried (a transient fault looks the same), then named as the failure.
     assert len(server.requests) == 2 and "gave up after 2 attempts" in done.stderr
     stats = narrate("cache", "stats", "--json", "-m", "m.yaml", cwd=tmp_path, timeout=60)

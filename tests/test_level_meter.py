@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import SHARED, narrate
+from conftest import SHARED, narrate_in
 from narrate.audio.level import FULL_SCALE, HANGOVER_S, MARGIN_DB, THRESHOLDS, TIME_CONSTANT_S, active_level_dbov
 from narrate.audio.pcm import Pcm
 from narrate.cache.entry import level_record, with_level
@@ -187,7 +187,7 @@ def test_a_segments_level_is_stored_at_synthesis_and_used_by_later_renders(tmp_p
 
     (tmp_path / "narrate.yaml").write_text(MANIFEST.replace("FORMATS", "wav"))
     cache_dir = tmp_path / "cache"
-    done = narrate("build", "narrate.yaml", "--cache-dir", str(cache_dir), cwd=tmp_path)
+    done = narrate_in("build", "narrate.yaml", "--cache-dir", str(cache_dir), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     with SegmentCache(cache_dir) as cache:
         (key,) = list(cache.keys())
@@ -202,7 +202,7 @@ def test_a_segments_level_is_stored_at_synthesis_and_used_by_later_renders(tmp_p
         cache.put_raw(key, with_level(cache.get_raw(key) or b"", "trim:-50:trail:250", (stored[0] - 6.0, stored[1] - 6.0)))
     first = (tmp_path / "out" / "en" / "hello.wav").read_bytes()
     (tmp_path / "narrate.yaml").write_text(MANIFEST.replace("FORMATS", "wav, ulaw"))
-    done = narrate("build", "narrate.yaml", "--cache-dir", str(cache_dir), cwd=tmp_path)
+    done = narrate_in("build", "narrate.yaml", "--cache-dir", str(cache_dir), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     again = (tmp_path / "out" / "en" / "hello.wav").read_bytes()
     a = np.frombuffer(first[44:], dtype="<i2").astype(float)
@@ -224,7 +224,7 @@ def test_a_built_one_word_prompt_measures_its_target_as_a_platform_measures_the_
     a -26 target, while a six-second menu read -26.3: concatenated digits fell 2 dB under the menus."""
     text = MANIFEST.replace("FORMATS", fmt).replace("Thank you for calling. Please hold.", "seven")
     (tmp_path / "narrate.yaml").write_text(text.replace("peak_dbfs: -1", "peak_dbfs: -3"))
-    assert narrate("-q", "build", "narrate.yaml", cwd=tmp_path).returncode == 0
+    assert narrate_in("-q", "build", "narrate.yaml", cwd=tmp_path).returncode == 0
     data = (tmp_path / "out" / "en" / f"hello.{fmt}").read_bytes()
     samples = np.frombuffer(data[44:], dtype="<i2") if fmt == "wav" else _ulaw_decoded(data)
     assert active_level_dbov(Pcm(np.asarray(samples, dtype=np.int16), 8000)) == pytest.approx(-26.0, abs=0.3)

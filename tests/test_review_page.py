@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from conftest import assert_clean_failure, narrate, narrate_in, snapshot
+from conftest import assert_clean_failure, copy_of, narrate, narrate_in, snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACT = REPO / "output" / "ci-artifacts" / "review.png"  # ignored by git; CI keeps it (docs/ci.md)
@@ -164,9 +164,9 @@ books:
 """
 
 
-@pytest.fixture
-def built(tmp_path):
-    root = tmp_path / "project"
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory):
+    root = tmp_path_factory.mktemp("review") / "project"
     (root / "ch").mkdir(parents=True)
     (root / "m.yaml").write_text(MANIFEST)
     (root / "ch" / "01-start.md").write_text("# Q&A <first>\n\nThis is the first chapter. It is short.\n")
@@ -174,6 +174,12 @@ def built(tmp_path):
     done = narrate("-q", "build", "m.yaml", cwd=root)
     assert done.returncode == 0, done.stderr
     return root
+
+
+@pytest.fixture
+def built(built_once, tmp_path):
+    """A fresh copy of the project built once (prompts and a book), for a test that changes it."""
+    return copy_of(built_once, tmp_path)
 
 
 VISIBLE = "[...document.querySelectorAll('tbody tr')].filter(r => !r.hidden && r.offsetParent !== null)" \
@@ -200,11 +206,11 @@ ALL = ["book guide/en-US/01", "book guide/en-US/02", "loud/en-US/alarm", "shop/e
 @pytest.mark.slow
 def test_review_page_in_headless_chromium(built, browser, tmp_path):
     # A first page, then an edit and a rebuild: the second page marks the one row that changed.
-    assert narrate("report", "m.yaml", cwd=built).returncode == 0
+    assert narrate_in("report", "m.yaml", cwd=built).returncode == 0
     manifest = built / "m.yaml"
     manifest.write_text(MANIFEST.replace("goodbye: Goodbye.", "goodbye: Goodbye, and thank you."))
-    assert narrate("-q", "build", "m.yaml", cwd=built).returncode == 0
-    done = narrate("report", "m.yaml", cwd=built)
+    assert narrate_in("-q", "build", "m.yaml", cwd=built).returncode == 0
+    done = narrate_in("report", "m.yaml", cwd=built)
     assert done.returncode == 0 and done.stdout == f"{built / 'out' / 'review' / 'review.html'}: 7 recordings\n"
     browser.open((built / "out" / "review" / "review.html").as_uri())  # file://: offline, opened from disk
     assert sorted(browser.js(VISIBLE)) == ALL
@@ -400,7 +406,7 @@ def test_review_folder_that_is_a_link_out_is_refused(built, tmp_path):
     away.mkdir()
     (built / "out" / "review").symlink_to(away, target_is_directory=True)
     before = snapshot(tmp_path)
-    done = narrate("report", "m.yaml", cwd=built)
+    done = narrate_in("report", "m.yaml", cwd=built)
     assert_clean_failure(done, 1, "error:", "review", "is a symlink to", "outside the output folder")
     assert snapshot(tmp_path) == before and list(away.iterdir()) == []
 
@@ -410,7 +416,7 @@ def test_state_file_that_is_a_link_out_is_refused(built, tmp_path):
     keep = tmp_path / "keep.json"
     keep.write_text('{"narrate_review": 1, "shown": {}, "baseline": null}')
     (built / "out" / "review" / "review.state.json").symlink_to(keep)
-    done = narrate("report", "m.yaml", cwd=built)
+    done = narrate_in("report", "m.yaml", cwd=built)
     assert_clean_failure(done, 1, "error:", "review.state.json", "outside the output folder")
     assert keep.read_text() == '{"narrate_review": 1, "shown": {}, "baseline": null}'
 

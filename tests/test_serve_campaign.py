@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import assert_clean_failure, free_port, narrate, serve_process
+from conftest import assert_clean_failure, free_port, narrate, narrate_in, serve_process
 from narrate.audio.decode import decode
 from narrate.audio.formats import OUTPUT_FORMATS, AudioFormat
 from narrate.audio.riff import parse_wav
@@ -44,7 +44,7 @@ def write_manifest(root: Path, url: str, libraries: dict[str, tuple[str, str, st
 
 
 def cache_entries(root: Path) -> int:
-    done = narrate("cache", "stats", "--json", "-m", "m.yaml", cwd=root, timeout=60)
+    done = narrate_in("cache", "stats", "--json", "-m", "m.yaml", cwd=root)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["entries"]
 
@@ -97,7 +97,7 @@ def test_campaign_30_percent_faults_of_every_kind_builds_everything_once(tmp_pat
                                        "billing": ("deepgram", "aura-2-thalia-en", "[ulaw, mulaw-wav]", deepgram)},
                        timeout_s=4, max_attempts=12, concurrency=4)
         started = time.monotonic()
-        done = narrate("-q", "build", "--json", "m.yaml", cwd=tmp_path, timeout=300)
+        done = narrate("-q", "-vv", "build", "--json", "m.yaml", cwd=tmp_path, timeout=300)  # -vv: each retry
         elapsed = time.monotonic() - started
         stats = httpx.get(url + "/stats", timeout=30).json()
     assert done.returncode == 0, done.stderr[-3000:]
@@ -105,8 +105,18 @@ def test_campaign_30_percent_faults_of_every_kind_builds_everything_once(tmp_pat
     assert report["errors"] == [] and report["synthesized"] == 20
     assert set(stats["faults"]) >= {"wrongformat", "endless", "drip"}, stats["faults"]  # the new ones happened
     assert sum(stats["faults"].values()) >= 6
-    # Each text answered well exactly once: nothing paid twice, nothing bad kept.
-    assert stats["syntheses"] == {text_hash(t): 1 for t in [*openai.values(), *deepgram.values()]}
+    # Each text answered well exactly once: nothing paid twice, nothing bad kept. Except where the
+    # client gave up on an attempt at its 4 s deadline: the server may still finish that answer (and
+    # bill it), and the client must send the text again, never having had it. On the loaded 2-core
+    # machine good answers queued behind the engine's lock took over 4 s and one text was paid 3
+    # times; so each such retry allows one extra payment (a drip, which never completes, ends one
+    # attempt at its deadline too and is not billed). Unloaded, none happens: exactly once each.
+    gave_up = sum("retry" in line and ("attempt deadline of" in line or "timed out (" in line)
+                  for line in done.stderr.splitlines())
+    paid = stats["syntheses"]
+    assert paid.keys() == {text_hash(t) for t in [*openai.values(), *deepgram.values()]}, paid
+    extra = sum(paid.values()) - len(paid)
+    assert extra <= gave_up - stats["faults"]["drip"], (paid, gave_up, stats["faults"], done.stderr[-3000:])
     assert_outputs_decode(tmp_path, "sales", list(openai), ["wav16"])
     assert_outputs_decode(tmp_path, "billing", list(deepgram), ["ulaw", "mulaw-wav"])
     assert cache_entries(tmp_path) == 20
