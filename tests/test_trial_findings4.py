@@ -306,3 +306,24 @@ def test_an_imported_language_no_embedded_voice_speaks_is_warned_of(tmp_path):
         in done.stderr, done.stderr
     fine = narrate_in("import", "asterisk", "--language", "fr-FR", "t.txt", cwd=tmp_path)
     assert fine.returncode == 0 and "warning" not in fine.stderr, fine.stderr
+
+
+@pytest.mark.parametrize("written, line, where, tag", [
+    ("      hi: !custom hello\n", 9, "libraries.desk.prompts.hi", "!custom"),
+    ("      hi: !!binary aGVsbG8=\n", 9, "libraries.desk.prompts.hi", "!!binary"),
+    ("      !custom hi: hello\n", 9, "libraries.desk.prompts", "!custom"),
+    ("      hi: !thing {text: hello}\n", 9, "libraries.desk.prompts.hi", "!thing"),
+])
+def test_a_yaml_tag_narrate_does_not_read_is_refused_at_its_line(tmp_path, written, line, where, tag):
+    # The value under an unknown tag was taken as plain text with no word: `!!binary aGVsbG8=` spoke
+    # its base64, `!custom hello` spoke "hello" whatever the tag meant to its writer.
+    (tmp_path / "m.yaml").write_text(LIBRARY + written)
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"m.yaml:{line}: {where}: YAML tag {tag} is not one narrate reads" in done.stderr
+
+
+def test_the_yaml_tags_narrate_reads_stay_accepted(tmp_path):
+    (tmp_path / "m.yaml").write_text(LIBRARY + '      code: !!str 010\n      bang: "Press 1!"\n      when: 2024-05-01\n')
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr

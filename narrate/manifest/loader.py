@@ -102,6 +102,10 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SCALAR_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
                 "tag:yaml.org,2002:null")
 _constructor = yaml.SafeLoader("")  # scalar construction only (ints, floats, bools, nulls)
+# The tags the builder reads (dates are text to it); any other, written with `!` (`!custom`, `!!binary`,
+# `!!python/object`), is refused at its line: its value would otherwise be taken silently as plain text.
+_READ_TAGS = frozenset({_STR_TAG, _MERGE_TAG, *_SCALAR_TAGS, "tag:yaml.org,2002:timestamp",
+                        "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
 class WrittenInt(int):
@@ -155,8 +159,9 @@ def expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
 
 
 class _Builder:
-    def __init__(self, path: str, *, anchors: bool = False) -> None:
+    def __init__(self, path: str, *, anchors: bool = False, tags: bool = False) -> None:
         self.path = path
+        self.tags = tags  # the text holds a `!`: a node may carry a tag the builder does not read
         self.lines = LineTable()
         self.problems: list[Problem] = []
         # With anchors in the text: each mapping or list node -> the key it was first built at (by id:
@@ -165,6 +170,8 @@ class _Builder:
         self.aliases: dict[Key, Key] = {}
 
     def build(self, node: yaml.Node, key: Key, depth: int, *, alias: bool = True) -> Any:
+        if self.tags and node.tag not in _READ_TAGS:
+            self._unread_tag(node, key)
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
         if depth > MAX_DEPTH:
@@ -190,6 +197,8 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(Problem(self.path, key_line, _where(key), "keys must be plain text"))
                 continue
+            if self.tags and key_node.tag not in _READ_TAGS:
+                self._unread_tag(key_node, key)
             name = _scalar(key_node)
             if name is None:
                 name = "null"
@@ -204,6 +213,12 @@ class _Builder:
             lines[child] = key_line
             mapping[name] = self.build(value_node, child, depth + 1)
         return mapping
+
+    def _unread_tag(self, node: yaml.Node, key: Key) -> None:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+        self.problems.append(Problem(self.path, node.start_mark.line + 1, _where(key),
+                                     f"YAML tag {show(tag)} is not one narrate reads (it would take the value "
+                                     "as plain text): remove the tag"))
 
     def _merged(self, node: yaml.Node, key: Key, depth: int) -> tuple[dict[str, Any], list[Any]]:
         """YAML merge keys (`<<: *defaults`, or `<<: [*a, *b]`), as PyYAML's safe_load reads them: the
@@ -277,7 +292,7 @@ def load_yaml_text(text: str, path: str) -> YamlDocument:
             line = _first_alias_line(node)
             raise ManifestError([Problem(path, line, "", f"YAML aliases of the node anchored here expand the document "
                                          f"by {size - len(memo):,} nodes; the limit is {MAX_ALIAS_NODES:,}")])
-    builder = _Builder(path, anchors="&" in text)
+    builder = _Builder(path, anchors="&" in text, tags="!" in text)
     builder.lines[()] = node.start_mark.line + 1
     try:
         data = builder.build(node, (), 0)
