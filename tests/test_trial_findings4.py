@@ -327,3 +327,18 @@ def test_the_yaml_tags_narrate_reads_stay_accepted(tmp_path):
     (tmp_path / "m.yaml").write_text(LIBRARY + '      code: !!str 010\n      bang: "Press 1!"\n      when: 2024-05-01\n')
     done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_key_longer_than_yaml_allows_is_named_as_such(tmp_path):
+    # YAML caps a key at 1,024 characters, and the parser says only "mapping values are not allowed"
+    # or "could not find expected ':'" (as the line after it runs).
+    for after in ("", "      next: hello\n"):
+        (tmp_path / "m.yaml").write_text(LIBRARY + "      " + "a" * 1100 + ": hello\n" + after)
+        done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+        assert done.returncode == 2
+        assert "m.yaml:9: invalid YAML: " in done.stderr
+        assert "longer than 1,024 characters, YAML's limit for a key" in done.stderr, done.stderr
+    (tmp_path / "m.yaml").write_text(LIBRARY + "      hi: a: b\n")  # the same parser error, no long key: no hint
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and "mapping values are not allowed" in done.stderr
+    assert "1,024" not in done.stderr

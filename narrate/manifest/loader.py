@@ -267,6 +267,18 @@ def _tab_indented(text: str, index: int) -> bool:
     return "\t" in row[:len(row) - len(row.lstrip(" \t"))]
 
 
+MAX_PLAIN_KEY = 1024  # YAML 1.1 and 1.2, section "Implicit Keys": an implicit key is at most 1024 characters
+
+
+def _long_plain_key(text: str, index: int) -> bool:
+    """Whether line `index` (0-based) of `text` starts with a key longer than YAML allows (MAX_PLAIN_KEY),
+    which a parser reports only as "mapping values are not allowed" or "could not find expected ':'"."""
+    lines = text.split("\n", index + 1)
+    row = lines[index] if index < len(lines) else ""
+    key = row.lstrip(" -").split(": ", 1)[0]
+    return len(key) > MAX_PLAIN_KEY and ": " in row
+
+
 def load_yaml_text(text: str, path: str) -> YamlDocument:
     """Parse YAML text. Syntax errors and expansion bombs raise ManifestError; duplicates are returned."""
     try:
@@ -277,6 +289,9 @@ def load_yaml_text(text: str, path: str) -> YamlDocument:
         reason = show(exc.problem or str(exc))
         if mark is not None and "tab" not in reason and _tab_indented(text, mark.line):  # libyaml may not say so
             reason += " (the line is indented with a tab: YAML indents with spaces only)"
+        elif mark is not None and _long_plain_key(text, mark.line):
+            reason += (f" (the key on this line is longer than {MAX_PLAIN_KEY:,} characters, YAML's limit for a key; "
+                       "a prompt's name is a file name, at most 255 bytes)")
         raise ManifestError([Problem(path, line, "", f"invalid YAML: {reason}")]) from None
     except yaml.YAMLError as exc:  # e.g. more than one document
         raise ManifestError([Problem(path, None, "", f"invalid YAML: {show(exc)}")]) from None
