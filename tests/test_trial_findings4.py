@@ -342,3 +342,19 @@ def test_a_key_longer_than_yaml_allows_is_named_as_such(tmp_path):
     done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert done.returncode == 2 and "mapping values are not allowed" in done.stderr
     assert "1,024" not in done.stderr
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_lines_are_counted_as_editors_show_them_after_a_unicode_line_separator(tmp_path, separator):
+    # YAML 1.1 counts NEL, LINE and PARAGRAPH SEPARATOR as line breaks; editors, git and grep do not:
+    # every error after one named a line too far down (line 11 of a 10-line file).
+    (tmp_path / "m.yaml").write_text(LIBRARY + f'      a: "one{separator}two{separator}three"\n'
+                                     "      a: again\n    bogus: 1\n", encoding="utf-8")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "m.yaml:10: libraries.desk.prompts.a: duplicate key (first defined on line 9)" in done.stderr
+    assert "m.yaml:11: libraries.desk.bogus: unknown key" in done.stderr
+    (tmp_path / "m.yaml").write_text(LIBRARY + f'      a: "one{separator}two"\n      b: [unclosed\n      c: d\n',
+                                     encoding="utf-8")
+    done = narrate_in("validate", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and "m.yaml:11: invalid YAML: " in done.stderr, done.stderr

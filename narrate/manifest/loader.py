@@ -14,6 +14,7 @@ nesting beyond MAX_DEPTH levels (before Python's recursion limit; an alias cycle
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 import hashlib
@@ -267,6 +268,42 @@ def _tab_indented(text: str, index: int) -> bool:
     return "\t" in row[:len(row) - len(row.lstrip(" \t"))]
 
 
+# Line breaks to YAML 1.1 (NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR) that editors, git and grep show
+# inside a line: the parser counts them, so each line after one was reported one too far down.
+_UNSHOWN_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _has_unshown_breaks(text: str) -> bool:
+    return any(c in text for c in _UNSHOWN_BREAKS)
+
+
+def _nodes(root: yaml.Node) -> list[yaml.Node]:
+    """Every node under `root`, each once (aliases included)."""
+    seen: set[int] = set()
+    nodes, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in node.value for v in pair)
+    return nodes
+
+
+def _relined(mark: yaml.Mark, feeds: list[int]) -> yaml.Mark:
+    """`mark` on the line editors show: counted by the line feeds before its index (a character
+    index in both PyYAML parsers; the C parser's marks are read-only, so a new one)."""
+    return yaml.Mark(mark.name, mark.index, bisect.bisect_left(feeds, mark.index), mark.column, None, 0)
+
+
+def _line_feeds(text: str) -> list[int]:
+    return [i for i, c in enumerate(text) if c == "\n"]
+
+
 MAX_PLAIN_KEY = 1024  # YAML 1.1 and 1.2, section "Implicit Keys": an implicit key is at most 1024 characters
 
 
@@ -285,6 +322,8 @@ def load_yaml_text(text: str, path: str) -> YamlDocument:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if mark is not None and _has_unshown_breaks(text):
+            mark = _relined(mark, _line_feeds(text))
         line = mark.line + 1 if mark else None
         reason = show(exc.problem or str(exc))
         if mark is not None and "tab" not in reason and _tab_indented(text, mark.line):  # libyaml may not say so
@@ -297,6 +336,10 @@ def load_yaml_text(text: str, path: str) -> YamlDocument:
         raise ManifestError([Problem(path, None, "", f"invalid YAML: {show(exc)}")]) from None
     if node is None:
         raise ManifestError([Problem(path, 1, "", "the file is empty")])
+    if _has_unshown_breaks(text):
+        feeds = _line_feeds(text)
+        for each in _nodes(node):
+            each.start_mark = _relined(each.start_mark, feeds)
     if "&" in text:  # an alias needs an anchor: size the expanded document before building it
         memo: dict[int, int] = {}
         try:
