@@ -83,7 +83,8 @@ def test_asterisk_transcript_skips_with_reasons_and_lines():
     assert skipped["line 40"].startswith("not a sound file name")
     assert "'..'" in skipped["../../etc/passwd"] and "absolute" in skipped["/etc/shadow"]
     assert "backslash" in skipped["digits\\8"]
-    assert skipped["Letters/A"] == "same file as 'letters/a' on case-insensitive filesystems (line 44)"
+    # a case twin: the later one wins, as a duplicate does and as in a sheet (was: the first won)
+    assert skipped["letters/a"] == "same file as 'Letters/A' on case-insensitive filesystems: the later one wins (line 44)"
     assert skipped["vm-goodbye"] == "duplicate of line 34: the later one wins (line 45)"
 
 

@@ -358,3 +358,21 @@ def test_lines_are_counted_as_editors_show_them_after_a_unicode_line_separator(t
                                      encoding="utf-8")
     done = narrate_in("validate", "m.yaml", cwd=tmp_path)
     assert done.returncode == 2 and "m.yaml:11: invalid YAML: " in done.stderr, done.stderr
+
+
+def test_a_case_twin_in_a_sound_list_or_phrase_file_is_settled_as_in_a_sheet_the_later_wins(tmp_path):
+    # The Asterisk and FreeSWITCH importers kept the first of two names one file on macOS or Windows,
+    # while they kept the later of two duplicates and the sheet importer the later twin.
+    (tmp_path / "sounds.txt").write_text("vm-intro: Old words.\nother: Other.\nVM-Intro: New words.\n")
+    done = narrate_in("import", "asterisk", "sounds.txt", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "VM-Intro: New words." in done.stdout and "Old words" not in done.stdout, done.stdout
+    assert "skipped vm-intro: same file as 'VM-Intro' on case-insensitive filesystems: the later one wins (line 3)" \
+        in done.stderr, done.stderr
+    (tmp_path / "phrase.xml").write_text(
+        '<language>\n  <en><ivr><prompt phrase="Hello." filename="ivr-hi.wav"/></ivr></en>\n'
+        '  <fr><ivr><prompt phrase="Bonjour." filename="IVR-Hi.wav"/></ivr></fr>\n</language>\n')
+    done = narrate_in("import", "freeswitch", "phrase.xml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "IVR-Hi:" in done.stdout and "ivr-hi:" not in done.stdout, done.stdout
+    assert "Hello." in done.stdout and "Bonjour." in done.stdout, done.stdout  # its other language stays

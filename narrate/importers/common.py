@@ -125,11 +125,14 @@ class Collector:
             return self.skip(name, f"nothing to speak in {shown!r}" if shown else "empty text", line)
         other = self.folded.setdefault(fold(name), name)
         respelled = other != name and nfc(other) == nfc(name)
-        if other != name and not respelled:
-            return self.skip(name, f"same file as {other!r} on case-insensitive filesystems", line)
-        name = other  # "café" in NFC and in NFD: one name, as macOS makes them one file
+        twin = other != name and not respelled
+        if twin:  # the later one wins, as for a duplicate and in a sheet (sheetrows); other languages stay
+            self._rename(other, name)
+            self.skip(other, f"same file as {name!r} on case-insensitive filesystems: the later one wins", line)
+        else:
+            name = other  # "café" in NFC and in NFD: one name, as macOS makes them one file
         earlier = self.lines.get((name, language))
-        if earlier is not None:
+        if earlier is not None and not twin:
             how = "the same name in another Unicode form (NFC/NFD) as" if respelled else "duplicate of"
             self.skip(name, f"{how} line {earlier}: the later one wins", line)
         if words != shown:  # spacing alone is not a change: the same words are said
@@ -138,6 +141,14 @@ class Collector:
         self.lines[(name, language)] = line
         if note.strip():
             self.notes[name] = " ".join(note.split())
+
+    def _rename(self, old: str, new: str) -> None:
+        """Prompt `old` is called `new` from now on (its place in the file kept)."""
+        self.texts = {new if key == old else key: value for key, value in self.texts.items()}
+        if old in self.notes:
+            self.notes[new] = self.notes.pop(old)
+        self.lines = {(new if key == old else key, lang): at for (key, lang), at in self.lines.items()}
+        self.folded[fold(new)] = new
 
     def prompts(self) -> dict[str, Any]:
         """Plain `name: text` entries when the file has one language and no notes (they read best),
