@@ -376,3 +376,25 @@ def test_a_case_twin_in_a_sound_list_or_phrase_file_is_settled_as_in_a_sheet_the
     assert done.returncode == 0, done.stderr
     assert "IVR-Hi:" in done.stdout and "ivr-hi:" not in done.stdout, done.stdout
     assert "Hello." in done.stdout and "Bonjour." in done.stdout, done.stdout  # its other language stays
+
+
+@pytest.mark.parametrize("name, importer, said", [
+    ("hello.wav", "asterisk", "a WAV file (PCM, 16-bit, 8000 Hz, 1 channel), not text"),
+    ("hello.ulaw", "asterisk", "a .ulaw sound file, not text"),
+    ("hello.sln16", "csv", "a .sln16 sound file, not text"),
+])
+def test_a_sound_file_given_to_an_importer_is_named_as_one(tmp_path, name, importer, said):
+    # It read "byte 0x9D is not UTF-8 or Windows-1252 text" (or "NUL bytes: UTF-16 without a byte order
+    # mark"): a user who passed the sounds folder's files, not its prompt list, could not tell.
+    import numpy as np
+
+    from narrate.audio import g711
+    from narrate.audio.riff import wav_file
+
+    tone = (np.sin(np.arange(8000) * 2 * np.pi * 440 / 8000) * 8000).astype("<i2")
+    body = {".wav": lambda: wav_file(1, 8000, tone.tobytes(), bits=16), ".ulaw": lambda: g711.ulaw_encode(tone),
+            ".sln16": lambda: tone.tobytes()}[Path(name).suffix]()
+    (tmp_path / name).write_bytes(body)
+    done = narrate_in("import", importer, name, cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"{name}: {said}: an import reads a list of prompts" in done.stderr, done.stderr

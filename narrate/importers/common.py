@@ -175,6 +175,28 @@ _BINARY = ((b"PK\x03\x04", "a ZIP archive (an Excel .xlsx or LibreOffice .ods wo
            (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook"))
 
 
+# Headerless telephony sound files (Asterisk's and FreeSWITCH's names for them): no signature to sniff.
+_SOUND_SUFFIXES = frozenset({".ulaw", ".ul", ".alaw", ".al", ".gsm", ".g722", ".g729", ".sln", ".sln16", ".sln48",
+                             ".raw", ".pcm", ".siren7", ".siren14", ".ilbc", ".vox"})
+
+
+def _sound(raw: bytes, source: str) -> str | None:
+    """What sound file `raw` is (a WAV, MP3, ... by its signature; a headerless one by its file name
+    when it is no UTF-8 text), or None."""
+    from ..audio.sniff import AUDIO_KINDS, sniff
+
+    found = sniff(raw[:65536])
+    if found.kind in AUDIO_KINDS:
+        return found.label
+    suffix = Path(source).suffix.lower()
+    if suffix in _SOUND_SUFFIXES:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return f"a {suffix} sound file"
+    return None
+
+
 def decode_source(raw: bytes, source: str, *, sheet: bool = False) -> str:
     """An import file's text: UTF-8, UTF-16 or UTF-32 by its byte order mark, else UTF-8, else
     Windows-1252 (Excel's "CSV" on Windows; old transcripts' Latin-1 is the same but for bytes
@@ -185,6 +207,10 @@ def decode_source(raw: bytes, source: str, *, sheet: bool = False) -> str:
     for magic, what in _BINARY:
         if raw.startswith(magic):
             raise ManifestError([Problem(source, None, "", f"{what}, not text: {save}")])
+    sound = _sound(raw, source)
+    if sound:
+        raise ManifestError([Problem(source, None, "", f"{sound}, not text: an import reads a list of prompts (each sound "
+                                     "file's name and its words), not the sounds themselves")])
     for bom, codec in _BOMS:
         if raw.startswith(bom):
             try:
