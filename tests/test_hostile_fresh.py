@@ -131,7 +131,7 @@ def test_money_with_a_scale_is_said_whole():
     from narrate.text.normalize import normalize
 
     cases = {"They raised $1.5 million.": "They raised one point five million dollars.",
-             "A $20k budget.": "A twenty thousand dollars budget.",
+             "A $20k budget.": "A twenty thousand dollar budget.",  # before its noun: an adjective
              "Revenue hit $1.5M this year.": "Revenue hit one point five million dollars this year.",
              "It cost $5M.": "It cost five million dollars.",
              "Worth $2bn, or USD 3B.": "Worth two billion dollars, or three billion dollars.",
