@@ -480,3 +480,13 @@ def test_a_chapter_with_terminal_escapes_says_none_of_them_through_the_cli(tmp_p
     done = narrate_in("text", "c.md", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Build finished: OK, see the log."
+
+
+@pytest.mark.parametrize("written, spoken", [
+    ("Veterans of WWI and WWII.", "Veterans of World War One and World War Two."),
+    ("In WW2, the plant made WWII-era planes.", "In World War Two, the plant made World War Two-era planes."),
+    ("WWII's end", "World War Two's end"),
+    ("the WWIII game, aWWII", "the WWIII game, aWWII"),  # no such abbreviation; not a whole word
+])
+def test_the_world_wars_are_said_whole(written, spoken):
+    assert_reads_once(written, spoken)

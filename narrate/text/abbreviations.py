@@ -6,7 +6,8 @@ what prompt lists and docs commonly write, and only where the reading is certain
 - before a number only: forms that are also words or initials ("No. 5" but "No. I won't", "Rm.",
   "ext.", "Tel.", "S.", "p.");
 - after a number only: units written as words ("24 hrs", "10 mins", German "10 Min.", "2 Std.");
-- before a capitalised name only: titles ("Dr. Weber", "Prof. Klein", "M. Dupont", "Lic. Pérez").
+- before a capitalised name only: titles ("Dr. Weber", "Prof. Klein", "M. Dupont", "Lic. Pérez");
+- whole, with no dot of their own: "WWII" ("World War Two"), "WW1".
 
 A dot that also ended the text is kept, and before a capital the dot of a form that often ends a
 sentence ("on Sunset Blvd. Press 1", "etc."); "Bldg. B" and "Dr. Weber" lose theirs. Runs before the number passes,
@@ -48,6 +49,8 @@ _TABLE: dict[str, dict[str, dict[str, str]]] = {
                  "Maj.": "Major", "Cpl.": "Corporal", "Pvt.": "Private", "Adm.": "Admiral", "Gov.": "Governor",
                  "Sen.": "Senator", "Rep.": "Representative", "Pres.": "President", "Rev.": "Reverend",
                  "Hon.": "Honorable", "Prof.": "Professor", "Mt.": "Mount", "Ft.": "Fort"},
+        # Written without a dot, so a sentence's full stop or a possessive may follow: "after WWII."
+        "whole": {"WWI": "World War One", "WWII": "World War Two", "WW1": "World War One", "WW2": "World War Two"},
         # Before a word only: "w/ cheese", "w/o onions".
         "word": {"w/": "with", "w/o": "without", "W/": "With", "W/o": "Without"},
         # "Just a min. please", "one min. while I check": a minute, where no noun follows.
@@ -88,6 +91,7 @@ _CONTEXT = {
     "any": r"(?=[\s,;:!?)]|$)",
     "number": r"(?=\s?[0-9#]|\s(?:is|es|ist|est)\b|:)",  # "No. 5", "ticket No. is 55031"
     "after": r"(?=[\s,;:!?).]|$)",
+    "whole": r"(?=[\s,;:!?).'-]|$)",
     "name": r"(?=\s[A-ZÀ-Þ])",
     "word": r"(?=\s?[0-9]|\s[a-z])",  # "w/o 5 items": a count is a word too
     "pause": r"(?=[,;:!?)]|$|\s(?:please|while|and|or|then|so|before|until|till|to|for|now|[A-Z]))",

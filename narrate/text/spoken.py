@@ -282,7 +282,7 @@ _FRENCH_ELISION = re.compile(r"\b([Dd]|[Qq]u)e (une?)\b")
 
 
 _DIGIT = re.compile(r"[0-9]")
-_ABBREVIATION_HINT = re.compile(r"\w\.| (?:St|Rd|Dr)(?:,|$)|[º°/]|\d\s?(?:hrs?|mins|secs|mn)\b|\b(?:Mme|Mlle|Pr|bd)\b")
+_ABBREVIATION_HINT = re.compile(r"\w\.| (?:St|Rd|Dr)(?:,|$)|[º°/]|\d\s?(?:hrs?|mins|secs|mn)\b|\b(?:Mme|Mlle|Pr|bd)\b|WW[I12]")
 _VULGAR_HINT = re.compile(f"[{''.join(VULGAR_FRACTIONS)}]")
 # A year written short: "Class of '24" -> "Class of 24" (twenty-four), "'05" -> "oh 5"; "'90s" is a decade.
 _SHORT_YEAR = re.compile(r"(?<![\w'’])['’](\d{2})(?![\w'’])")
