@@ -125,3 +125,13 @@ def test_reading_values_round_trip_and_refuse_any_change():
     assert decode_reading("x") is None and decode_reading(None) is None
     dated = Reading("T", None, [], [], {"when": __import__("datetime").date(2024, 1, 2)})
     assert encode_reading(dated) is None  # a YAML date does not survive JSON: not memoised
+
+
+@pytest.mark.parametrize("setting", ["    markdown: {code: notice}\n", "    voice: en-gb\n",
+                                     "    pauses: {sentence_ms: 900}\n"])
+def test_a_memo_is_not_reused_under_another_reading_setting(book, monkeypatch, setting):
+    assert narrate("build", "book.yaml", cwd=book).returncode == 0
+    (book / "book.yaml").write_text(MANIFEST + setting)
+    jobs, parsed = plan_in_process(book, monkeypatch)
+    assert sorted(parsed) == sorted(CHAPTERS)
+    assert [signature(j) for j in jobs] == [signature(j) for j in plan_without_memo(book)]
