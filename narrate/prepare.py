@@ -26,6 +26,7 @@ from .manifest import Manifest
 from .ownership import foreign_files
 from .plan import LockDiff, OutputFile, Plan, PromptJob, Segment, diff_lock, plan_manifest
 from .plan.carry import Carry
+from .plan.chapter_memo import ChapterMemo
 from .plan.costs import PRICES_AS_OF, Spend, budget_for, estimate_spend
 from .plan.memo import FrontMemo
 from .providers.base import Provider, ProviderConfig
@@ -126,6 +127,8 @@ class PlannedBuild:
     inputs_seen: list[bytes] | None = None  # digests as the build began (None: edited since loaded)
     memo: FrontMemo | None = None  # the text front-end memo this plan read and filled
     memo_file: MemoFile | None = None
+    chapter_memo: ChapterMemo | None = None  # the book chapters' readings (plan.chapter_memo)
+    chapter_memo_file: MemoFile | None = None
     shared_indexes: set[str] = field(default_factory=set)  # index.json files listing other manifests' rows too
     _users: dict[str, list[str]] | None = None
 
@@ -140,6 +143,10 @@ class PlannedBuild:
                 self.memo_file.save(memo.stamp, memo.used, memo.added, memo.rejected)
             else:
                 self.memo_file.save(memo.stamp, memo.all_used, memo.added, memo.rejected, live=memo.used_count)
+        if self.chapter_memo is not None and self.chapter_memo_file is not None:
+            with contextlib.suppress(OSError, NarrateError):
+                chapters = self.chapter_memo
+                self.chapter_memo_file.save(chapters.stamp, chapters.used, chapters.added, chapters.rejected)
 
     def outputs_to_write(self) -> list[str]:
         """Every file a build would write: each stale prompt's, and of each stale book only the
@@ -228,10 +235,14 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
         carry = Carry(lock.prompts, stats.plan_contexts, stats, where)
     plan = plan_manifest(manifest, providers, lexicon, memo, carry)
     books = []
+    chapter_file = chapter_memo = None
     if manifest.books:
         from .plan.books import plan_books
 
-        books = plan_books(manifest, providers, lexicon)
+        # Unchanged chapters take their reading from the memo of earlier builds (plan.chapter_memo).
+        chapter_file = MemoFile(stats.chapter_memo_path)
+        chapter_memo = ChapterMemo(stamp, chapter_file.load(stamp))
+        books = plan_books(manifest, providers, lexicon, chapter_memo)
         from .package.book_checks import sample_problems
 
         if refused := sample_problems(books, lock.books, manifest.named):  # before any synthesis or encoding
@@ -259,6 +270,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
     foreign = foreign_files(lock, stats, where, stale, stale_books)
     return PlannedBuild(manifest, plan, lock, stats, stale, missing, sorted(orphans), providers, configs, books,
                         stale_books, left_alone, orphan_records=orphans, memo=memo, memo_file=memo_file,
+                        chapter_memo=chapter_memo, chapter_memo_file=chapter_file,
                         foreign=foreign)
 
 

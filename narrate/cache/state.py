@@ -6,7 +6,8 @@
   (the manifest, its lexicon, book chapters...). When the fingerprint matches and every output
   still has the size and mtime narrate left it with, the build is a no-op without even parsing
   the YAML. This module imports nothing heavy so that path stays fast.
-The text front-end memo, beside the state file, is `narrate.cache.memo_file.MemoFile`.
+The text front-end memo, beside the state file, is `narrate.cache.memo_file.MemoFile`; so is the
+book chapters' memo (`.chapters`: narrate.plan.chapter_memo).
 """
 
 from __future__ import annotations
@@ -165,6 +166,7 @@ class BuildState:
     def __init__(self, cache_dir: Path, manifest_path: Path) -> None:
         self.path = state_file(cache_dir, manifest_path, ".json")
         self.memo_path = self.path.with_suffix(".memo")
+        self.chapter_memo_path = self.path.with_suffix(".chapters")
         self.unfinished_marker = self.path.with_suffix(UNFINISHED)
         read = _read_state(self.path)
         self.entries: dict[str, list[Any]] = dict(read.files)  # entries are replaced, never changed

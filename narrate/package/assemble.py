@@ -27,7 +27,7 @@ from ..audio.profiles import AAC_MARGIN_DB
 from ..audio.stream import WavStreamWriter
 from ..cache import SegmentCache
 from ..errors import NarrateError
-from ..fsutil import make_work_dir, remove_stale_temps
+from ..fsutil import make_work_dir, remove_stale_temps, sha256_file
 from ..plan.books import BOOK_RENDER_VERSION, BookJob, lock_sources
 from .book import BookTags, ChapterMark, join_book_mp3, join_chapter_mp3, join_m4b, m3u, write_chapter_mp3
 from .book_checks import book_layout, recorded_lengths, sample_refusal, short_sample
@@ -117,6 +117,7 @@ class _Assembly:
         self.refused: list[tuple[str, int | None, str]] = []  # the sample's problem (book_checks.sample_refusal)
         self.foreign: frozenset[str] = frozenset()  # files there that narrate did not write (build_book)
         self.kept_foreign: list[str] = []
+        self.digests: dict[str, str] = {}  # oid -> the sha256 of a file a join wrote, hashed as it wrote it
         lvl, sil = self.book.settings.level, self.book.settings.silence
         self.audio = (PIECES_VERSION, BOOK_RENDER_VERSION, p.recipe(), lvl.enabled, sil.trim, sil.threshold_dbov)
         n = len(job.chapters)
@@ -346,7 +347,8 @@ class _Assembly:
     def _join_chapter(self, ch: ChapterSlot, out: Path) -> None:
         pieces = [self.store.mp3_piece(self._silence(self.head, False))] if self.head else []
         pieces += [self.store.mp3_piece(ch.speech_key), self.store.mp3_piece(self._silence(self._file_tail(ch), True))]
-        join_chapter_mp3(pieces, out, self.tags, ch.plan.title, ch.index, len(self.chapters))
+        self.digests[f"chapter-{ch.index:03d}"] = join_chapter_mp3(pieces, out, self.tags, ch.plan.title, ch.index,
+                                                                   len(self.chapters))
 
     def _join_mp3(self, out: Path, marks: list[ChapterMark]) -> None:
         pieces = [self.store.mp3_piece(self._silence(self.head, False))] if self.head else []
@@ -355,7 +357,7 @@ class _Assembly:
             end = self._end(ch)
             if end:
                 pieces.append(self.store.mp3_piece(self._silence(end, ch.last)))
-        join_book_mp3(pieces, out, self.tags, marks)
+        self.digests["mp3"] = join_book_mp3(pieces, out, self.tags, marks)
 
     def _join_m4b(self, out: Path, marks: list[ChapterMark], samples: int) -> None:
         parts = [self.store.aac_part(ch.aac_key) for ch in self.chapters]
@@ -365,6 +367,7 @@ class _Assembly:
         sizes = np.concatenate([units[0] for _, units in parts])
         track = AacTrack(self.rate, channels, asc, sizes, samples, AAC_PRIMING)
         join_m4b([path for path, _ in parts], track, out, self.tags, marks)
+        self.digests["m4b"] = sha256_file(out)  # mutagen rewrote its head: read back, on this worker thread
 
     def _marks(self, samples: list[int]) -> list[ChapterMark]:
         marks, at = [], 0
@@ -385,7 +388,8 @@ class _Assembly:
         seconds["sample"] = (self.sample_frames or 0) / rate
         skip = ["sample"] if self.refused else []
         outputs, written = publish_outputs(job, self.root, self.out_dir, produced, self.kept, seconds, skip,
-                                           foreign=self.foreign, kept_foreign=self.kept_foreign)
+                                           foreign=self.foreign, kept_foreign=self.kept_foreign,
+                                           digests=self.digests)
         entry = {"recipe": job.recipe, "title": self.book.title, "segments": job.keys(), "outputs": outputs,
                  "chapters": [[m.title, m.start_ms] for m in marks], "rate": rate, "samples": samples,
                  "layout": book_layout(self.book),

@@ -96,13 +96,13 @@ def write_chapter_mp3(wav: Path, out: Path, tags: BookTags, chapter_title: str, 
 
 
 def join_chapter_mp3(pieces: Sequence[tuple[Path, PieceFacts]], out: Path, tags: BookTags, chapter_title: str,
-                     track: int, total: int) -> None:
+                     track: int, total: int) -> str:
     """A chapter file joined from its encoded pieces (narrate.package.pieces) by copying their frames
     (narrate.package.mp3join), tagged as `write_chapter_mp3` tags: the tag is written into the empty
-    file first, so that the audio is written once, after it."""
+    file first, so that the audio is written once, after it. Returns the file's sha256."""
     out.write_bytes(b"")
     tag_chapter_mp3(out, tags, chapter_title, track, total)
-    join_mp3(pieces, out, append=True)
+    return join_mp3(pieces, out, append=True)
 
 
 def tag_chapter_mp3(out: Path, tags: BookTags, chapter_title: str, track: int, total: int) -> None:
@@ -134,11 +134,11 @@ def tag_chapter_mp3(out: Path, tags: BookTags, chapter_title: str, track: int, t
 
 
 def join_book_mp3(pieces: Sequence[tuple[Path, PieceFacts]], out: Path, tags: BookTags,
-                  marks: list[ChapterMark]) -> None:
+                  marks: list[ChapterMark]) -> str:
     """The whole book as one MP3 joined from its encoded pieces by copying their frames, under one
     LAME header with the first piece's delay and the last one's padding (narrate.package.mp3join),
-    with its tags and ID3v2 CHAP/CTOC frames (`book_id3`)."""
-    join_mp3(pieces, out, tag=book_id3(tags, marks))
+    with its tags and ID3v2 CHAP/CTOC frames (`book_id3`). Returns the file's sha256."""
+    return join_mp3(pieces, out, tag=book_id3(tags, marks))
 
 
 def book_id3(tags: BookTags, marks: list[ChapterMark]) -> bytes:

@@ -17,13 +17,15 @@ from .transcripts import duration_of
 
 def publish_outputs(job: BookJob, root: Path, out_dir: Path, produced: Mapping[str, Path], kept: Mapping[str, Any],
                     seconds: dict[str, float], skip: Collection[str] = (), *, foreign: Collection[str] = (),
-                    kept_foreign: list[str] | None = None) -> tuple[dict[str, Any], list[str]]:
+                    kept_foreign: list[str] | None = None,
+                    digests: Mapping[str, str] | None = None) -> tuple[dict[str, Any], list[str]]:
     """Each output's lock record, and the paths whose bytes changed. A kept output keeps its record; the
     others are published from `produced` (temporary files beside `out_dir`). `skip`: outputs not made
     (the lock lacks them, so the next build tries again). `foreign`: paths there that narrate did not
     write; one is left as it is (DESIGN.md invariant 8): holding the very bytes the build made, it is
     recorded as found in place (`"found": true`, never removed: narrate.removal), as a prompt's is;
-    else it is kept out of the records (the next build tries again) and appended to `kept_foreign`."""
+    else it is kept out of the records (the next build tries again) and appended to `kept_foreign`.
+    `digests`: the sha256 of produced files hashed as they were written (the others are read back)."""
     written: list[str] = []
     outputs: dict[str, Any] = {}
     for oid, rel in job.outputs.items():
@@ -33,7 +35,8 @@ def publish_outputs(job: BookJob, root: Path, out_dir: Path, produced: Mapping[s
             outputs[oid] = dict(kept[oid])
             continue
         tmp = produced[oid]
-        digest, size = sha256_file(tmp), tmp.stat().st_size
+        digest = (digests or {}).get(oid) or sha256_file(tmp)
+        size = tmp.stat().st_size
         found = rel in foreign
         if found and not holds_file(root / rel, size, digest):
             if kept_foreign is not None:

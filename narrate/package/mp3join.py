@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import AudioError
-from ..fsutil import copy_range, write_all
+from .hashed import HashedWriter, existing_bytes
 
 _POLY = 0xA001  # 0x8005 bit-reversed: LAME's crc16_lookup, ffmpeg's AV_CRC_16_ANSI_LE
 _BITRATES = {True: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # kbps, layer III
@@ -255,15 +255,18 @@ def info_frame(pieces: Sequence[tuple[PieceFacts, int]]) -> bytes:
     return bytes(frame)
 
 
-def join(pieces: Sequence[tuple[Path, PieceFacts]], out: Path, *, tag: bytes = b"", append: bool = False) -> None:
+def join(pieces: Sequence[tuple[Path, PieceFacts]], out: Path, *, tag: bytes = b"", append: bool = False) -> str:
     """Write `tag` (ID3v2 bytes), the Info frame and every piece's audio frames to `out` (after what
-    it holds if `append`). A piece shorter than its facts say raises AudioError."""
+    it holds if `append`). A piece shorter than its facts say raises AudioError. Returns the sha256 of
+    the file as written (hashed as it is written: narrate.package.hashed)."""
     sizes = [path.stat().st_size - facts.skip for path, facts in pieces]
     frame = info_frame([(facts, n) for (_, facts), n in zip(pieces, sizes, strict=True)])
     with open(out, "r+b" if append else "wb", buffering=0) as dst:  # not O_APPEND: copy_file_range refuses it
         dst.seek(0, os.SEEK_END)
-        write_all(dst.fileno(), tag + frame)
+        writer = HashedWriter(dst.fileno(), existing_bytes(dst.fileno()) if append else b"")
+        writer.write(tag + frame)
         for (path, facts), n in zip(pieces, sizes, strict=True):
             with open(path, "rb", buffering=0) as src:
-                if copy_range(src.fileno(), dst.fileno(), facts.skip, n) != n:
+                if writer.copy(src.fileno(), facts.skip, n) != n:
                     raise AudioError(f"{path.name} is shorter than its sidecar says")
+    return writer.hexdigest()

@@ -33,6 +33,8 @@ from ..text.markdown import MarkdownOptions, markdown_to_speakable
 from ..text.markup import target_of
 from ..text.written import WrittenUnit, written_units
 from .book_extras import name_extras
+from .chapter_memo import ChapterMemo, Reading, chapter_context, text_digest
+from .memo import lexicon_digest
 from .prompts import KeyMaker, Segment, manifest_relative
 
 BOOK_RENDER_VERSION = "7"  # 3: profiles (levels, rates, head/tail room tone per file), credits, sample; 4: frame grid;
@@ -111,18 +113,20 @@ def markdown_options(book: Book) -> MarkdownOptions:
     return MarkdownOptions.from_settings(**{**older, **book.markdown})
 
 
-def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: Lexicon | None) -> list[BookJob]:
+def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: Lexicon | None,
+               memo: ChapterMemo | None = None) -> list[BookJob]:
     """One BookJob per book: chapters read (bounded) and parsed to speakable text, one segment per
     sentence (keys as for prompts), and a recipe per output. Raises ManifestError for an
-    unreadable chapter."""
+    unreadable chapter. `memo`: the readings of earlier builds' chapters (plan.chapter_memo)."""
     keys = KeyMaker()
+    lexicon_sum = lexicon_digest(lexicon) if memo is not None else ""
     jobs = []
     for book in manifest.books:
         provider = providers[book.settings.provider]
         prefix = manifest_relative(manifest, book.output)
         job = BookJob(book, prefix, [])
 
-        add = partial(_add_chapter, job, provider, keys, lexicon)
+        add = partial(_add_chapter, job, provider, keys, lexicon, memo=memo, lexicon_sum=lexicon_sum)
         if book.opening_credits:
             add(Path("opening-credits"), book.opening_credits, CREDITS["opening"], None, book.pauses)
         for path in book.chapters:
@@ -164,34 +168,63 @@ def check_chapters(manifest: Manifest) -> list[Problem]:
 
 
 def _add_chapter(job: BookJob, provider: Provider, keys: KeyMaker, lexicon: Lexicon | None, source: Path, text: str,
-                 title: str | None, voice: str | None, pauses: Pauses, shown_as: str | None = None) -> None:
+                 title: str | None, voice: str | None, pauses: Pauses, shown_as: str | None = None, *,
+                 memo: ChapterMemo | None = None, lexicon_sum: str = "") -> None:
     """Append one chapter (Markdown `text`) to the job: a segment per sentence, in `voice` (None: the
     book's). Prompt markup compiles per provider (text/chapter.py); the compiled text is what is
-    hashed. `shown_as`: the chapter's path in error messages (relative to the manifest's folder)."""
+    hashed. `shown_as`: the chapter's path in error messages (relative to the manifest's folder).
+    `memo`: an unchanged chapter's reading is taken from it (`lexicon_sum`: the lexicon's digest)."""
     book = job.book
     s = book.settings
-    doc = markdown_to_speakable(text, markdown_options(book), path=shown_as or str(source))
-    chapter = ChapterPlan(source, title or doc.title or source.stem, [], pauses.chapter_ms, shown=shown_as or str(source),
-                          named=title or doc.named or source.stem)
     spoken = normalization_applies(provider)
     # Providers that take pronunciations out of band get them so, the others the respelling
     # (narrate.text.lexicon_compile).
     band = alphabets_for(provider) if lexicon is not None and out_of_band(provider) else ()
-    for unit in chapter_units(doc, provider.limits.max_chars, book.language, lexicon, spoken=spoken,
-                              target=target_of(provider), heading_ms=pauses.heading_ms,
-                              paragraph_ms=pauses.paragraph_ms, sentence_ms=pauses.sentence_ms, keep=band):
-        entries = segment_entries(lexicon, unit.text, book.language, band, unit.ssml) if band and lexicon else ()
-        request = SynthesisRequest(text=unit.text, voice=voice or s.voice or book.language.lower(), language=book.language,
-                                   model=s.model, speed=s.speed, telephony=False, options=s.options, ssml=unit.ssml,
-                                   lexicon=entries)
+    keeps_written = book.transcripts is not None or book.feed is not None
+    voice = voice or s.voice or book.language.lower()
+    context = digest = ""
+    reading = None
+    if memo is not None:
+        context = chapter_context(memo.stamp, lexicon=lexicon_sum, language=book.language, normalized=spoken,
+                                  target=target_of(provider), max_chars=provider.limits.max_chars, band=band,
+                                  markdown=repr(markdown_options(book)), voice=voice, provider=s.provider,
+                                  title=title, pauses=(pauses.heading_ms, pauses.paragraph_ms, pauses.sentence_ms),
+                                  written=keeps_written)
+        digest = text_digest(text)
+        reading = memo.get(context, digest)
+    if reading is None:
+        reading = _read_chapter(book, provider, lexicon, source, text, pauses, shown_as, spoken, band, keeps_written)
+        if memo is not None:
+            memo.put(context, digest, reading)
+    chapter = ChapterPlan(source, title or reading.title or source.stem, [], pauses.chapter_ms,
+                          shown=shown_as or str(source), named=title or reading.named or source.stem)
+    for unit_text, ssml, pause in reading.units:
+        entries = segment_entries(lexicon, unit_text, book.language, band, ssml) if band and lexicon else ()
+        request = SynthesisRequest(text=unit_text, voice=voice, language=book.language, model=s.model, speed=s.speed,
+                                   telephony=False, options=s.options, ssml=ssml, lexicon=entries)
         # The header as text is the KeyMaker's one per voice, shared: not a copy per sentence.
         key, _, head = keys.key_and_heads(provider, request)
         job.segments.setdefault(key, Segment(key, s.provider, request, head))
-        chapter.units.append((key, unit.pause_after_ms))
-    if book.transcripts is not None or book.feed is not None:
-        chapter.written = written_units(doc, provider.limits.max_chars, book.language, lexicon, spoken=spoken)
-        chapter.front = doc.front_matter
+        chapter.units.append((key, pause))
+    if keeps_written:
+        chapter.written = [WrittenUnit(w, heading) for w, heading in reading.written or ()]
+        chapter.front = reading.front if reading.front is not None else {}
     job.chapters.append(chapter)
+
+
+def _read_chapter(book: Book, provider: Provider, lexicon: Lexicon | None, source: Path, text: str, pauses: Pauses,
+                  shown_as: str | None, spoken: bool, band: tuple[str, ...], keeps_written: bool) -> Reading:
+    """The text front-end's reading of one chapter (what the chapter memo keeps)."""
+    doc = markdown_to_speakable(text, markdown_options(book), path=shown_as or str(source))
+    units = chapter_units(doc, provider.limits.max_chars, book.language, lexicon, spoken=spoken,
+                          target=target_of(provider), heading_ms=pauses.heading_ms,
+                          paragraph_ms=pauses.paragraph_ms, sentence_ms=pauses.sentence_ms, keep=band)
+    written = None
+    if keeps_written:
+        written = [(w.text, w.heading) for w in
+                   written_units(doc, provider.limits.max_chars, book.language, lexicon, spoken=spoken)]
+    return Reading(doc.title, doc.named, [(u.text, u.ssml, u.pause_after_ms) for u in units], written,
+                   doc.front_matter if keeps_written else None)
 
 
 def _digest(*parts: str) -> str:
