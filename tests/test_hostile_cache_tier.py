@@ -363,7 +363,11 @@ def test_recovery_never_enters_a_linked_folder(built, tmp_path):
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_bytes(blob)
         os.utime(f, (1e9, 1e9))
-    (built / ".narrate-cache" / "cd").symlink_to(outside)  # cd/cd/*.val matches the entry file glob
+    # A first-level folder no entry uses (diskcache names its files at random), linked out: <link>/cd/*.val
+    # matches the entry file glob.
+    free = next(name for name in (f"{i:02x}" for i in range(256))
+                if name != "ee" and not (built / ".narrate-cache" / name).exists())
+    (built / ".narrate-cache" / free).symlink_to(outside)
     real = built / ".narrate-cache" / "ee" / "ee"
     real.mkdir(parents=True, exist_ok=True)  # diskcache names its files at random: one of the 3 may sit there
     (real / ("0" * 32 + ".val")).symlink_to(outside / "cd" / f"{0:032x}.val")  # a linked entry file
