@@ -109,6 +109,7 @@ class Collector:
         self.notes: dict[str, str] = {}  # name -> note for voice talents and translators
         self.lines: dict[tuple[str, str], int] = {}
         self.folded: dict[str, str] = {}  # fold(name) -> name: one file on macOS/Windows
+        self.spelled: dict[str, str] = {}  # name -> the later case twin's spelling, which the manifest gets
         self.skipped: Skipped = []
         self.changed: list[Change] = []
 
@@ -123,39 +124,29 @@ class Collector:
         shown = " ".join(text.split())
         if not SPEAKABLE.search(words):
             return self.skip(name, f"nothing to speak in {shown!r}" if shown else "empty text", line)
-        other = self.folded.setdefault(fold(name), name)
-        respelled = other != name and nfc(other) == nfc(name)
-        twin = other != name and not respelled
-        if twin:  # the later one wins, as for a duplicate and in a sheet (sheetrows); other languages stay
-            self._rename(other, name)
-            self.skip(other, f"same file as {name!r} on case-insensitive filesystems: the later one wins", line)
-        else:
-            name = other  # "café" in NFC and in NFD: one name, as macOS makes them one file
-        earlier = self.lines.get((name, language))
-        if earlier is not None and not twin:
+        key = self.folded.setdefault(fold(name), name)  # the first spelling keys the prompt
+        spelled = self.spelled.get(key, key)
+        respelled = spelled != name and nfc(spelled) == nfc(name)
+        if spelled != name and not respelled:  # the later one wins, as for a duplicate and in a sheet (sheetrows)
+            self.skip(spelled, f"same file as {name!r} on case-insensitive filesystems: the later one wins", line)
+            self.spelled[key] = spelled = name  # its other languages stay
+        elif (earlier := self.lines.get((key, language))) is not None:
             how = "the same name in another Unicode form (NFC/NFD) as" if respelled else "duplicate of"
-            self.skip(name, f"{how} line {earlier}: the later one wins", line)
+            self.skip(spelled, f"{how} line {earlier}: the later one wins", line)
         if words != shown:  # spacing alone is not a change: the same words are said
-            self.changed.append(Change(name, shown, words, line))
-        self.texts.setdefault(name, {})[language] = words
-        self.lines[(name, language)] = line
+            self.changed.append(Change(spelled, shown, words, line))
+        self.texts.setdefault(key, {})[language] = words
+        self.lines[(key, language)] = line
         if note.strip():
-            self.notes[name] = " ".join(note.split())
-
-    def _rename(self, old: str, new: str) -> None:
-        """Prompt `old` is called `new` from now on (its place in the file kept)."""
-        self.texts = {new if key == old else key: value for key, value in self.texts.items()}
-        if old in self.notes:
-            self.notes[new] = self.notes.pop(old)
-        self.lines = {(new if key == old else key, lang): at for (key, lang), at in self.lines.items()}
-        self.folded[fold(new)] = new
+            self.notes[key] = " ".join(note.split())
 
     def prompts(self) -> dict[str, Any]:
         """Plain `name: text` entries when the file has one language and no notes (they read best),
         else mappings of language -> text, with `note` last."""
+        named = self.spelled.get
         if len({lang for by_lang in self.texts.values() for lang in by_lang}) == 1 and not self.notes:
-            return {name: next(iter(by_lang.values())) for name, by_lang in self.texts.items()}
-        return {name: dict(by_lang) | ({"note": self.notes[name]} if name in self.notes else {})
+            return {named(name, name): next(iter(by_lang.values())) for name, by_lang in self.texts.items()}
+        return {named(name, name): dict(by_lang) | ({"note": self.notes[name]} if name in self.notes else {})
                 for name, by_lang in self.texts.items()}
 
     def result(self, manifest: dict[str, Any]) -> ImportResult:
