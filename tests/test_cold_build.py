@@ -210,6 +210,78 @@ def test_a_cold_segment_crosses_to_a_worker_once(tmp_path, monkeypatch):
 
 
 
+def test_a_cold_prompts_files_are_written_by_the_worker_that_spoke_it(tmp_path, monkeypatch):
+    """The worker that speaks a segment renders its prompts and writes their files to temp files beside
+    their targets: its reply carries the speech (for the cache entry) and a few records, not the files'
+    bytes (~100 KB a prompt pickled, piped and written again by the build's process). The outputs are
+    those of a build whose worker sends the bytes back (`targets` None)."""
+    import pickle
+
+    from narrate.build import build
+    from narrate.build.render import PromptRenderer
+    from narrate.cache import SegmentCache
+    from narrate.manifest import load_manifest
+    from narrate.providers import espeak_pool
+
+    extra: list[int] = []  # bytes of each "speak+" reply past its PCM
+    real = espeak_pool.WorkerPool._request
+
+    def spy(self, request, voice):
+        reply = real(self, request, voice)
+        if pickle.loads(request)[0] == "speak+":
+            extra.append(len(reply) - len(pickle.loads(reply)[0]))
+        return reply
+
+    monkeypatch.setattr(espeak_pool.WorkerPool, "_request", spy)
+    texts = TEXTS[:espeak_pool.INLINE_MAX + 2]
+    for name in ("here", "bytes back"):
+        root = tmp_path / name
+        root.mkdir()
+        (root / "m.yaml").write_text(manifest("2", texts))
+        if name == "bytes back":
+            monkeypatch.setattr(PromptRenderer, "ahead_targets", lambda self, job: None)
+        extra.clear()
+        with SegmentCache(root / "cache") as cache:
+            assert build(load_manifest(root / "m.yaml"), cache).errors == []
+        assert len(extra) == len(texts)
+        if name == "here":  # three formats of a 3-5 s prompt are 100-250 KB
+            assert max(extra) < 4096, extra
+        else:
+            assert min(extra) > 50_000, extra
+        assert not [p for p in (root / "out").rglob("*") if p.name.startswith(".narrate-tmp-")]
+    espeak_pool.shutdown()
+    assert snapshot(tmp_path / "here" / "out") == snapshot(tmp_path / "bytes back" / "out")
+
+
+def test_files_rendered_ahead_and_never_published_leave_no_temp_file(tmp_path, monkeypatch):
+    """A prompt whose files a worker wrote ahead but whose render never runs (here: never submitted, as
+    when its segment's store fails or the build stops) leaves none of its temp files behind."""
+    from narrate.build import build
+    from narrate.build.render import PromptRenderer
+    from narrate.cache import SegmentCache
+    from narrate.manifest import load_manifest
+    from narrate.providers import espeak_pool
+
+    written: list[str] = []
+    real = PromptRenderer.ahead_targets
+
+    def targets(self, job):
+        found = real(self, job)
+        written.extend(found or ())
+        return found
+
+    monkeypatch.setattr(PromptRenderer, "ahead_targets", targets)
+    monkeypatch.setattr(PromptRenderer, "submit", lambda self, job: None)
+    texts = TEXTS[:espeak_pool.INLINE_MAX + 2]
+    (tmp_path / "m.yaml").write_text(manifest("2", texts))
+    with SegmentCache(tmp_path / "cache") as cache:
+        build(load_manifest(tmp_path / "m.yaml"), cache)
+    espeak_pool.shutdown()
+    assert len(written) == 3 * len(texts)  # the worker was asked to write every file
+    assert [p.name for p in (tmp_path / "out").rglob("*") if p.is_file()] == ["index.json"]  # no temp, no prompt
+
+
+
 SETTINGS = [
     Settings(),
     Settings(level=Level(target_dbov=-20.0, peak_dbfs=-1.0)),

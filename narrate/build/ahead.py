@@ -4,6 +4,7 @@ prompt's turn)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
@@ -55,12 +56,21 @@ class LevelAnnotator:
     def in_worker(self, segment: Segment) -> tuple[Callable[..., Any], tuple[Any, ...]] | None:
         """(function, args) for the provider to run on the segment's audio where it speaks it
         (function(audio, format, *args)), or None: nothing to render, or not this provider's to do."""
+        from ..package.prompt_files import render_segment_to_temps
         from ..package.render import render_segment
 
-        if self.renderer is not None and segment.provider not in self.local:
+        renderer = self.renderer
+        if renderer is not None and segment.provider not in self.local:
             return None
         users = self._users(segment)
-        return (render_segment, (self._specs(users),)) if users else None
+        if not users:
+            return None
+        if renderer is None:
+            return render_segment, (self._specs(users),)
+        # The worker writes the files to temp files beside their targets (the build's pid names them):
+        # only records come back, and the prompt's render queues them for publishing.
+        targets = [renderer.ahead_targets(job) for job in users]
+        return render_segment_to_temps, (self._specs(users), targets, os.getpid())
 
     def __call__(self, segment: Segment, result: Any, rendered: tuple[bool, Any] | None = None) -> dict[str, Any]:
         """Header fields for the segment's entry. rendered: the outcome of `in_worker`'s function where the

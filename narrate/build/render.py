@@ -98,6 +98,8 @@ class PromptRenderer:
         if exc[0] is not None:  # interrupted: publish nothing more (a failed write still publishes what is whole)
             self.outbox.discard()
         self.outbox.close()
+        for job_id in list(self.ahead):  # rendered ahead, never published (a failed store, a stop): no temp stays
+            _drop_ahead(self.ahead.pop(job_id, None))
         if self.keeper is not None:
             self.keeper.shutdown(wait=True)  # levels of rendered prompts: kept even after an interrupt
         for fut in self.futures:
@@ -131,10 +133,16 @@ class PromptRenderer:
         if self.guard.outputs_failed:
             if len(job.segments) == 1:
                 self._take_fresh(job.segments[0])  # its audio is not needed any more
+            _drop_ahead(self.ahead.pop(job.id, None))
             return
         started = time.monotonic()
         ahead = self.ahead.pop(job.id, None)
-        files = self._write_here(job, ahead[0]) if ahead is not None else self._render_here(job)
+        if ahead is None:
+            files = self._render_here(job)
+        elif _in_temps(ahead[0]):  # written by the worker that spoke it (prompt_files.render_segment_to_temps)
+            files = self._publish_temps(job, ahead[0])
+        else:
+            files = self._write_here(job, ahead[0])
         if files is None:
             return
         root = self.pb.manifest.root
@@ -255,6 +263,20 @@ class PromptRenderer:
                 return None
         return targets
 
+    def ahead_targets(self, job: PromptJob) -> tuple[str, ...] | None:
+        """The job's files' paths for a worker to write them ahead (checked, folders made, as `_targets`
+        does), or None if one cannot be placed now: its bytes then come back, and its own render
+        reports why (a write failure has stopped the outputs, a path leaving its folder...)."""
+        from ..fsutil import output_path
+
+        if self.guard.outputs_failed:
+            return None
+        root, folder = self.pb.manifest.root, self.folders[job.library]
+        try:
+            return tuple(str(output_path(folder, root / out.path)) for out in job.outputs)
+        except (OSError, NarrateError):
+            return None
+
     def keep_fresh(self, key: str, audio: bytes, fmt: Any, meta: dict[str, Any]) -> None:
         """A segment just answered and about to be stored: its single-segment prompts render from these
         bytes and this header (`levels`), the ones the cache stores, instead of reading the entry back."""
@@ -283,7 +305,7 @@ class PromptRenderer:
     def _render_here(self, job: PromptJob) -> list[Written] | None:
         """Render the job's segments in a worker, which writes its files to temp files beside their
         targets (package.prompt_files); queue them in the outbox. None after an error (reported)."""
-        from ..package.prompt_files import WriteError, render_to_temps
+        from ..package.prompt_files import render_to_temps
         from ..package.render import Finish, level_memo
         from ..providers.espeak_pool import WorkerError, shared_pool
 
@@ -315,29 +337,31 @@ class PromptRenderer:
             with self.lock:
                 self.report.errors.append(f"{job.id}: {exc}")
             return None
+        written = self._publish_temps(job, files)
+        if written is not None and memo and stored is None and measured is not None:  # a fresh entry, or an old one
+            assert self.keeper is not None  # rewriting the entry is off the render threads
+            self.keeper.submit(_keep_level, getattr(self.cache, "local", self.cache), job.segments[0], memo, measured)
+        return written
+
+    def _publish_temps(self, job: PromptJob, files: Any) -> list[Written] | None:
+        """Queue the temp files a worker wrote for `job` (a list of prompt_files.WrittenFile, or the
+        WriteError that stopped them) in the outbox; None after a failure (reported, temp files removed)."""
+        from ..package.prompt_files import WriteError, remove_temps
+
         if isinstance(files, WriteError):  # a full disk, found by the worker: stop spending
             self._write_failed(files.as_oserror(), files.folder)
             return None
         if self.guard.outputs_failed:  # another prompt's write failed meanwhile: publish nothing more
-            for f in files:
-                if f.tmp is not None:
-                    with contextlib.suppress(OSError):
-                        os.unlink(f.tmp)
+            remove_temps(files)
             return None
         clash = [out.path for out, f in zip(job.outputs, files, strict=True) if f.tmp is not None and out.path in self.pb.foreign]
         if clash:
-            for f in files:
-                if f.tmp is not None:
-                    with contextlib.suppress(OSError):
-                        os.unlink(f.tmp)
+            remove_temps(files)
             self._foreign(job, clash)
             return None
         for f in files:
             if f.tmp is not None:
                 self.outbox.put_temp(Path(f.tmp), Path(f.target))
-        if memo and stored is None and measured is not None:  # a fresh entry, or one from before levels were kept
-            assert self.keeper is not None  # rewriting the entry is off the render threads
-            self.keeper.submit(_keep_level, getattr(self.cache, "local", self.cache), job.segments[0], memo, measured)
         return [(f.tmp is not None, f.sha256, f.size, f.duration) for f in files]
 
     def stop_message(self, failure: Any) -> str:
@@ -346,6 +370,22 @@ class PromptRenderer:
         per_job = self.sized_bytes / self.sized_jobs if self.sized_jobs else 0
         return failure.message(self.rendered_jobs, left, int(per_job * left) or None, done_word="written",
                                not_done_word="not written", unit="prompts")
+
+
+def _in_temps(files: Any) -> bool:
+    """Whether a prompt rendered ahead is in temp files (WrittenFile records, or the WriteError that stopped
+    them), not bytes still to write (RenderedFile)."""
+    from ..package.prompt_files import WriteError, WrittenFile
+
+    return isinstance(files, WriteError) or (bool(files) and isinstance(files[0], WrittenFile))
+
+
+def _drop_ahead(ahead: tuple[Any, Any] | None) -> None:
+    """Remove the temp files of a prompt rendered ahead that will not be published."""
+    from ..package.prompt_files import WriteError, remove_temps
+
+    if ahead is not None and _in_temps(ahead[0]) and not isinstance(ahead[0], WriteError):
+        remove_temps(ahead[0])
 
 
 def _keep_level(cache: Any, key: str, memo: str, measured: tuple[float, float]) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import fsutil
 from ..providers.base import AudioFormat
-from .render import Finish, level_memo, render_prompt
+from .render import Finish, Finishing, RenderedFile, level_memo, render_prompt, render_segment
 
 
 @dataclass(frozen=True)
@@ -60,18 +60,47 @@ def render_to_temps(parts: list[tuple[bytes, AudioFormat]], finish: Finish, paus
     dBFS) measured for a single segment's entry (None if not measured). Raises what render_prompt
     raises (NarrateError)."""
     rendered, level = render_prompt(parts, finish, pauses, formats, measured)
+    return _to_temps(rendered, targets, owner), level
+
+
+# One prompt rendered ahead: its files in temp files, their bytes (no targets), or the failed write.
+Ahead = list[WrittenFile] | list[RenderedFile] | WriteError
+
+
+def render_segment_to_temps(data: bytes, fmt: AudioFormat, wanted: list[tuple[Finishing, tuple[str, ...]]],
+                            targets: list[tuple[str, ...] | None], owner: int | None = None
+                            ) -> list[tuple[Ahead, tuple[float, float] | None]]:
+    """`render.render_segment` (same bytes, same levels), each prompt's files then written to temp files
+    beside its `targets` as `render_to_temps` writes them: what the worker that just spoke a segment
+    runs, so that its reply carries the speech and a few records, not the files (~100 KB a prompt,
+    pickled, piped and written again by the build's process). A prompt whose targets are None gets
+    its files' bytes back instead (the build's process places them, or reports why it cannot)."""
+    out: list[tuple[Ahead, tuple[float, float] | None]] = []
+    for (files, level), where in zip(render_segment(data, fmt, wanted), targets, strict=True):
+        out.append((files if where is None else _to_temps(files, where, owner), level))
+    return out
+
+
+def _to_temps(rendered: list[RenderedFile], targets: tuple[str, ...], owner: int | None) -> list[WrittenFile] | WriteError:
+    """Each file in a temp file beside its target, unless the target holds its bytes already; on a failed
+    write, the WriteError, with none of these temp files left behind."""
     written: list[WrittenFile] = []
     for file, target in zip(rendered, targets, strict=True):
         try:
             tmp = None if holds_bytes(target, file.data) else write_temp(Path(target).parent, file.data, owner)
         except OSError as exc:
-            for done in written:
-                if done.tmp is not None:
-                    with contextlib.suppress(OSError):
-                        os.unlink(done.tmp)
-            return WriteError(exc.errno or 0, exc.strerror or str(exc), str(Path(target).parent)), level
+            remove_temps(written)
+            return WriteError(exc.errno or 0, exc.strerror or str(exc), str(Path(target).parent))
         written.append(WrittenFile(file.format, target, tmp, file.sha256, len(file.data), file.duration))
-    return written, level
+    return written
+
+
+def remove_temps(files: list[WrittenFile]) -> None:
+    """Delete the temp files of `files` (a render that will not be published)."""
+    for done in files:
+        if done.tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(done.tmp)
 
 
 def warm_up(finish: Finish) -> str | None:
