@@ -95,10 +95,11 @@ class Carry:
             if not S_ISREG(st.st_mode):
                 return None
             known = known_files.get(rel)
-            # The whole signature (size, mtime, ctime, inode) as one tuple compare: a file edited in place
-            # has a new ctime, a replaced one a new inode; either is hashed again (BuildState._digest).
-            if known is not None and (known[0], known[1], known[3], known[4]) == \
-                    (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
+            # The whole signature (mtime, ctime, size, inode), compared field by field (no tuples made: this
+            # runs 100,000 times at 50,000 prompts): a file edited in place has a new ctime, a replaced one a
+            # new inode; either is hashed again (BuildState._digest).
+            if known is not None and known[1] == st.st_mtime_ns and known[3] == st.st_ctime_ns \
+                    and known[0] == st.st_size and known[4] == st.st_ino:
                 digest = known[2]
             else:
                 digest = self.stats.digest_of(prefix + rel, rel, st, rec["sha256"])
