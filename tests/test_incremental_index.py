@@ -295,3 +295,45 @@ def test_splices_of_many_rows_at_once_are_byte_identical_to_a_full_index(tmp_pat
             run(folder / "m.yaml")
         assert index_of(quick) == index_of(full), n
     assert spliced.count("spliced") == len(steps)
+
+
+def test_a_splice_walks_the_library_as_often_for_many_changed_prompts_as_for_one(tmp_path, fake, monkeypatch):
+    """The rows of each changed prompt took the library's notes and fallbacks by walking every prompt
+    again: k edits cost k walks of the library (issue 14 item 2: work proportional to the change)."""
+    import narrate.build as build_module
+
+    class Walked(list):
+        count = 0
+
+        def __iter__(self):
+            Walked.count += 1
+            return super().__iter__()
+
+    real = build_module.write_index
+    spliced: list[bool] = []
+    real_spliced = index_module._spliced
+
+    def counting(pb, lib, changed, dropped=()):
+        lib.prompts = Walked(lib.prompts)
+        return real(pb, lib, changed, dropped)
+
+    def noted(*args):
+        out = real_spliced(*args)
+        spliced.append(out is not None)
+        return out
+
+    monkeypatch.setattr(build_module, "write_index", counting)
+    monkeypatch.setattr(index_module, "_spliced", noted)
+    path = tmp_path / "m.yaml"
+    path.write_text(MANIFEST, encoding="utf-8")
+    run(path)
+    walks = []
+    for edit in (lambda t: t.replace("Alpha one.", "Alpha one, edited."),
+                 lambda t: t.replace("Beta costs $5.", "Beta costs $6.").replace("Alfa uno.", "Alfa, uno.")
+                 .replace("Zeta is last.", "Zeta is the last.")):
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+        Walked.count, spliced[:] = 0, []
+        run(path)
+        assert spliced == [True]
+        walks.append(Walked.count)
+    assert walks[1] == walks[0]

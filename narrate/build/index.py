@@ -33,7 +33,7 @@ from ..package.index import index_head, index_text
 from ..plan import PromptJob, manifest_relative
 
 if TYPE_CHECKING:
-    from ..manifest import Library
+    from ..manifest import Library, PromptText
     from ..prepare import PlannedBuild
 
 _OPEN = ', "prompts": [\n'
@@ -127,11 +127,18 @@ def _foreign_index(pb: PlannedBuild, path: Path) -> bool:
         return True
 
 
-def _rows(pb: PlannedBuild, lib: Library, jobs: list[PromptJob]) -> list[dict[str, Any]]:
-    """The index rows of `jobs` (all of `lib`), from their lock entries; a job without one has none."""
+def _extras(lib: Library) -> dict[tuple[str, str], PromptText]:
+    """The prompts of `lib` with a note or a fallback, by (name, language): shown, never keyed."""
+    return {(p.name, p.language): p for p in lib.prompts if p.note or p.fallback_from}
+
+
+def _rows(pb: PlannedBuild, lib: Library, jobs: list[PromptJob],
+          extras: dict[tuple[str, str], PromptText] | None = None) -> list[dict[str, Any]]:
+    """The index rows of `jobs` (all of `lib`), from their lock entries; a job without one has none.
+    `extras`: `_extras(lib)`, when the caller made it already (one walk of the library, not one a call)."""
     cut = len(manifest_relative(pb.manifest, lib.output)) + 1
-    # Notes and fallbacks: shown, never keyed (only the few prompts that have one are looked up).
-    extras = {(p.name, p.language): p for p in lib.prompts if p.note or p.fallback_from}
+    if extras is None:
+        extras = _extras(lib)
     entries = pb.lock.prompts
     rows = []
     for job in jobs:
@@ -213,6 +220,7 @@ def _spliced(pb: PlannedBuild, lib: Library, changed: set[str]) -> tuple[bytes, 
         return None  # not the layout, or no rows (nothing to keep)
     rows_end = len(old) - len(close) + 1  # each row line ends in a newline: the last one in the close's first
     jobs = {j.id: j for j in pb.plan.jobs if j.library == lib.name and j.id in changed}
+    extras = _extras(lib)  # once: each changed prompt's rows below would walk the library again
     places = []
     for job_id in changed:
         library, _, rest = job_id.partition("/")
@@ -238,7 +246,7 @@ def _spliced(pb: PlannedBuild, lib: Library, changed: set[str]) -> tuple[bytes, 
                     break
                 hi = after
             job = jobs.get(job_id)
-            new = _rows(pb, lib, [job]) if job is not None else []
+            new = _rows(pb, lib, [job], extras) if job is not None else []
             new.sort(key=lambda r: r["format"])
             keep(kept, lo)
             parts += [(" " + json.dumps(r, ensure_ascii=False) + ",\n").encode("utf-8") for r in new]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..fsutil import sha256_file, write_if_changed
+from ..gcpause import paused_gc
 from .stamps import build_stamp, file_signature, fingerprint, input_digests, matches
 from .state_journal import append as append_change
 from .state_journal import apply as apply_change
@@ -95,7 +96,8 @@ def _read_state(path: Path) -> _Read:
             known = _LAST_READ.get(path)
             if known is not None and known[0] == sig:
                 return known[1]
-            data = json.loads(f.read(MAX_STATE_BYTES + 1))
+            with paused_gc():  # a list per stat entry (100,000 at 50,000 prompts), long-lived, no cycles
+                data = json.loads(f.read(MAX_STATE_BYTES + 1))
         if not isinstance(data, dict) or data.get("v") != STATE_VERSION or not isinstance(data.get("files"), dict) \
                 or not all(type(e) is list and len(e) == 5 for e in data["files"].values()):
             raise ValueError
@@ -106,9 +108,10 @@ def _read_state(path: Path) -> _Read:
                  {"last": data.get("last"), "index": data.get("index"), "found": data.get("found")},
                  base_id if type(base_id) is str else None, st.st_size, base_sig)
     if read.base_id is not None:  # a base of an older narrate has no id, and no journal applies to it
-        changes, read.journal_end, read.journal_ok = read_journal(journal, read.base_id)
-        for change in changes:
-            apply_change(change, read.files, read.carry, read.rest)
+        with paused_gc():
+            changes, read.journal_end, read.journal_ok = read_journal(journal, read.base_id)
+            for change in changes:
+                apply_change(change, read.files, read.carry, read.rest)
     _LAST_READ.clear()
     _LAST_READ[path] = (sig, read)
     return read

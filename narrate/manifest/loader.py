@@ -15,10 +15,7 @@ nesting beyond MAX_DEPTH levels (before Python's recursion limit; an alias cycle
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ import yaml
 
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
+from ..gcpause import paused_gc as paused_gc  # re-exported: narrate.manifest.paused_gc
 from .inputs import MAX_MANIFEST_BYTES, not_utf8, read_input
 
 try:  # libyaml is in every PyYAML wheel; the pure-Python parser is a slow fallback.
@@ -43,31 +41,6 @@ MAX_ALIAS_NODES = 100_000
 MAX_DEPTH = 100
 
 Key = tuple[str | int, ...]
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Python's cyclic garbage collector off inside the block, then as it was (no collection forced),
-    what the block made filed as old.
-
-    Loading and planning a library build tens of thousands of long-lived objects and few cycles;
-    each allocation burst makes the collector walk them all again, a third of the planning time
-    at 10,000 prompts (measured). Reference counting still frees everything acyclic at once.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            # What the block made lives on (the manifest, the plan): filed with the oldest objects, not
-            # left young. The collector would walk all of it twice on the next allocations, as its young
-            # generation and then its middle one (~100 ms of a one-edit rebuild at 10,000 prompts,
-            # growing with the library). freeze() then unfreeze() moves every tracked object into the
-            # oldest generation without walking any; a full collection still frees their cycles.
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
 
 
 class LineTable(dict[Key, int]):

@@ -161,7 +161,10 @@ def _replay(value: dict[str, Any], data: dict[str, Any], lines: LineTable, file:
                 text = source[written or name].strip()
                 if not text or len(text) > MAX_TEXT_CHARS or ("<" in text and markup_problem(text)):
                     return None
-            line = lines.line(where if line_language is None else (*where, line_language))
+            at = where if line_language is None else (*where, line_language)
+            line = lines.get(at)  # LineTable.line's first try, without its call and slice per prompt
+            if line is None:
+                line = lines.line(at)
             # PromptText(...) with its fields set directly: the frozen dataclass's __init__ sets each of its
             # 8 fields through object.__setattr__ (~10 ms of a one-edit rebuild at 10,000 prompts). The same object.
             prompt = _new(PromptText)

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ..cache.state import BuildState
 
 CARRY_VERSION = 1
-_new_job = _new_out = object.__new__
+_new_job, _new_out = object.__new__, tuple.__new__
 
 
 def plan_context(front: str, heads: Sequence[str], rendering: str, templates: Sequence[tuple[str, str, str]],
@@ -95,18 +95,17 @@ class Carry:
             if not S_ISREG(st.st_mode):
                 return None
             known = known_files.get(rel)
-            # The whole signature (size, mtime, ctime, inode) as one tuple compare: a file edited in place
-            # has a new ctime, a replaced one a new inode; either is hashed again (BuildState._digest).
-            if known is not None and (known[0], known[1], known[3], known[4]) == \
-                    (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
+            # The whole signature (mtime, ctime, size, inode), compared field by field (no tuples made: this
+            # runs 100,000 times at 50,000 prompts): a file edited in place has a new ctime, a replaced one a
+            # new inode; either is hashed again (BuildState._digest).
+            if known is not None and known[1] == st.st_mtime_ns and known[3] == st.st_ctime_ns \
+                    and known[0] == st.st_size and known[4] == st.st_ino:
                 digest = known[2]
             else:
                 digest = self.stats.digest_of(prefix + rel, rel, st, rec["sha256"])
             if digest != rec["sha256"]:
                 return None
-            out = _new_out(OutputFile)
-            out.__dict__.update(path=rel, format=fmt)  # OutputFile(rel, fmt) without the frozen __init__
-            outputs.append(out)
+            outputs.append(_new_out(OutputFile, (rel, fmt)))  # OutputFile(rel, fmt) without its Python __new__
         # PromptJob(...) with its fields set directly: a frozen dataclass's __init__ sets each through
         # object.__setattr__, ~2 us a job, 20 ms of a one-edit rebuild at 10,000 prompts. The same object.
         job = _new_job(PromptJob)

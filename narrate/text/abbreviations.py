@@ -22,6 +22,7 @@ import re
 from functools import cache
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 
 # language -> context -> {written: said}
 _TABLE: dict[str, dict[str, dict[str, str]]] = {
@@ -109,8 +110,8 @@ _PHRASE_END = frozenset({"Ave.", "Blvd.", "etc.", "usw.", "a min.", "one min."})
 _SINGULAR = {"hours": "hour", "minutes": "minute", "seconds": "second", "minutos": "minuto", "segundos": "segundo",
              "Minuten": "Minute", "Stunden": "Stunde", "Sekunden": "Sekunde", "Millionen": "Million",
              "Milliarden": "Milliarde"}
-_ONE_BEFORE = re.compile(r"(?<![\d.,])1\s?$")
-_CAPITAL_NEXT = re.compile(r"\s+[A-ZÀ-Þ][a-zà-ÿ]")  # a sentence's first word ("Press"), not "NW"
+_ONE_BEFORE = lazy_compile(r"(?<![\d.,])1\s?$")
+_CAPITAL_NEXT = lazy_compile(r"\s+[A-ZÀ-Þ][a-zà-ÿ]")  # a sentence's first word ("Press"), not "NW"
 
 
 @cache
@@ -127,7 +128,7 @@ def _patterns(code: str) -> list[tuple[re.Pattern[str], dict[str, str]]]:
 
 
 # "555-0100 x204" and "ext. x204": the x is the extension's ("extension 204"), as in a 3x3 it is "by".
-_EXTENSION_X = re.compile(r"(?i:(?<=ext\. )|(?<=extension ))x(?=\d)|(?<=\d[-. ]\d{4})(?P<after_number>,? x)(?=\d{2,6}\b)")
+_EXTENSION_X = lazy_compile(r"(?i:(?<=ext\. )|(?<=extension ))x(?=\d)|(?<=\d[-. ]\d{4})(?P<after_number>,? x)(?=\d{2,6}\b)")
 
 
 @cache

@@ -19,31 +19,32 @@ from __future__ import annotations
 import re
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .numwords import cardinal, digit_words, year
 
 _STREET = (r"(?:Street|St\.?|Avenue|Ave\.?|Boulevard|Blvd\.?|Road|Rd\.?|Drive|Dr\.?|Lane|Ln\.?|Way|Court|Ct\.?|"
            r"Place|Pl\.?|Parkway|Pkwy\.?|Highway|Hwy\.?|Circle|Cir\.?|Terrace|Square|Plaza)(?!\w)")
 _NAME_WORD = r"(?:[A-Z][\w.'-]*|\d{1,3}(?:st|nd|rd|th)) "  # "Lake ", "Shore ", "34th "
-_HOUSE = re.compile(rf"(?<![\w.,$#-])([1-9]\d{{2,3}})(?= (?:[NSEW]\.? |{_NAME_WORD}){{1,3}}{_STREET})")
+_HOUSE = lazy_compile(rf"(?<![\w.,$#-])([1-9]\d{{2,3}})(?= (?:[NSEW]\.? |{_NAME_WORD}){{1,3}}{_STREET})")
 # Street types written short -> said whole. "St." and "Dr." are also titles: they are a street only
 # after a house number and a name, or after a name when no capitalised word follows.
 _STREET_TYPES = {"St": "Street", "Dr": "Drive", "Rd": "Road", "Ln": "Lane", "Ct": "Court", "Pl": "Place",
                  "Pkwy": "Parkway", "Hwy": "Highway", "Cir": "Circle", "Ter": "Terrace", "Sq": "Square"}
 _TITLES = {"St", "Dr"}
 # British style drops the dot ("10 Downing St, London"): then only before a comma or the end.
-_SHORT_STREET = re.compile(r"(?<![\w.])(?P<name>[A-Z][\w'-]*|\d+(?:st|nd|rd|th)) (?P<abbr>"
-                           + "|".join(_STREET_TYPES) + r")(?:(?P<dot>\.)(?P<next> [A-Z])?|(?=,|$))")
-_HOUSE_BEFORE = re.compile(r"(?<![\w.,])\d{1,5} (?:[NSEW]\.? )?(?:[A-Z][\w'-]* ){0,2}$")
+_SHORT_STREET = lazy_compile(r"(?<![\w.])(?P<name>[A-Z][\w'-]*|\d+(?:st|nd|rd|th)) (?P<abbr>"
+                             + "|".join(_STREET_TYPES) + r")(?:(?P<dot>\.)(?P<next> [A-Z])?|(?=,|$))")
+_HOUSE_BEFORE = lazy_compile(r"(?<![\w.,])\d{1,5} (?:[NSEW]\.? )?(?:[A-Z][\w'-]* ){0,2}$")
 _COMPASS = {"N": "North", "S": "South", "E": "East", "W": "West"}
-_HOUSE_COMPASS = re.compile(rf"(?<![\w.,$#-])(\d{{1,5}}) ([NSEW])\.? (?=(?:{_NAME_WORD}){{1,3}}{_STREET})")
+_HOUSE_COMPASS = lazy_compile(rf"(?<![\w.,$#-])(\d{{1,5}}) ([NSEW])\.? (?=(?:{_NAME_WORD}){{1,3}}{_STREET})")
 # A German postcode after a street and house number is said digit by digit, as Germans give it:
 # "Hauptstraße 5, 10115 Berlin" was "zehntausendeinhundertfünfzehn Berlin".
-_GERMAN_STREET = re.compile(r"(?<=[a-zäöüß])str\.(?= \d)|(?<=\w )Str\.(?= \d)")  # "Hauptstr. 5", "Berliner Str. 5"
-_GERMAN_POSTCODE = re.compile(r"((?i:stra(?:ße|sse)|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|markt|steig|pfad)"
-                              r" \d{1,4}\s?[a-z]?, (?:D-)?)(\d{5})(?= [A-ZÄÖÜ])")
-_PLACE = re.compile(r"\b((?i:room|suite|gate|flight|apartment|unit)|Ste\.|Apt\.|P\.?O\.? Box) ([1-9]\d{2,3})(?![\w.,]\d|\w)")
+_GERMAN_STREET = lazy_compile(r"(?<=[a-zäöüß])str\.(?= \d)|(?<=\w )Str\.(?= \d)")  # "Hauptstr. 5", "Berliner Str. 5"
+_GERMAN_POSTCODE = lazy_compile(r"((?i:stra(?:ße|sse)|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|markt|steig|pfad)"
+                                r" \d{1,4}\s?[a-z]?, (?:D-)?)(\d{5})(?= [A-ZÄÖÜ])")
+_PLACE = lazy_compile(r"\b((?i:room|suite|gate|flight|apartment|unit)|Ste\.|Apt\.|P\.?O\.? Box) ([1-9]\d{2,3})(?![\w.,]\d|\w)")
 # A flight with its airline's IATA designator: "flight UA 1234" -> "flight U A twelve thirty-four".
-_FLIGHT = re.compile(r"\b((?i:flight)) ([A-Z]{2}|[A-Z]\d|\d[A-Z]) ?([1-9]\d{0,3})(?![\w.,]\d|\w)")
+_FLIGHT = lazy_compile(r"\b((?i:flight)) ([A-Z]{2}|[A-Z]\d|\d[A-Z]) ?([1-9]\d{0,3})(?![\w.,]\d|\w)")
 # A UK postcode letter by letter, its district as a number, outward and inward codes apart: "SW1A 2AA"
 # -> "S W one A, two A A" (was "SW one A two AA"), "E14 5AB" -> "E fourteen, five A B". Only the Royal
 # Mail's postcode areas, so "MP3 4GB" is none.
@@ -51,8 +52,8 @@ _UK_AREAS = ("AB|AL|B|BA|BB|BD|BH|BL|BN|BR|BS|BT|CA|CB|CF|CH|CM|CO|CR|CT|CV|CW|D
              "EH|EN|EX|FK|FY|G|GL|GU|HA|HD|HG|HP|HR|HS|HU|HX|IG|IP|IV|KA|KT|KW|KY|L|LA|LD|LE|LL|LN|LS|LU|M|ME|MK|"
              "ML|N|NE|NG|NN|NP|NR|NW|OL|OX|PA|PE|PH|PL|PO|PR|RG|RH|RM|S|SA|SE|SG|SK|SL|SM|SN|SO|SP|SR|SS|ST|SW|SY|"
              "TA|TD|TF|TN|TQ|TR|TS|TW|UB|W|WA|WC|WD|WF|WN|WR|WS|WV|YO|ZE")
-_UK_POSTCODE = re.compile(rf"\b((?:{_UK_AREAS})\d[A-Z\d]?) (\d[A-Z]{{2}})\b")
-_ZIP = re.compile(r"(?<=\b[A-Z]{2} )(\d{5})(?:-(\d{4}))?(?![\w-])")
+_UK_POSTCODE = lazy_compile(rf"\b((?:{_UK_AREAS})\d[A-Z\d]?) (\d[A-Z]{{2}})\b")
+_ZIP = lazy_compile(r"(?<=\b[A-Z]{2} )(\d{5})(?:-(\d{4}))?(?![\w-])")
 
 
 # A Spanish or French postcode, after a street's address or its label, said as people give it: Spanish
@@ -60,22 +61,22 @@ _ZIP = re.compile(r"(?<=\b[A-Z]{2} )(\d{5})(?:-(\d{4}))?(?![\w-])")
 # catorce"), French its department as a number and then its three digits ("75008 Paris": "soixante-quinze
 # zéro zéro huit", was "soixante-quinze mille huit"). After a comma and before a capitalised place, with a
 # street's word in the 80 characters before; or after "code postal", "CP", "C.P.".
-_POSTCODE = re.compile(r"(?<![\w.,-])(\d{5})(?![\w.,-]\d|[\w-])")
-_POSTCODE_LABEL = re.compile(r"(?:(?i:code postal|código postal)|\bC\.\s?P\.|\bCP)\s?:?\s$")
+_POSTCODE = lazy_compile(r"(?<![\w.,-])(\d{5})(?![\w.,-]\d|[\w-])")
+_POSTCODE_LABEL = lazy_compile(r"(?:(?i:code postal|código postal)|\bC\.\s?P\.|\bCP)\s?:?\s$")
 _POSTCODE_STREET = {
-    "es": re.compile(r"(?i:\b(?:calle|avenida|plaza|paseo|camino|carretera|ronda|travesía|glorieta|colonia|"
-                     r"bulevar|calzada|apartado)\b)"),
-    "fr": re.compile(r"(?i:\b(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|square|"
-                     r"BP|CS|lieu-dit)\b)"),
+    "es": lazy_compile(r"(?i:\b(?:calle|avenida|plaza|paseo|camino|carretera|ronda|travesía|glorieta|colonia|"
+                       r"bulevar|calzada|apartado)\b)"),
+    "fr": lazy_compile(r"(?i:\b(?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|square|"
+                       r"BP|CS|lieu-dit)\b)"),
 }
-_PLACE_NEXT = re.compile(r" [A-ZÀ-Þ]")
+_PLACE_NEXT = lazy_compile(r" [A-ZÀ-Þ]")
 
 
 # A flight with its airline's IATA designator in Spanish, French and German: the letters apart and the
 # number digit by digit, as gate announcements give it ("vuelo IB3456": "I B tres cuatro cinco seis", was
 # "IB tres mil cuatrocientos cincuenta y seis"; "Flug LH 1234"; "vol AF 1234").
 _FLIGHT_WORD = {"es": "vuelo", "fr": "vol", "de": "flug"}
-_FLIGHT_INTL = re.compile(r"\b((?i:vuelo|vol|flug)) ([A-Z]{2}|[A-Z]\d|\d[A-Z]) ?(\d{1,4})(?![\w.,]\d|\w)")
+_FLIGHT_INTL = lazy_compile(r"\b((?i:vuelo|vol|flug)) ([A-Z]{2}|[A-Z]\d|\d[A-Z]) ?(\d{1,4})(?![\w.,]\d|\w)")
 
 
 def _flights(text: str, lang: Lang) -> str:

@@ -8,7 +8,7 @@ no worse than the bare number did ("uno hora" before, "un hora" now for a noun n
 
 from __future__ import annotations
 
-import re
+from .lazy_re import lazy_compile
 
 # Words after a number that are not its noun ("Presione 1 para ventas", "Appuyez sur 1 pour",
 # "1 oder 2"): the number stays a bare cardinal.
@@ -25,9 +25,9 @@ _NOT_NOUNS = {
 }
 _FEMININE_ENDINGS = {
     # -a but "-ma" (problema); -cion: a plural loses the accent ("opciones")
-    "es": re.compile(r"(?:ción|sión|cion|sion|dad|tad|tud|umbre|ie|isis)$|(?<!m)a$"),
-    "fr": re.compile(r"(?:tion|sion|té|ence|ance|ette|ure|ude|ade|ière|euse|ine|ée)$"),
-    "de": re.compile(r"(?:ung|heit|keit|schaft|ion|tät|ik|ur|enz|anz|ei|ie)$"),
+    "es": lazy_compile(r"(?:ción|sión|cion|sion|dad|tad|tud|umbre|ie|isis)$|(?<!m)a$"),
+    "fr": lazy_compile(r"(?:tion|sion|té|ence|ance|ette|ure|ude|ade|ière|euse|ine|ée)$"),
+    "de": lazy_compile(r"(?:ung|heit|keit|schaft|ion|tät|ik|ur|enz|anz|ei|ie)$"),
 }
 _MASCULINE = {"es": frozenset({"día", "mapa", "idioma", "clima", "sofá", "planeta", "tranvía"}),
               "fr": frozenset({"lycée", "musée", "dollar", "euro"}), "de": frozenset()}
@@ -53,11 +53,11 @@ _FRENCH_BEFORE_NOUN_F = frozenset({"nouvelle", "nouvelles", "seule", "seules", "
 # "1 bis 2 Tage", "1 o 2 horas", "1 à 2 semaines": the first count is said with the noun after the second
 # ("eins bis zwei Tagen" was said, "uno a dos semanas", "un ou deux heures").
 _LINKED_COUNT = {
-    "es": re.compile(r"\s(?:a|o|u|y|al)\s\d[\d.,]*(?=\s)"),
-    "fr": re.compile(r"\s(?:à|ou|et)\s\d[\d.,]*(?=\s)"),
-    "de": re.compile(r"\s(?:bis|oder|und)\s\d[\d.,]*(?=\s)"),
+    "es": lazy_compile(r"\s(?:a|o|u|y|al)\s\d[\d.,]*(?=\s)"),
+    "fr": lazy_compile(r"\s(?:à|ou|et)\s\d[\d.,]*(?=\s)"),
+    "de": lazy_compile(r"\s(?:bis|oder|und)\s\d[\d.,]*(?=\s)"),
 }
-_WORD = re.compile(r"\s([^\W\d_][^\W\d_'-]*)")
+_WORD = lazy_compile(r"\s([^\W\d_][^\W\d_'-]*)")
 
 
 def noun_after(after: str, code: str) -> tuple[bool, bool] | None:
@@ -96,7 +96,7 @@ def noun_after(after: str, code: str) -> tuple[bool, bool] | None:
     return True, any(form in _FEMININE[code] or _FEMININE_ENDINGS[code].search(form) for form in forms)
 
 
-_GERMAN_FEMININE_TAIL = re.compile(
+_GERMAN_FEMININE_TAIL = lazy_compile(
     "(?:" + "|".join(sorted((w for w in _FEMININE["de"] if len(w) >= 4 and "-" not in w), key=len, reverse=True)) + r")$")
 
 
@@ -104,8 +104,8 @@ _GERMAN_FEMININE_TAIL = re.compile(
 # "einer" ("von 1 Euro": "von einem Euro", "in 1 Woche": "in einer Woche"; "von ein Euro" was said), and
 # an accusative preposition or a verb that takes an object makes it "einen" before a masculine noun
 # ("kostet 1 Euro": "kostet einen Euro", "Sie haben 1 verpassten Anruf": "einen verpassten Anruf").
-_GERMAN_DATIVE_BEFORE = re.compile(r"(?<!\w)(?i:von|mit|bei|aus|nach|seit|zu|ab|in|vor|binnen)\s$")
-_GERMAN_ACCUSATIVE_BEFORE = re.compile(
+_GERMAN_DATIVE_BEFORE = lazy_compile(r"(?<!\w)(?i:von|mit|bei|aus|nach|seit|zu|ab|in|vor|binnen)\s$")
+_GERMAN_ACCUSATIVE_BEFORE = lazy_compile(
     r"(?<!\w)(?i:für|um|ohne|gegen|durch|kostet|kosten|beträgt|betragen|schulden|schuldet|zahlen|bezahlen|zahlt|"
     r"überweisen|erhalten|erhält|bekommen|bekommt|haben|hat|habe|sparen|spart|buchen|benötigen|brauchen)"
     r"(?:\s(?i:uns|Ihnen|mir|noch|nur|insgesamt|bereits|jetzt|monatlich|lediglich))?\s$")
@@ -113,7 +113,7 @@ _GERMAN_MASCULINE = frozenset({"euro", "cent", "dollar", "franken", "rappen", "a
                                "punkt", "platz", "moment", "betrag", "vertrag", "auftrag", "rückruf", "brief",
                                "schritt", "versuch", "zugang", "code", "gutschein", "rabatt", "bonus", "kredit",
                                "tarif", "anschluss", "zähler", "monatsbeitrag", "beitrag", "mitarbeiter"})
-_GERMAN_NOUN = re.compile(r"\s+(?:([a-zäöüß]+)\s+)?([A-ZÄÖÜ][\wäöüß]*)")
+_GERMAN_NOUN = lazy_compile(r"\s+(?:([a-zäöüß]+)\s+)?([A-ZÄÖÜ][\wäöüß]*)")
 
 
 def german_case(words: str, before: str, after: str) -> str:

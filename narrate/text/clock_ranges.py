@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .when import say_time
 from .zones import ZONE_GROUP, zone_words
 
-_CLOCK_PAIR = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2}):(?P<m>\d{2})(?P<join>\s?[-–]\s?|\s(?:to|until|till|and)\s)"
-                         r"(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d:]|[.,]\d|\s?[AaPp]\.?\s?[Mm]\b)" + ZONE_GROUP)
-_BETWEEN = re.compile(r"\b(?i:between)\s$")
-HINT = re.compile(r"\d:\d\d\s?(?:[-–]|to |until |till |and )\s?\d")
+_CLOCK_PAIR = lazy_compile(r"(?<![\w.:,])(?P<h>\d{1,2}):(?P<m>\d{2})(?P<join>\s?[-–]\s?|\s(?:to|until|till|and)\s)"
+                           r"(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d:]|[.,]\d|\s?[AaPp]\.?\s?[Mm]\b)" + ZONE_GROUP)
+_BETWEEN = lazy_compile(r"\b(?i:between)\s$")
+HINT = lazy_compile(r"\d:\d\d\s?(?:[-–]|to |until |till |and )\s?\d")
 
 
 def _clock_pair(m: re.Match[str], lang: Lang) -> str:

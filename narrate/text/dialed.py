@@ -25,11 +25,12 @@ from __future__ import annotations
 import re
 
 from .langdata import DIALED, Lang
+from .lazy_re import lazy_compile
 from .notation import compiled
 from .numwords import digit_words
 
 # A number standing alone: not "911th", "112%", "999.5", "911-1234", "$911", "a/911".
-_NUMBER = re.compile(r"(?<![\w.,$€£¥/-])\d{3,8}(?![\w%°/]|[.,:]\d|-\d)")
+_NUMBER = lazy_compile(r"(?<![\w.,$€£¥/-])\d{3,8}(?![\w%°/]|[.,:]\d|-\d)")
 _WINDOW = 60  # characters before a number in which its cue is looked for
 
 
@@ -45,7 +46,7 @@ def _cues(lang: Lang) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
 
 
 # Digit groups after a number, one space apart: "116 117" is one number in two groups.
-_GROUPS = re.compile(r"(?: \d{2,4})+(?![\w%°/]|[.,:]\d|-\d)")
+_GROUPS = lazy_compile(r"(?: \d{2,4})+(?![\w%°/]|[.,:]\d|-\d)")
 
 
 def replace_dialed(text: str, lang: Lang) -> str:

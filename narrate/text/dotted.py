@@ -15,11 +15,12 @@ import re
 from functools import cache
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .numwords import cardinal, digit_words
 
 # (version separator, address separator) as said in each language.
 _WORDS = {"en": ("point", "dot"), "es": ("punto", "punto"), "de": ("Punkt", "Punkt"), "fr": ("point", "point")}
-_DOTTED = re.compile(r"(?<![\w.,])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
+_DOTTED = lazy_compile(r"(?<![\w.,])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
 
 
 # Words after which "N.NN" is a version, as written (case matters: "Go 1.22", not "go 1.25 miles").

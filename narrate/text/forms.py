@@ -12,29 +12,30 @@ from __future__ import annotations
 import re
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .numwords import cardinal, plural, year
 
 # "Form 1040-X", "1040-SR": the amended or seniors' form, its letters said one by one.
-_FORM = re.compile(r"\b((?:[Ff]orm|[Ss]chedule)s?) (\d{3,4})(?:-([A-Z]{1,4}))?(?![\w-]|[.,]\d)")
+_FORM = lazy_compile(r"\b((?:[Ff]orm|[Ss]chedule)s?) (\d{3,4})(?:-([A-Z]{1,4}))?(?![\w-]|[.,]\d)")
 # The forms known by their number alone, said as forms without "Form" when the text shows them to be forms: a
 # variant's letters ("1099-NEC", "1099-MISC"), a plural ("1099s" "ten ninety-nines"; was "one thousand
 # ninety-nine seconds": no one writes 1099 seconds so), or a word that names what the form is for ("a 1099
 # contractor"). Otherwise "1099" may be a count ("1099 people") and is read as one.
 _FORM_NUMBERS = r"1040|1041|1042|1065|1095|1098|1099|1120|5498|940|941|990"
-_BARE_FORM = re.compile(rf"(?<![\w.,$€£¥#/-])({_FORM_NUMBERS})(?:-([A-Z]{{1,4}})(?![\w-])|(s)(?![\w'’-])|"
-                        r"(?=\s(?:forms?|contractors?|income|filers?|filings?|reporting)\b))"
-                        r"(?![.,]\d)")
+_BARE_FORM = lazy_compile(rf"(?<![\w.,$€£¥#/-])({_FORM_NUMBERS})(?:-([A-Z]{{1,4}})(?![\w-])|(s)(?![\w'’-])|"
+                          r"(?=\s(?:forms?|contractors?|income|filers?|filings?|reporting)\b))"
+                          r"(?![.,]\d)")
 # A form's number after "a" or a possessive, or beside another form ("a 1099", "your 1040", "W-2 and 1099"),
 # unless a plural or a counting word follows ("a 1099 page report" is a form's page, "your 1040 users" a count).
-_DETERMINED_FORM = re.compile(
+_DETERMINED_FORM = lazy_compile(
     rf"(?:\b(?:[Aa]n?|[Yy]our|[Mm]y|[Hh]is|[Hh]er|[Tt]heir|[Oo]ur|[Ee]ach|[Ee]very|[Tt]his|[Tt]hat|[Aa]nother|"
     rf"[Aa]ny)\s|\bW-\d\d?\s(?:and|or)\s)({_FORM_NUMBERS})(?![\w'’-]|[.,]\d)"
     r"(?!\s(?:people|persons|children|men|women|staff|times|[a-z]*[^\Wsiu]s)\b)")
-_PLAN = re.compile(r"(?<![\w.,(-])(\d{3})((?:\([a-z]\))(?:\(\d{1,2}\))?)(?!\w)")  # "501(c)(3)": its paragraph too
+_PLAN = lazy_compile(r"(?<![\w.,(-])(\d{3})((?:\([a-z]\))(?:\(\d{1,2}\))?)(?!\w)")  # "501(c)(3)": its paragraph too
 # The plans written without brackets: "401k", "403b", "457b" (shorthand.py leaves them to this pass).
-PLAN_SHORT = re.compile(r"(?<![\w.,(-])(40[13]|457)([abk])(?!\w)")
-HINT = re.compile(rf"(?<!\d)(?:{_FORM_NUMBERS})(?!\d)|"  # any form's number: the patterns decide
-                  r"\d\([a-z]\)|[Ff]orms? \d|[Ss]chedules? \d|\b(?:40[13]|457)[abk]\b")
+PLAN_SHORT = lazy_compile(r"(?<![\w.,(-])(40[13]|457)([abk])(?!\w)")
+HINT = lazy_compile(rf"(?<!\d)(?:{_FORM_NUMBERS})(?!\d)|"  # any form's number: the patterns decide
+                    r"\d\([a-z]\)|[Ff]orms? \d|[Ss]chedules? \d|\b(?:40[13]|457)[abk]\b")
 
 
 def _section(digits: str, lang: Lang) -> str:

@@ -18,6 +18,7 @@ import re
 from functools import cache
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .notation import compiled, ends_sentence
 from .spans import SCORE_WORDS, range_word
 
@@ -56,7 +57,7 @@ _HOURS_AFTER = {
     "de": r"Uhr\b",
     "fr": r"(?:h|heures)\b",
 }
-_HOUR_RANGE = re.compile(r"(?<![\w.:,/+-])(\d{1,2})\s?[-–]\s?(\d{1,2})(?![\w:/-]|[.,]\d)")
+_HOUR_RANGE = lazy_compile(r"(?<![\w.:,/+-])(\d{1,2})\s?[-–]\s?(\d{1,2})(?![\w:/-]|[.,]\d)")
 
 
 def _clock(time: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .notation import compiled
 from .numwords import digit_words
 
@@ -45,15 +46,15 @@ _FILLERS = {
     "fr": r"est|de|du|le|la|votre|dossier|commande|client|compte|réservation|confirmation|suivi",
 }
 # Groups joined by a hyphen or a slash ("2025/00417"); a date written with slashes is none.
-_TOKEN = re.compile(r"(?<![\w.,$€£¥/#-])(?=[A-Za-z0-9/-]{4,40}(?![\w/-]))(?=[A-Za-z/-]*\d)"
-                    r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*(?![\w%°/-]|[.,:]\d| \d)")
-_SLASH_DATE = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2}(?:\d{2})?)?")  # " 960 123": a phone's groups
+_TOKEN = lazy_compile(r"(?<![\w.,$€£¥/#-])(?=[A-Za-z0-9/-]{4,40}(?![\w/-]))(?=[A-Za-z/-]*\d)"
+                      r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*(?![\w%°/-]|[.,:]\d| \d)")
+_SLASH_DATE = lazy_compile(r"\d{1,2}/\d{1,2}(?:/\d{2}(?:\d{2})?)?")  # " 960 123": a phone's groups
 # An IBAN (ISO 13616: country, check digits, up to 30 more), written in groups of four or whole, with or
 # without a label, is read in its printed groups of four: "DE89 3704 0044 0532 0130 00" -> "D E eight
 # nine, three seven zero four, ..." (was "DE eighty-nine three thousand seven hundred four ...").
-_IBAN = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?(?![\w-])"
-                   r"|(?<![\w-])(?=[A-Z]{2}\d{2}[A-Z0-9]{11,30}(?![\w-]))(?:[A-Z]{2}\d{2})(?:[A-Z0-9]{4})+[A-Z0-9]{0,3}(?![\w-])")
-_IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2}")
+_IBAN = lazy_compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?(?![\w-])"
+                     r"|(?<![\w-])(?=[A-Z]{2}\d{2}[A-Z0-9]{11,30}(?![\w-]))(?:[A-Z]{2}\d{2})(?:[A-Z0-9]{4})+[A-Z0-9]{0,3}(?![\w-])")
+_IBAN_HINT = lazy_compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2}")
 _WINDOW = 80  # characters before a token in which its label is looked for
 
 

@@ -5,15 +5,14 @@ a lakh or more in lakh and crore), and "Rs." becomes the rupee sign the money pa
 
 from __future__ import annotations
 
-import re
-
 from .langdata import Lang
+from .lazy_re import lazy_compile
 
 # At least one group of two before the last group of three: never a Western grouping ("1,500,000").
-_LAKH_GROUPED = re.compile(r"(?<![\w.,])\d{1,2}(?:,\d\d)+,\d{3}(?=\.\d|(?![\d,]|,\d))")
+_LAKH_GROUPED = lazy_compile(r"(?<![\w.,])\d{1,2}(?:,\d\d)+,\d{3}(?=\.\d|(?![\d,]|,\d))")
 # "Rs. 500", "Rs 500", "Rs.500": the rupee, before an amount.
-_RUPEES = re.compile(r"\bRs\.?\s?(?=\d)")
-HINT = re.compile(r"\d,\d\d,|\bRs\b")
+_RUPEES = lazy_compile(r"\bRs\.?\s?(?=\d)")
+HINT = lazy_compile(r"\d,\d\d,|\bRs\b")
 
 
 def replace_indian(text: str, lang: Lang) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .numwords import digit_words
 
 # (star, pound, "number", "times") by language; "pound" by region where it differs.
@@ -37,14 +38,14 @@ _POUND_BY_REGION = {
     ("en", region): "hash" for region in ("GB", "IE", "AU", "NZ", "IN", "ZA", "SG", "HK")
 } | {("es", "ES"): "almohadilla"}
 
-_SEQUENCE = re.compile(r"(?<![\w*#])(?:\*[\d*#]*\d[\d*#]*|#[\d*#]*\d[\d#]*[*#]+[\d*#]*)(?![\w*#])")
-_NUMBER_SIGN = re.compile(r"(?<![\w&#])#(?=\d|[A-Z]{1,3}-?\d)")  # "#12345", "#A12345", "#AB-123"
-_NUMBER_WORD_BEFORE = re.compile(r"(?i:number|no\.|nr\.|n\.?º|n°|número|nummer|numéro)(?:\s(?i:is|es|ist|lautet|est))?:?\s$")
-_LABEL_SIGN = re.compile(r"(?<=[A-Za-z]{2})#(?=:? ?\d)")  # "Rx# 1234567", "Acct#: 123": the label's number
-_VERB_NEXT = re.compile(r"\s?(?::|\s(?i:is|es|ist|lautet|est)\b)")  # "account # is 123": a noun, the number
-_TIMES = re.compile(r"(?<=\d) \* (?=\d)")
-_EMPHASIS = re.compile(r"(?<![\w*])(\*\*?)(?=[^\W\d_])([^*\n]{0,200}?[^\W_])\1(?![\w*])")
-_LONE = re.compile(r"(?<!\S)[#*](?=$|[\s.,;:!?)\]])")
+_SEQUENCE = lazy_compile(r"(?<![\w*#])(?:\*[\d*#]*\d[\d*#]*|#[\d*#]*\d[\d#]*[*#]+[\d*#]*)(?![\w*#])")
+_NUMBER_SIGN = lazy_compile(r"(?<![\w&#])#(?=\d|[A-Z]{1,3}-?\d)")  # "#12345", "#A12345", "#AB-123"
+_NUMBER_WORD_BEFORE = lazy_compile(r"(?i:number|no\.|nr\.|n\.?º|n°|número|nummer|numéro)(?:\s(?i:is|es|ist|lautet|est))?:?\s$")
+_LABEL_SIGN = lazy_compile(r"(?<=[A-Za-z]{2})#(?=:? ?\d)")  # "Rx# 1234567", "Acct#: 123": the label's number
+_VERB_NEXT = lazy_compile(r"\s?(?::|\s(?i:is|es|ist|lautet|est)\b)")  # "account # is 123": a noun, the number
+_TIMES = lazy_compile(r"(?<=\d) \* (?=\d)")
+_EMPHASIS = lazy_compile(r"(?<![\w*])(\*\*?)(?=[^\W\d_])([^*\n]{0,200}?[^\W_])\1(?![\w*])")
+_LONE = lazy_compile(r"(?<!\S)[#*](?=$|[\s.,;:!?)\]])")
 
 
 def _words(lang: Lang) -> tuple[str, str, str, str]:

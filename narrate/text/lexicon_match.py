@@ -14,14 +14,15 @@ character); where two terms match at one place the longer wins, then the case-se
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from typing import Generic, TypeVar
 
+from .lazy_re import lazy_compile
+
 R = TypeVar("R")
 
-_START = re.compile(r"(?<![\w.])(?:\w+|[^\w\s])")  # a word start, with its first word (or sign)
-_END = re.compile(r"[\w]|\.\w")  # what may not follow a term
+_START = lazy_compile(r"(?<![\w.])(?:\w+|[^\w\s])")  # a word start, with its first word (or sign)
+_END = lazy_compile(r"[\w]|\.\w")  # what may not follow a term
 
 
 def _key(term: str) -> str:

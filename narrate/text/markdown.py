@@ -23,7 +23,6 @@ text), md_speech (URLs, emoji, the final scrub).
 
 from __future__ import annotations
 
-import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -32,6 +31,7 @@ from typing import Any, Literal
 
 from ..errors import MarkupError
 from . import md_myst, md_obsidian, md_source
+from .lazy_re import lazy_compile
 from .markup import Break, Node, is_markup, lower, parse
 from .md_texmath import texmath_brackets
 from .md_walk import CODE_NOTICE, TABLE_NOTICE, Block, speakable, walk
@@ -238,7 +238,7 @@ def markdown_to_speakable(source: str, options: MarkdownOptions | None = None, *
     return SpeakableDoc(title=title, blocks=blocks, front_matter=front, named=named)
 
 
-_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,300}>")
+_TAG = lazy_compile(r"</?[A-Za-z][^<>\n]{0,300}>")
 
 
 def _front_title(given: str) -> str | None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import MarkupError
+from .lazy_re import lazy_compile
 from .markup_parse import (
     ALPHABETS,
     INTERPRET_AS,
@@ -49,7 +50,7 @@ __all__ = ["ALPHABETS", "INTERPRET_AS", "MAX_BREAK_MS", "SSML_NAMESPACE", "STREN
            "Piece", "SayAs", "Sub", "Target", "PLAIN", "check", "compile_pieces", "escape_attr", "escape_text",
            "is_markup", "lower", "lower_say_as", "parse", "split_breaks", "target_of", "to_ssml"]
 
-_SPACE_PUNCT = re.compile(r"\s+([,.;:!?])")
+_SPACE_PUNCT = lazy_compile(r"\s+([,.;:!?])")
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,8 @@ def lower_say_as(node: SayAs, language: str, before: str = "") -> str:
 # cannot ("03.04.", no year), "der" makes it one and stays: "der dritte April".
 _DATE_CUES = {"en": ("on", "in"), "es": ("el", "en"), "fr": ("le", "en"), "de": ("der", "im Jahr")}
 _KEEPS_CUE = {"de"}
-_UNREAD = re.compile(r"[\d/]|\w\.\w")  # what a reading that is no date leaves: "twelve/five", "null drei.null"
-_NUMERIC_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\.?")
+_UNREAD = lazy_compile(r"[\d/]|\w\.\w")  # what a reading that is no date leaves: "twelve/five", "null drei.null"
+_NUMERIC_DATE = lazy_compile(r"\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\.?")
 
 
 def _lower_date(text: str, language: str, before: str) -> str:

@@ -7,11 +7,11 @@ to expand nothing), so no entity can expand and no external resource is read.
 
 from __future__ import annotations
 
-import re
 import xml.parsers.expat
 from dataclasses import dataclass
 
 from ..errors import MarkupError
+from .lazy_re import lazy_compile
 
 # Silence is bounded like everything else (a prompt is rendered in memory): breaks in a row add up
 # to at most MAX_BREAK_MS in one place, and one text holds at most MAX_TOTAL_BREAK_MS of them (4,000
@@ -25,12 +25,12 @@ INTERPRET_AS = ("digits", "characters", "telephone", "date", "time", "currency",
 ALPHABETS = ("ipa", "x-sampa")
 _ATTRS = {"break": {"time", "strength"}, "say-as": {"interpret-as"}, "sub": {"alias"},
           "phoneme": {"alphabet", "ph"}}
-_TIME = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*")
-_BARE_AMP = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
+_TIME = lazy_compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*")
+_BARE_AMP = lazy_compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
 # One of the subset's tags, or a declaration: then the whole text is parsed (strictly). SSML's own
 # elements (lower case, as SSML spells them) count too, so a pasted `<speak>` document or a
 # `<prosody>` is parsed (and refused, naming what is read) instead of being spoken as words.
-_SIGN = re.compile(r"<\s*/?\s*(?:(?i:break|say-as|sub|phoneme)|speak|prosody|emphasis|voice|lang)(?![\w-])|<[!?]")
+_SIGN = lazy_compile(r"<\s*/?\s*(?:(?i:break|say-as|sub|phoneme)|speak|prosody|emphasis|voice|lang)(?![\w-])|<[!?]")
 SSML_NAMESPACE = "http://www.w3.org/2001/10/synthesis"
 _SPEAK_ATTRS = {"version", "xmlns", "xml:lang"}
 _WRAP = "<m>"  # the fragment is parsed inside this element; columns on line 1 are shifted back by its length

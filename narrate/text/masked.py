@@ -8,18 +8,19 @@ from __future__ import annotations
 import re
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .numwords import digit_words
 
 # Runs of one mask character, a space or hyphen between runs: no run can be split two ways, so a long
 # run that is no mask ("XXXX...X") fails fast (an optional separator between runs was exponential); runs
 # are bounded, as masks are ("xxxx-xxxx-xxxx-1234"), so a long text of them costs linear time.
 _RUN = r"(?:\*{1,16}+|•{1,16}+|X{1,16}+|x{1,16}+)"
-_MASKED = re.compile(rf"(?<![\w*•#])(?P<mask>{_RUN}(?:[ -]{_RUN}){{0,4}}+)[ -]?(?P<digits>\d{{2,6}})(?![\w-]|[.,]\d)")
-HINT = re.compile(r"\*\*|••|XX|xx")
+_MASKED = lazy_compile(rf"(?<![\w*•#])(?P<mask>{_RUN}(?:[ -]{_RUN}){{0,4}}+)[ -]?(?P<digits>\d{{2,6}})(?![\w-]|[.,]\d)")
+HINT = lazy_compile(r"\*\*|••|XX|xx")
 _ENDING = {"en": "ending in", "es": "terminada en", "de": "endend auf", "fr": "se terminant par"}
 # A word before the mask that already says the digits end the number: "ending in", "terminada en".
-_SAID_BEFORE = re.compile(r"(?i:\b(?:ending(?: in)?|ends in|ending with|last (?:four|4)(?: digits)?|"
-                          r"terminad[ao] en|termina en|endend auf|endet auf|terminant par|termine par))[ :]*$")
+_SAID_BEFORE = lazy_compile(r"(?i:\b(?:ending(?: in)?|ends in|ending with|last (?:four|4)(?: digits)?|"
+                            r"terminad[ao] en|termina en|endend auf|endet auf|terminant par|termine par))[ :]*$")
 
 
 def replace_masked(text: str, lang: Lang) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from .lazy_re import lazy_compile
+
 # Whole spans people name as one thing.
 OPERATORS = {
     "[]": "square brackets",
@@ -80,13 +82,13 @@ SIGNS = {
     "}": "closing curly brace",
     "~": "tilde",
 }
-_SYMBOLS_ONLY = re.compile(r"[!-/:-@\[-`{-~]{1,12}")
+_SYMBOLS_ONLY = lazy_compile(r"[!-/:-@\[-`{-~]{1,12}")
 # Said names of symbols (the values above), whose article is fixed by agree_article.
-_NAMED_SYMBOL = re.compile("|".join(re.escape(n) for n in sorted({*OPERATORS.values(), *SIGNS.values()},
+_NAMED_SYMBOL = lazy_compile("|".join(re.escape(n) for n in sorted({*OPERATORS.values(), *SIGNS.values()},
                                                                  key=len, reverse=True)) + r"\b")
-_GENERIC = re.compile(r"(?<=\w)<([\w&'*\[\]\s,:]{1,80})>")  # Vec<T>, Result<T, E>, Option<&'a str>
-_AMPERSAND = re.compile(r"(?<!&)&(?!&)\s*")
-_ANGLE = re.compile(r"<(?=\S)(?!=\s)|(?<=\S)>")  # a `<` or `>` between spaces is a comparison, said later
+_GENERIC = lazy_compile(r"(?<=\w)<([\w&'*\[\]\s,:]{1,80})>")  # Vec<T>, Result<T, E>, Option<&'a str>
+_AMPERSAND = lazy_compile(r"(?<!&)&(?!&)\s*")
+_ANGLE = lazy_compile(r"<(?=\S)(?!=\s)|(?<=\S)>")  # a `<` or `>` between spaces is a comparison, said later
 
 
 def named_before(before: str, code: str) -> bool:
@@ -101,7 +103,7 @@ def named_before(before: str, code: str) -> bool:
     return any(tail == n or tail.endswith(" " + n) for n in {name, short})
 
 
-_ARTICLE = re.compile(r"(?<![^\s(\"'])([Aa])(n?) $")
+_ARTICLE = lazy_compile(r"(?<![^\s(\"'])([Aa])(n?) $")
 
 
 def agree_article(before: str, said: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from .lazy_re import lazy_compile
 from .markup import escape_text
 
 _SILENT = {"script", "style", "pre", "svg", "math", "template", "noscript", "textarea", "iframe"}
@@ -33,10 +34,10 @@ _CALLOUTS = {"admonition", "callout", "aside"}
 _NAMED_CALLOUTS = {"note", "tip", "warning", "info", "caution", "danger", "important", "check"}
 # `<![` opening no CDATA section: Python 3.11's HTMLParser raises AssertionError on it ("<p>a <![ b"
 # crashed `narrate text` and builds): markup that makes nothing, so it goes.
-_MARKED_SECTION = re.compile(r"<!\[(?!CDATA\[)")
-_EXPRESSION = re.compile(r"\{[^{}\n]{0,500}\}")
-SSML_TAG = re.compile(r"<(/?)(break|say-as|sub|phoneme)(?![\w-])")
-_ALIAS = re.compile(r"\salias\s*=")
+_MARKED_SECTION = lazy_compile(r"<!\[(?!CDATA\[)")
+_EXPRESSION = lazy_compile(r"\{[^{}\n]{0,500}\}")
+SSML_TAG = lazy_compile(r"<(/?)(break|say-as|sub|phoneme)(?![\w-])")
+_ALIAS = lazy_compile(r"\salias\s*=")
 
 
 def ssml_tag(tag: str, subs: list[bool]) -> bool:
@@ -71,8 +72,8 @@ class _Tag(HTMLParser):
         self.attrs = attrs
 
 
-_LISTING = re.compile(r"\A<Listing(?=[\s>])")
-_MARKS = re.compile(r"[*`]|(?<!\w)_|_(?!\w)")
+_LISTING = lazy_compile(r"\A<Listing(?=[\s>])")
+_MARKS = lazy_compile(r"[*`]|(?<!\w)_|_(?!\w)")
 
 
 def listing(tag: str) -> tuple[str, str] | None:
@@ -93,8 +94,8 @@ def listing(tag: str) -> tuple[str, str] | None:
 
 
 # A status badge (build passing, version, coverage, license): a picture of text that is not prose.
-_BADGE = re.compile(r"shields\.io/|badgen\.net/|badge\.fury\.io/|/badges?/[^?#\s]*\.svg|[/.]badge\.svg|codecov\.io/.*/graph/",
-                    re.I)
+_BADGE = lazy_compile(r"shields\.io/|badgen\.net/|badge\.fury\.io/|/badges?/[^?#\s]*\.svg|[/.]badge\.svg|codecov\.io/.*/graph/",
+                      re.I)
 
 
 def is_badge(src: str) -> bool:

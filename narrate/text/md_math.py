@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from .lazy_re import lazy_compile
+
 SYMBOLS = {
     "times": " times ",
     "cdot": " times ",
@@ -100,18 +102,18 @@ GREEK = {
     "Omega",
 }
 _ARG = r"\{([^{}]{0,200})\}"
-_FRAC = re.compile(r"\\[dt]?frac\s*" + _ARG + r"\s*" + _ARG)
-_SQRT = re.compile(r"\\sqrt\s*(?:\[([^\[\]{}]{1,20})\])?\s*" + _ARG)
-_TEXT = re.compile(r"\\(?:text|mathrm|mathbf|mathit|mathsf|mathtt|mathcal|mathbb|operatorname|boldsymbol)\s*" + _ARG)
-_SUB = re.compile(r"_\s*(?:" + _ARG + r"|(\w))")
-_POWER = re.compile(r"\^\s*(?:" + _ARG + r"|([A-Za-z]))")
+_FRAC = lazy_compile(r"\\[dt]?frac\s*" + _ARG + r"\s*" + _ARG)
+_SQRT = lazy_compile(r"\\sqrt\s*(?:\[([^\[\]{}]{1,20})\])?\s*" + _ARG)
+_TEXT = lazy_compile(r"\\(?:text|mathrm|mathbf|mathit|mathsf|mathtt|mathcal|mathbb|operatorname|boldsymbol)\s*" + _ARG)
+_SUB = lazy_compile(r"_\s*(?:" + _ARG + r"|(\w))")
+_POWER = lazy_compile(r"\^\s*(?:" + _ARG + r"|([A-Za-z]))")
 _BOUND = r"(?:" + _ARG + r"|(\\[A-Za-z]+|\w))"
-_BIG = re.compile(r"\\(sum|prod|int)\s*_\s*" + _BOUND + r"(?:\s*\^\s*" + _BOUND + r")?")
+_BIG = lazy_compile(r"\\(sum|prod|int)\s*_\s*" + _BOUND + r"(?:\s*\^\s*" + _BOUND + r")?")
 _BIG_NAMES = {"sum": "the sum", "prod": "the product", "int": "the integral"}
-_SPACING = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)\b|\\[,;:! ]|\\q?quad\b|&|\\\\")
-_COMPARISON = re.compile(r"\s*([<>]=?)\s*")
-_COMMAND = re.compile(r"\\([A-Za-z]+)")
-_SPACE = re.compile(r"\s+")
+_SPACING = lazy_compile(r"\\(?:left|right|big|Big|bigg|Bigg)\b|\\[,;:! ]|\\q?quad\b|&|\\\\")
+_COMPARISON = lazy_compile(r"\s*([<>]=?)\s*")
+_COMMAND = lazy_compile(r"\\([A-Za-z]+)")
+_SPACE = lazy_compile(r"\s+")
 
 
 def _command(m: re.Match[str]) -> str:
@@ -180,7 +182,7 @@ GREEK_LETTERS = {
 assert set(GREEK_LETTERS) == GREEK  # the spoken and the shown forms know the same letters
 _SUPERSCRIPTS = dict(zip("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", strict=True))
 _SUBSCRIPTS = dict(zip("0123456789+-=()aeoxhklmnpstijruv", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", strict=True))
-_SCRIPT = re.compile(r"([\^_])\s*(?:" + _ARG + r"|(\\[A-Za-z]+|\w))")
+_SCRIPT = lazy_compile(r"([\^_])\s*(?:" + _ARG + r"|(\\[A-Za-z]+|\w))")
 _ROOTS = {None: "√", "2": "√", "3": "∛", "4": "∜"}
 
 

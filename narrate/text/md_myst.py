@@ -21,13 +21,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-_OPEN = re.compile(r"^([ \t]{0,3})(`{3,}|~{3,}|:{3,})\{([\w:.+-]{1,60})\}[ \t]*(.*?)[ \t]*$")
-_CLOSE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,}|:{3,})[ \t]*$")
-_OPTION = re.compile(r"^[ \t]*:[\w-]{1,60}:(?:[ \t].*)?$")
-_TARGET = re.compile(r"^[ \t]{0,3}\([^()\s]{1,200}\)=[ \t]*$", re.M)
-_ROLE = re.compile(r"\{[\w:.+-]{1,60}\}(`+)([^`\n]{1,500}?)\1(?!`)")
-_TITLED = re.compile(r"\A(.*\S)\s*<[^<>\n]{1,300}>\Z")
-_COLONS = re.compile(r"^[ \t]*(:{3,})", re.M)
+from .lazy_re import lazy_compile
+
+_OPEN = lazy_compile(r"^([ \t]{0,3})(`{3,}|~{3,}|:{3,})\{([\w:.+-]{1,60})\}[ \t]*(.*?)[ \t]*$")
+_CLOSE = lazy_compile(r"^[ \t]{0,3}(`{3,}|~{3,}|:{3,})[ \t]*$")
+_OPTION = lazy_compile(r"^[ \t]*:[\w-]{1,60}:(?:[ \t].*)?$")
+_TARGET = lazy_compile(r"^[ \t]{0,3}\([^()\s]{1,200}\)=[ \t]*$", re.M)
+_ROLE = lazy_compile(r"\{[\w:.+-]{1,60}\}(`+)([^`\n]{1,500}?)\1(?!`)")
+_TITLED = lazy_compile(r"\A(.*\S)\s*<[^<>\n]{1,300}>\Z")
+_COLONS = lazy_compile(r"^[ \t]*(:{3,})", re.M)
 
 CALLOUTS = frozenset(
     {"note", "tip", "hint", "important", "warning", "caution", "attention", "danger", "error", "seealso", "todo", "see-also"}

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import re
 
+from .lazy_re import lazy_compile
+
 # Not after a word or a bracket (R's `x[[1]]`, nested lists in code), not inside a format string
 # (`printf("%%d%%")`): a comment's `%%` stands at a word's edge.
-_EMBED = re.compile(r"(?<![\w\]])!\[\[[^\[\]\n]{1,500}\]\]")
-_WIKILINK = re.compile(r"(?<![\w\]\[])\[\[([^\[\]|\n]{1,300})(?:\|([^\[\]\n]{0,300}))?\]\]")
-_INLINE_COMMENT = re.compile(r"(?<!\S)%%(?=\S)[^%\n]{1,2000}(?<=\S)%%(?!\S)")
-_BLOCK_COMMENT = re.compile(r"^[ \t]*%%[ \t]*\n(?:.*\n){0,2000}?[ \t]*%%[ \t]*$", re.M)
+_EMBED = lazy_compile(r"(?<![\w\]])!\[\[[^\[\]\n]{1,500}\]\]")
+_WIKILINK = lazy_compile(r"(?<![\w\]\[])\[\[([^\[\]|\n]{1,300})(?:\|([^\[\]\n]{0,300}))?\]\]")
+_INLINE_COMMENT = lazy_compile(r"(?<!\S)%%(?=\S)[^%\n]{1,2000}(?<=\S)%%(?!\S)")
+_BLOCK_COMMENT = lazy_compile(r"^[ \t]*%%[ \t]*\n(?:.*\n){0,2000}?[ \t]*%%[ \t]*$", re.M)
 
 
 def _link_text(m: re.Match[str]) -> str:

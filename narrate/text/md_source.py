@@ -26,21 +26,23 @@ from __future__ import annotations
 import html
 import re
 
+from .lazy_re import lazy_compile
+
 MAX_MARKERS = 8  # block quote / list markers kept on one line
 MAX_CONTAINERS = 8  # `:::` containers open at once
 MAX_INDENT = 32  # columns of leading indentation kept; deeper lines become siblings at this depth
 
-_ESM = re.compile(r"\A(?:import\s+(?:[\w*${},\s]{1,500}\s+from\s+)?['\"][^'\"\n]{1,500}['\"]|"
-                  r"export\s+(?:const|let|var|function|default|class|async|\{|\*))")
-_OPENER = re.compile(r"\{\{[<%]?|\{[%#]")
+_ESM = lazy_compile(r"\A(?:import\s+(?:[\w*${},\s]{1,500}\s+from\s+)?['\"][^'\"\n]{1,500}['\"]|"
+                    r"export\s+(?:const|let|var|function|default|class|async|\{|\*))")
+_OPENER = lazy_compile(r"\{\{[<%]?|\{[%#]")
 _CLOSER = {"{{<": ">}}", "{{%": "%}}", "{{": "}}", "{%": "%}", "{#": "#}"}
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}\Z")
-_END_COMMENT = re.compile(r"\{%-?\s*endcomment\s*-?%\}")
-_HIGHLIGHT = re.compile(r"\{%-?\s*highlight\b|\{\{[<%]\s*(?:highlight|code)\b")
-_END_HIGHLIGHT = re.compile(r"\{%-?\s*endhighlight\s*-?%\}|\{\{[<%]\s*/\s*(?:highlight|code)\s*[>%]\}\}")
-_FIGURE = re.compile(r"\{\{[<%]\s*figure\b")
-_PARAM = re.compile(r"(\w+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|`([^`]*)`)")
+_BLANK_LINE = lazy_compile(r"\n[ \t]*\n")
+_COMMENT = lazy_compile(r"\{%-?\s*comment\s*-?%\}\Z")
+_END_COMMENT = lazy_compile(r"\{%-?\s*endcomment\s*-?%\}")
+_HIGHLIGHT = lazy_compile(r"\{%-?\s*highlight\b|\{\{[<%]\s*(?:highlight|code)\b")
+_END_HIGHLIGHT = lazy_compile(r"\{%-?\s*endhighlight\s*-?%\}|\{\{[<%]\s*/\s*(?:highlight|code)\s*[>%]\}\}")
+_FIGURE = lazy_compile(r"\{\{[<%]\s*figure\b")
+_PARAM = lazy_compile(r"(\w+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|`([^`]*)`)")
 
 
 def _figure_html(tag: str) -> str:
@@ -55,23 +57,23 @@ def _figure_html(tag: str) -> str:
 
 MAX_TAG = 500  # characters in one template tag; a longer "tag" is not one
 MAX_COMMENT = 20_000  # characters in one {% comment %} block
-_HEADING_ID = re.compile(r"^([ \t]{0,3}#{1,6}[ \t].*?)[ \t]*\{#[^{}\s]{1,200}\}[ \t]*$", re.M)
+_HEADING_ID = lazy_compile(r"^([ \t]{0,3}#{1,6}[ \t].*?)[ \t]*\{#[^{}\s]{1,200}\}[ \t]*$", re.M)
 _ATTR_ITEM = r"(?:[.#][\w\-:]{1,100}|[\w\-]{1,100}=(?:\"[^\"\n]{0,200}\"|'[^'\n]{0,200}'|[^\s}]{1,200}))"
 # Never right after `_`, `^` or `\`: `\sum_{i=1}` is math, not an attribute list.
-_ATTRS = re.compile(r"(?<![_^\\])(?:[ \t]*\{:[^{}\n]{0,300}\}|[ \t]*\{[ \t]*" + _ATTR_ITEM + r"(?:[ \t]+" + _ATTR_ITEM +
-                    r"){0,20}[ \t]*\})")
-_ABBREVIATION = re.compile(r"^[ \t]{0,3}\*\[[^\[\]\n]{1,200}\]:.*$", re.M)
-_SPAN = re.compile(r"(?<![!\\])\[([^\[\]\n]{1,300})\](?=\{[ \t]*[.#\w])(?=\{[^{}\n]{1,300}\})")
-_DIV = re.compile(r"^([ \t]{0,3}:{3,}[ \t]*)\{[ \t]*\.([\w-]{1,60})[^{}\n]{0,300}\}[ \t]*$", re.M)
-_TAB = re.compile(r"^([ ]*)===[!+]{0,2}[ \t]+\"([^\"\n]*)\"[ \t]*$")
-_PREFIX = re.compile(r"(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)))+[ \t]?")
-_FENCE_OPEN = re.compile(r"[ \t]{0,3}:{3,}[ \t]*([^:\s].*)\Z")
-_FENCE_CLOSE = re.compile(r"[ \t]{0,3}:{3,}[ \t]*\Z")
-_MARKER = re.compile(r">|[-+*]|\d{1,9}[.)]")
+_ATTRS = lazy_compile(r"(?<![_^\\])(?:[ \t]*\{:[^{}\n]{0,300}\}|[ \t]*\{[ \t]*" + _ATTR_ITEM + r"(?:[ \t]+" + _ATTR_ITEM +
+                      r"){0,20}[ \t]*\})")
+_ABBREVIATION = lazy_compile(r"^[ \t]{0,3}\*\[[^\[\]\n]{1,200}\]:.*$", re.M)
+_SPAN = lazy_compile(r"(?<![!\\])\[([^\[\]\n]{1,300})\](?=\{[ \t]*[.#\w])(?=\{[^{}\n]{1,300}\})")
+_DIV = lazy_compile(r"^([ \t]{0,3}:{3,}[ \t]*)\{[ \t]*\.([\w-]{1,60})[^{}\n]{0,300}\}[ \t]*$", re.M)
+_TAB = lazy_compile(r"^([ ]*)===[!+]{0,2}[ \t]+\"([^\"\n]*)\"[ \t]*$")
+_PREFIX = lazy_compile(r"(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)))+[ \t]?")
+_FENCE_OPEN = lazy_compile(r"[ \t]{0,3}:{3,}[ \t]*([^:\s].*)\Z")
+_FENCE_CLOSE = lazy_compile(r"[ \t]{0,3}:{3,}[ \t]*\Z")
+_MARKER = lazy_compile(r">|[-+*]|\d{1,9}[.)]")
 MAX_OPEN_BRACKETS = 32  # `[` that open nothing, per paragraph, before they are escaped
 MAX_BRACKET_DEPTH = 8  # nested `[`; deeper means no link at all (none nests that deep), so all are escaped
-_PARAGRAPHS = re.compile(r"(\n[ \t]*\n)")
-_BACKTICKS = re.compile(r"`+")
+_PARAGRAPHS = lazy_compile(r"(\n[ \t]*\n)")
+_BACKTICKS = lazy_compile(r"`+")
 
 
 def drop_esm(source: str) -> str:
@@ -123,13 +125,13 @@ def strip_templates(source: str) -> str:
 
 
 _SNIPPET = r"[ \t]*;?-{1,3}8<-{1,3}"
-_SNIPPET_LINE = re.compile(r"^" + _SNIPPET + r"[ \t]+(?:\"[^\"\n]{0,500}\"|'[^'\n]{0,500}'|\S{1,500})[ \t]*$", re.M)
-_SNIPPET_BLOCK = re.compile(r"^" + _SNIPPET + r"[ \t]*\n(?:[^\n]{0,500}\n){0,100}?" + _SNIPPET + r"[ \t]*$", re.M)
+_SNIPPET_LINE = lazy_compile(r"^" + _SNIPPET + r"[ \t]+(?:\"[^\"\n]{0,500}\"|'[^'\n]{0,500}'|\S{1,500})[ \t]*$", re.M)
+_SNIPPET_BLOCK = lazy_compile(r"^" + _SNIPPET + r"[ \t]*\n(?:[^\n]{0,500}\n){0,100}?" + _SNIPPET + r"[ \t]*$", re.M)
 
 
-_TOC_MARKER = re.compile(r"^[ \t]{0,3}(?:\[toc\]|\[\[_?toc_?\]\]|\$\{toc\}|\{\{<\s*toc\s*>\}\})[ \t]*$", re.M | re.I)
-_KRAMDOWN_TOC = re.compile(r"^[ \t]{0,3}(?:[*+-]|\d{1,9}\.)[ \t][^\n]{0,200}\n[ \t]*\{:[ \t]*\.?toc[ \t]*\}[ \t]*$", re.M)
-_KRAMDOWN_EXTENSION = re.compile(r"\{::[a-z]{1,30}(?:[ \t][^{}\n]{0,300})?/?\}|\{:/[a-z]{0,30}\}")
+_TOC_MARKER = lazy_compile(r"^[ \t]{0,3}(?:\[toc\]|\[\[_?toc_?\]\]|\$\{toc\}|\{\{<\s*toc\s*>\}\})[ \t]*$", re.M | re.I)
+_KRAMDOWN_TOC = lazy_compile(r"^[ \t]{0,3}(?:[*+-]|\d{1,9}\.)[ \t][^\n]{0,200}\n[ \t]*\{:[ \t]*\.?toc[ \t]*\}[ \t]*$", re.M)
+_KRAMDOWN_EXTENSION = lazy_compile(r"\{::[a-z]{1,30}(?:[ \t][^{}\n]{0,300})?/?\}|\{:/[a-z]{0,30}\}")
 
 
 def drop_toc_markers(source: str) -> str:
@@ -171,8 +173,8 @@ def strip_mdbook(source: str) -> str:
 
 # DocFX: includes and code includes (`[!INCLUDE[title](file.md)]`, `[!code-csharp[](Program.cs)]`) and
 # `[!div class="..."]`, `[!VIDEO url]` markers, inline or on a quote's line.
-_DOCFX = re.compile(r"\[!(?i:include|code(?:-[\w+#-]{1,30})?)\[[^\[\]\n]{0,300}\]\([^()\n]{0,500}\)\]|"
-                    r"\[!(?i:div|video)[ \t][^\[\]\n]{0,500}\]")
+_DOCFX = lazy_compile(r"\[!(?i:include|code(?:-[\w+#-]{1,30})?)\[[^\[\]\n]{0,300}\]\([^()\n]{0,500}\)\]|"
+                      r"\[!(?i:div|video)[ \t][^\[\]\n]{0,500}\]")
 
 
 def strip_docfx(source: str) -> str:

@@ -10,33 +10,34 @@ import re
 import unicodedata
 
 from .langdata import COMPARISONS
+from .lazy_re import lazy_compile
 from .normalize import canonical
 from .web import is_web_host
 
 # Sequences that are markup in some dialect and never speech (issue 11): the scrub removes every one.
 MARKUP_SEQUENCES = ("!!!", ":::", "{{", "}}", "{%", "%}", "[!", "](", "://", "<", "`")
 
-_URL = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]")
-_MAILTO = re.compile(r"\bmailto:", re.I)
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+\b")
-_HOST = re.compile(r"\A(?:[A-Za-z][A-Za-z0-9+.\-]*://)?(?:[^@/?#\s]*@)?(?:www\.)?([^/?#:\s]+)(?::(\d{1,5})(?!\d))?")
-_LOCAL = re.compile(r"localhost|\d{1,3}(?:\.\d{1,3}){3}")
+_URL = lazy_compile(r"\b(?:[A-Za-z][A-Za-z0-9+.\-]{1,15}://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]")
+_MAILTO = lazy_compile(r"\bmailto:", re.I)
+_EMAIL = lazy_compile(r"\b[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+\b")
+_HOST = lazy_compile(r"\A(?:[A-Za-z][A-Za-z0-9+.\-]*://)?(?:[^@/?#\s]*@)?(?:www\.)?([^/?#:\s]+)(?::(\d{1,5})(?!\d))?")
+_LOCAL = lazy_compile(r"localhost|\d{1,3}(?:\.\d{1,3}){3}")
 # `:smile:`, `:+1:`, `:octicons-file-code-24:`: not inside words, times (10:30:45) or paths (std::io::Read).
-_SHORTCODE = re.compile(r"(?<![\w:]):([a-z0-9_+\-]{1,60}):(?![\w:])")
+_SHORTCODE = lazy_compile(r"(?<![\w:]):([a-z0-9_+\-]{1,60}):(?![\w:])")
 _ICON_SETS = ("material-", "octicons-", "fontawesome-", "simple-", "twemoji-")
-_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,300}>")
-_LINK_SYNTAX = re.compile(r"!?\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")
-_TEMPLATE_REMNANT = re.compile(r"\{\{[^{}\n]{0,300}\}\}|\{%[^{}\n]{0,300}%\}")
-_SPACE = re.compile(r"\s+")
-_SPACE_BEFORE_PUNCT = re.compile(r" (?=[.,;:!?](?: |\Z))")  # left where a dropped emoji or tag was
+_TAG = lazy_compile(r"</?[A-Za-z][^<>\n]{0,300}>")
+_LINK_SYNTAX = lazy_compile(r"!?\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")
+_TEMPLATE_REMNANT = lazy_compile(r"\{\{[^{}\n]{0,300}\}\}|\{%[^{}\n]{0,300}%\}")
+_SPACE = lazy_compile(r"\s+")
+_SPACE_BEFORE_PUNCT = lazy_compile(r" (?=[.,;:!?](?: |\Z))")  # left where a dropped emoji or tag was
 # A `<` between spaces is a comparison: said here, as no `<` may pass the scrub (the words are English's:
 # the scrub runs before the language is known). `>`, `>=`, `≤`, `≥`, `≠`, `!=` are no markup: they stay
 # as written and are said in the book's language by the normaliser (spoken.replace_comparisons).
-_LESS_THAN = re.compile(r"(?<=\s)<=?(?=\s)")
+_LESS_THAN = lazy_compile(r"(?<=\s)<=?(?=\s)")
 _LESS_THAN_WORDS = {"<": COMPARISONS["en"]["<"], "<=": COMPARISONS["en"]["≤"]}
 # Pictographs, dingbats, symbols, flags, skin tones, keycaps and tag characters; joiners and selectors.
-_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF\u3030\u303D\u3297\u3299"
-                    "\U000E0020-\U000E007F\uFE0E\uFE0F\u200D\u20E3]+")
+_EMOJI = lazy_compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF\u3030\u303D\u3297\u3299"
+                      "\U000E0020-\U000E007F\uFE0E\uFE0F\u200D\u20E3]+")
 
 
 def _host_words(host: str) -> str:
@@ -87,9 +88,9 @@ def _shortcode(match: re.Match[str], keep_names: bool) -> str:
 # ++ctrl+alt+del++, ~sub~ and ^sup^, Pandoc's ~sub~ and ^sup^, GFM's single-tilde strikethrough): the
 # marks go, the text stays; a numeric superscript stays an exponent (`10^6^` -> `10^6`, said by the
 # normaliser as "ten to the power of six").
-_PAIRED_MARKS = re.compile(r"(==|\^\^|\+\+)(?=[^\s=^+])([^\n]{1,200}?)(?<=[^\s=^+])\1")
-_SUB = re.compile(r"(?<!~)~([^\s~]{1,40})~(?!~)")
-_SUP = re.compile(r"(?<!\^)\^([^\s^]{1,40})\^(?!\^)")
+_PAIRED_MARKS = lazy_compile(r"(==|\^\^|\+\+)(?=[^\s=^+])([^\n]{1,200}?)(?<=[^\s=^+])\1")
+_SUB = lazy_compile(r"(?<!~)~([^\s~]{1,40})~(?!~)")
+_SUP = lazy_compile(r"(?<!\^)\^([^\s^]{1,40})\^(?!\^)")
 
 
 def _unmarked(text: str) -> str:

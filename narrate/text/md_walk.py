@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import ManifestError, MarkupError, Problem
+from .lazy_re import lazy_compile
 from .markup import INTERPRET_AS, MAX_BREAK_MS, Break, Node, Target, escape_text, parse, to_ssml
 from .md_code import agree_article, code_words, named_before
 from .md_html import SSML_TAG, html_pieces, img_alt, is_badge, listing, ssml_tag
@@ -25,19 +26,19 @@ from .normalize import normalize
 
 CODE_NOTICE = "Code example omitted."
 TABLE_NOTICE = "Table omitted."
-_WORD = re.compile(r"\w")
-_ANGLE = re.compile(r"<(?=\S)(?!=\s)|(?<=\S)>")  # "<T>", "a<b"; not " <= ": md_speech says it
-_CONTAINER = re.compile(r"\A\s*([\w\-]*)\s*(?:\[(.*)\]|(.*))\Z", re.S)
+_WORD = lazy_compile(r"\w")
+_ANGLE = lazy_compile(r"<(?=\S)(?!=\s)|(?<=\S)>")  # "<T>", "a<b"; not " <= ": md_speech says it
+_CONTAINER = lazy_compile(r"\A\s*([\w\-]*)\s*(?:\[(.*)\]|(.*))\Z", re.S)
 _EVERYTHING = Target(True, frozenset(INTERPRET_AS), True, True)  # to write markup back out unchanged
-_AT = re.compile(r"line (\d+), column \d+: (.*)", re.S)
+_AT = lazy_compile(r"line (\d+), column \d+: (.*)", re.S)
 # A subset tag in the paragraph's source that markdown-it did not take as HTML (a quote or `>` missing).
-_RAW_TAG = re.compile(r"(?<![\\`])<(/?)(break|say-as|phoneme)(?![\w-])")
-_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
+_RAW_TAG = lazy_compile(r"(?<![\\`])<(/?)(break|say-as|phoneme)(?![\w-])")
+_CODE_SPAN = lazy_compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
 # A callout marker opening a block quote that markdown-it's GitHub alerts do not take: another type
 # (Obsidian's `[!info]`, `[!bug]`), a fold mark or a title on its line (`> [!warning]- Mind the step`).
-_CALLOUT = re.compile(r"\A\[!([A-Za-z][\w-]{0,40})\][+-]?[ \t]*")
+_CALLOUT = lazy_compile(r"\A\[!([A-Za-z][\w-]{0,40})\][+-]?[ \t]*")
 # GitHub's first callouts (2022), still common in READMEs: `> **Note**` or `> **Warning**` on its own line.
-_BOLD_CALLOUT = re.compile(r"\A\*\*(Note|Tip|Important|Warning|Caution)\*\*:?[ \t]*(?:\n|\Z)")
+_BOLD_CALLOUT = lazy_compile(r"\A\*\*(Note|Tip|Important|Warning|Caution)\*\*:?[ \t]*(?:\n|\Z)")
 
 
 @dataclass
@@ -82,7 +83,7 @@ def _label(text: str) -> str:
 
 # Typewriter dashes, as smart punctuation (Pandoc, MkDocs, Hugo, Jekyll) renders them: ` -- ` an en
 # dash, `---` an em dash; engines pause at a dash but read "--" as nothing. A flag (`--release`) stays.
-_DASHES = re.compile(r"(?<=\s)-{2,3}(?=\s)|(?<=\w)---(?=\w)")
+_DASHES = lazy_compile(r"(?<=\s)-{2,3}(?=\s)|(?<=\w)---(?=\w)")
 
 
 def _dash(m: re.Match[str]) -> str:

@@ -21,24 +21,25 @@ from __future__ import annotations
 import re
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .numwords import plural
 from .technical import paired
 
 # Lines whose models are numbers: graphics cards, aircraft, consoles, processors, software.
 _LINE = (r"RTX|GTX|GT|RX|Radeon|GeForce|Quadro|Titan|Boeing|Airbus|Embraer|Cessna|Bombardier|Xbox|PlayStation|"
          r"Pentium|Celeron|Xeon|Athlon|Ryzen|Snapdragon|Exynos|Kirin|Dimensity|ThinkPad|Windows|Office|Model")
-_DESIGNATOR = re.compile(rf"(?:(?<![\w./@$#&-])(?P<letters>[A-Z]{{1,4}})(?P<hyphen>-?)|\b(?P<line>{_LINE}) )"
-                         r"(?P<n>\d{1,4})(?P<s>s?)(?![\w'’-]|[.,:/]\d)"
-                         r"(?P<more>(?:(?:,? (?:and|or) |, )[1-9]\d{2,3}s(?![\w'’-]))*)")
+_DESIGNATOR = lazy_compile(rf"(?:(?<![\w./@$#&-])(?P<letters>[A-Z]{{1,4}})(?P<hyphen>-?)|\b(?P<line>{_LINE}) )"
+                           r"(?P<n>\d{1,4})(?P<s>s?)(?![\w'’-]|[.,:/]\d)"
+                           r"(?P<more>(?:(?:,? (?:and|or) |, )[1-9]\d{2,3}s(?![\w'’-]))*)")
 # The numbers listed after a model's plural are its line's plurals too: "Boeing 747s and 737s" "seven
 # forty-sevens and seven thirty-sevens" (was "seven hundred thirty-seven seconds").
-_LISTED = re.compile(r"(?P<sep>,? (?:and|or) |, )(?P<n>[1-9]\d{2,3})s")
+_LISTED = lazy_compile(r"(?P<sep>,? (?:and|or) |, )(?P<n>[1-9]\d{2,3})s")
 # A memory part and its rated speed after a hyphen: "DDR5-6000" "DDR five six thousand", "DDR4-3200" "DDR
 # four thirty-two hundred", "LPDDR5X-8533", "PC4-25600" (were "DDR five-six thousand", the hyphen read as a
 # range's or a minus). Memory families only: "AB12-3456", "UA12-345" are codes and flights, read as before.
-_RATED = re.compile(r"(?<![\w./@$#&-])(?P<letters>(?:LP|G)?DDR|PC)(?P<gen>\d)(?P<suffix>X?)-(?P<n>[1-9]\d{2,4})"
-                    r"(?P<s>s?)(?![\w'’-]|[.,:/]\d)")
-HINT = re.compile(rf"[A-Z]-?\d|\b(?:{_LINE}) \d")
+_RATED = lazy_compile(r"(?<![\w./@$#&-])(?P<letters>(?:LP|G)?DDR|PC)(?P<gen>\d)(?P<suffix>X?)-(?P<n>[1-9]\d{2,4})"
+                      r"(?P<s>s?)(?![\w'’-]|[.,:/]\d)")
+HINT = lazy_compile(rf"[A-Z]-?\d|\b(?:{_LINE}) \d")
 
 
 def _designator(m: re.Match[str], lang: Lang) -> str:

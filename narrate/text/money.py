@@ -10,6 +10,7 @@ import re
 
 from .agreement import german_case
 from .langdata import DOLLAR_SIGN, SYMBOLS, Lang
+from .lazy_re import lazy_compile
 from .notation import compiled, ends_sentence, number_pattern, say, split_number
 from .numwords import cardinal
 from .spans import range_word
@@ -47,7 +48,7 @@ def _plural(n: int, lang: Lang) -> bool:
 
 
 # Spanish and French put "de" between a round million and its noun: "un millón de euros", "un million d'euros".
-_MILLIONS = re.compile(r"\b(?:millón|millones|billón|billones|million|millions|milliard|milliards)$")
+_MILLIONS = lazy_compile(r"\b(?:millón|millones|billón|billones|million|millions|milliard|milliards)$")
 
 
 def _of(words: str, noun: str, lang: Lang) -> str:
@@ -147,11 +148,11 @@ def money_hint(text: str, lang: Lang) -> bool:
             or (lang.code == "en" and lang.region == "GB" and _PENCE_HINT.search(text) is not None))
 
 
-_MONEY_HINT = re.compile(r"[$€£¥₹¢]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF|INR")
-_CENTS = re.compile(r"(?<![\w.,])(\d{1,3})\s?¢")
-_PENCE_HINT = re.compile(r"\dp\b")
+_MONEY_HINT = lazy_compile(r"[$€£¥₹¢]|USD|EUR|GBP|CAD|AUD|JPY|MXN|CHF|INR")
+_CENTS = lazy_compile(r"(?<![\w.,])(\d{1,3})\s?¢")
+_PENCE_HINT = lazy_compile(r"\dp\b")
 # British pence: "99p", "7p per minute", "53.35p" (up to two digits: "720p" is a video's resolution).
-_PENCE = re.compile(r"(?<![\w.,£$€¥-])(?P<amt>\d{1,2}(?:\.\d{1,2})?)p\b")
+_PENCE = lazy_compile(r"(?<![\w.,£$€¥-])(?P<amt>\d{1,2}(?:\.\d{1,2})?)p\b")
 
 
 # An English whole amount between "a"/"an" (or a possessive, "the", "this") and a noun describes the noun, in
@@ -159,11 +160,11 @@ _PENCE = re.compile(r"(?<![\w.,£$€¥-])(?P<amt>\d{1,2}(?:\.\d{1,2})?)p\b")
 # $3.5 billion deal" "a three point five billion dollar deal"; "a $9.99 charge" keeps its cents whole ("a nine
 # dollars and ninety-nine cents charge": "a nine ninety-nine charge" drops the currency). A pronoun next is no
 # noun ("the $5 you owe").
-_ARTICLE_BEFORE = re.compile(r"(?:^|\s)(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Mm]y|[Yy]our|"
-                             r"[Oo]ur)\s$")
-_NOUN_AFTER = re.compile(r"\s(?!(?:per|an?|each|or|and|to|for|in|on|at|of|off|more|less|from|with|is|was|will|the|"
-                         r"plus|minimum|maximum|max|min|you|we|they|she|that|which|who|had|has|have|are|were|would|"
-                         r"could|can|left|back|total|now|then|today|again|each|ago)\b)[a-z]{3,}\b")
+_ARTICLE_BEFORE = lazy_compile(r"(?:^|\s)(?:[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Mm]y|[Yy]our|"
+                               r"[Oo]ur)\s$")
+_NOUN_AFTER = lazy_compile(r"\s(?!(?:per|an?|each|or|and|to|for|in|on|at|of|off|more|less|from|with|is|was|will|the|"
+                           r"plus|minimum|maximum|max|min|you|we|they|she|that|which|who|had|has|have|are|were|would|"
+                           r"could|can|left|back|total|now|then|today|again|each|ago)\b)[a-z]{3,}\b")
 
 
 def _adjective(m: re.Match[str], lang: Lang, cur: object, amt: str, scaled: bool, tail: str) -> bool:
@@ -319,9 +320,9 @@ def replace_money_ranges(text: str, lang: Lang) -> str:
 # "CHF" before the weekday pass reads it as "Freitag".
 SWISS_REGIONS = frozenset({"CH", "LI"})
 _SWISS_AMOUNT = r"\d{1,3}(?:'\d{3})*\.(?:\d\d|-{1,2})|\d+\.(?:\d\d|-{1,2})"
-_SWISS_FRANCS = re.compile(rf"(?<![\w.-])S?Fr\.\s?(?=(?:{_SWISS_AMOUNT})(?![\d:-])(?!\s?(?:Uhr|h)\b))"
-                           rf"|(?:(?<=\d\d)|(?<=\d\.-))\s?S?Fr\.(?!\w)")
-_DAY_WORD_BEFORE = re.compile(r"(?i:\b(?:am|bis|ab|vom|jeden|und|le|du|au|et|jusqu'au))\s$|[,-]\s?$")
+_SWISS_FRANCS = lazy_compile(rf"(?<![\w.-])S?Fr\.\s?(?=(?:{_SWISS_AMOUNT})(?![\d:-])(?!\s?(?:Uhr|h)\b))"
+                             rf"|(?:(?<=\d\d)|(?<=\d\.-))\s?S?Fr\.(?!\w)")
+_DAY_WORD_BEFORE = lazy_compile(r"(?i:\b(?:am|bis|ab|vom|jeden|und|le|du|au|et|jusqu'au))\s$|[,-]\s?$")
 
 
 def replace_swiss_francs(text: str) -> str:

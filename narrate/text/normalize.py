@@ -21,23 +21,24 @@ import unicodedata
 from functools import lru_cache
 
 from .langdata import Lang, resolve
+from .lazy_re import lazy_compile
 
 # Bump when any rule changes what a text is normalised to: the version is part of every segment
 # key (plan.KeyMaker), so a rule change re-synthesizes exactly the segments it could affect,
 # deliberately (see "Upgrading the text front-end" in the README).
 NORMALIZER_VERSION = "spoken-8"
 
-_SPACE = re.compile(r"\s+")
+_SPACE = lazy_compile(r"\s+")
 # A terminal escape sequence pasted from a shell (ECMA-48: CSI "ESC [ ... final byte" such as the
 # colour code ESC[31m, its one-byte C1 form U+009B, and OSC "ESC ] ... BEL or ESC \\"): dropped whole,
 # as a terminal shows it (dropping only the ESC left "[31m" to be spoken).
-_TERMINAL_ESCAPE = re.compile(r"(?:\x1b\[|\x9b)[0-?]{0,64}[ -/]{0,8}[@-~]|\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)")
+_TERMINAL_ESCAPE = lazy_compile(r"(?:\x1b\[|\x9b)[0-?]{0,64}[ -/]{0,8}[@-~]|\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)")
 # An HTML/SSML tag that reached the normaliser (a closing or self-closing tag, one with attributes,
 # or a common inline tag) is dropped whole; any other < > { } is dropped alone, so "<Shop>" says "Shop".
 _TAGS = (r"</[A-Za-z][^<>]*>|<[A-Za-z][^<>]*(?:=|/)[^<>]*>|"
          r"<(?:b|i|u|s|em|strong|span|br|p|div|sup|sub|small|code|a|mark|kbd|q)>")
-MARKUP_TAG = re.compile(_TAGS, re.IGNORECASE)
-MARKUP = re.compile(_TAGS + r"|[<>{}]", re.IGNORECASE)
+MARKUP_TAG = lazy_compile(_TAGS, re.IGNORECASE)
+MARKUP = lazy_compile(_TAGS + r"|[<>{}]", re.IGNORECASE)
 _PUNCT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                         "\u2014": " \u2014 ", "\u2026": "...", "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 

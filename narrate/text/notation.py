@@ -6,9 +6,10 @@ import re
 from functools import cache, lru_cache
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .numwords import number
 
-_SENTENCE_GOES_ON = re.compile(r"\s*(?:$|[A-ZÀ-Þ])")
+_SENTENCE_GOES_ON = lazy_compile(r"\s*(?:$|[A-ZÀ-Þ])")
 
 
 def ends_sentence(text: str, end: int) -> bool:

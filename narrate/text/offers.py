@@ -11,9 +11,8 @@ the numbers and symbols change: the voice is still the prompt's.
 
 from __future__ import annotations
 
-import re
-
 from .langdata import Lang, resolve
+from .lazy_re import lazy_compile
 
 _OFFERS = {
     "en": r"For English|To continue in English|For service in English",
@@ -21,8 +20,8 @@ _OFFERS = {
     "fr": r"Pour (?:le |continuer en |(?:le|du|un) service en )?français",
     "de": r"Für Deutsch|Für deutsche",
 }
-_OFFER = re.compile("|".join(f"(?P<{code}>{words})" for code, words in _OFFERS.items()))
-_SENTENCE = re.compile(r"[^.!?]*(?:[.!?]+|$)")
+_OFFER = lazy_compile("|".join(f"(?P<{code}>{words})" for code, words in _OFFERS.items()))
+_SENTENCE = lazy_compile(r"[^.!?]*(?:[.!?]+|$)")
 
 
 def has_offer(text: str) -> bool:

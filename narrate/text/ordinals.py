@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from .langdata import GERMAN_ABBREVIATIONS, GERMAN_LABELS, GERMAN_SENTENCE_OPENERS, Lang
+from .lazy_re import lazy_compile
 from .numwords import ordinal
 
 # Compared in lower case: "Im 2. Stock" opens a sentence ("im zweiten Stock", was "Im zweiter Stock").
@@ -22,8 +23,8 @@ _E_WORDS = frozenset({"eine", "ins", "aufs", "fürs", "ans", "übers"})  # "eine
 
 # Possessives and other determiners before an ordinal: "Ihre erste Rate", "Ihrem dritten Antrag"
 # ("Ihr zweiter Termin" takes the strong ending, the default).
-_E_DETERMINERS = re.compile(r"^(?:[Ii]hre|[Mm]eine|[Dd]eine|[Ss]eine|[Uu]nsere|[Ee]ure|[Kk]eine|[Jj]ede|[Dd]iese|[Jj]ene)$")
-_EN_DETERMINERS = re.compile(r"^(?:[Ii]hr|[Mm]ein|[Dd]ein|[Ss]ein|[Uu]nser|[Ee]uer|[Kk]ein|[Ee]in|[Jj]ed|[Dd]ies)e[mnr]$")
+_E_DETERMINERS = lazy_compile(r"^(?:[Ii]hre|[Mm]eine|[Dd]eine|[Ss]eine|[Uu]nsere|[Ee]ure|[Kk]eine|[Jj]ede|[Dd]iese|[Jj]ene)$")
+_EN_DETERMINERS = lazy_compile(r"^(?:[Ii]hr|[Mm]ein|[Dd]ein|[Ss]ein|[Uu]nser|[Ee]uer|[Kk]ein|[Ee]in|[Jj]ed|[Dd]ies)e[mnr]$")
 
 
 def german_ending(before: str) -> str:
@@ -41,11 +42,11 @@ def german_ending(before: str) -> str:
 
 
 _ORDINALS = {
-    "en": re.compile(r"(?<![\w.,])(?P<n>\d+)(?P<suf>st|nd|rd|th)\b"),
+    "en": lazy_compile(r"(?<![\w.,])(?P<n>\d+)(?P<suf>st|nd|rd|th)\b"),
     # "1.º", "2.ª", "3.er", and Mexico's plain letters "5o piso", "1o de mayo", "2a vez"
-    "es": re.compile(r"(?<![\w.,])(?P<n>\d+)\.?(?P<suf>[ºª]|er\b|[oa](?=\s))"),
-    "fr": re.compile(r"(?<![\w.,])(?P<n>\d+)(?P<suf>ère|ere|er|re|ème|eme|e|nde|nd)\b"),
-    "de": re.compile(r"(?<![\w.,])(?P<n>\d{1,3})\.(?=[ \u00a0][^\W\d_])"),
+    "es": lazy_compile(r"(?<![\w.,])(?P<n>\d+)\.?(?P<suf>[ºª]|er\b|[oa](?=\s))"),
+    "fr": lazy_compile(r"(?<![\w.,])(?P<n>\d+)(?P<suf>ère|ere|er|re|ème|eme|e|nde|nd)\b"),
+    "de": lazy_compile(r"(?<![\w.,])(?P<n>\d{1,3})\.(?=[ \u00a0][^\W\d_])"),
 }
 
 
@@ -62,7 +63,7 @@ def _german_sentence_end(before: str, after: str, lang: Lang) -> bool:
 # A sentence's end before "N.": closing punctuation (and any closing quote or bracket) after a word of
 # two or more letters or a digit, so that "z. B. 2. Auflage" (a one-letter abbreviation) ends none;
 # nor does a known abbreviation's dot (langdata.GERMAN_ABBREVIATIONS: "vgl. 2. Auflage").
-_AFTER_SENTENCE = re.compile(r"(?:\n|(?:\w\w|\d)[.!?…][\"'»«“”„)\]]*[ \t\u00a0])[ \t\u00a0]*\Z")
+_AFTER_SENTENCE = lazy_compile(r"(?:\n|(?:\w\w|\d)[.!?…][\"'»«“”„)\]]*[ \t\u00a0])[ \t\u00a0]*\Z")
 
 
 def _german_list_number(text: str, start: int) -> bool:
@@ -120,4 +121,4 @@ def replace_ordinals(text: str, lang: Lang) -> str:
     return text
 
 
-_GERMAN_DAY_AT_END = re.compile(r"(\b(?:am|vom|zum|bis zum|ab dem) )([1-9]|[12]\d|3[01])\.(?=\s*$|\s+[A-ZÄÖÜ])")
+_GERMAN_DAY_AT_END = lazy_compile(r"(\b(?:am|vom|zum|bis zum|ab dem) )([1-9]|[12]\d|3[01])\.(?=\s*$|\s+[A-ZÄÖÜ])")

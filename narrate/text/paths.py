@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 
 # Source, text, data and build files people name in prose.
 EXTENSIONS = ("rs|py|pyi|js|mjs|cjs|ts|tsx|jsx|go|c|h|cc|cpp|hpp|cxx|java|kt|kts|scala|rb|php|cs|fs|swift|m|mm|"
@@ -31,26 +32,26 @@ _PART = r"[\w-]+(?:\.[\w-]+)*"  # a folder or file name: dots inside only, a sen
 _BEFORE = r"(?<![\w./\\~:@$%&'’-])"  # not inside a word, an address, a home path, a variable or "'90s"
 # A file: folders (after "./", "../" or "/") then a dotted name, taken whole (possessive: linear in the text);
 # _file keeps it only if its last part is a known extension.
-_FILE = re.compile(rf"{_BEFORE}((?:\.{{1,2}}[/\\]|/)?+(?:[\w-]++(?:\.[\w-]++)*+[/\\])*+)([\w-]++(?:\.[\w-]++)++)"
-                   r"(?![\w/\\-]|\.\w)")
+_FILE = lazy_compile(rf"{_BEFORE}((?:\.{{1,2}}[/\\]|/)?+(?:[\w-]++(?:\.[\w-]++)*+[/\\])*+)([\w-]++(?:\.[\w-]++)++)"
+                     r"(?![\w/\\-]|\.\w)")
 _EXTENSION_SET = frozenset(EXTENSIONS.split("|"))
-_FILE_HINT = re.compile(rf"\.(?:{EXTENSIONS})(?!\w)")
+_FILE_HINT = lazy_compile(rf"\.(?:{EXTENSIONS})(?!\w)")
 # A path without an extension: relative ("./configure", "../lib") or absolute in two steps ("/etc/hosts").
-_PATH = re.compile(rf"{_BEFORE}(\.{{1,2}}[/\\]|/(?=[A-Za-z_][\w.-]*/\w))({_PART}(?:[/\\]{_PART})*)(?![\w/\\-]|\.\w)")
+_PATH = lazy_compile(rf"{_BEFORE}(\.{{1,2}}[/\\]|/(?=[A-Za-z_][\w.-]*/\w))({_PART}(?:[/\\]{_PART})*)(?![\w/\\-]|\.\w)")
 # A path in folders with no lead and no extension, where its first folder is one projects have ("target/debug",
 # "src/bin/tool") or it has three steps, one with a programmer's mark ("a/b_c/d"); "he/she/they", "TCP/IP" and
 # "input/output" are words.
 _FOLDERS = (r"src|target|lib|bin|usr|etc|var|tmp|opt|home|dist|build|docs|tests?|node_modules|vendor|include|"
             r"scripts|assets|public|static|config|examples|crates|packages|out")
 _NAME = r"[A-Za-z_][\w-]*+(?:\.[\w-]++)*+"  # a step that starts as a name: "3/4/2025" is a date
-_BARE_PATH = re.compile(rf"{_BEFORE}({_NAME}(?:[/\\]{_NAME})++)(?![\w/\\-]|\.\w)")
-_BARE_HINT = re.compile(r"[/\\][A-Za-z_]")
-_CODE_MARK = re.compile(r"[_\d.\\-]")
+_BARE_PATH = lazy_compile(rf"{_BEFORE}({_NAME}(?:[/\\]{_NAME})++)(?![\w/\\-]|\.\w)")
+_BARE_HINT = lazy_compile(r"[/\\][A-Za-z_]")
+_CODE_MARK = lazy_compile(r"[_\d.\\-]")
 # An extension or a dotfile alone, after a space, a bracket or a quote: "the .rs extension", ".gitignore".
-_DOTTED = re.compile(r"\.(?<![^\s(\[\"']\.)([a-z][a-z0-9]{0,11}(?:\.[a-z0-9]{1,12}){0,3})(?![\w.-]|\.\w)")
-_LIBRARY = re.compile(r"[A-Z][A-Za-z0-9]*")  # "Node.js", "Vue.js": a library's name
-HINT = re.compile(r"\.[A-Za-z/\\]|[/\\][\w.]")  # a literal first: the search skips to each "." "/" "\\"
-_PATH_HINT = re.compile(r"\.[/\\]|/\w[\w.-]*/\w")
+_DOTTED = lazy_compile(r"\.(?<![^\s(\[\"']\.)([a-z][a-z0-9]{0,11}(?:\.[a-z0-9]{1,12}){0,3})(?![\w.-]|\.\w)")
+_LIBRARY = lazy_compile(r"[A-Z][A-Za-z0-9]*")  # "Node.js", "Vue.js": a library's name
+HINT = lazy_compile(r"\.[A-Za-z/\\]|[/\\][\w.]")  # a literal first: the search skips to each "." "/" "\\"
+_PATH_HINT = lazy_compile(r"\.[/\\]|/\w[\w.-]*/\w")
 _SEPARATORS = {"/": " slash ", "\\": " backslash "}
 
 

@@ -22,29 +22,30 @@ from __future__ import annotations
 import re
 
 from .langdata import DIALED, Lang
+from .lazy_re import lazy_compile
 from .notation import compiled
 from .numwords import cardinal, digit_words
 
-_E164 = re.compile(r"(?<![\w+])\+(?P<cc>\d{1,3})(?:\s?\(0\)\s?(?=\d)|\s?\((?P<area>[1-9]\d{0,4})\)\s?(?=\d)|(?=[ .-]))"
-                   r"(?P<rest>[ .-]?\d{1,8}(?:[ .-]\d{1,8}){0,4})(?![\w-])")
-_NANP = re.compile(r"(?<![\w+-])(?:(?P<one>1)[ .-])?(?:\((?P<area1>\d{3})\)\s?|(?P<area>\d{3})[ .-])"
-                   r"(?P<exch>\d{3})[ .-](?P<line>\d{4})(?![\w-])")
-_LOCAL7 = re.compile(r"(?<![\w+.-])(?P<exch>\d{3})-(?P<line>\d{4})(?![\w-]|\.\d)")
-_FR_NATIONAL = re.compile(r"(?<![\w+])0\d(?:[ .]\d{2}){4}(?![\w])")
+_E164 = lazy_compile(r"(?<![\w+])\+(?P<cc>\d{1,3})(?:\s?\(0\)\s?(?=\d)|\s?\((?P<area>[1-9]\d{0,4})\)\s?(?=\d)|(?=[ .-]))"
+                     r"(?P<rest>[ .-]?\d{1,8}(?:[ .-]\d{1,8}){0,4})(?![\w-])")
+_NANP = lazy_compile(r"(?<![\w+-])(?:(?P<one>1)[ .-])?(?:\((?P<area1>\d{3})\)\s?|(?P<area>\d{3})[ .-])"
+                     r"(?P<exch>\d{3})[ .-](?P<line>\d{4})(?![\w-])")
+_LOCAL7 = lazy_compile(r"(?<![\w+.-])(?P<exch>\d{3})-(?P<line>\d{4})(?![\w-]|\.\d)")
+_FR_NATIONAL = lazy_compile(r"(?<![\w+])0\d(?:[ .]\d{2}){4}(?![\w])")
 # A trunk prefix 0 (or an area code in parentheses), then groups; not one of a list ("0 10 20 30 40 50").
-_NATIONAL = re.compile(r"(?<![\w+.,/()-])(?:\((?P<area>\d{2,5})\)\s?|(?P<trunk>0\d{0,4})(?:\s?/\s?|\s))"
-                       r"(?P<rest>\d{1,8}(?:\s\d{1,8}){0,3})(?:-(?P<ext>\d{1,5}))?(?![\w-]|[.,]\d|\s\d)")
-_HYPHENATED = re.compile(r"(?<![\w+.,/-])\d{2,4}-\d{3,4}-\d{4}(?![\w-]|[.,]\d)")
+_NATIONAL = lazy_compile(r"(?<![\w+.,/()-])(?:\((?P<area>\d{2,5})\)\s?|(?P<trunk>0\d{0,4})(?:\s?/\s?|\s))"
+                         r"(?P<rest>\d{1,8}(?:\s\d{1,8}){0,3})(?:-(?P<ext>\d{1,5}))?(?![\w-]|[.,]\d|\s\d)")
+_HYPHENATED = lazy_compile(r"(?<![\w+.,/-])\d{2,4}-\d{3,4}-\d{4}(?![\w-]|[.,]\d)")
 # National numbers in space-separated groups: "55 1234 5678" (see `grouped`).
-_GROUPED = re.compile(r"(?<![\w+.,-])\d{2,5}(?: \d{2,5}){1,4}(?![\w-]|[.,]\d)")
-_RUN = re.compile(r"(?<![\w+.,/-])\d{9,11}(?![\w-]|[.,]\d)")
+_GROUPED = lazy_compile(r"(?<![\w+.,-])\d{2,5}(?: \d{2,5}){1,4}(?![\w-]|[.,]\d)")
+_RUN = lazy_compile(r"(?<![\w+.,/-])\d{9,11}(?![\w-]|[.,]\d)")
 _NANP_REGIONS = {"US", "CA", ""}
 # After a calling word, "Call us toll-free at 8005550199", "Marque el 600123456".
 _MORE_FILLERS = {"en": "toll-free|free|back|today|now"}
 _DIAL = {"en": "dial|dialing|dialling", "es": "marque|marca|marcar|marquen"}
 _MX_TWO_DIGIT_AREAS = ("55", "56", "33", "81")  # Mexico City, Guadalajara, Monterrey: 55 1234 5678
 # What a quantity has after it that a telephone number has not: "600 123 456 €", "912 345 678 habitantes".
-_QUANTITY_AFTER = re.compile(r"\s?(?:[€$£¥%]|(?:de\s)?(?:euros?|dólares|pesos|habitantes|personas)\b)")
+_QUANTITY_AFTER = lazy_compile(r"\s?(?:[€$£¥%]|(?:de\s)?(?:euros?|dólares|pesos|habitantes|personas)\b)")
 
 
 def _group(digits: str, lang: Lang, *, area: bool = False) -> str:
@@ -64,8 +65,8 @@ def _said(groups: list[str], lang: Lang) -> str:
 
 # France's four-digit service numbers (3xxx) after a calling word, said in two pairs: "Appelez le 3939"
 # is "trente-neuf trente-neuf" (was "trois mille neuf cent trente-neuf"), "le 3631" "trente-six trente et un".
-_FR_SHORT = re.compile(r"\b((?i:appelez|composez|contactez|joignez|appeler|composer)(?: le| au| nous au))"
-                       r" (3\d{3})(?![\w.,]\d|\w)")
+_FR_SHORT = lazy_compile(r"\b((?i:appelez|composez|contactez|joignez|appeler|composer)(?: le| au| nous au))"
+                         r" (3\d{3})(?![\w.,]\d|\w)")
 
 
 def _french_pair(group: str, lang: Lang) -> str:
@@ -145,7 +146,7 @@ def replace_phones(text: str, lang: Lang) -> str:
 
 # A North American vanity number: "1-800-FLOWERS", "888-NORTHWIND", "1-888-GO-FEDEX", "1-877-KARS-4-KIDS":
 # words of capitals (four letters or more in all) and single digits after a toll-free code.
-_VANITY = re.compile(r"(?<![\w-])(?:(1)[.-])?(8\d\d)[.-]((?:[A-Z]{2,}|\d)(?:-(?:[A-Z]+|\d))*)(?![\w-])")
+_VANITY = lazy_compile(r"(?<![\w-])(?:(1)[.-])?(8\d\d)[.-]((?:[A-Z]{2,}|\d)(?:-(?:[A-Z]+|\d))*)(?![\w-])")
 
 
 def _vanity(m: re.Match[str], lang: Lang) -> str:
@@ -160,8 +161,8 @@ def _vanity(m: re.Match[str], lang: Lang) -> str:
 # Australia's local-rate and free-call numbers: "1300 123 456", "1800 123 456" (ten digits) and "13 22 11"
 # (six), said "thirteen hundred, one two three, four five six" and "thirteen, twenty-two, eleven", as
 # their owners advertise them (a plain "1300" stays a quantity: it has no groups after it).
-_AU_SERVICE = re.compile(r"(?<![\w+.,-])(?:(?P<head>1[38]00) ?(?P<a>\d{3}) ?(?P<b>\d{3})|13 (?P<c>\d{2}) (?P<d>\d{2}))"
-                         r"(?![\w-]|[.,]\d| \d)")
+_AU_SERVICE = lazy_compile(r"(?<![\w+.,-])(?:(?P<head>1[38]00) ?(?P<a>\d{3}) ?(?P<b>\d{3})|13 (?P<c>\d{2}) (?P<d>\d{2}))"
+                           r"(?![\w-]|[.,]\d| \d)")
 
 
 def _australian(m: re.Match[str], lang: Lang) -> str:

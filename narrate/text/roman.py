@@ -17,15 +17,16 @@ from __future__ import annotations
 import re
 
 from .langdata import REGNAL_NAMES, REGNAL_TITLES, Lang
+from .lazy_re import lazy_compile
 from .numwords import cardinal, ordinal
 
 _VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 _NUMERAL = r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
-_CONTEXT = re.compile(r"(?P<prev>(?<![\w.])[^\W\d_][\w]*\.?) +(?P<num>" + _NUMERAL +
-                      r"|Ier|Ire|Ière)(?P<dot>\.(?![\w]))?(?![\w'’])")
+_CONTEXT = lazy_compile(r"(?P<prev>(?<![\w.])[^\W\d_][\w]*\.?) +(?P<num>" + _NUMERAL +
+                        r"|Ier|Ire|Ière)(?P<dot>\.(?![\w]))?(?![\w'’])")
 MAX_REGNAL = 39
 NOT_REGNAL = frozenset({"Malcolm"})  # "Malcolm X" is a name, not a tenth
-_WORD_BEFORE = re.compile(r"([^\W\d_][\w]*\.?)[ ]+\Z")
+_WORD_BEFORE = lazy_compile(r"([^\W\d_][\w]*\.?)[ ]+\Z")
 
 
 def roman_value(numeral: str) -> int:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .lazy_re import lazy_compile
 from .normalize import normalize
 
 # Part of every segment key (plan.KeyMaker): bump when boundaries could move (a new sentencex
@@ -48,9 +49,9 @@ NUMBER_ABBREVIATIONS = {
 _BEFORE_NUMBER = "$€£¥±#+"
 _CJK_STOP = "。！？｡"
 _CLAUSE_LEVELS = (
-    re.compile(r"(?<=[;:；：])(?=\s|[^\x00-\u2fff])"),  # after ; : (and their full-width forms)
-    re.compile(r"(?<=[,，、])(?=\s|[^\x00-\u2fff])"),  # after commas, the ideographic comma
-    re.compile(r"(?=\s[-\u2013\u2014]\s)"),  # before a spaced dash
+    lazy_compile(r"(?<=[;:；：])(?=\s|[^\x00-\u2fff])"),  # after ; : (and their full-width forms)
+    lazy_compile(r"(?<=[,，、])(?=\s|[^\x00-\u2fff])"),  # after commas, the ideographic comma
+    lazy_compile(r"(?=\s[-\u2013\u2014]\s)"),  # before a spaced dash
 )
 
 
@@ -82,13 +83,13 @@ def _joins(prev: str, nxt: str, lang: str) -> bool:
 # (one letter) are not taken for one.
 # A sentence that ends inside a quotation or parentheses ('to y." We now', 'go home.) Then'):
 # sentencex misses `."` (it finds `.”`, which canonical() made `."`, and `!"`) and `.)`.
-_MISSED = re.compile(r"(?<![\w.])[\w-]*\w\w\.[A-Za-z0-9]{2,5}\.(?=\s+[A-Z\"'(])|(?<=[.!?][\"\u201d)])(?=\s+[A-Z\"\u201c(])")
+_MISSED = lazy_compile(r"(?<![\w.])[\w-]*\w\w\.[A-Za-z0-9]{2,5}\.(?=\s+[A-Z\"'(])|(?<=[.!?][\"\u201d)])(?=\s+[A-Z\"\u201c(])")
 
 
 # Inline code that ends a sentence in a lowercase letter ("Run `npm i`. Next", "Type `q`. Then", "Use
 # `a.b`. Then"): sentencex takes "i." and "a.b." for initials and runs on. Lowercase, as initials and
 # "U.S." are capitals; the lowercase abbreviations of that shape are kept (KEPT_INITIALS).
-_LOWER_INITIAL = re.compile(r"(?<![\w.])(?:[a-z]\w*\.)*[a-z]\.(?=\s+[A-Z\"'(])")
+_LOWER_INITIAL = lazy_compile(r"(?<![\w.])(?:[a-z]\w*\.)*[a-z]\.(?=\s+[A-Z\"'(])")
 KEPT_INITIALS = frozenset({"e.g.", "i.e.", "a.m.", "p.m.", "p.", "c.", "v.", "n.b.", "q.v.", "o.k.", "a.k.a.", "s.t.",
                            "w.r.t.", "cf.", "vs.", "viz.", "al.", "ca."})
 
@@ -104,7 +105,7 @@ def _cut_missed(piece: str, lang: str = "en") -> list[str]:
 
 
 # A German sentence piece that ends in a number and its dot: "... die 2." before "Auflage".
-_GERMAN_NUMBER_DOT = re.compile(r"(?<![\w.,])\d{1,3}\.\s*\Z")
+_GERMAN_NUMBER_DOT = lazy_compile(r"(?<![\w.,])\d{1,3}\.\s*\Z")
 
 
 def _german_ordinal(prev: str, nxt: str) -> bool:

@@ -14,14 +14,15 @@ from __future__ import annotations
 import re
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 
-_HOME_PATH = re.compile(r"(?<![\w~/])~/((?:[\w.-]*\w)?(?:/[\w.-]*\w)*)")
+_HOME_PATH = lazy_compile(r"(?<![\w~/])~/((?:[\w.-]*\w)?(?:/[\w.-]*\w)*)")
 _VARIABLES = frozenset({"HOME", "PATH", "USER", "SHELL", "PWD", "TERM", "LANG", "EDITOR", "VISUAL", "PAGER",
                         "TMPDIR", "TEMP", "TMP", "HOSTNAME", "DISPLAY", "CC", "CXX", "CFLAGS", "LDFLAGS", "GOPATH"})
-_VARIABLE = re.compile(r"(?<![\w$])\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Z][A-Z0-9_]*))(?![\w{])")
+_VARIABLE = lazy_compile(r"(?<![\w$])\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Z][A-Z0-9_]*))(?![\w{])")
 # A name with a letter anywhere: "%1st%" said at once, as "%first%" (its ordinal read) would be on a second run.
-_WINDOWS_VARIABLE = re.compile(r"(?<![\w%])%((?=\w*[A-Za-z_])[A-Za-z0-9_]+)%(?![\w%])")
-HINT = re.compile(r"~/|\$\{?[A-Za-z_]|%\w*[A-Za-z_]\w*%")
+_WINDOWS_VARIABLE = lazy_compile(r"(?<![\w%])%((?=\w*[A-Za-z_])[A-Za-z0-9_]+)%(?![\w%])")
+HINT = lazy_compile(r"~/|\$\{?[A-Za-z_]|%\w*[A-Za-z_]\w*%")
 
 
 def _path(path: str) -> str:

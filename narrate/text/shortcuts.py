@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 
 _MODIFIERS = {"ctrl": "Control", "control": "Control", "cmd": "Command", "command": "Command", "⌘": "Command",
               "alt": "Alt", "option": "Option", "opt": "Option", "⌥": "Option", "shift": "Shift", "⇧": "Shift",
@@ -27,9 +28,9 @@ _MODIFIER = r"(?i:ctrl|control|cmd|command|alt|option|opt|shift|win|meta|super|f
 _KEY = (r"(?i:esc|escape|delete|del|insert|ins|enter|return|tab|space|backspace|home|end|pgup|pgdn|pageup|"
         r"pagedown|up|down|left|right)(?![A-Za-z])|F\d{1,2}(?!\d)|[A-Za-z0-9](?![A-Za-z0-9])|[,./;'\[\]\\`=+-]")
 # A modifier joined by "+" (spaced or not), or by "-" or nothing after a symbol ("⌘C", "Ctrl-C").
-_SHORTCUT = re.compile(rf"(?<![\w+-])((?:(?:{_MODIFIER})(?:\s?\+\s?|-|(?<=[⌘⌥⇧⌃])))+)({_KEY})(?![\w+])")
-_ONE_MODIFIER = re.compile(_MODIFIER)
-HINT = re.compile(r"(?i:ctrl|cmd|alt|shift|option|opt|win|meta|super|fn|control|command)\s?[+-]|[⌘⌥⇧⌃]")
+_SHORTCUT = lazy_compile(rf"(?<![\w+-])((?:(?:{_MODIFIER})(?:\s?\+\s?|-|(?<=[⌘⌥⇧⌃])))+)({_KEY})(?![\w+])")
+_ONE_MODIFIER = lazy_compile(_MODIFIER)
+HINT = lazy_compile(r"(?i:ctrl|cmd|alt|shift|option|opt|win|meta|super|fn|control|command)\s?[+-]|[⌘⌥⇧⌃]")
 
 
 def _shortcut(m: re.Match[str]) -> str:

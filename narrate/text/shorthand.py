@@ -26,6 +26,7 @@ import re
 
 from .forms import PLAN_SHORT
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .notation import say
 from .numwords import cardinal, plural
 
@@ -38,22 +39,22 @@ _COUNT_NEXT = (rf"(?=\s+(?!(?:{_NOT_PLURAL})\b)(?:[A-Za-z]*[A-Za-rt-z]s|{_COUNT_
                r"|(?P<end>\s*(?:[.,;:!?)\]\u2014]|\Z)))")  # an em dash ends a clause too
 _NUMBER = r"\d{1,3}(?:\.\d{1,2})?"
 # One count or a range of two, each with its letter ("10k-20k users").
-_MULTIPLIED = re.compile(rf"(?<![\w.,$€£¥₹-])(?<!\b[Aa] )(?<!\b[Aa]n )({_NUMBER})(k|K|M|B|bn)"
-                         rf"(?:\s?[-–]\s?(?P<last>{_NUMBER})(?P<suffix>k|K|M|B|bn))?(?!\w|\.\d){_COUNT_NEXT}")
+_MULTIPLIED = lazy_compile(rf"(?<![\w.,$€£¥₹-])(?<!\b[Aa] )(?<!\b[Aa]n )({_NUMBER})(k|K|M|B|bn)"
+                           rf"(?:\s?[-–]\s?(?P<last>{_NUMBER})(?P<suffix>k|K|M|B|bn))?(?!\w|\.\d){_COUNT_NEXT}")
 _RESOLUTIONS = frozenset({"4K", "8K"})
-_LABEL_BEFORE = re.compile(r"(?:\b(?i:apartment|apt|suite|ste|unit|seat|gate|room|rm|row|flat|floor|level|section|"
-                           r"terminal|bay|dock|platform|box|building|bldg|lot|aisle|pier|stand|hall|block|zone|ward|"
-                           r"bed|cabin|deck|line|part|step|item|question|chapter|page|figure|table|appendix|channel|"
-                           r"option|plan|tier|form|schedule|model|type|size|no)\.?|#)\s*$")
-_CODE_BEFORE = re.compile(r"\b([A-Z]{3})\s?$")  # "USD 3B": an amount, money.py's
-_PLACE_BEFORE = re.compile(r"\b(?i:in|at|into|near)\s$")
-_NUMERONYM = re.compile(r"(?<![\w./@-])([A-Za-z])([3-9]|[12]\d)([a-z])(?![\w-]|\.\w)")
+_LABEL_BEFORE = lazy_compile(r"(?:\b(?i:apartment|apt|suite|ste|unit|seat|gate|room|rm|row|flat|floor|level|section|"
+                             r"terminal|bay|dock|platform|box|building|bldg|lot|aisle|pier|stand|hall|block|zone|ward|"
+                             r"bed|cabin|deck|line|part|step|item|question|chapter|page|figure|table|appendix|channel|"
+                             r"option|plan|tier|form|schedule|model|type|size|no)\.?|#)\s*$")
+_CODE_BEFORE = lazy_compile(r"\b([A-Z]{3})\s?$")  # "USD 3B": an amount, money.py's
+_PLACE_BEFORE = lazy_compile(r"\b(?i:in|at|into|near)\s$")
+_NUMERONYM = lazy_compile(r"(?<![\w./@-])([A-Za-z])([3-9]|[12]\d)([a-z])(?![\w-]|\.\w)")
 # Product lines whose models are named by a number, or a letter and a number ("iPhone 15s", "Moto G7s").
 _PRODUCT_LINE = r"(?:iPhone|iPad|iPod|Galaxy|Pixel|Moto|Nexus|Xperia|Lumia|Redmi|Nokia|OnePlus|Surface)"
 # A number of one or two digits: "A320s", "RTX 3090s" are plurals (models.py).
-_MODEL = re.compile(rf"(?:(?P<line>\b{_PRODUCT_LINE} )(?P<series>[A-Z]?)|(?<![\w./@-])(?P<letter>[A-Z])(?=\d\d))"
-                    r"(?P<n>\d{1,2})s(?![\w'-]|\.\w)")
-HINT = re.compile(rf"\d(?:[kKMB]|bn)(?!\w)|[A-Za-z]\d{{1,2}}[a-z]\b|\d\ds\b|{_PRODUCT_LINE} [A-Z]?\ds\b")
+_MODEL = lazy_compile(rf"(?:(?P<line>\b{_PRODUCT_LINE} )(?P<series>[A-Z]?)|(?<![\w./@-])(?P<letter>[A-Z])(?=\d\d))"
+                      r"(?P<n>\d{1,2})s(?![\w'-]|\.\w)")
+HINT = lazy_compile(rf"\d(?:[kKMB]|bn)(?!\w)|[A-Za-z]\d{{1,2}}[a-z]\b|\d\ds\b|{_PRODUCT_LINE} [A-Z]?\ds\b")
 
 
 def _multiplied(m: re.Match[str], lang: Lang) -> str:

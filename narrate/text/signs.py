@@ -28,6 +28,7 @@ import re
 
 from .dotted import say_dotted
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .notation import compiled
 from .numwords import cardinal
 
@@ -39,16 +40,16 @@ _WORDS = {
     "fr": ("environ", "plus", "fois", "par", "version", "contre", "puissance"),
 }
 _NUMBER = r"\d+(?:[.,]\d+)*"
-_ABOUT = re.compile(r"(?<![\w~≈])[~≈] ?(?=[$€£¥]?\d)")
-_PLUS = re.compile(r"(?<=\d)\+(?![\w+])|(?<=[\w€$£¥%] )\+(?= \w)")  # "18+", "$99 + IVA", "5 + 3", "3 € + IVA"
-_EQUALS = re.compile(r"(?<=\w )=(?= \w)")  # "5 + 3 = 8"
+_ABOUT = lazy_compile(r"(?<![\w~≈])[~≈] ?(?=[$€£¥]?\d)")
+_PLUS = lazy_compile(r"(?<=\d)\+(?![\w+])|(?<=[\w€$£¥%] )\+(?= \w)")  # "18+", "$99 + IVA", "5 + 3", "3 € + IVA"
+_EQUALS = lazy_compile(r"(?<=\w )=(?= \w)")  # "5 + 3 = 8"
 _EQUALS_WORDS = {"en": "equals", "es": "igual a", "de": "gleich", "fr": "égale"}
-_BY = re.compile(r"(?<![\w.,])([1-9]\d*) ?[x×] ?([1-9]\d*)(?![\w.,]\d|\w)")
+_BY = lazy_compile(r"(?<![\w.,])([1-9]\d*) ?[x×] ?([1-9]\d*)(?![\w.,]\d|\w)")
 # A capital X is "times" only before a word in lower case ("Earn 5X points"): "Su DNI termina en 45X." is a letter.
-_TIMES = re.compile(rf"(?<![\w.,])({_NUMBER}) ?(?:[x×](?![\w])|X(?=\s[a-z]))")
-_VERSION = re.compile(r"(?<![\w.])[vV](\d+(?:\.\d+)+)(?![\w]|\.\d)")
-_POWER = re.compile(r"(?<=[\w)])\^(\d{1,3})(?![\w.,]\d|\w)")
-_RATIO = re.compile(r"(?<![\w.,:])(\d+):(\d)(?![\w:]|[.,]\d)")
+_TIMES = lazy_compile(rf"(?<![\w.,])({_NUMBER}) ?(?:[x×](?![\w])|X(?=\s[a-z]))")
+_VERSION = lazy_compile(r"(?<![\w.])[vV](\d+(?:\.\d+)+)(?![\w]|\.\d)")
+_POWER = lazy_compile(r"(?<=[\w)])\^(\d{1,3})(?![\w.,]\d|\w)")
+_RATIO = lazy_compile(r"(?<![\w.,:])(\d+):(\d)(?![\w:]|[.,]\d)")
 
 
 # "$39.99/month", "€/Min.", "0,15 €/mes": a slash before a unit of time or count is "per".
@@ -81,9 +82,9 @@ def replace_per(text: str, lang: Lang) -> str:
 
 # "3x T-shirts", "2x AA batteries": an order's count before what it counts (a capitalised name), said
 # as the number alone; "2x faster", "3x per day", "10x More" keep "times".
-_COUNTED = re.compile(r" (?!(?i:more|less|fewer|faster|better|bigger|higher|longer|m[áa]s|menos|mehr|weniger|plus|moins)\b)"
-                      r"[A-Z][\w-]*")
-_ENDS = re.compile(r"\s*(?:$|[A-ZÀ-Þ][a-zà-ÿ])")
+_COUNTED = lazy_compile(r" (?!(?i:more|less|fewer|faster|better|bigger|higher|longer|m[áa]s|menos|mehr|weniger|plus|moins)\b)"
+                        r"[A-Z][\w-]*")
+_ENDS = lazy_compile(r"\s*(?:$|[A-ZÀ-Þ][a-zà-ÿ])")
 
 
 def replace_signs(text: str, lang: Lang) -> str:
@@ -101,8 +102,8 @@ def replace_signs(text: str, lang: Lang) -> str:
     return _RATIO.sub(rf"\1 {ratio} \2", text)
 
 
-_TRADEMARK = re.compile(r"\s?[™®℠]")
-_COPYRIGHT = re.compile(r"\s*©\s*")
+_TRADEMARK = lazy_compile(r"\s?[™®℠]")
+_COPYRIGHT = lazy_compile(r"\s*©\s*")
 COPYRIGHT_MARKS = "™®℠©"
 
 
@@ -127,11 +128,11 @@ def replace_marks(text: str, lang: Lang) -> str:
 # Between a determiner and a noun a height is an adjective, said as one ("a 6'0\" player" "a six-foot player",
 # "his 5'10\" frame" "his five-foot-ten frame"; were "a six feet player"); after a verb it stays a measure ("is
 # 5'10\" tall"). A word that links or measures next ("and", "tall") is no noun.
-_ATTRIBUTIVE_BEFORE = re.compile(r"\b(?i:a|an|the|this|that|his|her|its|their|my|your|our)\s$")
-_ATTRIBUTIVE_AFTER = re.compile(r"\s(?!(?:and|or|to|by|in|on|at|of|for|with|from|tall|high|long|wide|deep|"
-                                r"away|above|below|under|over)\b)[A-Za-z]")
-HEIGHT_HINT = re.compile(r"\d['′\"″]")
-_HEIGHT = re.compile(r"(?<![\w.,'′])(\d{1,2})['′]\s?(\d{1,2})(?:[\"″]|'')(?![\w\"″'])")
+_ATTRIBUTIVE_BEFORE = lazy_compile(r"\b(?i:a|an|the|this|that|his|her|its|their|my|your|our)\s$")
+_ATTRIBUTIVE_AFTER = lazy_compile(r"\s(?!(?:and|or|to|by|in|on|at|of|for|with|from|tall|high|long|wide|deep|"
+                                  r"away|above|below|under|over)\b)[A-Za-z]")
+HEIGHT_HINT = lazy_compile(r"\d['′\"″]")
+_HEIGHT = lazy_compile(r"(?<![\w.,'′])(\d{1,2})['′]\s?(\d{1,2})(?:[\"″]|'')(?![\w\"″'])")
 
 
 def replace_heights(text: str, lang: Lang) -> str:
@@ -160,7 +161,7 @@ def replace_heights(text: str, lang: Lang) -> str:
 # tall", "an 8' x 10' rug" "an eight by ten foot rug" (were "a six' ladder", "three\" pipe"). The mark closes a
 # quotation instead where one is open before it ("Say 'press 6' now", "Dial \"911\" now"): a quote that opens
 # a word, not the apostrophe inside one ("It's 6' wide"). One mark only: "5'10\"" is _HEIGHT's.
-_ONE_MEASURE = re.compile(r"(?<![\w.,'′\"″])(\d{1,3})(['′\"″])(?:\s?[x×]\s?(\d{1,3})\2)?(?![\w'′\"″]|\s?\d)")
+_ONE_MEASURE = lazy_compile(r"(?<![\w.,'′\"″])(\d{1,3})(['′\"″])(?:\s?[x×]\s?(\d{1,3})\2)?(?![\w'′\"″]|\s?\d)")
 _MEASURE_WORDS = {"'": ("foot", "feet"), "′": ("foot", "feet"), '"': ("inch", "inches"), "″": ("inch", "inches")}
 
 
@@ -191,4 +192,4 @@ def _quotations(text: str, mark: str) -> list[int]:
     return edges
 
 
-_SHORT_YEAR = re.compile(r"'\d\d(?:s\b|\b)")
+_SHORT_YEAR = lazy_compile(r"'\d\d(?:s\b|\b)")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 
 from .langdata import FRACTION_UNITS, FRACTIONS, NOT_FRACTION_AFTER, SLASH_IDIOMS, Lang
+from .lazy_re import lazy_compile
 from .notation import compiled, say
 from .numwords import cardinal
 
@@ -134,7 +135,7 @@ def replace_fractions(text: str, lang: Lang) -> str:
 VULGAR_FRACTIONS = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅖": "2/5", "⅗": "3/5",
                     "⅘": "4/5", "⅙": "1/6", "⅚": "5/6", "⅐": "1/7", "⅛": "1/8", "⅜": "3/8", "⅝": "5/8", "⅞": "7/8",
                     "⅑": "1/9"}
-_VULGAR = re.compile(f"(\\d)?([{''.join(VULGAR_FRACTIONS)}])")
+_VULGAR = lazy_compile(f"(\\d)?([{''.join(VULGAR_FRACTIONS)}])")
 
 
 def slash_fractions(text: str) -> str:
@@ -180,7 +181,7 @@ def replace_scores(text: str, lang: Lang) -> str:
 # English: two shares of a whole, "the 80/20 rule", "a 60/40 portfolio", "a 25/75 split", said "eighty-twenty",
 # "sixty-forty", "twenty-five seventy-five" as "50/50" is "fifty-fifty" (were "eighty/twenty"). Two numbers of
 # ten or more that make a hundred: no date, no score, no fraction has them.
-_SHARES = re.compile(r"(?<![\w/.,:-])([1-9]\d)/([1-9]\d)(?![\w/%]|[.,]\d)")
+_SHARES = lazy_compile(r"(?<![\w/.,:-])([1-9]\d)/([1-9]\d)(?![\w/%]|[.,]\d)")
 
 
 def _shares(m: re.Match[str], lang: Lang) -> str:
@@ -203,4 +204,4 @@ def replace_slashes(text: str, lang: Lang) -> str:
     return replace_fractions(text, lang)
 
 
-_SEASON = re.compile(r"(?<![\w/.,])((?:19|20)\d\d)/(\d\d)(?![\w/]|[.,]\d)")
+_SEASON = lazy_compile(r"(?<![\w/.,])((?:19|20)\d\d)/(\d\d)(?![\w/]|[.,]\d)")

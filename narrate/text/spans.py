@@ -11,6 +11,7 @@ import re
 from functools import cache
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .numwords import cardinal, year
 
 # ---------------------------------------------------------------- decades
@@ -31,9 +32,9 @@ _DECADE_CUES = {
     "es": {"los", "años", "principios", "mediados", "finales", "sus"},
     "fr": {"les", "années", "des", "ses", "leurs"},
 }
-_DECADE_JOINS = re.compile(r"\s*(?:,|and|or|to|through|y|o|a|et|ou|à)?\s*")
-_EN_DECADES = re.compile(r"(?<![\w.,'])(?<!\d-)(?P<apos>')?(?P<n>\d\d|1\d\d0|20\d0)s(?![\w'])")
-_DE_DECADES = re.compile(r"(?<![\w.,'-])(?P<n>\d\d|1\d\d0|20\d0)er(?P<end>n|s)?\b(?P<jahre>[ -]Jahren?\b)?")
+_DECADE_JOINS = lazy_compile(r"\s*(?:,|and|or|to|through|y|o|a|et|ou|à)?\s*")
+_EN_DECADES = lazy_compile(r"(?<![\w.,'])(?<!\d-)(?P<apos>')?(?P<n>\d\d|1\d\d0|20\d0)s(?![\w'])")
+_DE_DECADES = lazy_compile(r"(?<![\w.,'-])(?P<n>\d\d|1\d\d0|20\d0)er(?P<end>n|s)?\b(?P<jahre>[ -]Jahren?\b)?")
 
 
 def _plural(words: str) -> str:
@@ -139,7 +140,7 @@ def _range_pattern(group: str, decimal: str) -> re.Pattern[str]:
 # A fiscal, academic, school or calendar year written against its number: "FY2024-25", "AY2024/25",
 # "FY24-25" are "FY 2024-25" (a season: "FY twenty twenty-four to twenty-five", as "2024-25" is said and
 # as "FY 2024-25" was; they were "FY two thousand twenty-four-twenty-five", "FY twenty-four-twenty-five").
-PERIOD_PREFIX = re.compile(r"(?<![\w.-])([FASC]Y)(?=(?:\d\d){1,2}(?:[-/](?:\d\d){1,2})?(?![\w/-]|[.,]\d))")
+PERIOD_PREFIX = lazy_compile(r"(?<![\w.-])([FASC]Y)(?=(?:\d\d){1,2}(?:[-/](?:\d\d){1,2})?(?![\w/-]|[.,]\d))")
 
 
 def split_period_prefix(text: str, lang: Lang) -> str:

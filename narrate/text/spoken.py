@@ -34,6 +34,7 @@ from .indian import HINT as _INDIAN_HINT
 from .indian import replace_indian
 from .keys import replace_keys
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .masked import HINT as _MASKED_HINT
 from .masked import replace_masked
 from .models import HINT as _MODELS_HINT
@@ -92,17 +93,17 @@ _UNIT_ALTERNATION: dict[str, str] = {}
 
 # Unit symbols that are words too: a unit only where no word or number follows ("12 in.", "8 in,").
 _WORD_UNITS = frozenset({"in"})
-_A_WORD_NEXT = re.compile(r"\s+[^\W_]")  # a word or a number
+_A_WORD_NEXT = lazy_compile(r"\s+[^\W_]")  # a word or a number
 
 
 # English: a measure between "a" (or a possessive) and a word that is no verb, pronoun or linking word is an
 # adjective, its unit said in the singular: "a 5 km race" "a five kilometer race", "a 30 min call", "my 10 kg
 # bag" (were "five kilometers race", "thirty minutes call"). "the" is left out: "the 10 km we ran".
-_MEASURE_BEFORE = re.compile(r"\b(?:[Aa]n?|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Mm]y|[Yy]our|[Oo]ur)\s$")
+_MEASURE_BEFORE = lazy_compile(r"\b(?:[Aa]n?|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir|[Mm]y|[Yy]our|[Oo]ur)\s$")
 _NOUNLESS = (r"and|or|to|of|in|on|at|by|for|with|from|than|per|each|more|less|away|apart|behind|ahead|ago|"
              r"long|tall|high|wide|deep|thick|old|later|earlier|before|after|left|remaining|total|"
              r"i|we|you|they|he|she|it|that|which|who|was|is|are|were|has|have|had|will|would|can|could")
-_MEASURE_NOUN = re.compile(rf"\s(?!(?:{_NOUNLESS})\b)[a-z]")
+_MEASURE_NOUN = lazy_compile(rf"\s(?!(?:{_NOUNLESS})\b)[a-z]")
 
 
 def _attributive(m: re.Match[str]) -> bool:
@@ -158,7 +159,7 @@ def replace_numbers(text: str, lang: Lang) -> str:
 # German writes a number joined to a word by a hyphen and says one word: "10-stellige" is "zehnstellige"
 # (was "zehn-stellige"), "1-fach" "einfach", "21-jährige" "einundzwanzigjährige". A capitalised part is
 # a noun that keeps its hyphen ("24-Stunden-Service").
-_GERMAN_COMPOUND = re.compile(r"(?<![\w.,-])(\d{1,6})-(?=[a-zäöüß]{2})")
+_GERMAN_COMPOUND = lazy_compile(r"(?<![\w.,-])(\d{1,6})-(?=[a-zäöüß]{2})")
 
 
 def _german_compound(n: int, lang: Lang) -> str:
@@ -177,7 +178,7 @@ def _pad(m: re.Match[str], words: str) -> str:
 # A comparison between spaces ("5 > 3", "x <= 10", "a != b") is said; a `<` or `>` touching a word or
 # another symbol ("<b>", "<Shop>", "->", ">>") is dropped by MARKUP as before. "≤", "≥", "≠" are never
 # markup: said wherever they are.
-_COMPARISON = re.compile(r"(?<=\s)(?:<=|>=|!=|<|>)(?=\s)|\s*[≤≥≠]\s*")
+_COMPARISON = lazy_compile(r"(?<=\s)(?:<=|>=|!=|<|>)(?=\s)|\s*[≤≥≠]\s*")
 _ASCII_COMPARISONS = {"<=": "≤", ">=": "≥", "!=": "≠"}
 
 
@@ -193,9 +194,9 @@ def replace_comparisons(text: str, lang: Lang) -> str:
 # An em dash sets a phrase apart — like this — and is heard as a pause; engines read "-" as none, so
 # it is said as a comma. Between numbers ("1990—1995") it is a hyphen, read as a range (spans.py);
 # opening or ending a sentence it is nothing.
-_EM_DASH_NUMBERS = re.compile(r"(?<=\d)\s*\u2014\s*(?=\d)")
-_EM_DASH = re.compile(r"\s*\u2014[\s\u2014]*")
-_EM_DASH_EDGE = re.compile(r"\A[\s,]+|[\s,]+\Z|,\s*(?=[,.;:!?)])|(?<=[(\[\"'])\s*,\s*")
+_EM_DASH_NUMBERS = lazy_compile(r"(?<=\d)\s*\u2014\s*(?=\d)")
+_EM_DASH = lazy_compile(r"\s*\u2014[\s\u2014]*")
+_EM_DASH_EDGE = lazy_compile(r"\A[\s,]+|[\s,]+\Z|,\s*(?=[,.;:!?)])|(?<=[(\[\"'])\s*,\s*")
 
 
 def replace_em_dashes(text: str) -> str:
@@ -278,24 +279,24 @@ def _speak(text: str, lang: Lang) -> str:
 
 # French elides "de" and "que" before the count "un", "une" that a number became: "le montant de 1 €" is
 # "d'un euro" (was "de un euro"), "de 1 à 2 jours" "d'un à deux jours", "plus qu'une minute".
-_FRENCH_ELISION = re.compile(r"\b([Dd]|[Qq]u)e (une?)\b")
+_FRENCH_ELISION = lazy_compile(r"\b([Dd]|[Qq]u)e (une?)\b")
 
 
-_DIGIT = re.compile(r"[0-9]")
-_ABBREVIATION_HINT = re.compile(r"\w\.| (?:St|Rd|Dr)(?:,|$)|[º°/]|\d\s?(?:hrs?|mins|secs|mn)\b|\b(?:Mme|Mlle|Pr|bd)\b|WW[I12]")
-_VULGAR_HINT = re.compile(f"[{''.join(VULGAR_FRACTIONS)}]")
+_DIGIT = lazy_compile(r"[0-9]")
+_ABBREVIATION_HINT = lazy_compile(r"\w\.| (?:St|Rd|Dr)(?:,|$)|[º°/]|\d\s?(?:hrs?|mins|secs|mn)\b|\b(?:Mme|Mlle|Pr|bd)\b|WW[I12]")
+_VULGAR_HINT = lazy_compile(f"[{''.join(VULGAR_FRACTIONS)}]")
 # A year written short: "Class of '24" -> "Class of 24" (twenty-four), "'05" -> "oh 5"; "'90s" is a decade.
-_SHORT_YEAR = re.compile(r"(?<![\w'’])['’](\d{2})(?![\w'’])")
-_LETTER_RANGE_WORDS = re.compile(r"\bde [LS] a [VSD]\b")  # Spanish "de L a V"
-_RANGE_DASH = re.compile(r"\w\.?\s?[-–—]\s?\w")
+_SHORT_YEAR = lazy_compile(r"(?<![\w'’])['’](\d{2})(?![\w'’])")
+_LETTER_RANGE_WORDS = lazy_compile(r"\bde [LS] a [VSD]\b")  # Spanish "de L a V"
+_RANGE_DASH = lazy_compile(r"\w\.?\s?[-–—]\s?\w")
 # Bounded by anything but a letter: a digit touching them ("PM&A0") is split off by the number pass, and a
 # `\b` bound made the initials said only on a second reading ("P M and A zero").
-_INITIALS_AND = re.compile(r"(?<![^\W\d])([A-Z]{1,3})&([A-Z]{1,3})(?![^\W\d])")
-_SYMBOL_HINT = re.compile(r"[<>{}&≤≥≠]|!=")
-_COMPARISON_HINT = re.compile(r"\s[<>!]|[≤≥≠]")
-_ANY_DIGITS = re.compile(r"[0-9]+")
-_ORDINAL_HINT = {"en": re.compile(r"\d(?:st|nd|rd|th)"), "es": re.compile(r"[ºª]|\d\.?er\b|\d[oa]\s"),
-                 "fr": re.compile(r"\d(?:e|er|re|è|n)"), "de": re.compile(r"\d\.\s")}
+_INITIALS_AND = lazy_compile(r"(?<![^\W\d])([A-Z]{1,3})&([A-Z]{1,3})(?![^\W\d])")
+_SYMBOL_HINT = lazy_compile(r"[<>{}&≤≥≠]|!=")
+_COMPARISON_HINT = lazy_compile(r"\s[<>!]|[≤≥≠]")
+_ANY_DIGITS = lazy_compile(r"[0-9]+")
+_ORDINAL_HINT = {"en": lazy_compile(r"\d(?:st|nd|rd|th)"), "es": lazy_compile(r"[ºª]|\d\.?er\b|\d[oa]\s"),
+                 "fr": lazy_compile(r"\d(?:e|er|re|è|n)"), "de": lazy_compile(r"\d\.\s")}
 
 
 def _say_initials_and(text: str, lang: Lang) -> str:
@@ -312,7 +313,7 @@ def _date_hint(text: str, lang: Lang) -> bool:
 
 
 
-_DATE_DIGITS = re.compile(r"\d[-/.]\d")
+_DATE_DIGITS = lazy_compile(r"\d[-/.]\d")
 _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], ...] = (
     (split_period_prefix, lambda text, lang: PERIOD_PREFIX.search(text) is not None),
     (replace_forms, lambda text, lang: _FORMS_HINT.search(text) is not None),
@@ -340,4 +341,4 @@ _PASSES: tuple[tuple[Callable[[str, Lang], str], Callable[[str, Lang], bool]], .
     (replace_dotted, _has(r"\d\.\d+\.\d")),
     (replace_numbers, lambda text, lang: True),
 )
-_ROMAN_HINT = re.compile(r"\b(?:[IVXLCDM]{2,}|[IVX]|Ier|Ire|Ière)\b")
+_ROMAN_HINT = lazy_compile(r"\b(?:[IVXLCDM]{2,}|[IVX]|Ier|Ire|Ière)\b")

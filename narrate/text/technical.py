@@ -49,6 +49,7 @@ from collections.abc import Callable
 from .dotted import say_dotted
 from .identifiers import say_characters
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .notation import say
 from .numwords import cardinal, digit_words, ordinal, year
 from .paths import EXTENSIONS, extension_words, path_words
@@ -76,8 +77,8 @@ def paired(digits: str, lang: Lang) -> str:
 
 # ---------------------------------------------------------------- timestamps
 
-_TIMESTAMP = re.compile(r"(?<![\w.:-])(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?"
-                        r"(Z|[+-]\d{2}(?::?\d{2})?)?(?![\w:])")
+_TIMESTAMP = lazy_compile(r"(?<![\w.:-])(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?"
+                          r"(Z|[+-]\d{2}(?::?\d{2})?)?(?![\w:])")
 
 
 def _zone(zone: str | None) -> str:
@@ -110,32 +111,32 @@ _STATUS_CODES = frozenset({*range(100, 104), *range(200, 209), 226, *range(300, 
 _STATUS_BEFORE = (r"(?:HTTP(?:/[\d.]+)?|[Ss]tatus(?: code)?|[Ee]rror(?: code)?|[Rr]esponse(?: code)?|"
                   r"(?P<verb>[Rr]eturn(?:s|ed|ing)?|[Rr]espond(?:s|ed)? with)(?: an?| the)?)")
 # After a verb cue a status ends the clause or goes on with a function word; "returns 201 rows" is a count.
-_CLAUSE_GOES_ON = re.compile(r"\s*(?:[^\w\s]|\Z|(?:when|if|for|on|with|and|or|to|instead|because|unless|until|"
-                             r"after|before|from|in|as|so|but|then|otherwise)\b|[A-Z])")
+_CLAUSE_GOES_ON = lazy_compile(r"\s*(?:[^\w\s]|\Z|(?:when|if|for|on|with|and|or|to|instead|because|unless|until|"
+                               r"after|before|from|in|as|so|but|then|otherwise)\b|[A-Z])")
 _STATUS_AFTER = (r"(?:errors?|responses?|status(?:es)?|codes?|pages?|redirects?|replies|reply|OK|Created|Accepted|"
                  r"No Content|Moved|Found|See Other|Not Modified|Temporary|Permanent|Bad|Unauthorized|Payment|"
                  r"Forbidden|Not Found|Method|Not Acceptable|Request|Conflict|Gone|Length|Precondition|Content|"
                  r"Payload|URI|Unsupported|Range|Expectation|I'm|Misdirected|Unprocessable|Locked|Failed|Too|"
                  r"Upgrade|Unavailable|Internal|Not Implemented|Service|Gateway|HTTP Version)\b")
-_STATUS = re.compile(rf"(\b{_STATUS_BEFORE}:? )?(?<![\w.,:/-])([1-5]\d\d)(?![\w%°]|[.,:/]\d)(?=( {_STATUS_AFTER})?)")
-_PORT = re.compile(r"\b([Pp]orts?|PORT)(:? |=)(\d{1,5}(?:(?:,| and| or|, and|, or) \d{1,5})*)(?![\w.,:]\d|[\w%])")
-_PORT_NUMBER = re.compile(r"\d{1,5}")
+_STATUS = lazy_compile(rf"(\b{_STATUS_BEFORE}:? )?(?<![\w.,:/-])([1-5]\d\d)(?![\w%°]|[.,:/]\d)(?=( {_STATUS_AFTER})?)")
+_PORT = lazy_compile(r"\b([Pp]orts?|PORT)(:? |=)(\d{1,5}(?:(?:,| and| or|, and|, or) \d{1,5})*)(?![\w.,:]\d|[\w%])")
+_PORT_NUMBER = lazy_compile(r"\d{1,5}")
 # A host is localhost, an address, or a name in a common top-level domain: "main.rs:42" is a file's line.
-_HOST_PORT = re.compile(r"(?<![\w.@/-])(localhost|\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z][\w-]*(?:\.[\w-]+)+|\[[0-9a-fA-F:]+\])"
-                        r":(\d{2,5})(?![\w:]|\.\d)")
+_HOST_PORT = lazy_compile(r"(?<![\w.@/-])(localhost|\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z][\w-]*(?:\.[\w-]+)+|\[[0-9a-fA-F:]+\])"
+                          r":(\d{2,5})(?![\w:]|\.\d)")
 # Standards said with their number in pairs; the names as people say them.
 _STANDARD_NAMES = {"RFC": "R F C", "IEEE": "I triple E", "IEC": "I E C"}
-_STANDARD = re.compile(r"\b((?:ISO|IEC|IEEE)(?:/(?:ISO|IEC|IEEE))+|RFC|ISO|IEC|PEP|IEEE|ECMA|BIP|EIP|ERC)"
-                       r"[ -]?(\d{1,5})(?:\.(\d{1,3}))?(?:-(\d{1,2}))?"
-                       r"(?::((?:19|20)\d\d))?(?![\w.]\w|[\w%])")
+_STANDARD = lazy_compile(r"\b((?:ISO|IEC|IEEE)(?:/(?:ISO|IEC|IEEE))+|RFC|ISO|IEC|PEP|IEEE|ECMA|BIP|EIP|ERC)"
+                         r"[ -]?(\d{1,5})(?:\.(\d{1,3}))?(?:-(\d{1,2}))?"
+                         r"(?::((?:19|20)\d\d))?(?![\w.]\w|[\w%])")
 # Algorithms, encodings and hardware named with a number: "SHA-256" "SHA two fifty-six", "UTF-8", "RSA-2048"
 # (they were "SHA-two hundred fifty-six"); codecs "H.264"; video modes "1080p" "ten eighty p".
-_NAMED = re.compile(r"\b(SHA|AES|UTF|UCS|RSA|CRC|DDR|LPDDR|GDDR|USB|WPA|GPT|FIPS)-?(\d{1,4})(?![\w-]|[.,]\d)")
-_CODEC = re.compile(r"\b([HX])\.(26[1-6])\b")
-_VIDEO_MODE = re.compile(r"(?<![\w.])(240|360|480|576|720|1080|1440|2160|4320)([pi])(?!\w)")
-_HEX = re.compile(r"(?<![\w.])0[xX]([0-9A-Fa-f]{1,16})(?!\w)")
-_PRERELEASE = re.compile(r"(?<=\d)-(alpha|beta|rc|dev|pre|preview|nightly)(?:\.?(\d{1,3}))?(?![\w-]|\.\w)")
-_UBUNTU = re.compile(r"\b((?:[KXL]|Ed)?[Uu]buntu) (\d\d)\.(\d\d)(?:\.(\d{1,2}))?(?![\w]|[.,]\d)")
+_NAMED = lazy_compile(r"\b(SHA|AES|UTF|UCS|RSA|CRC|DDR|LPDDR|GDDR|USB|WPA|GPT|FIPS)-?(\d{1,4})(?![\w-]|[.,]\d)")
+_CODEC = lazy_compile(r"\b([HX])\.(26[1-6])\b")
+_VIDEO_MODE = lazy_compile(r"(?<![\w.])(240|360|480|576|720|1080|1440|2160|4320)([pi])(?!\w)")
+_HEX = lazy_compile(r"(?<![\w.])0[xX]([0-9A-Fa-f]{1,16})(?!\w)")
+_PRERELEASE = lazy_compile(r"(?<=\d)-(alpha|beta|rc|dev|pre|preview|nightly)(?:\.?(\d{1,3}))?(?![\w-]|\.\w)")
+_UBUNTU = lazy_compile(r"\b((?:[KXL]|Ed)?[Uu]buntu) (\d\d)\.(\d\d)(?:\.(\d{1,2}))?(?![\w]|[.,]\d)")
 
 
 def _status(m: re.Match[str], lang: Lang) -> str:
@@ -181,7 +182,7 @@ def _oh_digits(digits: str, lang: Lang) -> str:
 
 
 # "CVE-2024-1234": a year and a number said digit by digit; "CWE-79" a weakness's number in pairs.
-_VULNERABILITY = re.compile(r"\bCVE-((?:19|20)\d\d)-(\d{4,7})(?![\w-])|\bCWE-(\d{1,4})(?![\w-])")
+_VULNERABILITY = lazy_compile(r"\bCVE-((?:19|20)\d\d)-(\d{4,7})(?![\w-])|\bCWE-(\d{1,4})(?![\w-])")
 
 
 def _vulnerability(m: re.Match[str], lang: Lang) -> str:
@@ -192,8 +193,8 @@ def _vulnerability(m: re.Match[str], lang: Lang) -> str:
 
 
 # A source or text file and its line (and column): "main.rs:42", "src/lib.rs:10:5". Run after hosts.
-_FILE_LINE = re.compile(rf"(?<![\w./:@~$%-])((?:[\w.-]+/)*[\w-]+(?:\.[\w-]+)*)\.({EXTENSIONS}):(\d{{1,6}})"
-                        r"(?:[-–](\d{1,6})|:(\d{1,4}))?(?!\w|:\S|[.,]\d)")  # "file.c:10:5: error", as gcc prints it
+_FILE_LINE = lazy_compile(rf"(?<![\w./:@~$%-])((?:[\w.-]+/)*[\w-]+(?:\.[\w-]+)*)\.({EXTENSIONS}):(\d{{1,6}})"
+                          r"(?:[-–](\d{1,6})|:(\d{1,4}))?(?!\w|:\S|[.,]\d)")  # "file.c:10:5: error", as gcc prints it
 
 
 def _file_line(m: re.Match[str], lang: Lang) -> str:
@@ -218,16 +219,16 @@ def _ubuntu(m: re.Match[str], lang: Lang) -> str:
 # A double dash before a digit is a flag too: "--0" read "--zero" would be one on a second reading.
 # The name takes any word character: an ASCII-only name stopped short of "0¹" in "-mayo0¹", was no flag,
 # and then was one once the digit was read ("-mayo zero ¹").
-_FLAG = re.compile(r"(?:(?<=\s)|(?<=\A)|(?<=[(\[`\"'<>{}]))"
-                   r"(--?)((?:[A-Za-z]|(?<=--)\d)\w*(?:-\w+)*)(?:(=)|(?![\w-]))")
+_FLAG = lazy_compile(r"(?:(?<=\s)|(?<=\A)|(?<=[(\[`\"'<>{}]))"
+                     r"(--?)((?:[A-Za-z]|(?<=--)\d)\w*(?:-\w+)*)(?:(=)|(?![\w-]))")
 # gcc's warnings and defines, the JVM's -X options; "-Infinity" is a word after a dash.
-_LETTER_AND_ARGUMENT = re.compile(r"W[a-z][\w-]*|D[A-Z_][A-Z0-9_]*|X[a-z]{2,3}\w*")
+_LETTER_AND_ARGUMENT = lazy_compile(r"W[a-z][\w-]*|D[A-Z_][A-Z0-9_]*|X[a-z]{2,3}\w*")
 # After any letter or digit: "᭔" is a digit the number pass reads ("four"), so "᭔++" must be "plus plus" at once.
-_PLUS_PLUS = re.compile(r"(?<=[^\W_])\+\+(?![A-Za-z_+])")  # C++, C++17, Notepad++
-_SHARP = re.compile(r"\b([CFJ])#(?![\w#])")
-_UUID = re.compile(r"(?<![\w-])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![\w-])")
-_HTTP_VERSION = re.compile(r"\bHTTP/(\d(?:\.\d)?)\b")
-_HASH = re.compile(r"(?<![\w#.$/-])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![\w-]|\.\w)")
+_PLUS_PLUS = lazy_compile(r"(?<=[^\W_])\+\+(?![A-Za-z_+])")  # C++, C++17, Notepad++
+_SHARP = lazy_compile(r"\b([CFJ])#(?![\w#])")
+_UUID = lazy_compile(r"(?<![\w-])[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![\w-])")
+_HTTP_VERSION = lazy_compile(r"\bHTTP/(\d(?:\.\d)?)\b")
+_HASH = lazy_compile(r"(?<![\w#.$/-])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![\w-]|\.\w)")
 
 
 def _flag(m: re.Match[str]) -> str:
@@ -247,23 +248,23 @@ def _flag(m: re.Match[str]) -> str:
 # ---------------------------------------------------------------- versions, exponents, durations, arrows
 
 _VERSION_NUMBER = r"\d+(?:\.\d+)*"
-_V_VERSION = re.compile(rf"(?<![\w.$/\\-])v({_VERSION_NUMBER})(?![\w]|\.\d)")
-_WILDCARD = re.compile(r"(?<![\w.])(\d+(?:\.\d+)*)\.([xX*])(?![\w*])")
+_V_VERSION = lazy_compile(rf"(?<![\w.$/\\-])v({_VERSION_NUMBER})(?![\w]|\.\d)")
+_WILDCARD = lazy_compile(r"(?<![\w.])(\d+(?:\.\d+)*)\.([xX*])(?![\w*])")
 _CONSTRAINTS = {">=": "at least", "<=": "at most", "==": "exactly", "!=": "not", "~=": "compatible with",
                 "^": "caret", ">": "greater than", "<": "less than"}
-_CONSTRAINT = re.compile(r"(?<![\w<>=!~^-])(?:(>=|<=|==|!=|>|<)(\d+(?:\.\d+)*)|(~=|\^)(\d+(?:\.\d+)+))(?![\w]|\.\d)")
+_CONSTRAINT = lazy_compile(r"(?<![\w<>=!~^-])(?:(>=|<=|==|!=|>|<)(\d+(?:\.\d+)*)|(~=|\^)(\d+(?:\.\d+)+))(?![\w]|\.\d)")
 _BOUND_CUES = r"is|are|was|were|be|been|must|should|only|needs?|requires?|with|for|of|at|if|when|keep|stays?|it|to"
-_BOUND = re.compile(rf"(?P<left>\A|[(\[]|[,;:] |\b(?i:{_BOUND_CUES}) |(?P<name>\b[A-Za-z][\w-]+) )"
-                    r"(?P<op>>=|<=|≥|≤) ?(?P<num>\d+(?:\.\d+)*)(?![\w]|\.\d)")
+_BOUND = lazy_compile(rf"(?P<left>\A|[(\[]|[,;:] |\b(?i:{_BOUND_CUES}) |(?P<name>\b[A-Za-z][\w-]+) )"
+                      r"(?P<op>>=|<=|≥|≤) ?(?P<num>\d+(?:\.\d+)*)(?![\w]|\.\d)")
 # A word that is a number is an operand, not a named quantity ("five >= 3", "Hundred <= 200").
-_NUMBER_WORD = re.compile(r"(?i:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen"
-                          r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|\w+illion"
-                          r"|[\w-]+-(?:one|two|three|four|five|six|seven|eight|nine))")
+_NUMBER_WORD = lazy_compile(r"(?i:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen"
+                            r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|\w+illion"
+                            r"|[\w-]+-(?:one|two|three|four|five|six|seven|eight|nine))")
 _BOUNDS = {">=": "at least", "≥": "at least", "<=": "at most", "≤": "at most"}
-_ARCHITECTURE = re.compile(r"\bx86[_-]64\b")
-_EXPONENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})(?![\w.]|\.\d)")
-_DURATION = re.compile(r"(?<![\w.,])(?:(\d+) ?h ?)?(?:(\d+) ?m ?)(?:(\d+) ?s)?(?![\w])|(?<![\w.,])(\d+) ?h ?(\d+) ?s(?![\w])")
-_ARROW = re.compile(r"(?<=[\w)\]\"'])\s*→\s*(?=\w)|(?<=[\w)\]]) -> (?=\w)")
+_ARCHITECTURE = lazy_compile(r"\bx86[_-]64\b")
+_EXPONENT = lazy_compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})(?![\w.]|\.\d)")
+_DURATION = lazy_compile(r"(?<![\w.,])(?:(\d+) ?h ?)?(?:(\d+) ?m ?)(?:(\d+) ?s)?(?![\w])|(?<![\w.,])(\d+) ?h ?(\d+) ?s(?![\w])")
+_ARROW = lazy_compile(r"(?<=[\w)\]\"'])\s*→\s*(?=\w)|(?<=[\w)\]]) -> (?=\w)")
 _UNITS = (("hour", "hours"), ("minute", "minutes"), ("second", "seconds"))
 
 
@@ -299,38 +300,38 @@ def _duration(m: re.Match[str]) -> str:
                     if p is not None)
 
 
-_HINT = re.compile(r"\d|-[A-Za-z]|\+\+|#|→|->")
+_HINT = lazy_compile(r"\d|-[A-Za-z]|\+\+|#|→|->")
 # A cheap test before each costly pattern: most prompts hold digits and none of this notation.
 _STEPS: tuple[tuple[re.Pattern[str], Callable[[str, Lang], str]], ...] = (
-    (re.compile(r"\d-\d\d-\d\d[T ]\d"), lambda t, lang: _TIMESTAMP.sub(_timestamp, t)),
-    (re.compile(r"[0-9a-fA-F]{8}-"), lambda t, lang: _UUID.sub(lambda m: say_characters(m.group(0), lang), t)),
-    (re.compile(r"[0-9a-f]{7}"),  # "abc1234": its digits may all come last
+    (lazy_compile(r"\d-\d\d-\d\d[T ]\d"), lambda t, lang: _TIMESTAMP.sub(_timestamp, t)),
+    (lazy_compile(r"[0-9a-fA-F]{8}-"), lambda t, lang: _UUID.sub(lambda m: say_characters(m.group(0), lang), t)),
+    (lazy_compile(r"[0-9a-f]{7}"),  # "abc1234": its digits may all come last
      lambda t, lang: _HASH.sub(lambda m: say_characters(m.group(0), lang), t)),
-    (re.compile(r"CVE-|CWE-"), lambda t, lang: _VULNERABILITY.sub(lambda m: _vulnerability(m, lang), t)),
-    (re.compile(r"RFC|ISO|IEC|PEP|IEEE|ECMA|BIP|EIP|ERC"), lambda t, lang: _STANDARD.sub(lambda m: _standard(m, lang), t)),
-    (re.compile(r"buntu \d"), lambda t, lang: _UBUNTU.sub(lambda m: _ubuntu(m, lang), t)),
-    (re.compile(r"SHA|AES|UTF|UCS|RSA|CRC|DDR|USB|WPA|GPT|FIPS"),
+    (lazy_compile(r"CVE-|CWE-"), lambda t, lang: _VULNERABILITY.sub(lambda m: _vulnerability(m, lang), t)),
+    (lazy_compile(r"RFC|ISO|IEC|PEP|IEEE|ECMA|BIP|EIP|ERC"), lambda t, lang: _STANDARD.sub(lambda m: _standard(m, lang), t)),
+    (lazy_compile(r"buntu \d"), lambda t, lang: _UBUNTU.sub(lambda m: _ubuntu(m, lang), t)),
+    (lazy_compile(r"SHA|AES|UTF|UCS|RSA|CRC|DDR|USB|WPA|GPT|FIPS"),
      lambda t, lang: _NAMED.sub(lambda m: f"{m.group(1)} {paired(m.group(2), lang)}", t)),
-    (re.compile(r"[HX]\.26"), lambda t, lang: _CODEC.sub(lambda m: f"{m.group(1)} {paired(m.group(2), lang)}", t)),
-    (re.compile(r"\d\d[pi]"),
+    (lazy_compile(r"[HX]\.26"), lambda t, lang: _CODEC.sub(lambda m: f"{m.group(1)} {paired(m.group(2), lang)}", t)),
+    (lazy_compile(r"\d\d[pi]"),
      lambda t, lang: _VIDEO_MODE.sub(lambda m: f"{paired(m.group(1), lang)} {m.group(2)}", t)),
-    (re.compile(r"0[xX]"), lambda t, lang: _HEX.sub(lambda m: f"hex {say_characters(m.group(1), lang)}", t)),
-    (re.compile(r"\d-(?:alpha|beta|rc|dev|pre|nightly)"),
+    (lazy_compile(r"0[xX]"), lambda t, lang: _HEX.sub(lambda m: f"hex {say_characters(m.group(1), lang)}", t)),
+    (lazy_compile(r"\d-(?:alpha|beta|rc|dev|pre|nightly)"),
      lambda t, lang: _PRERELEASE.sub(lambda m: " " + ("R C" if m.group(1) == "rc" else m.group(1))
                                      + (f" {m.group(2)}" if m.group(2) else ""), t)),
-    (re.compile(r"(?<!\d)[1-5]\d\d(?!\d)"), lambda t, lang: _STATUS.sub(lambda m: _status(m, lang), t)),
-    (re.compile(r"[Pp]orts?:? \d|PORT=\d"), lambda t, lang: _PORT.sub(lambda m: _ports(m, lang), t)),
-    (re.compile(r"HTTP/\d"), lambda t, lang: _HTTP_VERSION.sub(r"HTTP \1", t)),
-    (re.compile(r"[\w\]]:\d\d"), lambda t, lang: _HOST_PORT.sub(lambda m: _host_port(m, lang), t)),
-    (re.compile(r"\.[A-Za-z]{1,6}:\d"), lambda t, lang: _FILE_LINE.sub(lambda m: _file_line(m, lang), t)),
-    (re.compile(r"x86"), lambda t, lang: _ARCHITECTURE.sub("x86 64", t)),
-    (re.compile(r"[<>≤≥]=? ?\d"), lambda t, lang: _BOUND.sub(lambda m: _bound(m, lang), t)),
-    (re.compile(r"[<>=^]\d"), lambda t, lang: _CONSTRAINT.sub(lambda m: _constraint(m, lang), t)),
-    (re.compile(r"v\d"), lambda t, lang: _V_VERSION.sub(r"version \1", t)),
-    (re.compile(r"\d\.[xX*]"),
+    (lazy_compile(r"(?<!\d)[1-5]\d\d(?!\d)"), lambda t, lang: _STATUS.sub(lambda m: _status(m, lang), t)),
+    (lazy_compile(r"[Pp]orts?:? \d|PORT=\d"), lambda t, lang: _PORT.sub(lambda m: _ports(m, lang), t)),
+    (lazy_compile(r"HTTP/\d"), lambda t, lang: _HTTP_VERSION.sub(r"HTTP \1", t)),
+    (lazy_compile(r"[\w\]]:\d\d"), lambda t, lang: _HOST_PORT.sub(lambda m: _host_port(m, lang), t)),
+    (lazy_compile(r"\.[A-Za-z]{1,6}:\d"), lambda t, lang: _FILE_LINE.sub(lambda m: _file_line(m, lang), t)),
+    (lazy_compile(r"x86"), lambda t, lang: _ARCHITECTURE.sub("x86 64", t)),
+    (lazy_compile(r"[<>≤≥]=? ?\d"), lambda t, lang: _BOUND.sub(lambda m: _bound(m, lang), t)),
+    (lazy_compile(r"[<>=^]\d"), lambda t, lang: _CONSTRAINT.sub(lambda m: _constraint(m, lang), t)),
+    (lazy_compile(r"v\d"), lambda t, lang: _V_VERSION.sub(r"version \1", t)),
+    (lazy_compile(r"\d\.[xX*]"),
      lambda t, lang: _WILDCARD.sub(lambda m: f"{m.group(1)} point {'x' if m.group(2) in 'xX' else 'star'}", t)),
-    (re.compile(r"\d[eE][+-]?\d"), lambda t, lang: _EXPONENT.sub(lambda m: _exponent(m, lang), t)),
-    (re.compile(r"\d ?[hm] ?\d"), lambda t, lang: _DURATION.sub(_duration, t)),
+    (lazy_compile(r"\d[eE][+-]?\d"), lambda t, lang: _EXPONENT.sub(lambda m: _exponent(m, lang), t)),
+    (lazy_compile(r"\d ?[hm] ?\d"), lambda t, lang: _DURATION.sub(_duration, t)),
 )
 
 
@@ -364,4 +365,4 @@ def replace_flags(text: str) -> str:
     return _FLAG.sub(_flag, text) if "-" in text else text
 
 
-_DIGIT = re.compile(r"\d")
+_DIGIT = lazy_compile(r"\d")

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .numwords import number
 
 # language -> (at, dot, slash, dash, underscore)
@@ -36,17 +37,17 @@ _TLD = (r"(?i:com|org|net|gov|edu|info|biz|io|co|app|dev|ai|me|tv|us|uk|ca|au|nz
         r"es|mx|ar|cl|pe|br|pt|it|nl|eu|gob|gouv|online|store|shop|bank|health)")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = rf"(?:{_LABEL}\.)+{_TLD}(?![\w-])"
-_EMAIL = re.compile(rf"(?<![\w.@+-])([A-Za-z0-9._%+-]{{1,64}})@({_HOST})")
+_EMAIL = lazy_compile(rf"(?<![\w.@+-])([A-Za-z0-9._%+-]{{1,64}})@({_HOST})")
 _IPV4 = r"\d{1,3}(?:\.\d{1,3}){3}"
 _ANY_HOST = rf"localhost|{_IPV4}|{_LABEL}(?:\.{_LABEL})*"
-_WEB = re.compile(rf"(?<![\w.@/-])(?:(?:https?|ftp|wss?)://({_ANY_HOST})|((?:www\.)?{_HOST}|(?:localhost|{_IPV4})(?=:\d)))"
-                  r"(?::(\d{1,5})(?![\w:]|\.\d))?((?:/[\w%~+=&.-]*)*)([?#][^\s]*)?")
+_WEB = lazy_compile(rf"(?<![\w.@/-])(?:(?:https?|ftp|wss?)://({_ANY_HOST})|((?:www\.)?{_HOST}|(?:localhost|{_IPV4})(?=:\d)))"
+                    r"(?::(\d{1,5})(?![\w:]|\.\d))?((?:/[\w%~+=&.-]*)*)([?#][^\s]*)?")
 _PORT = {"en": "port", "es": "puerto", "de": "Port", "fr": "port"}
-_DIGITS = re.compile(r"\d+")
-_TLD_HINT = re.compile(rf"\.{_TLD}\b")  # a literal first: the search skips ahead to each "."
+_DIGITS = lazy_compile(r"\d+")
+_TLD_HINT = lazy_compile(rf"\.{_TLD}\b")  # a literal first: the search skips ahead to each "."
 
 
-_WEB_HOST = re.compile(rf"(?:www\.)?{_HOST}")
+_WEB_HOST = lazy_compile(rf"(?:www\.)?{_HOST}")
 
 
 def is_web_host(host: str) -> bool:
@@ -54,7 +55,7 @@ def is_web_host(host: str) -> bool:
     return _WEB_HOST.fullmatch(host) is not None
 
 
-_PORT_HINT = re.compile(rf"(?:localhost|{_IPV4}):\d")
+_PORT_HINT = lazy_compile(rf"(?:localhost|{_IPV4}):\d")
 
 
 def may_hold_address(text: str) -> bool:

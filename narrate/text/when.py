@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .langdata import GERMAN_SENTENCE_OPENERS, Lang
+from .lazy_re import lazy_compile
 from .notation import compiled, ends_sentence
 from .numwords import cardinal, ordinal, year
 from .ordinals import german_ending
@@ -38,8 +39,8 @@ def _valid(m: int, d: int) -> bool:
     return 1 <= m <= 12 and 1 <= d <= 31
 
 
-_ISO = re.compile(r"(?<![\w.-])(\d{4})-(\d{2})-(\d{2})(?![\w-])")
-_NUMERIC = re.compile(r"(?<![\w./-])(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?![\w/-])")
+_ISO = lazy_compile(r"(?<![\w.-])(\d{4})-(\d{2})-(\d{2})(?![\w-])")
+_NUMERIC = lazy_compile(r"(?<![\w./-])(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?![\w/-])")
 
 
 def month_names(lang: Lang) -> str:
@@ -137,7 +138,7 @@ def _replace_written_month_years(text: str, lang: Lang) -> str:
 # A month and a year: "08/2027" anywhere, and a card's "08/27" after a word of expiry (where a day and
 # a month never follow): "expires 08/27" was "zero eight/twenty-seven", "valid thru 12/28" was
 # "December twenty-eighth"; now "August twenty twenty-seven", "December twenty twenty-eight".
-_MONTH_YEAR = re.compile(r"(?<![\w./,-])(0?[1-9]|1[0-2])/(\d{4}|\d{2})(?![\w/]|[.,]\d)")
+_MONTH_YEAR = lazy_compile(r"(?<![\w./,-])(0?[1-9]|1[0-2])/(\d{4}|\d{2})(?![\w/]|[.,]\d)")
 _EXPIRY_CUES = {
     "en": r"expir\w*|exp\.|valid\s(?:thru|through|until|till|to)|good\s(?:thru|through)",
     "es": r"venc\w*|caduc\w*|expira\w*|válid[ao]\shasta",
@@ -181,8 +182,8 @@ _DATE_CUES = {
 _DATE_LINKS = r"\s*(?:,|&|-|–|and|or|to|through|y|o|a|und|oder|bis|et|ou|au)\s*"
 _AT_TIME = {"en": r"\s(?:at|@)\s\d", "es": r"\s(?:a las|a la)\s\d", "de": r"\s(?:um)\s\d", "fr": r"\s(?:à)\s\d"}
 _MONTH_DAY = {
-    "slash": re.compile(r"(?<![\w./,-])(\d{1,2})/(\d{1,2})(?![\w/]|[.,]\d)"),
-    "dot": re.compile(r"(?<![\w./,-])(\d{1,2})\.(\d{1,2})\.(?!\d)"),  # German "24.12."
+    "slash": lazy_compile(r"(?<![\w./,-])(\d{1,2})/(\d{1,2})(?![\w/]|[.,]\d)"),
+    "dot": lazy_compile(r"(?<![\w./,-])(\d{1,2})\.(\d{1,2})\.(?!\d)"),  # German "24.12."
 }
 
 
@@ -226,31 +227,31 @@ def _replace_month_days(text: str, lang: Lang) -> str:
 # "a.m" without its last dot is still a time ("10 a.m and"); a time zone may follow ("9 a.m. ET": zones.py).
 _AMPM = r"(?P<ampm>[AaPp]\.\s?[Mm](?:\.|(?!\w))|[AaPp][Mm](?![\w]))"
 _ZONE = ZONE_GROUP
-_CLOCK = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2}):(?P<m>\d{2})(?![\d:]|[.,]\d)(?:\s?" + _AMPM + r")?"
-                    r"(?P<uhr>\s?Uhr\b)?" + _ZONE)
-_HOUR_AMPM = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?" + _AMPM + _ZONE)
-_GERMAN_DOT = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})\s?(?P<uhr>Uhr)\b")
-_GERMAN_HOUR = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?(?P<uhr>Uhr)\b")
-_FRENCH = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?h\s?(?P<m>\d{2})?(?![\w])")
+_CLOCK = lazy_compile(r"(?<![\w.:,])(?P<h>\d{1,2}):(?P<m>\d{2})(?![\d:]|[.,]\d)(?:\s?" + _AMPM + r")?"
+                      r"(?P<uhr>\s?Uhr\b)?" + _ZONE)
+_HOUR_AMPM = lazy_compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?" + _AMPM + _ZONE)
+_GERMAN_DOT = lazy_compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})\s?(?P<uhr>Uhr)\b")
+_GERMAN_HOUR = lazy_compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?(?P<uhr>Uhr)\b")
+_FRENCH = lazy_compile(r"(?<![\w.:,])(?P<h>\d{1,2})\s?h\s?(?P<m>\d{2})?(?![\w])")
 # A dotted time with am or pm, as the UK writes it: "8.30am", "9.05 p.m." (never a decimal before am/pm).
-_DOT_AMPM = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})\s?" + _AMPM + _ZONE)
+_DOT_AMPM = lazy_compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})\s?" + _AMPM + _ZONE)
 # German "von 7.30 bis 16.30 Uhr": the first time has no "Uhr" of its own.
-_GERMAN_DOT_FIRST = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})"
-                               r"(?=\s?(?:bis|und|-)\s?\d{1,2}(?:[.:]\d{2})?\s?Uhr\b)")
+_GERMAN_DOT_FIRST = lazy_compile(r"(?<![\w.:,])(?P<h>\d{1,2})\.(?P<m>\d{2})"
+                                 r"(?=\s?(?:bis|und|-)\s?\d{1,2}(?:[.:]\d{2})?\s?Uhr\b)")
 # Two dotted times joined without "Uhr" ("von 8.00 bis 17.00", "8.30-12.00"), and one after "um": German
 # writes the clock so ("acht.null null" was said). Not before an amount's or a unit's word, where Swiss
 # German writes decimals ("zwischen 8.30 und 12.00 Franken").
 _NOT_AN_AMOUNT = r"(?![\w.,]\d|\w|\s?(?:[%€$]|(?:CHF|Fr\.|Franken|Rappen|Euro|EUR|Prozent|Grad|kg|km|m|g|l|GB|MB)(?!\w)))"
-_GERMAN_DOT_PAIR = re.compile(r"(?<![\w.:,])(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?P<link>\s?(?:bis|und|-)\s?)"
-                              rf"(?P<h2>[01]?\d|2[0-4])\.(?P<m2>[0-5]\d){_NOT_AN_AMOUNT}")
-_GERMAN_DOT_AT = re.compile(rf"(?:(?<=\b[uU]m )|(?<=Uhr bis ))(?P<h>[01]?\d|2[0-4])\.(?P<m>[0-5]\d){_NOT_AN_AMOUNT}")
+_GERMAN_DOT_PAIR = lazy_compile(r"(?<![\w.:,])(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?P<link>\s?(?:bis|und|-)\s?)"
+                                rf"(?P<h2>[01]?\d|2[0-4])\.(?P<m2>[0-5]\d){_NOT_AN_AMOUNT}")
+_GERMAN_DOT_AT = lazy_compile(rf"(?:(?<=\b[uU]m )|(?<=Uhr bis ))(?P<h>[01]?\d|2[0-4])\.(?P<m>[0-5]\d){_NOT_AN_AMOUNT}")
 # Spanish hours: "9.30 h", "9:00 horas", "9.30 hrs" (Latin America), "de 8 a 20 hrs", and the first time
 # of a range whose end has that mark, "de 9:00 a 18:00 horas": the mark says the time is on the 24-hour
 # clock, so no "en punto" ("de nueve a dieciocho horas", not "nueve en punto a dieciocho en punto horas").
 _ES_MARK = r"(?:h|hrs?|hs)\b|horas\b"
-_ES_MARKED = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?(?P<mark>\s?(?:h|hrs?|hs)\b|\shoras\b)")
-_ES_FIRST = re.compile(r"(?<![\w.:,])(?P<h>\d{1,2})[:.](?P<m>\d{2})"
-                       rf"(?=\s?(?:-|a|y|hasta)\s(?:las\s)?\d{{1,2}}(?:[:.]\d{{2}})?\s?(?:{_ES_MARK}))")
+_ES_MARKED = lazy_compile(r"(?<![\w.:,])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?(?P<mark>\s?(?:h|hrs?|hs)\b|\shoras\b)")
+_ES_FIRST = lazy_compile(r"(?<![\w.:,])(?P<h>\d{1,2})[:.](?P<m>\d{2})"
+                         rf"(?=\s?(?:-|a|y|hasta)\s(?:las\s)?\d{{1,2}}(?:[:.]\d{{2}})?\s?(?:{_ES_MARK}))")
 
 
 _QUARTERS = {15: "cuarto", 30: "media"}
@@ -341,10 +342,10 @@ def replace_times(text: str, lang: Lang) -> str:
 # military and emergency services say it: "zero eight hundred to seventeen hundred hours" (was "zero
 # eight zero zero-one thousand seven hundred hours").
 _HHMM = r"([01]\d|2[0-3])([0-5]\d)"
-_MILITARY = re.compile(rf"(?<![\w.,:-]){_HHMM}(?:\s?(?:-|–|to)\s?{_HHMM})?(?=\s?(?:hrs|hours)\b)")
+_MILITARY = lazy_compile(rf"(?<![\w.,:-]){_HHMM}(?:\s?(?:-|–|to)\s?{_HHMM})?(?=\s?(?:hrs|hours)\b)")
 
 
-_AT_HOUR = re.compile(r"\b(?i:at|from|until|till|by|before|after|since|between|open|opens|closes)\s$")
+_AT_HOUR = lazy_compile(r"\b(?i:at|from|until|till|by|before|after|since|between|open|opens|closes)\s$")
 
 
 def _military(m: re.Match[str], lang: Lang) -> str:

@@ -13,13 +13,12 @@ languages say years as counts.
 
 from __future__ import annotations
 
-import re
-
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .notation import compiled
 from .numwords import year
 
-_ANY_DIGITS = re.compile(r"[0-9]+")
+_ANY_DIGITS = lazy_compile(r"[0-9]+")
 
 _YEAR_CUES = {
     "en": r"[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Ff]rom|of|[Yy]ear|[Aa]round|[Cc]irca|[Bb]efore|[Aa]fter|[Dd]uring|"
@@ -40,8 +39,8 @@ _COUNTING = (r"and|or|to|through|till|until|of|in|on|at|by|for|with|from|than|mo
              r"new|extra|additional|per|each|people|persons|children|men|women|staff|personnel|police|cattle|"
              r"feet|teeth|mice|geese|data|times")
 _NOT_SINGULAR = _COUNTING + r"|was|is|are|were|has|have|had|will|would|can|could"
-_EN_YEAR_MODIFIER = re.compile(rf"\b({_YEAR_DETERMINERS})\s({_YEAR})(?=\s(?!(?i:{_NOT_SINGULAR})\b)"
-                               r"[A-Za-z][a-z]*(?:ss|us|is|[^\Ws])\b(?!['’]))")
+_EN_YEAR_MODIFIER = lazy_compile(rf"\b({_YEAR_DETERMINERS})\s({_YEAR})(?=\s(?!(?i:{_NOT_SINGULAR})\b)"
+                                 r"[A-Za-z][a-z]*(?:ss|us|is|[^\Ws])\b(?!['’]))")
 
 
 def replace_years(text: str, lang: Lang) -> str:
@@ -72,8 +71,8 @@ _EVENTS = (r"Olympics|Olympiad|Paralympics|Games|World Cup|Cup|World Series|Supe
 # A common noun before a plural names what is counted: "1500 season tickets", "2000 campaign emails" (an
 # event's name does not: "2022 World Cup tickets").
 _EDITIONS = r"(?i:edition|election|elections|midterms|season|model year|census|budget|campaign|vintage)"
-_EN_YEAR_EVENT = re.compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:[A-Z][A-Za-z]+\s){{0,2}}(?:(?:{_EVENTS})\b|"
-                            rf"{_EDITIONS}\b(?!\s[a-z]*[^\Wsiu]s\b)))")
+_EN_YEAR_EVENT = lazy_compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:[A-Z][A-Za-z]+\s){{0,2}}(?:(?:{_EVENTS})\b|"
+                              rf"{_EDITIONS}\b(?!\s[a-z]*[^\Wsiu]s\b)))")
 # A year after a name within a sentence: "for Paris 2024", "Visual Studio 2022", "the Rust 2024 book" (a name
 # dated by its year, or a label said in pairs as people say them: "took Flight 1549"). Not first in a sentence,
 # where a capitalised word is as often a verb or a label of an amount ("Call 1100.", "Deposit 1500 today",
@@ -82,15 +81,15 @@ _EN_YEAR_EVENT = re.compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:[A-Z][A-Za-z
 _COUNT_STARTERS = (r"I|Over|Under|About|Almost|Nearly|Only|Just|Some|All|Top|Exactly|Roughly|Approximately|"
                    r"More|Less|Fewer|Up|Above|Below|At|To|For|With|Around|Of|On|Add|Get|Win|Save|Earn|Buy|Pay|"
                    r"Total|Page|Pages|Step|Item|Line|No|Number|Size|Score|Price|Cost|Level|Max|Min|Limit|Count")
-_EN_YEAR_AFTER_NAME = re.compile(rf"(?<=[\w,;)] )(?!(?:{_COUNT_STARTERS})\s)([A-Z][a-z]+)\s({_YEAR})"
-                                 rf"(?=\s*$|\s*[.,;:!?)]|\s(?!(?i:{_COUNTING})\b)"
-                                 r"[a-z]*(?:ss|us|is|[^\Ws])\b(?!['’]))")
+_EN_YEAR_AFTER_NAME = lazy_compile(rf"(?<=[\w,;)] )(?!(?:{_COUNT_STARTERS})\s)([A-Z][a-z]+)\s({_YEAR})"
+                                   rf"(?=\s*$|\s*[.,;:!?)]|\s(?!(?i:{_COUNTING})\b)"
+                                   r"[a-z]*(?:ss|us|is|[^\Ws])\b(?!['’]))")
 
 
 # A year that does something in a story: "2023 was a great year", "2024 saw growth" (were "two thousand
 # twenty-three was", "two thousand twenty-four saw").
-_EN_YEAR_SUBJECT = re.compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:was|will be|saw|brought|marked|marks|began|ended|"
-                              r"proved|promises|became|is shaping|has been|had been)\b)")
+_EN_YEAR_SUBJECT = lazy_compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:was|will be|saw|brought|marked|marks|began|ended|"
+                                r"proved|promises|became|is shaping|has been|had been)\b)")
 
 
 # A product versioned by its year is named by it wherever it stands, first in a sentence or before "and"
@@ -99,10 +98,10 @@ _EN_YEAR_SUBJECT = re.compile(rf"(?<![\w.,$€£¥-])({_YEAR})(?=\s(?:was|will b
 # "Project") only after the maker's.
 _PRODUCTS = (r"Office|Word|Excel|PowerPoint|Outlook|OneNote|Visio|SharePoint|Exchange|Server|Studio|Dynamics|"
              r"AutoCAD|Revit|QuickBooks|TurboTax|Quicken|Rust|ECMAScript|(?:Microsoft|MS) (?:Access|Project|Publisher)")
-_EN_PRODUCT_YEAR = re.compile(rf"\b({_PRODUCTS})\s((?:19[89]|20[0-4])\d)(?![\w%]|[.,:]\d)")
+_EN_PRODUCT_YEAR = lazy_compile(rf"\b({_PRODUCTS})\s((?:19[89]|20[0-4])\d)(?![\w%]|[.,:]\d)")
 
 # A year before 1100 after a cue that dates, ending its clause or before an era: "In 1066, William came", "since
 # 1066.", "in 1066 AD" (were "one thousand sixty-six"). Not after "by" ("1920 by 1080" is a screen) nor before
 # a word ("in 1050 cases").
-_EN_EARLY_YEAR = re.compile(r"\b([Ii]n|[Ss]ince|[Cc]irca|[Yy]ear|[Bb]efore|[Aa]fter|[Uu]ntil)\s(10[1-9]\d)"
-                            r"(?=\s?[,.;:!?)](?!\d)|\s?$|\s(?:AD|CE|BC|BCE|A\.D\.|B\.C\.)(?!\w))")
+_EN_EARLY_YEAR = lazy_compile(r"\b([Ii]n|[Ss]ince|[Cc]irca|[Yy]ear|[Bb]efore|[Aa]fter|[Uu]ntil)\s(10[1-9]\d)"
+                              r"(?=\s?[,.;:!?)](?!\d)|\s?$|\s(?:AD|CE|BC|BCE|A\.D\.|B\.C\.)(?!\w))")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .langdata import Lang
+from .lazy_re import lazy_compile
 from .numwords import cardinal
 
 _AREAS = {"E": "Eastern", "C": "Central", "M": "Mountain", "P": "Pacific", "AK": "Alaska", "H": "Hawaii",
@@ -71,8 +72,8 @@ _HOUR = r"(?:[01]?\d|2[0-4])"
 _CUE = r"[Aa]t|[Ff]rom|[Uu]ntil|[Tt]ill?|[Bb]y|[Bb]efore|[Aa]fter|[Ss]ince|[Oo]pens?|[Cc]loses?"
 _BARE_TIME = (rf"(?:\b(?:{_CUE})\s|(?<![\w.:,]){_HOUR}\s(?:to|through|until|till|and)\s){_HOUR}(?!\w)"
               r"|\b(?:noon|midnight|o'clock)")
-_ZONE_AFTER_TIME = re.compile(rf"(?P<time>{_BARE_TIME}){ZONE_GROUP.removesuffix('?')}")
-HINT = re.compile(r"(?:\d|noon|midnight|o'clock)\s\(?[A-Z]{2}")
+_ZONE_AFTER_TIME = lazy_compile(rf"(?P<time>{_BARE_TIME}){ZONE_GROUP.removesuffix('?')}")
+HINT = lazy_compile(r"(?:\d|noon|midnight|o'clock)\s\(?[A-Z]{2}")
 
 
 def replace_zones(text: str, lang: Lang) -> str:
