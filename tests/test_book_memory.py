@@ -24,12 +24,12 @@ from test_book_incremental import CHAPTERS, FFMPEG, book, built, built_once, pla
 
 
 def test_the_memory_budget_not_the_cores_sets_the_ffmpeg_processes_at_once():
-    # narrate 75 MB + 40 MB per ffmpeg (measured: see book_units.py); at least 1, at most cores + 1.
-    assert (book_units.NARRATE_MB, book_units.FFMPEG_MB, book_units.MEMORY_BUDGET_MB) == (75, 40, 100)
+    # narrate 62 MB + 40 MB per ffmpeg (measured: see book_units.py); at least 1, at most cores + 1.
+    assert (book_units.NARRATE_MB, book_units.FFMPEG_MB, book_units.MEMORY_BUDGET_MB) == (62, 40, 100)
     assert book_units.encode_workers(100, cores=2) == 1
     assert book_units.encode_workers(100, cores=64) == 1  # more cores, not more memory
-    assert book_units.encode_workers(154, cores=2) == 1
-    assert book_units.encode_workers(155, cores=2) == 2
+    assert book_units.encode_workers(141, cores=2) == 1
+    assert book_units.encode_workers(142, cores=2) == 2
     assert book_units.encode_workers(200, cores=2) == 3
     assert book_units.encode_workers(1000, cores=2) == 3  # one more than the cores
     assert book_units.encode_workers(1000, cores=8) == 9
