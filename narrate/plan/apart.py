@@ -2,14 +2,16 @@
 
 A book's chapters are read (Markdown parsed, every sentence through the lexicon, the normaliser and
 the splitter) before they are assembled beside ffmpeg children. Read in the build's own process,
-that work's modules and its heap (~6 MB on a 1-hour book, freed but fragmented: glibc and pymalloc
-keep it) stayed resident through every encode, and the process tree's peak is taken there (issue 12:
+that work's modules and its heap (~10 MB on a 1-hour book, the heap freed but fragmented: glibc and
+pymalloc keep it) stayed resident through every encode, where the process tree peaks (issue 12:
 narrate and its ffmpeg within 100 MB). A forked child does the reading and sends back the readings
 (plain text, flags and numbers, pickled through a pipe); its memory goes when it exits.
 
-Only a speed-up of memory: where a child cannot be forked (not POSIX, or other threads running,
-whose locks a child could inherit held) or it fails in any way, the caller reads in its own process,
-which gives the same readings and raises the same errors as before.
+Only a saving of memory: where no child can be forked (not Linux, or other threads running, whose
+locks a child could inherit held) or it fails in any way, the caller reads in its own process, which
+gives the same readings and raises the same errors. Not on macOS: its system frameworks are not safe
+in a forked child (why Python's multiprocessing spawns there), and a child hung on one would hang
+the build.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import contextlib
 import os
 import pickle
 import signal
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -26,9 +29,9 @@ T = TypeVar("T")
 
 
 def can_fork() -> bool:
-    """A child can be forked safely: POSIX fork, and no other thread (one could hold a lock, of the
-    allocator or of logging, that the child would inherit held and wait on for ever)."""
-    return hasattr(os, "fork") and threading.active_count() == 1
+    """A child can be forked safely: Linux, and no other thread (one could hold a lock, of the allocator
+    or of logging, that the child would inherit held and wait on for ever)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
 
 
 def run_apart(calls: Sequence[Callable[[], T]]) -> list[T] | None:
