@@ -67,9 +67,10 @@ def fill(cache_dir: Path, segments, seconds: float) -> None:
 
 
 def tree_rss_kb(root_pid: int) -> int:
-    """Resident set of a process and all its descendants, in kB (Linux /proc). A child caught between
-    fork and exec (its command line still the parent's: Python's subprocess vforks, so it shows the
-    parent's whole resident set while sharing it) is not counted twice."""
+    """Resident set of a process and all its descendants, in kB (Linux /proc). A child with the parent's
+    command line shares the parent's pages: one caught between fork and exec (Python's subprocess
+    vforks), or the child a build forks to read its chapters (narrate.plan.apart). It counts with its
+    private pages only, not the parent's whole resident set a second time."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -89,8 +90,19 @@ def tree_rss_kb(root_pid: int) -> int:
         pid = todo.pop()
         if pid == root_pid or _cmdline(pid) != root_cmd:
             total += rss.get(pid, 0)
+        else:
+            total += _private_kb(pid)
         todo += children.get(pid, [])
     return total
+
+
+def _private_kb(pid: int) -> int:
+    """A process's pages no other process maps (Private_Clean + Private_Dirty), in kB."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            return sum(int(line.split()[1]) for line in fh if line.startswith(("Private_Clean:", "Private_Dirty:")))
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _cmdline(pid: int) -> bytes:

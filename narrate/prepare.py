@@ -213,10 +213,11 @@ class PlannedBuild:
 
 
 def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = None,
-                  every_segment: bool = False) -> PlannedBuild:
+                  every_segment: bool = False, chapters_apart: bool = False) -> PlannedBuild:
     """The plan against the lock and the cache. `missing`: the segments of stale prompts and books
     that `cache` lacks; with `every_segment` (a shard, which writes no outputs but must leave every
-    segment it owns in the shared cache), of every prompt and book, current or not."""
+    segment it owns in the shared cache), of every prompt and book, current or not. `chapters_apart`:
+    book chapters are read in a child process (plan.apart: a build that assembles them)."""
     providers, configs = make_providers(manifest, transport)
     lexicon = load_lexicon(manifest)
     stats = BuildState(cache.directory, manifest.path)
@@ -242,7 +243,7 @@ def prepare_build(manifest: Manifest, cache: SegmentCache, *, transport: Any = N
         # Unchanged chapters take their reading from the memo of earlier builds (plan.chapter_memo).
         chapter_file = MemoFile(stats.chapter_memo_path)
         chapter_memo = ChapterMemo(stamp, chapter_file.load(stamp))
-        books = plan_books(manifest, providers, lexicon, chapter_memo)
+        books = plan_books(manifest, providers, lexicon, chapter_memo, apart=chapters_apart)
         from .package.book_checks import sample_problems
 
         if refused := sample_problems(books, lock.books, manifest.named):  # before any synthesis or encoding

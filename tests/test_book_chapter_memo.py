@@ -4,7 +4,10 @@ and the memo never changes a build: outputs and lock are the bytes a build witho
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,9 +15,10 @@ import pytest
 import narrate.plan.books as books
 from conftest import narrate
 from narrate.cache import SegmentCache
+from narrate.errors import ManifestError
 from narrate.manifest import load_manifest
 from narrate.package.pieces import STORE_DIR
-from narrate.plan.chapter_memo import Reading, decode_reading, encode_reading
+from narrate.plan.chapter_memo import ChapterMemo, Reading, decode_reading, encode_reading
 from narrate.prepare import load_lexicon, make_providers, prepare_build
 from test_book_incremental import CHAPTERS, EDITED
 
@@ -135,3 +139,51 @@ def test_a_memo_is_not_reused_under_another_reading_setting(book, monkeypatch, s
     jobs, parsed = plan_in_process(book, monkeypatch)
     assert sorted(parsed) == sorted(CHAPTERS)
     assert [signature(j) for j in jobs] == [signature(j) for j in plan_without_memo(book)]
+
+
+READ_APART = """
+import sys
+import narrate.plan.books as books
+from narrate.manifest import load_manifest
+from narrate.plan.chapter_memo import ChapterMemo
+from narrate.prepare import load_lexicon, make_providers
+here = []
+real = books._read_chapter
+books._read_chapter = lambda *args: here.append(1) or real(*args)  # in the child too: its count is its own
+manifest = load_manifest(sys.argv[1])
+providers, _ = make_providers(manifest)
+jobs = books.plan_books(manifest, providers, load_lexicon(manifest), ChapterMemo("s"), apart=True)
+chapters = [(c.source, c.title, c.units, c.after_ms, c.written, c.front, c.shown, c.named) for c in jobs[0].chapters]
+print(len(here), sorted(m for m in sys.modules if m in ("narrate.text.markdown", "narrate.text.chapter", "markdown_it")))
+print(repr((chapters, jobs[0].outputs, jobs[0].recipes, jobs[0].recipe)))
+"""
+
+
+def test_a_build_reads_its_chapters_in_a_child_and_plans_the_same_book(book):
+    """`narrate build` reads a book's chapters in a forked child (plan.apart): its own process never
+    loads the Markdown stack, whose modules and heap stayed resident beside every ffmpeg encode (issue
+    12: the process tree within 100 MB). The plan is the one read in-process."""
+    (book / "ch" / "04-four.md").write_text("---\ntitle: Four\ndate: 2024-05-01\n---\n\n# Fourth\n\n"
+                                            "It costs $5 on 3 May 2024. See https://example.org.\n")
+    done = subprocess.run([sys.executable, "-c", READ_APART, str(book / "book.yaml")], capture_output=True,
+                          text=True, timeout=120, cwd=book,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert done.returncode == 0, done.stderr
+    seen, planned = done.stdout.split("\n", 1)
+    assert seen == "0 []"  # no chapter read in the build's process, nothing of the reader loaded
+    (job,) = plan_without_memo(book)
+    chapters = [(c.source, c.title, c.units, c.after_ms, c.written, c.front, c.shown, c.named) for c in job.chapters]
+    assert planned.strip() == repr((chapters, job.outputs, job.recipes, job.recipe))
+    assert len(job.chapters) == 4 and job.chapters[3].front["date"].isoformat() == "2024-05-01"
+
+
+def test_a_chapter_the_child_cannot_read_fails_as_it_does_in_process(book):
+    (book / "ch" / "02-two.md").write_text("# Two\n\nSay <say-as interpret-as=\"characters\">ab</say-as\n")
+    manifest = load_manifest(book / "book.yaml")
+    providers, _ = make_providers(manifest)
+    raised = []
+    for apart in (True, False):
+        with pytest.raises(ManifestError) as exc:
+            books.plan_books(manifest, providers, load_lexicon(manifest), ChapterMemo("s"), apart=apart)
+        raised.append([str(p) for p in exc.value.problems])
+    assert raised[0] == raised[1] and "02-two.md" in raised[0][0]

@@ -71,7 +71,10 @@ def _build(manifest: Manifest, cache: SegmentCache, options: BuildOptions | None
     planned: Any = ShardView(cache, shard) if shard else cache  # a shard plans its own keys only
     seen = _inputs_as_loaded(manifest)
     with paused_gc():  # planning makes ~10 long-lived objects a prompt and no garbage cycles
-        pb = prepare_build(manifest, planned, transport=transport, every_segment=bool(shard))
+        # A build that assembles books reads their chapters in a child process: the text front-end's
+        # memory is then not resident beside the encodes (plan.apart; issue 12: the tree within 100 MB).
+        pb = prepare_build(manifest, planned, transport=transport, every_segment=bool(shard),
+                           chapters_apart=not (shard or options.check))
     pb.inputs_seen = seen
     from ..providers import espeak_pool
 

@@ -38,9 +38,11 @@ from ..plan.books import ChapterPlan
 # 12-30 on 2 cores): the 1-hour book's narrate 74-75 MB, tree 106-107 MB; the 10-hour book's narrate 95 MB
 # (its plan, ~620 bytes a sentence, and the M4B join's tables), tree 118 MB. Planning takes narrate from
 # 36 to 52 MB (1-hour book), most of it the text front-end's modules (num2words, markdown-it, sentencex),
-# resident through the encodes: planning in a short-lived child would bring the tree under 100 MB.
+# resident through the encodes. Since a build reads its chapters in a forked child (plan.apart), narrate
+# holds 62 MB beside its ffmpeg encode (35 MB) on the 1-hour bench book: tree 98 MB, the child counted by
+# its private pages; narrate's own peak 80 MB at the joins, with no ffmpeg (3 December, load 10-17).
 MEMORY_BUDGET_MB = 100
-NARRATE_MB, FFMPEG_MB = 75, 40
+NARRATE_MB, FFMPEG_MB = 62, 40
 
 
 def encode_workers(budget_mb: int = MEMORY_BUDGET_MB, cores: int | None = None) -> int:

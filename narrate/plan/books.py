@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ManifestError, Problem
 from ..errors import shown as show
@@ -26,16 +26,19 @@ from ..manifest.inputs import beside
 from ..manifest.resolved import Pauses
 from ..providers.base import Provider, SynthesisRequest
 from ..text import Lexicon
-from ..text.chapter import chapter_units
 from ..text.frontend import normalization_applies
 from ..text.lexicon_compile import alphabets_for, out_of_band, segment_entries
-from ..text.markdown import MarkdownOptions, markdown_to_speakable
 from ..text.markup import target_of
-from ..text.written import WrittenUnit, written_units
+from ..text.md_options import MarkdownOptions
+from ..text.written_unit import WrittenUnit
+from .apart import run_apart
 from .book_extras import name_extras
 from .chapter_memo import ChapterMemo, Reading, chapter_context, text_digest
 from .memo import lexicon_digest
 from .prompts import KeyMaker, Segment, manifest_relative
+
+if TYPE_CHECKING:
+    from ..text.markdown import SpeakableDoc
 
 BOOK_RENDER_VERSION = "7"  # 3: profiles (levels, rates, head/tail room tone per file), credits, sample; 4: frame grid;
 # 5: AAC parts begin in the pause before them (grid.aac_lead: clean joins); 6: a chapter's gain corrected
@@ -114,19 +117,22 @@ def markdown_options(book: Book) -> MarkdownOptions:
 
 
 def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: Lexicon | None,
-               memo: ChapterMemo | None = None) -> list[BookJob]:
+               memo: ChapterMemo | None = None, *, apart: bool = False) -> list[BookJob]:
     """One BookJob per book: chapters read (bounded) and parsed to speakable text, one segment per
     sentence (keys as for prompts), and a recipe per output. Raises ManifestError for an
-    unreadable chapter. `memo`: the readings of earlier builds' chapters (plan.chapter_memo)."""
+    unreadable chapter. `memo`: the readings of earlier builds' chapters (plan.chapter_memo). `apart`:
+    the chapters it lacks are read in a child process (a build, whose process then assembles the books
+    beside ffmpeg without the front-end's heap: plan.apart)."""
     keys = KeyMaker()
     lexicon_sum = lexicon_digest(lexicon) if memo is not None else ""
+    read = read_apart(manifest, providers, lexicon, memo, lexicon_sum) if apart and memo is not None else None
     jobs = []
     for book in manifest.books:
         provider = providers[book.settings.provider]
         prefix = manifest_relative(manifest, book.output)
         job = BookJob(book, prefix, [])
 
-        add = partial(_add_chapter, job, provider, keys, lexicon, memo=memo, lexicon_sum=lexicon_sum)
+        add = partial(_add_chapter, job, provider, keys, lexicon, memo=memo, lexicon_sum=lexicon_sum, read=read)
         if book.opening_credits:
             add(Path("opening-credits"), book.opening_credits, CREDITS["opening"], None, book.pauses)
         for path in book.chapters:
@@ -152,6 +158,14 @@ def plan_books(manifest: Manifest, providers: Mapping[str, Provider], lexicon: L
     return jobs
 
 
+def markdown_to_speakable(source: str, options: MarkdownOptions, *, path: str) -> SpeakableDoc:
+    """narrate.text.markdown's reader, loaded when a chapter is first read, not with this module: a build
+    reads its chapters in a child process (read_apart) and its own never loads the Markdown stack."""
+    from ..text.markdown import markdown_to_speakable as read
+
+    return read(source, options, path=path)
+
+
 def check_chapters(manifest: Manifest) -> list[Problem]:
     """Every chapter's problems that `narrate validate` reports: unreadable files and malformed
     prompt markup, located at the chapter's line (path relative to the manifest's folder)."""
@@ -169,31 +183,27 @@ def check_chapters(manifest: Manifest) -> list[Problem]:
 
 def _add_chapter(job: BookJob, provider: Provider, keys: KeyMaker, lexicon: Lexicon | None, source: Path, text: str,
                  title: str | None, voice: str | None, pauses: Pauses, shown_as: str | None = None, *,
-                 memo: ChapterMemo | None = None, lexicon_sum: str = "") -> None:
+                 memo: ChapterMemo | None = None, lexicon_sum: str = "",
+                 read: dict[tuple[str, str], Reading] | None = None) -> None:
     """Append one chapter (Markdown `text`) to the job: a segment per sentence, in `voice` (None: the
     book's). Prompt markup compiles per provider (text/chapter.py); the compiled text is what is
     hashed. `shown_as`: the chapter's path in error messages (relative to the manifest's folder).
-    `memo`: an unchanged chapter's reading is taken from it (`lexicon_sum`: the lexicon's digest)."""
+    `memo`: an unchanged chapter's reading is taken from it (`lexicon_sum`: the lexicon's digest);
+    `read`: the readings made ahead in a child process (`read_apart`), by memo context and text digest."""
     book = job.book
     s = book.settings
-    spoken = normalization_applies(provider)
-    # Providers that take pronunciations out of band get them so, the others the respelling
-    # (narrate.text.lexicon_compile).
-    band = alphabets_for(provider) if lexicon is not None and out_of_band(provider) else ()
-    keeps_written = book.transcripts is not None or book.feed is not None
-    voice = voice or s.voice or book.language.lower()
+    spoken, band, keeps_written, voice = _reading_terms(book, provider, lexicon, voice)
     context = digest = ""
     reading = None
     if memo is not None:
-        context = chapter_context(memo.stamp, lexicon=lexicon_sum, language=book.language, normalized=spoken,
-                                  target=target_of(provider), max_chars=provider.limits.max_chars, band=band,
-                                  markdown=repr(markdown_options(book)), voice=voice, provider=s.provider,
-                                  title=title, pauses=(pauses.heading_ms, pauses.paragraph_ms, pauses.sentence_ms),
-                                  written=keeps_written)
+        context = _context(memo.stamp, book, provider, lexicon_sum, spoken, band, keeps_written, voice, title, pauses)
         digest = text_digest(text)
         reading = memo.get(context, digest)
     if reading is None:
-        reading = _read_chapter(book, provider, lexicon, source, text, pauses, shown_as, spoken, band, keeps_written)
+        reading = read.pop((context, digest), None) if read else None
+        if reading is None:
+            reading = _read_chapter(book, provider, lexicon, source, text, pauses, shown_as, spoken, band,
+                                    keeps_written)
         if memo is not None:
             memo.put(context, digest, reading)
     chapter = ChapterPlan(source, title or reading.title or source.stem, [], pauses.chapter_ms,
@@ -212,9 +222,68 @@ def _add_chapter(job: BookJob, provider: Provider, keys: KeyMaker, lexicon: Lexi
     job.chapters.append(chapter)
 
 
+def _reading_terms(book: Book, provider: Provider, lexicon: Lexicon | None,
+                   voice: str | None) -> tuple[bool, tuple[str, ...], bool, str]:
+    """(normalised, out-of-band alphabets, keeps written units, voice) of a chapter read for `provider`."""
+    spoken = normalization_applies(provider)
+    # Providers that take pronunciations out of band get them so, the others the respelling
+    # (narrate.text.lexicon_compile).
+    band = alphabets_for(provider) if lexicon is not None and out_of_band(provider) else ()
+    keeps_written = book.transcripts is not None or book.feed is not None
+    return spoken, band, keeps_written, voice or book.settings.voice or book.language.lower()
+
+
+def _context(stamp: str, book: Book, provider: Provider, lexicon_sum: str, spoken: bool, band: tuple[str, ...],
+             keeps_written: bool, voice: str, title: str | None, pauses: Pauses) -> str:
+    """A chapter's chapter-memo context (plan.chapter_memo.chapter_context)."""
+    return chapter_context(stamp, lexicon=lexicon_sum, language=book.language, normalized=spoken,
+                           target=target_of(provider), max_chars=provider.limits.max_chars, band=band,
+                           markdown=repr(markdown_options(book)), voice=voice, provider=book.settings.provider,
+                           title=title, pauses=(pauses.heading_ms, pauses.paragraph_ms, pauses.sentence_ms),
+                           written=keeps_written)
+
+
+def read_apart(manifest: Manifest, providers: Mapping[str, Provider], lexicon: Lexicon | None,
+               memo: ChapterMemo, lexicon_sum: str) -> dict[tuple[str, str], Reading]:
+    """The readings of the chapters `memo` lacks, made in a child process (plan.apart), by (context, text
+    digest); {} if none could be (`_add_chapter` then reads them here). Never raises: a chapter that
+    cannot be read stops the reading ahead, and planning reports it in its own order."""
+    todo: dict[tuple[str, str], Callable[[], Reading]] = {}
+    try:
+        for book in manifest.books:
+            provider = providers[book.settings.provider]
+            chapters: list[tuple[Path, str, str | None, str | None, Pauses, str | None]] = []
+            if book.opening_credits:
+                chapters.append((Path("opening-credits"), book.opening_credits, CREDITS["opening"], None,
+                                 book.pauses, None))
+            for path in book.chapters:
+                text = read_text_input(path, key_path=f"books.{book.name}.sources", pinned=True)
+                own = book.settings_for(path)
+                chapters.append((path, text, None, own.voice, own.pauses,
+                                 beside(manifest.named, manifest_relative(manifest, path))))
+            if book.closing_credits:
+                chapters.append((Path("closing-credits"), book.closing_credits, CREDITS["closing"], None,
+                                 book.pauses, None))
+            for source, text, title, voice, pauses, shown_as in chapters:
+                spoken, band, keeps, voice = _reading_terms(book, provider, lexicon, voice)
+                key = (_context(memo.stamp, book, provider, lexicon_sum, spoken, band, keeps, voice, title, pauses),
+                       text_digest(text))
+                if key not in todo and not memo.has(*key):
+                    todo[key] = partial(_read_chapter, book, provider, lexicon, source, text, pauses, shown_as,
+                                        spoken, band, keeps)
+    except Exception:  # noqa: BLE001  (planning raises it again, where and as it always has)
+        pass
+    done = run_apart(list(todo.values()))
+    return dict(zip(todo, done, strict=True)) if done is not None else {}
+
+
 def _read_chapter(book: Book, provider: Provider, lexicon: Lexicon | None, source: Path, text: str, pauses: Pauses,
                   shown_as: str | None, spoken: bool, band: tuple[str, ...], keeps_written: bool) -> Reading:
     """The text front-end's reading of one chapter (what the chapter memo keeps)."""
+    # Loaded here, not with the module: a build reads its chapters in a child process (read_apart).
+    from ..text.chapter import chapter_units
+    from ..text.written import written_units
+
     doc = markdown_to_speakable(text, markdown_options(book), path=shown_as or str(source))
     units = chapter_units(doc, provider.limits.max_chars, book.language, lexicon, spoken=spoken,
                           target=target_of(provider), heading_ms=pauses.heading_ms,

@@ -130,6 +130,10 @@ class ChapterMemo:
         self.used.setdefault(context, {})[digest] = value
         return reading
 
+    def has(self, context: str, digest: str) -> bool:
+        """A value is stored for this chapter (unchecked: `get` may still refuse it)."""
+        return digest in self.stored.get(context, {})
+
     def put(self, context: str, digest: str, reading: Reading) -> None:
         value = encode_reading(reading)
         if value is not None:

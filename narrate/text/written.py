@@ -14,23 +14,15 @@ the others continue that cue: a caption never shows a respelling, and never a wr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .chapter import chapter_units
 from .lexicon import Lexicon
 from .markdown import Block, SpeakableDoc
 from .markup import Break, split_breaks
 from .markup_parse import parse
 from .sentences import segment_paragraph
+from .written_unit import WrittenUnit
 
-
-@dataclass(frozen=True)
-class WrittenUnit:
-    """One unit's written text; `text` is None where the unit continues the previous cue.
-    `heading` is the level (1-6) of a heading block's first unit, else 0."""
-
-    text: str | None
-    heading: int = 0
+__all__ = ["WrittenUnit", "written_units"]
 
 
 def written_units(doc: SpeakableDoc, max_chars: int, language: str, lexicon: Lexicon | None,
