@@ -97,3 +97,13 @@ def test_a_malformed_base_url_still_fails_in_the_constructor():
 
     with pytest.raises(httpx.InvalidURL):
         RestClient("p", base_url="http://[::1", policy=RetryPolicy(), timeout_s=5, concurrency=4)
+
+
+def test_the_cli_does_not_load_the_httpx_command_line_client():
+    """httpx imports its own command-line client (`httpx._main`: rich, pygments) whenever they are
+    installed, ~25-50 ms of every start-up; narrate's CLI never runs it, so it is not loaded."""
+    probe = ("import sys, narrate.cli, httpx, narrate.providers.http; "
+             "print(sorted(m for m in ('rich', 'pygments', 'httpx._main') if sys.modules.get(m) is not None))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.stdout.strip() == "[]", out.stderr
