@@ -107,3 +107,17 @@ def test_the_cli_does_not_load_the_httpx_command_line_client():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True,
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_numpy_in_the_cli_process_starts_no_blas_threads():
+    """The build's own process measures levels and checks answers with numpy (small arrays, no BLAS
+    work worth a thread): OpenBLAS's threads (one per core, spinning after each call) would only take
+    CPU from the render workers and the requests. A limit the user set is kept."""
+    probe = ("import os, narrate.cli, numpy; numpy.ones(8) @ numpy.ones(8); "
+             "print(len(os.listdir('/proc/self/task')), os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])")
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert out.stdout.split() == ["1", "1", "1"], out.stderr
+    mine = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True,
+                          env={**env, "OPENBLAS_NUM_THREADS": "2"})
+    assert mine.stdout.split()[1:] == ["2", "1"]
