@@ -16,6 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 
 from .errors import Interrupted
 
+# Every thread pool numpy may use (BLAS, OpenMP): narrate's numpy work is on small arrays, and its worker
+# pool already has one process per core, so each process keeps to one thread (espeak_pool, cli).
+THREAD_LIMITS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+                 "NUMEXPR_NUM_THREADS")
+
 _lock = threading.RLock()  # re-entrant: the signal handler runs on the main thread, maybe inside `run`
 _live: set[subprocess.Popen[bytes]] = set()
 _stopped_by: int | None = None

@@ -333,15 +333,3 @@ def test_stopping_a_build_ends_its_workers(tmp_path, sig, code):
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(w) for w in workers)
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
-                    reason="counts the process's threads in /proc; OpenBLAS starts none extra on one core")
-def test_the_build_process_runs_numpy_with_one_thread():
-    """The build's own process (the CLI) renders nothing heavy: numpy's BLAS threads there would only
-    take cores from the workers (measured: one OpenBLAS thread spinning, ~0.17 ms of CPU a prompt of a
-    cold build). Counted as the kernel sees them, with no thread limit in the environment."""
-    env = {k: v for k, v in os.environ.items() if k not in THREAD_LIMITS}
-    code = "import narrate.cli, numpy, os; print(len(os.listdir('/proc/self/task')))"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "1"

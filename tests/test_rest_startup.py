@@ -97,3 +97,27 @@ def test_a_malformed_base_url_still_fails_in_the_constructor():
 
     with pytest.raises(httpx.InvalidURL):
         RestClient("p", base_url="http://[::1", policy=RetryPolicy(), timeout_s=5, concurrency=4)
+
+
+def test_the_cli_does_not_load_the_httpx_command_line_client():
+    """httpx imports its own command-line client (`httpx._main`: rich, pygments) whenever they are
+    installed, ~25-50 ms of every start-up; narrate's CLI never runs it, so it is not loaded."""
+    probe = ("import sys, narrate.cli, httpx, narrate.providers.http; "
+             "print(sorted(m for m in ('rich', 'pygments', 'httpx._main') if sys.modules.get(m) is not None))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_numpy_in_the_cli_process_starts_no_blas_threads():
+    """The build's own process measures levels and checks answers with numpy (small arrays, no BLAS
+    work worth a thread): OpenBLAS's threads (one per core, spinning after each call) would only take
+    CPU from the render workers and the requests. A limit the user set is kept."""
+    probe = ("import os, narrate.cli, numpy; numpy.ones(8) @ numpy.ones(8); "
+             "print(len(os.listdir('/proc/self/task')), os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])")
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert out.stdout.split() == ["1", "1", "1"], out.stderr
+    mine = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True,
+                          env={**env, "OPENBLAS_NUM_THREADS": "2"})
+    assert mine.stdout.split()[1:] == ["2", "1"]

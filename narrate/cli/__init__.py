@@ -2,20 +2,26 @@
 draws progress bars (mkdocs' __main__.py is the model). `narrate = narrate.cli:main`."""
 
 import os
+import sys
+
+from ..procs import THREAD_LIMITS
 
 # pydantic looks for plugins by scanning every installed distribution's entry points the first time it
 # builds a model (~0.1 s of every run); narrate's own validation wants none. A user can still opt in
 # by setting the variable (https://docs.pydantic.dev/latest/concepts/plugins/).
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-# numpy's BLAS and OpenMP thread pools, one thread here as in the workers: a build's engine/render
-# workers take every core, and this process's numpy work (checks, levels of REST answers, book joins)
-# is elementwise. Read when numpy loads, so set before anything imports it; a user's own value stays.
-# (Measured: an OpenBLAS thread spinning beside a cold build's workers, ~0.17 ms of CPU a prompt.)
-from ..providers.espeak_pool import THREAD_LIMITS  # noqa: E402 - light: imports neither numpy nor the engine
+# httpx imports its own command-line client (rich, pygments) whenever they are installed: 25-50 ms of
+# every REST build's start-up, for a tool this process never runs. Marked absent, httpx falls back to
+# the stub it defines when they are not installed.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+# numpy's BLAS starts a thread per core as it loads (spinning after each call), in this process too, where
+# levels are measured and answers checked on small arrays: they only take CPU from the render workers
+# and the requests. Set before numpy loads; a limit the user set is kept.
+for _name in THREAD_LIMITS:
+    os.environ.setdefault(_name, "1")
+del _name
 
-os.environ.update({name: os.environ.get(name, "1") for name in THREAD_LIMITS})
-
-from . import build, cache, check, importing, plan, text, tools  # noqa: F401 - each registers its commands on `main`
-from .app import main
+from . import build, cache, check, importing, plan, text, tools  # noqa: E402, F401 - each registers its commands on `main`
+from .app import main  # noqa: E402
 
 __all__ = ["main"]

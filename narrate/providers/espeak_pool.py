@@ -26,12 +26,10 @@ from typing import Any
 
 from .. import procs
 from ..errors import Interrupted, NarrateError
+from ..procs import THREAD_LIMITS  # one thread per pool in each worker
 from .espeak_worker import ERROR, HEAD, LENGTH, OK, READY, read_exact
 
 _ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the `narrate` package
-# Every thread pool numpy may use, limited to one per worker: the pool already has one worker per core.
-THREAD_LIMITS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-                 "NUMEXPR_NUM_THREADS")
 # A build with at most this many segments to synthesize plus prompts to render runs them in its own
 # process: starting a worker (about 0.1-0.3 s of CPU) would cost more than the workers save.
 INLINE_MAX = 8

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -38,6 +39,7 @@ from ..audio.limits import HARD_MAX_BODY_BYTES
 from ..errors import Interrupted, InvalidAudioError, ProviderError, UsageError
 from . import secrets
 from .base import AudioFormat, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult
+from .clients import ThreadClients
 from .policy import RetryPolicy, RetryRecord, is_testing, next_wait, parse_retry_after, set_testing, testing_records
 from .responses import (
     BILLED_CHARS_HEADERS,
@@ -80,8 +82,9 @@ DEFAULT_MAX_BYTES = HARD_MAX_BODY_BYTES
 
 
 def make_client(*, base_url: str, timeout_s: float, concurrency: int, transport: httpx.BaseTransport | None = None,
-                headers: Mapping[str, str] | None = None) -> httpx.Client:
-    """The one httpx.Client factory. One client per provider; httpx.Client is thread-safe.
+                headers: Mapping[str, str] | None = None, verify: ssl.SSLContext | bool = True) -> httpx.Client:
+    """The one httpx.Client factory: a provider's clients (one per sending thread, clients.ThreadClients,
+    sharing the TLS context `verify`; one in all with a test's transport) are all made here.
 
     Audio does not compress, so bodies are asked for uncompressed (`accept-encoding: identity`); a
     server that compresses anyway is decoded chunk by chunk under the same size cap.
@@ -90,7 +93,7 @@ def make_client(*, base_url: str, timeout_s: float, concurrency: int, transport:
     limits = httpx.Limits(max_connections=max(64, 2 * concurrency), max_keepalive_connections=max(16, concurrency))
     all_headers = {"user-agent": USER_AGENT, "accept-encoding": "identity", **(headers or {})}
     return httpx.Client(base_url=base_url, timeout=timeout, limits=limits, transport=transport, headers=all_headers,
-                        follow_redirects=False)
+                        follow_redirects=False, verify=verify)
 
 
 Classify = Callable[[str, httpx.Response], ProviderError]
@@ -126,14 +129,19 @@ class RestClient:
         self._auth = auth
         self._auth_parts: tuple[dict[str, str], dict[str, str]] | None = None
         self._auth_lock = threading.Lock()
-        self._client: httpx.Client | None = None
+        self._client: httpx.Client | None = None  # a test's transport: the one client; else the first made
         self._client_error: BaseException | None = None
         self._client_ready = threading.Event()
+        self._threads: ThreadClients | None = None
+        timeout = timeout_s or DEFAULT_TIMEOUT_S
 
         def make() -> None:
             try:
-                self._client = make_client(base_url=base_url, timeout_s=timeout_s or DEFAULT_TIMEOUT_S,
-                                           concurrency=concurrency, transport=transport)
+                if transport is None:
+                    self._client = threads.prepare()
+                else:
+                    self._client = make_client(base_url=base_url, timeout_s=timeout, concurrency=concurrency,
+                                               transport=transport)
             except BaseException as exc:  # raised where the client is first used
                 self._client_error = exc
             finally:
@@ -141,26 +149,32 @@ class RestClient:
 
         httpx.URL(base_url)  # a malformed base_url fails here, as it did when the client was made here
         if transport is None:
-            # httpx loads the CA bundle into a TLS context as it builds the client (tens of ms, longer on a
-            # busy machine, mostly with the GIL released): made in a thread of its own while the build
-            # plans, so the first request does not wait for it; the first use waits if it is not done.
+            # A client per sending thread (clients.py: httpcore's shared pool made every request wait on
+            # its lock). httpx loads the CA bundle into a TLS context as it builds the first (tens of ms,
+            # longer on a busy machine, mostly with the GIL released): made in a thread of its own while
+            # the build plans, so the first request does not wait for it; the first use waits if it is not done.
+            threads = self._threads = ThreadClients(
+                lambda tls: make_client(base_url=base_url, timeout_s=timeout, concurrency=concurrency, verify=tls))
             threading.Thread(target=make, name="narrate-http-client", daemon=True).start()
         else:
-            make()  # a test's transport: no TLS context to make
+            make()  # a test's transport: no TLS context to make, one client for every thread
 
     @property
     def client(self) -> httpx.Client:
-        """The provider's one httpx.Client (made by the constructor, in a thread of its own)."""
-        if self._client is None:
-            self._client_ready.wait()
-            if self._client_error is not None:
-                raise self._client_error
-            assert self._client is not None
+        """The calling thread's httpx.Client (the first one made by the constructor, in a thread of its own)."""
+        self._client_ready.wait()
+        if self._client_error is not None:
+            raise self._client_error
+        if self._threads is not None:
+            return self._threads.get()
+        assert self._client is not None
         return self._client
 
     def close(self) -> None:
         self._client_ready.wait()
-        if self._client is not None:
+        if self._threads is not None:
+            self._threads.close()
+        elif self._client is not None:
             self._client.close()
 
     def auth_now(self) -> tuple[dict[str, str], dict[str, str]]:
@@ -240,15 +254,16 @@ class RestClient:
         deadline = t0 + budget_s
         read_s = min(self.timeout_s or DEFAULT_TIMEOUT_S, budget_s)
         timeout = httpx.Timeout(read_s, connect=min(CONNECT_TIMEOUT_S, budget_s))
-        request = self.client.build_request(method, url, params=params or None, json=json_body, content=content,
-                                            headers=headers, timeout=timeout)
+        client = self.client
+        request = client.build_request(method, url, params=params or None, json=json_body, content=content,
+                                       headers=headers, timeout=timeout)
         if self.sign is not None:
             self.sign(request)
         # Parsed again only for the DEBUG log: a URL parse per attempt is a visible part of a request's CPU.
         debug = log.isEnabledFor(logging.DEBUG)
         shown_url = redact_url(request.url) if debug else ""
         try:
-            response = self.client.send(request, stream=True)
+            response = client.send(request, stream=True)
         except httpx.TimeoutException as exc:
             log.debug("%s %s -> timeout (%s) attempt=%d", method, shown_url, type(exc).__name__, attempt)
             raise ProviderError(f"timed out ({type(exc).__name__})", provider=self.provider, retryable=True) from None
