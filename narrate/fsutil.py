@@ -7,7 +7,7 @@
   is followed at its root); below it, no `..` and no symlink may lead out. A symlink standing
   where an output file goes is replaced by a regular file only if it points inside the folder.
 - Never someone else's: a file written where the user says (a report, an export) replaces an
-  existing file only if that file is of the same kind (`check_replaceable`).
+  existing file only if that file is of the same kind (`replaceable.check_replaceable`).
 - Recognisable: temp files and work folders are named `.narrate-tmp-<pid>-<host>-<random>[.ext]`
   and `.narrate-work-<pid>-<host>-<random>`, so a later build can remove the ones a killed build
   left (`remove_stale_temps`) and nothing else.
@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import OutputPathError, UsageError, shown
+from .errors import OutputPathError, shown
 
 TEMP_PREFIX = ".narrate-tmp-"
 WORK_PREFIX = ".narrate-work-"
@@ -360,35 +360,6 @@ def copy_range(src: int, dst: int, offset: int, count: int) -> int:
         write_all(dst, block)
         done += len(block)
     return done
-
-
-# How each kind of file narrate writes where the user says begins (`check_replaceable`).
-_KINDS = {
-    "junit": ("a JUnit XML report", lambda head: head.startswith(b"<?xml") and b"<testsuites" in head),
-    "html": ("a narrate review page", lambda head: head.startswith(b"<!doctype html>") and b"narrate review" in head),
-    "csv": ("a narrate CSV export", lambda head: head.removeprefix(b"\xef\xbb\xbf").startswith(b"name")),
-    "tar": ("a cache export (tar)", lambda head: head[257:262] == b"ustar" or not head.strip(b"\0")),
-}
-
-
-def check_replaceable(path: Path, kind: str) -> None:
-    """Raise UsageError unless `path` is free for a file of `kind` ("junit", "html", "csv", "tar"):
-    absent, empty, or a regular file that begins as that kind does. `narrate build --report
-    narrate.yaml` would otherwise have replaced the manifest (or a chapter, the lock, cache.db)."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return
-    what, looks_right = _KINDS[kind]
-    if stat.S_ISREG(st.st_mode):
-        if st.st_size == 0:
-            return
-        with open(path, "rb") as fh:
-            if looks_right(fh.read(512)):
-                return
-    raise UsageError(f"{shown(str(path))} exists and is not {what}: not replaced (name another file, or "
-                     "move this one away first)")
-
 
 
 def failed_write(exc: BaseException) -> tuple[str, bool]:

@@ -103,7 +103,7 @@ class WriteFailure:
 class Refusal:
     """A provider refused the credentials or the account (ProviderError.account), asked for a wait
     past max_retry_after_s (ProviderError.halt), or failed segment after segment through every retry
-    (synth.FAILURE_STREAK): the build sent it nothing more. `what` it did; `reason`: the (last)
+    (synth_verdicts.FAILURE_STREAK): the build sent it nothing more. `what` it did; `reason`: the (last)
     refusal's status and message (masked); `source`: the variable or file the key came from;
     `not_requested`: its segments never sent because of it."""
 

@@ -33,8 +33,8 @@ from .providers.base import Provider, ProviderConfig
 from .removal import plan_removals
 
 if TYPE_CHECKING:  # the Markdown stack, loaded only when a manifest has books
+    from .outcome import SegmentFailure
     from .plan.books import BookJob
-    from .synth import SegmentFailure
 
 
 def load_lexicon(manifest: Manifest):

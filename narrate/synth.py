@@ -30,10 +30,11 @@ from queue import Empty, SimpleQueue
 from typing import Any
 
 from .cache.lease import Lease, SegmentLeases
-from .errors import NarrateError, ProviderError, RemoteCacheError
-from .outcome import Refusal, SegmentFailure, SpendGuard, SynthOutcome, WriteFailure, write_failure
+from .errors import ProviderError, RemoteCacheError
+from .outcome import SpendGuard, SynthOutcome, WriteFailure, write_failure
 from .plan import Segment
 from .providers.base import Provider, ProviderConfig
+from .synth_verdicts import ProviderVerdicts, _failure
 
 log = logging.getLogger("narrate.synth")
 
@@ -49,9 +50,6 @@ DEFERRED_SCAN_S = 0.05
 # waves cover the render workers' start-up; past that the renders, not the requests, set the pace.
 AHEAD_PER_SLOT = 4
 HELD_POLL_S = 0.01  # how often a held scheduler looks at the renders' backlog again
-# A provider whose segments fail this many in a row through every retry (or its request slots, if
-# more), with no success between, is down: its other segments are not sent (see _count_failure).
-FAILURE_STREAK = 5
 
 
 class _NotStarted(Exception):
@@ -131,8 +129,9 @@ def synthesize_missing(segments: list[Segment], providers: Mapping[str, Provider
     return outcome
 
 
-class _Scheduler:
-    """Hands segments to workers as per-provider slots free up, each under its lease."""
+class _Scheduler(ProviderVerdicts):
+    """Hands segments to workers as per-provider slots free up, each under its lease. A provider that
+    refuses or fails in a row is judged by `synth_verdicts.ProviderVerdicts`."""
 
     def __init__(self, segments: list[Segment], providers: Mapping[str, Provider],
                  configs: Mapping[str, ProviderConfig], cache: Any, jobs: int | None,
@@ -219,44 +218,6 @@ class _Scheduler:
         self.outcome.unsent.append(seg.key)
         self.outcome.not_requested += 1
         self.outcome.unstored_chars += len(seg.request.text)
-
-    def _refuse(self, name: str, exc: ProviderError) -> None:
-        """The first refusal of `name`'s credentials (or its Retry-After past the cap): no request to it
-        starts after this."""
-        with self.lock:
-            if name not in self.outcome.refused:
-                source = getattr(self.providers[name], "credential_source", lambda: None)()
-                status = f"HTTP {exc.status}: " if exc.status and not exc.message.startswith("HTTP") else ""
-                what = "refused the credentials or the account" if exc.account else "asked the build to stop"
-                self.outcome.refused[name] = Refusal(exc.provider, status + exc.message,
-                                                     source if exc.account else None, what=what)
-
-    def _count_failure(self, name: str, exc: BaseException) -> None:
-        """A provider down for good (5xx, resets, error pages through every retry) fails every segment
-        the same way: after FAILURE_STREAK (at least its request slots) in a row with no success
-        between, its other segments are not sent, not each retried max_attempts times."""
-        if not (isinstance(exc, ProviderError) and exc.retryable) or name in self.outcome.refused:
-            return
-        self.streak[name] += 1
-        if self.streak[name] >= max(FAILURE_STREAK, self.caps[name]):
-            status = f"HTTP {exc.status}: " if exc.status and not exc.message.startswith("HTTP") else ""
-            with self.lock:
-                self.outcome.refused.setdefault(name, Refusal(
-                    exc.provider, f"last: {status}{exc.message}",
-                    what=f"failed {self.streak[name]} segments in a row through every retry"))
-
-    def _drop_refused(self) -> None:
-        """Queued and deferred segments of a provider that refused the credentials: never sent."""
-        for name in self.outcome.refused:
-            queue = self.todo.get(name)
-            while queue:
-                self.outcome.unsent.append(queue.popleft().key)
-                self.outcome.refused[name].not_requested += 1
-        for key, (seg, _) in list(self.deferred.items()):
-            if seg.provider in self.outcome.refused:
-                del self.deferred[key]
-                self.outcome.unsent.append(key)
-                self.outcome.refused[seg.provider].not_requested += 1
 
     def _fill(self, pool: ThreadPoolExecutor) -> None:
         now = time.monotonic()
@@ -394,11 +355,3 @@ class _Scheduler:
         finally:
             if lease is not None:
                 lease.release()
-
-
-def _failure(segment: Segment, exc: BaseException) -> SegmentFailure:
-    if isinstance(exc, ProviderError):
-        return SegmentFailure(segment, exc.provider, exc.status, exc.request_id, exc.message)
-    if isinstance(exc, NarrateError):
-        return SegmentFailure(segment, segment.provider, None, None, exc.message)
-    return SegmentFailure(segment, segment.provider, None, None, f"{type(exc).__name__}: {exc}")

@@ -25,6 +25,7 @@ from mutagen.mp4 import MP4
 import narrate.package.assemble as assemble
 from conftest import copy_of, narrate
 from narrate.cache import SegmentCache
+from narrate.errors import NarrateError
 from narrate.manifest import load_manifest
 from narrate.package.assemble import build_book
 from narrate.package.grid import Layout, adts_frame_count, mp3_frame_count
@@ -269,14 +270,14 @@ def test_a_failed_assembly_leaves_whole_pieces_and_outputs_and_the_next_build_re
     def failing(wav, layout, *, mp3, aac):
         runs.append(wav.name)
         if len(runs) == 2:
-            raise assemble.NarrateError("disk full (simulated)")
+            raise NarrateError("disk full (simulated)")
         return real(wav, layout, mp3=mp3, aac=aac)
 
     monkeypatch.setattr(assemble, "encode_speech", failing)
     monkeypatch.setattr(assemble, "ENCODE_WORKERS", 1)  # chapter 1's encode finishes before chapter 2's fails
     cache = SegmentCache(built / ".narrate-cache")
     try:
-        with pytest.raises(assemble.NarrateError, match="simulated"):
+        with pytest.raises(NarrateError, match="simulated"):
             build_book(plan_one(built), cache, built)
         kept = sorted(p.name for p in store.rglob("*") if p.is_file())
         assert [p for p in (built / "out").rglob("*") if p.is_file()] == []  # no output, no work file

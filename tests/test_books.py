@@ -14,6 +14,7 @@ import pytest
 from mutagen.id3 import ID3
 
 import narrate.package.assemble as books
+import narrate.package.book_joins as joins
 from conftest import ROOT, SHARED, narrate, shared_names
 from narrate.cache import SegmentCache
 from narrate.errors import NarrateError
@@ -263,8 +264,9 @@ def encodes(monkeypatch) -> list[str]:
             return real(*args, **kwargs)
         return run
 
-    for name in ("join_chapter_mp3", "join_book_mp3", "join_m4b", "encode_speech"):
-        monkeypatch.setattr(books, name, spy(name, getattr(books, name)))
+    for mod, name in ((joins, "join_chapter_mp3"), (joins, "join_book_mp3"), (joins, "join_m4b"),
+                      (books, "encode_speech")):
+        monkeypatch.setattr(mod, name, spy(name, getattr(mod, name)))
     return calls
 
 

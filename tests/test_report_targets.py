@@ -2,7 +2,7 @@
 never replace someone else's file: `narrate build --report narrate.yaml` replaced the manifest with
 JUnit XML and exited 0 (and so for a chapter, the lexicon, the lock or cache.db). An existing file is
 replaced only when it is of the kind being written (a report narrate wrote before), else exit 2 and
-nothing written (narrate.fsutil.check_replaceable)."""
+nothing written (narrate.replaceable.check_replaceable)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from conftest import assert_clean_failure, narrate_in, snapshot
 from narrate.errors import UsageError
-from narrate.fsutil import check_replaceable
+from narrate.replaceable import check_replaceable
 
 MANIFEST = """\
 version: 1

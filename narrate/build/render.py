@@ -5,13 +5,11 @@ level kept in its cache entry so no render measures it twice."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import threading
 import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from ..cache import SegmentCache
@@ -20,15 +18,13 @@ from ..manifest.platforms import PLATFORMS, Platform, limit_problems
 from ..outcome import BuildEvents, BuildReport
 from ..plan import PromptJob
 from ..prepare import PlannedBuild
-
-# One output file as the build records it: (written, not already there; sha256 hex; bytes; seconds).
-Written = tuple[bool, str, int, float]
+from .placement import OutputPlacement, Written, _drop_ahead, _in_temps
 
 
-class PromptRenderer:
+class PromptRenderer(OutputPlacement):
     """Renders prompt jobs in the worker processes (espeak_pool), from threads that wait on them, and
     publishes their files in batches (`outbox.Outbox`). A prompt rendered ahead by `ahead.LevelAnnotator`
-    (its one segment just spoken) is only written."""
+    (its one segment just spoken) is only written. Placing the files is `placement.OutputPlacement`'s."""
 
     def __init__(self, pb: PlannedBuild, cache: SegmentCache, report: BuildReport, events: BuildEvents,
                  guard: Any, jobs: int | None = None) -> None:
@@ -124,11 +120,6 @@ class PromptRenderer:
                                                  "`narrate package` refuses it"))
                                      for file, why in problems]
 
-    def _publish_failed(self, exc: OSError, folder: Any) -> None:
-        from ..synth import write_failure
-
-        self.guard.fail(write_failure(exc, "output", folder))
-
     def _render(self, job: PromptJob) -> None:
         if self.guard.outputs_failed:
             if len(job.segments) == 1:
@@ -180,102 +171,6 @@ class PromptRenderer:
                 self.events.advance(f"render:{job.library}")
 
         self.outbox.then(published)
-
-    def _found(self, path: str, fmt: str, old: Any) -> bool:
-        """Whether an output already holding the bytes the build would write (so not written) is one
-        that narrate did not write for this manifest: a file not narrate's (ownership.foreign_files), or
-        one its lock records as found. Recorded so (`"found": true`), it is never removed
-        (narrate.removal): another manifest writing to this folder, or the user, put it there."""
-        if path in self.pb.foreign:
-            return True
-        recorded = old.get("outputs") if isinstance(old, dict) else None
-        rec = recorded.get(fmt) if isinstance(recorded, dict) else None
-        if isinstance(rec, dict) and rec.get("file") == path:
-            return rec.get("found") is True
-        with self.lock:  # rare (a file its own entry does not record): `published` changes the entries under it
-            if self._found_files is None:
-                self._found_files = {r.file for r in self.pb.lock.recorded_outputs() if r.found}
-            return path in self._found_files
-
-    def _write_here(self, job: PromptJob, rendered: list[Any]) -> list[Written] | None:
-        """Queue files rendered ahead (their bytes are here) in the outbox; None after a failure (reported)."""
-        from ..package.prompt_files import holds_bytes
-
-        root = self.pb.manifest.root
-        folder = self.folders[job.library]
-        clash = [out.path for out, file in zip(job.outputs, rendered, strict=False)
-                 if out.path in self.pb.foreign and not holds_bytes(str(root / out.path), file.data)]
-        if clash:
-            self._foreign(job, clash)
-            return None
-        files: list[Written] = []
-        for out, file in zip(job.outputs, rendered, strict=False):
-            try:
-                changed, _ = self.outbox.put(root / out.path, file.data, within=folder)
-            except (OSError, NarrateError) as exc:
-                self._refused(job, exc, (root / out.path).parent)
-                return None
-            files.append((changed, file.sha256 or hashlib.sha256(file.data).hexdigest(), len(file.data),
-                          file.duration))
-        return files
-
-    def _write_failed(self, exc: OSError, folder: Any) -> None:
-        from ..synth import write_failure
-
-        self.guard.fail(write_failure(exc, "output", folder))
-
-    def _refused(self, job: PromptJob, exc: OSError | NarrateError, folder: Path) -> None:
-        """A file of `job` cannot be placed: a full disk or permissions (OSError) stops spending, the
-        segments staying cached; an OutputPathError (a link or `..` leaving the output folder) is
-        reported for this prompt."""
-        if isinstance(exc, OSError):
-            self._write_failed(exc, folder)
-        else:
-            with self.lock:
-                self.report.errors.append(f"{job.id}: {exc}")
-
-    def _foreign(self, job: PromptJob, paths: list[str]) -> None:
-        """Files of `job` that narrate did not write and that hold other bytes (ownership.foreign_files):
-        kept as they are, and the prompt reported; its audio stays cached for the next build."""
-        from ..outcome import foreign_message
-
-        recorded = (self.pb.lock.prompts.get(job.id) or {}).get("outputs", {})
-        recs = [rec for rec in recorded.values() if isinstance(rec, dict)] if isinstance(recorded, dict) else []
-        found = {rec.get("file") for rec in recs if rec.get("found") is True}
-        claimed = {rec.get("file") for rec in recs if rec.get("found") is not True}
-        with self.lock:
-            self.report.errors.append(foreign_message(job.id, paths, found=set(paths) <= found,
-                                                      recorded=set(paths) <= claimed))
-
-    def _targets(self, job: PromptJob) -> list[Path] | None:
-        """Where the job's files go, each checked to stay in its output folder (missing folders made);
-        None after a failure (reported)."""
-        from ..fsutil import output_path
-
-        root = self.pb.manifest.root
-        folder = self.folders[job.library]
-        targets = []
-        for out in job.outputs:
-            try:
-                targets.append(output_path(folder, root / out.path))
-            except (OSError, NarrateError) as exc:  # a folder that cannot be made, or a path leaving it
-                self._refused(job, exc, (root / out.path).parent)
-                return None
-        return targets
-
-    def ahead_targets(self, job: PromptJob) -> tuple[str, ...] | None:
-        """The job's files' paths for a worker to write them ahead (checked, folders made, as `_targets`
-        does), or None if one cannot be placed now: its bytes then come back, and its own render
-        reports why (a write failure has stopped the outputs, a path leaving its folder...)."""
-        from ..fsutil import output_path
-
-        if self.guard.outputs_failed:
-            return None
-        root, folder = self.pb.manifest.root, self.folders[job.library]
-        try:
-            return tuple(str(output_path(folder, root / out.path)) for out in job.outputs)
-        except (OSError, NarrateError):
-            return None
 
     def keep_fresh(self, key: str, audio: bytes, fmt: Any, meta: dict[str, Any]) -> None:
         """A segment just answered and about to be stored: its single-segment prompts render from these
@@ -343,27 +238,6 @@ class PromptRenderer:
             self.keeper.submit(_keep_level, getattr(self.cache, "local", self.cache), job.segments[0], memo, measured)
         return written
 
-    def _publish_temps(self, job: PromptJob, files: Any) -> list[Written] | None:
-        """Queue the temp files a worker wrote for `job` (a list of prompt_files.WrittenFile, or the
-        WriteError that stopped them) in the outbox; None after a failure (reported, temp files removed)."""
-        from ..package.prompt_files import WriteError, remove_temps
-
-        if isinstance(files, WriteError):  # a full disk, found by the worker: stop spending
-            self._write_failed(files.as_oserror(), files.folder)
-            return None
-        if self.guard.outputs_failed:  # another prompt's write failed meanwhile: publish nothing more
-            remove_temps(files)
-            return None
-        clash = [out.path for out, f in zip(job.outputs, files, strict=True) if f.tmp is not None and out.path in self.pb.foreign]
-        if clash:
-            remove_temps(files)
-            self._foreign(job, clash)
-            return None
-        for f in files:
-            if f.tmp is not None:
-                self.outbox.put_temp(Path(f.tmp), Path(f.target))
-        return [(f.tmp is not None, f.sha256, f.size, f.duration) for f in files]
-
     def stop_message(self, failure: Any) -> str:
         """The one line for an output write failure, with the space the unwritten prompts need."""
         left = len(self.pb.stale) - self.rendered_jobs
@@ -371,21 +245,6 @@ class PromptRenderer:
         return failure.message(self.rendered_jobs, left, int(per_job * left) or None, done_word="written",
                                not_done_word="not written", unit="prompts")
 
-
-def _in_temps(files: Any) -> bool:
-    """Whether a prompt rendered ahead is in temp files (WrittenFile records, or the WriteError that stopped
-    them), not bytes still to write (RenderedFile)."""
-    from ..package.prompt_files import WriteError, WrittenFile
-
-    return isinstance(files, WriteError) or (bool(files) and isinstance(files[0], WrittenFile))
-
-
-def _drop_ahead(ahead: tuple[Any, Any] | None) -> None:
-    """Remove the temp files of a prompt rendered ahead that will not be published."""
-    from ..package.prompt_files import WriteError, remove_temps
-
-    if ahead is not None and _in_temps(ahead[0]) and not isinstance(ahead[0], WriteError):
-        remove_temps(ahead[0])
 
 
 def _keep_level(cache: Any, key: str, memo: str, measured: tuple[float, float]) -> None:

@@ -66,7 +66,7 @@ def build(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, job
 
                 parse_url(url)
         if junit is not None:
-            from ..fsutil import check_replaceable
+            from ..replaceable import check_replaceable
 
             check_replaceable(junit, "junit")  # before the build: a refused report costs nothing
         if parts and (offline or check):
@@ -308,8 +308,8 @@ def package(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path | None, f
 def report(ctx: Context, manifest: Path, out: Path | None) -> None:
     """Write an HTML review page of the last build: text, level, flags, waveform and a player per
     recording; it marks what changed and filters by library, language and status."""
-    from ..fsutil import check_replaceable
     from ..manifest import load_manifest
+    from ..replaceable import check_replaceable
     from ..review import check_state_replaceable, default_page
     from ..review_page import write_html_report
 

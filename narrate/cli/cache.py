@@ -241,7 +241,7 @@ def cache_prune_cmd(ctx: Context, manifests: tuple[Path, ...], cache_dir: Path |
 def cache_export_cmd(ctx: Context, file: Path, cache_dir: Path | None, manifest: Path | None) -> None:
     """Write every entry that verifies to FILE (a tar) to warm another machine's cache."""
     from ..cache.commands import export_cache
-    from ..fsutil import check_replaceable
+    from ..replaceable import check_replaceable
 
     def go() -> int:
         check_replaceable(file, "tar")

@@ -140,10 +140,11 @@ def export_group() -> None:
 def export_csv(ctx: Context, manifest: Path, library: str | None, out: Path | None, delimiter: str, bom: bool) -> None:
     """Write MANIFEST's prompts as CSV: one row per prompt, a column per language (empty where a
     translation is missing), and the note."""
-    from ..fsutil import check_replaceable, write_atomic
+    from ..fsutil import write_atomic
     from ..importers import export_csv as to_csv
     from ..importers.spreadsheet import parse_delimiter, pick_library
     from ..manifest import load_manifest
+    from ..replaceable import check_replaceable
 
     def go() -> int:
         sep = parse_delimiter(delimiter)  # the names `import csv --delimiter` takes (tab...)

@@ -18,10 +18,11 @@ from .resolve import load_manifest
 from .resolved import MAX_TEXT_CHARS, Book, Language, Level, Library, Manifest, PromptText, Settings, Silence
 
 if TYPE_CHECKING:
-    from .core import DEFAULT_PLATFORM, LAYOUT_FORMATS, validate
+    from .core import validate
+    from .layout_check import DEFAULT_PLATFORM, LAYOUT_FORMATS
     from .model import BOOK_FORMATS, LAYOUTS, MANIFEST_VERSION, MISSING_POLICIES, PLATFORMS, PROVIDER_KINDS
 
-_LAZY = {"DEFAULT_PLATFORM": "core", "LAYOUT_FORMATS": "core", "validate": "core", "BOOK_FORMATS": "model",
+_LAZY = {"DEFAULT_PLATFORM": "layout_check", "LAYOUT_FORMATS": "layout_check", "validate": "core", "BOOK_FORMATS": "model",
          "LAYOUTS": "model", "MANIFEST_VERSION": "model", "MISSING_POLICIES": "model", "PLATFORMS": "model",
          "PROVIDER_KINDS": "model"}
 

@@ -23,26 +23,15 @@ from ..text.markup import check as markup_problem
 from . import model as m
 from .book_audio import markdown_settings, resolve_book_audio
 from .inherit import overlay
-from .layouts import FORMAT_RATES, ZIP_EPOCH_MAX, language_folder, path_problems, pattern_problem, release_problems
+from .layout_check import DEFAULT_PLATFORM, check_paths, library_formats, library_layout
+from .layouts import ZIP_EPOCH_MAX, language_folder, release_problems
 from .lexicon_rules import LANG_RE, check_lexicon
 from .loader import Key, LineTable
 from .names import check_name, nfc
-from .platforms import platform_problems
 from .problems import from_validation, hint_for, key_path, kind, same_tag_hint
 from .publishing import resolve_publishing
 from .resolved import Book, Draft, Language, Library, Manifest, PromptText, Settings
 
-LAYOUT_FORMATS = {
-    # Asterisk's format_wav rejects G.711-in-WAV and any WAV but 8 kHz (.wav) or 16 kHz (.wav16);
-    # it reads headerless G.711, G.722, GSM and slin at 16/32/48 kHz, and .opus (format_ogg_opus).
-    # Not .ogg: format_ogg_vorbis claims that extension.
-    "asterisk": ("ulaw", "alaw", "wav", "wav16", "sln16", "sln32", "sln48", "g722", "gsm", "opus"),
-    # FreeSWITCH (mod_sndfile) plays 16-bit PCM WAV from its 8000/16000/32000/48000 folders.
-    "freeswitch": ("wav", "wav16", "wav32", "wav48"),
-    "flat": tuple(FORMAT_RATES),
-    "pattern": tuple(FORMAT_RATES),
-}
-DEFAULT_PLATFORM = {"asterisk": "asterisk", "freeswitch": "freeswitch", "flat": "generic", "pattern": "generic"}
 PROMPT_SETTINGS_KEYS = tuple(m.PromptSettings.model_fields)
 SETTINGS_KEYS = tuple(m.Settings.model_fields)
 
@@ -194,8 +183,8 @@ def _library(c: Checker, name: str, spec: m.Library, root: Path, defaults: Setti
     why = "library names may not contain '/'" if "/" in name else check_name(name)
     if why:
         c.add(key, why)
-    layout, pattern = _layout(c, spec.layout, (*key, "layout"))
-    formats = _library_formats(c, spec.formats, layout, (*key, "formats"))
+    layout, pattern = library_layout(c, spec.layout, (*key, "layout"))
+    formats = library_formats(c, spec.formats, layout, (*key, "formats"))
     settings = overlay(c, defaults, spec, key, providers)
     languages, lang_settings = _languages(c, spec.languages, (*key, "languages"), settings, providers, layout)
     policy = spec.missing_translation or "warn"
@@ -206,59 +195,10 @@ def _library(c: Checker, name: str, spec: m.Library, root: Path, defaults: Setti
                   languages=languages, prompts=prompts, missing={k: v for k, v in missing.items() if v},
                   missing_translation=policy, version=spec.version or "1.0", license=None,
                   platform=spec.platform or DEFAULT_PLATFORM[layout], pattern=pattern)
-    _check_paths(c, lib, key)
+    check_paths(c, lib, key)
     for sub, prompt, message in release_problems(lib, spec.license, spec.version):
         c.add((*key, *sub), message, line=prompt.line if prompt is not None and sub[0] == "prompts" else None)
     return None if len(c.found) > before else lib
-
-
-def _layout(c: Checker, spec: str | m.LayoutPattern | None, key: Key) -> tuple[str, str | None]:
-    if not isinstance(spec, m.LayoutPattern):
-        return spec or "asterisk", None
-    why = pattern_problem(spec.pattern)
-    if why:
-        c.add((*key, "pattern"), why)
-    return "pattern", spec.pattern
-
-
-def _check_paths(c: Checker, lib: Library, key: Key) -> None:
-    """Files the layout cannot write, and what the platform could never play (before synthesis is paid)."""
-    for prompt, message in path_problems(lib):
-        c.add((*key, "prompts", prompt.name), message, line=prompt.line)
-    formats, names = platform_problems(lib)
-    for why in formats:
-        c.add((*key, "formats"), f"{why} (platform: {lib.platform})")
-    for prompt, why in names:
-        c.add((*key, "prompts", prompt.name), f"{why} (platform: {lib.platform})", line=prompt.line)
-
-
-def _layout_refuses(layout: str, fmt: str) -> str | None:
-    """Why `layout`'s platform cannot play `fmt` (telephony.md), for the message."""
-    if layout == "freeswitch":
-        return "mod_sndfile plays 16-bit PCM WAV from its 8000/16000/32000/48000 folders"
-    if layout != "asterisk":
-        return None
-    if fmt in ("mulaw-wav", "alaw-wav"):
-        return "Asterisk's format_wav rejects G.711 in WAV: use ulaw/alaw or wav"
-    if fmt.startswith("wav"):
-        return "Asterisk's format_wav reads only 8 kHz .wav and 16 kHz .wav16: use sln32/sln48 for other rates"
-    if fmt == "ogg":
-        return "Asterisk reads .ogg as Vorbis: use opus"
-    return f"{fmt.upper()} is not among Asterisk's core formats"
-
-
-def _library_formats(c: Checker, given: list[str], layout: str, key: Key) -> list[str]:
-    formats: list[str] = []
-    for f in given:
-        if f not in LAYOUT_FORMATS[layout]:
-            reason = f" ({why})" if (why := _layout_refuses(layout, f)) else ""
-            c.add(key, f"format {f!r} is not supported by the {layout} layout{reason}; supported: "
-                  + ", ".join(LAYOUT_FORMATS[layout]))
-        elif f in formats:
-            c.add(key, f"format {f!r} listed twice")
-        else:
-            formats.append(f)
-    return formats
 
 
 DEFAULT_BOOK_LANGUAGE = "en-US"  # a book's language when it names none

@@ -26,18 +26,17 @@ from ..audio.pcm import Pcm
 from ..audio.profiles import AAC_MARGIN_DB
 from ..audio.stream import WavStreamWriter
 from ..cache import SegmentCache
-from ..errors import NarrateError
-from ..fsutil import make_work_dir, remove_stale_temps, sha256_file
+from ..fsutil import make_work_dir, remove_stale_temps
 from ..plan.books import BOOK_RENDER_VERSION, BookJob, lock_sources
-from .book import BookTags, ChapterMark, join_book_mp3, join_chapter_mp3, join_m4b, m3u, write_chapter_mp3
+from .book import BookTags, ChapterMark, write_chapter_mp3
 from .book_checks import book_layout, recorded_lengths, sample_refusal, short_sample
+from .book_joins import BookJoins
 from .book_record import forget_old_pieces, publish_outputs
 from .book_units import ENCODE_WORKERS, ChapterSlot, Digester, piece_key, still_there, unit_pcm
 from .extras import wants_spans, write_extras
-from .grid import AAC_PRIMING, BookLayout, Layout, aac_lead
+from .grid import BookLayout, Layout, aac_lead
 from .levels import chain, file_gain, speech_gain
-from .mp4 import AacTrack
-from .pieces import PIECES_VERSION, PieceStore, encode_silence, encode_speech
+from .pieces import PIECES_VERSION, PieceStore, encode_speech
 from .speech import stream_units
 from .transcripts import valid_spans
 
@@ -85,10 +84,11 @@ def build_book(job: BookJob, cache: SegmentCache, root: Path, progress: Callable
         shutil.rmtree(work, ignore_errors=True)
 
 
-class _Assembly:
+class _Assembly(BookJoins):
     """One pass over the chapters, streaming and encoding only the chapters whose encodes are not in
     the cache, then the joins that stale outputs need. ffmpeg runs on worker threads (each a
-    subprocess, so it uses another core while this thread streams)."""
+    subprocess, so it uses another core while this thread streams). The silences and joins are
+    `book_joins.BookJoins`'s."""
 
     def __init__(self, job: BookJob, cache: SegmentCache, root: Path, work: Path,
                  progress: Callable[[int], None], previous: Mapping[str, Any], out_dir: Path,
@@ -297,88 +297,6 @@ class _Assembly:
                               codec_args=self.profile.mp3_args(), af=chain(file_gain(wav, self.profile), self.profile))
         finally:
             wav.unlink(missing_ok=True)
-
-    # -- the layout (narrate.package.grid.BookLayout)
-
-    def _end(self, ch: ChapterSlot) -> int:
-        assert ch.raw is not None
-        return self.layout.end(ch.raw, ch.first, ch.last, ch.after)
-
-    def _part(self, ch: ChapterSlot) -> int:
-        assert ch.raw is not None
-        return self.layout.part(ch.raw, ch.first, ch.last, ch.after)
-
-    def _file_tail(self, ch: ChapterSlot) -> int:
-        assert ch.raw is not None
-        return self.layout.file_tail(ch.raw)
-
-    def _chapter_frames(self, ch: ChapterSlot) -> int:
-        assert ch.raw is not None
-        return self.layout.chapter_file(ch.raw)
-
-    def _silence(self, length: int, last: bool) -> str:
-        return piece_key(*self.audio, "silence", self.rate, *self.profile.mp3_args(), length, last)
-
-    def _silences(self, pool: ThreadPoolExecutor, wanted: bool) -> dict[str, Future[None]]:
-        """Encode the silence pieces the joins need and the store lacks (key -> its encode)."""
-        need: dict[str, tuple[int, bool]] = {}
-        if wanted:
-            if self.head:
-                need[self._silence(self.head, False)] = (self.head, False)
-            for ch in self.chapters:
-                need[self._silence(self._file_tail(ch), True)] = (self._file_tail(ch), True)
-                end = self._end(ch)
-                if end:
-                    need[self._silence(end, ch.last)] = (end, ch.last)
-        return {key: pool.submit(self._encode_silence, key, length, last)
-                for key, (length, last) in need.items() if self.store.get(key, "mp3") is None}
-
-    def _encode_silence(self, key: str, length: int, last: bool) -> None:
-        tmp = self.store.temp(key, "mp3")
-        try:
-            encode_silence(tmp, self.grid, length, last, self.profile.mp3_args())
-            self.store.put_mp3(tmp, key)
-            self.store.encoded.append(f"silence {length}")
-        finally:
-            tmp.unlink(missing_ok=True)
-
-    # -- joins
-
-    def _join_chapter(self, ch: ChapterSlot, out: Path) -> None:
-        pieces = [self.store.mp3_piece(self._silence(self.head, False))] if self.head else []
-        pieces += [self.store.mp3_piece(ch.speech_key), self.store.mp3_piece(self._silence(self._file_tail(ch), True))]
-        self.digests[f"chapter-{ch.index:03d}"] = join_chapter_mp3(pieces, out, self.tags, ch.plan.title, ch.index,
-                                                                   len(self.chapters))
-
-    def _join_mp3(self, out: Path, marks: list[ChapterMark]) -> None:
-        pieces = [self.store.mp3_piece(self._silence(self.head, False))] if self.head else []
-        for ch in self.chapters:
-            pieces.append(self.store.mp3_piece(ch.speech_key))
-            end = self._end(ch)
-            if end:
-                pieces.append(self.store.mp3_piece(self._silence(end, ch.last)))
-        self.digests["mp3"] = join_book_mp3(pieces, out, self.tags, marks)
-
-    def _join_m4b(self, out: Path, marks: list[ChapterMark], samples: int) -> None:
-        parts = [self.store.aac_part(ch.aac_key) for ch in self.chapters]
-        asc, channels = parts[0][1][1], parts[0][1][2]
-        if any(units[1:] != (asc, channels) for _, units in parts):
-            raise NarrateError("the book's AAC parts were encoded with different settings; build again")
-        sizes = np.concatenate([units[0] for _, units in parts])
-        track = AacTrack(self.rate, channels, asc, sizes, samples, AAC_PRIMING)
-        join_m4b([path for path, _ in parts], track, out, self.tags, marks)
-        self.digests["m4b"] = sha256_file(out)  # mutagen rewrote its head: read back, on this worker thread
-
-    def _marks(self, samples: list[int]) -> list[ChapterMark]:
-        marks, at = [], 0
-        for ch, n in zip(self.chapters, samples, strict=True):
-            marks.append(ChapterMark(ch.plan.title, round(at * 1000 / self.rate), round((at + n) * 1000 / self.rate)))
-            at += n
-        return marks
-
-    def _playlist(self) -> str:
-        return m3u([(Path(self.job.outputs[f"chapter-{ch.index:03d}"]).name, self._chapter_frames(ch) / self.rate,
-                     ch.plan.title) for ch in self.chapters])
 
     def _publish_all(self, produced: dict[str, Path], samples: list[int],
                      marks: list[ChapterMark]) -> tuple[dict[str, Any], list[str]]:
