@@ -104,7 +104,7 @@ def test_normalize_setting_auto_on_off():
 
 
 def test_real_rest_providers_say_they_normalise():
-    from narrate.providers.http import RestProvider
+    from narrate.providers.rest_provider import RestProvider
 
     assert RestProvider.normalizes_text is True
 

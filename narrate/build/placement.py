@@ -31,11 +31,6 @@ class OutputPlacement:
     report: BuildReport
     _found_files: set[str] | None
 
-    def _publish_failed(self, exc: OSError, folder: Any) -> None:
-        from ..synth import write_failure
-
-        self.guard.fail(write_failure(exc, "output", folder))
-
     def _found(self, path: str, fmt: str, old: Any) -> bool:
         """Whether an output already holding the bytes the build would write (so not written) is one
         that narrate did not write for this manifest: a file not narrate's (ownership.foreign_files), or
@@ -75,6 +70,7 @@ class OutputPlacement:
         return files
 
     def _write_failed(self, exc: OSError, folder: Any) -> None:
+        """An output could not be written (here, in a worker, or by the outbox): stop spending."""
         from ..synth import write_failure
 
         self.guard.fail(write_failure(exc, "output", folder))

@@ -58,7 +58,7 @@ class PromptRenderer(OutputPlacement):
             for library, count in Counter(job.library for job in self.pb.stale).items():  # a bar per target
                 self.events.start(f"render:{library}", count, f"rendering {library}")
             self.pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="narrate-render")
-            self.outbox = Outbox(self._publish_failed)
+            self.outbox = Outbox(self._write_failed)
             # Levels measured by renders are kept from a thread of their own: rewriting an entry is off
             # the render threads, which keep the workers busy.
             self.keeper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="narrate-levels")

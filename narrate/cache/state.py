@@ -5,7 +5,8 @@
 - The fingerprint of the last clean build: narrate's own code plus the bytes of every input file
   (the manifest, its lexicon, book chapters...). When the fingerprint matches and every output
   still has the size and mtime narrate left it with, the build is a no-op without even parsing
-  the YAML. This module imports nothing heavy so that path stays fast.
+  the YAML (the record itself: narrate.cache.clean_build). This module imports nothing heavy so that
+  path stays fast.
 The text front-end memo, beside the state file, is `narrate.cache.memo_file.MemoFile`; so is the
 book chapters' memo (`.chapters`: narrate.plan.chapter_memo).
 """
@@ -24,7 +25,7 @@ from typing import Any, cast
 
 from ..fsutil import sha256_file, write_if_changed
 from ..gcpause import paused_gc
-from .stamps import build_stamp, file_signature, fingerprint, input_digests, matches
+from .clean_build import clean_build_record, is_last, still_clean
 from .state_journal import append as append_change
 from .state_journal import apply as apply_change
 from .state_journal import journal_path, read_journal, too_big
@@ -40,19 +41,6 @@ def _same(known: list[Any], st: os.stat_result) -> bool:
     """A stat cache entry [size, mtime_ns, sha256, ctime_ns, inode] still describes the file `st`."""
     return bool(known[0] == st.st_size and known[1] == st.st_mtime_ns and known[3] == st.st_ctime_ns
                 and known[4] == st.st_ino)
-
-
-def _is_last(last: Any) -> bool:
-    """Whether a state's "last" is the shape `remember_clean_build` writes: one of another narrate, or
-    of a hostile cache folder, is no clean build (the next build does the work) rather than a crash."""
-    if not isinstance(last, dict):
-        return False
-    inputs, globs, models, summary = last.get("inputs"), last.get("globs"), last.get("models"), last.get("summary")
-    return (type(last.get("fingerprint")) is str and type(last.get("stamp")) is str
-            and type(inputs) is list and all(type(name) is str for name in inputs)
-            and isinstance(globs, dict) and isinstance(models, dict) and isinstance(summary, dict)
-            and type(summary.get("segments")) is int and type(summary.get("outputs")) is int
-            and type(summary.get("warnings")) is list and all(type(w) is str for w in summary["warnings"]))
 
 
 def default_cache_dir(manifest_path: Path) -> Path:
@@ -155,7 +143,7 @@ def built_manifests(cache_dir: Path) -> tuple[list[Path], list[str]]:
         return found, unnamed
     for path in states:
         last = _read_state(path).rest.get("last")
-        inputs = last["inputs"] if last is not None and _is_last(last) else []
+        inputs = last["inputs"] if last is not None and is_last(last) else []
         manifest = Path(inputs[0]) if inputs else None
         # Its own state: the first input hashes to this file's name (a state cannot name another file).
         if manifest is None or state_file(cache_dir, manifest, ".json").name != path.name:
@@ -174,7 +162,7 @@ class BuildState:
         read = _read_state(self.path)
         self.entries: dict[str, list[Any]] = dict(read.files)  # entries are replaced, never changed
         last = read.rest.get("last")
-        self.last: dict[str, Any] | None = last if _is_last(last) else None
+        self.last: dict[str, Any] | None = last if is_last(last) else None
         # index.json (path relative to the manifest's folder) -> the digest of its head, notes and
         # fallbacks when the last clean build recorded it (narrate.build.index splices only then).
         index = read.rest.get("index")
@@ -297,12 +285,7 @@ class BuildState:
         during the build), nothing is recorded and the next build does the work again. `folders`: each
         output folder as named -> where it resolved (Manifest.output_folders): a link on the way that
         now leads elsewhere is a change too."""
-        names = [str(p) for p in inputs]
-        now = input_digests(names)
-        fp = fingerprint(names, now) if now is not None and now == seen else None
-        self.last = {"fingerprint": fp, "inputs": names, "globs": {pattern: matches(pattern) for pattern in globs},
-                     "models": {str(p): file_signature(str(p)) for p in models}, "stamp": build_stamp(),
-                     "summary": summary, "folders": dict(folders or {})} if fp else None
+        self.last = clean_build_record(inputs, summary, globs, models, seen, folders)
         self._dirty = True
 
     def forget_clean_build(self) -> None:
@@ -337,17 +320,7 @@ class BuildState:
         """The last clean build's summary if nothing it read or wrote has changed since and no build
         was killed since (its unfinished marker is gone), else None."""
         last = self.last
-        if not last or fingerprint(last["inputs"]) != last["fingerprint"]:
-            return None
-        globs, models = last.get("globs"), last.get("models")
-        if not isinstance(globs, dict) or any(matches(pattern) != found for pattern, found in globs.items()):
-            return None
-        if not isinstance(models, dict) or any(file_signature(path) != known for path, known in models.items()):
-            return None
-        if last.get("stamp") != build_stamp():  # a front-end library or a local engine was upgraded
-            return None
-        folders = last.get("folders", {})  # absent from a state written before narrate recorded them
-        if not isinstance(folders, dict) or any(os.path.realpath(named) != known for named, known in folders.items()):
+        if not last or not still_clean(last):
             return None
         if os.path.lexists(self.unfinished_marker):  # a killed build's temp files wait for a real build
             return None

@@ -17,9 +17,10 @@ import httpx
 
 from ..errors import UsageError
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
-from .http import RestProvider, public_base_url
+from .http import public_base_url
 from .keys import require_key
 from .languages import language_mismatch, locale_of
+from .rest_provider import RestProvider
 
 KIND = "azure"
 KEY_ENVS = ("AZURE_SPEECH_KEY",)

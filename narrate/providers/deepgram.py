@@ -15,9 +15,10 @@ from typing import Any
 import httpx
 
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
-from .http import RestProvider, key_base_url
+from .http import key_base_url
 from .keys import find_key, require_key
 from .languages import same_language
+from .rest_provider import RestProvider
 
 KIND = "deepgram"
 BASE_URL = "https://api.deepgram.com"

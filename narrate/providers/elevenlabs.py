@@ -24,8 +24,9 @@ import httpx
 from ..errors import InvalidAudioError, ProviderError
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
 from .elevenlabs_dictionary import DictionaryStore
-from .http import RestProvider, default_classify, key_base_url
+from .http import default_classify, key_base_url
 from .keys import require_key
+from .rest_provider import RestProvider
 
 KIND = "elevenlabs"
 BASE_URL = "https://api.elevenlabs.io"

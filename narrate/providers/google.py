@@ -22,9 +22,10 @@ import httpx
 
 from ..errors import InvalidAudioError, ProviderError, UsageError
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
-from .http import RestProvider, key_base_url, request_id_of
+from .http import key_base_url, request_id_of
 from .keys import Credential, require_key
 from .languages import language_mismatch, locale_of
+from .rest_provider import RestProvider
 
 KIND = "google"
 BASE_URL = "https://texttospeech.googleapis.com"

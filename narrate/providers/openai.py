@@ -18,8 +18,9 @@ import httpx
 
 from ..errors import ProviderError
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
-from .http import RestProvider, default_classify, key_base_url
+from .http import default_classify, key_base_url
 from .keys import find_key, require_key
+from .rest_provider import RestProvider
 
 KIND = "openai"
 BASE_URL = "https://api.openai.com/v1"

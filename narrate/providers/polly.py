@@ -38,8 +38,9 @@ import httpx
 from ..errors import ProviderError, UsageError
 from . import secrets
 from .base import AudioFormat, Provider, ProviderConfig, ProviderLimits, SynthesisRequest, SynthesisResult, VoiceInfo
-from .http import RestProvider, default_classify, request_id_of
+from .http import default_classify, request_id_of
 from .polly_lexicon import LexiconStore
+from .rest_provider import RestProvider
 
 KIND = "polly"
 SERVICE = "polly"
