@@ -26,6 +26,7 @@ TEXT = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=3)), max_
 @example("☚:Part 14:30&I╂ AM", "en-US")  # "two thirty PM&I", then "P M and I"
 @example("1erkam :ޤx᭔++⾺%h", "en-US")  # "four++", then "four plus plus"
 @example("ሿ—+€£{൯k—III \xa0", "en-GB")  # "൯k, III", then "nine thousand, III"
+@example("*1st*", "en-US")  # "*first*" (emphasis only around words), then "first"
 def test_normalisation_is_idempotent_and_never_emits_markup(text, language):
     once = normalize(text, language)
     assert normalize(once, language) == once

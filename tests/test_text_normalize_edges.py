@@ -356,6 +356,9 @@ def test_a_product_named_by_its_year(written, spoken):
     ("en-US", "Of course, *every* caller is number one.", "Of course, every caller is number one."),
     ("en-US", "Talk to an actual *human being*, a **real** one.", "Talk to an actual human being, a real one."),
     ("es-ES", "Hable con una *persona*.", "Hable con una persona."),
+    # words that start with a digit (hypothesis: "*1st*" was "*first*" once, "first" read again)
+    ("en-US", "Call by the *1st* of May, the *2 last* days.", "Call by the first of May, the two last days."),
+    ("en-US", "Dial *67* first.", "Dial star six seven star first."),  # digits alone: a keypad sequence
     # unchanged: the keys, a keypad sequence, multiplication, a footnote's mark
     ("en-US", "Press * or # now, dial *67 or **21*.", "Press star or pound now, dial star six seven or star star two one star."),
     ("en-US", "5 * 3 is x*y.", "five times three is x*y."),

@@ -11,7 +11,7 @@ Rules, in order (a symbol touching a letter is left alone: "C#", "Price*", "#has
 - `*` between two numbers is multiplication ("5 * 3");
 - a `#` standing alone before "is" or a colon is the word for "number" ("Your account # is");
 - `*` or `**` around words is emphasis, as plain text borrows it from Markdown ("*every* caller", "a
-  **human being**"): the marks go (were left to the engine, which may say "asterisk");
+  **human being**", "the *1st* time"): the marks go (were left to the engine, which may say "asterisk");
 - a `#` or `*` standing alone is the key ("Press #", "the * key"), but one opening the text (a
   footnote's "* Terms apply", a heading's "# Intro" that reached the text) is left as written.
 
@@ -44,7 +44,10 @@ _NUMBER_WORD_BEFORE = lazy_compile(r"(?i:number|no\.|nr\.|n\.?º|n°|número|num
 _LABEL_SIGN = lazy_compile(r"(?<=[A-Za-z]{2})#(?=:? ?\d)")  # "Rx# 1234567", "Acct#: 123": the label's number
 _VERB_NEXT = lazy_compile(r"\s?(?::|\s(?i:is|es|ist|lautet|est)\b)")  # "account # is 123": a noun, the number
 _TIMES = lazy_compile(r"(?<=\d) \* (?=\d)")
-_EMPHASIS = lazy_compile(r"(?<![\w*])(\*\*?)(?=[^\W\d_])([^*\n]{0,200}?[^\W_])\1(?![\w*])")
+# Words between the marks, maybe starting with a digit ("*1st* caller"), but at least one letter: "*5*" and
+# "*67*" are keypad sequences. Marks left around a number would stay until the number is in words, and
+# go only on a second reading (normalising would not be idempotent).
+_EMPHASIS = lazy_compile(r"(?<![\w*])(\*\*?)(?=[^\W_])(?=[^*\n]{0,200}?[^\W\d_])([^*\n]{0,200}?[^\W_])\1(?![\w*])")
 _LONE = lazy_compile(r"(?<!\S)[#*](?=$|[\s.,;:!?)\]])")
 
 
