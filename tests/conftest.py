@@ -33,6 +33,18 @@ def shared_names(folder: Path, pattern: str = "*.md") -> list[str]:
     return sorted(p.name for p in folder.glob(pattern)) or ["(../shared is missing)"]
 
 
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (pyproject.toml): one worker per core and one more, or $PYTEST_XDIST_AUTO_NUM_WORKERS.
+    Many tests spend much of their time waiting, not computing (a local server's latency, a child
+    process starting, a timeout running out, a SIGKILL's aftermath): with one worker per core that
+    waiting leaves a core idle, and the extra worker computes meanwhile. Measured on the quiet 2-core
+    machine, 4,119 tests, 3 December 2026: 2 workers 267 s, 3 workers 243 s and 247 s, 4 workers 251 s."""
+    env = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if env and env.isdigit():
+        return int(env)
+    return (os.cpu_count() or 1) + 1
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked slow run first (a stable sort: the rest keep their file order). With xdist handing
     out tests a few at a time (`--maxschedchunk` in pyproject.toml) each worker takes the next test
